@@ -1,0 +1,76 @@
+/**
+ * Against visible layout jumps.
+ *
+ * Re-ordering a grid the shopper is already looking at makes cards jump under the cursor and counts as
+ * layout shift (CLS, https://web.dev/articles/cls). So:
+ * 1. Grids found before ranking is ready are held: `visibility: hidden` (one injected style rule on a
+ *    `data-reco-pending` attribute). Unlike `display: none` this keeps their box, so nothing around
+ *    them moves when they appear. If the SDK never runs, the rule is never injected and nothing is hidden.
+ * 2. A held grid is shown as soon as it is ranked, or after `timeoutMs` (400 ms) at the latest, so a slow
+ *    model never costs more than that.
+ * 3. Ranking that arrives after the grid was shown re-orders it only while it is off-screen (or the tab is
+ *    hidden): what the shopper has seen stays where it is. A container is held at most once, so a grid
+ *    that was shown never blinks again.
+ *
+ * Use: `hold(c)` on discovery; when scores arrive `if (shouldReorder(c)) reorderGrid(...)`, then `release(c)`.
+ */
+
+const ATTR = 'data-reco-pending';
+
+/**
+ * Create the anti-flicker guard described above.
+ * @param opts `timeoutMs`: the longest a grid stays hidden (default 400)
+ * @returns `hold`, `release`, `shouldReorder` and `destroy` (shows every held grid and removes the style rule)
+ */
+export function createAntiFlicker(opts: { timeoutMs?: number } = {}): {
+  hold(container: Element): void;
+  release(container: Element): void;
+  shouldReorder(container: Element): boolean;
+  destroy(): void;
+} {
+  const timeoutMs = opts.timeoutMs ?? 400;
+  const timers = new Map<Element, ReturnType<typeof setTimeout>>();
+  const held = new WeakSet<Element>();
+  let style: HTMLStyleElement | null = null;
+
+  const release = (container: Element) => {
+    clearTimeout(timers.get(container));
+    timers.delete(container);
+    container.removeAttribute(ATTR);
+  };
+
+  return {
+    hold(container) {
+      if (held.has(container)) return;
+      held.add(container);
+      const doc = container.ownerDocument;
+      if (!style?.isConnected) {
+        style = doc.createElement('style');
+        style.textContent = `[${ATTR}]{visibility:hidden!important}`;
+        (doc.head ?? doc.documentElement).append(style);
+      }
+      container.setAttribute(ATTR, '');
+      timers.set(
+        container,
+        setTimeout(() => release(container), timeoutMs),
+      );
+    },
+    release,
+    shouldReorder(container) {
+      return container.hasAttribute(ATTR) || !onScreen(container);
+    },
+    destroy() {
+      timers.forEach((_, container) => release(container));
+      style?.remove();
+      style = null;
+    },
+  };
+}
+
+function onScreen(el: Element): boolean {
+  const doc = el.ownerDocument;
+  const win = doc.defaultView;
+  if (!win || doc.visibilityState === 'hidden') return false;
+  const r = el.getBoundingClientRect();
+  return r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < win.innerHeight && r.left < win.innerWidth;
+}

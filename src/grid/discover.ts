@@ -1,0 +1,284 @@
+import type { ItemFeatures } from '../types.ts';
+
+/** A CSS selector (the text, or `content` attribute, of its first match inside the item) or a function of the item. */
+type Pick<T> = string | ((el: Element) => T | null | undefined);
+
+/** How to find grids in markup the shop cannot change. Selectors or functions. */
+export interface GridConfig {
+  /** Selector of grid containers. */
+  container: string;
+  /** Selector of items inside a container (direct or nested). */
+  item: string;
+  id: Pick<string>;
+  /** A fixed list id, or a function of the container. Default: `data-reco-grid`, the `id` attribute, or `grid-<n>` (n-th grid under root). */
+  listId?: string | ((container: Element) => string);
+  title?: Pick<string>;
+  category?: Pick<string>;
+  brand?: Pick<string>;
+  price?: Pick<number | string>;
+  /** Pinned items keep their place: a selector the item matches or contains, or a function. */
+  pin?: string | ((el: Element) => boolean);
+}
+
+/** One item of a grid. `id` null means the item stays where it is. */
+export interface GridItem {
+  el: Element;
+  id: string | null;
+  features: ItemFeatures | null;
+  pinned: boolean;
+}
+
+/** A grid found on the page; `items` are in current DOM order. */
+export interface Grid {
+  listId: string;
+  container: Element;
+  items: GridItem[];
+}
+
+const FIELDS = ['title', 'category', 'brand', 'price'] as const;
+type Field = (typeof FIELDS)[number];
+const MICRODATA: Record<Field, string> = { title: 'name', category: 'category', brand: 'brand', price: 'price' };
+const KEYS = ['container', 'item', 'id', 'listId', 'pin', ...FIELDS];
+const DEFAULT_CONFIG: GridConfig = { container: '[data-reco-grid]', item: '[data-reco-id]', id: () => null };
+
+type LdFields = Partial<Record<Field, unknown>>;
+type Report = (key: string, message: string, cause?: unknown) => void;
+
+/** Problems already reported, per onError callback, so a broken config is reported once, not on every discovery. */
+const reported = new WeakMap<(err: Error) => void, Set<string>>();
+
+/**
+ * Find the product grids under `root`: containers of the default markup contract
+ * (`[data-reco-grid]` holding `[data-reco-id]` items) plus those of each config, in document order.
+ * Item features come from the config, else `data-reco-*` attributes, else schema.org Product microdata,
+ * else the page's JSON-LD (matched by sku, productID, @id or url).
+ * @param root where to look (usually `document`)
+ * @param configs validated grid configs (see {@link validateGridConfigs})
+ * @param onError gets one Error per config and kind of problem (a throwing function, a bad selector, broken JSON-LD);
+ *   the grid or item concerned is left alone.
+ * @returns the grids found; never throws.
+ */
+export function discoverGrids(root: ParentNode, configs: readonly GridConfig[], onError: (err: Error) => void): Grid[] {
+  const seen = reported.get(onError) ?? new Set<string>();
+  reported.set(onError, seen);
+  const report: Report = (key, message, cause) => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    const err = new Error(message, { cause });
+    err.name = 'GridConfigError';
+    try {
+      onError(err);
+    } catch {
+      // the page's handler failing must not stop discovery
+    }
+  };
+  try {
+    return find(root, configs, report);
+  } catch (e) {
+    report('discover', `grid discovery failed: ${message(e)}`, e);
+    return [];
+  }
+}
+
+function find(root: ParentNode, configs: readonly GridConfig[], report: Report): Grid[] {
+  const found = new Map<Element, { cfg: GridConfig; label: string; listId?: string }>();
+  const all: [GridConfig, string][] = configs.map((c, i) => [c, `grids[${i}]`]);
+  all.push([DEFAULT_CONFIG, 'data-reco-grid']);
+  for (const [cfg, label] of all) {
+    try {
+      const matches = [...root.querySelectorAll(cfg.container)];
+      if ((root as Element).matches?.(cfg.container)) matches.unshift(root as Element);
+      for (const c of matches) {
+        if (found.has(c)) continue;
+        let listId: string | undefined;
+        try {
+          listId = typeof cfg.listId === 'function' ? str(cfg.listId(c)) : cfg.listId;
+        } catch (e) {
+          report(`${label}.listId`, `${label}.listId threw: ${message(e)}; that grid is left alone`, e);
+          continue;
+        }
+        found.set(c, { cfg, label, listId: listId ?? (str(c.getAttribute('data-reco-grid')) || str(c.id)) });
+      }
+    } catch (e) {
+      report(`${label}.container`, `${label}.container: cannot use selector "${cfg.container}": ${message(e)}`, e);
+    }
+  }
+  const containers = [...found.keys()].sort((a, b) => (a.compareDocumentPosition(b) & 4 ? -1 : 1));
+  if (!containers.length) return [];
+  const ld = readJsonLd((root as Node).ownerDocument ?? root, report);
+  const grids: Grid[] = [];
+  containers.forEach((container, n) => {
+    const { cfg, label, listId } = found.get(container)!;
+    let els: Element[];
+    try {
+      els = [...container.querySelectorAll(cfg.item)].filter((el) => el.parentElement?.closest(cfg.container) === container);
+    } catch (e) {
+      report(`${label}.item`, `${label}.item: cannot use selector "${cfg.item}": ${message(e)}`, e);
+      return;
+    }
+    grids.push({ listId: listId || `grid-${n}`, container, items: els.map((el) => readItem(el, cfg, label, ld, report)) });
+  });
+  return grids;
+}
+
+function readItem(el: Element, cfg: GridConfig, label: string, ld: (id: string) => LdFields | undefined, report: Report): GridItem {
+  let field = 'id';
+  try {
+    const scope = el.matches('[itemscope]') ? el : (el.querySelector('[itemscope][itemtype*="Product"]') ?? el);
+    const micro = (name: string) => {
+      const p = prop(scope, name);
+      return p?.matches('[itemscope]') ? text(prop(p, 'name')) : text(p);
+    };
+    const id = str(pick(el, cfg.id)) ?? str(el.getAttribute('data-reco-id')) ?? micro('sku') ?? micro('productID');
+    if (!id) return { el, id: null, features: null, pinned: false };
+    const features: ItemFeatures = { id };
+    const entry = ld(id);
+    for (const f of FIELDS) {
+      field = f;
+      const value = [
+        () => pick(el, cfg[f]),
+        () => el.getAttribute(`data-reco-${f}`),
+        () => micro(MICRODATA[f]),
+        () => entry?.[f],
+      ].reduce<string | number | undefined>((v, next) => v ?? (f === 'price' ? parsePrice(next()) : str(next())), undefined);
+      if (value !== undefined) Object.assign(features, { [f]: value });
+    }
+    field = 'pin';
+    const pin = cfg.pin;
+    const pinned =
+      el.hasAttribute('data-reco-pin') ||
+      (typeof pin === 'function' ? !!pin(el) : !!pin && (el.matches(pin) || !!el.querySelector(pin)));
+    return { el, id, features, pinned };
+  } catch (e) {
+    report(`${label}.${field}`, `${label}.${field} threw: ${message(e)}; those items stay in place`, e);
+    return { el, id: null, features: null, pinned: false };
+  }
+}
+
+function pick<T>(el: Element, p: Pick<T> | undefined): unknown {
+  if (typeof p === 'function') return p(el);
+  return p ? text(el.querySelector(p)) : undefined;
+}
+
+/** The first `itemprop` of `scope` that belongs to it, not to a nested item such as the brand or an offer (price excepted). */
+function prop(scope: Element, name: string): Element | null {
+  for (const p of scope.querySelectorAll(`[itemprop~="${name}"]`)) {
+    const owner = p.parentElement?.closest('[itemscope]');
+    if (name === 'price' || !owner || owner === scope || !scope.contains(owner)) return p;
+  }
+  return null;
+}
+
+function text(el: Element | null): string | undefined {
+  return el ? str(el.getAttribute('content') ?? el.textContent) : undefined;
+}
+
+/** Trimmed, whitespace collapsed; undefined when empty or not text. */
+function str(v: unknown): string | undefined {
+  if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+  return String(v).replace(/\s+/g, ' ').trim() || undefined;
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Parse a price as shops print it: "€1.299,00" → 1299, "$12.50" → 12.5, "1,299" → 1299, "12,5" → 12.5.
+ * When both separators appear the last one is the decimal point; a single one followed by exactly
+ * three digits groups thousands.
+ */
+function parsePrice(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : undefined;
+  if (typeof v !== 'string') return undefined;
+  const m = /\d[\d.,'\s]*/.exec(v);
+  if (!m) return undefined;
+  let s = m[0].replace(/[\s']/g, '').replace(/[.,]+$/, '');
+  const dec = Math.max(s.lastIndexOf('.'), s.lastIndexOf(','));
+  const sep = s[dec];
+  const single = dec >= 0 && s.indexOf(sep) === dec;
+  const decimal = dec >= 0 && (/[.,]/.test(s.slice(0, dec)) ? !s.slice(0, dec).includes(sep) : single && s.length - dec - 1 !== 3);
+  s = decimal ? `${s.slice(0, dec).replace(/[.,]/g, '')}.${s.slice(dec + 1)}` : s.replace(/[.,]/g, '');
+  const n = Number(s);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Products of the page's JSON-LD (including ItemList and @graph), looked up by sku, productID, @id or url, exact first. */
+function readJsonLd(doc: ParentNode, report: Report): (id: string) => LdFields | undefined {
+  const exact = new Map<string, LdFields>();
+  const loose = new Map<string, LdFields>();
+  const add = (p: Record<string, unknown>) => {
+    const offer = first(p.offers) as Record<string, unknown> | undefined;
+    const brand = first(p.brand);
+    const category = Array.isArray(p.category) ? p.category.join(' > ') : p.category;
+    const fields: LdFields = {
+      title: p.name,
+      brand: typeof brand === 'object' && brand ? (brand as Record<string, unknown>).name : brand,
+      category,
+      price: offer && (offer.price ?? offer.lowPrice ?? (offer.priceSpecification as Record<string, unknown> | undefined)?.price),
+    };
+    for (const key of ['sku', 'productID', '@id', 'url']) {
+      const v = str(p[key]);
+      if (!v) continue;
+      if (!exact.has(v)) exact.set(v, fields);
+      const last = v.replace(/[?#].*$/, '').split('/').filter(Boolean).pop();
+      if ((key === '@id' || key === 'url') && last && !loose.has(last)) loose.set(last, fields);
+    }
+  };
+  const walk = (v: unknown, depth: number): void => {
+    if (!v || typeof v !== 'object' || depth > 10) return;
+    if (Array.isArray(v)) return v.forEach((x) => walk(x, depth + 1));
+    const o = v as Record<string, unknown>;
+    if ([o['@type']].flat().some((t) => typeof t === 'string' && /(^|[/:])Product$/.test(t))) add(o);
+    for (const k in o) walk(o[k], depth + 1);
+  };
+  doc.querySelectorAll('script[type="application/ld+json"]').forEach((s) => {
+    try {
+      walk(JSON.parse(s.textContent ?? ''), 0);
+    } catch (e) {
+      report('jsonld', `ignored a script[type="application/ld+json"] that is not valid JSON: ${message(e)}`, e);
+    }
+  });
+  return (id) => exact.get(id) ?? loose.get(id);
+}
+
+function first(v: unknown): unknown {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * Check the shop's `grids` option before anything runs.
+ * @param configs the user's value (undefined means none)
+ * @returns the configs, copied
+ * @throws TypeError naming the field and what was expected, e.g. "grids[0].container: expected a CSS selector string"
+ */
+export function validateGridConfigs(configs: unknown): GridConfig[] {
+  if (configs === undefined) return [];
+  if (!Array.isArray(configs)) throw new TypeError('grids: expected an array of grid configs');
+  return configs.map((c: unknown, i) => {
+    const at = `grids[${i}]`;
+    if (!c || typeof c !== 'object') throw new TypeError(`${at}: expected an object with container, item and id`);
+    const o = c as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      if (!KEYS.includes(k)) throw new TypeError(`${at}.${k}: unknown option (expected one of ${KEYS.join(', ')})`);
+    }
+    for (const k of KEYS) {
+      const v = o[k];
+      const required = k === 'container' || k === 'item' || k === 'id';
+      if (v === undefined && !required) continue;
+      if (typeof v === 'function' && k !== 'container' && k !== 'item') continue;
+      if (typeof v !== 'string' || !v.trim()) {
+        const fn = k === 'container' || k === 'item' ? '' : k === 'listId' ? ' or a function (container) => string' : ' or a function (el) => value';
+        throw new TypeError(`${at}.${k}: expected ${k === 'listId' ? 'a list id string' : 'a CSS selector string'}${fn}`);
+      }
+      if (k !== 'listId' && typeof document !== 'undefined') {
+        try {
+          document.createDocumentFragment().querySelector(v);
+        } catch {
+          throw new TypeError(`${at}.${k}: "${v}" is not a valid CSS selector`);
+        }
+      }
+    }
+    return { ...o } as unknown as GridConfig;
+  });
+}

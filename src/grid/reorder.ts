@@ -1,0 +1,141 @@
+import type { Grid, GridItem } from './discover.ts';
+
+let warned = false;
+
+/**
+ * Re-order a grid by score, higher first, by moving the shop's own nodes (never re-creating them,
+ * so listeners and state survive). Only scored, unpinned items with an id move, and only among
+ * their own slots: pinned items, items without an id and unscored items keep their exact index.
+ * Equal scores keep their relative order; an unchanged order touches nothing. Each item moves as its
+ * largest ancestor below the grid that holds no other item (its card wrapper), with the fewest
+ * `insertBefore` calls. Moves are animated (FLIP) unless `animate: false` or the shopper prefers
+ * reduced motion; keyboard focus inside the grid is restored.
+ * @param grid a grid from `discoverGrids`
+ * @param scores score per item id
+ * @param opts `animate` (default true), `durationMs` (default 250)
+ * @returns the items in their new order; on any failure, the order the DOM actually has. Never throws.
+ */
+export function reorderGrid(
+  grid: Grid,
+  scores: ReadonlyMap<string, number>,
+  opts: { animate?: boolean; durationMs?: number } = {},
+): GridItem[] {
+  const { container, items } = grid;
+  try {
+    const boxes = boxesOf(container, items);
+    const score = (i: number) => scores.get(items[i].id!)!;
+    const slots = items.flatMap((it, i) =>
+      boxes[i] && it.id !== null && !it.pinned && typeof scores.get(it.id) === 'number' && !Number.isNaN(scores.get(it.id)) ? [i] : [],
+    );
+    const order = [...slots].sort((a, b) => score(b) - score(a) || a - b);
+    if (order.every((v, k) => v === slots[k])) return [...items];
+
+    const next = [...items];
+    const moving = new Set<Node>();
+    const byParent = new Map<Node, Map<Node, Node>>();
+    slots.forEach((slot, k) => {
+      next[slot] = items[order[k]];
+      const here = boxes[slot]!;
+      moving.add(here);
+      const parent = here.parentNode!;
+      byParent.set(parent, (byParent.get(parent) ?? new Map()).set(here, boxes[order[k]]!));
+    });
+    // Every parent's final child list is known before the first move.
+    const finals = [...byParent].map(([parent, swap]) => [parent, Array.from(parent.childNodes, (n) => swap.get(n) ?? n)] as const);
+
+    const doc = container.ownerDocument;
+    const reduced = doc.defaultView?.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
+    const before = opts.animate !== false && !reduced ? new Map([...moving].map((b) => [b as Element, (b as Element).getBoundingClientRect()])) : null;
+    const focused = doc.activeElement;
+    const refocus = focused && focused !== doc.body && container.contains(focused) ? focused : null;
+
+    for (const [parent, final] of finals) {
+      const pos = new Map<Node, number>();
+      parent.childNodes.forEach((n, i) => pos.set(n, i));
+      const stay = staying(final, moving, pos);
+      for (let i = final.length - 1; i >= 0; i--) {
+        if (moving.has(final[i]) && !stay.has(final[i])) parent.insertBefore(final[i], final[i + 1] ?? null);
+      }
+    }
+
+    if (refocus && doc.activeElement !== refocus) (refocus as HTMLElement).focus?.({ preventScroll: true });
+    // FLIP (https://aerotwist.com/blog/flip-your-animations/): start each box where it was, glide to where it is.
+    before?.forEach((first, el) => {
+      const last = el.getBoundingClientRect();
+      const dx = first.left - last.left;
+      const dy = first.top - last.top;
+      if ((dx || dy) && typeof el.animate === 'function') {
+        el.animate([{ transform: `translate(${dx}px, ${dy}px)` }, { transform: 'none' }], {
+          duration: opts.durationMs ?? 250,
+          easing: 'ease-out',
+        });
+      }
+    });
+    return next;
+  } catch (err) {
+    if (!warned) console.warn('[reco] a grid could not be re-ordered; it keeps its order', err);
+    warned = true;
+    return [...items].sort((a, b) => (a.el.compareDocumentPosition(b.el) & 4 ? -1 : 1));
+  }
+}
+
+/** The node that moves for each item: its largest ancestor below the container holding no other item; null when it cannot move. */
+function boxesOf(container: Element, items: readonly GridItem[]): (Element | null)[] {
+  const isItem = new Set(items.map((it) => it.el));
+  const nested = new Set<Element>();
+  const count = new Map<Element, number>();
+  const chains = items.map(({ el }) => {
+    const chain: Element[] = [];
+    for (let n: Element | null = el; n !== container; n = n.parentElement) {
+      if (!n) return null;
+      if (n !== el && isItem.has(n)) {
+        nested.add(n).add(el);
+        return null;
+      }
+      chain.push(n);
+      count.set(n, (count.get(n) ?? 0) + 1);
+    }
+    return chain;
+  });
+  return chains.map((chain, i) => {
+    if (!chain || nested.has(items[i].el) || count.get(chain[0]) !== 1) return null;
+    let k = 0;
+    while (k + 1 < chain.length && count.get(chain[k + 1]) === 1) k++;
+    return chain[k];
+  });
+}
+
+/**
+ * The moving nodes that can stay put: between two fixed nodes, the longest run already in the right
+ * relative order (a longest increasing subsequence of current positions), so the fewest nodes move.
+ */
+function staying(final: readonly Node[], moving: ReadonlySet<Node>, pos: ReadonlyMap<Node, number>): Set<Node> {
+  const stay = new Set<Node>();
+  let segment: Node[] = [];
+  let lo = -1;
+  const flush = (hi: number) => {
+    const nodes = segment.filter((n) => pos.get(n)! > lo && pos.get(n)! < hi);
+    const len = nodes.map(() => 1);
+    const prev = nodes.map(() => -1);
+    let best = -1;
+    nodes.forEach((n, i) => {
+      for (let j = 0; j < i; j++) {
+        if (pos.get(nodes[j])! < pos.get(n)! && len[j] + 1 > len[i]) {
+          len[i] = len[j] + 1;
+          prev[i] = j;
+        }
+      }
+      if (best < 0 || len[i] > len[best]) best = i;
+    });
+    for (let i = best; i >= 0; i = prev[i]) stay.add(nodes[i]);
+    segment = [];
+  };
+  for (const n of final) {
+    if (!moving.has(n)) {
+      flush(pos.get(n)!);
+      lo = pos.get(n)!;
+    } else if (pos.has(n)) segment.push(n);
+  }
+  flush(Infinity);
+  return stay;
+}
