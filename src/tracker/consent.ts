@@ -1,0 +1,14 @@
+/** The shopper's consent to storing behaviour on the device. */
+export type Consent = 'granted' | 'denied';
+
+/**
+ * Decides where events go.
+ * @param consent `'denied'` → `'off'`: nothing is recorded at all
+ * @param respectGpc when true, `navigator.globalPrivacyControl === true` → `'memory'` (this page view only)
+ * @returns `'persist'` (IndexedDB), `'memory'` or `'off'`
+ */
+export function storageMode(consent: Consent, respectGpc: boolean): 'persist' | 'memory' | 'off' {
+  if (consent === 'denied') return 'off';
+  const gpc = typeof navigator !== 'undefined' && (navigator as { globalPrivacyControl?: unknown }).globalPrivacyControl;
+  return respectGpc && gpc === true ? 'memory' : 'persist';
+}

@@ -1,0 +1,329 @@
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { EventType, ExportData, ItemFeatures, RecoEvent } from '../types.ts';
+
+/** Options of {@link openStore}. */
+export interface StoreOptions {
+  /** IndexedDB database name. Default `'reco'`. */
+  dbName?: string;
+  /** Most events kept; the oldest are evicted first. Default 5000. */
+  maxEvents?: number;
+  /** Events older than this many days are evicted. Default 90. */
+  maxAgeDays?: number;
+  /** Most items kept in the feature cache, least recently seen evicted first. Default 5000. */
+  maxItems?: number;
+  /** Keep everything in memory for this page view only (consent or GPC). Default false. */
+  memoryOnly?: boolean;
+}
+
+/** Where events, item features and small records live. Every method is async except `close`. */
+export interface Store {
+  /** 'indexeddb' or 'memory' (memory when asked, or when IndexedDB is missing, blocked or throws, e.g. private modes). */
+  readonly kind: 'indexeddb' | 'memory';
+  /** Why IndexedDB was not used, when the store fell back to memory. */
+  readonly fallbackReason?: string;
+  /** Stores events (upsert by id) and applies the retention caps. A quota error evicts the oldest 20% and retries once; never rejects for quota. */
+  add(events: RecoEvent[]): Promise<void>;
+  /** Events oldest first; with `limit`, the newest `limit` of them (still oldest first). */
+  events(opts?: { limit?: number; types?: readonly EventType[] }): Promise<RecoEvent[]>;
+  count(): Promise<number>;
+  /** Upserts item features, keeping known fields that the new record lacks. */
+  putItems(items: ItemFeatures[]): Promise<void>;
+  items(ids: readonly string[]): Promise<Map<string, ItemFeatures>>;
+  getMeta<T>(key: string): Promise<T | undefined>;
+  setMeta(key: string, value: unknown): Promise<void>;
+  deleteMeta(key: string): Promise<void>;
+  /** Everything stored: events, items, meta. */
+  export(): Promise<ExportData>;
+  /** Empties every store and removes the tracker's localStorage keys. */
+  clear(): Promise<void>;
+  close(): void;
+}
+
+const DEFAULTS = {
+  dbName: 'reco',
+  maxEvents: 5000,
+  maxAgeDays: 90,
+  maxItems: 5000,
+  memoryOnly: false,
+} satisfies Required<StoreOptions>;
+type Options = Required<StoreOptions>;
+
+/** localStorage keys the tracker writes; `clear()` removes them too. */
+export const LOCAL_KEYS = { session: 'reco:session', pending: 'reco:pending' } as const;
+
+const DB_VERSION = 2;
+const DAY_MS = 86_400_000;
+const OPEN_TIMEOUT_MS = 3000;
+
+/** An item in the cache: `ts` is when a page last showed it (LRU order). */
+interface CachedItem {
+  id: string;
+  ts: number;
+  item: ItemFeatures;
+}
+
+interface RecoSchema extends DBSchema {
+  events: { key: string; value: RecoEvent; indexes: { ts: number } };
+  items: { key: string; value: CachedItem; indexes: { ts: number } };
+  meta: { key: string; value: unknown };
+}
+type DB = IDBPDatabase<RecoSchema>;
+
+/**
+ * Opens the database, or a memory store when asked or when IndexedDB fails.
+ * Never rejects: a fallback records why in `fallbackReason`.
+ * @param opts retention caps and database name; defaults in `DEFAULTS`
+ */
+export async function openStore(opts: StoreOptions = {}): Promise<Store> {
+  const o: Options = { ...DEFAULTS };
+  for (const [k, v] of Object.entries(opts)) if (v !== undefined) Object.assign(o, { [k]: v });
+  if (o.memoryOnly) return memoryStore(o);
+  let db: DB | undefined;
+  try {
+    if (typeof indexedDB === 'undefined') throw new Error('indexedDB is not defined');
+    db = await open(o.dbName);
+    const store = idbStore(db, o);
+    await store.prune(); // also proves transactions work (some private modes open but refuse to write)
+    return store;
+  } catch (err) {
+    db?.close();
+    return memoryStore(o, `IndexedDB unavailable: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+async function open(name: string): Promise<DB> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let late = false;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      late = true;
+      reject(new Error(`opening "${name}" took over ${OPEN_TIMEOUT_MS} ms (an old tab blocking the upgrade?)`));
+    }, OPEN_TIMEOUT_MS);
+  });
+  try {
+    const opening = openDB<RecoSchema>(name, DB_VERSION, {
+      // Upgrades only add, so every older version keeps its data.
+      upgrade(db, oldVersion) {
+        if (oldVersion < 1) {
+          db.createObjectStore('events', { keyPath: 'id' }).createIndex('ts', 'ts');
+          db.createObjectStore('meta');
+        }
+        if (oldVersion < 2) db.createObjectStore('items', { keyPath: 'id' }).createIndex('ts', 'ts');
+      },
+      // Let a newer version in another tab upgrade; this tab's later writes fail and are reported.
+      blocking: (_old, _new, ev) => (ev.target as IDBDatabase).close(),
+    });
+    opening.then((db) => late && db.close(), () => {});
+    return await Promise.race([opening, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function isQuota(err: unknown): boolean {
+  const name = (err as { name?: unknown } | null)?.name;
+  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED';
+}
+
+/** Runs `write`; on a quota error runs `evict` and retries once. A second quota error drops the write. */
+async function quotaSafe(write: () => Promise<void>, evict: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (err) {
+    if (!isQuota(err)) throw err;
+    await evict();
+    try {
+      await write();
+    } catch (again) {
+      if (!isQuota(again)) throw again;
+    }
+  }
+}
+
+function mergeItem(old: ItemFeatures | undefined, next: ItemFeatures): ItemFeatures {
+  const out: ItemFeatures = { ...old, id: next.id };
+  for (const [k, v] of Object.entries(next)) {
+    if (v !== undefined && v !== null && v !== '' && !Number.isNaN(v)) Object.assign(out, { [k]: v });
+  }
+  return out;
+}
+
+function select(sorted: RecoEvent[], q: { limit?: number; types?: readonly EventType[] } = {}): RecoEvent[] {
+  const { limit, types } = q;
+  const list = types ? sorted.filter((e) => types.includes(e.type)) : sorted;
+  return limit === undefined ? list : limit > 0 ? list.slice(-limit) : [];
+}
+
+function clearLocalKeys(): void {
+  try {
+    for (const key of Object.values(LOCAL_KEYS)) globalThis.localStorage?.removeItem(key);
+  } catch {
+    // localStorage can throw SecurityError when storage is blocked; then there is nothing of ours in it.
+  }
+}
+
+function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
+  /** Deletes the `n` records with the lowest `ts`, or those with `ts` below `before`. */
+  async function dropOldest(name: 'events' | 'items', n: number | null, before?: number): Promise<void> {
+    if (n !== null && n <= 0) return;
+    const tx = db.transaction(name, 'readwrite');
+    const range = before === undefined ? null : IDBKeyRange.upperBound(before, true);
+    const keys = await tx.store.index('ts').getAllKeys(range, n ?? undefined);
+    await Promise.all([...keys.map((k) => tx.store.delete(k)), tx.done]);
+  }
+
+  async function evictFifth(name: 'events' | 'items'): Promise<void> {
+    await dropOldest(name, Math.ceil((await db.count(name)) * 0.2));
+  }
+
+  /** Puts all values in one transaction; rejects with the quota error when there was one. */
+  async function putAll<N extends 'events' | 'items'>(name: N, values: RecoSchema[N]['value'][]): Promise<void> {
+    const tx = db.transaction(name, 'readwrite');
+    const requests: Promise<unknown>[] = [];
+    const errors: unknown[] = [];
+    try {
+      for (const v of values) requests.push(tx.store.put(v));
+    } catch (err) {
+      errors.push(err);
+      try {
+        tx.abort();
+      } catch {
+        // already finished
+      }
+    }
+    for (const r of await Promise.allSettled([...requests, tx.done])) if (r.status === 'rejected') errors.push(r.reason);
+    if (errors.length) throw errors.find(isQuota) ?? tx.error ?? errors[0];
+  }
+
+  async function items(ids: readonly string[]): Promise<Map<string, ItemFeatures>> {
+    const tx = db.transaction('items');
+    const rows = await Promise.all(ids.map((id) => tx.store.get(id)));
+    await tx.done;
+    return new Map(rows.flatMap((r) => (r ? [[r.id, r.item] as const] : [])));
+  }
+
+  async function prune(): Promise<void> {
+    await dropOldest('events', null, Date.now() - o.maxAgeDays * DAY_MS);
+    await dropOldest('events', (await db.count('events')) - o.maxEvents);
+  }
+
+  return {
+    kind: 'indexeddb',
+    prune,
+    async add(events) {
+      if (!events.length) return;
+      await quotaSafe(() => putAll('events', events), () => evictFifth('events'));
+      await prune();
+    },
+    async events(q) {
+      return select(await db.getAllFromIndex('events', 'ts'), q);
+    },
+    count: () => db.count('events'),
+    async putItems(batch) {
+      if (!batch.length) return;
+      const next = new Map<string, ItemFeatures>();
+      for (const it of batch) next.set(it.id, mergeItem(next.get(it.id), it));
+      const known = await items([...next.keys()]);
+      const now = Date.now();
+      const rows = [...next.values()].map((it) => ({ id: it.id, ts: now, item: mergeItem(known.get(it.id), it) }));
+      await quotaSafe(() => putAll('items', rows), () => evictFifth('items'));
+      await dropOldest('items', (await db.count('items')) - o.maxItems);
+    },
+    items,
+    getMeta: async <T>(key: string) => (await db.get('meta', key)) as T | undefined,
+    async setMeta(key, value) {
+      await db.put('meta', value, key);
+    },
+    async deleteMeta(key) {
+      await db.delete('meta', key);
+    },
+    async export() {
+      const tx = db.transaction(['events', 'items', 'meta']);
+      const meta = tx.objectStore('meta');
+      const [events, items, keys, values] = await Promise.all([
+        tx.objectStore('events').index('ts').getAll(),
+        tx.objectStore('items').getAll(),
+        meta.getAllKeys(),
+        meta.getAll(),
+        tx.done,
+      ]);
+      return {
+        exportedAt: new Date().toISOString(),
+        events,
+        items: items.map((r) => r.item),
+        meta: Object.fromEntries(keys.map((k, i) => [k, values[i]])),
+      };
+    },
+    async clear() {
+      clearLocalKeys();
+      const tx = db.transaction(['events', 'items', 'meta'], 'readwrite');
+      await Promise.all([
+        tx.objectStore('events').clear(),
+        tx.objectStore('items').clear(),
+        tx.objectStore('meta').clear(),
+        tx.done,
+      ]);
+    },
+    close: () => db.close(),
+  };
+}
+
+function memoryStore(o: Options, fallbackReason?: string): Store {
+  let events: RecoEvent[] = [];
+  const items = new Map<string, ItemFeatures>(); // insertion order is LRU order
+  const meta = new Map<string, unknown>();
+  // Copies keep the IndexedDB semantics: callers never share objects with the store.
+  const copy = <T>(v: T): T => structuredClone(v);
+  return {
+    kind: 'memory',
+    fallbackReason,
+    async add(batch) {
+      const ids = new Set(batch.map((e) => e.id));
+      const minTs = Date.now() - o.maxAgeDays * DAY_MS;
+      events = events
+        .filter((e) => !ids.has(e.id))
+        .concat(copy(batch))
+        .sort((a, b) => a.ts - b.ts)
+        .filter((e) => e.ts >= minTs)
+        .slice(-o.maxEvents);
+    },
+    events: async (q) => copy(select(events, q)),
+    count: async () => events.length,
+    async putItems(batch) {
+      for (const it of batch) {
+        const merged = mergeItem(items.get(it.id), copy(it));
+        items.delete(it.id);
+        items.set(it.id, merged);
+      }
+      for (const id of items.keys()) {
+        if (items.size <= o.maxItems) break;
+        items.delete(id);
+      }
+    },
+    async items(ids) {
+      return new Map(ids.flatMap((id) => (items.has(id) ? [[id, copy(items.get(id)!)] as const] : [])));
+    },
+    getMeta: async <T>(key: string) => copy(meta.get(key)) as T | undefined,
+    async setMeta(key, value) {
+      meta.set(key, copy(value));
+    },
+    async deleteMeta(key) {
+      meta.delete(key);
+    },
+    async export() {
+      return copy({
+        exportedAt: new Date().toISOString(),
+        events,
+        items: [...items.values()],
+        meta: Object.fromEntries(meta),
+      });
+    },
+    async clear() {
+      clearLocalKeys();
+      events = [];
+      items.clear();
+      meta.clear();
+    },
+    close() {},
+  };
+}

@@ -1,0 +1,403 @@
+import { EVENT_TYPES, type EventType, type RecoEvent } from '../types.ts';
+import { LOCAL_KEYS, type Store } from './store.ts';
+
+/** An item element the tracker watches for impressions and clicks. */
+export interface TrackedItem {
+  el: Element;
+  id: string;
+  listId: string;
+  /** Current 0-based index in its grid. */
+  position: number;
+}
+
+/** Options of {@link createTracker}. */
+export interface TrackerOptions {
+  store: Store;
+  /** This page view is in the holdout group; stamped on every event. */
+  control: boolean;
+  /** Idle time after which a new session starts. Default 30 minutes. */
+  sessionTimeoutMs?: number;
+  /** Events are written in batches at most this often. Default 1000 ms. */
+  flushIntervalMs?: number;
+  /** Called synchronously for every recorded event. */
+  onEvent?: (e: RecoEvent) => void;
+  /** Called for storage and handler failures; default `console.warn`. */
+  onError?: (err: Error) => void;
+  /** Clock, for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** Records impressions, clicks and page-reported events of one page view. */
+export interface Tracker {
+  /** Starts or refreshes observing these items (impressions and clicks). Call again after re-ordering with new positions; re-observing does not double count. */
+  observe(items: readonly TrackedItem[]): void;
+  /**
+   * Records an event the page reports (view_item, add_to_cart, purchase, ...).
+   * @throws TypeError naming the field when `type` is unknown, `itemId` is empty or `extra` holds other than strings, numbers and booleans
+   */
+  track(
+    type: EventType,
+    itemId: string,
+    extra?: Record<string, string | number | boolean>,
+    context?: { listId?: string | null; position?: number | null },
+  ): RecoEvent;
+  /** Writes pending events now; never rejects. */
+  flush(): Promise<void>;
+  readonly sessionId: string;
+  readonly pageViewId: string;
+  /** Removes every listener, observer and timer, and flushes what is pending. */
+  destroy(): void;
+}
+
+/** MRC viewable impression: at least 50% of the pixels in view for at least one continuous second. */
+const VIEWABLE_RATIO = 0.5;
+const VIEWABLE_MS = 1000;
+
+const DEFAULTS = { sessionTimeoutMs: 30 * 60_000, flushIntervalMs: 1000 };
+
+/**
+ * One item's MRC viewability clock: calls `onViewable` once, after the item has been at least
+ * 50% in view, in a visible tab, for one continuous second. Fed by IntersectionObserver ratios
+ * and page visibility; uses `setTimeout`, so fake timers drive it in tests.
+ */
+export class ViewabilityTimer {
+  done = false;
+  private inView = false;
+  private pageVisible: boolean;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly onViewable: () => void;
+
+  constructor(onViewable: () => void, pageVisible = true) {
+    this.onViewable = onViewable;
+    this.pageVisible = pageVisible;
+  }
+
+  /** The item's current intersection ratio (0 when not intersecting). */
+  setRatio(ratio: number): void {
+    this.inView = ratio >= VIEWABLE_RATIO;
+    this.update();
+  }
+
+  setPageVisible(visible: boolean): void {
+    this.pageVisible = visible;
+    this.update();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.done = true;
+  }
+
+  private update(): void {
+    if (this.done) return;
+    const counting = this.inView && this.pageVisible;
+    if (counting && this.timer === undefined) {
+      this.timer = setTimeout(() => {
+        this.stop();
+        this.onViewable();
+      }, VIEWABLE_MS);
+    } else if (!counting && this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+}
+
+interface Watched {
+  id: string;
+  listId: string;
+  position: number;
+  timer: ViewabilityTimer;
+}
+
+interface Session {
+  id: string;
+  last: number;
+}
+
+/** Events not yet confirmed written, by page view id, so a navigation cannot lose them. */
+type Journal = Record<string, RecoEvent[]>;
+
+/** crypto.randomUUID needs a secure context; getRandomValues does not. */
+export function uuid(): string {
+  const c = globalThis.crypto;
+  if (typeof c?.randomUUID === 'function') return c.randomUUID();
+  const b = new Uint8Array(16);
+  if (typeof c?.getRandomValues === 'function') c.getRandomValues(b);
+  else for (let i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function isEvent(v: unknown): v is RecoEvent {
+  const e = v as Partial<RecoEvent> | null;
+  return (
+    typeof e?.id === 'string' &&
+    typeof e.itemId === 'string' &&
+    typeof e.ts === 'number' &&
+    (EVENT_TYPES as readonly unknown[]).includes(e.type)
+  );
+}
+
+function readJson(key: string): unknown {
+  try {
+    return JSON.parse(localStorage.getItem(key) ?? 'null');
+  } catch {
+    return null;
+  }
+}
+
+function readJournal(): Journal {
+  const j = readJson(LOCAL_KEYS.pending);
+  return j && typeof j === 'object' && !Array.isArray(j) ? (j as Journal) : {};
+}
+
+function saveJournal(j: Journal): void {
+  if (Object.keys(j).length) localStorage.setItem(LOCAL_KEYS.pending, JSON.stringify(j));
+  else localStorage.removeItem(LOCAL_KEYS.pending);
+}
+
+/**
+ * Starts tracking this page view: impressions and clicks of observed items, events the page reports,
+ * batched writes to the store. Handlers never wait on storage and never throw into the page.
+ * @param opts the store, the control flag, and optional timings and callbacks
+ */
+export function createTracker(opts: TrackerOptions): Tracker {
+  const { store, control } = opts;
+  const now = opts.now ?? Date.now;
+  const sessionTimeoutMs = opts.sessionTimeoutMs ?? DEFAULTS.sessionTimeoutMs;
+  const flushIntervalMs = opts.flushIntervalMs ?? DEFAULTS.flushIntervalMs;
+  const pageViewId = uuid();
+  // localStorage only mirrors IndexedDB: in memory mode nothing may outlive the page.
+  let persist = store.kind === 'indexeddb';
+
+  const watched = new Map<Element, Watched>();
+  const impressed = new Set<string>();
+  let queue: RecoEvent[] = []; // recorded, not yet confirmed written
+  let writing = Promise.resolve();
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  let session: Session = { id: '', last: -Infinity };
+  let destroyed = false;
+
+  function report(err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    try {
+      (opts.onError ?? ((e) => console.warn('[reco]', e)))(error);
+    } catch {
+      // the page's own handler threw; nothing more to do
+    }
+  }
+
+  function guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      report(err);
+    }
+  }
+
+  function local(fn: () => void): void {
+    if (!persist) return;
+    try {
+      fn();
+    } catch (err) {
+      persist = false; // blocked or full: report once, then keep going in memory
+      report(err);
+    }
+  }
+
+  function touchSession(ts: number): string {
+    local(() => {
+      const s = readJson(LOCAL_KEYS.session) as Partial<Session> | null;
+      if (typeof s?.id === 'string' && typeof s.last === 'number') session = { id: s.id, last: s.last };
+    });
+    if (!session.id || ts - session.last > sessionTimeoutMs) session = { id: uuid(), last: ts };
+    else session.last = Math.max(session.last, ts);
+    local(() => localStorage.setItem(LOCAL_KEYS.session, JSON.stringify(session)));
+    return session.id;
+  }
+
+  function writeJournal(): void {
+    local(() => {
+      const j = readJournal();
+      if (queue.length) j[pageViewId] = queue;
+      else delete j[pageViewId];
+      saveJournal(j);
+    });
+  }
+
+  function record(
+    type: EventType,
+    itemId: string,
+    listId: string | null,
+    position: number | null,
+    extra?: RecoEvent['extra'],
+  ): RecoEvent {
+    const ts = now();
+    const e: RecoEvent = {
+      id: uuid(),
+      type,
+      itemId,
+      listId,
+      position,
+      ts,
+      sessionId: touchSession(ts),
+      path: globalThis.location?.pathname ?? '',
+      control,
+      pageViewId,
+    };
+    if (extra) e.extra = extra;
+    if (destroyed) return e;
+    queue.push(e);
+    writeJournal();
+    flushTimer ??= setTimeout(() => void flush(), flushIntervalMs);
+    guard(() => opts.onEvent?.(e));
+    return e;
+  }
+
+  function flush(): Promise<void> {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    writing = writing.then(async () => {
+      const batch = queue.slice();
+      if (!batch.length) return;
+      try {
+        await store.add(batch);
+      } catch (err) {
+        report(err); // dropped: retrying a broken store would only repeat the error
+      }
+      // Flushes run one after another, so the batch is still the head of the queue.
+      queue = queue.slice(batch.length);
+      writeJournal();
+    });
+    return writing;
+  }
+
+  function drainJournal(): void {
+    let left: Journal = {};
+    local(() => (left = readJournal()));
+    const byId = new Map<string, RecoEvent>();
+    for (const list of Object.values(left)) {
+      if (Array.isArray(list)) for (const e of list) if (isEvent(e)) byId.set(e.id, e);
+    }
+    const drop = () =>
+      local(() => {
+        const j = readJournal();
+        for (const pv of Object.keys(left)) {
+          const rest = Array.isArray(j[pv]) ? j[pv].filter((e) => !byId.has(e?.id)) : [];
+          if (rest.length) j[pv] = rest;
+          else delete j[pv];
+        }
+        saveJournal(j);
+      });
+    if (!byId.size) return drop();
+    store.add([...byId.values()]).then(drop, report);
+  }
+
+  function impression(w: Watched): void {
+    const key = `${w.listId}\u0000${w.id}`;
+    if (impressed.has(key)) return;
+    impressed.add(key);
+    record('view_item_list', w.id, w.listId, w.position);
+  }
+
+  const pageVisible = () => document.visibilityState !== 'hidden';
+
+  const io =
+    typeof IntersectionObserver === 'function'
+      ? new IntersectionObserver(
+          (entries) =>
+            guard(() => {
+              for (const en of entries) watched.get(en.target)?.timer.setRatio(en.isIntersecting ? en.intersectionRatio : 0);
+            }),
+          { threshold: VIEWABLE_RATIO },
+        )
+      : undefined;
+
+  const onClick = (ev: MouseEvent) =>
+    guard(() => {
+      if (ev.type === 'auxclick' && ev.button !== 1) return;
+      for (const node of ev.composedPath()) {
+        const w = watched.get(node as Element);
+        if (w) return void record('select_item', w.id, w.listId, w.position);
+      }
+    });
+
+  const onVisibility = () =>
+    guard(() => {
+      const visible = pageVisible();
+      for (const w of watched.values()) w.timer.setPageVisible(visible);
+      if (!visible) void flush();
+    });
+
+  const onPageHide = () => void flush();
+
+  document.addEventListener('click', onClick, true);
+  document.addEventListener('auxclick', onClick, true);
+  document.addEventListener('visibilitychange', onVisibility);
+  window.addEventListener('pagehide', onPageHide);
+  touchSession(now());
+  drainJournal();
+
+  function unwatch(el: Element, w: Watched): void {
+    w.timer.stop();
+    io?.unobserve(el);
+    watched.delete(el);
+  }
+
+  return {
+    observe(items) {
+      if (destroyed) return;
+      guard(() => {
+        for (const [el, w] of watched) if (!el.isConnected) unwatch(el, w);
+        for (const { el, id, listId, position } of items) {
+          const known = watched.get(el);
+          if (known && known.id === id && known.listId === listId) {
+            known.position = position;
+            continue;
+          }
+          if (known) unwatch(el, known);
+          const w: Watched = { id, listId, position, timer: new ViewabilityTimer(() => impression(w), pageVisible()) };
+          watched.set(el, w);
+          io?.observe(el);
+        }
+      });
+    },
+    track(type, itemId, extra, context) {
+      if (!(EVENT_TYPES as readonly unknown[]).includes(type)) {
+        throw new TypeError(`track: type must be one of ${EVENT_TYPES.join(', ')}; got ${JSON.stringify(type)}`);
+      }
+      if (typeof itemId !== 'string' || !itemId) {
+        throw new TypeError(`track: itemId must be a non-empty string; got ${JSON.stringify(itemId)}`);
+      }
+      if (extra !== undefined && (typeof extra !== 'object' || extra === null)) {
+        throw new TypeError('track: extra must be an object of string, number or boolean values');
+      }
+      for (const [k, v] of Object.entries(extra ?? {})) {
+        if (!['string', 'number', 'boolean'].includes(typeof v)) {
+          throw new TypeError(`track: extra.${k} must be a string, number or boolean; got ${typeof v}`);
+        }
+      }
+      return record(type, itemId, context?.listId ?? null, context?.position ?? null, extra && { ...extra });
+    },
+    flush,
+    get sessionId() {
+      return session.id;
+    },
+    pageViewId,
+    destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      document.removeEventListener('click', onClick, true);
+      document.removeEventListener('auxclick', onClick, true);
+      document.removeEventListener('visibilitychange', onVisibility);
+      window.removeEventListener('pagehide', onPageHide);
+      io?.disconnect();
+      for (const [el, w] of watched) unwatch(el, w);
+      void flush();
+    },
+  };
+}

@@ -1,0 +1,459 @@
+// @vitest-environment happy-dom
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LOCAL_KEYS, openStore, type Store } from '../../src/tracker/store.ts';
+import { ViewabilityTimer, createTracker, type TrackedItem, type Tracker, type TrackerOptions } from '../../src/tracker/tracker.ts';
+import type { RecoEvent } from '../../src/types.ts';
+
+/** happy-dom's IntersectionObserver never reports; this one is driven by the test. */
+class FakeIO {
+  static last: FakeIO | undefined;
+  readonly targets = new Set<Element>();
+  private readonly cb: IntersectionObserverCallback;
+  constructor(cb: IntersectionObserverCallback) {
+    this.cb = cb;
+    FakeIO.last = this;
+  }
+  observe(el: Element) {
+    this.targets.add(el);
+  }
+  unobserve(el: Element) {
+    this.targets.delete(el);
+  }
+  disconnect() {
+    this.targets.clear();
+  }
+  show(el: Element, ratio: number) {
+    const entry = { target: el, isIntersecting: ratio > 0, intersectionRatio: ratio } as IntersectionObserverEntry;
+    this.cb([entry], this as unknown as IntersectionObserver);
+  }
+}
+
+function setHidden(hidden: boolean): void {
+  Object.defineProperty(document, 'visibilityState', { value: hidden ? 'hidden' : 'visible', configurable: true });
+  document.dispatchEvent(new Event('visibilitychange'));
+}
+
+/** A grid of items, each with a link and an inner span, as shops render them. */
+function grid(listId: string, ids: string[]): TrackedItem[] {
+  const g = document.createElement('div');
+  g.dataset.recoGrid = listId;
+  g.innerHTML = ids.map((id) => `<div data-reco-id="${id}"><a href="#${id}"><span>${id}</span></a></div>`).join('');
+  document.body.append(g);
+  return [...g.children].map((el, i) => ({ el, id: ids[i]!, listId, position: i }));
+}
+
+const click = (el: Element, type = 'click', button = 0) =>
+  el.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true, composed: true, button }));
+
+let trackers: Tracker[] = [];
+let seen: RecoEvent[] = [];
+let errors: Error[] = [];
+let dbCount = 0;
+
+function start(store: Store, o: Partial<TrackerOptions> = {}): Tracker {
+  const t = createTracker({ store, control: false, onEvent: (e) => seen.push(e), onError: (e) => errors.push(e), ...o });
+  trackers.push(t);
+  return t;
+}
+
+beforeEach(() => {
+  vi.stubGlobal('IntersectionObserver', FakeIO);
+  history.replaceState(null, '', '/c/makeup?utm_source=mail');
+  localStorage.clear();
+  seen = [];
+  errors = [];
+});
+
+afterEach(() => {
+  for (const t of trackers) t.destroy();
+  trackers = [];
+  document.body.innerHTML = '';
+  setHidden(false);
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});
+
+describe('ViewabilityTimer', () => {
+  beforeEach(() => vi.useFakeTimers());
+
+  it('does not fire for less than one continuous second in view', () => {
+    const fired = vi.fn();
+    const t = new ViewabilityTimer(fired);
+    t.setRatio(0.8);
+    vi.advanceTimersByTime(999);
+    t.setRatio(0.2);
+    t.setRatio(0.8);
+    vi.advanceTimersByTime(999);
+    t.setRatio(0);
+    vi.advanceTimersByTime(5000);
+    expect(fired).not.toHaveBeenCalled();
+  });
+
+  it('fires exactly once after one second at 50% or more', () => {
+    const fired = vi.fn();
+    const t = new ViewabilityTimer(fired);
+    t.setRatio(0.5);
+    vi.advanceTimersByTime(1000);
+    t.setRatio(0);
+    t.setRatio(1);
+    vi.advanceTimersByTime(5000);
+    expect(fired).toHaveBeenCalledTimes(1);
+  });
+
+  it('never fires below 50%', () => {
+    const fired = vi.fn();
+    new ViewabilityTimer(fired).setRatio(0.49);
+    vi.advanceTimersByTime(5000);
+    expect(fired).not.toHaveBeenCalled();
+  });
+
+  it('pauses while the tab is hidden and restarts the second when visible again', () => {
+    const fired = vi.fn();
+    const t = new ViewabilityTimer(fired);
+    t.setRatio(1);
+    vi.advanceTimersByTime(600);
+    t.setPageVisible(false);
+    vi.advanceTimersByTime(5000);
+    expect(fired).not.toHaveBeenCalled();
+    t.setPageVisible(true);
+    vi.advanceTimersByTime(999);
+    expect(fired).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(fired).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not start in a hidden tab', () => {
+    const fired = vi.fn();
+    new ViewabilityTimer(fired, false).setRatio(1);
+    vi.advanceTimersByTime(5000);
+    expect(fired).not.toHaveBeenCalled();
+  });
+});
+
+describe('impressions', () => {
+  beforeEach(() => vi.useFakeTimers());
+
+  it('records view_item_list once per item, with list and position, after one second in view', async () => {
+    const t = start(await openStore({ memoryOnly: true }));
+    const items = grid('bestsellers', ['a', 'b']);
+    t.observe(items);
+    const io = FakeIO.last!;
+    io.show(items[1]!.el, 0.7);
+    vi.advanceTimersByTime(500);
+    expect(seen).toEqual([]);
+    vi.advanceTimersByTime(500);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ type: 'view_item_list', itemId: 'b', listId: 'bestsellers', position: 1 });
+    io.show(items[1]!.el, 0);
+    io.show(items[1]!.el, 1);
+    vi.advanceTimersByTime(3000);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('does not count an item scrolled past in under a second', async () => {
+    const t = start(await openStore({ memoryOnly: true }));
+    const [a] = grid('g', ['a']);
+    t.observe([a!]);
+    FakeIO.last!.show(a!.el, 1);
+    vi.advanceTimersByTime(300);
+    FakeIO.last!.show(a!.el, 0);
+    vi.advanceTimersByTime(3000);
+    expect(seen).toEqual([]);
+  });
+
+  it('re-observing after a re-order updates positions without double counting', async () => {
+    const t = start(await openStore({ memoryOnly: true }));
+    const items = grid('g', ['a', 'b']);
+    t.observe(items);
+    const io = FakeIO.last!;
+    io.show(items[0]!.el, 1);
+    vi.advanceTimersByTime(1000);
+    const reordered = [
+      { ...items[1]!, position: 0 },
+      { ...items[0]!, position: 1 },
+    ];
+    t.observe(reordered);
+    io.show(items[0]!.el, 1);
+    io.show(items[1]!.el, 1);
+    vi.advanceTimersByTime(2000);
+    expect(seen.map((e) => [e.itemId, e.position])).toEqual([
+      ['a', 0],
+      ['b', 0],
+    ]);
+    click(items[0]!.el);
+    expect(seen.at(-1)).toMatchObject({ type: 'select_item', itemId: 'a', position: 1 });
+  });
+
+  it('counts an item once per list even when the grid re-renders new elements for it', async () => {
+    const t = start(await openStore({ memoryOnly: true }));
+    const first = grid('g', ['a']);
+    t.observe(first);
+    FakeIO.last!.show(first[0]!.el, 1);
+    vi.advanceTimersByTime(1000);
+    document.body.innerHTML = '';
+    const again = grid('g', ['a']);
+    const elsewhere = grid('other', ['a']);
+    t.observe([...again, ...elsewhere]);
+    FakeIO.last!.show(again[0]!.el, 1);
+    FakeIO.last!.show(elsewhere[0]!.el, 1);
+    vi.advanceTimersByTime(1000);
+    expect(seen.map((e) => [e.itemId, e.listId])).toEqual([
+      ['a', 'g'],
+      ['a', 'other'],
+    ]);
+    expect(FakeIO.last!.targets.has(first[0]!.el)).toBe(false);
+  });
+
+  it('re-observing does not restart an item already counting', async () => {
+    const t = start(await openStore({ memoryOnly: true }));
+    const items = grid('g', ['a']);
+    t.observe(items);
+    FakeIO.last!.show(items[0]!.el, 1);
+    vi.advanceTimersByTime(600);
+    t.observe(items);
+    vi.advanceTimersByTime(400);
+    expect(seen.map((e) => e.itemId)).toEqual(['a']);
+  });
+
+  it('pauses while the tab is hidden', async () => {
+    const t = start(await openStore({ memoryOnly: true }));
+    const items = grid('g', ['a']);
+    t.observe(items);
+    FakeIO.last!.show(items[0]!.el, 1);
+    vi.advanceTimersByTime(500);
+    setHidden(true);
+    vi.advanceTimersByTime(5000);
+    expect(seen).toEqual([]);
+    setHidden(false);
+    vi.advanceTimersByTime(1000);
+    expect(seen.map((e) => e.itemId)).toEqual(['a']);
+  });
+});
+
+describe('clicks', () => {
+  it('records select_item for a click inside an observed item, with list and position', async () => {
+    const t = start(await openStore({ memoryOnly: true }));
+    const items = grid('new-in', ['a', 'b', 'c']);
+    t.observe(items);
+    click(items[2]!.el.querySelector('span')!);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ type: 'select_item', itemId: 'c', listId: 'new-in', position: 2 });
+  });
+
+  it('ignores clicks outside observed items', async () => {
+    const t = start(await openStore({ memoryOnly: true }));
+    t.observe(grid('g', ['a']));
+    const [other] = grid('not-observed', ['z']);
+    click(other!.el);
+    click(document.body);
+    expect(seen).toEqual([]);
+  });
+
+  it('records a middle click, not a right click', async () => {
+    const t = start(await openStore({ memoryOnly: true }));
+    const [a] = grid('g', ['a']);
+    t.observe([a!]);
+    click(a!.el, 'auxclick', 2);
+    expect(seen).toEqual([]);
+    click(a!.el, 'auxclick', 1);
+    expect(seen.map((e) => e.type)).toEqual(['select_item']);
+  });
+
+  it('still records when the page stops the click from bubbling', async () => {
+    const t = start(await openStore({ memoryOnly: true }));
+    const [a] = grid('g', ['a']);
+    t.observe([a!]);
+    a!.el.addEventListener('click', (e) => e.stopPropagation());
+    click(a!.el.querySelector('a')!);
+    expect(seen).toHaveLength(1);
+  });
+});
+
+describe('events', () => {
+  it('carries every field: id, session, page view, path without query, control', async () => {
+    const t = start(await openStore({ memoryOnly: true }), { control: true, now: () => 1_700_000_000_000 });
+    const e = t.track('add_to_cart', 'p1', { value: 12.5, currency: 'EUR' }, { listId: 'g', position: 3 });
+    expect(e).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      type: 'add_to_cart',
+      itemId: 'p1',
+      listId: 'g',
+      position: 3,
+      ts: 1_700_000_000_000,
+      sessionId: t.sessionId,
+      path: '/c/makeup',
+      control: true,
+      pageViewId: t.pageViewId,
+      extra: { value: 12.5, currency: 'EUR' },
+    });
+    expect(t.track('view_item', 'p2').listId).toBeNull();
+    expect(t.track('view_item', 'p2').id).not.toBe(e.id);
+  });
+
+  it('works without crypto.randomUUID (insecure contexts)', async () => {
+    vi.stubGlobal('crypto', { getRandomValues: (b: Uint8Array) => b.fill(7) });
+    const t = start(await openStore({ memoryOnly: true }));
+    expect(t.track('view_item', 'p1').id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('rejects an unknown type, an empty item id or odd extra values with a TypeError naming the field', async () => {
+    const t = start(await openStore({ memoryOnly: true }));
+    expect(() => t.track('addToCart' as 'add_to_cart', 'p1')).toThrow(/type must be one of .*add_to_cart/);
+    expect(() => t.track('add_to_cart', '')).toThrow(TypeError);
+    expect(() => t.track('add_to_cart', '')).toThrow(/itemId/);
+    expect(() => t.track('add_to_cart', 'p1', { items: [] as unknown as string })).toThrow(/extra\.items/);
+    expect(seen).toEqual([]);
+  });
+
+  it('starts a new session after 30 minutes idle, and keeps it while active', async () => {
+    let clock = 0;
+    const t = start(await openStore({ memoryOnly: true }), { now: () => clock });
+    const first = t.track('view_item', 'a').sessionId;
+    clock += 29 * 60_000;
+    expect(t.track('view_item', 'a').sessionId).toBe(first);
+    clock += 29 * 60_000;
+    expect(t.track('view_item', 'a').sessionId).toBe(first);
+    clock += 31 * 60_000;
+    const second = t.track('view_item', 'a').sessionId;
+    expect(second).not.toBe(first);
+    expect(t.sessionId).toBe(second);
+  });
+
+  it('continues the session on the next page when stored in IndexedDB', async () => {
+    let clock = 1_000_000;
+    const store = await openStore({ dbName: `tracker-${++dbCount}` });
+    const a = start(store, { now: () => clock });
+    a.track('view_item', 'p1');
+    a.destroy();
+    clock += 10 * 60_000;
+    expect(start(store, { now: () => clock }).sessionId).toBe(a.sessionId);
+    clock += 31 * 60_000;
+    expect(start(store, { now: () => clock }).sessionId).not.toBe(a.sessionId);
+  });
+
+  it('never touches localStorage in memory mode', async () => {
+    const setItem = vi.spyOn(localStorage, 'setItem');
+    const t = start(await openStore({ memoryOnly: true }));
+    const [a] = grid('g', ['a']);
+    t.observe([a!]);
+    click(a!.el);
+    await t.flush();
+    expect(setItem).not.toHaveBeenCalled();
+    expect(localStorage.length).toBe(0);
+  });
+
+  it('batches writes and flushes on pagehide', async () => {
+    const store = await openStore({ memoryOnly: true });
+    const add = vi.spyOn(store, 'add');
+    const t = start(store, { flushIntervalMs: 60_000 });
+    t.track('view_item', 'a');
+    t.track('view_item', 'b');
+    expect(add).not.toHaveBeenCalled();
+    window.dispatchEvent(new Event('pagehide'));
+    await t.flush();
+    expect(add).toHaveBeenCalledTimes(1);
+    expect((await store.events()).map((e) => e.itemId)).toEqual(['a', 'b']);
+  });
+
+  it('flushes when the tab is hidden', async () => {
+    const store = await openStore({ memoryOnly: true });
+    const t = start(store, { flushIntervalMs: 60_000 });
+    t.track('view_item', 'a');
+    setHidden(true);
+    await vi.waitFor(async () => expect(await store.count()).toBe(1));
+  });
+});
+
+describe('journal', () => {
+  it('holds a click synchronously, and the next page drains it into the store once', async () => {
+    const store = await openStore({ dbName: `tracker-${++dbCount}` });
+    expect(store.kind).toBe('indexeddb');
+    const page1 = start(store, { flushIntervalMs: 60_000 });
+    const [a] = grid('g', ['a']);
+    page1.observe([a!]);
+    click(a!.el);
+    const journal = JSON.parse(localStorage.getItem(LOCAL_KEYS.pending)!) as Record<string, RecoEvent[]>;
+    expect(journal[page1.pageViewId]).toEqual([seen[0]]);
+    expect(await store.count()).toBe(0);
+
+    // The navigation interrupted page 1 before its write; page 2 finds the journal.
+    start(store);
+    await vi.waitFor(async () => expect(await store.count()).toBe(1));
+    expect((await store.events())[0]).toEqual(seen[0]);
+    await vi.waitFor(() => expect(localStorage.getItem(LOCAL_KEYS.pending)).toBeNull());
+
+    // Page 1's own write landing late does not duplicate the event.
+    await page1.flush();
+    expect(await store.count()).toBe(1);
+  });
+
+  it('is emptied once the write has landed', async () => {
+    const store = await openStore({ dbName: `tracker-${++dbCount}` });
+    const t = start(store, { flushIntervalMs: 60_000 });
+    t.track('add_to_cart', 'p1');
+    expect(localStorage.getItem(LOCAL_KEYS.pending)).not.toBeNull();
+    await t.flush();
+    expect(localStorage.getItem(LOCAL_KEYS.pending)).toBeNull();
+    expect(await store.count()).toBe(1);
+  });
+
+  it('ignores a corrupt journal', async () => {
+    localStorage.setItem(LOCAL_KEYS.pending, '{"pv": [{"id": 1}], "x": "y"');
+    const store = await openStore({ dbName: `tracker-${++dbCount}` });
+    start(store);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(await store.count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('never breaks the page', () => {
+  it('reports a storage failure through onError; flush still resolves', async () => {
+    const store = await openStore({ memoryOnly: true });
+    vi.spyOn(store, 'add').mockRejectedValue(new Error('disk on fire'));
+    const t = start(store);
+    t.track('view_item', 'a');
+    await expect(t.flush()).resolves.toBeUndefined();
+    expect(errors.map((e) => e.message)).toEqual(['disk on fire']);
+  });
+
+  it('reports a throwing onEvent instead of throwing into the click', async () => {
+    const t = start(await openStore({ memoryOnly: true }), {
+      onEvent: () => {
+        throw new Error('page bug');
+      },
+    });
+    const [a] = grid('g', ['a']);
+    t.observe([a!]);
+    expect(() => click(a!.el)).not.toThrow();
+    expect(errors.map((e) => e.message)).toEqual(['page bug']);
+  });
+
+  it('keeps recording in memory when localStorage throws, reporting it once', async () => {
+    const store = await openStore({ dbName: `tracker-${++dbCount}` });
+    vi.spyOn(localStorage, 'setItem').mockImplementation(() => {
+      throw new DOMException('full', 'QuotaExceededError');
+    });
+    const t = start(store);
+    t.track('view_item', 'a');
+    t.track('view_item', 'b');
+    await t.flush();
+    expect(errors).toHaveLength(1);
+    expect(await store.count()).toBe(2);
+  });
+
+  it('destroy() removes listeners and observers, and flushes what is pending', async () => {
+    const store = await openStore({ memoryOnly: true });
+    const t = start(store, { flushIntervalMs: 60_000 });
+    const [a] = grid('g', ['a']);
+    t.observe([a!]);
+    click(a!.el);
+    t.destroy();
+    expect(FakeIO.last!.targets.size).toBe(0);
+    click(a!.el);
+    await vi.waitFor(async () => expect(await store.count()).toBe(1));
+    expect(seen).toHaveLength(1);
+  });
+});
