@@ -1,0 +1,303 @@
+/**
+ * Trains a scorer in Node (tfjs, wasm backend).
+ *
+ *   npm run train -- --data ../shared/data/beauty --out runs/teacher --preset teacher
+ *   npm run train -- --data ../shared/data/beauty --out runs/student --preset student --teacher runs/teacher/float
+ *   npm run train -- --data DIR --out public/models/default --preset text
+ *
+ * Writes DIR/float/ (full precision) and DIR/ (quantized, what ships), keeps the epoch with the best
+ * validation NDCG@10 (full ranking), checkpoints every epoch to DIR/checkpoint/ and resumes with --resume.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ModelConfig, Weights } from '../src/model/scorer.ts';
+import { rng, scoreCatalog, Trainer, catalogVectors, type Sequence } from '../src/model/train.ts';
+import { loadDataset, makeCatalog, splitLeaveOneOut } from './lib/data.ts';
+import { rankOf, rankingMetrics } from './lib/metrics.ts';
+import { readModel, writeModel } from './lib/model-files.ts';
+import { setupTf } from './lib/tfnode.ts';
+
+const PRESETS = {
+  teacher: { d: 128, blocks: 2, heads: 2, ffn: 256, ids: true, textBuckets: 16384, dropout: 0.3, lr: 1e-3 },
+  student: { d: 64, blocks: 1, heads: 1, ffn: 128, ids: true, textBuckets: 2048, dropout: 0.3, lr: 1e-3 },
+  text: { d: 64, blocks: 1, heads: 1, ffn: 128, ids: false, textBuckets: 8192, dropout: 0.2, lr: 1e-3 },
+} as const;
+
+const { values: a } = parseArgs({
+  options: {
+    data: { type: 'string' },
+    out: { type: 'string' },
+    preset: { type: 'string', default: 'student' },
+    id: { type: 'string' },
+    epochs: { type: 'string', default: '200' },
+    minutes: { type: 'string', default: '0' },
+    patience: { type: 'string', default: '8' },
+    batch: { type: 'string', default: '128' },
+    lr: { type: 'string' },
+    dropout: { type: 'string' },
+    negatives: { type: 'string', default: '0' },
+    d: { type: 'string' },
+    blocks: { type: 'string' },
+    'max-len': { type: 'string', default: '50' },
+    'tokens-per-item': { type: 'string', default: '16' },
+    'text-buckets': { type: 'string' },
+    teacher: { type: 'string' },
+    alpha: { type: 'string', default: '0.5' },
+    temperature: { type: 'string', default: '1' },
+    withhold: { type: 'string', default: '0' },
+    'valid-users': { type: 'string', default: '3000' },
+    seed: { type: 'string', default: '42' },
+    resume: { type: 'boolean', default: false },
+    quiet: { type: 'boolean', default: false },
+  },
+});
+
+function num(name: keyof typeof a, fallback?: number): number {
+  const raw = a[name] ?? fallback;
+  const v = Number(raw);
+  if (raw === undefined || !Number.isFinite(v)) throw new Error(`--${name}: expected a number, got ${JSON.stringify(raw)}`);
+  return v;
+}
+
+/** Items withheld from training for the cold-start view: same set for the same seed and dataset. */
+export function withheldItems(n: number, fraction: number, seed: number): Set<number> {
+  const r = rng(seed ^ 0x5eed);
+  const out = new Set<number>();
+  for (let i = 0; i < n; i++) if (r() < fraction) out.add(i);
+  return out;
+}
+
+async function main(): Promise<void> {
+  if (!a.data || !a.out) throw new Error('usage: npm run train -- --data DIR --out DIR [--preset teacher|student|text] (see README)');
+  const preset = PRESETS[a.preset as keyof typeof PRESETS];
+  if (!preset) throw new Error(`--preset: expected one of ${Object.keys(PRESETS).join(', ')}, got "${a.preset}"`);
+  const backend = await setupTf();
+  const seed = num('seed');
+  const ds = loadDataset(a.data);
+  const withheld = withheldItems(ds.items.length, num('withhold'), seed);
+  const split = splitLeaveOneOut(ds);
+  const train = split.train.map((s) => dropItems(s, withheld)).filter((s) => s.items.length >= 2);
+
+  // Id vocabulary: every item seen in training (withheld items stay text-only).
+  const vocab: string[] = [];
+  const idRow = new Int32Array(ds.items.length);
+  if (preset.ids) {
+    const seen = new Set<number>();
+    for (const s of train) for (const i of s.items) seen.add(i);
+    for (let i = 0; i < ds.items.length; i++) if (seen.has(i)) idRow[i] = vocab.push(ds.items[i]!.id);
+  }
+  const cfg: ModelConfig = {
+    d: a.d ? num('d') : preset.d,
+    blocks: a.blocks ? num('blocks') : preset.blocks,
+    heads: preset.heads,
+    ffn: preset.ffn,
+    features: {
+      textBuckets: a['text-buckets'] ? num('text-buckets') : preset.textBuckets,
+      tokensPerItem: num('tokens-per-item'),
+      maxLen: num('max-len'),
+      idVocab: vocab.length,
+    },
+  };
+  const cat = makeCatalog(ds.items, cfg.features, (i) => idRow[i]!);
+  const teacher = a.teacher ? await readModel(a.teacher) : null;
+  const opts = {
+    lr: a.lr ? num('lr') : preset.lr,
+    dropout: a.dropout ? num('dropout') : preset.dropout,
+    negatives: num('negatives'),
+    seed,
+    teacher: teacher
+      ? { weights: teacher.weights, cfg: teacher.manifest.config, temperature: num('temperature'), alpha: num('alpha') }
+      : undefined,
+  };
+  if (teacher && teacher.manifest.config.features.idVocab > 0 && JSON.stringify(teacherVocab(a.teacher!)) !== JSON.stringify(vocab)) {
+    throw new Error('--teacher: its item vocabulary differs from this run (train both on the same data and --withhold)');
+  }
+
+  const out = a.out;
+  const ckDir = join(out, 'checkpoint');
+  mkdirSync(ckDir, { recursive: true });
+  let startEpoch = 0;
+  let best = { ndcg: -1, epoch: -1, weights: null as Record<string, Float32Array> | null };
+  let init: Record<string, Float32Array> | undefined;
+  let optState: { name: string; data: Float32Array; shape: number[] }[] | null = null;
+  let elapsedBefore = 0;
+  if (a.resume && existsSync(join(ckDir, 'state.json'))) {
+    const st = JSON.parse(readFileSync(join(ckDir, 'state.json'), 'utf8')) as CheckpointState;
+    startEpoch = st.epoch + 1;
+    elapsedBefore = st.elapsedMs;
+    init = readArrays(join(ckDir, 'weights.bin'), st.weights);
+    optState = Object.entries(readArrays(join(ckDir, 'opt.bin'), st.opt)).map(([name, data]) => ({ name, data, shape: st.opt.find((o) => o.name === name)!.shape }));
+    best = { ndcg: st.best.ndcg, epoch: st.best.epoch, weights: existsSync(join(ckDir, 'best.bin')) ? readArrays(join(ckDir, 'best.bin'), st.weights) : null };
+    log(`resuming at epoch ${startEpoch + 1} (best so far ${best.ndcg.toFixed(4)} at epoch ${best.epoch + 1})`);
+  }
+  const trainer = new Trainer(cfg, cat, opts, init);
+  if (optState) await trainer.setOptimizerState(optState);
+
+  const batchSize = num('batch');
+  const epochs = num('epochs');
+  const patience = num('patience');
+  const budgetMs = num('minutes') * 60e3;
+  const validUsers = split.valid.filter((v) => !withheld.has(v.target)).slice(0, num('valid-users'));
+  const params = Object.values(trainer.vars).reduce((s, v) => s + v.size, 0);
+  log(`${ds.name}: ${ds.users.length} users, ${ds.items.length} items, ${train.length} training sequences; backend ${backend}`);
+  log(`model: d=${cfg.d} blocks=${cfg.blocks} heads=${cfg.heads} ids=${vocab.length} textBuckets=${cfg.features.textBuckets} params=${params}; ${opts.negatives ? `${opts.negatives} sampled negatives` : 'full softmax'}${teacher ? `, distilling from ${a.teacher} (alpha ${opts.teacher!.alpha}, T ${opts.teacher!.temperature})` : ''}`);
+
+  const t0 = Date.now() - elapsedBefore;
+  for (let epoch = startEpoch; epoch < epochs; epoch++) {
+    trainer.reseed(seed * 1000 + epoch);
+    const batches = makeBatches(train, batchSize, rng(seed * 7919 + epoch));
+    let lossSum = 0;
+    const te = Date.now();
+    for (let b = 0; b < batches.length; b++) {
+      lossSum += trainer.step(batches[b]!);
+      if (!a.quiet) progress(epoch, epochs, b + 1, batches.length, lossSum / (b + 1), Date.now() - te);
+    }
+    const ndcg = validate(trainer.vars, cfg, cat, validUsers);
+    const elapsed = Date.now() - t0;
+    if (!a.quiet) process.stderr.write('\n');
+    const improved = ndcg > best.ndcg;
+    if (improved) best = { ndcg, epoch, weights: trainer.weights() };
+    log(`epoch ${epoch + 1}: loss ${(lossSum / batches.length).toFixed(4)}, valid NDCG@10 ${ndcg.toFixed(4)}${improved ? ' (best)' : ''}, ${((Date.now() - te) / 1000).toFixed(0)} s, total ${(elapsed / 60e3).toFixed(1)} min`);
+    await checkpoint(ckDir, trainer, epoch, elapsed, best);
+    if (epoch - best.epoch >= patience) {
+      log(`stopping: no improvement for ${patience} epochs`);
+      break;
+    }
+    if (budgetMs && elapsed > budgetMs) {
+      log(`stopping: time budget of ${a.minutes} min reached`);
+      break;
+    }
+  }
+  const minutes = (Date.now() - t0) / 60e3;
+  const meta = {
+    id: a.id ?? `${ds.name.toLowerCase()}-${a.preset}`,
+    version: new Date().toISOString().slice(0, 10).replaceAll('-', '') + '.' + best.epoch,
+    config: cfg,
+    training: {
+      data: ds.name, preset: a.preset, epochs: best.epoch + 1, minutes: Number(minutes.toFixed(1)), seed, withhold: num('withhold'),
+      lr: opts.lr, dropout: opts.dropout, negatives: opts.negatives, batch: batchSize, teacher: a.teacher ?? null,
+      alpha: teacher ? opts.teacher!.alpha : null, validNdcg10: Number(best.ndcg.toFixed(4)),
+    },
+  };
+  const weights = best.weights ?? trainer.weights();
+  await writeModel(join(out, 'float'), meta, weights, preset.ids ? vocab : null, { embeddings: 'none', dense: 'none' });
+  const { bytes } = await writeModel(out, meta, weights, preset.ids ? vocab : null, { embeddings: 'uint8', dense: 'float16' });
+  log(`saved ${out} (${bytes} bytes of weights, quantized) and ${join(out, 'float')}; ${minutes.toFixed(1)} min`);
+  trainer.dispose();
+}
+
+function teacherVocab(dir: string): string[] {
+  const path = join(dir.endsWith('.json') ? join(dir, '..') : dir, 'vocab.json');
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as string[]) : [];
+}
+
+function dropItems(s: Sequence, drop: ReadonlySet<number>): Sequence {
+  if (drop.size === 0) return s;
+  const keep: number[] = [];
+  s.items.forEach((it, i) => {
+    if (!drop.has(it)) keep.push(i);
+  });
+  return {
+    items: Int32Array.from(keep, (i) => s.items[i]!),
+    events: Int32Array.from(keep, (i) => s.events[i]!),
+    ts: s.ts ? Float64Array.from(keep, (i) => s.ts![i]!) : null,
+  };
+}
+
+/** Shuffled batches of similar length: each batch pads only to its own longest sequence. */
+function makeBatches(seqs: readonly Sequence[], size: number, r: () => number): Sequence[][] {
+  const order = shuffle([...seqs.keys()], r);
+  const chunk = size * 16;
+  const batches: Sequence[][] = [];
+  for (let c = 0; c < order.length; c += chunk) {
+    const part = order.slice(c, c + chunk).sort((x, y) => seqs[x]!.items.length - seqs[y]!.items.length);
+    for (let b = 0; b < part.length; b += size) batches.push(part.slice(b, b + size).map((i) => seqs[i]!));
+  }
+  return shuffle(batches, r);
+}
+
+function shuffle<T>(xs: T[], r: () => number): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+  }
+  return xs;
+}
+
+/** Validation NDCG@10, full ranking, history items excluded. */
+function validate(w: Weights, cfg: ModelConfig, cat: ReturnType<typeof makeCatalog>, users: readonly { hist: Sequence; target: number }[]): number {
+  const table = catalogVectors(w, cfg, cat);
+  const ranks: number[] = [];
+  for (let i = 0; i < users.length; i += 256) {
+    const part = users.slice(i, i + 256);
+    const scores = scoreCatalog(w, cfg, cat, part.map((u) => u.hist), undefined, table);
+    part.forEach((u, b) => {
+      const row = scores.subarray(b * cat.size, (b + 1) * cat.size);
+      ranks.push(rankOf(row, u.target, null, new Set(u.hist.items)));
+    });
+  }
+  table.dispose();
+  return rankingMetrics(ranks)['NDCG@10'];
+}
+
+interface CheckpointState {
+  epoch: number;
+  elapsedMs: number;
+  best: { ndcg: number; epoch: number };
+  weights: { name: string; size: number }[];
+  opt: { name: string; size: number; shape: number[] }[];
+}
+
+async function checkpoint(dir: string, trainer: Trainer, epoch: number, elapsedMs: number, best: { ndcg: number; epoch: number; weights: Record<string, Float32Array> | null }): Promise<void> {
+  const w = trainer.weights();
+  const opt = await trainer.optimizerState();
+  writeArrays(join(dir, 'weights.bin'), Object.values(w));
+  writeArrays(join(dir, 'opt.bin'), opt.map((o) => o.data));
+  if (best.weights && best.epoch === epoch) writeArrays(join(dir, 'best.bin'), Object.values(best.weights));
+  const state: CheckpointState = {
+    epoch, elapsedMs, best: { ndcg: best.ndcg, epoch: best.epoch },
+    weights: Object.entries(w).map(([name, d]) => ({ name, size: d.length })),
+    opt: opt.map((o) => ({ name: o.name, size: o.data.length, shape: o.shape })),
+  };
+  writeFileSync(join(dir, 'state.json'), JSON.stringify(state));
+}
+
+function writeArrays(path: string, arrays: Float32Array[]): void {
+  const total = arrays.reduce((s, x) => s + x.length, 0);
+  const buf = new Float32Array(total);
+  let off = 0;
+  for (const x of arrays) {
+    buf.set(x, off);
+    off += x.length;
+  }
+  writeFileSync(path, new Uint8Array(buf.buffer));
+}
+
+function readArrays(path: string, index: { name: string; size: number }[]): Record<string, Float32Array> {
+  const raw = readFileSync(path);
+  const all = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  const out: Record<string, Float32Array> = {};
+  let off = 0;
+  for (const { name, size } of index) {
+    out[name] = all.slice(off, off + size);
+    off += size;
+  }
+  return out;
+}
+
+function progress(epoch: number, epochs: number, done: number, total: number, loss: number, ms: number): void {
+  const width = 24;
+  const filled = Math.round((done / total) * width);
+  const eta = (ms / done) * (total - done);
+  process.stderr.write(`\repoch ${epoch + 1}/${epochs} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} loss ${loss.toFixed(4)} ETA ${(eta / 1000).toFixed(0)} s   `);
+}
+
+function log(msg: string): void {
+  console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
+}
+
+main().catch((err: Error) => {
+  console.error(`train: ${err.message}`);
+  process.exit(1);
+});

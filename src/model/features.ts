@@ -1,0 +1,119 @@
+/**
+ * The item featurizer and the event encoding, shared by the Node training scripts and the worker,
+ * so that training and serving can never disagree. Pure functions, no tfjs.
+ */
+import type { EventType, ItemFeatures } from '../types.ts';
+
+/** How items and events become integer inputs. Stored in the model manifest. */
+export interface FeatureConfig {
+  /** Hash buckets for title tokens, brand, category levels and price bucket. Bucket 0 is padding. */
+  textBuckets: number;
+  /** Tokens kept per item (title tokens first, then brand, categories, price). */
+  tokensPerItem: number;
+  /** Most recent events the shopper encoder reads. */
+  maxLen: number;
+  /** Known item ids (index + 1 is the id-embedding row; 0 means unknown, text only). Empty for text-only models. */
+  idVocab: number;
+}
+
+/** Event types as model inputs. Index 0 is "unknown" (datasets without event types). */
+export const EVENT_INDEX: Readonly<Record<EventType | 'unknown', number>> = {
+  unknown: 0,
+  view_item_list: 1,
+  select_item: 2,
+  view_item: 3,
+  add_to_wishlist: 4,
+  add_to_cart: 5,
+  remove_from_cart: 6,
+  begin_checkout: 7,
+  purchase: 8,
+};
+export const EVENT_KINDS = 9;
+
+/** Time gap buckets (ms upper bounds); index 0 means unknown. */
+const GAP_BOUNDS = [60e3, 600e3, 3600e3, 86400e3, 7 * 86400e3, 30 * 86400e3, Infinity];
+export const GAP_KINDS = GAP_BOUNDS.length + 1;
+
+/** Bucket of the time between one event and the next (or now, for the newest). */
+export function gapBucket(ms: number | null | undefined): number {
+  if (ms == null || !Number.isFinite(ms) || ms < 0) return 0;
+  return GAP_BOUNDS.findIndex((b) => ms < b) + 1;
+}
+
+const STOP = new Set(['and', 'the', 'for', 'with', 'of', 'in', 'to', 'a', 'an', 'by', 'on', 'oz', 'ml', 'fl', 'pack', 'count', 'new']);
+
+/** Lower-case word tokens of a title; numbers and units dropped, since they say little about taste. */
+export function tokenize(text: string): string[] {
+  const out: string[] = [];
+  for (const raw of text.toLowerCase().normalize('NFKD').split(/[^\p{L}\p{N}]+/u)) {
+    if (raw.length < 2 || STOP.has(raw) || /^\d/.test(raw)) continue;
+    out.push(raw);
+  }
+  return out;
+}
+
+/** FNV-1a, 32 bit: fast, stable across platforms, no dependency. */
+export function hash32(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Splits "Makeup > Eyes | Mascara" and "Makeup/Eyes" into levels. */
+export function categoryLevels(category: string | undefined): string[] {
+  if (!category) return [];
+  return category
+    .split(/\s*[>|/]\s*/)
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s.length > 0 && s !== 'unknown');
+}
+
+/** Log-scale price bucket: one bucket per factor of about 1.5. */
+export function priceBucket(price: number | undefined): number | null {
+  if (price == null || !Number.isFinite(price) || price <= 0) return null;
+  return Math.round(Math.log(price) / Math.log(1.5));
+}
+
+/** The feature strings of an item: category levels, brand, price bucket, then title words (truncation drops title words first). */
+export function itemTokens(item: ItemFeatures): string[] {
+  const toks: string[] = [];
+  const levels = categoryLevels(item.category);
+  let path = '';
+  for (const level of levels) {
+    path = path ? `${path}>${level}` : level;
+    toks.push(`c:${path}`);
+  }
+  if (item.brand && item.brand.trim() && item.brand.toLowerCase() !== 'unknown') toks.push(`b:${item.brand.trim().toLowerCase()}`);
+  const pb = priceBucket(item.price);
+  if (pb != null) toks.push(`p:${pb}`);
+  const seen = new Set<string>();
+  for (const t of tokenize(item.title ?? '')) {
+    if (!seen.has(t)) {
+      seen.add(t);
+      toks.push(`t:${t}`);
+    }
+  }
+  return toks;
+}
+
+/**
+ * Writes the item's hashed token buckets into `out` at `offset` (tokensPerItem slots, 0-padded).
+ * Structured (category, brand, price) tokens come first so that they are always kept.
+ */
+export function featurizeInto(item: ItemFeatures, cfg: FeatureConfig, out: Int32Array, offset: number): void {
+  const toks = itemTokens(item);
+  const n = Math.min(toks.length, cfg.tokensPerItem);
+  for (let i = 0; i < cfg.tokensPerItem; i++) {
+    out[offset + i] = i < n ? 1 + (hash32(toks[i]!) % (cfg.textBuckets - 1)) : 0;
+  }
+}
+
+/** Featurizes many items: an n x tokensPerItem Int32Array. */
+export function featurizeItems(items: readonly ItemFeatures[], cfg: FeatureConfig): Int32Array {
+  const out = new Int32Array(items.length * cfg.tokensPerItem);
+  items.forEach((item, i) => featurizeInto(item, cfg, out, i * cfg.tokensPerItem));
+  return out;
+}

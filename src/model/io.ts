@@ -1,0 +1,180 @@
+/**
+ * The shipped model format: `model.json` (manifest: config, metrics, weights manifest in the
+ * TensorFlow.js weights format) + `weights.bin` + optional `vocab.json` (known item ids).
+ * Same code reads it in Node and in the worker.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { weightShapes, type ModelConfig, type Weights } from './scorer.ts';
+
+export const FORMAT = 'reco-scorer';
+export const FORMAT_VERSION = 1;
+
+export interface ModelManifest {
+  format: typeof FORMAT;
+  formatVersion: number;
+  /** Model id, e.g. "default" or "beauty-student". */
+  id: string;
+  /** Model version (date-based). Learned heads are keyed by it. */
+  version: string;
+  config: ModelConfig;
+  /** File with the known item ids (index i = id row i + 1), when config.features.idVocab > 0. */
+  vocab: string | null;
+  /** SHA-256 (hex) of weights.bin, checked on load. */
+  sha256: string;
+  weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  /** Metrics the model reached, as measured by the eval script. */
+  metrics?: Record<string, unknown>;
+  training?: Record<string, unknown>;
+}
+
+/** Named error for anything wrong with model files; its message says what and where. */
+export class ModelError extends Error {
+  override name = 'ModelError';
+}
+
+export interface LoadedModel {
+  manifest: ModelManifest;
+  weights: Weights;
+  /** Item id → id-table row (1-based), or null for text-only models. */
+  vocab: Map<string, number> | null;
+}
+
+export type Quantization = 'none' | 'float16' | 'uint8';
+
+async function sha256Hex(data: ArrayBuffer): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', data);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Serializes weights. Embedding tables take `embeddings` quantization, the rest `dense`. */
+export async function encodeModel(
+  meta: Omit<ModelManifest, 'format' | 'formatVersion' | 'sha256' | 'weightsManifest' | 'vocab'>,
+  weights: Record<string, Float32Array>,
+  vocab: readonly string[] | null,
+  quant: { embeddings: Quantization; dense: Quantization } = { embeddings: 'none', dense: 'none' },
+): Promise<{ manifest: ModelManifest; bin: ArrayBuffer; vocabJson: string | null }> {
+  const entries: tf.io.WeightsManifestEntry[] = [];
+  const parts: Uint8Array[] = [];
+  for (const [name, shape] of weightShapes(meta.config)) {
+    const data = weights[name];
+    if (!data) throw new ModelError(`weights: missing "${name}"`);
+    const q = name.endsWith('.emb') ? quant.embeddings : quant.dense;
+    const entry: tf.io.WeightsManifestEntry = { name, shape, dtype: 'float32' };
+    if (q === 'uint8') {
+      let min = Infinity;
+      let max = -Infinity;
+      for (const v of data) {
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      const scale = max > min ? (max - min) / 255 : 1;
+      const out = new Uint8Array(data.length);
+      for (let i = 0; i < data.length; i++) out[i] = Math.round((data[i]! - min) / scale);
+      entry.quantization = { dtype: 'uint8', min, scale};
+      parts.push(out);
+    } else if (q === 'float16') {
+      entry.quantization = { dtype: 'float16'};
+      parts.push(new Uint8Array(toFloat16(data).buffer));
+    } else {
+      parts.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    }
+    entries.push(entry);
+  }
+  const total = parts.reduce((s, p) => s + p.byteLength, 0);
+  const bin = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    bin.set(p, off);
+    off += p.byteLength;
+  }
+  const manifest: ModelManifest = {
+    format: FORMAT,
+    formatVersion: FORMAT_VERSION,
+    ...meta,
+    vocab: vocab ? 'vocab.json' : null,
+    sha256: await sha256Hex(bin.buffer),
+    weightsManifest: [{ paths: ['weights.bin'], weights: entries }],
+  };
+  return { manifest, bin: bin.buffer, vocabJson: vocab ? JSON.stringify(vocab) : null };
+}
+
+function toFloat16(src: Float32Array): Uint16Array {
+  const out = new Uint16Array(src.length);
+  const f = new Float32Array(1);
+  const u = new Uint32Array(f.buffer);
+  for (let i = 0; i < src.length; i++) {
+    f[0] = src[i]!;
+    const x = u[0]!;
+    const sign = (x >>> 16) & 0x8000;
+    const exp = ((x >>> 23) & 0xff) - 127 + 15;
+    const mant = x & 0x7fffff;
+    if (exp <= 0) out[i] = sign; // flush tiny values to zero
+    else if (exp >= 31) out[i] = sign | 0x7c00;
+    else out[i] = sign | (exp << 10) | ((mant + 0x1000) >>> 13);
+  }
+  return out;
+}
+
+/** Checks a parsed model.json and says exactly what is wrong. */
+export function validateManifest(m: unknown, url: string): ModelManifest {
+  const fail = (what: string): never => {
+    throw new ModelError(`model manifest ${url}: ${what}`);
+  };
+  if (!m || typeof m !== 'object') fail('expected a JSON object');
+  const o = m as Partial<ModelManifest>;
+  if (o.format !== FORMAT) fail(`format: expected "${FORMAT}", got ${JSON.stringify(o.format)}`);
+  if (o.formatVersion !== FORMAT_VERSION) fail(`formatVersion: expected ${FORMAT_VERSION}, got ${JSON.stringify(o.formatVersion)}`);
+  if (typeof o.id !== 'string' || typeof o.version !== 'string') fail('id and version: expected strings');
+  const c = o.config;
+  if (!c || typeof c.d !== 'number' || typeof c.blocks !== 'number' || !c.features) fail('config: expected { d, blocks, heads, ffn, features }');
+  if (typeof o.sha256 !== 'string') fail('sha256: expected a hex string');
+  if (!Array.isArray(o.weightsManifest) || o.weightsManifest.length !== 1) fail('weightsManifest: expected one group');
+  const names = o.weightsManifest![0]!.weights.map((w) => `${w.name}:${w.shape.join('x')}`).join(',');
+  const expected = weightShapes(c!).map(([n, s]) => `${n}:${s.join('x')}`).join(',');
+  if (names !== expected) fail('weightsManifest: weights do not match the config');
+  return o as ModelManifest;
+}
+
+/**
+ * Loads model.json, its weights and vocabulary with the given fetch, verifying shape and hash.
+ * @throws ModelError naming the file and the problem (HTTP status, bad JSON, size or hash mismatch).
+ */
+export async function loadModel(url: string, fetchFn: typeof fetch = fetch): Promise<LoadedModel> {
+  const get = async (u: string): Promise<Response> => {
+    let res: Response;
+    try {
+      res = await fetchFn(u);
+    } catch (err) {
+      throw new ModelError(`could not fetch ${u}: ${(err as Error).message}`);
+    }
+    if (!res.ok) throw new ModelError(`could not fetch ${u}: HTTP ${res.status}`);
+    return res;
+  };
+  let json: unknown;
+  try {
+    json = await (await get(url)).json();
+  } catch (err) {
+    if ((err as Error).name === 'ModelError') throw err;
+    throw new ModelError(`model manifest ${url}: not valid JSON`);
+  }
+  const manifest = validateManifest(json, url);
+  const base = url.slice(0, url.lastIndexOf('/') + 1);
+  const binUrl = base + manifest.weightsManifest[0]!.paths[0]!;
+  const bin = await (await get(binUrl)).arrayBuffer();
+  if ((await sha256Hex(bin)) !== manifest.sha256) throw new ModelError(`${binUrl}: checksum mismatch (corrupt or partial download)`);
+  let tensors: tf.NamedTensorMap;
+  try {
+    tensors = tf.io.decodeWeights(bin, manifest.weightsManifest[0]!.weights);
+  } catch (err) {
+    throw new ModelError(`${binUrl}: ${(err as Error).message}`);
+  }
+  let vocab: Map<string, number> | null = null;
+  if (manifest.vocab) {
+    const ids = (await (await get(base + manifest.vocab)).json()) as unknown;
+    if (!Array.isArray(ids) || ids.length !== manifest.config.features.idVocab) {
+      throw new ModelError(`${base + manifest.vocab}: expected ${manifest.config.features.idVocab} item ids`);
+    }
+    vocab = new Map(ids.map((id, i) => [String(id), i + 1]));
+  }
+  return { manifest, weights: tensors, vocab };
+}

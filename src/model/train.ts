@@ -1,0 +1,275 @@
+/**
+ * Training and batch scoring of the scorer (Node scripts and tests). Uses only ./scorer.ts and
+ * ./features.ts, so what is trained is exactly what the worker serves.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { encode, headQuery, initWeights, itemVectors, makeDropout, mm, weightShapes, type ModelConfig, type Weights } from './scorer.ts';
+import { gapBucket } from './features.ts';
+
+/** Items of a training universe, featurized once. */
+export interface Catalog {
+  /** int32 [N * tokensPerItem] hashed tokens. */
+  tokens: Int32Array;
+  /** int32 [N] id-table rows (0 = unknown / text only). */
+  idRows: Int32Array;
+  size: number;
+}
+
+/** One shopper's events, oldest first (indices into the catalog). */
+export interface Sequence {
+  items: Int32Array;
+  events: Int32Array;
+  /** Epoch ms per event, or null when the data has no times. */
+  ts: Float64Array | null;
+}
+
+/** Deterministic PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Left-padded model inputs for a batch of prefixes. */
+export interface Batch {
+  B: number;
+  L: number;
+  items: Int32Array; // [B*L] catalog indices (0 where padding; masked by valid)
+  events: Int32Array;
+  gaps: Int32Array;
+  valid: Float32Array;
+}
+
+/**
+ * Builds inputs from the last `maxLen` events of each sequence. `now` per sequence gives the gap of the
+ * newest event (time until the prediction); without it the gap is unknown.
+ */
+export function makeBatch(seqs: readonly Sequence[], maxLen: number, now?: readonly (number | null)[]): Batch {
+  const B = seqs.length;
+  const L = Math.max(1, ...seqs.map((s) => Math.min(maxLen, s.items.length)));
+  const items = new Int32Array(B * L);
+  const events = new Int32Array(B * L);
+  const gaps = new Int32Array(B * L);
+  const valid = new Float32Array(B * L);
+  seqs.forEach((s, b) => {
+    const n = Math.min(maxLen, s.items.length);
+    const start = s.items.length - n;
+    for (let i = 0; i < n; i++) {
+      const src = start + i;
+      const dst = b * L + (L - n) + i;
+      items[dst] = s.items[src]!;
+      events[dst] = s.events[src]!;
+      const next = src + 1 < s.items.length ? s.ts?.[src + 1] : now?.[b];
+      gaps[dst] = s.ts && next != null ? gapBucket(next - s.ts[src]!) : 0;
+      valid[dst] = 1;
+    }
+  });
+  return { B, L, items, events, gaps, valid };
+}
+
+function batchTensors(batch: Batch) {
+  const { B, L } = batch;
+  return {
+    idx: tf.tensor1d(batch.items, 'int32'),
+    events: tf.tensor2d(batch.events, [B, L], 'int32'),
+    gaps: tf.tensor2d(batch.gaps, [B, L], 'int32'),
+    valid: tf.tensor2d(batch.valid, [B, L]),
+  };
+}
+
+/** Vectors of the whole catalog [N, d]. */
+export function catalogVectors(w: Weights, cfg: ModelConfig, cat: Catalog): tf.Tensor2D {
+  const tokens = tf.tensor2d(cat.tokens, [cat.size, cfg.features.tokensPerItem], 'int32');
+  const ids = cfg.features.idVocab > 0 ? tf.tensor1d(cat.idRows, 'int32') : null;
+  return itemVectors(w, cfg, tokens, ids);
+}
+
+/**
+ * Query vectors (after the head) at every position [B, L, d], given the catalog vectors.
+ */
+function queries(w: Weights, cfg: ModelConfig, table: tf.Tensor2D, batch: Batch, dropout = makeDropout(0, Math.random)): tf.Tensor3D {
+  const t = batchTensors(batch);
+  const items = tf.gather(table, t.idx).reshape([batch.B, batch.L, cfg.d]) as tf.Tensor3D;
+  const h = encode(w, cfg, { items, events: t.events, gaps: t.gaps, valid: t.valid }, dropout);
+  return headQuery(w, h.reshape([-1, cfg.d]) as tf.Tensor2D).reshape([batch.B, batch.L, cfg.d]) as tf.Tensor3D;
+}
+
+/**
+ * Scores of every catalog item for the newest position of each sequence: Float32Array [B * N].
+ * `now` is the prediction time per sequence (for the gap input), or omitted.
+ */
+export function scoreCatalog(w: Weights, cfg: ModelConfig, cat: Catalog, seqs: readonly Sequence[], now?: readonly (number | null)[], table?: tf.Tensor2D): Float32Array {
+  const logits = tf.tidy(() => {
+    const tab = table ?? catalogVectors(w, cfg, cat);
+    const batch = makeBatch(seqs, cfg.features.maxLen, now);
+    const q = queries(w, cfg, tab, batch).slice([0, batch.L - 1, 0], [batch.B, 1, cfg.d]).reshape([batch.B, cfg.d]);
+    return mm(q, tab.transpose());
+  });
+  const out = logits.dataSync() as Float32Array;
+  logits.dispose();
+  return out;
+}
+
+/**
+ * Softmax cross-entropy over the columns, computed and differentiated in one JS pass (tfjs's own
+ * logSumExp autodiff is 3x slower and 2x the memory here). `soft` (optional, [P * C]) is a teacher
+ * distribution mixed in with weight `alpha`: target = (1 - alpha) * onehot + alpha * soft.
+ */
+export function softmaxCrossEntropy(logits: tf.Tensor2D, targets: Int32Array, soft: Float32Array | null = null, alpha = 0): tf.Scalar {
+  const f = tf.customGrad(((x: tf.Tensor) => {
+    const [P, C] = x.shape as [number, number];
+    const z = x.dataSync() as Float32Array;
+    const grad = new Float32Array(P * C);
+    let loss = 0;
+    for (let p = 0; p < P; p++) {
+      const o = p * C;
+      let max = -Infinity;
+      for (let c = 0; c < C; c++) if (z[o + c]! > max) max = z[o + c]!;
+      let sum = 0;
+      for (let c = 0; c < C; c++) {
+        const e = Math.exp(z[o + c]! - max);
+        grad[o + c] = e;
+        sum += e;
+      }
+      const logZ = max + Math.log(sum);
+      const hard = 1 - (soft ? alpha : 0);
+      loss += hard * (logZ - z[o + targets[p]!]!);
+      for (let c = 0; c < C; c++) grad[o + c] = grad[o + c]! / sum / P;
+      grad[o + targets[p]!]! -= hard / P;
+      if (soft) {
+        for (let c = 0; c < C; c++) {
+          const q = alpha * soft[o + c]!;
+          if (q > 0) {
+            loss += q * (logZ - z[o + c]!);
+            grad[o + c]! -= q / P;
+          }
+        }
+      }
+    }
+    return {
+      value: tf.scalar(loss / P),
+      gradFunc: (dy: tf.Tensor) => [tf.tensor2d(grad, [P, C]).mul(dy)],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(logits) as tf.Scalar;
+}
+
+export interface TrainOptions {
+  lr: number;
+  dropout: number;
+  /** 0 = full softmax over the catalog; K > 0 = K shared uniformly sampled negatives per step. */
+  negatives: number;
+  seed: number;
+  /** Teacher for distillation: scores the same positions; its softmax is mixed into the targets. */
+  teacher?: { weights: Weights; cfg: ModelConfig; temperature: number; alpha: number };
+}
+
+/** Holds variables and the optimizer; `step` trains on one batch of sequences. */
+export class Trainer {
+  readonly vars: Record<string, tf.Variable>;
+  private readonly opt: tf.AdamOptimizer;
+  private rand: () => number;
+  private teacherTable: tf.Tensor2D | null = null;
+
+  constructor(
+    readonly cfg: ModelConfig,
+    readonly cat: Catalog,
+    readonly opts: TrainOptions,
+    init?: Record<string, Float32Array>,
+  ) {
+    this.rand = rng(opts.seed);
+    const start = init ?? initWeights(cfg, this.rand);
+    this.vars = Object.fromEntries(weightShapes(cfg).map(([k, shape]) => [k, tf.variable(tf.tensor(start[k]!, shape))]));
+    this.opt = tf.train.adam(opts.lr);
+    if (opts.teacher) this.teacherTable = catalogVectors(opts.teacher.weights, opts.teacher.cfg, cat);
+  }
+
+  /** Re-seeds the dropout and sampling stream (per epoch, so a resumed run repeats exactly). */
+  reseed(seed: number): void {
+    this.rand = rng(seed);
+  }
+
+  /** One Adam step on next-item prediction at every position of the given sequences. Returns the loss. */
+  step(seqs: readonly Sequence[]): number {
+    const cfg = this.cfg;
+    // Inputs are events 0..n-2, targets 1..n-1.
+    const inputs = seqs.map((s) => ({ items: s.items.subarray(0, -1), events: s.events.subarray(0, -1), ts: s.ts ? s.ts.subarray(0, -1) : null }));
+    const now = seqs.map((s) => (s.ts ? s.ts[s.ts.length - 1]! : null));
+    const batch = makeBatch(inputs, cfg.features.maxLen, now);
+    const positions: number[] = [];
+    const targets: number[] = [];
+    seqs.forEach((s, b) => {
+      const n = Math.min(cfg.features.maxLen, s.items.length - 1);
+      for (let i = 0; i < n; i++) {
+        positions.push(b * batch.L + batch.L - n + i);
+        targets.push(s.items[s.items.length - n + i]!);
+      }
+    });
+    const pos = tf.tensor1d(positions, 'int32');
+    let cols: Int32Array | null = null;
+    let tgt = Int32Array.from(targets);
+    if (this.opts.negatives > 0) {
+      // Columns: the batch's targets, then shared uniform negatives.
+      const uniq = [...new Set(targets)];
+      const colOf = new Map(uniq.map((t, i) => [t, i]));
+      const neg: number[] = [];
+      for (let k = 0; k < this.opts.negatives; k++) neg.push(Math.floor(this.rand() * this.cat.size));
+      cols = Int32Array.from([...uniq, ...neg]);
+      tgt = Int32Array.from(targets, (t) => colOf.get(t)!);
+    }
+    const soft = this.teacherSoft(batch, pos, cols);
+    const dropout = makeDropout(this.opts.dropout, this.rand);
+    const colT = cols ? tf.tensor1d(cols, 'int32') : null;
+    const lossT = this.opt.minimize(() => {
+      const table = catalogVectors(this.vars, cfg, this.cat);
+      const q = queries(this.vars, cfg, table, batch, dropout).reshape([-1, cfg.d]);
+      const qp = tf.gather(q, pos) as tf.Tensor2D;
+      const outTable = colT ? tf.gather(table, colT) : table;
+      const logits = mm(qp, outTable.transpose()) as tf.Tensor2D;
+      return softmaxCrossEntropy(logits, tgt, soft, this.opts.teacher?.alpha ?? 0);
+    }, true, Object.values(this.vars))!;
+    const loss = lossT.dataSync()[0]!;
+    tf.dispose([lossT, pos, colT ?? []]);
+    return loss;
+  }
+
+  private teacherSoft(batch: Batch, pos: tf.Tensor1D, cols: Int32Array | null): Float32Array | null {
+    const t = this.opts.teacher;
+    if (!t || !this.teacherTable) return null;
+    const probs = tf.tidy(() => {
+      const table = this.teacherTable!;
+      const q = tf.gather(queries(t.weights, t.cfg, table, batch).reshape([-1, t.cfg.d]), pos);
+      const outTable = cols ? tf.gather(table, tf.tensor1d(cols, 'int32')) : table;
+      return tf.softmax(mm(q, outTable.transpose()).div(t.temperature));
+    });
+    const out = probs.dataSync() as Float32Array;
+    probs.dispose();
+    return out;
+  }
+
+  /** Current weights as plain arrays. */
+  weights(): Record<string, Float32Array> {
+    return Object.fromEntries(Object.entries(this.vars).map(([k, v]) => [k, v.dataSync() as Float32Array]));
+  }
+
+  /** Optimizer state, for checkpoints. */
+  async optimizerState(): Promise<{ name: string; data: Float32Array; shape: number[] }[]> {
+    const ws = await this.opt.getWeights();
+    return ws.map((w) => ({ name: w.name, data: w.tensor.dataSync() as Float32Array, shape: w.tensor.shape }));
+  }
+
+  async setOptimizerState(state: { name: string; data: Float32Array; shape: number[] }[]): Promise<void> {
+    await this.opt.setWeights(state.map((s) => ({ name: s.name, tensor: tf.tensor(s.data, s.shape) })));
+  }
+
+  dispose(): void {
+    tf.dispose(Object.values(this.vars));
+    this.opt.dispose();
+    this.teacherTable?.dispose();
+  }
+}
