@@ -1,0 +1,502 @@
+// Lumière Beauty, the Reco demo shop. Plain JS, no build step. The shop renders its own grids in its own
+// order; Reco (loaded by the <script src="/reco.js"> tag) re-orders them for this shopper. Everything
+// Reco-related is wrapped so that the shop works exactly the same when Reco is missing or fails.
+
+const CURRENCY = 'EUR';
+const SHOP_SEED = 42;
+const HOME_SIZE = 48;
+const NEW_SIZE = 12;
+const MAX_EVENTS_SHOWN = 60;
+const TOPS = ['Makeup', 'Skin Care', 'Hair Care', 'Fragrance', 'Nails', 'Bath & Body'];
+const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'];
+const DEFAULT_SUB = 'Ordered for you by Reco, on this device';
+
+const $ = (id) => document.getElementById(id);
+const money = new Intl.NumberFormat('en-IE', { style: 'currency', currency: CURRENCY });
+const clock = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const params = new URLSearchParams(location.search);
+
+/** @type {any} the Reco instance, or null when it is unavailable */
+let reco = null;
+let catalog = [];
+/** @type {Map<string, any>} */
+let byId = new Map();
+let shopOrder = [];
+let pinnedId = null;
+let newCutoff = '';
+let lastRanked = null;
+let openId = null;
+/** A product opened before Reco was ready; its view is tracked once Reco starts. */
+let pendingView = null;
+let impressions = 0;
+const shownEvents = new Set();
+const state = { category: 'All', query: '' };
+const cart = loadCart();
+
+// ---------- data ----------
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The shop's own merchandising order: the catalog shuffled by a fixed seed, the same on every visit. */
+function shuffled(items, seed) {
+  const rng = mulberry32(seed);
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+const topOf = (item) => item.category.split(' > ')[0];
+const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** "Brand Product, Shade" without the size, for compact mentions. */
+const mention = (item) => item.title.replace(/, [\d.x ]+(fl oz|oz)$/, '');
+/** Shops show the brand on its own line, so the title under it drops the brand prefix. */
+const shortTitle = (item) => (item.title.startsWith(`${item.brand} `) ? item.title.slice(item.brand.length + 1) : item.title);
+
+// ---------- rendering ----------
+
+function cardHtml(item, { pinned = false } = {}) {
+  const isNew = item.added >= newCutoff;
+  const badge = pinned ? '<span class="badge badge-promo">Promoted</span>' : isNew ? '<span class="badge">New</span>' : '';
+  return `<article class="card" data-reco-id="${item.id}" data-reco-title="${escapeHtml(item.title)}" data-reco-category="${escapeHtml(item.category)}" data-reco-brand="${escapeHtml(item.brand)}" data-reco-price="${item.price}"${pinned ? ' data-reco-pin' : ''}>
+  <a class="card-link" href="#/p/${item.id}">
+    <span class="card-media"><img src="${item.image}" alt="" width="200" height="200" decoding="async"></span>
+    ${badge}
+    <span class="card-brand">${escapeHtml(item.brand)}</span>
+    <span class="card-title">${escapeHtml(shortTitle(item))}</span>
+  </a>
+  ${ratingHtml(item)}
+  <div class="card-foot">
+    <span class="price">${money.format(item.price)}</span>
+    <button class="add" type="button" data-add="${item.id}" aria-label="Add ${escapeHtml(item.title)} to cart">Add to cart</button>
+  </div>
+</article>`;
+}
+
+function ratingHtml(item) {
+  return `<p class="rating"><span class="stars" style="--rating:${item.rating}" aria-hidden="true">★★★★★</span><span class="visually-hidden">${item.rating} out of 5 stars,</span> <span class="reviews">${item.reviews.toLocaleString('en-IE')} reviews</span></p>`;
+}
+
+function renderChips() {
+  $('chips').innerHTML = ['All', ...TOPS]
+    .map((top) => `<button type="button" class="chip" data-category="${escapeHtml(top)}" aria-pressed="${top === state.category}">${escapeHtml(top)}</button>`)
+    .join('');
+}
+
+function renderHome() {
+  const words = state.query.toLowerCase().split(/\s+/).filter(Boolean);
+  const filtering = state.category !== 'All' || words.length > 0;
+  const items = shopOrder
+    .filter((item) => state.category === 'All' || topOf(item) === state.category)
+    .filter((item) => words.every((w) => `${item.title} ${item.category}`.toLowerCase().includes(w)))
+    .slice(0, HOME_SIZE);
+  const grid = $('grid-home');
+  grid.innerHTML = items.map((item) => cardHtml(item, { pinned: !filtering && item.id === pinnedId })).join('');
+  $('home-title').textContent = words.length ? `Results for “${state.query.trim()}”` : state.category === 'All' ? 'Recommended for you' : `${state.category}, recommended for you`;
+  $('home-count').textContent = `${items.length} products`;
+  $('home-empty').hidden = items.length > 0;
+  for (const chip of document.querySelectorAll('.chip')) chip.setAttribute('aria-pressed', String(chip.dataset.category === state.category));
+}
+
+function renderNew() {
+  const items = [...catalog].sort((a, b) => b.added.localeCompare(a.added) || a.id.localeCompare(b.id)).slice(0, NEW_SIZE);
+  $('grid-new').innerHTML = items.map((item) => cardHtml(item)).join('');
+}
+
+// ---------- Reco (all calls guarded: the shop must never break because of it) ----------
+
+const warned = new Set();
+function warnOnce(what, err) {
+  if (warned.has(what)) return;
+  warned.add(what);
+  console.warn(`[shop] ${what}:`, err);
+}
+
+function track(type, id, extra) {
+  if (!reco) return;
+  try {
+    reco.track(type, id, extra);
+  } catch (err) {
+    warnOnce('reco.track failed', err);
+  }
+}
+
+function recoOptions() {
+  const options = { modelUrl: params.get('model') || '/models/default/model.json' };
+  const backends = (params.get('backends') || '').split(',').map((b) => b.trim()).filter((b) => BACKENDS.includes(b));
+  if (backends.length) options.backends = backends;
+  if (params.has('debug')) options.debug = true;
+  const consent = params.get('consent');
+  if (consent === 'granted' || consent === 'denied') options.consent = consent;
+  return options;
+}
+
+async function startReco() {
+  try {
+    if (typeof window.Reco?.init !== 'function') throw new Error('reco.js did not load');
+    reco = await window.Reco.init(recoOptions());
+  } catch (err) {
+    reco = null;
+    console.warn('[shop] Reco is unavailable; the shop keeps its own order.', err);
+    setState('off', 'Off');
+    showError(`Reco could not start: ${err?.message ?? err}. The shop shows its own order.`);
+    for (const id of ['export', 'forget']) $(id).disabled = true;
+    return;
+  }
+  try {
+    reco.on('event', (event) => addEvent(event));
+    reco.on('ranked', (detail) => onRanked(detail));
+    reco.on('error', (err) => showError(err?.message ?? String(err)));
+  } catch (err) {
+    warnOnce('reco.on failed', err);
+  }
+  if (pendingView) track('view_item', pendingView);
+  pendingView = null;
+  refreshStatus();
+  setInterval(refreshStatus, 1000);
+  explainHome();
+  try {
+    const data = await reco.export();
+    for (const event of data.events.slice(-MAX_EVENTS_SHOWN)) addEvent(event);
+  } catch (err) {
+    warnOnce('reco.export failed', err);
+  }
+}
+
+function refreshStatus() {
+  if (!reco) return;
+  let s;
+  try {
+    s = reco.status();
+  } catch (err) {
+    warnOnce('reco.status failed', err);
+    return;
+  }
+  setState(s.ready ? 'ready' : 'loading', s.ready ? (s.control ? 'Control group' : 'Ready') : 'Loading model…');
+  $('f-backend').textContent = s.backend ?? '–';
+  $('f-model').textContent = s.model ? `${s.model.id} · v${s.model.version}` : '–';
+  $('f-events').textContent = String(s.events ?? 0);
+  $('f-storage').textContent = { indexeddb: 'IndexedDB', memory: 'Memory only', off: 'Off' }[s.storage] ?? s.storage ?? '–';
+  $('f-consent').textContent = `${s.consent ?? '–'}${s.gpc ? ' · GPC on' : ''}`;
+  if (s.lastRankMs != null && !lastRanked) $('f-latency').textContent = `${s.lastRankMs.toFixed(1)} ms`;
+  if (s.lastError) showError(s.lastError);
+}
+
+function setState(kind, text) {
+  const pill = $('reco-state');
+  pill.dataset.state = kind;
+  pill.textContent = text;
+  $('panel-dot').dataset.state = kind;
+}
+
+function showError(message) {
+  const el = $('f-error');
+  el.textContent = message;
+  el.hidden = false;
+}
+
+function onRanked(detail) {
+  lastRanked = detail;
+  $('f-latency').textContent = `${Number(detail.ms).toFixed(1)} ms · ${detail.listId} (${detail.order?.length ?? 0} items)`;
+  if (detail.listId === 'home') explainHome(detail.order);
+}
+
+/** "Because you viewed …" for the top pick of the home grid, where this SDK version has `explain()`. */
+async function explainHome(order = [...$('grid-home').querySelectorAll('[data-reco-id]')].map((el) => el.dataset.recoId)) {
+  $('home-sub').textContent = DEFAULT_SUB;
+  $('panel-because').hidden = true;
+  if (typeof reco?.explain !== 'function' || !order?.length) return;
+  const top = order.find((id) => id !== pinnedId) ?? order[0];
+  try {
+    const { because } = await reco.explain(top);
+    const names = (because ?? []).slice(0, 2).map((b) => (byId.has(b.itemId) ? mention(byId.get(b.itemId)) : b.title || b.itemId));
+    if (!names.length) return;
+    $('home-sub').textContent = `Because you viewed ${names.join(' and ')}`;
+    const line = $('panel-because');
+    line.textContent = `Top pick “${byId.has(top) ? mention(byId.get(top)) : top}”: because you viewed ${names.join(' and ')}.`;
+    line.hidden = false;
+  } catch (err) {
+    warnOnce('reco.explain failed', err);
+  }
+}
+
+// ---------- live event list ----------
+
+function addEvent(event) {
+  if (shownEvents.has(event.id)) return;
+  shownEvents.add(event.id);
+  const list = $('events');
+  const item = byId.get(event.itemId);
+  const li = document.createElement('li');
+  li.className = `event event-${event.type}`;
+  const where = [event.listId, event.position != null ? `#${event.position + 1}` : null].filter(Boolean).join(' ');
+  const value = event.extra?.value != null ? ` · ${money.format(Number(event.extra.value))}` : '';
+  li.innerHTML = `<span class="event-type">${escapeHtml(event.type)}</span>
+<span class="event-title">${escapeHtml(item?.title ?? event.itemId)}</span>
+<span class="event-meta">${where ? `${escapeHtml(where)} · ` : ''}${clock.format(new Date(event.ts))}${value}</span>`;
+  list.prepend(li);
+  while (list.children.length > MAX_EVENTS_SHOWN) list.lastElementChild.remove();
+  if (event.type === 'view_item_list') $('impression-count').textContent = String(++impressions);
+  updateEventsEmpty();
+}
+
+function updateEventsEmpty() {
+  const selector = document.body.classList.contains('show-impressions') ? '.event' : '.event:not(.event-view_item_list)';
+  $('events-empty').hidden = $('events').querySelector(selector) != null;
+}
+
+// ---------- product view, cart ----------
+
+const dialog = $('product');
+
+function openProduct(id) {
+  const item = byId.get(id);
+  if (!item) return;
+  openId = id;
+  $('pd-img').src = item.image;
+  $('pd-crumbs').textContent = item.category.split(' > ').join(' / ');
+  $('pd-brand').textContent = item.brand;
+  $('pd-title').textContent = shortTitle(item);
+  $('pd-rating').innerHTML = ratingHtml(item).replace(/^<p class="rating">|<\/p>$/g, '');
+  $('pd-price').textContent = money.format(item.price);
+  $('pd-shade').hidden = !item.shade;
+  $('pd-swatch').style.background = item.color;
+  $('pd-shade-name').textContent = item.shade ? `Shade: ${item.shade} · ${item.size}` : '';
+  $('pd-desc').textContent = `${item.description}${item.shade ? '' : ` Size: ${item.size}.`}`;
+  $('pd-add').dataset.add = id;
+  if (!dialog.open) dialog.showModal();
+  if (reco) track('view_item', id);
+  else pendingView = id;
+}
+
+function route() {
+  const match = /^#\/p\/([\w-]+)$/.exec(location.hash);
+  if (match) {
+    if (openId !== match[1] || !dialog.open) openProduct(match[1]);
+  } else if (dialog.open) {
+    dialog.close();
+  }
+}
+
+dialog.addEventListener('close', () => {
+  openId = null;
+  if (location.hash.startsWith('#/p/')) history.replaceState(null, '', location.pathname + location.search);
+});
+
+function loadCart() {
+  try {
+    return JSON.parse(sessionStorage.getItem('lumiere-cart') || '[]');
+  } catch {
+    return [];
+  }
+}
+
+function saveCart() {
+  try {
+    sessionStorage.setItem('lumiere-cart', JSON.stringify(cart));
+  } catch {
+    // A full or blocked sessionStorage only costs the bag on reload.
+  }
+  const count = cart.length;
+  $('cart-count').textContent = String(count);
+  $('cart-count').dataset.empty = String(count === 0);
+  $('cart-button').setAttribute('aria-label', `Shopping bag, ${count} item${count === 1 ? '' : 's'}`);
+}
+
+function addToCart(id) {
+  const item = byId.get(id);
+  if (!item) return;
+  cart.push(id);
+  saveCart();
+  track('add_to_cart', id, { value: item.price, currency: CURRENCY });
+  toast(`Added to your bag: ${item.title}`);
+}
+
+function renderCart() {
+  const lines = cart.map((id, i) => {
+    const item = byId.get(id);
+    return item ? `<li><img src="${item.image}" alt="" width="56" height="56"><span><b>${escapeHtml(item.brand)}</b> ${escapeHtml(shortTitle(item))}</span><span>${money.format(item.price)}</span><button type="button" class="link" data-remove="${i}">Remove</button></li>` : '';
+  });
+  $('cart-lines').innerHTML = lines.join('');
+  $('cart-empty').hidden = cart.length > 0;
+  $('checkout').disabled = cart.length === 0;
+  $('cart-total').textContent = money.format(cart.reduce((sum, id) => sum + (byId.get(id)?.price ?? 0), 0));
+}
+
+let toastTimer = 0;
+function toast(text) {
+  const el = $('toast');
+  el.textContent = text;
+  el.dataset.show = 'true';
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (el.dataset.show = 'false'), 2600);
+}
+
+// ---------- panel ----------
+
+function setPanel(open) {
+  document.body.classList.toggle('panel-open', open);
+  $('panel-tab').setAttribute('aria-expanded', String(open));
+  try {
+    localStorage.setItem('lumiere-panel', open ? 'open' : 'closed');
+  } catch {
+    // Not remembering the panel state is fine.
+  }
+}
+
+async function exportData() {
+  try {
+    const data = await reco.export();
+    const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
+    const a = Object.assign(document.createElement('a'), { href: url, download: `reco-export-${new Date().toISOString().slice(0, 10)}.json` });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  } catch (err) {
+    showError(`Export failed: ${err?.message ?? err}`);
+  }
+}
+
+async function forgetMe() {
+  try {
+    await reco.forget();
+    try {
+      sessionStorage.removeItem('lumiere-cart');
+    } catch {
+      // Nothing to clear.
+    }
+    location.reload();
+  } catch (err) {
+    showError(`Forget failed: ${err?.message ?? err}`);
+  }
+}
+
+// ---------- wiring ----------
+
+function wire() {
+  document.addEventListener('click', (e) => {
+    const target = e.target instanceof Element ? e.target : null;
+    const add = target?.closest('[data-add]');
+    if (add) return addToCart(add.dataset.add);
+    const chip = target?.closest('.chip');
+    if (chip) {
+      state.category = chip.dataset.category;
+      renderHome();
+      personalizeHome();
+      return;
+    }
+    const remove = target?.closest('[data-remove]');
+    if (remove) {
+      const [id] = cart.splice(Number(remove.dataset.remove), 1);
+      const item = byId.get(id);
+      if (item) track('remove_from_cart', id, { value: item.price, currency: CURRENCY });
+      saveCart();
+      renderCart();
+      return;
+    }
+    if (target?.closest('[data-close]')) target.closest('dialog')?.close();
+  });
+  for (const d of document.querySelectorAll('dialog')) {
+    d.addEventListener('click', (e) => {
+      if (e.target === d) d.close();
+    });
+  }
+  window.addEventListener('hashchange', route);
+
+  let searchTimer = 0;
+  $('search').addEventListener('input', (e) => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => {
+      state.query = e.target.value;
+      renderHome();
+      personalizeHome();
+    }, 200);
+  });
+  $('search-form').addEventListener('submit', (e) => e.preventDefault());
+
+  $('cart-button').addEventListener('click', () => {
+    renderCart();
+    $('cart').showModal();
+  });
+  $('checkout').addEventListener('click', () => {
+    for (const id of cart) {
+      const item = byId.get(id);
+      if (item) track('purchase', id, { value: item.price, currency: CURRENCY });
+    }
+    cart.length = 0;
+    saveCart();
+    $('cart').close();
+    toast('Thank you! This is a demo, so no order was placed.');
+  });
+
+  $('panel-tab').addEventListener('click', () => setPanel(!document.body.classList.contains('panel-open')));
+  $('panel-close').addEventListener('click', () => setPanel(false));
+  $('hero-panel').addEventListener('click', () => setPanel(true));
+  $('show-impressions').addEventListener('change', (e) => {
+    document.body.classList.toggle('show-impressions', e.target.checked);
+    updateEventsEmpty();
+  });
+  $('export').addEventListener('click', () => reco && exportData());
+  $('forget').addEventListener('click', () => reco && forgetMe());
+}
+
+/** A re-rendered grid holds new nodes: ask Reco to order it now rather than wait for its observer. */
+function personalizeHome() {
+  if (!reco) return;
+  try {
+    Promise.resolve(reco.personalize($('recommended'))).catch((err) => warnOnce('reco.personalize failed', err));
+  } catch (err) {
+    warnOnce('reco.personalize failed', err);
+  }
+}
+
+async function main() {
+  let stored = null;
+  try {
+    stored = localStorage.getItem('lumiere-panel');
+  } catch {
+    // Private modes may block storage; the default applies.
+  }
+  setPanel(stored ? stored === 'open' : window.matchMedia('(min-width: 1200px)').matches);
+  wire();
+  saveCart();
+  renderChips();
+  try {
+    const res = await fetch('catalog.json');
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    catalog = await res.json();
+  } catch (err) {
+    console.error('[shop] could not load catalog.json', err);
+    $('home-empty').textContent = 'The catalog could not be loaded.';
+    $('home-empty').hidden = false;
+    return;
+  }
+  byId = new Map(catalog.map((item) => [item.id, item]));
+  shopOrder = shuffled(catalog, SHOP_SEED);
+  newCutoff = [...catalog.map((item) => item.added)].sort().reverse()[NEW_SIZE - 1] ?? '';
+  // The promoted item: this season's newest fragrance, pinned third in the home grid.
+  const promo = [...catalog].filter((item) => topOf(item) === 'Fragrance').sort((a, b) => b.added.localeCompare(a.added))[0];
+  if (promo) {
+    pinnedId = promo.id;
+    shopOrder = shopOrder.filter((item) => item.id !== promo.id);
+    shopOrder.splice(2, 0, promo);
+  }
+  renderHome();
+  renderNew();
+  route();
+  await startReco();
+}
+
+main();
