@@ -9,11 +9,12 @@
  * validation NDCG@10 (full ranking), checkpoints every epoch to DIR/checkpoint/ and resumes with --resume.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ModelConfig, Weights } from '../src/model/scorer.ts';
 import { rng, scoreCatalog, Trainer, catalogVectors, type Sequence } from '../src/model/train.ts';
-import { loadDataset, makeCatalog, splitLeaveOneOut } from './lib/data.ts';
+import { loadDataset, makeCatalog, splitLeaveOneOut, withheldItems } from './lib/data.ts';
 import { rankOf, rankingMetrics } from './lib/metrics.ts';
 import { readModel, writeModel } from './lib/model-files.ts';
 import { setupTf } from './lib/tfnode.ts';
@@ -58,14 +59,6 @@ function num(name: keyof typeof a, fallback?: number): number {
   const v = Number(raw);
   if (raw === undefined || !Number.isFinite(v)) throw new Error(`--${name}: expected a number, got ${JSON.stringify(raw)}`);
   return v;
-}
-
-/** Items withheld from training for the cold-start view: same set for the same seed and dataset. */
-export function withheldItems(n: number, fraction: number, seed: number): Set<number> {
-  const r = rng(seed ^ 0x5eed);
-  const out = new Set<number>();
-  for (let i = 0; i < n; i++) if (r() < fraction) out.add(i);
-  return out;
 }
 
 async function main(): Promise<void> {
@@ -227,7 +220,8 @@ function shuffle<T>(xs: T[], r: () => number): T[] {
 
 /** Validation NDCG@10, full ranking, history items excluded. */
 function validate(w: Weights, cfg: ModelConfig, cat: ReturnType<typeof makeCatalog>, users: readonly { hist: Sequence; target: number }[]): number {
-  const table = catalogVectors(w, cfg, cat);
+  // tidy: the intermediates of catalogVectors (the [N, tokens, d] gather) would leak every epoch.
+  const table = tf.tidy(() => catalogVectors(w, cfg, cat));
   const ranks: number[] = [];
   for (let i = 0; i < users.length; i += 256) {
     const part = users.slice(i, i + 256);

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EVENT_INDEX, featurizeItems, type FeatureConfig } from '../../src/model/features.ts';
-import type { Catalog, Sequence } from '../../src/model/train.ts';
+import { rng, type Catalog, type Sequence } from '../../src/model/train.ts';
 import { EVENT_TYPES, type EventType, type ItemFeatures } from '../../src/types.ts';
 
 export interface Dataset {
@@ -162,4 +162,15 @@ export function splitLeaveOneOut(ds: Dataset): Split {
 /** Featurizes the dataset's items for a model. `knownIds` rows (1-based) come from the id vocabulary. */
 export function makeCatalog(items: readonly ItemFeatures[], f: FeatureConfig, idRow: (i: number) => number): Catalog {
   return { tokens: featurizeItems(items, f), idRows: Int32Array.from(items, (_, i) => idRow(i)), size: items.length };
+}
+
+/**
+ * Items withheld from training for the cold-start view: the same set for the same item count, fraction
+ * and seed, so the train and eval CLIs agree (the eval script reads fraction and seed from the manifest).
+ */
+export function withheldItems(n: number, fraction: number, seed: number): Set<number> {
+  const r = rng(seed ^ 0x5eed);
+  const out = new Set<number>();
+  for (let i = 0; i < n; i++) if (r() < fraction) out.add(i);
+  return out;
 }

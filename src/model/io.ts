@@ -110,7 +110,8 @@ function toFloat16(src: Float32Array): Uint16Array {
     const mant = x & 0x7fffff;
     if (exp <= 0) out[i] = sign; // flush tiny values to zero
     else if (exp >= 31) out[i] = sign | 0x7c00;
-    else out[i] = sign | (exp << 10) | ((mant + 0x1000) >>> 13);
+    // Added, not or-ed: rounding can carry out of the mantissa into the exponent.
+    else out[i] = sign | Math.min(0x7bff, (exp << 10) + ((mant + 0x1000) >>> 13));
   }
   return out;
 }

@@ -57,7 +57,7 @@ export function initWeights(cfg: ModelConfig, rand: () => number): Record<string
     else if (shape.length === 2 && !name.startsWith('head.')) {
       const std = name.endsWith('.emb') ? 0.05 : Math.sqrt(1 / shape[0]!);
       for (let i = 0; i < size; i++) a[i] = std * gauss(rand);
-      // Row 0 of the text and id tables is padding / "unknown": it stays zero (zero gradient, so Adam keeps it).
+      // Row 0 of the text and id tables is padding / "unknown"; itemVectors masks it, zero keeps files tidy.
       if (name === 'text.emb' || name === 'id.emb') a.fill(0, 0, shape[1]);
     }
     out[name] = a;
@@ -121,9 +121,12 @@ const noDropout: Dropout = (x) => x;
 export function itemVectors(w: Weights, cfg: ModelConfig, tokens: tf.Tensor2D, ids: tf.Tensor1D | null): tf.Tensor2D {
   const [n, t] = tokens.shape;
   const emb = tf.gather(w['text.emb']!, tokens.reshape([-1])).reshape([n, t, cfg.d]);
-  const count = tokens.greater(0).cast('float32').sum(1, true).maximum(1);
-  let v = emb.sum(1).div(count) as tf.Tensor2D;
-  if (ids && w['id.emb']) v = v.add(tf.gather(w['id.emb'], ids));
+  // Padding slots and unknown ids are masked rather than trusted to stay zero: row 0 does get gradients
+  // through an unmasked sum, and uint8 quantization does not keep it at exactly 0.
+  const mask = tokens.greater(0).cast('float32');
+  const count = mask.sum(1, true).maximum(1);
+  let v = emb.mul(mask.expandDims(2)).sum(1).div(count) as tf.Tensor2D;
+  if (ids && w['id.emb']) v = v.add(tf.gather(w['id.emb'], ids).mul(ids.greater(0).cast('float32').expandDims(1)));
   return v;
 }
 

@@ -186,7 +186,8 @@ export class Trainer {
     const start = init ?? initWeights(cfg, this.rand);
     this.vars = Object.fromEntries(weightShapes(cfg).map(([k, shape]) => [k, tf.variable(tf.tensor(start[k]!, shape))]));
     this.opt = tf.train.adam(opts.lr);
-    if (opts.teacher) this.teacherTable = catalogVectors(opts.teacher.weights, opts.teacher.cfg, cat);
+    const t = opts.teacher;
+    if (t) this.teacherTable = tf.tidy(() => catalogVectors(t.weights, t.cfg, cat));
   }
 
   /** Re-seeds the dropout and sampling stream (per epoch, so a resumed run repeats exactly). */
