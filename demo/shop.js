@@ -126,7 +126,8 @@ function warnOnce(what, err) {
 function track(type, id, extra) {
   if (!reco) return;
   try {
-    reco.track(type, id, extra);
+    if (extra === undefined) reco.track(type, id);
+    else reco.track(type, id, extra);
   } catch (err) {
     warnOnce('reco.track failed', err);
   }
