@@ -184,7 +184,9 @@ function refreshStatus() {
     warnOnce('reco.status failed', err);
     return;
   }
-  setState(s.ready ? 'ready' : 'loading', s.ready ? (s.control ? 'Control group' : 'Ready') : 'Loading model…');
+  if (s.ready) setState('ready', s.control ? 'Ready · control group' : 'Ready');
+  else if (s.lastError) setState('off', 'Shop order');
+  else setState('loading', 'Loading model…');
   $('f-backend').textContent = s.backend ?? '–';
   $('f-model').textContent = s.model ? `${s.model.id} · v${s.model.version}` : '–';
   $('f-events').textContent = String(s.events ?? 0);
