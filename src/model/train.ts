@@ -89,6 +89,15 @@ export function catalogVectors(w: Weights, cfg: ModelConfig, cat: Catalog): tf.T
   return itemVectors(w, cfg, tokens, ids);
 }
 
+/** Vectors [n, d] of the catalog items listed in `which`. */
+function subsetVectors(w: Weights, cfg: ModelConfig, cat: Catalog, which: Int32Array): tf.Tensor2D {
+  const T = cfg.features.tokensPerItem;
+  const tokens = new Int32Array(which.length * T);
+  which.forEach((i, r) => tokens.set(cat.tokens.subarray(i * T, i * T + T), r * T));
+  const ids = cfg.features.idVocab > 0 ? tf.tensor1d(Int32Array.from(which, (i) => cat.idRows[i]!), 'int32') : null;
+  return itemVectors(w, cfg, tf.tensor2d(tokens, [which.length, T], 'int32'), ids);
+}
+
 /**
  * Query vectors (after the head) at every position [B, L, d], given the catalog vectors.
  */
@@ -212,22 +221,31 @@ export class Trainer {
       }
     });
     const pos = tf.tensor1d(positions, 'int32');
-    let cols: Int32Array | null = null;
     let tgt = Int32Array.from(targets);
+    let cols: Int32Array | null = null;
+    // With sampled negatives only the items of this batch and the sampled columns need vectors:
+    // `sub` maps them to a compact table (the full catalog costs a gather of N x tokens rows per step).
+    let sub: Int32Array | null = null;
     if (this.opts.negatives > 0) {
-      // Columns: the batch's targets, then shared uniform negatives.
+      const local = new Map<number, number>();
+      const at = (i: number) => {
+        let j = local.get(i);
+        if (j === undefined) local.set(i, (j = local.size));
+        return j;
+      };
       const uniq = [...new Set(targets)];
+      const colList = uniq.concat(Array.from({ length: this.opts.negatives }, () => Math.floor(this.rand() * this.cat.size)));
       const colOf = new Map(uniq.map((t, i) => [t, i]));
-      const neg: number[] = [];
-      for (let k = 0; k < this.opts.negatives; k++) neg.push(Math.floor(this.rand() * this.cat.size));
-      cols = Int32Array.from([...uniq, ...neg]);
       tgt = Int32Array.from(targets, (t) => colOf.get(t)!);
+      cols = Int32Array.from(colList, at);
+      batch.items = Int32Array.from(batch.items, at);
+      sub = Int32Array.from(local.keys());
     }
-    const soft = this.teacherSoft(batch, pos, cols);
+    const soft = this.teacherSoft(batch, pos, cols, sub);
     const dropout = makeDropout(this.opts.dropout, this.rand);
     const colT = cols ? tf.tensor1d(cols, 'int32') : null;
     const lossT = this.opt.minimize(() => {
-      const table = catalogVectors(this.vars, cfg, this.cat);
+      const table = sub ? subsetVectors(this.vars, cfg, this.cat, sub) : catalogVectors(this.vars, cfg, this.cat);
       const q = queries(this.vars, cfg, table, batch, dropout).reshape([-1, cfg.d]);
       const qp = tf.gather(q, pos) as tf.Tensor2D;
       const outTable = colT ? tf.gather(table, colT) : table;
@@ -239,11 +257,11 @@ export class Trainer {
     return loss;
   }
 
-  private teacherSoft(batch: Batch, pos: tf.Tensor1D, cols: Int32Array | null): Float32Array | null {
+  private teacherSoft(batch: Batch, pos: tf.Tensor1D, cols: Int32Array | null, sub: Int32Array | null): Float32Array | null {
     const t = this.opts.teacher;
     if (!t || !this.teacherTable) return null;
     const probs = tf.tidy(() => {
-      const table = this.teacherTable!;
+      const table = sub ? tf.gather(this.teacherTable!, tf.tensor1d(sub, 'int32')) : this.teacherTable!;
       const q = tf.gather(queries(t.weights, t.cfg, table, batch).reshape([-1, t.cfg.d]), pos);
       const outTable = cols ? tf.gather(table, tf.tensor1d(cols, 'int32')) : table;
       return tf.softmax(mm(q, outTable.transpose()).div(t.temperature));

@@ -1,0 +1,46 @@
+/**
+ * Serves the demo shop the way a shop serves Reco: the page from demo/, the SDK from dist/ at the
+ * site root, the model from public/ (so /models/default/model.json). No other origin is involved.
+ *
+ *   npx tsx scripts/serve.ts [--port 5173] [--host 127.0.0.1]
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { extname, join, normalize, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { port: { type: 'string', default: '5173' }, host: { type: 'string', default: '127.0.0.1' } } });
+const port = Number(values.port);
+if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`--port: expected a port number, got ${values.port}`);
+
+const ROOTS = ['demo', 'dist', 'public', '.'].map((d) => resolve(import.meta.dirname, '..', d));
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
+  '.json': 'application/json', '.svg': 'image/svg+xml', '.wasm': 'application/wasm', '.bin': 'application/octet-stream', '.png': 'image/png',
+};
+
+function find(path: string): string | null {
+  const rel = normalize(decodeURIComponent(path)).replace(/^(\.\.[/\\])+/, '');
+  for (const root of ROOTS) {
+    // The repository root only serves the e2e fixtures.
+    if (root === ROOTS[3] && !rel.startsWith('/e2e/pages/')) continue;
+    const file = join(root, rel.endsWith('/') ? rel + 'index.html' : rel);
+    if (!file.startsWith(root)) continue;
+    try {
+      if (statSync(file).isFile()) return file;
+    } catch {
+      /* try the next root */
+    }
+  }
+  return null;
+}
+
+createServer((req, res) => {
+  const file = find(new URL(req.url ?? '/', 'http://x').pathname);
+  if (!file) {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    return;
+  }
+  res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+  createReadStream(file).pipe(res);
+}).listen(port, values.host, () => console.log(`Reco demo shop: http://localhost:${port}/`));

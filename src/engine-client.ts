@@ -1,0 +1,91 @@
+/**
+ * Main-thread side of the worker: starts it, talks to it through comlink, restarts it once if it
+ * crashes or hangs. After a second failure every call rejects, and the grids keep the shop's order.
+ */
+import { wrap, type Remote } from 'comlink';
+import type { EngineApi, EngineInit, EngineStatus } from './worker/engine.ts';
+import type { HistoryEntry, ItemFeatures } from './types.ts';
+
+/** Named error for a worker that crashed, could not load, or stopped answering. */
+export class WorkerCrashedError extends Error {
+  override name = 'WorkerCrashedError';
+}
+
+const INIT_TIMEOUT_MS = 60_000; // first WebGPU shader compiles on a software adapter take seconds
+const CALL_TIMEOUT_MS = 15_000;
+
+export interface EngineClient {
+  /** Resolves with the engine's status once the model is loaded and warmed up (restarting a crashed worker once). */
+  status(): Promise<EngineStatus>;
+  rank(history: HistoryEntry[], candidates: ItemFeatures[]): Promise<number[]>;
+  terminate(): void;
+}
+
+export function createEngineClient(workerUrl: string, init: EngineInit, log: (msg: string) => void): EngineClient {
+  let worker: Worker | null = null;
+  let remote: Remote<EngineApi> | null = null;
+  let restarts = 0;
+  let dead = false;
+  let crashed: (err: Error) => void = () => {};
+
+  function start(): Promise<EngineStatus> {
+    worker?.terminate();
+    const crash = new Promise<never>((_, reject) => (crashed = reject));
+    crash.catch(() => {});
+    try {
+      worker = new Worker(workerUrl, { type: 'module' });
+    } catch (err) {
+      return Promise.reject(new WorkerCrashedError(`could not start the worker ${workerUrl}: ${(err as Error).message}`));
+    }
+    worker.addEventListener('error', (e) => {
+      e.preventDefault();
+      crashed(new WorkerCrashedError(`worker ${workerUrl} failed: ${e.message || 'could not load or crashed'}`));
+    });
+    remote = wrap<EngineApi>(worker);
+    const started = race(remote.init(init), crash, INIT_TIMEOUT_MS, 'init');
+    started.catch(() => {}); // handled by whoever awaits it; never an unhandled rejection in the page
+    return started;
+  }
+
+  function race<T>(p: Promise<T>, crash: Promise<never>, ms: number, what: string): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new WorkerCrashedError(`worker did not answer ${what} within ${ms / 1000} s`)), ms);
+    });
+    return Promise.race([p, crash, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  let ready = start();
+
+  async function call<T>(what: string, fn: (r: Remote<EngineApi>) => Promise<T>): Promise<T> {
+    for (;;) {
+      if (dead) throw new WorkerCrashedError('the worker crashed twice; personalization is off for this page view');
+      try {
+        await ready;
+        const crash = new Promise<never>((_, reject) => (crashed = reject));
+        crash.catch(() => {});
+        return await race(fn(remote!), crash, CALL_TIMEOUT_MS, what);
+      } catch (err) {
+        if ((err as Error).name !== 'WorkerCrashedError') throw err;
+        if (restarts >= 1) {
+          dead = true;
+          worker?.terminate();
+          throw err;
+        }
+        restarts++;
+        log(`${(err as Error).message}; restarting the worker once`);
+        ready = start();
+      }
+    }
+  }
+
+  return {
+    rank: (history, candidates) => call('rank', (r) => r.rank(history, candidates, Date.now())),
+    status: () => call('status', (r) => r.status()),
+    terminate() {
+      dead = true;
+      worker?.terminate();
+      worker = null;
+    },
+  };
+}

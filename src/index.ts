@@ -1,0 +1,63 @@
+/**
+ * Reco: re-orders a shop's product grids for each shopper, on the shopper's device.
+ * No behaviour data leaves the browser.
+ *
+ * Script tag: `<script src="/reco.js"></script>` then `Reco.init()`; `window.Reco` also forwards
+ * every method to the instance made by the last `init()`, so `Reco.status()` works in a console.
+ */
+import { RecoInstance, type RecoEventMap, type RecoStatus } from './reco.ts';
+import type { RecoOptions } from './options.ts';
+import type { EventType, ExportData, ItemFeatures } from './types.ts';
+
+export type { RecoInstance, RecoStatus, RecoEventMap, RankedEvent } from './reco.ts';
+export type { RecoOptions } from './options.ts';
+export type { GridConfig } from './grid/discover.ts';
+export type { Backend, EventType, ExportData, ItemFeatures, RecoEvent } from './types.ts';
+
+// Captured while the script runs: the worker and the model are found next to it. A classic script
+// (reco.js) knows its URL from document.currentScript, a module (reco.mjs) from import.meta.url.
+const SCRIPT_URL: string =
+  (typeof document !== 'undefined' && (document.currentScript as HTMLScriptElement | null)?.src) || import.meta.url || location.href;
+
+let current: RecoInstance | null = null;
+
+/**
+ * Starts Reco: opens storage, starts the worker, loads the model, personalizes the page's grids.
+ * Resolves once the first grids are ranked; when something fails (no model, no worker, no storage)
+ * it still resolves, the grids keep their order, and `status().lastError` says why.
+ * @param options see {@link RecoOptions}; every option has a documented default
+ * @throws TypeError (as a rejection) naming the option when an option is invalid
+ */
+export async function init(options?: RecoOptions): Promise<RecoInstance> {
+  const previous = current;
+  const reco = await RecoInstance.create(options, SCRIPT_URL);
+  if (previous && previous !== reco) await previous.destroy();
+  current = reco;
+  return reco;
+}
+
+const idle: RecoStatus = {
+  ready: false, backend: null, model: null, events: 0, storage: 'off', consent: 'granted', gpc: false,
+  control: false, lastError: 'Reco.init() has not been called', lastRankMs: null,
+};
+
+/** Records a page-level event (GA4 name) on the current instance. */
+export const track = (type: EventType, itemId: string, extra?: Record<string, string | number | boolean>): void => current?.track(type, itemId, extra);
+/** Scores items for this shopper on the current instance; see RecoInstance.rank. */
+export const rank = (items: ReadonlyArray<string | ItemFeatures>) => current?.rank(items) ?? Promise.resolve(items.map((it) => ({ id: typeof it === 'string' ? it : it.id, score: 0 })));
+/** Re-orders grids now on the current instance. */
+export const personalize = (root?: ParentNode): Promise<void> => current?.personalize(root) ?? Promise.resolve();
+/** Status of the current instance. */
+export const status = (): RecoStatus => current?.status() ?? { ...idle };
+/** Everything stored about this shopper. */
+const exportData = (): Promise<ExportData> => current?.export() ?? Promise.resolve({ exportedAt: new Date().toISOString(), events: [], items: [], meta: {} });
+/** Erases everything stored about this shopper. */
+export const forget = (): Promise<void> => current?.forget() ?? Promise.resolve();
+/** Removes the current instance's listeners, observers and worker. */
+export const destroy = async (): Promise<void> => {
+  await current?.destroy();
+  current = null;
+};
+/** Subscribes to an event of the current instance. */
+export const on = <K extends keyof RecoEventMap>(type: K, fn: (detail: RecoEventMap[K]) => void): (() => void) => current?.on(type, fn) ?? (() => {});
+export { exportData as export };

@@ -1,0 +1,98 @@
+/** All options of `Reco.init()`, their defaults and their validation, in one place. */
+import type { GridConfig } from './grid/discover.ts';
+import { validateGridConfigs } from './grid/discover.ts';
+import type { Consent } from './tracker/consent.ts';
+import type { Backend } from './types.ts';
+
+export interface RecoOptions {
+  /** URL of the model manifest. Default: `models/default/model.json` next to the SDK script. */
+  modelUrl?: string;
+  /** URL of the worker bundle. Default: `reco.worker.js` next to the SDK script. */
+  workerUrl?: string;
+  /** tfjs backends to try, in order. Default: webgpu, webgl, wasm, cpu. */
+  backends?: Backend[];
+  /** 'denied' records nothing and does not personalize. Default: 'granted' (the shop's consent banner decides). */
+  consent?: Consent;
+  /** Honour Global Privacy Control: with `navigator.globalPrivacyControl`, keep events in memory only. Default: true. */
+  respectGpc?: boolean;
+  /** Grids in the shop's own markup, besides `[data-reco-grid]`. Default: none. */
+  grids?: GridConfig[];
+  /** Re-order grids at init and when new ones appear (MutationObserver). Default: true. */
+  autoPersonalize?: boolean;
+  /** Share of page views (0..1) left unpersonalized as a control group; recorded on events. Default: 0. */
+  holdout?: number;
+  /** Hide grids until ranked, at most this long (ms); 0 disables. Default: 400. */
+  antiFlickerMs?: number;
+  /** FLIP-animate moves (always off with prefers-reduced-motion). Default: true. */
+  animate?: boolean;
+  /** Stored events are capped at this count, oldest evicted first. Default: 5000. */
+  maxEvents?: number;
+  /** Stored events older than this many days are evicted. Default: 90. */
+  maxAgeDays?: number;
+  /** History events the model reads. Default: 50. */
+  historyLength?: number;
+  /** IndexedDB database name. Default: 'reco'. */
+  dbName?: string;
+  /** Log every step to the console. Default: false. */
+  debug?: boolean;
+}
+
+export type ResolvedOptions = Required<Omit<RecoOptions, 'modelUrl' | 'workerUrl'>> & { modelUrl: string; workerUrl: string };
+
+export const DEFAULTS = {
+  backends: ['webgpu', 'webgl', 'wasm', 'cpu'],
+  consent: 'granted',
+  respectGpc: true,
+  grids: [],
+  autoPersonalize: true,
+  holdout: 0,
+  antiFlickerMs: 400,
+  animate: true,
+  maxEvents: 5000,
+  maxAgeDays: 90,
+  historyLength: 50,
+  dbName: 'reco',
+  debug: false,
+} satisfies Required<Omit<RecoOptions, 'modelUrl' | 'workerUrl'>>;
+
+const BACKENDS: readonly Backend[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+const KEYS = new Set<string>([...Object.keys(DEFAULTS), 'modelUrl', 'workerUrl']);
+
+/**
+ * Merges defaults and validates.
+ * @throws TypeError naming the option and what was expected.
+ */
+export function resolveOptions(input: unknown, scriptUrl: string): ResolvedOptions {
+  if (input != null && (typeof input !== 'object' || Array.isArray(input))) throw new TypeError('Reco.init(options): expected an object');
+  const o = (input ?? {}) as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!KEYS.has(k)) throw new TypeError(`Reco.init: unknown option "${k}"`);
+  const fail = (key: string, expected: string): never => {
+    throw new TypeError(`Reco.init: option "${key}" expected ${expected}, got ${JSON.stringify(o[key])}`);
+  };
+  const str = (key: string) => (o[key] === undefined || (typeof o[key] === 'string' && o[key] !== '') ? o[key] : fail(key, 'a non-empty string'));
+  const bool = (key: string) => (o[key] === undefined || typeof o[key] === 'boolean' ? o[key] : fail(key, 'true or false'));
+  const num = (key: string, min: number, max: number) =>
+    o[key] === undefined || (typeof o[key] === 'number' && o[key] >= min && o[key] <= max) ? o[key] : fail(key, `a number from ${min} to ${max}`);
+  str('modelUrl');
+  str('workerUrl');
+  str('dbName');
+  bool('respectGpc');
+  bool('autoPersonalize');
+  bool('animate');
+  bool('debug');
+  num('holdout', 0, 1);
+  num('antiFlickerMs', 0, 10_000);
+  num('maxEvents', 10, 1e6);
+  num('maxAgeDays', 1, 3650);
+  num('historyLength', 1, 50);
+  if (o['consent'] !== undefined && o['consent'] !== 'granted' && o['consent'] !== 'denied') fail('consent', '"granted" or "denied"');
+  if (o['backends'] !== undefined) {
+    const b = o['backends'];
+    if (!Array.isArray(b) || b.length === 0 || !b.every((x) => BACKENDS.includes(x as Backend))) fail('backends', `a non-empty array of ${BACKENDS.join(', ')}`);
+  }
+  const grids = o['grids'] === undefined ? [] : validateGridConfigs(o['grids']);
+  const merged = { ...DEFAULTS, ...o, grids } as ResolvedOptions;
+  merged.modelUrl = new URL((o['modelUrl'] as string | undefined) ?? 'models/default/model.json', scriptUrl).href;
+  merged.workerUrl = new URL((o['workerUrl'] as string | undefined) ?? 'reco.worker.js', scriptUrl).href;
+  return merged;
+}

@@ -1,0 +1,303 @@
+/**
+ * The page-side instance: ties the store, the tracker, grid discovery and the worker engine together.
+ * Nothing here throws into the shop's page after init: failures keep the shop's order, are logged once
+ * and reported through on('error').
+ */
+import { createEngineClient, type EngineClient } from './engine-client.ts';
+import { createAntiFlicker } from './grid/antiflicker.ts';
+import { discoverGrids, type Grid } from './grid/discover.ts';
+import { reorderGrid } from './grid/reorder.ts';
+import { resolveOptions, type RecoOptions, type ResolvedOptions } from './options.ts';
+import { storageMode, type Consent } from './tracker/consent.ts';
+import { openStore, type Store } from './tracker/store.ts';
+import { createTracker, type Tracker } from './tracker/tracker.ts';
+import type { EventType, ExportData, HistoryEntry, ItemFeatures, RecoEvent } from './types.ts';
+
+/** What `status()` reports. */
+export interface RecoStatus {
+  /** The model is loaded and grids are being personalized. */
+  ready: boolean;
+  /** The tfjs backend that really runs in the worker (e.g. "webgpu", "wasm"), or null. */
+  backend: string | null;
+  model: { id: string; version: string } | null;
+  /** Events stored for this shopper. */
+  events: number;
+  /** Where events go: IndexedDB, memory only (GPC, private mode), or nowhere (consent denied). */
+  storage: 'indexeddb' | 'memory' | 'off';
+  consent: Consent;
+  /** The browser sent Global Privacy Control. */
+  gpc: boolean;
+  /** This page view is in the unpersonalized control group. */
+  control: boolean;
+  lastError: string | null;
+  /** Milliseconds of the last ranking, worker round trip included. */
+  lastRankMs: number | null;
+}
+
+export interface RankedEvent {
+  listId: string;
+  ms: number;
+  order: string[];
+}
+
+/** Events of `on()` and what their listeners receive. */
+export interface RecoEventMap {
+  ready: RecoStatus;
+  ranked: RankedEvent;
+  error: Error;
+  event: RecoEvent;
+}
+
+/** Event types that make up the shopper's history (impressions are negatives, not history). */
+const HISTORY_TYPES: readonly EventType[] = ['select_item', 'view_item', 'add_to_wishlist', 'add_to_cart', 'begin_checkout', 'purchase'];
+
+export class RecoInstance {
+  private store: Store | null = null;
+  private tracker: Tracker | null = null;
+  private engine: EngineClient | null = null;
+  private observer: MutationObserver | null = null;
+  private readonly antiFlicker: ReturnType<typeof createAntiFlicker>;
+  private readonly listeners = new Map<keyof RecoEventMap, Set<(d: never) => void>>();
+  private readonly seen = new Map<string, ItemFeatures>();
+  private readonly done = new WeakSet<Element>();
+  private readonly logged = new Set<string>();
+  private state: RecoStatus;
+  private destroyed = false;
+
+  private constructor(private readonly opts: ResolvedOptions) {
+    const gpc = typeof navigator !== 'undefined' && (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
+    this.state = {
+      ready: false, backend: null, model: null, events: 0, storage: 'off', consent: opts.consent, gpc,
+      control: Math.random() < opts.holdout, lastError: null, lastRankMs: null,
+    };
+    this.antiFlicker = createAntiFlicker({ timeoutMs: opts.antiFlickerMs });
+  }
+
+  /** @internal Use Reco.init(). */
+  static async create(options: RecoOptions | undefined, scriptUrl: string): Promise<RecoInstance> {
+    const reco = new RecoInstance(resolveOptions(options, scriptUrl));
+    await reco.start();
+    return reco;
+  }
+
+  private async start(): Promise<void> {
+    const o = this.opts;
+    const mode = storageMode(o.consent, o.respectGpc);
+    const personalizing = mode !== 'off' && !this.state.control && o.autoPersonalize;
+    if (personalizing && o.antiFlickerMs > 0) for (const g of this.grids(document)) this.antiFlicker.hold(g.container);
+    if (mode !== 'off') {
+      this.engine = createEngineClient(o.workerUrl, { modelUrl: o.modelUrl, backends: o.backends }, (m) => this.debug(m));
+      this.store = await openStore({ dbName: o.dbName, maxEvents: o.maxEvents, maxAgeDays: o.maxAgeDays, memoryOnly: mode === 'memory' });
+      if (this.store.fallbackReason) this.debug(`memory-only storage: ${this.store.fallbackReason}`);
+      this.state.storage = this.store.kind;
+      this.state.events = await this.store.count();
+      this.tracker = createTracker({
+        store: this.store,
+        control: this.state.control,
+        onEvent: (e) => {
+          this.state.events++;
+          this.emit('event', e);
+        },
+        onError: (err) => this.fail(err),
+      });
+    }
+    if (o.autoPersonalize) {
+      this.observer = new MutationObserver(() => this.scan());
+      this.observer.observe(document.documentElement, { childList: true, subtree: true });
+    }
+    if (this.engine) {
+      try {
+        const s = await this.engine.status();
+        this.state = { ...this.state, ready: true, backend: s.backend, model: s.model };
+        this.debug(`ready on ${s.backend}, model ${s.model?.id} ${s.model?.version}`);
+        this.emit('ready', this.status());
+      } catch (err) {
+        this.fail(err as Error);
+      }
+    }
+    await this.personalizeGrids(this.grids(document), !o.autoPersonalize);
+  }
+
+  private grids(root: ParentNode): Grid[] {
+    return discoverGrids(root, this.opts.grids, (err) => this.fail(err));
+  }
+
+  /** New grids (or items) added by the page: track them, and personalize grids not seen before. */
+  private scanQueued = false;
+  private scan(): void {
+    if (this.scanQueued || this.destroyed) return;
+    this.scanQueued = true;
+    queueMicrotask(() => {
+      this.scanQueued = false;
+      const grids = this.grids(document).filter((g) => !this.done.has(g.container) || g.items.some((i) => i.id && !this.seen.has(i.id)));
+      if (grids.length) void this.personalizeGrids(grids, false);
+    });
+  }
+
+  private async personalizeGrids(grids: Grid[], trackOnly: boolean): Promise<void> {
+    for (const grid of grids) {
+      let items = grid.items;
+      try {
+        this.remember(items.map((i) => i.features).filter((f): f is ItemFeatures => !!f));
+        const fresh = !this.done.has(grid.container);
+        this.done.add(grid.container);
+        if (!trackOnly && fresh && this.state.ready && !this.state.control && this.antiFlicker.shouldReorder(grid.container)) {
+          const movable = items.filter((i) => i.id && !i.pinned);
+          const t0 = performance.now();
+          const scores = await this.score(movable.map((i) => i.features ?? { id: i.id! }));
+          if (scores) {
+            const ms = performance.now() - t0;
+            this.state.lastRankMs = Math.round(ms * 10) / 10;
+            this.observer?.takeRecords();
+            items = reorderGrid(grid, new Map(movable.map((it, k) => [it.id!, scores[k]!])), { animate: this.opts.animate });
+            this.observer?.takeRecords();
+            this.emit('ranked', { listId: grid.listId, ms: this.state.lastRankMs, order: items.map((i) => i.id ?? '') });
+          }
+        }
+      } catch (err) {
+        this.fail(err as Error);
+      } finally {
+        this.antiFlicker.release(grid.container);
+      }
+      this.tracker?.observe(items.flatMap((it, position) => (it.id ? [{ el: it.el, id: it.id, listId: grid.listId, position }] : [])));
+    }
+  }
+
+  private remember(features: ItemFeatures[]): void {
+    const fresh = features.filter((f) => !this.seen.has(f.id));
+    for (const f of features) this.seen.set(f.id, f);
+    if (fresh.length) this.store?.putItems(fresh).catch((err: Error) => this.fail(err));
+  }
+
+  /** Scores for these items, or null when personalization is off or failed (the caller keeps the order). */
+  private async score(items: ItemFeatures[]): Promise<number[] | null> {
+    if (!this.engine || !this.store || !this.state.ready || items.length === 0) return null;
+    try {
+      const history = await this.history();
+      if (history.length === 0) return null;
+      return await this.engine.rank(history, items);
+    } catch (err) {
+      this.fail(err as Error);
+      return null;
+    }
+  }
+
+  private async history(): Promise<HistoryEntry[]> {
+    await this.tracker?.flush();
+    const events = await this.store!.events({ limit: this.opts.historyLength, types: HISTORY_TYPES });
+    const known = await this.store!.items(events.map((e) => e.itemId).filter((id) => !this.seen.has(id)));
+    return events.map((e) => ({ item: this.seen.get(e.itemId) ?? known.get(e.itemId) ?? { id: e.itemId }, type: e.type, ts: e.ts }));
+  }
+
+  private fail(err: Error): void {
+    this.state.lastError = `${err.name}: ${err.message}`;
+    if (!this.logged.has(err.message)) {
+      this.logged.add(err.message);
+      console.error(`[reco] ${err.message} (the page keeps its own order)`);
+    }
+    this.emit('error', err);
+  }
+
+  private debug(msg: string): void {
+    if (this.opts.debug) console.info(`[reco] ${msg}`);
+  }
+
+  private emit<K extends keyof RecoEventMap>(type: K, detail: RecoEventMap[K]): void {
+    for (const fn of this.listeners.get(type) ?? []) {
+      try {
+        (fn as (d: RecoEventMap[K]) => void)(detail);
+      } catch (err) {
+        console.error('[reco] an on() listener threw', err);
+      }
+    }
+  }
+
+  /**
+   * Records an event only the page knows about, with a GA4 ecommerce name.
+   * @param type e.g. 'view_item', 'add_to_cart', 'purchase'
+   * @param itemId the item's id, as in data-reco-id
+   * @param extra flat values kept with the event (value, currency, quantity, ...)
+   * Invalid input is logged and ignored; it never throws.
+   */
+  track(type: EventType, itemId: string, extra?: Record<string, string | number | boolean>): void {
+    try {
+      this.tracker?.track(type, itemId, extra);
+    } catch (err) {
+      this.fail(err as Error);
+    }
+  }
+
+  /**
+   * Scores items for this shopper, for pages that render lists themselves.
+   * @param items ids, or items with features (title, category, brand, price) for better scores
+   * @returns items sorted best first, with scores; the input order (scores 0) when personalization
+   *   is off, failed, or this page view is in the control group.
+   */
+  async rank(items: ReadonlyArray<string | ItemFeatures>): Promise<{ id: string; score: number }[]> {
+    if (!Array.isArray(items)) {
+      this.fail(new TypeError('rank(items): expected an array of ids or { id, title?, category?, brand?, price? }'));
+      return [];
+    }
+    const feats = items.flatMap((it, i) => {
+      const f = typeof it === 'string' ? this.seen.get(it) ?? { id: it } : it;
+      if (!f || typeof f.id !== 'string' || !f.id) {
+        this.fail(new TypeError(`rank(items): items[${i}].id expected a non-empty string`));
+        return [];
+      }
+      return [f];
+    });
+    this.remember(feats.filter((f) => typeof items[0] !== 'string' || f.title));
+    const scores = this.state.control ? null : await this.score(feats);
+    const out = feats.map((f, i) => ({ id: f.id, score: scores?.[i] ?? 0 }));
+    return scores ? out.sort((a, b) => b.score - a.score) : out;
+  }
+
+  /** Re-orders the grids under `root` (default: the document) now. */
+  async personalize(root: ParentNode = document): Promise<void> {
+    const grids = this.grids(root);
+    for (const g of grids) this.done.delete(g.container);
+    await this.personalizeGrids(grids, false);
+  }
+
+  /** A snapshot of what runs and what is stored. */
+  status(): RecoStatus {
+    return { ...this.state };
+  }
+
+  /** Everything stored about this shopper, as JSON-ready data. */
+  async export(): Promise<ExportData> {
+    await this.tracker?.flush();
+    return this.store ? this.store.export() : { exportedAt: new Date().toISOString(), events: [], items: [], meta: {} };
+  }
+
+  /** Erases everything stored about this shopper on this device. */
+  async forget(): Promise<void> {
+    await this.tracker?.flush();
+    await this.store?.clear();
+    this.state.events = 0;
+  }
+
+  /** Subscribes to 'ready', 'ranked', 'error' or 'event'; returns the unsubscribe function. */
+  on<K extends keyof RecoEventMap>(type: K, fn: (detail: RecoEventMap[K]) => void): () => void {
+    if (!['ready', 'ranked', 'error', 'event'].includes(type)) throw new TypeError(`on(type): expected 'ready', 'ranked', 'error' or 'event', got ${JSON.stringify(type)}`);
+    if (!this.listeners.has(type)) this.listeners.set(type, new Set());
+    this.listeners.get(type)!.add(fn as (d: never) => void);
+    if (type === 'ready' && this.state.ready) queueMicrotask(() => (fn as (d: RecoStatus) => void)(this.status()));
+    return () => this.listeners.get(type)?.delete(fn as (d: never) => void);
+  }
+
+  /** Removes every listener, observer and the worker; stored data stays. */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.observer?.disconnect();
+    this.antiFlicker.destroy();
+    this.tracker?.destroy();
+    await this.tracker?.flush();
+    this.engine?.terminate();
+    this.store?.close();
+    this.listeners.clear();
+    this.state.ready = false;
+  }
+}
+

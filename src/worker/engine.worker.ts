@@ -1,0 +1,29 @@
+/** Worker entry: registers the tfjs backends and exposes the engine with comlink. */
+import { expose } from 'comlink';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-backend-webgpu';
+import wasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { registerWasmKernels } from '../model/wasm-kernels.ts';
+import { createEngine } from './engine.ts';
+
+registerWasmKernels();
+
+const engine = createEngine({
+  prepare(backend) {
+    if (backend === 'wasm') {
+      setWasmPaths({
+        'tfjs-backend-wasm.wasm': new URL(wasm, import.meta.url).href,
+        'tfjs-backend-wasm-simd.wasm': new URL(wasmSimd, import.meta.url).href,
+        'tfjs-backend-wasm-threaded-simd.wasm': new URL(wasmThreaded, import.meta.url).href,
+      });
+    }
+  },
+});
+
+expose(engine);
