@@ -1,0 +1,22 @@
+// Prints "N passed, N failed" from the unit (vitest) and e2e (Playwright) JSON reports.
+// A suite that stopped before its tests ran (type errors, build failure) counts as one failure.
+import { existsSync, readFileSync } from 'node:fs';
+
+const read = (f) => (existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : null);
+const unit = read('test-results/unit.json');
+const e2e = read('test-results/e2e.json');
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+if (unit) {
+  passed += unit.numPassedTests;
+  failed += unit.numFailedTests;
+  skipped += unit.numPendingTests + unit.numTodoTests;
+}
+if (e2e) {
+  passed += e2e.stats.expected + e2e.stats.flaky;
+  failed += e2e.stats.unexpected;
+  skipped += e2e.stats.skipped;
+}
+if (process.argv[2] !== '0' && failed === 0) failed = 1;
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
