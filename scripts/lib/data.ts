@@ -76,8 +76,14 @@ function loadGeneric(dir: string): Dataset {
   readFileSync(join(dir, 'catalog.jsonl'), 'utf8').split('\n').forEach((line, n) => {
     if (!line.trim()) return;
     const o = parseJson(line, `catalog.jsonl:${n + 1}`) as Partial<ItemFeatures> & { id?: unknown };
-    if (o.id == null || o.id === '') throw new Error(`catalog.jsonl:${n + 1}: "id" expected a non-empty string`);
-    add({ id: String(o.id), title: o.title, brand: o.brand, category: o.category, price: o.price == null ? undefined : Number(o.price) });
+    const where = `catalog.jsonl:${n + 1}`;
+    if (o.id == null || o.id === '') throw new Error(`${where}: "id" expected a non-empty string`);
+    for (const field of ['title', 'brand', 'category'] as const) {
+      if (o[field] != null && typeof o[field] !== 'string') throw new Error(`${where}: "${field}" expected a string, got ${JSON.stringify(o[field])}`);
+    }
+    const price = o.price == null || (o.price as unknown) === '' ? undefined : Number(o.price);
+    if (price !== undefined && !Number.isFinite(price)) throw new Error(`${where}: "price" expected a number, got ${JSON.stringify(o.price)}`);
+    add({ id: String(o.id), title: o.title, brand: o.brand, category: o.category, price });
   });
   const raw: { user: string; item: string; ts: number; type: EventType }[] = [];
   if (existsSync(join(dir, 'interactions.jsonl'))) {

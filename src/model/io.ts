@@ -130,7 +130,10 @@ export function validateManifest(m: unknown, url: string): ModelManifest {
   if (!c || typeof c.d !== 'number' || typeof c.blocks !== 'number' || !c.features) fail('config: expected { d, blocks, heads, ffn, features }');
   if (typeof o.sha256 !== 'string') fail('sha256: expected a hex string');
   if (!Array.isArray(o.weightsManifest) || o.weightsManifest.length !== 1) fail('weightsManifest: expected one group');
-  const names = o.weightsManifest![0]!.weights.map((w) => `${w.name}:${w.shape.join('x')}`).join(',');
+  const group = o.weightsManifest![0]!;
+  if (!Array.isArray(group?.paths) || typeof group.paths[0] !== 'string' || !Array.isArray(group.weights)) fail('weightsManifest: expected { paths: [file], weights: [...] }');
+  if (!group.weights.every((w) => w && typeof w.name === 'string' && Array.isArray(w.shape))) fail('weightsManifest: every weight needs a name and a shape');
+  const names = group.weights.map((w) => `${w.name}:${w.shape.join('x')}`).join(',');
   const expected = weightShapes(c!).map(([n, s]) => `${n}:${s.join('x')}`).join(',');
   if (names !== expected) fail('weightsManifest: weights do not match the config');
   return o as ModelManifest;

@@ -1,0 +1,235 @@
+/**
+ * Evaluates baselines and model directories on a dataset's test split (../shared/data/README.md protocol).
+ *
+ *   npm run eval -- --data ../shared/data/beauty [--models runs/teacher/float,runs/teacher] [--json FILE] [--users N]
+ *
+ * Rows: popularity, item-to-item co-occurrence, every model under public/models/, then the --models dirs.
+ * Prints the tables to stdout (progress to stderr); --json FILE writes one entry per row.
+ */
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { makeCatalog, loadDataset, splitLeaveOneOut, withheldItems, type Dataset } from './lib/data.ts';
+import { cooccurrenceScorer, dropItems, popularityScorer, COOCCURRENCE_DEFAULTS, type BatchScorer } from './lib/baselines.ts';
+import { modelScorer, runScorer, summarize, testUsers, type ClickMetrics, type EvalUser } from './lib/evaluate.ts';
+import type { RankingMetrics } from './lib/metrics.ts';
+import { readModel } from './lib/model-files.ts';
+import { setupTf } from './lib/tfnode.ts';
+
+const USAGE = 'usage: npm run eval -- --data DIR [--models DIR,DIR] [--json FILE] [--users N] [--withhold F --seed S] [--sample-seed S] [--click-top K]';
+const NEGATIVES = 99;
+
+const { values: a } = parseArgs({
+  options: {
+    data: { type: 'string' },
+    models: { type: 'string' },
+    json: { type: 'string' },
+    users: { type: 'string' },
+    withhold: { type: 'string', default: '0' },
+    seed: { type: 'string', default: '42' },
+    'sample-seed': { type: 'string', default: '2020' },
+    'click-top': { type: 'string', default: '10' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+type Metrics = Omit<RankingMetrics, 'n'> & { n: number };
+
+interface ColdStart extends Metrics {
+  /** Fraction and seed that define the withheld items (scripts/lib/data.ts withheldItems). */
+  withhold: number;
+  seed: number;
+  withheldItems: number;
+  /** Popularity counted without the withheld items, on the same users (model rows only). */
+  popularity?: Metrics;
+}
+
+interface EvalEntry {
+  name: string;
+  kind: 'baseline' | 'model';
+  /** Model id and version from the manifest (models only). */
+  id?: string;
+  version?: string;
+  /** weights.bin bytes for models; count tables as they would ship for baselines. */
+  bytes: number;
+  sampled: Metrics;
+  full: Metrics;
+  click: ClickMetrics;
+  coldStart: ColdStart | null;
+  seconds: number;
+}
+
+function num(name: keyof typeof a): number {
+  const v = Number(a[name]);
+  if (a[name] === undefined || !Number.isFinite(v)) throw new Error(`--${name}: expected a number, got ${JSON.stringify(a[name])}`);
+  return v;
+}
+
+/** Model dirs: every public/models/* with a model.json, then --models (deduplicated by path). */
+function modelDirs(): string[] {
+  const dirs: string[] = [];
+  const pub = 'public/models';
+  if (existsSync(pub)) {
+    for (const d of readdirSync(pub).sort()) if (existsSync(join(pub, d, 'model.json'))) dirs.push(join(pub, d));
+  }
+  for (const d of (a.models ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const dir = d.endsWith('model.json') ? join(d, '..') : d;
+    if (!existsSync(join(dir, 'model.json'))) throw new Error(`--models: ${dir}/model.json not found`);
+    if (!dirs.some((x) => resolve(x) === resolve(dir))) dirs.push(dir.replace(/(.)\/+$/, '$1'));
+  }
+  return dirs;
+}
+
+interface ColdSet {
+  withhold: number;
+  seed: number;
+  items: Set<number>;
+  /** Indices (into the evaluated users) of users whose test target is withheld. */
+  users: number[];
+}
+
+function coldSet(ds: Dataset, users: readonly EvalUser[], withhold: number, seed: number): ColdSet {
+  const items = withheldItems(ds.items.length, withhold, seed);
+  return { withhold, seed, items, users: [...users.keys()].filter((u) => items.has(users[u]!.target)) };
+}
+
+function timed<T>(label: string, f: () => T): { value: T; seconds: number } {
+  const t0 = performance.now();
+  process.stderr.write(`${label} ...`);
+  const value = f();
+  const seconds = (performance.now() - t0) / 1000;
+  process.stderr.write(` ${seconds.toFixed(1)} s\n`);
+  return { value, seconds };
+}
+
+async function main(): Promise<void> {
+  if (a.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (!a.data) throw new Error(USAGE);
+  const clickTop = num('click-top');
+  await setupTf('wasm');
+  const ds = loadDataset(a.data);
+  const split = splitLeaveOneOut(ds);
+  const N = ds.items.length;
+  const users = testUsers(ds, split, { seed: num('sample-seed'), negatives: NEGATIVES, limit: a.users ? num('users') : undefined });
+  if (users.length === 0) throw new Error(`--data ${a.data}: no user has 3 or more events, nothing to test`);
+  const dirs = modelDirs();
+
+  // Training data the baselines count: the split's training part (last two events of each user held out).
+  const trainSeqs = split.train;
+  const coldCache = new Map<string, ColdSet>();
+  const getCold = (withhold: number, seed: number) => {
+    const key = `${withhold}:${seed}`;
+    if (!coldCache.has(key)) coldCache.set(key, coldSet(ds, users, withhold, seed));
+    return coldCache.get(key)!;
+  };
+  // Cold-start baselines: counted without the withheld items, as the model never saw them.
+  const coldBaseline = (cs: ColdSet, make: (seqs: typeof trainSeqs) => BatchScorer): Metrics => {
+    const seqs = trainSeqs.map((s) => dropItems(s, cs.items));
+    const sub = cs.users.map((u) => users[u]!);
+    return summarize(runScorer(make(seqs), sub, N)).full;
+  };
+  const coldPopularity = new Map<string, Metrics>();
+  const popFor = (cs: ColdSet) => {
+    const key = `${cs.withhold}:${cs.seed}`;
+    if (!coldPopularity.has(key)) coldPopularity.set(key, coldBaseline(cs, (s) => popularityScorer(s, N)));
+    return coldPopularity.get(key)!;
+  };
+
+  const entries: EvalEntry[] = [];
+  const modelCold: (ColdSet | null)[] = [];
+  const warnings: string[] = [];
+
+  for (const dir of dirs) {
+    const model = await readModel(dir);
+    const m = model.manifest;
+    const withhold = Number(m.training?.['withhold'] ?? 0);
+    let cs: ColdSet | null = null;
+    if (withhold > 0) {
+      if (m.training?.['data'] !== ds.name) warnings.push(`${dir}: trained on ${JSON.stringify(m.training?.['data'])}, not ${ds.name}: no cold-start view`);
+      else cs = getCold(withhold, Number(m.training?.['seed'] ?? 42));
+    }
+    modelCold.push(cs);
+    const vocab = model.vocab;
+    const cat = makeCatalog(ds.items, m.config.features, (i) => vocab?.get(ds.items[i]!.id) ?? 0);
+    const known = vocab ? cat.idRows.reduce((s, r) => s + (r > 0 ? 1 : 0), 0) : 0;
+    const scorer = modelScorer(dir, model.bytes, model.weights, m.config, cat);
+    const { value: o, seconds } = timed(`${dir} (${m.id} ${m.version}${vocab ? `, ${known}/${N} item ids known` : ', text only'})`, () =>
+      runScorer(scorer, users, N, { maxLen: m.config.features.maxLen }),
+    );
+    scorer.dispose();
+    for (const t of Object.values(model.weights)) t.dispose();
+    const s = summarize(o, undefined, clickTop);
+    entries.push({
+      name: dir, kind: 'model', id: m.id, version: m.version, bytes: model.bytes,
+      sampled: s.sampled, full: s.full, click: s.click, seconds: Number(seconds.toFixed(1)),
+      coldStart: cs ? { withhold: cs.withhold, seed: cs.seed, withheldItems: cs.items.size, ...summarize(o, cs.users).full, popularity: popFor(cs) } : null,
+    });
+  }
+
+  // Baselines' cold-start set: --withhold/--seed, else the first model's.
+  const baseCold = num('withhold') > 0 ? getCold(num('withhold'), num('seed')) : (modelCold.find((c) => c) ?? null);
+  const baselines: { name: string; make: (seqs: typeof trainSeqs) => BatchScorer }[] = [
+    { name: 'popularity', make: (seqs) => popularityScorer(seqs, N) },
+    { name: 'co-occurrence', make: (seqs) => cooccurrenceScorer(seqs, N) },
+  ];
+  const baseEntries = baselines.map(({ name, make }): EvalEntry => {
+    const scorer = make(trainSeqs);
+    const { value: o, seconds } = timed(name, () => runScorer(scorer, users, N));
+    const s = summarize(o, undefined, clickTop);
+    return {
+      name, kind: 'baseline', bytes: scorer.bytes, sampled: s.sampled, full: s.full, click: s.click, seconds: Number(seconds.toFixed(1)),
+      coldStart: baseCold ? { withhold: baseCold.withhold, seed: baseCold.seed, withheldItems: baseCold.items.size, ...coldBaseline(baseCold, make) } : null,
+    };
+  });
+  entries.unshift(...baseEntries);
+
+  printReport(ds, users, entries, clickTop, num('sample-seed'));
+  for (const w of warnings) console.log(`note: ${w}`);
+  if (a.json) {
+    writeFileSync(a.json, JSON.stringify(entries, null, 1) + '\n');
+    console.log(`wrote ${a.json}`);
+  }
+}
+
+function printReport(ds: Dataset, users: readonly EvalUser[], entries: readonly EvalEntry[], clickTop: number, sampleSeed: number): void {
+  const N = ds.items.length;
+  const co = COOCCURRENCE_DEFAULTS;
+  console.log(`${ds.name}: ${users.length} test users (the last event of each user with 3+ events; history = all events before it), ${N} items.`);
+  console.log(`full: the target ranked against all ${N} items, the user's history items excluded (the target itself always ranked). Ties count against the target.`);
+  console.log(`sampled: the target against ${NEGATIVES} negatives drawn uniformly without replacement (seed ${sampleSeed}) from items the user never interacted with; the same negatives for every row.`);
+  console.log(`click: AUC = per-user AUC of the target vs its sampled negatives (ties half), averaged over users; predicted click = in the top ${clickTop} of the user's ${NEGATIVES + 1} candidates.`);
+  console.log(`baselines count training interactions only (each user's last two events held out). Co-occurrence: pairs within ${co.window} positions, ${co.symmetric ? 'both directions' : 'forward only'}, the last ${co.last} history items voting with weights 1, 1/2, 1/4..., popularity breaks ties.`);
+  console.log(`bytes: weights.bin for models; popularity 4 per item (int32 counts); co-occurrence int32 CSR (offsets, neighbour + count per pair) plus popularity.`);
+  const rankCols = ['HR@1', 'HR@5', 'HR@10', 'NDCG@5', 'NDCG@10', 'MRR'] as const;
+  const width = Math.max(14, ...entries.map((e) => e.name.length));
+  const f4 = (x: number) => x.toFixed(4).padStart(8);
+  const table = (title: string, cols: readonly string[], rows: [string, string, string[]][]) => {
+    console.log(`\n${title}`);
+    console.log(`${'name'.padEnd(width)} ${'bytes'.padStart(10)} ${cols.map((c) => c.padStart(8)).join(' ')}`);
+    for (const [name, bytes, cells] of rows) console.log(`${name.padEnd(width)} ${bytes.padStart(10)} ${cells.join(' ')}`);
+  };
+  const rows = (pick: (e: EvalEntry) => string[]) => entries.map((e): [string, string, string[]] => [e.name, String(e.bytes), pick(e)]);
+  table('full ranking (primary)', rankCols, rows((e) => rankCols.map((c) => f4(e.full[c]))));
+  table(`sampled (${NEGATIVES} negatives)`, rankCols, rows((e) => rankCols.map((c) => f4(e.sampled[c]))));
+  table(`click prediction (top ${clickTop} of ${NEGATIVES + 1})`, ['AUC', 'prec', 'recall', 'F1'], rows((e) => [e.click.AUC, e.click.precision, e.click.recall, e.click.F1].map(f4)));
+  const cold = entries.filter((e) => e.coldStart);
+  if (cold.length > 0) {
+    console.log('\ncold start: test users whose target was withheld from training, full ranking; "pop" = popularity counted without the withheld items, same users');
+    console.log(`${'name'.padEnd(width)} ${'withheld'.padStart(10)} ${'users'.padStart(6)} ${'HR@10'.padStart(8)} ${'NDCG@10'.padStart(8)} ${'MRR'.padStart(8)} ${'popHR@10'.padStart(8)} ${'popNDCG'.padStart(8)}`);
+    for (const e of cold) {
+      const c = e.coldStart!;
+      const pop = c.popularity ? [f4(c.popularity['HR@10']), f4(c.popularity['NDCG@10'])] : ['', ''].map((s) => s.padStart(8));
+      console.log(`${e.name.padEnd(width)} ${`${c.withheldItems} (${c.withhold})`.padStart(10)} ${String(c.n).padStart(6)} ${f4(c['HR@10'])} ${f4(c['NDCG@10'])} ${f4(c.MRR)} ${pop.join(' ')}`);
+    }
+  } else {
+    console.log('\ncold start: no model withholds items (training.withhold = 0) and no --withhold given: coldStart null');
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`eval: ${err.message}`);
+  process.exit(1);
+});
