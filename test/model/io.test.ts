@@ -1,0 +1,138 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeModel, loadModel, ModelError, type ModelManifest } from '../../src/model/io.ts';
+import { initWeights, weightShapes, type ModelConfig } from '../../src/model/scorer.ts';
+import { rng } from '../../src/model/train.ts';
+import { readModel, writeModel } from '../../scripts/lib/model-files.ts';
+import { setupTf } from '../../scripts/lib/tfnode.ts';
+
+const cfg: ModelConfig = { d: 8, blocks: 1, heads: 2, ffn: 16, features: { textBuckets: 64, tokensPerItem: 4, maxLen: 10, idVocab: 3 } };
+const meta = { id: 'io-test', version: '1', config: cfg };
+const vocab = ['a', 'b', 'c'];
+const root = mkdtempSync(join(tmpdir(), 'reco-io-'));
+
+beforeAll(async () => {
+  await setupTf('wasm');
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A fetch over in-memory files, so each case can break exactly one thing. */
+function memFetch(files: Record<string, string | ArrayBuffer>): typeof fetch {
+  return (async (url: string) => {
+    const body = files[url];
+    return body === undefined ? new Response(null, { status: 404 }) : new Response(body, { status: 200 });
+  }) as unknown as typeof fetch;
+}
+
+async function encoded(weights = initWeights(cfg, rng(1))) {
+  const { manifest, bin, vocabJson } = await encodeModel(meta, weights, vocab);
+  return { manifest, bin, files: { 'm/model.json': JSON.stringify(manifest), 'm/weights.bin': bin, 'm/vocab.json': vocabJson! } };
+}
+
+async function failure(files: Record<string, string | ArrayBuffer>): Promise<ModelError> {
+  const err = await loadModel('m/model.json', memFetch(files)).then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(ModelError);
+  return err as ModelError;
+}
+
+const withManifest = (files: Record<string, string | ArrayBuffer>, edit: (m: ModelManifest) => void) => {
+  const m = JSON.parse(files['m/model.json'] as string) as ModelManifest;
+  edit(m);
+  return { ...files, 'm/model.json': JSON.stringify(m) };
+};
+
+describe('loadModel', () => {
+  it('loads what encodeModel wrote, with the vocabulary as 1-based rows', async () => {
+    const w = initWeights(cfg, rng(1));
+    const { files } = await encoded(w);
+    const model = await loadModel('m/model.json', memFetch(files));
+    expect(model.manifest.id).toBe('io-test');
+    expect([...model.vocab!]).toEqual([['a', 1], ['b', 2], ['c', 3]]);
+    for (const [name, shape] of weightShapes(cfg)) {
+      expect(model.weights[name]!.shape).toEqual(shape);
+      expect(Array.from(model.weights[name]!.dataSync())).toEqual(Array.from(w[name]!));
+    }
+  });
+
+  it('rejects a manifest of another format or version', async () => {
+    const { files } = await encoded();
+    expect((await failure(withManifest(files, (m) => ((m as { format: string }).format = 'tfjs-layers')))).message)
+      .toBe('model manifest m/model.json: format: expected "reco-scorer", got "tfjs-layers"');
+    expect((await failure(withManifest(files, (m) => (m.formatVersion = 2)))).message).toMatch(/formatVersion: expected 1, got 2/);
+  });
+
+  it('rejects weights whose shapes do not match the config', async () => {
+    const { files } = await encoded();
+    const err = await failure(withManifest(files, (m) => (m.weightsManifest[0]!.weights[0]!.shape = [63, 8])));
+    expect(err.message).toMatch(/^model manifest m\/model\.json: weightsManifest: weights do not match the config/);
+    const err2 = await failure(withManifest(files, (m) => (m.config.d = 16)));
+    expect(err2.message).toMatch(/weights do not match the config/);
+  });
+
+  it('rejects a malformed weights manifest with a ModelError, not a TypeError', async () => {
+    const { files } = await encoded();
+    const err = await failure(withManifest(files, (m) => (m.weightsManifest = [{} as ModelManifest['weightsManifest'][0]])));
+    expect(err.message).toMatch(/weightsManifest: expected \{ paths: \[file\], weights: \[\.\.\.\] \}/);
+    expect((await failure({ ...files, 'm/model.json': '{"format": "reco-scorer",' })).message).toBe('model manifest m/model.json: not valid JSON');
+  });
+
+  it('rejects a weights file with a flipped byte (sha256 mismatch)', async () => {
+    const { files, bin } = await encoded();
+    const flipped = new Uint8Array(bin.slice(0));
+    flipped[17]! ^= 0x01;
+    const err = await failure({ ...files, 'm/weights.bin': flipped.buffer });
+    expect(err.message).toBe('m/weights.bin: checksum mismatch (corrupt or partial download)');
+  });
+
+  it('names the missing file and the HTTP status', async () => {
+    const { files } = await encoded();
+    const { 'm/weights.bin': _, ...noBin } = files;
+    expect((await failure(noBin)).message).toBe('could not fetch m/weights.bin: HTTP 404');
+    expect((await failure({})).message).toBe('could not fetch m/model.json: HTTP 404');
+  });
+
+  it('rejects a vocabulary of the wrong length', async () => {
+    const { files } = await encoded();
+    expect((await failure({ ...files, 'm/vocab.json': '["a","b"]' })).message).toBe('m/vocab.json: expected 3 item ids');
+  });
+});
+
+describe('readModel from disk', () => {
+  it('reports a flipped byte in weights.bin as a ModelError naming the file', async () => {
+    const dir = join(root, 'flip');
+    await writeModel(dir, meta, initWeights(cfg, rng(2)), vocab, { embeddings: 'none', dense: 'none' });
+    expect((await readModel(dir)).bytes).toBe(weightShapes(cfg).reduce((s, [, sh]) => s + 4 * sh.reduce((a, b) => a * b, 1), 0));
+    const bin = readFileSync(join(dir, 'weights.bin'));
+    bin[bin.length - 1]! ^= 0x80;
+    writeFileSync(join(dir, 'weights.bin'), bin);
+    const err = await readModel(dir).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelError);
+    expect((err as Error).message).toMatch(/flip\/weights\.bin: checksum mismatch/);
+  });
+});
+
+describe('quantization', () => {
+  it('float16 keeps values near a power of two (rounding carries into the exponent)', async () => {
+    const w = initWeights(cfg, rng(3));
+    const values = [1.9999, -1.9999, 3.99995, 0.49999, 1000.7, 0.1, -0.3, 1e-7];
+    w['head.c']!.set(values);
+    const { manifest, bin } = await encodeModel(meta, w, vocab, { embeddings: 'none', dense: 'float16' });
+    const model = await loadModel('m/model.json', memFetch({ 'm/model.json': JSON.stringify(manifest), 'm/weights.bin': bin, 'm/vocab.json': JSON.stringify(vocab) }));
+    const back = model.weights['head.c']!.dataSync();
+    values.forEach((v, i) => expect(Math.abs(back[i]! - v)).toBeLessThanOrEqual(Math.abs(v) * 2 ** -11 + 1e-4));
+  });
+
+  it('uint8 keeps every value within half a step of (max - min) / 255', async () => {
+    const w = initWeights(cfg, rng(4));
+    const { manifest, bin } = await encodeModel(meta, w, vocab, { embeddings: 'uint8', dense: 'uint8' });
+    const model = await loadModel('m/model.json', memFetch({ 'm/model.json': JSON.stringify(manifest), 'm/weights.bin': bin, 'm/vocab.json': JSON.stringify(vocab) }));
+    for (const [name] of weightShapes(cfg)) {
+      const src = w[name]!;
+      const back = model.weights[name]!.dataSync();
+      const step = (Math.max(...src) - Math.min(...src)) / 255;
+      for (let i = 0; i < src.length; i++) expect(Math.abs(back[i]! - src[i]!)).toBeLessThanOrEqual(step / 2 + 1e-6);
+    }
+  });
+});
