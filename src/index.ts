@@ -5,7 +5,7 @@
  * Script tag: `<script src="/reco.js"></script>` then `Reco.init()`; `window.Reco` also forwards
  * every method to the instance made by the last `init()`, so `Reco.status()` works in a console.
  */
-import { RecoInstance, type RecoEventMap, type RecoStatus } from './reco.ts';
+import { RecoInstance, subscribe, type Listeners, type RecoEventMap, type RecoStatus } from './reco.ts';
 import type { RecoOptions } from './options.ts';
 import type { EventType, ExportData, ItemFeatures } from './types.ts';
 
@@ -20,6 +20,9 @@ const SCRIPT_URL: string =
   (typeof document !== 'undefined' && (document.currentScript as HTMLScriptElement | null)?.src) || import.meta.url || location.href;
 
 let current: RecoInstance | null = null;
+// Listeners of the global Reco.on(): every instance made by init() emits to them, from its first step,
+// so a page that subscribes before init() hears init-time errors, 'ready' and the first 'ranked'.
+const shared: Listeners = new Map();
 
 /**
  * Starts Reco: opens storage, starts the worker, loads the model, personalizes the page's grids.
@@ -30,7 +33,7 @@ let current: RecoInstance | null = null;
  */
 export async function init(options?: RecoOptions): Promise<RecoInstance> {
   const previous = current;
-  const reco = await RecoInstance.create(options, SCRIPT_URL);
+  const reco = await RecoInstance.create(options, SCRIPT_URL, shared);
   if (previous && previous !== reco) await previous.destroy();
   current = reco;
   return reco;
@@ -58,6 +61,16 @@ export const destroy = async (): Promise<void> => {
   await current?.destroy();
   current = null;
 };
-/** Subscribes to an event of the current instance. */
-export const on = <K extends keyof RecoEventMap>(type: K, fn: (detail: RecoEventMap[K]) => void): (() => void) => current?.on(type, fn) ?? (() => {});
+/**
+ * Subscribes to 'ready', 'ranked', 'error' or 'event' of the instance made by the last `init()`. May be called
+ * before `init()`: the listener then also hears what happens during init (a model that fails to load, the first ranking).
+ * @returns the unsubscribe function
+ * @throws TypeError for an unknown event type
+ */
+export const on = <K extends keyof RecoEventMap>(type: K, fn: (detail: RecoEventMap[K]) => void): (() => void) => {
+  const off = subscribe(shared, type, fn);
+  const reco = current;
+  if (type === 'ready' && reco?.status().ready) queueMicrotask(() => (fn as (d: RecoStatus) => void)(reco.status()));
+  return off;
+};
 export { exportData as export };

@@ -48,6 +48,22 @@ export interface RecoEventMap {
   event: RecoEvent;
 }
 
+/** Listeners by event type; the global `Reco.on()` keeps one such map that every instance of `init()` emits to. */
+export type Listeners = Map<keyof RecoEventMap, Set<(d: never) => void>>;
+
+const EVENT_NAMES: readonly string[] = ['ready', 'ranked', 'error', 'event'];
+
+/**
+ * Adds `fn` to `listeners`; returns the unsubscribe function.
+ * @throws TypeError for an unknown event type
+ */
+export function subscribe<K extends keyof RecoEventMap>(listeners: Listeners, type: K, fn: (detail: RecoEventMap[K]) => void): () => void {
+  if (!EVENT_NAMES.includes(type)) throw new TypeError(`on(type): expected 'ready', 'ranked', 'error' or 'event', got ${JSON.stringify(type)}`);
+  if (!listeners.has(type)) listeners.set(type, new Set());
+  listeners.get(type)!.add(fn as (d: never) => void);
+  return () => listeners.get(type)?.delete(fn as (d: never) => void);
+}
+
 /** Event types that make up the shopper's history (impressions are negatives, not history). */
 const HISTORY_TYPES: readonly EventType[] = ['select_item', 'view_item', 'add_to_wishlist', 'add_to_cart', 'begin_checkout', 'purchase'];
 
@@ -57,14 +73,17 @@ export class RecoInstance {
   private engine: EngineClient | null = null;
   private observer: MutationObserver | null = null;
   private readonly antiFlicker: ReturnType<typeof createAntiFlicker>;
-  private readonly listeners = new Map<keyof RecoEventMap, Set<(d: never) => void>>();
+  private readonly listeners: Listeners = new Map();
   private readonly seen = new Map<string, ItemFeatures>();
   private readonly done = new WeakSet<Element>();
   private readonly logged = new Set<string>();
   private state: RecoStatus;
   private destroyed = false;
 
-  private constructor(private readonly opts: ResolvedOptions) {
+  private constructor(
+    private readonly opts: ResolvedOptions,
+    private shared: Listeners | null,
+  ) {
     const gpc = typeof navigator !== 'undefined' && (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
     this.state = {
       ready: false, backend: null, model: null, events: 0, storage: 'off', consent: opts.consent, gpc,
@@ -73,9 +92,9 @@ export class RecoInstance {
     this.antiFlicker = createAntiFlicker({ timeoutMs: opts.antiFlickerMs });
   }
 
-  /** @internal Use Reco.init(). */
-  static async create(options: RecoOptions | undefined, scriptUrl: string): Promise<RecoInstance> {
-    const reco = new RecoInstance(resolveOptions(options, scriptUrl));
+  /** @internal Use Reco.init(). `shared` listeners (the global Reco.on()) also hear events emitted during init. */
+  static async create(options: RecoOptions | undefined, scriptUrl: string, shared: Listeners | null = null): Promise<RecoInstance> {
+    const reco = new RecoInstance(resolveOptions(options, scriptUrl), shared);
     await reco.start();
     return reco;
   }
@@ -141,11 +160,13 @@ export class RecoInstance {
         this.remember(items.map((i) => i.features).filter((f): f is ItemFeatures => !!f));
         const fresh = !this.done.has(grid.container);
         this.done.add(grid.container);
-        if (!trackOnly && fresh && this.state.ready && !this.state.control && this.antiFlicker.shouldReorder(grid.container)) {
+        if (!trackOnly && fresh && this.state.ready && !this.state.control) {
           const movable = items.filter((i) => i.id && !i.pinned);
           const t0 = performance.now();
-          const scores = await this.score(movable.map((i) => i.features ?? { id: i.id! }));
-          if (scores) {
+          const scores = this.antiFlicker.shouldReorder(grid.container) ? await this.score(movable.map((i) => i.features ?? { id: i.id! })) : null;
+          // The shopper may be looking at it now (the hold ended while ranking): re-order it once it is out of sight.
+          if (!this.antiFlicker.shouldReorder(grid.container)) this.deferUntilHidden(grid.container);
+          else if (scores) {
             const ms = performance.now() - t0;
             this.state.lastRankMs = Math.round(ms * 10) / 10;
             this.observer?.takeRecords();
@@ -161,6 +182,31 @@ export class RecoInstance {
       }
       this.tracker?.observe(items.flatMap((it, position) => (it.id ? [{ el: it.el, id: it.id, listId: grid.listId, position }] : [])));
     }
+  }
+
+  /** Grids ranked while on screen wait here until they leave the viewport or the tab is hidden. */
+  private hidden: IntersectionObserver | null = null;
+  private readonly deferred = new Set<Element>();
+  private readonly onVisibility = () => {
+    if (document.visibilityState === 'hidden') for (const c of [...this.deferred]) this.redo(c);
+  };
+
+  private deferUntilHidden(container: Element): void {
+    if (this.destroyed || this.deferred.has(container) || typeof IntersectionObserver !== 'function') return;
+    if (!this.hidden) {
+      this.hidden = new IntersectionObserver((entries) => entries.forEach((e) => e.isIntersecting || !this.antiFlicker.shouldReorder(e.target) || this.redo(e.target)));
+      document.addEventListener('visibilitychange', this.onVisibility);
+    }
+    this.deferred.add(container);
+    this.hidden.observe(container);
+  }
+
+  private redo(container: Element): void {
+    this.hidden?.unobserve(container);
+    this.deferred.delete(container);
+    if (this.destroyed || !container.isConnected) return;
+    this.done.delete(container);
+    void this.personalizeGrids(this.grids(container).filter((g) => g.container === container), false);
   }
 
   private remember(features: ItemFeatures[]): void {
@@ -203,7 +249,7 @@ export class RecoInstance {
   }
 
   private emit<K extends keyof RecoEventMap>(type: K, detail: RecoEventMap[K]): void {
-    for (const fn of this.listeners.get(type) ?? []) {
+    for (const fn of [...(this.listeners.get(type) ?? []), ...(this.shared?.get(type) ?? [])]) {
       try {
         (fn as (d: RecoEventMap[K]) => void)(detail);
       } catch (err) {
@@ -279,11 +325,9 @@ export class RecoInstance {
 
   /** Subscribes to 'ready', 'ranked', 'error' or 'event'; returns the unsubscribe function. */
   on<K extends keyof RecoEventMap>(type: K, fn: (detail: RecoEventMap[K]) => void): () => void {
-    if (!['ready', 'ranked', 'error', 'event'].includes(type)) throw new TypeError(`on(type): expected 'ready', 'ranked', 'error' or 'event', got ${JSON.stringify(type)}`);
-    if (!this.listeners.has(type)) this.listeners.set(type, new Set());
-    this.listeners.get(type)!.add(fn as (d: never) => void);
+    const off = subscribe(this.listeners, type, fn);
     if (type === 'ready' && this.state.ready) queueMicrotask(() => (fn as (d: RecoStatus) => void)(this.status()));
-    return () => this.listeners.get(type)?.delete(fn as (d: never) => void);
+    return off;
   }
 
   /** Removes every listener, observer and the worker; stored data stays. */
@@ -291,12 +335,16 @@ export class RecoInstance {
     if (this.destroyed) return;
     this.destroyed = true;
     this.observer?.disconnect();
+    this.hidden?.disconnect();
+    this.deferred.clear();
+    document.removeEventListener('visibilitychange', this.onVisibility);
     this.antiFlicker.destroy();
     this.tracker?.destroy();
     await this.tracker?.flush();
     this.engine?.terminate();
     this.store?.close();
     this.listeners.clear();
+    this.shared = null;
     this.state.ready = false;
   }
 }

@@ -9,8 +9,8 @@
  * 2. A held grid is shown as soon as it is ranked, or after `timeoutMs` (400 ms) at the latest, so a slow
  *    model never costs more than that.
  * 3. Ranking that arrives after the grid was shown re-orders it only while it is off-screen (or the tab is
- *    hidden): what the shopper has seen stays where it is. A container is held at most once, so a grid
- *    that was shown never blinks again.
+ *    hidden): what the shopper has seen stays where it is until it is out of sight (the instance waits for
+ *    that moment). A container is held at most once, so a grid that was shown never blinks again.
  *
  * Use: `hold(c)` on discovery; when scores arrive `if (shouldReorder(c)) reorderGrid(...)`, then `release(c)`.
  */
