@@ -1,0 +1,107 @@
+/** Shared steps of the e2e specs: waiting for Reco, listening to its events from the first moment, reading grids. */
+import { expect, type Page } from '@playwright/test';
+import type * as RecoApi from '../src/index.ts';
+import type { RankedEvent } from '../src/index.ts';
+
+/** What the init script below collects in the page. */
+export interface RecoLog {
+  ranked: RankedEvent[];
+  errors: string[];
+  consoleErrors: string[];
+}
+
+declare global {
+  interface Window {
+    Reco: typeof RecoApi;
+    __reco: RecoLog;
+  }
+}
+
+/**
+ * Subscribes to Reco's 'ranked' and 'error' events as soon as the page defines `window.Reco`, i.e. before the
+ * page's own `init()`, so events emitted during init are caught too. Also records console.error lines.
+ */
+export async function listenToReco(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const log: RecoLog = { ranked: [], errors: [], consoleErrors: [] };
+    window.__reco = log;
+    const consoleError = console.error.bind(console);
+    console.error = (...args: unknown[]) => {
+      log.consoleErrors.push(args.map(String).join(' '));
+      consoleError(...args);
+    };
+    let reco: typeof RecoApi | undefined;
+    Object.defineProperty(window, 'Reco', {
+      configurable: true,
+      get: () => reco,
+      set(value: typeof RecoApi) {
+        reco = value;
+        value.on('ranked', (d) => log.ranked.push(d));
+        value.on('error', (e) => log.errors.push(`${e.name}: ${e.message}`));
+      },
+    });
+  });
+}
+
+/** Waits until init() has settled: ready, or failed with a reason in lastError. */
+export async function waitForReco(page: Page, timeout = 90_000): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const s = window.Reco?.status();
+      return !!s && (s.ready || (!!s.lastError && !/has not been called/.test(s.lastError)));
+    },
+    null,
+    { timeout, polling: 100 },
+  );
+}
+
+/** Waits until Reco is ready and returns its status; fails with lastError when it is not. */
+export async function waitForReady(page: Page, timeout = 90_000) {
+  await waitForReco(page, timeout);
+  const status = await page.evaluate(() => window.Reco.status());
+  expect(status.lastError, 'Reco failed to start').toBeNull();
+  expect(status.ready).toBe(true);
+  return status;
+}
+
+/** Waits for a 'ranked' event of `listId`, the n-th (1-based) one of that list. */
+export async function waitForRanked(page: Page, listId: string, n = 1, timeout = 90_000): Promise<RankedEvent> {
+  await page.waitForFunction(([id, k]) => window.__reco.ranked.filter((r) => r.listId === id).length >= k, [listId, n] as const, { timeout, polling: 100 });
+  return page.evaluate(([id, k]) => window.__reco.ranked.filter((r) => r.listId === id)[k - 1]!, [listId, n] as const);
+}
+
+/** Items of a grid in DOM order: id and top-level category. */
+export async function gridItems(page: Page, selector: string): Promise<{ id: string; top: string; pinned: boolean }[]> {
+  return page.locator(`${selector} [data-reco-id]`).evaluateAll((els) =>
+    els.map((el) => ({
+      id: el.getAttribute('data-reco-id')!,
+      top: (el.getAttribute('data-reco-category') ?? '').split(' > ')[0]!,
+      pinned: el.hasAttribute('data-reco-pin'),
+    })),
+  );
+}
+
+/** Scrolls so that `selector` is entirely above the viewport (or below it when it cannot be) and checks it is out of view. */
+export async function scrollOutOfView(page: Page, selector: string): Promise<void> {
+  await page.evaluate((sel) => {
+    const r = document.querySelector(sel)!.getBoundingClientRect();
+    window.scrollTo(0, window.scrollY + r.bottom + 10);
+  }, selector);
+  await expect
+    .poll(() => page.evaluate((sel) => {
+      const r = document.querySelector(sel)!.getBoundingClientRect();
+      return r.bottom <= 0 || r.top >= window.innerHeight;
+    }, selector), { message: `${selector} could not be scrolled out of view` })
+    .toBe(true);
+}
+
+/**
+ * The shopper opens a product from the demo's home grid by clicking its card, then closes the product view.
+ * Real clicks: Playwright scrolls the card into view and clicks its link.
+ */
+export async function openAndCloseProduct(page: Page, id: string): Promise<void> {
+  await page.locator(`#grid-home [data-reco-id="${id}"] .card-link`).click();
+  await expect(page.locator('#product')).toHaveAttribute('open', '');
+  await page.locator('#product .dialog-close').click();
+  await expect(page.locator('#product')).not.toHaveAttribute('open', '');
+}
