@@ -1,0 +1,63 @@
+import { expect, test, type Page } from '@playwright/test';
+import { gridItems, openAndCloseProduct, waitForReady } from './helpers.ts';
+
+/** Every object store of the 'reco' IndexedDB database with its record count, read by the page itself. */
+function countRecords(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(
+    () =>
+      new Promise<Record<string, number>>((resolve, reject) => {
+        const req = indexedDB.open('reco');
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => {
+          const db = req.result;
+          const names = [...db.objectStoreNames];
+          if (!names.length) return resolve({});
+          const tx = db.transaction(names);
+          const out: Record<string, number> = {};
+          for (const name of names) {
+            const r = tx.objectStore(name).count();
+            r.onsuccess = () => (out[name] = r.result);
+          }
+          tx.oncomplete = () => (db.close(), resolve(out));
+          tx.onerror = () => reject(tx.error);
+        };
+      }),
+  );
+}
+
+test('events survive a reload and appear in export(); forget() leaves IndexedDB empty', async ({ page }) => {
+  await page.goto('/');
+  await waitForReady(page);
+  const [first, second] = (await gridItems(page, '#grid-home')).filter((it) => !it.pinned);
+  await openAndCloseProduct(page, first!.id);
+  await page.locator(`#grid-home [data-reco-id="${second!.id}"] [data-add]`).click();
+
+  const recorded = (await page.evaluate(() => window.Reco.export())).events;
+  const mine = recorded.filter((e) => e.type !== 'view_item_list');
+  expect(mine.map((e) => `${e.type} ${e.itemId}`).sort()).toEqual(
+    // A click anywhere on a card, its cart button included, selects the item.
+    [`select_item ${first!.id}`, `view_item ${first!.id}`, `select_item ${second!.id}`, `add_to_cart ${second!.id}`].sort(),
+  );
+  const click = mine.find((e) => e.type === 'select_item' && e.itemId === first!.id)!;
+  expect(click).toMatchObject({ listId: 'home', position: 0, path: '/', control: false });
+  expect(mine.find((e) => e.type === 'add_to_cart')!.extra).toMatchObject({ currency: 'EUR' });
+
+  await page.reload();
+  await waitForReady(page);
+  const exported = await page.evaluate(() => window.Reco.export());
+  const ids = new Set(exported.events.map((e) => e.id));
+  for (const e of recorded) expect(ids.has(e.id), `${e.type} ${e.itemId} survived the reload`).toBe(true);
+  expect(exported.events.find((e) => e.id === click.id)).toEqual(click);
+  expect(exported.items.map((i) => i.id)).toEqual(expect.arrayContaining([first!.id, second!.id]));
+  expect(exported.items.find((i) => i.id === first!.id)).toMatchObject({ title: expect.any(String), category: expect.any(String), brand: expect.any(String), price: expect.any(Number) });
+  const stored = await countRecords(page);
+  expect(Object.keys(stored).sort()).toEqual(['events', 'items', 'meta']);
+  expect(stored['events']).toBe(exported.events.length);
+  expect(stored['items']).toBeGreaterThan(0);
+
+  await page.evaluate(() => window.Reco.forget());
+  expect(await countRecords(page)).toEqual({ events: 0, items: 0, meta: 0 });
+  expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('reco')))).toEqual([]);
+  expect((await page.evaluate(() => window.Reco.export())).events).toEqual([]);
+  expect(await page.evaluate(() => window.Reco.status().events)).toBe(0);
+});
