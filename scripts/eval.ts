@@ -5,6 +5,9 @@
  *
  * Rows: popularity, item-to-item co-occurrence, every model under public/models/, then the --models dirs.
  * Prints the tables to stdout (progress to stderr); --json FILE writes one entry per row.
+ * --users N evaluates the first N test users (dataset order); --withhold F --seed S define the cold-start
+ * items for the baselines when no model's manifest does (training.withhold > 0); --sample-seed S fixes the
+ * sampled negatives (default 2020); --click-top K is the click threshold (top K of the 100 candidates).
  */
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -186,7 +189,7 @@ async function main(): Promise<void> {
   });
   entries.unshift(...baseEntries);
 
-  printReport(ds, users, entries, clickTop, num('sample-seed'));
+  printReport(ds, users, split.test.length, entries, clickTop, num('sample-seed'));
   for (const w of warnings) console.log(`note: ${w}`);
   if (a.json) {
     writeFileSync(a.json, JSON.stringify(entries, null, 1) + '\n');
@@ -194,10 +197,11 @@ async function main(): Promise<void> {
   }
 }
 
-function printReport(ds: Dataset, users: readonly EvalUser[], entries: readonly EvalEntry[], clickTop: number, sampleSeed: number): void {
+function printReport(ds: Dataset, users: readonly EvalUser[], all: number, entries: readonly EvalEntry[], clickTop: number, sampleSeed: number): void {
   const N = ds.items.length;
   const co = COOCCURRENCE_DEFAULTS;
-  console.log(`${ds.name}: ${users.length} test users (the last event of each user with 3+ events; history = all events before it), ${N} items.`);
+  const which = users.length < all ? `the first ${users.length} of ${all} test users` : `${users.length} test users`;
+  console.log(`${ds.name}: ${which} (the last event of each user with 3+ events; history = all events before it), ${N} items.`);
   console.log(`full: the target ranked against all ${N} items, the user's history items excluded (the target itself always ranked). Ties count against the target.`);
   console.log(`sampled: the target against ${NEGATIVES} negatives drawn uniformly without replacement (seed ${sampleSeed}) from items the user never interacted with; the same negatives for every row.`);
   console.log(`click: AUC = per-user AUC of the target vs its sampled negatives (ties half), averaged over users; predicted click = in the top ${clickTop} of the user's ${NEGATIVES + 1} candidates.`);
