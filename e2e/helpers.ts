@@ -105,3 +105,46 @@ export async function openAndCloseProduct(page: Page, id: string): Promise<void>
   await page.locator('#product .dialog-close').click();
   await expect(page.locator('#product')).not.toHaveAttribute('open', '');
 }
+
+/**
+ * The demo scenario: in a fresh context the shopper opens `clicks` products of the category least present in
+ * the home grid's first `top` places, through real clicks on cards, then reloads; once the home grid is out
+ * of sight Reco re-orders it. Returns the grid before and after, and that category's count in the first places.
+ */
+export async function shopperScenario(page: Page, { clicks = 5, top = 8 } = {}) {
+  await listenToReco(page);
+  await page.goto('/');
+  await waitForReady(page);
+
+  // A fresh context has no history: the home grid keeps the shop's own order.
+  const before = await gridItems(page, '#grid-home');
+  expect(before.length).toBeGreaterThanOrEqual(40);
+  const counts = new Map<string, number>();
+  for (const it of before.slice(0, top)) counts.set(it.top, (counts.get(it.top) ?? 0) + 1);
+  const category = [...new Set(before.map((it) => it.top))]
+    .filter((c) => before.filter((it) => it.top === c && !it.pinned).length >= clicks)
+    .sort((a, b) => (counts.get(a) ?? 0) - (counts.get(b) ?? 0))[0]!;
+
+  const clicked = before.filter((it) => it.top === category && !it.pinned).slice(0, clicks).map((it) => it.id);
+  for (const id of clicked) await openAndCloseProduct(page, id);
+  const events = (await page.evaluate(() => window.Reco.export())).events;
+  for (const id of clicked) {
+    expect(events.filter((e) => e.itemId === id).map((e) => e.type)).toEqual(expect.arrayContaining(['select_item', 'view_item']));
+  }
+
+  await page.reload();
+  const status = await waitForReady(page);
+  // The home grid is on screen: Reco re-orders it only once the shopper cannot see it (no jump under the
+  // cursor). A shopper who scrolls down the page and back up gets it personalized.
+  await scrollOutOfView(page, '#grid-home');
+  const ranked = await waitForRanked(page, 'home');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const after = await gridItems(page, '#grid-home');
+  expect(after.map((it) => it.id)).toEqual(ranked.order);
+  expect(new Set(after.map((it) => it.id))).toEqual(new Set(before.map((it) => it.id)));
+  before.forEach((it, i) => it.pinned && expect(after[i]!.id, 'the promoted item keeps its place').toBe(it.id));
+  const beforeCount = counts.get(category) ?? 0;
+  const afterCount = after.slice(0, top).filter((it) => it.top === category).length;
+  console.log(`[${status.backend}] home top ${top}: ${category} ${beforeCount} before, ${afterCount} after ${clicks} products opened`);
+  return { status, category, before, after, beforeCount, afterCount };
+}
