@@ -98,6 +98,7 @@ async function main(): Promise<void> {
     lr: a.lr ? num('lr') : preset.lr,
     dropout: a.dropout ? num('dropout') : preset.dropout,
     negatives: num('negatives'),
+    exclude: withheld,
     seed,
     teacher: teacher
       ? { weights: teacher.weights, cfg: teacher.manifest.config, temperature: num('temperature'), alpha: num('alpha') }

@@ -173,6 +173,8 @@ export interface TrainOptions {
   dropout: number;
   /** 0 = full softmax over the catalog; K > 0 = K shared uniformly sampled negatives per step. */
   negatives: number;
+  /** Catalog items never to use as sampled negatives (items withheld from training for the cold-start view). */
+  exclude?: ReadonlySet<number>;
   seed: number;
   /** Teacher for distillation: scores the same positions; its softmax is mixed into the targets. */
   teacher?: { weights: Weights; cfg: ModelConfig; temperature: number; alpha: number };
@@ -184,6 +186,7 @@ export class Trainer {
   private readonly opt: tf.AdamOptimizer;
   private rand: () => number;
   private teacherTable: tf.Tensor2D | null = null;
+  private readonly negativePool: Int32Array | null;
 
   constructor(
     readonly cfg: ModelConfig,
@@ -195,6 +198,8 @@ export class Trainer {
     const start = init ?? initWeights(cfg, this.rand);
     this.vars = Object.fromEntries(weightShapes(cfg).map(([k, shape]) => [k, tf.variable(tf.tensor(start[k]!, shape))]));
     this.opt = tf.train.adam(opts.lr);
+    const ex = opts.exclude;
+    this.negativePool = ex?.size ? Int32Array.from({ length: cat.size }, (_, i) => i).filter((i) => !ex.has(i)) : null;
     const t = opts.teacher;
     if (t) this.teacherTable = tf.tidy(() => catalogVectors(t.weights, t.cfg, cat));
   }
@@ -234,7 +239,8 @@ export class Trainer {
         return j;
       };
       const uniq = [...new Set(targets)];
-      const colList = uniq.concat(Array.from({ length: this.opts.negatives }, () => Math.floor(this.rand() * this.cat.size)));
+      const pool = this.negativePool;
+      const colList = uniq.concat(Array.from({ length: this.opts.negatives }, () => (pool ? pool[Math.floor(this.rand() * pool.length)]! : Math.floor(this.rand() * this.cat.size))));
       const colOf = new Map(uniq.map((t, i) => [t, i]));
       tgt = Int32Array.from(targets, (t) => colOf.get(t)!);
       cols = Int32Array.from(colList, at);

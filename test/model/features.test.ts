@@ -106,3 +106,9 @@ describe('featurizeItems', () => {
     expect(Array.from(featurizeItems([{ id: 'empty' }], cfg))).toEqual(new Array(12).fill(0));
   });
 });
+
+describe('tokenize accents', () => {
+  it('folds accents instead of splitting words at them', () => {
+    expect(tokenize('Lumière Crème brûlée Öl')).toEqual(['lumiere', 'creme', 'brulee', 'ol']);
+  });
+});
