@@ -5,7 +5,7 @@
  */
 import { createEngineClient, type EngineClient } from './engine-client.ts';
 import { createAntiFlicker } from './grid/antiflicker.ts';
-import { discoverGrids, type Grid } from './grid/discover.ts';
+import { discoverGrids, type Grid, type GridItem } from './grid/discover.ts';
 import { reorderGrid } from './grid/reorder.ts';
 import { resolveOptions, type RecoOptions, type ResolvedOptions } from './options.ts';
 import { storageMode, type Consent } from './tracker/consent.ts';
@@ -79,6 +79,8 @@ export class RecoInstance {
   private readonly logged = new Set<string>();
   private state: RecoStatus;
   private destroyed = false;
+  /** The engine is ready or has failed: grids found from now on are ranked, or keep their order, at once. */
+  private settled = false;
 
   private constructor(
     private readonly opts: ResolvedOptions,
@@ -120,6 +122,8 @@ export class RecoInstance {
         onError: (err) => this.fail(err),
       });
     }
+    // Impressions and clicks count from the start, not only once the model has loaded (seconds on slow devices).
+    for (const g of this.grids(document)) this.observeItems(g.listId, g.items);
     if (o.autoPersonalize) {
       this.observer = new MutationObserver(() => this.scan());
       this.observer.observe(document.documentElement, { childList: true, subtree: true });
@@ -134,11 +138,18 @@ export class RecoInstance {
         this.fail(err as Error);
       }
     }
+    this.settled = true;
     await this.personalizeGrids(this.grids(document), !o.autoPersonalize);
   }
 
+  // One callback for every discovery, so discoverGrids reports a broken grid config once, not on every scan.
+  private readonly gridError = (err: Error) => this.fail(err);
   private grids(root: ParentNode): Grid[] {
-    return discoverGrids(root, this.opts.grids, (err) => this.fail(err));
+    return discoverGrids(root, this.opts.grids, this.gridError);
+  }
+
+  private observeItems(listId: string, items: readonly GridItem[]): void {
+    this.tracker?.observe(items.flatMap((it, position) => (it.id ? [{ el: it.el, id: it.id, listId, position }] : [])));
   }
 
   /** New grids (or items) added by the page: track them, and personalize grids not seen before. */
@@ -159,7 +170,8 @@ export class RecoInstance {
       try {
         this.remember(items.map((i) => i.features).filter((f): f is ItemFeatures => !!f));
         const fresh = !this.done.has(grid.container);
-        this.done.add(grid.container);
+        // A grid found while the model loads is ranked once it is ready.
+        if (this.state.ready) this.done.add(grid.container);
         if (!trackOnly && fresh && this.state.ready && !this.state.control) {
           const movable = items.filter((i) => i.id && !i.pinned);
           const t0 = performance.now();
@@ -178,9 +190,10 @@ export class RecoInstance {
       } catch (err) {
         this.fail(err as Error);
       } finally {
-        this.antiFlicker.release(grid.container);
+        // While the model loads, a held grid stays held (until its timeout) whatever else changes on the page.
+        if (this.settled) this.antiFlicker.release(grid.container);
       }
-      this.tracker?.observe(items.flatMap((it, position) => (it.id ? [{ el: it.el, id: it.id, listId: grid.listId, position }] : [])));
+      this.observeItems(grid.listId, items);
     }
   }
 

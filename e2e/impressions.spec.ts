@@ -1,0 +1,89 @@
+import { expect, test, type Page } from '@playwright/test';
+import { storedEvents, waitForReady } from './helpers.ts';
+
+/** view_item_list events in export(), as "itemId@position". */
+async function impressions(page: Page): Promise<string[]> {
+  const { events } = await page.evaluate(() => window.Reco.export());
+  return events.filter((e) => e.type === 'view_item_list' && e.listId === 'list').map((e) => `${e.itemId}@${e.position}`);
+}
+
+/** Scrolls `id` to the middle of the viewport and resolves once an IntersectionObserver sees it at least half in view. */
+async function bringIntoView(page: Page, id: string): Promise<void> {
+  await page.evaluate(
+    (target) =>
+      new Promise<void>((resolve) => {
+        const el = document.getElementById(target)!;
+        const io = new IntersectionObserver(([e]) => e!.intersectionRatio >= 0.5 && (io.disconnect(), resolve()), { threshold: [0, 0.5, 1] });
+        io.observe(el);
+        el.scrollIntoView({ block: 'center' });
+      }),
+    id,
+  );
+}
+
+test('an item scrolled past in under a second is no impression; one in view for a second is counted once', async ({ page }) => {
+  await page.goto('/e2e/pages/impressions.html');
+  await waitForReady(page);
+  expect(await impressions(page)).toEqual([]);
+
+  // A passes through the viewport: in view, then gone at the next frame.
+  const inViewMs = await page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        const a = document.getElementById('a')!;
+        let since = 0;
+        const io = new IntersectionObserver(
+          ([e]) => {
+            if (e!.intersectionRatio >= 0.5 && !since) {
+              since = performance.now();
+              window.scrollBy(0, window.innerHeight); // the spacer below A is two viewports tall: nothing in view
+            } else if (since && e!.intersectionRatio < 0.5) {
+              io.disconnect();
+              resolve(performance.now() - since);
+            }
+          },
+          { threshold: [0, 0.5, 1] },
+        );
+        io.observe(a);
+        a.scrollIntoView({ block: 'center' });
+      }),
+  );
+  expect(inViewMs, 'precondition: A was in view for less than a second').toBeLessThan(1000);
+
+  // B stays in view: counted once it has been in view for a second. Had A's clock not stopped, A would be counted first.
+  await bringIntoView(page, 'b');
+  await expect.poll(() => impressions(page), { timeout: 30_000 }).toEqual(['b@1']);
+
+  // Away to C (counted too), back to B, and a new item D shown beside B: once D is counted, B has been back in view
+  // for a full second as well, and must still be counted once.
+  await bringIntoView(page, 'c');
+  await expect.poll(() => impressions(page), { timeout: 30_000 }).toEqual(['b@1', 'c@2']);
+  await bringIntoView(page, 'b');
+  await page.evaluate(() => document.getElementById('b')!.insertAdjacentHTML('afterend', '<div class="card" id="d" data-reco-id="d" data-reco-title="Mint Lip Scrub">D</div>'));
+  await expect.poll(() => impressions(page), { timeout: 30_000 }).toEqual(['b@1', 'c@2', 'd@2']);
+  const { events } = await page.evaluate(() => window.Reco.export());
+  expect(events.filter((e) => e.itemId === 'a')).toEqual([]);
+  expect(new Set(events.filter((e) => e.type === 'view_item_list').map((e) => e.pageViewId)).size).toBe(1);
+});
+
+test('impressions and clicks count while the model is still loading', async ({ page }) => {
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  let asked = false;
+  await page.route('**/models/default/model.json', async (route) => {
+    asked = true;
+    await held;
+    await route.continue();
+  });
+  await page.goto('/e2e/pages/impressions.html');
+  await expect.poll(() => asked, { message: 'the worker asks for the model' }).toBe(true);
+  await bringIntoView(page, 'b');
+  await page.locator('#b').click();
+  // Read from IndexedDB itself: Reco.init() has not resolved, the model is held back.
+  const stored = async () => (await storedEvents(page)).map((e) => `${e.type} ${e.itemId}@${e.position}`).sort();
+  await expect.poll(stored, { timeout: 30_000 }).toEqual(['select_item b@1', 'view_item_list b@1']);
+  expect(await page.evaluate(() => window.Reco.status().ready)).toBe(false);
+  release();
+  await waitForReady(page);
+  expect((await page.evaluate(() => window.Reco.export())).events.filter((e) => e.itemId === 'b')).toHaveLength(2);
+});
