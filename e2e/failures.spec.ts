@@ -1,0 +1,118 @@
+import { expect, test, type Page } from '@playwright/test';
+import { listenToReco, waitForReady, waitForReco } from './helpers.ts';
+
+// The fixture's grid is in the shop's own markup (found through a `grids` config), below the fold, with its five
+// Fragrance items last. The engine runs on wasm here: these failures do not depend on the backend.
+const PAGE = '/e2e/pages/shop.html';
+
+const order = (page: Page) => page.locator('.g .card').evaluateAll((els) => els.map((el) => el.getAttribute('data-sku')!));
+const fragranceIds = (page: Page) => page.locator('.g .card').evaluateAll((els) => els.filter((el) => el.querySelector('.c')!.textContent!.startsWith('Fragrance')).map((el) => el.getAttribute('data-sku')!));
+
+/** Records uncaught exceptions (unhandled rejections included) and Reco's errors from the first moment. */
+async function watch(page: Page): Promise<string[]> {
+  const uncaught: string[] = [];
+  page.on('pageerror', (e) => uncaught.push(e.message));
+  await listenToReco(page);
+  return uncaught;
+}
+
+/**
+ * With a working model: the shopper views three Fragrance items, and the grid is re-ordered (the control that proves
+ * this history re-orders this grid). Returns the shop's own order.
+ */
+async function historyThatReorders(page: Page): Promise<string[]> {
+  await page.goto(PAGE);
+  await waitForReady(page);
+  const original = await order(page);
+  const fragrance = await fragranceIds(page);
+  expect(original.slice(-fragrance.length)).toEqual(fragrance);
+  await page.evaluate((ids) => ids.forEach((id) => window.Reco.track('view_item', id)), fragrance.slice(0, 3));
+  await page.evaluate(() => window.Reco.personalize());
+  const ranked = await order(page);
+  expect(ranked).not.toEqual(original);
+  expect(ranked.slice(0, 5).filter((id) => fragrance.includes(id)).length, 'Fragrance moved up').toBeGreaterThan(0);
+  return original;
+}
+
+/** init() settled with the failure: the grid keeps the shop's order, one clear error logged and reported, nothing uncaught. */
+async function expectShopOrder(page: Page, original: string[], uncaught: string[], message: RegExp): Promise<void> {
+  await waitForReco(page);
+  await page.evaluate(() => (window as unknown as { recoStarted: Promise<unknown> }).recoStarted);
+  await page.evaluate(() => window.Reco.personalize());
+  expect(await order(page)).toEqual(original);
+  const ranked = await page.evaluate((ids) => window.Reco.rank(ids), original);
+  expect(ranked).toEqual(original.map((id) => ({ id, score: 0 })));
+  const log = await page.evaluate(() => window.__reco);
+  const logged = log.consoleErrors.filter((line) => line.includes('[reco]'));
+  expect(logged).toHaveLength(1);
+  expect(logged[0]).toMatch(message);
+  expect(log.errors).toHaveLength(1);
+  expect(log.errors[0]).toMatch(message);
+  expect(await page.evaluate(() => window.Reco.status().lastError)).toMatch(message);
+  expect(uncaught).toEqual([]);
+}
+
+test('model URL 404: the grid keeps its order, one error', async ({ page }) => {
+  const uncaught = await watch(page);
+  const original = await historyThatReorders(page);
+  await page.goto(`${PAGE}?model=/models/missing/model.json`);
+  await expectShopOrder(page, original, uncaught, /models\/missing\/model\.json.*404/);
+  expect(await page.evaluate(() => window.Reco.status().ready)).toBe(false);
+});
+
+test('corrupt weights (flipped bytes): the grid keeps its order, one error', async ({ page }) => {
+  const uncaught = await watch(page);
+  const original = await historyThatReorders(page);
+  await page.route('**/models/default/weights.bin', async (route) => {
+    const body = Buffer.from(await (await route.fetch()).body());
+    for (let i = 100; i < body.length; i += 997) body[i]! ^= 0xff;
+    await route.fulfill({ body, contentType: 'application/octet-stream' });
+  });
+  await page.goto(PAGE);
+  await expectShopOrder(page, original, uncaught, /weights\.bin.*(corrupt|checksum)/);
+});
+
+test('model manifest that is not JSON: the grid keeps its order, one error', async ({ page }) => {
+  const uncaught = await watch(page);
+  const original = await historyThatReorders(page);
+  await page.route('**/models/default/model.json', (route) => route.fulfill({ body: '{"format": "reco-model", "config": ', contentType: 'application/json' }));
+  await page.goto(PAGE);
+  await expectShopOrder(page, original, uncaught, /model\.json.*not valid JSON/);
+});
+
+test('a grid config whose id function throws: the grid keeps its order, one error', async ({ page }) => {
+  const uncaught = await watch(page);
+  const original = await historyThatReorders(page);
+  await page.goto(`${PAGE}?throwing`);
+  await expectShopOrder(page, original, uncaught, /grids\[0\]\.id threw: boom/);
+  // The model itself is fine.
+  expect(await page.evaluate(() => window.Reco.status().ready)).toBe(true);
+});
+
+test('IndexedDB unavailable: memory-only storage, and personalization still works for that page view', async ({ page }) => {
+  const uncaught = await watch(page);
+  await page.addInitScript(() => {
+    IDBFactory.prototype.open = () => {
+      throw new DOMException('IndexedDB is disabled in this mode', 'InvalidStateError');
+    };
+  });
+  await page.goto(PAGE);
+  const status = await waitForReady(page);
+  expect(status.storage).toBe('memory');
+  const original = await order(page);
+  const fragrance = await fragranceIds(page);
+  await page.evaluate((ids) => ids.forEach((id) => window.Reco.track('view_item', id)), fragrance.slice(0, 3));
+  expect((await page.evaluate(() => window.Reco.export())).events.map((e) => e.type)).toEqual(['view_item', 'view_item', 'view_item']);
+  await page.evaluate(() => window.Reco.personalize());
+  const ranked = await order(page);
+  expect(ranked).not.toEqual(original);
+  expect(ranked.slice(0, 5).filter((id) => fragrance.includes(id)).length).toBeGreaterThan(0);
+  expect((await page.evaluate(() => window.__reco)).consoleErrors.filter((l) => l.includes('[reco]'))).toEqual([]);
+  expect(uncaught).toEqual([]);
+
+  // Memory only: nothing outlives the page view.
+  await page.reload();
+  await waitForReady(page);
+  expect((await page.evaluate(() => window.Reco.export())).events).toEqual([]);
+  expect(await order(page)).toEqual(original);
+});
