@@ -5,7 +5,10 @@ import type { RankedEvent } from '../src/index.ts';
 
 /** What the init script below collects in the page. */
 export interface RecoLog {
-  ranked: RankedEvent[];
+  /** performance.now() of the 'ready' event. */
+  readyAt: number | null;
+  /** 'ranked' events, with the performance.now() when each arrived. */
+  ranked: (RankedEvent & { at: number })[];
   errors: string[];
   consoleErrors: string[];
 }
@@ -23,7 +26,7 @@ declare global {
  */
 export async function listenToReco(page: Page): Promise<void> {
   await page.addInitScript(() => {
-    const log: RecoLog = { ranked: [], errors: [], consoleErrors: [] };
+    const log: RecoLog = { readyAt: null, ranked: [], errors: [], consoleErrors: [] };
     window.__reco = log;
     const consoleError = console.error.bind(console);
     console.error = (...args: unknown[]) => {
@@ -36,7 +39,8 @@ export async function listenToReco(page: Page): Promise<void> {
       get: () => reco,
       set(value: typeof RecoApi) {
         reco = value;
-        value.on('ranked', (d) => log.ranked.push(d));
+        value.on('ready', () => (log.readyAt ??= performance.now()));
+        value.on('ranked', (d) => log.ranked.push({ ...d, at: performance.now() }));
         value.on('error', (e) => log.errors.push(`${e.name}: ${e.message}`));
       },
     });
@@ -65,7 +69,7 @@ export async function waitForReady(page: Page, timeout = 90_000) {
 }
 
 /** Waits for a 'ranked' event of `listId`, the n-th (1-based) one of that list. */
-export async function waitForRanked(page: Page, listId: string, n = 1, timeout = 90_000): Promise<RankedEvent> {
+export async function waitForRanked(page: Page, listId: string, n = 1, timeout = 90_000): Promise<RankedEvent & { at: number }> {
   await page.waitForFunction(([id, k]) => window.__reco.ranked.filter((r) => r.listId === id).length >= k, [listId, n] as const, { timeout, polling: 100 });
   return page.evaluate(([id, k]) => window.__reco.ranked.filter((r) => r.listId === id)[k - 1]!, [listId, n] as const);
 }

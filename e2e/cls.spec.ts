@@ -1,0 +1,121 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { gridItems, listenToReco, openAndCloseProduct, scrollOutOfView, waitForRanked, waitForReady } from './helpers.ts';
+
+interface Shift {
+  value: number;
+  t: number;
+  input: boolean;
+  sources: string[];
+}
+
+/** CLS as Chrome reports it: the largest session window (shifts < 1 s apart, window ≤ 5 s), input-driven shifts excluded. */
+function cls(shifts: Shift[]): { cls: number; total: number } {
+  let best = 0;
+  let sum = 0;
+  let first = -Infinity;
+  let last = -Infinity;
+  let total = 0;
+  for (const s of shifts.filter((x) => !x.input).sort((a, b) => a.t - b.t)) {
+    total += s.value;
+    if (s.t - last > 1000 || s.t - first > 5000) {
+      sum = 0;
+      first = s.t;
+    }
+    sum += s.value;
+    last = s.t;
+    best = Math.max(best, sum);
+  }
+  return { cls: best, total };
+}
+
+async function recordShifts(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __shifts: Shift[]; __shiftObserver: PerformanceObserver };
+    w.__shifts = [];
+    const push = (list: PerformanceEntryList) => {
+      for (const e of list as (PerformanceEntry & { value: number; hadRecentInput: boolean; sources?: { node?: Node | null }[] })[]) {
+        w.__shifts.push({
+          value: e.value,
+          t: e.startTime,
+          input: e.hadRecentInput,
+          sources: (e.sources ?? []).map((s) => (s.node instanceof Element ? `${s.node.tagName.toLowerCase()}${s.node.id ? `#${s.node.id}` : ''}.${s.node.className}` : String(s.node?.nodeName))),
+        });
+      }
+    };
+    w.__shiftObserver = new PerformanceObserver((list) => push(list.getEntries()));
+    w.__shiftObserver.observe({ type: 'layout-shift', buffered: true });
+  });
+}
+
+const readShifts = (page: Page) =>
+  page.evaluate(() => {
+    const w = window as unknown as { __shifts: Shift[]; __shiftObserver: PerformanceObserver };
+    for (const e of w.__shiftObserver.takeRecords() as (PerformanceEntry & { value: number; hadRecentInput: boolean })[]) {
+      w.__shifts.push({ value: e.value, t: e.startTime, input: e.hadRecentInput, sources: [] });
+    }
+    return w.__shifts;
+  });
+
+/** Loads the demo, waits for Reco, lets the shopper scroll past the home grid and back (when Reco re-orders it if it can). */
+async function visit(page: Page, expectRanking: boolean) {
+  await page.goto('/');
+  await waitForReady(page);
+  const shopOrder = await page.evaluate(() => (window as unknown as { __shopOrder: string[] }).__shopOrder);
+  await scrollOutOfView(page, '#grid-home');
+  if (expectRanking) await waitForRanked(page, 'home');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const order = (await gridItems(page, '#grid-home')).map((it) => it.id);
+  const shifts = await readShifts(page);
+  const readyAt = (await page.evaluate(() => window.__reco.readyAt))!;
+  const after = shifts.filter((x) => x.t >= readyAt);
+  return {
+    shopOrder,
+    order,
+    page: { ...cls(shifts), shifts: shifts.length },
+    // From Reco's 'ready' on: the re-ordering of both grids and the scrolling, the shop's own rendering excluded.
+    personalization: { ...cls(after), shifts: after.length, sources: [...new Set(after.flatMap((x) => x.sources))] },
+  };
+}
+
+test('cumulative layout shift while the demo loads and personalizes (reported, not asserted)', async ({ page }) => {
+  await recordShifts(page);
+  await listenToReco(page);
+  // The shop's own order, as rendered before Reco could touch it.
+  await page.addInitScript(() => {
+    document.addEventListener('DOMContentLoaded', () => {
+      const grid = document.getElementById('grid-home')!;
+      new MutationObserver((_, mo) => {
+        const ids = [...grid.querySelectorAll('[data-reco-id]')].map((el) => el.getAttribute('data-reco-id')!);
+        if (ids.length && !(window as unknown as { __shopOrder?: string[] }).__shopOrder) {
+          (window as unknown as { __shopOrder: string[] }).__shopOrder = ids;
+          mo.disconnect();
+        }
+      }).observe(grid, { childList: true });
+    });
+  });
+
+  const fresh = await visit(page, false);
+  expect(fresh.order, 'no history: the shop order').toEqual(fresh.shopOrder);
+
+  const [one, two, three] = (await gridItems(page, '#grid-home')).filter((it) => !it.pinned && it.top === 'Nails');
+  for (const it of [one, two, three]) await openAndCloseProduct(page, it!.id);
+
+  const personalized = await visit(page, true);
+  expect(personalized.order, 'the home grid was re-ordered').not.toEqual(personalized.shopOrder);
+  expect(new Set(personalized.order)).toEqual(new Set(personalized.shopOrder));
+
+  const report = {
+    page: 'demo /, 1280x720, default options',
+    backend: (await page.evaluate(() => window.Reco.status())).backend,
+    withoutHistory: { page: fresh.page, afterReady: fresh.personalization },
+    withHistory: { page: personalized.page, afterReady: personalized.personalization },
+    ranked: (await page.evaluate(() => window.__reco.ranked)).map((r) => r.listId),
+  };
+  console.log(`CLS ${JSON.stringify(report)}`);
+  const dir = resolve(import.meta.dirname, '..', 'test-results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(resolve(dir, 'cls.json'), JSON.stringify(report, null, 2) + '\n');
+});
