@@ -181,6 +181,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
   let session: Session = { id: '', last: -Infinity };
   let destroyed = false;
+  let lastTs = -Infinity;
 
   function report(err: unknown): void {
     const error = err instanceof Error ? err : new Error(String(err));
@@ -236,7 +237,9 @@ export function createTracker(opts: TrackerOptions): Tracker {
     position: number | null,
     extra?: RecoEvent['extra'],
   ): RecoEvent {
-    const ts = now();
+    // Strictly increasing within a page view: a click and the view it opens often share a millisecond, and the
+    // store orders ties by random id, which would shuffle the shopper's history.
+    const ts = (lastTs = Math.max(now(), lastTs + 1));
     const e: RecoEvent = {
       id: uuid(),
       type,
