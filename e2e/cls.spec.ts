@@ -104,15 +104,23 @@ test('cumulative layout shift while the demo loads and personalizes (reported, n
   for (const it of [one, two, three]) await openAndCloseProduct(page, it!.id);
 
   const personalized = await visit(page, true);
+  const backend = (await page.evaluate(() => window.Reco.status())).backend;
+  const ranked = (await page.evaluate(() => window.__reco.ranked)).map((r) => r.listId);
   expect(personalized.order, 'the home grid was re-ordered').not.toEqual(personalized.shopOrder);
   expect(new Set(personalized.order)).toEqual(new Set(personalized.shopOrder));
 
+  // The same page with Reco off (consent denied: no worker, no hold, no re-ordering): the shop's own load shifts.
+  await page.goto('/?consent=denied');
+  await page.waitForFunction(() => window.Reco.status().consent === 'denied' && document.readyState === 'complete');
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const off = await readShifts(page);
+
   const report = {
     page: 'demo /, 1280x720, default options',
-    backend: (await page.evaluate(() => window.Reco.status())).backend,
+    backend,
+    recoOff: { page: { ...cls(off), shifts: off.length } },
     withoutHistory: { page: fresh.page, afterReady: fresh.personalization },
-    withHistory: { page: personalized.page, afterReady: personalized.personalization },
-    ranked: (await page.evaluate(() => window.__reco.ranked)).map((r) => r.listId),
+    withHistory: { page: personalized.page, afterReady: personalized.personalization, ranked },
   };
   console.log(`CLS ${JSON.stringify(report)}`);
   const dir = resolve(import.meta.dirname, '..', 'test-results');
