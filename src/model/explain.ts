@@ -1,0 +1,48 @@
+/**
+ * "Because you viewed ...": how much each history item raised one item's score, by leaving it out.
+ * Faithful by construction: a weight is the score with the whole history minus the score the same
+ * model gives without every occurrence of that item (attention weights are not: they ignore the
+ * value vectors, the feed-forward layers and the head).
+ */
+import type { HistoryEntry, ItemFeatures } from '../types.ts';
+import { applyHead, itemTable, shopperVectors, type HeadArrays } from './finetune.ts';
+import type { LoadedModel } from './io.ts';
+
+/** One history item's share in a score. */
+export interface Contribution {
+  itemId: string;
+  /** Score with the full history minus score without this item (can be negative). */
+  weight: number;
+}
+
+/**
+ * Leave-one-item-out contributions of the history to `item`'s score, largest first.
+ * Scores are those of scoreItems() with the same head: an empty history scores 0.
+ * @param history as passed to rank(), oldest first; only the newest maxLen entries count, as in rank()
+ */
+export async function explainScore(
+  model: LoadedModel,
+  history: readonly HistoryEntry[],
+  item: ItemFeatures,
+  now: number,
+  head: HeadArrays,
+): Promise<Contribution[]> {
+  const h = history.slice(-model.manifest.config.features.maxLen);
+  if (h.length === 0) return [];
+  const ids = [...new Set(h.map((e) => e.item.id))];
+  const variants = [h, ...ids.map((id) => h.filter((e) => e.item.id !== id))];
+  const kept = variants.filter((v) => v.length > 0);
+  const table = await itemTable(model, [item, ...h.map((e) => e.item)]);
+  const u = await shopperVectors(model, kept, kept.map(() => now), table);
+  const d = model.manifest.config.d;
+  const v = table.data.subarray(0, d);
+  const scores = kept.map((_, i) => {
+    const q = applyHead(head, u, i * d);
+    let s = 0;
+    for (let k = 0; k < d; k++) s += q[k]! * v[k]!;
+    return s;
+  });
+  // Only the variant without the history's one distinct item can be empty; it scores 0, as in rank().
+  const score = (i: number) => (variants[i]!.length ? scores[kept.indexOf(variants[i]!)]! : 0);
+  return ids.map((itemId, i) => ({ itemId, weight: score(0) - score(i + 1) })).sort((a, b) => b.weight - a.weight);
+}

@@ -1,0 +1,438 @@
+/**
+ * On-device fine-tuning of the scoring head on one shopper's own events, guarded against drift.
+ *
+ * Examples come from stored events: each labelled event (click, add to cart, purchase) is a positive,
+ * ranked against the impressions of the same list view that were not chosen plus sampled catalog items;
+ * its input is the history strictly before it. The encoder stays frozen, so shopper and item vectors
+ * are computed once per round with tfjs (any backend); only the head (q = u + u·W + c) trains. The
+ * head has d² + d weights, so its loss and gradient are a few plain loops: a step takes about a
+ * millisecond in JS on every backend, where one tfjs training step costs seconds of shader compiles
+ * on a software WebGPU adapter (../shared/ENVIRONMENT.md).
+ *
+ * Guardrail (on-device fine-tuning can drift; Mobile Taobao's label-correction paper, DCCL/MetaPatch
+ * KDD 2021): L2 toward the shipped head, and a shadow evaluation on the newest examples, held out
+ * from training. The candidate is accepted only when it ranks them at least as well as the head in use.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { HistoryEntry, ItemFeatures, RecoEvent } from '../types.ts';
+import { EVENT_INDEX, gapBucket } from './features.ts';
+import type { LoadedModel } from './io.ts';
+import { HISTORY_TYPES, LABEL_WEIGHTS } from './labels.ts';
+import { itemMatrix } from './predict.ts';
+import { encode, type Weights } from './scorer.ts';
+import { rng } from './train.ts';
+
+/** The head's weights as plain arrays: `w` is d x d (row-major, as `head.w`), `c` has d values. */
+export interface HeadArrays {
+  w: Float32Array;
+  c: Float32Array;
+}
+
+export interface FinetuneOptions {
+  /** Catalog items sampled from the item cache as extra negatives per example. Default 20. */
+  negatives?: number;
+  /** Share of the newest examples held out for the shadow evaluation. Default 0.2. */
+  holdout?: number;
+  /** Fewest held-out examples for a decision; with fewer the round is skipped. Default 3. */
+  minHeldOut?: number;
+  /** Fewest training examples; with fewer the round is skipped. Default 5. */
+  minTrain?: number;
+  /** Newest labelled events used. Default 500. */
+  maxExamples?: number;
+  /** Strength of the L2 pull toward the shipped head. Default 0.05. */
+  l2?: number;
+  /** Adam learning rate. Default 0.01. */
+  lr?: number;
+  /** Full-batch Adam steps at most. Default 200. */
+  steps?: number;
+  /** Wall-clock budget of the training steps (ms); training stops early when it is spent. Default 3000. */
+  budgetMs?: number;
+  /** Seed of the negative sampling. Default 1. */
+  seed?: number;
+  /**
+   * The candidate's mean held-out gain over the current head must be at least this many standard errors
+   * of the per-example gains: with a few held-out events, a head fitted to noise would otherwise pass
+   * about half the time. 0 accepts any candidate at least as good. Default 1.
+   */
+  margin?: number;
+}
+
+const DEFAULTS: Required<FinetuneOptions> = {
+  negatives: 20, holdout: 0.2, minHeldOut: 3, minTrain: 5, maxExamples: 500, l2: 0.05, lr: 0.01, steps: 200, budgetMs: 3000, seed: 1, margin: 1,
+};
+
+/** What a round decided, with its numbers. */
+export interface FinetuneResult {
+  /** The candidate ranked the held-out examples better than the current head, by the margin. */
+  accepted: boolean;
+  /** One line a person can read: the decision and why. */
+  reason: string;
+  /**
+   * Held-out ranking quality of the current head and of the candidate: the mean share of each held-out
+   * example's candidates (list impressions and sampled items) ranked below the item the shopper chose (AUC).
+   */
+  before: number;
+  after: number;
+  /** Labelled examples with a history (training + held out). */
+  examples: number;
+  heldOut: number;
+  steps: number;
+  ms: number;
+  /** The trained candidate (whether accepted or not); null when the round was skipped. */
+  head: HeadArrays | null;
+}
+
+/** One labelled event turned into a ranking example. */
+export interface Example {
+  eventId: string;
+  ts: number;
+  /** Label strength (LABEL_WEIGHTS). */
+  weight: number;
+  /** The shopper's history strictly before the event, oldest first, at most `maxLen` entries. */
+  history: HistoryEntry[];
+  positive: ItemFeatures;
+  /** Impressions of the same list view that were not chosen, then sampled catalog items. */
+  negatives: ItemFeatures[];
+}
+
+/**
+ * Turns stored events into examples, oldest first. The history of an example holds only events with
+ * an earlier timestamp, so nothing from the event itself or its future leaks into its input.
+ * @param events stored events in any order
+ * @param items the item feature cache; its items are also the pool for sampled negatives
+ */
+export function buildExamples(
+  events: readonly RecoEvent[],
+  items: ReadonlyMap<string, ItemFeatures>,
+  opts: { negatives?: number; maxLen?: number; maxExamples?: number; seed?: number } = {},
+): Example[] {
+  const K = opts.negatives ?? DEFAULTS.negatives;
+  const maxLen = opts.maxLen ?? 50;
+  const rand = rng(opts.seed ?? DEFAULTS.seed);
+  const sorted = events.map((e, i) => [e, i] as const).sort((a, b) => a[0].ts - b[0].ts || a[1] - b[1]).map(([e]) => e);
+  const feat = (id: string): ItemFeatures => items.get(id) ?? { id };
+  const shown = new Map<string, Set<string>>();
+  const chosen = new Map<string, Set<string>>();
+  const listKey = (e: RecoEvent) => (e.listId == null ? null : `${e.pageViewId}\u0000${e.listId}`);
+  for (const e of sorted) {
+    const key = listKey(e);
+    const into = e.type === 'view_item_list' ? shown : LABEL_WEIGHTS[e.type] !== undefined ? chosen : null;
+    if (key === null || !into) continue;
+    if (!into.has(key)) into.set(key, new Set());
+    into.get(key)!.add(e.itemId);
+  }
+  const pool = [...items.keys()];
+  const out: Example[] = [];
+  const history: HistoryEntry[] = [];
+  let next = 0;
+  for (const e of sorted) {
+    while (next < sorted.length && sorted[next]!.ts < e.ts) {
+      const h = sorted[next++]!;
+      if (HISTORY_TYPES.includes(h.type)) history.push({ item: feat(h.itemId), type: h.type, ts: h.ts });
+    }
+    const weight = LABEL_WEIGHTS[e.type];
+    if (weight === undefined || history.length === 0) continue;
+    const key = listKey(e);
+    const taken = new Set([e.itemId, ...(key ? chosen.get(key) ?? [] : [])]);
+    const negatives: ItemFeatures[] = [];
+    for (const id of key ? shown.get(key) ?? [] : []) {
+      if (!taken.has(id)) {
+        taken.add(id);
+        negatives.push(feat(id));
+      }
+    }
+    for (let tries = 0, n = 0; n < K && tries < K * 4 && pool.length > 0; tries++) {
+      const id = pool[Math.floor(rand() * pool.length)]!;
+      if (taken.has(id)) continue;
+      taken.add(id);
+      negatives.push(feat(id));
+      n++;
+    }
+    out.push({ eventId: e.id, ts: e.ts, weight, history: history.slice(-maxLen), positive: feat(e.itemId), negatives });
+  }
+  return out.slice(-(opts.maxExamples ?? DEFAULTS.maxExamples));
+}
+
+/** Item vectors of distinct items by id: row `rows.get(id)` of `data` ([n, d], row-major). */
+export interface ItemTable {
+  rows: Map<string, number>;
+  data: Float32Array;
+}
+
+/** Computes the vectors of these items (first features seen per id win) with the frozen model. */
+export async function itemTable(model: LoadedModel, items: Iterable<ItemFeatures>): Promise<ItemTable> {
+  const rows = new Map<string, number>();
+  const list: ItemFeatures[] = [];
+  for (const it of items) {
+    if (!rows.has(it.id)) {
+      rows.set(it.id, list.length);
+      list.push(it);
+    }
+  }
+  if (list.length === 0) return { rows, data: new Float32Array(0) };
+  const t = tf.tidy(() => itemMatrix(model, list));
+  const data = (await t.data()) as Float32Array;
+  t.dispose();
+  return { rows, data };
+}
+
+/**
+ * Shopper vectors (before the head), one row of d values per history, computed in batches. The same
+ * numbers as shopperVector() for each history alone: histories are left-padded and the padding masked.
+ * @param now per history: the time of the prediction (gap after its newest event)
+ * @param table vectors of every item in the histories
+ */
+export async function shopperVectors(
+  model: LoadedModel,
+  histories: readonly (readonly HistoryEntry[])[],
+  now: readonly number[],
+  table: ItemTable,
+): Promise<Float32Array> {
+  const cfg = model.manifest.config;
+  const d = cfg.d;
+  const out = new Float32Array(histories.length * d);
+  const CHUNK = 64;
+  for (let start = 0; start < histories.length; start += CHUNK) {
+    const hs = histories.slice(start, start + CHUNK).map((h) => h.slice(-cfg.features.maxLen));
+    const B = hs.length;
+    const L = Math.max(1, ...hs.map((h) => h.length));
+    const items = new Float32Array(B * L * d);
+    const events = new Int32Array(B * L);
+    const gaps = new Int32Array(B * L);
+    const valid = new Float32Array(B * L);
+    hs.forEach((h, b) => {
+      const pad = L - h.length;
+      h.forEach((e, i) => {
+        const at = b * L + pad + i;
+        const row = table.rows.get(e.item.id);
+        if (row !== undefined) items.set(table.data.subarray(row * d, row * d + d), at * d);
+        events[at] = EVENT_INDEX[e.type] ?? 0;
+        gaps[at] = gapBucket((i + 1 < h.length ? h[i + 1]!.ts : now[start + b]!) - e.ts);
+        valid[at] = 1;
+      });
+    });
+    const last = tf.tidy(() => {
+      const x = encode(model.weights, cfg, {
+        items: tf.tensor3d(items, [B, L, d]),
+        events: tf.tensor2d(events, [B, L], 'int32'),
+        gaps: tf.tensor2d(gaps, [B, L], 'int32'),
+        valid: tf.tensor2d(valid, [B, L]),
+      });
+      return x.slice([0, L - 1, 0], [B, 1, d]).reshape([B, d]);
+    });
+    out.set((await last.data()) as Float32Array, start * d);
+    last.dispose();
+  }
+  return out;
+}
+
+/** The shipped head of a loaded model, as arrays. */
+export async function headArrays(weights: Weights): Promise<HeadArrays> {
+  return { w: (await weights['head.w']!.data()) as Float32Array, c: (await weights['head.c']!.data()) as Float32Array };
+}
+
+/** Head arrays as the tensors scoreItems() takes for `head`. The caller disposes them. */
+export function headTensors(head: HeadArrays): Weights {
+  const d = head.c.length;
+  return { 'head.w': tf.tensor2d(head.w, [d, d]), 'head.c': tf.tensor1d(head.c) };
+}
+
+/** q = u + u·W + c for the shopper vector at `u[off .. off + d)`. */
+function query(head: HeadArrays, u: Float32Array, off: number, q: Float32Array): void {
+  const d = q.length;
+  for (let k = 0; k < d; k++) q[k] = u[off + k]! + head.c[k]!;
+  for (let j = 0; j < d; j++) {
+    const uj = u[off + j]!;
+    if (uj === 0) continue;
+    const row = j * d;
+    for (let k = 0; k < d; k++) q[k] += uj * head.w[row + k]!;
+  }
+}
+
+/** The head's query q = u + u·W + c (what headQuery computes with tfjs) for the shopper vector at `u[off .. off + d)`. */
+export function applyHead(head: HeadArrays, u: Float32Array, off = 0): Float32Array {
+  const q = new Float32Array(head.c.length);
+  query(head, u, off, q);
+  return q;
+}
+
+function dot(a: Float32Array, aOff: number, b: Float32Array, d: number): number {
+  let s = 0;
+  for (let k = 0; k < d; k++) s += a[aOff + k]! * b[k]!;
+  return s;
+}
+
+/** Examples as arrays: shopper vectors, candidate rows (positive first, -1 = padding), weights. */
+interface Prepared {
+  d: number;
+  C: number;
+  u: Float32Array;
+  cand: Int32Array;
+  weight: Float32Array;
+  table: ItemTable;
+}
+
+async function prepare(model: LoadedModel, examples: readonly Example[]): Promise<Prepared> {
+  const d = model.manifest.config.d;
+  const all = examples.flatMap((ex) => [ex.positive, ...ex.negatives, ...ex.history.map((h) => h.item)]);
+  const table = await itemTable(model, all);
+  const u = await shopperVectors(model, examples.map((ex) => ex.history), examples.map((ex) => ex.ts), table);
+  const C = Math.max(1, ...examples.map((ex) => 1 + ex.negatives.length));
+  const cand = new Int32Array(examples.length * C).fill(-1);
+  examples.forEach((ex, e) => [ex.positive, ...ex.negatives].forEach((it, i) => (cand[e * C + i] = table.rows.get(it.id)!)));
+  return { d, C, u, cand, weight: Float32Array.from(examples, (ex) => ex.weight), table };
+}
+
+/**
+ * Per example, the share of its candidates ranked below the positive (AUC; ties count half). Smoother
+ * than NDCG@10 over a few dozen candidates, so a handful of held-out events can tell a gain from noise.
+ */
+function auc(head: HeadArrays, p: Prepared, which: readonly number[]): Float64Array {
+  const { d, C, u, cand, table } = p;
+  const q = new Float32Array(d);
+  const out = new Float64Array(which.length);
+  which.forEach((e, x) => {
+    query(head, u, e * d, q);
+    const s0 = dot(table.data, cand[e * C]! * d, q, d);
+    let above = 0;
+    let n = 0;
+    for (; n + 1 < C && cand[e * C + n + 1]! >= 0; n++) {
+      const s = dot(table.data, cand[e * C + n + 1]! * d, q, d);
+      above += s > s0 ? 1 : s === s0 ? 0.5 : 0;
+    }
+    out[x] = n ? 1 - above / n : 1;
+  });
+  return out;
+}
+
+/**
+ * Weighted softmax cross-entropy of the positive among its candidates, plus l2·‖head − anchor‖²,
+ * minimized with full-batch Adam starting at the anchor. Yields to the event loop every ~20 ms so the worker
+ * keeps answering rank() calls during a round.
+ */
+async function trainHead(
+  anchor: HeadArrays,
+  p: Prepared,
+  which: readonly number[],
+  o: Required<FinetuneOptions>,
+  deadline: number,
+): Promise<{ head: HeadArrays; steps: number }> {
+  const { d, C, u, cand, weight, table } = p;
+  const head = { w: anchor.w.slice(), c: anchor.c.slice() };
+  const params = [head.w, head.c];
+  const anchors = [anchor.w, anchor.c];
+  const grads = params.map((x) => new Float32Array(x.length));
+  const m = params.map((x) => new Float32Array(x.length));
+  const v = params.map((x) => new Float32Array(x.length));
+  const totalWeight = which.reduce((s, e) => s + weight[e]!, 0);
+  const q = new Float32Array(d);
+  const g = new Float32Array(d);
+  const scores = new Float32Array(C);
+  const [b1, b2, eps] = [0.9, 0.999, 1e-8];
+  let steps = 0;
+  let lastYield = performance.now();
+  while (steps < o.steps && performance.now() < deadline) {
+    const [gw, gc] = grads as [Float32Array, Float32Array];
+    gw.fill(0);
+    gc.fill(0);
+    for (const e of which) {
+      query(head, u, e * d, q);
+      let n = 0;
+      let max = -Infinity;
+      for (; n < C && cand[e * C + n]! >= 0; n++) {
+        scores[n] = dot(table.data, cand[e * C + n]! * d, q, d);
+        if (scores[n]! > max) max = scores[n]!;
+      }
+      let z = 0;
+      for (let i = 0; i < n; i++) z += (scores[i] = Math.exp(scores[i]! - max));
+      // dCE/dq = Σ_i (p_i − y_i) v_i, with the positive at i = 0.
+      g.fill(0);
+      for (let i = 0; i < n; i++) {
+        const coef = scores[i]! / z - (i === 0 ? 1 : 0);
+        const off = cand[e * C + i]! * d;
+        for (let k = 0; k < d; k++) g[k] += coef * table.data[off + k]!;
+      }
+      const scale = weight[e]! / totalWeight;
+      for (let k = 0; k < d; k++) gc[k] += scale * g[k]!;
+      for (let j = 0; j < d; j++) {
+        const uj = scale * u[e * d + j]!;
+        if (uj === 0) continue;
+        for (let k = 0; k < d; k++) gw[j * d + k] += uj * g[k]!;
+      }
+    }
+    steps++;
+    const c1 = 1 - b1 ** steps;
+    const c2 = 1 - b2 ** steps;
+    params.forEach((x, t) => {
+      const [gr, mt, vt, a] = [grads[t]!, m[t]!, v[t]!, anchors[t]!];
+      for (let i = 0; i < x.length; i++) {
+        const gi = gr[i]! + 2 * o.l2 * (x[i]! - a[i]!);
+        mt[i] = b1 * mt[i]! + (1 - b1) * gi;
+        vt[i] = b2 * vt[i]! + (1 - b2) * gi * gi;
+        x[i] -= (o.lr * (mt[i]! / c1)) / (Math.sqrt(vt[i]! / c2) + eps);
+      }
+    });
+    if (performance.now() - lastYield > 20) {
+      await new Promise((r) => setTimeout(r, 0));
+      lastYield = performance.now();
+    }
+  }
+  return { head, steps };
+}
+
+/**
+ * One fine-tuning round: builds examples, trains a candidate head from the shipped one on all but the
+ * newest examples, and compares it with the current head on those newest ones.
+ * @param model the loaded model (its encoder and item featurizer stay frozen)
+ * @param events the shopper's stored events
+ * @param items the item feature cache (history features and the negative pool)
+ * @param heads `current`: the head in use; `shipped`: the model's own head (start point and L2 anchor)
+ * @returns the decision and its numbers; never throws for too little data (the round is 'skipped')
+ */
+export async function finetune(
+  model: LoadedModel,
+  events: readonly RecoEvent[],
+  items: ReadonlyMap<string, ItemFeatures>,
+  heads: { current: HeadArrays; shipped: HeadArrays },
+  options: FinetuneOptions = {},
+): Promise<FinetuneResult> {
+  const t0 = performance.now();
+  const o: Required<FinetuneOptions> = { ...DEFAULTS };
+  for (const [k, v] of Object.entries(options)) if (v !== undefined) Object.assign(o, { [k]: v });
+  const examples = buildExamples(events, items, { negatives: o.negatives, maxLen: model.manifest.config.features.maxLen, maxExamples: o.maxExamples, seed: o.seed });
+  const n = examples.length;
+  const heldOut = Math.max(o.minHeldOut, Math.ceil(n * o.holdout));
+  const skipped = (reason: string): FinetuneResult => ({
+    accepted: false, reason, before: 0, after: 0, examples: n, heldOut: 0, steps: 0, ms: Math.round(performance.now() - t0), head: null,
+  });
+  if (n - heldOut < o.minTrain) return skipped(`skipped: ${n} labelled events with a history, ${o.minTrain + o.minHeldOut} needed`);
+  const p = await prepare(model, examples);
+  const train = Array.from({ length: n - heldOut }, (_, i) => i);
+  const test = Array.from({ length: heldOut }, (_, i) => n - heldOut + i);
+  const { head, steps } = await trainHead(heads.shipped, p, train, o, performance.now() + o.budgetMs);
+  const b = auc(heads.current, p, test);
+  const a = auc(head, p, test);
+  const mean = (x: Float64Array) => x.reduce((s, v) => s + v, 0) / x.length;
+  const before = mean(b);
+  const after = mean(a);
+  // Paired test on the same held-out examples, and a test against chance (AUC 0.5): a head fitted to
+  // noise is about as good as the current one and as chance, and is kept out by both margins.
+  const se = (x: Float64Array) => {
+    const m = mean(x);
+    return Math.sqrt(x.reduce((s, v) => s + (v - m) ** 2, 0) / Math.max(1, x.length - 1) / x.length);
+  };
+  const gain = a.map((v, i) => v - b[i]!);
+  const g = mean(gain);
+  const better = g >= o.margin * se(gain);
+  const aboveChance = after - 0.5 >= o.margin * se(a);
+  const accepted = better && aboveChance;
+  const fmt = (x: number) => x.toFixed(3);
+  const what = `held-out AUC ${fmt(after)} vs ${fmt(before)} of the current head over ${heldOut} events`;
+  return {
+    accepted,
+    reason: accepted
+      ? `accepted: ${what}`
+      : `rejected: ${what}${!aboveChance ? ', not clearly above chance' : after >= before ? ', a gain within noise' : ''}`,
+    before, after, examples: n, heldOut, steps, ms: Math.round(performance.now() - t0), head,
+  };
+}
