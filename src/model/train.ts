@@ -180,6 +180,23 @@ export interface TrainOptions {
   teacher?: { weights: Weights; cfg: ModelConfig; temperature: number; alpha: number };
 }
 
+/** Sampled-softmax columns of one step, as rows of the step's compact item table. */
+interface Sampled {
+  pos: Int32Array;
+  neg: Int32Array;
+  /** [P * K]: -1e9 where a sampled negative is the position's own target. */
+  hits: Float32Array;
+}
+
+/** Logits [P, C]: against the whole table (full softmax), or [own target | K negatives] (sampled). */
+function outputLogits(q: tf.Tensor2D, table: tf.Tensor2D, sampled: Sampled | null): tf.Tensor2D {
+  if (!sampled) return mm(q, table.transpose()) as tf.Tensor2D;
+  const posV = tf.gather(table, tf.tensor1d(sampled.pos, 'int32'));
+  const posLogit = q.mul(posV).sum(1, true);
+  const negLogits = mm(q, tf.gather(table, tf.tensor1d(sampled.neg, 'int32')).transpose()).add(tf.tensor2d(sampled.hits, [sampled.pos.length, sampled.neg.length]));
+  return tf.concat([posLogit, negLogits], 1) as tf.Tensor2D;
+}
+
 /** Holds variables and the optimizer; `step` trains on one batch of sequences. */
 export class Trainer {
   readonly vars: Record<string, tf.Variable>;
@@ -227,9 +244,11 @@ export class Trainer {
     });
     const pos = tf.tensor1d(positions, 'int32');
     let tgt = Int32Array.from(targets);
-    let cols: Int32Array | null = null;
-    // With sampled negatives only the items of this batch and the sampled columns need vectors:
-    // `sub` maps them to a compact table (the full catalog costs a gather of N x tokens rows per step).
+    // Sampled softmax: each position scores its own target against K shared uniform negatives, as in
+    // SASRec/eSASRec. Other positions' targets are NOT used as negatives: they are drawn by popularity,
+    // and without a logQ correction they teach the model to push popular items down.
+    // Only the batch's items and the sampled ones need vectors: `sub` maps them to a compact table.
+    let sampled: Sampled | null = null;
     let sub: Int32Array | null = null;
     if (this.opts.negatives > 0) {
       const local = new Map<number, number>();
@@ -238,39 +257,36 @@ export class Trainer {
         if (j === undefined) local.set(i, (j = local.size));
         return j;
       };
-      const uniq = [...new Set(targets)];
       const pool = this.negativePool;
-      const colList = uniq.concat(Array.from({ length: this.opts.negatives }, () => (pool ? pool[Math.floor(this.rand() * pool.length)]! : Math.floor(this.rand() * this.cat.size))));
-      const colOf = new Map(uniq.map((t, i) => [t, i]));
-      tgt = Int32Array.from(targets, (t) => colOf.get(t)!);
-      cols = Int32Array.from(colList, at);
+      const K = this.opts.negatives;
+      const negs = Array.from({ length: K }, () => (pool ? pool[Math.floor(this.rand() * pool.length)]! : Math.floor(this.rand() * this.cat.size)));
+      const hits = new Float32Array(targets.length * K);
+      targets.forEach((t, p) => negs.forEach((n, k) => n === t && (hits[p * K + k] = -1e9)));
+      sampled = { pos: Int32Array.from(targets, at), neg: Int32Array.from(negs, at), hits };
+      tgt = new Int32Array(targets.length);
       batch.items = Int32Array.from(batch.items, at);
       sub = Int32Array.from(local.keys());
     }
-    const soft = this.teacherSoft(batch, pos, cols, sub);
+    const soft = this.teacherSoft(batch, pos, sampled, sub);
     const dropout = makeDropout(this.opts.dropout, this.rand);
-    const colT = cols ? tf.tensor1d(cols, 'int32') : null;
     const lossT = this.opt.minimize(() => {
       const table = sub ? subsetVectors(this.vars, cfg, this.cat, sub) : catalogVectors(this.vars, cfg, this.cat);
       const q = queries(this.vars, cfg, table, batch, dropout).reshape([-1, cfg.d]);
-      const qp = tf.gather(q, pos) as tf.Tensor2D;
-      const outTable = colT ? tf.gather(table, colT) : table;
-      const logits = mm(qp, outTable.transpose()) as tf.Tensor2D;
+      const logits = outputLogits(tf.gather(q, pos) as tf.Tensor2D, table, sampled);
       return softmaxCrossEntropy(logits, tgt, soft, this.opts.teacher?.alpha ?? 0);
     }, true, Object.values(this.vars))!;
     const loss = lossT.dataSync()[0]!;
-    tf.dispose([lossT, pos, colT ?? []]);
+    tf.dispose([lossT, pos]);
     return loss;
   }
 
-  private teacherSoft(batch: Batch, pos: tf.Tensor1D, cols: Int32Array | null, sub: Int32Array | null): Float32Array | null {
+  private teacherSoft(batch: Batch, pos: tf.Tensor1D, sampled: Sampled | null, sub: Int32Array | null): Float32Array | null {
     const t = this.opts.teacher;
     if (!t || !this.teacherTable) return null;
     const probs = tf.tidy(() => {
       const table = sub ? tf.gather(this.teacherTable!, tf.tensor1d(sub, 'int32')) : this.teacherTable!;
-      const q = tf.gather(queries(t.weights, t.cfg, table, batch).reshape([-1, t.cfg.d]), pos);
-      const outTable = cols ? tf.gather(table, tf.tensor1d(cols, 'int32')) : table;
-      return tf.softmax(mm(q, outTable.transpose()).div(t.temperature));
+      const q = tf.gather(queries(t.weights, t.cfg, table, batch).reshape([-1, t.cfg.d]), pos) as tf.Tensor2D;
+      return tf.softmax(outputLogits(q, table, sampled).div(t.temperature));
     });
     const out = probs.dataSync() as Float32Array;
     probs.dispose();
