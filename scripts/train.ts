@@ -44,6 +44,7 @@ const { values: a } = parseArgs({
     'tokens-per-item': { type: 'string', default: '16' },
     'text-buckets': { type: 'string' },
     teacher: { type: 'string' },
+    init: { type: 'string' },
     alpha: { type: 'string', default: '0.5' },
     temperature: { type: 'string', default: '1' },
     withhold: { type: 'string', default: '0' },
@@ -124,6 +125,13 @@ async function main(): Promise<void> {
     optState = Object.entries(readArrays(join(ckDir, 'opt.bin'), st.opt)).map(([name, data]) => ({ name, data, shape: st.opt.find((o) => o.name === name)!.shape }));
     best = { ndcg: st.best.ndcg, epoch: st.best.epoch, weights: existsSync(join(ckDir, 'best.bin')) ? readArrays(join(ckDir, 'best.bin'), st.weights) : null };
     log(`resuming at epoch ${startEpoch + 1} (best so far ${best.ndcg.toFixed(4)} at epoch ${best.epoch + 1})`);
+  }
+  if (a.init && !init) {
+    // Start from a trained model of the same shape (e.g. distill into an already trained student).
+    const from = await readModel(a.init);
+    if (JSON.stringify(from.manifest.config) !== JSON.stringify(cfg)) throw new Error(`--init ${a.init}: its config differs from this run's`);
+    init = Object.fromEntries(Object.entries(from.weights).map(([k, t]) => [k, t.dataSync() as Float32Array]));
+    log(`starting from ${a.init}`);
   }
   const trainer = new Trainer(cfg, cat, opts, init);
   if (optState) await trainer.setOptimizerState(optState);
