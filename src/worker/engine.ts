@@ -5,7 +5,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadModel, ModelError, type LoadedModel } from '../model/io.ts';
 import { scoreItems } from '../model/predict.ts';
-import type { Backend, HistoryEntry, ItemFeatures } from '../types.ts';
+import { explainScore, type Contribution } from '../model/explain.ts';
+import { finetune, headArrays, headTensors, type FinetuneOptions, type FinetuneResult, type HeadArrays } from '../model/finetune.ts';
+import type { Weights } from '../model/scorer.ts';
+import type { Backend, HistoryEntry, ItemFeatures, RecoEvent } from '../types.ts';
 
 export interface EngineInit {
   /** URL of model.json. */
@@ -32,6 +35,21 @@ export interface EngineDeps {
 export function createEngine(deps: EngineDeps = {}) {
   let model: LoadedModel | null = null;
   let status: EngineStatus = { backend: null, model: null, tried: [] };
+  // The shipped head, the personal head in use (null: the shipped one) and the one before it, for rollback.
+  let shipped: HeadArrays | null = null;
+  let personal: { arrays: HeadArrays; tensors: Weights } | null = null;
+  let previous: HeadArrays | null = null;
+
+  function useHead(head: HeadArrays | null): 'shipped' | 'personal' {
+    if (personal) tf.dispose(Object.values(personal.tensors));
+    personal = head ? { arrays: head, tensors: headTensors(head) } : null;
+    return personal ? 'personal' : 'shipped';
+  }
+
+  function loaded(): { model: LoadedModel; shipped: HeadArrays } {
+    if (!model || !shipped) throw new ModelError('engine: called before init()');
+    return { model, shipped };
+  }
 
   async function pickBackend(order: readonly Backend[]): Promise<string> {
     const tried: EngineStatus['tried'] = [];
@@ -63,6 +81,9 @@ export function createEngine(deps: EngineDeps = {}) {
       const loaded = await loadModel(opts.modelUrl, deps.fetch ?? fetch);
       model?.weights && tf.dispose(Object.values(model.weights));
       model = loaded;
+      shipped = await headArrays(loaded.weights);
+      useHead(null);
+      previous = null;
       status = { ...status, backend, model: { id: loaded.manifest.id, version: loaded.manifest.version } };
       // Warm-up compiles shaders / allocates buffers off the critical path of the first real ranking.
       const probe: ItemFeatures = { id: '__warmup__', title: 'warm up', category: 'warm' };
@@ -73,7 +94,50 @@ export function createEngine(deps: EngineDeps = {}) {
     /** Scores candidates for this history (oldest first); same order as `candidates`. */
     async rank(history: HistoryEntry[], candidates: ItemFeatures[], now: number): Promise<number[]> {
       if (!model) throw new ModelError('engine: rank() before init()');
-      return Array.from(await scoreItems(model, history, candidates, now));
+      return Array.from(await scoreItems(model, history, candidates, now, personal?.tensors));
+    },
+
+    /**
+     * One fine-tuning round on the shopper's events (src/model/finetune.ts). An accepted head is used
+     * from then on, the one it replaces is kept for rollback(); a rejected or skipped round changes nothing.
+     * @param items the item feature cache: history features and the pool of sampled negatives
+     */
+    async train(events: RecoEvent[], items: ItemFeatures[], opts: FinetuneOptions = {}): Promise<FinetuneResult> {
+      const m = loaded();
+      const current = personal?.arrays ?? m.shipped;
+      const result = await finetune(m.model, events, new Map(items.map((it) => [it.id, it])), { current, shipped: m.shipped }, opts);
+      if (result.accepted && result.head) {
+        previous = personal?.arrays ?? null;
+        useHead(result.head);
+      }
+      return result;
+    },
+
+    /**
+     * Uses a stored head (null: the shipped one), e.g. one another tab learned.
+     * @param prev the head to go back to on rollback() (null: the shipped one)
+     * @throws TypeError when the arrays do not fit the model's head (d x d and d values)
+     */
+    setHead(head: HeadArrays | null, prev: HeadArrays | null = null): 'shipped' | 'personal' {
+      const d = loaded().model.manifest.config.d;
+      for (const h of [head, prev]) {
+        if (h && (h.w?.length !== d * d || h.c?.length !== d)) throw new TypeError(`setHead: expected w of ${d * d} and c of ${d} values`);
+      }
+      previous = prev;
+      return useHead(head);
+    },
+
+    /** Goes back to the head used before the last accepted round or setHead(). */
+    rollback(): 'shipped' | 'personal' {
+      const back = previous;
+      previous = null;
+      return useHead(back);
+    },
+
+    /** Leave-one-out contributions of the history items to `item`'s score with the head in use, largest first. */
+    async explain(history: HistoryEntry[], item: ItemFeatures, now: number): Promise<Contribution[]> {
+      const m = loaded();
+      return explainScore(m.model, history, item, now, personal?.arrays ?? m.shipped);
     },
 
     status(): EngineStatus {
@@ -82,7 +146,9 @@ export function createEngine(deps: EngineDeps = {}) {
 
     dispose(): void {
       if (model) tf.dispose(Object.values(model.weights));
+      useHead(null);
       model = null;
+      shipped = previous = null;
     },
   };
 }
