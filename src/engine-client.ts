@@ -2,8 +2,10 @@
  * Main-thread side of the worker: starts it, talks to it through comlink, restarts it once if it
  * crashes or hangs. After a second failure every call rejects, and the grids keep the shop's order.
  */
-import { wrap, type Remote } from 'comlink';
+import { proxy, wrap, type Remote } from 'comlink';
 import type { EngineApi, EngineInit, EngineStatus } from './worker/engine.ts';
+import type { LearningDecision, LearningState } from './learning.ts';
+import type { Contribution } from './model/explain.ts';
 import type { HistoryEntry, ItemFeatures } from './types.ts';
 
 /** Named error for a worker that crashed, could not load, or stopped answering. */
@@ -13,15 +15,26 @@ export class WorkerCrashedError extends Error {
 
 const INIT_TIMEOUT_MS = 60_000; // first WebGPU shader compiles on a software adapter take seconds
 const CALL_TIMEOUT_MS = 15_000;
+const ROUND_TIMEOUT_MS = 120_000; // a round has its own time budget; this only catches a hung worker
 
 export interface EngineClient {
   /** Resolves with the engine's status once the model is loaded and warmed up (restarting a crashed worker once). */
   status(): Promise<EngineStatus>;
   rank(history: HistoryEntry[], candidates: ItemFeatures[]): Promise<number[]>;
+  /** A learning round in the worker on the stored events: `force` runs it now, otherwise only if due. */
+  round(force: boolean): Promise<{ decision: LearningDecision; state: LearningState | null }>;
+  /** Back to the shipped head after the store was cleared, in every tab. */
+  forget(): Promise<LearningState | null>;
+  explain(history: HistoryEntry[], item: ItemFeatures): Promise<Contribution[]>;
   terminate(): void;
 }
 
-export function createEngineClient(workerUrl: string, init: EngineInit, log: (msg: string) => void): EngineClient {
+/**
+ * Starts the worker and loads the model in it.
+ * @param onLearning hears learning state changes the page did not ask for (another tab's round, forget)
+ */
+export function createEngineClient(workerUrl: string, init: EngineInit, log: (msg: string) => void, onLearning: (s: LearningState) => void = () => {}): EngineClient {
+  const learningListener = proxy(onLearning);
   let worker: Worker | null = null;
   let remote: Remote<EngineApi> | null = null;
   let restarts = 0;
@@ -42,7 +55,7 @@ export function createEngineClient(workerUrl: string, init: EngineInit, log: (ms
       crashed(new WorkerCrashedError(`worker ${workerUrl} failed: ${e.message || 'could not load or crashed'}`));
     });
     remote = wrap<EngineApi>(worker);
-    const started = race(remote.init(init), crash, INIT_TIMEOUT_MS, 'init');
+    const started = race(remote.init(init, learningListener), crash, INIT_TIMEOUT_MS, 'init');
     started.catch(() => {}); // handled by whoever awaits it; never an unhandled rejection in the page
     return started;
   }
@@ -57,14 +70,14 @@ export function createEngineClient(workerUrl: string, init: EngineInit, log: (ms
 
   let ready = start();
 
-  async function call<T>(what: string, fn: (r: Remote<EngineApi>) => Promise<T>): Promise<T> {
+  async function call<T>(what: string, fn: (r: Remote<EngineApi>) => Promise<T>, ms = CALL_TIMEOUT_MS): Promise<T> {
     for (;;) {
       if (dead) throw new WorkerCrashedError('the worker crashed twice; personalization is off for this page view');
       try {
         await ready;
         const crash = new Promise<never>((_, reject) => (crashed = reject));
         crash.catch(() => {});
-        return await race(fn(remote!), crash, CALL_TIMEOUT_MS, what);
+        return await race(fn(remote!), crash, ms, what);
       } catch (err) {
         if ((err as Error).name !== 'WorkerCrashedError') throw err;
         if (restarts >= 1) {
@@ -82,6 +95,9 @@ export function createEngineClient(workerUrl: string, init: EngineInit, log: (ms
   return {
     rank: (history, candidates) => call('rank', (r) => r.rank(history, candidates, Date.now())),
     status: () => call('status', (r) => r.status()),
+    round: (force) => call('round', (r) => r.round(force), ROUND_TIMEOUT_MS),
+    forget: () => call('forget', (r) => r.forget()),
+    explain: (history, item) => call('explain', (r) => r.explain(history, item, Date.now())),
     terminate() {
       dead = true;
       worker?.terminate();

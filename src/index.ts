@@ -5,11 +5,13 @@
  * Script tag: `<script src="/reco.js"></script>` then `Reco.init()`; `window.Reco` also forwards
  * every method to the instance made by the last `init()`, so `Reco.status()` works in a console.
  */
-import { RecoInstance, subscribe, type Listeners, type RecoEventMap, type RecoStatus } from './reco.ts';
+import { RecoInstance, subscribe, type Explanation, type Listeners, type RecoEventMap, type RecoStatus } from './reco.ts';
+import { skipped, type LearningDecision } from './learning.ts';
 import type { RecoOptions } from './options.ts';
 import type { EventType, ExportData, ItemFeatures } from './types.ts';
 
-export type { RecoInstance, RecoStatus, RecoEventMap, RankedEvent } from './reco.ts';
+export type { RecoInstance, RecoStatus, RecoEventMap, RankedEvent, Explanation } from './reco.ts';
+export type { LearningDecision, LearningStatus } from './learning.ts';
 export type { RecoOptions } from './options.ts';
 export type { GridConfig } from './grid/discover.ts';
 export type { Backend, EventType, ExportData, ItemFeatures, RecoEvent } from './types.ts';
@@ -42,6 +44,7 @@ export async function init(options?: RecoOptions): Promise<RecoInstance> {
 const idle: RecoStatus = {
   ready: false, backend: null, model: null, events: 0, storage: 'off', consent: 'granted', gpc: false,
   control: false, lastError: 'Reco.init() has not been called', lastRankMs: null,
+  learning: { rounds: 0, lastDecision: null, head: 'shipped' },
 };
 
 /** Records a page-level event (GA4 name) on the current instance. */
@@ -52,6 +55,10 @@ export const rank = (items: ReadonlyArray<string | ItemFeatures>) => current?.ra
 export const personalize = (root?: ParentNode): Promise<void> => current?.personalize(root) ?? Promise.resolve();
 /** Status of the current instance. */
 export const status = (): RecoStatus => current?.status() ?? { ...idle };
+/** Runs an on-device learning round now on the current instance; see RecoInstance.train. */
+export const train = (): Promise<LearningDecision> => current?.train() ?? Promise.resolve(skipped('Reco.init() has not been called'));
+/** The history items that most raised an item's score ("Because you viewed ..."); see RecoInstance.explain. */
+export const explain = (itemId: string): Promise<Explanation> => current?.explain(itemId) ?? Promise.resolve({ itemId, because: [] });
 /** Everything stored about this shopper. */
 const exportData = (): Promise<ExportData> => current?.export() ?? Promise.resolve({ exportedAt: new Date().toISOString(), events: [], items: [], meta: {} });
 /** Erases everything stored about this shopper. */

@@ -35,6 +35,14 @@ export interface RecoOptions {
   dbName?: string;
   /** Log every step to the console. Default: false. */
   debug?: boolean;
+  /**
+   * On-device learning: a fine-tuning round of the scoring head starts (in the worker, when the page is
+   * idle or hidden) once this many labelled events (clicks, add to cart, purchases) arrived since the
+   * last round; 0 leaves rounds to `train()`. Default: 20.
+   */
+  trainAfterEvents?: number;
+  /** At most one automatic learning round per this many minutes, across tabs. Default: 10. */
+  trainIntervalMinutes?: number;
 }
 
 export type ResolvedOptions = Required<Omit<RecoOptions, 'modelUrl' | 'workerUrl'>> & { modelUrl: string; workerUrl: string };
@@ -53,6 +61,8 @@ export const DEFAULTS = {
   historyLength: 50,
   dbName: 'reco',
   debug: false,
+  trainAfterEvents: 20,
+  trainIntervalMinutes: 10,
 } satisfies Required<Omit<RecoOptions, 'modelUrl' | 'workerUrl'>>;
 
 const BACKENDS: readonly Backend[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -85,6 +95,8 @@ export function resolveOptions(input: unknown, scriptUrl: string): ResolvedOptio
   num('maxEvents', 10, 1e6);
   num('maxAgeDays', 1, 3650);
   num('historyLength', 1, 50);
+  num('trainAfterEvents', 0, 1e6);
+  num('trainIntervalMinutes', 0, 1e6);
   if (o['consent'] !== undefined && o['consent'] !== 'granted' && o['consent'] !== 'denied') fail('consent', '"granted" or "denied"');
   if (o['backends'] !== undefined) {
     const b = o['backends'];

@@ -7,6 +7,8 @@ import { createEngineClient, type EngineClient } from './engine-client.ts';
 import { createAntiFlicker } from './grid/antiflicker.ts';
 import { discoverGrids, type Grid, type GridItem } from './grid/discover.ts';
 import { reorderGrid } from './grid/reorder.ts';
+import { createScheduler, skipped, type LearningDecision, type LearningState, type LearningStatus } from './learning.ts';
+import { HISTORY_TYPES, isLabel } from './model/labels.ts';
 import { resolveOptions, type RecoOptions, type ResolvedOptions } from './options.ts';
 import { storageMode, type Consent } from './tracker/consent.ts';
 import { openStore, type Store } from './tracker/store.ts';
@@ -32,6 +34,15 @@ export interface RecoStatus {
   lastError: string | null;
   /** Milliseconds of the last ranking, worker round trip included. */
   lastRankMs: number | null;
+  /** On-device learning: rounds run, the last round's decision and numbers, the head in use. */
+  learning: LearningStatus;
+}
+
+/** `explain()`: the history items that most raised an item's score. */
+export interface Explanation {
+  itemId: string;
+  /** At most 3, largest first; `weight` is the item's score minus its score without that history item. */
+  because: { itemId: string; title?: string; weight: number }[];
 }
 
 export interface RankedEvent {
@@ -64,13 +75,12 @@ export function subscribe<K extends keyof RecoEventMap>(listeners: Listeners, ty
   return () => listeners.get(type)?.delete(fn as (d: never) => void);
 }
 
-/** Event types that make up the shopper's history (impressions are negatives, not history). */
-const HISTORY_TYPES: readonly EventType[] = ['select_item', 'view_item', 'add_to_wishlist', 'add_to_cart', 'begin_checkout', 'purchase'];
 
 export class RecoInstance {
   private store: Store | null = null;
   private tracker: Tracker | null = null;
   private engine: EngineClient | null = null;
+  private scheduler: ReturnType<typeof createScheduler> | null = null;
   private observer: MutationObserver | null = null;
   private readonly antiFlicker: ReturnType<typeof createAntiFlicker>;
   private readonly listeners: Listeners = new Map();
@@ -90,6 +100,7 @@ export class RecoInstance {
     this.state = {
       ready: false, backend: null, model: null, events: 0, storage: 'off', consent: opts.consent, gpc,
       control: Math.random() < opts.holdout, lastError: null, lastRankMs: null,
+      learning: { rounds: 0, lastDecision: null, head: 'shipped' },
     };
     this.antiFlicker = createAntiFlicker({ timeoutMs: opts.antiFlickerMs });
   }
@@ -107,7 +118,9 @@ export class RecoInstance {
     const personalizing = mode !== 'off' && !this.state.control && o.autoPersonalize;
     if (personalizing && o.antiFlickerMs > 0) for (const g of this.grids(document)) this.antiFlicker.hold(g.container);
     if (mode !== 'off') {
-      this.engine = createEngineClient(o.workerUrl, { modelUrl: o.modelUrl, backends: o.backends }, (m) => this.debug(m));
+      // The worker learns from the events this page stores; a memory-only store is out of its reach.
+      const learning = mode === 'memory' ? null : { dbName: o.dbName, maxEvents: o.maxEvents, maxAgeDays: o.maxAgeDays, trainAfterEvents: o.trainAfterEvents, trainIntervalMinutes: o.trainIntervalMinutes };
+      this.engine = createEngineClient(o.workerUrl, { modelUrl: o.modelUrl, backends: o.backends, learning }, (m) => this.debug(m), (s) => this.scheduler?.update(s));
       this.store = await openStore({ dbName: o.dbName, maxEvents: o.maxEvents, maxAgeDays: o.maxAgeDays, memoryOnly: mode === 'memory' });
       if (this.store.fallbackReason) this.debug(`memory-only storage: ${this.store.fallbackReason}`);
       this.state.storage = this.store.kind;
@@ -118,6 +131,7 @@ export class RecoInstance {
         onEvent: (e) => {
           this.state.events++;
           this.emit('event', e);
+          if (isLabel(e.type)) this.scheduler?.label();
         },
         onError: (err) => this.fail(err),
       });
@@ -133,6 +147,9 @@ export class RecoInstance {
         const s = await this.engine.status();
         this.state = { ...this.state, ready: true, backend: s.backend, model: s.model };
         this.debug(`ready on ${s.backend}, model ${s.model?.id} ${s.model?.version}`);
+        this.scheduler = createScheduler(o, () => this.round(false).then((r) => r.state));
+        this.scheduler.update(s.learning);
+        if (s.learningError) this.debug(s.learningError);
         this.emit('ready', this.status());
       } catch (err) {
         this.fail(err as Error);
@@ -140,6 +157,21 @@ export class RecoInstance {
     }
     this.settled = true;
     await this.personalizeGrids(this.grids(document), !o.autoPersonalize);
+  }
+
+  /** A learning round in the worker (see train()); never rejects. */
+  private async round(force: boolean): Promise<{ decision: LearningDecision; state: LearningState | null }> {
+    if (!this.engine || !this.state.ready) return { decision: skipped(this.engine ? 'the model is not loaded' : 'storage is off'), state: null };
+    try {
+      await this.tracker?.flush();
+      const r = await this.engine.round(force);
+      this.scheduler?.update(r.state);
+      this.debug(`learning round: ${r.decision.reason}`);
+      return r;
+    } catch (err) {
+      this.fail(err as Error);
+      return { decision: skipped(`failed: ${(err as Error).message}`), state: null };
+    }
   }
 
   // One callback for every discovery, so discoverGrids reports a broken grid config once, not on every scan.
@@ -320,7 +352,48 @@ export class RecoInstance {
 
   /** A snapshot of what runs and what is stored. */
   status(): RecoStatus {
-    return { ...this.state };
+    const l = this.scheduler?.state();
+    return { ...this.state, learning: l ? { rounds: l.rounds, lastDecision: l.lastDecision, head: l.head } : this.state.learning };
+  }
+
+  /**
+   * Runs an on-device learning round now, in the worker (normally rounds start by themselves, see the
+   * `trainAfterEvents` option). Resolves with the round's decision; a round that could not run (no model,
+   * another tab training, storage off) resolves as skipped. Never rejects.
+   */
+  async train(): Promise<LearningDecision> {
+    return (await this.round(true)).decision;
+  }
+
+  /**
+   * Why an item ranks where it does: the history items that most raised its score ("Because you viewed
+   * ..."), measured by leaving each one out, so the weights are exact score differences.
+   * @param itemId the item's id, as in data-reco-id
+   * @returns up to 3 history items (not the item itself) with positive weight; none without a history,
+   *   in the control group, or when personalization is off
+   */
+  async explain(itemId: string): Promise<Explanation> {
+    const none: Explanation = { itemId, because: [] };
+    if (typeof itemId !== 'string' || !itemId) {
+      this.fail(new TypeError('explain(itemId): expected a non-empty string'));
+      return none;
+    }
+    if (!this.engine || !this.store || !this.state.ready || this.state.control) return none;
+    try {
+      const history = await this.history();
+      if (history.length === 0) return none;
+      const item = this.seen.get(itemId) ?? (await this.store.items([itemId])).get(itemId) ?? { id: itemId };
+      const titles = new Map(history.map((h) => [h.item.id, h.item.title]));
+      const contributions = await this.engine.explain(history, item);
+      const because = contributions
+        .filter((c) => c.weight > 0 && c.itemId !== itemId)
+        .slice(0, 3)
+        .map((c) => (titles.get(c.itemId) ? { itemId: c.itemId, title: titles.get(c.itemId)!, weight: c.weight } : { itemId: c.itemId, weight: c.weight }));
+      return { itemId, because };
+    } catch (err) {
+      this.fail(err as Error);
+      return none;
+    }
   }
 
   /** Everything stored about this shopper, as JSON-ready data. */
@@ -334,6 +407,7 @@ export class RecoInstance {
     await this.tracker?.flush();
     await this.store?.clear();
     this.state.events = 0;
+    if (this.state.ready) this.scheduler?.update((await this.engine?.forget().catch((err: Error) => this.fail(err))) ?? null);
   }
 
   /** Subscribes to 'ready', 'ranked', 'error' or 'event'; returns the unsubscribe function. */
@@ -353,6 +427,7 @@ export class RecoInstance {
     document.removeEventListener('visibilitychange', this.onVisibility);
     this.antiFlicker.destroy();
     this.tracker?.destroy();
+    this.scheduler?.destroy();
     await this.tracker?.flush();
     this.engine?.terminate();
     this.store?.close();

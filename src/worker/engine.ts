@@ -8,13 +8,21 @@ import { scoreItems } from '../model/predict.ts';
 import { explainScore, type Contribution } from '../model/explain.ts';
 import { finetune, headArrays, headTensors, type FinetuneOptions, type FinetuneResult, type HeadArrays } from '../model/finetune.ts';
 import type { Weights } from '../model/scorer.ts';
+import { skipped, type LearningDecision, type LearningSchedule, type LearningState } from '../learning.ts';
+import { openStore, type Store } from '../tracker/store.ts';
 import type { Backend, HistoryEntry, ItemFeatures, RecoEvent } from '../types.ts';
+import { startLearning, type Learner } from './learning.ts';
 
 export interface EngineInit {
   /** URL of model.json. */
   modelUrl: string;
   /** Backends to try, in order. */
   backends: readonly Backend[];
+  /**
+   * On-device learning on the events the page stores in this IndexedDB database (same retention caps as
+   * the page's store); null or absent: no learning (e.g. memory-only storage, which the worker cannot read).
+   */
+  learning?: ({ dbName: string; maxEvents: number; maxAgeDays: number } & LearningSchedule) | null;
 }
 
 export interface EngineStatus {
@@ -23,6 +31,9 @@ export interface EngineStatus {
   model: { id: string; version: string } | null;
   /** Backends tried and why each one that failed did. */
   tried: { backend: Backend; ok: boolean; reason?: string }[];
+  /** On-device learning, or null when off or unavailable (`learningError` says why when it failed). */
+  learning: LearningState | null;
+  learningError?: string;
 }
 
 export interface EngineDeps {
@@ -34,7 +45,9 @@ export interface EngineDeps {
 /** Makes the engine object. Its methods are the worker's whole API. */
 export function createEngine(deps: EngineDeps = {}) {
   let model: LoadedModel | null = null;
-  let status: EngineStatus = { backend: null, model: null, tried: [] };
+  let status: EngineStatus = { backend: null, model: null, tried: [], learning: null };
+  let store: Store | null = null;
+  let learner: Learner | null = null;
   // The shipped head, the personal head in use (null: the shipped one) and the one before it, for rollback.
   let shipped: HeadArrays | null = null;
   let personal: { arrays: HeadArrays; tensors: Weights } | null = null;
@@ -71,12 +84,14 @@ export function createEngine(deps: EngineDeps = {}) {
     throw new Error(`no tfjs backend could start (tried ${order.join(', ')})`);
   }
 
-  return {
+  const api = {
     /**
-     * Starts a backend, loads and checks the model, runs one warm-up ranking.
+     * Starts a backend, loads and checks the model, loads the head learned on this device (with
+     * `opts.learning`), runs one warm-up ranking.
+     * @param onLearning called when the learning state changes by itself (another tab's round or forget)
      * @throws ModelError for missing or corrupt model files; Error when no backend starts.
      */
-    async init(opts: EngineInit): Promise<EngineStatus> {
+    async init(opts: EngineInit, onLearning?: (s: LearningState) => void): Promise<EngineStatus> {
       const backend = await pickBackend(opts.backends);
       const loaded = await loadModel(opts.modelUrl, deps.fetch ?? fetch);
       model?.weights && tf.dispose(Object.values(model.weights));
@@ -84,7 +99,27 @@ export function createEngine(deps: EngineDeps = {}) {
       shipped = await headArrays(loaded.weights);
       useHead(null);
       previous = null;
-      status = { ...status, backend, model: { id: loaded.manifest.id, version: loaded.manifest.version } };
+      status = { ...status, backend, model: { id: loaded.manifest.id, version: loaded.manifest.version }, learning: null };
+      learner?.close();
+      store?.close();
+      learner = store = null;
+      const l = opts.learning;
+      if (l) {
+        try {
+          store = await openStore({ dbName: l.dbName, maxEvents: l.maxEvents, maxAgeDays: l.maxAgeDays });
+          if (store.kind !== 'indexeddb') throw new Error(store.fallbackReason ?? 'IndexedDB unavailable in the worker');
+          const host = { modelKey: `${loaded.manifest.id}@${loaded.manifest.version}`, train: (e: RecoEvent[], i: ItemFeatures[]) => api.train(e, i), setHead: (h: HeadArrays | null, p: HeadArrays | null) => api.setHead(h, p) };
+          learner = await startLearning(host, store, l, (s) => {
+            status.learning = s;
+            onLearning?.(s);
+          });
+          status.learning = learner.state();
+        } catch (err) {
+          store?.close();
+          store = null;
+          status.learningError = `on-device learning is off: ${(err as Error).message}`;
+        }
+      }
       // Warm-up compiles shaders / allocates buffers off the critical path of the first real ranking.
       const probe: ItemFeatures = { id: '__warmup__', title: 'warm up', category: 'warm' };
       await scoreItems(loaded, [{ item: probe, type: 'select_item', ts: 0 }], [probe, probe], 1);
@@ -127,6 +162,24 @@ export function createEngine(deps: EngineDeps = {}) {
       return useHead(head);
     },
 
+    /**
+     * A learning round on the stored events: when `force`, now; otherwise only if due. Holds the
+     * cross-tab lock, so a round another tab is running makes this one skip.
+     */
+    async round(force: boolean): Promise<{ decision: LearningDecision; state: LearningState | null }> {
+      if (!learner) return { decision: skipped(status.learningError ?? 'on-device learning is off'), state: null };
+      const decision = await learner.round(force);
+      status.learning = learner.state();
+      return { decision: decision ?? skipped(force ? 'another round is running' : 'not due'), state: status.learning };
+    },
+
+    /** After the page cleared the store: back to the shipped head and a fresh schedule, in every tab. */
+    forget(): LearningState | null {
+      learner?.forget();
+      status.learning = learner?.state() ?? null;
+      return status.learning;
+    },
+
     /** Goes back to the head used before the last accepted round or setHead(). */
     rollback(): 'shipped' | 'personal' {
       const back = previous;
@@ -145,12 +198,16 @@ export function createEngine(deps: EngineDeps = {}) {
     },
 
     dispose(): void {
+      learner?.close();
+      store?.close();
+      learner = store = null;
       if (model) tf.dispose(Object.values(model.weights));
       useHead(null);
       model = null;
       shipped = previous = null;
     },
   };
+  return api;
 }
 
 export type EngineApi = ReturnType<typeof createEngine>;
