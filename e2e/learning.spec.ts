@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import type { RecoEvent } from '../src/index.ts';
 import { CATALOG, shopper } from '../test/learning/shopper.ts';
-import { gridItems, openAndCloseProduct, waitForReady } from './helpers.ts';
+import { gridItems, openAndCloseProduct, shopperScenario, waitForReady } from './helpers.ts';
 
 // Shoppers of the demo catalog, simulated as in test/learning. In Node, a round on 60 list views of a steady
 // brand taste (seed 3) lifts the held-out AUC from 0.81 to 0.96 and is accepted; on 60 random clicks (seed 4)
@@ -145,4 +145,21 @@ test('one trainer across tabs: a second tab does not train while one does, and p
   // Scores need a history: both tabs read the same stored events.
   expect(rb.map((r) => r.id)).toEqual(ra.map((r) => r.id));
   rb.forEach((r, i) => expect(r.score).toBeCloseTo(ra[i]!.score, 4));
+});
+
+test('explain(): the best new pick of the re-ordered demo grid is explained by the products the shopper opened', async ({ page }) => {
+  const { after } = await shopperScenario(page, { clicks: 5, top: 8 });
+  const opened = new Set((await page.evaluate(() => window.Reco.export())).events.filter((e) => e.type === 'select_item').map((e) => e.itemId));
+  // An item the shopper opened often ranks first, explained by itself alone; explain() leaves the item out of its reasons.
+  const top = after.find((it) => !it.pinned && !opened.has(it.id))!.id;
+  const { itemId, because } = await page.evaluate((id) => window.Reco.explain(id), top);
+  expect(itemId).toBe(top);
+  expect(because.length).toBeGreaterThan(0);
+  expect(because.length).toBeLessThanOrEqual(3);
+  for (const b of because) {
+    expect(opened.has(b.itemId), `${b.itemId} is a product the shopper opened`).toBe(true);
+    expect(b.weight).toBeGreaterThan(0);
+    expect(b.title).toBeTruthy();
+  }
+  expect(because.map((b) => b.weight)).toEqual([...because.map((b) => b.weight)].sort((x, y) => y - x));
 });
