@@ -11,7 +11,8 @@
  *
  * Guardrail (on-device fine-tuning can drift; Mobile Taobao's label-correction paper, DCCL/MetaPatch
  * KDD 2021): L2 toward the shipped head, and a shadow evaluation on the newest examples, held out
- * from training. The candidate is accepted only when it ranks them at least as well as the head in use.
+ * from training. The candidate is accepted only when it ranks them better than the head in use and than
+ * chance, by a margin of one standard error, so that a head fitted to noise rarely gets in.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { HistoryEntry, ItemFeatures, RecoEvent } from '../types.ts';
@@ -50,9 +51,9 @@ export interface FinetuneOptions {
   /** Seed of the negative sampling. Default 1. */
   seed?: number;
   /**
-   * The candidate's mean held-out gain over the current head must be at least this many standard errors
-   * of the per-example gains: with a few held-out events, a head fitted to noise would otherwise pass
-   * about half the time. 0 accepts any candidate at least as good. Default 1.
+   * The candidate must beat the current head, and chance (AUC 0.5), by at least this many standard errors
+   * of its per-example held-out results: with a few held-out events, a head fitted to random clicks passed
+   * about half the time with a plain "at least as good" (margin 0), and 7% with 1. Default 1.
    */
   margin?: number;
 }
@@ -63,7 +64,7 @@ const DEFAULTS: Required<FinetuneOptions> = {
 
 /** What a round decided, with its numbers. */
 export interface FinetuneResult {
-  /** The candidate ranked the held-out examples better than the current head, by the margin. */
+  /** The candidate ranked the held-out examples better than the current head and than chance, by the margin. */
   accepted: boolean;
   /** One line a person can read: the decision and why. */
   reason: string;
