@@ -23,7 +23,7 @@ export interface EngineClient {
   rank(history: HistoryEntry[], candidates: ItemFeatures[]): Promise<number[]>;
   /** A learning round in the worker on the stored events: `force` runs it now, otherwise only if due. */
   round(force: boolean): Promise<{ decision: LearningDecision; state: LearningState | null }>;
-  /** Back to the shipped head after the store was cleared, in every tab. */
+  /** Back to the shipped head, in every tab, before the page clears the store. */
   forget(): Promise<LearningState | null>;
   explain(history: HistoryEntry[], item: ItemFeatures): Promise<Contribution[]>;
   terminate(): void;

@@ -405,9 +405,11 @@ export class RecoInstance {
   /** Erases everything stored about this shopper on this device. */
   async forget(): Promise<void> {
     await this.tracker?.flush();
+    // The worker first, so that a learning round under way writes nothing after the store is cleared.
+    const learning = this.state.ready ? await this.engine?.forget().catch((err: Error) => this.fail(err)) : null;
     await this.store?.clear();
     this.state.events = 0;
-    if (this.state.ready) this.scheduler?.update((await this.engine?.forget().catch((err: Error) => this.fail(err))) ?? null);
+    this.scheduler?.update(learning ?? null);
   }
 
   /** Subscribes to 'ready', 'ranked', 'error' or 'event'; returns the unsubscribe function. */

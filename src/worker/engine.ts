@@ -173,7 +173,7 @@ export function createEngine(deps: EngineDeps = {}) {
       return { decision: decision ?? skipped(force ? 'another round is running' : 'not due'), state: status.learning };
     },
 
-    /** After the page cleared the store: back to the shipped head and a fresh schedule, in every tab. */
+    /** Back to the shipped head and a fresh schedule, in every tab; a round under way writes nothing. The page clears the store next. */
     forget(): LearningState | null {
       learner?.forget();
       status.learning = learner?.state() ?? null;

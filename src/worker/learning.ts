@@ -29,7 +29,7 @@ export interface Learner {
    * when another round (of this or another tab) is running.
    */
   round(force: boolean): Promise<LearningDecision | null>;
-  /** Back to the shipped head with a fresh schedule (the page has cleared the store), in every tab. */
+  /** Back to the shipped head with a fresh schedule, in every tab; a round under way writes nothing. The page clears the store next. */
   forget(): void;
   close(): void;
 }
@@ -82,6 +82,7 @@ export async function startLearning(
   let pending = 0;
   let closed = false;
   let busy = false; // one round at a time in this worker, even where Web Locks are missing
+  let generation = 0; // bumped by forget(): a round that started before must not write anything back
   const state = (): LearningState => ({ rounds: record.rounds, lastDecision: record.lastDecision, head, pending, lastRoundAt: record.lastRoundAt });
 
   async function readRecord(): Promise<LearningRecord> {
@@ -146,12 +147,17 @@ export async function startLearning(
     async round(force) {
       if (busy) return null;
       busy = true;
+      const started = generation;
       return exclusive(async () => {
         record = await readRecord();
         const events = await labelled();
         if (!force && !isDue(state(), schedule)) return null;
         const items = await store.items([...new Set(events.map((e) => e.itemId))]);
         const result = await host.train(events, [...items.values()]);
+        if (generation !== started) {
+          if (result.accepted) head = host.setHead(null, null);
+          return null;
+        }
         const d: LearningDecision = {
           accepted: result.accepted, reason: result.reason, before: result.before, after: result.after,
           examples: result.examples, heldOut: result.heldOut, ms: result.ms, at: Date.now(),
@@ -165,19 +171,25 @@ export async function startLearning(
           heads: record.heads.includes(headKey) ? record.heads : [...record.heads, headKey],
         };
         pending = 0;
+        const prev = result.accepted ? await store.getMeta<StoredHead>(headKey) : undefined;
+        // forget() may have come during an await: checked right before the writes are issued. The page clears
+        // the store after forget() returns, so writes issued before it are cleared too (IndexedDB runs
+        // read-write transactions in the order they were created).
+        if (generation !== started) return null;
         // The record (which lists the key) first: a page closed between the two writes keeps the old head.
-        await store.setMeta(RECORD_KEY, record);
+        const writes = [store.setMeta(RECORD_KEY, record)];
         if (result.accepted && result.head) {
           head = 'personal';
-          const before = await store.getMeta<StoredHead>(headKey);
-          const next: StoredHead = { ...toStored(result.head), prev: isStored(before) ? { w: before.w, c: before.c } : null, at: d.at };
-          await store.setMeta(headKey, next);
+          const next: StoredHead = { ...toStored(result.head), prev: isStored(prev) ? { w: prev.w, c: prev.c } : null, at: d.at };
+          writes.push(store.setMeta(headKey, next));
         }
+        await Promise.all(writes);
         channel?.postMessage({ type: result.accepted ? 'head' : 'round', key: headKey });
         return d;
       }).finally(() => (busy = false));
     },
     forget() {
+      generation++;
       record = fresh();
       pending = 0;
       head = host.setHead(null, null);

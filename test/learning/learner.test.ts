@@ -148,12 +148,23 @@ describe('on-device learning in the worker', () => {
     await vi.waitFor(() => expect(b.heard.at(-1)).toMatchObject({ head: 'personal', rounds: 1 }), { timeout: 10_000 });
     expect(await b.engine.rank(history, candidates, now)).toEqual(tuned);
 
-    const store = await openStore({ dbName });
-    await store.clear(); // the page clears the store, then tells its worker
-    store.close();
     expect(a.engine.forget()).toMatchObject({ rounds: 0, lastDecision: null, head: 'shipped' });
+    const store = await openStore({ dbName });
+    await store.clear(); // the page tells its worker, then clears the store
+    store.close();
     expect(await a.engine.rank(history, candidates, now)).toEqual(shipped);
     await vi.waitFor(() => expect(b.heard.at(-1)).toMatchObject({ head: 'shipped', rounds: 0 }), { timeout: 10_000 });
     expect(await b.engine.rank(history, candidates, now)).toEqual(shipped);
+  });
+
+  it('a round under way when forget() comes writes nothing and leaves the shipped head', async () => {
+    const dbName = await seeded();
+    const a = await tab(dbName);
+    const round = a.engine.round(true);
+    a.engine.forget();
+    expect((await round).decision.accepted).toBe(false);
+    expect(a.learning()).toMatchObject({ rounds: 0, head: 'shipped' });
+    expect(await meta(dbName, a.headKey)).toBeUndefined();
+    expect(await meta(dbName, 'learning')).toBeUndefined();
   });
 });
