@@ -1,0 +1,202 @@
+/**
+ * Evidence for on-device learning: replays real shoppers in time order through the SDK's fine-tuning
+ * code (src/model/finetune.ts) and compares next-item NDCG@10 with and without it.
+ *
+ *   npm run bench:learning -- --data ../shared/data/beauty [--model public/models/default]
+ *     [--json FILE] [--users 400] [--every 5] [--grid 24] [--seed 7]
+ *
+ * Each step shows the shopper a grid of `--grid` items that holds the true next item (the others are
+ * sampled from items the shopper never touches), ranks it with the shipped head and with the head in
+ * use, and records NDCG@10 of the true item for both. The shopper then clicks it (select_item) and the
+ * other items count as impressions of that list view, as the SDK's tracker stores them. After every
+ * `--every` clicks a round runs, as the SDK schedules it; a head is used only once the guardrail
+ * accepts it. Users are sampled equally from each history-length bucket; "overall" is the mean over
+ * all sampled users, each user weighing the same. A round needs 8 labelled events with a history (5 to
+ * train, 3 held out), so shoppers with fewer than 10 events never get one: their rows show the guardrail
+ * only. `--every` defaults to 5, not the SDK's 20, because Beauty's shoppers average 8.9 events.
+ * Negatives are uniform catalog items, as the bench grids are; a shop's real grids are harder.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { finetune, headArrays, headTensors, type HeadArrays } from '../src/model/finetune.ts';
+import { scoreItems } from '../src/model/predict.ts';
+import { rng } from '../src/model/train.ts';
+import type { HistoryEntry, ItemFeatures, RecoEvent } from '../src/types.ts';
+import { loadDataset } from './lib/data.ts';
+import { readModel } from './lib/model-files.ts';
+import { setupTf } from './lib/tfnode.ts';
+
+const USAGE = 'usage: npx tsx scripts/bench-learning.ts --data DIR [--model DIR] [--json FILE] [--users N] [--every K] [--grid N] [--seed S]';
+const { values: a } = parseArgs({
+  options: {
+    data: { type: 'string' },
+    model: { type: 'string', default: 'public/models/default' },
+    json: { type: 'string' },
+    users: { type: 'string', default: '400' },
+    every: { type: 'string', default: '5' },
+    grid: { type: 'string', default: '24' },
+    seed: { type: 'string', default: '7' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (a.help || !a.data) {
+  console.log(USAGE);
+  process.exit(a.help ? 0 : 1);
+}
+const posInt = (name: string, v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name}: expected a positive integer, got ${v}`);
+  return n;
+};
+const USERS = posInt('users', a.users);
+const EVERY = posInt('every', a.every);
+const GRID = posInt('grid', a.grid);
+const SEED = posInt('seed', a.seed);
+const BUCKETS = [
+  { minEvents: 5, maxEvents: 9 },
+  { minEvents: 10, maxEvents: 14 },
+  { minEvents: 15, maxEvents: 24 },
+  { minEvents: 25, maxEvents: Infinity },
+];
+const STEP_MS = 120_000;
+
+/** NDCG@10 of candidate 0 (ties count half, as in the shadow evaluation). */
+function ndcgOfFirst(scores: ArrayLike<number>): number {
+  let rank = 1;
+  for (let i = 1; i < scores.length; i++) rank += scores[i]! > scores[0]! ? 1 : scores[i] === scores[0] ? 0.5 : 0;
+  return rank <= 10 ? 1 / Math.log2(rank + 1) : 0;
+}
+
+interface UserResult {
+  events: number;
+  base: number;
+  tuned: number;
+  rounds: number;
+  accepted: number;
+}
+
+async function main(): Promise<void> {
+  const backend = await setupTf('wasm');
+  const model = await readModel(a.model);
+  const ds = loadDataset(a.data!);
+  const shipped = await headArrays(model.weights);
+  const shippedT = headTensors(shipped);
+  const r = rng(SEED);
+
+  const perBucket = Math.ceil(USERS / BUCKETS.length);
+  const sample: number[] = [];
+  for (const b of BUCKETS) {
+    const pool = ds.users.flatMap((u, i) => (u.seq.items.length >= b.minEvents && u.seq.items.length <= b.maxEvents ? [i] : []));
+    for (let k = 0; k < perBucket && pool.length > 0; k++) sample.push(pool.splice(Math.floor(r() * pool.length), 1)[0]!);
+  }
+  console.error(`bench-learning: ${sample.length} users of ${ds.name}, model ${model.manifest.id} ${model.manifest.version} on ${backend}, grid ${GRID}, a round every ${EVERY} clicks`);
+
+  const results: UserResult[] = [];
+  const t0 = Date.now();
+  for (const [done, u] of sample.entries()) {
+    results.push(await replay(ds.users[u]!.seq.items, ds.items, model, shipped, shippedT, r));
+    if ((done + 1) % 20 === 0 || done + 1 === sample.length) {
+      const s = (Date.now() - t0) / 1000;
+      process.stderr.write(`\r${done + 1}/${sample.length} users, ${s.toFixed(0)} s, ETA ${((s / (done + 1)) * (sample.length - done - 1)).toFixed(0)} s   `);
+    }
+  }
+  process.stderr.write('\n');
+
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : 0);
+  const summary = (rs: UserResult[]) => ({
+    users: rs.length,
+    ndcg10Base: round(mean(rs.map((x) => x.base))),
+    ndcg10Tuned: round(mean(rs.map((x) => x.tuned))),
+    rounds: rs.reduce((s, x) => s + x.rounds, 0),
+    accepted: rs.reduce((s, x) => s + x.accepted, 0),
+  });
+  const report = {
+    data: ds.name,
+    model: `${model.manifest.id}@${model.manifest.version}`,
+    backend,
+    grid: GRID,
+    every: EVERY,
+    seed: SEED,
+    seconds: Math.round((Date.now() - t0) / 1000),
+    overall: summary(results),
+    buckets: BUCKETS.map((b) => ({ minEvents: b.minEvents, maxEvents: b.maxEvents === Infinity ? null : b.maxEvents, ...summary(results.filter((x) => x.events >= b.minEvents && x.events <= b.maxEvents)) })),
+  };
+  const pct = (base: number, tuned: number) => (base > 0 ? `${(((tuned - base) / base) * 100).toFixed(1)}%` : '-');
+  console.log('\nevents   users  NDCG@10 base  tuned   change  rounds accepted');
+  for (const row of [...report.buckets.map((b) => ({ ...b, name: `${b.minEvents}-${b.maxEvents ?? ''}` })), { ...report.overall, name: 'all' }]) {
+    console.log(
+      `${row.name.padEnd(8)} ${String(row.users).padStart(5)}  ${row.ndcg10Base.toFixed(4).padStart(12)}  ${row.ndcg10Tuned.toFixed(4)}  ${pct(row.ndcg10Base, row.ndcg10Tuned).padStart(7)}  ${String(row.rounds).padStart(6)} ${String(row.accepted).padStart(8)}`,
+    );
+  }
+  if (a.json) writeFileSync(a.json, JSON.stringify(report, null, 2) + '\n');
+  tf.dispose(Object.values(shippedT));
+}
+
+const round = (x: number) => Math.round(x * 1e4) / 1e4;
+
+/** One shopper, step by step, as the SDK would see them. */
+async function replay(
+  seq: Int32Array,
+  catalog: readonly ItemFeatures[],
+  model: Awaited<ReturnType<typeof readModel>>,
+  shipped: HeadArrays,
+  shippedT: ReturnType<typeof headTensors>,
+  r: () => number,
+): Promise<UserResult> {
+  const own = new Set(seq);
+  const events: RecoEvent[] = [];
+  const cache = new Map<string, ItemFeatures>();
+  const history: HistoryEntry[] = [];
+  let current: { arrays: HeadArrays; tensors: ReturnType<typeof headTensors> } | null = null;
+  const base: number[] = [];
+  const tuned: number[] = [];
+  let rounds = 0;
+  let accepted = 0;
+  let clicks = 0;
+  const t0 = Date.parse('2026-01-01T00:00:00Z');
+  for (let t = 0; t < seq.length; t++) {
+    const now = t0 + t * STEP_MS;
+    const grid: ItemFeatures[] = [catalog[seq[t]!]!];
+    const inGrid = new Set([seq[t]!]);
+    while (grid.length < GRID) {
+      const i = Math.floor(r() * catalog.length);
+      if (own.has(i) || inGrid.has(i)) continue;
+      inGrid.add(i);
+      grid.push(catalog[i]!);
+    }
+    if (history.length > 0) {
+      const b = await scoreItems(model, history, grid, now, shippedT);
+      base.push(ndcgOfFirst(b));
+      tuned.push(current ? ndcgOfFirst(await scoreItems(model, history, grid, now, current.tensors)) : ndcgOfFirst(b));
+    }
+    // The grid as shown (shuffled), then the click on the true item.
+    const shown = grid.map((it) => [r(), it] as const).sort((x, y) => x[0] - y[0]).map(([, it]) => it);
+    const pv = `pv${t}`;
+    const base0 = { listId: 'grid', sessionId: 's', path: '/', control: false, pageViewId: pv };
+    shown.forEach((it, position) => {
+      cache.set(it.id, it);
+      events.push({ id: `${pv}-i${position}`, type: 'view_item_list', itemId: it.id, position, ts: now, ...base0 });
+    });
+    const item = grid[0]!;
+    events.push({ id: `${pv}-c`, type: 'select_item', itemId: item.id, position: shown.indexOf(item), ts: now + 1000, ...base0 });
+    history.push({ item, type: 'select_item', ts: now + 1000 });
+    if (++clicks % EVERY === 0 && t + 1 < seq.length) {
+      rounds++;
+      const res = await finetune(model, events, cache, { current: current?.arrays ?? shipped, shipped });
+      if (res.accepted && res.head) {
+        accepted++;
+        if (current) tf.dispose(Object.values(current.tensors));
+        current = { arrays: res.head, tensors: headTensors(res.head) };
+      }
+    }
+  }
+  if (current) tf.dispose(Object.values(current.tensors));
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+  return { events: seq.length, base: mean(base), tuned: mean(tuned), rounds, accepted };
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
