@@ -45,6 +45,7 @@ const { values: a } = parseArgs({
     'text-buckets': { type: 'string' },
     teacher: { type: 'string' },
     init: { type: 'string' },
+    'extra-data': { type: 'string', multiple: true },
     alpha: { type: 'string', default: '0.5' },
     temperature: { type: 'string', default: '1' },
     withhold: { type: 'string', default: '0' },
@@ -72,6 +73,14 @@ async function main(): Promise<void> {
   const withheld = withheldItems(ds.items.length, num('withhold'), seed);
   const split = splitLeaveOneOut(ds);
   const train = split.train.map((s) => dropItems(s, withheld)).filter((s) => s.items.length >= 2);
+  // Other shops' data adds training sequences only (all their events); validation stays on --data.
+  for (const dir of a['extra-data'] ?? []) {
+    const extra = loadDataset(dir);
+    const offset = ds.items.length;
+    ds.items.push(...extra.items.map((it) => ({ ...it, id: `${extra.name}:${it.id}` })));
+    for (const { seq } of extra.users) if (seq.items.length >= 2) train.push({ ...seq, items: seq.items.map((i) => i + offset) });
+    log(`extra data ${dir}: ${extra.users.length} users, ${extra.items.length} items`);
+  }
 
   // Id vocabulary: every item seen in training (withheld items stay text-only).
   const vocab: string[] = [];
@@ -177,7 +186,7 @@ async function main(): Promise<void> {
     version: new Date().toISOString().slice(0, 10).replaceAll('-', '') + '.' + best.epoch,
     config: cfg,
     training: {
-      data: ds.name, preset: a.preset, epochs: best.epoch + 1, minutes: Number(minutes.toFixed(1)), seed, withhold: num('withhold'),
+      data: ds.name, extraData: a['extra-data'] ?? [], preset: a.preset, epochs: best.epoch + 1, minutes: Number(minutes.toFixed(1)), seed, withhold: num('withhold'),
       lr: opts.lr, dropout: opts.dropout, negatives: opts.negatives, batch: batchSize, teacher: a.teacher ?? null,
       alpha: teacher ? opts.teacher!.alpha : null, validNdcg10: Number(best.ndcg.toFixed(4)),
     },
