@@ -220,15 +220,19 @@ async function explainHome(order = [...$('grid-home').querySelectorAll('[data-re
   $('home-sub').textContent = DEFAULT_SUB;
   $('panel-because').hidden = true;
   if (typeof reco?.explain !== 'function' || !order?.length) return;
-  const top = order.find((id) => id !== pinnedId) ?? order[0];
   try {
-    const { because } = await reco.explain(top);
-    const names = (because ?? []).slice(0, 2).map((b) => (byId.has(b.itemId) ? mention(byId.get(b.itemId)) : b.title || b.itemId));
-    if (!names.length) return;
-    $('home-sub').textContent = `Because you viewed ${names.join(' and ')}`;
-    const line = $('panel-because');
-    line.textContent = `Top pick “${byId.has(top) ? mention(byId.get(top)) : top}”: because you viewed ${names.join(' and ')}.`;
-    line.hidden = false;
+    // The top pick is often an item the shopper opened already, which cannot be its own reason:
+    // explain the first of the top picks that has one.
+    for (const top of order.filter((id) => id !== pinnedId).slice(0, 6)) {
+      const { because } = await reco.explain(top);
+      const names = (because ?? []).slice(0, 2).map((b) => (byId.has(b.itemId) ? mention(byId.get(b.itemId)) : b.title || b.itemId));
+      if (!names.length) continue;
+      $('home-sub').textContent = `Because you viewed ${names.join(' and ')}`;
+      const line = $('panel-because');
+      line.textContent = `Pick “${byId.has(top) ? mention(byId.get(top)) : top}”: because you viewed ${names.join(' and ')}.`;
+      line.hidden = false;
+      return;
+    }
   } catch (err) {
     warnOnce('reco.explain failed', err);
   }

@@ -139,7 +139,9 @@ export class RecoInstance {
     // Impressions and clicks count from the start, not only once the model has loaded (seconds on slow devices).
     for (const g of this.grids(document)) this.observeItems(g.listId, g.items);
     if (o.autoPersonalize) {
-      this.observer = new MutationObserver(() => this.scan());
+      // Only added elements can bring new grids or items; text and attribute changes (a live price, a
+      // timer) never trigger a re-scan of every grid.
+      this.observer = new MutationObserver((records) => records.some((r) => [...r.addedNodes].some((n) => n.nodeType === 1)) && this.scan());
       this.observer.observe(document.documentElement, { childList: true, subtree: true });
     }
     if (this.engine) {
@@ -196,7 +198,8 @@ export class RecoInstance {
     });
   }
 
-  private async personalizeGrids(grids: Grid[], trackOnly: boolean): Promise<void> {
+  /** `now`: an explicit personalize() call re-orders grids in view too (animated), as asked. */
+  private async personalizeGrids(grids: Grid[], trackOnly: boolean, now = false): Promise<void> {
     for (const grid of grids) {
       let items = grid.items;
       try {
@@ -207,9 +210,9 @@ export class RecoInstance {
         if (!trackOnly && fresh && this.state.ready && !this.state.control) {
           const movable = items.filter((i) => i.id && !i.pinned);
           const t0 = performance.now();
-          const scores = this.antiFlicker.shouldReorder(grid.container) ? await this.score(movable.map((i) => i.features ?? { id: i.id! })) : null;
+          const scores = now || this.antiFlicker.shouldReorder(grid.container) ? await this.score(movable.map((i) => i.features ?? { id: i.id! })) : null;
           // The shopper may be looking at it now (the hold ended while ranking): re-order it once it is out of sight.
-          if (!this.antiFlicker.shouldReorder(grid.container)) this.deferUntilHidden(grid.container);
+          if (!now && !this.antiFlicker.shouldReorder(grid.container)) this.deferUntilHidden(grid.container);
           else if (scores) {
             const ms = performance.now() - t0;
             this.state.lastRankMs = Math.round(ms * 10) / 10;
@@ -347,7 +350,7 @@ export class RecoInstance {
   async personalize(root: ParentNode = document): Promise<void> {
     const grids = this.grids(root);
     for (const g of grids) this.done.delete(g.container);
-    await this.personalizeGrids(grids, false);
+    await this.personalizeGrids(grids, false, true);
   }
 
   /** A snapshot of what runs and what is stored. */
