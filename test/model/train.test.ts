@@ -127,3 +127,37 @@ describe('export and load', () => {
     tf.dispose(Object.values(loaded.weights));
   });
 });
+
+describe('knowledge distillation', () => {
+  // A text-only student, with and without the trained model above as its teacher; same seed and steps.
+  function student(teacher: boolean): Trainer {
+    const sCfg: ModelConfig = { d: 8, blocks: 1, heads: 1, ffn: 16, features: { ...cfg.features, idVocab: 0 } };
+    const t = new Trainer(sCfg, cat, {
+      lr: 1e-2, dropout: 0, negatives: 16, seed: 3,
+      teacher: teacher ? { weights: trainer.vars, cfg, temperature: 1, alpha: 0.9 } : undefined,
+    });
+    for (let e = 0; e < 3; e++) for (let b = 0; b < split.train.length; b += 32) t.step(split.train.slice(b, b + 32));
+    return t;
+  }
+
+  it('pulls the student toward the teacher: its top picks agree with the teacher more often', () => {
+    const hists = users.slice(0, 100).map((u) => u.hist);
+    const n = ds.items.length;
+    const top = (s: Float32Array, u: number) => {
+      let best = 0;
+      for (let i = 1; i < n; i++) if (s[u * n + i]! > s[u * n + best]!) best = i;
+      return best;
+    };
+    const teacherScores = scores(trainer.vars, cfg, hists);
+    const agreement = (t: Trainer) => {
+      const s = scores(t.vars, t.cfg, hists);
+      return hists.filter((_, u) => top(s, u) === top(teacherScores, u)).length / hists.length;
+    };
+    const plain = student(false);
+    const distilled = student(true);
+    const [a, b] = [agreement(plain), agreement(distilled)];
+    plain.dispose();
+    distilled.dispose();
+    expect(b).toBeGreaterThan(a);
+  });
+});
