@@ -6,6 +6,8 @@ const port = Number(process.env['E2E_PORT'] ?? 5174);
 
 export default defineConfig({
   testDir: 'e2e',
+  // Playwright empties its outputDir at start: keep it apart from the unit-test report in test-results/.
+  outputDir: 'test-results/e2e',
   timeout: 120_000,
   workers: 1,
   reporter: process.env['CI'] ? [['list'], ['json', { outputFile: 'test-results/e2e.json' }]] : 'list',
