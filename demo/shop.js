@@ -25,6 +25,7 @@ let shopOrder = [];
 let pinnedId = null;
 let newCutoff = '';
 let lastRanked = null;
+const rankedLists = new Set();
 let openId = null;
 /** A product opened before Reco was ready; its view is tracked once Reco starts. */
 let pendingView = null;
@@ -167,6 +168,7 @@ async function startReco() {
   refreshStatus();
   setInterval(refreshStatus, 1000);
   explainHome();
+  offerPicks();
   try {
     const data = await reco.export();
     for (const event of data.events.slice(-MAX_EVENTS_SHOWN)) addEvent(event);
@@ -203,6 +205,26 @@ function setState(kind, text) {
   $('panel-dot').dataset.state = kind;
 }
 
+/**
+ * Reco never re-orders a grid the shopper is looking at (no layout jumps): when the model is ready after
+ * the home grid was shown, it is re-ordered once it is out of sight. The shop may instead offer the
+ * personalized order now: a click is the shopper's own action, and personalize() animates the moves.
+ */
+function offerPicks() {
+  const button = $('home-apply');
+  const status = reco?.status?.();
+  if (!status?.ready || status.control || !status.events || rankedLists.has('home')) return;
+  button.hidden = false;
+  button.onclick = async () => {
+    button.hidden = true;
+    try {
+      await reco.personalize($('grid-home').parentElement ?? document);
+    } catch (err) {
+      warnOnce('reco.personalize failed', err);
+    }
+  };
+}
+
 function showError(message) {
   const el = $('f-error');
   el.textContent = message;
@@ -211,6 +233,8 @@ function showError(message) {
 
 function onRanked(detail) {
   lastRanked = detail;
+  rankedLists.add(detail.listId);
+  if (detail.listId === 'home') $('home-apply').hidden = true;
   $('f-latency').textContent = `${Number(detail.ms).toFixed(1)} ms · ${detail.listId} (${detail.order?.length ?? 0} items)`;
   if (detail.listId === 'home') explainHome(detail.order);
 }
