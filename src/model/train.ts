@@ -177,7 +177,14 @@ export interface TrainOptions {
   exclude?: ReadonlySet<number>;
   seed: number;
   /** Teacher for distillation: scores the same positions; its softmax is mixed into the targets. */
-  teacher?: { weights: Weights; cfg: ModelConfig; temperature: number; alpha: number };
+  teacher?: {
+    weights: Weights;
+    cfg: ModelConfig;
+    temperature: number;
+    alpha: number;
+    /** The same items featurized for the teacher (its own id vocabulary); default: the student's catalog. */
+    catalog?: Catalog;
+  };
 }
 
 /** Sampled-softmax columns of one step, as rows of the step's compact item table. */
@@ -218,7 +225,7 @@ export class Trainer {
     const ex = opts.exclude;
     this.negativePool = ex?.size ? Int32Array.from({ length: cat.size }, (_, i) => i).filter((i) => !ex.has(i)) : null;
     const t = opts.teacher;
-    if (t) this.teacherTable = tf.tidy(() => catalogVectors(t.weights, t.cfg, cat));
+    if (t) this.teacherTable = tf.tidy(() => catalogVectors(t.weights, t.cfg, t.catalog ?? cat));
   }
 
   /** Re-seeds the dropout and sampling stream (per epoch, so a resumed run repeats exactly). */
