@@ -66,7 +66,32 @@ export const DEFAULTS = {
 } satisfies Required<Omit<RecoOptions, 'modelUrl' | 'workerUrl'>>;
 
 const BACKENDS: readonly Backend[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
-const KEYS = new Set<string>([...Object.keys(DEFAULTS), 'modelUrl', 'workerUrl']);
+
+type Rule = [expected: string, ok: (v: unknown) => boolean];
+const STRING: Rule = ['a non-empty string', (v) => typeof v === 'string' && v !== ''];
+const BOOL: Rule = ['true or false', (v) => typeof v === 'boolean'];
+const range = (min: number, max: number): Rule => [`a number from ${min} to ${max}`, (v) => typeof v === 'number' && v >= min && v <= max];
+
+/** Every option and how it is checked, in the order checked; `grids` has its own validator. */
+const RULES: Record<keyof RecoOptions, Rule | null> = {
+  modelUrl: STRING,
+  workerUrl: STRING,
+  dbName: STRING,
+  respectGpc: BOOL,
+  autoPersonalize: BOOL,
+  animate: BOOL,
+  debug: BOOL,
+  holdout: range(0, 1),
+  antiFlickerMs: range(0, 10_000),
+  maxEvents: range(10, 1e6),
+  maxAgeDays: range(1, 3650),
+  historyLength: range(1, 50),
+  trainAfterEvents: range(0, 1e6),
+  trainIntervalMinutes: range(0, 1e6),
+  consent: ['"granted" or "denied"', (v) => v === 'granted' || v === 'denied'],
+  backends: [`a non-empty array of ${BACKENDS.join(', ')}`, (v) => Array.isArray(v) && v.length > 0 && v.every((x) => BACKENDS.includes(x as Backend))],
+  grids: null,
+};
 
 /**
  * Merges defaults and validates.
@@ -75,32 +100,9 @@ const KEYS = new Set<string>([...Object.keys(DEFAULTS), 'modelUrl', 'workerUrl']
 export function resolveOptions(input: unknown, scriptUrl: string): ResolvedOptions {
   if (input != null && (typeof input !== 'object' || Array.isArray(input))) throw new TypeError('Reco.init(options): expected an object');
   const o = (input ?? {}) as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!KEYS.has(k)) throw new TypeError(`Reco.init: unknown option "${k}"`);
-  const fail = (key: string, expected: string): never => {
-    throw new TypeError(`Reco.init: option "${key}" expected ${expected}, got ${JSON.stringify(o[key])}`);
-  };
-  const str = (key: string) => (o[key] === undefined || (typeof o[key] === 'string' && o[key] !== '') ? o[key] : fail(key, 'a non-empty string'));
-  const bool = (key: string) => (o[key] === undefined || typeof o[key] === 'boolean' ? o[key] : fail(key, 'true or false'));
-  const num = (key: string, min: number, max: number) =>
-    o[key] === undefined || (typeof o[key] === 'number' && o[key] >= min && o[key] <= max) ? o[key] : fail(key, `a number from ${min} to ${max}`);
-  str('modelUrl');
-  str('workerUrl');
-  str('dbName');
-  bool('respectGpc');
-  bool('autoPersonalize');
-  bool('animate');
-  bool('debug');
-  num('holdout', 0, 1);
-  num('antiFlickerMs', 0, 10_000);
-  num('maxEvents', 10, 1e6);
-  num('maxAgeDays', 1, 3650);
-  num('historyLength', 1, 50);
-  num('trainAfterEvents', 0, 1e6);
-  num('trainIntervalMinutes', 0, 1e6);
-  if (o['consent'] !== undefined && o['consent'] !== 'granted' && o['consent'] !== 'denied') fail('consent', '"granted" or "denied"');
-  if (o['backends'] !== undefined) {
-    const b = o['backends'];
-    if (!Array.isArray(b) || b.length === 0 || !b.every((x) => BACKENDS.includes(x as Backend))) fail('backends', `a non-empty array of ${BACKENDS.join(', ')}`);
+  for (const k of Object.keys(o)) if (!Object.hasOwn(RULES, k)) throw new TypeError(`Reco.init: unknown option "${k}"`);
+  for (const [k, rule] of Object.entries(RULES)) {
+    if (rule && o[k] !== undefined && !rule[1](o[k])) throw new TypeError(`Reco.init: option "${k}" expected ${rule[0]}, got ${JSON.stringify(o[k])}`);
   }
   const grids = o['grids'] === undefined ? [] : validateGridConfigs(o['grids']);
   const merged = { ...DEFAULTS, ...o, grids } as ResolvedOptions;
