@@ -91,17 +91,14 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
   }
 }
 
-async function open(name: string): Promise<DB> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let late = false;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+function open(name: string): Promise<DB> {
+  return new Promise((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
       late = true;
       reject(new Error(`opening "${name}" took over ${OPEN_TIMEOUT_MS} ms (an old tab blocking the upgrade?)`));
     }, OPEN_TIMEOUT_MS);
-  });
-  try {
-    const opening = openDB<RecoSchema>(name, DB_VERSION, {
+    openDB<RecoSchema>(name, DB_VERSION, {
       // Upgrades only add, so every older version keeps its data.
       upgrade(db, oldVersion) {
         if (oldVersion < 1) {
@@ -112,17 +109,15 @@ async function open(name: string): Promise<DB> {
       },
       // Let a newer version in another tab upgrade; this tab's later writes fail and are reported.
       blocking: (_old, _new, ev) => (ev.target as IDBDatabase).close(),
-    });
-    opening.then((db) => late && db.close(), () => {});
-    return await Promise.race([opening, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+    })
+      .then((db) => (late ? db.close() : resolve(db)), reject)
+      .finally(() => clearTimeout(timer));
+  });
 }
 
+/** `QuotaExceededError`, or Firefox's older `NS_ERROR_DOM_QUOTA_REACHED`. */
 function isQuota(err: unknown): boolean {
-  const name = (err as { name?: unknown } | null)?.name;
-  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED';
+  return /quota/i.test((err as { name?: string } | null)?.name ?? '');
 }
 
 /** Runs `write`; on a quota error runs `evict` and retries once. A second quota error drops the write. */
@@ -179,19 +174,15 @@ function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
   /** Puts all values in one transaction; rejects with the quota error when there was one. */
   async function putAll<N extends 'events' | 'items'>(name: N, values: RecoSchema[N]['value'][]): Promise<void> {
     const tx = db.transaction(name, 'readwrite');
-    const requests: Promise<unknown>[] = [];
     const errors: unknown[] = [];
+    const fail = (err: unknown) => void errors.push(err);
     try {
-      for (const v of values) requests.push(tx.store.put(v));
+      for (const v of values) tx.store.put(v).catch(fail);
     } catch (err) {
-      errors.push(err);
-      try {
-        tx.abort();
-      } catch {
-        // already finished
-      }
+      fail(err);
+      tx.abort();
     }
-    for (const r of await Promise.allSettled([...requests, tx.done])) if (r.status === 'rejected') errors.push(r.reason);
+    await tx.done.catch(fail);
     if (errors.length) throw errors.find(isQuota) ?? tx.error ?? errors[0];
   }
 
