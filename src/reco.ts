@@ -267,22 +267,26 @@ export class RecoInstance {
 
   /** Scores for these items, or null when personalization is off or failed (the caller keeps the order). */
   async #score(items: ItemFeatures[]): Promise<number[] | null> {
-    if (!this.#engine || !this.#store || !this.#state.ready || items.length === 0) return null;
-    try {
-      const history = await this.#history();
-      if (history.length === 0) return null;
-      return await this.#engine.rank(history, items);
-    } catch (err) {
-      this.#fail(err as Error);
-      return null;
-    }
+    return items.length ? this.#personal(null, (history) => this.#engine!.rank(history, items)) : null;
   }
 
-  async #history(): Promise<HistoryEntry[]> {
-    await this.#tracker?.flush();
-    const events = await this.#store!.events({ limit: this.#opts.historyLength, types: HISTORY_TYPES });
-    const known = await this.#store!.items(events.map((e) => e.itemId).filter((id) => !this.#seen.has(id)));
-    return events.map((e) => ({ item: this.#seen.get(e.itemId) ?? known.get(e.itemId) ?? { id: e.itemId }, type: e.type, ts: e.ts }));
+  /**
+   * `fn` of the shopper's history (newest `historyLength` events); `none` without a history, in the control
+   * group, when personalization is off, or when it fails.
+   */
+  async #personal<T>(none: T, fn: (history: HistoryEntry[]) => Promise<T>): Promise<T> {
+    const store = this.#store;
+    if (!this.#engine || !store || !this.#state.ready || this.#state.control) return none;
+    try {
+      await this.#tracker?.flush();
+      const events = await store.events({ limit: this.#opts.historyLength, types: HISTORY_TYPES });
+      const known = await store.items(events.map((e) => e.itemId).filter((id) => !this.#seen.has(id)));
+      const history = events.map((e) => ({ item: this.#seen.get(e.itemId) ?? known.get(e.itemId) ?? { id: e.itemId }, type: e.type, ts: e.ts }));
+      return history.length ? await fn(history) : none;
+    } catch (err) {
+      this.#fail(err as Error);
+      return none;
+    }
   }
 
   #fail(err: Error): void {
@@ -343,7 +347,7 @@ export class RecoInstance {
       return [f];
     });
     this.#remember(feats.filter((f) => typeof items[0] !== 'string' || f.title));
-    const scores = this.#state.control ? null : await this.#score(feats);
+    const scores = await this.#score(feats);
     const out = feats.map((f, i) => ({ id: f.id, score: scores?.[i] ?? 0 }));
     return scores ? out.sort((a, b) => b.score - a.score) : out;
   }
@@ -383,22 +387,16 @@ export class RecoInstance {
       this.#fail(new TypeError('explain(itemId): expected a non-empty string'));
       return none;
     }
-    if (!this.#engine || !this.#store || !this.#state.ready || this.#state.control) return none;
-    try {
-      const history = await this.#history();
-      if (history.length === 0) return none;
-      const item = this.#seen.get(itemId) ?? (await this.#store.items([itemId])).get(itemId) ?? { id: itemId };
+    return this.#personal(none, async (history) => {
+      const item = this.#seen.get(itemId) ?? (await this.#store!.items([itemId])).get(itemId) ?? { id: itemId };
       const titles = new Map(history.map((h) => [h.item.id, h.item.title]));
-      const contributions = await this.#engine.explain(history, item);
+      const contributions = await this.#engine!.explain(history, item);
       const because = contributions
         .filter((c) => c.weight > 0 && c.itemId !== itemId)
         .slice(0, 3)
         .map((c) => (titles.get(c.itemId) ? { itemId: c.itemId, title: titles.get(c.itemId)!, weight: c.weight } : { itemId: c.itemId, weight: c.weight }));
       return { itemId, because };
-    } catch (err) {
-      this.#fail(err as Error);
-      return none;
-    }
+    });
   }
 
   /** Everything stored about this shopper, as JSON-ready data. */
