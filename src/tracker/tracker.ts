@@ -53,8 +53,6 @@ export interface Tracker {
 const VIEWABLE_RATIO = 0.5;
 const VIEWABLE_MS = 1000;
 
-const DEFAULTS = { sessionTimeoutMs: 30 * 60_000, flushIntervalMs: 1000 };
-
 /**
  * One item's MRC viewability clock: calls `onViewable` once, after the item has been at least
  * 50% in view, in a visible tab, for one continuous second. Fed by IntersectionObserver ratios
@@ -62,44 +60,41 @@ const DEFAULTS = { sessionTimeoutMs: 30 * 60_000, flushIntervalMs: 1000 };
  */
 export class ViewabilityTimer {
   done = false;
-  private inView = false;
-  private pageVisible: boolean;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly onViewable: () => void;
+  #inView = false;
+  #pageVisible: boolean;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #onViewable: () => void;
 
   constructor(onViewable: () => void, pageVisible = true) {
-    this.onViewable = onViewable;
-    this.pageVisible = pageVisible;
+    this.#onViewable = onViewable;
+    this.#pageVisible = pageVisible;
   }
 
   /** The item's current intersection ratio (0 when not intersecting). */
   setRatio(ratio: number): void {
-    this.inView = ratio >= VIEWABLE_RATIO;
-    this.update();
+    this.#inView = ratio >= VIEWABLE_RATIO;
+    this.#update();
   }
 
   setPageVisible(visible: boolean): void {
-    this.pageVisible = visible;
-    this.update();
+    this.#pageVisible = visible;
+    this.#update();
   }
 
   stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
     this.done = true;
+    this.#update();
   }
 
-  private update(): void {
-    if (this.done) return;
-    const counting = this.inView && this.pageVisible;
-    if (counting && this.timer === undefined) {
-      this.timer = setTimeout(() => {
+  #update(): void {
+    if (this.done || !this.#inView || !this.#pageVisible) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    } else {
+      this.#timer ??= setTimeout(() => {
         this.stop();
-        this.onViewable();
+        this.#onViewable();
       }, VIEWABLE_MS);
-    } else if (!counting && this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
     }
   }
 }
@@ -119,17 +114,14 @@ interface Session {
 /** Events not yet confirmed written, by page view id, so a navigation cannot lose them. */
 type Journal = Record<string, RecoEvent[]>;
 
-/** crypto.randomUUID needs a secure context; getRandomValues does not. */
+/** A random v4 UUID. crypto.randomUUID needs a secure context; getRandomValues does not. */
 export function uuid(): string {
-  const c = globalThis.crypto;
-  if (typeof c?.randomUUID === 'function') return c.randomUUID();
-  const b = new Uint8Array(16);
-  if (typeof c?.getRandomValues === 'function') c.getRandomValues(b);
-  else for (let i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
-  b[6] = (b[6]! & 0x0f) | 0x40;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  return (
+    crypto.randomUUID?.() ??
+    '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
+      (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0]! & (15 >> (+c / 4)))).toString(16),
+    )
+  );
 }
 
 function isEvent(v: unknown): v is RecoEvent {
@@ -150,14 +142,20 @@ function readJson(key: string): unknown {
   }
 }
 
+/** The journal, keeping only lists of valid events. */
 function readJournal(): Journal {
-  const j = readJson(LOCAL_KEYS.pending);
-  return j && typeof j === 'object' && !Array.isArray(j) ? (j as Journal) : {};
+  const j = readJson(LOCAL_KEYS.pending) as Journal | null;
+  const out: Journal = {};
+  for (const pv in j) if (Array.isArray(j[pv])) out[pv] = j[pv].filter(isEvent);
+  return out;
 }
 
+/** Writes the journal without its empty lists; no list left removes the key. */
 function saveJournal(j: Journal): void {
-  if (Object.keys(j).length) localStorage.setItem(LOCAL_KEYS.pending, JSON.stringify(j));
-  else localStorage.removeItem(LOCAL_KEYS.pending);
+  for (const pv in j) if (!j[pv]!.length) delete j[pv];
+  const text = JSON.stringify(j);
+  if (text === '{}') localStorage.removeItem(LOCAL_KEYS.pending);
+  else localStorage.setItem(LOCAL_KEYS.pending, text);
 }
 
 /**
@@ -168,8 +166,8 @@ function saveJournal(j: Journal): void {
 export function createTracker(opts: TrackerOptions): Tracker {
   const { store, control } = opts;
   const now = opts.now ?? Date.now;
-  const sessionTimeoutMs = opts.sessionTimeoutMs ?? DEFAULTS.sessionTimeoutMs;
-  const flushIntervalMs = opts.flushIntervalMs ?? DEFAULTS.flushIntervalMs;
+  const sessionTimeoutMs = opts.sessionTimeoutMs ?? 30 * 60_000;
+  const flushIntervalMs = opts.flushIntervalMs ?? 1000;
   const pageViewId = uuid();
   // localStorage only mirrors IndexedDB: in memory mode nothing may outlive the page.
   let persist = store.kind === 'indexeddb';
@@ -224,8 +222,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
   function writeJournal(): void {
     local(() => {
       const j = readJournal();
-      if (queue.length) j[pageViewId] = queue;
-      else delete j[pageViewId];
+      j[pageViewId] = queue;
       saveJournal(j);
     });
   }
@@ -282,18 +279,11 @@ export function createTracker(opts: TrackerOptions): Tracker {
   function drainJournal(): void {
     let left: Journal = {};
     local(() => (left = readJournal()));
-    const byId = new Map<string, RecoEvent>();
-    for (const list of Object.values(left)) {
-      if (Array.isArray(list)) for (const e of list) if (isEvent(e)) byId.set(e.id, e);
-    }
+    const byId = new Map(Object.values(left).flat().map((e) => [e.id, e]));
     const drop = () =>
       local(() => {
         const j = readJournal();
-        for (const pv of Object.keys(left)) {
-          const rest = Array.isArray(j[pv]) ? j[pv].filter((e) => !byId.has(e?.id)) : [];
-          if (rest.length) j[pv] = rest;
-          else delete j[pv];
-        }
+        for (const pv in left) j[pv] &&= j[pv].filter((e) => !byId.has(e.id));
         saveJournal(j);
       });
     if (!byId.size) return drop();
@@ -329,14 +319,14 @@ export function createTracker(opts: TrackerOptions): Tracker {
       }
     });
 
+  const onPageHide = () => void flush();
+
   const onVisibility = () =>
     guard(() => {
       const visible = pageVisible();
       for (const w of watched.values()) w.timer.setPageVisible(visible);
       if (!visible) void flush();
     });
-
-  const onPageHide = () => void flush();
 
   document.addEventListener('click', onClick, true);
   document.addEventListener('auxclick', onClick, true);
