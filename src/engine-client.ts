@@ -33,7 +33,7 @@ export interface EngineClient {
  * Starts the worker and loads the model in it.
  * @param onLearning hears learning state changes the page did not ask for (another tab's round, forget)
  */
-export function createEngineClient(workerUrl: string, init: EngineInit, log: (msg: string) => void, onLearning: (s: LearningState) => void = () => {}): EngineClient {
+export function createEngineClient(workerUrl: string, init: EngineInit, log: (msg: string) => void, onLearning: (s: LearningState) => void): EngineClient {
   const learningListener = proxy(onLearning);
   let worker: Worker | null = null;
   let remote: Remote<EngineApi> | null = null;
@@ -43,8 +43,6 @@ export function createEngineClient(workerUrl: string, init: EngineInit, log: (ms
 
   function start(): Promise<EngineStatus> {
     worker?.terminate();
-    const crash = new Promise<never>((_, reject) => (crashed = reject));
-    crash.catch(() => {});
     try {
       worker = new Worker(workerUrl, { type: 'module' });
     } catch (err) {
@@ -55,17 +53,19 @@ export function createEngineClient(workerUrl: string, init: EngineInit, log: (ms
       crashed(new WorkerCrashedError(`worker ${workerUrl} failed: ${e.message || 'could not load or crashed'}`));
     });
     remote = wrap<EngineApi>(worker);
-    const started = race(remote.init(init, learningListener), crash, INIT_TIMEOUT_MS, 'init');
+    const started = race(remote.init(init, learningListener), INIT_TIMEOUT_MS, 'init');
     started.catch(() => {}); // handled by whoever awaits it; never an unhandled rejection in the page
     return started;
   }
 
-  function race<T>(p: Promise<T>, crash: Promise<never>, ms: number, what: string): Promise<T> {
+  /** `p`, unless the worker crashes (the latest call hears it) or `ms` pass first. */
+  function race<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
+    const failed = new Promise<never>((_, reject) => {
+      crashed = reject;
       timer = setTimeout(() => reject(new WorkerCrashedError(`worker did not answer ${what} within ${ms / 1000} s`)), ms);
     });
-    return Promise.race([p, crash, timeout]).finally(() => clearTimeout(timer));
+    return Promise.race([p, failed]).finally(() => clearTimeout(timer));
   }
 
   let ready = start();
@@ -75,17 +75,14 @@ export function createEngineClient(workerUrl: string, init: EngineInit, log: (ms
       if (dead) throw new WorkerCrashedError('the worker crashed twice; personalization is off for this page view');
       try {
         await ready;
-        const crash = new Promise<never>((_, reject) => (crashed = reject));
-        crash.catch(() => {});
-        return await race(fn(remote!), crash, ms, what);
+        return await race(fn(remote!), ms, what);
       } catch (err) {
         if ((err as Error).name !== 'WorkerCrashedError') throw err;
-        if (restarts >= 1) {
+        if (restarts++) {
           dead = true;
           worker?.terminate();
           throw err;
         }
-        restarts++;
         log(`${(err as Error).message}; restarting the worker once`);
         ready = start();
       }
