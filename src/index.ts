@@ -5,7 +5,7 @@
  * Script tag: `<script src="/reco.js"></script>` then `Reco.init()`; `window.Reco` also forwards
  * every method to the instance made by the last `init()`, so `Reco.status()` works in a console.
  */
-import { RecoInstance, subscribe, type Explanation, type Listeners, type RecoEventMap, type RecoStatus } from './reco.ts';
+import { createInstance, subscribe, type RecoInstance, type Explanation, type Listeners, type RecoEventMap, type RecoStatus } from './reco.ts';
 import { skipped, type LearningDecision } from './learning.ts';
 import type { RecoOptions } from './options.ts';
 import type { EventType, ExportData, ItemFeatures } from './types.ts';
@@ -35,7 +35,7 @@ const shared: Listeners = new Map();
  */
 export async function init(options?: RecoOptions): Promise<RecoInstance> {
   const previous = current;
-  const reco = await RecoInstance.create(options, SCRIPT_URL, shared);
+  const reco = await createInstance(options, SCRIPT_URL, shared);
   if (previous && previous !== reco) await previous.destroy();
   current = reco;
   return reco;

@@ -9,7 +9,7 @@ import { discoverGrids, type Grid, type GridItem } from './grid/discover.ts';
 import { reorderGrid } from './grid/reorder.ts';
 import { createScheduler, skipped, type LearningDecision, type LearningState, type LearningStatus } from './learning.ts';
 import { HISTORY_TYPES, isLabel } from './model/labels.ts';
-import { resolveOptions, type RecoOptions, type ResolvedOptions } from './options.ts';
+import { resolveOptions, type RecoOptions } from './options.ts';
 import { storageMode, type Consent } from './tracker/consent.ts';
 import { openStore, type Store } from './tracker/store.ts';
 import { createTracker, type Tracker } from './tracker/tracker.ts';
@@ -76,242 +76,8 @@ export function subscribe<K extends keyof RecoEventMap>(listeners: Listeners, ty
 }
 
 
-export class RecoInstance {
-  #store: Store | null = null;
-  #tracker: Tracker | null = null;
-  #engine: EngineClient | null = null;
-  #scheduler: ReturnType<typeof createScheduler> | null = null;
-  #observer: MutationObserver | null = null;
-  readonly #antiFlicker: ReturnType<typeof createAntiFlicker>;
-  readonly #listeners: Listeners = new Map();
-  readonly #seen = new Map<string, ItemFeatures>();
-  readonly #done = new WeakSet<Element>();
-  readonly #logged = new Set<string>();
-  #state: RecoStatus;
-  #destroyed = false;
-  /** The engine is ready or has failed: grids found from now on are ranked, or keep their order, at once. */
-  #settled = false;
-
-  readonly #opts: ResolvedOptions;
-  #shared: Listeners | null;
-
-  private constructor(opts: ResolvedOptions, shared: Listeners | null) {
-    this.#opts = opts;
-    this.#shared = shared;
-    const gpc = typeof navigator !== 'undefined' && (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
-    this.#state = {
-      ready: false, backend: null, model: null, events: 0, storage: 'off', consent: opts.consent, gpc,
-      control: Math.random() < opts.holdout, lastError: null, lastRankMs: null,
-      learning: { rounds: 0, lastDecision: null, head: 'shipped' },
-    };
-    this.#antiFlicker = createAntiFlicker({ timeoutMs: opts.antiFlickerMs });
-  }
-
-  /** @internal Use Reco.init(). `shared` listeners (the global Reco.on()) also hear events emitted during init. */
-  static async create(options: RecoOptions | undefined, scriptUrl: string, shared: Listeners | null = null): Promise<RecoInstance> {
-    const reco = new RecoInstance(resolveOptions(options, scriptUrl), shared);
-    await reco.#start();
-    return reco;
-  }
-
-  async #start(): Promise<void> {
-    const o = this.#opts;
-    const mode = storageMode(o.consent, o.respectGpc);
-    const personalizing = mode !== 'off' && !this.#state.control && o.autoPersonalize;
-    if (personalizing && o.antiFlickerMs > 0) for (const g of this.#grids(document)) this.#antiFlicker.hold(g.container);
-    if (mode !== 'off') {
-      // The worker learns from the events this page stores; a memory-only store is out of its reach.
-      const learning = mode === 'memory' ? null : { dbName: o.dbName, maxEvents: o.maxEvents, maxAgeDays: o.maxAgeDays, trainAfterEvents: o.trainAfterEvents, trainIntervalMinutes: o.trainIntervalMinutes };
-      this.#engine = createEngineClient(o.workerUrl, { modelUrl: o.modelUrl, backends: o.backends, learning }, (m) => this.#debug(m), (s) => this.#scheduler?.update(s));
-      this.#store = await openStore({ dbName: o.dbName, maxEvents: o.maxEvents, maxAgeDays: o.maxAgeDays, memoryOnly: mode === 'memory' });
-      if (this.#store.fallbackReason) this.#debug(`memory-only storage: ${this.#store.fallbackReason}`);
-      this.#state.storage = this.#store.kind;
-      this.#state.events = await this.#store.count();
-      this.#tracker = createTracker({
-        store: this.#store,
-        control: this.#state.control,
-        onEvent: (e) => {
-          this.#state.events++;
-          this.#emit('event', e);
-          if (isLabel(e.type)) this.#scheduler?.label();
-        },
-        onError: (err) => this.#fail(err),
-      });
-    }
-    // Impressions and clicks count from the start, not only once the model has loaded (seconds on slow devices).
-    for (const g of this.#grids(document)) this.#observeItems(g.listId, g.items);
-    if (o.autoPersonalize) {
-      // Only added elements can bring new grids or items; text and attribute changes (a live price, a
-      // timer) never trigger a re-scan of every grid.
-      this.#observer = new MutationObserver((records) => records.some((r) => [...r.addedNodes].some((n) => n.nodeType === 1)) && this.#scan());
-      this.#observer.observe(document.documentElement, { childList: true, subtree: true });
-    }
-    if (this.#engine) {
-      try {
-        const s = await this.#engine.status();
-        this.#state = { ...this.#state, ready: true, backend: s.backend, model: s.model };
-        this.#debug(`ready on ${s.backend}, model ${s.model?.id} ${s.model?.version}`);
-        this.#scheduler = createScheduler(o, () => this.#round(false).then((r) => r.state));
-        this.#scheduler.update(s.learning);
-        if (s.learningError) this.#debug(s.learningError);
-        this.#emit('ready', this.status());
-      } catch (err) {
-        this.#fail(err as Error);
-      }
-    }
-    this.#settled = true;
-    await this.#personalizeGrids(this.#grids(document), !o.autoPersonalize);
-  }
-
-  /** A learning round in the worker (see train()); never rejects. */
-  async #round(force: boolean): Promise<{ decision: LearningDecision; state: LearningState | null }> {
-    if (!this.#engine || !this.#state.ready) return { decision: skipped(this.#engine ? 'the model is not loaded' : 'storage is off'), state: null };
-    try {
-      await this.#tracker?.flush();
-      const r = await this.#engine.round(force);
-      this.#scheduler?.update(r.state);
-      this.#debug(`learning round: ${r.decision.reason}`);
-      return r;
-    } catch (err) {
-      this.#fail(err as Error);
-      return { decision: skipped(`failed: ${(err as Error).message}`), state: null };
-    }
-  }
-
-  // One callback for every discovery, so discoverGrids reports a broken grid config once, not on every scan.
-  readonly #gridError = (err: Error) => this.#fail(err);
-  #grids(root: ParentNode): Grid[] {
-    return discoverGrids(root, this.#opts.grids, this.#gridError);
-  }
-
-  #observeItems(listId: string, items: readonly GridItem[]): void {
-    this.#tracker?.observe(items.flatMap((it, position) => (it.id ? [{ el: it.el, id: it.id, listId, position }] : [])));
-  }
-
-  /** New grids (or items) added by the page: track them, and personalize grids not seen before. */
-  #scanQueued = false;
-  #scan(): void {
-    if (this.#scanQueued || this.#destroyed) return;
-    this.#scanQueued = true;
-    queueMicrotask(() => {
-      this.#scanQueued = false;
-      const grids = this.#grids(document).filter((g) => !this.#done.has(g.container) || g.items.some((i) => i.id && !this.#seen.has(i.id)));
-      if (grids.length) void this.#personalizeGrids(grids, false);
-    });
-  }
-
-  /** `now`: an explicit personalize() call re-orders grids in view too (animated), as asked. */
-  async #personalizeGrids(grids: Grid[], trackOnly: boolean, now = false): Promise<void> {
-    for (const grid of grids) {
-      let items = grid.items;
-      try {
-        this.#remember(items.map((i) => i.features).filter((f): f is ItemFeatures => !!f));
-        const fresh = !this.#done.has(grid.container);
-        // A grid found while the model loads is ranked once it is ready.
-        if (this.#state.ready) this.#done.add(grid.container);
-        if (!trackOnly && fresh && this.#state.ready && !this.#state.control) {
-          const movable = items.filter((i) => i.id && !i.pinned);
-          const t0 = performance.now();
-          const scores = now || this.#antiFlicker.shouldReorder(grid.container) ? await this.#score(movable.map((i) => i.features ?? { id: i.id! })) : null;
-          // The shopper may be looking at it now (the hold ended while ranking): re-order it once it is out of sight.
-          if (!now && !this.#antiFlicker.shouldReorder(grid.container)) this.#deferUntilHidden(grid.container);
-          else if (scores) {
-            const ms = performance.now() - t0;
-            this.#state.lastRankMs = Math.round(ms * 10) / 10;
-            this.#observer?.takeRecords();
-            items = reorderGrid(grid, new Map(movable.map((it, k) => [it.id!, scores[k]!])), { animate: this.#opts.animate });
-            this.#observer?.takeRecords();
-            this.#emit('ranked', { listId: grid.listId, ms: this.#state.lastRankMs, order: items.map((i) => i.id ?? '') });
-          }
-        }
-      } catch (err) {
-        this.#fail(err as Error);
-      } finally {
-        // While the model loads, a held grid stays held (until its timeout) whatever else changes on the page.
-        if (this.#settled) this.#antiFlicker.release(grid.container);
-      }
-      this.#observeItems(grid.listId, items);
-    }
-  }
-
-  /** Grids ranked while on screen wait here until they leave the viewport or the tab is hidden. */
-  #hidden: IntersectionObserver | null = null;
-  readonly #deferred = new Set<Element>();
-  readonly #onVisibility = () => {
-    if (document.visibilityState === 'hidden') for (const c of [...this.#deferred]) this.#redo(c);
-  };
-
-  #deferUntilHidden(container: Element): void {
-    if (this.#destroyed || this.#deferred.has(container) || typeof IntersectionObserver !== 'function') return;
-    if (!this.#hidden) {
-      this.#hidden = new IntersectionObserver((entries) => entries.forEach((e) => e.isIntersecting || !this.#antiFlicker.shouldReorder(e.target) || this.#redo(e.target)));
-      document.addEventListener('visibilitychange', this.#onVisibility);
-    }
-    this.#deferred.add(container);
-    this.#hidden.observe(container);
-  }
-
-  #redo(container: Element): void {
-    this.#hidden?.unobserve(container);
-    this.#deferred.delete(container);
-    if (this.#destroyed || !container.isConnected) return;
-    this.#done.delete(container);
-    void this.#personalizeGrids(this.#grids(container).filter((g) => g.container === container), false);
-  }
-
-  #remember(features: ItemFeatures[]): void {
-    const fresh = features.filter((f) => !this.#seen.has(f.id));
-    for (const f of features) this.#seen.set(f.id, f);
-    if (fresh.length) this.#store?.putItems(fresh).catch((err: Error) => this.#fail(err));
-  }
-
-  /** Scores for these items, or null when personalization is off or failed (the caller keeps the order). */
-  async #score(items: ItemFeatures[]): Promise<number[] | null> {
-    return items.length ? this.#personal(null, (history) => this.#engine!.rank(history, items)) : null;
-  }
-
-  /**
-   * `fn` of the shopper's history (newest `historyLength` events); `none` without a history, in the control
-   * group, when personalization is off, or when it fails.
-   */
-  async #personal<T>(none: T, fn: (history: HistoryEntry[]) => Promise<T>): Promise<T> {
-    const store = this.#store;
-    if (!this.#engine || !store || !this.#state.ready || this.#state.control) return none;
-    try {
-      await this.#tracker?.flush();
-      const events = await store.events({ limit: this.#opts.historyLength, types: HISTORY_TYPES });
-      const known = await store.items(events.map((e) => e.itemId).filter((id) => !this.#seen.has(id)));
-      const history = events.map((e) => ({ item: this.#seen.get(e.itemId) ?? known.get(e.itemId) ?? { id: e.itemId }, type: e.type, ts: e.ts }));
-      return history.length ? await fn(history) : none;
-    } catch (err) {
-      this.#fail(err as Error);
-      return none;
-    }
-  }
-
-  #fail(err: Error): void {
-    this.#state.lastError = `${err.name}: ${err.message}`;
-    if (!this.#logged.has(err.message)) {
-      this.#logged.add(err.message);
-      console.error(`[reco] ${err.message} (the page keeps its own order)`);
-    }
-    this.#emit('error', err);
-  }
-
-  #debug(msg: string): void {
-    if (this.#opts.debug) console.info(`[reco] ${msg}`);
-  }
-
-  #emit<K extends keyof RecoEventMap>(type: K, detail: RecoEventMap[K]): void {
-    for (const fn of [...(this.#listeners.get(type) ?? []), ...(this.#shared?.get(type) ?? [])]) {
-      try {
-        (fn as (d: RecoEventMap[K]) => void)(detail);
-      } catch (err) {
-        console.error('[reco] an on() listener threw', err);
-      }
-    }
-  }
-
+/** A running Reco: what `Reco.init()` resolves to. Nothing here throws into the page. */
+export interface RecoInstance {
   /**
    * Records an event only the page knows about, with a GA4 ecommerce name.
    * @param type e.g. 'view_item', 'add_to_cart', 'purchase'
@@ -319,61 +85,24 @@ export class RecoInstance {
    * @param extra flat values kept with the event (value, currency, quantity, ...)
    * Invalid input is logged and ignored; it never throws.
    */
-  track(type: EventType, itemId: string, extra?: Record<string, string | number | boolean>): void {
-    try {
-      this.#tracker?.track(type, itemId, extra);
-    } catch (err) {
-      this.#fail(err as Error);
-    }
-  }
-
+  track(type: EventType, itemId: string, extra?: Record<string, string | number | boolean>): void;
   /**
    * Scores items for this shopper, for pages that render lists themselves.
    * @param items ids, or items with features (title, category, brand, price) for better scores
    * @returns items sorted best first, with scores; the input order (scores 0) when personalization
    *   is off, failed, or this page view is in the control group.
    */
-  async rank(items: ReadonlyArray<string | ItemFeatures>): Promise<{ id: string; score: number }[]> {
-    if (!Array.isArray(items)) {
-      this.#fail(new TypeError('rank(items): expected an array of ids or { id, title?, category?, brand?, price? }'));
-      return [];
-    }
-    const feats = items.flatMap((it, i) => {
-      const f = typeof it === 'string' ? this.#seen.get(it) ?? { id: it } : it;
-      if (!f || typeof f.id !== 'string' || !f.id) {
-        this.#fail(new TypeError(`rank(items): items[${i}].id expected a non-empty string`));
-        return [];
-      }
-      return [f];
-    });
-    this.#remember(feats.filter((f) => typeof items[0] !== 'string' || f.title));
-    const scores = await this.#score(feats);
-    const out = feats.map((f, i) => ({ id: f.id, score: scores?.[i] ?? 0 }));
-    return scores ? out.sort((a, b) => b.score - a.score) : out;
-  }
-
+  rank(items: ReadonlyArray<string | ItemFeatures>): Promise<{ id: string; score: number }[]>;
   /** Re-orders the grids under `root` (default: the document) now. */
-  async personalize(root: ParentNode = document): Promise<void> {
-    const grids = this.#grids(root);
-    for (const g of grids) this.#done.delete(g.container);
-    await this.#personalizeGrids(grids, false, true);
-  }
-
+  personalize(root?: ParentNode): Promise<void>;
   /** A snapshot of what runs and what is stored. */
-  status(): RecoStatus {
-    const l = this.#scheduler?.state();
-    return { ...this.#state, learning: l ? { rounds: l.rounds, lastDecision: l.lastDecision, head: l.head } : this.#state.learning };
-  }
-
+  status(): RecoStatus;
   /**
    * Runs an on-device learning round now, in the worker (normally rounds start by themselves, see the
    * `trainAfterEvents` option). Resolves with the round's decision; a round that could not run (no model,
    * another tab training, storage off) resolves as skipped. Never rejects.
    */
-  async train(): Promise<LearningDecision> {
-    return (await this.#round(true)).decision;
-  }
-
+  train(): Promise<LearningDecision>;
   /**
    * Why an item ranks where it does: the history items that most raised its score ("Because you viewed
    * ..."), measured by leaving each one out, so the weights are exact score differences.
@@ -381,64 +110,331 @@ export class RecoInstance {
    * @returns up to 3 history items (not the item itself) with positive weight; none without a history,
    *   in the control group, or when personalization is off
    */
-  async explain(itemId: string): Promise<Explanation> {
-    const none: Explanation = { itemId, because: [] };
-    if (typeof itemId !== 'string' || !itemId) {
-      this.#fail(new TypeError('explain(itemId): expected a non-empty string'));
-      return none;
-    }
-    return this.#personal(none, async (history) => {
-      const item = this.#seen.get(itemId) ?? (await this.#store!.items([itemId])).get(itemId) ?? { id: itemId };
-      const titles = new Map(history.map((h) => [h.item.id, h.item.title]));
-      const contributions = await this.#engine!.explain(history, item);
-      const because = contributions
-        .filter((c) => c.weight > 0 && c.itemId !== itemId)
-        .slice(0, 3)
-        .map((c) => (titles.get(c.itemId) ? { itemId: c.itemId, title: titles.get(c.itemId)!, weight: c.weight } : { itemId: c.itemId, weight: c.weight }));
-      return { itemId, because };
-    });
-  }
-
+  explain(itemId: string): Promise<Explanation>;
   /** Everything stored about this shopper, as JSON-ready data. */
-  async export(): Promise<ExportData> {
-    await this.#tracker?.flush();
-    return this.#store ? this.#store.export() : { exportedAt: new Date().toISOString(), events: [], items: [], meta: {} };
-  }
-
+  export(): Promise<ExportData>;
   /** Erases everything stored about this shopper on this device. */
-  async forget(): Promise<void> {
-    await this.#tracker?.flush();
-    // The worker first, so that a learning round under way writes nothing after the store is cleared.
-    const learning = this.#state.ready ? await this.#engine?.forget().catch((err: Error) => this.#fail(err)) : null;
-    await this.#store?.clear();
-    this.#state.events = 0;
-    this.#scheduler?.update(learning ?? null);
-  }
-
+  forget(): Promise<void>;
   /** Subscribes to 'ready', 'ranked', 'error' or 'event'; returns the unsubscribe function. */
-  on<K extends keyof RecoEventMap>(type: K, fn: (detail: RecoEventMap[K]) => void): () => void {
-    const off = subscribe(this.#listeners, type, fn);
-    if (type === 'ready' && this.#state.ready) queueMicrotask(() => (fn as (d: RecoStatus) => void)(this.status()));
-    return off;
-  }
-
+  on<K extends keyof RecoEventMap>(type: K, fn: (detail: RecoEventMap[K]) => void): () => void;
   /** Removes every listener, observer and the worker; stored data stays. */
-  async destroy(): Promise<void> {
-    if (this.#destroyed) return;
-    this.#destroyed = true;
-    this.#observer?.disconnect();
-    this.#hidden?.disconnect();
-    this.#deferred.clear();
-    document.removeEventListener('visibilitychange', this.#onVisibility);
-    this.#antiFlicker.destroy();
-    this.#tracker?.destroy();
-    this.#scheduler?.destroy();
-    await this.#tracker?.flush();
-    this.#engine?.terminate();
-    this.#store?.close();
-    this.#listeners.clear();
-    this.#shared = null;
-    this.#state.ready = false;
-  }
+  destroy(): Promise<void>;
 }
 
+/**
+ * @internal Use Reco.init(). Validates the options, starts storage, the worker and the observers, and
+ * resolves once the first grids are ranked. `shared` listeners (the global Reco.on()) also hear events
+ * emitted during init.
+ * @throws TypeError (as a rejection) naming the option when an option is invalid
+ */
+export async function createInstance(options: RecoOptions | undefined, scriptUrl: string, shared: Listeners | null): Promise<RecoInstance> {
+  const opts = resolveOptions(options, scriptUrl);
+  let store: Store | null = null;
+  let tracker: Tracker | null = null;
+  let engine: EngineClient | null = null;
+  let scheduler: ReturnType<typeof createScheduler> | null = null;
+  let observer: MutationObserver | null = null;
+  /** Grids ranked while on screen wait in `deferred` until they leave the viewport (`hidden`) or the tab is hidden. */
+  let hidden: IntersectionObserver | null = null;
+  const deferred = new Set<Element>();
+  const antiFlicker = createAntiFlicker({ timeoutMs: opts.antiFlickerMs });
+  const listeners: Listeners = new Map();
+  const seen = new Map<string, ItemFeatures>();
+  const done = new WeakSet<Element>();
+  const logged = new Set<string>();
+  let destroyed = false;
+  /** The engine is ready or has failed: grids found from now on are ranked, or keep their order, at once. */
+  let settled = false;
+  let scanQueued = false;
+  const gpc = typeof navigator !== 'undefined' && (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
+  let state: RecoStatus = {
+    ready: false, backend: null, model: null, events: 0, storage: 'off', consent: opts.consent, gpc,
+    control: Math.random() < opts.holdout, lastError: null, lastRankMs: null,
+    learning: { rounds: 0, lastDecision: null, head: 'shipped' },
+  };
+
+  const fail = (err: Error): void => {
+    state.lastError = `${err.name}: ${err.message}`;
+    if (!logged.has(err.message)) {
+      logged.add(err.message);
+      console.error(`[reco] ${err.message} (the page keeps its own order)`);
+    }
+    emit('error', err);
+  };
+
+  const debug = (msg: string): void => {
+    if (opts.debug) console.info(`[reco] ${msg}`);
+  };
+
+  const emit = <K extends keyof RecoEventMap>(type: K, detail: RecoEventMap[K]): void => {
+    for (const fn of [...(listeners.get(type) ?? []), ...(shared?.get(type) ?? [])]) {
+      try {
+        (fn as (d: RecoEventMap[K]) => void)(detail);
+      } catch (err) {
+        console.error('[reco] an on() listener threw', err);
+      }
+    }
+  };
+
+  // One callback (fail) for every discovery, so discoverGrids reports a broken grid config once, not on every scan.
+  const grids = (root: ParentNode): Grid[] => discoverGrids(root, opts.grids, fail);
+
+  const observeItems = (listId: string, items: readonly GridItem[]): void =>
+    tracker?.observe(items.flatMap((it, position) => (it.id ? [{ el: it.el, id: it.id, listId, position }] : [])));
+
+  /** New grids (or items) added by the page: track them, and personalize grids not seen before. */
+  const scan = (): void => {
+    if (scanQueued || destroyed) return;
+    scanQueued = true;
+    queueMicrotask(() => {
+      scanQueued = false;
+      void personalizeGrids(grids(document).filter((g) => !done.has(g.container) || g.items.some((i) => i.id && !seen.has(i.id))), false);
+    });
+  };
+
+  /** `now`: an explicit personalize() call re-orders grids in view too (animated), as asked. */
+  const personalizeGrids = async (found: Grid[], trackOnly: boolean, now = false): Promise<void> => {
+    for (const grid of found) {
+      const container = grid.container;
+      let items = grid.items;
+      try {
+        remember(items.map((i) => i.features).filter((f): f is ItemFeatures => !!f));
+        const fresh = !done.has(container);
+        // A grid found while the model loads is ranked once it is ready.
+        if (state.ready) done.add(container);
+        if (!trackOnly && fresh && state.ready && !state.control) {
+          const movable = items.filter((i) => i.id && !i.pinned);
+          const t0 = performance.now();
+          const scores = now || antiFlicker.shouldReorder(container) ? await score(movable.map((i) => i.features ?? { id: i.id! })) : null;
+          // The shopper may be looking at it now (the hold ended while ranking): re-order it once it is out of sight.
+          if (!now && !antiFlicker.shouldReorder(container)) deferUntilHidden(container);
+          else if (scores) {
+            const ms = (state.lastRankMs = Math.round((performance.now() - t0) * 10) / 10);
+            observer?.takeRecords();
+            items = reorderGrid(grid, new Map(movable.map((it, k) => [it.id!, scores[k]!])), { animate: opts.animate });
+            observer?.takeRecords();
+            emit('ranked', { listId: grid.listId, ms, order: items.map((i) => i.id ?? '') });
+          }
+        }
+      } catch (err) {
+        fail(err as Error);
+      } finally {
+        // While the model loads, a held grid stays held (until its timeout) whatever else changes on the page.
+        if (settled) antiFlicker.release(container);
+      }
+      observeItems(grid.listId, items);
+    }
+  };
+
+  const onVisibility = () => {
+    if (document.visibilityState === 'hidden') for (const c of [...deferred]) redo(c);
+  };
+
+  const deferUntilHidden = (container: Element): void => {
+    if (destroyed || deferred.has(container) || typeof IntersectionObserver !== 'function') return;
+    if (!hidden) {
+      hidden = new IntersectionObserver((entries) => entries.forEach((e) => e.isIntersecting || !antiFlicker.shouldReorder(e.target) || redo(e.target)));
+      document.addEventListener('visibilitychange', onVisibility);
+    }
+    deferred.add(container);
+    hidden.observe(container);
+  };
+
+  const redo = (container: Element): void => {
+    hidden?.unobserve(container);
+    deferred.delete(container);
+    if (destroyed || !container.isConnected) return;
+    done.delete(container);
+    void personalizeGrids(grids(container).filter((g) => g.container === container), false);
+  };
+
+  const remember = (features: ItemFeatures[]): void => {
+    const fresh = features.filter((f) => !seen.has(f.id));
+    for (const f of features) seen.set(f.id, f);
+    if (fresh.length) store?.putItems(fresh).catch(fail);
+  };
+
+  /**
+   * `fn` of the shopper's history (newest `historyLength` events); `none` without a history, in the control
+   * group, when personalization is off, or when it fails.
+   */
+  const personal = async <T>(none: T, fn: (history: HistoryEntry[], engine: EngineClient, store: Store) => Promise<T>): Promise<T> => {
+    const e = engine;
+    const s = store;
+    if (!e || !s || !state.ready || state.control) return none;
+    try {
+      await tracker?.flush();
+      const events = await s.events({ limit: opts.historyLength, types: HISTORY_TYPES });
+      const known = await s.items(events.map((ev) => ev.itemId).filter((id) => !seen.has(id)));
+      const history = events.map((ev) => ({ item: seen.get(ev.itemId) ?? known.get(ev.itemId) ?? { id: ev.itemId }, type: ev.type, ts: ev.ts }));
+      return history.length ? await fn(history, e, s) : none;
+    } catch (err) {
+      fail(err as Error);
+      return none;
+    }
+  };
+
+  /** Scores for these items, or null when personalization is off or failed (the caller keeps the order). */
+  const score = async (items: ItemFeatures[]): Promise<number[] | null> => (items.length ? personal(null, (history, e) => e.rank(history, items)) : null);
+
+  /** A learning round in the worker (see train()); never rejects. */
+  const round = async (force: boolean): Promise<{ decision: LearningDecision; state: LearningState | null }> => {
+    if (!engine || !state.ready) return { decision: skipped(engine ? 'the model is not loaded' : 'storage is off'), state: null };
+    try {
+      await tracker?.flush();
+      const r = await engine.round(force);
+      scheduler?.update(r.state);
+      debug(`learning round: ${r.decision.reason}`);
+      return r;
+    } catch (err) {
+      fail(err as Error);
+      return { decision: skipped(`failed: ${(err as Error).message}`), state: null };
+    }
+  };
+
+  const reco: RecoInstance = {
+    track(type, itemId, extra) {
+      try {
+        tracker?.track(type, itemId, extra);
+      } catch (err) {
+        fail(err as Error);
+      }
+    },
+
+    async rank(items) {
+      if (!Array.isArray(items)) {
+        fail(new TypeError('rank(items): expected an array of ids or { id, title?, category?, brand?, price? }'));
+        return [];
+      }
+      const feats = items.flatMap((it, i) => {
+        const f = typeof it === 'string' ? seen.get(it) ?? { id: it } : it;
+        if (!f || typeof f.id !== 'string' || !f.id) {
+          fail(new TypeError(`rank(items): items[${i}].id expected a non-empty string`));
+          return [];
+        }
+        return [f];
+      });
+      remember(feats.filter((f) => typeof items[0] !== 'string' || f.title));
+      const scores = await score(feats);
+      const out = feats.map((f, i) => ({ id: f.id, score: scores?.[i] ?? 0 }));
+      return scores ? out.sort((a, b) => b.score - a.score) : out;
+    },
+
+    async personalize(root = document) {
+      const found = grids(root);
+      for (const g of found) done.delete(g.container);
+      await personalizeGrids(found, false, true);
+    },
+
+    status() {
+      const l = scheduler?.state();
+      return { ...state, learning: l ? { rounds: l.rounds, lastDecision: l.lastDecision, head: l.head } : state.learning };
+    },
+
+    async train() {
+      return (await round(true)).decision;
+    },
+
+    async explain(itemId) {
+      const none: Explanation = { itemId, because: [] };
+      if (typeof itemId !== 'string' || !itemId) {
+        fail(new TypeError('explain(itemId): expected a non-empty string'));
+        return none;
+      }
+      return personal(none, async (history, e, s) => {
+        const item = seen.get(itemId) ?? (await s.items([itemId])).get(itemId) ?? { id: itemId };
+        const titles = new Map(history.map((h) => [h.item.id, h.item.title]));
+        const contributions = await e.explain(history, item);
+        const because = contributions
+          .filter((c) => c.weight > 0 && c.itemId !== itemId)
+          .slice(0, 3)
+          .map((c) => (titles.get(c.itemId) ? { itemId: c.itemId, title: titles.get(c.itemId)!, weight: c.weight } : { itemId: c.itemId, weight: c.weight }));
+        return { itemId, because };
+      });
+    },
+
+    async export() {
+      await tracker?.flush();
+      return store ? store.export() : { exportedAt: new Date().toISOString(), events: [], items: [], meta: {} };
+    },
+
+    async forget() {
+      await tracker?.flush();
+      // The worker first, so that a learning round under way writes nothing after the store is cleared.
+      const learning = state.ready ? await engine?.forget().catch(fail) : null;
+      await store?.clear();
+      state.events = 0;
+      scheduler?.update(learning ?? null);
+    },
+
+    on(type, fn) {
+      const off = subscribe(listeners, type, fn);
+      if (type === 'ready' && state.ready) queueMicrotask(() => (fn as (d: RecoStatus) => void)(reco.status()));
+      return off;
+    },
+
+    async destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      observer?.disconnect();
+      hidden?.disconnect();
+      deferred.clear();
+      document.removeEventListener('visibilitychange', onVisibility);
+      antiFlicker.destroy();
+      tracker?.destroy();
+      scheduler?.destroy();
+      await tracker?.flush();
+      engine?.terminate();
+      store?.close();
+      listeners.clear();
+      shared = null;
+      state.ready = false;
+    },
+  };
+
+  const mode = storageMode(opts.consent, opts.respectGpc);
+  if (mode !== 'off' && !state.control && opts.autoPersonalize && opts.antiFlickerMs > 0) for (const g of grids(document)) antiFlicker.hold(g.container);
+  if (mode !== 'off') {
+    // The worker learns from the events this page stores; a memory-only store is out of its reach.
+    const learning = mode === 'memory' ? null : { dbName: opts.dbName, maxEvents: opts.maxEvents, maxAgeDays: opts.maxAgeDays, trainAfterEvents: opts.trainAfterEvents, trainIntervalMinutes: opts.trainIntervalMinutes };
+    engine = createEngineClient(opts.workerUrl, { modelUrl: opts.modelUrl, backends: opts.backends, learning }, debug, (s) => scheduler?.update(s));
+    const s = (store = await openStore({ dbName: opts.dbName, maxEvents: opts.maxEvents, maxAgeDays: opts.maxAgeDays, memoryOnly: mode === 'memory' }));
+    if (s.fallbackReason) debug(`memory-only storage: ${s.fallbackReason}`);
+    state.storage = s.kind;
+    state.events = await s.count();
+    tracker = createTracker({
+      store: s,
+      control: state.control,
+      onEvent: (e) => {
+        state.events++;
+        emit('event', e);
+        if (isLabel(e.type)) scheduler?.label();
+      },
+      onError: fail,
+    });
+  }
+  // Impressions and clicks count from the start, not only once the model has loaded (seconds on slow devices).
+  for (const g of grids(document)) observeItems(g.listId, g.items);
+  if (opts.autoPersonalize) {
+    // Only added elements can bring new grids or items; text and attribute changes (a live price, a
+    // timer) never trigger a re-scan of every grid.
+    observer = new MutationObserver((records) => records.some((r) => [...r.addedNodes].some((n) => n.nodeType === 1)) && scan());
+    observer.observe(document.documentElement, { childList: true, subtree: true });
+  }
+  if (engine) {
+    try {
+      const s = await engine.status();
+      state = { ...state, ready: true, backend: s.backend, model: s.model };
+      debug(`ready on ${s.backend}, model ${s.model?.id} ${s.model?.version}`);
+      scheduler = createScheduler(opts, () => round(false).then((r) => r.state));
+      scheduler.update(s.learning);
+      if (s.learningError) debug(s.learningError);
+      emit('ready', reco.status());
+    } catch (err) {
+      fail(err as Error);
+    }
+  }
+  settled = true;
+  await personalizeGrids(grids(document), !opts.autoPersonalize);
+  return reco;
+}
