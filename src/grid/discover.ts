@@ -37,12 +37,16 @@ export interface Grid {
 
 const FIELDS = ['title', 'category', 'brand', 'price'] as const;
 type Field = (typeof FIELDS)[number];
-const MICRODATA: Record<Field, string> = { title: 'name', category: 'category', brand: 'brand', price: 'price' };
 const KEYS = ['container', 'item', 'id', 'listId', 'pin', ...FIELDS];
 const DEFAULT_CONFIG: GridConfig = { container: '[data-reco-grid]', item: '[data-reco-id]', id: () => null };
 
 type LdFields = Partial<Record<Field, unknown>>;
-type Report = (key: string, message: string, cause?: unknown) => void;
+/** A JSON-LD node, read loosely: any property may be missing or of another type. */
+interface Obj {
+  [key: string]: Obj | undefined;
+}
+/** Reports `cause` once per key, as "`key`: `cause`'s message". */
+type Report = (key: string, cause: unknown) => void;
 
 /** Problems already reported, per onError callback, so a broken config is reported once, not on every discovery. */
 const reported = new WeakMap<(err: Error) => void, Set<string>>();
@@ -61,10 +65,10 @@ const reported = new WeakMap<(err: Error) => void, Set<string>>();
 export function discoverGrids(root: ParentNode, configs: readonly GridConfig[], onError: (err: Error) => void): Grid[] {
   const seen = reported.get(onError) ?? new Set<string>();
   reported.set(onError, seen);
-  const report: Report = (key, message, cause) => {
+  const report: Report = (key, cause) => {
     if (seen.has(key)) return;
     seen.add(key);
-    const err = new Error(message, { cause });
+    const err = new Error(`${key}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     err.name = 'GridConfigError';
     try {
       onError(err);
@@ -75,7 +79,7 @@ export function discoverGrids(root: ParentNode, configs: readonly GridConfig[], 
   try {
     return find(root, configs, report);
   } catch (e) {
-    report('discover', `grid discovery failed: ${message(e)}`, e);
+    report('grid discovery failed', e);
     return [];
   }
 }
@@ -94,13 +98,13 @@ function find(root: ParentNode, configs: readonly GridConfig[], report: Report):
         try {
           listId = typeof cfg.listId === 'function' ? str(cfg.listId(c)) : cfg.listId;
         } catch (e) {
-          report(`${label}.listId`, `${label}.listId threw: ${message(e)}; that grid is left alone`, e);
+          report(`${label}.listId threw`, e);
           continue;
         }
         found.set(c, { cfg, label, listId: listId ?? (str(c.getAttribute('data-reco-grid')) || str(c.id)) });
       }
     } catch (e) {
-      report(`${label}.container`, `${label}.container: cannot use selector "${cfg.container}": ${message(e)}`, e);
+      report(`${label}.container`, e);
     }
   }
   const containers = [...found.keys()].sort((a, b) => (a.compareDocumentPosition(b) & 4 ? -1 : 1));
@@ -113,7 +117,7 @@ function find(root: ParentNode, configs: readonly GridConfig[], report: Report):
     try {
       els = [...container.querySelectorAll(cfg.item)].filter((el) => el.parentElement?.closest(cfg.container) === container);
     } catch (e) {
-      report(`${label}.item`, `${label}.item: cannot use selector "${cfg.item}": ${message(e)}`, e);
+      report(`${label}.item`, e);
       return;
     }
     grids.push({ listId: listId || `grid-${n}`, container, items: els.map((el) => readItem(el, cfg, label, ld, report)) });
@@ -122,6 +126,7 @@ function find(root: ParentNode, configs: readonly GridConfig[], report: Report):
 }
 
 function readItem(el: Element, cfg: GridConfig, label: string, ld: (id: string) => LdFields | undefined, report: Report): GridItem {
+  const item: GridItem = { el, id: null, features: null, pinned: false };
   let field = 'id';
   try {
     const scope = el.matches('[itemscope]') ? el : (el.querySelector('[itemscope][itemtype*="Product"]') ?? el);
@@ -130,17 +135,14 @@ function readItem(el: Element, cfg: GridConfig, label: string, ld: (id: string) 
       return p?.matches('[itemscope]') ? text(prop(p, 'name')) : text(p);
     };
     const id = str(pick(el, cfg.id)) ?? str(el.getAttribute('data-reco-id')) ?? micro('sku') ?? micro('productID');
-    if (!id) return { el, id: null, features: null, pinned: false };
+    if (!id) return item;
     const features: ItemFeatures = { id };
     const entry = ld(id);
     for (const f of FIELDS) {
       field = f;
-      const value = [
-        () => pick(el, cfg[f]),
-        () => el.getAttribute(`data-reco-${f}`),
-        () => micro(MICRODATA[f]),
-        () => entry?.[f],
-      ].reduce<string | number | undefined>((v, next) => v ?? (f === 'price' ? parsePrice(next()) : str(next())), undefined);
+      const parse = f === 'price' ? parsePrice : str;
+      const value =
+        parse(pick(el, cfg[f])) ?? parse(el.getAttribute(`data-reco-${f}`)) ?? parse(micro(f === 'title' ? 'name' : f)) ?? parse(entry?.[f]);
       if (value !== undefined) Object.assign(features, { [f]: value });
     }
     field = 'pin';
@@ -150,8 +152,8 @@ function readItem(el: Element, cfg: GridConfig, label: string, ld: (id: string) 
       (typeof pin === 'function' ? !!pin(el) : !!pin && (el.matches(pin) || !!el.querySelector(pin)));
     return { el, id, features, pinned };
   } catch (e) {
-    report(`${label}.${field}`, `${label}.${field} threw: ${message(e)}; those items stay in place`, e);
-    return { el, id: null, features: null, pinned: false };
+    report(`${label}.${field} threw`, e);
+    return item;
   }
 }
 
@@ -179,27 +181,21 @@ function str(v: unknown): string | undefined {
   return String(v).replace(/\s+/g, ' ').trim() || undefined;
 }
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 /**
  * Parse a price as shops print it: "€1.299,00" → 1299, "$12.50" → 12.5, "1,299" → 1299, "12,5" → 12.5.
  * When both separators appear the last one is the decimal point; a single one followed by exactly
  * three digits groups thousands.
  */
 function parsePrice(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : undefined;
-  if (typeof v !== 'string') return undefined;
-  const m = /\d[\d.,'\s]*/.exec(v);
+  if (typeof v === 'number') return v >= 0 && v < Infinity ? v : undefined;
+  const m = typeof v === 'string' && /\d[\d.,'\s]*/.exec(v);
   if (!m) return undefined;
-  let s = m[0].replace(/[\s']/g, '').replace(/[.,]+$/, '');
+  const s = m[0].replace(/[\s']/g, '').replace(/[.,]+$/, '');
   const dec = Math.max(s.lastIndexOf('.'), s.lastIndexOf(','));
-  const sep = s[dec];
-  const single = dec >= 0 && s.indexOf(sep) === dec;
-  const decimal = dec >= 0 && (/[.,]/.test(s.slice(0, dec)) ? !s.slice(0, dec).includes(sep) : single && s.length - dec - 1 !== 3);
-  s = decimal ? `${s.slice(0, dec).replace(/[.,]/g, '')}.${s.slice(dec + 1)}` : s.replace(/[.,]/g, '');
-  const n = Number(s);
+  const head = s.slice(0, dec);
+  // With no separator before it, a separator is decimal unless exactly three digits follow.
+  const decimal = dec >= 0 && (/[.,]/.test(head) ? !head.includes(s[dec]!) : s.length - dec !== 4);
+  const n = Number(decimal ? `${head.replace(/[.,]/g, '')}.${s.slice(dec + 1)}` : s.replace(/[.,]/g, ''));
   return Number.isFinite(n) ? n : undefined;
 }
 
@@ -208,14 +204,14 @@ function readJsonLd(doc: ParentNode, report: Report): (id: string) => LdFields |
   const exact = new Map<string, LdFields>();
   const loose = new Map<string, LdFields>();
   const add = (p: Record<string, unknown>) => {
-    const offer = first(p.offers) as Record<string, unknown> | undefined;
-    const brand = first(p.brand);
-    const category = Array.isArray(p.category) ? p.category.join(' > ') : p.category;
+    const offer = first(p.offers) as Obj | undefined;
+    const brand = first(p.brand) as Obj | undefined;
+    // Values that are not text (a brand object without a name) are dropped when read.
     const fields: LdFields = {
       title: p.name,
-      brand: typeof brand === 'object' && brand ? (brand as Record<string, unknown>).name : brand,
-      category,
-      price: offer && (offer.price ?? offer.lowPrice ?? (offer.priceSpecification as Record<string, unknown> | undefined)?.price),
+      brand: brand?.name ?? brand,
+      category: Array.isArray(p.category) ? p.category.join(' > ') : p.category,
+      price: offer?.price ?? offer?.lowPrice ?? offer?.priceSpecification?.price,
     };
     for (const key of ['sku', 'productID', '@id', 'url']) {
       const v = str(p[key]);
@@ -236,7 +232,7 @@ function readJsonLd(doc: ParentNode, report: Report): (id: string) => LdFields |
     try {
       walk(JSON.parse(s.textContent ?? ''), 0);
     } catch (e) {
-      report('jsonld', `ignored a script[type="application/ld+json"] that is not valid JSON: ${message(e)}`, e);
+      report('ignored a script[type="application/ld+json"] that is not valid JSON', e);
     }
   });
   return (id) => exact.get(id) ?? loose.get(id);
@@ -256,29 +252,26 @@ export function validateGridConfigs(configs: unknown): GridConfig[] {
   if (configs === undefined) return [];
   if (!Array.isArray(configs)) throw new TypeError('grids: expected an array of grid configs');
   return configs.map((c: unknown, i) => {
-    const at = `grids[${i}]`;
-    if (!c || typeof c !== 'object') throw new TypeError(`${at}: expected an object with container, item and id`);
+    const fail = (problem: string): never => {
+      throw new TypeError(`grids[${i}]${problem}`);
+    };
+    if (!c || typeof c !== 'object') fail(': expected an object with container, item and id');
     const o = c as Record<string, unknown>;
-    for (const k of Object.keys(o)) {
-      if (!KEYS.includes(k)) throw new TypeError(`${at}.${k}: unknown option (expected one of ${KEYS.join(', ')})`);
-    }
-    for (const k of KEYS) {
+    for (const k of Object.keys(o)) if (!KEYS.includes(k)) fail(`.${k}: unknown option (expected one of ${KEYS.join(', ')})`);
+    // KEYS starts with container and item (selectors only), then id (required too).
+    KEYS.forEach((k, n) => {
       const v = o[k];
-      const required = k === 'container' || k === 'item' || k === 'id';
-      if (v === undefined && !required) continue;
-      if (typeof v === 'function' && k !== 'container' && k !== 'item') continue;
+      if ((v === undefined && n > 2) || (typeof v === 'function' && n > 1)) return;
       if (typeof v !== 'string' || !v.trim()) {
-        const fn = k === 'container' || k === 'item' ? '' : k === 'listId' ? ' or a function (container) => string' : ' or a function (el) => value';
-        throw new TypeError(`${at}.${k}: expected ${k === 'listId' ? 'a list id string' : 'a CSS selector string'}${fn}`);
-      }
-      if (k !== 'listId' && typeof document !== 'undefined') {
+        fail(`.${k}: expected ${k === 'listId' ? 'a list id' : 'a CSS selector'} string${n > 1 ? ' or a function' : ''}`);
+      } else if (k !== 'listId' && typeof document !== 'undefined') {
         try {
           document.createDocumentFragment().querySelector(v);
         } catch {
-          throw new TypeError(`${at}.${k}: "${v}" is not a valid CSS selector`);
+          fail(`.${k}: "${v}" is not a valid CSS selector`);
         }
       }
-    }
+    });
     return { ...o } as unknown as GridConfig;
   });
 }
