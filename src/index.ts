@@ -74,10 +74,5 @@ export const destroy = async (): Promise<void> => {
  * @returns the unsubscribe function
  * @throws TypeError for an unknown event type
  */
-export const on = <K extends keyof RecoEventMap>(type: K, fn: (detail: RecoEventMap[K]) => void): (() => void) => {
-  const off = subscribe(shared, type, fn);
-  const reco = current;
-  if (type === 'ready' && reco?.status().ready) queueMicrotask(() => (fn as (d: RecoStatus) => void)(reco.status()));
-  return off;
-};
+export const on = <K extends keyof RecoEventMap>(type: K, fn: (detail: RecoEventMap[K]) => void): (() => void) => subscribe(shared, type, fn, current);
 export { exportData as export };

@@ -65,16 +65,16 @@ export type Listeners = Map<keyof RecoEventMap, Set<(d: never) => void>>;
 const EVENT_NAMES: readonly string[] = ['ready', 'ranked', 'error', 'event'];
 
 /**
- * Adds `fn` to `listeners`; returns the unsubscribe function.
+ * Adds `fn` to `listeners`; returns the unsubscribe function. A 'ready' listener added once `reco` is
+ * ready hears it too.
  * @throws TypeError for an unknown event type
  */
-export function subscribe<K extends keyof RecoEventMap>(listeners: Listeners, type: K, fn: (detail: RecoEventMap[K]) => void): () => void {
+export function subscribe<K extends keyof RecoEventMap>(listeners: Listeners, type: K, fn: (detail: RecoEventMap[K]) => void, reco: RecoInstance | null): () => void {
   if (!EVENT_NAMES.includes(type)) throw new TypeError(`on(type): expected 'ready', 'ranked', 'error' or 'event', got ${JSON.stringify(type)}`);
-  if (!listeners.has(type)) listeners.set(type, new Set());
-  listeners.get(type)!.add(fn as (d: never) => void);
+  (listeners.get(type) ?? listeners.set(type, new Set()).get(type)!).add(fn as (d: never) => void);
+  if (type === 'ready' && reco?.status().ready) queueMicrotask(() => (fn as (d: RecoStatus) => void)(reco.status()));
   return () => listeners.get(type)?.delete(fn as (d: never) => void);
 }
-
 
 /** A running Reco: what `Reco.init()` resolves to. Nothing here throws into the page. */
 export interface RecoInstance {
@@ -367,11 +367,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
       scheduler?.update(learning ?? null);
     },
 
-    on(type, fn) {
-      const off = subscribe(listeners, type, fn);
-      if (type === 'ready' && state.ready) queueMicrotask(() => (fn as (d: RecoStatus) => void)(reco.status()));
-      return off;
-    },
+    on: (type, fn) => subscribe(listeners, type, fn, reco),
 
     async destroy() {
       if (destroyed) return;
