@@ -129,13 +129,13 @@ export interface RecoInstance {
  */
 export async function createInstance(options: RecoOptions | undefined, scriptUrl: string, shared: Listeners | null): Promise<RecoInstance> {
   const opts = resolveOptions(options, scriptUrl);
-  let store: Store | null = null;
-  let tracker: Tracker | null = null;
-  let engine: EngineClient | null = null;
-  let scheduler: ReturnType<typeof createScheduler> | null = null;
-  let observer: MutationObserver | null = null;
+  let store: Store | undefined;
+  let tracker: Tracker | undefined;
+  let engine: EngineClient | undefined;
+  let scheduler: ReturnType<typeof createScheduler> | undefined;
+  let observer: MutationObserver | undefined;
   /** Grids ranked while on screen wait in `deferred` until they leave the viewport (`hidden`) or the tab is hidden. */
-  let hidden: IntersectionObserver | null = null;
+  let hidden: IntersectionObserver | undefined;
   const deferred = new Set<Element>();
   const antiFlicker = createAntiFlicker({ timeoutMs: opts.antiFlickerMs });
   const listeners: Listeners = new Map();
@@ -146,7 +146,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
   /** The engine is ready or has failed: grids found from now on are ranked, or keep their order, at once. */
   let settled = false;
   let scanQueued = false;
-  const gpc = typeof navigator !== 'undefined' && (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
+  const gpc = (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
   let state: RecoStatus = {
     ready: false, backend: null, model: null, events: 0, storage: 'off', consent: opts.consent, gpc,
     control: Math.random() < opts.holdout, lastError: null, lastRankMs: null,
@@ -226,14 +226,13 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
     }
   };
 
-  const onVisibility = () => {
-    if (document.visibilityState === 'hidden') for (const c of [...deferred]) redo(c);
-  };
+  // Called when a deferred grid leaves or enters the viewport, and when the tab is hidden or shown.
+  const onVisibility = () => deferred.forEach((c) => antiFlicker.shouldReorder(c) && redo(c));
 
   const deferUntilHidden = (container: Element): void => {
     if (destroyed || deferred.has(container) || typeof IntersectionObserver !== 'function') return;
     if (!hidden) {
-      hidden = new IntersectionObserver((entries) => entries.forEach((e) => e.isIntersecting || !antiFlicker.shouldReorder(e.target) || redo(e.target)));
+      hidden = new IntersectionObserver(onVisibility);
       document.addEventListener('visibilitychange', onVisibility);
     }
     deferred.add(container);
@@ -343,12 +342,14 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
       }
       return personal(none, async (history, e, s) => {
         const item = seen.get(itemId) ?? (await s.items([itemId])).get(itemId) ?? { id: itemId };
-        const titles = new Map(history.map((h) => [h.item.id, h.item.title]));
         const contributions = await e.explain(history, item);
         const because = contributions
           .filter((c) => c.weight > 0 && c.itemId !== itemId)
           .slice(0, 3)
-          .map((c) => (titles.get(c.itemId) ? { itemId: c.itemId, title: titles.get(c.itemId)!, weight: c.weight } : { itemId: c.itemId, weight: c.weight }));
+          .map(({ itemId: id, weight }) => {
+            const title = history.find((h) => h.item.id === id)?.item.title;
+            return title ? { itemId: id, title, weight } : { itemId: id, weight };
+          });
         return { itemId, because };
       });
     },
