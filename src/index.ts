@@ -5,7 +5,7 @@
  * Script tag: `<script src="/reco.js"></script>` then `Reco.init()`; `window.Reco` also forwards
  * every method to the instance made by the last `init()`, so `Reco.status()` works in a console.
  */
-import { createInstance, subscribe, type RecoInstance, type Explanation, type Listeners, type RecoEventMap, type RecoStatus } from './reco.ts';
+import { createInstance, notReady, subscribe, type RecoInstance, type Explanation, type Listeners, type RecoEventMap, type RecoStatus } from './reco.ts';
 import { skipped, type LearningDecision } from './learning.ts';
 import type { RecoOptions } from './options.ts';
 import type { EventType, ExportData, ItemFeatures } from './types.ts';
@@ -41,11 +41,7 @@ export async function init(options?: RecoOptions): Promise<RecoInstance> {
   return reco;
 }
 
-const idle: RecoStatus = {
-  ready: false, backend: null, model: null, events: 0, storage: 'off', consent: 'granted', gpc: false,
-  control: false, lastError: 'Reco.init() has not been called', lastRankMs: null,
-  learning: { rounds: 0, lastDecision: null, head: 'shipped' },
-};
+const NOT_STARTED = 'Reco.init() has not been called';
 
 /** Records a page-level event (GA4 name) on the current instance. */
 export const track = (type: EventType, itemId: string, extra?: Record<string, string | number | boolean>): void => current?.track(type, itemId, extra);
@@ -54,9 +50,9 @@ export const rank = (items: ReadonlyArray<string | ItemFeatures>) => current?.ra
 /** Re-orders grids now on the current instance. */
 export const personalize = (root?: ParentNode): Promise<void> => current?.personalize(root) ?? Promise.resolve();
 /** Status of the current instance. */
-export const status = (): RecoStatus => current?.status() ?? { ...idle };
+export const status = (): RecoStatus => current?.status() ?? notReady('granted', false, false, NOT_STARTED);
 /** Runs an on-device learning round now on the current instance; see RecoInstance.train. */
-export const train = (): Promise<LearningDecision> => current?.train() ?? Promise.resolve(skipped('Reco.init() has not been called'));
+export const train = (): Promise<LearningDecision> => current?.train() ?? Promise.resolve(skipped(NOT_STARTED));
 /** The history items that most raised an item's score ("Because you viewed ..."); see RecoInstance.explain. */
 export const explain = (itemId: string): Promise<Explanation> => current?.explain(itemId) ?? Promise.resolve({ itemId, because: [] });
 /** Everything stored about this shopper. */

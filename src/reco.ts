@@ -76,6 +76,12 @@ export function subscribe<K extends keyof RecoEventMap>(listeners: Listeners, ty
   return () => listeners.get(type)?.delete(fn as (d: never) => void);
 }
 
+/** The status of an instance whose model is not loaded (yet). */
+export const notReady = (consent: Consent, gpc: boolean, control: boolean, lastError: string | null): RecoStatus => ({
+  ready: false, backend: null, model: null, events: 0, storage: 'off', consent, gpc, control, lastError, lastRankMs: null,
+  learning: { rounds: 0, lastDecision: null, head: 'shipped' },
+});
+
 /** A running Reco: what `Reco.init()` resolves to. Nothing here throws into the page. */
 export interface RecoInstance {
   /**
@@ -147,11 +153,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
   let settled = false;
   let scanQueued = false;
   const gpc = (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
-  let state: RecoStatus = {
-    ready: false, backend: null, model: null, events: 0, storage: 'off', consent: opts.consent, gpc,
-    control: Math.random() < opts.holdout, lastError: null, lastRankMs: null,
-    learning: { rounds: 0, lastDecision: null, head: 'shipped' },
-  };
+  let state = notReady(opts.consent, gpc, Math.random() < opts.holdout, null);
 
   const fail = (err: Error): void => {
     state.lastError = `${err.name}: ${err.message}`;
