@@ -24,10 +24,9 @@ export function reorderGrid(
   try {
     const boxes = boxesOf(container, items);
     const score = (i: number) => scores.get(items[i].id!)!;
-    const slots = items.flatMap((it, i) =>
-      boxes[i] && it.id !== null && !it.pinned && typeof scores.get(it.id) === 'number' && !Number.isNaN(scores.get(it.id)) ? [i] : [],
-    );
-    const order = [...slots].sort((a, b) => score(b) - score(a) || a - b);
+    // An item without an id has no score either.
+    const slots = items.flatMap((it, i) => (boxes[i] && !it.pinned && typeof score(i) === 'number' && !Number.isNaN(score(i)) ? [i] : []));
+    const order = [...slots].sort((a, b) => score(b) - score(a)); // stable: ties keep their order
     if (order.every((v, k) => v === slots[k])) return [...items];
 
     const next = [...items];
@@ -64,7 +63,7 @@ export function reorderGrid(
       const last = el.getBoundingClientRect();
       const dx = first.left - last.left;
       const dy = first.top - last.top;
-      if ((dx || dy) && typeof el.animate === 'function') {
+      if (dx || dy) {
         el.animate([{ transform: `translate(${dx}px, ${dy}px)` }, { transform: 'none' }], {
           duration: opts.durationMs ?? 250,
           easing: 'ease-out',
@@ -106,36 +105,26 @@ function boxesOf(container: Element, items: readonly GridItem[]): (Element | nul
 }
 
 /**
- * The moving nodes that can stay put: between two fixed nodes, the longest run already in the right
- * relative order (a longest increasing subsequence of current positions), so the fewest nodes move.
+ * The moving nodes that can stay put: the longest run already in the right relative order (a longest
+ * increasing subsequence of current positions) that keeps every fixed node, so the fewest nodes move.
+ * Fixed nodes weigh more than all moving ones together, so the best run always holds them all.
  */
 function staying(final: readonly Node[], moving: ReadonlySet<Node>, pos: ReadonlyMap<Node, number>): Set<Node> {
-  const stay = new Set<Node>();
-  let segment: Node[] = [];
-  let lo = -1;
-  const flush = (hi: number) => {
-    const nodes = segment.filter((n) => pos.get(n)! > lo && pos.get(n)! < hi);
-    const len = nodes.map(() => 1);
-    const prev = nodes.map(() => -1);
-    let best = -1;
-    nodes.forEach((n, i) => {
-      for (let j = 0; j < i; j++) {
-        if (pos.get(nodes[j])! < pos.get(n)! && len[j] + 1 > len[i]) {
-          len[i] = len[j] + 1;
-          prev[i] = j;
-        }
+  const nodes = final.filter((n) => pos.has(n));
+  const len: number[] = [];
+  const prev: number[] = [];
+  nodes.forEach((n, i) => {
+    const weight = moving.has(n) ? 1 : 1e9;
+    len[i] = weight;
+    for (let j = 0; j < i; j++) {
+      if (pos.get(nodes[j])! < pos.get(n)! && len[j] + weight > len[i]) {
+        len[i] = len[j] + weight;
+        prev[i] = j;
       }
-      if (best < 0 || len[i] > len[best]) best = i;
-    });
-    for (let i = best; i >= 0; i = prev[i]) stay.add(nodes[i]);
-    segment = [];
-  };
-  for (const n of final) {
-    if (!moving.has(n)) {
-      flush(pos.get(n)!);
-      lo = pos.get(n)!;
-    } else if (pos.has(n)) segment.push(n);
-  }
-  flush(Infinity);
+    }
+  });
+  const stay = new Set<Node>();
+  // The run's first node has no prev: undefined >= 0 is false.
+  for (let i = len.indexOf(Math.max(...len)); i >= 0; i = prev[i]) stay.add(nodes[i]);
   return stay;
 }
