@@ -35,13 +35,17 @@ export interface EngineClient {
  */
 export function createEngineClient(workerUrl: string, init: EngineInit, log: (msg: string) => void, onLearning: (s: LearningState) => void): EngineClient {
   const learningListener = proxy(onLearning);
-  let worker: Worker | null = null;
-  let remote: Remote<EngineApi> | null = null;
+  let worker: Worker | undefined;
+  let remote: Remote<EngineApi>;
   let restarts = 0;
   let dead = false;
-  let crashed: (err: Error) => void = () => {};
+  let crashed: (err: Error) => void;
+  const stop = () => {
+    dead = true;
+    worker?.terminate();
+  };
 
-  function start(): Promise<EngineStatus> {
+  const start = (): Promise<EngineStatus> => {
     worker?.terminate();
     try {
       worker = new Worker(workerUrl, { type: 'module' });
@@ -56,38 +60,37 @@ export function createEngineClient(workerUrl: string, init: EngineInit, log: (ms
     const started = race(remote.init(init, learningListener), INIT_TIMEOUT_MS, 'init');
     started.catch(() => {}); // handled by whoever awaits it; never an unhandled rejection in the page
     return started;
-  }
+  };
 
   /** `p`, unless the worker crashes (the latest call hears it) or `ms` pass first. */
-  function race<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  const race = <T>(p: Promise<T>, ms: number, what: string): Promise<T> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const failed = new Promise<never>((_, reject) => {
       crashed = reject;
       timer = setTimeout(() => reject(new WorkerCrashedError(`worker did not answer ${what} within ${ms / 1000} s`)), ms);
     });
     return Promise.race([p, failed]).finally(() => clearTimeout(timer));
-  }
+  };
 
   let ready = start();
 
-  async function call<T>(what: string, fn: (r: Remote<EngineApi>) => Promise<T>, ms = CALL_TIMEOUT_MS): Promise<T> {
+  const call = async <T>(what: string, fn: (r: Remote<EngineApi>) => Promise<T>, ms = CALL_TIMEOUT_MS): Promise<T> => {
     for (;;) {
       if (dead) throw new WorkerCrashedError('the worker crashed twice; personalization is off for this page view');
       try {
         await ready;
-        return await race(fn(remote!), ms, what);
+        return await race(fn(remote), ms, what);
       } catch (err) {
         if ((err as Error).name !== 'WorkerCrashedError') throw err;
         if (restarts++) {
-          dead = true;
-          worker?.terminate();
+          stop();
           throw err;
         }
         log(`${(err as Error).message}; restarting the worker once`);
         ready = start();
       }
     }
-  }
+  };
 
   return {
     rank: (history, candidates) => call('rank', (r) => r.rank(history, candidates, Date.now())),
@@ -95,10 +98,6 @@ export function createEngineClient(workerUrl: string, init: EngineInit, log: (ms
     round: (force) => call('round', (r) => r.round(force), ROUND_TIMEOUT_MS),
     forget: () => call('forget', (r) => r.forget()),
     explain: (history, item) => call('explain', (r) => r.explain(history, item, Date.now())),
-    terminate() {
-      dead = true;
-      worker?.terminate();
-      worker = null;
-    },
+    terminate: stop,
   };
 }
