@@ -50,10 +50,7 @@ export function createAntiFlicker(opts: { timeoutMs?: number } = {}): {
         (doc.head ?? doc.documentElement).append(style);
       }
       container.setAttribute(ATTR, '');
-      timers.set(
-        container,
-        setTimeout(() => release(container), timeoutMs),
-      );
+      timers.set(container, setTimeout(release, timeoutMs, container));
     },
     release,
     shouldReorder(container) {

@@ -9,6 +9,6 @@ export type Consent = 'granted' | 'denied';
  */
 export function storageMode(consent: Consent, respectGpc: boolean): 'persist' | 'memory' | 'off' {
   if (consent === 'denied') return 'off';
-  const gpc = typeof navigator !== 'undefined' && (navigator as { globalPrivacyControl?: unknown }).globalPrivacyControl;
+  const gpc = (globalThis.navigator as { globalPrivacyControl?: unknown } | undefined)?.globalPrivacyControl;
   return respectGpc && gpc === true ? 'memory' : 'persist';
 }
