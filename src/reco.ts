@@ -194,14 +194,14 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
     });
   };
 
-  /** `now`: an explicit personalize() call re-orders grids in view too (animated), as asked. */
+  /** `now`: an explicit personalize() call re-orders grids again, and those in view too (animated), as asked. */
   const personalizeGrids = async (found: Grid[], trackOnly: boolean, now = false): Promise<void> => {
     for (const grid of found) {
       const container = grid.container;
       let items = grid.items;
       try {
         remember(items.map((i) => i.features).filter((f): f is ItemFeatures => !!f));
-        const fresh = !done.has(container);
+        const fresh = now || !done.has(container);
         // A grid found while the model loads is ranked once it is ready.
         if (state.ready) done.add(container);
         if (!trackOnly && fresh && state.ready && !state.control) {
@@ -317,15 +317,11 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
       });
       remember(feats.filter((f) => typeof items[0] !== 'string' || f.title));
       const scores = await score(feats);
-      const out = feats.map((f, i) => ({ id: f.id, score: scores?.[i] ?? 0 }));
-      return scores ? out.sort((a, b) => b.score - a.score) : out;
+      // Without scores all are 0, and the stable sort keeps the input order.
+      return feats.map((f, i) => ({ id: f.id, score: scores?.[i] ?? 0 })).sort((a, b) => b.score - a.score);
     },
 
-    async personalize(root = document) {
-      const found = grids(root);
-      for (const g of found) done.delete(g.container);
-      await personalizeGrids(found, false, true);
-    },
+    personalize: async (root = document) => personalizeGrids(grids(root), false, true),
 
     status() {
       const l = scheduler?.state();
