@@ -36,7 +36,7 @@ const shared: Listeners = new Map();
 export async function init(options?: RecoOptions): Promise<RecoInstance> {
   const previous = current;
   const reco = await createInstance(options, SCRIPT_URL, shared);
-  if (previous && previous !== reco) await previous.destroy();
+  await previous?.destroy();
   current = reco;
   return reco;
 }
@@ -46,19 +46,19 @@ const NOT_STARTED = 'Reco.init() has not been called';
 /** Records a page-level event (GA4 name) on the current instance. */
 export const track = (type: EventType, itemId: string, extra?: Record<string, string | number | boolean>): void => current?.track(type, itemId, extra);
 /** Scores items for this shopper on the current instance; see RecoInstance.rank. */
-export const rank = (items: ReadonlyArray<string | ItemFeatures>) => current?.rank(items) ?? Promise.resolve(items.map((it) => ({ id: typeof it === 'string' ? it : it.id, score: 0 })));
+export const rank = async (items: ReadonlyArray<string | ItemFeatures>): Promise<{ id: string; score: number }[]> => current?.rank(items) ?? items.map((it) => ({ id: typeof it === 'string' ? it : it.id, score: 0 }));
 /** Re-orders grids now on the current instance. */
-export const personalize = (root?: ParentNode): Promise<void> => current?.personalize(root) ?? Promise.resolve();
+export const personalize = async (root?: ParentNode): Promise<void> => current?.personalize(root);
 /** Status of the current instance. */
 export const status = (): RecoStatus => current?.status() ?? notReady('granted', false, false, NOT_STARTED);
 /** Runs an on-device learning round now on the current instance; see RecoInstance.train. */
-export const train = (): Promise<LearningDecision> => current?.train() ?? Promise.resolve(skipped(NOT_STARTED));
+export const train = async (): Promise<LearningDecision> => current?.train() ?? skipped(NOT_STARTED);
 /** The history items that most raised an item's score ("Because you viewed ..."); see RecoInstance.explain. */
-export const explain = (itemId: string): Promise<Explanation> => current?.explain(itemId) ?? Promise.resolve({ itemId, because: [] });
+export const explain = async (itemId: string): Promise<Explanation> => current?.explain(itemId) ?? { itemId, because: [] };
 /** Everything stored about this shopper. */
-const exportData = (): Promise<ExportData> => current?.export() ?? Promise.resolve({ exportedAt: new Date().toISOString(), events: [], items: [], meta: {} });
+const exportData = async (): Promise<ExportData> => current?.export() ?? { exportedAt: new Date().toISOString(), events: [], items: [], meta: {} };
 /** Erases everything stored about this shopper. */
-export const forget = (): Promise<void> => current?.forget() ?? Promise.resolve();
+export const forget = async (): Promise<void> => current?.forget();
 /** Removes the current instance's listeners, observers and worker. */
 export const destroy = async (): Promise<void> => {
   await current?.destroy();
