@@ -260,15 +260,13 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
    * group, when personalization is off, or when it fails.
    */
   const personal = async <T>(none: T, fn: (history: HistoryEntry[], engine: EngineClient, store: Store) => Promise<T>): Promise<T> => {
-    const e = engine;
-    const s = store;
-    if (!e || !s || !state.ready || state.control) return none;
+    if (!engine || !store || !state.ready || state.control) return none;
     try {
       await tracker?.flush();
-      const events = await s.events({ limit: opts.historyLength, types: HISTORY_TYPES });
-      const known = await s.items(events.map((ev) => ev.itemId).filter((id) => !seen.has(id)));
+      const events = await store.events({ limit: opts.historyLength, types: HISTORY_TYPES });
+      const known = await store.items(events.map((ev) => ev.itemId).filter((id) => !seen.has(id)));
       const history = events.map((ev) => ({ item: seen.get(ev.itemId) ?? known.get(ev.itemId) ?? { id: ev.itemId }, type: ev.type, ts: ev.ts }));
-      return history.length ? await fn(history, e, s) : none;
+      return history.length ? await fn(history, engine!, store) : none;
     } catch (err) {
       fail(err as Error);
       return none;
