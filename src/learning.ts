@@ -61,16 +61,11 @@ export const skipped = (reason: string): LearningDecision => ({ accepted: false,
  */
 export function createScheduler(schedule: LearningSchedule, run: () => Promise<LearningState | null>) {
   let state: LearningState | null = null;
-  let handle: number | null = null;
+  /** The idle callback asked for; a callback that is no longer this one does nothing (cancelled). */
+  let asked: (() => void) | null = null;
   let running = false;
-  const cancel = () => {
-    if (handle === null) return;
-    if (typeof cancelIdleCallback === 'function') cancelIdleCallback(handle);
-    else clearTimeout(handle);
-    handle = null;
-  };
   const go = () => {
-    cancel();
+    asked = null;
     if (running || !state || !isDue(state, schedule)) return;
     running = true;
     run()
@@ -78,8 +73,10 @@ export function createScheduler(schedule: LearningSchedule, run: () => Promise<L
       .finally(() => (running = false));
   };
   const ask = () => {
-    if (handle !== null || running || !state || !isDue(state, schedule)) return;
-    handle = typeof requestIdleCallback === 'function' ? requestIdleCallback(go) : (setTimeout(go, 1000) as unknown as number);
+    if (asked || running || !state || !isDue(state, schedule)) return;
+    const mine: () => void = (asked = () => asked === mine && go());
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(mine);
+    else setTimeout(mine, 1000);
   };
   const onHidden = () => document.visibilityState === 'hidden' && go();
   document.addEventListener('visibilitychange', onHidden);
@@ -96,7 +93,7 @@ export function createScheduler(schedule: LearningSchedule, run: () => Promise<L
       ask();
     },
     destroy(): void {
-      cancel();
+      asked = null;
       document.removeEventListener('visibilitychange', onHidden);
     },
   };
