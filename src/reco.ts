@@ -190,12 +190,15 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
     scanQueued = true;
     queueMicrotask(() => {
       scanQueued = false;
-      void personalizeGrids(grids(document).filter((g) => !done.has(g.container) || g.items.some((i) => i.id && !seen.has(i.id))), false);
+      void personalizeGrids(grids(document).filter((g) => !done.has(g.container) || g.items.some((i) => i.id && !seen.has(i.id))));
     });
   };
 
-  /** `now`: an explicit personalize() call re-orders grids again, and those in view too (animated), as asked. */
-  const personalizeGrids = async (found: Grid[], trackOnly: boolean, now = false): Promise<void> => {
+  /**
+   * `now`: an explicit personalize() call re-orders grids again, and those in view too (animated), as asked;
+   * without `autoPersonalize` only such calls re-order, other grids are only tracked.
+   */
+  const personalizeGrids = async (found: Grid[], now = false): Promise<void> => {
     for (const grid of found) {
       const container = grid.container;
       let items = grid.items;
@@ -204,7 +207,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
         const fresh = now || !done.has(container);
         // A grid found while the model loads is ranked once it is ready.
         if (state.ready) done.add(container);
-        if (!trackOnly && fresh && state.ready && !state.control) {
+        if ((now || opts.autoPersonalize) && fresh && state.ready && !state.control) {
           const movable = items.filter((i) => i.id && !i.pinned);
           const t0 = performance.now();
           const scores = now || antiFlicker.shouldReorder(container) ? await score(movable.map((i) => i.features ?? { id: i.id! })) : null;
@@ -246,7 +249,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
     deferred.delete(container);
     if (destroyed || !container.isConnected) return;
     done.delete(container);
-    void personalizeGrids(grids(container).filter((g) => g.container === container), false);
+    void personalizeGrids(grids(container).filter((g) => g.container === container));
   };
 
   const remember = (features: ItemFeatures[]): void => {
@@ -278,17 +281,20 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
 
   /** A learning round in the worker (see train()); never rejects. */
   const round = async (force: boolean): Promise<{ decision: LearningDecision; state: LearningState | null }> => {
-    if (!engine || !state.ready) return { decision: skipped(engine ? 'the model is not loaded' : 'storage is off'), state: null };
-    try {
-      await tracker?.flush();
-      const r = await engine.round(force);
-      scheduler?.update(r.state);
-      debug(`learning round: ${r.decision.reason}`);
-      return r;
-    } catch (err) {
-      fail(err as Error);
-      return { decision: skipped(`failed: ${(err as Error).message}`), state: null };
+    let why = engine ? 'the model is not loaded' : 'storage is off';
+    if (engine && state.ready) {
+      try {
+        await tracker?.flush();
+        const r = await engine.round(force);
+        scheduler?.update(r.state);
+        debug(`learning round: ${r.decision.reason}`);
+        return r;
+      } catch (err) {
+        fail(err as Error);
+        why = `failed: ${(err as Error).message}`;
+      }
     }
+    return { decision: skipped(why), state: null };
   };
 
   const reco: RecoInstance = {
@@ -319,7 +325,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
       return feats.map((f, i) => ({ id: f.id, score: scores?.[i] ?? 0 })).sort((a, b) => b.score - a.score);
     },
 
-    personalize: async (root = document) => personalizeGrids(grids(root), false, true),
+    personalize: async (root = document) => personalizeGrids(grids(root), true),
 
     status() {
       const l = scheduler?.state();
@@ -428,6 +434,6 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
     }
   }
   settled = true;
-  await personalizeGrids(grids(document), !opts.autoPersonalize);
+  await personalizeGrids(grids(document));
   return reco;
 }
