@@ -193,9 +193,9 @@ function parsePrice(v: unknown): number | undefined {
   const s = m[0].replace(/[\s']/g, '').replace(/[.,]+$/, '');
   const dec = Math.max(s.lastIndexOf('.'), s.lastIndexOf(','));
   const head = s.slice(0, dec);
-  // With no separator before it, a separator is decimal unless exactly three digits follow.
-  const decimal = dec >= 0 && (/[.,]/.test(head) ? !head.includes(s[dec]!) : s.length - dec !== 4);
-  const n = Number(decimal ? `${head.replace(/[.,]/g, '')}.${s.slice(dec + 1)}` : s.replace(/[.,]/g, ''));
+  // The last separator is decimal unless it appeared before, or it is the only one and three digits follow.
+  const decimal = dec >= 0 && !head.includes(s[dec]!) && (/[.,]/.test(head) || s.length - dec !== 4);
+  const n = Number(s.replace(/[.,]/g, (_, i: number) => (decimal && i === dec ? '.' : '')));
   return Number.isFinite(n) ? n : undefined;
 }
 

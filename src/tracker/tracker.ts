@@ -99,10 +99,17 @@ export class ViewabilityTimer {
   }
 }
 
-interface Watched {
+/** Where an event happened: the item, and the list and position it was shown at (null when unknown). */
+interface Place {
   id: string;
+  listId: string | null;
+  position: number | null;
+}
+
+interface Watched extends Place {
   listId: string;
-  position: number;
+  /** List and item id: an impression counts once per key. */
+  key: string;
   timer: ViewabilityTimer;
 }
 
@@ -227,13 +234,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
     });
   }
 
-  function record(
-    type: EventType,
-    itemId: string,
-    listId: string | null,
-    position: number | null,
-    extra?: RecoEvent['extra'],
-  ): RecoEvent {
+  function record(type: EventType, { id: itemId, listId, position }: Place, extra?: RecoEvent['extra']): RecoEvent {
     // Strictly increasing within a page view: a click and the view it opens often share a millisecond, and the
     // store orders ties by random id, which would shuffle the shopper's history.
     const ts = (lastTs = Math.max(now(), lastTs + 1));
@@ -291,31 +292,27 @@ export function createTracker(opts: TrackerOptions): Tracker {
   }
 
   function impression(w: Watched): void {
-    const key = `${w.listId}\u0000${w.id}`;
-    if (impressed.has(key)) return;
-    impressed.add(key);
-    record('view_item_list', w.id, w.listId, w.position);
+    if (impressed.has(w.key)) return;
+    impressed.add(w.key);
+    record('view_item_list', w);
   }
 
   const pageVisible = () => document.visibilityState !== 'hidden';
 
-  const io =
-    typeof IntersectionObserver === 'function'
-      ? new IntersectionObserver(
-          (entries) =>
-            guard(() => {
-              for (const en of entries) watched.get(en.target)?.timer.setRatio(en.isIntersecting ? en.intersectionRatio : 0);
-            }),
-          { threshold: VIEWABLE_RATIO },
-        )
-      : undefined;
+  const io = new IntersectionObserver(
+    (entries) =>
+      guard(() => {
+        for (const en of entries) watched.get(en.target)?.timer.setRatio(en.isIntersecting ? en.intersectionRatio : 0);
+      }),
+    { threshold: VIEWABLE_RATIO },
+  );
 
   const onClick = (ev: MouseEvent) =>
     guard(() => {
       if (ev.type === 'auxclick' && ev.button !== 1) return;
       for (const node of ev.composedPath()) {
         const w = watched.get(node as Element);
-        if (w) return void record('select_item', w.id, w.listId, w.position);
+        if (w) return void record('select_item', w);
       }
     });
 
@@ -337,7 +334,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
 
   function unwatch(el: Element, w: Watched): void {
     w.timer.stop();
-    io?.unobserve(el);
+    io.unobserve(el);
     watched.delete(el);
   }
 
@@ -347,15 +344,16 @@ export function createTracker(opts: TrackerOptions): Tracker {
       guard(() => {
         for (const [el, w] of watched) if (!el.isConnected) unwatch(el, w);
         for (const { el, id, listId, position } of items) {
+          const key = `${listId}\u0000${id}`;
           const known = watched.get(el);
-          if (known && known.id === id && known.listId === listId) {
+          if (known?.key === key) {
             known.position = position;
             continue;
           }
           if (known) unwatch(el, known);
-          const w: Watched = { id, listId, position, timer: new ViewabilityTimer(() => impression(w), pageVisible()) };
+          const w: Watched = { id, listId, position, key, timer: new ViewabilityTimer(() => impression(w), pageVisible()) };
           watched.set(el, w);
-          io?.observe(el);
+          io.observe(el);
         }
       });
     },
@@ -374,7 +372,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
           throw new TypeError(`track: extra.${k} must be a string, number or boolean; got ${typeof v}`);
         }
       }
-      return record(type, itemId, context?.listId ?? null, context?.position ?? null, extra && { ...extra });
+      return record(type, { id: itemId, listId: context?.listId ?? null, position: context?.position ?? null }, extra && { ...extra });
     },
     flush,
     get sessionId() {
@@ -388,7 +386,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
       document.removeEventListener('auxclick', onClick, true);
       document.removeEventListener('visibilitychange', onVisibility);
       window.removeEventListener('pagehide', onPageHide);
-      io?.disconnect();
+      io.disconnect();
       for (const [el, w] of watched) unwatch(el, w);
       void flush();
     },
