@@ -149,16 +149,15 @@ function readJson(key: string): unknown {
   }
 }
 
-/** The journal, keeping only lists of valid events. */
-function readJournal(): Journal {
-  const j = readJson(LOCAL_KEYS.pending) as Journal | null;
-  const out: Journal = {};
-  for (const pv in j) if (Array.isArray(j[pv])) out[pv] = j[pv].filter(isEvent);
-  return out;
-}
-
-/** Writes the journal without its empty lists; no list left removes the key. */
-function saveJournal(j: Journal): void {
+/**
+ * Reads the journal, keeping only lists of valid events, lets `change` edit it, and writes it back
+ * without empty lists (none left removes the key).
+ */
+function editJournal(change: (j: Journal) => void): void {
+  const raw = readJson(LOCAL_KEYS.pending) as Journal | null;
+  const j: Journal = {};
+  for (const pv in raw) if (Array.isArray(raw[pv])) j[pv] = raw[pv].filter(isEvent);
+  change(j);
   for (const pv in j) if (!j[pv]!.length) delete j[pv];
   const text = JSON.stringify(j);
   if (text === '{}') localStorage.removeItem(LOCAL_KEYS.pending);
@@ -227,11 +226,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
   }
 
   function writeJournal(): void {
-    local(() => {
-      const j = readJournal();
-      j[pageViewId] = queue;
-      saveJournal(j);
-    });
+    local(() => editJournal((j) => (j[pageViewId] = queue)));
   }
 
   function record(type: EventType, { id: itemId, listId, position }: Place, extra?: RecoEvent['extra']): RecoEvent {
@@ -279,16 +274,14 @@ export function createTracker(opts: TrackerOptions): Tracker {
 
   function drainJournal(): void {
     let left: Journal = {};
-    local(() => (left = readJournal()));
+    local(() => editJournal((j) => (left = j)));
     const byId = new Map(Object.values(left).flat().map((e) => [e.id, e]));
-    const drop = () =>
-      local(() => {
-        const j = readJournal();
-        for (const pv in left) j[pv] &&= j[pv].filter((e) => !byId.has(e.id));
-        saveJournal(j);
-      });
-    if (!byId.size) return drop();
-    store.add([...byId.values()]).then(drop, report);
+    if (!byId.size) return;
+    // Only what was drained leaves the journal: a tab of those page views may still be adding to it.
+    const drop = (j: Journal) => {
+      for (const pv in left) j[pv] &&= j[pv].filter((e) => !byId.has(e.id));
+    };
+    store.add([...byId.values()]).then(() => local(() => editJournal(drop)), report);
   }
 
   function impression(w: Watched): void {
