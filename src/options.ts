@@ -104,9 +104,11 @@ export function resolveOptions(input: unknown, scriptUrl: string): ResolvedOptio
   for (const [k, rule] of Object.entries(RULES)) {
     if (rule && o[k] !== undefined && !rule[1](o[k])) throw new TypeError(`Reco.init: option "${k}" expected ${rule[0]}, got ${JSON.stringify(o[k])}`);
   }
-  const grids = o['grids'] === undefined ? [] : validateGridConfigs(o['grids']);
-  const merged = { ...DEFAULTS, ...o, grids } as ResolvedOptions;
-  merged.modelUrl = new URL((o['modelUrl'] as string | undefined) ?? 'models/default/model.json', scriptUrl).href;
-  merged.workerUrl = new URL((o['workerUrl'] as string | undefined) ?? 'reco.worker.js', scriptUrl).href;
-  return merged;
+  return {
+    ...DEFAULTS,
+    ...o,
+    grids: validateGridConfigs(o['grids']),
+    modelUrl: new URL((o['modelUrl'] as string | undefined) ?? 'models/default/model.json', scriptUrl).href,
+    workerUrl: new URL((o['workerUrl'] as string | undefined) ?? 'reco.worker.js', scriptUrl).href,
+  } as ResolvedOptions;
 }
