@@ -152,8 +152,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
   /** The engine is ready or has failed: grids found from now on are ranked, or keep their order, at once. */
   let settled = false;
   let scanQueued = false;
-  const gpc = (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
-  let state = notReady(opts.consent, gpc, Math.random() < opts.holdout, null);
+  let state = notReady(opts.consent, (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true, Math.random() < opts.holdout, null);
 
   const fail = (err: Error): void => {
     state.lastError = `${err.name}: ${err.message}`;
