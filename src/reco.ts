@@ -307,7 +307,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
 
     async rank(items) {
       if (!Array.isArray(items)) {
-        fail(new TypeError('rank(items): expected an array of ids or { id, title?, category?, brand?, price? }'));
+        fail(new TypeError('rank(items): expected an array of ids or { id, ... } items'));
         return [];
       }
       const feats = items.flatMap((it, i) => {
