@@ -261,14 +261,16 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
    * `fn` of the shopper's history (newest `historyLength` events); `none` without a history, in the control
    * group, when personalization is off, or when it fails.
    */
-  const personal = async <T>(none: T, fn: (history: HistoryEntry[], engine: EngineClient, store: Store) => Promise<T>): Promise<T> => {
+  const personal = async <T>(none: T, fn: (history: HistoryEntry[], engine: EngineClient, item: (id: string) => ItemFeatures) => Promise<T>, ids: string[] = []): Promise<T> => {
     if (!engine || !store || !state.ready || state.control) return none;
     try {
       await tracker?.flush();
       const events = await store.events({ limit: opts.historyLength, types: HISTORY_TYPES });
-      const known = await store.items(events.map((ev) => ev.itemId).filter((id) => !seen.has(id)));
-      const history = events.map((ev) => ({ item: seen.get(ev.itemId) ?? known.get(ev.itemId) ?? { id: ev.itemId }, type: ev.type, ts: ev.ts }));
-      return history.length ? await fn(history, engine!, store) : none;
+      // Features of the history items and of `ids`: seen on this page, else stored, else the id alone.
+      const known = await store.items([...events.map((ev) => ev.itemId), ...ids].filter((id) => !seen.has(id)));
+      const item = (id: string) => seen.get(id) ?? known.get(id) ?? { id };
+      const history = events.map((ev) => ({ item: item(ev.itemId), type: ev.type, ts: ev.ts }));
+      return history.length ? await fn(history, engine!, item) : none;
     } catch (err) {
       fail(err as Error);
       return none;
@@ -341,9 +343,8 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
         fail(new TypeError('explain(itemId): expected a non-empty string'));
         return none;
       }
-      return personal(none, async (history, e, s) => {
-        const item = seen.get(itemId) ?? (await s.items([itemId])).get(itemId) ?? { id: itemId };
-        const contributions = await e.explain(history, item);
+      return personal(none, async (history, e, item) => {
+        const contributions = await e.explain(history, item(itemId));
         const because = contributions
           .filter((c) => c.weight > 0 && c.itemId !== itemId)
           .slice(0, 3)
@@ -352,7 +353,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
             return title ? { itemId: id, title, weight } : { itemId: id, weight };
           });
         return { itemId, because };
-      });
+      }, [itemId]);
     },
 
     async export() {
