@@ -30,17 +30,14 @@ export function reorderGrid(
     if (order.every((v, k) => v === slots[k])) return [...items];
 
     const next = [...items];
-    const moving = new Set<Node>();
-    const byParent = new Map<Node, Map<Node, Node>>();
+    const swap = new Map<Node, Node>(); // the box in a slot now -> the box that goes there
     slots.forEach((slot, k) => {
       next[slot] = items[order[k]];
-      const here = boxes[slot]!;
-      moving.add(here);
-      const parent = here.parentNode!;
-      byParent.set(parent, (byParent.get(parent) ?? new Map()).set(here, boxes[order[k]]!));
+      swap.set(boxes[slot]!, boxes[order[k]]!);
     });
+    const moving = new Set(swap.keys());
     // Every parent's final child list is known before the first move.
-    const finals = [...byParent].map(([parent, swap]) => [parent, Array.from(parent.childNodes, (n) => swap.get(n) ?? n)] as const);
+    const finals = [...new Set([...moving].map((b) => b.parentNode!))].map((parent) => [parent, Array.from(parent.childNodes, (n) => swap.get(n) ?? n)] as const);
 
     const doc = container.ownerDocument;
     const reduced = doc.defaultView?.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
