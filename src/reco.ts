@@ -141,7 +141,6 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
   let scheduler: ReturnType<typeof createScheduler> | undefined;
   let observer: MutationObserver | undefined;
   /** Grids ranked while on screen wait in `deferred` until they leave the viewport (`hidden`) or the tab is hidden. */
-  let hidden: IntersectionObserver | undefined;
   const deferred = new Set<Element>();
   const antiFlicker = createAntiFlicker({ timeoutMs: opts.antiFlickerMs });
   const listeners: Listeners = new Map();
@@ -233,18 +232,15 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
   // Called when a deferred grid leaves or enters the viewport, and when the tab is hidden or shown.
   const onVisibility = () => deferred.forEach((c) => antiFlicker.shouldReorder(c) && redo(c));
 
+  const hidden = new IntersectionObserver(onVisibility);
   const deferUntilHidden = (container: Element): void => {
-    if (destroyed || deferred.has(container) || typeof IntersectionObserver !== 'function') return;
-    if (!hidden) {
-      hidden = new IntersectionObserver(onVisibility);
-      document.addEventListener('visibilitychange', onVisibility);
-    }
+    if (destroyed) return;
     deferred.add(container);
     hidden.observe(container);
   };
 
   const redo = (container: Element): void => {
-    hidden?.unobserve(container);
+    hidden.unobserve(container);
     deferred.delete(container);
     if (destroyed || !container.isConnected) return;
     done.delete(container);
@@ -376,7 +372,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
       if (destroyed) return;
       destroyed = true;
       observer?.disconnect();
-      hidden?.disconnect();
+      hidden.disconnect();
       deferred.clear();
       document.removeEventListener('visibilitychange', onVisibility);
       antiFlicker.destroy();
@@ -391,6 +387,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
     },
   };
 
+  document.addEventListener('visibilitychange', onVisibility);
   const mode = storageMode(opts.consent, opts.respectGpc);
   if (mode !== 'off' && !state.control && opts.autoPersonalize && opts.antiFlickerMs > 0) for (const g of grids(document)) antiFlicker.hold(g.container);
   if (mode !== 'off') {
