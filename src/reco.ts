@@ -202,10 +202,10 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
       let items = grid.items;
       try {
         remember(items.map((i) => i.features).filter((f): f is ItemFeatures => !!f));
-        const fresh = now || !done.has(container);
+        const fresh = !done.has(container);
         // A grid found while the model loads is ranked once it is ready.
         if (state.ready) done.add(container);
-        if ((now || opts.autoPersonalize) && fresh && state.ready && !state.control) {
+        if ((now || (fresh && opts.autoPersonalize)) && state.ready && !state.control) {
           const movable = items.filter((i) => i.id && !i.pinned);
           const t0 = performance.now();
           const scores = now || antiFlicker.shouldReorder(container) ? await score(movable.map((i) => i.features ?? { id: i.id! })) : null;
