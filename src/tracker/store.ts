@@ -167,10 +167,6 @@ function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
     await Promise.all([...keys.map((k) => tx.store.delete(k)), tx.done]);
   }
 
-  async function evictFifth(name: 'events' | 'items'): Promise<void> {
-    await dropOldest(name, Math.ceil((await db.count(name)) * 0.2));
-  }
-
   /** Puts all values in one transaction; rejects with the quota error when there was one. */
   async function putAll<N extends 'events' | 'items'>(name: N, values: RecoSchema[N]['value'][]): Promise<void> {
     const tx = db.transaction(name, 'readwrite');
@@ -193,19 +189,17 @@ function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
     return new Map(rows.flatMap((r) => (r ? [[r.id, r.item] as const] : [])));
   }
 
-  async function prune(): Promise<void> {
-    await dropOldest('events', null, Date.now() - o.maxAgeDays * DAY_MS);
-    await dropOldest('events', (await db.count('events')) - o.maxEvents);
+  /** Writes `rows` (a quota error evicts the oldest 20% and retries once), then applies the retention caps. */
+  async function write<N extends 'events' | 'items'>(name: N, rows: RecoSchema[N]['value'][], max: number): Promise<void> {
+    if (rows.length) await quotaSafe(() => putAll(name, rows), async () => dropOldest(name, Math.ceil((await db.count(name)) * 0.2)));
+    if (name === 'events') await dropOldest(name, null, Date.now() - o.maxAgeDays * DAY_MS);
+    await dropOldest(name, (await db.count(name)) - max);
   }
 
   return {
     kind: 'indexeddb',
-    prune,
-    async add(events) {
-      if (!events.length) return;
-      await quotaSafe(() => putAll('events', events), () => evictFifth('events'));
-      await prune();
-    },
+    prune: () => write('events', [], o.maxEvents),
+    add: (events) => write('events', events, o.maxEvents),
     async events(q) {
       return select(await db.getAllFromIndex('events', 'ts'), q);
     },
@@ -216,9 +210,7 @@ function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
       for (const it of batch) next.set(it.id, mergeItem(next.get(it.id), it));
       const known = await items([...next.keys()]);
       const now = Date.now();
-      const rows = [...next.values()].map((it) => ({ id: it.id, ts: now, item: mergeItem(known.get(it.id), it) }));
-      await quotaSafe(() => putAll('items', rows), () => evictFifth('items'));
-      await dropOldest('items', (await db.count('items')) - o.maxItems);
+      await write('items', [...next.values()].map((it) => ({ id: it.id, ts: now, item: mergeItem(known.get(it.id), it) })), o.maxItems);
     },
     items,
     getMeta: async <T>(key: string) => (await db.get('meta', key)) as T | undefined,

@@ -358,7 +358,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
         throw new TypeError(`track: itemId must be a non-empty string; got ${JSON.stringify(itemId)}`);
       }
       if (extra !== undefined && (typeof extra !== 'object' || extra === null)) {
-        throw new TypeError('track: extra must be an object of string, number or boolean values');
+        throw new TypeError(`track: extra must be an object; got ${JSON.stringify(extra)}`);
       }
       for (const [k, v] of Object.entries(extra ?? {})) {
         if (!['string', 'number', 'boolean'].includes(typeof v)) {
