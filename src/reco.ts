@@ -182,13 +182,13 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
   const observeItems = (listId: string, items: readonly GridItem[]): void =>
     tracker?.observe(items.flatMap((it, position) => (it.id ? [{ el: it.el, id: it.id, listId, position }] : [])));
 
-  /** New grids (or items) added by the page: track them, and personalize grids not seen before. */
+  /** New grids (or items) added by the page: track them, and personalize grids not seen before (personalizeGrids skips the others). */
   const scan = (): void => {
     if (scanQueued || destroyed) return;
     scanQueued = true;
     queueMicrotask(() => {
       scanQueued = false;
-      void personalizeGrids(grids(document).filter((g) => !done.has(g.container) || g.items.some((i) => i.id && !seen.has(i.id))));
+      void personalizeGrids(grids(document));
     });
   };
 
