@@ -213,17 +213,17 @@ function readJsonLd(doc: ParentNode, report: Report): (id: string) => LdFields |
       category: Array.isArray(p.category) ? p.category.join(' > ') : p.category,
       price: offer?.price ?? offer?.lowPrice ?? offer?.priceSpecification?.price,
     };
-    for (const key of ['sku', 'productID', '@id', 'url']) {
+    const once = (map: Map<string, LdFields>, key?: string) => key && !map.has(key) && map.set(key, fields);
+    ['sku', 'productID', '@id', 'url'].forEach((key, i) => {
       const v = str(p[key]);
-      if (!v) continue;
-      if (!exact.has(v)) exact.set(v, fields);
-      const last = v.replace(/[?#].*$/, '').split('/').filter(Boolean).pop();
-      if ((key === '@id' || key === 'url') && last && !loose.has(last)) loose.set(last, fields);
-    }
+      once(exact, v);
+      // @id and url also match by their last path segment
+      if (i > 1) once(loose, v?.replace(/[?#].*$/, '').split('/').filter(Boolean).pop());
+    });
   };
   const walk = (v: unknown, depth: number): void => {
     if (!v || typeof v !== 'object' || depth > 10) return;
-    if (Array.isArray(v)) return v.forEach((x) => walk(x, depth + 1));
+    // Arrays too: for...in walks their items, and they have no @type.
     const o = v as Record<string, unknown>;
     if ([o['@type']].flat().some((t) => typeof t === 'string' && /(^|[/:])Product$/.test(t))) add(o);
     for (const k in o) walk(o[k], depth + 1);

@@ -278,14 +278,9 @@ function memoryStore(o: Options, fallbackReason?: string): Store {
         items.delete(it.id);
         items.set(it.id, merged);
       }
-      for (const id of items.keys()) {
-        if (items.size <= o.maxItems) break;
-        items.delete(id);
-      }
+      while (items.size > o.maxItems) items.delete(items.keys().next().value!);
     },
-    async items(ids) {
-      return new Map(ids.flatMap((id) => (items.has(id) ? [[id, copy(items.get(id)!)] as const] : [])));
-    },
+    items: async (ids) => copy(new Map(ids.flatMap((id) => (items.has(id) ? [[id, items.get(id)!] as const] : [])))),
     getMeta: async <T>(key: string) => copy(meta.get(key)) as T | undefined,
     async setMeta(key, value) {
       meta.set(key, copy(value));
