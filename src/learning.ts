@@ -89,7 +89,7 @@ export function createScheduler(schedule: LearningSchedule, run: () => Promise<L
     state: () => state,
     /** Counts a newly recorded labelled event. */
     label(): void {
-      if (state) state = { ...state, pending: state.pending + 1 };
+      if (state) state.pending++;
       ask();
     },
     destroy(): void {
