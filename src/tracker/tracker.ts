@@ -300,16 +300,14 @@ export function createTracker(opts: TrackerOptions): Tracker {
     { threshold: VIEWABLE_RATIO },
   );
 
-  const onClick = (ev: MouseEvent) =>
+  const onClick = (ev: Event) =>
     guard(() => {
-      if (ev.type === 'auxclick' && ev.button !== 1) return;
+      if (ev.type === 'auxclick' && (ev as MouseEvent).button !== 1) return;
       for (const node of ev.composedPath()) {
         const w = watched.get(node as Element);
         if (w) return void record('select_item', w);
       }
     });
-
-  const onPageHide = () => void flush();
 
   const onVisibility = () =>
     guard(() => {
@@ -318,10 +316,14 @@ export function createTracker(opts: TrackerOptions): Tracker {
       if (!visible) void flush();
     });
 
-  document.addEventListener('click', onClick, true);
-  document.addEventListener('auxclick', onClick, true);
-  document.addEventListener('visibilitychange', onVisibility);
-  window.addEventListener('pagehide', onPageHide);
+  /** Adds or removes every listener; capture sees clicks the page stops from bubbling. */
+  const listen = (method: 'addEventListener' | 'removeEventListener') => {
+    document[method]('click', onClick, true);
+    document[method]('auxclick', onClick, true);
+    document[method]('visibilitychange', onVisibility);
+    window[method]('pagehide', flush);
+  };
+  listen('addEventListener');
   touchSession(now());
   drainJournal();
 
@@ -375,10 +377,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
     destroy() {
       if (destroyed) return;
       destroyed = true;
-      document.removeEventListener('click', onClick, true);
-      document.removeEventListener('auxclick', onClick, true);
-      document.removeEventListener('visibilitychange', onVisibility);
-      window.removeEventListener('pagehide', onPageHide);
+      listen('removeEventListener');
       io.disconnect();
       for (const [el, w] of watched) unwatch(el, w);
       void flush();
