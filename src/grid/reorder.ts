@@ -78,23 +78,21 @@ export function reorderGrid(
 /** The node that moves for each item: its largest ancestor below the container holding no other item; null when it cannot move. */
 function boxesOf(container: Element, items: readonly GridItem[]): (Element | null)[] {
   const isItem = new Set(items.map((it) => it.el));
-  const nested = new Set<Element>();
-  const count = new Map<Element, number>();
+  const count = new Map<Element, number>(); // items at or below each ancestor
   const chains = items.map(({ el }) => {
     const chain: Element[] = [];
+    let nested = false;
     for (let n: Element | null = el; n !== container; n = n.parentElement) {
       if (!n) return null;
-      if (n !== el && isItem.has(n)) {
-        nested.add(n).add(el);
-        return null;
-      }
+      nested ||= n !== el && isItem.has(n);
       chain.push(n);
       count.set(n, (count.get(n) ?? 0) + 1);
     }
-    return chain;
+    // An item inside another stays, and so does the outer one (it counts two items).
+    return nested ? null : chain;
   });
-  return chains.map((chain, i) => {
-    if (!chain || nested.has(items[i].el) || count.get(chain[0]) !== 1) return null;
+  return chains.map((chain) => {
+    if (!chain || count.get(chain[0]) !== 1) return null;
     let k = 0;
     while (k + 1 < chain.length && count.get(chain[k + 1]) === 1) k++;
     return chain[k];

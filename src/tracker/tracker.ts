@@ -217,7 +217,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
   function touchSession(ts: number): string {
     local(() => {
       const s = readJson(LOCAL_KEYS.session) as Partial<Session> | null;
-      if (typeof s?.id === 'string' && typeof s.last === 'number') session = { id: s.id, last: s.last };
+      if (typeof s?.id === 'string' && typeof s.last === 'number') session = s as Session;
     });
     if (!session.id || ts - session.last > sessionTimeoutMs) session = { id: uuid(), last: ts };
     else session.last = Math.max(session.last, ts);
