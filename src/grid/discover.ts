@@ -255,7 +255,7 @@ export function validateGridConfigs(configs: unknown): GridConfig[] {
     const fail = (problem: string): never => {
       throw new TypeError(`grids[${i}]${problem}`);
     };
-    if (!c || typeof c !== 'object') fail(': expected an object with container, item and id');
+    if (!c || typeof c !== 'object') fail(': expected an object');
     const o = c as Record<string, unknown>;
     for (const k of Object.keys(o)) if (!KEYS.includes(k)) fail(`.${k}: unknown option (expected one of ${KEYS.join(', ')})`);
     // KEYS starts with container and item (selectors only), then id (required too).

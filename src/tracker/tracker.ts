@@ -241,7 +241,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
       position,
       ts,
       sessionId: touchSession(ts),
-      path: globalThis.location?.pathname ?? '',
+      path: location.pathname,
       control,
       pageViewId,
     };
