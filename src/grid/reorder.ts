@@ -30,25 +30,24 @@ export function reorderGrid(
     if (order.every((v, k) => v === slots[k])) return [...items];
 
     const next = [...items];
-    const swap = new Map<Node, Node>(); // the box in a slot now -> the box that goes there
+    // The moving boxes: the box in a slot now -> the box that goes there.
+    const moving = new Map<Node, Element>();
     slots.forEach((slot, k) => {
       next[slot] = items[order[k]];
-      swap.set(boxes[slot]!, boxes[order[k]]!);
+      moving.set(boxes[slot]!, boxes[order[k]]!);
     });
-    const moving = new Set(swap.keys());
+    const movers = [...moving.keys()] as Element[];
     // Every parent's final child list is known before the first move.
-    const finals = [...new Set([...moving].map((b) => b.parentNode!))].map((parent) => [parent, Array.from(parent.childNodes, (n) => swap.get(n) ?? n)] as const);
+    const finals = [...new Set(movers.map((b) => b.parentNode!))].map((parent) => [parent, Array.from(parent.childNodes, (n) => moving.get(n) ?? n)] as const);
 
     const doc = container.ownerDocument;
     const reduced = doc.defaultView?.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
-    const before = opts.animate !== false && !reduced ? new Map([...moving].map((b) => [b as Element, (b as Element).getBoundingClientRect()])) : null;
+    const before = opts.animate !== false && !reduced ? new Map(movers.map((b) => [b, b.getBoundingClientRect()])) : null;
     const focused = doc.activeElement;
     const refocus = focused && focused !== doc.body && container.contains(focused) ? focused : null;
 
     for (const [parent, final] of finals) {
-      const pos = new Map<Node, number>();
-      parent.childNodes.forEach((n, i) => pos.set(n, i));
-      const stay = staying(final, moving, pos);
+      const stay = staying(final, moving, parent);
       for (let i = final.length - 1; i >= 0; i--) {
         if (moving.has(final[i]) && !stay.has(final[i])) parent.insertBefore(final[i], final[i + 1] ?? null);
       }
@@ -104,7 +103,9 @@ function boxesOf(container: Element, items: readonly GridItem[]): (Element | nul
  * increasing subsequence of current positions) that keeps every fixed node, so the fewest nodes move.
  * Fixed nodes weigh more than all moving ones together, so the best run always holds them all.
  */
-function staying(final: readonly Node[], moving: ReadonlySet<Node>, pos: ReadonlyMap<Node, number>): Set<Node> {
+function staying(final: readonly Node[], moving: ReadonlyMap<Node, unknown>, parent: Node): Set<Node> {
+  const pos = new Map<Node, number>();
+  parent.childNodes.forEach((n, i) => pos.set(n, i));
   const nodes = final.filter((n) => pos.has(n));
   const len: number[] = [];
   const prev: number[] = [];
