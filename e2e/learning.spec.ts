@@ -80,7 +80,8 @@ test('after enough clicks a round runs in the worker by itself; the learned head
   const stored = heads(await storedMeta(page));
   expect(stored).toHaveLength(1);
   expect(stored[0]![0]).toBe(`head:${status.model!.id}@${status.model!.version}`);
-  expect((stored[0]![1] as { w: number[] }).w).toHaveLength(32 * 32);
+  const d = await page.evaluate(async () => ((await (await fetch('/models/default/model.json')).json()) as { config: { d: number } }).config.d);
+  expect((stored[0]![1] as { w: number[] }).w).toHaveLength(d * d);
 
   await page.reload();
   await waitForReady(page);
