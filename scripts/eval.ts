@@ -9,7 +9,7 @@
  * items for the baselines when no model's manifest does (training.withhold > 0); --sample-seed S fixes the
  * sampled negatives (default 2020); --click-top K is the click threshold (top K of the 100 candidates).
  */
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeCatalog, loadDataset, splitLeaveOneOut, withheldItems, type Dataset } from './lib/data.ts';
@@ -19,7 +19,7 @@ import type { RankingMetrics } from './lib/metrics.ts';
 import { readModel } from './lib/model-files.ts';
 import { setupTf } from './lib/tfnode.ts';
 
-const USAGE = 'usage: npm run eval -- --data DIR [--models DIR,DIR] [--json FILE] [--users N] [--withhold F --seed S] [--sample-seed S] [--click-top K]';
+const USAGE = 'usage: npm run eval -- --data DIR [--models DIR,DIR] [--json FILE] [--stamp] [--users N] [--withhold F --seed S] [--sample-seed S] [--click-top K]';
 const NEGATIVES = 99;
 
 const { values: a } = parseArgs({
@@ -27,6 +27,7 @@ const { values: a } = parseArgs({
     data: { type: 'string' },
     models: { type: 'string' },
     json: { type: 'string' },
+    stamp: { type: 'boolean', default: false },
     users: { type: 'string' },
     withhold: { type: 'string', default: '0' },
     seed: { type: 'string', default: '42' },
@@ -194,6 +195,17 @@ async function main(): Promise<void> {
   if (a.json) {
     writeFileSync(a.json, JSON.stringify(entries, null, 1) + '\n');
     console.log(`wrote ${a.json}`);
+  }
+  // --stamp: record what each model reached in its own manifest (the weights hash is unaffected).
+  if (a.stamp) {
+    for (const e of entries) {
+      if (e.kind !== 'model') continue;
+      const path = join(e.name, 'model.json');
+      const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+      manifest['metrics'] = { data: ds.name, users: e.full.n, evaluatedAt: new Date().toISOString().slice(0, 10), full: e.full, sampled: e.sampled, click: e.click, coldStart: e.coldStart };
+      writeFileSync(path, JSON.stringify(manifest, null, 1) + '\n');
+      console.log(`stamped ${path}`);
+    }
   }
 }
 

@@ -106,7 +106,8 @@ export function resolveOptions(input: unknown, scriptUrl: string): ResolvedOptio
   }
   return {
     ...DEFAULTS,
-    ...o,
+    // An option passed as undefined keeps its default.
+    ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
     grids: validateGridConfigs(o['grids']),
     modelUrl: new URL((o['modelUrl'] as string | undefined) ?? 'models/default/model.json', scriptUrl).href,
     workerUrl: new URL((o['workerUrl'] as string | undefined) ?? 'reco.worker.js', scriptUrl).href,

@@ -213,7 +213,8 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
           if (!now && !antiFlicker.shouldReorder(container)) deferUntilHidden(container);
           else if (scores) {
             const ms = (state.lastRankMs = Math.round((performance.now() - t0) * 10) / 10);
-            observer?.takeRecords();
+            // The page's own pending changes are handled (a grid it just added is found); only our moves are ignored.
+            if (observer?.takeRecords().length) scan();
             items = reorderGrid(grid, new Map(movable.map((it, k) => [it.id!, scores[k]!])), { animate: opts.animate });
             observer?.takeRecords();
             emit('ranked', { listId: grid.listId, ms, order: items.map((i) => i.id ?? '') });
