@@ -143,7 +143,8 @@ function readItem(el: Element, cfg: GridConfig, label: string, ld: (id: string) 
       const parse = f === 'price' ? parsePrice : str;
       const value =
         parse(pick(el, cfg[f])) ?? parse(el.getAttribute(`data-reco-${f}`)) ?? parse(micro(f === 'title' ? 'name' : f)) ?? parse(entry?.[f]);
-      if (value !== undefined) Object.assign(features, { [f]: value });
+      if (value !== undefined) (features as Record<Field, unknown>)[f] = value;
+
     }
     field = 'pin';
     const pin = cfg.pin;

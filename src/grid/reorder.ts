@@ -41,8 +41,9 @@ export function reorderGrid(
     const finals = [...new Set(movers.map((b) => b.parentNode!))].map((parent) => [parent, Array.from(parent.childNodes, (n) => moving.get(n) ?? n)] as const);
 
     const doc = container.ownerDocument;
-    const reduced = doc.defaultView?.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
-    const before = opts.animate !== false && !reduced ? new Map(movers.map((b) => [b, b.getBoundingClientRect()])) : null;
+    const animate = opts.animate !== false && !doc.defaultView?.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
+    const before = animate ? new Map(movers.map((b) => [b, b.getBoundingClientRect()])) : null;
+
     const focused = doc.activeElement;
     const refocus = focused && focused !== doc.body && container.contains(focused) ? focused : null;
 
@@ -68,8 +69,9 @@ export function reorderGrid(
     });
     return next;
   } catch (err) {
-    if (!warned) console.warn('[reco] a grid could not be re-ordered; it keeps its order', err);
+    if (!warned) console.warn('[reco] re-ordering a grid failed; it keeps its order', err);
     warned = true;
+
     return [...items].sort((a, b) => (a.el.compareDocumentPosition(b.el) & 4 ? -1 : 1));
   }
 }

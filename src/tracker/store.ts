@@ -158,12 +158,11 @@ function clearLocalKeys(): void {
 }
 
 function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
-  /** Deletes the `n` records with the lowest `ts`, or those with `ts` below `before`. */
-  async function dropOldest(name: 'events' | 'items', n: number | null, before?: number): Promise<void> {
-    if (n !== null && n <= 0) return;
+  /** Deletes the records with `ts` below `before`, at most `n` of them (the oldest). */
+  async function dropOldest(name: 'events' | 'items', before: number, n?: number): Promise<void> {
+    if ((n ?? 1) <= 0) return;
     const tx = db.transaction(name, 'readwrite');
-    const range = before === undefined ? null : IDBKeyRange.upperBound(before, true);
-    const keys = await tx.store.index('ts').getAllKeys(range, n ?? undefined);
+    const keys = await tx.store.index('ts').getAllKeys(IDBKeyRange.upperBound(before, true), n);
     await Promise.all([...keys.map((k) => tx.store.delete(k)), tx.done]);
   }
 
@@ -191,9 +190,10 @@ function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
 
   /** Writes `rows` (a quota error evicts the oldest 20% and retries once), then applies the retention caps. */
   async function write<N extends 'events' | 'items'>(name: N, rows: RecoSchema[N]['value'][], max: number): Promise<void> {
-    if (rows.length) await quotaSafe(() => putAll(name, rows), async () => dropOldest(name, Math.ceil((await db.count(name)) * 0.2)));
-    if (name === 'events') await dropOldest(name, null, Date.now() - o.maxAgeDays * DAY_MS);
-    await dropOldest(name, (await db.count(name)) - max);
+    if (rows.length) await quotaSafe(() => putAll(name, rows), async () => dropOldest(name, Infinity, Math.ceil((await db.count(name)) * 0.2)));
+    if (name === 'events') await dropOldest(name, Date.now() - o.maxAgeDays * DAY_MS);
+    await dropOldest(name, Infinity, (await db.count(name)) - max);
+
   }
 
   return {

@@ -188,9 +188,9 @@ export function createTracker(opts: TrackerOptions): Tracker {
   let lastTs = -Infinity;
 
   function report(err: unknown): void {
-    const error = err instanceof Error ? err : new Error(String(err));
     try {
-      (opts.onError ?? ((e) => console.warn('[reco]', e)))(error);
+      (opts.onError ?? ((e) => console.warn('[reco]', e)))(err instanceof Error ? err : new Error(String(err)));
+
     } catch {
       // the page's own handler threw; nothing more to do
     }
