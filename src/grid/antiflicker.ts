@@ -44,6 +44,7 @@ export function createAntiFlicker(opts: { timeoutMs?: number } = {}): {
       if (held.has(container)) return;
       held.add(container);
       const doc = container.ownerDocument;
+
       if (!style?.isConnected) {
         style = doc.createElement('style');
         style.textContent = `[${ATTR}]{visibility:hidden!important}`;
@@ -59,8 +60,8 @@ export function createAntiFlicker(opts: { timeoutMs?: number } = {}): {
     destroy() {
       timers.forEach((_, container) => release(container));
       style?.remove();
-      style = null;
     },
+
   };
 }
 
