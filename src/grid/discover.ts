@@ -110,19 +110,17 @@ function find(root: ParentNode, configs: readonly GridConfig[], report: Report):
   const containers = [...found.keys()].sort((a, b) => (a.compareDocumentPosition(b) & 4 ? -1 : 1));
   if (!containers.length) return [];
   const ld = readJsonLd((root as Node).ownerDocument ?? root, report);
-  const grids: Grid[] = [];
-  containers.forEach((container, n) => {
+  return containers.flatMap((container, n) => {
     const { cfg, label, listId } = found.get(container)!;
-    let els: Element[];
     try {
-      els = [...container.querySelectorAll(cfg.item)].filter((el) => el.parentElement?.closest(cfg.container) === container);
+      const els = [...container.querySelectorAll(cfg.item)].filter((el) => el.parentElement?.closest(cfg.container) === container);
+      return [{ listId: listId || `grid-${n}`, container, items: els.map((el) => readItem(el, cfg, label, ld, report)) }];
     } catch (e) {
       report(`${label}.item`, e);
-      return;
+      return [];
     }
-    grids.push({ listId: listId || `grid-${n}`, container, items: els.map((el) => readItem(el, cfg, label, ld, report)) });
   });
-  return grids;
+
 }
 
 function readItem(el: Element, cfg: GridConfig, label: string, ld: (id: string) => LdFields | undefined, report: Report): GridItem {
