@@ -80,8 +80,9 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
   if (o.memoryOnly) return memoryStore(o);
   let db: DB | undefined;
   try {
-    if (typeof indexedDB === 'undefined') throw new Error('indexedDB is not defined');
+    // Without indexedDB (undefined or null), opening throws and the reason says so.
     db = await open(o.dbName);
+
     const store = idbStore(db, o);
     await store.prune(); // also proves transactions work (some private modes open but refuse to write)
     return store;
@@ -92,9 +93,10 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
 }
 
 function open(name: string): Promise<DB> {
-  return new Promise((resolve, reject) => {
-    let late = false;
-    const timer = setTimeout(() => {
+  let late = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return new Promise<DB>((resolve, reject) => {
+    timer = setTimeout(() => {
       late = true;
       reject(new Error(`opening "${name}" took over ${OPEN_TIMEOUT_MS} ms (an old tab blocking the upgrade?)`));
     }, OPEN_TIMEOUT_MS);
@@ -109,10 +111,8 @@ function open(name: string): Promise<DB> {
       },
       // Let a newer version in another tab upgrade; this tab's later writes fail and are reported.
       blocking: (_old, _new, ev) => (ev.target as IDBDatabase).close(),
-    })
-      .then((db) => (late ? db.close() : resolve(db)), reject)
-      .finally(() => clearTimeout(timer));
-  });
+    }).then((db) => (late ? db.close() : resolve(db)), reject);
+  }).finally(() => clearTimeout(timer)); // also when opening throws at once (no indexedDB)
 }
 
 /** `QuotaExceededError`, or Firefox's older `NS_ERROR_DOM_QUOTA_REACHED`. */
