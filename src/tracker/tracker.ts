@@ -170,10 +170,8 @@ function editJournal(change: (j: Journal) => void): void {
  * @param opts the store, the control flag, and optional timings and callbacks
  */
 export function createTracker(opts: TrackerOptions): Tracker {
-  const { store, control } = opts;
-  const now = opts.now ?? Date.now;
-  const sessionTimeoutMs = opts.sessionTimeoutMs ?? 30 * 60_000;
-  const flushIntervalMs = opts.flushIntervalMs ?? 1000;
+  const { store, control, now = Date.now, sessionTimeoutMs = 30 * 60_000, flushIntervalMs = 1000 } = opts;
+
   const pageViewId = uuid();
   // localStorage only mirrors IndexedDB: in memory mode nothing may outlive the page.
   let persist = store.kind === 'indexeddb';
@@ -183,9 +181,10 @@ export function createTracker(opts: TrackerOptions): Tracker {
   let queue: RecoEvent[] = []; // recorded, not yet confirmed written
   let writing = Promise.resolve();
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
-  let session: Session = { id: '', last: -Infinity };
+  let session: Session = { id: '', last: 0 };
   let destroyed = false;
   let lastTs = -Infinity;
+
 
   function report(err: unknown): void {
     try {
@@ -249,7 +248,8 @@ export function createTracker(opts: TrackerOptions): Tracker {
     if (destroyed) return e;
     queue.push(e);
     writeJournal();
-    flushTimer ??= setTimeout(() => void flush(), flushIntervalMs);
+    flushTimer ??= setTimeout(flush, flushIntervalMs);
+
     guard(() => opts.onEvent?.(e));
     return e;
   }
@@ -359,7 +359,8 @@ export function createTracker(opts: TrackerOptions): Tracker {
       if (typeof itemId !== 'string' || !itemId) {
         throw new TypeError(`track: itemId must be a non-empty string; got ${JSON.stringify(itemId)}`);
       }
-      if (extra !== undefined && (typeof extra !== 'object' || extra === null)) {
+      if (extra !== undefined && (typeof extra !== 'object' || !extra)) {
+
         throw new TypeError(`track: extra must be an object; got ${JSON.stringify(extra)}`);
       }
       for (const [k, v] of Object.entries(extra ?? {})) {
