@@ -50,7 +50,8 @@ export function reorderGrid(
     for (const [parent, final] of finals) {
       const stay = staying(final, moving, parent);
       for (let i = final.length - 1; i >= 0; i--) {
-        if (moving.has(final[i]) && !stay.has(final[i])) parent.insertBefore(final[i], final[i + 1] ?? null);
+        if (!stay.has(final[i])) parent.insertBefore(final[i], final[i + 1] ?? null); // fixed nodes always stay
+
       }
     }
 
@@ -80,23 +81,21 @@ export function reorderGrid(
 function boxesOf(container: Element, items: readonly GridItem[]): (Element | null)[] {
   const isItem = new Set(items.map((it) => it.el));
   const count = new Map<Element, number>(); // items at or below each ancestor
-  const chains = items.map(({ el }) => {
-    const chain: Element[] = [];
+  const movable = items.map(({ el }) => {
     let nested = false;
     for (let n: Element | null = el; n !== container; n = n.parentElement) {
-      if (!n) return null;
+      if (!n) return false; // no longer inside the container
       nested ||= n !== el && isItem.has(n);
-      chain.push(n);
       count.set(n, (count.get(n) ?? 0) + 1);
     }
     // An item inside another stays, and so does the outer one (it counts two items).
-    return nested ? null : chain;
+    return !nested;
   });
-  return chains.map((chain) => {
-    if (!chain || count.get(chain[0]) !== 1) return null;
-    let k = 0;
-    while (k + 1 < chain.length && count.get(chain[k + 1]) === 1) k++;
-    return chain[k];
+  return items.map(({ el }, i) => {
+    if (!movable[i] || count.get(el) !== 1) return null;
+    let box = el;
+    while (box.parentElement !== container && count.get(box.parentElement!) === 1) box = box.parentElement!;
+    return box;
   });
 }
 
