@@ -213,7 +213,8 @@ function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
       await write('items', [...next.values()].map((it) => ({ id: it.id, ts: now, item: mergeItem(known.get(it.id), it) })), o.maxItems);
     },
     items,
-    getMeta: async <T>(key: string) => (await db.get('meta', key)) as T | undefined,
+    getMeta: <T>(key: string) => db.get('meta', key) as Promise<T | undefined>,
+
     async setMeta(key, value) {
       await db.put('meta', value, key);
     },
@@ -261,14 +262,13 @@ function memoryStore(o: Options, fallbackReason?: string): Store {
     kind: 'memory',
     fallbackReason,
     async add(batch) {
-      const ids = new Set(batch.map((e) => e.id));
       const minTs = Date.now() - o.maxAgeDays * DAY_MS;
-      events = events
-        .filter((e) => !ids.has(e.id))
-        .concat(copy(batch))
+      // A Map keeps one event per id, the newest copy.
+      events = [...new Map([...events, ...copy(batch)].map((e) => [e.id, e])).values()]
         .sort((a, b) => a.ts - b.ts)
         .filter((e) => e.ts >= minTs)
         .slice(-o.maxEvents);
+
     },
     events: async (q) => copy(select(events, q)),
     count: async () => events.length,
