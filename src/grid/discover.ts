@@ -85,7 +85,7 @@ export function discoverGrids(root: ParentNode, configs: readonly GridConfig[], 
 }
 
 function find(root: ParentNode, configs: readonly GridConfig[], report: Report): Grid[] {
-  const found = new Map<Element, { cfg: GridConfig; label: string; listId?: string }>();
+  const found = new Map<Element, [cfg: GridConfig, label: string, listId: string | undefined]>();
   const all: [GridConfig, string][] = configs.map((c, i) => [c, `grids[${i}]`]);
   all.push([DEFAULT_CONFIG, 'data-reco-grid']);
   for (const [cfg, label] of all) {
@@ -101,7 +101,7 @@ function find(root: ParentNode, configs: readonly GridConfig[], report: Report):
           report(`${label}.listId threw`, e);
           continue;
         }
-        found.set(c, { cfg, label, listId: listId ?? (str(c.getAttribute('data-reco-grid')) || str(c.id)) });
+        found.set(c, [cfg, label, listId ?? (str(c.getAttribute('data-reco-grid')) || str(c.id))]);
       }
     } catch (e) {
       report(`${label}.container`, e);
@@ -111,7 +111,8 @@ function find(root: ParentNode, configs: readonly GridConfig[], report: Report):
   if (!containers.length) return [];
   const ld = readJsonLd((root as Node).ownerDocument ?? root, report);
   return containers.flatMap((container, n) => {
-    const { cfg, label, listId } = found.get(container)!;
+    const [cfg, label, listId] = found.get(container)!;
+
     try {
       const els = [...container.querySelectorAll(cfg.item)].filter((el) => el.parentElement?.closest(cfg.container) === container);
       return [{ listId: listId || `grid-${n}`, container, items: els.map((el) => readItem(el, cfg, label, ld, report)) }];
