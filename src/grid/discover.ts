@@ -112,7 +112,6 @@ function find(root: ParentNode, configs: readonly GridConfig[], report: Report):
   const ld = readJsonLd((root as Node).ownerDocument ?? root, report);
   return containers.flatMap((container, n) => {
     const [cfg, label, listId] = found.get(container)!;
-
     try {
       const els = [...container.querySelectorAll(cfg.item)].filter((el) => el.parentElement?.closest(cfg.container) === container);
       return [{ listId: listId || `grid-${n}`, container, items: els.map((el) => readItem(el, cfg, label, ld, report)) }];
@@ -121,7 +120,6 @@ function find(root: ParentNode, configs: readonly GridConfig[], report: Report):
       return [];
     }
   });
-
 }
 
 function readItem(el: Element, cfg: GridConfig, label: string, ld: (id: string) => LdFields | undefined, report: Report): GridItem {
