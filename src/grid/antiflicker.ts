@@ -44,7 +44,6 @@ export function createAntiFlicker(opts: { timeoutMs?: number } = {}): {
       if (held.has(container)) return;
       held.add(container);
       const doc = container.ownerDocument;
-
       if (!style?.isConnected) {
         style = doc.createElement('style');
         style.textContent = `[${ATTR}]{visibility:hidden!important}`;

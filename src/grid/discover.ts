@@ -141,7 +141,6 @@ function readItem(el: Element, cfg: GridConfig, label: string, ld: (id: string) 
       const value =
         parse(pick(el, cfg[f])) ?? parse(el.getAttribute(`data-reco-${f}`)) ?? parse(micro(f === 'title' ? 'name' : f)) ?? parse(entry?.[f]);
       if (value !== undefined) (features as Record<Field, unknown>)[f] = value;
-
     }
     field = 'pin';
     const pin = cfg.pin;

@@ -51,7 +51,6 @@ export function reorderGrid(
       const stay = staying(final, moving, parent);
       for (let i = final.length - 1; i >= 0; i--) {
         if (!stay.has(final[i])) parent.insertBefore(final[i], final[i + 1] ?? null); // fixed nodes always stay
-
       }
     }
 
@@ -72,7 +71,6 @@ export function reorderGrid(
   } catch (err) {
     if (!warned) console.warn('[reco] re-ordering a grid failed; it keeps its order', err);
     warned = true;
-
     return [...items].sort((a, b) => (a.el.compareDocumentPosition(b.el) & 4 ? -1 : 1));
   }
 }

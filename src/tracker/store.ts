@@ -82,7 +82,6 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
   try {
     // Without indexedDB (undefined or null), opening throws and the reason says so.
     db = await open(o.dbName);
-
     const store = idbStore(db, o);
     await store.prune(); // also proves transactions work (some private modes open but refuse to write)
     return store;
@@ -214,7 +213,6 @@ function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
     },
     items,
     getMeta: <T>(key: string) => db.get('meta', key) as Promise<T | undefined>,
-
     async setMeta(key, value) {
       await db.put('meta', value, key);
     },
@@ -268,7 +266,6 @@ function memoryStore(o: Options, fallbackReason?: string): Store {
         .sort((a, b) => a.ts - b.ts)
         .filter((e) => e.ts >= minTs)
         .slice(-o.maxEvents);
-
     },
     events: async (q) => copy(select(events, q)),
     count: async () => events.length,

@@ -189,7 +189,6 @@ export function createTracker(opts: TrackerOptions): Tracker {
   function report(err: unknown): void {
     try {
       (opts.onError ?? ((e) => console.warn('[reco]', e)))(err instanceof Error ? err : new Error(String(err)));
-
     } catch {
       // the page's own handler threw; nothing more to do
     }
@@ -249,7 +248,6 @@ export function createTracker(opts: TrackerOptions): Tracker {
     queue.push(e);
     writeJournal();
     flushTimer ??= setTimeout(flush, flushIntervalMs);
-
     guard(() => opts.onEvent?.(e));
     return e;
   }
@@ -360,7 +358,6 @@ export function createTracker(opts: TrackerOptions): Tracker {
         throw new TypeError(`track: itemId must be a non-empty string; got ${JSON.stringify(itemId)}`);
       }
       if (extra !== undefined && (typeof extra !== 'object' || !extra)) {
-
         throw new TypeError(`track: extra must be an object; got ${JSON.stringify(extra)}`);
       }
       for (const [k, v] of Object.entries(extra ?? {})) {
