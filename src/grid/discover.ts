@@ -38,7 +38,8 @@ export interface Grid {
 const FIELDS = ['title', 'category', 'brand', 'price'] as const;
 type Field = (typeof FIELDS)[number];
 const KEYS = ['container', 'item', 'id', 'listId', 'pin', ...FIELDS];
-const DEFAULT_CONFIG: GridConfig = { container: '[data-reco-grid]', item: '[data-reco-id]', id: () => null };
+/** The markup contract; ids come from `data-reco-id` (or microdata), as for every config. */
+const DEFAULT_CONFIG = { container: '[data-reco-grid]', item: '[data-reco-id]' } as GridConfig;
 
 type LdFields = Partial<Record<Field, unknown>>;
 /** A JSON-LD node, read loosely: any property may be missing or of another type. */
@@ -77,49 +78,45 @@ export function discoverGrids(root: ParentNode, configs: readonly GridConfig[], 
     }
   };
   try {
-    return find(root, configs, report);
+    const found = new Map<Element, [cfg: GridConfig, label: string, listId: string | undefined]>();
+    const all: [GridConfig, string][] = configs.map((c, i) => [c, `grids[${i}]`]);
+    all.push([DEFAULT_CONFIG, 'data-reco-grid']);
+    for (const [cfg, label] of all) {
+      try {
+        const matches = [...root.querySelectorAll(cfg.container)];
+        if ((root as Element).matches?.(cfg.container)) matches.unshift(root as Element);
+        for (const c of matches) {
+          if (found.has(c)) continue;
+          let listId: string | undefined;
+          try {
+            listId = typeof cfg.listId === 'function' ? str(cfg.listId(c)) : cfg.listId;
+          } catch (e) {
+            report(`${label}.listId threw`, e);
+            continue;
+          }
+          found.set(c, [cfg, label, listId ?? (str(c.getAttribute('data-reco-grid')) || str(c.id))]);
+        }
+      } catch (e) {
+        report(`${label}.container`, e);
+      }
+    }
+    const containers = [...found.keys()].sort((a, b) => (a.compareDocumentPosition(b) & 4 ? -1 : 1));
+    if (!containers.length) return [];
+    const ld = readJsonLd((root as Node).ownerDocument ?? root, report);
+    return containers.flatMap((container, n) => {
+      const [cfg, label, listId] = found.get(container)!;
+      try {
+        const els = [...container.querySelectorAll(cfg.item)].filter((el) => el.parentElement?.closest(cfg.container) === container);
+        return [{ listId: listId || `grid-${n}`, container, items: els.map((el) => readItem(el, cfg, label, ld, report)) }];
+      } catch (e) {
+        report(`${label}.item`, e);
+        return [];
+      }
+    });
   } catch (e) {
     report('grid discovery failed', e);
     return [];
   }
-}
-
-function find(root: ParentNode, configs: readonly GridConfig[], report: Report): Grid[] {
-  const found = new Map<Element, [cfg: GridConfig, label: string, listId: string | undefined]>();
-  const all: [GridConfig, string][] = configs.map((c, i) => [c, `grids[${i}]`]);
-  all.push([DEFAULT_CONFIG, 'data-reco-grid']);
-  for (const [cfg, label] of all) {
-    try {
-      const matches = [...root.querySelectorAll(cfg.container)];
-      if ((root as Element).matches?.(cfg.container)) matches.unshift(root as Element);
-      for (const c of matches) {
-        if (found.has(c)) continue;
-        let listId: string | undefined;
-        try {
-          listId = typeof cfg.listId === 'function' ? str(cfg.listId(c)) : cfg.listId;
-        } catch (e) {
-          report(`${label}.listId threw`, e);
-          continue;
-        }
-        found.set(c, [cfg, label, listId ?? (str(c.getAttribute('data-reco-grid')) || str(c.id))]);
-      }
-    } catch (e) {
-      report(`${label}.container`, e);
-    }
-  }
-  const containers = [...found.keys()].sort((a, b) => (a.compareDocumentPosition(b) & 4 ? -1 : 1));
-  if (!containers.length) return [];
-  const ld = readJsonLd((root as Node).ownerDocument ?? root, report);
-  return containers.flatMap((container, n) => {
-    const [cfg, label, listId] = found.get(container)!;
-    try {
-      const els = [...container.querySelectorAll(cfg.item)].filter((el) => el.parentElement?.closest(cfg.container) === container);
-      return [{ listId: listId || `grid-${n}`, container, items: els.map((el) => readItem(el, cfg, label, ld, report)) }];
-    } catch (e) {
-      report(`${label}.item`, e);
-      return [];
-    }
-  });
 }
 
 function readItem(el: Element, cfg: GridConfig, label: string, ld: (id: string) => LdFields | undefined, report: Report): GridItem {
