@@ -270,23 +270,9 @@ export function createTracker(opts: TrackerOptions): Tracker {
     return writing;
   }
 
-  function drainJournal(): void {
-    let left: Journal = {};
-    local(() => editJournal((j) => (left = j)));
-    const byId = new Map(Object.values(left).flat().map((e) => [e.id, e]));
-    if (!byId.size) return;
-    // Only what was drained leaves the journal: a tab of those page views may still be adding to it.
-    const drop = (j: Journal) => {
-      for (const pv in left) j[pv] &&= j[pv].filter((e) => !byId.has(e.id));
-    };
-    store.add([...byId.values()]).then(() => local(() => editJournal(drop)), report);
-  }
 
-  function impression(w: Watched): void {
-    if (impressed.has(w.key)) return;
-    impressed.add(w.key);
-    record('view_item_list', w);
-  }
+
+
 
   const pageVisible = () => document.visibilityState !== 'hidden';
 
@@ -323,7 +309,16 @@ export function createTracker(opts: TrackerOptions): Tracker {
   };
   listen('addEventListener');
   touchSession(now());
-  drainJournal();
+
+  // Events a page view journaled but did not write (a navigation cut it short) go to the store now.
+  let left: Journal = {};
+  local(() => editJournal((j) => (left = j)));
+  const drained = new Map(Object.values(left).flat().map((e) => [e.id, e]));
+  // Only what was drained leaves the journal: a tab of those page views may still be adding to it.
+  const drop = (j: Journal) => {
+    for (const pv in left) j[pv] &&= j[pv].filter((e) => !drained.has(e.id));
+  };
+  if (drained.size) store.add([...drained.values()]).then(() => local(() => editJournal(drop)), report);
 
   function unwatch(el: Element, w: Watched): void {
     w.timer.stop();
@@ -344,7 +339,13 @@ export function createTracker(opts: TrackerOptions): Tracker {
             continue;
           }
           if (known) unwatch(el, known);
-          const w: Watched = { id, listId, position, key, timer: new ViewabilityTimer(() => impression(w), pageVisible()) };
+          // An impression counts once per list and item, also when the grid renders the item anew.
+          const impression = () => {
+            if (impressed.has(key)) return;
+            impressed.add(key);
+            record('view_item_list', w);
+          };
+          const w: Watched = { id, listId, position, key, timer: new ViewabilityTimer(impression, pageVisible()) };
           watched.set(el, w);
           io.observe(el);
         }
