@@ -22,7 +22,25 @@ export function reorderGrid(
 ): GridItem[] {
   const { container, items } = grid;
   try {
-    const boxes = boxesOf(container, items);
+    // The node that moves for each item: its largest ancestor below the container holding no other item; null when it cannot move.
+    const isItem = new Set(items.map((it) => it.el));
+    const count = new Map<Element, number>(); // items at or below each ancestor
+    const movable = items.map(({ el }) => {
+      let nested = false;
+      for (let n: Element | null = el; n !== container; n = n.parentElement) {
+        if (!n) return false; // no longer inside the container
+        nested ||= n !== el && isItem.has(n);
+        count.set(n, (count.get(n) ?? 0) + 1);
+      }
+      // An item inside another stays, and so does the outer one (it counts two items).
+      return !nested;
+    });
+    const boxes = items.map(({ el }, i) => {
+      if (!movable[i] || count.get(el) !== 1) return null;
+      let box = el;
+      while (box.parentElement !== container && count.get(box.parentElement!) === 1) box = box.parentElement!;
+      return box;
+    });
     const score = (i: number) => scores.get(items[i].id!)!;
     // An item without an id has no score either.
     const slots = items.flatMap((it, i) => (boxes[i] && !it.pinned && typeof score(i) === 'number' && !Number.isNaN(score(i)) ? [i] : []));
@@ -73,28 +91,6 @@ export function reorderGrid(
     warned = true;
     return [...items].sort((a, b) => (a.el.compareDocumentPosition(b.el) & 4 ? -1 : 1));
   }
-}
-
-/** The node that moves for each item: its largest ancestor below the container holding no other item; null when it cannot move. */
-function boxesOf(container: Element, items: readonly GridItem[]): (Element | null)[] {
-  const isItem = new Set(items.map((it) => it.el));
-  const count = new Map<Element, number>(); // items at or below each ancestor
-  const movable = items.map(({ el }) => {
-    let nested = false;
-    for (let n: Element | null = el; n !== container; n = n.parentElement) {
-      if (!n) return false; // no longer inside the container
-      nested ||= n !== el && isItem.has(n);
-      count.set(n, (count.get(n) ?? 0) + 1);
-    }
-    // An item inside another stays, and so does the outer one (it counts two items).
-    return !nested;
-  });
-  return items.map(({ el }, i) => {
-    if (!movable[i] || count.get(el) !== 1) return null;
-    let box = el;
-    while (box.parentElement !== container && count.get(box.parentElement!) === 1) box = box.parentElement!;
-    return box;
-  });
 }
 
 /**
