@@ -54,20 +54,17 @@ export function createAntiFlicker(opts: { timeoutMs?: number } = {}): {
     },
     release,
     shouldReorder(container) {
-      return container.hasAttribute(ATTR) || !onScreen(container);
+      if (container.hasAttribute(ATTR)) return true;
+      // Off-screen: out of the viewport, without a box, or in a hidden tab.
+      const doc = container.ownerDocument;
+      const win = doc.defaultView;
+      if (!win || doc.visibilityState === 'hidden') return true;
+      const r = container.getBoundingClientRect();
+      return !(r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < win.innerHeight && r.left < win.innerWidth);
     },
     destroy() {
       timers.forEach((_, container) => release(container));
       style?.remove();
     },
-
   };
-}
-
-function onScreen(el: Element): boolean {
-  const doc = el.ownerDocument;
-  const win = doc.defaultView;
-  if (!win || doc.visibilityState === 'hidden') return false;
-  const r = el.getBoundingClientRect();
-  return r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < win.innerHeight && r.left < win.innerWidth;
 }
