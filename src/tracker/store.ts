@@ -119,20 +119,7 @@ function isQuota(err: unknown): boolean {
   return /quota/i.test((err as { name?: string } | null)?.name ?? '');
 }
 
-/** Runs `write`; on a quota error runs `evict` and retries once. A second quota error drops the write. */
-async function quotaSafe(write: () => Promise<void>, evict: () => Promise<void>): Promise<void> {
-  try {
-    await write();
-  } catch (err) {
-    if (!isQuota(err)) throw err;
-    await evict();
-    try {
-      await write();
-    } catch (again) {
-      if (!isQuota(again)) throw again;
-    }
-  }
-}
+
 
 function mergeItem(old: ItemFeatures | undefined, next: ItemFeatures): ItemFeatures {
   const out: ItemFeatures = { ...old, id: next.id };
@@ -189,10 +176,22 @@ function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
 
   /** Writes `rows` (a quota error evicts the oldest 20% and retries once), then applies the retention caps. */
   async function write<N extends 'events' | 'items'>(name: N, rows: RecoSchema[N]['value'][], max: number): Promise<void> {
-    if (rows.length) await quotaSafe(() => putAll(name, rows), async () => dropOldest(name, Infinity, Math.ceil((await db.count(name)) * 0.2)));
+    if (rows.length) {
+      try {
+        await putAll(name, rows);
+      } catch (err) {
+        // A quota error evicts the oldest 20% and retries once; a second one drops the write.
+        if (!isQuota(err)) throw err;
+        await dropOldest(name, Infinity, Math.ceil((await db.count(name)) * 0.2));
+        try {
+          await putAll(name, rows);
+        } catch (again) {
+          if (!isQuota(again)) throw again;
+        }
+      }
+    }
     if (name === 'events') await dropOldest(name, Date.now() - o.maxAgeDays * DAY_MS);
     await dropOldest(name, Infinity, (await db.count(name)) - max);
-
   }
 
   return {
