@@ -131,16 +131,6 @@ export function uuid(): string {
   );
 }
 
-function isEvent(v: unknown): v is RecoEvent {
-  const e = v as Partial<RecoEvent> | null;
-  return (
-    typeof e?.id === 'string' &&
-    typeof e.itemId === 'string' &&
-    typeof e.ts === 'number' &&
-    (EVENT_TYPES as readonly unknown[]).includes(e.type)
-  );
-}
-
 function readJson(key: string): unknown {
   try {
     return JSON.parse(localStorage.getItem(key) ?? 'null');
@@ -156,7 +146,14 @@ function readJson(key: string): unknown {
 function editJournal(change: (j: Journal) => void): void {
   const raw = readJson(LOCAL_KEYS.pending) as Journal | null;
   const j: Journal = {};
-  for (const pv in raw) if (Array.isArray(raw[pv])) j[pv] = raw[pv].filter(isEvent);
+  for (const pv in raw) {
+    if (Array.isArray(raw[pv])) {
+      j[pv] = raw[pv].filter(
+        (e: Partial<RecoEvent> | null) =>
+          typeof e?.id === 'string' && typeof e.itemId === 'string' && typeof e.ts === 'number' && (EVENT_TYPES as readonly unknown[]).includes(e.type),
+      );
+    }
+  }
   change(j);
   for (const pv in j) if (!j[pv]!.length) delete j[pv];
   const text = JSON.stringify(j);
