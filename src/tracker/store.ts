@@ -119,8 +119,6 @@ function isQuota(err: unknown): boolean {
   return /quota/i.test((err as { name?: string } | null)?.name ?? '');
 }
 
-
-
 function mergeItem(old: ItemFeatures | undefined, next: ItemFeatures): ItemFeatures {
   const out: ItemFeatures = { ...old, id: next.id };
   for (const [k, v] of Object.entries(next)) {

@@ -182,7 +182,6 @@ export function createTracker(opts: TrackerOptions): Tracker {
   let destroyed = false;
   let lastTs = -Infinity;
 
-
   function report(err: unknown): void {
     try {
       (opts.onError ?? ((e) => console.warn('[reco]', e)))(err instanceof Error ? err : new Error(String(err)));
@@ -266,10 +265,6 @@ export function createTracker(opts: TrackerOptions): Tracker {
     });
     return writing;
   }
-
-
-
-
 
   const pageVisible = () => document.visibilityState !== 'hidden';
 
