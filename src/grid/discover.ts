@@ -198,8 +198,9 @@ function readJsonLd(doc: ParentNode, report: Report): (id: string) => LdFields |
   const exact = new Map<string, LdFields>();
   const loose = new Map<string, LdFields>();
   const add = (p: Record<string, unknown>) => {
-    const offer = first(p.offers) as Obj | undefined;
-    const brand = first(p.brand) as Obj | undefined;
+    // An offer or a brand may be a list: the first one counts.
+    const offer = [p.offers].flat()[0] as Obj | undefined;
+    const brand = [p.brand].flat()[0] as Obj | undefined;
     // Values that are not text (a brand object without a name) are dropped when read.
     const fields: LdFields = {
       title: p.name,
@@ -230,10 +231,6 @@ function readJsonLd(doc: ParentNode, report: Report): (id: string) => LdFields |
     }
   });
   return (id) => exact.get(id) ?? loose.get(id);
-}
-
-function first(v: unknown): unknown {
-  return Array.isArray(v) ? v[0] : v;
 }
 
 /**
