@@ -66,7 +66,27 @@ export function reorderGrid(
     const refocus = focused && focused !== doc.body && container.contains(focused) ? focused : null;
 
     for (const [parent, final] of finals) {
-      const stay = staying(final, moving, parent);
+      // The moving nodes that can stay put: the longest run already in the right relative order (a longest
+      // increasing subsequence of current positions) that keeps every fixed node, so the fewest nodes move.
+      // Fixed nodes weigh more than all moving ones together, so the best run always holds them all.
+      const pos = new Map<Node, number>();
+      parent.childNodes.forEach((n, i) => pos.set(n, i));
+      const nodes = final.filter((n) => pos.has(n));
+      const len: number[] = [];
+      const prev: number[] = [];
+      nodes.forEach((n, i) => {
+        const weight = moving.has(n) ? 1 : 1e9;
+        len[i] = weight;
+        for (let j = 0; j < i; j++) {
+          if (pos.get(nodes[j])! < pos.get(n)! && len[j] + weight > len[i]) {
+            len[i] = len[j] + weight;
+            prev[i] = j;
+          }
+        }
+      });
+      const stay = new Set<Node>();
+      // The run's first node has no prev: undefined >= 0 is false.
+      for (let i = len.indexOf(Math.max(...len)); i >= 0; i = prev[i]) stay.add(nodes[i]);
       for (let i = final.length - 1; i >= 0; i--) {
         if (!stay.has(final[i])) parent.insertBefore(final[i], final[i + 1] ?? null); // fixed nodes always stay
       }
@@ -91,31 +111,4 @@ export function reorderGrid(
     warned = true;
     return [...items].sort((a, b) => (a.el.compareDocumentPosition(b.el) & 4 ? -1 : 1));
   }
-}
-
-/**
- * The moving nodes that can stay put: the longest run already in the right relative order (a longest
- * increasing subsequence of current positions) that keeps every fixed node, so the fewest nodes move.
- * Fixed nodes weigh more than all moving ones together, so the best run always holds them all.
- */
-function staying(final: readonly Node[], moving: ReadonlyMap<Node, unknown>, parent: Node): Set<Node> {
-  const pos = new Map<Node, number>();
-  parent.childNodes.forEach((n, i) => pos.set(n, i));
-  const nodes = final.filter((n) => pos.has(n));
-  const len: number[] = [];
-  const prev: number[] = [];
-  nodes.forEach((n, i) => {
-    const weight = moving.has(n) ? 1 : 1e9;
-    len[i] = weight;
-    for (let j = 0; j < i; j++) {
-      if (pos.get(nodes[j])! < pos.get(n)! && len[j] + weight > len[i]) {
-        len[i] = len[j] + weight;
-        prev[i] = j;
-      }
-    }
-  });
-  const stay = new Set<Node>();
-  // The run's first node has no prev: undefined >= 0 is false.
-  for (let i = len.indexOf(Math.max(...len)); i >= 0; i = prev[i]) stay.add(nodes[i]);
-  return stay;
 }
