@@ -42,8 +42,8 @@ export function reorderGrid(
       return box;
     });
     const score = (i: number) => scores.get(items[i].id!)!;
-    // An item without an id has no score either.
-    const slots = items.flatMap((it, i) => (boxes[i] && !it.pinned && typeof score(i) === 'number' && !Number.isNaN(score(i)) ? [i] : []));
+    // Scored: a number, not NaN (an item without an id has no score either).
+    const slots = items.flatMap((it, i) => (boxes[i] && !it.pinned && typeof score(i) === 'number' && score(i) === score(i) ? [i] : []));
     const order = [...slots].sort((a, b) => score(b) - score(a)); // stable: ties keep their order
     if (order.every((v, k) => v === slots[k])) return [...items];
 
