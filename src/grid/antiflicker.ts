@@ -19,16 +19,16 @@ const ATTR = 'data-reco-pending';
 
 /**
  * Create the anti-flicker guard described above.
- * @param opts `timeoutMs`: the longest a grid stays hidden (default 400)
+ * @param options `timeoutMs`: the longest a grid stays hidden (default 400)
  * @returns `hold`, `release`, `shouldReorder` and `destroy` (shows every held grid and removes the style rule)
  */
-export function createAntiFlicker(opts: { timeoutMs?: number } = {}): {
+export function createAntiFlicker({ timeoutMs = 400 }: { timeoutMs?: number } = {}): {
   hold(container: Element): void;
   release(container: Element): void;
   shouldReorder(container: Element): boolean;
   destroy(): void;
 } {
-  const timeoutMs = opts.timeoutMs ?? 400;
+
   const timers = new Map<Element, ReturnType<typeof setTimeout>>();
   const held = new WeakSet<Element>();
   let style: HTMLStyleElement | null = null;

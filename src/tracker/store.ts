@@ -122,7 +122,7 @@ function isQuota(err: unknown): boolean {
 function mergeItem(old: ItemFeatures | undefined, next: ItemFeatures): ItemFeatures {
   const out: ItemFeatures = { ...old, id: next.id };
   for (const [k, v] of Object.entries(next)) {
-    if (v !== undefined && v !== null && v !== '' && !Number.isNaN(v)) Object.assign(out, { [k]: v });
+    if (v != null && v !== '' && v === v) Object.assign(out, { [k]: v }); // v === v: not NaN
   }
   return out;
 }
