@@ -63,7 +63,7 @@ export function reorderGrid(
     const before = animate ? new Map(movers.map((b) => [b, b.getBoundingClientRect()])) : null;
 
     const focused = doc.activeElement;
-    const refocus = focused && focused !== doc.body && container.contains(focused) ? focused : null;
+    const refocus = container.contains(focused) ? focused : null;
 
     for (const [parent, final] of finals) {
       // The moving nodes that can stay put: the longest run already in the right relative order (a longest

@@ -369,8 +369,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
       if (destroyed) return;
       destroyed = true;
       listen('removeEventListener');
-      io.disconnect();
-      for (const [el, w] of watched) unwatch(el, w);
+      for (const [el, w] of watched) unwatch(el, w); // unobserves every element too
       void flush();
     },
   };
