@@ -271,7 +271,8 @@ export function createTracker(opts: TrackerOptions): Tracker {
   const io = new IntersectionObserver(
     (entries) =>
       guard(() => {
-        for (const en of entries) watched.get(en.target)?.timer.setRatio(en.isIntersecting ? en.intersectionRatio : 0);
+        // The ratio is 0 when the target is not intersecting (spec), so it alone decides.
+        for (const en of entries) watched.get(en.target)?.timer.setRatio(en.intersectionRatio);
       }),
     { threshold: VIEWABLE_RATIO },
   );
