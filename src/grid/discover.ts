@@ -126,7 +126,7 @@ function readItem(el: Element, cfg: GridConfig, label: string, ld: (id: string) 
     const scope = el.matches('[itemscope]') ? el : (el.querySelector('[itemscope][itemtype*="Product"]') ?? el);
     const micro = (name: string) => {
       const p = prop(scope, name);
-      return p?.matches('[itemscope]') ? text(prop(p, 'name')) : text(p);
+      return text(p?.matches('[itemscope]') ? prop(p, 'name') : p); // a nested item (a Brand) by its name
     };
     const id = str(pick(el, cfg.id)) ?? str(el.getAttribute('data-reco-id')) ?? micro('sku') ?? micro('productID');
     if (!id) return item;
