@@ -167,9 +167,8 @@ function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
 
   async function items(ids: readonly string[]): Promise<Map<string, ItemFeatures>> {
     const tx = db.transaction('items');
-    const rows = await Promise.all(ids.map((id) => tx.store.get(id)));
-    await tx.done;
-    return new Map(rows.flatMap((r) => (r ? [[r.id, r.item] as const] : [])));
+    const rows = await Promise.all([...ids.map((id) => tx.store.get(id)), tx.done]);
+    return new Map(rows.flatMap((r) => (r ? [[r.id, r.item] as const] : []))); // tx.done's undefined too
   }
 
   /** Writes `rows` (a quota error evicts the oldest 20% and retries once), then applies the retention caps. */
