@@ -251,19 +251,18 @@ export function createTracker(opts: TrackerOptions): Tracker {
   function flush(): Promise<void> {
     clearTimeout(flushTimer);
     flushTimer = undefined;
-    writing = writing.then(async () => {
-      const batch = queue.slice();
-      if (!batch.length) return;
+    return (writing = writing.then(async () => {
+      const n = queue.length;
+      if (!n) return;
       try {
-        await store.add(batch);
+        await store.add(queue.slice(0, n));
       } catch (err) {
         report(err); // dropped: retrying a broken store would only repeat the error
       }
       // Flushes run one after another, so the batch is still the head of the queue.
-      queue = queue.slice(batch.length);
+      queue = queue.slice(n);
       writeJournal();
-    });
-    return writing;
+    }));
   }
 
   const pageVisible = () => document.visibilityState !== 'hidden';
