@@ -63,7 +63,6 @@ export function reorderGrid(
     const before = animate ? new Map(movers.map((b) => [b, b.getBoundingClientRect()])) : null;
 
     const focused = doc.activeElement;
-    const refocus = container.contains(focused) ? focused : null;
 
     for (const [parent, final] of finals) {
       // The moving nodes that can stay put: the longest run already in the right relative order (a longest
@@ -92,7 +91,8 @@ export function reorderGrid(
       }
     }
 
-    if (refocus && doc.activeElement !== refocus) (refocus as HTMLElement).focus?.({ preventScroll: true });
+    // Moving a node blurs what has focus inside it; focus stays where it was (it is still in the container).
+    if (container.contains(focused) && doc.activeElement !== focused) (focused as HTMLElement).focus?.({ preventScroll: true });
     // FLIP (https://aerotwist.com/blog/flip-your-animations/): start each box where it was, glide to where it is.
     before?.forEach((first, el) => {
       const last = el.getBoundingClientRect();
