@@ -8,7 +8,6 @@ export type Consent = 'granted' | 'denied';
  * @returns `'persist'` (IndexedDB), `'memory'` or `'off'`
  */
 export function storageMode(consent: Consent, respectGpc: boolean): 'persist' | 'memory' | 'off' {
-  if (consent === 'denied') return 'off';
   const gpc = (globalThis.navigator as { globalPrivacyControl?: unknown } | undefined)?.globalPrivacyControl;
-  return respectGpc && gpc === true ? 'memory' : 'persist';
+  return consent === 'denied' ? 'off' : respectGpc && gpc === true ? 'memory' : 'persist';
 }

@@ -116,7 +116,7 @@ function open(name: string): Promise<DB> {
 
 /** `QuotaExceededError`, or Firefox's older `NS_ERROR_DOM_QUOTA_REACHED`. */
 function isQuota(err: unknown): boolean {
-  return /quota/i.test((err as { name?: string } | null)?.name ?? '');
+  return /quota/i.test(String((err as { name?: unknown } | null)?.name));
 }
 
 function mergeItem(old: ItemFeatures | undefined, next: ItemFeatures): ItemFeatures {
