@@ -71,7 +71,8 @@ describe('on-device learning in the worker', () => {
     expect(decision).toMatchObject({ accepted: true, heldOut: 8 });
     expect(state).toMatchObject({ rounds: 1, head: 'personal', pending: 0, lastDecision: decision });
     const stored = await meta<{ w: number[]; c: number[]; prev: unknown }>(dbName, a.headKey);
-    expect(stored!.w).toHaveLength(32 * 32);
+    const { d } = (JSON.parse(readFileSync('public/models/default/model.json', 'utf8')) as { config: { d: number } }).config;
+    expect(stored!.w).toHaveLength(d * d);
     expect(stored!.prev).toBeNull();
     const tuned = await a.engine.rank(history, candidates, now);
     expect(tuned).not.toEqual(shipped);
