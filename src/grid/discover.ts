@@ -248,14 +248,14 @@ export function validateGridConfigs(configs: unknown): GridConfig[] {
     };
     if (!c || typeof c !== 'object') fail(': expected an object');
     const o = c as Record<string, unknown>;
-    for (const k of Object.keys(o)) if (!KEYS.includes(k)) fail(`.${k}: unknown option (expected one of ${KEYS.join(', ')})`);
+    for (const k of Object.keys(o)) if (!KEYS.includes(k)) fail(`.${k}: unknown option`);
     // KEYS starts with container and item (selectors only), then id (required too).
     KEYS.forEach((k, n) => {
       const v = o[k];
       if ((v === undefined && n > 2) || (typeof v === 'function' && n > 1)) return;
       if (typeof v !== 'string' || !v.trim()) {
         fail(`.${k}: expected ${k === 'listId' ? 'a list id' : 'a CSS selector'} string${n > 1 ? ' or a function' : ''}`);
-      } else if (k !== 'listId' && typeof document !== 'undefined') {
+      } else if (k !== 'listId') {
         try {
           document.createDocumentFragment().querySelector(v);
         } catch {
