@@ -67,7 +67,7 @@ export function createEngineClient(workerUrl: string, init: EngineInit, log: (ms
     let timer: ReturnType<typeof setTimeout> | undefined;
     const failed = new Promise<never>((_, reject) => {
       crashed = reject;
-      timer = setTimeout(() => reject(new WorkerCrashedError(`worker did not answer ${what} within ${ms / 1000} s`)), ms);
+      timer = setTimeout(() => reject(new WorkerCrashedError(`worker did not answer ${what} within ${ms} ms`)), ms);
     });
     return Promise.race([p, failed]).finally(() => clearTimeout(timer));
   };
@@ -76,7 +76,7 @@ export function createEngineClient(workerUrl: string, init: EngineInit, log: (ms
 
   const call = async <T>(what: string, fn: (r: Remote<EngineApi>) => Promise<T>, ms = CALL_TIMEOUT_MS): Promise<T> => {
     for (;;) {
-      if (dead) throw new WorkerCrashedError('the worker crashed twice; personalization is off for this page view');
+      if (dead) throw new WorkerCrashedError('the worker crashed twice; personalization is off');
       try {
         await ready;
         return await race(fn(remote), ms, what);

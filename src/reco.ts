@@ -212,7 +212,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
           // The shopper may be looking at it now (the hold ended while ranking): re-order it once it is out of sight.
           if (!now && !antiFlicker.shouldReorder(container)) deferUntilHidden(container);
           else if (scores) {
-            const ms = (state.lastRankMs = Math.round((performance.now() - t0) * 10) / 10);
+            const ms = (state.lastRankMs = +(performance.now() - t0).toFixed(1));
             // The page's own pending changes are handled (a grid it just added is found); only our moves are ignored.
             if (observer?.takeRecords().length) scan();
             items = reorderGrid(grid, new Map(movable.map((it, k) => [it.id!, scores[k]!])), { animate: opts.animate });
@@ -306,7 +306,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
 
     async rank(items) {
       if (!Array.isArray(items)) {
-        fail(new TypeError('rank(items): expected an array of ids or { id, ... } items'));
+        fail(new TypeError('rank(items): expected an array'));
         return [];
       }
       const feats = items.flatMap((it, i) => {
@@ -326,8 +326,8 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
     personalize: async (root = document) => personalizeGrids(grids(root), true),
 
     status() {
-      const l = scheduler?.state();
-      return { ...state, learning: l ? { rounds: l.rounds, lastDecision: l.lastDecision, head: l.head } : state.learning };
+      const { rounds, lastDecision, head } = scheduler?.state() ?? state.learning;
+      return { ...state, learning: { rounds, lastDecision, head } };
     },
 
     async train() {

@@ -107,7 +107,7 @@ export function reorderGrid(
     });
     return next;
   } catch (err) {
-    if (!warned) console.warn('[reco] re-ordering a grid failed; it keeps its order', err);
+    if (!warned) console.warn('[reco] re-ordering a grid failed', err);
     warned = true;
     return [...items].sort((a, b) => (a.el.compareDocumentPosition(b.el) & 4 ? -1 : 1));
   }
