@@ -13,9 +13,6 @@ export class WorkerCrashedError extends Error {
   override name = 'WorkerCrashedError';
 }
 
-const INIT_TIMEOUT_MS = 60_000; // first WebGPU shader compiles on a software adapter take seconds
-const CALL_TIMEOUT_MS = 15_000;
-const ROUND_TIMEOUT_MS = 120_000; // a round has its own time budget; this only catches a hung worker
 
 export interface EngineClient {
   /** Resolves with the engine's status once the model is loaded and warmed up (restarting a crashed worker once). */
@@ -57,7 +54,8 @@ export function createEngineClient(workerUrl: string, init: EngineInit, log: (ms
       crashed(new WorkerCrashedError(`worker ${workerUrl} failed: ${e.message || 'could not load or crashed'}`));
     });
     remote = wrap<EngineApi>(worker);
-    const started = race(remote.init(init, learningListener), INIT_TIMEOUT_MS, 'init');
+    // First WebGPU shader compiles on a software adapter take seconds.
+    const started = race(remote.init(init, learningListener), 60_000, 'init');
     started.catch(() => {}); // handled by whoever awaits it; never an unhandled rejection in the page
     return started;
   };
@@ -74,7 +72,7 @@ export function createEngineClient(workerUrl: string, init: EngineInit, log: (ms
 
   let ready = start();
 
-  const call = async <T>(what: string, fn: (r: Remote<EngineApi>) => Promise<T>, ms = CALL_TIMEOUT_MS): Promise<T> => {
+  const call = async <T>(what: string, fn: (r: Remote<EngineApi>) => Promise<T>, ms = 15_000): Promise<T> => {
     for (;;) {
       if (dead) throw new WorkerCrashedError('the worker crashed twice; personalization is off');
       try {
@@ -95,7 +93,8 @@ export function createEngineClient(workerUrl: string, init: EngineInit, log: (ms
   return {
     rank: (history, candidates) => call('rank', (r) => r.rank(history, candidates, Date.now())),
     status: () => call('status', (r) => r.status()),
-    round: (force) => call('round', (r) => r.round(force), ROUND_TIMEOUT_MS),
+    // A round has its own time budget; this only catches a hung worker.
+    round: (force) => call('round', (r) => r.round(force), 120_000),
     forget: () => call('forget', (r) => r.forget()),
     explain: (history, item) => call('explain', (r) => r.explain(history, item, Date.now())),
     terminate: stop,

@@ -346,7 +346,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
           .filter((c) => c.weight > 0 && c.itemId !== itemId)
           .slice(0, 3)
           .map(({ itemId: id, weight }) => {
-            const title = history.find((h) => h.item.id === id)?.item.title;
+            const { title } = item(id);
             return title ? { itemId: id, title, weight } : { itemId: id, weight };
           });
         return { itemId, because };
