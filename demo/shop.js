@@ -141,6 +141,9 @@ function recoOptions() {
   if (params.has('debug')) options.debug = true;
   const consent = params.get('consent');
   if (consent === 'granted' || consent === 'denied') options.consent = consent;
+  // ?learnEvery=N: a learning round after every N clicks (no interval); 0 turns automatic rounds off.
+  const learnEvery = Number(params.get('learnEvery'));
+  if (params.has('learnEvery') && Number.isInteger(learnEvery) && learnEvery >= 0) Object.assign(options, { trainAfterEvents: learnEvery, trainIntervalMinutes: 0 });
   return options;
 }
 
