@@ -8,6 +8,8 @@ import type { LearningDecision, LearningState } from './learning.ts';
 import type { Contribution } from './model/explain.ts';
 import type { HistoryEntry, ItemFeatures } from './types.ts';
 
+type Called = 'rank' | 'status' | 'round' | 'forget' | 'explain';
+
 /** Named error for a worker that crashed, could not load, or stopped answering. */
 export class WorkerCrashedError extends Error {
   override name = 'WorkerCrashedError';
@@ -72,12 +74,14 @@ export function createEngineClient(workerUrl: string, init: EngineInit, log: (ms
 
   let ready = start();
 
-  const call = async <T>(what: string, fn: (r: Remote<EngineApi>) => Promise<T>, ms = 15_000): Promise<T> => {
+  /** `what(...args)` in the worker, restarting a crashed worker once. */
+  const call = async <K extends Called>(what: K, args: Parameters<EngineApi[K]>, ms = 15_000): Promise<Awaited<ReturnType<EngineApi[K]>>> => {
     for (;;) {
       if (dead) throw new WorkerCrashedError('the worker crashed twice; personalization is off');
       try {
         await ready;
-        return await race(fn(remote), ms, what);
+        // comlink's Remote<> of a generic method name is not callable for TypeScript; this is what it is.
+        return await race((remote[what] as unknown as (...a: typeof args) => Promise<Awaited<ReturnType<EngineApi[K]>>>)(...args), ms, what);
       } catch (err) {
         if ((err as Error).name !== 'WorkerCrashedError') throw err;
         if (restarts++) {
@@ -91,12 +95,12 @@ export function createEngineClient(workerUrl: string, init: EngineInit, log: (ms
   };
 
   return {
-    rank: (history, candidates) => call('rank', (r) => r.rank(history, candidates, Date.now())),
-    status: () => call('status', (r) => r.status()),
+    rank: (history, candidates) => call('rank', [history, candidates, Date.now()]),
+    status: () => call('status', []),
     // A round has its own time budget; this only catches a hung worker.
-    round: (force) => call('round', (r) => r.round(force), 120_000),
-    forget: () => call('forget', (r) => r.forget()),
-    explain: (history, item) => call('explain', (r) => r.explain(history, item, Date.now())),
+    round: (force) => call('round', [force], 120_000),
+    forget: () => call('forget', []),
+    explain: (history, item) => call('explain', [history, item, Date.now()]),
     terminate: stop,
   };
 }

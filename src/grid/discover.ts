@@ -227,7 +227,7 @@ function readJsonLd(doc: ParentNode, report: Report): (id: string) => LdFields |
     try {
       walk(JSON.parse(s.textContent ?? ''), 0);
     } catch (e) {
-      report('ignored a script[type="application/ld+json"] that is not valid JSON', e);
+      report('ignored an invalid ld+json script', e);
     }
   });
   return (id) => exact.get(id) ?? loose.get(id);
