@@ -70,7 +70,7 @@ const EVENT_NAMES: readonly string[] = ['ready', 'ranked', 'error', 'event'];
  * @throws TypeError for an unknown event type
  */
 export function subscribe<K extends keyof RecoEventMap>(listeners: Listeners, type: K, fn: (detail: RecoEventMap[K]) => void, reco: RecoInstance | null): () => void {
-  if (!EVENT_NAMES.includes(type)) throw new TypeError(`on(type): expected 'ready', 'ranked', 'error' or 'event', got ${JSON.stringify(type)}`);
+  if (!EVENT_NAMES.includes(type)) throw new TypeError(`on(type): expected one of ${EVENT_NAMES.join(', ')}, got ${JSON.stringify(type)}`);
   listeners.set(type, (listeners.get(type) ?? new Set()).add(fn as (d: never) => void));
   if (type === 'ready' && reco?.status().ready) queueMicrotask(() => (fn as (d: RecoStatus) => void)(reco.status()));
   return () => listeners.get(type)?.delete(fn as (d: never) => void);
