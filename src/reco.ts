@@ -157,7 +157,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
     state.lastError = `${err.name}: ${err.message}`;
     if (!logged.has(err.message)) {
       logged.add(err.message);
-      console.error(`[reco] ${err.message} (the page keeps its own order)`);
+      console.error(`[reco] ${err.message}; shop order kept`);
     }
     emit('error', err);
   };
@@ -395,7 +395,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
     // The worker learns from the events this page stores; a memory-only store is out of its reach.
     const learning = mode === 'memory' ? null : { dbName: opts.dbName, maxEvents: opts.maxEvents, maxAgeDays: opts.maxAgeDays, trainAfterEvents: opts.trainAfterEvents, trainIntervalMinutes: opts.trainIntervalMinutes };
     engine = createEngineClient(opts.workerUrl, { modelUrl: opts.modelUrl, backends: opts.backends, learning }, debug, (s) => scheduler?.update(s));
-    const s = (store = await openStore({ dbName: opts.dbName, maxEvents: opts.maxEvents, maxAgeDays: opts.maxAgeDays, memoryOnly: mode === 'memory' }));
+    const s = (store = await openStore({ ...opts, memoryOnly: mode === 'memory' }));
     if (s.fallbackReason) debug(`memory-only storage: ${s.fallbackReason}`);
     state.storage = s.kind;
     state.events = await s.count();
@@ -422,7 +422,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
     try {
       const s = await engine.status();
       state = { ...state, ready: true, backend: s.backend, model: s.model };
-      debug(`ready on ${s.backend}, model ${s.model?.id} ${s.model?.version}`);
+      debug(`ready on ${s.backend}`);
       scheduler = createScheduler(opts, () => round(false).then((r) => r.state));
       scheduler.update(s.learning);
       if (s.learningError) debug(s.learningError);

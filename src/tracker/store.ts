@@ -97,7 +97,7 @@ function open(name: string): Promise<DB> {
   return new Promise<DB>((resolve, reject) => {
     timer = setTimeout(() => {
       late = true;
-      reject(new Error(`opening "${name}" took over ${OPEN_TIMEOUT_MS} ms (an old tab blocking the upgrade?)`));
+      reject(new Error(`opening "${name}" timed out (another tab blocks the upgrade?)`));
     }, OPEN_TIMEOUT_MS);
     openDB<RecoSchema>(name, DB_VERSION, {
       // Upgrades only add, so every older version keeps its data.
