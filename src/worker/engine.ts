@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadModel, ModelError, type LoadedModel } from '../model/io.ts';
 import { scoreItems } from '../model/predict.ts';
+import { createServingCache } from '../model/serving-cache.ts';
 import { explainScore, type Contribution } from '../model/explain.ts';
 import { finetune, headArrays, headTensors, type FinetuneOptions, type FinetuneResult, type HeadArrays } from '../model/finetune.ts';
 import type { Weights } from '../model/scorer.ts';
@@ -50,6 +51,7 @@ export function createEngine(deps: EngineDeps = {}) {
   let learner: Learner | null = null;
   // The shipped head, the personal head in use (null: the shipped one) and the one before it, for rollback.
   let shipped: HeadArrays | null = null;
+  let cache: ReturnType<typeof createServingCache> | null = null;
   let personal: { arrays: HeadArrays; tensors: Weights } | null = null;
   let previous: HeadArrays | null = null;
 
@@ -96,6 +98,7 @@ export function createEngine(deps: EngineDeps = {}) {
       const loaded = await loadModel(opts.modelUrl, deps.fetch ?? fetch);
       model?.weights && tf.dispose(Object.values(model.weights));
       model = loaded;
+      cache = null; // a new model: nothing cached is valid
       shipped = await headArrays(loaded.weights);
       useHead(null);
       previous = null;
@@ -129,7 +132,9 @@ export function createEngine(deps: EngineDeps = {}) {
     /** Scores candidates for this history (oldest first); same order as `candidates`. */
     async rank(history: HistoryEntry[], candidates: ItemFeatures[], now: number): Promise<number[]> {
       if (!model) throw new ModelError('engine: rank() before init()');
-      return Array.from(await scoreItems(model, history, candidates, now, personal?.tensors));
+      const m = loaded();
+      cache ??= createServingCache(m.model);
+      return cache.score(history, candidates, now, personal?.arrays ?? m.shipped);
     },
 
     /**
@@ -204,6 +209,7 @@ export function createEngine(deps: EngineDeps = {}) {
       if (model) tf.dispose(Object.values(model.weights));
       useHead(null);
       model = null;
+      cache = null;
       shipped = previous = null;
     },
   };

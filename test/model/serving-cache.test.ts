@@ -1,0 +1,52 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { headArrays } from '../../src/model/finetune.ts';
+import type { LoadedModel } from '../../src/model/io.ts';
+import { scoreItems } from '../../src/model/predict.ts';
+import { createServingCache } from '../../src/model/serving-cache.ts';
+import type { HistoryEntry, ItemFeatures } from '../../src/types.ts';
+import { readModel } from '../../scripts/lib/model-files.ts';
+import { setupTf } from '../../scripts/lib/tfnode.ts';
+
+let model: LoadedModel;
+const now = Date.UTC(2026, 10, 29, 12);
+const items: ItemFeatures[] = [
+  { id: 'a', title: 'Velvet Matte Lipstick, Rosewood', brand: 'Aurelle', category: 'Makeup > Lips > Lipstick', price: 24 },
+  { id: 'b', title: 'Repair Shampoo, Argan', brand: 'Tressa', category: 'Hair Care > Shampoo', price: 12 },
+  { id: 'c', title: 'Crème brûlée Lip Balm', brand: 'Coralie', category: 'Makeup > Lips', price: 8 },
+  { id: 'd', title: 'Hydrating Serum', category: 'Skin Care > Face > Serums', price: 39 },
+  { id: 'e' },
+];
+const history: HistoryEntry[] = [
+  { item: items[1]!, type: 'select_item', ts: now - 3_600_000 },
+  { item: items[1]!, type: 'view_item', ts: now - 3_590_000 },
+  { item: items[0]!, type: 'add_to_cart', ts: now - 120_000 },
+];
+
+beforeAll(async () => {
+  await setupTf('wasm');
+  model = await readModel('public/models/default');
+});
+
+describe('serving cache', () => {
+  it('gives the scores of scoreItems, also when answering from its caches', async () => {
+    const cache = createServingCache(model);
+    const head = await headArrays(model.weights);
+    const expected = Array.from(await scoreItems(model, history, items, now));
+    for (let round = 0; round < 2; round++) {
+      const got = await cache.score(history, items, now, head);
+      got.forEach((s, i) => expect(s).toBeCloseTo(expected[i]!, 4));
+    }
+  });
+
+  it('recomputes when the history or its timing changes, and keeps the shop order without history', async () => {
+    const cache = createServingCache(model);
+    const head = await headArrays(model.weights);
+    const before = await cache.score(history, items, now, head);
+    const longer = await cache.score([...history, { item: items[3]!, type: 'select_item', ts: now - 1000 }], items, now, head);
+    expect(longer).not.toEqual(before);
+    const later = await cache.score(history, items, now + 40 * 86_400_000, head);
+    const expected = Array.from(await scoreItems(model, history, items, now + 40 * 86_400_000));
+    later.forEach((s, i) => expect(s).toBeCloseTo(expected[i]!, 4));
+    expect(await cache.score([], items, now, head)).toEqual([0, 0, 0, 0, 0]);
+  });
+});
