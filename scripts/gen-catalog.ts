@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { rng as mulberry32 } from '../src/model/rng.ts';
 
 /** One product of the demo shop, as stored in `demo/catalog.json`. */
 export interface CatalogItem {
@@ -37,17 +38,8 @@ export const DEFAULT_SEED = 7;
 /** Products added within this many days of it count as new; fixed so output never depends on the clock. */
 export const CATALOG_DATE = '2026-11-01';
 
-/** mulberry32: a tiny seeded PRNG with a full 2^32 period, plenty for generating test data. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: the project's seeded PRNG (src/model/rng.ts). */
+export { mulberry32 };
 
 const pick = <T>(rng: () => number, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)];
 

@@ -16,6 +16,7 @@ import type { ModelConfig, Weights } from '../src/model/scorer.ts';
 import { rng, scoreCatalog, Trainer, catalogVectors, type Sequence } from '../src/model/train.ts';
 import { loadDataset, makeCatalog, splitLeaveOneOut, withheldItems } from './lib/data.ts';
 import { rankOf, rankingMetrics } from './lib/metrics.ts';
+import { dropItems } from './lib/baselines.ts';
 import { readModel, writeModel } from './lib/model-files.ts';
 import { setupTf } from './lib/tfnode.ts';
 
@@ -197,19 +198,6 @@ async function main(): Promise<void> {
   const { bytes } = await writeModel(out, meta, weights, preset.ids ? vocab : null, { embeddings: 'uint8', dense: 'float16' });
   log(`saved ${out} (${bytes} bytes of weights, quantized) and ${join(out, 'float')}; ${minutes.toFixed(1)} min`);
   trainer.dispose();
-}
-
-function dropItems(s: Sequence, drop: ReadonlySet<number>): Sequence {
-  if (drop.size === 0) return s;
-  const keep: number[] = [];
-  s.items.forEach((it, i) => {
-    if (!drop.has(it)) keep.push(i);
-  });
-  return {
-    items: Int32Array.from(keep, (i) => s.items[i]!),
-    events: Int32Array.from(keep, (i) => s.events[i]!),
-    ts: s.ts ? Float64Array.from(keep, (i) => s.ts![i]!) : null,
-  };
 }
 
 /** Shuffled batches of similar length: each batch pads only to its own longest sequence. */

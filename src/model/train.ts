@@ -5,6 +5,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { encode, headQuery, initWeights, itemVectors, makeDropout, mm, weightShapes, type ModelConfig, type Weights } from './scorer.ts';
 import { gapBucket } from './features.ts';
+import { rng } from './rng.ts';
+
+export { rng };
 
 /** Items of a training universe, featurized once. */
 export interface Catalog {
@@ -23,17 +26,6 @@ export interface Sequence {
   ts: Float64Array | null;
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Left-padded model inputs for a batch of prefixes. */
 export interface Batch {
