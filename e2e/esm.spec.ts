@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { gridItems, listenToReco, waitForRanked, waitForReady } from './helpers.ts';
+import { gridItems, listenToReco, waitForRanked, waitForReady, holdModel } from './helpers.ts';
 
 test('the ES module build: import /reco.mjs, init() finds the worker next to it, and a list mounted during loading is ranked', async ({ page, context }) => {
   const requests: string[] = [];
@@ -21,16 +21,9 @@ test('the ES module build: import /reco.mjs, init() finds the worker next to it,
   await page.evaluate(() => window.Reco.export()); // written before the reload
 
   // Next page view: the list mounts while the model download is held back, so Reco sees it appear before it can rank.
-  let release: () => void = () => {};
-  const held = new Promise<void>((r) => (release = r));
-  let asked = false;
-  await page.route('**/models/default/model.json', async (route) => {
-    asked = true;
-    await held;
-    await route.continue();
-  });
+  const { asked, release } = await holdModel(page);
   await page.goto('/e2e/pages/esm.html?manual');
-  await expect.poll(() => asked, { message: 'the worker asks for the model' }).toBe(true);
+  await expect.poll(asked, { message: 'the worker asks for the model' }).toBe(true);
   await page.evaluate(() => (window as unknown as { mount: () => void }).mount());
   await page.evaluate(() => new Promise((r) => setTimeout(r, 0))); // let the page's MutationObserver see it
   release();

@@ -170,3 +170,16 @@ export function storedEvents(page: Page): Promise<import('../src/index.ts').Reco
       }),
   );
 }
+
+/** Holds back the model download until `release()`: the page runs while the model is still loading. */
+export async function holdModel(page: Page): Promise<{ asked: () => boolean; release: () => void }> {
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  let asked = false;
+  await page.route('**/models/default/model.json', async (route) => {
+    asked = true;
+    await held;
+    await route.continue();
+  });
+  return { asked: () => asked, release: () => release() };
+}

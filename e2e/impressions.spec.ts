@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { storedEvents, waitForReady } from './helpers.ts';
+import { storedEvents, waitForReady, holdModel } from './helpers.ts';
 
 /** view_item_list events in export(), as "itemId@position". */
 async function impressions(page: Page): Promise<string[]> {
@@ -67,16 +67,9 @@ test('an item scrolled past in under a second is no impression; one in view for 
 });
 
 test('impressions and clicks count while the model is still loading', async ({ page }) => {
-  let release: () => void = () => {};
-  const held = new Promise<void>((r) => (release = r));
-  let asked = false;
-  await page.route('**/models/default/model.json', async (route) => {
-    asked = true;
-    await held;
-    await route.continue();
-  });
+  const { asked, release } = await holdModel(page);
   await page.goto('/e2e/pages/impressions.html');
-  await expect.poll(() => asked, { message: 'the worker asks for the model' }).toBe(true);
+  await expect.poll(asked, { message: 'the worker asks for the model' }).toBe(true);
   await bringIntoView(page, 'b');
   await page.locator('#b').click();
   // Read from IndexedDB itself: Reco.init() has not resolved, the model is held back.

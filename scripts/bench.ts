@@ -309,7 +309,8 @@ const INSTRUMENT = `(() => {
       frames: m.frames.map((f) => ({ start: f.startTime, ms: f.duration, blockingMs: f.blockingDuration,
         sdkScriptMs: sdk(f).reduce((t, x) => t + x.duration, 0),
         scripts: (f.scripts || []).map((x) => ({ source: x.sourceURL, invoker: x.invokerType + ' ' + x.invoker, ms: x.duration, layoutMs: x.forcedStyleAndLayoutDuration })) })),
-      recoJsTransfer: res ? res.transferSize : null,
+      // Body bytes fetched: a 304 revalidation transfers headers only (transferSize < encodedBodySize).
+      recoJsTransfer: res ? (res.transferSize >= res.encodedBodySize ? res.encodedBodySize : 0) : null,
     };
   };
 })();`;
@@ -551,8 +552,8 @@ function report(r: {
   out.push('   cold = fresh browser context (empty HTTP cache); second = reload in the same context.');
   const refetched = r.demo.loads.filter((l) => l.load === 'second' && (l.recoJsTransferBytes ?? 0) > 0).length;
   if (refetched) {
-    out.push(`   On ${refetched} second loads reco.js was downloaded again (transferSize > 0): scripts/serve.ts answers \`cache-control: no-cache\``);
-    out.push('   without ETag or Last-Modified, so nothing is revalidated from cache; "second" measures a warm browser, not an HTTP cache hit.');
+    out.push(`   On ${refetched} second loads reco.js was downloaded again instead of revalidated (scripts/serve.ts sends ETag and answers 304):`);
+    out.push('   "second" then measures a warm browser, not an HTTP cache hit.');
   }
   out.push('   A grid in view is held hidden for at most 400 ms (antiFlickerMs); scores that arrive later re-order only grids out of view.');
   out.push(table(

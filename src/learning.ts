@@ -3,23 +3,13 @@
  * rule, and the page-side scheduler that asks the worker for a round when the page is idle or hidden.
  * Rounds, storage of heads and the cross-tab lock live in the worker (src/worker/learning.ts).
  */
+import type { FinetuneResult } from './model/finetune.ts';
 
-/** What a round decided, as `status().learning.lastDecision` and `train()` report it. */
-export interface LearningDecision {
-  /** The new head is in use: it ranked the newest, held-out events better than the head before. */
-  accepted: boolean;
-  reason: string;
-  /** Held-out ranking quality (AUC) of the head in use before the round, and of the candidate. */
-  before: number;
-  after: number;
-  /** Labelled events used, and how many of them were held out. */
-  examples: number;
-  heldOut: number;
-  /** Milliseconds the round took in the worker. */
-  ms: number;
+/** What a round decided, as `status().learning.lastDecision` and `train()` report it (see FinetuneResult). */
+export type LearningDecision = Pick<FinetuneResult, 'accepted' | 'reason' | 'before' | 'after' | 'examples' | 'heldOut' | 'ms'> & {
   /** When the round ended (epoch ms). */
   at: number;
-}
+};
 
 /** `status().learning`. */
 export interface LearningStatus {
