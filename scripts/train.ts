@@ -16,7 +16,7 @@ import type { ModelConfig, Weights } from '../src/model/scorer.ts';
 import { rng, scoreCatalog, Trainer, catalogVectors, type Sequence } from '../src/model/train.ts';
 import { loadDataset, makeCatalog, splitLeaveOneOut, withheldItems } from './lib/data.ts';
 import { rankOf, rankingMetrics } from './lib/metrics.ts';
-import { dropItems } from './lib/baselines.ts';
+import { cooccurrenceMemory, cooccurrenceTable, dropItems } from './lib/baselines.ts';
 import { readModel, writeModel } from './lib/model-files.ts';
 import { setupTf } from './lib/tfnode.ts';
 
@@ -39,8 +39,11 @@ const { values: a } = parseArgs({
     lr: { type: 'string' },
     dropout: { type: 'string' },
     negatives: { type: 'string', default: '0' },
+    'per-position': { type: 'boolean', default: false },
     d: { type: 'string' },
     blocks: { type: 'string' },
+    ffn: { type: 'string' },
+    'input-scale': { type: 'string' },
     'max-len': { type: 'string', default: '50' },
     'tokens-per-item': { type: 'string', default: '16' },
     'text-buckets': { type: 'string' },
@@ -48,6 +51,8 @@ const { values: a } = parseArgs({
     init: { type: 'string' },
     'extra-data': { type: 'string', multiple: true },
     alpha: { type: 'string', default: '0.5' },
+    'memory-beta': { type: 'string', default: '0' },
+    extra: { type: 'string', default: '0' },
     temperature: { type: 'string', default: '1' },
     withhold: { type: 'string', default: '0' },
     'valid-users': { type: 'string', default: '3000' },
@@ -95,7 +100,8 @@ async function main(): Promise<void> {
     d: a.d ? num('d') : preset.d,
     blocks: a.blocks ? num('blocks') : preset.blocks,
     heads: preset.heads,
-    ffn: preset.ffn,
+    ffn: a.ffn ? num('ffn') : preset.ffn,
+    ...(a['input-scale'] ? { inputScale: a['input-scale'] === 'sqrt' ? Math.sqrt(a.d ? num('d') : preset.d) : num('input-scale') } : {}),
     features: {
       textBuckets: a['text-buckets'] ? num('text-buckets') : preset.textBuckets,
       tokensPerItem: num('tokens-per-item'),
@@ -109,6 +115,7 @@ async function main(): Promise<void> {
     lr: a.lr ? num('lr') : preset.lr,
     dropout: a.dropout ? num('dropout') : preset.dropout,
     negatives: num('negatives'),
+    perPosition: a['per-position'],
     exclude: withheld,
     seed,
     teacher: teacher
@@ -116,6 +123,8 @@ async function main(): Promise<void> {
           weights: teacher.weights, cfg: teacher.manifest.config, temperature: num('temperature'), alpha: num('alpha'),
           // The teacher keeps its own id vocabulary (e.g. an id-aware model teaching a text-only one).
           catalog: makeCatalog(ds.items, teacher.manifest.config.features, (i) => teacher.vocab?.get(ds.items[i]!.id) ?? 0),
+          // The teacher's item-to-item memory: co-occurrence counts of the training sequences.
+          ...(num('memory-beta') > 0 ? { memory: cooccurrenceMemory(cooccurrenceTable(train, ds.items.length), num('memory-beta')), extra: num('extra') } : {}),
         }
       : undefined,
   };
@@ -154,7 +163,7 @@ async function main(): Promise<void> {
   const validUsers = split.valid.filter((v) => !withheld.has(v.target)).slice(0, num('valid-users'));
   const params = Object.values(trainer.vars).reduce((s, v) => s + v.size, 0);
   log(`${ds.name}: ${ds.users.length} users, ${ds.items.length} items, ${train.length} training sequences; backend ${backend}`);
-  log(`model: d=${cfg.d} blocks=${cfg.blocks} heads=${cfg.heads} ids=${vocab.length} textBuckets=${cfg.features.textBuckets} params=${params}; ${opts.negatives ? `${opts.negatives} sampled negatives` : 'full softmax'}${teacher ? `, distilling from ${a.teacher} (alpha ${opts.teacher!.alpha}, T ${opts.teacher!.temperature})` : ''}`);
+  log(`model: d=${cfg.d} blocks=${cfg.blocks} heads=${cfg.heads} ids=${vocab.length} textBuckets=${cfg.features.textBuckets} params=${params}; ${opts.negatives ? `${opts.negatives} sampled negatives${opts.perPosition ? ' per position' : ' shared'}` : 'full softmax'}${teacher ? `, distilling from ${a.teacher}${opts.teacher!.memory ? ` + co-occurrence (beta ${opts.teacher!.memory.beta}, ${opts.teacher!.extra} extra candidates)` : ''} (alpha ${opts.teacher!.alpha}, T ${opts.teacher!.temperature})` : ''}`);
 
   const t0 = Date.now() - elapsedBefore;
   for (let epoch = startEpoch; epoch < epochs; epoch++) {
@@ -189,8 +198,10 @@ async function main(): Promise<void> {
     config: cfg,
     training: {
       data: ds.name, extraData: a['extra-data'] ?? [], preset: a.preset, epochs: best.epoch + 1, minutes: Number(minutes.toFixed(1)), seed, withhold: num('withhold'),
-      lr: opts.lr, dropout: opts.dropout, negatives: opts.negatives, batch: batchSize, teacher: a.teacher ?? null,
-      alpha: teacher ? opts.teacher!.alpha : null, validNdcg10: Number(best.ndcg.toFixed(4)),
+      lr: opts.lr, dropout: opts.dropout, negatives: opts.negatives, perPosition: opts.perPosition, batch: batchSize, teacher: a.teacher ?? null,
+      alpha: teacher ? opts.teacher!.alpha : null,
+      teacherMemory: opts.teacher?.memory ? { kind: 'co-occurrence', beta: opts.teacher.memory.beta, extra: opts.teacher.extra ?? 0 } : null,
+      validNdcg10: Number(best.ndcg.toFixed(4)),
     },
   };
   const weights = best.weights ?? trainer.weights();

@@ -2,7 +2,7 @@
  * Count-based baselines for the eval table: popularity and item-to-item co-occurrence.
  * Both count training sequences only, never the evaluated items.
  */
-import type { Sequence } from '../../src/model/train.ts';
+import type { Sequence, TeacherMemory } from '../../src/model/train.ts';
 
 /** Scores every catalog item for a batch of histories: Float32Array [B * N]. */
 export interface BatchScorer {
@@ -60,12 +60,16 @@ export interface CooccurrenceOptions {
 /** Chosen on the Beauty validation targets (forward beat symmetric; window and last 3 beat 1 and 5). */
 export const COOCCURRENCE_DEFAULTS: CooccurrenceOptions = { window: 3, last: 3, symmetric: false };
 
-/**
- * Item-to-item co-occurrence: score(j) = sum over the last few history items h of weight(h) * C[h][j],
- * ties broken by popularity. Size: CSR tables as they would ship (int32 row offsets, int32 neighbour
- * id + int32 count per non-zero pair) plus the int32 popularity vector.
- */
-export function cooccurrenceScorer(seqs: readonly Sequence[], n: number, opts: CooccurrenceOptions = COOCCURRENCE_DEFAULTS): BatchScorer {
+/** Item-to-item co-occurrence counts of training sequences, as CSR rows: row a lists the items b that followed a. */
+export interface CooccurrenceTable {
+  n: number;
+  offsets: Int32Array;
+  cols: Int32Array;
+  vals: Float32Array;
+  opts: CooccurrenceOptions;
+}
+
+export function cooccurrenceTable(seqs: readonly Sequence[], n: number, opts: CooccurrenceOptions = COOCCURRENCE_DEFAULTS): CooccurrenceTable {
   const pairs = new Map<number, number>();
   const bump = (a: number, b: number) => {
     if (a === b) return;
@@ -91,6 +95,31 @@ export function cooccurrenceScorer(seqs: readonly Sequence[], n: number, opts: C
     vals[k] = pairs.get(key)!;
   });
   for (let a = 0; a < n; a++) offsets[a + 1]! += offsets[a]!;
+  return { n, offsets, cols, vals, opts };
+}
+
+/** Weighted counts of the items that follow a history: its k-th newest item votes with weight 2^-(k-1). */
+export function neighbours(t: CooccurrenceTable, history: ArrayLike<number>): Map<number, number> {
+  const out = new Map<number, number>();
+  for (let k = 0; k < t.opts.last && k < history.length; k++) {
+    const a = history[history.length - 1 - k]!;
+    const w = 2 ** -k;
+    for (let e = t.offsets[a]!; e < t.offsets[a + 1]!; e++) out.set(t.cols[e]!, (out.get(t.cols[e]!) ?? 0) + w * t.vals[e]!);
+  }
+  return out;
+}
+
+/** Bytes of the table as it would ship: int32 row offsets, int32 neighbour id + int32 count per pair. */
+export function cooccurrenceBytes(t: CooccurrenceTable): number {
+  return 4 * (t.n + 1) + 8 * t.cols.length;
+}
+
+/**
+ * Item-to-item co-occurrence: score(j) = sum over the last few history items h of weight(h) * C[h][j],
+ * ties broken by popularity. Size: the CSR table plus the int32 popularity vector.
+ */
+export function cooccurrenceScorer(seqs: readonly Sequence[], n: number, opts: CooccurrenceOptions = COOCCURRENCE_DEFAULTS): BatchScorer {
+  const table = cooccurrenceTable(seqs, n, opts);
   const counts = itemCounts(seqs, n);
   const maxCount = counts.reduce((m, c) => Math.max(m, c), 0);
   // Weights are powers of two, so co-occurrence sums are multiples of the smallest; the tie-break stays below it.
@@ -98,17 +127,37 @@ export function cooccurrenceScorer(seqs: readonly Sequence[], n: number, opts: C
   const base = Float32Array.from(counts, (c) => (smallest * c) / (maxCount + 1));
   return {
     name: 'co-occurrence',
-    bytes: 4 * (n + 1) + 8 * keys.length + 4 * n,
+    bytes: cooccurrenceBytes(table) + 4 * n,
     score(hists) {
       const out = new Float32Array(hists.length * n);
       hists.forEach((h, b) => {
         const o = b * n;
         out.set(base, o);
-        for (let k = 0; k < opts.last && k < h.items.length; k++) {
-          const a = h.items[h.items.length - 1 - k]!;
-          const w = 2 ** -k;
-          for (let e = offsets[a]!; e < offsets[a + 1]!; e++) out[o + cols[e]!]! += w * vals[e]!;
-        }
+        for (const [j, c] of neighbours(table, h.items)) out[o + j]! += c;
+      });
+      return out;
+    },
+  };
+}
+
+/**
+ * The teacher's memory: beta * log(1 + weighted co-occurrence count), added to a transformer's logits
+ * (train.ts TeacherMemory; the eval's teacher rows use the same function).
+ */
+export function cooccurrenceMemory(table: CooccurrenceTable, beta: number): TeacherMemory {
+  return { beta, neighbours: (prefix) => neighbours(table, prefix) };
+}
+
+/** A transformer's scores plus the memory's: the teacher as distillation sees it. */
+export function withMemory(model: BatchScorer, memory: TeacherMemory, table: CooccurrenceTable): BatchScorer {
+  return {
+    name: `${model.name} + co-occurrence (beta ${memory.beta})`,
+    bytes: model.bytes + cooccurrenceBytes(table),
+    score(hists, now) {
+      const out = model.score(hists, now);
+      const n = table.n;
+      hists.forEach((h, b) => {
+        for (const [j, c] of memory.neighbours(h.items)) out[b * n + j]! += memory.beta * Math.log1p(c);
       });
       return out;
     },

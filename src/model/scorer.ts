@@ -18,6 +18,8 @@ export interface ModelConfig {
   heads: number;
   /** Hidden width of the feed-forward layers. */
   ffn: number;
+  /** Multiplier of the item vectors at the encoder input (SASRec uses sqrt(d)); default 1. */
+  inputScale?: number;
   features: FeatureConfig;
 }
 
@@ -120,12 +122,15 @@ const noDropout: Dropout = (x) => x;
  */
 export function itemVectors(w: Weights, cfg: ModelConfig, tokens: tf.Tensor2D, ids: tf.Tensor1D | null): tf.Tensor2D {
   const [n, t] = tokens.shape;
-  const emb = tf.gather(w['text.emb']!, tokens.reshape([-1])).reshape([n, t, cfg.d]);
-  // Padding slots and unknown ids are masked rather than trusted to stay zero: row 0 does get gradients
-  // through an unmasked sum, and uint8 quantization does not keep it at exactly 0.
-  const mask = tokens.greater(0).cast('float32');
-  const count = mask.sum(1, true).maximum(1);
-  let v = emb.mul(mask.expandDims(2)).sum(1).div(count) as tf.Tensor2D;
+  let v: tf.Tensor2D = tf.zeros([n, cfg.d]);
+  if (t > 0) {
+    const emb = tf.gather(w['text.emb']!, tokens.reshape([-1])).reshape([n, t, cfg.d]);
+    // Padding slots and unknown ids are masked rather than trusted to stay zero: row 0 does get gradients
+    // through an unmasked sum, and uint8 quantization does not keep it at exactly 0.
+    const mask = tokens.greater(0).cast('float32');
+    const count = mask.sum(1, true).maximum(1);
+    v = emb.mul(mask.expandDims(2)).sum(1).div(count) as tf.Tensor2D;
+  }
   if (ids && w['id.emb']) v = v.add(tf.gather(w['id.emb'], ids).mul(ids.greater(0).cast('float32').expandDims(1)));
   return v;
 }
@@ -151,7 +156,7 @@ export function encode(w: Weights, cfg: ModelConfig, input: SequenceInput, dropo
   const dh = d / heads;
   const posIdx = tf.tensor1d(Int32Array.from({ length: L }, (_, i) => Math.min(L - 1 - i, cfg.features.maxLen - 1)), 'int32');
   const valid3 = input.valid.expandDims(2);
-  let x: tf.Tensor = input.items
+  let x: tf.Tensor = (cfg.inputScale ? input.items.mul(cfg.inputScale) : input.items)
     .add(tf.gather(w['pos.emb']!, posIdx))
     .add(tf.gather(w['event.emb']!, input.events.reshape([-1])).reshape([B, L, d]))
     .add(tf.gather(w['gap.emb']!, input.gaps.reshape([-1])).reshape([B, L, d]));

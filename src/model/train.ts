@@ -163,8 +163,13 @@ export function softmaxCrossEntropy(logits: tf.Tensor2D, targets: Int32Array, so
 export interface TrainOptions {
   lr: number;
   dropout: number;
-  /** 0 = full softmax over the catalog; K > 0 = K shared uniformly sampled negatives per step. */
+  /** 0 = full softmax over the catalog; K > 0 = K uniformly sampled negatives. */
   negatives: number;
+  /**
+   * Draw the K negatives for every position (as RecTools' SASRec/eSASRec do) instead of K shared by the
+   * whole step. Costs the whole catalog's vectors every step; covers far more negatives.
+   */
+  perPosition?: boolean;
   /** Catalog items never to use as sampled negatives (items withheld from training for the cold-start view). */
   exclude?: ReadonlySet<number>;
   seed: number;
@@ -176,24 +181,53 @@ export interface TrainOptions {
     alpha: number;
     /** The same items featurized for the teacher (its own id vocabulary); default: the student's catalog. */
     catalog?: Catalog;
+    /** An item-to-item memory the teacher adds to its logits (sampled softmax only). */
+    memory?: TeacherMemory;
+    /**
+     * Extra candidates per position: the memory's top M neighbours of the prefix, so the soft targets
+     * say which related items come next, not only how random items compare (sampled softmax only).
+     */
+    extra?: number;
   };
 }
 
-/** Sampled-softmax columns of one step, as rows of the step's compact item table. */
-interface Sampled {
-  pos: Int32Array;
-  neg: Int32Array;
-  /** [P * K]: -1e9 where a sampled negative is the position's own target. */
-  hits: Float32Array;
+/**
+ * A count-based memory that makes the teacher wider than any transformer that fits the device:
+ * teacher logit += beta * log(1 + weighted count of the candidate after the prefix).
+ */
+export interface TeacherMemory {
+  beta: number;
+  /** Weighted counts of the items that followed the prefix's newest items in training data. */
+  neighbours(prefix: ArrayLike<number>): Map<number, number>;
 }
 
-/** Logits [P, C]: against the whole table (full softmax), or [own target | K negatives] (sampled). */
+/** Sampled-softmax columns of one step, as rows of the step's item table: [target | M extra | K negatives]. */
+interface Sampled {
+  pos: Int32Array;
+  /** K shared negatives, or P * K (K per position) when `perPosition`. */
+  neg: Int32Array;
+  K: number;
+  perPosition: boolean;
+  /** [P * K]: -1e9 where a sampled negative is the position's own target. */
+  hits: Float32Array;
+  /** [P * M] per-position extra candidates (the teacher memory's neighbours), M = 0 without. */
+  extra: Int32Array;
+  M: number;
+  /** [P * M]: -1e9 for padding and for the position's own target. */
+  extraMask: Float32Array;
+}
+
+/** Logits [P, C]: against the whole table (full softmax), or [own target | M extra | K negatives] (sampled). */
 function outputLogits(q: tf.Tensor2D, table: tf.Tensor2D, sampled: Sampled | null): tf.Tensor2D {
   if (!sampled) return mm(q, table.transpose()) as tf.Tensor2D;
-  const posV = tf.gather(table, tf.tensor1d(sampled.pos, 'int32'));
-  const posLogit = q.mul(posV).sum(1, true);
-  const negLogits = mm(q, tf.gather(table, tf.tensor1d(sampled.neg, 'int32')).transpose()).add(tf.tensor2d(sampled.hits, [sampled.pos.length, sampled.neg.length]));
-  return tf.concat([posLogit, negLogits], 1) as tf.Tensor2D;
+  const P = sampled.pos.length;
+  const { K, M } = sampled;
+  const perRow = (rows: Int32Array, n: number) => tf.gather(table, tf.tensor1d(rows, 'int32')).reshape([P, n, -1]).mul(q.expandDims(1)).sum(2);
+  const cols: tf.Tensor[] = [q.mul(tf.gather(table, tf.tensor1d(sampled.pos, 'int32'))).sum(1, true)];
+  if (M > 0) cols.push(perRow(sampled.extra, M).add(tf.tensor2d(sampled.extraMask, [P, M])));
+  const negLogits = sampled.perPosition ? perRow(sampled.neg, K) : mm(q, tf.gather(table, tf.tensor1d(sampled.neg, 'int32')).transpose());
+  cols.push(negLogits.add(tf.tensor2d(sampled.hits, [P, K])));
+  return tf.concat(cols, 1) as tf.Tensor2D;
 }
 
 /** Holds variables and the optimizer; `step` trains on one batch of sequences. */
@@ -234,13 +268,19 @@ export class Trainer {
     const batch = makeBatch(inputs, cfg.features.maxLen, now);
     const positions: number[] = [];
     const targets: number[] = [];
+    const prefixes: Int32Array[] = [];
     seqs.forEach((s, b) => {
       const n = Math.min(cfg.features.maxLen, s.items.length - 1);
       for (let i = 0; i < n; i++) {
         positions.push(b * batch.L + batch.L - n + i);
         targets.push(s.items[s.items.length - n + i]!);
+        prefixes.push(s.items.subarray(0, s.items.length - n + i));
       }
     });
+    const memory = this.opts.teacher?.memory;
+    const M = this.opts.teacher?.extra ?? 0;
+    const near = memory ? prefixes.map((p) => memory.neighbours(p)) : null;
+    if (near && !(this.opts.negatives > 0)) throw new Error('a teacher memory needs sampled negatives (--negatives K)');
     const pos = tf.tensor1d(positions, 'int32');
     let tgt = Int32Array.from(targets);
     // Sampled softmax: each position scores its own target against K shared uniform negatives, as in
@@ -249,24 +289,37 @@ export class Trainer {
     // Only the batch's items and the sampled ones need vectors: `sub` maps them to a compact table.
     let sampled: Sampled | null = null;
     let sub: Int32Array | null = null;
-    if (this.opts.negatives > 0) {
+    if (this.opts.negatives > 0 && this.opts.perPosition) {
+      // K negatives per position: they cover most of the catalog, so score against its full table.
+      const K = this.opts.negatives;
+      const neg = new Int32Array(targets.length * K);
+      const hits = new Float32Array(targets.length * K);
+      targets.forEach((t, p) => {
+        for (let k = 0; k < K; k++) {
+          const n = this.drawNegative();
+          neg[p * K + k] = n;
+          if (n === t) hits[p * K + k] = -1e9;
+        }
+      });
+      sampled = { pos: Int32Array.from(targets), neg, K, perPosition: true, hits, ...this.extras(targets, near, M, (i) => i) };
+      tgt = new Int32Array(targets.length);
+    } else if (this.opts.negatives > 0) {
       const local = new Map<number, number>();
       const at = (i: number) => {
         let j = local.get(i);
         if (j === undefined) local.set(i, (j = local.size));
         return j;
       };
-      const pool = this.negativePool;
       const K = this.opts.negatives;
-      const negs = Array.from({ length: K }, () => (pool ? pool[Math.floor(this.rand() * pool.length)]! : Math.floor(this.rand() * this.cat.size)));
+      const negs = Array.from({ length: K }, () => this.drawNegative());
       const hits = new Float32Array(targets.length * K);
       targets.forEach((t, p) => negs.forEach((n, k) => n === t && (hits[p * K + k] = -1e9)));
-      sampled = { pos: Int32Array.from(targets, at), neg: Int32Array.from(negs, at), hits };
+      sampled = { pos: Int32Array.from(targets, at), neg: Int32Array.from(negs, at), K, perPosition: false, hits, ...this.extras(targets, near, M, at) };
       tgt = new Int32Array(targets.length);
       batch.items = Int32Array.from(batch.items, at);
       sub = Int32Array.from(local.keys());
     }
-    const soft = this.teacherSoft(batch, pos, sampled, sub);
+    const soft = this.teacherSoft(batch, pos, sampled, sub, near, sub ? Int32Array.from(targets) : null);
     const dropout = makeDropout(this.opts.dropout, this.rand);
     const lossT = this.opt.minimize(() => {
       const table = sub ? subsetVectors(this.vars, cfg, this.cat, sub) : catalogVectors(this.vars, cfg, this.cat);
@@ -279,17 +332,70 @@ export class Trainer {
     return loss;
   }
 
-  private teacherSoft(batch: Batch, pos: tf.Tensor1D, sampled: Sampled | null, sub: Int32Array | null): Float32Array | null {
+  /** A uniformly drawn catalog item that may serve as a negative. */
+  private drawNegative(): number {
+    const pool = this.negativePool;
+    return pool ? pool[Math.floor(this.rand() * pool.length)]! : Math.floor(this.rand() * this.cat.size);
+  }
+
+  /** The memory's top M neighbours of each prefix as extra columns (rows via `row`), the target and padding masked. */
+  private extras(targets: readonly number[], near: Map<number, number>[] | null, M: number, row: (i: number) => number): Pick<Sampled, 'extra' | 'M' | 'extraMask'> {
+    const P = targets.length;
+    const extra = new Int32Array(P * M);
+    const extraMask = new Float32Array(P * M).fill(-1e9);
+    if (near && M > 0) {
+      near.forEach((nb, p) => {
+        const top = [...nb.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0]).slice(0, M);
+        top.forEach(([item], k) => {
+          extra[p * M + k] = row(item);
+          if (item !== targets[p]) extraMask[p * M + k] = 0;
+        });
+        // Padding columns point at the target's row (any valid row); they stay masked.
+        for (let k = top.length; k < M; k++) extra[p * M + k] = row(targets[p]!);
+      });
+    }
+    return { extra, M, extraMask };
+  }
+
+  /**
+   * The teacher's distribution over the same columns as the student's logits: its transformer's logits,
+   * plus beta * log(1 + count) from its memory, softened by the temperature.
+   */
+  private teacherSoft(batch: Batch, pos: tf.Tensor1D, sampled: Sampled | null, sub: Int32Array | null, near: Map<number, number>[] | null, targets: Int32Array | null): Float32Array | null {
     const t = this.opts.teacher;
     if (!t || !this.teacherTable) return null;
-    const probs = tf.tidy(() => {
+    const logitsT = tf.tidy(() => {
       const table = sub ? tf.gather(this.teacherTable!, tf.tensor1d(sub, 'int32')) : this.teacherTable!;
       const q = tf.gather(queries(t.weights, t.cfg, table, batch).reshape([-1, t.cfg.d]), pos) as tf.Tensor2D;
-      return tf.softmax(outputLogits(q, table, sampled).div(t.temperature));
+      return outputLogits(q, table, sampled);
     });
-    const out = probs.dataSync() as Float32Array;
-    probs.dispose();
-    return out;
+    const [P, C] = logitsT.shape;
+    const z = logitsT.dataSync() as Float32Array;
+    logitsT.dispose();
+    if (near && t.memory && sampled) {
+      // Column c of position p holds a catalog item: map the step's rows back through `sub`.
+      const item = (r: number) => (sub ? sub[r]! : r);
+      const { M, K } = sampled;
+      for (let p = 0; p < P; p++) {
+        const nb = near[p]!;
+        const add = (c: number, it: number) => {
+          const n = nb.get(it);
+          if (n) z[p * C + c]! += t.memory!.beta * Math.log1p(n);
+        };
+        add(0, targets ? targets[p]! : item(sampled.pos[p]!));
+        for (let m = 0; m < M; m++) add(1 + m, item(sampled.extra[p * M + m]!));
+        for (let k = 0; k < K; k++) add(1 + M + k, item(sampled.neg[sampled.perPosition ? p * K + k : k]!));
+      }
+    }
+    for (let p = 0; p < P; p++) {
+      const o = p * C;
+      let max = -Infinity;
+      for (let c = 0; c < C; c++) max = Math.max(max, z[o + c]! / t.temperature);
+      let sum = 0;
+      for (let c = 0; c < C; c++) sum += z[o + c] = Math.exp(z[o + c]! / t.temperature - max);
+      for (let c = 0; c < C; c++) z[o + c]! /= sum;
+    }
+    return z;
   }
 
   /** Current weights as plain arrays. */

@@ -160,4 +160,56 @@ describe('knowledge distillation', () => {
     distilled.dispose();
     expect(b).toBeGreaterThan(a);
   });
+
+  it('passes on what the teacher memory knows: a student distilled with it ranks the memory\'s pick higher', () => {
+    // A memory that says one item (from another category than most histories) always comes next.
+    const pick = 35;
+    const memory = { beta: 2, neighbours: () => new Map([[pick, 50]]) };
+    const distill = (withMemory: boolean) => {
+      const sCfg: ModelConfig = { d: 8, blocks: 1, heads: 1, ffn: 16, features: { ...cfg.features, idVocab: 0 } };
+      const t = new Trainer(sCfg, cat, {
+        lr: 1e-2, dropout: 0, negatives: 8, seed: 3,
+        teacher: { weights: trainer.vars, cfg, temperature: 1, alpha: 0.9, ...(withMemory ? { memory, extra: 4 } : {}) },
+      });
+      for (let e = 0; e < 3; e++) for (let b = 0; b < split.train.length; b += 32) t.step(split.train.slice(b, b + 32));
+      return t;
+    };
+    const hists = users.slice(0, 100).map((u) => u.hist).filter((h) => !h.items.includes(pick));
+    const n = ds.items.length;
+    const meanRank = (t: Trainer) => {
+      const s = scores(t.vars, t.cfg, hists);
+      let sum = 0;
+      hists.forEach((_, u) => {
+        for (let i = 0; i < n; i++) if (s[u * n + i]! > s[u * n + pick]!) sum++;
+      });
+      return sum / hists.length;
+    };
+    const plain = distill(false);
+    const withMem = distill(true);
+    const [a, b] = [meanRank(plain), meanRank(withMem)];
+    plain.dispose();
+    withMem.dispose();
+    expect(b).toBeLessThan(3);
+    expect(b).toBeLessThan(a / 3);
+  });
+});
+
+describe('sampled softmax with negatives per position', () => {
+  it('trains too: the loss falls', () => {
+    const t = new Trainer(cfg, cat, { lr: 1e-2, dropout: 0, negatives: 8, perPosition: true, seed: 5 });
+    const epochLoss = () => {
+      let sum = 0;
+      let steps = 0;
+      for (let b = 0; b < split.train.length; b += 32) {
+        sum += t.step(split.train.slice(b, b + 32));
+        steps++;
+      }
+      return sum / steps;
+    };
+    const first = epochLoss();
+    epochLoss();
+    const third = epochLoss();
+    t.dispose();
+    expect(third).toBeLessThan(first * 0.9);
+  });
 });
