@@ -3,7 +3,9 @@
  *
  *   npm run eval -- --data ../shared/data/beauty [--models runs/teacher/float,runs/teacher] [--json FILE] [--users N]
  *
- * Rows: popularity, item-to-item co-occurrence, every model under public/models/, then the --models dirs.
+ * Rows: popularity, item-to-item co-occurrence, every model under public/models/, then the --models dirs,
+ * then --teachers DIR:BETA (a model plus the co-occurrence memory, beta * log(1 + count): the teacher of a
+ * distillation run with --memory-beta BETA).
  * Prints the tables to stdout (progress to stderr); --json FILE writes one entry per row.
  * --users N evaluates the first N test users (dataset order); --withhold F --seed S define the cold-start
  * items for the baselines when no model's manifest does (training.withhold > 0); --sample-seed S fixes the
@@ -13,19 +15,20 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeCatalog, loadDataset, splitLeaveOneOut, withheldItems, type Dataset } from './lib/data.ts';
-import { cooccurrenceScorer, dropItems, popularityScorer, COOCCURRENCE_DEFAULTS, type BatchScorer } from './lib/baselines.ts';
+import { cooccurrenceMemory, cooccurrenceScorer, cooccurrenceTable, dropItems, popularityScorer, withMemory, COOCCURRENCE_DEFAULTS, type BatchScorer } from './lib/baselines.ts';
 import { modelScorer, runScorer, summarize, testUsers, type ClickMetrics, type EvalUser } from './lib/evaluate.ts';
 import type { RankingMetrics } from './lib/metrics.ts';
 import { readModel } from './lib/model-files.ts';
 import { setupTf } from './lib/tfnode.ts';
 
-const USAGE = 'usage: npm run eval -- --data DIR [--models DIR,DIR] [--json FILE] [--stamp] [--users N] [--withhold F --seed S] [--sample-seed S] [--click-top K]';
+const USAGE = 'usage: npm run eval -- --data DIR [--models DIR,DIR] [--teachers DIR:BETA,...] [--json FILE] [--stamp] [--users N] [--withhold F --seed S] [--sample-seed S] [--click-top K]';
 const NEGATIVES = 99;
 
 const { values: a } = parseArgs({
   options: {
     data: { type: 'string' },
     models: { type: 'string' },
+    teachers: { type: 'string' },
     json: { type: 'string' },
     stamp: { type: 'boolean', default: false },
     users: { type: 'string' },
@@ -50,7 +53,7 @@ interface ColdStart extends Metrics {
 
 interface EvalEntry {
   name: string;
-  kind: 'baseline' | 'model';
+  kind: 'baseline' | 'model' | 'teacher';
   /** Model id and version from the manifest (models only). */
   id?: string;
   version?: string;
@@ -171,6 +174,23 @@ async function main(): Promise<void> {
       sampled: s.sampled, full: s.full, click: s.click, seconds: Number(seconds.toFixed(1)),
       coldStart: cs ? { withhold: cs.withhold, seed: cs.seed, withheldItems: cs.items.size, ...summarize(o, cs.users).full, popularity: popFor(cs) } : null,
     });
+  }
+
+  // Teachers: a transformer plus the co-occurrence memory of the same training sequences.
+  for (const spec of (a.teachers ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^(.+):([\d.]+)$/.exec(spec);
+    if (!m) throw new Error(`--teachers: expected DIR:BETA (e.g. runs/teacher/float:2), got "${spec}"`);
+    const [, dir, beta] = m as unknown as [string, string, string];
+    const model = await readModel(dir);
+    const cat = makeCatalog(ds.items, model.manifest.config.features, (i) => model.vocab?.get(ds.items[i]!.id) ?? 0);
+    const base = modelScorer(dir, model.bytes, model.weights, model.manifest.config, cat);
+    const table = cooccurrenceTable(trainSeqs, N);
+    const scorer = withMemory(base, cooccurrenceMemory(table, Number(beta)), table);
+    const { value: o, seconds } = timed(scorer.name, () => runScorer(scorer, users, N, { maxLen: model.manifest.config.features.maxLen }));
+    base.dispose();
+    for (const t of Object.values(model.weights)) t.dispose();
+    const sm = summarize(o, undefined, clickTop);
+    entries.push({ name: scorer.name, kind: 'teacher', bytes: scorer.bytes, sampled: sm.sampled, full: sm.full, click: sm.click, seconds: Number(seconds.toFixed(1)), coldStart: null });
   }
 
   // Baselines' cold-start set: --withhold/--seed, else the first model's.

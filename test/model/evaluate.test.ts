@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Sequence } from '../../src/model/train.ts';
-import { cooccurrenceScorer, dropItems, popularityScorer, type BatchScorer } from '../../scripts/lib/baselines.ts';
+import { cooccurrenceMemory, cooccurrenceScorer, cooccurrenceTable, dropItems, popularityScorer, withMemory, type BatchScorer } from '../../scripts/lib/baselines.ts';
 import { splitLeaveOneOut, type Dataset } from '../../scripts/lib/data.ts';
 import { runScorer, summarize, testUsers } from '../../scripts/lib/evaluate.ts';
 
@@ -81,6 +81,18 @@ describe('baselines', () => {
     expect(s[3]).toBeCloseTo(popPart(1), 6);
     expect(s[4]).toBe(0);
     expect(co.bytes).toBe(4 * 6 + 8 * 4 + 4 * 5);
+  });
+
+  it('the teacher adds beta * log(1 + co-occurrence count) to its transformer\'s scores', () => {
+    const table = cooccurrenceTable(train, 5, { window: 1, last: 2, symmetric: false });
+    const model: BatchScorer = { name: 'm', bytes: 100, score: (h) => new Float32Array(h.length * 5).fill(1) };
+    const teacher = withMemory(model, cooccurrenceMemory(table, 2), table);
+    const s = teacher.score([seq(3, 0)], [null]);
+    // Neighbours of [3, 0]: item 1 with 1 * C[0][1] + 1/2 * C[3][1] = 2.5, item 0 with 1/2 * C[3][0] = 0.
+    expect(s[1]).toBeCloseTo(1 + 2 * Math.log1p(2.5), 6);
+    expect([s[0], s[2], s[3], s[4]]).toEqual([1, 1, 1, 1]);
+    expect(teacher.bytes).toBe(100 + 4 * 6 + 8 * 4);
+    expect(teacher.name).toBe('m + co-occurrence (beta 2)');
   });
 
   it('dropItems removes withheld items and keeps the rest in order', () => {
