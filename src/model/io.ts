@@ -7,7 +7,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { weightShapes, type ModelConfig, type Weights } from './scorer.ts';
 
 export const FORMAT = 'reco-scorer';
-export const FORMAT_VERSION = 1;
+/**
+ * Newest format version this code reads and writes. 2 adds `config.inputScale`; a model without it is
+ * still written as 1, so older SDKs keep loading it, and they reject a 2 instead of mis-scoring it.
+ */
+export const FORMAT_VERSION = 2;
 
 export interface ModelManifest {
   format: typeof FORMAT;
@@ -89,7 +93,7 @@ export async function encodeModel(
   }
   const manifest: ModelManifest = {
     format: FORMAT,
-    formatVersion: FORMAT_VERSION,
+    formatVersion: meta.config.inputScale !== undefined ? 2 : 1,
     ...meta,
     vocab: vocab ? 'vocab.json' : null,
     sha256: await sha256Hex(bin.buffer),
@@ -124,10 +128,13 @@ export function validateManifest(m: unknown, url: string): ModelManifest {
   if (!m || typeof m !== 'object') fail('expected a JSON object');
   const o = m as Partial<ModelManifest>;
   if (o.format !== FORMAT) fail(`format: expected "${FORMAT}", got ${JSON.stringify(o.format)}`);
-  if (o.formatVersion !== FORMAT_VERSION) fail(`formatVersion: expected ${FORMAT_VERSION}, got ${JSON.stringify(o.formatVersion)}`);
+  if (o.formatVersion !== 1 && o.formatVersion !== FORMAT_VERSION) fail(`formatVersion: expected 1 to ${FORMAT_VERSION}, got ${JSON.stringify(o.formatVersion)}`);
   if (typeof o.id !== 'string' || typeof o.version !== 'string') fail('id and version: expected strings');
   const c = o.config;
   if (!c || typeof c.d !== 'number' || typeof c.blocks !== 'number' || !c.features) fail('config: expected { d, blocks, heads, ffn, features }');
+  if (c!.inputScale !== undefined && (o.formatVersion! < 2 || typeof c!.inputScale !== 'number' || !(c!.inputScale > 0))) {
+    fail(`config.inputScale: expected a positive number in a format 2 manifest, got ${JSON.stringify(c!.inputScale)}`);
+  }
   if (typeof o.sha256 !== 'string') fail('sha256: expected a hex string');
   if (!Array.isArray(o.weightsManifest) || o.weightsManifest.length !== 1) fail('weightsManifest: expected one group');
   const group = o.weightsManifest![0]!;

@@ -60,7 +60,18 @@ describe('loadModel', () => {
     const { files } = await encoded();
     expect((await failure(withManifest(files, (m) => ((m as { format: string }).format = 'tfjs-layers')))).message)
       .toBe('model manifest m/model.json: format: expected "reco-scorer", got "tfjs-layers"');
-    expect((await failure(withManifest(files, (m) => (m.formatVersion = 2)))).message).toMatch(/formatVersion: expected 1, got 2/);
+    expect((await failure(withManifest(files, (m) => (m.formatVersion = 3)))).message).toMatch(/formatVersion: expected 1 to 2, got 3/);
+  });
+
+  it('writes format 1 unless the model uses inputScale (format 2), and checks inputScale', async () => {
+    const { files } = await encoded();
+    expect((JSON.parse(files['m/model.json'] as string) as ModelManifest).formatVersion).toBe(1);
+    // A format 1 reader would ignore inputScale and mis-score: it must come with format 2.
+    expect((await failure(withManifest(files, (m) => (m.config.inputScale = 8)))).message).toMatch(/config\.inputScale: expected a positive number in a format 2 manifest, got 8/);
+    expect((await failure(withManifest(files, (m) => ((m.formatVersion = 2), (m.config.inputScale = -1))))).message).toMatch(/config\.inputScale/);
+    const scaled = { ...cfg, inputScale: 8 };
+    const { manifest } = await encodeModel({ id: 'io-test', version: '1', config: scaled }, initWeights(scaled, rng(1)), ['a', 'b', 'c'], { embeddings: 'none', dense: 'none' });
+    expect(manifest.formatVersion).toBe(2);
   });
 
   it('rejects weights whose shapes do not match the config', async () => {
