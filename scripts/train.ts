@@ -2,7 +2,7 @@
  * Trains a scorer in Node (tfjs, wasm backend).
  *
  *   npm run train -- --data ../shared/data/beauty --out runs/teacher --preset teacher
- *   npm run train -- --data ../shared/data/beauty --out runs/student --preset student --teacher runs/teacher/float
+ *   npm run train -- --data ../shared/data/beauty --out runs/student --preset student --teacher runs/teacher/float --memory-beta 6 --extra 32 --alpha 0.8
  *   npm run train -- --data DIR --out public/models/default --preset text
  *
  * Writes DIR/float/ (full precision) and DIR/ (quantized, what ships), keeps the epoch with the best
@@ -20,10 +20,13 @@ import { cooccurrenceMemory, cooccurrenceTable, dropItems } from './lib/baseline
 import { readModel, writeModel } from './lib/model-files.ts';
 import { setupTf } from './lib/tfnode.ts';
 
+// What the shipped models were trained with (README "Shipped models"): SASRec's input scaling by sqrt(d),
+// dropout 0.5 and 256 sampled negatives. The teacher's transformer keeps more text buckets; its memory
+// (--memory-beta) is what makes it wider than anything that fits the device.
 const PRESETS = {
-  teacher: { d: 128, blocks: 2, heads: 2, ffn: 256, ids: true, textBuckets: 16384, dropout: 0.3, lr: 1e-3 },
-  student: { d: 64, blocks: 1, heads: 1, ffn: 128, ids: true, textBuckets: 2048, dropout: 0.3, lr: 1e-3 },
-  text: { d: 64, blocks: 1, heads: 1, ffn: 128, ids: false, textBuckets: 8192, dropout: 0.2, lr: 1e-3 },
+  teacher: { d: 64, blocks: 2, heads: 1, ffn: 64, ids: true, textBuckets: 2048, dropout: 0.5, lr: 1e-3, inputScale: 'sqrt', negatives: 256 },
+  student: { d: 64, blocks: 2, heads: 1, ffn: 64, ids: true, textBuckets: 1536, dropout: 0.5, lr: 1e-3, inputScale: 'sqrt', negatives: 256 },
+  text: { d: 64, blocks: 1, heads: 1, ffn: 128, ids: false, textBuckets: 8192, dropout: 0.2, lr: 1e-3, inputScale: null, negatives: 256 },
 } as const;
 
 const { values: a } = parseArgs({
@@ -38,7 +41,7 @@ const { values: a } = parseArgs({
     batch: { type: 'string', default: '128' },
     lr: { type: 'string' },
     dropout: { type: 'string' },
-    negatives: { type: 'string', default: '0' },
+    negatives: { type: 'string' },
     'per-position': { type: 'boolean', default: false },
     d: { type: 'string' },
     blocks: { type: 'string' },
@@ -101,7 +104,7 @@ async function main(): Promise<void> {
     blocks: a.blocks ? num('blocks') : preset.blocks,
     heads: preset.heads,
     ffn: a.ffn ? num('ffn') : preset.ffn,
-    ...(a['input-scale'] ? { inputScale: a['input-scale'] === 'sqrt' ? Math.sqrt(a.d ? num('d') : preset.d) : num('input-scale') } : {}),
+    ...inputScale(a['input-scale'] ?? preset.inputScale, a.d ? num('d') : preset.d),
     features: {
       textBuckets: a['text-buckets'] ? num('text-buckets') : preset.textBuckets,
       tokensPerItem: num('tokens-per-item'),
@@ -114,7 +117,7 @@ async function main(): Promise<void> {
   const opts = {
     lr: a.lr ? num('lr') : preset.lr,
     dropout: a.dropout ? num('dropout') : preset.dropout,
-    negatives: num('negatives'),
+    negatives: a.negatives ? num('negatives') : preset.negatives,
     perPosition: a['per-position'],
     exclude: withheld,
     seed,
@@ -209,6 +212,14 @@ async function main(): Promise<void> {
   const { bytes } = await writeModel(out, meta, weights, preset.ids ? vocab : null, { embeddings: 'uint8', dense: 'float16' });
   log(`saved ${out} (${bytes} bytes of weights, quantized) and ${join(out, 'float')}; ${minutes.toFixed(1)} min`);
   trainer.dispose();
+}
+
+/** `--input-scale sqrt|X|1`: the multiplier of item vectors at the encoder input (1 = none, not stored). */
+function inputScale(raw: string | null, d: number): { inputScale?: number } {
+  if (raw == null) return {};
+  const v = raw === 'sqrt' ? Math.sqrt(d) : Number(raw);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--input-scale: expected "sqrt" or a positive number, got "${raw}"`);
+  return v === 1 ? {} : { inputScale: v };
 }
 
 /** Shuffled batches of similar length: each batch pads only to its own longest sequence. */

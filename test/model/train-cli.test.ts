@@ -1,0 +1,63 @@
+/** The training and evaluation CLIs end to end on a tiny generated shop (generic format). */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeTinyDataset } from './tiny-data.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'reco-cli-'));
+const data = join(root, 'data');
+const tsx = join('node_modules', '.bin', 'tsx');
+const run = (script: string, args: string[]) => execFileSync(tsx, [script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const train = (out: string, extra: string[] = []) =>
+  run('scripts/train.ts', ['--data', data, '--out', join(root, out), '--preset', 'student', '--d', '16', '--text-buckets', '128', '--epochs', '2', '--batch', '32', '--seed', '3', '--quiet', ...extra]);
+
+beforeAll(() => writeTinyDataset(data, { users: 120, seed: 2 }));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('npm run train / eval', () => {
+  let log: string;
+  beforeAll(() => {
+    log = train('a');
+  }, 120_000);
+
+  it('writes the quantized model, the float model and a checkpoint, and logs each epoch', () => {
+    for (const f of ['model.json', 'weights.bin', 'vocab.json', 'float/model.json', 'checkpoint/state.json']) expect(existsSync(join(root, 'a', f)), f).toBe(true);
+    expect(log).toMatch(/epoch 1: loss [\d.]+, valid NDCG@10 [\d.]+/);
+    expect(log).toMatch(/epoch 2: /);
+    const m = JSON.parse(readFileSync(join(root, 'a', 'model.json'), 'utf8'));
+    expect(m.config).toMatchObject({ d: 16, blocks: 2, inputScale: 4 });
+    expect(m.formatVersion).toBe(2);
+    expect(m.training).toMatchObject({ preset: 'student', seed: 3, negatives: 256 });
+  });
+
+  it('is deterministic for a seed: the same weights byte for byte', () => {
+    train('b');
+    expect(readFileSync(join(root, 'b', 'float', 'weights.bin')).equals(readFileSync(join(root, 'a', 'float', 'weights.bin')))).toBe(true);
+  }, 120_000);
+
+  it('resumes from its checkpoint at the next epoch', () => {
+    const more = train('a', ['--epochs', '3', '--resume']);
+    expect(more).toMatch(/resuming at epoch 3/);
+    expect(more).toMatch(/epoch 3: /);
+    expect(more).not.toMatch(/epoch 1: /);
+  }, 120_000);
+
+  it('distills from a teacher with the co-occurrence memory', () => {
+    const out = train('c', ['--teacher', join(root, 'a', 'float'), '--memory-beta', '2', '--extra', '4', '--alpha', '0.8', '--epochs', '1']);
+    expect(out).toMatch(/distilling from .* \+ co-occurrence \(beta 2, 4 extra candidates\)/);
+    const m = JSON.parse(readFileSync(join(root, 'c', 'model.json'), 'utf8'));
+    expect(m.training.teacherMemory).toEqual({ kind: 'co-occurrence', beta: 2, extra: 4 });
+  }, 120_000);
+
+  it('names the bad flag', () => {
+    expect(() => train('d', ['--input-scale', 'big'])).toThrow(/--input-scale: expected "sqrt" or a positive number, got "big"/);
+  }, 60_000);
+
+  it('evaluates the model beside the baselines and the teacher', () => {
+    const out = run('scripts/eval.ts', ['--data', data, '--models', join(root, 'a'), '--teachers', `${join(root, 'a', 'float')}:2`]);
+    expect(out).toMatch(/full ranking \(primary\)/);
+    for (const row of ['popularity', 'co-occurrence', join(root, 'a'), `${join(root, 'a', 'float')} + co-occurrence (beta 2)`]) expect(out).toContain(row);
+  }, 120_000);
+});
