@@ -40,6 +40,7 @@ const { values: a } = parseArgs({
     patience: { type: 'string', default: '8' },
     batch: { type: 'string', default: '128' },
     lr: { type: 'string' },
+    'lr-end': { type: 'string' },
     dropout: { type: 'string' },
     negatives: { type: 'string' },
     'per-position': { type: 'boolean', default: false },
@@ -168,9 +169,13 @@ async function main(): Promise<void> {
   log(`${ds.name}: ${ds.users.length} users, ${ds.items.length} items, ${train.length} training sequences; backend ${backend}`);
   log(`model: d=${cfg.d} blocks=${cfg.blocks} heads=${cfg.heads} ids=${vocab.length} textBuckets=${cfg.features.textBuckets} params=${params}; ${opts.negatives ? `${opts.negatives} sampled negatives${opts.perPosition ? ' per position' : ' shared'}` : 'full softmax'}${teacher ? `, distilling from ${a.teacher}${opts.teacher!.memory ? ` + co-occurrence (beta ${opts.teacher!.memory.beta}, ${opts.teacher!.extra} extra candidates)` : ''} (alpha ${opts.teacher!.alpha}, T ${opts.teacher!.temperature})` : ''}`);
 
+  // --lr-end: linear decay from --lr at the first epoch to --lr-end at the last (--epochs), by epoch so runs repeat.
+  const lrEnd = a['lr-end'] ? num('lr-end') : opts.lr;
+  const lrAt = (epoch: number) => opts.lr + ((lrEnd - opts.lr) * epoch) / Math.max(1, epochs - 1);
   const t0 = Date.now() - elapsedBefore;
   for (let epoch = startEpoch; epoch < epochs; epoch++) {
     trainer.reseed(seed * 1000 + epoch);
+    trainer.setLearningRate(lrAt(epoch));
     const batches = makeBatches(train, batchSize, rng(seed * 7919 + epoch));
     let lossSum = 0;
     const te = Date.now();
@@ -201,7 +206,7 @@ async function main(): Promise<void> {
     config: cfg,
     training: {
       data: ds.name, extraData: a['extra-data'] ?? [], preset: a.preset, epochs: best.epoch + 1, minutes: Number(minutes.toFixed(1)), seed, withhold: num('withhold'),
-      lr: opts.lr, dropout: opts.dropout, negatives: opts.negatives, perPosition: opts.perPosition, batch: batchSize, teacher: a.teacher ?? null,
+      lr: opts.lr, lrEnd, dropout: opts.dropout, negatives: opts.negatives, perPosition: opts.perPosition, batch: batchSize, teacher: a.teacher ?? null,
       alpha: teacher ? opts.teacher!.alpha : null,
       teacherMemory: opts.teacher?.memory ? { kind: 'co-occurrence', beta: opts.teacher.memory.beta, extra: opts.teacher.extra ?? 0 } : null,
       validNdcg10: Number(best.ndcg.toFixed(4)),

@@ -254,6 +254,11 @@ export class Trainer {
     if (t) this.teacherTable = tf.tidy(() => catalogVectors(t.weights, t.cfg, t.catalog ?? cat));
   }
 
+  /** Changes Adam's step size (e.g. a decay over epochs); the moments are kept. */
+  setLearningRate(lr: number): void {
+    (this.opt as unknown as { learningRate: number }).learningRate = lr;
+  }
+
   /** Re-seeds the dropout and sampling stream (per epoch, so a resumed run repeats exactly). */
   reseed(seed: number): void {
     this.rand = rng(seed);
