@@ -194,6 +194,21 @@ describe('knowledge distillation', () => {
   });
 });
 
+describe('model variants', () => {
+  it('an ids-only model (no text tokens) with input scaling trains and beats popularity', () => {
+    const vCfg: ModelConfig = { ...cfg, inputScale: 4, features: { ...cfg.features, tokensPerItem: 0, textBuckets: 2 } };
+    const vCat = makeCatalog(ds.items, vCfg.features, (i) => cat.idRows[i]!);
+    const t = new Trainer(vCfg, vCat, { lr: 1e-2, dropout: 0, negatives: 0, seed: 7 });
+    for (let e = 0; e < EPOCHS; e++) for (let b = 0; b < split.train.length; b += 32) t.step(split.train.slice(b, b + 32));
+    const model = modelScorer('ids', 0, t.vars, vCfg, vCat);
+    const ndcg = summarize(runScorer(model, users, ds.items.length)).full['NDCG@10'];
+    const pop = summarize(runScorer(popularityScorer(split.train, ds.items.length), users, ds.items.length)).full['NDCG@10'];
+    model.dispose();
+    t.dispose();
+    expect(ndcg).toBeGreaterThan(pop);
+  });
+});
+
 describe('sampled softmax with negatives per position', () => {
   it('trains too: the loss falls', () => {
     const t = new Trainer(cfg, cat, { lr: 1e-2, dropout: 0, negatives: 8, perPosition: true, seed: 5 });
