@@ -1,0 +1,40 @@
+/**
+ * Compute cost of one uncached ranking per shipped model, in Node on tfjs wasm (the worker's fallback
+ * backend): a 50-event history and 48 candidates, the serving code the worker runs (src/model/predict.ts).
+ * Prints p50 ms and the ratio to the default model: read ratios, the machine is shared.
+ *
+ *   npx tsx scripts/bench-models.ts [--runs 40]
+ */
+import { readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { scoreItems } from '../src/model/predict.ts';
+import type { HistoryEntry, ItemFeatures } from '../src/types.ts';
+import { readModel } from './lib/model-files.ts';
+import { setupTf } from './lib/tfnode.ts';
+
+const { values: a } = parseArgs({ options: { runs: { type: 'string', default: '40' } } });
+const runs = Number(a.runs);
+if (!Number.isInteger(runs) || runs < 3) throw new Error(`--runs: expected an integer of at least 3, got ${a.runs}`);
+await setupTf('wasm');
+const item = (i: number): ItemFeatures => ({ id: String(1 + ((i * 7919) % 12000)), title: `Hydrating Serum Nr ${i} with Vitamin C`, brand: `Brand ${i % 30}`, category: 'Beauty > Skin Care > Face > Serums', price: 5 + (i % 60) });
+const t0 = Date.UTC(2026, 0, 1);
+const history: HistoryEntry[] = Array.from({ length: 50 }, (_, i) => ({ item: item(i), type: i % 5 === 0 ? 'add_to_cart' : 'select_item', ts: t0 + i * 60e3 }));
+const candidates = Array.from({ length: 48 }, (_, i) => item(100 + i));
+const rows: [string, number][] = [];
+for (const dir of readdirSync('public/models').sort()) {
+  if (!existsSync(join('public/models', dir, 'model.json'))) continue;
+  const model = await readModel(join('public/models', dir));
+  const times: number[] = [];
+  for (let r = 0; r < runs + 3; r++) {
+    const start = performance.now();
+    await scoreItems(model, history, candidates, t0 + 3600e3);
+    if (r >= 3) times.push(performance.now() - start);
+  }
+  times.sort((x, y) => x - y);
+  const c = model.manifest.config;
+  rows.push([`${dir} (d=${c.d}, ${c.blocks} block${c.blocks > 1 ? 's' : ''}, ${model.vocab ? 'ids + text' : 'text only'})`, times[Math.floor(times.length / 2)]!]);
+}
+const base = rows.find(([name]) => name.startsWith('default'))?.[1] ?? rows[0]![1];
+console.log(`one uncached ranking, 50-event history, 48 candidates, tfjs wasm in Node, p50 of ${runs} runs:`);
+for (const [name, ms] of rows) console.log(`${name.padEnd(52)} ${ms.toFixed(2).padStart(7)} ms   x${(ms / base).toFixed(2)} of default`);
