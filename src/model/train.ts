@@ -324,7 +324,7 @@ export class Trainer {
       batch.items = Int32Array.from(batch.items, at);
       sub = Int32Array.from(local.keys());
     }
-    const soft = this.teacherSoft(batch, pos, sampled, sub, near, sub ? Int32Array.from(targets) : null);
+    const soft = this.teacherSoft(batch, pos, sampled, sub, near);
     const dropout = makeDropout(this.opts.dropout, this.rand);
     const lossT = this.opt.minimize(() => {
       const table = sub ? subsetVectors(this.vars, cfg, this.cat, sub) : catalogVectors(this.vars, cfg, this.cat);
@@ -366,7 +366,7 @@ export class Trainer {
    * The teacher's distribution over the same columns as the student's logits: its transformer's logits,
    * plus beta * log(1 + count) from its memory, softened by the temperature.
    */
-  private teacherSoft(batch: Batch, pos: tf.Tensor1D, sampled: Sampled | null, sub: Int32Array | null, near: Map<number, number>[] | null, targets: Int32Array | null): Float32Array | null {
+  private teacherSoft(batch: Batch, pos: tf.Tensor1D, sampled: Sampled | null, sub: Int32Array | null, near: Map<number, number>[] | null): Float32Array | null {
     const t = this.opts.teacher;
     if (!t || !this.teacherTable) return null;
     const logitsT = tf.tidy(() => {
@@ -387,7 +387,7 @@ export class Trainer {
           const n = nb.get(it);
           if (n) z[p * C + c]! += t.memory!.beta * Math.log1p(n);
         };
-        add(0, targets ? targets[p]! : item(sampled.pos[p]!));
+        add(0, item(sampled.pos[p]!));
         for (let m = 0; m < M; m++) add(1 + m, item(sampled.extra[p * M + m]!));
         for (let k = 0; k < K; k++) add(1 + M + k, item(sampled.neg[sampled.perPosition ? p * K + k : k]!));
       }
