@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { catalogVectors, scoreCatalog } from '../src/model/train.ts';
+import { catalogVectors, memoryLogit, scoreCatalog } from '../src/model/train.ts';
 import { cooccurrenceTable, neighbours } from './lib/baselines.ts';
 import { loadDataset, makeCatalog, splitLeaveOneOut } from './lib/data.ts';
 import { rankOf, rankingMetrics } from './lib/metrics.ts';
@@ -38,7 +38,7 @@ for (let i = 0; i < users.length; i += 256) {
     const seen = new Set(u.hist.items);
     betas.forEach((beta, k) => {
       const comb = Float32Array.from(row);
-      for (const [j, c] of nb) comb[j]! += beta * Math.log1p(c);
+      for (const [j, c] of nb) comb[j]! += memoryLogit(beta, c);
       ranks[k]!.push(rankOf(comb, u.target, null, seen));
     });
   });

@@ -15,7 +15,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeCatalog, loadDataset, splitLeaveOneOut, withheldItems, type Dataset } from './lib/data.ts';
-import { cooccurrenceMemory, cooccurrenceScorer, cooccurrenceTable, dropItems, popularityScorer, withMemory, COOCCURRENCE_DEFAULTS, type BatchScorer } from './lib/baselines.ts';
+import { cooccurrenceScorer, cooccurrenceTable, dropItems, popularityScorer, withMemory, COOCCURRENCE_DEFAULTS, type BatchScorer } from './lib/baselines.ts';
 import { modelScorer, runScorer, summarize, testUsers, type ClickMetrics, type EvalUser } from './lib/evaluate.ts';
 import type { RankingMetrics } from './lib/metrics.ts';
 import { readModel } from './lib/model-files.ts';
@@ -177,6 +177,7 @@ async function main(): Promise<void> {
   }
 
   // Teachers: a transformer plus the co-occurrence memory of the same training sequences.
+  const teacherTable = a.teachers ? cooccurrenceTable(trainSeqs, N) : null;
   for (const spec of (a.teachers ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
     const m = /^(.+):([\d.]+)$/.exec(spec);
     if (!m) throw new Error(`--teachers: expected DIR:BETA (e.g. runs/teacher/float:2), got "${spec}"`);
@@ -184,8 +185,7 @@ async function main(): Promise<void> {
     const model = await readModel(dir);
     const cat = makeCatalog(ds.items, model.manifest.config.features, (i) => model.vocab?.get(ds.items[i]!.id) ?? 0);
     const base = modelScorer(dir, model.bytes, model.weights, model.manifest.config, cat);
-    const table = cooccurrenceTable(trainSeqs, N);
-    const scorer = withMemory(base, cooccurrenceMemory(table, Number(beta)), table);
+    const scorer = withMemory(base, teacherTable!, Number(beta));
     const { value: o, seconds } = timed(scorer.name, () => runScorer(scorer, users, N, { maxLen: model.manifest.config.features.maxLen }));
     base.dispose();
     for (const t of Object.values(model.weights)) t.dispose();

@@ -128,7 +128,8 @@ async function main(): Promise<void> {
           // The teacher keeps its own id vocabulary (e.g. an id-aware model teaching a text-only one).
           catalog: makeCatalog(ds.items, teacher.manifest.config.features, (i) => teacher.vocab?.get(ds.items[i]!.id) ?? 0),
           // The teacher's item-to-item memory: co-occurrence counts of the training sequences.
-          ...(num('memory-beta') > 0 ? { memory: cooccurrenceMemory(cooccurrenceTable(train, ds.items.length), num('memory-beta')), extra: num('extra') } : {}),
+          ...(num('memory-beta') > 0 ? { memory: cooccurrenceMemory(cooccurrenceTable(train, ds.items.length), num('memory-beta')) } : {}),
+          extra: num('extra'),
         }
       : undefined,
   };

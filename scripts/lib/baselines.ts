@@ -2,7 +2,7 @@
  * Count-based baselines for the eval table: popularity and item-to-item co-occurrence.
  * Both count training sequences only, never the evaluated items.
  */
-import type { Sequence, TeacherMemory } from '../../src/model/train.ts';
+import { memoryLogit, type Sequence, type TeacherMemory } from '../../src/model/train.ts';
 
 /** Scores every catalog item for a batch of histories: Float32Array [B * N]. */
 export interface BatchScorer {
@@ -141,23 +141,23 @@ export function cooccurrenceScorer(seqs: readonly Sequence[], n: number, opts: C
 }
 
 /**
- * The teacher's memory: beta * log(1 + weighted co-occurrence count), added to a transformer's logits
- * (train.ts TeacherMemory; the eval's teacher rows use the same function).
+ * The teacher's memory: memoryLogit(beta, weighted co-occurrence count) added to a transformer's logits
+ * (train.ts TeacherMemory); the eval's teacher rows (withMemory) add the same.
  */
 export function cooccurrenceMemory(table: CooccurrenceTable, beta: number): TeacherMemory {
   return { beta, neighbours: (prefix) => neighbours(table, prefix) };
 }
 
 /** A transformer's scores plus the memory's: the teacher as distillation sees it. */
-export function withMemory(model: BatchScorer, memory: TeacherMemory, table: CooccurrenceTable): BatchScorer {
+export function withMemory(model: BatchScorer, table: CooccurrenceTable, beta: number): BatchScorer {
   return {
-    name: `${model.name} + co-occurrence (beta ${memory.beta})`,
+    name: `${model.name} + co-occurrence (beta ${beta})`,
     bytes: model.bytes + cooccurrenceBytes(table),
     score(hists, now) {
       const out = model.score(hists, now);
       const n = table.n;
       hists.forEach((h, b) => {
-        for (const [j, c] of memory.neighbours(h.items)) out[b * n + j]! += memory.beta * Math.log1p(c);
+        for (const [j, c] of neighbours(table, h.items)) out[b * n + j]! += memoryLogit(beta, c);
       });
       return out;
     },

@@ -122,17 +122,20 @@ const noDropout: Dropout = (x) => x;
  */
 export function itemVectors(w: Weights, cfg: ModelConfig, tokens: tf.Tensor2D, ids: tf.Tensor1D | null): tf.Tensor2D {
   const [n, t] = tokens.shape;
-  let v: tf.Tensor2D = tf.zeros([n, cfg.d]);
-  if (t > 0) {
-    const emb = tf.gather(w['text.emb']!, tokens.reshape([-1])).reshape([n, t, cfg.d]);
-    // Padding slots and unknown ids are masked rather than trusted to stay zero: row 0 does get gradients
-    // through an unmasked sum, and uint8 quantization does not keep it at exactly 0.
-    const mask = tokens.greater(0).cast('float32');
-    const count = mask.sum(1, true).maximum(1);
-    v = emb.mul(mask.expandDims(2)).sum(1).div(count) as tf.Tensor2D;
-  }
+  let v = t > 0 ? textVectors(w, cfg, tokens) : (tf.zeros([n, cfg.d]) as tf.Tensor2D);
   if (ids && w['id.emb']) v = v.add(tf.gather(w['id.emb'], ids).mul(ids.greater(0).cast('float32').expandDims(1)));
   return v;
+}
+
+/** Mean of each item's hashed token embeddings [n, d]. */
+function textVectors(w: Weights, cfg: ModelConfig, tokens: tf.Tensor2D): tf.Tensor2D {
+  const [n, t] = tokens.shape;
+  const emb = tf.gather(w['text.emb']!, tokens.reshape([-1])).reshape([n, t, cfg.d]);
+  // Padding slots and unknown ids are masked rather than trusted to stay zero: row 0 does get gradients
+  // through an unmasked sum, and uint8 quantization does not keep it at exactly 0.
+  const mask = tokens.greater(0).cast('float32');
+  const count = mask.sum(1, true).maximum(1);
+  return emb.mul(mask.expandDims(2)).sum(1).div(count) as tf.Tensor2D;
 }
 
 export interface SequenceInput {

@@ -201,6 +201,11 @@ export interface TeacherMemory {
   neighbours(prefix: ArrayLike<number>): Map<number, number>;
 }
 
+/** What the memory adds to a teacher logit for a weighted count: the one definition training and eval use. */
+export function memoryLogit(beta: number, count: number): number {
+  return beta * Math.log1p(count);
+}
+
 /** Sampled-softmax columns of one step, as rows of the step's item table: [target | M extra | K negatives]. */
 interface Sampled {
   pos: Int32Array;
@@ -244,13 +249,15 @@ export class Trainer {
     readonly opts: TrainOptions,
     init?: Record<string, Float32Array>,
   ) {
+    const t = opts.teacher;
+    if (t?.memory && !(opts.negatives > 0)) throw new Error('a teacher memory needs sampled negatives (--negatives K), not the full softmax');
+    if (t?.extra && !t.memory) throw new Error('extra candidates come from the teacher memory: give it one (--memory-beta B)');
     this.rand = rng(opts.seed);
     const start = init ?? initWeights(cfg, this.rand);
     this.vars = Object.fromEntries(weightShapes(cfg).map(([k, shape]) => [k, tf.variable(tf.tensor(start[k]!, shape))]));
     this.opt = tf.train.adam(opts.lr);
     const ex = opts.exclude;
     this.negativePool = ex?.size ? Int32Array.from({ length: cat.size }, (_, i) => i).filter((i) => !ex.has(i)) : null;
-    const t = opts.teacher;
     if (t) this.teacherTable = tf.tidy(() => catalogVectors(t.weights, t.cfg, t.catalog ?? cat));
   }
 
@@ -285,7 +292,6 @@ export class Trainer {
     const memory = this.opts.teacher?.memory;
     const M = this.opts.teacher?.extra ?? 0;
     const near = memory ? prefixes.map((p) => memory.neighbours(p)) : null;
-    if (near && !(this.opts.negatives > 0)) throw new Error('a teacher memory needs sampled negatives (--negatives K)');
     const pos = tf.tensor1d(positions, 'int32');
     let tgt = Int32Array.from(targets);
     // Sampled softmax: each position scores its own target against K shared uniform negatives, as in
@@ -385,7 +391,7 @@ export class Trainer {
         const nb = near[p]!;
         const add = (c: number, it: number) => {
           const n = nb.get(it);
-          if (n) z[p * C + c]! += t.memory!.beta * Math.log1p(n);
+          if (n) z[p * C + c]! += memoryLogit(t.memory!.beta, n);
         };
         add(0, item(sampled.pos[p]!));
         for (let m = 0; m < M; m++) add(1 + m, item(sampled.extra[p * M + m]!));

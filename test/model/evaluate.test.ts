@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Sequence } from '../../src/model/train.ts';
-import { cooccurrenceMemory, cooccurrenceScorer, cooccurrenceTable, dropItems, popularityScorer, withMemory, type BatchScorer } from '../../scripts/lib/baselines.ts';
+import { cooccurrenceScorer, cooccurrenceTable, dropItems, popularityScorer, withMemory, type BatchScorer } from '../../scripts/lib/baselines.ts';
 import { splitLeaveOneOut, type Dataset } from '../../scripts/lib/data.ts';
 import { runScorer, summarize, testUsers } from '../../scripts/lib/evaluate.ts';
 
@@ -86,7 +86,7 @@ describe('baselines', () => {
   it('the teacher adds beta * log(1 + co-occurrence count) to its transformer\'s scores', () => {
     const table = cooccurrenceTable(train, 5, { window: 1, last: 2, symmetric: false });
     const model: BatchScorer = { name: 'm', bytes: 100, score: (h) => new Float32Array(h.length * 5).fill(1) };
-    const teacher = withMemory(model, cooccurrenceMemory(table, 2), table);
+    const teacher = withMemory(model, table, 2);
     const s = teacher.score([seq(3, 0)], [null]);
     // Neighbours of [3, 0]: item 1 with 1 * C[0][1] + 1/2 * C[3][1] = 2.5, item 0 with 1/2 * C[3][0] = 0.
     expect(s[1]).toBeCloseTo(1 + 2 * Math.log1p(2.5), 6);
