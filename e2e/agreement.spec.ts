@@ -1,10 +1,10 @@
 import { expect, test } from '@playwright/test';
 import type { ItemFeatures } from '../src/index.ts';
-import type { HistoryEntry } from '../src/types.ts';
+import type { HistoryEntry } from '../src/shared/types.ts';
 import { scoreItems } from '../src/model/predict.ts';
-import { readModel } from '../scripts/lib/model-files.ts';
-import { setupTf } from '../scripts/lib/tfnode.ts';
-import { waitForReady } from './helpers.ts';
+import { readModel } from '../src/model/train/model-files.ts';
+import { setupTf } from '../src/model/train/setup-tf.ts';
+import { waitForReady } from './helpers/reco.ts';
 
 /** Event types the SDK reads as history (impressions are not). */
 const HISTORY_TYPES = new Set(['select_item', 'view_item', 'add_to_wishlist', 'add_to_cart', 'begin_checkout', 'purchase']);

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { waitForReady } from './helpers.ts';
+import { waitForReady } from './helpers/reco.ts';
 
 test('the engine runs on WebGPU in Chromium here', async ({ page }) => {
   await page.goto('/');

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { gridItems, listenToReco, openAndCloseProduct, scrollOutOfView, waitForRanked, waitForReady } from './helpers.ts';
+import { gridItems, listenToReco, openAndCloseProduct, scrollOutOfView, waitForRanked, waitForReady } from './helpers/reco.ts';
 
 interface Shift {
   value: number;

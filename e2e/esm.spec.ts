@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { gridItems, listenToReco, waitForRanked, waitForReady, holdModel } from './helpers.ts';
+import { gridItems, listenToReco, waitForRanked, waitForReady, holdModel } from './helpers/reco.ts';
 
 test('the ES module build: import /reco.mjs, init() finds the worker next to it, and a list mounted during loading is ranked', async ({ page, context }) => {
   const requests: string[] = [];

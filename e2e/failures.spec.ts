@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { listenToReco, waitForReady, waitForReco } from './helpers.ts';
+import { listenToReco, waitForReady, waitForReco } from './helpers/reco.ts';
 
 // The fixture's grid is in the shop's own markup (found through a `grids` config), below the fold, with its five
 // Fragrance items last. The engine runs on wasm here: these failures do not depend on the backend.

@@ -1,9 +1,9 @@
 import { expect, test, type Page } from '@playwright/test';
 import type { RecoEvent } from '../src/index.ts';
-import { CATALOG, shopper } from '../test/learning/shopper.ts';
-import { gridItems, openAndCloseProduct, shopperScenario, waitForReady } from './helpers.ts';
+import { CATALOG, shopper } from '../fixtures/shopper.ts';
+import { gridItems, openAndCloseProduct, shopperScenario, waitForReady } from './helpers/reco.ts';
 
-// Shoppers of the demo catalog, simulated as in test/learning. In Node, a round on 60 list views of a steady
+// Shoppers of the demo catalog, simulated by fixtures/shopper.ts (also used by the unit tests). In Node, a round on 60 list views of a steady
 // brand taste (seed 3) lifts the held-out AUC from 0.81 to 0.96 and is accepted; on 60 random clicks (seed 4)
 // the candidate stays below chance (0.40-0.46 whatever negatives are sampled) and is rejected.
 const FIXTURE = '/e2e/pages/learning.html';

@@ -1,5 +1,5 @@
 import { expect, test, type BrowserContext, type Request } from '@playwright/test';
-import { gridItems, openAndCloseProduct, waitForReady } from './helpers.ts';
+import { gridItems, openAndCloseProduct, waitForReady } from './helpers/reco.ts';
 
 /** The demo shop's own files: everything else the page requests is the SDK's. */
 const SHOP = /^\/(\?.*)?$|^\/(shop\.css|shop\.js|catalog\.json|favicon\.svg)$|^\/img\/[\w-]+\.svg$/;

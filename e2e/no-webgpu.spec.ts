@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { shopperScenario } from './helpers.ts';
+import { shopperScenario } from './helpers/reco.ts';
 
 // Without --enable-unsafe-webgpu, Chromium here has navigator.gpu but no adapter (also in workers):
 // tf.setBackend('webgpu') resolves false and the engine must move on to the next backend.

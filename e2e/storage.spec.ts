@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { gridItems, openAndCloseProduct, waitForReady } from './helpers.ts';
+import { gridItems, openAndCloseProduct, waitForReady } from './helpers/reco.ts';
 
 /** Every object store of the 'reco' IndexedDB database with its record count, read by the page itself. */
 function countRecords(page: Page): Promise<Record<string, number>> {

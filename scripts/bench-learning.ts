@@ -21,11 +21,11 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { finetune, headArrays, headTensors, type HeadArrays } from '../src/model/finetune.ts';
 import { scoreItems } from '../src/model/predict.ts';
-import { rng } from '../src/model/train.ts';
-import type { HistoryEntry, ItemFeatures, RecoEvent } from '../src/types.ts';
+import { rng } from '../src/model/train/trainer.ts';
+import type { HistoryEntry, ItemFeatures, RecoEvent } from '../src/shared/types.ts';
 import { loadDataset } from './lib/data.ts';
-import { readModel } from './lib/model-files.ts';
-import { setupTf } from './lib/tfnode.ts';
+import { readModel } from '../src/model/train/model-files.ts';
+import { setupTf } from '../src/model/train/setup-tf.ts';
 
 const USAGE = 'usage: npx tsx scripts/bench-learning.ts --data DIR [--model DIR] [--json FILE] [--users N] [--every K] [--grid N] [--seed S]';
 const { values: a } = parseArgs({

@@ -9,9 +9,9 @@ import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { scoreItems } from '../src/model/predict.ts';
-import type { HistoryEntry, ItemFeatures } from '../src/types.ts';
-import { readModel } from './lib/model-files.ts';
-import { setupTf } from './lib/tfnode.ts';
+import type { HistoryEntry, ItemFeatures } from '../src/shared/types.ts';
+import { readModel } from '../src/model/train/model-files.ts';
+import { setupTf } from '../src/model/train/setup-tf.ts';
 
 const { values: a } = parseArgs({ options: { runs: { type: 'string', default: '40' } } });
 const runs = Number(a.runs);

@@ -6,12 +6,12 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { catalogVectors, memoryLogit, scoreCatalog } from '../src/model/train.ts';
+import { catalogVectors, memoryLogit, scoreCatalog } from '../src/model/train/trainer.ts';
 import { cooccurrenceTable, neighbours } from './lib/baselines.ts';
 import { loadDataset, makeCatalog, splitLeaveOneOut } from './lib/data.ts';
 import { rankOf, rankingMetrics } from './lib/metrics.ts';
-import { readModel } from './lib/model-files.ts';
-import { setupTf } from './lib/tfnode.ts';
+import { readModel } from '../src/model/train/model-files.ts';
+import { setupTf } from '../src/model/train/setup-tf.ts';
 
 const { values: a } = parseArgs({
   options: { data: { type: 'string' }, model: { type: 'string' }, users: { type: 'string', default: '8000' }, betas: { type: 'string', default: '0,1,2,3,4,6' } },

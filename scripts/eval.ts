@@ -18,8 +18,8 @@ import { makeCatalog, loadDataset, splitLeaveOneOut, withheldItems, type Dataset
 import { cooccurrenceScorer, cooccurrenceTable, dropItems, popularityScorer, withMemory, COOCCURRENCE_DEFAULTS, type BatchScorer } from './lib/baselines.ts';
 import { modelScorer, runScorer, summarize, testUsers, type ClickMetrics, type EvalUser } from './lib/evaluate.ts';
 import type { RankingMetrics } from './lib/metrics.ts';
-import { readModel } from './lib/model-files.ts';
-import { setupTf } from './lib/tfnode.ts';
+import { readModel } from '../src/model/train/model-files.ts';
+import { setupTf } from '../src/model/train/setup-tf.ts';
 
 const USAGE = 'usage: npm run eval -- --data DIR [--models DIR,DIR] [--teachers DIR:BETA,...] [--json FILE] [--stamp] [--users N] [--withhold F --seed S] [--sample-seed S] [--click-top K]';
 const NEGATIVES = 99;

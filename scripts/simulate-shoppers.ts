@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { EventType } from '../src/types.ts';
+import type { EventType } from '../src/shared/types.ts';
 import { mulberry32, type CatalogItem } from './gen-catalog.ts';
 
 /** What the simulator needs to know about an item; a full `CatalogItem` fits. */

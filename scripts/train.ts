@@ -13,12 +13,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ModelConfig, Weights } from '../src/model/scorer.ts';
-import { rng, scoreCatalog, Trainer, catalogVectors, type Sequence } from '../src/model/train.ts';
+import { rng, scoreCatalog, Trainer, catalogVectors, type Sequence } from '../src/model/train/trainer.ts';
 import { loadDataset, makeCatalog, splitLeaveOneOut, withheldItems } from './lib/data.ts';
 import { rankOf, rankingMetrics } from './lib/metrics.ts';
 import { cooccurrenceMemory, cooccurrenceTable, dropItems } from './lib/baselines.ts';
-import { readModel, writeModel } from './lib/model-files.ts';
-import { setupTf } from './lib/tfnode.ts';
+import { readModel, writeModel } from '../src/model/train/model-files.ts';
+import { setupTf } from '../src/model/train/setup-tf.ts';
 
 // What the shipped models were trained with (README "Shipped models"): SASRec's input scaling by sqrt(d),
 // dropout 0.5 and 256 sampled negatives. The teacher's transformer keeps more text buckets; its memory

@@ -5,16 +5,16 @@
  * Script tag: `<script src="/reco.js"></script>` then `Reco.init()`; `window.Reco` also forwards
  * every method to the instance made by the last `init()`, so `Reco.status()` works in a console.
  */
-import { createInstance, notReady, subscribe, type RecoInstance, type Explanation, type Listeners, type RecoEventMap, type RecoStatus } from './reco.ts';
-import { skipped, type LearningDecision } from './learning.ts';
-import type { RecoOptions } from './options.ts';
-import type { EventType, ExportData, ItemFeatures } from './types.ts';
+import { createInstance, notReady, subscribe, type RecoInstance, type Explanation, type Listeners, type RecoEventMap, type RecoStatus } from './main/instance.ts';
+import { skipped, type LearningDecision } from './main/scheduler.ts';
+import type { RecoOptions } from './main/options.ts';
+import type { EventType, ExportData, ItemFeatures } from './shared/types.ts';
 
-export type { RecoInstance, RecoStatus, RecoEventMap, RankedEvent, Explanation } from './reco.ts';
-export type { LearningDecision, LearningStatus } from './learning.ts';
-export type { RecoOptions } from './options.ts';
-export type { GridConfig } from './grid/discover.ts';
-export type { Backend, EventType, ExportData, ItemFeatures, RecoEvent } from './types.ts';
+export type { RecoInstance, RecoStatus, RecoEventMap, RankedEvent, Explanation } from './main/instance.ts';
+export type { LearningDecision, LearningStatus } from './main/scheduler.ts';
+export type { RecoOptions } from './main/options.ts';
+export type { GridConfig } from './main/grid/discover.ts';
+export type { Backend, EventType, ExportData, ItemFeatures, RecoEvent } from './shared/types.ts';
 
 // Captured while the script runs: the worker and the model are found next to it. A classic script
 // (reco.js) knows its URL from document.currentScript, a module (reco.mjs) from import.meta.url.

@@ -2,7 +2,7 @@
  * Count-based baselines for the eval table: popularity and item-to-item co-occurrence.
  * Both count training sequences only, never the evaluated items.
  */
-import { memoryLogit, type Sequence, type TeacherMemory } from '../../src/model/train.ts';
+import { memoryLogit, type Sequence, type TeacherMemory } from '../../src/model/train/trainer.ts';
 
 /** Scores every catalog item for a batch of histories: Float32Array [B * N]. */
 export interface BatchScorer {

@@ -4,7 +4,7 @@
  * model gives without every occurrence of that item (attention weights are not: they ignore the
  * value vectors, the feed-forward layers and the head).
  */
-import type { HistoryEntry, ItemFeatures } from '../types.ts';
+import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import { applyHead, itemTable, shopperVectors, type HeadArrays } from './finetune.ts';
 import type { LoadedModel } from './io.ts';
 

@@ -2,7 +2,7 @@
  * The item featurizer and the event encoding, shared by the Node training scripts and the worker,
  * so that training and serving can never disagree. Pure functions, no tfjs.
  */
-import type { EventType, ItemFeatures } from '../types.ts';
+import type { EventType, ItemFeatures } from '../shared/types.ts';
 
 /** How items and events become integer inputs. Stored in the model manifest. */
 export interface FeatureConfig {

@@ -15,13 +15,13 @@
  * chance, by a margin of one standard error, so that a head fitted to noise rarely gets in.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { HistoryEntry, ItemFeatures, RecoEvent } from '../types.ts';
+import type { HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
 import { EVENT_INDEX, gapBucket } from './features.ts';
 import type { LoadedModel } from './io.ts';
-import { HISTORY_TYPES, LABEL_WEIGHTS } from './labels.ts';
+import { HISTORY_TYPES, LABEL_WEIGHTS } from '../shared/labels.ts';
 import { itemMatrix } from './predict.ts';
 import { encode, type Weights } from './scorer.ts';
-import { rng } from './train.ts';
+import { rng } from './train/trainer.ts';
 
 /** The head's weights as plain arrays: `w` is d x d (row-major, as `head.w`), `c` has d values. */
 export interface HeadArrays {

@@ -3,7 +3,7 @@
  * scripts that check the worker against Node, and by on-device fine-tuning.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { HistoryEntry, ItemFeatures } from '../types.ts';
+import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import { EVENT_INDEX, featurizeItems, gapBucket } from './features.ts';
 import type { LoadedModel } from './io.ts';
 import { encode, headQuery, itemVectors, type Weights } from './scorer.ts';

@@ -5,7 +5,7 @@
  * Gives the same scores as scoreItems() (checked in test/model/serving-cache.test.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { HistoryEntry, ItemFeatures } from '../types.ts';
+import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import { gapBucket } from './features.ts';
 import { applyHead, type HeadArrays } from './finetune.ts';
 import type { LoadedModel } from './io.ts';

@@ -1,5 +1,5 @@
-import { EVENT_TYPES, type EventType, type RecoEvent } from '../types.ts';
-import { LOCAL_KEYS, type Store } from './store.ts';
+import { EVENT_TYPES, type EventType, type RecoEvent } from '../shared/types.ts';
+import { LOCAL_KEYS, type Store } from '../shared/store.ts';
 
 /** An item element the tracker watches for impressions and clicks. */
 export interface TrackedItem {

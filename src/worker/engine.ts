@@ -9,10 +9,10 @@ import { createServingCache } from '../model/serving-cache.ts';
 import { explainScore, type Contribution } from '../model/explain.ts';
 import { finetune, headArrays, headTensors, type FinetuneOptions, type FinetuneResult, type HeadArrays } from '../model/finetune.ts';
 import type { Weights } from '../model/scorer.ts';
-import { skipped, type LearningDecision, type LearningSchedule, type LearningState } from '../learning.ts';
-import { openStore, type Store } from '../tracker/store.ts';
-import type { Backend, HistoryEntry, ItemFeatures, RecoEvent } from '../types.ts';
-import { startLearning, type Learner } from './learning.ts';
+import { skipped, type LearningDecision, type LearningSchedule, type LearningState } from '../main/scheduler.ts';
+import { openStore, type Store } from '../shared/store.ts';
+import type { Backend, HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
+import { startLearning, type Learner } from './learner.ts';
 
 export interface EngineInit {
   /** URL of model.json. */

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeModel, loadModel, ModelError, type ModelManifest } from '../../src/model/io.ts';
 import { initWeights, weightShapes, type ModelConfig } from '../../src/model/scorer.ts';
-import { rng } from '../../src/model/train.ts';
-import { readModel, writeModel } from '../../scripts/lib/model-files.ts';
-import { setupTf } from '../../scripts/lib/tfnode.ts';
+import { rng } from '../../src/model/train/trainer.ts';
+import { readModel, writeModel } from '../../src/model/train/model-files.ts';
+import { setupTf } from '../../src/model/train/setup-tf.ts';
 
 const cfg: ModelConfig = { d: 8, blocks: 1, heads: 2, ffn: 16, features: { textBuckets: 64, tokensPerItem: 4, maxLen: 10, idVocab: 3 } };
 const meta = { id: 'io-test', version: '1', config: cfg };

@@ -3,9 +3,9 @@ import { headArrays } from '../../src/model/finetune.ts';
 import type { LoadedModel } from '../../src/model/io.ts';
 import { scoreItems } from '../../src/model/predict.ts';
 import { createServingCache } from '../../src/model/serving-cache.ts';
-import type { HistoryEntry, ItemFeatures } from '../../src/types.ts';
-import { readModel } from '../../scripts/lib/model-files.ts';
-import { setupTf } from '../../scripts/lib/tfnode.ts';
+import type { HistoryEntry, ItemFeatures } from '../../src/shared/types.ts';
+import { readModel } from '../../src/model/train/model-files.ts';
+import { setupTf } from '../../src/model/train/setup-tf.ts';
 
 let model: LoadedModel;
 const now = Date.UTC(2026, 10, 29, 12);

@@ -1,9 +1,9 @@
 // @vitest-environment happy-dom
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LOCAL_KEYS, openStore, type Store } from '../../src/tracker/store.ts';
+import { LOCAL_KEYS, openStore, type Store } from '../../src/shared/store.ts';
 import { ViewabilityTimer, createTracker, type TrackedItem, type Tracker, type TrackerOptions } from '../../src/tracker/tracker.ts';
-import type { RecoEvent } from '../../src/types.ts';
+import type { RecoEvent } from '../../src/shared/types.ts';
 
 /** happy-dom's IntersectionObserver never reports; this one is driven by the test. */
 class FakeIO {

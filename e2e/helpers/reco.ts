@@ -1,0 +1,185 @@
+/** Shared steps of the e2e specs: waiting for Reco, listening to its events from the first moment, reading grids. */
+import { expect, type Page } from '@playwright/test';
+import type * as RecoApi from '../../src/index.ts';
+import type { RankedEvent } from '../../src/index.ts';
+
+/** What the init script below collects in the page. */
+export interface RecoLog {
+  /** performance.now() of the 'ready' event. */
+  readyAt: number | null;
+  /** 'ranked' events, with the performance.now() when each arrived. */
+  ranked: (RankedEvent & { at: number })[];
+  errors: string[];
+  consoleErrors: string[];
+}
+
+declare global {
+  interface Window {
+    Reco: typeof RecoApi;
+    __reco: RecoLog;
+  }
+}
+
+/**
+ * Subscribes to Reco's 'ranked' and 'error' events as soon as the page defines `window.Reco`, i.e. before the
+ * page's own `init()`, so events emitted during init are caught too. Also records console.error lines.
+ */
+export async function listenToReco(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const log: RecoLog = { readyAt: null, ranked: [], errors: [], consoleErrors: [] };
+    window.__reco = log;
+    const consoleError = console.error.bind(console);
+    console.error = (...args: unknown[]) => {
+      log.consoleErrors.push(args.map(String).join(' '));
+      consoleError(...args);
+    };
+    let reco: typeof RecoApi | undefined;
+    Object.defineProperty(window, 'Reco', {
+      configurable: true,
+      get: () => reco,
+      set(value: typeof RecoApi) {
+        reco = value;
+        value.on('ready', () => (log.readyAt ??= performance.now()));
+        value.on('ranked', (d) => log.ranked.push({ ...d, at: performance.now() }));
+        value.on('error', (e) => log.errors.push(`${e.name}: ${e.message}`));
+      },
+    });
+  });
+}
+
+/** Waits until init() has settled: ready, or failed with a reason in lastError. */
+export async function waitForReco(page: Page, timeout = 90_000): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const s = window.Reco?.status();
+      return !!s && (s.ready || (!!s.lastError && !/has not been called/.test(s.lastError)));
+    },
+    null,
+    { timeout, polling: 100 },
+  );
+}
+
+/** Waits until Reco is ready and returns its status; fails with lastError when it is not. */
+export async function waitForReady(page: Page, timeout = 90_000) {
+  await waitForReco(page, timeout);
+  const status = await page.evaluate(() => window.Reco.status());
+  expect(status.lastError, 'Reco failed to start').toBeNull();
+  expect(status.ready).toBe(true);
+  return status;
+}
+
+/** Waits for a 'ranked' event of `listId`, the n-th (1-based) one of that list. */
+export async function waitForRanked(page: Page, listId: string, n = 1, timeout = 90_000): Promise<RankedEvent & { at: number }> {
+  await page.waitForFunction(([id, k]) => window.__reco.ranked.filter((r) => r.listId === id).length >= k, [listId, n] as const, { timeout, polling: 100 });
+  return page.evaluate(([id, k]) => window.__reco.ranked.filter((r) => r.listId === id)[k - 1]!, [listId, n] as const);
+}
+
+/** Items of a grid in DOM order: id and top-level category. */
+export async function gridItems(page: Page, selector: string): Promise<{ id: string; top: string; pinned: boolean }[]> {
+  return page.locator(`${selector} [data-reco-id]`).evaluateAll((els) =>
+    els.map((el) => ({
+      id: el.getAttribute('data-reco-id')!,
+      top: (el.getAttribute('data-reco-category') ?? '').split(' > ')[0]!,
+      pinned: el.hasAttribute('data-reco-pin'),
+    })),
+  );
+}
+
+/** Scrolls so that `selector` is entirely above the viewport (or below it when it cannot be) and checks it is out of view. */
+export async function scrollOutOfView(page: Page, selector: string): Promise<void> {
+  await page.evaluate((sel) => {
+    const r = document.querySelector(sel)!.getBoundingClientRect();
+    window.scrollTo(0, window.scrollY + r.bottom + 10);
+  }, selector);
+  await expect
+    .poll(() => page.evaluate((sel) => {
+      const r = document.querySelector(sel)!.getBoundingClientRect();
+      return r.bottom <= 0 || r.top >= window.innerHeight;
+    }, selector), { message: `${selector} could not be scrolled out of view` })
+    .toBe(true);
+}
+
+/**
+ * The shopper opens a product from the demo's home grid by clicking its card, then closes the product view.
+ * Real clicks: Playwright scrolls the card into view and clicks its link.
+ */
+export async function openAndCloseProduct(page: Page, id: string): Promise<void> {
+  await page.locator(`#grid-home [data-reco-id="${id}"] .card-link`).click();
+  await expect(page.locator('#product')).toHaveAttribute('open', '');
+  await page.locator('#product .dialog-close').click();
+  await expect(page.locator('#product')).not.toHaveAttribute('open', '');
+}
+
+/**
+ * The demo scenario: in a fresh context the shopper opens `clicks` products of the category least present in
+ * the home grid's first `top` places, through real clicks on cards, then reloads; once the home grid is out
+ * of sight Reco re-orders it. Returns the grid before and after, and that category's count in the first places.
+ */
+export async function shopperScenario(page: Page, { clicks = 5, top = 8 } = {}) {
+  await listenToReco(page);
+  await page.goto('/');
+  await waitForReady(page);
+
+  // A fresh context has no history: the home grid keeps the shop's own order.
+  const before = await gridItems(page, '#grid-home');
+  expect(before.length).toBeGreaterThanOrEqual(40);
+  const counts = new Map<string, number>();
+  for (const it of before.slice(0, top)) counts.set(it.top, (counts.get(it.top) ?? 0) + 1);
+  const category = [...new Set(before.map((it) => it.top))]
+    .filter((c) => before.filter((it) => it.top === c && !it.pinned).length >= clicks)
+    .sort((a, b) => (counts.get(a) ?? 0) - (counts.get(b) ?? 0))[0]!;
+
+  const clicked = before.filter((it) => it.top === category && !it.pinned).slice(0, clicks).map((it) => it.id);
+  for (const id of clicked) await openAndCloseProduct(page, id);
+  const events = (await page.evaluate(() => window.Reco.export())).events;
+  for (const id of clicked) {
+    expect(events.filter((e) => e.itemId === id).map((e) => e.type)).toEqual(expect.arrayContaining(['select_item', 'view_item']));
+  }
+
+  await page.reload();
+  const status = await waitForReady(page);
+  // The home grid is on screen: Reco re-orders it only once the shopper cannot see it (no jump under the
+  // cursor). A shopper who scrolls down the page and back up gets it personalized.
+  await scrollOutOfView(page, '#grid-home');
+  const ranked = await waitForRanked(page, 'home');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const after = await gridItems(page, '#grid-home');
+  expect(after.map((it) => it.id)).toEqual(ranked.order);
+  expect(new Set(after.map((it) => it.id))).toEqual(new Set(before.map((it) => it.id)));
+  before.forEach((it, i) => it.pinned && expect(after[i]!.id, 'the promoted item keeps its place').toBe(it.id));
+  const beforeCount = counts.get(category) ?? 0;
+  const afterCount = after.slice(0, top).filter((it) => it.top === category).length;
+  console.log(`[${status.backend}] home top ${top}: ${category} ${beforeCount} before, ${afterCount} after ${clicks} products opened`);
+  return { status, category, before, after, beforeCount, afterCount };
+}
+
+/** The events in the 'reco' IndexedDB database, read by the page directly (no SDK call). */
+export function storedEvents(page: Page): Promise<import('../../src/index.ts').RecoEvent[]> {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const req = indexedDB.open('reco');
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => {
+          const db = req.result;
+          if (!db.objectStoreNames.contains('events')) return db.close(), resolve([]);
+          const all = db.transaction('events').objectStore('events').getAll();
+          all.onsuccess = () => (db.close(), resolve(all.result));
+          all.onerror = () => reject(all.error);
+        };
+      }),
+  );
+}
+
+/** Holds back the model download until `release()`: the page runs while the model is still loading. */
+export async function holdModel(page: Page): Promise<{ asked: () => boolean; release: () => void }> {
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  let asked = false;
+  await page.route('**/models/default/model.json', async (route) => {
+    asked = true;
+    await held;
+    await route.continue();
+  });
+  return { asked: () => asked, release: () => release() };
+}

@@ -1,0 +1,268 @@
+import type { ItemFeatures } from '../../shared/types.ts';
+
+/** A CSS selector (the text, or `content` attribute, of its first match inside the item) or a function of the item. */
+type Pick<T> = string | ((el: Element) => T | null | undefined);
+
+/** How to find grids in markup the shop cannot change. Selectors or functions. */
+export interface GridConfig {
+  /** Selector of grid containers. */
+  container: string;
+  /** Selector of items inside a container (direct or nested). */
+  item: string;
+  id: Pick<string>;
+  /** A fixed list id, or a function of the container. Default: `data-reco-grid`, the `id` attribute, or `grid-<n>` (n-th grid under root). */
+  listId?: string | ((container: Element) => string);
+  title?: Pick<string>;
+  category?: Pick<string>;
+  brand?: Pick<string>;
+  price?: Pick<number | string>;
+  /** Pinned items keep their place: a selector the item matches or contains, or a function. */
+  pin?: string | ((el: Element) => boolean);
+}
+
+/** One item of a grid. `id` null means the item stays where it is. */
+export interface GridItem {
+  el: Element;
+  id: string | null;
+  features: ItemFeatures | null;
+  pinned: boolean;
+}
+
+/** A grid found on the page; `items` are in current DOM order. */
+export interface Grid {
+  listId: string;
+  container: Element;
+  items: GridItem[];
+}
+
+const FIELDS = ['title', 'category', 'brand', 'price'] as const;
+type Field = (typeof FIELDS)[number];
+const KEYS = ['container', 'item', 'id', 'listId', 'pin', ...FIELDS];
+/** The markup contract; ids come from `data-reco-id` (or microdata), as for every config. */
+const DEFAULT_CONFIG = { container: '[data-reco-grid]', item: '[data-reco-id]' } as GridConfig;
+
+type LdFields = Partial<Record<Field, unknown>>;
+/** A JSON-LD node, read loosely: any property may be missing or of another type. */
+interface Obj {
+  [key: string]: Obj | undefined;
+}
+/** Reports `cause` once per key, as "`key`: `cause`'s message". */
+type Report = (key: string, cause: unknown) => void;
+
+/** Problems already reported, per onError callback, so a broken config is reported once, not on every discovery. */
+const reported = new WeakMap<(err: Error) => void, Set<string>>();
+
+/**
+ * Find the product grids under `root`: containers of the default markup contract
+ * (`[data-reco-grid]` holding `[data-reco-id]` items) plus those of each config, in document order.
+ * Item features come from the config, else `data-reco-*` attributes, else schema.org Product microdata,
+ * else the page's JSON-LD (matched by sku, productID, @id or url).
+ * @param root where to look (usually `document`)
+ * @param configs validated grid configs (see {@link validateGridConfigs})
+ * @param onError gets one Error per config and kind of problem (a throwing function, a bad selector, broken JSON-LD);
+ *   the grid or item concerned is left alone.
+ * @returns the grids found; never throws.
+ */
+export function discoverGrids(root: ParentNode, configs: readonly GridConfig[], onError: (err: Error) => void): Grid[] {
+  const seen = reported.get(onError) ?? new Set<string>();
+  reported.set(onError, seen);
+  const report: Report = (key, cause) => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    const err = new Error(`${key}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    err.name = 'GridConfigError';
+    try {
+      onError(err);
+    } catch {
+      // the page's handler failing must not stop discovery
+    }
+  };
+  try {
+    const found = new Map<Element, [cfg: GridConfig, label: string, listId: string | undefined]>();
+    const all: [GridConfig, string][] = configs.map((c, i) => [c, `grids[${i}]`]);
+    all.push([DEFAULT_CONFIG, 'data-reco-grid']);
+    for (const [cfg, label] of all) {
+      try {
+        const matches = [...root.querySelectorAll(cfg.container)];
+        if ((root as Element).matches?.(cfg.container)) matches.unshift(root as Element);
+        for (const c of matches) {
+          if (found.has(c)) continue;
+          let listId: string | undefined;
+          try {
+            listId = typeof cfg.listId === 'function' ? str(cfg.listId(c)) : cfg.listId;
+          } catch (e) {
+            report(`${label}.listId threw`, e);
+            continue;
+          }
+          found.set(c, [cfg, label, listId ?? (str(c.getAttribute('data-reco-grid')) || str(c.id))]);
+        }
+      } catch (e) {
+        report(`${label}.container`, e);
+      }
+    }
+    const containers = [...found.keys()].sort((a, b) => (a.compareDocumentPosition(b) & 4 ? -1 : 1));
+    if (!containers.length) return [];
+    const ld = readJsonLd((root as Node).ownerDocument ?? root, report);
+    return containers.flatMap((container, n) => {
+      const [cfg, label, listId] = found.get(container)!;
+      try {
+        const els = [...container.querySelectorAll(cfg.item)].filter((el) => el.parentElement?.closest(cfg.container) === container);
+        return [{ listId: listId || `grid-${n}`, container, items: els.map((el) => readItem(el, cfg, label, ld, report)) }];
+      } catch (e) {
+        report(`${label}.item`, e);
+        return [];
+      }
+    });
+  } catch (e) {
+    report('grid discovery failed', e);
+    return [];
+  }
+}
+
+function readItem(el: Element, cfg: GridConfig, label: string, ld: (id: string) => LdFields | undefined, report: Report): GridItem {
+  const item: GridItem = { el, id: null, features: null, pinned: false };
+  let field = 'id';
+  try {
+    const scope = el.matches('[itemscope]') ? el : (el.querySelector('[itemscope][itemtype*="Product"]') ?? el);
+    const micro = (name: string) => {
+      const p = prop(scope, name);
+      return text(p?.matches('[itemscope]') ? prop(p, 'name') : p); // a nested item (a Brand) by its name
+    };
+    const id = str(pick(el, cfg.id)) ?? str(el.getAttribute('data-reco-id')) ?? micro('sku') ?? micro('productID');
+    if (!id) return item;
+    const features: ItemFeatures = { id };
+    const entry = ld(id);
+    for (const f of FIELDS) {
+      field = f;
+      const parse = f === 'price' ? parsePrice : str;
+      const value =
+        parse(pick(el, cfg[f])) ?? parse(el.getAttribute(`data-reco-${f}`)) ?? parse(micro(f === 'title' ? 'name' : f)) ?? parse(entry?.[f]);
+      if (value !== undefined) (features as Record<Field, unknown>)[f] = value;
+    }
+    field = 'pin';
+    const pin = cfg.pin;
+    const pinned =
+      el.hasAttribute('data-reco-pin') ||
+      (typeof pin === 'function' ? !!pin(el) : !!pin && (el.matches(pin) || !!el.querySelector(pin)));
+    return { el, id, features, pinned };
+  } catch (e) {
+    report(`${label}.${field} threw`, e);
+    return item;
+  }
+}
+
+function pick<T>(el: Element, p: Pick<T> | undefined): unknown {
+  if (typeof p === 'function') return p(el);
+  return p ? text(el.querySelector(p)) : undefined;
+}
+
+/** The first `itemprop` of `scope` that belongs to it, not to a nested item such as the brand or an offer (price excepted). */
+function prop(scope: Element, name: string): Element | null {
+  for (const p of scope.querySelectorAll(`[itemprop~="${name}"]`)) {
+    const owner = p.parentElement?.closest('[itemscope]');
+    if (name === 'price' || !owner || owner === scope || !scope.contains(owner)) return p;
+  }
+  return null;
+}
+
+function text(el: Element | null): string | undefined {
+  return el ? str(el.getAttribute('content') ?? el.textContent) : undefined;
+}
+
+/** Trimmed, whitespace collapsed; undefined when empty or not text. */
+function str(v: unknown): string | undefined {
+  if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+  return String(v).replace(/\s+/g, ' ').trim() || undefined;
+}
+
+/**
+ * Parse a price as shops print it: "€1.299,00" → 1299, "$12.50" → 12.5, "1,299" → 1299, "12,5" → 12.5.
+ * When both separators appear the last one is the decimal point; a single one followed by exactly
+ * three digits groups thousands.
+ */
+function parsePrice(v: unknown): number | undefined {
+  if (typeof v === 'number') return v >= 0 && v < Infinity ? v : undefined;
+  const m = typeof v === 'string' && /\d[\d.,'\s]*/.exec(v);
+  if (!m) return undefined;
+  const s = m[0].replace(/[\s']/g, '').replace(/[.,]+$/, '');
+  const dec = Math.max(s.lastIndexOf('.'), s.lastIndexOf(','));
+  const head = s.slice(0, dec);
+  // The last separator is decimal unless it appeared before, or it is the only one and three digits follow.
+  const decimal = dec >= 0 && !head.includes(s[dec]!) && (/[.,]/.test(head) || s.length - dec !== 4);
+  const n = Number(s.replace(/[.,]/g, (_, i: number) => (decimal && i === dec ? '.' : '')));
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Products of the page's JSON-LD (including ItemList and @graph), looked up by sku, productID, @id or url, exact first. */
+function readJsonLd(doc: ParentNode, report: Report): (id: string) => LdFields | undefined {
+  const exact = new Map<string, LdFields>();
+  const loose = new Map<string, LdFields>();
+  const add = (p: Record<string, unknown>) => {
+    // An offer or a brand may be a list: the first one counts.
+    const offer = [p.offers].flat()[0] as Obj | undefined;
+    const brand = [p.brand].flat()[0] as Obj | undefined;
+    // Values that are not text (a brand object without a name) are dropped when read.
+    const fields: LdFields = {
+      title: p.name,
+      brand: brand?.name ?? brand,
+      category: Array.isArray(p.category) ? p.category.join(' > ') : p.category,
+      price: offer?.price ?? offer?.lowPrice ?? offer?.priceSpecification?.price,
+    };
+    const once = (map: Map<string, LdFields>, key?: string) => key && !map.has(key) && map.set(key, fields);
+    ['sku', 'productID', '@id', 'url'].forEach((key, i) => {
+      const v = str(p[key]);
+      once(exact, v);
+      // @id and url also match by their last path segment
+      if (i > 1) once(loose, v?.replace(/[?#].*$/, '').split('/').filter(Boolean).pop());
+    });
+  };
+  const walk = (v: unknown, depth: number): void => {
+    if (!v || typeof v !== 'object' || depth > 10) return;
+    // Arrays too: for...in walks their items, and they have no @type.
+    const o = v as Record<string, unknown>;
+    if ([o['@type']].flat().some((t) => typeof t === 'string' && /(^|[/:])Product$/.test(t))) add(o);
+    for (const k in o) walk(o[k], depth + 1);
+  };
+  doc.querySelectorAll('script[type="application/ld+json"]').forEach((s) => {
+    try {
+      walk(JSON.parse(s.textContent ?? ''), 0);
+    } catch (e) {
+      report('ignored an invalid ld+json script', e);
+    }
+  });
+  return (id) => exact.get(id) ?? loose.get(id);
+}
+
+/**
+ * Check the shop's `grids` option before anything runs.
+ * @param configs the user's value (undefined means none)
+ * @returns the configs, copied
+ * @throws TypeError naming the field and what was expected, e.g. "grids[0].container: expected a CSS selector string"
+ */
+export function validateGridConfigs(configs: unknown): GridConfig[] {
+  if (configs === undefined) return [];
+  if (!Array.isArray(configs)) throw new TypeError('grids: expected an array of grid configs');
+  return configs.map((c: unknown, i) => {
+    const fail = (problem: string): never => {
+      throw new TypeError(`grids[${i}]${problem}`);
+    };
+    if (!c || typeof c !== 'object') fail(': expected an object');
+    const o = c as Record<string, unknown>;
+    for (const k of Object.keys(o)) if (!KEYS.includes(k)) fail(`.${k}: unknown option`);
+    // KEYS starts with container and item (selectors only), then id (required too).
+    KEYS.forEach((k, n) => {
+      const v = o[k];
+      if ((v === undefined && n > 2) || (typeof v === 'function' && n > 1)) return;
+      if (typeof v !== 'string' || !v.trim()) {
+        fail(`.${k}: expected ${k === 'listId' ? 'a list id' : 'a CSS selector'} string${n > 1 ? ' or a function' : ''}`);
+      } else if (k !== 'listId') {
+        try {
+          document.createDocumentFragment().querySelector(v);
+        } catch {
+          fail(`.${k}: "${v}" is not a valid CSS selector`);
+        }
+      }
+    });
+    return { ...o } as unknown as GridConfig;
+  });
+}

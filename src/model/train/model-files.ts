@@ -1,0 +1,36 @@
+/** Reading and writing model directories from Node. */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { encodeModel, loadModel, type LoadedModel, type ModelManifest, type Quantization } from '../io.ts';
+
+/** Writes model.json, weights.bin and vocab.json (when ids are used) into `dir`. */
+export async function writeModel(
+  dir: string,
+  meta: Omit<ModelManifest, 'format' | 'formatVersion' | 'sha256' | 'weightsManifest' | 'vocab'>,
+  weights: Record<string, Float32Array>,
+  vocab: readonly string[] | null,
+  quant: { embeddings: Quantization; dense: Quantization },
+): Promise<{ bytes: number }> {
+  mkdirSync(dir, { recursive: true });
+  const { manifest, bin, vocabJson } = await encodeModel(meta, weights, vocab, quant);
+  writeFileSync(join(dir, 'model.json'), JSON.stringify(manifest, null, 1) + '\n');
+  writeFileSync(join(dir, 'weights.bin'), new Uint8Array(bin));
+  if (vocabJson) writeFileSync(join(dir, 'vocab.json'), vocabJson);
+  return { bytes: bin.byteLength };
+}
+
+/** Loads a model directory (or a model.json path) with the same loader the worker uses. */
+export async function readModel(path: string): Promise<LoadedModel & { bytes: number }> {
+  const url = path.endsWith('.json') ? path : join(path, 'model.json');
+  const fileFetch = (async (u: string) => {
+    try {
+      const buf = readFileSync(resolve(u));
+      return new Response(buf, { status: 200 });
+    } catch {
+      return new Response(null, { status: 404 });
+    }
+  }) as unknown as typeof fetch;
+  const model = await loadModel(url, fileFetch);
+  const bytes = readFileSync(join(url, '..', model.manifest.weightsManifest[0]!.paths[0]!)).byteLength;
+  return { ...model, bytes };
+}

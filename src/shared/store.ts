@@ -1,0 +1,300 @@
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { EventType, ExportData, ItemFeatures, RecoEvent } from './types.ts';
+
+/** Options of {@link openStore}. */
+export interface StoreOptions {
+  /** IndexedDB database name. Default `'reco'`. */
+  dbName?: string;
+  /** Most events kept; the oldest are evicted first. Default 5000. */
+  maxEvents?: number;
+  /** Events older than this many days are evicted. Default 90. */
+  maxAgeDays?: number;
+  /** Most items kept in the feature cache, least recently seen evicted first. Default 5000. */
+  maxItems?: number;
+  /** Keep everything in memory for this page view only (consent or GPC). Default false. */
+  memoryOnly?: boolean;
+}
+
+/** Where events, item features and small records live. Every method is async except `close`. */
+export interface Store {
+  /** 'indexeddb' or 'memory' (memory when asked, or when IndexedDB is missing, blocked or throws, e.g. private modes). */
+  readonly kind: 'indexeddb' | 'memory';
+  /** Why IndexedDB was not used, when the store fell back to memory. */
+  readonly fallbackReason?: string;
+  /** Stores events (upsert by id) and applies the retention caps. A quota error evicts the oldest 20% and retries once; never rejects for quota. */
+  add(events: RecoEvent[]): Promise<void>;
+  /** Events oldest first; with `limit`, the newest `limit` of them (still oldest first). */
+  events(opts?: { limit?: number; types?: readonly EventType[] }): Promise<RecoEvent[]>;
+  count(): Promise<number>;
+  /** Upserts item features, keeping known fields that the new record lacks. */
+  putItems(items: ItemFeatures[]): Promise<void>;
+  items(ids: readonly string[]): Promise<Map<string, ItemFeatures>>;
+  getMeta<T>(key: string): Promise<T | undefined>;
+  setMeta(key: string, value: unknown): Promise<void>;
+  deleteMeta(key: string): Promise<void>;
+  /** Everything stored: events, items, meta. */
+  export(): Promise<ExportData>;
+  /** Empties every store and removes the tracker's localStorage keys. */
+  clear(): Promise<void>;
+  close(): void;
+}
+
+const DEFAULTS = {
+  dbName: 'reco',
+  maxEvents: 5000,
+  maxAgeDays: 90,
+  maxItems: 5000,
+  memoryOnly: false,
+} satisfies Required<StoreOptions>;
+type Options = Required<StoreOptions>;
+
+/** localStorage keys the tracker writes; `clear()` removes them too. */
+export const LOCAL_KEYS = { session: 'reco:session', pending: 'reco:pending' } as const;
+
+const DB_VERSION = 2;
+const DAY_MS = 86_400_000;
+const OPEN_TIMEOUT_MS = 3000;
+
+/** An item in the cache: `ts` is when a page last showed it (LRU order). */
+interface CachedItem {
+  id: string;
+  ts: number;
+  item: ItemFeatures;
+}
+
+interface RecoSchema extends DBSchema {
+  events: { key: string; value: RecoEvent; indexes: { ts: number } };
+  items: { key: string; value: CachedItem; indexes: { ts: number } };
+  meta: { key: string; value: unknown };
+}
+type DB = IDBPDatabase<RecoSchema>;
+
+/**
+ * Opens the database, or a memory store when asked or when IndexedDB fails.
+ * Never rejects: a fallback records why in `fallbackReason`.
+ * @param opts retention caps and database name; defaults in `DEFAULTS`
+ */
+export async function openStore(opts: StoreOptions = {}): Promise<Store> {
+  const o: Options = { ...DEFAULTS };
+  for (const [k, v] of Object.entries(opts)) if (v !== undefined) Object.assign(o, { [k]: v });
+  if (o.memoryOnly) return memoryStore(o);
+  let db: DB | undefined;
+  try {
+    // Without indexedDB (undefined or null), opening throws and the reason says so.
+    db = await open(o.dbName);
+    const store = idbStore(db, o);
+    await store.prune(); // also proves transactions work (some private modes open but refuse to write)
+    return store;
+  } catch (err) {
+    db?.close();
+    return memoryStore(o, `IndexedDB unavailable: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function open(name: string): Promise<DB> {
+  let late = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return new Promise<DB>((resolve, reject) => {
+    timer = setTimeout(() => {
+      late = true;
+      reject(new Error(`opening "${name}" timed out (another tab blocks the upgrade?)`));
+    }, OPEN_TIMEOUT_MS);
+    openDB<RecoSchema>(name, DB_VERSION, {
+      // Upgrades only add, so every older version keeps its data.
+      upgrade(db, oldVersion) {
+        if (oldVersion < 1) {
+          db.createObjectStore('events', { keyPath: 'id' }).createIndex('ts', 'ts');
+          db.createObjectStore('meta');
+        }
+        if (oldVersion < 2) db.createObjectStore('items', { keyPath: 'id' }).createIndex('ts', 'ts');
+      },
+      // Let a newer version in another tab upgrade; this tab's later writes fail and are reported.
+      blocking: (_old, _new, ev) => (ev.target as IDBDatabase).close(),
+    }).then((db) => (late ? db.close() : resolve(db)), reject);
+  }).finally(() => clearTimeout(timer)); // also when opening throws at once (no indexedDB)
+}
+
+/** `QuotaExceededError`, or Firefox's older `NS_ERROR_DOM_QUOTA_REACHED`. */
+function isQuota(err: unknown): boolean {
+  return /quota/i.test(String((err as { name?: unknown } | null)?.name));
+}
+
+function mergeItem(old: ItemFeatures | undefined, next: ItemFeatures): ItemFeatures {
+  const out: ItemFeatures = { ...old, id: next.id };
+  for (const [k, v] of Object.entries(next)) {
+    if (v != null && v !== '' && v === v) Object.assign(out, { [k]: v }); // v === v: not NaN
+  }
+  return out;
+}
+
+function select(sorted: RecoEvent[], q: { limit?: number; types?: readonly EventType[] } = {}): RecoEvent[] {
+  const { limit, types } = q;
+  const list = types ? sorted.filter((e) => types.includes(e.type)) : sorted;
+  return limit === undefined ? list : limit > 0 ? list.slice(-limit) : [];
+}
+
+function clearLocalKeys(): void {
+  try {
+    for (const key of Object.values(LOCAL_KEYS)) globalThis.localStorage?.removeItem(key);
+  } catch {
+    // localStorage can throw SecurityError when storage is blocked; then there is nothing of ours in it.
+  }
+}
+
+function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
+  /** Deletes the records with `ts` below `before`, at most `n` of them (the oldest). */
+  async function dropOldest(name: 'events' | 'items', before: number, n?: number): Promise<void> {
+    if ((n ?? 1) <= 0) return;
+    const tx = db.transaction(name, 'readwrite');
+    const keys = await tx.store.index('ts').getAllKeys(IDBKeyRange.upperBound(before, true), n);
+    await Promise.all([...keys.map((k) => tx.store.delete(k)), tx.done]);
+  }
+
+  /** Puts all values in one transaction; rejects with the quota error when there was one. */
+  async function putAll<N extends 'events' | 'items'>(name: N, values: RecoSchema[N]['value'][]): Promise<void> {
+    const tx = db.transaction(name, 'readwrite');
+    const errors: unknown[] = [];
+    const fail = (err: unknown) => void errors.push(err);
+    try {
+      for (const v of values) tx.store.put(v).catch(fail);
+    } catch (err) {
+      fail(err);
+      tx.abort();
+    }
+    await tx.done.catch(fail);
+    if (errors.length) throw errors.find(isQuota) ?? tx.error ?? errors[0];
+  }
+
+  async function items(ids: readonly string[]): Promise<Map<string, ItemFeatures>> {
+    const tx = db.transaction('items');
+    const rows = await Promise.all([...ids.map((id) => tx.store.get(id)), tx.done]);
+    return new Map(rows.flatMap((r) => (r ? [[r.id, r.item] as const] : []))); // tx.done's undefined too
+  }
+
+  /** Writes `rows` (a quota error evicts the oldest 20% and retries once), then applies the retention caps. */
+  async function write<N extends 'events' | 'items'>(name: N, rows: RecoSchema[N]['value'][], max: number): Promise<void> {
+    if (rows.length) {
+      try {
+        await putAll(name, rows);
+      } catch (err) {
+        // A quota error evicts the oldest 20% and retries once; a second one drops the write.
+        if (!isQuota(err)) throw err;
+        await dropOldest(name, Infinity, Math.ceil((await db.count(name)) * 0.2));
+        try {
+          await putAll(name, rows);
+        } catch (again) {
+          if (!isQuota(again)) throw again;
+        }
+      }
+    }
+    if (name === 'events') await dropOldest(name, Date.now() - o.maxAgeDays * DAY_MS);
+    await dropOldest(name, Infinity, (await db.count(name)) - max);
+  }
+
+  return {
+    kind: 'indexeddb',
+    prune: () => write('events', [], o.maxEvents),
+    add: (events) => write('events', events, o.maxEvents),
+    async events(q) {
+      return select(await db.getAllFromIndex('events', 'ts'), q);
+    },
+    count: () => db.count('events'),
+    async putItems(batch) {
+      if (!batch.length) return;
+      const next = new Map<string, ItemFeatures>();
+      for (const it of batch) next.set(it.id, mergeItem(next.get(it.id), it));
+      const known = await items([...next.keys()]);
+      const now = Date.now();
+      await write('items', [...next.values()].map((it) => ({ id: it.id, ts: now, item: mergeItem(known.get(it.id), it) })), o.maxItems);
+    },
+    items,
+    getMeta: <T>(key: string) => db.get('meta', key) as Promise<T | undefined>,
+    async setMeta(key, value) {
+      await db.put('meta', value, key);
+    },
+    async deleteMeta(key) {
+      await db.delete('meta', key);
+    },
+    async export() {
+      const tx = db.transaction(['events', 'items', 'meta']);
+      const meta = tx.objectStore('meta');
+      const [events, items, keys, values] = await Promise.all([
+        tx.objectStore('events').index('ts').getAll(),
+        tx.objectStore('items').getAll(),
+        meta.getAllKeys(),
+        meta.getAll(),
+        tx.done,
+      ]);
+      return {
+        exportedAt: new Date().toISOString(),
+        events,
+        items: items.map((r) => r.item),
+        meta: Object.fromEntries(keys.map((k, i) => [k, values[i]])),
+      };
+    },
+    async clear() {
+      clearLocalKeys();
+      const tx = db.transaction(['events', 'items', 'meta'], 'readwrite');
+      await Promise.all([
+        tx.objectStore('events').clear(),
+        tx.objectStore('items').clear(),
+        tx.objectStore('meta').clear(),
+        tx.done,
+      ]);
+    },
+    close: () => db.close(),
+  };
+}
+
+function memoryStore(o: Options, fallbackReason?: string): Store {
+  let events: RecoEvent[] = [];
+  const items = new Map<string, ItemFeatures>(); // insertion order is LRU order
+  const meta = new Map<string, unknown>();
+  // Copies keep the IndexedDB semantics: callers never share objects with the store.
+  const copy = <T>(v: T): T => structuredClone(v);
+  return {
+    kind: 'memory',
+    fallbackReason,
+    async add(batch) {
+      const minTs = Date.now() - o.maxAgeDays * DAY_MS;
+      // A Map keeps one event per id, the newest copy.
+      events = [...new Map([...events, ...copy(batch)].map((e) => [e.id, e])).values()]
+        .sort((a, b) => a.ts - b.ts)
+        .filter((e) => e.ts >= minTs)
+        .slice(-o.maxEvents);
+    },
+    events: async (q) => copy(select(events, q)),
+    count: async () => events.length,
+    async putItems(batch) {
+      for (const it of batch) {
+        const merged = mergeItem(items.get(it.id), copy(it));
+        items.delete(it.id);
+        items.set(it.id, merged);
+      }
+      while (items.size > o.maxItems) items.delete(items.keys().next().value!);
+    },
+    items: async (ids) => copy(new Map(ids.flatMap((id) => (items.has(id) ? [[id, items.get(id)!] as const] : [])))),
+    getMeta: async <T>(key: string) => copy(meta.get(key)) as T | undefined,
+    async setMeta(key, value) {
+      meta.set(key, copy(value));
+    },
+    async deleteMeta(key) {
+      meta.delete(key);
+    },
+    async export() {
+      return copy({
+        exportedAt: new Date().toISOString(),
+        events,
+        items: [...items.values()],
+        meta: Object.fromEntries(meta),
+      });
+    },
+    async clear() {
+      clearLocalKeys();
+      events = [];
+      items.clear();
+      meta.clear();
+    },
+    close() {},
+  };
+}

@@ -1,0 +1,256 @@
+// @vitest-environment happy-dom
+import { beforeEach, describe, expect, test, vi } from 'vitest';
+import { discoverGrids, validateGridConfigs, type GridConfig } from '../../../src/main/grid/discover.ts';
+import { reorderGrid } from '../../../src/main/grid/reorder.ts';
+
+const ids = (g: { items: { id: string | null }[] }) => g.items.map((i) => i.id);
+const noError = () => {
+  throw new Error('onError should not be called');
+};
+
+beforeEach(() => {
+  document.head.innerHTML = '';
+  document.body.innerHTML = '';
+});
+
+describe('default markup contract', () => {
+  test('reads list id, ids, data attributes and pins, skipping nested grids', () => {
+    document.body.innerHTML = `
+      <section data-reco-grid="home">
+        <div data-reco-id="a" data-reco-title="  Rose
+            Serum  " data-reco-category="Skin > Serum" data-reco-brand="Aura" data-reco-price="€1.299,00"></div>
+        <div data-reco-id="b" data-reco-pin></div>
+        <div class="wrap"><div data-reco-id="c"></div></div>
+        <div data-reco-id=""></div>
+        <aside data-reco-grid="inner"><div data-reco-id="x"></div></aside>
+      </section>`;
+    const grids = discoverGrids(document, [], noError);
+    expect(grids.map((g) => g.listId)).toEqual(['home', 'inner']);
+    const [home, inner] = grids;
+    expect(ids(home)).toEqual(['a', 'b', 'c', null]);
+    expect(ids(inner)).toEqual(['x']);
+    expect(home.items[0].features).toEqual({ id: 'a', title: 'Rose Serum', category: 'Skin > Serum', brand: 'Aura', price: 1299 });
+    expect(home.items.map((i) => i.pinned)).toEqual([false, true, false, false]);
+    expect(home.items[2].el).toBe(document.querySelector('[data-reco-id="c"]'));
+    expect(home.items[3].features).toBeNull();
+  });
+
+  test.each([
+    ['€1.299,00', 1299],
+    ['$12.50', 12.5],
+    ['12.5', 12.5],
+    ['1,299.99 USD', 1299.99],
+    ['12,50 €', 12.5],
+    ['1.299', 1299],
+    ['1 299,00 €', 1299],
+    ['CHF 1\'250.50', 1250.5],
+    ['from $9.99 – $19.99', 9.99],
+    ['free', undefined],
+    ['', undefined],
+  ])('parses price %j as %j', (text, expected) => {
+    document.body.innerHTML = `<div data-reco-grid="g"><div data-reco-id="a"></div></div>`;
+    document.querySelector('[data-reco-id]')!.setAttribute('data-reco-price', text);
+    expect(discoverGrids(document, [], noError)[0].items[0].features?.price).toBe(expected);
+  });
+
+  test('falls back to the id attribute, then grid-<n> in document order', () => {
+    document.body.innerHTML = `
+      <div data-reco-grid><i data-reco-id="1"></i></div>
+      <div data-reco-grid id="deals"><i data-reco-id="2"></i></div>
+      <div data-reco-grid><i data-reco-id="3"></i></div>`;
+    expect(discoverGrids(document, [], noError).map((g) => g.listId)).toEqual(['grid-0', 'deals', 'grid-2']);
+  });
+
+  test('looks only under root, including root itself', () => {
+    document.body.innerHTML = `<div data-reco-grid="a"><i data-reco-id="1"></i></div><div data-reco-grid="b"><i data-reco-id="2"></i></div>`;
+    const b = document.querySelector('[data-reco-grid="b"]')!;
+    expect(discoverGrids(b, [], noError).map((g) => g.listId)).toEqual(['b']);
+  });
+});
+
+describe('schema.org microdata', () => {
+  test('fills features and id from Product microdata, not from nested brand or offer names', () => {
+    document.body.innerHTML = `
+      <ul class="grid">
+        <li class="card" itemscope itemtype="https://schema.org/Product">
+          <div itemprop="brand" itemscope itemtype="https://schema.org/Brand"><span itemprop="name">Lumi</span></div>
+          <h3 itemprop="name"> Silk   Mascara </h3>
+          <meta itemprop="sku" content="SKU-1">
+          <span itemprop="category">Makeup > Eyes</span>
+          <div itemprop="offers" itemscope itemtype="https://schema.org/Offer">
+            <span itemprop="name">Offer name</span><span itemprop="price" content="19.90">19,90 €</span>
+          </div>
+        </li>
+        <li class="card"><div itemscope itemtype="http://schema.org/Product">
+          <span itemprop="productID">P-2</span><span itemprop="name">Clay Mask</span><span itemprop="brand">Terra</span>
+          <span itemprop="price">€7,50</span></div>
+        </li>
+        <li class="card"><span>no id anywhere</span></li>
+      </ul>`;
+    const [grid] = discoverGrids(document, [{ container: '.grid', item: '.card', id: '.missing' }], noError);
+    expect(ids(grid)).toEqual(['SKU-1', 'P-2', null]);
+    expect(grid.items[0].features).toEqual({ id: 'SKU-1', title: 'Silk Mascara', brand: 'Lumi', category: 'Makeup > Eyes', price: 19.9 });
+    expect(grid.items[1].features).toEqual({ id: 'P-2', title: 'Clay Mask', brand: 'Terra', price: 7.5 });
+  });
+
+  test('data attributes win over microdata, field by field', () => {
+    document.body.innerHTML = `<div data-reco-grid="g">
+      <div data-reco-id="a" data-reco-title="From data" itemscope itemtype="https://schema.org/Product">
+        <span itemprop="name">From microdata</span><span itemprop="brand">MicroBrand</span>
+      </div></div>`;
+    expect(discoverGrids(document, [], noError)[0].items[0].features).toEqual({ id: 'a', title: 'From data', brand: 'MicroBrand' });
+  });
+});
+
+describe('JSON-LD', () => {
+  const ld = (data: unknown) => `<script type="application/ld+json">${JSON.stringify(data)}</script>`;
+
+  test('matches Product and ItemList entries by sku, productID, @id and url', () => {
+    document.head.innerHTML =
+      ld({
+        '@context': 'https://schema.org',
+        '@type': 'ItemList',
+        itemListElement: [
+          { '@type': 'ListItem', position: 1, item: { '@type': 'Product', sku: 'a', name: 'Alpha', brand: { '@type': 'Brand', name: 'AB' }, offers: { '@type': 'Offer', price: '10.00' } } },
+          { '@type': 'ListItem', position: 2, item: { '@type': 'Product', url: 'https://shop.example/p/b-cream?ref=1', name: 'Beta', offers: [{ price: 5 }] } },
+        ],
+      }) +
+      ld({ '@graph': [{ '@type': ['Product'], '@id': 'c', name: 'Gamma', category: ['Skin', 'Cream'], offers: { '@type': 'AggregateOffer', lowPrice: '3,50' } }] }) +
+      ld({ '@type': 'Product', productID: 'd', name: 'Delta' });
+    document.body.innerHTML = `
+      ${ld({ '@type': 'Product', sku: 'e', name: 'Epsilon in body' })}
+      <div data-reco-grid="g">
+        <i data-reco-id="a"></i><i data-reco-id="b-cream"></i><i data-reco-id="c"></i><i data-reco-id="d" data-reco-title="Own title"></i><i data-reco-id="e"></i><i data-reco-id="z"></i>
+      </div>`;
+    const features = discoverGrids(document, [], noError)[0].items.map((i) => i.features);
+    expect(features).toEqual([
+      { id: 'a', title: 'Alpha', brand: 'AB', price: 10 },
+      { id: 'b-cream', title: 'Beta', price: 5 },
+      { id: 'c', title: 'Gamma', category: 'Skin > Cream', price: 3.5 },
+      { id: 'd', title: 'Own title' },
+      { id: 'e', title: 'Epsilon in body' },
+      { id: 'z' },
+    ]);
+  });
+
+  test('broken JSON-LD is reported once and ignored', () => {
+    document.head.innerHTML = `<script type="application/ld+json">{ nope</script>`;
+    document.body.innerHTML = `<div data-reco-grid="g"><i data-reco-id="a"></i></div>`;
+    const onError = vi.fn();
+    discoverGrids(document, [], onError);
+    const [grid] = discoverGrids(document, [], onError);
+    expect(ids(grid)).toEqual(['a']);
+    expect(onError).toHaveBeenCalledTimes(1);
+    expect(onError.mock.calls[0][0].message).toMatch(/ld\+json/);
+  });
+});
+
+describe('configs', () => {
+  const shop = `
+    <div class="product-grid" id="catalog">
+      <div class="row">
+        <article class="card" data-sku="s1"><h2 class="card-title">One</h2><span class="cat">Hair</span><b class="price">$12.50</b></article>
+        <article class="card" data-sku="s2"><h2 class="card-title">Two</h2><span class="cat">Skin</span><b class="price">$3</b><em class="promo"></em></article>
+      </div>
+    </div>`;
+
+  test('selectors and functions', () => {
+    document.body.innerHTML = shop;
+    const config: GridConfig = {
+      container: '.product-grid',
+      item: '.card',
+      id: (el) => el.getAttribute('data-sku'),
+      listId: (c) => `list-${c.id}`,
+      title: '.card-title',
+      category: (el) => el.querySelector('.cat')?.textContent?.toUpperCase(),
+      brand: () => 'House',
+      price: '.price',
+      pin: '.promo',
+    };
+    const [grid] = discoverGrids(document, [config], noError);
+    expect(grid.listId).toBe('list-catalog');
+    expect(grid.items.map((i) => i.features)).toEqual([
+      { id: 's1', title: 'One', category: 'HAIR', brand: 'House', price: 12.5 },
+      { id: 's2', title: 'Two', category: 'SKIN', brand: 'House', price: 3 },
+    ]);
+    expect(grid.items.map((i) => i.pinned)).toEqual([false, true]);
+    expect(discoverGrids(document, [{ ...config, listId: 'fixed', pin: (el) => el.id === 'none' }], noError)[0]).toMatchObject({ listId: 'fixed' });
+  });
+
+  test('a container matched by a config and the default contract counts once', () => {
+    document.body.innerHTML = `<div class="g" data-reco-grid="main"><p class="c" data-reco-id="1"></p><p class="c" data-reco-id="2"></p></div>`;
+    const grids = discoverGrids(document, [{ container: '.g', item: '.c', id: (el) => `cfg-${el.getAttribute('data-reco-id')}` }], noError);
+    expect(grids).toHaveLength(1);
+    expect(grids[0].listId).toBe('main');
+    expect(ids(grids[0])).toEqual(['cfg-1', 'cfg-2']);
+  });
+
+  test('a throwing function is reported once per config and field; its items stay in place', () => {
+    document.body.innerHTML = shop;
+    const cards = [...document.querySelectorAll('.card')];
+    const onError = vi.fn();
+    const config: GridConfig = {
+      container: '.product-grid',
+      item: '.card',
+      id: (el) => el.getAttribute('data-sku'),
+      title: () => {
+        throw new Error('boom');
+      },
+    };
+    discoverGrids(document, [config], onError);
+    const [grid] = discoverGrids(document, [config], onError);
+    expect(onError).toHaveBeenCalledTimes(1);
+    expect(onError.mock.calls[0][0]).toMatchObject({ name: 'GridConfigError', message: expect.stringMatching(/^grids\[0\]\.title threw: boom/) });
+    expect(ids(grid)).toEqual([null, null]);
+
+    const order = reorderGrid(grid, new Map([['s1', 0], ['s2', 1]]));
+    expect(order.map((i) => i.el)).toEqual(cards);
+    expect([...document.querySelectorAll('.card')]).toEqual(cards);
+  });
+
+  test('a throwing listId function or bad selector leaves that grid out, never throws', () => {
+    document.body.innerHTML = shop + `<div data-reco-grid="ok"><i data-reco-id="1"></i></div>`;
+    const onError = vi.fn();
+    const grids = discoverGrids(
+      document,
+      [
+        { container: '.product-grid', item: '.card', id: '.x', listId: () => { throw new TypeError('no'); } },
+        { container: '[[bad', item: '.card', id: '.x' },
+        { container: '.row', item: '::nope(', id: '.x' },
+      ],
+      () => {
+        onError();
+        throw new Error('a throwing onError is ignored too');
+      },
+    );
+    expect(grids.map((g) => g.listId)).toEqual(['ok']);
+    expect(onError).toHaveBeenCalledTimes(3);
+  });
+});
+
+describe('validateGridConfigs', () => {
+  const ok = { container: '.g', item: '.c', id: '.sku' };
+  test('accepts valid configs and returns copies', () => {
+    const input = [ok, { ...ok, id: () => 'x', listId: 'home', title: '.t', price: () => 3, pin: '.pin' }];
+    const out = validateGridConfigs(input);
+    expect(out).toEqual(input);
+    expect(out[0]).not.toBe(input[0]);
+    expect(validateGridConfigs(undefined)).toEqual([]);
+  });
+
+  test.each([
+    [{}, 'grids: expected an array of grid configs'],
+    [[null], 'grids[0]: expected an object'],
+    [[{ ...ok, container: 3 }], 'grids[0].container: expected a CSS selector string'],
+    [[ok, { ...ok, container: () => '.g' }], 'grids[1].container: expected a CSS selector string'],
+    [[{ container: '.g', id: '.x' }], 'grids[0].item: expected a CSS selector string'],
+    [[{ container: '.g', item: '.c' }], 'grids[0].id: expected a CSS selector string or a function'],
+    [[{ ...ok, title: 5 }], 'grids[0].title: expected a CSS selector string or a function'],
+    [[{ ...ok, listId: '' }], 'grids[0].listId: expected a list id string or a function'],
+    [[{ ...ok, item: 'div[' }], 'grids[0].item: "div[" is not a valid CSS selector'],
+    [[{ ...ok, titel: '.t' }], 'grids[0].titel: unknown option'],
+  ])('%j throws %j', (input, message) => {
+    expect(() => validateGridConfigs(input)).toThrow(TypeError);
+    expect(() => validateGridConfigs(input)).toThrow(message);
+  });
+});

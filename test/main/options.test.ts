@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS, resolveOptions } from '../../src/main/options.ts';
+
+const SCRIPT = 'https://shop.example/static/reco.js';
+
+describe('resolveOptions', () => {
+  it('merges the documented defaults and finds the worker and model next to the script', () => {
+    const o = resolveOptions(undefined, SCRIPT);
+    expect(o).toMatchObject({ ...DEFAULTS, grids: [] });
+    expect(o.workerUrl).toBe('https://shop.example/static/reco.worker.js');
+    expect(o.modelUrl).toBe('https://shop.example/static/models/default/model.json');
+  });
+
+  it('keeps the default for an option passed as undefined', () => {
+    expect(resolveOptions({ consent: undefined, holdout: undefined }, SCRIPT)).toMatchObject({ consent: 'granted', holdout: 0 });
+  });
+
+  it('resolves relative URLs against the script, absolute ones as given', () => {
+    const o = resolveOptions({ modelUrl: '/models/x/model.json', workerUrl: 'https://cdn.example/w.js' }, SCRIPT);
+    expect(o.modelUrl).toBe('https://shop.example/models/x/model.json');
+    expect(o.workerUrl).toBe('https://cdn.example/w.js');
+  });
+
+  it('names the option and what was expected', () => {
+    expect(() => resolveOptions({ holdout: 2 }, SCRIPT)).toThrow(/option "holdout" expected a number from 0 to 1, got 2/);
+    expect(() => resolveOptions({ backends: ['metal'] }, SCRIPT)).toThrow(/option "backends" expected/);
+    expect(() => resolveOptions({ consent: 'yes' }, SCRIPT)).toThrow(/option "consent" expected/);
+    expect(() => resolveOptions({ modelURL: 'x' }, SCRIPT)).toThrow(/unknown option "modelURL"/);
+    expect(() => resolveOptions('fast', SCRIPT)).toThrow(TypeError);
+  });
+});

@@ -1,0 +1,268 @@
+// @vitest-environment happy-dom
+import 'fake-indexeddb/auto';
+import { openDB } from 'idb';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LOCAL_KEYS, openStore, type Store, type StoreOptions } from '../../src/shared/store.ts';
+import type { RecoEvent } from '../../src/shared/types.ts';
+
+const DAY = 86_400_000;
+let dbCount = 0;
+const freshName = () => `reco-test-${++dbCount}`;
+
+function ev(id: string, ts: number, type: RecoEvent['type'] = 'select_item'): RecoEvent {
+  return {
+    id,
+    type,
+    itemId: `item-${id}`,
+    listId: 'grid',
+    position: 0,
+    ts,
+    sessionId: 's1',
+    path: '/',
+    control: false,
+    pageViewId: 'pv1',
+  };
+}
+
+const open = { indexeddb: (o: StoreOptions) => openStore({ dbName: freshName(), ...o }), memory: (o: StoreOptions) => openStore({ ...o, memoryOnly: true }) };
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllGlobals();
+});
+
+describe.each(['indexeddb', 'memory'] as const)('%s store', (kind) => {
+  const openKind = (o: StoreOptions = {}) => open[kind](o);
+
+  it('has the kind asked for', async () => {
+    const s = await openKind();
+    expect(s.kind).toBe(kind);
+    expect(s.fallbackReason).toBeUndefined();
+  });
+
+  it('round-trips events oldest first, whatever the insertion order', async () => {
+    const s = await openKind();
+    const t = Date.now();
+    await s.add([ev('b', t - 1000), ev('c', t)]);
+    await s.add([ev('a', t - 2000)]);
+    expect((await s.events()).map((e) => e.id)).toEqual(['a', 'b', 'c']);
+    expect(await s.events()).toContainEqual(ev('b', t - 1000));
+    expect(await s.count()).toBe(3);
+  });
+
+  it('returns the newest `limit` events, oldest first, filtered by type', async () => {
+    const s = await openKind();
+    const t = Date.now();
+    await s.add([
+      ev('1', t - 4, 'view_item_list'),
+      ev('2', t - 3, 'select_item'),
+      ev('3', t - 2, 'view_item_list'),
+      ev('4', t - 1, 'add_to_cart'),
+      ev('5', t, 'select_item'),
+    ]);
+    expect((await s.events({ limit: 2 })).map((e) => e.id)).toEqual(['4', '5']);
+    expect((await s.events({ types: ['select_item', 'add_to_cart'] })).map((e) => e.id)).toEqual(['2', '4', '5']);
+    expect((await s.events({ limit: 1, types: ['view_item_list'] })).map((e) => e.id)).toEqual(['3']);
+    expect(await s.events({ limit: 0 })).toEqual([]);
+  });
+
+  it('stores an event id once (upsert)', async () => {
+    const s = await openKind();
+    await s.add([ev('a', Date.now())]);
+    await s.add([ev('a', Date.now())]);
+    expect(await s.count()).toBe(1);
+  });
+
+  it('keeps at most maxEvents, evicting the oldest', async () => {
+    const s = await openKind({ maxEvents: 3 });
+    const t = Date.now();
+    await s.add([ev('e1', t - 5), ev('e2', t - 4), ev('e3', t - 3)]);
+    await s.add([ev('e4', t - 2), ev('e5', t - 1)]);
+    expect((await s.events()).map((e) => e.id)).toEqual(['e3', 'e4', 'e5']);
+  });
+
+  it('evicts events older than maxAgeDays', async () => {
+    const s = await openKind({ maxAgeDays: 90 });
+    const t = Date.now();
+    await s.add([ev('old', t - 91 * DAY), ev('recent', t - 89 * DAY), ev('now', t)]);
+    expect((await s.events()).map((e) => e.id)).toEqual(['recent', 'now']);
+  });
+
+  it('merges item features, keeping known fields the new record lacks', async () => {
+    const s = await openKind();
+    await s.putItems([{ id: 'p1', title: 'Mascara', category: 'Makeup > Eyes', price: 12 }]);
+    await s.putItems([{ id: 'p1', brand: 'Lumi', price: 10 }, { id: 'p2', title: 'Serum' }]);
+    const got = await s.items(['p1', 'p2', 'missing']);
+    expect(got.get('p1')).toEqual({ id: 'p1', title: 'Mascara', category: 'Makeup > Eyes', brand: 'Lumi', price: 10 });
+    expect(got.get('p2')).toEqual({ id: 'p2', title: 'Serum' });
+    expect(got.has('missing')).toBe(false);
+  });
+
+  it('caps the item cache, evicting the least recently seen', async () => {
+    const s = await openKind({ maxItems: 2 });
+    await s.putItems([{ id: 'a' }]);
+    await new Promise((r) => setTimeout(r, 2)); // distinct last-seen times
+    await s.putItems([{ id: 'b' }]);
+    await new Promise((r) => setTimeout(r, 2));
+    await s.putItems([{ id: 'a', title: 'seen again' }]);
+    await new Promise((r) => setTimeout(r, 2));
+    await s.putItems([{ id: 'c' }]);
+    expect([...(await s.items(['a', 'b', 'c'])).keys()].sort()).toEqual(['a', 'c']);
+  });
+
+  it('stores, exports and deletes meta records', async () => {
+    const s = await openKind();
+    await s.setMeta('head', { w: [1, 2] });
+    expect(await s.getMeta<{ w: number[] }>('head')).toEqual({ w: [1, 2] });
+    expect(await s.getMeta('nothing')).toBeUndefined();
+    await s.deleteMeta('head');
+    expect(await s.getMeta('head')).toBeUndefined();
+  });
+
+  it('exports everything stored', async () => {
+    const s = await openKind();
+    const t = Date.now();
+    await s.add([ev('a', t)]);
+    await s.putItems([{ id: 'p1', title: 'Lipstick' }]);
+    await s.setMeta('settings', { x: 1 });
+    const data = await s.export();
+    expect(data.events).toEqual([ev('a', t)]);
+    expect(data.items).toEqual([{ id: 'p1', title: 'Lipstick' }]);
+    expect(data.meta).toEqual({ settings: { x: 1 } });
+    expect(Number.isNaN(Date.parse(data.exportedAt))).toBe(false);
+  });
+
+  it('clear() forgets events, items, meta and the tracker keys in localStorage', async () => {
+    const s = await openKind();
+    await s.add([ev('a', Date.now())]);
+    await s.putItems([{ id: 'p1' }]);
+    await s.setMeta('k', 1);
+    localStorage.setItem(LOCAL_KEYS.session, '{}');
+    localStorage.setItem(LOCAL_KEYS.pending, '{}');
+    await s.clear();
+    expect(await s.export()).toMatchObject({ events: [], items: [], meta: {} });
+    expect(localStorage.getItem(LOCAL_KEYS.session)).toBeNull();
+    expect(localStorage.getItem(LOCAL_KEYS.pending)).toBeNull();
+  });
+
+  it('hands out copies, not its own objects', async () => {
+    const s = await openKind();
+    const e = ev('a', Date.now());
+    await s.add([e]);
+    e.itemId = 'changed';
+    const [got] = await s.events();
+    got!.itemId = 'changed too';
+    expect((await s.events())[0]!.itemId).toBe('item-a');
+  });
+});
+
+describe('IndexedDB store', () => {
+  it('clear() leaves no record in the database', async () => {
+    const dbName = freshName();
+    const s = await openStore({ dbName });
+    await s.add([ev('a', Date.now())]);
+    await s.putItems([{ id: 'p1' }]);
+    await s.setMeta('k', 1);
+    await s.clear();
+    s.close();
+    const raw = await openDB(dbName);
+    for (const name of ['events', 'items', 'meta']) expect(await raw.count(name)).toBe(0);
+    raw.close();
+  });
+
+  it('keeps data across reopening', async () => {
+    const dbName = freshName();
+    const a = await openStore({ dbName });
+    await a.add([ev('a', Date.now())]);
+    await a.setMeta('k', 'v');
+    a.close();
+    const b = await openStore({ dbName });
+    expect((await b.events()).map((e) => e.id)).toEqual(['a']);
+    expect(await b.getMeta('k')).toBe('v');
+  });
+
+  it('upgrades a version-1 database without losing its data', async () => {
+    const dbName = freshName();
+    const v1 = await openDB(dbName, 1, {
+      upgrade(db) {
+        db.createObjectStore('events', { keyPath: 'id' }).createIndex('ts', 'ts');
+        db.createObjectStore('meta');
+      },
+    });
+    const old = ev('kept', Date.now() - 1000);
+    await v1.put('events', old);
+    await v1.put('meta', { a: 1 }, 'settings');
+    v1.close();
+
+    const s = await openStore({ dbName });
+    expect(s.kind).toBe('indexeddb');
+    expect(await s.events()).toEqual([old]);
+    expect(await s.getMeta('settings')).toEqual({ a: 1 });
+    await s.putItems([{ id: 'p1', title: 'new store works' }]);
+    expect((await s.items(['p1'])).get('p1')?.title).toBe('new store works');
+  });
+
+  it('evicts events past the age cap when it opens', async () => {
+    const dbName = freshName();
+    const a = await openStore({ dbName });
+    await a.add([ev('young', Date.now() - 10 * DAY), ev('now', Date.now())]);
+    a.close();
+    const b = await openStore({ dbName, maxAgeDays: 5 });
+    expect((await b.events()).map((e) => e.id)).toEqual(['now']);
+  });
+
+  it('on a quota error evicts the oldest 20% and retries once', async () => {
+    const s = await openStore({ dbName: freshName() });
+    const t = Date.now();
+    await s.add(Array.from({ length: 10 }, (_, i) => ev(`old${i}`, t - 100 + i)));
+    vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementationOnce(() => {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    });
+    await s.add([ev('new', t)]);
+    const ids = (await s.events()).map((e) => e.id);
+    expect(ids).toEqual(['old2', 'old3', 'old4', 'old5', 'old6', 'old7', 'old8', 'old9', 'new']);
+  });
+
+  it('never rejects for quota, even when the retry fails too', async () => {
+    const s = await openStore({ dbName: freshName() });
+    vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(() => {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    });
+    await expect(s.add([ev('a', Date.now())])).resolves.toBeUndefined();
+    await expect(s.putItems([{ id: 'p1' }])).resolves.toBeUndefined();
+  });
+
+  it('rejects for errors other than quota, so the caller can report them', async () => {
+    const s = await openStore({ dbName: freshName() });
+    vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(() => {
+      throw new DOMException('broken', 'UnknownError');
+    });
+    await expect(s.add([ev('a', Date.now())])).rejects.toMatchObject({ name: 'UnknownError' });
+  });
+});
+
+describe('memory fallback', () => {
+  it('falls back when indexedDB is undefined, and says why', async () => {
+    vi.stubGlobal('indexedDB', undefined);
+    const s: Store = await openStore({ dbName: freshName() });
+    expect(s.kind).toBe('memory');
+    expect(s.fallbackReason).toMatch(/indexedDB/i);
+    await s.add([ev('a', Date.now())]);
+    expect(await s.count()).toBe(1);
+  });
+
+  it('falls back when opening throws (private modes)', async () => {
+    vi.spyOn(indexedDB, 'open').mockImplementation(() => {
+      throw new DOMException('A mutation operation was attempted on a database that did not allow mutations.', 'InvalidStateError');
+    });
+    const s = await openStore({ dbName: freshName() });
+    expect(s.kind).toBe('memory');
+    expect(s.fallbackReason).toMatch(/did not allow mutations/);
+  });
+
+  it('memoryOnly is not a fallback', async () => {
+    const s = await openStore({ memoryOnly: true });
+    expect(s.kind).toBe('memory');
+    expect(s.fallbackReason).toBeUndefined();
+  });
+});

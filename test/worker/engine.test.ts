@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createEngine } from '../../src/worker/engine.ts';
+import type { HistoryEntry } from '../../src/shared/types.ts';
+import { setupTf } from '../../src/model/train/setup-tf.ts';
+import { CATALOG, T0, shopper } from '../../fixtures/shopper.ts';
+
+const fileFetch = (async (u: string) => new Response(readFileSync(resolve(u)), { status: 200 })) as unknown as typeof fetch;
+const engine = createEngine({ fetch: fileFetch });
+const history: HistoryEntry[] = CATALOG.slice(0, 4).map((item, i) => ({ item, type: 'select_item', ts: T0 + i * 1000 }));
+const candidates = CATALOG.slice(20, 44);
+const rank = () => engine.rank(history, candidates, T0 + 10_000);
+
+beforeAll(async () => {
+  await setupTf('wasm');
+  await engine.init({ modelUrl: 'public/models/default/model.json', backends: ['wasm'] });
+});
+
+describe('engine learning (in-process, as in the worker)', () => {
+  it('uses an accepted head for rank(), and goes back to the shipped one with setHead(null) and rollback()', async () => {
+    const shippedScores = await rank();
+    const { events } = shopper(2, 'brand');
+    const result = await engine.train(events, CATALOG, {});
+    expect(result.accepted).toBe(true);
+    const tuned = await rank();
+    expect(tuned).not.toEqual(shippedScores);
+
+    expect(engine.rollback()).toBe('shipped');
+    expect(await rank()).toEqual(shippedScores);
+
+    expect(engine.setHead(result.head, null)).toBe('personal');
+    expect(await rank()).toEqual(tuned);
+    expect(engine.setHead(null)).toBe('shipped');
+    expect(await rank()).toEqual(shippedScores);
+  });
+
+  it('keeps the head in use when a round is rejected', async () => {
+    engine.setHead(null);
+    const before = await rank();
+    let rejected = 0;
+    for (let seed = 1; seed <= 3; seed++) {
+      const result = await engine.train(shopper(seed, 'random').events, CATALOG, {});
+      if (result.accepted) engine.setHead(null);
+      else {
+        rejected++;
+        expect(await rank()).toEqual(before);
+      }
+    }
+    expect(rejected).toBeGreaterThan(0);
+  });
+
+  it('refuses a head that does not fit the model', () => {
+    expect(() => engine.setHead({ w: new Float32Array(3), c: new Float32Array(3) })).toThrow(TypeError);
+  });
+
+  it('explains with the head in use', async () => {
+    const because = await engine.explain(history, candidates[0]!, T0 + 10_000);
+    expect(because.map((b) => b.itemId).sort()).toEqual(history.map((h) => h.item.id).sort());
+    expect(because[0]!.weight).toBeGreaterThanOrEqual(because[because.length - 1]!.weight);
+  });
+});

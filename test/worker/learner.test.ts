@@ -1,0 +1,171 @@
+import 'fake-indexeddb/auto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { LearningSchedule, LearningState } from '../../src/main/scheduler.ts';
+import { openStore } from '../../src/shared/store.ts';
+import type { HistoryEntry, RecoEvent } from '../../src/shared/types.ts';
+import { createEngine, type EngineApi } from '../../src/worker/engine.ts';
+import { setupTf } from '../../src/model/train/setup-tf.ts';
+import { CATALOG, shopper } from '../../fixtures/shopper.ts';
+
+const fileFetch = (async (u: string) => new Response(readFileSync(resolve(u)), { status: 200 })) as unknown as typeof fetch;
+let dbCount = 0;
+const engines: EngineApi[] = [];
+
+/** One tab's worker: the engine in-process (the worker runs the same object), learning on `dbName`. */
+async function tab(dbName: string, schedule: LearningSchedule = { trainAfterEvents: 0, trainIntervalMinutes: 10 }) {
+  const engine = createEngine({ fetch: fileFetch });
+  engines.push(engine);
+  const heard: LearningState[] = [];
+  const s = await engine.init(
+    { modelUrl: 'public/models/default/model.json', backends: ['wasm'], learning: { dbName, maxEvents: 5000, maxAgeDays: 90, ...schedule } },
+    (l) => heard.push(l),
+  );
+  const headKey = `head:${s.model!.id}@${s.model!.version}`;
+  return { engine, heard, headKey, learning: () => engine.status().learning! };
+}
+
+/** A shopper's events, moved to end an hour ago (the store evicts events older than 90 days). */
+function recent(events: RecoEvent[]): RecoEvent[] {
+  const shift = Date.now() - 3_600_000 - events[events.length - 1]!.ts;
+  return events.map((e) => ({ ...e, ts: e.ts + shift }));
+}
+
+/** A database holding one shopper's events and the item cache, as the page's tracker leaves it. */
+async function seeded(mode: 'brand' | 'random' = 'brand', seed = 2): Promise<string> {
+  const dbName = `reco-learn-${++dbCount}`;
+  const store = await openStore({ dbName });
+  await store.add(recent(shopper(seed, mode).events));
+  await store.putItems(CATALOG);
+  store.close();
+  return dbName;
+}
+
+async function meta<T>(dbName: string, key: string): Promise<T | undefined> {
+  const store = await openStore({ dbName });
+  const value = await store.getMeta<T>(key);
+  store.close();
+  return value;
+}
+
+const now = Date.now();
+const history: HistoryEntry[] = CATALOG.slice(0, 4).map((item, i) => ({ item, type: 'select_item', ts: now - 60_000 + i }));
+const candidates = CATALOG.slice(30, 54);
+
+beforeAll(async () => {
+  await setupTf('wasm');
+});
+afterEach(() => {
+  for (const e of engines.splice(0)) e.dispose();
+  vi.unstubAllGlobals();
+});
+
+describe('on-device learning in the worker', () => {
+  it('stores an accepted head under the model version, and a reload uses it', async () => {
+    const dbName = await seeded();
+    const a = await tab(dbName);
+    expect(a.learning()).toMatchObject({ rounds: 0, head: 'shipped', pending: 40 });
+    const shipped = await a.engine.rank(history, candidates, now);
+    const { decision, state } = await a.engine.round(true);
+    expect(decision).toMatchObject({ accepted: true, heldOut: 8 });
+    expect(state).toMatchObject({ rounds: 1, head: 'personal', pending: 0, lastDecision: decision });
+    const stored = await meta<{ w: number[]; c: number[]; prev: unknown }>(dbName, a.headKey);
+    const { d } = (JSON.parse(readFileSync('public/models/default/model.json', 'utf8')) as { config: { d: number } }).config;
+    expect(stored!.w).toHaveLength(d * d);
+    expect(stored!.prev).toBeNull();
+    const tuned = await a.engine.rank(history, candidates, now);
+    expect(tuned).not.toEqual(shipped);
+
+    const reloaded = await tab(dbName);
+    expect(reloaded.learning()).toMatchObject({ rounds: 1, head: 'personal' });
+    expect(await reloaded.engine.rank(history, candidates, now)).toEqual(tuned);
+  });
+
+  it('leaves the stored head alone when a round is rejected', async () => {
+    // A random-click shopper whose round the guardrail rejects (its rate on such shoppers: finetune.test.ts).
+    const dbName = await seeded('random', 1);
+    const a = await tab(dbName);
+    const { decision } = await a.engine.round(true);
+    expect(decision.accepted).toBe(false);
+    expect(a.learning()).toMatchObject({ rounds: 1, head: 'shipped', lastDecision: { accepted: false } });
+    expect(await meta(dbName, a.headKey)).toBeUndefined();
+  });
+
+  it('deletes heads of other model versions at start', async () => {
+    const dbName = await seeded();
+    const store = await openStore({ dbName });
+    await store.setMeta('head:demo-sim@19990101', { w: [1], c: [1], prev: null, at: 1 });
+    await store.setMeta('learning', { model: 'demo-sim@19990101', rounds: 7, lastRoundAt: 1, lastLabelTs: 1, lastDecision: null, heads: ['head:demo-sim@19990101'] });
+    store.close();
+    const a = await tab(dbName);
+    expect(await meta(dbName, 'head:demo-sim@19990101')).toBeUndefined();
+    expect(a.learning()).toMatchObject({ rounds: 0, lastDecision: null, head: 'shipped' });
+  });
+
+  it('runs an unforced round only when due: enough labelled events, and not within the interval', async () => {
+    const dbName = await seeded();
+    const a = await tab(dbName, { trainAfterEvents: 50, trainIntervalMinutes: 10 });
+    expect((await a.engine.round(false)).decision.reason).toBe('skipped: not due'); // 40 of 50 events
+    const b = await tab(dbName, { trainAfterEvents: 20, trainIntervalMinutes: 10 });
+    expect((await b.engine.round(false)).decision.accepted).toBe(true);
+    const store = await openStore({ dbName });
+    await store.add(recent(shopper(5, 'brand').events).map((e) => ({ ...e, id: `later-${e.id}`, ts: Date.now() })));
+    store.close();
+    expect((await b.engine.round(false)).decision.reason).toBe('skipped: not due'); // 40 new, but 10 minutes have not passed
+    expect(b.learning().rounds).toBe(1);
+  });
+
+  it('skips a round while another tab holds the training lock', async () => {
+    const held = new Set<string>();
+    vi.stubGlobal('navigator', {
+      locks: {
+        async request(name: string, _opts: { ifAvailable?: boolean }, fn: (lock: object | null) => Promise<unknown>) {
+          if (held.has(name)) return fn(null);
+          held.add(name);
+          try {
+            return await fn({ name });
+          } finally {
+            held.delete(name);
+          }
+        },
+      },
+    });
+    const dbName = await seeded();
+    const a = await tab(dbName);
+    const b = await tab(dbName);
+    const [ra, rb] = await Promise.all([a.engine.round(true), b.engine.round(true)]);
+    expect([ra.decision.reason, rb.decision.reason].filter((r) => r === 'skipped: another round is running')).toHaveLength(1);
+    expect([ra, rb].filter((r) => r.decision.accepted)).toHaveLength(1);
+  });
+
+  it('another tab picks up an accepted head; forget() goes back to the shipped head in both', async () => {
+    const dbName = await seeded();
+    const a = await tab(dbName);
+    const b = await tab(dbName);
+    const shipped = await b.engine.rank(history, candidates, now);
+    expect((await a.engine.round(true)).decision.accepted).toBe(true);
+    const tuned = await a.engine.rank(history, candidates, now);
+    await vi.waitFor(() => expect(b.heard.at(-1)).toMatchObject({ head: 'personal', rounds: 1 }), { timeout: 10_000 });
+    expect(await b.engine.rank(history, candidates, now)).toEqual(tuned);
+
+    expect(a.engine.forget()).toMatchObject({ rounds: 0, lastDecision: null, head: 'shipped' });
+    const store = await openStore({ dbName });
+    await store.clear(); // the page tells its worker, then clears the store
+    store.close();
+    expect(await a.engine.rank(history, candidates, now)).toEqual(shipped);
+    await vi.waitFor(() => expect(b.heard.at(-1)).toMatchObject({ head: 'shipped', rounds: 0 }), { timeout: 10_000 });
+    expect(await b.engine.rank(history, candidates, now)).toEqual(shipped);
+  });
+
+  it('a round under way when forget() comes writes nothing and leaves the shipped head', async () => {
+    const dbName = await seeded();
+    const a = await tab(dbName);
+    const round = a.engine.round(true);
+    a.engine.forget();
+    expect((await round).decision.accepted).toBe(false);
+    expect(a.learning()).toMatchObject({ rounds: 0, head: 'shipped' });
+    expect(await meta(dbName, a.headKey)).toBeUndefined();
+    expect(await meta(dbName, 'learning')).toBeUndefined();
+  });
+});
