@@ -11,11 +11,7 @@ export default defineConfig(({ mode }) => ({
     minify: true,
     ...(mode === 'worker'
       ? { rollupOptions: { input: 'src/worker/engine.worker.ts', output: { entryFileNames: 'reco.worker.js', assetFileNames: 'reco.[name].[hash][extname]' } } }
-      : {
-          lib: { entry: 'src/index.ts', name: 'Reco', formats: ['iife', 'es'], fileName: (f: string) => (f === 'es' ? 'reco.mjs' : 'reco.js') },
-          // No Symbol.toStringTag on the namespace object: nobody reads it, and the page script has a byte budget.
-          rollupOptions: { output: { generatedCode: { symbols: false } } },
-        }),
+      : { lib: { entry: 'src/index.ts', name: 'Reco', formats: ['iife', 'es'], fileName: (f: string) => (f === 'es' ? 'reco.mjs' : 'reco.js') } }),
   },
   worker: { format: 'es' },
 }));

@@ -1,7 +1,7 @@
 /**
  * Gzipped sizes of the built bundles (gzip level 9), and the page-script budget that fails the build.
  *
- *   npx tsx scripts/size.ts        prints the sizes; exits 1 when dist/reco.js is over 12 KB gzipped, 2 when dist/ is not built
+ *   npx tsx scripts/size.ts        prints the sizes; exits 1 when dist/reco.js is over 16 KB gzipped, 2 when dist/ is not built
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -9,8 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 export const DIST = resolve(import.meta.dirname, '..', 'dist');
-/** The page script's budget: 12 KiB gzipped (12,288 bytes). */
-export const PAGE_SCRIPT_BUDGET = 12 * 1024;
+/** The page script's budget: 16 KiB gzipped (16,384 bytes). */
+export const PAGE_SCRIPT_BUDGET = 16 * 1024;
 
 export interface BundleSize {
   file: string;
