@@ -8,7 +8,6 @@ const HOME_SIZE = 48;
 const NEW_SIZE = 12;
 const MAX_EVENTS_SHOWN = 60;
 const TOPS = ['Makeup', 'Skin Care', 'Hair Care', 'Fragrance', 'Nails', 'Bath & Body'];
-const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'];
 const DEFAULT_SUB = 'Ordered for you by Reco, on this device';
 
 const $ = (id) => document.getElementById(id);
@@ -136,7 +135,9 @@ function track(type, id, extra) {
 
 function recoOptions() {
   const options = { modelUrl: params.get('model') || '/models/default/model.json' };
-  const backends = (params.get('backends') || '').split(',').map((b) => b.trim()).filter((b) => BACKENDS.includes(b));
+  // ?backends=wasm,cpu: only names the SDK knows (its own list, Reco.BACKENDS), so a typo never stops Reco.
+  const known = window.Reco.BACKENDS ?? [];
+  const backends = (params.get('backends') || '').split(',').map((b) => b.trim()).filter((b) => known.includes(b));
   if (backends.length) options.backends = backends;
   if (params.has('debug')) options.debug = true;
   const consent = params.get('consent');

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { rng } from '../src/model/train/trainer.ts';
+import { rng } from '../src/model/rng.ts';
 
 const { values: a } = parseArgs({ options: { steps: { type: 'string', default: '40' }, backend: { type: 'string', default: 'wasm' }, json: { type: 'string' }, port: { type: 'string', default: '5191' } } });
 const steps = Number(a.steps);

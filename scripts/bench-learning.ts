@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { finetune, headArrays, headTensors, type HeadArrays } from '../src/model/finetune.ts';
 import { scoreItems } from '../src/model/predict.ts';
-import { rng } from '../src/model/train/trainer.ts';
+import { rng } from '../src/model/rng.ts';
 import type { HistoryEntry, ItemFeatures, RecoEvent } from '../src/shared/types.ts';
 import { loadDataset } from './lib/data.ts';
 import { readModel } from '../src/model/train/model-files.ts';

@@ -19,10 +19,10 @@ import os from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { BACKENDS } from '../src/shared/options.ts';
 import { bundleSizes, kb, missingBundles, PAGE_SCRIPT_BUDGET, type BundleSize } from './size.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 const SIZES = [24, 48, 96];
 const HISTORY = 50;
 const LONG_TASK_MS = 50;

@@ -6,15 +6,16 @@
  * every method to the instance made by the last `init()`, so `Reco.status()` works in a console.
  */
 import { createInstance, notReady, subscribe, type RecoInstance, type Explanation, type Listeners, type RecoEventMap, type RecoStatus } from './main/instance.ts';
-import { skipped, type LearningDecision } from './main/scheduler.ts';
-import type { RecoOptions } from './main/options.ts';
+import { skipped, type LearningDecision } from './shared/learning.ts';
+import type { RecoOptions } from './shared/options.ts';
 import type { EventType, ExportData, ItemFeatures } from './shared/types.ts';
 
 export type { RecoInstance, RecoStatus, RecoEventMap, RankedEvent, Explanation } from './main/instance.ts';
-export type { LearningDecision, LearningStatus } from './main/scheduler.ts';
-export type { RecoOptions } from './main/options.ts';
-export type { GridConfig } from './main/grid/discover.ts';
-export type { Backend, EventType, ExportData, ItemFeatures, RecoEvent } from './shared/types.ts';
+export type { LearningDecision, LearningStatus } from './shared/learning.ts';
+export type { Backend, GridConfig, RecoOptions } from './shared/options.ts';
+export type { EventType, ExportData, ItemFeatures, RecoEvent } from './shared/types.ts';
+export type { RecoErrorName } from './shared/errors.ts';
+export { BACKENDS } from './shared/options.ts';
 
 // Captured while the script runs: the worker and the model are found next to it. A classic script
 // (reco.js) knows its URL from document.currentScript, a module (reco.mjs) from import.meta.url.

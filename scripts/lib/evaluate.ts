@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig, Weights } from '../../src/model/scorer.ts';
-import { catalogVectors, rng, scoreCatalog, type Catalog, type Sequence } from '../../src/model/train/trainer.ts';
+import { rng } from '../../src/model/rng.ts';
+import { catalogVectors, scoreCatalog, type Catalog, type Sequence } from '../../src/model/train/trainer.ts';
 import type { BatchScorer } from './baselines.ts';
 import type { Dataset, Split } from './data.ts';
 import { auc, rankOf, rankingMetrics, type RankingMetrics } from './metrics.ts';

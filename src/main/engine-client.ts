@@ -3,30 +3,29 @@
  * crashes or hangs. After a second failure every call rejects, and the grids keep the shop's order.
  */
 import { proxy, wrap, type Remote } from 'comlink';
-import type { EngineApi, EngineInit, EngineStatus } from '../worker/engine.ts';
-import type { LearningDecision, LearningState } from './scheduler.ts';
-import type { Contribution } from '../model/explain.ts';
+import { WorkerCrashedError } from '../shared/errors.ts';
+import type { LearningState } from '../shared/learning.ts';
+import type { Contribution, EngineInit, EngineInterface, EngineStatus, RoundReply } from '../shared/protocol.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 
-type Called = 'rank' | 'status' | 'round' | 'forget' | 'explain';
-
-/** Named error for a worker that crashed, could not load, or stopped answering. */
-export class WorkerCrashedError extends Error {
-  override name = 'WorkerCrashedError';
-}
-
-
+/** The engine as the page uses it: the worker's interface, with crash recovery and timeouts. */
 export interface EngineClient {
   /** Resolves with the engine's status once the model is loaded and warmed up (restarting a crashed worker once). */
   status(): Promise<EngineStatus>;
   rank(history: HistoryEntry[], candidates: ItemFeatures[]): Promise<number[]>;
   /** A learning round in the worker on the stored events: `force` runs it now, otherwise only if due. */
-  round(force: boolean): Promise<{ decision: LearningDecision; state: LearningState | null }>;
+  round(force: boolean): Promise<RoundReply>;
   /** Back to the shipped head, in every tab, before the page clears the store. */
   forget(): Promise<LearningState | null>;
   explain(history: HistoryEntry[], item: ItemFeatures): Promise<Contribution[]>;
   terminate(): void;
 }
+
+/** How long the worker may take to start (first WebGPU shader compiles on a software adapter take seconds). */
+const INIT_TIMEOUT_MS = 60_000;
+const CALL_TIMEOUT_MS = 15_000;
+/** A learning round has its own time budget in the worker; this only catches a hung worker. */
+const ROUND_TIMEOUT_MS = 120_000;
 
 /**
  * Starts the worker and loads the model in it.
@@ -35,7 +34,7 @@ export interface EngineClient {
 export function createEngineClient(workerUrl: string, init: EngineInit, log: (msg: string) => void, onLearning: (s: LearningState) => void): EngineClient {
   const learningListener = proxy(onLearning);
   let worker: Worker | undefined;
-  let remote: Remote<EngineApi>;
+  let remote: Remote<EngineInterface>;
   let restarts = 0;
   let dead = false;
   let crashed: (err: Error) => void;
@@ -53,11 +52,10 @@ export function createEngineClient(workerUrl: string, init: EngineInit, log: (ms
     }
     worker.addEventListener('error', (e) => {
       e.preventDefault();
-      crashed(new WorkerCrashedError(`worker ${workerUrl} failed: ${e.message || 'could not load or crashed'}`));
+      crashed(new WorkerCrashedError(`the worker ${workerUrl} failed: ${e.message || 'it could not load, or it crashed'}`));
     });
-    remote = wrap<EngineApi>(worker);
-    // First WebGPU shader compiles on a software adapter take seconds.
-    const started = race(remote.init(init, learningListener), 60_000, 'init');
+    remote = wrap<EngineInterface>(worker);
+    const started = race(remote.init(init, learningListener), INIT_TIMEOUT_MS, 'init()');
     started.catch(() => {}); // handled by whoever awaits it; never an unhandled rejection in the page
     return started;
   };
@@ -67,21 +65,20 @@ export function createEngineClient(workerUrl: string, init: EngineInit, log: (ms
     let timer: ReturnType<typeof setTimeout> | undefined;
     const failed = new Promise<never>((_, reject) => {
       crashed = reject;
-      timer = setTimeout(() => reject(new WorkerCrashedError(`worker did not answer ${what} within ${ms} ms`)), ms);
+      timer = setTimeout(() => reject(new WorkerCrashedError(`the worker did not answer ${what} within ${ms / 1000} s`)), ms);
     });
     return Promise.race([p, failed]).finally(() => clearTimeout(timer));
   };
 
   let ready = start();
 
-  /** `what(...args)` in the worker, restarting a crashed worker once. */
-  const call = async <K extends Called>(what: K, args: Parameters<EngineApi[K]>, ms = 15_000): Promise<Awaited<ReturnType<EngineApi[K]>>> => {
+  /** `ask(engine)` in the worker, restarting a crashed worker once. */
+  const call = async <T>(what: string, ask: (engine: Remote<EngineInterface>) => Promise<T>, ms = CALL_TIMEOUT_MS): Promise<T> => {
     for (;;) {
-      if (dead) throw new WorkerCrashedError('the worker crashed twice; personalization is off');
+      if (dead) throw new WorkerCrashedError('the worker crashed twice, so personalization is off for this page view');
       try {
         await ready;
-        // comlink's Remote<> of a generic method name is not callable for TypeScript; this is what it is.
-        return await race((remote[what] as unknown as (...a: typeof args) => Promise<Awaited<ReturnType<EngineApi[K]>>>)(...args), ms, what);
+        return await race(ask(remote), ms, what);
       } catch (err) {
         if ((err as Error).name !== 'WorkerCrashedError') throw err;
         if (restarts++) {
@@ -95,12 +92,11 @@ export function createEngineClient(workerUrl: string, init: EngineInit, log: (ms
   };
 
   return {
-    rank: (history, candidates) => call('rank', [history, candidates, Date.now()]),
-    status: () => call('status', []),
-    // A round has its own time budget; this only catches a hung worker.
-    round: (force) => call('round', [force], 120_000),
-    forget: () => call('forget', []),
-    explain: (history, item) => call('explain', [history, item, Date.now()]),
+    rank: (history, candidates) => call('rank()', (e) => e.rank(history, candidates, Date.now())),
+    status: () => call('status()', (e) => e.status()),
+    round: (force) => call('round()', (e) => e.round(force), ROUND_TIMEOUT_MS),
+    forget: () => call('forget()', (e) => e.forget()),
+    explain: (history, item) => call('explain()', (e) => e.explain(history, item, Date.now())),
     terminate: stop,
   };
 }

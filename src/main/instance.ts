@@ -7,10 +7,13 @@ import { createEngineClient, type EngineClient } from './engine-client.ts';
 import { createAntiFlicker } from './grid/antiflicker.ts';
 import { discoverGrids, type Grid, type GridItem } from './grid/discover.ts';
 import { reorderGrid } from './grid/reorder.ts';
-import { createScheduler, skipped, type LearningDecision, type LearningState, type LearningStatus } from './scheduler.ts';
+import { createLearningScheduler, type LearningScheduler } from './scheduler.ts';
 import { HISTORY_TYPES, isLabel } from '../shared/labels.ts';
-import { resolveOptions, type RecoOptions } from './options.ts';
-import { storageMode, type Consent } from '../tracker/consent.ts';
+import { skipped, type LearningDecision, type LearningStatus } from '../shared/learning.ts';
+import type { RoundReply } from '../shared/protocol.ts';
+import { resolveOptions } from './options.ts';
+import type { Consent, RecoOptions } from '../shared/options.ts';
+import { storageMode } from '../tracker/consent.ts';
 import { openStore, type Store } from '../shared/store.ts';
 import { createTracker, type Tracker } from '../tracker/tracker.ts';
 import type { EventType, ExportData, HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
@@ -138,7 +141,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
   let store: Store | undefined;
   let tracker: Tracker | undefined;
   let engine: EngineClient | undefined;
-  let scheduler: ReturnType<typeof createScheduler> | undefined;
+  let scheduler: LearningScheduler | undefined;
   let observer: MutationObserver | undefined;
   /** Grids ranked while on screen wait in `deferred` until they leave the viewport (`hidden`) or the tab is hidden. */
   const deferred = new Set<Element>();
@@ -278,7 +281,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
   const score = async (items: ItemFeatures[]): Promise<number[] | null> => (items.length ? personal(null, (history, e) => e.rank(history, items)) : null);
 
   /** A learning round in the worker (see train()); never rejects. */
-  const round = async (force: boolean): Promise<{ decision: LearningDecision; state: LearningState | null }> => {
+  const round = async (force: boolean): Promise<RoundReply> => {
     let why = engine ? 'the model is not loaded' : 'storage is off';
     if (engine && state.ready) {
       try {
@@ -423,7 +426,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
       const s = await engine.status();
       state = { ...state, ready: true, backend: s.backend, model: s.model };
       debug(`ready on ${s.backend}`);
-      scheduler = createScheduler(opts, () => round(false).then((r) => r.state));
+      scheduler = createLearningScheduler(opts, () => round(false).then((r) => r.state));
       scheduler.update(s.learning);
       if (s.learningError) debug(s.learningError);
       emit('ready', reco.status());

@@ -4,16 +4,10 @@
  * model gives without every occurrence of that item (attention weights are not: they ignore the
  * value vectors, the feed-forward layers and the head).
  */
+import type { Contribution } from '../shared/protocol.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import { applyHead, itemTable, shopperVectors, type HeadArrays } from './finetune.ts';
 import type { LoadedModel } from './io.ts';
-
-/** One history item's share in a score. */
-export interface Contribution {
-  itemId: string;
-  /** Score with the full history minus score without this item (can be negative). */
-  weight: number;
-}
 
 /**
  * Leave-one-item-out contributions of the history to `item`'s score, largest first.

@@ -15,13 +15,14 @@
  * chance, by a margin of one standard error, so that a head fitted to noise rarely gets in.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { RoundResult } from '../shared/learning.ts';
 import type { HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
 import { EVENT_INDEX, gapBucket } from './features.ts';
 import type { LoadedModel } from './io.ts';
 import { HISTORY_TYPES, LABEL_WEIGHTS } from '../shared/labels.ts';
 import { itemMatrix } from './predict.ts';
 import { encode, type Weights } from './scorer.ts';
-import { rng } from './train/trainer.ts';
+import { rng } from './rng.ts';
 
 /** The head's weights as plain arrays: `w` is d x d (row-major, as `head.w`), `c` has d values. */
 export interface HeadArrays {
@@ -62,23 +63,9 @@ const DEFAULTS: Required<FinetuneOptions> = {
   negatives: 20, holdout: 0.2, minHeldOut: 3, minTrain: 5, maxExamples: 500, l2: 0.05, lr: 0.01, steps: 200, budgetMs: 3000, seed: 1, margin: 1,
 };
 
-/** What a round decided, with its numbers. */
-export interface FinetuneResult {
-  /** The candidate ranked the held-out examples better than the current head and than chance, by the margin. */
-  accepted: boolean;
-  /** One line a person can read: the decision and why. */
-  reason: string;
-  /**
-   * Held-out ranking quality of the current head and of the candidate: the mean share of each held-out
-   * example's candidates (list impressions and sampled items) ranked below the item the shopper chose (AUC).
-   */
-  before: number;
-  after: number;
-  /** Labelled examples with a history (training + held out). */
-  examples: number;
-  heldOut: number;
+/** What a round decided, with its numbers (see RoundResult), the Adam steps it ran and the head it trained. */
+export interface FinetuneResult extends RoundResult {
   steps: number;
-  ms: number;
   /** The trained candidate (whether accepted or not); null when the round was skipped. */
   head: HeadArrays | null;
 }

@@ -4,6 +4,7 @@
  * Same code reads it in Node and in the worker.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ModelError } from '../shared/errors.ts';
 import { weightShapes, type ModelConfig, type Weights } from './scorer.ts';
 
 export const FORMAT = 'reco-scorer';
@@ -31,10 +32,6 @@ export interface ModelManifest {
   training?: Record<string, unknown>;
 }
 
-/** Named error for anything wrong with model files; its message says what and where. */
-export class ModelError extends Error {
-  override name = 'ModelError';
-}
 
 export interface LoadedModel {
   manifest: ModelManifest;

@@ -1,13 +1,14 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { DEFAULTS } from './options.ts';
 import type { EventType, ExportData, ItemFeatures, RecoEvent } from './types.ts';
 
 /** Options of {@link openStore}. */
 export interface StoreOptions {
-  /** IndexedDB database name. Default `'reco'`. */
+  /** IndexedDB database name. Default: the `dbName` option's default. */
   dbName?: string;
-  /** Most events kept; the oldest are evicted first. Default 5000. */
+  /** Most events kept; the oldest are evicted first. Default: the `maxEvents` option's default. */
   maxEvents?: number;
-  /** Events older than this many days are evicted. Default 90. */
+  /** Events older than this many days are evicted. Default: the `maxAgeDays` option's default. */
   maxAgeDays?: number;
   /** Most items kept in the feature cache, least recently seen evicted first. Default 5000. */
   maxItems?: number;
@@ -39,10 +40,10 @@ export interface Store {
   close(): void;
 }
 
-const DEFAULTS = {
-  dbName: 'reco',
-  maxEvents: 5000,
-  maxAgeDays: 90,
+const STORE_DEFAULTS = {
+  dbName: DEFAULTS.dbName,
+  maxEvents: DEFAULTS.maxEvents,
+  maxAgeDays: DEFAULTS.maxAgeDays,
   maxItems: 5000,
   memoryOnly: false,
 } satisfies Required<StoreOptions>;
@@ -72,10 +73,10 @@ type DB = IDBPDatabase<RecoSchema>;
 /**
  * Opens the database, or a memory store when asked or when IndexedDB fails.
  * Never rejects: a fallback records why in `fallbackReason`.
- * @param opts retention caps and database name; defaults in `DEFAULTS`
+ * @param opts retention caps and database name; defaults in `STORE_DEFAULTS`
  */
 export async function openStore(opts: StoreOptions = {}): Promise<Store> {
-  const o: Options = { ...DEFAULTS };
+  const o: Options = { ...STORE_DEFAULTS };
   for (const [k, v] of Object.entries(opts)) if (v !== undefined) Object.assign(o, { [k]: v });
   if (o.memoryOnly) return memoryStore(o);
   let db: DB | undefined;

@@ -61,8 +61,6 @@ export interface HistoryEntry {
   ts: number;
 }
 
-/** Backends the engine can run on, in the order tried by default. */
-export type Backend = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
 /** Everything stored about the shopper, as returned by `export()`. */
 export interface ExportData {

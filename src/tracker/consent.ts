@@ -1,5 +1,4 @@
-/** The shopper's consent to storing behaviour on the device. */
-export type Consent = 'granted' | 'denied';
+import type { Consent } from '../shared/options.ts';
 
 /**
  * Decides where events go.

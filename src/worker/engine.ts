@@ -3,39 +3,19 @@
  * (engine.worker.ts exposes it with comlink) and in-process in unit tests, unchanged.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { loadModel, ModelError, type LoadedModel } from '../model/io.ts';
+import { loadModel, type LoadedModel } from '../model/io.ts';
 import { scoreItems } from '../model/predict.ts';
 import { createServingCache } from '../model/serving-cache.ts';
-import { explainScore, type Contribution } from '../model/explain.ts';
+import { explainScore } from '../model/explain.ts';
 import { finetune, headArrays, headTensors, type FinetuneOptions, type FinetuneResult, type HeadArrays } from '../model/finetune.ts';
 import type { Weights } from '../model/scorer.ts';
-import { skipped, type LearningDecision, type LearningSchedule, type LearningState } from '../main/scheduler.ts';
+import { ModelError, NoBackendError } from '../shared/errors.ts';
+import { skipped, type HeadInUse } from '../shared/learning.ts';
+import type { Backend } from '../shared/options.ts';
+import type { EngineInit, EngineInterface, EngineStatus } from '../shared/protocol.ts';
 import { openStore, type Store } from '../shared/store.ts';
-import type { Backend, HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
+import type { ItemFeatures, RecoEvent } from '../shared/types.ts';
 import { startLearning, type Learner } from './learner.ts';
-
-export interface EngineInit {
-  /** URL of model.json. */
-  modelUrl: string;
-  /** Backends to try, in order. */
-  backends: readonly Backend[];
-  /**
-   * On-device learning on the events the page stores in this IndexedDB database (same retention caps as
-   * the page's store); null or absent: no learning (e.g. memory-only storage, which the worker cannot read).
-   */
-  learning?: ({ dbName: string; maxEvents: number; maxAgeDays: number } & LearningSchedule) | null;
-}
-
-export interface EngineStatus {
-  /** The backend that really runs (read back from tf.getBackend()), or null before init. */
-  backend: string | null;
-  model: { id: string; version: string } | null;
-  /** Backends tried and why each one that failed did. */
-  tried: { backend: Backend; ok: boolean; reason?: string }[];
-  /** On-device learning, or null when off or unavailable (`learningError` says why when it failed). */
-  learning: LearningState | null;
-  learningError?: string;
-}
 
 export interface EngineDeps {
   fetch?: typeof fetch;
@@ -43,26 +23,47 @@ export interface EngineDeps {
   prepare?: (backend: Backend) => void | Promise<void>;
 }
 
-/** Makes the engine object. Its methods are the worker's whole API. */
-export function createEngine(deps: EngineDeps = {}) {
+/**
+ * The engine: the page's interface (what engine.worker.ts exposes), plus what only the worker and tests call.
+ */
+export interface Engine extends EngineInterface {
+  /**
+   * One fine-tuning round on the shopper's events (src/model/finetune.ts). An accepted head is used
+   * from then on, the one it replaces is kept for rollback(); a rejected or skipped round changes nothing.
+   * @param items the item feature cache: history features and the pool of sampled negatives
+   */
+  train(events: RecoEvent[], items: ItemFeatures[], opts?: FinetuneOptions): Promise<FinetuneResult>;
+  /**
+   * Uses a stored head (null: the shipped one), e.g. one another tab learned.
+   * @param prev the head to go back to on rollback() (null: the shipped one)
+   * @throws TypeError when the arrays do not fit the model's head (d x d and d values)
+   */
+  setHead(head: HeadArrays | null, prev?: HeadArrays | null): HeadInUse;
+  /** Goes back to the head used before the last accepted round or setHead(). */
+  rollback(): HeadInUse;
+  dispose(): void;
+}
+
+/** Makes the engine object; engine.worker.ts exposes its {@link EngineInterface} part to the page. */
+export function createEngine(deps: EngineDeps = {}): Engine {
   let model: LoadedModel | null = null;
   let status: EngineStatus = { backend: null, model: null, tried: [], learning: null };
   let store: Store | null = null;
   let learner: Learner | null = null;
-  // The shipped head, the personal head in use (null: the shipped one) and the one before it, for rollback.
+  // The shipped head, the head learned on this device in use (null: the shipped one) and the one before it, for rollback.
   let shipped: HeadArrays | null = null;
   let cache: ReturnType<typeof createServingCache> | null = null;
-  let personal: { arrays: HeadArrays; tensors: Weights } | null = null;
+  let learnedHead: { arrays: HeadArrays; tensors: Weights } | null = null;
   let previous: HeadArrays | null = null;
 
-  function useHead(head: HeadArrays | null): 'shipped' | 'personal' {
-    if (personal) tf.dispose(Object.values(personal.tensors));
-    personal = head ? { arrays: head, tensors: headTensors(head) } : null;
-    return personal ? 'personal' : 'shipped';
+  function useHead(head: HeadArrays | null): HeadInUse {
+    if (learnedHead) tf.dispose(Object.values(learnedHead.tensors));
+    learnedHead = head ? { arrays: head, tensors: headTensors(head) } : null;
+    return learnedHead ? 'personal' : 'shipped';
   }
 
   function loaded(): { model: LoadedModel; shipped: HeadArrays } {
-    if (!model || !shipped) throw new ModelError('engine: called before init()');
+    if (!model || !shipped) throw new ModelError('the engine was called before init() loaded a model');
     return { model, shipped };
   }
 
@@ -83,17 +84,11 @@ export function createEngine(deps: EngineDeps = {}) {
       }
     }
     status = { ...status, tried };
-    throw new Error(`no tfjs backend could start (tried ${order.join(', ')})`);
+    throw new NoBackendError(`no tfjs backend could start: ${tried.map((t) => `${t.backend} (${t.reason})`).join(', ')}`);
   }
 
-  const api = {
-    /**
-     * Starts a backend, loads and checks the model, loads the head learned on this device (with
-     * `opts.learning`), runs one warm-up ranking.
-     * @param onLearning called when the learning state changes by itself (another tab's round or forget)
-     * @throws ModelError for missing or corrupt model files; Error when no backend starts.
-     */
-    async init(opts: EngineInit, onLearning?: (s: LearningState) => void): Promise<EngineStatus> {
+  const api: Engine = {
+    async init(opts: EngineInit, onLearning) {
       const backend = await pickBackend(opts.backends);
       const loaded = await loadModel(opts.modelUrl, deps.fetch ?? fetch);
       model?.weights && tf.dispose(Object.values(model.weights));
@@ -129,36 +124,24 @@ export function createEngine(deps: EngineDeps = {}) {
       return status;
     },
 
-    /** Scores candidates for this history (oldest first); same order as `candidates`. */
-    async rank(history: HistoryEntry[], candidates: ItemFeatures[], now: number): Promise<number[]> {
-      if (!model) throw new ModelError('engine: rank() before init()');
+    async rank(history, candidates, now) {
       const m = loaded();
       cache ??= createServingCache(m.model);
-      return cache.score(history, candidates, now, personal?.arrays ?? m.shipped);
+      return cache.score(history, candidates, now, learnedHead?.arrays ?? m.shipped);
     },
 
-    /**
-     * One fine-tuning round on the shopper's events (src/model/finetune.ts). An accepted head is used
-     * from then on, the one it replaces is kept for rollback(); a rejected or skipped round changes nothing.
-     * @param items the item feature cache: history features and the pool of sampled negatives
-     */
-    async train(events: RecoEvent[], items: ItemFeatures[], opts: FinetuneOptions = {}): Promise<FinetuneResult> {
+    async train(events, items, opts = {}) {
       const m = loaded();
-      const current = personal?.arrays ?? m.shipped;
+      const current = learnedHead?.arrays ?? m.shipped;
       const result = await finetune(m.model, events, new Map(items.map((it) => [it.id, it])), { current, shipped: m.shipped }, opts);
       if (result.accepted && result.head) {
-        previous = personal?.arrays ?? null;
+        previous = learnedHead?.arrays ?? null;
         useHead(result.head);
       }
       return result;
     },
 
-    /**
-     * Uses a stored head (null: the shipped one), e.g. one another tab learned.
-     * @param prev the head to go back to on rollback() (null: the shipped one)
-     * @throws TypeError when the arrays do not fit the model's head (d x d and d values)
-     */
-    setHead(head: HeadArrays | null, prev: HeadArrays | null = null): 'shipped' | 'personal' {
+    setHead(head, prev = null) {
       const d = loaded().model.manifest.config.d;
       for (const h of [head, prev]) {
         if (h && (h.w?.length !== d * d || h.c?.length !== d)) throw new TypeError(`setHead: expected w of ${d * d} and c of ${d} values`);
@@ -167,42 +150,35 @@ export function createEngine(deps: EngineDeps = {}) {
       return useHead(head);
     },
 
-    /**
-     * A learning round on the stored events: when `force`, now; otherwise only if due. Holds the
-     * cross-tab lock, so a round another tab is running makes this one skip.
-     */
-    async round(force: boolean): Promise<{ decision: LearningDecision; state: LearningState | null }> {
+    async round(force) {
       if (!learner) return { decision: skipped(status.learningError ?? 'on-device learning is off'), state: null };
       const decision = await learner.round(force);
       status.learning = learner.state();
       return { decision: decision ?? skipped(force ? 'another round is running' : 'not due'), state: status.learning };
     },
 
-    /** Back to the shipped head and a fresh schedule, in every tab; a round under way writes nothing. The page clears the store next. */
-    forget(): LearningState | null {
+    forget() {
       learner?.forget();
       status.learning = learner?.state() ?? null;
       return status.learning;
     },
 
-    /** Goes back to the head used before the last accepted round or setHead(). */
-    rollback(): 'shipped' | 'personal' {
+    rollback() {
       const back = previous;
       previous = null;
       return useHead(back);
     },
 
-    /** Leave-one-out contributions of the history items to `item`'s score with the head in use, largest first. */
-    async explain(history: HistoryEntry[], item: ItemFeatures, now: number): Promise<Contribution[]> {
+    async explain(history, item, now) {
       const m = loaded();
-      return explainScore(m.model, history, item, now, personal?.arrays ?? m.shipped);
+      return explainScore(m.model, history, item, now, learnedHead?.arrays ?? m.shipped);
     },
 
-    status(): EngineStatus {
+    status() {
       return status;
     },
 
-    dispose(): void {
+    dispose() {
       learner?.close();
       store?.close();
       learner = store = null;
@@ -215,5 +191,3 @@ export function createEngine(deps: EngineDeps = {}) {
   };
   return api;
 }
-
-export type EngineApi = ReturnType<typeof createEngine>;

@@ -1,4 +1,7 @@
-/** Worker entry: registers the tfjs backends and exposes the engine with comlink. */
+/**
+ * Worker entry: registers the tfjs backends and exposes the engine's page interface with comlink, and only
+ * that: train, setHead, rollback and dispose stay inside the worker.
+ */
 import { expose } from 'comlink';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
@@ -10,6 +13,7 @@ import wasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { registerWasmKernels } from '../model/wasm-kernels.ts';
+import type { EngineInterface } from '../shared/protocol.ts';
 import { createEngine } from './engine.ts';
 
 registerWasmKernels();
@@ -26,4 +30,12 @@ const engine = createEngine({
   },
 });
 
-expose(engine);
+const pageInterface: EngineInterface = {
+  init: (opts, onLearning) => engine.init(opts, onLearning),
+  rank: (history, candidates, now) => engine.rank(history, candidates, now),
+  round: (force) => engine.round(force),
+  forget: () => engine.forget(),
+  explain: (history, item, now) => engine.explain(history, item, now),
+  status: () => engine.status(),
+};
+expose(pageInterface);

@@ -7,7 +7,7 @@
  * state as it was. Web Locks keep the rounds of several tabs apart; a BroadcastChannel tells the other
  * tabs' workers to load the new head. Both are feature-checked: without them each tab acts alone.
  */
-import { isDue, type LearningDecision, type LearningSchedule, type LearningState, type LearningStatus } from '../main/scheduler.ts';
+import { isDue, type HeadInUse, type LearningDecision, type LearningSchedule, type LearningState } from '../shared/learning.ts';
 import type { FinetuneResult, HeadArrays } from '../model/finetune.ts';
 import { isLabel } from '../shared/labels.ts';
 import type { Store } from '../shared/store.ts';
@@ -18,7 +18,7 @@ export interface LearningHost {
   /** "<model id>@<version>": heads are stored per model version. */
   modelKey: string;
   train(events: RecoEvent[], items: ItemFeatures[]): Promise<FinetuneResult>;
-  setHead(head: HeadArrays | null, prev: HeadArrays | null): 'shipped' | 'personal';
+  setHead(head: HeadArrays | null, prev: HeadArrays | null): HeadInUse;
 }
 
 export interface Learner {
@@ -78,7 +78,7 @@ export async function startLearning(
   const headKey = `head:${host.modelKey}`;
   const fresh = (): LearningRecord => ({ model: host.modelKey, rounds: 0, lastRoundAt: 0, lastLabelTs: 0, lastDecision: null, heads: [] });
   let record = fresh();
-  let head: LearningStatus['head'] = 'shipped';
+  let head: HeadInUse = 'shipped';
   let pending = 0;
   let closed = false;
   let busy = false; // one round at a time in this worker, even where Web Locks are missing

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Window } from 'happy-dom';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CatalogItem } from '../../scripts/gen-catalog.ts';
+import { BACKENDS } from '../../src/shared/options.ts';
 
 const demo = join(import.meta.dirname, '../../demo');
 const html = readFileSync(join(demo, 'index.html'), 'utf8');
@@ -33,7 +34,7 @@ function fakeReco(overrides: Record<string, unknown> = {}) {
     emit: (name: string, detail: unknown) => listeners.get(name)?.forEach((fn) => fn(detail)),
     ...overrides,
   };
-  return { instance, Reco: { init: vi.fn(async () => instance) } };
+  return { instance, Reco: { BACKENDS, init: vi.fn(async () => instance) } };
 }
 
 let loads = 0;

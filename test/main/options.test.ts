@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, resolveOptions } from '../../src/main/options.ts';
+import { resolveOptions } from '../../src/main/options.ts';
+import { DEFAULTS } from '../../src/shared/options.ts';
 
 const SCRIPT = 'https://shop.example/static/reco.js';
 

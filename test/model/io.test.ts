@@ -2,9 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeModel, loadModel, ModelError, type ModelManifest } from '../../src/model/io.ts';
+import { encodeModel, loadModel, type ModelManifest } from '../../src/model/io.ts';
+import { ModelError } from '../../src/shared/errors.ts';
 import { initWeights, weightShapes, type ModelConfig } from '../../src/model/scorer.ts';
-import { rng } from '../../src/model/train/trainer.ts';
+import { rng } from '../../src/model/rng.ts';
 import { readModel, writeModel } from '../../src/model/train/model-files.ts';
 import { setupTf } from '../../src/model/train/setup-tf.ts';
 

@@ -1,7 +1,7 @@
 /** A tiny generated shop for model tests: 4 categories of 10 items; each user stays within one category. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rng } from '../../src/model/train/trainer.ts';
+import { rng } from '../../src/model/rng.ts';
 
 const CATEGORIES = [
   { path: 'Makeup > Eyes', words: ['mascara', 'eyeliner', 'lash', 'brow', 'shadow'] },

@@ -2,16 +2,16 @@ import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { LearningSchedule, LearningState } from '../../src/main/scheduler.ts';
+import type { LearningSchedule, LearningState } from '../../src/shared/learning.ts';
 import { openStore } from '../../src/shared/store.ts';
 import type { HistoryEntry, RecoEvent } from '../../src/shared/types.ts';
-import { createEngine, type EngineApi } from '../../src/worker/engine.ts';
+import { createEngine, type Engine } from '../../src/worker/engine.ts';
 import { setupTf } from '../../src/model/train/setup-tf.ts';
 import { CATALOG, shopper } from '../../fixtures/shopper.ts';
 
 const fileFetch = (async (u: string) => new Response(readFileSync(resolve(u)), { status: 200 })) as unknown as typeof fetch;
 let dbCount = 0;
-const engines: EngineApi[] = [];
+const engines: Engine[] = [];
 
 /** One tab's worker: the engine in-process (the worker runs the same object), learning on `dbName`. */
 async function tab(dbName: string, schedule: LearningSchedule = { trainAfterEvents: 0, trainIntervalMinutes: 10 }) {

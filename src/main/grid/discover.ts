@@ -1,24 +1,6 @@
+import { GridConfigError } from '../../shared/errors.ts';
+import type { FieldReader, GridConfig } from '../../shared/options.ts';
 import type { ItemFeatures } from '../../shared/types.ts';
-
-/** A CSS selector (the text, or `content` attribute, of its first match inside the item) or a function of the item. */
-type Pick<T> = string | ((el: Element) => T | null | undefined);
-
-/** How to find grids in markup the shop cannot change. Selectors or functions. */
-export interface GridConfig {
-  /** Selector of grid containers. */
-  container: string;
-  /** Selector of items inside a container (direct or nested). */
-  item: string;
-  id: Pick<string>;
-  /** A fixed list id, or a function of the container. Default: `data-reco-grid`, the `id` attribute, or `grid-<n>` (n-th grid under root). */
-  listId?: string | ((container: Element) => string);
-  title?: Pick<string>;
-  category?: Pick<string>;
-  brand?: Pick<string>;
-  price?: Pick<number | string>;
-  /** Pinned items keep their place: a selector the item matches or contains, or a function. */
-  pin?: string | ((el: Element) => boolean);
-}
 
 /** One item of a grid. `id` null means the item stays where it is. */
 export interface GridItem {
@@ -69,10 +51,8 @@ export function discoverGrids(root: ParentNode, configs: readonly GridConfig[], 
   const report: Report = (key, cause) => {
     if (seen.has(key)) return;
     seen.add(key);
-    const err = new Error(`${key}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    err.name = 'GridConfigError';
     try {
-      onError(err);
+      onError(new GridConfigError(`${key}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }));
     } catch {
       // the page's handler failing must not stop discovery
     }
@@ -128,7 +108,7 @@ function readItem(el: Element, cfg: GridConfig, label: string, ld: (id: string) 
       const p = prop(scope, name);
       return text(p?.matches('[itemscope]') ? prop(p, 'name') : p); // a nested item (a Brand) by its name
     };
-    const id = str(pick(el, cfg.id)) ?? str(el.getAttribute('data-reco-id')) ?? micro('sku') ?? micro('productID');
+    const id = str(readField(el, cfg.id)) ?? str(el.getAttribute('data-reco-id')) ?? micro('sku') ?? micro('productID');
     if (!id) return item;
     const features: ItemFeatures = { id };
     const entry = ld(id);
@@ -136,7 +116,7 @@ function readItem(el: Element, cfg: GridConfig, label: string, ld: (id: string) 
       field = f;
       const parse = f === 'price' ? parsePrice : str;
       const value =
-        parse(pick(el, cfg[f])) ?? parse(el.getAttribute(`data-reco-${f}`)) ?? parse(micro(f === 'title' ? 'name' : f)) ?? parse(entry?.[f]);
+        parse(readField(el, cfg[f])) ?? parse(el.getAttribute(`data-reco-${f}`)) ?? parse(micro(f === 'title' ? 'name' : f)) ?? parse(entry?.[f]);
       if (value !== undefined) (features as Record<Field, unknown>)[f] = value;
     }
     field = 'pin';
@@ -151,9 +131,9 @@ function readItem(el: Element, cfg: GridConfig, label: string, ld: (id: string) 
   }
 }
 
-function pick<T>(el: Element, p: Pick<T> | undefined): unknown {
-  if (typeof p === 'function') return p(el);
-  return p ? text(el.querySelector(p)) : undefined;
+function readField<T>(el: Element, reader: FieldReader<T> | undefined): unknown {
+  if (typeof reader === 'function') return reader(el);
+  return reader ? text(el.querySelector(reader)) : undefined;
 }
 
 /** The first `itemprop` of `scope` that belongs to it, not to a nested item such as the brand or an offer (price excepted). */

@@ -7,7 +7,6 @@ import { encode, headQuery, initWeights, itemVectors, makeDropout, mm, weightSha
 import { gapBucket } from '../features.ts';
 import { rng } from '../rng.ts';
 
-export { rng };
 
 /** Items of a training universe, featurized once. */
 export interface Catalog {

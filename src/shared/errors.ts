@@ -1,0 +1,29 @@
+/**
+ * Reco's named errors, in one place. comlink carries an error's `name`, `message` and `stack` from the
+ * worker to the page, but not its class: branch on `err.name` (a {@link RecoErrorName}), never on `instanceof`.
+ * Invalid options and arguments are plain `TypeError`s naming the field.
+ */
+
+/** The names of Reco's own errors, as `err.name` carries them. */
+export const RECO_ERROR_NAMES = ['ModelError', 'WorkerCrashedError', 'GridConfigError', 'NoBackendError'] as const;
+export type RecoErrorName = (typeof RECO_ERROR_NAMES)[number];
+
+/** Missing, unreachable or corrupt model files; the message names the file and what is wrong with it. */
+export class ModelError extends Error {
+  override readonly name: RecoErrorName = 'ModelError';
+}
+
+/** The worker could not start, crashed, or stopped answering; after a second failure personalization is off. */
+export class WorkerCrashedError extends Error {
+  override readonly name: RecoErrorName = 'WorkerCrashedError';
+}
+
+/** A `grids` description that fails on this page (a selector that throws, a function that throws, broken JSON-LD). */
+export class GridConfigError extends Error {
+  override readonly name: RecoErrorName = 'GridConfigError';
+}
+
+/** None of the tfjs backends asked for could start in the worker; the message lists them and why each failed. */
+export class NoBackendError extends Error {
+  override readonly name: RecoErrorName = 'NoBackendError';
+}
