@@ -19,7 +19,8 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { finetune, headArrays, headTensors, type HeadArrays } from '../src/model/finetune.ts';
+import { finetune } from '../src/model/finetune.ts';
+import { headArrays, headTensors, type HeadArrays } from '../src/model/head.ts';
 import { scoreItems } from '../src/model/predict.ts';
 import { rng } from '../src/model/rng.ts';
 import type { HistoryEntry, ItemFeatures, RecoEvent } from '../src/shared/types.ts';

@@ -7,7 +7,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVENT_INDEX, featurizeItems, type FeatureConfig } from '../../src/model/features.ts';
+import { featurizeItems, type FeatureConfig } from '../../src/model/features.ts';
+import { EVENT_INDEX } from '../../src/model/sequence.ts';
 import { rng } from '../../src/model/rng.ts';
 import { type Catalog, type Sequence } from '../../src/model/train/trainer.ts';
 import { EVENT_TYPES, type EventType, type ItemFeatures } from '../../src/shared/types.ts';

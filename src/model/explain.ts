@@ -6,8 +6,9 @@
  */
 import type { Contribution } from '../shared/protocol.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
-import { applyHead, itemTable, shopperVectors, type HeadArrays } from './finetune.ts';
+import { applyHead, dot, type HeadArrays } from './head.ts';
 import type { LoadedModel } from './io.ts';
+import { itemTable, shopperVectors } from './predict.ts';
 
 /**
  * Leave-one-item-out contributions of the history to `item`'s score, largest first.
@@ -30,12 +31,7 @@ export async function explainScore(
   const u = await shopperVectors(model, kept, kept.map(() => now), table);
   const d = model.manifest.config.d;
   const v = table.data.subarray(0, d);
-  const scores = kept.map((_, i) => {
-    const q = applyHead(head, u, i * d);
-    let s = 0;
-    for (let k = 0; k < d; k++) s += q[k]! * v[k]!;
-    return s;
-  });
+  const scores = kept.map((_, i) => dot(applyHead(head, u, i * d), v, d));
   // Only the variant without the history's one distinct item can be empty; it scores 0, as in rank().
   const score = (i: number) => (variants[i]!.length ? scores[kept.indexOf(variants[i]!)]! : 0);
   return ids.map((itemId, i) => ({ itemId, weight: score(0) - score(i + 1) })).sort((a, b) => b.weight - a.weight);

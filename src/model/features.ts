@@ -1,8 +1,8 @@
 /**
- * The item featurizer and the event encoding, shared by the Node training scripts and the worker,
- * so that training and serving can never disagree. Pure functions, no tfjs.
+ * The item featurizer, shared by the Node training scripts and the worker, so that training and serving
+ * can never disagree (the event encoding is in sequence.ts). Pure functions, no tfjs.
  */
-import type { EventType, ItemFeatures } from '../shared/types.ts';
+import type { ItemFeatures } from '../shared/types.ts';
 
 /** How items and events become integer inputs. Stored in the model manifest. */
 export interface FeatureConfig {
@@ -14,30 +14,6 @@ export interface FeatureConfig {
   maxLen: number;
   /** Known item ids (index + 1 is the id-embedding row; 0 means unknown, text only). Empty for text-only models. */
   idVocab: number;
-}
-
-/** Event types as model inputs. Index 0 is "unknown" (datasets without event types). */
-export const EVENT_INDEX: Readonly<Record<EventType | 'unknown', number>> = {
-  unknown: 0,
-  view_item_list: 1,
-  select_item: 2,
-  view_item: 3,
-  add_to_wishlist: 4,
-  add_to_cart: 5,
-  remove_from_cart: 6,
-  begin_checkout: 7,
-  purchase: 8,
-};
-export const EVENT_KINDS = 9;
-
-/** Time gap buckets (ms upper bounds); index 0 means unknown. */
-const GAP_BOUNDS = [60e3, 600e3, 3600e3, 86400e3, 7 * 86400e3, 30 * 86400e3, Infinity];
-export const GAP_KINDS = GAP_BOUNDS.length + 1;
-
-/** Bucket of the time between one event and the next (or now, for the newest). */
-export function gapBucket(ms: number | null | undefined): number {
-  if (ms == null || !Number.isFinite(ms) || ms < 0) return 0;
-  return GAP_BOUNDS.findIndex((b) => ms < b) + 1;
 }
 
 const STOP = new Set(['and', 'the', 'for', 'with', 'of', 'in', 'to', 'a', 'an', 'by', 'on', 'oz', 'ml', 'fl', 'pack', 'count', 'new']);

@@ -14,21 +14,13 @@
  * from training. The candidate is accepted only when it ranks them better than the head in use and than
  * chance, by a margin of one standard error, so that a head fitted to noise rarely gets in.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { RoundResult } from '../shared/learning.ts';
 import type { HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
-import { EVENT_INDEX, gapBucket } from './features.ts';
-import type { LoadedModel } from './io.ts';
 import { HISTORY_TYPES, LABEL_WEIGHTS } from '../shared/labels.ts';
-import { itemMatrix } from './predict.ts';
-import { encode, type Weights } from './scorer.ts';
+import { dot, queryInto, type HeadArrays } from './head.ts';
+import type { LoadedModel } from './io.ts';
+import { itemTable, shopperVectors, type ItemTable } from './predict.ts';
 import { rng } from './rng.ts';
-
-/** The head's weights as plain arrays: `w` is d x d (row-major, as `head.w`), `c` has d values. */
-export interface HeadArrays {
-  w: Float32Array;
-  c: Float32Array;
-}
 
 export interface FinetuneOptions {
   /** Catalog items sampled from the item cache as extra negatives per example. Default 20. */
@@ -141,115 +133,6 @@ export function buildExamples(
   return out.slice(-(opts.maxExamples ?? DEFAULTS.maxExamples));
 }
 
-/** Item vectors of distinct items by id: row `rows.get(id)` of `data` ([n, d], row-major). */
-export interface ItemTable {
-  rows: Map<string, number>;
-  data: Float32Array;
-}
-
-/** Computes the vectors of these items (first features seen per id win) with the frozen model. */
-export async function itemTable(model: LoadedModel, items: Iterable<ItemFeatures>): Promise<ItemTable> {
-  const rows = new Map<string, number>();
-  const list: ItemFeatures[] = [];
-  for (const it of items) {
-    if (!rows.has(it.id)) {
-      rows.set(it.id, list.length);
-      list.push(it);
-    }
-  }
-  if (list.length === 0) return { rows, data: new Float32Array(0) };
-  const t = tf.tidy(() => itemMatrix(model, list));
-  const data = (await t.data()) as Float32Array;
-  t.dispose();
-  return { rows, data };
-}
-
-/**
- * Shopper vectors (before the head), one row of d values per history, computed in batches. The same
- * numbers as shopperVector() for each history alone: histories are left-padded and the padding masked.
- * @param now per history: the time of the prediction (gap after its newest event)
- * @param table vectors of every item in the histories
- */
-export async function shopperVectors(
-  model: LoadedModel,
-  histories: readonly (readonly HistoryEntry[])[],
-  now: readonly number[],
-  table: ItemTable,
-): Promise<Float32Array> {
-  const cfg = model.manifest.config;
-  const d = cfg.d;
-  const out = new Float32Array(histories.length * d);
-  const CHUNK = 64;
-  for (let start = 0; start < histories.length; start += CHUNK) {
-    const hs = histories.slice(start, start + CHUNK).map((h) => h.slice(-cfg.features.maxLen));
-    const B = hs.length;
-    const L = Math.max(1, ...hs.map((h) => h.length));
-    const items = new Float32Array(B * L * d);
-    const events = new Int32Array(B * L);
-    const gaps = new Int32Array(B * L);
-    const valid = new Float32Array(B * L);
-    hs.forEach((h, b) => {
-      const pad = L - h.length;
-      h.forEach((e, i) => {
-        const at = b * L + pad + i;
-        const row = table.rows.get(e.item.id);
-        if (row !== undefined) items.set(table.data.subarray(row * d, row * d + d), at * d);
-        events[at] = EVENT_INDEX[e.type] ?? 0;
-        gaps[at] = gapBucket((i + 1 < h.length ? h[i + 1]!.ts : now[start + b]!) - e.ts);
-        valid[at] = 1;
-      });
-    });
-    const last = tf.tidy(() => {
-      const x = encode(model.weights, cfg, {
-        items: tf.tensor3d(items, [B, L, d]),
-        events: tf.tensor2d(events, [B, L], 'int32'),
-        gaps: tf.tensor2d(gaps, [B, L], 'int32'),
-        valid: tf.tensor2d(valid, [B, L]),
-      });
-      return x.slice([0, L - 1, 0], [B, 1, d]).reshape([B, d]);
-    });
-    out.set((await last.data()) as Float32Array, start * d);
-    last.dispose();
-  }
-  return out;
-}
-
-/** The shipped head of a loaded model, as arrays. */
-export async function headArrays(weights: Weights): Promise<HeadArrays> {
-  return { w: (await weights['head.w']!.data()) as Float32Array, c: (await weights['head.c']!.data()) as Float32Array };
-}
-
-/** Head arrays as the tensors scoreItems() takes for `head`. The caller disposes them. */
-export function headTensors(head: HeadArrays): Weights {
-  const d = head.c.length;
-  return { 'head.w': tf.tensor2d(head.w, [d, d]), 'head.c': tf.tensor1d(head.c) };
-}
-
-/** q = u + u·W + c for the shopper vector at `u[off .. off + d)`. */
-function query(head: HeadArrays, u: Float32Array, off: number, q: Float32Array): void {
-  const d = q.length;
-  for (let k = 0; k < d; k++) q[k] = u[off + k]! + head.c[k]!;
-  for (let j = 0; j < d; j++) {
-    const uj = u[off + j]!;
-    if (uj === 0) continue;
-    const row = j * d;
-    for (let k = 0; k < d; k++) q[k] += uj * head.w[row + k]!;
-  }
-}
-
-/** The head's query q = u + u·W + c (what headQuery computes with tfjs) for the shopper vector at `u[off .. off + d)`. */
-export function applyHead(head: HeadArrays, u: Float32Array, off = 0): Float32Array {
-  const q = new Float32Array(head.c.length);
-  query(head, u, off, q);
-  return q;
-}
-
-function dot(a: Float32Array, aOff: number, b: Float32Array, d: number): number {
-  let s = 0;
-  for (let k = 0; k < d; k++) s += a[aOff + k]! * b[k]!;
-  return s;
-}
-
 /** Examples as arrays: shopper vectors, candidate rows (positive first, -1 = padding), weights. */
 interface Prepared {
   d: number;
@@ -280,12 +163,12 @@ function auc(head: HeadArrays, p: Prepared, which: readonly number[]): Float64Ar
   const q = new Float32Array(d);
   const out = new Float64Array(which.length);
   which.forEach((e, x) => {
-    query(head, u, e * d, q);
-    const s0 = dot(table.data, cand[e * C]! * d, q, d);
+    queryInto(head, u, e * d, q);
+    const s0 = dot(table.data, q, d, cand[e * C]! * d);
     let above = 0;
     let n = 0;
     for (; n + 1 < C && cand[e * C + n + 1]! >= 0; n++) {
-      const s = dot(table.data, cand[e * C + n + 1]! * d, q, d);
+      const s = dot(table.data, q, d, cand[e * C + n + 1]! * d);
       above += s > s0 ? 1 : s === s0 ? 0.5 : 0;
     }
     out[x] = n ? 1 - above / n : 1;
@@ -324,11 +207,11 @@ async function trainHead(
     gw.fill(0);
     gc.fill(0);
     for (const e of which) {
-      query(head, u, e * d, q);
+      queryInto(head, u, e * d, q);
       let n = 0;
       let max = -Infinity;
       for (; n < C && cand[e * C + n]! >= 0; n++) {
-        scores[n] = dot(table.data, cand[e * C + n]! * d, q, d);
+        scores[n] = dot(table.data, q, d, cand[e * C + n]! * d);
         if (scores[n]! > max) max = scores[n]!;
       }
       let z = 0;

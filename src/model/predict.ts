@@ -1,12 +1,14 @@
 /**
- * Serving: scores candidate items for one shopper's history. Used by the worker, by the Node
- * scripts that check the worker against Node, and by on-device fine-tuning.
+ * The model's forward pass for serving: item vectors, shopper vectors and scores. The worker ranks through
+ * serving-cache.ts, which keeps the vectors these compute; explain.ts and on-device fine-tuning use the
+ * batched forms (itemTable, shopperVectors); Node scripts and the e2e agreement test use scoreItems.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
-import { EVENT_INDEX, featurizeItems, gapBucket } from './features.ts';
+import { featurizeItems } from './features.ts';
 import type { LoadedModel } from './io.ts';
 import { encode, headQuery, itemVectors, type Weights } from './scorer.ts';
+import { historySequence, padSequences } from './sequence.ts';
 
 /** Item vectors [n, d] for arbitrary items: text features plus id embedding when the id is known. */
 export function itemMatrix(model: LoadedModel, items: readonly ItemFeatures[]): tf.Tensor2D {
@@ -23,12 +25,14 @@ export function itemMatrix(model: LoadedModel, items: readonly ItemFeatures[]): 
 export function shopperVector(model: LoadedModel, history: readonly HistoryEntry[], now: number): tf.Tensor2D {
   const cfg = model.manifest.config;
   const h = history.slice(-cfg.features.maxLen);
-  const L = h.length;
+  const { L, events, gaps, valid } = padSequences([historySequence(h)], cfg.features.maxLen, [now]);
   const items = itemMatrix(model, h.map((e) => e.item)).reshape([1, L, cfg.d]) as tf.Tensor3D;
-  const events = tf.tensor2d(Int32Array.from(h, (e) => EVENT_INDEX[e.type] ?? 0), [1, L], 'int32');
-  const gaps = tf.tensor2d(Int32Array.from(h, (e, i) => gapBucket((i + 1 < L ? h[i + 1]!.ts : now) - e.ts)), [1, L], 'int32');
-  const valid = tf.ones([1, L]) as tf.Tensor2D;
-  const out = encode(model.weights, cfg, { items, events, gaps, valid });
+  const out = encode(model.weights, cfg, {
+    items,
+    events: tf.tensor2d(events, [1, L], 'int32'),
+    gaps: tf.tensor2d(gaps, [1, L], 'int32'),
+    valid: tf.tensor2d(valid, [1, L]),
+  });
   return out.slice([0, L - 1, 0], [1, 1, cfg.d]).reshape([1, cfg.d]) as tf.Tensor2D;
 }
 
@@ -50,5 +54,68 @@ export async function scoreItems(
   });
   const out = (await scores.data()) as Float32Array;
   scores.dispose();
+  return out;
+}
+
+/** Item vectors of distinct items by id: row `rows.get(id)` of `data` ([n, d], row-major). */
+export interface ItemTable {
+  rows: Map<string, number>;
+  data: Float32Array;
+}
+
+/** Computes the vectors of these items (first features seen per id win) with the frozen model. */
+export async function itemTable(model: LoadedModel, items: Iterable<ItemFeatures>): Promise<ItemTable> {
+  const rows = new Map<string, number>();
+  const list: ItemFeatures[] = [];
+  for (const it of items) {
+    if (!rows.has(it.id)) {
+      rows.set(it.id, list.length);
+      list.push(it);
+    }
+  }
+  if (list.length === 0) return { rows, data: new Float32Array(0) };
+  const t = tf.tidy(() => itemMatrix(model, list));
+  const data = (await t.data()) as Float32Array;
+  t.dispose();
+  return { rows, data };
+}
+
+/**
+ * Shopper vectors (before the head), one row of d values per history, computed in batches. The same
+ * numbers as shopperVector() for each history alone: histories are left-padded and the padding masked.
+ * @param now per history: the time of the prediction (gap after its newest event)
+ * @param table vectors of every item in the histories
+ */
+export async function shopperVectors(
+  model: LoadedModel,
+  histories: readonly (readonly HistoryEntry[])[],
+  now: readonly number[],
+  table: ItemTable,
+): Promise<Float32Array> {
+  const cfg = model.manifest.config;
+  const d = cfg.d;
+  const out = new Float32Array(histories.length * d);
+  const CHUNK = 64;
+  for (let start = 0; start < histories.length; start += CHUNK) {
+    const hs = histories.slice(start, start + CHUNK);
+    const p = padSequences(hs.map(historySequence), cfg.features.maxLen, now.slice(start, start + CHUNK));
+    const { B, L } = p;
+    const items = new Float32Array(B * L * d);
+    p.forEach((b, i, slot) => {
+      const row = table.rows.get(hs[b]![i]!.item.id);
+      if (row !== undefined) items.set(table.data.subarray(row * d, row * d + d), slot * d);
+    });
+    const last = tf.tidy(() => {
+      const x = encode(model.weights, cfg, {
+        items: tf.tensor3d(items, [B, L, d]),
+        events: tf.tensor2d(p.events, [B, L], 'int32'),
+        gaps: tf.tensor2d(p.gaps, [B, L], 'int32'),
+        valid: tf.tensor2d(p.valid, [B, L]),
+      });
+      return x.slice([0, L - 1, 0], [B, 1, d]).reshape([B, d]);
+    });
+    out.set((await last.data()) as Float32Array, start * d);
+    last.dispose();
+  }
   return out;
 }

@@ -9,7 +9,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 // Types of the chained tensor methods; the runtime registration is imported by whoever sets tfjs up.
 import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
-import { EVENT_KINDS, GAP_KINDS, type FeatureConfig } from './features.ts';
+import type { FeatureConfig } from './features.ts';
+import { EVENT_KINDS, GAP_KINDS } from './sequence.ts';
 
 export interface ModelConfig {
   /** Width of every vector. */

@@ -6,20 +6,27 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
-import { gapBucket } from './features.ts';
-import { applyHead, type HeadArrays } from './finetune.ts';
+import { applyHead, dot, type HeadArrays } from './head.ts';
 import type { LoadedModel } from './io.ts';
 import { itemMatrix, shopperVector } from './predict.ts';
+import { historySequence, padSequences } from './sequence.ts';
 
 const itemKey = (it: ItemFeatures) => JSON.stringify([it.id, it.title, it.brand, it.category, it.price]);
 
+/** Puts `value` under `key`, dropping the oldest entry beyond `cap` (a Map keeps insertion order). */
 function remember<V>(cache: Map<string, V>, key: string, value: V, cap: number): void {
   cache.set(key, value);
   if (cache.size > cap) cache.delete(cache.keys().next().value!);
 }
 
-export function createServingCache(model: LoadedModel, caps = { items: 4096, shoppers: 16 }) {
-  const d = model.manifest.config.d;
+/** What {@link createServingCache} returns. */
+export interface ServingCache {
+  /** Scores of `candidates` for this history with this head; all 0 for an empty history (the shop's order). */
+  score(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[], now: number, head: HeadArrays): Promise<number[]>;
+}
+
+export function createServingCache(model: LoadedModel, caps = { items: 4096, shoppers: 16 }): ServingCache {
+  const { d, features } = model.manifest.config;
   const items = new Map<string, Float32Array>();
   const shoppers = new Map<string, Float32Array>();
 
@@ -36,8 +43,9 @@ export function createServingCache(model: LoadedModel, caps = { items: 4096, sho
   }
 
   async function shopper(history: readonly HistoryEntry[], now: number): Promise<Float32Array> {
-    const h = history.slice(-model.manifest.config.features.maxLen);
-    const key = JSON.stringify(h.map((e, i) => [itemKey(e.item), e.type, gapBucket((i + 1 < h.length ? h[i + 1]!.ts : now) - e.ts)]));
+    const h = history.slice(-features.maxLen);
+    const { gaps } = padSequences([historySequence(h)], features.maxLen, [now]);
+    const key = JSON.stringify(h.map((e, i) => [itemKey(e.item), e.type, gaps[i]]));
     let u = shoppers.get(key);
     if (!u) {
       const t = tf.tidy(() => shopperVector(model, h, now));
@@ -49,15 +57,10 @@ export function createServingCache(model: LoadedModel, caps = { items: 4096, sho
   }
 
   return {
-    /** Scores of `candidates` for this history with this head; all 0 for an empty history (the shop's order). */
-    async score(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[], now: number, head: HeadArrays): Promise<number[]> {
+    async score(history, candidates, now, head) {
       if (history.length === 0) return candidates.map(() => 0);
       const q = applyHead(head, await shopper(history, now));
-      return (await itemVectors(candidates)).map((v) => {
-        let s = 0;
-        for (let k = 0; k < d; k++) s += v[k]! * q[k]!;
-        return s;
-      });
+      return (await itemVectors(candidates)).map((v) => dot(v, q, d));
     },
   };
 }

@@ -8,7 +8,8 @@
  * tabs' workers to load the new head. Both are feature-checked: without them each tab acts alone.
  */
 import { isDue, type HeadInUse, type LearningDecision, type LearningSchedule, type LearningState } from '../shared/learning.ts';
-import type { FinetuneResult, HeadArrays } from '../model/finetune.ts';
+import type { FinetuneResult } from '../model/finetune.ts';
+import type { HeadArrays } from '../model/head.ts';
 import { isLabel } from '../shared/labels.ts';
 import type { Store } from '../shared/store.ts';
 import type { ItemFeatures, RecoEvent } from '../shared/types.ts';

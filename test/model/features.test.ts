@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  categoryLevels, featurizeInto, featurizeItems, gapBucket, hash32, itemTokens, priceBucket, tokenize, type FeatureConfig,
+  categoryLevels, featurizeInto, featurizeItems, hash32, itemTokens, priceBucket, tokenize, type FeatureConfig,
 } from '../../src/model/features.ts';
 
 const cfg: FeatureConfig = { textBuckets: 2048, tokensPerItem: 12, maxLen: 50, idVocab: 0 };
@@ -43,16 +43,6 @@ describe('priceBucket', () => {
     expect(priceBucket(10)).toBe(6);
     expect(priceBucket(6.49)).toBe(5);
     for (const p of [0, -3, Number.NaN, Infinity, undefined]) expect(priceBucket(p)).toBeNull();
-  });
-});
-
-describe('gapBucket', () => {
-  it('buckets known gaps from 1 and unknown ones to 0', () => {
-    expect(gapBucket(0)).toBe(1);
-    expect(gapBucket(30e3)).toBe(1);
-    expect(gapBucket(60e3)).toBe(2);
-    expect(gapBucket(40 * 86400e3)).toBe(7);
-    for (const g of [null, undefined, -1, Number.NaN]) expect(gapBucket(g)).toBe(0);
   });
 });
 

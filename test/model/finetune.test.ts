@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { explainScore } from '../../src/model/explain.ts';
-import { buildExamples, finetune, headArrays, headTensors, itemTable, shopperVectors, type HeadArrays } from '../../src/model/finetune.ts';
+import { buildExamples, finetune } from '../../src/model/finetune.ts';
+import { headArrays, headTensors, type HeadArrays } from '../../src/model/head.ts';
 import type { LoadedModel } from '../../src/model/io.ts';
 import { HISTORY_TYPES } from '../../src/shared/labels.ts';
-import { scoreItems, shopperVector } from '../../src/model/predict.ts';
+import { itemTable, scoreItems, shopperVector, shopperVectors } from '../../src/model/predict.ts';
 import type { HistoryEntry, RecoEvent } from '../../src/shared/types.ts';
 import { readModel } from '../../src/model/train/model-files.ts';
 import { setupTf } from '../../src/model/train/setup-tf.ts';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { headArrays } from '../../src/model/finetune.ts';
+import { headArrays } from '../../src/model/head.ts';
 import type { LoadedModel } from '../../src/model/io.ts';
 import { scoreItems } from '../../src/model/predict.ts';
 import { createServingCache } from '../../src/model/serving-cache.ts';

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { encode, headQuery, initWeights, itemVectors, makeDropout, mm, weightShapes, type ModelConfig, type Weights } from '../scorer.ts';
-import { gapBucket } from '../features.ts';
+import { padSequences, type EventSequence } from '../sequence.ts';
 import { rng } from '../rng.ts';
 
 
@@ -17,11 +17,10 @@ export interface Catalog {
   size: number;
 }
 
-/** One shopper's events, oldest first (indices into the catalog). */
-export interface Sequence {
+/** One shopper's events, oldest first: catalog indices, event kinds and times. */
+export interface Sequence extends EventSequence {
   items: Int32Array;
   events: Int32Array;
-  /** Epoch ms per event, or null when the data has no times. */
   ts: Float64Array | null;
 }
 
@@ -41,25 +40,9 @@ export interface Batch {
  * newest event (time until the prediction); without it the gap is unknown.
  */
 export function makeBatch(seqs: readonly Sequence[], maxLen: number, now?: readonly (number | null)[]): Batch {
-  const B = seqs.length;
-  const L = Math.max(1, ...seqs.map((s) => Math.min(maxLen, s.items.length)));
+  const { B, L, events, gaps, valid, forEach } = padSequences(seqs, maxLen, now);
   const items = new Int32Array(B * L);
-  const events = new Int32Array(B * L);
-  const gaps = new Int32Array(B * L);
-  const valid = new Float32Array(B * L);
-  seqs.forEach((s, b) => {
-    const n = Math.min(maxLen, s.items.length);
-    const start = s.items.length - n;
-    for (let i = 0; i < n; i++) {
-      const src = start + i;
-      const dst = b * L + (L - n) + i;
-      items[dst] = s.items[src]!;
-      events[dst] = s.events[src]!;
-      const next = src + 1 < s.items.length ? s.ts?.[src + 1] : now?.[b];
-      gaps[dst] = s.ts && next != null ? gapBucket(next - s.ts[src]!) : 0;
-      valid[dst] = 1;
-    }
-  });
+  forEach((b, i, slot) => (items[slot] = seqs[b]!.items[i]!));
   return { B, L, items, events, gaps, valid };
 }
 

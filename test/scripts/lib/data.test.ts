@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EVENT_INDEX } from '../../../src/model/features.ts';
+import { EVENT_INDEX } from '../../../src/model/sequence.ts';
 import { loadDataset, splitLeaveOneOut, withheldItems } from '../../../scripts/lib/data.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'reco-data-'));

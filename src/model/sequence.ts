@@ -1,0 +1,83 @@
+/**
+ * How a shopper's events become the encoder's sequence inputs, one rule for training, serving and
+ * fine-tuning: event kinds, time-gap buckets, and left padding (the newest event always sits in the last
+ * column, so positions counted from the newest agree whatever the padding). Pure functions, no tfjs.
+ */
+import type { EventType, HistoryEntry } from '../shared/types.ts';
+
+/** Event types as model inputs. Index 0 is "unknown" (datasets without event types). */
+export const EVENT_INDEX: Readonly<Record<EventType | 'unknown', number>> = {
+  unknown: 0,
+  view_item_list: 1,
+  select_item: 2,
+  view_item: 3,
+  add_to_wishlist: 4,
+  add_to_cart: 5,
+  remove_from_cart: 6,
+  begin_checkout: 7,
+  purchase: 8,
+};
+export const EVENT_KINDS = 9;
+
+/** Time gap buckets (ms upper bounds); index 0 means unknown. */
+const GAP_BOUNDS = [60e3, 600e3, 3600e3, 86400e3, 7 * 86400e3, 30 * 86400e3, Infinity];
+export const GAP_KINDS = GAP_BOUNDS.length + 1;
+
+/** Bucket of the time between one event and the next (or now, for the newest). */
+export function gapBucket(ms: number | null | undefined): number {
+  if (ms == null || !Number.isFinite(ms) || ms < 0) return 0;
+  return GAP_BOUNDS.findIndex((b) => ms < b) + 1;
+}
+
+/** One shopper's events, oldest first, as the encoder reads them. */
+export interface EventSequence {
+  /** Event kinds (EVENT_INDEX). */
+  events: ArrayLike<number>;
+  /** Epoch ms per event, or null when the data has no times (every gap is then unknown). */
+  ts: ArrayLike<number> | null;
+}
+
+/** A history as an event sequence. */
+export function historySequence(history: readonly HistoryEntry[]): EventSequence {
+  return { events: Int32Array.from(history, (e) => EVENT_INDEX[e.type] ?? 0), ts: Float64Array.from(history, (e) => e.ts) };
+}
+
+/** Left-padded encoder inputs of a batch: B rows of L columns, row-major. */
+export interface PaddedSequences {
+  B: number;
+  L: number;
+  events: Int32Array;
+  gaps: Int32Array;
+  /** 1 for real events, 0 for padding. */
+  valid: Float32Array;
+  /** Visits every kept event: its sequence `b`, its index `i` in that sequence, and its slot `b * L + column`. */
+  forEach(fn: (b: number, i: number, slot: number) => void): void;
+}
+
+/**
+ * Lays out the newest `maxLen` events of each sequence, right-aligned in rows as long as the longest kept
+ * sequence (at least 1). Each event's gap is the time to the next event; the newest one's is the time to
+ * `now[b]` (when the prediction is made), unknown without it.
+ */
+export function padSequences(seqs: readonly EventSequence[], maxLen: number, now?: readonly (number | null | undefined)[]): PaddedSequences {
+  const B = seqs.length;
+  const kept = seqs.map((s) => Math.min(maxLen, s.events.length));
+  const L = Math.max(1, ...kept);
+  const forEach = (fn: (b: number, i: number, slot: number) => void) =>
+    seqs.forEach((s, b) => {
+      const n = kept[b]!;
+      const first = s.events.length - n;
+      for (let k = 0; k < n; k++) fn(b, first + k, b * L + (L - n) + k);
+    });
+  const events = new Int32Array(B * L);
+  const gaps = new Int32Array(B * L);
+  const valid = new Float32Array(B * L);
+  forEach((b, i, slot) => {
+    const s = seqs[b]!;
+    const next = i + 1 < s.events.length ? s.ts?.[i + 1] : now?.[b];
+    events[slot] = s.events[i]!;
+    gaps[slot] = s.ts && next != null ? gapBucket(next - s.ts[i]!) : 0;
+    valid[slot] = 1;
+  });
+  return { B, L, events, gaps, valid, forEach };
+}
