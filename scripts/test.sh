@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: type-check, unit tests, build, e2e in Chromium.
+# The whole test suite: type-check, lint (import boundaries included), unit tests, build, e2e in Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +17,7 @@ fi
 
 mkdir -p test-results
 echo "== type-check"; npx tsc --noEmit -p .
+echo "== lint"; npx eslint .
 echo "== unit tests"; npx vitest run ${CI:+--reporter=default --reporter=json --outputFile=test-results/unit.json}
 echo "== build"; npm run build --silent
 echo "== e2e (Chromium)"; npx playwright test

@@ -92,7 +92,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     async init(opts: EngineInit, onLearning) {
       const backend = await pickBackend(opts.backends);
       const loaded = await loadModel(opts.modelUrl, deps.fetch ?? fetch);
-      model?.weights && tf.dispose(Object.values(model.weights));
+      if (model) tf.dispose(Object.values(model.weights));
       model = loaded;
       cache = null; // a new model: nothing cached is valid
       shipped = await headArrays(loaded.weights);
