@@ -17,16 +17,17 @@ export const BOUNDARIES = {
     ...forbid('the page never imports worker or model code; talk to the worker through src/shared/protocol.ts', into('worker', 'model')),
     ...TFJS,
   ],
-  'src/tracker/**': [
-    ...forbid('the tracker is page capture: it imports only src/shared', into('worker', 'model', 'main')),
-    ...TFJS,
-  ],
+  'src/tracker/**': [...forbid('the tracker is page capture: it imports only src/shared', into('worker', 'model', 'main')), ...TFJS],
   'src/worker/**': [
     ...forbid('the worker never imports page code (src/main, src/tracker)', into('main', 'tracker')),
     ...forbid('the worker never imports Node-only training (src/model/train)', '(^|/)model/train/'),
   ],
   'src/model/*.ts': forbid('serving and fine-tuning code never imports Node-only training (src/model/train)', '^\\./train/'),
-  'src/shared/**': forbid('src/shared imports only src/shared and idb: no DOM, no tfjs, nothing thread-specific', '^\\.\\./', '^(?!\\./|idb$)'),
+  'src/shared/**': forbid(
+    'src/shared imports only src/shared and idb: no DOM, no tfjs, nothing thread-specific',
+    '^\\.\\./',
+    '^(?!\\./|idb$)',
+  ),
 };
 /** Serving never imports fine-tuning: rank and explain run the same forward pass whether or not learning is on. */
 const SERVING = ['src/model/predict.ts', 'src/model/serving-cache.ts', 'src/model/explain.ts'];
@@ -52,7 +53,12 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [...BOUNDARIES['src/model/*.ts'], ...forbid('serving never imports fine-tuning (src/model/finetune.ts)', '^\\./finetune\\.ts$')] },
+        {
+          patterns: [
+            ...BOUNDARIES['src/model/*.ts'],
+            ...forbid('serving never imports fine-tuning (src/model/finetune.ts)', '^\\./finetune\\.ts$'),
+          ],
+        },
       ],
     },
   },

@@ -13,7 +13,10 @@ export default defineConfig({
   reporter: process.env['CI'] ? [['list'], ['json', { outputFile: 'test-results/e2e.json' }]] : 'list',
   use: {
     baseURL: `http://localhost:${port}`,
-    launchOptions: { executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: ['--enable-unsafe-webgpu', '--disable-quic'] },
+    launchOptions: {
+      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+      args: ['--enable-unsafe-webgpu', '--disable-quic'],
+    },
   },
   webServer: { command: `npx tsx scripts/serve.ts --port ${port}`, url: `http://localhost:${port}/`, reuseExistingServer: false },
 });

@@ -10,8 +10,20 @@ export default defineConfig(({ mode }) => ({
     emptyOutDir: false,
     minify: true,
     ...(mode === 'worker'
-      ? { rollupOptions: { input: 'src/worker/engine.worker.ts', output: { entryFileNames: 'reco.worker.js', assetFileNames: 'reco.[name].[hash][extname]' } } }
-      : { lib: { entry: 'src/index.ts', name: 'Reco', formats: ['iife', 'es'], fileName: (f: string) => (f === 'es' ? 'reco.mjs' : 'reco.js') } }),
+      ? {
+          rollupOptions: {
+            input: 'src/worker/engine.worker.ts',
+            output: { entryFileNames: 'reco.worker.js', assetFileNames: 'reco.[name].[hash][extname]' },
+          },
+        }
+      : {
+          lib: {
+            entry: 'src/index.ts',
+            name: 'Reco',
+            formats: ['iife', 'es'],
+            fileName: (f: string) => (f === 'es' ? 'reco.mjs' : 'reco.js'),
+          },
+        }),
   },
   worker: { format: 'es' },
 }));

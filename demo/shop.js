@@ -90,7 +90,10 @@ function ratingHtml(item) {
 
 function renderChips() {
   $('chips').innerHTML = ['All', ...TOPS]
-    .map((top) => `<button type="button" class="chip" data-category="${escapeHtml(top)}" aria-pressed="${top === state.category}">${escapeHtml(top)}</button>`)
+    .map(
+      (top) =>
+        `<button type="button" class="chip" data-category="${escapeHtml(top)}" aria-pressed="${top === state.category}">${escapeHtml(top)}</button>`,
+    )
     .join('');
 }
 
@@ -103,10 +106,15 @@ function renderHome() {
     .slice(0, HOME_SIZE);
   const grid = $('grid-home');
   grid.innerHTML = items.map((item) => cardHtml(item, { pinned: !filtering && item.id === pinnedId })).join('');
-  $('home-title').textContent = words.length ? `Results for “${state.query.trim()}”` : state.category === 'All' ? 'Recommended for you' : `${state.category}, recommended for you`;
+  $('home-title').textContent = words.length
+    ? `Results for “${state.query.trim()}”`
+    : state.category === 'All'
+      ? 'Recommended for you'
+      : `${state.category}, recommended for you`;
   $('home-count').textContent = `${items.length} products`;
   $('home-empty').hidden = items.length > 0;
-  for (const chip of document.querySelectorAll('.chip')) chip.setAttribute('aria-pressed', String(chip.dataset.category === state.category));
+  for (const chip of document.querySelectorAll('.chip'))
+    chip.setAttribute('aria-pressed', String(chip.dataset.category === state.category));
 }
 
 function renderNew() {
@@ -137,14 +145,18 @@ function recoOptions() {
   const options = { modelUrl: params.get('model') || '/models/default/model.json' };
   // ?backends=wasm,cpu: only names the SDK knows (its own list, Reco.BACKENDS), so a typo never stops Reco.
   const known = window.Reco.BACKENDS ?? [];
-  const backends = (params.get('backends') || '').split(',').map((b) => b.trim()).filter((b) => known.includes(b));
+  const backends = (params.get('backends') || '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => known.includes(b));
   if (backends.length) options.backends = backends;
   if (params.has('debug')) options.debug = true;
   const consent = params.get('consent');
   if (consent === 'granted' || consent === 'denied') options.consent = consent;
   // ?learnEvery=N: a learning round after every N clicks (no interval); 0 turns automatic rounds off.
   const learnEvery = Number(params.get('learnEvery'));
-  if (params.has('learnEvery') && Number.isInteger(learnEvery) && learnEvery >= 0) Object.assign(options, { trainAfterEvents: learnEvery, trainIntervalMinutes: 0 });
+  if (params.has('learnEvery') && Number.isInteger(learnEvery) && learnEvery >= 0)
+    Object.assign(options, { trainAfterEvents: learnEvery, trainIntervalMinutes: 0 });
   return options;
 }
 
@@ -361,7 +373,9 @@ function addToCart(id) {
 function renderCart() {
   const lines = cart.map((id, i) => {
     const item = byId.get(id);
-    return item ? `<li><img src="${item.image}" alt="" width="56" height="56"><span><b>${escapeHtml(item.brand)}</b> ${escapeHtml(shortTitle(item))}</span><span>${money.format(item.price)}</span><button type="button" class="link" data-remove="${i}">Remove</button></li>` : '';
+    return item
+      ? `<li><img src="${item.image}" alt="" width="56" height="56"><span><b>${escapeHtml(item.brand)}</b> ${escapeHtml(shortTitle(item))}</span><span>${money.format(item.price)}</span><button type="button" class="link" data-remove="${i}">Remove</button></li>`
+      : '';
   });
   $('cart-lines').innerHTML = lines.join('');
   $('cart-empty').hidden = cart.length > 0;
@@ -394,7 +408,10 @@ async function exportData() {
   try {
     const data = await reco.export();
     const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
-    const a = Object.assign(document.createElement('a'), { href: url, download: `reco-export-${new Date().toISOString().slice(0, 10)}.json` });
+    const a = Object.assign(document.createElement('a'), {
+      href: url,
+      download: `reco-export-${new Date().toISOString().slice(0, 10)}.json`,
+    });
     document.body.append(a);
     a.click();
     a.remove();

@@ -12,10 +12,22 @@ const HISTORY_TYPES = new Set(['select_item', 'view_item', 'add_to_wishlist', 'a
 // Rich, varied features: accents and umlauts (folded by the tokenizer), other scripts, apostrophes, category
 // separators of every kind, prices from cents to thousands, and items with missing fields.
 const HISTORY_ITEMS: ItemFeatures[] = [
-  { id: 'h1', title: 'Crème brûlée Lip Balm, Vanilla Bean, 0.15 oz', brand: 'Maison Lumière', category: 'Makeup > Lips > Lip Balm', price: 12.5 },
+  {
+    id: 'h1',
+    title: 'Crème brûlée Lip Balm, Vanilla Bean, 0.15 oz',
+    brand: 'Maison Lumière',
+    category: 'Makeup > Lips > Lip Balm',
+    price: 12.5,
+  },
   { id: 'h2', title: 'Ölige Haut Serum mit Niacinamid 30 ml', brand: 'Hautwerk', category: 'Skin Care > Face > Serums', price: 34.9 },
   { id: 'h3', title: "L'Eau d'Été Eau de Toilette", brand: "L'Atelier", category: 'Fragrance | Women | Eau de Toilette', price: 79 },
-  { id: 'h4', title: '資生堂 アルティミューン パワライジング コンセントレート', brand: '資生堂', category: 'Skin Care/Face/Serums', price: 1299 },
+  {
+    id: 'h4',
+    title: '資生堂 アルティミューン パワライジング コンセントレート',
+    brand: '資生堂',
+    category: 'Skin Care/Face/Serums',
+    price: 1299,
+  },
   { id: 'h5', title: 'Matte Lipstick — Rouge Noir №5', brand: 'Aurelle', category: 'Makeup > Lips > Lipstick', price: 0.99 },
   { id: 'h6', title: 'Shampoo', category: 'Hair Care' },
 ];
@@ -23,7 +35,13 @@ const CANDIDATES: ItemFeatures[] = [
   { id: 'c1', title: 'Crème Brûlée Body Butter', brand: 'Maison Lumière', category: 'Bath & Body > Moisturizers > Body Butter', price: 24 },
   { id: 'c2', title: 'Ölfreie Feuchtigkeitscreme LSF 30', brand: 'Hautwerk', category: 'Skin Care > Face > Moisturizers', price: 29.95 },
   { id: 'c3', title: 'Velvet Matte Lipstick, Mauve Mist', brand: 'Aurelle', category: 'Makeup > Lips > Lipstick', price: 24.9 },
-  { id: 'c4', title: 'Eau de Parfum Intense à la Fleur d’Oranger', brand: "L'Atelier", category: 'Fragrance > Women > Eau de Parfum', price: 118 },
+  {
+    id: 'c4',
+    title: 'Eau de Parfum Intense à la Fleur d’Oranger',
+    brand: "L'Atelier",
+    category: 'Fragrance > Women > Eau de Parfum',
+    price: 118,
+  },
   { id: 'c5', title: 'Argan Repair Hair Mask 200 ml', brand: 'Kerasol', category: 'Hair Care > Treatments > Masks', price: 18 },
   { id: 'c6', title: 'Gel Nail Polish, Cherry Ñoño', brand: 'Lacquerie', category: 'Nails > Polish', price: 9 },
   { id: 'c7', title: '資生堂 ベネフィーク セラム', brand: '資生堂', category: 'Skin Care > Face > Serums', price: 89 },
@@ -31,7 +49,13 @@ const CANDIDATES: ItemFeatures[] = [
   { id: 'c9', title: 'Mascara' },
   { id: 'c10' },
   { id: 'c11', title: 'Dry Shampoo Spray', brand: 'Kerasol', category: 'Hair Care > Shampoo > Dry Shampoo', price: 7.49 },
-  { id: 'c12', title: 'Crème brûlée Lip Balm, Vanilla Bean, 0.15 oz', brand: 'Maison Lumière', category: 'Makeup > Lips > Lip Balm', price: 12.5 },
+  {
+    id: 'c12',
+    title: 'Crème brûlée Lip Balm, Vanilla Bean, 0.15 oz',
+    brand: 'Maison Lumière',
+    category: 'Makeup > Lips > Lip Balm',
+    price: 12.5,
+  },
 ];
 
 /**
@@ -40,7 +64,29 @@ const CANDIDATES: ItemFeatures[] = [
  */
 const CASES = [
   { model: 'default', ids: (id: string) => id },
-  { model: 'beauty-student', ids: (id: string) => ({ h1: '101', h2: '2023', h3: '377', h4: '4410', h5: '58', c1: '102', c2: '2024', c3: '59', c4: '378', c5: '7000', c6: '911', c7: '4411', c8: '12000', c11: '3', c12: '101' } as Record<string, string>)[id] ?? id },
+  {
+    model: 'beauty-student',
+    ids: (id: string) =>
+      (
+        ({
+          h1: '101',
+          h2: '2023',
+          h3: '377',
+          h4: '4410',
+          h5: '58',
+          c1: '102',
+          c2: '2024',
+          c3: '59',
+          c4: '378',
+          c5: '7000',
+          c6: '911',
+          c7: '4411',
+          c8: '12000',
+          c11: '3',
+          c12: '101',
+        }) as Record<string, string>
+      )[id] ?? id,
+  },
 ] as const;
 
 const models = new Map<string, Awaited<ReturnType<typeof readModel>>>();
@@ -68,18 +114,21 @@ for (const { model: name, ids } of CASES) {
       // The page learns the items' features (rank() with an empty history scores 0 and keeps the order), then the shopper acts.
       const cold = await page.evaluate((items) => window.Reco.rank(items), history_);
       expect(cold).toEqual(history_.map((it) => ({ id: it.id, score: 0 })));
-      await page.evaluate((h) => {
-        const R = window.Reco;
-        R.track('view_item', h[0]!);
-        R.track('select_item', h[1]!);
-        R.track('view_item_list', h[5]!);
-        R.track('add_to_cart', h[2]!, { value: 79, currency: 'EUR' });
-        R.track('view_item', h[3]!);
-        R.track('add_to_wishlist', h[4]!);
-        R.track('purchase', h[2]!, { value: 79, currency: 'EUR' });
-        R.track('view_item', h[5]!);
-        R.track('view_item', 'unknown-item');
-      }, history_.map((it) => it.id));
+      await page.evaluate(
+        (h) => {
+          const R = window.Reco;
+          R.track('view_item', h[0]!);
+          R.track('select_item', h[1]!);
+          R.track('view_item_list', h[5]!);
+          R.track('add_to_cart', h[2]!, { value: 79, currency: 'EUR' });
+          R.track('view_item', h[3]!);
+          R.track('add_to_wishlist', h[4]!);
+          R.track('purchase', h[2]!, { value: 79, currency: 'EUR' });
+          R.track('view_item', h[5]!);
+          R.track('view_item', 'unknown-item');
+        },
+        history_.map((it) => it.id),
+      );
       const ranked = await page.evaluate((items) => window.Reco.rank(items), candidates);
       const { events, items } = await page.evaluate(() => window.Reco.export());
 
@@ -92,7 +141,14 @@ for (const { model: name, ids } of CASES) {
         .map((e) => ({ item: features.get(e.itemId) ?? { id: e.itemId }, type: e.type, ts: e.ts }));
       const [h1, h2, h3, h4, h5, h6] = history_.map((it) => it.id);
       expect(history.map((h) => `${h.type} ${h.item.id}`)).toEqual([
-        `view_item ${h1}`, `select_item ${h2}`, `add_to_cart ${h3}`, `view_item ${h4}`, `add_to_wishlist ${h5}`, `purchase ${h3}`, `view_item ${h6}`, 'view_item unknown-item',
+        `view_item ${h1}`,
+        `select_item ${h2}`,
+        `add_to_cart ${h3}`,
+        `view_item ${h4}`,
+        `add_to_wishlist ${h5}`,
+        `purchase ${h3}`,
+        `view_item ${h6}`,
+        'view_item unknown-item',
       ]);
       expect(features.get(h4!)).toEqual(history_[3]);
       const node = await scoreItems(model, history, candidates, Date.now());
@@ -100,7 +156,9 @@ for (const { model: name, ids } of CASES) {
       const page_ = new Map(ranked.map((r) => [r.id, r.score]));
       expect([...page_.keys()].sort()).toEqual(candidates.map((c) => c.id).sort());
       const diffs = candidates.map((c, i) => Math.abs(page_.get(c.id)! - node[i]!));
-      console.log(`[${name} on ${backend}] max |worker - node| = ${Math.max(...diffs).toExponential(2)} over ${candidates.length} candidates; scores ${[...node].map((s) => s.toFixed(3)).join(' ')}`);
+      console.log(
+        `[${name} on ${backend}] max |worker - node| = ${Math.max(...diffs).toExponential(2)} over ${candidates.length} candidates; scores ${[...node].map((s) => s.toFixed(3)).join(' ')}`,
+      );
       candidates.forEach((c, i) => expect(Math.abs(page_.get(c.id)! - node[i]!), `score of ${c.id}`).toBeLessThanOrEqual(1e-4));
       // Scores that differ from each other: agreement is not a coincidence of constant outputs.
       expect(new Set([...node].map((s) => s.toFixed(4))).size).toBeGreaterThan(candidates.length - 3);

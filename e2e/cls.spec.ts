@@ -40,7 +40,11 @@ async function recordShifts(page: Page): Promise<void> {
           value: e.value,
           t: e.startTime,
           input: e.hadRecentInput,
-          sources: (e.sources ?? []).map((s) => (s.node instanceof Element ? `${s.node.tagName.toLowerCase()}${s.node.id ? `#${s.node.id}` : ''}.${s.node.className}` : String(s.node?.nodeName))),
+          sources: (e.sources ?? []).map((s) =>
+            s.node instanceof Element
+              ? `${s.node.tagName.toLowerCase()}${s.node.id ? `#${s.node.id}` : ''}.${s.node.className}`
+              : String(s.node?.nodeName),
+          ),
         });
       }
     };

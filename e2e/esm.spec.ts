@@ -1,7 +1,10 @@
 import { expect, test } from '@playwright/test';
 import { gridItems, listenToReco, waitForRanked, waitForReady, holdModel } from './helpers/reco.ts';
 
-test('the ES module build: import /reco.mjs, init() finds the worker next to it, and a list mounted during loading is ranked', async ({ page, context }) => {
+test('the ES module build: import /reco.mjs, init() finds the worker next to it, and a list mounted during loading is ranked', async ({
+  page,
+  context,
+}) => {
   const requests: string[] = [];
   context.on('request', (r) => requests.push(new URL(r.url()).pathname));
   const uncaught: string[] = [];
@@ -11,7 +14,9 @@ test('the ES module build: import /reco.mjs, init() finds the worker next to it,
   await page.goto('/e2e/pages/esm.html');
   const status = await waitForReady(page);
   expect(status.backend).toBe('wasm');
-  expect(requests).toEqual(expect.arrayContaining(['/reco.mjs', '/reco.worker.js', '/models/default/model.json', '/models/default/weights.bin']));
+  expect(requests).toEqual(
+    expect.arrayContaining(['/reco.mjs', '/reco.worker.js', '/models/default/model.json', '/models/default/weights.bin']),
+  );
   expect(requests).not.toContain('/reco.js');
 
   const original = await gridItems(page, '#list');
@@ -28,7 +33,10 @@ test('the ES module build: import /reco.mjs, init() finds the worker next to it,
   await page.evaluate(() => new Promise((r) => setTimeout(r, 0))); // let the page's MutationObserver see it
   release();
   const ranked = await waitForRanked(page, 'esm');
-  const { renderedAt, readyAt } = await page.evaluate(() => ({ renderedAt: (window as unknown as { renderedAt: number }).renderedAt, readyAt: window.__reco.readyAt! }));
+  const { renderedAt, readyAt } = await page.evaluate(() => ({
+    renderedAt: (window as unknown as { renderedAt: number }).renderedAt,
+    readyAt: window.__reco.readyAt!,
+  }));
   expect(renderedAt, 'the list appeared while the model was loading').toBeLessThan(readyAt);
   const after = (await gridItems(page, '#list')).map((it) => it.id);
   expect(after).toEqual(ranked.order);

@@ -6,7 +6,12 @@ import { listenToReco, waitForReady, waitForReco } from './helpers/reco.ts';
 const PAGE = '/e2e/pages/shop.html';
 
 const order = (page: Page) => page.locator('.g .card').evaluateAll((els) => els.map((el) => el.getAttribute('data-sku')!));
-const fragranceIds = (page: Page) => page.locator('.g .card').evaluateAll((els) => els.filter((el) => el.querySelector('.c')!.textContent!.startsWith('Fragrance')).map((el) => el.getAttribute('data-sku')!));
+const fragranceIds = (page: Page) =>
+  page
+    .locator('.g .card')
+    .evaluateAll((els) =>
+      els.filter((el) => el.querySelector('.c')!.textContent!.startsWith('Fragrance')).map((el) => el.getAttribute('data-sku')!),
+    );
 
 /** Records uncaught exceptions (unhandled rejections included) and Reco's errors from the first moment. */
 async function watch(page: Page): Promise<string[]> {
@@ -75,7 +80,9 @@ test('corrupt weights (flipped bytes): the grid keeps its order, one error', asy
 test('model manifest that is not JSON: the grid keeps its order, one error', async ({ page }) => {
   const uncaught = await watch(page);
   const original = await historyThatReorders(page);
-  await page.route('**/models/default/model.json', (route) => route.fulfill({ body: '{"format": "reco-model", "config": ', contentType: 'application/json' }));
+  await page.route('**/models/default/model.json', (route) =>
+    route.fulfill({ body: '{"format": "reco-model", "config": ', contentType: 'application/json' }),
+  );
   await page.goto(PAGE);
   await expectShopOrder(page, original, uncaught, /model\.json.*not valid JSON/);
 });

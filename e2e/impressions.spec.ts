@@ -13,7 +13,9 @@ async function bringIntoView(page: Page, id: string): Promise<void> {
     (target) =>
       new Promise<void>((resolve) => {
         const el = document.getElementById(target)!;
-        const io = new IntersectionObserver(([e]) => e!.intersectionRatio >= 0.5 && (io.disconnect(), resolve()), { threshold: [0, 0.5, 1] });
+        const io = new IntersectionObserver(([e]) => e!.intersectionRatio >= 0.5 && (io.disconnect(), resolve()), {
+          threshold: [0, 0.5, 1],
+        });
         io.observe(el);
         el.scrollIntoView({ block: 'center' });
       }),
@@ -59,7 +61,11 @@ test('an item scrolled past in under a second is no impression; one in view for 
   await bringIntoView(page, 'c');
   await expect.poll(() => impressions(page), { timeout: 30_000 }).toEqual(['b@1', 'c@2']);
   await bringIntoView(page, 'b');
-  await page.evaluate(() => document.getElementById('b')!.insertAdjacentHTML('afterend', '<div class="card" id="d" data-reco-id="d" data-reco-title="Mint Lip Scrub">D</div>'));
+  await page.evaluate(() =>
+    document
+      .getElementById('b')!
+      .insertAdjacentHTML('afterend', '<div class="card" id="d" data-reco-id="d" data-reco-title="Mint Lip Scrub">D</div>'),
+  );
   await expect.poll(() => impressions(page), { timeout: 30_000 }).toEqual(['b@1', 'c@2', 'd@2']);
   const { events } = await page.evaluate(() => window.Reco.export());
   expect(events.filter((e) => e.itemId === 'a')).toEqual([]);

@@ -59,7 +59,9 @@ function storedMeta(page: Page): Promise<Record<string, unknown>> {
 
 const heads = (meta: Record<string, unknown>) => Object.entries(meta).filter(([k]) => k.startsWith('head:'));
 
-test('after enough clicks a round runs in the worker by itself; the learned head is stored, survives a reload, and forget() removes it', async ({ page }) => {
+test('after enough clicks a round runs in the worker by itself; the learned head is stored, survives a reload, and forget() removes it', async ({
+  page,
+}) => {
   await page.goto('/');
   await waitForReady(page);
   const { events, brand } = shopper(3, 'brand', 60);
@@ -80,7 +82,9 @@ test('after enough clicks a round runs in the worker by itself; the learned head
   const stored = heads(await storedMeta(page));
   expect(stored).toHaveLength(1);
   expect(stored[0]![0]).toBe(`head:${status.model!.id}@${status.model!.version}`);
-  const d = await page.evaluate(async () => ((await (await fetch('/models/default/model.json')).json()) as { config: { d: number } }).config.d);
+  const d = await page.evaluate(
+    async () => ((await (await fetch('/models/default/model.json')).json()) as { config: { d: number } }).config.d,
+  );
   expect((stored[0]![1] as { w: number[] }).w).toHaveLength(d * d);
 
   await page.reload();
@@ -102,7 +106,11 @@ test('a head trained on random clicks is rejected by the guardrail and not swapp
   const decision = await page.evaluate(() => window.Reco.train());
   expect(decision.accepted).toBe(false);
   expect(decision.reason).toMatch(/^rejected: /);
-  expect(await page.evaluate(() => window.Reco.status().learning)).toMatchObject({ rounds: 1, head: 'shipped', lastDecision: { accepted: false } });
+  expect(await page.evaluate(() => window.Reco.status().learning)).toMatchObject({
+    rounds: 1,
+    head: 'shipped',
+    lastDecision: { accepted: false },
+  });
   expect(heads(await storedMeta(page))).toEqual([]);
   expect(await page.evaluate((its) => window.Reco.rank(its), items)).toEqual(before);
 });
@@ -119,10 +127,14 @@ test('one trainer across tabs: a second tab does not train while one does, and p
   await b.evaluate(
     () =>
       new Promise<void>((acquired) => {
-        void navigator.locks.request('reco-train', () => new Promise<void>((release) => {
-          (window as unknown as { release: () => void }).release = release;
-          acquired();
-        }));
+        void navigator.locks.request(
+          'reco-train',
+          () =>
+            new Promise<void>((release) => {
+              (window as unknown as { release: () => void }).release = release;
+              acquired();
+            }),
+        );
       }),
   );
   expect((await a.evaluate(() => window.Reco.train())).reason).toBe('skipped: another round is running');
@@ -150,7 +162,9 @@ test('one trainer across tabs: a second tab does not train while one does, and p
 
 test('explain(): the best new pick of the re-ordered demo grid is explained by the products the shopper opened', async ({ page }) => {
   const { after } = await shopperScenario(page, { clicks: 5, top: 8 });
-  const opened = new Set((await page.evaluate(() => window.Reco.export())).events.filter((e) => e.type === 'select_item').map((e) => e.itemId));
+  const opened = new Set(
+    (await page.evaluate(() => window.Reco.export())).events.filter((e) => e.type === 'select_item').map((e) => e.itemId),
+  );
   // An item the shopper opened often ranks first, explained by itself alone; explain() leaves the item out of its reasons.
   const top = after.find((it) => !it.pinned && !opened.has(it.id))!.id;
   const { itemId, because } = await page.evaluate((id) => window.Reco.explain(id), top);

@@ -49,7 +49,12 @@ test('events survive a reload and appear in export(); forget() leaves IndexedDB 
   for (const e of recorded) expect(ids.has(e.id), `${e.type} ${e.itemId} survived the reload`).toBe(true);
   expect(exported.events.find((e) => e.id === click.id)).toEqual(click);
   expect(exported.items.map((i) => i.id)).toEqual(expect.arrayContaining([first!.id, second!.id]));
-  expect(exported.items.find((i) => i.id === first!.id)).toMatchObject({ title: expect.any(String), category: expect.any(String), brand: expect.any(String), price: expect.any(Number) });
+  expect(exported.items.find((i) => i.id === first!.id)).toMatchObject({
+    title: expect.any(String),
+    category: expect.any(String),
+    brand: expect.any(String),
+    price: expect.any(Number),
+  });
   const stored = await countRecords(page);
   expect(Object.keys(stored).sort()).toEqual(['events', 'items', 'meta']);
   expect(stored['events']).toBe(exported.events.length);

@@ -13,21 +13,39 @@ import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { rng } from '../src/model/rng.ts';
 
-const { values: a } = parseArgs({ options: { steps: { type: 'string', default: '40' }, backend: { type: 'string', default: 'wasm' }, json: { type: 'string' }, port: { type: 'string', default: '5191' } } });
+const { values: a } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '40' },
+    backend: { type: 'string', default: 'wasm' },
+    json: { type: 'string' },
+    port: { type: 'string', default: '5191' },
+  },
+});
 const steps = Number(a.steps);
 const port = Number(a.port);
 const TASTE = { category: 'Hair Care', brand: 'Tressa' };
 
 async function run(learnEvery: number): Promise<boolean[]> {
-  const browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: ['--enable-unsafe-webgpu', '--disable-quic'] });
+  const browser = await chromium.launch({
+    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    args: ['--enable-unsafe-webgpu', '--disable-quic'],
+  });
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   const r = rng(7);
   const inTop8: boolean[] = [];
   for (let s = 0; s < steps; s++) {
     await page.goto(`http://localhost:${port}/?backends=${a.backend}&learnEvery=${learnEvery}`);
-    await page.waitForFunction(() => (window as unknown as { Reco: { status(): { ready: boolean } } }).Reco.status().ready, null, { timeout: 60_000 });
+    await page.waitForFunction(() => (window as unknown as { Reco: { status(): { ready: boolean } } }).Reco.status().ready, null, {
+      timeout: 60_000,
+    });
     await page.evaluate(() => (window as unknown as { Reco: { personalize(): Promise<void> } }).Reco.personalize());
-    const cards = await page.$$eval('#grid-home [data-reco-id]', (els) => els.slice(0, 24).map((e) => ({ id: (e as HTMLElement).dataset['recoId']!, category: (e as HTMLElement).dataset['recoCategory'] ?? '', brand: (e as HTMLElement).dataset['recoBrand'] ?? '' })));
+    const cards = await page.$$eval('#grid-home [data-reco-id]', (els) =>
+      els.slice(0, 24).map((e) => ({
+        id: (e as HTMLElement).dataset['recoId']!,
+        category: (e as HTMLElement).dataset['recoCategory'] ?? '',
+        brand: (e as HTMLElement).dataset['recoBrand'] ?? '',
+      })),
+    );
     const w = cards.map((c) => Math.exp(2 * Number(c.category.startsWith(TASTE.category)) + 1.5 * Number(c.brand === TASTE.brand)));
     let x = r() * w.reduce((p, q) => p + q, 0);
     let pick = 0;
@@ -49,7 +67,10 @@ await new Promise((res) => setTimeout(res, 2500));
 try {
   const withLearning = await run(10);
   const without = await run(0);
-  const windows = (xs: boolean[]) => Array.from({ length: Math.ceil(xs.length / 10) }, (_, i) => xs.slice(i * 10, i * 10 + 10)).map((w) => w.filter(Boolean).length / w.length);
+  const windows = (xs: boolean[]) =>
+    Array.from({ length: Math.ceil(xs.length / 10) }, (_, i) => xs.slice(i * 10, i * 10 + 10)).map(
+      (w) => w.filter(Boolean).length / w.length,
+    );
   const out = { steps, backend: a.backend, taste: TASTE, top8ShareWithLearning: windows(withLearning), top8ShareWithout: windows(without) };
   console.log('click share of the top 8 of 24, per 10 clicks:');
   console.log(`  with on-device learning: ${out.top8ShareWithLearning.map((v) => v.toFixed(2)).join('  ')}`);

@@ -28,7 +28,8 @@ import { loadDataset } from './lib/data.ts';
 import { readModel } from '../src/model/train/model-files.ts';
 import { setupTf } from '../src/model/train/setup-tf.ts';
 
-const USAGE = 'usage: npx tsx scripts/bench-learning.ts --data DIR [--model DIR] [--json FILE] [--users N] [--every K] [--grid N] [--seed S]';
+const USAGE =
+  'usage: npx tsx scripts/bench-learning.ts --data DIR [--model DIR] [--json FILE] [--users N] [--every K] [--grid N] [--seed S]';
 const { values: a } = parseArgs({
   options: {
     data: { type: 'string' },
@@ -91,7 +92,9 @@ async function main(): Promise<void> {
     const pool = ds.users.flatMap((u, i) => (u.seq.items.length >= b.minEvents && u.seq.items.length <= b.maxEvents ? [i] : []));
     for (let k = 0; k < perBucket && pool.length > 0; k++) sample.push(pool.splice(Math.floor(r() * pool.length), 1)[0]!);
   }
-  console.error(`bench-learning: ${sample.length} users of ${ds.name}, model ${model.manifest.id} ${model.manifest.version} on ${backend}, grid ${GRID}, a round every ${EVERY} clicks`);
+  console.error(
+    `bench-learning: ${sample.length} users of ${ds.name}, model ${model.manifest.id} ${model.manifest.version} on ${backend}, grid ${GRID}, a round every ${EVERY} clicks`,
+  );
 
   const results: UserResult[] = [];
   const t0 = Date.now();
@@ -99,7 +102,9 @@ async function main(): Promise<void> {
     results.push(await replay(ds.users[u]!.seq.items, ds.items, model, shipped, shippedT, r));
     if ((done + 1) % 20 === 0 || done + 1 === sample.length) {
       const s = (Date.now() - t0) / 1000;
-      process.stderr.write(`\r${done + 1}/${sample.length} users, ${s.toFixed(0)} s, ETA ${((s / (done + 1)) * (sample.length - done - 1)).toFixed(0)} s   `);
+      process.stderr.write(
+        `\r${done + 1}/${sample.length} users, ${s.toFixed(0)} s, ETA ${((s / (done + 1)) * (sample.length - done - 1)).toFixed(0)} s   `,
+      );
     }
   }
   process.stderr.write('\n');
@@ -121,11 +126,18 @@ async function main(): Promise<void> {
     seed: SEED,
     seconds: Math.round((Date.now() - t0) / 1000),
     overall: summary(results),
-    buckets: BUCKETS.map((b) => ({ minEvents: b.minEvents, maxEvents: b.maxEvents === Infinity ? null : b.maxEvents, ...summary(results.filter((x) => x.events >= b.minEvents && x.events <= b.maxEvents)) })),
+    buckets: BUCKETS.map((b) => ({
+      minEvents: b.minEvents,
+      maxEvents: b.maxEvents === Infinity ? null : b.maxEvents,
+      ...summary(results.filter((x) => x.events >= b.minEvents && x.events <= b.maxEvents)),
+    })),
   };
   const pct = (base: number, tuned: number) => (base > 0 ? `${(((tuned - base) / base) * 100).toFixed(1)}%` : '-');
   console.log('\nevents   users  NDCG@10 base  tuned   change  rounds accepted');
-  for (const row of [...report.buckets.map((b) => ({ ...b, name: `${b.minEvents}-${b.maxEvents ?? ''}` })), { ...report.overall, name: 'all' }]) {
+  for (const row of [
+    ...report.buckets.map((b) => ({ ...b, name: `${b.minEvents}-${b.maxEvents ?? ''}` })),
+    { ...report.overall, name: 'all' },
+  ]) {
     console.log(
       `${row.name.padEnd(8)} ${String(row.users).padStart(5)}  ${row.ndcg10Base.toFixed(4).padStart(12)}  ${row.ndcg10Tuned.toFixed(4)}  ${pct(row.ndcg10Base, row.ndcg10Tuned).padStart(7)}  ${String(row.rounds).padStart(6)} ${String(row.accepted).padStart(8)}`,
     );
@@ -172,7 +184,10 @@ async function replay(
       tuned.push(current ? ndcgOfFirst(await scoreItems(model, history, grid, now, current.tensors)) : ndcgOfFirst(b));
     }
     // The grid as shown (shuffled), then the click on the true item.
-    const shown = grid.map((it) => [r(), it] as const).sort((x, y) => x[0] - y[0]).map(([, it]) => it);
+    const shown = grid
+      .map((it) => [r(), it] as const)
+      .sort((x, y) => x[0] - y[0])
+      .map(([, it]) => it);
     const pv = `pv${t}`;
     const base0 = { listId: 'grid', sessionId: 's', path: '/', control: false, pageViewId: pv };
     shown.forEach((it, position) => {

@@ -17,9 +17,19 @@ const { values: a } = parseArgs({ options: { runs: { type: 'string', default: '4
 const runs = Number(a.runs);
 if (!Number.isInteger(runs) || runs < 3) throw new Error(`--runs: expected an integer of at least 3, got ${a.runs}`);
 await setupTf('wasm');
-const item = (i: number): ItemFeatures => ({ id: String(1 + ((i * 7919) % 12000)), title: `Hydrating Serum Nr ${i} with Vitamin C`, brand: `Brand ${i % 30}`, category: 'Beauty > Skin Care > Face > Serums', price: 5 + (i % 60) });
+const item = (i: number): ItemFeatures => ({
+  id: String(1 + ((i * 7919) % 12000)),
+  title: `Hydrating Serum Nr ${i} with Vitamin C`,
+  brand: `Brand ${i % 30}`,
+  category: 'Beauty > Skin Care > Face > Serums',
+  price: 5 + (i % 60),
+});
 const t0 = Date.UTC(2026, 0, 1);
-const history: HistoryEntry[] = Array.from({ length: 50 }, (_, i) => ({ item: item(i), type: i % 5 === 0 ? 'add_to_cart' : 'select_item', ts: t0 + i * 60e3 }));
+const history: HistoryEntry[] = Array.from({ length: 50 }, (_, i) => ({
+  item: item(i),
+  type: i % 5 === 0 ? 'add_to_cart' : 'select_item',
+  ts: t0 + i * 60e3,
+}));
 const candidates = Array.from({ length: 48 }, (_, i) => item(100 + i));
 const rows: [string, number][] = [];
 for (const dir of readdirSync('public/models').sort()) {
@@ -33,7 +43,10 @@ for (const dir of readdirSync('public/models').sort()) {
   }
   times.sort((x, y) => x - y);
   const c = model.manifest.config;
-  rows.push([`${dir} (d=${c.d}, ${c.blocks} block${c.blocks > 1 ? 's' : ''}, ${model.vocab ? 'ids + text' : 'text only'})`, times[Math.floor(times.length / 2)]!]);
+  rows.push([
+    `${dir} (d=${c.d}, ${c.blocks} block${c.blocks > 1 ? 's' : ''}, ${model.vocab ? 'ids + text' : 'text only'})`,
+    times[Math.floor(times.length / 2)]!,
+  ]);
 }
 const base = rows.find(([name]) => name.startsWith('default'))?.[1] ?? rows[0]![1];
 console.log(`one uncached ranking, 50-event history, 48 candidates, tfjs wasm in Node, p50 of ${runs} runs:`);

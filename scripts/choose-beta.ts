@@ -14,7 +14,12 @@ import { readModel } from '../src/model/train/model-files.ts';
 import { setupTf } from '../src/model/train/setup-tf.ts';
 
 const { values: a } = parseArgs({
-  options: { data: { type: 'string' }, model: { type: 'string' }, users: { type: 'string', default: '8000' }, betas: { type: 'string', default: '0,1,2,3,4,6' } },
+  options: {
+    data: { type: 'string' },
+    model: { type: 'string' },
+    users: { type: 'string', default: '8000' },
+    betas: { type: 'string', default: '0,1,2,3,4,6' },
+  },
 });
 if (!a.data || !a.model) throw new Error('usage: npx tsx scripts/choose-beta.ts --data DIR --model DIR [--users N] [--betas 0,1,2]');
 await setupTf();
@@ -31,7 +36,14 @@ const users = split.valid.slice(0, Number(a.users));
 const ranks = betas.map(() => [] as number[]);
 for (let i = 0; i < users.length; i += 256) {
   const part = users.slice(i, i + 256);
-  const s = scoreCatalog(m.weights, cfg, cat, part.map((u) => u.hist), undefined, table);
+  const s = scoreCatalog(
+    m.weights,
+    cfg,
+    cat,
+    part.map((u) => u.hist),
+    undefined,
+    table,
+  );
   part.forEach((u, b) => {
     const row = s.subarray(b * N, (b + 1) * N);
     const nb = neighbours(co, u.hist.items);

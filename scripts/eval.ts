@@ -15,13 +15,22 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeCatalog, loadDataset, splitLeaveOneOut, withheldItems, type Dataset } from './lib/data.ts';
-import { cooccurrenceScorer, cooccurrenceTable, dropItems, popularityScorer, withMemory, COOCCURRENCE_DEFAULTS, type BatchScorer } from './lib/baselines.ts';
+import {
+  cooccurrenceScorer,
+  cooccurrenceTable,
+  dropItems,
+  popularityScorer,
+  withMemory,
+  COOCCURRENCE_DEFAULTS,
+  type BatchScorer,
+} from './lib/baselines.ts';
 import { modelScorer, runScorer, summarize, testUsers, type ClickMetrics, type EvalUser } from './lib/evaluate.ts';
 import type { RankingMetrics } from './lib/metrics.ts';
 import { readModel } from '../src/model/train/model-files.ts';
 import { setupTf } from '../src/model/train/setup-tf.ts';
 
-const USAGE = 'usage: npm run eval -- --data DIR [--models DIR,DIR] [--teachers DIR:BETA,...] [--json FILE] [--stamp] [--users N] [--withhold F --seed S] [--sample-seed S] [--click-top K]';
+const USAGE =
+  'usage: npm run eval -- --data DIR [--models DIR,DIR] [--teachers DIR:BETA,...] [--json FILE] [--stamp] [--users N] [--withhold F --seed S] [--sample-seed S] [--click-top K]';
 const NEGATIVES = 99;
 
 const { values: a } = parseArgs({
@@ -79,7 +88,10 @@ function modelDirs(): string[] {
   if (existsSync(pub)) {
     for (const d of readdirSync(pub).sort()) if (existsSync(join(pub, d, 'model.json'))) dirs.push(join(pub, d));
   }
-  for (const d of (a.models ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const d of (a.models ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const dir = d.endsWith('model.json') ? join(d, '..') : d;
     if (!existsSync(join(dir, 'model.json'))) throw new Error(`--models: ${dir}/model.json not found`);
     if (!dirs.some((x) => resolve(x) === resolve(dir))) dirs.push(dir.replace(/(.)\/+$/, '$1'));
@@ -141,7 +153,11 @@ async function main(): Promise<void> {
   const coldPopularity = new Map<string, Metrics>();
   const popFor = (cs: ColdSet) => {
     const key = `${cs.withhold}:${cs.seed}`;
-    if (!coldPopularity.has(key)) coldPopularity.set(key, coldBaseline(cs, (s) => popularityScorer(s, N)));
+    if (!coldPopularity.has(key))
+      coldPopularity.set(
+        key,
+        coldBaseline(cs, (s) => popularityScorer(s, N)),
+      );
     return coldPopularity.get(key)!;
   };
 
@@ -155,7 +171,8 @@ async function main(): Promise<void> {
     const withhold = Number(m.training?.['withhold'] ?? 0);
     let cs: ColdSet | null = null;
     if (withhold > 0) {
-      if (m.training?.['data'] !== ds.name) warnings.push(`${dir}: trained on ${JSON.stringify(m.training?.['data'])}, not ${ds.name}: no cold-start view`);
+      if (m.training?.['data'] !== ds.name)
+        warnings.push(`${dir}: trained on ${JSON.stringify(m.training?.['data'])}, not ${ds.name}: no cold-start view`);
       else cs = getCold(withhold, Number(m.training?.['seed'] ?? 42));
     }
     modelCold.push(cs);
@@ -170,15 +187,27 @@ async function main(): Promise<void> {
     for (const t of Object.values(model.weights)) t.dispose();
     const s = summarize(o, undefined, clickTop);
     entries.push({
-      name: dir, kind: 'model', id: m.id, version: m.version, bytes: model.bytes,
-      sampled: s.sampled, full: s.full, click: s.click, seconds: Number(seconds.toFixed(1)),
-      coldStart: cs ? { withhold: cs.withhold, seed: cs.seed, withheldItems: cs.items.size, ...summarize(o, cs.users).full, popularity: popFor(cs) } : null,
+      name: dir,
+      kind: 'model',
+      id: m.id,
+      version: m.version,
+      bytes: model.bytes,
+      sampled: s.sampled,
+      full: s.full,
+      click: s.click,
+      seconds: Number(seconds.toFixed(1)),
+      coldStart: cs
+        ? { withhold: cs.withhold, seed: cs.seed, withheldItems: cs.items.size, ...summarize(o, cs.users).full, popularity: popFor(cs) }
+        : null,
     });
   }
 
   // Teachers: a transformer plus the co-occurrence memory of the same training sequences.
   const teacherTable = a.teachers ? cooccurrenceTable(trainSeqs, N) : null;
-  for (const spec of (a.teachers ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
+  for (const spec of (a.teachers ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     const m = /^(.+):([\d.]+)$/.exec(spec);
     if (!m) throw new Error(`--teachers: expected DIR:BETA (e.g. runs/teacher/float:2), got "${spec}"`);
     const [, dir, beta] = m as unknown as [string, string, string];
@@ -190,7 +219,16 @@ async function main(): Promise<void> {
     base.dispose();
     for (const t of Object.values(model.weights)) t.dispose();
     const sm = summarize(o, undefined, clickTop);
-    entries.push({ name: scorer.name, kind: 'teacher', bytes: scorer.bytes, sampled: sm.sampled, full: sm.full, click: sm.click, seconds: Number(seconds.toFixed(1)), coldStart: null });
+    entries.push({
+      name: scorer.name,
+      kind: 'teacher',
+      bytes: scorer.bytes,
+      sampled: sm.sampled,
+      full: sm.full,
+      click: sm.click,
+      seconds: Number(seconds.toFixed(1)),
+      coldStart: null,
+    });
   }
 
   // Baselines' cold-start set: --withhold/--seed, else the first model's.
@@ -204,8 +242,16 @@ async function main(): Promise<void> {
     const { value: o, seconds } = timed(name, () => runScorer(scorer, users, N));
     const s = summarize(o, undefined, clickTop);
     return {
-      name, kind: 'baseline', bytes: scorer.bytes, sampled: s.sampled, full: s.full, click: s.click, seconds: Number(seconds.toFixed(1)),
-      coldStart: baseCold ? { withhold: baseCold.withhold, seed: baseCold.seed, withheldItems: baseCold.items.size, ...coldBaseline(baseCold, make) } : null,
+      name,
+      kind: 'baseline',
+      bytes: scorer.bytes,
+      sampled: s.sampled,
+      full: s.full,
+      click: s.click,
+      seconds: Number(seconds.toFixed(1)),
+      coldStart: baseCold
+        ? { withhold: baseCold.withhold, seed: baseCold.seed, withheldItems: baseCold.items.size, ...coldBaseline(baseCold, make) }
+        : null,
     };
   });
   entries.unshift(...baseEntries);
@@ -222,23 +268,48 @@ async function main(): Promise<void> {
       if (e.kind !== 'model') continue;
       const path = join(e.name, 'model.json');
       const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-      manifest['metrics'] = { data: ds.name, users: e.full.n, evaluatedAt: new Date().toISOString().slice(0, 10), full: e.full, sampled: e.sampled, click: e.click, coldStart: e.coldStart };
+      manifest['metrics'] = {
+        data: ds.name,
+        users: e.full.n,
+        evaluatedAt: new Date().toISOString().slice(0, 10),
+        full: e.full,
+        sampled: e.sampled,
+        click: e.click,
+        coldStart: e.coldStart,
+      };
       writeFileSync(path, JSON.stringify(manifest, null, 1) + '\n');
       console.log(`stamped ${path}`);
     }
   }
 }
 
-function printReport(ds: Dataset, users: readonly EvalUser[], all: number, entries: readonly EvalEntry[], clickTop: number, sampleSeed: number): void {
+function printReport(
+  ds: Dataset,
+  users: readonly EvalUser[],
+  all: number,
+  entries: readonly EvalEntry[],
+  clickTop: number,
+  sampleSeed: number,
+): void {
   const N = ds.items.length;
   const co = COOCCURRENCE_DEFAULTS;
   const which = users.length < all ? `the first ${users.length} of ${all} test users` : `${users.length} test users`;
   console.log(`${ds.name}: ${which} (the last event of each user with 3+ events; history = all events before it), ${N} items.`);
-  console.log(`full: the target ranked against all ${N} items, the user's history items excluded (the target itself always ranked). Ties count against the target.`);
-  console.log(`sampled: the target against ${NEGATIVES} negatives drawn uniformly without replacement (seed ${sampleSeed}) from items the user never interacted with; the same negatives for every row.`);
-  console.log(`click: AUC = per-user AUC of the target vs its sampled negatives (ties half), averaged over users; predicted click = in the top ${clickTop} of the user's ${NEGATIVES + 1} candidates.`);
-  console.log(`baselines count training interactions only (each user's last two events held out). Co-occurrence: pairs within ${co.window} positions, ${co.symmetric ? 'both directions' : 'forward only'}, the last ${co.last} history items voting with weights 1, 1/2, 1/4..., popularity breaks ties.`);
-  console.log(`bytes: weights.bin for models; popularity 4 per item (int32 counts); co-occurrence int32 CSR (offsets, neighbour + count per pair) plus popularity.`);
+  console.log(
+    `full: the target ranked against all ${N} items, the user's history items excluded (the target itself always ranked). Ties count against the target.`,
+  );
+  console.log(
+    `sampled: the target against ${NEGATIVES} negatives drawn uniformly without replacement (seed ${sampleSeed}) from items the user never interacted with; the same negatives for every row.`,
+  );
+  console.log(
+    `click: AUC = per-user AUC of the target vs its sampled negatives (ties half), averaged over users; predicted click = in the top ${clickTop} of the user's ${NEGATIVES + 1} candidates.`,
+  );
+  console.log(
+    `baselines count training interactions only (each user's last two events held out). Co-occurrence: pairs within ${co.window} positions, ${co.symmetric ? 'both directions' : 'forward only'}, the last ${co.last} history items voting with weights 1, 1/2, 1/4..., popularity breaks ties.`,
+  );
+  console.log(
+    `bytes: weights.bin for models; popularity 4 per item (int32 counts); co-occurrence int32 CSR (offsets, neighbour + count per pair) plus popularity.`,
+  );
   const rankCols = ['HR@1', 'HR@5', 'HR@10', 'NDCG@5', 'NDCG@10', 'MRR'] as const;
   const width = Math.max(14, ...entries.map((e) => e.name.length));
   const f4 = (x: number) => x.toFixed(4).padStart(8);
@@ -248,17 +319,35 @@ function printReport(ds: Dataset, users: readonly EvalUser[], all: number, entri
     for (const [name, bytes, cells] of rows) console.log(`${name.padEnd(width)} ${bytes.padStart(10)} ${cells.join(' ')}`);
   };
   const rows = (pick: (e: EvalEntry) => string[]) => entries.map((e): [string, string, string[]] => [e.name, String(e.bytes), pick(e)]);
-  table('full ranking (primary)', rankCols, rows((e) => rankCols.map((c) => f4(e.full[c]))));
-  table(`sampled (${NEGATIVES} negatives)`, rankCols, rows((e) => rankCols.map((c) => f4(e.sampled[c]))));
-  table(`click prediction (top ${clickTop} of ${NEGATIVES + 1})`, ['AUC', 'prec', 'recall', 'F1'], rows((e) => [e.click.AUC, e.click.precision, e.click.recall, e.click.F1].map(f4)));
+  table(
+    'full ranking (primary)',
+    rankCols,
+    rows((e) => rankCols.map((c) => f4(e.full[c]))),
+  );
+  table(
+    `sampled (${NEGATIVES} negatives)`,
+    rankCols,
+    rows((e) => rankCols.map((c) => f4(e.sampled[c]))),
+  );
+  table(
+    `click prediction (top ${clickTop} of ${NEGATIVES + 1})`,
+    ['AUC', 'prec', 'recall', 'F1'],
+    rows((e) => [e.click.AUC, e.click.precision, e.click.recall, e.click.F1].map(f4)),
+  );
   const cold = entries.filter((e) => e.coldStart);
   if (cold.length > 0) {
-    console.log('\ncold start: test users whose target was withheld from training, full ranking; "pop" = popularity counted without the withheld items, same users');
-    console.log(`${'name'.padEnd(width)} ${'withheld'.padStart(10)} ${'users'.padStart(6)} ${'HR@10'.padStart(8)} ${'NDCG@10'.padStart(8)} ${'MRR'.padStart(8)} ${'popHR@10'.padStart(8)} ${'popNDCG'.padStart(8)}`);
+    console.log(
+      '\ncold start: test users whose target was withheld from training, full ranking; "pop" = popularity counted without the withheld items, same users',
+    );
+    console.log(
+      `${'name'.padEnd(width)} ${'withheld'.padStart(10)} ${'users'.padStart(6)} ${'HR@10'.padStart(8)} ${'NDCG@10'.padStart(8)} ${'MRR'.padStart(8)} ${'popHR@10'.padStart(8)} ${'popNDCG'.padStart(8)}`,
+    );
     for (const e of cold) {
       const c = e.coldStart!;
       const pop = c.popularity ? [f4(c.popularity['HR@10']), f4(c.popularity['NDCG@10'])] : ['', ''].map((s) => s.padStart(8));
-      console.log(`${e.name.padEnd(width)} ${`${c.withheldItems} (${c.withhold})`.padStart(10)} ${String(c.n).padStart(6)} ${f4(c['HR@10'])} ${f4(c['NDCG@10'])} ${f4(c.MRR)} ${pop.join(' ')}`);
+      console.log(
+        `${e.name.padEnd(width)} ${`${c.withheldItems} (${c.withhold})`.padStart(10)} ${String(c.n).padStart(6)} ${f4(c['HR@10'])} ${f4(c['NDCG@10'])} ${f4(c.MRR)} ${pop.join(' ')}`,
+      );
     }
   } else {
     console.log('\ncold start: no model withholds items (training.withhold = 0) and no --withhold given: coldStart null');

@@ -15,8 +15,15 @@ if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`--por
 
 const ROOTS = ['demo', 'dist', 'public', '.'].map((d) => resolve(import.meta.dirname, '..', d));
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
-  '.json': 'application/json', '.svg': 'image/svg+xml', '.wasm': 'application/wasm', '.bin': 'application/octet-stream', '.png': 'image/png',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.wasm': 'application/wasm',
+  '.bin': 'application/octet-stream',
+  '.png': 'image/png',
 };
 
 function find(path: string): string | null {
@@ -44,7 +51,12 @@ createServer((req, res) => {
   // Revalidated caching, as a shop's static host does: a second load gets 304s instead of the bytes.
   const { mtime, size } = statSync(file);
   const etag = `"${size.toString(36)}-${mtime.getTime().toString(36)}"`;
-  const headers = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache', etag, 'last-modified': mtime.toUTCString() };
+  const headers = {
+    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'cache-control': 'no-cache',
+    etag,
+    'last-modified': mtime.toUTCString(),
+  };
   if (req.headers['if-none-match'] === etag) {
     res.writeHead(304, headers).end();
     return;

@@ -88,13 +88,20 @@ export function simulateShoppers(opts: SimulateOptions): { interactions: Interac
   const tops = [...new Set(catalog.map((item) => topCategory(item.category)))];
   const itemTop = catalog.map((item) => topCategory(item.category));
   const topWeight = tops.map(() => between(0.5, 1.5));
-  const medianPrice = new Map(tops.map((top) => {
-    const prices = catalog.filter((_, i) => itemTop[i] === top).map((item) => item.price).sort((a, b) => a - b);
-    return [top, prices[Math.floor(prices.length / 2)] || 1];
-  }));
+  const medianPrice = new Map(
+    tops.map((top) => {
+      const prices = catalog
+        .filter((_, i) => itemTop[i] === top)
+        .map((item) => item.price)
+        .sort((a, b) => a - b);
+      return [top, prices[Math.floor(prices.length / 2)] || 1];
+    }),
+  );
   // Some products are simply more appealing than others, so popularity is a real (weak) signal.
   const appeal = catalog.map(() => (rng() + rng() + rng() - 1.5) * 0.8);
-  const brandsByTop = new Map(tops.map((top) => [top, [...new Set(catalog.filter((_, i) => itemTop[i] === top).map((item) => item.brand))]]));
+  const brandsByTop = new Map(
+    tops.map((top) => [top, [...new Set(catalog.filter((_, i) => itemTop[i] === top).map((item) => item.brand))]]),
+  );
   const allBrands = [...new Set(catalog.map((item) => item.brand))];
 
   /** Indices of the items shown: mostly a mixed grid from the whole catalog, sometimes a category page. */
@@ -116,12 +123,17 @@ export function simulateShoppers(opts: SimulateOptions): { interactions: Interac
     const categories = [weighted(tops, topWeight)];
     if (rng() < 0.5 && tops.length > 1) {
       const rest = tops.filter((t) => t !== categories[0]);
-      categories.push(weighted(rest, rest.map((t) => topWeight[tops.indexOf(t)])));
+      categories.push(
+        weighted(
+          rest,
+          rest.map((t) => topWeight[tops.indexOf(t)]),
+        ),
+      );
     }
     const brands: string[] = [];
     const brandCount = 1 + Math.floor(rng() * 3);
     for (let b = 0; b < brandCount * 4 && brands.length < brandCount; b++) {
-      const pool = rng() < 0.8 ? brandsByTop.get(categories[Math.floor(rng() * categories.length)]) ?? allBrands : allBrands;
+      const pool = rng() < 0.8 ? (brandsByTop.get(categories[Math.floor(rng() * categories.length)]) ?? allBrands) : allBrands;
       const brand = pool[Math.floor(rng() * pool.length)];
       if (!brands.includes(brand)) brands.push(brand);
     }
@@ -130,10 +142,12 @@ export function simulateShoppers(opts: SimulateOptions): { interactions: Interac
 
     const affinity = catalog.map((item, i) => {
       const rank = categories.indexOf(itemTop[i]);
-      return appeal[i]
-        + (rank >= 0 ? FAV_CATEGORY_BONUS[rank] : 0)
-        + (brands.includes(item.brand) ? FAV_BRAND_BONUS : 0)
-        - shopper.priceSensitivity * Math.log(item.price / (medianPrice.get(itemTop[i]) ?? 1));
+      return (
+        appeal[i] +
+        (rank >= 0 ? FAV_CATEGORY_BONUS[rank] : 0) +
+        (brands.includes(item.brand) ? FAV_BRAND_BONUS : 0) -
+        shopper.priceSensitivity * Math.log(item.price / (medianPrice.get(itemTop[i]) ?? 1))
+      );
     });
     const bought = new Set<number>();
 
@@ -147,7 +161,9 @@ export function simulateShoppers(opts: SimulateOptions): { interactions: Interac
 
     while (count < target) {
       const grid = showGrid(intent);
-      const scores = grid.map((i) => Math.exp((affinity[i] + (itemTop[i] === intent ? INTENT_BONUS : 0) - (bought.has(i) ? 1.5 : 0)) / TEMPERATURE));
+      const scores = grid.map((i) =>
+        Math.exp((affinity[i] + (itemTop[i] === intent ? INTENT_BONUS : 0) - (bought.has(i) ? 1.5 : 0)) / TEMPERATURE),
+      );
       const clicked = weighted(grid, scores);
       emit(clicked, 'select_item');
       if (rng() < 0.75) {
@@ -178,10 +194,16 @@ export function simulateShoppers(opts: SimulateOptions): { interactions: Interac
 /** Reads a catalog as a JSON array or as JSONL. */
 export function readCatalog(path: string): SimItem[] {
   const text = readFileSync(path, 'utf8').trim();
-  const rows: unknown[] = text.startsWith('[') ? JSON.parse(text) : text.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  const rows: unknown[] = text.startsWith('[')
+    ? JSON.parse(text)
+    : text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line));
   return rows.map((row, n) => {
     const r = row as Partial<SimItem>;
-    if (typeof r.id !== 'string' || typeof r.category !== 'string') throw new Error(`${path}: item ${n + 1} needs a string id and category`);
+    if (typeof r.id !== 'string' || typeof r.category !== 'string')
+      throw new Error(`${path}: item ${n + 1} needs a string id and category`);
     return { id: r.id, title: r.title ?? '', brand: r.brand ?? '', category: r.category, price: Number(r.price) || 0 };
   });
 }
@@ -205,8 +227,10 @@ function main(): void {
   const { interactions } = simulateShoppers({ catalog, users: Number(values.users), seed: Number(values.seed), eventsPerUser: [lo, hi] });
   mkdirSync(values.out, { recursive: true });
   writeFileSync(join(values.out, 'interactions.jsonl'), interactions.map((x) => JSON.stringify(x)).join('\n') + '\n');
-  writeFileSync(join(values.out, 'catalog.jsonl'), catalog.map(({ id, title, brand, category, price }) =>
-    JSON.stringify({ id, title, brand, category, price })).join('\n') + '\n');
+  writeFileSync(
+    join(values.out, 'catalog.jsonl'),
+    catalog.map(({ id, title, brand, category, price }) => JSON.stringify({ id, title, brand, category, price })).join('\n') + '\n',
+  );
   console.log(`wrote ${interactions.length} interactions of ${values.users} shoppers and ${catalog.length} items to ${values.out}/`);
 }
 

@@ -46,7 +46,15 @@ export function bundleSizes(dist = DIST): BundleSize[] {
   // emptyOutDir is off, so wasm files of older builds may linger: count only those the worker references.
   const worker = readFileSync(join(dist, 'reco.worker.js'), 'utf8');
   const kindOf = (f: string): BundleSize['kind'] | null =>
-    f === 'reco.js' ? 'page script' : f === 'reco.mjs' ? 'page module' : f === 'reco.worker.js' ? 'worker' : f.endsWith('.wasm') && worker.includes(f) ? 'worker wasm' : null;
+    f === 'reco.js'
+      ? 'page script'
+      : f === 'reco.mjs'
+        ? 'page module'
+        : f === 'reco.worker.js'
+          ? 'worker'
+          : f.endsWith('.wasm') && worker.includes(f)
+            ? 'worker wasm'
+            : null;
   return readdirSync(dist)
     .flatMap((file) => {
       const kind = kindOf(file);
@@ -69,7 +77,8 @@ function main(): void {
     process.exit(2);
   }
   const w = Math.max(...sizes.map((s) => s.file.length));
-  for (const s of sizes) console.log(`${s.file.padEnd(w)}  ${s.kind.padEnd(11)}  ${kb(s.bytes).padStart(9)}  ${kb(s.gzip).padStart(8)} gzipped`);
+  for (const s of sizes)
+    console.log(`${s.file.padEnd(w)}  ${s.kind.padEnd(11)}  ${kb(s.bytes).padStart(9)}  ${kb(s.gzip).padStart(8)} gzipped`);
   const page = sizes.find((s) => s.file === 'reco.js')!;
   const over = page.gzip > PAGE_SCRIPT_BUDGET;
   console.log(`page script budget ${kb(PAGE_SCRIPT_BUDGET)} gzipped: ${over ? 'OVER' : 'PASS'} (reco.js ${page.gzip} bytes gzipped)`);

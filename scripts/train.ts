@@ -25,8 +25,30 @@ import { setupTf } from '../src/model/train/setup-tf.ts';
 // dropout 0.5 and 256 sampled negatives. The teacher's transformer keeps more text buckets; its memory
 // (--memory-beta) is what makes it wider than anything that fits the device.
 const PRESETS = {
-  teacher: { d: 64, blocks: 2, heads: 1, ffn: 64, ids: true, textBuckets: 2048, dropout: 0.5, lr: 1e-3, inputScale: 'sqrt', negatives: 256 },
-  student: { d: 64, blocks: 2, heads: 1, ffn: 64, ids: true, textBuckets: 1536, dropout: 0.5, lr: 1e-3, inputScale: 'sqrt', negatives: 256 },
+  teacher: {
+    d: 64,
+    blocks: 2,
+    heads: 1,
+    ffn: 64,
+    ids: true,
+    textBuckets: 2048,
+    dropout: 0.5,
+    lr: 1e-3,
+    inputScale: 'sqrt',
+    negatives: 256,
+  },
+  student: {
+    d: 64,
+    blocks: 2,
+    heads: 1,
+    ffn: 64,
+    ids: true,
+    textBuckets: 1536,
+    dropout: 0.5,
+    lr: 1e-3,
+    inputScale: 'sqrt',
+    negatives: 256,
+  },
   text: { d: 64, blocks: 1, heads: 1, ffn: 128, ids: false, textBuckets: 8192, dropout: 0.2, lr: 1e-3, inputScale: null, negatives: 256 },
 } as const;
 
@@ -125,7 +147,10 @@ async function main(): Promise<void> {
     seed,
     teacher: teacher
       ? {
-          weights: teacher.weights, cfg: teacher.manifest.config, temperature: num('temperature'), alpha: num('alpha'),
+          weights: teacher.weights,
+          cfg: teacher.manifest.config,
+          temperature: num('temperature'),
+          alpha: num('alpha'),
           // The teacher keeps its own id vocabulary (e.g. an id-aware model teaching a text-only one).
           catalog: makeCatalog(ds.items, teacher.manifest.config.features, (i) => teacher.vocab?.get(ds.items[i]!.id) ?? 0),
           // The teacher's item-to-item memory: co-occurrence counts of the training sequences.
@@ -148,14 +173,23 @@ async function main(): Promise<void> {
     startEpoch = st.epoch + 1;
     elapsedBefore = st.elapsedMs;
     init = readArrays(join(ckDir, 'weights.bin'), st.weights);
-    optState = Object.entries(readArrays(join(ckDir, 'opt.bin'), st.opt)).map(([name, data]) => ({ name, data, shape: st.opt.find((o) => o.name === name)!.shape }));
-    best = { ndcg: st.best.ndcg, epoch: st.best.epoch, weights: existsSync(join(ckDir, 'best.bin')) ? readArrays(join(ckDir, 'best.bin'), st.weights) : null };
+    optState = Object.entries(readArrays(join(ckDir, 'opt.bin'), st.opt)).map(([name, data]) => ({
+      name,
+      data,
+      shape: st.opt.find((o) => o.name === name)!.shape,
+    }));
+    best = {
+      ndcg: st.best.ndcg,
+      epoch: st.best.epoch,
+      weights: existsSync(join(ckDir, 'best.bin')) ? readArrays(join(ckDir, 'best.bin'), st.weights) : null,
+    };
     log(`resuming at epoch ${startEpoch + 1} (best so far ${best.ndcg.toFixed(4)} at epoch ${best.epoch + 1})`);
   }
   if (a.init && !init) {
     // Start from a trained model of the same shape (e.g. distill into an already trained student).
     const from = await readModel(a.init);
-    if (JSON.stringify(from.manifest.config) !== JSON.stringify(cfg)) throw new Error(`--init ${a.init}: its config differs from this run's`);
+    if (JSON.stringify(from.manifest.config) !== JSON.stringify(cfg))
+      throw new Error(`--init ${a.init}: its config differs from this run's`);
     init = Object.fromEntries(Object.entries(from.weights).map(([k, t]) => [k, t.dataSync() as Float32Array]));
     log(`starting from ${a.init}`);
   }
@@ -169,7 +203,9 @@ async function main(): Promise<void> {
   const validUsers = split.valid.filter((v) => !withheld.has(v.target)).slice(0, num('valid-users'));
   const params = Object.values(trainer.vars).reduce((s, v) => s + v.size, 0);
   log(`${ds.name}: ${ds.users.length} users, ${ds.items.length} items, ${train.length} training sequences; backend ${backend}`);
-  log(`model: d=${cfg.d} blocks=${cfg.blocks} heads=${cfg.heads} ids=${vocab.length} textBuckets=${cfg.features.textBuckets} params=${params}; ${opts.negatives ? `${opts.negatives} sampled negatives${opts.perPosition ? ' per position' : ' shared'}` : 'full softmax'}${teacher ? `, distilling from ${a.teacher}${opts.teacher!.memory ? ` + co-occurrence (beta ${opts.teacher!.memory.beta}, ${opts.teacher!.extra} extra candidates)` : ''} (alpha ${opts.teacher!.alpha}, T ${opts.teacher!.temperature})` : ''}`);
+  log(
+    `model: d=${cfg.d} blocks=${cfg.blocks} heads=${cfg.heads} ids=${vocab.length} textBuckets=${cfg.features.textBuckets} params=${params}; ${opts.negatives ? `${opts.negatives} sampled negatives${opts.perPosition ? ' per position' : ' shared'}` : 'full softmax'}${teacher ? `, distilling from ${a.teacher}${opts.teacher!.memory ? ` + co-occurrence (beta ${opts.teacher!.memory.beta}, ${opts.teacher!.extra} extra candidates)` : ''} (alpha ${opts.teacher!.alpha}, T ${opts.teacher!.temperature})` : ''}`,
+  );
 
   // --lr-end: linear decay from --lr at the first epoch to --lr-end at the last (--epochs), by epoch so runs repeat.
   const lrEnd = a['lr-end'] ? num('lr-end') : opts.lr;
@@ -190,7 +226,9 @@ async function main(): Promise<void> {
     if (!a.quiet) process.stderr.write('\n');
     const improved = ndcg > best.ndcg;
     if (improved) best = { ndcg, epoch, weights: trainer.weights() };
-    log(`epoch ${epoch + 1}: loss ${(lossSum / batches.length).toFixed(4)}, valid NDCG@10 ${ndcg.toFixed(4)}${improved ? ' (best)' : ''}, ${((Date.now() - te) / 1000).toFixed(0)} s, total ${(elapsed / 60e3).toFixed(1)} min`);
+    log(
+      `epoch ${epoch + 1}: loss ${(lossSum / batches.length).toFixed(4)}, valid NDCG@10 ${ndcg.toFixed(4)}${improved ? ' (best)' : ''}, ${((Date.now() - te) / 1000).toFixed(0)} s, total ${(elapsed / 60e3).toFixed(1)} min`,
+    );
     await checkpoint(ckDir, trainer, epoch, elapsed, best);
     if (epoch - best.epoch >= patience) {
       log(`stopping: no improvement for ${patience} epochs`);
@@ -207,10 +245,24 @@ async function main(): Promise<void> {
     version: new Date().toISOString().slice(0, 10).replaceAll('-', '') + '.' + best.epoch,
     config: cfg,
     training: {
-      data: ds.name, extraData: a['extra-data'] ?? [], preset: a.preset, epochs: best.epoch + 1, minutes: Number(minutes.toFixed(1)), seed, withhold: num('withhold'),
-      lr: opts.lr, lrEnd, dropout: opts.dropout, negatives: opts.negatives, perPosition: opts.perPosition, batch: batchSize, teacher: a.teacher ?? null,
+      data: ds.name,
+      extraData: a['extra-data'] ?? [],
+      preset: a.preset,
+      epochs: best.epoch + 1,
+      minutes: Number(minutes.toFixed(1)),
+      seed,
+      withhold: num('withhold'),
+      lr: opts.lr,
+      lrEnd,
+      dropout: opts.dropout,
+      negatives: opts.negatives,
+      perPosition: opts.perPosition,
+      batch: batchSize,
+      teacher: a.teacher ?? null,
       alpha: teacher ? opts.teacher!.alpha : null,
-      teacherMemory: opts.teacher?.memory ? { kind: 'co-occurrence', beta: opts.teacher.memory.beta, extra: opts.teacher.extra ?? 0 } : null,
+      teacherMemory: opts.teacher?.memory
+        ? { kind: 'co-occurrence', beta: opts.teacher.memory.beta, extra: opts.teacher.extra ?? 0 }
+        : null,
       validNdcg10: Number(best.ndcg.toFixed(4)),
     },
   };
@@ -250,13 +302,25 @@ function shuffle<T>(xs: T[], r: () => number): T[] {
 }
 
 /** Validation NDCG@10, full ranking, history items excluded. */
-function validate(w: Weights, cfg: ModelConfig, cat: ReturnType<typeof makeCatalog>, users: readonly { hist: Sequence; target: number }[]): number {
+function validate(
+  w: Weights,
+  cfg: ModelConfig,
+  cat: ReturnType<typeof makeCatalog>,
+  users: readonly { hist: Sequence; target: number }[],
+): number {
   // tidy: the intermediates of catalogVectors (the [N, tokens, d] gather) would leak every epoch.
   const table = tf.tidy(() => catalogVectors(w, cfg, cat));
   const ranks: number[] = [];
   for (let i = 0; i < users.length; i += 256) {
     const part = users.slice(i, i + 256);
-    const scores = scoreCatalog(w, cfg, cat, part.map((u) => u.hist), undefined, table);
+    const scores = scoreCatalog(
+      w,
+      cfg,
+      cat,
+      part.map((u) => u.hist),
+      undefined,
+      table,
+    );
     part.forEach((u, b) => {
       const row = scores.subarray(b * cat.size, (b + 1) * cat.size);
       ranks.push(rankOf(row, u.target, null, new Set(u.hist.items)));
@@ -274,14 +338,25 @@ interface CheckpointState {
   opt: { name: string; size: number; shape: number[] }[];
 }
 
-async function checkpoint(dir: string, trainer: Trainer, epoch: number, elapsedMs: number, best: { ndcg: number; epoch: number; weights: Record<string, Float32Array> | null }): Promise<void> {
+async function checkpoint(
+  dir: string,
+  trainer: Trainer,
+  epoch: number,
+  elapsedMs: number,
+  best: { ndcg: number; epoch: number; weights: Record<string, Float32Array> | null },
+): Promise<void> {
   const w = trainer.weights();
   const opt = await trainer.optimizerState();
   writeArrays(join(dir, 'weights.bin'), Object.values(w));
-  writeArrays(join(dir, 'opt.bin'), opt.map((o) => o.data));
+  writeArrays(
+    join(dir, 'opt.bin'),
+    opt.map((o) => o.data),
+  );
   if (best.weights && best.epoch === epoch) writeArrays(join(dir, 'best.bin'), Object.values(best.weights));
   const state: CheckpointState = {
-    epoch, elapsedMs, best: { ndcg: best.ndcg, epoch: best.epoch },
+    epoch,
+    elapsedMs,
+    best: { ndcg: best.ndcg, epoch: best.epoch },
     weights: Object.entries(w).map(([name, d]) => ({ name, size: d.length })),
     opt: opt.map((o) => ({ name: o.name, size: o.data.length, shape: o.shape })),
   };
@@ -315,7 +390,9 @@ function progress(epoch: number, epochs: number, done: number, total: number, lo
   const width = 24;
   const filled = Math.round((done / total) * width);
   const eta = (ms / done) * (total - done);
-  process.stderr.write(`\repoch ${epoch + 1}/${epochs} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} loss ${loss.toFixed(4)} ETA ${(eta / 1000).toFixed(0)} s   `);
+  process.stderr.write(
+    `\repoch ${epoch + 1}/${epochs} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} loss ${loss.toFixed(4)} ETA ${(eta / 1000).toFixed(0)} s   `,
+  );
 }
 
 function log(msg: string): void {

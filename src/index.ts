@@ -5,7 +5,16 @@
  * Script tag: `<script src="/reco.js"></script>` then `Reco.init()`; `window.Reco` also forwards
  * every method to the instance made by the last `init()`, so `Reco.status()` works in a console.
  */
-import { createInstance, notReady, subscribe, type RecoInstance, type Explanation, type Listeners, type RecoEventMap, type RecoStatus } from './main/instance.ts';
+import {
+  createInstance,
+  notReady,
+  subscribe,
+  type RecoInstance,
+  type Explanation,
+  type Listeners,
+  type RecoEventMap,
+  type RecoStatus,
+} from './main/instance.ts';
 import { skipped, type LearningDecision } from './shared/learning.ts';
 import type { RecoOptions } from './shared/options.ts';
 import type { EventType, ExportData, ItemFeatures } from './shared/types.ts';
@@ -45,9 +54,11 @@ export async function init(options?: RecoOptions): Promise<RecoInstance> {
 const NOT_STARTED = 'Reco.init() has not been called';
 
 /** Records a page-level event (GA4 name) on the current instance. */
-export const track = (type: EventType, itemId: string, extra?: Record<string, string | number | boolean>): void => current?.track(type, itemId, extra);
+export const track = (type: EventType, itemId: string, extra?: Record<string, string | number | boolean>): void =>
+  current?.track(type, itemId, extra);
 /** Scores items for this shopper on the current instance; see RecoInstance.rank. */
-export const rank = async (items: ReadonlyArray<string | ItemFeatures>): Promise<{ id: string; score: number }[]> => current?.rank(items) ?? items.map((it) => ({ id: typeof it === 'string' ? it : it.id, score: 0 }));
+export const rank = async (items: ReadonlyArray<string | ItemFeatures>): Promise<{ id: string; score: number }[]> =>
+  current?.rank(items) ?? items.map((it) => ({ id: typeof it === 'string' ? it : it.id, score: 0 }));
 /** Re-orders grids now on the current instance. */
 export const personalize = async (root?: ParentNode): Promise<void> => current?.personalize(root);
 /** Status of the current instance. */
@@ -57,7 +68,8 @@ export const train = async (): Promise<LearningDecision> => current?.train() ?? 
 /** The history items that most raised an item's score ("Because you viewed ..."); see RecoInstance.explain. */
 export const explain = async (itemId: string): Promise<Explanation> => current?.explain(itemId) ?? { itemId, because: [] };
 /** Everything stored about this shopper. */
-const exportData = async (): Promise<ExportData> => current?.export() ?? { exportedAt: new Date().toISOString(), events: [], items: [], meta: {} };
+const exportData = async (): Promise<ExportData> =>
+  current?.export() ?? { exportedAt: new Date().toISOString(), events: [], items: [], meta: {} };
 /** Erases everything stored about this shopper. */
 export const forget = async (): Promise<void> => current?.forget();
 /** Removes the current instance's listeners, observers and worker. */
@@ -71,5 +83,6 @@ export const destroy = async (): Promise<void> => {
  * @returns the unsubscribe function
  * @throws TypeError for an unknown event type
  */
-export const on = <K extends keyof RecoEventMap>(type: K, fn: (detail: RecoEventMap[K]) => void): (() => void) => subscribe(shared, type, fn, current);
+export const on = <K extends keyof RecoEventMap>(type: K, fn: (detail: RecoEventMap[K]) => void): (() => void) =>
+  subscribe(shared, type, fn, current);
 export { exportData as export };

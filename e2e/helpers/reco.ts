@@ -70,7 +70,10 @@ export async function waitForReady(page: Page, timeout = 90_000) {
 
 /** Waits for a 'ranked' event of `listId`, the n-th (1-based) one of that list. */
 export async function waitForRanked(page: Page, listId: string, n = 1, timeout = 90_000): Promise<RankedEvent & { at: number }> {
-  await page.waitForFunction(([id, k]) => window.__reco.ranked.filter((r) => r.listId === id).length >= k, [listId, n] as const, { timeout, polling: 100 });
+  await page.waitForFunction(([id, k]) => window.__reco.ranked.filter((r) => r.listId === id).length >= k, [listId, n] as const, {
+    timeout,
+    polling: 100,
+  });
   return page.evaluate(([id, k]) => window.__reco.ranked.filter((r) => r.listId === id)[k - 1]!, [listId, n] as const);
 }
 
@@ -92,10 +95,14 @@ export async function scrollOutOfView(page: Page, selector: string): Promise<voi
     window.scrollTo(0, window.scrollY + r.bottom + 10);
   }, selector);
   await expect
-    .poll(() => page.evaluate((sel) => {
-      const r = document.querySelector(sel)!.getBoundingClientRect();
-      return r.bottom <= 0 || r.top >= window.innerHeight;
-    }, selector), { message: `${selector} could not be scrolled out of view` })
+    .poll(
+      () =>
+        page.evaluate((sel) => {
+          const r = document.querySelector(sel)!.getBoundingClientRect();
+          return r.bottom <= 0 || r.top >= window.innerHeight;
+        }, selector),
+      { message: `${selector} could not be scrolled out of view` },
+    )
     .toBe(true);
 }
 
@@ -129,7 +136,10 @@ export async function shopperScenario(page: Page, { clicks = 5, top = 8 } = {}) 
     .filter((c) => before.filter((it) => it.top === c && !it.pinned).length >= clicks)
     .sort((a, b) => (counts.get(a) ?? 0) - (counts.get(b) ?? 0))[0]!;
 
-  const clicked = before.filter((it) => it.top === category && !it.pinned).slice(0, clicks).map((it) => it.id);
+  const clicked = before
+    .filter((it) => it.top === category && !it.pinned)
+    .slice(0, clicks)
+    .map((it) => it.id);
   for (const id of clicked) await openAndCloseProduct(page, id);
   const events = (await page.evaluate(() => window.Reco.export())).events;
   for (const id of clicked) {
@@ -162,7 +172,7 @@ export function storedEvents(page: Page): Promise<import('../../src/index.ts').R
         req.onerror = () => reject(req.error);
         req.onsuccess = () => {
           const db = req.result;
-          if (!db.objectStoreNames.contains('events')) return db.close(), resolve([]);
+          if (!db.objectStoreNames.contains('events')) return (db.close(), resolve([]));
           const all = db.transaction('events').objectStore('events').getAll();
           all.onsuccess = () => (db.close(), resolve(all.result));
           all.onerror = () => reject(all.error);

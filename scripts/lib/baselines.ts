@@ -69,7 +69,11 @@ export interface CooccurrenceTable {
   opts: CooccurrenceOptions;
 }
 
-export function cooccurrenceTable(seqs: readonly Sequence[], n: number, opts: CooccurrenceOptions = COOCCURRENCE_DEFAULTS): CooccurrenceTable {
+export function cooccurrenceTable(
+  seqs: readonly Sequence[],
+  n: number,
+  opts: CooccurrenceOptions = COOCCURRENCE_DEFAULTS,
+): CooccurrenceTable {
   const pairs = new Map<number, number>();
   const bump = (a: number, b: number) => {
     if (a === b) return;

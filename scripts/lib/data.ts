@@ -25,16 +25,33 @@ export function loadDataset(dir: string): Dataset {
   if (!existsSync(dir)) throw new Error(`--data ${dir}: no such directory`);
   const files = readdirSync(dir);
   const txt = files.find((f) => /\.txt$/.test(f) && files.some((g) => g.endsWith('_item_text.tsv')));
-  if (txt) return loadAmazon(dir, txt, files.find((f) => f.endsWith('_item_text.tsv'))!);
-  if (files.includes('catalog.jsonl') && (files.includes('interactions.jsonl') || files.includes('interactions.csv'))) return loadGeneric(dir);
-  throw new Error(`--data ${dir}: expected Beauty.txt + Beauty_item_text.tsv (S3-Rec format) or catalog.jsonl + interactions.jsonl|csv (generic format, see README)`);
+  if (txt)
+    return loadAmazon(
+      dir,
+      txt,
+      files.find((f) => f.endsWith('_item_text.tsv'))!,
+    );
+  if (files.includes('catalog.jsonl') && (files.includes('interactions.jsonl') || files.includes('interactions.csv')))
+    return loadGeneric(dir);
+  throw new Error(
+    `--data ${dir}: expected Beauty.txt + Beauty_item_text.tsv (S3-Rec format) or catalog.jsonl + interactions.jsonl|csv (generic format, see README)`,
+  );
 }
 
 const decodeEntities = (s: string) =>
-  s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  s
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 
 function loadAmazon(dir: string, txt: string, tsv: string): Dataset {
-  const rows = readFileSync(join(dir, tsv), 'utf8').split('\n').slice(1).filter(Boolean).map((l) => l.split('\t'));
+  const rows = readFileSync(join(dir, tsv), 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter(Boolean)
+    .map((l) => l.split('\t'));
   // "brand | top | sub | ..." but the brand is sometimes missing: a first field that is also common as a
   // second field is a top-level category, not a brand.
   const first = new Map<string, number>();
@@ -48,7 +65,9 @@ function loadAmazon(dir: string, txt: string, tsv: string): Dataset {
   const byId = new Map<number, ItemFeatures>();
   for (const r of rows) {
     const id = Number(r[0]);
-    const attrs = decodeEntities(r[3] ?? '').split(' | ').filter(Boolean);
+    const attrs = decodeEntities(r[3] ?? '')
+      .split(' | ')
+      .filter(Boolean);
     const brand = attrs.length > 0 && !isTop(attrs[0]!) ? attrs.shift() : undefined;
     byId.set(id, { id: String(id), title: decodeEntities(r[2] ?? ''), brand, category: attrs.join(' > ') });
   }
@@ -75,25 +94,34 @@ function loadGeneric(dir: string): Dataset {
     }
     return index.get(f.id)!;
   };
-  readFileSync(join(dir, 'catalog.jsonl'), 'utf8').split('\n').forEach((line, n) => {
-    if (!line.trim()) return;
-    const o = parseJson(line, `catalog.jsonl:${n + 1}`) as Partial<ItemFeatures> & { id?: unknown };
-    const where = `catalog.jsonl:${n + 1}`;
-    if (o.id == null || o.id === '') throw new Error(`${where}: "id" expected a non-empty string`);
-    for (const field of ['title', 'brand', 'category'] as const) {
-      if (o[field] != null && typeof o[field] !== 'string') throw new Error(`${where}: "${field}" expected a string, got ${JSON.stringify(o[field])}`);
-    }
-    const price = o.price == null || (o.price as unknown) === '' ? undefined : Number(o.price);
-    if (price !== undefined && !Number.isFinite(price)) throw new Error(`${where}: "price" expected a number, got ${JSON.stringify(o.price)}`);
-    add({ id: String(o.id), title: o.title, brand: o.brand, category: o.category, price });
-  });
+  readFileSync(join(dir, 'catalog.jsonl'), 'utf8')
+    .split('\n')
+    .forEach((line, n) => {
+      if (!line.trim()) return;
+      const o = parseJson(line, `catalog.jsonl:${n + 1}`) as Partial<ItemFeatures> & { id?: unknown };
+      const where = `catalog.jsonl:${n + 1}`;
+      if (o.id == null || o.id === '') throw new Error(`${where}: "id" expected a non-empty string`);
+      for (const field of ['title', 'brand', 'category'] as const) {
+        if (o[field] != null && typeof o[field] !== 'string')
+          throw new Error(`${where}: "${field}" expected a string, got ${JSON.stringify(o[field])}`);
+      }
+      const price = o.price == null || (o.price as unknown) === '' ? undefined : Number(o.price);
+      if (price !== undefined && !Number.isFinite(price))
+        throw new Error(`${where}: "price" expected a number, got ${JSON.stringify(o.price)}`);
+      add({ id: String(o.id), title: o.title, brand: o.brand, category: o.category, price });
+    });
   const raw: { user: string; item: string; ts: number; type: EventType }[] = [];
   if (existsSync(join(dir, 'interactions.jsonl'))) {
-    readFileSync(join(dir, 'interactions.jsonl'), 'utf8').split('\n').forEach((line, n) => {
-      if (line.trim()) raw.push(checkRow(parseJson(line, `interactions.jsonl:${n + 1}`) as Record<string, unknown>, `interactions.jsonl:${n + 1}`));
-    });
+    readFileSync(join(dir, 'interactions.jsonl'), 'utf8')
+      .split('\n')
+      .forEach((line, n) => {
+        if (line.trim())
+          raw.push(checkRow(parseJson(line, `interactions.jsonl:${n + 1}`) as Record<string, unknown>, `interactions.jsonl:${n + 1}`));
+      });
   } else {
-    const lines = readFileSync(join(dir, 'interactions.csv'), 'utf8').split('\n').filter((l) => l.trim());
+    const lines = readFileSync(join(dir, 'interactions.csv'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim());
     const head = lines[0]!.split(',').map((h) => h.trim());
     lines.slice(1).forEach((line, n) => {
       const cells = line.split(',');
@@ -137,7 +165,8 @@ function checkRow(o: Record<string, unknown>, where: string) {
   if (item == null || item === '') throw new Error(`${where}: "item" expected a non-empty value`);
   const ts = typeof tsRaw === 'number' ? tsRaw : /^\d+$/.test(String(tsRaw)) ? Number(tsRaw) : Date.parse(String(tsRaw));
   if (!Number.isFinite(ts)) throw new Error(`${where}: "ts" expected epoch milliseconds or an ISO date, got ${JSON.stringify(tsRaw)}`);
-  if (!(EVENT_TYPES as readonly string[]).includes(type)) throw new Error(`${where}: "type" expected one of ${EVENT_TYPES.join(', ')}, got ${JSON.stringify(type)}`);
+  if (!(EVENT_TYPES as readonly string[]).includes(type))
+    throw new Error(`${where}: "type" expected one of ${EVENT_TYPES.join(', ')}, got ${JSON.stringify(type)}`);
   return { user: String(user), item: String(item), ts, type: type as EventType };
 }
 

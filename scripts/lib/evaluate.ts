@@ -74,7 +74,12 @@ export interface Outcomes {
  * Scores the users in batches (grouped by history length, so each batch pads little) and ranks.
  * @param maxLen history length that matters for padding (the model's maxLen; Infinity for baselines)
  */
-export function runScorer(scorer: BatchScorer, users: readonly EvalUser[], nItems: number, opts: { batch?: number; maxLen?: number } = {}): Outcomes {
+export function runScorer(
+  scorer: BatchScorer,
+  users: readonly EvalUser[],
+  nItems: number,
+  opts: { batch?: number; maxLen?: number } = {},
+): Outcomes {
   const batch = opts.batch ?? 256;
   const maxLen = opts.maxLen ?? Infinity;
   const out: Outcomes = {
@@ -83,16 +88,24 @@ export function runScorer(scorer: BatchScorer, users: readonly EvalUser[], nItem
     auc: new Float64Array(users.length),
     candidates: new Int32Array(users.length),
   };
-  const order = [...users.keys()].sort((a, b) => Math.min(maxLen, users[a]!.hist.items.length) - Math.min(maxLen, users[b]!.hist.items.length));
+  const order = [...users.keys()].sort(
+    (a, b) => Math.min(maxLen, users[a]!.hist.items.length) - Math.min(maxLen, users[b]!.hist.items.length),
+  );
   for (let s = 0; s < order.length; s += batch) {
     const idx = order.slice(s, s + batch);
-    const scores = scorer.score(idx.map((i) => users[i]!.hist), idx.map((i) => users[i]!.now));
+    const scores = scorer.score(
+      idx.map((i) => users[i]!.hist),
+      idx.map((i) => users[i]!.now),
+    );
     idx.forEach((u, b) => {
       const user = users[u]!;
       const row = scores.subarray(b * nItems, (b + 1) * nItems);
       out.full[u] = rankOf(row, user.target, null, user.seen);
       out.sampled[u] = rankOf(row, user.target, user.negatives);
-      out.auc[u] = auc([row[user.target]!], Array.from(user.negatives, (i) => row[i]!));
+      out.auc[u] = auc(
+        [row[user.target]!],
+        Array.from(user.negatives, (i) => row[i]!),
+      );
       out.candidates[u] = user.negatives.length + 1;
     });
   }
@@ -109,7 +122,11 @@ export interface ClickMetrics {
 }
 
 /** Metrics of one scorer over a subset of users (all when `which` is omitted). */
-export function summarize(o: Outcomes, which?: readonly number[], top = 10): { full: RankingMetrics; sampled: RankingMetrics; click: ClickMetrics } {
+export function summarize(
+  o: Outcomes,
+  which?: readonly number[],
+  top = 10,
+): { full: RankingMetrics; sampled: RankingMetrics; click: ClickMetrics } {
   const ids = which ?? [...o.full.keys()];
   let tp = 0;
   let predicted = 0;
@@ -138,7 +155,13 @@ export function summarize(o: Outcomes, which?: readonly number[], top = 10): { f
  * A model as a batch scorer: the catalog table is computed once and reused for every batch.
  * Call `dispose()` when done.
  */
-export function modelScorer(name: string, bytes: number, weights: Weights, cfg: ModelConfig, cat: Catalog): BatchScorer & { dispose(): void } {
+export function modelScorer(
+  name: string,
+  bytes: number,
+  weights: Weights,
+  cfg: ModelConfig,
+  cat: Catalog,
+): BatchScorer & { dispose(): void } {
   const table = tf.tidy(() => catalogVectors(weights, cfg, cat));
   return {
     name,

@@ -4,7 +4,12 @@
  */
 
 /** 0-based rank of `target` among `candidates` by score (higher first), skipping `exclude`. */
-export function rankOf(scores: ArrayLike<number>, target: number, candidates: ArrayLike<number> | null, exclude?: ReadonlySet<number>): number {
+export function rankOf(
+  scores: ArrayLike<number>,
+  target: number,
+  candidates: ArrayLike<number> | null,
+  exclude?: ReadonlySet<number>,
+): number {
   const t = scores[target]!;
   let rank = 0;
   if (candidates) {
@@ -50,7 +55,7 @@ export function rankingMetrics(ranks: readonly number[]): RankingMetrics {
 export function auc(pos: readonly number[], neg: readonly number[]): number {
   const all = [...pos.map((s) => [s, 1] as const), ...neg.map((s) => [s, 0] as const)].sort((a, b) => a[0] - b[0]);
   let rankSum = 0;
-  for (let i = 0; i < all.length; ) {
+  for (let i = 0; i < all.length;) {
     let j = i;
     while (j < all.length && all[j]![0] === all[i]![0]) j++;
     const avg = (i + j + 1) / 2; // 1-based average rank of the tie group

@@ -31,7 +31,12 @@ const ROUND_TIMEOUT_MS = 120_000;
  * Starts the worker and loads the model in it.
  * @param onLearning hears learning state changes the page did not ask for (another tab's round, forget)
  */
-export function createEngineClient(workerUrl: string, init: EngineInit, log: (msg: string) => void, onLearning: (s: LearningState) => void): EngineClient {
+export function createEngineClient(
+  workerUrl: string,
+  init: EngineInit,
+  log: (msg: string) => void,
+  onLearning: (s: LearningState) => void,
+): EngineClient {
   const learningListener = proxy(onLearning);
   let worker: Worker | undefined;
   let remote: Remote<EngineInterface>;

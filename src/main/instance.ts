@@ -72,7 +72,12 @@ const EVENT_NAMES: readonly string[] = ['ready', 'ranked', 'error', 'event'];
  * ready hears it too.
  * @throws TypeError for an unknown event type
  */
-export function subscribe<K extends keyof RecoEventMap>(listeners: Listeners, type: K, fn: (detail: RecoEventMap[K]) => void, reco: RecoInstance | null): () => void {
+export function subscribe<K extends keyof RecoEventMap>(
+  listeners: Listeners,
+  type: K,
+  fn: (detail: RecoEventMap[K]) => void,
+  reco: RecoInstance | null,
+): () => void {
   if (!EVENT_NAMES.includes(type)) throw new TypeError(`on(type): expected one of ${EVENT_NAMES.join(', ')}, got ${JSON.stringify(type)}`);
   listeners.set(type, (listeners.get(type) ?? new Set()).add(fn as (d: never) => void));
   if (type === 'ready' && reco?.status().ready) queueMicrotask(() => (fn as (d: RecoStatus) => void)(reco.status()));
@@ -81,7 +86,16 @@ export function subscribe<K extends keyof RecoEventMap>(listeners: Listeners, ty
 
 /** The status of an instance whose model is not loaded (yet). */
 export const notReady = (consent: Consent, gpc: boolean, control: boolean, lastError: string | null): RecoStatus => ({
-  ready: false, backend: null, model: null, events: 0, storage: 'off', consent, gpc, control, lastError, lastRankMs: null,
+  ready: false,
+  backend: null,
+  model: null,
+  events: 0,
+  storage: 'off',
+  consent,
+  gpc,
+  control,
+  lastError,
+  lastRankMs: null,
   learning: { rounds: 0, lastDecision: null, head: 'shipped' },
 });
 
@@ -154,7 +168,12 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
   /** The engine is ready or has failed: grids found from now on are ranked, or keep their order, at once. */
   let settled = false;
   let scanQueued = false;
-  let state = notReady(opts.consent, (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true, Math.random() < opts.holdout, null);
+  let state = notReady(
+    opts.consent,
+    (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true,
+    Math.random() < opts.holdout,
+    null,
+  );
 
   const fail = (err: Error): void => {
     state.lastError = `${err.name}: ${err.message}`;
@@ -261,7 +280,11 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
    * `fn` of the shopper's history (newest `historyLength` events); `none` without a history, in the control
    * group, when personalization is off, or when it fails.
    */
-  const personal = async <T>(none: T, fn: (history: HistoryEntry[], engine: EngineClient, item: (id: string) => ItemFeatures) => Promise<T>, ids: string[] = []): Promise<T> => {
+  const personal = async <T>(
+    none: T,
+    fn: (history: HistoryEntry[], engine: EngineClient, item: (id: string) => ItemFeatures) => Promise<T>,
+    ids: string[] = [],
+  ): Promise<T> => {
     if (!engine || !store || !state.ready || state.control) return none;
     try {
       await tracker?.flush();
@@ -278,7 +301,8 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
   };
 
   /** Scores for these items, or null when personalization is off or failed (the caller keeps the order). */
-  const score = async (items: ItemFeatures[]): Promise<number[] | null> => (items.length ? personal(null, (history, e) => e.rank(history, items)) : null);
+  const score = async (items: ItemFeatures[]): Promise<number[] | null> =>
+    items.length ? personal(null, (history, e) => e.rank(history, items)) : null;
 
   /** A learning round in the worker (see train()); never rejects. */
   const round = async (force: boolean): Promise<RoundReply> => {
@@ -313,7 +337,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
         return [];
       }
       const feats = items.flatMap((it, i) => {
-        const f = typeof it === 'string' ? seen.get(it) ?? { id: it } : it;
+        const f = typeof it === 'string' ? (seen.get(it) ?? { id: it }) : it;
         if (!f || typeof f.id !== 'string' || !f.id) {
           fail(new TypeError(`rank(items): items[${i}].id expected a non-empty string`));
           return [];
@@ -343,17 +367,21 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
         fail(new TypeError('explain(itemId): expected a non-empty string'));
         return none;
       }
-      return personal(none, async (history, e, item) => {
-        const contributions = await e.explain(history, item(itemId));
-        const because = contributions
-          .filter((c) => c.weight > 0 && c.itemId !== itemId)
-          .slice(0, 3)
-          .map(({ itemId: id, weight }) => {
-            const { title } = item(id);
-            return title ? { itemId: id, title, weight } : { itemId: id, weight };
-          });
-        return { itemId, because };
-      }, [itemId]);
+      return personal(
+        none,
+        async (history, e, item) => {
+          const contributions = await e.explain(history, item(itemId));
+          const because = contributions
+            .filter((c) => c.weight > 0 && c.itemId !== itemId)
+            .slice(0, 3)
+            .map(({ itemId: id, weight }) => {
+              const { title } = item(id);
+              return title ? { itemId: id, title, weight } : { itemId: id, weight };
+            });
+          return { itemId, because };
+        },
+        [itemId],
+      );
     },
 
     async export() {
@@ -393,11 +421,23 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
 
   document.addEventListener('visibilitychange', onVisibility);
   const mode = storageMode(opts.consent, opts.respectGpc);
-  if (mode !== 'off' && !state.control && opts.autoPersonalize && opts.antiFlickerMs > 0) for (const g of grids(document)) antiFlicker.hold(g.container);
+  if (mode !== 'off' && !state.control && opts.autoPersonalize && opts.antiFlickerMs > 0)
+    for (const g of grids(document)) antiFlicker.hold(g.container);
   if (mode !== 'off') {
     // The worker learns from the events this page stores; a memory-only store is out of its reach.
-    const learning = mode === 'memory' ? null : { dbName: opts.dbName, maxEvents: opts.maxEvents, maxAgeDays: opts.maxAgeDays, trainAfterEvents: opts.trainAfterEvents, trainIntervalMinutes: opts.trainIntervalMinutes };
-    engine = createEngineClient(opts.workerUrl, { modelUrl: opts.modelUrl, backends: opts.backends, learning }, debug, (s) => scheduler?.update(s));
+    const learning =
+      mode === 'memory'
+        ? null
+        : {
+            dbName: opts.dbName,
+            maxEvents: opts.maxEvents,
+            maxAgeDays: opts.maxAgeDays,
+            trainAfterEvents: opts.trainAfterEvents,
+            trainIntervalMinutes: opts.trainIntervalMinutes,
+          };
+    engine = createEngineClient(opts.workerUrl, { modelUrl: opts.modelUrl, backends: opts.backends, learning }, debug, (s) =>
+      scheduler?.update(s),
+    );
     const s = (store = await openStore({ ...opts, memoryOnly: mode === 'memory' }));
     if (s.fallbackReason) debug(`memory-only storage: ${s.fallbackReason}`);
     state.storage = s.kind;

@@ -24,7 +24,10 @@ const RULES: Record<keyof RecoOptions, Rule | null> = {
   trainAfterEvents: range(0, 1e6),
   trainIntervalMinutes: range(0, 1e6),
   consent: ['"granted" or "denied"', (v) => v === 'granted' || v === 'denied'],
-  backends: [`a non-empty array of ${BACKENDS.join(', ')}`, (v) => Array.isArray(v) && v.length > 0 && v.every((x) => BACKENDS.includes(x as Backend))],
+  backends: [
+    `a non-empty array of ${BACKENDS.join(', ')}`,
+    (v) => Array.isArray(v) && v.length > 0 && v.every((x) => BACKENDS.includes(x as Backend)),
+  ],
   grids: null,
 };
 
@@ -38,7 +41,8 @@ export function resolveOptions(input: unknown, scriptUrl: string): ResolvedOptio
   const o = (input ?? {}) as Record<string, unknown>;
   for (const k of Object.keys(o)) if (!Object.hasOwn(RULES, k)) throw new TypeError(`Reco.init: unknown option "${k}"`);
   for (const [k, rule] of Object.entries(RULES)) {
-    if (rule && o[k] !== undefined && !rule[1](o[k])) throw new TypeError(`Reco.init: option "${k}" expected ${rule[0]}, got ${JSON.stringify(o[k])}`);
+    if (rule && o[k] !== undefined && !rule[1](o[k]))
+      throw new TypeError(`Reco.init: option "${k}" expected ${rule[0]}, got ${JSON.stringify(o[k])}`);
   }
   return {
     ...DEFAULTS,

@@ -28,7 +28,12 @@ export async function explainScore(
   const variants = [h, ...ids.map((id) => h.filter((e) => e.item.id !== id))];
   const kept = variants.filter((v) => v.length > 0);
   const table = await itemTable(model, [item, ...h.map((e) => e.item)]);
-  const u = await shopperVectors(model, kept, kept.map(() => now), table);
+  const u = await shopperVectors(
+    model,
+    kept,
+    kept.map(() => now),
+    table,
+  );
   const d = model.manifest.config.d;
   const v = table.data.subarray(0, d);
   const scores = kept.map((_, i) => dot(applyHead(head, u, i * d), v, d));

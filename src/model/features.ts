@@ -21,7 +21,11 @@ const STOP = new Set(['and', 'the', 'for', 'with', 'of', 'in', 'to', 'a', 'an', 
 /** Lower-case word tokens of a title, accents folded ("Lumière" → "lumiere"); numbers and units dropped, since they say little about taste. */
 export function tokenize(text: string): string[] {
   const out: string[] = [];
-  for (const raw of text.toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '').split(/[^\p{L}\p{N}]+/u)) {
+  for (const raw of text
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .split(/[^\p{L}\p{N}]+/u)) {
     if (raw.length < 2 || STOP.has(raw) || /^\d/.test(raw)) continue;
     out.push(raw);
   }

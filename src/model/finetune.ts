@@ -52,7 +52,17 @@ export interface FinetuneOptions {
 }
 
 const DEFAULTS: Required<FinetuneOptions> = {
-  negatives: 20, holdout: 0.2, minHeldOut: 3, minTrain: 5, maxExamples: 500, l2: 0.05, lr: 0.01, steps: 200, budgetMs: 3000, seed: 1, margin: 1,
+  negatives: 20,
+  holdout: 0.2,
+  minHeldOut: 3,
+  minTrain: 5,
+  maxExamples: 500,
+  l2: 0.05,
+  lr: 0.01,
+  steps: 200,
+  budgetMs: 3000,
+  seed: 1,
+  margin: 1,
 };
 
 /** What a round decided, with its numbers (see RoundResult), the Adam steps it ran and the head it trained. */
@@ -89,7 +99,10 @@ export function buildExamples(
   const K = opts.negatives ?? DEFAULTS.negatives;
   const maxLen = opts.maxLen ?? 50;
   const rand = rng(opts.seed ?? DEFAULTS.seed);
-  const sorted = events.map((e, i) => [e, i] as const).sort((a, b) => a[0].ts - b[0].ts || a[1] - b[1]).map(([e]) => e);
+  const sorted = events
+    .map((e, i) => [e, i] as const)
+    .sort((a, b) => a[0].ts - b[0].ts || a[1] - b[1])
+    .map(([e]) => e);
   const feat = (id: string): ItemFeatures => items.get(id) ?? { id };
   const shown = new Map<string, Set<string>>();
   const chosen = new Map<string, Set<string>>();
@@ -113,9 +126,9 @@ export function buildExamples(
     const weight = LABEL_WEIGHTS[e.type];
     if (weight === undefined || history.length === 0) continue;
     const key = listKey(e);
-    const taken = new Set([e.itemId, ...(key ? chosen.get(key) ?? [] : [])]);
+    const taken = new Set([e.itemId, ...(key ? (chosen.get(key) ?? []) : [])]);
     const negatives: ItemFeatures[] = [];
-    for (const id of key ? shown.get(key) ?? [] : []) {
+    for (const id of key ? (shown.get(key) ?? []) : []) {
       if (!taken.has(id)) {
         taken.add(id);
         negatives.push(feat(id));
@@ -147,7 +160,12 @@ async function prepare(model: LoadedModel, examples: readonly Example[]): Promis
   const d = model.manifest.config.d;
   const all = examples.flatMap((ex) => [ex.positive, ...ex.negatives, ...ex.history.map((h) => h.item)]);
   const table = await itemTable(model, all);
-  const u = await shopperVectors(model, examples.map((ex) => ex.history), examples.map((ex) => ex.ts), table);
+  const u = await shopperVectors(
+    model,
+    examples.map((ex) => ex.history),
+    examples.map((ex) => ex.ts),
+    table,
+  );
   const C = Math.max(1, ...examples.map((ex) => 1 + ex.negatives.length));
   const cand = new Int32Array(examples.length * C).fill(-1);
   examples.forEach((ex, e) => [ex.positive, ...ex.negatives].forEach((it, i) => (cand[e * C + i] = table.rows.get(it.id)!)));
@@ -215,7 +233,7 @@ async function trainHead(
         if (scores[n]! > max) max = scores[n]!;
       }
       let z = 0;
-      for (let i = 0; i < n; i++) z += (scores[i] = Math.exp(scores[i]! - max));
+      for (let i = 0; i < n; i++) z += scores[i] = Math.exp(scores[i]! - max);
       // dCE/dq = Σ_i (p_i − y_i) v_i, with the positive at i = 0.
       g.fill(0);
       for (let i = 0; i < n; i++) {
@@ -270,11 +288,24 @@ export async function finetune(
   const t0 = performance.now();
   const o: Required<FinetuneOptions> = { ...DEFAULTS };
   for (const [k, v] of Object.entries(options)) if (v !== undefined) Object.assign(o, { [k]: v });
-  const examples = buildExamples(events, items, { negatives: o.negatives, maxLen: model.manifest.config.features.maxLen, maxExamples: o.maxExamples, seed: o.seed });
+  const examples = buildExamples(events, items, {
+    negatives: o.negatives,
+    maxLen: model.manifest.config.features.maxLen,
+    maxExamples: o.maxExamples,
+    seed: o.seed,
+  });
   const n = examples.length;
   const heldOut = Math.max(o.minHeldOut, Math.ceil(n * o.holdout));
   const skipped = (reason: string): FinetuneResult => ({
-    accepted: false, reason, before: 0, after: 0, examples: n, heldOut: 0, steps: 0, ms: Math.round(performance.now() - t0), head: null,
+    accepted: false,
+    reason,
+    before: 0,
+    after: 0,
+    examples: n,
+    heldOut: 0,
+    steps: 0,
+    ms: Math.round(performance.now() - t0),
+    head: null,
   });
   if (n - heldOut < o.minTrain) return skipped(`skipped: ${n} labelled events with a history, ${o.minTrain + o.minHeldOut} needed`);
   const p = await prepare(model, examples);
@@ -304,6 +335,12 @@ export async function finetune(
     reason: accepted
       ? `accepted: ${what}`
       : `rejected: ${what}${!aboveChance ? ', not clearly above chance' : after >= before ? ', a gain within noise' : ''}`,
-    before, after, examples: n, heldOut, steps, ms: Math.round(performance.now() - t0), head,
+    before,
+    after,
+    examples: n,
+    heldOut,
+    steps,
+    ms: Math.round(performance.now() - t0),
+    head,
   };
 }

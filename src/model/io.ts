@@ -32,7 +32,6 @@ export interface ModelManifest {
   training?: Record<string, unknown>;
 }
 
-
 export interface LoadedModel {
   manifest: ModelManifest;
   weights: Weights;
@@ -71,10 +70,10 @@ export async function encodeModel(
       const scale = max > min ? (max - min) / 255 : 1;
       const out = new Uint8Array(data.length);
       for (let i = 0; i < data.length; i++) out[i] = Math.round((data[i]! - min) / scale);
-      entry.quantization = { dtype: 'uint8', min, scale};
+      entry.quantization = { dtype: 'uint8', min, scale };
       parts.push(out);
     } else if (q === 'float16') {
-      entry.quantization = { dtype: 'float16'};
+      entry.quantization = { dtype: 'float16' };
       parts.push(new Uint8Array(toFloat16(data).buffer));
     } else {
       parts.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -109,7 +108,8 @@ function toFloat16(src: Float32Array): Uint16Array {
     const sign = (x >>> 16) & 0x8000;
     const exp = ((x >>> 23) & 0xff) - 127 + 15;
     const mant = x & 0x7fffff;
-    if (exp <= 0) out[i] = sign; // flush tiny values to zero
+    if (exp <= 0)
+      out[i] = sign; // flush tiny values to zero
     else if (exp >= 31) out[i] = sign | 0x7c00;
     // Added, not or-ed: rounding can carry out of the mantissa into the exponent.
     else out[i] = sign | Math.min(0x7bff, (exp << 10) + ((mant + 0x1000) >>> 13));
@@ -125,20 +125,26 @@ export function validateManifest(m: unknown, url: string): ModelManifest {
   if (!m || typeof m !== 'object') fail('expected a JSON object');
   const o = m as Partial<ModelManifest>;
   if (o.format !== FORMAT) fail(`format: expected "${FORMAT}", got ${JSON.stringify(o.format)}`);
-  if (o.formatVersion !== 1 && o.formatVersion !== FORMAT_VERSION) fail(`formatVersion: expected 1 to ${FORMAT_VERSION}, got ${JSON.stringify(o.formatVersion)}`);
+  if (o.formatVersion !== 1 && o.formatVersion !== FORMAT_VERSION)
+    fail(`formatVersion: expected 1 to ${FORMAT_VERSION}, got ${JSON.stringify(o.formatVersion)}`);
   if (typeof o.id !== 'string' || typeof o.version !== 'string') fail('id and version: expected strings');
   const c = o.config;
-  if (!c || typeof c.d !== 'number' || typeof c.blocks !== 'number' || !c.features) fail('config: expected { d, blocks, heads, ffn, features }');
+  if (!c || typeof c.d !== 'number' || typeof c.blocks !== 'number' || !c.features)
+    fail('config: expected { d, blocks, heads, ffn, features }');
   if (c!.inputScale !== undefined && (o.formatVersion! < 2 || typeof c!.inputScale !== 'number' || !(c!.inputScale > 0))) {
     fail(`config.inputScale: expected a positive number in a format 2 manifest, got ${JSON.stringify(c!.inputScale)}`);
   }
   if (typeof o.sha256 !== 'string') fail('sha256: expected a hex string');
   if (!Array.isArray(o.weightsManifest) || o.weightsManifest.length !== 1) fail('weightsManifest: expected one group');
   const group = o.weightsManifest![0]!;
-  if (!Array.isArray(group?.paths) || typeof group.paths[0] !== 'string' || !Array.isArray(group.weights)) fail('weightsManifest: expected { paths: [file], weights: [...] }');
-  if (!group.weights.every((w) => w && typeof w.name === 'string' && Array.isArray(w.shape))) fail('weightsManifest: every weight needs a name and a shape');
+  if (!Array.isArray(group?.paths) || typeof group.paths[0] !== 'string' || !Array.isArray(group.weights))
+    fail('weightsManifest: expected { paths: [file], weights: [...] }');
+  if (!group.weights.every((w) => w && typeof w.name === 'string' && Array.isArray(w.shape)))
+    fail('weightsManifest: every weight needs a name and a shape');
   const names = group.weights.map((w) => `${w.name}:${w.shape.join('x')}`).join(',');
-  const expected = weightShapes(c!).map(([n, s]) => `${n}:${s.join('x')}`).join(',');
+  const expected = weightShapes(c!)
+    .map(([n, s]) => `${n}:${s.join('x')}`)
+    .join(',');
   if (names !== expected) fail('weightsManifest: weights do not match the config');
   return o as ModelManifest;
 }

@@ -14,7 +14,12 @@ import { historySequence, padSequences } from './sequence.ts';
 export function itemMatrix(model: LoadedModel, items: readonly ItemFeatures[]): tf.Tensor2D {
   const cfg = model.manifest.config;
   const tokens = tf.tensor2d(featurizeItems(items, cfg.features), [items.length, cfg.features.tokensPerItem], 'int32');
-  const ids = model.vocab ? tf.tensor1d(Int32Array.from(items, (it) => model.vocab!.get(it.id) ?? 0), 'int32') : null;
+  const ids = model.vocab
+    ? tf.tensor1d(
+        Int32Array.from(items, (it) => model.vocab!.get(it.id) ?? 0),
+        'int32',
+      )
+    : null;
   return itemVectors(model.weights, cfg, tokens, ids);
 }
 
@@ -26,7 +31,10 @@ export function shopperVector(model: LoadedModel, history: readonly HistoryEntry
   const cfg = model.manifest.config;
   const h = history.slice(-cfg.features.maxLen);
   const { L, events, gaps, valid } = padSequences([historySequence(h)], cfg.features.maxLen, [now]);
-  const items = itemMatrix(model, h.map((e) => e.item)).reshape([1, L, cfg.d]) as tf.Tensor3D;
+  const items = itemMatrix(
+    model,
+    h.map((e) => e.item),
+  ).reshape([1, L, cfg.d]) as tf.Tensor3D;
   const out = encode(model.weights, cfg, {
     items,
     events: tf.tensor2d(events, [1, L], 'int32'),
@@ -50,7 +58,9 @@ export async function scoreItems(
   if (history.length === 0 || candidates.length === 0) return new Float32Array(candidates.length);
   const scores = tf.tidy(() => {
     const q = headQuery(head, shopperVector(model, history, now));
-    return itemMatrix(model, candidates).matMul(q.reshape([-1, 1])).reshape([-1]);
+    return itemMatrix(model, candidates)
+      .matMul(q.reshape([-1, 1]))
+      .reshape([-1]);
   });
   const out = (await scores.data()) as Float32Array;
   scores.dispose();

@@ -40,10 +40,18 @@ export function weightShapes(cfg: ModelConfig): [string, number[]][] {
   for (let b = 0; b < cfg.blocks; b++) {
     const p = `block${b}.`;
     shapes.push(
-      [`${p}ln1.g`, [d]], [`${p}ln1.b`, [d]],
-      [`${p}wq`, [d, d]], [`${p}wk`, [d, d]], [`${p}wv`, [d, d]], [`${p}wo`, [d, d]],
-      [`${p}ln2.g`, [d]], [`${p}ln2.b`, [d]],
-      [`${p}w1`, [d, ffn]], [`${p}b1`, [ffn]], [`${p}w2`, [ffn, d]], [`${p}b2`, [d]],
+      [`${p}ln1.g`, [d]],
+      [`${p}ln1.b`, [d]],
+      [`${p}wq`, [d, d]],
+      [`${p}wk`, [d, d]],
+      [`${p}wv`, [d, d]],
+      [`${p}wo`, [d, d]],
+      [`${p}ln2.g`, [d]],
+      [`${p}ln2.b`, [d]],
+      [`${p}w1`, [d, ffn]],
+      [`${p}b1`, [ffn]],
+      [`${p}w2`, [ffn, d]],
+      [`${p}b2`, [d]],
     );
   }
   shapes.push(['out.ln.g', [d]], ['out.ln.b', [d]], ['head.w', [d, d]], ['head.c', [d]]);
@@ -100,7 +108,11 @@ function dense(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor {
 
 function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const { mean, variance } = tf.moments(x, -1, true);
-  return x.sub(mean).mul(tf.rsqrt(variance.add(1e-5))).mul(g).add(b);
+  return x
+    .sub(mean)
+    .mul(tf.rsqrt(variance.add(1e-5)))
+    .mul(g)
+    .add(b);
 }
 
 /** Dropout with a mask drawn in JS: faster than tf.randomUniform on wasm, and seedable. */
@@ -158,7 +170,10 @@ export function encode(w: Weights, cfg: ModelConfig, input: SequenceInput, dropo
   const [B, L] = input.valid.shape;
   const { d, heads } = cfg;
   const dh = d / heads;
-  const posIdx = tf.tensor1d(Int32Array.from({ length: L }, (_, i) => Math.min(L - 1 - i, cfg.features.maxLen - 1)), 'int32');
+  const posIdx = tf.tensor1d(
+    Int32Array.from({ length: L }, (_, i) => Math.min(L - 1 - i, cfg.features.maxLen - 1)),
+    'int32',
+  );
   const valid3 = input.valid.expandDims(2);
   let x: tf.Tensor = (cfg.inputScale ? input.items.mul(cfg.inputScale) : input.items)
     .add(tf.gather(w['pos.emb']!, posIdx))
@@ -174,13 +189,23 @@ export function encode(w: Weights, cfg: ModelConfig, input: SequenceInput, dropo
   for (let b = 0; b < cfg.blocks; b++) {
     const p = `block${b}.`;
     const a = layerNorm(x, w[`${p}ln1.g`]!, w[`${p}ln1.b`]!);
-    const split = (t: tf.Tensor) => t.reshape([B, L, heads, dh]).transpose([0, 2, 1, 3]).reshape([B * heads, L, dh]);
+    const split = (t: tf.Tensor) =>
+      t
+        .reshape([B, L, heads, dh])
+        .transpose([0, 2, 1, 3])
+        .reshape([B * heads, L, dh]);
     const q = split(dense(a, w[`${p}wq`]!));
     const k = split(dense(a, w[`${p}wk`]!));
     const v = split(dense(a, w[`${p}wv`]!));
     let att = mm(q, k.transpose([0, 2, 1])).mul(1 / Math.sqrt(dh));
-    att = att.reshape([B, heads, L, L]).add(bias.expandDims(1)).reshape([B * heads, L, L]);
-    const ctx = mm(dropout(tf.softmax(att)), v).reshape([B, heads, L, dh]).transpose([0, 2, 1, 3]).reshape([B, L, d]);
+    att = att
+      .reshape([B, heads, L, L])
+      .add(bias.expandDims(1))
+      .reshape([B * heads, L, L]);
+    const ctx = mm(dropout(tf.softmax(att)), v)
+      .reshape([B, heads, L, dh])
+      .transpose([0, 2, 1, 3])
+      .reshape([B, L, d]);
     x = x.add(dropout(dense(ctx, w[`${p}wo`]!)));
     const h = layerNorm(x, w[`${p}ln2.g`]!, w[`${p}ln2.b`]!);
     x = x.add(dropout(dense(tf.relu(dense(h, w[`${p}w1`]!, w[`${p}b1`]!)), w[`${p}w2`]!, w[`${p}b2`]!)));

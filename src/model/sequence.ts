@@ -59,7 +59,11 @@ export interface PaddedSequences {
  * sequence (at least 1). Each event's gap is the time to the next event; the newest one's is the time to
  * `now[b]` (when the prediction is made), unknown without it.
  */
-export function padSequences(seqs: readonly EventSequence[], maxLen: number, now?: readonly (number | null | undefined)[]): PaddedSequences {
+export function padSequences(
+  seqs: readonly EventSequence[],
+  maxLen: number,
+  now?: readonly (number | null | undefined)[],
+): PaddedSequences {
   const B = seqs.length;
   const kept = seqs.map((s) => Math.min(maxLen, s.events.length));
   const L = Math.max(1, ...kept);

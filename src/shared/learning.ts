@@ -61,4 +61,13 @@ export function isDue(s: Pick<LearningState, 'pending' | 'lastRoundAt'>, o: Lear
 }
 
 /** A round that did not run, with why. */
-export const skipped = (reason: string): LearningDecision => ({ accepted: false, reason: `skipped: ${reason}`, before: 0, after: 0, examples: 0, heldOut: 0, ms: 0, at: Date.now() });
+export const skipped = (reason: string): LearningDecision => ({
+  accepted: false,
+  reason: `skipped: ${reason}`,
+  before: 0,
+  after: 0,
+  examples: 0,
+  heldOut: 0,
+  ms: 0,
+  at: Date.now(),
+});

@@ -206,7 +206,11 @@ function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
       for (const it of batch) next.set(it.id, mergeItem(next.get(it.id), it));
       const known = await items([...next.keys()]);
       const now = Date.now();
-      await write('items', [...next.values()].map((it) => ({ id: it.id, ts: now, item: mergeItem(known.get(it.id), it) })), o.maxItems);
+      await write(
+        'items',
+        [...next.values()].map((it) => ({ id: it.id, ts: now, item: mergeItem(known.get(it.id), it) })),
+        o.maxItems,
+      );
     },
     items,
     getMeta: <T>(key: string) => db.get('meta', key) as Promise<T | undefined>,
@@ -236,12 +240,7 @@ function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
     async clear() {
       clearLocalKeys();
       const tx = db.transaction(['events', 'items', 'meta'], 'readwrite');
-      await Promise.all([
-        tx.objectStore('events').clear(),
-        tx.objectStore('items').clear(),
-        tx.objectStore('meta').clear(),
-        tx.done,
-      ]);
+      await Promise.all([tx.objectStore('events').clear(), tx.objectStore('items').clear(), tx.objectStore('meta').clear(), tx.done]);
     },
     close: () => db.close(),
   };

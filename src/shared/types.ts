@@ -61,7 +61,6 @@ export interface HistoryEntry {
   ts: number;
 }
 
-
 /** Everything stored about the shopper, as returned by `export()`. */
 export interface ExportData {
   exportedAt: string;

@@ -150,7 +150,10 @@ function editJournal(change: (j: Journal) => void): void {
     if (Array.isArray(raw[pv])) {
       j[pv] = raw[pv].filter(
         (e: Partial<RecoEvent> | null) =>
-          typeof e?.id === 'string' && typeof e.itemId === 'string' && typeof e.ts === 'number' && (EVENT_TYPES as readonly unknown[]).includes(e.type),
+          typeof e?.id === 'string' &&
+          typeof e.itemId === 'string' &&
+          typeof e.ts === 'number' &&
+          (EVENT_TYPES as readonly unknown[]).includes(e.type),
       );
     }
   }
@@ -305,7 +308,11 @@ export function createTracker(opts: TrackerOptions): Tracker {
   // Events a page view journaled but did not write (a navigation cut it short) go to the store now.
   let left: Journal = {};
   local(() => editJournal((j) => (left = j)));
-  const drained = new Map(Object.values(left).flat().map((e) => [e.id, e]));
+  const drained = new Map(
+    Object.values(left)
+      .flat()
+      .map((e) => [e.id, e]),
+  );
   // Only what was drained leaves the journal: a tab of those page views may still be adding to it.
   const drop = (j: Journal) => {
     for (const pv in left) j[pv] &&= j[pv].filter((e) => !drained.has(e.id));

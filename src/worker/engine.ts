@@ -107,7 +107,11 @@ export function createEngine(deps: EngineDeps = {}): Engine {
         try {
           store = await openStore({ dbName: l.dbName, maxEvents: l.maxEvents, maxAgeDays: l.maxAgeDays });
           if (store.kind !== 'indexeddb') throw new Error(store.fallbackReason ?? 'IndexedDB unavailable in the worker');
-          const host = { modelKey: `${loaded.manifest.id}@${loaded.manifest.version}`, train: (e: RecoEvent[], i: ItemFeatures[]) => api.train(e, i), setHead: (h: HeadArrays | null, p: HeadArrays | null) => api.setHead(h, p) };
+          const host = {
+            modelKey: `${loaded.manifest.id}@${loaded.manifest.version}`,
+            train: (e: RecoEvent[], i: ItemFeatures[]) => api.train(e, i),
+            setHead: (h: HeadArrays | null, p: HeadArrays | null) => api.setHead(h, p),
+          };
           learner = await startLearning(host, store, l, (s) => {
             status.learning = s;
             onLearning?.(s);

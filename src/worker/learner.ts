@@ -84,7 +84,13 @@ export async function startLearning(
   let closed = false;
   let busy = false; // one round at a time in this worker, even where Web Locks are missing
   let generation = 0; // bumped by forget(): a round that started before must not write anything back
-  const state = (): LearningState => ({ rounds: record.rounds, lastDecision: record.lastDecision, head, pending, lastRoundAt: record.lastRoundAt });
+  const state = (): LearningState => ({
+    rounds: record.rounds,
+    lastDecision: record.lastDecision,
+    head,
+    pending,
+    lastRoundAt: record.lastRoundAt,
+  });
 
   async function readRecord(): Promise<LearningRecord> {
     const r = await store.getMeta<LearningRecord>(RECORD_KEY);
@@ -160,8 +166,14 @@ export async function startLearning(
           return null;
         }
         const d: LearningDecision = {
-          accepted: result.accepted, reason: result.reason, before: result.before, after: result.after,
-          examples: result.examples, heldOut: result.heldOut, ms: result.ms, at: Date.now(),
+          accepted: result.accepted,
+          reason: result.reason,
+          before: result.before,
+          after: result.after,
+          examples: result.examples,
+          heldOut: result.heldOut,
+          ms: result.ms,
+          at: Date.now(),
         };
         record = {
           ...record,

@@ -21,8 +21,16 @@ function fakeReco(overrides: Record<string, unknown> = {}) {
     rank: vi.fn(async () => []),
     personalize: vi.fn(async () => {}),
     status: vi.fn(() => ({
-      ready: true, backend: 'wasm', model: { id: 'reco-default', version: '1.2.0' }, events: 3, storage: 'indexeddb',
-      consent: 'granted', gpc: false, control: false, lastError: null, lastRankMs: 4.2,
+      ready: true,
+      backend: 'wasm',
+      model: { id: 'reco-default', version: '1.2.0' },
+      events: 3,
+      storage: 'indexeddb',
+      consent: 'granted',
+      gpc: false,
+      control: false,
+      lastError: null,
+      lastRankMs: 4.2,
     })),
     export: vi.fn(async () => ({ exportedAt: '', events: [], items: [], meta: {} })),
     forget: vi.fn(async () => {}),
@@ -49,9 +57,13 @@ async function loadShop(Reco: unknown, url = 'http://shop.test/'): Promise<void>
   page = new Window({ url });
   page.document.body.innerHTML = html.slice(html.indexOf('<body>') + '<body>'.length, html.indexOf('</body>'));
   Object.assign(page, { Reco });
-  for (const name of ['document', 'location', 'history', 'localStorage', 'sessionStorage', 'Element'] as const) vi.stubGlobal(name, page[name]);
+  for (const name of ['document', 'location', 'history', 'localStorage', 'sessionStorage', 'Element'] as const)
+    vi.stubGlobal(name, page[name]);
   vi.stubGlobal('window', page);
-  vi.stubGlobal('fetch', vi.fn(async () => new Response(catalogText, { status: 200, headers: { 'content-type': 'application/json' } })));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async () => new Response(catalogText, { status: 200, headers: { 'content-type': 'application/json' } })),
+  );
   await import(/* @vite-ignore */ `${shopPath}?load=${++loads}`);
   await vi.waitFor(() => expect(document.getElementById('reco-state')!.dataset.state).not.toBe('loading'));
 }
@@ -104,7 +116,11 @@ describe('demo shop without Reco', () => {
   it("keeps the shop's own order, the same on every load, and not the catalog order", async () => {
     await loadShop(undefined);
     const first = cards('home').map((card) => card.dataset.recoId);
-    await loadShop({ init: vi.fn(async () => { throw new Error('model 404'); }) });
+    await loadShop({
+      init: vi.fn(async () => {
+        throw new Error('model 404');
+      }),
+    });
     expect(cards('home').map((card) => card.dataset.recoId)).toEqual(first);
     expect(first.slice(0, 5)).not.toEqual(catalog.slice(0, 5).map((item) => item.id));
     expect(document.getElementById('f-error')!.textContent).toContain('model 404');
@@ -141,7 +157,11 @@ describe('demo shop with Reco', () => {
   });
 
   it('keeps working when track throws', async () => {
-    const { Reco } = fakeReco({ track: vi.fn(() => { throw new Error('boom'); }) });
+    const { Reco } = fakeReco({
+      track: vi.fn(() => {
+        throw new Error('boom');
+      }),
+    });
     await loadShop(Reco);
     cards('home')[0].querySelector<HTMLButtonElement>('[data-add]')!.click();
     cards('home')[1].querySelector<HTMLButtonElement>('[data-add]')!.click();

@@ -3,7 +3,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LearningState } from '../../src/shared/learning.ts';
 import { createLearningScheduler } from '../../src/main/scheduler.ts';
 
-const state = (pending: number, lastRoundAt = 0): LearningState => ({ rounds: 0, lastDecision: null, head: 'shipped', pending, lastRoundAt });
+const state = (pending: number, lastRoundAt = 0): LearningState => ({
+  rounds: 0,
+  lastDecision: null,
+  head: 'shipped',
+  pending,
+  lastRoundAt,
+});
 const schedule = { trainAfterEvents: 20, trainIntervalMinutes: 10 };
 
 beforeEach(() => {

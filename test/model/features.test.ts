@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  categoryLevels, featurizeInto, featurizeItems, hash32, itemTokens, priceBucket, tokenize, type FeatureConfig,
+  categoryLevels,
+  featurizeInto,
+  featurizeItems,
+  hash32,
+  itemTokens,
+  priceBucket,
+  tokenize,
+  type FeatureConfig,
 } from '../../src/model/features.ts';
 
 const cfg: FeatureConfig = { textBuckets: 2048, tokensPerItem: 12, maxLen: 50, idVocab: 0 };
@@ -49,9 +56,19 @@ describe('priceBucket', () => {
 describe('itemTokens', () => {
   it('puts category path prefixes, brand and price before deduplicated title words', () => {
     expect(itemTokens(mascara)).toEqual([
-      'c:beauty', 'c:beauty>makeup', 'c:beauty>makeup>eyes', 'c:beauty>makeup>eyes>mascara',
-      'b:maybelline', 'p:5',
-      't:maybelline', 't:great', 't:lash', 't:washable', 't:mascara', 't:blackest', 't:black',
+      'c:beauty',
+      'c:beauty>makeup',
+      'c:beauty>makeup>eyes',
+      'c:beauty>makeup>eyes>mascara',
+      'b:maybelline',
+      'p:5',
+      't:maybelline',
+      't:great',
+      't:lash',
+      't:washable',
+      't:mascara',
+      't:blackest',
+      't:black',
     ]);
   });
 
@@ -85,7 +102,9 @@ describe('featurizeItems', () => {
     const bucket = (t: string) => 1 + (hash32(t) % (small.textBuckets - 1));
     expect(out[0]).toBe(-1);
     expect(Array.from(out.subarray(1, 8))).toEqual(
-      ['c:beauty', 'c:beauty>makeup', 'c:beauty>makeup>eyes', 'c:beauty>makeup>eyes>mascara', 'b:maybelline', 'p:5', 't:maybelline'].map(bucket),
+      ['c:beauty', 'c:beauty>makeup', 'c:beauty>makeup>eyes', 'c:beauty>makeup>eyes>mascara', 'b:maybelline', 'p:5', 't:maybelline'].map(
+        bucket,
+      ),
     );
     expect(out[8]).toBe(-1);
   });

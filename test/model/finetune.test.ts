@@ -20,8 +20,24 @@ beforeAll(async () => {
   shipped = await headArrays(model.weights);
 });
 
-const ev = (id: string, type: RecoEvent['type'], itemId: string, ts: number, pageViewId = 'pv', listId: string | null = 'home'): RecoEvent => ({
-  id, type, itemId, ts, pageViewId, listId, position: 0, sessionId: 's', path: '/', control: false,
+const ev = (
+  id: string,
+  type: RecoEvent['type'],
+  itemId: string,
+  ts: number,
+  pageViewId = 'pv',
+  listId: string | null = 'home',
+): RecoEvent => ({
+  id,
+  type,
+  itemId,
+  ts,
+  pageViewId,
+  listId,
+  position: 0,
+  sessionId: 's',
+  path: '/',
+  control: false,
 });
 const distance = (h: HeadArrays) => Math.hypot(...h.w.map((v, i) => v - shipped.w[i]!), ...h.c.map((v, i) => v - shipped.c[i]!));
 
@@ -29,7 +45,11 @@ describe('buildExamples', () => {
   it('gives each labelled event only the history strictly before it', () => {
     const { events } = shopper(3, 'brand', 15);
     // Events at the same time as a label, and a page-reported add_to_cart in between, must not leak into it.
-    const extra = [ev('x1', 'view_item', 'p010', events[5]!.ts), ev('x2', 'add_to_cart', 'p020', events[9]!.ts + 1, 'pv-product', null), ev('x3', 'purchase', 'p020', events[40]!.ts)];
+    const extra = [
+      ev('x1', 'view_item', 'p010', events[5]!.ts),
+      ev('x2', 'add_to_cart', 'p020', events[9]!.ts + 1, 'pv-product', null),
+      ev('x3', 'purchase', 'p020', events[40]!.ts),
+    ];
     const all = [...events, ...extra].reverse(); // any stored order
     const examples = buildExamples(all, ITEMS, { negatives: 5 });
     const labels = all.filter((e) => ['select_item', 'add_to_cart', 'purchase'].includes(e.type));
@@ -69,7 +89,10 @@ describe('shopperVectors', () => {
     const { events } = shopper(5, 'brand', 12);
     const histories = buildExamples(events, ITEMS).map((x) => x.history);
     const now = histories.map((h) => h[h.length - 1]!.ts + 5000);
-    const table = await itemTable(model, histories.flat().map((h) => h.item));
+    const table = await itemTable(
+      model,
+      histories.flat().map((h) => h.item),
+    );
     const batch = await shopperVectors(model, histories, now, table);
     const d = model.manifest.config.d;
     for (const [i, h] of histories.entries()) {

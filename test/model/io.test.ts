@@ -33,7 +33,10 @@ async function encoded(weights = initWeights(cfg, rng(1))) {
 }
 
 async function failure(files: Record<string, string | ArrayBuffer>): Promise<ModelError> {
-  const err = await loadModel('m/model.json', memFetch(files)).then(() => null, (e: unknown) => e);
+  const err = await loadModel('m/model.json', memFetch(files)).then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ModelError);
   return err as ModelError;
 }
@@ -50,7 +53,11 @@ describe('loadModel', () => {
     const { files } = await encoded(w);
     const model = await loadModel('m/model.json', memFetch(files));
     expect(model.manifest.id).toBe('io-test');
-    expect([...model.vocab!]).toEqual([['a', 1], ['b', 2], ['c', 3]]);
+    expect([...model.vocab!]).toEqual([
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+    ]);
     for (const [name, shape] of weightShapes(cfg)) {
       expect(model.weights[name]!.shape).toEqual(shape);
       expect(Array.from(model.weights[name]!.dataSync())).toEqual(Array.from(w[name]!));
@@ -59,8 +66,9 @@ describe('loadModel', () => {
 
   it('rejects a manifest of another format or version', async () => {
     const { files } = await encoded();
-    expect((await failure(withManifest(files, (m) => ((m as { format: string }).format = 'tfjs-layers')))).message)
-      .toBe('model manifest m/model.json: format: expected "reco-scorer", got "tfjs-layers"');
+    expect((await failure(withManifest(files, (m) => ((m as { format: string }).format = 'tfjs-layers')))).message).toBe(
+      'model manifest m/model.json: format: expected "reco-scorer", got "tfjs-layers"',
+    );
     expect((await failure(withManifest(files, (m) => (m.formatVersion = 3)))).message).toMatch(/formatVersion: expected 1 to 2, got 3/);
   });
 
@@ -68,10 +76,17 @@ describe('loadModel', () => {
     const { files } = await encoded();
     expect((JSON.parse(files['m/model.json'] as string) as ModelManifest).formatVersion).toBe(1);
     // A format 1 reader would ignore inputScale and mis-score: it must come with format 2.
-    expect((await failure(withManifest(files, (m) => (m.config.inputScale = 8)))).message).toMatch(/config\.inputScale: expected a positive number in a format 2 manifest, got 8/);
-    expect((await failure(withManifest(files, (m) => ((m.formatVersion = 2), (m.config.inputScale = -1))))).message).toMatch(/config\.inputScale/);
+    expect((await failure(withManifest(files, (m) => (m.config.inputScale = 8)))).message).toMatch(
+      /config\.inputScale: expected a positive number in a format 2 manifest, got 8/,
+    );
+    expect((await failure(withManifest(files, (m) => ((m.formatVersion = 2), (m.config.inputScale = -1))))).message).toMatch(
+      /config\.inputScale/,
+    );
     const scaled = { ...cfg, inputScale: 8 };
-    const { manifest } = await encodeModel({ id: 'io-test', version: '1', config: scaled }, initWeights(scaled, rng(1)), ['a', 'b', 'c'], { embeddings: 'none', dense: 'none' });
+    const { manifest } = await encodeModel({ id: 'io-test', version: '1', config: scaled }, initWeights(scaled, rng(1)), ['a', 'b', 'c'], {
+      embeddings: 'none',
+      dense: 'none',
+    });
     expect(manifest.formatVersion).toBe(2);
   });
 
@@ -87,7 +102,9 @@ describe('loadModel', () => {
     const { files } = await encoded();
     const err = await failure(withManifest(files, (m) => (m.weightsManifest = [{} as ModelManifest['weightsManifest'][0]])));
     expect(err.message).toMatch(/weightsManifest: expected \{ paths: \[file\], weights: \[\.\.\.\] \}/);
-    expect((await failure({ ...files, 'm/model.json': '{"format": "reco-scorer",' })).message).toBe('model manifest m/model.json: not valid JSON');
+    expect((await failure({ ...files, 'm/model.json': '{"format": "reco-scorer",' })).message).toBe(
+      'model manifest m/model.json: not valid JSON',
+    );
   });
 
   it('rejects a weights file with a flipped byte (sha256 mismatch)', async () => {
@@ -119,7 +136,10 @@ describe('readModel from disk', () => {
     const bin = readFileSync(join(dir, 'weights.bin'));
     bin[bin.length - 1]! ^= 0x80;
     writeFileSync(join(dir, 'weights.bin'), bin);
-    const err = await readModel(dir).then(() => null, (e: unknown) => e);
+    const err = await readModel(dir).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ModelError);
     expect((err as Error).message).toMatch(/flip\/weights\.bin: checksum mismatch/);
   });
@@ -131,7 +151,10 @@ describe('quantization', () => {
     const values = [1.9999, -1.9999, 3.99995, 0.49999, 1000.7, 0.1, -0.3, 1e-7];
     w['head.c']!.set(values);
     const { manifest, bin } = await encodeModel(meta, w, vocab, { embeddings: 'none', dense: 'float16' });
-    const model = await loadModel('m/model.json', memFetch({ 'm/model.json': JSON.stringify(manifest), 'm/weights.bin': bin, 'm/vocab.json': JSON.stringify(vocab) }));
+    const model = await loadModel(
+      'm/model.json',
+      memFetch({ 'm/model.json': JSON.stringify(manifest), 'm/weights.bin': bin, 'm/vocab.json': JSON.stringify(vocab) }),
+    );
     const back = model.weights['head.c']!.dataSync();
     values.forEach((v, i) => expect(Math.abs(back[i]! - v)).toBeLessThanOrEqual(Math.abs(v) * 2 ** -11 + 1e-4));
   });
@@ -139,7 +162,10 @@ describe('quantization', () => {
   it('uint8 keeps every value within half a step of (max - min) / 255', async () => {
     const w = initWeights(cfg, rng(4));
     const { manifest, bin } = await encodeModel(meta, w, vocab, { embeddings: 'uint8', dense: 'uint8' });
-    const model = await loadModel('m/model.json', memFetch({ 'm/model.json': JSON.stringify(manifest), 'm/weights.bin': bin, 'm/vocab.json': JSON.stringify(vocab) }));
+    const model = await loadModel(
+      'm/model.json',
+      memFetch({ 'm/model.json': JSON.stringify(manifest), 'm/weights.bin': bin, 'm/vocab.json': JSON.stringify(vocab) }),
+    );
     for (const [name] of weightShapes(cfg)) {
       const src = w[name]!;
       const back = model.weights[name]!.dataSync();

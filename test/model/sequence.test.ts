@@ -15,13 +15,25 @@ describe('gapBucket', () => {
 
 describe('padSequences', () => {
   it('right-aligns each sequence in rows as long as the longest, padding on the left', () => {
-    const p = padSequences([{ events: [2, 3], ts: null }, { events: [5, 5, 8], ts: null }], 50);
+    const p = padSequences(
+      [
+        { events: [2, 3], ts: null },
+        { events: [5, 5, 8], ts: null },
+      ],
+      50,
+    );
     expect([p.B, p.L]).toEqual([2, 3]);
     expect(Array.from(p.events)).toEqual([0, 2, 3, 5, 5, 8]);
     expect(Array.from(p.valid)).toEqual([0, 1, 1, 1, 1, 1]);
     const slots: [number, number, number][] = [];
     p.forEach((b, i, slot) => slots.push([b, i, slot]));
-    expect(slots).toEqual([[0, 0, 1], [0, 1, 2], [1, 0, 3], [1, 1, 4], [1, 2, 5]]);
+    expect(slots).toEqual([
+      [0, 0, 1],
+      [0, 1, 2],
+      [1, 0, 3],
+      [1, 1, 4],
+      [1, 2, 5],
+    ]);
   });
 
   it('keeps the newest maxLen events', () => {
@@ -34,7 +46,11 @@ describe('padSequences', () => {
 
   it('gives each event the gap to the next one, the newest the gap to now, and 0 where the time is unknown', () => {
     const ts = [0, 30e3, 30e3 + 2 * 86400e3];
-    expect(Array.from(padSequences([{ events: [2, 2, 2], ts }], 50, [ts[2]! + 5 * MIN]).gaps)).toEqual([gapBucket(30e3), gapBucket(2 * 86400e3), gapBucket(5 * MIN)]);
+    expect(Array.from(padSequences([{ events: [2, 2, 2], ts }], 50, [ts[2]! + 5 * MIN]).gaps)).toEqual([
+      gapBucket(30e3),
+      gapBucket(2 * 86400e3),
+      gapBucket(5 * MIN),
+    ]);
     expect(Array.from(padSequences([{ events: [2, 2, 2], ts }], 50).gaps)).toEqual([gapBucket(30e3), gapBucket(2 * 86400e3), 0]);
     expect(Array.from(padSequences([{ events: [2, 2], ts: null }], 50, [1e12]).gaps)).toEqual([0, 0]);
   });

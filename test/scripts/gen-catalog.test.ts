@@ -37,7 +37,10 @@ describe('generateCatalog', () => {
 
   it('prices by category: fragrance costs more than nail polish', () => {
     const median = (top: string): number => {
-      const prices = items.filter((item) => topCategory(item.category) === top).map((item) => item.price).sort((a, b) => a - b);
+      const prices = items
+        .filter((item) => topCategory(item.category) === top)
+        .map((item) => item.price)
+        .sort((a, b) => a - b);
       return prices[prices.length >> 1];
     };
     expect(median('Fragrance')).toBeGreaterThan(3 * median('Nails'));

@@ -9,9 +9,29 @@ import { writeTinyDataset } from './tiny-data.ts';
 const root = mkdtempSync(join(tmpdir(), 'reco-cli-'));
 const data = join(root, 'data');
 const tsx = join('node_modules', '.bin', 'tsx');
-const run = (script: string, args: string[]) => execFileSync(tsx, [script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const run = (script: string, args: string[]) =>
+  execFileSync(tsx, [script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const train = (out: string, extra: string[] = []) =>
-  run('scripts/train.ts', ['--data', data, '--out', join(root, out), '--preset', 'student', '--d', '16', '--text-buckets', '128', '--epochs', '2', '--batch', '32', '--seed', '3', '--quiet', ...extra]);
+  run('scripts/train.ts', [
+    '--data',
+    data,
+    '--out',
+    join(root, out),
+    '--preset',
+    'student',
+    '--d',
+    '16',
+    '--text-buckets',
+    '128',
+    '--epochs',
+    '2',
+    '--batch',
+    '32',
+    '--seed',
+    '3',
+    '--quiet',
+    ...extra,
+  ]);
 
 beforeAll(() => writeTinyDataset(data, { users: 120, seed: 2 }));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -23,7 +43,8 @@ describe('npm run train / eval', () => {
   }, 120_000);
 
   it('writes the quantized model, the float model and a checkpoint, and logs each epoch', () => {
-    for (const f of ['model.json', 'weights.bin', 'vocab.json', 'float/model.json', 'checkpoint/state.json']) expect(existsSync(join(root, 'a', f)), f).toBe(true);
+    for (const f of ['model.json', 'weights.bin', 'vocab.json', 'float/model.json', 'checkpoint/state.json'])
+      expect(existsSync(join(root, 'a', f)), f).toBe(true);
     expect(log).toMatch(/epoch 1: loss [\d.]+, valid NDCG@10 [\d.]+/);
     expect(log).toMatch(/epoch 2: /);
     const m = JSON.parse(readFileSync(join(root, 'a', 'model.json'), 'utf8'));
@@ -45,7 +66,18 @@ describe('npm run train / eval', () => {
   }, 120_000);
 
   it('distills from a teacher with the co-occurrence memory', () => {
-    const out = train('c', ['--teacher', join(root, 'a', 'float'), '--memory-beta', '2', '--extra', '4', '--alpha', '0.8', '--epochs', '1']);
+    const out = train('c', [
+      '--teacher',
+      join(root, 'a', 'float'),
+      '--memory-beta',
+      '2',
+      '--extra',
+      '4',
+      '--alpha',
+      '0.8',
+      '--epochs',
+      '1',
+    ]);
     expect(out).toMatch(/distilling from .* \+ co-occurrence \(beta 2, 4 extra candidates\)/);
     const m = JSON.parse(readFileSync(join(root, 'c', 'model.json'), 'utf8'));
     expect(m.training.teacherMemory).toEqual({ kind: 'co-occurrence', beta: 2, extra: 4 });
@@ -58,6 +90,7 @@ describe('npm run train / eval', () => {
   it('evaluates the model beside the baselines and the teacher', () => {
     const out = run('scripts/eval.ts', ['--data', data, '--models', join(root, 'a'), '--teachers', `${join(root, 'a', 'float')}:2`]);
     expect(out).toMatch(/full ranking \(primary\)/);
-    for (const row of ['popularity', 'co-occurrence', join(root, 'a'), `${join(root, 'a', 'float')} + co-occurrence (beta 2)`]) expect(out).toContain(row);
+    for (const row of ['popularity', 'co-occurrence', join(root, 'a'), `${join(root, 'a', 'float')} + co-occurrence (beta 2)`])
+      expect(out).toContain(row);
   }, 120_000);
 });

@@ -77,7 +77,11 @@ describe('training on a tiny shop where each shopper stays in one category', () 
 
   it('does not leak tensors when scoring', () => {
     const before = tf.memory().numTensors;
-    scores(trainer.vars, cfg, users.slice(0, 8).map((u) => u.hist));
+    scores(
+      trainer.vars,
+      cfg,
+      users.slice(0, 8).map((u) => u.hist),
+    );
     const model = modelScorer('tiny', 0, trainer.vars, cfg, cat);
     runScorer(model, users.slice(0, 40), ds.items.length);
     model.dispose();
@@ -95,7 +99,9 @@ describe('export and load', () => {
     expect(loaded.bytes).toBe(bytes);
     expect(loaded.manifest.config).toEqual(cfg);
     // The vocabulary maps dataset items back to the same id rows.
-    expect(Array.from(makeCatalog(ds.items, cfg.features, (i) => loaded.vocab!.get(ds.items[i]!.id) ?? 0).idRows)).toEqual(Array.from(cat.idRows));
+    expect(Array.from(makeCatalog(ds.items, cfg.features, (i) => loaded.vocab!.get(ds.items[i]!.id) ?? 0).idRows)).toEqual(
+      Array.from(cat.idRows),
+    );
     const a = scores(trainer.vars, cfg, hists());
     const b = scores(loaded.weights, loaded.manifest.config, hists());
     let maxDiff = 0;
@@ -108,7 +114,9 @@ describe('export and load', () => {
     const floatBytes = (await readModel(join(root, 'float'))).bytes;
     const q = await writeModel(join(root, 'quant'), meta(), trainer.weights(), vocab, { embeddings: 'uint8', dense: 'float16' });
     const loaded = await readModel(join(root, 'quant'));
-    const embParams = Object.entries(trainer.vars).filter(([k]) => k.endsWith('.emb')).reduce((s, [, v]) => s + v.size, 0);
+    const embParams = Object.entries(trainer.vars)
+      .filter(([k]) => k.endsWith('.emb'))
+      .reduce((s, [, v]) => s + v.size, 0);
     const allParams = Object.values(trainer.vars).reduce((s, v) => s + v.size, 0);
     expect(floatBytes).toBe(4 * allParams);
     expect(q.bytes).toBe(embParams + 2 * (allParams - embParams));
@@ -134,7 +142,10 @@ describe('knowledge distillation', () => {
   function student(teacher: boolean): Trainer {
     const sCfg: ModelConfig = { d: 8, blocks: 1, heads: 1, ffn: 16, features: { ...cfg.features, idVocab: 0 } };
     const t = new Trainer(sCfg, cat, {
-      lr: 1e-2, dropout: 0, negatives: 16, seed: 3,
+      lr: 1e-2,
+      dropout: 0,
+      negatives: 16,
+      seed: 3,
       teacher: teacher ? { weights: trainer.vars, cfg, temperature: 1, alpha: 0.9 } : undefined,
     });
     for (let e = 0; e < 3; e++) for (let b = 0; b < split.train.length; b += 32) t.step(split.train.slice(b, b + 32));
@@ -162,20 +173,26 @@ describe('knowledge distillation', () => {
     expect(b).toBeGreaterThan(a);
   });
 
-  it('passes on what the teacher memory knows: a student distilled with it ranks the memory\'s pick higher', () => {
+  it("passes on what the teacher memory knows: a student distilled with it ranks the memory's pick higher", () => {
     // A memory that says one item (from another category than most histories) always comes next.
     const pick = 35;
     const memory = { beta: 2, neighbours: () => new Map([[pick, 50]]) };
     const distill = (withMemory: boolean) => {
       const sCfg: ModelConfig = { d: 8, blocks: 1, heads: 1, ffn: 16, features: { ...cfg.features, idVocab: 0 } };
       const t = new Trainer(sCfg, cat, {
-        lr: 1e-2, dropout: 0, negatives: 8, seed: 3,
+        lr: 1e-2,
+        dropout: 0,
+        negatives: 8,
+        seed: 3,
         teacher: { weights: trainer.vars, cfg, temperature: 1, alpha: 0.9, ...(withMemory ? { memory, extra: 4 } : {}) },
       });
       for (let e = 0; e < 3; e++) for (let b = 0; b < split.train.length; b += 32) t.step(split.train.slice(b, b + 32));
       return t;
     };
-    const hists = users.slice(0, 100).map((u) => u.hist).filter((h) => !h.items.includes(pick));
+    const hists = users
+      .slice(0, 100)
+      .map((u) => u.hist)
+      .filter((h) => !h.items.includes(pick));
     const n = ds.items.length;
     const meanRank = (t: Trainer) => {
       const s = scores(t.vars, t.cfg, hists);
@@ -199,8 +216,12 @@ describe('teacher options', () => {
   it('refuses a memory without sampled negatives, and extra candidates without a memory, naming the flag', () => {
     const memory = { beta: 1, neighbours: () => new Map<number, number>() };
     const teacher = { weights: trainer.vars, cfg, temperature: 1, alpha: 0.5 };
-    expect(() => new Trainer(cfg, cat, { lr: 1e-2, dropout: 0, negatives: 0, seed: 1, teacher: { ...teacher, memory } })).toThrow(/--negatives K/);
-    expect(() => new Trainer(cfg, cat, { lr: 1e-2, dropout: 0, negatives: 8, seed: 1, teacher: { ...teacher, extra: 4 } })).toThrow(/--memory-beta/);
+    expect(() => new Trainer(cfg, cat, { lr: 1e-2, dropout: 0, negatives: 0, seed: 1, teacher: { ...teacher, memory } })).toThrow(
+      /--negatives K/,
+    );
+    expect(() => new Trainer(cfg, cat, { lr: 1e-2, dropout: 0, negatives: 8, seed: 1, teacher: { ...teacher, extra: 4 } })).toThrow(
+      /--memory-beta/,
+    );
   });
 });
 

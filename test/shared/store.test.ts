@@ -24,7 +24,10 @@ function ev(id: string, ts: number, type: RecoEvent['type'] = 'select_item'): Re
   };
 }
 
-const open = { indexeddb: (o: StoreOptions) => openStore({ dbName: freshName(), ...o }), memory: (o: StoreOptions) => openStore({ ...o, memoryOnly: true }) };
+const open = {
+  indexeddb: (o: StoreOptions) => openStore({ dbName: freshName(), ...o }),
+  memory: (o: StoreOptions) => openStore({ ...o, memoryOnly: true }),
+};
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -91,7 +94,10 @@ describe.each(['indexeddb', 'memory'] as const)('%s store', (kind) => {
   it('merges item features, keeping known fields the new record lacks', async () => {
     const s = await openKind();
     await s.putItems([{ id: 'p1', title: 'Mascara', category: 'Makeup > Eyes', price: 12 }]);
-    await s.putItems([{ id: 'p1', brand: 'Lumi', price: 10 }, { id: 'p2', title: 'Serum' }]);
+    await s.putItems([
+      { id: 'p1', brand: 'Lumi', price: 10 },
+      { id: 'p2', title: 'Serum' },
+    ]);
     const got = await s.items(['p1', 'p2', 'missing']);
     expect(got.get('p1')).toEqual({ id: 'p1', title: 'Mascara', category: 'Makeup > Eyes', brand: 'Lumi', price: 10 });
     expect(got.get('p2')).toEqual({ id: 'p2', title: 'Serum' });

@@ -19,7 +19,11 @@ async function tab(dbName: string, schedule: LearningSchedule = { trainAfterEven
   engines.push(engine);
   const heard: LearningState[] = [];
   const s = await engine.init(
-    { modelUrl: 'public/models/default/model.json', backends: ['wasm'], learning: { dbName, maxEvents: 5000, maxAgeDays: 90, ...schedule } },
+    {
+      modelUrl: 'public/models/default/model.json',
+      backends: ['wasm'],
+      learning: { dbName, maxEvents: 5000, maxAgeDays: 90, ...schedule },
+    },
     (l) => heard.push(l),
   );
   const headKey = `head:${s.model!.id}@${s.model!.version}`;
@@ -96,7 +100,14 @@ describe('on-device learning in the worker', () => {
     const dbName = await seeded();
     const store = await openStore({ dbName });
     await store.setMeta('head:demo-sim@19990101', { w: [1], c: [1], prev: null, at: 1 });
-    await store.setMeta('learning', { model: 'demo-sim@19990101', rounds: 7, lastRoundAt: 1, lastLabelTs: 1, lastDecision: null, heads: ['head:demo-sim@19990101'] });
+    await store.setMeta('learning', {
+      model: 'demo-sim@19990101',
+      rounds: 7,
+      lastRoundAt: 1,
+      lastLabelTs: 1,
+      lastDecision: null,
+      heads: ['head:demo-sim@19990101'],
+    });
     store.close();
     const a = await tab(dbName);
     expect(await meta(dbName, 'head:demo-sim@19990101')).toBeUndefined();

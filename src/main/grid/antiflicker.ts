@@ -28,7 +28,6 @@ export function createAntiFlicker({ timeoutMs = 400 }: { timeoutMs?: number } = 
   shouldReorder(container: Element): boolean;
   destroy(): void;
 } {
-
   const timers = new Map<Element, ReturnType<typeof setTimeout>>();
   const held = new WeakSet<Element>();
   let style: HTMLStyleElement | null = null;

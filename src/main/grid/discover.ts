@@ -116,14 +116,16 @@ function readItem(el: Element, cfg: GridConfig, label: string, ld: (id: string) 
       field = f;
       const parse = f === 'price' ? parsePrice : str;
       const value =
-        parse(readField(el, cfg[f])) ?? parse(el.getAttribute(`data-reco-${f}`)) ?? parse(micro(f === 'title' ? 'name' : f)) ?? parse(entry?.[f]);
+        parse(readField(el, cfg[f])) ??
+        parse(el.getAttribute(`data-reco-${f}`)) ??
+        parse(micro(f === 'title' ? 'name' : f)) ??
+        parse(entry?.[f]);
       if (value !== undefined) (features as Record<Field, unknown>)[f] = value;
     }
     field = 'pin';
     const pin = cfg.pin;
     const pinned =
-      el.hasAttribute('data-reco-pin') ||
-      (typeof pin === 'function' ? !!pin(el) : !!pin && (el.matches(pin) || !!el.querySelector(pin)));
+      el.hasAttribute('data-reco-pin') || (typeof pin === 'function' ? !!pin(el) : !!pin && (el.matches(pin) || !!el.querySelector(pin)));
     return { el, id, features, pinned };
   } catch (e) {
     report(`${label}.${field} threw`, e);
@@ -193,7 +195,15 @@ function readJsonLd(doc: ParentNode, report: Report): (id: string) => LdFields |
       const v = str(p[key]);
       once(exact, v);
       // @id and url also match by their last path segment
-      if (i > 1) once(loose, v?.replace(/[?#].*$/, '').split('/').filter(Boolean).pop());
+      if (i > 1)
+        once(
+          loose,
+          v
+            ?.replace(/[?#].*$/, '')
+            .split('/')
+            .filter(Boolean)
+            .pop(),
+        );
     });
   };
   const walk = (v: unknown, depth: number): void => {

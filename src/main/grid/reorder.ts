@@ -56,7 +56,9 @@ export function reorderGrid(
     });
     const movers = [...moving.keys()] as Element[];
     // Every parent's final child list is known before the first move.
-    const finals = [...new Set(movers.map((b) => b.parentNode!))].map((parent) => [parent, Array.from(parent.childNodes, (n) => moving.get(n) ?? n)] as const);
+    const finals = [...new Set(movers.map((b) => b.parentNode!))].map(
+      (parent) => [parent, Array.from(parent.childNodes, (n) => moving.get(n) ?? n)] as const,
+    );
 
     const doc = container.ownerDocument;
     const animate = opts.animate !== false && !doc.defaultView?.matchMedia?.('(prefers-reduced-motion: reduce)').matches;

@@ -7,7 +7,6 @@ import { encode, headQuery, initWeights, itemVectors, makeDropout, mm, weightSha
 import { padSequences, type EventSequence } from '../sequence.ts';
 import { rng } from '../rng.ts';
 
-
 /** Items of a training universe, featurized once. */
 export interface Catalog {
   /** int32 [N * tokensPerItem] hashed tokens. */
@@ -23,7 +22,6 @@ export interface Sequence extends EventSequence {
   events: Int32Array;
   ts: Float64Array | null;
 }
-
 
 /** Left-padded model inputs for a batch of prefixes. */
 export interface Batch {
@@ -68,7 +66,13 @@ function subsetVectors(w: Weights, cfg: ModelConfig, cat: Catalog, which: Int32A
   const T = cfg.features.tokensPerItem;
   const tokens = new Int32Array(which.length * T);
   which.forEach((i, r) => tokens.set(cat.tokens.subarray(i * T, i * T + T), r * T));
-  const ids = cfg.features.idVocab > 0 ? tf.tensor1d(Int32Array.from(which, (i) => cat.idRows[i]!), 'int32') : null;
+  const ids =
+    cfg.features.idVocab > 0
+      ? tf.tensor1d(
+          Int32Array.from(which, (i) => cat.idRows[i]!),
+          'int32',
+        )
+      : null;
   return itemVectors(w, cfg, tf.tensor2d(tokens, [which.length, T], 'int32'), ids);
 }
 
@@ -86,11 +90,20 @@ function queries(w: Weights, cfg: ModelConfig, table: tf.Tensor2D, batch: Batch,
  * Scores of every catalog item for the newest position of each sequence: Float32Array [B * N].
  * `now` is the prediction time per sequence (for the gap input), or omitted.
  */
-export function scoreCatalog(w: Weights, cfg: ModelConfig, cat: Catalog, seqs: readonly Sequence[], now?: readonly (number | null)[], table?: tf.Tensor2D): Float32Array {
+export function scoreCatalog(
+  w: Weights,
+  cfg: ModelConfig,
+  cat: Catalog,
+  seqs: readonly Sequence[],
+  now?: readonly (number | null)[],
+  table?: tf.Tensor2D,
+): Float32Array {
   const logits = tf.tidy(() => {
     const tab = table ?? catalogVectors(w, cfg, cat);
     const batch = makeBatch(seqs, cfg.features.maxLen, now);
-    const q = queries(w, cfg, tab, batch).slice([0, batch.L - 1, 0], [batch.B, 1, cfg.d]).reshape([batch.B, cfg.d]);
+    const q = queries(w, cfg, tab, batch)
+      .slice([0, batch.L - 1, 0], [batch.B, 1, cfg.d])
+      .reshape([batch.B, cfg.d]);
     return mm(q, tab.transpose());
   });
   const out = logits.dataSync() as Float32Array;
@@ -209,7 +222,8 @@ function outputLogits(q: tf.Tensor2D, table: tf.Tensor2D, sampled: Sampled | nul
   if (!sampled) return mm(q, table.transpose()) as tf.Tensor2D;
   const P = sampled.pos.length;
   const { K, M } = sampled;
-  const perRow = (rows: Int32Array, n: number) => tf.gather(table, tf.tensor1d(rows, 'int32')).reshape([P, n, -1]).mul(q.expandDims(1)).sum(2);
+  const perRow = (rows: Int32Array, n: number) =>
+    tf.gather(table, tf.tensor1d(rows, 'int32')).reshape([P, n, -1]).mul(q.expandDims(1)).sum(2);
   const cols: tf.Tensor[] = [q.mul(tf.gather(table, tf.tensor1d(sampled.pos, 'int32'))).sum(1, true)];
   if (M > 0) cols.push(perRow(sampled.extra, M).add(tf.tensor2d(sampled.extraMask, [P, M])));
   const negLogits = sampled.perPosition ? perRow(sampled.neg, K) : mm(q, tf.gather(table, tf.tensor1d(sampled.neg, 'int32')).transpose());
@@ -232,7 +246,8 @@ export class Trainer {
     init?: Record<string, Float32Array>,
   ) {
     const t = opts.teacher;
-    if (t?.memory && !(opts.negatives > 0)) throw new Error('a teacher memory needs sampled negatives (--negatives K), not the full softmax');
+    if (t?.memory && !(opts.negatives > 0))
+      throw new Error('a teacher memory needs sampled negatives (--negatives K), not the full softmax');
     if (t?.extra && !t.memory) throw new Error('extra candidates come from the teacher memory: give it one (--memory-beta B)');
     this.rand = rng(opts.seed);
     const start = init ?? initWeights(cfg, this.rand);
@@ -257,7 +272,11 @@ export class Trainer {
   step(seqs: readonly Sequence[]): number {
     const cfg = this.cfg;
     // Inputs are events 0..n-2, targets 1..n-1.
-    const inputs = seqs.map((s) => ({ items: s.items.subarray(0, -1), events: s.events.subarray(0, -1), ts: s.ts ? s.ts.subarray(0, -1) : null }));
+    const inputs = seqs.map((s) => ({
+      items: s.items.subarray(0, -1),
+      events: s.events.subarray(0, -1),
+      ts: s.ts ? s.ts.subarray(0, -1) : null,
+    }));
     const now = seqs.map((s) => (s.ts ? s.ts[s.ts.length - 1]! : null));
     const batch = makeBatch(inputs, cfg.features.maxLen, now);
     const positions: number[] = [];
@@ -307,19 +326,30 @@ export class Trainer {
       const negs = Array.from({ length: K }, () => this.drawNegative());
       const hits = new Float32Array(targets.length * K);
       targets.forEach((t, p) => negs.forEach((n, k) => n === t && (hits[p * K + k] = -1e9)));
-      sampled = { pos: Int32Array.from(targets, at), neg: Int32Array.from(negs, at), K, perPosition: false, hits, ...this.extras(targets, near, M, at) };
+      sampled = {
+        pos: Int32Array.from(targets, at),
+        neg: Int32Array.from(negs, at),
+        K,
+        perPosition: false,
+        hits,
+        ...this.extras(targets, near, M, at),
+      };
       tgt = new Int32Array(targets.length);
       batch.items = Int32Array.from(batch.items, at);
       sub = Int32Array.from(local.keys());
     }
     const soft = this.teacherSoft(batch, pos, sampled, sub, near);
     const dropout = makeDropout(this.opts.dropout, this.rand);
-    const lossT = this.opt.minimize(() => {
-      const table = sub ? subsetVectors(this.vars, cfg, this.cat, sub) : catalogVectors(this.vars, cfg, this.cat);
-      const q = queries(this.vars, cfg, table, batch, dropout).reshape([-1, cfg.d]);
-      const logits = outputLogits(tf.gather(q, pos) as tf.Tensor2D, table, sampled);
-      return softmaxCrossEntropy(logits, tgt, soft, this.opts.teacher?.alpha ?? 0);
-    }, true, Object.values(this.vars))!;
+    const lossT = this.opt.minimize(
+      () => {
+        const table = sub ? subsetVectors(this.vars, cfg, this.cat, sub) : catalogVectors(this.vars, cfg, this.cat);
+        const q = queries(this.vars, cfg, table, batch, dropout).reshape([-1, cfg.d]);
+        const logits = outputLogits(tf.gather(q, pos) as tf.Tensor2D, table, sampled);
+        return softmaxCrossEntropy(logits, tgt, soft, this.opts.teacher?.alpha ?? 0);
+      },
+      true,
+      Object.values(this.vars),
+    )!;
     const loss = lossT.dataSync()[0]!;
     tf.dispose([lossT, pos]);
     return loss;
@@ -332,7 +362,12 @@ export class Trainer {
   }
 
   /** The memory's top M neighbours of each prefix as extra columns (rows via `row`), the target and padding masked. */
-  private extras(targets: readonly number[], near: Map<number, number>[] | null, M: number, row: (i: number) => number): Pick<Sampled, 'extra' | 'M' | 'extraMask'> {
+  private extras(
+    targets: readonly number[],
+    near: Map<number, number>[] | null,
+    M: number,
+    row: (i: number) => number,
+  ): Pick<Sampled, 'extra' | 'M' | 'extraMask'> {
     const P = targets.length;
     const extra = new Int32Array(P * M);
     const extraMask = new Float32Array(P * M).fill(-1e9);
@@ -354,7 +389,13 @@ export class Trainer {
    * The teacher's distribution over the same columns as the student's logits: its transformer's logits,
    * plus beta * log(1 + count) from its memory, softened by the temperature.
    */
-  private teacherSoft(batch: Batch, pos: tf.Tensor1D, sampled: Sampled | null, sub: Int32Array | null, near: Map<number, number>[] | null): Float32Array | null {
+  private teacherSoft(
+    batch: Batch,
+    pos: tf.Tensor1D,
+    sampled: Sampled | null,
+    sub: Int32Array | null,
+    near: Map<number, number>[] | null,
+  ): Float32Array | null {
     const t = this.opts.teacher;
     if (!t || !this.teacherTable) return null;
     const logitsT = tf.tidy(() => {

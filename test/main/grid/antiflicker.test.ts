@@ -2,7 +2,8 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { createAntiFlicker } from '../../../src/main/grid/antiflicker.ts';
 
-const rect = (top: number, height = 300) => ({ x: 0, y: top, left: 0, top, width: 800, height, right: 800, bottom: top + height, toJSON() {} }) as DOMRect;
+const rect = (top: number, height = 300) =>
+  ({ x: 0, y: top, left: 0, top, width: 800, height, right: 800, bottom: top + height, toJSON() {} }) as DOMRect;
 let grid: HTMLElement;
 
 beforeEach(() => {

@@ -44,7 +44,7 @@ describe('default markup contract', () => {
     ['12,50 €', 12.5],
     ['1.299', 1299],
     ['1 299,00 €', 1299],
-    ['CHF 1\'250.50', 1250.5],
+    ["CHF 1'250.50", 1250.5],
     ['from $9.99 – $19.99', 9.99],
     ['free', undefined],
     ['', undefined],
@@ -112,11 +112,35 @@ describe('JSON-LD', () => {
         '@context': 'https://schema.org',
         '@type': 'ItemList',
         itemListElement: [
-          { '@type': 'ListItem', position: 1, item: { '@type': 'Product', sku: 'a', name: 'Alpha', brand: { '@type': 'Brand', name: 'AB' }, offers: { '@type': 'Offer', price: '10.00' } } },
-          { '@type': 'ListItem', position: 2, item: { '@type': 'Product', url: 'https://shop.example/p/b-cream?ref=1', name: 'Beta', offers: [{ price: 5 }] } },
+          {
+            '@type': 'ListItem',
+            position: 1,
+            item: {
+              '@type': 'Product',
+              sku: 'a',
+              name: 'Alpha',
+              brand: { '@type': 'Brand', name: 'AB' },
+              offers: { '@type': 'Offer', price: '10.00' },
+            },
+          },
+          {
+            '@type': 'ListItem',
+            position: 2,
+            item: { '@type': 'Product', url: 'https://shop.example/p/b-cream?ref=1', name: 'Beta', offers: [{ price: 5 }] },
+          },
         ],
       }) +
-      ld({ '@graph': [{ '@type': ['Product'], '@id': 'c', name: 'Gamma', category: ['Skin', 'Cream'], offers: { '@type': 'AggregateOffer', lowPrice: '3,50' } }] }) +
+      ld({
+        '@graph': [
+          {
+            '@type': ['Product'],
+            '@id': 'c',
+            name: 'Gamma',
+            category: ['Skin', 'Cream'],
+            offers: { '@type': 'AggregateOffer', lowPrice: '3,50' },
+          },
+        ],
+      }) +
       ld({ '@type': 'Product', productID: 'd', name: 'Delta' });
     document.body.innerHTML = `
       ${ld({ '@type': 'Product', sku: 'e', name: 'Epsilon in body' })}
@@ -175,7 +199,9 @@ describe('configs', () => {
       { id: 's2', title: 'Two', category: 'SKIN', brand: 'House', price: 3 },
     ]);
     expect(grid.items.map((i) => i.pinned)).toEqual([false, true]);
-    expect(discoverGrids(document, [{ ...config, listId: 'fixed', pin: (el) => el.id === 'none' }], noError)[0]).toMatchObject({ listId: 'fixed' });
+    expect(discoverGrids(document, [{ ...config, listId: 'fixed', pin: (el) => el.id === 'none' }], noError)[0]).toMatchObject({
+      listId: 'fixed',
+    });
   });
 
   test('a container matched by a config and the default contract counts once', () => {
@@ -201,10 +227,19 @@ describe('configs', () => {
     discoverGrids(document, [config], onError);
     const [grid] = discoverGrids(document, [config], onError);
     expect(onError).toHaveBeenCalledTimes(1);
-    expect(onError.mock.calls[0][0]).toMatchObject({ name: 'GridConfigError', message: expect.stringMatching(/^grids\[0\]\.title threw: boom/) });
+    expect(onError.mock.calls[0][0]).toMatchObject({
+      name: 'GridConfigError',
+      message: expect.stringMatching(/^grids\[0\]\.title threw: boom/),
+    });
     expect(ids(grid)).toEqual([null, null]);
 
-    const order = reorderGrid(grid, new Map([['s1', 0], ['s2', 1]]));
+    const order = reorderGrid(
+      grid,
+      new Map([
+        ['s1', 0],
+        ['s2', 1],
+      ]),
+    );
     expect(order.map((i) => i.el)).toEqual(cards);
     expect([...document.querySelectorAll('.card')]).toEqual(cards);
   });
@@ -215,7 +250,14 @@ describe('configs', () => {
     const grids = discoverGrids(
       document,
       [
-        { container: '.product-grid', item: '.card', id: '.x', listId: () => { throw new TypeError('no'); } },
+        {
+          container: '.product-grid',
+          item: '.card',
+          id: '.x',
+          listId: () => {
+            throw new TypeError('no');
+          },
+        },
         { container: '[[bad', item: '.card', id: '.x' },
         { container: '.row', item: '::nope(', id: '.x' },
       ],

@@ -12,7 +12,11 @@ const scores = (o: Record<string, number>) => new Map(Object.entries(o));
 const cards = (spec: string) =>
   spec
     .split(' ')
-    .map((s) => (s.endsWith('!') ? `<div data-reco-id="${s.slice(0, -1)}" data-reco-pin></div>` : `<div data-reco-id="${s}"><button>${s}</button></div>`))
+    .map((s) =>
+      s.endsWith('!')
+        ? `<div data-reco-id="${s.slice(0, -1)}" data-reco-pin></div>`
+        : `<div data-reco-id="${s}"><button>${s}</button></div>`,
+    )
     .join('');
 
 beforeEach(() => {
@@ -96,7 +100,10 @@ describe('reorderGrid', () => {
       <div class="row">${cards('a b')}</div><div class="row">${cards('c d')}</div></div>`;
     reorderGrid(grid(), scores({ a: 1, b: 2, c: 3, d: 4 }), { animate: false });
     const rows = [...document.querySelectorAll('.row')].map((r) => [...r.children].map((e) => e.getAttribute('data-reco-id')));
-    expect(rows).toEqual([['d', 'c'], ['b', 'a']]);
+    expect(rows).toEqual([
+      ['d', 'c'],
+      ['b', 'a'],
+    ]);
   });
 
   test('keeps keyboard focus on the same element without scrolling', () => {

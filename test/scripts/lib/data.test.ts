@@ -22,10 +22,14 @@ const row = (o: Record<string, unknown>) => JSON.stringify({ user: 'u1', item: '
 
 describe('loadDataset, generic format', () => {
   it('reads users in time order with event types, adding items that only appear in interactions', () => {
-    const ds = loadDataset(dataDir({
-      'catalog.jsonl': catalog,
-      'interactions.jsonl': [row({ ts: 3000, item: 'b', type: 'purchase' }), row({ ts: 1000 }), '', row({ ts: 2000, item: 'c' })].join('\n'),
-    }));
+    const ds = loadDataset(
+      dataDir({
+        'catalog.jsonl': catalog,
+        'interactions.jsonl': [row({ ts: 3000, item: 'b', type: 'purchase' }), row({ ts: 1000 }), '', row({ ts: 2000, item: 'c' })].join(
+          '\n',
+        ),
+      }),
+    );
     expect(ds.items.map((i) => i.id)).toEqual(['a', 'b', 'c']);
     expect(ds.items[0]).toMatchObject({ title: 'Rose Oil', category: 'Skin > Face', price: 12 });
     expect(ds.users).toHaveLength(1);
@@ -36,24 +40,54 @@ describe('loadDataset, generic format', () => {
   });
 
   it('reads interactions.csv with ISO dates', () => {
-    const ds = loadDataset(dataDir({
-      'catalog.jsonl': catalog,
-      'interactions.csv': 'user,item,ts,type\nu1,a,2026-01-01T00:00:00Z,view_item\nu1,b,2026-01-02T00:00:00Z,add_to_cart\n',
-    }));
+    const ds = loadDataset(
+      dataDir({
+        'catalog.jsonl': catalog,
+        'interactions.csv': 'user,item,ts,type\nu1,a,2026-01-01T00:00:00Z,view_item\nu1,b,2026-01-02T00:00:00Z,add_to_cart\n',
+      }),
+    );
     expect(Array.from(ds.users[0]!.seq.items)).toEqual([0, 1]);
     expect(ds.users[0]!.seq.ts![1]! - ds.users[0]!.seq.ts![0]!).toBe(86400e3);
   });
 
   const bad: [string, Record<string, string>, RegExp][] = [
     ['bad JSON', { 'catalog.jsonl': catalog, 'interactions.jsonl': `${row({})}\n{"user":` }, /^interactions\.jsonl:2: not valid JSON/],
-    ['a missing user', { 'catalog.jsonl': catalog, 'interactions.jsonl': `${row({})}\n${row({})}\n${row({ user: '' })}` }, /^interactions\.jsonl:3: "user" expected/],
+    [
+      'a missing user',
+      { 'catalog.jsonl': catalog, 'interactions.jsonl': `${row({})}\n${row({})}\n${row({ user: '' })}` },
+      /^interactions\.jsonl:3: "user" expected/,
+    ],
     ['a missing item', { 'catalog.jsonl': catalog, 'interactions.jsonl': row({ item: null }) }, /^interactions\.jsonl:1: "item" expected/],
-    ['a bad timestamp', { 'catalog.jsonl': catalog, 'interactions.jsonl': `${row({})}\n${row({ ts: 'yesterday' })}` }, /^interactions\.jsonl:2: "ts" expected epoch milliseconds or an ISO date, got "yesterday"/],
-    ['an unknown event type', { 'catalog.jsonl': catalog, 'interactions.jsonl': row({ type: 'click' }) }, /^interactions\.jsonl:1: "type" expected one of view_item_list, .*got "click"/],
-    ['a bad CSV timestamp', { 'catalog.jsonl': catalog, 'interactions.csv': 'user,item,ts,type\nu1,a,1000,view_item\nu1,b,soon,view_item\n' }, /^interactions\.csv:3: "ts" expected/],
-    ['a catalog row without id', { 'catalog.jsonl': `${catalog}\n{"title":"x"}`, 'interactions.jsonl': row({}) }, /^catalog\.jsonl:3: "id" expected a non-empty string/],
-    ['a non-numeric price', { 'catalog.jsonl': '{"id":"a","price":"cheap"}', 'interactions.jsonl': row({}) }, /^catalog\.jsonl:1: "price" expected a number, got "cheap"/],
-    ['a category that is not a string', { 'catalog.jsonl': '{"id":"a","category":["Skin"]}', 'interactions.jsonl': row({}) }, /^catalog\.jsonl:1: "category" expected a string/],
+    [
+      'a bad timestamp',
+      { 'catalog.jsonl': catalog, 'interactions.jsonl': `${row({})}\n${row({ ts: 'yesterday' })}` },
+      /^interactions\.jsonl:2: "ts" expected epoch milliseconds or an ISO date, got "yesterday"/,
+    ],
+    [
+      'an unknown event type',
+      { 'catalog.jsonl': catalog, 'interactions.jsonl': row({ type: 'click' }) },
+      /^interactions\.jsonl:1: "type" expected one of view_item_list, .*got "click"/,
+    ],
+    [
+      'a bad CSV timestamp',
+      { 'catalog.jsonl': catalog, 'interactions.csv': 'user,item,ts,type\nu1,a,1000,view_item\nu1,b,soon,view_item\n' },
+      /^interactions\.csv:3: "ts" expected/,
+    ],
+    [
+      'a catalog row without id',
+      { 'catalog.jsonl': `${catalog}\n{"title":"x"}`, 'interactions.jsonl': row({}) },
+      /^catalog\.jsonl:3: "id" expected a non-empty string/,
+    ],
+    [
+      'a non-numeric price',
+      { 'catalog.jsonl': '{"id":"a","price":"cheap"}', 'interactions.jsonl': row({}) },
+      /^catalog\.jsonl:1: "price" expected a number, got "cheap"/,
+    ],
+    [
+      'a category that is not a string',
+      { 'catalog.jsonl': '{"id":"a","category":["Skin"]}', 'interactions.jsonl': row({}) },
+      /^catalog\.jsonl:1: "category" expected a string/,
+    ],
   ];
   for (const [what, files, message] of bad) {
     it(`names the file, line and field for ${what}`, () => {
@@ -62,7 +96,9 @@ describe('loadDataset, generic format', () => {
   }
 
   it('says which formats it expects when the directory holds neither', () => {
-    expect(() => loadDataset(dataDir({ 'notes.txt': 'hi' }))).toThrow(/expected Beauty\.txt .* or catalog\.jsonl \+ interactions\.jsonl\|csv/);
+    expect(() => loadDataset(dataDir({ 'notes.txt': 'hi' }))).toThrow(
+      /expected Beauty\.txt .* or catalog\.jsonl \+ interactions\.jsonl\|csv/,
+    );
     expect(() => loadDataset(join(root, 'nope'))).toThrow(/no such directory/);
   });
 });
@@ -84,7 +120,10 @@ describe('splitLeaveOneOut', () => {
     const tsv = 'item_id\tasin\ttitle\tattributes\n';
     const ds = loadDataset(dataDir({ 'S.txt': '1 1 2 3 4 5\n2 1 2\n3 4\n', 'S_item_text.tsv': tsv }));
     const split = splitLeaveOneOut(ds);
-    expect(split.train.map((s) => Array.from(s.items))).toEqual([[0, 1, 2], [0, 1]]);
+    expect(split.train.map((s) => Array.from(s.items))).toEqual([
+      [0, 1, 2],
+      [0, 1],
+    ]);
     expect(split.valid.map((v) => [Array.from(v.hist.items), v.target, v.userIndex])).toEqual([[[0, 1, 2], 3, 0]]);
     expect(split.test.map((t) => [Array.from(t.hist.items), t.target, t.userIndex])).toEqual([[[0, 1, 2, 3], 4, 0]]);
   });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Sequence } from '../../../src/model/train/trainer.ts';
-import { cooccurrenceScorer, cooccurrenceTable, dropItems, popularityScorer, withMemory, type BatchScorer } from '../../../scripts/lib/baselines.ts';
+import {
+  cooccurrenceScorer,
+  cooccurrenceTable,
+  dropItems,
+  popularityScorer,
+  withMemory,
+  type BatchScorer,
+} from '../../../scripts/lib/baselines.ts';
 import { splitLeaveOneOut, type Dataset } from '../../../scripts/lib/data.ts';
 import { runScorer, summarize, testUsers } from '../../../scripts/lib/evaluate.ts';
 
@@ -8,11 +15,18 @@ const seq = (...items: number[]): Sequence => ({ items: Int32Array.from(items), 
 
 /** A dataset of `n` items whose users have the given item sequences. */
 function dataset(n: number, seqs: number[][]): Dataset {
-  return { name: 't', items: Array.from({ length: n }, (_, i) => ({ id: `i${i}` })), users: seqs.map((s, u) => ({ id: `u${u}`, seq: seq(...s) })) };
+  return {
+    name: 't',
+    items: Array.from({ length: n }, (_, i) => ({ id: `i${i}` })),
+    users: seqs.map((s, u) => ({ id: `u${u}`, seq: seq(...s) })),
+  };
 }
 
 describe('testUsers', () => {
-  const ds = dataset(500, Array.from({ length: 30 }, (_, u) => [u, u + 1, u + 2, u + 3, (u * 7) % 500]));
+  const ds = dataset(
+    500,
+    Array.from({ length: 30 }, (_, u) => [u, u + 1, u + 2, u + 3, (u * 7) % 500]),
+  );
   const split = splitLeaveOneOut(ds);
 
   it('draws 99 distinct negatives the user never interacted with, the same for the same seed', () => {
@@ -27,7 +41,9 @@ describe('testUsers', () => {
     }
     expect(testUsers(ds, split, { seed: 3 }).map((u) => Array.from(u.negatives))).toEqual(users.map((u) => Array.from(u.negatives)));
     expect(testUsers(ds, split, { seed: 4 })[0]!.negatives).not.toEqual(users[0]!.negatives);
-    expect(testUsers(ds, split, { seed: 3, limit: 5 }).map((u) => Array.from(u.negatives))).toEqual(users.slice(0, 5).map((u) => Array.from(u.negatives)));
+    expect(testUsers(ds, split, { seed: 3, limit: 5 }).map((u) => Array.from(u.negatives))).toEqual(
+      users.slice(0, 5).map((u) => Array.from(u.negatives)),
+    );
   });
 
   it('takes every non-interacted item when fewer than 99 exist', () => {
@@ -39,7 +55,11 @@ describe('testUsers', () => {
 
 describe('runScorer and summarize', () => {
   // Item 0..9; the scorer ranks items by index, highest first.
-  const ds = dataset(10, [[9, 8, 1], [9, 8, 7, 5], [2, 3, 0]]);
+  const ds = dataset(10, [
+    [9, 8, 1],
+    [9, 8, 7, 5],
+    [2, 3, 0],
+  ]);
   const split = splitLeaveOneOut(ds);
   const byIndex: BatchScorer = { name: 'idx', bytes: 0, score: (h) => Float32Array.from({ length: h.length * 10 }, (_, k) => k % 10) };
 
@@ -83,7 +103,7 @@ describe('baselines', () => {
     expect(co.bytes).toBe(4 * 6 + 8 * 4 + 4 * 5);
   });
 
-  it('the teacher adds beta * log(1 + co-occurrence count) to its transformer\'s scores', () => {
+  it("the teacher adds beta * log(1 + co-occurrence count) to its transformer's scores", () => {
     const table = cooccurrenceTable(train, 5, { window: 1, last: 2, symmetric: false });
     const model: BatchScorer = { name: 'm', bytes: 100, score: (h) => new Float32Array(h.length * 5).fill(1) };
     const teacher = withMemory(model, table, 2);
