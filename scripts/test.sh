@@ -17,7 +17,7 @@ fi
 
 mkdir -p test-results
 echo "== type-check"; npx tsc --noEmit -p .
-echo "== lint"; npx eslint .
+echo "== lint and format"; npx eslint .; npx prettier --check . >/dev/null
 echo "== unit tests"; npx vitest run ${CI:+--reporter=default --reporter=json --outputFile=test-results/unit.json}
 echo "== build"; npm run build --silent
 echo "== e2e (Chromium)"; npx playwright test
