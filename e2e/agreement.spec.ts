@@ -1,13 +1,12 @@
 import { expect, test } from '@playwright/test';
 import type { ItemFeatures } from '../src/index.ts';
+import { HISTORY_TYPES } from '../src/shared/labels.ts';
+import { DEFAULTS } from '../src/shared/options.ts';
 import type { HistoryEntry } from '../src/shared/types.ts';
 import { scoreItems } from '../src/model/predict.ts';
 import { readModel } from '../src/model/train/model-files.ts';
 import { setupTf } from '../src/model/train/setup-tf.ts';
 import { waitForReady } from './helpers/reco.ts';
-
-/** Event types the SDK reads as history (impressions are not). */
-const HISTORY_TYPES = new Set(['select_item', 'view_item', 'add_to_wishlist', 'add_to_cart', 'begin_checkout', 'purchase']);
 
 // Rich, varied features: accents and umlauts (folded by the tokenizer), other scripts, apostrophes, category
 // separators of every kind, prices from cents to thousands, and items with missing fields.
@@ -135,9 +134,9 @@ for (const { model: name, ids } of CASES) {
       // The same input on the Node side, read back from what the page stored.
       const features = new Map(items.map((it) => [it.id, it]));
       const history: HistoryEntry[] = events
-        .filter((e) => HISTORY_TYPES.has(e.type))
+        .filter((e) => HISTORY_TYPES.includes(e.type))
         .sort((a, b) => a.ts - b.ts)
-        .slice(-50)
+        .slice(-DEFAULTS.historyLength)
         .map((e) => ({ item: features.get(e.itemId) ?? { id: e.itemId }, type: e.type, ts: e.ts }));
       const [h1, h2, h3, h4, h5, h6] = history_.map((it) => it.id);
       expect(history.map((h) => `${h.type} ${h.item.id}`)).toEqual([

@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
-import { storedEvents, waitForReady, holdModel } from './helpers/reco.ts';
+import { storedEvents } from './helpers/idb.ts';
+import { waitForReady, holdModel } from './helpers/reco.ts';
 
 /** view_item_list events in export(), as "itemId@position". */
 async function impressions(page: Page): Promise<string[]> {

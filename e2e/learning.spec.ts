@@ -1,6 +1,7 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import type { RecoEvent } from '../src/index.ts';
 import { CATALOG, shopper } from '../fixtures/shopper.ts';
+import { storedMeta, storeEvents } from './helpers/idb.ts';
 import { gridItems, openAndCloseProduct, shopperScenario, waitForReady } from './helpers/reco.ts';
 
 // Shoppers of the demo catalog, simulated by fixtures/shopper.ts (also used by the unit tests). In Node, a round on 60 list views of a steady
@@ -14,49 +15,6 @@ function recent(events: RecoEvent[]): RecoEvent[] {
   return events.map((e) => ({ ...e, ts: e.ts + shift }));
 }
 
-/** Writes events and the item cache straight into the 'reco' database, as the tracker would have left them. */
-async function storeEvents(page: Page, events: RecoEvent[]): Promise<void> {
-  const items = CATALOG.map((item) => ({ id: item.id, ts: Date.now(), item }));
-  await page.evaluate(
-    ({ events, items }) =>
-      new Promise<void>((resolve, reject) => {
-        const req = indexedDB.open('reco');
-        req.onerror = () => reject(req.error);
-        req.onsuccess = () => {
-          const db = req.result;
-          const tx = db.transaction(['events', 'items'], 'readwrite');
-          for (const e of events) tx.objectStore('events').put(e);
-          for (const it of items) tx.objectStore('items').put(it);
-          tx.oncomplete = () => (db.close(), resolve());
-          tx.onerror = () => reject(tx.error);
-        };
-      }),
-    { events, items },
-  );
-}
-
-/** The 'meta' records of the 'reco' database (learned heads, the learning schedule), read by the page directly. */
-function storedMeta(page: Page): Promise<Record<string, unknown>> {
-  return page.evaluate(
-    () =>
-      new Promise<Record<string, unknown>>((resolve, reject) => {
-        const req = indexedDB.open('reco');
-        req.onerror = () => reject(req.error);
-        req.onsuccess = () => {
-          const db = req.result;
-          const store = db.transaction('meta').objectStore('meta');
-          const keys = store.getAllKeys();
-          const values = store.getAll();
-          values.onsuccess = () => {
-            db.close();
-            resolve(Object.fromEntries(keys.result.map((k, i) => [String(k), values.result[i]])));
-          };
-          values.onerror = () => reject(values.error);
-        };
-      }),
-  );
-}
-
 const heads = (meta: Record<string, unknown>) => Object.entries(meta).filter(([k]) => k.startsWith('head:'));
 
 test('after enough clicks a round runs in the worker by itself; the learned head is stored, survives a reload, and forget() removes it', async ({
@@ -65,7 +23,7 @@ test('after enough clicks a round runs in the worker by itself; the learned head
   await page.goto('/');
   await waitForReady(page);
   const { events, brand } = shopper(3, 'brand', 60);
-  await storeEvents(page, recent(events));
+  await storeEvents(page, recent(events), CATALOG);
   // And a few real clicks of the same taste on the demo's grid, through the SDK's tracker.
   const mine = (await gridItems(page, '#grid-home')).filter((it) => !it.pinned && CATALOG.find((c) => c.id === it.id)?.brand === brand);
   for (const it of mine.slice(0, 3)) await openAndCloseProduct(page, it.id);
@@ -100,7 +58,7 @@ test('after enough clicks a round runs in the worker by itself; the learned head
 test('a head trained on random clicks is rejected by the guardrail and not swapped in', async ({ page }) => {
   await page.goto(FIXTURE);
   await waitForReady(page);
-  await storeEvents(page, recent(shopper(4, 'random', 60).events));
+  await storeEvents(page, recent(shopper(4, 'random', 60).events), CATALOG);
   const items = CATALOG.slice(0, 24);
   const before = await page.evaluate((its) => window.Reco.rank(its), items);
   const decision = await page.evaluate(() => window.Reco.train());
@@ -121,7 +79,7 @@ test('one trainer across tabs: a second tab does not train while one does, and p
     await p.goto(FIXTURE);
     await waitForReady(p);
   }
-  await storeEvents(a, recent(shopper(3, 'brand', 60).events));
+  await storeEvents(a, recent(shopper(3, 'brand', 60).events), CATALOG);
 
   // While tab B holds the training lock (as during its own round), tab A's round does not run.
   await b.evaluate(

@@ -1,29 +1,6 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { countRecords } from './helpers/idb.ts';
 import { gridItems, openAndCloseProduct, waitForReady } from './helpers/reco.ts';
-
-/** Every object store of the 'reco' IndexedDB database with its record count, read by the page itself. */
-function countRecords(page: Page): Promise<Record<string, number>> {
-  return page.evaluate(
-    () =>
-      new Promise<Record<string, number>>((resolve, reject) => {
-        const req = indexedDB.open('reco');
-        req.onerror = () => reject(req.error);
-        req.onsuccess = () => {
-          const db = req.result;
-          const names = [...db.objectStoreNames];
-          if (!names.length) return resolve({});
-          const tx = db.transaction(names);
-          const out: Record<string, number> = {};
-          for (const name of names) {
-            const r = tx.objectStore(name).count();
-            r.onsuccess = () => (out[name] = r.result);
-          }
-          tx.oncomplete = () => (db.close(), resolve(out));
-          tx.onerror = () => reject(tx.error);
-        };
-      }),
-  );
-}
 
 test('events survive a reload and appear in export(); forget() leaves IndexedDB empty', async ({ page }) => {
   await page.goto('/');

@@ -163,24 +163,6 @@ export async function shopperScenario(page: Page, { clicks = 5, top = 8 } = {}) 
   return { status, category, before, after, beforeCount, afterCount };
 }
 
-/** The events in the 'reco' IndexedDB database, read by the page directly (no SDK call). */
-export function storedEvents(page: Page): Promise<import('../../src/index.ts').RecoEvent[]> {
-  return page.evaluate(
-    () =>
-      new Promise((resolve, reject) => {
-        const req = indexedDB.open('reco');
-        req.onerror = () => reject(req.error);
-        req.onsuccess = () => {
-          const db = req.result;
-          if (!db.objectStoreNames.contains('events')) return (db.close(), resolve([]));
-          const all = db.transaction('events').objectStore('events').getAll();
-          all.onsuccess = () => (db.close(), resolve(all.result));
-          all.onerror = () => reject(all.error);
-        };
-      }),
-  );
-}
-
 /** Holds back the model download until `release()`: the page runs while the model is still loading. */
 export async function holdModel(page: Page): Promise<{ asked: () => boolean; release: () => void }> {
   let release: () => void = () => {};

@@ -1,0 +1,73 @@
+/**
+ * Reco's IndexedDB database read and written by the page itself (no SDK call), for specs that check what
+ * is stored or set up a stored history. One place opens the database; the specs name stores, not requests.
+ */
+import type { Page } from '@playwright/test';
+import { DEFAULTS } from '../../src/shared/options.ts';
+import type { ItemFeatures, RecoEvent } from '../../src/shared/types.ts';
+
+/** Each object store's keys and values, by store name (none when the database has no stores yet). */
+type Dump = Record<string, { keys: IDBValidKey[]; values: unknown[] }>;
+
+/** Every record of every object store of the database, read in one transaction. */
+function dump(page: Page, dbName: string = DEFAULTS.dbName): Promise<Dump> {
+  return page.evaluate(
+    (name) =>
+      new Promise<Dump>((resolve, reject) => {
+        const req = indexedDB.open(name);
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => {
+          const db = req.result;
+          const names = [...db.objectStoreNames];
+          if (!names.length) return (db.close(), resolve({}));
+          const tx = db.transaction(names);
+          const out: Dump = {};
+          for (const store of names) {
+            const keys = tx.objectStore(store).getAllKeys();
+            const values = tx.objectStore(store).getAll();
+            values.onsuccess = () => (out[store] = { keys: keys.result, values: values.result });
+          }
+          tx.oncomplete = () => (db.close(), resolve(out));
+          tx.onerror = () => reject(tx.error);
+        };
+      }),
+    dbName,
+  );
+}
+
+/** The stored events. */
+export async function storedEvents(page: Page): Promise<RecoEvent[]> {
+  return ((await dump(page)).events?.values ?? []) as RecoEvent[];
+}
+
+/** The 'meta' records (learned heads, the learning schedule), by key. */
+export async function storedMeta(page: Page): Promise<Record<string, unknown>> {
+  const meta = (await dump(page)).meta;
+  return Object.fromEntries((meta?.keys ?? []).map((k, i) => [String(k), meta!.values[i]]));
+}
+
+/** How many records each object store holds. */
+export async function countRecords(page: Page): Promise<Record<string, number>> {
+  return Object.fromEntries(Object.entries(await dump(page)).map(([store, { values }]) => [store, values.length]));
+}
+
+/** Writes events and item features straight into the database, as the tracker would have left them. */
+export async function storeEvents(page: Page, events: RecoEvent[], items: ItemFeatures[]): Promise<void> {
+  const cached = items.map((item) => ({ id: item.id, ts: Date.now(), item }));
+  await page.evaluate(
+    ({ name, events, cached }) =>
+      new Promise<void>((resolve, reject) => {
+        const req = indexedDB.open(name);
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => {
+          const db = req.result;
+          const tx = db.transaction(['events', 'items'], 'readwrite');
+          for (const e of events) tx.objectStore('events').put(e);
+          for (const it of cached) tx.objectStore('items').put(it);
+          tx.oncomplete = () => (db.close(), resolve());
+          tx.onerror = () => reject(tx.error);
+        };
+      }),
+    { name: DEFAULTS.dbName, events, cached },
+  );
+}
