@@ -5,21 +5,14 @@
  * Script tag: `<script src="/reco.js"></script>` then `Reco.init()`; `window.Reco` also forwards
  * every method to the instance made by the last `init()`, so `Reco.status()` works in a console.
  */
-import {
-  createInstance,
-  notReady,
-  subscribe,
-  type RecoInstance,
-  type Explanation,
-  type Listeners,
-  type RecoEventMap,
-  type RecoStatus,
-} from './main/instance.ts';
+import { notReady, type Explanation, type RecoEventMap, type RecoInstance, type RecoStatus } from './main/api.ts';
+import { subscribe, type Listeners } from './main/events.ts';
+import { createInstance } from './main/instance.ts';
 import { skipped, type LearningDecision } from './shared/learning.ts';
 import type { RecoOptions } from './shared/options.ts';
 import type { EventType, ExportData, ItemFeatures } from './shared/types.ts';
 
-export type { RecoInstance, RecoStatus, RecoEventMap, RankedEvent, Explanation } from './main/instance.ts';
+export type { RecoInstance, RecoStatus, RecoEventMap, RankedEvent, Explanation } from './main/api.ts';
 export type { LearningDecision, LearningStatus } from './shared/learning.ts';
 export type { Backend, GridConfig, RecoOptions } from './shared/options.ts';
 export type { EventType, ExportData, ItemFeatures, RecoEvent } from './shared/types.ts';
@@ -34,7 +27,7 @@ const SCRIPT_URL: string =
 let current: RecoInstance | null = null;
 // Listeners of the global Reco.on(): every instance made by init() emits to them, from its first step,
 // so a page that subscribes before init() hears init-time errors, 'ready' and the first 'ranked'.
-const shared: Listeners = new Map();
+const globalListeners: Listeners = new Map();
 
 /**
  * Starts Reco: opens storage, starts the worker, loads the model, personalizes the page's grids.
@@ -45,7 +38,7 @@ const shared: Listeners = new Map();
  */
 export async function init(options?: RecoOptions): Promise<RecoInstance> {
   const previous = current;
-  const reco = await createInstance(options, SCRIPT_URL, shared);
+  const reco = await createInstance(options, SCRIPT_URL, globalListeners);
   await previous?.destroy();
   current = reco;
   return reco;
@@ -84,5 +77,5 @@ export const destroy = async (): Promise<void> => {
  * @throws TypeError for an unknown event type
  */
 export const on = <K extends keyof RecoEventMap>(type: K, fn: (detail: RecoEventMap[K]) => void): (() => void) =>
-  subscribe(shared, type, fn, current);
+  subscribe(globalListeners, type, fn, current);
 export { exportData as export };

@@ -53,7 +53,9 @@ export function createEngineClient(
     try {
       worker = new Worker(workerUrl, { type: 'module' });
     } catch (err) {
-      return Promise.reject(new WorkerCrashedError(`could not start the worker ${workerUrl}: ${(err as Error).message}`));
+      const failed = Promise.reject(new WorkerCrashedError(`could not start the worker ${workerUrl}: ${(err as Error).message}`));
+      failed.catch(() => {}); // as below: whoever awaits it hears it, the page never sees an unhandled rejection
+      return failed;
     }
     worker.addEventListener('error', (e) => {
       e.preventDefault();

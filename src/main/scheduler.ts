@@ -1,9 +1,18 @@
 /**
- * Page-side learning scheduler: counts labelled events and, once a round is due, asks the worker for one
- * when the page is idle or hidden. Rounds, storage of heads and the cross-tab lock live in the worker
- * (src/worker/learner.ts); the schedule rule is shared (src/shared/learning.ts).
+ * On-device learning, page side: the scheduler counts labelled events and, once a round is due, asks the
+ * worker for one when the page is idle or hidden; train() asks for one now. Rounds, storage of heads and the
+ * cross-tab lock live in the worker (src/worker/learner.ts); the schedule rule is shared (src/shared/learning.ts).
  */
-import { isDue, type LearningSchedule, type LearningState } from '../shared/learning.ts';
+import {
+  isDue,
+  skipped,
+  type LearningDecision,
+  type LearningSchedule,
+  type LearningState,
+  type LearningStatus,
+} from '../shared/learning.ts';
+import type { RoundReply } from '../shared/protocol.ts';
+import type { EngineClient } from './engine-client.ts';
 
 /** What {@link createLearningScheduler} returns. */
 export interface LearningScheduler {
@@ -55,5 +64,65 @@ export function createLearningScheduler(schedule: LearningSchedule, run: () => P
       asked = null;
       document.removeEventListener('visibilitychange', onHidden);
     },
+  };
+}
+
+export interface PageLearningOptions extends LearningSchedule {
+  /** Events are stored, so the worker can learn from them (false: consent denied, every round is skipped). */
+  stored: boolean;
+  /** The model is ready: rounds can run. */
+  isReady(): boolean;
+  /** Writes the tracker's pending events, so that a round sees them. */
+  flush(): Promise<void>;
+  debug(msg: string): void;
+  onError(err: Error): void;
+}
+
+/** On-device learning as the page drives it: rounds asked for now (train()) or by the schedule, and the state status() shows. */
+export interface PageLearning {
+  /** The model is ready in `engine`: from the worker's learning state on, rounds are scheduled. */
+  start(engine: EngineClient, state: LearningState | null): void;
+  /** A round now (RecoInstance.train); a round that cannot run resolves as skipped. Never rejects. */
+  train(): Promise<LearningDecision>;
+  /** The worker's learning state changed (another tab's round, forget()). */
+  update(state: LearningState | null): void;
+  /** Counts a newly recorded labelled event. */
+  label(): void;
+  /** `status().learning`: the worker's latest state, or `before` until start(). */
+  status(before: LearningStatus): LearningStatus;
+  destroy(): void;
+}
+
+export function createPageLearning(o: PageLearningOptions): PageLearning {
+  let engine: EngineClient | null = null;
+  let scheduler: LearningScheduler | null = null;
+  /** A learning round in the worker; never rejects. */
+  const round = async (force: boolean): Promise<RoundReply> => {
+    if (!engine || !o.isReady()) return { decision: skipped(o.stored ? 'the model is not loaded' : 'storage is off'), state: null };
+    try {
+      await o.flush();
+      const reply = await engine.round(force);
+      scheduler?.update(reply.state);
+      o.debug(`learning round: ${reply.decision.reason}`);
+      return reply;
+    } catch (err) {
+      o.onError(err as Error);
+      return { decision: skipped(`failed: ${(err as Error).message}`), state: null };
+    }
+  };
+  return {
+    start(ready, state) {
+      engine = ready;
+      scheduler = createLearningScheduler(o, () => round(false).then((r) => r.state));
+      scheduler.update(state);
+    },
+    train: async () => (await round(true)).decision,
+    update: (state) => scheduler?.update(state),
+    label: () => scheduler?.label(),
+    status(before) {
+      const { rounds, lastDecision, head } = scheduler?.state() ?? before;
+      return { rounds, lastDecision, head };
+    },
+    destroy: () => scheduler?.destroy(),
   };
 }

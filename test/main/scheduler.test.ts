@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LearningState } from '../../src/shared/learning.ts';
-import { createLearningScheduler } from '../../src/main/scheduler.ts';
+import type { EngineClient } from '../../src/main/engine-client.ts';
+import { createLearningScheduler, createPageLearning, type PageLearningOptions } from '../../src/main/scheduler.ts';
 
 const state = (pending: number, lastRoundAt = 0): LearningState => ({
   rounds: 0,
@@ -69,5 +70,53 @@ describe('page-side learning scheduler', () => {
     document.dispatchEvent(new Event('visibilitychange'));
     await vi.advanceTimersByTimeAsync(5000);
     expect(run).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('page learning', () => {
+  const decision = { accepted: true, reason: 'accepted: ...', before: 0.6, after: 0.8, examples: 30, heldOut: 6, ms: 40, at: 1 };
+  const options = (over: Partial<PageLearningOptions> = {}): PageLearningOptions => ({
+    ...schedule,
+    stored: true,
+    isReady: () => true,
+    flush: vi.fn(async () => {}),
+    debug: vi.fn(),
+    onError: vi.fn(),
+    ...over,
+  });
+  const engine = (round: EngineClient['round']) => ({ round }) as EngineClient;
+
+  it('skips a round before the model is ready, and says why', async () => {
+    expect((await createPageLearning(options()).train()).reason).toBe('skipped: the model is not loaded');
+    expect((await createPageLearning(options({ stored: false })).train()).reason).toBe('skipped: storage is off');
+  });
+
+  it('flushes pending events, runs a round in the worker, and reports its state in status()', async () => {
+    const o = options();
+    const learning = createPageLearning(o);
+    const before = { rounds: 0, lastDecision: null, head: 'shipped' as const };
+    expect(learning.status(before)).toEqual(before);
+    const round = vi.fn(async () => ({
+      decision,
+      state: { ...state(0, 1), rounds: 1, lastDecision: decision, head: 'personal' as const },
+    }));
+    learning.start(engine(round), state(0));
+    expect(await learning.train()).toEqual(decision);
+    expect(round).toHaveBeenCalledWith(true);
+    expect(vi.mocked(o.flush).mock.invocationCallOrder[0]).toBeLessThan(round.mock.invocationCallOrder[0]!);
+    expect(learning.status(before)).toEqual({ rounds: 1, lastDecision: decision, head: 'personal' });
+    learning.destroy();
+  });
+
+  it('reports a failed round and resolves as skipped', async () => {
+    const o = options();
+    const learning = createPageLearning(o);
+    learning.start(
+      engine(async () => Promise.reject(new Error('worker gone'))),
+      state(0),
+    );
+    expect((await learning.train()).reason).toBe('skipped: failed: worker gone');
+    expect(o.onError).toHaveBeenCalledWith(expect.objectContaining({ message: 'worker gone' }));
+    learning.destroy();
   });
 });

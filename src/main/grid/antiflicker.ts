@@ -17,17 +17,24 @@
 
 const ATTR = 'data-reco-pending';
 
+/** The anti-flicker guard of one instance. */
+export interface AntiFlicker {
+  /** Hides a grid until release() or the timeout; a container is held at most once. */
+  hold(container: Element): void;
+  /** Shows a held grid. */
+  release(container: Element): void;
+  /** True while the grid is held, off-screen, or the tab is hidden: re-ordering it now makes no visible jump. */
+  shouldReorder(container: Element): boolean;
+  /** Shows every held grid and removes the style rule. */
+  destroy(): void;
+}
+
 /**
  * Create the anti-flicker guard described above.
  * @param options `timeoutMs`: the longest a grid stays hidden (default 400)
  * @returns `hold`, `release`, `shouldReorder` and `destroy` (shows every held grid and removes the style rule)
  */
-export function createAntiFlicker({ timeoutMs = 400 }: { timeoutMs?: number } = {}): {
-  hold(container: Element): void;
-  release(container: Element): void;
-  shouldReorder(container: Element): boolean;
-  destroy(): void;
-} {
+export function createAntiFlicker({ timeoutMs = 400 }: { timeoutMs?: number } = {}): AntiFlicker {
   const timers = new Map<Element, ReturnType<typeof setTimeout>>();
   const held = new WeakSet<Element>();
   let style: HTMLStyleElement | null = null;
