@@ -1,5 +1,14 @@
+/**
+ * Page-side capture of one page view: MRC-viewable impressions and clicks of the items the personalizer
+ * hands over, events the page reports with track(), batched writes to the store. Handlers never wait on
+ * storage and never throw into the page.
+ */
+import type { Store } from '../shared/store.ts';
 import { EVENT_TYPES, type EventType, type RecoEvent } from '../shared/types.ts';
-import { LOCAL_KEYS, type Store } from '../shared/store.ts';
+import { createLocalMirror, drainJournal } from './journal.ts';
+import { createEventQueue } from './queue.ts';
+import { createSession, uuid } from './session.ts';
+import { VIEWABLE_RATIO, ViewabilityTimer } from './viewability.ts';
 
 /** An item element the tracker watches for impressions and clicks. */
 export interface TrackedItem {
@@ -49,56 +58,6 @@ export interface Tracker {
   destroy(): void;
 }
 
-/** MRC viewable impression: at least 50% of the pixels in view for at least one continuous second. */
-const VIEWABLE_RATIO = 0.5;
-const VIEWABLE_MS = 1000;
-
-/**
- * One item's MRC viewability clock: calls `onViewable` once, after the item has been at least
- * 50% in view, in a visible tab, for one continuous second. Fed by IntersectionObserver ratios
- * and page visibility; uses `setTimeout`, so fake timers drive it in tests.
- */
-export class ViewabilityTimer {
-  done = false;
-  #inView = false;
-  #pageVisible: boolean;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  readonly #onViewable: () => void;
-
-  constructor(onViewable: () => void, pageVisible = true) {
-    this.#onViewable = onViewable;
-    this.#pageVisible = pageVisible;
-  }
-
-  /** The item's current intersection ratio (0 when not intersecting). */
-  setRatio(ratio: number): void {
-    this.#inView = ratio >= VIEWABLE_RATIO;
-    this.#update();
-  }
-
-  setPageVisible(visible: boolean): void {
-    this.#pageVisible = visible;
-    this.#update();
-  }
-
-  stop(): void {
-    this.done = true;
-    this.#update();
-  }
-
-  #update(): void {
-    if (this.done || !this.#inView || !this.#pageVisible) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    } else {
-      this.#timer ??= setTimeout(() => {
-        this.stop();
-        this.#onViewable();
-      }, VIEWABLE_MS);
-    }
-  }
-}
-
 /** Where an event happened: the item, and the list and position it was shown at (null when unknown). */
 interface Place {
   id: string;
@@ -113,57 +72,6 @@ interface Watched extends Place {
   timer: ViewabilityTimer;
 }
 
-interface Session {
-  id: string;
-  last: number;
-}
-
-/** Events not yet confirmed written, by page view id, so a navigation cannot lose them. */
-type Journal = Record<string, RecoEvent[]>;
-
-/** A random v4 UUID. crypto.randomUUID needs a secure context; getRandomValues does not. */
-export function uuid(): string {
-  return (
-    crypto.randomUUID?.() ??
-    '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
-      (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0]! & (15 >> (+c / 4)))).toString(16),
-    )
-  );
-}
-
-function readJson(key: string): unknown {
-  try {
-    return JSON.parse(localStorage.getItem(key) ?? 'null');
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Reads the journal, keeping only lists of valid events, lets `change` edit it, and writes it back
- * without empty lists (none left removes the key).
- */
-function editJournal(change: (j: Journal) => void): void {
-  const raw = readJson(LOCAL_KEYS.pending) as Journal | null;
-  const j: Journal = {};
-  for (const pv in raw) {
-    if (Array.isArray(raw[pv])) {
-      j[pv] = raw[pv].filter(
-        (e: Partial<RecoEvent> | null) =>
-          typeof e?.id === 'string' &&
-          typeof e.itemId === 'string' &&
-          typeof e.ts === 'number' &&
-          (EVENT_TYPES as readonly unknown[]).includes(e.type),
-      );
-    }
-  }
-  change(j);
-  for (const pv in j) if (!j[pv]!.length) delete j[pv];
-  const text = JSON.stringify(j);
-  if (text === '{}') localStorage.removeItem(LOCAL_KEYS.pending);
-  else localStorage.setItem(LOCAL_KEYS.pending, text);
-}
-
 /**
  * Starts tracking this page view: impressions and clicks of observed items, events the page reports,
  * batched writes to the store. Handlers never wait on storage and never throw into the page.
@@ -173,15 +81,9 @@ export function createTracker(opts: TrackerOptions): Tracker {
   const { store, control, now = Date.now, sessionTimeoutMs = 30 * 60_000, flushIntervalMs = 1000 } = opts;
 
   const pageViewId = uuid();
-  // localStorage only mirrors IndexedDB: in memory mode nothing may outlive the page.
-  let persist = store.kind === 'indexeddb';
 
   const watched = new Map<Element, Watched>();
   const impressed = new Set<string>();
-  let queue: RecoEvent[] = []; // recorded, not yet confirmed written
-  let writing = Promise.resolve();
-  let flushTimer: ReturnType<typeof setTimeout> | undefined;
-  let session: Session = { id: '', last: 0 };
   let destroyed = false;
   let lastTs = -Infinity;
 
@@ -201,30 +103,12 @@ export function createTracker(opts: TrackerOptions): Tracker {
     }
   }
 
-  function local(fn: () => void): void {
-    if (!persist) return;
-    try {
-      fn();
-    } catch (err) {
-      persist = false; // blocked or full: report once, then keep going in memory
-      report(err);
-    }
-  }
+  // localStorage only mirrors IndexedDB: in memory mode nothing may outlive the page.
+  const local = createLocalMirror(store.kind === 'indexeddb', report);
+  const session = createSession(sessionTimeoutMs, local);
 
-  function touchSession(ts: number): string {
-    local(() => {
-      const s = readJson(LOCAL_KEYS.session) as Partial<Session> | null;
-      if (typeof s?.id === 'string' && typeof s.last === 'number') session = s as Session;
-    });
-    if (!session.id || ts - session.last > sessionTimeoutMs) session = { id: uuid(), last: ts };
-    else session.last = Math.max(session.last, ts);
-    local(() => localStorage.setItem(LOCAL_KEYS.session, JSON.stringify(session)));
-    return session.id;
-  }
-
-  function writeJournal(): void {
-    local(() => editJournal((j) => (j[pageViewId] = queue)));
-  }
+  const queue = createEventQueue(store, pageViewId, { local, flushIntervalMs, report });
+  const flush = queue.flush;
 
   function record(type: EventType, { id: itemId, listId, position }: Place, extra?: RecoEvent['extra']): RecoEvent {
     // Strictly increasing within a page view: a click and the view it opens often share a millisecond, and the
@@ -237,7 +121,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
       listId,
       position,
       ts,
-      sessionId: touchSession(ts),
+      sessionId: session.touch(ts),
       path: location.pathname,
       control,
       pageViewId,
@@ -245,27 +129,8 @@ export function createTracker(opts: TrackerOptions): Tracker {
     if (extra) e.extra = extra;
     if (destroyed) return e;
     queue.push(e);
-    writeJournal();
-    flushTimer ??= setTimeout(flush, flushIntervalMs);
     guard(() => opts.onEvent?.(e));
     return e;
-  }
-
-  function flush(): Promise<void> {
-    clearTimeout(flushTimer);
-    flushTimer = undefined;
-    return (writing = writing.then(async () => {
-      const n = queue.length;
-      if (!n) return;
-      try {
-        await store.add(queue.slice(0, n));
-      } catch (err) {
-        report(err); // dropped: retrying a broken store would only repeat the error
-      }
-      // Flushes run one after another, so the batch is still the head of the queue.
-      queue = queue.slice(n);
-      writeJournal();
-    }));
   }
 
   const pageVisible = () => document.visibilityState !== 'hidden';
@@ -303,21 +168,8 @@ export function createTracker(opts: TrackerOptions): Tracker {
     window[method]('pagehide', flush);
   };
   listen('addEventListener');
-  touchSession(now());
-
-  // Events a page view journaled but did not write (a navigation cut it short) go to the store now.
-  let left: Journal = {};
-  local(() => editJournal((j) => (left = j)));
-  const drained = new Map(
-    Object.values(left)
-      .flat()
-      .map((e) => [e.id, e]),
-  );
-  // Only what was drained leaves the journal: a tab of those page views may still be adding to it.
-  const drop = (j: Journal) => {
-    for (const pv in left) j[pv] &&= j[pv].filter((e) => !drained.has(e.id));
-  };
-  if (drained.size) store.add([...drained.values()]).then(() => local(() => editJournal(drop)), report);
+  session.touch(now());
+  drainJournal(store, local, report);
 
   function unwatch(el: Element, w: Watched): void {
     w.timer.stop();
@@ -351,25 +203,12 @@ export function createTracker(opts: TrackerOptions): Tracker {
       });
     },
     track(type, itemId, extra, context) {
-      if (!(EVENT_TYPES as readonly unknown[]).includes(type)) {
-        throw new TypeError(`track: type must be one of ${EVENT_TYPES.join(', ')}; got ${JSON.stringify(type)}`);
-      }
-      if (typeof itemId !== 'string' || !itemId) {
-        throw new TypeError(`track: itemId must be a non-empty string; got ${JSON.stringify(itemId)}`);
-      }
-      if (extra !== undefined && (typeof extra !== 'object' || !extra)) {
-        throw new TypeError(`track: extra must be an object; got ${JSON.stringify(extra)}`);
-      }
-      for (const [k, v] of Object.entries(extra ?? {})) {
-        if (!['string', 'number', 'boolean'].includes(typeof v)) {
-          throw new TypeError(`track: extra.${k} must be a string, number or boolean; got ${typeof v}`);
-        }
-      }
+      checkTrackArguments(type, itemId, extra);
       return record(type, { id: itemId, listId: context?.listId ?? null, position: context?.position ?? null }, extra && { ...extra });
     },
     flush,
     get sessionId() {
-      return session.id;
+      return session.id();
     },
     pageViewId,
     destroy() {
@@ -380,4 +219,25 @@ export function createTracker(opts: TrackerOptions): Tracker {
       void flush();
     },
   };
+}
+
+/**
+ * The arguments of track(), checked.
+ * @throws TypeError naming the field when `type` is unknown, `itemId` is empty or `extra` holds other than strings, numbers and booleans
+ */
+function checkTrackArguments(type: unknown, itemId: unknown, extra: unknown): void {
+  if (!(EVENT_TYPES as readonly unknown[]).includes(type)) {
+    throw new TypeError(`track: type must be one of ${EVENT_TYPES.join(', ')}; got ${JSON.stringify(type)}`);
+  }
+  if (typeof itemId !== 'string' || !itemId) {
+    throw new TypeError(`track: itemId must be a non-empty string; got ${JSON.stringify(itemId)}`);
+  }
+  if (extra !== undefined && (typeof extra !== 'object' || !extra)) {
+    throw new TypeError(`track: extra must be an object of string, number or boolean values; got ${JSON.stringify(extra)}`);
+  }
+  for (const [k, v] of Object.entries(extra ?? {})) {
+    if (!['string', 'number', 'boolean'].includes(typeof v)) {
+      throw new TypeError(`track: extra.${k} must be a string, number or boolean; got ${typeof v}`);
+    }
+  }
 }

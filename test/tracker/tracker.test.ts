@@ -2,7 +2,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LOCAL_KEYS, openStore, type Store } from '../../src/shared/store.ts';
-import { ViewabilityTimer, createTracker, type TrackedItem, type Tracker, type TrackerOptions } from '../../src/tracker/tracker.ts';
+import { createTracker, type TrackedItem, type Tracker, type TrackerOptions } from '../../src/tracker/tracker.ts';
 import type { RecoEvent } from '../../src/shared/types.ts';
 
 /** happy-dom's IntersectionObserver never reports; this one is driven by the test. */
@@ -73,63 +73,6 @@ afterEach(() => {
   vi.useRealTimers();
   vi.unstubAllGlobals();
   vi.restoreAllMocks();
-});
-
-describe('ViewabilityTimer', () => {
-  beforeEach(() => vi.useFakeTimers());
-
-  it('does not fire for less than one continuous second in view', () => {
-    const fired = vi.fn();
-    const t = new ViewabilityTimer(fired);
-    t.setRatio(0.8);
-    vi.advanceTimersByTime(999);
-    t.setRatio(0.2);
-    t.setRatio(0.8);
-    vi.advanceTimersByTime(999);
-    t.setRatio(0);
-    vi.advanceTimersByTime(5000);
-    expect(fired).not.toHaveBeenCalled();
-  });
-
-  it('fires exactly once after one second at 50% or more', () => {
-    const fired = vi.fn();
-    const t = new ViewabilityTimer(fired);
-    t.setRatio(0.5);
-    vi.advanceTimersByTime(1000);
-    t.setRatio(0);
-    t.setRatio(1);
-    vi.advanceTimersByTime(5000);
-    expect(fired).toHaveBeenCalledTimes(1);
-  });
-
-  it('never fires below 50%', () => {
-    const fired = vi.fn();
-    new ViewabilityTimer(fired).setRatio(0.49);
-    vi.advanceTimersByTime(5000);
-    expect(fired).not.toHaveBeenCalled();
-  });
-
-  it('pauses while the tab is hidden and restarts the second when visible again', () => {
-    const fired = vi.fn();
-    const t = new ViewabilityTimer(fired);
-    t.setRatio(1);
-    vi.advanceTimersByTime(600);
-    t.setPageVisible(false);
-    vi.advanceTimersByTime(5000);
-    expect(fired).not.toHaveBeenCalled();
-    t.setPageVisible(true);
-    vi.advanceTimersByTime(999);
-    expect(fired).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(1);
-    expect(fired).toHaveBeenCalledTimes(1);
-  });
-
-  it('does not start in a hidden tab', () => {
-    const fired = vi.fn();
-    new ViewabilityTimer(fired, false).setRatio(1);
-    vi.advanceTimersByTime(5000);
-    expect(fired).not.toHaveBeenCalled();
-  });
 });
 
 describe('impressions', () => {

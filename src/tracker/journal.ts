@@ -1,0 +1,83 @@
+/**
+ * The click journal: events recorded but not yet confirmed written to IndexedDB, kept in localStorage by
+ * page view, so that a click which navigates away is not lost. The next page view writes what a page view
+ * left behind. localStorage only mirrors IndexedDB, and only while it works.
+ */
+import { LOCAL_KEYS, type Store } from '../shared/store.ts';
+import { EVENT_TYPES, type RecoEvent } from '../shared/types.ts';
+
+/** Events not yet confirmed written, by page view id. */
+export type Journal = Record<string, RecoEvent[]>;
+
+/** Runs `fn` (a localStorage access) while localStorage is in use; does nothing once it is not. */
+export type LocalMirror = (fn: () => void) => void;
+
+/**
+ * localStorage, while it works: the first access that throws (storage blocked or full) is reported, and
+ * from then on nothing is read or written there.
+ * @param enabled false in memory mode, where nothing may outlive the page
+ */
+export function createLocalMirror(enabled: boolean, report: (err: unknown) => void): LocalMirror {
+  let inUse = enabled;
+  return (fn) => {
+    if (!inUse) return;
+    try {
+      fn();
+    } catch (err) {
+      inUse = false;
+      report(err);
+    }
+  };
+}
+
+/** The JSON value under `key`, or null when it is missing or not JSON. */
+export function readJson(key: string): unknown {
+  try {
+    return JSON.parse(localStorage.getItem(key) ?? 'null');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Reads the journal, keeping only lists of valid events, lets `change` edit it, and writes it back
+ * without empty lists (none left removes the key).
+ */
+export function editJournal(change: (j: Journal) => void): void {
+  const raw = readJson(LOCAL_KEYS.pending) as Journal | null;
+  const j: Journal = {};
+  for (const pv in raw) {
+    if (Array.isArray(raw[pv])) {
+      j[pv] = raw[pv].filter(
+        (e: Partial<RecoEvent> | null) =>
+          typeof e?.id === 'string' &&
+          typeof e.itemId === 'string' &&
+          typeof e.ts === 'number' &&
+          (EVENT_TYPES as readonly unknown[]).includes(e.type),
+      );
+    }
+  }
+  change(j);
+  for (const pv in j) if (!j[pv]!.length) delete j[pv];
+  const text = JSON.stringify(j);
+  if (text === '{}') localStorage.removeItem(LOCAL_KEYS.pending);
+  else localStorage.setItem(LOCAL_KEYS.pending, text);
+}
+
+/**
+ * Writes to the store the events that page views journaled but did not write (a navigation cut them short).
+ * Only what was written leaves the journal: a tab of those page views may still be adding to it.
+ */
+export function drainJournal(store: Store, local: LocalMirror, report: (err: unknown) => void): void {
+  let left: Journal = {};
+  local(() => editJournal((j) => (left = j)));
+  const drained = new Map(
+    Object.values(left)
+      .flat()
+      .map((e) => [e.id, e]),
+  );
+  const drop = (j: Journal) => {
+    for (const pv in left) j[pv] &&= j[pv].filter((e) => !drained.has(e.id));
+  };
+  if (drained.size) store.add([...drained.values()]).then(() => local(() => editJournal(drop)), report);
+}

@@ -1,0 +1,51 @@
+/**
+ * Recorded events on their way to the store: journaled in localStorage at once (see journal.ts), written
+ * to the store in batches at most every `flushIntervalMs`, and at once on flush(). Writes never overlap.
+ */
+import type { Store } from '../shared/store.ts';
+import type { RecoEvent } from '../shared/types.ts';
+import { editJournal, type LocalMirror } from './journal.ts';
+
+/** What {@link createEventQueue} returns. */
+export interface EventQueue {
+  push(e: RecoEvent): void;
+  /** Writes what is queued now; never rejects (a failed write is reported and dropped). */
+  flush(): Promise<void>;
+}
+
+export function createEventQueue(
+  store: Store,
+  pageViewId: string,
+  o: { local: LocalMirror; flushIntervalMs: number; report: (err: unknown) => void },
+): EventQueue {
+  let queue: RecoEvent[] = []; // recorded, not yet confirmed written
+  let writing = Promise.resolve();
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  const writeJournal = () => o.local(() => editJournal((j) => (j[pageViewId] = queue)));
+
+  function flush(): Promise<void> {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    return (writing = writing.then(async () => {
+      const n = queue.length;
+      if (!n) return;
+      try {
+        await store.add(queue.slice(0, n));
+      } catch (err) {
+        o.report(err); // dropped: retrying a broken store would only repeat the error
+      }
+      // Flushes run one after another, so the batch is still the head of the queue.
+      queue = queue.slice(n);
+      writeJournal();
+    }));
+  }
+
+  return {
+    push(e) {
+      queue.push(e);
+      writeJournal();
+      flushTimer ??= setTimeout(flush, o.flushIntervalMs);
+    },
+    flush,
+  };
+}
