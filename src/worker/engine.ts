@@ -3,20 +3,20 @@
  * (engine.worker.ts exposes it with comlink) and in-process in unit tests, unchanged.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { loadModel, type LoadedModel } from '../model/io.ts';
-import { scoreItems } from '../model/predict.ts';
-import { createServingCache } from '../model/serving-cache.ts';
 import { explainScore } from '../model/explain.ts';
 import { finetune, type FinetuneOptions, type FinetuneResult } from '../model/finetune.ts';
-import { headArrays, headTensors, type HeadArrays } from '../model/head.ts';
-import type { Weights } from '../model/scorer.ts';
+import { headArrays, type HeadArrays } from '../model/head.ts';
+import { loadModel, type LoadedModel } from '../model/io.ts';
+import { scoreItems } from '../model/predict.ts';
+import { createServingCache, type ServingCache } from '../model/serving-cache.ts';
 import { ModelError, NoBackendError } from '../shared/errors.ts';
-import { skipped, type HeadInUse } from '../shared/learning.ts';
+import { skipped, type HeadInUse, type LearningState } from '../shared/learning.ts';
 import type { Backend } from '../shared/options.ts';
 import type { EngineInit, EngineInterface, EngineStatus } from '../shared/protocol.ts';
-import { openStore, type Store } from '../shared/store.ts';
 import type { ItemFeatures, RecoEvent } from '../shared/types.ts';
-import { startLearning, type Learner } from './learner.ts';
+import { startBackend } from './backends.ts';
+import { createHeads, type Heads } from './heads.ts';
+import { openLearner, type Learner } from './learner.ts';
 
 export interface EngineDeps {
   fetch?: typeof fetch;
@@ -47,113 +47,59 @@ export interface Engine extends EngineInterface {
 
 /** Makes the engine object; engine.worker.ts exposes its {@link EngineInterface} part to the page. */
 export function createEngine(deps: EngineDeps = {}): Engine {
-  let model: LoadedModel | null = null;
   let status: EngineStatus = { backend: null, model: null, tried: [], learning: null };
-  let store: Store | null = null;
+  /** The loaded model, its heads and its serving cache (a new model: nothing cached is valid). */
+  let loaded: { model: LoadedModel; heads: Heads; cache: ServingCache } | null = null;
   let learner: Learner | null = null;
-  // The shipped head, the head learned on this device in use (null: the shipped one) and the one before it, for rollback.
-  let shipped: HeadArrays | null = null;
-  let cache: ReturnType<typeof createServingCache> | null = null;
-  let learnedHead: { arrays: HeadArrays; tensors: Weights } | null = null;
-  let previous: HeadArrays | null = null;
 
-  function useHead(head: HeadArrays | null): HeadInUse {
-    if (learnedHead) tf.dispose(Object.values(learnedHead.tensors));
-    learnedHead = head ? { arrays: head, tensors: headTensors(head) } : null;
-    return learnedHead ? 'personal' : 'shipped';
+  function current() {
+    if (!loaded) throw new ModelError('the engine was called before init() loaded a model');
+    return loaded;
   }
 
-  function loaded(): { model: LoadedModel; shipped: HeadArrays } {
-    if (!model || !shipped) throw new ModelError('the engine was called before init() loaded a model');
-    return { model, shipped };
-  }
-
-  async function pickBackend(order: readonly Backend[]): Promise<string> {
-    const tried: EngineStatus['tried'] = [];
-    for (const name of order) {
-      try {
-        await deps.prepare?.(name);
-        // setBackend resolves false (and leaves another backend active) when e.g. no GPU adapter exists.
-        const ok = (await tf.setBackend(name)) && tf.getBackend() === name;
-        tried.push(ok ? { backend: name, ok } : { backend: name, ok, reason: 'not available' });
-        if (ok) {
-          status = { ...status, tried };
-          return name;
-        }
-      } catch (err) {
-        tried.push({ backend: name, ok: false, reason: (err as Error).message });
-      }
-    }
-    status = { ...status, tried };
-    throw new NoBackendError(`no tfjs backend could start: ${tried.map((t) => `${t.backend} (${t.reason})`).join(', ')}`);
-  }
-
-  const api: Engine = {
+  const engine: Engine = {
     async init(opts: EngineInit, onLearning) {
-      const backend = await pickBackend(opts.backends);
-      const loaded = await loadModel(opts.modelUrl, deps.fetch ?? fetch);
-      if (model) tf.dispose(Object.values(model.weights));
-      model = loaded;
-      cache = null; // a new model: nothing cached is valid
-      shipped = await headArrays(loaded.weights);
-      useHead(null);
-      previous = null;
-      status = { ...status, backend, model: { id: loaded.manifest.id, version: loaded.manifest.version }, learning: null };
-      learner?.close();
-      store?.close();
-      learner = store = null;
-      const l = opts.learning;
-      if (l) {
+      const { backend, tried } = await startBackend(opts.backends, deps.prepare);
+      status = { ...status, tried };
+      if (!backend) throw new NoBackendError(`no tfjs backend could start: ${tried.map((t) => `${t.backend} (${t.reason})`).join(', ')}`);
+      const model = await loadModel(opts.modelUrl, deps.fetch ?? fetch);
+      engine.dispose();
+      loaded = { model, heads: createHeads(await headArrays(model.weights), model.manifest.config.d), cache: createServingCache(model) };
+      status = { ...status, backend, model: { id: model.manifest.id, version: model.manifest.version }, learning: null };
+      if (opts.learning) {
+        const host = { modelKey: `${model.manifest.id}@${model.manifest.version}`, train: engine.train, setHead: engine.setHead };
+        const notify = (s: LearningState) => {
+          status.learning = s;
+          onLearning?.(s);
+        };
         try {
-          store = await openStore({ dbName: l.dbName, maxEvents: l.maxEvents, maxAgeDays: l.maxAgeDays });
-          if (store.kind !== 'indexeddb') throw new Error(store.fallbackReason ?? 'IndexedDB unavailable in the worker');
-          const host = {
-            modelKey: `${loaded.manifest.id}@${loaded.manifest.version}`,
-            train: (e: RecoEvent[], i: ItemFeatures[]) => api.train(e, i),
-            setHead: (h: HeadArrays | null, p: HeadArrays | null) => api.setHead(h, p),
-          };
-          learner = await startLearning(host, store, l, (s) => {
-            status.learning = s;
-            onLearning?.(s);
-          });
+          learner = await openLearner(opts.learning, host, notify);
           status.learning = learner.state();
         } catch (err) {
-          store?.close();
-          store = null;
           status.learningError = `on-device learning is off: ${(err as Error).message}`;
         }
       }
       // Warm-up compiles shaders / allocates buffers off the critical path of the first real ranking.
       const probe: ItemFeatures = { id: '__warmup__', title: 'warm up', category: 'warm' };
-      await scoreItems(loaded, [{ item: probe, type: 'select_item', ts: 0 }], [probe, probe], 1);
+      await scoreItems(model, [{ item: probe, type: 'select_item', ts: 0 }], [probe, probe], 1);
       return status;
     },
 
     async rank(history, candidates, now) {
-      const m = loaded();
-      cache ??= createServingCache(m.model);
-      return cache.score(history, candidates, now, learnedHead?.arrays ?? m.shipped);
+      const { cache, heads } = current();
+      return cache.score(history, candidates, now, heads.inUse());
     },
 
     async train(events, items, opts = {}) {
-      const m = loaded();
-      const current = learnedHead?.arrays ?? m.shipped;
-      const result = await finetune(m.model, events, new Map(items.map((it) => [it.id, it])), { current, shipped: m.shipped }, opts);
-      if (result.accepted && result.head) {
-        previous = learnedHead?.arrays ?? null;
-        useHead(result.head);
-      }
+      const { model, heads } = current();
+      const byId = new Map(items.map((it) => [it.id, it]));
+      const result = await finetune(model, events, byId, { current: heads.inUse(), shipped: heads.shipped() }, opts);
+      if (result.accepted && result.head) heads.accept(result.head);
       return result;
     },
 
-    setHead(head, prev = null) {
-      const d = loaded().model.manifest.config.d;
-      for (const h of [head, prev]) {
-        if (h && (h.w?.length !== d * d || h.c?.length !== d)) throw new TypeError(`setHead: expected w of ${d * d} and c of ${d} values`);
-      }
-      previous = prev;
-      return useHead(head);
-    },
+    setHead: (head, prev = null) => current().heads.set(head, prev),
+    rollback: () => current().heads.rollback(),
 
     async round(force) {
       if (!learner) return { decision: skipped(status.learningError ?? 'on-device learning is off'), state: null };
@@ -168,31 +114,19 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       return status.learning;
     },
 
-    rollback() {
-      const back = previous;
-      previous = null;
-      return useHead(back);
-    },
-
     async explain(history, item, now) {
-      const m = loaded();
-      return explainScore(m.model, history, item, now, learnedHead?.arrays ?? m.shipped);
+      const { model, heads } = current();
+      return explainScore(model, history, item, now, heads.inUse());
     },
 
-    status() {
-      return status;
-    },
+    status: () => status,
 
     dispose() {
       learner?.close();
-      store?.close();
-      learner = store = null;
-      if (model) tf.dispose(Object.values(model.weights));
-      useHead(null);
-      model = null;
-      cache = null;
-      shipped = previous = null;
+      learner = null;
+      if (loaded) tf.dispose(Object.values(loaded.model.weights));
+      loaded = null;
     },
   };
-  return api;
+  return engine;
 }

@@ -11,7 +11,10 @@ import { isDue, type HeadInUse, type LearningDecision, type LearningSchedule, ty
 import type { FinetuneResult } from '../model/finetune.ts';
 import type { HeadArrays } from '../model/head.ts';
 import { isLabel } from '../shared/labels.ts';
-import type { Store } from '../shared/store.ts';
+import type { LearningStore } from '../shared/protocol.ts';
+import { openStore, type Store } from '../shared/store.ts';
+import { exclusive, openChannel, type CrossTabMessage } from './cross-tab.ts';
+import { freshRecord, headKey, nextStoredHead, readHead, readRecord, RECORD_KEY } from './learning-store.ts';
 import type { ItemFeatures, RecoEvent } from '../shared/types.ts';
 
 /** What the learner needs from the engine. */
@@ -35,36 +38,6 @@ export interface Learner {
   close(): void;
 }
 
-interface StoredArrays {
-  w: number[];
-  c: number[];
-}
-/** Meta record `head:<model id>@<version>`: the learned head and the one before it (for rollback). */
-interface StoredHead extends StoredArrays {
-  prev: StoredArrays | null;
-  at: number;
-}
-/** Meta record `learning`: the schedule's memory, shared by the tabs. */
-interface LearningRecord {
-  /** The model (id@version) the rounds were counted for. */
-  model: string;
-  rounds: number;
-  lastRoundAt: number;
-  /** Time of the newest labelled event the last round saw: newer ones count toward the next round. */
-  lastLabelTs: number;
-  lastDecision: LearningDecision | null;
-  /** Head keys ever written, so heads of other model versions can be found and deleted. */
-  heads: string[];
-}
-
-const RECORD_KEY = 'learning';
-const LOCK = 'reco-train';
-const CHANNEL = 'reco';
-
-const toStored = (h: HeadArrays): StoredArrays => ({ w: Array.from(h.w), c: Array.from(h.c) });
-const toArrays = (h: StoredArrays): HeadArrays => ({ w: Float32Array.from(h.w), c: Float32Array.from(h.c) });
-const isStored = (h: StoredArrays | null | undefined): h is StoredArrays => !!h && Array.isArray(h.w) && Array.isArray(h.c);
-
 /**
  * Loads this model version's head into the engine, deletes heads of other versions, counts the labelled
  * events since the last round, and listens for heads learned in other tabs.
@@ -76,9 +49,8 @@ export async function startLearning(
   schedule: LearningSchedule,
   notify: (s: LearningState) => void,
 ): Promise<Learner> {
-  const headKey = `head:${host.modelKey}`;
-  const fresh = (): LearningRecord => ({ model: host.modelKey, rounds: 0, lastRoundAt: 0, lastLabelTs: 0, lastDecision: null, heads: [] });
-  let record = fresh();
+  const key = headKey(host.modelKey);
+  let record = freshRecord(host.modelKey);
   let head: HeadInUse = 'shipped';
   let pending = 0;
   let closed = false;
@@ -91,61 +63,40 @@ export async function startLearning(
     pending,
     lastRoundAt: record.lastRoundAt,
   });
-
-  async function readRecord(): Promise<LearningRecord> {
-    const r = await store.getMeta<LearningRecord>(RECORD_KEY);
-    if (!r || typeof r !== 'object') return fresh();
-    // Counts and decisions of another model version do not apply; its heads stay listed for deletion.
-    return r.model === host.modelKey ? r : { ...fresh(), heads: Array.isArray(r.heads) ? r.heads : [] };
-  }
-
-  async function loadHead(): Promise<void> {
-    const h = await store.getMeta<StoredHead>(headKey);
-    head = host.setHead(isStored(h) ? toArrays(h) : null, isStored(h) && isStored(h.prev) ? toArrays(h.prev) : null);
-  }
-
-  async function labelled(): Promise<RecoEvent[]> {
+  const loadHead = async () => {
+    const stored = await readHead(store, key);
+    head = host.setHead(stored.head, stored.prev);
+  };
+  /** The stored events, counting the labelled ones since the last round. */
+  const labelled = async (): Promise<RecoEvent[]> => {
     const events = await store.events();
     pending = events.filter((e) => isLabel(e.type) && e.ts > record.lastLabelTs).length;
     return events;
-  }
+  };
+  const forgotten = () => {
+    record = freshRecord(host.modelKey);
+    pending = 0;
+    head = host.setHead(null, null);
+  };
 
-  /** Runs `fn` holding the cross-tab lock, or returns null when another tab holds it. */
-  async function exclusive<T>(fn: () => Promise<T>): Promise<T | null> {
-    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-    if (!locks?.request) return fn();
-    return locks.request(LOCK, { ifAvailable: true }, (lock) => (lock ? fn() : null));
-  }
+  const channel = openChannel((msg) => {
+    if (closed || msg.key !== key) return;
+    void (async () => {
+      if (msg.type === 'forget') forgotten();
+      else {
+        record = await readRecord(store, host.modelKey);
+        if (msg.type === 'head') await loadHead();
+        await labelled();
+      }
+      notify(state());
+    })().catch(() => {}); // the next round or page load reads the stored state again
+  });
+  const tell = (type: CrossTabMessage['type']) => channel?.postMessage({ type, key } satisfies CrossTabMessage);
 
-  let channel: BroadcastChannel | null = null;
-  try {
-    channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL) : null;
-  } catch {
-    channel = null; // e.g. opaque origins
-  }
-  if (channel) {
-    channel.onmessage = (ev: MessageEvent<{ type?: string; key?: string }>) => {
-      const msg = ev.data;
-      if (closed || !msg || msg.key !== headKey) return;
-      void (async () => {
-        if (msg.type === 'forget') {
-          record = fresh();
-          pending = 0;
-          head = host.setHead(null, null);
-        } else {
-          record = await readRecord();
-          if (msg.type === 'head') await loadHead();
-          await labelled();
-        }
-        notify(state());
-      })().catch(() => {}); // the next round or page load reads the stored state again
-    };
-  }
-
-  record = await readRecord();
-  const stale = record.heads.filter((k) => k !== headKey);
-  for (const key of stale) await store.deleteMeta(key);
-  if (stale.length) await store.setMeta(RECORD_KEY, (record = { ...record, heads: record.heads.filter((k) => k === headKey) }));
+  record = await readRecord(store, host.modelKey);
+  const stale = record.heads.filter((k) => k !== key);
+  for (const k of stale) await store.deleteMeta(k);
+  if (stale.length) await store.setMeta(RECORD_KEY, (record = { ...record, heads: record.heads.filter((k) => k === key) }));
   await loadHead();
   await labelled();
 
@@ -156,7 +107,7 @@ export async function startLearning(
       busy = true;
       const started = generation;
       return exclusive(async () => {
-        record = await readRecord();
+        record = await readRecord(store, host.modelKey);
         const events = await labelled();
         if (!force && !isDue(state(), schedule)) return null;
         const items = await store.items([...new Set(events.map((e) => e.itemId))]);
@@ -165,52 +116,68 @@ export async function startLearning(
           if (result.accepted) head = host.setHead(null, null);
           return null;
         }
-        const d: LearningDecision = {
-          accepted: result.accepted,
-          reason: result.reason,
-          before: result.before,
-          after: result.after,
-          examples: result.examples,
-          heldOut: result.heldOut,
-          ms: result.ms,
-          at: Date.now(),
-        };
+        const { accepted, reason, before, after, examples, heldOut, ms } = result;
+        const decision: LearningDecision = { accepted, reason, before, after, examples, heldOut, ms, at: Date.now() };
         record = {
           ...record,
           rounds: record.rounds + 1,
-          lastRoundAt: d.at,
+          lastRoundAt: decision.at,
           lastLabelTs: events.reduce((m, e) => (isLabel(e.type) && e.ts > m ? e.ts : m), record.lastLabelTs),
-          lastDecision: d,
-          heads: record.heads.includes(headKey) ? record.heads : [...record.heads, headKey],
+          lastDecision: decision,
+          heads: record.heads.includes(key) ? record.heads : [...record.heads, key],
         };
         pending = 0;
-        const prev = result.accepted ? await store.getMeta<StoredHead>(headKey) : undefined;
+        const next = accepted && result.head ? await nextStoredHead(store, key, result.head, decision.at) : null;
         // forget() may have come during an await: checked right before the writes are issued. The page clears
         // the store after forget() returns, so writes issued before it are cleared too (IndexedDB runs
         // read-write transactions in the order they were created).
         if (generation !== started) return null;
         // The record (which lists the key) first: a page closed between the two writes keeps the old head.
         const writes = [store.setMeta(RECORD_KEY, record)];
-        if (result.accepted && result.head) {
+        if (next) {
           head = 'personal';
-          const next: StoredHead = { ...toStored(result.head), prev: isStored(prev) ? { w: prev.w, c: prev.c } : null, at: d.at };
-          writes.push(store.setMeta(headKey, next));
+          writes.push(store.setMeta(key, next));
         }
         await Promise.all(writes);
-        channel?.postMessage({ type: result.accepted ? 'head' : 'round', key: headKey });
-        return d;
+        tell(accepted ? 'head' : 'round');
+        return decision;
       }).finally(() => (busy = false));
     },
     forget() {
       generation++;
-      record = fresh();
-      pending = 0;
-      head = host.setHead(null, null);
-      channel?.postMessage({ type: 'forget', key: headKey });
+      forgotten();
+      tell('forget');
     },
     close() {
       closed = true;
       channel?.close();
     },
   };
+}
+
+/**
+ * Opens the page's database in the worker and starts learning on its events; the learner's close() closes
+ * the database too.
+ * @throws Error when IndexedDB is not usable in the worker (the reason says why)
+ */
+export async function openLearner(
+  where: LearningStore & LearningSchedule,
+  host: LearningHost,
+  notify: (s: LearningState) => void,
+): Promise<Learner> {
+  const store = await openStore({ dbName: where.dbName, maxEvents: where.maxEvents, maxAgeDays: where.maxAgeDays });
+  try {
+    if (store.kind !== 'indexeddb') throw new Error(store.fallbackReason ?? 'IndexedDB unavailable in the worker');
+    const learner = await startLearning(host, store, where, notify);
+    return {
+      ...learner,
+      close() {
+        learner.close();
+        store.close();
+      },
+    };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
 }
