@@ -5,9 +5,8 @@
  * ranked against the impressions of the same list view that were not chosen plus sampled catalog items;
  * its input is the history strictly before it. The encoder stays frozen, so shopper and item vectors
  * are computed once per round with tfjs (any backend); only the head (q = u + u·W + c) trains. The
- * head has d² + d weights, so its loss and gradient are a few plain loops: a step takes about a
- * millisecond in JS on every backend, where one tfjs training step costs seconds of shader compiles
- * on a software WebGPU adapter (../shared/ENVIRONMENT.md).
+ * head has d² + d weights, so its loss and gradient are a few plain loops in JS, the same on every
+ * backend, where a tfjs training step would first compile shaders (seconds on a software WebGPU adapter).
  *
  * Guardrail (on-device fine-tuning can drift; Mobile Taobao's label-correction paper, DCCL/MetaPatch
  * KDD 2021): L2 toward the shipped head, and a shadow evaluation on the newest examples, held out
@@ -45,8 +44,8 @@ export interface FinetuneOptions {
   seed?: number;
   /**
    * The candidate must beat the current head, and chance (AUC 0.5), by at least this many standard errors
-   * of its per-example held-out results: with a few held-out events, a head fitted to random clicks passed
-   * about half the time with a plain "at least as good" (margin 0), and 7% with 1. Default 1.
+   * of its per-example held-out results: with a few held-out events, a head fitted to random clicks often
+   * passes a plain "at least as good" (margin 0), and rarely a margin of 1. Default 1.
    */
   margin?: number;
 }

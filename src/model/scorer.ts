@@ -83,8 +83,8 @@ function gauss(rand: () => number): number {
 }
 
 /**
- * matMul whose gradient uses explicit transposes: on the wasm backend a transposed matMul is
- * about 10x slower than tf.transpose followed by a plain one (../shared/ENVIRONMENT.md).
+ * matMul whose gradient uses explicit transposes: on the wasm backend a transposed matMul is many
+ * times slower than tf.transpose followed by a plain one, and training runs on wasm in Node.
  */
 export const mm = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
   save([a, b]);

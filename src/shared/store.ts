@@ -1,3 +1,8 @@
+/**
+ * Where events, item features and small records (learned heads, the learning schedule) live: IndexedDB
+ * through idb, or memory for this page view only. The page writes events; the worker opens the same
+ * database to learn from them. The schema is versioned and upgrades only add.
+ */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { DEFAULTS } from './options.ts';
 import type { EventType, ExportData, ItemFeatures, RecoEvent } from './types.ts';

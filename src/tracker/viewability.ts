@@ -1,4 +1,7 @@
-/** When an impression counts: the MRC viewable-impression standard, one clock per item. */
+/**
+ * When an impression counts: the MRC viewable-impression standard, one clock per item.
+ */
+
 /** MRC viewable impression: at least 50% of the pixels in view for at least one continuous second. */
 export const VIEWABLE_RATIO = 0.5;
 const VIEWABLE_MS = 1000;

@@ -28,8 +28,8 @@ type LdFields = Partial<Record<Field, unknown>>;
 interface Obj {
   [key: string]: Obj | undefined;
 }
-/** Reports `cause` once per key, as "`key`: `cause`'s message". */
-type Report = (key: string, cause: unknown) => void;
+/** Reports `cause` once per key, as "`key`: `cause`'s message`then`" (what happens next, e.g. "; those items stay in place"). */
+type Report = (key: string, cause: unknown, then?: string) => void;
 
 /** Problems already reported, per onError callback, so a broken config is reported once, not on every discovery. */
 const reported = new WeakMap<(err: Error) => void, Set<string>>();
@@ -48,11 +48,11 @@ const reported = new WeakMap<(err: Error) => void, Set<string>>();
 export function discoverGrids(root: ParentNode, configs: readonly GridConfig[], onError: (err: Error) => void): Grid[] {
   const seen = reported.get(onError) ?? new Set<string>();
   reported.set(onError, seen);
-  const report: Report = (key, cause) => {
+  const report: Report = (key, cause, then = '') => {
     if (seen.has(key)) return;
     seen.add(key);
     try {
-      onError(new GridConfigError(`${key}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }));
+      onError(new GridConfigError(`${key}: ${cause instanceof Error ? cause.message : String(cause)}${then}`, { cause }));
     } catch {
       // the page's handler failing must not stop discovery
     }
@@ -71,13 +71,13 @@ export function discoverGrids(root: ParentNode, configs: readonly GridConfig[], 
           try {
             listId = typeof cfg.listId === 'function' ? str(cfg.listId(c)) : cfg.listId;
           } catch (e) {
-            report(`${label}.listId threw`, e);
+            report(`${label}.listId threw`, e, '; that grid is left alone');
             continue;
           }
           found.set(c, [cfg, label, listId ?? (str(c.getAttribute('data-reco-grid')) || str(c.id))]);
         }
       } catch (e) {
-        report(`${label}.container`, e);
+        report(`${label}.container`, e, `; cannot use the selector "${cfg.container}"`);
       }
     }
     const containers = [...found.keys()].sort((a, b) => (a.compareDocumentPosition(b) & 4 ? -1 : 1));
@@ -89,7 +89,7 @@ export function discoverGrids(root: ParentNode, configs: readonly GridConfig[], 
         const els = [...container.querySelectorAll(cfg.item)].filter((el) => el.parentElement?.closest(cfg.container) === container);
         return [{ listId: listId || `grid-${n}`, container, items: els.map((el) => readItem(el, cfg, label, ld, report)) }];
       } catch (e) {
-        report(`${label}.item`, e);
+        report(`${label}.item`, e, `; cannot use the selector "${cfg.item}"`);
         return [];
       }
     });
@@ -128,7 +128,7 @@ function readItem(el: Element, cfg: GridConfig, label: string, ld: (id: string) 
       el.hasAttribute('data-reco-pin') || (typeof pin === 'function' ? !!pin(el) : !!pin && (el.matches(pin) || !!el.querySelector(pin)));
     return { el, id, features, pinned };
   } catch (e) {
-    report(`${label}.${field} threw`, e);
+    report(`${label}.${field} threw`, e, '; those items stay in place');
     return item;
   }
 }
@@ -217,7 +217,7 @@ function readJsonLd(doc: ParentNode, report: Report): (id: string) => LdFields |
     try {
       walk(JSON.parse(s.textContent ?? ''), 0);
     } catch (e) {
-      report('ignored an invalid ld+json script', e);
+      report('ignored a script[type="application/ld+json"] that is not valid JSON', e);
     }
   });
   return (id) => exact.get(id) ?? loose.get(id);
@@ -236,9 +236,9 @@ export function validateGridConfigs(configs: unknown): GridConfig[] {
     const fail = (problem: string): never => {
       throw new TypeError(`grids[${i}]${problem}`);
     };
-    if (!c || typeof c !== 'object') fail(': expected an object');
+    if (!c || typeof c !== 'object') fail(': expected an object with container, item and id');
     const o = c as Record<string, unknown>;
-    for (const k of Object.keys(o)) if (!KEYS.includes(k)) fail(`.${k}: unknown option`);
+    for (const k of Object.keys(o)) if (!KEYS.includes(k)) fail(`.${k}: unknown option (expected one of ${KEYS.join(', ')})`);
     // KEYS starts with container and item (selectors only), then id (required too).
     KEYS.forEach((k, n) => {
       const v = o[k];

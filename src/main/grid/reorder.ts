@@ -109,7 +109,7 @@ export function reorderGrid(
     });
     return next;
   } catch (err) {
-    if (!warned) console.warn('[reco] re-ordering a grid failed', err);
+    if (!warned) console.warn('[reco] a grid could not be re-ordered; it keeps its order', err);
     warned = true;
     return [...items].sort((a, b) => (a.el.compareDocumentPosition(b.el) & 4 ? -1 : 1));
   }

@@ -1,4 +1,4 @@
-/** tfjs for Node scripts: the wasm backend (tfjs-node cannot install here) plus the kernels it lacks. */
+/** tfjs for Node scripts and tests: the wasm backend (this project does not use tfjs-node, whose install downloads a native library) plus the kernels it lacks. */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmKernels } from '../wasm-kernels.ts';

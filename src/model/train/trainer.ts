@@ -113,7 +113,7 @@ export function scoreCatalog(
 
 /**
  * Softmax cross-entropy over the columns, computed and differentiated in one JS pass (tfjs's own
- * logSumExp autodiff is 3x slower and 2x the memory here). `soft` (optional, [P * C]) is a teacher
+ * logSumExp autodiff is several times slower and takes about twice the memory). `soft` (optional, [P * C]) is a teacher
  * distribution mixed in with weight `alpha`: target = (1 - alpha) * onehot + alpha * soft.
  */
 export function softmaxCrossEntropy(logits: tf.Tensor2D, targets: Int32Array, soft: Float32Array | null = null, alpha = 0): tf.Scalar {
