@@ -1,23 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeModel, loadModel, type ModelManifest } from '../../src/model/io.ts';
 import { ModelError } from '../../src/shared/errors.ts';
 import { initWeights, weightShapes, type ModelConfig } from '../../src/model/scorer.ts';
 import { rng } from '../../src/model/rng.ts';
-import { readModel, writeModel } from '../../src/model/train/model-files.ts';
 import { setupTf } from '../../src/model/train/setup-tf.ts';
 
 const cfg: ModelConfig = { d: 8, blocks: 1, heads: 2, ffn: 16, features: { textBuckets: 64, tokensPerItem: 4, maxLen: 10, idVocab: 3 } };
 const meta = { id: 'io-test', version: '1', config: cfg };
 const vocab = ['a', 'b', 'c'];
-const root = mkdtempSync(join(tmpdir(), 'reco-io-'));
 
 beforeAll(async () => {
   await setupTf('wasm');
 });
-afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** A fetch over in-memory files, so each case can break exactly one thing. */
 function memFetch(files: Record<string, string | ArrayBuffer>): typeof fetch {
@@ -125,23 +119,6 @@ describe('loadModel', () => {
   it('rejects a vocabulary of the wrong length', async () => {
     const { files } = await encoded();
     expect((await failure({ ...files, 'm/vocab.json': '["a","b"]' })).message).toBe('m/vocab.json: expected 3 item ids');
-  });
-});
-
-describe('readModel from disk', () => {
-  it('reports a flipped byte in weights.bin as a ModelError naming the file', async () => {
-    const dir = join(root, 'flip');
-    await writeModel(dir, meta, initWeights(cfg, rng(2)), vocab, { embeddings: 'none', dense: 'none' });
-    expect((await readModel(dir)).bytes).toBe(weightShapes(cfg).reduce((s, [, sh]) => s + 4 * sh.reduce((a, b) => a * b, 1), 0));
-    const bin = readFileSync(join(dir, 'weights.bin'));
-    bin[bin.length - 1]! ^= 0x80;
-    writeFileSync(join(dir, 'weights.bin'), bin);
-    const err = await readModel(dir).then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(ModelError);
-    expect((err as Error).message).toMatch(/flip\/weights\.bin: checksum mismatch/);
   });
 });
 

@@ -212,19 +212,6 @@ describe('knowledge distillation', () => {
   });
 });
 
-describe('teacher options', () => {
-  it('refuses a memory without sampled negatives, and extra candidates without a memory, naming the flag', () => {
-    const memory = { beta: 1, neighbours: () => new Map<number, number>() };
-    const teacher = { weights: trainer.vars, cfg, temperature: 1, alpha: 0.5 };
-    expect(() => new Trainer(cfg, cat, { lr: 1e-2, dropout: 0, negatives: 0, seed: 1, teacher: { ...teacher, memory } })).toThrow(
-      /--negatives K/,
-    );
-    expect(() => new Trainer(cfg, cat, { lr: 1e-2, dropout: 0, negatives: 8, seed: 1, teacher: { ...teacher, extra: 4 } })).toThrow(
-      /--memory-beta/,
-    );
-  });
-});
-
 describe('model variants', () => {
   it('an ids-only model (no text tokens) with input scaling trains and beats popularity', () => {
     const vCfg: ModelConfig = { ...cfg, inputScale: 4, features: { ...cfg.features, tokensPerItem: 0, textBuckets: 2 } };
