@@ -16,7 +16,9 @@ if [ ! -x "$chromium" ]; then
 fi
 
 mkdir -p test-results
-echo "== type-check"; npx tsc --noEmit -p .
+# Everything, then each thread's code with only its own globals: the page without WebWorker or Node types,
+# the worker (and what it imports: src/model, src/shared) without the DOM.
+echo "== type-check"; npx tsc --noEmit -p .; npx tsc --noEmit -p tsconfig.page.json; npx tsc --noEmit -p tsconfig.worker.json
 echo "== lint and format"; npx eslint .; npx prettier --check . >/dev/null
 echo "== unit tests"; npx vitest run ${CI:+--reporter=default --reporter=json --outputFile=test-results/unit.json}
 echo "== build"; npm run build --silent

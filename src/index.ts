@@ -9,12 +9,14 @@ import { notReady, type Explanation, type RecoEventMap, type RecoInstance, type 
 import { subscribe, type Listeners } from './main/events.ts';
 import { createInstance } from './main/instance.ts';
 import { skipped, type LearningDecision } from './shared/learning.ts';
-import type { RecoOptions } from './shared/options.ts';
+import type { RecoOptions } from './main/options.ts';
 import type { EventType, ExportData, ItemFeatures } from './shared/types.ts';
 
 export type { RecoInstance, RecoStatus, RecoEventMap, RankedEvent, Explanation } from './main/api.ts';
 export type { LearningDecision, LearningStatus } from './shared/learning.ts';
-export type { Backend, GridConfig, RecoOptions } from './shared/options.ts';
+export type { RecoOptions } from './main/options.ts';
+export type { GridConfig } from './main/grid/discover.ts';
+export type { Backend } from './shared/options.ts';
 export type { EventType, ExportData, ItemFeatures, RecoEvent } from './shared/types.ts';
 export type { RecoErrorName } from './shared/errors.ts';
 export { BACKENDS } from './shared/options.ts';

@@ -4,7 +4,6 @@
  * order, are logged once and reported through on('error').
  */
 import { isLabel } from '../shared/labels.ts';
-import type { RecoOptions, ResolvedOptions } from '../shared/options.ts';
 import type { EngineInit } from '../shared/protocol.ts';
 import { openStore } from '../shared/store.ts';
 import type { RecoEvent } from '../shared/types.ts';
@@ -16,7 +15,7 @@ import { createEmitter, type Listeners } from './events.ts';
 import { createAntiFlicker } from './grid/antiflicker.ts';
 import { discoverGrids } from './grid/discover.ts';
 import { createHistory } from './history.ts';
-import { resolveOptions } from './options.ts';
+import { resolveOptions, type RecoOptions, type ResolvedOptions } from './options.ts';
 import { createPersonalizer } from './personalizer.ts';
 import { createRanker } from './ranker.ts';
 import { createPageLearning } from './scheduler.ts';

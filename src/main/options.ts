@@ -1,6 +1,19 @@
-/** Validation of `Reco.init()` options: every option, what it expects, checked in one table. */
-import { BACKENDS, DEFAULTS, type Backend, type RecoOptions, type ResolvedOptions } from '../shared/options.ts';
-import { validateGridConfigs } from './grid/discover.ts';
+/** The options of `Reco.init()` and their validation: every option, what it expects, checked in one table. */
+import { BACKENDS, DEFAULTS, type Backend, type CommonOptions } from '../shared/options.ts';
+import { validateGridConfigs, type GridConfig } from './grid/discover.ts';
+
+/** Options of `Reco.init()`; every one is optional and has a documented default. */
+export interface RecoOptions extends Partial<CommonOptions> {
+  /** URL of the model manifest. Default: `models/default/model.json` next to the SDK script. */
+  modelUrl?: string;
+  /** URL of the worker bundle. Default: `reco.worker.js` next to the SDK script. */
+  workerUrl?: string;
+  /** Grids in the shop's own markup, besides `[data-reco-grid]`. Default: none. */
+  grids?: GridConfig[];
+}
+
+/** Options after defaults are merged, the URLs resolved against the script's. */
+export type ResolvedOptions = CommonOptions & { grids: GridConfig[]; modelUrl: string; workerUrl: string };
 
 type Rule = [expected: string, ok: (v: unknown) => boolean];
 const STRING: Rule = ['a non-empty string', (v) => typeof v === 'string' && v !== ''];

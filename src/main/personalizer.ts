@@ -3,13 +3,13 @@
  * them, and hands their items to the tracker. Against visible jumps (see grid/antiflicker.ts): a grid the
  * shopper may be looking at when its ranking arrives waits until it is out of sight or the tab is hidden.
  */
-import type { ResolvedOptions } from '../shared/options.ts';
 import type { ItemFeatures } from '../shared/types.ts';
 import type { Tracker } from '../tracker/tracker.ts';
 import type { RankedEvent } from './api.ts';
 import type { AntiFlicker } from './grid/antiflicker.ts';
 import { discoverGrids, type Grid, type GridItem } from './grid/discover.ts';
 import { reorderGrid } from './grid/reorder.ts';
+import type { ResolvedOptions } from './options.ts';
 
 /** The options the personalizer reads: `autoPersonalize` off means only personalize() re-orders, grids are only tracked. */
 export type PersonalizerOptions = Pick<ResolvedOptions, 'grids' | 'autoPersonalize' | 'animate'>;

@@ -141,7 +141,8 @@ function select(sorted: RecoEvent[], q: { limit?: number; types?: readonly Event
 
 function clearLocalKeys(): void {
   try {
-    for (const key of Object.values(LOCAL_KEYS)) globalThis.localStorage?.removeItem(key);
+    for (const key of Object.values(LOCAL_KEYS))
+      (globalThis as { localStorage?: { removeItem(key: string): void } }).localStorage?.removeItem(key);
   } catch {
     // localStorage can throw SecurityError when storage is blocked; then there is nothing of ours in it.
   }

@@ -1,6 +1,25 @@
 import { GridConfigError } from '../../shared/errors.ts';
-import type { FieldReader, GridConfig } from '../../shared/options.ts';
 import type { ItemFeatures } from '../../shared/types.ts';
+
+/** How to read one field of an item: a CSS selector (the text, or `content` attribute, of its first match inside the item) or a function of the item. */
+export type FieldReader<T> = string | ((el: Element) => T | null | undefined);
+
+/** How to find grids in markup the shop cannot change (the `grids` option). Selectors or functions. */
+export interface GridConfig {
+  /** Selector of grid containers. */
+  container: string;
+  /** Selector of items inside a container (direct or nested). */
+  item: string;
+  id: FieldReader<string>;
+  /** A fixed list id, or a function of the container. Default: `data-reco-grid`, the `id` attribute, or `grid-<n>` (n-th grid under root). */
+  listId?: string | ((container: Element) => string);
+  title?: FieldReader<string>;
+  category?: FieldReader<string>;
+  brand?: FieldReader<string>;
+  price?: FieldReader<number | string>;
+  /** Pinned items keep their place: a selector the item matches or contains, or a function. */
+  pin?: string | ((el: Element) => boolean);
+}
 
 /** One item of a grid. `id` null means the item stays where it is. */
 export interface GridItem {

@@ -1,7 +1,6 @@
 // @vitest-environment happy-dom
 import { beforeEach, describe, expect, test, vi } from 'vitest';
-import { discoverGrids, validateGridConfigs } from '../../../src/main/grid/discover.ts';
-import type { GridConfig } from '../../../src/shared/options.ts';
+import { discoverGrids, validateGridConfigs, type GridConfig } from '../../../src/main/grid/discover.ts';
 import { reorderGrid } from '../../../src/main/grid/reorder.ts';
 
 const ids = (g: { items: { id: string | null }[] }) => g.items.map((i) => i.id);
