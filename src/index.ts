@@ -16,7 +16,7 @@ export type { RecoInstance, RecoStatus, RecoEventMap, RankedEvent, Explanation }
 export type { LearningDecision, LearningStatus } from './shared/learning.ts';
 export type { RecoOptions } from './main/options.ts';
 export type { GridConfig } from './main/grid/discover.ts';
-export type { Backend } from './shared/options.ts';
+export type { Backend, BackendTried } from './shared/options.ts';
 export type { EventType, ExportData, ItemFeatures, RecoEvent } from './shared/types.ts';
 export type { RecoErrorName } from './shared/errors.ts';
 export { BACKENDS } from './shared/options.ts';

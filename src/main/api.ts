@@ -1,6 +1,6 @@
 /** The page-facing API: what `Reco.init()` resolves to, and what its methods and events carry. */
 import type { LearningDecision, LearningStatus } from '../shared/learning.ts';
-import type { Consent } from '../shared/options.ts';
+import type { BackendTried, Consent } from '../shared/options.ts';
 import type { EventType, ExportData, ItemFeatures, RecoEvent } from '../shared/types.ts';
 
 /** What `status()` reports. */
@@ -9,6 +9,11 @@ export interface RecoStatus {
   ready: boolean;
   /** The tfjs backend that really runs in the worker (e.g. "webgpu", "wasm"), or null. */
   backend: string | null;
+  /**
+   * The backends tried, in order: the one that runs (`ok`), and for each other one why it is not used, e.g.
+   * "WebGPU is not available in this browser (no navigator.gpu in workers)". Empty until the engine has started.
+   */
+  backends: BackendTried[];
   model: { id: string; version: string } | null;
   /** Events stored for this shopper. */
   events: number;
@@ -30,6 +35,7 @@ export interface RecoStatus {
 export const notReady = (consent: Consent, gpc: boolean, control: boolean, lastError: string | null): RecoStatus => ({
   ready: false,
   backend: null,
+  backends: [],
   model: null,
   events: 0,
   storage: 'off',

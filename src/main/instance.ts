@@ -117,7 +117,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
 
   const ready = await engine?.status().catch(fail);
   if (engine && ready) {
-    state = { ...state, ready: true, backend: ready.backend, model: ready.model };
+    state = { ...state, ready: true, backend: ready.backend, backends: ready.tried, model: ready.model };
     debug(`ready on ${ready.backend}${ready.learningError ? `; ${ready.learningError}` : ''}`);
     learning.start(engine, ready.learning);
     events.emit('ready', reco.status());

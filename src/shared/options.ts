@@ -7,6 +7,13 @@
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
+/** One backend the engine tried: `ok` for the one that runs; otherwise `reason` says why not, in words. */
+export interface BackendTried {
+  backend: Backend;
+  ok: boolean;
+  reason?: string;
+}
+
 /** The shopper's consent to storing behaviour on the device. */
 export type Consent = 'granted' | 'denied';
 

@@ -7,7 +7,7 @@
  * Errors cross the boundary as `name` and `message` only: see src/shared/errors.ts.
  */
 import type { LearningDecision, LearningSchedule, LearningState } from './learning.ts';
-import type { Backend } from './options.ts';
+import type { Backend, BackendTried } from './options.ts';
 import type { HistoryEntry, ItemFeatures } from './types.ts';
 
 /** Where the worker finds the events it learns from: the page's IndexedDB database and its retention caps. */
@@ -33,8 +33,8 @@ export interface EngineStatus {
   /** The backend that really runs (read back from tf.getBackend()), or null before init. */
   backend: string | null;
   model: { id: string; version: string } | null;
-  /** Backends tried and why each one that failed did. */
-  tried: { backend: Backend; ok: boolean; reason?: string }[];
+  /** Backends tried, in order, and why each one that is not used was not. */
+  tried: BackendTried[];
   /** On-device learning, or null when off or unavailable (`learningError` says why when it failed). */
   learning: LearningState | null;
   learningError?: string;
