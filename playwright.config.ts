@@ -1,22 +1,26 @@
 import { defineConfig } from '@playwright/test';
+import { BASE_URL, CHROMIUM_LAUNCH, E2E_PORT } from './e2e/helpers/engines/server.ts';
+import type { WorkerFixtures } from './e2e/helpers/test.ts';
 
-// e2e tests run against the built bundle (npm run build) served as a shop serves it, in the system
-// Chromium with WebGPU enabled (SwiftShader on machines without a GPU).
-const port = Number(process.env['E2E_PORT'] ?? 5174);
+// e2e tests run against the built bundle (npm run build) served as a shop serves it, in three engines from
+// Debian's packages: Chromium (Playwright; WebGPU on SwiftShader without a GPU), Firefox ESR (WebDriver BiDi)
+// and WebKitGTK (classic WebDriver). Specs written with e2e/helpers/test.ts run in all three; `*.chromium.spec.ts`
+// use Playwright's own page and Chromium internals, and run in Chromium only.
+const CHROMIUM_ONLY = /\.chromium\.spec\.ts$/;
 
-export default defineConfig({
+export default defineConfig<object, Pick<WorkerFixtures, 'engineName'>>({
   testDir: 'e2e',
   // Playwright empties its outputDir at start: keep it apart from the unit-test report in test-results/.
   outputDir: 'test-results/e2e',
   timeout: 120_000,
   workers: 1,
-  reporter: process.env['CI'] ? [['list'], ['json', { outputFile: 'test-results/e2e.json' }]] : 'list',
-  use: {
-    baseURL: `http://localhost:${port}`,
-    launchOptions: {
-      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-      args: ['--enable-unsafe-webgpu', '--disable-quic'],
-    },
-  },
-  webServer: { command: `npx tsx scripts/serve.ts --port ${port}`, url: `http://localhost:${port}/`, reuseExistingServer: false },
+  // The JSON report feeds the CI summary line and reports/browsers.json (scripts/browser-support.ts).
+  reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
+  use: { baseURL: BASE_URL, launchOptions: CHROMIUM_LAUNCH },
+  projects: [
+    { name: 'chromium', use: { browserName: 'chromium', engineName: 'chromium' } },
+    { name: 'firefox', testIgnore: CHROMIUM_ONLY, use: { engineName: 'firefox' } },
+    { name: 'webkit', testIgnore: CHROMIUM_ONLY, use: { engineName: 'webkit' } },
+  ],
+  webServer: { command: `npx tsx scripts/serve.ts --port ${E2E_PORT}`, url: `${BASE_URL}/`, reuseExistingServer: false },
 });

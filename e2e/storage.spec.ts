@@ -1,13 +1,13 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './helpers/test.ts';
 import { countRecords } from './helpers/idb.ts';
 import { gridItems, openAndCloseProduct, waitForReady } from './helpers/reco.ts';
 
-test('events survive a reload and appear in export(); forget() leaves IndexedDB empty', async ({ page }) => {
+test('events survive a reload and appear in export(); forget() leaves IndexedDB empty', async ({ tab: page }) => {
   await page.goto('/');
   await waitForReady(page);
   const [first, second] = (await gridItems(page, '#grid-home')).filter((it) => !it.pinned);
   await openAndCloseProduct(page, first!.id);
-  await page.locator(`#grid-home [data-reco-id="${second!.id}"] [data-add]`).click();
+  await page.click(`#grid-home [data-reco-id="${second!.id}"] [data-add]`);
 
   const recorded = (await page.evaluate(() => window.Reco.export())).events;
   const mine = recorded.filter((e) => e.type !== 'view_item_list');

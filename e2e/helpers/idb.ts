@@ -3,6 +3,8 @@
  * is stored or set up a stored history. One place opens the database; the specs name stores, not requests.
  */
 import type { Page } from '@playwright/test';
+import type { BrowserPage } from './engines/page.ts';
+import { asTab } from './reco.ts';
 import { DEFAULTS } from '../../src/shared/options.ts';
 import type { ItemFeatures, RecoEvent } from '../../src/shared/types.ts';
 
@@ -10,8 +12,8 @@ import type { ItemFeatures, RecoEvent } from '../../src/shared/types.ts';
 type Dump = Record<string, { keys: IDBValidKey[]; values: unknown[] }>;
 
 /** Every record of every object store of the database, read in one transaction. */
-function dump(page: Page, dbName: string = DEFAULTS.dbName): Promise<Dump> {
-  return page.evaluate(
+function dump(page: Page | BrowserPage, dbName: string = DEFAULTS.dbName): Promise<Dump> {
+  return asTab(page).evaluate(
     (name) =>
       new Promise<Dump>((resolve, reject) => {
         const req = indexedDB.open(name);
@@ -36,25 +38,25 @@ function dump(page: Page, dbName: string = DEFAULTS.dbName): Promise<Dump> {
 }
 
 /** The stored events. */
-export async function storedEvents(page: Page): Promise<RecoEvent[]> {
+export async function storedEvents(page: Page | BrowserPage): Promise<RecoEvent[]> {
   return ((await dump(page)).events?.values ?? []) as RecoEvent[];
 }
 
 /** The 'meta' records (learned heads, the learning schedule), by key. */
-export async function storedMeta(page: Page): Promise<Record<string, unknown>> {
+export async function storedMeta(page: Page | BrowserPage): Promise<Record<string, unknown>> {
   const meta = (await dump(page)).meta;
   return Object.fromEntries((meta?.keys ?? []).map((k, i) => [String(k), meta!.values[i]]));
 }
 
 /** How many records each object store holds. */
-export async function countRecords(page: Page): Promise<Record<string, number>> {
+export async function countRecords(page: Page | BrowserPage): Promise<Record<string, number>> {
   return Object.fromEntries(Object.entries(await dump(page)).map(([store, { values }]) => [store, values.length]));
 }
 
 /** Writes events and item features straight into the database, as the tracker would have left them. */
-export async function storeEvents(page: Page, events: RecoEvent[], items: ItemFeatures[]): Promise<void> {
+export async function storeEvents(page: Page | BrowserPage, events: RecoEvent[], items: ItemFeatures[]): Promise<void> {
   const cached = items.map((item) => ({ id: item.id, ts: Date.now(), item }));
-  await page.evaluate(
+  await asTab(page).evaluate(
     ({ name, events, cached }) =>
       new Promise<void>((resolve, reject) => {
         const req = indexedDB.open(name);

@@ -1,7 +1,22 @@
-/** Shared steps of the e2e specs: waiting for Reco, listening to its events from the first moment, reading grids. */
+/**
+ * Shared steps of the e2e specs: waiting for Reco, listening to its events from the first moment, reading grids.
+ * Each takes a Playwright page (Chromium-only specs) or a cross-engine tab (e2e/engines), so one helper serves both.
+ */
 import { expect, type Page } from '@playwright/test';
 import type * as RecoApi from '../../src/index.ts';
 import type { RankedEvent } from '../../src/index.ts';
+import { playwrightPage } from './engines/chromium.ts';
+import type { BrowserPage } from './engines/page.ts';
+
+const tabs = new WeakMap<Page, BrowserPage>();
+/** The cross-engine view of `page` (a Playwright page is wrapped once). */
+export function asTab(page: Page | BrowserPage): BrowserPage {
+  if ('engine' in page) return page;
+  let tab = tabs.get(page);
+  if (!tab) tabs.set(page, (tab = playwrightPage(page)));
+  return tab;
+}
+type AnyPage = Page | BrowserPage;
 
 /** What the init script below collects in the page. */
 export interface RecoLog {
@@ -24,8 +39,8 @@ declare global {
  * Subscribes to Reco's 'ranked' and 'error' events as soon as the page defines `window.Reco`, i.e. before the
  * page's own `init()`, so events emitted during init are caught too. Also records console.error lines.
  */
-export async function listenToReco(page: Page): Promise<void> {
-  await page.addInitScript(() => {
+export async function listenToReco(page: AnyPage): Promise<void> {
+  await asTab(page).addInitScript(() => {
     const log: RecoLog = { readyAt: null, ranked: [], errors: [], consoleErrors: [] };
     window.__reco = log;
     const consoleError = console.error.bind(console);
@@ -48,87 +63,99 @@ export async function listenToReco(page: Page): Promise<void> {
 }
 
 /** Waits until init() has settled: ready, or failed with a reason in lastError. */
-export async function waitForReco(page: Page, timeout = 90_000): Promise<void> {
-  await page.waitForFunction(
+export async function waitForReco(page: AnyPage, timeout = 90_000): Promise<void> {
+  await asTab(page).waitForFunction(
     () => {
       const s = window.Reco?.status();
       return !!s && (s.ready || (!!s.lastError && !/has not been called/.test(s.lastError)));
     },
-    null,
-    { timeout, polling: 100 },
+    undefined,
+    { timeout, message: 'Reco.init() did not settle' },
   );
 }
 
 /** Waits until Reco is ready and returns its status; fails with lastError when it is not. */
-export async function waitForReady(page: Page, timeout = 90_000) {
+export async function waitForReady(page: AnyPage, timeout = 90_000) {
   await waitForReco(page, timeout);
-  const status = await page.evaluate(() => window.Reco.status());
+  const status = await asTab(page).evaluate(() => window.Reco.status());
   expect(status.lastError, 'Reco failed to start').toBeNull();
   expect(status.ready).toBe(true);
   return status;
 }
 
 /** Waits for a 'ranked' event of `listId`, the n-th (1-based) one of that list. */
-export async function waitForRanked(page: Page, listId: string, n = 1, timeout = 90_000): Promise<RankedEvent & { at: number }> {
-  await page.waitForFunction(([id, k]) => window.__reco.ranked.filter((r) => r.listId === id).length >= k, [listId, n] as const, {
+export async function waitForRanked(page: AnyPage, listId: string, n = 1, timeout = 90_000): Promise<RankedEvent & { at: number }> {
+  const tab = asTab(page);
+  await tab.waitForFunction(([id, k]) => window.__reco.ranked.filter((r) => r.listId === id).length >= k, [listId, n] as const, {
     timeout,
-    polling: 100,
+    message: `no ranking of grid "${listId}"`,
   });
-  return page.evaluate(([id, k]) => window.__reco.ranked.filter((r) => r.listId === id)[k - 1]!, [listId, n] as const);
+  return tab.evaluate(([id, k]) => window.__reco.ranked.filter((r) => r.listId === id)[k - 1]!, [listId, n] as const);
 }
 
 /** Items of a grid in DOM order: id and top-level category. */
-export async function gridItems(page: Page, selector: string): Promise<{ id: string; top: string; pinned: boolean }[]> {
-  return page.locator(`${selector} [data-reco-id]`).evaluateAll((els) =>
-    els.map((el) => ({
-      id: el.getAttribute('data-reco-id')!,
-      top: (el.getAttribute('data-reco-category') ?? '').split(' > ')[0]!,
-      pinned: el.hasAttribute('data-reco-pin'),
-    })),
+export async function gridItems(page: AnyPage, selector: string): Promise<{ id: string; top: string; pinned: boolean }[]> {
+  return asTab(page).evaluate(
+    (sel) =>
+      [...document.querySelectorAll(`${sel} [data-reco-id]`)].map((el) => ({
+        id: el.getAttribute('data-reco-id')!,
+        top: (el.getAttribute('data-reco-category') ?? '').split(' > ')[0]!,
+        pinned: el.hasAttribute('data-reco-pin'),
+      })),
+    selector,
   );
 }
 
 /** Scrolls so that `selector` is entirely above the viewport (or below it when it cannot be) and checks it is out of view. */
-export async function scrollOutOfView(page: Page, selector: string): Promise<void> {
-  await page.evaluate((sel) => {
+export async function scrollOutOfView(page: AnyPage, selector: string): Promise<void> {
+  const tab = asTab(page);
+  await tab.evaluate((sel) => {
     const r = document.querySelector(sel)!.getBoundingClientRect();
     window.scrollTo(0, window.scrollY + r.bottom + 10);
   }, selector);
-  await expect
-    .poll(
-      () =>
-        page.evaluate((sel) => {
-          const r = document.querySelector(sel)!.getBoundingClientRect();
-          return r.bottom <= 0 || r.top >= window.innerHeight;
-        }, selector),
-      { message: `${selector} could not be scrolled out of view` },
-    )
-    .toBe(true);
+  await tab.waitForFunction(
+    (sel) => {
+      const r = document.querySelector(sel)!.getBoundingClientRect();
+      return r.bottom <= 0 || r.top >= window.innerHeight;
+    },
+    selector,
+    { timeout: 5_000, message: `${selector} could not be scrolled out of view` },
+  );
 }
 
 /**
  * The shopper opens a product from the demo's home grid by clicking its card, then closes the product view.
- * Real clicks: Playwright scrolls the card into view and clicks its link.
+ * Real clicks: the driver scrolls the card into view and clicks its link.
  */
-export async function openAndCloseProduct(page: Page, id: string): Promise<void> {
-  await page.locator(`#grid-home [data-reco-id="${id}"] .card-link`).click();
-  await expect(page.locator('#product')).toHaveAttribute('open', '');
-  await page.locator('#product .dialog-close').click();
-  await expect(page.locator('#product')).not.toHaveAttribute('open', '');
+export async function openAndCloseProduct(page: AnyPage, id: string): Promise<void> {
+  const tab = asTab(page);
+  await tab.click(`#grid-home [data-reco-id="${id}"] .card-link`);
+  await tab.waitForFunction(() => document.querySelector('#product')!.hasAttribute('open'), undefined, {
+    timeout: 10_000,
+    message: `the product view of ${id} did not open`,
+  });
+  await tab.click('#product .dialog-close');
+  await tab.waitForFunction(() => !document.querySelector('#product')!.hasAttribute('open'), undefined, {
+    timeout: 10_000,
+    message: 'the product view did not close',
+  });
 }
 
 /**
- * The demo scenario: in a fresh context the shopper opens `clicks` products of the category least present in
- * the home grid's first `top` places, through real clicks on cards, then reloads; once the home grid is out
- * of sight Reco re-orders it. Returns the grid before and after, and that category's count in the first places.
+ * The demo scenario: in a fresh profile the shopper opens `clicks` products of the category least present in
+ * the home grid's first `top` places, through real clicks on cards, then reloads. With `scroll`, the shopper
+ * scrolls the home grid out of sight and back (Reco re-orders a grid it could not rank within the anti-flicker
+ * hold only once it is out of sight); without, the shopper just looks at the top of the page, as on a real
+ * repeat visit. Returns the grid before and after, and that category's count in the first places.
  */
-export async function shopperScenario(page: Page, { clicks = 5, top = 8 } = {}) {
-  await listenToReco(page);
-  await page.goto('/');
-  await waitForReady(page);
+export async function shopperScenario(page: AnyPage, { clicks = 5, top = 8, scroll = true } = {}) {
+  const tab = asTab(page);
+  await listenToReco(tab);
+  await tab.goto('/');
+  await waitForReady(tab);
 
-  // A fresh context has no history: the home grid keeps the shop's own order.
-  const before = await gridItems(page, '#grid-home');
+  // A fresh profile has no history: the home grid keeps the shop's own order.
+  const before = await gridItems(tab, '#grid-home');
   expect(before.length).toBeGreaterThanOrEqual(40);
   const counts = new Map<string, number>();
   for (const it of before.slice(0, top)) counts.set(it.top, (counts.get(it.top) ?? 0) + 1);
@@ -140,26 +167,26 @@ export async function shopperScenario(page: Page, { clicks = 5, top = 8 } = {}) 
     .filter((it) => it.top === category && !it.pinned)
     .slice(0, clicks)
     .map((it) => it.id);
-  for (const id of clicked) await openAndCloseProduct(page, id);
-  const events = (await page.evaluate(() => window.Reco.export())).events;
+  for (const id of clicked) await openAndCloseProduct(tab, id);
+  const events = (await tab.evaluate(() => window.Reco.export())).events;
   for (const id of clicked) {
     expect(events.filter((e) => e.itemId === id).map((e) => e.type)).toEqual(expect.arrayContaining(['select_item', 'view_item']));
   }
 
-  await page.reload();
-  const status = await waitForReady(page);
-  // The home grid is on screen: Reco re-orders it only once the shopper cannot see it (no jump under the
-  // cursor). A shopper who scrolls down the page and back up gets it personalized.
-  await scrollOutOfView(page, '#grid-home');
-  const ranked = await waitForRanked(page, 'home');
-  await page.evaluate(() => window.scrollTo(0, 0));
-  const after = await gridItems(page, '#grid-home');
+  await tab.reload();
+  const status = await waitForReady(tab);
+  if (scroll) await scrollOutOfView(tab, '#grid-home');
+  const ranked = await waitForRanked(tab, 'home', 1, scroll ? 90_000 : 30_000);
+  if (scroll) await tab.evaluate(() => window.scrollTo(0, 0));
+  const after = await gridItems(tab, '#grid-home');
   expect(after.map((it) => it.id)).toEqual(ranked.order);
   expect(new Set(after.map((it) => it.id))).toEqual(new Set(before.map((it) => it.id)));
   before.forEach((it, i) => it.pinned && expect(after[i]!.id, 'the promoted item keeps its place').toBe(it.id));
   const beforeCount = counts.get(category) ?? 0;
   const afterCount = after.slice(0, top).filter((it) => it.top === category).length;
-  console.log(`[${status.backend}] home top ${top}: ${category} ${beforeCount} before, ${afterCount} after ${clicks} products opened`);
+  console.log(
+    `[${tab.engine} ${status.backend}] home top ${top}: ${category} ${beforeCount} before, ${afterCount} after ${clicks} products opened${scroll ? ' (scrolled away and back)' : ''}`,
+  );
   return { status, category, before, after, beforeCount, afterCount };
 }
 

@@ -1,0 +1,73 @@
+/**
+ * Firefox (Debian's firefox-esr) through WebDriver BiDi with puppeteer-core: Playwright cannot drive a stock
+ * Firefox of this release (its BiDi client needs commands Firefox 153 lacks). One browser per Playwright worker,
+ * a BiDi user context (a separate profile in memory) per session.
+ */
+import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppeteer-core';
+import type { BrowserPage, BrowserSession, EngineDriver, SeenRequest, SessionOptions } from './page.ts';
+
+export const FIREFOX_PATH = process.env['FIREFOX_PATH'] ?? '/usr/bin/firefox-esr';
+const VIEWPORT = { width: 1280, height: 720 };
+
+function launch(prefs: Record<string, unknown> = {}): Promise<Browser> {
+  return puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX_PATH,
+    headless: true,
+    defaultViewport: VIEWPORT,
+    extraPrefsFirefox: prefs,
+  });
+}
+
+/** Wraps a puppeteer page. BiDi reports the requests and console messages of the page's dedicated workers on the page. */
+export function firefoxPage(page: Page, baseURL: string): BrowserPage {
+  const requests: SeenRequest[] = [];
+  const lines: string[] = [];
+  const errors: string[] = [];
+  page.on('request', (r) => void requests.push({ method: r.method(), url: r.url() }));
+  page.on('console', (m) => void lines.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => {
+    const message = e instanceof Error ? e.message : String(e);
+    errors.push(message);
+    lines.push(`pageerror: ${message}`);
+  });
+  const url = (path: string) => new URL(path, baseURL).href;
+  return {
+    engine: 'firefox',
+    goto: async (path) => void (await page.goto(url(path), { waitUntil: 'load' })),
+    reload: async () => void (await page.reload({ waitUntil: 'load' })),
+    evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
+    async waitForFunction(fn, arg, opts = {}) {
+      try {
+        await page.waitForFunction(fn as never, { timeout: opts.timeout ?? 90_000, polling: 100 }, arg);
+      } catch (err) {
+        throw opts.message ? new Error(`${opts.message} (${(err as Error).message.split('\n')[0]})`) : err;
+      }
+    },
+    click: (selector) => page.locator(selector).click(),
+    addInitScript: async (fn, arg) => void (await page.evaluateOnNewDocument(fn as never, arg)),
+    requests: () => requests,
+    consoleLines: async () => lines,
+    pageErrors: async () => errors,
+  };
+}
+
+export async function firefoxDriver(baseURL: string): Promise<EngineDriver> {
+  const browser = await launch();
+  const version = (await browser.version()).replace(/^firefox\//, '');
+  return {
+    name: 'firefox',
+    version,
+    async newSession(opts: SessionOptions = {}): Promise<BrowserSession> {
+      if (opts.private || opts.firefoxPrefs) {
+        // Private browsing is a whole-browser mode in Firefox: a browser of its own for this session.
+        const own = await launch({ ...opts.firefoxPrefs, ...(opts.private ? { 'browser.privatebrowsing.autostart': true } : {}) });
+        const page = (await own.pages())[0] ?? (await own.newPage());
+        return { page: firefoxPage(page, baseURL), close: () => own.close() };
+      }
+      const context: BrowserContext = await browser.createBrowserContext();
+      return { page: firefoxPage(await context.newPage(), baseURL), close: () => context.close() };
+    },
+    close: () => browser.close(),
+  };
+}

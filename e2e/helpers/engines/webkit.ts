@@ -1,0 +1,257 @@
+/**
+ * WebKit (Safari's engine) as Debian ships it: WebKitGTK's MiniBrowser driven by WebKitWebDriver over classic
+ * WebDriver (HTTP), under Xvfb. One Xvfb, one driver and one recording proxy per Playwright worker; one WebDriver
+ * session (a MiniBrowser process with an ephemeral profile) per test session, always deleted: the driver accepts one
+ * session at a time.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import { callSource, type BrowserPage, type BrowserSession, type EngineDriver, type SessionOptions } from './page.ts';
+import { startProxy, type RecordingProxy } from './proxy.ts';
+
+export const WEBKIT_DRIVER_PATH = process.env['WEBKIT_DRIVER_PATH'] ?? '/usr/bin/WebKitWebDriver';
+export const MINIBROWSER_PATH = process.env['MINIBROWSER_PATH'] ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+export const XVFB_PATH = process.env['XVFB_PATH'] ?? '/usr/bin/Xvfb';
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+
+class WebDriverError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(`WebDriver ${code}: ${message}`);
+    this.name = 'WebDriverError';
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts Xvfb on a display number it picks itself (-displayfd), so parallel runs never collide. */
+async function startXvfb(): Promise<{ display: string; process: ChildProcess }> {
+  const xvfb = spawn(XVFB_PATH, ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+  });
+  const display = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    xvfb.stdio[3]!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(`:${out.trim()}`);
+    });
+    xvfb.on('error', reject);
+    xvfb.on('exit', (code) => reject(new Error(`Xvfb exited with ${code} before it was ready`)));
+  });
+  return { display, process: xvfb };
+}
+
+/** A minimal classic WebDriver client: one JSON request per command, errors thrown with their W3C code. */
+function client(base: string) {
+  return async function command<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const res = await fetch(base + path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await res.json()) as { value: T & { error?: string; message?: string } };
+    if (json.value && typeof json.value === 'object' && 'error' in json.value && json.value.error)
+      throw new WebDriverError(json.value.error, json.value.message ?? '');
+    return json.value;
+  };
+}
+
+/** The lines an init script collects: WebKit's driver has no console access. */
+function collectConsole(): void {
+  const w = window as unknown as { __e2eConsole?: string[]; __e2eErrors?: string[] };
+  if (w.__e2eConsole) return;
+  const lines: string[] = (w.__e2eConsole = []);
+  const errors: string[] = (w.__e2eErrors = []);
+  const text = (args: unknown[]) =>
+    args
+      .map((a) =>
+        a instanceof Error
+          ? `${a.name}: ${a.message}`
+          : typeof a === 'object'
+            ? (() => {
+                try {
+                  return JSON.stringify(a);
+                } catch {
+                  return String(a);
+                }
+              })()
+            : String(a),
+      )
+      .join(' ');
+  for (const type of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    const original = console[type].bind(console);
+    console[type] = (...args: unknown[]) => {
+      lines.push(`${type}: ${text(args)}`);
+      original(...args);
+    };
+  }
+  addEventListener('error', (e) => {
+    errors.push(e.message);
+    lines.push(`pageerror: ${e.message}`);
+  });
+  addEventListener('unhandledrejection', (e) => {
+    const message = e.reason instanceof Error ? e.reason.message : String(e.reason);
+    errors.push(message);
+    lines.push(`pageerror: ${message}`);
+  });
+}
+
+function webkitPage(
+  command: ReturnType<typeof client>,
+  sessionId: string,
+  baseURL: string,
+  proxy: RecordingProxy,
+): BrowserPage & { drain(): Promise<void> } {
+  const s = (path: string) => `/session/${sessionId}${path}`;
+  const lines: string[] = [];
+  const errors: string[] = [];
+  proxy.initScripts.push(callSource(collectConsole, undefined));
+
+  const run = async <R>(source: string): Promise<R> => {
+    // execute/async: the last argument is the callback; errors come back as values so their message survives.
+    const script = `const done = arguments[arguments.length - 1];
+      Promise.resolve().then(() => ${source}).then((v) => done({ ok: true, v: v === undefined ? null : v }), (e) => done({ ok: false, e: e && e.stack ? String(e) + '\\n' + e.stack : String(e) }));`;
+    const r = await command<{ ok: boolean; v: R; e: string }>('POST', s('/execute/async'), { script, args: [] });
+    if (!r.ok) throw new Error(`evaluate failed in WebKit: ${r.e}`);
+    return r.v;
+  };
+  /** Moves the page's console lines into this session's log (before the document goes away). */
+  const drain = async () => {
+    try {
+      const got = await run<{ lines: string[]; errors: string[] } | null>(
+        '(() => { const w = window; if (!w.__e2eConsole) return null; const out = { lines: w.__e2eConsole.splice(0), errors: w.__e2eErrors.splice(0) }; return out; })()',
+      );
+      if (got) (lines.push(...got.lines), errors.push(...got.errors));
+    } catch {
+      // A page that cannot run scripts (an error page) has no lines to give.
+    }
+  };
+
+  const page: BrowserPage & { drain(): Promise<void> } = {
+    engine: 'webkit',
+    drain,
+    async goto(path) {
+      await drain();
+      await command('POST', s('/url'), { url: new URL(path, baseURL).href });
+    },
+    async reload() {
+      await drain();
+      await command('POST', s('/refresh'), {});
+    },
+    evaluate: (fn, arg) => run(callSource(fn as (a: never) => unknown, arg)),
+    async waitForFunction(fn, arg, opts = {}) {
+      const timeout = opts.timeout ?? 90_000;
+      const source = callSource(fn as (a: never) => unknown, arg);
+      const end = Date.now() + timeout;
+      for (;;) {
+        if (await run<unknown>(source)) return;
+        if (Date.now() > end)
+          throw new Error(`${opts.message ?? 'waitForFunction'}: not true within ${timeout} ms: ${fn.toString().slice(0, 200)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async click(selector) {
+      // As Playwright does: wait for the element to exist and accept the click (a dialog still opening does not).
+      const end = Date.now() + 30_000;
+      for (;;) {
+        try {
+          const el = await command<Record<string, string>>('POST', s('/element'), { using: 'css selector', value: selector });
+          await command('POST', s(`/element/${el[ELEMENT]}/click`), {});
+          return;
+        } catch (err) {
+          const code = (err as WebDriverError).code;
+          if (
+            !['no such element', 'element not interactable', 'element click intercepted', 'stale element reference'].includes(code) ||
+            Date.now() > end
+          )
+            throw err;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    },
+    addInitScript: async (fn, arg) => void proxy.initScripts.push(callSource(fn as (a: never) => unknown, arg)),
+    requests: () => proxy.requests,
+    consoleLines: async () => (await drain(), lines),
+    pageErrors: async () => (await drain(), errors),
+  };
+  return page;
+}
+
+export async function webkitDriver(baseURL: string): Promise<EngineDriver> {
+  const xvfb = await startXvfb();
+  const port = await freePort();
+  const driver = spawn(WEBKIT_DRIVER_PATH, [`--port=${port}`], { env: { ...process.env, DISPLAY: xvfb.display }, stdio: 'ignore' });
+  const proxy = await startProxy(baseURL);
+  const command = client(`http://127.0.0.1:${port}`);
+  const stop = async () => {
+    driver.kill();
+    xvfb.process.kill();
+    await proxy.close();
+  };
+  let status: { ready?: boolean } | null = null;
+  for (let i = 0; i < 100 && !status?.ready; i++) {
+    status = await command<{ ready: boolean }>('GET', '/status').catch(() => null);
+    if (!status?.ready) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!status?.ready) {
+    await stop();
+    throw new Error(`${WEBKIT_DRIVER_PATH} did not start on port ${port}`);
+  }
+  const version =
+    /[\d.]+/.exec(spawnSync(MINIBROWSER_PATH, ['--version'], { env: { ...process.env, DISPLAY: xvfb.display } }).stdout.toString())?.[0] ??
+    'unknown';
+  let busy: Promise<void> = Promise.resolve();
+
+  return {
+    name: 'webkit',
+    version,
+    async newSession(opts: SessionOptions = {}): Promise<BrowserSession> {
+      // One session at a time: a second waits until the first is deleted.
+      let release!: () => void;
+      const previous = busy;
+      busy = new Promise((r) => (release = r));
+      await previous;
+      proxy.reset();
+      let id: string | undefined;
+      try {
+        const created = await command<{ sessionId: string }>('POST', '/session', {
+          capabilities: {
+            alwaysMatch: {
+              'webkitgtk:browserOptions': { binary: MINIBROWSER_PATH, args: ['--automation', ...(opts.private ? ['--private'] : [])] },
+              proxy: { proxyType: 'manual', httpProxy: `127.0.0.1:${proxy.port}`, sslProxy: `127.0.0.1:${proxy.port}` },
+              timeouts: { script: 120_000, pageLoad: 120_000 },
+            },
+          },
+        });
+        id = created.sessionId;
+        await command('POST', `/session/${id}/window/rect`, { width: 1280, height: 720 });
+      } catch (err) {
+        if (id) await command('DELETE', `/session/${id}`).catch(() => {});
+        release();
+        throw err;
+      }
+      const sessionId = id;
+      const page = webkitPage(command, sessionId, baseURL, proxy);
+      return {
+        page,
+        async close() {
+          try {
+            await page.drain();
+            await command('DELETE', `/session/${sessionId}`);
+          } finally {
+            release();
+          }
+        },
+      };
+    },
+    close: stop,
+  };
+}
