@@ -95,31 +95,3 @@ test('a grid config whose id function throws: the grid keeps its order, one erro
   // The model itself is fine.
   expect(await page.evaluate(() => window.Reco.status().ready)).toBe(true);
 });
-
-test('IndexedDB unavailable: memory-only storage, and personalization still works for that page view', async ({ page }) => {
-  const uncaught = await watch(page);
-  await page.addInitScript(() => {
-    IDBFactory.prototype.open = () => {
-      throw new DOMException('IndexedDB is disabled in this mode', 'InvalidStateError');
-    };
-  });
-  await page.goto(PAGE);
-  const status = await waitForReady(page);
-  expect(status.storage).toBe('memory');
-  const original = await order(page);
-  const fragrance = await fragranceIds(page);
-  await page.evaluate((ids) => ids.forEach((id) => window.Reco.track('view_item', id)), fragrance.slice(0, 3));
-  expect((await page.evaluate(() => window.Reco.export())).events.map((e) => e.type)).toEqual(['view_item', 'view_item', 'view_item']);
-  await page.evaluate(() => window.Reco.personalize());
-  const ranked = await order(page);
-  expect(ranked).not.toEqual(original);
-  expect(ranked.slice(0, 5).filter((id) => fragrance.includes(id)).length).toBeGreaterThan(0);
-  expect((await page.evaluate(() => window.__reco)).consoleErrors.filter((l) => l.includes('[reco]'))).toEqual([]);
-  expect(uncaught).toEqual([]);
-
-  // Memory only: nothing outlives the page view.
-  await page.reload();
-  await waitForReady(page);
-  expect((await page.evaluate(() => window.Reco.export())).events).toEqual([]);
-  expect(await order(page)).toEqual(original);
-});

@@ -1,74 +1,82 @@
-import { expect, test, type BrowserContext, type Request } from '@playwright/test';
+import { expect, test, type BrowserPage } from './helpers/test.ts';
 import { gridItems, openAndCloseProduct, waitForReady } from './helpers/reco.ts';
+import type { SeenRequest } from './helpers/engines/page.ts';
 
 /** The demo shop's own files: everything else the page requests is the SDK's. */
 const SHOP = /^\/(\?.*)?$|^\/(shop\.css|shop\.js|catalog\.json|favicon\.svg)$|^\/img\/[\w-]+\.svg$/;
+const SDK_FILES = ['/models/default/model.json', '/models/default/weights.bin', '/reco.js', '/reco.worker.js'];
 
-/** Records every request of the context, the worker's included (Chromium reports dedicated-worker fetches on the context). */
-function record(context: BrowserContext): Request[] {
-  const requests: Request[] = [];
-  context.on('request', (r) => requests.push(r));
-  return requests;
-}
-
-async function shopAndBrowse(page: import('@playwright/test').Page, query: string) {
-  await page.goto(`/${query}`);
-  const status = await waitForReady(page);
-  const [item] = (await gridItems(page, '#grid-home')).filter((it) => !it.pinned);
-  await openAndCloseProduct(page, item!.id);
-  const ranked = await page.evaluate(() =>
+async function shopAndBrowse(tab: BrowserPage, query: string) {
+  await tab.goto(`/${query}`);
+  const status = await waitForReady(tab);
+  const [item] = (await gridItems(tab, '#grid-home')).filter((it) => !it.pinned);
+  await openAndCloseProduct(tab, item!.id);
+  const ranked = await tab.evaluate(() =>
     window.Reco.rank([...document.querySelectorAll('[data-reco-id]')].slice(0, 10).map((el) => el.getAttribute('data-reco-id')!)),
   );
   expect(
     ranked.some((r) => r.score !== 0),
     'rank() used the model',
   ).toBe(true);
-  await page.evaluate(() => window.Reco.export()); // flushes pending events to IndexedDB
+  await tab.evaluate(() => window.Reco.export()); // flushes pending events to IndexedDB
   return status;
 }
 
-function check(requests: Request[], origin: string) {
+/** No request left the page's origin; the SDK only downloaded. Returns the SDK's paths. */
+function check(requests: readonly SeenRequest[], origin: string): string[] {
   expect(requests.length).toBeGreaterThan(5);
-  const foreign = requests.map((r) => r.url()).filter((u) => new URL(u).origin !== origin);
+  const foreign = requests.map((r) => r.url).filter((u) => new URL(u).origin !== origin);
   expect(foreign, 'requests to other origins').toEqual([]);
-  const sdk = requests.filter((r) => !SHOP.test(new URL(r.url()).pathname + new URL(r.url()).search));
+  const sdk = requests.filter((r) => !SHOP.test(new URL(r.url).pathname + new URL(r.url).search));
   expect(
-    sdk.filter((r) => r.method() !== 'GET').map((r) => `${r.method()} ${r.url()}`),
+    sdk.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.url}`),
     'the SDK only downloads',
   ).toEqual([]);
-  return [...new Set(sdk.map((r) => new URL(r.url()).pathname))].sort();
+  return [...new Set(sdk.map((r) => new URL(r.url).pathname))].sort();
 }
 
-test('on WebGPU the SDK requests its script, its worker and the model files, all from the page origin', async ({
-  page,
-  context,
+/** A control: the request log really sees a foreign request made by the page and one made by a worker. */
+async function expectForeignSeen(tab: BrowserPage): Promise<void> {
+  const before = tab.requests().length;
+  await tab.evaluate(async () => {
+    await fetch('http://reco-e2e-page.invalid/probe').catch(() => {});
+    const worker = new Worker(
+      URL.createObjectURL(new Blob(["fetch('http://reco-e2e-worker.invalid/probe').catch(() => {}).finally(() => postMessage('done'))"])),
+    );
+    await new Promise((resolve) => (worker.onmessage = resolve));
+    worker.terminate();
+  });
+  await expect
+    .poll(
+      () =>
+        tab
+          .requests()
+          .slice(before)
+          .map((r) => new URL(r.url).hostname)
+          .sort(),
+      { message: 'the request log sees foreign requests of the page and of a worker' },
+    )
+    .toEqual(expect.arrayContaining(['reco-e2e-page.invalid', 'reco-e2e-worker.invalid']));
+}
+
+test('with the default backends the SDK requests its script, its worker and the model files (and a wasm file on wasm), all from the page origin', async ({
+  tab,
   baseURL,
 }) => {
-  const requests = record(context);
-  const status = await shopAndBrowse(page, '');
-  expect(status.backend).toBe('webgpu');
-  expect(check(requests, new URL(baseURL!).origin)).toEqual([
-    '/models/default/model.json',
-    '/models/default/weights.bin',
-    '/reco.js',
-    '/reco.worker.js',
-  ]);
+  const status = await shopAndBrowse(tab, '');
+  const paths = check(tab.requests(), new URL(baseURL!).origin);
+  const wasm = paths.filter((p) => p.endsWith('.wasm'));
+  expect(wasm).toHaveLength(status.backend === 'wasm' ? 1 : 0);
+  expect(paths.filter((p) => !p.endsWith('.wasm'))).toEqual(SDK_FILES);
+  await expectForeignSeen(tab);
 });
 
-test('on wasm the SDK also requests one wasm file from next to its worker, and nothing else', async ({ page, context, baseURL }) => {
-  const requests = record(context);
-  const status = await shopAndBrowse(page, '?backends=wasm');
+test('on wasm the SDK also requests one wasm file from next to its worker, and nothing else', async ({ tab, baseURL }) => {
+  const status = await shopAndBrowse(tab, '?backends=wasm');
   expect(status.backend).toBe('wasm');
-  const paths = check(requests, new URL(baseURL!).origin);
+  const paths = check(tab.requests(), new URL(baseURL!).origin);
   const wasm = paths.filter((p) => p.endsWith('.wasm'));
   expect(wasm).toHaveLength(1);
   expect(wasm[0]).toMatch(/^\/reco\.tfjs-backend-wasm(-simd)?\.[\w-]+\.wasm$/);
-  expect(paths.filter((p) => !p.endsWith('.wasm'))).toEqual([
-    '/models/default/model.json',
-    '/models/default/weights.bin',
-    '/reco.js',
-    '/reco.worker.js',
-  ]);
-  const failed = requests.filter((r) => r.failure());
-  expect(failed.map((r) => r.url())).toEqual([]);
+  expect(paths.filter((p) => !p.endsWith('.wasm'))).toEqual(SDK_FILES);
 });

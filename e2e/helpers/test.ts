@@ -10,7 +10,7 @@
 import { test as base, type TestInfo } from '@playwright/test';
 import { chromiumDriver } from './engines/chromium.ts';
 import { firefoxDriver } from './engines/firefox.ts';
-import type { BrowserPage, BrowserSession, EngineDriver, EngineName } from './engines/page.ts';
+import type { BrowserPage, BrowserSession, EngineDriver, EngineName, SessionOptions } from './engines/page.ts';
 import { BASE_URL, CHROMIUM_LAUNCH } from './engines/server.ts';
 import { webkitDriver } from './engines/webkit.ts';
 
@@ -29,15 +29,34 @@ interface TestFixtures {
   session: BrowserSession;
   /** The session's tab. */
   tab: BrowserPage;
+  /**
+   * Opens a session with options (private browsing, IndexedDB refused) and returns its tab; closed after the test.
+   * WebKit's driver runs one session at a time: a test uses `tab` or `openSession`, not both, and closes one
+   * session (`close()`) before opening the next.
+   */
+  openSession: (opts?: SessionOptions) => Promise<BrowserPage & { close(): Promise<void> }>;
 }
 
-/** Attaches what the page said and requested, so a failure in any engine can be read from the report. */
-export async function attachLogs(testInfo: TestInfo, session: BrowserSession, name = 'page'): Promise<void> {
-  if (testInfo.status === testInfo.expectedStatus) return;
+/** What a session's page said and requested, read before the session closes. */
+interface SessionLog {
+  name: string;
+  engine: EngineName;
+  console: readonly string[];
+  requests: readonly string[];
+}
+
+async function readLog(session: BrowserSession, name: string): Promise<SessionLog> {
   const lines = await session.page.consoleLines().catch((err: Error) => [`(console unavailable: ${err.message})`]);
-  await testInfo.attach(`${name} console (${session.page.engine})`, { body: lines.join('\n') || '(none)', contentType: 'text/plain' });
-  const requests = session.page.requests().map((r) => `${r.method} ${r.url}`);
-  await testInfo.attach(`${name} requests (${session.page.engine})`, { body: requests.join('\n') || '(none)', contentType: 'text/plain' });
+  return { name, engine: session.page.engine, console: [...lines], requests: session.page.requests().map((r) => `${r.method} ${r.url}`) };
+}
+
+/** Attaches the logs to a failed test's report, so a failure in any engine can be read there. */
+async function attachLogs(testInfo: TestInfo, logs: SessionLog[]): Promise<void> {
+  if (testInfo.status === testInfo.expectedStatus) return;
+  for (const log of logs) {
+    await testInfo.attach(`${log.name} console (${log.engine})`, { body: log.console.join('\n') || '(none)', contentType: 'text/plain' });
+    await testInfo.attach(`${log.name} requests (${log.engine})`, { body: log.requests.join('\n') || '(none)', contentType: 'text/plain' });
+  }
 }
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
@@ -63,9 +82,30 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     try {
       await use(session);
     } finally {
-      await attachLogs(testInfo, session);
+      const log = await readLog(session, 'page');
       await session.close();
+      await attachLogs(testInfo, [log]);
     }
   },
   tab: async ({ session }, use) => use(session.page),
+  openSession: async ({ engine }, use, testInfo) => {
+    const open = new Set<BrowserSession>();
+    const logs: SessionLog[] = [];
+    const close = async (session: BrowserSession, name: string) => {
+      if (!open.delete(session)) return;
+      logs.push(await readLog(session, name));
+      await session.close();
+    };
+    try {
+      await use(async (opts) => {
+        const session = await engine.newSession(opts);
+        const name = `session ${logs.length + open.size + 1} ${JSON.stringify(opts ?? {})}`;
+        open.add(session);
+        return { ...session.page, close: () => close(session, name) };
+      });
+    } finally {
+      for (const session of [...open]) await close(session, 'session');
+      await attachLogs(testInfo, logs);
+    }
+  },
 });

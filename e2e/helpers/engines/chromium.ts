@@ -1,6 +1,6 @@
 /** Chromium through Playwright: the cross-engine page interface over a Playwright Page. */
 import type { Browser, Page } from '@playwright/test';
-import type { BrowserPage, BrowserSession, EngineDriver, SeenRequest } from './page.ts';
+import type { BrowserPage, BrowserSession, EngineDriver, SeenRequest, SessionOptions } from './page.ts';
 
 /** Wraps a Playwright page; records its requests (the workers' included: Chromium reports them on the context) and console. */
 export function playwrightPage(page: Page): BrowserPage {
@@ -36,9 +36,16 @@ export function chromiumDriver(browser: Browser, baseURL: string): EngineDriver 
   return {
     name: 'chromium',
     version: browser.version(),
-    async newSession(): Promise<BrowserSession> {
-      // Every Playwright context is what Chromium's incognito window is: a profile kept in memory.
+    async newSession(opts: SessionOptions = {}): Promise<BrowserSession> {
+      // Every Playwright context is what Chromium's incognito window is (opts.private): a profile kept in memory.
       const context = await browser.newContext({ baseURL });
+      if (opts.indexedDB === false) {
+        await context.addInitScript(() => {
+          IDBFactory.prototype.open = () => {
+            throw new DOMException('IndexedDB is disabled in this mode', 'InvalidStateError');
+          };
+        });
+      }
       return { page: playwrightPage(await context.newPage()), close: () => context.close() };
     },
     close: () => browser.close(),

@@ -59,9 +59,14 @@ export async function firefoxDriver(baseURL: string): Promise<EngineDriver> {
     name: 'firefox',
     version,
     async newSession(opts: SessionOptions = {}): Promise<BrowserSession> {
-      if (opts.private || opts.firefoxPrefs) {
+      if (opts.private || opts.indexedDB === false) {
         // Private browsing is a whole-browser mode in Firefox: a browser of its own for this session.
-        const own = await launch({ ...opts.firefoxPrefs, ...(opts.private ? { 'browser.privatebrowsing.autostart': true } : {}) });
+        const prefs: Record<string, unknown> = { 'browser.privatebrowsing.autostart': true };
+        // Firefox before 115 refused IndexedDB in private windows; this preference brings that back. Global Privacy
+        // Control (on in private windows) is turned off so that only the refusal decides where events go.
+        if (opts.indexedDB === false)
+          Object.assign(prefs, { 'dom.indexedDB.privateBrowsing.enabled': false, 'privacy.globalprivacycontrol.pbmode.enabled': false });
+        const own = await launch(prefs);
         const page = (await own.pages())[0] ?? (await own.newPage());
         return { page: firefoxPage(page, baseURL), close: () => own.close() };
       }

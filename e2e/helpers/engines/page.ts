@@ -62,8 +62,12 @@ export interface SessionOptions {
    * Playwright context is), Firefox with `browser.privatebrowsing.autostart`, MiniBrowser `--private`.
    */
   private?: boolean;
-  /** Firefox preferences for this session's browser (Firefox only; e.g. to emulate an older release's private mode). */
-  firefoxPrefs?: Record<string, string | number | boolean>;
+  /**
+   * `false`: the browser refuses IndexedDB, each engine as it really can: WebKit with its IndexedDB API switched off
+   * (`indexedDB` is not defined), Firefox's private window as before Firefox 115 (opening fails with
+   * InvalidStateError), Chromium (which has no switch) with `indexedDB.open()` throwing, from an init script.
+   */
+  indexedDB?: false;
 }
 
 /** One running browser (per Playwright worker) that hands out isolated sessions. */

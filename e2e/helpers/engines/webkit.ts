@@ -208,24 +208,29 @@ export async function webkitDriver(baseURL: string): Promise<EngineDriver> {
   const version =
     /[\d.]+/.exec(spawnSync(MINIBROWSER_PATH, ['--version'], { env: { ...process.env, DISPLAY: xvfb.display } }).stdout.toString())?.[0] ??
     'unknown';
-  let busy: Promise<void> = Promise.resolve();
+  let open = false;
 
   return {
     name: 'webkit',
     version,
     async newSession(opts: SessionOptions = {}): Promise<BrowserSession> {
-      // One session at a time: a second waits until the first is deleted.
-      let release!: () => void;
-      const previous = busy;
-      busy = new Promise((r) => (release = r));
-      await previous;
+      if (open) throw new Error('WebKitWebDriver runs one session at a time: close the open session before opening another');
+      open = true;
+      const release = () => void (open = false);
       proxy.reset();
       let id: string | undefined;
       try {
         const created = await command<{ sessionId: string }>('POST', '/session', {
           capabilities: {
             alwaysMatch: {
-              'webkitgtk:browserOptions': { binary: MINIBROWSER_PATH, args: ['--automation', ...(opts.private ? ['--private'] : [])] },
+              'webkitgtk:browserOptions': {
+                binary: MINIBROWSER_PATH,
+                args: [
+                  '--automation',
+                  ...(opts.private ? ['--private'] : []),
+                  ...(opts.indexedDB === false ? ['--features=-IndexedDBAPI'] : []),
+                ],
+              },
               proxy: { proxyType: 'manual', httpProxy: `127.0.0.1:${proxy.port}`, sslProxy: `127.0.0.1:${proxy.port}` },
               timeouts: { script: 120_000, pageLoad: 120_000 },
             },
