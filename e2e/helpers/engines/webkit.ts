@@ -127,9 +127,12 @@ function webkitPage(
   const drain = async () => {
     try {
       const got = await run<{ lines: string[]; errors: string[] } | null>(
-        '(() => { const w = window; if (!w.__e2eConsole) return null; const out = { lines: w.__e2eConsole.splice(0), errors: w.__e2eErrors.splice(0) }; return out; })()',
+        '(() => window.__e2eConsole ? { lines: window.__e2eConsole.splice(0), errors: window.__e2eErrors.splice(0) } : null)()',
       );
-      if (got) (lines.push(...got.lines), errors.push(...got.errors));
+      if (got) {
+        lines.push(...got.lines);
+        errors.push(...got.errors);
+      }
     } catch {
       // A page that cannot run scripts (an error page) has no lines to give.
     }
