@@ -17,6 +17,21 @@ if (e2e) {
   passed += e2e.stats.expected + e2e.stats.flaky;
   failed += e2e.stats.unexpected;
   skipped += e2e.stats.skipped;
+  // The same behaviour specs run in each engine (Playwright project): say how each did.
+  const engines = new Map();
+  const walk = (suite) => {
+    for (const child of suite.suites ?? []) walk(child);
+    for (const spec of suite.specs ?? []) {
+      for (const t of spec.tests) {
+        const e = engines.get(t.projectName) ?? { passed: 0, failed: 0, skipped: 0 };
+        e[t.status === 'unexpected' ? 'failed' : t.status === 'skipped' ? 'skipped' : 'passed']++;
+        engines.set(t.projectName, e);
+      }
+    }
+  };
+  for (const suite of e2e.suites) walk(suite);
+  const each = [...engines].map(([name, e]) => `${name} ${e.passed} passed / ${e.failed} failed${e.skipped ? ` / ${e.skipped} skipped` : ''}`);
+  if (each.length) console.log(`e2e by engine: ${each.join('; ')}`);
 }
 if (process.argv[2] !== '0' && failed === 0) failed = 1;
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

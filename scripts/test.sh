@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# The whole test suite: type-check, lint (import boundaries included), unit tests, build, e2e in Chromium.
+# The whole test suite: type-check, lint (import boundaries included), unit tests, build, e2e in Chromium, Firefox and WebKit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
-if [ ! -x "$chromium" ]; then
+# The e2e suite runs in three engines, each from Debian's packages: Chromium, Firefox ESR (WebDriver BiDi) and
+# WebKitGTK's MiniBrowser (WebKitWebDriver, under Xvfb). Missing ones are installed when we can (root on Debian).
+missing=()
+[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
+[ -x "${FIREFOX_PATH:-/usr/bin/firefox-esr}" ] || missing+=(firefox-esr)
+[ -x "${WEBKIT_DRIVER_PATH:-/usr/bin/WebKitWebDriver}" ] || missing+=(webkit2gtk-driver)
+[ -x "${XVFB_PATH:-/usr/bin/Xvfb}" ] || missing+=(xvfb)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "Chromium is missing: installing Debian's chromium package"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    echo "Installing Debian's ${missing[*]} for the e2e tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "The e2e tests need Chromium at $chromium. Install it with: sudo apt-get install chromium" >&2
-    echo "(or set CHROMIUM_PATH to a Chromium/Chrome binary)" >&2
+    echo "The e2e tests need Debian's ${missing[*]}. Install with: sudo apt-get install ${missing[*]}" >&2
+    echo "(or point CHROMIUM_PATH, FIREFOX_PATH, WEBKIT_DRIVER_PATH, MINIBROWSER_PATH, XVFB_PATH at your own)" >&2
     exit 1
   fi
 fi
@@ -22,4 +28,4 @@ echo "== type-check"; npx tsc --noEmit -p .; npx tsc --noEmit -p tsconfig.page.j
 echo "== lint and format"; npx eslint .; npx prettier --check . >/dev/null
 echo "== unit tests"; npx vitest run ${CI:+--reporter=default --reporter=json --outputFile=test-results/unit.json}
 echo "== build"; npm run build --silent
-echo "== e2e (Chromium)"; npx playwright test
+echo "== e2e (Chromium, Firefox, WebKit)"; npx playwright test

@@ -5,12 +5,19 @@
  * session at a time.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { callSource, type BrowserPage, type BrowserSession, type EngineDriver, type SessionOptions } from './page.ts';
 import { startProxy, type RecordingProxy } from './proxy.ts';
 
 export const WEBKIT_DRIVER_PATH = process.env['WEBKIT_DRIVER_PATH'] ?? '/usr/bin/WebKitWebDriver';
-export const MINIBROWSER_PATH = process.env['MINIBROWSER_PATH'] ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+/** MiniBrowser ships in libwebkit2gtk-4.1-0 under the architecture's library folder, e.g. /usr/lib/x86_64-linux-gnu. */
+export const MINIBROWSER_PATH =
+  process.env['MINIBROWSER_PATH'] ??
+  readdirSync('/usr/lib')
+    .map((dir) => `/usr/lib/${dir}/webkit2gtk-4.1/MiniBrowser`)
+    .find((path) => existsSync(path)) ??
+  '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 export const XVFB_PATH = process.env['XVFB_PATH'] ?? '/usr/bin/Xvfb';
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
