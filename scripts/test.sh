@@ -29,3 +29,4 @@ echo "== lint and format"; npx eslint .; npx prettier --check . >/dev/null
 echo "== unit tests"; npx vitest run ${CI:+--reporter=default --reporter=json --outputFile=test-results/unit.json}
 echo "== build"; npm run build --silent
 echo "== e2e (Chromium, Firefox, WebKit)"; npx playwright test
+echo "== browser support table (README, reports/browsers.json)"; npx tsx scripts/browser-support.ts >/dev/null
