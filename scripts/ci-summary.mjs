@@ -30,7 +30,9 @@ if (e2e) {
     }
   };
   for (const suite of e2e.suites) walk(suite);
-  const each = [...engines].map(([name, e]) => `${name} ${e.passed} passed / ${e.failed} failed${e.skipped ? ` / ${e.skipped} skipped` : ''}`);
+  const each = [...engines].map(
+    ([name, e]) => `${name} ${e.passed} passed / ${e.failed} failed${e.skipped ? ` / ${e.skipped} skipped` : ''}`,
+  );
   if (each.length) console.log(`e2e by engine: ${each.join('; ')}`);
 }
 if (process.argv[2] !== '0' && failed === 0) failed = 1;
