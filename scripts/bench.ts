@@ -1,7 +1,7 @@
 /**
  * Benchmarks of the built SDK in the system Chromium (figures, not tests: nothing here asserts).
  *
- *   npx tsx scripts/bench.ts [--json FILE] [--runs N] [--loads N]
+ *   npx tsx scripts/bench.ts [--json FILE] [--runs N] [--loads N] [--views N]
  *
  * Expects dist/ to be built (`npm run build`); builds nothing. Starts scripts/serve.ts on a free port,
  * drives /usr/bin/chromium (or $CHROMIUM_PATH) with playwright-core and measures:
@@ -10,6 +10,8 @@
  *  2. time from `init()` to the first re-ordered grid on the demo page, cold (fresh context) and second load;
  *  3. main-thread cost per event (synthetic clicks on cards, `Reco.track()` calls) and long tasks;
  *  4. gzipped bundle sizes (scripts/size.ts);
+ *  5. per engine on wasm (Chromium, Firefox ESR, WebKitGTK, through the cross-engine e2e drivers of e2e/helpers/engines):
+ *     rank latency and init → first re-ordered grid on a repeat view of the demo, as ratios to Chromium;
  * then prints a table with the budgets beside the figures and, with --json, writes every figure.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -20,6 +22,10 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { BACKENDS } from '../src/shared/options.ts';
+import { playwrightPage } from '../e2e/helpers/engines/chromium.ts';
+import { firefoxDriver } from '../e2e/helpers/engines/firefox.ts';
+import type { BrowserPage, EngineDriver, EngineName } from '../e2e/helpers/engines/page.ts';
+import { webkitDriver } from '../e2e/helpers/engines/webkit.ts';
 import { bundleSizes, kb, missingBundles, PAGE_SCRIPT_BUDGET, type BundleSize } from './size.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -29,12 +35,20 @@ const LONG_TASK_MS = 50;
 const WASM_RANK48_BUDGET_MS = 5;
 
 const { values: args } = parseArgs({
-  options: { json: { type: 'string' }, runs: { type: 'string', default: '30' }, loads: { type: 'string', default: '2' } },
+  options: {
+    json: { type: 'string' },
+    runs: { type: 'string', default: '30' },
+    loads: { type: 'string', default: '2' },
+    views: { type: 'string', default: '3' },
+  },
 });
 const RUNS = Number(args.runs);
 const LOADS = Number(args.loads);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs: expected a positive integer, got ${args.runs}`);
 if (!Number.isInteger(LOADS) || LOADS < 1) throw new Error(`--loads: expected a positive integer, got ${args.loads}`);
+/** Repeat views of the demo per engine (section 5). */
+const VIEWS = Number(args.views);
+if (!Number.isInteger(VIEWS) || VIEWS < 1) throw new Error(`--views: expected a positive integer, got ${args.views}`);
 
 // Each (backend, size) stops sampling after this long once 5 runs are in, so slow software backends fit the ~4 minute run.
 const SAMPLING = { runs: RUNS, warmup: 3, maxMs: 2500, minRuns: 5 };
@@ -458,6 +472,102 @@ async function demoBench(browser: Browser, base: string): Promise<{ loads: LoadF
   }
 }
 
+// ---------- per engine (wasm) ----------
+
+interface EngineFigures {
+  engine: EngineName;
+  version: string;
+  error?: string;
+  backend?: string | null;
+  /** Reco.rank and the engine alone, 48 candidates, 50-event history. */
+  rank48?: { reco: Latency; engine: Latency };
+  /** init() → first re-ordered grid on repeat views of the demo (history stored, HTTP cache warm), one per session. */
+  repeatViews?: LoadFigures[];
+  repeatMedianMs?: number | null;
+}
+
+/** One engine's figures, each repeat view in a fresh session (profile) of its own. */
+async function measureEngine(driver: EngineDriver): Promise<EngineFigures> {
+  const out: EngineFigures = { engine: driver.name, version: driver.version };
+  let session = await driver.newSession();
+  try {
+    const tab = session.page;
+    await tab.goto('/e2e/pages/bench.html');
+    await tab.evaluate(() => window.bench.setup());
+    const init = await tab.evaluate(() => window.bench.init('wasm'));
+    out.backend = init.status.backend;
+    if (init.status.backend !== 'wasm') throw new Error(`wasm did not start: ${init.status.lastError ?? init.status.backend}`);
+    await tab.evaluate((n) => window.bench.history(n), HISTORY);
+    const r = await tab.evaluate(([s, o]) => window.bench.rank('wasm', s, o), [[48], SAMPLING] as const);
+    const lat = (xs: number[]): Latency => ({ n: xs.length, p50: round(median(xs))!, p95: round(percentile(xs, 0.95))! });
+    out.rank48 = { reco: lat(r.sizes['48']!.reco), engine: lat(r.sizes['48']!.engine) };
+    await session.close();
+
+    out.repeatViews = [];
+    for (let i = 0; i < VIEWS; i++) {
+      session = await driver.newSession();
+      const demo = session.page;
+      await demo.addInitScript((src) => (0, eval)(src), INSTRUMENT);
+      await demo.goto('/?backends=wasm');
+      await demo.waitForFunction(() => window.Reco?.status().ready === true, undefined, { timeout: 60_000, message: 'Reco was not ready' });
+      await demo.evaluate(async (n) => {
+        const ids = [...document.querySelectorAll<HTMLElement>('[data-reco-grid="home"] [data-reco-id]')].map(
+          (el) => el.dataset['recoId']!,
+        );
+        for (let k = 0; k < n; k++) window.Reco.track(k % 3 ? 'select_item' : 'view_item', ids[(k * 5) % ids.length]!);
+        await window.Reco.export();
+      }, HISTORY);
+      await demo.goto('/?backends=wasm');
+      out.repeatViews.push(loadFigures('wasm only', 'second', await collectDemoTab(demo)));
+      await session.close();
+    }
+    out.repeatMedianMs = round(
+      median(out.repeatViews.filter((l) => l.initToFirstReorderMs != null).map((l) => l.initToFirstReorderMs!)),
+      0,
+    );
+  } catch (err) {
+    out.error = `bench: ${(err as Error).message.split('\n')[0]}`;
+    await session.close().catch(() => {});
+  }
+  return out;
+}
+
+async function collectDemoTab(tab: BrowserPage): Promise<DemoLoad> {
+  await tab.waitForFunction(() => (window as unknown as { __bench: DemoLoad }).__bench.initDone != null, undefined, { timeout: 90_000 });
+  await new Promise((r) => setTimeout(r, 1000)); // trailing work: the shop's own 'ready' handling, later grids
+  return tab.evaluate(() => (window as unknown as { __benchCollect(): DemoLoad }).__benchCollect());
+}
+
+/** Chromium (the same system browser as sections 1-3, driven through the same cross-engine page interface), Firefox, WebKit. */
+async function engineBench(chromiumBrowser: Browser, base: string): Promise<EngineFigures[]> {
+  const chromiumDriver: EngineDriver = {
+    name: 'chromium',
+    version: chromiumBrowser.version(),
+    async newSession() {
+      const context = await chromiumBrowser.newContext({ baseURL: base });
+      return { page: playwrightPage(await context.newPage()), close: () => context.close() };
+    },
+    close: async () => {},
+  };
+  const out: EngineFigures[] = [];
+  for (const [name, start] of [
+    ['chromium', async () => chromiumDriver],
+    ['firefox', () => firefoxDriver(base)],
+    ['webkit', () => webkitDriver(base)],
+  ] as const) {
+    let driver: EngineDriver | null = null;
+    try {
+      driver = await start();
+      out.push(await measureEngine(driver));
+    } catch (err) {
+      out.push({ engine: name, version: driver?.version ?? 'unknown', error: `bench: ${(err as Error).message.split('\n')[0]}` });
+    } finally {
+      await driver?.close();
+    }
+  }
+  return out;
+}
+
 // ---------- main ----------
 
 declare global {
@@ -539,6 +649,8 @@ async function main(): Promise<void> {
     const events = await eventBench(browser, base);
     step('demo page loads');
     const demo = await demoBench(browser, base);
+    step('per engine: Chromium, Firefox, WebKit on wasm');
+    const engines = await engineBench(browser, base);
     machine.loadEnd = round(os.loadavg()[0]!, 2);
 
     report({
@@ -547,6 +659,7 @@ async function main(): Promise<void> {
       rank,
       events,
       demo,
+      engines,
       sizes,
       seconds: round((Date.now() - started) / 1000, 0)!,
     });
@@ -562,6 +675,7 @@ function report(r: {
   rank: BackendFigures[];
   events: EventFigures;
   demo: Awaited<ReturnType<typeof demoBench>>;
+  engines: EngineFigures[];
   sizes: BundleSize[];
   seconds: number;
 }): void {
@@ -750,6 +864,47 @@ function report(r: {
   const simd = r.sizes.find((x) => x.kind === 'worker wasm' && /wasm-simd\./.test(x.file));
   out.push(
     `   A page with the wasm backend loads ${kb(page.gzip)} + ${kb(worker.gzip)} + ${kb(simd?.gzip ?? 0)} (SIMD wasm) = ${kb(page.gzip + worker.gzip + (simd?.gzip ?? 0))} gzipped, plus the model.`,
+  );
+
+  out.push(
+    '',
+    "5. per engine, wasm backend (Debian's browsers, driven through the cross-engine e2e drivers; figures as ratios to Chromium)",
+  );
+  out.push(
+    `   rank: Reco.rank / engine alone, 48 candidates, ${HISTORY}-event history (fixture page). repeat view: init() → first re-ordered grid on the demo`,
+  );
+  out.push(`   with ${HISTORY} stored events and a warm HTTP cache, ${VIEWS} views, each in a fresh profile; median.`);
+  const chrome = r.engines.find((e) => e.engine === 'chromium' && !e.error);
+  const times = (x: number | null | undefined, base: number | null | undefined) => (x != null && base ? `${fmt(x / base, 2)}x` : '–');
+  out.push(
+    table(
+      [
+        'engine',
+        'version',
+        'backend',
+        'Reco.rank p50',
+        'p95',
+        '× Chromium',
+        'engine p50',
+        '× Chromium',
+        'repeat view init→1st reorder',
+        '× Chromium',
+        'error',
+      ],
+      r.engines.map((e) => [
+        e.engine,
+        e.version,
+        e.backend ?? '–',
+        fmt(e.rank48?.reco.p50, 2),
+        fmt(e.rank48?.reco.p95, 2),
+        times(e.rank48?.reco.p50, chrome?.rank48?.reco.p50),
+        fmt(e.rank48?.engine.p50, 2),
+        times(e.rank48?.engine.p50, chrome?.rank48?.engine.p50),
+        `${fmt(e.repeatMedianMs, 0)} (${(e.repeatViews ?? []).map((l) => fmt(l.initToFirstReorderMs, 0)).join(', ')})`,
+        times(e.repeatMedianMs, chrome?.repeatMedianMs),
+        e.error ?? '',
+      ]),
+    ),
   );
 
   // "Caused by the SDK": any long task on the bare fixture page (nothing else runs there), and on the demo page any

@@ -108,15 +108,14 @@ export async function gridItems(page: AnyPage, selector: string): Promise<{ id: 
 
 /** Scrolls so that `selector` is entirely above the viewport (or below it when it cannot be) and checks it is out of view. */
 export async function scrollOutOfView(page: AnyPage, selector: string): Promise<void> {
-  const tab = asTab(page);
-  await tab.evaluate((sel) => {
-    const r = document.querySelector(sel)!.getBoundingClientRect();
-    window.scrollTo(0, window.scrollY + r.bottom + 10);
-  }, selector);
-  await tab.waitForFunction(
+  // Scrolls again while the grid is still in view: WebKit may restore the scroll position of the previous page
+  // view a moment after the load event, undoing a first scroll; a shopper would simply keep scrolling.
+  await asTab(page).waitForFunction(
     (sel) => {
       const r = document.querySelector(sel)!.getBoundingClientRect();
-      return r.bottom <= 0 || r.top >= window.innerHeight;
+      if (r.bottom <= 0 || r.top >= window.innerHeight) return true;
+      window.scrollTo(0, window.scrollY + r.bottom + 10);
+      return false;
     },
     selector,
     { timeout: 5_000, message: `${selector} could not be scrolled out of view` },

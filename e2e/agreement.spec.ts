@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './helpers/test.ts';
 import type { ItemFeatures } from '../src/index.ts';
 import { HISTORY_TYPES } from '../src/shared/labels.ts';
 import { DEFAULTS } from '../src/shared/options.ts';
@@ -6,7 +6,7 @@ import type { HistoryEntry } from '../src/shared/types.ts';
 import { scoreItems } from '../src/model/predict.ts';
 import { readModel } from '../src/model/train/model-files.ts';
 import { setupTf } from '../src/model/train/setup-tf.ts';
-import { waitForReady } from './helpers/reco.ts';
+import { waitForReco } from './helpers/reco.ts';
 
 // Rich, varied features: accents and umlauts (folded by the tokenizer), other scripts, apostrophes, category
 // separators of every kind, prices from cents to thousands, and items with missing fields.
@@ -98,7 +98,7 @@ for (const { model: name, ids } of CASES) {
   const history_ = HISTORY_ITEMS.map((it) => ({ ...it, id: ids(it.id) }));
   const candidates = CANDIDATES.map((it) => ({ ...it, id: ids(it.id) }));
   for (const backend of ['webgpu', 'wasm']) {
-    test(`the worker on ${backend} scores like Node (tfjs wasm) with the ${name} model, to 1e-4`, async ({ page }) => {
+    test(`the worker on ${backend} scores like Node (tfjs wasm) with the ${name} model, to 1e-4`, async ({ tab: page }) => {
       const model = models.get(name)!;
       if (model.vocab) {
         // The student's case really exercises the id embedding: all but the unknown items are in its vocabulary.
@@ -106,7 +106,14 @@ for (const { model: name, ids } of CASES) {
         expect(known).toBe(history_.length + candidates.length - 3);
       }
       await page.goto(`/e2e/pages/rank.html?backends=${backend}&model=${name}`);
-      const status = await waitForReady(page);
+      await waitForReco(page);
+      const status = await page.evaluate(() => window.Reco.status());
+      // A backend this browser cannot run (WebGPU in Firefox ESR and WebKitGTK) is detected and named by status().
+      const unsupported = new RegExp(
+        `^NoBackendError: no tfjs backend could start: ${backend} \\((WebGPU is not available|no WebGPU adapter)`,
+      );
+      test.skip(!status.ready && unsupported.test(status.lastError ?? ''), `${page.engine} cannot run ${backend}: ${status.lastError}`);
+      expect(status.lastError).toBeNull();
       expect(status.backend).toBe(backend);
       expect(status.model?.id).toBe(model.manifest.id);
 
