@@ -22,7 +22,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { BACKENDS } from '../src/shared/options.ts';
-import { playwrightPage } from '../e2e/helpers/engines/chromium.ts';
+import { chromiumDriver } from '../e2e/helpers/engines/chromium.ts';
 import { firefoxDriver } from '../e2e/helpers/engines/firefox.ts';
 import type { BrowserPage, EngineDriver, EngineName } from '../e2e/helpers/engines/page.ts';
 import { webkitDriver } from '../e2e/helpers/engines/webkit.ts';
@@ -546,18 +546,10 @@ async function collectDemoTab(tab: BrowserPage): Promise<DemoLoad> {
 
 /** Chromium (the same system browser as sections 1-3, driven through the same cross-engine page interface), Firefox, WebKit. */
 async function engineBench(chromiumBrowser: Browser, base: string): Promise<EngineFigures[]> {
-  const chromiumDriver: EngineDriver = {
-    name: 'chromium',
-    version: chromiumBrowser.version(),
-    async newSession() {
-      const context = await chromiumBrowser.newContext({ baseURL: base });
-      return { page: playwrightPage(await context.newPage()), close: () => context.close() };
-    },
-    close: async () => {},
-  };
   const out: EngineFigures[] = [];
   for (const [name, start] of [
-    ['chromium', async () => chromiumDriver],
+    // The same Chromium as sections 1-3 (closed with the driver: this section runs last).
+    ['chromium', async () => chromiumDriver(chromiumBrowser, base)],
     ['firefox', () => firefoxDriver(base)],
     ['webkit', () => webkitDriver(base)],
   ] as const) {

@@ -46,7 +46,11 @@ export function chromiumDriver(browser: Browser, baseURL: string): EngineDriver 
           };
         });
       }
-      return { page: playwrightPage(await context.newPage()), close: () => context.close() };
+      return {
+        page: playwrightPage(await context.newPage()),
+        newPage: async () => playwrightPage(await context.newPage()),
+        close: () => context.close(),
+      };
     },
     close: () => browser.close(),
   };

@@ -20,8 +20,7 @@ function launch(prefs: Record<string, unknown> = {}): Promise<Browser> {
 }
 
 /** Wraps a puppeteer page. BiDi reports the requests and console messages of the page's dedicated workers on the page. */
-export function firefoxPage(page: Page, baseURL: string): BrowserPage {
-  const requests: SeenRequest[] = [];
+export function firefoxPage(page: Page, baseURL: string, requests: SeenRequest[] = []): BrowserPage {
   const lines: string[] = [];
   const errors: string[] = [];
   page.on('request', (r) => void requests.push({ method: r.method(), url: r.url() }));
@@ -67,11 +66,21 @@ export async function firefoxDriver(baseURL: string): Promise<EngineDriver> {
         if (opts.indexedDB === false)
           Object.assign(prefs, { 'dom.indexedDB.privateBrowsing.enabled': false, 'privacy.globalprivacycontrol.pbmode.enabled': false });
         const own = await launch(prefs);
+        const requests: SeenRequest[] = [];
         const page = (await own.pages())[0] ?? (await own.newPage());
-        return { page: firefoxPage(page, baseURL), close: () => own.close() };
+        return {
+          page: firefoxPage(page, baseURL, requests),
+          newPage: async () => firefoxPage(await own.newPage(), baseURL, requests),
+          close: () => own.close(),
+        };
       }
       const context: BrowserContext = await browser.createBrowserContext();
-      return { page: firefoxPage(await context.newPage(), baseURL), close: () => context.close() };
+      const requests: SeenRequest[] = [];
+      return {
+        page: firefoxPage(await context.newPage(), baseURL, requests),
+        newPage: async () => firefoxPage(await context.newPage(), baseURL, requests),
+        close: () => context.close(),
+      };
     },
     close: () => browser.close(),
   };

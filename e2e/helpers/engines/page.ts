@@ -38,7 +38,10 @@ export interface BrowserPage {
   click(selector: string): Promise<void>;
   /** Runs `fn(arg)` in every document this tab loads from now on, before the page's own scripts. */
   addInitScript<A = undefined>(fn: (arg: A) => void, arg?: A): Promise<void>;
-  /** Every request seen for this tab so far, its workers' included, observed by the engine's driver or proxy. */
+  /**
+   * Every request of this tab's session so far (its tabs and their workers), observed by the engine's driver
+   * (Chromium, Firefox) or by the proxy every WebKit request goes through.
+   */
   requests(): readonly SeenRequest[];
   /**
    * Console messages and uncaught errors of this tab so far, as "type: text" lines. Chromium and Firefox report
@@ -53,6 +56,8 @@ export interface BrowserPage {
 /** A fresh profile (cookies, storage, cache) with one tab; closed after each test. */
 export interface BrowserSession {
   readonly page: BrowserPage;
+  /** Another tab of the same profile (shared storage, Web Locks, BroadcastChannel), as a shopper opens one. */
+  newPage(): Promise<BrowserPage>;
   close(): Promise<void>;
 }
 

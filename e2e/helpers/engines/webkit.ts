@@ -5,7 +5,7 @@
  * session at a time.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { callSource, type BrowserPage, type BrowserSession, type EngineDriver, type SessionOptions } from './page.ts';
 import { startProxy, type RecordingProxy } from './proxy.ts';
@@ -57,12 +57,13 @@ async function startXvfb(): Promise<{ display: string; process: ChildProcess }> 
 }
 
 /** A minimal classic WebDriver client: one JSON request per command, errors thrown with their W3C code. */
-function client(base: string) {
-  return async function command<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
-    const res = await fetch(base + path, {
+function client(base: () => string) {
+  return async function command<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, timeoutMs = 180_000): Promise<T> {
+    const res = await fetch(base() + path, {
       method,
       headers: { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const json = (await res.json()) as { value: T & { error?: string; message?: string } };
     if (json.value && typeof json.value === 'object' && 'error' in json.value && json.value.error)
@@ -111,16 +112,36 @@ function collectConsole(): void {
   });
 }
 
+/**
+ * The session's commands, one at a time (the driver runs a session's commands in order; a command for another tab
+ * first switches the session's current window to it).
+ */
+function sessionChannel(command: ReturnType<typeof client>, sessionId: string) {
+  let current: string | null = null;
+  let queue: Promise<unknown> = Promise.resolve();
+  return function inWindow<T>(handle: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const next = queue.then(async () => {
+      if (current !== handle) {
+        await command('POST', `/session/${sessionId}/window`, { handle });
+        current = handle;
+      }
+      return command<T>(method, `/session/${sessionId}${path}`, body);
+    });
+    queue = next.catch(() => {});
+    return next;
+  };
+}
+
 function webkitPage(
-  command: ReturnType<typeof client>,
-  sessionId: string,
+  channel: ReturnType<typeof sessionChannel>,
+  handle: string,
   baseURL: string,
   proxy: RecordingProxy,
 ): BrowserPage & { drain(): Promise<void> } {
-  const s = (path: string) => `/session/${sessionId}${path}`;
+  const command = <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => channel<T>(handle, method, path, body);
+  const s = (path: string) => path;
   const lines: string[] = [];
   const errors: string[] = [];
-  proxy.initScripts.push(callSource(collectConsole, undefined));
 
   const run = async <R>(source: string): Promise<R> => {
     // execute/async: the last argument is the callback; errors come back as values so their message survives.
@@ -195,25 +216,55 @@ function webkitPage(
   return page;
 }
 
+/** `pid` and every process below it (MiniBrowser and its web processes under WebKitWebDriver). */
+function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]!) ?? []));
+  return out;
+}
+
 export async function webkitDriver(baseURL: string): Promise<EngineDriver> {
   const xvfb = await startXvfb();
-  const port = await freePort();
-  const driver = spawn(WEBKIT_DRIVER_PATH, [`--port=${port}`], { env: { ...process.env, DISPLAY: xvfb.display }, stdio: 'ignore' });
   const proxy = await startProxy(baseURL);
-  const command = client(`http://127.0.0.1:${port}`);
+  let port = 0;
+  let driver: ChildProcess | null = null;
+  const command = client(() => `http://127.0.0.1:${port}`);
+  /** Ends the driver and the browsers it started (a session it could not create may have left one behind). */
+  const stopDriver = () => {
+    if (driver?.pid) for (const pid of processTree(driver.pid).reverse()) process.kill(pid, 'SIGKILL');
+    driver = null;
+  };
+  const startDriver = async () => {
+    port = await freePort();
+    driver = spawn(WEBKIT_DRIVER_PATH, [`--port=${port}`], { env: { ...process.env, DISPLAY: xvfb.display }, stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      if ((await command<{ ready: boolean }>('GET', '/status', undefined, 2_000).catch(() => null))?.ready) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    stopDriver();
+    throw new Error(`${WEBKIT_DRIVER_PATH} did not start on port ${port}`);
+  };
   const stop = async () => {
-    driver.kill();
+    stopDriver();
     xvfb.process.kill();
     await proxy.close();
   };
-  let status: { ready?: boolean } | null = null;
-  for (let i = 0; i < 100 && !status?.ready; i++) {
-    status = await command<{ ready: boolean }>('GET', '/status').catch(() => null);
-    if (!status?.ready) await new Promise((r) => setTimeout(r, 100));
-  }
-  if (!status?.ready) {
+  try {
+    await startDriver();
+  } catch (err) {
     await stop();
-    throw new Error(`${WEBKIT_DRIVER_PATH} did not start on port ${port}`);
+    throw err;
   }
   const version =
     /[\d.]+/.exec(spawnSync(MINIBROWSER_PATH, ['--version'], { env: { ...process.env, DISPLAY: xvfb.display } }).stdout.toString())?.[0] ??
@@ -228,25 +279,33 @@ export async function webkitDriver(baseURL: string): Promise<EngineDriver> {
       open = true;
       const release = () => void (open = false);
       proxy.reset();
+      const capabilities = {
+        alwaysMatch: {
+          'webkitgtk:browserOptions': {
+            binary: MINIBROWSER_PATH,
+            args: [
+              '--automation',
+              ...(opts.private ? ['--private'] : []),
+              ...(opts.indexedDB === false ? ['--features=-IndexedDBAPI'] : []),
+            ],
+          },
+          proxy: { proxyType: 'manual', httpProxy: `127.0.0.1:${proxy.port}`, sslProxy: `127.0.0.1:${proxy.port}` },
+          timeouts: { script: 120_000, pageLoad: 120_000 },
+        },
+      };
       let id: string | undefined;
       try {
-        const created = await command<{ sessionId: string }>('POST', '/session', {
-          capabilities: {
-            alwaysMatch: {
-              'webkitgtk:browserOptions': {
-                binary: MINIBROWSER_PATH,
-                args: [
-                  '--automation',
-                  ...(opts.private ? ['--private'] : []),
-                  ...(opts.indexedDB === false ? ['--features=-IndexedDBAPI'] : []),
-                ],
-              },
-              proxy: { proxyType: 'manual', httpProxy: `127.0.0.1:${proxy.port}`, sslProxy: `127.0.0.1:${proxy.port}` },
-              timeouts: { script: 120_000, pageLoad: 120_000 },
-            },
-          },
-        });
-        id = created.sessionId;
+        // MiniBrowser starts in about 2 s; once in a while here a start hung. Then the driver and what it started
+        // are ended, and one more try is made with a fresh driver.
+        for (let attempt = 1; !id; attempt++) {
+          try {
+            id = (await command<{ sessionId: string }>('POST', '/session', { capabilities }, 30_000)).sessionId;
+          } catch (err) {
+            if (attempt > 1) throw err;
+            stopDriver();
+            await startDriver();
+          }
+        }
         await command('POST', `/session/${id}/window/rect`, { width: 1280, height: 720 });
       } catch (err) {
         if (id) await command('DELETE', `/session/${id}`).catch(() => {});
@@ -254,13 +313,26 @@ export async function webkitDriver(baseURL: string): Promise<EngineDriver> {
         throw err;
       }
       const sessionId = id;
-      const page = webkitPage(command, sessionId, baseURL, proxy);
+      proxy.initScripts.push(callSource(collectConsole, undefined));
+      const channel = sessionChannel(command, sessionId);
+      const first = await command<string>('GET', `/session/${sessionId}/window`);
+      const pages = [webkitPage(channel, first, baseURL, proxy)];
       return {
-        page,
+        page: pages[0]!,
+        async newPage() {
+          const { handle } = await channel<{ handle: string }>(first, 'POST', '/window/new', { type: 'tab' });
+          const page = webkitPage(channel, handle, baseURL, proxy);
+          pages.push(page);
+          return page;
+        },
         async close() {
           try {
-            await page.drain();
-            await command('DELETE', `/session/${sessionId}`);
+            for (const page of pages) await page.drain();
+            await command('DELETE', `/session/${sessionId}`, undefined, 30_000);
+          } catch {
+            // A session that cannot be deleted would refuse the next one: a fresh driver instead.
+            stopDriver();
+            await startDriver();
           } finally {
             release();
           }

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './helpers/test.ts';
 import type { RecoEvent } from '../src/index.ts';
 import { CATALOG, shopper } from '../fixtures/shopper.ts';
 import { storedMeta, storeEvents } from './helpers/idb.ts';
@@ -18,7 +18,7 @@ function recent(events: RecoEvent[]): RecoEvent[] {
 const heads = (meta: Record<string, unknown>) => Object.entries(meta).filter(([k]) => k.startsWith('head:'));
 
 test('after enough clicks a round runs in the worker by itself; the learned head is stored, survives a reload, and forget() removes it', async ({
-  page,
+  tab: page,
 }) => {
   await page.goto('/');
   await waitForReady(page);
@@ -32,7 +32,10 @@ test('after enough clicks a round runs in the worker by itself; the learned head
   // The reload finds 60+ labelled events (trainAfterEvents defaults to 20): a round starts once the page is idle.
   await page.reload();
   const status = await waitForReady(page);
-  await page.waitForFunction(() => window.Reco.status().learning.rounds >= 1, null, { timeout: 90_000 });
+  await page.waitForFunction(() => window.Reco.status().learning.rounds >= 1, undefined, {
+    timeout: 90_000,
+    message: 'no learning round ran',
+  });
   const learning = await page.evaluate(() => window.Reco.status().learning);
   console.log(`[${status.backend}] learning round: ${learning.lastDecision!.reason} in ${learning.lastDecision!.ms} ms`);
   expect(learning).toMatchObject({ rounds: 1, head: 'personal', lastDecision: { accepted: true } });
@@ -55,7 +58,7 @@ test('after enough clicks a round runs in the worker by itself; the learned head
   expect(await storedMeta(page)).toEqual({});
 });
 
-test('a head trained on random clicks is rejected by the guardrail and not swapped in', async ({ page }) => {
+test('a head trained on random clicks is rejected by the guardrail and not swapped in', async ({ tab: page }) => {
   await page.goto(FIXTURE);
   await waitForReady(page);
   await storeEvents(page, recent(shopper(4, 'random', 60).events), CATALOG);
@@ -73,8 +76,8 @@ test('a head trained on random clicks is rejected by the guardrail and not swapp
   expect(await page.evaluate((its) => window.Reco.rank(its), items)).toEqual(before);
 });
 
-test('one trainer across tabs: a second tab does not train while one does, and picks up the learned head', async ({ context }) => {
-  const [a, b] = [await context.newPage(), await context.newPage()];
+test('one trainer across tabs: a second tab does not train while one does, and picks up the learned head', async ({ session }) => {
+  const [a, b] = [session.page, await session.newPage()];
   for (const p of [a, b]) {
     await p.goto(FIXTURE);
     await waitForReady(p);
@@ -110,7 +113,12 @@ test('one trainer across tabs: a second tab does not train while one does, and p
   expect(ran[0]!.accepted).toBe(true);
 
   // The other tab's worker loads the head from IndexedDB: both tabs rank alike.
-  for (const p of [a, b]) await p.waitForFunction(() => window.Reco.status().learning.head === 'personal', null, { timeout: 30_000 });
+  for (const p of [a, b]) {
+    await p.waitForFunction(() => window.Reco.status().learning.head === 'personal', undefined, {
+      timeout: 30_000,
+      message: 'the tab did not pick up the head',
+    });
+  }
   const items = CATALOG.slice(0, 24);
   const [ra, rb] = [await a.evaluate((its) => window.Reco.rank(its), items), await b.evaluate((its) => window.Reco.rank(its), items)];
   // Scores need a history: both tabs read the same stored events.
@@ -118,7 +126,7 @@ test('one trainer across tabs: a second tab does not train while one does, and p
   rb.forEach((r, i) => expect(r.score).toBeCloseTo(ra[i]!.score, 4));
 });
 
-test('explain(): the best new pick of the re-ordered demo grid is explained by the products the shopper opened', async ({ page }) => {
+test('explain(): the best new pick of the re-ordered demo grid is explained by the products the shopper opened', async ({ tab: page }) => {
   const { after } = await shopperScenario(page, { clicks: 5, top: 8 });
   const opened = new Set(
     (await page.evaluate(() => window.Reco.export())).events.filter((e) => e.type === 'select_item').map((e) => e.itemId),

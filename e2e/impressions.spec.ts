@@ -1,0 +1,53 @@
+import { expect, test } from './helpers/test.ts';
+import { bringIntoView, impressions } from './helpers/impressions.ts';
+import { waitForReady } from './helpers/reco.ts';
+
+// IntersectionObserver timing differs between engines; the MRC rule (half in view for one continuous second) must not.
+test('an item scrolled past in under a second is no impression; one in view for a second is counted once', async ({ tab: page }) => {
+  await page.goto('/e2e/pages/impressions.html');
+  await waitForReady(page);
+  expect(await impressions(page)).toEqual([]);
+
+  // A passes through the viewport: in view, then gone at the next frame.
+  const inViewMs = await page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        const a = document.getElementById('a')!;
+        let since = 0;
+        const io = new IntersectionObserver(
+          ([e]) => {
+            if (e!.intersectionRatio >= 0.5 && !since) {
+              since = performance.now();
+              window.scrollBy(0, window.innerHeight); // the spacer below A is two viewports tall: nothing in view
+            } else if (since && e!.intersectionRatio < 0.5) {
+              io.disconnect();
+              resolve(performance.now() - since);
+            }
+          },
+          { threshold: [0, 0.5, 1] },
+        );
+        io.observe(a);
+        a.scrollIntoView({ block: 'center' });
+      }),
+  );
+  expect(inViewMs, 'precondition: A was in view for less than a second').toBeLessThan(1000);
+
+  // B stays in view: counted once it has been in view for a second. Had A's clock not stopped, A would be counted first.
+  await bringIntoView(page, 'b');
+  await expect.poll(() => impressions(page), { timeout: 30_000 }).toEqual(['b@1']);
+
+  // Away to C (counted too), back to B, and a new item D shown beside B: once D is counted, B has been back in view
+  // for a full second as well, and must still be counted once.
+  await bringIntoView(page, 'c');
+  await expect.poll(() => impressions(page), { timeout: 30_000 }).toEqual(['b@1', 'c@2']);
+  await bringIntoView(page, 'b');
+  await page.evaluate(() =>
+    document
+      .getElementById('b')!
+      .insertAdjacentHTML('afterend', '<div class="card" id="d" data-reco-id="d" data-reco-title="Mint Lip Scrub">D</div>'),
+  );
+  await expect.poll(() => impressions(page), { timeout: 30_000 }).toEqual(['b@1', 'c@2', 'd@2']);
+  const { events } = await page.evaluate(() => window.Reco.export());
+  expect(events.filter((e) => e.itemId === 'a')).toEqual([]);
+  expect(new Set(events.filter((e) => e.type === 'view_item_list').map((e) => e.pageViewId)).size).toBe(1);
+});
