@@ -1,8 +1,9 @@
 /**
- * The cross-engine test object. A spec that imports `test` from here and uses only the `tab` (and `engine`)
- * fixtures runs in the three Playwright projects: chromium, firefox and webkit. Specs that need Chromium
- * internals (Playwright's own `page`, WebGPU, layout-shift entries, request routing) are named `*.chromium.spec.ts`
- * and run in the chromium project only.
+ * The cross-engine test object. A spec that imports `test` from here and uses its fixtures (`tab`; `session` for a
+ * second tab with `session.newPage()`; `openSession` for private browsing or a browser without IndexedDB; `engine`
+ * for the engine's name and version) runs in the three Playwright projects: chromium, firefox and webkit. Specs that
+ * need Chromium internals (Playwright's own `page`, WebGPU, layout-shift entries, request routing) are named
+ * `*.chromium.spec.ts` and run in the chromium project only (test/e2e/specs.test.ts holds every spec to this).
  *
  *   import { expect, test } from './helpers/test.ts';
  *   test('…', async ({ tab }) => { await tab.goto('/'); … });
