@@ -474,8 +474,11 @@ async function demoBench(browser: Browser, base: string): Promise<{ loads: LoadF
 
 // ---------- per engine (wasm) ----------
 
-/** Section 5 times batches of back-to-back rankings: a single call is near the 1 ms clock step of Firefox and WebKit. */
-const ENGINE_SAMPLING = { rounds: 15, reps: 10, warmup: 2 };
+/**
+ * Section 5 times batches of `reps` back-to-back rankings (a single call is near the 1 ms clock step of Firefox and
+ * WebKit), `rounds` of them per engine, taken in blocks of `roundsPerBlock` in turns with the other engines.
+ */
+const ENGINE_SAMPLING = { rounds: 15, roundsPerBlock: 5, reps: 10, warmup: 2 };
 
 interface EngineFigures {
   engine: EngineName;
@@ -491,10 +494,9 @@ interface EngineFigures {
   repeatMedianMs?: number | null;
 }
 
-/** One engine's figures, each repeat view in a fresh session (profile) of its own. */
-async function measureEngine(driver: EngineDriver): Promise<EngineFigures> {
-  const out: EngineFigures = { engine: driver.name, version: driver.version };
-  let session = await driver.newSession();
+/** A fresh session on the bench fixture with Reco started on wasm and a 50-event history, ready for rankBatched. */
+async function rankSession(driver: EngineDriver, out: EngineFigures) {
+  const session = await driver.newSession();
   try {
     const tab = session.page;
     await tab.goto('/e2e/pages/bench.html');
@@ -503,39 +505,31 @@ async function measureEngine(driver: EngineDriver): Promise<EngineFigures> {
     out.backend = init.status.backend;
     if (init.status.backend !== 'wasm') throw new Error(`wasm did not start: ${init.status.lastError ?? init.status.backend}`);
     await tab.evaluate((n) => window.bench.history(n), HISTORY);
-    const r = await tab.evaluate((o) => window.bench.rankBatched('wasm', 48, o), ENGINE_SAMPLING);
-    const lat = (xs: number[]): Latency => ({ n: xs.length, p50: round(median(xs))!, p95: round(percentile(xs, 0.95))! });
-    out.rank48 = { reco: lat(r.reco), engine: lat(r.engine) };
-    out.clockStepMs = round(r.clockStepMs, 3);
-    await session.close();
-
-    out.repeatViews = [];
-    for (let i = 0; i < VIEWS; i++) {
-      session = await driver.newSession();
-      const demo = session.page;
-      await demo.addInitScript((src) => (0, eval)(src), INSTRUMENT);
-      await demo.goto('/?backends=wasm');
-      await demo.waitForFunction(() => window.Reco?.status().ready === true, undefined, { timeout: 60_000, message: 'Reco was not ready' });
-      await demo.evaluate(async (n) => {
-        const ids = [...document.querySelectorAll<HTMLElement>('[data-reco-grid="home"] [data-reco-id]')].map(
-          (el) => el.dataset['recoId']!,
-        );
-        for (let k = 0; k < n; k++) window.Reco.track(k % 3 ? 'select_item' : 'view_item', ids[(k * 5) % ids.length]!);
-        await window.Reco.export();
-      }, HISTORY);
-      await demo.goto('/?backends=wasm');
-      out.repeatViews.push(loadFigures('wasm only', 'second', await collectDemoTab(demo)));
-      await session.close();
-    }
-    out.repeatMedianMs = round(
-      median(out.repeatViews.filter((l) => l.initToFirstReorderMs != null).map((l) => l.initToFirstReorderMs!)),
-      0,
-    );
+    return session;
   } catch (err) {
-    out.error = `bench: ${(err as Error).message.split('\n')[0]}`;
     await session.close().catch(() => {});
+    throw err;
   }
-  return out;
+}
+
+/** init() → first re-ordered grid on a repeat view of the demo, in a fresh session: a first view stores the history. */
+async function repeatView(driver: EngineDriver): Promise<LoadFigures> {
+  const session = await driver.newSession();
+  try {
+    const demo = session.page;
+    await demo.addInitScript((src) => (0, eval)(src), INSTRUMENT);
+    await demo.goto('/?backends=wasm');
+    await demo.waitForFunction(() => window.Reco?.status().ready === true, undefined, { timeout: 60_000, message: 'Reco was not ready' });
+    await demo.evaluate(async (n) => {
+      const ids = [...document.querySelectorAll<HTMLElement>('[data-reco-grid="home"] [data-reco-id]')].map((el) => el.dataset['recoId']!);
+      for (let k = 0; k < n; k++) window.Reco.track(k % 3 ? 'select_item' : 'view_item', ids[(k * 5) % ids.length]!);
+      await window.Reco.export();
+    }, HISTORY);
+    await demo.goto('/?backends=wasm');
+    return loadFigures('wasm only', 'second', await collectDemoTab(demo));
+  } finally {
+    await session.close();
+  }
 }
 
 async function collectDemoTab(tab: BrowserPage): Promise<DemoLoad> {
@@ -544,26 +538,74 @@ async function collectDemoTab(tab: BrowserPage): Promise<DemoLoad> {
   return tab.evaluate(() => (window as unknown as { __benchCollect(): DemoLoad }).__benchCollect());
 }
 
-/** Chromium (the same system browser as sections 1-3, driven through the same cross-engine page interface), Firefox, WebKit. */
+/**
+ * Chromium (the same system browser as sections 1-3, driven through the same cross-engine page interface), Firefox
+ * and WebKit, measured in turns (a block of rank rounds, or one repeat view, per engine in each turn), so that the
+ * load of a shared machine weighs on the three alike and the ratios stay meaningful.
+ */
 async function engineBench(chromiumBrowser: Browser, base: string): Promise<EngineFigures[]> {
-  const out: EngineFigures[] = [];
-  for (const [name, start] of [
+  const starts = [
     // The same Chromium as sections 1-3 (closed with the driver: this section runs last).
     ['chromium', async () => chromiumDriver(chromiumBrowser, base)],
     ['firefox', () => firefoxDriver(base)],
     ['webkit', () => webkitDriver(base)],
-  ] as const) {
+  ] as const;
+  const engines: { driver: EngineDriver | null; out: EngineFigures; reco: number[]; engine: number[] }[] = [];
+  for (const [name, start] of starts) {
+    const out: EngineFigures = { engine: name, version: 'unknown' };
     let driver: EngineDriver | null = null;
     try {
       driver = await start();
-      out.push(await measureEngine(driver));
+      out.version = driver.version;
     } catch (err) {
-      out.push({ engine: name, version: driver?.version ?? 'unknown', error: `bench: ${(err as Error).message.split('\n')[0]}` });
-    } finally {
-      await driver?.close();
+      out.error = `bench: ${(err as Error).message.split('\n')[0]}`;
+    }
+    engines.push({ driver, out, reco: [], engine: [] });
+  }
+  const live = () => engines.filter((e) => e.driver && !e.out.error);
+  const failed = (e: (typeof engines)[number], err: unknown) => (e.out.error = `bench: ${(err as Error).message.split('\n')[0]}`);
+
+  // Rank: BLOCKS turns; in each, every engine times ROUNDS_PER_BLOCK rounds of back-to-back calls in its own session.
+  const blocks = Math.ceil(ENGINE_SAMPLING.rounds / ENGINE_SAMPLING.roundsPerBlock);
+  for (let b = 0; b < blocks; b++) {
+    for (const e of live()) {
+      try {
+        const session = await rankSession(e.driver!, e.out);
+        try {
+          const r = await session.page.evaluate((o) => window.bench.rankBatched('wasm', 48, o), {
+            rounds: ENGINE_SAMPLING.roundsPerBlock,
+            reps: ENGINE_SAMPLING.reps,
+            warmup: ENGINE_SAMPLING.warmup,
+          });
+          e.reco.push(...r.reco);
+          e.engine.push(...r.engine);
+          e.out.clockStepMs = round(r.clockStepMs, 3);
+        } finally {
+          await session.close();
+        }
+      } catch (err) {
+        failed(e, err);
+      }
     }
   }
-  return out;
+  const lat = (xs: number[]): Latency => ({ n: xs.length, p50: round(median(xs))!, p95: round(percentile(xs, 0.95))! });
+  for (const e of live()) e.out.rank48 = { reco: lat(e.reco), engine: lat(e.engine) };
+
+  for (let v = 0; v < VIEWS; v++) {
+    for (const e of live()) {
+      try {
+        (e.out.repeatViews ??= []).push(await repeatView(e.driver!));
+      } catch (err) {
+        failed(e, err);
+      }
+    }
+  }
+  for (const e of engines) {
+    const views = (e.out.repeatViews ?? []).filter((l) => l.initToFirstReorderMs != null).map((l) => l.initToFirstReorderMs!);
+    if (views.length) e.out.repeatMedianMs = round(median(views), 0);
+    await e.driver?.close().catch(() => {});
+  }
+  return engines.map((e) => e.out);
 }
 
 // ---------- main ----------
@@ -579,7 +621,7 @@ declare global {
       rankBatched(
         backend: string,
         size: number,
-        opts: typeof ENGINE_SAMPLING,
+        opts: { rounds: number; reps: number; warmup: number },
       ): Promise<{ reco: number[]; engine: number[]; clockStepMs: number }>;
       clicks(opts: { rounds: number; perRound: number; burst: number }): Promise<EventCost>;
       tracks(opts: { rounds: number; perRound: number; burst: number }): Promise<EventCost>;
@@ -874,12 +916,13 @@ function report(r: {
     "5. per engine, wasm backend (Debian's browsers, driven through the cross-engine e2e drivers; figures as ratios to Chromium)",
   );
   out.push(
-    `   rank: Reco.rank / engine alone, 48 candidates, ${HISTORY}-event history (fixture page), ms per call: ${ENGINE_SAMPLING.rounds} rounds of ${ENGINE_SAMPLING.reps} back-to-back calls`,
+    `   rank: Reco.rank / engine alone, 48 candidates, ${HISTORY}-event history (fixture page), ms per call: ${ENGINE_SAMPLING.rounds} rounds of ${ENGINE_SAMPLING.reps} back-to-back calls,`,
   );
   out.push(
     '   (Firefox and WebKit step performance.now() by 1 ms here: single calls cannot be timed). repeat view: init() → first re-ordered grid on the demo',
   );
   out.push(`   with ${HISTORY} stored events and a warm HTTP cache, ${VIEWS} views, each in a fresh profile; median.`);
+  out.push("   The engines take turns (rank rounds in blocks, views one by one), so the machine's load weighs on all three alike.");
   const chrome = r.engines.find((e) => e.engine === 'chromium' && !e.error);
   const times = (x: number | null | undefined, base: number | null | undefined) => (x != null && base ? `${fmt(x / base, 2)}x` : '–');
   out.push(
