@@ -15,15 +15,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeCatalog, loadDataset, splitLeaveOneOut, withheldItems, type Dataset } from './lib/data.ts';
-import {
-  cooccurrenceScorer,
-  cooccurrenceTable,
-  dropItems,
-  popularityScorer,
-  withMemory,
-  COOCCURRENCE_DEFAULTS,
-  type BatchScorer,
-} from './lib/baselines.ts';
+import { baselineSpecs, chooseBlendWeight, contentIndex, cooccurrenceTable, dropItems, popularityScorer, withMemory, type BatchScorer } from './lib/baselines.ts';
 import { modelScorer, runScorer, summarize, testUsers, type ClickMetrics, type EvalUser } from './lib/evaluate.ts';
 import type { RankingMetrics } from './lib/metrics.ts';
 import { readModel } from '../src/model/train/model-files.ts';
@@ -73,6 +65,10 @@ interface EvalEntry {
   click: ClickMetrics;
   coldStart: ColdStart | null;
   seconds: number;
+  /** What a baseline computes, exactly (baselines only). */
+  definition?: string;
+  /** The blend's weight as chosen on validation targets, with the NDCG@10 of every weight tried. */
+  chosen?: ReturnType<typeof chooseBlendWeight>;
 }
 
 function num(name: keyof typeof a): number {
@@ -233,25 +229,20 @@ async function main(): Promise<void> {
 
   // Baselines' cold-start set: --withhold/--seed, else the first model's.
   const baseCold = num('withhold') > 0 ? getCold(num('withhold'), num('seed')) : (modelCold.find((c) => c) ?? null);
-  const baselines: { name: string; make: (seqs: typeof trainSeqs) => BatchScorer }[] = [
-    { name: 'popularity', make: (seqs) => popularityScorer(seqs, N) },
-    { name: 'co-occurrence', make: (seqs) => cooccurrenceScorer(seqs, N) },
-  ];
-  const baseEntries = baselines.map(({ name, make }): EvalEntry => {
-    const scorer = make(trainSeqs);
+  const index = timed('tf-idf index of the catalog', () => contentIndex(ds.items)).value;
+  const table = cooccurrenceTable(trainSeqs, N);
+  // The blend's weight, on validation targets (history = the training part of each user).
+  const validUsers = testUsers(ds, split, { seed: num('sample-seed'), negatives: 0, targets: 'valid', limit: a.users ? num('users') : undefined });
+  const blend = timed(`blend weight on ${validUsers.length} validation targets`, () => chooseBlendWeight(ds.items, trainSeqs, validUsers, { index, table })).value;
+  const baselines = baselineSpecs(ds.items, blend.weight);
+  const baseEntries = baselines.map(({ name, definition, make }): EvalEntry => {
+    const scorer = make(trainSeqs, { index, table });
     const { value: o, seconds } = timed(name, () => runScorer(scorer, users, N));
     const s = summarize(o, undefined, clickTop);
     return {
-      name,
-      kind: 'baseline',
-      bytes: scorer.bytes,
-      sampled: s.sampled,
-      full: s.full,
-      click: s.click,
-      seconds: Number(seconds.toFixed(1)),
-      coldStart: baseCold
-        ? { withhold: baseCold.withhold, seed: baseCold.seed, withheldItems: baseCold.items.size, ...coldBaseline(baseCold, make) }
-        : null,
+      name, kind: 'baseline', bytes: scorer.bytes, definition, sampled: s.sampled, full: s.full, click: s.click, seconds: Number(seconds.toFixed(1)),
+      ...(name.startsWith('tf-idf +') ? { chosen: blend } : {}),
+      coldStart: baseCold ? { withhold: baseCold.withhold, seed: baseCold.seed, withheldItems: baseCold.items.size, ...coldBaseline(baseCold, (seqs) => make(seqs, { index })) } : null,
     };
   });
   entries.unshift(...baseEntries);
@@ -292,24 +283,16 @@ function printReport(
   sampleSeed: number,
 ): void {
   const N = ds.items.length;
-  const co = COOCCURRENCE_DEFAULTS;
   const which = users.length < all ? `the first ${users.length} of ${all} test users` : `${users.length} test users`;
   console.log(`${ds.name}: ${which} (the last event of each user with 3+ events; history = all events before it), ${N} items.`);
-  console.log(
-    `full: the target ranked against all ${N} items, the user's history items excluded (the target itself always ranked). Ties count against the target.`,
-  );
-  console.log(
-    `sampled: the target against ${NEGATIVES} negatives drawn uniformly without replacement (seed ${sampleSeed}) from items the user never interacted with; the same negatives for every row.`,
-  );
-  console.log(
-    `click: AUC = per-user AUC of the target vs its sampled negatives (ties half), averaged over users; predicted click = in the top ${clickTop} of the user's ${NEGATIVES + 1} candidates.`,
-  );
-  console.log(
-    `baselines count training interactions only (each user's last two events held out). Co-occurrence: pairs within ${co.window} positions, ${co.symmetric ? 'both directions' : 'forward only'}, the last ${co.last} history items voting with weights 1, 1/2, 1/4..., popularity breaks ties.`,
-  );
-  console.log(
-    `bytes: weights.bin for models; popularity 4 per item (int32 counts); co-occurrence int32 CSR (offsets, neighbour + count per pair) plus popularity.`,
-  );
+  console.log(`full: the target ranked against all ${N} items, the user's history items excluded (the target itself always ranked). Ties count against the target.`);
+  console.log(`sampled: the target against ${NEGATIVES} negatives drawn uniformly without replacement (seed ${sampleSeed}) from items the user never interacted with; the same negatives for every row.`);
+  console.log(`click: AUC = per-user AUC of the target vs its sampled negatives (ties half), averaged over users; predicted click = in the top ${clickTop} of the user's ${NEGATIVES + 1} candidates.`);
+  console.log(`baselines count training interactions only (each user's last two events held out):`);
+  for (const e of entries) if (e.definition) console.log(`  ${e.name}: ${e.definition}`);
+  const chosen = entries.find((e) => e.chosen)?.chosen;
+  if (chosen) console.log(`  blend weight on ${chosen.users} validation targets (NDCG@10, full ranking): ${chosen.grid.map((g) => `${g.weight}: ${g.validNdcg10.toFixed(4)}`).join(', ')}`);
+  console.log(`bytes: weights.bin for models; popularity 4 per item (int32 counts); co-occurrence int32 CSR (offsets, neighbour + count per pair) plus popularity; tf-idf int32 term ids + float32 weights per item and per term (both directions); item-kNN int32 user lists per item and item lists per user.`);
   const rankCols = ['HR@1', 'HR@5', 'HR@10', 'NDCG@5', 'NDCG@10', 'MRR'] as const;
   const width = Math.max(14, ...entries.map((e) => e.name.length));
   const f4 = (x: number) => x.toFixed(4).padStart(8);

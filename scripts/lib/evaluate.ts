@@ -24,14 +24,15 @@ export interface EvalUser {
 }
 
 /**
- * Test users of a split with their fixed negatives. The same seed gives the same negatives, so every
+ * Test users of a split (or, with `targets: 'valid'`, its validation targets: history = training part) with their fixed negatives. The same seed gives the same negatives, so every
  * model in one run (and in runs with the same seed and `limit`) ranks the same candidates.
  */
-export function testUsers(ds: Dataset, split: Split, opts: { seed: number; negatives?: number; limit?: number }): EvalUser[] {
+export function testUsers(ds: Dataset, split: Split, opts: { seed: number; negatives?: number; limit?: number; targets?: 'test' | 'valid' }): EvalUser[] {
   const nItems = ds.items.length;
   const want = opts.negatives ?? 99;
   const r = rng(opts.seed);
-  const list = opts.limit != null ? split.test.slice(0, opts.limit) : split.test;
+  const all = opts.targets === 'valid' ? split.valid : split.test;
+  const list = opts.limit != null ? all.slice(0, opts.limit) : all;
   return list.map((t) => {
     const seen = new Set(t.hist.items);
     const interacted = new Set(seen).add(t.target);
