@@ -5,8 +5,9 @@
 import type { ItemFeatures } from '../shared/types.ts';
 
 /** Scripts written without spaces between words: a run of them is split into overlapping character bigrams. */
-const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}ー]/u;
-const RUNS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}ー]+|[\p{L}\p{N}]+/gu;
+const CJK_CLASS = '[\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}ー]';
+const CJK = new RegExp(CJK_CLASS, 'u');
+const RUNS = new RegExp(`${CJK_CLASS}+|(?:(?!${CJK_CLASS})[\\p{L}\\p{N}\\p{M}])+`, 'gu');
 
 /**
  * Lower-case tokens of a text in any script. Latin and other spaced scripts: runs of letters and digits,
@@ -17,7 +18,14 @@ const RUNS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Han
  */
 export function textTokens(text: string): string[] {
   const out: string[] = [];
-  const norm = text.normalize('NFKC').toLowerCase().replace(/ß/g, 'ss');
+  // Accents are folded on Latin letters only: NFKD would also split Japanese kana from their voicing marks (が → か).
+  const norm = text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/ß/g, 'ss')
+    .normalize('NFKD')
+    .replace(/(?<=\p{Script=Latin})\p{M}+/gu, '')
+    .normalize('NFC');
   for (const m of norm.matchAll(RUNS)) {
     const run = m[0];
     if (CJK.test(run[0]!)) {
@@ -26,7 +34,7 @@ export function textTokens(text: string): string[] {
       for (let i = 0; i + 1 < chars.length; i++) out.push(chars[i]! + chars[i + 1]!);
       continue;
     }
-    out.push(run.normalize('NFKD').replace(/\p{M}/gu, ''));
+    out.push(run);
   }
   return out;
 }
