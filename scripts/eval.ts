@@ -14,15 +14,16 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { makeCatalog, loadDataset, splitLeaveOneOut, withheldItems, type Dataset } from './lib/data.ts';
-import { baselineSpecs, chooseBlendWeight, contentIndex, cooccurrenceTable, dropItems, popularityScorer, withMemory, type BatchScorer } from './lib/baselines.ts';
-import { modelScorer, runScorer, summarize, testUsers, type ClickMetrics, type EvalUser } from './lib/evaluate.ts';
+import { heldOutItems, makeCatalog, loadDataset, splitLeaveOneOut, withheldItems, type Dataset } from './lib/data.ts';
+import { baselineSpecs, chooseBlendWeight, contentIndex, type BaselineSpec, type ContentIndex, cooccurrenceTable, dropItems, popularityScorer, withMemory, type BatchScorer } from './lib/baselines.ts';
+import { modelScorer, pairModelScorer, runScorer, summarize, testUsers, type ClickMetrics, type EvalUser, type Outcomes } from './lib/evaluate.ts';
 import type { RankingMetrics } from './lib/metrics.ts';
-import { readModel } from '../src/model/train/model-files.ts';
+import { readAnyModel, readModel } from '../src/model/train/model-files.ts';
+import { isPairModel, type LoadedModel } from '../src/model/io.ts';
+import type { Sequence } from '../src/model/train/trainer.ts';
 import { setupTf } from '../src/model/train/setup-tf.ts';
 
-const USAGE =
-  'usage: npm run eval -- --data DIR [--models DIR,DIR] [--teachers DIR:BETA,...] [--json FILE] [--stamp] [--users N] [--withhold F --seed S] [--sample-seed S] [--click-top K]';
+const USAGE = 'usage: npm run eval -- --data DIR [--models DIR,DIR] [--teachers DIR:BETA,...] [--json FILE] [--stamp] [--transfer] [--users N] [--withhold F --seed S] [--sample-seed S] [--click-top K]';
 const NEGATIVES = 99;
 
 const { values: a } = parseArgs({
@@ -32,6 +33,7 @@ const { values: a } = parseArgs({
     teachers: { type: 'string' },
     json: { type: 'string' },
     stamp: { type: 'boolean', default: false },
+    transfer: { type: 'boolean', default: false },
     users: { type: 'string' },
     withhold: { type: 'string', default: '0' },
     seed: { type: 'string', default: '42' },
@@ -69,6 +71,15 @@ interface EvalEntry {
   definition?: string;
   /** The blend's weight as chosen on validation targets, with the NDCG@10 of every weight tried. */
   chosen?: ReturnType<typeof chooseBlendWeight>;
+  /** --transfer: full ranking on the test users whose target is in categories the model never saw (see transferViews). */
+  transfer?: TransferResult[];
+}
+
+interface TransferResult {
+  /** Top-level categories the model was trained without, or "all" when it never saw this data at all. */
+  heldOut: string[] | 'all';
+  heldOutItems: number;
+  full: Metrics;
 }
 
 function num(name: keyof typeof a): number {
@@ -161,9 +172,10 @@ async function main(): Promise<void> {
   const modelCold: (ColdSet | null)[] = [];
   const warnings: string[] = [];
 
+  const modelRuns: { entry: EvalEntry; outcomes: Outcomes; training: Record<string, unknown> | undefined }[] = [];
   for (const dir of dirs) {
-    const model = await readModel(dir);
-    const m = model.manifest;
+    const any = await readAnyModel(dir);
+    const m = any.manifest;
     const withhold = Number(m.training?.['withhold'] ?? 0);
     let cs: ColdSet | null = null;
     if (withhold > 0) {
@@ -172,30 +184,31 @@ async function main(): Promise<void> {
       else cs = getCold(withhold, Number(m.training?.['seed'] ?? 42));
     }
     modelCold.push(cs);
-    const vocab = model.vocab;
-    const cat = makeCatalog(ds.items, m.config.features, (i) => vocab?.get(ds.items[i]!.id) ?? 0);
-    const known = vocab ? cat.idRows.reduce((s, r) => s + (r > 0 ? 1 : 0), 0) : 0;
-    const scorer = modelScorer(dir, model.bytes, model.weights, m.config, cat);
-    const { value: o, seconds } = timed(`${dir} (${m.id} ${m.version}${vocab ? `, ${known}/${N} item ids known` : ', text only'})`, () =>
-      runScorer(scorer, users, N, { maxLen: m.config.features.maxLen }),
-    );
-    scorer.dispose();
-    for (const t of Object.values(model.weights)) t.dispose();
+    let o: Outcomes;
+    let seconds: number;
+    if (isPairModel(any)) {
+      const scorer = pairModelScorer(dir, any.bytes, any.weights, any.manifest.config, ds.items);
+      ({ value: o, seconds } = timed(`${dir} (${m.id} ${m.version}, pair model, IDF of the ${N} catalog items)`, () => runScorer(scorer, users, N, { maxLen: any.manifest.config.maxLen, batch: 32 })));
+    } else {
+      const model = any as LoadedModel & { bytes: number };
+      const vocab = model.vocab;
+      const cat = makeCatalog(ds.items, model.manifest.config.features, (i) => vocab?.get(ds.items[i]!.id) ?? 0);
+      const known = vocab ? cat.idRows.reduce((s, r) => s + (r > 0 ? 1 : 0), 0) : 0;
+      const scorer = modelScorer(dir, model.bytes, model.weights, model.manifest.config, cat);
+      ({ value: o, seconds } = timed(`${dir} (${m.id} ${m.version}${vocab ? `, ${known}/${N} item ids known` : ', text only'})`, () =>
+        runScorer(scorer, users, N, { maxLen: model.manifest.config.features.maxLen }),
+      ));
+      scorer.dispose();
+    }
+    for (const t of Object.values(any.weights)) t.dispose();
     const s = summarize(o, undefined, clickTop);
-    entries.push({
-      name: dir,
-      kind: 'model',
-      id: m.id,
-      version: m.version,
-      bytes: model.bytes,
-      sampled: s.sampled,
-      full: s.full,
-      click: s.click,
-      seconds: Number(seconds.toFixed(1)),
-      coldStart: cs
-        ? { withhold: cs.withhold, seed: cs.seed, withheldItems: cs.items.size, ...summarize(o, cs.users).full, popularity: popFor(cs) }
-        : null,
-    });
+    const entry: EvalEntry = {
+      name: dir, kind: 'model', id: m.id, version: m.version, bytes: any.bytes,
+      sampled: s.sampled, full: s.full, click: s.click, seconds: Number(seconds.toFixed(1)),
+      coldStart: cs ? { withhold: cs.withhold, seed: cs.seed, withheldItems: cs.items.size, ...summarize(o, cs.users).full, popularity: popFor(cs) } : null,
+    };
+    entries.push(entry);
+    modelRuns.push({ entry, outcomes: o, training: m.training });
   }
 
   // Teachers: a transformer plus the co-occurrence memory of the same training sequences.
@@ -246,8 +259,10 @@ async function main(): Promise<void> {
     };
   });
   entries.unshift(...baseEntries);
+  if (a.transfer) transferViews(ds, users, trainSeqs, modelRuns, baselines, index, baseEntries, warnings);
 
   printReport(ds, users, split.test.length, entries, clickTop, num('sample-seed'));
+  if (a.transfer) printTransfer(entries);
   for (const w of warnings) console.log(`note: ${w}`);
   if (a.json) {
     writeFileSync(a.json, JSON.stringify(entries, null, 1) + '\n');
@@ -274,14 +289,77 @@ async function main(): Promise<void> {
   }
 }
 
-function printReport(
+/**
+ * The transfer view: each model that was trained without some top-level categories of this data (manifest
+ * training.heldOut), or never on this data at all, on the test users whose target lies in what it never saw;
+ * the baselines on the same users, counted without those items (TF-IDF needs no counts, only the catalog).
+ */
+function transferViews(
   ds: Dataset,
   users: readonly EvalUser[],
-  all: number,
-  entries: readonly EvalEntry[],
-  clickTop: number,
-  sampleSeed: number,
+  trainSeqs: readonly Sequence[],
+  runs: readonly { entry: EvalEntry; outcomes: Outcomes; training: Record<string, unknown> | undefined }[],
+  baselines: readonly BaselineSpec[],
+  index: ContentIndex,
+  baseEntries: readonly EvalEntry[],
+  warnings: string[],
 ): void {
+  const N = ds.items.length;
+  const views = new Map<string, { heldOut: string[] | 'all'; items: Set<number>; runs: typeof runs[number][] }>();
+  for (const run of runs) {
+    const t = run.training ?? {};
+    const trainedOn = [t['data'], ...((t['extraData'] as string[] | undefined) ?? []).map((d) => d.split('/').filter(Boolean).pop())];
+    const cats = (t['heldOut'] as string[] | undefined) ?? [];
+    let heldOut: string[] | 'all';
+    if (!trainedOn.includes(ds.name)) heldOut = 'all';
+    else if (cats.length > 0) heldOut = cats;
+    else {
+      warnings.push(`${run.entry.name}: trained on all of ${ds.name}, no transfer view`);
+      continue;
+    }
+    const key = JSON.stringify(heldOut);
+    if (!views.has(key)) views.set(key, { heldOut, items: heldOut === 'all' ? new Set(ds.items.keys()) : heldOutItems(ds.items, heldOut), runs: [] });
+    views.get(key)!.runs.push(run);
+  }
+  for (const v of views.values()) {
+    const which = [...users.keys()].filter((u) => v.items.has(users[u]!.target));
+    const seqs = trainSeqs.map((s) => dropItems(s, v.items));
+    const sub = which.map((u) => users[u]!);
+    const result = (full: Metrics): TransferResult => ({ heldOut: v.heldOut, heldOutItems: v.items.size, full });
+    baselines.forEach((b, i) => {
+      const o = timed(`transfer ${JSON.stringify(v.heldOut)}: ${b.name}`, () => runScorer(b.make(seqs, { index }), sub, N)).value;
+      (baseEntries[i]!.transfer ??= []).push(result(summarize(o).full));
+    });
+    for (const run of v.runs) (run.entry.transfer ??= []).push(result(summarize(run.outcomes, which).full));
+  }
+}
+
+function printTransfer(entries: readonly EvalEntry[]): void {
+  const views = new Map<string, EvalEntry[]>();
+  for (const e of entries) for (const t of e.transfer ?? []) {
+    const key = JSON.stringify(t.heldOut);
+    if (!views.has(key)) views.set(key, []);
+    views.get(key)!.push(e);
+  }
+  if (views.size === 0) {
+    console.log('\ntransfer: no model was trained without part of this data (manifest training.heldOut) or without it entirely');
+    return;
+  }
+  const f4 = (x: number) => x.toFixed(4).padStart(8);
+  const width = Math.max(14, ...entries.map((e) => e.name.length));
+  for (const [key, rows] of views) {
+    const first = rows[0]!.transfer!.find((t) => JSON.stringify(t.heldOut) === key)!;
+    const what = first.heldOut === 'all' ? `the whole catalog (${first.heldOutItems} items): the model never trained on this data` : `top-level categories ${first.heldOut.join(', ')} (${first.heldOutItems} items)`;
+    console.log(`\ntransfer: ${first.full.n} test users whose target is in ${what}; full ranking against all items, history excluded. Models never trained on these items; baselines counted without them (popularity and co-occurrence give them nothing; TF-IDF needs only the catalog's text).`);
+    console.log(`${'name'.padEnd(width)} ${['HR@1', 'HR@5', 'HR@10', 'NDCG@5', 'NDCG@10', 'MRR'].map((c) => c.padStart(8)).join(' ')}`);
+    for (const e of rows) {
+      const t = e.transfer!.find((x) => JSON.stringify(x.heldOut) === key)!;
+      console.log(`${e.name.padEnd(width)} ${(['HR@1', 'HR@5', 'HR@10', 'NDCG@5', 'NDCG@10', 'MRR'] as const).map((c) => f4(t.full[c])).join(' ')}`);
+    }
+  }
+}
+
+function printReport(ds: Dataset, users: readonly EvalUser[], all: number, entries: readonly EvalEntry[], clickTop: number, sampleSeed: number): void {
   const N = ds.items.length;
   const which = users.length < all ? `the first ${users.length} of ${all} test users` : `${users.length} test users`;
   console.log(`${ds.name}: ${which} (the last event of each user with 3+ events; history = all events before it), ${N} items.`);

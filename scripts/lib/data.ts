@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { featurizeItems, type FeatureConfig } from '../../src/model/features.ts';
+import { categoryLevels, featurizeItems, type FeatureConfig } from '../../src/model/features.ts';
 import { EVENT_INDEX } from '../../src/model/sequence.ts';
 import { rng } from '../../src/model/rng.ts';
 import { type Catalog, type Sequence } from '../../src/model/train/trainer.ts';
@@ -209,5 +209,19 @@ export function withheldItems(n: number, fraction: number, seed: number): Set<nu
   const r = rng(seed ^ 0x5eed);
   const out = new Set<number>();
   for (let i = 0; i < n; i++) if (r() < fraction) out.add(i);
+  return out;
+}
+
+/**
+ * Items whose top-level category is one of `cats` (case-insensitive): what a model trained for the
+ * transfer view never saw (train:pair --hold-out, eval --transfer).
+ */
+export function heldOutItems(items: readonly ItemFeatures[], cats: readonly string[]): Set<number> {
+  const want = new Set(cats.map((c) => c.trim().toLowerCase()).filter(Boolean));
+  const out = new Set<number>();
+  items.forEach((it, i) => {
+    const top = categoryLevels(it.category)[0];
+    if (top && want.has(top)) out.add(i);
+  });
   return out;
 }

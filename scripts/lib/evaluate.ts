@@ -8,6 +8,11 @@ import type { ModelConfig, Weights } from '../../src/model/scorer.ts';
 import { rng } from '../../src/model/rng.ts';
 import { catalogVectors, scoreCatalog, type Catalog, type Sequence } from '../../src/model/train/trainer.ts';
 import type { BatchScorer } from './baselines.ts';
+import { pairCatalog, pairPostings } from '../../src/model/pair-features.ts';
+import type { PairConfig } from '../../src/model/pair-scorer.ts';
+import { termStats, type TermStats } from '../../src/model/text.ts';
+import { scorePairCatalog } from '../../src/model/train/pair-trainer.ts';
+import type { ItemFeatures } from '../../src/shared/types.ts';
 import type { Dataset, Split } from './data.ts';
 import { auc, rankOf, rankingMetrics, type RankingMetrics } from './metrics.ts';
 
@@ -170,4 +175,14 @@ export function modelScorer(
     score: (hists, now) => scoreCatalog(weights, cfg, cat, hists, now, table),
     dispose: () => table.dispose(),
   };
+}
+
+/**
+ * The pair model as a batch scorer over a dataset's items. IDF comes from `stats` (default: the whole
+ * catalog, as `npm run index` would ship it for this shop).
+ */
+export function pairModelScorer(name: string, bytes: number, weights: Weights, cfg: PairConfig, items: readonly ItemFeatures[], stats: TermStats = termStats(items)): BatchScorer {
+  const cat = pairCatalog(items, stats);
+  const post = pairPostings(cat);
+  return { name, bytes, score: (hists, now) => scorePairCatalog(weights, cfg, cat, post, hists, now) };
 }

@@ -5,14 +5,18 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelError } from '../shared/errors.ts';
+import { PAIR_FEATURE_COUNT } from './pair-features.ts';
+import { pairWeightShapes, type PairConfig } from './pair-scorer.ts';
 import { weightShapes, type ModelConfig, type Weights } from './scorer.ts';
 
 export const FORMAT = 'reco-scorer';
 /**
  * Newest format version this code reads and writes. 2 adds `config.inputScale`; a model without it is
  * still written as 1, so older SDKs keep loading it, and they reject a 2 instead of mis-scoring it.
+ * 3 is the pair model (`config.kind: "pair"`, pair-scorer.ts): SDKs before it reject it by its version.
  */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
+export const PAIR_FORMAT_VERSION = 3;
 
 export interface ModelManifest {
   format: typeof FORMAT;
@@ -39,6 +43,30 @@ export interface LoadedModel {
   vocab: Map<string, number> | null;
 }
 
+/** The pair model's manifest (format 3): the same fields with a PairConfig, never a vocabulary. */
+export interface PairManifest extends Omit<ModelManifest, 'config' | 'vocab'> {
+  config: PairConfig;
+  vocab: null;
+}
+
+export interface LoadedPairModel {
+  manifest: PairManifest;
+  weights: Weights;
+  vocab: null;
+}
+
+/** Either kind of model, as the engine and the scripts load it. */
+export type AnyModel = LoadedModel | LoadedPairModel;
+
+export function isPairModel(m: AnyModel): m is LoadedPairModel {
+  return (m.manifest.config as { kind?: string }).kind === 'pair';
+}
+
+/** Weight names and shapes of either kind of config, in file order. */
+export function shapesOf(config: ModelConfig | PairConfig): [string, number[]][] {
+  return (config as { kind?: string }).kind === 'pair' ? pairWeightShapes(config as PairConfig) : weightShapes(config as ModelConfig);
+}
+
 export type Quantization = 'none' | 'float16' | 'uint8';
 
 async function sha256Hex(data: ArrayBuffer): Promise<string> {
@@ -48,14 +76,14 @@ async function sha256Hex(data: ArrayBuffer): Promise<string> {
 
 /** Serializes weights. Embedding tables take `embeddings` quantization, the rest `dense`. */
 export async function encodeModel(
-  meta: Omit<ModelManifest, 'format' | 'formatVersion' | 'sha256' | 'weightsManifest' | 'vocab'>,
+  meta: Omit<ModelManifest, 'format' | 'formatVersion' | 'sha256' | 'weightsManifest' | 'vocab' | 'config'> & { config: ModelConfig | PairConfig },
   weights: Record<string, Float32Array>,
   vocab: readonly string[] | null,
   quant: { embeddings: Quantization; dense: Quantization } = { embeddings: 'none', dense: 'none' },
 ): Promise<{ manifest: ModelManifest; bin: ArrayBuffer; vocabJson: string | null }> {
   const entries: tf.io.WeightsManifestEntry[] = [];
   const parts: Uint8Array[] = [];
-  for (const [name, shape] of weightShapes(meta.config)) {
+  for (const [name, shape] of shapesOf(meta.config)) {
     const data = weights[name];
     if (!data) throw new ModelError(`weights: missing "${name}"`);
     const q = name.endsWith('.emb') ? quant.embeddings : quant.dense;
@@ -87,14 +115,15 @@ export async function encodeModel(
     bin.set(p, off);
     off += p.byteLength;
   }
-  const manifest: ModelManifest = {
+  const pair = (meta.config as { kind?: string }).kind === 'pair';
+  const manifest = {
     format: FORMAT,
-    formatVersion: meta.config.inputScale !== undefined ? 2 : 1,
+    formatVersion: pair ? PAIR_FORMAT_VERSION : (meta.config as ModelConfig).inputScale !== undefined ? 2 : 1,
     ...meta,
     vocab: vocab ? 'vocab.json' : null,
     sha256: await sha256Hex(bin.buffer),
     weightsManifest: [{ paths: ['weights.bin'], weights: entries }],
-  };
+  } as ModelManifest;
   return { manifest, bin: bin.buffer, vocabJson: vocab ? JSON.stringify(vocab) : null };
 }
 
@@ -117,23 +146,28 @@ function toFloat16(src: Float32Array): Uint16Array {
   return out;
 }
 
-/** Checks a parsed model.json and says exactly what is wrong. */
-export function validateManifest(m: unknown, url: string): ModelManifest {
+/** Checks a parsed model.json of either kind and says exactly what is wrong. */
+export function validateAnyManifest(m: unknown, url: string): ModelManifest | PairManifest {
   const fail = (what: string): never => {
     throw new ModelError(`model manifest ${url}: ${what}`);
   };
   if (!m || typeof m !== 'object') fail('expected a JSON object');
   const o = m as Partial<ModelManifest>;
   if (o.format !== FORMAT) fail(`format: expected "${FORMAT}", got ${JSON.stringify(o.format)}`);
-  if (o.formatVersion !== 1 && o.formatVersion !== FORMAT_VERSION)
-    fail(`formatVersion: expected 1 to ${FORMAT_VERSION}, got ${JSON.stringify(o.formatVersion)}`);
+  if (!(o.formatVersion === 1 || o.formatVersion === 2 || o.formatVersion === FORMAT_VERSION)) fail(`formatVersion: expected 1 to ${FORMAT_VERSION}, got ${JSON.stringify(o.formatVersion)}`);
   if (typeof o.id !== 'string' || typeof o.version !== 'string') fail('id and version: expected strings');
+  if (o.formatVersion === PAIR_FORMAT_VERSION) return validatePair(o as unknown as Partial<PairManifest>, fail);
   const c = o.config;
   if (!c || typeof c.d !== 'number' || typeof c.blocks !== 'number' || !c.features)
     fail('config: expected { d, blocks, heads, ffn, features }');
   if (c!.inputScale !== undefined && (o.formatVersion! < 2 || typeof c!.inputScale !== 'number' || !(c!.inputScale > 0))) {
     fail(`config.inputScale: expected a positive number in a format 2 manifest, got ${JSON.stringify(c!.inputScale)}`);
   }
+  checkGroup(o, weightShapes(c!), fail);
+  return o as ModelManifest;
+}
+
+function checkGroup(o: Partial<ModelManifest | PairManifest>, expected: [string, number[]][], fail: (what: string) => never): void {
   if (typeof o.sha256 !== 'string') fail('sha256: expected a hex string');
   if (!Array.isArray(o.weightsManifest) || o.weightsManifest.length !== 1) fail('weightsManifest: expected one group');
   const group = o.weightsManifest![0]!;
@@ -142,18 +176,33 @@ export function validateManifest(m: unknown, url: string): ModelManifest {
   if (!group.weights.every((w) => w && typeof w.name === 'string' && Array.isArray(w.shape)))
     fail('weightsManifest: every weight needs a name and a shape');
   const names = group.weights.map((w) => `${w.name}:${w.shape.join('x')}`).join(',');
-  const expected = weightShapes(c!)
-    .map(([n, s]) => `${n}:${s.join('x')}`)
-    .join(',');
-  if (names !== expected) fail('weightsManifest: weights do not match the config');
-  return o as ModelManifest;
+  if (names !== expected.map(([n, s]) => `${n}:${s.join('x')}`).join(',')) fail('weightsManifest: weights do not match the config');
+}
+
+function validatePair(o: Partial<PairManifest>, fail: (what: string) => never): PairManifest {
+  const c = o.config;
+  if (!c || c.kind !== 'pair') fail(`config.kind: expected "pair" in a format ${PAIR_FORMAT_VERSION} manifest, got ${JSON.stringify(c?.kind)}`);
+  if (c!.features !== PAIR_FEATURE_COUNT) fail(`config.features: this SDK computes ${PAIR_FEATURE_COUNT} pair features, the model reads ${JSON.stringify(c!.features)}`);
+  const [h1, h2] = Array.isArray(c!.hidden) ? c!.hidden : [];
+  if (!(Number.isInteger(h1) && h1! > 0 && Number.isInteger(h2) && h2! > 0)) fail(`config.hidden: expected two positive integers, got ${JSON.stringify(c!.hidden)}`);
+  if (!(Number.isInteger(c!.maxLen) && c!.maxLen > 0)) fail(`config.maxLen: expected a positive integer, got ${JSON.stringify(c!.maxLen)}`);
+  if (o.vocab != null) fail('vocab: a pair model has no item vocabulary (expected null)');
+  checkGroup(o, pairWeightShapes(c!), fail);
+  return o as PairManifest;
+}
+
+/** Checks a transformer manifest (formats 1 and 2); a pair manifest is an error that says so. */
+export function validateManifest(m: unknown, url: string): ModelManifest {
+  const v = validateAnyManifest(m, url);
+  if (v.formatVersion === PAIR_FORMAT_VERSION) throw new ModelError(`model manifest ${url}: a pair model (format ${PAIR_FORMAT_VERSION}), expected a transformer scorer here`);
+  return v as ModelManifest;
 }
 
 /**
  * Loads model.json, its weights and vocabulary with the given fetch, verifying shape and hash.
  * @throws ModelError naming the file and the problem (HTTP status, bad JSON, size or hash mismatch).
  */
-export async function loadModel(url: string, fetchFn: typeof fetch = fetch): Promise<LoadedModel> {
+export async function loadAnyModel(url: string, fetchFn: typeof fetch = fetch): Promise<AnyModel> {
   const get = async (u: string): Promise<Response> => {
     let res: Response;
     try {
@@ -171,7 +220,7 @@ export async function loadModel(url: string, fetchFn: typeof fetch = fetch): Pro
     if ((err as Error).name === 'ModelError') throw err;
     throw new ModelError(`model manifest ${url}: not valid JSON`);
   }
-  const manifest = validateManifest(json, url);
+  const manifest = validateAnyManifest(json, url);
   const base = url.slice(0, url.lastIndexOf('/') + 1);
   const binUrl = base + manifest.weightsManifest[0]!.paths[0]!;
   const bin = await (await get(binUrl)).arrayBuffer();
@@ -182,13 +231,28 @@ export async function loadModel(url: string, fetchFn: typeof fetch = fetch): Pro
   } catch (err) {
     throw new ModelError(`${binUrl}: ${(err as Error).message}`);
   }
+  if (manifest.formatVersion === PAIR_FORMAT_VERSION) return { manifest: manifest as PairManifest, weights: tensors, vocab: null };
+  const m = manifest as ModelManifest;
   let vocab: Map<string, number> | null = null;
-  if (manifest.vocab) {
-    const ids = (await (await get(base + manifest.vocab)).json()) as unknown;
-    if (!Array.isArray(ids) || ids.length !== manifest.config.features.idVocab) {
-      throw new ModelError(`${base + manifest.vocab}: expected ${manifest.config.features.idVocab} item ids`);
+  if (m.vocab) {
+    const ids = (await (await get(base + m.vocab)).json()) as unknown;
+    if (!Array.isArray(ids) || ids.length !== m.config.features.idVocab) {
+      throw new ModelError(`${base + m.vocab}: expected ${m.config.features.idVocab} item ids`);
     }
     vocab = new Map(ids.map((id, i) => [String(id), i + 1]));
   }
-  return { manifest, weights: tensors, vocab };
+  return { manifest: m, weights: tensors, vocab };
+}
+
+/**
+ * Loads a transformer scorer (formats 1 and 2).
+ * @throws ModelError as loadAnyModel, and for a pair model.
+ */
+export async function loadModel(url: string, fetchFn: typeof fetch = fetch): Promise<LoadedModel> {
+  const m = await loadAnyModel(url, fetchFn);
+  if (isPairModel(m)) {
+    tf.dispose(Object.values(m.weights));
+    throw new ModelError(`model manifest ${url}: a pair model (format ${PAIR_FORMAT_VERSION}), expected a transformer scorer here`);
+  }
+  return m;
 }

@@ -1,12 +1,14 @@
 /** Reading and writing model directories from Node. */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { encodeModel, loadModel, type LoadedModel, type ModelManifest, type Quantization } from '../io.ts';
+import { encodeModel, isPairModel, loadAnyModel, type AnyModel, type LoadedModel, type ModelManifest, type Quantization } from '../io.ts';
+import type { ModelConfig } from '../scorer.ts';
+import type { PairConfig } from '../pair-scorer.ts';
 
 /** Writes model.json, weights.bin and vocab.json (when ids are used) into `dir`. */
 export async function writeModel(
   dir: string,
-  meta: Omit<ModelManifest, 'format' | 'formatVersion' | 'sha256' | 'weightsManifest' | 'vocab'>,
+  meta: Omit<ModelManifest, 'format' | 'formatVersion' | 'sha256' | 'weightsManifest' | 'vocab' | 'config'> & { config: ModelConfig | PairConfig },
   weights: Record<string, Float32Array>,
   vocab: readonly string[] | null,
   quant: { embeddings: Quantization; dense: Quantization },
@@ -19,8 +21,15 @@ export async function writeModel(
   return { bytes: bin.byteLength };
 }
 
-/** Loads a model directory (or a model.json path) with the same loader the worker uses. */
+/** Loads a transformer model directory (or a model.json path) with the same loader the worker uses. */
 export async function readModel(path: string): Promise<LoadedModel & { bytes: number }> {
+  const model = await readAnyModel(path);
+  if (isPairModel(model)) throw new Error(`${path}: a pair model, expected a transformer scorer`);
+  return model as LoadedModel & { bytes: number };
+}
+
+/** Loads a model directory of either kind (or a model.json path) with the same loader the worker uses. */
+export async function readAnyModel(path: string): Promise<AnyModel & { bytes: number }> {
   const url = path.endsWith('.json') ? path : join(path, 'model.json');
   const fileFetch = (async (u: string) => {
     try {
@@ -30,7 +39,7 @@ export async function readModel(path: string): Promise<LoadedModel & { bytes: nu
       return new Response(null, { status: 404 });
     }
   }) as unknown as typeof fetch;
-  const model = await loadModel(url, fileFetch);
+  const model = await loadAnyModel(url, fileFetch);
   const bytes = readFileSync(join(url, '..', model.manifest.weightsManifest[0]!.paths[0]!)).byteLength;
   return { ...model, bytes };
 }

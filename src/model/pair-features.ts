@@ -1,0 +1,290 @@
+/**
+ * Pair features: how a candidate item relates to one history item, in numbers that do not depend on
+ * which words a catalog uses (text overlap weighted by IDF, shared brand and category levels, price
+ * ratio, same item). A model over these carries to catalogs it never saw. Pure functions, no tfjs, no
+ * DOM: training, evaluation and the worker compute them with this one file.
+ */
+import type { ItemFeatures } from '../shared/types.ts';
+import { hash32 } from './features.ts';
+import { idf, itemTerms, textTokens, type TermStats } from './text.ts';
+
+/** The features of one (candidate, history item) pair, in this order. */
+export const PAIR_FEATURES = [
+  'cosAll', // TF-IDF cosine of title + brand + category words
+  'cosTitle', // TF-IDF cosine of title words
+  'coverCand', // IDF mass of the shared words / IDF mass of the candidate's words
+  'coverHist', // IDF mass of the shared words / IDF mass of the history item's words
+  'grams', // Jaccard of the titles' character trigrams (compounds, inflections: "Feuchtigkeitscreme" ~ "Creme")
+  'sameBrand',
+  'otherBrand', // both have a brand, a different one
+  'catShared', // shared category levels / the deeper path's levels
+  'sameTop', // same top-level category
+  'sameLeaf', // the same full category path
+  'catKnown', // both have a category
+  'priceGap', // |ln(price ratio)| / 3, at most 1
+  'priceKnown', // both have a price
+  'sameItem',
+  'candNoText', // the candidate has no title
+  'histNoText', // the history item has no title
+] as const;
+export const PAIR_FEATURE_COUNT = PAIR_FEATURES.length;
+
+/** Category levels kept (deeper levels are ignored). */
+export const MAX_DEPTH = 8;
+
+/** Character trigrams of each word (with word boundaries); CJK bigram tokens count as one gram each. */
+export function titleGrams(title: string): Int32Array {
+  const out = new Set<number>();
+  for (const tok of textTokens(title)) {
+    if (/^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}ー]/u.test(tok)) {
+      out.add(hash32(tok) | 0);
+      continue;
+    }
+    const w = `#${tok}#`;
+    for (let i = 0; i + 3 <= w.length; i++) out.add(hash32(w.slice(i, i + 3)) | 0);
+  }
+  return Int32Array.from(out).sort();
+}
+
+/** Sparse rows: row i is entries offsets[i] .. offsets[i + 1] of ids (ascending) and weights. */
+interface Rows {
+  offsets: Int32Array;
+  ids: Int32Array;
+  weights: Float64Array;
+}
+
+/**
+ * A set of items compiled for pair features under one IDF: the whole catalog in training and
+ * evaluation, the items of one call in the worker.
+ */
+export interface PairCatalog {
+  n: number;
+  ids: string[];
+  /** TF-IDF of all words (L2-normalized); weights of `allIdf` are the terms' idf (for the cover features). */
+  all: Rows;
+  allIdf: Rows;
+  /** Sum of the idf of each item's distinct words. */
+  idfMass: Float64Array;
+  title: Rows;
+  /** Trigram hashes (ascending), weights unused. */
+  grams: Rows;
+  /** Brand id per item, -1 without. */
+  brand: Int32Array;
+  /** Category prefix ids, MAX_DEPTH per item (-1 past the item's depth). */
+  path: Int32Array;
+  depth: Int32Array;
+  /** ln(price), NaN without. */
+  logPrice: Float64Array;
+  noText: Uint8Array;
+}
+
+function rows(lists: readonly (readonly [number, number][])[]): Rows {
+  const offsets = new Int32Array(lists.length + 1);
+  lists.forEach((l, i) => (offsets[i + 1] = offsets[i]! + l.length));
+  const ids = new Int32Array(offsets[lists.length]!);
+  const weights = new Float64Array(ids.length);
+  lists.forEach((l, i) => {
+    const sorted = [...l].sort((a, b) => a[0] - b[0]);
+    sorted.forEach(([id, w], k) => {
+      ids[offsets[i]! + k] = id;
+      weights[offsets[i]! + k] = w;
+    });
+  });
+  return { offsets, ids, weights };
+}
+
+/** Term counts → L2-normalized sublinear-tf × idf entries over interned term ids. */
+function tfidfEntries(terms: readonly string[], stats: TermStats, intern: (t: string) => number): [number, number][] {
+  const tf = new Map<string, number>();
+  for (const t of terms) tf.set(t, (tf.get(t) ?? 0) + 1);
+  const out: [number, number][] = [...tf].map(([t, c]) => [intern(t), (1 + Math.log(c)) * idf(stats, t)]);
+  const norm = Math.hypot(...out.map((e) => e[1]));
+  if (norm > 0) for (const e of out) e[1] /= norm;
+  return out;
+}
+
+/** Category prefixes of an item ("makeup", "makeup>lips", ...), lower-cased. */
+export function categoryPath(category: string | undefined): string[] {
+  const out: string[] = [];
+  let p = '';
+  for (const level of (category ?? '').split(/\s*[>|/]\s*/)) {
+    const l = level.trim().toLowerCase();
+    if (!l || l === 'unknown') continue;
+    p = p ? `${p}>${l}` : l;
+    out.push(p);
+  }
+  return out.slice(0, MAX_DEPTH);
+}
+
+/** Compiles items for pair features; `stats` gives the IDF (the catalog's, or the items the worker knows). */
+export function pairCatalog(items: readonly ItemFeatures[], stats: TermStats): PairCatalog {
+  const terms = new Map<string, number>();
+  const intern = (t: string) => terms.get(t) ?? terms.set(t, terms.size).get(t)!;
+  const brands = new Map<string, number>();
+  const paths = new Map<string, number>();
+  const n = items.length;
+  const brand = new Int32Array(n).fill(-1);
+  const path = new Int32Array(n * MAX_DEPTH).fill(-1);
+  const depth = new Int32Array(n);
+  const logPrice = new Float64Array(n).fill(NaN);
+  const noText = new Uint8Array(n);
+  const idfMass = new Float64Array(n);
+  const all: [number, number][][] = [];
+  const allIdf: [number, number][][] = [];
+  const title: [number, number][][] = [];
+  const grams: [number, number][][] = [];
+  items.forEach((it, i) => {
+    const words = itemTerms(it);
+    all.push(tfidfEntries(words, stats, intern));
+    const distinct = [...new Set(words)].map((t) => [intern(t), idf(stats, t)] as [number, number]);
+    allIdf.push(distinct);
+    idfMass[i] = distinct.reduce((s, e) => s + e[1], 0);
+    title.push(tfidfEntries(textTokens(it.title ?? ''), stats, intern));
+    grams.push(Array.from(titleGrams(it.title ?? ''), (g) => [g, 1] as [number, number]));
+    const b = it.brand?.trim().toLowerCase();
+    if (b && b !== 'unknown') brand[i] = brands.get(b) ?? brands.set(b, brands.size).get(b)!;
+    const p = categoryPath(it.category);
+    depth[i] = p.length;
+    p.forEach((s, k) => (path[i * MAX_DEPTH + k] = paths.get(s) ?? paths.set(s, paths.size).get(s)!));
+    if (it.price != null && Number.isFinite(it.price) && it.price > 0) logPrice[i] = Math.log(it.price);
+    noText[i] = it.title && it.title.trim() ? 0 : 1;
+  });
+  return {
+    n, ids: items.map((it) => it.id), all: rows(all), allIdf: rows(allIdf), idfMass, title: rows(title), grams: rows(grams),
+    brand, path, depth, logPrice, noText,
+  };
+}
+
+/** Dot product of rows a and b (both ascending ids), summed in ascending id order. */
+function dot(r: Rows, a: number, b: number): number {
+  let i = r.offsets[a]!;
+  let j = r.offsets[b]!;
+  const ie = r.offsets[a + 1]!;
+  const je = r.offsets[b + 1]!;
+  let s = 0;
+  while (i < ie && j < je) {
+    const x = r.ids[i]!;
+    const y = r.ids[j]!;
+    if (x === y) s += r.weights[i++]! * r.weights[j++]!;
+    else if (x < y) i++;
+    else j++;
+  }
+  return s;
+}
+
+/** Sum of a's weights over ids that b also has, and the count of shared ids. */
+function shared(r: Rows, a: number, b: number): [number, number] {
+  let i = r.offsets[a]!;
+  let j = r.offsets[b]!;
+  const ie = r.offsets[a + 1]!;
+  const je = r.offsets[b + 1]!;
+  let s = 0;
+  let k = 0;
+  while (i < ie && j < je) {
+    const x = r.ids[i]!;
+    const y = r.ids[j]!;
+    if (x === y) {
+      s += r.weights[i]!;
+      k++;
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+  }
+  return [s, k];
+}
+
+/** The parts of a pair's features that need no word overlap, written from `out[off + 5]` on. */
+function structural(cat: PairCatalog, h: number, c: number, out: Float32Array, off: number): void {
+  const bh = cat.brand[h]!;
+  const bc = cat.brand[c]!;
+  out[off + 5] = bh >= 0 && bh === bc ? 1 : 0;
+  out[off + 6] = bh >= 0 && bc >= 0 && bh !== bc ? 1 : 0;
+  const dh = cat.depth[h]!;
+  const dc = cat.depth[c]!;
+  let common = 0;
+  while (common < dh && common < dc && cat.path[h * MAX_DEPTH + common] === cat.path[c * MAX_DEPTH + common]) common++;
+  const known = dh > 0 && dc > 0;
+  out[off + 7] = known ? common / Math.max(dh, dc) : 0;
+  out[off + 8] = common >= 1 ? 1 : 0;
+  out[off + 9] = known && dh === dc && common === dh ? 1 : 0;
+  out[off + 10] = known ? 1 : 0;
+  const ph = cat.logPrice[h]!;
+  const pc = cat.logPrice[c]!;
+  const priced = !Number.isNaN(ph) && !Number.isNaN(pc);
+  out[off + 11] = priced ? Math.min(1, Math.abs(pc - ph) / 3) : 0;
+  out[off + 12] = priced ? 1 : 0;
+  out[off + 13] = cat.ids[h] === cat.ids[c] ? 1 : 0;
+  out[off + 14] = cat.noText[c]!;
+  out[off + 15] = cat.noText[h]!;
+}
+
+function overlap(cat: PairCatalog, h: number, c: number, sharedIdf: number, cos: number, cosTitle: number, gramsShared: number, out: Float32Array, off: number): void {
+  out[off] = cos;
+  out[off + 1] = cosTitle;
+  out[off + 2] = cat.idfMass[c]! > 0 ? sharedIdf / cat.idfMass[c]! : 0;
+  out[off + 3] = cat.idfMass[h]! > 0 ? sharedIdf / cat.idfMass[h]! : 0;
+  const gh = cat.grams.offsets[h + 1]! - cat.grams.offsets[h]!;
+  const gc = cat.grams.offsets[c + 1]! - cat.grams.offsets[c]!;
+  out[off + 4] = gh + gc - gramsShared > 0 ? gramsShared / (gh + gc - gramsShared) : 0;
+}
+
+/** Writes the PAIR_FEATURE_COUNT features of (candidate c, history item h) at out[off]. */
+export function pairFeaturesInto(cat: PairCatalog, h: number, c: number, out: Float32Array, off: number): void {
+  overlap(cat, h, c, shared(cat.allIdf, c, h)[0], dot(cat.all, h, c), dot(cat.title, h, c), shared(cat.grams, h, c)[1], out, off);
+  structural(cat, h, c, out, off);
+}
+
+/** Inverted rows: for each id, the items that have it (ascending) with their weights; `row` maps an id to its row. */
+interface Inverted extends Rows {
+  row: Map<number, number>;
+}
+
+/** Postings of a catalog, for the features of one item against all items. */
+export interface PairPostings {
+  all: Inverted;
+  allIdf: Inverted;
+  title: Inverted;
+  grams: Inverted;
+}
+
+function invert(r: Rows, n: number): Inverted {
+  const row = new Map<number, number>();
+  for (const id of r.ids) if (!row.has(id)) row.set(id, row.size);
+  const lists: [number, number][][] = Array.from({ length: row.size }, () => []);
+  for (let i = 0; i < n; i++) for (let e = r.offsets[i]!; e < r.offsets[i + 1]!; e++) lists[row.get(r.ids[e]!)!]!.push([i, r.weights[e]!]);
+  return { ...rows(lists), row };
+}
+
+export function pairPostings(cat: PairCatalog): PairPostings {
+  return { all: invert(cat.all, cat.n), allIdf: invert(cat.allIdf, cat.n), title: invert(cat.title, cat.n), grams: invert(cat.grams, cat.n) };
+}
+
+/**
+ * The features of every catalog item as a candidate against history item h, at out[c * stride + offset ..]
+ * (stride defaults to PAIR_FEATURE_COUNT). The same numbers as pairFeaturesInto (sums run in the same
+ * order), at the cost of h's postings. `scratch` holds 4 * n values.
+ */
+export function pairFeaturesAll(cat: PairCatalog, post: PairPostings, h: number, out: Float32Array, scratch: Float64Array, stride: number = PAIR_FEATURE_COUNT, offset = 0): void {
+  const n = cat.n;
+  // scratch: [cos | cosTitle | sharedIdf | gramsShared], n each.
+  scratch.fill(0, 0, 4 * n);
+  const accumulate = (r: Rows, inv: Inverted, slot: number, weighOwn: boolean, count: boolean) => {
+    for (let e = r.offsets[h]!; e < r.offsets[h + 1]!; e++) {
+      const row = inv.row.get(r.ids[e]!)!;
+      const wh = r.weights[e]!;
+      for (let p = inv.offsets[row]!; p < inv.offsets[row + 1]!; p++) {
+        const c = inv.ids[p]!;
+        scratch[slot * n + c]! += count ? 1 : weighOwn ? inv.weights[p]! : wh * inv.weights[p]!;
+      }
+    }
+  };
+  accumulate(cat.all, post.all, 0, false, false);
+  accumulate(cat.title, post.title, 1, false, false);
+  accumulate(cat.allIdf, post.allIdf, 2, true, false);
+  accumulate(cat.grams, post.grams, 3, false, true);
+  for (let c = 0; c < n; c++) {
+    overlap(cat, h, c, scratch[2 * n + c]!, scratch[c]!, scratch[n + c]!, scratch[3 * n + c]!, out, c * stride + offset);
+    structural(cat, h, c, out, c * stride + offset);
+  }
+}

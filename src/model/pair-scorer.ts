@@ -1,0 +1,97 @@
+/**
+ * The pair model: scores a candidate from its pair features against each history item (pair-features.ts).
+ * A small MLP reads each pair, with the history item's event type, time gap and position added to its
+ * first layer, and gives a pair score and an attention logit; the candidate's score is the attention-
+ * weighted pair score plus a weight times the log-sum-exp of the logits (how much of the history points
+ * at the candidate). Nothing in it depends on item ids or words, so it scores any catalog.
+ *
+ * One implementation for training (Node, wasm) and serving (worker, any backend): functions over a plain
+ * map of named tensors, as scorer.ts.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
+import { EVENT_KINDS, GAP_KINDS } from './sequence.ts';
+import { PAIR_FEATURE_COUNT } from './pair-features.ts';
+import { mm, type Weights } from './scorer.ts';
+
+export interface PairConfig {
+  kind: 'pair';
+  /** Pair features per (candidate, history item): PAIR_FEATURE_COUNT of the version that trained it. */
+  features: number;
+  /** Widths of the two hidden layers. */
+  hidden: [number, number];
+  /** Newest history events read. */
+  maxLen: number;
+}
+
+export const PAIR_DEFAULTS: PairConfig = { kind: 'pair', features: PAIR_FEATURE_COUNT, hidden: [32, 16], maxLen: 16 };
+
+/** Weight names and shapes, in file order. */
+export function pairWeightShapes(cfg: PairConfig): [string, number[]][] {
+  const [h1, h2] = cfg.hidden;
+  return [
+    ['pair.w1', [cfg.features, h1]], ['pair.b1', [h1]],
+    ['ctx.event', [EVENT_KINDS, h1]], ['ctx.gap', [GAP_KINDS, h1]], ['ctx.pos', [cfg.maxLen, h1]],
+    ['pair.w2', [h1, h2]], ['pair.b2', [h2]],
+    ['pair.out', [h2, 2]], ['pair.outb', [2]],
+    ['pool.v', [1]],
+  ];
+}
+
+/** Fresh weights: scaled Gaussian dense layers, zero biases and context tables, pooling weight 0.5. */
+export function pairInitWeights(cfg: PairConfig, rand: () => number): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  for (const [name, shape] of pairWeightShapes(cfg)) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const a = new Float32Array(size);
+    if (name === 'pool.v') a.fill(0.5);
+    else if (shape.length === 2 && !name.startsWith('ctx.')) {
+      const std = Math.sqrt(2 / shape[0]!);
+      for (let i = 0; i < size; i++) a[i] = std * gauss(rand);
+    }
+    out[name] = a;
+  }
+  return out;
+}
+
+function gauss(rand: () => number): number {
+  const u = Math.max(rand(), 1e-9);
+  return Math.max(-2, Math.min(2, Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand())));
+}
+
+/** Model inputs for P shoppers (or training positions), C candidates each, L history slots. */
+export interface PairInput {
+  /** float32 [P, C, L, F] pair features. */
+  x: tf.Tensor4D;
+  /** int32 [P, L]: event kind, gap bucket and position from the newest (0) of each history slot. */
+  events: tf.Tensor2D;
+  gaps: tf.Tensor2D;
+  pos: tf.Tensor2D;
+  /** float32 [P, L]: 1 for real history slots, 0 for padding. */
+  valid: tf.Tensor2D;
+}
+
+/** Scores [P, C]. */
+export function pairForward(w: Weights, cfg: PairConfig, input: PairInput): tf.Tensor2D {
+  const [P, C, L, F] = input.x.shape;
+  const [h1] = cfg.hidden;
+  const flat = (t: tf.Tensor2D) => t.reshape([-1]);
+  const ctx = tf
+    .gather(w['ctx.event']!, flat(input.events))
+    .add(tf.gather(w['ctx.gap']!, flat(input.gaps)))
+    .add(tf.gather(w['ctx.pos']!, flat(input.pos)))
+    .add(w['pair.b1']!)
+    .reshape([P, 1, L, h1]);
+  const a1 = tf.relu(mm(input.x.reshape([P * C * L, F]), w['pair.w1']!).reshape([P, C, L, h1]).add(ctx));
+  const a2 = tf.relu(mm(a1.reshape([P * C * L, h1]), w['pair.w2']!).add(w['pair.b2']!));
+  const out = mm(a2, w['pair.out']!).add(w['pair.outb']!).reshape([P, C, L, 2]);
+  const s = out.slice([0, 0, 0, 0], [P, C, L, 1]).reshape([P, C, L]);
+  const mask = input.valid.sub(1).mul(1e9).reshape([P, 1, L]);
+  const a = out.slice([0, 0, 0, 1], [P, C, L, 1]).reshape([P, C, L]).add(mask);
+  const max = a.max(2, true);
+  const e = tf.exp(a.sub(max));
+  const sum = e.sum(2, true);
+  const attended = e.mul(s).sum(2).div(sum.reshape([P, C]));
+  const lse = tf.log(sum).add(max).reshape([P, C]);
+  return attended.add(lse.mul(w['pool.v']!)) as tf.Tensor2D;
+}
