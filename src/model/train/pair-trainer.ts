@@ -225,8 +225,6 @@ export class PairTrainer {
       if (!groups.has(q.data)) groups.set(q.data, []);
       groups.get(q.data)!.push({ data: q.data, seq: q.data.seqs[q.seq]!, t: q.t });
     }
-    let total = 0;
-    let count = 0;
     const inputs = [...groups].map(([data, ps]) => {
       const cands = ps.map((p) => this.candidates(p));
       const C = Math.min(...cands.map((c) => c.length));
@@ -245,10 +243,9 @@ export class PairTrainer {
       });
       return tf.addN(losses).div(inputs.reduce((s, i) => s + i.P, 0)) as tf.Scalar;
     }, true, Object.values(this.vars))!;
-    total = lossT.dataSync()[0]!;
-    count = 1;
+    const loss = lossT.dataSync()[0]!;
     lossT.dispose();
-    return total / count;
+    return loss;
   }
 
   weights(): Record<string, Float32Array> {
