@@ -15,15 +15,36 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { heldOutItems, makeCatalog, loadDataset, splitLeaveOneOut, withheldItems, type Dataset } from './lib/data.ts';
-import { baselineSpecs, chooseBlendWeight, contentIndex, type BaselineSpec, type ContentIndex, cooccurrenceTable, dropItems, popularityScorer, withMemory, type BatchScorer } from './lib/baselines.ts';
-import { modelScorer, pairModelScorer, runScorer, summarize, testUsers, type ClickMetrics, type EvalUser, type Outcomes } from './lib/evaluate.ts';
+import {
+  baselineSpecs,
+  chooseBlendWeight,
+  contentIndex,
+  type BaselineSpec,
+  type ContentIndex,
+  cooccurrenceTable,
+  dropItems,
+  popularityScorer,
+  withMemory,
+  type BatchScorer,
+} from './lib/baselines.ts';
+import {
+  modelScorer,
+  pairModelScorer,
+  runScorer,
+  summarize,
+  testUsers,
+  type ClickMetrics,
+  type EvalUser,
+  type Outcomes,
+} from './lib/evaluate.ts';
 import type { RankingMetrics } from './lib/metrics.ts';
 import { readAnyModel, readModel } from '../src/model/train/model-files.ts';
 import { isPairModel, type LoadedModel } from '../src/model/io.ts';
 import type { Sequence } from '../src/model/train/trainer.ts';
 import { setupTf } from '../src/model/train/setup-tf.ts';
 
-const USAGE = 'usage: npm run eval -- --data DIR [--models DIR,DIR] [--teachers DIR:BETA,...] [--json FILE] [--stamp] [--transfer] [--users N] [--withhold F --seed S] [--sample-seed S] [--click-top K]';
+const USAGE =
+  'usage: npm run eval -- --data DIR [--models DIR,DIR] [--teachers DIR:BETA,...] [--json FILE] [--stamp] [--transfer] [--users N] [--withhold F --seed S] [--sample-seed S] [--click-top K]';
 const NEGATIVES = 99;
 
 const { values: a } = parseArgs({
@@ -188,7 +209,9 @@ async function main(): Promise<void> {
     let seconds: number;
     if (isPairModel(any)) {
       const scorer = pairModelScorer(dir, any.bytes, any.weights, any.manifest.config, ds.items);
-      ({ value: o, seconds } = timed(`${dir} (${m.id} ${m.version}, pair model, IDF of the ${N} catalog items)`, () => runScorer(scorer, users, N, { maxLen: any.manifest.config.maxLen, batch: 32 })));
+      ({ value: o, seconds } = timed(`${dir} (${m.id} ${m.version}, pair model, IDF of the ${N} catalog items)`, () =>
+        runScorer(scorer, users, N, { maxLen: any.manifest.config.maxLen, batch: 32 }),
+      ));
     } else {
       const model = any as LoadedModel & { bytes: number };
       const vocab = model.vocab;
@@ -203,9 +226,18 @@ async function main(): Promise<void> {
     for (const t of Object.values(any.weights)) t.dispose();
     const s = summarize(o, undefined, clickTop);
     const entry: EvalEntry = {
-      name: dir, kind: 'model', id: m.id, version: m.version, bytes: any.bytes,
-      sampled: s.sampled, full: s.full, click: s.click, seconds: Number(seconds.toFixed(1)),
-      coldStart: cs ? { withhold: cs.withhold, seed: cs.seed, withheldItems: cs.items.size, ...summarize(o, cs.users).full, popularity: popFor(cs) } : null,
+      name: dir,
+      kind: 'model',
+      id: m.id,
+      version: m.version,
+      bytes: any.bytes,
+      sampled: s.sampled,
+      full: s.full,
+      click: s.click,
+      seconds: Number(seconds.toFixed(1)),
+      coldStart: cs
+        ? { withhold: cs.withhold, seed: cs.seed, withheldItems: cs.items.size, ...summarize(o, cs.users).full, popularity: popFor(cs) }
+        : null,
     };
     entries.push(entry);
     modelRuns.push({ entry, outcomes: o, training: m.training });
@@ -245,17 +277,38 @@ async function main(): Promise<void> {
   const index = timed('tf-idf index of the catalog', () => contentIndex(ds.items)).value;
   const table = cooccurrenceTable(trainSeqs, N);
   // The blend's weight, on validation targets (history = the training part of each user).
-  const validUsers = testUsers(ds, split, { seed: num('sample-seed'), negatives: 0, targets: 'valid', limit: a.users ? num('users') : undefined });
-  const blend = timed(`blend weight on ${validUsers.length} validation targets`, () => chooseBlendWeight(ds.items, trainSeqs, validUsers, { index, table })).value;
+  const validUsers = testUsers(ds, split, {
+    seed: num('sample-seed'),
+    negatives: 0,
+    targets: 'valid',
+    limit: a.users ? num('users') : undefined,
+  });
+  const blend = timed(`blend weight on ${validUsers.length} validation targets`, () =>
+    chooseBlendWeight(ds.items, trainSeqs, validUsers, { index, table }),
+  ).value;
   const baselines = baselineSpecs(ds.items, blend.weight);
   const baseEntries = baselines.map(({ name, definition, make }): EvalEntry => {
     const scorer = make(trainSeqs, { index, table });
     const { value: o, seconds } = timed(name, () => runScorer(scorer, users, N));
     const s = summarize(o, undefined, clickTop);
     return {
-      name, kind: 'baseline', bytes: scorer.bytes, definition, sampled: s.sampled, full: s.full, click: s.click, seconds: Number(seconds.toFixed(1)),
+      name,
+      kind: 'baseline',
+      bytes: scorer.bytes,
+      definition,
+      sampled: s.sampled,
+      full: s.full,
+      click: s.click,
+      seconds: Number(seconds.toFixed(1)),
       ...(name.startsWith('tf-idf +') ? { chosen: blend } : {}),
-      coldStart: baseCold ? { withhold: baseCold.withhold, seed: baseCold.seed, withheldItems: baseCold.items.size, ...coldBaseline(baseCold, (seqs) => make(seqs, { index })) } : null,
+      coldStart: baseCold
+        ? {
+            withhold: baseCold.withhold,
+            seed: baseCold.seed,
+            withheldItems: baseCold.items.size,
+            ...coldBaseline(baseCold, (seqs) => make(seqs, { index })),
+          }
+        : null,
     };
   });
   entries.unshift(...baseEntries);
@@ -305,7 +358,7 @@ function transferViews(
   warnings: string[],
 ): void {
   const N = ds.items.length;
-  const views = new Map<string, { heldOut: string[] | 'all'; items: Set<number>; runs: typeof runs[number][] }>();
+  const views = new Map<string, { heldOut: string[] | 'all'; items: Set<number>; runs: (typeof runs)[number][] }>();
   for (const run of runs) {
     const t = run.training ?? {};
     const trainedOn = [t['data'], ...((t['extraData'] as string[] | undefined) ?? []).map((d) => d.split('/').filter(Boolean).pop())];
@@ -318,7 +371,8 @@ function transferViews(
       continue;
     }
     const key = JSON.stringify(heldOut);
-    if (!views.has(key)) views.set(key, { heldOut, items: heldOut === 'all' ? new Set(ds.items.keys()) : heldOutItems(ds.items, heldOut), runs: [] });
+    if (!views.has(key))
+      views.set(key, { heldOut, items: heldOut === 'all' ? new Set(ds.items.keys()) : heldOutItems(ds.items, heldOut), runs: [] });
     views.get(key)!.runs.push(run);
   }
   for (const v of views.values()) {
@@ -336,11 +390,12 @@ function transferViews(
 
 function printTransfer(entries: readonly EvalEntry[]): void {
   const views = new Map<string, EvalEntry[]>();
-  for (const e of entries) for (const t of e.transfer ?? []) {
-    const key = JSON.stringify(t.heldOut);
-    if (!views.has(key)) views.set(key, []);
-    views.get(key)!.push(e);
-  }
+  for (const e of entries)
+    for (const t of e.transfer ?? []) {
+      const key = JSON.stringify(t.heldOut);
+      if (!views.has(key)) views.set(key, []);
+      views.get(key)!.push(e);
+    }
   if (views.size === 0) {
     console.log('\ntransfer: no model was trained without part of this data (manifest training.heldOut) or without it entirely');
     return;
@@ -349,28 +404,53 @@ function printTransfer(entries: readonly EvalEntry[]): void {
   const width = Math.max(14, ...entries.map((e) => e.name.length));
   for (const [key, rows] of views) {
     const first = rows[0]!.transfer!.find((t) => JSON.stringify(t.heldOut) === key)!;
-    const what = first.heldOut === 'all' ? `the whole catalog (${first.heldOutItems} items): the model never trained on this data` : `top-level categories ${first.heldOut.join(', ')} (${first.heldOutItems} items)`;
-    console.log(`\ntransfer: ${first.full.n} test users whose target is in ${what}; full ranking against all items, history excluded. Models never trained on these items; baselines counted without them (popularity and co-occurrence give them nothing; TF-IDF needs only the catalog's text).`);
+    const what =
+      first.heldOut === 'all'
+        ? `the whole catalog (${first.heldOutItems} items): the model never trained on this data`
+        : `top-level categories ${first.heldOut.join(', ')} (${first.heldOutItems} items)`;
+    console.log(
+      `\ntransfer: ${first.full.n} test users whose target is in ${what}; full ranking against all items, history excluded. Models never trained on these items; baselines counted without them (popularity and co-occurrence give them nothing; TF-IDF needs only the catalog's text).`,
+    );
     console.log(`${'name'.padEnd(width)} ${['HR@1', 'HR@5', 'HR@10', 'NDCG@5', 'NDCG@10', 'MRR'].map((c) => c.padStart(8)).join(' ')}`);
     for (const e of rows) {
       const t = e.transfer!.find((x) => JSON.stringify(x.heldOut) === key)!;
-      console.log(`${e.name.padEnd(width)} ${(['HR@1', 'HR@5', 'HR@10', 'NDCG@5', 'NDCG@10', 'MRR'] as const).map((c) => f4(t.full[c])).join(' ')}`);
+      console.log(
+        `${e.name.padEnd(width)} ${(['HR@1', 'HR@5', 'HR@10', 'NDCG@5', 'NDCG@10', 'MRR'] as const).map((c) => f4(t.full[c])).join(' ')}`,
+      );
     }
   }
 }
 
-function printReport(ds: Dataset, users: readonly EvalUser[], all: number, entries: readonly EvalEntry[], clickTop: number, sampleSeed: number): void {
+function printReport(
+  ds: Dataset,
+  users: readonly EvalUser[],
+  all: number,
+  entries: readonly EvalEntry[],
+  clickTop: number,
+  sampleSeed: number,
+): void {
   const N = ds.items.length;
   const which = users.length < all ? `the first ${users.length} of ${all} test users` : `${users.length} test users`;
   console.log(`${ds.name}: ${which} (the last event of each user with 3+ events; history = all events before it), ${N} items.`);
-  console.log(`full: the target ranked against all ${N} items, the user's history items excluded (the target itself always ranked). Ties count against the target.`);
-  console.log(`sampled: the target against ${NEGATIVES} negatives drawn uniformly without replacement (seed ${sampleSeed}) from items the user never interacted with; the same negatives for every row.`);
-  console.log(`click: AUC = per-user AUC of the target vs its sampled negatives (ties half), averaged over users; predicted click = in the top ${clickTop} of the user's ${NEGATIVES + 1} candidates.`);
+  console.log(
+    `full: the target ranked against all ${N} items, the user's history items excluded (the target itself always ranked). Ties count against the target.`,
+  );
+  console.log(
+    `sampled: the target against ${NEGATIVES} negatives drawn uniformly without replacement (seed ${sampleSeed}) from items the user never interacted with; the same negatives for every row.`,
+  );
+  console.log(
+    `click: AUC = per-user AUC of the target vs its sampled negatives (ties half), averaged over users; predicted click = in the top ${clickTop} of the user's ${NEGATIVES + 1} candidates.`,
+  );
   console.log(`baselines count training interactions only (each user's last two events held out):`);
   for (const e of entries) if (e.definition) console.log(`  ${e.name}: ${e.definition}`);
   const chosen = entries.find((e) => e.chosen)?.chosen;
-  if (chosen) console.log(`  blend weight on ${chosen.users} validation targets (NDCG@10, full ranking): ${chosen.grid.map((g) => `${g.weight}: ${g.validNdcg10.toFixed(4)}`).join(', ')}`);
-  console.log(`bytes: weights.bin for models; popularity 4 per item (int32 counts); co-occurrence int32 CSR (offsets, neighbour + count per pair) plus popularity; tf-idf int32 term ids + float32 weights per item and per term (both directions); item-kNN int32 user lists per item and item lists per user.`);
+  if (chosen)
+    console.log(
+      `  blend weight on ${chosen.users} validation targets (NDCG@10, full ranking): ${chosen.grid.map((g) => `${g.weight}: ${g.validNdcg10.toFixed(4)}`).join(', ')}`,
+    );
+  console.log(
+    `bytes: weights.bin for models; popularity 4 per item (int32 counts); co-occurrence int32 CSR (offsets, neighbour + count per pair) plus popularity; tf-idf int32 term ids + float32 weights per item and per term (both directions); item-kNN int32 user lists per item and item lists per user.`,
+  );
   const rankCols = ['HR@1', 'HR@5', 'HR@10', 'NDCG@5', 'NDCG@10', 'MRR'] as const;
   const width = Math.max(14, ...entries.map((e) => e.name.length));
   const f4 = (x: number) => x.toFixed(4).padStart(8);

@@ -53,7 +53,8 @@ function num(name: keyof typeof a): number {
 
 function ints(name: keyof typeof a, n: number): number[] {
   const v = String(a[name]).split(',').map(Number);
-  if (v.length !== n || !v.every((x) => Number.isInteger(x) && x >= 0)) throw new Error(`--${name}: expected ${n} comma-separated whole numbers, got ${JSON.stringify(a[name])}`);
+  if (v.length !== n || !v.every((x) => Number.isInteger(x) && x >= 0))
+    throw new Error(`--${name}: expected ${n} comma-separated whole numbers, got ${JSON.stringify(a[name])}`);
   return v;
 }
 
@@ -65,7 +66,9 @@ async function main(): Promise<void> {
   if (!a.data || !a.out) throw new Error('usage: npm run train:pair -- --data DIR [--extra-data DIR] [--hold-out "Cat,Cat"] --out DIR');
   const backend = await setupTf();
   const seed = num('seed');
-  const holdOut = a['hold-out']!.split(',').map((s) => s.trim()).filter(Boolean);
+  const holdOut = a['hold-out']!.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const [h1, h2] = ints('hidden', 2) as [number, number];
   const [uniform, near, samePath] = ints('negatives', 3) as [number, number, number];
   const cfg: PairConfig = { ...PAIR_DEFAULTS, hidden: [h1, h2], maxLen: num('max-len') };
@@ -83,7 +86,9 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     const d = pairData(ds.name, cat, pairPostings(cat), seqs, allowed);
     data.push(d);
-    log(`${dir}: ${ds.users.length} users, ${ds.items.length} items (${held.size} held out: ${holdOut.join(', ') || 'none'}), ${seqs.length} training sequences; neighbours in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    log(
+      `${dir}: ${ds.users.length} users, ${ds.items.length} items (${held.size} held out: ${holdOut.join(', ') || 'none'}), ${seqs.length} training sequences; neighbours in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    );
     if (!valid) {
       const users = split.valid
         .filter((v) => !held.has(v.target))
@@ -95,7 +100,9 @@ async function main(): Promise<void> {
   }
   const trainer = new PairTrainer(cfg, data, { lr: num('lr'), uniform, near, samePath, positions: num('positions'), seed });
   const params = Object.values(trainer.vars).reduce((s, v) => s + v.size, 0);
-  log(`pair model: ${cfg.features} features, hidden ${cfg.hidden.join('x')}, maxLen ${cfg.maxLen}, ${params} parameters; ${trainer.size} training positions; negatives ${uniform} uniform + ${near} TF-IDF neighbours + ${samePath} same category; backend ${backend}`);
+  log(
+    `pair model: ${cfg.features} features, hidden ${cfg.hidden.join('x')}, maxLen ${cfg.maxLen}, ${params} parameters; ${trainer.size} training positions; negatives ${uniform} uniform + ${near} TF-IDF neighbours + ${samePath} same category; backend ${backend}`,
+  );
 
   const v = valid!;
   const post = pairPostings(v.d.cat);
@@ -104,7 +111,14 @@ async function main(): Promise<void> {
     const w = trainer.vars;
     for (let i = 0; i < v.users.length; i += 32) {
       const part = v.users.slice(i, i + 32);
-      const scores = scorePairCatalog(w, cfg, v.d.cat, post, part.map((u) => u.hist), part.map(() => null));
+      const scores = scorePairCatalog(
+        w,
+        cfg,
+        v.d.cat,
+        post,
+        part.map((u) => u.hist),
+        part.map(() => null),
+      );
       part.forEach((u, b) => {
         const row = scores.subarray(b * v.d.cat.n, (b + 1) * v.d.cat.n);
         for (const h of v.held) row[h] = -Infinity;
@@ -128,7 +142,10 @@ async function main(): Promise<void> {
     for (let s = 0; s + P <= order.length; s += P) {
       loss += trainer.step(order.subarray(s, s + P));
       steps++;
-      if (!a.quiet && steps % 20 === 0) process.stderr.write(`\repoch ${epoch + 1}: ${steps}/${Math.floor(order.length / P)} loss ${(loss / steps).toFixed(4)} ${((Date.now() - te) / 1000).toFixed(0)} s   `);
+      if (!a.quiet && steps % 20 === 0)
+        process.stderr.write(
+          `\repoch ${epoch + 1}: ${steps}/${Math.floor(order.length / P)} loss ${(loss / steps).toFixed(4)} ${((Date.now() - te) / 1000).toFixed(0)} s   `,
+        );
       if (budget && Date.now() - t0 > budget) break;
     }
     if (!a.quiet) process.stderr.write('\n');
@@ -136,7 +153,9 @@ async function main(): Promise<void> {
     const ndcg = validate();
     const improved = ndcg > best.ndcg;
     if (improved) best = { ndcg, epoch, weights: trainer.weights() };
-    log(`epoch ${epoch + 1}: loss ${(loss / steps).toFixed(4)} (${steps} steps, ${((tv - te) / 1000).toFixed(0)} s), valid NDCG@10 ${ndcg.toFixed(4)} on ${v.users.length} users${improved ? ' (best)' : ''} (${((Date.now() - tv) / 1000).toFixed(0)} s), total ${((Date.now() - t0) / 60e3).toFixed(1)} min`);
+    log(
+      `epoch ${epoch + 1}: loss ${(loss / steps).toFixed(4)} (${steps} steps, ${((tv - te) / 1000).toFixed(0)} s), valid NDCG@10 ${ndcg.toFixed(4)} on ${v.users.length} users${improved ? ' (best)' : ''} (${((Date.now() - tv) / 1000).toFixed(0)} s), total ${((Date.now() - t0) / 60e3).toFixed(1)} min`,
+    );
     if (epoch - best.epoch >= num('patience')) {
       log(`stopping: no improvement for ${a.patience} epochs`);
       break;
@@ -151,8 +170,17 @@ async function main(): Promise<void> {
     version: new Date().toISOString().slice(0, 10).replaceAll('-', '') + '.' + best.epoch,
     config: cfg,
     training: {
-      data: data[0]!.name, extraData: a['extra-data'] ?? [], heldOut: holdOut, epochs: best.epoch + 1, minutes: Number(((Date.now() - t0) / 60e3).toFixed(1)),
-      seed, lr: num('lr'), positions: P, negatives: { uniform, near, samePath }, validNdcg10: Number(best.ndcg.toFixed(4)), validUsers: v.users.length,
+      data: data[0]!.name,
+      extraData: a['extra-data'] ?? [],
+      heldOut: holdOut,
+      epochs: best.epoch + 1,
+      minutes: Number(((Date.now() - t0) / 60e3).toFixed(1)),
+      seed,
+      lr: num('lr'),
+      positions: P,
+      negatives: { uniform, near, samePath },
+      validNdcg10: Number(best.ndcg.toFixed(4)),
+      validUsers: v.users.length,
     },
   };
   const { bytes } = await writeModel(a.out, meta, best.weights, null, { embeddings: 'none', dense: 'none' });

@@ -209,9 +209,7 @@ export function contentIndexWith(items: readonly ItemFeatures[], itemTerms: (it:
   const vecs = items.map((it) => {
     const v = tfidfVector(itemTerms(it), stats);
     // Rows sorted by term id, so two rows merge like sorted lists.
-    return v.terms
-      .map((t, k) => [ids.get(t) ?? ids.set(t, ids.size).get(t)!, v.weights[k]!] as const)
-      .sort((x, y) => x[0] - y[0]);
+    return v.terms.map((t, k) => [ids.get(t) ?? ids.set(t, ids.size).get(t)!, v.weights[k]!] as const).sort((x, y) => x[0] - y[0]);
   });
   const rowOffsets = new Int32Array(items.length + 1);
   vecs.forEach((v, i) => (rowOffsets[i + 1] = rowOffsets[i]! + v.length));
@@ -278,7 +276,11 @@ function contentBytes(ix: ContentIndex): number {
  * TF-IDF content similarity: score(j) = sum over the last 3 history items h (weights 1, 1/2, 1/4) of
  * cosine(h, j); popularity (training counts) breaks ties. Needs no interactions but the tie-break.
  */
-export function tfidfScorer(items: readonly ItemFeatures[], seqs: readonly Sequence[], ix: ContentIndex = contentIndex(items)): BatchScorer {
+export function tfidfScorer(
+  items: readonly ItemFeatures[],
+  seqs: readonly Sequence[],
+  ix: ContentIndex = contentIndex(items),
+): BatchScorer {
   const n = items.length;
   const base = tieBreak(itemCounts(seqs, n));
   return {
@@ -440,7 +442,11 @@ export function baselineSpecs(items: readonly ItemFeatures[], blendWeight: numbe
   const last = 'the last 3 history items voting with weights 1, 1/2, 1/4';
   const ties = 'popularity (training counts) breaks ties';
   return [
-    { name: 'popularity', definition: 'training interaction counts, the same ranking for everyone', make: (seqs) => popularityScorer(seqs, n) },
+    {
+      name: 'popularity',
+      definition: 'training interaction counts, the same ranking for everyone',
+      make: (seqs) => popularityScorer(seqs, n),
+    },
     {
       name: 'co-occurrence',
       definition: `C[a][b] = times b followed a within ${co.window} positions (${co.symmetric ? 'both directions' : 'forward only'}) in the training sequences; score(j) = sum of C[h][j] over ${last}; ${ties}`,

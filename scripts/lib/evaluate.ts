@@ -32,7 +32,11 @@ export interface EvalUser {
  * Test users of a split (or, with `targets: 'valid'`, its validation targets: history = training part) with their fixed negatives. The same seed gives the same negatives, so every
  * model in one run (and in runs with the same seed and `limit`) ranks the same candidates.
  */
-export function testUsers(ds: Dataset, split: Split, opts: { seed: number; negatives?: number; limit?: number; targets?: 'test' | 'valid' }): EvalUser[] {
+export function testUsers(
+  ds: Dataset,
+  split: Split,
+  opts: { seed: number; negatives?: number; limit?: number; targets?: 'test' | 'valid' },
+): EvalUser[] {
   const nItems = ds.items.length;
   const want = opts.negatives ?? 99;
   const r = rng(opts.seed);
@@ -181,7 +185,14 @@ export function modelScorer(
  * The pair model as a batch scorer over a dataset's items. IDF comes from `stats` (default: the whole
  * catalog, as `npm run index` would ship it for this shop).
  */
-export function pairModelScorer(name: string, bytes: number, weights: Weights, cfg: PairConfig, items: readonly ItemFeatures[], stats: TermStats = termStats(items)): BatchScorer {
+export function pairModelScorer(
+  name: string,
+  bytes: number,
+  weights: Weights,
+  cfg: PairConfig,
+  items: readonly ItemFeatures[],
+  stats: TermStats = termStats(items),
+): BatchScorer {
   const cat = pairCatalog(items, stats);
   const post = pairPostings(cat);
   return { name, bytes, score: (hists, now) => scorePairCatalog(weights, cfg, cat, post, hists, now) };

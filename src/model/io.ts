@@ -76,7 +76,9 @@ async function sha256Hex(data: ArrayBuffer): Promise<string> {
 
 /** Serializes weights. Embedding tables take `embeddings` quantization, the rest `dense`. */
 export async function encodeModel(
-  meta: Omit<ModelManifest, 'format' | 'formatVersion' | 'sha256' | 'weightsManifest' | 'vocab' | 'config'> & { config: ModelConfig | PairConfig },
+  meta: Omit<ModelManifest, 'format' | 'formatVersion' | 'sha256' | 'weightsManifest' | 'vocab' | 'config'> & {
+    config: ModelConfig | PairConfig;
+  },
   weights: Record<string, Float32Array>,
   vocab: readonly string[] | null,
   quant: { embeddings: Quantization; dense: Quantization } = { embeddings: 'none', dense: 'none' },
@@ -154,7 +156,8 @@ export function validateAnyManifest(m: unknown, url: string): ModelManifest | Pa
   if (!m || typeof m !== 'object') fail('expected a JSON object');
   const o = m as Partial<ModelManifest>;
   if (o.format !== FORMAT) fail(`format: expected "${FORMAT}", got ${JSON.stringify(o.format)}`);
-  if (!(o.formatVersion === 1 || o.formatVersion === 2 || o.formatVersion === FORMAT_VERSION)) fail(`formatVersion: expected 1 to ${FORMAT_VERSION}, got ${JSON.stringify(o.formatVersion)}`);
+  if (!(o.formatVersion === 1 || o.formatVersion === 2 || o.formatVersion === FORMAT_VERSION))
+    fail(`formatVersion: expected 1 to ${FORMAT_VERSION}, got ${JSON.stringify(o.formatVersion)}`);
   if (typeof o.id !== 'string' || typeof o.version !== 'string') fail('id and version: expected strings');
   if (o.formatVersion === PAIR_FORMAT_VERSION) return validatePair(o as unknown as Partial<PairManifest>, fail);
   const c = o.config;
@@ -181,10 +184,13 @@ function checkGroup(o: Partial<ModelManifest | PairManifest>, expected: [string,
 
 function validatePair(o: Partial<PairManifest>, fail: (what: string) => never): PairManifest {
   const c = o.config;
-  if (!c || c.kind !== 'pair') fail(`config.kind: expected "pair" in a format ${PAIR_FORMAT_VERSION} manifest, got ${JSON.stringify(c?.kind)}`);
-  if (c!.features !== PAIR_FEATURE_COUNT) fail(`config.features: this SDK computes ${PAIR_FEATURE_COUNT} pair features, the model reads ${JSON.stringify(c!.features)}`);
+  if (!c || c.kind !== 'pair')
+    fail(`config.kind: expected "pair" in a format ${PAIR_FORMAT_VERSION} manifest, got ${JSON.stringify(c?.kind)}`);
+  if (c!.features !== PAIR_FEATURE_COUNT)
+    fail(`config.features: this SDK computes ${PAIR_FEATURE_COUNT} pair features, the model reads ${JSON.stringify(c!.features)}`);
   const [h1, h2] = Array.isArray(c!.hidden) ? c!.hidden : [];
-  if (!(Number.isInteger(h1) && h1! > 0 && Number.isInteger(h2) && h2! > 0)) fail(`config.hidden: expected two positive integers, got ${JSON.stringify(c!.hidden)}`);
+  if (!(Number.isInteger(h1) && h1! > 0 && Number.isInteger(h2) && h2! > 0))
+    fail(`config.hidden: expected two positive integers, got ${JSON.stringify(c!.hidden)}`);
   if (!(Number.isInteger(c!.maxLen) && c!.maxLen > 0)) fail(`config.maxLen: expected a positive integer, got ${JSON.stringify(c!.maxLen)}`);
   if (o.vocab != null) fail('vocab: a pair model has no item vocabulary (expected null)');
   checkGroup(o, pairWeightShapes(c!), fail);
@@ -194,7 +200,8 @@ function validatePair(o: Partial<PairManifest>, fail: (what: string) => never): 
 /** Checks a transformer manifest (formats 1 and 2); a pair manifest is an error that says so. */
 export function validateManifest(m: unknown, url: string): ModelManifest {
   const v = validateAnyManifest(m, url);
-  if (v.formatVersion === PAIR_FORMAT_VERSION) throw new ModelError(`model manifest ${url}: a pair model (format ${PAIR_FORMAT_VERSION}), expected a transformer scorer here`);
+  if (v.formatVersion === PAIR_FORMAT_VERSION)
+    throw new ModelError(`model manifest ${url}: a pair model (format ${PAIR_FORMAT_VERSION}), expected a transformer scorer here`);
   return v as ModelManifest;
 }
 

@@ -150,8 +150,18 @@ export function pairCatalog(items: readonly ItemFeatures[], stats: TermStats): P
     noText[i] = it.title && it.title.trim() ? 0 : 1;
   });
   return {
-    n, ids: items.map((it) => it.id), all: rows(all), allIdf: rows(allIdf), idfMass, title: rows(title), grams: rows(grams),
-    brand, path, depth, logPrice, noText,
+    n,
+    ids: items.map((it) => it.id),
+    all: rows(all),
+    allIdf: rows(allIdf),
+    idfMass,
+    title: rows(title),
+    grams: rows(grams),
+    brand,
+    path,
+    depth,
+    logPrice,
+    noText,
   };
 }
 
@@ -219,7 +229,17 @@ function structural(cat: PairCatalog, h: number, c: number, out: Float32Array, o
   out[off + 15] = cat.noText[h]!;
 }
 
-function overlap(cat: PairCatalog, h: number, c: number, sharedIdf: number, cos: number, cosTitle: number, gramsShared: number, out: Float32Array, off: number): void {
+function overlap(
+  cat: PairCatalog,
+  h: number,
+  c: number,
+  sharedIdf: number,
+  cos: number,
+  cosTitle: number,
+  gramsShared: number,
+  out: Float32Array,
+  off: number,
+): void {
   out[off] = cos;
   out[off + 1] = cosTitle;
   out[off + 2] = cat.idfMass[c]! > 0 ? sharedIdf / cat.idfMass[c]! : 0;
@@ -257,7 +277,12 @@ function invert(r: Rows, n: number): Inverted {
 }
 
 export function pairPostings(cat: PairCatalog): PairPostings {
-  return { all: invert(cat.all, cat.n), allIdf: invert(cat.allIdf, cat.n), title: invert(cat.title, cat.n), grams: invert(cat.grams, cat.n) };
+  return {
+    all: invert(cat.all, cat.n),
+    allIdf: invert(cat.allIdf, cat.n),
+    title: invert(cat.title, cat.n),
+    grams: invert(cat.grams, cat.n),
+  };
 }
 
 /**
@@ -265,7 +290,15 @@ export function pairPostings(cat: PairCatalog): PairPostings {
  * (stride defaults to PAIR_FEATURE_COUNT). The same numbers as pairFeaturesInto (sums run in the same
  * order), at the cost of h's postings. `scratch` holds 4 * n values.
  */
-export function pairFeaturesAll(cat: PairCatalog, post: PairPostings, h: number, out: Float32Array, scratch: Float64Array, stride: number = PAIR_FEATURE_COUNT, offset = 0): void {
+export function pairFeaturesAll(
+  cat: PairCatalog,
+  post: PairPostings,
+  h: number,
+  out: Float32Array,
+  scratch: Float64Array,
+  stride: number = PAIR_FEATURE_COUNT,
+  offset = 0,
+): void {
   const n = cat.n;
   // scratch: [cos | cosTitle | sharedIdf | gramsShared], n each.
   scratch.fill(0, 0, 4 * n);

@@ -64,9 +64,21 @@ export function createPairScorer(model: LoadedPairModel, index: TermStats | null
       const scores = tf.tidy(() =>
         pairForward(model.weights, cfg, {
           x: tf.tensor4d(x, [1, C, L, F]),
-          events: tf.tensor2d(Int32Array.from(h, (e) => EVENT_INDEX[e.type] ?? 0), [1, L], 'int32'),
-          gaps: tf.tensor2d(Int32Array.from(h, (e, i) => gapBucket((i + 1 < L ? h[i + 1]!.ts : now) - e.ts)), [1, L], 'int32'),
-          pos: tf.tensor2d(Int32Array.from(h, (_, i) => L - 1 - i), [1, L], 'int32'),
+          events: tf.tensor2d(
+            Int32Array.from(h, (e) => EVENT_INDEX[e.type] ?? 0),
+            [1, L],
+            'int32',
+          ),
+          gaps: tf.tensor2d(
+            Int32Array.from(h, (e, i) => gapBucket((i + 1 < L ? h[i + 1]!.ts : now) - e.ts)),
+            [1, L],
+            'int32',
+          ),
+          pos: tf.tensor2d(
+            Int32Array.from(h, (_, i) => L - 1 - i),
+            [1, L],
+            'int32',
+          ),
           valid: tf.ones([1, L]) as tf.Tensor2D,
         }).reshape([C]),
       );

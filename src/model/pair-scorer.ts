@@ -30,10 +30,15 @@ export const PAIR_DEFAULTS: PairConfig = { kind: 'pair', features: PAIR_FEATURE_
 export function pairWeightShapes(cfg: PairConfig): [string, number[]][] {
   const [h1, h2] = cfg.hidden;
   return [
-    ['pair.w1', [cfg.features, h1]], ['pair.b1', [h1]],
-    ['ctx.event', [EVENT_KINDS, h1]], ['ctx.gap', [GAP_KINDS, h1]], ['ctx.pos', [cfg.maxLen, h1]],
-    ['pair.w2', [h1, h2]], ['pair.b2', [h2]],
-    ['pair.out', [h2, 2]], ['pair.outb', [2]],
+    ['pair.w1', [cfg.features, h1]],
+    ['pair.b1', [h1]],
+    ['ctx.event', [EVENT_KINDS, h1]],
+    ['ctx.gap', [GAP_KINDS, h1]],
+    ['ctx.pos', [cfg.maxLen, h1]],
+    ['pair.w2', [h1, h2]],
+    ['pair.b2', [h2]],
+    ['pair.out', [h2, 2]],
+    ['pair.outb', [2]],
     ['pool.v', [1]],
   ];
 }
@@ -82,7 +87,11 @@ export function pairForward(w: Weights, cfg: PairConfig, input: PairInput): tf.T
     .add(tf.gather(w['ctx.pos']!, flat(input.pos)))
     .add(w['pair.b1']!)
     .reshape([P, 1, L, h1]);
-  const a1 = tf.relu(mm(input.x.reshape([P * C * L, F]), w['pair.w1']!).reshape([P, C, L, h1]).add(ctx));
+  const a1 = tf.relu(
+    mm(input.x.reshape([P * C * L, F]), w['pair.w1']!)
+      .reshape([P, C, L, h1])
+      .add(ctx),
+  );
   const a2 = tf.relu(mm(a1.reshape([P * C * L, h1]), w['pair.w2']!).add(w['pair.b2']!));
   const out = mm(a2, w['pair.out']!).add(w['pair.outb']!).reshape([P, C, L, 2]);
   const s = out.slice([0, 0, 0, 0], [P, C, L, 1]).reshape([P, C, L]);
@@ -91,7 +100,10 @@ export function pairForward(w: Weights, cfg: PairConfig, input: PairInput): tf.T
   const max = a.max(2, true);
   const e = tf.exp(a.sub(max));
   const sum = e.sum(2, true);
-  const attended = e.mul(s).sum(2).div(sum.reshape([P, C]));
+  const attended = e
+    .mul(s)
+    .sum(2)
+    .div(sum.reshape([P, C]));
   const lse = tf.log(sum).add(max).reshape([P, C]);
   return attended.add(lse.mul(w['pool.v']!)) as tf.Tensor2D;
 }

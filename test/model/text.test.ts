@@ -3,7 +3,15 @@ import { cosine, idf, itemTerms, termStats, textTokens, tfidfVector } from '../.
 
 describe('textTokens', () => {
   it('folds case, accents and ß in German and French, and splits at apostrophes and punctuation', () => {
-    expect(textTokens('Ölfreie Feuchtigkeitscreme für trockene Haut, Größe 50')).toEqual(['olfreie', 'feuchtigkeitscreme', 'fur', 'trockene', 'haut', 'grosse', '50']);
+    expect(textTokens('Ölfreie Feuchtigkeitscreme für trockene Haut, Größe 50')).toEqual([
+      'olfreie',
+      'feuchtigkeitscreme',
+      'fur',
+      'trockene',
+      'haut',
+      'grosse',
+      '50',
+    ]);
     expect(textTokens("L'Eau d'Été à la Fleur d’Oranger")).toEqual(['l', 'eau', 'd', 'ete', 'a', 'la', 'fleur', 'd', 'oranger']);
     expect(textTokens('Crème brûlée Lip Balm, 0.15 oz')).toEqual(['creme', 'brulee', 'lip', 'balm', '0', '15', 'oz']);
   });
@@ -23,7 +31,13 @@ describe('textTokens', () => {
   });
 
   it('reads title, brand and category of an item', () => {
-    expect(itemTerms({ id: 'x', title: 'Red Lipstick', brand: 'Aurelle', category: 'Makeup > Lips' })).toEqual(['red', 'lipstick', 'aurelle', 'makeup', 'lips']);
+    expect(itemTerms({ id: 'x', title: 'Red Lipstick', brand: 'Aurelle', category: 'Makeup > Lips' })).toEqual([
+      'red',
+      'lipstick',
+      'aurelle',
+      'makeup',
+      'lips',
+    ]);
     expect(itemTerms({ id: 'y' })).toEqual([]);
   });
 });

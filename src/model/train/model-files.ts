@@ -8,7 +8,9 @@ import type { PairConfig } from '../pair-scorer.ts';
 /** Writes model.json, weights.bin and vocab.json (when ids are used) into `dir`. */
 export async function writeModel(
   dir: string,
-  meta: Omit<ModelManifest, 'format' | 'formatVersion' | 'sha256' | 'weightsManifest' | 'vocab' | 'config'> & { config: ModelConfig | PairConfig },
+  meta: Omit<ModelManifest, 'format' | 'formatVersion' | 'sha256' | 'weightsManifest' | 'vocab' | 'config'> & {
+    config: ModelConfig | PairConfig;
+  },
   weights: Record<string, Float32Array>,
   vocab: readonly string[] | null,
   quant: { embeddings: Quantization; dense: Quantization },

@@ -160,9 +160,10 @@ export class PairTrainer {
     const start = init ?? pairInitWeights(cfg, this.rand);
     this.vars = Object.fromEntries(pairWeightShapes(cfg).map(([k, shape]) => [k, tf.variable(tf.tensor(start[k]!, shape))]));
     this.opt = tf.train.adam(opts.lr);
-    for (const d of data) d.seqs.forEach((s, i) => {
-      for (let t = 1; t < s.items.length; t++) this.positions.push({ data: d, seq: i, t });
-    });
+    for (const d of data)
+      d.seqs.forEach((s, i) => {
+        for (let t = 1; t < s.items.length; t++) this.positions.push({ data: d, seq: i, t });
+      });
     if (this.positions.length === 0) throw new Error('no training positions: every sequence has fewer than 2 events');
   }
 
@@ -213,7 +214,8 @@ export class PairTrainer {
       if (tryAdd(same[Math.floor(this.rand() * same.length)]!)) k++;
     }
     const want = 1 + uniform + near + samePath;
-    for (let tries = 0; out.length < want && tries < want * 10; tries++) tryAdd(data.allowed[Math.floor(this.rand() * data.allowed.length)]!);
+    for (let tries = 0; out.length < want && tries < want * 10; tries++)
+      tryAdd(data.allowed[Math.floor(this.rand() * data.allowed.length)]!);
     return Int32Array.from(out);
   }
 
@@ -234,15 +236,24 @@ export class PairTrainer {
         ts: seq.ts ? seq.ts.subarray(0, t) : null,
         now: seq.ts ? seq.ts[t]! : null,
       }));
-      return pairInputs(data.cat, this.cfg, hists, cands.map((c) => c.subarray(0, C)));
+      return pairInputs(
+        data.cat,
+        this.cfg,
+        hists,
+        cands.map((c) => c.subarray(0, C)),
+      );
     });
-    const lossT = this.opt.minimize(() => {
-      const losses = inputs.map((inp) => {
-        const logits = pairForward(this.vars, this.cfg, tensors(inp));
-        return softmaxCrossEntropy(logits, new Int32Array(inp.P)).mul(inp.P);
-      });
-      return tf.addN(losses).div(inputs.reduce((s, i) => s + i.P, 0)) as tf.Scalar;
-    }, true, Object.values(this.vars))!;
+    const lossT = this.opt.minimize(
+      () => {
+        const losses = inputs.map((inp) => {
+          const logits = pairForward(this.vars, this.cfg, tensors(inp));
+          return softmaxCrossEntropy(logits, new Int32Array(inp.P)).mul(inp.P);
+        });
+        return tf.addN(losses).div(inputs.reduce((s, i) => s + i.P, 0)) as tf.Scalar;
+      },
+      true,
+      Object.values(this.vars),
+    )!;
     const loss = lossT.dataSync()[0]!;
     lossT.dispose();
     return loss;

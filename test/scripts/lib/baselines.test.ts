@@ -1,7 +1,13 @@
 /** The similarity baselines against hand-computed cases. */
 import { describe, expect, it } from 'vitest';
 import {
-  blendScorer, chooseBlendWeight, contentIndex, contentSimilarity, itemKnnScorer, tfidfScorer, baselineSpecs,
+  blendScorer,
+  chooseBlendWeight,
+  contentIndex,
+  contentSimilarity,
+  itemKnnScorer,
+  tfidfScorer,
+  baselineSpecs,
 } from '../../../scripts/lib/baselines.ts';
 import type { EvalUser } from '../../../scripts/lib/evaluate.ts';
 import type { Sequence } from '../../../src/model/train/trainer.ts';
@@ -73,7 +79,14 @@ describe('content + co-occurrence blend', () => {
 
   it('chooses the weight with the best validation NDCG@10', () => {
     // Item 2 follows 0 in training but shares no words with it; item 1 shares "red". Targets: 2 after 0.
-    const user = (hist: number[], target: number): EvalUser => ({ userIndex: 0, hist: seq(...hist), target, now: null, seen: new Set(hist), negatives: new Int32Array(0) });
+    const user = (hist: number[], target: number): EvalUser => ({
+      userIndex: 0,
+      hist: seq(...hist),
+      target,
+      now: null,
+      seen: new Set(hist),
+      negatives: new Int32Array(0),
+    });
     const valid = [user([0], 2), user([0], 2), user([0], 1)];
     const r = chooseBlendWeight(items, [seq(0, 2), seq(0, 2), seq(0, 2)], valid, {}, [0, 1, 4]);
     // C[0][2] = 3 adds w * ln(4) / 3 to item 2: below cosine(0, 1) at w = 0, between cosine(0, 1) and cosine(0, 3) at 1, first at 4.
