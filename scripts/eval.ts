@@ -41,6 +41,8 @@ import type { RankingMetrics } from './lib/metrics.ts';
 import { readAnyModel, readModel } from '../src/model/train/model-files.ts';
 import { isPairModel, type LoadedModel } from '../src/model/io.ts';
 import type { Sequence } from '../src/model/train/trainer.ts';
+import { rng } from '../src/model/rng.ts';
+import { termStats, type TermStats } from '../src/model/text.ts';
 import { setupTf } from '../src/model/train/setup-tf.ts';
 
 const USAGE =
@@ -55,6 +57,7 @@ const { values: a } = parseArgs({
     json: { type: 'string' },
     stamp: { type: 'boolean', default: false },
     transfer: { type: 'boolean', default: false },
+    idf: { type: 'string', default: 'catalog' },
     users: { type: 'string' },
     withhold: { type: 'string', default: '0' },
     seed: { type: 'string', default: '42' },
@@ -208,8 +211,9 @@ async function main(): Promise<void> {
     let o: Outcomes;
     let seconds: number;
     if (isPairModel(any)) {
-      const scorer = pairModelScorer(dir, any.bytes, any.weights, any.manifest.config, ds.items);
-      ({ value: o, seconds } = timed(`${dir} (${m.id} ${m.version}, pair model, IDF of the ${N} catalog items)`, () =>
+      const { stats, what } = pairIdf(ds);
+      const scorer = pairModelScorer(dir, any.bytes, any.weights, any.manifest.config, ds.items, stats);
+      ({ value: o, seconds } = timed(`${dir} (${m.id} ${m.version}, pair model, IDF of ${what})`, () =>
         runScorer(scorer, users, N, { maxLen: any.manifest.config.maxLen, batch: 32 }),
       ));
     } else {
@@ -340,6 +344,25 @@ async function main(): Promise<void> {
       console.log(`stamped ${path}`);
     }
   }
+}
+
+/**
+ * --idf: where the pair model's IDF comes from. `catalog` (default): all items of the data, as a shipped
+ * catalog index (npm run index) gives it; `seen:N`: N items drawn at random (seed 7), as the worker knows
+ * them from the pages a shopper has seen when no index is shipped.
+ */
+function pairIdf(ds: Dataset): { stats: TermStats; what: string } {
+  const spec = a.idf ?? 'catalog';
+  if (spec === 'catalog') return { stats: termStats(ds.items), what: `the ${ds.items.length} catalog items` };
+  const m = /^seen:(\d+)$/.exec(spec);
+  if (!m) throw new Error(`--idf: expected "catalog" or "seen:N", got "${spec}"`);
+  const r = rng(7);
+  const pick = [...ds.items]
+    .map((it) => [r(), it] as const)
+    .sort((x, y) => x[0] - y[0])
+    .slice(0, Number(m[1]))
+    .map(([, it]) => it);
+  return { stats: termStats(pick), what: `${pick.length} random items (as if seen)` };
 }
 
 /**

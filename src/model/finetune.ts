@@ -284,12 +284,45 @@ export async function finetune(
   heads: { current: HeadArrays; shipped: HeadArrays },
   options: FinetuneOptions = {},
 ): Promise<FinetuneResult> {
+  return fineTuneRound(
+    { maxLen: model.manifest.config.features.maxLen, prepare: (ex) => prepare(model, ex), train: trainHead, auc },
+    events,
+    items,
+    heads,
+    options,
+  );
+}
+
+/** What a kind of model supplies to a fine-tuning round: its frozen part computed once, the head's training and its held-out AUC. */
+export interface HeadLearner<P> {
+  /** History entries the model reads. */
+  maxLen: number;
+  prepare(examples: readonly Example[]): Promise<P>;
+  train(
+    anchor: HeadArrays,
+    p: P,
+    which: readonly number[],
+    o: Required<FinetuneOptions>,
+    deadline: number,
+  ): Promise<{ head: HeadArrays; steps: number }>;
+  /** Per example, the share of its candidates ranked below the positive (ties half). */
+  auc(head: HeadArrays, p: P, which: readonly number[]): Float64Array;
+}
+
+/** One round for any kind of model: the examples, the held-out split and the guarded decision are the same for all. */
+export async function fineTuneRound<P>(
+  learner: HeadLearner<P>,
+  events: readonly RecoEvent[],
+  items: ReadonlyMap<string, ItemFeatures>,
+  heads: { current: HeadArrays; shipped: HeadArrays },
+  options: FinetuneOptions = {},
+): Promise<FinetuneResult> {
   const t0 = performance.now();
   const o: Required<FinetuneOptions> = { ...DEFAULTS };
   for (const [k, v] of Object.entries(options)) if (v !== undefined) Object.assign(o, { [k]: v });
   const examples = buildExamples(events, items, {
     negatives: o.negatives,
-    maxLen: model.manifest.config.features.maxLen,
+    maxLen: learner.maxLen,
     maxExamples: o.maxExamples,
     seed: o.seed,
   });
@@ -307,12 +340,12 @@ export async function finetune(
     head: null,
   });
   if (n - heldOut < o.minTrain) return skipped(`skipped: ${n} labelled events with a history, ${o.minTrain + o.minHeldOut} needed`);
-  const p = await prepare(model, examples);
+  const p = await learner.prepare(examples);
   const train = Array.from({ length: n - heldOut }, (_, i) => i);
   const test = Array.from({ length: heldOut }, (_, i) => n - heldOut + i);
-  const { head, steps } = await trainHead(heads.shipped, p, train, o, performance.now() + o.budgetMs);
-  const b = auc(heads.current, p, test);
-  const a = auc(head, p, test);
+  const { head, steps } = await learner.train(heads.shipped, p, train, o, performance.now() + o.budgetMs);
+  const b = learner.auc(heads.current, p, test);
+  const a = learner.auc(head, p, test);
   const mean = (x: Float64Array) => x.reduce((s, v) => s + v, 0) / x.length;
   const before = mean(b);
   const after = mean(a);

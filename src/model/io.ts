@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ModelError } from '../shared/errors.ts';
 import { PAIR_FEATURE_COUNT } from './pair-features.ts';
 import { pairWeightShapes, type PairConfig } from './pair-scorer.ts';
+import type { TermStats } from './text.ts';
 import { weightShapes, type ModelConfig, type Weights } from './scorer.ts';
 
 export const FORMAT = 'reco-scorer';
@@ -47,12 +48,46 @@ export interface LoadedModel {
 export interface PairManifest extends Omit<ModelManifest, 'config' | 'vocab'> {
   config: PairConfig;
   vocab: null;
+  /** File with the document frequencies of the shop's catalog (`npm run index`), when the model ships one. */
+  index?: string | null;
 }
 
 export interface LoadedPairModel {
   manifest: PairManifest;
   weights: Weights;
   vocab: null;
+  /** The catalog's document frequencies from the manifest's `index` file, or null (IDF of the items seen). */
+  index: TermStats | null;
+}
+
+/** The file `npm run index` writes: document frequencies of a shop's catalog. */
+export interface CatalogIndex {
+  format: 'reco-catalog-index';
+  version: 1;
+  /** Items counted. */
+  docs: number;
+  /** Term → number of items that contain it (terms of src/model/text.ts itemTerms). */
+  df: Record<string, number>;
+}
+
+/** Checks a parsed index file; its message names the field. */
+export function parseCatalogIndex(o: unknown, url: string): TermStats {
+  const x = o as Partial<CatalogIndex> | null;
+  const fail = (what: string): never => {
+    throw new ModelError(`catalog index ${url}: ${what}`);
+  };
+  if (!x || typeof x !== 'object') fail('expected a JSON object');
+  if (x!.format !== 'reco-catalog-index' || x!.version !== 1)
+    fail(`format: expected "reco-catalog-index" version 1, got ${JSON.stringify(x!.format)} ${JSON.stringify(x!.version)}`);
+  if (!(Number.isInteger(x!.docs) && x!.docs! > 0)) fail(`docs: expected a positive integer, got ${JSON.stringify(x!.docs)}`);
+  if (!x!.df || typeof x!.df !== 'object') fail('df: expected an object of term counts');
+  const df = new Map<string, number>();
+  for (const [t, n] of Object.entries(x!.df!)) {
+    if (!(Number.isInteger(n) && n > 0 && n <= x!.docs!))
+      fail(`df["${t}"]: expected a whole number from 1 to docs, got ${JSON.stringify(n)}`);
+    df.set(t, n);
+  }
+  return { docs: x!.docs!, df };
 }
 
 /** Either kind of model, as the engine and the scripts load it. */
@@ -193,6 +228,7 @@ function validatePair(o: Partial<PairManifest>, fail: (what: string) => never): 
     fail(`config.hidden: expected two positive integers, got ${JSON.stringify(c!.hidden)}`);
   if (!(Number.isInteger(c!.maxLen) && c!.maxLen > 0)) fail(`config.maxLen: expected a positive integer, got ${JSON.stringify(c!.maxLen)}`);
   if (o.vocab != null) fail('vocab: a pair model has no item vocabulary (expected null)');
+  if (o.index != null && typeof o.index !== 'string') fail(`index: expected a file name or null, got ${JSON.stringify(o.index)}`);
   checkGroup(o, pairWeightShapes(c!), fail);
   return o as PairManifest;
 }
@@ -238,7 +274,22 @@ export async function loadAnyModel(url: string, fetchFn: typeof fetch = fetch): 
   } catch (err) {
     throw new ModelError(`${binUrl}: ${(err as Error).message}`);
   }
-  if (manifest.formatVersion === PAIR_FORMAT_VERSION) return { manifest: manifest as PairManifest, weights: tensors, vocab: null };
+  if (manifest.formatVersion === PAIR_FORMAT_VERSION) {
+    const pm = manifest as PairManifest;
+    let index: TermStats | null = null;
+    if (pm.index) {
+      const u = base + pm.index;
+      let raw: unknown;
+      try {
+        raw = await (await get(u)).json();
+      } catch (err) {
+        if ((err as Error).name === 'ModelError') throw err;
+        throw new ModelError(`catalog index ${u}: not valid JSON`);
+      }
+      index = parseCatalogIndex(raw, u);
+    }
+    return { manifest: pm, weights: tensors, vocab: null, index };
+  }
   const m = manifest as ModelManifest;
   let vocab: Map<string, number> | null = null;
   if (m.vocab) {

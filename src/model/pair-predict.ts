@@ -8,23 +8,58 @@
  * the same.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { Contribution } from '../shared/protocol.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import { EVENT_INDEX, gapBucket } from './sequence.ts';
 import type { LoadedPairModel } from './io.ts';
 import { pairCatalog, pairFeaturesInto, PAIR_FEATURE_COUNT } from './pair-features.ts';
-import { pairForward } from './pair-scorer.ts';
+import { pairForwardParts } from './pair-scorer.ts';
+import type { HeadArrays } from './head.ts';
 import { itemTerms, type TermStats } from './text.ts';
 
 /** Most items the seen-items IDF counts; past it, new items no longer change it. */
 const MAX_SEEN = 50_000;
 
+/**
+ * What on-device learning changes in the pair model: score' = (1 + c[0]) · score + w · pooled, where
+ * `pooled` are the candidate's pair features averaged with the model's attention over the history.
+ * The shipped head is all zeros (the model as trained).
+ */
+export function pairHeadSize(): { w: number; c: number } {
+  return { w: PAIR_FEATURE_COUNT, c: 1 };
+}
+
+export function shippedPairHead(): HeadArrays {
+  const n = pairHeadSize();
+  return { w: new Float32Array(n.w), c: new Float32Array(n.c) };
+}
+
+/** The score of one candidate under a head, from its model score and pooled features at `pooled[off ..]`. */
+export function applyPairHead(head: HeadArrays, base: number, pooled: Float32Array, off: number): number {
+  let s = (1 + head.c[0]!) * base;
+  for (let f = 0; f < head.w.length; f++) s += head.w[f]! * pooled[off + f]!;
+  return s;
+}
+
+/** Model scores [C] and pooled pair features [C * F] of candidates for one history. */
+export interface PairParts {
+  base: Float32Array;
+  pooled: Float32Array;
+}
+
 export interface PairScorer {
-  /** Scores of `candidates` (same order) for this history (oldest first); all 0 for an empty history. */
-  score(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[], now: number): Promise<Float32Array>;
+  /**
+   * Scores of `candidates` (same order) for this history (oldest first) under `head` (default: the shipped
+   * one); all 0 for an empty history. Adds the items to the seen-items IDF first.
+   */
+  score(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[], now: number, head?: HeadArrays): Promise<Float32Array>;
+  /** The model's scores and pooled features, without a head and without observing the items; null for an empty history. */
+  parts(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[], now: number): Promise<PairParts | null>;
   /** Adds items to the seen-items IDF (no effect with a shipped index). */
   observe(items: Iterable<ItemFeatures>): void;
   /** Where IDF comes from and over how many items. */
   idf(): { source: 'index' | 'seen'; items: number };
+  readonly maxLen: number;
 }
 
 /**
@@ -46,45 +81,80 @@ export function createPairScorer(model: LoadedPairModel, index: TermStats | null
     }
   }
 
+  async function parts(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[], now: number): Promise<PairParts | null> {
+    const h = history.slice(-cfg.maxLen);
+    const C = candidates.length;
+    if (h.length === 0 || C === 0) return null;
+    const L = h.length;
+    const F = PAIR_FEATURE_COUNT;
+    // One compiled catalog for the call: history items first, then candidates.
+    const cat = pairCatalog([...h.map((e) => e.item), ...candidates], stats);
+    const x = new Float32Array(C * L * F);
+    for (let c = 0; c < C; c++) for (let k = 0; k < L; k++) pairFeaturesInto(cat, k, L + c, x, (c * L + k) * F);
+    const [base, pooled] = tf.tidy(() => {
+      const r = pairForwardParts(model.weights, cfg, {
+        x: tf.tensor4d(x, [1, C, L, F]),
+        events: tf.tensor2d(
+          Int32Array.from(h, (e) => EVENT_INDEX[e.type] ?? 0),
+          [1, L],
+          'int32',
+        ),
+        gaps: tf.tensor2d(
+          Int32Array.from(h, (e, i) => gapBucket((i + 1 < L ? h[i + 1]!.ts : now) - e.ts)),
+          [1, L],
+          'int32',
+        ),
+        pos: tf.tensor2d(
+          Int32Array.from(h, (_, i) => L - 1 - i),
+          [1, L],
+          'int32',
+        ),
+        valid: tf.ones([1, L]) as tf.Tensor2D,
+      });
+      return [r.scores.reshape([C]), r.pooled!.reshape([C * F])];
+    });
+    const out = { base: (await base.data()) as Float32Array, pooled: (await pooled.data()) as Float32Array };
+    tf.dispose([base, pooled]);
+    return out;
+  }
+
   return {
     observe,
+    parts,
+    maxLen: cfg.maxLen,
     idf: () => ({ source: index ? 'index' : 'seen', items: stats.docs }),
-    async score(history, candidates, now) {
-      const h = history.slice(-cfg.maxLen);
-      observe(h.map((e) => e.item));
+    async score(history, candidates, now, head) {
+      observe(history.slice(-cfg.maxLen).map((e) => e.item));
       observe(candidates);
-      const C = candidates.length;
-      if (h.length === 0 || C === 0) return new Float32Array(C);
-      const L = h.length;
-      const F = PAIR_FEATURE_COUNT;
-      // One compiled catalog for the call: history items first, then candidates.
-      const cat = pairCatalog([...h.map((e) => e.item), ...candidates], stats);
-      const x = new Float32Array(C * L * F);
-      for (let c = 0; c < C; c++) for (let k = 0; k < L; k++) pairFeaturesInto(cat, k, L + c, x, (c * L + k) * F);
-      const scores = tf.tidy(() =>
-        pairForward(model.weights, cfg, {
-          x: tf.tensor4d(x, [1, C, L, F]),
-          events: tf.tensor2d(
-            Int32Array.from(h, (e) => EVENT_INDEX[e.type] ?? 0),
-            [1, L],
-            'int32',
-          ),
-          gaps: tf.tensor2d(
-            Int32Array.from(h, (e, i) => gapBucket((i + 1 < L ? h[i + 1]!.ts : now) - e.ts)),
-            [1, L],
-            'int32',
-          ),
-          pos: tf.tensor2d(
-            Int32Array.from(h, (_, i) => L - 1 - i),
-            [1, L],
-            'int32',
-          ),
-          valid: tf.ones([1, L]) as tf.Tensor2D,
-        }).reshape([C]),
-      );
-      const out = (await scores.data()) as Float32Array;
-      scores.dispose();
-      return out;
+      const p = await parts(history, candidates, now);
+      if (!p) return new Float32Array(candidates.length);
+      if (!head) return p.base;
+      return Float32Array.from(p.base, (b, c) => applyPairHead(head, b, p.pooled, c * PAIR_FEATURE_COUNT));
     },
   };
+}
+
+/**
+ * Leave-one-item-out contributions of the history to `item`'s pair-model score under `head`, largest first
+ * (the same definition as explain.ts for the transformer: score with the whole history minus score without
+ * every occurrence of that item; an empty history scores 0).
+ */
+export async function explainPairScore(
+  scorer: PairScorer,
+  history: readonly HistoryEntry[],
+  item: ItemFeatures,
+  now: number,
+  head: HeadArrays,
+): Promise<Contribution[]> {
+  const h = history.slice(-scorer.maxLen);
+  if (h.length === 0) return [];
+  const score = async (hist: readonly HistoryEntry[]) => {
+    const p = await scorer.parts(hist, [item], now);
+    return p ? applyPairHead(head, p.base[0]!, p.pooled, 0) : 0;
+  };
+  const full = await score(h);
+  const ids = [...new Set(h.map((e) => e.item.id))];
+  const out: Contribution[] = [];
+  for (const itemId of ids) out.push({ itemId, weight: full - (await score(h.filter((e) => e.item.id !== itemId))) });
+  return out.sort((a, b) => b.weight - a.weight);
 }

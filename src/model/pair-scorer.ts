@@ -76,8 +76,16 @@ export interface PairInput {
   valid: tf.Tensor2D;
 }
 
-/** Scores [P, C]. */
-export function pairForward(w: Weights, cfg: PairConfig, input: PairInput): tf.Tensor2D {
+/**
+ * Scores [P, C] and the attention-pooled pair features [P, C, F] (what on-device learning adjusts the
+ * score with: pair-predict.ts applyPairHead).
+ */
+export function pairForwardParts(
+  w: Weights,
+  cfg: PairConfig,
+  input: PairInput,
+  withPooled = true,
+): { scores: tf.Tensor2D; pooled: tf.Tensor3D | null } {
   const [P, C, L, F] = input.x.shape;
   const [h1] = cfg.hidden;
   const flat = (t: tf.Tensor2D) => t.reshape([-1]);
@@ -100,10 +108,14 @@ export function pairForward(w: Weights, cfg: PairConfig, input: PairInput): tf.T
   const max = a.max(2, true);
   const e = tf.exp(a.sub(max));
   const sum = e.sum(2, true);
-  const attended = e
-    .mul(s)
-    .sum(2)
-    .div(sum.reshape([P, C]));
+  const p = e.div(sum);
+  const attended = p.mul(s).sum(2);
   const lse = tf.log(sum).add(max).reshape([P, C]);
-  return attended.add(lse.mul(w['pool.v']!)) as tf.Tensor2D;
+  const pooled = withPooled ? (p.expandDims(3).mul(input.x).sum(2) as tf.Tensor3D) : null;
+  return { scores: attended.add(lse.mul(w['pool.v']!)) as tf.Tensor2D, pooled };
+}
+
+/** Scores [P, C]. */
+export function pairForward(w: Weights, cfg: PairConfig, input: PairInput): tf.Tensor2D {
+  return pairForwardParts(w, cfg, input, false).scores;
 }

@@ -6,7 +6,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { explainScore } from '../model/explain.ts';
 import { finetune, type FinetuneOptions, type FinetuneResult } from '../model/finetune.ts';
 import { headArrays, type HeadArrays } from '../model/head.ts';
-import { loadModel, type LoadedModel } from '../model/io.ts';
+import { isPairModel, loadAnyModel, type AnyModel, type LoadedModel } from '../model/io.ts';
+import { finetunePair } from '../model/pair-finetune.ts';
+import { createPairScorer, explainPairScore, pairHeadSize, shippedPairHead, type PairScorer } from '../model/pair-predict.ts';
 import { scoreItems } from '../model/predict.ts';
 import { createServingCache, type ServingCache } from '../model/serving-cache.ts';
 import { ModelError, NoBackendError } from '../shared/errors.ts';
@@ -37,7 +39,7 @@ export interface Engine extends EngineInterface {
   /**
    * Uses a stored head (null: the shipped one), e.g. one another tab learned.
    * @param prev the head to go back to on rollback() (null: the shipped one)
-   * @throws TypeError when the arrays do not fit the model's head (d x d and d values)
+   * @throws TypeError when the arrays do not fit the model's head (d x d and d values; the pair model's: one per pair feature, and 1)
    */
   setHead(head: HeadArrays | null, prev?: HeadArrays | null): HeadInUse;
   /** Goes back to the head used before the last accepted round or setHead(). */
@@ -48,8 +50,15 @@ export interface Engine extends EngineInterface {
 /** Makes the engine object; engine.worker.ts exposes its {@link EngineInterface} part to the page. */
 export function createEngine(deps: EngineDeps = {}): Engine {
   let status: EngineStatus = { backend: null, model: null, tried: [], learning: null };
-  /** The loaded model, its heads and its serving cache (a new model: nothing cached is valid). */
-  let loaded: { model: LoadedModel; heads: Heads; cache: ServingCache } | null = null;
+  /**
+   * The loaded model and its heads; a transformer's serving cache, or the pair model's scorer (which holds
+   * the IDF of the items seen). A new model: nothing cached is valid.
+   */
+  let loaded: {
+    model: AnyModel;
+    heads: Heads;
+    serve: { kind: 'transformer'; cache: ServingCache } | { kind: 'pair'; scorer: PairScorer };
+  } | null = null;
   let learner: Learner | null = null;
 
   function current() {
@@ -62,9 +71,22 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       const { backend, tried } = await startBackend(opts.backends, deps.prepare);
       status = { ...status, tried };
       if (!backend) throw new NoBackendError(`no tfjs backend could start: ${tried.map((t) => `${t.backend} (${t.reason})`).join(', ')}`);
-      const model = await loadModel(opts.modelUrl, deps.fetch ?? fetch);
+      const model = await loadAnyModel(opts.modelUrl, deps.fetch ?? fetch);
       engine.dispose();
-      loaded = { model, heads: createHeads(await headArrays(model.weights), model.manifest.config.d), cache: createServingCache(model) };
+      if (isPairModel(model)) {
+        loaded = {
+          model,
+          heads: createHeads(shippedPairHead(), pairHeadSize()),
+          serve: { kind: 'pair', scorer: createPairScorer(model, model.index) },
+        };
+      } else {
+        const d = model.manifest.config.d;
+        loaded = {
+          model,
+          heads: createHeads(await headArrays(model.weights), { w: d * d, c: d }),
+          serve: { kind: 'transformer', cache: createServingCache(model) },
+        };
+      }
       status = { ...status, backend, model: { id: model.manifest.id, version: model.manifest.version }, learning: null };
       if (opts.learning) {
         const host = { modelKey: `${model.manifest.id}@${model.manifest.version}`, train: engine.train, setHead: engine.setHead };
@@ -81,19 +103,27 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       }
       // Warm-up compiles shaders / allocates buffers off the critical path of the first real ranking.
       const probe: ItemFeatures = { id: '__warmup__', title: 'warm up', category: 'warm' };
-      await scoreItems(model, [{ item: probe, type: 'select_item', ts: 0 }], [probe, probe], 1);
+      const probeHistory = [{ item: probe, type: 'select_item' as const, ts: 0 }];
+      // The pair model warms up on a scorer of its own, so the probe never counts in the IDF of the items seen.
+      if (isPairModel(model)) await createPairScorer(model).parts(probeHistory, [probe, probe], 1);
+      else await scoreItems(model, probeHistory, [probe, probe], 1);
       return status;
     },
 
     async rank(history, candidates, now) {
-      const { cache, heads } = current();
-      return cache.score(history, candidates, now, heads.inUse());
+      const { serve, heads } = current();
+      if (serve.kind === 'pair') return Array.from(await serve.scorer.score(history, candidates, now, heads.inUse()));
+      return serve.cache.score(history, candidates, now, heads.inUse());
     },
 
     async train(events, items, opts = {}) {
-      const { model, heads } = current();
+      const { model, heads, serve } = current();
       const byId = new Map(items.map((it) => [it.id, it]));
-      const result = await finetune(model, events, byId, { current: heads.inUse(), shipped: heads.shipped() }, opts);
+      const both = { current: heads.inUse(), shipped: heads.shipped() };
+      const result =
+        serve.kind === 'pair'
+          ? await finetunePair(serve.scorer, events, byId, both, opts)
+          : await finetune(model as LoadedModel, events, byId, both, opts);
       if (result.accepted && result.head) heads.accept(result.head);
       return result;
     },
@@ -115,8 +145,9 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     },
 
     async explain(history, item, now) {
-      const { model, heads } = current();
-      return explainScore(model, history, item, now, heads.inUse());
+      const { model, heads, serve } = current();
+      if (serve.kind === 'pair') return explainPairScore(serve.scorer, history, item, now, heads.inUse());
+      return explainScore(model as LoadedModel, history, item, now, heads.inUse());
     },
 
     status: () => status,

@@ -14,15 +14,15 @@ export interface Heads {
   accept(head: HeadArrays): void;
   /**
    * Uses `head` (null: the shipped one), with `prev` to go back to on rollback() (null: the shipped one).
-   * @throws TypeError when the arrays do not fit the model's head (d x d and d values)
+   * @throws TypeError when the arrays do not fit the model's head (`size`)
    */
   set(head: HeadArrays | null, prev: HeadArrays | null): HeadInUse;
   /** Goes back to the head used before the last accept() or set(). */
   rollback(): HeadInUse;
 }
 
-/** @param shipped the model's own head; `d` its width */
-export function createHeads(shipped: HeadArrays, d: number): Heads {
+/** @param shipped the model's own head; `size` the lengths of its arrays (a transformer's: d x d and d) */
+export function createHeads(shipped: HeadArrays, size: { w: number; c: number }): Heads {
   let learned: HeadArrays | null = null;
   let previous: HeadArrays | null = null;
   const use = (head: HeadArrays | null): HeadInUse => {
@@ -38,7 +38,8 @@ export function createHeads(shipped: HeadArrays, d: number): Heads {
     },
     set(head, prev) {
       for (const h of [head, prev]) {
-        if (h && (h.w?.length !== d * d || h.c?.length !== d)) throw new TypeError(`setHead: expected w of ${d * d} and c of ${d} values`);
+        if (h && (h.w?.length !== size.w || h.c?.length !== size.c))
+          throw new TypeError(`setHead: expected w of ${size.w} and c of ${size.c} values`);
       }
       previous = prev;
       return use(head);

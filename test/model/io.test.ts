@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeModel, loadModel, type ModelManifest } from '../../src/model/io.ts';
+import { encodeModel, isPairModel, loadAnyModel, loadModel, type ModelManifest } from '../../src/model/io.ts';
+import { PAIR_FEATURE_COUNT } from '../../src/model/pair-features.ts';
+import { pairInitWeights, pairWeightShapes, type PairConfig } from '../../src/model/pair-scorer.ts';
 import { ModelError } from '../../src/shared/errors.ts';
 import { initWeights, weightShapes, type ModelConfig } from '../../src/model/scorer.ts';
 import { rng } from '../../src/model/rng.ts';
@@ -63,7 +65,11 @@ describe('loadModel', () => {
     expect((await failure(withManifest(files, (m) => ((m as { format: string }).format = 'tfjs-layers')))).message).toBe(
       'model manifest m/model.json: format: expected "reco-scorer", got "tfjs-layers"',
     );
-    expect((await failure(withManifest(files, (m) => (m.formatVersion = 3)))).message).toMatch(/formatVersion: expected 1 to 2, got 3/);
+    expect((await failure(withManifest(files, (m) => (m.formatVersion = 4)))).message).toMatch(/formatVersion: expected 1 to 3, got 4/);
+    // Format 3 is the pair model: a transformer config under it is an error that names the field.
+    expect((await failure(withManifest(files, (m) => (m.formatVersion = 3)))).message).toMatch(
+      /config\.kind: expected "pair" in a format 3 manifest, got undefined/,
+    );
   });
 
   it('writes format 1 unless the model uses inputScale (format 2), and checks inputScale', async () => {
@@ -149,5 +155,44 @@ describe('quantization', () => {
       const step = (Math.max(...src) - Math.min(...src)) / 255;
       for (let i = 0; i < src.length; i++) expect(Math.abs(back[i]! - src[i]!)).toBeLessThanOrEqual(step / 2 + 1e-6);
     }
+  });
+});
+
+describe('the pair model format (3)', () => {
+  const pcfg: PairConfig = { kind: 'pair', features: PAIR_FEATURE_COUNT, hidden: [6, 4], maxLen: 5 };
+  const pmeta = { id: 'pair-test', version: '1', config: pcfg };
+
+  it('round-trips through encodeModel and loadAnyModel, and loadModel (transformer only) says what it got', async () => {
+    const w = pairInitWeights(pcfg, rng(3));
+    const { manifest, bin, vocabJson } = await encodeModel(pmeta, w, null);
+    expect(manifest.formatVersion).toBe(3);
+    expect(vocabJson).toBeNull();
+    const files = { 'm/model.json': JSON.stringify(manifest), 'm/weights.bin': bin };
+    const model = await loadAnyModel('m/model.json', memFetch(files));
+    expect(isPairModel(model)).toBe(true);
+    for (const [name, shape] of pairWeightShapes(pcfg)) {
+      expect(model.weights[name]!.shape).toEqual(shape);
+      expect(Array.from(model.weights[name]!.dataSync())).toEqual(Array.from(w[name]!));
+    }
+    expect((await failure(files)).message).toMatch(/a pair model \(format 3\), expected a transformer scorer here/);
+  });
+
+  it('names the field when a pair manifest does not fit this SDK', async () => {
+    const { manifest, bin } = await encodeModel(pmeta, pairInitWeights(pcfg, rng(3)), null);
+    const files = { 'm/model.json': JSON.stringify(manifest), 'm/weights.bin': bin };
+    const bad = async (edit: (m: { config: Record<string, unknown>; weightsManifest: { weights: { shape: number[] }[] }[] }) => void) => {
+      const m = JSON.parse(JSON.stringify(manifest));
+      edit(m);
+      const err = await loadAnyModel('m/model.json', memFetch({ ...files, 'm/model.json': JSON.stringify(m) })).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ModelError);
+      return (err as Error).message;
+    };
+    expect(await bad((m) => (m.config.features = 99))).toMatch(/config\.features: this SDK computes \d+ pair features, the model reads 99/);
+    expect(await bad((m) => (m.config.hidden = [6]))).toMatch(/config\.hidden: expected two positive integers/);
+    expect(await bad((m) => (m.config.maxLen = 0))).toMatch(/config\.maxLen: expected a positive integer, got 0/);
+    expect(await bad((m) => (m.weightsManifest[0]!.weights[0]!.shape = [3, 6]))).toMatch(/weights do not match the config/);
   });
 });

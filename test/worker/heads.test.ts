@@ -6,7 +6,7 @@ const head = (v: number, d = 2) => ({ w: new Float32Array(d * d).fill(v), c: new
 describe('heads', () => {
   it('scores with the shipped head until one is accepted; rollback goes back to the one before', () => {
     const shipped = head(0);
-    const heads = createHeads(shipped, 2);
+    const heads = createHeads(shipped, { w: 4, c: 2 });
     expect(heads.inUse()).toBe(shipped);
     const first = head(1);
     const second = head(2);
@@ -21,7 +21,7 @@ describe('heads', () => {
   });
 
   it('uses a stored head with its previous one, and refuses heads of another width', () => {
-    const heads = createHeads(head(0), 2);
+    const heads = createHeads(head(0), { w: 4, c: 2 });
     const prev = head(1);
     expect(heads.set(head(2), prev)).toBe('personal');
     heads.rollback();

@@ -190,8 +190,13 @@ export class PairTrainer {
     return order;
   }
 
-  /** Candidates [target, negatives...] of a position: negatives never in the history nor the target. */
-  private candidates(p: Position): Int32Array {
+  /**
+   * Candidates [target, negatives...] of a position (negatives never in the history nor the target), and
+   * the log of each candidate's expected count under the sampling mixture: subtracted from the logits
+   * (logQ correction, Yi et al., RecSys 2019), so that hard negatives teach which similar item comes next
+   * rather than that similar items are unlikely.
+   */
+  private candidates(p: Position): { ids: Int32Array; logQ: Float32Array } {
     const { data, seq, t } = p;
     const target = seq.items[t]!;
     const taken = new Set<number>([target]);
@@ -204,19 +209,30 @@ export class PairTrainer {
       return true;
     };
     const { uniform, near, samePath } = this.opts;
-    const newest = [seq.items[t - 1]!, t >= 2 ? seq.items[t - 2]! : seq.items[t - 1]!];
+    const newest = [seq.items[t - 1]!, t >= 2 ? seq.items[t - 2]! : seq.items[t - 1]!] as const;
     for (let k = 0, tries = 0; k < near && tries < near * 3; tries++) {
-      const h = newest[tries % 2 === 0 || newest.length < 2 ? 0 : 1]!;
-      if (tryAdd(data.neighbours[h * data.M + Math.floor(this.rand() * data.M)]!)) k++;
+      if (tryAdd(data.neighbours[newest[tries % 2]! * data.M + Math.floor(this.rand() * data.M)]!)) k++;
     }
-    const same = data.byPath.get(leafPath(data.cat, newest[0]!));
+    const path = leafPath(data.cat, newest[0]);
+    const same = data.byPath.get(path);
     for (let k = 0, tries = 0; same && k < samePath && tries < samePath * 3; tries++) {
       if (tryAdd(same[Math.floor(this.rand() * same.length)]!)) k++;
     }
     const want = 1 + uniform + near + samePath;
     for (let tries = 0; out.length < want && tries < want * 10; tries++)
       tryAdd(data.allowed[Math.floor(this.rand() * data.allowed.length)]!);
-    return Int32Array.from(out);
+    const inList = (h: number, j: number) => {
+      for (let m = 0; m < data.M; m++) if (data.neighbours[h * data.M + m] === j) return true;
+      return false;
+    };
+    const logQ = Float32Array.from(out, (j) => {
+      let e = uniform / data.allowed.length;
+      if (inList(newest[0], j)) e += near / 2 / data.M;
+      if (inList(newest[1], j)) e += near / 2 / data.M;
+      if (same && leafPath(data.cat, j) === path) e += samePath / same.length;
+      return Math.log(e);
+    });
+    return { ids: Int32Array.from(out), logQ };
   }
 
   /** One Adam step on the given positions (indices from epochOrder). Returns the loss. */
@@ -228,25 +244,31 @@ export class PairTrainer {
       groups.get(q.data)!.push({ data: q.data, seq: q.data.seqs[q.seq]!, t: q.t });
     }
     const inputs = [...groups].map(([data, ps]) => {
-      const cands = ps.map((p) => this.candidates(p));
+      const sampled = ps.map((p) => this.candidates(p));
+      const cands = sampled.map((c) => c.ids);
       const C = Math.min(...cands.map((c) => c.length));
+      const logQ = new Float32Array(ps.length * C);
+      sampled.forEach((c, i) => logQ.set(c.logQ.subarray(0, C), i * C));
       const hists = ps.map(({ seq, t }) => ({
         items: seq.items.subarray(0, t),
         events: seq.events.subarray(0, t),
         ts: seq.ts ? seq.ts.subarray(0, t) : null,
         now: seq.ts ? seq.ts[t]! : null,
       }));
-      return pairInputs(
-        data.cat,
-        this.cfg,
-        hists,
-        cands.map((c) => c.subarray(0, C)),
-      );
+      return {
+        ...pairInputs(
+          data.cat,
+          this.cfg,
+          hists,
+          cands.map((c) => c.subarray(0, C)),
+        ),
+        logQ,
+      };
     });
     const lossT = this.opt.minimize(
       () => {
         const losses = inputs.map((inp) => {
-          const logits = pairForward(this.vars, this.cfg, tensors(inp));
+          const logits = pairForward(this.vars, this.cfg, tensors(inp)).sub(tf.tensor2d(inp.logQ, [inp.P, inp.C])) as tf.Tensor2D;
           return softmaxCrossEntropy(logits, new Int32Array(inp.P)).mul(inp.P);
         });
         return tf.addN(losses).div(inputs.reduce((s, i) => s + i.P, 0)) as tf.Scalar;

@@ -1,0 +1,82 @@
+/**
+ * Builds the catalog index of a shop for the pair model: how many of the shop's items contain each word
+ * (document frequencies), so the worker weighs words by the whole catalog's IDF from the first ranking on,
+ * rather than by the items it has seen so far.
+ *
+ *   npm run index -- --catalog catalog.jsonl --out public/models/myshop [--model public/models/default]
+ *
+ * --catalog: catalog.jsonl (one {"id","title","brand","category","price"} per line), a JSON array of such
+ * items (e.g. demo/catalog.json), or a dataset directory (scripts/lib/data.ts formats).
+ * Writes OUT/index.json; with --model, also copies that pair model into OUT with `index` set in its
+ * manifest, so `modelUrl: '.../myshop/model.json'` serves the model with this shop's IDF.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CatalogIndex } from '../src/model/io.ts';
+import { termStats } from '../src/model/text.ts';
+import type { ItemFeatures } from '../src/shared/types.ts';
+import { loadDataset } from './lib/data.ts';
+
+/** Reads a catalog in any of the accepted forms. */
+export function readCatalog(path: string): ItemFeatures[] {
+  if (!existsSync(path)) throw new Error(`--catalog ${path}: no such file or directory`);
+  if (statSync(path).isDirectory()) return loadDataset(path).items;
+  const text = readFileSync(path, 'utf8');
+  if (path.endsWith('.json')) {
+    const arr = JSON.parse(text) as unknown;
+    if (!Array.isArray(arr)) throw new Error(`--catalog ${path}: expected a JSON array of items`);
+    return arr as ItemFeatures[];
+  }
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l, n) => {
+      try {
+        return JSON.parse(l) as ItemFeatures;
+      } catch {
+        throw new Error(`${path}:${n + 1}: not valid JSON`);
+      }
+    });
+}
+
+/** The index file of a catalog: document frequencies of its items' words, terms sorted. */
+export function catalogIndex(items: readonly ItemFeatures[]): CatalogIndex {
+  const stats = termStats(items);
+  return {
+    format: 'reco-catalog-index',
+    version: 1,
+    docs: stats.docs,
+    df: Object.fromEntries([...stats.df].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
+  };
+}
+
+function main(): void {
+  const { values: a } = parseArgs({ options: { catalog: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' } } });
+  if (!a.catalog || !a.out) throw new Error('usage: npm run index -- --catalog FILE --out DIR [--model public/models/default]');
+  const items = readCatalog(a.catalog);
+  if (items.length === 0) throw new Error(`--catalog ${a.catalog}: no items`);
+  mkdirSync(a.out, { recursive: true });
+  const index = catalogIndex(items);
+  const json = JSON.stringify(index);
+  writeFileSync(join(a.out, 'index.json'), json + '\n');
+  console.log(`wrote ${join(a.out, 'index.json')}: ${index.docs} items, ${Object.keys(index.df).length} terms, ${json.length} bytes`);
+  if (a.model) {
+    const manifest = JSON.parse(readFileSync(join(a.model, 'model.json'), 'utf8')) as Record<string, unknown>;
+    if (manifest['formatVersion'] !== 3)
+      throw new Error(`--model ${a.model}: not a pair model (formatVersion 3); only the pair model reads a catalog index`);
+    if (resolve(a.model) !== resolve(a.out)) copyFileSync(join(a.model, 'weights.bin'), join(a.out, 'weights.bin'));
+    manifest['index'] = 'index.json';
+    writeFileSync(join(a.out, 'model.json'), JSON.stringify(manifest, null, 1) + '\n');
+    console.log(`wrote ${join(a.out, 'model.json')}: ${String(manifest['id'])} ${String(manifest['version'])} with this catalog's IDF`);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    main();
+  } catch (err) {
+    console.error(`index: ${(err as Error).message}`);
+    process.exit(1);
+  }
+}
