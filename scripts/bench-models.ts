@@ -1,6 +1,8 @@
 /**
  * Compute cost of one uncached ranking per shipped model, in Node on tfjs wasm (the worker's fallback
- * backend): a 50-event history and 48 candidates, the serving code the worker runs (src/model/predict.ts).
+ * backend): a 50-event history and 48 candidates, the serving code the worker runs (src/model/predict.ts for
+ * the transformers, src/model/pair-predict.ts for the pair model: pair features in JS, the network in tfjs;
+ * a fresh scorer each run, so its IDF is that of the call's items, as in a worker's first ranking).
  * Prints p50 ms and the ratio to the default model: read ratios, the machine is shared.
  *
  *   npx tsx scripts/bench-models.ts [--runs 40]
@@ -9,8 +11,10 @@ import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { scoreItems } from '../src/model/predict.ts';
+import { isPairModel } from '../src/model/io.ts';
+import { createPairScorer } from '../src/model/pair-predict.ts';
 import type { HistoryEntry, ItemFeatures } from '../src/shared/types.ts';
-import { readModel } from '../src/model/train/model-files.ts';
+import { readAnyModel } from '../src/model/train/model-files.ts';
 import { setupTf } from '../src/model/train/setup-tf.ts';
 
 const { values: a } = parseArgs({ options: { runs: { type: 'string', default: '40' } } });
@@ -34,19 +38,24 @@ const candidates = Array.from({ length: 48 }, (_, i) => item(100 + i));
 const rows: [string, number][] = [];
 for (const dir of readdirSync('public/models').sort()) {
   if (!existsSync(join('public/models', dir, 'model.json'))) continue;
-  const model = await readModel(join('public/models', dir));
+  const model = await readAnyModel(join('public/models', dir));
   const times: number[] = [];
   for (let r = 0; r < runs + 3; r++) {
     const start = performance.now();
-    await scoreItems(model, history, candidates, t0 + 3600e3);
+    if (isPairModel(model)) await createPairScorer(model, model.index).score(history, candidates, t0 + 3600e3);
+    else await scoreItems(model, history, candidates, t0 + 3600e3);
     if (r >= 3) times.push(performance.now() - start);
   }
   times.sort((x, y) => x - y);
-  const c = model.manifest.config;
-  rows.push([
-    `${dir} (d=${c.d}, ${c.blocks} block${c.blocks > 1 ? 's' : ''}, ${model.vocab ? 'ids + text' : 'text only'})`,
-    times[Math.floor(times.length / 2)]!,
-  ]);
+  let what: string;
+  if (isPairModel(model)) {
+    const c = model.manifest.config;
+    what = `pair model, ${c.hidden.join('x')}, reads ${c.maxLen} events`;
+  } else {
+    const c = model.manifest.config;
+    what = `d=${c.d}, ${c.blocks} block${c.blocks > 1 ? 's' : ''}, ${model.vocab ? 'ids + text' : 'text only'}`;
+  }
+  rows.push([`${dir} (${what})`, times[Math.floor(times.length / 2)]!]);
 }
 const base = rows.find(([name]) => name.startsWith('default'))?.[1] ?? rows[0]![1];
 console.log(`one uncached ranking, 50-event history, 48 candidates, tfjs wasm in Node, p50 of ${runs} runs:`);

@@ -34,9 +34,10 @@ const { values: a } = parseArgs({
     epochs: { type: 'string', default: '50' },
     minutes: { type: 'string', default: '0' },
     patience: { type: 'string', default: '4' },
-    lr: { type: 'string', default: '0.002' },
+    lr: { type: 'string', default: '0.001' },
     positions: { type: 'string', default: '128' },
-    negatives: { type: 'string', default: '32,16,16' },
+    negatives: { type: 'string', default: '32,32,0' },
+    top: { type: 'string', default: '100' },
     hidden: { type: 'string', default: '24,12' },
     'max-len': { type: 'string', default: '12' },
     'valid-users': { type: 'string', default: '1000' },
@@ -98,14 +99,22 @@ async function main(): Promise<void> {
       valid = { ds, users, held, d };
     }
   }
-  const trainer = new PairTrainer(cfg, data, { lr: num('lr'), uniform, near, samePath, positions: num('positions'), seed });
+  const trainer = new PairTrainer(cfg, data, {
+    lr: num('lr'),
+    uniform,
+    near,
+    samePath,
+    top: num('top'),
+    positions: num('positions'),
+    seed,
+  });
   const params = Object.values(trainer.vars).reduce((s, v) => s + v.size, 0);
   log(
-    `pair model: ${cfg.features} features, hidden ${cfg.hidden.join('x')}, maxLen ${cfg.maxLen}, ${params} parameters; ${trainer.size} training positions; negatives ${uniform} uniform + ${near} TF-IDF neighbours + ${samePath} same category; backend ${backend}`,
+    `pair model: ${cfg.features} features, hidden ${cfg.hidden.join('x')}, maxLen ${cfg.maxLen}, ${params} parameters; ${trainer.size} training positions; negatives ${uniform} uniform + ${near} from the TF-IDF top ${a.top} + ${samePath} same category; backend ${backend}`,
   );
 
   const v = valid!;
-  const post = pairPostings(v.d.cat);
+  const post = v.d.post;
   const validate = (): number => {
     const ranks: number[] = [];
     const w = trainer.vars;
@@ -132,7 +141,10 @@ async function main(): Promise<void> {
   const epochs = num('epochs');
   const budget = num('minutes') * 60e3;
   const t0 = Date.now();
-  let best = { ndcg: -1, epoch: -1, weights: trainer.weights() };
+  // The untrained model is the TF-IDF baseline (pair-scorer.ts pairInitWeights): training keeps it unless an epoch beats it.
+  const ndcg0 = validate();
+  let best = { ndcg: ndcg0, epoch: -1, weights: trainer.weights() };
+  log(`untrained (the TF-IDF baseline through the skip path): valid NDCG@10 ${ndcg0.toFixed(4)} on ${v.users.length} users`);
   for (let epoch = 0; epoch < epochs; epoch++) {
     trainer.reseed(seed * 1000 + epoch);
     const order = trainer.epochOrder();
@@ -178,7 +190,7 @@ async function main(): Promise<void> {
       seed,
       lr: num('lr'),
       positions: P,
-      negatives: { uniform, near, samePath },
+      negatives: { uniform, near, samePath, top: num('top') },
       validNdcg10: Number(best.ndcg.toFixed(4)),
       validUsers: v.users.length,
     },

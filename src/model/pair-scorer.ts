@@ -3,7 +3,8 @@
  * A small MLP reads each pair, with the history item's event type, time gap and position added to its
  * first layer, and gives a pair score and an attention logit; the candidate's score is the attention-
  * weighted pair score plus a weight times the log-sum-exp of the logits (how much of the history points
- * at the candidate). Nothing in it depends on item ids or words, so it scores any catalog.
+ * at the candidate), plus a learned recency-weighted sum of the TF-IDF cosines (the content baseline, where
+ * training starts). Nothing in it depends on item ids or words, so it scores any catalog.
  *
  * One implementation for training (Node, wasm) and serving (worker, any backend): functions over a plain
  * map of named tensors, as scorer.ts.
@@ -40,18 +41,23 @@ export function pairWeightShapes(cfg: PairConfig): [string, number[]][] {
     ['pair.out', [h2, 2]],
     ['pair.outb', [2]],
     ['pool.v', [1]],
+    ['skip.pos', [cfg.maxLen]],
   ];
 }
 
-/** Fresh weights: scaled Gaussian dense layers, zero biases and context tables, pooling weight 0.5. */
+/**
+ * Fresh weights: the model starts as the TF-IDF baseline (skip.pos: cosine of the newest three history
+ * items weighted 1, 1/2, 1/4) plus a small MLP part; scaled Gaussian hidden layers, zero biases and
+ * context tables, pooling weight 0.
+ */
 export function pairInitWeights(cfg: PairConfig, rand: () => number): Record<string, Float32Array> {
   const out: Record<string, Float32Array> = {};
   for (const [name, shape] of pairWeightShapes(cfg)) {
     const size = shape.reduce((a, b) => a * b, 1);
     const a = new Float32Array(size);
-    if (name === 'pool.v') a.fill(0.5);
+    if (name === 'skip.pos') for (let i = 0; i < Math.min(3, size); i++) a[i] = 2 ** -i;
     else if (shape.length === 2 && !name.startsWith('ctx.')) {
-      const std = Math.sqrt(2 / shape[0]!);
+      const std = Math.sqrt(2 / shape[0]!) * (name === 'pair.out' ? 0.1 : 1);
       for (let i = 0; i < size; i++) a[i] = std * gauss(rand);
     }
     out[name] = a;
@@ -112,7 +118,10 @@ export function pairForwardParts(
   const attended = p.mul(s).sum(2);
   const lse = tf.log(sum).add(max).reshape([P, C]);
   const pooled = withPooled ? (p.expandDims(3).mul(input.x).sum(2) as tf.Tensor3D) : null;
-  return { scores: attended.add(lse.mul(w['pool.v']!)) as tf.Tensor2D, pooled };
+  // The content baseline as a skip path: a weight per history position on the TF-IDF cosine (feature 0).
+  const skipW = tf.gather(w['skip.pos']!, flat(input.pos)).reshape([P, L]).mul(input.valid).reshape([P, 1, L]);
+  const skip = input.x.slice([0, 0, 0, 0], [P, C, L, 1]).reshape([P, C, L]).mul(skipW).sum(2);
+  return { scores: attended.add(lse.mul(w['pool.v']!)).add(skip) as tf.Tensor2D, pooled };
 }
 
 /** Scores [P, C]. */

@@ -3,9 +3,9 @@
  * ../pair-features.ts and the network from ../pair-scorer.ts, the files the worker runs.
  *
  * Each step scores, for a batch of training positions (a prefix of a shopper's sequence and the item
- * that came next), the next item against sampled negatives: uniform ones, hard ones that share the
- * newest history items' words (TF-IDF neighbours) and ones from the same category path. Sampled
- * softmax cross-entropy over [target | negatives].
+ * that came next), the next item against sampled negatives: uniform ones, hard ones from the top of the
+ * TF-IDF baseline for the prefix, and ones from the same category path. Sampled softmax cross-entropy over
+ * [target | negatives] with the logQ correction.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { gapBucket } from '../sequence.ts';
@@ -19,12 +19,11 @@ import { softmaxCrossEntropy, type Sequence } from './trainer.ts';
 export interface PairData {
   name: string;
   cat: PairCatalog;
+  post: PairPostings;
   seqs: Sequence[];
   /** Items that may be sampled as negatives (not held out). */
   allowed: Int32Array;
-  /** TF-IDF neighbours of each item, `M` per item (-1 padded), allowed items only. */
-  neighbours: Int32Array;
-  M: number;
+  ok: Uint8Array;
   /** Allowed items by full category path id (the item's deepest path id), for same-category negatives. */
   byPath: Map<number, Int32Array>;
 }
@@ -35,41 +34,10 @@ export function leafPath(cat: PairCatalog, i: number): number {
   return d > 0 ? cat.path[i * MAX_DEPTH + d - 1]! : -1;
 }
 
-/**
- * Training data for a catalog: top-M neighbours by the TF-IDF cosine of all words, and same-path lists.
- * @param allowed items that may be negatives (and neighbours)
- */
-export function pairData(name: string, cat: PairCatalog, post: PairPostings, seqs: Sequence[], allowed: Int32Array, M = 32): PairData {
-  const n = cat.n;
-  const ok = new Uint8Array(n);
+/** Training data for a catalog. @param allowed items that may be negatives */
+export function pairData(name: string, cat: PairCatalog, post: PairPostings, seqs: Sequence[], allowed: Int32Array): PairData {
+  const ok = new Uint8Array(cat.n);
   for (const i of allowed) ok[i] = 1;
-  const neighbours = new Int32Array(n * M).fill(-1);
-  const feats = new Float32Array(n * PAIR_FEATURE_COUNT);
-  const scratch = new Float64Array(4 * n);
-  // Only items that appear in the sequences need neighbours (they are the history items).
-  const used = new Uint8Array(n);
-  for (const s of seqs) for (const i of s.items) used[i] = 1;
-  for (let h = 0; h < n; h++) {
-    if (!used[h]) continue;
-    pairFeaturesAll(cat, post, h, feats, scratch);
-    const top: [number, number][] = [];
-    for (let c = 0; c < n; c++) {
-      const v = scratch[c]!;
-      if (c === h || !ok[c] || v <= 0) continue;
-      if (top.length < M) {
-        top.push([c, v]);
-        if (top.length === M) top.sort((x, y) => y[1] - x[1]);
-      } else if (v > top[M - 1]![1]) {
-        let k = M - 1;
-        while (k > 0 && top[k - 1]![1] < v) {
-          top[k] = top[k - 1]!;
-          k--;
-        }
-        top[k] = [c, v];
-      }
-    }
-    top.sort((x, y) => y[1] - x[1]).forEach(([c], k) => (neighbours[h * M + k] = c));
-  }
   const paths = new Map<number, number[]>();
   for (const i of allowed) {
     const p = leafPath(cat, i);
@@ -77,15 +45,46 @@ export function pairData(name: string, cat: PairCatalog, post: PairPostings, seq
     if (!paths.has(p)) paths.set(p, []);
     paths.get(p)!.push(i);
   }
-  return { name, cat, seqs, allowed, neighbours, M, byPath: new Map([...paths].map(([k, v]) => [k, Int32Array.from(v)])) };
+  return { name, cat, post, seqs, allowed, ok, byPath: new Map([...paths].map(([k, v]) => [k, Int32Array.from(v)])) };
+}
+
+/**
+ * The allowed items with the highest TF-IDF baseline score for a history (cosine with its last 3 items,
+ * weights 1, 1/2, 1/4: scripts/lib/baselines.ts tfidfScorer), best first, at most `n`, skipping `skip`.
+ */
+export function tfidfTop(d: PairData, items: ArrayLike<number>, n: number, skip: ReadonlySet<number>, scratch: Float64Array): number[] {
+  const touched: number[] = [];
+  const { all } = d.cat;
+  const inv = d.post.all;
+  for (let k = 0; k < 3 && k < items.length; k++) {
+    const h = items[items.length - 1 - k]!;
+    const w = 2 ** -k;
+    for (let e = all.offsets[h]!; e < all.offsets[h + 1]!; e++) {
+      const row = inv.row.get(all.ids[e]!)!;
+      const wh = w * all.weights[e]!;
+      for (let q = inv.offsets[row]!; q < inv.offsets[row + 1]!; q++) {
+        const c = inv.ids[q]!;
+        if (scratch[c] === 0) touched.push(c);
+        scratch[c]! += wh * inv.weights[q]!;
+      }
+    }
+  }
+  const out = touched.filter((c) => d.ok[c] && !skip.has(c)).sort((x, y) => scratch[y]! - scratch[x]! || x - y);
+  for (const c of touched) scratch[c] = 0;
+  return out.slice(0, n);
 }
 
 export interface PairTrainOptions {
   lr: number;
-  /** Negatives per position: uniform, TF-IDF neighbours of the newest history items, same category path. */
+  /**
+   * Negatives per position: uniform; `near` drawn from the `top` items of the TF-IDF baseline for the
+   * position's history (the items that compete for the top of a full ranking); same category path.
+   */
   uniform: number;
   near: number;
   samePath: number;
+  /** Size of the TF-IDF list the `near` negatives come from. */
+  top: number;
   /** Positions per step. */
   positions: number;
   seed: number;
@@ -208,12 +207,13 @@ export class PairTrainer {
       out.push(i);
       return true;
     };
-    const { uniform, near, samePath } = this.opts;
-    const newest = [seq.items[t - 1]!, t >= 2 ? seq.items[t - 2]! : seq.items[t - 1]!] as const;
-    for (let k = 0, tries = 0; k < near && tries < near * 3; tries++) {
-      if (tryAdd(data.neighbours[newest[tries % 2]! * data.M + Math.floor(this.rand() * data.M)]!)) k++;
-    }
-    const path = leafPath(data.cat, newest[0]);
+    const { uniform, near, samePath, top } = this.opts;
+    const prefix = seq.items.subarray(0, t);
+    const hard = near > 0 ? tfidfTop(data, prefix, top, taken, this.scratch(data.cat.n)) : [];
+    const inHard = new Set(hard);
+    for (let k = 0, tries = 0; hard.length && k < near && tries < near * 3; tries++)
+      if (tryAdd(hard[Math.floor(this.rand() * hard.length)]!)) k++;
+    const path = leafPath(data.cat, prefix[prefix.length - 1]!);
     const same = data.byPath.get(path);
     for (let k = 0, tries = 0; same && k < samePath && tries < samePath * 3; tries++) {
       if (tryAdd(same[Math.floor(this.rand() * same.length)]!)) k++;
@@ -221,18 +221,19 @@ export class PairTrainer {
     const want = 1 + uniform + near + samePath;
     for (let tries = 0; out.length < want && tries < want * 10; tries++)
       tryAdd(data.allowed[Math.floor(this.rand() * data.allowed.length)]!);
-    const inList = (h: number, j: number) => {
-      for (let m = 0; m < data.M; m++) if (data.neighbours[h * data.M + m] === j) return true;
-      return false;
-    };
     const logQ = Float32Array.from(out, (j) => {
       let e = uniform / data.allowed.length;
-      if (inList(newest[0], j)) e += near / 2 / data.M;
-      if (inList(newest[1], j)) e += near / 2 / data.M;
+      if (inHard.has(j)) e += near / hard.length;
       if (same && leafPath(data.cat, j) === path) e += samePath / same.length;
       return Math.log(e);
     });
     return { ids: Int32Array.from(out), logQ };
+  }
+
+  private scratchArray: Float64Array | null = null;
+  private scratch(n: number): Float64Array {
+    if (!this.scratchArray || this.scratchArray.length < n) this.scratchArray = new Float64Array(n);
+    return this.scratchArray;
   }
 
   /** One Adam step on the given positions (indices from epochOrder). Returns the loss. */
