@@ -43,10 +43,12 @@ test('after enough clicks a round runs in the worker by itself; the learned head
   const stored = heads(await storedMeta(page));
   expect(stored).toHaveLength(1);
   expect(stored[0]![0]).toBe(`head:${status.model!.id}@${status.model!.version}`);
-  const d = await page.evaluate(
-    async () => ((await (await fetch('/models/default/model.json')).json()) as { config: { d: number } }).config.d,
+  // The default model is the pair model: its head weighs each pair feature once (src/model/pair-predict.ts).
+  const config = await page.evaluate(
+    async () => ((await (await fetch('/models/default/model.json')).json()) as { config: { kind: string; features: number } }).config,
   );
-  expect((stored[0]![1] as { w: number[] }).w).toHaveLength(d * d);
+  expect(config.kind).toBe('pair');
+  expect((stored[0]![1] as { w: number[] }).w).toHaveLength(config.features);
 
   await page.reload();
   await waitForReady(page);

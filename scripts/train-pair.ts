@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     const d = pairData(ds.name, cat, pairPostings(cat), seqs, allowed);
     data.push(d);
     log(
-      `${dir}: ${ds.users.length} users, ${ds.items.length} items (${held.size} held out: ${holdOut.join(', ') || 'none'}), ${seqs.length} training sequences; neighbours in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+      `${dir}: ${ds.users.length} users, ${ds.items.length} items (${held.size} held out: ${holdOut.join(', ') || 'none'}), ${seqs.length} training sequences (prepared in ${((Date.now() - t0) / 1000).toFixed(0)} s)`,
     );
     if (!valid) {
       const users = split.valid

@@ -16,7 +16,7 @@ let shipped: HeadArrays;
 
 beforeAll(async () => {
   await setupTf('wasm');
-  model = await readModel('public/models/default');
+  model = await readModel('fixtures/models/text-transformer');
   shipped = await headArrays(model.weights);
 });
 

@@ -24,7 +24,7 @@ const history: HistoryEntry[] = [
 
 beforeAll(async () => {
   await setupTf('wasm');
-  model = await readModel('public/models/default');
+  model = await readModel('fixtures/models/text-transformer');
 });
 
 describe('serving cache', () => {

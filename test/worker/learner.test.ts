@@ -1,5 +1,6 @@
 import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
+import { pairHeadSize } from '../../src/model/pair-predict.ts';
 import { resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LearningSchedule, LearningState } from '../../src/shared/learning.ts';
@@ -75,8 +76,10 @@ describe('on-device learning in the worker', () => {
     expect(decision).toMatchObject({ accepted: true, heldOut: 8 });
     expect(state).toMatchObject({ rounds: 1, head: 'personal', pending: 0, lastDecision: decision });
     const stored = await meta<{ w: number[]; c: number[]; prev: unknown }>(dbName, a.headKey);
-    const { d } = (JSON.parse(readFileSync('public/models/default/model.json', 'utf8')) as { config: { d: number } }).config;
-    expect(stored!.w).toHaveLength(d * d);
+    // The default is the pair model: its head is one weight per pair feature and a score scale (pair-predict.ts).
+    expect((JSON.parse(readFileSync('public/models/default/model.json', 'utf8')) as { config: { kind: string } }).config.kind).toBe('pair');
+    expect(stored!.w).toHaveLength(pairHeadSize().w);
+    expect(stored!.c).toHaveLength(pairHeadSize().c);
     expect(stored!.prev).toBeNull();
     const tuned = await a.engine.rank(history, candidates, now);
     expect(tuned).not.toEqual(shipped);
