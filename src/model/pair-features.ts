@@ -116,8 +116,40 @@ export function categoryPath(category: string | undefined): string[] {
   return out.slice(0, MAX_DEPTH);
 }
 
-/** Compiles items for pair features; `stats` gives the IDF (the catalog's, or the items the worker knows). */
-export function pairCatalog(items: readonly ItemFeatures[], stats: TermStats): PairCatalog {
+/** What pair features read of an item, before any IDF: its words, title words, title trigrams, brand, category path. */
+export interface ItemText {
+  words: string[];
+  title: string[];
+  grams: Int32Array;
+  brand: string | null;
+  path: string[];
+  price: number;
+  noText: boolean;
+}
+
+/** The text of an item as pair features read it (cache it per item: tokenizing is most of a small ranking's cost). */
+export function itemText(it: ItemFeatures): ItemText {
+  const b = it.brand?.trim().toLowerCase();
+  return {
+    words: itemTerms(it),
+    title: textTokens(it.title ?? ''),
+    grams: titleGrams(it.title ?? ''),
+    brand: b && b !== 'unknown' ? b : null,
+    path: categoryPath(it.category),
+    price: it.price != null && Number.isFinite(it.price) && it.price > 0 ? Math.log(it.price) : NaN,
+    noText: !(it.title && it.title.trim()),
+  };
+}
+
+/**
+ * Compiles items for pair features; `stats` gives the IDF (the catalog's, or the items the worker knows).
+ * @param text the items' text (default: computed here; the worker passes its per-item cache)
+ */
+export function pairCatalog(
+  items: readonly ItemFeatures[],
+  stats: TermStats,
+  text: (it: ItemFeatures) => ItemText = itemText,
+): PairCatalog {
   const terms = new Map<string, number>();
   const intern = (t: string) => terms.get(t) ?? terms.set(t, terms.size).get(t)!;
   const brands = new Map<string, number>();
@@ -134,20 +166,18 @@ export function pairCatalog(items: readonly ItemFeatures[], stats: TermStats): P
   const title: [number, number][][] = [];
   const grams: [number, number][][] = [];
   items.forEach((it, i) => {
-    const words = itemTerms(it);
-    all.push(tfidfEntries(words, stats, intern));
-    const distinct = [...new Set(words)].map((t) => [intern(t), idf(stats, t)] as [number, number]);
+    const t = text(it);
+    all.push(tfidfEntries(t.words, stats, intern));
+    const distinct = [...new Set(t.words)].map((w) => [intern(w), idf(stats, w)] as [number, number]);
     allIdf.push(distinct);
     idfMass[i] = distinct.reduce((s, e) => s + e[1], 0);
-    title.push(tfidfEntries(textTokens(it.title ?? ''), stats, intern));
-    grams.push(Array.from(titleGrams(it.title ?? ''), (g) => [g, 1] as [number, number]));
-    const b = it.brand?.trim().toLowerCase();
-    if (b && b !== 'unknown') brand[i] = brands.get(b) ?? brands.set(b, brands.size).get(b)!;
-    const p = categoryPath(it.category);
-    depth[i] = p.length;
-    p.forEach((s, k) => (path[i * MAX_DEPTH + k] = paths.get(s) ?? paths.set(s, paths.size).get(s)!));
-    if (it.price != null && Number.isFinite(it.price) && it.price > 0) logPrice[i] = Math.log(it.price);
-    noText[i] = it.title && it.title.trim() ? 0 : 1;
+    title.push(tfidfEntries(t.title, stats, intern));
+    grams.push(Array.from(t.grams, (g) => [g, 1] as [number, number]));
+    if (t.brand) brand[i] = brands.get(t.brand) ?? brands.set(t.brand, brands.size).get(t.brand)!;
+    depth[i] = t.path.length;
+    t.path.forEach((s, k) => (path[i * MAX_DEPTH + k] = paths.get(s) ?? paths.set(s, paths.size).get(s)!));
+    logPrice[i] = t.price;
+    noText[i] = t.noText ? 1 : 0;
   });
   return {
     n,

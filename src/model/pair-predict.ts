@@ -12,13 +12,15 @@ import type { Contribution } from '../shared/protocol.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import { EVENT_INDEX, gapBucket } from './sequence.ts';
 import type { LoadedPairModel } from './io.ts';
-import { pairCatalog, pairFeaturesInto, PAIR_FEATURE_COUNT } from './pair-features.ts';
+import { itemText, pairCatalog, pairFeaturesInto, PAIR_FEATURE_COUNT, type ItemText } from './pair-features.ts';
 import { pairForwardParts } from './pair-scorer.ts';
 import type { HeadArrays } from './head.ts';
-import { itemTerms, type TermStats } from './text.ts';
+import type { TermStats } from './text.ts';
 
 /** Most items the seen-items IDF counts; past it, new items no longer change it. */
 const MAX_SEEN = 50_000;
+/** Items whose tokenized text is kept (the oldest is dropped past it). */
+const MAX_TEXTS = 4096;
 
 /**
  * What on-device learning changes in the pair model: score' = (1 + c[0]) · score + w · pooled, where
@@ -70,6 +72,18 @@ export function createPairScorer(model: LoadedPairModel, index: TermStats | null
   const seen = new Set<string>();
   const counted: TermStats = { docs: 0, df: new Map() };
   const stats = index ?? counted;
+  // Tokenized text by item (id and features), so items seen before cost no tokenizing.
+  const texts = new Map<string, ItemText>();
+  const text = (it: ItemFeatures): ItemText => {
+    const key = JSON.stringify([it.id, it.title, it.brand, it.category, it.price]);
+    let t = texts.get(key);
+    if (!t) {
+      t = itemText(it);
+      texts.set(key, t);
+      if (texts.size > MAX_TEXTS) texts.delete(texts.keys().next().value!);
+    }
+    return t;
+  };
 
   function observe(items: Iterable<ItemFeatures>): void {
     if (index) return;
@@ -77,7 +91,7 @@ export function createPairScorer(model: LoadedPairModel, index: TermStats | null
       if (seen.has(it.id) || seen.size >= MAX_SEEN) continue;
       seen.add(it.id);
       counted.docs++;
-      for (const t of new Set(itemTerms(it))) counted.df.set(t, (counted.df.get(t) ?? 0) + 1);
+      for (const t of new Set(text(it).words)) counted.df.set(t, (counted.df.get(t) ?? 0) + 1);
     }
   }
 
@@ -88,7 +102,7 @@ export function createPairScorer(model: LoadedPairModel, index: TermStats | null
     const L = h.length;
     const F = PAIR_FEATURE_COUNT;
     // One compiled catalog for the call: history items first, then candidates.
-    const cat = pairCatalog([...h.map((e) => e.item), ...candidates], stats);
+    const cat = pairCatalog([...h.map((e) => e.item), ...candidates], stats, text);
     const x = new Float32Array(C * L * F);
     for (let c = 0; c < C; c++) for (let k = 0; k < L; k++) pairFeaturesInto(cat, k, L + c, x, (c * L + k) * F);
     const [base, pooled] = tf.tidy(() => {
