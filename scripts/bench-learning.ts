@@ -15,17 +15,22 @@
  * train, 3 held out), so shoppers with fewer than 10 events never get one: their rows show the guardrail
  * only. `--every` defaults to 5, not the SDK's 20, because Beauty's shoppers average 8.9 events.
  * Negatives are uniform catalog items, as the bench grids are; a shop's real grids are harder.
+ * The pair model (the default) reads the IDF of the whole catalog, as with a catalog index (npm run index).
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { finetune } from '../src/model/finetune.ts';
+import { finetune, type FinetuneResult } from '../src/model/finetune.ts';
 import { headArrays, headTensors, type HeadArrays } from '../src/model/head.ts';
+import { isPairModel, type AnyModel } from '../src/model/io.ts';
+import { finetunePair } from '../src/model/pair-finetune.ts';
+import { createPairScorer, shippedPairHead } from '../src/model/pair-predict.ts';
 import { scoreItems } from '../src/model/predict.ts';
+import { termStats } from '../src/model/text.ts';
 import { rng } from '../src/model/rng.ts';
 import type { HistoryEntry, ItemFeatures, RecoEvent } from '../src/shared/types.ts';
 import { loadDataset } from './lib/data.ts';
-import { readModel } from '../src/model/train/model-files.ts';
+import { readAnyModel } from '../src/model/train/model-files.ts';
 import { setupTf } from '../src/model/train/setup-tf.ts';
 
 const USAGE =
@@ -78,12 +83,44 @@ interface UserResult {
   accepted: number;
 }
 
+/** What a replay needs of a model: its shipped head, scores under a head, and one fine-tuning round. */
+interface Served {
+  shipped: HeadArrays;
+  score(history: HistoryEntry[], grid: ItemFeatures[], now: number, head: HeadArrays): Promise<ArrayLike<number>>;
+  round(
+    events: RecoEvent[],
+    items: Map<string, ItemFeatures>,
+    heads: { current: HeadArrays; shipped: HeadArrays },
+  ): Promise<FinetuneResult>;
+}
+
+async function served(model: AnyModel, catalog: readonly ItemFeatures[]): Promise<Served> {
+  if (isPairModel(model)) {
+    const scorer = createPairScorer(model, termStats(catalog));
+    return {
+      shipped: shippedPairHead(),
+      score: (h, g, now, head) => scorer.score(h, g, now, head),
+      round: (events, items, heads) => finetunePair(scorer, events, items, heads),
+    };
+  }
+  const shipped = await headArrays(model.weights);
+  return {
+    shipped,
+    async score(h, g, now, head) {
+      const t = headTensors(head);
+      const out = await scoreItems(model, h, g, now, t);
+      tf.dispose(Object.values(t));
+      return out;
+    },
+    round: (events, items, heads) => finetune(model, events, items, heads),
+  };
+}
+
 async function main(): Promise<void> {
   const backend = await setupTf('wasm');
-  const model = await readModel(a.model);
+  const model = await readAnyModel(a.model);
   const ds = loadDataset(a.data!);
-  const shipped = await headArrays(model.weights);
-  const shippedT = headTensors(shipped);
+  const serve = await served(model, ds.items);
   const r = rng(SEED);
 
   const perBucket = Math.ceil(USERS / BUCKETS.length);
@@ -99,7 +136,7 @@ async function main(): Promise<void> {
   const results: UserResult[] = [];
   const t0 = Date.now();
   for (const [done, u] of sample.entries()) {
-    results.push(await replay(ds.users[u]!.seq.items, ds.items, model, shipped, shippedT, r));
+    results.push(await replay(ds.users[u]!.seq.items, ds.items, serve, r));
     if ((done + 1) % 20 === 0 || done + 1 === sample.length) {
       const s = (Date.now() - t0) / 1000;
       process.stderr.write(
@@ -143,25 +180,18 @@ async function main(): Promise<void> {
     );
   }
   if (a.json) writeFileSync(a.json, JSON.stringify(report, null, 2) + '\n');
-  tf.dispose(Object.values(shippedT));
 }
 
 const round = (x: number) => Math.round(x * 1e4) / 1e4;
 
 /** One shopper, step by step, as the SDK would see them. */
-async function replay(
-  seq: Int32Array,
-  catalog: readonly ItemFeatures[],
-  model: Awaited<ReturnType<typeof readModel>>,
-  shipped: HeadArrays,
-  shippedT: ReturnType<typeof headTensors>,
-  r: () => number,
-): Promise<UserResult> {
+async function replay(seq: Int32Array, catalog: readonly ItemFeatures[], serve: Served, r: () => number): Promise<UserResult> {
+  const shipped = serve.shipped;
   const own = new Set(seq);
   const events: RecoEvent[] = [];
   const cache = new Map<string, ItemFeatures>();
   const history: HistoryEntry[] = [];
-  let current: { arrays: HeadArrays; tensors: ReturnType<typeof headTensors> } | null = null;
+  let current: HeadArrays | null = null;
   const base: number[] = [];
   const tuned: number[] = [];
   let rounds = 0;
@@ -179,9 +209,9 @@ async function replay(
       grid.push(catalog[i]!);
     }
     if (history.length > 0) {
-      const b = await scoreItems(model, history, grid, now, shippedT);
+      const b = await serve.score(history, grid, now, shipped);
       base.push(ndcgOfFirst(b));
-      tuned.push(current ? ndcgOfFirst(await scoreItems(model, history, grid, now, current.tensors)) : ndcgOfFirst(b));
+      tuned.push(current ? ndcgOfFirst(await serve.score(history, grid, now, current)) : ndcgOfFirst(b));
     }
     // The grid as shown (shuffled), then the click on the true item.
     const shown = grid
@@ -199,15 +229,13 @@ async function replay(
     history.push({ item, type: 'select_item', ts: now + 1000 });
     if (++clicks % EVERY === 0 && t + 1 < seq.length) {
       rounds++;
-      const res = await finetune(model, events, cache, { current: current?.arrays ?? shipped, shipped });
+      const res = await serve.round(events, cache, { current: current ?? shipped, shipped });
       if (res.accepted && res.head) {
         accepted++;
-        if (current) tf.dispose(Object.values(current.tensors));
-        current = { arrays: res.head, tensors: headTensors(res.head) };
+        current = res.head;
       }
     }
   }
-  if (current) tf.dispose(Object.values(current.tensors));
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
   return { events: seq.length, base: mean(base), tuned: mean(tuned), rounds, accepted };
 }
