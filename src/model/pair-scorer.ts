@@ -46,9 +46,9 @@ export function pairWeightShapes(cfg: PairConfig): [string, number[]][] {
 }
 
 /**
- * Fresh weights: the model starts as the TF-IDF baseline (skip.pos: cosine of the newest three history
- * items weighted 1, 1/2, 1/4) plus a small MLP part; scaled Gaussian hidden layers, zero biases and
- * context tables, pooling weight 0.
+ * Fresh weights: the model starts as exactly the TF-IDF baseline (skip.pos: cosine of the newest three history
+ * items weighted 1, 1/2, 1/4; the MLP's output layer and pooling weight 0, so it adds nothing until trained);
+ * scaled Gaussian hidden layers, zero biases and context tables.
  */
 export function pairInitWeights(cfg: PairConfig, rand: () => number): Record<string, Float32Array> {
   const out: Record<string, Float32Array> = {};
@@ -56,8 +56,8 @@ export function pairInitWeights(cfg: PairConfig, rand: () => number): Record<str
     const size = shape.reduce((a, b) => a * b, 1);
     const a = new Float32Array(size);
     if (name === 'skip.pos') for (let i = 0; i < Math.min(3, size); i++) a[i] = 2 ** -i;
-    else if (shape.length === 2 && !name.startsWith('ctx.')) {
-      const std = Math.sqrt(2 / shape[0]!) * (name === 'pair.out' ? 0.1 : 1);
+    else if (shape.length === 2 && !name.startsWith('ctx.') && name !== 'pair.out') {
+      const std = Math.sqrt(2 / shape[0]!);
       for (let i = 0; i < size; i++) a[i] = std * gauss(rand);
     }
     out[name] = a;

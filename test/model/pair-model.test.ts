@@ -102,7 +102,7 @@ describe('pair model', () => {
     // Each shopper keeps to one brand across categories (10 items); the untrained model is the TF-IDF baseline,
     // which ranks the same category's items (two shared category words) above the brand's (one shared word).
     const after = hr();
-    expect(before['HR@10']).toBeLessThan(0.7);
+    expect(before['HR@10']).toBeLessThan(0.75);
     expect(after['HR@10']).toBeGreaterThan(0.9);
     trainer.dispose();
   }, 60_000);
