@@ -179,7 +179,7 @@ async function main(): Promise<void> {
   }
   const meta = {
     id: a.id!,
-    version: new Date().toISOString().slice(0, 10).replaceAll('-', '') + '.' + best.epoch,
+    version: new Date().toISOString().slice(0, 10).replaceAll('-', '') + '.' + (best.epoch + 1),
     config: cfg,
     training: {
       data: data[0]!.name,
