@@ -172,7 +172,8 @@ for (const { model: name, ids } of CASES) {
       );
       candidates.forEach((c, i) => expect(Math.abs(page_.get(c.id)! - node[i]!), `score of ${c.id}`).toBeLessThanOrEqual(1e-4));
       // Scores that differ from each other: agreement is not a coincidence of constant outputs.
-      expect(new Set([...node].map((s) => s.toFixed(4))).size).toBeGreaterThan(candidates.length - 3);
+      // (The default pair model as shipped is TF-IDF of the last 3 events: candidates sharing no word with them tie at 0.)
+      expect(new Set([...node].map((s) => s.toFixed(4))).size).toBeGreaterThan(isPairModel(model) ? 5 : candidates.length - 3);
     });
   }
 }
