@@ -23,7 +23,7 @@ export interface BundleSize {
 const KINDS: readonly BundleSize['kind'][] = ['page script', 'page module', 'worker', 'worker wasm'];
 
 /** Files `npm run build` must have written before anything can be measured. */
-export const REQUIRED = ['reco.js', 'reco.mjs', 'reco.worker.js'];
+export const REQUIRED = ['reco.js', 'reco.mjs', 'reco-core.mjs', 'react.mjs', 'reco.worker.js'];
 
 /** Names of the required bundles missing from dist/ (empty when it is built). */
 export function missingBundles(dist = DIST): string[] {
@@ -37,7 +37,7 @@ export function missingBundles(dist = DIST): string[] {
 }
 
 /**
- * Raw and gzipped (level 9) sizes of every bundle in dist/: reco.js, reco.mjs, reco.worker.js and its wasm files.
+ * Raw and gzipped (level 9) sizes of every bundle in dist/: reco.js, the ES modules (*.mjs), reco.worker.js and its wasm files.
  * @throws Error naming the missing files when dist/ is not built
  */
 export function bundleSizes(dist = DIST): BundleSize[] {
@@ -48,7 +48,7 @@ export function bundleSizes(dist = DIST): BundleSize[] {
   const kindOf = (f: string): BundleSize['kind'] | null =>
     f === 'reco.js'
       ? 'page script'
-      : f === 'reco.mjs'
+      : f.endsWith('.mjs')
         ? 'page module'
         : f === 'reco.worker.js'
           ? 'worker'

@@ -7,7 +7,7 @@
  */
 import { notReady, type Explanation, type RecoEventMap, type RecoInstance, type RecoStatus } from './main/api.ts';
 import { subscribe, type Listeners } from './main/events.ts';
-import { createInstance } from './main/instance.ts';
+import { startInstance } from './main/instance.ts';
 import { skipped, type LearningDecision } from './shared/learning.ts';
 import type { RecoOptions } from './main/options.ts';
 import type { EventType, ExportData, ItemFeatures } from './shared/types.ts';
@@ -27,6 +27,9 @@ const SCRIPT_URL: string =
   (typeof document !== 'undefined' && (document.currentScript as HTMLScriptElement | null)?.src) || import.meta.url || location.href;
 
 let current: RecoInstance | null = null;
+/** track() calls made before the first init(): replayed, in order, on the instance it makes. */
+let early: ((reco: RecoInstance) => void)[] = [];
+const EARLY_MAX = 100;
 // Listeners of the global Reco.on(): every instance made by init() emits to them, from its first step,
 // so a page that subscribes before init() hears init-time errors, 'ready' and the first 'ranked'.
 const globalListeners: Listeners = new Map();
@@ -34,24 +37,33 @@ const globalListeners: Listeners = new Map();
 /**
  * Starts Reco: opens storage, starts the worker, loads the model, personalizes the page's grids.
  * Resolves once the first grids are ranked; when something fails (no model, no worker, no storage)
- * it still resolves, the grids keep their order, and `status().lastError` says why.
+ * it still resolves, the grids keep their order, and `status().lastError` says why. The functions below act
+ * on this instance from the moment init() is called: track() records at once (also before storage is open),
+ * the others wait for init to settle.
  * @param options see {@link RecoOptions}; every option has a documented default
  * @throws TypeError (as a rejection) naming the option when an option is invalid
  */
 export async function init(options?: RecoOptions): Promise<RecoInstance> {
-  const previous = current;
-  const reco = await createInstance(options, SCRIPT_URL, globalListeners);
-  await previous?.destroy();
+  const { reco, ready } = startInstance(options, SCRIPT_URL, globalListeners, current);
   current = reco;
-  return reco;
+  const queued = early;
+  early = [];
+  for (const call of queued) call(reco);
+  return ready;
 }
 
 const NOT_STARTED = 'Reco.init() has not been called';
 
-/** Records a page-level event (GA4 name) on the current instance. */
-export const track = (type: EventType, itemId: string, extra?: Record<string, string | number | boolean>): void =>
-  current?.track(type, itemId, extra);
-/** Scores items for this shopper on the current instance; see RecoInstance.rank. */
+/**
+ * Records a page-level event (GA4 name) on the current instance; before init() is called, it is kept (up to
+ * 100) and recorded when init() starts. See RecoInstance.track.
+ */
+export const track = (type: EventType, itemId: string, extra?: Record<string, string | number | boolean>): void => {
+  if (current) return current.track(type, itemId, extra);
+  if (early.length < EARLY_MAX) early.push((reco) => reco.track(type, itemId, extra));
+  else if (early.length === EARLY_MAX) console.warn('[reco] more than 100 track() calls before Reco.init(): the rest are dropped');
+};
+/** Scores items for this shopper on the current instance (waiting for its init); see RecoInstance.rank. */
 export const rank = async (items: ReadonlyArray<string | ItemFeatures>): Promise<{ id: string; score: number }[]> =>
   current?.rank(items) ?? items.map((it) => ({ id: typeof it === 'string' ? it : it.id, score: 0 }));
 /** Re-orders grids now on the current instance. */
@@ -62,15 +74,16 @@ export const status = (): RecoStatus => current?.status() ?? notReady('granted',
 export const train = async (): Promise<LearningDecision> => current?.train() ?? skipped(NOT_STARTED);
 /** The history items that most raised an item's score ("Because you viewed ..."); see RecoInstance.explain. */
 export const explain = async (itemId: string): Promise<Explanation> => current?.explain(itemId) ?? { itemId, because: [] };
-/** Everything stored about this shopper. */
-const exportData = async (): Promise<ExportData> =>
+/** Everything stored about this shopper (also importable as `export`). */
+export const exportData = async (): Promise<ExportData> =>
   current?.export() ?? { exportedAt: new Date().toISOString(), events: [], items: [], meta: {} };
 /** Erases everything stored about this shopper. */
 export const forget = async (): Promise<void> => current?.forget();
 /** Removes the current instance's listeners, observers and worker. */
 export const destroy = async (): Promise<void> => {
-  await current?.destroy();
+  const reco = current;
   current = null;
+  await reco?.destroy();
 };
 /**
  * Subscribes to 'ready', 'ranked', 'error' or 'event' of the instance made by the last `init()`. May be called

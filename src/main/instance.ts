@@ -5,8 +5,9 @@
  */
 import { isLabel } from '../shared/labels.ts';
 import type { EngineInit } from '../shared/protocol.ts';
-import { openStore } from '../shared/store.ts';
-import type { RecoEvent } from '../shared/types.ts';
+import { skipped } from '../shared/learning.ts';
+import { openStore, type Store } from '../shared/store.ts';
+import type { ExportData, RecoEvent } from '../shared/types.ts';
 import { storageMode } from '../tracker/consent.ts';
 import { createTracker } from '../tracker/tracker.ts';
 import { notReady, type RecoInstance } from './api.ts';
@@ -16,21 +17,47 @@ import { createAntiFlicker } from './grid/antiflicker.ts';
 import { discoverGrids } from './grid/discover.ts';
 import { createHistory } from './history.ts';
 import { resolveOptions, type RecoOptions, type ResolvedOptions } from './options.ts';
-import { createPersonalizer } from './personalizer.ts';
-import { createRanker } from './ranker.ts';
+import { createPersonalizer, trackedItems, type Personalizer } from './personalizer.ts';
+import { byScore, createRanker, rankInput, type Ranker } from './ranker.ts';
 import { createPageLearning } from './scheduler.ts';
 
+/** An instance as soon as it exists, and its initialization under way. */
+export interface StartedInstance {
+  /** Usable at once: track() records from the first moment, the other methods wait for `ready`. */
+  reco: RecoInstance;
+  /** Resolves (never rejects) once the model is loaded or failed to load and the first grids are ranked. */
+  ready: Promise<RecoInstance>;
+}
+
 /**
- * @internal Use Reco.init(). Validates the options, starts storage, the worker and the observers, and
- * resolves once the first grids are ranked. `global` listeners (the global Reco.on()) also hear events
- * emitted during init.
+ * @internal Use Reco.init(). Validates the options, starts the worker, storage, the tracker and the
+ * observers, and resolves once the first grids are ranked. `global` listeners (the global Reco.on()) also
+ * hear events emitted during init.
  * @throws TypeError (as a rejection) naming the option when an option is invalid
  */
 export async function createInstance(options: RecoOptions | undefined, scriptUrl: string, global: Listeners | null): Promise<RecoInstance> {
+  return startInstance(options, scriptUrl, global).ready;
+}
+
+/**
+ * @internal The instance at once, its initialization in `ready`. Clicks and track() calls made while storage
+ * opens and the model loads are recorded (with their own time) and written once the store is open; rank(),
+ * explain(), personalize(), train() and forget() wait for `ready`.
+ * @param replaces an instance this one replaces (a second init()): destroyed once the options are valid
+ * @throws TypeError naming the option when an option is invalid (then `replaces` is left running)
+ */
+export function startInstance(
+  options: RecoOptions | undefined,
+  scriptUrl: string,
+  global: Listeners | null,
+  replaces: RecoInstance | null = null,
+): StartedInstance {
   const opts = resolveOptions(options, scriptUrl);
+  // Its listeners, observers and held grids go before this one touches the page (the rest of destroy() may finish later).
+  void replaces?.destroy();
   const events = createEmitter(global);
   const gpc = (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
-  let state = notReady(opts.consent, gpc, Math.random() < opts.holdout, null);
+  const state = notReady(opts.consent, gpc, Math.random() < opts.holdout, null);
   const logged = new Set<string>();
   const fail = (err: Error): void => {
     state.lastError = `${err.name}: ${err.message}`;
@@ -44,37 +71,55 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
 
   const mode = storageMode(opts.consent, opts.respectGpc);
   const antiFlicker = createAntiFlicker({ timeoutMs: opts.antiFlickerMs });
-  if (mode !== 'off' && !state.control && opts.autoPersonalize && opts.antiFlickerMs > 0) {
-    for (const g of discoverGrids(document, opts.grids, fail)) antiFlicker.hold(g.container);
-  }
-  // Rounds and history reads flush the tracker (created below, before the model can be ready).
+  // Rounds and history reads flush the tracker.
   const flush = async () => tracker?.flush();
   const learning = createPageLearning({ ...opts, stored: mode !== 'off', isReady: () => state.ready, flush, debug, onError: fail });
   // The worker starts loading the model while the page opens its store.
   const engine = mode === 'off' ? null : createEngineClient(opts.workerUrl, engineInit(opts, mode), debug, learning.update);
-  const store = mode === 'off' ? null : await openStore({ ...opts, memoryOnly: mode === 'memory' });
-  if (store?.fallbackReason) debug(`memory-only storage: ${store.fallbackReason}`);
-  state = { ...state, storage: store?.kind ?? 'off', events: (await store?.count()) ?? 0 };
+  const opening = mode === 'off' ? null : openStore({ ...opts, memoryOnly: mode === 'memory' });
   const onEvent = (e: RecoEvent) => {
     state.events++;
     events.emit('event', e);
     if (isLabel(e.type)) learning.label();
   };
-  const tracker = store && createTracker({ store, control: state.control, onEvent, onError: fail });
-  const history = createHistory(store, opts.historyLength, fail);
-  const ranker = createRanker(engine, history, { flush, active: () => state.ready && !state.control, onError: fail });
-  const grids = createPersonalizer(opts, {
-    antiFlicker,
-    tracker,
-    isReady: () => state.ready,
-    control: state.control,
-    score: ranker.score,
-    remember: history.remember,
-    onRanked: (e) => events.emit('ranked', e),
-    onError: fail,
-  });
+  // The tracker starts before the store is open, so a click or a track() at page load is kept.
+  const tracker = opening && createTracker({ store: opening, journal: mode === 'persist', control: state.control, onEvent, onError: fail });
+  for (const g of tracker ? discoverGrids(document, opts.grids, fail) : []) {
+    if (!state.control && opts.autoPersonalize && opts.antiFlickerMs > 0) antiFlicker.hold(g.container);
+    tracker!.observe(trackedItems(g.listId, g.items));
+  }
 
   let destroyed = false;
+  let parts: { store: Store | null; ranker: Ranker; grids: Personalizer } | null = null;
+  /** Storage is open and the grids are tracked; null once destroyed. */
+  const opened = (async () => {
+    const store = await opening;
+    if (store?.fallbackReason) debug(`memory-only storage: ${store.fallbackReason}`);
+    state.storage = store?.kind ?? 'off';
+    state.events += (await store?.count().catch(fail)) ?? 0;
+    if (destroyed) return null;
+    const history = createHistory(store, opts.historyLength, fail);
+    const ranker = createRanker(engine, history, { flush, active: () => state.ready && !state.control, onError: fail });
+    const grids = createPersonalizer(opts, {
+      antiFlicker,
+      tracker,
+      isReady: () => state.ready,
+      control: state.control,
+      score: ranker.score,
+      remember: history.remember,
+      onRanked: (e) => events.emit('ranked', e),
+      onError: fail,
+    });
+    return (parts = { store, ranker, grids });
+  })();
+
+  /** `fn` once init has settled; `none` when the instance was destroyed meanwhile. */
+  const after = async <T>(none: T, fn: (p: NonNullable<typeof parts>) => Promise<T>): Promise<T> => {
+    await ready;
+    return parts && !destroyed ? fn(parts) : none;
+  };
+  const nothing = (): ExportData => ({ exportedAt: new Date().toISOString(), events: [], items: [], meta: {} });
+
   const reco: RecoInstance = {
     track(type, itemId, extra) {
       try {
@@ -83,47 +128,66 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
         fail(err as Error);
       }
     },
-    rank: ranker.rank,
-    explain: ranker.explain,
-    personalize: async (root = document) => grids.personalize(root, true),
-    status: () => ({ ...state, lastRankMs: grids.lastRankMs(), learning: learning.status(state.learning) }),
-    train: learning.train,
+    rank: (items) =>
+      after(
+        byScore(
+          rankInput(
+            items,
+            () => undefined,
+            () => {},
+          ),
+          null,
+        ),
+        (p) => p.ranker.rank(items),
+      ),
+    explain: (itemId) => after({ itemId, because: [] }, (p) => p.ranker.explain(itemId)),
+    personalize: (root = document) => after(undefined, (p) => p.grids.personalize(root, true)),
+    status: () => ({ ...state, lastRankMs: parts?.grids.lastRankMs() ?? null, learning: learning.status(state.learning) }),
+    train: () => after(skipped('the instance was destroyed'), () => learning.train()),
     async export() {
+      const p = await opened;
       await flush();
-      return store ? store.export() : { exportedAt: new Date().toISOString(), events: [], items: [], meta: {} };
+      return p?.store ? p.store.export() : nothing();
     },
-    async forget() {
-      await flush();
-      // The worker first, so that a learning round under way writes nothing after the store is cleared.
-      const after = state.ready ? await engine?.forget().catch(fail) : null;
-      await store?.clear();
-      state.events = 0;
-      learning.update(after ?? null);
-    },
+    forget: () =>
+      after(undefined, async ({ store }) => {
+        await flush();
+        // The worker first, so that a learning round under way writes nothing after the store is cleared.
+        const afterForget = state.ready ? await engine?.forget().catch(fail) : null;
+        await store?.clear();
+        state.events = 0;
+        learning.update(afterForget ?? null);
+      }),
     on: (type, fn) => events.on(type, fn, reco),
     async destroy() {
       if (destroyed) return;
       destroyed = true;
-      grids.destroy();
+      parts?.grids.destroy();
+      antiFlicker.destroy();
       tracker?.destroy();
       learning.destroy();
       await flush();
       engine?.terminate();
-      store?.close();
+      (await opening)?.close();
       events.clear();
       state.ready = false;
     },
   };
-
-  const ready = await engine?.status().catch(fail);
-  if (engine && ready) {
-    state = { ...state, ready: true, backend: ready.backend, backends: ready.tried, model: ready.model };
-    debug(`ready on ${ready.backend}${ready.learningError ? `; ${ready.learningError}` : ''}`);
-    learning.start(engine, ready.learning);
-    events.emit('ready', reco.status());
-  }
-  await grids.settle();
-  return reco;
+  const ready = (async () => {
+    const up = await engine?.status().catch(fail);
+    const p = await opened;
+    if (!p || destroyed) return;
+    if (engine && up) {
+      Object.assign(state, { ready: true, backend: up.backend, backends: up.tried, model: up.model });
+      debug(`ready on ${up.backend}${up.learningError ? `; ${up.learningError}` : ''}`);
+      learning.start(engine, up.learning);
+      events.emit('ready', reco.status());
+    }
+    await p.grids.settle();
+  })()
+    .catch(fail)
+    .then(() => reco);
+  return { reco, ready };
 }
 
 /** What the worker needs: the model, the backends, and (with IndexedDB storage) where the events to learn from are. */

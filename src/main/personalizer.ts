@@ -4,7 +4,7 @@
  * shopper may be looking at when its ranking arrives waits until it is out of sight or the tab is hidden.
  */
 import type { ItemFeatures } from '../shared/types.ts';
-import type { Tracker } from '../tracker/tracker.ts';
+import type { TrackedItem, Tracker } from '../tracker/tracker.ts';
 import type { RankedEvent } from './api.ts';
 import type { AntiFlicker } from './grid/antiflicker.ts';
 import { discoverGrids, type Grid, type GridItem } from './grid/discover.ts';
@@ -45,6 +45,10 @@ export interface Personalizer {
   destroy(): void;
 }
 
+/** A grid's items with an id, as the tracker watches them, at their current positions. */
+export const trackedItems = (listId: string, items: readonly GridItem[]): TrackedItem[] =>
+  items.flatMap((it, position) => (it.id ? [{ el: it.el, id: it.id, listId, position }] : []));
+
 /** Starts tracking the grids on the page now and, with `autoPersonalize`, watching for new ones. */
 export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDeps): Personalizer {
   const { antiFlicker } = o;
@@ -58,8 +62,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
   let scanQueued = false;
 
   /** Starts or refreshes tracking of a grid's items with an id, at their current positions. */
-  const track = (listId: string, items: readonly GridItem[]) =>
-    o.tracker?.observe(items.flatMap((it, position) => (it.id ? [{ el: it.el, id: it.id, listId, position }] : [])));
+  const track = (listId: string, items: readonly GridItem[]) => o.tracker?.observe(trackedItems(listId, items));
 
   // One callback (onError) for every discovery, so discoverGrids reports a broken grid config once, not on every scan.
   const find = (root: ParentNode): Grid[] => discoverGrids(root, opts.grids, o.onError);

@@ -8,6 +8,7 @@ import { ModelError } from '../shared/errors.ts';
 import { PAIR_FEATURE_COUNT } from './pair-features.ts';
 import { pairWeightShapes, type PairConfig } from './pair-scorer.ts';
 import type { TermStats } from './text.ts';
+import { sha256Hex } from './sha256.ts';
 import { weightShapes, type ModelConfig, type Weights } from './scorer.ts';
 
 export const FORMAT = 'reco-scorer';
@@ -103,11 +104,6 @@ export function shapesOf(config: ModelConfig | PairConfig): [string, number[]][]
 }
 
 export type Quantization = 'none' | 'float16' | 'uint8';
-
-async function sha256Hex(data: ArrayBuffer): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', data);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** Serializes weights. Embedding tables take `embeddings` quantization, the rest `dense`. */
 export async function encodeModel(

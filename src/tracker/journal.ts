@@ -14,12 +14,12 @@ export type LocalMirror = (fn: () => void) => void;
 
 /**
  * localStorage, while it works: the first access that throws (storage blocked or full) is reported, and
- * from then on nothing is read or written there.
+ * from then on nothing is read or written there; `stop()` ends it too (the store turned out memory-only).
  * @param enabled false in memory mode, where nothing may outlive the page
  */
-export function createLocalMirror(enabled: boolean, report: (err: unknown) => void): LocalMirror {
+export function createLocalMirror(enabled: boolean, report: (err: unknown) => void): LocalMirror & { stop(): void } {
   let inUse = enabled;
-  return (fn) => {
+  const mirror = (fn: () => void) => {
     if (!inUse) return;
     try {
       fn();
@@ -28,6 +28,7 @@ export function createLocalMirror(enabled: boolean, report: (err: unknown) => vo
       report(err);
     }
   };
+  return Object.assign(mirror, { stop: () => void (inUse = false) });
 }
 
 /** The JSON value under `key`, or null when it is missing or not JSON. */
@@ -67,10 +68,12 @@ export function editJournal(change: (j: Journal) => void): void {
 /**
  * Writes to the store the events that page views journaled but did not write (a navigation cut them short).
  * Only what was written leaves the journal: a tab of those page views may still be adding to it.
+ * @param current this page view: its own journaled events are still in its queue
  */
-export function drainJournal(store: Store, local: LocalMirror, report: (err: unknown) => void): void {
+export function drainJournal(store: Store, local: LocalMirror, report: (err: unknown) => void, current?: string): void {
   let left: Journal = {};
   local(() => editJournal((j) => (left = j)));
+  if (current) delete left[current];
   const drained = new Map(
     Object.values(left)
       .flat()

@@ -13,8 +13,9 @@ export interface EventQueue {
   flush(): Promise<void>;
 }
 
+/** @param store the store, or the store being opened: writes wait for it */
 export function createEventQueue(
-  store: Store,
+  store: Store | Promise<Store>,
   pageViewId: string,
   o: { local: LocalMirror; flushIntervalMs: number; report: (err: unknown) => void },
 ): EventQueue {
@@ -30,7 +31,7 @@ export function createEventQueue(
       const n = queue.length;
       if (!n) return;
       try {
-        await store.add(queue.slice(0, n));
+        await (await store).add(queue.slice(0, n));
       } catch (err) {
         o.report(err); // dropped: retrying a broken store would only repeat the error
       }

@@ -3,9 +3,9 @@
  * hands over, events the page reports with track(), batched writes to the store. Handlers never wait on
  * storage and never throw into the page.
  */
-import type { Store } from '../shared/store.ts';
+import { LOCAL_KEYS, type Store } from '../shared/store.ts';
 import { EVENT_TYPES, type EventType, type RecoEvent } from '../shared/types.ts';
-import { createLocalMirror, drainJournal } from './journal.ts';
+import { createLocalMirror, drainJournal, editJournal } from './journal.ts';
 import { createEventQueue } from './queue.ts';
 import { createSession, uuid } from './session.ts';
 import { VIEWABLE_RATIO, ViewabilityTimer } from './viewability.ts';
@@ -21,7 +21,13 @@ export interface TrackedItem {
 
 /** Options of {@link createTracker}. */
 export interface TrackerOptions {
-  store: Store;
+  /** The store, or the store being opened: events recorded meanwhile (a click at page load) wait for it. */
+  store: Store | Promise<Store>;
+  /**
+   * Mirror pending events in localStorage (the click journal) while the store is IndexedDB. Default true;
+   * false in memory mode, where nothing may outlive the page (also turned off when the store opens memory-only).
+   */
+  journal?: boolean;
   /** This page view is in the holdout group; stamped on every event. */
   control: boolean;
   /** Idle time after which a new session starts. Default 30 minutes. */
@@ -104,7 +110,8 @@ export function createTracker(opts: TrackerOptions): Tracker {
   }
 
   // localStorage only mirrors IndexedDB: in memory mode nothing may outlive the page.
-  const local = createLocalMirror(store.kind === 'indexeddb', report);
+  const known = 'then' in store ? null : store;
+  const local = createLocalMirror(known ? known.kind === 'indexeddb' : opts.journal !== false, report);
   const session = createSession(sessionTimeoutMs, local);
 
   const queue = createEventQueue(store, pageViewId, { local, flushIntervalMs, report });
@@ -169,7 +176,15 @@ export function createTracker(opts: TrackerOptions): Tracker {
   };
   listen('addEventListener');
   session.touch(now());
-  drainJournal(store, local, report);
+  void Promise.resolve(store).then((opened) => {
+    if (opened.kind === 'indexeddb') return drainJournal(opened, local, report, pageViewId);
+    // IndexedDB failed (private mode): what this page view journaled must not outlive it.
+    local(() => {
+      editJournal((j) => delete j[pageViewId]);
+      localStorage.removeItem(LOCAL_KEYS.session);
+    });
+    local.stop();
+  }, report);
 
   function unwatch(el: Element, w: Watched): void {
     w.timer.stop();

@@ -3,7 +3,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RecoInstance } from '../../src/main/api.ts';
 import { subscribe, type Listeners } from '../../src/main/events.ts';
-import { createInstance } from '../../src/main/instance.ts';
+import { createInstance, startInstance } from '../../src/main/instance.ts';
 
 const SCRIPT = 'https://shop.example/reco.js';
 const order = () => [...document.querySelectorAll('[data-reco-id]')].map((e) => e.getAttribute('data-reco-id'));
@@ -77,5 +77,50 @@ describe('instance wiring', () => {
       expect.stringMatching(/^track: type must be one of view_item_list, .*; got "bogus"$/),
       'explain(itemId): expected a non-empty string, got ""',
     ]);
+  });
+
+  it('records track() calls and clicks made before storage opened, with their own time, and writes them once it is open', async () => {
+    vi.stubGlobal('Worker', BlockedWorker);
+    const t0 = Date.now();
+    const started = startInstance({ dbName: `instance-${++n}` }, SCRIPT, null);
+    reco = started.reco;
+    // Nothing awaited yet: the store is still opening.
+    reco.track('view_item', 'b');
+    document.querySelector('[data-reco-id="a"]')!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    expect(reco.status().events).toBe(2);
+    await started.ready;
+    const stored = (await reco.export()).events;
+    expect(stored.map((e) => `${e.type} ${e.itemId} ${e.listId}`)).toEqual(['view_item b null', 'select_item a home']);
+    expect(stored[0]!.ts).toBeGreaterThanOrEqual(t0);
+    expect(reco.status().events).toBe(2);
+  });
+
+  it('rank() called while init runs waits for it instead of answering without the model', async () => {
+    let startWorker!: () => void;
+    const gate = new Promise<void>((r) => (startWorker = r));
+    // A worker that fails only once the test lets it: init stays under way until then.
+    vi.stubGlobal(
+      'Worker',
+      class extends EventTarget {
+        constructor() {
+          super();
+          void gate.then(() => this.dispatchEvent(Object.assign(new Event('error'), { message: 'gone' })));
+        }
+        postMessage() {}
+        terminate() {}
+      },
+    );
+    const started = startInstance({ dbName: `instance-${++n}` }, SCRIPT, null);
+    reco = started.reco;
+    let settled = false;
+    const ranked = reco.rank(['b', 'a']).then((r) => ((settled = true), r));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(settled).toBe(false);
+    startWorker();
+    expect(await ranked).toEqual([
+      { id: 'b', score: 0 },
+      { id: 'a', score: 0 },
+    ]);
+    expect(reco.status().lastError).toMatch(/WorkerCrashedError/);
   });
 });

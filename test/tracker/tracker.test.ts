@@ -51,7 +51,7 @@ let seen: RecoEvent[] = [];
 let errors: Error[] = [];
 let dbCount = 0;
 
-function start(store: Store, o: Partial<TrackerOptions> = {}): Tracker {
+function start(store: TrackerOptions['store'], o: Partial<TrackerOptions> = {}): Tracker {
   const t = createTracker({ store, control: false, onEvent: (e) => seen.push(e), onError: (e) => errors.push(e), ...o });
   trackers.push(t);
   return t;
@@ -340,6 +340,40 @@ describe('journal', () => {
     await t.flush();
     expect(localStorage.getItem(LOCAL_KEYS.pending)).toBeNull();
     expect(await store.count()).toBe(1);
+  });
+
+  it('records while the store is still opening, and journals only once it proves to be IndexedDB', async () => {
+    let open!: (s: Store) => void;
+    const opening = new Promise<Store>((r) => (open = r));
+    const t = start(opening, { flushIntervalMs: 60_000 });
+    const [a] = grid('g', ['a']);
+    t.observe([a!]);
+    click(a!.el);
+    t.track('add_to_cart', 'a');
+    expect(seen.map((e) => e.type)).toEqual(['select_item', 'add_to_cart']);
+    // Pending events are journaled meanwhile: a navigation before the store opens keeps them.
+    expect(JSON.parse(localStorage.getItem(LOCAL_KEYS.pending)!)[t.pageViewId]).toHaveLength(2);
+    const store = await openStore({ dbName: `tracker-${++dbCount}` });
+    open(store);
+    await t.flush();
+    expect((await store.events()).map((e) => e.type)).toEqual(['select_item', 'add_to_cart']);
+    expect(localStorage.getItem(LOCAL_KEYS.pending)).toBeNull();
+  });
+
+  it('when the store opens memory-only (IndexedDB failed), removes what this page view journaled and stops journaling', async () => {
+    localStorage.setItem(LOCAL_KEYS.pending, JSON.stringify({ earlier: [{ id: 'e1', type: 'view_item', itemId: 'x', ts: 1 }] }));
+    let open!: (s: Store) => void;
+    const t = start(new Promise<Store>((r) => (open = r)), { flushIntervalMs: 60_000 });
+    t.track('view_item', 'a');
+    const store = await openStore({ memoryOnly: true });
+    open(store);
+    await vi.waitFor(() => expect(Object.keys(JSON.parse(localStorage.getItem(LOCAL_KEYS.pending)!))).toEqual(['earlier']));
+    t.track('view_item', 'b');
+    await t.flush();
+    // Another page view's journal waits for a page whose IndexedDB works; this one's events stay in memory.
+    expect(Object.keys(JSON.parse(localStorage.getItem(LOCAL_KEYS.pending)!))).toEqual(['earlier']);
+    expect(localStorage.getItem(LOCAL_KEYS.session)).toBeNull();
+    expect((await store.events()).map((e) => e.itemId)).toEqual(['a', 'b']);
   });
 
   it('ignores a corrupt journal', async () => {

@@ -1,0 +1,117 @@
+// @vitest-environment happy-dom
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type * as RecoApi from '../src/index.ts';
+
+/** A worker the page's policy forbids: init() settles at once, without a model. */
+class BlockedWorker {
+  constructor() {
+    throw new Error('blocked');
+  }
+}
+type Win = { Reco?: unknown };
+let n = 0;
+
+/** The README's async snippet, as a shop pastes it (run before reco.js has loaded). */
+function snippet(): void {
+  /* eslint-disable */
+  // prettier-ignore
+  (function (w: any, r?: any) { r = w.Reco = w.Reco || { q: [] }; if (r.q) 'init track on rank personalize explain train forget destroy'.split(' ').forEach(function (m) { r[m] = r[m] || function () { var a = arguments; return new Promise(function (y, n) { r.q.push([m, a, y, n]); }); }; }); })(window);
+  /* eslint-enable */
+}
+
+/** Loads dist/reco.js's entry as the script tag does: a fresh module that reads window.Reco. */
+async function loadScript(): Promise<typeof RecoApi> {
+  vi.resetModules();
+  await import('../src/global.ts');
+  return (window as Win).Reco as typeof RecoApi;
+}
+
+beforeEach(() => {
+  document.body.innerHTML = `<div data-reco-grid="home"><a data-reco-id="a"></a><a data-reco-id="b"></a></div>`;
+  vi.stubGlobal('Worker', BlockedWorker);
+  vi.spyOn(console, 'error').mockImplementation(() => {});
+  delete (window as Win).Reco;
+});
+afterEach(async () => {
+  await ((window as Win).Reco as typeof RecoApi | undefined)?.destroy?.();
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});
+
+describe('the script tag and the async snippet', () => {
+  it('replays the calls made before reco.js loaded, in order, and settles their promises with the real results', async () => {
+    snippet();
+    const stub = (window as Win).Reco as { q: unknown[] } & Record<string, (...a: unknown[]) => Promise<unknown>>;
+    const heard: string[] = [];
+    const subscribed = stub['on']!('event', (e: { type: string; itemId: string }) => heard.push(`${e.type} ${e.itemId}`));
+    const started = stub['init']!({ dbName: `global-${++n}` });
+    void stub['track']!('view_item', 'b');
+    void stub['track']!('add_to_cart', 'b', { value: 3 });
+    const ranked = stub['rank']!(['b', 'a']);
+    expect(stub.q).toHaveLength(5);
+
+    const Reco = await loadScript();
+    expect(Reco).not.toBe(stub);
+    expect(typeof (await subscribed)).toBe('function'); // on() resolves to the unsubscribe function
+    const reco = (await started) as RecoApi.RecoInstance;
+    expect(reco.status().storage).toBe('indexeddb');
+    expect(await ranked).toEqual([
+      { id: 'b', score: 0 },
+      { id: 'a', score: 0 },
+    ]);
+    expect(heard).toEqual(['view_item b', 'add_to_cart b']);
+    expect((await Reco.exportData()).events.map((e) => `${e.type} ${e.itemId}`)).toEqual(['view_item b', 'add_to_cart b']);
+  });
+
+  it('a queued call of an unknown method rejects its own promise; the others still run', async () => {
+    snippet();
+    const stub = (window as Win).Reco as { q: unknown[][] } & Record<string, (...a: unknown[]) => Promise<unknown>>;
+    const bogus = new Promise((y, no) => stub.q.push(['nope', [], y, no]));
+    const started = stub['init']!({ dbName: `global-${++n}` });
+    await loadScript();
+    await expect(bogus).rejects.toThrow('Reco.nope is not a function (queued before reco.js loaded)');
+    await expect(started).resolves.toBeTruthy();
+  });
+
+  it('without a snippet, defines window.Reco; a snippet after it changes nothing; loaded twice, the first copy keeps running', async () => {
+    const first = await loadScript();
+    expect(Object.keys(first)).toEqual(expect.arrayContaining(['init', 'track', 'on', 'rank', 'status', 'export', 'exportData']));
+    snippet(); // pasted after the script (or twice): leaves the loaded Reco alone
+    expect((window as Win).Reco).toBe(first);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    expect(await loadScript()).toBe(first);
+    expect(warn).toHaveBeenCalledWith('[reco] reco.js was loaded twice; the first copy keeps running');
+  });
+});
+
+describe('the global functions around init()', () => {
+  it('track() before init() is recorded once init() starts; calls while init runs reach the new instance', async () => {
+    const Reco = await loadScript();
+    Reco.track('view_item', 'a');
+    expect(Reco.status().lastError).toBe('Reco.init() has not been called');
+    const started = Reco.init({ dbName: `global-${++n}` });
+    // init() is under way: these reach the instance it makes, none is dropped.
+    Reco.track('add_to_cart', 'a');
+    const exported = Reco.exportData();
+    await started;
+    expect((await exported).events.map((e) => `${e.type} ${e.itemId}`)).toEqual(['view_item a', 'add_to_cart a']);
+  });
+
+  it('a second init() replaces the first instance: events are recorded once', async () => {
+    const Reco = await loadScript();
+    await Reco.init({ dbName: `global-${++n}` });
+    const second = await Reco.init({ dbName: `global-${n}` });
+    document.querySelector('[data-reco-id="a"]')!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    expect(second.status().events).toBe(1);
+    expect((await Reco.exportData()).events.map((e) => e.type)).toEqual(['select_item']);
+  });
+
+  it('an invalid option rejects init() and leaves the running instance alone', async () => {
+    const Reco = await loadScript();
+    const first = await Reco.init({ dbName: `global-${++n}` });
+    await expect(Reco.init({ holdout: 2 })).rejects.toThrow(TypeError);
+    Reco.track('view_item', 'a');
+    expect(first.status().events).toBe(1);
+  });
+});
