@@ -12,6 +12,7 @@ import { storageMode } from '../tracker/consent.ts';
 import { createTracker } from '../tracker/tracker.ts';
 import { notReady, type RecoInstance } from './api.ts';
 import { createEngineClient } from './engine-client.ts';
+import { dataLayerUse, readDataLayer, writeArm } from './datalayer.ts';
 import { createEmitter, type Listeners } from './events.ts';
 import { createAntiFlicker } from './grid/antiflicker.ts';
 import { discoverGrids } from './grid/discover.ts';
@@ -70,6 +71,9 @@ export function startInstance(
   };
 
   const mode = storageMode(opts.consent, opts.respectGpc);
+  // With consent denied Reco does nothing, so it has no arm to report either.
+  const dataLayer = mode === 'off' ? { read: false, write: false } : dataLayerUse(opts.dataLayer);
+  if (dataLayer.write) writeArm(state.control);
   const antiFlicker = createAntiFlicker({ timeoutMs: opts.antiFlickerMs });
   // Rounds and history reads flush the tracker.
   const flush = async () => tracker?.flush();
@@ -90,7 +94,7 @@ export function startInstance(
   }
 
   let destroyed = false;
-  let parts: { store: Store | null; ranker: Ranker; grids: Personalizer } | null = null;
+  let parts: { store: Store | null; ranker: Ranker; grids: Personalizer; stopReading: (() => void) | null } | null = null;
   /** Storage is open and the grids are tracked; null once destroyed. */
   const opened = (async () => {
     const store = await opening;
@@ -110,7 +114,9 @@ export function startInstance(
       onRanked: (e) => events.emit('ranked', e),
       onError: fail,
     });
-    return (parts = { store, ranker, grids });
+    // Read once the grids are tracked: their impressions are the tracker's to count.
+    const stopReading = dataLayer.read && tracker ? readDataLayer({ tracker, remember: history.remember, onError: fail }) : null;
+    return (parts = { store, ranker, grids, stopReading });
   })();
 
   /** `fn` once init has settled; `none` when the instance was destroyed meanwhile. */
@@ -163,6 +169,7 @@ export function startInstance(
       if (destroyed) return;
       destroyed = true;
       parts?.grids.destroy();
+      parts?.stopReading?.();
       antiFlicker.destroy();
       tracker?.destroy();
       learning.destroy();

@@ -10,10 +10,23 @@ export interface RecoOptions extends Partial<CommonOptions> {
   workerUrl?: string;
   /** Grids in the shop's own markup, besides `[data-reco-grid]`. Default: none. */
   grids?: GridConfig[];
+  /**
+   * The page's GA4 `window.dataLayer`: `'read'` records the shop's GA4 ecommerce pushes (view_item, add_to_cart,
+   * purchase, ... with their items) as history, so they need no track(); `'write'` pushes one event per page view
+   * with the experiment arm (`reco_personalized` or `reco_control`, see `holdout`); `true` both, `false` neither.
+   * Reco only reads and pushes to the page's own array. Default: both when the page has a `window.dataLayer`
+   * when init() runs, else neither.
+   */
+  dataLayer?: boolean | 'read' | 'write';
 }
 
-/** Options after defaults are merged, the URLs resolved against the script's. */
-export type ResolvedOptions = CommonOptions & { grids: GridConfig[]; modelUrl: string; workerUrl: string };
+/** Options after defaults are merged, the URLs resolved against the script's; `dataLayer` is resolved when init() runs. */
+export type ResolvedOptions = CommonOptions & {
+  grids: GridConfig[];
+  modelUrl: string;
+  workerUrl: string;
+  dataLayer?: RecoOptions['dataLayer'];
+};
 
 type Rule = [expected: string, ok: (v: unknown) => boolean];
 const STRING: Rule = ['a non-empty string', (v) => typeof v === 'string' && v !== ''];
@@ -37,6 +50,7 @@ const RULES: Record<keyof RecoOptions, Rule | null> = {
   trainAfterEvents: range(0, 1e6),
   trainIntervalMinutes: range(0, 1e6),
   consent: ['"granted" or "denied"', (v) => v === 'granted' || v === 'denied'],
+  dataLayer: ['true, false, "read" or "write"', (v) => typeof v === 'boolean' || v === 'read' || v === 'write'],
   backends: [
     `a non-empty array of ${BACKENDS.join(', ')}`,
     (v) => Array.isArray(v) && v.length > 0 && v.every((x) => BACKENDS.includes(x as Backend)),

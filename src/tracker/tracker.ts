@@ -47,15 +47,21 @@ export interface Tracker {
   /** Starts or refreshes observing these items (impressions and clicks). Call again after re-ordering with new positions; re-observing does not double count. */
   observe(items: readonly TrackedItem[]): void;
   /**
-   * Records an event the page reports (view_item, add_to_cart, purchase, ...).
+   * Records an event the page reports (view_item, add_to_cart, purchase, ...): through track() or, with
+   * `source: 'dataLayer'`, through its GA4 dataLayer. The same event (type and item) that another source
+   * recorded in the last {@link SAME_EVENT_MS} is not recorded twice: a click the tracker saw and the
+   * `select_item` the shop pushes for it, or a `track('add_to_cart')` and the shop's own `add_to_cart` push.
+   * @returns the event recorded, or the earlier one this call repeats
    * @throws TypeError naming the field when `type` is unknown, `itemId` is empty or `extra` holds other than strings, numbers and booleans
    */
   track(
     type: EventType,
     itemId: string,
     extra?: Record<string, string | number | boolean>,
-    context?: { listId?: string | null; position?: number | null },
+    context?: { listId?: string | null; position?: number | null; source?: Source },
   ): RecoEvent;
+  /** True while an item with this id is observed in a grid (its impressions are the tracker's to count). */
+  watching(itemId: string): boolean;
   /** Writes pending events now; never rejects. */
   flush(): Promise<void>;
   readonly sessionId: string;
@@ -63,6 +69,16 @@ export interface Tracker {
   /** Removes every listener, observer and timer, and flushes what is pending. */
   destroy(): void;
 }
+
+/** Who reported an event: the tracker itself (clicks, impressions), the page's track() calls, or its GA4 dataLayer. */
+export type Source = 'tracker' | 'page' | 'dataLayer';
+
+/**
+ * Within this many milliseconds, the same event (type and item) from two sources is one event. The shop's
+ * own push for a click or an add to cart follows it within a moment (or after a cart request), while one
+ * source repeating itself (two adds in a row) always counts.
+ */
+export const SAME_EVENT_MS = 5000;
 
 /** Where an event happened: the item, and the list and position it was shown at (null when unknown). */
 interface Place {
@@ -117,7 +133,18 @@ export function createTracker(opts: TrackerOptions): Tracker {
   const queue = createEventQueue(store, pageViewId, { local, flushIntervalMs, report });
   const flush = queue.flush;
 
-  function record(type: EventType, { id: itemId, listId, position }: Place, extra?: RecoEvent['extra']): RecoEvent {
+  /** The latest event of each type and item, and its source. */
+  const latest = new Map<string, { e: RecoEvent; source: Source }>();
+
+  function record(
+    type: EventType,
+    { id: itemId, listId, position }: Place,
+    extra?: RecoEvent['extra'],
+    source: Source = 'tracker',
+  ): RecoEvent {
+    const key = `${type}\u0000${itemId}`;
+    const last = latest.get(key);
+    if (last && last.source !== source && now() - last.e.ts < SAME_EVENT_MS) return last.e;
     // Strictly increasing within a page view: a click and the view it opens often share a millisecond, and the
     // store orders ties by random id, which would shuffle the shopper's history.
     const ts = (lastTs = Math.max(now(), lastTs + 1));
@@ -135,6 +162,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
     };
     if (extra) e.extra = extra;
     if (destroyed) return e;
+    latest.set(key, { e, source });
     queue.push(e);
     guard(() => opts.onEvent?.(e));
     return e;
@@ -219,8 +247,10 @@ export function createTracker(opts: TrackerOptions): Tracker {
     },
     track(type, itemId, extra, context) {
       checkTrackArguments(type, itemId, extra);
-      return record(type, { id: itemId, listId: context?.listId ?? null, position: context?.position ?? null }, extra && { ...extra });
+      const place = { id: itemId, listId: context?.listId ?? null, position: context?.position ?? null };
+      return record(type, place, extra && { ...extra }, context?.source ?? 'page');
     },
+    watching: (itemId) => [...watched.values()].some((w) => w.id === itemId),
     flush,
     get sessionId() {
       return session.id();

@@ -26,6 +26,9 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ holdout: 2 }, SCRIPT)).toThrow(/option "holdout" expected a number from 0 to 1, got 2/);
     expect(() => resolveOptions({ backends: ['metal'] }, SCRIPT)).toThrow(/option "backends" expected/);
     expect(() => resolveOptions({ consent: 'yes' }, SCRIPT)).toThrow(/option "consent" expected/);
+    expect(() => resolveOptions({ dataLayer: 'both' }, SCRIPT)).toThrow(
+      /option "dataLayer" expected true, false, "read" or "write", got "both"/,
+    );
     expect(() => resolveOptions({ modelURL: 'x' }, SCRIPT)).toThrow(/unknown option "modelURL"/);
     expect(() => resolveOptions('fast', SCRIPT)).toThrow(TypeError);
   });

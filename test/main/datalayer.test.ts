@@ -1,0 +1,182 @@
+// @vitest-environment happy-dom
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ARM_EVENTS, dataLayerUse, readDataLayer, writeArm } from '../../src/main/datalayer.ts';
+import { openStore } from '../../src/shared/store.ts';
+import type { ItemFeatures, RecoEvent } from '../../src/shared/types.ts';
+import { createTracker, type Tracker } from '../../src/tracker/tracker.ts';
+
+type Win = { dataLayer?: unknown[]; gtag?: (...args: unknown[]) => void };
+const win = window as unknown as Win;
+
+let tracker: Tracker;
+let seen: RecoEvent[];
+let remembered: ItemFeatures[];
+let errors: Error[];
+let stop: (() => void) | undefined;
+
+const events = () =>
+  seen.map((e) => `${e.type} ${e.itemId}${e.listId ? ` ${e.listId}` : ''}${e.position !== null ? ` #${e.position}` : ''}`);
+const start = () => (stop = readDataLayer({ tracker, remember: (f) => remembered.push(...f), onError: (e) => errors.push(e) }));
+
+beforeEach(async () => {
+  seen = [];
+  remembered = [];
+  errors = [];
+  delete win.dataLayer;
+  delete win.gtag;
+  document.body.innerHTML = '';
+  tracker = createTracker({ store: await openStore({ memoryOnly: true }), control: false, onEvent: (e) => seen.push(e) });
+});
+afterEach(() => {
+  stop?.();
+  tracker.destroy();
+});
+
+describe('reading GA4 ecommerce pushes', () => {
+  it("records Tag Manager's form, one event per item, with its list, position, price, quantity and currency, and keeps the items' features", () => {
+    win.dataLayer = [];
+    start();
+    win.dataLayer.push({ ecommerce: null }); // GA4's recommended reset push
+    win.dataLayer.push({
+      event: 'add_to_cart',
+      ecommerce: {
+        currency: 'EUR',
+        value: 49.8,
+        items: [
+          {
+            item_id: 'p1',
+            item_name: 'Velvet Matte Lipstick',
+            item_brand: 'Aurelle',
+            item_category: 'Makeup',
+            item_category2: 'Lips',
+            price: 24.9,
+            quantity: 2,
+            item_list_id: 'related',
+            index: 3,
+          },
+          { item_name: 'no id: skipped' },
+        ],
+      },
+    });
+    expect(events()).toEqual(['add_to_cart p1 related #3']);
+    expect(seen[0]!.extra).toEqual({ price: 24.9, quantity: 2, currency: 'EUR' });
+    expect(remembered).toEqual([{ id: 'p1', title: 'Velvet Matte Lipstick', brand: 'Aurelle', category: 'Makeup > Lips', price: 24.9 }]);
+  });
+
+  it("records gtag's form (gtag('event', name, params) pushes its arguments object)", () => {
+    win.dataLayer = [];
+    win.gtag = function () {
+      // eslint-disable-next-line prefer-rest-params
+      win.dataLayer!.push(arguments);
+    };
+    start();
+    win.gtag('config', 'G-XXXX');
+    win.gtag('event', 'purchase', { transaction_id: 'T1', currency: 'USD', items: [{ item_id: 'p1' }, { item_id: 'p2', quantity: 1 }] });
+    win.gtag('event', 'page_view', { items: [{ item_id: 'p3' }] }); // not an ecommerce event Reco keeps
+    expect(events()).toEqual(['purchase p1', 'purchase p2']);
+    expect(seen[1]!.extra).toEqual({ quantity: 1, currency: 'USD', transaction_id: 'T1' });
+  });
+
+  it('reads what the page pushed before Reco loaded, once, also when a second init() reads again', () => {
+    win.dataLayer = [{ event: 'gtm.js' }, { event: 'view_item', ecommerce: { items: [{ item_id: 'p9' }] } }];
+    start();
+    expect(events()).toEqual(['view_item p9']);
+    stop!();
+    start();
+    expect(events()).toEqual(['view_item p9']);
+  });
+
+  it('stops reading once stopped, and restores push unless another tag wrapped it since', () => {
+    win.dataLayer = [];
+    const original = win.dataLayer.push;
+    start();
+    expect(win.dataLayer.push).not.toBe(original);
+    stop!();
+    expect(win.dataLayer.push).toBe(original);
+    win.dataLayer.push({ event: 'view_item', ecommerce: { items: [{ item_id: 'p1' }] } });
+    expect(events()).toEqual([]);
+    // Tag Manager wraps push after Reco: stopping leaves its wrapper in place, and ours does nothing.
+    start(); // (a new reader reads what is in the layer: p1)
+    const ours = win.dataLayer.push;
+    const gtm = function (this: unknown, ...a: unknown[]) {
+      return ours.apply(this, a);
+    };
+    win.dataLayer.push = gtm;
+    stop!();
+    expect(win.dataLayer.push).toBe(gtm);
+    expect(win.dataLayer.push({ event: 'view_item', ecommerce: { items: [{ item_id: 'p2' }] } })).toBe(win.dataLayer.length);
+    expect(events()).toEqual(['view_item p1']);
+  });
+
+  it('a click the tracker recorded and the select_item the shop pushes for it are one event; impressions of tracked grid items are the tracker’s', () => {
+    document.body.innerHTML = '<div data-reco-grid="home"><a data-reco-id="p1"></a></div>';
+    const el = document.querySelector('[data-reco-id]')!;
+    tracker.observe([{ el, id: 'p1', listId: 'home', position: 0 }]);
+    win.dataLayer = [];
+    start();
+    win.dataLayer.push({
+      event: 'view_item_list',
+      ecommerce: {
+        item_list_id: 'home',
+        items: [
+          { item_id: 'p1', index: 0 },
+          { item_id: 'p7', index: 1 },
+        ],
+      },
+    });
+    el.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    win.dataLayer.push({ event: 'select_item', ecommerce: { item_list_id: 'home', items: [{ item_id: 'p1', index: 0 }] } });
+    expect(events()).toEqual(['view_item_list p7 home #1', 'select_item p1 home #0']);
+  });
+
+  it('an add_to_cart reported by both track() and the dataLayer counts once; two adds from one source count twice', () => {
+    win.dataLayer = [];
+    start();
+    tracker.track('add_to_cart', 'p1');
+    win.dataLayer.push({ event: 'add_to_cart', ecommerce: { items: [{ item_id: 'p1' }] } });
+    win.dataLayer.push({ event: 'add_to_cart', ecommerce: { items: [{ item_id: 'p2' }] } });
+    win.dataLayer.push({ event: 'add_to_cart', ecommerce: { items: [{ item_id: 'p2' }] } });
+    expect(events()).toEqual(['add_to_cart p1', 'add_to_cart p2', 'add_to_cart p2']);
+  });
+
+  it('ignores what is not a GA4 ecommerce event, and never throws into the page', () => {
+    win.dataLayer = [];
+    start();
+    const pushes: unknown[] = [
+      null,
+      42,
+      'string',
+      { event: 'add_to_cart' },
+      { event: 'add_to_cart', ecommerce: { items: 'nope' } },
+      { event: 'add_to_cart', ecommerce: { items: [null, 7, { item_id: {} }] } },
+      { event: 'sign_up', ecommerce: { items: [{ item_id: 'p1' }] } },
+    ];
+    expect(() => win.dataLayer!.push(...pushes)).not.toThrow();
+    expect(events()).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('writing the arm', () => {
+  it('pushes one event per page view, with the arm', () => {
+    win.dataLayer = [];
+    writeArm(true);
+    writeArm(false); // a second init() on the same page
+    expect(win.dataLayer).toEqual([{ event: ARM_EVENTS.control, reco_arm: 'control' }]);
+    win.dataLayer = [];
+    writeArm(false);
+    expect(win.dataLayer).toEqual([{ event: 'reco_personalized', reco_arm: 'personalized' }]);
+  });
+
+  it('the option: both ways by default when the page has a dataLayer, else neither; true creates it', () => {
+    expect(dataLayerUse(undefined)).toEqual({ read: false, write: false });
+    win.dataLayer = [];
+    expect(dataLayerUse(undefined)).toEqual({ read: true, write: true });
+    expect(dataLayerUse('read')).toEqual({ read: true, write: false });
+    expect(dataLayerUse('write')).toEqual({ read: false, write: true });
+    expect(dataLayerUse(false)).toEqual({ read: false, write: false });
+    delete win.dataLayer;
+    writeArm(false);
+    expect(win.dataLayer).toEqual([{ event: 'reco_personalized', reco_arm: 'personalized' }]);
+  });
+});
