@@ -89,7 +89,7 @@ export function startInstance(
   // The tracker starts before the store is open, so a click or a track() at page load is kept.
   const tracker = opening && createTracker({ store: opening, journal: mode === 'persist', control: state.control, onEvent, onError: fail });
   for (const g of tracker ? discoverGrids(document, opts.grids, fail) : []) {
-    if (!state.control && opts.autoPersonalize && opts.antiFlickerMs > 0) antiFlicker.hold(g.container);
+    if (!state.control && opts.autoPersonalize && opts.antiFlickerMs > 0 && !g.trackOnly) antiFlicker.hold(g.container);
     tracker!.observe(trackedItems(g.listId, g.items));
   }
 

@@ -91,7 +91,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
         const fresh = !done.has(container);
         // A grid found while the model loads is ranked once it is ready.
         if (o.isReady()) done.add(container);
-        if ((now || (fresh && opts.autoPersonalize)) && o.isReady() && !o.control) {
+        if ((now || (fresh && opts.autoPersonalize)) && o.isReady() && !o.control && !grid.trackOnly) {
           const movable = items.filter((i) => i.id && !i.pinned);
           const t0 = performance.now();
           const scores =

@@ -70,6 +70,22 @@ describe('personalizer', () => {
     expect(deps.antiFlicker.release).toHaveBeenCalledWith(document.getElementById('home'));
   });
 
+  it('a data-reco-track-only grid (ordered by the page, e.g. React) is tracked, never ranked or moved, even by personalize()', async () => {
+    document.getElementById('home')!.setAttribute('data-reco-track-only', '');
+    const { deps, ranked } = start();
+    await p!.settle();
+    await p!.personalize(document, true);
+    expect(ids()).toEqual(['p1', 'p3', 'p0', 'p2']);
+    expect(deps.score).not.toHaveBeenCalled();
+    expect(ranked).toEqual([]);
+    expect(
+      vi
+        .mocked(deps.tracker!.observe)
+        .mock.calls.at(-1)![0]
+        .map((t) => t.id),
+    ).toEqual(['p1', 'p3', 'p0', 'p2']);
+  });
+
   it('ranks a grid once; personalize(root, true) ranks it again', async () => {
     const { deps } = start();
     await p!.settle();

@@ -34,6 +34,11 @@ export interface Grid {
   listId: string;
   container: Element;
   items: GridItem[];
+  /**
+   * `data-reco-track-only` on the container: the page orders it itself (e.g. React with `useRanked`, which
+   * uses rank()); Reco records its impressions and clicks and never moves or hides its items.
+   */
+  trackOnly: boolean;
 }
 
 const FIELDS = ['title', 'category', 'brand', 'price'] as const;
@@ -106,7 +111,8 @@ export function discoverGrids(root: ParentNode, configs: readonly GridConfig[], 
       const [cfg, label, listId] = found.get(container)!;
       try {
         const els = [...container.querySelectorAll(cfg.item)].filter((el) => el.parentElement?.closest(cfg.container) === container);
-        return [{ listId: listId || `grid-${n}`, container, items: els.map((el) => readItem(el, cfg, label, ld, report)) }];
+        const items = els.map((el) => readItem(el, cfg, label, ld, report));
+        return [{ listId: listId || `grid-${n}`, container, items, trackOnly: container.hasAttribute('data-reco-track-only') }];
       } catch (e) {
         report(`${label}.item`, e, `; cannot use the selector "${cfg.item}"`);
         return [];
