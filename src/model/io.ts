@@ -239,10 +239,17 @@ export function validateManifest(m: unknown, url: string): ModelManifest {
 
 /**
  * Loads model.json, its weights and vocabulary with the given fetch, verifying shape and hash.
- * @throws ModelError naming the file and the problem (HTTP status, bad JSON, size or hash mismatch).
+ * @param files where each file of the model is, by the name the manifest gives it (a bundler names its assets
+ *   anew: `{ 'weights.bin': '/assets/weights-3f2a.bin' }`); a file not listed is next to model.json
+ * @throws ModelError naming the file and the problem (HTTP status, an HTML page instead of the file, bad JSON,
+ *   size or hash mismatch).
  */
-export async function loadAnyModel(url: string, fetchFn: typeof fetch = fetch): Promise<AnyModel> {
-  const get = async (u: string): Promise<Response> => {
+export async function loadAnyModel(
+  url: string,
+  fetchFn: typeof fetch = fetch,
+  files: Readonly<Record<string, string>> = {},
+): Promise<AnyModel> {
+  const get = async (u: string, what: string): Promise<Response> => {
     let res: Response;
     try {
       res = await fetchFn(u);
@@ -250,19 +257,23 @@ export async function loadAnyModel(url: string, fetchFn: typeof fetch = fetch): 
       throw new ModelError(`could not fetch ${u}: ${(err as Error).message}`);
     }
     if (!res.ok) throw new ModelError(`could not fetch ${u}: HTTP ${res.status}`);
+    // A dev server or an SPA host answers a wrong path with its index.html, status 200.
+    const type = res.headers.get('content-type') ?? '';
+    if (/^text\/html/i.test(type)) throw new ModelError(`expected ${what}, got text/html from ${u}: is the path right?`);
     return res;
   };
   let json: unknown;
   try {
-    json = await (await get(url)).json();
+    json = await (await get(url, 'a model manifest')).json();
   } catch (err) {
     if ((err as Error).name === 'ModelError') throw err;
     throw new ModelError(`model manifest ${url}: not valid JSON`);
   }
   const manifest = validateAnyManifest(json, url);
   const base = url.slice(0, url.lastIndexOf('/') + 1);
-  const binUrl = base + manifest.weightsManifest[0]!.paths[0]!;
-  const bin = await (await get(binUrl)).arrayBuffer();
+  const fileUrl = (name: string) => files[name] ?? base + name;
+  const binUrl = fileUrl(manifest.weightsManifest[0]!.paths[0]!);
+  const bin = await (await get(binUrl, 'the model weights')).arrayBuffer();
   if ((await sha256Hex(bin)) !== manifest.sha256) throw new ModelError(`${binUrl}: checksum mismatch (corrupt or partial download)`);
   let tensors: tf.NamedTensorMap;
   try {
@@ -274,10 +285,10 @@ export async function loadAnyModel(url: string, fetchFn: typeof fetch = fetch): 
     const pm = manifest as PairManifest;
     let index: TermStats | null = null;
     if (pm.index) {
-      const u = base + pm.index;
+      const u = fileUrl(pm.index);
       let raw: unknown;
       try {
-        raw = await (await get(u)).json();
+        raw = await (await get(u, 'a catalog index')).json();
       } catch (err) {
         if ((err as Error).name === 'ModelError') throw err;
         throw new ModelError(`catalog index ${u}: not valid JSON`);
@@ -289,9 +300,10 @@ export async function loadAnyModel(url: string, fetchFn: typeof fetch = fetch): 
   const m = manifest as ModelManifest;
   let vocab: Map<string, number> | null = null;
   if (m.vocab) {
-    const ids = (await (await get(base + m.vocab)).json()) as unknown;
+    const vocabUrl = fileUrl(m.vocab);
+    const ids = (await (await get(vocabUrl, 'the item vocabulary')).json()) as unknown;
     if (!Array.isArray(ids) || ids.length !== m.config.features.idVocab) {
-      throw new ModelError(`${base + m.vocab}: expected ${m.config.features.idVocab} item ids`);
+      throw new ModelError(`${vocabUrl}: expected ${m.config.features.idVocab} item ids`);
     }
     vocab = new Map(ids.map((id, i) => [String(id), i + 1]));
   }
@@ -302,8 +314,12 @@ export async function loadAnyModel(url: string, fetchFn: typeof fetch = fetch): 
  * Loads a transformer scorer (formats 1 and 2).
  * @throws ModelError as loadAnyModel, and for a pair model.
  */
-export async function loadModel(url: string, fetchFn: typeof fetch = fetch): Promise<LoadedModel> {
-  const m = await loadAnyModel(url, fetchFn);
+export async function loadModel(
+  url: string,
+  fetchFn: typeof fetch = fetch,
+  files: Readonly<Record<string, string>> = {},
+): Promise<LoadedModel> {
+  const m = await loadAnyModel(url, fetchFn, files);
   if (isPairModel(m)) {
     tf.dispose(Object.values(m.weights));
     throw new ModelError(`model manifest ${url}: a pair model (format ${PAIR_FORMAT_VERSION}), expected a transformer scorer here`);

@@ -122,6 +122,31 @@ describe('loadModel', () => {
     expect((await failure({})).message).toBe('could not fetch m/model.json: HTTP 404');
   });
 
+  it('names an HTML page answered instead of a file (a dev server or SPA fallback), not "not valid JSON"', async () => {
+    const { files } = await encoded();
+    const html = (url: string) =>
+      (async (u: string) =>
+        u === url
+          ? new Response('<!doctype html><title>Shop</title>', { headers: { 'content-type': 'text/html; charset=utf-8' } })
+          : memFetch(files)(u)) as unknown as typeof fetch;
+    const error = (url: string) => loadModel('m/model.json', html(url)).catch((e: Error) => e.message);
+    expect(await error('m/model.json')).toBe('expected a model manifest, got text/html from m/model.json: is the path right?');
+    expect(await error('m/weights.bin')).toBe('expected the model weights, got text/html from m/weights.bin: is the path right?');
+    expect(await error('m/vocab.json')).toBe('expected the item vocabulary, got text/html from m/vocab.json: is the path right?');
+  });
+
+  it('finds files where the caller says (a bundler renames them), the others next to model.json', async () => {
+    const { files } = await encoded();
+    const moved = {
+      'm/model.json': files['m/model.json'],
+      'assets/w-1a2b.bin': files['m/weights.bin'],
+      'm/vocab.json': files['m/vocab.json'],
+    };
+    const loaded = await loadModel('m/model.json', memFetch(moved), { 'weights.bin': 'assets/w-1a2b.bin' });
+    expect(loaded.vocab?.get('c')).toBe(3);
+    expect((await failure(moved)).message).toBe('could not fetch m/weights.bin: HTTP 404');
+  });
+
   it('rejects a vocabulary of the wrong length', async () => {
     const { files } = await encoded();
     expect((await failure({ ...files, 'm/vocab.json': '["a","b"]' })).message).toBe('m/vocab.json: expected 3 item ids');
