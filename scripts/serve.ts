@@ -1,6 +1,7 @@
 /**
  * Serves the demo shop the way a shop serves Reco: the page from demo/, the SDK from dist/ at the
- * site root, the model from public/ (so /models/default/model.json). No other origin is involved.
+ * site root, the model from public/ (so /models/default/model.json). Files carry CORS headers, as a CDN's do, so
+ * the e2e tests can load them from another origin too (http://127.0.0.1:PORT for a page on http://localhost:PORT).
  *
  *   npx tsx scripts/serve.ts [--port 5173] [--host 127.0.0.1]
  */
@@ -54,6 +55,8 @@ createServer((req, res) => {
   const headers = {
     'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
     'cache-control': 'no-cache',
+    // As a CDN does, so that pages of other origins can load the script, the worker and the model from here.
+    'access-control-allow-origin': '*',
     etag,
     'last-modified': mtime.toUTCString(),
   };

@@ -1,0 +1,41 @@
+import { expect, test, type Page } from '@playwright/test';
+import { storedEvents } from './helpers/idb.ts';
+import { waitForReady } from './helpers/reco.ts';
+
+const dataLayer = (page: Page) =>
+  page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { dataLayer: unknown[] }).dataLayer)));
+const armEvents = async (page: Page) =>
+  ((await dataLayer(page)) as { event?: string }[]).filter((e) => e && /^reco_/.test(String(e.event)));
+
+test("GA4 dataLayer: the shop's own ecommerce pushes land in the history once each, and the page gets one arm event", async ({ page }) => {
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(new URL(r.url()).origin));
+  await page.goto('/e2e/pages/datalayer.html');
+  await waitForReady(page);
+
+  await page.locator('#list [data-reco-id="p051"] a').click(); // the tracker records the click; the shop pushes select_item
+  await page.locator('#add').click(); // the shop pushes add_to_cart; the page calls no track()
+  await page.locator('#buy').click(); // gtag('event', 'purchase', ...)
+  await page.evaluate(() => window.Reco.exportData()); // flushes
+  const events = (await storedEvents(page)).sort((a, b) => a.ts - b.ts);
+
+  expect(events.filter((e) => e.type === 'add_to_cart').map((e) => [e.itemId, e.extra])).toEqual([
+    ['p003', { price: 21, quantity: 1, currency: 'EUR' }],
+  ]);
+  expect(events.filter((e) => e.type === 'select_item').map((e) => `${e.itemId} ${e.listId} #${e.position}`)).toEqual(['p051 home #1']);
+  expect(events.filter((e) => e.type === 'purchase').map((e) => [e.itemId, e.extra?.['transaction_id']])).toEqual([['p003', 'T-1']]);
+  // Impressions of the tracked grid are the tracker's (viewable ones only); the carousel item Reco does not track is read.
+  expect(events.filter((e) => e.type === 'view_item_list' && e.itemId === 'p200')).toHaveLength(1);
+  expect(events.filter((e) => e.type === 'view_item_list').every((e) => e.listId === 'home')).toBe(true);
+
+  expect(await armEvents(page)).toEqual([{ event: 'reco_personalized', reco_arm: 'personalized' }]);
+  expect(new Set(requests), 'Reco sends nothing anywhere').toEqual(new Set([new URL(page.url()).origin]));
+});
+
+test('GA4 dataLayer: a page view in the control group (holdout) gets reco_control', async ({ page }) => {
+  await page.goto('/e2e/pages/datalayer.html?control');
+  await page.waitForFunction(() => (window as unknown as { recoStarted?: Promise<unknown> }).recoStarted);
+  await page.evaluate(() => (window as unknown as { recoStarted: Promise<unknown> }).recoStarted);
+  expect(await page.evaluate(() => window.Reco.status().control)).toBe(true);
+  expect(await armEvents(page)).toEqual([{ event: 'reco_control', reco_arm: 'control' }]);
+});
