@@ -1,0 +1,104 @@
+import { test as base, expect, type Page } from '@playwright/test';
+import { PORT } from './helpers/origins.ts';
+import { listenToReco, waitForRanked, waitForReady } from './helpers/reco.ts';
+import { serveApp, tarballApp, type TarballApp } from './helpers/tarball-app.ts';
+
+// A Vite shop that installed the packed package and copied nothing (e2e/apps/shop): built once per run.
+const test = base.extend<object, { app: TarballApp }>({
+  // eslint-disable-next-line no-empty-pattern
+  app: [async ({}, use) => use(tarballApp()), { scope: 'worker', timeout: 600_000 }],
+});
+
+const ids = (page: Page) => page.locator('#list [data-reco-id]').evaluateAll((els) => els.map((el) => el.getAttribute('data-reco-id')!));
+/** The app's perfumes: last in the shop's order (e2e/apps/shop/src/catalog.ts). */
+const FRAGRANCE = ['p075', 'p076', 'p077', 'p078', 'p079'];
+
+/** The shopper views three perfumes, reloads, and gets them first. */
+async function viewPerfumesAndReload(page: Page, url: string): Promise<void> {
+  await listenToReco(page);
+  await page.goto(url);
+  const status = await waitForReady(page);
+  expect(status.backend).toBe('wasm');
+  expect((await ids(page)).slice(-5)).toEqual(FRAGRANCE);
+  await page.evaluate((viewed) => viewed.forEach((id) => window.Reco.track('view_item', id)), FRAGRANCE.slice(0, 3));
+  await page.evaluate(() => window.Reco.exportData()); // written before the reload
+  await page.reload();
+  await waitForReady(page);
+}
+
+test('types: a strict consumer (skipLibCheck false, exactOptionalPropertyTypes) compiles against the installed package', async ({
+  app,
+}) => {
+  expect(app.tsc.output).toBe('');
+  expect(app.tsc.code).toBe(0);
+});
+
+test('the package installs alone: no runtime dependencies, types without TensorFlow.js', async ({ app }) => {
+  const { readFileSync, existsSync } = await import('node:fs');
+  const pkg = JSON.parse(readFileSync(`${app.dir}/node_modules/reco-sdk/package.json`, 'utf8')) as Record<string, unknown>;
+  expect(pkg['dependencies']).toBeUndefined();
+  expect(existsSync(`${app.dir}/node_modules/@tensorflow`)).toBe(false);
+  for (const dts of ['reco.d.ts', 'react.d.ts']) {
+    const text = readFileSync(`${app.dir}/node_modules/reco-sdk/dist/${dts}`, 'utf8');
+    expect(text).not.toMatch(/tensorflow|@webgpu|from "\.\/|from '\.\//);
+  }
+});
+
+test('vite build takes the worker, its wasm and the model from the package, with no copy step', async ({ app }) => {
+  const built = app.built.join('\n');
+  expect(built).toMatch(/\.wasm$/m);
+  expect(built).toMatch(/worker[^/\n]*\.js$/m);
+  expect(built).toMatch(/model[^/\n]*\.json$/m);
+  expect(built).toMatch(/weights[^/\n]*\.bin$/m);
+});
+
+test('vite build, served: the app personalizes (worker, wasm and model found where the bundler put them)', async ({ app, page }) => {
+  const server = await serveApp(app, 'preview', PORT + 3);
+  try {
+    await viewPerfumesAndReload(page, server.url);
+    const ranked = await waitForRanked(page, 'home');
+    expect(await ids(page)).toEqual(ranked.order);
+    expect(ranked.order.slice(0, 3).filter((id) => FRAGRANCE.includes(id)).length).toBeGreaterThan(0);
+    expect(await page.evaluate(() => window.__reco.errors)).toEqual([]);
+  } finally {
+    server.stop();
+  }
+});
+
+test('vite dev server: the app personalizes, the worker served from the package', async ({ app, page }) => {
+  const server = await serveApp(app, 'dev', PORT + 2);
+  try {
+    await viewPerfumesAndReload(page, server.url);
+    const ranked = await waitForRanked(page, 'home');
+    expect(ranked.order.slice(0, 3).filter((id) => FRAGRANCE.includes(id)).length).toBeGreaterThan(0);
+    expect(await page.evaluate(() => window.__reco.errors)).toEqual([]);
+  } finally {
+    server.stop();
+  }
+});
+
+test('React: useRanked renders the list in the shopper order; Reco tracks it and never moves its nodes', async ({ app, page }) => {
+  const server = await serveApp(app, 'preview', PORT + 3);
+  try {
+    await viewPerfumesAndReload(page, `${server.url}?react`);
+    // The hook re-renders once Reco has ranked the list.
+    await expect.poll(async () => (await ids(page)).slice(0, 3).filter((id) => FRAGRANCE.includes(id)).length).toBeGreaterThan(0);
+    const shown = await ids(page);
+    const ranked = await page.evaluate(
+      (list) => window.Reco.rank(list).then((r) => r.map((x) => x.id)),
+      shown.map((id) => ({ id })),
+    );
+    expect(new Set(shown)).toEqual(new Set(ranked));
+    // Reco re-ordered nothing itself (no 'ranked' event for this grid), and React reported no DOM surprise.
+    expect(await page.evaluate(() => window.__reco.ranked.filter((r) => r.listId === 'react-home'))).toEqual([]);
+    await page.locator('#rerender').click();
+    expect(await ids(page)).toEqual(shown);
+    // Its clicks are recorded, with the list and the position React rendered.
+    await page.locator(`#list [data-reco-id="${shown[1]}"] a`).click();
+    const clicks = (await page.evaluate(() => window.Reco.exportData())).events.filter((e) => e.type === 'select_item');
+    expect(clicks.map((e) => `${e.itemId} ${e.listId} #${e.position}`)).toEqual([`${shown[1]} react-home #1`]);
+    expect(await page.evaluate(() => [...window.__reco.consoleErrors, ...window.__reco.errors])).toEqual([]);
+  } finally {
+    server.stop();
+  }
+});

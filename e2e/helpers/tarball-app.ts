@@ -1,0 +1,110 @@
+/**
+ * A shop's Vite app that installed the packed package, as a shop would: `npm pack` of this repository (dist/ must
+ * be built), the app in e2e/apps/shop copied to a folder outside the repository (so nothing resolves from this
+ * repository's node_modules), the tarball and React installed from the npm cache, `tsc` run on it (the type test)
+ * and `vite build` run on it. Done once per content of the tarball and the app: a second run reuses the folder.
+ * The app's servers (vite dev, vite preview) are this repository's vite, run in the app's folder.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const TEMPLATE = join(ROOT, 'e2e/apps/shop');
+const VITE = join(ROOT, 'node_modules/vite/bin/vite.js');
+const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
+
+export interface TarballApp {
+  /** The app's folder (node_modules/reco-sdk is the unpacked tarball). */
+  dir: string;
+  /** The tarball's name, e.g. reco-sdk-0.1.0.tgz. */
+  tarball: string;
+  /** `tsc -p` of the app: exit code and everything it printed (empty when the types are right). */
+  tsc: { code: number; output: string };
+  /** Files of the production build (dist/), relative to it. */
+  built: string[];
+}
+
+const files = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => relative(dir, join(d.parentPath, d.name)))
+    .sort();
+
+/** Packs, installs, type-checks and builds the app, or finds it done. */
+export function tarballApp(): TarballApp {
+  if (!existsSync(join(ROOT, 'dist/reco.mjs'))) throw new Error('dist/ is not built: run `npm run build` first');
+  const packDir = join(tmpdir(), 'reco-e2e-pack');
+  rmSync(packDir, { recursive: true, force: true });
+  mkdirSync(packDir, { recursive: true });
+  const [{ filename }] = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: ROOT, encoding: 'utf8' }),
+  ) as {
+    filename: string;
+  }[];
+  const tgz = join(packDir, filename);
+  const hash = createHash('sha256').update(readFileSync(tgz));
+  for (const f of files(TEMPLATE)) hash.update(f).update(readFileSync(join(TEMPLATE, f)));
+  const dir = join(tmpdir(), `reco-e2e-app-${hash.digest('hex').slice(0, 16)}`);
+  const done = join(dir, 'done.json');
+  if (existsSync(done)) return JSON.parse(readFileSync(done, 'utf8')) as TarballApp;
+
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(TEMPLATE, dir, { recursive: true });
+  cpSync(tgz, join(dir, filename));
+  const dev = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies;
+  const pick = (...names: string[]) => Object.fromEntries(names.map((n) => [n, dev[n]!]));
+  const pkg = {
+    name: 'a-shop',
+    private: true,
+    type: 'module',
+    dependencies: { 'reco-sdk': `file:./${filename}`, ...pick('react', 'react-dom') },
+    devDependencies: pick('@types/react', '@types/react-dom'),
+  };
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
+  const npm = (...args: string[]) =>
+    spawnSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...args], { cwd: dir, encoding: 'utf8' });
+  // From the npm cache that `npm ci` of this repository filled; the registry only if something is missing there.
+  let install = npm('--offline');
+  if (install.status !== 0) install = npm('--prefer-offline');
+  if (install.status !== 0) throw new Error(`npm install in ${dir} failed:\n${install.stdout}${install.stderr}`);
+
+  const tsc = spawnSync(process.execPath, [TSC, '-p', dir], { cwd: dir, encoding: 'utf8' });
+  const build = spawnSync(process.execPath, [VITE, 'build', '--logLevel', 'warn'], { cwd: dir, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`vite build of the app failed:\n${build.stdout}${build.stderr}`);
+  const app: TarballApp = {
+    dir,
+    tarball: filename,
+    tsc: { code: tsc.status ?? -1, output: `${tsc.stdout}${tsc.stderr}`.trim() },
+    built: files(join(dir, 'dist')),
+  };
+  writeFileSync(done, JSON.stringify(app, null, 2));
+  return app;
+}
+
+/**
+ * Starts `vite` (dev server) or `vite preview` (the production build) in the app's folder on 127.0.0.1:`port`,
+ * and resolves with its URL once it answers.
+ * @returns the URL and a function that stops the server
+ */
+export async function serveApp(app: TarballApp, mode: 'dev' | 'preview', port: number): Promise<{ url: string; stop: () => void }> {
+  const args = [VITE, ...(mode === 'preview' ? ['preview'] : []), '--host', '127.0.0.1', '--port', String(port), '--strictPort'];
+  const server = spawn(process.execPath, args, { cwd: app.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  server.stdout.on('data', (d) => (log += d));
+  server.stderr.on('data', (d) => (log += d));
+  const url = `http://127.0.0.1:${port}/`;
+  for (let i = 0; ; i++) {
+    if (server.exitCode !== null) throw new Error(`vite ${mode} exited:\n${log}`);
+    try {
+      if ((await fetch(url)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (i > 600) throw new Error(`vite ${mode} did not answer on ${url}:\n${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, stop: () => server.kill() };
+}
