@@ -1,9 +1,22 @@
-import { defineConfig } from 'vite';
+import { readFileSync } from 'node:fs';
+import { defineConfig, type Plugin } from 'vite';
 
 // Three builds into dist/, one per mode: the ES modules for bundlers (`vite build`: reco.mjs and the React entry
 // react.mjs, both importing reco-core.mjs), the script-tag build (`--mode script`: reco.js, which defines
 // window.Reco and replays the async snippet's queue) and the worker (`--mode worker`: reco.worker.js plus its
 // wasm files). tfjs is in the worker only.
+
+/**
+ * src/bundler-assets.mjs goes into dist/ unchanged, next to reco-core.mjs, which imports it: its literal
+ * `new URL('…', import.meta.url)` are for the app's bundler to resolve, not for this build.
+ */
+const bundlerAssets: Plugin = {
+  name: 'reco:bundler-assets',
+  generateBundle() {
+    this.emitFile({ type: 'asset', fileName: 'bundler-assets.mjs', source: readFileSync('src/bundler-assets.mjs', 'utf8') });
+  },
+};
+
 export default defineConfig(({ mode }) => ({
   publicDir: false,
   base: './',
@@ -15,7 +28,8 @@ export default defineConfig(({ mode }) => ({
       ? {
           rollupOptions: {
             input: 'src/worker/engine.worker.ts',
-            output: { entryFileNames: 'reco.worker.js', assetFileNames: 'reco.[name].[hash][extname]' },
+            // Stable names: a shop that serves the files itself replaces them on upgrade without renaming.
+            output: { entryFileNames: 'reco.worker.js', assetFileNames: 'reco.[name][extname]' },
           },
         }
       : mode === 'script'
@@ -27,8 +41,10 @@ export default defineConfig(({ mode }) => ({
               fileName: (_: string, name: string) => `${name}.mjs`,
             },
             // One chunk holds the SDK, which both entries import: the React hook and init() share one instance.
-            rollupOptions: { external: ['react'], output: { chunkFileNames: 'reco-core.mjs' } },
+            rollupOptions: { external: ['react', './bundler-assets.mjs'], output: { chunkFileNames: 'reco-core.mjs' } },
           }),
   },
+  resolve: mode === 'script' ? { alias: [{ find: './bundler-assets.mjs', replacement: '/src/script-assets.ts' }] } : {},
+  plugins: mode === 'worker' || mode === 'script' ? [] : [bundlerAssets],
   worker: { format: 'es' },
 }));

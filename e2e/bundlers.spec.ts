@@ -72,6 +72,16 @@ test('vite dev server: the app personalizes, the worker served from the package'
     const ranked = await waitForRanked(page, 'home');
     expect(ranked.order.slice(0, 3).filter((id) => FRAGRANCE.includes(id)).length).toBeGreaterThan(0);
     expect(await page.evaluate(() => window.__reco.errors)).toEqual([]);
+
+    // A wrong path gets the dev server's index.html (status 200): the error says so.
+    const error = (options: object) =>
+      page.evaluate(async (o) => (await window.Reco.init({ backends: ['wasm'], ...o })).status().lastError, options);
+    expect(await error({ modelUrl: '/nowhere/model.json' })).toBe(
+      `ModelError: expected a model manifest, got text/html from ${server.url}nowhere/model.json: is the path right?`,
+    );
+    expect(await error({ workerUrl: '/nowhere/reco.worker.js' })).toBe(
+      `WorkerCrashedError: the worker ${server.url}nowhere/reco.worker.js failed: expected the worker script, got text/html from ${server.url}nowhere/reco.worker.js: is the path right?`,
+    );
   } finally {
     server.stop();
   }

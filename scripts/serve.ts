@@ -46,7 +46,7 @@ function find(path: string): string | null {
 createServer((req, res) => {
   const file = find(new URL(req.url ?? '/', 'http://x').pathname);
   if (!file) {
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    res.writeHead(404, { 'content-type': 'text/plain', 'access-control-allow-origin': '*' }).end('not found');
     return;
   }
   // Revalidated caching, as a shop's static host does: a second load gets 304s instead of the bytes.

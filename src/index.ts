@@ -8,6 +8,8 @@
 import { notReady, type Explanation, type RecoEventMap, type RecoInstance, type RecoStatus } from './main/api.ts';
 import { subscribe, type Listeners } from './main/events.ts';
 import { startInstance } from './main/instance.ts';
+import type { BundledAssets } from './main/options.ts';
+import { bundledModel, startBundledWorker } from './bundler-assets.mjs';
 import { skipped, type LearningDecision } from './shared/learning.ts';
 import type { RecoOptions } from './main/options.ts';
 import type { EventType, ExportData, ItemFeatures } from './shared/types.ts';
@@ -25,6 +27,9 @@ export { BACKENDS } from './shared/options.ts';
 // (reco.js) knows its URL from document.currentScript, a module (reco.mjs) from import.meta.url.
 const SCRIPT_URL: string =
   (typeof document !== 'undefined' && (document.currentScript as HTMLScriptElement | null)?.src) || import.meta.url || location.href;
+
+// In the ES module build, the worker and the default model as the app's bundler placed them; none in reco.js.
+const BUNDLED: BundledAssets = { startWorker: startBundledWorker, model: bundledModel };
 
 let current: RecoInstance | null = null;
 /** track() calls made before the first init(): replayed, in order, on the instance it makes. */
@@ -44,7 +49,7 @@ const globalListeners: Listeners = new Map();
  * @throws TypeError (as a rejection) naming the option when an option is invalid
  */
 export async function init(options?: RecoOptions): Promise<RecoInstance> {
-  const { reco, ready } = startInstance(options, SCRIPT_URL, globalListeners, current);
+  const { reco, ready } = startInstance(options, SCRIPT_URL, globalListeners, current, BUNDLED);
   current = reco;
   const queued = early;
   early = [];

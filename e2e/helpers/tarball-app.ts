@@ -51,7 +51,9 @@ export function tarballApp(): TarballApp {
   const done = join(dir, 'done.json');
   if (existsSync(done)) return JSON.parse(readFileSync(done, 'utf8')) as TarballApp;
 
-  rmSync(dir, { recursive: true, force: true });
+  // Apps of earlier tarballs are of no further use.
+  for (const old of readdirSync(tmpdir()))
+    if (old.startsWith('reco-e2e-app-')) rmSync(join(tmpdir(), old), { recursive: true, force: true });
   cpSync(TEMPLATE, dir, { recursive: true });
   cpSync(tgz, join(dir, filename));
   const dev = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies;

@@ -7,6 +7,7 @@ import { WorkerCrashedError } from '../shared/errors.ts';
 import type { LearningState } from '../shared/learning.ts';
 import type { Contribution, EngineInit, EngineInterface, EngineStatus, RoundReply } from '../shared/protocol.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
+import { whyWorkerFailed, type WorkerSource } from './worker-source.ts';
 
 /** The engine as the page uses it: the worker's interface, with crash recovery and timeouts. */
 export interface EngineClient {
@@ -28,11 +29,11 @@ const CALL_TIMEOUT_MS = 15_000;
 const ROUND_TIMEOUT_MS = 120_000;
 
 /**
- * Starts the worker and loads the model in it.
+ * Starts the worker (see worker-source.ts) and loads the model in it.
  * @param onLearning hears learning state changes the page did not ask for (another tab's round, forget)
  */
 export function createEngineClient(
-  workerUrl: string,
+  source: WorkerSource,
   init: EngineInit,
   log: (msg: string) => void,
   onLearning: (s: LearningState) => void,
@@ -51,15 +52,18 @@ export function createEngineClient(
   const start = (): Promise<EngineStatus> => {
     worker?.terminate();
     try {
-      worker = new Worker(workerUrl, { type: 'module' });
+      worker = source.start();
     } catch (err) {
-      const failed = Promise.reject(new WorkerCrashedError(`could not start the worker ${workerUrl}: ${(err as Error).message}`));
+      const failed = Promise.reject(new WorkerCrashedError(`could not start the worker ${source.url}: ${(err as Error).message}`));
       failed.catch(() => {}); // as below: whoever awaits it hears it, the page never sees an unhandled rejection
       return failed;
     }
     worker.addEventListener('error', (e) => {
       e.preventDefault();
-      crashed(new WorkerCrashedError(`the worker ${workerUrl} failed: ${e.message || 'it could not load, or it crashed'}`));
+      // An error without a message is a script that did not load: the answer to its URL may say why.
+      void (e.message ? Promise.resolve(null) : whyWorkerFailed(source.url)).then((why) =>
+        crashed(new WorkerCrashedError(`the worker ${source.url} failed: ${e.message || why || 'it could not load, or it crashed'}`)),
+      );
     });
     remote = wrap<EngineInterface>(worker);
     const started = race(remote.init(init, learningListener), INIT_TIMEOUT_MS, 'init()');

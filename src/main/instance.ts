@@ -17,10 +17,11 @@ import { createEmitter, type Listeners } from './events.ts';
 import { createAntiFlicker } from './grid/antiflicker.ts';
 import { discoverGrids } from './grid/discover.ts';
 import { createHistory } from './history.ts';
-import { resolveOptions, type RecoOptions, type ResolvedOptions } from './options.ts';
+import { resolveOptions, type BundledAssets, type RecoOptions, type ResolvedOptions } from './options.ts';
 import { createPersonalizer, trackedItems, type Personalizer } from './personalizer.ts';
 import { byScore, createRanker, rankInput, type Ranker } from './ranker.ts';
 import { createPageLearning } from './scheduler.ts';
+import { workerAt, type WorkerSource } from './worker-source.ts';
 
 /** An instance as soon as it exists, and its initialization under way. */
 export interface StartedInstance {
@@ -45,6 +46,7 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
  * opens and the model loads are recorded (with their own time) and written once the store is open; rank(),
  * explain(), personalize(), train() and forget() wait for `ready`.
  * @param replaces an instance this one replaces (a second init()): destroyed once the options are valid
+ * @param bundled the worker and default model as the app's bundler placed them (the ES module build)
  * @throws TypeError naming the option when an option is invalid (then `replaces` is left running)
  */
 export function startInstance(
@@ -52,8 +54,9 @@ export function startInstance(
   scriptUrl: string,
   global: Listeners | null,
   replaces: RecoInstance | null = null,
+  bundled?: BundledAssets,
 ): StartedInstance {
-  const opts = resolveOptions(options, scriptUrl);
+  const opts = resolveOptions(options, scriptUrl, bundled);
   // Its listeners, observers and held grids go before this one touches the page (the rest of destroy() may finish later).
   void replaces?.destroy();
   const events = createEmitter(global);
@@ -79,7 +82,10 @@ export function startInstance(
   const flush = async () => tracker?.flush();
   const learning = createPageLearning({ ...opts, stored: mode !== 'off', isReady: () => state.ready, flush, debug, onError: fail });
   // The worker starts loading the model while the page opens its store.
-  const engine = mode === 'off' ? null : createEngineClient(opts.workerUrl, engineInit(opts, mode), debug, learning.update);
+  const worker: WorkerSource = opts.startWorker
+    ? { url: 'reco.worker.js (bundled by the app)', start: opts.startWorker }
+    : workerAt(opts.workerUrl);
+  const engine = mode === 'off' ? null : createEngineClient(worker, engineInit(opts, mode), debug, learning.update);
   const opening = mode === 'off' ? null : openStore({ ...opts, memoryOnly: mode === 'memory' });
   const onEvent = (e: RecoEvent) => {
     state.events++;
@@ -199,8 +205,8 @@ export function startInstance(
 
 /** What the worker needs: the model, the backends, and (with IndexedDB storage) where the events to learn from are. */
 function engineInit(opts: ResolvedOptions, mode: 'persist' | 'memory'): EngineInit {
-  const { modelUrl, backends, dbName, maxEvents, maxAgeDays, trainAfterEvents, trainIntervalMinutes } = opts;
+  const { modelUrl, modelFiles, backends, dbName, maxEvents, maxAgeDays, trainAfterEvents, trainIntervalMinutes } = opts;
   // The worker learns from the events this page stores; a memory-only store is out of its reach.
   const learning = mode === 'memory' ? null : { dbName, maxEvents, maxAgeDays, trainAfterEvents, trainIntervalMinutes };
-  return { modelUrl, backends, learning };
+  return { modelUrl, modelFiles, backends, learning };
 }

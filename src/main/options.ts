@@ -24,9 +24,19 @@ export interface RecoOptions extends Partial<CommonOptions> {
 export type ResolvedOptions = CommonOptions & {
   grids: GridConfig[];
   modelUrl: string;
+  /** Where the model's other files are, when a bundler renamed them (see loadModel). */
+  modelFiles: Record<string, string>;
   workerUrl: string;
+  /** Starts the worker the app's bundler bundled; absent: the worker is started from `workerUrl`. */
+  startWorker?: () => Worker;
   dataLayer?: RecoOptions['dataLayer'];
 };
+
+/** The worker and the default model as the app's bundler placed them (src/bundler-assets.mjs); null in reco.js. */
+export interface BundledAssets {
+  startWorker: (() => Worker) | null;
+  model: (() => { url: string; files: Record<string, string> }) | null;
+}
 
 type Rule = [expected: string, ok: (v: unknown) => boolean];
 const STRING: Rule = ['a non-empty string', (v) => typeof v === 'string' && v !== ''];
@@ -61,9 +71,10 @@ const RULES: Record<keyof RecoOptions, Rule | null> = {
 /**
  * Merges defaults and validates.
  * @param scriptUrl the SDK script's URL: the default model and worker are found next to it
+ * @param bundled the worker and default model where the app's bundler put them; they win over `scriptUrl`
  * @throws TypeError naming the option and what was expected.
  */
-export function resolveOptions(input: unknown, scriptUrl: string): ResolvedOptions {
+export function resolveOptions(input: unknown, scriptUrl: string, bundled?: BundledAssets): ResolvedOptions {
   if (input != null && (typeof input !== 'object' || Array.isArray(input))) throw new TypeError('Reco.init(options): expected an object');
   const o = (input ?? {}) as Record<string, unknown>;
   for (const k of Object.keys(o)) if (!Object.hasOwn(RULES, k)) throw new TypeError(`Reco.init: unknown option "${k}"`);
@@ -71,12 +82,15 @@ export function resolveOptions(input: unknown, scriptUrl: string): ResolvedOptio
     if (rule && o[k] !== undefined && !rule[1](o[k]))
       throw new TypeError(`Reco.init: option "${k}" expected ${rule[0]}, got ${JSON.stringify(o[k])}`);
   }
+  const model = o['modelUrl'] === undefined ? bundled?.model?.() : undefined;
   return {
     ...DEFAULTS,
     // An option passed as undefined keeps its default.
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
     grids: validateGridConfigs(o['grids']),
-    modelUrl: new URL((o['modelUrl'] as string | undefined) ?? 'models/default/model.json', scriptUrl).href,
+    modelUrl: new URL((o['modelUrl'] as string | undefined) ?? model?.url ?? 'models/default/model.json', scriptUrl).href,
+    modelFiles: model?.files ?? {},
     workerUrl: new URL((o['workerUrl'] as string | undefined) ?? 'reco.worker.js', scriptUrl).href,
+    ...(o['workerUrl'] === undefined && bundled?.startWorker ? { startWorker: bundled.startWorker } : {}),
   } as ResolvedOptions;
 }

@@ -20,6 +20,8 @@ export interface LearningStore {
 export interface EngineInit {
   /** URL of model.json. */
   modelUrl: string;
+  /** Where the model's other files are, by the name model.json gives them, when not next to it (a bundler renamed them). */
+  modelFiles?: Record<string, string>;
   /** Backends to try, in order. */
   backends: readonly Backend[];
   /**

@@ -71,7 +71,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       const { backend, tried } = await startBackend(opts.backends, deps.prepare);
       status = { ...status, tried };
       if (!backend) throw new NoBackendError(`no tfjs backend could start: ${tried.map((t) => `${t.backend} (${t.reason})`).join(', ')}`);
-      const model = await loadAnyModel(opts.modelUrl, deps.fetch ?? fetch);
+      const model = await loadAnyModel(opts.modelUrl, deps.fetch ?? fetch, opts.modelFiles);
       engine.dispose();
       if (isPairModel(model)) {
         loaded = {

@@ -1,0 +1,39 @@
+/**
+ * How the page starts the worker. A module worker must be same-origin, so a worker on another origin (reco.js
+ * from a CDN) is started through a same-origin blob that imports it: the worker's code, its chunks and its wasm
+ * then load from the CDN with CORS, relative to the worker's own URL.
+ */
+/** A worker to start: by URL, or by the app's bundler (`start` given, `url` only names it in messages). */
+export interface WorkerSource {
+  url: string;
+  start(): Worker;
+}
+
+/** The worker at `url`, started directly when same-origin, else through a blob trampoline. */
+export function workerAt(url: string): WorkerSource {
+  return {
+    url,
+    start() {
+      if (new URL(url, location.href).origin === location.origin) return new Worker(url, { type: 'module' });
+      // Not revoked: the worker fetches it asynchronously, and a restart would need it again. It is a few bytes.
+      const trampoline = URL.createObjectURL(new Blob([`import ${JSON.stringify(url)};`], { type: 'text/javascript' }));
+      return new Worker(trampoline, { type: 'module' });
+    },
+  };
+}
+
+/**
+ * Why the worker at `url` failed to load, when the answer says so: a missing file, or an HTML page (a dev
+ * server's or an SPA host's fallback) instead of the script. Null when it cannot tell.
+ */
+export async function whyWorkerFailed(url: string): Promise<string | null> {
+  if (!/^https?:/.test(url)) return null;
+  try {
+    const res = await fetch(url, { method: 'HEAD', cache: 'no-store' });
+    if (!res.ok) return `HTTP ${res.status} from ${url}`;
+    const type = res.headers.get('content-type') ?? '';
+    return /^text\/html/i.test(type) ? `expected the worker script, got text/html from ${url}: is the path right?` : null;
+  } catch (err) {
+    return `could not fetch ${url}: ${(err as Error).message}`;
+  }
+}
