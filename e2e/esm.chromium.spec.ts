@@ -15,7 +15,8 @@ test('the ES module build: import /reco.mjs, init() finds the worker next to it,
   const status = await waitForReady(page);
   expect(status.backend).toBe('wasm');
   expect(requests).toEqual(
-    expect.arrayContaining(['/reco.mjs', '/reco.worker.js', '/models/default/model.json', '/models/default/weights.bin']),
+    // The package's layout: the model at ../public/models/ from dist/ (served at the root here).
+    expect.arrayContaining(['/reco.mjs', '/reco.worker.js', '/public/models/default/model.json', '/public/models/default/weights.bin']),
   );
   expect(requests).not.toContain('/reco.js');
 

@@ -30,8 +30,9 @@ const TYPES: Record<string, string> = {
 function find(path: string): string | null {
   const rel = normalize(decodeURIComponent(path)).replace(/^(\.\.[/\\])+/, '');
   for (const root of ROOTS) {
-    // The repository root only serves the e2e fixtures.
-    if (root === ROOTS[3] && !rel.startsWith('/e2e/pages/')) continue;
+    // The repository root only serves the e2e fixtures, and public/models/ where the package has it: the ES
+    // module build, loaded without a bundler, finds the model at ../public/models/ from dist/ (here the root).
+    if (root === ROOTS[3] && !rel.startsWith('/e2e/pages/') && !rel.startsWith('/public/models/')) continue;
     const file = join(root, rel.endsWith('/') ? rel + 'index.html' : rel);
     if (!file.startsWith(root)) continue;
     try {
