@@ -44,6 +44,9 @@ export default defineConfig(({ mode }) => ({
             rollupOptions: { external: ['react', './bundler-assets.mjs'], output: { chunkFileNames: 'reco-core.mjs' } },
           }),
   },
+  // tfjs's wasm glue (emscripten) asks `typeof __filename` for Node; in a browser worker there is none. Said here,
+  // so that an app's bundler that processes the worker again (webpack 5 defines __filename) takes the browser path.
+  define: mode === 'worker' ? { __filename: 'undefined', __dirname: 'undefined' } : {},
   resolve: mode === 'script' ? { alias: [{ find: './bundler-assets.mjs', replacement: '/src/script-assets.ts' }] } : {},
   plugins: mode === 'worker' || mode === 'script' ? [] : [bundlerAssets],
   worker: { format: 'es' },

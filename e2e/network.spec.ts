@@ -77,6 +77,6 @@ test('on wasm the SDK also requests one wasm file from next to its worker, and n
   const paths = check(tab.requests(), new URL(baseURL!).origin);
   const wasm = paths.filter((p) => p.endsWith('.wasm'));
   expect(wasm).toHaveLength(1);
-  expect(wasm[0]).toMatch(/^\/reco\.tfjs-backend-wasm(-simd)?\.[\w-]+\.wasm$/);
+  expect(wasm[0]).toMatch(/^\/reco\.tfjs-backend-wasm(-simd)?\.wasm$/); // stable names: no hash to copy anew on upgrade
   expect(paths.filter((p) => !p.endsWith('.wasm'))).toEqual(SDK_FILES);
 });

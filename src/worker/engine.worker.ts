@@ -21,10 +21,13 @@ registerWasmKernels();
 const engine = createEngine({
   prepare(backend) {
     if (backend === 'wasm') {
+      // Already absolute: the build writes each as new URL('reco.<file>.wasm', import.meta.url).href, the literal form an
+      // app's bundler (webpack 5, Vite) follows when it bundles this worker again; wrapping it in another new URL
+      // would hide it from them.
       setWasmPaths({
-        'tfjs-backend-wasm.wasm': new URL(wasm, import.meta.url).href,
-        'tfjs-backend-wasm-simd.wasm': new URL(wasmSimd, import.meta.url).href,
-        'tfjs-backend-wasm-threaded-simd.wasm': new URL(wasmThreaded, import.meta.url).href,
+        'tfjs-backend-wasm.wasm': wasm,
+        'tfjs-backend-wasm-simd.wasm': wasmSimd,
+        'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
       });
     }
   },
