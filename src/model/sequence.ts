@@ -23,6 +23,12 @@ export const EVENT_KINDS = 9;
 const GAP_BOUNDS = [60e3, 600e3, 3600e3, 86400e3, 7 * 86400e3, 30 * 86400e3, Infinity];
 export const GAP_KINDS = GAP_BOUNDS.length + 1;
 
+/**
+ * A gap (ms) that falls in each bucket, by bucket index: the serving snapshot computes one shopper query per
+ * bucket, since only the newest event's gap depends on when the next page view comes.
+ */
+export const GAP_EXAMPLES: readonly number[] = [-1, 0, ...GAP_BOUNDS.slice(0, -1)];
+
 /** Bucket of the time between one event and the next (or now, for the newest). */
 export function gapBucket(ms: number | null | undefined): number {
   if (ms == null || !Number.isFinite(ms) || ms < 0) return 0;

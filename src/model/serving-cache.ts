@@ -2,7 +2,8 @@
  * The serving path with memory: item vectors are kept by item (id and features), shopper vectors by
  * history (items, event types and gap buckets), so the grids of one page view, and items seen before,
  * cost no tfjs work; the head and the dot products run in plain JS (a few thousand multiply-adds).
- * Gives the same scores as scoreItems() (checked in test/model/serving-cache.test.ts).
+ * Gives the same scores as scoreItems() (checked in test/model/serving-cache.test.ts), and writes the
+ * serving snapshot the next page view starts from (snapshot.ts), with the same numbers.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
@@ -10,11 +11,11 @@ import { applyHead, dot, type HeadArrays } from './head.ts';
 import type { LoadedModel } from './io.ts';
 import { itemMatrix, shopperVector } from './predict.ts';
 import { historySequence, padSequences } from './sequence.ts';
-
-const itemKey = (it: ItemFeatures) => JSON.stringify([it.id, it.title, it.brand, it.category, it.price]);
+import { bucketTimes, historyKey, itemKey, SNAPSHOT_FORMAT, type Snapshot } from './snapshot.ts';
 
 /** Puts `value` under `key`, dropping the oldest entry beyond `cap` (a Map keeps insertion order). */
 function remember<V>(cache: Map<string, V>, key: string, value: V, cap: number): void {
+  cache.delete(key);
   cache.set(key, value);
   if (cache.size > cap) cache.delete(cache.keys().next().value!);
 }
@@ -23,9 +24,19 @@ function remember<V>(cache: Map<string, V>, key: string, value: V, cap: number):
 export interface ServingCache {
   /** Scores of `candidates` for this history with this head; all 0 for an empty history (the shop's order). */
   score(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[], now: number, head: HeadArrays): Promise<number[]>;
+  /**
+   * The snapshot of this (non-empty) history for the next page view: a query per gap bucket with `head`, and the
+   * vectors of `items`. `meta` names the model and the head, as snapshotScores() will check them.
+   */
+  snapshot(
+    history: readonly HistoryEntry[],
+    items: readonly ItemFeatures[],
+    head: HeadArrays,
+    meta: { model: string; head: string },
+  ): Promise<Snapshot>;
 }
 
-export function createServingCache(model: LoadedModel, caps = { items: 4096, shoppers: 16 }): ServingCache {
+export function createServingCache(model: LoadedModel, caps = { items: 4096, shoppers: 32 }): ServingCache {
   const { d, features } = model.manifest.config;
   const items = new Map<string, Float32Array>();
   const shoppers = new Map<string, Float32Array>();
@@ -61,6 +72,28 @@ export function createServingCache(model: LoadedModel, caps = { items: 4096, sho
       if (history.length === 0) return candidates.map(() => 0);
       const q = applyHead(head, await shopper(history, now));
       return (await itemVectors(candidates)).map((v) => dot(v, q, d));
+    },
+
+    async snapshot(history, list, head, meta) {
+      const times = bucketTimes(history[history.length - 1]!.ts);
+      const queries = new Float32Array(times.length * d);
+      for (let b = 0; b < times.length; b++) queries.set(applyHead(head, await shopper(history, times[b]!)), b * d);
+      const unique = [...new Map(list.map((it) => [itemKey(it), it])).values()];
+      const vectors = await itemVectors(unique);
+      const values = new Float32Array(unique.length * d);
+      vectors.forEach((v, i) => values.set(v, i * d));
+      return {
+        format: SNAPSHOT_FORMAT,
+        ...meta,
+        maxLen: features.maxLen,
+        history: historyKey(history, features.maxLen),
+        items: unique.map(itemKey),
+        kind: 'dot',
+        d,
+        queries,
+        values,
+        at: Date.now(),
+      };
     },
   };
 }

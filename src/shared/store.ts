@@ -1,7 +1,7 @@
 /**
  * Where events, item features and small records (learned heads, the learning schedule) live: IndexedDB
  * through idb, or memory for this page view only. The page writes events; the worker opens the same
- * database to learn from them. The schema is versioned and upgrades only add.
+ * database to read the history, keep the serving snapshot and learn. The schema is versioned and upgrades only add.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { DEFAULTS } from './options.ts';
@@ -19,6 +19,8 @@ export interface StoreOptions {
   maxItems?: number;
   /** Keep everything in memory for this page view only (consent or GPC). Default false. */
   memoryOnly?: boolean;
+  /** Apply the retention caps when opening (false: the caller runs prune() later, off the critical path). Default true. */
+  prune?: boolean;
 }
 
 /** Where events, item features and small records live. Every method is async except `close`. */
@@ -31,16 +33,26 @@ export interface Store {
   add(events: RecoEvent[]): Promise<void>;
   /** Events oldest first; with `limit`, the newest `limit` of them (still oldest first). */
   events(opts?: { limit?: number; types?: readonly EventType[] }): Promise<RecoEvent[]>;
+  /**
+   * The newest `limit` events of these types, oldest first (ties by id, as `events()` orders them). Reads at
+   * most about `limit` records per type through the (type, ts) index, however many events are stored.
+   */
+  recent(limit: number, types: readonly EventType[]): Promise<RecoEvent[]>;
   count(): Promise<number>;
+  /** Applies the retention caps (oldest events evicted first). */
+  prune(): Promise<void>;
   /** Upserts item features, keeping known fields that the new record lacks. */
   putItems(items: ItemFeatures[]): Promise<void>;
   items(ids: readonly string[]): Promise<Map<string, ItemFeatures>>;
   getMeta<T>(key: string): Promise<T | undefined>;
   setMeta(key: string, value: unknown): Promise<void>;
   deleteMeta(key: string): Promise<void>;
-  /** Everything stored: events, items, meta. */
+  /** The serving snapshot stored under `key` (the model URL): work of an earlier page view, see src/model/snapshot.ts. */
+  getSnapshot<T>(key: string): Promise<T | undefined>;
+  putSnapshot(key: string, value: unknown): Promise<void>;
+  /** Everything stored: events, items, meta (serving snapshots are derived from them and left out). */
   export(): Promise<ExportData>;
-  /** Empties every store and removes the tracker's localStorage keys. */
+  /** Empties every store (snapshots too) and removes the tracker's localStorage keys. */
   clear(): Promise<void>;
   close(): void;
 }
@@ -51,13 +63,14 @@ const STORE_DEFAULTS = {
   maxAgeDays: DEFAULTS.maxAgeDays,
   maxItems: 5000,
   memoryOnly: false,
+  prune: true,
 } satisfies Required<StoreOptions>;
 type Options = Required<StoreOptions>;
 
 /** localStorage keys the tracker writes; `clear()` removes them too. */
 export const LOCAL_KEYS = { session: 'reco:session', pending: 'reco:pending' } as const;
 
-const DB_VERSION = 2;
+const DB_VERSION = 3;
 const DAY_MS = 86_400_000;
 const OPEN_TIMEOUT_MS = 3000;
 
@@ -69,9 +82,10 @@ interface CachedItem {
 }
 
 interface RecoSchema extends DBSchema {
-  events: { key: string; value: RecoEvent; indexes: { ts: number } };
+  events: { key: string; value: RecoEvent; indexes: { ts: number; type_ts: [string, number] } };
   items: { key: string; value: CachedItem; indexes: { ts: number } };
   meta: { key: string; value: unknown };
+  snapshots: { key: string; value: unknown };
 }
 type DB = IDBPDatabase<RecoSchema>;
 
@@ -89,7 +103,8 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     // Without indexedDB (undefined or null), opening throws and the reason says so.
     db = await open(o.dbName);
     const store = idbStore(db, o);
-    await store.prune(); // also proves transactions work (some private modes open but refuse to write)
+    // Pruning also proves transactions work (some private modes open but refuse to write); without it, a read does.
+    await (o.prune ? store.prune() : store.count());
     return store;
   } catch (err) {
     db?.close();
@@ -107,12 +122,17 @@ function open(name: string): Promise<DB> {
     }, OPEN_TIMEOUT_MS);
     openDB<RecoSchema>(name, DB_VERSION, {
       // Upgrades only add, so every older version keeps its data.
-      upgrade(db, oldVersion) {
+      upgrade(db, oldVersion, _newVersion, tx) {
         if (oldVersion < 1) {
           db.createObjectStore('events', { keyPath: 'id' }).createIndex('ts', 'ts');
           db.createObjectStore('meta');
         }
         if (oldVersion < 2) db.createObjectStore('items', { keyPath: 'id' }).createIndex('ts', 'ts');
+        if (oldVersion < 3) {
+          // The history is read newest first per type, so its cost does not grow with the impressions stored.
+          tx.objectStore('events').createIndex('type_ts', ['type', 'ts']);
+          db.createObjectStore('snapshots');
+        }
       },
       // Let a newer version in another tab upgrade; this tab's later writes fail and are reported.
       blocking: (_old, _new, ev) => (ev.target as IDBDatabase).close(),
@@ -133,6 +153,9 @@ function mergeItem(old: ItemFeatures | undefined, next: ItemFeatures): ItemFeatu
   return out;
 }
 
+/** Oldest first; events of the same millisecond by id, the order of the 'ts' index. */
+export const byTime = (a: RecoEvent, b: RecoEvent): number => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 function select(sorted: RecoEvent[], q: { limit?: number; types?: readonly EventType[] } = {}): RecoEvent[] {
   const { limit, types } = q;
   const list = types ? sorted.filter((e) => types.includes(e.type)) : sorted;
@@ -148,7 +171,7 @@ function clearLocalKeys(): void {
   }
 }
 
-function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
+function idbStore(db: DB, o: Options): Store {
   /** Deletes the records with `ts` below `before`, at most `n` of them (the oldest). */
   async function dropOldest(name: 'events' | 'items', before: number, n?: number): Promise<void> {
     if ((n ?? 1) <= 0) return;
@@ -205,6 +228,20 @@ function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
     async events(q) {
       return select(await db.getAllFromIndex('events', 'ts'), q);
     },
+    async recent(limit, types) {
+      if (limit <= 0) return [];
+      const index = db.transaction('events').store.index('type_ts');
+      const lists = await Promise.all(
+        [...new Set(types)].map(async (type) => {
+          // The limit-th newest of this type bounds one getAll: three requests per type, whatever is stored.
+          const cursor = await index.openKeyCursor(IDBKeyRange.bound([type, -Infinity], [type, Infinity]), 'prev');
+          const limitTh = limit > 1 ? await cursor?.advance(limit - 1) : cursor;
+          const from = limitTh ? (limitTh.key as [string, number])[1] : -Infinity;
+          return index.getAll(IDBKeyRange.bound([type, from], [type, Infinity]));
+        }),
+      );
+      return lists.flat().sort(byTime).slice(-limit);
+    },
     count: () => db.count('events'),
     async putItems(batch) {
       if (!batch.length) return;
@@ -226,6 +263,10 @@ function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
     async deleteMeta(key) {
       await db.delete('meta', key);
     },
+    getSnapshot: <T>(key: string) => db.get('snapshots', key) as Promise<T | undefined>,
+    async putSnapshot(key, value) {
+      await db.put('snapshots', value, key);
+    },
     async export() {
       const tx = db.transaction(['events', 'items', 'meta']);
       const meta = tx.objectStore('meta');
@@ -245,8 +286,9 @@ function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
     },
     async clear() {
       clearLocalKeys();
-      const tx = db.transaction(['events', 'items', 'meta'], 'readwrite');
-      await Promise.all([tx.objectStore('events').clear(), tx.objectStore('items').clear(), tx.objectStore('meta').clear(), tx.done]);
+      const names = ['events', 'items', 'meta', 'snapshots'] as const;
+      const tx = db.transaction(names, 'readwrite');
+      await Promise.all([...names.map((n) => tx.objectStore(n).clear()), tx.done]);
     },
     close: () => db.close(),
   };
@@ -256,6 +298,7 @@ function memoryStore(o: Options, fallbackReason?: string): Store {
   let events: RecoEvent[] = [];
   const items = new Map<string, ItemFeatures>(); // insertion order is LRU order
   const meta = new Map<string, unknown>();
+  const snapshots = new Map<string, unknown>();
   // Copies keep the IndexedDB semantics: callers never share objects with the store.
   const copy = <T>(v: T): T => structuredClone(v);
   return {
@@ -265,12 +308,14 @@ function memoryStore(o: Options, fallbackReason?: string): Store {
       const minTs = Date.now() - o.maxAgeDays * DAY_MS;
       // A Map keeps one event per id, the newest copy.
       events = [...new Map([...events, ...copy(batch)].map((e) => [e.id, e])).values()]
-        .sort((a, b) => a.ts - b.ts)
+        .sort(byTime)
         .filter((e) => e.ts >= minTs)
         .slice(-o.maxEvents);
     },
     events: async (q) => copy(select(events, q)),
+    recent: async (limit, types) => copy(select(events, { limit, types })),
     count: async () => events.length,
+    async prune() {},
     async putItems(batch) {
       for (const it of batch) {
         const merged = mergeItem(items.get(it.id), copy(it));
@@ -287,6 +332,10 @@ function memoryStore(o: Options, fallbackReason?: string): Store {
     async deleteMeta(key) {
       meta.delete(key);
     },
+    getSnapshot: async <T>(key: string) => copy(snapshots.get(key)) as T | undefined,
+    async putSnapshot(key, value) {
+      snapshots.set(key, copy(value));
+    },
     async export() {
       return copy({
         exportedAt: new Date().toISOString(),
@@ -300,6 +349,7 @@ function memoryStore(o: Options, fallbackReason?: string): Store {
       events = [];
       items.clear();
       meta.clear();
+      snapshots.clear();
     },
     close() {},
   };

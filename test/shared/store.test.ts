@@ -69,6 +69,27 @@ describe.each(['indexeddb', 'memory'] as const)('%s store', (kind) => {
     expect(await s.events({ limit: 0 })).toEqual([]);
   });
 
+  it('recent(): the newest `limit` events of the history types, the same as events() reads, however many impressions are stored', async () => {
+    const s = await openKind();
+    const t = Date.now() - 60_000;
+    const types: RecoEvent['type'][] = ['view_item_list', 'view_item_list', 'select_item', 'view_item_list', 'add_to_cart', 'view_item'];
+    // Equal times across types too: ties are ordered by id, as the ts index orders them.
+    await s.add(
+      Array.from({ length: 300 }, (_, i) => ev(`e${String(i).padStart(3, '0')}`, t + Math.floor(i / 2), types[i % types.length])),
+    );
+    const history: RecoEvent['type'][] = ['select_item', 'add_to_cart', 'view_item', 'purchase'];
+    for (const limit of [1, 7, 50, 500]) expect(await s.recent(limit, history)).toEqual(await s.events({ limit, types: history }));
+    expect(await s.recent(0, history)).toEqual([]);
+  });
+
+  it('keeps a snapshot per key, and clear() removes it', async () => {
+    const s = await openKind();
+    await s.putSnapshot('https://shop.example/models/default/model.json', { values: new Float32Array([1, 2]) });
+    expect(await s.getSnapshot('https://shop.example/models/default/model.json')).toEqual({ values: new Float32Array([1, 2]) });
+    await s.clear();
+    expect(await s.getSnapshot('https://shop.example/models/default/model.json')).toBeUndefined();
+  });
+
   it('stores an event id once (upsert)', async () => {
     const s = await openKind();
     await s.add([ev('a', Date.now())]);
@@ -172,7 +193,7 @@ describe('IndexedDB store', () => {
     await s.clear();
     s.close();
     const raw = await openDB(dbName);
-    for (const name of ['events', 'items', 'meta']) expect(await raw.count(name)).toBe(0);
+    for (const name of ['events', 'items', 'meta', 'snapshots']) expect(await raw.count(name)).toBe(0);
     raw.close();
   });
 
@@ -206,6 +227,7 @@ describe('IndexedDB store', () => {
     expect(await s.getMeta('settings')).toEqual({ a: 1 });
     await s.putItems([{ id: 'p1', title: 'new store works' }]);
     expect((await s.items(['p1'])).get('p1')?.title).toBe('new store works');
+    expect(await s.recent(5, ['select_item'])).toEqual([old]); // the (type, ts) index was built over the old rows
   });
 
   it('evicts events past the age cap when it opens', async () => {

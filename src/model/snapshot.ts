@@ -1,0 +1,148 @@
+/**
+ * The serving snapshot: what one page view computed, kept for the next one, so that its first ranking needs
+ * neither TensorFlow.js nor the model. No tfjs here: the worker's fast path runs this before loading them.
+ *
+ * A score depends on the candidate, the history and "now" only through the newest event's gap bucket (every
+ * other gap is between two events). So after each history change the worker stores, for that history:
+ * - two-tower models (score = item vector · query): one query per gap bucket and the vectors of the items
+ *   seen; the next page view's score is one dot product, the same numbers the model computes;
+ * - any other model: its scores of the items seen, per gap bucket.
+ * A snapshot answers only what it knows exactly: the same model (id, version, weights hash), the same learned
+ * head, the same history, items seen before. Anything else waits for the model.
+ */
+import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
+import { GAP_EXAMPLES, GAP_KINDS, gapBucket } from './sequence.ts';
+
+/** What one page view leaves for the next, stored under the model URL (IndexedDB store 'snapshots'). */
+export interface Snapshot {
+  format: typeof SNAPSHOT_FORMAT;
+  /** The model the numbers come from: see modelKey(). */
+  model: string;
+  /** The head they were computed with: 'shipped', or headKey() of the learned one. */
+  head: string;
+  /** History events the model reads (its maxLen). */
+  maxLen: number;
+  /** historyKey() of the history they are for. */
+  history: string;
+  /** itemKey() of each item, row by row. */
+  items: string[];
+  /** 'dot': `values` are item vectors (d per item) and `queries` one query per gap bucket; 'table': scores, GAP_KINDS per item. */
+  kind: 'dot' | 'table';
+  d: number;
+  queries: Float32Array;
+  values: Float32Array | Float64Array;
+  /** When it was computed (epoch ms). */
+  at: number;
+}
+
+export const SNAPSHOT_FORMAT = 1;
+
+/** The model a snapshot belongs to: id, version and weights hash from its manifest. */
+export const modelKey = (m: { id: string; version: string; sha256: string }): string => `${m.id}@${m.version}#${m.sha256}`;
+
+/** The features an item vector is made of: equal keys, equal vectors. */
+export const itemKey = (it: ItemFeatures): string => JSON.stringify([it.id, it.title, it.brand, it.category, it.price]);
+
+/** What the model reads of a history (its newest `maxLen` events), except the gap after the newest event. */
+export function historyKey(history: readonly HistoryEntry[], maxLen: number): string {
+  const h = history.slice(-maxLen);
+  return JSON.stringify(
+    h.map((e, i) => (i + 1 < h.length ? [itemKey(e.item), e.type, gapBucket(h[i + 1]!.ts - e.ts)] : [itemKey(e.item), e.type])),
+  );
+}
+
+/** A learned head's fingerprint (FNV-1a over its float bytes); the shipped head is 'shipped'. */
+export function headKey(head: { w: Float32Array; c: Float32Array } | null): string {
+  if (!head) return 'shipped';
+  let h = 0x811c9dc5;
+  for (const a of [head.w, head.c]) {
+    for (const byte of new Uint8Array(a.buffer, a.byteOffset, a.byteLength)) h = Math.imul(h ^ byte, 0x01000193);
+  }
+  return `learned:${(h >>> 0).toString(16)}:${head.w.length}`;
+}
+
+/** The "now" of each gap bucket after an event at `newest`: scoring at it gives that bucket's numbers. */
+export const bucketTimes = (newest: number): number[] => GAP_EXAMPLES.map((gap) => newest + gap);
+
+/** The stored value, if it is a snapshot this code can read (rows read back from IndexedDB are not trusted). */
+export function asSnapshot(x: unknown): Snapshot | null {
+  const s = x as Partial<Snapshot> | null;
+  if (!s || typeof s !== 'object' || s.format !== SNAPSHOT_FORMAT || !Array.isArray(s.items)) return null;
+  if (typeof s.model !== 'string' || typeof s.head !== 'string' || typeof s.history !== 'string') return null;
+  const n = s.items.length;
+  const rows = s.kind === 'dot' ? s.d! : GAP_KINDS;
+  const ok =
+    (s.kind === 'dot' || s.kind === 'table') &&
+    Number.isInteger(s.d) &&
+    Number.isInteger(s.maxLen) &&
+    (s.values instanceof Float32Array || s.values instanceof Float64Array) &&
+    s.values.length === n * rows &&
+    s.queries instanceof Float32Array &&
+    s.queries.length === (s.kind === 'dot' ? GAP_KINDS * s.d! : 0);
+  return ok ? (s as Snapshot) : null;
+}
+
+/** The scores a snapshot gives, or why it cannot give them exactly. */
+export type SnapshotAnswer = { scores: number[] } | { miss: string };
+
+/**
+ * Scores of `candidates` for `history` at `now` from a snapshot, or a miss when it cannot answer exactly.
+ * @param current the model and head the engine would use now
+ */
+export function snapshotScores(
+  snapshot: Snapshot | null,
+  current: { model: string; head: string },
+  history: readonly HistoryEntry[],
+  candidates: readonly ItemFeatures[],
+  now: number,
+): SnapshotAnswer {
+  if (!snapshot) return { miss: 'no snapshot stored' };
+  if (snapshot.model !== current.model) return { miss: 'the model changed' };
+  if (snapshot.head !== current.head) return { miss: 'the learned head changed' };
+  if (!history.length || snapshot.history !== historyKey(history, snapshot.maxLen)) return { miss: 'the history changed' };
+  const rows = new Map(snapshot.items.map((key, i) => [key, i]));
+  const bucket = gapBucket(now - history[history.length - 1]!.ts);
+  const { d, values, queries } = snapshot;
+  const scores: number[] = [];
+  for (const it of candidates) {
+    const r = rows.get(itemKey(it));
+    if (r === undefined) return { miss: `an item not seen before (${it.id})` };
+    if (snapshot.kind === 'table') scores.push(values[r * GAP_KINDS + bucket]!);
+    else {
+      // The same loop as the serving cache's dot(): the same numbers, not merely close ones.
+      let s = 0;
+      for (let k = 0; k < d; k++) s += values[r * d + k]! * queries[bucket * d + k]!;
+      scores.push(s);
+    }
+  }
+  return { scores };
+}
+
+/**
+ * A 'table' snapshot for a model whose score is not a dot product: its own scores of `items`, once per gap
+ * bucket. Exact by construction: the fast path returns what `score` returned.
+ */
+export async function tableSnapshot(
+  score: (history: readonly HistoryEntry[], items: readonly ItemFeatures[], now: number) => Promise<ArrayLike<number>>,
+  meta: { model: string; head: string; maxLen: number },
+  history: readonly HistoryEntry[],
+  items: readonly ItemFeatures[],
+): Promise<Snapshot> {
+  const values = new Float64Array(items.length * GAP_KINDS);
+  const times = bucketTimes(history[history.length - 1]!.ts);
+  for (let b = 0; b < GAP_KINDS; b++) {
+    const s = await score(history, items, times[b]!);
+    for (let i = 0; i < items.length; i++) values[i * GAP_KINDS + b] = s[i]!;
+  }
+  return {
+    format: SNAPSHOT_FORMAT,
+    ...meta,
+    history: historyKey(history, meta.maxLen),
+    items: items.map(itemKey),
+    kind: 'table',
+    d: GAP_KINDS,
+    queries: new Float32Array(0),
+    values,
+    at: Date.now(),
+  };
+}

@@ -1,0 +1,102 @@
+import 'fake-indexeddb/auto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { headArrays, type HeadArrays } from '../../src/model/head.ts';
+import type { LoadedModel } from '../../src/model/io.ts';
+import { scoreItems } from '../../src/model/predict.ts';
+import { GAP_EXAMPLES, GAP_KINDS, gapBucket } from '../../src/model/sequence.ts';
+import { createServingCache } from '../../src/model/serving-cache.ts';
+import { asSnapshot, headKey, modelKey, snapshotScores, tableSnapshot } from '../../src/model/snapshot.ts';
+import { readModel } from '../../src/model/train/model-files.ts';
+import { setupTf } from '../../src/model/train/setup-tf.ts';
+import { openStore } from '../../src/shared/store.ts';
+import type { HistoryEntry } from '../../src/shared/types.ts';
+import { CATALOG } from '../../fixtures/shopper.ts';
+
+let model: LoadedModel;
+let shipped: HeadArrays;
+let meta: { model: string; head: string };
+const newest = Date.UTC(2026, 10, 29, 12);
+const history: HistoryEntry[] = [
+  { item: CATALOG[3]!, type: 'select_item', ts: newest - 3_600_000 },
+  { item: CATALOG[3]!, type: 'view_item', ts: newest - 3_590_000 },
+  { item: CATALOG[40]!, type: 'add_to_cart', ts: newest - 120_000 },
+  { item: { id: 'no-features' }, type: 'select_item', ts: newest },
+];
+const items = [...CATALOG.slice(10, 40), { id: 'bare' }];
+/** One "now" in every gap bucket after the newest event: the next page view may come at any of them. */
+const nows = GAP_EXAMPLES.map((gap) => newest + (gap < 0 ? gap : gap + 1));
+
+beforeAll(async () => {
+  await setupTf('wasm');
+  model = await readModel('public/models/default');
+  shipped = await headArrays(model.weights);
+  meta = { model: modelKey(model.manifest), head: 'shipped' };
+});
+
+describe('serving snapshot', () => {
+  it('covers every gap bucket', () => {
+    expect(new Set(nows.map((t) => gapBucket(t - newest))).size).toBe(GAP_KINDS);
+  });
+
+  it("gives the model's scores for the same history at any later time, without tfjs: exactly the serving cache's, and scoreItems' to float precision", async () => {
+    const snapshot = await createServingCache(model).snapshot(history, items, shipped, meta);
+    for (const now of nows) {
+      const answer = snapshotScores(snapshot, meta, history, items, now);
+      if (!('scores' in answer)) throw new Error(answer.miss);
+      // A fresh cache: the model computes everything again.
+      expect(answer.scores).toEqual(await createServingCache(model).score(history, items, now, shipped));
+      const full = await scoreItems(model, history, items, now);
+      answer.scores.forEach((s, i) => expect(s).toBeCloseTo(full[i]!, 4));
+    }
+  });
+
+  it('keeps its numbers through IndexedDB (structured clone), and rows that are not snapshots are refused', async () => {
+    const store = await openStore({ dbName: 'snapshot-test' });
+    await store.putSnapshot('m', await createServingCache(model).snapshot(history, items, shipped, meta));
+    const back = asSnapshot(await store.getSnapshot('m'));
+    expect(back).not.toBeNull();
+    const answer = snapshotScores(back, meta, history, items, nows[4]!);
+    expect(answer).toEqual({ scores: await createServingCache(model).score(history, items, nows[4]!, shipped) });
+    for (const bad of [null, 3, { format: 1 }, { ...back, values: [1, 2] }, { ...back, queries: new Float32Array(3) }])
+      expect(asSnapshot(bad)).toBeNull();
+    store.close();
+  });
+
+  it('uses the learned head it was computed with, and only that one', async () => {
+    const learned: HeadArrays = { w: shipped.w.map((x, i) => x + (i % 7) * 0.01), c: shipped.c.map((x) => x - 0.02) };
+    const mine = { ...meta, head: headKey(learned) };
+    const snapshot = await createServingCache(model).snapshot(history, items, learned, mine);
+    const answer = snapshotScores(snapshot, mine, history, items, nows[3]!);
+    expect(answer).toEqual({ scores: await createServingCache(model).score(history, items, nows[3]!, learned) });
+    expect(snapshotScores(snapshot, meta, history, items, nows[3]!)).toEqual({ miss: 'the learned head changed' });
+    expect(headKey(learned)).toBe(headKey({ w: Float32Array.from(learned.w), c: Float32Array.from(learned.c) }));
+    expect(headKey(null)).toBe('shipped');
+  });
+
+  it('answers nothing it cannot answer exactly: another model, another history, an item not seen', async () => {
+    const snapshot = await createServingCache(model).snapshot(history, items, shipped, meta);
+    const now = nows[2]!;
+    expect(snapshotScores(null, meta, history, items, now)).toEqual({ miss: 'no snapshot stored' });
+    expect(snapshotScores(snapshot, { ...meta, model: 'default@2#x' }, history, items, now)).toEqual({ miss: 'the model changed' });
+    const longer = [...history, { item: CATALOG[5]!, type: 'select_item' as const, ts: newest + 10 }];
+    expect(snapshotScores(snapshot, meta, longer, items, now)).toEqual({ miss: 'the history changed' });
+    const retimed = history.map((e, i) => (i === 0 ? { ...e, ts: e.ts - 40 * 86_400_000 } : e));
+    expect(snapshotScores(snapshot, meta, retimed, items, now)).toEqual({ miss: 'the history changed' });
+    const renamed = history.map((e, i) => (i === 2 ? { ...e, item: { ...e.item, title: 'Another title' } } : e));
+    expect(snapshotScores(snapshot, meta, renamed, items, now)).toEqual({ miss: 'the history changed' });
+    expect(snapshotScores(snapshot, meta, history, [CATALOG[99]!], now)).toEqual({ miss: `an item not seen before (${CATALOG[99]!.id})` });
+    expect(snapshotScores(snapshot, meta, history, [{ ...items[0]!, price: 1 }], now)).toEqual({
+      miss: `an item not seen before (${items[0]!.id})`,
+    });
+  });
+
+  it('a model whose score is not a dot product stores its own scores per gap bucket, and gets them back', async () => {
+    const score = async (h: readonly HistoryEntry[], list: readonly { id: string }[], now: number) =>
+      list.map((_, i) => h.length * 10 + i + gapBucket(now - h[h.length - 1]!.ts) / 100);
+    const snapshot = await tableSnapshot(score, { ...meta, maxLen: 50 }, history, items);
+    for (const now of nows) {
+      expect(snapshotScores(snapshot, meta, history, items, now)).toEqual({ scores: await score(history, items, now) });
+    }
+    expect(asSnapshot(snapshot)).toBe(snapshot);
+  });
+});
