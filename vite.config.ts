@@ -3,8 +3,9 @@ import { defineConfig, type Plugin } from 'vite';
 
 // Three builds into dist/, one per mode: the ES modules for bundlers (`vite build`: reco.mjs and the React entry
 // react.mjs, both importing reco-core.mjs), the script-tag build (`--mode script`: reco.js, which defines
-// window.Reco and replays the async snippet's queue) and the worker (`--mode worker`: reco.worker.js plus its
-// wasm files). tfjs is in the worker only.
+// window.Reco and replays the async snippet's queue) and the worker (`--mode worker`: reco.worker.js, a small
+// entry, plus the chunks it imports on demand: the tfjs engine, one per backend, and the wasm files). tfjs is in
+// the worker only.
 
 /**
  * src/bundler-assets.mjs goes into dist/ unchanged, next to reco-core.mjs, which imports it: its literal
@@ -26,10 +27,12 @@ export default defineConfig(({ mode }) => ({
     minify: true,
     ...(mode === 'worker'
       ? {
+          // Chunks are imported relative to the worker's own URL; no <link rel=modulepreload> exists in a worker.
+          modulePreload: false,
           rollupOptions: {
             input: 'src/worker/engine.worker.ts',
             // Stable names: a shop that serves the files itself replaces them on upgrade without renaming.
-            output: { entryFileNames: 'reco.worker.js', assetFileNames: 'reco.[name][extname]' },
+            output: { entryFileNames: 'reco.worker.js', chunkFileNames: 'reco.worker.[name].js', assetFileNames: 'reco.[name][extname]' },
           },
         }
       : mode === 'script'

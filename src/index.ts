@@ -6,6 +6,8 @@
  * every method to the instance made by the last `init()`, so `Reco.status()` works in a console.
  */
 import { notReady, type Explanation, type RecoEventMap, type RecoInstance, type RecoStatus } from './main/api.ts';
+import { startWorkerEarly } from './main/early-worker.ts';
+import { defaultWorker } from './main/worker-source.ts';
 import { subscribe, type Listeners } from './main/events.ts';
 import { startInstance } from './main/instance.ts';
 import type { BundledAssets } from './main/options.ts';
@@ -14,7 +16,7 @@ import { skipped, type LearningDecision } from './shared/learning.ts';
 import type { RecoOptions } from './main/options.ts';
 import type { EventType, ExportData, ItemFeatures } from './shared/types.ts';
 
-export type { RecoInstance, RecoStatus, RecoEventMap, RankedEvent, Explanation } from './main/api.ts';
+export type { RecoInstance, RecoStatus, RecoEventMap, RankedEvent, Explanation, CacheStatus, DownloadProgress } from './main/api.ts';
 export type { LearningDecision, LearningStatus } from './shared/learning.ts';
 export type { RecoOptions } from './main/options.ts';
 export type { GridConfig } from './main/grid/discover.ts';
@@ -30,6 +32,9 @@ const SCRIPT_URL: string =
 
 // In the ES module build, the worker and the default model as the app's bundler placed them; none in reco.js.
 const BUNDLED: BundledAssets = { startWorker: startBundledWorker, model: bundledModel };
+
+// The worker starts loading now, before the page calls init(): init() takes it (the same worker) or terminates it.
+if (typeof location !== 'undefined') startWorkerEarly(defaultWorker(BUNDLED.startWorker, new URL('reco.worker.js', SCRIPT_URL).href));
 
 let current: RecoInstance | null = null;
 /** track() calls made before the first init(): replayed, in order, on the instance it makes. */
@@ -91,7 +96,7 @@ export const destroy = async (): Promise<void> => {
   await reco?.destroy();
 };
 /**
- * Subscribes to 'ready', 'ranked', 'error' or 'event' of the instance made by the last `init()`. May be called
+ * Subscribes to 'ready', 'ranked', 'error', 'event' or 'progress' of the instance made by the last `init()`. May be called
  * before `init()`: the listener then also hears what happens during init (a model that fails to load, the first ranking).
  * @returns the unsubscribe function
  * @throws TypeError for an unknown event type

@@ -1,6 +1,7 @@
 /** The page-facing API: what `Reco.init()` resolves to, and what its methods and events carry. */
 import type { LearningDecision, LearningStatus } from '../shared/learning.ts';
 import type { BackendTried, Consent } from '../shared/options.ts';
+import type { CacheStatus, DownloadProgress } from '../shared/protocol.ts';
 import type { EventType, ExportData, ItemFeatures, RecoEvent } from '../shared/types.ts';
 
 /** What `status()` reports. */
@@ -10,10 +11,13 @@ export interface RecoStatus {
   /** The tfjs backend that really runs in the worker (e.g. "webgpu", "wasm"), or null. */
   backend: string | null;
   /**
-   * The backends tried, in order: the one that runs (`ok`), and for each other one why it is not used, e.g.
-   * "WebGPU is not available in this browser (no navigator.gpu in workers)". Empty until the engine has started.
+   * The backends tried, in order, up to the one that runs (`ok`), and for each other one why it is not used,
+   * e.g. "WebGPU is not available in this browser (no navigator.gpu in workers)" or "skipped: a software adapter
+   * (google swiftshader, a fallback adapter) ...". Empty until the model is loaded.
    */
   backends: BackendTried[];
+  /** What came from the device instead of the network: model files and wasm (Cache Storage), and the first ranking (snapshot). */
+  cache: CacheStatus;
   model: { id: string; version: string } | null;
   /** Events stored for this shopper. */
   events: number;
@@ -36,6 +40,7 @@ export const notReady = (consent: Consent, gpc: boolean, control: boolean, lastE
   ready: false,
   backend: null,
   backends: [],
+  cache: { available: false, model: null, wasm: null, snapshot: null },
   model: null,
   events: 0,
   storage: 'off',
@@ -54,6 +59,8 @@ export interface Explanation {
   because: { itemId: string; title?: string; weight: number }[];
 }
 
+export type { CacheStatus, DownloadProgress };
+
 /** The 'ranked' event: a grid was re-ordered. */
 export interface RankedEvent {
   listId: string;
@@ -69,6 +76,8 @@ export interface RecoEventMap {
   ranked: RankedEvent;
   error: Error;
   event: RecoEvent;
+  /** A model file downloading: bytes so far, and the total when known. */
+  progress: DownloadProgress;
 }
 
 /** A running Reco: what `Reco.init()` resolves to. Nothing here throws into the page. */
@@ -110,7 +119,7 @@ export interface RecoInstance {
   export(): Promise<ExportData>;
   /** Erases everything stored about this shopper on this device. */
   forget(): Promise<void>;
-  /** Subscribes to 'ready', 'ranked', 'error' or 'event'; returns the unsubscribe function. */
+  /** Subscribes to 'ready', 'ranked', 'error', 'event' or 'progress'; returns the unsubscribe function. */
   on<K extends keyof RecoEventMap>(type: K, fn: (detail: RecoEventMap[K]) => void): () => void;
   /** Removes every listener, observer and the worker; stored data stays. */
   destroy(): Promise<void>;

@@ -1,5 +1,5 @@
 /**
- * The instance's events (`on('ready' | 'ranked' | 'error' | 'event')`): subscribing, and emitting to the
+ * The instance's events (`on('ready' | 'ranked' | 'error' | 'event' | 'progress')`): subscribing, and emitting to the
  * instance's own listeners and to the global `Reco.on()` ones. A listener that throws never stops the others.
  */
 import type { RecoEventMap, RecoInstance, RecoStatus } from './api.ts';
@@ -7,7 +7,7 @@ import type { RecoEventMap, RecoInstance, RecoStatus } from './api.ts';
 /** Listeners by event type; the global `Reco.on()` keeps one such map that every instance of `init()` emits to. */
 export type Listeners = Map<keyof RecoEventMap, Set<(d: never) => void>>;
 
-const EVENT_NAMES: readonly (keyof RecoEventMap)[] = ['ready', 'ranked', 'error', 'event'];
+const EVENT_NAMES: readonly (keyof RecoEventMap)[] = ['ready', 'ranked', 'error', 'event', 'progress'];
 
 /**
  * Adds `fn` to `listeners`; returns the unsubscribe function. A 'ready' listener added once `reco` is

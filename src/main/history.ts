@@ -1,11 +1,13 @@
 /**
- * The shopper's history as the model reads it: the newest stored events of the history types, with their
- * items' features (seen on this page, else stored, else the id alone). Also keeps the features of the
- * items the page shows, and stores the new ones, so that history items can be featurized on later pages.
+ * The page's side of the shopper's history. The worker reads the stored history itself (src/worker/history.ts);
+ * the page only adds what the worker cannot see: events recorded but not written yet, the features of the items
+ * it shows (kept for this page view, and stored when new so later pages can featurize them), and, when events
+ * live in the page's memory only (GPC, private modes), the whole history.
  */
 import { HISTORY_TYPES } from '../shared/labels.ts';
+import type { HistoryRequest } from '../shared/protocol.ts';
 import type { Store } from '../shared/store.ts';
-import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
+import type { ItemFeatures, RecoEvent } from '../shared/types.ts';
 
 /** What {@link createHistory} returns. */
 export interface ShopperHistory {
@@ -14,18 +16,24 @@ export interface ShopperHistory {
   /** Features of an item seen on this page, if any. */
   seen(id: string): ItemFeatures | undefined;
   /**
-   * The newest `limit` history events, oldest first, and a lookup of item features that also knows `ids`.
-   * @throws what the store throws
+   * What a request to the worker carries: the events it may not find in IndexedDB and the features the page knows for them.
+   * @throws what the store throws (memory stores only)
    */
-  read(ids?: readonly string[]): Promise<{ history: HistoryEntry[]; item: (id: string) => ItemFeatures }>;
+  request(): Promise<HistoryRequest>;
 }
 
 /**
  * @param store where events and item features are stored; null when nothing is stored (consent denied)
  * @param limit events the model reads (the `historyLength` option)
+ * @param unwritten events recorded and not yet written (the tracker's)
  * @param onError hears a failed write of item features
  */
-export function createHistory(store: Store | null, limit: number, onError: (err: Error) => void): ShopperHistory {
+export function createHistory(
+  store: Store | null,
+  limit: number,
+  unwritten: () => RecoEvent[],
+  onError: (err: Error) => void,
+): ShopperHistory {
   const seen = new Map<string, ItemFeatures>();
   return {
     remember(features) {
@@ -34,11 +42,15 @@ export function createHistory(store: Store | null, limit: number, onError: (err:
       if (fresh.length) store?.putItems(fresh).catch(onError);
     },
     seen: (id) => seen.get(id),
-    async read(ids = []) {
-      const events = store ? await store.events({ limit, types: HISTORY_TYPES }) : [];
-      const known = store ? await store.items([...events.map((ev) => ev.itemId), ...ids].filter((id) => !seen.has(id))) : new Map();
-      const item = (id: string) => seen.get(id) ?? known.get(id) ?? { id };
-      return { history: events.map((ev) => ({ item: item(ev.itemId), type: ev.type, ts: ev.ts })), item };
+    async request() {
+      let pending = unwritten().filter((e) => HISTORY_TYPES.includes(e.type));
+      // A memory store is out of the worker's reach: its history travels with each request.
+      const inMemory = store?.kind === 'memory';
+      if (inMemory) pending = [...(await store.recent(limit, HISTORY_TYPES)), ...pending];
+      const ids = [...new Set(pending.map((e) => e.itemId))];
+      const known = ids.flatMap((id) => (seen.has(id) ? [seen.get(id)!] : []));
+      if (inMemory) known.push(...(await store.items(ids.filter((id) => !seen.has(id)))).values());
+      return { pending, known, now: Date.now() };
     },
   };
 }

@@ -3,7 +3,7 @@
  * worker engine together. Nothing here throws into the shop's page after init: failures keep the shop's
  * order, are logged once and reported through on('error').
  */
-import { isLabel } from '../shared/labels.ts';
+import { HISTORY_TYPES, isLabel } from '../shared/labels.ts';
 import type { EngineInit } from '../shared/protocol.ts';
 import { skipped } from '../shared/learning.ts';
 import { openStore, type Store } from '../shared/store.ts';
@@ -11,17 +11,21 @@ import type { ExportData, RecoEvent } from '../shared/types.ts';
 import { storageMode } from '../tracker/consent.ts';
 import { createTracker } from '../tracker/tracker.ts';
 import { notReady, type RecoInstance } from './api.ts';
+import { takeEarlyWorker } from './early-worker.ts';
 import { createEngineClient } from './engine-client.ts';
 import { dataLayerUse, readDataLayer, writeArm } from './datalayer.ts';
 import { createEmitter, type Listeners } from './events.ts';
 import { createAntiFlicker } from './grid/antiflicker.ts';
 import { discoverGrids } from './grid/discover.ts';
-import { createHistory } from './history.ts';
+import { createHistory, type ShopperHistory } from './history.ts';
 import { resolveOptions, type BundledAssets, type RecoOptions, type ResolvedOptions } from './options.ts';
 import { createPersonalizer, trackedItems, type Personalizer } from './personalizer.ts';
 import { byScore, createRanker, rankInput, type Ranker } from './ranker.ts';
 import { createPageLearning } from './scheduler.ts';
-import { workerAt, type WorkerSource } from './worker-source.ts';
+import { defaultWorker, workerAt, type WorkerSource } from './worker-source.ts';
+
+/** History events that come together (a click and the product view it opens) reach the worker as one change. */
+const CHANGE_DELAY_MS = 50;
 
 /** An instance as soon as it exists, and its initialization under way. */
 export interface StartedInstance {
@@ -56,17 +60,28 @@ export function startInstance(
   replaces: RecoInstance | null = null,
   bundled?: BundledAssets,
 ): StartedInstance {
-  const opts = resolveOptions(options, scriptUrl, bundled);
+  let opts: ResolvedOptions;
+  try {
+    opts = resolveOptions(options, scriptUrl, bundled);
+  } catch (err) {
+    takeEarlyWorker(null);
+    throw err;
+  }
   // Its listeners, observers and held grids go before this one touches the page (the rest of destroy() may finish later).
   void replaces?.destroy();
   const events = createEmitter(global);
   const gpc = (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
   const state = notReady(opts.consent, gpc, Math.random() < opts.holdout, null);
   const logged = new Set<string>();
+  const log = (message: string, error = true): boolean => {
+    if (logged.has(message)) return false;
+    logged.add(message);
+    (error ? console.error : console.warn)(`[reco] ${message}`);
+    return true;
+  };
   const fail = (err: Error): void => {
     state.lastError = `${err.name}: ${err.message}`;
-    if (!logged.has(err.message)) console.error(`[reco] ${err.message}; the shop's own order is kept`);
-    logged.add(err.message);
+    log(`${err.message}; the shop's own order is kept`);
     events.emit('error', err);
   };
   const debug = (msg: string): void => {
@@ -81,16 +96,37 @@ export function startInstance(
   // Rounds and history reads flush the tracker.
   const flush = async () => tracker?.flush();
   const learning = createPageLearning({ ...opts, stored: mode !== 'off', isReady: () => state.ready, flush, debug, onError: fail });
-  // The worker starts loading the model while the page opens its store.
-  const worker: WorkerSource = opts.startWorker
-    ? { url: 'reco.worker.js (bundled by the app)', start: opts.startWorker }
-    : workerAt(opts.workerUrl);
-  const engine = mode === 'off' ? null : createEngineClient(worker, engineInit(opts, mode), debug, learning.update);
+  // The worker (started when the script ran, when it is the same one) loads the model, and can answer from the
+  // snapshot, while the page opens its store.
+  const worker: WorkerSource = opts.startWorker ? defaultWorker(opts.startWorker, opts.workerUrl) : workerAt(opts.workerUrl);
+  const early = takeEarlyWorker(mode === 'off' ? null : worker.url);
+  const engine =
+    mode === 'off'
+      ? null
+      : createEngineClient(
+          worker,
+          engineInit(opts, mode),
+          debug,
+          { onLearning: learning.update, onProgress: (p) => events.emit('progress', p) },
+          early,
+        );
+  let engineFailed = false;
   const opening = mode === 'off' ? null : openStore({ ...opts, memoryOnly: mode === 'memory' });
+  let changeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Tells the worker the history changed (it prepares the next page view's snapshot). */
+  const sendChange = async () => {
+    clearTimeout(changeTimer);
+    changeTimer = undefined;
+    if (parts) engine?.changed(await parts.history.request());
+  };
   const onEvent = (e: RecoEvent) => {
     state.events++;
     events.emit('event', e);
     if (isLabel(e.type)) learning.label();
+    if (HISTORY_TYPES.includes(e.type)) {
+      clearTimeout(changeTimer);
+      changeTimer = setTimeout(sendChange, CHANGE_DELAY_MS);
+    }
   };
   // The tracker starts before the store is open, so a click or a track() at page load is kept.
   const tracker = opening && createTracker({ store: opening, journal: mode === 'persist', control: state.control, onEvent, onError: fail });
@@ -100,7 +136,13 @@ export function startInstance(
   }
 
   let destroyed = false;
-  let parts: { store: Store | null; ranker: Ranker; grids: Personalizer; stopReading: (() => void) | null } | null = null;
+  let parts: {
+    store: Store | null;
+    history: ShopperHistory;
+    ranker: Ranker;
+    grids: Personalizer;
+    stopReading: (() => void) | null;
+  } | null = null;
   /** Storage is open and the grids are tracked; null once destroyed. */
   const opened = (async () => {
     const store = await opening;
@@ -108,21 +150,30 @@ export function startInstance(
     state.storage = store?.kind ?? 'off';
     state.events += (await store?.count().catch(fail)) ?? 0;
     if (destroyed) return null;
-    const history = createHistory(store, opts.historyLength, fail);
-    const ranker = createRanker(engine, history, { flush, active: () => state.ready && !state.control, onError: fail });
+    const history = createHistory(store, opts.historyLength, () => tracker?.unwritten() ?? [], fail);
+    const ranker = createRanker(engine, history, {
+      active: () => !state.control && !engineFailed,
+      ready: () => state.ready,
+      onReply(r) {
+        if (state.cache.snapshot !== null || r.source === 'none') return;
+        state.cache = { ...state.cache, snapshot: r.source === 'snapshot' ? 'hit' : 'miss' };
+        debug(r.source === 'snapshot' ? 'first ranking from the snapshot of the previous page view' : 'first ranking waited for the model');
+      },
+      onError: fail,
+    });
     const grids = createPersonalizer(opts, {
       antiFlicker,
       tracker,
-      isReady: () => state.ready,
-      control: state.control,
+      active: !!engine && !state.control,
       score: ranker.score,
       remember: history.remember,
       onRanked: (e) => events.emit('ranked', e),
       onError: fail,
+      warn: (message) => log(message, false),
     });
     // Read once the grids are tracked: their impressions are the tracker's to count.
     const stopReading = dataLayer.read && tracker ? readDataLayer({ tracker, remember: history.remember, onError: fail }) : null;
-    return (parts = { store, ranker, grids, stopReading });
+    return (parts = { store, history, ranker, grids, stopReading });
   })();
 
   /** `fn` once init has settled; `none` when the instance was destroyed meanwhile. */
@@ -159,12 +210,16 @@ export function startInstance(
     async export() {
       const p = await opened;
       await flush();
+      // What is stored includes the next page view's snapshot: the change not sent yet goes now, and is awaited.
+      if (changeTimer !== undefined) await sendChange().catch(() => {});
+      await engine?.settle().catch(() => {});
       return p?.store ? p.store.export() : nothing();
     },
     forget: () =>
       after(undefined, async ({ store }) => {
         await flush();
-        // The worker first, so that a learning round under way writes nothing after the store is cleared.
+        clearTimeout(changeTimer);
+        // The worker first, so that a learning round or a snapshot under way writes nothing after the store is cleared.
         const afterForget = state.ready ? await engine?.forget().catch(fail) : null;
         await store?.clear();
         state.events = 0;
@@ -174,6 +229,7 @@ export function startInstance(
     async destroy() {
       if (destroyed) return;
       destroyed = true;
+      clearTimeout(changeTimer);
       parts?.grids.destroy();
       parts?.stopReading?.();
       antiFlicker.destroy();
@@ -187,26 +243,39 @@ export function startInstance(
     },
   };
   const ready = (async () => {
-    const up = await engine?.status().catch(fail);
+    const up = await engine?.status().catch((err: Error) => {
+      engineFailed = true;
+      fail(err);
+    });
     const p = await opened;
     if (!p || destroyed) return;
     if (engine && up) {
-      Object.assign(state, { ready: true, backend: up.backend, backends: up.tried, model: up.model });
+      const cache = { ...up.cache, snapshot: state.cache.snapshot ?? up.cache.snapshot };
+      Object.assign(state, { ready: true, backend: up.backend, backends: up.backends, cache, model: up.model });
       debug(`ready on ${up.backend}${up.learningError ? `; ${up.learningError}` : ''}`);
       learning.start(engine, up.learning);
       events.emit('ready', reco.status());
     }
-    await p.grids.settle();
+    await p.grids.firstRankings();
   })()
     .catch(fail)
     .then(() => reco);
   return { reco, ready };
 }
 
-/** What the worker needs: the model, the backends, and (with IndexedDB storage) where the events to learn from are. */
+/** What the worker needs: the model, the backends, and (with IndexedDB storage) where the shopper's events are. */
 function engineInit(opts: ResolvedOptions, mode: 'persist' | 'memory'): EngineInit {
-  const { modelUrl, modelFiles, backends, dbName, maxEvents, maxAgeDays, trainAfterEvents, trainIntervalMinutes } = opts;
-  // The worker learns from the events this page stores; a memory-only store is out of its reach.
-  const learning = mode === 'memory' ? null : { dbName, maxEvents, maxAgeDays, trainAfterEvents, trainIntervalMinutes };
-  return { modelUrl, modelFiles, backends, learning };
+  const { modelUrl, modelFiles, backends, allowSoftwareGpu, historyLength, dbName, maxEvents, maxAgeDays } = opts;
+  const { trainAfterEvents, trainIntervalMinutes } = opts;
+  // A memory-only store is out of the worker's reach: the page sends its history with each request, and nothing is learned.
+  const store = mode === 'memory' ? null : { dbName, maxEvents, maxAgeDays };
+  return {
+    modelUrl,
+    modelFiles,
+    backends,
+    allowSoftwareGpu,
+    historyLength,
+    store,
+    learning: store && { trainAfterEvents, trainIntervalMinutes },
+  };
 }

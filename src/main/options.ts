@@ -49,6 +49,7 @@ const RULES: Record<keyof RecoOptions, Rule | null> = {
   workerUrl: STRING,
   dbName: STRING,
   respectGpc: BOOL,
+  allowSoftwareGpu: BOOL,
   autoPersonalize: BOOL,
   animate: BOOL,
   debug: BOOL,

@@ -1,7 +1,14 @@
 /**
- * The page's grids, personalized: finds them (now, and when the page adds some), has them ranked, re-orders
+ * The page's grids, personalized: finds them (now, and as the page changes), has them ranked, re-orders
  * them, and hands their items to the tracker. Against visible jumps (see grid/antiflicker.ts): a grid the
  * shopper may be looking at when its ranking arrives waits until it is out of sight or the tab is hidden.
+ *
+ * Single-page apps and frameworks: one MutationObserver maps each change to the grid it touches (a change
+ * outside every grid costs a `closest()` and a `matches()`), and grids are ranked at most once per animation
+ * frame. A grid the page fills or re-renders is handled before the page paints: when Reco has scores for
+ * all its items (a re-render that put the shop's order back) it is re-ordered at once; otherwise what the
+ * shopper has not seen yet (a grid that was empty, new items) is hidden until ranked. A page that keeps
+ * putting its own order back (a framework that owns the list) wins after a few rounds, with one message.
  */
 import type { ItemFeatures } from '../shared/types.ts';
 import type { TrackedItem, Tracker } from '../tracker/tracker.ts';
@@ -15,12 +22,10 @@ import type { ResolvedOptions } from './options.ts';
 export type PersonalizerOptions = Pick<ResolvedOptions, 'grids' | 'autoPersonalize' | 'animate'>;
 
 export interface PersonalizerDeps {
-  /** The instance's guard, which may already hold grids found before the model was asked for. */
+  /** The instance's guard, which may already hold grids found before the personalizer started. */
   antiFlicker: AntiFlicker;
-  /** The model is loaded: a grid found from now on is ranked once (again only by personalize()). */
-  isReady(): boolean;
-  /** This page view is in the control group: grids are tracked, never re-ordered. */
-  control: boolean;
+  /** Grids are re-ordered: there is an engine and this page view is not in the control group (false: only tracked). */
+  active: boolean;
   /** Scores of these items, or null when personalization is off or failed (the grid keeps its order). */
   score(items: ItemFeatures[]): Promise<number[] | null>;
   /** Records impressions and clicks of the grids' items; null when nothing is recorded (consent denied). */
@@ -29,19 +34,21 @@ export interface PersonalizerDeps {
   remember(features: ItemFeatures[]): void;
   onRanked(event: RankedEvent): void;
   onError(err: Error): void;
+  /** Logs a message once (a page that keeps undoing the order). */
+  warn(message: string): void;
 }
 
 /** What {@link createPersonalizer} returns. */
 export interface Personalizer {
   /**
-   * Re-orders the grids under `root`: those not ranked yet; with `now` (the page's personalize() call)
-   * all of them again, those in view too (animated), as asked.
+   * Re-orders the grids under `root`: with `now` (the page's personalize() call) all of them, those in view
+   * too (animated); without, those that changed or were never ranked.
    */
   personalize(root: ParentNode, now?: boolean): Promise<void>;
   /** Milliseconds of the last ranking of a grid, worker round trip included; null before the first. */
   lastRankMs(): number | null;
-  /** The engine is ready or has failed: grids found from now on are ranked, or keep their order, at once. Ranks those found so far. */
-  settle(): Promise<void>;
+  /** Resolves once the grids found at the start are ranked (or keep their order). */
+  firstRankings(): Promise<void>;
   destroy(): void;
 }
 
@@ -49,108 +56,261 @@ export interface Personalizer {
 export const trackedItems = (listId: string, items: readonly GridItem[]): TrackedItem[] =>
   items.flatMap((it, position) => (it.id ? [{ el: it.el, id: it.id, listId, position }] : []));
 
-/** Starts tracking the grids on the page now and, with `autoPersonalize`, watching for new ones. */
+/** A page that puts its own order back this many times in a row, each within FIGHT_MS of Reco's, keeps its order. */
+const MAX_RESTORES = 3;
+const FIGHT_MS = 1000;
+/** The markup contract's selectors (configs add theirs). */
+const GRID = '[data-reco-grid]';
+const ITEM = '[data-reco-id]';
+
+interface GridState {
+  listId: string;
+  /** Item ids ('' without an id) in the order Reco last left them, or as first found. */
+  order: string[];
+  ranking: boolean;
+  /** The grid changed while it was being ranked: rank it again after. */
+  again: boolean;
+  /** Scores that arrived while the grid was in view, applied once it is out of sight. */
+  deferred: Map<string, number> | null;
+  lastReorderAt: number;
+  restores: number;
+  givenUp: boolean;
+}
+
+const idsOf = (items: readonly GridItem[]) => items.map((i) => i.id ?? '');
+const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Starts tracking the grids on the page now and, with `autoPersonalize`, ranking them and watching the page. */
 export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDeps): Personalizer {
   const { antiFlicker } = o;
-  /** Grids ranked once, so a re-scan of the page does not rank them again. */
-  const done = new WeakSet<Element>();
-  /** Grids ranked while on screen, waiting until they are out of sight (offscreen) or the tab is hidden. */
+  const states = new Map<Element, GridState>();
+  /** The latest score of each item ranked on this page: a re-rendered grid whose items all have one is re-ordered at once. */
+  const known = new Map<string, number>();
+  const dirty = new Set<Element>();
   const deferred = new Set<Element>();
-  let settled = false;
+  const auto = opts.autoPersonalize && o.active;
+  const CONTAINERS = [GRID, ...opts.grids.map((g) => g.container)].join(',');
+  const ITEMS = [ITEM, ...opts.grids.map((g) => g.item)].join(',');
   let lastRankMs: number | null = null;
   let destroyed = false;
-  let scanQueued = false;
+  let frameQueued = false;
 
   /** Starts or refreshes tracking of a grid's items with an id, at their current positions. */
   const track = (listId: string, items: readonly GridItem[]) => o.tracker?.observe(trackedItems(listId, items));
 
   // One callback (onError) for every discovery, so discoverGrids reports a broken grid config once, not on every scan.
   const find = (root: ParentNode): Grid[] => discoverGrids(root, opts.grids, o.onError);
+  const findOne = (container: Element): Grid | undefined => find(container).find((g) => g.container === container);
+  const movableOf = (grid: Grid) => grid.items.filter((i) => i.id && !i.pinned);
 
-  /** New grids (or items) added by the page: track them, and personalize grids not seen before (personalizeGrids skips the others). */
-  const scan = (): void => {
-    if (scanQueued || destroyed) return;
-    scanQueued = true;
-    queueMicrotask(() => {
-      scanQueued = false;
-      void personalizeGrids(find(document));
-    });
+  const register = (grid: Grid): GridState => {
+    let st = states.get(grid.container);
+    if (!st) {
+      st = {
+        listId: grid.listId,
+        order: idsOf(grid.items),
+        ranking: false,
+        again: false,
+        deferred: null,
+        lastReorderAt: 0,
+        restores: 0,
+        givenUp: false,
+      };
+      states.set(grid.container, st);
+    }
+    o.remember(grid.items.map((i) => i.features).filter((f): f is ItemFeatures => !!f));
+    track(grid.listId, grid.items);
+    return st;
   };
-  // Only added elements can bring new grids or items; text and attribute changes (a live price, a
-  // timer) never trigger a re-scan of every grid.
-  const pageChanges = opts.autoPersonalize
-    ? new MutationObserver((records) => records.some((r) => [...r.addedNodes].some((n) => n.nodeType === 1)) && scan())
-    : null;
 
-  const personalizeGrids = async (found: Grid[], now = false): Promise<void> => {
-    for (const grid of found) {
-      const container = grid.container;
-      let items = grid.items;
-      try {
-        o.remember(items.map((i) => i.features).filter((f): f is ItemFeatures => !!f));
-        const fresh = !done.has(container);
-        // A grid found while the model loads is ranked once it is ready.
-        if (o.isReady()) done.add(container);
-        if ((now || (fresh && opts.autoPersonalize)) && o.isReady() && !o.control && !grid.trackOnly) {
-          const movable = items.filter((i) => i.id && !i.pinned);
-          const t0 = performance.now();
-          const scores =
-            now || antiFlicker.shouldReorder(container) ? await o.score(movable.map((i) => i.features ?? { id: i.id! })) : null;
-          // The shopper may be looking at it now (the hold ended while ranking): re-order it once it is out of sight.
-          if (!now && !antiFlicker.shouldReorder(container)) deferUntilOffscreen(container);
-          else if (scores) {
-            const ms = +(performance.now() - t0).toFixed(1);
-            lastRankMs = ms;
-            // The page's own pending changes are handled (a grid it just added is found); only our moves are ignored.
-            if (pageChanges?.takeRecords().length) scan();
-            items = reorderGrid(grid, new Map(movable.map((it, k) => [it.id!, scores[k]!])), { animate: opts.animate });
-            pageChanges?.takeRecords();
-            o.onRanked({ listId: grid.listId, ms, order: items.map((i) => i.id ?? '') });
-          }
-        }
-      } catch (err) {
-        o.onError(err as Error);
-      } finally {
-        // While the model loads, a held grid stays held (until its timeout) whatever else changes on the page.
-        if (settled) antiFlicker.release(container);
+  /**
+   * Re-orders a grid by `scores`: all of it when the shopper cannot see it (held, off-screen, hidden tab), when
+   * the page asked ('now', animated) or when the page has just rendered it and not painted yet ('unpainted');
+   * in view, only among the items not shown yet (held); otherwise once it is out of sight.
+   */
+  const apply = (grid: Grid, scores: ReadonlyMap<string, number>, ms: number, mode: 'auto' | 'now' | 'unpainted'): void => {
+    const { container } = grid;
+    const st = register(grid);
+    let target = grid;
+    if (mode === 'auto' && !antiFlicker.shouldReorder(container)) {
+      const hidden = grid.items.filter((i) => antiFlicker.isHeld(i.el));
+      if (!hidden.length) {
+        st.deferred = new Map(scores);
+        deferred.add(container);
+        offscreen.observe(container);
+        return;
       }
-      track(grid.listId, items);
+      // What the shopper has seen stays put: only the new, still hidden items move among their own places.
+      target = { ...grid, items: grid.items.map((i) => (antiFlicker.isHeld(i.el) ? i : { ...i, pinned: true })) };
+    }
+    // The page's own pending changes are handled after the move; Reco's own moves are not changes to handle.
+    const pending = observer?.takeRecords() ?? [];
+    // Only a move the shopper can see is animated: nothing held, painted before.
+    const animate = opts.animate && mode === 'now' && !antiFlicker.isHeld(container);
+    const moved = reorderGrid(target, scores, { animate });
+    observer?.takeRecords();
+    st.order = idsOf(moved);
+    st.lastReorderAt = performance.now();
+    st.deferred = null;
+    lastRankMs = ms;
+    track(grid.listId, moved);
+    o.onRanked({ listId: grid.listId, ms, order: st.order });
+    if (pending.length) handle(pending);
+  };
+
+  /** Ranks a grid in the worker and applies the scores to the grid as it is when they arrive. */
+  const rank = async (container: Element, now = false): Promise<void> => {
+    const st = states.get(container);
+    if (!st || destroyed) return;
+    if (st.ranking) {
+      st.again = true;
+      return;
+    }
+    st.ranking = true;
+    let grid = findOne(container);
+    try {
+      if (!grid) return;
+      register(grid);
+      // A grid the page orders itself (data-reco-track-only, e.g. React with rank()) is tracked, never moved or hidden.
+      if (grid.trackOnly) return;
+      const movable = movableOf(grid);
+      const t0 = performance.now();
+      const scores = movable.length ? await o.score(movable.map((i) => i.features ?? { id: i.id! })) : null;
+      if (!scores || destroyed || !container.isConnected) return;
+      const byId = new Map(movable.map((it, k) => [it.id!, scores[k]!]));
+      byId.forEach((s, id) => known.set(id, s));
+      // The page may have changed the grid meanwhile: the scores apply to it as it is now.
+      grid = findOne(container);
+      if (grid) apply(grid, byId, +(performance.now() - t0).toFixed(1), now ? 'now' : 'auto');
+    } catch (err) {
+      o.onError(err as Error);
+    } finally {
+      st.ranking = false;
+      antiFlicker.release(container);
+      for (const i of grid?.items ?? []) if (antiFlicker.isHeld(i.el)) antiFlicker.release(i.el);
+      if (st.again) {
+        st.again = false;
+        schedule(container);
+      }
     }
   };
 
+  /** Ranks the grid on the next animation frame (or soon, in a hidden tab, where frames do not come). */
+  const schedule = (container: Element): void => {
+    dirty.add(container);
+    if (frameQueued || destroyed) return;
+    frameQueued = true;
+    const run = () => {
+      frameQueued = false;
+      const list = [...dirty];
+      dirty.clear();
+      for (const c of list) if (c.isConnected) void rank(c);
+    };
+    if (document.visibilityState === 'hidden' || typeof requestAnimationFrame !== 'function') setTimeout(run, 0);
+    else requestAnimationFrame(run);
+  };
+
+  /** A grid the page added, filled or re-rendered. Runs in the MutationObserver callback: before the page paints. */
+  const changed = (container: Element): void => {
+    const grid = findOne(container);
+    if (!grid) return;
+    const known0 = states.get(container);
+    const wasEmpty = !known0 || known0.order.length === 0;
+    const st = register(grid);
+    if (!auto || st.givenUp || grid.trackOnly) return;
+    const ids = idsOf(grid.items);
+    if (same(ids, st.order) && known0) return; // Reco's own moves, or nothing that changes the order
+    const movable = movableOf(grid);
+    if (!movable.length) {
+      st.order = ids;
+      return;
+    }
+    // Every item has a score (a re-render of items ranked before): re-order now, before the shopper sees the page's order.
+    if (movable.every((i) => known.has(i.id!))) {
+      if (known0 && performance.now() - st.lastReorderAt < FIGHT_MS) st.restores++;
+      else st.restores = 0;
+      if (st.restores >= MAX_RESTORES) {
+        st.givenUp = true;
+        o.warn(
+          `grid "${st.listId}": the page put its own order back ${MAX_RESTORES} times right after Reco re-ordered it, so Reco leaves ` +
+            "this grid in the page's order. A framework that renders the list itself can order it with rank() instead (see the README).",
+        );
+        return;
+      }
+      apply(grid, new Map(movable.map((i) => [i.id!, known.get(i.id!)!])), 0, 'unpainted');
+      return;
+    }
+    // Hide what the shopper has not seen (the whole grid if it was empty, else the new items) until it is ranked.
+    if (wasEmpty) antiFlicker.hold(container, true);
+    else {
+      const before = new Set(st.order);
+      for (const i of grid.items) if (i.id && !before.has(i.id)) antiFlicker.hold(i.el);
+    }
+    st.order = ids;
+    schedule(container);
+  };
+
+  /** The grids a batch of DOM changes touches: their container's own child lists, or added nodes that are or hold grids. */
+  const handle = (records: MutationRecord[]): void => {
+    const touched = new Set<Element>();
+    try {
+      for (const r of records) {
+        const grid = (r.target as Element).closest?.(CONTAINERS);
+        if (grid && [...r.addedNodes, ...r.removedNodes].some(holdsItems)) touched.add(grid);
+        for (const n of r.addedNodes) {
+          if (n.nodeType !== 1) continue;
+          const el = n as Element;
+          if (el.matches(CONTAINERS)) touched.add(el);
+          if (el.firstElementChild) for (const c of el.querySelectorAll(CONTAINERS)) touched.add(c);
+        }
+      }
+      for (const c of touched) if (c.isConnected) changed(c);
+    } catch (err) {
+      o.onError(err as Error);
+    }
+  };
+  const holdsItems = (n: Node): boolean => n.nodeType === 1 && ((n as Element).matches(ITEMS) || !!(n as Element).querySelector(ITEMS));
+
+  const observer = opts.autoPersonalize ? new MutationObserver(handle) : null;
+
   // Called when a deferred grid leaves or enters the viewport, and when the tab is hidden or shown.
-  const onVisibility = () => deferred.forEach((c) => antiFlicker.shouldReorder(c) && redo(c));
+  const onVisibility = () => {
+    for (const container of deferred) {
+      if (!container.isConnected) {
+        deferred.delete(container);
+        offscreen.unobserve(container);
+        continue;
+      }
+      const st = states.get(container);
+      const grid = findOne(container);
+      if (!st?.deferred || !grid || !antiFlicker.shouldReorder(container)) continue;
+      deferred.delete(container);
+      offscreen.unobserve(container);
+      apply(grid, st.deferred, lastRankMs ?? 0, 'auto');
+    }
+  };
   const offscreen = new IntersectionObserver(onVisibility);
   document.addEventListener('visibilitychange', onVisibility);
 
-  const deferUntilOffscreen = (container: Element): void => {
-    if (destroyed) return;
-    deferred.add(container);
-    offscreen.observe(container);
-  };
-
-  const redo = (container: Element): void => {
-    offscreen.unobserve(container);
-    deferred.delete(container);
-    if (destroyed || !container.isConnected) return;
-    done.delete(container);
-    void personalizeGrids(find(container).filter((g) => g.container === container));
-  };
-
-  // Impressions and clicks count from the start, not only once the model has loaded (seconds on slow devices).
-  for (const g of find(document)) track(g.listId, g.items);
-  pageChanges?.observe(document.documentElement, { childList: true, subtree: true });
+  // Impressions and clicks count from the start; grids found now are ranked now (the worker answers when it can).
+  const first = find(document).map((grid) => {
+    register(grid);
+    return auto ? rank(grid.container) : Promise.resolve();
+  });
+  observer?.observe(document.documentElement, { childList: true, subtree: true });
 
   return {
-    personalize: (root, now = false) => personalizeGrids(find(root), now),
-    lastRankMs: () => lastRankMs,
-    settle() {
-      settled = true;
-      return personalizeGrids(find(document));
+    async personalize(root, now = false) {
+      const grids = find(root);
+      for (const g of grids) register(g);
+      if (!o.active) return;
+      await Promise.all(grids.map((g) => rank(g.container, now)));
     },
+    lastRankMs: () => lastRankMs,
+    firstRankings: () => Promise.all(first).then(() => {}),
     destroy() {
       destroyed = true;
-      pageChanges?.disconnect();
+      observer?.disconnect();
       offscreen.disconnect();
       deferred.clear();
       document.removeEventListener('visibilitychange', onVisibility);

@@ -1,10 +1,10 @@
 /**
- * rank() and explain(): the shopper's history read from the store, scored by the engine. Personalization is
- * off (input order, scores 0; no reasons) without an engine, before the model is ready, in the control group,
- * without a history, or when something fails (reported, never thrown).
+ * rank() and explain(): the worker assembles the shopper's history (the page sends what it has not written yet)
+ * and scores. Personalization is off (input order, scores 0; no reasons) without an engine, in the control
+ * group, without a history, or when something fails (reported, never thrown).
  */
-import type { Contribution } from '../shared/protocol.ts';
-import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
+import type { Contribution, RankReply } from '../shared/protocol.ts';
+import type { ItemFeatures } from '../shared/types.ts';
 import type { Explanation } from './api.ts';
 import type { EngineClient } from './engine-client.ts';
 import type { ShopperHistory } from './history.ts';
@@ -13,11 +13,14 @@ import type { ShopperHistory } from './history.ts';
 const MAX_REASONS = 3;
 
 export interface RankerOptions {
-  /** Writes the tracker's pending events, so the history read next includes them. */
-  flush(): Promise<void>;
-  /** The model is ready and this page view is not in the control group. */
+  /** Personalization runs: not the control group, and the engine did not fail to start. */
   active(): boolean;
+  /** A ranking was answered (by the snapshot or the model). */
+  onReply?(reply: RankReply): void;
+  /** Hears failures; a ranking that fails before the model is loaded is not reported (init() reports why the engine failed). */
   onError(err: Error): void;
+  /** The model is loaded: from then on a failed ranking is reported. */
+  ready?(): boolean;
 }
 
 /** What {@link createRanker} returns. */
@@ -31,23 +34,17 @@ export interface Ranker {
 }
 
 export function createRanker(engine: EngineClient | null, history: ShopperHistory, o: RankerOptions): Ranker {
-  /** `fn` of the shopper's history; `none` when personalization is off, without a history, or when it fails. */
-  const withHistory = async <T>(
-    none: T,
-    fn: (h: HistoryEntry[], e: EngineClient, item: (id: string) => ItemFeatures) => Promise<T>,
-    ids?: string[],
-  ): Promise<T> => {
-    if (!engine || !o.active()) return none;
+  const score = async (items: ItemFeatures[]): Promise<number[] | null> => {
+    if (!engine || !o.active() || !items.length) return null;
     try {
-      await o.flush();
-      const { history: h, item } = await history.read(ids);
-      return h.length ? await fn(h, engine, item) : none;
+      const reply = await engine.rank({ ...(await history.request()), candidates: items });
+      o.onReply?.(reply);
+      return reply.scores;
     } catch (err) {
-      o.onError(err as Error);
-      return none;
+      if (o.ready?.() ?? true) o.onError(err as Error);
+      return null;
     }
   };
-  const score = async (items: ItemFeatures[]) => (items.length ? withHistory(null, (h, e) => e.rank(h, items)) : null);
 
   return {
     score,
@@ -63,7 +60,13 @@ export function createRanker(engine: EngineClient | null, history: ShopperHistor
         o.onError(new TypeError(`explain(itemId): expected a non-empty string, got ${JSON.stringify(itemId)}`));
         return none;
       }
-      return withHistory(none, async (h, e, item) => explanation(itemId, await e.explain(h, item(itemId)), item), [itemId]);
+      if (!engine || !o.active()) return none;
+      try {
+        return explanation(itemId, await engine.explain(history.seen(itemId) ?? { id: itemId }, await history.request()));
+      } catch (err) {
+        o.onError(err as Error);
+        return none;
+      }
     },
   };
 }
@@ -96,13 +99,10 @@ export function byScore(items: readonly ItemFeatures[], scores: readonly number[
  * explain()'s answer: the history items that raised `itemId`'s score (largest first, at most 3, never the
  * item itself), with their titles when known.
  */
-export function explanation(itemId: string, contributions: readonly Contribution[], item: (id: string) => ItemFeatures): Explanation {
+export function explanation(itemId: string, contributions: readonly Contribution[]): Explanation {
   const because = contributions
     .filter((c) => c.weight > 0 && c.itemId !== itemId)
     .slice(0, MAX_REASONS)
-    .map(({ itemId: id, weight }) => {
-      const { title } = item(id);
-      return title ? { itemId: id, title, weight } : { itemId: id, weight };
-    });
+    .map(({ itemId: id, title, weight }) => (title ? { itemId: id, title, weight } : { itemId: id, weight }));
   return { itemId, because };
 }

@@ -9,6 +9,13 @@ export interface WorkerSource {
   start(): Worker;
 }
 
+/** How the worker the app's bundler bundled is named in messages. */
+export const BUNDLED_WORKER = 'reco.worker.js (bundled by the app)';
+
+/** The worker init() starts when no `workerUrl` is given: the bundled one (ES module build), else the one at `url`. */
+export const defaultWorker = (startBundled: (() => Worker) | null | undefined, url: string): WorkerSource =>
+  startBundled ? { url: BUNDLED_WORKER, start: startBundled } : workerAt(url);
+
 /** The worker at `url`, started directly when same-origin, else through a blob trampoline. */
 export function workerAt(url: string): WorkerSource {
   return {

@@ -61,16 +61,25 @@ export interface PairScorer {
   observe(items: Iterable<ItemFeatures>): void;
   /** Where IDF comes from and over how many items. */
   idf(): { source: 'index' | 'seen'; items: number };
+  /** The seen-items IDF as it stands (null with a shipped index): the serving snapshot keeps it with the scores it gave. */
+  counts(): SeenCounts | null;
   readonly maxLen: number;
+}
+
+/** The seen-items IDF: the item ids counted, and each term's count among them. */
+export interface SeenCounts {
+  ids: string[];
+  df: [term: string, items: number][];
 }
 
 /**
  * @param index document frequencies of the shop's catalog (npm run index); null: count the items seen.
+ * @param seed seen-items counts to start from (those of an earlier page view, kept with its serving snapshot)
  */
-export function createPairScorer(model: LoadedPairModel, index: TermStats | null = null): PairScorer {
+export function createPairScorer(model: LoadedPairModel, index: TermStats | null = null, seed: SeenCounts | null = null): PairScorer {
   const cfg = model.manifest.config;
-  const seen = new Set<string>();
-  const counted: TermStats = { docs: 0, df: new Map() };
+  const seen = new Set<string>(seed?.ids);
+  const counted: TermStats = { docs: seen.size, df: new Map(seed?.df) };
   const stats = index ?? counted;
   // Tokenized text by item (id and features), so items seen before cost no tokenizing.
   const texts = new Map<string, ItemText>();
@@ -137,6 +146,7 @@ export function createPairScorer(model: LoadedPairModel, index: TermStats | null
     parts,
     maxLen: cfg.maxLen,
     idf: () => ({ source: index ? 'index' : 'seen', items: stats.docs }),
+    counts: () => (index ? null : { ids: [...seen], df: [...counted.df] }),
     async score(history, candidates, now, head) {
       observe(history.slice(-cfg.maxLen).map((e) => e.item));
       observe(candidates);

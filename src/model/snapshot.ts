@@ -33,6 +33,11 @@ export interface Snapshot {
   values: Float32Array | Float64Array;
   /** When it was computed (epoch ms). */
   at: number;
+  /**
+   * What the model needs to give these scores again, restored when it loads (the pair model's seen-items IDF:
+   * its scores depend on the items it has seen).
+   */
+  state?: unknown;
 }
 
 export const SNAPSHOT_FORMAT = 1;

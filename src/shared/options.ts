@@ -24,6 +24,12 @@ export type Consent = 'granted' | 'denied';
 export interface CommonOptions {
   /** tfjs backends to try, in order. Default: webgpu, webgl, wasm, cpu. */
   backends: Backend[];
+  /**
+   * Also run WebGPU on a software adapter (SwiftShader, llvmpipe, "Microsoft Basic Render": what a machine
+   * without a GPU offers) and WebGL on a software renderer. They are many times slower than wasm, so by
+   * default they are skipped and `status().backends` says why; true keeps them, for tests. Default: false.
+   */
+  allowSoftwareGpu: boolean;
   /** 'denied' records nothing and does not personalize. Default: 'granted' (the shop's consent banner decides). */
   consent: Consent;
   /** Honour Global Privacy Control: with `navigator.globalPrivacyControl`, keep events in memory only. Default: true. */
@@ -59,6 +65,7 @@ export interface CommonOptions {
 /** Every option's default, in one table (the URLs' defaults depend on the script's URL, and `grids` defaults to none: see resolveOptions). */
 export const DEFAULTS = {
   backends: [...BACKENDS],
+  allowSoftwareGpu: false,
   consent: 'granted',
   respectGpc: true,
   autoPersonalize: true,

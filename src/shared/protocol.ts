@@ -1,16 +1,18 @@
 /**
  * The worker contract: what the page may ask of the engine, written out once (as web-llm's
- * MLCEngineInterface is). The engine (src/worker/engine.ts) implements it; the worker entry exposes exactly
- * these methods with comlink; the page's client (src/main/engine-client.ts) calls them. Methods the page must
- * not call (train, setHead, rollback, dispose) are the engine's own, for use inside the worker and in tests.
+ * MLCEngineInterface is). The worker's host (src/worker/host.ts) implements it: it assembles the shopper's
+ * history from IndexedDB, answers the first rankings of a page view from the snapshot the previous page view
+ * left, and loads the tfjs engine (src/worker/engine.ts) meanwhile. The worker entry exposes exactly these
+ * methods with comlink; the page's client (src/main/engine-client.ts) calls them. Methods the page must not
+ * call (train, setHead, rollback, dispose) are the engine's own, for use inside the worker and in tests.
  *
  * Errors cross the boundary as `name` and `message` only: see src/shared/errors.ts.
  */
 import type { LearningDecision, LearningSchedule, LearningState } from './learning.ts';
 import type { Backend, BackendTried } from './options.ts';
-import type { HistoryEntry, ItemFeatures } from './types.ts';
+import type { ItemFeatures, RecoEvent } from './types.ts';
 
-/** Where the worker finds the events it learns from: the page's IndexedDB database and its retention caps. */
+/** Where the worker finds the shopper's events: the page's IndexedDB database and its retention caps. */
 export interface LearningStore {
   dbName: string;
   maxEvents: number;
@@ -24,27 +26,90 @@ export interface EngineInit {
   modelFiles?: Record<string, string>;
   /** Backends to try, in order. */
   backends: readonly Backend[];
+  /** Run WebGPU and WebGL on software adapters too (by default they are skipped: wasm is faster there). */
+  allowSoftwareGpu?: boolean;
+  /** History events the model reads (the `historyLength` option). */
+  historyLength: number;
   /**
-   * On-device learning on the events the page stores in this IndexedDB database (same retention caps as
-   * the page's store); null or absent: no learning (e.g. memory-only storage, which the worker cannot read).
+   * The page's IndexedDB database: the worker reads the history from it, keeps the serving snapshot in it and
+   * learns from it. Null: events are kept in the page's memory only (GPC, private modes); the page then sends
+   * the whole history with each request, and nothing is written.
    */
-  learning?: (LearningStore & LearningSchedule) | null;
+  store: LearningStore | null;
+  /** On-device learning on the stored events (needs `store`); null or absent: no learning. */
+  learning?: LearningSchedule | null;
+}
+
+/** Where this page view's files and first scores came from (`status().cache`). */
+export interface CacheStatus {
+  /** Cache Storage can be used here (false on insecure origins and in some private modes: plain fetch). */
+  available: boolean;
+  /** The model's weights: from Cache Storage, from the network, or not loaded (yet). */
+  model: 'cache' | 'network' | null;
+  /** The wasm binary: from Cache Storage, from the network, or not loaded (another backend runs, or not yet). */
+  wasm: 'cache' | 'network' | null;
+  /**
+   * The first ranking of this page view: answered from the snapshot the previous page view stored ('hit'),
+   * or it had to wait for the model ('miss', with `snapshotReason`); null before the first ranking.
+   */
+  snapshot: 'hit' | 'miss' | null;
+  snapshotReason?: string;
+}
+
+/** A model file downloading (the `on('progress')` event). */
+export interface DownloadProgress {
+  /** The file's URL. */
+  file: string;
+  /** Bytes received so far. */
+  loaded: number;
+  /** The file's size when the server says it (Content-Length), else null. */
+  total: number | null;
 }
 
 export interface EngineStatus {
   /** The backend that really runs (read back from tf.getBackend()), or null before init. */
   backend: string | null;
   model: { id: string; version: string } | null;
-  /** Backends tried, in order, and why each one that is not used was not. */
-  tried: BackendTried[];
+  /** Backends tried, in order, up to the one that runs, and why each one that is not used was not. */
+  backends: BackendTried[];
+  cache: CacheStatus;
   /** On-device learning, or null when off or unavailable (`learningError` says why when it failed). */
   learning: LearningState | null;
   learningError?: string;
 }
 
+/** What the worker needs to know of the page's side of the history for one request. */
+export interface HistoryRequest {
+  /**
+   * Events the page recorded that may not be in IndexedDB yet (its write queue, the journal of earlier page
+   * views); the worker merges them with the stored ones by id.
+   */
+  pending: RecoEvent[];
+  /** Features the page knows (the items it shows); they win over stored ones for the same id. */
+  known: ItemFeatures[];
+  /** The page's clock (epoch ms): the gap after the newest event is measured to it. */
+  now: number;
+}
+
+/** A ranking: the candidates, and the page's side of the history. */
+export interface RankRequest extends HistoryRequest {
+  /** Items to score; an item given by id only gets the features stored for it, if any. */
+  candidates: ItemFeatures[];
+}
+
+/** Scores of a ranking, and what answered it. */
+export interface RankReply {
+  /** One score per candidate, or null when there is nothing to personalize with (no history, no model): keep the order. */
+  scores: number[] | null;
+  /** 'snapshot': the previous page view's stored work, before the model loaded; 'model': the model itself. */
+  source: 'snapshot' | 'model' | 'none';
+}
+
 /** One history item's share in a score. */
 export interface Contribution {
   itemId: string;
+  /** The item's title, when known. */
+  title?: string;
   /** Score with the full history minus score without this item (can be negative). */
   weight: number;
 }
@@ -55,17 +120,29 @@ export interface RoundReply {
   state: LearningState | null;
 }
 
+/** Callbacks the worker calls on its own. */
+export interface EngineHooks {
+  /** The learning state changed by itself (another tab's round or forget). */
+  onLearning?: (s: LearningState) => void;
+  /** A model file is downloading. */
+  onProgress?: (p: DownloadProgress) => void;
+}
+
 /** What the page may call on the engine. */
 export interface EngineInterface {
   /**
-   * Starts a backend, loads and checks the model, loads the head learned on this device (with
-   * `opts.learning`), runs one warm-up ranking.
-   * @param onLearning called when the learning state changes by itself (another tab's round or forget)
+   * Opens the store, starts a backend, loads and checks the model (from Cache Storage when it holds this
+   * version), loads the head learned on this device. Rankings asked meanwhile are answered from the snapshot
+   * when it fits, else once the model is loaded.
    * @throws ModelError for missing or corrupt model files; NoBackendError when no backend starts.
    */
-  init(opts: EngineInit, onLearning?: (s: LearningState) => void): Promise<EngineStatus>;
-  /** Scores candidates for this history (oldest first); same order as `candidates`. */
-  rank(history: HistoryEntry[], candidates: ItemFeatures[], now: number): Promise<number[]>;
+  init(opts: EngineInit, hooks?: EngineHooks): Promise<EngineStatus>;
+  /** Scores candidates for the shopper's history (the newest `historyLength` events, stored and pending). */
+  rank(req: RankRequest): Promise<RankReply>;
+  /** The page recorded history events: the worker prepares the next page view's snapshot. */
+  changed(req: HistoryRequest): void;
+  /** Resolves once the snapshot work asked so far is written (export() and tests wait for it). */
+  settle(): Promise<void>;
   /**
    * A learning round on the stored events: when `force`, now; otherwise only if due. Holds the
    * cross-tab lock, so a round another tab is running makes this one skip.
@@ -74,6 +151,6 @@ export interface EngineInterface {
   /** Back to the shipped head and a fresh schedule, in every tab; a round under way writes nothing. The page clears the store next. */
   forget(): LearningState | null;
   /** Leave-one-out contributions of the history items to `item`'s score with the head in use, largest first. */
-  explain(history: HistoryEntry[], item: ItemFeatures, now: number): Promise<Contribution[]>;
+  explain(item: ItemFeatures, req: HistoryRequest): Promise<Contribution[]>;
   status(): EngineStatus;
 }

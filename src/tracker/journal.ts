@@ -65,12 +65,21 @@ export function editJournal(change: (j: Journal) => void): void {
   else localStorage.setItem(LOCAL_KEYS.pending, text);
 }
 
+/** The events that other page views journaled and did not write (read before the store is open). */
+export function journaledEvents(local: LocalMirror, current: string): RecoEvent[] {
+  let left: Journal = {};
+  local(() => editJournal((j) => (left = j)));
+  delete left[current];
+  return Object.values(left).flat();
+}
+
 /**
  * Writes to the store the events that page views journaled but did not write (a navigation cut them short).
  * Only what was written leaves the journal: a tab of those page views may still be adding to it.
  * @param current this page view: its own journaled events are still in its queue
+ * @returns the drained events not confirmed written yet (none once they are)
  */
-export function drainJournal(store: Store, local: LocalMirror, report: (err: unknown) => void, current?: string): void {
+export function drainJournal(store: Store, local: LocalMirror, report: (err: unknown) => void, current?: string): () => RecoEvent[] {
   let left: Journal = {};
   local(() => editJournal((j) => (left = j)));
   if (current) delete left[current];
@@ -82,5 +91,12 @@ export function drainJournal(store: Store, local: LocalMirror, report: (err: unk
   const drop = (j: Journal) => {
     for (const pv in left) j[pv] &&= j[pv].filter((e) => !drained.has(e.id));
   };
-  if (drained.size) store.add([...drained.values()]).then(() => local(() => editJournal(drop)), report);
+  let unwritten = [...drained.values()];
+  if (drained.size) {
+    store.add(unwritten).then(() => {
+      unwritten = [];
+      local(() => editJournal(drop));
+    }, report);
+  }
+  return () => unwritten;
 }

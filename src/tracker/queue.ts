@@ -11,6 +11,8 @@ export interface EventQueue {
   push(e: RecoEvent): void;
   /** Writes what is queued now; never rejects (a failed write is reported and dropped). */
   flush(): Promise<void>;
+  /** Events recorded and not yet confirmed written (the batch being written included), oldest first. */
+  unwritten(): RecoEvent[];
 }
 
 /** @param store the store, or the store being opened: writes wait for it */
@@ -48,5 +50,6 @@ export function createEventQueue(
       flushTimer ??= setTimeout(flush, o.flushIntervalMs);
     },
     flush,
+    unwritten: () => [...queue],
   };
 }

@@ -5,7 +5,7 @@
  */
 import { LOCAL_KEYS, type Store } from '../shared/store.ts';
 import { EVENT_TYPES, type EventType, type RecoEvent } from '../shared/types.ts';
-import { createLocalMirror, drainJournal, editJournal } from './journal.ts';
+import { createLocalMirror, drainJournal, editJournal, journaledEvents } from './journal.ts';
 import { createEventQueue } from './queue.ts';
 import { createSession, uuid } from './session.ts';
 import { VIEWABLE_RATIO, ViewabilityTimer } from './viewability.ts';
@@ -64,6 +64,11 @@ export interface Tracker {
   watching(itemId: string): boolean;
   /** Writes pending events now; never rejects. */
   flush(): Promise<void>;
+  /**
+   * Events recorded but not confirmed written to the store yet, oldest first: this page view's queue and what
+   * earlier page views left in the journal. The worker reads the store, so rankings send these along.
+   */
+  unwritten(): RecoEvent[];
   readonly sessionId: string;
   readonly pageViewId: string;
   /** Removes every listener, observer and timer, and flushes what is pending. */
@@ -204,9 +209,14 @@ export function createTracker(opts: TrackerOptions): Tracker {
   };
   listen('addEventListener');
   session.touch(now());
+  // Events earlier page views journaled and did not write: rankings send them to the worker (which reads the
+  // store) from the first moment, until the store is open and they are written.
+  const early = journaledEvents(local, pageViewId);
+  let journaled = (): RecoEvent[] => early;
   void Promise.resolve(store).then((opened) => {
-    if (opened.kind === 'indexeddb') return drainJournal(opened, local, report, pageViewId);
+    if (opened.kind === 'indexeddb') return void (journaled = drainJournal(opened, local, report, pageViewId));
     // IndexedDB failed (private mode): what this page view journaled must not outlive it.
+    journaled = () => [];
     local(() => {
       editJournal((j) => delete j[pageViewId]);
       localStorage.removeItem(LOCAL_KEYS.session);
@@ -252,6 +262,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
     },
     watching: (itemId) => [...watched.values()].some((w) => w.id === itemId),
     flush,
+    unwritten: () => [...journaled(), ...queue.unwritten()],
     get sessionId() {
       return session.id();
     },

@@ -1,38 +1,92 @@
 /**
- * The engine: picks a tfjs backend, loads the model, scores candidates. Runs in the worker
- * (engine.worker.ts exposes it with comlink) and in-process in unit tests, unchanged.
+ * The tfjs engine: picks a backend, loads the model (either kind: the transformer, or the pair model),
+ * scores candidates, writes serving snapshots, learns. The worker loads it on demand (src/worker/tfjs.ts)
+ * behind the host (host.ts), which answers first rankings without it; unit tests run it in-process, unchanged.
  */
+import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import * as tf from '@tensorflow/tfjs-core';
 import { explainScore } from '../model/explain.ts';
-import { finetune, type FinetuneOptions, type FinetuneResult } from '../model/finetune.ts';
+import type { FinetuneOptions, FinetuneResult } from '../model/finetune.ts';
 import { headArrays, type HeadArrays } from '../model/head.ts';
-import { isPairModel, loadAnyModel, type AnyModel, type LoadedModel } from '../model/io.ts';
-import { finetunePair } from '../model/pair-finetune.ts';
-import { createPairScorer, explainPairScore, pairHeadSize, shippedPairHead, type PairScorer } from '../model/pair-predict.ts';
+import { isPairModel, loadAnyModel, type AnyModel, type LoadedModel, type ModelManifest } from '../model/io.ts';
+import { PAIR_FEATURE_COUNT } from '../model/pair-features.ts';
+import {
+  applyPairHead,
+  createPairScorer,
+  explainPairScore,
+  pairHeadSize,
+  shippedPairHead,
+  type PairScorer,
+  type SeenCounts,
+} from '../model/pair-predict.ts';
 import { scoreItems } from '../model/predict.ts';
 import { createServingCache, type ServingCache } from '../model/serving-cache.ts';
+import { headKey, modelKey, tableSnapshot, type Snapshot } from '../model/snapshot.ts';
 import { ModelError, NoBackendError } from '../shared/errors.ts';
-import { skipped, type HeadInUse, type LearningState } from '../shared/learning.ts';
+import { skipped, type HeadInUse, type LearningSchedule, type LearningState } from '../shared/learning.ts';
 import type { Backend } from '../shared/options.ts';
-import type { EngineInit, EngineInterface, EngineStatus } from '../shared/protocol.ts';
-import type { ItemFeatures, RecoEvent } from '../shared/types.ts';
+import type { Contribution, EngineStatus, LearningStore, RoundReply } from '../shared/protocol.ts';
+import type { Store } from '../shared/store.ts';
+import type { HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
 import { startBackend } from './backends.ts';
+import { createFiles, once, type Files } from './files.ts';
 import { createHeads, type Heads } from './heads.ts';
 import { openLearner, type Learner } from './learner.ts';
 
 export interface EngineDeps {
+  /** Fetch for model.json when no `manifest` is given to init(), and for the files. Default: fetch. */
   fetch?: typeof fetch;
-  /** Called before trying a backend (the worker sets wasm file paths here). */
-  prepare?: (backend: Backend) => void | Promise<void>;
+  /** Model files through Cache Storage. Default: createFiles({ fetch }). */
+  files?: Files;
+  /**
+   * Loads a backend's code before it is tried (the worker imports it on demand), saying for wasm where its
+   * binary came from. Default: nothing (the backends are already registered).
+   */
+  load?: (backend: Backend) => Promise<'cache' | 'network' | null | void>;
 }
 
-/**
- * The engine: the page's interface (what engine.worker.ts exposes), plus what only the worker and tests call.
- */
-export interface Engine extends EngineInterface {
+export interface EngineOptions {
+  modelUrl: string;
+  /** Where the model's other files are, by the name model.json gives them, when not next to it (a bundler renamed them). */
+  modelFiles?: Record<string, string>;
+  backends: readonly Backend[];
+  allowSoftwareGpu?: boolean;
+  /** On-device learning on the events of this database; null or absent: none. */
+  learning?: (LearningStore & LearningSchedule) | null;
+}
+
+/** What the worker's host hands the engine. */
+export interface EngineContext {
+  /** The database, already open: learning uses it instead of opening its own. */
+  store?: Store | null;
+  /** model.json, fetched once for the host and the engine. */
+  manifest?: () => Promise<Response>;
+  /** The snapshot the previous page view stored: a model whose scores depend on state takes it back from it. */
+  snapshot?: Snapshot | null;
+}
+
+/** The engine, as the worker's host and the tests use it. */
+export interface Engine {
   /**
-   * One fine-tuning round on the shopper's events (src/model/finetune.ts). An accepted head is used
-   * from then on, the one it replaces is kept for rollback(); a rejected or skipped round changes nothing.
+   * Starts a backend and loads the model (in parallel), loads the head learned on this device, warms a GPU backend up.
+   * @param onLearning called when the learning state changes by itself (another tab's round or forget)
+   * @throws ModelError for missing or corrupt model files; NoBackendError when no backend starts.
+   */
+  init(opts: EngineOptions, onLearning?: (s: LearningState) => void, ctx?: EngineContext): Promise<EngineStatus>;
+  /** Scores candidates for this history (oldest first); same order as `candidates`. */
+  rank(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[], now: number): Promise<number[]>;
+  /** The serving snapshot of this (non-empty) history and these items, with the head in use. */
+  snapshot(history: readonly HistoryEntry[], items: readonly ItemFeatures[]): Promise<Snapshot>;
+  /** The model and head a snapshot must have been computed with to be used now. */
+  serving(): { model: string; head: string };
+  explain(history: readonly HistoryEntry[], item: ItemFeatures, now: number): Promise<Contribution[]>;
+  round(force: boolean): Promise<RoundReply>;
+  forget(): LearningState | null;
+  status(): EngineStatus;
+  /**
+   * One fine-tuning round on the shopper's events (loaded on first use: src/model/finetune.ts, pair-finetune.ts).
+   * An accepted head is used from then on, the one it replaces is kept for rollback(); a rejected or skipped round
+   * changes nothing.
    * @param items the item feature cache: history features and the pool of sampled negatives
    */
   train(events: RecoEvent[], items: ItemFeatures[], opts?: FinetuneOptions): Promise<FinetuneResult>;
@@ -47,15 +101,33 @@ export interface Engine extends EngineInterface {
   dispose(): void;
 }
 
-/** Makes the engine object; engine.worker.ts exposes its {@link EngineInterface} part to the page. */
+/** The engine's part of status() before init. */
+const initial = (): EngineStatus => ({
+  backend: null,
+  model: null,
+  backends: [],
+  cache: { available: false, model: null, wasm: null, snapshot: null },
+  learning: null,
+});
+
+/** The pair model's seen-items counts kept in a snapshot, if they are there and well formed. */
+function seenCounts(state: unknown): SeenCounts | null {
+  const s = state as Partial<SeenCounts> | null;
+  return s && Array.isArray(s.ids) && Array.isArray(s.df) ? (s as SeenCounts) : null;
+}
+
+/** Makes the engine object. */
 export function createEngine(deps: EngineDeps = {}): Engine {
-  let status: EngineStatus = { backend: null, model: null, tried: [], learning: null };
+  const fetchFn = deps.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
+  const files = deps.files ?? createFiles({ fetch: fetchFn });
+  let status = initial();
   /**
-   * The loaded model and its heads; a transformer's serving cache, or the pair model's scorer (which holds
+   * The loaded model, its key, its heads; a transformer's serving cache, or the pair model's scorer (which holds
    * the IDF of the items seen). A new model: nothing cached is valid.
    */
   let loaded: {
     model: AnyModel;
+    key: string;
     heads: Heads;
     serve: { kind: 'transformer'; cache: ServingCache } | { kind: 'pair'; scorer: PairScorer };
   } | null = null;
@@ -66,23 +138,89 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     return loaded;
   }
 
+  /**
+   * Starts downloading the model's files now (model.json from `manifest`, the others through Cache Storage,
+   * versioned by the manifest); the returned function decodes them, once a backend runs.
+   */
+  function downloadModel(url: string, manifest: () => Promise<Response>, where: Readonly<Record<string, string>>): () => Promise<AnyModel> {
+    const base = url.slice(0, url.lastIndexOf('/') + 1);
+    const fileUrl = (name: string) => where[name] ?? base + name;
+    const parsed = manifest().then((r) => r.json() as Promise<Partial<ModelManifest> & { index?: unknown }>);
+    const version = parsed.then((m) => `${String(m.version)} ${String(m.sha256)}`);
+    version.catch(() => {}); // loadAnyModel reports a bad manifest itself
+    const downloads = new Map<string, Promise<{ bytes: ArrayBuffer; from: 'cache' | 'network' }>>();
+    const download = (u: string) => {
+      let d = downloads.get(u);
+      if (!d) {
+        d = version.then((v) => files.get(u, { bucket: 'model', name: u, version: v, progress: true }));
+        d.catch(() => {}); // loadAnyModel reports it when it asks for the file
+        downloads.set(u, d);
+      }
+      return d;
+    };
+    // The weights and the other files start downloading as soon as the manifest names them.
+    parsed
+      .then((m) =>
+        [m.weightsManifest?.[0]?.paths?.[0], m.vocab, m.index].forEach((f) => typeof f === 'string' && f && download(fileUrl(f))),
+      )
+      .catch(() => {});
+    const fromCache = new Set<string>();
+    const get = async (u: string): Promise<Response> => {
+      if (u === url) return manifest();
+      const { bytes, from } = await download(u);
+      if (from === 'cache') fromCache.add(u);
+      status.cache.model = from;
+      return new Response(bytes);
+    };
+    return async () => {
+      try {
+        return await loadAnyModel(url, get as typeof fetch, where);
+      } catch (err) {
+        // A stored copy that fails the checksum (a disk error) is dropped and fetched again, once.
+        const bad = [...fromCache].find((u) => (err as Error).message.startsWith(u));
+        if (!bad) throw err;
+        await files.drop(bad, { bucket: 'model', name: bad, version: await version });
+        downloads.delete(bad);
+        fromCache.clear();
+        return loadAnyModel(url, get as typeof fetch, where);
+      }
+    };
+  }
+
   const engine: Engine = {
-    async init(opts: EngineInit, onLearning) {
-      const { backend, tried } = await startBackend(opts.backends, deps.prepare);
-      status = { ...status, tried };
-      if (!backend) throw new NoBackendError(`no tfjs backend could start: ${tried.map((t) => `${t.backend} (${t.reason})`).join(', ')}`);
-      const model = await loadAnyModel(opts.modelUrl, deps.fetch ?? fetch, opts.modelFiles);
+    async init(opts, onLearning, ctx = {}) {
+      status = { ...initial(), cache: { ...initial().cache, available: await files.available() } };
+      const manifest = ctx.manifest ?? once(() => fetchFn(opts.modelUrl));
+      // The model downloads while the backend starts; its tensors are made once the backend runs.
+      const decode = downloadModel(opts.modelUrl, manifest, opts.modelFiles ?? {});
+      let wasm: 'cache' | 'network' | null = null;
+      const load = async (b: Backend) => {
+        const from = await deps.load?.(b);
+        if (b === 'wasm') wasm = from ?? null;
+      };
+      const { backend, tried } = await startBackend(opts.backends, { allowSoftwareGpu: opts.allowSoftwareGpu, load });
+      status.backends = tried;
+      status.cache.wasm = backend === 'wasm' ? wasm : null;
+      if (!backend) {
+        throw new NoBackendError(`no tfjs backend could start: ${tried.map((b) => `${b.backend} (${b.reason})`).join(', ')}`);
+      }
+      const model = await decode();
       engine.dispose();
+      const key = modelKey(model.manifest);
       if (isPairModel(model)) {
+        // The seen-items IDF of the page view that stored the snapshot: the scores it kept are this model's again.
+        const seed = ctx.snapshot?.model === key ? seenCounts(ctx.snapshot.state) : null;
         loaded = {
           model,
+          key,
           heads: createHeads(shippedPairHead(), pairHeadSize()),
-          serve: { kind: 'pair', scorer: createPairScorer(model, model.index) },
+          serve: { kind: 'pair', scorer: createPairScorer(model, model.index, seed) },
         };
       } else {
         const d = model.manifest.config.d;
         loaded = {
           model,
+          key,
           heads: createHeads(await headArrays(model.weights), { w: d * d, c: d }),
           serve: { kind: 'transformer', cache: createServingCache(model) },
         };
@@ -95,18 +233,20 @@ export function createEngine(deps: EngineDeps = {}): Engine {
           onLearning?.(s);
         };
         try {
-          learner = await openLearner(opts.learning, host, notify);
+          learner = await openLearner(opts.learning, host, notify, ctx.store ?? undefined);
           status.learning = learner.state();
         } catch (err) {
           status.learningError = `on-device learning is off: ${(err as Error).message}`;
         }
       }
-      // Warm-up compiles shaders / allocates buffers off the critical path of the first real ranking.
-      const probe: ItemFeatures = { id: '__warmup__', title: 'warm up', category: 'warm' };
-      const probeHistory = [{ item: probe, type: 'select_item' as const, ts: 0 }];
-      // The pair model warms up on a scorer of its own, so the probe never counts in the IDF of the items seen.
-      if (isPairModel(model)) await createPairScorer(model).parts(probeHistory, [probe, probe], 1);
-      else await scoreItems(model, probeHistory, [probe, probe], 1);
+      // A GPU backend compiles its shaders on first use: a warm-up keeps that off the first real ranking.
+      if (backend === 'webgl' || backend === 'webgpu') {
+        const probe: ItemFeatures = { id: '__warmup__', title: 'warm up', category: 'warm' };
+        const probeHistory = [{ item: probe, type: 'select_item' as const, ts: 0 }];
+        // The pair model warms up on a scorer of its own, so the probe never counts in the IDF of the items seen.
+        if (isPairModel(model)) await createPairScorer(model).parts(probeHistory, [probe, probe], 1);
+        else await scoreItems(model, probeHistory, [probe, probe], 1);
+      }
       return status;
     },
 
@@ -116,14 +256,36 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       return serve.cache.score(history, candidates, now, heads.inUse());
     },
 
+    async snapshot(history, items) {
+      const { serve, heads, model } = current();
+      if (serve.kind === 'transformer') return serve.cache.snapshot(history, items, heads.inUse(), engine.serving());
+      // The pair model's score is not a dot product: its own scores per gap bucket, computed without counting
+      // the items in its IDF (they were counted when ranked), and that IDF with them.
+      const head = heads.inUse();
+      const F = PAIR_FEATURE_COUNT;
+      const score = async (h: readonly HistoryEntry[], list: readonly ItemFeatures[], now: number) => {
+        const p = await serve.scorer.parts(h, list, now);
+        return p ? Float64Array.from(p.base, (b, c) => applyPairHead(head, b, p.pooled, c * F)) : new Float64Array(list.length);
+      };
+      const maxLen = (model.manifest.config as { maxLen: number }).maxLen;
+      const snapshot = await tableSnapshot(score, { ...engine.serving(), maxLen }, history, items);
+      return { ...snapshot, state: serve.scorer.counts() };
+    },
+
+    serving() {
+      const { key, heads } = current();
+      return { model: key, head: heads.inUse() === heads.shipped() ? 'shipped' : headKey(heads.inUse()) };
+    },
+
     async train(events, items, opts = {}) {
       const { model, heads, serve } = current();
       const byId = new Map(items.map((it) => [it.id, it]));
       const both = { current: heads.inUse(), shipped: heads.shipped() };
+      // Fine-tuning (and what it needs of tfjs) is loaded on the first round, never on the way to the first ranking.
       const result =
         serve.kind === 'pair'
-          ? await finetunePair(serve.scorer, events, byId, both, opts)
-          : await finetune(model as LoadedModel, events, byId, both, opts);
+          ? await (await import('../model/pair-finetune.ts')).finetunePair(serve.scorer, events, byId, both, opts)
+          : await (await import('../model/finetune.ts')).finetune(model as LoadedModel, events, byId, both, opts);
       if (result.accepted && result.head) heads.accept(result.head);
       return result;
     },

@@ -1,44 +1,9 @@
 /**
- * Worker entry: registers the tfjs backends and exposes the engine's page interface with comlink, and only
- * that: train, setHead, rollback and dispose stay inside the worker.
+ * Worker entry: exposes the host (the page interface, and only that) with comlink. It is small on purpose:
+ * the page starts this worker as soon as its script runs, and the host answers a repeat page view's first
+ * rankings from the stored snapshot while TensorFlow.js (tfjs.ts and one backend's chunk) loads on demand.
  */
 import { expose } from 'comlink';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-webgl';
-import '@tensorflow/tfjs-backend-webgpu';
-import wasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { registerWasmKernels } from '../model/wasm-kernels.ts';
-import type { EngineInterface } from '../shared/protocol.ts';
-import { createEngine } from './engine.ts';
+import { createHost } from './host.ts';
 
-registerWasmKernels();
-
-const engine = createEngine({
-  prepare(backend) {
-    if (backend === 'wasm') {
-      // Already absolute: the build writes each as new URL('reco.<file>.wasm', import.meta.url).href, the literal form an
-      // app's bundler (webpack 5, Vite) follows when it bundles this worker again; wrapping it in another new URL
-      // would hide it from them.
-      setWasmPaths({
-        'tfjs-backend-wasm.wasm': wasm,
-        'tfjs-backend-wasm-simd.wasm': wasmSimd,
-        'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
-      });
-    }
-  },
-});
-
-const pageInterface: EngineInterface = {
-  init: (opts, onLearning) => engine.init(opts, onLearning),
-  rank: (history, candidates, now) => engine.rank(history, candidates, now),
-  round: (force) => engine.round(force),
-  forget: () => engine.forget(),
-  explain: (history, item, now) => engine.explain(history, item, now),
-  status: () => engine.status(),
-};
-expose(pageInterface);
+expose(createHost({ loadEngine: async (files) => (await import('./tfjs.ts')).createWorkerEngine(files) }));

@@ -156,15 +156,20 @@ export async function startLearning(
 }
 
 /**
- * Opens the page's database in the worker and starts learning on its events; the learner's close() closes
- * the database too.
+ * Starts learning on the events of the page's database: `open`, already opened by the worker, or opened here
+ * (then the learner's close() closes it too).
  * @throws Error when IndexedDB is not usable in the worker (the reason says why)
  */
 export async function openLearner(
   where: LearningStore & LearningSchedule,
   host: LearningHost,
   notify: (s: LearningState) => void,
+  open?: Store,
 ): Promise<Learner> {
+  if (open) {
+    if (open.kind !== 'indexeddb') throw new Error(open.fallbackReason ?? 'IndexedDB unavailable in the worker');
+    return startLearning(host, open, where, notify);
+  }
   const store = await openStore({ dbName: where.dbName, maxEvents: where.maxEvents, maxAgeDays: where.maxAgeDays });
   try {
     if (store.kind !== 'indexeddb') throw new Error(store.fallbackReason ?? 'IndexedDB unavailable in the worker');

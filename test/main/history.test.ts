@@ -18,28 +18,30 @@ const event = (itemId: string, type: RecoEvent['type'], ts: number): RecoEvent =
   pageViewId: 'pv',
 });
 
-describe('shopper history', () => {
-  it('reads the newest history events, oldest first, without impressions, with features seen, stored, or the id alone', async () => {
-    const store = await openStore({ dbName: `history-${Date.now()}` });
-    const t = Date.now() - 60_000;
-    await store.add([
-      event('a', 'select_item', t + 1),
-      event('b', 'view_item_list', t + 2),
-      event('b', 'view_item', t + 3),
-      event('c', 'add_to_cart', t + 4),
-      event('d', 'purchase', t + 5),
+describe("the page's side of the history", () => {
+  it('sends the history events not written yet (no impressions) and the features seen on the page for them', async () => {
+    const t = Date.now();
+    const unwritten = [event('a', 'select_item', t), event('b', 'view_item_list', t + 1), event('c', 'view_item', t + 2)];
+    const history = createHistory({ kind: 'indexeddb', putItems: async () => {} } as never, 50, () => unwritten, vi.fn());
+    history.remember([
+      { id: 'a', title: 'A' },
+      { id: 'z', title: 'Z' },
     ]);
-    await store.putItems([{ id: 'b', title: 'stored B' }]);
-    const history = createHistory(store, 3, vi.fn());
-    history.remember([{ id: 'c', title: 'seen C' }]);
-    const { history: h, item } = await history.read(['x']);
-    expect(h.map((e) => `${e.type} ${e.item.id} ${e.item.title ?? '-'}`)).toEqual([
-      'view_item b stored B',
-      'add_to_cart c seen C',
-      'purchase d -',
-    ]);
-    expect(item('x')).toEqual({ id: 'x' });
-    store.close();
+    const req = await history.request();
+    expect(req.pending.map((e) => e.itemId)).toEqual(['a', 'c']);
+    expect(req.known).toEqual([{ id: 'a', title: 'A' }]);
+    expect(req.now).toBeGreaterThanOrEqual(t);
+  });
+
+  it('with a memory store (out of the worker reach) sends its whole history and the stored features', async () => {
+    const store = await openStore({ memoryOnly: true });
+    const t = Date.now();
+    await store.add([event('a', 'select_item', t), event('b', 'view_item_list', t + 1), event('c', 'add_to_cart', t + 2)]);
+    await store.putItems([{ id: 'c', title: 'stored C' }]);
+    const history = createHistory(store, 50, () => [event('d', 'view_item', t + 3)], vi.fn());
+    const req = await history.request();
+    expect(req.pending.map((e) => e.itemId)).toEqual(['a', 'c', 'd']);
+    expect(req.known).toEqual([{ id: 'c', title: 'stored C' }]);
   });
 
   it('stores only items not seen before on this page, and reports a failed write', async () => {
@@ -47,19 +49,11 @@ describe('shopper history', () => {
       throw new Error('quota');
     });
     const onError = vi.fn();
-    const history = createHistory({ putItems } as never, 50, onError);
+    const history = createHistory({ putItems } as never, 50, () => [], onError);
     history.remember([{ id: 'a', title: 'A' }]);
     history.remember([{ id: 'a', title: 'A again' }, { id: 'b' }]);
     expect(putItems.mock.calls.map(([items]) => items.map((i) => i.id))).toEqual([['a'], ['b']]);
     expect(history.seen('a')).toEqual({ id: 'a', title: 'A again' });
     await vi.waitFor(() => expect(onError).toHaveBeenCalledTimes(2));
-  });
-
-  it('is empty when nothing is stored (consent denied), and still knows the items seen', async () => {
-    const history = createHistory(null, 50, vi.fn());
-    history.remember([{ id: 'a', title: 'A' }]);
-    const { history: h, item } = await history.read();
-    expect(h).toEqual([]);
-    expect(item('a')).toEqual({ id: 'a', title: 'A' });
   });
 });

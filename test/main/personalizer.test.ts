@@ -8,15 +8,19 @@ import type { Tracker } from '../../src/tracker/tracker.ts';
 
 const ids = (sel = '#home') => [...document.querySelectorAll(`${sel} [data-reco-id]`)].map((e) => e.getAttribute('data-reco-id'));
 const card = (id: string) => `<a data-reco-id="${id}" data-reco-title="Item ${id}"></a>`;
+const cards = (...list: string[]) => list.map(card).join('');
 
-/** An anti-flicker guard whose grids are off-screen (re-orderable) unless `inView` holds them. */
+/** An anti-flicker guard whose grids are off-screen (re-orderable) unless `inView` has them; it records what it hides. */
 function guard() {
   const inView = new Set<Element>();
-  const antiFlicker: AntiFlicker & { inView: Set<Element> } = {
+  const held = new Set<Element>();
+  const antiFlicker: AntiFlicker & { inView: Set<Element>; held: Set<Element> } = {
     inView,
-    hold: vi.fn(),
-    release: vi.fn(),
-    shouldReorder: (c) => !inView.has(c),
+    held,
+    hold: vi.fn((el: Element) => void held.add(el)),
+    release: vi.fn((el: Element) => void held.delete(el)),
+    isHeld: (el) => held.has(el),
+    shouldReorder: (c) => held.has(c) || !inView.has(c),
     destroy: vi.fn(),
   };
   return antiFlicker;
@@ -28,21 +32,24 @@ function start(over: Partial<PersonalizerDeps> = {}, autoPersonalize = true) {
   const deps: PersonalizerDeps = {
     antiFlicker: guard(),
     tracker: { observe: vi.fn() } as unknown as Tracker,
-    isReady: () => true,
-    control: false,
+    active: true,
     // Higher for a higher number in the id: p1 < p2 < p3.
     score: vi.fn(async (items: ItemFeatures[]) => items.map((it) => Number(it.id.slice(1)))),
     remember: vi.fn(),
     onRanked: (e) => ranked.push(e),
     onError: vi.fn(),
+    warn: vi.fn(),
     ...over,
   };
   p = createPersonalizer({ grids: [], autoPersonalize, animate: false }, deps);
-  return { deps, ranked };
+  return { deps, ranked, antiFlicker: deps.antiFlicker as ReturnType<typeof guard> };
 }
 
+/** Lets the MutationObserver callback, the next animation frame and the ranking it starts run. */
+const settle = () => new Promise((r) => setTimeout(r, 50));
+
 beforeEach(() => {
-  document.body.innerHTML = `<div id="home" data-reco-grid="home">${card('p1')}${card('p3')}<a data-reco-id="p0" data-reco-pin></a>${card('p2')}</div>`;
+  document.body.innerHTML = `<div id="home" data-reco-grid="home">${cards('p1', 'p3')}<a data-reco-id="p0" data-reco-pin></a>${card('p2')}</div>`;
 });
 afterEach(() => {
   p?.destroy();
@@ -50,8 +57,8 @@ afterEach(() => {
 });
 
 describe('personalizer', () => {
-  it('tracks the items of the grids on the page from the start, before anything is ranked', () => {
-    const { deps } = start({ isReady: () => false });
+  it('tracks the items of the grids on the page from the start', () => {
+    const { deps } = start({ active: false });
     expect(vi.mocked(deps.tracker!.observe).mock.calls[0]![0].map((t) => `${t.listId}:${t.id}@${t.position}`)).toEqual([
       'home:p1@0',
       'home:p3@1',
@@ -60,9 +67,9 @@ describe('personalizer', () => {
     ]);
   });
 
-  it('once settled, re-orders each grid by score (pinned items stay), reports it, and remembers the features shown', async () => {
+  it('ranks the grids found at the start at once (pinned items stay), reports it, remembers the features shown, releases the hold', async () => {
     const { deps, ranked } = start();
-    await p!.settle();
+    await p!.firstRankings();
     expect(ids()).toEqual(['p3', 'p2', 'p0', 'p1']);
     expect(ranked).toEqual([{ listId: 'home', ms: expect.any(Number), order: ['p3', 'p2', 'p0', 'p1'] }]);
     expect(p!.lastRankMs()).toBe(ranked[0]!.ms);
@@ -73,9 +80,11 @@ describe('personalizer', () => {
   it('a data-reco-track-only grid (ordered by the page, e.g. React) is tracked, never ranked or moved, even by personalize()', async () => {
     document.getElementById('home')!.setAttribute('data-reco-track-only', '');
     const { deps, ranked } = start();
-    await p!.settle();
+    await p!.firstRankings();
     await p!.personalize(document, true);
-    expect(ids()).toEqual(['p1', 'p3', 'p0', 'p2']);
+    document.getElementById('home')!.insertAdjacentHTML('beforeend', card('p9'));
+    await settle();
+    expect(ids()).toEqual(['p1', 'p3', 'p0', 'p2', 'p9']);
     expect(deps.score).not.toHaveBeenCalled();
     expect(ranked).toEqual([]);
     expect(
@@ -83,22 +92,21 @@ describe('personalizer', () => {
         .mocked(deps.tracker!.observe)
         .mock.calls.at(-1)![0]
         .map((t) => t.id),
-    ).toEqual(['p1', 'p3', 'p0', 'p2']);
+    ).toEqual(['p1', 'p3', 'p0', 'p2', 'p9']);
   });
 
-  it('ranks a grid once; personalize(root, true) ranks it again', async () => {
+  it('personalize(root, true) ranks again', async () => {
     const { deps } = start();
-    await p!.settle();
-    await p!.personalize(document);
-    expect(deps.score).toHaveBeenCalledTimes(1);
+    await p!.firstRankings();
     await p!.personalize(document, true);
     expect(deps.score).toHaveBeenCalledTimes(2);
   });
 
-  it('never re-orders in the control group, or before the model is ready, or without scores', async () => {
-    for (const over of [{ control: true }, { isReady: () => false }, { score: async () => null }]) {
+  it('never re-orders in the control group (or without an engine), or without scores', async () => {
+    for (const over of [{ active: false }, { score: async () => null }]) {
       const { ranked } = start(over);
-      await p!.settle();
+      await p!.firstRankings();
+      await p!.personalize(document);
       expect(ids()).toEqual(['p1', 'p3', 'p0', 'p2']);
       expect(ranked).toEqual([]);
       p!.destroy();
@@ -110,7 +118,7 @@ describe('personalizer', () => {
     const home = document.getElementById('home')!;
     antiFlicker.inView.add(home);
     start({ antiFlicker });
-    await p!.settle();
+    await p!.firstRankings();
     expect(ids()).toEqual(['p1', 'p3', 'p0', 'p2']);
     antiFlicker.inView.delete(home);
     document.dispatchEvent(new Event('visibilitychange'));
@@ -119,18 +127,106 @@ describe('personalizer', () => {
 
   it('ranks a grid the page adds later; without autoPersonalize it only tracks it', async () => {
     const { ranked } = start();
-    await p!.settle();
-    document.body.insertAdjacentHTML('beforeend', `<div id="new" data-reco-grid="new">${card('p5')}${card('p7')}</div>`);
+    await p!.firstRankings();
+    document.body.insertAdjacentHTML('beforeend', `<div id="new" data-reco-grid="new">${cards('p5', 'p7')}</div>`);
     await vi.waitFor(() => expect(ids('#new')).toEqual(['p7', 'p5']));
     expect(ranked.map((r) => r.listId)).toEqual(['home', 'new']);
     p!.destroy();
 
-    document.body.innerHTML = `<div id="home" data-reco-grid="home">${card('p1')}${card('p3')}</div>`;
+    document.body.innerHTML = `<div id="home" data-reco-grid="home">${cards('p1', 'p3')}</div>`;
     const manual = start({}, false);
-    await p!.settle();
+    await p!.firstRankings();
     expect(ids()).toEqual(['p1', 'p3']);
     expect(manual.deps.tracker!.observe).toHaveBeenCalled();
     await p!.personalize(document, true);
     expect(ids()).toEqual(['p3', 'p1']);
+  });
+});
+
+describe('single-page apps', () => {
+  it('a grid empty at the start is hidden when its items arrive, and ranked', async () => {
+    document.body.innerHTML = `<div id="home" data-reco-grid="home"></div>`;
+    const { antiFlicker, deps } = start();
+    await p!.firstRankings();
+    expect(deps.score).not.toHaveBeenCalled();
+    document.getElementById('home')!.innerHTML = cards('p1', 'p2', 'p3');
+    await Promise.resolve(); // the MutationObserver callback: before the page paints
+    expect(antiFlicker.hold).toHaveBeenCalledWith(document.getElementById('home'), true);
+    await vi.waitFor(() => expect(ids()).toEqual(['p3', 'p2', 'p1']));
+    expect(antiFlicker.held.size).toBe(0);
+  });
+
+  it('items added to a known grid are ranked again, once per frame however many changes', async () => {
+    const { deps } = start();
+    await p!.firstRankings();
+    const home = document.getElementById('home')!;
+    home.insertAdjacentHTML('beforeend', card('p5'));
+    await Promise.resolve();
+    home.insertAdjacentHTML('beforeend', card('p4'));
+    await settle();
+    expect(deps.score).toHaveBeenCalledTimes(2);
+    expect(vi.mocked(deps.score).mock.calls[1]![0].map((i) => i.id)).toEqual(['p3', 'p2', 'p1', 'p5', 'p4']);
+    expect(ids()).toEqual(['p5', 'p4', 'p0', 'p3', 'p2', 'p1']);
+  });
+
+  it('in a grid the shopper is looking at, only the new items move, among their own places, hidden until ranked', async () => {
+    const antiFlicker = guard();
+    start({ antiFlicker });
+    await p!.firstRankings();
+    const home = document.getElementById('home')!;
+    antiFlicker.inView.add(home);
+    home.insertAdjacentHTML('beforeend', cards('p4', 'p9'));
+    await Promise.resolve();
+    expect([...antiFlicker.held].map((el) => el.getAttribute('data-reco-id'))).toEqual(['p4', 'p9']);
+    await settle();
+    expect(ids()).toEqual(['p3', 'p2', 'p0', 'p1', 'p9', 'p4']);
+    expect(antiFlicker.held.size).toBe(0);
+  });
+
+  it('a re-render that puts the shop order back (new nodes, same items) is re-ordered at once, in view too, without asking the worker', async () => {
+    const antiFlicker = guard();
+    const { deps, ranked } = start({ antiFlicker });
+    await p!.firstRankings();
+    const home = document.getElementById('home')!;
+    antiFlicker.inView.add(home);
+    home.innerHTML = `${cards('p1', 'p3')}<a data-reco-id="p0" data-reco-pin></a>${card('p2')}`;
+    await Promise.resolve(); // the MutationObserver callback, before the page paints
+    expect(ids()).toEqual(['p3', 'p2', 'p0', 'p1']);
+    expect(deps.score).toHaveBeenCalledTimes(1);
+    expect(ranked.map((r) => r.ms)).toEqual([expect.any(Number), 0]);
+  });
+
+  it('a replaced container is ranked like a new grid', async () => {
+    document.body.innerHTML = `<main id="app"><div id="home" data-reco-grid="home">${cards('p1', 'p3')}</div></main>`;
+    const { deps } = start();
+    await p!.firstRankings();
+    document.getElementById('app')!.innerHTML = `<div id="home" data-reco-grid="home">${cards('p1', 'p5', 'p3')}</div>`;
+    await vi.waitFor(() => expect(ids()).toEqual(['p5', 'p3', 'p1']));
+    expect(deps.score).toHaveBeenCalledTimes(2);
+  });
+
+  it('a page that keeps putting its own order back wins after 3 rounds, with one message', async () => {
+    const home = document.getElementById('home')!;
+    const shopOrder = [...home.children];
+    const { deps } = start();
+    await p!.firstRankings();
+    for (let round = 0; round < 5; round++) {
+      home.append(...shopOrder); // a framework restoring its order right after Reco's
+      await Promise.resolve();
+    }
+    expect(ids()).toEqual(['p1', 'p3', 'p0', 'p2']);
+    expect(deps.warn).toHaveBeenCalledTimes(1);
+    expect(vi.mocked(deps.warn).mock.calls[0]![0]).toMatch(/^grid "home": the page put its own order back 3 times/);
+  });
+
+  it('a change outside every grid neither scans nor ranks', async () => {
+    const { deps } = start();
+    await p!.firstRankings();
+    const querySelectorAll = vi.spyOn(Element.prototype, 'querySelectorAll');
+    for (let i = 0; i < 5; i++) document.body.append(document.createElement('span'));
+    await settle();
+    expect(querySelectorAll).not.toHaveBeenCalled();
+    expect(deps.score).toHaveBeenCalledTimes(1);
+    querySelectorAll.mockRestore();
   });
 });

@@ -10,7 +10,8 @@
  *    model never costs more than that.
  * 3. Ranking that arrives after the grid was shown re-orders it only while it is off-screen (or the tab is
  *    hidden): what the shopper has seen stays where it is until it is out of sight (the instance waits for
- *    that moment). A container is held at most once, so a grid that was shown never blinks again.
+ *    that moment). A container is held at most once, so a grid that was shown never blinks again; what the
+ *    shopper has not seen can be (a grid shown empty that gets its first items, items added to a grid).
  *
  * Use: `hold(c)` on discovery; when scores arrive `if (shouldReorder(c)) reorderGrid(...)`, then `release(c)`.
  */
@@ -19,8 +20,13 @@ const ATTR = 'data-reco-pending';
 
 /** The anti-flicker guard of one instance. */
 export interface AntiFlicker {
-  /** Hides a grid until release() or the timeout; a container is held at most once. */
-  hold(container: Element): void;
+  /**
+   * Hides a grid (or items) until release() or the timeout; an element is held at most once, unless `again`
+   * says that nothing of it was seen yet (a grid that was empty when shown).
+   */
+  hold(container: Element, again?: boolean): void;
+  /** The element is hidden now. */
+  isHeld(el: Element): boolean;
   /** Shows a held grid. */
   release(container: Element): void;
   /** True while the grid is held, off-screen, or the tab is hidden: re-ordering it now makes no visible jump. */
@@ -46,8 +52,8 @@ export function createAntiFlicker({ timeoutMs = 400 }: { timeoutMs?: number } = 
   };
 
   return {
-    hold(container) {
-      if (held.has(container)) return;
+    hold(container, again = false) {
+      if (held.has(container) && !again) return;
       held.add(container);
       const doc = container.ownerDocument;
       if (!style?.isConnected) {
@@ -56,9 +62,11 @@ export function createAntiFlicker({ timeoutMs = 400 }: { timeoutMs?: number } = 
         (doc.head ?? doc.documentElement).append(style);
       }
       container.setAttribute(ATTR, '');
+      clearTimeout(timers.get(container));
       timers.set(container, setTimeout(release, timeoutMs, container));
     },
     release,
+    isHeld: (el) => el.hasAttribute(ATTR),
     shouldReorder(container) {
       if (container.hasAttribute(ATTR)) return true;
       // Off-screen: out of the viewport, without a box, or in a hidden tab.

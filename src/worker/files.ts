@@ -1,0 +1,127 @@
+/**
+ * The worker's downloads: the model's files and the wasm binary, kept in Cache Storage by version, so a
+ * later page view reads them from disk instead of the network. Each file keeps its current and its previous
+ * version; older ones are deleted when a new one is stored. Where Cache Storage is missing or refused
+ * (insecure origins, some private modes) every file is fetched as usual. Downloads can report progress.
+ */
+import type { DownloadProgress } from '../shared/protocol.ts';
+
+/** One cache per kind of file. */
+export type Bucket = 'model' | 'wasm';
+const CACHE_NAMES: Record<Bucket, string> = { model: 'reco-model', wasm: 'reco-wasm' };
+/** Versions kept per file: the current one and the one before it. */
+const KEEP = 2;
+
+export interface FileRequest {
+  bucket: Bucket;
+  /** What identifies the file across versions (its URL without version, or a logical name). */
+  name: string;
+  /** The version whose bytes are wanted: a stored copy of another version is never used. */
+  version: string;
+  /** Report download progress (model files). */
+  progress?: boolean;
+}
+
+export interface Files {
+  /** Cache Storage is usable here. */
+  available(): Promise<boolean>;
+  /**
+   * The bytes of `url` in the asked version: from Cache Storage when stored, else from the network (then
+   * stored, older versions deleted). Rejects with the fetch error, or with "HTTP <status>".
+   */
+  get(url: string, req: FileRequest): Promise<{ bytes: ArrayBuffer; from: 'cache' | 'network' }>;
+  /** Deletes the stored copy of this version (it turned out corrupt). */
+  drop(url: string, req: FileRequest): Promise<void>;
+}
+
+export interface FilesDeps {
+  fetch?: typeof fetch;
+  /** Cache Storage; null or undefined where it is missing. */
+  caches?: CacheStorage | null;
+  onProgress?: (p: DownloadProgress) => void;
+}
+
+/**
+ * A cache key per file and version, in a path of its own under the file's origin: it is never requested,
+ * and keys of one file share a prefix, so their versions can be found and counted.
+ */
+function keyOf(url: string, req: FileRequest): { key: string; prefix: string } {
+  const prefix = new URL(`/__reco-cache__/${req.bucket}/${encodeURIComponent(req.name)}/`, url).href;
+  return { key: prefix + encodeURIComponent(req.version), prefix };
+}
+
+export function createFiles(deps: FilesDeps = {}): Files {
+  const fetchFn = deps.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
+  const storage = deps.caches === undefined ? (typeof caches === 'undefined' ? null : caches) : deps.caches;
+  const opened = new Map<Bucket, Promise<Cache | null>>();
+  /** The bucket's cache, or null when Cache Storage is missing or refuses (then everything is fetched). */
+  const open = (bucket: Bucket): Promise<Cache | null> => {
+    let p = opened.get(bucket);
+    if (!p) {
+      p = storage ? storage.open(CACHE_NAMES[bucket]).catch(() => null) : Promise.resolve(null);
+      opened.set(bucket, p);
+    }
+    return p;
+  };
+
+  async function download(url: string, progress: boolean): Promise<ArrayBuffer> {
+    const res = await fetchFn(url);
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const length = Number(res.headers.get('content-length'));
+    const total = Number.isFinite(length) && length > 0 ? length : null;
+    if (!progress || !res.body || !deps.onProgress) return res.arrayBuffer();
+    const reader = res.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let loaded = 0;
+    deps.onProgress({ file: url, loaded, total });
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.byteLength;
+      deps.onProgress({ file: url, loaded, total });
+    }
+    const out = new Uint8Array(loaded);
+    let at = 0;
+    for (const c of chunks) {
+      out.set(c, at);
+      at += c.byteLength;
+    }
+    return out.buffer;
+  }
+
+  /** Stores a new version and deletes this file's versions older than the one before it. */
+  async function store(cache: Cache, url: string, req: FileRequest, bytes: ArrayBuffer): Promise<void> {
+    const { key, prefix } = keyOf(url, req);
+    await cache.put(key, new Response(bytes.slice(0)));
+    // keys() lists entries in the order they were stored (a put of an existing key moves it last).
+    const versions = (await cache.keys()).filter((r) => r.url.startsWith(prefix));
+    await Promise.all(versions.slice(0, -KEEP).map((r) => cache.delete(r)));
+  }
+
+  return {
+    available: async () => (await open('model')) !== null,
+    async get(url, req) {
+      const cache = await open(req.bucket);
+      const hit = await cache?.match(keyOf(url, req).key).catch(() => undefined);
+      if (hit) return { bytes: await hit.arrayBuffer(), from: 'cache' };
+      const bytes = await download(url, req.progress === true);
+      // A full disk or a refused write only costs the next page view a download.
+      if (cache) await store(cache, url, req, bytes).catch(() => {});
+      return { bytes, from: 'network' };
+    },
+    async drop(url, req) {
+      await (await open(req.bucket))?.delete(keyOf(url, req).key);
+    },
+  };
+}
+
+/** `fetchIt()` run once: every call gets its own copy of the one response (model.json, read by the host and the engine). */
+export function once(fetchIt: () => Promise<Response>): () => Promise<Response> {
+  let got: Promise<{ body: ArrayBuffer; status: number; headers: Headers }> | null = null;
+  return async () => {
+    got ??= fetchIt().then(async (r) => ({ body: await r.arrayBuffer(), status: r.status, headers: r.headers }));
+    const { body, status, headers } = await got;
+    return new Response(body.slice(0), { status, headers });
+  };
+}

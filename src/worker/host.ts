@@ -1,0 +1,257 @@
+/**
+ * The worker's side of the page interface (EngineInterface), without TensorFlow.js: it assembles the shopper's
+ * history from IndexedDB, answers the first rankings of a page view from the snapshot the previous page view
+ * stored (src/model/snapshot.ts: plain dot products, exact), and meanwhile loads the tfjs engine on demand
+ * (tfjs.ts). Whatever the snapshot cannot answer exactly waits for the engine. After each history change the
+ * engine writes the next page view's snapshot.
+ */
+import { headKey, itemKey, modelKey, asSnapshot, snapshotScores, type Snapshot } from '../model/snapshot.ts';
+import type {
+  CacheStatus,
+  Contribution,
+  EngineHooks,
+  EngineInit,
+  EngineInterface,
+  EngineStatus,
+  HistoryRequest,
+  RankReply,
+} from '../shared/protocol.ts';
+import { skipped, type LearningState } from '../shared/learning.ts';
+import { openStore, type Store } from '../shared/store.ts';
+import type { ItemFeatures } from '../shared/types.ts';
+import type { Engine } from './engine.ts';
+import { createFiles, once, type Files } from './files.ts';
+import { assembleHistory } from './history.ts';
+import { headKey as headMetaKey, readHead } from './learning-store.ts';
+
+export interface HostDeps {
+  /** The tfjs engine, loaded on demand (the worker imports tfjs.ts; tests pass an in-process one). */
+  loadEngine(files: Files): Promise<Engine>;
+  fetch?: typeof fetch;
+  /** Cache Storage; null where it is missing. Default: the global one. */
+  caches?: CacheStorage | null;
+}
+
+/** Items a snapshot carries over to the next page view, most recently ranked first. */
+const SNAPSHOT_ITEMS = 1024;
+/** Changes of the history that come together (a click, then the product view it opens) make one snapshot. */
+const SNAPSHOT_DELAY_MS = 30;
+
+export function createHost(deps: HostDeps): EngineInterface {
+  const fetchFn = deps.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
+  let configure: (o: EngineInit) => void = () => {};
+  const configured = new Promise<EngineInit>((resolve) => (configure = resolve));
+  let opts: EngineInit | null = null;
+  let store: Promise<Store | null> = Promise.resolve(null);
+  let manifest: () => Promise<Response> = () => Promise.reject(new Error('init() was not called'));
+  let stored: Promise<Snapshot | null> = Promise.resolve(null);
+  let engine: Promise<Engine> | null = null;
+  /** The engine once it is ready. */
+  let ready: Engine | null = null;
+  const cache: CacheStatus = { available: false, model: null, wasm: null, snapshot: null };
+  /** Items ranked in this page view (and carried over from the stored snapshot), for the next snapshot. */
+  const seen = new Map<string, ItemFeatures>();
+  let seenAdded = 0; // counts items new to `seen`, so a snapshot with the same history but more items is written
+  let latest: HistoryRequest | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  let written = '';
+  let generation = 0; // bumped by forget(): snapshot work that started before writes nothing
+  let answeredFirst: () => void = () => {};
+  const firstAnswer = new Promise<void>((resolve) => (answeredFirst = resolve));
+
+  const see = (items: readonly ItemFeatures[]) => {
+    for (const it of items) {
+      const key = itemKey(it);
+      if (!seen.delete(key)) seenAdded++;
+      seen.set(key, it);
+    }
+    while (seen.size > SNAPSHOT_ITEMS) seen.delete(seen.keys().next().value!);
+  };
+
+  /** The model and learned head the engine will use, known before it loads: from model.json and the stored head. */
+  async function expected(): Promise<{ model: string; head: string }> {
+    const [res, s] = await Promise.all([manifest(), store]);
+    const m = (await res.json()) as { id: string; version: string; sha256: string };
+    if (!opts?.learning || !s) return { model: modelKey(m), head: 'shipped' };
+    const { head } = await readHead(s, headMetaKey(`${m.id}@${m.version}`));
+    return { model: modelKey(m), head: headKey(head) };
+  }
+
+  /** Writes the snapshot of the latest history (when the engine is ready and events are stored). */
+  function saveSnapshot(): Promise<void> {
+    clearTimeout(timer);
+    timer = undefined;
+    const started = generation;
+    writing = writing
+      .then(async () => {
+        const s = await store;
+        if (!ready || !s || !opts || !latest) return;
+        const { history } = await assembleHistory(s, latest, opts.historyLength);
+        if (!history.length || !seen.size) return;
+        const snapshot = await ready.snapshot(history, [...seen.values()].reverse());
+        const signature = JSON.stringify([snapshot.model, snapshot.head, snapshot.history, seenAdded]);
+        if (signature === written || started !== generation) return;
+        await s.putSnapshot(opts.modelUrl, snapshot);
+        written = signature;
+      })
+      .catch(() => {}); // a snapshot that could not be written only costs the next page view its fast start
+    return writing;
+  }
+  const scheduleSnapshot = () => {
+    if (!ready || !opts?.store) return;
+    clearTimeout(timer);
+    timer = setTimeout(saveSnapshot, SNAPSHOT_DELAY_MS);
+  };
+
+  const status = (): EngineStatus => {
+    const s = ready?.status();
+    return {
+      backend: s?.backend ?? null,
+      model: s?.model ?? null,
+      backends: s?.backends ?? [],
+      cache: { ...cache, model: s?.cache.model ?? null, wasm: s?.cache.wasm ?? null },
+      learning: s?.learning ?? null,
+      ...(s?.learningError ? { learningError: s.learningError } : {}),
+    };
+  };
+
+  /** The engine, or null when it failed to start (init() reported why). */
+  const engineOrNull = async (): Promise<Engine | null> => (await configured, engine!.catch(() => null));
+
+  const host: EngineInterface = {
+    async init(o: EngineInit, hooks: EngineHooks = {}) {
+      opts = o;
+      const files = createFiles({ fetch: fetchFn, caches: deps.caches, onProgress: hooks.onProgress });
+      manifest = once(() => fetchFn(o.modelUrl));
+      store = o.store
+        ? openStore({ ...o.store, prune: false }).then((s) => (s.kind === 'indexeddb' ? s : (s.close(), null)))
+        : Promise.resolve(null);
+      stored = store.then(async (s) => asSnapshot(await s?.getSnapshot(o.modelUrl))).catch(() => null);
+      void stored.then((snap) => snap?.items.forEach((key) => see([fromItemKey(key)])));
+      configure(o);
+      void files.available().then((a) => (cache.available = a));
+      const onLearning = (s: LearningState) => {
+        scheduleSnapshot(); // another tab's head, or forget()
+        hooks.onLearning?.(s);
+      };
+      // Evaluating tfjs and compiling wasm keep this thread busy for a while: with a snapshot stored, the first
+      // rankings are answered before that starts (the worker's other work waits on IndexedDB and the network).
+      const answered = stored.then((snap) => snap && Promise.race([firstAnswer, wait(FIRST_RANK_WAIT_MS)]).then(nextTask));
+      engine = (async () => {
+        await answered;
+        const e = await deps.loadEngine(files);
+        const s = await store;
+        const learning = o.learning && o.store && s ? { ...o.store, ...o.learning } : null;
+        const options = {
+          modelUrl: o.modelUrl,
+          modelFiles: o.modelFiles,
+          backends: o.backends,
+          allowSoftwareGpu: o.allowSoftwareGpu,
+          learning,
+        };
+        await e.init(options, onLearning, { store: s, manifest, snapshot: await stored });
+        ready = e;
+        latest ??= { pending: [], known: [], now: Date.now() };
+        scheduleSnapshot();
+        return e;
+      })();
+      engine.catch(() => {}); // init's caller hears the failure; rankings then keep the shop's order
+      await engine;
+      return status();
+    },
+
+    async rank(req): Promise<RankReply> {
+      const o = await configured;
+      const s = await store;
+      const { history, features } = await assembleHistory(
+        s,
+        req,
+        o.historyLength,
+        req.candidates.map((c) => c.id),
+      );
+      const candidates = req.candidates.map(features);
+      see(candidates);
+      if (!history.length) {
+        answeredFirst();
+        return { scores: null, source: 'none' };
+      }
+      if (!ready) {
+        const fast = await Promise.all([stored, expected()])
+          .then(([snap, current]) => snapshotScores(snap, current, history, candidates, req.now))
+          .catch((err: Error) => ({ miss: `the model manifest could not be read (${err.message})` }));
+        answeredFirst();
+        if (cache.snapshot === null) {
+          cache.snapshot = 'scores' in fast ? 'hit' : 'miss';
+          if ('miss' in fast) cache.snapshotReason = fast.miss;
+        }
+        if ('scores' in fast) return { scores: fast.scores, source: 'snapshot' };
+      }
+      const e = await engineOrNull();
+      if (!e) return { scores: null, source: 'none' };
+      const scores = await e.rank(history, candidates, req.now);
+      latest = req;
+      scheduleSnapshot();
+      return { scores, source: 'model' };
+    },
+
+    changed(req) {
+      latest = req;
+      scheduleSnapshot();
+    },
+
+    settle() {
+      return timer === undefined ? writing : saveSnapshot();
+    },
+
+    async round(force) {
+      const e = await engineOrNull();
+      if (!e) return { decision: skipped('the model is not loaded'), state: null };
+      const reply = await e.round(force);
+      if (reply.decision.accepted) scheduleSnapshot();
+      return reply;
+    },
+
+    forget() {
+      generation++;
+      clearTimeout(timer);
+      timer = undefined;
+      latest = null;
+      written = '';
+      return ready?.forget() ?? null;
+    },
+
+    async explain(item, req): Promise<Contribution[]> {
+      const o = await configured;
+      const { history, features } = await assembleHistory(await store, req, o.historyLength, [item.id]);
+      const e = await engineOrNull();
+      if (!e || !history.length) return [];
+      const titles = new Map(history.map((h) => [h.item.id, h.item.title]));
+      return (await e.explain(history, features(item), req.now)).map((c) => {
+        const title = titles.get(c.itemId);
+        return title ? { ...c, title } : c;
+      });
+    },
+
+    status,
+  };
+  return host;
+}
+
+/** How long the engine waits for a first ranking to answer from the snapshot before it loads anyway. */
+const FIRST_RANK_WAIT_MS = 300;
+const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves after the tasks queued so far (the rankings answered from the snapshot) have run. */
+const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** An item's features from its itemKey() (a JSON array of id, title, brand, category, price). */
+function fromItemKey(key: string): ItemFeatures {
+  const [id, title, brand, category, price] = JSON.parse(key) as [string, string?, string?, string?, number?];
+  const it: ItemFeatures = { id };
+  if (title !== undefined && title !== null) it.title = title;
+  if (brand !== undefined && brand !== null) it.brand = brand;
+  if (category !== undefined && category !== null) it.category = category;
+  if (price !== undefined && price !== null) it.price = price;
+  return it;
+}

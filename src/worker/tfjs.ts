@@ -1,0 +1,21 @@
+/**
+ * The tfjs half of the worker, imported on demand by the host (host.ts) once init() asks for the model: the
+ * engine, and each backend's code in a chunk of its own, loaded only when that backend is tried (a machine
+ * without a real GPU never downloads the WebGPU and WebGL backends).
+ */
+import type { Backend } from '../shared/options.ts';
+import { createEngine, type Engine } from './engine.ts';
+import type { Files } from './files.ts';
+
+/** Imports a backend's code (registering it with tfjs); for wasm, says where its binary came from. */
+async function loadBackend(backend: Backend, files: Files): Promise<'cache' | 'network' | null | void> {
+  if (backend === 'wasm') return (await import('./wasm.ts')).prepareWasm(files);
+  if (backend === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
+  else if (backend === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
+  else await import('@tensorflow/tfjs-backend-webgpu');
+}
+
+/** The worker's engine: model files and the wasm binary through `files` (Cache Storage), backends loaded on demand. */
+export function createWorkerEngine(files: Files): Engine {
+  return createEngine({ files, load: (backend) => loadBackend(backend, files) });
+}

@@ -1,0 +1,41 @@
+/**
+ * The wasm backend, loaded when it is tried: its binary comes through Cache Storage (files.ts), keyed by
+ * the SDK version and the file's URL, and is handed to tfjs through its platform fetch, so no blob: URL is
+ * needed (a strict Content-Security-Policy allows none).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import plain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import simd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import threaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { registerWasmKernels } from '../model/wasm-kernels.ts';
+import { SDK_VERSION } from '../shared/version.ts';
+import type { Files } from './files.ts';
+
+/**
+ * Points the wasm backend at its binary (read through `files`) and registers the kernels it lacks.
+ * @returns where the binary came from, or null when tfjs loads it itself (the threaded build, under cross-origin isolation)
+ */
+export async function prepareWasm(files: Files): Promise<'cache' | 'network' | null> {
+  registerWasmKernels();
+  const urls = {
+    'tfjs-backend-wasm.wasm': new URL(plain, import.meta.url).href,
+    'tfjs-backend-wasm-simd.wasm': new URL(simd, import.meta.url).href,
+    'tfjs-backend-wasm-threaded-simd.wasm': new URL(threaded, import.meta.url).href,
+  };
+  const hasSimd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  if (hasSimd && (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'))) {
+    setWasmPaths(urls); // its pthread workers fetch the binary by URL
+    return null;
+  }
+  const name = hasSimd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm';
+  const url = urls[name];
+  const { bytes, from } = await files.get(url, { bucket: 'wasm', name, version: `${SDK_VERSION} ${url}` });
+  // With platform fetch on, tfjs asks tf.env().platform.fetch for the binary: answer that one request from memory.
+  setWasmPaths(urls, true);
+  const platform = tf.env().platform;
+  const fetchFn = platform.fetch.bind(platform);
+  platform.fetch = (path: string, init?: RequestInit) =>
+    path === url ? Promise.resolve(new Response(bytes, { headers: { 'content-type': 'application/wasm' } })) : fetchFn(path, init);
+  return from;
+}

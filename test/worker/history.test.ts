@@ -1,0 +1,68 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { openStore } from '../../src/shared/store.ts';
+import type { RecoEvent } from '../../src/shared/types.ts';
+import { assembleHistory } from '../../src/worker/history.ts';
+
+let n = 0;
+const event = (itemId: string, type: RecoEvent['type'], ts: number, id = `e${++n}`): RecoEvent => ({
+  id,
+  type,
+  itemId,
+  listId: 'home',
+  position: 0,
+  ts,
+  sessionId: 's',
+  path: '/',
+  control: false,
+  pageViewId: 'pv',
+});
+
+describe('history assembled in the worker', () => {
+  it('reads the newest history events, oldest first, without impressions, with features the page knows, stored, or the id alone', async () => {
+    const store = await openStore({ dbName: `worker-history-${++n}` });
+    const t = Date.now() - 60_000;
+    await store.add([
+      event('a', 'select_item', t + 1),
+      event('b', 'view_item_list', t + 2),
+      event('b', 'view_item', t + 3),
+      event('c', 'add_to_cart', t + 4),
+      event('d', 'purchase', t + 5),
+    ]);
+    await store.putItems([
+      { id: 'b', title: 'stored B' },
+      { id: 'x', title: 'stored X' },
+    ]);
+    const { history, features } = await assembleHistory(store, { pending: [], known: [{ id: 'c', title: 'seen C' }], now: t + 10 }, 3, [
+      'x',
+    ]);
+    expect(history.map((e) => `${e.type} ${e.item.id} ${e.item.title ?? '-'}`)).toEqual([
+      'view_item b stored B',
+      'add_to_cart c seen C',
+      'purchase d -',
+    ]);
+    expect(features({ id: 'x' })).toEqual({ id: 'x', title: 'stored X' });
+    expect(features({ id: 'x', title: 'given' })).toEqual({ id: 'x', title: 'given' });
+    expect(features({ id: 'y' })).toEqual({ id: 'y' });
+    store.close();
+  });
+
+  it('merges the events the page has not written yet, by id, and keeps the newest `limit`', async () => {
+    const store = await openStore({ dbName: `worker-history-${++n}` });
+    const t = Date.now() - 60_000;
+    await store.add([event('a', 'select_item', t + 1, 'same'), event('b', 'select_item', t + 2)]);
+    const pending = [event('a', 'select_item', t + 1, 'same'), event('c', 'view_item', t + 3), event('d', 'view_item_list', t + 4)];
+    const { history } = await assembleHistory(store, { pending, known: [], now: t + 10 }, 50);
+    expect(history.map((e) => e.item.id)).toEqual(['a', 'b', 'c']);
+    const { history: two } = await assembleHistory(store, { pending, known: [], now: t + 10 }, 2);
+    expect(two.map((e) => e.item.id)).toEqual(['b', 'c']);
+    store.close();
+  });
+
+  it('without a store (events in the page memory only) reads what the page sends', async () => {
+    const t = Date.now();
+    const pending = [event('b', 'view_item', t + 2), event('a', 'select_item', t + 1)];
+    const { history } = await assembleHistory(null, { pending, known: [{ id: 'a', title: 'A' }], now: t + 10 }, 50);
+    expect(history.map((e) => `${e.item.id} ${e.item.title ?? '-'}`)).toEqual(['a A', 'b -']);
+  });
+});

@@ -1,0 +1,140 @@
+import 'fake-indexeddb/auto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { setupTf } from '../../src/model/train/setup-tf.ts';
+import type { EngineInit, RankRequest } from '../../src/shared/protocol.ts';
+import { openStore } from '../../src/shared/store.ts';
+import type { RecoEvent } from '../../src/shared/types.ts';
+import { createEngine } from '../../src/worker/engine.ts';
+import { createHost } from '../../src/worker/host.ts';
+import { CATALOG } from '../../fixtures/shopper.ts';
+
+const fileFetch = (async (u: string) => new Response(readFileSync(resolve(u)), { status: 200 })) as unknown as typeof fetch;
+let n = 0;
+const init = (dbName: string): EngineInit => ({
+  modelUrl: 'public/models/default/model.json',
+  backends: ['wasm'],
+  historyLength: 50,
+  store: { dbName, maxEvents: 5000, maxAgeDays: 90 },
+  learning: null,
+});
+/** A page view's worker; with `gate`, the engine loads only once the gate opens (the snapshot must answer before). */
+function pageView(gate?: Promise<void>) {
+  return createHost({
+    fetch: fileFetch,
+    caches: null,
+    loadEngine: async (files) => {
+      await gate;
+      return createEngine({ files });
+    },
+  });
+}
+const event = (itemId: string, type: RecoEvent['type'], ts: number): RecoEvent => ({
+  id: `e${++n}`,
+  type,
+  itemId,
+  listId: 'home',
+  position: 0,
+  ts,
+  sessionId: 's',
+  path: '/',
+  control: false,
+  pageViewId: 'pv',
+});
+
+/** A database with a shopper's history and item features, as the page leaves it. */
+async function shopper(): Promise<{ dbName: string; events: RecoEvent[] }> {
+  const dbName = `host-${++n}`;
+  const store = await openStore({ dbName });
+  const t = Date.now() - 3_600_000;
+  const events = [
+    event(CATALOG[1]!.id, 'select_item', t),
+    event(CATALOG[1]!.id, 'view_item', t + 5000),
+    event(CATALOG[7]!.id, 'add_to_cart', t + 60_000),
+  ];
+  await store.add(events);
+  await store.putItems(CATALOG.slice(0, 20));
+  store.close();
+  return { dbName, events };
+}
+
+const candidates = CATALOG.slice(20, 44);
+const request = (now = Date.now(), pending: RecoEvent[] = []): RankRequest => ({ candidates, pending, known: [], now });
+
+beforeAll(async () => {
+  await setupTf('wasm');
+});
+
+describe('worker host: the first ranking of a page view', () => {
+  it("is answered from the previous page view's snapshot before the engine loads, with the model's own scores", async () => {
+    const { dbName } = await shopper();
+    const first = pageView();
+    await first.init(init(dbName));
+    expect((await first.rank(request())).source).toBe('model');
+    await first.settle();
+
+    let open: () => void = () => {};
+    const gate = new Promise<void>((r) => (open = r));
+    const next = pageView(gate);
+    const started = next.init(init(dbName));
+    const later = Date.now() + 2 * 86_400_000; // two days later: another gap bucket than when it was written
+    const fast = await next.rank(request(later));
+    expect(fast.source).toBe('snapshot');
+    expect(next.status().cache.snapshot).toBe('hit');
+    expect(next.status().backend).toBeNull(); // no tfjs yet
+    open();
+    await started;
+    const full = await next.rank(request(later));
+    expect(full.source).toBe('model');
+    expect(fast.scores).toEqual(full.scores);
+  });
+
+  it('waits for the model when the history changed since, or an item was not seen, and says why', async () => {
+    const { dbName } = await shopper();
+    const first = pageView();
+    await first.init(init(dbName));
+    await first.rank(request());
+    await first.settle();
+
+    const clicked = event(CATALOG[30]!.id, 'select_item', Date.now());
+    const next = pageView();
+    void next.init(init(dbName));
+    expect((await next.rank(request(Date.now(), [clicked]))).source).toBe('model');
+    expect(next.status().cache).toMatchObject({ snapshot: 'miss', snapshotReason: 'the history changed' });
+
+    const other = pageView();
+    void other.init(init(dbName));
+    expect((await other.rank({ ...request(), candidates: [...candidates, CATALOG[99]!] })).source).toBe('model');
+    expect(other.status().cache.snapshotReason).toBe(`an item not seen before (${CATALOG[99]!.id})`);
+  });
+
+  it('writes the snapshot of a changed history, for the next page view; forget() stops it', async () => {
+    const { dbName } = await shopper();
+    const first = pageView();
+    await first.init(init(dbName));
+    await first.rank(request());
+    const clicked = event(CATALOG[25]!.id, 'select_item', Date.now());
+    first.changed({ pending: [clicked], known: [], now: Date.now() });
+    await first.settle();
+    const store = await openStore({ dbName });
+    await store.add([clicked]);
+
+    const next = pageView(new Promise(() => {})); // the engine never loads: only the snapshot can answer
+    void next.init(init(dbName));
+    expect((await next.rank(request())).source).toBe('snapshot');
+
+    first.changed({ pending: [event(CATALOG[26]!.id, 'select_item', Date.now())], known: [], now: Date.now() });
+    first.forget();
+    await store.clear();
+    await first.settle();
+    expect(await store.getSnapshot('public/models/default/model.json')).toBeUndefined();
+    store.close();
+  });
+
+  it('without a history, answers at once with no scores (the shop order), engine or not', async () => {
+    const next = pageView(new Promise(() => {}));
+    void next.init(init(`host-empty-${++n}`));
+    expect(await next.rank(request())).toEqual({ scores: null, source: 'none' });
+  });
+});
