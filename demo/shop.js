@@ -150,6 +150,8 @@ function recoOptions() {
     .map((b) => b.trim())
     .filter((b) => known.includes(b));
   if (backends.length) options.backends = backends;
+  // ?allowSoftwareGpu: run WebGPU and WebGL on a software adapter too (SwiftShader on machines without a GPU).
+  if (params.has('allowSoftwareGpu')) options.allowSoftwareGpu = true;
   if (params.has('debug')) options.debug = true;
   const consent = params.get('consent');
   if (consent === 'granted' || consent === 'denied') options.consent = consent;

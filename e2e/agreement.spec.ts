@@ -107,7 +107,7 @@ for (const { model: name, ids } of CASES) {
         const known = [...history_, ...candidates].filter((it) => model.vocab!.has(it.id)).length;
         expect(known).toBe(history_.length + candidates.length - 3);
       }
-      await page.goto(`/e2e/pages/rank.html?backends=${backend}&model=${name}`);
+      await page.goto(`/e2e/pages/rank.html?backends=${backend}&model=${name}&allowSoftwareGpu`);
       await waitForReco(page);
       const status = await page.evaluate(() => window.Reco.status());
       // A backend this browser cannot run (WebGPU in Firefox ESR and WebKitGTK) is detected and named by status().

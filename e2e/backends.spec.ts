@@ -6,20 +6,35 @@ import { recordSupport } from './helpers/support.ts';
 interface WorkerCaps {
   gpu: boolean;
   adapter: boolean;
+  /** The adapter is a software one: a fallback adapter, or a software rasterizer by name. */
+  softwareAdapter: boolean;
   webgl2: boolean;
+  /** The WebGL renderer is a software rasterizer (SwiftShader, llvmpipe, ...). */
+  softwareWebgl: boolean;
   wasm: boolean;
 }
 
-test('status() reports the backend that really runs, and why each backend before it does not', async ({ tab, engine }, testInfo) => {
+test('status() reports the backend that really runs, and why each backend before it does not; a software GPU is skipped', async ({
+  tab,
+  engine,
+}, testInfo) => {
   await tab.goto('/');
   const status = await waitForReady(tab);
   const caps = await tab.evaluate(async () => {
     const source = `(async () => {
+      const soft = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render/i;
       const gpu = !!self.navigator.gpu;
-      const adapter = gpu && !!(await self.navigator.gpu.requestAdapter().catch(() => null));
-      let webgl2 = false;
-      try { webgl2 = typeof OffscreenCanvas === 'function' && !!new OffscreenCanvas(1, 1).getContext('webgl2'); } catch {}
-      postMessage({ gpu, adapter, webgl2, wasm: typeof WebAssembly === 'object' });
+      const a = gpu ? await self.navigator.gpu.requestAdapter().catch(() => null) : null;
+      const info = (a && a.info) || {};
+      const softwareAdapter = !!a && (a.isFallbackAdapter === true || info.isFallbackAdapter === true || soft.test([info.vendor, info.architecture, info.device, info.description].join(' ')));
+      let webgl2 = false, softwareWebgl = false;
+      try {
+        const gl = typeof OffscreenCanvas === 'function' ? new OffscreenCanvas(1, 1).getContext('webgl2') : null;
+        webgl2 = !!gl;
+        const ext = gl && gl.getExtension('WEBGL_debug_renderer_info');
+        softwareWebgl = !!gl && soft.test(String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER)));
+      } catch {}
+      postMessage({ gpu, adapter: !!a, softwareAdapter, webgl2, softwareWebgl, wasm: typeof WebAssembly === 'object' });
     })()`;
     const worker = new Worker(URL.createObjectURL(new Blob([source])));
     const caps = await new Promise<WorkerCaps>((resolve) => (worker.onmessage = (e) => resolve(e.data as WorkerCaps)));
@@ -39,11 +54,14 @@ test('status() reports the backend that really runs, and why each backend before
   const tried = new Map(status.backends.map((b) => [b.backend, b]));
   if (!caps.gpu) expect(tried.get('webgpu')?.reason).toMatch(/no navigator\.gpu/);
   else if (!caps.adapter) expect(tried.get('webgpu')?.reason).toMatch(/no WebGPU adapter/);
+  else if (caps.softwareAdapter) expect(tried.get('webgpu')?.reason).toMatch(/^skipped: a software adapter/);
   if (tried.has('webgl') && !caps.webgl2) expect(tried.get('webgl')?.reason).toMatch(/WebGL2|OffscreenCanvas/);
+  else if (tried.has('webgl') && caps.softwareWebgl) expect(tried.get('webgl')?.reason).toMatch(/^skipped: a software renderer/);
   expect(caps.wasm).toBe(true);
-  // A backend the browser offers is used unless one before it runs (the engine prefers the first that works).
-  if (caps.adapter) expect(tried.get('webgpu')?.ok ?? true, tried.get('webgpu')?.reason).toBe(true);
-  else if (caps.webgl2) expect(tried.get('webgl')?.ok ?? true, tried.get('webgl')?.reason).toBe(true);
+  // A hardware GPU the browser offers is used unless one before it runs (the engine prefers the first that works);
+  // a software one never is by default: wasm is faster than SwiftShader or llvmpipe.
+  if (caps.adapter && !caps.softwareAdapter) expect(tried.get('webgpu')?.ok ?? true, tried.get('webgpu')?.reason).toBe(true);
+  else if (caps.webgl2 && !caps.softwareWebgl) expect(tried.get('webgl')?.ok ?? true, tried.get('webgl')?.reason).toBe(true);
   else expect(status.backend).toBe('wasm');
 
   // The model really scores on it: a history changes the ranking.

@@ -59,7 +59,7 @@ async function expectForeignSeen(tab: BrowserPage): Promise<void> {
     .toEqual(expect.arrayContaining(['reco-e2e-page.invalid', 'reco-e2e-worker.invalid']));
 }
 
-test('with the default backends the SDK requests its script, its worker and the model files (and a wasm file on wasm), all from the page origin', async ({
+test('with the default backends the SDK requests its script, its worker and the chunks of the backend that runs (and a wasm file on wasm), and the model, all from the page origin', async ({
   tab,
   baseURL,
 }) => {
@@ -67,7 +67,14 @@ test('with the default backends the SDK requests its script, its worker and the 
   const paths = check(tab.requests(), new URL(baseURL!).origin);
   const wasm = paths.filter((p) => p.endsWith('.wasm'));
   expect(wasm).toHaveLength(status.backend === 'wasm' ? 1 : 0);
-  expect(paths.filter((p) => !p.endsWith('.wasm'))).toEqual(SDK_FILES);
+  const files = paths.filter((p) => !p.endsWith('.wasm'));
+  expect(files).toEqual(expect.arrayContaining([...SDK_FILES, '/reco.worker.tfjs.js', `/reco.worker.backend-${status.backend}.js`]));
+  // Only the backend that runs has its code downloaded (shared chunks of tfjs, named by the bundler, come along).
+  expect(files.filter((f) => /backend-/.test(f))).toEqual([`/reco.worker.backend-${status.backend}.js`]);
+  expect(
+    files.every((f) => SDK_FILES.includes(f) || /^\/reco\.worker\.[\w-]+\.js$/.test(f)),
+    files.join(' '),
+  ).toBe(true);
   await expectForeignSeen(tab);
 });
 
@@ -78,5 +85,7 @@ test('on wasm the SDK also requests one wasm file from next to its worker, and n
   const wasm = paths.filter((p) => p.endsWith('.wasm'));
   expect(wasm).toHaveLength(1);
   expect(wasm[0]).toMatch(/^\/reco\.tfjs-backend-wasm(-simd)?\.wasm$/); // stable names: no hash to copy anew on upgrade
-  expect(paths.filter((p) => !p.endsWith('.wasm'))).toEqual(SDK_FILES);
+  const files = paths.filter((p) => !p.endsWith('.wasm'));
+  expect(files).toEqual(expect.arrayContaining([...SDK_FILES, '/reco.worker.tfjs.js', '/reco.worker.backend-wasm.js']));
+  expect(files.filter((f) => /backend-/.test(f))).toEqual(['/reco.worker.backend-wasm.js']);
 });

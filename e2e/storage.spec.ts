@@ -33,12 +33,13 @@ test('events survive a reload and appear in export(); forget() leaves IndexedDB 
     price: expect.any(Number),
   });
   const stored = await countRecords(page);
-  expect(Object.keys(stored).sort()).toEqual(['events', 'items', 'meta']);
+  expect(Object.keys(stored).sort()).toEqual(['events', 'items', 'meta', 'snapshots']);
   expect(stored['events']).toBe(exported.events.length);
   expect(stored['items']).toBeGreaterThan(0);
+  expect(stored['snapshots'], "the next page view's snapshot").toBe(1);
 
   await page.evaluate(() => window.Reco.forget());
-  expect(await countRecords(page)).toEqual({ events: 0, items: 0, meta: 0 });
+  expect(await countRecords(page)).toEqual({ events: 0, items: 0, meta: 0, snapshots: 0 });
   expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('reco')))).toEqual([]);
   expect((await page.evaluate(() => window.Reco.export())).events).toEqual([]);
   expect(await page.evaluate(() => window.Reco.status().events)).toBe(0);

@@ -53,6 +53,31 @@ export async function countRecords(page: Page | BrowserPage): Promise<Record<str
   return Object.fromEntries(Object.entries(await dump(page)).map(([store, { values }]) => [store, values.length]));
 }
 
+/**
+ * Forgets what makes a repeat view fast: the stored serving snapshots and the Cache Storage copies of the model
+ * and wasm files, so that the next page view downloads and loads the model as a first visit does. Reco's pending
+ * writes (export() waits for them) land first.
+ */
+export async function dropFastStart(page: Page): Promise<void> {
+  await page.evaluate(() => window.Reco?.export());
+  await page.evaluate(
+    (name) =>
+      new Promise<void>((resolve, reject) => {
+        const req = indexedDB.open(name);
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => {
+          const db = req.result;
+          const tx = db.transaction('snapshots', 'readwrite');
+          tx.objectStore('snapshots').clear();
+          tx.oncomplete = () => (db.close(), resolve());
+          tx.onerror = () => reject(tx.error);
+        };
+      }),
+    DEFAULTS.dbName,
+  );
+  await page.evaluate(async () => Promise.all((await caches.keys()).map((k) => caches.delete(k))));
+}
+
 /** Writes events and item features straight into the database, as the tracker would have left them. */
 export async function storeEvents(page: Page | BrowserPage, events: RecoEvent[], items: ItemFeatures[]): Promise<void> {
   const cached = items.map((item) => ({ id: item.id, ts: Date.now(), item }));

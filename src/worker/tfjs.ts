@@ -9,10 +9,10 @@ import type { Files } from './files.ts';
 
 /** Imports a backend's code (registering it with tfjs); for wasm, says where its binary came from. */
 async function loadBackend(backend: Backend, files: Files): Promise<'cache' | 'network' | null | void> {
-  if (backend === 'wasm') return (await import('./wasm.ts')).prepareWasm(files);
-  if (backend === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
-  else if (backend === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
-  else await import('@tensorflow/tfjs-backend-webgpu');
+  if (backend === 'wasm') return (await import('./backend-wasm.ts')).prepareWasm(files);
+  if (backend === 'cpu') await import('./backend-cpu.ts');
+  else if (backend === 'webgl') await import('./backend-webgl.ts');
+  else await import('./backend-webgpu.ts');
 }
 
 /** The worker's engine: model files and the wasm binary through `files` (Cache Storage), backends loaded on demand. */

@@ -1,7 +1,7 @@
 /**
- * The wasm backend, loaded when it is tried: its binary comes through Cache Storage (files.ts), keyed by
- * the SDK version and the file's URL, and is handed to tfjs through its platform fetch, so no blob: URL is
- * needed (a strict Content-Security-Policy allows none).
+ * The wasm backend, in a chunk of its own (reco.worker.backend-wasm.*.js) loaded when it is tried. Its binary
+ * comes through Cache Storage (files.ts), keyed by the SDK version and the file's URL, and is handed to tfjs
+ * through its platform fetch, so no blob: URL is needed (a strict Content-Security-Policy allows none).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
