@@ -6,7 +6,7 @@
 import { HISTORY_TYPES, isLabel } from '../shared/labels.ts';
 import type { EngineInit } from '../shared/protocol.ts';
 import { skipped } from '../shared/learning.ts';
-import { openStore, type Store } from '../shared/store.ts';
+import { openingStore, openStore } from '../shared/store.ts';
 import type { ExportData, RecoEvent } from '../shared/types.ts';
 import { storageMode } from '../tracker/consent.ts';
 import { createTracker } from '../tracker/tracker.ts';
@@ -17,10 +17,10 @@ import { dataLayerUse, readDataLayer, writeArm } from './datalayer.ts';
 import { createEmitter, type Listeners } from './events.ts';
 import { createAntiFlicker } from './grid/antiflicker.ts';
 import { discoverGrids } from './grid/discover.ts';
-import { createHistory, type ShopperHistory } from './history.ts';
+import { createHistory } from './history.ts';
 import { resolveOptions, type BundledAssets, type RecoOptions, type ResolvedOptions } from './options.ts';
-import { createPersonalizer, trackedItems, type Personalizer } from './personalizer.ts';
-import { byScore, createRanker, rankInput, type Ranker } from './ranker.ts';
+import { createPersonalizer } from './personalizer.ts';
+import { byScore, createRanker, rankInput } from './ranker.ts';
 import { createPageLearning } from './scheduler.ts';
 import { defaultWorker, workerAt, type WorkerSource } from './worker-source.ts';
 
@@ -111,13 +111,21 @@ export function startInstance(
           early,
         );
   let engineFailed = false;
-  const opening = mode === 'off' ? null : openStore({ ...opts, memoryOnly: mode === 'memory' });
+  // Nothing waits for the page's database to open: events queue in the store, and the worker reads its own connection.
+  const opening = mode === 'off' ? null : openStore({ ...opts, memoryOnly: mode === 'memory', prune: false });
+  const store = opening && openingStore(opening, mode === 'memory' ? 'memory' : 'indexeddb');
+  state.storage = store?.kind ?? 'off';
+  void opening?.then((s) => {
+    state.storage = s.kind;
+    if (s.fallbackReason) debug(`memory-only storage: ${s.fallbackReason}`);
+  });
+
   let changeTimer: ReturnType<typeof setTimeout> | undefined;
   /** Tells the worker the history changed (it prepares the next page view's snapshot). */
   const sendChange = async () => {
     clearTimeout(changeTimer);
     changeTimer = undefined;
-    if (parts) engine?.changed(await parts.history.request());
+    engine?.changed(await parts.history.request());
   };
   const onEvent = (e: RecoEvent) => {
     state.events++;
@@ -132,24 +140,11 @@ export function startInstance(
   const tracker = opening && createTracker({ store: opening, journal: mode === 'persist', control: state.control, onEvent, onError: fail });
   for (const g of tracker ? discoverGrids(document, opts.grids, fail) : []) {
     if (!state.control && opts.autoPersonalize && opts.antiFlickerMs > 0 && !g.trackOnly) antiFlicker.hold(g.container);
-    tracker!.observe(trackedItems(g.listId, g.items));
   }
 
   let destroyed = false;
-  let parts: {
-    store: Store | null;
-    history: ShopperHistory;
-    ranker: Ranker;
-    grids: Personalizer;
-    stopReading: (() => void) | null;
-  } | null = null;
-  /** Storage is open and the grids are tracked; null once destroyed. */
-  const opened = (async () => {
-    const store = await opening;
-    if (store?.fallbackReason) debug(`memory-only storage: ${store.fallbackReason}`);
-    state.storage = store?.kind ?? 'off';
-    state.events += (await store?.count().catch(fail)) ?? 0;
-    if (destroyed) return null;
+  /** The grids are tracked and ranked from the start: the worker reads the history, not the page's store. */
+  const parts = (() => {
     const history = createHistory(store, opts.historyLength, () => tracker?.unwritten() ?? [], fail);
     const ranker = createRanker(engine, history, {
       active: () => !state.control && !engineFailed,
@@ -173,13 +168,21 @@ export function startInstance(
     });
     // Read once the grids are tracked: their impressions are the tracker's to count.
     const stopReading = dataLayer.read && tracker ? readDataLayer({ tracker, remember: history.remember, onError: fail }) : null;
-    return (parts = { store, history, ranker, grids, stopReading });
+    return { store, history, ranker, grids, stopReading };
   })();
+  // The retention caps and the count wait for the first rankings: pruning writes to the events the worker reads for them.
+  void parts.grids
+    .firstRankings()
+    .then(async () => {
+      await store?.prune();
+      if (!destroyed) state.events += (await store?.count()) ?? 0;
+    })
+    .catch(fail);
 
   /** `fn` once init has settled; `none` when the instance was destroyed meanwhile. */
-  const after = async <T>(none: T, fn: (p: NonNullable<typeof parts>) => Promise<T>): Promise<T> => {
+  const after = async <T>(none: T, fn: (p: typeof parts) => Promise<T>): Promise<T> => {
     await ready;
-    return parts && !destroyed ? fn(parts) : none;
+    return destroyed ? none : fn(parts);
   };
   const nothing = (): ExportData => ({ exportedAt: new Date().toISOString(), events: [], items: [], meta: {} });
 
@@ -205,15 +208,14 @@ export function startInstance(
       ),
     explain: (itemId) => after({ itemId, because: [] }, (p) => p.ranker.explain(itemId)),
     personalize: (root = document) => after(undefined, (p) => p.grids.personalize(root, true)),
-    status: () => ({ ...state, lastRankMs: parts?.grids.lastRankMs() ?? null, learning: learning.status(state.learning) }),
+    status: () => ({ ...state, lastRankMs: parts.grids.lastRankMs(), learning: learning.status(state.learning) }),
     train: () => after(skipped('the instance was destroyed'), () => learning.train()),
     async export() {
-      const p = await opened;
       await flush();
       // What is stored includes the next page view's snapshot: the change not sent yet goes now, and is awaited.
       if (changeTimer !== undefined) await sendChange().catch(() => {});
       await engine?.settle().catch(() => {});
-      return p?.store ? p.store.export() : nothing();
+      return store ? store.export() : nothing();
     },
     forget: () =>
       after(undefined, async ({ store }) => {
@@ -230,8 +232,8 @@ export function startInstance(
       if (destroyed) return;
       destroyed = true;
       clearTimeout(changeTimer);
-      parts?.grids.destroy();
-      parts?.stopReading?.();
+      parts.grids.destroy();
+      parts.stopReading?.();
       antiFlicker.destroy();
       tracker?.destroy();
       learning.destroy();
@@ -247,8 +249,7 @@ export function startInstance(
       engineFailed = true;
       fail(err);
     });
-    const p = await opened;
-    if (!p || destroyed) return;
+    if (destroyed) return;
     if (engine && up) {
       const cache = { ...up.cache, snapshot: state.cache.snapshot ?? up.cache.snapshot };
       Object.assign(state, { ready: true, backend: up.backend, backends: up.backends, cache, model: up.model });
@@ -256,7 +257,7 @@ export function startInstance(
       learning.start(engine, up.learning);
       events.emit('ready', reco.status());
     }
-    await p.grids.firstRankings();
+    await parts.grids.firstRankings();
   })()
     .catch(fail)
     .then(() => reco);

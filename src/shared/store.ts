@@ -112,6 +112,42 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
   }
 }
 
+/**
+ * A store usable at once, while `opening` resolves: every call waits for the opened store. `kind` is `expected`
+ * until then (the page records and ranks before its database is open; a fallback to memory shows once known).
+ */
+export function openingStore(opening: Promise<Store>, expected: Store['kind']): Store {
+  let opened: Store | null = null;
+  void opening.then((s) => (opened = s));
+  const later =
+    <K extends keyof Store>(k: K) =>
+    async (...args: unknown[]) =>
+      ((await opening)[k] as (...a: unknown[]) => unknown)(...args);
+  return {
+    get kind() {
+      return opened?.kind ?? expected;
+    },
+    get fallbackReason() {
+      return opened?.fallbackReason;
+    },
+    add: later('add'),
+    events: later('events'),
+    recent: later('recent'),
+    count: later('count'),
+    prune: later('prune'),
+    putItems: later('putItems'),
+    items: later('items'),
+    getMeta: later('getMeta'),
+    setMeta: later('setMeta'),
+    deleteMeta: later('deleteMeta'),
+    getSnapshot: later('getSnapshot'),
+    putSnapshot: later('putSnapshot'),
+    export: later('export'),
+    clear: later('clear'),
+    close: () => void opening.then((s) => s.close()),
+  } as Store;
+}
+
 function open(name: string): Promise<DB> {
   let late = false;
   let timer: ReturnType<typeof setTimeout> | undefined;

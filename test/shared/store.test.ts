@@ -2,7 +2,7 @@
 import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LOCAL_KEYS, openStore, type Store, type StoreOptions } from '../../src/shared/store.ts';
+import { LOCAL_KEYS, openingStore, openStore, type Store, type StoreOptions } from '../../src/shared/store.ts';
 import type { RecoEvent } from '../../src/shared/types.ts';
 
 const DAY = 86_400_000;
@@ -266,6 +266,20 @@ describe('IndexedDB store', () => {
       throw new DOMException('broken', 'UnknownError');
     });
     await expect(s.add([ev('a', Date.now())])).rejects.toMatchObject({ name: 'UnknownError' });
+  });
+});
+
+describe('openingStore', () => {
+  it('takes calls at once and runs them once the database is open; its kind is the expected one until then', async () => {
+    let open: (s: Store) => void = () => {};
+    const store = openingStore(new Promise<Store>((r) => (open = r)), 'indexeddb');
+    expect(store.kind).toBe('indexeddb');
+    const added = store.add([ev('a', Date.now())]);
+    const fallback = await openStore({ memoryOnly: true });
+    open(fallback);
+    await added;
+    expect((await store.events()).map((e) => e.id)).toEqual(['a']);
+    expect(store.kind).toBe('memory');
   });
 });
 
