@@ -55,6 +55,7 @@ createServer((req, res) => {
   const etag = `"${size.toString(36)}-${mtime.getTime().toString(36)}"`;
   const headers = {
     'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'content-length': String(size),
     'cache-control': 'no-cache',
     // As a CDN does, so that pages of other origins can load the script, the worker and the model from here.
     'access-control-allow-origin': '*',

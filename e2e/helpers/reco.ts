@@ -4,7 +4,7 @@
  */
 import { expect, type Page } from '@playwright/test';
 import type * as RecoApi from '../../src/index.ts';
-import type { RankedEvent } from '../../src/index.ts';
+import type { DownloadProgress, RankedEvent } from '../../src/index.ts';
 import { playwrightPage } from './engines/chromium.ts';
 import type { BrowserPage } from './engines/page.ts';
 
@@ -24,6 +24,8 @@ export interface RecoLog {
   readyAt: number | null;
   /** 'ranked' events, with the performance.now() when each arrived. */
   ranked: (RankedEvent & { at: number })[];
+  /** 'progress' events of the model download. */
+  progress: DownloadProgress[];
   errors: string[];
   consoleErrors: string[];
 }
@@ -41,7 +43,7 @@ declare global {
  */
 export async function listenToReco(page: AnyPage): Promise<void> {
   await asTab(page).addInitScript(() => {
-    const log: RecoLog = { readyAt: null, ranked: [], errors: [], consoleErrors: [] };
+    const log: RecoLog = { readyAt: null, ranked: [], progress: [], errors: [], consoleErrors: [] };
     window.__reco = log;
     const consoleError = console.error.bind(console);
     console.error = (...args: unknown[]) => {
@@ -56,6 +58,7 @@ export async function listenToReco(page: AnyPage): Promise<void> {
         reco = value;
         value.on('ready', () => (log.readyAt ??= performance.now()));
         value.on('ranked', (d) => log.ranked.push({ ...d, at: performance.now() }));
+        value.on('progress', (p) => log.progress.push(p));
         value.on('error', (e) => log.errors.push(`${e.name}: ${e.message}`));
       },
     });
@@ -175,7 +178,11 @@ export async function shopperScenario(page: AnyPage, { clicks = 5, top = 8 } = {
   await tab.evaluate(() => window.scrollTo(0, 0));
   await tab.reload();
   const status = await waitForReady(tab);
-  const ranked = await waitForRanked(tab, 'home', 1, 30_000);
+  // Once init() resolved, the home grid was ranked within its hold or (a late ranking, or none) waits for ever.
+  const ranked = await waitForRanked(tab, 'home', 1, 20_000).catch(async (err: Error) => {
+    const log = await tab.evaluate(() => ({ cache: window.Reco.status().cache, ranked: window.__reco.ranked.map((r) => r.listId) }));
+    throw new Error(`the home grid was not re-ordered (${JSON.stringify(log)}): ${err.message}`);
+  });
   expect(await tab.evaluate(() => window.scrollY), 'nobody scrolled').toBe(0);
   const after = await gridItems(tab, '#grid-home');
   expect(after.map((it) => it.id)).toEqual(ranked.order);

@@ -1,0 +1,106 @@
+import { expect, test, type Page, type Route } from '@playwright/test';
+import { dropFastStart } from './helpers/idb.ts';
+import { gridItems, holdModel, listenToReco, openAndCloseProduct, scrollOutOfView, waitForRanked, waitForReady } from './helpers/reco.ts';
+
+/** A grid's items with the features the page shows for them. */
+const itemsOf = (page: Page, grid: string) =>
+  page.locator(`${grid} [data-reco-id]`).evaluateAll((els) =>
+    els.map((el) => {
+      const d = (el as HTMLElement).dataset;
+      return {
+        id: d['recoId']!,
+        title: d['recoTitle']!,
+        category: d['recoCategory']!,
+        brand: d['recoBrand']!,
+        price: Number(d['recoPrice']),
+      };
+    }),
+  );
+
+/** A shopper who opened three Nails products on the demo; their events and the next page view's snapshot are stored. */
+async function shopperWithHistory(page: Page): Promise<string[]> {
+  await listenToReco(page);
+  await page.goto('/');
+  await waitForReady(page);
+  const nails = (await gridItems(page, '#grid-home')).filter((it) => !it.pinned && it.top === 'Nails').slice(0, 3);
+  for (const it of nails) await openAndCloseProduct(page, it.id);
+  await page.evaluate(() => window.Reco.export());
+  await page.evaluate(() => window.scrollTo(0, 0));
+  return (await gridItems(page, '#grid-home')).map((it) => it.id);
+}
+
+test("a repeat view is ranked from the previous page view's snapshot before TensorFlow.js loads, with the model's own scores", async ({
+  page,
+}) => {
+  await shopperWithHistory(page);
+  // The next page view cannot load the tfjs engine until released: only the snapshot can answer.
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  await page.route('**/reco.worker.tfjs.*.js', async (route: Route) => {
+    await held;
+    await route.continue();
+  });
+  await page.reload();
+  // The grid below the fold is re-ordered whenever its scores arrive (the one in view only within its hold).
+  const fast = await waitForRanked(page, 'new');
+  expect(await page.evaluate(() => window.__reco.readyAt), 'ranked before the model was loaded').toBeNull();
+
+  release();
+  const status = await waitForReady(page);
+  expect(status.cache.snapshot).toBe('hit');
+  // The model itself, on the same history and items: the same order.
+  const full = await page.evaluate((its) => window.Reco.rank(its), await itemsOf(page, '#grid-new'));
+  expect(full.some((r) => r.score !== 0)).toBe(true);
+  expect(fast.order).toEqual(full.map((r) => r.id));
+});
+
+test('the model and wasm files come from Cache Storage on the next page view; the first download reports progress', async ({
+  page,
+  context,
+}) => {
+  await listenToReco(page);
+  await page.goto('/');
+  const first = await waitForReady(page);
+  expect(first.cache).toMatchObject({ available: true, model: 'network', wasm: 'network' });
+  const progress = (await page.evaluate(() => window.__reco.progress)).filter((p) => p.file.endsWith('/weights.bin'));
+  expect(progress.length).toBeGreaterThan(1);
+  const last = progress[progress.length - 1]!;
+  expect(last.loaded).toBeGreaterThan(0);
+  expect(last.loaded).toBe(last.total);
+  expect(progress.map((p) => p.loaded)).toEqual([...progress.map((p) => p.loaded)].sort((a, b) => a - b));
+
+  const requested: string[] = [];
+  context.on('request', (r) => requested.push(new URL(r.url()).pathname));
+  await page.reload();
+  const next = await waitForReady(page);
+  expect(next.cache).toMatchObject({ available: true, model: 'cache', wasm: 'cache' });
+  expect(requested.filter((p) => p.endsWith('.wasm') || p.endsWith('/weights.bin'))).toEqual([]);
+  expect(await page.evaluate(() => window.__reco.progress.length)).toBe(0);
+});
+
+test('a ranking that arrives after the hold waits until the grid in view is out of sight: what the shopper sees never jumps', async ({
+  page,
+}) => {
+  const shopOrder = await shopperWithHistory(page);
+  // No snapshot and no cached files: the first ranking needs the model, and the model download is held back.
+  await dropFastStart(page);
+  const { asked, release } = await holdModel(page);
+  await page.reload();
+  await expect.poll(asked, { message: 'the worker asks for the model' }).toBe(true);
+  // The hold (antiFlickerMs) ends: the shopper sees the home grid in the shop's order.
+  await expect(page.locator('#grid-home')).not.toHaveAttribute('data-reco-pending', /.*/);
+  release();
+  await waitForReady(page);
+  await waitForRanked(page, 'new'); // below the fold: re-ordered as soon as its scores arrive
+  expect(
+    (await gridItems(page, '#grid-home')).map((it) => it.id),
+    'the grid in view kept its order',
+  ).toEqual(shopOrder);
+  expect((await page.evaluate(() => window.__reco.ranked)).map((r) => r.listId)).toEqual(['new']);
+
+  await scrollOutOfView(page, '#grid-home');
+  const ranked = await waitForRanked(page, 'home');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  expect((await gridItems(page, '#grid-home')).map((it) => it.id)).toEqual(ranked.order);
+  expect(ranked.order).not.toEqual(shopOrder);
+});
