@@ -12,6 +12,11 @@ import type { HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
 /** A history and the features known for its items and for the asked ones. */
 export interface AssembledHistory {
   history: HistoryEntry[];
+  /**
+   * The request's time, at least the newest event's: the tracker gives events of one millisecond strictly
+   * increasing times, so the newest can be a few ms ahead of the clock, and its gap to now is then 0, not unknown.
+   */
+  now: number;
   /** The best features known for an item: the page's, else stored ones, else `it` as given. */
   features(it: ItemFeatures): ItemFeatures;
 }
@@ -37,6 +42,7 @@ export async function assembleHistory(
   const lookup = (id: string) => known.get(id) ?? stored.get(id);
   return {
     history: events.map((e) => ({ item: lookup(e.itemId) ?? { id: e.itemId }, type: e.type, ts: e.ts })),
+    now: Math.max(req.now, events[events.length - 1]?.ts ?? -Infinity),
     features: (it) => (Object.keys(it).length > 1 ? it : (lookup(it.id) ?? it)),
   };
 }

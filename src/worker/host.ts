@@ -164,7 +164,7 @@ export function createHost(deps: HostDeps): EngineInterface {
     async rank(req): Promise<RankReply> {
       const o = await configured;
       const s = await store;
-      const { history, features } = await assembleHistory(
+      const { history, now, features } = await assembleHistory(
         s,
         req,
         o.historyLength,
@@ -178,7 +178,7 @@ export function createHost(deps: HostDeps): EngineInterface {
       }
       if (!ready) {
         const fast = await Promise.all([stored, expected()])
-          .then(([snap, current]) => snapshotScores(snap, current, history, candidates, req.now))
+          .then(([snap, current]) => snapshotScores(snap, current, history, candidates, now))
           .catch((err: Error) => ({ miss: `the model manifest could not be read (${err.message})` }));
         answeredFirst();
         if (cache.snapshot === null) {
@@ -189,7 +189,7 @@ export function createHost(deps: HostDeps): EngineInterface {
       }
       const e = await engineOrNull();
       if (!e) return { scores: null, source: 'none' };
-      const scores = await e.rank(history, candidates, req.now);
+      const scores = await e.rank(history, candidates, now);
       latest = req;
       scheduleSnapshot();
       return { scores, source: 'model' };
@@ -223,11 +223,11 @@ export function createHost(deps: HostDeps): EngineInterface {
 
     async explain(item, req): Promise<Contribution[]> {
       const o = await configured;
-      const { history, features } = await assembleHistory(await store, req, o.historyLength, [item.id]);
+      const { history, now, features } = await assembleHistory(await store, req, o.historyLength, [item.id]);
       const e = await engineOrNull();
       if (!e || !history.length) return [];
       const titles = new Map(history.map((h) => [h.item.id, h.item.title]));
-      return (await e.explain(history, features(item), req.now)).map((c) => {
+      return (await e.explain(history, features(item), now)).map((c) => {
         const title = titles.get(c.itemId);
         return title ? { ...c, title } : c;
       });

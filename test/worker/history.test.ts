@@ -59,6 +59,14 @@ describe('history assembled in the worker', () => {
     store.close();
   });
 
+  it("measures the newest event's gap from at least its own time: a burst of events runs ahead of the clock", async () => {
+    const t = Date.now();
+    // The tracker gives 3 events of one millisecond the times t, t + 1, t + 2: asked at t + 1, the newest is 1 ms ahead.
+    const pending = [event('a', 'select_item', t), event('b', 'view_item', t + 1), event('c', 'view_item', t + 2)];
+    expect((await assembleHistory(null, { pending, known: [], now: t + 1 }, 50)).now).toBe(t + 2);
+    expect((await assembleHistory(null, { pending, known: [], now: t + 9 }, 50)).now).toBe(t + 9);
+  });
+
   it('without a store (events in the page memory only) reads what the page sends', async () => {
     const t = Date.now();
     const pending = [event('b', 'view_item', t + 2), event('a', 'select_item', t + 1)];
