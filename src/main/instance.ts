@@ -115,10 +115,15 @@ export function startInstance(
   const opening = mode === 'off' ? null : openStore({ ...opts, memoryOnly: mode === 'memory', prune: false });
   const store = opening && openingStore(opening, mode === 'memory' ? 'memory' : 'indexeddb');
   state.storage = store?.kind ?? 'off';
-  void opening?.then((s) => {
-    state.storage = s.kind;
-    if (s.fallbackReason) debug(`memory-only storage: ${s.fallbackReason}`);
-  });
+  // Counted as soon as it is open: this page view's events are counted as they are recorded, and written later.
+  void opening
+    ?.then(async (s) => {
+      state.storage = s.kind;
+      if (s.fallbackReason) debug(`memory-only storage: ${s.fallbackReason}`);
+      const stored = await s.count();
+      if (!destroyed) state.events += stored;
+    })
+    .catch(fail);
 
   let changeTimer: ReturnType<typeof setTimeout> | undefined;
   /** Tells the worker the history changed (it prepares the next page view's snapshot). */
@@ -170,13 +175,10 @@ export function startInstance(
     const stopReading = dataLayer.read && tracker ? readDataLayer({ tracker, remember: history.remember, onError: fail }) : null;
     return { store, history, ranker, grids, stopReading };
   })();
-  // The retention caps and the count wait for the first rankings: pruning writes to the events the worker reads for them.
+  // The retention caps wait for the first rankings: pruning writes to the events the worker reads for them.
   void parts.grids
     .firstRankings()
-    .then(async () => {
-      await store?.prune();
-      if (!destroyed) state.events += (await store?.count()) ?? 0;
-    })
+    .then(() => (destroyed ? undefined : store?.prune()))
     .catch(fail);
 
   /** `fn` once init has settled; `none` when the instance was destroyed meanwhile. */
