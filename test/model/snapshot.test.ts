@@ -28,7 +28,8 @@ const nows = GAP_EXAMPLES.map((gap) => newest + (gap < 0 ? gap : gap + 1));
 
 beforeAll(async () => {
   await setupTf('wasm');
-  model = await readModel('public/models/default');
+  // The transformer (the pair model's snapshot is a table of its own scores: test/worker/host.test.ts runs both).
+  model = await readModel('fixtures/models/text-transformer');
   shipped = await headArrays(model.weights);
   meta = { model: modelKey(model.manifest), head: 'shipped' };
 });
