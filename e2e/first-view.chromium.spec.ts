@@ -36,7 +36,7 @@ test("a repeat view is ranked from the previous page view's snapshot before Tens
   // The next page view cannot load the tfjs engine until released: only the snapshot can answer.
   let release: () => void = () => {};
   const held = new Promise<void>((r) => (release = r));
-  await page.route('**/reco.worker.tfjs.*.js', async (route: Route) => {
+  await page.route('**/reco.worker.tfjs.js', async (route: Route) => {
     await held;
     await route.continue();
   });

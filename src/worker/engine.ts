@@ -259,8 +259,11 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     async snapshot(history, items) {
       const { serve, heads, model } = current();
       if (serve.kind === 'transformer') return serve.cache.snapshot(history, items, heads.inUse(), engine.serving());
-      // The pair model's score is not a dot product: its own scores per gap bucket, computed without counting
-      // the items in its IDF (they were counted when ranked), and that IDF with them.
+      // The pair model's score is not a dot product: its own scores per gap bucket, and the IDF of the items seen
+      // they were computed with. The items count in it first, as rank() counts them before scoring: an item shown
+      // while the history was empty (no ranking asked the model) counts the same in the next page view's model.
+      serve.scorer.observe(history.slice(-serve.scorer.maxLen).map((e) => e.item));
+      serve.scorer.observe(items);
       const head = heads.inUse();
       const F = PAIR_FEATURE_COUNT;
       const score = async (h: readonly HistoryEntry[], list: readonly ItemFeatures[], now: number) => {

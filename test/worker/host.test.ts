@@ -96,6 +96,33 @@ describe('worker host: the first ranking of a page view', () => {
     },
   );
 
+  it("a new shopper's first click: the next page view's snapshot gives the pair model's scores, though no ranking asked the model before", async () => {
+    const dbName = `host-new-${++n}`;
+    const first = pageView();
+    await first.init(init(dbName));
+    await first.settle();
+    // No history yet: the shop's order, the model never scored (nor counted) these items.
+    expect((await first.rank(request())).source).toBe('none');
+    const clicked = event(candidates[3]!.id, 'select_item', Date.now() - 60_000);
+    first.changed({ pending: [clicked], known: [candidates[3]!], now: Date.now() });
+    await first.settle();
+    const store = await openStore({ dbName });
+    await store.add([clicked]);
+    await store.putItems([candidates[3]!]);
+    store.close();
+
+    let open: () => void = () => {};
+    const next = pageView(new Promise<void>((r) => (open = r)));
+    const started = next.init(init(dbName));
+    const fast = await next.rank(request());
+    expect(fast.source).toBe('snapshot');
+    open();
+    await started;
+    const full = await next.rank(request());
+    expect(full.source).toBe('model');
+    expect(fast.scores).toEqual(full.scores);
+  });
+
   it('waits for the model when the history changed since, or an item was not seen, and says why', async () => {
     const { dbName } = await shopper();
     const first = pageView();
