@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { defineConfig, type Plugin } from 'vite';
 
 // Three builds into dist/, one per mode: the ES modules for bundlers (`vite build`: reco.mjs and the React entry
-// react.mjs, both importing reco-core.mjs), the script-tag build (`--mode script`: reco.js, which defines
+// react.mjs, both importing reco-core.mjs, and reco.datalayer.mjs, the GA4 dataLayer reader both builds load on
+// demand), the script-tag build (`--mode script`: reco.js, which defines
 // window.Reco and replays the async snippet's queue) and the worker (`--mode worker`: reco.worker.js, a small
 // entry, plus the chunks it imports on demand: the tfjs engine, one per backend, and the wasm files). tfjs is in
 // the worker only.
@@ -39,7 +40,8 @@ export default defineConfig(({ mode }) => ({
         ? { rollupOptions: { input: 'src/global.ts', output: { format: 'iife' as const, entryFileNames: 'reco.js' } } }
         : {
             lib: {
-              entry: { reco: 'src/index.ts', react: 'src/react.ts' },
+              // reco.datalayer imports types only: one file, which reco.js also loads (from next to itself).
+              entry: { reco: 'src/index.ts', react: 'src/react.ts', 'reco.datalayer': 'src/main/datalayer-read.ts' },
               formats: ['es' as const],
               fileName: (_: string, name: string) => `${name}.mjs`,
             },

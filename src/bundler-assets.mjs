@@ -1,13 +1,17 @@
 /**
- * Where the worker and the default model are, written the way bundlers find assets: each one a literal
- * `new URL('…', import.meta.url)` (Vite, webpack 5, Parcel; Rollup with an import.meta asset plugin), so an app
- * that installs reco-sdk copies nothing by hand. The paths are relative to dist/, where the build copies this
+ * Where the worker, the default model and the dataLayer reader are, written the way bundlers find assets: each one
+ * a literal `new URL('…', import.meta.url)` (Vite, webpack 5, Parcel; Rollup with an import.meta asset plugin) or
+ * `import('…')`, so an app that installs reco-sdk copies nothing by hand. The paths are relative to dist/, where the build copies this
  * file unchanged (vite.config.ts): a bundler that processed it earlier would have resolved them away.
  * The script-tag build (reco.js) has none of this: it finds its files next to the script (src/script-assets.ts).
  */
 
 /** Starts the module worker; the bundler also bundles its chunks and wasm files. */
 export const startBundledWorker = () => new Worker(new URL('./reco.worker.js', import.meta.url), { type: 'module' });
+
+/** The dataLayer reader (src/main/datalayer-read.ts), loaded only on pages that read their GA4 dataLayer. reco.js
+ * loads the same file from next to itself (src/script-assets.ts). */
+export const loadDataLayerReader = () => import('./reco.datalayer.mjs');
 
 /** The default model's manifest and its weights, wherever the bundler puts them. */
 export const bundledModel = () => ({

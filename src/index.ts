@@ -11,7 +11,7 @@ import { defaultWorker } from './main/worker-source.ts';
 import { subscribe, type Listeners } from './main/events.ts';
 import { startInstance } from './main/instance.ts';
 import type { BundledAssets } from './main/options.ts';
-import { bundledModel, startBundledWorker } from './bundler-assets.mjs';
+import { bundledModel, loadDataLayerReader, startBundledWorker } from './bundler-assets.mjs';
 import { skipped, type LearningDecision } from './shared/learning.ts';
 import type { RecoOptions } from './main/options.ts';
 import type { EventType, ExportData, ItemFeatures } from './shared/types.ts';
@@ -30,8 +30,8 @@ export { BACKENDS } from './shared/options.ts';
 const SCRIPT_URL: string =
   (typeof document !== 'undefined' && (document.currentScript as HTMLScriptElement | null)?.src) || import.meta.url || location.href;
 
-// In the ES module build, the worker and the default model as the app's bundler placed them; none in reco.js.
-const BUNDLED: BundledAssets = { startWorker: startBundledWorker, model: bundledModel };
+// In the ES module build, the worker, the default model and the dataLayer reader as the app's bundler placed them; none in reco.js.
+const BUNDLED: BundledAssets = { startWorker: startBundledWorker, model: bundledModel, loadDataLayerReader };
 
 // The worker starts loading now, before the page calls init(): init() takes it (the same worker) or terminates it.
 if (typeof location !== 'undefined') startWorkerEarly(defaultWorker(BUNDLED.startWorker, new URL('reco.worker.js', SCRIPT_URL).href));

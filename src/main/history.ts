@@ -6,7 +6,7 @@
  */
 import { HISTORY_TYPES } from '../shared/labels.ts';
 import type { HistoryRequest } from '../shared/protocol.ts';
-import type { Store } from '../shared/store.ts';
+import type { PageStore } from '../shared/store.ts';
 import type { ItemFeatures, RecoEvent } from '../shared/types.ts';
 
 /** What {@link createHistory} returns. */
@@ -23,33 +23,39 @@ export interface ShopperHistory {
 }
 
 /**
- * @param store where events and item features are stored; null when nothing is stored (consent denied)
+ * @param store where events and item features are stored, or the store being opened (nothing waits for it); null
+ *   when nothing is stored (consent denied)
  * @param limit events the model reads (the `historyLength` option)
  * @param unwritten events recorded and not yet written (the tracker's)
  * @param onError hears a failed write of item features
  */
 export function createHistory(
-  store: Store | null,
+  store: PageStore | Promise<PageStore> | null,
   limit: number,
   unwritten: () => RecoEvent[],
   onError: (err: Error) => void,
 ): ShopperHistory {
   const seen = new Map<string, ItemFeatures>();
+  let opened = store && 'then' in store ? null : store;
+  if (store && 'then' in store) void store.then((s) => (opened = s));
   return {
     remember(features) {
       const fresh = features.filter((f) => !seen.has(f.id));
       for (const f of features) seen.set(f.id, f);
-      if (fresh.length) store?.putItems(fresh).catch(onError);
+      if (!fresh.length || !store) return;
+      // Written at once when the store is open, else once it is.
+      (opened ? opened.putItems(fresh) : Promise.resolve(store).then((s) => s.putItems(fresh))).catch(onError);
     },
     seen: (id) => seen.get(id),
     async request() {
       let pending = unwritten().filter((e) => HISTORY_TYPES.includes(e.type));
-      // A memory store is out of the worker's reach: its history travels with each request.
-      const inMemory = store?.kind === 'memory';
-      if (inMemory) pending = [...(await store.recent(limit, HISTORY_TYPES)), ...pending];
+      // A memory store is out of the worker's reach: its history travels with each request. Until the store is
+      // open, what this page view recorded is all of it (a memory store starts empty), and it is unwritten.
+      const memory = opened?.kind === 'memory' ? opened : null;
+      if (memory) pending = [...(await memory.recent(limit, HISTORY_TYPES)), ...pending];
       const ids = [...new Set(pending.map((e) => e.itemId))];
       const known = ids.flatMap((id) => (seen.has(id) ? [seen.get(id)!] : []));
-      if (inMemory) known.push(...(await store.items(ids.filter((id) => !seen.has(id)))).values());
+      if (memory) known.push(...(await memory.items(ids.filter((id) => !seen.has(id)))).values());
       return { pending, known, now: Date.now() };
     },
   };

@@ -6,26 +6,22 @@
 import { HISTORY_TYPES, isLabel } from '../shared/labels.ts';
 import type { EngineInit } from '../shared/protocol.ts';
 import { skipped } from '../shared/learning.ts';
-import { openingStore, openStore } from '../shared/store.ts';
-import type { ExportData, RecoEvent } from '../shared/types.ts';
+import { openPageStore } from '../shared/store.ts';
+import { EVENT_TYPES, type ExportData, type RecoEvent } from '../shared/types.ts';
 import { storageMode } from '../tracker/consent.ts';
 import { createTracker } from '../tracker/tracker.ts';
 import { notReady, type RecoInstance } from './api.ts';
 import { takeEarlyWorker } from './early-worker.ts';
 import { createEngineClient } from './engine-client.ts';
-import { dataLayerUse, readDataLayer, writeArm } from './datalayer.ts';
+import { dataLayerUse, pageDataLayer, writeArm } from './datalayer.ts';
 import { createEmitter, type Listeners } from './events.ts';
 import { createAntiFlicker } from './grid/antiflicker.ts';
-import { discoverGrids } from './grid/discover.ts';
 import { createHistory } from './history.ts';
 import { resolveOptions, type BundledAssets, type RecoOptions, type ResolvedOptions } from './options.ts';
 import { createPersonalizer } from './personalizer.ts';
 import { byScore, createRanker, rankInput } from './ranker.ts';
 import { createPageLearning } from './scheduler.ts';
 import { defaultWorker, workerAt, type WorkerSource } from './worker-source.ts';
-
-/** History events that come together (a click and the product view it opens) reach the worker as one change. */
-const CHANGE_DELAY_MS = 50;
 
 /** An instance as soon as it exists, and its initialization under way. */
 export interface StartedInstance {
@@ -112,9 +108,9 @@ export function startInstance(
         );
   let engineFailed = false;
   // Nothing waits for the page's database to open: events queue in the store, and the worker reads its own connection.
-  const opening = mode === 'off' ? null : openStore({ ...opts, memoryOnly: mode === 'memory', prune: false });
-  const store = opening && openingStore(opening, mode === 'memory' ? 'memory' : 'indexeddb');
-  state.storage = store?.kind ?? 'off';
+  const opening = mode === 'off' ? null : openPageStore({ ...opts, memoryOnly: mode === 'memory', prune: false });
+  // What it is expected to be until it is open (a fallback to memory shows then).
+  state.storage = mode === 'off' ? 'off' : mode === 'memory' ? 'memory' : 'indexeddb';
   // Counted as soon as it is open: this page view's events are counted as they are recorded, and written later.
   void opening
     ?.then(async (s) => {
@@ -125,32 +121,21 @@ export function startInstance(
     })
     .catch(fail);
 
-  let changeTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Tells the worker the history changed (it prepares the next page view's snapshot). */
-  const sendChange = async () => {
-    clearTimeout(changeTimer);
-    changeTimer = undefined;
-    engine?.changed(await parts.history.request());
-  };
+  const history = createHistory(opening, opts.historyLength, () => tracker?.unwritten() ?? [], fail);
+  /** Tells the worker the history changed: it prepares the next page view's snapshot (changes that come together, a click and the product view it opens, make one). */
+  const sendChange = async () => engine?.changed(await history.request());
   const onEvent = (e: RecoEvent) => {
     state.events++;
     events.emit('event', e);
     if (isLabel(e.type)) learning.label();
-    if (HISTORY_TYPES.includes(e.type)) {
-      clearTimeout(changeTimer);
-      changeTimer = setTimeout(sendChange, CHANGE_DELAY_MS);
-    }
+    if (HISTORY_TYPES.includes(e.type)) sendChange().catch(fail);
   };
   // The tracker starts before the store is open, so a click or a track() at page load is kept.
   const tracker = opening && createTracker({ store: opening, journal: mode === 'persist', control: state.control, onEvent, onError: fail });
-  for (const g of tracker ? discoverGrids(document, opts.grids, fail) : []) {
-    if (!state.control && opts.autoPersonalize && opts.antiFlickerMs > 0 && !g.trackOnly) antiFlicker.hold(g.container);
-  }
 
   let destroyed = false;
   /** The grids are tracked and ranked from the start: the worker reads the history, not the page's store. */
   const parts = (() => {
-    const history = createHistory(store, opts.historyLength, () => tracker?.unwritten() ?? [], fail);
     const ranker = createRanker(engine, history, {
       active: () => !state.control && !engineFailed,
       ready: () => state.ready,
@@ -171,14 +156,27 @@ export function startInstance(
       onError: fail,
       warn: (message) => log(message, false),
     });
-    // Read once the grids are tracked: their impressions are the tracker's to count.
-    const stopReading = dataLayer.read && tracker ? readDataLayer({ tracker, remember: history.remember, onError: fail }) : null;
-    return { store, history, ranker, grids, stopReading };
+    return { history, ranker, grids };
   })();
+  // The dataLayer is read once the grids are tracked (their impressions are the tracker's to count), by a module
+  // loaded only on pages that read it: entries pushed meanwhile wait in the array.
+  let stopReading: (() => void) | null = null;
+  const layer = dataLayer.read && tracker ? pageDataLayer() : null;
+  if (layer) {
+    opts
+      .loadDataLayerReader()
+      .then(({ readDataLayer }) => {
+        if (!destroyed)
+          stopReading = readDataLayer({ layer, types: EVENT_TYPES, tracker: tracker!, remember: parts.history.remember, onError: fail });
+      })
+      .catch((err: Error) =>
+        log(`could not load the dataLayer reader (reco.datalayer.mjs): ${err.message}; the shop's GA4 events are not recorded`),
+      );
+  }
   // The retention caps wait for the first rankings: pruning writes to the events the worker reads for them.
   void parts.grids
     .firstRankings()
-    .then(() => (destroyed ? undefined : store?.prune()))
+    .then(async () => (destroyed ? undefined : (await opening)?.prune()))
     .catch(fail);
 
   /** `fn` once init has settled; `none` when the instance was destroyed meanwhile. */
@@ -214,18 +212,17 @@ export function startInstance(
     train: () => after(skipped('the instance was destroyed'), () => learning.train()),
     async export() {
       await flush();
-      // What is stored includes the next page view's snapshot: the change not sent yet goes now, and is awaited.
-      if (changeTimer !== undefined) await sendChange().catch(() => {});
+      // What is stored includes the next page view's snapshot: the one the latest change asked for is awaited.
       await engine?.settle().catch(() => {});
+      const store = await opening;
       return store ? store.export() : nothing();
     },
     forget: () =>
-      after(undefined, async ({ store }) => {
+      after(undefined, async () => {
         await flush();
-        clearTimeout(changeTimer);
         // The worker first, so that a learning round or a snapshot under way writes nothing after the store is cleared.
         const afterForget = state.ready ? await engine?.forget().catch(fail) : null;
-        await store?.clear();
+        await (await opening)?.clear();
         state.events = 0;
         learning.update(afterForget ?? null);
       }),
@@ -233,9 +230,8 @@ export function startInstance(
     async destroy() {
       if (destroyed) return;
       destroyed = true;
-      clearTimeout(changeTimer);
       parts.grids.destroy();
-      parts.stopReading?.();
+      stopReading?.();
       antiFlicker.destroy();
       tracker?.destroy();
       learning.destroy();

@@ -30,12 +30,16 @@ export type ResolvedOptions = CommonOptions & {
   /** Starts the worker the app's bundler bundled; absent: the worker is started from `workerUrl`. */
   startWorker?: () => Worker;
   dataLayer?: RecoOptions['dataLayer'];
+  /** Loads the dataLayer reader (datalayer-read.ts): as the app's bundler placed it, or from next to the script. */
+  loadDataLayerReader: () => Promise<typeof import('./datalayer-read.ts')>;
 };
 
-/** The worker and the default model as the app's bundler placed them (src/bundler-assets.mjs); null in reco.js. */
+/** The worker, the default model and the dataLayer reader as the app's bundler placed them (src/bundler-assets.mjs); null in reco.js. */
 export interface BundledAssets {
   startWorker: (() => Worker) | null;
   model: (() => { url: string; files: Record<string, string> }) | null;
+  /** Loads datalayer-read.ts: where the bundler put it, or next to reco.js (`scriptUrl`). */
+  loadDataLayerReader?: (scriptUrl: string) => Promise<typeof import('./datalayer-read.ts')>;
 }
 
 type Rule = [expected: string, ok: (v: unknown) => boolean];
@@ -93,5 +97,9 @@ export function resolveOptions(input: unknown, scriptUrl: string, bundled?: Bund
     modelFiles: model?.files ?? {},
     workerUrl: new URL((o['workerUrl'] as string | undefined) ?? 'reco.worker.js', scriptUrl).href,
     ...(o['workerUrl'] === undefined && bundled?.startWorker ? { startWorker: bundled.startWorker } : {}),
+    loadDataLayerReader: async () => {
+      if (!bundled?.loadDataLayerReader) throw new Error('this build has no dataLayer reader');
+      return bundled.loadDataLayerReader(scriptUrl);
+    },
   } as ResolvedOptions;
 }

@@ -19,10 +19,10 @@ import { reorderGrid } from './grid/reorder.ts';
 import type { ResolvedOptions } from './options.ts';
 
 /** The options the personalizer reads: `autoPersonalize` off means only personalize() re-orders, grids are only tracked. */
-export type PersonalizerOptions = Pick<ResolvedOptions, 'grids' | 'autoPersonalize' | 'animate'>;
+export type PersonalizerOptions = Pick<ResolvedOptions, 'grids' | 'autoPersonalize' | 'animate' | 'antiFlickerMs'>;
 
 export interface PersonalizerDeps {
-  /** The instance's guard, which may already hold grids found before the personalizer started. */
+  /** The instance's guard: grids found at the start are held in it until ranked (or for antiFlickerMs at most). */
   antiFlicker: AntiFlicker;
   /** Grids are re-ordered: there is an engine and this page view is not in the control group (false: only tracked). */
   active: boolean;
@@ -292,8 +292,9 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
   const offscreen = new IntersectionObserver(onVisibility);
   document.addEventListener('visibilitychange', onVisibility);
 
-  // Impressions and clicks count from the start; grids found now are ranked now (the worker answers when it can).
+  // Impressions and clicks count from the start; grids found now are held and ranked now (the worker answers when it can).
   const first = find(document).map((grid) => {
+    if (auto && opts.antiFlickerMs > 0 && !grid.trackOnly) antiFlicker.hold(grid.container);
     register(grid);
     return auto ? rank(grid.container) : Promise.resolve();
   });

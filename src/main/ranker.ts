@@ -3,14 +3,11 @@
  * and scores. Personalization is off (input order, scores 0; no reasons) without an engine, in the control
  * group, without a history, or when something fails (reported, never thrown).
  */
-import type { Contribution, RankReply } from '../shared/protocol.ts';
+import type { RankReply } from '../shared/protocol.ts';
 import type { ItemFeatures } from '../shared/types.ts';
 import type { Explanation } from './api.ts';
 import type { EngineClient } from './engine-client.ts';
 import type { ShopperHistory } from './history.ts';
-
-/** Most history items an explanation names. */
-const MAX_REASONS = 3;
 
 export interface RankerOptions {
   /** Personalization runs: not the control group, and the engine did not fail to start. */
@@ -62,7 +59,8 @@ export function createRanker(engine: EngineClient | null, history: ShopperHistor
       }
       if (!engine || !o.active()) return none;
       try {
-        return explanation(itemId, await engine.explain(history.seen(itemId) ?? { id: itemId }, await history.request()));
+        // The worker picks and titles the reasons (reasons() in src/shared/protocol.ts).
+        return { itemId, because: await engine.explain(history.seen(itemId) ?? { id: itemId }, await history.request()) };
       } catch (err) {
         o.onError(err as Error);
         return none;
@@ -93,16 +91,4 @@ export function rankInput(items: unknown, seen: (id: string) => ItemFeatures | u
 /** Items best first; without scores all are 0 and the stable sort keeps the input order. */
 export function byScore(items: readonly ItemFeatures[], scores: readonly number[] | null): { id: string; score: number }[] {
   return items.map((f, i) => ({ id: f.id, score: scores?.[i] ?? 0 })).sort((a, b) => b.score - a.score);
-}
-
-/**
- * explain()'s answer: the history items that raised `itemId`'s score (largest first, at most 3, never the
- * item itself), with their titles when known.
- */
-export function explanation(itemId: string, contributions: readonly Contribution[]): Explanation {
-  const because = contributions
-    .filter((c) => c.weight > 0 && c.itemId !== itemId)
-    .slice(0, MAX_REASONS)
-    .map(({ itemId: id, title, weight }) => (title ? { itemId: id, title, weight } : { itemId: id, weight }));
-  return { itemId, because };
 }

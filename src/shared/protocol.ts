@@ -150,7 +150,24 @@ export interface EngineInterface {
   round(force: boolean): Promise<RoundReply>;
   /** Back to the shipped head and a fresh schedule, in every tab; a round under way writes nothing. The page clears the store next. */
   forget(): LearningState | null;
-  /** Leave-one-out contributions of the history items to `item`'s score with the head in use, largest first. */
+  /**
+   * The history items that raised `item`'s score most with the head in use: {@link reasons} of their leave-one-out
+   * contributions, with titles when known. The page passes them on as explain()'s answer.
+   */
   explain(item: ItemFeatures, req: HistoryRequest): Promise<Contribution[]>;
   status(): EngineStatus;
+}
+
+/** Most history items an explanation names. */
+export const MAX_REASONS = 3;
+
+/**
+ * explain()'s reasons: of the contributions (largest first), the history items that raised `itemId`'s score, at
+ * most 3, never the item itself; `title` only when known.
+ */
+export function reasons(itemId: string, contributions: readonly Contribution[]): Contribution[] {
+  return contributions
+    .filter((c) => c.weight > 0 && c.itemId !== itemId)
+    .slice(0, MAX_REASONS)
+    .map(({ itemId: id, title, weight }) => (title ? { itemId: id, title, weight } : { itemId: id, weight }));
 }

@@ -57,6 +57,15 @@ export interface Store {
   close(): void;
 }
 
+/** Reads only the worker makes: it assembles the history, keeps the snapshot and learns, on its own connection. */
+type WorkerReads = 'events' | 'recent' | 'getMeta' | 'setMeta' | 'deleteMeta' | 'getSnapshot' | 'putSnapshot';
+
+/**
+ * The store as the page uses it ({@link openPageStore}): it writes events and item features, exports and clears.
+ * A memory store is the whole Store: the worker cannot reach it, so the page reads the history from it too.
+ */
+export type PageStore = Store | (Omit<Store, WorkerReads | 'kind'> & { readonly kind: 'indexeddb' });
+
 const STORE_DEFAULTS = {
   dbName: DEFAULTS.dbName,
   maxEvents: DEFAULTS.maxEvents,
@@ -94,7 +103,22 @@ type DB = IDBPDatabase<RecoSchema>;
  * Never rejects: a fallback records why in `fallbackReason`.
  * @param opts retention caps and database name; defaults in `STORE_DEFAULTS`
  */
-export async function openStore(opts: StoreOptions = {}): Promise<Store> {
+export function openStore(opts: StoreOptions = {}): Promise<Store> {
+  return openWith(opts, (db, o) => ({ ...idbWrites(db, o), ...idbReads(db) }));
+}
+
+/**
+ * The page's store: as {@link openStore}, without the IndexedDB reads only the worker makes (they stay out of
+ * the page script). Never rejects.
+ */
+export function openPageStore(opts: StoreOptions = {}): Promise<PageStore> {
+  return openWith(opts, idbWrites);
+}
+
+async function openWith<S extends { prune(): Promise<void>; count(): Promise<number> }>(
+  opts: StoreOptions,
+  make: (db: DB, o: Options) => S,
+): Promise<S | Store> {
   const o: Options = { ...STORE_DEFAULTS };
   for (const [k, v] of Object.entries(opts)) if (v !== undefined) Object.assign(o, { [k]: v });
   if (o.memoryOnly) return memoryStore(o);
@@ -102,7 +126,7 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
   try {
     // Without indexedDB (undefined or null), opening throws and the reason says so.
     db = await open(o.dbName);
-    const store = idbStore(db, o);
+    const store = make(db, o);
     // Pruning also proves transactions work (some private modes open but refuse to write); without it, a read does.
     await (o.prune ? store.prune() : store.count());
     return store;
@@ -110,42 +134,6 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     db?.close();
     return memoryStore(o, `IndexedDB unavailable: ${err instanceof Error ? err.message : String(err)}`);
   }
-}
-
-/**
- * A store usable at once, while `opening` resolves: every call waits for the opened store. `kind` is `expected`
- * until then (the page records and ranks before its database is open; a fallback to memory shows once known).
- */
-export function openingStore(opening: Promise<Store>, expected: Store['kind']): Store {
-  let opened: Store | null = null;
-  void opening.then((s) => (opened = s));
-  const later =
-    <K extends keyof Store>(k: K) =>
-    async (...args: unknown[]) =>
-      ((await opening)[k] as (...a: unknown[]) => unknown)(...args);
-  return {
-    get kind() {
-      return opened?.kind ?? expected;
-    },
-    get fallbackReason() {
-      return opened?.fallbackReason;
-    },
-    add: later('add'),
-    events: later('events'),
-    recent: later('recent'),
-    count: later('count'),
-    prune: later('prune'),
-    putItems: later('putItems'),
-    items: later('items'),
-    getMeta: later('getMeta'),
-    setMeta: later('setMeta'),
-    deleteMeta: later('deleteMeta'),
-    getSnapshot: later('getSnapshot'),
-    putSnapshot: later('putSnapshot'),
-    export: later('export'),
-    clear: later('clear'),
-    close: () => void opening.then((s) => s.close()),
-  } as Store;
 }
 
 function open(name: string): Promise<DB> {
@@ -207,7 +195,8 @@ function clearLocalKeys(): void {
   }
 }
 
-function idbStore(db: DB, o: Options): Store {
+/** An IndexedDB store's writes, export and clear: all the page uses of it. */
+function idbWrites(db: DB, o: Options): Omit<Store, WorkerReads | 'kind'> & { readonly kind: 'indexeddb' } {
   /** Deletes the records with `ts` below `before`, at most `n` of them (the oldest). */
   async function dropOldest(name: 'events' | 'items', before: number, n?: number): Promise<void> {
     if ((n ?? 1) <= 0) return;
@@ -258,26 +247,9 @@ function idbStore(db: DB, o: Options): Store {
   }
 
   return {
-    kind: 'indexeddb',
+    kind: 'indexeddb' as const,
     prune: () => write('events', [], o.maxEvents),
     add: (events) => write('events', events, o.maxEvents),
-    async events(q) {
-      return select(await db.getAllFromIndex('events', 'ts'), q);
-    },
-    async recent(limit, types) {
-      if (limit <= 0) return [];
-      const index = db.transaction('events').store.index('type_ts');
-      const lists = await Promise.all(
-        [...new Set(types)].map(async (type) => {
-          // The limit-th newest of this type bounds one getAll: three requests per type, whatever is stored.
-          const cursor = await index.openKeyCursor(IDBKeyRange.bound([type, -Infinity], [type, Infinity]), 'prev');
-          const limitTh = limit > 1 ? await cursor?.advance(limit - 1) : cursor;
-          const from = limitTh ? (limitTh.key as [string, number])[1] : -Infinity;
-          return index.getAll(IDBKeyRange.bound([type, from], [type, Infinity]));
-        }),
-      );
-      return lists.flat().sort(byTime).slice(-limit);
-    },
     count: () => db.count('events'),
     async putItems(batch) {
       if (!batch.length) return;
@@ -292,17 +264,6 @@ function idbStore(db: DB, o: Options): Store {
       );
     },
     items,
-    getMeta: <T>(key: string) => db.get('meta', key) as Promise<T | undefined>,
-    async setMeta(key, value) {
-      await db.put('meta', value, key);
-    },
-    async deleteMeta(key) {
-      await db.delete('meta', key);
-    },
-    getSnapshot: <T>(key: string) => db.get('snapshots', key) as Promise<T | undefined>,
-    async putSnapshot(key, value) {
-      await db.put('snapshots', value, key);
-    },
     async export() {
       const tx = db.transaction(['events', 'items', 'meta']);
       const meta = tx.objectStore('meta');
@@ -327,6 +288,40 @@ function idbStore(db: DB, o: Options): Store {
       await Promise.all([...names.map((n) => tx.objectStore(n).clear()), tx.done]);
     },
     close: () => db.close(),
+  };
+}
+
+/** An IndexedDB store's reads that only the worker makes. */
+function idbReads(db: DB): Pick<Store, WorkerReads> {
+  return {
+    async events(q) {
+      return select(await db.getAllFromIndex('events', 'ts'), q);
+    },
+    async recent(limit, types) {
+      if (limit <= 0) return [];
+      const index = db.transaction('events').store.index('type_ts');
+      const lists = await Promise.all(
+        [...new Set(types)].map(async (type) => {
+          // The limit-th newest of this type bounds one getAll: three requests per type, whatever is stored.
+          const cursor = await index.openKeyCursor(IDBKeyRange.bound([type, -Infinity], [type, Infinity]), 'prev');
+          const limitTh = limit > 1 ? await cursor?.advance(limit - 1) : cursor;
+          const from = limitTh ? (limitTh.key as [string, number])[1] : -Infinity;
+          return index.getAll(IDBKeyRange.bound([type, from], [type, Infinity]));
+        }),
+      );
+      return lists.flat().sort(byTime).slice(-limit);
+    },
+    getMeta: <T>(key: string) => db.get('meta', key) as Promise<T | undefined>,
+    async setMeta(key, value) {
+      await db.put('meta', value, key);
+    },
+    async deleteMeta(key) {
+      await db.delete('meta', key);
+    },
+    getSnapshot: <T>(key: string) => db.get('snapshots', key) as Promise<T | undefined>,
+    async putSnapshot(key, value) {
+      await db.put('snapshots', value, key);
+    },
   };
 }
 

@@ -3,7 +3,7 @@
  * page view, so that a click which navigates away is not lost. The next page view writes what a page view
  * left behind. localStorage only mirrors IndexedDB, and only while it works.
  */
-import { LOCAL_KEYS, type Store } from '../shared/store.ts';
+import { LOCAL_KEYS, type PageStore } from '../shared/store.ts';
 import { EVENT_TYPES, type RecoEvent } from '../shared/types.ts';
 
 /** Events not yet confirmed written, by page view id. */
@@ -79,7 +79,7 @@ export function journaledEvents(local: LocalMirror, current: string): RecoEvent[
  * @param current this page view: its own journaled events are still in its queue
  * @returns the drained events not confirmed written yet (none once they are)
  */
-export function drainJournal(store: Store, local: LocalMirror, report: (err: unknown) => void, current?: string): () => RecoEvent[] {
+export function drainJournal(store: PageStore, local: LocalMirror, report: (err: unknown) => void, current?: string): () => RecoEvent[] {
   let left: Journal = {};
   local(() => editJournal((j) => (left = j)));
   if (current) delete left[current];

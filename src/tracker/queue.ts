@@ -2,7 +2,7 @@
  * Recorded events on their way to the store: journaled in localStorage at once (see journal.ts), written
  * to the store in batches at most every `flushIntervalMs`, and at once on flush(). Writes never overlap.
  */
-import type { Store } from '../shared/store.ts';
+import type { PageStore } from '../shared/store.ts';
 import type { RecoEvent } from '../shared/types.ts';
 import { editJournal, type LocalMirror } from './journal.ts';
 
@@ -17,7 +17,7 @@ export interface EventQueue {
 
 /** @param store the store, or the store being opened: writes wait for it */
 export function createEventQueue(
-  store: Store | Promise<Store>,
+  store: PageStore | Promise<PageStore>,
   pageViewId: string,
   o: { local: LocalMirror; flushIntervalMs: number; report: (err: unknown) => void },
 ): EventQueue {

@@ -3,7 +3,7 @@
  * hands over, events the page reports with track(), batched writes to the store. Handlers never wait on
  * storage and never throw into the page.
  */
-import { LOCAL_KEYS, type Store } from '../shared/store.ts';
+import { LOCAL_KEYS, type PageStore } from '../shared/store.ts';
 import { EVENT_TYPES, type EventType, type RecoEvent } from '../shared/types.ts';
 import { createLocalMirror, drainJournal, editJournal, journaledEvents } from './journal.ts';
 import { createEventQueue } from './queue.ts';
@@ -22,7 +22,7 @@ export interface TrackedItem {
 /** Options of {@link createTracker}. */
 export interface TrackerOptions {
   /** The store, or the store being opened: events recorded meanwhile (a click at page load) wait for it. */
-  store: Store | Promise<Store>;
+  store: PageStore | Promise<PageStore>;
   /**
    * Mirror pending events in localStorage (the click journal) while the store is IndexedDB. Default true;
    * false in memory mode, where nothing may outlive the page (also turned off when the store opens memory-only).

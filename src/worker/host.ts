@@ -6,15 +6,16 @@
  * engine writes the next page view's snapshot.
  */
 import { headKey, itemKey, modelKey, asSnapshot, snapshotScores, type Snapshot } from '../model/snapshot.ts';
-import type {
-  CacheStatus,
-  Contribution,
-  EngineHooks,
-  EngineInit,
-  EngineInterface,
-  EngineStatus,
-  HistoryRequest,
-  RankReply,
+import {
+  reasons,
+  type CacheStatus,
+  type Contribution,
+  type EngineHooks,
+  type EngineInit,
+  type EngineInterface,
+  type EngineStatus,
+  type HistoryRequest,
+  type RankReply,
 } from '../shared/protocol.ts';
 import { skipped, type LearningState } from '../shared/learning.ts';
 import { openStore, type Store } from '../shared/store.ts';
@@ -227,10 +228,11 @@ export function createHost(deps: HostDeps): EngineInterface {
       const e = await engineOrNull();
       if (!e || !history.length) return [];
       const titles = new Map(history.map((h) => [h.item.id, h.item.title]));
-      return (await e.explain(history, features(item), now)).map((c) => {
-        const title = titles.get(c.itemId);
-        return title ? { ...c, title } : c;
-      });
+      const all = await e.explain(history, features(item), now);
+      return reasons(
+        item.id,
+        all.map((c) => ({ ...c, title: titles.get(c.itemId) })),
+      );
     },
 
     status,

@@ -1,8 +1,9 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ARM_EVENTS, dataLayerUse, readDataLayer, writeArm } from '../../src/main/datalayer.ts';
+import { ARM_EVENTS, dataLayerUse, pageDataLayer, writeArm } from '../../src/main/datalayer.ts';
+import { readDataLayer } from '../../src/main/datalayer-read.ts';
 import { openStore } from '../../src/shared/store.ts';
-import type { ItemFeatures, RecoEvent } from '../../src/shared/types.ts';
+import { EVENT_TYPES, type ItemFeatures, type RecoEvent } from '../../src/shared/types.ts';
 import { createTracker, type Tracker } from '../../src/tracker/tracker.ts';
 
 type Win = { dataLayer?: unknown[]; gtag?: (...args: unknown[]) => void };
@@ -16,7 +17,14 @@ let stop: (() => void) | undefined;
 
 const events = () =>
   seen.map((e) => `${e.type} ${e.itemId}${e.listId ? ` ${e.listId}` : ''}${e.position !== null ? ` #${e.position}` : ''}`);
-const start = () => (stop = readDataLayer({ tracker, remember: (f) => remembered.push(...f), onError: (e) => errors.push(e) }));
+const start = () =>
+  (stop = readDataLayer({
+    layer: pageDataLayer()!,
+    types: EVENT_TYPES,
+    tracker,
+    remember: (f) => remembered.push(...f),
+    onError: (e) => errors.push(e),
+  }));
 
 beforeEach(async () => {
   seen = [];

@@ -41,7 +41,7 @@ function start(over: Partial<PersonalizerDeps> = {}, autoPersonalize = true) {
     warn: vi.fn(),
     ...over,
   };
-  p = createPersonalizer({ grids: [], autoPersonalize, animate: false }, deps);
+  p = createPersonalizer({ grids: [], autoPersonalize, animate: false, antiFlickerMs: 0 }, deps);
   return { deps, ranked, antiFlicker: deps.antiFlicker as ReturnType<typeof guard> };
 }
 

@@ -1,12 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { EngineClient } from '../../src/main/engine-client.ts';
 import { createHistory } from '../../src/main/history.ts';
-import { byScore, createRanker, explanation, rankInput } from '../../src/main/ranker.ts';
-import type { RankRequest } from '../../src/shared/protocol.ts';
+import { byScore, createRanker, rankInput } from '../../src/main/ranker.ts';
+import { reasons, type RankRequest } from '../../src/shared/protocol.ts';
 
 /**
  * A ranker with an engine that scores by the last character of the id (no history: scores null, the worker's
- * answer for an empty history), and explains with fixed contributions.
+ * answer for an empty history), and explains with fixed contributions shaped as the worker shapes them (reasons()).
  */
 function ranker(hasHistory = true, active = true) {
   const engine = {
@@ -14,14 +14,16 @@ function ranker(hasHistory = true, active = true) {
       scores: hasHistory ? req.candidates.map((it) => Number(it.id.slice(-1))) : null,
       source: hasHistory ? 'model' : 'none',
     })),
-    explain: vi.fn(async () => [
-      { itemId: 'h1', title: 'Lip balm', weight: 0.5 },
-      { itemId: 'x', weight: 0.4 },
-      { itemId: 'h2', weight: 0.2 },
-      { itemId: 'h3', weight: 0.1 },
-      { itemId: 'h4', weight: 0.05 },
-      { itemId: 'h5', weight: -1 },
-    ]),
+    explain: vi.fn(async (item: { id: string }) =>
+      reasons(item.id, [
+        { itemId: 'h1', title: 'Lip balm', weight: 0.5 },
+        { itemId: 'x', weight: 0.4 },
+        { itemId: 'h2', title: undefined, weight: 0.2 },
+        { itemId: 'h3', weight: 0.1 },
+        { itemId: 'h4', weight: 0.05 },
+        { itemId: 'h5', weight: -1 },
+      ]),
+    ),
   } as unknown as EngineClient;
   const shopper = createHistory(null, 50, () => [], vi.fn());
   const onError = vi.fn();
@@ -84,7 +86,7 @@ describe('explain()', () => {
         { itemId: 'h3', weight: 0.1 },
       ],
     });
-    expect(explanation('x', [{ itemId: 'x', weight: 1 }]).because).toEqual([]);
+    expect(reasons('x', [{ itemId: 'x', weight: 1 }])).toEqual([]);
   });
 
   it('reports an id that is not a non-empty string', async () => {

@@ -2,7 +2,7 @@
 import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LOCAL_KEYS, openingStore, openStore, type Store, type StoreOptions } from '../../src/shared/store.ts';
+import { LOCAL_KEYS, openPageStore, openStore, type Store, type StoreOptions } from '../../src/shared/store.ts';
 import type { RecoEvent } from '../../src/shared/types.ts';
 
 const DAY = 86_400_000;
@@ -269,17 +269,30 @@ describe('IndexedDB store', () => {
   });
 });
 
-describe('openingStore', () => {
-  it('takes calls at once and runs them once the database is open; its kind is the expected one until then', async () => {
-    let open: (s: Store) => void = () => {};
-    const store = openingStore(new Promise<Store>((r) => (open = r)), 'indexeddb');
-    expect(store.kind).toBe('indexeddb');
-    const added = store.add([ev('a', Date.now())]);
-    const fallback = await openStore({ memoryOnly: true });
-    open(fallback);
-    await added;
-    expect((await store.events()).map((e) => e.id)).toEqual(['a']);
-    expect(store.kind).toBe('memory');
+describe('openPageStore', () => {
+  it('writes, counts, exports and clears the same database as openStore, and has none of the reads only the worker makes', async () => {
+    const dbName = freshName();
+    const page = await openPageStore({ dbName });
+    expect(page.kind).toBe('indexeddb');
+    await page.add([ev('a', Date.now()), ev('b', Date.now() + 1)]);
+    await page.putItems([{ id: 'item-a', title: 'A' }]);
+    expect(await page.count()).toBe(2);
+    const worker = await openStore({ dbName });
+    expect((await worker.recent(5, ['select_item'])).map((e) => e.id)).toEqual(['a', 'b']);
+    expect(await worker.items(['item-a'])).toEqual(new Map([['item-a', { id: 'item-a', title: 'A' }]]));
+    expect((await page.export()).events.map((e) => e.id)).toEqual(['a', 'b']);
+    expect('recent' in page || 'getSnapshot' in page).toBe(false);
+    await page.clear();
+    expect(await worker.count()).toBe(0);
+    page.close();
+    worker.close();
+  });
+
+  it('is a whole memory store when IndexedDB is not used (the page reads its history from it)', async () => {
+    const page = await openPageStore({ memoryOnly: true });
+    if (page.kind !== 'memory') throw new Error('expected a memory store');
+    await page.add([ev('a', Date.now())]);
+    expect((await page.recent(5, ['select_item'])).map((e) => e.id)).toEqual(['a']);
   });
 });
 

@@ -1,0 +1,127 @@
+/**
+ * Reading the shop's GA4 dataLayer (the `dataLayer` option, see datalayer.ts): the shop's GA4 ecommerce pushes
+ * (`dataLayer.push({ event, ecommerce: { items } })`, and gtag's `gtag('event', name, { items })`, which pushes its
+ * arguments object) become history events without track().
+ *
+ * Loaded on demand, only on pages that read their dataLayer: the ES build imports it through bundler-assets.mjs
+ * (dist/reco.datalayer.mjs), reco.js from next to the script. It imports types only, so it is one file.
+ * https://developers.google.com/analytics/devguides/collection/ga4/ecommerce
+ */
+import type { EventType, ItemFeatures } from '../shared/types.ts';
+import type { Tracker } from '../tracker/tracker.ts';
+
+type Entry = Record<string, unknown>;
+
+/** Entries already read, so a second init() on the same page does not read them again. */
+const read = new WeakSet<object>();
+
+/** What {@link readDataLayer} needs. */
+export interface DataLayerReader {
+  /** The page's dataLayer (pageDataLayer() in datalayer.ts). */
+  layer: unknown[];
+  /** Reco's event types (EVENT_TYPES), passed in: this module imports nothing, so it loads as one small file. */
+  types: readonly EventType[];
+  tracker: Tracker;
+  /** Keeps the features GA4 items carry (name, brand, category levels, price). */
+  remember(features: ItemFeatures[]): void;
+  onError(err: Error): void;
+}
+
+/**
+ * Reads the GA4 ecommerce events already in the dataLayer, and those pushed from now on, into the shopper's
+ * history. An impression (`view_item_list`) of an item that sits in a grid Reco tracks is left to the tracker,
+ * which counts only what was really seen; any other event the tracker or track() recorded a moment before is
+ * not counted twice (see Tracker.track).
+ * @returns stops reading
+ */
+export function readDataLayer(o: DataLayerReader): () => void {
+  const dl = o.layer;
+  const take = (entry: unknown) => {
+    try {
+      if (!entry || typeof entry !== 'object' || read.has(entry)) return;
+      read.add(entry);
+      const e = ecommerceEvent(entry, o.types);
+      if (e) record(e, o);
+    } catch (err) {
+      o.onError(err as Error);
+    }
+  };
+  dl.forEach(take);
+  const push = dl.push;
+  let reading = true;
+  const hooked = function (this: unknown[], ...entries: unknown[]): number {
+    const n = push.apply(this, entries);
+    if (reading) entries.forEach(take);
+    return n;
+  };
+  dl.push = hooked;
+  return () => {
+    reading = false;
+    // Google Tag Manager wraps push after us: then ours stays in its chain, doing nothing.
+    if (dl.push === hooked) dl.push = push;
+  };
+}
+
+/** A GA4 ecommerce event of Reco's event types, from either push form; null for anything else. */
+function ecommerceEvent(entry: object, types: readonly EventType[]): { type: EventType; params: Entry } | null {
+  let name: unknown;
+  let params: unknown;
+  if (Array.isArray(entry) || Object.prototype.toString.call(entry) === '[object Arguments]') {
+    const args = entry as ArrayLike<unknown>;
+    if (args[0] !== 'event') return null;
+    [name, params] = [args[1], args[2]];
+  } else {
+    ({ event: name, ecommerce: params } = entry as Entry);
+  }
+  if (!(types as readonly unknown[]).includes(name) || !params || typeof params !== 'object') return null;
+  return { type: name as EventType, params: params as Entry };
+}
+
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' && v.trim() ? v.trim() : typeof v === 'number' ? String(v) : undefined;
+const num = (v: unknown): number | undefined => {
+  const n = typeof v === 'string' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+};
+
+/** One Reco event per item of a GA4 event (items without `item_id` are skipped: a name is not an id). */
+function record({ type, params }: { type: EventType; params: Entry }, o: DataLayerReader): void {
+  const items = Array.isArray(params['items']) ? (params['items'] as unknown[]) : [];
+  const features: ItemFeatures[] = [];
+  for (const raw of items) {
+    if (!raw || typeof raw !== 'object') continue;
+    const item = raw as Entry;
+    const id = str(item['item_id']);
+    if (!id) continue;
+    const f: ItemFeatures = { id };
+    const title = str(item['item_name']);
+    const brand = str(item['item_brand']);
+    const category = ['item_category', 'item_category2', 'item_category3', 'item_category4', 'item_category5']
+      .map((k) => str(item[k]))
+      .filter(Boolean)
+      .join(' > ');
+    const price = num(item['price']);
+    if (title) f.title = title;
+    if (brand) f.brand = brand;
+    if (category) f.category = category;
+    if (price !== undefined) f.price = price;
+    features.push(f);
+    if (type === 'view_item_list' && o.tracker.watching(id)) continue;
+    const extra: Record<string, string | number> = {};
+    const quantity = num(item['quantity']);
+    const currency = str(params['currency']);
+    const transaction = str(params['transaction_id']);
+    if (price !== undefined) extra['price'] = price;
+    if (quantity !== undefined) extra['quantity'] = quantity;
+    if (currency) extra['currency'] = currency;
+    if (transaction) extra['transaction_id'] = transaction;
+    const index = num(item['index']);
+    o.tracker.track(type, id, extra, {
+      listId:
+        str(item['item_list_id']) ?? str(params['item_list_id']) ?? str(item['item_list_name']) ?? str(params['item_list_name']) ?? null,
+      position: index !== undefined && Number.isInteger(index) && index >= 0 ? index : null,
+      source: 'dataLayer',
+    });
+  }
+  if (features.length) o.remember(features);
+}
