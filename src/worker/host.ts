@@ -56,18 +56,26 @@ export function createHost(deps: HostDeps): EngineInterface {
   let latest: HistoryRequest | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let writing: Promise<void> = Promise.resolve();
+  /** Item features being stored: a snapshot reads the history after them, as the next page view will. */
+  let storing: Promise<void> = Promise.resolve();
   let written = '';
   let generation = 0; // bumped by forget(): snapshot work that started before writes nothing
   let answeredFirst: () => void = () => {};
   const firstAnswer = new Promise<void>((resolve) => (answeredFirst = resolve));
 
-  const see = (items: readonly ItemFeatures[]) => {
+  /** Keeps items ranked for the next snapshot; returns those with features new to this page view. */
+  const see = (items: readonly ItemFeatures[]): ItemFeatures[] => {
+    const fresh: ItemFeatures[] = [];
     for (const it of items) {
       const key = itemKey(it);
-      if (!seen.delete(key)) seenAdded++;
+      if (!seen.delete(key)) {
+        seenAdded++;
+        if (Object.keys(it).length > 1) fresh.push(it);
+      }
       seen.set(key, it);
     }
     while (seen.size > SNAPSHOT_ITEMS) seen.delete(seen.keys().next().value!);
+    return fresh;
   };
 
   /** The model and learned head the engine will use, known before it loads: from model.json and the stored head. */
@@ -88,6 +96,7 @@ export function createHost(deps: HostDeps): EngineInterface {
       .then(async () => {
         const s = await store;
         if (!ready || !s || !opts || !latest) return;
+        await storing;
         const { history } = await assembleHistory(s, latest, opts.historyLength);
         if (!history.length || !seen.size) return;
         const snapshot = await ready.snapshot(history, [...seen.values()].reverse());
@@ -172,7 +181,10 @@ export function createHost(deps: HostDeps): EngineInterface {
         req.candidates.map((c) => c.id),
       );
       const candidates = req.candidates.map(features);
-      see(candidates);
+      // The features a ranking brings are stored (merged), so later page views read them for the history: the page
+      // stores what its grids show, but an item rank() was given with features may sit in its grids by id alone.
+      const fresh = see(candidates);
+      if (s && fresh.length) storing = storing.then(() => s.putItems(fresh)).catch(() => {});
       if (!history.length) {
         answeredFirst();
         return { scores: null, source: 'none' };

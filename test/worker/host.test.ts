@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { setupTf } from '../../src/model/train/setup-tf.ts';
 import type { EngineInit, RankRequest } from '../../src/shared/protocol.ts';
 import { openStore } from '../../src/shared/store.ts';
@@ -162,6 +162,17 @@ describe('worker host: the first ranking of a page view', () => {
     await store.clear();
     await first.settle();
     expect(await store.getSnapshot('public/models/default/model.json')).toBeUndefined();
+    store.close();
+  });
+
+  it('stores the features a ranking brings, so later page views read them for the history (an item shown by id alone)', async () => {
+    const { dbName } = await shopper();
+    const view = pageView();
+    await view.init(init(dbName));
+    const perfume = { id: 'zz-1', title: 'Eau de parfum', category: 'Fragrance > Women', price: 40 };
+    await view.rank({ ...request(), candidates: [perfume, { id: 'zz-2' }] });
+    const store = await openStore({ dbName });
+    await vi.waitFor(async () => expect(await store.items(['zz-1', 'zz-2'])).toEqual(new Map([['zz-1', perfume]])));
     store.close();
   });
 
