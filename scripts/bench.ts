@@ -361,12 +361,13 @@ const INSTRUMENT = `(() => {
     if (!v || typeof v.init !== 'function') return;
     v.on('ready', () => { m.readyAt = performance.now(); });
     const init = v.init;
-    v.init = function (...a) {
+    // reco.js freezes window.Reco: the page gets a copy whose init() is timed.
+    R = Object.freeze({ ...v, init(...a) {
       m.initCall = performance.now();
-      const p = init.apply(this, a);
+      const p = init.apply(v, a);
       p.then((r) => { m.initDone = performance.now(); m.status = r.status(); }, (e) => { m.initDone = performance.now(); m.error = String(e); });
       return p;
-    };
+    } });
   } });
   // Reco moves cards (insertBefore of a card already in the grid: a removal, then an addition of the same node);
   // the shop re-renders with new nodes. A grid's hold ends when Reco removes its data-reco-pending attribute.
