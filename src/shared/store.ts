@@ -4,7 +4,9 @@
  * database to learn from them. The schema is versioned and upgrades only add.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { StorageError } from './errors.ts';
 import { DEFAULTS } from './options.ts';
+import { isCachedItem, isEvent } from './rows.ts';
 import type { EventType, ExportData, ItemFeatures, RecoEvent } from './types.ts';
 
 /** Options of {@link openStore}. */
@@ -27,21 +29,31 @@ export interface Store {
   readonly kind: 'indexeddb' | 'memory';
   /** Why IndexedDB was not used, when the store fell back to memory. */
   readonly fallbackReason?: string;
-  /** Stores events (upsert by id) and applies the retention caps. A quota error evicts the oldest 20% and retries once; never rejects for quota. */
+  /**
+   * Stores events (upsert by id) and applies the retention caps. A quota error evicts the oldest 20% and retries once.
+   * @throws StorageError when the retry fails for quota too: the events are not stored
+   */
   add(events: RecoEvent[]): Promise<void>;
-  /** Events oldest first; with `limit`, the newest `limit` of them (still oldest first). */
+  /** Valid events oldest first (see src/shared/rows.ts; others are skipped and counted); with `limit`, the newest `limit` of them. */
   events(opts?: { limit?: number; types?: readonly EventType[] }): Promise<RecoEvent[]>;
   count(): Promise<number>;
-  /** Upserts item features, keeping known fields that the new record lacks. */
+  /**
+   * Upserts item features, keeping known fields that the new record lacks.
+   * @throws StorageError when the quota is full even after evicting the oldest items
+   */
   putItems(items: ItemFeatures[]): Promise<void>;
+  /** Features of the cached items among `ids` (malformed rows are skipped and counted). */
   items(ids: readonly string[]): Promise<Map<string, ItemFeatures>>;
-  getMeta<T>(key: string): Promise<T | undefined>;
+  /** The meta record under `key`; with `check`, a record that fails it is skipped and counted (undefined). */
+  getMeta<T>(key: string, check?: (v: unknown) => boolean): Promise<T | undefined>;
   setMeta(key: string, value: unknown): Promise<void>;
   deleteMeta(key: string): Promise<void>;
   /** Everything stored: events, items, meta. */
   export(): Promise<ExportData>;
   /** Empties every store and removes the tracker's localStorage keys. */
   clear(): Promise<void>;
+  /** The malformed rows this store has skipped so far, once each, as "store:key" (events, items, meta records read with a check). */
+  skipped(): string[];
   close(): void;
 }
 
@@ -114,8 +126,13 @@ function open(name: string): Promise<DB> {
         }
         if (oldVersion < 2) db.createObjectStore('items', { keyPath: 'id' }).createIndex('ts', 'ts');
       },
-      // Let a newer version in another tab upgrade; this tab's later writes fail and are reported.
+      // Let a newer version in another tab upgrade (or forget() delete the database); this tab's later writes fail and are reported.
       blocking: (_old, _new, ev) => (ev.target as IDBDatabase).close(),
+      // Another tab keeps an older version open and will not let go: memory for this page view, now rather than at the timeout.
+      blocked() {
+        late = true;
+        reject(new Error(`opening "${name}" is blocked: another tab keeps an older version of it open`));
+      },
     }).then((db) => (late ? db.close() : resolve(db)), reject);
   }).finally(() => clearTimeout(timer)); // also when opening throws at once (no indexedDB)
 }
@@ -149,6 +166,16 @@ function clearLocalKeys(): void {
 }
 
 function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
+  const skipped = new Set<string>();
+  /** The rows that pass `ok`; the others are counted once each (by store and key). */
+  const valid = <T>(name: string, rows: unknown[], ok: (row: unknown) => row is T, key: (row: unknown, i: number) => unknown): T[] =>
+    rows.filter((row, i): row is T => {
+      if (ok(row)) return true;
+      skipped.add(`${name}:${String(key(row, i))}`);
+      return false;
+    });
+  const keyOf = (row: unknown) => (row as { id?: unknown } | null)?.id;
+
   /** Deletes the records with `ts` below `before`, at most `n` of them (the oldest). */
   async function dropOldest(name: 'events' | 'items', before: number, n?: number): Promise<void> {
     if ((n ?? 1) <= 0) return;
@@ -175,7 +202,8 @@ function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
   async function items(ids: readonly string[]): Promise<Map<string, ItemFeatures>> {
     const tx = db.transaction('items');
     const rows = await Promise.all([...ids.map((id) => tx.store.get(id)), tx.done]);
-    return new Map(rows.flatMap((r) => (r ? [[r.id, r.item] as const] : []))); // tx.done's undefined too
+    const found = rows.filter((r) => r !== undefined); // tx.done's undefined too
+    return new Map(valid('items', found, isCachedItem, keyOf).map((r) => [r.id, r.item] as const));
   }
 
   /** Writes `rows` (a quota error evicts the oldest 20% and retries once), then applies the retention caps. */
@@ -184,13 +212,16 @@ function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
       try {
         await putAll(name, rows);
       } catch (err) {
-        // A quota error evicts the oldest 20% and retries once; a second one drops the write.
+        // A quota error evicts the oldest 20% and retries once; a second one drops the write, and says so.
         if (!isQuota(err)) throw err;
         await dropOldest(name, Infinity, Math.ceil((await db.count(name)) * 0.2));
         try {
           await putAll(name, rows);
         } catch (again) {
           if (!isQuota(again)) throw again;
+          throw new StorageError(
+            `the storage quota is full even after evicting the oldest 20% of ${name}: ${rows.length} ${name === 'events' ? 'event(s)' : 'item(s)'} not stored`,
+          );
         }
       }
     }
@@ -203,7 +234,7 @@ function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
     prune: () => write('events', [], o.maxEvents),
     add: (events) => write('events', events, o.maxEvents),
     async events(q) {
-      return select(await db.getAllFromIndex('events', 'ts'), q);
+      return select(valid('events', await db.getAllFromIndex('events', 'ts'), isEvent, keyOf), q);
     },
     count: () => db.count('events'),
     async putItems(batch) {
@@ -219,7 +250,12 @@ function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
       );
     },
     items,
-    getMeta: <T>(key: string) => db.get('meta', key) as Promise<T | undefined>,
+    async getMeta<T>(key: string, check?: (v: unknown) => boolean) {
+      const value = await db.get('meta', key);
+      if (value === undefined || !check || check(value)) return value as T | undefined;
+      skipped.add(`meta:${key}`);
+      return undefined;
+    },
     async setMeta(key, value) {
       await db.put('meta', value, key);
     },
@@ -238,8 +274,8 @@ function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
       ]);
       return {
         exportedAt: new Date().toISOString(),
-        events,
-        items: items.map((r) => r.item),
+        events: valid('events', events, isEvent, keyOf),
+        items: valid('items', items, isCachedItem, keyOf).map((r) => r.item),
         meta: Object.fromEntries(keys.map((k, i) => [k, values[i]])),
       };
     },
@@ -247,7 +283,9 @@ function idbStore(db: DB, o: Options): Store & { prune(): Promise<void> } {
       clearLocalKeys();
       const tx = db.transaction(['events', 'items', 'meta'], 'readwrite');
       await Promise.all([tx.objectStore('events').clear(), tx.objectStore('items').clear(), tx.objectStore('meta').clear(), tx.done]);
+      skipped.clear();
     },
+    skipped: () => [...skipped],
     close: () => db.close(),
   };
 }
@@ -280,7 +318,10 @@ function memoryStore(o: Options, fallbackReason?: string): Store {
       while (items.size > o.maxItems) items.delete(items.keys().next().value!);
     },
     items: async (ids) => copy(new Map(ids.flatMap((id) => (items.has(id) ? [[id, items.get(id)!] as const] : [])))),
-    getMeta: async <T>(key: string) => copy(meta.get(key)) as T | undefined,
+    getMeta: async <T>(key: string, check?: (v: unknown) => boolean) => {
+      const value = meta.get(key);
+      return (value === undefined || !check || check(value) ? copy(value) : undefined) as T | undefined;
+    },
     async setMeta(key, value) {
       meta.set(key, copy(value));
     },
@@ -301,6 +342,7 @@ function memoryStore(o: Options, fallbackReason?: string): Store {
       items.clear();
       meta.clear();
     },
+    skipped: () => [],
     close() {},
   };
 }
