@@ -20,6 +20,9 @@ export interface ShopperHistory {
   read(ids?: readonly string[]): Promise<{ history: HistoryEntry[]; item: (id: string) => ItemFeatures }>;
 }
 
+/** Items whose features the page keeps in memory, least recently shown evicted first (a long-lived SPA shows many). */
+export const SEEN_MAX = 2000;
+
 /**
  * @param store where events and item features are stored; null when nothing is stored (consent denied)
  * @param limit events the model reads (the `historyLength` option)
@@ -30,7 +33,14 @@ export function createHistory(store: Store | null, limit: number, onError: (err:
   return {
     remember(features) {
       const fresh = features.filter((f) => !seen.has(f.id));
-      for (const f of features) seen.set(f.id, f);
+      for (const f of features) {
+        seen.delete(f.id); // a Map iterates in insertion order: re-inserting makes it the most recent
+        seen.set(f.id, f);
+      }
+      for (const id of seen.keys()) {
+        if (seen.size <= SEEN_MAX) break;
+        seen.delete(id);
+      }
       if (fresh.length) store?.putItems(fresh).catch(onError);
     },
     seen: (id) => seen.get(id),

@@ -5,14 +5,16 @@
  */
 import { isLabel } from '../shared/labels.ts';
 import type { EngineInit } from '../shared/protocol.ts';
+import { StorageError } from '../shared/errors.ts';
 import { skipped } from '../shared/learning.ts';
 import { openStore, type Store } from '../shared/store.ts';
-import type { ExportData, RecoEvent } from '../shared/types.ts';
+import type { RecoEvent } from '../shared/types.ts';
 import { storageMode } from '../tracker/consent.ts';
-import { createTracker } from '../tracker/tracker.ts';
-import { notReady, type RecoInstance } from './api.ts';
-import { createEngineClient } from './engine-client.ts';
+import { checkTrackArguments, createTracker } from '../tracker/tracker.ts';
+import { notReady, type RecoInstance, type RecoStatus } from './api.ts';
+import { createEngineClient, type EngineState } from './engine-client.ts';
 import { dataLayerUse, readDataLayer, writeArm } from './datalayer.ts';
+import { clearLocalTraces, eraseEverything, knownDatabases, openForgetChannel, readStored, rememberDatabase } from './erase.ts';
 import { createEmitter, type Listeners } from './events.ts';
 import { createAntiFlicker } from './grid/antiflicker.ts';
 import { discoverGrids } from './grid/discover.ts';
@@ -25,7 +27,7 @@ import { workerAt, type WorkerSource } from './worker-source.ts';
 
 /** An instance as soon as it exists, and its initialization under way. */
 export interface StartedInstance {
-  /** Usable at once: track() records from the first moment, the other methods wait for `ready`. */
+  /** Usable at once: track() records from the first moment, status() says 'loading', the other methods wait for `ready`. */
   reco: RecoInstance;
   /** Resolves (never rejects) once the model is loaded or failed to load and the first grids are ranked. */
   ready: Promise<RecoInstance>;
@@ -43,8 +45,8 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
 
 /**
  * @internal The instance at once, its initialization in `ready`. Clicks and track() calls made while storage
- * opens and the model loads are recorded (with their own time) and written once the store is open; rank(),
- * explain(), personalize(), train() and forget() wait for `ready`.
+ * opens and the model loads are recorded (with their own time) and written once the store is open; status()
+ * answers at once (engine 'loading'); rank(), explain(), personalize(), train(), export() and forget() wait for `ready`.
  * @param replaces an instance this one replaces (a second init()): destroyed once the options are valid
  * @param bundled the worker and default model as the app's bundler placed them (the ES module build)
  * @throws TypeError naming the option when an option is invalid (then `replaces` is left running)
@@ -61,7 +63,12 @@ export function startInstance(
   void replaces?.destroy();
   const events = createEmitter(global);
   const gpc = (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
-  const state = notReady(opts.consent, gpc, Math.random() < opts.holdout, null);
+  const mode = storageMode(opts.consent, opts.respectGpc);
+  const state: Omit<RecoStatus, 'lastRankMs' | 'learning' | 'skippedRows'> & Pick<RecoStatus, 'learning'> = {
+    ...notReady(opts.consent, gpc, Math.random() < opts.holdout, null),
+    engine: mode === 'off' ? 'off' : 'loading',
+    storageReason: mode === 'off' ? 'consent is denied: nothing is stored' : null,
+  };
   const logged = new Set<string>();
   const fail = (err: Error): void => {
     state.lastError = `${err.name}: ${err.message}`;
@@ -72,43 +79,114 @@ export function startInstance(
   const debug = (msg: string): void => {
     if (opts.debug) console.info(`[reco] ${msg}`);
   };
+  /** Rows skipped as malformed, by the page's store and the worker's (each row once). */
+  let workerSkipped: string[] = [];
+  /** The open store (swapped for an empty memory one by forget()); null until it is open, or with consent denied. */
+  let store: Store | null = null;
+  let parts: { ranker: Ranker; grids: Personalizer; stopReading: (() => void) | null } | null = null;
+  const status = (): RecoStatus => ({
+    ...state,
+    lastRankMs: parts?.grids.lastRankMs() ?? null,
+    learning: learning.status(state.learning),
+    skippedRows: new Set([...(store?.skipped() ?? []), ...workerSkipped]).size,
+  });
 
-  const mode = storageMode(opts.consent, opts.respectGpc);
   // With consent denied Reco does nothing, so it has no arm to report either.
   const dataLayer = mode === 'off' ? { read: false, write: false } : dataLayerUse(opts.dataLayer);
   if (dataLayer.write) writeArm(state.control);
   const antiFlicker = createAntiFlicker({ timeoutMs: opts.antiFlickerMs });
   // Rounds and history reads flush the tracker.
   const flush = async () => tracker?.flush();
-  const learning = createPageLearning({ ...opts, stored: mode !== 'off', isReady: () => state.ready, flush, debug, onError: fail });
+  /** forget() ran (here or in another tab): nothing more is stored in this page view. */
+  let forgotten = false;
+  const learning = createPageLearning({
+    ...opts,
+    get stored() {
+      return mode !== 'off' && !forgotten;
+    },
+    isReady: () => state.ready && !forgotten,
+    flush,
+    debug,
+    onError: fail,
+  });
+  const onEngineState = (next: EngineState, reason: Error | null) => {
+    if (next === 'down') {
+      const was = state.ready;
+      Object.assign(state, { ready: false, engine: 'down' });
+      // A failure during init is reported once, by init itself (below).
+      if (was && reason) fail(reason);
+    } else if (next === 'restarting') {
+      state.engine = 'restarting';
+      if (reason) debug(`${reason.message}; restarting the worker`);
+    } else if (next === 'ready' && state.ready) state.engine = 'ready';
+  };
   // The worker starts loading the model while the page opens its store.
   const worker: WorkerSource = opts.startWorker
     ? { url: 'reco.worker.js (bundled by the app)', start: opts.startWorker }
     : workerAt(opts.workerUrl);
-  const engine = mode === 'off' ? null : createEngineClient(worker, engineInit(opts, mode), debug, learning.update);
+  const engine = mode === 'off' ? null : createEngineClient(worker, engineInit(opts, mode), debug, learning.update, onEngineState);
   const opening = mode === 'off' ? null : openStore({ ...opts, memoryOnly: mode === 'memory' });
+  /** What status().events says: events stored (by any tab) plus this tab's not yet written. */
+  const recount = async () => {
+    const stored = await store?.count().catch(() => null);
+    if (stored != null && !forgotten) state.events = stored + (tracker?.pending() ?? 0);
+  };
   const onEvent = (e: RecoEvent) => {
     state.events++;
     events.emit('event', e);
     if (isLabel(e.type)) learning.label();
   };
   // The tracker starts before the store is open, so a click or a track() at page load is kept.
-  const tracker = opening && createTracker({ store: opening, journal: mode === 'persist', control: state.control, onEvent, onError: fail });
+  const tracker =
+    opening &&
+    createTracker({ store: opening, journal: mode === 'persist', control: state.control, onEvent, onError: fail, onWritten: () => void recount() });
   for (const g of tracker ? discoverGrids(document, opts.grids, fail) : []) {
     if (!state.control && opts.autoPersonalize && opts.antiFlickerMs > 0 && !g.trackOnly) antiFlicker.hold(g.container);
     tracker!.observe(trackedItems(g.listId, g.items));
   }
+  // History and ranking read through this view, so that forget() can swap the store for an empty one under them.
+  const storeView = new Proxy({} as Store, {
+    get: (_, key: keyof Store) => {
+      const value = store![key];
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(store) : value;
+    },
+  });
+
+  /** Stops storing for the rest of the page view: pending events dropped, the store swapped for an empty memory one. */
+  const stopStoring = async (why: string): Promise<void> => {
+    if (forgotten) return;
+    forgotten = true;
+    tracker?.forget();
+    clearLocalTraces();
+    const old = store;
+    if (old) store = await openStore({ memoryOnly: true });
+    old?.close();
+    Object.assign(state, { storage: 'off', storageReason: why, events: 0 });
+  };
+  const channel = openForgetChannel(
+    () => void stopStoring('forget() was called in another tab: nothing is stored for the rest of this page view'),
+  );
 
   let destroyed = false;
-  let parts: { store: Store | null; ranker: Ranker; grids: Personalizer; stopReading: (() => void) | null } | null = null;
   /** Storage is open and the grids are tracked; null once destroyed. */
   const opened = (async () => {
-    const store = await opening;
-    if (store?.fallbackReason) debug(`memory-only storage: ${store.fallbackReason}`);
-    state.storage = store?.kind ?? 'off';
-    state.events += (await store?.count().catch(fail)) ?? 0;
+    const real = await opening;
+    if (real?.kind === 'indexeddb') rememberDatabase(opts.dbName);
+    if (real?.fallbackReason) debug(`memory-only storage: ${real.fallbackReason}`);
+    // forget() (here or in another tab) while storage opened: this page view stores nothing.
+    if (real && forgotten) real.close();
+    store = real && forgotten ? await openStore({ memoryOnly: true }) : real;
+    if (!forgotten) {
+      Object.assign(state, {
+        storage: real?.kind ?? 'off',
+        storageReason:
+          real?.fallbackReason ??
+          (mode === 'memory' ? 'Global Privacy Control is on: events stay in memory for this page view' : state.storageReason),
+      });
+      state.events += (await real?.count().catch(fail)) ?? 0;
+    }
     if (destroyed) return null;
-    const history = createHistory(store, opts.historyLength, fail);
+    const history = createHistory(store && storeView, opts.historyLength, fail);
     const ranker = createRanker(engine, history, { flush, active: () => state.ready && !state.control, onError: fail });
     const grids = createPersonalizer(opts, {
       antiFlicker,
@@ -122,7 +200,7 @@ export function startInstance(
     });
     // Read once the grids are tracked: their impressions are the tracker's to count.
     const stopReading = dataLayer.read && tracker ? readDataLayer({ tracker, remember: history.remember, onError: fail }) : null;
-    return (parts = { store, ranker, grids, stopReading });
+    return (parts = { ranker, grids, stopReading });
   })();
 
   /** `fn` once init has settled; `none` when the instance was destroyed meanwhile. */
@@ -130,11 +208,11 @@ export function startInstance(
     await ready;
     return parts && !destroyed ? fn(parts) : none;
   };
-  const nothing = (): ExportData => ({ exportedAt: new Date().toISOString(), events: [], items: [], meta: {} });
 
   const reco: RecoInstance = {
     track(type, itemId, extra) {
       try {
+        checkTrackArguments(type, itemId, extra);
         tracker?.track(type, itemId, extra);
       } catch (err) {
         fail(err as Error);
@@ -154,26 +232,35 @@ export function startInstance(
       ),
     explain: (itemId) => after({ itemId, because: [] }, (p) => p.ranker.explain(itemId)),
     personalize: (root = document) => after(undefined, (p) => p.grids.personalize(root, true)),
-    status: () => ({ ...state, lastRankMs: parts?.grids.lastRankMs() ?? null, learning: learning.status(state.learning) }),
+    status,
     train: () => after(skipped('the instance was destroyed'), () => learning.train()),
     async export() {
-      const p = await opened;
+      await opened;
       await flush();
-      return p?.store ? p.store.export() : nothing();
+      const memory = store?.kind === 'memory' && !forgotten ? await store.export() : undefined;
+      return readStored(knownDatabases(opts.dbName), memory);
     },
-    forget: () =>
-      after(undefined, async ({ store }) => {
-        await flush();
-        // The worker first, so that a learning round under way writes nothing after the store is cleared.
-        const afterForget = state.ready ? await engine?.forget().catch(fail) : null;
-        await store?.clear();
-        state.events = 0;
-        learning.update(afterForget ?? null);
-      }),
+    async forget() {
+      // Whatever init's outcome (no worker, no model, consent denied), forget() erases once it has settled.
+      await ready;
+      // The other tabs first, so that they stop writing while this one erases.
+      channel.tell();
+      const databases = knownDatabases(opts.dbName); // read before the registry goes with the other localStorage keys
+      const live = store;
+      await stopStoring('forget() was called: nothing is stored for the rest of this page view');
+      // The worker next, so that a learning round under way writes nothing after the store is cleared.
+      const afterForget = state.ready ? await engine?.forget().catch(fail) : null;
+      learning.update(afterForget ?? null);
+      // Emptied first, so that nothing is left should another page keep the database open past the deletion below.
+      await live?.clear().catch(() => {});
+      const problems = await eraseEverything(databases);
+      for (const p of problems) fail(new StorageError(p));
+    },
     on: (type, fn) => events.on(type, fn, reco),
     async destroy() {
       if (destroyed) return;
       destroyed = true;
+      channel.close();
       parts?.grids.destroy();
       parts?.stopReading?.();
       antiFlicker.destroy();
@@ -182,6 +269,7 @@ export function startInstance(
       await flush();
       engine?.terminate();
       (await opening)?.close();
+      store?.close();
       events.clear();
       state.ready = false;
     },
@@ -191,10 +279,13 @@ export function startInstance(
     const p = await opened;
     if (!p || destroyed) return;
     if (engine && up) {
-      Object.assign(state, { ready: true, backend: up.backend, backends: up.tried, model: up.model });
+      Object.assign(state, { ready: true, engine: 'ready', backend: up.backend, backends: up.tried, model: up.model });
+      workerSkipped = up.skipped ?? [];
       debug(`ready on ${up.backend}${up.learningError ? `; ${up.learningError}` : ''}`);
       learning.start(engine, up.learning);
       events.emit('ready', reco.status());
+    } else if (engine) {
+      state.engine = 'down';
     }
     await p.grids.settle();
   })()

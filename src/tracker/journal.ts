@@ -67,10 +67,17 @@ export function editJournal(change: (j: Journal) => void): void {
 
 /**
  * Writes to the store the events that page views journaled but did not write (a navigation cut them short).
- * Only what was written leaves the journal: a tab of those page views may still be adding to it.
+ * Only what was written leaves the journal: a tab of those page views may still be adding to it. `written` hears
+ * that they were stored.
  * @param current this page view: its own journaled events are still in its queue
  */
-export function drainJournal(store: Store, local: LocalMirror, report: (err: unknown) => void, current?: string): void {
+export function drainJournal(
+  store: Store,
+  local: LocalMirror,
+  report: (err: unknown) => void,
+  current?: string,
+  written?: () => void,
+): void {
   let left: Journal = {};
   local(() => editJournal((j) => (left = j)));
   if (current) delete left[current];
@@ -82,5 +89,5 @@ export function drainJournal(store: Store, local: LocalMirror, report: (err: unk
   const drop = (j: Journal) => {
     for (const pv in left) j[pv] &&= j[pv].filter((e) => !drained.has(e.id));
   };
-  if (drained.size) store.add([...drained.values()]).then(() => local(() => editJournal(drop)), report);
+  if (drained.size) store.add([...drained.values()]).then(() => (local(() => editJournal(drop)), written?.()), report);
 }
