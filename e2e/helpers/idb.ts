@@ -73,3 +73,8 @@ export async function storeEvents(page: Page | BrowserPage, events: RecoEvent[],
     { name: DEFAULTS.dbName, events, cached },
   );
 }
+
+/** Names of the IndexedDB databases of the page's origin (reading them creates none). */
+export async function databaseNames(page: Page | BrowserPage): Promise<string[]> {
+  return asTab(page).evaluate(async () => (await indexedDB.databases()).map((d) => d.name!));
+}
