@@ -78,3 +78,22 @@ export async function storeEvents(page: Page | BrowserPage, events: RecoEvent[],
 export async function databaseNames(page: Page | BrowserPage): Promise<string[]> {
   return asTab(page).evaluate(async () => (await indexedDB.databases()).map((d) => d.name!));
 }
+
+/** Writes rows as they are (no checks) into one object store of Reco's database, as another script or a damaged disk could. */
+export async function putRawRows(page: Page, store: 'events' | 'items' | 'meta', rows: unknown[], keys?: string[]): Promise<void> {
+  await page.evaluate(
+    ({ name, store, rows, keys }) =>
+      new Promise<void>((resolve, reject) => {
+        const req = indexedDB.open(name);
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => {
+          const db = req.result;
+          const tx = db.transaction(store, 'readwrite');
+          rows.forEach((r, i) => tx.objectStore(store).put(r, keys?.[i]));
+          tx.oncomplete = () => (db.close(), resolve());
+          tx.onerror = () => reject(tx.error);
+        };
+      }),
+    { name: DEFAULTS.dbName, store, rows, keys },
+  );
+}
