@@ -5,6 +5,7 @@
  * (names start with `reco-`), and the other tabs, told over a BroadcastChannel to drop their pending events and
  * stop writing. Reading never creates a database that does not exist.
  */
+import { openDB, type IDBPDatabase } from 'idb';
 import { isCachedItem, isEvent } from '../shared/rows.ts';
 import { DEFAULTS } from '../shared/options.ts';
 import type { ExportData, ItemFeatures, RecoEvent } from '../shared/types.ts';
@@ -16,8 +17,8 @@ export const CACHE_PREFIX = 'reco-';
 /** localStorage key listing the IndexedDB databases Reco opened on this origin. */
 const REGISTRY_KEY = `${LOCAL_PREFIX}databases`;
 const CHANNEL = 'reco-page';
-/** How long forget() waits for a database that another page keeps open before it reports it and goes on. */
-const DELETE_WAIT_MS = 3000;
+/** How long export() and forget() wait for a database that another page keeps open or blocks before they go on. */
+const WAIT_MS = 3000;
 
 function readRegistry(): string[] {
   try {
@@ -44,61 +45,34 @@ export function knownDatabases(current: string): string[] {
   return [...new Set([current, DEFAULTS.dbName, ...readRegistry()])];
 }
 
-const done = (req: IDBRequest | IDBTransaction): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if ('oncomplete' in req) {
-      req.oncomplete = () => resolve();
-      req.onabort = req.onerror = () => reject(req.error);
-    } else {
-      req.onsuccess = () => resolve();
-      req.onerror = () => reject(req.error);
-    }
-  });
-
-/** Opens an existing database as it is; null when it does not exist (the attempt to create it is aborted) or cannot be opened. */
-function openExisting(name: string): Promise<IDBDatabase | null> {
-  return new Promise((resolve) => {
-    let req: IDBOpenDBRequest;
-    try {
-      req = indexedDB.open(name);
-    } catch {
-      return resolve(null); // no IndexedDB here
-    }
-    req.onupgradeneeded = () => req.transaction?.abort(); // it did not exist: leave it so
-    req.onsuccess = () => {
-      req.result.onversionchange = () => req.result.close();
-      resolve(req.result);
-    };
-    req.onerror = () => resolve(null);
-    req.onblocked = () => resolve(null);
-  });
-}
-
-/** What one database holds (valid rows; malformed ones are counted where the SDK reads them). */
+/** What one database holds (valid rows; malformed ones are counted where the SDK reads them); nothing when it does not exist. */
 async function readDatabase(name: string): Promise<ExportData> {
-  const out: ExportData = { exportedAt: new Date().toISOString(), events: [], items: [], meta: {} };
-  const db = await openExisting(name);
-  if (!db) return out;
+  const out: ExportData = { exportedAt: '', events: [], items: [], meta: {} };
+  let db: IDBPDatabase | undefined;
   try {
-    const names = ['events', 'items', 'meta'].filter((s) => db.objectStoreNames.contains(s));
-    if (!names.length) return out;
-    const tx = db.transaction(names);
-    const all = (store: string, what: 'getAll' | 'getAllKeys') => (names.includes(store) ? tx.objectStore(store)[what]() : null);
-    const reqs = {
-      events: all('events', 'getAll'),
-      items: all('items', 'getAll'),
-      keys: all('meta', 'getAllKeys'),
-      meta: all('meta', 'getAll'),
-    };
-    await done(tx);
-    out.events = ((reqs.events?.result ?? []) as unknown[]).filter(isEvent);
-    out.items = ((reqs.items?.result ?? []) as unknown[]).filter(isCachedItem).map((r) => r.item);
-    const keys = (reqs.keys?.result ?? []) as IDBValidKey[];
-    out.meta = Object.fromEntries(keys.map((k, i) => [String(k), (reqs.meta!.result as unknown[])[i]]));
-    return out;
+    // No version: the database as it is. One that does not exist is not created: its creation is aborted. An open
+    // request queued behind another tab's blocked upgrade would wait for ever: after WAIT_MS the database is skipped.
+    const opening = openDB(name, undefined, { upgrade: (_db, _old, _new, tx) => tx.abort() });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(reject, WAIT_MS)));
+    db = await Promise.race([opening, late]).finally(() => clearTimeout(timer));
+    opening.then(
+      (d) => d !== db && d.close(),
+      () => {},
+    );
+    const has = (store: string) => db!.objectStoreNames.contains(store);
+    if (has('events')) out.events = (await db.getAll('events')).filter(isEvent);
+    if (has('items')) out.items = (await db.getAll('items')).filter(isCachedItem).map((r) => r.item);
+    if (has('meta')) {
+      const [keys, values] = await Promise.all([db.getAllKeys('meta'), db.getAll('meta')]);
+      out.meta = Object.fromEntries(keys.map((k, i) => [String(k), values[i]]));
+    }
+  } catch {
+    // Missing, blocked or unreadable: nothing to report from it.
   } finally {
-    db.close();
+    db?.close();
   }
+  return out;
 }
 
 /**
@@ -123,7 +97,7 @@ export async function readStored(names: readonly string[], extra?: ExportData): 
   };
 }
 
-/** Deletes a database; resolves with an error message when another page keeps it open past DELETE_WAIT_MS (it goes once that page lets go). */
+/** Deletes a database; resolves with an error message when another page keeps it open past WAIT_MS (it goes once that page lets go). */
 function deleteDatabase(name: string): Promise<string | null> {
   return new Promise((resolve) => {
     let req: IDBOpenDBRequest;
@@ -132,15 +106,14 @@ function deleteDatabase(name: string): Promise<string | null> {
     } catch {
       return resolve(null); // no IndexedDB here: nothing was stored in it
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Blocked by a connection another page keeps open, or queued behind another tab's blocked upgrade: the request
+    // stays and completes when they let go; forget() reports it and goes on.
+    const timer = setTimeout(
+      () => resolve(`the database "${name}" is kept open by another page; it is deleted as soon as that page closes it`),
+      WAIT_MS,
+    );
     req.onsuccess = () => (clearTimeout(timer), resolve(null));
     req.onerror = () => (clearTimeout(timer), resolve(`could not delete the database "${name}": ${req.error?.message ?? 'unknown error'}`));
-    req.onblocked = () => {
-      timer ??= setTimeout(
-        () => resolve(`the database "${name}" is kept open by another page; it is deleted as soon as that page closes it`),
-        DELETE_WAIT_MS,
-      );
-    };
   });
 }
 
