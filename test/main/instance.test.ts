@@ -17,6 +17,7 @@ class BlockedWorker {
 let n = 0;
 
 beforeEach(() => {
+  localStorage.clear(); // the registry of databases: export() of one test must not read another test's database
   document.body.innerHTML = `<div data-reco-grid="home"><a data-reco-id="a"></a><a data-reco-id="b"></a></div>`;
   vi.spyOn(console, 'error').mockImplementation(() => {});
 });
@@ -235,6 +236,26 @@ describe('forget() and export() reach everything stored, whatever the current mo
 });
 
 describe('status().events', () => {
+  it('counts the events a page view left in the click journal once they are written', async () => {
+    vi.stubGlobal('Worker', BlockedWorker);
+    const left = {
+      id: 'left-1',
+      type: 'select_item',
+      itemId: 'a',
+      listId: 'home',
+      position: 0,
+      ts: Date.now() - 1000,
+      sessionId: 's',
+      path: '/',
+      control: false,
+      pageViewId: 'earlier',
+    };
+    localStorage.setItem('reco:pending', JSON.stringify({ earlier: [left] }));
+    reco = await createInstance({ dbName: `instance-${++n}` }, SCRIPT, null);
+    await vi.waitFor(() => expect(reco!.status().events).toBe(1));
+    expect((await reco.export()).events.map((e) => e.id)).toEqual(['left-1']);
+  });
+
   it('matches what is stored after a write fails for quota, and the failure is reported', async () => {
     vi.stubGlobal('Worker', BlockedWorker);
     reco = await createInstance({ dbName: `instance-${++n}` }, SCRIPT, null);
