@@ -138,7 +138,7 @@ for (const { model: name, ids } of CASES) {
         grid.append(card);
         document.body.append(grid);
       }, history_[1]!);
-      await page.locator(`[data-reco-grid="agreement"] [data-reco-id="${history_[1]!.id}"]`).click();
+      await page.click(`[data-reco-grid="agreement"] [data-reco-id="${history_[1]!.id}"]`);
       await page.evaluate(
         (h) => {
           const R = window.Reco;

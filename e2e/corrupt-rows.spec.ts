@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './helpers/test.ts';
 import { putRawRows } from './helpers/idb.ts';
 import { listenToReco, waitForReady } from './helpers/reco.ts';
 
@@ -6,10 +6,8 @@ import { listenToReco, waitForReady } from './helpers/reco.ts';
 const PAGE = '/e2e/pages/shop.html';
 
 test('malformed stored rows (an event without item id, an item whose category is an array, a broken learning record) are skipped and counted; personalization and learning go on', async ({
-  page,
+  tab: page,
 }) => {
-  const uncaught: string[] = [];
-  page.on('pageerror', (e) => uncaught.push(e.message));
   await listenToReco(page);
   await page.goto(PAGE);
   await waitForReady(page);
@@ -41,5 +39,5 @@ test('malformed stored rows (an event without item id, an item whose category is
   const decision = await page.evaluate(() => window.Reco.train());
   expect(decision.reason, 'learning is still on').not.toMatch(/learning is off/);
   expect((await page.evaluate(() => window.Reco.export())).events.map((e) => e.id)).not.toContain('bad-null-item');
-  expect(uncaught).toEqual([]);
+  expect(await page.pageErrors()).toEqual([]);
 });

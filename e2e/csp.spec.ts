@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type BrowserPage } from './helpers/test.ts';
+import { BASE_URL } from './helpers/engines/server.ts';
 import { gridItems, listenToReco, openAndCloseProduct, scrollOutOfView, waitForRanked, waitForReady } from './helpers/reco.ts';
 
 // The demo shop served with a strict Content-Security-Policy on every response (scripts/serve.ts `?csp=`): no inline
@@ -11,7 +12,7 @@ declare global {
 }
 
 /** Records the securitypolicyviolation events of the page from its first moment. */
-async function watchViolations(page: Page): Promise<void> {
+async function watchViolations(page: BrowserPage): Promise<void> {
   await page.addInitScript(() => {
     window.__violations = [];
     document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
@@ -19,7 +20,7 @@ async function watchViolations(page: Page): Promise<void> {
 }
 
 /** The CSP reports the server received (page and worker), as "directive blocked-uri" lines. */
-async function reports(page: Page): Promise<string[]> {
+async function reports(page: BrowserPage): Promise<string[]> {
   const list = await page.evaluate(async () => (await fetch('/csp-report')).json());
   return (list as { 'csp-report'?: Record<string, string> }[]).map((r) => {
     const c = r['csp-report'] ?? {};
@@ -27,12 +28,12 @@ async function reports(page: Page): Promise<string[]> {
   });
 }
 
-test.beforeEach(async ({ request }) => {
-  await request.delete('/csp-report');
+test.beforeEach(async () => {
+  await fetch(`${BASE_URL}/csp-report`, { method: 'DELETE' });
 });
 
 test("under the strict policy (script-src 'self' 'wasm-unsafe-eval', worker-src, connect-src and style-src 'self') the demo personalizes on wasm with no violation", async ({
-  page,
+  tab: page,
 }) => {
   await watchViolations(page);
   await listenToReco(page);
@@ -58,20 +59,23 @@ test("under the strict policy (script-src 'self' 'wasm-unsafe-eval', worker-src,
   expect((await page.evaluate(() => window.__reco)).errors).toEqual([]);
 });
 
-test("without 'wasm-unsafe-eval' the engine falls back to cpu, still personalizes, and status() says why", async ({ page }) => {
+test("without 'wasm-unsafe-eval' the engine falls back to cpu, still personalizes, and status() says why", async ({ tab: page }) => {
   await listenToReco(page);
   await page.goto('/?csp=nowasm&backends=wasm,cpu');
   const status = await waitForReady(page);
   expect(status.backend).toBe('cpu');
-  expect(status.backendsTried).toEqual([
+  expect(status.backends).toEqual([
     { backend: 'wasm', ok: false, reason: expect.stringMatching(/WebAssembly|wasm-unsafe-eval|unsafe-eval/) },
     { backend: 'cpu', ok: true },
   ]);
-  console.log(`wasm refused: ${status.backendsTried[0]!.reason}`);
+  console.log(`wasm refused: ${status.backends[0]!.reason}`);
   const ids = (await gridItems(page, '#grid-home')).slice(0, 12).map((it) => it.id);
   await page.evaluate((id) => window.Reco.track('view_item', id), ids[3]!);
   const ranked = await page.evaluate((items) => window.Reco.rank(items), ids);
-  expect(ranked.some((r) => r.score !== 0), 'rank() used the model on cpu').toBe(true);
+  expect(
+    ranked.some((r) => r.score !== 0),
+    'rank() used the model on cpu',
+  ).toBe(true);
   // The control: the refused compile is a violation the policy reports, so the first test would have seen one.
   await expect.poll(async () => (await reports(page)).join('\n'), { timeout: 20_000 }).toMatch(/script-src/);
 });

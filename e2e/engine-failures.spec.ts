@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type BrowserPage } from './helpers/test.ts';
 import { listenToReco, waitForReady, waitForReco } from './helpers/reco.ts';
 
 // The fixture shop (e2e/pages/shop.html, wasm) with Reco's worker wrapped by e2e/pages/probe.worker.js, which can
@@ -12,7 +12,7 @@ declare global {
   }
 }
 
-async function start(page: Page): Promise<string[]> {
+async function start(page: BrowserPage): Promise<string[]> {
   await listenToReco(page);
   await page.addInitScript(() => {
     const log: unknown[] = (window.__probe = []);
@@ -23,17 +23,17 @@ async function start(page: Page): Promise<string[]> {
   await page.waitForFunction(() => window.__probe.includes('started'));
   return page.evaluate(() => [...document.querySelectorAll('.g .card')].map((el) => el.getAttribute('data-sku')!));
 }
-const started = (page: Page) => page.evaluate(() => window.__probe.filter((m) => m === 'started').length);
+const started = (page: BrowserPage) => page.evaluate(() => window.__probe.filter((m) => m === 'started').length);
 
 /** The worker swallows the next `n` calls and then crashes; resolves once it is armed. */
-async function armCrash(page: Page, n: number): Promise<void> {
+async function armCrash(page: BrowserPage, n: number): Promise<void> {
   const armed = await page.evaluate(() => window.__probe.filter((m) => m === 'armed').length);
   await page.evaluate((crash) => new BroadcastChannel('e2e-probe').postMessage({ crash }), n);
   await page.waitForFunction((k) => window.__probe.filter((m) => m === 'armed').length > k, armed);
 }
 
 test('a crash with rank() and explain() in flight: both are answered by one new worker at once; a second crash takes the engine down and status() says so', async ({
-  page,
+  tab: page,
 }) => {
   const ids = await start(page);
   await page.evaluate((h) => h.forEach((id) => window.Reco.track('view_item', id)), ids.slice(-3));
@@ -53,20 +53,25 @@ test('a crash with rank() and explain() in flight: both are answered by one new 
   expect(off).toEqual(ids.map((id) => ({ id, score: 0 })));
   const status = await page.evaluate(() => window.Reco.status());
   expect(status).toMatchObject({ ready: false, engine: 'down' });
-  expect(status.lastError).toMatch(/^WorkerCrashedError: .*crashed on purpose with 2 calls in flight; the worker failed 2 times, so personalization is off/);
+  expect(status.lastError).toMatch(
+    /^WorkerCrashedError: .*crashed on purpose with 2 calls in flight; the worker failed 2 times, so personalization is off/,
+  );
   expect(await started(page), 'no third worker').toBe(2);
   // Later calls answer at once with the shop's order.
   expect(await page.evaluate((c) => window.Reco.rank(c), ids)).toEqual(ids.map((id) => ({ id, score: 0 })));
 });
 
-test('1,000 rankings and 100 explanations in the worker leave no tensor behind', async ({ page }) => {
+test('1,000 rankings and 100 explanations in the worker leave no tensor behind', async ({ tab: page }) => {
   const ids = await start(page);
   await page.evaluate((h) => h.forEach((id) => window.Reco.track('view_item', id)), ids.slice(-3));
   const tensors = async () => {
     const n = await page.evaluate(() => window.__probe.length);
     await page.evaluate(() => new BroadcastChannel('e2e-probe').postMessage('tensors'));
     await page.waitForFunction((k) => window.__probe.slice(k).some((m) => typeof m === 'object' && m && 'tensors' in m), n);
-    return page.evaluate((k) => (window.__probe.slice(k).find((m) => typeof m === 'object' && m && 'tensors' in m) as { tensors: number }).tensors, n);
+    return page.evaluate(
+      (k) => (window.__probe.slice(k).find((m) => typeof m === 'object' && m && 'tensors' in m) as { tensors: number }).tensors,
+      n,
+    );
   };
   await page.evaluate((c) => window.Reco.rank(c), ids);
   const before = await tensors();
@@ -83,7 +88,7 @@ test('1,000 rankings and 100 explanations in the worker leave no tensor behind',
 });
 
 test('a stalled model download: status() says "loading" meanwhile, and init() settles with a named error after 20 s without data', async ({
-  page,
+  tab: page,
 }) => {
   await listenToReco(page);
   await page.goto('/e2e/pages/shop.html?model=/models/default/model.json%3Fstall');

@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type BrowserPage } from './helpers/test.ts';
 import { databaseNames } from './helpers/idb.ts';
 import { gridItems, openAndCloseProduct, waitForReady } from './helpers/reco.ts';
 
@@ -6,7 +6,7 @@ import { gridItems, openAndCloseProduct, waitForReady } from './helpers/reco.ts'
 // events in memory only (Global Privacy Control): every trace goes, whatever the current mode.
 
 /** Everything Reco could have left on the origin: databases, localStorage keys, caches. */
-async function traces(page: Page) {
+async function traces(page: BrowserPage) {
   return {
     databases: await databaseNames(page),
     localStorage: await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('reco'))),
@@ -15,12 +15,12 @@ async function traces(page: Page) {
 }
 
 /** The shopper browses the demo with consent: two products opened, one added to the bag; a model cache as the SDK keeps one. */
-async function browseWithConsent(page: Page): Promise<string[]> {
+async function browseWithConsent(page: BrowserPage): Promise<string[]> {
   await page.goto('/');
   await waitForReady(page);
   const [a, b] = (await gridItems(page, '#grid-home')).filter((it) => !it.pinned);
   await openAndCloseProduct(page, a!.id);
-  await page.locator(`#grid-home [data-reco-id="${b!.id}"] [data-add]`).click();
+  await page.click(`#grid-home [data-reco-id="${b!.id}"] [data-add]`);
   await page.evaluate(async () => (await caches.open('reco-model-test')).put('/models/default/model.json', new Response('{}')));
   const stored = (await page.evaluate(() => window.Reco.export())).events.filter((e) => e.type !== 'view_item_list');
   expect(stored.length).toBeGreaterThanOrEqual(3);
@@ -33,13 +33,22 @@ async function browseWithConsent(page: Page): Promise<string[]> {
 
 for (const { mode, query, init, storage } of [
   { mode: 'consent withdrawn', query: '?consent=denied', init: null, storage: 'off' },
-  { mode: 'Global Privacy Control on', query: '', init: () => Object.defineProperty(navigator, 'globalPrivacyControl', { value: true }), storage: 'memory' },
+  {
+    mode: 'Global Privacy Control on',
+    query: '',
+    init: () => Object.defineProperty(navigator, 'globalPrivacyControl', { value: true }),
+    storage: 'memory',
+  },
 ] as const) {
-  test(`${mode}: export() still reports what is stored, and forget() erases every database, reco: key and reco- cache`, async ({ page }) => {
+  test(`${mode}: export() still reports what is stored, and forget() erases every database, reco: key and reco- cache`, async ({
+    tab: page,
+  }) => {
     const ids = await browseWithConsent(page);
     if (init) await page.addInitScript(init);
     await page.goto(`/${query}`);
-    await page.waitForFunction(() => window.Reco?.status().storage !== undefined && (window.Reco.status().ready || window.Reco.status().engine === 'off'));
+    await page.waitForFunction(
+      () => window.Reco?.status().storage !== undefined && (window.Reco.status().ready || window.Reco.status().engine === 'off'),
+    );
     const status = await page.evaluate(() => window.Reco.status());
     expect(status.storage).toBe(storage);
     expect(status.storageReason).toMatch(mode === 'consent withdrawn' ? /consent is denied/ : /Global Privacy Control/);

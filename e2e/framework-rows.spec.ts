@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './helpers/test.ts';
 import { listenToReco, waitForReady } from './helpers/reco.ts';
 
 // A grid whose cards sit in row wrappers that a framework owns and re-renders (e2e/pages/rows.html).
@@ -11,13 +11,13 @@ declare global {
 }
 
 const domRows = () =>
-  [...document.querySelectorAll('#grid .row')].map((row) => [...row.querySelectorAll('[data-reco-id]')].map((el) => el.getAttribute('data-reco-id')!));
+  [...document.querySelectorAll('#grid .row')].map((row) =>
+    [...row.querySelectorAll('[data-reco-id]')].map((el) => el.getAttribute('data-reco-id')!),
+  );
 
 test("cards are re-ordered within their own row; the framework's later removeChild and insertBefore work and its new items appear", async ({
-  page,
+  tab: page,
 }) => {
-  const uncaught: string[] = [];
-  page.on('pageerror', (e) => uncaught.push(e.message));
   await listenToReco(page);
   await page.goto('/e2e/pages/rows.html');
   await waitForReady(page);
@@ -44,6 +44,6 @@ test("cards are re-ordered within their own row; the framework's later removeChi
   expect(rendered[1]).not.toContain(gone);
   expect(rendered[3]).toContain(nails[0]);
   expect(rendered.flat()).toHaveLength(17);
-  expect(uncaught).toEqual([]);
+  expect(await page.pageErrors()).toEqual([]);
   expect((await page.evaluate(() => window.__reco)).errors).toEqual([]);
 });

@@ -6,7 +6,7 @@ import { listenToReco, waitForReco } from './helpers/reco.ts';
 
 const SHOP = '/e2e/pages/shop.html';
 
-const FAILURES: { name: string; path: string; setup?: (page: Page) => Promise<void>; after?: (page: Page) => Promise<void> }[] = [
+const FAILURES: { name: string; path: string; setup?: (page: Page) => Promise<unknown>; after?: (page: Page) => Promise<void> }[] = [
   { name: 'the model is missing (404)', path: `${SHOP}?model=/models/missing/model.json` },
   {
     name: 'the weights are corrupt',

@@ -28,9 +28,9 @@ test('a write refused for quota even after evicting the oldest 20% is reported (
   }, ids);
   expect(await page.evaluate(() => window.Reco.status().events), 'recorded, not yet written').toBe(ids.length + 5);
   await page.evaluate(() => window.Reco.export());
-  await expect.poll(() => page.evaluate(() => window.__reco.errors.join('\n'))).toMatch(
-    /^StorageError: the storage quota is full even after evicting the oldest 20% of events: 5 event\(s\) not stored$/m,
-  );
+  await expect
+    .poll(() => page.evaluate(() => window.__reco.errors.join('\n')))
+    .toMatch(/^StorageError: the storage quota is full even after evicting the oldest 20% of events: 5 event\(s\) not stored$/m);
   const status = await page.evaluate(() => window.Reco.status());
   expect(status.lastError).toMatch(/^StorageError: /);
   const stored = (await countRecords(page))['events'];

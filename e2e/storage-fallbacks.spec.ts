@@ -1,10 +1,10 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './helpers/test.ts';
 import { listenToReco, waitForReady } from './helpers/reco.ts';
 
 // Memory-only storage when IndexedDB cannot be used, said in status() (not only in debug output). The fixture shop, wasm.
 const PAGE = '/e2e/pages/shop.html';
 
-test('another tab keeps an older version of the database open: memory-only at once, and status() says why', async ({ page }) => {
+test('another tab keeps an older version of the database open: memory-only at once, and status() says why', async ({ tab: page }) => {
   await listenToReco(page);
   // An older page of the shop (an older SDK) opened version 1 and never lets go; its request runs before Reco's.
   await page.addInitScript(() => {
@@ -21,7 +21,7 @@ test('another tab keeps an older version of the database open: memory-only at on
   expect((await page.evaluate(() => window.Reco.export())).events.map((e) => e.itemId)).toEqual(['p001']);
 });
 
-test('no IndexedDB (a private mode that refuses it): memory-only, and status() says why', async ({ page }) => {
+test('no IndexedDB (a private mode that refuses it): memory-only, and status() says why', async ({ tab: page }) => {
   await listenToReco(page);
   await page.addInitScript(() => {
     IDBFactory.prototype.open = () => {

@@ -80,8 +80,13 @@ export async function databaseNames(page: Page | BrowserPage): Promise<string[]>
 }
 
 /** Writes rows as they are (no checks) into one object store of Reco's database, as another script or a damaged disk could. */
-export async function putRawRows(page: Page, store: 'events' | 'items' | 'meta', rows: unknown[], keys?: string[]): Promise<void> {
-  await page.evaluate(
+export async function putRawRows(
+  page: Page | BrowserPage,
+  store: 'events' | 'items' | 'meta',
+  rows: unknown[],
+  keys?: string[],
+): Promise<void> {
+  await asTab(page).evaluate(
     ({ name, store, rows, keys }) =>
       new Promise<void>((resolve, reject) => {
         const req = indexedDB.open(name);
