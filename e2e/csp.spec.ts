@@ -1,9 +1,12 @@
-import { expect, test, type BrowserPage } from './helpers/test.ts';
 import { BASE_URL } from './helpers/engines/server.ts';
-import { gridItems, listenToReco, openAndCloseProduct, scrollOutOfView, waitForRanked, waitForReady } from './helpers/reco.ts';
+import { expect, test, type BrowserPage } from './helpers/test.ts';
+import { gridItems, openAndCloseProduct, scrollOutOfView, waitForReady } from './helpers/reco.ts';
 
 // The demo shop served with a strict Content-Security-Policy on every response (scripts/serve.ts `?csp=`): no inline
 // script, no injected style, nothing from another origin. The policies are the README's ("Content-Security-Policy").
+// These tests add no init script: the server's report endpoint hears the violations, the page's and (Chromium, Firefox)
+// the worker's. WebKit's driver injects its own console-collecting script inline into every document (its proxy,
+// e2e/helpers/engines/proxy.ts), which the policy rightly refuses: those reports are the harness's and are left out.
 
 declare global {
   interface Window {
@@ -11,22 +14,19 @@ declare global {
   }
 }
 
-/** Records the securitypolicyviolation events of the page from its first moment. */
-async function watchViolations(page: BrowserPage): Promise<void> {
-  await page.addInitScript(() => {
-    window.__violations = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
-  });
+/** The CSP reports the server received (page and worker), as "directive blocked-uri (where)" lines; in WebKit without the driver's own inline script. */
+async function reports(engine: string): Promise<string[]> {
+  const list = (await (await fetch(`${BASE_URL}/csp-report`)).json()) as { 'csp-report'?: Record<string, string> }[];
+  return list
+    .map((r) => {
+      const c = r['csp-report'] ?? {};
+      return `${c['effective-directive'] ?? c['violated-directive']} ${c['blocked-uri']} (${c['source-file'] ?? c['document-uri']})`;
+    })
+    .filter((line) => !(engine === 'webkit' && line.startsWith('script-src-elem inline ')));
 }
 
-/** The CSP reports the server received (page and worker), as "directive blocked-uri" lines. */
-async function reports(page: BrowserPage): Promise<string[]> {
-  const list = await page.evaluate(async () => (await fetch('/csp-report')).json());
-  return (list as { 'csp-report'?: Record<string, string> }[]).map((r) => {
-    const c = r['csp-report'] ?? {};
-    return `${c['effective-directive'] ?? c['violated-directive']} ${c['blocked-uri']} (${c['source-file'] ?? c['document-uri']})`;
-  });
-}
+const order = (page: BrowserPage) =>
+  page.evaluate(() => [...document.querySelectorAll('#grid-home [data-reco-id]')].map((el) => el.getAttribute('data-reco-id')!));
 
 test.beforeEach(async () => {
   await fetch(`${BASE_URL}/csp-report`, { method: 'DELETE' });
@@ -34,9 +34,8 @@ test.beforeEach(async () => {
 
 test("under the strict policy (script-src 'self' 'wasm-unsafe-eval', worker-src, connect-src and style-src 'self') the demo personalizes on wasm with no violation", async ({
   tab: page,
+  engineName,
 }) => {
-  await watchViolations(page);
-  await listenToReco(page);
   await page.goto('/?csp=strict&backends=wasm');
   const status = await waitForReady(page);
   expect(status).toMatchObject({ backend: 'wasm', storage: 'indexeddb', engine: 'ready' });
@@ -45,27 +44,44 @@ test("under the strict policy (script-src 'self' 'wasm-unsafe-eval', worker-src,
 
   // The shopper opens three products of one category, then comes back: the home grid is re-ordered (once out of sight).
   const before = await gridItems(page, '#grid-home');
-  const category = before.find((it) => !it.pinned && it.top === 'Fragrance') ? 'Fragrance' : before[5]!.top;
-  const clicked = before.filter((it) => it.top === category && !it.pinned).slice(0, 3);
+  const clicked = before.filter((it) => it.top === 'Fragrance' && !it.pinned).slice(0, 3);
+  expect(clicked).toHaveLength(3);
   for (const it of clicked) await openAndCloseProduct(page, it.id);
   await page.reload();
   await waitForReady(page);
+  await page.evaluate(() => {
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+  });
+  const shown = await order(page);
   await scrollOutOfView(page, '#grid-home');
-  const ranked = await waitForRanked(page, 'home');
-  expect(ranked.order).not.toEqual(before.map((it) => it.id));
+  await page.waitForFunction(
+    (first) => [...document.querySelectorAll('#grid-home [data-reco-id]')].map((el) => el.getAttribute('data-reco-id')).join() !== first,
+    shown.join(),
+    {
+      message: 'the home grid was not re-ordered',
+    },
+  );
+  expect(new Set(await order(page))).toEqual(new Set(shown));
 
+  expect(await page.evaluate(() => window.Reco.status().lastError)).toBeNull();
   expect(await page.evaluate(() => window.__violations)).toEqual([]);
-  expect(await reports(page)).toEqual([]);
-  expect((await page.evaluate(() => window.__reco)).errors).toEqual([]);
+  expect(await reports(engineName)).toEqual([]);
 });
 
-test("without 'wasm-unsafe-eval' the engine falls back to cpu, still personalizes, and status() says why", async ({ tab: page }) => {
-  await listenToReco(page);
+test("without 'wasm-unsafe-eval' the engine falls back to cpu, still personalizes, and status() says why", async ({
+  tab: page,
+  engineName,
+}) => {
   await page.goto('/?csp=nowasm&backends=wasm,cpu');
   const status = await waitForReady(page);
   expect(status.backend).toBe('cpu');
   expect(status.backends).toEqual([
-    { backend: 'wasm', ok: false, reason: expect.stringMatching(/WebAssembly|wasm-unsafe-eval|unsafe-eval/) },
+    {
+      backend: 'wasm',
+      ok: false,
+      reason: expect.stringMatching(/^WebAssembly cannot be compiled here \(CompileError: .*(wasm-unsafe-eval|unsafe-eval|CSP)/),
+    },
     { backend: 'cpu', ok: true },
   ]);
   console.log(`wasm refused: ${status.backends[0]!.reason}`);
@@ -76,6 +92,9 @@ test("without 'wasm-unsafe-eval' the engine falls back to cpu, still personalize
     ranked.some((r) => r.score !== 0),
     'rank() used the model on cpu',
   ).toBe(true);
-  // The control: the refused compile is a violation the policy reports, so the first test would have seen one.
-  await expect.poll(async () => (await reports(page)).join('\n'), { timeout: 20_000 }).toMatch(/script-src/);
+  // The control: the refused compile is a violation the policy reports, so the first test would have heard one.
+  // WebKit sends no reports from workers: there the reason above (WebKit's own words) is the evidence.
+  if (engineName !== 'webkit') {
+    await expect.poll(async () => (await reports(engineName)).join('\n'), { timeout: 20_000 }).toMatch(/script-src.* (wasm-eval|eval) /);
+  }
 });

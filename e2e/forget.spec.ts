@@ -1,6 +1,6 @@
 import { expect, test, type BrowserPage } from './helpers/test.ts';
 import { databaseNames } from './helpers/idb.ts';
-import { gridItems, openAndCloseProduct, waitForReady } from './helpers/reco.ts';
+import { gridItems, openAndCloseProduct, waitForReady, waitForReco } from './helpers/reco.ts';
 
 // forget() after the shopper browsed with consent, from a page view that stores nothing (consent withdrawn) or keeps
 // events in memory only (Global Privacy Control): every trace goes, whatever the current mode.
@@ -12,6 +12,12 @@ async function traces(page: BrowserPage) {
     localStorage: await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('reco'))),
     caches: await page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('reco-'))),
   };
+}
+
+/** Reco's init() has resolved in the demo: the demo's panel shows the consent only once it holds the instance. */
+async function settled(page: BrowserPage): Promise<void> {
+  await waitForReco(page);
+  await page.waitForFunction(() => document.getElementById('f-consent')?.textContent !== '–');
 }
 
 /** The shopper browses the demo with consent: two products opened, one added to the bag; a model cache as the SDK keeps one. */
@@ -46,9 +52,7 @@ for (const { mode, query, init, storage } of [
     const ids = await browseWithConsent(page);
     if (init) await page.addInitScript(init);
     await page.goto(`/${query}`);
-    await page.waitForFunction(
-      () => window.Reco?.status().storage !== undefined && (window.Reco.status().ready || window.Reco.status().engine === 'off'),
-    );
+    await settled(page);
     const status = await page.evaluate(() => window.Reco.status());
     expect(status.storage).toBe(storage);
     expect(status.storageReason).toMatch(mode === 'consent withdrawn' ? /consent is denied/ : /Global Privacy Control/);
@@ -62,7 +66,7 @@ for (const { mode, query, init, storage } of [
 
     // And nothing comes back on the next page view either (the journal of pending clicks went too).
     await page.goto(`/${query}`);
-    await page.waitForFunction(() => window.Reco?.status().ready || window.Reco?.status().engine === 'off');
+    await settled(page);
     expect((await page.evaluate(() => window.Reco.export())).events).toEqual([]);
   });
 }

@@ -69,7 +69,7 @@ describe('whyUnsupported (what each backend needs from the browser, said in word
         name: 'CompileError',
       },
     );
-    vi.spyOn(WebAssembly, 'compile').mockRejectedValueOnce(refused);
+    vi.spyOn(WebAssembly, 'instantiate').mockRejectedValueOnce(refused);
     expect(await whyUnsupported('wasm')).toBe(`WebAssembly cannot be compiled here (CompileError: ${refused.message})`);
     vi.restoreAllMocks();
   });
