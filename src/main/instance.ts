@@ -70,7 +70,13 @@ export function startInstance(
     storageReason: mode === 'off' ? 'consent is denied: nothing is stored' : null,
   };
   const logged = new Set<string>();
+  /** Errors already reported: one failure heard through several paths (the engine going down, the call it failed) is reported once. */
+  const reported = new WeakSet<Error>();
   const fail = (err: Error): void => {
+    if (err instanceof Object) {
+      if (reported.has(err)) return;
+      reported.add(err);
+    }
     state.lastError = `${err.name}: ${err.message}`;
     if (!logged.has(err.message)) console.error(`[reco] ${err.message}; the shop's own order is kept`);
     logged.add(err.message);
