@@ -68,5 +68,6 @@ for (const { mode, query, init, storage } of [
     await page.goto(`/${query}`);
     await settled(page);
     expect((await page.evaluate(() => window.Reco.export())).events).toEqual([]);
+    expect(await page.pageErrors(), 'nothing uncaught in the page, no unhandled rejection').toEqual([]);
   });
 }

@@ -19,6 +19,7 @@ test('another tab keeps an older version of the database open: memory-only at on
   // This page view's events are kept in memory; export() does not wait for ever on the database the other tab blocks.
   await page.evaluate(() => window.Reco.track('view_item', 'p001'));
   expect((await page.evaluate(() => window.Reco.export())).events.map((e) => e.itemId)).toEqual(['p001']);
+  expect(await page.pageErrors()).toEqual([]);
 });
 
 test('no IndexedDB (a private mode that refuses it): memory-only, and status() says why', async ({ tab: page }) => {

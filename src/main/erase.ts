@@ -52,7 +52,12 @@ async function readDatabase(name: string): Promise<ExportData> {
   try {
     // No version: the database as it is. One that does not exist is not created: its creation is aborted. An open
     // request queued behind another tab's blocked upgrade would wait for ever: after WAIT_MS the database is skipped.
-    const opening = openDB(name, undefined, { upgrade: (_db, _old, _new, tx) => tx.abort() });
+    const opening = openDB(name, undefined, {
+      upgrade(_db, _old, _new, tx) {
+        tx.done.catch(() => {}); // the abort below is the point: never an unhandled rejection in the page
+        tx.abort();
+      },
+    });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<never>((_, reject) => (timer = setTimeout(reject, WAIT_MS)));
     db = await Promise.race([opening, late]).finally(() => clearTimeout(timer));
