@@ -32,6 +32,8 @@ beforeEach(() => {
   vi.stubGlobal('Worker', BlockedWorker);
   vi.spyOn(console, 'error').mockImplementation(() => {});
   delete (window as Win).Reco;
+  // export() reads every database Reco used on the origin (a registry in localStorage names them): one test's only.
+  localStorage.clear();
 });
 afterEach(async () => {
   await ((window as Win).Reco as typeof RecoApi | undefined)?.destroy?.();

@@ -145,7 +145,14 @@ export function startInstance(
   // The tracker starts before the store is open, so a click or a track() at page load is kept.
   const tracker =
     opening &&
-    createTracker({ store: opening, journal: mode === 'persist', control: state.control, onEvent, onError: fail, onWritten: () => void recount() });
+    createTracker({
+      store: opening,
+      journal: mode === 'persist',
+      control: state.control,
+      onEvent,
+      onError: fail,
+      onWritten: () => void recount(),
+    });
   for (const g of tracker ? discoverGrids(document, opts.grids, fail) : []) {
     if (!state.control && opts.autoPersonalize && opts.antiFlickerMs > 0 && !g.trackOnly) antiFlicker.hold(g.container);
     tracker!.observe(trackedItems(g.listId, g.items));

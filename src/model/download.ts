@@ -14,7 +14,12 @@ export const STALL_TIMEOUT_MS = 20_000;
  * @throws ModelError naming the file: the request failed, the answer was not 2xx, an HTML page came instead of
  *   the file, or no data came for `stallMs`
  */
-export async function download(url: string, fetchFn: typeof fetch, what = 'the model file', stallMs = STALL_TIMEOUT_MS): Promise<ArrayBuffer> {
+export async function download(
+  url: string,
+  fetchFn: typeof fetch,
+  what = 'the model file',
+  stallMs = STALL_TIMEOUT_MS,
+): Promise<ArrayBuffer> {
   const abort = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stalled!: (err: ModelError) => void;
