@@ -24,7 +24,7 @@ test('reco.js from another origin (a CDN): the worker, its wasm and the model lo
   expect(new URL(page.url()).origin).toBe(SHOP);
   const status = await waitForReady(page);
   expect(status.backend).toBe('wasm');
-  for (const file of ['/reco.js', '/reco.worker.js', '/models/default/model.json', '/models/default/weights.bin']) {
+  for (const file of ['/reco.js', '/reco.engine.js', '/reco.worker.js', '/models/default/model.json', '/models/default/weights.bin']) {
     expect(origins.get(file), file).toBe(CDN);
   }
   expect([...origins.keys()].some((p) => /^\/reco\.tfjs-backend-wasm.*\.wasm$/.test(p) && origins.get(p) === CDN)).toBe(true);

@@ -12,7 +12,9 @@ import type { RecoEvent } from '../shared/types.ts';
 import { storageMode } from '../tracker/consent.ts';
 import { checkTrackArguments, createTracker } from '../tracker/tracker.ts';
 import { notReady, type RecoInstance, type RecoStatus } from './api.ts';
-import { createEngineClient, type EngineState } from './engine-client.ts';
+import type { EngineState } from './engine-client.ts';
+import { lazyEngineClient } from './engine-lazy.ts';
+import { loadEngineModule } from './engine-module.ts';
 import { dataLayerUse, readDataLayer, writeArm } from './datalayer.ts';
 import { clearLocalTraces, eraseEverything, knownDatabases, openForgetChannel, readStored, rememberDatabase } from './erase.ts';
 import { createEmitter, type Listeners } from './events.ts';
@@ -23,7 +25,7 @@ import { resolveOptions, type BundledAssets, type RecoOptions, type ResolvedOpti
 import { createPersonalizer, trackedItems, type Personalizer } from './personalizer.ts';
 import { byScore, createRanker, rankInput, type Ranker } from './ranker.ts';
 import { createPageLearning } from './scheduler.ts';
-import { workerAt, type WorkerSource } from './worker-source.ts';
+import { startingNow, workerAt, type WorkerSource } from './worker-source.ts';
 
 /** An instance as soon as it exists, and its initialization under way. */
 export interface StartedInstance {
@@ -130,7 +132,13 @@ export function startInstance(
   const worker: WorkerSource = opts.startWorker
     ? { url: 'reco.worker.js (bundled by the app)', start: opts.startWorker }
     : workerAt(opts.workerUrl);
-  const engine = mode === 'off' ? null : createEngineClient(worker, engineInit(opts, mode), debug, learning.update, onEngineState);
+  // Started now: its script downloads while the engine client loads (reco.js loads that from reco.engine.js).
+  const workers = mode === 'off' ? null : startingNow(worker);
+  const engine =
+    workers &&
+    lazyEngineClient(loadEngineModule(scriptUrl), new URL('reco.engine.js', scriptUrl).href, (m) =>
+      m.createEngineClient(workers, engineInit(opts, mode as 'persist' | 'memory'), debug, learning.update, onEngineState),
+    );
   const opening = mode === 'off' ? null : openStore({ ...opts, memoryOnly: mode === 'memory' });
   /** What status().events says: events stored (by any tab) plus this tab's not yet written. */
   const recount = async () => {

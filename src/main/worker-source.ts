@@ -37,3 +37,37 @@ export async function whyWorkerFailed(url: string): Promise<string | null> {
     return `could not fetch ${url}: ${(err as Error).message}`;
   }
 }
+
+/**
+ * `source` with its first worker started now, so that its script downloads while the engine client loads (reco.js
+ * loads it from reco.engine.js); later starts (a restart) are fresh. An error that first worker has before it is
+ * handed over is dispatched again once it is, so the engine client hears it. A worker that cannot be started now is
+ * started (and its failure reported) when asked for.
+ */
+export function startingNow(source: WorkerSource): WorkerSource {
+  let first: Worker | null = null;
+  let early: string | null = null;
+  try {
+    first = source.start();
+    first.addEventListener('error', (e) => {
+      if (!first) return; // handed over: the engine client listens now
+      e.preventDefault();
+      early ??= e.message;
+    });
+  } catch {
+    first = null;
+  }
+  return {
+    url: source.url,
+    start() {
+      const worker = first;
+      first = null;
+      if (!worker) return source.start();
+      if (early !== null) {
+        const message = early;
+        setTimeout(() => worker.dispatchEvent(new ErrorEvent('error', { message })));
+      }
+      return worker;
+    },
+  };
+}
