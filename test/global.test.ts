@@ -116,4 +116,27 @@ describe('the global functions around init()', () => {
     Reco.track('view_item', 'a');
     expect(first.status().events).toBe(1);
   });
+
+  it('without init(), export() reports what the databases Reco used hold, and forget() erases them, every reco: key and the other tabs hear it', async () => {
+    let Reco = await loadScript();
+    const dbName = `global-${++n}`;
+    const reco = await Reco.init({ dbName });
+    reco.track('view_item', 'a');
+    await Reco.exportData(); // flushes
+    await Reco.destroy();
+    expect((await indexedDB.databases()).map((d) => d.name)).toContain(dbName);
+
+    // Another page view (a privacy page) that never calls init().
+    delete (window as Win).Reco;
+    Reco = await loadScript();
+    expect((await Reco.exportData()).events.map((e) => `${e.type} ${e.itemId}`)).toEqual(['view_item a']);
+    const heard = new BroadcastChannel('reco-page');
+    const told = new Promise((resolve) => (heard.onmessage = (e) => resolve(e.data)));
+    await Reco.forget();
+    expect(await told).toEqual({ type: 'forget' });
+    heard.close();
+    expect((await indexedDB.databases()).map((d) => d.name)).not.toContain(dbName);
+    expect(Object.keys(localStorage).filter((k) => k.startsWith('reco'))).toEqual([]);
+    expect((await Reco.exportData()).events).toEqual([]);
+  });
 });

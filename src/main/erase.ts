@@ -139,6 +139,19 @@ export async function eraseEverything(databases: readonly string[]): Promise<str
   return problems;
 }
 
+/**
+ * forget() without an instance (a page that never called init(), such as the shop's privacy page): tells the other
+ * tabs, then erases every database the registry names and the default one, every `reco:` key and `reco-` cache.
+ * @returns what could not be erased at once (empty when everything is gone)
+ */
+export async function forgetWithoutInstance(): Promise<string[]> {
+  const databases = knownDatabases(DEFAULTS.dbName); // read before the registry goes with the other localStorage keys
+  const channel = openForgetChannel(() => {});
+  channel.tell();
+  channel.close();
+  return eraseEverything(databases);
+}
+
 /** The page's line to the other tabs of this origin about forget(). */
 export interface ForgetChannel {
   /** Tells the other tabs to drop their pending events and stop writing. */
