@@ -42,3 +42,24 @@ test('reco.engine.js cannot load: the engine is down with a named error, the gri
   expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('reco')))).toEqual([]);
   expect(pageErrors).toEqual([]);
 });
+
+test('the worker is requested before reco.engine.js has arrived: its download does not wait for the engine client', async ({
+  page,
+  context,
+}) => {
+  let workerAsked!: () => void;
+  const worker = new Promise<void>((resolve) => (workerAsked = resolve));
+  context.on('request', (r) => new URL(r.url()).pathname === '/reco.worker.js' && workerAsked());
+  // reco.engine.js is answered only once the worker has been requested: were the worker started after it, the page
+  // would never get ready.
+  await page.route('**/reco.engine.js', async (route) => {
+    await worker;
+    await route.continue();
+  });
+  await listenToReco(page);
+  await page.goto(SHOP);
+  await waitForReco(page);
+  const status = await page.evaluate(() => window.Reco.status());
+  expect(status.lastError).toBeNull();
+  expect(status).toMatchObject({ ready: true, engine: 'ready', backend: 'wasm' });
+});
