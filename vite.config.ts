@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { defineConfig, type Plugin } from 'vite';
 
-// Three builds into dist/, one per mode: the ES modules for bundlers (`vite build`: reco.mjs and the React entry
-// react.mjs, both importing reco-core.mjs, and reco.datalayer.mjs, the GA4 dataLayer reader both builds load on
-// demand), the script-tag build (`--mode script`: reco.js, which defines
-// window.Reco and replays the async snippet's queue) and the worker (`--mode worker`: reco.worker.js, a small
-// entry, plus the chunks it imports on demand: the tfjs engine, one per backend, and the wasm files). tfjs is in
-// the worker only.
+// Four builds into dist/, one per mode: the ES modules for bundlers (`vite build`: reco.mjs and the React entry
+// react.mjs, both importing reco-core.mjs, and reco.datalayer.mjs, the GA4 dataLayer reader that both builds load on
+// demand), the script-tag build (`--mode script`: reco.js, which defines window.Reco and replays the async snippet's
+// queue), the engine client that reco.js loads when init() starts (`--mode engine`: reco.engine.js, an ES module:
+// comlink and the worker's supervision, kept out of the page script's budget) and the worker (`--mode worker`:
+// reco.worker.js, a small entry, plus the chunks it imports on demand: the tfjs engine, one per backend, and the
+// wasm files). tfjs is in the worker only.
 
 /**
  * src/bundler-assets.mjs goes into dist/ unchanged, next to reco-core.mjs, which imports it: its literal
@@ -38,21 +39,38 @@ export default defineConfig(({ mode }) => ({
         }
       : mode === 'script'
         ? { rollupOptions: { input: 'src/global.ts', output: { format: 'iife' as const, entryFileNames: 'reco.js' } } }
-        : {
-            lib: {
-              // reco.datalayer imports types only: one file, which reco.js also loads (from next to itself).
-              entry: { reco: 'src/index.ts', react: 'src/react.ts', 'reco.datalayer': 'src/main/datalayer-read.ts' },
-              formats: ['es' as const],
-              fileName: (_: string, name: string) => `${name}.mjs`,
-            },
-            // One chunk holds the SDK, which both entries import: the React hook and init() share one instance.
-            rollupOptions: { external: ['react', './bundler-assets.mjs'], output: { chunkFileNames: 'reco-core.mjs' } },
-          }),
+        : mode === 'engine'
+          ? {
+              rollupOptions: {
+                input: 'src/main/engine-client.ts',
+                // Its exports are its point: reco.js imports createEngineClient from it.
+                preserveEntrySignatures: 'strict' as const,
+                output: { format: 'es' as const, entryFileNames: 'reco.engine.js' },
+              },
+            }
+          : {
+              lib: {
+                // reco.datalayer imports types only: one file, which reco.js also loads (from next to itself).
+                entry: { reco: 'src/index.ts', react: 'src/react.ts', 'reco.datalayer': 'src/main/datalayer-read.ts' },
+                formats: ['es' as const],
+                fileName: (_: string, name: string) => `${name}.mjs`,
+              },
+              // One chunk holds the SDK, which both entries import: the React hook and init() share one instance.
+              rollupOptions: { external: ['react', './bundler-assets.mjs'], output: { chunkFileNames: 'reco-core.mjs' } },
+            }),
   },
   // tfjs's wasm glue (emscripten) asks `typeof __filename` for Node; in a browser worker there is none. Said here,
   // so that an app's bundler that processes the worker again (webpack 5 defines __filename) takes the browser path.
   define: mode === 'worker' ? { __filename: 'undefined', __dirname: 'undefined' } : {},
-  resolve: mode === 'script' ? { alias: [{ find: './bundler-assets.mjs', replacement: '/src/script-assets.ts' }] } : {},
-  plugins: mode === 'worker' || mode === 'script' ? [] : [bundlerAssets],
+  resolve:
+    mode === 'script'
+      ? {
+          alias: [
+            { find: './bundler-assets.mjs', replacement: '/src/script-assets.ts' },
+            { find: './engine-module.ts', replacement: '/src/main/engine-module.script.ts' },
+          ],
+        }
+      : {},
+  plugins: mode === 'worker' || mode === 'script' || mode === 'engine' ? [] : [bundlerAssets],
   worker: { format: 'es' },
 }));

@@ -58,7 +58,26 @@ function shuffled(items, seed) {
 }
 
 const topOf = (item) => item.category.split(' > ')[0];
-const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/**
+ * An element built from data without ever parsing it as HTML: attributes are set as attributes (true: present,
+ * false or null: absent), children are nodes or text. Catalog data is never trusted: a hostile id or title stays text.
+ */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value !== false && value != null) el.setAttribute(name, value === true ? '' : String(value));
+  }
+  el.append(...children.filter((c) => c != null && c !== false).map((c) => (typeof c === 'object' ? c : String(c))));
+  return el;
+}
+/** An image of the shop's own origin, or none: a catalog can never make the page load another site's URL. */
+const ownImage = (url) => {
+  try {
+    return new URL(String(url), location.href).origin === location.origin ? String(url) : null;
+  } catch {
+    return null;
+  }
+};
 /** "Brand Product, Shade" without the size, for compact mentions. */
 const mention = (item) => item.title.replace(/, [\d.x ]+(fl oz|oz)$/, '');
 /** Shops show the brand on its own line, so the title under it drops the brand prefix. */
@@ -66,35 +85,58 @@ const shortTitle = (item) => (item.title.startsWith(`${item.brand} `) ? item.tit
 
 // ---------- rendering ----------
 
-function cardHtml(item, { pinned = false } = {}) {
+function card(item, { pinned = false } = {}) {
   const isNew = item.added >= newCutoff;
-  const badge = pinned ? '<span class="badge badge-promo">Promoted</span>' : isNew ? '<span class="badge">New</span>' : '';
-  return `<article class="card" data-reco-id="${item.id}" data-reco-title="${escapeHtml(item.title)}" data-reco-category="${escapeHtml(item.category)}" data-reco-brand="${escapeHtml(item.brand)}" data-reco-price="${item.price}"${pinned ? ' data-reco-pin' : ''}>
-  <a class="card-link" href="#/p/${item.id}">
-    <span class="card-media"><img src="${item.image}" alt="" width="200" height="200" decoding="async"></span>
-    ${badge}
-    <span class="card-brand">${escapeHtml(item.brand)}</span>
-    <span class="card-title">${escapeHtml(shortTitle(item))}</span>
-  </a>
-  ${ratingHtml(item)}
-  <div class="card-foot">
-    <span class="price">${money.format(item.price)}</span>
-    <button class="add" type="button" data-add="${item.id}" aria-label="Add ${escapeHtml(item.title)} to cart">Add to cart</button>
-  </div>
-</article>`;
+  const badge = pinned ? h('span', { class: 'badge badge-promo' }, 'Promoted') : isNew ? h('span', { class: 'badge' }, 'New') : null;
+  return h(
+    'article',
+    {
+      class: 'card',
+      'data-reco-id': item.id,
+      'data-reco-title': item.title,
+      'data-reco-category': item.category,
+      'data-reco-brand': item.brand,
+      'data-reco-price': item.price,
+      'data-reco-pin': pinned,
+    },
+    h(
+      'a',
+      { class: 'card-link', href: `#/p/${encodeURIComponent(item.id)}` },
+      h('span', { class: 'card-media' }, h('img', { src: ownImage(item.image), alt: '', width: 200, height: 200, decoding: 'async' })),
+      badge,
+      h('span', { class: 'card-brand' }, item.brand),
+      h('span', { class: 'card-title' }, shortTitle(item)),
+    ),
+    rating(item),
+    h(
+      'div',
+      { class: 'card-foot' },
+      h('span', { class: 'price' }, money.format(item.price)),
+      h('button', { class: 'add', type: 'button', 'data-add': item.id, 'aria-label': `Add ${item.title} to cart` }, 'Add to cart'),
+    ),
+  );
 }
 
-function ratingHtml(item) {
-  return `<p class="rating"><span class="stars" style="--rating:${item.rating}" aria-hidden="true">★★★★★</span><span class="visually-hidden">${item.rating} out of 5 stars,</span> <span class="reviews">${item.reviews.toLocaleString('en-IE')} reviews</span></p>`;
+function rating(item) {
+  const stars = h('span', { class: 'stars', 'aria-hidden': 'true' }, '★★★★★');
+  // Through the CSSOM, not a style attribute: a strict Content-Security-Policy (style-src 'self') allows it.
+  stars.style.setProperty('--rating', String(Number(item.rating) || 0));
+  return h(
+    'p',
+    { class: 'rating' },
+    stars,
+    h('span', { class: 'visually-hidden' }, `${item.rating} out of 5 stars,`),
+    ' ',
+    h('span', { class: 'reviews' }, `${Number(item.reviews).toLocaleString('en-IE')} reviews`),
+  );
 }
 
 function renderChips() {
-  $('chips').innerHTML = ['All', ...TOPS]
-    .map(
-      (top) =>
-        `<button type="button" class="chip" data-category="${escapeHtml(top)}" aria-pressed="${top === state.category}">${escapeHtml(top)}</button>`,
-    )
-    .join('');
+  $('chips').replaceChildren(
+    ...['All', ...TOPS].map((top) =>
+      h('button', { type: 'button', class: 'chip', 'data-category': top, 'aria-pressed': String(top === state.category) }, top),
+    ),
+  );
 }
 
 function renderHome() {
@@ -105,7 +147,7 @@ function renderHome() {
     .filter((item) => words.every((w) => `${item.title} ${item.category}`.toLowerCase().includes(w)))
     .slice(0, HOME_SIZE);
   const grid = $('grid-home');
-  grid.innerHTML = items.map((item) => cardHtml(item, { pinned: !filtering && item.id === pinnedId })).join('');
+  grid.replaceChildren(...items.map((item) => card(item, { pinned: !filtering && item.id === pinnedId })));
   $('home-title').textContent = words.length
     ? `Results for “${state.query.trim()}”`
     : state.category === 'All'
@@ -119,7 +161,7 @@ function renderHome() {
 
 function renderNew() {
   const items = [...catalog].sort((a, b) => b.added.localeCompare(a.added) || a.id.localeCompare(b.id)).slice(0, NEW_SIZE);
-  $('grid-new').innerHTML = items.map((item) => cardHtml(item)).join('');
+  $('grid-new').replaceChildren(...items.map((item) => card(item)));
 }
 
 // ---------- Reco (all calls guarded: the shop must never break because of it) ----------
@@ -291,9 +333,13 @@ function addEvent(event) {
   li.className = `event event-${event.type}`;
   const where = [event.listId, event.position != null ? `#${event.position + 1}` : null].filter(Boolean).join(' ');
   const value = event.extra?.value != null ? ` · ${money.format(Number(event.extra.value))}` : '';
-  li.innerHTML = `<span class="event-type">${escapeHtml(event.type)}</span>
-<span class="event-title">${escapeHtml(item?.title ?? event.itemId)}</span>
-<span class="event-meta">${where ? `${escapeHtml(where)} · ` : ''}${clock.format(new Date(event.ts))}${value}</span>`;
+  li.append(
+    h('span', { class: 'event-type' }, event.type),
+    '\n',
+    h('span', { class: 'event-title' }, item?.title ?? event.itemId),
+    '\n',
+    h('span', { class: 'event-meta' }, `${where ? `${where} · ` : ''}${clock.format(new Date(event.ts))}${value}`),
+  );
   list.prepend(li);
   while (list.children.length > MAX_EVENTS_SHOWN) list.lastElementChild.remove();
   if (event.type === 'view_item_list') $('impression-count').textContent = String(++impressions);
@@ -313,11 +359,11 @@ function openProduct(id) {
   const item = byId.get(id);
   if (!item) return;
   openId = id;
-  $('pd-img').src = item.image;
+  $('pd-img').src = ownImage(item.image) ?? '';
   $('pd-crumbs').textContent = item.category.split(' > ').join(' / ');
   $('pd-brand').textContent = item.brand;
   $('pd-title').textContent = shortTitle(item);
-  $('pd-rating').innerHTML = ratingHtml(item).replace(/^<p class="rating">|<\/p>$/g, '');
+  $('pd-rating').replaceChildren(...rating(item).childNodes);
   $('pd-price').textContent = money.format(item.price);
   $('pd-shade').hidden = !item.shade;
   $('pd-swatch').style.background = item.color;
@@ -330,9 +376,15 @@ function openProduct(id) {
 }
 
 function route() {
-  const match = /^#\/p\/([\w-]+)$/.exec(location.hash);
-  if (match) {
-    if (openId !== match[1] || !dialog.open) openProduct(match[1]);
+  const match = /^#\/p\/(.+)$/.exec(location.hash);
+  let id = null;
+  try {
+    id = match && decodeURIComponent(match[1]);
+  } catch {
+    // A malformed address opens nothing.
+  }
+  if (id) {
+    if (openId !== id || !dialog.open) openProduct(id);
   } else if (dialog.open) {
     dialog.close();
   }
@@ -373,13 +425,22 @@ function addToCart(id) {
 }
 
 function renderCart() {
-  const lines = cart.map((id, i) => {
+  const lines = cart.flatMap((id, i) => {
     const item = byId.get(id);
     return item
-      ? `<li><img src="${item.image}" alt="" width="56" height="56"><span><b>${escapeHtml(item.brand)}</b> ${escapeHtml(shortTitle(item))}</span><span>${money.format(item.price)}</span><button type="button" class="link" data-remove="${i}">Remove</button></li>`
-      : '';
+      ? [
+          h(
+            'li',
+            {},
+            h('img', { src: ownImage(item.image), alt: '', width: 56, height: 56 }),
+            h('span', {}, h('b', {}, item.brand), ` ${shortTitle(item)}`),
+            h('span', {}, money.format(item.price)),
+            h('button', { type: 'button', class: 'link', 'data-remove': i }, 'Remove'),
+          ),
+        ]
+      : [];
   });
-  $('cart-lines').innerHTML = lines.join('');
+  $('cart-lines').replaceChildren(...lines);
   $('cart-empty').hidden = cart.length > 0;
   $('checkout').disabled = cart.length === 0;
   $('cart-total').textContent = money.format(cart.reduce((sum, id) => sum + (byId.get(id)?.price ?? 0), 0));

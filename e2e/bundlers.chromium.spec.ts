@@ -85,7 +85,8 @@ test('vite dev server: the app personalizes, the worker served from the package'
       `ModelError: expected a model manifest, got text/html from ${server.url}nowhere/model.json: is the path right?`,
     );
     expect(await error({ workerUrl: '/nowhere/reco.worker.js' })).toBe(
-      `WorkerCrashedError: the worker ${server.url}nowhere/reco.worker.js failed: expected the worker script, got text/html from ${server.url}nowhere/reco.worker.js: is the path right?`,
+      // Started twice (a failed worker is replaced once), then the engine is down.
+      `WorkerCrashedError: the worker ${server.url}nowhere/reco.worker.js failed: expected the worker script, got text/html from ${server.url}nowhere/reco.worker.js: is the path right?; the worker failed 2 times, so personalization is off for this page view`,
     );
   } finally {
     server.stop();

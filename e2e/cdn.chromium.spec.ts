@@ -24,7 +24,7 @@ test('reco.js from another origin (a CDN): the worker, its wasm and the model lo
   expect(new URL(page.url()).origin).toBe(SHOP);
   const status = await waitForReady(page);
   expect(status.backend).toBe('wasm');
-  for (const file of ['/reco.js', '/reco.worker.js', '/models/default/model.json', '/models/default/weights.bin']) {
+  for (const file of ['/reco.js', '/reco.engine.js', '/reco.worker.js', '/models/default/model.json', '/models/default/weights.bin']) {
     expect(origins.get(file), file).toBe(CDN);
   }
   expect([...origins.keys()].some((p) => /^\/reco\.tfjs-backend-wasm.*\.wasm$/.test(p) && origins.get(p) === CDN)).toBe(true);
@@ -58,7 +58,8 @@ test('a worker URL that is missing on the CDN: one clear error, the shop order k
   const status = await page.evaluate(() => window.Reco.status());
   expect(status.ready).toBe(false);
   expect(status.lastError).toBe(
-    `WorkerCrashedError: the worker ${CDN}/nowhere/reco.worker.js failed: HTTP 404 from ${CDN}/nowhere/reco.worker.js`,
+    // Started twice (a failed worker is replaced once), then the engine is down.
+    `WorkerCrashedError: the worker ${CDN}/nowhere/reco.worker.js failed: HTTP 404 from ${CDN}/nowhere/reco.worker.js; the worker failed 2 times, so personalization is off for this page view`,
   );
   expect(await page.locator('#list [data-reco-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-reco-id')))).toEqual([
     'p003',

@@ -4,7 +4,7 @@ import type { SeenRequest } from './helpers/engines/page.ts';
 
 /** The demo shop's own files: everything else the page requests is the SDK's. */
 const SHOP = /^\/(\?.*)?$|^\/(shop\.css|shop\.js|catalog\.json|favicon\.svg)$|^\/img\/[\w-]+\.svg$/;
-const SDK_FILES = ['/models/default/model.json', '/models/default/weights.bin', '/reco.js', '/reco.worker.js'];
+const SDK_FILES = ['/models/default/model.json', '/models/default/weights.bin', '/reco.engine.js', '/reco.js', '/reco.worker.js'];
 
 async function shopAndBrowse(tab: BrowserPage, query: string) {
   await tab.goto(`/${query}`);

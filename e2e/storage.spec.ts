@@ -1,8 +1,10 @@
 import { expect, test } from './helpers/test.ts';
-import { countRecords } from './helpers/idb.ts';
+import { countRecords, databaseNames } from './helpers/idb.ts';
 import { gridItems, openAndCloseProduct, waitForReady } from './helpers/reco.ts';
 
-test('events survive a reload and appear in export(); forget() leaves IndexedDB empty', async ({ tab: page }) => {
+test('events survive a reload and appear in export(); forget() deletes the database and every reco localStorage key', async ({
+  tab: page,
+}) => {
   await page.goto('/');
   await waitForReady(page);
   const [first, second] = (await gridItems(page, '#grid-home')).filter((it) => !it.pinned);
@@ -39,8 +41,8 @@ test('events survive a reload and appear in export(); forget() leaves IndexedDB 
   expect(stored['snapshots'], "the next page view's snapshot").toBe(1);
 
   await page.evaluate(() => window.Reco.forget());
-  expect(await countRecords(page)).toEqual({ events: 0, items: 0, meta: 0, snapshots: 0 });
+  expect(await databaseNames(page), 'the database is deleted').not.toContain('reco');
   expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('reco')))).toEqual([]);
   expect((await page.evaluate(() => window.Reco.export())).events).toEqual([]);
-  expect(await page.evaluate(() => window.Reco.status().events)).toBe(0);
+  expect(await page.evaluate(() => window.Reco.status())).toMatchObject({ events: 0, storage: 'off' });
 });

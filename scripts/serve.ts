@@ -44,8 +44,49 @@ function find(path: string): string | null {
   return null;
 }
 
+/**
+ * For the e2e suite: `?csp=<name>` on a page serves it, and everything the browser asks for afterwards (the SDK,
+ * its worker, wasm and model files), with that Content-Security-Policy (a cookie carries the choice), the way a
+ * shop's server sends one header everywhere. Violations are reported to /csp-report (GET lists them, DELETE clears).
+ * `?stall` on any path never answers (a stalled download).
+ */
+const REPORT = 'report-uri /csp-report';
+const POLICIES: Record<string, string> = {
+  // What Reco needs (README "Content-Security-Policy"), with nothing else allowed.
+  strict: `default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; img-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'; ${REPORT}`,
+  // The same without 'wasm-unsafe-eval': the wasm backend cannot compile.
+  nowasm: `default-src 'none'; script-src 'self'; worker-src 'self'; connect-src 'self'; img-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'; ${REPORT}`,
+};
+const reports: unknown[] = [];
+
+function cspReports(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void {
+  if (req.method === 'POST') {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c));
+    req.on('end', () => {
+      try {
+        reports.push(JSON.parse(body));
+      } catch {
+        reports.push({ unparsed: body });
+      }
+      res.writeHead(204).end();
+    });
+    return;
+  }
+  if (req.method === 'DELETE') reports.length = 0;
+  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(reports));
+}
+
 createServer((req, res) => {
-  const file = find(new URL(req.url ?? '/', 'http://x').pathname);
+  const url = new URL(req.url ?? '/', 'http://x');
+  if (url.pathname === '/csp-report') return cspReports(req, res);
+  if (url.searchParams.has('stall')) return; // never answered
+  const asked = url.searchParams.get('csp');
+  const cookie = /(?:^|;\s*)reco-csp=(\w+)/.exec(req.headers.cookie ?? '')?.[1];
+  const policy = POLICIES[asked ?? cookie ?? ''];
+  if (asked !== null) res.setHeader('set-cookie', `reco-csp=${POLICIES[asked] ? asked : ''}; Path=/; SameSite=Strict`);
+  if (policy) res.setHeader('content-security-policy', policy);
+  const file = find(url.pathname);
   if (!file) {
     res.writeHead(404, { 'content-type': 'text/plain', 'access-control-allow-origin': '*' }).end('not found');
     return;
@@ -56,7 +97,8 @@ createServer((req, res) => {
   const headers = {
     'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
     'content-length': String(size),
-    'cache-control': 'no-cache',
+    // A page and its SDK files under a test policy are never answered from (or left in) the cache of another one.
+    'cache-control': policy ? 'no-store' : 'no-cache',
     // As a CDN does, so that pages of other origins can load the script, the worker and the model from here.
     'access-control-allow-origin': '*',
     etag,

@@ -9,10 +9,12 @@ import { notReady, type Explanation, type RecoEventMap, type RecoInstance, type 
 import { startWorkerEarly } from './main/early-worker.ts';
 import { defaultWorker } from './main/worker-source.ts';
 import { subscribe, type Listeners } from './main/events.ts';
+import { forgetWithoutInstance, knownDatabases, readStored } from './main/erase.ts';
 import { startInstance } from './main/instance.ts';
 import type { BundledAssets } from './main/options.ts';
 import { bundledModel, loadDataLayerReader, startBundledWorker } from './bundler-assets.mjs';
 import { skipped, type LearningDecision } from './shared/learning.ts';
+import { DEFAULTS } from './shared/options.ts';
 import type { RecoOptions } from './main/options.ts';
 import type { EventType, ExportData, ItemFeatures } from './shared/types.ts';
 
@@ -84,11 +86,20 @@ export const status = (): RecoStatus => current?.status() ?? notReady('granted',
 export const train = async (): Promise<LearningDecision> => current?.train() ?? skipped(NOT_STARTED);
 /** The history items that most raised an item's score ("Because you viewed ..."); see RecoInstance.explain. */
 export const explain = async (itemId: string): Promise<Explanation> => current?.explain(itemId) ?? { itemId, because: [] };
-/** Everything stored about this shopper (also importable as `export`). */
-export const exportData = async (): Promise<ExportData> =>
-  current?.export() ?? { exportedAt: new Date().toISOString(), events: [], items: [], meta: {} };
-/** Erases everything stored about this shopper. */
-export const forget = async (): Promise<void> => current?.forget();
+/**
+ * Everything stored about this shopper on this origin (also importable as `export`); see RecoInstance.export. Before
+ * init(), what the databases Reco used hold.
+ */
+export const exportData = async (): Promise<ExportData> => current?.export() ?? readStored(knownDatabases(DEFAULTS.dbName));
+/**
+ * Erases every trace Reco wrote on this origin; see RecoInstance.forget. Also without init() (a privacy page that
+ * does not run Reco): the other tabs are told, every database, `reco:` key and `reco-` cache is erased, and what
+ * could not be at once is logged.
+ */
+export const forget = async (): Promise<void> => {
+  if (current) return current.forget();
+  for (const problem of await forgetWithoutInstance()) console.error(`[reco] forget(): ${problem}`);
+};
 /** Removes the current instance's listeners, observers and worker. */
 export const destroy = async (): Promise<void> => {
   const reco = current;

@@ -32,6 +32,8 @@ beforeEach(() => {
   vi.stubGlobal('Worker', BlockedWorker);
   vi.spyOn(console, 'error').mockImplementation(() => {});
   delete (window as Win).Reco;
+  // export() reads every database Reco used on the origin (a registry in localStorage names them): one test's only.
+  localStorage.clear();
 });
 afterEach(async () => {
   await ((window as Win).Reco as typeof RecoApi | undefined)?.destroy?.();
@@ -113,5 +115,28 @@ describe('the global functions around init()', () => {
     await expect(Reco.init({ holdout: 2 })).rejects.toThrow(TypeError);
     Reco.track('view_item', 'a');
     expect(first.status().events).toBe(1);
+  });
+
+  it('without init(), export() reports what the databases Reco used hold, and forget() erases them, every reco: key and the other tabs hear it', async () => {
+    let Reco = await loadScript();
+    const dbName = `global-${++n}`;
+    const reco = await Reco.init({ dbName });
+    reco.track('view_item', 'a');
+    await Reco.exportData(); // flushes
+    await Reco.destroy();
+    expect((await indexedDB.databases()).map((d) => d.name)).toContain(dbName);
+
+    // Another page view (a privacy page) that never calls init().
+    delete (window as Win).Reco;
+    Reco = await loadScript();
+    expect((await Reco.exportData()).events.map((e) => `${e.type} ${e.itemId}`)).toEqual(['view_item a']);
+    const heard = new BroadcastChannel('reco-page');
+    const told = new Promise((resolve) => (heard.onmessage = (e) => resolve(e.data)));
+    await Reco.forget();
+    expect(await told).toEqual({ type: 'forget' });
+    heard.close();
+    expect((await indexedDB.databases()).map((d) => d.name)).not.toContain(dbName);
+    expect(Object.keys(localStorage).filter((k) => k.startsWith('reco'))).toEqual([]);
+    expect((await Reco.exportData()).events).toEqual([]);
   });
 });

@@ -98,3 +98,32 @@ export async function storeEvents(page: Page | BrowserPage, events: RecoEvent[],
     { name: DEFAULTS.dbName, events, cached },
   );
 }
+
+/** Names of the IndexedDB databases of the page's origin (reading them creates none). */
+export async function databaseNames(page: Page | BrowserPage): Promise<string[]> {
+  return asTab(page).evaluate(async () => (await indexedDB.databases()).map((d) => d.name!));
+}
+
+/** Writes rows as they are (no checks) into one object store of Reco's database, as another script or a damaged disk could. */
+export async function putRawRows(
+  page: Page | BrowserPage,
+  store: 'events' | 'items' | 'meta',
+  rows: unknown[],
+  keys?: string[],
+): Promise<void> {
+  await asTab(page).evaluate(
+    ({ name, store, rows, keys }) =>
+      new Promise<void>((resolve, reject) => {
+        const req = indexedDB.open(name);
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => {
+          const db = req.result;
+          const tx = db.transaction(store, 'readwrite');
+          rows.forEach((r, i) => tx.objectStore(store).put(r, keys?.[i]));
+          tx.oncomplete = () => (db.close(), resolve());
+          tx.onerror = () => reject(tx.error);
+        };
+      }),
+    { name: DEFAULTS.dbName, store, rows, keys },
+  );
+}

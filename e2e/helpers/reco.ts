@@ -65,12 +65,14 @@ export async function listenToReco(page: AnyPage): Promise<void> {
   });
 }
 
-/** Waits until init() has settled: ready, or failed with a reason in lastError. */
+/** Waits until init() has settled: ready, failed with a reason in lastError, or running with nothing to run (consent denied). */
 export async function waitForReco(page: AnyPage, timeout = 90_000): Promise<void> {
   await asTab(page).waitForFunction(
     () => {
       const s = window.Reco?.status();
-      return !!s && (s.ready || (!!s.lastError && !/has not been called/.test(s.lastError)));
+      return (
+        !!s && (s.ready || (s.engine === 'off' && s.lastError === null) || (!!s.lastError && !/has not been called/.test(s.lastError)))
+      );
     },
     undefined,
     { timeout, message: 'Reco.init() did not settle' },

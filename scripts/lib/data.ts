@@ -12,6 +12,7 @@ import { EVENT_INDEX } from '../../src/model/sequence.ts';
 import { rng } from '../../src/model/rng.ts';
 import { type Catalog, type Sequence } from '../../src/model/train/trainer.ts';
 import { EVENT_TYPES, type EventType, type ItemFeatures } from '../../src/shared/types.ts';
+import { parseCsvObjects } from './csv.ts';
 
 export interface Dataset {
   name: string;
@@ -119,14 +120,9 @@ function loadGeneric(dir: string): Dataset {
           raw.push(checkRow(parseJson(line, `interactions.jsonl:${n + 1}`) as Record<string, unknown>, `interactions.jsonl:${n + 1}`));
       });
   } else {
-    const lines = readFileSync(join(dir, 'interactions.csv'), 'utf8')
-      .split('\n')
-      .filter((l) => l.trim());
-    const head = lines[0]!.split(',').map((h) => h.trim());
-    lines.slice(1).forEach((line, n) => {
-      const cells = line.split(',');
-      raw.push(checkRow(Object.fromEntries(head.map((h, i) => [h, cells[i]?.trim()])), `interactions.csv:${n + 2}`));
-    });
+    for (const { row, line } of parseCsvObjects(readFileSync(join(dir, 'interactions.csv'), 'utf8'), 'interactions.csv')) {
+      raw.push(checkRow(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v.trim()])), `interactions.csv:${line}`));
+    }
   }
   const byUser = new Map<string, typeof raw>();
   for (const r of raw) {

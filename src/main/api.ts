@@ -8,6 +8,12 @@ import type { EventType, ExportData, ItemFeatures, RecoEvent } from '../shared/t
 export interface RecoStatus {
   /** The model is loaded and grids are being personalized. */
   ready: boolean;
+  /**
+   * The engine (worker and model): 'loading' during init(), 'ready', 'restarting' after a worker failure (calls
+   * wait for the new worker), 'down' when it cannot serve for the rest of the page view (`lastError` says why),
+   * 'off' when nothing runs (consent denied).
+   */
+  engine: 'off' | 'loading' | 'ready' | 'restarting' | 'down';
   /** The tfjs backend that really runs in the worker (e.g. "webgpu", "wasm"), or null. */
   backend: string | null;
   /**
@@ -21,8 +27,12 @@ export interface RecoStatus {
   model: { id: string; version: string } | null;
   /** Events stored for this shopper. */
   events: number;
-  /** Where events go: IndexedDB, memory only (GPC, private mode), or nowhere (consent denied). */
+  /** Where events go: IndexedDB, memory only (GPC, private mode), or nowhere (consent denied, or after forget()). */
   storage: 'indexeddb' | 'memory' | 'off';
+  /** Why storage is not IndexedDB (GPC, consent, IndexedDB missing or blocked, forget()); null when it is. */
+  storageReason: string | null;
+  /** Malformed rows read back from IndexedDB and skipped (each counted once): they never stop personalization. */
+  skippedRows: number;
   consent: Consent;
   /** The browser sent Global Privacy Control. */
   gpc: boolean;
@@ -38,12 +48,15 @@ export interface RecoStatus {
 /** The status of an instance whose model is not loaded (yet). */
 export const notReady = (consent: Consent, gpc: boolean, control: boolean, lastError: string | null): RecoStatus => ({
   ready: false,
+  engine: 'off',
   backend: null,
   backends: [],
   cache: { available: false, model: null, wasm: null, snapshot: null },
   model: null,
   events: 0,
   storage: 'off',
+  storageReason: null,
+  skippedRows: 0,
   consent,
   gpc,
   control,
@@ -115,9 +128,16 @@ export interface RecoInstance {
    *   in the control group, or when personalization is off
    */
   explain(itemId: string): Promise<Explanation>;
-  /** Everything stored about this shopper, as JSON-ready data. */
+  /**
+   * Everything stored about this shopper on this origin, as JSON-ready data: what IndexedDB holds (also when this
+   * page view stores nothing, e.g. consent was withdrawn) and, in memory-only mode, this page view's events.
+   */
   export(): Promise<ExportData>;
-  /** Erases everything stored about this shopper on this device. */
+  /**
+   * Erases every trace Reco wrote on this origin, whatever the current consent, GPC or storage mode: its IndexedDB
+   * databases (every name it used), localStorage keys, learned heads and caches; tells the other tabs to drop their
+   * pending events. Nothing more is stored for the rest of this page view (`status().storage` is 'off').
+   */
   forget(): Promise<void>;
   /** Subscribes to 'ready', 'ranked', 'error', 'event' or 'progress'; returns the unsubscribe function. */
   on<K extends keyof RecoEventMap>(type: K, fn: (detail: RecoEventMap[K]) => void): () => void;

@@ -22,6 +22,9 @@ export interface ShopperHistory {
   request(): Promise<HistoryRequest>;
 }
 
+/** Items whose features the page keeps in memory, least recently shown evicted first (a long-lived SPA shows many). */
+export const SEEN_MAX = 2000;
+
 /**
  * @param store where events and item features are stored, or the store being opened (nothing waits for it); null
  *   when nothing is stored (consent denied)
@@ -41,7 +44,14 @@ export function createHistory(
   return {
     remember(features) {
       const fresh = features.filter((f) => !seen.has(f.id));
-      for (const f of features) seen.set(f.id, f);
+      for (const f of features) {
+        seen.delete(f.id); // a Map iterates in insertion order: re-inserting makes it the most recent
+        seen.set(f.id, f);
+      }
+      for (const id of seen.keys()) {
+        if (seen.size <= SEEN_MAX) break;
+        seen.delete(id);
+      }
       if (!fresh.length || !store) return;
       // Written at once when the store is open, else once it is.
       (opened ? opened.putItems(fresh) : Promise.resolve(store).then((s) => s.putItems(fresh))).catch(onError);

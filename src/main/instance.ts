@@ -4,16 +4,20 @@
  * order, are logged once and reported through on('error').
  */
 import { HISTORY_TYPES, isLabel } from '../shared/labels.ts';
-import type { EngineInit } from '../shared/protocol.ts';
+import type { DownloadProgress, EngineInit } from '../shared/protocol.ts';
+import { StorageError } from '../shared/errors.ts';
 import { skipped } from '../shared/learning.ts';
-import { openPageStore } from '../shared/store.ts';
-import { EVENT_TYPES, type ExportData, type RecoEvent } from '../shared/types.ts';
+import { openPageStore, type PageStore } from '../shared/store.ts';
+import { EVENT_TYPES, type RecoEvent } from '../shared/types.ts';
 import { storageMode } from '../tracker/consent.ts';
-import { createTracker } from '../tracker/tracker.ts';
-import { notReady, type RecoInstance } from './api.ts';
-import { takeEarlyWorker } from './early-worker.ts';
-import { createEngineClient } from './engine-client.ts';
+import { checkTrackArguments, createTracker } from '../tracker/tracker.ts';
+import { notReady, type RecoInstance, type RecoStatus } from './api.ts';
+import type { EngineState } from './engine-client.ts';
+import { lazyEngineClient } from './engine-lazy.ts';
+import { loadEngineModule } from './engine-module.ts';
 import { dataLayerUse, pageDataLayer, writeArm } from './datalayer.ts';
+import { takeEarlyWorker } from './early-worker.ts';
+import { clearLocalTraces, eraseEverything, knownDatabases, openForgetChannel, readStored, rememberDatabase } from './erase.ts';
 import { createEmitter, type Listeners } from './events.ts';
 import { createAntiFlicker } from './grid/antiflicker.ts';
 import { createHistory } from './history.ts';
@@ -21,11 +25,11 @@ import { resolveOptions, type BundledAssets, type RecoOptions, type ResolvedOpti
 import { createPersonalizer } from './personalizer.ts';
 import { byScore, createRanker, rankInput } from './ranker.ts';
 import { createPageLearning } from './scheduler.ts';
-import { defaultWorker, workerAt, type WorkerSource } from './worker-source.ts';
+import { defaultWorker, startingNow, workerAt, type WorkerSource } from './worker-source.ts';
 
 /** An instance as soon as it exists, and its initialization under way. */
 export interface StartedInstance {
-  /** Usable at once: track() records from the first moment, the other methods wait for `ready`. */
+  /** Usable at once: track() records from the first moment, status() says 'loading', the other methods wait for `ready`. */
   reco: RecoInstance;
   /** Resolves (never rejects) once the model is loaded or failed to load and the first grids are ranked. */
   ready: Promise<RecoInstance>;
@@ -43,8 +47,8 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
 
 /**
  * @internal The instance at once, its initialization in `ready`. Clicks and track() calls made while storage
- * opens and the model loads are recorded (with their own time) and written once the store is open; rank(),
- * explain(), personalize(), train() and forget() wait for `ready`.
+ * opens and the model loads are recorded (with their own time) and written once the store is open; status()
+ * answers at once (engine 'loading'); rank(), explain(), personalize(), train(), export() and forget() wait for `ready`.
  * @param replaces an instance this one replaces (a second init()): destroyed once the options are valid
  * @param bundled the worker and default model as the app's bundler placed them (the ES module build)
  * @throws TypeError naming the option when an option is invalid (then `replaces` is left running)
@@ -67,7 +71,12 @@ export function startInstance(
   void replaces?.destroy();
   const events = createEmitter(global);
   const gpc = (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
-  const state = notReady(opts.consent, gpc, Math.random() < opts.holdout, null);
+  const mode = storageMode(opts.consent, opts.respectGpc);
+  const state: Omit<RecoStatus, 'lastRankMs' | 'learning' | 'skippedRows'> & Pick<RecoStatus, 'learning'> = {
+    ...notReady(opts.consent, gpc, Math.random() < opts.holdout, null),
+    engine: mode === 'off' ? 'off' : 'loading',
+    storageReason: mode === 'off' ? 'consent is denied: nothing is stored' : null,
+  };
   const logged = new Set<string>();
   const log = (message: string, error = true): boolean => {
     if (logged.has(message)) return false;
@@ -75,7 +84,13 @@ export function startInstance(
     (error ? console.error : console.warn)(`[reco] ${message}`);
     return true;
   };
+  /** Errors already reported: one failure heard through several paths (the engine going down, the call it failed) is reported once. */
+  const reported = new WeakSet<Error>();
   const fail = (err: Error): void => {
+    if (err instanceof Object) {
+      if (reported.has(err)) return;
+      reported.add(err);
+    }
     state.lastError = `${err.name}: ${err.message}`;
     log(`${err.message}; the shop's own order is kept`);
     events.emit('error', err);
@@ -83,61 +98,138 @@ export function startInstance(
   const debug = (msg: string): void => {
     if (opts.debug) console.info(`[reco] ${msg}`);
   };
+  /** Rows skipped as malformed, by the page's store and the worker's (each row once). */
+  let workerSkipped: string[] = [];
+  /** The open store (swapped for an empty memory one by forget()); null until it is open, or with consent denied. */
+  let store: PageStore | null = null;
+  const status = (): RecoStatus => ({
+    ...state,
+    lastRankMs: parts.grids.lastRankMs(),
+    learning: learning.status(state.learning),
+    skippedRows: new Set([...(store?.skipped() ?? []), ...workerSkipped]).size,
+  });
 
-  const mode = storageMode(opts.consent, opts.respectGpc);
   // With consent denied Reco does nothing, so it has no arm to report either.
   const dataLayer = mode === 'off' ? { read: false, write: false } : dataLayerUse(opts.dataLayer);
   if (dataLayer.write) writeArm(state.control);
   const antiFlicker = createAntiFlicker({ timeoutMs: opts.antiFlickerMs });
   // Rounds and history reads flush the tracker.
   const flush = async () => tracker?.flush();
-  const learning = createPageLearning({ ...opts, stored: mode !== 'off', isReady: () => state.ready, flush, debug, onError: fail });
-  // The worker (started when the script ran, when it is the same one) loads the model, and can answer from the
-  // snapshot, while the page opens its store.
+  /** forget() ran (here or in another tab): nothing more is stored in this page view. */
+  let forgotten = false;
+  const learning = createPageLearning({
+    ...opts,
+    get stored() {
+      return mode !== 'off' && !forgotten;
+    },
+    isReady: () => state.ready && !forgotten,
+    flush,
+    debug,
+    onError: fail,
+  });
+  const onEngineState = (next: EngineState, reason: Error | null) => {
+    if (next === 'down') {
+      const was = state.ready;
+      Object.assign(state, { ready: false, engine: 'down' });
+      // A failure during init is reported once, by init itself (below).
+      if (was && reason) fail(reason);
+    } else if (next === 'restarting') {
+      state.engine = 'restarting';
+      if (reason) debug(`${reason.message}; restarting the worker`);
+    } else if (next === 'ready' && state.ready) state.engine = 'ready';
+  };
+  // The worker loads the model, and can answer from the snapshot, while the page opens its store. It was started
+  // when the script ran (taken here when it is the same one), or starts now: its script downloads while the engine
+  // client loads (reco.js loads that from reco.engine.js).
   const worker: WorkerSource = opts.startWorker ? defaultWorker(opts.startWorker, opts.workerUrl) : workerAt(opts.workerUrl);
   const early = takeEarlyWorker(mode === 'off' ? null : worker.url);
+  const workers = mode === 'off' ? null : startingNow(worker, early);
+  const hooks = { onLearning: learning.update, onProgress: (p: DownloadProgress) => events.emit('progress', p) };
   const engine =
-    mode === 'off'
-      ? null
-      : createEngineClient(
-          worker,
-          engineInit(opts, mode),
-          debug,
-          { onLearning: learning.update, onProgress: (p) => events.emit('progress', p) },
-          early,
-        );
-  let engineFailed = false;
-  // Nothing waits for the page's database to open: events queue in the store, and the worker reads its own connection.
+    workers &&
+    lazyEngineClient(loadEngineModule(scriptUrl), new URL('reco.engine.js', scriptUrl).href, (m) =>
+      m.createEngineClient(workers, engineInit(opts, mode as 'persist' | 'memory'), debug, hooks, onEngineState),
+    );
+  // Nothing waits for the page's database to open: events queue in the tracker, and the worker reads its own
+  // connection. The retention caps wait for the first rankings (below).
   const opening = mode === 'off' ? null : openPageStore({ ...opts, memoryOnly: mode === 'memory', prune: false });
-  // What it is expected to be until it is open (a fallback to memory shows then).
-  state.storage = mode === 'off' ? 'off' : mode === 'memory' ? 'memory' : 'indexeddb';
-  // Counted as soon as it is open: this page view's events are counted as they are recorded, and written later.
-  void opening
-    ?.then(async (s) => {
-      state.storage = s.kind;
-      if (s.fallbackReason) debug(`memory-only storage: ${s.fallbackReason}`);
-      const stored = await s.count();
-      if (!destroyed) state.events += stored;
-    })
-    .catch(fail);
-
-  const history = createHistory(opening, opts.historyLength, () => tracker?.unwritten() ?? [], fail);
-  /** Tells the worker the history changed: it prepares the next page view's snapshot (changes that come together, a click and the product view it opens, make one). */
-  const sendChange = async () => engine?.changed(await history.request());
+  if (opening) state.storage = mode === 'memory' ? 'memory' : 'indexeddb';
+  /** What status().events says: events stored (by any tab) plus this tab's not yet written. */
+  const recount = async () => {
+    const stored = await store?.count().catch(() => null);
+    if (stored != null && !forgotten) state.events = stored + (tracker?.pending() ?? 0);
+  };
   const onEvent = (e: RecoEvent) => {
     state.events++;
     events.emit('event', e);
     if (isLabel(e.type)) learning.label();
-    if (HISTORY_TYPES.includes(e.type)) sendChange().catch(fail);
+    if (HISTORY_TYPES.includes(e.type) && !forgotten) sendChange().catch(fail);
   };
   // The tracker starts before the store is open, so a click or a track() at page load is kept.
-  const tracker = opening && createTracker({ store: opening, journal: mode === 'persist', control: state.control, onEvent, onError: fail });
+  const tracker =
+    opening &&
+    createTracker({
+      store: opening,
+      journal: mode === 'persist',
+      control: state.control,
+      onEvent,
+      onError: fail,
+      onWritten: () => void recount(),
+    });
+  // History and ranking read through this view, so that forget() can swap the store for an empty one under them.
+  const storeView = new Proxy({} as PageStore, {
+    get: (_, key: keyof PageStore) => {
+      const value = store![key];
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(store) : value;
+    },
+  });
+
+  /** Stops storing for the rest of the page view: pending events dropped, the store swapped for an empty memory one. */
+  const stopStoring = async (why: string): Promise<void> => {
+    if (forgotten) return;
+    forgotten = true;
+    tracker?.forget();
+    clearLocalTraces();
+    const old = store;
+    if (old) store = await openPageStore({ memoryOnly: true });
+    old?.close();
+    Object.assign(state, { storage: 'off', storageReason: why, events: 0 });
+  };
+  const channel = openForgetChannel(
+    () => void stopStoring('forget() was called in another tab: nothing is stored for the rest of this page view'),
+  );
 
   let destroyed = false;
+  /** Storage is open and the grids are tracked; null once destroyed. */
+  const opened = (async () => {
+    const real = await opening;
+    if (real?.kind === 'indexeddb') rememberDatabase(opts.dbName);
+    if (real?.fallbackReason) debug(`memory-only storage: ${real.fallbackReason}`);
+    // forget() (here or in another tab) while storage opened: this page view stores nothing.
+    if (real && forgotten) real.close();
+    store = real && forgotten ? await openPageStore({ memoryOnly: true }) : real;
+    if (!forgotten) {
+      Object.assign(state, {
+        storage: real?.kind ?? 'off',
+        storageReason:
+          real?.fallbackReason ??
+          (mode === 'memory' ? 'Global Privacy Control is on: events stay in memory for this page view' : state.storageReason),
+      });
+      state.events += (await real?.count().catch(fail)) ?? 0;
+    }
+    return !destroyed;
+  })();
+
+  // The store as history reads it: through the view once open (forget() swaps what is under it), meanwhile the one opening.
+  const history = createHistory(opening && opening.then(() => storeView), opts.historyLength, () => tracker?.unwritten() ?? [], fail);
+  /** Tells the worker the history changed: it prepares the next page view's snapshot (changes that come together, a click and the product view it opens, make one). */
+  async function sendChange(): Promise<void> {
+    engine?.changed(await history.request());
+  }
   /** The grids are tracked and ranked from the start: the worker reads the history, not the page's store. */
   const parts = (() => {
     const ranker = createRanker(engine, history, {
-      active: () => !state.control && !engineFailed,
+      active: () => !state.control && state.engine !== 'down' && !forgotten,
       ready: () => state.ready,
       onReply(r) {
         if (state.cache.snapshot !== null || r.source === 'none') return;
@@ -156,7 +248,7 @@ export function startInstance(
       onError: fail,
       warn: (message) => log(message, false),
     });
-    return { history, ranker, grids };
+    return { ranker, grids };
   })();
   // The dataLayer is read once the grids are tracked (their impressions are the tracker's to count), by a module
   // loaded only on pages that read it: entries pushed meanwhile wait in the array.
@@ -167,7 +259,7 @@ export function startInstance(
       .loadDataLayerReader()
       .then(({ readDataLayer }) => {
         if (!destroyed)
-          stopReading = readDataLayer({ layer, types: EVENT_TYPES, tracker: tracker!, remember: parts.history.remember, onError: fail });
+          stopReading = readDataLayer({ layer, types: EVENT_TYPES, tracker: tracker!, remember: history.remember, onError: fail });
       })
       .catch((err: Error) =>
         log(`could not load the dataLayer reader (reco.datalayer.mjs): ${err.message}; the shop's GA4 events are not recorded`),
@@ -176,7 +268,10 @@ export function startInstance(
   // The retention caps wait for the first rankings: pruning writes to the events the worker reads for them.
   void parts.grids
     .firstRankings()
-    .then(async () => (destroyed ? undefined : (await opening)?.prune()))
+    .then(async () => {
+      await opened;
+      if (!destroyed && !forgotten) await store?.prune();
+    })
     .catch(fail);
 
   /** `fn` once init has settled; `none` when the instance was destroyed meanwhile. */
@@ -184,11 +279,11 @@ export function startInstance(
     await ready;
     return destroyed ? none : fn(parts);
   };
-  const nothing = (): ExportData => ({ exportedAt: new Date().toISOString(), events: [], items: [], meta: {} });
 
   const reco: RecoInstance = {
     track(type, itemId, extra) {
       try {
+        checkTrackArguments(type, itemId, extra);
         tracker?.track(type, itemId, extra);
       } catch (err) {
         fail(err as Error);
@@ -208,28 +303,37 @@ export function startInstance(
       ),
     explain: (itemId) => after({ itemId, because: [] }, (p) => p.ranker.explain(itemId)),
     personalize: (root = document) => after(undefined, (p) => p.grids.personalize(root, true)),
-    status: () => ({ ...state, lastRankMs: parts.grids.lastRankMs(), learning: learning.status(state.learning) }),
+    status,
     train: () => after(skipped('the instance was destroyed'), () => learning.train()),
     async export() {
+      await opened;
       await flush();
       // What is stored includes the next page view's snapshot: the one the latest change asked for is awaited.
       await engine?.settle().catch(() => {});
-      const store = await opening;
-      return store ? store.export() : nothing();
+      const memory = store?.kind === 'memory' && !forgotten ? await store.export() : undefined;
+      return readStored(knownDatabases(opts.dbName), memory);
     },
-    forget: () =>
-      after(undefined, async () => {
-        await flush();
-        // The worker first, so that a learning round or a snapshot under way writes nothing after the store is cleared.
-        const afterForget = state.ready ? await engine?.forget().catch(fail) : null;
-        await (await opening)?.clear();
-        state.events = 0;
-        learning.update(afterForget ?? null);
-      }),
+    async forget() {
+      // Whatever init's outcome (no worker, no model, consent denied), forget() erases once it has settled.
+      await ready;
+      // The other tabs first, so that they stop writing while this one erases.
+      channel.tell();
+      const databases = knownDatabases(opts.dbName); // read before the registry goes with the other localStorage keys
+      const live = store;
+      await stopStoring('forget() was called: nothing is stored for the rest of this page view');
+      // The worker next, so that a learning round under way writes nothing after the store is cleared.
+      const afterForget = state.ready ? await engine?.forget().catch(fail) : null;
+      learning.update(afterForget ?? null);
+      // Emptied first, so that nothing is left should another page keep the database open past the deletion below.
+      await live?.clear().catch(() => {});
+      const problems = await eraseEverything(databases);
+      for (const p of problems) fail(new StorageError(p));
+    },
     on: (type, fn) => events.on(type, fn, reco),
     async destroy() {
       if (destroyed) return;
       destroyed = true;
+      channel.close();
       parts.grids.destroy();
       stopReading?.();
       antiFlicker.destroy();
@@ -238,22 +342,24 @@ export function startInstance(
       await flush();
       engine?.terminate();
       (await opening)?.close();
+      store?.close();
       events.clear();
       state.ready = false;
     },
   };
   const ready = (async () => {
-    const up = await engine?.status().catch((err: Error) => {
-      engineFailed = true;
-      fail(err);
-    });
+    const up = await engine?.status().catch(fail);
+    await opened;
     if (destroyed) return;
     if (engine && up) {
       const cache = { ...up.cache, snapshot: state.cache.snapshot ?? up.cache.snapshot };
-      Object.assign(state, { ready: true, backend: up.backend, backends: up.backends, cache, model: up.model });
+      Object.assign(state, { ready: true, engine: 'ready', backend: up.backend, backends: up.backends, cache, model: up.model });
+      workerSkipped = up.skipped ?? [];
       debug(`ready on ${up.backend}${up.learningError ? `; ${up.learningError}` : ''}`);
       learning.start(engine, up.learning);
       events.emit('ready', reco.status());
+    } else if (engine) {
+      state.engine = 'down';
     }
     await parts.grids.firstRankings();
   })()

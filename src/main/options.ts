@@ -43,9 +43,14 @@ export interface BundledAssets {
 }
 
 type Rule = [expected: string, ok: (v: unknown) => boolean];
-const STRING: Rule = ['a non-empty string', (v) => typeof v === 'string' && v !== ''];
+const STRING: Rule = ['a non-blank string', (v) => typeof v === 'string' && v.trim() !== ''];
 const BOOL: Rule = ['true or false', (v) => typeof v === 'boolean'];
 const range = (min: number, max: number): Rule => [`a number from ${min} to ${max}`, (v) => typeof v === 'number' && v >= min && v <= max];
+/** Counts: whole numbers only (10.5 events cannot be kept). */
+const count = (min: number, max: number): Rule => [
+  `a whole number from ${min} to ${max}`,
+  (v) => Number.isInteger(v) && range(min, max)[1](v),
+];
 
 /** Every option and how it is checked, in the order checked; `grids` has its own validator. */
 const RULES: Record<keyof RecoOptions, Rule | null> = {
@@ -59,10 +64,10 @@ const RULES: Record<keyof RecoOptions, Rule | null> = {
   debug: BOOL,
   holdout: range(0, 1),
   antiFlickerMs: range(0, 10_000),
-  maxEvents: range(10, 1e6),
+  maxEvents: count(10, 1e6),
   maxAgeDays: range(1, 3650),
-  historyLength: range(1, 50),
-  trainAfterEvents: range(0, 1e6),
+  historyLength: count(1, 50),
+  trainAfterEvents: count(0, 1e6),
   trainIntervalMinutes: range(0, 1e6),
   consent: ['"granted" or "denied"', (v) => v === 'granted' || v === 'denied'],
   dataLayer: ['true, false, "read" or "write"', (v) => typeof v === 'boolean' || v === 'read' || v === 'write'],
@@ -72,6 +77,9 @@ const RULES: Record<keyof RecoOptions, Rule | null> = {
   ],
   grids: null,
 };
+
+/** A value as an error message shows it: NaN and Infinity as themselves (JSON would say null), functions by type. */
+const shown = (v: unknown): string => (typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? typeof v));
 
 /**
  * Merges defaults and validates.
@@ -85,7 +93,7 @@ export function resolveOptions(input: unknown, scriptUrl: string, bundled?: Bund
   for (const k of Object.keys(o)) if (!Object.hasOwn(RULES, k)) throw new TypeError(`Reco.init: unknown option "${k}"`);
   for (const [k, rule] of Object.entries(RULES)) {
     if (rule && o[k] !== undefined && !rule[1](o[k]))
-      throw new TypeError(`Reco.init: option "${k}" expected ${rule[0]}, got ${JSON.stringify(o[k])}`);
+      throw new TypeError(`Reco.init: option "${k}" expected ${rule[0]}, got ${shown(o[k])}`);
   }
   const model = o['modelUrl'] === undefined ? bundled?.model?.() : undefined;
   return {

@@ -3,6 +3,7 @@
  * from a CDN) is started through a same-origin blob that imports it: the worker's code, its chunks and its wasm
  * then load from the CDN with CORS, relative to the worker's own URL.
  */
+import type { EarlyWorker } from './early-worker.ts';
 /** A worker to start: by URL, or by the app's bundler (`start` given, `url` only names it in messages). */
 export interface WorkerSource {
   url: string;
@@ -43,4 +44,38 @@ export async function whyWorkerFailed(url: string): Promise<string | null> {
   } catch (err) {
     return `could not fetch ${url}: ${(err as Error).message}`;
   }
+}
+
+/**
+ * `source` with its first worker started now (or `started`, the one the script started as it ran), so that its
+ * script downloads while the engine client loads (reco.js loads it from reco.engine.js); later starts (a restart) are fresh. An error that first worker has before it is
+ * handed over is dispatched again once it is, so the engine client hears it. A worker that cannot be started now is
+ * started (and its failure reported) when asked for.
+ */
+export function startingNow(source: WorkerSource, started: EarlyWorker | null = null): WorkerSource {
+  let first: Worker | null = null;
+  let early: string | null = started?.failed ? '' : null;
+  try {
+    first = started?.worker ?? source.start();
+    first.addEventListener('error', (e) => {
+      if (!first) return; // handed over: the engine client listens now
+      e.preventDefault();
+      early ??= e.message;
+    });
+  } catch {
+    first = null;
+  }
+  return {
+    url: source.url,
+    start() {
+      const worker = first;
+      first = null;
+      if (!worker) return source.start();
+      if (early !== null) {
+        const message = early;
+        setTimeout(() => worker.dispatchEvent(new ErrorEvent('error', { message })));
+      }
+      return worker;
+    },
+  };
 }

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelError } from '../shared/errors.ts';
+import { download } from './download.ts';
 import { PAIR_FEATURE_COUNT } from './pair-features.ts';
 import { pairWeightShapes, type PairConfig } from './pair-scorer.ts';
 import type { TermStats } from './text.ts';
@@ -241,27 +242,17 @@ export function validateManifest(m: unknown, url: string): ModelManifest {
  * Loads model.json, its weights and vocabulary with the given fetch, verifying shape and hash.
  * @param files where each file of the model is, by the name the manifest gives it (a bundler names its assets
  *   anew: `{ 'weights.bin': '/assets/weights-3f2a.bin' }`); a file not listed is next to model.json
- * @throws ModelError naming the file and the problem (HTTP status, an HTML page instead of the file, bad JSON,
- *   size or hash mismatch).
+ * @throws ModelError naming the file and the problem (HTTP status, an HTML page instead of the file, a download
+ *   stalled for 20 s, bad JSON, size or hash mismatch).
  */
 export async function loadAnyModel(
   url: string,
   fetchFn: typeof fetch = fetch,
   files: Readonly<Record<string, string>> = {},
 ): Promise<AnyModel> {
-  const get = async (u: string, what: string): Promise<Response> => {
-    let res: Response;
-    try {
-      res = await fetchFn(u);
-    } catch (err) {
-      throw new ModelError(`could not fetch ${u}: ${(err as Error).message}`);
-    }
-    if (!res.ok) throw new ModelError(`could not fetch ${u}: HTTP ${res.status}`);
-    // A dev server or an SPA host answers a wrong path with its index.html, status 200.
-    const type = res.headers.get('content-type') ?? '';
-    if (/^text\/html/i.test(type)) throw new ModelError(`expected ${what}, got text/html from ${u}: is the path right?`);
-    return res;
-  };
+  // The whole file, or a ModelError naming it (failed request, HTTP status, an HTML page, or no data for 20 s:
+  // src/model/download.ts).
+  const get = async (u: string, what: string): Promise<Response> => new Response(await download(u, fetchFn, what));
   let json: unknown;
   try {
     json = await (await get(url, 'a model manifest')).json();

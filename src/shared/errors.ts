@@ -5,7 +5,14 @@
  */
 
 /** The names of Reco's own errors, as `err.name` carries them. */
-export const RECO_ERROR_NAMES = ['ModelError', 'WorkerCrashedError', 'GridConfigError', 'NoBackendError'] as const;
+export const RECO_ERROR_NAMES = [
+  'ModelError',
+  'WorkerCrashedError',
+  'EngineTimeoutError',
+  'GridConfigError',
+  'NoBackendError',
+  'StorageError',
+] as const;
 export type RecoErrorName = (typeof RECO_ERROR_NAMES)[number];
 
 /** Missing, unreachable or corrupt model files; the message names the file and what is wrong with it. */
@@ -18,6 +25,11 @@ export class WorkerCrashedError extends Error {
   override readonly name: RecoErrorName = 'WorkerCrashedError';
 }
 
+/** The worker is alive (it answers a status check) but did not answer one call in time; that call gets no result. */
+export class EngineTimeoutError extends Error {
+  override readonly name: RecoErrorName = 'EngineTimeoutError';
+}
+
 /** A `grids` description that fails on this page (a selector that throws, a function that throws, broken JSON-LD). */
 export class GridConfigError extends Error {
   override readonly name: RecoErrorName = 'GridConfigError';
@@ -26,4 +38,9 @@ export class GridConfigError extends Error {
 /** None of the tfjs backends asked for could start in the worker; the message lists them and why each failed. */
 export class NoBackendError extends Error {
   override readonly name: RecoErrorName = 'NoBackendError';
+}
+
+/** Events could not be stored (the quota is full even after evicting the oldest, or the database was closed); the message says which. */
+export class StorageError extends Error {
+  override readonly name: RecoErrorName = 'StorageError';
 }

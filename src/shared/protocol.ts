@@ -76,6 +76,8 @@ export interface EngineStatus {
   /** On-device learning, or null when off or unavailable (`learningError` says why when it failed). */
   learning: LearningState | null;
   learningError?: string;
+  /** Malformed rows the worker skipped in the page's database ("store:key"), e.g. a learning record it could not read. */
+  skipped?: string[];
 }
 
 /** What the worker needs to know of the page's side of the history for one request. */

@@ -4,7 +4,9 @@
  * database to read the history, keep the serving snapshot and learn. The schema is versioned and upgrades only add.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { StorageError } from './errors.ts';
 import { DEFAULTS } from './options.ts';
+import { isCachedItem, isEvent } from './rows.ts';
 import type { EventType, ExportData, ItemFeatures, RecoEvent } from './types.ts';
 
 /** Options of {@link openStore}. */
@@ -29,9 +31,12 @@ export interface Store {
   readonly kind: 'indexeddb' | 'memory';
   /** Why IndexedDB was not used, when the store fell back to memory. */
   readonly fallbackReason?: string;
-  /** Stores events (upsert by id) and applies the retention caps. A quota error evicts the oldest 20% and retries once; never rejects for quota. */
+  /**
+   * Stores events (upsert by id) and applies the retention caps. A quota error evicts the oldest 20% and retries once.
+   * @throws StorageError when the retry fails for quota too: the events are not stored
+   */
   add(events: RecoEvent[]): Promise<void>;
-  /** Events oldest first; with `limit`, the newest `limit` of them (still oldest first). */
+  /** Valid events oldest first (see src/shared/rows.ts; others are skipped and counted); with `limit`, the newest `limit` of them. */
   events(opts?: { limit?: number; types?: readonly EventType[] }): Promise<RecoEvent[]>;
   /**
    * The newest `limit` events of these types, oldest first (ties by id, as `events()` orders them). Reads at
@@ -41,10 +46,15 @@ export interface Store {
   count(): Promise<number>;
   /** Applies the retention caps (oldest events evicted first). */
   prune(): Promise<void>;
-  /** Upserts item features, keeping known fields that the new record lacks. */
+  /**
+   * Upserts item features, keeping known fields that the new record lacks.
+   * @throws StorageError when the quota is full even after evicting the oldest items
+   */
   putItems(items: ItemFeatures[]): Promise<void>;
+  /** Features of the cached items among `ids` (malformed rows are skipped and counted). */
   items(ids: readonly string[]): Promise<Map<string, ItemFeatures>>;
-  getMeta<T>(key: string): Promise<T | undefined>;
+  /** The meta record under `key`; with `check`, a record that fails it is skipped and counted (undefined). */
+  getMeta<T>(key: string, check?: (v: unknown) => boolean): Promise<T | undefined>;
   setMeta(key: string, value: unknown): Promise<void>;
   deleteMeta(key: string): Promise<void>;
   /** The serving snapshot stored under `key` (the model URL): work of an earlier page view, see src/model/snapshot.ts. */
@@ -54,6 +64,8 @@ export interface Store {
   export(): Promise<ExportData>;
   /** Empties every store (snapshots too) and removes the tracker's localStorage keys. */
   clear(): Promise<void>;
+  /** The malformed rows this store has skipped so far, once each, as "store:key" (events, items, meta records read with a check). */
+  skipped(): string[];
   close(): void;
 }
 
@@ -104,7 +116,10 @@ type DB = IDBPDatabase<RecoSchema>;
  * @param opts retention caps and database name; defaults in `STORE_DEFAULTS`
  */
 export function openStore(opts: StoreOptions = {}): Promise<Store> {
-  return openWith(opts, (db, o) => ({ ...idbWrites(db, o), ...idbReads(db) }));
+  return openWith(opts, (db, o) => {
+    const rows = rowFilter();
+    return { ...idbWrites(db, o, rows), ...idbReads(db, rows) };
+  });
 }
 
 /**
@@ -112,7 +127,7 @@ export function openStore(opts: StoreOptions = {}): Promise<Store> {
  * the page script). Never rejects.
  */
 export function openPageStore(opts: StoreOptions = {}): Promise<PageStore> {
-  return openWith(opts, idbWrites);
+  return openWith(opts, (db, o) => idbWrites(db, o, rowFilter()));
 }
 
 async function openWith<S extends { prune(): Promise<void>; count(): Promise<number> }>(
@@ -158,8 +173,13 @@ function open(name: string): Promise<DB> {
           db.createObjectStore('snapshots');
         }
       },
-      // Let a newer version in another tab upgrade; this tab's later writes fail and are reported.
+      // Let a newer version in another tab upgrade (or forget() delete the database); this tab's later writes fail and are reported.
       blocking: (_old, _new, ev) => (ev.target as IDBDatabase).close(),
+      // Another tab keeps an older version open and will not let go: memory for this page view, now rather than at the timeout.
+      blocked() {
+        late = true;
+        reject(new Error(`opening "${name}" is blocked: another tab keeps an older version of it open`));
+      },
     }).then((db) => (late ? db.close() : resolve(db)), reject);
   }).finally(() => clearTimeout(timer)); // also when opening throws at once (no indexedDB)
 }
@@ -195,8 +215,28 @@ function clearLocalKeys(): void {
   }
 }
 
+/** Counts the malformed rows a store skips (see src/shared/rows.ts), once each, by store and key. */
+function rowFilter() {
+  const skipped = new Set<string>();
+  const keyOf = (row: unknown) => (row as { id?: unknown } | null)?.id;
+  /** The rows that pass `ok`; the others are counted. */
+  const valid = <T>(
+    name: string,
+    rows: unknown[],
+    ok: (row: unknown) => row is T,
+    key: (row: unknown, i: number) => unknown = keyOf,
+  ): T[] =>
+    rows.filter((row, i): row is T => {
+      if (ok(row)) return true;
+      skipped.add(`${name}:${String(key(row, i))}`);
+      return false;
+    });
+  return { skipped, valid };
+}
+type Rows = ReturnType<typeof rowFilter>;
+
 /** An IndexedDB store's writes, export and clear: all the page uses of it. */
-function idbWrites(db: DB, o: Options): Omit<Store, WorkerReads | 'kind'> & { readonly kind: 'indexeddb' } {
+function idbWrites(db: DB, o: Options, { skipped, valid }: Rows): Omit<Store, WorkerReads | 'kind'> & { readonly kind: 'indexeddb' } {
   /** Deletes the records with `ts` below `before`, at most `n` of them (the oldest). */
   async function dropOldest(name: 'events' | 'items', before: number, n?: number): Promise<void> {
     if ((n ?? 1) <= 0) return;
@@ -223,7 +263,8 @@ function idbWrites(db: DB, o: Options): Omit<Store, WorkerReads | 'kind'> & { re
   async function items(ids: readonly string[]): Promise<Map<string, ItemFeatures>> {
     const tx = db.transaction('items');
     const rows = await Promise.all([...ids.map((id) => tx.store.get(id)), tx.done]);
-    return new Map(rows.flatMap((r) => (r ? [[r.id, r.item] as const] : []))); // tx.done's undefined too
+    const found = rows.filter((r) => r !== undefined); // tx.done's undefined too
+    return new Map(valid('items', found, isCachedItem).map((r) => [r.id, r.item] as const));
   }
 
   /** Writes `rows` (a quota error evicts the oldest 20% and retries once), then applies the retention caps. */
@@ -232,13 +273,16 @@ function idbWrites(db: DB, o: Options): Omit<Store, WorkerReads | 'kind'> & { re
       try {
         await putAll(name, rows);
       } catch (err) {
-        // A quota error evicts the oldest 20% and retries once; a second one drops the write.
+        // A quota error evicts the oldest 20% and retries once; a second one drops the write, and says so.
         if (!isQuota(err)) throw err;
         await dropOldest(name, Infinity, Math.ceil((await db.count(name)) * 0.2));
         try {
           await putAll(name, rows);
         } catch (again) {
           if (!isQuota(again)) throw again;
+          throw new StorageError(
+            `the storage quota is full even after evicting the oldest 20% of ${name}: ${rows.length} ${name === 'events' ? 'event(s)' : 'item(s)'} not stored`,
+          );
         }
       }
     }
@@ -276,8 +320,8 @@ function idbWrites(db: DB, o: Options): Omit<Store, WorkerReads | 'kind'> & { re
       ]);
       return {
         exportedAt: new Date().toISOString(),
-        events,
-        items: items.map((r) => r.item),
+        events: valid('events', events, isEvent),
+        items: valid('items', items, isCachedItem).map((r) => r.item),
         meta: Object.fromEntries(keys.map((k, i) => [k, values[i]])),
       };
     },
@@ -286,16 +330,18 @@ function idbWrites(db: DB, o: Options): Omit<Store, WorkerReads | 'kind'> & { re
       const names = ['events', 'items', 'meta', 'snapshots'] as const;
       const tx = db.transaction(names, 'readwrite');
       await Promise.all([...names.map((n) => tx.objectStore(n).clear()), tx.done]);
+      skipped.clear();
     },
+    skipped: () => [...skipped],
     close: () => db.close(),
   };
 }
 
 /** An IndexedDB store's reads that only the worker makes. */
-function idbReads(db: DB): Pick<Store, WorkerReads> {
+function idbReads(db: DB, { skipped, valid }: Rows): Pick<Store, WorkerReads> {
   return {
     async events(q) {
-      return select(await db.getAllFromIndex('events', 'ts'), q);
+      return select(valid('events', await db.getAllFromIndex('events', 'ts'), isEvent), q);
     },
     async recent(limit, types) {
       if (limit <= 0) return [];
@@ -309,9 +355,14 @@ function idbReads(db: DB): Pick<Store, WorkerReads> {
           return index.getAll(IDBKeyRange.bound([type, from], [type, Infinity]));
         }),
       );
-      return lists.flat().sort(byTime).slice(-limit);
+      return valid('events', lists.flat(), isEvent).sort(byTime).slice(-limit);
     },
-    getMeta: <T>(key: string) => db.get('meta', key) as Promise<T | undefined>,
+    async getMeta<T>(key: string, check?: (v: unknown) => boolean) {
+      const value = await db.get('meta', key);
+      if (value === undefined || !check || check(value)) return value as T | undefined;
+      skipped.add(`meta:${key}`);
+      return undefined;
+    },
     async setMeta(key, value) {
       await db.put('meta', value, key);
     },
@@ -356,7 +407,10 @@ function memoryStore(o: Options, fallbackReason?: string): Store {
       while (items.size > o.maxItems) items.delete(items.keys().next().value!);
     },
     items: async (ids) => copy(new Map(ids.flatMap((id) => (items.has(id) ? [[id, items.get(id)!] as const] : [])))),
-    getMeta: async <T>(key: string) => copy(meta.get(key)) as T | undefined,
+    getMeta: async <T>(key: string, check?: (v: unknown) => boolean) => {
+      const value = meta.get(key);
+      return (value === undefined || !check || check(value) ? copy(value) : undefined) as T | undefined;
+    },
     async setMeta(key, value) {
       meta.set(key, copy(value));
     },
@@ -382,6 +436,7 @@ function memoryStore(o: Options, fallbackReason?: string): Store {
       meta.clear();
       snapshots.clear();
     },
+    skipped: () => [],
     close() {},
   };
 }

@@ -75,11 +75,18 @@ export function journaledEvents(local: LocalMirror, current: string): RecoEvent[
 
 /**
  * Writes to the store the events that page views journaled but did not write (a navigation cut them short).
- * Only what was written leaves the journal: a tab of those page views may still be adding to it.
+ * Only what was written leaves the journal: a tab of those page views may still be adding to it. `written` hears
+ * that they were stored.
  * @param current this page view: its own journaled events are still in its queue
  * @returns the drained events not confirmed written yet (none once they are)
  */
-export function drainJournal(store: PageStore, local: LocalMirror, report: (err: unknown) => void, current?: string): () => RecoEvent[] {
+export function drainJournal(
+  store: PageStore,
+  local: LocalMirror,
+  report: (err: unknown) => void,
+  current?: string,
+  written?: () => void,
+): () => RecoEvent[] {
   let left: Journal = {};
   local(() => editJournal((j) => (left = j)));
   if (current) delete left[current];
@@ -96,6 +103,7 @@ export function drainJournal(store: PageStore, local: LocalMirror, report: (err:
     store.add(unwritten).then(() => {
       unwritten = [];
       local(() => editJournal(drop));
+      written?.();
     }, report);
   }
   return () => unwritten;

@@ -13,15 +13,20 @@ export interface EventQueue {
   flush(): Promise<void>;
   /** Events recorded and not yet confirmed written (the batch being written included), oldest first. */
   unwritten(): RecoEvent[];
+  /** Events recorded and not yet written. */
+  pending(): number;
+  /** Drops what is queued, unwritten, and ignores every later push (forget()). */
+  drop(): void;
 }
 
 /** @param store the store, or the store being opened: writes wait for it */
 export function createEventQueue(
   store: PageStore | Promise<PageStore>,
   pageViewId: string,
-  o: { local: LocalMirror; flushIntervalMs: number; report: (err: unknown) => void },
+  o: { local: LocalMirror; flushIntervalMs: number; report: (err: unknown) => void; written?: () => void },
 ): EventQueue {
   let queue: RecoEvent[] = []; // recorded, not yet confirmed written
+  let dropped = false;
   let writing = Promise.resolve();
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
   const writeJournal = () => o.local(() => editJournal((j) => (j[pageViewId] = queue)));
@@ -31,25 +36,34 @@ export function createEventQueue(
     flushTimer = undefined;
     return (writing = writing.then(async () => {
       const n = queue.length;
-      if (!n) return;
+      if (!n || dropped) return;
       try {
         await (await store).add(queue.slice(0, n));
       } catch (err) {
         o.report(err); // dropped: retrying a broken store would only repeat the error
       }
+      if (dropped) return;
       // Flushes run one after another, so the batch is still the head of the queue.
       queue = queue.slice(n);
       writeJournal();
+      o.written?.();
     }));
   }
 
   return {
     push(e) {
+      if (dropped) return;
       queue.push(e);
       writeJournal();
       flushTimer ??= setTimeout(flush, o.flushIntervalMs);
     },
     flush,
     unwritten: () => [...queue],
+    pending: () => queue.length,
+    drop() {
+      dropped = true;
+      queue = [];
+      clearTimeout(flushTimer);
+    },
   };
 }

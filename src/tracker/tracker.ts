@@ -38,6 +38,8 @@ export interface TrackerOptions {
   onEvent?: (e: RecoEvent) => void;
   /** Called for storage and handler failures; default `console.warn`. */
   onError?: (err: Error) => void;
+  /** Called after events were written to the store (a batch, or the journal of an earlier page view). */
+  onWritten?: () => void;
   /** Clock, for tests. Default `Date.now`. */
   now?: () => number;
 }
@@ -69,6 +71,13 @@ export interface Tracker {
    * earlier page views left in the journal. The worker reads the store, so rankings send these along.
    */
   unwritten(): RecoEvent[];
+  /** Events recorded and not yet written. */
+  pending(): number;
+  /**
+   * forget(): stops recording for the rest of the page view, drops what is pending (unwritten), journal included,
+   * and writes nothing to localStorage from now on.
+   */
+  forget(): void;
   readonly sessionId: string;
   readonly pageViewId: string;
   /** Removes every listener, observer and timer, and flushes what is pending. */
@@ -132,10 +141,12 @@ export function createTracker(opts: TrackerOptions): Tracker {
 
   // localStorage only mirrors IndexedDB: in memory mode nothing may outlive the page.
   const known = 'then' in store ? null : store;
-  const local = createLocalMirror(known ? known.kind === 'indexeddb' : opts.journal !== false, report);
+  const mirror = createLocalMirror(known ? known.kind === 'indexeddb' : opts.journal !== false, report);
+  let forgotten = false;
+  const local = Object.assign((fn: () => void) => void (!forgotten && mirror(fn)), { stop: mirror.stop });
   const session = createSession(sessionTimeoutMs, local);
 
-  const queue = createEventQueue(store, pageViewId, { local, flushIntervalMs, report });
+  const queue = createEventQueue(store, pageViewId, { local, flushIntervalMs, report, written: opts.onWritten });
   const flush = queue.flush;
 
   /** The latest event of each type and item, and its source. */
@@ -214,7 +225,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
   const early = journaledEvents(local, pageViewId);
   let journaled = (): RecoEvent[] => early;
   void Promise.resolve(store).then((opened) => {
-    if (opened.kind === 'indexeddb') return void (journaled = drainJournal(opened, local, report, pageViewId));
+    if (opened.kind === 'indexeddb') return void (journaled = drainJournal(opened, local, report, pageViewId, opts.onWritten));
     // IndexedDB failed (private mode): what this page view journaled must not outlive it.
     journaled = () => [];
     local(() => {
@@ -228,6 +239,14 @@ export function createTracker(opts: TrackerOptions): Tracker {
     w.timer.stop();
     io.unobserve(el);
     watched.delete(el);
+  }
+
+  function destroy(): void {
+    if (destroyed) return;
+    destroyed = true;
+    listen('removeEventListener');
+    for (const [el, w] of watched) unwatch(el, w); // unobserves every element too
+    void flush();
   }
 
   return {
@@ -256,44 +275,62 @@ export function createTracker(opts: TrackerOptions): Tracker {
       });
     },
     track(type, itemId, extra, context) {
-      checkTrackArguments(type, itemId, extra);
+      checkTrackArguments(type, itemId, extra, context?.source === 'dataLayer');
       const place = { id: itemId, listId: context?.listId ?? null, position: context?.position ?? null };
       return record(type, place, extra && { ...extra }, context?.source ?? 'page');
     },
     watching: (itemId) => [...watched.values()].some((w) => w.id === itemId),
     flush,
     unwritten: () => [...journaled(), ...queue.unwritten()],
+    pending: queue.pending,
+    forget() {
+      forgotten = true;
+      queue.drop();
+      destroy();
+    },
     get sessionId() {
       return session.id();
     },
     pageViewId,
-    destroy() {
-      if (destroyed) return;
-      destroyed = true;
-      listen('removeEventListener');
-      for (const [el, w] of watched) unwatch(el, w); // unobserves every element too
-      void flush();
-    },
+    destroy,
   };
 }
 
+/** Types the tracker records by itself: impressions and clicks are measured, never reported by the page. */
+export const AUTOMATIC_TYPES: readonly EventType[] = ['view_item_list', 'select_item'];
+/** Types the page reports with track(). */
+export const PAGE_TYPES = EVENT_TYPES.filter((t) => !AUTOMATIC_TYPES.includes(t));
+
+/** A value for an error message: JSON where it says what was passed, else its type (NaN and Infinity stay themselves). */
+export const shown = (v: unknown): string =>
+  typeof v === 'number' ? String(v) : Array.isArray(v) ? `an array ${JSON.stringify(v)}` : (JSON.stringify(v) ?? typeof v);
+
 /**
  * The arguments of track(), checked.
- * @throws TypeError naming the field when `type` is unknown, `itemId` is empty or `extra` holds other than strings, numbers and booleans
+ * @param automatic the automatic types are accepted too: the shop's GA4 dataLayer reports its own clicks and impressions
+ * @throws TypeError naming the field when `type` is unknown or recorded automatically, `itemId` is empty, or `extra` is
+ *   not a plain object of strings, finite numbers and booleans
  */
-function checkTrackArguments(type: unknown, itemId: unknown, extra: unknown): void {
-  if (!(EVENT_TYPES as readonly unknown[]).includes(type)) {
-    throw new TypeError(`track: type must be one of ${EVENT_TYPES.join(', ')}; got ${JSON.stringify(type)}`);
+export function checkTrackArguments(type: unknown, itemId: unknown, extra: unknown, automatic = false): void {
+  const isAutomatic = (AUTOMATIC_TYPES as readonly unknown[]).includes(type);
+  if (isAutomatic && !automatic) {
+    throw new TypeError(
+      `track: type ${JSON.stringify(type)} is recorded automatically (impressions and clicks of grid items); report one of ${PAGE_TYPES.join(', ')}`,
+    );
+  }
+  if (!isAutomatic && !(PAGE_TYPES as readonly unknown[]).includes(type)) {
+    throw new TypeError(`track: type must be one of ${PAGE_TYPES.join(', ')}; got ${shown(type)}`);
   }
   if (typeof itemId !== 'string' || !itemId) {
-    throw new TypeError(`track: itemId must be a non-empty string; got ${JSON.stringify(itemId)}`);
+    throw new TypeError(`track: itemId must be a non-empty string; got ${shown(itemId)}`);
   }
-  if (extra !== undefined && (typeof extra !== 'object' || !extra)) {
-    throw new TypeError(`track: extra must be an object of string, number or boolean values; got ${JSON.stringify(extra)}`);
+  if (extra !== undefined && (typeof extra !== 'object' || !extra || Array.isArray(extra))) {
+    throw new TypeError(`track: extra must be an object of string, number or boolean values; got ${shown(extra)}`);
   }
   for (const [k, v] of Object.entries(extra ?? {})) {
+    if (typeof v === 'number' && !Number.isFinite(v)) throw new TypeError(`track: extra.${k} must be a finite number; got ${v}`);
     if (!['string', 'number', 'boolean'].includes(typeof v)) {
-      throw new TypeError(`track: extra.${k} must be a string, number or boolean; got ${typeof v}`);
+      throw new TypeError(`track: extra.${k} must be a string, number or boolean; got ${Array.isArray(v) ? 'an array' : typeof v}`);
     }
   }
 }

@@ -64,8 +64,17 @@ export async function whyUnsupported(backend: Backend, allowSoftwareGpu = false)
       if (allowSoftwareGpu || !SOFTWARE.test(renderer)) return null;
       return `skipped: a software renderer (${renderer}), ${ALLOW}`;
     }
-    case 'wasm':
-      return typeof g.WebAssembly === 'object' ? null : 'WebAssembly is not available';
+    case 'wasm': {
+      if (typeof g.WebAssembly !== 'object') return 'WebAssembly is not available';
+      try {
+        // The smallest valid module, compiled and instantiated: a Content-Security-Policy without 'wasm-unsafe-eval'
+        // refuses even this and says so (WebKit lets the compile through and refuses the instantiation).
+        await WebAssembly.instantiate(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+        return null;
+      } catch (err) {
+        return `WebAssembly cannot be compiled here (${(err as Error).name}: ${(err as Error).message})`;
+      }
+    }
     case 'cpu':
       return null;
   }

@@ -235,6 +235,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
         try {
           learner = await openLearner(opts.learning, host, notify, ctx.store ?? undefined);
           status.learning = learner.state();
+          status.skipped = learner.skipped();
         } catch (err) {
           status.learningError = `on-device learning is off: ${(err as Error).message}`;
         }
@@ -315,7 +316,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       return explainScore(model as LoadedModel, history, item, now, heads.inUse());
     },
 
-    status: () => status,
+    status: () => (learner ? { ...status, skipped: learner.skipped() } : status),
 
     dispose() {
       learner?.close();

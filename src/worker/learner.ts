@@ -35,6 +35,8 @@ export interface Learner {
   round(force: boolean): Promise<LearningDecision | null>;
   /** Back to the shipped head with a fresh schedule, in every tab; a round under way writes nothing. The page clears the store next. */
   forget(): void;
+  /** Malformed rows skipped in the database so far ("store:key"). */
+  skipped(): string[];
   close(): void;
 }
 
@@ -148,6 +150,7 @@ export async function startLearning(
       forgotten();
       tell('forget');
     },
+    skipped: () => store.skipped(),
     close() {
       closed = true;
       channel?.close();

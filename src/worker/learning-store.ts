@@ -4,6 +4,7 @@
  */
 import type { HeadArrays } from '../model/head.ts';
 import type { LearningDecision } from '../shared/learning.ts';
+import { isLearningRecord, isStoredHead } from '../shared/rows.ts';
 import type { Store } from '../shared/store.ts';
 
 interface StoredArrays {
@@ -45,25 +46,26 @@ export const freshRecord = (modelKey: string): LearningRecord => ({
   heads: [],
 });
 
-/** The stored record of this model version; counts and decisions of another version do not apply, its heads stay listed for deletion. */
+/**
+ * The stored record of this model version; counts and decisions of another version do not apply, its heads stay
+ * listed for deletion. A malformed record is skipped (and counted by the store): learning starts afresh.
+ */
 export async function readRecord(store: Store, modelKey: string): Promise<LearningRecord> {
-  const r = await store.getMeta<LearningRecord>(RECORD_KEY);
-  if (!r || typeof r !== 'object') return freshRecord(modelKey);
-  return r.model === modelKey ? r : { ...freshRecord(modelKey), heads: Array.isArray(r.heads) ? r.heads : [] };
+  const r = await store.getMeta<LearningRecord>(RECORD_KEY, isLearningRecord);
+  if (!r) return freshRecord(modelKey);
+  return r.model === modelKey ? r : { ...freshRecord(modelKey), heads: r.heads };
 }
 
 const toStored = (h: HeadArrays): StoredArrays => ({ w: Array.from(h.w), c: Array.from(h.c) });
 const toArrays = (h: StoredArrays): HeadArrays => ({ w: Float32Array.from(h.w), c: Float32Array.from(h.c) });
-const isStored = (h: StoredArrays | null | undefined): h is StoredArrays => !!h && Array.isArray(h.w) && Array.isArray(h.c);
-
-/** The stored head of a model version and the one before it, as arrays (null where none is stored, or it is malformed). */
+/** The stored head of a model version and the one before it, as arrays (null where none is stored, or it is malformed: skipped and counted). */
 export async function readHead(store: Store, key: string): Promise<{ head: HeadArrays | null; prev: HeadArrays | null }> {
-  const h = await store.getMeta<StoredHead>(key);
-  return { head: isStored(h) ? toArrays(h) : null, prev: isStored(h) && isStored(h.prev) ? toArrays(h.prev) : null };
+  const h = await store.getMeta<StoredHead>(key, isStoredHead);
+  return { head: h ? toArrays(h) : null, prev: h?.prev ? toArrays(h.prev) : null };
 }
 
 /** A newly accepted head as stored, keeping the stored one it replaces as `prev`. */
 export async function nextStoredHead(store: Store, key: string, head: HeadArrays, at: number): Promise<StoredHead> {
-  const prev = await store.getMeta<StoredHead>(key);
-  return { ...toStored(head), prev: isStored(prev) ? { w: prev.w, c: prev.c } : null, at };
+  const prev = await store.getMeta<StoredHead>(key, isStoredHead);
+  return { ...toStored(head), prev: prev ? { w: prev.w, c: prev.c } : null, at };
 }

@@ -133,6 +133,48 @@ describe('demo shop without Reco', () => {
   });
 });
 
+describe('demo shop with a hostile catalog', () => {
+  it('renders ids, titles and image URLs from data as text and attributes, never as markup', async () => {
+    const hostileId = '"><img src=x onerror="window.pwned=1">';
+    const hostile = {
+      ...catalog[0]!,
+      id: hostileId,
+      title: '<script>window.pwned=2</script>Rouge',
+      brand: '<b onmouseover=alert(1)>Evil</b>',
+      category: 'Makeup > <i>Lips</i>',
+      image: 'https://tracker.example/pixel.png',
+      added: '2999-01-01',
+    };
+    const hostileText = JSON.stringify([hostile, ...catalog.slice(1)]);
+    await page?.happyDOM.close();
+    page = new Window({ url: 'http://shop.test/' });
+    page.document.body.innerHTML = html.slice(html.indexOf('<body>') + '<body>'.length, html.indexOf('</body>'));
+    for (const name of ['document', 'location', 'history', 'localStorage', 'sessionStorage', 'Element'] as const)
+      vi.stubGlobal(name, page[name]);
+    vi.stubGlobal('window', page);
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response(hostileText, { status: 200 })),
+    );
+    await import(/* @vite-ignore */ `${shopPath}?load=${++loads}`);
+    await vi.waitFor(() => expect(document.getElementById('reco-state')!.dataset.state).not.toBe('loading'));
+
+    const el = document.querySelector<HTMLElement>('[data-reco-grid="new"] article')!;
+    expect(el.dataset.recoId).toBe(hostileId);
+    expect(el.dataset.recoTitle).toBe(hostile.title);
+    expect(el.querySelector('.card-brand')!.textContent).toBe(hostile.brand);
+    expect(el.querySelector('[data-add]')!.getAttribute('data-add')).toBe(hostileId);
+    expect(el.querySelector('.card-link')!.getAttribute('href')).toBe(`#/p/${encodeURIComponent(hostileId)}`);
+    // Nothing of the data became an element or an attribute: no injected img, script, b or i, no handler.
+    expect(document.querySelectorAll('main script, main b, main i, [onerror], [onmouseover]')).toHaveLength(0);
+    expect(
+      [...document.querySelectorAll('main img')].every((img) => !img.getAttribute('src') || !/^https?:/.test(img.getAttribute('src')!)),
+    ).toBe(true);
+    expect(el.querySelector('img')!.hasAttribute('src')).toBe(false);
+    expect((page as unknown as { pwned?: number }).pwned).toBeUndefined();
+  });
+});
+
 describe('demo shop with Reco', () => {
   it('initializes with the model URL, and with backends and debug from the address', async () => {
     const { Reco } = fakeReco();

@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
-import { createHistory } from '../../src/main/history.ts';
+import { createHistory, SEEN_MAX } from '../../src/main/history.ts';
 import { openStore } from '../../src/shared/store.ts';
 import type { RecoEvent } from '../../src/shared/types.ts';
 
@@ -55,5 +55,23 @@ describe("the page's side of the history", () => {
     expect(putItems.mock.calls.map(([items]) => items.map((i) => i.id))).toEqual([['a'], ['b']]);
     expect(history.seen('a')).toEqual({ id: 'a', title: 'A again' });
     await vi.waitFor(() => expect(onError).toHaveBeenCalledTimes(2));
+  });
+});
+
+describe("the page's item cache", () => {
+  it(`keeps at most ${SEEN_MAX} items, the least recently shown evicted first (a long-lived single-page app)`, () => {
+    const shopper = createHistory(null, 50, () => [], vi.fn());
+    shopper.remember([{ id: 'kept', title: 'Shown again and again' }]);
+    for (let i = 0; i < 12_000; i++) {
+      shopper.remember([{ id: `sku-${i}`, title: `Item ${i}` }]);
+      if (i % 1000 === 0) shopper.remember([{ id: 'kept', title: 'Shown again and again' }]);
+    }
+    expect(shopper.seen('sku-0')).toBeUndefined();
+    expect(shopper.seen('sku-11999')).toEqual({ id: 'sku-11999', title: 'Item 11999' });
+    expect(shopper.seen(`sku-${12_000 - SEEN_MAX + 1}`)).toBeDefined();
+    expect(shopper.seen('kept')).toBeDefined();
+    let held = 0;
+    for (let i = 0; i < 12_000; i++) if (shopper.seen(`sku-${i}`)) held++;
+    expect(held + 1).toBeLessThanOrEqual(SEEN_MAX);
   });
 });

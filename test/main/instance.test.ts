@@ -17,6 +17,7 @@ class BlockedWorker {
 let n = 0;
 
 beforeEach(() => {
+  localStorage.clear(); // the registry of databases: export() of one test must not read another test's database
   document.body.innerHTML = `<div data-reco-grid="home"><a data-reco-id="a"></a><a data-reco-id="b"></a></div>`;
   vi.spyOn(console, 'error').mockImplementation(() => {});
 });
@@ -74,7 +75,7 @@ describe('instance wiring', () => {
     reco.track('bogus' as never, 'a');
     await reco.explain('');
     expect(errors).toEqual([
-      expect.stringMatching(/^track: type must be one of view_item_list, .*; got "bogus"$/),
+      expect.stringMatching(/^track: type must be one of view_item, .*; got "bogus"$/),
       'explain(itemId): expected a non-empty string, got ""',
     ]);
   });
@@ -122,5 +123,162 @@ describe('instance wiring', () => {
       { id: 'a', score: 0 },
     ]);
     expect(reco.status().lastError).toMatch(/WorkerCrashedError/);
+  });
+
+  it('track() rejects the automatic types, an array as extra and non-finite numbers, naming the field, also when nothing is stored', async () => {
+    vi.stubGlobal('Worker', BlockedWorker);
+    for (const consent of ['granted', 'denied'] as const) {
+      reco = await createInstance({ consent, dbName: `instance-${++n}` }, SCRIPT, null);
+      const errors: string[] = [];
+      reco.on('error', (e) => errors.push(`${e.name}: ${e.message}`));
+      reco.track('select_item' as never, 'a');
+      reco.track('view_item_list' as never, 'a');
+      reco.track('add_to_cart', 'a', ['x'] as never);
+      reco.track('add_to_cart', 'a', { value: Infinity });
+      reco.track('add_to_cart', 'a', { value: NaN });
+      reco.track('add_to_cart', 'a', { items: ['x'] } as never);
+      expect(errors).toEqual([
+        expect.stringMatching(/^TypeError: track: type "select_item" is recorded automatically .*; report one of view_item, /),
+        expect.stringMatching(/^TypeError: track: type "view_item_list" is recorded automatically/),
+        'TypeError: track: extra must be an object of string, number or boolean values; got an array ["x"]',
+        'TypeError: track: extra.value must be a finite number; got Infinity',
+        'TypeError: track: extra.value must be a finite number; got NaN',
+        'TypeError: track: extra.items must be a string, number or boolean; got an array',
+      ]);
+      expect(reco.status().events).toBe(0);
+      await reco.destroy();
+    }
+  });
+});
+
+/** Names of the IndexedDB databases that exist. */
+const databases = async () => (await indexedDB.databases()).map((d) => d.name);
+
+describe('forget() and export() reach everything stored, whatever the current mode', () => {
+  /** A page view with consent that stores two events and an item, then ends. */
+  async function browseWithConsent(dbName: string) {
+    const first = await createInstance({ dbName }, SCRIPT, null);
+    first.track('view_item', 'a');
+    first.track('add_to_cart', 'b', { value: 3 });
+    await first.personalize();
+    await first.export(); // flushes
+    await first.destroy();
+  }
+
+  beforeEach(() => {
+    vi.stubGlobal('Worker', BlockedWorker);
+    localStorage.clear();
+  });
+
+  it('after consent is withdrawn: export() still reports what is stored, and forget() erases the database and every reco: key', async () => {
+    const dbName = `instance-${++n}`;
+    await browseWithConsent(dbName);
+    expect(await databases()).toContain(dbName);
+    expect(Object.keys(localStorage).filter((k) => k.startsWith('reco:')).length).toBeGreaterThan(0);
+
+    reco = await createInstance({ dbName, consent: 'denied' }, SCRIPT, null);
+    expect(reco.status()).toMatchObject({ storage: 'off', storageReason: 'consent is denied: nothing is stored', engine: 'off' });
+    const before = await reco.export();
+    expect(before.events.map((e) => `${e.type} ${e.itemId}`)).toEqual(['view_item a', 'add_to_cart b']);
+    expect(before.items.map((i) => i.id).sort()).toEqual(['a', 'b']);
+
+    await reco.forget();
+    expect(await databases()).not.toContain(dbName);
+    expect(Object.keys(localStorage).filter((k) => k.startsWith('reco'))).toEqual([]);
+    expect((await reco.export()).events).toEqual([]);
+    // Reading never created the database again.
+    expect(await databases()).not.toContain(dbName);
+  });
+
+  it("with Global Privacy Control (memory only): export() has the stored events and this page view's; forget() erases both", async () => {
+    const dbName = `instance-${++n}`;
+    await browseWithConsent(dbName);
+    vi.stubGlobal('navigator', { ...navigator, globalPrivacyControl: true });
+    reco = await createInstance({ dbName }, SCRIPT, null);
+    expect(reco.status()).toMatchObject({ storage: 'memory', storageReason: expect.stringMatching(/Global Privacy Control/) });
+    reco.track('purchase', 'c');
+    expect((await reco.export()).events.map((e) => `${e.type} ${e.itemId}`)).toEqual(['view_item a', 'add_to_cart b', 'purchase c']);
+    await reco.forget();
+    expect(await databases()).not.toContain(dbName);
+    expect((await reco.export()).events).toEqual([]);
+    expect(reco.status()).toMatchObject({ storage: 'off', events: 0 });
+  });
+
+  it('a database used under another dbName earlier is erased too (the registry names it)', async () => {
+    const old = `instance-${++n}`;
+    await browseWithConsent(old);
+    reco = await createInstance({ dbName: `instance-${++n}` }, SCRIPT, null);
+    expect((await reco.export()).events).toHaveLength(2);
+    await reco.forget();
+    expect(await databases()).not.toContain(old);
+  });
+
+  it('another tab drops its pending events and stops writing when one tab calls forget()', async () => {
+    const dbName = `instance-${++n}`;
+    const a = await createInstance({ dbName }, SCRIPT, null);
+    const b = await createInstance({ dbName }, SCRIPT, null);
+    try {
+      b.track('view_item', 'b-pending'); // recorded, not yet written (batches are written every second)
+      await a.forget();
+      await vi.waitFor(() => expect(b.status().storage).toBe('off'));
+      expect(b.status().storageReason).toMatch(/forget\(\) was called in another tab/);
+      b.track('add_to_cart', 'b-after');
+      await b.export();
+      await new Promise((r) => setTimeout(r, 1100)); // past the batch interval: nothing is written by b
+      expect(await databases()).not.toContain(dbName);
+      expect(Object.keys(localStorage).filter((k) => k.startsWith('reco'))).toEqual([]);
+      expect((await a.export()).events).toEqual([]);
+    } finally {
+      await a.destroy();
+      await b.destroy();
+    }
+  });
+});
+
+describe('status().events', () => {
+  it('counts the events a page view left in the click journal once they are written', async () => {
+    vi.stubGlobal('Worker', BlockedWorker);
+    const left = {
+      id: 'left-1',
+      type: 'select_item',
+      itemId: 'a',
+      listId: 'home',
+      position: 0,
+      ts: Date.now() - 1000,
+      sessionId: 's',
+      path: '/',
+      control: false,
+      pageViewId: 'earlier',
+    };
+    localStorage.setItem('reco:pending', JSON.stringify({ earlier: [left] }));
+    reco = await createInstance({ dbName: `instance-${++n}` }, SCRIPT, null);
+    await vi.waitFor(() => expect(reco!.status().events).toBe(1));
+    expect((await reco.export()).events.map((e) => e.id)).toEqual(['left-1']);
+  });
+
+  it('matches what is stored after a write fails for quota, and the failure is reported', async () => {
+    vi.stubGlobal('Worker', BlockedWorker);
+    reco = await createInstance({ dbName: `instance-${++n}` }, SCRIPT, null);
+    const errors: string[] = [];
+    reco.on('error', (e) => errors.push(`${e.name}: ${e.message}`));
+    for (let i = 0; i < 10; i++) reco.track('view_item', `a${i}`);
+    await reco.export();
+    expect(reco.status().events).toBe(10);
+    vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(() => {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    });
+    for (const id of ['b', 'c', 'd', 'e']) reco.track('view_item', id);
+    expect(reco.status().events).toBe(14); // recorded, not yet written
+    await reco.export();
+    vi.mocked(IDBObjectStore.prototype.put).mockRestore();
+    // The oldest 20% were evicted to make room, and the retry failed: 8 stored.
+    await vi.waitFor(() => expect(reco!.status().events).toBe(8));
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^StorageError: the storage quota is full even after evicting the oldest 20% of events: 4 event\(s\) not stored/,
+      ),
+    ]);
+    expect(reco.status().lastError).toMatch(/^StorageError: /);
+    expect((await reco.export()).events).toHaveLength(8);
   });
 });

@@ -32,4 +32,23 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ modelURL: 'x' }, SCRIPT)).toThrow(/unknown option "modelURL"/);
     expect(() => resolveOptions('fast', SCRIPT)).toThrow(TypeError);
   });
+
+  it('wants whole numbers where counts are meant, a non-blank database name, and shows NaN as NaN', () => {
+    expect(() => resolveOptions({ maxEvents: 10.5 }, SCRIPT)).toThrow(
+      'Reco.init: option "maxEvents" expected a whole number from 10 to 1000000, got 10.5',
+    );
+    expect(() => resolveOptions({ historyLength: 2.5 }, SCRIPT)).toThrow(
+      'option "historyLength" expected a whole number from 1 to 50, got 2.5',
+    );
+    expect(() => resolveOptions({ trainAfterEvents: 0.5 }, SCRIPT)).toThrow(/option "trainAfterEvents" expected a whole number/);
+    expect(() => resolveOptions({ dbName: ' ' }, SCRIPT)).toThrow('option "dbName" expected a non-blank string, got " "');
+    expect(() => resolveOptions({ holdout: NaN }, SCRIPT)).toThrow('option "holdout" expected a number from 0 to 1, got NaN');
+    expect(() => resolveOptions({ antiFlickerMs: Infinity }, SCRIPT)).toThrow(
+      'option "antiFlickerMs" expected a number from 0 to 10000, got Infinity',
+    );
+    expect(resolveOptions({ maxEvents: 10, historyLength: 50, maxAgeDays: 0.5 + 1 }, SCRIPT)).toMatchObject({
+      maxEvents: 10,
+      historyLength: 50,
+    });
+  });
 });

@@ -251,13 +251,23 @@ describe('IndexedDB store', () => {
     expect(ids).toEqual(['old2', 'old3', 'old4', 'old5', 'old6', 'old7', 'old8', 'old9', 'new']);
   });
 
-  it('never rejects for quota, even when the retry fails too', async () => {
+  it('when the retry after eviction fails for quota too, rejects with a StorageError saying what was not stored', async () => {
     const s = await openStore({ dbName: freshName() });
+    await s.add([ev('kept', Date.now() - 10)]);
     vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(() => {
       throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
     });
-    await expect(s.add([ev('a', Date.now())])).resolves.toBeUndefined();
-    await expect(s.putItems([{ id: 'p1' }])).resolves.toBeUndefined();
+    await expect(s.add([ev('a', Date.now()), ev('b', Date.now())])).rejects.toMatchObject({
+      name: 'StorageError',
+      message: 'the storage quota is full even after evicting the oldest 20% of events: 2 event(s) not stored',
+    });
+    await expect(s.putItems([{ id: 'p1' }])).rejects.toMatchObject({
+      name: 'StorageError',
+      message: expect.stringMatching(/1 item\(s\) not stored/),
+    });
+    vi.restoreAllMocks();
+    // What is stored is what count() says: the eviction took the oldest, the failed write added nothing.
+    expect(await s.count()).toBe((await s.events()).length);
   });
 
   it('rejects for errors other than quota, so the caller can report them', async () => {
@@ -296,6 +306,63 @@ describe('openPageStore', () => {
   });
 });
 
+describe('rows read back are checked', () => {
+  /** Writes raw rows into the store's database, as another script or a damaged disk could. */
+  async function putRaw(name: string, store: 'events' | 'items' | 'meta', rows: unknown[], keys?: string[]) {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(name);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const tx = db.transaction(store, 'readwrite');
+    rows.forEach((r, i) => tx.objectStore(store).put(r, keys?.[i]));
+    await new Promise((resolve) => (tx.oncomplete = resolve));
+    db.close();
+  }
+
+  it('a malformed event, item or checked meta record is skipped and counted once; the valid ones are read', async () => {
+    const name = freshName();
+    const s = await openStore({ dbName: name });
+    const t = Date.now() - 1000;
+    await s.add([ev('good1', t), ev('good2', t + 1)]);
+    await s.putItems([{ id: 'p1', title: 'Good', category: 'A > B', price: 3 }]);
+    await putRaw(name, 'events', [
+      { ...ev('nullItem', t + 2), itemId: null },
+      { ...ev('badType', t + 3), type: 'hover' },
+      { ...ev('badExtra', t + 4), extra: ['x'] },
+      { ...ev('infinite', t + 5), position: Infinity },
+    ]);
+    await putRaw(name, 'items', [
+      { id: 'p2', ts: t, item: { id: 'p2', category: ['Makeup', 'Lips'] } },
+      { id: 'p3', ts: t, item: { id: 'other' } },
+      { id: 'p4', ts: 'yesterday', item: { id: 'p4' } },
+    ]);
+    await putRaw(name, 'meta', [{ model: 1 }], ['learning']);
+
+    expect((await s.events()).map((e) => e.id)).toEqual(['good1', 'good2']);
+    expect((await s.events({ limit: 1 })).map((e) => e.id)).toEqual(['good2']);
+    expect([...(await s.items(['p1', 'p2', 'p3', 'p4', 'missing'])).keys()]).toEqual(['p1']);
+    expect(await s.getMeta('learning', (v) => typeof (v as { model?: unknown }).model === 'string')).toBeUndefined();
+    expect(await s.getMeta('learning')).toEqual({ model: 1 });
+    const exported = await s.export();
+    expect(exported.events.map((e) => e.id)).toEqual(['good1', 'good2']);
+    expect(exported.items.map((i) => i.id)).toEqual(['p1']);
+    // Each bad row counted once, however often it was read.
+    expect(s.skipped().sort()).toEqual(
+      [
+        'events:badExtra',
+        'events:badType',
+        'events:infinite',
+        'events:nullItem',
+        'items:p2',
+        'items:p3',
+        'items:p4',
+        'meta:learning',
+      ].sort(),
+    );
+  });
+});
+
 describe('memory fallback', () => {
   it('falls back when indexedDB is undefined, and says why', async () => {
     vi.stubGlobal('indexedDB', undefined);
@@ -313,6 +380,25 @@ describe('memory fallback', () => {
     const s = await openStore({ dbName: freshName() });
     expect(s.kind).toBe('memory');
     expect(s.fallbackReason).toMatch(/did not allow mutations/);
+  });
+
+  it('falls back at once, without waiting for the open timeout, when another tab blocks the upgrade', async () => {
+    const name = freshName();
+    // Another tab (an older SDK) holds version 1 open and never lets go.
+    const old = await new Promise<IDBDatabase>((resolve) => {
+      const req = indexedDB.open(name, 1);
+      req.onupgradeneeded = () => req.result.createObjectStore('events', { keyPath: 'id' });
+      req.onsuccess = () => resolve(req.result);
+    });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const s = await openStore({ dbName: name });
+      expect(s.kind).toBe('memory');
+      expect(s.fallbackReason).toMatch(/blocked: another tab keeps an older version of it open/);
+    } finally {
+      vi.useRealTimers();
+      old.close();
+    }
   });
 
   it('memoryOnly is not a fallback', async () => {

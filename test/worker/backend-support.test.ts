@@ -97,4 +97,16 @@ describe('whyUnsupported (what each backend needs from the browser, said in word
     expect(await whyUnsupported('wasm')).toMatch(/WebAssembly is not available/);
     expect(await whyUnsupported('cpu')).toBeNull();
   });
+
+  it("names a page policy that refuses to compile WebAssembly (a CSP without 'wasm-unsafe-eval')", async () => {
+    const refused = Object.assign(
+      new Error("Refused to compile or instantiate WebAssembly module because 'wasm-unsafe-eval' is not allowed"),
+      {
+        name: 'CompileError',
+      },
+    );
+    vi.spyOn(WebAssembly, 'instantiate').mockRejectedValueOnce(refused);
+    expect(await whyUnsupported('wasm')).toBe(`WebAssembly cannot be compiled here (CompileError: ${refused.message})`);
+    vi.restoreAllMocks();
+  });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/worker/engine.ts';
 import type { HistoryEntry } from '../../src/shared/types.ts';
@@ -58,5 +59,34 @@ describe('engine learning (in-process, as in the worker)', () => {
     const because = await engine.explain(history, candidates[0]!, T0 + 10_000);
     expect(because.map((b) => b.itemId).sort()).toEqual(history.map((h) => h.item.id).sort());
     expect(because[0]!.weight).toBeGreaterThanOrEqual(because[because.length - 1]!.weight);
+  });
+});
+
+describe('engine failures', () => {
+  it('no tensor is left behind by 1,000 rankings (new histories and repeated ones) and 50 explanations', async () => {
+    engine.setHead(null);
+    await rank();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 1000; i++) {
+      // Every 10th ranking has a history not seen before, so the shopper vector is computed anew, not cached.
+      const h = i % 10 ? history : history.map((e, k) => ({ ...e, ts: e.ts + i * 10 + k }));
+      await engine.rank(h, candidates, T0 + 10_000 + i);
+    }
+    for (let i = 0; i < 50; i++) await engine.explain(history, candidates[i % candidates.length]!, T0 + 10_000);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('"no tfjs backend could start" lists every backend tried with its reason', async () => {
+    const broken = createEngine({
+      fetch: fileFetch,
+      load: async (b) => {
+        if (b === 'cpu') throw new Error('cpu refused on purpose');
+      },
+    });
+    const err = await broken.init({ modelUrl: 'public/models/default/model.json', backends: ['webgpu', 'cpu'] }).catch((e: Error) => e);
+    expect(err).toMatchObject({ name: 'NoBackendError' });
+    expect((err as Error).message).toMatch(/^no tfjs backend could start: webgpu \(.+\), cpu \(cpu refused on purpose\)$/);
+    expect(broken.status().backends).toHaveLength(2);
+    await tf.setBackend('wasm');
   });
 });

@@ -117,6 +117,27 @@ describe('on-device learning in the worker', () => {
     expect(a.learning()).toMatchObject({ rounds: 0, lastDecision: null, head: 'shipped' });
   });
 
+  it('a malformed learning record or head is skipped and counted; learning starts afresh instead of turning off', async () => {
+    const dbName = await seeded();
+    const store = await openStore({ dbName });
+    await store.setMeta('learning', { model: 'x', rounds: 'many', heads: 'not a list' });
+    store.close();
+    const a = await tab(dbName);
+    expect(a.engine.status().learningError).toBeUndefined();
+    expect(a.learning()).toMatchObject({ rounds: 0, head: 'shipped' });
+    expect(a.engine.status().skipped).toEqual(['meta:learning']);
+    const { decision } = await a.engine.round(true);
+    expect(decision.accepted).toBe(true);
+    expect(a.learning()).toMatchObject({ rounds: 1, head: 'personal' });
+
+    const again = await openStore({ dbName });
+    await again.setMeta(a.headKey, { w: ['x'], c: [], prev: null, at: 1 });
+    again.close();
+    const b = await tab(dbName);
+    expect(b.learning().head).toBe('shipped');
+    expect(b.engine.status().skipped).toContain(`meta:${a.headKey}`);
+  });
+
   it('runs an unforced round only when due: enough labelled events, and not within the interval', async () => {
     const dbName = await seeded();
     const a = await tab(dbName, { trainAfterEvents: 50, trainIntervalMinutes: 10 });

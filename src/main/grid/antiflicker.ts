@@ -3,15 +3,18 @@
  *
  * Re-ordering a grid the shopper is already looking at makes cards jump under the cursor and counts as
  * layout shift (CLS, https://web.dev/articles/cls). So:
- * 1. Grids found before ranking is ready are held: `visibility: hidden` (one injected style rule on a
- *    `data-reco-pending` attribute). Unlike `display: none` this keeps their box, so nothing around
- *    them moves when they appear. If the SDK never runs, the rule is never injected and nothing is hidden.
+ * 1. Grids found before ranking is ready are held: `visibility: hidden !important` set on the grid's own style
+ *    through the CSSOM (plus a `data-reco-pending` attribute). Unlike `display: none` this keeps their box, so
+ *    nothing around them moves when they appear. No `<style>` element is injected: a Content-Security-Policy with
+ *    `style-src 'self'` refuses injected style elements and style attributes in markup, but not CSSOM changes
+ *    (https://www.w3.org/TR/CSP3/#directive-style-src). If the SDK never runs, nothing is hidden.
  * 2. A held grid is shown as soon as it is ranked, or after `timeoutMs` (400 ms) at the latest, so a slow
  *    model never costs more than that.
- * 3. Ranking that arrives after the grid was shown re-orders it only while it is off-screen (or the tab is
- *    hidden): what the shopper has seen stays where it is until it is out of sight (the instance waits for
- *    that moment). A container is held at most once, so a grid that was shown never blinks again; what the
- *    shopper has not seen can be (a grid shown empty that gets its first items, items added to a grid).
+ * 3. A grid counts as held only while the browser really hides it (its computed visibility): should hiding fail,
+ *    it is treated as shown. Ranking that arrives after the grid was shown re-orders it only while it is
+ *    off-screen (or the tab is hidden): what the shopper has seen stays where it is until it is out of sight (the
+ *    instance waits for that moment). A container is held at most once, so a grid that was shown never blinks again;
+ *    what the shopper has not seen can be (a grid shown empty that gets its first items, items added to a grid).
  *
  * Use: `hold(c)` on discovery; when scores arrive `if (shouldReorder(c)) reorderGrid(...)`, then `release(c)`.
  */
@@ -27,40 +30,53 @@ export interface AntiFlicker {
   hold(container: Element, again?: boolean): void;
   /** The element is hidden now. */
   isHeld(el: Element): boolean;
-  /** Shows a held grid. */
+  /** Shows a held grid (its own visibility style comes back). */
   release(container: Element): void;
-  /** True while the grid is held, off-screen, or the tab is hidden: re-ordering it now makes no visible jump. */
+  /** True while the grid is really hidden by hold(), off-screen, or the tab is hidden: re-ordering it now makes no visible jump. */
   shouldReorder(container: Element): boolean;
-  /** Shows every held grid and removes the style rule. */
+  /** Shows every held grid. */
   destroy(): void;
 }
 
 /**
  * Create the anti-flicker guard described above.
  * @param options `timeoutMs`: the longest a grid stays hidden (default 400)
- * @returns `hold`, `release`, `shouldReorder` and `destroy` (shows every held grid and removes the style rule)
+ * @returns `hold`, `release`, `shouldReorder` and `destroy` (shows every held grid)
  */
 export function createAntiFlicker({ timeoutMs = 400 }: { timeoutMs?: number } = {}): AntiFlicker {
   const timers = new Map<Element, ReturnType<typeof setTimeout>>();
   const held = new WeakSet<Element>();
-  let style: HTMLStyleElement | null = null;
+  /** The grid's own inline visibility (value, priority) before hold(), put back on release(). */
+  const saved = new Map<Element, [string, string]>();
+  const styleOf = (el: Element): CSSStyleDeclaration | undefined => (el as HTMLElement).style;
 
   const release = (container: Element) => {
     clearTimeout(timers.get(container));
     timers.delete(container);
     container.removeAttribute(ATTR);
+    const own = saved.get(container);
+    saved.delete(container);
+    const style = styleOf(container);
+    if (!own || !style) return;
+    if (own[0]) style.setProperty('visibility', own[0], own[1]);
+    else style.removeProperty('visibility');
+  };
+
+  /** Held, and the browser really hides it. */
+  const hidden = (container: Element): boolean => {
+    if (!container.hasAttribute(ATTR)) return false;
+    const win = container.ownerDocument.defaultView;
+    return win?.getComputedStyle(container).visibility === 'hidden';
   };
 
   return {
     hold(container, again = false) {
       if (held.has(container) && !again) return;
       held.add(container);
-      const doc = container.ownerDocument;
-      if (!style?.isConnected) {
-        style = doc.createElement('style');
-        style.textContent = `[${ATTR}]{visibility:hidden!important}`;
-        (doc.head ?? doc.documentElement).append(style);
-      }
+      const style = styleOf(container);
+      if (!style) return; // not an HTML or SVG element: it cannot be hidden this way, so it is never held
+      saved.set(container, [style.getPropertyValue('visibility'), style.getPropertyPriority('visibility')]);
+      style.setProperty('visibility', 'hidden', 'important');
       container.setAttribute(ATTR, '');
       clearTimeout(timers.get(container));
       timers.set(container, setTimeout(release, timeoutMs, container));
@@ -68,7 +84,7 @@ export function createAntiFlicker({ timeoutMs = 400 }: { timeoutMs?: number } = 
     release,
     isHeld: (el) => el.hasAttribute(ATTR),
     shouldReorder(container) {
-      if (container.hasAttribute(ATTR)) return true;
+      if (hidden(container)) return true;
       // Off-screen: out of the viewport, without a box, or in a hidden tab.
       const doc = container.ownerDocument;
       const win = doc.defaultView;
@@ -78,7 +94,6 @@ export function createAntiFlicker({ timeoutMs = 400 }: { timeoutMs?: number } = 
     },
     destroy() {
       timers.forEach((_, container) => release(container));
-      style?.remove();
     },
   };
 }

@@ -6,6 +6,8 @@ let warned = false;
  * Re-order a grid by score, higher first, by moving the shop's own nodes (never re-creating them,
  * so listeners and state survive). Only scored, unpinned items with an id move, and only among
  * their own slots: pinned items, items without an id and unscored items keep their exact index.
+ * An item never leaves the parent element it is in: a grid whose items sit in several wrappers
+ * (rows a framework renders) is re-ordered within each wrapper.
  * Equal scores keep their relative order; an unchanged order touches nothing. Each item moves as its
  * largest ancestor below the grid that holds no other item (its card wrapper), with the fewest
  * `insertBefore` calls. Moves are animated (FLIP) unless `animate: false` or the shopper prefers
@@ -44,16 +46,23 @@ export function reorderGrid(
     const score = (i: number) => scores.get(items[i].id!)!;
     // Scored: a number, not NaN (an item without an id has no score either).
     const slots = items.flatMap((it, i) => (boxes[i] && !it.pinned && typeof score(i) === 'number' && score(i) === score(i) ? [i] : []));
-    const order = [...slots].sort((a, b) => score(b) - score(a)); // stable: ties keep their order
-    if (order.every((v, k) => v === slots[k])) return [...items];
-
+    // Items move only among the slots of their own parent: a card never leaves the wrapper it is in (a framework's
+    // row owns its children; moving one into another row breaks the framework's next removeChild or insertBefore).
+    const groups = new Map<Node, number[]>();
+    for (const i of slots) groups.set(boxes[i]!.parentNode!, [...(groups.get(boxes[i]!.parentNode!) ?? []), i]);
     const next = [...items];
     // The moving boxes: the box in a slot now -> the box that goes there.
     const moving = new Map<Node, Element>();
-    slots.forEach((slot, k) => {
-      next[slot] = items[order[k]];
-      moving.set(boxes[slot]!, boxes[order[k]]!);
-    });
+    let changed = false;
+    for (const group of groups.values()) {
+      const order = [...group].sort((a, b) => score(b) - score(a)); // stable: ties keep their order
+      group.forEach((slot, k) => {
+        next[slot] = items[order[k]];
+        moving.set(boxes[slot]!, boxes[order[k]]!);
+        changed ||= order[k] !== slot;
+      });
+    }
+    if (!changed) return [...items];
     const movers = [...moving.keys()] as Element[];
     // Every parent's final child list is known before the first move.
     const finals = [...new Set(movers.map((b) => b.parentNode!))].map(

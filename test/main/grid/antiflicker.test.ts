@@ -18,16 +18,35 @@ afterEach(() => {
 });
 
 describe('createAntiFlicker', () => {
-  test('hides a held grid with one style rule until it is released', () => {
+  test('hides a held grid through its own style (no injected <style>) until it is released, then puts its own style back', () => {
     const af = createAntiFlicker();
+    grid.style.setProperty('visibility', 'visible');
     af.hold(grid);
-    af.hold(document.createElement('div'));
     expect(grid.hasAttribute('data-reco-pending')).toBe(true);
-    const styles = document.querySelectorAll('style');
-    expect(styles).toHaveLength(1);
-    expect(styles[0].textContent).toContain('[data-reco-pending]{visibility:hidden');
+    expect(grid.style.getPropertyValue('visibility')).toBe('hidden');
+    expect(grid.style.getPropertyPriority('visibility')).toBe('important');
+    expect(getComputedStyle(grid).visibility).toBe('hidden');
+    expect(document.querySelectorAll('style')).toHaveLength(0);
     af.release(grid);
     expect(grid.hasAttribute('data-reco-pending')).toBe(false);
+    expect(grid.style.getPropertyValue('visibility')).toBe('visible');
+    expect(grid.style.getPropertyPriority('visibility')).toBe('');
+
+    const plain = document.body.appendChild(document.createElement('div'));
+    af.hold(plain);
+    af.release(plain);
+    expect(plain.getAttribute('style') ?? '').toBe('');
+  });
+
+  test('a held grid that the browser does not really hide is treated as shown: never re-ordered while in view', () => {
+    const af = createAntiFlicker();
+    vi.spyOn(grid, 'getBoundingClientRect').mockReturnValue(rect(100));
+    af.hold(grid);
+    expect(af.shouldReorder(grid)).toBe(true);
+    // Hiding failed (here: something put the grid's visibility back); it is in view, so it must not move.
+    vi.spyOn(window, 'getComputedStyle').mockReturnValue({ visibility: 'visible' } as CSSStyleDeclaration);
+    expect(grid.hasAttribute('data-reco-pending')).toBe(true);
+    expect(af.shouldReorder(grid)).toBe(false);
   });
 
   test('shows the grid after the timeout when ranking is late', () => {
@@ -77,14 +96,14 @@ describe('createAntiFlicker', () => {
     expect(grid.hasAttribute('data-reco-pending')).toBe(false);
   });
 
-  test('destroy shows every held grid, removes the rule and cancels timers', () => {
+  test('destroy shows every held grid and cancels timers', () => {
     const af = createAntiFlicker();
     const other = document.body.appendChild(document.createElement('div'));
     af.hold(grid);
     af.hold(other);
     af.destroy();
     expect(document.querySelectorAll('[data-reco-pending]')).toHaveLength(0);
-    expect(document.querySelectorAll('style')).toHaveLength(0);
+    expect(grid.style.getPropertyValue('visibility')).toBe('');
     expect(vi.getTimerCount()).toBe(0);
   });
 });

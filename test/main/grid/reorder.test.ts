@@ -95,15 +95,24 @@ describe('reorderGrid', () => {
     expect(document.querySelectorAll('.inner > article')).toHaveLength(3);
   });
 
-  test('permutes items across row wrappers, keeping each row its size', () => {
+  test('never moves an item out of the wrapper (row) it is in: each row is re-ordered within itself', () => {
     document.body.innerHTML = `<div data-reco-grid="g">
-      <div class="row">${cards('a b')}</div><div class="row">${cards('c d')}</div></div>`;
-    reorderGrid(grid(), scores({ a: 1, b: 2, c: 3, d: 4 }), { animate: false });
+      <div class="row">${cards('a b')}</div><div class="row">${cards('c d e')}</div></div>`;
+    const parents = new Map([...document.querySelectorAll('[data-reco-id]')].map((el) => [el, el.parentNode]));
+    const order = reorderGrid(grid(), scores({ a: 1, b: 2, c: 3, d: 5, e: 4 }), { animate: false });
     const rows = [...document.querySelectorAll('.row')].map((r) => [...r.children].map((e) => e.getAttribute('data-reco-id')));
     expect(rows).toEqual([
-      ['d', 'c'],
       ['b', 'a'],
+      ['d', 'e', 'c'],
     ]);
+    for (const [el, parent] of parents) expect(el.parentNode).toBe(parent);
+    expect(order.map((i) => i.id)).toEqual(['b', 'a', 'd', 'e', 'c']);
+    // The framework that owns the rows can still remove and insert its children where it expects them.
+    const rowNodes = [...document.querySelectorAll('.row')];
+    const c = document.querySelector('[data-reco-id="c"]')!;
+    expect(() => rowNodes[1]!.removeChild(c)).not.toThrow();
+    const a2 = document.querySelector('[data-reco-id="a"]')!;
+    expect(() => rowNodes[0]!.insertBefore(document.createElement('div'), a2)).not.toThrow();
   });
 
   test('keeps keyboard focus on the same element without scrolling', () => {

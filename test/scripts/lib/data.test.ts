@@ -50,6 +50,22 @@ describe('loadDataset, generic format', () => {
     expect(ds.users[0]!.seq.ts![1]! - ds.users[0]!.seq.ts![0]!).toBe(86400e3);
   });
 
+  it('reads quoted CSV fields: a quoted id is the same item, embedded commas, line breaks and quotes stay in their field', () => {
+    const ds = loadDataset(
+      dataDir({
+        'catalog.jsonl': catalog,
+        'interactions.csv': [
+          'user,item,ts,type',
+          '"u,1","a",1000,view_item',
+          '"u,1",b,2000,"add_to_cart"',
+          '"u\n""2""",a,3000,purchase',
+        ].join('\r\n'),
+      }),
+    );
+    expect(ds.users.map((u) => u.id).sort()).toEqual(['u\n"2"', 'u,1']);
+    expect(Array.from(ds.users.find((u) => u.id === 'u,1')!.seq.items)).toEqual([0, 1]);
+  });
+
   const bad: [string, Record<string, string>, RegExp][] = [
     ['bad JSON', { 'catalog.jsonl': catalog, 'interactions.jsonl': `${row({})}\n{"user":` }, /^interactions\.jsonl:2: not valid JSON/],
     [
@@ -72,6 +88,16 @@ describe('loadDataset, generic format', () => {
       'a bad CSV timestamp',
       { 'catalog.jsonl': catalog, 'interactions.csv': 'user,item,ts,type\nu1,a,1000,view_item\nu1,b,soon,view_item\n' },
       /^interactions\.csv:3: "ts" expected/,
+    ],
+    [
+      'a CSV quote that never closes',
+      { 'catalog.jsonl': catalog, 'interactions.csv': 'user,item,ts,type\nu1,a,1000,view_item\nu1,"b,2000,view_item\n' },
+      /^interactions\.csv:3: a quoted field that starts here never ends/,
+    ],
+    [
+      'a CSV row with too few fields',
+      { 'catalog.jsonl': catalog, 'interactions.csv': 'user,item,ts,type\nu1,a,1000\n' },
+      /^interactions\.csv:2: expected 4 fields \(user, item, ts, type\), got 3/,
     ],
     [
       'a catalog row without id',

@@ -1,0 +1,65 @@
+import { expect, test } from '@playwright/test';
+import { databaseNames, storedEvents } from './helpers/idb.ts';
+import { listenToReco, waitForReco } from './helpers/reco.ts';
+
+// reco.js loads the engine client (comlink, the worker's supervision) from reco.engine.js when init() starts. When that
+// file cannot load, the page is as with any engine failure: the shop's order, one named error, storage and forget()
+// still work. Playwright's routing answers the 404: Chromium only.
+
+const SHOP = '/e2e/pages/shop.html';
+
+test('reco.engine.js cannot load: the engine is down with a named error, the grid keeps its order, track() and forget() still work', async ({
+  page,
+}) => {
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  let asked = 0;
+  await page.route('**/reco.engine.js', (route) => (asked++, route.fulfill({ status: 404, body: 'not found' })));
+  await listenToReco(page);
+  await page.goto(SHOP);
+  const order = () => page.evaluate(() => [...document.querySelectorAll('.g .card')].map((el) => (el as HTMLElement).dataset.sku));
+  const before = await order();
+  await waitForReco(page);
+  await page.evaluate(() => (window as unknown as { recoStarted: Promise<unknown> }).recoStarted);
+
+  expect(asked).toBe(1);
+  const status = await page.evaluate(() => window.Reco.status());
+  expect(status).toMatchObject({ ready: false, engine: 'down', storage: 'indexeddb' });
+  expect(status.lastError).toMatch(/^WorkerCrashedError: could not load the engine client http:\/\/[^ ]+\/reco\.engine\.js: /);
+  expect(await page.evaluate(() => window.__reco.errors)).toHaveLength(1);
+  expect(await order()).toEqual(before);
+
+  await page.evaluate(() => window.Reco.track('view_item', 'p073'));
+  await page.evaluate(() => window.Reco.export()); // flushes
+  expect((await storedEvents(page)).map((e) => `${e.type} ${e.itemId}`)).toContain('view_item p073');
+  expect(await page.evaluate(() => window.Reco.rank(['p002', 'p001']))).toEqual([
+    { id: 'p002', score: 0 },
+    { id: 'p001', score: 0 },
+  ]);
+
+  await page.evaluate(() => window.Reco.forget());
+  expect(await databaseNames(page)).not.toContain('reco');
+  expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('reco')))).toEqual([]);
+  expect(pageErrors).toEqual([]);
+});
+
+test('the worker is requested before reco.engine.js has arrived: its download does not wait for the engine client', async ({
+  page,
+  context,
+}) => {
+  let workerAsked!: () => void;
+  const worker = new Promise<void>((resolve) => (workerAsked = resolve));
+  context.on('request', (r) => new URL(r.url()).pathname === '/reco.worker.js' && workerAsked());
+  // reco.engine.js is answered only once the worker has been requested: were the worker started after it, the page
+  // would never get ready.
+  await page.route('**/reco.engine.js', async (route) => {
+    await worker;
+    await route.continue();
+  });
+  await listenToReco(page);
+  await page.goto(SHOP);
+  await waitForReco(page);
+  const status = await page.evaluate(() => window.Reco.status());
+  expect(status.lastError).toBeNull();
+  expect(status).toMatchObject({ ready: true, engine: 'ready', backend: 'wasm' });
+});

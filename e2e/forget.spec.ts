@@ -1,0 +1,73 @@
+import { expect, test, type BrowserPage } from './helpers/test.ts';
+import { databaseNames } from './helpers/idb.ts';
+import { gridItems, openAndCloseProduct, waitForReady, waitForReco } from './helpers/reco.ts';
+
+// forget() after the shopper browsed with consent, from a page view that stores nothing (consent withdrawn) or keeps
+// events in memory only (Global Privacy Control): every trace goes, whatever the current mode.
+
+/** Everything Reco could have left on the origin: databases, localStorage keys, caches. */
+async function traces(page: BrowserPage) {
+  return {
+    databases: await databaseNames(page),
+    localStorage: await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('reco'))),
+    caches: await page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('reco-'))),
+  };
+}
+
+/** Reco's init() has resolved in the demo: the demo's panel shows the consent only once it holds the instance. */
+async function settled(page: BrowserPage): Promise<void> {
+  await waitForReco(page);
+  await page.waitForFunction(() => document.getElementById('f-consent')?.textContent !== '–');
+}
+
+/** The shopper browses the demo with consent: two products opened, one added to the bag; a model cache as the SDK keeps one. */
+async function browseWithConsent(page: BrowserPage): Promise<string[]> {
+  await page.goto('/');
+  await waitForReady(page);
+  const [a, b] = (await gridItems(page, '#grid-home')).filter((it) => !it.pinned);
+  await openAndCloseProduct(page, a!.id);
+  await page.click(`#grid-home [data-reco-id="${b!.id}"] [data-add]`);
+  await page.evaluate(async () => (await caches.open('reco-model-test')).put('/models/default/model.json', new Response('{}')));
+  const stored = (await page.evaluate(() => window.Reco.export())).events.filter((e) => e.type !== 'view_item_list');
+  expect(stored.length).toBeGreaterThanOrEqual(3);
+  const t = await traces(page);
+  expect(t.databases).toContain('reco');
+  expect(t.localStorage).toContain('reco:session');
+  expect(t.caches).toEqual(['reco-model-test']);
+  return stored.map((e) => e.id);
+}
+
+for (const { mode, query, init, storage } of [
+  { mode: 'consent withdrawn', query: '?consent=denied', init: null, storage: 'off' },
+  {
+    mode: 'Global Privacy Control on',
+    query: '',
+    init: () => Object.defineProperty(navigator, 'globalPrivacyControl', { value: true }),
+    storage: 'memory',
+  },
+] as const) {
+  test(`${mode}: export() still reports what is stored, and forget() erases every database, reco: key and reco- cache`, async ({
+    tab: page,
+  }) => {
+    const ids = await browseWithConsent(page);
+    if (init) await page.addInitScript(init);
+    await page.goto(`/${query}`);
+    await settled(page);
+    const status = await page.evaluate(() => window.Reco.status());
+    expect(status.storage).toBe(storage);
+    expect(status.storageReason).toMatch(mode === 'consent withdrawn' ? /consent is denied/ : /Global Privacy Control/);
+    const exported = await page.evaluate(() => window.Reco.export());
+    expect(exported.events.map((e) => e.id)).toEqual(expect.arrayContaining(ids));
+
+    await page.evaluate(() => window.Reco.forget());
+    expect(await traces(page)).toEqual({ databases: [], localStorage: [], caches: [] });
+    expect((await page.evaluate(() => window.Reco.export())).events).toEqual([]);
+    expect(await page.evaluate(() => window.Reco.status())).toMatchObject({ storage: 'off', events: 0 });
+
+    // And nothing comes back on the next page view either (the journal of pending clicks went too).
+    await page.goto(`/${query}`);
+    await settled(page);
+    expect((await page.evaluate(() => window.Reco.export())).events).toEqual([]);
+    expect(await page.pageErrors(), 'nothing uncaught in the page, no unhandled rejection').toEqual([]);
+  });
+}
