@@ -143,7 +143,7 @@ export function startInstance(
   // client loads (reco.js loads that from reco.engine.js).
   const worker: WorkerSource = opts.startWorker ? defaultWorker(opts.startWorker, opts.workerUrl) : workerAt(opts.workerUrl);
   const early = takeEarlyWorker(mode === 'off' ? null : worker.url);
-  const workers = mode === 'off' ? null : startingNow(worker, early);
+  const workers = mode === 'off' ? null : (early ?? startingNow(worker));
   const hooks = { onLearning: learning.update, onProgress: (p: DownloadProgress) => events.emit('progress', p) };
   const engine =
     workers &&

@@ -3,7 +3,6 @@
  * from a CDN) is started through a same-origin blob that imports it: the worker's code, its chunks and its wasm
  * then load from the CDN with CORS, relative to the worker's own URL.
  */
-import type { EarlyWorker } from './early-worker.ts';
 /** A worker to start: by URL, or by the app's bundler (`start` given, `url` only names it in messages). */
 export interface WorkerSource {
   url: string;
@@ -46,17 +45,22 @@ export async function whyWorkerFailed(url: string): Promise<string | null> {
   }
 }
 
+/** A source whose first worker is already started; `stop()` terminates that worker if nobody took it. */
+export interface StartedSource extends WorkerSource {
+  stop(): void;
+}
+
 /**
- * `source` with its first worker started now (or `started`, the one the script started as it ran), so that its
- * script downloads while the engine client loads (reco.js loads it from reco.engine.js); later starts (a restart) are fresh. An error that first worker has before it is
- * handed over is dispatched again once it is, so the engine client hears it. A worker that cannot be started now is
- * started (and its failure reported) when asked for.
+ * `source` with its first worker started now, so that its script downloads while the engine client loads (reco.js
+ * loads it from reco.engine.js) or before init() is called (early-worker.ts); later starts (a restart) are fresh.
+ * An error that first worker has before it is handed over is dispatched again once it is, so the engine client
+ * hears it. A worker that cannot be started now is started (and its failure reported) when asked for.
  */
-export function startingNow(source: WorkerSource, started: EarlyWorker | null = null): WorkerSource {
+export function startingNow(source: WorkerSource): StartedSource {
   let first: Worker | null = null;
-  let early: string | null = started?.failed ? '' : null;
+  let early: string | null = null;
   try {
-    first = started?.worker ?? source.start();
+    first = source.start();
     first.addEventListener('error', (e) => {
       if (!first) return; // handed over: the engine client listens now
       e.preventDefault();
@@ -76,6 +80,10 @@ export function startingNow(source: WorkerSource, started: EarlyWorker | null = 
         setTimeout(() => worker.dispatchEvent(new ErrorEvent('error', { message })));
       }
       return worker;
+    },
+    stop() {
+      first?.terminate();
+      first = null;
     },
   };
 }
