@@ -11,7 +11,7 @@
  * items for the baselines when no model's manifest does (training.withhold > 0); --sample-seed S fixes the
  * sampled negatives (default 2020); --click-top K is the click threshold (top K of the 100 candidates).
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { heldOutItems, makeCatalog, loadDataset, splitLeaveOneOut, withheldItems, type Dataset } from './lib/data.ts';
@@ -28,6 +28,7 @@ import {
   type BatchScorer,
 } from './lib/baselines.ts';
 import {
+  hybridScorer,
   modelScorer,
   pairModelScorer,
   runScorer,
@@ -210,12 +211,25 @@ async function main(): Promise<void> {
     modelCold.push(cs);
     let o: Outcomes;
     let seconds: number;
+    // A hybrid's tables ship with its weights: its bytes count both.
+    let tableBytes = 0;
     if (isPairModel(any)) {
       const { stats, what } = pairIdf(ds);
       const scorer = pairModelScorer(dir, any.bytes, any.weights, any.manifest.config, ds.items, stats);
       ({ value: o, seconds } = timed(`${dir} (${m.id} ${m.version}, pair model, IDF of ${what})`, () =>
         runScorer(scorer, users, N, { maxLen: any.manifest.config.maxLen, batch: 32 }),
       ));
+    } else if ((any as LoadedModel).hybrid) {
+      const model = any as LoadedModel & { bytes: number };
+      const h = model.hybrid!;
+      tableBytes = statSync(join(dir, h.config.neighbours.file)).size + statSync(join(dir, h.config.index.file)).size;
+      const scorer = hybridScorer(dir, model.bytes, model, ds.items);
+      const w = h.config.weights;
+      ({ value: o, seconds } = timed(
+        `${dir} (${m.id} ${m.version}, hybrid: transformer ${w.transformer.toPrecision(3)}, content ${w.content}, co-occurrence ${w.cooccurrence.toPrecision(3)}; ${h.neighbours.counts.length} neighbour pairs, ~${tableBytes} bytes)`,
+        () => runScorer(scorer, users, N, { maxLen: model.manifest.config.features.maxLen }),
+      ));
+      scorer.dispose();
     } else {
       const model = any as LoadedModel & { bytes: number };
       const vocab = model.vocab;
@@ -234,7 +248,7 @@ async function main(): Promise<void> {
       kind: 'model',
       id: m.id,
       version: m.version,
-      bytes: any.bytes,
+      bytes: any.bytes + tableBytes,
       sampled: s.sampled,
       full: s.full,
       click: s.click,
@@ -472,7 +486,7 @@ function printReport(
       `  blend weight on ${chosen.users} validation targets (NDCG@10, full ranking): ${chosen.grid.map((g) => `${g.weight}: ${g.validNdcg10.toFixed(4)}`).join(', ')}`,
     );
   console.log(
-    `bytes: weights.bin for models; popularity 4 per item (int32 counts); co-occurrence int32 CSR (offsets, neighbour + count per pair) plus popularity; tf-idf int32 term ids + float32 weights per item and per term (both directions); item-kNN int32 user lists per item and item lists per user.`,
+    `bytes: weights.bin for models (a hybrid: plus its neighbours.bin and index.json); popularity 4 per item (int32 counts); co-occurrence int32 CSR (offsets, neighbour + count per pair) plus popularity; tf-idf int32 term ids + float32 weights per item and per term (both directions); item-kNN int32 user lists per item and item lists per user.`,
   );
   const rankCols = ['HR@1', 'HR@5', 'HR@10', 'NDCG@5', 'NDCG@10', 'MRR'] as const;
   const width = Math.max(14, ...entries.map((e) => e.name.length));
