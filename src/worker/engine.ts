@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { explainScore } from '../model/explain.ts';
 import { finetune, type FinetuneOptions, type FinetuneResult } from '../model/finetune.ts';
 import { headArrays, type HeadArrays } from '../model/head.ts';
+import { createHybridScorer, explainHybridScore, type HybridScorer } from '../model/hybrid-predict.ts';
 import { isPairModel, loadAnyModel, type AnyModel, type LoadedModel } from '../model/io.ts';
 import { finetunePair } from '../model/pair-finetune.ts';
 import { createPairScorer, explainPairScore, pairHeadSize, shippedPairHead, type PairScorer } from '../model/pair-predict.ts';
@@ -57,7 +58,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
   let loaded: {
     model: AnyModel;
     heads: Heads;
-    serve: { kind: 'transformer'; cache: ServingCache } | { kind: 'pair'; scorer: PairScorer };
+    serve: { kind: 'transformer'; cache: ServingCache } | { kind: 'pair'; scorer: PairScorer } | { kind: 'hybrid'; scorer: HybridScorer };
   } | null = null;
   let learner: Learner | null = null;
 
@@ -81,10 +82,13 @@ export function createEngine(deps: EngineDeps = {}): Engine {
         };
       } else {
         const d = model.manifest.config.d;
+        const hybrid = model.hybrid;
         loaded = {
           model,
           heads: createHeads(await headArrays(model.weights), { w: d * d, c: d }),
-          serve: { kind: 'transformer', cache: createServingCache(model) },
+          serve: hybrid
+            ? { kind: 'hybrid', scorer: createHybridScorer({ ...model, hybrid }) }
+            : { kind: 'transformer', cache: createServingCache(model) },
         };
       }
       status = { ...status, backend, model: { id: model.manifest.id, version: model.manifest.version }, learning: null };
@@ -114,6 +118,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     async rank(history, candidates, now) {
       const { serve, heads } = current();
       if (serve.kind === 'pair') return Array.from(await serve.scorer.score(history, candidates, now, heads.inUse()));
+      if (serve.kind === 'hybrid') return serve.scorer.score(history, candidates, now, heads.inUse());
       return serve.cache.score(history, candidates, now, heads.inUse());
     },
 
@@ -121,10 +126,11 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       const { model, heads, serve } = current();
       const byId = new Map(items.map((it) => [it.id, it]));
       const both = { current: heads.inUse(), shipped: heads.shipped() };
+      // A hybrid fine-tunes its transformer's head only, inside the whole score; its tables stay as shipped.
       const result =
         serve.kind === 'pair'
           ? await finetunePair(serve.scorer, events, byId, both, opts)
-          : await finetune(model as LoadedModel, events, byId, both, opts);
+          : await finetune(model as LoadedModel, events, byId, both, opts, serve.kind === 'hybrid' ? serve.scorer.offsets : undefined);
       if (result.accepted && result.head) heads.accept(result.head);
       return result;
     },
@@ -148,6 +154,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     async explain(history, item, now) {
       const { model, heads, serve } = current();
       if (serve.kind === 'pair') return explainPairScore(serve.scorer, history, item, now, heads.inUse());
+      if (serve.kind === 'hybrid') return explainHybridScore(model as LoadedModel, serve.scorer, history, item, now, heads.inUse());
       return explainScore(model as LoadedModel, history, item, now, heads.inUse());
     },
 
