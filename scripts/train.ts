@@ -193,6 +193,7 @@ async function main(): Promise<void> {
   let startEpoch = 0;
   let best = { ndcg: -1, epoch: -1, weights: null as Record<string, Float32Array> | null };
   let init: Record<string, Float32Array> | undefined;
+  let initFrom: { id: string; version: string; training: Record<string, unknown> } | null = null;
   let optState: { name: string; data: Float32Array; shape: number[] }[] | null = null;
   let elapsedBefore = 0;
   if (a.resume && existsSync(join(ckDir, 'state.json'))) {
@@ -220,6 +221,7 @@ async function main(): Promise<void> {
     if (from.vocab && [...from.vocab.keys()].some((id, i) => id !== vocab[i]))
       throw new Error(`--init ${a.init}: its vocab.json lists other items (or another order) than this run's training data`);
     init = Object.fromEntries(Object.entries(from.weights).map(([k, t]) => [k, t.dataSync() as Float32Array]));
+    initFrom = { id: from.manifest.id, version: from.manifest.version, training: from.manifest.training ?? {} };
     log(`starting from ${a.init}`);
   }
   const trainer = new Trainer(cfg, cat, opts, init);
@@ -250,7 +252,9 @@ async function main(): Promise<void> {
       lossSum += trainer.step(batches[b]!);
       if (!a.quiet) progress(epoch, epochs, b + 1, batches.length, lossSum / (b + 1), Date.now() - te);
     }
-    const v = pc ? validateHybrid(trainer.vars, cfg, cat, pc, validUsers) : { ndcg: validate(trainer.vars, cfg, cat, validUsers), note: '' };
+    const v = pc
+      ? validateHybrid(trainer.vars, cfg, cat, pc, validUsers)
+      : { ndcg: validate(trainer.vars, cfg, cat, validUsers), note: '' };
     const ndcg = v.ndcg;
     const elapsed = Date.now() - t0;
     if (!a.quiet) process.stderr.write('\n');
@@ -270,32 +274,38 @@ async function main(): Promise<void> {
     }
   }
   const minutes = (Date.now() - t0) / 60e3;
+  const today = new Date().toISOString().slice(0, 10).replaceAll('-', '');
+  // --init with --epochs 0: the transformer ships as trained before (its provenance kept); only the hybrid's
+  // tables and weights are new.
+  const kept = startEpoch >= epochs && initFrom ? initFrom : null;
   const meta = {
-    id: a.id ?? `${ds.name.toLowerCase()}-${a.preset}`,
-    version: new Date().toISOString().slice(0, 10).replaceAll('-', '') + '.' + best.epoch,
+    id: a.id ?? kept?.id ?? `${ds.name.toLowerCase()}-${a.preset}`,
+    version: kept ? `${today}.${kept.version}` : `${today}.${best.epoch}`,
     config: cfg,
-    training: {
-      data: ds.name,
-      extraData: a['extra-data'] ?? [],
-      preset: a.preset,
-      epochs: best.epoch + 1,
-      minutes: Number(minutes.toFixed(1)),
-      seed,
-      withhold: num('withhold'),
-      lr: opts.lr,
-      lrEnd,
-      dropout: opts.dropout,
-      negatives: opts.negatives,
-      perPosition: opts.perPosition,
-      batch: batchSize,
-      teacher: a.teacher ?? null,
-      alpha: teacher ? opts.teacher!.alpha : null,
-      teacherMemory: opts.teacher?.memory
-        ? { kind: 'co-occurrence', beta: opts.teacher.memory.beta, extra: opts.teacher.extra ?? 0 }
-        : null,
-      validNdcg10: Number(best.ndcg.toFixed(4)),
-    },
-  };
+    training: kept
+      ? { ...kept.training, transformer: `${a.init} (${kept.id} ${kept.version}), not retrained` }
+      : {
+          data: ds.name,
+          extraData: a['extra-data'] ?? [],
+          preset: a.preset,
+          epochs: best.epoch + 1,
+          minutes: Number(minutes.toFixed(1)),
+          seed,
+          withhold: num('withhold'),
+          lr: opts.lr,
+          lrEnd,
+          dropout: opts.dropout,
+          negatives: opts.negatives,
+          perPosition: opts.perPosition,
+          batch: batchSize,
+          teacher: a.teacher ?? null,
+          alpha: teacher ? opts.teacher!.alpha : null,
+          teacherMemory: opts.teacher?.memory
+            ? { kind: 'co-occurrence', beta: opts.teacher.memory.beta, extra: opts.teacher.extra ?? 0 }
+            : null,
+          validNdcg10: Number(best.ndcg.toFixed(4)),
+        },
+  } as { id: string; version: string; config: ModelConfig; training: Record<string, unknown> };
   const weights = best.weights ?? trainer.weights();
   const quant: { embeddings: Quantization; dense: Quantization } = { embeddings: 'uint8', dense: 'float16' };
   const ids = preset.ids ? vocab : null;
@@ -307,7 +317,20 @@ async function main(): Promise<void> {
     const users = validEval.slice(0, num('final-valid-users'));
     const learned = priorPoint(weights);
     const table = tf.tidy(() => catalogVectors(shipped, cfg, cat));
-    const chosen = chooseHybridWeights(pc, users, (part) => scoreCatalog(shipped, cfg, cat, part.map((u) => u.hist), undefined, table), [learned]);
+    const chosen = chooseHybridWeights(
+      pc,
+      users,
+      (part) =>
+        scoreCatalog(
+          shipped,
+          cfg,
+          cat,
+          part.map((u) => u.hist),
+          undefined,
+          table,
+        ),
+      [learned],
+    );
     table.dispose();
     tf.dispose(Object.values(shipped));
     log(
@@ -378,7 +401,20 @@ function validateHybrid(
   const table = tf.tidy(() => catalogVectors(w, cfg, cat));
   const beta = w[PRIOR_WEIGHT] ? (w[PRIOR_WEIGHT].dataSync() as Float32Array) : null;
   const learned: HybridWeights = { transformer: 1, content: beta?.[0] ?? 0, cooccurrence: beta?.[1] ?? 0 };
-  const r = chooseHybridWeights(pc, users, (part) => scoreCatalog(w, cfg, cat, part.map((u) => u.hist), undefined, table), [learned]);
+  const r = chooseHybridWeights(
+    pc,
+    users,
+    (part) =>
+      scoreCatalog(
+        w,
+        cfg,
+        cat,
+        part.map((u) => u.hist),
+        undefined,
+        table,
+      ),
+    [learned],
+  );
   table.dispose();
   const x = r.weights;
   return {
