@@ -342,7 +342,7 @@ async function main(): Promise<void> {
         validUsers: chosen.users,
         validNdcg10: Number(chosen.validNdcg10.toFixed(4)),
         validHr10: Number(chosen.validHr10.toFixed(4)),
-        priorLearned: learned,
+        ...(kept ? {} : { priorLearned: learned }),
       },
     });
     files = tables.files;
