@@ -3,7 +3,7 @@
  *
  *   npm run eval -- --data ../shared/data/beauty [--models runs/teacher/float,runs/teacher] [--json FILE] [--users N]
  *
- * Rows: popularity, item-to-item co-occurrence, every model under public/models/, then the --models dirs,
+ * Rows: popularity, item-to-item co-occurrence, every model under public/models/ (not with --only), then the --models dirs,
  * then --teachers DIR:BETA (a model plus the co-occurrence memory, beta * log(1 + count): the teacher of a
  * distillation run with --memory-beta BETA).
  * Prints the tables to stdout (progress to stderr); --json FILE writes one entry per row.
@@ -47,13 +47,14 @@ import { termStats, type TermStats } from '../src/model/text.ts';
 import { setupTf } from '../src/model/train/setup-tf.ts';
 
 const USAGE =
-  'usage: npm run eval -- --data DIR [--models DIR,DIR] [--teachers DIR:BETA,...] [--json FILE] [--stamp] [--transfer] [--users N] [--withhold F --seed S] [--sample-seed S] [--click-top K]';
+  'usage: npm run eval -- --data DIR [--models DIR,DIR [--only]] [--teachers DIR:BETA,...] [--json FILE] [--stamp] [--transfer] [--users N] [--withhold F --seed S] [--sample-seed S] [--click-top K]';
 const NEGATIVES = 99;
 
 const { values: a } = parseArgs({
   options: {
     data: { type: 'string' },
     models: { type: 'string' },
+    only: { type: 'boolean', default: false },
     teachers: { type: 'string' },
     json: { type: 'string' },
     stamp: { type: 'boolean', default: false },
@@ -113,11 +114,11 @@ function num(name: keyof typeof a): number {
   return v;
 }
 
-/** Model dirs: every public/models/* with a model.json, then --models (deduplicated by path). */
+/** Model dirs: every public/models/* with a model.json (unless --only), then --models (deduplicated by path). */
 function modelDirs(): string[] {
   const dirs: string[] = [];
   const pub = 'public/models';
-  if (existsSync(pub)) {
+  if (existsSync(pub) && !a.only) {
     for (const d of readdirSync(pub).sort()) if (existsSync(join(pub, d, 'model.json'))) dirs.push(join(pub, d));
   }
   for (const d of (a.models ?? '')
