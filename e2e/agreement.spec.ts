@@ -5,8 +5,9 @@ import { DEFAULTS } from '../src/shared/options.ts';
 import type { HistoryEntry } from '../src/shared/types.ts';
 import { scoreItems } from '../src/model/predict.ts';
 import { readAnyModel } from '../src/model/train/model-files.ts';
-import { isPairModel } from '../src/model/io.ts';
+import { isPairModel, type LoadedModel } from '../src/model/io.ts';
 import { createPairScorer } from '../src/model/pair-predict.ts';
+import { createPlainScorer } from '../src/model/hybrid.ts';
 import { setupTf } from '../src/model/train/setup-tf.ts';
 import { waitForReco } from './helpers/reco.ts';
 
@@ -89,6 +90,16 @@ const CASES = [
       )[id] ?? id,
   },
 ] as const;
+
+async function hybridScores(model: LoadedModel, history: HistoryEntry[], candidates: ItemFeatures[]): Promise<number[]> {
+  const h = model.hybrid!;
+  const t = await scoreItems(model, history, candidates, Date.now());
+  const plain = createPlainScorer(h).scores(
+    history.slice(-model.manifest.config.features.maxLen).map((e) => e.item),
+    candidates,
+  );
+  return Array.from(t, (x, j) => h.config.weights.transformer * x + plain[j]!);
+}
 
 const models = new Map<string, Awaited<ReturnType<typeof readAnyModel>>>();
 test.beforeAll(async () => {
@@ -174,9 +185,12 @@ for (const { model: name, ids } of CASES) {
       ]);
       expect(features.get(h4!)).toEqual(history_[3]);
       // The pair model's IDF counts the items its worker has seen: a fresh scorer here sees the same ones (this ranking's).
+      // A hybrid (format 4): its transformer through predict.ts, weighted, plus the plain part from its shipped tables.
       const node = isPairModel(model)
         ? await createPairScorer(model, model.index).score(history, candidates, Date.now())
-        : await scoreItems(model, history, candidates, Date.now());
+        : model.hybrid
+          ? await hybridScores(model, history, candidates)
+          : await scoreItems(model, history, candidates, Date.now());
 
       const page_ = new Map(ranked.map((r) => [r.id, r.score]));
       expect([...page_.keys()].sort()).toEqual(candidates.map((c) => c.id).sort());

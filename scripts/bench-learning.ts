@@ -16,6 +16,7 @@
  * only. `--every` defaults to 5, not the SDK's 20, because Beauty's shoppers average 8.9 events.
  * Negatives are uniform catalog items, as the bench grids are; a shop's real grids are harder.
  * The pair model (the default) reads the IDF of the whole catalog, as with a catalog index (npm run index).
+ * A hybrid (format 4) is served as the worker serves it: its transformer's head learns, its tables stay.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -23,6 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 import { finetune, type FinetuneResult } from '../src/model/finetune.ts';
 import { headArrays, headTensors, type HeadArrays } from '../src/model/head.ts';
 import { isPairModel, type AnyModel } from '../src/model/io.ts';
+import { createHybridScorer } from '../src/model/hybrid-predict.ts';
 import { finetunePair } from '../src/model/pair-finetune.ts';
 import { createPairScorer, shippedPairHead } from '../src/model/pair-predict.ts';
 import { scoreItems } from '../src/model/predict.ts';
@@ -104,6 +106,15 @@ async function served(model: AnyModel, catalog: readonly ItemFeatures[]): Promis
     };
   }
   const shipped = await headArrays(model.weights);
+  if (model.hybrid) {
+    // The hybrid: its transformer's head learns inside the whole score; the tables stay as shipped.
+    const scorer = createHybridScorer({ ...model, hybrid: model.hybrid });
+    return {
+      shipped,
+      score: (h, g, now, head) => scorer.score(h, g, now, head),
+      round: (events, items, heads) => finetune(model, events, items, heads, {}, scorer.offsets),
+    };
+  }
   return {
     shipped,
     async score(h, g, now, head) {

@@ -2,7 +2,8 @@
  * Compute cost of one uncached ranking per shipped model, in Node on tfjs wasm (the worker's fallback
  * backend): a 50-event history and 48 candidates, the serving code the worker runs (src/model/predict.ts for
  * the transformers, src/model/pair-predict.ts for the pair model: pair features in JS, the network in tfjs;
- * a fresh scorer each run, so its IDF is that of the call's items, as in a worker's first ranking).
+ * a fresh scorer each run, so its IDF is that of the call's items, as in a worker's first ranking;
+ * src/model/hybrid-predict.ts for a hybrid: a fresh scorer each run, nothing cached or tokenized yet).
  * Prints p50 ms and the ratio to the default model: read ratios, the machine is shared.
  *
  *   npx tsx scripts/bench-models.ts [--runs 40]
@@ -11,6 +12,8 @@ import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { scoreItems } from '../src/model/predict.ts';
+import { headArrays } from '../src/model/head.ts';
+import { createHybridScorer, type HybridScorer } from '../src/model/hybrid-predict.ts';
 import { isPairModel } from '../src/model/io.ts';
 import { createPairScorer } from '../src/model/pair-predict.ts';
 import type { HistoryEntry, ItemFeatures } from '../src/shared/types.ts';
@@ -41,14 +44,30 @@ for (const dir of readdirSync('public/models').sort()) {
   const model = await readAnyModel(join('public/models', dir));
   const times: number[] = [];
   const warm: number[] = [];
-  const kept = isPairModel(model) ? createPairScorer(model, model.index) : null;
+  /** A hybrid's transformer alone (predict.ts), timed beside it: what its plain parts add. */
+  const alone: number[] = [];
+  const hybrid = !isPairModel(model) && model.hybrid ? { ...model, hybrid: model.hybrid } : null;
+  const head = hybrid ? await headArrays(model.weights) : null;
+  const kept: { score(h: HistoryEntry[], c: ItemFeatures[], now: number): Promise<unknown> } | null = isPairModel(model)
+    ? createPairScorer(model, model.index)
+    : hybrid
+      ? ((s: HybridScorer) => ({ score: (h: HistoryEntry[], c: ItemFeatures[], now: number) => s.score(h, c, now, head!) }))(
+          createHybridScorer(hybrid),
+        )
+      : null;
   for (let r = 0; r < runs + 3; r++) {
     const start = performance.now();
     if (isPairModel(model)) await createPairScorer(model, model.index).score(history, candidates, t0 + 3600e3);
+    else if (hybrid) await createHybridScorer(hybrid).score(history, candidates, t0 + 3600e3, head!);
     else await scoreItems(model, history, candidates, t0 + 3600e3);
     if (r >= 3) times.push(performance.now() - start);
+    if (hybrid) {
+      const t = performance.now();
+      await scoreItems(hybrid, history, candidates, t0 + 3600e3);
+      if (r >= 3) alone.push(performance.now() - t);
+    }
     if (kept) {
-      // The same scorer again: the items' text is tokenized once (the worker's case after its first ranking).
+      // The same scorer again: the items' text is tokenized once, a hybrid's vectors cached (the worker's case after its first ranking).
       const again = performance.now();
       await kept.score(history, candidates, t0 + 3600e3);
       if (r >= 3) warm.push(performance.now() - again);
@@ -56,16 +75,19 @@ for (const dir of readdirSync('public/models').sort()) {
   }
   times.sort((x, y) => x - y);
   warm.sort((x, y) => x - y);
+  alone.sort((x, y) => x - y);
   let what: string;
   if (isPairModel(model)) {
     const c = model.manifest.config;
     what = `pair model, ${c.hidden.join('x')}, reads ${c.maxLen} events`;
   } else {
     const c = model.manifest.config;
-    what = `d=${c.d}, ${c.blocks} block${c.blocks > 1 ? 's' : ''}, ${model.vocab ? 'ids + text' : 'text only'}`;
+    what = `d=${c.d}, ${c.blocks} block${c.blocks > 1 ? 's' : ''}, ${model.vocab ? 'ids + text' : 'text only'}${model.hybrid ? ', hybrid' : ''}`;
   }
   rows.push([`${dir} (${what})`, times[Math.floor(times.length / 2)]!]);
-  if (warm.length) rows.push([`${dir} again, its items' text already tokenized`, warm[Math.floor(warm.length / 2)]!]);
+  if (alone.length) rows.push([`${dir}: its transformer alone (predict.ts)`, alone[Math.floor(alone.length / 2)]!]);
+  if (warm.length)
+    rows.push([`${dir} again, ${hybrid ? 'its vectors cached' : "its items' text already tokenized"}`, warm[Math.floor(warm.length / 2)]!]);
 }
 const base = rows.find(([name]) => name.startsWith('default'))?.[1] ?? rows[0]![1];
 console.log(`one uncached ranking, 50-event history, 48 candidates, tfjs wasm in Node, p50 of ${runs} runs:`);

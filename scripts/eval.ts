@@ -3,7 +3,7 @@
  *
  *   npm run eval -- --data ../shared/data/beauty [--models runs/teacher/float,runs/teacher] [--json FILE] [--users N]
  *
- * Rows: popularity, item-to-item co-occurrence, every model under public/models/, then the --models dirs,
+ * Rows: popularity, item-to-item co-occurrence, every model under public/models/ (not with --only), then the --models dirs,
  * then --teachers DIR:BETA (a model plus the co-occurrence memory, beta * log(1 + count): the teacher of a
  * distillation run with --memory-beta BETA).
  * Prints the tables to stdout (progress to stderr); --json FILE writes one entry per row.
@@ -11,7 +11,7 @@
  * items for the baselines when no model's manifest does (training.withhold > 0); --sample-seed S fixes the
  * sampled negatives (default 2020); --click-top K is the click threshold (top K of the 100 candidates).
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { heldOutItems, makeCatalog, loadDataset, splitLeaveOneOut, withheldItems, type Dataset } from './lib/data.ts';
@@ -28,6 +28,7 @@ import {
   type BatchScorer,
 } from './lib/baselines.ts';
 import {
+  hybridScorer,
   modelScorer,
   pairModelScorer,
   runScorer,
@@ -46,13 +47,14 @@ import { termStats, type TermStats } from '../src/model/text.ts';
 import { setupTf } from '../src/model/train/setup-tf.ts';
 
 const USAGE =
-  'usage: npm run eval -- --data DIR [--models DIR,DIR] [--teachers DIR:BETA,...] [--json FILE] [--stamp] [--transfer] [--users N] [--withhold F --seed S] [--sample-seed S] [--click-top K]';
+  'usage: npm run eval -- --data DIR [--models DIR,DIR [--only]] [--teachers DIR:BETA,...] [--json FILE] [--stamp] [--transfer] [--users N] [--withhold F --seed S] [--sample-seed S] [--click-top K]';
 const NEGATIVES = 99;
 
 const { values: a } = parseArgs({
   options: {
     data: { type: 'string' },
     models: { type: 'string' },
+    only: { type: 'boolean', default: false },
     teachers: { type: 'string' },
     json: { type: 'string' },
     stamp: { type: 'boolean', default: false },
@@ -112,11 +114,11 @@ function num(name: keyof typeof a): number {
   return v;
 }
 
-/** Model dirs: every public/models/* with a model.json, then --models (deduplicated by path). */
+/** Model dirs: every public/models/* with a model.json (unless --only), then --models (deduplicated by path). */
 function modelDirs(): string[] {
   const dirs: string[] = [];
   const pub = 'public/models';
-  if (existsSync(pub)) {
+  if (existsSync(pub) && !a.only) {
     for (const d of readdirSync(pub).sort()) if (existsSync(join(pub, d, 'model.json'))) dirs.push(join(pub, d));
   }
   for (const d of (a.models ?? '')
@@ -210,12 +212,25 @@ async function main(): Promise<void> {
     modelCold.push(cs);
     let o: Outcomes;
     let seconds: number;
+    // A hybrid's tables ship with its weights: its bytes count both.
+    let tableBytes = 0;
     if (isPairModel(any)) {
       const { stats, what } = pairIdf(ds);
       const scorer = pairModelScorer(dir, any.bytes, any.weights, any.manifest.config, ds.items, stats);
       ({ value: o, seconds } = timed(`${dir} (${m.id} ${m.version}, pair model, IDF of ${what})`, () =>
         runScorer(scorer, users, N, { maxLen: any.manifest.config.maxLen, batch: 32 }),
       ));
+    } else if ((any as LoadedModel).hybrid) {
+      const model = any as LoadedModel & { bytes: number };
+      const h = model.hybrid!;
+      tableBytes = statSync(join(dir, h.config.neighbours.file)).size + statSync(join(dir, h.config.index.file)).size;
+      const scorer = hybridScorer(dir, model.bytes, model, ds.items);
+      const w = h.config.weights;
+      ({ value: o, seconds } = timed(
+        `${dir} (${m.id} ${m.version}, hybrid: transformer ${w.transformer.toPrecision(3)}, content ${w.content}, co-occurrence ${w.cooccurrence.toPrecision(3)}; ${h.neighbours.counts.length} neighbour pairs, ~${tableBytes} bytes)`,
+        () => runScorer(scorer, users, N, { maxLen: model.manifest.config.features.maxLen }),
+      ));
+      scorer.dispose();
     } else {
       const model = any as LoadedModel & { bytes: number };
       const vocab = model.vocab;
@@ -234,7 +249,7 @@ async function main(): Promise<void> {
       kind: 'model',
       id: m.id,
       version: m.version,
-      bytes: any.bytes,
+      bytes: any.bytes + tableBytes,
       sampled: s.sampled,
       full: s.full,
       click: s.click,
@@ -472,7 +487,7 @@ function printReport(
       `  blend weight on ${chosen.users} validation targets (NDCG@10, full ranking): ${chosen.grid.map((g) => `${g.weight}: ${g.validNdcg10.toFixed(4)}`).join(', ')}`,
     );
   console.log(
-    `bytes: weights.bin for models; popularity 4 per item (int32 counts); co-occurrence int32 CSR (offsets, neighbour + count per pair) plus popularity; tf-idf int32 term ids + float32 weights per item and per term (both directions); item-kNN int32 user lists per item and item lists per user.`,
+    `bytes: weights.bin for models (a hybrid: plus its neighbours.bin and index.json); popularity 4 per item (int32 counts); co-occurrence int32 CSR (offsets, neighbour + count per pair) plus popularity; tf-idf int32 term ids + float32 weights per item and per term (both directions); item-kNN int32 user lists per item and item lists per user.`,
   );
   const rankCols = ['HR@1', 'HR@5', 'HR@10', 'NDCG@5', 'NDCG@10', 'MRR'] as const;
   const width = Math.max(14, ...entries.map((e) => e.name.length));

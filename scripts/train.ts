@@ -14,12 +14,17 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ModelConfig, Weights } from '../src/model/scorer.ts';
 import { rng } from '../src/model/rng.ts';
-import { scoreCatalog, Trainer, catalogVectors, type Sequence } from '../src/model/train/trainer.ts';
+import { scoreCatalog, Trainer, catalogVectors, PRIOR_WEIGHT, type Sequence } from '../src/model/train/trainer.ts';
 import { loadDataset, makeCatalog, splitLeaveOneOut, withheldItems } from './lib/data.ts';
 import { rankOf, rankingMetrics } from './lib/metrics.ts';
 import { cooccurrenceMemory, cooccurrenceTable, dropItems } from './lib/baselines.ts';
+import { encodeModel, type Quantization } from '../src/model/io.ts';
+import type { HybridWeights } from '../src/model/hybrid.ts';
 import { readModel, writeModel } from '../src/model/train/model-files.ts';
 import { setupTf } from '../src/model/train/setup-tf.ts';
+import { hybridScorer, modelScorer, runScorer, summarize, testUsers, type EvalUser } from './lib/evaluate.ts';
+import { buildHybridFiles, chooseHybridWeights, hybridPrior, plainCatalog, type PlainCatalog } from './lib/hybrid.ts';
+import { baselineRows, beats, formatRows, formatStanding } from './lib/standing.ts';
 
 // What the shipped models were trained with (README "Shipped models"): SASRec's input scaling by sqrt(d),
 // dropout 0.5 and 256 sampled negatives. The teacher's transformer keeps more text buckets; its memory
@@ -86,6 +91,8 @@ const { values: a } = parseArgs({
     seed: { type: 'string', default: '42' },
     resume: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
+    plain: { type: 'boolean', default: false },
+    'final-valid-users': { type: 'string', default: '10000' },
   },
 });
 
@@ -106,6 +113,19 @@ async function main(): Promise<void> {
   const withheld = withheldItems(ds.items.length, num('withhold'), seed);
   const split = splitLeaveOneOut(ds);
   const train = split.train.map((s) => dropItems(s, withheld)).filter((s) => s.items.length >= 2);
+  const hybrid = preset.ids && !a.plain;
+  // The eval table's users and baselines, on this data alone (before any --extra-data).
+  const dataItems = ds.items.slice();
+  const testEval = testUsers(ds, split, { seed: 2020, negatives: 0 });
+  const validEval = testUsers(ds, split, { seed: 2020, negatives: 0, targets: 'valid' }).filter((u) => !withheld.has(u.target));
+  let baselines: ReturnType<typeof baselineRows> | null = null;
+  if (testEval.length > 0) {
+    const t0 = Date.now();
+    baselines = baselineRows(dataItems, split.train, testEval, validEval);
+    log(
+      `baselines on the ${testEval.length} test users (full ranking, history excluded; as npm run eval prints them), ${((Date.now() - t0) / 1000).toFixed(0)} s:\n${formatRows(baselines.rows)}`,
+    );
+  }
   // Other shops' data adds training sequences only (all their events); validation stays on --data.
   for (const dir of a['extra-data'] ?? []) {
     const extra = loadDataset(dir);
@@ -137,6 +157,12 @@ async function main(): Promise<void> {
     },
   };
   const cat = makeCatalog(ds.items, cfg.features, (i) => idRow[i]!);
+  // The hybrid's tables, from the training sequences; the transformer trains on top of their parts (the prior),
+  // starting from the blend's weights (chosen on validation targets), sharpened for the softmax.
+  const tables = hybrid ? await buildHybridFiles(ds.items, train, (i) => idRow[i]!, vocab.length + 1) : null;
+  const pc = tables ? plainCatalog(ds.items, tables.tables, tables.config.last) : null;
+  const blendW = baselines?.blendWeight ?? 1;
+  const priorInit: HybridWeights = { transformer: 1, content: PRIOR_SHARPNESS, cooccurrence: (PRIOR_SHARPNESS * blendW) / 3 };
   const teacher = a.teacher ? await readModel(a.teacher) : null;
   const opts = {
     lr: a.lr ? num('lr') : preset.lr,
@@ -145,6 +171,7 @@ async function main(): Promise<void> {
     perPosition: a['per-position'],
     exclude: withheld,
     seed,
+    prior: pc ? hybridPrior(pc, priorInit) : undefined,
     teacher: teacher
       ? {
           weights: teacher.weights,
@@ -166,6 +193,7 @@ async function main(): Promise<void> {
   let startEpoch = 0;
   let best = { ndcg: -1, epoch: -1, weights: null as Record<string, Float32Array> | null };
   let init: Record<string, Float32Array> | undefined;
+  let initFrom: { id: string; version: string; training: Record<string, unknown> } | null = null;
   let optState: { name: string; data: Float32Array; shape: number[] }[] | null = null;
   let elapsedBefore = 0;
   if (a.resume && existsSync(join(ckDir, 'state.json'))) {
@@ -190,7 +218,10 @@ async function main(): Promise<void> {
     const from = await readModel(a.init);
     if (JSON.stringify(from.manifest.config) !== JSON.stringify(cfg))
       throw new Error(`--init ${a.init}: its config differs from this run's`);
+    if (from.vocab && [...from.vocab.keys()].some((id, i) => id !== vocab[i]))
+      throw new Error(`--init ${a.init}: its vocab.json lists other items (or another order) than this run's training data`);
     init = Object.fromEntries(Object.entries(from.weights).map(([k, t]) => [k, t.dataSync() as Float32Array]));
+    initFrom = { id: from.manifest.id, version: from.manifest.version, training: from.manifest.training ?? {} };
     log(`starting from ${a.init}`);
   }
   const trainer = new Trainer(cfg, cat, opts, init);
@@ -200,7 +231,7 @@ async function main(): Promise<void> {
   const epochs = num('epochs');
   const patience = num('patience');
   const budgetMs = num('minutes') * 60e3;
-  const validUsers = split.valid.filter((v) => !withheld.has(v.target)).slice(0, num('valid-users'));
+  const validUsers = validEval.slice(0, num('valid-users'));
   const params = Object.values(trainer.vars).reduce((s, v) => s + v.size, 0);
   log(`${ds.name}: ${ds.users.length} users, ${ds.items.length} items, ${train.length} training sequences; backend ${backend}`);
   log(
@@ -221,13 +252,16 @@ async function main(): Promise<void> {
       lossSum += trainer.step(batches[b]!);
       if (!a.quiet) progress(epoch, epochs, b + 1, batches.length, lossSum / (b + 1), Date.now() - te);
     }
-    const ndcg = validate(trainer.vars, cfg, cat, validUsers);
+    const v = pc
+      ? validateHybrid(trainer.vars, cfg, cat, pc, validUsers)
+      : { ndcg: validate(trainer.vars, cfg, cat, validUsers), note: '' };
+    const ndcg = v.ndcg;
     const elapsed = Date.now() - t0;
     if (!a.quiet) process.stderr.write('\n');
     const improved = ndcg > best.ndcg;
     if (improved) best = { ndcg, epoch, weights: trainer.weights() };
     log(
-      `epoch ${epoch + 1}: loss ${(lossSum / batches.length).toFixed(4)}, valid NDCG@10 ${ndcg.toFixed(4)}${improved ? ' (best)' : ''}, ${((Date.now() - te) / 1000).toFixed(0)} s, total ${(elapsed / 60e3).toFixed(1)} min`,
+      `epoch ${epoch + 1}: loss ${(lossSum / batches.length).toFixed(4)}, valid NDCG@10 ${ndcg.toFixed(4)}${v.note}${improved ? ' (best)' : ''}, ${((Date.now() - te) / 1000).toFixed(0)} s, total ${(elapsed / 60e3).toFixed(1)} min`,
     );
     await checkpoint(ckDir, trainer, epoch, elapsed, best);
     if (epoch - best.epoch >= patience) {
@@ -240,37 +274,153 @@ async function main(): Promise<void> {
     }
   }
   const minutes = (Date.now() - t0) / 60e3;
+  const today = new Date().toISOString().slice(0, 10).replaceAll('-', '');
+  // --init with --epochs 0: the transformer ships as trained before (its provenance kept); only the hybrid's
+  // tables and weights are new.
+  const kept = startEpoch >= epochs && initFrom ? initFrom : null;
   const meta = {
-    id: a.id ?? `${ds.name.toLowerCase()}-${a.preset}`,
-    version: new Date().toISOString().slice(0, 10).replaceAll('-', '') + '.' + best.epoch,
+    id: a.id ?? kept?.id ?? `${ds.name.toLowerCase()}-${a.preset}`,
+    version: kept ? `${today}.${kept.version}` : `${today}.${best.epoch}`,
     config: cfg,
-    training: {
-      data: ds.name,
-      extraData: a['extra-data'] ?? [],
-      preset: a.preset,
-      epochs: best.epoch + 1,
-      minutes: Number(minutes.toFixed(1)),
-      seed,
-      withhold: num('withhold'),
-      lr: opts.lr,
-      lrEnd,
-      dropout: opts.dropout,
-      negatives: opts.negatives,
-      perPosition: opts.perPosition,
-      batch: batchSize,
-      teacher: a.teacher ?? null,
-      alpha: teacher ? opts.teacher!.alpha : null,
-      teacherMemory: opts.teacher?.memory
-        ? { kind: 'co-occurrence', beta: opts.teacher.memory.beta, extra: opts.teacher.extra ?? 0 }
-        : null,
-      validNdcg10: Number(best.ndcg.toFixed(4)),
-    },
-  };
+    training: kept
+      ? { ...kept.training, transformer: `${a.init} (${kept.id} ${kept.version}), not retrained` }
+      : {
+          data: ds.name,
+          extraData: a['extra-data'] ?? [],
+          preset: a.preset,
+          epochs: best.epoch + 1,
+          minutes: Number(minutes.toFixed(1)),
+          seed,
+          withhold: num('withhold'),
+          lr: opts.lr,
+          lrEnd,
+          dropout: opts.dropout,
+          negatives: opts.negatives,
+          perPosition: opts.perPosition,
+          batch: batchSize,
+          teacher: a.teacher ?? null,
+          alpha: teacher ? opts.teacher!.alpha : null,
+          teacherMemory: opts.teacher?.memory
+            ? { kind: 'co-occurrence', beta: opts.teacher.memory.beta, extra: opts.teacher.extra ?? 0 }
+            : null,
+          validNdcg10: Number(best.ndcg.toFixed(4)),
+        },
+  } as { id: string; version: string; config: ModelConfig; training: Record<string, unknown> };
   const weights = best.weights ?? trainer.weights();
-  await writeModel(join(out, 'float'), meta, weights, preset.ids ? vocab : null, { embeddings: 'none', dense: 'none' });
-  const { bytes } = await writeModel(out, meta, weights, preset.ids ? vocab : null, { embeddings: 'uint8', dense: 'float16' });
-  log(`saved ${out} (${bytes} bytes of weights, quantized) and ${join(out, 'float')}; ${minutes.toFixed(1)} min`);
+  const quant: { embeddings: Quantization; dense: Quantization } = { embeddings: 'uint8', dense: 'float16' };
+  const ids = preset.ids ? vocab : null;
+  let files: Record<string, Uint8Array> = {};
+  if (tables && pc) {
+    // The combiner's weights, chosen on the validation targets with the transformer as it ships (quantized).
+    const { manifest, bin } = await encodeModel(meta, weights, ids, quant);
+    const shipped = tf.io.decodeWeights(bin, manifest.weightsManifest[0]!.weights);
+    const users = validEval.slice(0, num('final-valid-users'));
+    const learned = priorPoint(weights);
+    const table = tf.tidy(() => catalogVectors(shipped, cfg, cat));
+    const chosen = chooseHybridWeights(
+      pc,
+      users,
+      (part) =>
+        scoreCatalog(
+          shipped,
+          cfg,
+          cat,
+          part.map((u) => u.hist),
+          undefined,
+          table,
+        ),
+      [learned],
+    );
+    table.dispose();
+    tf.dispose(Object.values(shipped));
+    log(
+      `hybrid weights on ${chosen.users} validation targets (${chosen.points} points): transformer ${chosen.weights.transformer.toPrecision(3)}, content ${chosen.weights.content.toPrecision(3)}, co-occurrence ${chosen.weights.cooccurrence.toPrecision(3)}: valid NDCG@10 ${chosen.validNdcg10.toFixed(4)}, HR@10 ${chosen.validHr10.toFixed(4)}`,
+    );
+    Object.assign(meta, { hybrid: { ...tables.config, weights: chosen.weights } });
+    Object.assign(meta.training, {
+      hybrid: {
+        validUsers: chosen.users,
+        validNdcg10: Number(chosen.validNdcg10.toFixed(4)),
+        validHr10: Number(chosen.validHr10.toFixed(4)),
+        ...(kept ? {} : { priorLearned: learned }),
+      },
+    });
+    files = tables.files;
+  }
+  await writeModel(join(out, 'float'), meta, weights, ids, { embeddings: 'none', dense: 'none' }, files);
+  const { bytes } = await writeModel(out, meta, weights, ids, quant, files);
+  const tableBytes = Object.values(files).reduce((s, f) => s + f.byteLength, 0);
+  log(
+    `saved ${out} (${bytes} bytes of weights, quantized${tableBytes ? `, + ${tableBytes} bytes of tables` : ''}) and ${join(out, 'float')}; ${minutes.toFixed(1)} min`,
+  );
+  if (baselines) {
+    // The model as shipped, read back from disk, on the eval table's test users and catalog.
+    const m = await readModel(out);
+    const scorer = m.hybrid
+      ? hybridScorer(out, m.bytes, m, dataItems)
+      : (() => {
+          const c = makeCatalog(dataItems, m.manifest.config.features, (i) => m.vocab?.get(dataItems[i]!.id) ?? 0);
+          return modelScorer(out, m.bytes, m.weights, m.manifest.config, c);
+        })();
+    const full = summarize(runScorer(scorer, testEval, dataItems.length, { maxLen: cfg.features.maxLen })).full;
+    scorer.dispose();
+    tf.dispose(Object.values(m.weights));
+    const below = baselines.rows.filter((r) => !beats(full, r.full));
+    log(
+      `${out} on the ${testEval.length} test users: NDCG@10 ${full['NDCG@10'].toFixed(4)}, HR@10 ${full['HR@10'].toFixed(4)}; against each baseline:\n${formatStanding(full, baselines.rows)}`,
+    );
+    log(
+      below.length === 0
+        ? `the model beats every baseline row on both NDCG@10 and HR@10`
+        : `the model does not beat ${below.map((r) => r.name).join(', ')} on both NDCG@10 and HR@10`,
+    );
+  }
   trainer.dispose();
+}
+
+/**
+ * How much sharper than the blend's own scale the prior starts (its weights then train with the transformer):
+ * a softmax over 257 candidates needs logit gaps of a few units, while the blend's scores differ by fractions.
+ */
+const PRIOR_SHARPNESS = 4;
+
+/** The combiner point the prior learned: the transformer at 1 and the prior's weights as they ended. */
+function priorPoint(w: Record<string, Float32Array>): HybridWeights {
+  const beta = w[PRIOR_WEIGHT];
+  return { transformer: 1, content: beta?.[0] ?? 0, cooccurrence: beta?.[1] ?? 0 };
+}
+
+/** Validation NDCG@10 of the hybrid: the best combiner weights for the current transformer (chooseHybridWeights). */
+function validateHybrid(
+  w: Weights,
+  cfg: ModelConfig,
+  cat: ReturnType<typeof makeCatalog>,
+  pc: PlainCatalog,
+  users: readonly EvalUser[],
+): { ndcg: number; note: string } {
+  const table = tf.tidy(() => catalogVectors(w, cfg, cat));
+  const beta = w[PRIOR_WEIGHT] ? (w[PRIOR_WEIGHT].dataSync() as Float32Array) : null;
+  const learned: HybridWeights = { transformer: 1, content: beta?.[0] ?? 0, cooccurrence: beta?.[1] ?? 0 };
+  const r = chooseHybridWeights(
+    pc,
+    users,
+    (part) =>
+      scoreCatalog(
+        w,
+        cfg,
+        cat,
+        part.map((u) => u.hist),
+        undefined,
+        table,
+      ),
+    [learned],
+  );
+  table.dispose();
+  const x = r.weights;
+  return {
+    ndcg: r.validNdcg10,
+    note: ` (blend ${r.blendNdcg10.toFixed(4)}; hybrid: transformer ${(x.transformer * r.spread).toPrecision(2)}/spread, content ${x.content.toPrecision(2)}, co-occurrence ${x.cooccurrence.toPrecision(2)}; prior learned ${learned.content.toFixed(2)}, ${learned.cooccurrence.toFixed(2)})`,
+  };
 }
 
 /** `--input-scale sqrt|X|1`: the multiplier of item vectors at the encoder input (1 = none, not stored). */

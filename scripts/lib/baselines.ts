@@ -3,7 +3,7 @@
  * item-kNN, TF-IDF content similarity and the content + co-occurrence blend. The count-based ones count
  * training sequences only, never the evaluated items; TF-IDF reads only the catalog's text.
  */
-import { itemTerms, termStats, tfidfVector } from '../../src/model/text.ts';
+import { itemTerms, termStats, tfidfVector, type TermStats } from '../../src/model/text.ts';
 import { memoryLogit, type Sequence, type TeacherMemory } from '../../src/model/train/trainer.ts';
 import type { ItemFeatures } from '../../src/shared/types.ts';
 import type { EvalUser } from './evaluate.ts';
@@ -203,8 +203,12 @@ export interface ContentIndex {
 export function contentIndex(items: readonly ItemFeatures[]): ContentIndex {
   return contentIndexWith(items, itemTerms);
 }
-export function contentIndexWith(items: readonly ItemFeatures[], itemTerms: (it: ItemFeatures) => string[]): ContentIndex {
-  const stats = termStats(items, itemTerms);
+/** The same with other terms, or with document frequencies given (a model's shipped catalog index) instead of counted over `items`. */
+export function contentIndexWith(
+  items: readonly ItemFeatures[],
+  itemTerms: (it: ItemFeatures) => string[],
+  stats: TermStats = termStats(items, itemTerms),
+): ContentIndex {
   const ids = new Map<string, number>();
   const vecs = items.map((it) => {
     const v = tfidfVector(itemTerms(it), stats);

@@ -13,7 +13,9 @@ import type { PairConfig } from '../../src/model/pair-scorer.ts';
 import { termStats, type TermStats } from '../../src/model/text.ts';
 import { scorePairCatalog } from '../../src/model/train/pair-trainer.ts';
 import type { ItemFeatures } from '../../src/shared/types.ts';
-import type { Dataset, Split } from './data.ts';
+import type { LoadedModel } from '../../src/model/io.ts';
+import { makeCatalog, type Dataset, type Split } from './data.ts';
+import { plainCatalog, plainRows } from './hybrid.ts';
 import { auc, rankOf, rankingMetrics, type RankingMetrics } from './metrics.ts';
 
 export interface EvalUser {
@@ -196,4 +198,41 @@ export function pairModelScorer(
   const cat = pairCatalog(items, stats);
   const post = pairPostings(cat);
   return { name, bytes, score: (hists, now) => scorePairCatalog(weights, cfg, cat, post, hists, now) };
+}
+
+/**
+ * A hybrid (format 4) as a batch scorer: its transformer's scores of the whole catalog, weighted, plus the
+ * plain parts from its own shipped tables (scripts/lib/hybrid.ts), exactly as the worker combines them.
+ * Call `dispose()` when done.
+ */
+export function hybridScorer(
+  name: string,
+  bytes: number,
+  model: LoadedModel,
+  items: readonly ItemFeatures[],
+): BatchScorer & { dispose(): void } {
+  const h = model.hybrid;
+  if (!h) throw new Error(`${name}: not a hybrid (format 4) model`);
+  const cat = makeCatalog(items, model.manifest.config.features, (i) => model.vocab?.get(items[i]!.id) ?? 0);
+  const t = modelScorer(name, bytes, model.weights, model.manifest.config, cat);
+  const pc = plainCatalog(items, h, h.config.last);
+  const w = h.config.weights;
+  const n = items.length;
+  const content = new Float64Array(n);
+  const cooc = new Float64Array(n);
+  return {
+    name,
+    bytes,
+    score(hists, now) {
+      const T = t.score(hists, now);
+      const out = new Float64Array(T.length);
+      hists.forEach((hist, b) => {
+        plainRows(pc, hist.items, content, cooc);
+        const o = b * n;
+        for (let j = 0; j < n; j++) out[o + j] = w.transformer * T[o + j]! + w.content * content[j]! + w.cooccurrence * cooc[j]!;
+      });
+      return out;
+    },
+    dispose: () => t.dispose(),
+  };
 }

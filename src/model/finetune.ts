@@ -145,7 +145,10 @@ export function buildExamples(
   return out.slice(-(opts.maxExamples ?? DEFAULTS.maxExamples));
 }
 
-/** Examples as arrays: shopper vectors, candidate rows (positive first, -1 = padding), weights. */
+/**
+ * Examples as arrays: shopper vectors, candidate rows (positive first, -1 = padding), weights. A hybrid's
+ * score is `scale · (q · v) + offset`: its plain parts do not depend on the head, so they are computed once.
+ */
 interface Prepared {
   d: number;
   C: number;
@@ -153,9 +156,18 @@ interface Prepared {
   cand: Int32Array;
   weight: Float32Array;
   table: ItemTable;
+  scale: number;
+  /** [E * C] the plain parts of each candidate's score (hybrid), or null. */
+  offset: Float32Array | null;
 }
 
-async function prepare(model: LoadedModel, examples: readonly Example[]): Promise<Prepared> {
+/** What a hybrid adds to the transformer's score (hybrid.ts): its weight and the plain parts of candidates for a history. */
+export interface HeadOffsets {
+  scale: number;
+  plain(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[]): ArrayLike<number>;
+}
+
+async function prepare(model: LoadedModel, examples: readonly Example[], hybrid?: HeadOffsets): Promise<Prepared> {
   const d = model.manifest.config.d;
   const all = examples.flatMap((ex) => [ex.positive, ...ex.negatives, ...ex.history.map((h) => h.item)]);
   const table = await itemTable(model, all);
@@ -168,7 +180,18 @@ async function prepare(model: LoadedModel, examples: readonly Example[]): Promis
   const C = Math.max(1, ...examples.map((ex) => 1 + ex.negatives.length));
   const cand = new Int32Array(examples.length * C).fill(-1);
   examples.forEach((ex, e) => [ex.positive, ...ex.negatives].forEach((it, i) => (cand[e * C + i] = table.rows.get(it.id)!)));
-  return { d, C, u, cand, weight: Float32Array.from(examples, (ex) => ex.weight), table };
+  let offset: Float32Array | null = null;
+  if (hybrid) {
+    offset = new Float32Array(examples.length * C);
+    examples.forEach((ex, e) => offset!.set(hybrid.plain(ex.history, [ex.positive, ...ex.negatives]), e * C));
+  }
+  return { d, C, u, cand, weight: Float32Array.from(examples, (ex) => ex.weight), table, scale: hybrid?.scale ?? 1, offset };
+}
+
+/** Candidate `i` of example `e` under the query `q`: the transformer's q · v, or the hybrid's whole score. */
+function candidateScore(p: Prepared, q: Float32Array, e: number, i: number): number {
+  const s = dot(p.table.data, q, p.d, p.cand[e * p.C + i]! * p.d);
+  return p.offset ? p.scale * s + p.offset[e * p.C + i]! : s;
 }
 
 /**
@@ -176,16 +199,16 @@ async function prepare(model: LoadedModel, examples: readonly Example[]): Promis
  * than NDCG@10 over a few dozen candidates, so a handful of held-out events can tell a gain from noise.
  */
 function auc(head: HeadArrays, p: Prepared, which: readonly number[]): Float64Array {
-  const { d, C, u, cand, table } = p;
+  const { d, C, u, cand } = p;
   const q = new Float32Array(d);
   const out = new Float64Array(which.length);
   which.forEach((e, x) => {
     queryInto(head, u, e * d, q);
-    const s0 = dot(table.data, q, d, cand[e * C]! * d);
+    const s0 = candidateScore(p, q, e, 0);
     let above = 0;
     let n = 0;
     for (; n + 1 < C && cand[e * C + n + 1]! >= 0; n++) {
-      const s = dot(table.data, q, d, cand[e * C + n + 1]! * d);
+      const s = candidateScore(p, q, e, n + 1);
       above += s > s0 ? 1 : s === s0 ? 0.5 : 0;
     }
     out[x] = n ? 1 - above / n : 1;
@@ -228,15 +251,15 @@ async function trainHead(
       let n = 0;
       let max = -Infinity;
       for (; n < C && cand[e * C + n]! >= 0; n++) {
-        scores[n] = dot(table.data, q, d, cand[e * C + n]! * d);
+        scores[n] = candidateScore(p, q, e, n);
         if (scores[n]! > max) max = scores[n]!;
       }
       let z = 0;
       for (let i = 0; i < n; i++) z += scores[i] = Math.exp(scores[i]! - max);
-      // dCE/dq = Σ_i (p_i − y_i) v_i, with the positive at i = 0.
+      // dCE/dq = Σ_i (p_i − y_i) · scale · v_i, with the positive at i = 0.
       g.fill(0);
       for (let i = 0; i < n; i++) {
-        const coef = scores[i]! / z - (i === 0 ? 1 : 0);
+        const coef = (scores[i]! / z - (i === 0 ? 1 : 0)) * p.scale;
         const off = cand[e * C + i]! * d;
         for (let k = 0; k < d; k++) g[k] += coef * table.data[off + k]!;
       }
@@ -275,6 +298,8 @@ async function trainHead(
  * @param events the shopper's stored events
  * @param items the item feature cache (history features and the negative pool)
  * @param heads `current`: the head in use; `shipped`: the model's own head (start point and L2 anchor)
+ * @param hybrid a hybrid's weight on the transformer and its plain parts: the head then trains, and is judged,
+ *   inside the hybrid's whole score (the plain parts stay as shipped)
  * @returns the decision and its numbers; never throws for too little data (the round is 'skipped')
  */
 export async function finetune(
@@ -283,9 +308,10 @@ export async function finetune(
   items: ReadonlyMap<string, ItemFeatures>,
   heads: { current: HeadArrays; shipped: HeadArrays },
   options: FinetuneOptions = {},
+  hybrid?: HeadOffsets,
 ): Promise<FinetuneResult> {
   return fineTuneRound(
-    { maxLen: model.manifest.config.features.maxLen, prepare: (ex) => prepare(model, ex), train: trainHead, auc },
+    { maxLen: model.manifest.config.features.maxLen, prepare: (ex) => prepare(model, ex, hybrid), train: trainHead, auc },
     events,
     items,
     heads,

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelError } from '../shared/errors.ts';
 import { download } from './download.ts';
+import { checkHybridConfig, decodeNeighbours, type HybridConfig, type HybridTables } from './hybrid.ts';
 import { PAIR_FEATURE_COUNT } from './pair-features.ts';
 import { pairWeightShapes, type PairConfig } from './pair-scorer.ts';
 import type { TermStats } from './text.ts';
@@ -17,9 +18,13 @@ export const FORMAT = 'reco-scorer';
  * Newest format version this code reads and writes. 2 adds `config.inputScale`; a model without it is
  * still written as 1, so older SDKs keep loading it, and they reject a 2 instead of mis-scoring it.
  * 3 is the pair model (`config.kind: "pair"`, pair-scorer.ts): SDKs before it reject it by its version.
+ * 4 is the hybrid (hybrid.ts): a transformer of format 2 plus `hybrid` (combiner weights and two tables, each
+ * with its SHA-256); an SDK before it says "formatVersion: expected 1 to 3, got 4" instead of serving the
+ * transformer without the parts it was trained to add to.
  */
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 export const PAIR_FORMAT_VERSION = 3;
+export const HYBRID_FORMAT_VERSION = 4;
 
 export interface ModelManifest {
   format: typeof FORMAT;
@@ -37,6 +42,8 @@ export interface ModelManifest {
   /** Metrics the model reached, as measured by the eval script. */
   metrics?: Record<string, unknown>;
   training?: Record<string, unknown>;
+  /** Format 4: the hybrid's combiner weights and tables (hybrid.ts). */
+  hybrid?: HybridConfig;
 }
 
 export interface LoadedModel {
@@ -44,6 +51,8 @@ export interface LoadedModel {
   weights: Weights;
   /** Item id → id-table row (1-based), or null for text-only models. */
   vocab: Map<string, number> | null;
+  /** A hybrid's tables (format 4), loaded and checked; absent for a plain transformer. */
+  hybrid?: HybridTables;
 }
 
 /** The pair model's manifest (format 3): the same fields with a PairConfig, never a vocabulary. */
@@ -152,7 +161,13 @@ export async function encodeModel(
   const pair = (meta.config as { kind?: string }).kind === 'pair';
   const manifest = {
     format: FORMAT,
-    formatVersion: pair ? PAIR_FORMAT_VERSION : (meta.config as ModelConfig).inputScale !== undefined ? 2 : 1,
+    formatVersion: pair
+      ? PAIR_FORMAT_VERSION
+      : meta.hybrid
+        ? HYBRID_FORMAT_VERSION
+        : (meta.config as ModelConfig).inputScale !== undefined
+          ? 2
+          : 1,
     ...meta,
     vocab: vocab ? 'vocab.json' : null,
     sha256: await sha256Hex(bin.buffer),
@@ -188,7 +203,7 @@ export function validateAnyManifest(m: unknown, url: string): ModelManifest | Pa
   if (!m || typeof m !== 'object') fail('expected a JSON object');
   const o = m as Partial<ModelManifest>;
   if (o.format !== FORMAT) fail(`format: expected "${FORMAT}", got ${JSON.stringify(o.format)}`);
-  if (!(o.formatVersion === 1 || o.formatVersion === 2 || o.formatVersion === FORMAT_VERSION))
+  if (!(o.formatVersion === 1 || o.formatVersion === 2 || o.formatVersion === 3 || o.formatVersion === FORMAT_VERSION))
     fail(`formatVersion: expected 1 to ${FORMAT_VERSION}, got ${JSON.stringify(o.formatVersion)}`);
   if (typeof o.id !== 'string' || typeof o.version !== 'string') fail('id and version: expected strings');
   if (o.formatVersion === PAIR_FORMAT_VERSION) return validatePair(o as unknown as Partial<PairManifest>, fail);
@@ -198,6 +213,11 @@ export function validateAnyManifest(m: unknown, url: string): ModelManifest | Pa
   if (c!.inputScale !== undefined && (o.formatVersion! < 2 || typeof c!.inputScale !== 'number' || !(c!.inputScale > 0))) {
     fail(`config.inputScale: expected a positive number in a format 2 manifest, got ${JSON.stringify(c!.inputScale)}`);
   }
+  if (o.formatVersion === HYBRID_FORMAT_VERSION) {
+    if (!o.vocab || !(c!.features.idVocab > 0)) fail('vocab: a hybrid (format 4) needs the item-id vocabulary its tables are keyed by');
+    checkHybridConfig(o.hybrid, c!.features.idVocab, fail);
+  } else if (o.hybrid !== undefined)
+    fail(`hybrid: only format ${HYBRID_FORMAT_VERSION} manifests have it, this one is format ${o.formatVersion}`);
   checkGroup(o, weightShapes(c!), fail);
   return o as ModelManifest;
 }
@@ -290,15 +310,57 @@ export async function loadAnyModel(
   }
   const m = manifest as ModelManifest;
   let vocab: Map<string, number> | null = null;
+  let ids: string[] = [];
   if (m.vocab) {
     const vocabUrl = fileUrl(m.vocab);
-    const ids = (await (await get(vocabUrl, 'the item vocabulary')).json()) as unknown;
-    if (!Array.isArray(ids) || ids.length !== m.config.features.idVocab) {
+    const raw = (await (await get(vocabUrl, 'the item vocabulary')).json()) as unknown;
+    if (!Array.isArray(raw) || raw.length !== m.config.features.idVocab) {
       throw new ModelError(`${vocabUrl}: expected ${m.config.features.idVocab} item ids`);
     }
-    vocab = new Map(ids.map((id, i) => [String(id), i + 1]));
+    ids = raw.map(String);
+    vocab = new Map(ids.map((id, i) => [id, i + 1]));
   }
-  return { manifest: m, weights: tensors, vocab };
+  if (!m.hybrid) return { manifest: m, weights: tensors, vocab };
+  try {
+    return { manifest: m, weights: tensors, vocab, hybrid: await loadHybridTables(m.hybrid, fileUrl, vocab!, ids, get) };
+  } catch (err) {
+    tf.dispose(Object.values(tensors));
+    throw err;
+  }
+}
+
+/** Fetches a hybrid's two tables and checks each against its SHA-256 in the manifest. */
+async function loadHybridTables(
+  h: HybridConfig,
+  fileUrl: (name: string) => string,
+  vocab: Map<string, number>,
+  ids: string[],
+  get: (u: string, what: string) => Promise<Response>,
+): Promise<HybridTables> {
+  const verified = async (file: string, sha256: string, field: string): Promise<ArrayBuffer> => {
+    const u = fileUrl(file);
+    const bytes = await (await get(u, `the table ${field}`)).arrayBuffer();
+    if ((await sha256Hex(bytes)) !== sha256)
+      throw new ModelError(`${u}: checksum mismatch with ${field}.sha256 (corrupt or partial download)`);
+    return bytes;
+  };
+  const [nb, ix] = await Promise.all([
+    verified(h.neighbours.file, h.neighbours.sha256, 'hybrid.neighbours'),
+    verified(h.index.file, h.index.sha256, 'hybrid.index'),
+  ]);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder().decode(ix));
+  } catch {
+    throw new ModelError(`catalog index ${fileUrl(h.index.file)}: not valid JSON`);
+  }
+  return {
+    config: h,
+    neighbours: decodeNeighbours(nb, h.neighbours, fileUrl(h.neighbours.file)),
+    idf: parseCatalogIndex(raw, fileUrl(h.index.file)),
+    vocab,
+    ids: ['', ...ids],
+  };
 }
 
 /**

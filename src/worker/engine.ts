@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { explainScore } from '../model/explain.ts';
 import type { FinetuneOptions, FinetuneResult } from '../model/finetune.ts';
 import { headArrays, type HeadArrays } from '../model/head.ts';
+import { createHybridScorer, explainHybridScore, type HybridScorer } from '../model/hybrid-predict.ts';
 import { isPairModel, loadAnyModel, type AnyModel, type LoadedModel, type ModelManifest } from '../model/io.ts';
 import { PAIR_FEATURE_COUNT } from '../model/pair-features.ts';
 import {
@@ -129,7 +130,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     model: AnyModel;
     key: string;
     heads: Heads;
-    serve: { kind: 'transformer'; cache: ServingCache } | { kind: 'pair'; scorer: PairScorer };
+    serve: { kind: 'transformer'; cache: ServingCache } | { kind: 'pair'; scorer: PairScorer } | { kind: 'hybrid'; scorer: HybridScorer };
   } | null = null;
   let learner: Learner | null = null;
 
@@ -218,11 +219,14 @@ export function createEngine(deps: EngineDeps = {}): Engine {
         };
       } else {
         const d = model.manifest.config.d;
+        const hybrid = model.hybrid;
         loaded = {
           model,
           key,
           heads: createHeads(await headArrays(model.weights), { w: d * d, c: d }),
-          serve: { kind: 'transformer', cache: createServingCache(model) },
+          serve: hybrid
+            ? { kind: 'hybrid', scorer: createHybridScorer({ ...model, hybrid }) }
+            : { kind: 'transformer', cache: createServingCache(model) },
         };
       }
       status = { ...status, backend, model: { id: model.manifest.id, version: model.manifest.version }, learning: null };
@@ -254,12 +258,23 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     async rank(history, candidates, now) {
       const { serve, heads } = current();
       if (serve.kind === 'pair') return Array.from(await serve.scorer.score(history, candidates, now, heads.inUse()));
+      if (serve.kind === 'hybrid') return serve.scorer.score(history, candidates, now, heads.inUse());
       return serve.cache.score(history, candidates, now, heads.inUse());
     },
 
     async snapshot(history, items) {
       const { serve, heads, model } = current();
       if (serve.kind === 'transformer') return serve.cache.snapshot(history, items, heads.inUse(), engine.serving());
+      if (serve.kind === 'hybrid') {
+        // A hybrid's score is not a dot product either (its plain parts): its own scores per gap bucket.
+        const head = heads.inUse();
+        return tableSnapshot(
+          (h, list, now) => serve.scorer.score(h, list, now, head),
+          { ...engine.serving(), maxLen: serve.scorer.maxLen },
+          history,
+          items,
+        );
+      }
       // The pair model's score is not a dot product: its own scores per gap bucket, and the IDF of the items seen
       // they were computed with. The items count in it first, as rank() counts them before scoring: an item shown
       // while the history was empty (no ranking asked the model) counts the same in the next page view's model.
@@ -286,10 +301,13 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       const byId = new Map(items.map((it) => [it.id, it]));
       const both = { current: heads.inUse(), shipped: heads.shipped() };
       // Fine-tuning (and what it needs of tfjs) is loaded on the first round, never on the way to the first ranking.
+      // A hybrid fine-tunes its transformer's head only, inside the whole score; its tables stay as shipped.
       const result =
         serve.kind === 'pair'
           ? await (await import('../model/pair-finetune.ts')).finetunePair(serve.scorer, events, byId, both, opts)
-          : await (await import('../model/finetune.ts')).finetune(model as LoadedModel, events, byId, both, opts);
+          : await (
+              await import('../model/finetune.ts')
+            ).finetune(model as LoadedModel, events, byId, both, opts, serve.kind === 'hybrid' ? serve.scorer.offsets : undefined);
       if (result.accepted && result.head) heads.accept(result.head);
       return result;
     },
@@ -313,6 +331,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     async explain(history, item, now) {
       const { model, heads, serve } = current();
       if (serve.kind === 'pair') return explainPairScore(serve.scorer, history, item, now, heads.inUse());
+      if (serve.kind === 'hybrid') return explainHybridScore(model as LoadedModel, serve.scorer, history, item, now, heads.inUse());
       return explainScore(model as LoadedModel, history, item, now, heads.inUse());
     },
 

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeModel, isPairModel, loadAnyModel, loadModel, type ModelManifest } from '../../src/model/io.ts';
+import { sha256Hex } from '../../src/model/sha256.ts';
 import { PAIR_FEATURE_COUNT } from '../../src/model/pair-features.ts';
 import { pairInitWeights, pairWeightShapes, type PairConfig } from '../../src/model/pair-scorer.ts';
 import { ModelError } from '../../src/shared/errors.ts';
@@ -65,7 +66,11 @@ describe('loadModel', () => {
     expect((await failure(withManifest(files, (m) => ((m as { format: string }).format = 'tfjs-layers')))).message).toBe(
       'model manifest m/model.json: format: expected "reco-scorer", got "tfjs-layers"',
     );
-    expect((await failure(withManifest(files, (m) => (m.formatVersion = 4)))).message).toMatch(/formatVersion: expected 1 to 3, got 4/);
+    expect((await failure(withManifest(files, (m) => (m.formatVersion = 5)))).message).toMatch(/formatVersion: expected 1 to 4, got 5/);
+    // Format 4 is the hybrid: without its tables it is an error that names the field.
+    expect((await failure(withManifest(files, (m) => (m.formatVersion = 4)))).message).toMatch(
+      /hybrid: expected an object in a format 4 manifest/,
+    );
     // Format 3 is the pair model: a transformer config under it is an error that names the field.
     expect((await failure(withManifest(files, (m) => (m.formatVersion = 3)))).message).toMatch(
       /config\.kind: expected "pair" in a format 3 manifest, got undefined/,
@@ -219,5 +224,82 @@ describe('the pair model format (3)', () => {
     expect(await bad((m) => (m.config.hidden = [6]))).toMatch(/config\.hidden: expected two positive integers/);
     expect(await bad((m) => (m.config.maxLen = 0))).toMatch(/config\.maxLen: expected a positive integer, got 0/);
     expect(await bad((m) => (m.weightsManifest[0]!.weights[0]!.shape = [3, 6]))).toMatch(/weights do not match the config/);
+  });
+});
+
+describe('the hybrid format (4)', () => {
+  // Tables for the vocabulary a, b, c (rows 1..3): a → b (3), a → c (1), b → c (2); see test/model/hybrid.test.ts.
+  const neighbours = () => {
+    const buf = new ArrayBuffer(13);
+    new Uint8Array(buf, 0, 4).set([0, 2, 1, 0]);
+    new Uint16Array(buf, 4, 3).set([2, 3, 3]);
+    new Uint8Array(buf, 10, 3).set([3, 1, 2]);
+    return buf;
+  };
+  const index = JSON.stringify({ format: 'reco-catalog-index', version: 1, docs: 3, df: { red: 2, lipstick: 1 } });
+
+  async function hybridFiles() {
+    const nb = neighbours();
+    const ix = new TextEncoder().encode(index).buffer as ArrayBuffer;
+    const hybrid = {
+      weights: { transformer: 0.5, content: 1, cooccurrence: 0.5 },
+      last: [1, 0.5, 0.25],
+      neighbours: { file: 'neighbours.bin', sha256: await sha256Hex(nb), rows: 4, pairs: 3, window: 3, top: 20 },
+      index: { file: 'index.json', sha256: await sha256Hex(ix) },
+    };
+    const { manifest, bin, vocabJson } = await encodeModel({ ...meta, hybrid }, initWeights(cfg, rng(1)), vocab);
+    return {
+      manifest,
+      files: {
+        'm/model.json': JSON.stringify(manifest),
+        'm/weights.bin': bin,
+        'm/vocab.json': vocabJson!,
+        'm/neighbours.bin': nb,
+        'm/index.json': ix,
+      } as Record<string, string | ArrayBuffer>,
+    };
+  }
+
+  it('is written as format 4 and loads with its tables checked and decoded', async () => {
+    const { manifest, files } = await hybridFiles();
+    // SDKs before format 4 stop at "formatVersion: expected 1 to 3, got 4" rather than serve the transformer alone.
+    expect(manifest.formatVersion).toBe(4);
+    const model = await loadModel('m/model.json', memFetch(files));
+    const h = model.hybrid!;
+    expect(h.config.weights).toEqual({ transformer: 0.5, content: 1, cooccurrence: 0.5 });
+    expect(Array.from(h.neighbours.offsets)).toEqual([0, 0, 2, 3, 3]);
+    expect(h.idf.df.get('red')).toBe(2);
+    expect(h.ids).toEqual(['', 'a', 'b', 'c']);
+    expect(h.vocab.get('c')).toBe(3);
+  });
+
+  it('rejects a table whose bytes do not match its sha256, naming the file and the field', async () => {
+    const { files } = await hybridFiles();
+    const flipped = new Uint8Array(neighbours());
+    flipped[11]! ^= 1;
+    expect((await failure({ ...files, 'm/neighbours.bin': flipped.buffer })).message).toBe(
+      'm/neighbours.bin: checksum mismatch with hybrid.neighbours.sha256 (corrupt or partial download)',
+    );
+    expect((await failure({ ...files, 'm/index.json': '{}' })).message).toBe(
+      'm/index.json: checksum mismatch with hybrid.index.sha256 (corrupt or partial download)',
+    );
+    const { 'm/neighbours.bin': _, ...missing } = files;
+    expect((await failure(missing)).message).toBe('could not fetch m/neighbours.bin: HTTP 404');
+  });
+
+  it('names the field of a hybrid block that does not fit', async () => {
+    const { files } = await hybridFiles();
+    expect((await failure(withManifest(files, (m) => (m.hybrid!.neighbours.rows = 9)))).message).toMatch(
+      /hybrid\.neighbours\.rows: expected 4 \(the id vocabulary \+ 1\), got 9/,
+    );
+    expect((await failure(withManifest(files, (m) => (m.hybrid!.neighbours.pairs = 2)))).message).toMatch(
+      /m\/neighbours\.bin: expected 10 bytes for hybrid\.neighbours \(rows 4, pairs 2\), got 13/,
+    );
+    expect((await failure(withManifest(files, (m) => (m.formatVersion = 2)))).message).toMatch(
+      /hybrid: only format 4 manifests have it, this one is format 2/,
+    );
+    expect((await failure(withManifest(files, (m) => ((m as { vocab: string | null }).vocab = null)))).message).toMatch(
+      /vocab: a hybrid \(format 4\) needs the item-id vocabulary/,
+    );
   });
 });

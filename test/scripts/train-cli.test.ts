@@ -43,15 +43,55 @@ describe('npm run train / eval', () => {
   }, 120_000);
 
   it('writes the quantized model, the float model and a checkpoint, and logs each epoch', () => {
-    for (const f of ['model.json', 'weights.bin', 'vocab.json', 'float/model.json', 'checkpoint/state.json'])
+    for (const f of [
+      'model.json',
+      'weights.bin',
+      'vocab.json',
+      'neighbours.bin',
+      'index.json',
+      'float/model.json',
+      'checkpoint/state.json',
+    ])
       expect(existsSync(join(root, 'a', f)), f).toBe(true);
     expect(log).toMatch(/epoch 1: loss [\d.]+, valid NDCG@10 [\d.]+/);
     expect(log).toMatch(/epoch 2: /);
     const m = JSON.parse(readFileSync(join(root, 'a', 'model.json'), 'utf8'));
     expect(m.config).toMatchObject({ d: 16, blocks: 2, inputScale: 4 });
-    expect(m.formatVersion).toBe(2);
+    // The student is a hybrid by default (format 4): its tables ship beside it, its weights chosen on validation.
+    expect(m.formatVersion).toBe(4);
+    expect(m.hybrid.neighbours).toMatchObject({ file: 'neighbours.bin', window: 3, top: 20 });
+    expect(Object.keys(m.hybrid.weights)).toEqual(['transformer', 'content', 'cooccurrence']);
     expect(m.training).toMatchObject({ preset: 'student', seed: 3, negatives: 256 });
   });
+
+  it('prints the baselines at its start and where the model stands against each at its end', () => {
+    const start = log.indexOf('baselines on the ');
+    const end = log.indexOf('against each baseline:');
+    expect(start).toBeGreaterThanOrEqual(0);
+    expect(end).toBeGreaterThan(log.indexOf('epoch 2: '));
+    for (const row of ['popularity', 'co-occurrence', 'item-kNN', 'tf-idf', 'tf-idf + co-occurrence (w '])
+      expect(log.slice(start, log.indexOf('epoch 1: '))).toContain(row);
+    // One line per baseline row, each saying beats or BELOW, then the verdict.
+    const standing = log
+      .slice(end)
+      .split('\n')
+      .filter((l) => /^\s+(beats|BELOW)\s/.test(l));
+    expect(standing.length).toBe(
+      log
+        .slice(start, log.indexOf('epoch 1: '))
+        .split('\n')
+        .filter((l) => /HR@10 [\d.]+\s+NDCG@10/.test(l)).length,
+    );
+    expect(log).toMatch(/the model (beats every baseline row|does not beat .+) on both NDCG@10 and HR@10/);
+  });
+
+  it('trains the transformer alone with --plain (format 2, no tables)', () => {
+    train('p', ['--plain', '--epochs', '1']);
+    const m = JSON.parse(readFileSync(join(root, 'p', 'model.json'), 'utf8'));
+    expect(m.formatVersion).toBe(2);
+    expect(m.hybrid).toBeUndefined();
+    expect(existsSync(join(root, 'p', 'neighbours.bin'))).toBe(false);
+  }, 120_000);
 
   it('is deterministic for a seed: the same weights byte for byte', () => {
     train('b');

@@ -5,7 +5,7 @@ import { encodeModel, isPairModel, loadAnyModel, type AnyModel, type LoadedModel
 import type { ModelConfig } from '../scorer.ts';
 import type { PairConfig } from '../pair-scorer.ts';
 
-/** Writes model.json, weights.bin and vocab.json (when ids are used) into `dir`. */
+/** Writes model.json, weights.bin, vocab.json (when ids are used) and `files` (a hybrid's tables) into `dir`. */
 export async function writeModel(
   dir: string,
   meta: Omit<ModelManifest, 'format' | 'formatVersion' | 'sha256' | 'weightsManifest' | 'vocab' | 'config'> & {
@@ -14,12 +14,14 @@ export async function writeModel(
   weights: Record<string, Float32Array>,
   vocab: readonly string[] | null,
   quant: { embeddings: Quantization; dense: Quantization },
+  files: Record<string, Uint8Array> = {},
 ): Promise<{ bytes: number }> {
   mkdirSync(dir, { recursive: true });
   const { manifest, bin, vocabJson } = await encodeModel(meta, weights, vocab, quant);
   writeFileSync(join(dir, 'model.json'), JSON.stringify(manifest, null, 1) + '\n');
   writeFileSync(join(dir, 'weights.bin'), new Uint8Array(bin));
   if (vocabJson) writeFileSync(join(dir, 'vocab.json'), vocabJson);
+  for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), data);
   return { bytes: bin.byteLength };
 }
 

@@ -168,6 +168,11 @@ export interface TrainOptions {
   /** Catalog items never to use as sampled negatives (items withheld from training for the cold-start view). */
   exclude?: ReadonlySet<number>;
   seed: number;
+  /**
+   * Fixed features of (prefix, candidate) pairs whose weighted sum is added to the model's logits, so the
+   * transformer learns what they miss (the hybrid: content similarity and co-occurrence). Sampled softmax only.
+   */
+  prior?: TrainPrior;
   /** Teacher for distillation: scores the same positions; its softmax is mixed into the targets. */
   teacher?: {
     weights: Weights;
@@ -194,6 +199,22 @@ export interface TeacherMemory {
   beta: number;
   /** Weighted counts of the items that followed the prefix's newest items in training data. */
   neighbours(prefix: ArrayLike<number>): Map<number, number>;
+}
+
+/**
+ * Features that are not learned, computed for a training prefix and candidate items; the trainer learns one
+ * weight per feature (`prior.beta`, starting at `init`) and adds their weighted sum to the logits.
+ */
+export interface TrainPrior {
+  /** Names of the features, in order. */
+  names: readonly string[];
+  /** Starting weight of each feature. */
+  init: readonly number[];
+  /**
+   * Writes the features of each candidate for the prefix `seq.items[0 .. end)`: out[off + c * F + f].
+   * `seq` is the training sequence itself, so counts that come from its own future can be left out.
+   */
+  fill(seq: Sequence, end: number, candidates: ArrayLike<number>, out: Float32Array, off: number): void;
 }
 
 /** What the memory adds to a teacher logit for a weighted count: the one definition training and eval use. */
@@ -231,6 +252,9 @@ function outputLogits(q: tf.Tensor2D, table: tf.Tensor2D, sampled: Sampled | nul
   return tf.concat(cols, 1) as tf.Tensor2D;
 }
 
+/** The trainer's variable holding the prior's feature weights (never part of a model's weights file). */
+export const PRIOR_WEIGHT = 'prior.beta';
+
 /** Holds variables and the optimizer; `step` trains on one batch of sequences. */
 export class Trainer {
   readonly vars: Record<string, tf.Variable>;
@@ -252,6 +276,11 @@ export class Trainer {
     this.rand = rng(opts.seed);
     const start = init ?? initWeights(cfg, this.rand);
     this.vars = Object.fromEntries(weightShapes(cfg).map(([k, shape]) => [k, tf.variable(tf.tensor(start[k]!, shape))]));
+    if (opts.prior) {
+      if (!(opts.negatives > 0)) throw new Error('a prior needs sampled negatives (--negatives K), not the full softmax');
+      const beta = init?.[PRIOR_WEIGHT] ?? Float32Array.from(opts.prior.init);
+      this.vars[PRIOR_WEIGHT] = tf.variable(tf.tensor1d(beta));
+    }
     this.opt = tf.train.adam(opts.lr);
     const ex = opts.exclude;
     this.negativePool = ex?.size ? Int32Array.from({ length: cat.size }, (_, i) => i).filter((i) => !ex.has(i)) : null;
@@ -282,12 +311,14 @@ export class Trainer {
     const positions: number[] = [];
     const targets: number[] = [];
     const prefixes: Int32Array[] = [];
+    const owners: [Sequence, number][] = [];
     seqs.forEach((s, b) => {
       const n = Math.min(cfg.features.maxLen, s.items.length - 1);
       for (let i = 0; i < n; i++) {
         positions.push(b * batch.L + batch.L - n + i);
         targets.push(s.items[s.items.length - n + i]!);
         prefixes.push(s.items.subarray(0, s.items.length - n + i));
+        owners.push([s, s.items.length - n + i]);
       }
     });
     const memory = this.opts.teacher?.memory;
@@ -339,12 +370,19 @@ export class Trainer {
       sub = Int32Array.from(local.keys());
     }
     const soft = this.teacherSoft(batch, pos, sampled, sub, near);
+    const prior = this.opts.prior && sampled ? this.priorFeatures(owners, sampled, sub) : null;
     const dropout = makeDropout(this.opts.dropout, this.rand);
     const lossT = this.opt.minimize(
       () => {
         const table = sub ? subsetVectors(this.vars, cfg, this.cat, sub) : catalogVectors(this.vars, cfg, this.cat);
         const q = queries(this.vars, cfg, table, batch, dropout).reshape([-1, cfg.d]);
-        const logits = outputLogits(tf.gather(q, pos) as tf.Tensor2D, table, sampled);
+        let logits = outputLogits(tf.gather(q, pos) as tf.Tensor2D, table, sampled);
+        if (prior) {
+          const F = this.opts.prior!.names.length;
+          const [P, C] = logits.shape;
+          const x = tf.tensor2d(prior, [P * C, F]);
+          logits = logits.add(mm(x, this.vars[PRIOR_WEIGHT]!.reshape([F, 1])).reshape([P, C]));
+        }
         return softmaxCrossEntropy(logits, tgt, soft, this.opts.teacher?.alpha ?? 0);
       },
       true,
@@ -353,6 +391,26 @@ export class Trainer {
     const loss = lossT.dataSync()[0]!;
     tf.dispose([lossT, pos]);
     return loss;
+  }
+
+  /** The prior's features [P * C * F] for the step's columns [own target | M extra | K negatives]. */
+  private priorFeatures(owners: readonly [Sequence, number][], sampled: Sampled, sub: Int32Array | null): Float32Array {
+    const prior = this.opts.prior!;
+    const F = prior.names.length;
+    const { M, K } = sampled;
+    const C = 1 + M + K;
+    const item = (r: number) => (sub ? sub[r]! : r);
+    const out = new Float32Array(owners.length * C * F);
+    const cols = new Int32Array(C);
+    const shared = sampled.perPosition ? null : Int32Array.from(sampled.neg, item);
+    owners.forEach(([seq, end], p) => {
+      cols[0] = item(sampled.pos[p]!);
+      for (let m = 0; m < M; m++) cols[1 + m] = item(sampled.extra[p * M + m]!);
+      if (shared) cols.set(shared, 1 + M);
+      else for (let k = 0; k < K; k++) cols[1 + M + k] = item(sampled.neg[p * K + k]!);
+      prior.fill(seq, end, cols, out, p * C * F);
+    });
+    return out;
   }
 
   /** A uniformly drawn catalog item that may serve as a negative. */

@@ -1,0 +1,296 @@
+/**
+ * The hybrid in Node: builds its tables from training sequences, computes its plain parts over a whole
+ * catalog (evaluation, validation) and for training prefixes (the prior the transformer is trained on top
+ * of), and chooses the combiner's weights on validation targets. Serving is src/model/hybrid.ts; every
+ * number here comes from the same tables and the same definitions.
+ */
+import {
+  HYBRID_LAST,
+  followerCounts,
+  neighbourLayout,
+  type HybridConfig,
+  type HybridTables,
+  type HybridWeights,
+  type NeighbourTable,
+} from '../../src/model/hybrid.ts';
+import { sha256Hex } from '../../src/model/sha256.ts';
+import type { Sequence, TrainPrior } from '../../src/model/train/trainer.ts';
+import { itemTerms, type TermStats } from '../../src/model/text.ts';
+import type { ItemFeatures } from '../../src/shared/types.ts';
+import { catalogIndex } from '../index-catalog.ts';
+import { addContentSimilarities, contentIndexWith, cooccurrenceTable, itemCounts, type ContentIndex } from './baselines.ts';
+import type { EvalUser } from './evaluate.ts';
+import { rankingMetrics } from './metrics.ts';
+
+/** Pairs within this many positions forward count as "followed" (the co-occurrence baseline's window). */
+export const HYBRID_WINDOW = 3;
+/**
+ * Followers kept per item. On the Beauty validation targets (first 8,000), the blend with the top 20 per item
+ * scored NDCG@10 .0511 against .0509 with all 274,426 pairs (161,024 kept); the top 10 lost (.0499).
+ */
+export const HYBRID_TOP = 20;
+
+/** The tables of a hybrid as files, with the manifest's `hybrid` block (weights still to be chosen). */
+export interface HybridFiles {
+  files: Record<string, Uint8Array>;
+  config: Omit<HybridConfig, 'weights'>;
+  tables: Omit<HybridTables, 'config'>;
+}
+
+/**
+ * Builds the neighbour table and the catalog index from training sequences.
+ * @param rowOf id-vocabulary row (1-based) of a catalog item, 0 when it has none
+ * @param rows id vocabulary size + 1
+ */
+export async function buildHybridFiles(
+  items: readonly ItemFeatures[],
+  seqs: readonly Sequence[],
+  rowOf: (i: number) => number,
+  rows: number,
+  top = HYBRID_TOP,
+): Promise<HybridFiles> {
+  const n = items.length;
+  const full = cooccurrenceTable(seqs, n, { window: HYBRID_WINDOW, last: HYBRID_LAST.length, symmetric: false });
+  const pop = itemCounts(seqs, n);
+  const byRow: [number, number][][] = Array.from({ length: rows }, () => []);
+  for (let a = 0; a < n; a++) {
+    const r = rowOf(a);
+    if (r <= 0) continue;
+    const row: [number, number][] = [];
+    for (let e = full.offsets[a]!; e < full.offsets[a + 1]!; e++) if (rowOf(full.cols[e]!) > 0) row.push([full.cols[e]!, full.vals[e]!]);
+    // Most pairs are seen once: among equal counts the more popular follower is the likelier next item.
+    row.sort((x, y) => y[1] - x[1] || pop[y[0]]! - pop[x[0]]! || x[0] - y[0]);
+    byRow[r] = row.slice(0, Math.min(top, 255)).map(([b, c]) => [rowOf(b), Math.min(255, c)]);
+  }
+  const pairs = byRow.reduce((s, r) => s + r.length, 0);
+  const { idBytes, idsAt, countsAt, bytes } = neighbourLayout(rows, pairs);
+  const buf = new ArrayBuffer(bytes);
+  const lengths = new Uint8Array(buf, 0, rows);
+  const ids = idBytes === 2 ? new Uint16Array(buf, idsAt, pairs) : new Uint32Array(buf, idsAt, pairs);
+  const counts = new Uint8Array(buf, countsAt, pairs);
+  let at = 0;
+  byRow.forEach((row, r) => {
+    lengths[r] = row.length;
+    for (const [b, c] of row) {
+      ids[at] = b;
+      counts[at++] = c;
+    }
+  });
+  const offsets = new Uint32Array(rows + 1);
+  for (let r = 0; r < rows; r++) offsets[r + 1] = offsets[r]! + lengths[r]!;
+  const index = catalogIndex(items);
+  const indexBytes = new TextEncoder().encode(JSON.stringify(index) + '\n');
+  const idf: TermStats = { docs: index.docs, df: new Map(Object.entries(index.df)) };
+  const vocab = new Map<string, number>();
+  const idList: string[] = Array.from({ length: rows }, () => '');
+  items.forEach((it, i) => {
+    const r = rowOf(i);
+    if (r > 0) {
+      vocab.set(it.id, r);
+      idList[r] = it.id;
+    }
+  });
+  return {
+    files: { 'neighbours.bin': new Uint8Array(buf), 'index.json': indexBytes },
+    config: {
+      last: [...HYBRID_LAST],
+      neighbours: { file: 'neighbours.bin', sha256: await sha256Hex(buf), rows, pairs, window: HYBRID_WINDOW, top },
+      index: { file: 'index.json', sha256: await sha256Hex(indexBytes.buffer as ArrayBuffer) },
+    },
+    tables: { neighbours: { offsets, ids, counts }, idf, vocab, ids: idList },
+  };
+}
+
+/**
+ * The plain parts over a whole catalog: content similarity (TF-IDF with the shipped IDF) and
+ * ln(1 + follower count) from the shipped neighbour table, for any history.
+ */
+export interface PlainCatalog {
+  n: number;
+  last: readonly number[];
+  content: ContentIndex;
+  /** Catalog item → id-vocabulary row (0: none). */
+  rowOf: Int32Array;
+  /** Id-vocabulary row → catalog item (-1: not in this catalog). */
+  itemOf: Int32Array;
+  neighbours: NeighbourTable;
+}
+
+export function plainCatalog(items: readonly ItemFeatures[], tables: Omit<HybridTables, 'config'>, last: readonly number[]): PlainCatalog {
+  const rowOf = Int32Array.from(items, (it) => tables.vocab.get(it.id) ?? 0);
+  const itemOf = new Int32Array(tables.ids.length).fill(-1);
+  rowOf.forEach((r, i) => r > 0 && (itemOf[r] = i));
+  return { n: items.length, last, content: contentIndexWith(items, itemTerms, tables.idf), rowOf, itemOf, neighbours: tables.neighbours };
+}
+
+/** Writes the plain parts of every catalog item for a history into `content` and `cooc` (length n each). */
+export function plainRows(pc: PlainCatalog, hist: ArrayLike<number>, content: Float64Array, cooc: Float64Array): void {
+  content.fill(0);
+  cooc.fill(0);
+  for (let k = 0; k < pc.last.length && k < hist.length; k++)
+    addContentSimilarities(pc.content, hist[hist.length - 1 - k]!, pc.last[k]!, content);
+  const rows = Int32Array.from(
+    { length: Math.min(pc.last.length, hist.length) },
+    (_, i) => pc.rowOf[hist[hist.length - Math.min(pc.last.length, hist.length) + i]!]!,
+  );
+  for (const [r, c] of followerCounts(pc.neighbours, rows, pc.last)) {
+    const j = pc.itemOf[r]!;
+    if (j >= 0) cooc[j] = Math.log1p(c);
+  }
+}
+
+/**
+ * The prior the transformer trains on top of: the plain parts of each candidate for a training prefix.
+ * Follower counts leave out the pairs that the training sequence itself adds after the prefix (its own
+ * target among them), which a shopper's history at serving time never holds; without that, the counts would
+ * look far more telling in training than they are (most pairs are seen once).
+ */
+export function hybridPrior(pc: PlainCatalog, init: HybridWeights, window = HYBRID_WINDOW): TrainPrior {
+  const { content, last, neighbours } = pc;
+  const dense = new Float64Array(content.vocabulary);
+  return {
+    names: ['content', 'cooccurrence'],
+    init: [init.content, init.cooccurrence],
+    fill(seq, end, cands, out, off) {
+      const K = Math.min(last.length, end);
+      const { offsets, terms, weights } = content.rows;
+      for (let k = 0; k < K; k++) {
+        const a = seq.items[end - 1 - k]!;
+        for (let e = offsets[a]!; e < offsets[a + 1]!; e++) dense[terms[e]!]! += last[k]! * weights[e]!;
+      }
+      const rows = Int32Array.from({ length: K }, (_, i) => pc.rowOf[seq.items[end - K + i]!]!);
+      const follow = followerCounts(neighbours, rows, last);
+      for (let c = 0; c < cands.length; c++) {
+        const j = cands[c]!;
+        let s = 0;
+        for (let e = offsets[j]!; e < offsets[j + 1]!; e++) s += dense[terms[e]!]! * weights[e]!;
+        const r = pc.rowOf[j]!;
+        let count = r > 0 ? (follow.get(r) ?? 0) : 0;
+        if (count > 0) count = Math.max(0, count - ownFuture(pc, seq, end, j, window));
+        out[off + 2 * c] = s;
+        out[off + 2 * c + 1] = Math.log1p(count);
+      }
+      for (let k = 0; k < K; k++) {
+        const a = seq.items[end - 1 - k]!;
+        for (let e = offsets[a]!; e < offsets[a + 1]!; e++) dense[terms[e]!] = 0;
+      }
+    },
+  };
+}
+
+/**
+ * The weighted count of the training sequence's own pairs (h_k → j) that lie after the prefix `[0, end)`
+ * (j at or after `end`) and that the (pruned, capped) table holds: what a shopper's history would not have.
+ */
+function ownFuture(pc: PlainCatalog, seq: Sequence, end: number, j: number, window: number): number {
+  const { last, neighbours: t } = pc;
+  const rj = pc.rowOf[j]!;
+  let s = 0;
+  for (let k = 0; k < Math.min(last.length, end); k++) {
+    const a = seq.items[end - 1 - k]!;
+    if (a === j) continue;
+    let n = 0;
+    for (let x = Math.max(0, end - window); x < seq.items.length; x++) {
+      if (seq.items[x] !== a) continue;
+      for (let y = Math.max(x + 1, end); y <= x + window && y < seq.items.length; y++) if (seq.items[y] === j) n++;
+    }
+    if (!n) continue;
+    const ra = pc.rowOf[a]!;
+    for (let e = t.offsets[ra]!; e < t.offsets[ra + 1]!; e++) if (t.ids[e] === rj) s += last[k]! * Math.min(n, t.counts[e]!);
+  }
+  return s;
+}
+
+/** Grid of the combiner's weights: content off or on, co-occurrence as the blend's w / 3, the transformer relative to its spread. */
+export const HYBRID_GRID = {
+  content: [0, 1],
+  cooccurrence: [0, 0.5, 1, 1.5, 2, 3, 4, 6].map((w) => w / 3),
+  transformer: [0, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 1, 2, 4],
+} as const;
+
+/**
+ * Chooses the combiner's weights by full-ranking NDCG@10 on validation targets (history excluded): every
+ * point of HYBRID_GRID, the transformer's weights scaled by 1 / the mean spread (standard deviation over the
+ * catalog) of its scores on the first batch of users, plus `extra` points (e.g. the weights the prior
+ * learned). Ties: the earlier point. The blend is a point of the grid (transformer 0, content 1), so on these
+ * users the choice is never below it.
+ * @param transformerRows the transformer's scores of every catalog item for each user of a batch
+ */
+export function chooseHybridWeights(
+  pc: PlainCatalog,
+  users: readonly EvalUser[],
+  transformerRows: (batch: readonly EvalUser[]) => Float32Array | Float64Array,
+  extra: readonly HybridWeights[] = [],
+): {
+  weights: HybridWeights;
+  validNdcg10: number;
+  validHr10: number;
+  /** The best point without the transformer whose content weight is 1: the blend of npm run eval, on these users. */
+  blendNdcg10: number;
+  users: number;
+  spread: number;
+  points: number;
+} {
+  const n = pc.n;
+  const content = new Float64Array(n);
+  const cooc = new Float64Array(n);
+  let points: HybridWeights[] = [];
+  let spread = 1;
+  const ranks: Int32Array[] = [];
+  for (let i = 0; i < users.length; i += 256) {
+    const part = users.slice(i, i + 256);
+    const T = transformerRows(part);
+    if (i === 0) {
+      spread = 0;
+      part.forEach((_, b) => {
+        const t = T.subarray(b * n, (b + 1) * n);
+        let m = 0;
+        for (const x of t) m += x;
+        m /= n;
+        let v = 0;
+        for (const x of t) v += (x - m) ** 2;
+        spread += Math.sqrt(v / n) / part.length;
+      });
+      spread ||= 1;
+      for (const a of HYBRID_GRID.transformer)
+        for (const b of HYBRID_GRID.content)
+          for (const c of HYBRID_GRID.cooccurrence) if (a || b || c) points.push({ transformer: a / spread, content: b, cooccurrence: c });
+      points = [...points, ...extra];
+      for (const _ of points) ranks.push(new Int32Array(users.length));
+    }
+    part.forEach((user, b) => {
+      const t = T.subarray(b * n, (b + 1) * n);
+      plainRows(pc, user.hist.items, content, cooc);
+      const at = user.target;
+      points.forEach((w, g) => {
+        const target = w.transformer * t[at]! + w.content * content[at]! + w.cooccurrence * cooc[at]!;
+        let rank = 0;
+        for (let j = 0; j < n; j++) if (w.transformer * t[j]! + w.content * content[j]! + w.cooccurrence * cooc[j]! >= target) rank++;
+        // Every item scoring at least the target counted, itself included; history items are not ranked.
+        for (const h of user.seen)
+          if (h !== at && w.transformer * t[h]! + w.content * content[h]! + w.cooccurrence * cooc[h]! >= target) rank--;
+        ranks[g]![i + b] = rank - 1;
+      });
+    });
+  }
+  let best = 0;
+  let bestNdcg = -1;
+  let blendNdcg10 = 0;
+  points.forEach((w, g) => {
+    const m = rankingMetrics(Array.from(ranks[g]!))['NDCG@10'];
+    if (w.transformer === 0 && w.content === 1) blendNdcg10 = Math.max(blendNdcg10, m);
+    if (m > bestNdcg) {
+      bestNdcg = m;
+      best = g;
+    }
+  });
+  return {
+    weights: points[best]!,
+    validNdcg10: bestNdcg,
+    blendNdcg10,
+    validHr10: rankingMetrics(Array.from(ranks[best]!))['HR@10'],
+    users: users.length,
+    spread,
+    points: points.length,
+  };
+}

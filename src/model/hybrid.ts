@@ -1,0 +1,198 @@
+/**
+ * The hybrid's plain part: what a shop-trained model adds to its transformer's score from two small tables
+ * shipped with it, in plain JS (no tfjs, no DOM), so the worker, the first-view snapshot, placements and the
+ * Node scripts compute the same numbers with this one file.
+ *
+ *   score(j) = transformer · (q · v_j)
+ *            + content · Σ_k last[k] · cos(h_k, j)                  TF-IDF of title + brand + category words
+ *            + cooccurrence · ln(1 + Σ_k last[k] · count(h_k → j))   how often j followed h_k in training data
+ *
+ * over the shopper's newest history items h_0 (newest), h_1, ... with the weights `last`. The TF-IDF + co-occurrence
+ * blend of `npm run eval` is the point (0, 1, w / 3) of this space; the weights are chosen on validation targets.
+ * Tables: the catalog's document frequencies (the `npm run index` format) and a neighbour table, the top
+ * followers of each item with their counts, keyed by the model's item-id vocabulary.
+ */
+import { ModelError } from '../shared/errors.ts';
+import type { ItemFeatures } from '../shared/types.ts';
+import { cosine, itemTerms, tfidfVector, type SparseVector, type TermStats } from './text.ts';
+
+/** Weights of the newest history items (newest first) in the plain parts: those of the baselines of `npm run eval`. */
+export const HYBRID_LAST: readonly number[] = [1, 1 / 2, 1 / 4];
+
+/** The combiner's weights. */
+export interface HybridWeights {
+  transformer: number;
+  content: number;
+  cooccurrence: number;
+}
+
+/** What model.json says about the hybrid (format 4). */
+export interface HybridConfig {
+  weights: HybridWeights;
+  /** Weights of the newest history items in the content and co-occurrence parts, newest first. */
+  last: number[];
+  /** The neighbour table file: `rows` = id vocabulary + 1 (row 0: unknown), `pairs` entries in all. */
+  neighbours: { file: string; sha256: string; rows: number; pairs: number; window: number; top: number };
+  /** The catalog's document frequencies (`reco-catalog-index` JSON). */
+  index: { file: string; sha256: string };
+}
+
+/**
+ * Each item's top followers: row r (an id-vocabulary row, 1-based; 0 = unknown item) lists the rows
+ * `ids[offsets[r] .. offsets[r + 1])` with their counts.
+ */
+export interface NeighbourTable {
+  offsets: Uint32Array;
+  ids: Uint16Array | Uint32Array;
+  counts: Uint8Array;
+}
+
+/** Byte layout of the neighbour file: per row its length (uint8), padding to 4, ids (uint16 when rows fit, else uint32), counts (uint8). */
+export function neighbourLayout(rows: number, pairs: number): { idBytes: 2 | 4; idsAt: number; countsAt: number; bytes: number } {
+  const idBytes = rows <= 65536 ? 2 : 4;
+  const idsAt = Math.ceil(rows / 4) * 4;
+  const countsAt = idsAt + pairs * idBytes;
+  return { idBytes, idsAt, countsAt, bytes: countsAt + pairs };
+}
+
+/**
+ * Reads a neighbour file as model.json describes it.
+ * @throws ModelError naming the field or the file when sizes or entries do not match
+ */
+export function decodeNeighbours(buf: ArrayBuffer, meta: HybridConfig['neighbours'], url: string): NeighbourTable {
+  const { rows, pairs } = meta;
+  const { idBytes, idsAt, countsAt, bytes } = neighbourLayout(rows, pairs);
+  if (buf.byteLength !== bytes)
+    throw new ModelError(`${url}: expected ${bytes} bytes for hybrid.neighbours (rows ${rows}, pairs ${pairs}), got ${buf.byteLength}`);
+  const lengths = new Uint8Array(buf, 0, rows);
+  const offsets = new Uint32Array(rows + 1);
+  for (let r = 0; r < rows; r++) offsets[r + 1] = offsets[r]! + lengths[r]!;
+  if (offsets[rows] !== pairs)
+    throw new ModelError(`${url}: row lengths add up to ${offsets[rows]}, hybrid.neighbours.pairs says ${pairs}`);
+  const ids = idBytes === 2 ? new Uint16Array(buf, idsAt, pairs) : new Uint32Array(buf, idsAt, pairs);
+  for (const id of ids) if (id === 0 || id >= rows) throw new ModelError(`${url}: a neighbour row ${id} outside 1..${rows - 1}`);
+  return { offsets, ids, counts: new Uint8Array(buf, countsAt, pairs) };
+}
+
+/** Checks the `hybrid` block of a format 4 manifest; `fail` names the field. */
+export function checkHybridConfig(h: unknown, idVocab: number, fail: (what: string) => never): HybridConfig {
+  const x = h as Partial<HybridConfig> | null;
+  if (!x || typeof x !== 'object') fail('hybrid: expected an object in a format 4 manifest');
+  const w = x!.weights as Partial<HybridWeights> | undefined;
+  for (const k of ['transformer', 'content', 'cooccurrence'] as const)
+    if (!w || typeof w[k] !== 'number' || !Number.isFinite(w[k]))
+      fail(`hybrid.weights.${k}: expected a number, got ${JSON.stringify(w?.[k])}`);
+  if (!Array.isArray(x!.last) || x!.last.length === 0 || !x!.last.every((v) => typeof v === 'number' && Number.isFinite(v)))
+    fail(`hybrid.last: expected a non-empty array of numbers, got ${JSON.stringify(x!.last)}`);
+  const n = x!.neighbours;
+  if (!n || typeof n.file !== 'string' || typeof n.sha256 !== 'string')
+    fail('hybrid.neighbours: expected { file, sha256, rows, pairs, window, top }');
+  if (n!.rows !== idVocab + 1)
+    fail(`hybrid.neighbours.rows: expected ${idVocab + 1} (the id vocabulary + 1), got ${JSON.stringify(n!.rows)}`);
+  if (!(Number.isInteger(n!.pairs) && n!.pairs >= 0))
+    fail(`hybrid.neighbours.pairs: expected a whole number, got ${JSON.stringify(n!.pairs)}`);
+  const i = x!.index;
+  if (!i || typeof i.file !== 'string' || typeof i.sha256 !== 'string') fail('hybrid.index: expected { file, sha256 }');
+  return x as HybridConfig;
+}
+
+/** The hybrid's tables, loaded: neighbours by id-vocabulary row, the catalog's IDF, and the vocabulary both ways. */
+export interface HybridTables {
+  config: HybridConfig;
+  neighbours: NeighbourTable;
+  idf: TermStats;
+  /** Item id → id-vocabulary row (1-based), as the model's vocab.json gives it. */
+  vocab: ReadonlyMap<string, number>;
+  /** Row → item id (row 0 unused). */
+  ids: readonly string[];
+}
+
+/** Weighted follower counts of the newest history rows: Σ_k last[k] · count(h_k → j), by row j. */
+export function followerCounts(t: NeighbourTable, historyRows: ArrayLike<number>, last: readonly number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (let k = 0; k < last.length && k < historyRows.length; k++) {
+    const a = historyRows[historyRows.length - 1 - k]!;
+    if (!(a > 0)) continue;
+    for (let e = t.offsets[a]!; e < t.offsets[a + 1]!; e++) out.set(t.ids[e]!, (out.get(t.ids[e]!) ?? 0) + last[k]! * t.counts[e]!);
+  }
+  return out;
+}
+
+/**
+ * "Bought / viewed next" for one item: its followers in the neighbour table, most frequent first (ties by
+ * table order). Placements ("similar items", "often next") can reuse it.
+ */
+export function followersOf(tables: HybridTables, itemId: string): { id: string; count: number }[] {
+  const r = tables.vocab.get(itemId);
+  if (!r) return [];
+  const t = tables.neighbours;
+  const out: { id: string; count: number }[] = [];
+  for (let e = t.offsets[r]!; e < t.offsets[r + 1]!; e++) out.push({ id: tables.ids[t.ids[e]!]!, count: t.counts[e]! });
+  return out.sort((x, y) => y.count - x.count);
+}
+
+/** The plain parts of candidates' scores, unweighted: content similarity and ln(1 + weighted follower count). */
+export interface PlainParts {
+  content: Float64Array;
+  cooccurrence: Float64Array;
+}
+
+/** Keeps at most `cap` entries, dropping the oldest. */
+function remember<V>(cache: Map<string, V>, key: string, value: V, cap: number): V {
+  cache.set(key, value);
+  if (cache.size > cap) cache.delete(cache.keys().next().value!);
+  return value;
+}
+
+/** What {@link createPlainScorer} returns. */
+export interface PlainScorer {
+  /** The plain parts for candidates given the history's items (oldest first). */
+  parts(history: readonly ItemFeatures[], candidates: readonly ItemFeatures[]): PlainParts;
+  /** content · parts.content + cooccurrence · parts.cooccurrence, per candidate. */
+  scores(history: readonly ItemFeatures[], candidates: readonly ItemFeatures[]): Float64Array;
+  readonly tables: HybridTables;
+}
+
+/**
+ * The plain part of the hybrid over shipped tables; keeps each item's TF-IDF vector (tokenizing is most of
+ * its cost) for the items of the last few pages.
+ */
+export function createPlainScorer(tables: HybridTables, cap = 4096): PlainScorer {
+  const { config, neighbours, idf, vocab } = tables;
+  const vectors = new Map<string, SparseVector>();
+  const vector = (it: ItemFeatures): SparseVector => {
+    const key = JSON.stringify([it.title, it.brand, it.category]);
+    return vectors.get(key) ?? remember(vectors, key, tfidfVector(itemTerms(it), idf), cap);
+  };
+  function parts(history: readonly ItemFeatures[], candidates: readonly ItemFeatures[]): PlainParts {
+    const last = config.last;
+    const content = new Float64Array(candidates.length);
+    const cooccurrence = new Float64Array(candidates.length);
+    const newest = history.slice(-last.length).reverse();
+    if (newest.length === 0) return { content, cooccurrence };
+    const hv = newest.map(vector);
+    const follow = followerCounts(neighbours, newest.map((it) => vocab.get(it.id) ?? 0).reverse(), last);
+    candidates.forEach((c, j) => {
+      const v = vector(c);
+      let s = 0;
+      for (let k = 0; k < hv.length; k++) s += last[k]! * cosine(hv[k]!, v);
+      content[j] = s;
+      cooccurrence[j] = Math.log1p(follow.get(vocab.get(c.id) ?? 0) ?? 0);
+    });
+    return { content, cooccurrence };
+  }
+  return {
+    tables,
+    parts,
+    scores(history, candidates) {
+      const p = parts(history, candidates);
+      const { content, cooccurrence } = config.weights;
+      return Float64Array.from(p.content, (x, j) => content * x + cooccurrence * p.cooccurrence[j]!);
+    },
+  };
+}
+
+/** The hybrid's score from the transformer's score and the plain parts' weighted sum. */
+export function combine(w: HybridWeights, transformer: number, plain: number): number {
+  return w.transformer * transformer + plain;
+}

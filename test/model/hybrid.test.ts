@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkHybridConfig,
+  combine,
+  createPlainScorer,
+  decodeNeighbours,
+  followerCounts,
+  followersOf,
+  neighbourLayout,
+  type HybridConfig,
+  type HybridTables,
+} from '../../src/model/hybrid.ts';
+import { termStats } from '../../src/model/text.ts';
+import type { ItemFeatures } from '../../src/shared/types.ts';
+
+// Three items, vocabulary rows A = 1, B = 2, C = 3. Hand-computed below with smoothed IDF over these three:
+// red, lipstick, x in 2 items (idf ln(4/3) + 1), matte, blue, mascara in 1 (idf ln 2 + 1).
+const A: ItemFeatures = { id: 'A', title: 'red lipstick', brand: 'X' };
+const B: ItemFeatures = { id: 'B', title: 'red lipstick matte', brand: 'X' };
+const C: ItemFeatures = { id: 'C', title: 'blue mascara' };
+
+/** The neighbour file by hand: A → B (3 times), A → C (once), B → C (twice). */
+function neighbourFile(): ArrayBuffer {
+  const buf = new ArrayBuffer(13);
+  new Uint8Array(buf, 0, 4).set([0, 2, 1, 0]); // row lengths, rows 0..3
+  new Uint16Array(buf, 4, 3).set([2, 3, 3]); // ids
+  new Uint8Array(buf, 10, 3).set([3, 1, 2]); // counts
+  return buf;
+}
+
+const config: HybridConfig = {
+  weights: { transformer: 2, content: 1, cooccurrence: 0.5 },
+  last: [1, 0.5, 0.25],
+  neighbours: { file: 'neighbours.bin', sha256: 'x', rows: 4, pairs: 3, window: 3, top: 20 },
+  index: { file: 'index.json', sha256: 'y' },
+};
+
+function tables(): HybridTables {
+  return {
+    config,
+    neighbours: decodeNeighbours(neighbourFile(), config.neighbours, 'nb'),
+    idf: termStats([A, B, C]),
+    vocab: new Map([
+      ['A', 1],
+      ['B', 2],
+      ['C', 3],
+    ]),
+    ids: ['', 'A', 'B', 'C'],
+  };
+}
+
+describe('the neighbour table', () => {
+  it('has the documented layout: row lengths, ids aligned to 4 bytes, counts', () => {
+    expect(neighbourLayout(4, 3)).toEqual({ idBytes: 2, idsAt: 4, countsAt: 10, bytes: 13 });
+    expect(neighbourLayout(70000, 10)).toEqual({ idBytes: 4, idsAt: 70000, countsAt: 70040, bytes: 70050 });
+  });
+
+  it('decodes rows and follower counts (golden values)', () => {
+    const t = decodeNeighbours(neighbourFile(), config.neighbours, 'nb');
+    expect(Array.from(t.offsets)).toEqual([0, 0, 2, 3, 3]);
+    // History C, A, B (newest last): B weighs 1, A 1/2, C 1/4 (C has no followers).
+    const counts = followerCounts(t, [3, 1, 2], [1, 0.5, 0.25]);
+    expect([...counts].sort()).toEqual([
+      [2, 1.5],
+      [3, 2.5],
+    ]);
+    // Unknown items (row 0) add nothing.
+    expect([...followerCounts(t, [0, 0], [1, 0.5])]).toEqual([]);
+  });
+
+  it("looks up an item's followers, most frequent first, for placements", () => {
+    expect(followersOf(tables(), 'A')).toEqual([
+      { id: 'B', count: 3 },
+      { id: 'C', count: 1 },
+    ]);
+    expect(followersOf(tables(), 'nope')).toEqual([]);
+  });
+
+  it('rejects a file whose size, rows or ids do not match the manifest, naming what', () => {
+    expect(() => decodeNeighbours(new ArrayBuffer(12), config.neighbours, 'm/neighbours.bin')).toThrow(
+      'm/neighbours.bin: expected 13 bytes for hybrid.neighbours (rows 4, pairs 3), got 12',
+    );
+    const bad = neighbourFile();
+    new Uint16Array(bad, 4, 3).set([2, 3, 9]);
+    expect(() => decodeNeighbours(bad, config.neighbours, 'nb')).toThrow('nb: a neighbour row 9 outside 1..3');
+    const lengths = neighbourFile();
+    new Uint8Array(lengths, 0, 4).set([0, 2, 2, 0]);
+    expect(() => decodeNeighbours(lengths, config.neighbours, 'nb')).toThrow('row lengths add up to 4, hybrid.neighbours.pairs says 3');
+  });
+});
+
+describe('the plain part and the combiner', () => {
+  it('scores content and co-occurrence as defined (golden values)', () => {
+    const plain = createPlainScorer(tables());
+    const p = plain.parts([C, A, B], [A, B, C]);
+    // content: 1·cos(B, j) + 1/2·cos(A, j) + 1/4·cos(C, j); cos(A, B) = 0.79648967585...
+    expect(Array.from(p.content)).toEqual([expect.closeTo(1.29648967585, 10), expect.closeTo(1.39824483793, 10), expect.closeTo(0.25, 12)]);
+    // co-occurrence: ln(1 + Σ weight · count): A none, B 1.5, C 2.5.
+    expect(Array.from(p.cooccurrence)).toEqual([0, expect.closeTo(Math.log(2.5), 12), expect.closeTo(Math.log(3.5), 12)]);
+    const s = plain.scores([C, A, B], [A, B, C]);
+    expect(Array.from(s)).toEqual([
+      expect.closeTo(1.29648967585, 10),
+      expect.closeTo(1.39824483793 + 0.5 * Math.log(2.5), 10),
+      expect.closeTo(0.25 + 0.5 * Math.log(3.5), 10),
+    ]);
+    expect(combine(config.weights, 0.75, s[2]!)).toBeCloseTo(1.5 + 0.25 + 0.5 * Math.log(3.5), 10);
+  });
+
+  it('reads only the newest items, and gives an empty history nothing', () => {
+    const plain = createPlainScorer(tables());
+    // Older items than the newest three do not count.
+    expect(Array.from(plain.scores([A, A, A, C, A, B], [A, B, C]))).toEqual(Array.from(plain.scores([C, A, B], [A, B, C])));
+    expect(Array.from(plain.scores([], [A, B]))).toEqual([0, 0]);
+    // Items without text or outside the vocabulary: content 0 and no followers, never NaN.
+    expect(Array.from(plain.scores([{ id: 'z' }], [{ id: 'y' }, A]))).toEqual([0, 0]);
+  });
+});
+
+describe('checkHybridConfig', () => {
+  const fail = (what: string): never => {
+    throw new Error(what);
+  };
+  it('names the field that is wrong', () => {
+    expect(checkHybridConfig(config, 3, fail)).toBe(config);
+    expect(() => checkHybridConfig(undefined, 3, fail)).toThrow('hybrid: expected an object in a format 4 manifest');
+    expect(() => checkHybridConfig({ ...config, weights: { ...config.weights, content: 'x' } }, 3, fail)).toThrow(
+      'hybrid.weights.content: expected a number, got "x"',
+    );
+    expect(() => checkHybridConfig({ ...config, last: [] }, 3, fail)).toThrow('hybrid.last: expected a non-empty array of numbers, got []');
+    expect(() => checkHybridConfig(config, 5, fail)).toThrow('hybrid.neighbours.rows: expected 6 (the id vocabulary + 1), got 4');
+    expect(() => checkHybridConfig({ ...config, index: { file: 'i.json' } }, 3, fail)).toThrow('hybrid.index: expected { file, sha256 }');
+  });
+});

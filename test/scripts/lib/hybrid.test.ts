@@ -1,0 +1,132 @@
+/** The hybrid's tables, prior and weight choice against hand-computed cases. */
+import { describe, expect, it } from 'vitest';
+import { blendScorer, contentIndex } from '../../../scripts/lib/baselines.ts';
+import type { EvalUser } from '../../../scripts/lib/evaluate.ts';
+import { buildHybridFiles, chooseHybridWeights, hybridPrior, plainCatalog, plainRows } from '../../../scripts/lib/hybrid.ts';
+import { rankOf, rankingMetrics } from '../../../scripts/lib/metrics.ts';
+import { createPlainScorer, decodeNeighbours, followersOf } from '../../../src/model/hybrid.ts';
+import { parseCatalogIndex } from '../../../src/model/io.ts';
+import { sha256Hex } from '../../../src/model/sha256.ts';
+import type { Sequence } from '../../../src/model/train/trainer.ts';
+
+const seq = (...items: number[]): Sequence => ({ items: Int32Array.from(items), events: new Int32Array(items.length), ts: null });
+
+const items = [
+  { id: 'a', title: 'Red Lipstick' },
+  { id: 'b', title: 'red polish' },
+  { id: 'c', title: 'Shampoo' },
+  { id: 'd', title: 'Matte red LIPSTICK' },
+  { id: 'e', title: 'Conditioner' },
+];
+// Pairs (a → b) count when b comes at most 3 positions after a in one sequence.
+const train = [seq(0, 1, 2), seq(2, 1, 3), seq(1, 0, 2), seq(0, 1, 3, 4)];
+// Vocabulary rows: items 0..4 → 1..5 (e.g. a model that saw them all).
+const rowOf = (i: number) => i + 1;
+
+describe('buildHybridFiles', () => {
+  it("keeps each item's top followers, ties to the more popular, and writes files that decode to the same tables", async () => {
+    const h = await buildHybridFiles(items, train, rowOf, 6, 2);
+    const t = h.tables.neighbours;
+    // Item 0 ('a') was followed by 1 (×2: seqs 0 and 3), 2 (×2: seqs 0 and 2), 3 and 4 (once each, seq 3).
+    // Top 2: 1 and 2, both twice; 1 is the more popular (4 interactions against 3).
+    const row = (r: number) => Array.from(t.ids.subarray(t.offsets[r]!, t.offsets[r + 1]!)).map((x, k) => [x, t.counts[t.offsets[r]! + k]]);
+    expect(row(1)).toEqual([
+      [2, 2],
+      [3, 2],
+    ]);
+    expect(h.config.neighbours).toMatchObject({ file: 'neighbours.bin', rows: 6, window: 3, top: 2 });
+    const file = h.files['neighbours.bin']!;
+    expect(h.config.neighbours.sha256).toBe(await sha256Hex(file.buffer as ArrayBuffer));
+    const back = decodeNeighbours(file.buffer as ArrayBuffer, h.config.neighbours, 'nb');
+    expect(Array.from(back.offsets)).toEqual(Array.from(t.offsets));
+    expect(Array.from(back.ids)).toEqual(Array.from(t.ids));
+    expect(Array.from(back.counts)).toEqual(Array.from(t.counts));
+    const idf = parseCatalogIndex(JSON.parse(new TextDecoder().decode(h.files['index.json']!)), 'ix');
+    expect(idf.docs).toBe(5);
+    expect(idf.df.get('red')).toBe(3);
+    expect(followersOf({ ...h.tables, config: { ...h.config, weights: { transformer: 0, content: 1, cooccurrence: 1 } } }, 'a')).toEqual([
+      { id: 'b', count: 2 },
+      { id: 'c', count: 2 },
+    ]);
+  });
+
+  it('gives the catalog rows the serving scorer gives (plainRows = createPlainScorer)', async () => {
+    const h = await buildHybridFiles(items, train, rowOf, 6);
+    const pc = plainCatalog(items, h.tables, h.config.last);
+    const content = new Float64Array(5);
+    const cooc = new Float64Array(5);
+    plainRows(pc, [3, 0, 1], content, cooc);
+    const served = createPlainScorer({ ...h.tables, config: { ...h.config, weights: { transformer: 0, content: 1, cooccurrence: 0 } } });
+    const p = served.parts(
+      [3, 0, 1].map((i) => items[i]!),
+      items,
+    );
+    for (let j = 0; j < 5; j++) {
+      expect(content[j]).toBeCloseTo(p.content[j]!, 12);
+      expect(cooc[j]).toBeCloseTo(p.cooccurrence[j]!, 12);
+    }
+    // With weights (0, 1, w / 3) the plain part is the blend of npm run eval (minus its 1e-9 popularity tie-break).
+    const blend = blendScorer(items, train, 1.5, { index: contentIndex(items) }).score([seq(3, 0, 1)], [null]);
+    for (let j = 0; j < 5; j++) expect(content[j]! + (1.5 / 3) * cooc[j]!).toBeCloseTo(blend[j]!, 8);
+  });
+});
+
+describe('hybridPrior', () => {
+  it('leaves out the follower counts the training sequence itself adds after the prefix', async () => {
+    const h = await buildHybridFiles(items, train, rowOf, 6);
+    const pc = plainCatalog(items, h.tables, h.config.last);
+    const prior = hybridPrior(pc, { transformer: 1, content: 1, cooccurrence: 0.5 });
+    expect(prior.names).toEqual(['content', 'cooccurrence']);
+    expect(prior.init).toEqual([1, 0.5]);
+    const out = new Float32Array(5 * 2);
+    // Sequence 3 = 0, 1, 3, 4 with the prefix [0]: 0 → 1 counts twice in the table, once of it is this sequence's
+    // own future (0 → 1 here), so 1 remains; 0 → 3 (once, only here) drops to 0; 0 → 2 is not in this sequence: 2 stays.
+    prior.fill(train[3]!, 1, [0, 1, 2, 3, 4], out, 0);
+    const cooc = Array.from({ length: 5 }, (_, c) => out[2 * c + 1]);
+    expect(cooc[1]).toBeCloseTo(Math.log(2), 6);
+    expect(cooc[2]).toBeCloseTo(Math.log(3), 6);
+    expect(cooc[3]).toBeCloseTo(0, 6);
+    // Content is the plain TF-IDF part, as served.
+    const content = new Float64Array(5);
+    const co = new Float64Array(5);
+    plainRows(pc, [0], content, co);
+    for (let c = 0; c < 5; c++) expect(out[2 * c]).toBeCloseTo(content[c]!, 6);
+    // At serving time the same history has all of it (its future is not in the table).
+    expect(co[3]).toBeCloseTo(Math.log(2), 6);
+  });
+});
+
+describe('chooseHybridWeights', () => {
+  it('is never below the blend on the users it chooses on, and uses the transformer when it helps', async () => {
+    const h = await buildHybridFiles(items, train, rowOf, 6);
+    const pc = plainCatalog(items, h.tables, h.config.last);
+    const users: EvalUser[] = [
+      [0, 4],
+      [2, 4],
+      [1, 0],
+      [3, 2],
+    ].map(([a, target], u) => ({
+      userIndex: u,
+      hist: seq(a!),
+      target: target!,
+      now: null,
+      seen: new Set([a!]),
+      negatives: new Int32Array(0),
+    }));
+    // A "transformer" that knows every target.
+    const oracle = (part: readonly EvalUser[]) => {
+      const out = new Float32Array(part.length * 5);
+      part.forEach((u, b) => (out[b * 5 + u.target] = 1));
+      return out;
+    };
+    const chosen = chooseHybridWeights(pc, users, oracle);
+    expect(chosen.weights.transformer).toBeGreaterThan(0);
+    expect(chosen.validNdcg10).toBe(1);
+    // Without it (all zeros) the choice is the best plain weighting, at least the blend's.
+    const zeros = (part: readonly EvalUser[]) => new Float32Array(part.length * 5);
+    const plain = chooseHybridWeights(pc, users, zeros);
+    const blend = blendScorer(items, train, 1.5, { index: contentIndex(items) });
+    const ranks = users.map((u) => rankOf(blend.score([u.hist], [null]), u.target, null, u.seen));
+    expect(plain.validNdcg10).toBeGreaterThanOrEqual(rankingMetrics(ranks)['NDCG@10']);
+  });
+});
