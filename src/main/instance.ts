@@ -145,9 +145,10 @@ export function startInstance(
   const early = takeEarlyWorker(mode === 'off' ? null : worker.url);
   const workers = mode === 'off' ? null : (early ?? startingNow(worker));
   const hooks = { onLearning: learning.update, onProgress: (p: DownloadProgress) => events.emit('progress', p) };
+  const engineModule = workers && loadEngineModule(scriptUrl);
   const engine =
-    workers &&
-    lazyEngineClient(loadEngineModule(scriptUrl), new URL('reco.engine.js', scriptUrl).href, (m) =>
+    engineModule &&
+    lazyEngineClient(engineModule, new URL('reco.engine.js', scriptUrl).href, (m) =>
       m.createEngineClient(workers, engineInit(opts, mode as 'persist' | 'memory'), debug, hooks, onEngineState),
     );
   // Nothing waits for the page's database to open: events queue in the tracker, and the worker reads its own
@@ -349,14 +350,16 @@ export function startInstance(
   };
   const ready = (async () => {
     const up = await engine?.status().catch(fail);
+    // The engine answered, so its module has loaded: the learning scheduler comes with it.
+    const loaded = up && (await engineModule);
     await opened;
     if (destroyed) return;
-    if (engine && up) {
+    if (engine && up && loaded) {
       const cache = { ...up.cache, snapshot: state.cache.snapshot ?? up.cache.snapshot };
       Object.assign(state, { ready: true, engine: 'ready', backend: up.backend, backends: up.backends, cache, model: up.model });
       workerSkipped = up.skipped ?? [];
       debug(`ready on ${up.backend}${up.learningError ? `; ${up.learningError}` : ''}`);
-      learning.start(engine, up.learning);
+      learning.start(engine, up.learning, loaded.createLearningScheduler);
       events.emit('ready', reco.status());
     } else if (engine) {
       state.engine = 'down';
