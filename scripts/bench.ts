@@ -12,6 +12,7 @@
  *  4. gzipped bundle sizes (scripts/size.ts);
  *  5. per engine on wasm (Chromium, Firefox ESR, WebKitGTK, through the cross-engine e2e drivers of e2e/helpers/engines):
  *     rank latency and init → first re-ordered grid on a repeat view of the demo, as ratios to Chromium;
+ *  6. recommend() latency per placement for a 5,000-item feed on wasm (scripts/lib/bench-placements.ts);
  * then prints a table with the budgets beside the figures and, with --json, writes every figure.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -26,6 +27,7 @@ import { chromiumDriver } from '../e2e/helpers/engines/chromium.ts';
 import { firefoxDriver } from '../e2e/helpers/engines/firefox.ts';
 import type { BrowserPage, EngineDriver, EngineName } from '../e2e/helpers/engines/page.ts';
 import { webkitDriver } from '../e2e/helpers/engines/webkit.ts';
+import { benchPlacements, placementLines, RECOMMEND_P50_BUDGET_MS, type PlacementFigures } from './lib/bench-placements.ts';
 import { bundleSizes, kb, missingBundles, PAGE_SCRIPT_BUDGET, type BundleSize } from './size.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -696,6 +698,8 @@ async function main(): Promise<void> {
     const demo = await demoBench(browser, base);
     step('per engine: Chromium, Firefox, WebKit on wasm');
     const engines = await engineBench(browser, base);
+    step('placements');
+    const placements = await benchPlacements(browser, base, RUNS).catch((err: Error) => err.message.split('\n')[0]!);
     machine.loadEnd = round(os.loadavg()[0]!, 2);
 
     report({
@@ -705,6 +709,7 @@ async function main(): Promise<void> {
       events,
       demo,
       engines,
+      placements,
       sizes,
       seconds: round((Date.now() - started) / 1000, 0)!,
     });
@@ -721,6 +726,7 @@ function report(r: {
   events: EventFigures;
   demo: Awaited<ReturnType<typeof demoBench>>;
   engines: EngineFigures[];
+  placements: PlacementFigures | string;
   sizes: BundleSize[];
   seconds: number;
 }): void {
@@ -958,6 +964,12 @@ function report(r: {
     ),
   );
 
+  const pl = r.placements;
+  out.push(
+    '',
+    ...(typeof pl === 'string' ? ['6. placements: failed: ' + pl] : placementLines(pl, table).map((l, i) => (i ? l : `6. ${l}`))),
+  );
+
   // "Caused by the SDK": any long task on the bare fixture page (nothing else runs there), and on the demo page any
   // animation frame in which reco.js scripts alone ran 50 ms or more.
   const fixtureTasks = [...r.rank.filter((b) => b.available).map((b) => b.longtasks!), ev.longtasks];
@@ -979,6 +991,11 @@ function report(r: {
       budget: `wasm rank of 48 candidates p50 ≤ ${WASM_RANK48_BUDGET_MS} ms`,
       figure: `Reco.rank ${fmt(wasm48?.reco.p50, 2)} ms (engine ${fmt(wasm48?.engine.p50, 2)}, compute ${fmt(wasm48?.computeP50, 2)})`,
       ok: wasm48 != null && wasm48.reco.p50 <= WASM_RANK48_BUDGET_MS,
+    },
+    {
+      budget: `wasm recommend() p50 ≤ ${RECOMMEND_P50_BUDGET_MS} ms, ${typeof pl === 'string' ? '5,000' : pl.feedItems.toLocaleString('en')}-item feed`,
+      figure: typeof pl === 'string' ? 'failed' : pl.rows.map((x) => `${x.placement} ${fmt(x.p50, 2)}`).join(', '),
+      ok: typeof pl !== 'string' && pl.rows.every((x) => x.p50 <= RECOMMEND_P50_BUDGET_MS),
     },
   ];
   out.push('', 'Budgets (figures, not assertions)');

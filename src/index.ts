@@ -14,6 +14,10 @@ import { bundledModel, startBundledWorker } from './bundler-assets.mjs';
 import { skipped, type LearningDecision } from './shared/learning.ts';
 import { DEFAULTS } from './shared/options.ts';
 import type { RecoOptions } from './main/options.ts';
+import type { Recommendation, RecommendRequest } from './shared/placements.ts';
+import type { Rules } from './shared/rules.ts';
+import { reserveCards, type RenderOptions } from './main/placements.ts';
+import type { GivenHistory } from './main/ranker.ts';
 import type { EventType, ExportData, ItemFeatures } from './shared/types.ts';
 
 export type { RecoInstance, RecoStatus, RecoEventMap, RankedEvent, Explanation } from './main/api.ts';
@@ -23,6 +27,11 @@ export type { GridConfig } from './main/grid/discover.ts';
 export type { Backend, BackendTried } from './shared/options.ts';
 export type { EventType, ExportData, ItemFeatures, RecoEvent } from './shared/types.ts';
 export type { RecoErrorName } from './shared/errors.ts';
+export type { Placement, Reason, Recommendation, RecommendRequest } from './shared/placements.ts';
+export type { Boost, Diversity, ExcludeRecent, Filter, Rules } from './shared/rules.ts';
+export type { CatalogStatus } from './shared/protocol.ts';
+export type { RenderOptions } from './main/placements.ts';
+export type { GivenHistory } from './main/ranker.ts';
 export { BACKENDS } from './shared/options.ts';
 
 // Captured while the script runs: the worker and the model are found next to it. A classic script
@@ -34,7 +43,7 @@ const SCRIPT_URL: string =
 const BUNDLED: BundledAssets = { startWorker: startBundledWorker, model: bundledModel };
 
 let current: RecoInstance | null = null;
-/** track() calls made before the first init(): replayed, in order, on the instance it makes. */
+/** track() and render() calls made before the first init(): replayed, in order, on the instance it makes. */
 let early: ((reco: RecoInstance) => void)[] = [];
 const EARLY_MAX = 100;
 // Listeners of the global Reco.on(): every instance made by init() emits to them, from its first step,
@@ -56,7 +65,11 @@ export async function init(options?: RecoOptions): Promise<RecoInstance> {
   const queued = early;
   early = [];
   for (const call of queued) call(reco);
-  return ready;
+  // Invalid merchandising rules (checked in the worker) destroy the instance: later calls act on none.
+  return ready.catch((err: unknown) => {
+    if (current === reco) current = null;
+    throw err;
+  });
 }
 
 const NOT_STARTED = 'Reco.init() has not been called';
@@ -71,8 +84,26 @@ export const track = (type: EventType, itemId: string, extra?: Record<string, st
   else if (early.length === EARLY_MAX) console.warn('[reco] more than 100 track() calls before Reco.init(): the rest are dropped');
 };
 /** Scores items for this shopper on the current instance (waiting for its init); see RecoInstance.rank. */
-export const rank = async (items: ReadonlyArray<string | ItemFeatures>): Promise<{ id: string; score: number }[]> =>
-  current?.rank(items) ?? items.map((it) => ({ id: typeof it === 'string' ? it : it.id, score: 0 }));
+export const rank = async (items: ReadonlyArray<string | ItemFeatures>, options?: GivenHistory): Promise<{ id: string; score: number }[]> =>
+  current?.rank(items, options) ?? items.map((it) => ({ id: typeof it === 'string' ? it : it.id, score: 0 }));
+/** A placement from the catalog on the current instance (waiting for its init); see RecoInstance.recommend. [] before init(). */
+export const recommend = async (request: RecommendRequest): Promise<Recommendation[]> => current?.recommend(request) ?? [];
+/**
+ * Fills a container from the shop's template with a placement; see RecoInstance.render. Called before init(),
+ * it reserves the cards' space at once and fills them once the instance init() makes is ready.
+ */
+export const render = async (container: Element | string, options: RenderOptions): Promise<Recommendation[]> => {
+  if (current) return current.render(container, options);
+  try {
+    reserveCards(container, options);
+  } catch (err) {
+    console.error('[reco]', (err as Error).message);
+    return [];
+  }
+  return new Promise((resolve) => early.push((reco) => resolve(reco.render(container, options))));
+};
+/** Replaces the merchandising rules of the current instance; see RecoInstance.setRules. */
+export const setRules = async (rules: Rules): Promise<void> => current?.setRules(rules);
 /** Re-orders grids now on the current instance. */
 export const personalize = async (root?: ParentNode): Promise<void> => current?.personalize(root);
 /** Status of the current instance. */

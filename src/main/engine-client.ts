@@ -18,6 +18,9 @@ export interface EngineClient {
   /** Resolves with the engine's status once the model is loaded and warmed up (after a restart, the new worker's). */
   status(): Promise<EngineStatus>;
   rank(history: HistoryEntry[], candidates: ItemFeatures[]): Promise<number[]>;
+  arrange(history: HistoryEntry[], items: ItemFeatures[], search: boolean): Promise<number[] | null>;
+  setRules(rules: unknown): Promise<void>;
+  recommend(...args: DropLast<Parameters<EngineInterface['recommend']>>): ReturnType<EngineInterface['recommend']>;
   /** A learning round in the worker on the stored events: `force` runs it now, otherwise only if due. */
   round(force: boolean): Promise<RoundReply>;
   /** Back to the shipped head, in every tab, before the page clears the store. */
@@ -27,6 +30,8 @@ export interface EngineClient {
   state(): SupervisorState;
   terminate(): void;
 }
+
+type DropLast<T extends unknown[]> = T extends [...infer Head, unknown] ? Head : never;
 
 /**
  * How long the worker may take to get ready (first WebGPU shader compiles on a software adapter take seconds;
@@ -87,6 +92,9 @@ export function createEngineClient(
   const call = <T>(what: string, ask: (e: Remote<EngineInterface>) => Promise<T>, ms = CALL_TIMEOUT_MS) => supervisor.call(what, ask, ms);
   return {
     rank: (history, candidates) => call('rank()', (e) => e.rank(history, candidates, Date.now())),
+    arrange: (history, items, search) => call('arrange()', (e) => e.arrange(history, items, search, Date.now())),
+    setRules: (rules) => call('setRules()', (e) => e.setRules(rules)),
+    recommend: (history, request, seen) => call('recommend()', (e) => e.recommend(history, request, seen, Date.now())),
     status: supervisor.ready,
     round: (force) => call('round()', (e) => e.round(force), ROUND_TIMEOUT_MS),
     forget: () => call('forget()', (e) => e.forget()),

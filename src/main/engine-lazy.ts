@@ -30,6 +30,9 @@ export function lazyEngineClient(module: Promise<EngineModule>, url: string, cre
   return {
     status: () => loaded.then((c) => c.status()),
     rank: (history, candidates) => loaded.then((c) => c.rank(history, candidates)),
+    arrange: (...a) => loaded.then((c) => c.arrange(...a)),
+    setRules: (rules) => loaded.then((c) => c.setRules(rules)),
+    recommend: (...a) => loaded.then((c) => c.recommend(...a)),
     round: (force) => loaded.then((c) => c.round(force)),
     forget: () => loaded.then((c) => c.forget()),
     explain: (history, item) => loaded.then((c) => c.explain(history, item)),

@@ -23,6 +23,7 @@ import { discoverGrids } from './grid/discover.ts';
 import { createHistory } from './history.ts';
 import { resolveOptions, type BundledAssets, type RecoOptions, type ResolvedOptions } from './options.ts';
 import { createPersonalizer, trackedItems, type Personalizer } from './personalizer.ts';
+import { createPlacements, reserveCards, type PagePlacements } from './placements.ts';
 import { byScore, createRanker, rankInput, type Ranker } from './ranker.ts';
 import { createPageLearning } from './scheduler.ts';
 import { startingNow, workerAt, type WorkerSource } from './worker-source.ts';
@@ -31,7 +32,10 @@ import { startingNow, workerAt, type WorkerSource } from './worker-source.ts';
 export interface StartedInstance {
   /** Usable at once: track() records from the first moment, status() says 'loading', the other methods wait for `ready`. */
   reco: RecoInstance;
-  /** Resolves (never rejects) once the model is loaded or failed to load and the first grids are ranked. */
+  /**
+   * Resolves once the model is loaded or failed to load and the first grids are ranked; rejects only when the
+   * worker found the merchandising rules invalid (the instance is then destroyed).
+   */
   ready: Promise<RecoInstance>;
 }
 
@@ -48,7 +52,8 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
 /**
  * @internal The instance at once, its initialization in `ready`. Clicks and track() calls made while storage
  * opens and the model loads are recorded (with their own time) and written once the store is open; status()
- * answers at once (engine 'loading'); rank(), explain(), personalize(), train(), export() and forget() wait for `ready`.
+ * answers at once (engine 'loading'); rank(), explain(), recommend(), render() (which reserves its cards' space at
+ * once), setRules(), personalize(), train(), export() and forget() wait for `ready`.
  * @param replaces an instance this one replaces (a second init()): destroyed once the options are valid
  * @param bundled the worker and default model as the app's bundler placed them (the ES module build)
  * @throws TypeError naming the option when an option is invalid (then `replaces` is left running)
@@ -91,7 +96,7 @@ export function startInstance(
   let workerSkipped: string[] = [];
   /** The open store (swapped for an empty memory one by forget()); null until it is open, or with consent denied. */
   let store: Store | null = null;
-  let parts: { ranker: Ranker; grids: Personalizer; stopReading: (() => void) | null } | null = null;
+  let parts: { ranker: Ranker; grids: Personalizer; placements: PagePlacements; stopReading: (() => void) | null } | null = null;
   const status = (): RecoStatus => ({
     ...state,
     lastRankMs: parts?.grids.lastRankMs() ?? null,
@@ -208,25 +213,45 @@ export function startInstance(
     }
     if (destroyed) return null;
     const history = createHistory(store && storeView, opts.historyLength, fail);
-    const ranker = createRanker(engine, history, { flush, active: () => state.ready && !state.control, onError: fail });
+    const ranker = createRanker(engine, history, {
+      flush,
+      active: () => state.ready && !state.control,
+      ready: () => state.ready,
+      onError: fail,
+    });
+    const placements = createPlacements({
+      engine,
+      history,
+      tracker,
+      ready: () => state.ready,
+      control: state.control,
+      flush,
+      onCatalog: (c) => (state.catalog = c),
+      onError: fail,
+    });
+    // Items the page shows teach the history their features and, without a feed, become the placements' catalog.
+    const remember = (features: Parameters<typeof history.remember>[0]) => {
+      history.remember(features);
+      placements.observe(features);
+    };
     const grids = createPersonalizer(opts, {
       antiFlicker,
       tracker,
       isReady: () => state.ready,
       control: state.control,
-      score: ranker.score,
-      remember: history.remember,
+      arrange: ranker.arrange,
+      remember,
       onRanked: (e) => events.emit('ranked', e),
       onError: fail,
     });
     // Read once the grids are tracked: their impressions are the tracker's to count.
-    const stopReading = dataLayer.read && tracker ? readDataLayer({ tracker, remember: history.remember, onError: fail }) : null;
-    return (parts = { ranker, grids, stopReading });
+    const stopReading = dataLayer.read && tracker ? readDataLayer({ tracker, remember, onError: fail }) : null;
+    return (parts = { ranker, grids, placements, stopReading });
   })();
 
   /** `fn` once init has settled; `none` when the instance was destroyed meanwhile. */
   const after = async <T>(none: T, fn: (p: NonNullable<typeof parts>) => Promise<T>): Promise<T> => {
-    await ready;
+    await ready.catch(() => undefined);
     return parts && !destroyed ? fn(parts) : none;
   };
 
@@ -239,7 +264,7 @@ export function startInstance(
         fail(err as Error);
       }
     },
-    rank: (items) =>
+    rank: (items, options) =>
       after(
         byScore(
           rankInput(
@@ -249,9 +274,29 @@ export function startInstance(
           ),
           null,
         ),
-        (p) => p.ranker.rank(items),
+        (p) => p.ranker.rank(items, options),
       ),
     explain: (itemId) => after({ itemId, because: [] }, (p) => p.ranker.explain(itemId)),
+    recommend: (request) => after([], (p) => p.placements.recommend(request)),
+    render(container, options) {
+      // The cards' space is reserved at once, before the model is ready, so nothing on the page moves later.
+      try {
+        reserveCards(container, options);
+      } catch (err) {
+        fail(err as Error);
+        return Promise.resolve([]);
+      }
+      return after([], (p) => p.placements.render(container, options));
+    },
+    setRules: (next) =>
+      after(undefined, async (p) => {
+        try {
+          await engine?.setRules(next);
+          await p.grids.personalize(document, true);
+        } catch (err) {
+          fail(err as Error);
+        }
+      }),
     personalize: (root = document) => after(undefined, (p) => p.grids.personalize(root, true)),
     status,
     train: () => after(skipped('the instance was destroyed'), () => learning.train()),
@@ -262,8 +307,8 @@ export function startInstance(
       return readStored(knownDatabases(opts.dbName), memory);
     },
     async forget() {
-      // Whatever init's outcome (no worker, no model, consent denied), forget() erases once it has settled.
-      await ready;
+      // Whatever init's outcome (no worker, no model, consent denied, invalid rules), forget() erases once it has settled.
+      await ready.catch(() => undefined);
       // The other tabs first, so that they stop writing while this one erases.
       channel.tell();
       const databases = knownDatabases(opts.dbName); // read before the registry goes with the other localStorage keys
@@ -295,9 +340,15 @@ export function startInstance(
       state.ready = false;
     },
   };
+  /** Set when the worker rejected the rules: the one invalid option only the worker checks (to keep the page script small). */
+  let invalid: TypeError | null = null;
   const ready = (async () => {
-    const up = await engine?.status().catch(fail);
+    const up = await engine?.status().catch((err: Error) => {
+      if (err.name === 'TypeError') invalid = new TypeError(`Reco.init: option ${err.message}`);
+      else fail(err);
+    });
     const p = await opened;
+    if (invalid) await reco.destroy();
     if (!p || destroyed) return;
     if (engine && up) {
       Object.assign(state, { ready: true, engine: 'ready', backend: up.backend, backends: up.tried, model: up.model });
@@ -311,14 +362,22 @@ export function startInstance(
     await p.grids.settle();
   })()
     .catch(fail)
-    .then(() => reco);
+    .then(() => {
+      // init() rejects for invalid rules as for any other invalid option.
+      if (invalid) throw invalid;
+      return reco;
+    });
   return { reco, ready };
 }
 
-/** What the worker needs: the model, the backends, and (with IndexedDB storage) where the events to learn from are. */
+/**
+ * What the worker needs: the model, the backends, (with IndexedDB storage) where the events to learn from are,
+ * the catalog feed, the merchandising rules and the search blend's weight.
+ */
 function engineInit(opts: ResolvedOptions, mode: 'persist' | 'memory'): EngineInit {
-  const { modelUrl, modelFiles, backends, dbName, maxEvents, maxAgeDays, trainAfterEvents, trainIntervalMinutes } = opts;
+  const { modelUrl, modelFiles, backends, dbName, maxEvents, maxAgeDays, trainAfterEvents, trainIntervalMinutes, catalogUrl } = opts;
   // The worker learns from the events this page stores; a memory-only store is out of its reach.
   const learning = mode === 'memory' ? null : { dbName, maxEvents, maxAgeDays, trainAfterEvents, trainIntervalMinutes };
-  return { modelUrl, modelFiles, backends, learning };
+  const catalog = { url: catalogUrl, dbName: mode === 'memory' ? null : dbName };
+  return { modelUrl, modelFiles, backends, learning, catalog, rules: opts.rules, searchWeight: opts.searchWeight };
 }

@@ -21,8 +21,12 @@ export interface PersonalizerDeps {
   isReady(): boolean;
   /** This page view is in the control group: grids are tracked, never re-ordered. */
   control: boolean;
-  /** Scores of these items, or null when personalization is off or failed (the grid keeps its order). */
-  score(items: ItemFeatures[]): Promise<number[] | null>;
+  /**
+   * The items' new order (indices; rules applied), or null when the grid keeps its order (personalization off
+   * or failed, nothing to change).
+   * @param search the grid holds search results, in the shop's relevance order
+   */
+  arrange(items: ItemFeatures[], search: boolean): Promise<number[] | null>;
   /** Records impressions and clicks of the grids' items; null when nothing is recorded (consent denied). */
   tracker: Tracker | null;
   /** Keeps the features of the items shown. */
@@ -91,11 +95,20 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
         const fresh = !done.has(container);
         // A grid found while the model loads is ranked once it is ready.
         if (o.isReady()) done.add(container);
-        if ((now || (fresh && opts.autoPersonalize)) && o.isReady() && !o.control && !grid.trackOnly) {
+        // A grid marked data-reco-personalize="off" keeps the shop's order (and is tracked).
+        const off = container.getAttribute('data-reco-personalize') === 'off';
+        if ((now || (fresh && opts.autoPersonalize)) && o.isReady() && !o.control && !off && !grid.trackOnly) {
           const movable = items.filter((i) => i.id && !i.pinned);
           const t0 = performance.now();
-          const scores =
-            now || antiFlicker.shouldReorder(container) ? await o.score(movable.map((i) => i.features ?? { id: i.id! })) : null;
+          const order =
+            now || antiFlicker.shouldReorder(container)
+              ? await o.arrange(
+                  movable.map((i) => i.features ?? { id: i.id! }),
+                  grid.query !== null,
+                )
+              : null;
+          // reorderGrid moves by score: the k-th of the new order gets the k-th highest.
+          const scores = order && Array.from(movable, (_, i) => movable.length - order.indexOf(i));
           // The shopper may be looking at it now (the hold ended while ranking): re-order it once it is out of sight.
           if (!now && !antiFlicker.shouldReorder(container)) deferUntilOffscreen(container);
           else if (scores) {

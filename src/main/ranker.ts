@@ -4,7 +4,7 @@
  * without a history, or when something fails (reported, never thrown).
  */
 import type { Contribution } from '../shared/protocol.ts';
-import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
+import { EVENT_TYPES, type EventType, type HistoryEntry, type ItemFeatures } from '../shared/types.ts';
 import type { Explanation } from './api.ts';
 import type { EngineClient } from './engine-client.ts';
 import type { ShopperHistory } from './history.ts';
@@ -17,15 +17,26 @@ export interface RankerOptions {
   flush(): Promise<void>;
   /** The model is ready and this page view is not in the control group. */
   active(): boolean;
+  /** The model is ready (also in the control group). */
+  ready(): boolean;
   onError(err: Error): void;
+}
+
+/** A history given to rank() instead of the stored one (e.g. a simulated shopper), oldest first. */
+export interface GivenHistory {
+  history?: ReadonlyArray<{ item: string | ItemFeatures; type?: EventType; ts?: number }>;
 }
 
 /** What {@link createRanker} returns. */
 export interface Ranker {
-  /** Scores of these items (same order), or null when personalization is off or failed: the caller keeps its order. */
-  score(items: ItemFeatures[]): Promise<number[] | null>;
+  /**
+   * A grid's new order, rules applied (indices into `items`; what rules leave out comes last), or null when
+   * it keeps its order: personalization off or failed, or nothing to change.
+   * @param search the grid holds search results in the shop's relevance order
+   */
+  arrange(items: ItemFeatures[], search: boolean): Promise<number[] | null>;
   /** RecoInstance.rank: items best first. */
-  rank(items: unknown): Promise<{ id: string; score: number }[]>;
+  rank(items: unknown, opts?: GivenHistory): Promise<{ id: string; score: number }[]>;
   /** RecoInstance.explain. */
   explain(itemId: unknown): Promise<Explanation>;
 }
@@ -36,26 +47,38 @@ export function createRanker(engine: EngineClient | null, history: ShopperHistor
     none: T,
     fn: (h: HistoryEntry[], e: EngineClient, item: (id: string) => ItemFeatures) => Promise<T>,
     ids?: string[],
+    orEmpty = false,
   ): Promise<T> => {
     if (!engine || !o.active()) return none;
     try {
       await o.flush();
       const { history: h, item } = await history.read(ids);
-      return h.length ? await fn(h, engine, item) : none;
+      return h.length || orEmpty ? await fn(h, engine, item) : none;
     } catch (err) {
       o.onError(err as Error);
       return none;
     }
   };
   const score = async (items: ItemFeatures[]) => (items.length ? withHistory(null, (h, e) => e.rank(h, items)) : null);
+  /** rank() with a given history: any shopper's, scored by the page's model (the control group too: it is not this shopper's). */
+  const scoreFor = async (items: ItemFeatures[], given: NonNullable<GivenHistory['history']>) => {
+    if (!engine || !o.ready() || !items.length) return null;
+    try {
+      const h = givenHistory(given, history.seen);
+      return h.length ? await engine.rank(h, items) : null;
+    } catch (err) {
+      o.onError(err as Error);
+      return null;
+    }
+  };
 
   return {
-    score,
-    async rank(items) {
+    arrange: (items, search) => (items.length ? withHistory(null, (h, e) => e.arrange(h, items, search), [], true) : Promise.resolve(null)),
+    async rank(items, opts) {
       const features = rankInput(items, history.seen, o.onError);
       // Items passed with features teach the page their features; bare ids only when they were seen with a title.
       history.remember(features.filter((f) => typeof (items as unknown[])[0] !== 'string' || f.title));
-      return byScore(features, await score(features));
+      return byScore(features, await (opts?.history ? scoreFor(features, opts.history) : score(features)));
     },
     async explain(itemId) {
       const none: Explanation = { itemId: itemId as string, because: [] };
@@ -84,6 +107,25 @@ export function rankInput(items: unknown, seen: (id: string) => ItemFeatures | u
       return [];
     }
     return [f];
+  });
+}
+
+/**
+ * A history given to rank(), as the model reads it: ids looked up among the items seen on the page, a
+ * missing type counts as a click, a missing time as one minute apart up to now.
+ * @throws TypeError naming the entry when it has no item id or an unknown type
+ */
+export function givenHistory(given: unknown, seen: (id: string) => ItemFeatures | undefined): HistoryEntry[] {
+  if (!Array.isArray(given)) throw new TypeError('rank(items, { history }): expected an array of { item, type?, ts? }');
+  const now = Date.now();
+  return given.map((e: unknown, i) => {
+    const { item, type = 'select_item', ts = now - (given.length - i) * 60_000 } = (e ?? {}) as Record<string, unknown>;
+    const f = typeof item === 'string' ? (seen(item) ?? { id: item }) : (item as ItemFeatures | undefined);
+    if (!f || typeof f.id !== 'string' || !f.id)
+      throw new TypeError(`rank(items, { history }): history[${i}].item expected an id or { id, ... }`);
+    if (!EVENT_TYPES.includes(type as EventType))
+      throw new TypeError(`rank(items, { history }): history[${i}].type expected one of ${EVENT_TYPES.join(', ')}`);
+    return { item: f, type: type as EventType, ts: Number(ts) };
   });
 }
 

@@ -11,7 +11,13 @@ import type { LoadedModel } from './io.ts';
 import { itemMatrix, shopperVector } from './predict.ts';
 import { historySequence, padSequences } from './sequence.ts';
 
-const itemKey = (it: ItemFeatures) => JSON.stringify([it.id, it.title, it.brand, it.category, it.price]);
+// Memoized per object: a catalog's items are the same objects on every call (5,000 keys cost milliseconds).
+const keys = new WeakMap<ItemFeatures, string>();
+const itemKey = (it: ItemFeatures) => {
+  let k = keys.get(it);
+  if (k === undefined) keys.set(it, (k = JSON.stringify([it.id, it.title, it.brand, it.category, it.price])));
+  return k;
+};
 
 /** Puts `value` under `key`, dropping the oldest entry beyond `cap` (a Map keeps insertion order). */
 function remember<V>(cache: Map<string, V>, key: string, value: V, cap: number): void {
@@ -60,7 +66,10 @@ export function createServingCache(model: LoadedModel, caps = { items: 4096, sho
     async score(history, candidates, now, head) {
       if (history.length === 0) return candidates.map(() => 0);
       const q = applyHead(head, await shopper(history, now));
-      return (await itemVectors(candidates)).map((v) => dot(v, q, d));
+      const vectors = await itemVectors(candidates);
+      const out = new Array<number>(vectors.length);
+      for (let i = 0; i < vectors.length; i++) out[i] = dot(vectors[i]!, q, d);
+      return out;
     },
   };
 }

@@ -8,6 +8,7 @@
  */
 import type { LearningDecision, LearningSchedule, LearningState } from './learning.ts';
 import type { Backend, BackendTried } from './options.ts';
+import type { Recommendation } from './placements.ts';
 import type { HistoryEntry, ItemFeatures } from './types.ts';
 
 /** Where the worker finds the events it learns from: the page's IndexedDB database and its retention caps. */
@@ -29,6 +30,31 @@ export interface EngineInit {
    * the page's store); null or absent: no learning (e.g. memory-only storage, which the worker cannot read).
    */
   learning?: (LearningStore & LearningSchedule) | null;
+  /**
+   * What placements draw from: the feed at `url`, or (null) the items seen on the site, including those in
+   * the item cache of IndexedDB database `dbName` (null: memory-only storage, out of the worker's reach).
+   */
+  catalog?: { url: string | null; dbName: string | null };
+  /** The `rules` option as given: the worker checks it (a TypeError naming the field) and applies it. */
+  rules?: unknown;
+  /** Search grids: the shopper's share in the blend with the shop's relevance order (the `searchWeight` option). */
+  searchWeight?: number;
+}
+
+/** Where placements draw from, as `status().catalog` reports it. */
+export interface CatalogStatus {
+  /** The shop's feed, or the items seen on the site so far (also when the feed failed: `error` says why). */
+  source: 'feed' | 'seen';
+  /** Items in the catalog (0 until the first placement asked for it). */
+  items: number;
+  url: string | null;
+  /** The feed came from Cache Storage (its ETag unchanged). */
+  fromCache?: boolean;
+  /** Feed rows without an id, or lines that are not JSON. */
+  skipped?: number;
+  /** Feed rows past the limit (20,000 items). */
+  ignored?: number;
+  error?: string;
 }
 
 export interface EngineStatus {
@@ -60,10 +86,10 @@ export interface RoundReply {
 /** What the page may call on the engine. */
 export interface EngineInterface {
   /**
-   * Starts a backend, loads and checks the model, loads the head learned on this device (with
+   * Checks the rules, starts a backend, loads and checks the model, loads the head learned on this device (with
    * `opts.learning`), runs one warm-up ranking.
    * @param onLearning called when the learning state changes by itself (another tab's round or forget)
-   * @throws ModelError for missing or corrupt model files; NoBackendError when no backend starts.
+   * @throws TypeError naming the field of invalid rules; ModelError for missing or corrupt model files; NoBackendError when no backend starts.
    */
   init(opts: EngineInit, onLearning?: (s: LearningState) => void): Promise<EngineStatus>;
   /** Scores candidates for this history (oldest first); same order as `candidates`. */
@@ -75,6 +101,29 @@ export interface EngineInterface {
   round(force: boolean): Promise<RoundReply>;
   /** Back to the shipped head and a fresh schedule, in every tab; a round under way writes nothing. The page clears the store next. */
   forget(): LearningState | null;
+  /**
+   * A grid's movable items in their new order (indices into `items`), rules applied: items a rule leaves out
+   * come last. Null when the order would not change (no history and no rule that moves anything).
+   */
+  arrange(history: HistoryEntry[], items: ItemFeatures[], search: boolean, now: number): Promise<number[] | null>;
+  /**
+   * Replaces the merchandising rules (grids and placements use them from their next call).
+   * @throws TypeError naming the field; the rules in force stay
+   */
+  setRules(rules: unknown): void;
+  /**
+   * A placement from the catalog (see src/model/placements.ts), the rules applied.
+   * @param history the shopper's history, oldest first (empty in the control group)
+   * @param request a RecommendRequest, as the page got it
+   * @param seen items the page showed since the last call: without a feed, the catalog is the items seen
+   * @throws TypeError naming the field of an invalid request
+   */
+  recommend(
+    history: HistoryEntry[],
+    request: unknown,
+    seen: ItemFeatures[],
+    now: number,
+  ): Promise<{ items: Recommendation[]; catalog: CatalogStatus }>;
   /** Leave-one-out contributions of the history items to `item`'s score with the head in use, largest first. */
   explain(history: HistoryEntry[], item: ItemFeatures, now: number): Promise<Contribution[]>;
   status(): EngineStatus;

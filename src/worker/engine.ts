@@ -3,6 +3,8 @@
  * (engine.worker.ts exposes it with comlink) and in-process in unit tests, unchanged.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { arrange } from '../model/arrange.ts';
+import { contentIndex } from '../model/content.ts';
 import { explainScore } from '../model/explain.ts';
 import { finetune, type FinetuneOptions, type FinetuneResult } from '../model/finetune.ts';
 import { headArrays, type HeadArrays } from '../model/head.ts';
@@ -10,14 +12,19 @@ import { createHybridScorer, explainHybridScore, type HybridScorer } from '../mo
 import { isPairModel, loadAnyModel, type AnyModel, type LoadedModel } from '../model/io.ts';
 import { finetunePair } from '../model/pair-finetune.ts';
 import { createPairScorer, explainPairScore, pairHeadSize, shippedPairHead, type PairScorer } from '../model/pair-predict.ts';
+import { recommendFrom, withCatalogFeatures, type PlacementScorer, type Placements } from '../model/placements.ts';
 import { scoreItems } from '../model/predict.ts';
 import { createServingCache, type ServingCache } from '../model/serving-cache.ts';
 import { ModelError, NoBackendError } from '../shared/errors.ts';
+import { DEFAULTS } from '../shared/options.ts';
+import { validateRequest } from '../shared/placements.ts';
+import { DEFAULT_RULES, validateRules } from '../shared/rules.ts';
 import { skipped, type HeadInUse, type LearningState } from '../shared/learning.ts';
 import type { Backend } from '../shared/options.ts';
 import type { EngineInit, EngineInterface, EngineStatus } from '../shared/protocol.ts';
-import type { ItemFeatures, RecoEvent } from '../shared/types.ts';
+import type { HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
 import { startBackend } from './backends.ts';
+import { createCatalog, MAX_FEED_ITEMS, type LoadedCatalog, type WorkerCatalog } from './catalog.ts';
 import { createHeads, type Heads } from './heads.ts';
 import { openLearner, type Learner } from './learner.ts';
 
@@ -48,6 +55,9 @@ export interface Engine extends EngineInterface {
   dispose(): void;
 }
 
+/** Candidates a placement asks the pair model about (the most similar in text to what it starts from). */
+const PAIR_CANDIDATES = 300;
+
 /** Makes the engine object; engine.worker.ts exposes its {@link EngineInterface} part to the page. */
 export function createEngine(deps: EngineDeps = {}): Engine {
   let status: EngineStatus = { backend: null, model: null, tried: [], learning: null };
@@ -61,6 +71,21 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     serve: { kind: 'transformer'; cache: ServingCache } | { kind: 'pair'; scorer: PairScorer } | { kind: 'hybrid'; scorer: HybridScorer };
   } | null = null;
   let learner: Learner | null = null;
+  let catalog: WorkerCatalog | null = null;
+  let rules = DEFAULT_RULES;
+  let searchWeight = DEFAULTS.searchWeight;
+  /** Placements over one catalog (a new feed or new items seen make a new one). */
+  let placements: { over: LoadedCatalog; p: Placements } | null = null;
+
+  /** History items the page knows only by id (a view tracked with track()) get their features from the feed, once it has loaded (never waiting for it). */
+  const enrich = (history: HistoryEntry[]) => withCatalogFeatures(catalog?.loadedFeed() ?? null, history);
+
+  /** Scores with the head in use, whatever the model kind. */
+  async function score(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[], now: number): Promise<ArrayLike<number>> {
+    const { serve, heads } = current();
+    if (serve.kind === 'pair' || serve.kind === 'hybrid') return serve.scorer.score(history, candidates, now, heads.inUse());
+    return serve.cache.score(history, candidates, now, heads.inUse());
+  }
 
   function current() {
     if (!loaded) throw new ModelError('the engine was called before init() loaded a model');
@@ -72,6 +97,8 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       const { backend, tried } = await startBackend(opts.backends, deps.prepare);
       status = { ...status, tried };
       if (!backend) throw new NoBackendError(`no tfjs backend could start: ${tried.map((t) => `${t.backend} (${t.reason})`).join(', ')}`);
+      rules = validateRules(opts.rules);
+      searchWeight = opts.searchWeight ?? DEFAULTS.searchWeight;
       const model = await loadAnyModel(opts.modelUrl, deps.fetch ?? fetch, opts.modelFiles);
       engine.dispose();
       if (isPairModel(model)) {
@@ -86,11 +113,14 @@ export function createEngine(deps: EngineDeps = {}): Engine {
         loaded = {
           model,
           heads: createHeads(await headArrays(model.weights), { w: d * d, c: d }),
+          // Item vectors of a whole feed stay cached, so "for you" scores every catalog item with dot products only.
           serve: hybrid
             ? { kind: 'hybrid', scorer: createHybridScorer({ ...model, hybrid }) }
-            : { kind: 'transformer', cache: createServingCache(model) },
+            : { kind: 'transformer', cache: createServingCache(model, { items: MAX_FEED_ITEMS + 4096, shoppers: 16 }) },
         };
       }
+      catalog = createCatalog(opts.catalog ?? { url: null, dbName: null }, deps.fetch ?? fetch);
+      placements = null;
       status = { ...status, backend, model: { id: model.manifest.id, version: model.manifest.version }, learning: null };
       if (opts.learning) {
         const host = { modelKey: `${model.manifest.id}@${model.manifest.version}`, train: engine.train, setHead: engine.setHead };
@@ -116,10 +146,56 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     },
 
     async rank(history, candidates, now) {
-      const { serve, heads } = current();
-      if (serve.kind === 'pair') return Array.from(await serve.scorer.score(history, candidates, now, heads.inUse()));
-      if (serve.kind === 'hybrid') return serve.scorer.score(history, candidates, now, heads.inUse());
-      return serve.cache.score(history, candidates, now, heads.inUse());
+      catalog?.observe(candidates);
+      return Array.from(await score(enrich(history), candidates, now));
+    },
+
+    setRules(next) {
+      rules = validateRules(next);
+    },
+
+    async arrange(history, given, search, now) {
+      current();
+      catalog?.observe(given);
+      // An item the page does not mark takes its availability from the feed.
+      const feed = catalog?.loadedFeed();
+      const items = given.map((it) => {
+        const known = it.available === undefined ? feed?.items[feed.index.get(it.id) ?? -1]?.available : undefined;
+        return known === undefined ? it : { ...it, available: known };
+      });
+      const scores = history.length ? await score(enrich(history), items, now) : new Float32Array(items.length);
+      const mmr = rules.diversity && 'mmr' in rules.diversity ? contentIndex(items) : null;
+      const { order, excluded } = arrange(items, scores, {
+        rules,
+        history,
+        now,
+        ...(search && { search: { weight: searchWeight } }),
+        ...(mmr && { similarity: mmr.cosine }),
+      });
+      const all = [...order, ...excluded];
+      return all.every((v, k) => v === k) ? null : all;
+    },
+
+    async recommend(history, request, seen, now) {
+      const q = validateRequest(request);
+      const { serve } = current();
+      catalog!.observe(seen);
+      catalog!.observe(history.map((e) => e.item));
+      const over = await catalog!.current();
+      if (placements?.over !== over) {
+        // The pair model computes features for every (candidate, history item) pair: it scores the items most
+        // similar in text to the history (what the default pair model ranks by) rather than a whole feed.
+        const scorer: PlacementScorer = { score, maxCandidates: serve.kind === 'pair' ? PAIR_CANDIDATES : Infinity };
+        // Without a shipped index, the pair model's IDF counts the items it has seen: the feed is the shop's catalog.
+        if (serve.kind === 'pair' && catalog!.loadedFeed() === over) serve.scorer.observe(over.items);
+        placements = { over, p: recommendFrom(over, scorer) };
+      }
+      const placed = await placements.p.recommend(q, history, rules, now);
+      const items = placed.map(({ item, reason }) => {
+        const row = over.rows[over.index.get(item.id) ?? -1];
+        return { ...row, ...item, ...(reason && { reason }) };
+      });
+      return { items, catalog: catalog!.status() };
     },
 
     async train(events, items, opts = {}) {

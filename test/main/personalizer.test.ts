@@ -31,7 +31,9 @@ function start(over: Partial<PersonalizerDeps> = {}, autoPersonalize = true) {
     isReady: () => true,
     control: false,
     // Higher for a higher number in the id: p1 < p2 < p3.
-    score: vi.fn(async (items: ItemFeatures[]) => items.map((it) => Number(it.id.slice(1)))),
+    arrange: vi.fn(async (items: ItemFeatures[]) =>
+      items.map((_, i) => i).sort((a, b) => Number(items[b]!.id.slice(1)) - Number(items[a]!.id.slice(1))),
+    ),
     remember: vi.fn(),
     onRanked: (e) => ranked.push(e),
     onError: vi.fn(),
@@ -76,7 +78,7 @@ describe('personalizer', () => {
     await p!.settle();
     await p!.personalize(document, true);
     expect(ids()).toEqual(['p1', 'p3', 'p0', 'p2']);
-    expect(deps.score).not.toHaveBeenCalled();
+    expect(deps.arrange).not.toHaveBeenCalled();
     expect(ranked).toEqual([]);
     expect(
       vi
@@ -90,13 +92,13 @@ describe('personalizer', () => {
     const { deps } = start();
     await p!.settle();
     await p!.personalize(document);
-    expect(deps.score).toHaveBeenCalledTimes(1);
+    expect(deps.arrange).toHaveBeenCalledTimes(1);
     await p!.personalize(document, true);
-    expect(deps.score).toHaveBeenCalledTimes(2);
+    expect(deps.arrange).toHaveBeenCalledTimes(2);
   });
 
   it('never re-orders in the control group, or before the model is ready, or without scores', async () => {
-    for (const over of [{ control: true }, { isReady: () => false }, { score: async () => null }]) {
+    for (const over of [{ control: true }, { isReady: () => false }, { arrange: async () => null }]) {
       const { ranked } = start(over);
       await p!.settle();
       expect(ids()).toEqual(['p1', 'p3', 'p0', 'p2']);

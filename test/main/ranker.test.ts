@@ -2,8 +2,10 @@ import { describe, expect, it, vi } from 'vitest';
 import type { EngineClient } from '../../src/main/engine-client.ts';
 import { createHistory } from '../../src/main/history.ts';
 import { byScore, createRanker, explanation, rankInput } from '../../src/main/ranker.ts';
+import { DEFAULT_RULES } from '../../src/shared/rules.ts';
 import type { HistoryEntry } from '../../src/shared/types.ts';
 
+const OPTS = { flush: async () => {}, active: () => true, ready: () => true, rules: () => DEFAULT_RULES, searchWeight: 0.3 };
 const entry = (id: string, title?: string): HistoryEntry => ({ item: title ? { id, title } : { id }, type: 'select_item', ts: 1 });
 
 /** A ranker over a fixed history, with an engine that scores by the last character of the id. */
@@ -22,7 +24,7 @@ function ranker(history: HistoryEntry[], active = true) {
   const shopper = createHistory(null, 50, vi.fn());
   shopper.read = async () => ({ history, item: (id) => shopper.seen(id) ?? { id } });
   const onError = vi.fn();
-  return { r: createRanker(engine, shopper, { flush: async () => {}, active: () => active, onError }), engine, onError, shopper };
+  return { r: createRanker(engine, shopper, { ...OPTS, active: () => active, onError }), engine, onError, shopper };
 }
 
 describe('rank()', () => {
@@ -42,7 +44,7 @@ describe('rank()', () => {
     ];
     expect(await ranker([]).r.rank(['p1', 'p3'])).toEqual(keep);
     expect(await ranker([entry('h1')], false).r.rank(['p1', 'p3'])).toEqual(keep);
-    const none = createRanker(null, createHistory(null, 50, vi.fn()), { flush: async () => {}, active: () => true, onError: vi.fn() });
+    const none = createRanker(null, createHistory(null, 50, vi.fn()), { ...OPTS, onError: vi.fn() });
     expect(await none.rank(['p1', 'p3'])).toEqual(keep);
   });
 

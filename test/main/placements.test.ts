@@ -1,0 +1,126 @@
+// @vitest-environment happy-dom
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { EngineClient } from '../../src/main/engine-client.ts';
+import { createHistory } from '../../src/main/history.ts';
+import { createPlacements, type PlacementsDeps } from '../../src/main/placements.ts';
+import type { Recommendation } from '../../src/shared/placements.ts';
+import type { HistoryEntry } from '../../src/shared/types.ts';
+import type { Tracker } from '../../src/tracker/tracker.ts';
+
+const HOSTILE = '<img src=x onerror="window.__pwned=1">Rose Serum';
+const ITEMS: Recommendation[] = [
+  { id: 'a', title: HOSTILE, price: 24.9, url: '/p/a', image: '/img/a.jpg', reason: { itemId: 'h', title: 'Night Cream' } },
+  { id: 'b', title: 'Clay Mask', price: 7, url: 'javascript:alert(1)', image: 'data:image/png;base64,xx' },
+];
+
+function setup(over: Partial<PlacementsDeps> = {}) {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const history: HistoryEntry[] = [{ item: { id: 'h', title: 'Night Cream' }, type: 'view_item', ts: 1 }];
+  const engine = {
+    recommend: vi.fn(async () => {
+      await gate;
+      return { items: ITEMS, catalog: { source: 'feed', items: 2, url: '/feed.jsonl' } };
+    }),
+  } as unknown as EngineClient;
+  const shopper = createHistory(null, 50, vi.fn());
+  shopper.read = async () => ({ history, item: (id) => ({ id }) });
+  const tracker = { observe: vi.fn() } as unknown as Tracker;
+  const deps: PlacementsDeps = {
+    engine,
+    history: shopper,
+    tracker,
+    ready: () => true,
+    control: false,
+    flush: async () => {},
+    onCatalog: vi.fn(),
+    onError: vi.fn(),
+    ...over,
+  };
+  return { p: createPlacements(deps), deps, engine, release, tracker };
+}
+
+beforeEach(() => {
+  document.body.innerHTML = `<section id="row"><template><a class="card" data-reco-slot="url"><img data-reco-slot="image" alt="">
+    <span class="t" data-reco-slot="title"></span><span class="p" data-reco-slot="price"></span>
+    <small class="why">Because you viewed <b data-reco-slot="reason"></b></small></a></template></section>`;
+});
+
+describe('render()', () => {
+  it('reserves the space of `limit` cards at once, then fills them from the template with text only', async () => {
+    const { p, release } = setup();
+    const done = p.render('#row', { placement: 'because-you-viewed', limit: 3, currency: 'EUR' });
+    await Promise.resolve();
+    const cards = [...document.querySelectorAll<HTMLElement>('#row > .card')];
+    expect(cards).toHaveLength(3);
+    expect(cards.every((c) => c.style.visibility === 'hidden' && c.hasAttribute('aria-hidden'))).toBe(true);
+    release();
+    expect((await done).map((it) => it.id)).toEqual(['a', 'b']);
+
+    const [a, b, empty] = cards;
+    expect(a!.querySelector('.t')!.textContent).toBe(HOSTILE);
+    expect(a!.querySelector('img[src=x]')).toBeNull();
+    expect(a!.getAttribute('href')).toBe(new URL('/p/a', document.baseURI).href);
+    expect(a!.querySelector('img')!.getAttribute('src')).toBe(new URL('/img/a.jpg', document.baseURI).href);
+    expect(a!.querySelector('.p')!.textContent).toMatch(/24[.,]90/);
+    expect(a!.querySelector('b')!.textContent).toBe('Night Cream');
+    expect(a!.getAttribute('data-reco-id')).toBe('a');
+    expect(a!.style.visibility).toBe('');
+    // Only http(s) links and images; no reason, no reason slot.
+    expect(b!.hasAttribute('href')).toBe(false);
+    expect(b!.querySelector('img')!.hasAttribute('src')).toBe(false);
+    expect(b!.querySelector<HTMLElement>('b')!.hidden).toBe(true);
+    // The third card keeps its box, empty and hidden.
+    expect(empty!.style.visibility).toBe('hidden');
+    expect(empty!.hasAttribute('data-reco-id')).toBe(false);
+  });
+
+  it('tracks the cards like a grid, with the placement as list id, and reuses the cards on the next render', async () => {
+    const { p, release, tracker } = setup();
+    release();
+    await p.render(document.getElementById('row'), { placement: 'similar', itemId: 'x', limit: 2 });
+    const cards = [...document.querySelectorAll('#row > .card')];
+    expect(vi.mocked(tracker.observe).mock.calls[0]![0]).toEqual([
+      { el: cards[0], id: 'a', listId: 'similar', position: 0 },
+      { el: cards[1], id: 'b', listId: 'similar', position: 1 },
+    ]);
+    await p.render('#row', { placement: 'similar', itemId: 'y', limit: 2, listId: 'pdp-similar' });
+    expect(document.querySelectorAll('#row > .card')).toHaveLength(2);
+    expect(vi.mocked(tracker.observe).mock.calls[1]![0][0]).toMatchObject({ listId: 'pdp-similar' });
+  });
+
+  it('reports a missing container or template and resolves []', async () => {
+    const { p, deps } = setup();
+    expect(await p.render('#nowhere', { placement: 'for-you' })).toEqual([]);
+    document.body.innerHTML = '<div id="bare"></div>';
+    expect(await p.render('#bare', { placement: 'for-you' })).toEqual([]);
+    expect(vi.mocked(deps.onError).mock.calls.map(([e]) => e.message)).toEqual([
+      expect.stringMatching(/render\(container\): expected an element/),
+      expect.stringMatching(/expected a <template>/),
+    ]);
+  });
+});
+
+describe('recommend()', () => {
+  it('sends the history and the items seen since the last call, and reports the catalog', async () => {
+    const { p, engine, release, deps } = setup();
+    release();
+    p.observe([{ id: 's1', title: 'Seen' }]);
+    await p.recommend({ placement: 'for-you' });
+    await p.recommend({ placement: 'for-you' });
+    const calls = vi.mocked(engine.recommend).mock.calls;
+    expect(calls[0]![0].map((e) => e.item.id)).toEqual(['h']);
+    expect(calls[0]![2]).toEqual([{ id: 's1', title: 'Seen' }]);
+    expect(calls[1]![2]).toEqual([]);
+    expect(deps.onCatalog).toHaveBeenCalledWith(expect.objectContaining({ source: 'feed' }));
+  });
+
+  it('in the control group, for you and because you viewed get no history; before the model is ready, nothing', async () => {
+    const { p, engine, release } = setup({ control: true });
+    release();
+    await p.recommend({ placement: 'for-you' });
+    await p.recommend({ placement: 'recently-viewed' });
+    expect(vi.mocked(engine.recommend).mock.calls.map((c) => c[0].length)).toEqual([0, 1]);
+    expect(await setup({ ready: () => false }).p.recommend({ placement: 'for-you' })).toEqual([]);
+  });
+});
