@@ -147,7 +147,8 @@ function keepNear(order: number[], item: number | undefined, lowest: number): nu
   return order;
 }
 
-const groupOf = (it: ItemFeatures, by: 'brand' | 'category') =>
+/** The group a diversity cap counts an item in (its brand, or its full category path), or null. */
+export const groupOf = (it: ItemFeatures, by: 'brand' | 'category') =>
   lower(by === 'brand' ? it.brand : categoryLevels(it.category).join('>')) || null;
 
 /**
@@ -213,6 +214,14 @@ export function mmr(
   return [...out, ...rest];
 }
 
+/** Whether the rules (and the call's filter) let an item be shown: available, not just bought, within the filters. */
+export function eligible(ctx: Pick<ArrangeContext, 'rules' | 'filter' | 'history' | 'now'>): (item: ItemFeatures) => boolean {
+  const { rules } = ctx;
+  const done = recentlyDone(rules, ctx.history, ctx.now);
+  const [inRules, inCall] = [filterTest(rules.filter), filterTest(ctx.filter)];
+  return (it) => !(rules.hideUnavailable && it.available === false) && !done.has(it.id) && inRules(it) && inCall(it);
+}
+
 /**
  * Applies the rules to scored items: leaves out what must not be shown (filters, unavailable items, recent
  * purchases), orders the rest by score plus boosts (ties keep the input order), blends in the shop's relevance
@@ -222,15 +231,10 @@ export function mmr(
  */
 export function arrange(items: readonly ItemFeatures[], scores: ArrayLike<number>, ctx: ArrangeContext): Arrangement {
   const { rules } = ctx;
-  const done = recentlyDone(rules, ctx.history, ctx.now);
-  const [inRules, inCall] = [filterTest(rules.filter), filterTest(ctx.filter)];
+  const ok = eligible(ctx);
   const kept: number[] = [];
   const excluded: number[] = [];
-  for (let i = 0; i < items.length; i++) {
-    const it = items[i]!;
-    const ok = !(rules.hideUnavailable && it.available === false) && !done.has(it.id) && inRules(it) && inCall(it);
-    (ok ? kept : excluded).push(i);
-  }
+  for (let i = 0; i < items.length; i++) (ok(items[i]!) ? kept : excluded).push(i);
   const adj = adjusted(items, scores, kept, rules);
   let order = ctx.search ? searchBlend(kept, adj, ctx.search.weight) : [...kept].sort((a, b) => adj[b]! - adj[a]! || a - b);
   const places = Math.min(ctx.limit ?? order.length, order.length);

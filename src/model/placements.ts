@@ -7,7 +7,7 @@
 import type { Filter, ResolvedRules } from '../shared/rules.ts';
 import type { Placement, Reason } from '../shared/placements.ts';
 import type { EventType, HistoryEntry, ItemFeatures } from '../shared/types.ts';
-import { arrange } from './arrange.ts';
+import { arrange, eligible, groupOf } from './arrange.ts';
 import type { ContentIndex } from './content.ts';
 
 /** The model in use, as placements need it. */
@@ -127,14 +127,43 @@ export interface Placements {
 export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer, textShare = SIMILAR_TEXT_SHARE): Placements {
   const { items, content } = catalog;
 
-  /** Catalog indices not in `skip`; narrowed to the `scorer.maxCandidates` most similar in text to `anchors` when the catalog is larger. */
-  function candidates(skip: ReadonlySet<string>, anchors: readonly ItemFeatures[]): number[] {
+  /**
+   * Catalog indices the rules let through, `skip` left out; narrowed to the `scorer.maxCandidates` most similar
+   * in text to `anchors` when there are more. With a diversity cap, the narrowed set gets the next best items of
+   * other groups, as many as the cap needs, so that it can be met whenever the whole catalog can meet it.
+   */
+  function candidates(
+    skip: ReadonlySet<string>,
+    anchors: readonly ItemFeatures[],
+    ok: (it: ItemFeatures) => boolean,
+    rules: ResolvedRules,
+  ): number[] {
     const all: number[] = [];
-    for (let i = 0; i < items.length; i++) if (!skip.has(items[i]!.id)) all.push(i);
+    for (let i = 0; i < items.length; i++) if (!skip.has(items[i]!.id) && ok(items[i]!)) all.push(i);
     if (all.length <= scorer.maxCandidates) return all;
     const sim = new Float32Array(items.length);
     anchors.forEach((a, k) => content.cosines(content.vectorOf(a)).forEach((c, i) => (sim[i]! += c * 2 ** -k)));
-    return all.sort((a, b) => sim[b]! - sim[a]! || a - b).slice(0, scorer.maxCandidates);
+    all.sort((a, b) => sim[b]! - sim[a]! || a - b);
+    const top = all.slice(0, scorer.maxCandidates);
+    const cap = rules.diversity && !('mmr' in rules.diversity) ? rules.diversity : null;
+    if (!cap) return top;
+    const count = new Map<string, number>();
+    let fits = 0;
+    const add = (i: number) => {
+      const g = groupOf(items[i]!, cap.by);
+      const n = g === null ? 0 : (count.get(g) ?? 0);
+      if (g !== null) count.set(g, n + 1);
+      if (g === null || n < cap.max) fits++;
+    };
+    top.forEach(add);
+    for (let k = top.length; k < all.length && fits < cap.within; k++) {
+      const g = groupOf(items[all[k]!]!, cap.by);
+      if (g !== null && (count.get(g) ?? 0) < cap.max) {
+        top.push(all[k]!);
+        add(all[k]!);
+      }
+    }
+    return top;
   }
 
   async function similarScores(anchor: ItemFeatures, cands: readonly number[], now: number): Promise<Float64Array> {
@@ -163,6 +192,7 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
       const history = withCatalogFeatures(catalog, given);
       const current = q.itemId !== undefined ? (items[catalog.index.get(q.itemId) ?? -1] ?? { id: q.itemId }) : null;
       const skip = new Set(current ? [current.id] : []);
+      const ok = eligible({ rules, filter: q.filter, history, now });
 
       if (q.placement === 'recently-viewed') {
         const recent = recentItems(history, VIEW_TYPES)
@@ -181,7 +211,7 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
 
       if (q.placement === 'similar') {
         const anchor = current!;
-        const cands = candidates(skip, [anchor]);
+        const cands = candidates(skip, [anchor], ok, rules);
         const scores = await similarScores(anchor, cands, now);
         const order = await ranked(
           q,
@@ -197,25 +227,36 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
 
       for (const e of history) skip.add(e.item.id);
       if (q.placement === 'for-you') {
-        const cands = candidates(skip, recentItems(history, VIEW_TYPES).slice(0, 3));
+        const cands = candidates(skip, recentItems(history, VIEW_TYPES).slice(0, 3), ok, rules);
         const list = cands.map((i) => items[i]!);
         const scores = history.length ? await scorer.score(history, list, now) : new Float32Array(list.length);
         const order = await ranked(q, list, scores, history, rules, now, cands);
         return order.map((k) => ({ item: list[k]! }));
       }
 
-      // because-you-viewed: the best of the anchors' similar-items scores, each older anchor a step behind.
+      // because-you-viewed: the model asked once, with the anchors as the history; the text half of the
+      // similar-items score is the best anchor's cosine (each older anchor a step behind), and that anchor is the reason.
       const anchors = current ? [current] : recentItems(history, VIEW_TYPES).slice(0, ANCHORS);
       if (!anchors.length) return [];
-      const cands = candidates(skip, anchors);
-      const best = new Float64Array(cands.length).fill(-Infinity);
+      const cands = candidates(skip, anchors, ok, rules);
+      const asHistory = [...anchors]
+        .reverse()
+        .map((item, k) => ({ item, type: 'view_item' as const, ts: now - (anchors.length - 1 - k) * 60_000 }));
+      const model = z(
+        await scorer.score(
+          asHistory,
+          cands.map((i) => items[i]!),
+          now,
+        ),
+      );
+      const text = new Float64Array(cands.length).fill(-Infinity);
       const from = new Int32Array(cands.length);
-      for (let a = 0; a < anchors.length; a++) {
-        const s = await similarScores(anchors[a]!, cands, now);
-        s.forEach((v, k) => {
-          if (v - a * ANCHOR_STEP > best[k]!) [best[k], from[k]] = [v - a * ANCHOR_STEP, a];
+      anchors.forEach((anchor, a) => {
+        z(content.cosines(content.vectorOf(anchor)), cands).forEach((v, k) => {
+          if (v - a * ANCHOR_STEP > text[k]!) [text[k], from[k]] = [v - a * ANCHOR_STEP, a];
         });
-      }
+      });
+      const best = Float64Array.from(model, (m, k) => (1 - textShare) * m + textShare * text[k]!);
       const order = await ranked(
         q,
         cands.map((i) => items[i]!),

@@ -112,6 +112,32 @@ describe('placements', () => {
     expect(out.filter((o) => /Lip/.test(o.item.title!)).length).toBeGreaterThanOrEqual(3);
   });
 
+  it('applies the rules before narrowing: a filter the text neighbours fail still fills the list', async () => {
+    // The lipstick's nearest items in text are other lip products and Aurelle's: all out of stock here.
+    const gone = (it: ItemFeatures) => it.brand === 'Aurelle' || it.category!.startsWith('Makeup > Lips');
+    const items = CATALOG.map((it) => (gone(it) ? { ...it, available: false } : it));
+    const scorer = flat(20);
+    const p = recommendFrom(catalogOf(items), scorer);
+    const rules = validateRules({ hideUnavailable: true });
+    const out = await p.recommend({ placement: 'for-you', limit: 10 }, [at(lipstick.id)], rules, NOW);
+    expect(out).toHaveLength(10);
+    expect(out.every((o) => o.item.available !== false)).toBe(true);
+  });
+
+  it('with a diversity cap, a narrowed candidate set gets enough other brands to meet it', async () => {
+    // A model that likes one brand only: the 20 narrowed candidates would otherwise be mostly that brand.
+    const brand = lipstick.brand!;
+    const scorer: PlacementScorer = { maxCandidates: 20, score: async (_h, c) => c.map((it) => (it.brand === brand ? 1 : 0)) };
+    // The lipstick's 20 nearest items in text come from 6 brands; the cap asks for 8 in the first 8.
+    const rules = validateRules({ diversity: { by: 'brand', max: 1, within: 8 } });
+    const p = recommendFrom(CAT, scorer);
+    const out = await p.recommend({ placement: 'because-you-viewed', limit: 8 }, [at(lipstick.id)], rules, NOW);
+    expect(out).toHaveLength(8);
+    const counts = new Map<string, number>();
+    for (const o of out) counts.set(o.item.brand!, (counts.get(o.item.brand!) ?? 0) + 1);
+    expect(Math.max(...counts.values())).toBe(1);
+  });
+
   it('asks the model about the current item alone for similar items', async () => {
     const scorer = brandScorer();
     const spy = vi.spyOn(scorer, 'score');
