@@ -18,22 +18,25 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs-core';
 import { arrange, BEST_MATCH_LOWEST } from '../src/model/arrange.ts';
 import { contentIndex } from '../src/model/content.ts';
 import { headArrays } from '../src/model/head.ts';
+import { isPairModel, type LoadedModel } from '../src/model/io.ts';
+import { createPairScorer } from '../src/model/pair-predict.ts';
 import { blendSimilar, recommendFrom, SIMILAR_TEXT_SHARE, type PlacementCatalog } from '../src/model/placements.ts';
 import { rng } from '../src/model/rng.ts';
 import { EVENT_INDEX } from '../src/model/sequence.ts';
 import { createServingCache } from '../src/model/serving-cache.ts';
-import { readModel } from '../src/model/train/model-files.ts';
+import { readAnyModel } from '../src/model/train/model-files.ts';
 import { setupTf } from '../src/model/train/setup-tf.ts';
-import { catalogVectors, scoreCatalog, type Sequence } from '../src/model/train/trainer.ts';
+import type { Sequence } from '../src/model/train/trainer.ts';
 import { DEFAULTS } from '../src/shared/options.ts';
 import { validateRules, type Rules } from '../src/shared/rules.ts';
 import type { HistoryEntry, ItemFeatures } from '../src/shared/types.ts';
-import { cooccurrenceTable, itemCounts, neighbours } from './lib/baselines.ts';
+import { cooccurrenceTable, itemCounts, neighbours, type BatchScorer } from './lib/baselines.ts';
 import { loadDataset, makeCatalog, splitLeaveOneOut } from './lib/data.ts';
+import { modelScorer, pairModelScorer } from './lib/evaluate.ts';
+import { termStats } from '../src/model/text.ts';
 import { rankOf, rankingMetrics } from './lib/metrics.ts';
 
 const { values: a } = parseArgs({
@@ -52,17 +55,29 @@ if (!a.data)
 const SHARES = [0, 0.25, 0.5, 0.75, 1];
 const WEIGHTS = [0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5];
 const RESULTS = 48;
-const BATCH = 256;
+let BATCH = 256;
 
 await setupTf();
 const t0 = performance.now();
 const ds = loadDataset(a.data);
 const split = splitLeaveOneOut(ds);
 const N = ds.items.length;
-const m = await readModel(a.model);
-const cfg = m.manifest.config;
-const cat = makeCatalog(ds.items, cfg.features, (i) => m.vocab?.get(ds.items[i]!.id) ?? 0);
-const table = tf.tidy(() => catalogVectors(m.weights, cfg, cat));
+const m = await readAnyModel(a.model);
+// The model over the whole catalog, as the eval CLI scores it (the pair model with the catalog's IDF, as a loaded feed gives it).
+let model: BatchScorer;
+if (isPairModel(m)) {
+  model = pairModelScorer(a.model, m.bytes, m.weights, m.manifest.config, ds.items, termStats(ds.items));
+  BATCH = 32;
+} else {
+  const t = m as LoadedModel & { bytes: number };
+  model = modelScorer(
+    a.model,
+    t.bytes,
+    t.weights,
+    t.manifest.config,
+    makeCatalog(ds.items, t.manifest.config.features, (i) => t.vocab?.get(ds.items[i]!.id) ?? 0),
+  );
+}
 const content = contentIndex(ds.items);
 const co = cooccurrenceTable(split.train, N);
 const popularity = itemCounts(split.train, N);
@@ -72,15 +87,11 @@ const last = (s: Sequence) => s.items[s.items.length - 1]!;
 console.log(`${ds.name}: ${N} items, ${test.length} test users (${valid.length} validation users for the choices); model ${a.model}`);
 
 /** Model scores of every item with each anchor as the whole history, as the worker asks (a view, just now). */
-function anchorScores(anchors: readonly number[]): Float32Array {
+function anchorScores(anchors: readonly number[]): Float32Array | Float64Array {
   const seqs = anchors.map((i) => ({ items: Int32Array.of(i), events: Int32Array.of(EVENT_INDEX.view_item), ts: Float64Array.of(0) }));
-  return scoreCatalog(
-    m.weights,
-    cfg,
-    cat,
+  return model.score(
     seqs,
     anchors.map(() => 0),
-    table,
   );
 }
 
@@ -140,9 +151,17 @@ const r = rng(2024);
 const available = ds.items.map(() => r() >= 0.1);
 const items: ItemFeatures[] = ds.items.map((it, i) => (available[i] ? it : { ...it, available: false }));
 const placementCatalog: PlacementCatalog = { items, index: new Map(items.map((it, i) => [it.id, i])), content };
-const cache = createServingCache(m, { items: N + 10, shoppers: 16 });
-const head = await headArrays(m.weights);
-const placements = recommendFrom(placementCatalog, { score: (h, c, now) => cache.score(h, c, now, head), maxCandidates: Infinity });
+// The worker's own serving path: the pair model asks about the 120 items most similar in text (src/worker/engine.ts).
+const serving = isPairModel(m)
+  ? ((s) => ({ score: (h: HistoryEntry[], c: ItemFeatures[], now: number) => s.score(h, c, now), maxCandidates: 120 }))(
+      createPairScorer(m, termStats(ds.items)),
+    )
+  : await (async (t: LoadedModel) => {
+      const cache = createServingCache(t, { items: N + 10, shoppers: 16 });
+      const head = await headArrays(t.weights);
+      return { score: (h: HistoryEntry[], c: ItemFeatures[], now: number) => cache.score(h, c, now, head), maxCandidates: Infinity };
+    })(m as LoadedModel);
+const placements = recommendFrom(placementCatalog, serving);
 const brands = [...new Set(items.map((it) => it.brand).filter((b): b is string => !!b))];
 const tops = [...new Set(items.map((it) => it.category?.split(' > ')[0]).filter((c): c is string => !!c))];
 const checks = { lists: 0, items: 0, unavailable: 0, filtered: 0, bought: 0, overLimit: 0, capLists: 0, capMet: 0, capInfeasible: 0 };
@@ -208,13 +227,9 @@ function search(users: readonly { hist: Sequence; target: number }[]): SearchOut
   const out: SearchOutcome[] = [];
   for (let s = 0; s < users.length; s += BATCH) {
     const part = users.slice(s, s + BATCH);
-    const personal = scoreCatalog(
-      m.weights,
-      cfg,
-      cat,
+    const personal = model.score(
       part.map((u) => u.hist),
-      undefined,
-      table,
+      part.map(() => null),
     );
     part.forEach((u, b) => {
       const rel = content.cosines(content.vectorOf({ id: 'query', title: queryOf(ds.items[u.target]!) }));

@@ -56,7 +56,7 @@ export interface Engine extends EngineInterface {
 }
 
 /** Candidates a placement asks the pair model about (the most similar in text to what it starts from). */
-const PAIR_CANDIDATES = 300;
+const PAIR_CANDIDATES = 120;
 
 /** Makes the engine object; engine.worker.ts exposes its {@link EngineInterface} part to the page. */
 export function createEngine(deps: EngineDeps = {}): Engine {
