@@ -94,8 +94,8 @@ export function createDemoPlacements(shop) {
   function wireSwitch() {
     $('order-switch').addEventListener('change', (e) => {
       const grid = $('grid-home');
-      if (e.target.checked) delete grid.dataset.recoPersonalize;
-      else grid.dataset.recoPersonalize = 'off';
+      // data-reco-track-only: Reco records the grid's impressions and clicks and never moves its items.
+      grid.toggleAttribute('data-reco-track-only', !e.target.checked);
       shop.renderHome();
       if (e.target.checked) shop.personalizeHome();
     });

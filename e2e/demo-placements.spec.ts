@@ -93,7 +93,7 @@ test('the demo’s switch shows the shop’s order or the personalized one; its 
   for (const id of (await home(tab)).slice(3, 6)) await openAndCloseProduct(tab, id);
 
   await tab.click('#order-switch');
-  expect(await tab.evaluate(() => document.querySelector('#grid-home')!.getAttribute('data-reco-personalize'))).toBe('off');
+  expect(await tab.evaluate(() => document.querySelector('#grid-home')!.hasAttribute('data-reco-track-only'))).toBe(true);
   const shopOrder = await home(tab);
   let n = await rankings(tab);
   await tab.click('#order-switch');

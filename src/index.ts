@@ -16,7 +16,7 @@ import { DEFAULTS } from './shared/options.ts';
 import type { RecoOptions } from './main/options.ts';
 import type { Recommendation, RecommendRequest } from './shared/placements.ts';
 import type { Rules } from './shared/rules.ts';
-import { reserveCards, type RenderOptions } from './main/placements.ts';
+import type { RenderOptions } from './main/placements.ts';
 import type { GivenHistory } from './main/ranker.ts';
 import type { EventType, ExportData, ItemFeatures } from './shared/types.ts';
 
@@ -90,18 +90,10 @@ export const rank = async (items: ReadonlyArray<string | ItemFeatures>, options?
 export const recommend = async (request: RecommendRequest): Promise<Recommendation[]> => current?.recommend(request) ?? [];
 /**
  * Fills a container from the shop's template with a placement; see RecoInstance.render. Called before init(),
- * it reserves the cards' space at once and fills them once the instance init() makes is ready.
+ * it runs on the instance init() makes, as soon as init() is called (the cards' space is reserved then).
  */
-export const render = async (container: Element | string, options: RenderOptions): Promise<Recommendation[]> => {
-  if (current) return current.render(container, options);
-  try {
-    reserveCards(container, options);
-  } catch (err) {
-    console.error('[reco]', (err as Error).message);
-    return [];
-  }
-  return new Promise((resolve) => early.push((reco) => resolve(reco.render(container, options))));
-};
+export const render = async (container: Element | string, options: RenderOptions): Promise<Recommendation[]> =>
+  current?.render(container, options) ?? new Promise((resolve) => early.push((reco) => resolve(reco.render(container, options))));
 /** Replaces the merchandising rules of the current instance; see RecoInstance.setRules. */
 export const setRules = async (rules: Rules): Promise<void> => current?.setRules(rules);
 /** Re-orders grids now on the current instance. */

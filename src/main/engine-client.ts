@@ -6,7 +6,15 @@
 import { proxy, wrap, type Remote } from 'comlink';
 import { WorkerCrashedError } from '../shared/errors.ts';
 import type { LearningState } from '../shared/learning.ts';
-import type { Contribution, EngineInit, EngineInterface, EngineStatus, RoundReply } from '../shared/protocol.ts';
+import type {
+  Contribution,
+  EngineInit,
+  EngineInterface,
+  EngineStatus,
+  PlacementCall,
+  PlacementReply,
+  RoundReply,
+} from '../shared/protocol.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import { createSupervisor, type SupervisorState } from './supervisor.ts';
 import { whyWorkerFailed, type WorkerSource } from './worker-source.ts';
@@ -18,9 +26,10 @@ export interface EngineClient {
   /** Resolves with the engine's status once the model is loaded and warmed up (after a restart, the new worker's). */
   status(): Promise<EngineStatus>;
   rank(history: HistoryEntry[], candidates: ItemFeatures[]): Promise<number[]>;
+  rankFor(given: unknown, candidates: ItemFeatures[]): Promise<number[]>;
   arrange(history: HistoryEntry[], items: ItemFeatures[], search: boolean): Promise<number[] | null>;
   setRules(rules: unknown): Promise<void>;
-  recommend(...args: DropLast<Parameters<EngineInterface['recommend']>>): ReturnType<EngineInterface['recommend']>;
+  recommend(history: HistoryEntry[], request: unknown, page: Omit<PlacementCall, 'now'>): Promise<PlacementReply>;
   /** A learning round in the worker on the stored events: `force` runs it now, otherwise only if due. */
   round(force: boolean): Promise<RoundReply>;
   /** Back to the shipped head, in every tab, before the page clears the store. */
@@ -30,8 +39,6 @@ export interface EngineClient {
   state(): SupervisorState;
   terminate(): void;
 }
-
-type DropLast<T extends unknown[]> = T extends [...infer Head, unknown] ? Head : never;
 
 /**
  * How long the worker may take to get ready (first WebGPU shader compiles on a software adapter take seconds;
@@ -92,9 +99,10 @@ export function createEngineClient(
   const call = <T>(what: string, ask: (e: Remote<EngineInterface>) => Promise<T>, ms = CALL_TIMEOUT_MS) => supervisor.call(what, ask, ms);
   return {
     rank: (history, candidates) => call('rank()', (e) => e.rank(history, candidates, Date.now())),
+    rankFor: (given, candidates) => call('rank()', (e) => e.rankFor(given, candidates, Date.now())),
     arrange: (history, items, search) => call('arrange()', (e) => e.arrange(history, items, search, Date.now())),
     setRules: (rules) => call('setRules()', (e) => e.setRules(rules)),
-    recommend: (history, request, seen) => call('recommend()', (e) => e.recommend(history, request, seen, Date.now())),
+    recommend: (history, request, page) => call('recommend()', (e) => e.recommend(history, request, { ...page, now: Date.now() })),
     status: supervisor.ready,
     round: (force) => call('round()', (e) => e.round(force), ROUND_TIMEOUT_MS),
     forget: () => call('forget()', (e) => e.forget()),

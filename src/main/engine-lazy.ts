@@ -30,6 +30,7 @@ export function lazyEngineClient(module: Promise<EngineModule>, url: string, cre
   return {
     status: () => loaded.then((c) => c.status()),
     rank: (history, candidates) => loaded.then((c) => c.rank(history, candidates)),
+    rankFor: (given, candidates) => loaded.then((c) => c.rankFor(given, candidates)),
     arrange: (...a) => loaded.then((c) => c.arrange(...a)),
     setRules: (rules) => loaded.then((c) => c.setRules(rules)),
     recommend: (...a) => loaded.then((c) => c.recommend(...a)),

@@ -95,9 +95,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
         const fresh = !done.has(container);
         // A grid found while the model loads is ranked once it is ready.
         if (o.isReady()) done.add(container);
-        // A grid marked data-reco-personalize="off" keeps the shop's order (and is tracked).
-        const off = container.getAttribute('data-reco-personalize') === 'off';
-        if ((now || (fresh && opts.autoPersonalize)) && o.isReady() && !o.control && !off && !grid.trackOnly) {
+        if ((now || (fresh && opts.autoPersonalize)) && o.isReady() && !o.control && !grid.trackOnly) {
           const movable = items.filter((i) => i.id && !i.pinned);
           const t0 = performance.now();
           const order =

@@ -4,7 +4,7 @@
  * http(s) URLs, so a hostile title stays text. Cards are tracked like any grid's items (list id = placement).
  */
 import type { CatalogStatus } from '../shared/protocol.ts';
-import type { Recommendation, RecommendRequest } from '../shared/placements.ts';
+import type { Recommendation, RecommendRequest, SlotOptions } from '../shared/placements.ts';
 import type { ItemFeatures } from '../shared/types.ts';
 import type { Tracker } from '../tracker/tracker.ts';
 import type { EngineClient } from './engine-client.ts';
@@ -43,40 +43,30 @@ export interface PagePlacements {
 const SLOT = 'data-reco-slot';
 const CARD = 'data-reco-card';
 
-/** The URL if it is http(s) (relative ones resolved against the page), else null: no `javascript:` link from a feed. */
-function safeUrl(u: unknown): string | null {
-  try {
-    const url = new URL(String(u), document.baseURI);
-    return /^https?:$/.test(url.protocol) ? url.href : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Fills one card's slots from an item; null clears them. */
-function fill(card: HTMLElement, item: Recommendation | null, price: (n: number) => string): void {
-  const slots = [card, ...card.querySelectorAll<HTMLElement>(`[${SLOT}]`)].filter((el) => el.hasAttribute(SLOT));
-  for (const el of slots) {
+/**
+ * Fills one card's slots with an item's slot texts (computed in the worker: src/worker/slots.ts); null clears
+ * them. Text through `textContent` only; `url` and `image` (http(s) only) as `href` and `src`.
+ */
+function fill(card: HTMLElement, slots: Record<string, string> | null): void {
+  const els = [card, ...card.querySelectorAll<HTMLElement>(`[${SLOT}]`)].filter((el) => el.hasAttribute(SLOT));
+  for (const el of els) {
     for (const slot of el.getAttribute(SLOT)!.split(/\s+/)) {
+      const v = slots?.[slot];
       if (slot === 'url' || slot === 'image') {
-        const url = item && safeUrl(item[slot]);
         const attr = slot === 'url' ? 'href' : 'src';
-        if (url) el.setAttribute(attr, url);
+        if (v) el.setAttribute(attr, v);
         else el.removeAttribute(attr);
-      } else if (slot === 'reason') {
-        el.textContent = item?.reason?.title ?? item?.reason?.itemId ?? '';
-        el.hidden = !item?.reason;
       } else {
-        const v = item?.[slot];
-        el.textContent = v == null ? '' : slot === 'price' && typeof v === 'number' ? price(v) : String(v);
+        el.textContent = v ?? '';
+        if (slot === 'reason') el.hidden = !v;
       }
     }
   }
-  if (item) card.setAttribute('data-reco-id', item.id);
+  if (slots) card.setAttribute('data-reco-id', slots['id']!);
   else card.removeAttribute('data-reco-id');
   // A card without an item keeps its box (the space stays reserved, nothing below moves) but shows nothing.
-  card.style.visibility = item ? '' : 'hidden';
-  card.toggleAttribute('aria-hidden', !item);
+  card.style.visibility = slots ? '' : 'hidden';
+  card.toggleAttribute('aria-hidden', !slots);
 }
 
 /**
@@ -85,10 +75,7 @@ function fill(card: HTMLElement, item: Recommendation | null, price: (n: number)
  * earlier call are kept. Runs before init() too (see Reco.render).
  * @throws TypeError naming what is missing: the container, or a template with a card inside
  */
-export function reserveCards(
-  target: unknown,
-  options: unknown,
-): { cards: HTMLElement[]; opts: RenderOptions; price: (n: number) => string } {
+export function reserveCards(target: unknown, options: unknown): { cards: HTMLElement[]; opts: RenderOptions } {
   const container = typeof target === 'string' ? document.querySelector(target) : target;
   if (!(container instanceof HTMLElement))
     throw new TypeError(`render(container): expected an element or a selector that finds one, got ${JSON.stringify(target)}`);
@@ -97,49 +84,46 @@ export function reserveCards(
     typeof opts.template === 'string' ? document.querySelector(opts.template) : (opts.template ?? container.querySelector('template'));
   const card = t instanceof HTMLTemplateElement ? t.content.firstElementChild : null;
   if (!card) throw new TypeError('render(): expected a <template> with one card element inside the container, or options.template');
-  const money = new Intl.NumberFormat(
-    document.documentElement.lang || undefined,
-    opts.currency ? { style: 'currency', currency: opts.currency } : { minimumFractionDigits: 2, maximumFractionDigits: 2 },
-  );
   const cards = [...container.querySelectorAll<HTMLElement>(`:scope > [${CARD}]`)];
   while (cards.length < (opts.limit ?? 8)) {
     const c = card.cloneNode(true) as HTMLElement;
     c.setAttribute(CARD, '');
-    fill(c, null, money.format);
+    fill(c, null);
     container.append(c);
     cards.push(c);
   }
-  return { cards, opts, price: money.format };
+  return { cards, opts };
 }
 
 export function createPlacements(o: PlacementsDeps): PagePlacements {
   const unsent = new Map<string, ItemFeatures>();
 
-  async function recommend(request: unknown): Promise<Recommendation[]> {
+  /** The placement, and with `show` (render) each item's slot texts. */
+  async function recommend(request: unknown, show?: SlotOptions): Promise<{ items: Recommendation[]; slots?: Record<string, string>[] }> {
     try {
-      if (!o.engine || !o.ready()) return [];
+      if (!o.engine || !o.ready()) return { items: [] };
       await o.flush();
       const { history } = await o.history.read();
-      // The control group sees placements without personalization: for you in catalog order, nothing "because you viewed".
-      const placement = (request as RecommendRequest | null)?.placement;
-      const h = o.control && (placement === 'for-you' || placement === 'because-you-viewed') ? [] : history;
       const seen = [...unsent.values()];
       unsent.clear();
       // The worker checks the request (a TypeError naming the field).
-      const { items, catalog } = await o.engine.recommend(h, request, seen);
+      const { catalog, ...got } = await o.engine.recommend(history, request, { seen, control: o.control, ...(show && { show }) });
       o.onCatalog(catalog);
-      return items;
+      return got;
     } catch (err) {
       o.onError(err as Error);
-      return [];
+      return { items: [] };
     }
   }
 
   async function render(target: unknown, options: unknown): Promise<Recommendation[]> {
     try {
-      const { cards, opts, price } = reserveCards(target, options);
-      const items = await recommend(opts);
-      cards.forEach((c, k) => fill(c, items[k] ?? null, price));
+      const { cards, opts } = reserveCards(target, options);
+      const { placement, itemId, limit, filter, currency } = opts;
+      // The request's own fields only (a template element cannot go to the worker); the slots' text comes back ready.
+      const show = { base: document.baseURI, lang: document.documentElement.lang, ...(currency && { currency }) };
+      const { items, slots = [] } = await recommend({ placement, itemId, limit, filter }, show);
+      cards.forEach((c, k) => fill(c, slots[k] ?? null));
       const listId = opts.listId ?? opts.placement;
       o.tracker?.observe(items.slice(0, cards.length).map((it, position) => ({ el: cards[position]!, id: it.id, listId, position })));
       return items;
@@ -150,7 +134,7 @@ export function createPlacements(o: PlacementsDeps): PagePlacements {
   }
 
   return {
-    recommend,
+    recommend: async (request) => (await recommend(request)).items,
     render,
     observe(items) {
       for (const it of items) unsent.set(it.id, it);

@@ -4,7 +4,7 @@
  * without a history, or when something fails (reported, never thrown).
  */
 import type { Contribution } from '../shared/protocol.ts';
-import { EVENT_TYPES, type EventType, type HistoryEntry, type ItemFeatures } from '../shared/types.ts';
+import type { EventType, HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import type { Explanation } from './api.ts';
 import type { EngineClient } from './engine-client.ts';
 import type { ShopperHistory } from './history.ts';
@@ -64,8 +64,14 @@ export function createRanker(engine: EngineClient | null, history: ShopperHistor
   const scoreFor = async (items: ItemFeatures[], given: NonNullable<GivenHistory['history']>) => {
     if (!engine || !o.ready() || !items.length) return null;
     try {
-      const h = givenHistory(given, history.seen);
-      return h.length ? await engine.rank(h, items) : null;
+      // Ids the page has seen go with their features; the worker checks the entries (naming the one at fault).
+      const h = Array.isArray(given)
+        ? given.map((e: { item?: unknown } | null) => {
+            const f = typeof e?.item === 'string' && history.seen(e.item);
+            return f ? { ...e, item: f } : e;
+          })
+        : given;
+      return await engine.rankFor(h, items);
     } catch (err) {
       o.onError(err as Error);
       return null;
@@ -107,25 +113,6 @@ export function rankInput(items: unknown, seen: (id: string) => ItemFeatures | u
       return [];
     }
     return [f];
-  });
-}
-
-/**
- * A history given to rank(), as the model reads it: ids looked up among the items seen on the page, a
- * missing type counts as a click, a missing time as one minute apart up to now.
- * @throws TypeError naming the entry when it has no item id or an unknown type
- */
-export function givenHistory(given: unknown, seen: (id: string) => ItemFeatures | undefined): HistoryEntry[] {
-  if (!Array.isArray(given)) throw new TypeError('rank(items, { history }): expected an array of { item, type?, ts? }');
-  const now = Date.now();
-  return given.map((e: unknown, i) => {
-    const { item, type = 'select_item', ts = now - (given.length - i) * 60_000 } = (e ?? {}) as Record<string, unknown>;
-    const f = typeof item === 'string' ? (seen(item) ?? { id: item }) : (item as ItemFeatures | undefined);
-    if (!f || typeof f.id !== 'string' || !f.id)
-      throw new TypeError(`rank(items, { history }): history[${i}].item expected an id or { id, ... }`);
-    if (!EVENT_TYPES.includes(type as EventType))
-      throw new TypeError(`rank(items, { history }): history[${i}].type expected one of ${EVENT_TYPES.join(', ')}`);
-    return { item: f, type: type as EventType, ts: Number(ts) };
   });
 }
 

@@ -36,6 +36,13 @@ export interface Reason {
  */
 export type Recommendation = ItemFeatures & { reason?: Reason; [field: string]: unknown };
 
+/** How render() shows prices and resolves links: the page's base URL and language, and its currency option. */
+export interface SlotOptions {
+  base: string;
+  lang: string;
+  currency?: string;
+}
+
 export const MAX_LIMIT = 100;
 
 /**

@@ -8,7 +8,7 @@
  */
 import type { LearningDecision, LearningSchedule, LearningState } from './learning.ts';
 import type { Backend, BackendTried } from './options.ts';
-import type { Recommendation } from './placements.ts';
+import type { Recommendation, SlotOptions } from './placements.ts';
 import type { HistoryEntry, ItemFeatures } from './types.ts';
 
 /** Where the worker finds the events it learns from: the page's IndexedDB database and its retention caps. */
@@ -83,6 +83,24 @@ export interface RoundReply {
   state: LearningState | null;
 }
 
+/** What the page tells the worker with a placement request. */
+export interface PlacementCall {
+  /** Items the page showed since the last call: without a feed, the catalog is the items seen. */
+  seen: ItemFeatures[];
+  now: number;
+  /** This page view is in the control group: for you in catalog order, nothing "because you viewed". */
+  control?: boolean;
+  /** For render(): how to write each item's slots (the reply's `slots` then holds them, one per item). */
+  show?: SlotOptions;
+}
+
+/** A placement: the items best first, where they came from, and (for render()) their slot texts. */
+export interface PlacementReply {
+  items: Recommendation[];
+  catalog: CatalogStatus;
+  slots?: Record<string, string>[];
+}
+
 /** What the page may call on the engine. */
 export interface EngineInterface {
   /**
@@ -94,6 +112,12 @@ export interface EngineInterface {
   init(opts: EngineInit, onLearning?: (s: LearningState) => void): Promise<EngineStatus>;
   /** Scores candidates for this history (oldest first); same order as `candidates`. */
   rank(history: HistoryEntry[], candidates: ItemFeatures[], now: number): Promise<number[]>;
+  /**
+   * Scores candidates for a history given to `rank(items, { history })` (e.g. a simulated shopper's), as the
+   * page passed it: entries `{ item: id | features, type?, ts? }`, ids the feed holds taking its features.
+   * @throws TypeError naming the entry of an invalid history
+   */
+  rankFor(given: unknown, candidates: ItemFeatures[], now: number): Promise<number[]>;
   /**
    * A learning round on the stored events: when `force`, now; otherwise only if due. Holds the
    * cross-tab lock, so a round another tab is running makes this one skip.
@@ -113,17 +137,11 @@ export interface EngineInterface {
   setRules(rules: unknown): void;
   /**
    * A placement from the catalog (see src/model/placements.ts), the rules applied.
-   * @param history the shopper's history, oldest first (empty in the control group)
+   * @param history the shopper's history, oldest first
    * @param request a RecommendRequest, as the page got it
-   * @param seen items the page showed since the last call: without a feed, the catalog is the items seen
    * @throws TypeError naming the field of an invalid request
    */
-  recommend(
-    history: HistoryEntry[],
-    request: unknown,
-    seen: ItemFeatures[],
-    now: number,
-  ): Promise<{ items: Recommendation[]; catalog: CatalogStatus }>;
+  recommend(history: HistoryEntry[], request: unknown, page: PlacementCall): Promise<PlacementReply>;
   /** Leave-one-out contributions of the history items to `item`'s score with the head in use, largest first. */
   explain(history: HistoryEntry[], item: ItemFeatures, now: number): Promise<Contribution[]>;
   status(): EngineStatus;

@@ -24,6 +24,8 @@ import type { Backend } from '../shared/options.ts';
 import type { EngineInit, EngineInterface, EngineStatus } from '../shared/protocol.ts';
 import type { HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
 import { startBackend } from './backends.ts';
+import { givenHistory } from './given-history.ts';
+import { priceFormat, slotTexts } from './slots.ts';
 import { createCatalog, MAX_FEED_ITEMS, type LoadedCatalog, type WorkerCatalog } from './catalog.ts';
 import { createHeads, type Heads } from './heads.ts';
 import { openLearner, type Learner } from './learner.ts';
@@ -150,6 +152,11 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       return Array.from(await score(enrich(history), candidates, now));
     },
 
+    async rankFor(given, candidates, now) {
+      const history = givenHistory(given, now);
+      return history.length ? engine.rank(history, candidates, now) : candidates.map(() => 0);
+    },
+
     setRules(next) {
       rules = validateRules(next);
     },
@@ -176,8 +183,11 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       return all.every((v, k) => v === k) ? null : all;
     },
 
-    async recommend(history, request, seen, now) {
+    async recommend(given, request, { seen, now, control, show }) {
       const q = validateRequest(request);
+      const price = show && priceFormat(show);
+      // The control group sees placements without personalization: for you in catalog order, nothing "because you viewed".
+      const history = control && (q.placement === 'for-you' || q.placement === 'because-you-viewed') ? [] : given;
       const { serve } = current();
       catalog!.observe(seen);
       catalog!.observe(history.map((e) => e.item));
@@ -195,7 +205,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
         const row = over.rows[over.index.get(item.id) ?? -1];
         return { ...row, ...item, ...(reason && { reason }) };
       });
-      return { items, catalog: catalog!.status() };
+      return { items, catalog: catalog!.status(), ...(show && { slots: items.map((it) => slotTexts(it, show, price!)) }) };
     },
 
     async train(events, items, opts = {}) {

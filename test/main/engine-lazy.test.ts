@@ -10,6 +10,7 @@ function fakeClient(log: string[]): EngineClient {
   return {
     status: async () => ({ backend: 'cpu', tried: [], model: null, learning: null }) as never,
     rank: async (_h, candidates) => candidates.map(() => 1),
+    rankFor: async (_g, candidates) => candidates.map(() => 1),
     arrange: async () => null,
     setRules: async () => {},
     recommend: async () => ({}) as never,

@@ -3,7 +3,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EngineClient } from '../../src/main/engine-client.ts';
 import { createHistory } from '../../src/main/history.ts';
 import { createPlacements, type PlacementsDeps } from '../../src/main/placements.ts';
-import type { Recommendation } from '../../src/shared/placements.ts';
+import type { Recommendation, SlotOptions } from '../../src/shared/placements.ts';
+import { priceFormat, slotTexts } from '../../src/worker/slots.ts';
 import type { HistoryEntry } from '../../src/shared/types.ts';
 import type { Tracker } from '../../src/tracker/tracker.ts';
 
@@ -17,10 +18,12 @@ function setup(over: Partial<PlacementsDeps> = {}) {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   const history: HistoryEntry[] = [{ item: { id: 'h', title: 'Night Cream' }, type: 'view_item', ts: 1 }];
+  // The worker's answer: the items and, for render(), their slot texts as the worker writes them.
   const engine = {
-    recommend: vi.fn(async () => {
+    recommend: vi.fn(async (_h: unknown, _r: unknown, { show }: { show?: SlotOptions }) => {
       await gate;
-      return { items: ITEMS, catalog: { source: 'feed', items: 2, url: '/feed.jsonl' } };
+      const slots = show && ITEMS.map((it) => slotTexts(it, show, priceFormat(show)));
+      return { items: ITEMS, catalog: { source: 'feed', items: 2, url: '/feed.jsonl' }, ...(slots && { slots }) };
     }),
   } as unknown as EngineClient;
   const shopper = createHistory(null, 50, vi.fn());
@@ -75,6 +78,19 @@ describe('render()', () => {
     expect(empty!.hasAttribute('data-reco-id')).toBe(false);
   });
 
+  it('sends the worker the request fields and how to show them (base URL, language, currency), never the template element', async () => {
+    const { p, release, engine } = setup();
+    release();
+    document.documentElement.lang = 'de';
+    const template = document.querySelector('template')!;
+    await p.render('#row', { placement: 'similar', itemId: 'x', limit: 2, template, currency: 'EUR' });
+    const [, request, { show }] = vi.mocked(engine.recommend).mock.calls[0]!;
+    expect(request).toEqual({ placement: 'similar', itemId: 'x', limit: 2, filter: undefined });
+    expect(show).toEqual({ base: document.baseURI, lang: 'de', currency: 'EUR' });
+    expect(document.querySelector('#row .p')!.textContent).toMatch(/24,90\s?€/);
+    document.documentElement.lang = '';
+  });
+
   it('tracks the cards like a grid, with the placement as list id, and reuses the cards on the next render', async () => {
     const { p, release, tracker } = setup();
     release();
@@ -110,17 +126,16 @@ describe('recommend()', () => {
     await p.recommend({ placement: 'for-you' });
     const calls = vi.mocked(engine.recommend).mock.calls;
     expect(calls[0]![0].map((e) => e.item.id)).toEqual(['h']);
-    expect(calls[0]![2]).toEqual([{ id: 's1', title: 'Seen' }]);
-    expect(calls[1]![2]).toEqual([]);
+    expect(calls[0]![2]).toEqual({ seen: [{ id: 's1', title: 'Seen' }], control: false });
+    expect(calls[1]![2].seen).toEqual([]);
     expect(deps.onCatalog).toHaveBeenCalledWith(expect.objectContaining({ source: 'feed' }));
   });
 
-  it('in the control group, for you and because you viewed get no history; before the model is ready, nothing', async () => {
+  it('tells the worker about the control group; before the model is ready, nothing', async () => {
     const { p, engine, release } = setup({ control: true });
     release();
     await p.recommend({ placement: 'for-you' });
-    await p.recommend({ placement: 'recently-viewed' });
-    expect(vi.mocked(engine.recommend).mock.calls.map((c) => c[0].length)).toEqual([0, 1]);
+    expect(vi.mocked(engine.recommend).mock.calls[0]![2].control).toBe(true);
     expect(await setup({ ready: () => false }).p.recommend({ placement: 'for-you' })).toEqual([]);
   });
 });

@@ -1,14 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { EngineClient } from '../../src/main/engine-client.ts';
 import { createHistory } from '../../src/main/history.ts';
-import { createRanker, givenHistory } from '../../src/main/ranker.ts';
-import type { HistoryEntry } from '../../src/shared/types.ts';
+import { createRanker } from '../../src/main/ranker.ts';
+import { givenHistory } from '../../src/worker/given-history.ts';
 
 describe('rank(items, { history })', () => {
-  function ranker(active: boolean) {
-    const engine = {
-      rank: vi.fn(async (_h: HistoryEntry[], items: { id: string }[]) => items.map((it) => Number(it.id.slice(-1)))),
-    } as unknown as EngineClient;
+  function ranker(active: boolean, rankFor = async (_g: unknown, items: { id: string }[]) => items.map((it) => Number(it.id.slice(-1)))) {
+    const engine = { rank: vi.fn(), rankFor: vi.fn(rankFor) } as unknown as EngineClient;
     const shopper = createHistory(null, 50, vi.fn());
     shopper.read = vi.fn(async () => ({ history: [], item: (id: string) => ({ id }) }));
     shopper.remember([{ id: 'h1', title: 'Rose Serum' }]);
@@ -17,25 +15,34 @@ describe('rank(items, { history })', () => {
     return { r, engine, shopper, onError };
   }
 
-  it('scores for the given history instead of the stored one, also in the control group', async () => {
+  it('scores for the given history instead of the stored one, also in the control group; ids the page saw go with their features', async () => {
     const { r, engine, shopper } = ranker(false);
     const ranked = await r.rank(['p1', 'p3'], {
-      history: [{ item: 'h1', type: 'view_item', ts: 5 }, { item: { id: 'h2', title: 'Clay Mask' } }],
+      history: [{ item: 'h1', type: 'view_item', ts: 5 }, { item: { id: 'h2', title: 'Clay Mask' } }, { item: 'h9' }],
     });
     expect(ranked.map((x) => x.id)).toEqual(['p3', 'p1']);
-    const [h] = vi.mocked(engine.rank).mock.calls[0]!;
-    expect(h.map((e) => [e.item, e.type])).toEqual([
-      [{ id: 'h1', title: 'Rose Serum' }, 'view_item'],
-      [{ id: 'h2', title: 'Clay Mask' }, 'select_item'],
+    expect(vi.mocked(engine.rankFor).mock.calls[0]![0]).toEqual([
+      { item: { id: 'h1', title: 'Rose Serum' }, type: 'view_item', ts: 5 },
+      { item: { id: 'h2', title: 'Clay Mask' } },
+      { item: 'h9' },
     ]);
-    expect(h[0]!.ts).toBe(5);
+    expect(engine.rank).not.toHaveBeenCalled();
     expect(shopper.read).not.toHaveBeenCalled();
   });
 
-  it('names the entry of a bad history, and keeps the input order', async () => {
-    const { r, onError } = ranker(true);
+  it('a history the worker rejects is reported, and the input order kept', async () => {
+    const { r, onError } = ranker(true, async (g) => (givenHistory(g, 0), []));
     expect((await r.rank(['p1', 'p3'], { history: [{ item: 'h1', type: 'bought' as never }] })).map((x) => x.score)).toEqual([0, 0]);
     expect(onError.mock.calls[0]![0].message).toMatch(/history\[0\]\.type expected one of/);
-    expect(() => givenHistory([{ item: '' }], () => undefined)).toThrow(/history\[0\]\.item expected an id/);
+  });
+
+  it('the worker completes and checks the history: a click, one minute apart up to now, by default; each fault names its entry', () => {
+    expect(givenHistory([{ item: 'a' }, { item: { id: 'b', title: 'B' }, type: 'view_item', ts: 7 }], 600_000)).toEqual([
+      { item: { id: 'a' }, type: 'select_item', ts: 480_000 },
+      { item: { id: 'b', title: 'B' }, type: 'view_item', ts: 7 },
+    ]);
+    expect(() => givenHistory([{ item: '' }], 0)).toThrow(/history\[0\]\.item expected an id/);
+    expect(() => givenHistory([{ item: 'a' }, null], 0)).toThrow(/history\[1\]\.item expected an id/);
+    expect(() => givenHistory('a', 0)).toThrow(/expected an array of \{ item, type\?, ts\? \}/);
   });
 });

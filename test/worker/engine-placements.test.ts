@@ -33,7 +33,7 @@ beforeAll(async () => {
 describe('engine placements (in-process, as in the worker)', () => {
   it('answers with the feed rows as the shop wrote them, best first, never an out-of-stock item', async () => {
     for (const placement of ['for-you', 'similar', 'recently-viewed', 'because-you-viewed']) {
-      const { items, catalog } = await engine.recommend(history, { placement, itemId: CATALOG[9]!.id, limit: 6 }, [], NOW);
+      const { items, catalog } = await engine.recommend(history, { placement, itemId: CATALOG[9]!.id, limit: 6 }, { seen: [], now: NOW });
       expect(catalog).toMatchObject({ source: 'feed', items: rows.length, url: FEED });
       expect(items.length, placement).toBeGreaterThan(0);
       expect(items.length).toBeLessThanOrEqual(6);
@@ -46,12 +46,16 @@ describe('engine placements (in-process, as in the worker)', () => {
   });
 
   it('checks the request and names the field', async () => {
-    await expect(engine.recommend([], { placement: 'trending' }, [], NOW)).rejects.toThrow(/placement expected one of for-you, similar/);
-    await expect(engine.recommend([], { placement: 'similar' }, [], NOW)).rejects.toThrow(/itemId expected an item id/);
-    await expect(engine.recommend([], { placement: 'for-you', limit: 0 }, [], NOW)).rejects.toThrow(
+    await expect(engine.recommend([], { placement: 'trending' }, { seen: [], now: NOW })).rejects.toThrow(
+      /placement expected one of for-you, similar/,
+    );
+    await expect(engine.recommend([], { placement: 'similar' }, { seen: [], now: NOW })).rejects.toThrow(/itemId expected an item id/);
+    await expect(engine.recommend([], { placement: 'for-you', limit: 0 }, { seen: [], now: NOW })).rejects.toThrow(
       /limit expected an integer from 1 to 100/,
     );
-    await expect(engine.recommend([], { placement: 'for-you', filter: { size: 'xl' } }, [], NOW)).rejects.toThrow(/filter\.size/);
+    await expect(engine.recommend([], { placement: 'for-you', filter: { size: 'xl' } }, { seen: [], now: NOW })).rejects.toThrow(
+      /filter\.size/,
+    );
   });
 
   it('arranges a grid: nothing to change without a history; rules and scores move items; what a rule leaves out goes last', async () => {
@@ -77,7 +81,7 @@ describe('engine placements (in-process, as in the worker)', () => {
 
   it('for you is the model’s ranking of the whole feed, the history left out (the eval’s full ranking)', async () => {
     engine.setRules({ hideUnavailable: false });
-    const { items } = await engine.recommend(history, { placement: 'for-you', limit: 10 }, [], NOW);
+    const { items } = await engine.recommend(history, { placement: 'for-you', limit: 10 }, { seen: [], now: NOW });
     const seen = new Set(history.map((e) => e.item.id));
     const candidates = CATALOG.filter((it) => !seen.has(it.id));
     const scores = await engine.rank(history, candidates, NOW);
@@ -86,10 +90,38 @@ describe('engine placements (in-process, as in the worker)', () => {
     engine.setRules({});
   });
 
+  it('in the control group, for you is the catalog order and because you viewed is empty; recently viewed stays', async () => {
+    const control = { seen: [], now: NOW, control: true };
+    const forYou = await engine.recommend(history, { placement: 'for-you', limit: 5 }, control);
+    const cold = await engine.recommend([], { placement: 'for-you', limit: 5 }, { seen: [], now: NOW });
+    expect(forYou.items.map((it) => it.id)).toEqual(cold.items.map((it) => it.id));
+    expect((await engine.recommend(history, { placement: 'because-you-viewed', limit: 5 }, control)).items).toEqual([]);
+    const recent = await engine.recommend(history, { placement: 'recently-viewed', limit: 5 }, control);
+    expect(recent.items.map((it) => it.id)).toEqual(
+      [...history]
+        .reverse()
+        .map((e) => e.item.id)
+        .filter((id) => !outOfStock.has(id)),
+    );
+  });
+
+  it('writes each item’s slot texts for render(): money in the page language, absolute http(s) links', async () => {
+    const show = { base: 'https://shop.example/c/', lang: 'de', currency: 'EUR' };
+    const { items, slots } = await engine.recommend(history, { placement: 'for-you', limit: 3 }, { seen: [], now: NOW, show });
+    expect(slots).toHaveLength(items.length);
+    slots!.forEach((s, k) => {
+      expect(s).toMatchObject({ id: items[k]!.id, title: items[k]!.title, url: `https://shop.example/p/${items[k]!.id}` });
+      expect(s['price']).toMatch(/^\d+,\d\d\s?€$/);
+    });
+    await expect(
+      engine.recommend(history, { placement: 'for-you' }, { seen: [], now: NOW, show: { ...show, currency: 'euro' } }),
+    ).rejects.toThrow(/render: currency expected an ISO 4217 code/);
+  });
+
   it('setRules checks the rules and keeps the old ones when they are invalid', async () => {
     expect(() => engine.setRules({ boost: [{ brand: 'Aurelle' }] })).toThrow(/rules\.boost\[0\]\.weight/);
     engine.setRules({ boost: [{ brand: CATALOG[5]!.brand!, weight: 10 }], hideUnavailable: false });
-    const { items } = await engine.recommend([], { placement: 'for-you', limit: 3 }, [], NOW);
+    const { items } = await engine.recommend([], { placement: 'for-you', limit: 3 }, { seen: [], now: NOW });
     expect(items.every((it) => it.brand === CATALOG[5]!.brand)).toBe(true);
     engine.setRules({});
   });
