@@ -1,7 +1,7 @@
 /**
  * Benchmarks of the built SDK in the system Chromium (figures, not tests: nothing here asserts).
  *
- *   npx tsx scripts/bench.ts [--json FILE] [--runs N] [--loads N] [--views N]
+ *   npx tsx scripts/bench.ts [--json FILE] [--runs N] [--loads N] [--views N] [--only placements]
  *
  * Expects dist/ to be built (`npm run build`); builds nothing. Starts scripts/serve.ts on a free port,
  * drives /usr/bin/chromium (or $CHROMIUM_PATH) with playwright-core and measures:
@@ -42,8 +42,11 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '30' },
     loads: { type: 'string', default: '2' },
     views: { type: 'string', default: '3' },
+    // Section 6 alone (a few seconds), e.g. to measure recommend() after a change to placements.
+    only: { type: 'string' },
   },
 });
+if (args.only !== undefined && args.only !== 'placements') throw new Error(`--only: expected "placements", got ${args.only}`);
 const RUNS = Number(args.runs);
 const LOADS = Number(args.loads);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs: expected a positive integer, got ${args.runs}`);
@@ -683,6 +686,13 @@ async function main(): Promise<void> {
     const model = JSON.parse(readFileSync(resolve(ROOT, 'public/models/default/model.json'), 'utf8')) as { id: string; version: string };
 
     const step = (what: string) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0)} s] ${what}`);
+    if (args.only === 'placements') {
+      const placements = await benchPlacements(browser, base, RUNS);
+      console.log(`${machine.commit}, load ${machine.loadStart} -> ${round(os.loadavg()[0]!, 2)} on ${machine.cores} cores, model ${model.id}@${model.version}`);
+      console.log(placementLines(placements, table).join('\n'));
+      if (args.json) writeFileSync(args.json, JSON.stringify({ machine, model, placements }, null, 1) + '\n');
+      return;
+    }
     const rank: BackendFigures[] = [];
     for (const b of BACKENDS) {
       step(`rank on ${b}`);

@@ -1,7 +1,7 @@
 /**
  * The placements part of `npm run bench`: recommend() latency for a 5,000-item feed on wasm, in the system
  * Chromium, through the public API (history read from IndexedDB, a worker round trip, the placement computed
- * over the whole feed, rules applied). The feed is made from the demo catalog's generator (scripts/gen-catalog.ts)
+ * over the feed, rules applied). The feed is made from the demo catalog's generator (scripts/gen-catalog.ts)
  * with 35 seeds, and served to the worker at /bench/feed.jsonl by the browser context.
  */
 import type { Browser } from 'playwright-core';
@@ -87,8 +87,9 @@ export async function benchPlacements(browser: Browser, base: string, runs: numb
 export function placementLines(f: PlacementFigures, table: (head: string[], rows: (string | number)[][]) => string): string[] {
   return [
     `recommend() latency, ms: ${f.feedItems}-item feed, ${f.history}-event history, limit 8, default rules, backend ${f.backend}; the public API round trip`,
-    '   (IndexedDB history read + worker message + the placement over the whole feed + rules). First call of the page view (feed fetched',
-    `   and parsed, item vectors of the feed computed): ${f.firstMs.toFixed(0)} ms.`,
+    '   (IndexedDB history read + worker message + the placement over the feed + rules; the pair model scores the 120 feed items most',
+    '   similar in text to what the placement starts from, a transformer the whole feed). First call of the page view (feed fetched',
+    `   and parsed, its text index built, a transformer's item vectors computed): ${f.firstMs.toFixed(0)} ms.`,
     table(
       ['placement', 'n', 'items', 'p50', 'p95', 'min'],
       f.rows.map((r) => [r.placement, r.n, r.items, r.p50.toFixed(2), r.p95.toFixed(2), r.min.toFixed(2)]),
