@@ -688,7 +688,9 @@ async function main(): Promise<void> {
     const step = (what: string) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0)} s] ${what}`);
     if (args.only === 'placements') {
       const placements = await benchPlacements(browser, base, RUNS);
-      console.log(`${machine.commit}, load ${machine.loadStart} -> ${round(os.loadavg()[0]!, 2)} on ${machine.cores} cores, model ${model.id}@${model.version}`);
+      console.log(
+        `${machine.commit}, load ${machine.loadStart} -> ${round(os.loadavg()[0]!, 2)} on ${machine.cores} cores, model ${model.id}@${model.version}`,
+      );
       console.log(placementLines(placements, table).join('\n'));
       if (args.json) writeFileSync(args.json, JSON.stringify({ machine, model, placements }, null, 1) + '\n');
       return;
