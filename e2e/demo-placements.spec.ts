@@ -3,7 +3,16 @@ import { listenToReco, openAndCloseProduct, waitForRanked, waitForReady } from '
 
 /** Opens the "Reco inside" panel unless it is open (wide windows open it by default). */
 async function openPanel(tab: BrowserPage) {
-  if (!(await tab.evaluate(() => document.body.classList.contains('panel-open')))) await tab.click('#panel-tab');
+  if (!(await tab.evaluate(() => document.body.classList.contains('panel-open')))) await clickInView(tab, '#panel-tab');
+}
+
+/**
+ * Clicks as a shopper does: the element scrolled to the middle of its view first. The demo's sticky header and the
+ * panel's sticky Export/Forget bar cover what sits at the edges, and WebDriver clicks where the element is.
+ */
+async function clickInView(tab: BrowserPage, selector: string) {
+  await tab.evaluate((sel) => document.querySelector(sel)!.scrollIntoView({ block: 'center' }), selector);
+  await tab.click(selector);
 }
 
 /** The visible cards of a placement row: their ids. */
@@ -43,7 +52,7 @@ test('the demo’s product view shows similar items and because-you-viewed, the 
       .map((el) => el.getAttribute('data-reco-id')!),
   )) as [string, string];
   await openAndCloseProduct(tab, a);
-  await tab.click(`#grid-home [data-reco-id="${b}"] .card-link`);
+  await clickInView(tab, `#grid-home [data-reco-id="${b}"] .card-link`);
   await tab.waitForFunction(() => document.querySelector('#product')!.hasAttribute('open'));
   // The product view: similar items (never the product itself) and because you viewed (with the reason).
   await expect.poll(async () => (await row(tab, 'pd-similar')).length).toBeGreaterThan(0);
@@ -65,7 +74,7 @@ test('the demo’s product view shows similar items and because-you-viewed, the 
     (id) => document.querySelector(`#grid-home [data-reco-id="${id}"]`)?.getAttribute('data-reco-title'),
     next!,
   );
-  await tab.click(`#pd-similar > [data-reco-id="${next}"]`);
+  await clickInView(tab, `#pd-similar > [data-reco-id="${next}"]`);
   await expect
     .poll(() =>
       tab.evaluate(() => `${document.querySelector('#pd-brand')!.textContent} ${document.querySelector('#pd-title')!.textContent}`),
@@ -92,14 +101,14 @@ test('the demo’s switch shows the shop’s order or the personalized one; its 
   await waitForReady(tab);
   for (const id of (await home(tab)).slice(3, 6)) await openAndCloseProduct(tab, id);
 
-  await tab.click('#order-switch');
+  await clickInView(tab, '#order-switch');
   expect(await tab.evaluate(() => document.querySelector('#grid-home')!.hasAttribute('data-reco-track-only'))).toBe(true);
   const shopOrder = await home(tab);
   let n = await rankings(tab);
-  await tab.click('#order-switch');
+  await clickInView(tab, '#order-switch');
   const ranked = await waitForRanked(tab, 'home', n + 1);
   expect(ranked.order).not.toEqual(shopOrder);
-  await tab.click('#order-switch');
+  await clickInView(tab, '#order-switch');
   expect(await home(tab)).toEqual(shopOrder);
 
   // Search: with the switch off the grid shows the shop's own relevance order; on, Reco blends it with the
@@ -109,7 +118,7 @@ test('the demo’s switch shows the shop’s order or the personalized one; its 
   const relevance = await home(tab);
   expect(relevance.length).toBeLessThan(48);
   n = await rankings(tab);
-  await tab.click('#order-switch');
+  await clickInView(tab, '#order-switch');
   const searched = await waitForRanked(tab, 'home', n + 1);
   expect([...searched.order].sort()).toEqual([...relevance].sort());
   expect(searched.order.indexOf(relevance[0]!)).toBeLessThanOrEqual(2);
@@ -117,7 +126,7 @@ test('the demo’s switch shows the shop’s order or the personalized one; its 
 
   // Rules, live: a diversity cap set in the panel holds in the next placement.
   await openPanel(tab);
-  await tab.click('#rules-panel summary');
+  await clickInView(tab, '#rules-panel summary');
   await setValue(tab, '#rule-diversity', 'brand');
   await expect.poll(() => tab.evaluate(() => document.querySelector('#rules-json')!.textContent)).toContain('"by": "brand"');
   const brands = await tab.evaluate(async () => (await window.Reco.recommend({ placement: 'for-you', limit: 8 })).map((it) => it.brand));
@@ -132,8 +141,8 @@ test('the demo’s "simulate shoppers" panel replays simulated shoppers through 
   await tab.goto('/?backends=wasm');
   await waitForReady(tab);
   await openPanel(tab);
-  await tab.click('#simulate-panel summary');
-  await tab.click('#simulate');
+  await clickInView(tab, '#simulate-panel summary');
+  await clickInView(tab, '#simulate');
   await tab.waitForFunction(() => document.querySelector('#simulate-result')!.textContent!.includes('Lift:'), undefined, {
     timeout: 90_000,
   });
