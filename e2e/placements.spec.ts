@@ -159,7 +159,7 @@ test('a search grid is re-ordered by the documented blend of the shop’s order 
   // The shopper's rank of each result; tied scores share their average rank.
   const rankOf = (score: number) => ranked.filter((r) => r.score > score).length + (ranked.filter((r) => r.score === score).length - 1) / 2;
   const personal = new Map(ranked.map((r) => [r.id, rankOf(r.score)]));
-  // (1 − w) / (10 + shop rank) + w / (10 + shopper rank), w = searchWeight (0.25); the best match at worst 3rd.
+  // (1 − w) / (10 + shop rank) + w / (10 + shopper rank), w = searchWeight (0.25 on this page); the best match at worst 3rd.
   const blend = (id: string) => 0.75 / (10 + shopOrder.indexOf(id)) + 0.25 / (10 + personal.get(id)!);
   const expected = [...shopOrder].sort((x, y) => blend(y) - blend(x));
   if (expected.indexOf('p097') > 2) expected.splice(2, 0, ...expected.splice(expected.indexOf('p097'), 1));
