@@ -64,14 +64,8 @@ export function createRanker(engine: EngineClient | null, history: ShopperHistor
   const scoreFor = async (items: ItemFeatures[], given: NonNullable<GivenHistory['history']>) => {
     if (!engine || !o.ready() || !items.length) return null;
     try {
-      // Ids the page has seen go with their features; the worker checks the entries (naming the one at fault).
-      const h = Array.isArray(given)
-        ? given.map((e: { item?: unknown } | null) => {
-            const f = typeof e?.item === 'string' && history.seen(e.item);
-            return f ? { ...e, item: f } : e;
-          })
-        : given;
-      return await engine.rankFor(h, items);
+      // The worker checks the entries (naming the one at fault) and looks up the features of ids.
+      return await engine.rankFor(given, items);
     } catch (err) {
       o.onError(err as Error);
       return null;

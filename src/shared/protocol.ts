@@ -114,7 +114,8 @@ export interface EngineInterface {
   rank(history: HistoryEntry[], candidates: ItemFeatures[], now: number): Promise<number[]>;
   /**
    * Scores candidates for a history given to `rank(items, { history })` (e.g. a simulated shopper's), as the
-   * page passed it: entries `{ item: id | features, type?, ts? }`, ids the feed holds taking its features.
+   * page passed it: entries `{ item: id | features, type?, ts? }`, an id taking the features the feed or the page
+   * showed for it.
    * @throws TypeError naming the entry of an invalid history
    */
   rankFor(given: unknown, candidates: ItemFeatures[], now: number): Promise<number[]>;

@@ -153,6 +153,8 @@ export interface WorkerCatalog {
   loadedFeed(): LoadedCatalog | null;
   /** Items the page showed or the shopper's history holds; without a feed they are the catalog. */
   observe(items: Iterable<ItemFeatures>): void;
+  /** An item's features: the loaded feed's, else the page's when it showed the item (never waits). */
+  lookup(id: string): ItemFeatures | undefined;
   status(): CatalogStatus;
 }
 
@@ -209,6 +211,7 @@ export function createCatalog(source: CatalogSource, fetchFn: typeof fetch = fet
   return {
     observe,
     loadedFeed: () => loadedFeed,
+    lookup: (id) => loadedFeed?.items[loadedFeed.index.get(id) ?? -1] ?? seen.get(id),
     async current() {
       const fromFeed = await loaded;
       if (fromFeed) return fromFeed;

@@ -153,7 +153,9 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     },
 
     async rankFor(given, candidates, now) {
-      const history = givenHistory(given, now);
+      catalog?.observe(candidates);
+      // An item given by id takes the features the feed or the page showed for it.
+      const history = givenHistory(given, now).map((e) => ({ ...e, item: catalog?.lookup(e.item.id) ?? e.item }));
       return history.length ? engine.rank(history, candidates, now) : candidates.map(() => 0);
     },
 

@@ -2,8 +2,8 @@
 import { EVENT_TYPES, type EventType, type HistoryEntry, type ItemFeatures } from '../shared/types.ts';
 
 /**
- * A history given to rank(), as the model reads it: an id the page did not know stays an id (the feed may
- * know it), a missing type counts as a click, a missing time as one minute apart up to `now`.
+ * A history given to rank(), as the model reads it: an id stays an id (the engine looks up its features), a
+ * missing type counts as a click, a missing time as one minute apart up to `now`.
  * @throws TypeError naming the entry when it has no item id or an unknown type
  */
 export function givenHistory(given: unknown, now: number): HistoryEntry[] {

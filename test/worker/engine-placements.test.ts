@@ -118,6 +118,35 @@ describe('engine placements (in-process, as in the worker)', () => {
     ).rejects.toThrow(/render: currency expected an ISO 4217 code/);
   });
 
+  it('rank(items, { history }): without a feed, ids take the features of the items the page showed; the history is checked', async () => {
+    const noFeed = createEngine({ fetch: fileFetch });
+    await noFeed.init({ modelUrl: 'public/models/default/model.json', backends: ['wasm'], catalog: { url: null, dbName: null } });
+    const ids = history.map((e) => e.item.id);
+    const at = (k: number) => NOW - (ids.length - k) * 60_000;
+    const candidates = CATALOG.slice(20, 40);
+    // The page showed the history's items (a grid it ranked).
+    await noFeed.rank([], CATALOG.slice(0, 10), NOW);
+    const byId = await noFeed.rankFor(
+      ids.map((id) => ({ item: id, type: 'view_item' })),
+      candidates,
+      NOW,
+    );
+    const full = await noFeed.rank(
+      history.map((e, k) => ({ ...e, ts: at(k) })),
+      candidates,
+      NOW,
+    );
+    const bare = await noFeed.rank(
+      ids.map((id, k) => ({ item: { id }, type: 'view_item' as const, ts: at(k) })),
+      candidates,
+      NOW,
+    );
+    expect(byId).toEqual(full);
+    expect(byId).not.toEqual(bare);
+    await expect(noFeed.rankFor([{ item: ids[0], type: 'liked' }], candidates, NOW)).rejects.toThrow(/history\[0\]\.type expected one of/);
+    noFeed.dispose();
+  });
+
   it('setRules checks the rules and keeps the old ones when they are invalid', async () => {
     expect(() => engine.setRules({ boost: [{ brand: 'Aurelle' }] })).toThrow(/rules\.boost\[0\]\.weight/);
     engine.setRules({ boost: [{ brand: CATALOG[5]!.brand!, weight: 10 }], hideUnavailable: false });
