@@ -16,7 +16,7 @@ import { DEFAULTS } from './shared/options.ts';
 import type { RecoOptions } from './main/options.ts';
 import type { Recommendation, RecommendRequest } from './shared/placements.ts';
 import type { Rules } from './shared/rules.ts';
-import type { RenderOptions } from './main/placements.ts';
+import type { RenderOptions } from './main/cards.ts';
 import type { GivenHistory } from './main/ranker.ts';
 import type { EventType, ExportData, ItemFeatures } from './shared/types.ts';
 
@@ -30,7 +30,7 @@ export type { RecoErrorName } from './shared/errors.ts';
 export type { Placement, Reason, Recommendation, RecommendRequest } from './shared/placements.ts';
 export type { Boost, Diversity, ExcludeRecent, Filter, Rules } from './shared/rules.ts';
 export type { CatalogStatus } from './shared/protocol.ts';
-export type { RenderOptions } from './main/placements.ts';
+export type { RenderOptions } from './main/cards.ts';
 export type { GivenHistory } from './main/ranker.ts';
 export { BACKENDS } from './shared/options.ts';
 
@@ -43,7 +43,7 @@ const SCRIPT_URL: string =
 const BUNDLED: BundledAssets = { startWorker: startBundledWorker, model: bundledModel };
 
 let current: RecoInstance | null = null;
-/** track() and render() calls made before the first init(): replayed, in order, on the instance it makes. */
+/** track() calls made before the first init(): replayed, in order, on the instance it makes. */
 let early: ((reco: RecoInstance) => void)[] = [];
 const EARLY_MAX = 100;
 // Listeners of the global Reco.on(): every instance made by init() emits to them, from its first step,
@@ -89,11 +89,11 @@ export const rank = async (items: ReadonlyArray<string | ItemFeatures>, options?
 /** A placement from the catalog on the current instance (waiting for its init); see RecoInstance.recommend. [] before init(). */
 export const recommend = async (request: RecommendRequest): Promise<Recommendation[]> => current?.recommend(request) ?? [];
 /**
- * Fills a container from the shop's template with a placement; see RecoInstance.render. Called before init(),
- * it runs on the instance init() makes, as soon as init() is called (the cards' space is reserved then).
+ * Fills a container from the shop's template with a placement; see RecoInstance.render. [] before init() (the async
+ * snippet queues calls made before reco.js has loaded, init() first).
  */
 export const render = async (container: Element | string, options: RenderOptions): Promise<Recommendation[]> =>
-  current?.render(container, options) ?? new Promise((resolve) => early.push((reco) => resolve(reco.render(container, options))));
+  current?.render(container, options) ?? [];
 /** Replaces the merchandising rules of the current instance; see RecoInstance.setRules. */
 export const setRules = async (rules: Rules): Promise<void> => current?.setRules(rules);
 /** Re-orders grids now on the current instance. */

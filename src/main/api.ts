@@ -4,7 +4,7 @@ import type { BackendTried, Consent } from '../shared/options.ts';
 import type { Recommendation, RecommendRequest } from '../shared/placements.ts';
 import type { CatalogStatus } from '../shared/protocol.ts';
 import type { Rules } from '../shared/rules.ts';
-import type { RenderOptions } from './placements.ts';
+import type { RenderOptions } from './cards.ts';
 import type { GivenHistory } from './ranker.ts';
 import type { EventType, ExportData, ItemFeatures, RecoEvent } from '../shared/types.ts';
 

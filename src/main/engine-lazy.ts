@@ -6,6 +6,19 @@ import { WorkerCrashedError } from '../shared/errors.ts';
 import type { EngineClient } from './engine-client.ts';
 import type { EngineModule } from './engine-module.ts';
 
+/** The engine client's methods that call the worker (all but state() and terminate()). */
+const CALLS = [
+  'status',
+  'rank',
+  'rankFor',
+  'arrange',
+  'setRules',
+  'recommend',
+  'round',
+  'forget',
+  'explain',
+] as const satisfies readonly Exclude<keyof EngineClient, 'state' | 'terminate'>[];
+
 /**
  * @param module the engine client module, loading
  * @param url where it loads from, for the message when it cannot
@@ -27,16 +40,12 @@ export function lazyEngineClient(module: Promise<EngineModule>, url: string, cre
     },
   );
   loaded.catch(() => {}); // heard by whoever calls the engine; never an unhandled rejection in the page
+  // Every call to the worker waits for the client, then is its call.
+  const calls = Object.fromEntries(
+    CALLS.map((name) => [name, (...args: unknown[]) => loaded.then((c) => (c[name] as (...a: unknown[]) => unknown)(...args))]),
+  ) as Pick<EngineClient, (typeof CALLS)[number]>;
   return {
-    status: () => loaded.then((c) => c.status()),
-    rank: (history, candidates) => loaded.then((c) => c.rank(history, candidates)),
-    rankFor: (given, candidates) => loaded.then((c) => c.rankFor(given, candidates)),
-    arrange: (...a) => loaded.then((c) => c.arrange(...a)),
-    setRules: (rules) => loaded.then((c) => c.setRules(rules)),
-    recommend: (...a) => loaded.then((c) => c.recommend(...a)),
-    round: (force) => loaded.then((c) => c.round(force)),
-    forget: () => loaded.then((c) => c.forget()),
-    explain: (history, item) => loaded.then((c) => c.explain(history, item)),
+    ...calls,
     state: () => client?.state() ?? (failed ? 'down' : 'starting'),
     terminate() {
       stopped = true;

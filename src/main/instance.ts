@@ -23,7 +23,8 @@ import { discoverGrids } from './grid/discover.ts';
 import { createHistory } from './history.ts';
 import { resolveOptions, type BundledAssets, type RecoOptions, type ResolvedOptions } from './options.ts';
 import { createPersonalizer, trackedItems, type Personalizer } from './personalizer.ts';
-import { createPlacements, reserveCards, type PagePlacements } from './placements.ts';
+import { reserveCards } from './cards.ts';
+import type { PagePlacements } from './placements.ts';
 import { byScore, createRanker, rankInput, type Ranker } from './ranker.ts';
 import { createPageLearning } from './scheduler.ts';
 import { startingNow, workerAt, type WorkerSource } from './worker-source.ts';
@@ -96,7 +97,8 @@ export function startInstance(
   let workerSkipped: string[] = [];
   /** The open store (swapped for an empty memory one by forget()); null until it is open, or with consent denied. */
   let store: Store | null = null;
-  let parts: { ranker: Ranker; grids: Personalizer; placements: PagePlacements; stopReading: (() => void) | null } | null = null;
+  let parts: { ranker: Ranker; grids: Personalizer; placements: Promise<PagePlacements | null>; stopReading: (() => void) | null } | null =
+    null;
   const status = (): RecoStatus => ({
     ...state,
     lastRankMs: parts?.grids.lastRankMs() ?? null,
@@ -139,9 +141,10 @@ export function startInstance(
     : workerAt(opts.workerUrl);
   // Started now: its script downloads while the engine client loads (reco.js loads that from reco.engine.js).
   const workers = mode === 'off' ? null : startingNow(worker);
+  const engineModule = workers && loadEngineModule(scriptUrl);
   const engine =
-    workers &&
-    lazyEngineClient(loadEngineModule(scriptUrl), new URL('reco.engine.js', scriptUrl).href, (m) =>
+    engineModule &&
+    lazyEngineClient(engineModule, new URL('reco.engine.js', scriptUrl).href, (m) =>
       m.createEngineClient(workers, engineInit(opts, mode as 'persist' | 'memory'), debug, learning.update, onEngineState),
     );
   const opening = mode === 'off' ? null : openStore({ ...opts, memoryOnly: mode === 'memory' });
@@ -219,20 +222,26 @@ export function startInstance(
       ready: () => state.ready,
       onError: fail,
     });
-    const placements = createPlacements({
-      engine,
-      history,
-      tracker,
-      ready: () => state.ready,
-      control: state.control,
-      flush,
-      onCatalog: (c) => (state.catalog = c),
-      onError: fail,
-    });
+    // Loaded with the engine client (reco.engine.js in reco.js); null when there is none (consent denied) or it failed to load.
+    const placements: Promise<PagePlacements | null> = (engineModule ?? Promise.reject(new Error('no engine'))).then(
+      (m) =>
+        m.createPlacements({
+          engine,
+          history,
+          tracker,
+          ready: () => state.ready,
+          control: state.control,
+          flush,
+          onCatalog: (c) => (state.catalog = c),
+          onError: fail,
+          reserve: reserveCards,
+        }),
+      () => null,
+    );
     // Items the page shows teach the history their features and, without a feed, become the placements' catalog.
     const remember = (features: Parameters<typeof history.remember>[0]) => {
       history.remember(features);
-      placements.observe(features);
+      void placements.then((p) => p?.observe(features));
     };
     const grids = createPersonalizer(opts, {
       antiFlicker,
@@ -277,7 +286,7 @@ export function startInstance(
         (p) => p.ranker.rank(items, options),
       ),
     explain: (itemId) => after({ itemId, because: [] }, (p) => p.ranker.explain(itemId)),
-    recommend: (request) => after([], (p) => p.placements.recommend(request)),
+    recommend: (request) => after([], async (p) => (await p.placements)?.recommend(request) ?? []),
     render(container, options) {
       // The cards' space is reserved at once, before the model is ready, so nothing on the page moves later.
       try {
@@ -286,7 +295,7 @@ export function startInstance(
         fail(err as Error);
         return Promise.resolve([]);
       }
-      return after([], (p) => p.placements.render(container, options));
+      return after([], async (p) => (await p.placements)?.render(container, options) ?? []);
     },
     setRules: (next) =>
       after(undefined, async (p) => {

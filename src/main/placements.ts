@@ -1,24 +1,16 @@
 /**
- * recommend() and render(): placements computed in the worker, and for script-tag shops a container filled by
- * cloning the shop's own `<template>`. Text goes in through `textContent` only and links and images only as
- * http(s) URLs, so a hostile title stays text. Cards are tracked like any grid's items (list id = placement).
+ * recommend() and render(): placements computed in the worker, and for script-tag shops a container's cards
+ * (cards.ts made them) filled with the slot texts the worker wrote. Text goes in through `textContent` only and links
+ * and images only as http(s) URLs, so a hostile title stays text. Cards are tracked like any grid's items (list id =
+ * placement). Runs only once the engine is there, so reco.js loads it with the engine client (reco.engine.js).
  */
 import type { CatalogStatus } from '../shared/protocol.ts';
-import type { Recommendation, RecommendRequest, SlotOptions } from '../shared/placements.ts';
+import type { Recommendation, SlotOptions } from '../shared/placements.ts';
 import type { ItemFeatures } from '../shared/types.ts';
 import type { Tracker } from '../tracker/tracker.ts';
 import type { EngineClient } from './engine-client.ts';
 import type { ShopperHistory } from './history.ts';
-
-/** `render()`'s options: a placement request, and how to show it. */
-export interface RenderOptions extends RecommendRequest {
-  /** The card template: a `<template>` element or its selector. Default: the first `<template>` inside the container. */
-  template?: string | HTMLTemplateElement;
-  /** Currency of the prices (ISO 4217, e.g. "EUR"): prices are formatted as money in the page's language. Default: a plain number with 2 decimals. */
-  currency?: string;
-  /** List id of the cards' impressions and clicks. Default: the placement's name. */
-  listId?: string;
-}
+import { showCard, type reserveCards } from './cards.ts';
 
 export interface PlacementsDeps {
   engine: EngineClient | null;
@@ -31,6 +23,8 @@ export interface PlacementsDeps {
   flush(): Promise<void>;
   onCatalog(status: CatalogStatus): void;
   onError(err: Error): void;
+  /** cards.ts's, from the page script (the chunk does not carry a second copy). */
+  reserve: typeof reserveCards;
 }
 
 export interface PagePlacements {
@@ -41,7 +35,6 @@ export interface PagePlacements {
 }
 
 const SLOT = 'data-reco-slot';
-const CARD = 'data-reco-card';
 
 /**
  * Fills one card's slots with an item's slot texts (computed in the worker: src/worker/slots.ts); null clears
@@ -64,35 +57,7 @@ function fill(card: HTMLElement, slots: Record<string, string> | null): void {
   }
   if (slots) card.setAttribute('data-reco-id', slots['id']!);
   else card.removeAttribute('data-reco-id');
-  // A card without an item keeps its box (the space stays reserved, nothing below moves) but shows nothing.
-  card.style.visibility = slots ? '' : 'hidden';
-  card.toggleAttribute('aria-hidden', !slots);
-}
-
-/**
- * The cards of a render() container, `limit` of them, made at once from its template (hidden until their
- * items arrive), so that the container has its final size before the items are known. Cards made by an
- * earlier call are kept. Runs before init() too (see Reco.render).
- * @throws TypeError naming what is missing: the container, or a template with a card inside
- */
-export function reserveCards(target: unknown, options: unknown): { cards: HTMLElement[]; opts: RenderOptions } {
-  const container = typeof target === 'string' ? document.querySelector(target) : target;
-  if (!(container instanceof HTMLElement))
-    throw new TypeError(`render(container): expected an element or a selector that finds one, got ${JSON.stringify(target)}`);
-  const opts = (options ?? {}) as RenderOptions;
-  const t =
-    typeof opts.template === 'string' ? document.querySelector(opts.template) : (opts.template ?? container.querySelector('template'));
-  const card = t instanceof HTMLTemplateElement ? t.content.firstElementChild : null;
-  if (!card) throw new TypeError('render(): expected a <template> with one card element inside the container, or options.template');
-  const cards = [...container.querySelectorAll<HTMLElement>(`:scope > [${CARD}]`)];
-  while (cards.length < (opts.limit ?? 8)) {
-    const c = card.cloneNode(true) as HTMLElement;
-    c.setAttribute(CARD, '');
-    fill(c, null);
-    container.append(c);
-    cards.push(c);
-  }
-  return { cards, opts };
+  showCard(card, !!slots);
 }
 
 export function createPlacements(o: PlacementsDeps): PagePlacements {
@@ -118,7 +83,7 @@ export function createPlacements(o: PlacementsDeps): PagePlacements {
 
   async function render(target: unknown, options: unknown): Promise<Recommendation[]> {
     try {
-      const { cards, opts } = reserveCards(target, options);
+      const { cards, opts } = o.reserve(target, options);
       const { placement, itemId, limit, filter, currency } = opts;
       // The request's own fields only (a template element cannot go to the worker); the slots' text comes back ready.
       const show = { base: document.baseURI, lang: document.documentElement.lang, ...(currency && { currency }) };

@@ -31,7 +31,7 @@ describe('lazyEngineClient: the engine client while reco.engine.js loads', () =>
     );
     expect(engine.state()).toBe('starting');
     const ranked = engine.rank([], [{ id: 'a' }, { id: 'b' }]);
-    arrive({ createEngineClient: () => fakeClient(log) });
+    arrive({ createEngineClient: () => fakeClient(log), createPlacements: null! });
     expect(await ranked).toEqual([1, 1]);
     expect(engine.state()).toBe('ready');
   });
@@ -59,7 +59,7 @@ describe('lazyEngineClient: the engine client while reco.engine.js loads', () =>
       m.createEngineClient(null!, null!, null!, null!),
     );
     engine.terminate();
-    arrive({ createEngineClient: () => fakeClient(log) });
+    arrive({ createEngineClient: () => fakeClient(log), createPlacements: null! });
     await engine.status();
     expect(log).toEqual(['terminated']);
   });

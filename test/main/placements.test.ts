@@ -2,6 +2,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EngineClient } from '../../src/main/engine-client.ts';
 import { createHistory } from '../../src/main/history.ts';
+import { reserveCards } from '../../src/main/cards.ts';
 import { createPlacements, type PlacementsDeps } from '../../src/main/placements.ts';
 import type { Recommendation, SlotOptions } from '../../src/shared/placements.ts';
 import { priceFormat, slotTexts } from '../../src/worker/slots.ts';
@@ -38,6 +39,7 @@ function setup(over: Partial<PlacementsDeps> = {}) {
     flush: async () => {},
     onCatalog: vi.fn(),
     onError: vi.fn(),
+    reserve: reserveCards,
     ...over,
   };
   return { p: createPlacements(deps), deps, engine, release, tracker };
