@@ -216,12 +216,6 @@ export function startInstance(
     }
     if (destroyed) return null;
     const history = createHistory(store && storeView, opts.historyLength, fail);
-    const ranker = createRanker(engine, history, {
-      flush,
-      active: () => state.ready && !state.control,
-      ready: () => state.ready,
-      onError: fail,
-    });
     // Loaded with the engine client (reco.engine.js in reco.js); null when there is none (consent denied) or it failed to load.
     const placements: Promise<PagePlacements | null> = (engineModule ?? Promise.reject(new Error('no engine'))).then(
       (m) =>
@@ -238,6 +232,12 @@ export function startInstance(
         }),
       () => null,
     );
+    const ranker = createRanker(engine, history, {
+      flush,
+      active: () => state.ready && !state.control,
+      rankFor: async (items, given) => (await placements)?.rankFor(items, given) ?? null,
+      onError: fail,
+    });
     // Items the page shows teach the history their features and, without a feed, become the placements' catalog.
     const remember = (features: Parameters<typeof history.remember>[0]) => {
       history.remember(features);
@@ -299,12 +299,7 @@ export function startInstance(
     },
     setRules: (next) =>
       after(undefined, async (p) => {
-        try {
-          await engine?.setRules(next);
-          await p.grids.personalize(document, true);
-        } catch (err) {
-          fail(err as Error);
-        }
+        if (await (await p.placements)?.setRules(next)) await p.grids.personalize(document, true);
       }),
     personalize: (root = document) => after(undefined, (p) => p.grids.personalize(root, true)),
     status,

@@ -29,6 +29,13 @@ export interface PlacementsDeps {
 
 export interface PagePlacements {
   recommend(request: unknown): Promise<Recommendation[]>;
+  /**
+   * rank(items, { history }): scores for any shopper's history (the control group too: it is not this shopper's),
+   * or null (the caller keeps the input order): not ready, no items, or a history the worker rejected (reported).
+   */
+  rankFor(items: ItemFeatures[], given: unknown): Promise<number[] | null>;
+  /** Replaces the rules in the worker; false when they are invalid (reported, the old ones stay). */
+  setRules(rules: unknown): Promise<boolean>;
   render(container: unknown, options: unknown): Promise<Recommendation[]>;
   /** Items the page showed; without a feed they become the catalog (sent with the next call). */
   observe(items: readonly ItemFeatures[]): void;
@@ -98,8 +105,19 @@ export function createPlacements(o: PlacementsDeps): PagePlacements {
     }
   }
 
+  /** Reported, and `none` returned, when `p` fails. */
+  const reported = <T>(p: Promise<T>, none: T): Promise<T> => p.catch((err: Error) => (o.onError(err), none));
+
   return {
     recommend: async (request) => (await recommend(request)).items,
+    // The worker checks the entries (naming the one at fault) and looks up the features of ids.
+    rankFor: async (items, given) => (o.engine && o.ready() && items.length ? reported(o.engine.rankFor(given, items), null) : null),
+    setRules: async (rules) =>
+      !!o.engine &&
+      reported(
+        o.engine.setRules(rules).then(() => true),
+        false,
+      ),
     render,
     observe(items) {
       for (const it of items) unsent.set(it.id, it);

@@ -17,8 +17,8 @@ export interface RankerOptions {
   flush(): Promise<void>;
   /** The model is ready and this page view is not in the control group. */
   active(): boolean;
-  /** The model is ready (also in the control group). */
-  ready(): boolean;
+  /** rank() with a given history: scores from the engine for it, or null (placements.ts, loaded with the engine client). */
+  rankFor(items: ItemFeatures[], given: unknown): Promise<number[] | null>;
   onError(err: Error): void;
 }
 
@@ -60,17 +60,6 @@ export function createRanker(engine: EngineClient | null, history: ShopperHistor
     }
   };
   const score = async (items: ItemFeatures[]) => (items.length ? withHistory(null, (h, e) => e.rank(h, items)) : null);
-  /** rank() with a given history: any shopper's, scored by the page's model (the control group too: it is not this shopper's). */
-  const scoreFor = async (items: ItemFeatures[], given: NonNullable<GivenHistory['history']>) => {
-    if (!engine || !o.ready() || !items.length) return null;
-    try {
-      // The worker checks the entries (naming the one at fault) and looks up the features of ids.
-      return await engine.rankFor(given, items);
-    } catch (err) {
-      o.onError(err as Error);
-      return null;
-    }
-  };
 
   return {
     arrange: (items, search) => (items.length ? withHistory(null, (h, e) => e.arrange(h, items, search), [], true) : Promise.resolve(null)),
@@ -78,7 +67,7 @@ export function createRanker(engine: EngineClient | null, history: ShopperHistor
       const features = rankInput(items, history.seen, o.onError);
       // Items passed with features teach the page their features; bare ids only when they were seen with a title.
       history.remember(features.filter((f) => typeof (items as unknown[])[0] !== 'string' || f.title));
-      return byScore(features, await (opts?.history ? scoreFor(features, opts.history) : score(features)));
+      return byScore(features, await (opts?.history ? o.rankFor(features, opts.history) : score(features)));
     },
     async explain(itemId) {
       const none: Explanation = { itemId: itemId as string, because: [] };

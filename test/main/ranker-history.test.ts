@@ -1,37 +1,45 @@
+// @vitest-environment happy-dom
 import { describe, expect, it, vi } from 'vitest';
 import type { EngineClient } from '../../src/main/engine-client.ts';
 import { createHistory } from '../../src/main/history.ts';
+import { reserveCards } from '../../src/main/cards.ts';
+import { createPlacements } from '../../src/main/placements.ts';
 import { createRanker } from '../../src/main/ranker.ts';
 import { givenHistory } from '../../src/worker/given-history.ts';
 
 describe('rank(items, { history })', () => {
-  function ranker(active: boolean, rankFor = async (_g: unknown, items: { id: string }[]) => items.map((it) => Number(it.id.slice(-1)))) {
+  function setup(active: boolean, rankFor = async (_g: unknown, items: { id: string }[]) => items.map((it) => Number(it.id.slice(-1)))) {
     const engine = { rank: vi.fn(), rankFor: vi.fn(rankFor) } as unknown as EngineClient;
     const shopper = createHistory(null, 50, vi.fn());
     shopper.read = vi.fn(async () => ({ history: [], item: (id: string) => ({ id }) }));
-    shopper.remember([{ id: 'h1', title: 'Rose Serum' }]);
     const onError = vi.fn();
-    const r = createRanker(engine, shopper, { flush: async () => {}, active: () => active, ready: () => true, onError });
+    const placements = createPlacements({
+      engine,
+      history: shopper,
+      tracker: null,
+      ready: () => true,
+      control: !active,
+      flush: async () => {},
+      onCatalog: vi.fn(),
+      onError,
+      reserve: reserveCards,
+    });
+    const r = createRanker(engine, shopper, { flush: async () => {}, active: () => active, rankFor: placements.rankFor, onError });
     return { r, engine, shopper, onError };
   }
 
   it('scores for the given history instead of the stored one, also in the control group: the worker gets it as given', async () => {
-    const { r, engine, shopper } = ranker(false);
-    const ranked = await r.rank(['p1', 'p3'], {
-      history: [{ item: 'h1', type: 'view_item', ts: 5 }, { item: { id: 'h2', title: 'Clay Mask' } }, { item: 'h9' }],
-    });
+    const { r, engine, shopper } = setup(false);
+    const given = [{ item: 'h1', type: 'view_item' as const, ts: 5 }, { item: { id: 'h2', title: 'Clay Mask' } }, { item: 'h9' }];
+    const ranked = await r.rank(['p1', 'p3'], { history: given });
     expect(ranked.map((x) => x.id)).toEqual(['p3', 'p1']);
-    expect(vi.mocked(engine.rankFor).mock.calls[0]![0]).toEqual([
-      { item: 'h1', type: 'view_item', ts: 5 },
-      { item: { id: 'h2', title: 'Clay Mask' } },
-      { item: 'h9' },
-    ]);
+    expect(vi.mocked(engine.rankFor).mock.calls[0]![0]).toEqual(given);
     expect(engine.rank).not.toHaveBeenCalled();
     expect(shopper.read).not.toHaveBeenCalled();
   });
 
   it('a history the worker rejects is reported, and the input order kept', async () => {
-    const { r, onError } = ranker(true, async (g) => (givenHistory(g, 0), []));
+    const { r, onError } = setup(true, async (g) => (givenHistory(g, 0), []));
     expect((await r.rank(['p1', 'p3'], { history: [{ item: 'h1', type: 'bought' as never }] })).map((x) => x.score)).toEqual([0, 0]);
     expect(onError.mock.calls[0]![0].message).toMatch(/history\[0\]\.type expected one of/);
   });

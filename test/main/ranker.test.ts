@@ -5,7 +5,7 @@ import { byScore, createRanker, explanation, rankInput } from '../../src/main/ra
 import { DEFAULT_RULES } from '../../src/shared/rules.ts';
 import type { HistoryEntry } from '../../src/shared/types.ts';
 
-const OPTS = { flush: async () => {}, active: () => true, ready: () => true, rules: () => DEFAULT_RULES, searchWeight: 0.3 };
+const OPTS = { flush: async () => {}, active: () => true, rankFor: async () => null, rules: () => DEFAULT_RULES, searchWeight: 0.3 };
 const entry = (id: string, title?: string): HistoryEntry => ({ item: title ? { id, title } : { id }, type: 'select_item', ts: 1 });
 
 /** A ranker over a fixed history, with an engine that scores by the last character of the id. */
