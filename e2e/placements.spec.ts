@@ -135,16 +135,28 @@ test('rules hold in grids and placements: out-of-stock last, diversity met, a bo
   expect((await recommend(tab, { placement: 'for-you', limit: 4 })).every((it) => String(it.category).startsWith('Nails'))).toBe(true);
 });
 
-test('init rejects invalid rules with a TypeError naming the field', async ({ tab }) => {
+test('invalid rules are reported as a TypeError naming the field, and the shop’s order is kept', async ({ tab }) => {
   await tab.goto(PAGE);
   await tab.evaluate(() => (window as unknown as { recoStarted: Promise<unknown> }).recoStarted.then(() => null));
-  const message = await tab.evaluate(() =>
-    window.Reco.init({ rules: { diversity: { mmr: 3 } } } as never).then(
-      () => 'resolved',
-      (e: Error) => `${e.name}: ${e.message}`,
-    ),
+  const shopOrder = await tab.evaluate(() =>
+    [...document.querySelectorAll('#results [data-reco-id]')].map((el) => el.id || el.getAttribute('data-reco-id')),
   );
-  expect(message).toBe('TypeError: Reco.init: option rules.diversity.mmr: expected a number from 0 to 1, got 3');
+  const reported = await tab.evaluate(async () => {
+    const errors: string[] = [];
+    window.Reco.on('error', (e) => errors.push(`${e.name}: ${e.message}`));
+    const reco = await window.Reco.init({ rules: { diversity: { mmr: 3 } } } as never);
+    return { errors, status: reco.status() };
+  });
+  expect(reported.errors).toEqual(['TypeError: rules.diversity.mmr: expected a number from 0 to 1, got 3']);
+  expect(reported.status).toMatchObject({
+    ready: false,
+    lastError: 'TypeError: rules.diversity.mmr: expected a number from 0 to 1, got 3',
+  });
+  expect(
+    await tab.evaluate(() =>
+      [...document.querySelectorAll('#results [data-reco-id]')].map((el) => el.id || el.getAttribute('data-reco-id')),
+    ),
+  ).toEqual(shopOrder);
 });
 
 test('a search grid is re-ordered by the documented blend of the shop’s order and the shopper’s, the best match among the first 3', async ({

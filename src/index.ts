@@ -65,11 +65,7 @@ export async function init(options?: RecoOptions): Promise<RecoInstance> {
   const queued = early;
   early = [];
   for (const call of queued) call(reco);
-  // Invalid merchandising rules (checked in the worker) destroy the instance: later calls act on none.
-  return ready.catch((err: unknown) => {
-    if (current === reco) current = null;
-    throw err;
-  });
+  return ready;
 }
 
 const NOT_STARTED = 'Reco.init() has not been called';

@@ -43,7 +43,8 @@ export function reserveCards(target: unknown, options: unknown): { cards: HTMLEl
   while (cards.length < (opts.limit ?? 8)) {
     const c = card.cloneNode(true) as HTMLElement;
     c.setAttribute(CARD, '');
-    showCard(c, false);
+    c.style.visibility = 'hidden';
+    c.setAttribute('aria-hidden', '');
     container.append(c);
     cards.push(c);
   }

@@ -33,10 +33,7 @@ import { startingNow, workerAt, type WorkerSource } from './worker-source.ts';
 export interface StartedInstance {
   /** Usable at once: track() records from the first moment, status() says 'loading', the other methods wait for `ready`. */
   reco: RecoInstance;
-  /**
-   * Resolves once the model is loaded or failed to load and the first grids are ranked; rejects only when the
-   * worker found the merchandising rules invalid (the instance is then destroyed).
-   */
+  /** Resolves (never rejects) once the model is loaded or failed to load and the first grids are ranked. */
   ready: Promise<RecoInstance>;
 }
 
@@ -223,10 +220,8 @@ export function startInstance(
           engine,
           history,
           tracker,
-          ready: () => state.ready,
-          control: state.control,
+          state,
           flush,
-          onCatalog: (c) => (state.catalog = c),
           onError: fail,
           reserve: reserveCards,
         }),
@@ -260,7 +255,7 @@ export function startInstance(
 
   /** `fn` once init has settled; `none` when the instance was destroyed meanwhile. */
   const after = async <T>(none: T, fn: (p: NonNullable<typeof parts>) => Promise<T>): Promise<T> => {
-    await ready.catch(() => undefined);
+    await ready;
     return parts && !destroyed ? fn(parts) : none;
   };
 
@@ -288,12 +283,12 @@ export function startInstance(
     explain: (itemId) => after({ itemId, because: [] }, (p) => p.ranker.explain(itemId)),
     recommend: (request) => after([], async (p) => (await p.placements)?.recommend(request) ?? []),
     render(container, options) {
-      // The cards' space is reserved at once, before the model is ready, so nothing on the page moves later.
+      // The cards' space is reserved at once, before the model is ready, so nothing on the page moves later. A bad
+      // container or template is reported by placements' render(), which reserves them again (and finds them made).
       try {
         reserveCards(container, options);
-      } catch (err) {
-        fail(err as Error);
-        return Promise.resolve([]);
+      } catch {
+        /* reported below */
       }
       return after([], async (p) => (await p.placements)?.render(container, options) ?? []);
     },
@@ -311,8 +306,8 @@ export function startInstance(
       return readStored(knownDatabases(opts.dbName), memory);
     },
     async forget() {
-      // Whatever init's outcome (no worker, no model, consent denied, invalid rules), forget() erases once it has settled.
-      await ready.catch(() => undefined);
+      // Whatever init's outcome (no worker, no model, consent denied), forget() erases once it has settled.
+      await ready;
       // The other tabs first, so that they stop writing while this one erases.
       channel.tell();
       const databases = knownDatabases(opts.dbName); // read before the registry goes with the other localStorage keys
@@ -344,15 +339,9 @@ export function startInstance(
       state.ready = false;
     },
   };
-  /** Set when the worker rejected the rules: the one invalid option only the worker checks (to keep the page script small). */
-  let invalid: TypeError | null = null;
   const ready = (async () => {
-    const up = await engine?.status().catch((err: Error) => {
-      if (err.name === 'TypeError') invalid = new TypeError(`Reco.init: option ${err.message}`);
-      else fail(err);
-    });
+    const up = await engine?.status().catch(fail);
     const p = await opened;
-    if (invalid) await reco.destroy();
     if (!p || destroyed) return;
     if (engine && up) {
       Object.assign(state, { ready: true, engine: 'ready', backend: up.backend, backends: up.tried, model: up.model });
@@ -366,11 +355,7 @@ export function startInstance(
     await p.grids.settle();
   })()
     .catch(fail)
-    .then(() => {
-      // init() rejects for invalid rules as for any other invalid option.
-      if (invalid) throw invalid;
-      return reco;
-    });
+    .then(() => reco);
   return { reco, ready };
 }
 
@@ -382,6 +367,7 @@ function engineInit(opts: ResolvedOptions, mode: 'persist' | 'memory'): EngineIn
   const { modelUrl, modelFiles, backends, dbName, maxEvents, maxAgeDays, trainAfterEvents, trainIntervalMinutes, catalogUrl } = opts;
   // The worker learns from the events this page stores; a memory-only store is out of its reach.
   const learning = mode === 'memory' ? null : { dbName, maxEvents, maxAgeDays, trainAfterEvents, trainIntervalMinutes };
-  const catalog = { url: catalogUrl, dbName: mode === 'memory' ? null : dbName };
+  // The feed's URL is relative to the page.
+  const catalog = { url: catalogUrl ? new URL(catalogUrl, document.baseURI).href : null, dbName: learning?.dbName ?? null };
   return { modelUrl, modelFiles, backends, learning, catalog, rules: opts.rules, searchWeight: opts.searchWeight };
 }

@@ -28,8 +28,8 @@ export interface RecoOptions extends Partial<CommonOptions> {
 }
 
 /**
- * Options after defaults are merged, the URLs resolved (the model's and the worker's against the script's, the
- * feed's against the page's); `dataLayer` is resolved when init() runs.
+ * Options after defaults are merged, the model's and the worker's URLs resolved against the script's (the feed's
+ * is resolved against the page's when the worker is told); `dataLayer` is resolved when init() runs.
  */
 export type ResolvedOptions = CommonOptions & {
   grids: GridConfig[];
@@ -40,7 +40,7 @@ export type ResolvedOptions = CommonOptions & {
   /** Starts the worker the app's bundler bundled; absent: the worker is started from `workerUrl`. */
   startWorker?: () => Worker;
   dataLayer?: RecoOptions['dataLayer'];
-  catalogUrl: string | null;
+  catalogUrl?: string;
 };
 
 /** The worker and the default model as the app's bundler placed them (src/bundler-assets.mjs); null in reco.js. */
@@ -114,6 +114,5 @@ export function resolveOptions(input: unknown, scriptUrl: string, bundled?: Bund
     modelFiles: model?.files ?? {},
     workerUrl: new URL((o['workerUrl'] as string | undefined) ?? 'reco.worker.js', scriptUrl).href,
     ...(o['workerUrl'] === undefined && bundled?.startWorker ? { startWorker: bundled.startWorker } : {}),
-    catalogUrl: o['catalogUrl'] ? new URL(o['catalogUrl'] as string, globalThis.document?.baseURI ?? scriptUrl).href : null,
   } as ResolvedOptions;
 }

@@ -4,7 +4,7 @@
  * and images only as http(s) URLs, so a hostile title stays text. Cards are tracked like any grid's items (list id =
  * placement). Runs only once the engine is there, so reco.js loads it with the engine client (reco.engine.js).
  */
-import type { CatalogStatus } from '../shared/protocol.ts';
+import type { RecoStatus } from './api.ts';
 import type { Recommendation, SlotOptions } from '../shared/placements.ts';
 import type { ItemFeatures } from '../shared/types.ts';
 import type { Tracker } from '../tracker/tracker.ts';
@@ -16,12 +16,12 @@ export interface PlacementsDeps {
   engine: EngineClient | null;
   history: ShopperHistory;
   tracker: Tracker | null;
-  /** The model is ready (placements wait for init). */
-  ready(): boolean;
-  /** This page view is in the control group: placements are not personalized. */
-  control: boolean;
+  /**
+   * The instance's status, live: `ready` (placements wait for init), `control` (this page view is in the control
+   * group: placements are not personalized); `catalog` is set here.
+   */
+  state: Pick<RecoStatus, 'ready' | 'control' | 'catalog'>;
   flush(): Promise<void>;
-  onCatalog(status: CatalogStatus): void;
   onError(err: Error): void;
   /** cards.ts's, from the page script (the chunk does not carry a second copy). */
   reserve: typeof reserveCards;
@@ -73,14 +73,14 @@ export function createPlacements(o: PlacementsDeps): PagePlacements {
   /** The placement, and with `show` (render) each item's slot texts. */
   async function recommend(request: unknown, show?: SlotOptions): Promise<{ items: Recommendation[]; slots?: Record<string, string>[] }> {
     try {
-      if (!o.engine || !o.ready()) return { items: [] };
+      if (!o.engine || !o.state.ready) return { items: [] };
       await o.flush();
       const { history } = await o.history.read();
       const seen = [...unsent.values()];
       unsent.clear();
       // The worker checks the request (a TypeError naming the field).
-      const { catalog, ...got } = await o.engine.recommend(history, request, { seen, control: o.control, ...(show && { show }) });
-      o.onCatalog(catalog);
+      const { catalog, ...got } = await o.engine.recommend(history, request, { seen, control: o.state.control, ...(show && { show }) });
+      o.state.catalog = catalog;
       return got;
     } catch (err) {
       o.onError(err as Error);
@@ -111,7 +111,7 @@ export function createPlacements(o: PlacementsDeps): PagePlacements {
   return {
     recommend: async (request) => (await recommend(request)).items,
     // The worker checks the entries (naming the one at fault) and looks up the features of ids.
-    rankFor: async (items, given) => (o.engine && o.ready() && items.length ? reported(o.engine.rankFor(given, items), null) : null),
+    rankFor: async (items, given) => (o.engine && o.state.ready && items.length ? reported(o.engine.rankFor(given, items), null) : null),
     setRules: async (rules) =>
       !!o.engine &&
       reported(

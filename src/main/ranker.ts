@@ -62,7 +62,7 @@ export function createRanker(engine: EngineClient | null, history: ShopperHistor
   const score = async (items: ItemFeatures[]) => (items.length ? withHistory(null, (h, e) => e.rank(h, items)) : null);
 
   return {
-    arrange: (items, search) => (items.length ? withHistory(null, (h, e) => e.arrange(h, items, search), [], true) : Promise.resolve(null)),
+    arrange: (items, search) => withHistory(null, (h, e) => e.arrange(h, items, search), [], true),
     async rank(items, opts) {
       const features = rankInput(items, history.seen, o.onError);
       // Items passed with features teach the page their features; bare ids only when they were seen with a title.

@@ -34,10 +34,8 @@ function setup(over: Partial<PlacementsDeps> = {}) {
     engine,
     history: shopper,
     tracker,
-    ready: () => true,
-    control: false,
+    state: { ready: true, control: false, catalog: null },
     flush: async () => {},
-    onCatalog: vi.fn(),
     onError: vi.fn(),
     reserve: reserveCards,
     ...over,
@@ -130,14 +128,14 @@ describe('recommend()', () => {
     expect(calls[0]![0].map((e) => e.item.id)).toEqual(['h']);
     expect(calls[0]![2]).toEqual({ seen: [{ id: 's1', title: 'Seen' }], control: false });
     expect(calls[1]![2].seen).toEqual([]);
-    expect(deps.onCatalog).toHaveBeenCalledWith(expect.objectContaining({ source: 'feed' }));
+    expect(deps.state.catalog).toMatchObject({ source: 'feed' });
   });
 
   it('tells the worker about the control group; before the model is ready, nothing', async () => {
-    const { p, engine, release } = setup({ control: true });
+    const { p, engine, release } = setup({ state: { ready: true, control: true, catalog: null } });
     release();
     await p.recommend({ placement: 'for-you' });
     expect(vi.mocked(engine.recommend).mock.calls[0]![2].control).toBe(true);
-    expect(await setup({ ready: () => false }).p.recommend({ placement: 'for-you' })).toEqual([]);
+    expect(await setup({ state: { ready: false, control: false, catalog: null } }).p.recommend({ placement: 'for-you' })).toEqual([]);
   });
 });

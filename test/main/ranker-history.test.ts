@@ -17,10 +17,8 @@ describe('rank(items, { history })', () => {
       engine,
       history: shopper,
       tracker: null,
-      ready: () => true,
-      control: !active,
+      state: { ready: true, control: !active, catalog: null },
       flush: async () => {},
-      onCatalog: vi.fn(),
       onError,
       reserve: reserveCards,
     });

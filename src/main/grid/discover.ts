@@ -173,10 +173,13 @@ function readItem(el: Element, cfg: GridConfig, label: string, ld: (id: string) 
     const available = readField(el, cfg.available) ?? el.getAttribute('data-reco-available');
     if (available != null) features.available = !/^(false|0|no|out.?of.?stock|sold.?out)$/i.test(String(available).trim());
     // Where placements without a feed link to, and what they show.
-    const link = el.getAttribute('data-reco-url') ?? (el.matches('a[href]') ? el : el.querySelector('a[href]'))?.getAttribute('href');
-    const image = el.getAttribute('data-reco-image') ?? el.querySelector('img[src]')?.getAttribute('src');
-    if (link) features.url = new URL(link, el.baseURI).href;
-    if (image) features.image = new URL(image, el.baseURI).href;
+    for (const [slot, attr, sel] of [
+      ['url', 'href', 'a[href]'],
+      ['image', 'src', 'img[src]'],
+    ] as const) {
+      const v = el.getAttribute(`data-reco-${slot}`) ?? (el.matches(sel) ? el : el.querySelector(sel))?.getAttribute(attr);
+      if (v) features[slot] = new URL(v, el.baseURI).href;
+    }
     field = 'pin';
     const pin = cfg.pin;
     const pinned =
