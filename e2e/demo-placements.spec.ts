@@ -11,6 +11,8 @@ async function openPanel(tab: BrowserPage) {
  * panel's sticky Export/Forget bar cover what sits at the edges, and WebDriver clicks where the element is.
  */
 async function clickInView(tab: BrowserPage, selector: string) {
+  // A row being filled may not show that card yet (WebDriver's find does not wait).
+  await tab.waitForFunction((sel) => !!document.querySelector(sel), selector);
   await tab.evaluate((sel) => document.querySelector(sel)!.scrollIntoView({ block: 'center' }), selector);
   await tab.click(selector);
 }
