@@ -42,7 +42,7 @@ export default defineConfig(({ mode }) => ({
         : mode === 'engine'
           ? {
               rollupOptions: {
-                input: 'src/main/engine-client.ts',
+                input: 'src/main/engine-chunk.ts',
                 // Its exports are its point: reco.js imports createEngineClient from it.
                 preserveEntrySignatures: 'strict' as const,
                 output: { format: 'es' as const, entryFileNames: 'reco.engine.js' },

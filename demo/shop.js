@@ -2,6 +2,8 @@
 // order; Reco (loaded by the <script src="/reco.js"> tag) re-orders them for this shopper. Everything
 // Reco-related is wrapped so that the shop works exactly the same when Reco is missing or fails.
 
+import { createDemoPlacements } from './placements.js';
+
 const CURRENCY = 'EUR';
 const SHOP_SEED = 42;
 const HOME_SIZE = 48;
@@ -29,6 +31,15 @@ let openId = null;
 /** A product opened before Reco was ready; its view is tracked once Reco starts. */
 let pendingView = null;
 let impressions = 0;
+const placements = createDemoPlacements({
+  reco: () => reco,
+  catalog: () => catalog,
+  homeOrder: () => shopOrder.slice(0, HOME_SIZE).map((item) => item.id),
+  pinnedId: () => pinnedId,
+  renderHome: () => renderHome(),
+  personalizeHome: () => personalizeHome(),
+  warn: (what, err) => warnOnce(what, err),
+});
 const shownEvents = new Set();
 const state = { category: 'All', query: '' };
 const cart = loadCart();
@@ -142,11 +153,17 @@ function renderChips() {
 function renderHome() {
   const words = state.query.toLowerCase().split(/\s+/).filter(Boolean);
   const filtering = state.category !== 'All' || words.length > 0;
+  // The shop's own search: products with every word, title matches before category matches (its relevance order).
+  const relevance = (item) => words.reduce((n, w) => n + (item.title.toLowerCase().includes(w) ? 2 : 1), 0);
   const items = shopOrder
     .filter((item) => state.category === 'All' || topOf(item) === state.category)
     .filter((item) => words.every((w) => `${item.title} ${item.category}`.toLowerCase().includes(w)))
+    .sort((a, b) => relevance(b) - relevance(a))
     .slice(0, HOME_SIZE);
   const grid = $('grid-home');
+  // Search results: Reco blends the shop's relevance order with the shopper's (data-reco-query).
+  if (words.length) grid.dataset.recoQuery = state.query.trim();
+  else delete grid.dataset.recoQuery;
   grid.replaceChildren(...items.map((item) => card(item, { pinned: !filtering && item.id === pinnedId })));
   $('home-title').textContent = words.length
     ? `Results for “${state.query.trim()}”`
@@ -184,7 +201,8 @@ function track(type, id, extra) {
 }
 
 function recoOptions() {
-  const options = { modelUrl: params.get('model') || '/models/default/model.json' };
+  // The catalog is also the feed Reco's placements draw from (similar items, recently viewed, ...).
+  const options = { modelUrl: params.get('model') || '/models/default/model.json', catalogUrl: 'catalog.json' };
   // ?backends=wasm,cpu: only names the SDK knows (its own list, Reco.BACKENDS), so a typo never stops Reco.
   const known = window.Reco.BACKENDS ?? [];
   const backends = (params.get('backends') || '')
@@ -207,7 +225,9 @@ function recoOptions() {
 async function startReco() {
   try {
     if (typeof window.Reco?.init !== 'function') throw new Error('reco.js did not load');
-    reco = await window.Reco.init(recoOptions());
+    const started = window.Reco.init(recoOptions());
+    placements.start();
+    reco = await started;
   } catch (err) {
     reco = null;
     console.warn('[shop] Reco is unavailable; the shop keeps its own order.', err);
@@ -223,8 +243,12 @@ async function startReco() {
   } catch (err) {
     warnOnce('reco.on failed', err);
   }
-  if (pendingView) track('view_item', pendingView);
+  if (pendingView) {
+    track('view_item', pendingView);
+    placements.productOpened(pendingView);
+  }
   pendingView = null;
+  placements.ready();
   refreshStatus();
   setInterval(refreshStatus, 1000);
   explainHome();
@@ -371,8 +395,10 @@ function openProduct(id) {
   $('pd-desc').textContent = `${item.description}${item.shade ? '' : ` Size: ${item.size}.`}`;
   $('pd-add').dataset.add = id;
   if (!dialog.open) dialog.showModal();
-  if (reco) track('view_item', id);
-  else pendingView = id;
+  if (reco) {
+    track('view_item', id);
+    placements.productOpened(id);
+  } else pendingView = id;
 }
 
 function route() {
@@ -392,6 +418,7 @@ function route() {
 
 dialog.addEventListener('close', () => {
   openId = null;
+  placements.productClosed();
   if (location.hash.startsWith('#/p/')) history.replaceState(null, '', location.pathname + location.search);
 });
 

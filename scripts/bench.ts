@@ -1,7 +1,7 @@
 /**
  * Benchmarks of the built SDK in the system Chromium (figures, not tests: nothing here asserts).
  *
- *   npx tsx scripts/bench.ts [--json FILE] [--runs N] [--loads N] [--views N] [--only demo]
+ *   npx tsx scripts/bench.ts [--json FILE] [--runs N] [--loads N] [--views N] [--only demo|placements]
  *
  * Expects dist/ to be built (`npm run build`); builds nothing. Starts scripts/serve.ts on a free port,
  * drives /usr/bin/chromium (or $CHROMIUM_PATH) with playwright-core and measures:
@@ -13,6 +13,7 @@
  *  4. gzipped bundle sizes (scripts/size.ts);
  *  5. per engine on wasm (Chromium, Firefox ESR, WebKitGTK, through the cross-engine e2e drivers of e2e/helpers/engines):
  *     rank latency and init → first re-ordered grid on a repeat view of the demo, as ratios to Chromium;
+ *  6. recommend() latency per placement for a 5,000-item feed on wasm (scripts/lib/bench-placements.ts);
  * then prints a table with the budgets beside the figures and, with --json, writes every figure.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -27,6 +28,7 @@ import { chromiumDriver } from '../e2e/helpers/engines/chromium.ts';
 import { firefoxDriver } from '../e2e/helpers/engines/firefox.ts';
 import type { BrowserPage, EngineDriver, EngineName } from '../e2e/helpers/engines/page.ts';
 import { webkitDriver } from '../e2e/helpers/engines/webkit.ts';
+import { benchPlacements, placementLines, RECOMMEND_P50_BUDGET_MS, type PlacementFigures } from './lib/bench-placements.ts';
 import { bundleSizes, kb, missingBundles, PAGE_SCRIPT_BUDGET, type BundleSize } from './size.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -41,9 +43,12 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '30' },
     loads: { type: 'string', default: '5' },
     views: { type: 'string', default: '3' },
+    // Section 6 alone (a few seconds), e.g. to measure recommend() after a change to placements; or the demo alone.
     only: { type: 'string' },
   },
 });
+if (args.only !== undefined && args.only !== 'placements' && args.only !== 'demo')
+  throw new Error(`--only: expected "demo" or "placements", got ${args.only}`);
 const RUNS = Number(args.runs);
 const LOADS = Number(args.loads);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs: expected a positive integer, got ${args.runs}`);
@@ -767,6 +772,15 @@ async function main(): Promise<void> {
     const model = JSON.parse(readFileSync(resolve(ROOT, 'public/models/default/model.json'), 'utf8')) as { id: string; version: string };
 
     const step = (what: string) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0)} s] ${what}`);
+    if (args.only === 'placements') {
+      const placements = await benchPlacements(browser, base, RUNS);
+      console.log(
+        `${machine.commit}, load ${machine.loadStart} -> ${round(os.loadavg()[0]!, 2)} on ${machine.cores} cores, model ${model.id}@${model.version}`,
+      );
+      console.log(placementLines(placements, table).join('\n'));
+      if (args.json) writeFileSync(args.json, JSON.stringify({ machine, model, placements }, null, 1) + '\n');
+      return;
+    }
     const rank: BackendFigures[] = [];
     for (const b of args.only === 'demo' ? [] : BACKENDS) {
       step(`rank on ${b}`);
@@ -784,6 +798,8 @@ async function main(): Promise<void> {
     const demo = await demoBench(browser, base);
     step('per engine: Chromium, Firefox, WebKit on wasm');
     const engines = await engineBench(browser, base);
+    step('placements');
+    const placements = await benchPlacements(browser, base, RUNS).catch((err: Error) => err.message.split('\n')[0]!);
     machine.loadEnd = round(os.loadavg()[0]!, 2);
 
     report({
@@ -794,6 +810,7 @@ async function main(): Promise<void> {
       events,
       demo,
       engines,
+      placements,
       sizes,
       seconds: round((Date.now() - started) / 1000, 0)!,
     });
@@ -811,6 +828,7 @@ function report(r: {
   events: EventFigures | null;
   demo: Awaited<ReturnType<typeof demoBench>>;
   engines: EngineFigures[];
+  placements: PlacementFigures | string;
   sizes: BundleSize[];
   seconds: number;
 }): void {
@@ -1075,6 +1093,12 @@ function report(r: {
     ),
   );
 
+  const pl = r.placements;
+  out.push(
+    '',
+    ...(typeof pl === 'string' ? ['6. placements: failed: ' + pl] : placementLines(pl, table).map((l, i) => (i ? l : `6. ${l}`))),
+  );
+
   // "Caused by the SDK": any long task on the bare fixture page (nothing else runs there), and on the demo page any
   // animation frame in which reco.js scripts alone ran 50 ms or more.
   const fixtureTasks = [...r.rank.filter((b) => b.available).map((b) => b.longtasks!), ...(ev ? [ev.longtasks] : [])];
@@ -1096,6 +1120,11 @@ function report(r: {
       budget: `wasm rank of 48 candidates p50 ≤ ${WASM_RANK48_BUDGET_MS} ms`,
       figure: `Reco.rank ${fmt(wasm48?.reco.p50, 2)} ms (engine ${fmt(wasm48?.engine.p50, 2)}, compute ${fmt(wasm48?.computeP50, 2)})`,
       ok: wasm48 != null && wasm48.reco.p50 <= WASM_RANK48_BUDGET_MS,
+    },
+    {
+      budget: `wasm recommend() p50 ≤ ${RECOMMEND_P50_BUDGET_MS} ms, ${typeof pl === 'string' ? '5,000' : pl.feedItems.toLocaleString('en')}-item feed`,
+      figure: typeof pl === 'string' ? 'failed' : pl.rows.map((x) => `${x.placement} ${fmt(x.p50, 2)}`).join(', '),
+      ok: typeof pl !== 'string' && pl.rows.every((x) => x.p50 <= RECOMMEND_P50_BUDGET_MS),
     },
   ];
   out.push('', 'Budgets (figures, not assertions)');

@@ -32,6 +32,10 @@ export interface CatalogItem {
   reviews: number;
   /** ISO date the product was added to the shop; the newest are the "New arrivals". */
   added: string;
+  /** The product's page in the demo shop (its route), as a catalog feed gives it. */
+  url: string;
+  /** Stock, as a catalog feed gives it: a few products are out of stock (merchandising rules leave them out). */
+  availability: 'in_stock' | 'out_of_stock';
 }
 
 export const DEFAULT_SEED = 7;
@@ -634,6 +638,8 @@ const BRANDS: Brand[] = [
  */
 export function generateCatalog(seed = DEFAULT_SEED): { items: CatalogItem[]; svgs: Map<string, string> } {
   const rng = mulberry32(seed);
+  // Stock draws from a PRNG of its own, so that every other field stays what it was before stock was added.
+  const stock = mulberry32(seed ^ 0x570c);
   const items: CatalogItem[] = [];
   const svgs = new Map<string, string>();
   const titles = new Set<string>();
@@ -682,6 +688,8 @@ export function generateCatalog(seed = DEFAULT_SEED): { items: CatalogItem[]; sv
         rating: Math.round((3.7 + rng() * 1.25) * 10) / 10,
         reviews: Math.round(8 * Math.exp(rng() * 5.8)),
         added: new Date(catalogDay - daysAgo * 86_400_000).toISOString().slice(0, 10),
+        url: `#/p/${id}`,
+        availability: stock() < 0.06 ? 'out_of_stock' : 'in_stock',
       };
       items.push(item);
       svgs.set(id, productSvg(type.shape, color, brand, noun));

@@ -64,13 +64,51 @@ export function topCategory(category: string): string {
   return category.split(/\s*[>|/]\s*/)[0].trim();
 }
 
+/** Median price of each top-level category: the reference price a shopper's price sensitivity compares with. */
+export function medianPrices(catalog: readonly SimItem[]): Map<string, number> {
+  const tops = [...new Set(catalog.map((item) => topCategory(item.category)))];
+  return new Map(
+    tops.map((top) => {
+      const prices = catalog
+        .filter((item) => topCategory(item.category) === top)
+        .map((item) => item.price)
+        .sort((a, b) => a - b);
+      return [top, prices[Math.floor(prices.length / 2)] || 1];
+    }),
+  );
+}
+
+/**
+ * A shopper's hidden affinity for each catalog item (same order): the item's appeal, plus a bonus for a
+ * favourite category (the first more than the second) and a favourite brand, minus price sensitivity times
+ * the log of the price over its category's median. The choice model clicks by a softmax over it.
+ */
+export function shopperAffinity(
+  catalog: readonly SimItem[],
+  shopper: Shopper,
+  appeal: readonly number[],
+  medians = medianPrices(catalog),
+): number[] {
+  return catalog.map((item, i) => {
+    const top = topCategory(item.category);
+    const rank = shopper.categories.indexOf(top);
+    return (
+      appeal[i]! +
+      (rank >= 0 ? FAV_CATEGORY_BONUS[rank]! : 0) +
+      (shopper.brands.includes(item.brand) ? FAV_BRAND_BONUS : 0) -
+      shopper.priceSensitivity * Math.log(item.price / (medians.get(top) ?? 1))
+    );
+  });
+}
+
 /**
  * Simulates shoppers browsing the shop.
  * @param opts catalog, number of users, PRNG seed and events per user.
- * @returns interactions ordered by user, then time; and each shopper's hidden taste.
+ * @returns interactions ordered by user, then time; each shopper's hidden taste; each item's appeal (with
+ *   the taste, it gives the shopper's affinity: {@link shopperAffinity}).
  * @throws RangeError when the catalog is empty or the event range is invalid.
  */
-export function simulateShoppers(opts: SimulateOptions): { interactions: Interaction[]; shoppers: Shopper[] } {
+export function simulateShoppers(opts: SimulateOptions): { interactions: Interaction[]; shoppers: Shopper[]; appeal: number[] } {
   const { catalog, users, seed } = opts;
   const [minEvents, maxEvents] = opts.eventsPerUser ?? [8, 40];
   if (catalog.length === 0) throw new RangeError('simulateShoppers: the catalog is empty');
@@ -88,15 +126,7 @@ export function simulateShoppers(opts: SimulateOptions): { interactions: Interac
   const tops = [...new Set(catalog.map((item) => topCategory(item.category)))];
   const itemTop = catalog.map((item) => topCategory(item.category));
   const topWeight = tops.map(() => between(0.5, 1.5));
-  const medianPrice = new Map(
-    tops.map((top) => {
-      const prices = catalog
-        .filter((_, i) => itemTop[i] === top)
-        .map((item) => item.price)
-        .sort((a, b) => a - b);
-      return [top, prices[Math.floor(prices.length / 2)] || 1];
-    }),
-  );
+  const medianPrice = medianPrices(catalog);
   // Some products are simply more appealing than others, so popularity is a real (weak) signal.
   const appeal = catalog.map(() => (rng() + rng() + rng() - 1.5) * 0.8);
   const brandsByTop = new Map(
@@ -140,15 +170,7 @@ export function simulateShoppers(opts: SimulateOptions): { interactions: Interac
     const shopper: Shopper = { user, categories, brands, priceSensitivity: between(0, 1.5) };
     shoppers.push(shopper);
 
-    const affinity = catalog.map((item, i) => {
-      const rank = categories.indexOf(itemTop[i]);
-      return (
-        appeal[i] +
-        (rank >= 0 ? FAV_CATEGORY_BONUS[rank] : 0) +
-        (brands.includes(item.brand) ? FAV_BRAND_BONUS : 0) -
-        shopper.priceSensitivity * Math.log(item.price / (medianPrice.get(itemTop[i]) ?? 1))
-      );
-    });
+    const affinity = shopperAffinity(catalog, shopper, appeal, medianPrice);
     const bought = new Set<number>();
 
     const target = minEvents + Math.floor(rng() * (maxEvents - minEvents + 1));
@@ -188,7 +210,7 @@ export function simulateShoppers(opts: SimulateOptions): { interactions: Interac
       }
     }
   }
-  return { interactions, shoppers };
+  return { interactions, shoppers, appeal };
 }
 
 /** Reads a catalog as a JSON array or as JSONL. */

@@ -16,6 +16,10 @@ import { bundledModel, loadDataLayerReader, startBundledWorker } from './bundler
 import { skipped, type LearningDecision } from './shared/learning.ts';
 import { DEFAULTS } from './shared/options.ts';
 import type { RecoOptions } from './main/options.ts';
+import type { Recommendation, RecommendRequest } from './shared/placements.ts';
+import type { Rules } from './shared/rules.ts';
+import type { RenderOptions } from './main/cards.ts';
+import type { GivenHistory } from './main/ranker.ts';
 import type { EventType, ExportData, ItemFeatures } from './shared/types.ts';
 
 export type { RecoInstance, RecoStatus, RecoEventMap, RankedEvent, Explanation, CacheStatus, DownloadProgress } from './main/api.ts';
@@ -25,6 +29,11 @@ export type { GridConfig } from './main/grid/discover.ts';
 export type { Backend, BackendTried } from './shared/options.ts';
 export type { EventType, ExportData, ItemFeatures, RecoEvent } from './shared/types.ts';
 export type { RecoErrorName } from './shared/errors.ts';
+export type { Placement, Reason, Recommendation, RecommendRequest } from './shared/placements.ts';
+export type { Boost, Diversity, ExcludeRecent, Filter, Rules } from './shared/rules.ts';
+export type { CatalogStatus } from './shared/protocol.ts';
+export type { RenderOptions } from './main/cards.ts';
+export type { GivenHistory } from './main/ranker.ts';
 export { BACKENDS } from './shared/options.ts';
 
 // Captured while the script runs: the worker and the model are found next to it. A classic script
@@ -76,8 +85,18 @@ export const track = (type: EventType, itemId: string, extra?: Record<string, st
   else if (early.length === EARLY_MAX) console.warn('[reco] more than 100 track() calls before Reco.init(): the rest are dropped');
 };
 /** Scores items for this shopper on the current instance (waiting for its init); see RecoInstance.rank. */
-export const rank = async (items: ReadonlyArray<string | ItemFeatures>): Promise<{ id: string; score: number }[]> =>
-  current?.rank(items) ?? items.map((it) => ({ id: typeof it === 'string' ? it : it.id, score: 0 }));
+export const rank = async (items: ReadonlyArray<string | ItemFeatures>, options?: GivenHistory): Promise<{ id: string; score: number }[]> =>
+  current?.rank(items, options) ?? items.map((it) => ({ id: typeof it === 'string' ? it : it.id, score: 0 }));
+/** A placement from the catalog on the current instance (waiting for its init); see RecoInstance.recommend. [] before init(). */
+export const recommend = async (request: RecommendRequest): Promise<Recommendation[]> => current?.recommend(request) ?? [];
+/**
+ * Fills a container from the shop's template with a placement; see RecoInstance.render. [] before init() (the async
+ * snippet queues calls made before reco.js has loaded, init() first).
+ */
+export const render = async (container: Element | string, options: RenderOptions): Promise<Recommendation[]> =>
+  current?.render(container, options) ?? [];
+/** Replaces the merchandising rules of the current instance; see RecoInstance.setRules. */
+export const setRules = async (rules: Rules): Promise<void> => current?.setRules(rules);
 /** Re-orders grids now on the current instance. */
 export const personalize = async (root?: ParentNode): Promise<void> => current?.personalize(root);
 /** Status of the current instance. */

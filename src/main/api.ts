@@ -1,7 +1,11 @@
 /** The page-facing API: what `Reco.init()` resolves to, and what its methods and events carry. */
 import type { LearningDecision, LearningStatus } from '../shared/learning.ts';
 import type { BackendTried, Consent } from '../shared/options.ts';
-import type { CacheStatus, DownloadProgress } from '../shared/protocol.ts';
+import type { Recommendation, RecommendRequest } from '../shared/placements.ts';
+import type { CacheStatus, CatalogStatus, DownloadProgress } from '../shared/protocol.ts';
+import type { Rules } from '../shared/rules.ts';
+import type { RenderOptions } from './cards.ts';
+import type { GivenHistory } from './ranker.ts';
 import type { EventType, ExportData, ItemFeatures, RecoEvent } from '../shared/types.ts';
 
 /** What `status()` reports. */
@@ -43,6 +47,8 @@ export interface RecoStatus {
   lastRankMs: number | null;
   /** On-device learning: rounds run, the last round's decision and numbers, the head in use. */
   learning: LearningStatus;
+  /** Where placements draw from (the feed or the items seen), once a placement asked; null before. */
+  catalog: CatalogStatus | null;
 }
 
 /** The status of an instance whose model is not loaded (yet). */
@@ -63,6 +69,7 @@ export const notReady = (consent: Consent, gpc: boolean, control: boolean, lastE
   lastError,
   lastRankMs: null,
   learning: { rounds: 0, lastDecision: null, head: 'shipped' },
+  catalog: null,
 });
 
 /** `explain()`: the history items that most raised an item's score. */
@@ -106,10 +113,34 @@ export interface RecoInstance {
   /**
    * Scores items for this shopper, for pages that render lists themselves.
    * @param items ids, or items with features (title, category, brand, price) for better scores
+   * @param options `history`: score for this history (oldest first, e.g. a simulated shopper) instead of
+   *   the stored one; the model runs as for this shopper, also in the control group
    * @returns items sorted best first, with scores; the input order (scores 0) when personalization
    *   is off, failed, or this page view is in the control group.
    */
-  rank(items: ReadonlyArray<string | ItemFeatures>): Promise<{ id: string; score: number }[]>;
+  rank(items: ReadonlyArray<string | ItemFeatures>, options?: GivenHistory): Promise<{ id: string; score: number }[]>;
+  /**
+   * A placement drawn from the catalog (the `catalogUrl` feed, or the items seen on the site so far),
+   * computed in the worker, merchandising rules applied.
+   * @param request `{ placement: 'for-you' | 'similar' | 'recently-viewed' | 'because-you-viewed', itemId?, limit?, filter? }`
+   * @returns the items best first, as the feed has them (plus `reason` for because-you-viewed); [] when Reco
+   *   is off or not ready. An invalid request is reported (on('error')) and resolves [].
+   */
+  recommend(request: RecommendRequest): Promise<Recommendation[]>;
+  /**
+   * Fills `container` with a placement: clones of the shop's `<template>` whose `data-reco-slot` elements
+   * (title, price, url, image, reason, or any feed field) get the item's values as text (`textContent`; URLs
+   * only as http(s) `href`/`src`). The space of `limit` cards is kept from the start, so nothing moves when
+   * the items arrive. Impressions and clicks are recorded with the placement as list id.
+   * @param container an element or a selector
+   * @returns the items shown
+   */
+  render(container: Element | string, options: RenderOptions): Promise<Recommendation[]>;
+  /**
+   * Replaces the merchandising rules (validated as in init) and re-orders the grids with them. Placements use
+   * them from their next call. Invalid rules are reported (on('error')) and the old ones stay.
+   */
+  setRules(rules: Rules): Promise<void>;
   /** Re-orders the grids under `root` (default: the document) now. */
   personalize(root?: ParentNode): Promise<void>;
   /** A snapshot of what runs and what is stored. */

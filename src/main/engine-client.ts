@@ -10,11 +10,15 @@ import { WorkerCrashedError } from '../shared/errors.ts';
 import type { LearningState } from '../shared/learning.ts';
 import type {
   Contribution,
+  ArrangeReply,
+  ArrangeRequest,
   DownloadProgress,
   EngineInit,
   EngineInterface,
   EngineStatus,
   HistoryRequest,
+  PlacementCall,
+  PlacementReply,
   RankReply,
   RankRequest,
   RoundReply,
@@ -37,6 +41,12 @@ export interface EngineClient {
   changed(req: HistoryRequest): void;
   /** Resolves once the snapshot work asked so far is written. */
   settle(): Promise<void>;
+  /** Scores for a history the page gives (rank(items, { history })), once the model is loaded. */
+  rankFor(given: unknown, candidates: ItemFeatures[]): Promise<number[]>;
+  /** A grid's new order, rules applied: answered from the stored snapshot when it fits, like rank(). */
+  arrange(req: ArrangeRequest): Promise<ArrangeReply>;
+  setRules(rules: unknown): Promise<void>;
+  recommend(request: unknown, page: PlacementCall): Promise<PlacementReply>;
   /** A learning round in the worker on the stored events: `force` runs it now, otherwise only if due. */
   round(force: boolean): Promise<RoundReply>;
   /** Back to the shipped head, in every tab, before the page clears the store. */
@@ -116,6 +126,10 @@ export function createEngineClient(
     rank: (req) => call('rank()', (e) => e.rank(req), INIT_TIMEOUT_MS, true),
     changed: (req) => void call('changed()', (e) => e.changed(req), CALL_TIMEOUT_MS, true).catch(() => {}),
     settle: () => call('settle()', (e) => e.settle(), CALL_TIMEOUT_MS, true),
+    arrange: (req) => call('arrange()', (e) => e.arrange(req), INIT_TIMEOUT_MS, true),
+    rankFor: (given, candidates) => call('rank()', (e) => e.rankFor(given, candidates, Date.now())),
+    setRules: (rules) => call('setRules()', (e) => e.setRules(rules)),
+    recommend: (request, page) => call('recommend()', (e) => e.recommend(request, page)),
     status: supervisor.ready,
     round: (force) => call('round()', (e) => e.round(force), ROUND_TIMEOUT_MS),
     forget: () => call('forget()', (e) => e.forget()),

@@ -6,6 +6,20 @@ import { WorkerCrashedError } from '../shared/errors.ts';
 import type { EngineClient } from './engine-client.ts';
 import type { EngineModule } from './engine-module.ts';
 
+/** The engine client's methods that call the worker and answer (all but state(), terminate() and changed(), which answers nothing). */
+const CALLS = [
+  'status',
+  'rank',
+  'settle',
+  'rankFor',
+  'arrange',
+  'setRules',
+  'recommend',
+  'round',
+  'forget',
+  'explain',
+] as const satisfies readonly Exclude<keyof EngineClient, 'state' | 'terminate' | 'changed'>[];
+
 /**
  * @param module the engine client module, loading
  * @param url where it loads from, for the message when it cannot
@@ -27,18 +41,17 @@ export function lazyEngineClient(module: Promise<EngineModule>, url: string, cre
     },
   );
   loaded.catch(() => {}); // heard by whoever calls the engine; never an unhandled rejection in the page
+  // Every call to the worker waits for the client, then is its call.
+  const calls = Object.fromEntries(
+    CALLS.map((name) => [name, (...args: unknown[]) => loaded.then((c) => (c[name] as (...a: unknown[]) => unknown)(...args))]),
+  ) as Pick<EngineClient, (typeof CALLS)[number]>;
   return {
-    status: () => loaded.then((c) => c.status()),
-    rank: (req) => loaded.then((c) => c.rank(req)),
+    ...calls,
     changed: (req) =>
       void loaded.then(
         (c) => c.changed(req),
         () => {},
       ),
-    settle: () => loaded.then((c) => c.settle()),
-    round: (force) => loaded.then((c) => c.round(force)),
-    forget: () => loaded.then((c) => c.forget()),
-    explain: (item, req) => loaded.then((c) => c.explain(item, req)),
     state: () => client?.state() ?? (failed ? 'down' : 'starting'),
     terminate() {
       stopped = true;

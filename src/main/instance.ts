@@ -23,6 +23,8 @@ import { createAntiFlicker } from './grid/antiflicker.ts';
 import { createHistory } from './history.ts';
 import { resolveOptions, type BundledAssets, type RecoOptions, type ResolvedOptions } from './options.ts';
 import { createPersonalizer } from './personalizer.ts';
+import { reserveCards } from './cards.ts';
+import type { PagePlacements } from './placements.ts';
 import { byScore, createRanker, rankInput } from './ranker.ts';
 import { createPageLearning } from './scheduler.ts';
 import { defaultWorker, startingNow, workerAt, type WorkerSource } from './worker-source.ts';
@@ -48,7 +50,8 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
 /**
  * @internal The instance at once, its initialization in `ready`. Clicks and track() calls made while storage
  * opens and the model loads are recorded (with their own time) and written once the store is open; status()
- * answers at once (engine 'loading'); rank(), explain(), personalize(), train(), export() and forget() wait for `ready`.
+ * answers at once (engine 'loading'); rank(), explain(), recommend(), render() (which reserves its cards' space at
+ * once), setRules(), personalize(), train(), export() and forget() wait for `ready`.
  * @param replaces an instance this one replaces (a second init()): destroyed once the options are valid
  * @param bundled the worker and default model as the app's bundler placed them (the ES module build)
  * @throws TypeError naming the option when an option is invalid (then `replaces` is left running)
@@ -229,9 +232,23 @@ export function startInstance(
   }
   /** The grids are tracked and ranked from the start: the worker reads the history, not the page's store. */
   const parts = (() => {
+    // Loaded with the engine client (reco.engine.js in reco.js); null when there is none (consent denied) or it failed to load.
+    const placements: Promise<PagePlacements | null> = (engineModule ?? Promise.reject(new Error('no engine'))).then(
+      (m) =>
+        m.createPlacements({
+          engine,
+          history,
+          tracker,
+          state,
+          onError: fail,
+          reserve: reserveCards,
+        }),
+      () => null,
+    );
     const ranker = createRanker(engine, history, {
       active: () => !state.control && state.engine !== 'down' && !forgotten,
       ready: () => state.ready,
+      rankFor: async (items, given) => (await placements)?.rankFor(items, given) ?? null,
       onReply(r) {
         if (state.cache.snapshot !== null || r.source === 'none') return;
         state.cache = { ...state.cache, snapshot: r.source === 'snapshot' ? 'hit' : 'miss' };
@@ -239,17 +256,22 @@ export function startInstance(
       },
       onError: fail,
     });
+    // Items the page shows teach the history their features and, without a feed, become the placements' catalog.
+    const remember = (features: Parameters<typeof history.remember>[0]) => {
+      history.remember(features);
+      void placements.then((p) => p?.observe(features));
+    };
     const grids = createPersonalizer(opts, {
       antiFlicker,
       tracker,
       active: !!engine && !state.control,
-      score: ranker.score,
-      remember: history.remember,
+      arrange: ranker.arrange,
+      remember,
       onRanked: (e) => events.emit('ranked', e),
       onError: fail,
       warn: (message) => log(message, false),
     });
-    return { ranker, grids };
+    return { ranker, grids, placements, remember };
   })();
   // The dataLayer is read once the grids are tracked (their impressions are the tracker's to count), by a module
   // loaded only on pages that read it: entries pushed meanwhile wait in the array.
@@ -260,7 +282,7 @@ export function startInstance(
       .loadDataLayerReader()
       .then(({ readDataLayer }) => {
         if (!destroyed)
-          stopReading = readDataLayer({ layer, types: EVENT_TYPES, tracker: tracker!, remember: history.remember, onError: fail });
+          stopReading = readDataLayer({ layer, types: EVENT_TYPES, tracker: tracker!, remember: parts.remember, onError: fail });
       })
       .catch((err: Error) =>
         log(`could not load the dataLayer reader (reco.datalayer.mjs): ${err.message}; the shop's GA4 events are not recorded`),
@@ -290,7 +312,7 @@ export function startInstance(
         fail(err as Error);
       }
     },
-    rank: (items) =>
+    rank: (items, options) =>
       after(
         byScore(
           rankInput(
@@ -300,9 +322,24 @@ export function startInstance(
           ),
           null,
         ),
-        (p) => p.ranker.rank(items),
+        (p) => p.ranker.rank(items, options),
       ),
     explain: (itemId) => after({ itemId, because: [] }, (p) => p.ranker.explain(itemId)),
+    recommend: (request) => after([], async (p) => (await p.placements)?.recommend(request) ?? []),
+    render(container, options) {
+      // The cards' space is reserved at once, before the model is ready, so nothing on the page moves later. A bad
+      // container or template is reported by placements' render(), which reserves them again (and finds them made).
+      try {
+        reserveCards(container, options);
+      } catch {
+        /* reported below */
+      }
+      return after([], async (p) => (await p.placements)?.render(container, options) ?? []);
+    },
+    setRules: (next) =>
+      after(undefined, async (p) => {
+        if (await (await p.placements)?.setRules(next)) await p.grids.personalize(document, true);
+      }),
     personalize: (root = document) => after(undefined, (p) => p.grids.personalize(root, true)),
     status,
     train: () => after(skipped('the instance was destroyed'), () => learning.train()),
@@ -371,12 +408,17 @@ export function startInstance(
   return { reco, ready };
 }
 
-/** What the worker needs: the model, the backends, and (with IndexedDB storage) where the shopper's events are. */
+/**
+ * What the worker needs: the model, the backends, (with IndexedDB storage) where the shopper's events are, the
+ * catalog feed, the merchandising rules and the search blend's weight.
+ */
 function engineInit(opts: ResolvedOptions, mode: 'persist' | 'memory'): EngineInit {
   const { modelUrl, modelFiles, backends, allowSoftwareGpu, historyLength, dbName, maxEvents, maxAgeDays } = opts;
-  const { trainAfterEvents, trainIntervalMinutes } = opts;
+  const { trainAfterEvents, trainIntervalMinutes, catalogUrl } = opts;
   // A memory-only store is out of the worker's reach: the page sends its history with each request, and nothing is learned.
   const store = mode === 'memory' ? null : { dbName, maxEvents, maxAgeDays };
+  // The feed's URL is relative to the page.
+  const catalog = { url: catalogUrl ? new URL(catalogUrl, document.baseURI).href : null, dbName: store?.dbName ?? null };
   return {
     modelUrl,
     modelFiles,
@@ -385,5 +427,8 @@ function engineInit(opts: ResolvedOptions, mode: 'persist' | 'memory'): EngineIn
     historyLength,
     store,
     learning: store && { trainAfterEvents, trainIntervalMinutes },
+    catalog,
+    rules: opts.rules,
+    searchWeight: opts.searchWeight,
   };
 }

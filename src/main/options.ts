@@ -11,6 +11,13 @@ export interface RecoOptions extends Partial<CommonOptions> {
   /** Grids in the shop's own markup, besides `[data-reco-grid]`. Default: none. */
   grids?: GridConfig[];
   /**
+   * The shop's catalog feed for placements (`recommend()`, `render()`): JSON Lines or a JSON array of
+   * `{ id, title, brand, category, price, url, image, availability }`, relative to the page. Fetched once by
+   * the worker without cookies, kept in Cache Storage and fetched again when its ETag changes.
+   * Default: none (placements draw from the items seen on the site so far).
+   */
+  catalogUrl?: string;
+  /**
    * The page's GA4 `window.dataLayer`: `'read'` records the shop's GA4 ecommerce pushes (view_item, add_to_cart,
    * purchase, ... with their items) as history, so they need no track(); `'write'` pushes one event per page view
    * with the experiment arm (`reco_personalized` or `reco_control`, see `holdout`); `true` both, `false` neither.
@@ -20,7 +27,10 @@ export interface RecoOptions extends Partial<CommonOptions> {
   dataLayer?: boolean | 'read' | 'write';
 }
 
-/** Options after defaults are merged, the URLs resolved against the script's; `dataLayer` is resolved when init() runs. */
+/**
+ * Options after defaults are merged, the model's and the worker's URLs resolved against the script's (the feed's
+ * is resolved against the page's when the worker is told); `dataLayer` is resolved when init() runs.
+ */
 export type ResolvedOptions = CommonOptions & {
   grids: GridConfig[];
   modelUrl: string;
@@ -32,6 +42,7 @@ export type ResolvedOptions = CommonOptions & {
   dataLayer?: RecoOptions['dataLayer'];
   /** Loads the dataLayer reader (datalayer-read.ts): as the app's bundler placed it, or from next to the script. */
   loadDataLayerReader: () => Promise<typeof import('./datalayer-read.ts')>;
+  catalogUrl?: string;
 };
 
 /** The worker, the default model and the dataLayer reader as the app's bundler placed them (src/bundler-assets.mjs); null in reco.js. */
@@ -75,7 +86,10 @@ const RULES: Record<keyof RecoOptions, Rule | null> = {
     `a non-empty array of ${BACKENDS.join(', ')}`,
     (v) => Array.isArray(v) && v.length > 0 && v.every((x) => BACKENDS.includes(x as Backend)),
   ],
+  catalogUrl: STRING,
+  searchWeight: range(0, 1),
   grids: null,
+  rules: null,
 };
 
 /** A value as an error message shows it: NaN and Infinity as themselves (JSON would say null), functions by type. */

@@ -26,8 +26,12 @@ export interface PersonalizerDeps {
   antiFlicker: AntiFlicker;
   /** Grids are re-ordered: there is an engine and this page view is not in the control group (false: only tracked). */
   active: boolean;
-  /** Scores of these items, or null when personalization is off or failed (the grid keeps its order). */
-  score(items: ItemFeatures[]): Promise<number[] | null>;
+  /**
+   * The items' new order (indices; rules applied), or null when the grid keeps its order (personalization off
+   * or failed, nothing to change).
+   * @param search the grid holds search results, in the shop's relevance order
+   */
+  arrange(items: ItemFeatures[], search: boolean): Promise<number[] | null>;
   /** Records impressions and clicks of the grids' items; null when nothing is recorded (consent denied). */
   tracker: Tracker | null;
   /** Keeps the features of the items shown. */
@@ -175,9 +179,15 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       if (grid.trackOnly) return;
       const movable = movableOf(grid);
       const t0 = performance.now();
-      const scores = movable.length ? await o.score(movable.map((i) => i.features ?? { id: i.id! })) : null;
-      if (!scores || destroyed || !container.isConnected) return;
-      const byId = new Map(movable.map((it, k) => [it.id!, scores[k]!]));
+      const order = movable.length
+        ? await o.arrange(
+            movable.map((i) => i.features ?? { id: i.id! }),
+            grid.query !== null,
+          )
+        : null;
+      if (!order || destroyed || !container.isConnected) return;
+      // reorderGrid moves by score: the k-th of the new order gets the k-th highest.
+      const byId = new Map(order.map((i, k) => [movable[i]!.id!, order.length - k]));
       byId.forEach((s, id) => known.set(id, s));
       // The page may have changed the grid meanwhile: the scores apply to it as it is now.
       grid = findOne(container);

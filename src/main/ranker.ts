@@ -4,7 +4,7 @@
  * group, without a history, or when something fails (reported, never thrown).
  */
 import type { RankReply } from '../shared/protocol.ts';
-import type { ItemFeatures } from '../shared/types.ts';
+import type { EventType, ItemFeatures } from '../shared/types.ts';
 import type { Explanation } from './api.ts';
 import type { EngineClient } from './engine-client.ts';
 import type { ShopperHistory } from './history.ts';
@@ -13,43 +13,61 @@ export interface RankerOptions {
   /** Personalization runs: not the control group, and the engine did not fail to start. */
   active(): boolean;
   /** A ranking was answered (by the snapshot or the model). */
-  onReply?(reply: RankReply): void;
+  onReply?(reply: { source: RankReply['source'] }): void;
+  /** rank() with a given history: scores from the engine for it, or null (placements.ts, loaded with the engine client). */
+  rankFor(items: ItemFeatures[], given: unknown): Promise<number[] | null>;
   /** Hears failures; a ranking that fails before the model is loaded is not reported (init() reports why the engine failed). */
   onError(err: Error): void;
   /** The model is loaded: from then on a failed ranking is reported. */
   ready?(): boolean;
 }
 
+/** A history given to rank() instead of the stored one (e.g. a simulated shopper), oldest first. */
+export interface GivenHistory {
+  history?: ReadonlyArray<{ item: string | ItemFeatures; type?: EventType; ts?: number }>;
+}
+
 /** What {@link createRanker} returns. */
 export interface Ranker {
-  /** Scores of these items (same order), or null when personalization is off or failed: the caller keeps its order. */
-  score(items: ItemFeatures[]): Promise<number[] | null>;
+  /**
+   * A grid's new order, rules applied (indices into `items`; what rules leave out comes last), or null when
+   * it keeps its order: personalization off or failed, or nothing to change.
+   * @param search the grid holds search results in the shop's relevance order
+   */
+  arrange(items: ItemFeatures[], search: boolean): Promise<number[] | null>;
   /** RecoInstance.rank: items best first. */
-  rank(items: unknown): Promise<{ id: string; score: number }[]>;
+  rank(items: unknown, opts?: GivenHistory): Promise<{ id: string; score: number }[]>;
   /** RecoInstance.explain. */
   explain(itemId: unknown): Promise<Explanation>;
 }
 
 export function createRanker(engine: EngineClient | null, history: ShopperHistory, o: RankerOptions): Ranker {
-  const score = async (items: ItemFeatures[]): Promise<number[] | null> => {
-    if (!engine || !o.active() || !items.length) return null;
+  /** `ask` the engine with the page's side of the history; null when personalization is off or it fails. */
+  const withRequest = async <T extends { source: RankReply['source'] }>(
+    ask: (e: EngineClient, req: Awaited<ReturnType<ShopperHistory['request']>>) => Promise<T>,
+  ): Promise<T | null> => {
+    if (!engine || !o.active()) return null;
     try {
-      const reply = await engine.rank({ ...(await history.request()), candidates: items });
+      const reply = await ask(engine, await history.request());
       o.onReply?.(reply);
-      return reply.scores;
+      return reply;
     } catch (err) {
       if (o.ready?.() ?? true) o.onError(err as Error);
       return null;
     }
   };
 
+  const score = async (items: ItemFeatures[]): Promise<number[] | null> =>
+    items.length ? ((await withRequest((e, req) => e.rank({ ...req, candidates: items })))?.scores ?? null) : null;
+
   return {
-    score,
-    async rank(items) {
+    arrange: async (items, search) =>
+      items.length ? ((await withRequest((e, req) => e.arrange({ ...req, candidates: items, search })))?.order ?? null) : null,
+    async rank(items, opts) {
       const features = rankInput(items, history.seen, o.onError);
       // Items passed with features teach the page their features; bare ids only when they were seen with a title.
       history.remember(features.filter((f) => typeof (items as unknown[])[0] !== 'string' || f.title));
-      return byScore(features, await score(features));
+      return byScore(features, await (opts?.history ? o.rankFor(features, opts.history) : score(features)));
     },
     async explain(itemId) {
       const none: Explanation = { itemId: itemId as string, because: [] };

@@ -71,7 +71,10 @@ export function createServingCache(model: LoadedModel, caps = { items: 4096, sho
     async score(history, candidates, now, head) {
       if (history.length === 0) return candidates.map(() => 0);
       const q = applyHead(head, await shopper(history, now));
-      return (await itemVectors(candidates)).map((v) => dot(v, q, d));
+      const vectors = await itemVectors(candidates);
+      const out = new Array<number>(vectors.length);
+      for (let i = 0; i < vectors.length; i++) out[i] = dot(vectors[i]!, q, d);
+      return out;
     },
 
     async snapshot(history, list, head, meta) {

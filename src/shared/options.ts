@@ -3,6 +3,8 @@
  * store and the worker. The page adds the URLs and the grid descriptions, and validates (src/main/options.ts).
  */
 
+import type { Rules } from './rules.ts';
+
 /** The tfjs backends the engine can run on, in the order tried by default. */
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type Backend = (typeof BACKENDS)[number];
@@ -60,6 +62,15 @@ export interface CommonOptions {
   trainAfterEvents: number;
   /** At most one automatic learning round per this many minutes, across tabs. Default: 10. */
   trainIntervalMinutes: number;
+  /** Merchandising rules for grids and placements: filters, boosts, diversity, recent purchases left out. Checked and applied by the worker (src/shared/rules.ts). Default: none beyond the rules' own defaults. */
+  rules: Rules;
+  /**
+   * Search-results grids: the shopper's share (0..1) in the blend with the shop's relevance order; 0 keeps
+   * the shop's order. Default: 0.1, the weight that costs neither shipped model anything on Beauty (the untrained
+   * default pair model gains nothing from a higher one; a model trained on behaviour, like the Beauty student,
+   * does best at 0.25: see the README and `npm run eval:placements`).
+   */
+  searchWeight: number;
 }
 
 /** Every option's default, in one table (the URLs' defaults depend on the script's URL, and `grids` defaults to none: see resolveOptions). */
@@ -79,4 +90,6 @@ export const DEFAULTS = {
   debug: false,
   trainAfterEvents: 20,
   trainIntervalMinutes: 10,
+  rules: {},
+  searchWeight: 0.1,
 } satisfies CommonOptions;

@@ -10,6 +10,7 @@
  */
 import type { LearningDecision, LearningSchedule, LearningState } from './learning.ts';
 import type { Backend, BackendTried } from './options.ts';
+import type { Recommendation, SlotOptions } from './placements.ts';
 import type { ItemFeatures, RecoEvent } from './types.ts';
 
 /** Where the worker finds the shopper's events: the page's IndexedDB database and its retention caps. */
@@ -38,6 +39,15 @@ export interface EngineInit {
   store: LearningStore | null;
   /** On-device learning on the stored events (needs `store`); null or absent: no learning. */
   learning?: LearningSchedule | null;
+  /**
+   * What placements draw from: the feed at `url`, or (null) the items seen on the site, including those in
+   * the item cache of IndexedDB database `dbName` (null: memory-only storage, out of the worker's reach).
+   */
+  catalog?: { url: string | null; dbName: string | null };
+  /** The `rules` option as given: the worker checks it (a TypeError naming the field) and applies it. */
+  rules?: unknown;
+  /** Search grids: the shopper's share in the blend with the shop's relevance order (the `searchWeight` option). */
+  searchWeight?: number;
 }
 
 /** Where this page view's files and first scores came from (`status().cache`). */
@@ -64,6 +74,22 @@ export interface DownloadProgress {
   loaded: number;
   /** The file's size when the server says it (Content-Length), else null. */
   total: number | null;
+}
+
+/** Where placements draw from, as `status().catalog` reports it. */
+export interface CatalogStatus {
+  /** The shop's feed, or the items seen on the site so far (also when the feed failed: `error` says why). */
+  source: 'feed' | 'seen';
+  /** Items in the catalog (0 until the first placement asked for it). */
+  items: number;
+  url: string | null;
+  /** The feed came from Cache Storage (its ETag unchanged). */
+  fromCache?: boolean;
+  /** Feed rows without an id, or lines that are not JSON. */
+  skipped?: number;
+  /** Feed rows past the limit (20,000 items). */
+  ignored?: number;
+  error?: string;
 }
 
 export interface EngineStatus {
@@ -107,6 +133,18 @@ export interface RankReply {
   source: 'snapshot' | 'model' | 'none';
 }
 
+/** A grid to arrange: its movable items (the candidates), the page's side of the history, and whether it holds search results. */
+export interface ArrangeRequest extends RankRequest {
+  /** The grid holds search results in the shop's relevance order: blended with the shopper's (the `searchWeight` option). */
+  search: boolean;
+}
+
+/** A grid's new order, and what answered it (as for rank()). */
+export interface ArrangeReply {
+  order: number[] | null;
+  source: RankReply['source'];
+}
+
 /** One history item's share in a score. */
 export interface Contribution {
   itemId: string;
@@ -130,13 +168,34 @@ export interface EngineHooks {
   onProgress?: (p: DownloadProgress) => void;
 }
 
+/** What the engine needs of the page for a placement, besides the history. */
+export interface PlacementPage {
+  /** Items the page showed since the last call: without a feed, the catalog is the items seen. */
+  seen: ItemFeatures[];
+  now: number;
+  /** This page view is in the control group: for you in catalog order, nothing "because you viewed". */
+  control?: boolean;
+  /** For render(): how to write each item's slots (the reply's `slots` then holds them, one per item). */
+  show?: SlotOptions;
+}
+
+/** What the page tells the worker with a placement request: its side of the history, and what the placement needs. */
+export interface PlacementCall extends PlacementPage, HistoryRequest {}
+
+/** A placement: the items best first, where they came from, and (for render()) their slot texts. */
+export interface PlacementReply {
+  items: Recommendation[];
+  catalog: CatalogStatus;
+  slots?: Record<string, string>[];
+}
+
 /** What the page may call on the engine. */
 export interface EngineInterface {
   /**
-   * Opens the store, starts a backend, loads and checks the model (from Cache Storage when it holds this
-   * version), loads the head learned on this device. Rankings asked meanwhile are answered from the snapshot
-   * when it fits, else once the model is loaded.
-   * @throws ModelError for missing or corrupt model files; NoBackendError when no backend starts.
+   * Checks the rules, opens the store, starts a backend, loads and checks the model (from Cache Storage when it
+   * holds this version), loads the head learned on this device. Rankings asked meanwhile are answered from the
+   * snapshot when it fits, else once the model is loaded.
+   * @throws TypeError naming the field of invalid rules; ModelError for missing or corrupt model files; NoBackendError when no backend starts.
    */
   init(opts: EngineInit, hooks?: EngineHooks): Promise<EngineStatus>;
   /** Scores candidates for the shopper's history (the newest `historyLength` events, stored and pending). */
@@ -145,6 +204,13 @@ export interface EngineInterface {
   changed(req: HistoryRequest): void;
   /** Resolves once the snapshot work asked so far is written (export() and tests wait for it). */
   settle(): Promise<void>;
+  /**
+   * Scores candidates for a history given to `rank(items, { history })` (e.g. a simulated shopper's), as the
+   * page passed it: entries `{ item: id | features, type?, ts? }`, an id taking the features the feed or the page
+   * showed for it.
+   * @throws TypeError naming the entry of an invalid history
+   */
+  rankFor(given: unknown, candidates: ItemFeatures[], now: number): Promise<number[]>;
   /**
    * A learning round on the stored events: when `force`, now; otherwise only if due. Holds the
    * cross-tab lock, so a round another tab is running makes this one skip.
@@ -157,6 +223,24 @@ export interface EngineInterface {
    * contributions, with titles when known. The page passes them on as explain()'s answer.
    */
   explain(item: ItemFeatures, req: HistoryRequest): Promise<Contribution[]>;
+  /**
+   * A grid's movable items in their new order (indices into `candidates`), rules applied: items a rule leaves out
+   * come last. Answered from the snapshot when it fits, like rank(); `order` null when the order would not change
+   * (no history and no rule that moves anything, or no model).
+   */
+  arrange(req: ArrangeRequest): Promise<ArrangeReply>;
+  /**
+   * Replaces the merchandising rules (grids and placements use them from their next call).
+   * @throws TypeError naming the field; the rules in force stay
+   */
+  setRules(rules: unknown): Promise<void>;
+  /**
+   * A placement from the catalog (see src/model/placements.ts) for the shopper's history (assembled as for rank()),
+   * the rules applied.
+   * @param request a RecommendRequest, as the page got it
+   * @throws TypeError naming the field of an invalid request
+   */
+  recommend(request: unknown, page: PlacementCall): Promise<PlacementReply>;
   status(): EngineStatus;
 }
 

@@ -52,6 +52,14 @@ export interface ItemFeatures {
   category?: string;
   brand?: string;
   price?: number;
+  /** The product page (placements link to it). */
+  url?: string;
+  /** Image URL (placements show it). */
+  image?: string;
+  /** False when out of stock (`data-reco-available="false"`, or the feed's availability); unknown counts as available. */
+  available?: boolean;
+  /** Free tags that merchandising rules can boost or bury. */
+  tags?: string[];
 }
 
 /** One history entry as the model sees it: oldest first. */

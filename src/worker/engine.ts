@@ -5,6 +5,7 @@
  */
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import * as tf from '@tensorflow/tfjs-core';
+import { gridOrder } from '../model/arrange.ts';
 import { explainScore } from '../model/explain.ts';
 import type { FinetuneOptions, FinetuneResult } from '../model/finetune.ts';
 import { headArrays, type HeadArrays } from '../model/head.ts';
@@ -20,17 +21,24 @@ import {
   type PairScorer,
   type SeenCounts,
 } from '../model/pair-predict.ts';
+import { recommendFrom, withCatalogFeatures, type PlacementScorer, type Placements } from '../model/placements.ts';
 import { scoreItems } from '../model/predict.ts';
 import { createServingCache, type ServingCache } from '../model/serving-cache.ts';
 import { headKey, modelKey, tableSnapshot, type Snapshot } from '../model/snapshot.ts';
 import { ModelError, NoBackendError } from '../shared/errors.ts';
+import { DEFAULTS } from '../shared/options.ts';
+import { validateRequest } from '../shared/placements.ts';
+import { DEFAULT_RULES, validateRules } from '../shared/rules.ts';
 import { skipped, type HeadInUse, type LearningSchedule, type LearningState } from '../shared/learning.ts';
 import type { Backend } from '../shared/options.ts';
-import type { Contribution, EngineStatus, LearningStore, RoundReply } from '../shared/protocol.ts';
+import type { Contribution, EngineStatus, LearningStore, PlacementPage, PlacementReply, RoundReply } from '../shared/protocol.ts';
 import type { Store } from '../shared/store.ts';
 import type { HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
 import { startBackend } from './backends.ts';
+import { createCatalog, MAX_FEED_ITEMS, type LoadedCatalog, type WorkerCatalog } from './catalog.ts';
 import { createFiles, once, type Files } from './files.ts';
+import { givenHistory } from './given-history.ts';
+import { priceFormat, slotTexts } from './slots.ts';
 import { createHeads, type Heads } from './heads.ts';
 import { openLearner, type Learner } from './learner.ts';
 
@@ -54,6 +62,12 @@ export interface EngineOptions {
   allowSoftwareGpu?: boolean;
   /** On-device learning on the events of this database; null or absent: none. */
   learning?: (LearningStore & LearningSchedule) | null;
+  /** What placements draw from: the feed at `url`, or (null) the items seen, including those stored in database `dbName`. */
+  catalog?: { url: string | null; dbName: string | null };
+  /** The `rules` option as given (checked here: a TypeError naming the field). */
+  rules?: unknown;
+  /** Search grids: the shopper's share in the blend with the shop's relevance order. */
+  searchWeight?: number;
 }
 
 /** What the worker's host hands the engine. */
@@ -76,6 +90,23 @@ export interface Engine {
   init(opts: EngineOptions, onLearning?: (s: LearningState) => void, ctx?: EngineContext): Promise<EngineStatus>;
   /** Scores candidates for this history (oldest first); same order as `candidates`. */
   rank(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[], now: number): Promise<number[]>;
+  /**
+   * Scores candidates for a history given to `rank(items, { history })` as the page passed it (src/worker/given-history.ts).
+   * @throws TypeError naming the entry of an invalid history
+   */
+  rankFor(given: unknown, candidates: ItemFeatures[], now: number): Promise<number[]>;
+  /** A grid's movable items in their new order (indices), rules applied; null when the order would not change. */
+  arrange(history: readonly HistoryEntry[], items: readonly ItemFeatures[], search: boolean, now: number): Promise<number[] | null>;
+  /**
+   * Replaces the merchandising rules.
+   * @throws TypeError naming the field; the rules in force stay
+   */
+  setRules(rules: unknown): void;
+  /**
+   * A placement from the catalog for this history (oldest first), the rules applied.
+   * @throws TypeError naming the field of an invalid request
+   */
+  recommend(history: readonly HistoryEntry[], request: unknown, page: PlacementPage): Promise<PlacementReply>;
   /** The serving snapshot of this (non-empty) history and these items, with the head in use. */
   snapshot(history: readonly HistoryEntry[], items: readonly ItemFeatures[]): Promise<Snapshot>;
   /** The model and head a snapshot must have been computed with to be used now. */
@@ -117,6 +148,9 @@ function seenCounts(state: unknown): SeenCounts | null {
   return s && Array.isArray(s.ids) && Array.isArray(s.df) ? (s as SeenCounts) : null;
 }
 
+/** Candidates a placement asks the pair model about (the most similar in text to what it starts from). */
+const PAIR_CANDIDATES = 120;
+
 /** Makes the engine object. */
 export function createEngine(deps: EngineDeps = {}): Engine {
   const fetchFn = deps.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
@@ -133,6 +167,21 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     serve: { kind: 'transformer'; cache: ServingCache } | { kind: 'pair'; scorer: PairScorer } | { kind: 'hybrid'; scorer: HybridScorer };
   } | null = null;
   let learner: Learner | null = null;
+  let catalog: WorkerCatalog | null = null;
+  let rules = DEFAULT_RULES;
+  let searchWeight = DEFAULTS.searchWeight;
+  /** Placements over one catalog (a new feed or new items seen make a new one). */
+  let placements: { over: LoadedCatalog; p: Placements } | null = null;
+
+  /** History items the page knows only by id (a view tracked with track()) get their features from the feed, once it has loaded (never waiting for it). */
+  const enrich = (history: readonly HistoryEntry[]) => withCatalogFeatures(catalog?.loadedFeed() ?? null, history);
+
+  /** Scores with the head in use, whatever the model kind. */
+  async function score(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[], now: number): Promise<ArrayLike<number>> {
+    const { serve, heads } = current();
+    if (serve.kind === 'pair' || serve.kind === 'hybrid') return serve.scorer.score(history, candidates, now, heads.inUse());
+    return serve.cache.score(history, candidates, now, heads.inUse());
+  }
 
   function current() {
     if (!loaded) throw new ModelError('the engine was called before init() loaded a model');
@@ -191,6 +240,8 @@ export function createEngine(deps: EngineDeps = {}): Engine {
   const engine: Engine = {
     async init(opts, onLearning, ctx = {}) {
       status = { ...initial(), cache: { ...initial().cache, available: await files.available() } };
+      rules = validateRules(opts.rules);
+      searchWeight = opts.searchWeight ?? DEFAULTS.searchWeight;
       const manifest = ctx.manifest ?? once(() => fetchFn(opts.modelUrl));
       // The model downloads while the backend starts; its tensors are made once the backend runs.
       const decode = downloadModel(opts.modelUrl, manifest, opts.modelFiles ?? {});
@@ -224,11 +275,14 @@ export function createEngine(deps: EngineDeps = {}): Engine {
           model,
           key,
           heads: createHeads(await headArrays(model.weights), { w: d * d, c: d }),
+          // Item vectors of a whole feed stay cached, so "for you" scores every catalog item with dot products only.
           serve: hybrid
             ? { kind: 'hybrid', scorer: createHybridScorer({ ...model, hybrid }) }
-            : { kind: 'transformer', cache: createServingCache(model) },
+            : { kind: 'transformer', cache: createServingCache(model, { items: MAX_FEED_ITEMS + 4096, shoppers: 16 }) },
         };
       }
+      catalog = createCatalog(opts.catalog ?? { url: null, dbName: null }, fetchFn);
+      placements = null;
       status = { ...status, backend, model: { id: model.manifest.id, version: model.manifest.version }, learning: null };
       if (opts.learning) {
         const host = { modelKey: `${model.manifest.id}@${model.manifest.version}`, train: engine.train, setHead: engine.setHead };
@@ -256,10 +310,57 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     },
 
     async rank(history, candidates, now) {
-      const { serve, heads } = current();
-      if (serve.kind === 'pair') return Array.from(await serve.scorer.score(history, candidates, now, heads.inUse()));
-      if (serve.kind === 'hybrid') return serve.scorer.score(history, candidates, now, heads.inUse());
-      return serve.cache.score(history, candidates, now, heads.inUse());
+      catalog?.observe(candidates);
+      return Array.from(await score(enrich(history), candidates, now));
+    },
+
+    async rankFor(given, candidates, now) {
+      catalog?.observe(candidates);
+      // An item given by id takes the features the feed or the page showed for it.
+      const history = givenHistory(given, now).map((e) => ({ ...e, item: catalog?.lookup(e.item.id) ?? e.item }));
+      return history.length ? engine.rank(history, candidates, now) : candidates.map(() => 0);
+    },
+
+    setRules(next) {
+      rules = validateRules(next);
+    },
+
+    async arrange(history, given, search, now) {
+      current();
+      catalog?.observe(given);
+      // An item the page does not mark takes its availability from the feed.
+      const feed = catalog?.loadedFeed();
+      const items = given.map((it) => {
+        const known = it.available === undefined ? feed?.items[feed.index.get(it.id) ?? -1]?.available : undefined;
+        return known === undefined ? it : { ...it, available: known };
+      });
+      const scores = history.length ? await score(enrich(history), items, now) : new Float32Array(items.length);
+      return gridOrder(items, scores, { rules, history, now, searchWeight: search ? searchWeight : null });
+    },
+
+    async recommend(given, request, { seen, now, control, show }) {
+      const q = validateRequest(request);
+      const price = show && priceFormat(show);
+      // The control group sees placements without personalization: for you in catalog order, nothing "because you viewed".
+      const history = control && (q.placement === 'for-you' || q.placement === 'because-you-viewed') ? [] : given;
+      const { serve } = current();
+      catalog!.observe(seen);
+      catalog!.observe(history.map((e) => e.item));
+      const over = await catalog!.current();
+      if (placements?.over !== over) {
+        // The pair model computes features for every (candidate, history item) pair: it scores the items most
+        // similar in text to the history (what the default pair model ranks by) rather than a whole feed.
+        const scorer: PlacementScorer = { score, maxCandidates: serve.kind === 'pair' ? PAIR_CANDIDATES : Infinity };
+        // Without a shipped index, the pair model's IDF counts the items it has seen: the feed is the shop's catalog.
+        if (serve.kind === 'pair' && catalog!.loadedFeed() === over) serve.scorer.observe(over.items);
+        placements = { over, p: recommendFrom(over, scorer) };
+      }
+      const placed = await placements.p.recommend(q, history, rules, now);
+      const items = placed.map(({ item, reason }) => {
+        const row = over.rows[over.index.get(item.id) ?? -1];
+        return { ...row, ...item, ...(reason && { reason }) };
+      });
+      return { items, catalog: catalog!.status(), ...(show && { slots: items.map((it) => slotTexts(it, show, price!)) }) };
     },
 
     async snapshot(history, items) {

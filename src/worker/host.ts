@@ -5,6 +5,7 @@
  * (tfjs.ts). Whatever the snapshot cannot answer exactly waits for the engine. After each history change the
  * engine writes the next page view's snapshot.
  */
+import { gridOrder } from '../model/arrange.ts';
 import { headKey, itemKey, modelKey, asSnapshot, snapshotScores, type Snapshot } from '../model/snapshot.ts';
 import {
   reasons,
@@ -14,12 +15,16 @@ import {
   type EngineInit,
   type EngineInterface,
   type EngineStatus,
+  type ArrangeReply,
   type HistoryRequest,
   type RankReply,
+  type RankRequest,
 } from '../shared/protocol.ts';
+import { DEFAULTS } from '../shared/options.ts';
+import { DEFAULT_RULES, validateRules } from '../shared/rules.ts';
 import { skipped, type LearningState } from '../shared/learning.ts';
 import { openStore, type Store } from '../shared/store.ts';
-import type { ItemFeatures } from '../shared/types.ts';
+import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import type { Engine } from './engine.ts';
 import { createFiles, once, type Files } from './files.ts';
 import { assembleHistory } from './history.ts';
@@ -60,6 +65,8 @@ export function createHost(deps: HostDeps): EngineInterface {
   let storing: Promise<void> = Promise.resolve();
   let written = '';
   let generation = 0; // bumped by forget(): snapshot work that started before writes nothing
+  /** The merchandising rules, for grids arranged from the snapshot (the engine keeps its own copy for everything else). */
+  let rules = DEFAULT_RULES;
   let answeredFirst: () => void = () => {};
   const firstAnswer = new Promise<void>((resolve) => (answeredFirst = resolve));
 
@@ -129,9 +136,54 @@ export function createHost(deps: HostDeps): EngineInterface {
   /** The engine, or null when it failed to start (init() reported why). */
   const engineOrNull = async (): Promise<Engine | null> => (await configured, engine!.catch(() => null));
 
+  /** The request's history (stored and pending) and candidates with their best known features; the features a ranking brings are stored. */
+  async function prepare(req: RankRequest): Promise<{ history: HistoryEntry[]; now: number; candidates: ItemFeatures[] }> {
+    const o = await configured;
+    const s = await store;
+    const { history, now, features } = await assembleHistory(
+      s,
+      req,
+      o.historyLength,
+      req.candidates.map((c) => c.id),
+    );
+    const candidates = req.candidates.map(features);
+    // The features a ranking brings are stored (merged), so later page views read them for the history: the page
+    // stores what its grids show, but an item rank() was given with features may sit in its grids by id alone.
+    const fresh = see(candidates);
+    if (s && fresh.length) storing = storing.then(() => s.putItems(fresh)).catch(() => {});
+    if (!history.length) answeredFirst();
+    return { history, now, candidates };
+  }
+
+  /** Scores from the snapshot the previous page view stored, while the model is not ready; null when it does not fit (or the model is ready). */
+  async function early(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[], now: number): Promise<number[] | null> {
+    if (ready) return null;
+    const fast = await Promise.all([stored, expected()])
+      .then(([snap, current]) => snapshotScores(snap, current, history, candidates, now))
+      .catch((err: Error) => ({ miss: `the model manifest could not be read (${err.message})` }));
+    answeredFirst();
+    if (cache.snapshot === null) {
+      cache.snapshot = 'scores' in fast ? 'hit' : 'miss';
+      if ('miss' in fast) cache.snapshotReason = fast.miss;
+    }
+    return 'scores' in fast ? fast.scores : null;
+  }
+
+  /** The model answered this request: the next page view's snapshot is made from its history. */
+  const modelAnswered = (req: RankRequest) => {
+    latest = req;
+    scheduleSnapshot();
+  };
+
   const host: EngineInterface = {
     async init(o: EngineInit, hooks: EngineHooks = {}) {
       opts = o;
+      // Invalid rules: the engine's init() throws the TypeError naming the field; grids keep the defaults meanwhile.
+      try {
+        rules = validateRules(o.rules);
+      } catch {
+        rules = DEFAULT_RULES;
+      }
       const files = createFiles({ fetch: fetchFn, caches: deps.caches, onProgress: hooks.onProgress });
       manifest = once(() => fetchFn(o.modelUrl));
       store = o.store
@@ -159,6 +211,9 @@ export function createHost(deps: HostDeps): EngineInterface {
           backends: o.backends,
           allowSoftwareGpu: o.allowSoftwareGpu,
           learning,
+          catalog: o.catalog,
+          rules: o.rules,
+          searchWeight: o.searchWeight,
         };
         await e.init(options, onLearning, { store: s, manifest, snapshot: await stored });
         ready = e;
@@ -172,40 +227,47 @@ export function createHost(deps: HostDeps): EngineInterface {
     },
 
     async rank(req): Promise<RankReply> {
-      const o = await configured;
-      const s = await store;
-      const { history, now, features } = await assembleHistory(
-        s,
-        req,
-        o.historyLength,
-        req.candidates.map((c) => c.id),
-      );
-      const candidates = req.candidates.map(features);
-      // The features a ranking brings are stored (merged), so later page views read them for the history: the page
-      // stores what its grids show, but an item rank() was given with features may sit in its grids by id alone.
-      const fresh = see(candidates);
-      if (s && fresh.length) storing = storing.then(() => s.putItems(fresh)).catch(() => {});
-      if (!history.length) {
-        answeredFirst();
-        return { scores: null, source: 'none' };
-      }
-      if (!ready) {
-        const fast = await Promise.all([stored, expected()])
-          .then(([snap, current]) => snapshotScores(snap, current, history, candidates, now))
-          .catch((err: Error) => ({ miss: `the model manifest could not be read (${err.message})` }));
-        answeredFirst();
-        if (cache.snapshot === null) {
-          cache.snapshot = 'scores' in fast ? 'hit' : 'miss';
-          if ('miss' in fast) cache.snapshotReason = fast.miss;
-        }
-        if ('scores' in fast) return { scores: fast.scores, source: 'snapshot' };
-      }
+      const { history, now, candidates } = await prepare(req);
+      if (!history.length) return { scores: null, source: 'none' };
+      const fast = await early(history, candidates, now);
+      if (fast) return { scores: fast, source: 'snapshot' };
       const e = await engineOrNull();
       if (!e) return { scores: null, source: 'none' };
       const scores = await e.rank(history, candidates, now);
-      latest = req;
-      scheduleSnapshot();
+      modelAnswered(req);
       return { scores, source: 'model' };
+    },
+
+    async arrange(req): Promise<ArrangeReply> {
+      const { history, now, candidates } = await prepare(req);
+      const searchWeight = req.search ? (opts?.searchWeight ?? DEFAULTS.searchWeight) : null;
+      // Without a history only the rules can move anything: before the model, they move what the page marks.
+      if (!ready && !history.length)
+        return { order: gridOrder(candidates, new Float32Array(candidates.length), { rules, history, now, searchWeight }), source: 'none' };
+      const fast = history.length ? await early(history, candidates, now) : null;
+      if (fast) return { order: gridOrder(candidates, fast, { rules, history, now, searchWeight }), source: 'snapshot' };
+      const e = await engineOrNull();
+      if (!e) return { order: null, source: 'none' };
+      const order = await e.arrange(history, candidates, req.search, now);
+      if (history.length) modelAnswered(req);
+      return { order, source: history.length ? 'model' : 'none' };
+    },
+
+    async rankFor(given, candidates, now) {
+      await configured;
+      return (await engine!).rankFor(given, candidates, now);
+    },
+
+    async setRules(next) {
+      rules = validateRules(next);
+      (await engineOrNull())?.setRules(next);
+    },
+
+    async recommend(request, page) {
+      const o = await configured;
+      const { history, now } = await assembleHistory(await store, page, o.historyLength);
+      const e = await engine!;
+      return e.recommend(history, request, { seen: page.seen, now, control: page.control, show: page.show });
     },
 
     changed(req) {

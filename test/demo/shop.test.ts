@@ -85,7 +85,7 @@ afterEach(async () => {
 
 describe('demo shop files', () => {
   it('load nothing from other origins: no absolute or scheme-relative URLs, no web fonts', () => {
-    for (const file of ['index.html', 'shop.css', 'shop.js']) {
+    for (const file of ['index.html', 'shop.css', 'shop.js', 'placements.js', 'simulate.js']) {
       const text = readFileSync(join(demo, file), 'utf8');
       expect(text, file).not.toMatch(/(https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}/i);
       expect(text, file).not.toMatch(/@import|@font-face/);
@@ -179,10 +179,15 @@ describe('demo shop with Reco', () => {
   it('initializes with the model URL, and with backends and debug from the address', async () => {
     const { Reco } = fakeReco();
     await loadShop(Reco);
-    expect(Reco.init).toHaveBeenCalledWith({ modelUrl: '/models/default/model.json' });
+    expect(Reco.init).toHaveBeenCalledWith({ modelUrl: '/models/default/model.json', catalogUrl: 'catalog.json' });
     const second = fakeReco();
     await loadShop(second.Reco, 'http://shop.test/?backends=wasm,cpu,bogus&debug');
-    expect(second.Reco.init).toHaveBeenCalledWith({ modelUrl: '/models/default/model.json', backends: ['wasm', 'cpu'], debug: true });
+    expect(second.Reco.init).toHaveBeenCalledWith({
+      modelUrl: '/models/default/model.json',
+      catalogUrl: 'catalog.json',
+      backends: ['wasm', 'cpu'],
+      debug: true,
+    });
   });
 
   it('tracks add_to_cart with value and currency, and view_item when a product opens', async () => {

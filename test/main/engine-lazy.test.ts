@@ -13,6 +13,10 @@ function fakeClient(log: string[]): EngineClient {
     rank: async (req) => ({ scores: req.candidates.map(() => 1), source: 'model' }),
     changed: () => {},
     settle: async () => {},
+    rankFor: async (_g, candidates) => candidates.map(() => 1),
+    arrange: async () => ({ order: null, source: 'none' }),
+    setRules: async () => {},
+    recommend: async () => ({}) as never,
     round: async () => ({}) as never,
     forget: async () => null,
     explain: async () => [],
@@ -30,7 +34,7 @@ describe('lazyEngineClient: the engine client while reco.engine.js loads', () =>
     );
     expect(engine.state()).toBe('starting');
     const ranked = engine.rank({ pending: [], known: [], now: 0, candidates: [{ id: 'a' }, { id: 'b' }] });
-    arrive({ createEngineClient: () => fakeClient(log), createLearningScheduler });
+    arrive({ createEngineClient: () => fakeClient(log), createLearningScheduler, createPlacements: null! });
     expect(await ranked).toEqual({ scores: [1, 1], source: 'model' });
     expect(engine.state()).toBe('ready');
   });
@@ -58,7 +62,7 @@ describe('lazyEngineClient: the engine client while reco.engine.js loads', () =>
       m.createEngineClient(null!, null!, null!, null!),
     );
     engine.terminate();
-    arrive({ createEngineClient: () => fakeClient(log), createLearningScheduler });
+    arrive({ createEngineClient: () => fakeClient(log), createLearningScheduler, createPlacements: null! });
     await engine.status();
     expect(log).toEqual(['terminated']);
   });

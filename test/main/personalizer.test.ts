@@ -34,7 +34,9 @@ function start(over: Partial<PersonalizerDeps> = {}, autoPersonalize = true) {
     tracker: { observe: vi.fn() } as unknown as Tracker,
     active: true,
     // Higher for a higher number in the id: p1 < p2 < p3.
-    score: vi.fn(async (items: ItemFeatures[]) => items.map((it) => Number(it.id.slice(1)))),
+    arrange: vi.fn(async (items: ItemFeatures[]) =>
+      items.map((_, i) => i).sort((a, b) => Number(items[b]!.id.slice(1)) - Number(items[a]!.id.slice(1))),
+    ),
     remember: vi.fn(),
     onRanked: (e) => ranked.push(e),
     onError: vi.fn(),
@@ -85,7 +87,7 @@ describe('personalizer', () => {
     document.getElementById('home')!.insertAdjacentHTML('beforeend', card('p9'));
     await settle();
     expect(ids()).toEqual(['p1', 'p3', 'p0', 'p2', 'p9']);
-    expect(deps.score).not.toHaveBeenCalled();
+    expect(deps.arrange).not.toHaveBeenCalled();
     expect(ranked).toEqual([]);
     expect(
       vi
@@ -99,11 +101,11 @@ describe('personalizer', () => {
     const { deps } = start();
     await p!.firstRankings();
     await p!.personalize(document, true);
-    expect(deps.score).toHaveBeenCalledTimes(2);
+    expect(deps.arrange).toHaveBeenCalledTimes(2);
   });
 
-  it('never re-orders in the control group (or without an engine), or without scores', async () => {
-    for (const over of [{ active: false }, { score: async () => null }]) {
+  it('never re-orders in the control group (or without an engine), or without a new order', async () => {
+    for (const over of [{ active: false }, { arrange: async () => null }]) {
       const { ranked } = start(over);
       await p!.firstRankings();
       await p!.personalize(document);
@@ -148,7 +150,7 @@ describe('single-page apps', () => {
     document.body.innerHTML = `<div id="home" data-reco-grid="home"></div>`;
     const { antiFlicker, deps } = start();
     await p!.firstRankings();
-    expect(deps.score).not.toHaveBeenCalled();
+    expect(deps.arrange).not.toHaveBeenCalled();
     document.getElementById('home')!.innerHTML = cards('p1', 'p2', 'p3');
     await Promise.resolve(); // the MutationObserver callback: before the page paints
     expect(antiFlicker.hold).toHaveBeenCalledWith(document.getElementById('home'), true);
@@ -164,8 +166,8 @@ describe('single-page apps', () => {
     await Promise.resolve();
     home.insertAdjacentHTML('beforeend', card('p4'));
     await settle();
-    expect(deps.score).toHaveBeenCalledTimes(2);
-    expect(vi.mocked(deps.score).mock.calls[1]![0].map((i) => i.id)).toEqual(['p3', 'p2', 'p1', 'p5', 'p4']);
+    expect(deps.arrange).toHaveBeenCalledTimes(2);
+    expect(vi.mocked(deps.arrange).mock.calls[1]![0].map((i) => i.id)).toEqual(['p3', 'p2', 'p1', 'p5', 'p4']);
     expect(ids()).toEqual(['p5', 'p4', 'p0', 'p3', 'p2', 'p1']);
   });
 
@@ -192,7 +194,7 @@ describe('single-page apps', () => {
     home.innerHTML = `${cards('p1', 'p3')}<a data-reco-id="p0" data-reco-pin></a>${card('p2')}`;
     await Promise.resolve(); // the MutationObserver callback, before the page paints
     expect(ids()).toEqual(['p3', 'p2', 'p0', 'p1']);
-    expect(deps.score).toHaveBeenCalledTimes(1);
+    expect(deps.arrange).toHaveBeenCalledTimes(1);
     expect(ranked.map((r) => r.ms)).toEqual([expect.any(Number), 0]);
   });
 
@@ -202,7 +204,7 @@ describe('single-page apps', () => {
     await p!.firstRankings();
     document.getElementById('app')!.innerHTML = `<div id="home" data-reco-grid="home">${cards('p1', 'p5', 'p3')}</div>`;
     await vi.waitFor(() => expect(ids()).toEqual(['p5', 'p3', 'p1']));
-    expect(deps.score).toHaveBeenCalledTimes(2);
+    expect(deps.arrange).toHaveBeenCalledTimes(2);
   });
 
   it('a page that keeps putting its own order back wins after 3 rounds, with one message', async () => {
@@ -226,7 +228,7 @@ describe('single-page apps', () => {
     for (let i = 0; i < 5; i++) document.body.append(document.createElement('span'));
     await settle();
     expect(querySelectorAll).not.toHaveBeenCalled();
-    expect(deps.score).toHaveBeenCalledTimes(1);
+    expect(deps.arrange).toHaveBeenCalledTimes(1);
     querySelectorAll.mockRestore();
   });
 });

@@ -27,7 +27,7 @@ function ranker(hasHistory = true, active = true) {
   } as unknown as EngineClient;
   const shopper = createHistory(null, 50, () => [], vi.fn());
   const onError = vi.fn();
-  return { r: createRanker(engine, shopper, { active: () => active, onError }), engine, onError, shopper };
+  return { r: createRanker(engine, shopper, { active: () => active, rankFor: async () => null, onError }), engine, onError, shopper };
 }
 
 describe('rank()', () => {
@@ -50,7 +50,7 @@ describe('rank()', () => {
     const none = createRanker(
       null,
       createHistory(null, 50, () => [], vi.fn()),
-      { active: () => true, onError: vi.fn() },
+      { active: () => true, rankFor: async () => null, onError: vi.fn() },
     );
     expect(await none.rank(['p1', 'p3'])).toEqual(keep);
   });

@@ -182,3 +182,62 @@ describe('worker host: the first ranking of a page view', () => {
     expect(await next.rank(request())).toEqual({ scores: null, source: 'none' });
   });
 });
+
+describe('worker host: grids and placements (issue 13) on the history it assembles', () => {
+  it('arranges a grid from the snapshot before the engine loads, rules applied, as the model arranges it once loaded', async () => {
+    const { dbName } = await shopper();
+    const first = pageView();
+    await first.init(init(dbName));
+    await first.rank(request());
+    await first.settle();
+
+    let open: () => void = () => {};
+    const next = pageView(new Promise<void>((r) => (open = r)));
+    const started = next.init(init(dbName));
+    // The page marks the first candidate sold out: hideUnavailable (a default rule) puts it last.
+    const grid = { ...request(), candidates: [{ ...candidates[0]!, available: false }, ...candidates.slice(1)], search: false };
+    const fast = await next.arrange(grid);
+    expect(fast.source).toBe('snapshot');
+    expect(fast.order).not.toBeNull();
+    expect(fast.order!.at(-1)).toBe(0);
+    expect(next.status().backend).toBeNull();
+    open();
+    await started;
+    const full = await next.arrange(grid);
+    expect(full).toEqual({ order: fast.order, source: 'model' });
+  });
+
+  it('without a history, arranges by the rules alone at once, engine or not; with nothing to move, keeps the order', async () => {
+    const next = pageView(new Promise(() => {}));
+    void next.init(init(`host-rules-${++n}`));
+    const marked = [{ ...candidates[0]!, available: false }, ...candidates.slice(1, 4)];
+    expect(await next.arrange({ ...request(), candidates: marked, search: false })).toEqual({ order: [1, 2, 3, 0], source: 'none' });
+    expect(await next.arrange({ ...request(), candidates: candidates.slice(0, 4), search: false })).toEqual({
+      order: null,
+      source: 'none',
+    });
+  });
+
+  it("recommends from the stored history and the page's pending events: recently viewed lists both, newest first", async () => {
+    const { dbName } = await shopper();
+    const view = pageView();
+    await view.init(init(dbName));
+    const viewed = event(CATALOG[12]!.id, 'view_item', Date.now() - 1000);
+    const reply = await view.recommend({ placement: 'recently-viewed' }, { pending: [viewed], known: [], now: Date.now(), seen: [] });
+    expect(reply.items.map((it) => it.id)).toEqual([CATALOG[12]!.id, CATALOG[1]!.id]);
+    expect(reply.items[0]!.title).toBe(CATALOG[12]!.title); // features read from the store
+  });
+
+  it('setRules() names the field of invalid rules and keeps those in force; rank(items, { history }) checks the given history', async () => {
+    const view = pageView();
+    await view.init(init(`host-set-${++n}`));
+    await expect(view.setRules({ hideUnavailable: 'yes' })).rejects.toThrow(/rules\.hideUnavailable: expected true or false/);
+    const marked = [{ ...candidates[0]!, available: false }, ...candidates.slice(1, 4)];
+    expect((await view.arrange({ ...request(), candidates: marked, search: false })).order).toEqual([1, 2, 3, 0]);
+    await view.setRules({ hideUnavailable: false });
+    expect((await view.arrange({ ...request(), candidates: marked, search: false })).order).toBeNull();
+    await expect(view.rankFor([{ item: '' }], candidates, Date.now())).rejects.toThrow(/history\[0\]\.item expected an id/);
+    const scores = await view.rankFor([{ item: CATALOG[1]!, type: 'view_item' }], candidates, Date.now());
+    expect(new Set(scores).size).toBeGreaterThan(1);
+  });
+});

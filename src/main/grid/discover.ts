@@ -19,6 +19,14 @@ export interface GridConfig {
   price?: FieldReader<number | string>;
   /** Pinned items keep their place: a selector the item matches or contains, or a function. */
   pin?: string | ((el: Element) => boolean);
+  /** Out of stock when this reads `false` (or "false", "out of stock"). Default: `data-reco-available`. */
+  available?: FieldReader<boolean | string>;
+  /**
+   * A search-results grid: a function of the container returning the shopper's query (or a fixed string).
+   * Its order is the shop's relevance order, blended with the shopper's (see the `searchWeight` option).
+   * Default: the container's `data-reco-query` attribute.
+   */
+  query?: string | ((container: Element) => string | null | undefined);
 }
 
 /** One item of a grid. `id` null means the item stays where it is. */
@@ -39,11 +47,13 @@ export interface Grid {
    * uses rank()); Reco records its impressions and clicks and never moves or hides its items.
    */
   trackOnly: boolean;
+  /** The shopper's query when this grid holds search results (its order is then the shop's relevance order), else null. */
+  query: string | null;
 }
 
 const FIELDS = ['title', 'category', 'brand', 'price'] as const;
 type Field = (typeof FIELDS)[number];
-const KEYS = ['container', 'item', 'id', 'listId', 'pin', ...FIELDS];
+const KEYS = ['container', 'item', 'id', 'listId', 'pin', 'query', 'available', ...FIELDS];
 /** The markup contract; ids come from `data-reco-id` (or microdata), as for every config. */
 const DEFAULT_CONFIG = { container: '[data-reco-grid]', item: '[data-reco-id]' } as GridConfig;
 
@@ -82,7 +92,7 @@ export function discoverGrids(root: ParentNode, configs: readonly GridConfig[], 
     }
   };
   try {
-    const found = new Map<Element, [cfg: GridConfig, label: string, listId: string | undefined]>();
+    const found = new Map<Element, [cfg: GridConfig, label: string, listId: string | undefined, query: string | undefined]>();
     const all: [GridConfig, string][] = configs.map((c, i) => [c, `grids[${i}]`]);
     all.push([DEFAULT_CONFIG, 'data-reco-grid']);
     for (const [cfg, label] of all) {
@@ -92,13 +102,17 @@ export function discoverGrids(root: ParentNode, configs: readonly GridConfig[], 
         for (const c of matches) {
           if (found.has(c)) continue;
           let listId: string | undefined;
+          let query: string | undefined;
+          let field = 'listId';
           try {
             listId = typeof cfg.listId === 'function' ? str(cfg.listId(c)) : cfg.listId;
+            field = 'query';
+            query = typeof cfg.query === 'function' ? str(cfg.query(c)) : (cfg.query ?? str(c.getAttribute('data-reco-query')));
           } catch (e) {
-            report(`${label}.listId threw`, e, '; that grid is left alone');
+            report(`${label}.${field} threw`, e, '; that grid is left alone');
             continue;
           }
-          found.set(c, [cfg, label, listId ?? (str(c.getAttribute('data-reco-grid')) || str(c.id))]);
+          found.set(c, [cfg, label, listId ?? (str(c.getAttribute('data-reco-grid')) || str(c.id)), query]);
         }
       } catch (e) {
         report(`${label}.container`, e, `; cannot use the selector "${cfg.container}"`);
@@ -108,11 +122,19 @@ export function discoverGrids(root: ParentNode, configs: readonly GridConfig[], 
     if (!containers.length) return [];
     const ld = readJsonLd((root as Node).ownerDocument ?? root, report);
     return containers.flatMap((container, n) => {
-      const [cfg, label, listId] = found.get(container)!;
+      const [cfg, label, listId, query] = found.get(container)!;
       try {
         const els = [...container.querySelectorAll(cfg.item)].filter((el) => el.parentElement?.closest(cfg.container) === container);
         const items = els.map((el) => readItem(el, cfg, label, ld, report));
-        return [{ listId: listId || `grid-${n}`, container, items, trackOnly: container.hasAttribute('data-reco-track-only') }];
+        return [
+          {
+            listId: listId || `grid-${n}`,
+            container,
+            items,
+            trackOnly: container.hasAttribute('data-reco-track-only'),
+            query: query ?? null,
+          },
+        ];
       } catch (e) {
         report(`${label}.item`, e, `; cannot use the selector "${cfg.item}"`);
         return [];
@@ -146,6 +168,17 @@ function readItem(el: Element, cfg: GridConfig, label: string, ld: (id: string) 
         parse(micro(f === 'title' ? 'name' : f)) ??
         parse(entry?.[f]);
       if (value !== undefined) (features as Record<Field, unknown>)[f] = value;
+    }
+    field = 'available';
+    const available = readField(el, cfg.available) ?? el.getAttribute('data-reco-available');
+    if (available != null) features.available = !/^(false|0|no|out.?of.?stock|sold.?out)$/i.test(String(available).trim());
+    // Where placements without a feed link to, and what they show.
+    for (const [slot, attr, sel] of [
+      ['url', 'href', 'a[href]'],
+      ['image', 'src', 'img[src]'],
+    ] as const) {
+      const v = el.getAttribute(`data-reco-${slot}`) ?? (el.matches(sel) ? el : el.querySelector(sel))?.getAttribute(attr);
+      if (v) features[slot] = new URL(v, el.baseURI).href;
     }
     field = 'pin';
     const pin = cfg.pin;
@@ -267,7 +300,7 @@ export function validateGridConfigs(configs: unknown): GridConfig[] {
     // KEYS starts with container and item (selectors only), then id (required too).
     KEYS.forEach((k, n) => {
       const v = o[k];
-      if ((v === undefined && n > 2) || (typeof v === 'function' && n > 1)) return;
+      if ((v === undefined && n > 2) || (typeof v === 'function' && n > 1) || (k === 'query' && typeof v === 'string')) return;
       if (typeof v !== 'string' || !v.trim()) {
         fail(`.${k}: expected ${k === 'listId' ? 'a list id' : 'a CSS selector'} string${n > 1 ? ' or a function' : ''}`);
       } else if (k !== 'listId') {

@@ -1,0 +1,125 @@
+/**
+ * recommend() and render(): placements computed in the worker, and for script-tag shops a container's cards
+ * (cards.ts made them) filled with the slot texts the worker wrote. Text goes in through `textContent` only and links
+ * and images only as http(s) URLs, so a hostile title stays text. Cards are tracked like any grid's items (list id =
+ * placement). Runs only once the engine is there, so reco.js loads it with the engine client (reco.engine.js).
+ */
+import type { RecoStatus } from './api.ts';
+import type { Recommendation, SlotOptions } from '../shared/placements.ts';
+import type { ItemFeatures } from '../shared/types.ts';
+import type { Tracker } from '../tracker/tracker.ts';
+import type { EngineClient } from './engine-client.ts';
+import type { ShopperHistory } from './history.ts';
+import { showCard, type reserveCards } from './cards.ts';
+
+export interface PlacementsDeps {
+  engine: EngineClient | null;
+  history: ShopperHistory;
+  tracker: Tracker | null;
+  /**
+   * The instance's status, live: `ready` (placements wait for init), `control` (this page view is in the control
+   * group: placements are not personalized); `catalog` is set here.
+   */
+  state: Pick<RecoStatus, 'ready' | 'control' | 'catalog'>;
+  onError(err: Error): void;
+  /** cards.ts's, from the page script (the chunk does not carry a second copy). */
+  reserve: typeof reserveCards;
+}
+
+export interface PagePlacements {
+  recommend(request: unknown): Promise<Recommendation[]>;
+  /**
+   * rank(items, { history }): scores for any shopper's history (the control group too: it is not this shopper's),
+   * or null (the caller keeps the input order): not ready, no items, or a history the worker rejected (reported).
+   */
+  rankFor(items: ItemFeatures[], given: unknown): Promise<number[] | null>;
+  /** Replaces the rules in the worker; false when they are invalid (reported, the old ones stay). */
+  setRules(rules: unknown): Promise<boolean>;
+  render(container: unknown, options: unknown): Promise<Recommendation[]>;
+  /** Items the page showed; without a feed they become the catalog (sent with the next call). */
+  observe(items: readonly ItemFeatures[]): void;
+}
+
+const SLOT = 'data-reco-slot';
+
+/**
+ * Fills one card's slots with an item's slot texts (computed in the worker: src/worker/slots.ts); null clears
+ * them. Text through `textContent` only; `url` and `image` (http(s) only) as `href` and `src`.
+ */
+function fill(card: HTMLElement, slots: Record<string, string> | null): void {
+  const els = [card, ...card.querySelectorAll<HTMLElement>(`[${SLOT}]`)].filter((el) => el.hasAttribute(SLOT));
+  for (const el of els) {
+    for (const slot of el.getAttribute(SLOT)!.split(/\s+/)) {
+      const v = slots?.[slot];
+      if (slot === 'url' || slot === 'image') {
+        const attr = slot === 'url' ? 'href' : 'src';
+        if (v) el.setAttribute(attr, v);
+        else el.removeAttribute(attr);
+      } else {
+        el.textContent = v ?? '';
+        if (slot === 'reason') el.hidden = !v;
+      }
+    }
+  }
+  if (slots) card.setAttribute('data-reco-id', slots['id']!);
+  else card.removeAttribute('data-reco-id');
+  showCard(card, !!slots);
+}
+
+export function createPlacements(o: PlacementsDeps): PagePlacements {
+  const unsent = new Map<string, ItemFeatures>();
+
+  /** The placement, and with `show` (render) each item's slot texts. */
+  async function recommend(request: unknown, show?: SlotOptions): Promise<{ items: Recommendation[]; slots?: Record<string, string>[] }> {
+    try {
+      if (!o.engine || !o.state.ready) return { items: [] };
+      // The worker assembles the history (the page sends what it has not written yet).
+      const req = await o.history.request();
+      const seen = [...unsent.values()];
+      unsent.clear();
+      // The worker checks the request (a TypeError naming the field).
+      const { catalog, ...got } = await o.engine.recommend(request, { ...req, seen, control: o.state.control, ...(show && { show }) });
+      o.state.catalog = catalog;
+      return got;
+    } catch (err) {
+      o.onError(err as Error);
+      return { items: [] };
+    }
+  }
+
+  async function render(target: unknown, options: unknown): Promise<Recommendation[]> {
+    try {
+      const { cards, opts } = o.reserve(target, options);
+      const { placement, itemId, limit, filter, currency } = opts;
+      // The request's own fields only (a template element cannot go to the worker); the slots' text comes back ready.
+      const show = { base: document.baseURI, lang: document.documentElement.lang, ...(currency && { currency }) };
+      const { items, slots = [] } = await recommend({ placement, itemId, limit, filter }, show);
+      cards.forEach((c, k) => fill(c, slots[k] ?? null));
+      const listId = opts.listId ?? opts.placement;
+      o.tracker?.observe(items.slice(0, cards.length).map((it, position) => ({ el: cards[position]!, id: it.id, listId, position })));
+      return items;
+    } catch (err) {
+      o.onError(err as Error);
+      return [];
+    }
+  }
+
+  /** Reported, and `none` returned, when `p` fails. */
+  const reported = <T>(p: Promise<T>, none: T): Promise<T> => p.catch((err: Error) => (o.onError(err), none));
+
+  return {
+    recommend: async (request) => (await recommend(request)).items,
+    // The worker checks the entries (naming the one at fault) and looks up the features of ids.
+    rankFor: async (items, given) => (o.engine && o.state.ready && items.length ? reported(o.engine.rankFor(given, items), null) : null),
+    setRules: async (rules) =>
+      !!o.engine &&
+      reported(
+        o.engine.setRules(rules).then(() => true),
+        false,
+      ),
+    render,
+    observe(items) {
+      for (const it of items) unsent.set(it.id, it);
+    },
+  };
+}

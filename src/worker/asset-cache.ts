@@ -1,0 +1,59 @@
+/**
+ * Files the worker fetches and keeps in Cache Storage between page views, revalidated by ETag: a stored copy
+ * is sent back with `If-None-Match`, a 304 answer keeps it, a 200 answer replaces it. One entry per cache
+ * name is kept (the newest URL), so a feed that moves leaves nothing behind. Cache names start with `reco-`
+ * (forget() clears them all). Without Cache Storage (insecure origins, some private modes) it is a plain fetch.
+ */
+
+export interface CachedText {
+  text: string;
+  /** The answer came from Cache Storage (the server said 304, or could not be reached). */
+  fromCache: boolean;
+  etag: string | null;
+}
+
+async function openCache(name: string): Promise<Cache | null> {
+  try {
+    return (await globalThis.caches?.open(name)) ?? null;
+  } catch {
+    return null; // SecurityError in some private modes
+  }
+}
+
+/**
+ * The text at `url`, from Cache Storage when the server confirms it is current. No cookies or referrer go
+ * with the request: it is public data, and nothing about the shopper is sent.
+ * @throws Error naming the URL and the HTTP status when nothing usable is stored and the fetch fails
+ */
+export async function fetchCached(url: string, cacheName: string, fetchFn: typeof fetch = fetch): Promise<CachedText> {
+  const cache = await openCache(cacheName);
+  const stored = await cache?.match(url).catch(() => undefined);
+  const etag = stored?.headers.get('etag') ?? null;
+  let res: Response;
+  try {
+    res = await fetchFn(url, {
+      credentials: 'omit',
+      referrerPolicy: 'no-referrer',
+      cache: 'no-store',
+      headers: etag ? { 'if-none-match': etag } : {},
+    });
+  } catch (err) {
+    if (stored) return { text: await stored.text(), fromCache: true, etag };
+    throw new Error(`could not fetch ${url}: ${(err as Error).message}`, { cause: err });
+  }
+  if (res.status === 304 && stored) return { text: await stored.text(), fromCache: true, etag };
+  if (!res.ok) throw new Error(`${url} answered HTTP ${res.status}`);
+  const text = await res.text();
+  const fresh = res.headers.get('etag');
+  if (cache) {
+    try {
+      for (const old of await cache.keys()) if (old.url !== url) await cache.delete(old);
+      if (fresh)
+        await cache.put(url, new Response(text, { headers: { etag: fresh, 'content-type': res.headers.get('content-type') ?? '' } }));
+      else await cache.delete(url);
+    } catch {
+      // A full or refused cache only costs a download on the next page view.
+    }
+  }
+  return { text, fromCache: false, etag: fresh };
+}

@@ -1,0 +1,225 @@
+/**
+ * The catalog placements draw from: the shop's feed (`catalogUrl`: JSON Lines or JSON, fetched by the worker,
+ * kept in Cache Storage and revalidated by ETag), or without a feed the items seen on the site so far (the
+ * item cache the tracker fills, plus what the page shows now).
+ */
+import { contentIndex } from '../model/content.ts';
+import type { PlacementCatalog } from '../model/placements.ts';
+import type { CatalogStatus } from '../shared/protocol.ts';
+import { openStore } from '../shared/store.ts';
+import type { ItemFeatures } from '../shared/types.ts';
+import { fetchCached } from './asset-cache.ts';
+
+/** Feed rows read at most; the rest are ignored (and `status().catalog` says how many were). */
+export const MAX_FEED_ITEMS = 20_000;
+/** Items seen on the site kept as a catalog without a feed (the store keeps as many). */
+const MAX_SEEN = 5000;
+export const FEED_CACHE = 'reco-catalog';
+
+/** A catalog item: the features Reco reads, and the feed row as the shop wrote it. */
+export interface CatalogEntry {
+  item: ItemFeatures;
+  row: Record<string, unknown>;
+}
+
+export interface ParsedFeed {
+  entries: CatalogEntry[];
+  /** Rows without a usable id (or lines that are not JSON). */
+  skipped: number;
+  /** Rows past MAX_FEED_ITEMS. */
+  ignored: number;
+}
+
+const text = (v: unknown): string | undefined =>
+  typeof v === 'string' && v.trim() ? v.trim() : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;
+
+/** "in stock", "in_stock", "InStock", "https://schema.org/InStock", true → true; "out of stock", "SoldOut", "discontinued", false → false. */
+export function availability(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  const s = text(v)
+    ?.toLowerCase()
+    .replace(/^https?:\/\/schema\.org\//, '')
+    .replace(/[\s_-]/g, '');
+  if (!s) return undefined;
+  if (['outofstock', 'soldout', 'discontinued', 'false', 'no', 'unavailable'].includes(s)) return false;
+  return true;
+}
+
+/** "24.90", "24.90 EUR", 24.9, { value: 24.9 } → 24.9. */
+function price(v: unknown): number | undefined {
+  if (v && typeof v === 'object') return price((v as Record<string, unknown>)['value'] ?? (v as Record<string, unknown>)['amount']);
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? parseFloat(v.replace(/[^\d.-]+/g, ' ').trim()) : NaN;
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/**
+ * One feed row as Reco reads it. Field names of the training format (`id, title, brand, category, price,
+ * url, image, availability`), and the Google Merchant names `link` and `image_link`; `category` may be a path
+ * string or an array of levels, `brand` a string or `{ name }`, `tags` an array or a comma-separated string.
+ * @returns null for a row without an id
+ */
+export function readRow(row: unknown): CatalogEntry | null {
+  if (!row || typeof row !== 'object' || Array.isArray(row)) return null;
+  const r = row as Record<string, unknown>;
+  const id = text(r['id']);
+  if (!id) return null;
+  const brand = r['brand'] && typeof r['brand'] === 'object' ? (r['brand'] as Record<string, unknown>)['name'] : r['brand'];
+  const category = Array.isArray(r['category']) ? r['category'].map(text).filter(Boolean).join(' > ') : r['category'];
+  const tags = Array.isArray(r['tags']) ? r['tags'] : typeof r['tags'] === 'string' ? r['tags'].split(',') : [];
+  const fields: ItemFeatures = {
+    id,
+    title: text(r['title']),
+    brand: text(brand),
+    category: text(category),
+    price: price(r['price']),
+    url: text(r['url'] ?? r['link']),
+    image: text(r['image'] ?? r['image_link']),
+    available: availability(r['available'] ?? r['availability']),
+    tags: tags.map(text).filter((t): t is string => !!t),
+  };
+  const item = Object.fromEntries(
+    Object.entries(fields).filter(([k, v]) => v !== undefined && !(k === 'tags' && !tags.length)),
+  ) as ItemFeatures;
+  return { item, row: { ...r, id } };
+}
+
+/**
+ * Parses a feed: a JSON array (or an object with an `items` array), or JSON Lines. A bad row or line is
+ * skipped and counted; a repeated id keeps its first row.
+ * @throws Error when the text is neither
+ */
+export function parseFeed(body: string): ParsedFeed {
+  const trimmed = body.trim();
+  let rows: unknown[] | null = null;
+  let skipped = 0;
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
+    try {
+      const json: unknown = JSON.parse(trimmed);
+      rows = Array.isArray(json)
+        ? json
+        : Array.isArray((json as Record<string, unknown>)?.['items'])
+          ? (json as { items: unknown[] }).items
+          : null;
+    } catch {
+      rows = null; // JSON Lines also starts with "{"
+    }
+  }
+  if (!rows) {
+    rows = [];
+    for (const line of trimmed.split(/\r?\n/)) {
+      if (!line.trim()) continue;
+      try {
+        rows.push(JSON.parse(line));
+      } catch {
+        skipped++;
+      }
+    }
+    if (!rows.length) throw new Error('expected JSON Lines (one item object per line) or a JSON array of items');
+  }
+  const seen = new Set<string>();
+  const entries: CatalogEntry[] = [];
+  for (const row of rows.slice(0, MAX_FEED_ITEMS)) {
+    const e = readRow(row);
+    if (!e) skipped++;
+    else if (!seen.has(e.item.id)) {
+      seen.add(e.item.id);
+      entries.push(e);
+    }
+  }
+  return { entries, skipped, ignored: Math.max(0, rows.length - MAX_FEED_ITEMS) };
+}
+
+/** The catalog as placements use it, with the feed rows to answer with. */
+export interface LoadedCatalog extends PlacementCatalog {
+  rows: readonly Record<string, unknown>[];
+}
+
+function compile(entries: readonly CatalogEntry[]): LoadedCatalog {
+  const items = entries.map((e) => e.item);
+  return { items, rows: entries.map((e) => e.row), index: new Map(items.map((it, i) => [it.id, i])), content: contentIndex(items) };
+}
+
+export interface CatalogSource {
+  /** The feed's URL; null: the items seen on the site. */
+  url: string | null;
+  /** The page's IndexedDB database, whose item cache holds the items seen on earlier pages; null: none readable (memory-only storage). */
+  dbName: string | null;
+}
+
+export interface WorkerCatalog {
+  /** The catalog now: the feed once loaded (a failed feed falls back to the items seen), else the items seen. */
+  current(): Promise<LoadedCatalog>;
+  /** The feed if it has loaded, else null (never waits). */
+  loadedFeed(): LoadedCatalog | null;
+  /** Items the page showed or the shopper's history holds; without a feed they are the catalog. */
+  observe(items: Iterable<ItemFeatures>): void;
+  /** An item's features: the loaded feed's, else the page's when it showed the item (never waits). */
+  lookup(id: string): ItemFeatures | undefined;
+  status(): CatalogStatus;
+}
+
+/** Starts loading the feed (if any) at once; placements wait for it. */
+export function createCatalog(source: CatalogSource, fetchFn: typeof fetch = fetch): WorkerCatalog {
+  const seen = new Map<string, ItemFeatures>();
+  let seenCatalog: LoadedCatalog | null = null;
+  let status: CatalogStatus = { source: source.url ? 'feed' : 'seen', items: 0, url: source.url };
+
+  const feed: Promise<LoadedCatalog | null> = source.url
+    ? fetchCached(source.url, FEED_CACHE, fetchFn).then(({ text: body, fromCache }) => {
+        const parsed = parseFeed(body);
+        if (!parsed.entries.length) throw new Error(`${source.url}: no item with an id`);
+        status = { ...status, items: parsed.entries.length, fromCache, skipped: parsed.skipped, ignored: parsed.ignored };
+        return compile(parsed.entries);
+      })
+    : Promise.resolve(null);
+  let loadedFeed: LoadedCatalog | null = null;
+  const loaded = feed
+    .then((c) => (loadedFeed = c))
+    .catch((err: Error) => {
+      status = {
+        ...status,
+        source: 'seen',
+        error: `the catalog feed could not be used (${err.message}); placements draw from the items seen`,
+      };
+      return null;
+    });
+
+  // Items seen on earlier pages, from the item cache the page keeps in IndexedDB.
+  const stored: Promise<void> = source.dbName
+    ? openStore({ dbName: source.dbName })
+        .then(async (store) => {
+          const { items } = await store.export();
+          store.close();
+          observe(items);
+        })
+        .catch(() => {})
+    : Promise.resolve();
+
+  function observe(items: Iterable<ItemFeatures>): void {
+    for (const it of items) {
+      if (!it?.id) continue;
+      const old = seen.get(it.id);
+      const merged = old ? { ...old, ...Object.fromEntries(Object.entries(it).filter(([, v]) => v !== undefined)) } : it;
+      if (old && JSON.stringify(old) === JSON.stringify(merged)) continue;
+      seen.delete(it.id);
+      seen.set(it.id, merged);
+      if (seen.size > MAX_SEEN) seen.delete(seen.keys().next().value!);
+      seenCatalog = null;
+    }
+  }
+
+  return {
+    observe,
+    loadedFeed: () => loadedFeed,
+    lookup: (id) => loadedFeed?.items[loadedFeed.index.get(id) ?? -1] ?? seen.get(id),
+    async current() {
+      const fromFeed = await loaded;
+      if (fromFeed) return fromFeed;
+      await stored;
+      seenCatalog ??= compile([...seen.values()].map((item) => ({ item, row: { ...item } })));
+      if (status.source === 'seen') status = { ...status, items: seenCatalog.items.length };
+      return seenCatalog;
+    },
+    status: () => status,
+  };
+}

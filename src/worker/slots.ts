@@ -1,0 +1,54 @@
+/**
+ * What render() writes into a card's `data-reco-slot` elements, computed in the worker so that the page script
+ * only clones the template and sets text and attributes: prices formatted as money, links and images as
+ * absolute http(s) URLs only (a feed's `javascript:` link is dropped), the reason as its item's title.
+ */
+import type { Recommendation, SlotOptions } from '../shared/placements.ts';
+
+/** The URL if it is http(s) (relative ones resolved against `base`), else null. */
+export function safeUrl(u: unknown, base: string): string | null {
+  try {
+    const url = new URL(String(u), base);
+    return /^https?:$/.test(url.protocol) ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A price formatter for the page's language, as money when a currency is given.
+ * @throws TypeError naming `currency` when it is not a currency code
+ */
+export function priceFormat(show: SlotOptions): (n: number) => string {
+  const options: Intl.NumberFormatOptions = show.currency
+    ? { style: 'currency', currency: show.currency }
+    : { minimumFractionDigits: 2, maximumFractionDigits: 2 };
+  let lang: string | undefined = show.lang || undefined;
+  try {
+    Intl.NumberFormat.supportedLocalesOf(lang ?? []);
+  } catch {
+    // A malformed lang attribute: the browser's own language.
+    lang = undefined;
+  }
+  try {
+    return new Intl.NumberFormat(lang, options).format;
+  } catch {
+    throw new TypeError(`render: currency expected an ISO 4217 code such as "EUR", got ${JSON.stringify(show.currency)}`);
+  }
+}
+
+/** The text of each slot of one item (`url` and `image` only when they are http(s); `reason` only when there is one). */
+export function slotTexts(item: Recommendation, show: SlotOptions, price: (n: number) => string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(item)) {
+    if (v == null) continue;
+    if (k === 'url' || k === 'image') {
+      const url = safeUrl(v, show.base);
+      if (url) out[k] = url;
+    } else if (k === 'reason') {
+      const r = v as Recommendation['reason'];
+      if (r) out[k] = r.title ?? r.itemId;
+    } else out[k] = k === 'price' && typeof v === 'number' ? price(v) : String(v);
+  }
+  return out;
+}

@@ -1,0 +1,151 @@
+// @vitest-environment happy-dom
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { EngineClient } from '../../src/main/engine-client.ts';
+import { createHistory } from '../../src/main/history.ts';
+import { reserveCards } from '../../src/main/cards.ts';
+import { createPlacements, type PlacementsDeps } from '../../src/main/placements.ts';
+import type { Recommendation, SlotOptions } from '../../src/shared/placements.ts';
+import { priceFormat, slotTexts } from '../../src/worker/slots.ts';
+import type { HistoryRequest } from '../../src/shared/protocol.ts';
+import type { RecoEvent } from '../../src/shared/types.ts';
+import type { Tracker } from '../../src/tracker/tracker.ts';
+
+const HOSTILE = '<img src=x onerror="window.__pwned=1">Rose Serum';
+const ITEMS: Recommendation[] = [
+  { id: 'a', title: HOSTILE, price: 24.9, url: '/p/a', image: '/img/a.jpg', reason: { itemId: 'h', title: 'Night Cream' } },
+  { id: 'b', title: 'Clay Mask', price: 7, url: 'javascript:alert(1)', image: 'data:image/png;base64,xx' },
+];
+
+function setup(over: Partial<PlacementsDeps> = {}) {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  // The page's side of the history: the worker assembles the rest from IndexedDB.
+  const request: HistoryRequest = {
+    pending: [{ id: 'e1', type: 'view_item', itemId: 'h', ts: 1 } as RecoEvent],
+    known: [{ id: 'h', title: 'Night Cream' }],
+    now: 2,
+  };
+  // The worker's answer: the items and, for render(), their slot texts as the worker writes them.
+  const engine = {
+    recommend: vi.fn(async (_r: unknown, { show }: { show?: SlotOptions }) => {
+      await gate;
+      const slots = show && ITEMS.map((it) => slotTexts(it, show, priceFormat(show)));
+      return { items: ITEMS, catalog: { source: 'feed', items: 2, url: '/feed.jsonl' }, ...(slots && { slots }) };
+    }),
+  } as unknown as EngineClient;
+  const shopper = createHistory(null, 50, () => [], vi.fn());
+  shopper.request = async () => request;
+  const tracker = { observe: vi.fn() } as unknown as Tracker;
+  const deps: PlacementsDeps = {
+    engine,
+    history: shopper,
+    tracker,
+    state: { ready: true, control: false, catalog: null },
+    onError: vi.fn(),
+    reserve: reserveCards,
+    ...over,
+  };
+  return { p: createPlacements(deps), deps, engine, release, tracker };
+}
+
+beforeEach(() => {
+  document.body.innerHTML = `<section id="row"><template><a class="card" data-reco-slot="url"><img data-reco-slot="image" alt="">
+    <span class="t" data-reco-slot="title"></span><span class="p" data-reco-slot="price"></span>
+    <small class="why">Because you viewed <b data-reco-slot="reason"></b></small></a></template></section>`;
+});
+
+describe('render()', () => {
+  it('reserves the space of `limit` cards at once, then fills them from the template with text only', async () => {
+    const { p, release } = setup();
+    const done = p.render('#row', { placement: 'because-you-viewed', limit: 3, currency: 'EUR' });
+    await Promise.resolve();
+    const cards = [...document.querySelectorAll<HTMLElement>('#row > .card')];
+    expect(cards).toHaveLength(3);
+    expect(cards.every((c) => c.style.visibility === 'hidden' && c.hasAttribute('aria-hidden'))).toBe(true);
+    release();
+    expect((await done).map((it) => it.id)).toEqual(['a', 'b']);
+
+    const [a, b, empty] = cards;
+    expect(a!.querySelector('.t')!.textContent).toBe(HOSTILE);
+    expect(a!.querySelector('img[src=x]')).toBeNull();
+    expect(a!.getAttribute('href')).toBe(new URL('/p/a', document.baseURI).href);
+    expect(a!.querySelector('img')!.getAttribute('src')).toBe(new URL('/img/a.jpg', document.baseURI).href);
+    expect(a!.querySelector('.p')!.textContent).toMatch(/24[.,]90/);
+    expect(a!.querySelector('b')!.textContent).toBe('Night Cream');
+    expect(a!.getAttribute('data-reco-id')).toBe('a');
+    expect(a!.style.visibility).toBe('');
+    // Only http(s) links and images; no reason, no reason slot.
+    expect(b!.hasAttribute('href')).toBe(false);
+    expect(b!.querySelector('img')!.hasAttribute('src')).toBe(false);
+    expect(b!.querySelector<HTMLElement>('b')!.hidden).toBe(true);
+    // The third card keeps its box, empty and hidden.
+    expect(empty!.style.visibility).toBe('hidden');
+    expect(empty!.hasAttribute('data-reco-id')).toBe(false);
+  });
+
+  it('sends the worker the request fields and how to show them (base URL, language, currency), never the template element', async () => {
+    const { p, release, engine } = setup();
+    release();
+    document.documentElement.lang = 'de';
+    const template = document.querySelector('template')!;
+    await p.render('#row', { placement: 'similar', itemId: 'x', limit: 2, template, currency: 'EUR' });
+    const [sent, { show }] = vi.mocked(engine.recommend).mock.calls[0]!;
+    expect(sent).toEqual({ placement: 'similar', itemId: 'x', limit: 2, filter: undefined });
+    expect(show).toEqual({ base: document.baseURI, lang: 'de', currency: 'EUR' });
+    expect(document.querySelector('#row .p')!.textContent).toMatch(/24,90\s?€/);
+    document.documentElement.lang = '';
+  });
+
+  it('tracks the cards like a grid, with the placement as list id, and reuses the cards on the next render', async () => {
+    const { p, release, tracker } = setup();
+    release();
+    await p.render(document.getElementById('row'), { placement: 'similar', itemId: 'x', limit: 2 });
+    const cards = [...document.querySelectorAll('#row > .card')];
+    expect(vi.mocked(tracker.observe).mock.calls[0]![0]).toEqual([
+      { el: cards[0], id: 'a', listId: 'similar', position: 0 },
+      { el: cards[1], id: 'b', listId: 'similar', position: 1 },
+    ]);
+    await p.render('#row', { placement: 'similar', itemId: 'y', limit: 2, listId: 'pdp-similar' });
+    expect(document.querySelectorAll('#row > .card')).toHaveLength(2);
+    expect(vi.mocked(tracker.observe).mock.calls[1]![0][0]).toMatchObject({ listId: 'pdp-similar' });
+  });
+
+  it('reports a missing container or template and resolves []', async () => {
+    const { p, deps } = setup();
+    expect(await p.render('#nowhere', { placement: 'for-you' })).toEqual([]);
+    document.body.innerHTML = '<div id="bare"></div>';
+    expect(await p.render('#bare', { placement: 'for-you' })).toEqual([]);
+    expect(vi.mocked(deps.onError).mock.calls.map(([e]) => e.message)).toEqual([
+      expect.stringMatching(/render\(container\): expected an element/),
+      expect.stringMatching(/expected a <template>/),
+    ]);
+  });
+});
+
+describe('recommend()', () => {
+  it("sends the page's side of the history and the items seen since the last call, and reports the catalog", async () => {
+    const { p, engine, release, deps } = setup();
+    release();
+    p.observe([{ id: 's1', title: 'Seen' }]);
+    await p.recommend({ placement: 'for-you' });
+    await p.recommend({ placement: 'for-you' });
+    const calls = vi.mocked(engine.recommend).mock.calls;
+    expect(calls[0]![1]).toEqual({
+      pending: [{ id: 'e1', type: 'view_item', itemId: 'h', ts: 1 }],
+      known: [{ id: 'h', title: 'Night Cream' }],
+      now: 2,
+      seen: [{ id: 's1', title: 'Seen' }],
+      control: false,
+    });
+    expect(calls[1]![1].seen).toEqual([]);
+    expect(deps.state.catalog).toMatchObject({ source: 'feed' });
+  });
+
+  it('tells the worker about the control group; before the model is ready, nothing', async () => {
+    const { p, engine, release } = setup({ state: { ready: true, control: true, catalog: null } });
+    release();
+    await p.recommend({ placement: 'for-you' });
+    expect(vi.mocked(engine.recommend).mock.calls[0]![1].control).toBe(true);
+    expect(await setup({ state: { ready: false, control: false, catalog: null } }).p.recommend({ placement: 'for-you' })).toEqual([]);
+  });
+});

@@ -1,0 +1,170 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fetchCached } from '../../src/worker/asset-cache.ts';
+import { availability, createCatalog, FEED_CACHE, MAX_FEED_ITEMS, parseFeed, readRow } from '../../src/worker/catalog.ts';
+
+describe('parseFeed', () => {
+  it('reads JSON Lines, a JSON array and an object with items, and skips bad lines and rows without an id', () => {
+    const lines = '{"id":"a","title":"A"}\nnot json\n\n{"title":"no id"}\n{"id":7,"title":"Seven"}\n{"id":"a","title":"again"}\n';
+    const jsonl = parseFeed(lines);
+    expect(jsonl.entries.map((e) => e.item)).toEqual([
+      { id: 'a', title: 'A' },
+      { id: '7', title: 'Seven' },
+    ]);
+    expect(jsonl.skipped).toBe(2);
+    expect(parseFeed('[{"id":"x"},{"id":"y"}]').entries.map((e) => e.item.id)).toEqual(['x', 'y']);
+    expect(parseFeed('{"items":[{"id":"x"}]}').entries.map((e) => e.item.id)).toEqual(['x']);
+    expect(() => parseFeed('<html>')).toThrow(/JSON Lines/);
+  });
+
+  it('reads the fields of the training format and the Google Merchant names, and keeps the row as the shop wrote it', () => {
+    const e = readRow({
+      id: 'sku-1',
+      title: ' Rose Serum ',
+      brand: { name: 'Aura' },
+      category: ['Skin Care', 'Serum'],
+      price: '24.90 EUR',
+      link: '/p/sku-1',
+      image_link: '/img/1.jpg',
+      availability: 'out_of_stock',
+      tags: 'vegan, new',
+      rating: 4.5,
+    })!;
+    expect(e.item).toEqual({
+      id: 'sku-1',
+      title: 'Rose Serum',
+      brand: 'Aura',
+      category: 'Skin Care > Serum',
+      price: 24.9,
+      url: '/p/sku-1',
+      image: '/img/1.jpg',
+      available: false,
+      tags: ['vegan', 'new'],
+    });
+    expect(e.row['rating']).toBe(4.5);
+    expect(readRow({ title: 'no id' })).toBeNull();
+    expect(readRow([1])).toBeNull();
+  });
+
+  it('reads availability as shops write it', () => {
+    for (const v of ['in stock', 'in_stock', 'InStock', 'https://schema.org/InStock', 'preorder', true]) expect(availability(v)).toBe(true);
+    for (const v of ['out of stock', 'out_of_stock', 'OutOfStock', 'https://schema.org/SoldOut', 'discontinued', false])
+      expect(availability(v)).toBe(false);
+    expect(availability(undefined)).toBeUndefined();
+  });
+
+  it(`reads at most ${MAX_FEED_ITEMS} rows and says how many it ignored`, () => {
+    const rows = Array.from({ length: MAX_FEED_ITEMS + 5 }, (_, i) => JSON.stringify({ id: `i${i}` })).join('\n');
+    const feed = parseFeed(rows);
+    expect(feed.entries.length).toBe(MAX_FEED_ITEMS);
+    expect(feed.ignored).toBe(5);
+  });
+});
+
+/** A Cache Storage stand-in with the methods fetchCached uses. */
+function fakeCaches() {
+  const stores = new Map<string, Map<string, Response>>();
+  const caches = {
+    async open(name: string) {
+      const store = stores.get(name) ?? stores.set(name, new Map()).get(name)!;
+      return {
+        match: async (url: string) => store.get(url)?.clone(),
+        put: async (url: string, res: Response) => void store.set(url, res),
+        delete: async (req: string | Request) => store.delete(typeof req === 'string' ? req : req.url),
+        keys: async () => [...store.keys()].map((url) => ({ url })),
+      };
+    },
+  };
+  return { caches, stores };
+}
+
+describe('fetchCached', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('stores the feed with its ETag, sends the ETag back, keeps the copy on 304 and replaces it on 200', async () => {
+    const { caches, stores } = fakeCaches();
+    vi.stubGlobal('caches', caches);
+    let body = 'v1';
+    let etag = '"1"';
+    const seen: (RequestInit | undefined)[] = [];
+    const fetchFn = vi.fn(async (_url: string, init?: RequestInit) => {
+      seen.push(init);
+      const sent = (init?.headers as Record<string, string>)['if-none-match'];
+      return sent === etag ? new Response(null, { status: 304 }) : new Response(body, { headers: { etag } });
+    }) as unknown as typeof fetch;
+
+    expect(await fetchCached('https://shop.example/feed.jsonl', FEED_CACHE, fetchFn)).toEqual({
+      text: 'v1',
+      fromCache: false,
+      etag: '"1"',
+    });
+    expect(await fetchCached('https://shop.example/feed.jsonl', FEED_CACHE, fetchFn)).toEqual({ text: 'v1', fromCache: true, etag: '"1"' });
+    [body, etag] = ['v2', '"2"'];
+    expect(await fetchCached('https://shop.example/feed.jsonl', FEED_CACHE, fetchFn)).toEqual({
+      text: 'v2',
+      fromCache: false,
+      etag: '"2"',
+    });
+    expect(seen.map((i) => (i?.headers as Record<string, string>)['if-none-match'])).toEqual([undefined, '"1"', '"1"']);
+    // No cookies and no referrer go with the request.
+    expect(seen.every((i) => i?.credentials === 'omit' && i.referrerPolicy === 'no-referrer')).toBe(true);
+    // One entry per cache: a feed that moves leaves nothing behind.
+    await fetchCached('https://shop.example/feed-2.jsonl', FEED_CACHE, fetchFn);
+    expect([...stores.get(FEED_CACHE)!.keys()]).toEqual(['https://shop.example/feed-2.jsonl']);
+  });
+
+  it('serves the stored copy when the network fails, and says why when nothing is stored', async () => {
+    const { caches } = fakeCaches();
+    vi.stubGlobal('caches', caches);
+    const ok = (async () => new Response('v1', { headers: { etag: '"1"' } })) as unknown as typeof fetch;
+    const down = (async () => {
+      throw new TypeError('Failed to fetch');
+    }) as unknown as typeof fetch;
+    await fetchCached('https://shop.example/f', FEED_CACHE, ok);
+    expect((await fetchCached('https://shop.example/f', FEED_CACHE, down)).text).toBe('v1');
+    await expect(fetchCached('https://shop.example/other', FEED_CACHE, down)).rejects.toThrow(
+      /could not fetch https:\/\/shop.example\/other/,
+    );
+    const notFound = (async () => new Response('no', { status: 404 })) as unknown as typeof fetch;
+    await expect(fetchCached('https://shop.example/missing', FEED_CACHE, notFound)).rejects.toThrow(/answered HTTP 404/);
+  });
+
+  it('is a plain fetch without Cache Storage', async () => {
+    vi.stubGlobal('caches', undefined);
+    const fetchFn = (async () => new Response('v1', { headers: { etag: '"1"' } })) as unknown as typeof fetch;
+    expect(await fetchCached('https://shop.example/f', FEED_CACHE, fetchFn)).toEqual({ text: 'v1', fromCache: false, etag: '"1"' });
+  });
+});
+
+describe('createCatalog', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('draws from the feed once loaded', async () => {
+    vi.stubGlobal('caches', undefined);
+    const fetchFn = (async () => new Response('{"id":"a","title":"A"}\n{"id":"b","title":"B"}')) as unknown as typeof fetch;
+    const catalog = createCatalog({ url: 'https://shop.example/feed.jsonl', dbName: null }, fetchFn);
+    catalog.observe([{ id: 'seen', title: 'Seen' }]);
+    const c = await catalog.current();
+    expect(c.items.map((it) => it.id)).toEqual(['a', 'b']);
+    expect(catalog.status()).toMatchObject({ source: 'feed', items: 2, url: 'https://shop.example/feed.jsonl', fromCache: false });
+  });
+
+  it('without a feed, or when the feed fails, draws from the items seen (newest fields win) and says why', async () => {
+    vi.stubGlobal('caches', undefined);
+    const seen = createCatalog({ url: null, dbName: null });
+    seen.observe([{ id: 'a', title: 'A' }, { id: 'b' }]);
+    seen.observe([{ id: 'b', title: 'B', price: 3 }]);
+    expect((await seen.current()).items).toEqual([
+      { id: 'a', title: 'A' },
+      { id: 'b', title: 'B', price: 3 },
+    ]);
+    expect(seen.status()).toMatchObject({ source: 'seen', items: 2 });
+
+    const broken = createCatalog(
+      { url: 'https://shop.example/feed.jsonl', dbName: null },
+      (async () => new Response('', { status: 500 })) as unknown as typeof fetch,
+    );
+    broken.observe([{ id: 'a', title: 'A' }]);
+    expect((await broken.current()).items.map((it) => it.id)).toEqual(['a']);
+    expect(broken.status()).toMatchObject({ source: 'seen', error: expect.stringMatching(/feed could not be used .*HTTP 500/) });
+  });
+});
