@@ -24,8 +24,8 @@ import { createSupervisor, type SupervisorState } from './supervisor.ts';
 import { whyWorkerFailed, type WorkerSource } from './worker-source.ts';
 
 export type { SupervisorState as EngineState } from './supervisor.ts';
-// reco.js takes the learning scheduler from reco.engine.js (this module's build), once the engine is ready.
-export { createLearningScheduler } from './scheduler.ts';
+// reco.js takes on-device learning from reco.engine.js (this module's build), once the engine is ready.
+export { createPageLearning } from './scheduler.ts';
 
 /** The engine as the page uses it: the worker's interface, with crash recovery and timeouts. */
 export interface EngineClient {

@@ -3,13 +3,13 @@
  * is part of the bundle; the script-tag build swaps this file for engine-module.script.ts (vite.config.ts), which
  * loads it from reco.engine.js next to reco.js, so that the page script stays within its budget.
  */
-import { createEngineClient, createLearningScheduler } from './engine-client.ts';
+import { createEngineClient, createPageLearning } from './engine-client.ts';
 
-/** What the page uses of engine-client.ts: the client, and the learning scheduler it needs once the engine is ready. */
+/** What the page uses of engine-client.ts: the client, and on-device learning, driven once the engine is ready. */
 export interface EngineModule {
   createEngineClient: typeof createEngineClient;
-  createLearningScheduler: typeof createLearningScheduler;
+  createPageLearning: typeof createPageLearning;
 }
 
 /** The engine client module. @param _scriptUrl unused here: the module is bundled */
-export const loadEngineModule = async (_scriptUrl: string): Promise<EngineModule> => ({ createEngineClient, createLearningScheduler });
+export const loadEngineModule = async (_scriptUrl: string): Promise<EngineModule> => ({ createEngineClient, createPageLearning });

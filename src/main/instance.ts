@@ -6,7 +6,7 @@
 import { HISTORY_TYPES, isLabel } from '../shared/labels.ts';
 import type { DownloadProgress, EngineInit } from '../shared/protocol.ts';
 import { StorageError } from '../shared/errors.ts';
-import { skipped } from '../shared/learning.ts';
+import { skipped, type LearningState } from '../shared/learning.ts';
 import { openPageStore, type PageStore } from '../shared/store.ts';
 import { EVENT_TYPES, type RecoEvent } from '../shared/types.ts';
 import { storageMode } from '../tracker/consent.ts';
@@ -24,7 +24,7 @@ import { createHistory } from './history.ts';
 import { resolveOptions, type BundledAssets, type RecoOptions, type ResolvedOptions } from './options.ts';
 import { createPersonalizer } from './personalizer.ts';
 import { byScore, createRanker, rankInput } from './ranker.ts';
-import { createPageLearning } from './scheduler.ts';
+import type { PageLearning, PageLearningOptions } from './scheduler.ts';
 import { defaultWorker, startingNow, workerAt, type WorkerSource } from './worker-source.ts';
 
 /** An instance as soon as it exists, and its initialization under way. */
@@ -105,7 +105,7 @@ export function startInstance(
   const status = (): RecoStatus => ({
     ...state,
     lastRankMs: parts.grids.lastRankMs(),
-    learning: learning.status(state.learning),
+    learning: learning?.status(state.learning) ?? state.learning,
     skippedRows: new Set([...(store?.skipped() ?? []), ...workerSkipped]).size,
   });
 
@@ -117,7 +117,12 @@ export function startInstance(
   const flush = async () => tracker?.flush();
   /** forget() ran (here or in another tab): nothing more is stored in this page view. */
   let forgotten = false;
-  const learning = createPageLearning({
+  /**
+   * On-device learning as the page drives it, from the moment the engine is ready: it comes with reco.engine.js
+   * (scheduler.ts), so the page script does not carry it. Until then a round is skipped, as it would be anyway.
+   */
+  let learning: PageLearning | null = null;
+  const learningOptions: PageLearningOptions = {
     ...opts,
     get stored() {
       return mode !== 'off' && !forgotten;
@@ -126,7 +131,7 @@ export function startInstance(
     flush,
     debug,
     onError: fail,
-  });
+  };
   const onEngineState = (next: EngineState, reason: Error | null) => {
     if (next === 'down') {
       const was = state.ready;
@@ -144,7 +149,10 @@ export function startInstance(
   const worker: WorkerSource = opts.startWorker ? defaultWorker(opts.startWorker, opts.workerUrl) : workerAt(opts.workerUrl);
   const early = takeEarlyWorker(mode === 'off' ? null : worker.url);
   const workers = mode === 'off' ? null : (early ?? startingNow(worker));
-  const hooks = { onLearning: learning.update, onProgress: (p: DownloadProgress) => events.emit('progress', p) };
+  const hooks = {
+    onLearning: (s: LearningState | null) => learning?.update(s),
+    onProgress: (p: DownloadProgress) => events.emit('progress', p),
+  };
   const engineModule = workers && loadEngineModule(scriptUrl);
   const engine =
     engineModule &&
@@ -163,7 +171,7 @@ export function startInstance(
   const onEvent = (e: RecoEvent) => {
     state.events++;
     events.emit('event', e);
-    if (isLabel(e.type)) learning.label();
+    if (isLabel(e.type)) learning?.label();
     if (HISTORY_TYPES.includes(e.type) && !forgotten) sendChange().catch(fail);
   };
   // The tracker starts before the store is open, so a click or a track() at page load is kept.
@@ -305,7 +313,10 @@ export function startInstance(
     explain: (itemId) => after({ itemId, because: [] }, (p) => p.ranker.explain(itemId)),
     personalize: (root = document) => after(undefined, (p) => p.grids.personalize(root, true)),
     status,
-    train: () => after(skipped('the instance was destroyed'), () => learning.train()),
+    train: () =>
+      after(skipped('the instance was destroyed'), async () =>
+        learning ? learning.train() : skipped(learningOptions.stored ? 'the model is not loaded' : 'storage is off'),
+      ),
     async export() {
       await opened;
       await flush();
@@ -324,7 +335,7 @@ export function startInstance(
       await stopStoring('forget() was called: nothing is stored for the rest of this page view');
       // The worker next, so that a learning round under way writes nothing after the store is cleared.
       const afterForget = state.ready ? await engine?.forget().catch(fail) : null;
-      learning.update(afterForget ?? null);
+      learning?.update(afterForget ?? null);
       // Emptied first, so that nothing is left should another page keep the database open past the deletion below.
       await live?.clear().catch(() => {});
       const problems = await eraseEverything(databases);
@@ -339,7 +350,7 @@ export function startInstance(
       stopReading?.();
       antiFlicker.destroy();
       tracker?.destroy();
-      learning.destroy();
+      learning?.destroy();
       await flush();
       engine?.terminate();
       (await opening)?.close();
@@ -350,7 +361,7 @@ export function startInstance(
   };
   const ready = (async () => {
     const up = await engine?.status().catch(fail);
-    // The engine answered, so its module has loaded: the learning scheduler comes with it.
+    // The engine answered, so its module has loaded: on-device learning comes with it.
     const loaded = up && (await engineModule);
     await opened;
     if (destroyed) return;
@@ -359,7 +370,8 @@ export function startInstance(
       Object.assign(state, { ready: true, engine: 'ready', backend: up.backend, backends: up.backends, cache, model: up.model });
       workerSkipped = up.skipped ?? [];
       debug(`ready on ${up.backend}${up.learningError ? `; ${up.learningError}` : ''}`);
-      learning.start(engine, up.learning, loaded.createLearningScheduler);
+      learning = loaded.createPageLearning(learningOptions);
+      learning.start(engine, up.learning);
       events.emit('ready', reco.status());
     } else if (engine) {
       state.engine = 'down';
