@@ -2,5 +2,6 @@
  * What reco.engine.js holds (`vite build --mode engine`): the page's code that runs only once the engine is there,
  * loaded by reco.js when init() starts (engine-module.script.ts). See engine-module.ts.
  */
-export { createEngineClient, createLearningScheduler } from './engine-client.ts';
+export { createEngineClient, createPageLearning } from './engine-client.ts';
 export { createPlacements } from './placements.ts';
+export { reorderGrid } from './grid/reorder.ts';

@@ -28,8 +28,8 @@ import { createSupervisor, type SupervisorState } from './supervisor.ts';
 import { whyWorkerFailed, type WorkerSource } from './worker-source.ts';
 
 export type { SupervisorState as EngineState } from './supervisor.ts';
-// reco.js takes the learning scheduler from reco.engine.js (this module's build), once the engine is ready.
-export { createLearningScheduler } from './scheduler.ts';
+// reco.js takes on-device learning from reco.engine.js (this module's build), once the engine is ready.
+export { createPageLearning } from './scheduler.ts';
 
 /** The engine as the page uses it: the worker's interface, with crash recovery and timeouts. */
 export interface EngineClient {
@@ -122,11 +122,20 @@ export function createEngineClient(
   /** `early`: the worker answers before its model is loaded (from the snapshot, or by queueing the work itself). */
   const call = <T>(what: string, ask: (e: Remote<EngineInterface>) => Promise<T>, ms = CALL_TIMEOUT_MS, early = false) =>
     supervisor.call(what, ask, ms, early);
+  let firstHeard = false;
+  /** Logs what answered the page view's first ranking (the snapshot, or the model it waited for). */
+  const heard = <T extends { source: RankReply['source'] }>(reply: T): T => {
+    if (!firstHeard && reply.source !== 'none') {
+      firstHeard = true;
+      log(reply.source === 'snapshot' ? 'first ranking from the snapshot of the previous page view' : 'first ranking waited for the model');
+    }
+    return reply;
+  };
   return {
-    rank: (req) => call('rank()', (e) => e.rank(req), INIT_TIMEOUT_MS, true),
+    rank: (req) => call('rank()', (e) => e.rank(req), INIT_TIMEOUT_MS, true).then(heard),
     changed: (req) => void call('changed()', (e) => e.changed(req), CALL_TIMEOUT_MS, true).catch(() => {}),
     settle: () => call('settle()', (e) => e.settle(), CALL_TIMEOUT_MS, true),
-    arrange: (req) => call('arrange()', (e) => e.arrange(req), INIT_TIMEOUT_MS, true),
+    arrange: (req) => call('arrange()', (e) => e.arrange(req), INIT_TIMEOUT_MS, true).then(heard),
     rankFor: (given, candidates) => call('rank()', (e) => e.rankFor(given, candidates, Date.now())),
     setRules: (rules) => call('setRules()', (e) => e.setRules(rules)),
     recommend: (request, page) => call('recommend()', (e) => e.recommend(request, page)),

@@ -5,22 +5,25 @@
  * (vite.config.ts), which loads engine-chunk.ts from reco.engine.js next to reco.js, so that the page script stays
  * within its budget.
  */
-import { createEngineClient, createLearningScheduler } from './engine-client.ts';
+import { createEngineClient, createPageLearning } from './engine-client.ts';
+import { reorderGrid } from './grid/reorder.ts';
 import { createPlacements } from './placements.ts';
 
 /**
- * What the page uses of reco.engine.js (engine-chunk.ts): the client, the learning scheduler it needs once the
- * engine is ready, and placements.
+ * What the page uses of reco.engine.js (engine-chunk.ts): the client, on-device learning (driven once the engine is
+ * ready), placements, and what moves a grid's items (only ever by the engine's answers).
  */
 export interface EngineModule {
   createEngineClient: typeof createEngineClient;
-  createLearningScheduler: typeof createLearningScheduler;
+  createPageLearning: typeof createPageLearning;
   createPlacements: typeof createPlacements;
+  reorderGrid: typeof reorderGrid;
 }
 
 /** The engine client module. @param _scriptUrl unused here: the module is bundled */
 export const loadEngineModule = async (_scriptUrl: string): Promise<EngineModule> => ({
   createEngineClient,
-  createLearningScheduler,
+  createPageLearning,
   createPlacements,
+  reorderGrid,
 });

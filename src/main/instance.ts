@@ -6,7 +6,7 @@
 import { HISTORY_TYPES, isLabel } from '../shared/labels.ts';
 import type { DownloadProgress, EngineInit } from '../shared/protocol.ts';
 import { StorageError } from '../shared/errors.ts';
-import { skipped } from '../shared/learning.ts';
+import { skipped, type LearningState } from '../shared/learning.ts';
 import { openPageStore, type PageStore } from '../shared/store.ts';
 import { EVENT_TYPES, type RecoEvent } from '../shared/types.ts';
 import { storageMode } from '../tracker/consent.ts';
@@ -14,7 +14,7 @@ import { checkTrackArguments, createTracker } from '../tracker/tracker.ts';
 import { notReady, type RecoInstance, type RecoStatus } from './api.ts';
 import type { EngineState } from './engine-client.ts';
 import { lazyEngineClient } from './engine-lazy.ts';
-import { loadEngineModule } from './engine-module.ts';
+import { loadEngineModule, type EngineModule } from './engine-module.ts';
 import { dataLayerUse, pageDataLayer, writeArm } from './datalayer.ts';
 import { takeEarlyWorker } from './early-worker.ts';
 import { clearLocalTraces, eraseEverything, knownDatabases, openForgetChannel, readStored, rememberDatabase } from './erase.ts';
@@ -26,7 +26,7 @@ import { createPersonalizer } from './personalizer.ts';
 import { reserveCards } from './cards.ts';
 import type { PagePlacements } from './placements.ts';
 import { byScore, createRanker, rankInput } from './ranker.ts';
-import { createPageLearning } from './scheduler.ts';
+import type { PageLearning, PageLearningOptions } from './scheduler.ts';
 import { defaultWorker, startingNow, workerAt, type WorkerSource } from './worker-source.ts';
 
 /** An instance as soon as it exists, and its initialization under way. */
@@ -108,7 +108,7 @@ export function startInstance(
   const status = (): RecoStatus => ({
     ...state,
     lastRankMs: parts.grids.lastRankMs(),
-    learning: learning.status(state.learning),
+    learning: learning?.status(state.learning) ?? state.learning,
     skippedRows: new Set([...(store?.skipped() ?? []), ...workerSkipped]).size,
   });
 
@@ -120,7 +120,12 @@ export function startInstance(
   const flush = async () => tracker?.flush();
   /** forget() ran (here or in another tab): nothing more is stored in this page view. */
   let forgotten = false;
-  const learning = createPageLearning({
+  /**
+   * On-device learning as the page drives it, from the moment the engine is ready: it comes with reco.engine.js
+   * (scheduler.ts), so the page script does not carry it. Until then a round is skipped, as it would be anyway.
+   */
+  let learning: PageLearning | null = null;
+  const learningOptions: PageLearningOptions = {
     ...opts,
     get stored() {
       return mode !== 'off' && !forgotten;
@@ -129,7 +134,7 @@ export function startInstance(
     flush,
     debug,
     onError: fail,
-  });
+  };
   const onEngineState = (next: EngineState, reason: Error | null) => {
     if (next === 'down') {
       const was = state.ready;
@@ -147,8 +152,14 @@ export function startInstance(
   const worker: WorkerSource = opts.startWorker ? defaultWorker(opts.startWorker, opts.workerUrl) : workerAt(opts.workerUrl);
   const early = takeEarlyWorker(mode === 'off' ? null : worker.url);
   const workers = mode === 'off' ? null : (early ?? startingNow(worker));
-  const hooks = { onLearning: learning.update, onProgress: (p: DownloadProgress) => events.emit('progress', p) };
+  const hooks = {
+    onLearning: (s: LearningState | null) => learning?.update(s),
+    onProgress: (p: DownloadProgress) => events.emit('progress', p),
+  };
   const engineModule = workers && loadEngineModule(scriptUrl);
+  /** reco.engine.js once loaded (it brings the engine client: the engine's answers come after it). */
+  let engineParts: EngineModule | null = null;
+  void engineModule?.then((m) => (engineParts = m)).catch(() => {});
   const engine =
     engineModule &&
     lazyEngineClient(engineModule, new URL('reco.engine.js', scriptUrl).href, (m) =>
@@ -166,7 +177,7 @@ export function startInstance(
   const onEvent = (e: RecoEvent) => {
     state.events++;
     events.emit('event', e);
-    if (isLabel(e.type)) learning.label();
+    if (isLabel(e.type)) learning?.label();
     if (HISTORY_TYPES.includes(e.type) && !forgotten) sendChange().catch(fail);
   };
   // The tracker starts before the store is open, so a click or a track() at page load is kept.
@@ -251,8 +262,8 @@ export function startInstance(
       rankFor: async (items, given) => (await placements)?.rankFor(items, given) ?? null,
       onReply(r) {
         if (state.cache.snapshot !== null || r.source === 'none') return;
+        // The engine client says which in the debug log (that text comes with reco.engine.js).
         state.cache = { ...state.cache, snapshot: r.source === 'snapshot' ? 'hit' : 'miss' };
-        debug(r.source === 'snapshot' ? 'first ranking from the snapshot of the previous page view' : 'first ranking waited for the model');
       },
       onError: fail,
     });
@@ -267,6 +278,7 @@ export function startInstance(
       active: !!engine && !state.control,
       arrange: ranker.arrange,
       remember,
+      reorder: () => engineParts?.reorderGrid ?? null,
       onRanked: (e) => events.emit('ranked', e),
       onError: fail,
       warn: (message) => log(message, false),
@@ -342,7 +354,10 @@ export function startInstance(
       }),
     personalize: (root = document) => after(undefined, (p) => p.grids.personalize(root, true)),
     status,
-    train: () => after(skipped('the instance was destroyed'), () => learning.train()),
+    train: () =>
+      after(skipped('the instance was destroyed'), async () =>
+        learning ? learning.train() : skipped(learningOptions.stored ? 'the model is not loaded' : 'storage is off'),
+      ),
     async export() {
       await opened;
       await flush();
@@ -361,7 +376,7 @@ export function startInstance(
       await stopStoring('forget() was called: nothing is stored for the rest of this page view');
       // The worker next, so that a learning round under way writes nothing after the store is cleared.
       const afterForget = state.ready ? await engine?.forget().catch(fail) : null;
-      learning.update(afterForget ?? null);
+      learning?.update(afterForget ?? null);
       // Emptied first, so that nothing is left should another page keep the database open past the deletion below.
       await live?.clear().catch(() => {});
       const problems = await eraseEverything(databases);
@@ -376,7 +391,7 @@ export function startInstance(
       stopReading?.();
       antiFlicker.destroy();
       tracker?.destroy();
-      learning.destroy();
+      learning?.destroy();
       await flush();
       engine?.terminate();
       (await opening)?.close();
@@ -387,7 +402,7 @@ export function startInstance(
   };
   const ready = (async () => {
     const up = await engine?.status().catch(fail);
-    // The engine answered, so its module has loaded: the learning scheduler comes with it.
+    // The engine answered, so its module has loaded: on-device learning comes with it.
     const loaded = up && (await engineModule);
     await opened;
     if (destroyed) return;
@@ -396,7 +411,8 @@ export function startInstance(
       Object.assign(state, { ready: true, engine: 'ready', backend: up.backend, backends: up.backends, cache, model: up.model });
       workerSkipped = up.skipped ?? [];
       debug(`ready on ${up.backend}${up.learningError ? `; ${up.learningError}` : ''}`);
-      learning.start(engine, up.learning, loaded.createLearningScheduler);
+      learning = loaded.createPageLearning(learningOptions);
+      learning.start(engine, up.learning);
       events.emit('ready', reco.status());
     } else if (engine) {
       state.engine = 'down';

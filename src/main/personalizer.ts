@@ -15,7 +15,7 @@ import type { TrackedItem, Tracker } from '../tracker/tracker.ts';
 import type { RankedEvent } from './api.ts';
 import type { AntiFlicker } from './grid/antiflicker.ts';
 import { discoverGrids, type Grid, type GridItem } from './grid/discover.ts';
-import { reorderGrid } from './grid/reorder.ts';
+import type { reorderGrid } from './grid/reorder.ts';
 import type { ResolvedOptions } from './options.ts';
 
 /** The options the personalizer reads: `autoPersonalize` off means only personalize() re-orders, grids are only tracked. */
@@ -36,6 +36,12 @@ export interface PersonalizerDeps {
   tracker: Tracker | null;
   /** Keeps the features of the items shown. */
   remember(features: ItemFeatures[]): void;
+  /**
+   * reorderGrid (grid/reorder.ts) once reco.engine.js has loaded, else null. Grids move only by the engine's
+   * answers, which come through the engine client of that module: by then it is there, and the page script does
+   * not carry the code that moves them.
+   */
+  reorder(): typeof reorderGrid | null;
   onRanked(event: RankedEvent): void;
   onError(err: Error): void;
   /** Logs a message once (a page that keeps undoing the order). */
@@ -133,6 +139,8 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
    * in view, only among the items not shown yet (held); otherwise once it is out of sight.
    */
   const apply = (grid: Grid, scores: ReadonlyMap<string, number>, ms: number, mode: 'auto' | 'now' | 'unpainted'): void => {
+    const reorderGrid = o.reorder();
+    if (!reorderGrid) return;
     const { container } = grid;
     const st = register(grid);
     let target = grid;

@@ -80,12 +80,8 @@ export interface PageLearningOptions extends LearningSchedule {
 
 /** On-device learning as the page drives it: rounds asked for now (train()) or by the schedule, and the state status() shows. */
 export interface PageLearning {
-  /**
-   * The model is ready in `engine`: from the worker's learning state on, rounds are scheduled.
-   * @param schedule {@link createLearningScheduler}, passed in: reco.js takes it from reco.engine.js, which is loaded
-   * by then, so the page script does not carry it
-   */
-  start(engine: EngineClient, state: LearningState | null, schedule: typeof createLearningScheduler): void;
+  /** The model is ready in `engine`: from the worker's learning state on, rounds are scheduled. */
+  start(engine: EngineClient, state: LearningState | null): void;
   /** A round now (RecoInstance.train); a round that cannot run resolves as skipped. Never rejects. */
   train(): Promise<LearningDecision>;
   /** The worker's learning state changed (another tab's round, forget()). */
@@ -115,9 +111,9 @@ export function createPageLearning(o: PageLearningOptions): PageLearning {
     }
   };
   return {
-    start(ready, state, schedule) {
+    start(ready, state) {
       engine = ready;
-      scheduler = schedule(o, () => round(false).then((r) => r.state));
+      scheduler = createLearningScheduler(o, () => round(false).then((r) => r.state));
       scheduler.update(state);
     },
     train: async () => (await round(true)).decision,

@@ -2,7 +2,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { EngineClient } from '../../src/main/engine-client.ts';
 import { lazyEngineClient } from '../../src/main/engine-lazy.ts';
-import { createLearningScheduler } from '../../src/main/scheduler.ts';
+import { createPageLearning } from '../../src/main/scheduler.ts';
 import type { EngineModule } from '../../src/main/engine-module.ts';
 import { startingNow } from '../../src/main/worker-source.ts';
 
@@ -34,7 +34,7 @@ describe('lazyEngineClient: the engine client while reco.engine.js loads', () =>
     );
     expect(engine.state()).toBe('starting');
     const ranked = engine.rank({ pending: [], known: [], now: 0, candidates: [{ id: 'a' }, { id: 'b' }] });
-    arrive({ createEngineClient: () => fakeClient(log), createLearningScheduler, createPlacements: null! });
+    arrive({ createEngineClient: () => fakeClient(log), createPageLearning, createPlacements: null!, reorderGrid: null! });
     expect(await ranked).toEqual({ scores: [1, 1], source: 'model' });
     expect(engine.state()).toBe('ready');
   });
@@ -62,7 +62,7 @@ describe('lazyEngineClient: the engine client while reco.engine.js loads', () =>
       m.createEngineClient(null!, null!, null!, null!),
     );
     engine.terminate();
-    arrive({ createEngineClient: () => fakeClient(log), createLearningScheduler, createPlacements: null! });
+    arrive({ createEngineClient: () => fakeClient(log), createPageLearning, createPlacements: null!, reorderGrid: null! });
     await engine.status();
     expect(log).toEqual(['terminated']);
   });

@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RankedEvent } from '../../src/main/api.ts';
 import type { AntiFlicker } from '../../src/main/grid/antiflicker.ts';
+import { reorderGrid } from '../../src/main/grid/reorder.ts';
 import { createPersonalizer, type PersonalizerDeps, type Personalizer } from '../../src/main/personalizer.ts';
 import type { ItemFeatures } from '../../src/shared/types.ts';
 import type { Tracker } from '../../src/tracker/tracker.ts';
@@ -38,6 +39,7 @@ function start(over: Partial<PersonalizerDeps> = {}, autoPersonalize = true) {
       items.map((_, i) => i).sort((a, b) => Number(items[b]!.id.slice(1)) - Number(items[a]!.id.slice(1))),
     ),
     remember: vi.fn(),
+    reorder: () => reorderGrid,
     onRanked: (e) => ranked.push(e),
     onError: vi.fn(),
     warn: vi.fn(),

@@ -100,7 +100,7 @@ describe('page learning', () => {
       decision,
       state: { ...state(0, 1), rounds: 1, lastDecision: decision, head: 'personal' as const },
     }));
-    learning.start(engine(round), state(0), createLearningScheduler);
+    learning.start(engine(round), state(0));
     expect(await learning.train()).toEqual(decision);
     expect(round).toHaveBeenCalledWith(true);
     expect(vi.mocked(o.flush).mock.invocationCallOrder[0]).toBeLessThan(round.mock.invocationCallOrder[0]!);
@@ -114,7 +114,6 @@ describe('page learning', () => {
     learning.start(
       engine(async () => Promise.reject(new Error('worker gone'))),
       state(0),
-      createLearningScheduler,
     );
     expect((await learning.train()).reason).toBe('skipped: failed: worker gone');
     expect(o.onError).toHaveBeenCalledWith(expect.objectContaining({ message: 'worker gone' }));
