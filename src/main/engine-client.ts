@@ -115,7 +115,10 @@ export function createEngineClient(
     probe: (remote) => remote.status(),
     initMs: INIT_TIMEOUT_MS,
     probeMs: PROBE_TIMEOUT_MS,
-    onState,
+    onState(state, reason) {
+      if (state === 'restarting' && reason) log(`${reason.message}; restarting the worker`);
+      onState(state, reason);
+    },
     log,
   });
 

@@ -142,8 +142,7 @@ export function startInstance(
       // A failure during init is reported once, by init itself (below).
       if (was && reason) fail(reason);
     } else if (next === 'restarting') {
-      state.engine = 'restarting';
-      if (reason) debug(`${reason.message}; restarting the worker`);
+      state.engine = 'restarting'; // the engine client logs why
     } else if (next === 'ready' && state.ready) state.engine = 'ready';
   };
   // The worker loads the model, and can answer from the snapshot, while the page opens its store. It was started
