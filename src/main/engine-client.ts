@@ -125,6 +125,11 @@ export function createEngineClient(
   /** `early`: the worker answers before its model is loaded (from the snapshot, or by queueing the work itself). */
   const call = <T>(what: string, ask: (e: Remote<EngineInterface>) => Promise<T>, ms = CALL_TIMEOUT_MS, early = false) =>
     supervisor.call(what, ask, ms, early);
+  // The first worker's model is ready: which backend runs it, and why learning is off when it failed.
+  supervisor.ready().then(
+    (s) => log(`ready on ${s.backend}${s.learningError ? `; ${s.learningError}` : ''}`),
+    () => {},
+  );
   let firstHeard = false;
   /** Logs what answered the page view's first ranking (the snapshot, or the model it waited for). */
   const heard = <T extends { source: RankReply['source'] }>(reply: T): T => {

@@ -409,7 +409,6 @@ export function startInstance(
       const cache = { ...up.cache, snapshot: state.cache.snapshot ?? up.cache.snapshot };
       Object.assign(state, { ready: true, engine: 'ready', backend: up.backend, backends: up.backends, cache, model: up.model });
       workerSkipped = up.skipped ?? [];
-      debug(`ready on ${up.backend}${up.learningError ? `; ${up.learningError}` : ''}`);
       learning = loaded.createPageLearning(learningOptions);
       learning.start(engine, up.learning);
       events.emit('ready', reco.status());

@@ -94,7 +94,10 @@ const same = (a: readonly string[], b: readonly string[]) => a.length === b.leng
 export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDeps): Personalizer {
   const { antiFlicker } = o;
   const states = new Map<Element, GridState>();
-  /** The latest score of each item ranked on this page: a re-rendered grid whose items all have one is re-ordered at once. */
+  /**
+   * Each item's place in its grid's latest arrangement (as a score), by list id and item id: a re-rendered grid whose
+   * items all have one is re-ordered at once. Per list: another grid's arrangement (rules applied) says nothing of this one.
+   */
   const known = new Map<string, number>();
   const dirty = new Set<Element>();
   const deferred = new Set<Element>();
@@ -194,9 +197,9 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
           )
         : null;
       if (!order || destroyed || !container.isConnected) return;
-      // reorderGrid moves by score: the k-th of the new order gets the k-th highest.
-      const byId = new Map(order.map((i, k) => [movable[i]!.id!, order.length - k]));
-      byId.forEach((s, id) => known.set(id, s));
+      // reorderGrid moves by score: the k-th of the new order gets the k-th highest (-k).
+      const byId = new Map(order.map((i, k) => [movable[i]!.id!, -k]));
+      byId.forEach((s, id) => known.set(st.listId + ' ' + id, s));
       // The page may have changed the grid meanwhile: the scores apply to it as it is now.
       grid = findOne(container);
       if (grid) apply(grid, byId, +(performance.now() - t0).toFixed(1), now ? 'now' : 'auto');
@@ -244,7 +247,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       return;
     }
     // Every item has a score (a re-render of items ranked before): re-order now, before the shopper sees the page's order.
-    if (movable.every((i) => known.has(i.id!))) {
+    if (movable.every((i) => known.has(st.listId + ' ' + i.id))) {
       if (known0 && performance.now() - st.lastReorderAt < FIGHT_MS) st.restores++;
       else st.restores = 0;
       if (st.restores >= MAX_RESTORES) {
@@ -255,7 +258,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
         );
         return;
       }
-      apply(grid, new Map(movable.map((i) => [i.id!, known.get(i.id!)!])), 0, 'unpainted');
+      apply(grid, new Map(movable.map((i) => [i.id!, known.get(st.listId + ' ' + i.id)!])), 0, 'unpainted');
       return;
     }
     // Hide what the shopper has not seen (the whole grid if it was empty, else the new items) until it is ranked.
