@@ -81,14 +81,16 @@ test('the model and wasm files come from Cache Storage on the next page view; th
 test('a ranking that arrives after the hold waits until the grid in view is out of sight: what the shopper sees never jumps', async ({
   page,
 }) => {
-  const shopOrder = await shopperWithHistory(page);
+  await shopperWithHistory(page);
   // No snapshot and no cached files: the first ranking needs the model, and the model download is held back.
   await dropFastStart(page);
   const { asked, release } = await holdModel(page);
   await page.reload();
   await expect.poll(asked, { message: 'the worker asks for the model' }).toBe(true);
-  // The hold (antiFlickerMs) ends: the shopper sees the home grid in the shop's order.
+  // The hold (antiFlickerMs) ends: the shopper sees the home grid in the shop's order. (Read here, not on the first
+  // visit: there the rules, issue 13, may already have moved out-of-stock items last.)
   await expect(page.locator('#grid-home')).not.toHaveAttribute('data-reco-pending', /.*/);
+  const shopOrder = (await gridItems(page, '#grid-home')).map((it) => it.id);
   release();
   await waitForReady(page);
   await waitForRanked(page, 'new'); // below the fold: re-ordered as soon as its scores arrive
