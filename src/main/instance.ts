@@ -241,6 +241,7 @@ export function startInstance(
       active: () => !state.control && state.engine !== 'down' && !forgotten,
       ready: () => state.ready,
       onReply(r) {
+        if (r.skipped) workerSkipped = r.skipped;
         if (state.cache.snapshot !== null || r.source === 'none') return;
         state.cache = { ...state.cache, snapshot: r.source === 'snapshot' ? 'hit' : 'miss' };
         debug(r.source === 'snapshot' ? 'first ranking from the snapshot of the previous page view' : 'first ranking waited for the model');

@@ -105,6 +105,8 @@ export interface RankReply {
   scores: number[] | null;
   /** 'snapshot': the previous page view's stored work, before the model loaded; 'model': the model itself. */
   source: 'snapshot' | 'model' | 'none';
+  /** Malformed rows the worker has skipped in the page's database so far ("store:key"), for status().skippedRows. */
+  skipped?: string[];
 }
 
 /** One history item's share in a score. */

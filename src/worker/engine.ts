@@ -76,6 +76,12 @@ export interface Engine {
   init(opts: EngineOptions, onLearning?: (s: LearningState) => void, ctx?: EngineContext): Promise<EngineStatus>;
   /** Scores candidates for this history (oldest first); same order as `candidates`. */
   rank(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[], now: number): Promise<number[]>;
+  /**
+   * Items this worker showed before the model was loaded (rankings answered from the snapshot): they count as rank()
+   * would have counted them (the pair model's IDF of the items seen), so a worker that restarted scores and explains
+   * as the one before it. The other model kinds keep nothing of the items seen.
+   */
+  observe(items: readonly ItemFeatures[]): void;
   /** The serving snapshot of this (non-empty) history and these items, with the head in use. */
   snapshot(history: readonly HistoryEntry[], items: readonly ItemFeatures[]): Promise<Snapshot>;
   /** The model and head a snapshot must have been computed with to be used now. */
@@ -260,6 +266,11 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       if (serve.kind === 'pair') return Array.from(await serve.scorer.score(history, candidates, now, heads.inUse()));
       if (serve.kind === 'hybrid') return serve.scorer.score(history, candidates, now, heads.inUse());
       return serve.cache.score(history, candidates, now, heads.inUse());
+    },
+
+    observe(items) {
+      const { serve } = current();
+      if (serve.kind === 'pair') serve.scorer.observe(items);
     },
 
     async snapshot(history, items) {

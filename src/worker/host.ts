@@ -114,9 +114,14 @@ export function createHost(deps: HostDeps): EngineInterface {
     timer = setTimeout(saveSnapshot, SNAPSHOT_DELAY_MS);
   };
 
+  /** The store once open, for the malformed rows it skipped (status() is synchronous). */
+  let storeOpen: Store | null = null;
+  /** Malformed rows skipped in the page's database: by this host's reads (history, items, snapshot) and the learner's. */
+  const skippedRows = (): string[] => [...new Set([...(storeOpen?.skipped() ?? []), ...(ready?.status().skipped ?? [])])];
   const status = (): EngineStatus => {
     const s = ready?.status();
     return {
+      skipped: skippedRows(),
       backend: s?.backend ?? null,
       model: s?.model ?? null,
       backends: s?.backends ?? [],
@@ -135,7 +140,7 @@ export function createHost(deps: HostDeps): EngineInterface {
       const files = createFiles({ fetch: fetchFn, caches: deps.caches, onProgress: hooks.onProgress });
       manifest = once(() => fetchFn(o.modelUrl));
       store = o.store
-        ? openStore({ ...o.store, prune: false }).then((s) => (s.kind === 'indexeddb' ? s : (s.close(), null)))
+        ? openStore({ ...o.store, prune: false }).then((s) => (s.kind === 'indexeddb' ? (storeOpen = s) : (s.close(), null)))
         : Promise.resolve(null);
       stored = store.then(async (s) => asSnapshot(await s?.getSnapshot(o.modelUrl))).catch(() => null);
       void stored.then((snap) => snap?.items.forEach((key) => see([fromItemKey(key)])));
@@ -161,6 +166,7 @@ export function createHost(deps: HostDeps): EngineInterface {
           learning,
         };
         await e.init(options, onLearning, { store: s, manifest, snapshot: await stored });
+        e.observe([...seen.values()]);
         ready = e;
         latest ??= { pending: [], known: [], now: Date.now() };
         scheduleSnapshot();
@@ -187,7 +193,7 @@ export function createHost(deps: HostDeps): EngineInterface {
       if (s && fresh.length) storing = storing.then(() => s.putItems(fresh)).catch(() => {});
       if (!history.length) {
         answeredFirst();
-        return { scores: null, source: 'none' };
+        return { scores: null, source: 'none', skipped: skippedRows() };
       }
       if (!ready) {
         const fast = await Promise.all([stored, expected()])
@@ -198,14 +204,14 @@ export function createHost(deps: HostDeps): EngineInterface {
           cache.snapshot = 'scores' in fast ? 'hit' : 'miss';
           if ('miss' in fast) cache.snapshotReason = fast.miss;
         }
-        if ('scores' in fast) return { scores: fast.scores, source: 'snapshot' };
+        if ('scores' in fast) return { scores: fast.scores, source: 'snapshot', skipped: skippedRows() };
       }
       const e = await engineOrNull();
-      if (!e) return { scores: null, source: 'none' };
+      if (!e) return { scores: null, source: 'none', skipped: skippedRows() };
       const scores = await e.rank(history, candidates, now);
       latest = req;
       scheduleSnapshot();
-      return { scores, source: 'model' };
+      return { scores, source: 'model', skipped: skippedRows() };
     },
 
     changed(req) {

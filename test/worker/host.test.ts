@@ -179,6 +179,6 @@ describe('worker host: the first ranking of a page view', () => {
   it('without a history, answers at once with no scores (the shop order), engine or not', async () => {
     const next = pageView(new Promise(() => {}));
     void next.init(init(`host-empty-${++n}`));
-    expect(await next.rank(request())).toEqual({ scores: null, source: 'none' });
+    expect(await next.rank(request())).toMatchObject({ scores: null, source: 'none' });
   });
 });
