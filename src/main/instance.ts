@@ -260,6 +260,7 @@ export function startInstance(
       ready: () => state.ready,
       rankFor: async (items, given) => (await placements)?.rankFor(items, given) ?? null,
       onReply(r) {
+        if (r.skipped) workerSkipped = r.skipped;
         if (state.cache.snapshot !== null || r.source === 'none') return;
         // The engine client says which in the debug log (that text comes with reco.engine.js).
         state.cache = { ...state.cache, snapshot: r.source === 'snapshot' ? 'hit' : 'miss' };

@@ -13,7 +13,7 @@ export interface RankerOptions {
   /** Personalization runs: not the control group, and the engine did not fail to start. */
   active(): boolean;
   /** A ranking was answered (by the snapshot or the model). */
-  onReply?(reply: { source: RankReply['source'] }): void;
+  onReply?(reply: { source: RankReply['source']; skipped?: string[] }): void;
   /** rank() with a given history: scores from the engine for it, or null (placements.ts, loaded with the engine client). */
   rankFor(items: ItemFeatures[], given: unknown): Promise<number[] | null>;
   /** Hears failures; a ranking that fails before the model is loaded is not reported (init() reports why the engine failed). */
@@ -43,7 +43,7 @@ export interface Ranker {
 
 export function createRanker(engine: EngineClient | null, history: ShopperHistory, o: RankerOptions): Ranker {
   /** `ask` the engine with the page's side of the history; null when personalization is off or it fails. */
-  const withRequest = async <T extends { source: RankReply['source'] }>(
+  const withRequest = async <T extends { source: RankReply['source']; skipped?: string[] }>(
     ask: (e: EngineClient, req: Awaited<ReturnType<ShopperHistory['request']>>) => Promise<T>,
   ): Promise<T | null> => {
     if (!engine || !o.active()) return null;

@@ -16,6 +16,7 @@
 import type { RoundResult } from '../shared/learning.ts';
 import type { HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
 import { HISTORY_TYPES, LABEL_WEIGHTS } from '../shared/labels.ts';
+import { anchoredAdam } from './adam.ts';
 import { dot, queryInto, type HeadArrays } from './head.ts';
 import type { LoadedModel } from './io.ts';
 import { itemTable, shopperVectors, type ItemTable } from './predict.ts';
@@ -229,23 +230,14 @@ async function trainHead(
   deadline: number,
 ): Promise<{ head: HeadArrays; steps: number }> {
   const { d, C, u, cand, weight, table } = p;
-  const head = { w: anchor.w.slice(), c: anchor.c.slice() };
-  const params = [head.w, head.c];
-  const anchors = [anchor.w, anchor.c];
-  const grads = params.map((x) => new Float32Array(x.length));
-  const m = params.map((x) => new Float32Array(x.length));
-  const v = params.map((x) => new Float32Array(x.length));
+  const adam = anchoredAdam(anchor, o);
+  const { head, grads } = adam;
   const totalWeight = which.reduce((s, e) => s + weight[e]!, 0);
   const q = new Float32Array(d);
   const g = new Float32Array(d);
   const scores = new Float32Array(C);
-  const [b1, b2, eps] = [0.9, 0.999, 1e-8];
-  let steps = 0;
-  let lastYield = performance.now();
-  while (steps < o.steps && performance.now() < deadline) {
-    const [gw, gc] = grads as [Float32Array, Float32Array];
-    gw.fill(0);
-    gc.fill(0);
+  while (adam.steps < o.steps && performance.now() < deadline) {
+    const [gw, gc] = grads;
     for (const e of which) {
       queryInto(head, u, e * d, q);
       let n = 0;
@@ -271,24 +263,9 @@ async function trainHead(
         for (let k = 0; k < d; k++) gw[j * d + k] += uj * g[k]!;
       }
     }
-    steps++;
-    const c1 = 1 - b1 ** steps;
-    const c2 = 1 - b2 ** steps;
-    params.forEach((x, t) => {
-      const [gr, mt, vt, a] = [grads[t]!, m[t]!, v[t]!, anchors[t]!];
-      for (let i = 0; i < x.length; i++) {
-        const gi = gr[i]! + 2 * o.l2 * (x[i]! - a[i]!);
-        mt[i] = b1 * mt[i]! + (1 - b1) * gi;
-        vt[i] = b2 * vt[i]! + (1 - b2) * gi * gi;
-        x[i] -= (o.lr * (mt[i]! / c1)) / (Math.sqrt(vt[i]! / c2) + eps);
-      }
-    });
-    if (performance.now() - lastYield > 20) {
-      await new Promise((r) => setTimeout(r, 0));
-      lastYield = performance.now();
-    }
+    await adam.step();
   }
-  return { head, steps };
+  return { head, steps: adam.steps };
 }
 
 /**

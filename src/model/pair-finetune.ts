@@ -5,6 +5,7 @@
  * The network stays frozen, so each example's scores and pooled features are computed once per round.
  */
 import type { ItemFeatures, RecoEvent } from '../shared/types.ts';
+import { anchoredAdam } from './adam.ts';
 import { fineTuneRound, type Example, type FinetuneOptions, type FinetuneResult, type HeadLearner } from './finetune.ts';
 import type { HeadArrays } from './head.ts';
 import { PAIR_FEATURE_COUNT } from './pair-features.ts';
@@ -38,20 +39,12 @@ async function train(
   deadline: number,
 ): Promise<{ head: HeadArrays; steps: number }> {
   const F = PAIR_FEATURE_COUNT;
-  const head = { w: anchor.w.slice(), c: anchor.c.slice() };
-  const params = [head.w, head.c];
-  const grads = params.map((x) => new Float32Array(x.length));
-  const m = params.map((x) => new Float32Array(x.length));
-  const v = params.map((x) => new Float32Array(x.length));
+  const adam = anchoredAdam(anchor, o);
+  const { head, grads } = adam;
   const used = which.filter((e) => p.parts[e] && p.parts[e]!.base.length > 1);
   const total = used.reduce((s, e) => s + p.weight[e]!, 0);
-  const [b1, b2, eps] = [0.9, 0.999, 1e-8];
-  let steps = 0;
-  let lastYield = performance.now();
-  while (steps < o.steps && performance.now() < deadline && total > 0) {
-    const [gw, gc] = grads as [Float32Array, Float32Array];
-    gw.fill(0);
-    gc.fill(0);
+  while (adam.steps < o.steps && performance.now() < deadline && total > 0) {
+    const [gw, gc] = grads;
     for (const e of used) {
       const x = p.parts[e]!;
       const C = x.base.length;
@@ -67,24 +60,9 @@ async function train(
         for (let f = 0; f < F; f++) gw[f] += coef * x.pooled[c * F + f]!;
       }
     }
-    steps++;
-    const c1 = 1 - b1 ** steps;
-    const c2 = 1 - b2 ** steps;
-    params.forEach((x, t) => {
-      const [gr, mt, vt, a] = [grads[t]!, m[t]!, v[t]!, t === 0 ? anchor.w : anchor.c];
-      for (let i = 0; i < x.length; i++) {
-        const gi = gr[i]! + 2 * o.l2 * (x[i]! - a[i]!);
-        mt[i] = b1 * mt[i]! + (1 - b1) * gi;
-        vt[i] = b2 * vt[i]! + (1 - b2) * gi * gi;
-        x[i] -= (o.lr * (mt[i]! / c1)) / (Math.sqrt(vt[i]! / c2) + eps);
-      }
-    });
-    if (performance.now() - lastYield > 20) {
-      await new Promise((r) => setTimeout(r, 0));
-      lastYield = performance.now();
-    }
+    await adam.step();
   }
-  return { head, steps };
+  return { head, steps: adam.steps };
 }
 
 /** The pair model's part in a fine-tuning round. */

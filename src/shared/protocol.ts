@@ -131,6 +131,8 @@ export interface RankReply {
   scores: number[] | null;
   /** 'snapshot': the previous page view's stored work, before the model loaded; 'model': the model itself. */
   source: 'snapshot' | 'model' | 'none';
+  /** Malformed rows the worker has skipped in the page's database so far ("store:key"), for status().skippedRows. */
+  skipped?: string[];
 }
 
 /** A grid to arrange: its movable items (the candidates), the page's side of the history, and whether it holds search results. */
@@ -143,6 +145,7 @@ export interface ArrangeRequest extends RankRequest {
 export interface ArrangeReply {
   order: number[] | null;
   source: RankReply['source'];
+  skipped?: string[];
 }
 
 /** One history item's share in a score. */

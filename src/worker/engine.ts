@@ -107,6 +107,12 @@ export interface Engine {
    * @throws TypeError naming the field of an invalid request
    */
   recommend(history: readonly HistoryEntry[], request: unknown, page: PlacementPage): Promise<PlacementReply>;
+  /**
+   * Items this worker showed before the model was loaded (rankings answered from the snapshot): they count as rank()
+   * would have counted them (the pair model's IDF of the items seen), so a worker that restarted scores and explains
+   * as the one before it. The other model kinds keep nothing of the items seen.
+   */
+  observe(items: readonly ItemFeatures[]): void;
   /** The serving snapshot of this (non-empty) history and these items, with the head in use. */
   snapshot(history: readonly HistoryEntry[], items: readonly ItemFeatures[]): Promise<Snapshot>;
   /** The model and head a snapshot must have been computed with to be used now. */
@@ -361,6 +367,12 @@ export function createEngine(deps: EngineDeps = {}): Engine {
         return { ...row, ...item, ...(reason && { reason }) };
       });
       return { items, catalog: catalog!.status(), ...(show && { slots: items.map((it) => slotTexts(it, show, price!)) }) };
+    },
+
+    observe(items) {
+      const { serve } = current();
+      catalog?.observe(items);
+      if (serve.kind === 'pair') serve.scorer.observe(items);
     },
 
     async snapshot(history, items) {

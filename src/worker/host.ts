@@ -121,9 +121,14 @@ export function createHost(deps: HostDeps): EngineInterface {
     timer = setTimeout(saveSnapshot, SNAPSHOT_DELAY_MS);
   };
 
+  /** The store once open, for the malformed rows it skipped (status() is synchronous). */
+  let storeOpen: Store | null = null;
+  /** Malformed rows skipped in the page's database: by this host's reads (history, items, snapshot) and the learner's. */
+  const skippedRows = (): string[] => [...new Set([...(storeOpen?.skipped() ?? []), ...(ready?.status().skipped ?? [])])];
   const status = (): EngineStatus => {
     const s = ready?.status();
     return {
+      skipped: skippedRows(),
       backend: s?.backend ?? null,
       model: s?.model ?? null,
       backends: s?.backends ?? [],
@@ -187,7 +192,7 @@ export function createHost(deps: HostDeps): EngineInterface {
       const files = createFiles({ fetch: fetchFn, caches: deps.caches, onProgress: hooks.onProgress });
       manifest = once(() => fetchFn(o.modelUrl));
       store = o.store
-        ? openStore({ ...o.store, prune: false }).then((s) => (s.kind === 'indexeddb' ? s : (s.close(), null)))
+        ? openStore({ ...o.store, prune: false }).then((s) => (s.kind === 'indexeddb' ? (storeOpen = s) : (s.close(), null)))
         : Promise.resolve(null);
       stored = store.then(async (s) => asSnapshot(await s?.getSnapshot(o.modelUrl))).catch(() => null);
       void stored.then((snap) => snap?.items.forEach((key) => see([fromItemKey(key)])));
@@ -216,6 +221,7 @@ export function createHost(deps: HostDeps): EngineInterface {
           searchWeight: o.searchWeight,
         };
         await e.init(options, onLearning, { store: s, manifest, snapshot: await stored });
+        e.observe([...seen.values()]);
         ready = e;
         latest ??= { pending: [], known: [], now: Date.now() };
         scheduleSnapshot();
@@ -228,14 +234,14 @@ export function createHost(deps: HostDeps): EngineInterface {
 
     async rank(req): Promise<RankReply> {
       const { history, now, candidates } = await prepare(req);
-      if (!history.length) return { scores: null, source: 'none' };
+      if (!history.length) return { scores: null, source: 'none', skipped: skippedRows() };
       const fast = await early(history, candidates, now);
-      if (fast) return { scores: fast, source: 'snapshot' };
+      if (fast) return { scores: fast, source: 'snapshot', skipped: skippedRows() };
       const e = await engineOrNull();
-      if (!e) return { scores: null, source: 'none' };
+      if (!e) return { scores: null, source: 'none', skipped: skippedRows() };
       const scores = await e.rank(history, candidates, now);
       modelAnswered(req);
-      return { scores, source: 'model' };
+      return { scores, source: 'model', skipped: skippedRows() };
     },
 
     async arrange(req): Promise<ArrangeReply> {
@@ -243,14 +249,19 @@ export function createHost(deps: HostDeps): EngineInterface {
       const searchWeight = req.search ? (opts?.searchWeight ?? DEFAULTS.searchWeight) : null;
       // Without a history only the rules can move anything: before the model, they move what the page marks.
       if (!ready && !history.length)
-        return { order: gridOrder(candidates, new Float32Array(candidates.length), { rules, history, now, searchWeight }), source: 'none' };
+        return {
+          order: gridOrder(candidates, new Float32Array(candidates.length), { rules, history, now, searchWeight }),
+          source: 'none',
+          skipped: skippedRows(),
+        };
       const fast = history.length ? await early(history, candidates, now) : null;
-      if (fast) return { order: gridOrder(candidates, fast, { rules, history, now, searchWeight }), source: 'snapshot' };
+      if (fast)
+        return { order: gridOrder(candidates, fast, { rules, history, now, searchWeight }), source: 'snapshot', skipped: skippedRows() };
       const e = await engineOrNull();
-      if (!e) return { order: null, source: 'none' };
+      if (!e) return { order: null, source: 'none', skipped: skippedRows() };
       const order = await e.arrange(history, candidates, req.search, now);
       if (history.length) modelAnswered(req);
-      return { order, source: history.length ? 'model' : 'none' };
+      return { order, source: history.length ? 'model' : 'none', skipped: skippedRows() };
     },
 
     async rankFor(given, candidates, now) {

@@ -179,7 +179,7 @@ describe('worker host: the first ranking of a page view', () => {
   it('without a history, answers at once with no scores (the shop order), engine or not', async () => {
     const next = pageView(new Promise(() => {}));
     void next.init(init(`host-empty-${++n}`));
-    expect(await next.rank(request())).toEqual({ scores: null, source: 'none' });
+    expect(await next.rank(request())).toMatchObject({ scores: null, source: 'none' });
   });
 });
 
@@ -204,17 +204,22 @@ describe('worker host: grids and placements (issue 13) on the history it assembl
     open();
     await started;
     const full = await next.arrange(grid);
-    expect(full).toEqual({ order: fast.order, source: 'model' });
+    expect(full).toEqual({ order: fast.order, source: 'model', skipped: [] });
   });
 
   it('without a history, arranges by the rules alone at once, engine or not; with nothing to move, keeps the order', async () => {
     const next = pageView(new Promise(() => {}));
     void next.init(init(`host-rules-${++n}`));
     const marked = [{ ...candidates[0]!, available: false }, ...candidates.slice(1, 4)];
-    expect(await next.arrange({ ...request(), candidates: marked, search: false })).toEqual({ order: [1, 2, 3, 0], source: 'none' });
+    expect(await next.arrange({ ...request(), candidates: marked, search: false })).toEqual({
+      order: [1, 2, 3, 0],
+      source: 'none',
+      skipped: [],
+    });
     expect(await next.arrange({ ...request(), candidates: candidates.slice(0, 4), search: false })).toEqual({
       order: null,
       source: 'none',
+      skipped: [],
     });
   });
 
