@@ -24,7 +24,7 @@ import {
 import { recommendFrom, withCatalogFeatures, type PlacementScorer, type Placements } from '../model/placements.ts';
 import { scoreItems } from '../model/predict.ts';
 import { createServingCache, type ServingCache } from '../model/serving-cache.ts';
-import { headKey, modelKey, tableSnapshot, type Snapshot } from '../model/snapshot.ts';
+import { headKey, historyKey, modelKey, tableSnapshot, type Snapshot } from '../model/snapshot.ts';
 import { ModelError, NoBackendError } from '../shared/errors.ts';
 import { DEFAULTS } from '../shared/options.ts';
 import { validateRequest } from '../shared/placements.ts';
@@ -187,6 +187,36 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     const { serve, heads } = current();
     if (serve.kind === 'pair' || serve.kind === 'hybrid') return serve.scorer.score(history, candidates, now, heads.inUse());
     return serve.cache.score(history, candidates, now, heads.inUse());
+  }
+
+  /** The serving snapshot of this history (features as the model reads them) and these items, with the head in use. */
+  async function snapshotOf(history: readonly HistoryEntry[], items: readonly ItemFeatures[]): Promise<Snapshot> {
+    const { serve, heads, model } = current();
+    if (serve.kind === 'transformer') return serve.cache.snapshot(history, items, heads.inUse(), engine.serving());
+    if (serve.kind === 'hybrid') {
+      // A hybrid's score is not a dot product either (its plain parts): its own scores per gap bucket.
+      const head = heads.inUse();
+      return tableSnapshot(
+        (h, list, now) => serve.scorer.score(h, list, now, head),
+        { ...engine.serving(), maxLen: serve.scorer.maxLen },
+        history,
+        items,
+      );
+    }
+    // The pair model's score is not a dot product: its own scores per gap bucket, and the IDF of the items seen
+    // they were computed with. The items count in it first, as rank() counts them before scoring: an item shown
+    // while the history was empty (no ranking asked the model) counts the same in the next page view's model.
+    serve.scorer.observe(history.slice(-serve.scorer.maxLen).map((e) => e.item));
+    serve.scorer.observe(items);
+    const head = heads.inUse();
+    const F = PAIR_FEATURE_COUNT;
+    const score = async (h: readonly HistoryEntry[], list: readonly ItemFeatures[], now: number) => {
+      const p = await serve.scorer.parts(h, list, now);
+      return p ? Float64Array.from(p.base, (b, c) => applyPairHead(head, b, p.pooled, c * F)) : new Float64Array(list.length);
+    };
+    const maxLen = (model.manifest.config as { maxLen: number }).maxLen;
+    const snapshot = await tableSnapshot(score, { ...engine.serving(), maxLen }, history, items);
+    return { ...snapshot, state: serve.scorer.counts() };
   }
 
   function current() {
@@ -375,33 +405,12 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       if (serve.kind === 'pair') serve.scorer.observe(items);
     },
 
-    async snapshot(history, items) {
-      const { serve, heads, model } = current();
-      if (serve.kind === 'transformer') return serve.cache.snapshot(history, items, heads.inUse(), engine.serving());
-      if (serve.kind === 'hybrid') {
-        // A hybrid's score is not a dot product either (its plain parts): its own scores per gap bucket.
-        const head = heads.inUse();
-        return tableSnapshot(
-          (h, list, now) => serve.scorer.score(h, list, now, head),
-          { ...engine.serving(), maxLen: serve.scorer.maxLen },
-          history,
-          items,
-        );
-      }
-      // The pair model's score is not a dot product: its own scores per gap bucket, and the IDF of the items seen
-      // they were computed with. The items count in it first, as rank() counts them before scoring: an item shown
-      // while the history was empty (no ranking asked the model) counts the same in the next page view's model.
-      serve.scorer.observe(history.slice(-serve.scorer.maxLen).map((e) => e.item));
-      serve.scorer.observe(items);
-      const head = heads.inUse();
-      const F = PAIR_FEATURE_COUNT;
-      const score = async (h: readonly HistoryEntry[], list: readonly ItemFeatures[], now: number) => {
-        const p = await serve.scorer.parts(h, list, now);
-        return p ? Float64Array.from(p.base, (b, c) => applyPairHead(head, b, p.pooled, c * F)) : new Float64Array(list.length);
-      };
-      const maxLen = (model.manifest.config as { maxLen: number }).maxLen;
-      const snapshot = await tableSnapshot(score, { ...engine.serving(), maxLen }, history, items);
-      return { ...snapshot, state: serve.scorer.counts() };
+    async snapshot(given, items) {
+      // Scores from the history as the model ranks it (an item the page knows by id alone takes the feed's features),
+      // keyed by the history as the next page view's host reads it from the page's store, before any feed is loaded.
+      if (catalog?.status().url) await catalog.current().catch(() => null); // the feed, once loaded (or failed)
+      const snapshot = await snapshotOf(enrich(given), items);
+      return { ...snapshot, history: historyKey(given, snapshot.maxLen) };
     },
 
     serving() {
