@@ -145,6 +145,8 @@ export function createDemoPlacements(shop) {
   }
 
   return {
+    /** The rules the panel shows, for init(): grids are arranged by them from the first ranking. */
+    rules: () => rulesFromPanel(),
     /** The shop has its catalog: wire the panels and reserve the rows (Reco may still be starting). */
     start() {
       wireRules();
@@ -152,7 +154,7 @@ export function createDemoPlacements(shop) {
       $('simulate').addEventListener('click', simulate);
       renderRecent();
     },
-    /** Reco is ready: apply the rules the panel shows, fill the rows. */
+    /** Reco is ready: apply the rules the panel shows (the same rules as init()'s move nothing), fill the rows. */
     ready() {
       void applyRules();
     },

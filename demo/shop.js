@@ -202,7 +202,11 @@ function track(type, id, extra) {
 
 function recoOptions() {
   // The catalog is also the feed Reco's placements draw from (similar items, recently viewed, ...).
-  const options = { modelUrl: params.get('model') || '/models/default/model.json', catalogUrl: 'catalog.json' };
+  const options = {
+    modelUrl: params.get('model') || '/models/default/model.json',
+    catalogUrl: 'catalog.json',
+    rules: placements.rules(),
+  };
   // ?backends=wasm,cpu: only names the SDK knows (its own list, Reco.BACKENDS), so a typo never stops Reco.
   const known = window.Reco.BACKENDS ?? [];
   const backends = (params.get('backends') || '')

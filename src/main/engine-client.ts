@@ -45,7 +45,7 @@ export interface EngineClient {
   rankFor(given: unknown, candidates: ItemFeatures[]): Promise<number[]>;
   /** A grid's new order, rules applied: answered from the stored snapshot when it fits, like rank(). */
   arrange(req: ArrangeRequest): Promise<ArrangeReply>;
-  setRules(rules: unknown): Promise<void>;
+  setRules(rules: unknown): Promise<boolean>;
   recommend(request: unknown, page: PlacementCall): Promise<PlacementReply>;
   /** A learning round in the worker on the stored events: `force` runs it now, otherwise only if due. */
   round(force: boolean): Promise<RoundReply>;

@@ -33,7 +33,7 @@ export interface PagePlacements {
    * or null (the caller keeps the input order): not ready, no items, or a history the worker rejected (reported).
    */
   rankFor(items: ItemFeatures[], given: unknown): Promise<number[] | null>;
-  /** Replaces the rules in the worker; false when they are invalid (reported, the old ones stay). */
+  /** Replaces the rules in the worker; false when they are invalid (reported, the old ones stay) or the same as those in force. */
   setRules(rules: unknown): Promise<boolean>;
   render(container: unknown, options: unknown): Promise<Recommendation[]>;
   /** Items the page showed; without a feed they become the catalog (sent with the next call). */
@@ -111,12 +111,8 @@ export function createPlacements(o: PlacementsDeps): PagePlacements {
     recommend: async (request) => (await recommend(request)).items,
     // The worker checks the entries (naming the one at fault) and looks up the features of ids.
     rankFor: async (items, given) => (o.engine && o.state.ready && items.length ? reported(o.engine.rankFor(given, items), null) : null),
-    setRules: async (rules) =>
-      !!o.engine &&
-      reported(
-        o.engine.setRules(rules).then(() => true),
-        false,
-      ),
+    // True when the rules in force changed: the grids are arranged again by them.
+    setRules: async (rules) => !!o.engine && reported(o.engine.setRules(rules), false),
     render,
     observe(items) {
       for (const it of items) unsent.set(it.id, it);

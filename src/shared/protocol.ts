@@ -234,9 +234,10 @@ export interface EngineInterface {
   arrange(req: ArrangeRequest): Promise<ArrangeReply>;
   /**
    * Replaces the merchandising rules (grids and placements use them from their next call).
+   * @returns whether the rules in force changed (the same rules again move nothing)
    * @throws TypeError naming the field; the rules in force stay
    */
-  setRules(rules: unknown): Promise<void>;
+  setRules(rules: unknown): Promise<boolean>;
   /**
    * A placement from the catalog (see src/model/placements.ts) for the shopper's history (assembled as for rank()),
    * the rules applied.

@@ -270,8 +270,11 @@ export function createHost(deps: HostDeps): EngineInterface {
     },
 
     async setRules(next) {
-      rules = validateRules(next);
+      const valid = validateRules(next);
+      const changed = JSON.stringify(valid) !== JSON.stringify(rules);
+      rules = valid;
       (await engineOrNull())?.setRules(next);
+      return changed;
     },
 
     async recommend(request, page) {

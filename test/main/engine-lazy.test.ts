@@ -15,7 +15,7 @@ function fakeClient(log: string[]): EngineClient {
     settle: async () => {},
     rankFor: async (_g, candidates) => candidates.map(() => 1),
     arrange: async () => ({ order: null, source: 'none' }),
-    setRules: async () => {},
+    setRules: async () => false,
     recommend: async () => ({}) as never,
     round: async () => ({}) as never,
     forget: async () => null,

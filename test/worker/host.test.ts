@@ -233,14 +233,17 @@ describe('worker host: grids and placements (issue 13) on the history it assembl
     expect(reply.items[0]!.title).toBe(CATALOG[12]!.title); // features read from the store
   });
 
-  it('setRules() names the field of invalid rules and keeps those in force; rank(items, { history }) checks the given history', async () => {
+  it('setRules() names the field of invalid rules and keeps those in force, says whether the rules changed; rank(items, { history }) checks the given history', async () => {
     const view = pageView();
     await view.init(init(`host-set-${++n}`));
     await expect(view.setRules({ hideUnavailable: 'yes' })).rejects.toThrow(/rules\.hideUnavailable: expected true or false/);
     const marked = [{ ...candidates[0]!, available: false }, ...candidates.slice(1, 4)];
     expect((await view.arrange({ ...request(), candidates: marked, search: false })).order).toEqual([1, 2, 3, 0]);
-    await view.setRules({ hideUnavailable: false });
+    // The rules in force again (the defaults, written out): nothing changed, so the page moves no grid for them.
+    expect(await view.setRules({ hideUnavailable: true })).toBe(false);
+    expect(await view.setRules({ hideUnavailable: false })).toBe(true);
     expect((await view.arrange({ ...request(), candidates: marked, search: false })).order).toBeNull();
+    expect(await view.setRules({ hideUnavailable: false })).toBe(false);
     await expect(view.rankFor([{ item: '' }], candidates, Date.now())).rejects.toThrow(/history\[0\]\.item expected an id/);
     const scores = await view.rankFor([{ item: CATALOG[1]!, type: 'view_item' }], candidates, Date.now());
     expect(new Set(scores).size).toBeGreaterThan(1);
