@@ -179,12 +179,15 @@ describe('demo shop with Reco', () => {
   it('initializes with the model URL, and with backends and debug from the address', async () => {
     const { Reco } = fakeReco();
     await loadShop(Reco);
-    expect(Reco.init).toHaveBeenCalledWith({ modelUrl: '/models/default/model.json', catalogUrl: 'catalog.json' });
+    // The rules panel's rules (out-of-stock products hidden, as it starts) from the first ranking.
+    const rules = { hideUnavailable: true };
+    expect(Reco.init).toHaveBeenCalledWith({ modelUrl: '/models/default/model.json', catalogUrl: 'catalog.json', rules });
     const second = fakeReco();
     await loadShop(second.Reco, 'http://shop.test/?backends=wasm,cpu,bogus&debug');
     expect(second.Reco.init).toHaveBeenCalledWith({
       modelUrl: '/models/default/model.json',
       catalogUrl: 'catalog.json',
+      rules,
       backends: ['wasm', 'cpu'],
       debug: true,
     });
