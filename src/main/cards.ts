@@ -14,6 +14,11 @@ export interface RenderOptions extends RecommendRequest {
   currency?: string;
   /** List id of the cards' impressions and clicks. Default: the placement's name. */
   listId?: string;
+  /**
+   * Origins the cards' images may load from besides the page's own and the feed's, e.g. `['https://cdn.example.com']`.
+   * An image URL of any other origin is left out: a feed's image never has the shopper's browser contact a third party.
+   */
+  imageOrigins?: string[];
 }
 
 export const CARD = 'data-reco-card';

@@ -90,9 +90,9 @@ export function createPlacements(o: PlacementsDeps): PagePlacements {
   async function render(target: unknown, options: unknown): Promise<Recommendation[]> {
     try {
       const { cards, opts } = o.reserve(target, options);
-      const { placement, itemId, limit, filter, currency } = opts;
+      const { placement, itemId, limit, filter, currency, imageOrigins } = opts;
       // The request's own fields only (a template element cannot go to the worker); the slots' text comes back ready.
-      const show = { base: document.baseURI, lang: document.documentElement.lang, ...(currency && { currency }) };
+      const show = { base: document.baseURI, lang: document.documentElement.lang, ...(currency && { currency }), imageOrigins };
       const { items, slots = [] } = await recommend({ placement, itemId, limit, filter }, show);
       cards.forEach((c, k) => fill(c, slots[k] ?? null));
       const listId = opts.listId ?? opts.placement;

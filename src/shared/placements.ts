@@ -41,6 +41,8 @@ export interface SlotOptions {
   base: string;
   lang: string;
   currency?: string;
+  /** Origins images may load from besides the page's and the feed's (render()'s `imageOrigins`). */
+  imageOrigins?: unknown;
 }
 
 export const MAX_LIMIT = 100;

@@ -38,7 +38,7 @@ import { startBackend } from './backends.ts';
 import { createCatalog, MAX_FEED_ITEMS, type LoadedCatalog, type WorkerCatalog } from './catalog.ts';
 import { createFiles, once, type Files } from './files.ts';
 import { givenHistory } from './given-history.ts';
-import { priceFormat, slotTexts } from './slots.ts';
+import { imageOrigins, priceFormat, slotTexts } from './slots.ts';
 import { createHeads, type Heads } from './heads.ts';
 import { openLearner, type Learner } from './learner.ts';
 
@@ -377,6 +377,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     async recommend(given, request, { seen, now, control, show }) {
       const q = validateRequest(request);
       const price = show && priceFormat(show);
+      const origins = show && imageOrigins(show, catalog?.status().url ?? null);
       // The control group sees placements without personalization: for you in catalog order, nothing "because you viewed".
       const history = control && (q.placement === 'for-you' || q.placement === 'because-you-viewed') ? [] : given;
       const { serve } = current();
@@ -396,7 +397,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
         const row = over.rows[over.index.get(item.id) ?? -1];
         return { ...row, ...item, ...(reason && { reason }) };
       });
-      return { items, catalog: catalog!.status(), ...(show && { slots: items.map((it) => slotTexts(it, show, price!)) }) };
+      return { items, catalog: catalog!.status(), ...(show && { slots: items.map((it) => slotTexts(it, show, price!, origins!)) }) };
     },
 
     observe(items) {

@@ -1,7 +1,9 @@
 /**
  * What render() writes into a card's `data-reco-slot` elements, computed in the worker so that the page script
  * only clones the template and sets text and attributes: prices formatted as money, links and images as
- * absolute http(s) URLs only (a feed's `javascript:` link is dropped), the reason as its item's title.
+ * absolute http(s) URLs only (a feed's `javascript:` link is dropped), images only from the page's origin, the
+ * feed's or those the shop lists (a feed's image elsewhere never has the shopper's browser contact a third
+ * party), the reason as its item's title.
  */
 import type { Recommendation, SlotOptions } from '../shared/placements.ts';
 
@@ -37,14 +39,41 @@ export function priceFormat(show: SlotOptions): (n: number) => string {
   }
 }
 
-/** The text of each slot of one item (`url` and `image` only when they are http(s); `reason` only when there is one). */
-export function slotTexts(item: Recommendation, show: SlotOptions, price: (n: number) => string): Record<string, string> {
+/**
+ * The origins images may load from: the page's, the feed's (when there is one) and render()'s `imageOrigins`.
+ * @throws TypeError naming `imageOrigins` when it is not a list of http(s) origins
+ */
+export function imageOrigins(show: SlotOptions, feedUrl: string | null): Set<string> {
+  const listed = show.imageOrigins ?? [];
+  if (!Array.isArray(listed)) throw new TypeError(`render: imageOrigins expected an array of origins, got ${JSON.stringify(listed)}`);
+  const origins = new Set([new URL(show.base).origin, ...(feedUrl ? [new URL(feedUrl).origin] : [])]);
+  listed.forEach((o: unknown, i) => {
+    const url = typeof o === 'string' ? safeUrl(o, show.base) : null;
+    if (!url || !/^https?:\/\/[^/]+\/?$/.test(o as string))
+      throw new TypeError(
+        `render: imageOrigins[${i}] expected an http(s) origin such as "https://cdn.example.com", got ${JSON.stringify(o)}`,
+      );
+    origins.add(new URL(url).origin);
+  });
+  return origins;
+}
+
+/**
+ * The text of each slot of one item (`url` and `image` only when they are http(s), `image` only from `origins`;
+ * `reason` only when there is one).
+ */
+export function slotTexts(
+  item: Recommendation,
+  show: SlotOptions,
+  price: (n: number) => string,
+  origins: ReadonlySet<string>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(item)) {
     if (v == null) continue;
     if (k === 'url' || k === 'image') {
       const url = safeUrl(v, show.base);
-      if (url) out[k] = url;
+      if (url && (k === 'url' || origins.has(new URL(url).origin))) out[k] = url;
     } else if (k === 'reason') {
       const r = v as Recommendation['reason'];
       if (r) out[k] = r.title ?? r.itemId;

@@ -5,7 +5,7 @@ import { createHistory } from '../../src/main/history.ts';
 import { reserveCards } from '../../src/main/cards.ts';
 import { createPlacements, type PlacementsDeps } from '../../src/main/placements.ts';
 import type { Recommendation, SlotOptions } from '../../src/shared/placements.ts';
-import { priceFormat, slotTexts } from '../../src/worker/slots.ts';
+import { imageOrigins, priceFormat, slotTexts } from '../../src/worker/slots.ts';
 import type { HistoryRequest } from '../../src/shared/protocol.ts';
 import type { RecoEvent } from '../../src/shared/types.ts';
 import type { Tracker } from '../../src/tracker/tracker.ts';
@@ -29,7 +29,7 @@ function setup(over: Partial<PlacementsDeps> = {}) {
   const engine = {
     recommend: vi.fn(async (_r: unknown, { show }: { show?: SlotOptions }) => {
       await gate;
-      const slots = show && ITEMS.map((it) => slotTexts(it, show, priceFormat(show)));
+      const slots = show && ITEMS.map((it) => slotTexts(it, show, priceFormat(show), imageOrigins(show, null)));
       return { items: ITEMS, catalog: { source: 'feed', items: 2, url: '/feed.jsonl' }, ...(slots && { slots }) };
     }),
   } as unknown as EngineClient;

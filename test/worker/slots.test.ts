@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { priceFormat, safeUrl, slotTexts } from '../../src/worker/slots.ts';
+import { imageOrigins, priceFormat, safeUrl, slotTexts } from '../../src/worker/slots.ts';
 
 const SHOW = { base: 'https://shop.example/c/page.html', lang: 'en' };
+const SAME = new Set(['https://shop.example']);
 
 describe('render() slot texts (worker)', () => {
   it('keeps text as text, resolves links against the page and drops any that is not http(s)', () => {
@@ -15,7 +16,7 @@ describe('render() slot texts (worker)', () => {
       rating: 4.5,
       reason: { itemId: 'h', title: 'Night Cream' },
     };
-    expect(slotTexts(item, SHOW, priceFormat(SHOW))).toEqual({
+    expect(slotTexts(item, SHOW, priceFormat(SHOW), SAME)).toEqual({
       id: 'a',
       title: hostile,
       price: '7.00',
@@ -25,8 +26,25 @@ describe('render() slot texts (worker)', () => {
       reason: 'Night Cream',
     });
     for (const bad of ['javascript:alert(1)', 'data:text/html,x', 'vbscript:x']) expect(safeUrl(bad, SHOW.base)).toBeNull();
-    const t = slotTexts({ id: 'b', url: 'javascript:alert(1)', reason: { itemId: 'h' } }, SHOW, priceFormat(SHOW));
+    const t = slotTexts({ id: 'b', url: 'javascript:alert(1)', reason: { itemId: 'h' } }, SHOW, priceFormat(SHOW), SAME);
     expect(t).toEqual({ id: 'b', reason: 'h' });
+  });
+
+  it('loads images only from the page’s origin, the feed’s and the origins the shop lists; names imageOrigins when it is not a list of origins', () => {
+    const item = { id: 'a', url: 'https://elsewhere.example/p/a', image: 'https://tracker.example/pixel.png' };
+    const own = imageOrigins(SHOW, null);
+    expect([...own]).toEqual(['https://shop.example']);
+    // A link elsewhere is only followed if the shopper clicks it; an image would be fetched at once: it is left out.
+    expect(slotTexts(item, SHOW, priceFormat(SHOW), own)).toEqual({ id: 'a', url: 'https://elsewhere.example/p/a' });
+    const cdn = imageOrigins({ ...SHOW, imageOrigins: ['https://tracker.example'] }, null);
+    expect(slotTexts(item, SHOW, priceFormat(SHOW), cdn)['image']).toBe('https://tracker.example/pixel.png');
+    const feed = imageOrigins(SHOW, 'https://tracker.example/feed.jsonl');
+    expect([...feed]).toEqual(['https://shop.example', 'https://tracker.example']);
+    expect(() => imageOrigins({ ...SHOW, imageOrigins: 'https://cdn.example' }, null)).toThrow(
+      /render: imageOrigins expected an array of origins, got "https:\/\/cdn.example"/,
+    );
+    for (const bad of ['https://cdn.example/img/', 'javascript:alert(1)', 'cdn.example', 7])
+      expect(() => imageOrigins({ ...SHOW, imageOrigins: [bad] }, null)).toThrow(/render: imageOrigins\[0\] expected an http\(s\) origin/);
   });
 
   it('formats prices as money in the page language with a currency; names the currency option when it is not one', () => {
