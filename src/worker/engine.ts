@@ -180,7 +180,14 @@ export function createEngine(deps: EngineDeps = {}): Engine {
   let placements: { over: LoadedCatalog; p: Placements } | null = null;
 
   /** History items the page knows only by id (a view tracked with track()) get their features from the feed, once it has loaded (never waiting for it). */
-  const enrich = (history: readonly HistoryEntry[]) => withCatalogFeatures(catalog?.loadedFeed() ?? null, history);
+  /**
+   * The history with the feed's features for items the page knows by id alone (a track('view_item', id) of an item
+   * not on the page): while the feed loads, a ranking of such a history waits for it rather than score items without text.
+   */
+  const enrich = async (history: readonly HistoryEntry[]): Promise<HistoryEntry[]> => {
+    if (catalog?.status().url && !catalog.loadedFeed() && history.some((e) => !e.item.title)) await catalog.current().catch(() => null);
+    return withCatalogFeatures(catalog?.loadedFeed() ?? null, history);
+  };
 
   /** Scores with the head in use, whatever the model kind. */
   async function score(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[], now: number): Promise<ArrayLike<number>> {
@@ -347,7 +354,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
 
     async rank(history, candidates, now) {
       catalog?.observe(candidates);
-      return Array.from(await score(enrich(history), candidates, now));
+      return Array.from(await score(await enrich(history), candidates, now));
     },
 
     async rankFor(given, candidates, now) {
@@ -370,7 +377,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
         const known = it.available === undefined ? feed?.items[feed.index.get(it.id) ?? -1]?.available : undefined;
         return known === undefined ? it : { ...it, available: known };
       });
-      const scores = history.length ? await score(enrich(history), items, now) : new Float32Array(items.length);
+      const scores = history.length ? await score(await enrich(history), items, now) : new Float32Array(items.length);
       return gridOrder(items, scores, { rules, history, now, searchWeight: search ? searchWeight : null });
     },
 
@@ -409,8 +416,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     async snapshot(given, items) {
       // Scores from the history as the model ranks it (an item the page knows by id alone takes the feed's features),
       // keyed by the history as the next page view's host reads it from the page's store, before any feed is loaded.
-      if (catalog?.status().url) await catalog.current().catch(() => null); // the feed, once loaded (or failed)
-      const snapshot = await snapshotOf(enrich(given), items);
+      const snapshot = await snapshotOf(await enrich(given), items);
       return { ...snapshot, history: historyKey(given, snapshot.maxLen) };
     },
 

@@ -45,6 +45,26 @@ describe('engine placements (in-process, as in the worker)', () => {
     }
   });
 
+  it('a history of items known by id alone is ranked with the feed’s features, also by the first ranking while the feed loads', async () => {
+    // The feed answers late: after the model has loaded and the first ranking was asked.
+    let release!: () => void;
+    const late = new Promise<void>((r) => (release = r));
+    const slowFeed = (async (u: string) => (u === FEED && (await late), fileFetch(u))) as unknown as typeof fetch;
+    const started = async () => {
+      const e = createEngine({ fetch: slowFeed });
+      await e.init({ modelUrl: 'public/models/default/model.json', backends: ['wasm'], catalog: { url: FEED, dbName: null } });
+      return e;
+    };
+    const [byId, withText] = await Promise.all([started(), started()]);
+    const bare = history.map((e) => ({ ...e, item: { id: e.item.id } }));
+    const candidates = CATALOG.slice(10, 22);
+    const ranking = byId.rank(bare, candidates, NOW);
+    setTimeout(release, 50);
+    const first = await ranking;
+    expect(new Set(first).size, 'scores of items without text would all be equal').toBeGreaterThan(1);
+    expect(first).toEqual(await withText.rank(history, candidates, NOW));
+  });
+
   it('checks the request and names the field', async () => {
     await expect(engine.recommend([], { placement: 'trending' }, { seen: [], now: NOW })).rejects.toThrow(
       /placement expected one of for-you, similar/,
