@@ -67,7 +67,7 @@ export default defineConfig(({ mode }) => ({
       ? {
           alias: [
             { find: './bundler-assets.mjs', replacement: '/src/script-assets.ts' },
-            { find: './engine-module.ts', replacement: '/src/main/engine-module.script.ts' },
+            { find: /^\.\/(main\/)?engine-module\.ts$/, replacement: '/src/main/engine-module.script.ts' },
           ],
         }
       : {},

@@ -5,6 +5,11 @@
  */
 import type { EngineModule } from './engine-module.ts';
 
-/** The engine client module, from reco.engine.js next to the script at `scriptUrl`. */
+let loading: Promise<EngineModule> | undefined;
+
+/**
+ * The engine client module, from reco.engine.js next to the script at `scriptUrl`: loaded once, from the moment the
+ * script runs (index.ts), since a page's first rankings wait for it.
+ */
 export const loadEngineModule = (scriptUrl: string): Promise<EngineModule> =>
-  import(/* @vite-ignore */ new URL('reco.engine.js', scriptUrl).href) as Promise<EngineModule>;
+  (loading ??= import(/* @vite-ignore */ new URL('reco.engine.js', scriptUrl).href) as Promise<EngineModule>);

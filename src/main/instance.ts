@@ -243,6 +243,8 @@ export function startInstance(
   /** The grids are tracked and ranked from the start: the worker reads the history, not the page's store. */
   const parts = (() => {
     // Loaded with the engine client (reco.engine.js in reco.js); null when there is none (consent denied) or it failed to load.
+    /** Personalization runs: not the control group, the engine is not down, forget() was not called. */
+    const active = () => !state.control && state.engine !== 'down' && !forgotten;
     const placements: Promise<PagePlacements | null> = (engineModule ?? Promise.reject(new Error('no engine'))).then(
       (m) =>
         m.createPlacements({
@@ -250,13 +252,14 @@ export function startInstance(
           history,
           tracker,
           state,
+          active,
           onError: fail,
           reserve: reserveCards,
         }),
       () => null,
     );
     const ranker = createRanker(engine, history, {
-      active: () => !state.control && state.engine !== 'down' && !forgotten,
+      active,
       ready: () => state.ready,
       rankFor: async (items, given) => (await placements)?.rankFor(items, given) ?? null,
       onReply(r) {
@@ -336,7 +339,7 @@ export function startInstance(
         ),
         (p) => p.ranker.rank(items, options),
       ),
-    explain: (itemId) => after({ itemId, because: [] }, (p) => p.ranker.explain(itemId)),
+    explain: (itemId) => after({ itemId, because: [] }, async (p) => (await p.placements)?.explain(itemId) ?? { itemId, because: [] }),
     recommend: (request) => after([], async (p) => (await p.placements)?.recommend(request) ?? []),
     render(container, options) {
       // The cards' space is reserved at once, before the model is ready, so nothing on the page moves later. A bad

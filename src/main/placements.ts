@@ -4,7 +4,7 @@
  * and images only as http(s) URLs, so a hostile title stays text. Cards are tracked like any grid's items (list id =
  * placement). Runs only once the engine is there, so reco.js loads it with the engine client (reco.engine.js).
  */
-import type { RecoStatus } from './api.ts';
+import type { Explanation, RecoStatus } from './api.ts';
 import type { Recommendation, SlotOptions } from '../shared/placements.ts';
 import type { ItemFeatures } from '../shared/types.ts';
 import type { Tracker } from '../tracker/tracker.ts';
@@ -21,6 +21,8 @@ export interface PlacementsDeps {
    * group: placements are not personalized); `catalog` is set here.
    */
   state: Pick<RecoStatus, 'ready' | 'control' | 'catalog'>;
+  /** Personalization runs (explain() has reasons): not the control group, the engine is not down, forget() was not called. */
+  active(): boolean;
   onError(err: Error): void;
   /** cards.ts's, from the page script (the chunk does not carry a second copy). */
   reserve: typeof reserveCards;
@@ -38,6 +40,8 @@ export interface PagePlacements {
   render(container: unknown, options: unknown): Promise<Recommendation[]>;
   /** Items the page showed; without a feed they become the catalog (sent with the next call). */
   observe(items: readonly ItemFeatures[]): void;
+  /** RecoInstance.explain: no reasons when personalization is off; an id that is not a non-empty string is reported. */
+  explain(itemId: unknown): Promise<Explanation>;
 }
 
 const SLOT = 'data-reco-slot';
@@ -116,6 +120,20 @@ export function createPlacements(o: PlacementsDeps): PagePlacements {
     render,
     observe(items) {
       for (const it of items) unsent.set(it.id, it);
+    },
+    async explain(itemId) {
+      const none: Explanation = { itemId: itemId as string, because: [] };
+      if (typeof itemId !== 'string' || !itemId) {
+        o.onError(new TypeError(`explain(itemId): expected a non-empty string, got ${JSON.stringify(itemId)}`));
+        return none;
+      }
+      if (!o.engine || !o.active()) return none;
+      // The worker picks and titles the reasons (reasons() in src/shared/protocol.ts).
+      const ask = async (engine: EngineClient): Promise<Explanation> => ({
+        itemId,
+        because: await engine.explain(o.history.seen(itemId) ?? { id: itemId }, await o.history.request()),
+      });
+      return reported(ask(o.engine), none);
     },
   };
 }

@@ -1,11 +1,11 @@
 /**
- * rank() and explain(): the worker assembles the shopper's history (the page sends what it has not written yet)
- * and scores. Personalization is off (input order, scores 0; no reasons) without an engine, in the control
- * group, without a history, or when something fails (reported, never thrown).
+ * rank() and the grids' arrangements: the worker assembles the shopper's history (the page sends what it has not
+ * written yet) and scores. Personalization is off (input order, scores 0) without an engine, in the control group,
+ * without a history, or when something fails (reported, never thrown). explain() comes with reco.engine.js
+ * (placements.ts).
  */
 import type { RankReply } from '../shared/protocol.ts';
 import type { EventType, ItemFeatures } from '../shared/types.ts';
-import type { Explanation } from './api.ts';
 import type { EngineClient } from './engine-client.ts';
 import type { ShopperHistory } from './history.ts';
 
@@ -37,8 +37,6 @@ export interface Ranker {
   arrange(items: ItemFeatures[], search: boolean): Promise<number[] | null>;
   /** RecoInstance.rank: items best first. */
   rank(items: unknown, opts?: GivenHistory): Promise<{ id: string; score: number }[]>;
-  /** RecoInstance.explain. */
-  explain(itemId: unknown): Promise<Explanation>;
 }
 
 export function createRanker(engine: EngineClient | null, history: ShopperHistory, o: RankerOptions): Ranker {
@@ -68,21 +66,6 @@ export function createRanker(engine: EngineClient | null, history: ShopperHistor
       // Items passed with features teach the page their features; bare ids only when they were seen with a title.
       history.remember(features.filter((f) => typeof (items as unknown[])[0] !== 'string' || f.title));
       return byScore(features, await (opts?.history ? o.rankFor(features, opts.history) : score(features)));
-    },
-    async explain(itemId) {
-      const none: Explanation = { itemId: itemId as string, because: [] };
-      if (typeof itemId !== 'string' || !itemId) {
-        o.onError(new TypeError(`explain(itemId): expected a non-empty string, got ${JSON.stringify(itemId)}`));
-        return none;
-      }
-      if (!engine || !o.active()) return none;
-      try {
-        // The worker picks and titles the reasons (reasons() in src/shared/protocol.ts).
-        return { itemId, because: await engine.explain(history.seen(itemId) ?? { id: itemId }, await history.request()) };
-      } catch (err) {
-        o.onError(err as Error);
-        return none;
-      }
     },
   };
 }

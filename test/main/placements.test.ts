@@ -41,6 +41,7 @@ function setup(over: Partial<PlacementsDeps> = {}) {
     history: shopper,
     tracker,
     state: { ready: true, control: false, catalog: null },
+    active: () => true,
     onError: vi.fn(),
     reserve: reserveCards,
     ...over,

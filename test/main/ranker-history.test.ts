@@ -18,6 +18,7 @@ describe('rank(items, { history })', () => {
       history: shopper,
       tracker: null,
       state: { ready: true, control: !active, catalog: null },
+      active: () => active,
       onError,
       reserve: reserveCards,
     });

@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { EngineClient } from '../../src/main/engine-client.ts';
 import { createHistory } from '../../src/main/history.ts';
+import { reserveCards } from '../../src/main/cards.ts';
+import { createPlacements } from '../../src/main/placements.ts';
 import { byScore, createRanker, rankInput } from '../../src/main/ranker.ts';
 import { reasons, type RankRequest } from '../../src/shared/protocol.ts';
 
@@ -27,7 +29,11 @@ function ranker(hasHistory = true, active = true) {
   } as unknown as EngineClient;
   const shopper = createHistory(null, 50, () => [], vi.fn());
   const onError = vi.fn();
-  return { r: createRanker(engine, shopper, { active: () => active, rankFor: async () => null, onError }), engine, onError, shopper };
+  const r = createRanker(engine, shopper, { active: () => active, rankFor: async () => null, onError });
+  // explain() comes with reco.engine.js, beside placements (src/main/placements.ts).
+  const state = { ready: true, control: false, catalog: null };
+  const p = createPlacements({ engine, history: shopper, tracker: null, state, active: () => active, onError, reserve: reserveCards });
+  return { r, p, engine, onError, shopper };
 }
 
 describe('rank()', () => {
@@ -77,8 +83,8 @@ describe('rank()', () => {
 
 describe('explain()', () => {
   it('names at most 3 history items that raised the score, never the item itself, with titles when known', async () => {
-    const { r } = ranker();
-    expect(await r.explain('x')).toEqual({
+    const { p } = ranker();
+    expect(await p.explain('x')).toEqual({
       itemId: 'x',
       because: [
         { itemId: 'h1', title: 'Lip balm', weight: 0.5 },
@@ -90,8 +96,8 @@ describe('explain()', () => {
   });
 
   it('reports an id that is not a non-empty string', async () => {
-    const { r, onError } = ranker();
-    expect(await r.explain('')).toEqual({ itemId: '', because: [] });
+    const { p, onError } = ranker();
+    expect(await p.explain('')).toEqual({ itemId: '', because: [] });
     expect(onError.mock.calls[0]![0].message).toMatch(/explain\(itemId\): expected a non-empty string, got ""/);
   });
 });
