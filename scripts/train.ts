@@ -23,7 +23,15 @@ import type { HybridWeights } from '../src/model/hybrid.ts';
 import { readModel, writeModel } from '../src/model/train/model-files.ts';
 import { setupTf } from '../src/model/train/setup-tf.ts';
 import { hybridScorer, modelScorer, runScorer, summarize, testUsers, type EvalUser } from './lib/evaluate.ts';
-import { buildHybridFiles, chooseHybridWeights, hybridPrior, plainCatalog, type PlainCatalog } from './lib/hybrid.ts';
+import {
+  HYBRID_WINDOW,
+  buildHybridFiles,
+  chooseHybridWeights,
+  hybridPrior,
+  itemUserCounts,
+  plainCatalog,
+  type PlainCatalog,
+} from './lib/hybrid.ts';
 import { baselineRows, beats, formatRows, formatStanding } from './lib/standing.ts';
 
 // What the shipped models were trained with (README "Shipped models"): SASRec's input scaling by sqrt(d),
@@ -162,7 +170,13 @@ async function main(): Promise<void> {
   const tables = hybrid ? await buildHybridFiles(ds.items, train, (i) => idRow[i]!, vocab.length + 1) : null;
   const pc = tables ? plainCatalog(ds.items, tables.tables, tables.config.last) : null;
   const blendW = baselines?.blendWeight ?? 1;
-  const priorInit: HybridWeights = { transformer: 1, content: PRIOR_SHARPNESS, cooccurrence: (PRIOR_SHARPNESS * blendW) / 3 };
+  // Item-kNN's part is on the content part's scale (both sums of cosines): it starts at the same weight.
+  const priorInit: HybridWeights = {
+    transformer: 1,
+    content: PRIOR_SHARPNESS,
+    cooccurrence: (PRIOR_SHARPNESS * blendW) / 3,
+    knn: PRIOR_SHARPNESS,
+  };
   const teacher = a.teacher ? await readModel(a.teacher) : null;
   const opts = {
     lr: a.lr ? num('lr') : preset.lr,
@@ -171,7 +185,7 @@ async function main(): Promise<void> {
     perPosition: a['per-position'],
     exclude: withheld,
     seed,
-    prior: pc ? hybridPrior(pc, priorInit) : undefined,
+    prior: pc ? hybridPrior(pc, priorInit, HYBRID_WINDOW, itemUserCounts(train, ds.items.length)) : undefined,
     teacher: teacher
       ? {
           weights: teacher.weights,
@@ -334,9 +348,14 @@ async function main(): Promise<void> {
     table.dispose();
     tf.dispose(Object.values(shipped));
     log(
-      `hybrid weights on ${chosen.users} validation targets (${chosen.points} points): transformer ${chosen.weights.transformer.toPrecision(3)}, content ${chosen.weights.content.toPrecision(3)}, co-occurrence ${chosen.weights.cooccurrence.toPrecision(3)}: valid NDCG@10 ${chosen.validNdcg10.toFixed(4)}, HR@10 ${chosen.validHr10.toFixed(4)}`,
+      `hybrid weights on ${chosen.users} validation targets (${chosen.points} points): transformer ${chosen.weights.transformer.toPrecision(3)}, content ${chosen.weights.content.toPrecision(3)}, co-occurrence ${chosen.weights.cooccurrence.toPrecision(3)}, kNN ${chosen.weights.knn ?? 0}: valid NDCG@10 ${chosen.validNdcg10.toFixed(4)}, HR@10 ${chosen.validHr10.toFixed(4)}`,
     );
-    Object.assign(meta, { hybrid: { ...tables.config, weights: chosen.weights } });
+    // A kNN part that validation does not use (weight 0) is not shipped: the model stays a format 4 hybrid.
+    const { knn: knnTable, ...withoutKnn } = tables.config;
+    const { knn: knnWeight, ...otherWeights } = chosen.weights;
+    Object.assign(meta, {
+      hybrid: knnWeight && knnTable ? { ...tables.config, weights: chosen.weights } : { ...withoutKnn, weights: otherWeights },
+    });
     Object.assign(meta.training, {
       hybrid: {
         validUsers: chosen.users,
@@ -345,7 +364,8 @@ async function main(): Promise<void> {
         ...(kept ? {} : { priorLearned: learned }),
       },
     });
-    files = tables.files;
+    const { 'knn.bin': knnFile, ...otherFiles } = tables.files;
+    files = knnWeight && knnFile ? tables.files : otherFiles;
   }
   await writeModel(join(out, 'float'), meta, weights, ids, { embeddings: 'none', dense: 'none' }, files);
   const { bytes } = await writeModel(out, meta, weights, ids, quant, files);
@@ -387,7 +407,7 @@ const PRIOR_SHARPNESS = 4;
 /** The combiner point the prior learned: the transformer at 1 and the prior's weights as they ended. */
 function priorPoint(w: Record<string, Float32Array>): HybridWeights {
   const beta = w[PRIOR_WEIGHT];
-  return { transformer: 1, content: beta?.[0] ?? 0, cooccurrence: beta?.[1] ?? 0 };
+  return { transformer: 1, content: beta?.[0] ?? 0, cooccurrence: beta?.[1] ?? 0, ...(beta && beta.length > 2 ? { knn: beta[2]! } : {}) };
 }
 
 /** Validation NDCG@10 of the hybrid: the best combiner weights for the current transformer (chooseHybridWeights). */
@@ -400,7 +420,12 @@ function validateHybrid(
 ): { ndcg: number; note: string } {
   const table = tf.tidy(() => catalogVectors(w, cfg, cat));
   const beta = w[PRIOR_WEIGHT] ? (w[PRIOR_WEIGHT].dataSync() as Float32Array) : null;
-  const learned: HybridWeights = { transformer: 1, content: beta?.[0] ?? 0, cooccurrence: beta?.[1] ?? 0 };
+  const learned: HybridWeights = {
+    transformer: 1,
+    content: beta?.[0] ?? 0,
+    cooccurrence: beta?.[1] ?? 0,
+    ...(beta && beta.length > 2 ? { knn: beta[2]! } : {}),
+  };
   const r = chooseHybridWeights(
     pc,
     users,
@@ -419,7 +444,7 @@ function validateHybrid(
   const x = r.weights;
   return {
     ndcg: r.validNdcg10,
-    note: ` (blend ${r.blendNdcg10.toFixed(4)}; hybrid: transformer ${(x.transformer * r.spread).toPrecision(2)}/spread, content ${x.content.toPrecision(2)}, co-occurrence ${x.cooccurrence.toPrecision(2)}; prior learned ${learned.content.toFixed(2)}, ${learned.cooccurrence.toFixed(2)})`,
+    note: ` (blend ${r.blendNdcg10.toFixed(4)}; hybrid: transformer ${(x.transformer * r.spread).toPrecision(2)}/spread, content ${x.content.toPrecision(2)}, co-occurrence ${x.cooccurrence.toPrecision(2)}, kNN ${x.knn ?? 0}; prior learned ${learned.content.toFixed(2)}, ${learned.cooccurrence.toFixed(2)}${learned.knn !== undefined ? `, ${learned.knn.toFixed(2)}` : ''})`,
   };
 }
 

@@ -220,6 +220,8 @@ export function hybridScorer(
   const n = items.length;
   const content = new Float64Array(n);
   const cooc = new Float64Array(n);
+  const knn = new Float64Array(n);
+  const wk = w.knn ?? 0;
   return {
     name,
     bytes,
@@ -227,9 +229,10 @@ export function hybridScorer(
       const T = t.score(hists, now);
       const out = new Float64Array(T.length);
       hists.forEach((hist, b) => {
-        plainRows(pc, hist.items, content, cooc);
+        plainRows(pc, hist.items, content, cooc, knn);
         const o = b * n;
-        for (let j = 0; j < n; j++) out[o + j] = w.transformer * T[o + j]! + w.content * content[j]! + w.cooccurrence * cooc[j]!;
+        for (let j = 0; j < n; j++)
+          out[o + j] = w.transformer * T[o + j]! + w.content * content[j]! + w.cooccurrence * cooc[j]! + wk * knn[j]!;
       });
       return out;
     },

@@ -1,8 +1,17 @@
 /** The hybrid's tables, prior and weight choice against hand-computed cases. */
 import { describe, expect, it } from 'vitest';
-import { blendScorer, contentIndex } from '../../../scripts/lib/baselines.ts';
+import { blendScorer, contentIndex, itemKnnScorer } from '../../../scripts/lib/baselines.ts';
 import type { EvalUser } from '../../../scripts/lib/evaluate.ts';
-import { buildHybridFiles, chooseHybridWeights, hybridPrior, plainCatalog, plainRows } from '../../../scripts/lib/hybrid.ts';
+import {
+  HYBRID_GRID,
+  buildHybridFiles,
+  chooseHybridWeights,
+  hybridPrior,
+  itemUserCounts,
+  knnRows,
+  plainCatalog,
+  plainRows,
+} from '../../../scripts/lib/hybrid.ts';
 import { rankOf, rankingMetrics } from '../../../scripts/lib/metrics.ts';
 import { createPlainScorer, decodeNeighbours, followersOf } from '../../../src/model/hybrid.ts';
 import { parseCatalogIndex } from '../../../src/model/io.ts';
@@ -71,9 +80,73 @@ describe('buildHybridFiles', () => {
   });
 });
 
+describe('the kNN table', () => {
+  // Distinct training users per item: 0 {u0, u2, u3}, 1 {u0, u1, u2, u3}, 2 {u0, u1, u2}, 3 {u1, u3}, 4 {u3}.
+  it("keeps each item's most similar items by co-interaction cosine, in 255ths, itself first (golden values)", () => {
+    const rows = knnRows(train, 5, rowOf, 6, 10);
+    // Item 0: itself 1; 1: 3 / √12 = .866 → 221; 2: 2 / √9 → 170; 4: 1 / √3 → 147; 3: 1 / √6 → 104.
+    expect(rows[1]).toEqual([
+      [1, 255],
+      [2, 221],
+      [3, 170],
+      [5, 147],
+      [4, 104],
+    ]);
+    // Item 3: 1 and 4 tie at 1 / √2 (→ 180), the more popular (1) first; 0 and 2 tie at 1 / √6 and in popularity: the lower first.
+    expect(rows[4]).toEqual([
+      [4, 255],
+      [2, 180],
+      [5, 180],
+      [1, 104],
+      [3, 104],
+    ]);
+    // Item 4: 3 at 1 / √2, 0 at 1 / √3, 1 at 1 / 2 (127.5 → 128); 2 never shares a shopper with it.
+    expect(rows[5]).toEqual([
+      [5, 255],
+      [4, 180],
+      [1, 147],
+      [2, 128],
+    ]);
+    expect(rows[0]).toEqual([]);
+    // Top 2: the two most similar only.
+    expect(knnRows(train, 5, rowOf, 6, 2)[1]).toEqual([
+      [1, 255],
+      [2, 221],
+    ]);
+  });
+
+  it('ships as knn.bin that decodes to the same table, and its plain part is the item-kNN row of npm run eval', async () => {
+    const h = await buildHybridFiles(items, train, rowOf, 6, 20, 10);
+    expect(h.config.knn).toMatchObject({ file: 'knn.bin', rows: 6, pairs: 23, top: 10 });
+    const file = h.files['knn.bin']!;
+    expect(h.config.knn!.sha256).toBe(await sha256Hex(file.buffer as ArrayBuffer));
+    const back = decodeNeighbours(file.buffer as ArrayBuffer, h.config.knn!, 'knn', 'hybrid.knn');
+    expect(Array.from(back.counts)).toEqual(Array.from(h.tables.knn!.counts));
+    const pc = plainCatalog(items, h.tables, h.config.last);
+    const [content, cooc, knn] = [new Float64Array(5), new Float64Array(5), new Float64Array(5)];
+    plainRows(pc, [3, 0, 1], content, cooc, knn);
+    // The serving scorer computes the same part.
+    const served = createPlainScorer({
+      ...h.tables,
+      config: { ...h.config, weights: { transformer: 0, content: 0, cooccurrence: 0, knn: 1 } },
+    });
+    const p = served.parts(
+      [3, 0, 1].map((i) => items[i]!),
+      items,
+    );
+    for (let j = 0; j < 5; j++) expect(knn[j]).toBeCloseTo(p.knn[j]!, 12);
+    // Item 2 by hand, history newest first 1 (weight 1), 0 (1/2), 3 (1/4): sim(1, 2) = 3 / √12 → 221,
+    // sim(0, 2) = 2 / √9 → 170, sim(3, 2) = 1 / √6 → 104.
+    expect(knn[2]).toBeCloseTo((221 + 170 / 2 + 104 / 4) / 255, 12);
+    // The eval table's item-kNN row, unquantized with a 1e-9 popularity tie-break: within 0.5 / 255 per history item.
+    const row = itemKnnScorer(train, 5).score([seq(3, 0, 1)], [null]);
+    for (let j = 0; j < 5; j++) expect(Math.abs(knn[j]! - row[j]!)).toBeLessThanOrEqual((0.5 / 255) * 1.75 + 1e-8);
+  });
+});
+
 describe('hybridPrior', () => {
   it('leaves out the follower counts the training sequence itself adds after the prefix', async () => {
-    const h = await buildHybridFiles(items, train, rowOf, 6);
+    const h = await buildHybridFiles(items, train, rowOf, 6, 20, 0);
     const pc = plainCatalog(items, h.tables, h.config.last);
     const prior = hybridPrior(pc, { transformer: 1, content: 1, cooccurrence: 0.5 });
     expect(prior.names).toEqual(['content', 'cooccurrence']);
@@ -93,6 +166,39 @@ describe('hybridPrior', () => {
     for (let c = 0; c < 5; c++) expect(out[2 * c]).toBeCloseTo(content[c]!, 6);
     // At serving time the same history has all of it (its future is not in the table).
     expect(co[3]).toBeCloseTo(Math.log(2), 6);
+  });
+
+  it("with a kNN table, adds its part as a third feature, the sequence's own shopper left out of what it reaches later", async () => {
+    const h = await buildHybridFiles(items, train, rowOf, 6);
+    const pc = plainCatalog(items, h.tables, h.config.last);
+    const users = itemUserCounts(train, 5);
+    expect(Array.from(users)).toEqual([3, 4, 3, 2, 1]);
+    expect(() => hybridPrior(pc, { transformer: 1, content: 1, cooccurrence: 0.5, knn: 2 })).toThrow(/needs each item's count/);
+    const prior = hybridPrior(pc, { transformer: 1, content: 1, cooccurrence: 0.5, knn: 2 }, 3, users);
+    expect(prior.names).toEqual(['content', 'cooccurrence', 'knn']);
+    expect(prior.init).toEqual([1, 0.5, 2]);
+    const out = new Float32Array(5 * 3);
+    // Sequence 3 = 0, 1, 3, 4 (shopper u3) with the prefix [0]. Item 0 itself: 1. Item 2 (not in this sequence): as
+    // stored, 2 / √9 → 170. Item 1 comes later: 3 / √12 → 221 is taken back to 3 shared shoppers, u3 left out:
+    // 2 / √(3 · 3) → 170. Items 3 and 4 share only u3 with item 0: 0.
+    prior.fill(train[3]!, 1, [0, 1, 2, 3, 4], out, 0);
+    const knn = Array.from({ length: 5 }, (_, c) => out[3 * c + 2]!);
+    [1, 170 / 255, 170 / 255, 0, 0].forEach((x, c) => expect(knn[c]).toBeCloseTo(x, 6));
+    // Serving the same history: every stored similarity as it is.
+    const served = new Float64Array(5);
+    plainRows(pc, [0], new Float64Array(5), new Float64Array(5), served);
+    [1, 221 / 255, 170 / 255, 104 / 255, 147 / 255].forEach((x, c) => expect(served[c]).toBeCloseTo(x, 12));
+    // The other two features are the two-part prior's.
+    const two = new Float32Array(5 * 2);
+    hybridPrior(plainCatalog(items, { ...h.tables, knn: undefined }, h.config.last), {
+      transformer: 1,
+      content: 1,
+      cooccurrence: 0.5,
+    }).fill(train[3]!, 1, [0, 1, 2, 3, 4], two, 0);
+    for (let c = 0; c < 5; c++) {
+      expect(out[3 * c]).toBe(two[2 * c]);
+      expect(out[3 * c + 1]).toBe(two[2 * c + 1]);
+    }
   });
 });
 
@@ -128,5 +234,35 @@ describe('chooseHybridWeights', () => {
     const blend = blendScorer(items, train, 1.5, { index: contentIndex(items) });
     const ranks = users.map((u) => rankOf(blend.score([u.hist], [null]), u.target, null, u.seen));
     expect(plain.validNdcg10).toBeGreaterThanOrEqual(rankingMetrics(ranks)['NDCG@10']);
+  });
+
+  it('tries every earlier point (kNN 0) and kNN on top, and without a kNN table only the earlier points', async () => {
+    const withKnn = await buildHybridFiles(items, train, rowOf, 6);
+    const without = await buildHybridFiles(items, train, rowOf, 6, 20, 0);
+    expect(without.config.knn).toBeUndefined();
+    expect(without.files['knn.bin']).toBeUndefined();
+    const users: EvalUser[] = [
+      [0, 4],
+      [2, 4],
+      [1, 0],
+      [3, 2],
+    ].map(([a, target], u) => ({
+      userIndex: u,
+      hist: seq(a!),
+      target: target!,
+      now: null,
+      seen: new Set([a!]),
+      negatives: new Int32Array(0),
+    }));
+    const zeros = (part: readonly EvalUser[]) => new Float32Array(part.length * 5);
+    const earlier = HYBRID_GRID.transformer.length * HYBRID_GRID.content.length * HYBRID_GRID.cooccurrence.length - 1;
+    const two = chooseHybridWeights(plainCatalog(items, without.tables, without.config.last), users, zeros);
+    const three = chooseHybridWeights(plainCatalog(items, withKnn.tables, withKnn.config.last), users, zeros);
+    expect(two.points).toBe(earlier);
+    expect(two.weights.knn).toBeUndefined();
+    expect(three.points).toBe(HYBRID_GRID.knn.length * (earlier + 1) - 1);
+    // The earlier points are a subset: the choice with kNN is never below the choice without it, on these users.
+    expect(three.validNdcg10).toBeGreaterThanOrEqual(two.validNdcg10);
+    expect(three.blendNdcg10).toBe(two.blendNdcg10);
   });
 });
