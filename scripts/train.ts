@@ -27,6 +27,7 @@ import {
   HYBRID_WINDOW,
   buildHybridFiles,
   chooseHybridWeights,
+  chooseKnnLast,
   hybridPrior,
   itemUserCounts,
   plainCatalog,
@@ -168,7 +169,16 @@ async function main(): Promise<void> {
   // The hybrid's tables, from the training sequences; the transformer trains on top of their parts (the prior),
   // starting from the blend's weights (chosen on validation targets), sharpened for the softmax.
   const tables = hybrid ? await buildHybridFiles(ds.items, train, (i) => idRow[i]!, vocab.length + 1) : null;
-  const pc = tables ? plainCatalog(ds.items, tables.tables, tables.config.last) : null;
+  let pc = tables ? plainCatalog(ds.items, tables.tables, tables.config.last) : null;
+  if (tables?.config.knn && pc) {
+    // The kNN part's history weights: the last 3 items as the baselines, or a decay over the whole history.
+    const k = chooseKnnLast(pc, validEval.slice(0, num('valid-users')), cfg.features.maxLen);
+    tables.config.knn.last = k.last;
+    pc = plainCatalog(ds.items, tables.tables, tables.config.last, k.last);
+    log(
+      `kNN part's history weights by its validation NDCG@10 alone: ${k.grid.map((g) => `${g.name} ${g.validNdcg10.toFixed(4)}`).join(', ')}; chosen: ${k.name}`,
+    );
+  }
   const blendW = baselines?.blendWeight ?? 1;
   // Item-kNN's part is on the content part's scale (both sums of cosines): it starts at the same weight.
   const priorInit: HybridWeights = {

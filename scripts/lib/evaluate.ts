@@ -215,7 +215,7 @@ export function hybridScorer(
   if (!h) throw new Error(`${name}: not a hybrid (format 4) model`);
   const cat = makeCatalog(items, model.manifest.config.features, (i) => model.vocab?.get(items[i]!.id) ?? 0);
   const t = modelScorer(name, bytes, model.weights, model.manifest.config, cat);
-  const pc = plainCatalog(items, h, h.config.last);
+  const pc = plainCatalog(items, h, h.config.last, h.config.knn?.last);
   const w = h.config.weights;
   const n = items.length;
   const content = new Float64Array(n);

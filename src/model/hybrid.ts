@@ -6,9 +6,10 @@
  *   score(j) = transformer · (q · v_j)
  *            + content · Σ_k last[k] · cos(h_k, j)                  TF-IDF of title + brand + category words
  *            + cooccurrence · ln(1 + Σ_k last[k] · count(h_k → j))   how often j followed h_k in training data
- *            + knn · Σ_k last[k] · sim(h_k, j)                     item-kNN: cosine of training co-interaction
+ *            + knn · Σ_k knn.last[k] · sim(h_k, j)                 item-kNN: cosine of training co-interaction
  *
- * over the shopper's newest history items h_0 (newest), h_1, ... with the weights `last`. The TF-IDF + co-occurrence
+ * over the shopper's newest history items h_0 (newest), h_1, ... with the weights `last` (the kNN part: its own
+ * `knn.last`, chosen on validation targets; it may reach further back, since a shopper's taste lasts). The TF-IDF + co-occurrence
  * blend of `npm run eval` is the point (0, 1, w / 3, 0) of this space; the weights are chosen on validation targets.
  * Tables: the catalog's document frequencies (the `npm run index` format), a neighbour table (the top followers
  * of each item with their counts) and, optionally, a kNN table (each item's most similar items by co-interaction
@@ -47,7 +48,7 @@ export interface HybridConfig {
    * The kNN table file (optional): the same layout as the neighbour table, each row's most similar items
    * (`top` at most) with their cosine in steps of 1 / KNN_STEPS.
    */
-  knn?: { file: string; sha256: string; rows: number; pairs: number; top: number };
+  knn?: { file: string; sha256: string; rows: number; pairs: number; top: number; last: number[] };
 }
 
 /**
@@ -115,7 +116,10 @@ export function checkHybridConfig(h: unknown, idVocab: number, fail: (what: stri
     fail(`hybrid.weights.knn: expected a number or nothing, got ${JSON.stringify(w!.knn)}`);
   const k = x!.knn;
   if (k !== undefined) {
-    if (!k || typeof k.file !== 'string' || typeof k.sha256 !== 'string') fail('hybrid.knn: expected { file, sha256, rows, pairs, top }');
+    if (!k || typeof k.file !== 'string' || typeof k.sha256 !== 'string')
+      fail('hybrid.knn: expected { file, sha256, rows, pairs, top, last }');
+    if (!Array.isArray(k!.last) || k!.last.length === 0 || !k!.last.every((v) => typeof v === 'number' && Number.isFinite(v)))
+      fail(`hybrid.knn.last: expected a non-empty array of numbers, got ${JSON.stringify(k!.last)}`);
     if (k!.rows !== idVocab + 1) fail(`hybrid.knn.rows: expected ${idVocab + 1} (the id vocabulary + 1), got ${JSON.stringify(k!.rows)}`);
     if (!(Number.isInteger(k!.pairs) && k!.pairs >= 0)) fail(`hybrid.knn.pairs: expected a whole number, got ${JSON.stringify(k!.pairs)}`);
   } else if (w!.knn) fail(`hybrid.knn: weights.knn is ${w!.knn} but the manifest ships no kNN table`);
@@ -209,9 +213,10 @@ export function createPlainScorer(tables: HybridTables, cap = 4096): PlainScorer
     const newest = history.slice(-last.length).reverse();
     if (newest.length === 0) return { content, cooccurrence, knn };
     const hv = newest.map(vector);
-    const rows = newest.map((it) => vocab.get(it.id) ?? 0).reverse();
-    const follow = followerCounts(neighbours, rows, last);
-    const similar = knnTable ? knnSimilarities(knnTable, rows, last) : null;
+    const rowOf = (it: ItemFeatures) => vocab.get(it.id) ?? 0;
+    const follow = followerCounts(neighbours, newest.map(rowOf).reverse(), last);
+    const similar =
+      knnTable && config.knn ? knnSimilarities(knnTable, history.slice(-config.knn.last.length).map(rowOf), config.knn.last) : null;
     candidates.forEach((c, j) => {
       const v = vector(c);
       let s = 0;

@@ -105,7 +105,7 @@ function knnFile(): ArrayBuffer {
 const knnConfig: HybridConfig = {
   ...config,
   weights: { ...config.weights, knn: 2 },
-  knn: { file: 'knn.bin', sha256: 'z', rows: 4, pairs: 6, top: 20 },
+  knn: { file: 'knn.bin', sha256: 'z', rows: 4, pairs: 6, top: 20, last: [1, 0.5, 0.25] },
 };
 
 const knnTables = (): HybridTables => ({
@@ -149,6 +149,19 @@ describe('the kNN table (item-kNN, the third plain part)', () => {
       expect.closeTo(1.39824483793 + 0.5 * Math.log(2.5) + 2 * 1.3, 10),
       expect.closeTo(0.25 + 0.5 * Math.log(3.5) + 2 * 0.45, 10),
     ]);
+    // The kNN part reads its own history weights: 0.5^k over 5 items reaches A (oldest of [A, C, A, B]) twice.
+    const far = createPlainScorer({
+      ...knnTables(),
+      config: { ...knnConfig, knn: { ...knnConfig.knn!, last: [1, 0.5, 0.25, 0.125, 0.0625] } },
+    });
+    // Newest first B (1), A (1/2), C (1/4), A (1/8): A = 1·0.6 + (1/2 + 1/8)·1, B = 1 + (1/2 + 1/8)·0.6, C = 1·0.2 + 1/4.
+    expect(Array.from(far.parts([A, C, A, B], [A, B, C]).knn)).toEqual([
+      expect.closeTo(0.6 + 0.625, 12),
+      expect.closeTo(1 + 0.625 * 0.6, 12),
+      expect.closeTo(0.2 + 0.25, 12),
+    ]);
+    // Content and co-occurrence still read the newest three.
+    expect(Array.from(far.parts([A, C, A, B], [A, B, C]).content)).toEqual(Array.from(plain.parts([C, A, B], [A, B, C]).content));
     // Without the table (a format 4 hybrid) the kNN part is 0 and the scores are the two-part ones.
     expect(Array.from(createPlainScorer(tables()).parts([C, A, B], [A, B, C]).knn)).toEqual([0, 0, 0]);
   });
@@ -202,7 +215,10 @@ describe('checkHybridConfig', () => {
       'hybrid.knn.pairs: expected a whole number, got -1',
     );
     expect(() => checkHybridConfig({ ...knnConfig, knn: { file: 'knn.bin' } }, 3, fail)).toThrow(
-      'hybrid.knn: expected { file, sha256, rows, pairs, top }',
+      'hybrid.knn: expected { file, sha256, rows, pairs, top, last }',
+    );
+    expect(() => checkHybridConfig({ ...knnConfig, knn: { ...knnConfig.knn!, last: [] } }, 3, fail)).toThrow(
+      'hybrid.knn.last: expected a non-empty array of numbers, got []',
     );
     expect(() => checkHybridConfig({ ...knnConfig, weights: { ...knnConfig.weights, knn: 'x' } }, 3, fail)).toThrow(
       'hybrid.weights.knn: expected a number or nothing, got "x"',

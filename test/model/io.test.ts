@@ -257,7 +257,7 @@ describe('the hybrid format (4)', () => {
       last: [1, 0.5, 0.25],
       neighbours: { file: 'neighbours.bin', sha256: await sha256Hex(nb), rows: 4, pairs: 3, window: 3, top: 20 },
       index: { file: 'index.json', sha256: await sha256Hex(ix) },
-      ...(withKnn ? { knn: { file: 'knn.bin', sha256: await sha256Hex(kn), rows: 4, pairs: 4, top: 20 } } : {}),
+      ...(withKnn ? { knn: { file: 'knn.bin', sha256: await sha256Hex(kn), rows: 4, pairs: 4, top: 20, last: [1, 0.5] } } : {}),
     };
     const { manifest, bin, vocabJson } = await encodeModel({ ...meta, hybrid }, initWeights(cfg, rng(1)), vocab);
     return {

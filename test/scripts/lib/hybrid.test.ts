@@ -6,6 +6,7 @@ import {
   HYBRID_GRID,
   buildHybridFiles,
   chooseHybridWeights,
+  chooseKnnLast,
   hybridPrior,
   itemUserCounts,
   knnRows,
@@ -141,6 +142,39 @@ describe('the kNN table', () => {
     // The eval table's item-kNN row, unquantized with a 1e-9 popularity tie-break: within 0.5 / 255 per history item.
     const row = itemKnnScorer(train, 5).score([seq(3, 0, 1)], [null]);
     for (let j = 0; j < 5; j++) expect(Math.abs(knn[j]! - row[j]!)).toBeLessThanOrEqual((0.5 / 255) * 1.75 + 1e-8);
+  });
+});
+
+describe('chooseKnnLast', () => {
+  it("chooses the kNN part's history weights by its validation NDCG@10 alone, the last 3 items on a tie", async () => {
+    // Item 4 without an id row: a history whose newest three are item 4 gives the last-3 kNN part nothing.
+    const h = await buildHybridFiles(items, train, (i) => (i < 4 ? i + 1 : 0), 5);
+    const pc = plainCatalog(items, h.tables, h.config.last);
+    const user = (hist: number[], target: number): EvalUser => ({
+      userIndex: 0,
+      hist: seq(...hist),
+      target,
+      now: null,
+      seen: new Set(hist),
+      negatives: new Int32Array(0),
+    });
+    // Target 1 after 3, 4, 4, 4: only a decay over the history reaches item 3 (1 is its most similar: 1 / √2).
+    const far = chooseKnnLast(pc, [user([3, 4, 4, 4], 1)], 50);
+    expect(far.grid.map((g) => g.name)).toEqual([
+      'last 3: 1, 1/2, 1/4',
+      '0.5^k over 50',
+      '0.7^k over 50',
+      '0.8^k over 50',
+      '0.9^k over 50',
+    ]);
+    // Last 3: every item scores 0, the target ranks behind 0 and 2 (ties count against it): 1 / log2(4).
+    expect(far.grid[0]!.validNdcg10).toBeCloseTo(0.5, 12);
+    expect(far.grid.slice(1).map((g) => g.validNdcg10)).toEqual([1, 1, 1, 1]);
+    expect(far.name).toBe('0.5^k over 50');
+    expect(far.last).toHaveLength(50);
+    expect(far.last[3]).toBe(0.125);
+    // Target 1 right after 0: every choice ranks it first; the tie keeps the baselines' last 3.
+    expect(chooseKnnLast(pc, [user([0], 1)], 50).last).toEqual([1, 0.5, 0.25]);
   });
 });
 
