@@ -23,16 +23,7 @@ import type { HybridWeights } from '../src/model/hybrid.ts';
 import { readModel, writeModel } from '../src/model/train/model-files.ts';
 import { setupTf } from '../src/model/train/setup-tf.ts';
 import { hybridScorer, modelScorer, runScorer, summarize, testUsers, type EvalUser } from './lib/evaluate.ts';
-import {
-  HYBRID_WINDOW,
-  buildHybridFiles,
-  chooseHybridWeights,
-  chooseKnnLast,
-  hybridPrior,
-  itemUserCounts,
-  plainCatalog,
-  type PlainCatalog,
-} from './lib/hybrid.ts';
+import { buildHybridFiles, chooseHybridWeights, chooseKnnLast, hybridPrior, plainCatalog, type PlainCatalog } from './lib/hybrid.ts';
 import { baselineRows, beats, formatRows, formatStanding } from './lib/standing.ts';
 
 // What the shipped models were trained with (README "Shipped models"): SASRec's input scaling by sqrt(d),
@@ -166,8 +157,9 @@ async function main(): Promise<void> {
     },
   };
   const cat = makeCatalog(ds.items, cfg.features, (i) => idRow[i]!);
-  // The hybrid's tables, from the training sequences; the transformer trains on top of their parts (the prior),
-  // starting from the blend's weights (chosen on validation targets), sharpened for the softmax.
+  // The hybrid's tables, from the training sequences; the transformer trains on top of the content and
+  // co-occurrence parts (the prior), starting from the blend's weights (chosen on validation targets), sharpened
+  // for the softmax. The kNN part joins them in the combiner (chooseHybridWeights), not in the prior.
   const tables = hybrid ? await buildHybridFiles(ds.items, train, (i) => idRow[i]!, vocab.length + 1) : null;
   let pc = tables ? plainCatalog(ds.items, tables.tables, tables.config.last) : null;
   if (tables?.config.knn && pc) {
@@ -180,13 +172,7 @@ async function main(): Promise<void> {
     );
   }
   const blendW = baselines?.blendWeight ?? 1;
-  // Item-kNN's part is on the content part's scale (both sums of cosines): it starts at the same weight.
-  const priorInit: HybridWeights = {
-    transformer: 1,
-    content: PRIOR_SHARPNESS,
-    cooccurrence: (PRIOR_SHARPNESS * blendW) / 3,
-    knn: PRIOR_SHARPNESS,
-  };
+  const priorInit: HybridWeights = { transformer: 1, content: PRIOR_SHARPNESS, cooccurrence: (PRIOR_SHARPNESS * blendW) / 3 };
   const teacher = a.teacher ? await readModel(a.teacher) : null;
   const opts = {
     lr: a.lr ? num('lr') : preset.lr,
@@ -195,7 +181,7 @@ async function main(): Promise<void> {
     perPosition: a['per-position'],
     exclude: withheld,
     seed,
-    prior: pc ? hybridPrior(pc, priorInit, HYBRID_WINDOW, itemUserCounts(train, ds.items.length)) : undefined,
+    prior: pc ? hybridPrior(pc, priorInit) : undefined,
     teacher: teacher
       ? {
           weights: teacher.weights,
@@ -417,7 +403,7 @@ const PRIOR_SHARPNESS = 4;
 /** The combiner point the prior learned: the transformer at 1 and the prior's weights as they ended. */
 function priorPoint(w: Record<string, Float32Array>): HybridWeights {
   const beta = w[PRIOR_WEIGHT];
-  return { transformer: 1, content: beta?.[0] ?? 0, cooccurrence: beta?.[1] ?? 0, ...(beta && beta.length > 2 ? { knn: beta[2]! } : {}) };
+  return { transformer: 1, content: beta?.[0] ?? 0, cooccurrence: beta?.[1] ?? 0 };
 }
 
 /** Validation NDCG@10 of the hybrid: the best combiner weights for the current transformer (chooseHybridWeights). */
@@ -430,12 +416,7 @@ function validateHybrid(
 ): { ndcg: number; note: string } {
   const table = tf.tidy(() => catalogVectors(w, cfg, cat));
   const beta = w[PRIOR_WEIGHT] ? (w[PRIOR_WEIGHT].dataSync() as Float32Array) : null;
-  const learned: HybridWeights = {
-    transformer: 1,
-    content: beta?.[0] ?? 0,
-    cooccurrence: beta?.[1] ?? 0,
-    ...(beta && beta.length > 2 ? { knn: beta[2]! } : {}),
-  };
+  const learned: HybridWeights = { transformer: 1, content: beta?.[0] ?? 0, cooccurrence: beta?.[1] ?? 0 };
   const r = chooseHybridWeights(
     pc,
     users,
@@ -454,7 +435,7 @@ function validateHybrid(
   const x = r.weights;
   return {
     ndcg: r.validNdcg10,
-    note: ` (blend ${r.blendNdcg10.toFixed(4)}; hybrid: transformer ${(x.transformer * r.spread).toPrecision(2)}/spread, content ${x.content.toPrecision(2)}, co-occurrence ${x.cooccurrence.toPrecision(2)}, kNN ${x.knn ?? 0}; prior learned ${learned.content.toFixed(2)}, ${learned.cooccurrence.toFixed(2)}${learned.knn !== undefined ? `, ${learned.knn.toFixed(2)}` : ''})`,
+    note: ` (blend ${r.blendNdcg10.toFixed(4)}; hybrid: transformer ${(x.transformer * r.spread).toPrecision(2)}/spread, content ${x.content.toPrecision(2)}, co-occurrence ${x.cooccurrence.toPrecision(2)}, kNN ${x.knn ?? 0}; prior learned ${learned.content.toFixed(2)}, ${learned.cooccurrence.toFixed(2)})`,
   };
 }
 

@@ -8,7 +8,6 @@ import {
   chooseHybridWeights,
   chooseKnnLast,
   hybridPrior,
-  itemUserCounts,
   knnRows,
   plainCatalog,
   plainRows,
@@ -180,7 +179,7 @@ describe('chooseKnnLast', () => {
 
 describe('hybridPrior', () => {
   it('leaves out the follower counts the training sequence itself adds after the prefix', async () => {
-    const h = await buildHybridFiles(items, train, rowOf, 6, 20, 0);
+    const h = await buildHybridFiles(items, train, rowOf, 6);
     const pc = plainCatalog(items, h.tables, h.config.last);
     const prior = hybridPrior(pc, { transformer: 1, content: 1, cooccurrence: 0.5 });
     expect(prior.names).toEqual(['content', 'cooccurrence']);
@@ -200,39 +199,6 @@ describe('hybridPrior', () => {
     for (let c = 0; c < 5; c++) expect(out[2 * c]).toBeCloseTo(content[c]!, 6);
     // At serving time the same history has all of it (its future is not in the table).
     expect(co[3]).toBeCloseTo(Math.log(2), 6);
-  });
-
-  it("with a kNN table, adds its part as a third feature, the sequence's own shopper left out of what it reaches later", async () => {
-    const h = await buildHybridFiles(items, train, rowOf, 6);
-    const pc = plainCatalog(items, h.tables, h.config.last);
-    const users = itemUserCounts(train, 5);
-    expect(Array.from(users)).toEqual([3, 4, 3, 2, 1]);
-    expect(() => hybridPrior(pc, { transformer: 1, content: 1, cooccurrence: 0.5, knn: 2 })).toThrow(/needs each item's count/);
-    const prior = hybridPrior(pc, { transformer: 1, content: 1, cooccurrence: 0.5, knn: 2 }, 3, users);
-    expect(prior.names).toEqual(['content', 'cooccurrence', 'knn']);
-    expect(prior.init).toEqual([1, 0.5, 2]);
-    const out = new Float32Array(5 * 3);
-    // Sequence 3 = 0, 1, 3, 4 (shopper u3) with the prefix [0]. Item 0 itself: 1. Item 2 (not in this sequence): as
-    // stored, 2 / √9 → 170. Item 1 comes later: 3 / √12 → 221 is taken back to 3 shared shoppers, u3 left out:
-    // 2 / √(3 · 3) → 170. Items 3 and 4 share only u3 with item 0: 0.
-    prior.fill(train[3]!, 1, [0, 1, 2, 3, 4], out, 0);
-    const knn = Array.from({ length: 5 }, (_, c) => out[3 * c + 2]!);
-    [1, 170 / 255, 170 / 255, 0, 0].forEach((x, c) => expect(knn[c]).toBeCloseTo(x, 6));
-    // Serving the same history: every stored similarity as it is.
-    const served = new Float64Array(5);
-    plainRows(pc, [0], new Float64Array(5), new Float64Array(5), served);
-    [1, 221 / 255, 170 / 255, 104 / 255, 147 / 255].forEach((x, c) => expect(served[c]).toBeCloseTo(x, 12));
-    // The other two features are the two-part prior's.
-    const two = new Float32Array(5 * 2);
-    hybridPrior(plainCatalog(items, { ...h.tables, knn: undefined }, h.config.last), {
-      transformer: 1,
-      content: 1,
-      cooccurrence: 0.5,
-    }).fill(train[3]!, 1, [0, 1, 2, 3, 4], two, 0);
-    for (let c = 0; c < 5; c++) {
-      expect(out[3 * c]).toBe(two[2 * c]);
-      expect(out[3 * c + 1]).toBe(two[2 * c + 1]);
-    }
   });
 });
 
