@@ -201,7 +201,7 @@ export function pairModelScorer(
 }
 
 /**
- * A hybrid (format 4) as a batch scorer: its transformer's scores of the whole catalog, weighted, plus the
+ * A hybrid (format 4 or 5) as a batch scorer: its transformer's scores of the whole catalog, weighted, plus the
  * plain parts from its own shipped tables (scripts/lib/hybrid.ts), exactly as the worker combines them.
  * Call `dispose()` when done.
  */
@@ -212,7 +212,7 @@ export function hybridScorer(
   items: readonly ItemFeatures[],
 ): BatchScorer & { dispose(): void } {
   const h = model.hybrid;
-  if (!h) throw new Error(`${name}: not a hybrid (format 4) model`);
+  if (!h) throw new Error(`${name}: not a hybrid (format 4 or 5) model`);
   const cat = makeCatalog(items, model.manifest.config.features, (i) => model.vocab?.get(items[i]!.id) ?? 0);
   const t = modelScorer(name, bytes, model.weights, model.manifest.config, cat);
   const pc = plainCatalog(items, h, h.config.last, h.config.knn?.last);

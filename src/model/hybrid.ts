@@ -35,7 +35,7 @@ export interface HybridWeights {
 /** kNN similarities are stored as uint8 steps of 1 / KNN_STEPS (cosines lie in [0, 1]). */
 export const KNN_STEPS = 255;
 
-/** What model.json says about the hybrid (format 4). */
+/** What model.json says about the hybrid (format 4; format 5 with `knn`). */
 export interface HybridConfig {
   weights: HybridWeights;
   /** Weights of the newest history items in the content and co-occurrence parts, newest first. */
@@ -93,10 +93,10 @@ export function decodeNeighbours(
   return { offsets, ids, counts: new Uint8Array(buf, countsAt, pairs) };
 }
 
-/** Checks the `hybrid` block of a format 4 manifest; `fail` names the field. */
-export function checkHybridConfig(h: unknown, idVocab: number, fail: (what: string) => never): HybridConfig {
+/** Checks the `hybrid` block of a format 4 or 5 manifest; `fail` names the field. */
+export function checkHybridConfig(h: unknown, idVocab: number, fail: (what: string) => never, format = 4): HybridConfig {
   const x = h as Partial<HybridConfig> | null;
-  if (!x || typeof x !== 'object') fail('hybrid: expected an object in a format 4 manifest');
+  if (!x || typeof x !== 'object') fail(`hybrid: expected an object in a format ${format} manifest`);
   const w = x!.weights as Partial<HybridWeights> | undefined;
   for (const k of ['transformer', 'content', 'cooccurrence'] as const)
     if (!w || typeof w[k] !== 'number' || !Number.isFinite(w[k]))

@@ -54,7 +54,7 @@ export interface LoadedModel {
   weights: Weights;
   /** Item id → id-table row (1-based), or null for text-only models. */
   vocab: Map<string, number> | null;
-  /** A hybrid's tables (format 4), loaded and checked; absent for a plain transformer. */
+  /** A hybrid's tables (format 4 or 5), loaded and checked; absent for a plain transformer. */
   hybrid?: HybridTables;
 }
 
@@ -221,7 +221,7 @@ export function validateAnyManifest(m: unknown, url: string): ModelManifest | Pa
   if (o.formatVersion === HYBRID_FORMAT_VERSION || o.formatVersion === KNN_HYBRID_FORMAT_VERSION) {
     if (!o.vocab || !(c!.features.idVocab > 0))
       fail(`vocab: a hybrid (format ${o.formatVersion}) needs the item-id vocabulary its tables are keyed by`);
-    const h = checkHybridConfig(o.hybrid, c!.features.idVocab, fail);
+    const h = checkHybridConfig(o.hybrid, c!.features.idVocab, fail, o.formatVersion);
     if (o.formatVersion === HYBRID_FORMAT_VERSION && h.knn !== undefined)
       fail(`hybrid.knn: only format ${KNN_HYBRID_FORMAT_VERSION} manifests have it, this one is format ${HYBRID_FORMAT_VERSION}`);
     if (o.formatVersion === KNN_HYBRID_FORMAT_VERSION && h.knn === undefined)

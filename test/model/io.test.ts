@@ -315,6 +315,9 @@ describe('the hybrid format (4)', () => {
     expect((await failure(withManifest(files, (m) => ((m.hybrid!.weights.knn = undefined), (m.hybrid!.knn = undefined))))).message).toMatch(
       /hybrid\.knn: a format 5 manifest needs its kNN table/,
     );
+    expect((await failure(withManifest(files, (m) => (m.hybrid = undefined)))).message).toMatch(
+      /hybrid: expected an object in a format 5 manifest/,
+    );
   });
 
   it('rejects a table whose bytes do not match its sha256, naming the file and the field', async () => {
