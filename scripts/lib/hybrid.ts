@@ -336,6 +336,9 @@ function ownFuture(pc: PlainCatalog, seq: Sequence, end: number, j: number, wind
   return s;
 }
 
+/** Ranks at or past this count as this in chooseHybridWeights: NDCG@10 and HR@10 do not tell them apart. */
+const RANK_CUTOFF = 10;
+
 /**
  * Grid of the combiner's weights: content off or on, co-occurrence as the blend's w / 3, the transformer relative
  * to its spread, item-kNN off (the hybrids before it: every earlier point is here) or on at a few strengths.
@@ -374,8 +377,6 @@ export function chooseHybridWeights(
   const content = new Float64Array(n);
   const cooc = new Float64Array(n);
   const knn = new Float64Array(n);
-  const plain = new Float64Array(n);
-  let groups: { wc: number; wo: number; wk: number; members: [number, number][] }[] = [];
   const knnGrid = pc.knn ? HYBRID_GRID.knn : [0];
   let points: HybridWeights[] = [];
   let spread = 1;
@@ -402,31 +403,27 @@ export function chooseHybridWeights(
               if (a || b || c || d) points.push({ transformer: a / spread, content: b, cooccurrence: c, ...(pc.knn ? { knn: d } : {}) });
       points = [...points, ...extra];
       for (const _ of points) ranks.push(new Int32Array(users.length));
-      const byPlain = new Map<string, (typeof groups)[number]>();
-      points.forEach((w, g) => {
-        const key = `${w.content} ${w.cooccurrence} ${w.knn ?? 0}`;
-        const group = byPlain.get(key) ?? { wc: w.content, wo: w.cooccurrence, wk: w.knn ?? 0, members: [] };
-        group.members.push([g, w.transformer]);
-        byPlain.set(key, group);
-      });
-      groups = [...byPlain.values()];
     }
     part.forEach((user, b) => {
       const t = T.subarray(b * n, (b + 1) * n);
       plainRows(pc, user.hist.items, content, cooc, knn);
       const at = user.target;
-      for (const { wc, wo, wk, members } of groups) {
-        // The plain part once per weighting of it, then each transformer weight on top (as the worker adds them).
-        for (let j = 0; j < n; j++) plain[j] = wc * content[j]! + wo * cooc[j]! + wk * knn[j]!;
-        for (const [g, wt] of members) {
-          const target = wt * t[at]! + plain[at]!;
-          let rank = 0;
-          for (let j = 0; j < n; j++) if (wt * t[j]! + plain[j]! >= target) rank++;
-          // Every item scoring at least the target counted, itself included; history items are not ranked.
-          for (const h of user.seen) if (h !== at && wt * t[h]! + plain[h]! >= target) rank--;
-          ranks[g]![i + b] = rank - 1;
+      // Only NDCG@10 and HR@10 are read: a count that passes the cutoff (plus the target and history items) stops.
+      const cap = RANK_CUTOFF + 1 + user.seen.size;
+      points.forEach((w, g) => {
+        const { transformer: wt, content: wc, cooccurrence: wo, knn: wk = 0 } = w;
+        // The plain part first, then the transformer on top, as the worker adds them.
+        const target = wt * t[at]! + (wc * content[at]! + wo * cooc[at]! + wk * knn[at]!);
+        let rank = 0;
+        for (let j = 0; j < n && rank < cap; j++) if (wt * t[j]! + (wc * content[j]! + wo * cooc[j]! + wk * knn[j]!) >= target) rank++;
+        if (rank >= cap) {
+          ranks[g]![i + b] = RANK_CUTOFF;
+          return;
         }
-      }
+        // Every item scoring at least the target counted, itself included; history items are not ranked.
+        for (const h of user.seen) if (h !== at && wt * t[h]! + (wc * content[h]! + wo * cooc[h]! + wk * knn[h]!) >= target) rank--;
+        ranks[g]![i + b] = rank - 1;
+      });
     });
   }
   let best = 0;

@@ -15,6 +15,7 @@ import {
 import { rankOf, rankingMetrics } from '../../../scripts/lib/metrics.ts';
 import { createPlainScorer, decodeNeighbours, followersOf } from '../../../src/model/hybrid.ts';
 import { parseCatalogIndex } from '../../../src/model/io.ts';
+import { rng } from '../../../src/model/rng.ts';
 import { sha256Hex } from '../../../src/model/sha256.ts';
 import type { Sequence } from '../../../src/model/train/trainer.ts';
 
@@ -234,6 +235,46 @@ describe('chooseHybridWeights', () => {
     const blend = blendScorer(items, train, 1.5, { index: contentIndex(items) });
     const ranks = users.map((u) => rankOf(blend.score([u.hist], [null]), u.target, null, u.seen));
     expect(plain.validNdcg10).toBeGreaterThanOrEqual(rankingMetrics(ranks)['NDCG@10']);
+  });
+
+  it('reports exactly the NDCG@10 and HR@10 of full ranks for the chosen point, on a catalog past its rank cutoff', async () => {
+    // 60 items, walks over neighbours in catalog order, a "transformer" of fixed pseudo-random scores per user.
+    const many = Array.from({ length: 60 }, (_, i) => ({ id: `i${i}`, title: `item ${i % 7} word${i % 5}` }));
+    const r = rng(9);
+    const walks = Array.from({ length: 200 }, () => {
+      const s = [Math.floor(r() * 60)];
+      while (s.length < 6) s.push((s[s.length - 1]! + 1 + Math.floor(r() * 4)) % 60);
+      return seq(...s);
+    });
+    const h = await buildHybridFiles(many, walks, (i) => i + 1, 61);
+    const pc = plainCatalog(many, h.tables, h.config.last);
+    const users: EvalUser[] = walks.slice(0, 80).map((w, u) => ({
+      userIndex: u,
+      hist: seq(...w.items.slice(0, 4)),
+      target: (w.items[4]! + u) % 60,
+      now: null,
+      seen: new Set(w.items.slice(0, 4)),
+      negatives: new Int32Array(0),
+    }));
+    const tr = (u: EvalUser, j: number) => ((u.userIndex * 7919 + j * 104729) % 1000) / 1000;
+    const T = (part: readonly EvalUser[]) =>
+      Float32Array.from({ length: part.length * 60 }, (_, x) => tr(part[Math.floor(x / 60)]!, x % 60));
+    const chosen = chooseHybridWeights(pc, users, T);
+    const w = chosen.weights;
+    const [content, cooc, knn] = [new Float64Array(60), new Float64Array(60), new Float64Array(60)];
+    const ranks = users.map((u) => {
+      plainRows(pc, u.hist.items, content, cooc, knn);
+      const t = Float32Array.from({ length: 60 }, (_, j) => tr(u, j));
+      const score = Float64Array.from(
+        { length: 60 },
+        (_, j) => w.transformer * t[j]! + (w.content * content[j]! + w.cooccurrence * cooc[j]! + (w.knn ?? 0) * knn[j]!),
+      );
+      return rankOf(score, u.target, null, u.seen);
+    });
+    // Some targets rank past the cutoff, so the shortcut is exercised.
+    expect(ranks.some((x) => x >= 10)).toBe(true);
+    expect(chosen.validNdcg10).toBeCloseTo(rankingMetrics(ranks)['NDCG@10'], 12);
+    expect(chosen.validHr10).toBeCloseTo(rankingMetrics(ranks)['HR@10'], 12);
   });
 
   it('tries every earlier point (kNN 0) and kNN on top, and without a kNN table only the earlier points', async () => {
