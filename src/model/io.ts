@@ -227,7 +227,9 @@ export function validateAnyManifest(m: unknown, url: string): ModelManifest | Pa
     if (o.formatVersion === KNN_HYBRID_FORMAT_VERSION && h.knn === undefined)
       fail(`hybrid.knn: a format ${KNN_HYBRID_FORMAT_VERSION} manifest needs its kNN table ({ file, sha256, rows, pairs, top, last })`);
   } else if (o.hybrid !== undefined)
-    fail(`hybrid: only format ${HYBRID_FORMAT_VERSION} and ${KNN_HYBRID_FORMAT_VERSION} manifests have it, this one is format ${o.formatVersion}`);
+    fail(
+      `hybrid: only format ${HYBRID_FORMAT_VERSION} and ${KNN_HYBRID_FORMAT_VERSION} manifests have it, this one is format ${o.formatVersion}`,
+    );
   checkGroup(o, weightShapes(c!), fail);
   return o as ModelManifest;
 }
