@@ -16,7 +16,7 @@
  * only. `--every` defaults to 5, not the SDK's 20, because Beauty's shoppers average 8.9 events.
  * Negatives are uniform catalog items, as the bench grids are; a shop's real grids are harder.
  * The pair model (the default) reads the IDF of the whole catalog, as with a catalog index (npm run index).
- * A hybrid (format 4) is served as the worker serves it: its transformer's head learns, its tables stay.
+ * A hybrid (format 4 or 5) is served as the worker serves it: its transformer's head learns, its tables stay.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

@@ -23,7 +23,7 @@ import type { HybridWeights } from '../src/model/hybrid.ts';
 import { readModel, writeModel } from '../src/model/train/model-files.ts';
 import { setupTf } from '../src/model/train/setup-tf.ts';
 import { hybridScorer, modelScorer, runScorer, summarize, testUsers, type EvalUser } from './lib/evaluate.ts';
-import { buildHybridFiles, chooseHybridWeights, hybridPrior, plainCatalog, type PlainCatalog } from './lib/hybrid.ts';
+import { buildHybridFiles, chooseHybridWeights, chooseKnnLast, hybridPrior, plainCatalog, type PlainCatalog } from './lib/hybrid.ts';
 import { baselineRows, beats, formatRows, formatStanding } from './lib/standing.ts';
 
 // What the shipped models were trained with (README "Shipped models"): SASRec's input scaling by sqrt(d),
@@ -157,10 +157,24 @@ async function main(): Promise<void> {
     },
   };
   const cat = makeCatalog(ds.items, cfg.features, (i) => idRow[i]!);
-  // The hybrid's tables, from the training sequences; the transformer trains on top of their parts (the prior),
-  // starting from the blend's weights (chosen on validation targets), sharpened for the softmax.
+  // The hybrid's tables, from the training sequences; the transformer trains on top of the content and
+  // co-occurrence parts (the prior), starting from the blend's weights (chosen on validation targets), sharpened
+  // for the softmax. The kNN part joins them in the combiner (chooseHybridWeights), not in the prior.
   const tables = hybrid ? await buildHybridFiles(ds.items, train, (i) => idRow[i]!, vocab.length + 1) : null;
-  const pc = tables ? plainCatalog(ds.items, tables.tables, tables.config.last) : null;
+  let pc = tables ? plainCatalog(ds.items, tables.tables, tables.config.last) : null;
+  if (tables?.config.knn && pc) {
+    // The kNN part's history weights: the last 3 items as the baselines, or a decay over the whole history.
+    const k = chooseKnnLast(pc, validEval.slice(0, num('valid-users')), cfg.features.maxLen);
+    tables.config.knn.last = k.last;
+    pc = plainCatalog(ds.items, tables.tables, tables.config.last, k.last);
+    log(
+      `kNN part's history weights by its validation NDCG@10 alone: ${k.grid.map((g) => `${g.name} ${g.validNdcg10.toFixed(4)}`).join(', ')}; chosen: ${k.name}`,
+    );
+  }
+  // Each epoch is judged by the hybrid its transformer trains in (content + co-occurrence, the prior); the kNN part,
+  // which the transformer never sees, joins only the final choice. Judged with it, the Beauty student's validation
+  // peaked at epoch 2 by the kNN part's lift and patience stopped it at epoch 10, below the blend on test.
+  const epochPc = pc ? (({ knn: _, ...two }) => two)(pc) : null;
   const blendW = baselines?.blendWeight ?? 1;
   const priorInit: HybridWeights = { transformer: 1, content: PRIOR_SHARPNESS, cooccurrence: (PRIOR_SHARPNESS * blendW) / 3 };
   const teacher = a.teacher ? await readModel(a.teacher) : null;
@@ -252,8 +266,8 @@ async function main(): Promise<void> {
       lossSum += trainer.step(batches[b]!);
       if (!a.quiet) progress(epoch, epochs, b + 1, batches.length, lossSum / (b + 1), Date.now() - te);
     }
-    const v = pc
-      ? validateHybrid(trainer.vars, cfg, cat, pc, validUsers)
+    const v = epochPc
+      ? validateHybrid(trainer.vars, cfg, cat, epochPc, validUsers)
       : { ndcg: validate(trainer.vars, cfg, cat, validUsers), note: '' };
     const ndcg = v.ndcg;
     const elapsed = Date.now() - t0;
@@ -334,9 +348,14 @@ async function main(): Promise<void> {
     table.dispose();
     tf.dispose(Object.values(shipped));
     log(
-      `hybrid weights on ${chosen.users} validation targets (${chosen.points} points): transformer ${chosen.weights.transformer.toPrecision(3)}, content ${chosen.weights.content.toPrecision(3)}, co-occurrence ${chosen.weights.cooccurrence.toPrecision(3)}: valid NDCG@10 ${chosen.validNdcg10.toFixed(4)}, HR@10 ${chosen.validHr10.toFixed(4)}`,
+      `hybrid weights on ${chosen.users} validation targets (${chosen.points} points): transformer ${chosen.weights.transformer.toPrecision(3)}, content ${chosen.weights.content.toPrecision(3)}, co-occurrence ${chosen.weights.cooccurrence.toPrecision(3)}, kNN ${chosen.weights.knn ?? 0}: valid NDCG@10 ${chosen.validNdcg10.toFixed(4)}, HR@10 ${chosen.validHr10.toFixed(4)}`,
     );
-    Object.assign(meta, { hybrid: { ...tables.config, weights: chosen.weights } });
+    // A kNN part that validation does not use (weight 0) is not shipped: the model stays a format 4 hybrid.
+    const { knn: knnTable, ...withoutKnn } = tables.config;
+    const { knn: knnWeight, ...otherWeights } = chosen.weights;
+    Object.assign(meta, {
+      hybrid: knnWeight && knnTable ? { ...tables.config, weights: chosen.weights } : { ...withoutKnn, weights: otherWeights },
+    });
     Object.assign(meta.training, {
       hybrid: {
         validUsers: chosen.users,
@@ -345,7 +364,8 @@ async function main(): Promise<void> {
         ...(kept ? {} : { priorLearned: learned }),
       },
     });
-    files = tables.files;
+    const { 'knn.bin': knnFile, ...otherFiles } = tables.files;
+    files = knnWeight && knnFile ? tables.files : otherFiles;
   }
   await writeModel(join(out, 'float'), meta, weights, ids, { embeddings: 'none', dense: 'none' }, files);
   const { bytes } = await writeModel(out, meta, weights, ids, quant, files);

@@ -6,11 +6,15 @@
  *   score(j) = transformer · (q · v_j)
  *            + content · Σ_k last[k] · cos(h_k, j)                  TF-IDF of title + brand + category words
  *            + cooccurrence · ln(1 + Σ_k last[k] · count(h_k → j))   how often j followed h_k in training data
+ *            + knn · Σ_k knn.last[k] · sim(h_k, j)                 item-kNN: cosine of training co-interaction
  *
- * over the shopper's newest history items h_0 (newest), h_1, ... with the weights `last`. The TF-IDF + co-occurrence
- * blend of `npm run eval` is the point (0, 1, w / 3) of this space; the weights are chosen on validation targets.
- * Tables: the catalog's document frequencies (the `npm run index` format) and a neighbour table, the top
- * followers of each item with their counts, keyed by the model's item-id vocabulary.
+ * over the shopper's newest history items h_0 (newest), h_1, ... with the weights `last` (the kNN part: its own
+ * `knn.last`, chosen on validation targets; it may reach further back, since a shopper's taste lasts). The TF-IDF + co-occurrence
+ * blend of `npm run eval` is the point (0, 1, w / 3, 0) of this space; the weights are chosen on validation targets.
+ * Tables: the catalog's document frequencies (the `npm run index` format), a neighbour table (the top followers
+ * of each item with their counts) and, optionally, a kNN table (each item's most similar items by co-interaction
+ * cosine, quantized to 1/255), both keyed by the model's item-id vocabulary. A format 4 model without the kNN
+ * table (the first hybrids) scores exactly as before: its knn weight is 0.
  */
 import { ModelError } from '../shared/errors.ts';
 import type { ItemFeatures } from '../shared/types.ts';
@@ -24,9 +28,14 @@ export interface HybridWeights {
   transformer: number;
   content: number;
   cooccurrence: number;
+  /** The item-kNN part's weight; absent (0) in hybrids without a kNN table. */
+  knn?: number;
 }
 
-/** What model.json says about the hybrid (format 4). */
+/** kNN similarities are stored as uint8 steps of 1 / KNN_STEPS (cosines lie in [0, 1]). */
+export const KNN_STEPS = 255;
+
+/** What model.json says about the hybrid (format 4; format 5 with `knn`). */
 export interface HybridConfig {
   weights: HybridWeights;
   /** Weights of the newest history items in the content and co-occurrence parts, newest first. */
@@ -35,6 +44,11 @@ export interface HybridConfig {
   neighbours: { file: string; sha256: string; rows: number; pairs: number; window: number; top: number };
   /** The catalog's document frequencies (`reco-catalog-index` JSON). */
   index: { file: string; sha256: string };
+  /**
+   * The kNN table file (optional): the same layout as the neighbour table, each row's most similar items
+   * (`top` at most) with their cosine in steps of 1 / KNN_STEPS.
+   */
+  knn?: { file: string; sha256: string; rows: number; pairs: number; top: number; last: number[] };
 }
 
 /**
@@ -56,28 +70,33 @@ export function neighbourLayout(rows: number, pairs: number): { idBytes: 2 | 4; 
 }
 
 /**
- * Reads a neighbour file as model.json describes it.
+ * Reads a neighbour file (or a kNN file, `field` 'hybrid.knn': the same layout, similarities for counts) as
+ * model.json describes it.
  * @throws ModelError naming the field or the file when sizes or entries do not match
  */
-export function decodeNeighbours(buf: ArrayBuffer, meta: HybridConfig['neighbours'], url: string): NeighbourTable {
+export function decodeNeighbours(
+  buf: ArrayBuffer,
+  meta: { rows: number; pairs: number },
+  url: string,
+  field = 'hybrid.neighbours',
+): NeighbourTable {
   const { rows, pairs } = meta;
   const { idBytes, idsAt, countsAt, bytes } = neighbourLayout(rows, pairs);
   if (buf.byteLength !== bytes)
-    throw new ModelError(`${url}: expected ${bytes} bytes for hybrid.neighbours (rows ${rows}, pairs ${pairs}), got ${buf.byteLength}`);
+    throw new ModelError(`${url}: expected ${bytes} bytes for ${field} (rows ${rows}, pairs ${pairs}), got ${buf.byteLength}`);
   const lengths = new Uint8Array(buf, 0, rows);
   const offsets = new Uint32Array(rows + 1);
   for (let r = 0; r < rows; r++) offsets[r + 1] = offsets[r]! + lengths[r]!;
-  if (offsets[rows] !== pairs)
-    throw new ModelError(`${url}: row lengths add up to ${offsets[rows]}, hybrid.neighbours.pairs says ${pairs}`);
+  if (offsets[rows] !== pairs) throw new ModelError(`${url}: row lengths add up to ${offsets[rows]}, ${field}.pairs says ${pairs}`);
   const ids = idBytes === 2 ? new Uint16Array(buf, idsAt, pairs) : new Uint32Array(buf, idsAt, pairs);
   for (const id of ids) if (id === 0 || id >= rows) throw new ModelError(`${url}: a neighbour row ${id} outside 1..${rows - 1}`);
   return { offsets, ids, counts: new Uint8Array(buf, countsAt, pairs) };
 }
 
-/** Checks the `hybrid` block of a format 4 manifest; `fail` names the field. */
-export function checkHybridConfig(h: unknown, idVocab: number, fail: (what: string) => never): HybridConfig {
+/** Checks the `hybrid` block of a format 4 or 5 manifest; `fail` names the field. */
+export function checkHybridConfig(h: unknown, idVocab: number, fail: (what: string) => never, format = 4): HybridConfig {
   const x = h as Partial<HybridConfig> | null;
-  if (!x || typeof x !== 'object') fail('hybrid: expected an object in a format 4 manifest');
+  if (!x || typeof x !== 'object') fail(`hybrid: expected an object in a format ${format} manifest`);
   const w = x!.weights as Partial<HybridWeights> | undefined;
   for (const k of ['transformer', 'content', 'cooccurrence'] as const)
     if (!w || typeof w[k] !== 'number' || !Number.isFinite(w[k]))
@@ -93,6 +112,17 @@ export function checkHybridConfig(h: unknown, idVocab: number, fail: (what: stri
     fail(`hybrid.neighbours.pairs: expected a whole number, got ${JSON.stringify(n!.pairs)}`);
   const i = x!.index;
   if (!i || typeof i.file !== 'string' || typeof i.sha256 !== 'string') fail('hybrid.index: expected { file, sha256 }');
+  if (w!.knn !== undefined && (typeof w!.knn !== 'number' || !Number.isFinite(w!.knn)))
+    fail(`hybrid.weights.knn: expected a number or nothing, got ${JSON.stringify(w!.knn)}`);
+  const k = x!.knn;
+  if (k !== undefined) {
+    if (!k || typeof k.file !== 'string' || typeof k.sha256 !== 'string')
+      fail('hybrid.knn: expected { file, sha256, rows, pairs, top, last }');
+    if (!Array.isArray(k!.last) || k!.last.length === 0 || !k!.last.every((v) => typeof v === 'number' && Number.isFinite(v)))
+      fail(`hybrid.knn.last: expected a non-empty array of numbers, got ${JSON.stringify(k!.last)}`);
+    if (k!.rows !== idVocab + 1) fail(`hybrid.knn.rows: expected ${idVocab + 1} (the id vocabulary + 1), got ${JSON.stringify(k!.rows)}`);
+    if (!(Number.isInteger(k!.pairs) && k!.pairs >= 0)) fail(`hybrid.knn.pairs: expected a whole number, got ${JSON.stringify(k!.pairs)}`);
+  } else if (w!.knn) fail(`hybrid.knn: weights.knn is ${w!.knn} but the manifest ships no kNN table`);
   return x as HybridConfig;
 }
 
@@ -100,6 +130,8 @@ export function checkHybridConfig(h: unknown, idVocab: number, fail: (what: stri
 export interface HybridTables {
   config: HybridConfig;
   neighbours: NeighbourTable;
+  /** The kNN table (`counts` are similarities in steps of 1 / KNN_STEPS), absent in the first hybrids. */
+  knn?: NeighbourTable;
   idf: TermStats;
   /** Item id → id-vocabulary row (1-based), as the model's vocab.json gives it. */
   vocab: ReadonlyMap<string, number>;
@@ -118,6 +150,13 @@ export function followerCounts(t: NeighbourTable, historyRows: ArrayLike<number>
   return out;
 }
 
+/** Weighted kNN similarities of the newest history rows: Σ_k last[k] · sim(h_k, j), by row j. */
+export function knnSimilarities(t: NeighbourTable, historyRows: ArrayLike<number>, last: readonly number[]): Map<number, number> {
+  const out = followerCounts(t, historyRows, last);
+  for (const [j, s] of out) out.set(j, s / KNN_STEPS);
+  return out;
+}
+
 /**
  * "Bought / viewed next" for one item: its followers in the neighbour table, most frequent first (ties by
  * table order). Placements ("similar items", "often next") can reuse it.
@@ -131,10 +170,12 @@ export function followersOf(tables: HybridTables, itemId: string): { id: string;
   return out.sort((x, y) => y.count - x.count);
 }
 
-/** The plain parts of candidates' scores, unweighted: content similarity and ln(1 + weighted follower count). */
+/** The plain parts of candidates' scores, unweighted: content similarity, ln(1 + weighted follower count), kNN similarity. */
 export interface PlainParts {
   content: Float64Array;
   cooccurrence: Float64Array;
+  /** All 0 without a kNN table. */
+  knn: Float64Array;
 }
 
 /** Keeps at most `cap` entries, dropping the oldest. */
@@ -148,7 +189,7 @@ function remember<V>(cache: Map<string, V>, key: string, value: V, cap: number):
 export interface PlainScorer {
   /** The plain parts for candidates given the history's items (oldest first). */
   parts(history: readonly ItemFeatures[], candidates: readonly ItemFeatures[]): PlainParts;
-  /** content · parts.content + cooccurrence · parts.cooccurrence, per candidate. */
+  /** content · parts.content + cooccurrence · parts.cooccurrence + knn · parts.knn, per candidate. */
   scores(history: readonly ItemFeatures[], candidates: readonly ItemFeatures[]): Float64Array;
   readonly tables: HybridTables;
 }
@@ -158,7 +199,7 @@ export interface PlainScorer {
  * its cost) for the items of the last few pages.
  */
 export function createPlainScorer(tables: HybridTables, cap = 4096): PlainScorer {
-  const { config, neighbours, idf, vocab } = tables;
+  const { config, neighbours, knn: knnTable, idf, vocab } = tables;
   const vectors = new Map<string, SparseVector>();
   const vector = (it: ItemFeatures): SparseVector => {
     const key = JSON.stringify([it.title, it.brand, it.category]);
@@ -168,26 +209,32 @@ export function createPlainScorer(tables: HybridTables, cap = 4096): PlainScorer
     const last = config.last;
     const content = new Float64Array(candidates.length);
     const cooccurrence = new Float64Array(candidates.length);
+    const knn = new Float64Array(candidates.length);
     const newest = history.slice(-last.length).reverse();
-    if (newest.length === 0) return { content, cooccurrence };
+    if (newest.length === 0) return { content, cooccurrence, knn };
     const hv = newest.map(vector);
-    const follow = followerCounts(neighbours, newest.map((it) => vocab.get(it.id) ?? 0).reverse(), last);
+    const rowOf = (it: ItemFeatures) => vocab.get(it.id) ?? 0;
+    const follow = followerCounts(neighbours, newest.map(rowOf).reverse(), last);
+    const similar =
+      knnTable && config.knn ? knnSimilarities(knnTable, history.slice(-config.knn.last.length).map(rowOf), config.knn.last) : null;
     candidates.forEach((c, j) => {
       const v = vector(c);
       let s = 0;
       for (let k = 0; k < hv.length; k++) s += last[k]! * cosine(hv[k]!, v);
       content[j] = s;
-      cooccurrence[j] = Math.log1p(follow.get(vocab.get(c.id) ?? 0) ?? 0);
+      const r = vocab.get(c.id) ?? 0;
+      cooccurrence[j] = Math.log1p(follow.get(r) ?? 0);
+      knn[j] = similar?.get(r) ?? 0;
     });
-    return { content, cooccurrence };
+    return { content, cooccurrence, knn };
   }
   return {
     tables,
     parts,
     scores(history, candidates) {
       const p = parts(history, candidates);
-      const { content, cooccurrence } = config.weights;
-      return Float64Array.from(p.content, (x, j) => content * x + cooccurrence * p.cooccurrence[j]!);
+      const { content, cooccurrence, knn = 0 } = config.weights;
+      return Float64Array.from(p.content, (x, j) => content * x + cooccurrence * p.cooccurrence[j]! + knn * p.knn[j]!);
     },
   };
 }

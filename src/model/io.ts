@@ -21,10 +21,13 @@ export const FORMAT = 'reco-scorer';
  * 4 is the hybrid (hybrid.ts): a transformer of format 2 plus `hybrid` (combiner weights and two tables, each
  * with its SHA-256); an SDK before it says "formatVersion: expected 1 to 3, got 4" instead of serving the
  * transformer without the parts it was trained to add to.
+ * 5 is the hybrid with a third plain part, item-kNN (`hybrid.knn`, a third table): an SDK before it rejects it
+ * rather than serve it without that part; a format 4 hybrid (no kNN table) loads and scores as before.
  */
-export const FORMAT_VERSION = 4;
+export const FORMAT_VERSION = 5;
 export const PAIR_FORMAT_VERSION = 3;
 export const HYBRID_FORMAT_VERSION = 4;
+export const KNN_HYBRID_FORMAT_VERSION = 5;
 
 export interface ModelManifest {
   format: typeof FORMAT;
@@ -51,7 +54,7 @@ export interface LoadedModel {
   weights: Weights;
   /** Item id → id-table row (1-based), or null for text-only models. */
   vocab: Map<string, number> | null;
-  /** A hybrid's tables (format 4), loaded and checked; absent for a plain transformer. */
+  /** A hybrid's tables (format 4 or 5), loaded and checked; absent for a plain transformer. */
   hybrid?: HybridTables;
 }
 
@@ -164,7 +167,9 @@ export async function encodeModel(
     formatVersion: pair
       ? PAIR_FORMAT_VERSION
       : meta.hybrid
-        ? HYBRID_FORMAT_VERSION
+        ? meta.hybrid.knn
+          ? KNN_HYBRID_FORMAT_VERSION
+          : HYBRID_FORMAT_VERSION
         : (meta.config as ModelConfig).inputScale !== undefined
           ? 2
           : 1,
@@ -203,7 +208,7 @@ export function validateAnyManifest(m: unknown, url: string): ModelManifest | Pa
   if (!m || typeof m !== 'object') fail('expected a JSON object');
   const o = m as Partial<ModelManifest>;
   if (o.format !== FORMAT) fail(`format: expected "${FORMAT}", got ${JSON.stringify(o.format)}`);
-  if (!(o.formatVersion === 1 || o.formatVersion === 2 || o.formatVersion === 3 || o.formatVersion === FORMAT_VERSION))
+  if (!(Number.isInteger(o.formatVersion) && o.formatVersion! >= 1 && o.formatVersion! <= FORMAT_VERSION))
     fail(`formatVersion: expected 1 to ${FORMAT_VERSION}, got ${JSON.stringify(o.formatVersion)}`);
   if (typeof o.id !== 'string' || typeof o.version !== 'string') fail('id and version: expected strings');
   if (o.formatVersion === PAIR_FORMAT_VERSION) return validatePair(o as unknown as Partial<PairManifest>, fail);
@@ -213,11 +218,18 @@ export function validateAnyManifest(m: unknown, url: string): ModelManifest | Pa
   if (c!.inputScale !== undefined && (o.formatVersion! < 2 || typeof c!.inputScale !== 'number' || !(c!.inputScale > 0))) {
     fail(`config.inputScale: expected a positive number in a format 2 manifest, got ${JSON.stringify(c!.inputScale)}`);
   }
-  if (o.formatVersion === HYBRID_FORMAT_VERSION) {
-    if (!o.vocab || !(c!.features.idVocab > 0)) fail('vocab: a hybrid (format 4) needs the item-id vocabulary its tables are keyed by');
-    checkHybridConfig(o.hybrid, c!.features.idVocab, fail);
+  if (o.formatVersion === HYBRID_FORMAT_VERSION || o.formatVersion === KNN_HYBRID_FORMAT_VERSION) {
+    if (!o.vocab || !(c!.features.idVocab > 0))
+      fail(`vocab: a hybrid (format ${o.formatVersion}) needs the item-id vocabulary its tables are keyed by`);
+    const h = checkHybridConfig(o.hybrid, c!.features.idVocab, fail, o.formatVersion);
+    if (o.formatVersion === HYBRID_FORMAT_VERSION && h.knn !== undefined)
+      fail(`hybrid.knn: only format ${KNN_HYBRID_FORMAT_VERSION} manifests have it, this one is format ${HYBRID_FORMAT_VERSION}`);
+    if (o.formatVersion === KNN_HYBRID_FORMAT_VERSION && h.knn === undefined)
+      fail(`hybrid.knn: a format ${KNN_HYBRID_FORMAT_VERSION} manifest needs its kNN table ({ file, sha256, rows, pairs, top, last })`);
   } else if (o.hybrid !== undefined)
-    fail(`hybrid: only format ${HYBRID_FORMAT_VERSION} manifests have it, this one is format ${o.formatVersion}`);
+    fail(
+      `hybrid: only format ${HYBRID_FORMAT_VERSION} and ${KNN_HYBRID_FORMAT_VERSION} manifests have it, this one is format ${o.formatVersion}`,
+    );
   checkGroup(o, weightShapes(c!), fail);
   return o as ModelManifest;
 }
@@ -329,7 +341,7 @@ export async function loadAnyModel(
   }
 }
 
-/** Fetches a hybrid's two tables and checks each against its SHA-256 in the manifest. */
+/** Fetches a hybrid's tables (two, or three with a kNN table) and checks each against its SHA-256 in the manifest. */
 async function loadHybridTables(
   h: HybridConfig,
   fileUrl: (name: string) => string,
@@ -344,9 +356,10 @@ async function loadHybridTables(
       throw new ModelError(`${u}: checksum mismatch with ${field}.sha256 (corrupt or partial download)`);
     return bytes;
   };
-  const [nb, ix] = await Promise.all([
+  const [nb, ix, kn] = await Promise.all([
     verified(h.neighbours.file, h.neighbours.sha256, 'hybrid.neighbours'),
     verified(h.index.file, h.index.sha256, 'hybrid.index'),
+    h.knn ? verified(h.knn.file, h.knn.sha256, 'hybrid.knn') : null,
   ]);
   let raw: unknown;
   try {
@@ -357,6 +370,7 @@ async function loadHybridTables(
   return {
     config: h,
     neighbours: decodeNeighbours(nb, h.neighbours, fileUrl(h.neighbours.file)),
+    ...(h.knn && kn ? { knn: decodeNeighbours(kn, h.knn, fileUrl(h.knn.file), 'hybrid.knn') } : {}),
     idf: parseCatalogIndex(raw, fileUrl(h.index.file)),
     vocab,
     ids: ['', ...ids],

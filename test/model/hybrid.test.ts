@@ -6,6 +6,7 @@ import {
   decodeNeighbours,
   followerCounts,
   followersOf,
+  knnSimilarities,
   neighbourLayout,
   type HybridConfig,
   type HybridTables,
@@ -89,6 +90,83 @@ describe('the neighbour table', () => {
   });
 });
 
+/**
+ * The kNN file by hand, similarities in 255ths: A ~ A (255, itself), A ~ B (153 = 0.6), B ~ B (255), B ~ A (153),
+ * B ~ C (51 = 0.2), C ~ C (255).
+ */
+function knnFile(): ArrayBuffer {
+  const buf = new ArrayBuffer(4 + 6 * 2 + 6);
+  new Uint8Array(buf, 0, 4).set([0, 2, 3, 1]);
+  new Uint16Array(buf, 4, 6).set([1, 2, 2, 1, 3, 3]);
+  new Uint8Array(buf, 16, 6).set([255, 153, 255, 153, 51, 255]);
+  return buf;
+}
+
+const knnConfig: HybridConfig = {
+  ...config,
+  weights: { ...config.weights, knn: 2 },
+  knn: { file: 'knn.bin', sha256: 'z', rows: 4, pairs: 6, top: 20, last: [1, 0.5, 0.25] },
+};
+
+const knnTables = (): HybridTables => ({
+  ...tables(),
+  config: knnConfig,
+  knn: decodeNeighbours(knnFile(), knnConfig.knn!, 'knn', 'hybrid.knn'),
+});
+
+describe('the kNN table (item-kNN, the third plain part)', () => {
+  it('decodes in the neighbour layout and sums weighted similarities (golden values)', () => {
+    const t = decodeNeighbours(knnFile(), knnConfig.knn!, 'knn', 'hybrid.knn');
+    expect(Array.from(t.offsets)).toEqual([0, 0, 2, 5, 6]);
+    // History C, A, B (newest last): B weighs 1, A 1/2, C 1/4.
+    // A: 1·0.6 (B~A) + 1/2·1 (A itself) = 1.1; B: 1·1 + 1/2·0.6 = 1.3; C: 1·0.2 + 1/4·1 = 0.45.
+    const s = knnSimilarities(t, [3, 1, 2], [1, 0.5, 0.25]);
+    expect([...s].sort()).toEqual([
+      [1, expect.closeTo(1.1, 12)],
+      [2, expect.closeTo(1.3, 12)],
+      [3, expect.closeTo(0.45, 12)],
+    ]);
+    expect([...knnSimilarities(t, [0], [1])]).toEqual([]);
+  });
+
+  it('names hybrid.knn when its file does not match the manifest', () => {
+    expect(() => decodeNeighbours(new ArrayBuffer(21), knnConfig.knn!, 'm/knn.bin', 'hybrid.knn')).toThrow(
+      'm/knn.bin: expected 22 bytes for hybrid.knn (rows 4, pairs 6), got 21',
+    );
+    const lengths = knnFile();
+    new Uint8Array(lengths, 0, 4).set([0, 2, 2, 1]);
+    expect(() => decodeNeighbours(lengths, knnConfig.knn!, 'm/knn.bin', 'hybrid.knn')).toThrow(
+      'm/knn.bin: row lengths add up to 5, hybrid.knn.pairs says 6',
+    );
+  });
+
+  it('adds knn · Σ last[k] · sim(h_k, j) to the plain score (golden values)', () => {
+    const plain = createPlainScorer(knnTables());
+    const p = plain.parts([C, A, B], [A, B, C]);
+    expect(Array.from(p.knn)).toEqual([expect.closeTo(1.1, 12), expect.closeTo(1.3, 12), expect.closeTo(0.45, 12)]);
+    expect(Array.from(plain.scores([C, A, B], [A, B, C]))).toEqual([
+      expect.closeTo(1.29648967585 + 2 * 1.1, 10),
+      expect.closeTo(1.39824483793 + 0.5 * Math.log(2.5) + 2 * 1.3, 10),
+      expect.closeTo(0.25 + 0.5 * Math.log(3.5) + 2 * 0.45, 10),
+    ]);
+    // The kNN part reads its own history weights: 0.5^k over 5 items reaches A (oldest of [A, C, A, B]) twice.
+    const far = createPlainScorer({
+      ...knnTables(),
+      config: { ...knnConfig, knn: { ...knnConfig.knn!, last: [1, 0.5, 0.25, 0.125, 0.0625] } },
+    });
+    // Newest first B (1), A (1/2), C (1/4), A (1/8): A = 1·0.6 + (1/2 + 1/8)·1, B = 1 + (1/2 + 1/8)·0.6, C = 1·0.2 + 1/4.
+    expect(Array.from(far.parts([A, C, A, B], [A, B, C]).knn)).toEqual([
+      expect.closeTo(0.6 + 0.625, 12),
+      expect.closeTo(1 + 0.625 * 0.6, 12),
+      expect.closeTo(0.2 + 0.25, 12),
+    ]);
+    // Content and co-occurrence still read the newest three.
+    expect(Array.from(far.parts([A, C, A, B], [A, B, C]).content)).toEqual(Array.from(plain.parts([C, A, B], [A, B, C]).content));
+    // Without the table (a format 4 hybrid) the kNN part is 0 and the scores are the two-part ones.
+    expect(Array.from(createPlainScorer(tables()).parts([C, A, B], [A, B, C]).knn)).toEqual([0, 0, 0]);
+  });
+});
+
 describe('the plain part and the combiner', () => {
   it('scores content and co-occurrence as defined (golden values)', () => {
     const plain = createPlainScorer(tables());
@@ -129,5 +207,24 @@ describe('checkHybridConfig', () => {
     expect(() => checkHybridConfig({ ...config, last: [] }, 3, fail)).toThrow('hybrid.last: expected a non-empty array of numbers, got []');
     expect(() => checkHybridConfig(config, 5, fail)).toThrow('hybrid.neighbours.rows: expected 6 (the id vocabulary + 1), got 4');
     expect(() => checkHybridConfig({ ...config, index: { file: 'i.json' } }, 3, fail)).toThrow('hybrid.index: expected { file, sha256 }');
+    expect(checkHybridConfig(knnConfig, 3, fail)).toBe(knnConfig);
+    expect(() => checkHybridConfig({ ...knnConfig, knn: { ...knnConfig.knn!, rows: 3 } }, 3, fail)).toThrow(
+      'hybrid.knn.rows: expected 4 (the id vocabulary + 1), got 3',
+    );
+    expect(() => checkHybridConfig({ ...knnConfig, knn: { ...knnConfig.knn!, pairs: -1 } }, 3, fail)).toThrow(
+      'hybrid.knn.pairs: expected a whole number, got -1',
+    );
+    expect(() => checkHybridConfig({ ...knnConfig, knn: { file: 'knn.bin' } }, 3, fail)).toThrow(
+      'hybrid.knn: expected { file, sha256, rows, pairs, top, last }',
+    );
+    expect(() => checkHybridConfig({ ...knnConfig, knn: { ...knnConfig.knn!, last: [] } }, 3, fail)).toThrow(
+      'hybrid.knn.last: expected a non-empty array of numbers, got []',
+    );
+    expect(() => checkHybridConfig({ ...knnConfig, weights: { ...knnConfig.weights, knn: 'x' } }, 3, fail)).toThrow(
+      'hybrid.weights.knn: expected a number or nothing, got "x"',
+    );
+    expect(() => checkHybridConfig({ ...config, weights: knnConfig.weights }, 3, fail)).toThrow(
+      'hybrid.knn: weights.knn is 2 but the manifest ships no kNN table',
+    );
   });
 });

@@ -66,7 +66,8 @@ describe('loadModel', () => {
     expect((await failure(withManifest(files, (m) => ((m as { format: string }).format = 'tfjs-layers')))).message).toBe(
       'model manifest m/model.json: format: expected "reco-scorer", got "tfjs-layers"',
     );
-    expect((await failure(withManifest(files, (m) => (m.formatVersion = 5)))).message).toMatch(/formatVersion: expected 1 to 4, got 5/);
+    expect((await failure(withManifest(files, (m) => (m.formatVersion = 6)))).message).toMatch(/formatVersion: expected 1 to 5, got 6/);
+    expect((await failure(withManifest(files, (m) => (m.formatVersion = 2.5)))).message).toMatch(/formatVersion: expected 1 to 5, got 2.5/);
     // Format 4 is the hybrid: without its tables it is an error that names the field.
     expect((await failure(withManifest(files, (m) => (m.formatVersion = 4)))).message).toMatch(
       /hybrid: expected an object in a format 4 manifest/,
@@ -238,14 +239,25 @@ describe('the hybrid format (4)', () => {
   };
   const index = JSON.stringify({ format: 'reco-catalog-index', version: 1, docs: 3, df: { red: 2, lipstick: 1 } });
 
-  async function hybridFiles() {
+  // The kNN table (format 5): a ~ a 255, a ~ b 153, b ~ b 255, c ~ c 255 (in 255ths).
+  const knn = () => {
+    const buf = new ArrayBuffer(4 + 4 * 2 + 4);
+    new Uint8Array(buf, 0, 4).set([0, 2, 1, 1]);
+    new Uint16Array(buf, 4, 4).set([1, 2, 2, 3]);
+    new Uint8Array(buf, 12, 4).set([255, 153, 255, 255]);
+    return buf;
+  };
+
+  async function hybridFiles(withKnn = false) {
     const nb = neighbours();
+    const kn = knn();
     const ix = new TextEncoder().encode(index).buffer as ArrayBuffer;
     const hybrid = {
-      weights: { transformer: 0.5, content: 1, cooccurrence: 0.5 },
+      weights: { transformer: 0.5, content: 1, cooccurrence: 0.5, ...(withKnn ? { knn: 2 } : {}) },
       last: [1, 0.5, 0.25],
       neighbours: { file: 'neighbours.bin', sha256: await sha256Hex(nb), rows: 4, pairs: 3, window: 3, top: 20 },
       index: { file: 'index.json', sha256: await sha256Hex(ix) },
+      ...(withKnn ? { knn: { file: 'knn.bin', sha256: await sha256Hex(kn), rows: 4, pairs: 4, top: 20, last: [1, 0.5] } } : {}),
     };
     const { manifest, bin, vocabJson } = await encodeModel({ ...meta, hybrid }, initWeights(cfg, rng(1)), vocab);
     return {
@@ -256,6 +268,7 @@ describe('the hybrid format (4)', () => {
         'm/vocab.json': vocabJson!,
         'm/neighbours.bin': nb,
         'm/index.json': ix,
+        ...(withKnn ? { 'm/knn.bin': kn } : {}),
       } as Record<string, string | ArrayBuffer>,
     };
   }
@@ -271,6 +284,40 @@ describe('the hybrid format (4)', () => {
     expect(h.idf.df.get('red')).toBe(2);
     expect(h.ids).toEqual(['', 'a', 'b', 'c']);
     expect(h.vocab.get('c')).toBe(3);
+    expect(h.knn).toBeUndefined();
+  });
+
+  it('with a kNN table is written as format 5 and loads it checked and decoded', async () => {
+    const { manifest, files } = await hybridFiles(true);
+    // SDKs before format 5 stop at "formatVersion: expected 1 to 4, got 5" rather than serve it without its kNN part.
+    expect(manifest.formatVersion).toBe(5);
+    const h = (await loadModel('m/model.json', memFetch(files))).hybrid!;
+    expect(h.config.weights.knn).toBe(2);
+    expect(Array.from(h.knn!.offsets)).toEqual([0, 0, 2, 3, 4]);
+    expect(Array.from(h.knn!.counts)).toEqual([255, 153, 255, 255]);
+    const flipped = new Uint8Array(knn());
+    flipped[13]! ^= 1;
+    expect((await failure({ ...files, 'm/knn.bin': flipped.buffer })).message).toBe(
+      'm/knn.bin: checksum mismatch with hybrid.knn.sha256 (corrupt or partial download)',
+    );
+    const { 'm/knn.bin': _, ...missing } = files;
+    expect((await failure(missing)).message).toBe('could not fetch m/knn.bin: HTTP 404');
+    expect((await failure(withManifest(files, (m) => (m.hybrid!.knn!.pairs = 3)))).message).toMatch(
+      /m\/knn\.bin: expected 13 bytes for hybrid\.knn \(rows 4, pairs 3\), got 16/,
+    );
+    expect((await failure(withManifest(files, (m) => (m.hybrid!.knn!.rows = 5)))).message).toMatch(
+      /hybrid\.knn\.rows: expected 4 \(the id vocabulary \+ 1\), got 5/,
+    );
+    // The version and the table go together: a format 4 manifest with one, or a format 5 without, names the field.
+    expect((await failure(withManifest(files, (m) => (m.formatVersion = 4)))).message).toMatch(
+      /hybrid\.knn: only format 5 manifests have it, this one is format 4/,
+    );
+    expect((await failure(withManifest(files, (m) => ((m.hybrid!.weights.knn = undefined), (m.hybrid!.knn = undefined))))).message).toMatch(
+      /hybrid\.knn: a format 5 manifest needs its kNN table/,
+    );
+    expect((await failure(withManifest(files, (m) => (m.hybrid = undefined)))).message).toMatch(
+      /hybrid: expected an object in a format 5 manifest/,
+    );
   });
 
   it('rejects a table whose bytes do not match its sha256, naming the file and the field', async () => {
@@ -296,7 +343,7 @@ describe('the hybrid format (4)', () => {
       /m\/neighbours\.bin: expected 10 bytes for hybrid\.neighbours \(rows 4, pairs 2\), got 13/,
     );
     expect((await failure(withManifest(files, (m) => (m.formatVersion = 2)))).message).toMatch(
-      /hybrid: only format 4 manifests have it, this one is format 2/,
+      /hybrid: only format 4 and 5 manifests have it, this one is format 2/,
     );
     expect((await failure(withManifest(files, (m) => ((m as { vocab: string | null }).vocab = null)))).message).toMatch(
       /vocab: a hybrid \(format 4\) needs the item-id vocabulary/,

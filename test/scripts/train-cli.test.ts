@@ -57,10 +57,17 @@ describe('npm run train / eval', () => {
     expect(log).toMatch(/epoch 2: /);
     const m = JSON.parse(readFileSync(join(root, 'a', 'model.json'), 'utf8'));
     expect(m.config).toMatchObject({ d: 16, blocks: 2, inputScale: 4 });
-    // The student is a hybrid by default (format 4): its tables ship beside it, its weights chosen on validation.
-    expect(m.formatVersion).toBe(4);
+    // The student is a hybrid by default: its tables ship beside it, its weights chosen on validation. The kNN
+    // table ships (format 5) only when validation gives its part a weight; otherwise it is a format 4 hybrid.
+    const knn = m.hybrid.weights.knn !== undefined;
+    expect(m.formatVersion).toBe(knn ? 5 : 4);
     expect(m.hybrid.neighbours).toMatchObject({ file: 'neighbours.bin', window: 3, top: 20 });
-    expect(Object.keys(m.hybrid.weights)).toEqual(['transformer', 'content', 'cooccurrence']);
+    expect(Object.keys(m.hybrid.weights)).toEqual(['transformer', 'content', 'cooccurrence', ...(knn ? ['knn'] : [])]);
+    expect(existsSync(join(root, 'a', 'knn.bin'))).toBe(knn);
+    if (knn) {
+      expect(m.hybrid.weights.knn).toBeGreaterThan(0);
+      expect(m.hybrid.knn).toMatchObject({ file: 'knn.bin', top: 20 });
+    } else expect(m.hybrid.knn).toBeUndefined();
     expect(m.training).toMatchObject({ preset: 'student', seed: 3, negatives: 256 });
   });
 

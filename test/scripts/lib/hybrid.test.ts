@@ -1,11 +1,21 @@
 /** The hybrid's tables, prior and weight choice against hand-computed cases. */
 import { describe, expect, it } from 'vitest';
-import { blendScorer, contentIndex } from '../../../scripts/lib/baselines.ts';
+import { blendScorer, contentIndex, itemKnnScorer } from '../../../scripts/lib/baselines.ts';
 import type { EvalUser } from '../../../scripts/lib/evaluate.ts';
-import { buildHybridFiles, chooseHybridWeights, hybridPrior, plainCatalog, plainRows } from '../../../scripts/lib/hybrid.ts';
+import {
+  HYBRID_GRID,
+  buildHybridFiles,
+  chooseHybridWeights,
+  chooseKnnLast,
+  hybridPrior,
+  knnRows,
+  plainCatalog,
+  plainRows,
+} from '../../../scripts/lib/hybrid.ts';
 import { rankOf, rankingMetrics } from '../../../scripts/lib/metrics.ts';
 import { createPlainScorer, decodeNeighbours, followersOf } from '../../../src/model/hybrid.ts';
 import { parseCatalogIndex } from '../../../src/model/io.ts';
+import { rng } from '../../../src/model/rng.ts';
 import { sha256Hex } from '../../../src/model/sha256.ts';
 import type { Sequence } from '../../../src/model/train/trainer.ts';
 
@@ -71,6 +81,103 @@ describe('buildHybridFiles', () => {
   });
 });
 
+describe('the kNN table', () => {
+  // Distinct training users per item: 0 {u0, u2, u3}, 1 {u0, u1, u2, u3}, 2 {u0, u1, u2}, 3 {u1, u3}, 4 {u3}.
+  it("keeps each item's most similar items by co-interaction cosine, in 255ths, itself first (golden values)", () => {
+    const rows = knnRows(train, 5, rowOf, 6, 10);
+    // Item 0: itself 1; 1: 3 / √12 = .866 → 221; 2: 2 / √9 → 170; 4: 1 / √3 → 147; 3: 1 / √6 → 104.
+    expect(rows[1]).toEqual([
+      [1, 255],
+      [2, 221],
+      [3, 170],
+      [5, 147],
+      [4, 104],
+    ]);
+    // Item 3: 1 and 4 tie at 1 / √2 (→ 180), the more popular (1) first; 0 and 2 tie at 1 / √6 and in popularity: the lower first.
+    expect(rows[4]).toEqual([
+      [4, 255],
+      [2, 180],
+      [5, 180],
+      [1, 104],
+      [3, 104],
+    ]);
+    // Item 4: 3 at 1 / √2, 0 at 1 / √3, 1 at 1 / 2 (127.5 → 128); 2 never shares a shopper with it.
+    expect(rows[5]).toEqual([
+      [5, 255],
+      [4, 180],
+      [1, 147],
+      [2, 128],
+    ]);
+    expect(rows[0]).toEqual([]);
+    // Top 2: the two most similar only.
+    expect(knnRows(train, 5, rowOf, 6, 2)[1]).toEqual([
+      [1, 255],
+      [2, 221],
+    ]);
+  });
+
+  it('ships as knn.bin that decodes to the same table, and its plain part is the item-kNN row of npm run eval', async () => {
+    const h = await buildHybridFiles(items, train, rowOf, 6, 20, 10);
+    expect(h.config.knn).toMatchObject({ file: 'knn.bin', rows: 6, pairs: 23, top: 10 });
+    const file = h.files['knn.bin']!;
+    expect(h.config.knn!.sha256).toBe(await sha256Hex(file.buffer as ArrayBuffer));
+    const back = decodeNeighbours(file.buffer as ArrayBuffer, h.config.knn!, 'knn', 'hybrid.knn');
+    expect(Array.from(back.counts)).toEqual(Array.from(h.tables.knn!.counts));
+    const pc = plainCatalog(items, h.tables, h.config.last);
+    const [content, cooc, knn] = [new Float64Array(5), new Float64Array(5), new Float64Array(5)];
+    plainRows(pc, [3, 0, 1], content, cooc, knn);
+    // The serving scorer computes the same part.
+    const served = createPlainScorer({
+      ...h.tables,
+      config: { ...h.config, weights: { transformer: 0, content: 0, cooccurrence: 0, knn: 1 } },
+    });
+    const p = served.parts(
+      [3, 0, 1].map((i) => items[i]!),
+      items,
+    );
+    for (let j = 0; j < 5; j++) expect(knn[j]).toBeCloseTo(p.knn[j]!, 12);
+    // Item 2 by hand, history newest first 1 (weight 1), 0 (1/2), 3 (1/4): sim(1, 2) = 3 / √12 → 221,
+    // sim(0, 2) = 2 / √9 → 170, sim(3, 2) = 1 / √6 → 104.
+    expect(knn[2]).toBeCloseTo((221 + 170 / 2 + 104 / 4) / 255, 12);
+    // The eval table's item-kNN row, unquantized with a 1e-9 popularity tie-break: within 0.5 / 255 per history item.
+    const row = itemKnnScorer(train, 5).score([seq(3, 0, 1)], [null]);
+    for (let j = 0; j < 5; j++) expect(Math.abs(knn[j]! - row[j]!)).toBeLessThanOrEqual((0.5 / 255) * 1.75 + 1e-8);
+  });
+});
+
+describe('chooseKnnLast', () => {
+  it("chooses the kNN part's history weights by its validation NDCG@10 alone, the last 3 items on a tie", async () => {
+    // Item 4 without an id row: a history whose newest three are item 4 gives the last-3 kNN part nothing.
+    const h = await buildHybridFiles(items, train, (i) => (i < 4 ? i + 1 : 0), 5);
+    const pc = plainCatalog(items, h.tables, h.config.last);
+    const user = (hist: number[], target: number): EvalUser => ({
+      userIndex: 0,
+      hist: seq(...hist),
+      target,
+      now: null,
+      seen: new Set(hist),
+      negatives: new Int32Array(0),
+    });
+    // Target 1 after 3, 4, 4, 4: only a decay over the history reaches item 3 (1 is its most similar: 1 / √2).
+    const far = chooseKnnLast(pc, [user([3, 4, 4, 4], 1)], 50);
+    expect(far.grid.map((g) => g.name)).toEqual([
+      'last 3: 1, 1/2, 1/4',
+      '0.5^k over 50',
+      '0.7^k over 50',
+      '0.8^k over 50',
+      '0.9^k over 50',
+    ]);
+    // Last 3: every item scores 0, the target ranks behind 0 and 2 (ties count against it): 1 / log2(4).
+    expect(far.grid[0]!.validNdcg10).toBeCloseTo(0.5, 12);
+    expect(far.grid.slice(1).map((g) => g.validNdcg10)).toEqual([1, 1, 1, 1]);
+    expect(far.name).toBe('0.5^k over 50');
+    expect(far.last).toHaveLength(50);
+    expect(far.last[3]).toBe(0.125);
+    // Target 1 right after 0: every choice ranks it first; the tie keeps the baselines' last 3.
+    expect(chooseKnnLast(pc, [user([0], 1)], 50).last).toEqual([1, 0.5, 0.25]);
+  });
+});
+
 describe('hybridPrior', () => {
   it('leaves out the follower counts the training sequence itself adds after the prefix', async () => {
     const h = await buildHybridFiles(items, train, rowOf, 6);
@@ -128,5 +235,75 @@ describe('chooseHybridWeights', () => {
     const blend = blendScorer(items, train, 1.5, { index: contentIndex(items) });
     const ranks = users.map((u) => rankOf(blend.score([u.hist], [null]), u.target, null, u.seen));
     expect(plain.validNdcg10).toBeGreaterThanOrEqual(rankingMetrics(ranks)['NDCG@10']);
+  });
+
+  it('reports exactly the NDCG@10 and HR@10 of full ranks for the chosen point, on a catalog past its rank cutoff', async () => {
+    // 60 items, walks over neighbours in catalog order, a "transformer" of fixed pseudo-random scores per user.
+    const many = Array.from({ length: 60 }, (_, i) => ({ id: `i${i}`, title: `item ${i % 7} word${i % 5}` }));
+    const r = rng(9);
+    const walks = Array.from({ length: 200 }, () => {
+      const s = [Math.floor(r() * 60)];
+      while (s.length < 6) s.push((s[s.length - 1]! + 1 + Math.floor(r() * 4)) % 60);
+      return seq(...s);
+    });
+    const h = await buildHybridFiles(many, walks, (i) => i + 1, 61);
+    const pc = plainCatalog(many, h.tables, h.config.last);
+    const users: EvalUser[] = walks.slice(0, 80).map((w, u) => ({
+      userIndex: u,
+      hist: seq(...w.items.slice(0, 4)),
+      target: (w.items[4]! + u) % 60,
+      now: null,
+      seen: new Set(w.items.slice(0, 4)),
+      negatives: new Int32Array(0),
+    }));
+    const tr = (u: EvalUser, j: number) => ((u.userIndex * 7919 + j * 104729) % 1000) / 1000;
+    const T = (part: readonly EvalUser[]) =>
+      Float32Array.from({ length: part.length * 60 }, (_, x) => tr(part[Math.floor(x / 60)]!, x % 60));
+    const chosen = chooseHybridWeights(pc, users, T);
+    const w = chosen.weights;
+    const [content, cooc, knn] = [new Float64Array(60), new Float64Array(60), new Float64Array(60)];
+    const ranks = users.map((u) => {
+      plainRows(pc, u.hist.items, content, cooc, knn);
+      const t = Float32Array.from({ length: 60 }, (_, j) => tr(u, j));
+      const score = Float64Array.from(
+        { length: 60 },
+        (_, j) => w.transformer * t[j]! + (w.content * content[j]! + w.cooccurrence * cooc[j]! + (w.knn ?? 0) * knn[j]!),
+      );
+      return rankOf(score, u.target, null, u.seen);
+    });
+    // Some targets rank past the cutoff, so the shortcut is exercised.
+    expect(ranks.some((x) => x >= 10)).toBe(true);
+    expect(chosen.validNdcg10).toBeCloseTo(rankingMetrics(ranks)['NDCG@10'], 12);
+    expect(chosen.validHr10).toBeCloseTo(rankingMetrics(ranks)['HR@10'], 12);
+  });
+
+  it('tries every earlier point (kNN 0) and kNN on top, and without a kNN table only the earlier points', async () => {
+    const withKnn = await buildHybridFiles(items, train, rowOf, 6);
+    const without = await buildHybridFiles(items, train, rowOf, 6, 20, 0);
+    expect(without.config.knn).toBeUndefined();
+    expect(without.files['knn.bin']).toBeUndefined();
+    const users: EvalUser[] = [
+      [0, 4],
+      [2, 4],
+      [1, 0],
+      [3, 2],
+    ].map(([a, target], u) => ({
+      userIndex: u,
+      hist: seq(a!),
+      target: target!,
+      now: null,
+      seen: new Set([a!]),
+      negatives: new Int32Array(0),
+    }));
+    const zeros = (part: readonly EvalUser[]) => new Float32Array(part.length * 5);
+    const earlier = HYBRID_GRID.transformer.length * HYBRID_GRID.content.length * HYBRID_GRID.cooccurrence.length - 1;
+    const two = chooseHybridWeights(plainCatalog(items, without.tables, without.config.last), users, zeros);
+    const three = chooseHybridWeights(plainCatalog(items, withKnn.tables, withKnn.config.last), users, zeros);
+    expect(two.points).toBe(earlier);
+    expect(two.weights.knn).toBeUndefined();
+    expect(three.points).toBe(HYBRID_GRID.knn.length * (earlier + 1) - 1);
+    // The earlier points are a subset: the choice with kNN is never below the choice without it, on these users.
+    expect(three.validNdcg10).toBeGreaterThanOrEqual(two.validNdcg10);
+    expect(three.blendNdcg10).toBe(two.blendNdcg10);
   });
 });
