@@ -45,7 +45,7 @@ test("under the strict policy (script-src 'self' 'wasm-unsafe-eval', worker-src,
   // The shopper opens three products of one category, then comes back: the home grid is re-ordered. What this test is
   // about is the policy, not the first view (e2e/personalization.spec.ts): the grid is scrolled out of sight so that a
   // ranking arriving after the hold applies too. Under the policy the test server sends every file no-store (a full
-  // download on each view), and the grid in view was re-ordered within its 400 ms hold in 13 of 18 runs of a variant
+  // download on each view), and the grid in view was re-ordered within its 400 ms hold in 12 of 18 runs of a variant
   // that does not scroll (three engines, 6 runs each, on the loaded 2-core machine here): a known gap, not hidden here.
   const before = await gridItems(page, '#grid-home');
   const clicked = before.filter((it) => it.top === 'Fragrance' && !it.pinned).slice(0, 3);
