@@ -796,10 +796,14 @@ async function main(): Promise<void> {
     const events = args.only === 'demo' ? null : await eventBench(browser, base);
     step('demo page loads');
     const demo = await demoBench(browser, base);
+    // Before the per-engine section, which leaves this Chromium closed.
+    step('placements');
+    const placements =
+      args.only === 'demo'
+        ? 'not run (--only demo)'
+        : await benchPlacements(browser, base, RUNS).catch((err: Error) => err.message.split('\n')[0]!);
     step('per engine: Chromium, Firefox, WebKit on wasm');
     const engines = await engineBench(browser, base);
-    step('placements');
-    const placements = await benchPlacements(browser, base, RUNS).catch((err: Error) => err.message.split('\n')[0]!);
     machine.loadEnd = round(os.loadavg()[0]!, 2);
 
     report({
