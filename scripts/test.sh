@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# A fresh clone: the packages first (package-lock.json, from the npm registry only).
+[ -x node_modules/.bin/vitest ] || { echo "== installing the packages (npm ci)"; npm ci --no-audit --no-fund; }
+
 # The e2e suite runs in three engines, each from Debian's packages: Chromium, Firefox ESR (WebDriver BiDi) and
 # WebKitGTK's MiniBrowser (WebKitWebDriver, under Xvfb). Missing ones are installed when we can (root on Debian).
 missing=()
