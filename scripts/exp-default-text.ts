@@ -20,6 +20,7 @@ const { values: a } = parseArgs({
     targets: { type: 'string', default: 'valid' },
     users: { type: 'string', default: '3000' },
     skip: { type: 'string', default: '0' },
+    only: { type: 'string' },
   },
 });
 const ds = loadDataset(a.data!);
@@ -111,6 +112,9 @@ mk('brand2', () => build(brand2, 'sub', 1));
 mk('nocat', () => build(noCat, 'sub', 1));
 mk('bigrams', () => build(bigrams, 'sub', 1));
 mk('grams', () => build(grams, 'bin', 1));
+mk('title', () => build(title, 'sub', 1));
+mk('nocat-idf2', () => build(noCat, 'sub', 2));
+mk('titlegrams', () => build((it) => [...title(it), ...grams(it).map((g) => `g:${g}`)], 'sub', 1));
 const logPrice = Float64Array.from(ds.items, (it) => (it.price != null && it.price > 0 ? Math.log(it.price) : NaN));
 
 interface Variant {
@@ -239,6 +243,79 @@ for (const [g, b] of [
       for (let j = 0; j < n; j++) out[j]! += b * P[j]!;
     },
   });
+for (const base of ['nocat', 'title', 'nocat-idf2'])
+  for (const g of [0.25, 0.5, 1])
+    variants.push({
+      name: `${base} + ${g} grams`,
+      score: (s, h, out) => {
+        out.fill(0);
+        for (let k = 0; k < h.length; k++) {
+          const x = s(base, k);
+          const y = s('grams', k);
+          for (let j = 0; j < n; j++) out[j]! += W[k]! * (x[j]! + g * y[j]!);
+        }
+      },
+    });
+// BM25 with the history item as the query (its distinct words, idf weights, scaled so the query's idf sums to 1)
+// and the candidate as the document (k1 1.2, length normalization b): saturating tf instead of cosine's length division.
+function bm25(b: number, k1 = 1.2): Index {
+  const lists = ds.items.map(allT);
+  const df = new Map<string, number>();
+  for (const l of lists) for (const t of new Set(l)) df.set(t, (df.get(t) ?? 0) + 1);
+  const avg = lists.reduce((x, l) => x + l.length, 0) / n;
+  const ids = new Map<string, number>();
+  const q: [number, number][][] = [];
+  const d: [number, number][][] = [];
+  lists.forEach((l) => {
+    const c = new Map<string, number>();
+    for (const t of l) c.set(t, (c.get(t) ?? 0) + 1);
+    const idfs = [...c.keys()].map((t) => Math.log(1 + (n - df.get(t)! + 0.5) / (df.get(t)! + 0.5)));
+    const sum = idfs.reduce((x, y) => x + y, 0) || 1;
+    const keys = [...c.keys()].map((t) => ids.get(t) ?? ids.set(t, ids.size).get(t)!);
+    q.push(keys.map((id, i) => [id, idfs[i]! / sum]));
+    d.push([...c.values()].map((tf, i) => [keys[i]!, (tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * l.length) / avg))]));
+  });
+  const offsets = new Int32Array(n + 1);
+  q.forEach((r, i) => (offsets[i + 1] = offsets[i]! + r.length));
+  const tArr = new Int32Array(offsets[n]!);
+  const wArr = new Float64Array(tArr.length);
+  const dW = new Float64Array(tArr.length);
+  q.forEach((r, i) => r.forEach(([t, w], k) => ((tArr[offsets[i]! + k] = t), (wArr[offsets[i]! + k] = w), (dW[offsets[i]! + k] = d[i]![k]![1]))));
+  const T = ids.size;
+  const pOff = new Int32Array(T + 1);
+  for (const t of tArr) pOff[t + 1]!++;
+  for (let t = 0; t < T; t++) pOff[t + 1]! += pOff[t]!;
+  const fill = pOff.slice(0, T);
+  const pItems = new Int32Array(tArr.length);
+  const pW = new Float64Array(tArr.length);
+  for (let i = 0; i < n; i++)
+    for (let e = offsets[i]!; e < offsets[i + 1]!; e++) {
+      const at = fill[tArr[e]!]!++;
+      pItems[at] = i;
+      pW[at] = dW[e]!;
+    }
+  return { offsets, terms: tArr, weights: wArr, pOff, pItems, pW };
+}
+for (const b of [0.25, 0.5, 0.75, 1]) {
+  mk(`bm25 b${b}`, () => bm25(b));
+  variants.push({ name: `bm25 b${b}`, score: sumOf(`bm25 b${b}`, 1) });
+  variants.push({
+    name: `bm25 b${b} + 0.5 grams`,
+    score: (s, h, out) => {
+      out.fill(0);
+      for (let k = 0; k < h.length; k++) {
+        const x = s(`bm25 b${b}`, k);
+        const y = s('grams', k);
+        for (let j = 0; j < n; j++) out[j]! += W[k]! * (x[j]! + 0.5 * y[j]!);
+      }
+    },
+  });
+}
+if (a.only) {
+  const re = new RegExp(a.only);
+  const keep = variants.filter((v, i) => i === 0 || re.test(v.name));
+  variants.splice(0, variants.length, ...keep);
+}
 const ranks = variants.map(() => [] as number[]);
 const cache = new Map<string, Float64Array>();
 const out = new Float64Array(n);
