@@ -311,6 +311,25 @@ for (const b of [0.25, 0.5, 0.75, 1]) {
     },
   });
 }
+// The pair feature "grams" itself: unweighted Jaccard of the titles' trigram sets (|A n B| / |A u B|).
+mk('gramcount', () => build(grams, 'bin', 0, false));
+const gramSize = Float64Array.from(ds.items, (it) => titleGrams(it.title ?? '').length);
+for (const g of [0.25, 0.5, 1])
+  variants.push({
+    name: `base + ${g} jaccard`,
+    score: (s, h, out) => {
+      out.fill(0);
+      for (let k = 0; k < h.length; k++) {
+        const x = s('base', k);
+        const y = s('gramcount', k);
+        const gh = gramSize[h[k]!]!;
+        for (let j = 0; j < n; j++) {
+          const u = gh + gramSize[j]! - y[j]!;
+          out[j]! += W[k]! * (x[j]! + (u > 0 ? (g * y[j]!) / u : 0));
+        }
+      }
+    },
+  });
 if (a.only) {
   const re = new RegExp(a.only);
   const keep = variants.filter((v, i) => i === 0 || re.test(v.name));
