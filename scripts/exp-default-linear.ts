@@ -129,7 +129,13 @@ for (const [ui, u] of users.entries()) {
         const w = v.d ** k;
         const o = k * F * n;
         for (let j = 0; j < n; j++) {
-          const s = w * (feats[o + j]! + v.b * feats[o + n + j]! + v.c * feats[o + 2 * n + j]! + v.e * feats[o + 3 * n + j]! + v.t * feats[o + 4 * n + j]!);
+          const s =
+            w *
+            (feats[o + j]! +
+              v.b * feats[o + n + j]! +
+              v.c * feats[o + 2 * n + j]! +
+              v.e * feats[o + 3 * n + j]! +
+              v.t * feats[o + 4 * n + j]!);
           if (s > score[j]!) score[j] = s;
         }
       }

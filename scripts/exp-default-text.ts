@@ -280,7 +280,9 @@ function bm25(b: number, k1 = 1.2): Index {
   const tArr = new Int32Array(offsets[n]!);
   const wArr = new Float64Array(tArr.length);
   const dW = new Float64Array(tArr.length);
-  q.forEach((r, i) => r.forEach(([t, w], k) => ((tArr[offsets[i]! + k] = t), (wArr[offsets[i]! + k] = w), (dW[offsets[i]! + k] = d[i]![k]![1]))));
+  q.forEach((r, i) =>
+    r.forEach(([t, w], k) => ((tArr[offsets[i]! + k] = t), (wArr[offsets[i]! + k] = w), (dW[offsets[i]! + k] = d[i]![k]![1]))),
+  );
   const T = ids.size;
   const pOff = new Int32Array(T + 1);
   for (const t of tArr) pOff[t + 1]!++;
@@ -362,7 +364,9 @@ for (const [ui, u] of users.entries()) {
 }
 const inHeld = users.map((u) => held.has(u.target));
 const fmt = (x: number) => x.toFixed(4);
-console.log(`${a.targets} targets, users ${a.skip}..${Number(a.skip) + users.length} (${users.length}; ${inHeld.filter(Boolean).length} with target in Hair Care/Fragrance)`);
+console.log(
+  `${a.targets} targets, users ${a.skip}..${Number(a.skip) + users.length} (${users.length}; ${inHeld.filter(Boolean).length} with target in Hair Care/Fragrance)`,
+);
 console.log('variant                        NDCG@10  HR@10 | HC/F NDCG  HR   | other NDCG  HR');
 const base = rankingMetrics(ranks[0]!)['NDCG@10'];
 variants.forEach((v, vi) => {
