@@ -7,7 +7,7 @@
  */
 import { notReady, type Explanation, type RecoEventMap, type RecoInstance, type RecoStatus } from './main/api.ts';
 import { startWorkerEarly } from './main/early-worker.ts';
-import { loadEngineModule } from './main/engine-module.ts';
+import { preloadEngineModule } from './main/engine-module.ts';
 import { defaultWorker } from './main/worker-source.ts';
 import { subscribe, type Listeners } from './main/events.ts';
 import { forgetWithoutInstance, knownDatabases, readStored } from './main/erase.ts';
@@ -46,10 +46,10 @@ const SCRIPT_URL: string =
 const BUNDLED: BundledAssets = { startWorker: startBundledWorker, model: bundledModel, loadDataLayerReader };
 
 // The worker starts loading now, before the page calls init(): init() takes it (the same worker) or terminates it.
-// The engine client too (reco.engine.js, in the script-tag build): the grids' first rankings come through it.
+// reco.engine.js too (the script-tag build), preloaded: the grids' first rankings come through it.
 if (typeof location !== 'undefined') {
   startWorkerEarly(defaultWorker(BUNDLED.startWorker, new URL('reco.worker.js', SCRIPT_URL).href));
-  loadEngineModule(SCRIPT_URL).catch(() => {}); // a failure is init()'s to report
+  preloadEngineModule(SCRIPT_URL);
 }
 
 let current: RecoInstance | null = null;

@@ -1,6 +1,6 @@
 /**
  * What reco.engine.js holds (`vite build --mode engine`): the page's code that runs only once the engine is there,
- * loaded by reco.js as soon as it runs (engine-module.script.ts, index.ts). See engine-module.ts.
+ * preloaded by reco.js as it runs and imported at init() (engine-module.script.ts, index.ts). See engine-module.ts.
  */
 export { createEngineClient, createPageLearning } from './engine-client.ts';
 export { createPlacements } from './placements.ts';

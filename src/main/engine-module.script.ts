@@ -5,11 +5,18 @@
  */
 import type { EngineModule } from './engine-module.ts';
 
-let loading: Promise<EngineModule> | undefined;
+/** The engine client module, from reco.engine.js next to the script at `scriptUrl`. */
+export const loadEngineModule = (scriptUrl: string): Promise<EngineModule> =>
+  import(/* @vite-ignore */ new URL('reco.engine.js', scriptUrl).href) as Promise<EngineModule>;
 
 /**
- * The engine client module, from reco.engine.js next to the script at `scriptUrl`: loaded once, from the moment the
- * script runs (index.ts), since a page's first rankings wait for it.
+ * Asks the browser to fetch and compile reco.engine.js now, as the script runs (index.ts), so that init()'s import
+ * finds it ready: a page's first rankings come through it. A hint (`<link rel="modulepreload">`), not the import
+ * itself: init() still imports, and reports a module that cannot load.
  */
-export const loadEngineModule = (scriptUrl: string): Promise<EngineModule> =>
-  (loading ??= import(/* @vite-ignore */ new URL('reco.engine.js', scriptUrl).href) as Promise<EngineModule>);
+export function preloadEngineModule(scriptUrl: string): void {
+  const link = document.createElement('link');
+  link.rel = 'modulepreload';
+  link.href = new URL('reco.engine.js', scriptUrl).href;
+  document.head?.append(link);
+}

@@ -20,6 +20,9 @@ export interface EngineModule {
   reorderGrid: typeof reorderGrid;
 }
 
+/** In the ES module build the engine client is part of the bundle: nothing to preload. */
+export const preloadEngineModule = (_scriptUrl: string): void => {};
+
 /** The engine client module. @param _scriptUrl unused here: the module is bundled */
 export const loadEngineModule = async (_scriptUrl: string): Promise<EngineModule> => ({
   createEngineClient,
