@@ -88,7 +88,9 @@ function main(): void {
   const over = page.gzip > PAGE_SCRIPT_BUDGET;
   const chunk = sizes.find((s) => s.file === 'reco.engine.js')!;
   console.log(`page script budget ${kb(PAGE_SCRIPT_BUDGET)} gzipped: ${over ? 'OVER' : 'PASS'} (reco.js ${page.gzip} bytes gzipped)`);
-  console.log(`reco.js preloads reco.engine.js (${chunk.gzip} bytes gzipped) as soon as it runs, as it starts the worker, and imports it at init()`);
+  console.log(
+    `reco.js preloads reco.engine.js (${chunk.gzip} bytes gzipped) as soon as it runs, as it starts the worker, and imports it at init()`,
+  );
   if (over) process.exit(1);
 }
 
