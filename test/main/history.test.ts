@@ -2,21 +2,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import { createHistory, SEEN_MAX } from '../../src/main/history.ts';
 import { openStore } from '../../src/shared/store.ts';
-import type { RecoEvent } from '../../src/shared/types.ts';
-
-let n = 0;
-const event = (itemId: string, type: RecoEvent['type'], ts: number): RecoEvent => ({
-  id: `e${++n}`,
-  type,
-  itemId,
-  listId: 'home',
-  position: 0,
-  ts,
-  sessionId: 's',
-  path: '/',
-  control: false,
-  pageViewId: 'pv',
-});
+import { storedEvent as event } from '../../fixtures/shopper.ts';
 
 describe("the page's side of the history", () => {
   it('sends the history events not written yet (no impressions) and the features seen on the page for them', async () => {

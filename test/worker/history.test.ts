@@ -1,22 +1,10 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/shared/store.ts';
-import type { RecoEvent } from '../../src/shared/types.ts';
 import { assembleHistory } from '../../src/worker/history.ts';
+import { storedEvent as event } from '../../fixtures/shopper.ts';
 
 let n = 0;
-const event = (itemId: string, type: RecoEvent['type'], ts: number, id = `e${++n}`): RecoEvent => ({
-  id,
-  type,
-  itemId,
-  listId: 'home',
-  position: 0,
-  ts,
-  sessionId: 's',
-  path: '/',
-  control: false,
-  pageViewId: 'pv',
-});
 
 describe('history assembled in the worker', () => {
   it('reads the newest history events, oldest first, without impressions, with features the page knows, stored, or the id alone', async () => {

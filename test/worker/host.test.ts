@@ -8,7 +8,7 @@ import { openStore } from '../../src/shared/store.ts';
 import type { RecoEvent } from '../../src/shared/types.ts';
 import { createEngine } from '../../src/worker/engine.ts';
 import { createHost } from '../../src/worker/host.ts';
-import { CATALOG } from '../../fixtures/shopper.ts';
+import { CATALOG, storedEvent as event } from '../../fixtures/shopper.ts';
 
 const fileFetch = (async (u: string) => new Response(readFileSync(resolve(u)), { status: 200 })) as unknown as typeof fetch;
 let n = 0;
@@ -32,18 +32,6 @@ function pageView(gate?: Promise<void>) {
     },
   });
 }
-const event = (itemId: string, type: RecoEvent['type'], ts: number): RecoEvent => ({
-  id: `e${++n}`,
-  type,
-  itemId,
-  listId: 'home',
-  position: 0,
-  ts,
-  sessionId: 's',
-  path: '/',
-  control: false,
-  pageViewId: 'pv',
-});
 
 /** A database with a shopper's history and item features, as the page leaves it. */
 async function shopper(): Promise<{ dbName: string; events: RecoEvent[] }> {
