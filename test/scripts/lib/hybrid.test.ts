@@ -203,23 +203,27 @@ describe('hybridPrior', () => {
   });
 });
 
+/** Four users, each with one history item and a target: (0 → 4), (2 → 4), (1 → 0), (3 → 2). */
+const fourUsers = (): EvalUser[] =>
+  [
+    [0, 4],
+    [2, 4],
+    [1, 0],
+    [3, 2],
+  ].map(([a, target], u) => ({
+    userIndex: u,
+    hist: seq(a!),
+    target: target!,
+    now: null,
+    seen: new Set([a!]),
+    negatives: new Int32Array(0),
+  }));
+
 describe('chooseHybridWeights', () => {
   it('is never below the blend on the users it chooses on, and uses the transformer when it helps', async () => {
     const h = await buildHybridFiles(items, train, rowOf, 6);
     const pc = plainCatalog(items, h.tables, h.config.last);
-    const users: EvalUser[] = [
-      [0, 4],
-      [2, 4],
-      [1, 0],
-      [3, 2],
-    ].map(([a, target], u) => ({
-      userIndex: u,
-      hist: seq(a!),
-      target: target!,
-      now: null,
-      seen: new Set([a!]),
-      negatives: new Int32Array(0),
-    }));
+    const users = fourUsers();
     // A "transformer" that knows every target.
     const oracle = (part: readonly EvalUser[]) => {
       const out = new Float32Array(part.length * 5);
@@ -282,19 +286,7 @@ describe('chooseHybridWeights', () => {
     const without = await buildHybridFiles(items, train, rowOf, 6, 20, 0);
     expect(without.config.knn).toBeUndefined();
     expect(without.files['knn.bin']).toBeUndefined();
-    const users: EvalUser[] = [
-      [0, 4],
-      [2, 4],
-      [1, 0],
-      [3, 2],
-    ].map(([a, target], u) => ({
-      userIndex: u,
-      hist: seq(a!),
-      target: target!,
-      now: null,
-      seen: new Set([a!]),
-      negatives: new Int32Array(0),
-    }));
+    const users = fourUsers();
     const zeros = (part: readonly EvalUser[]) => new Float32Array(part.length * 5);
     const earlier = HYBRID_GRID.transformer.length * HYBRID_GRID.content.length * HYBRID_GRID.cooccurrence.length - 1;
     const two = chooseHybridWeights(plainCatalog(items, without.tables, without.config.last), users, zeros);
