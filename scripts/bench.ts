@@ -125,7 +125,8 @@ function percentile(xs: readonly number[], p: number): number {
 const median = (xs: readonly number[]) => percentile(xs, 0.5);
 const round = (x: number, d = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : null);
 const fmt = (x: number | null | undefined, d = 1) => (x == null || !Number.isFinite(x) ? '–' : x.toFixed(d));
-const pass = (ok: boolean) => (ok ? 'PASS' : 'OVER');
+/** A budget's verdict; null: its section did not run. */
+const pass = (ok: boolean | null) => (ok === null ? '–' : ok ? 'PASS' : 'OVER');
 
 function table(head: string[], rows: (string | number)[][]): string {
   const cells = [head, ...rows.map((r) => r.map(String))];
@@ -799,9 +800,7 @@ async function main(): Promise<void> {
     // Before the per-engine section, which leaves this Chromium closed.
     step('placements');
     const placements =
-      args.only === 'demo'
-        ? 'not run (--only demo)'
-        : await benchPlacements(browser, base, RUNS).catch((err: Error) => err.message.split('\n')[0]!);
+      args.only === 'demo' ? null : await benchPlacements(browser, base, RUNS).catch((err: Error) => err.message.split('\n')[0]!);
     step('per engine: Chromium, Firefox, WebKit on wasm');
     const engines = await engineBench(browser, base);
     machine.loadEnd = round(os.loadavg()[0]!, 2);
@@ -832,7 +831,8 @@ function report(r: {
   events: EventFigures | null;
   demo: Awaited<ReturnType<typeof demoBench>>;
   engines: EngineFigures[];
-  placements: PlacementFigures | string;
+  /** The figures, why the section failed, or null when it did not run (--only demo). */
+  placements: PlacementFigures | string | null;
   sizes: BundleSize[];
   seconds: number;
 }): void {
@@ -1100,7 +1100,11 @@ function report(r: {
   const pl = r.placements;
   out.push(
     '',
-    ...(typeof pl === 'string' ? ['6. placements: failed: ' + pl] : placementLines(pl, table).map((l, i) => (i ? l : `6. ${l}`))),
+    ...(pl === null
+      ? ['6. placements: not run (--only demo)']
+      : typeof pl === 'string'
+        ? ['6. placements: failed: ' + pl]
+        : placementLines(pl, table).map((l, i) => (i ? l : `6. ${l}`))),
   );
 
   // "Caused by the SDK": any long task on the bare fixture page (nothing else runs there), and on the demo page any
@@ -1123,12 +1127,17 @@ function report(r: {
     {
       budget: `wasm rank of 48 candidates p50 ≤ ${WASM_RANK48_BUDGET_MS} ms`,
       figure: `Reco.rank ${fmt(wasm48?.reco.p50, 2)} ms (engine ${fmt(wasm48?.engine.p50, 2)}, compute ${fmt(wasm48?.computeP50, 2)})`,
-      ok: wasm48 != null && wasm48.reco.p50 <= WASM_RANK48_BUDGET_MS,
+      ok: r.rank.length === 0 ? null : wasm48 != null && wasm48.reco.p50 <= WASM_RANK48_BUDGET_MS, // none with --only demo
     },
     {
-      budget: `wasm recommend() p50 ≤ ${RECOMMEND_P50_BUDGET_MS} ms, ${typeof pl === 'string' ? '5,000' : pl.feedItems.toLocaleString('en')}-item feed`,
-      figure: typeof pl === 'string' ? 'failed' : pl.rows.map((x) => `${x.placement} ${fmt(x.p50, 2)}`).join(', '),
-      ok: typeof pl !== 'string' && pl.rows.every((x) => x.p50 <= RECOMMEND_P50_BUDGET_MS),
+      budget: `wasm recommend() p50 ≤ ${RECOMMEND_P50_BUDGET_MS} ms, ${pl === null || typeof pl === 'string' ? '5,000' : pl.feedItems.toLocaleString('en')}-item feed`,
+      figure:
+        pl === null
+          ? 'not run (--only demo)'
+          : typeof pl === 'string'
+            ? 'failed'
+            : pl.rows.map((x) => `${x.placement} ${fmt(x.p50, 2)}`).join(', '),
+      ok: pl === null ? null : typeof pl !== 'string' && pl.rows.every((x) => x.p50 <= RECOMMEND_P50_BUDGET_MS),
     },
   ];
   out.push('', 'Budgets (figures, not assertions)');
