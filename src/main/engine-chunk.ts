@@ -5,3 +5,4 @@
 export { createEngineClient, createPageLearning } from './engine-client.ts';
 export { createPlacements } from './placements.ts';
 export { reorderGrid } from './grid/reorder.ts';
+export { engineInit } from './engine-init.ts';

@@ -6,15 +6,17 @@
  * within its budget.
  */
 import { createEngineClient, createPageLearning } from './engine-client.ts';
+import { engineInit } from './engine-init.ts';
 import { reorderGrid } from './grid/reorder.ts';
 import { createPlacements } from './placements.ts';
 
 /**
- * What the page uses of reco.engine.js (engine-chunk.ts): the client, on-device learning (driven once the engine is
+ * What the page uses of reco.engine.js (engine-chunk.ts): the client and what it tells the worker at init(), on-device learning (driven once the engine is
  * ready), placements, and what moves a grid's items (only ever by the engine's answers).
  */
 export interface EngineModule {
   createEngineClient: typeof createEngineClient;
+  engineInit: typeof engineInit;
   createPageLearning: typeof createPageLearning;
   createPlacements: typeof createPlacements;
   reorderGrid: typeof reorderGrid;
@@ -26,6 +28,7 @@ export const preloadEngineModule = (_scriptUrl: string): void => {};
 /** The engine client module. @param _scriptUrl unused here: the module is bundled */
 export const loadEngineModule = async (_scriptUrl: string): Promise<EngineModule> => ({
   createEngineClient,
+  engineInit,
   createPageLearning,
   createPlacements,
   reorderGrid,

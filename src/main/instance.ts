@@ -4,7 +4,7 @@
  * order, are logged once and reported through on('error').
  */
 import { HISTORY_TYPES, isLabel } from '../shared/labels.ts';
-import type { DownloadProgress, EngineInit } from '../shared/protocol.ts';
+import type { DownloadProgress } from '../shared/protocol.ts';
 import { StorageError } from '../shared/errors.ts';
 import { skipped, type LearningState } from '../shared/learning.ts';
 import { openPageStore, type PageStore } from '../shared/store.ts';
@@ -162,7 +162,7 @@ export function startInstance(
   const engine =
     engineModule &&
     lazyEngineClient(engineModule, new URL('reco.engine.js', scriptUrl).href, (m) =>
-      m.createEngineClient(workers, engineInit(opts, mode as 'persist' | 'memory'), debug, hooks, onEngineState),
+      m.createEngineClient(workers, m.engineInit(opts, mode as 'persist' | 'memory'), debug, hooks, onEngineState),
     );
   // Nothing waits for the page's database to open: events queue in the tracker, and the worker reads its own
   // connection. The retention caps wait for the first rankings (below).
@@ -424,29 +424,4 @@ export function startInstance(
     .catch(fail)
     .then(() => reco);
   return { reco, ready };
-}
-
-/**
- * What the worker needs: the model, the backends, (with IndexedDB storage) where the shopper's events are, the
- * catalog feed, the merchandising rules and the search blend's weight.
- */
-function engineInit(opts: ResolvedOptions, mode: 'persist' | 'memory'): EngineInit {
-  const { modelUrl, modelFiles, backends, allowSoftwareGpu, historyLength, dbName, maxEvents, maxAgeDays } = opts;
-  const { trainAfterEvents, trainIntervalMinutes, catalogUrl } = opts;
-  // A memory-only store is out of the worker's reach: the page sends its history with each request, and nothing is learned.
-  const store = mode === 'memory' ? null : { dbName, maxEvents, maxAgeDays };
-  // The feed's URL is relative to the page.
-  const catalog = { url: catalogUrl ? new URL(catalogUrl, document.baseURI).href : null, dbName: store?.dbName ?? null };
-  return {
-    modelUrl,
-    modelFiles,
-    backends,
-    allowSoftwareGpu,
-    historyLength,
-    store,
-    learning: store && { trainAfterEvents, trainIntervalMinutes },
-    catalog,
-    rules: opts.rules,
-    searchWeight: opts.searchWeight,
-  };
 }

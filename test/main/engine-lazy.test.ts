@@ -34,7 +34,13 @@ describe('lazyEngineClient: the engine client while reco.engine.js loads', () =>
     );
     expect(engine.state()).toBe('starting');
     const ranked = engine.rank({ pending: [], known: [], now: 0, candidates: [{ id: 'a' }, { id: 'b' }] });
-    arrive({ createEngineClient: () => fakeClient(log), createPageLearning, createPlacements: null!, reorderGrid: null! });
+    arrive({
+      createEngineClient: () => fakeClient(log),
+      engineInit: null!,
+      createPageLearning,
+      createPlacements: null!,
+      reorderGrid: null!,
+    });
     expect(await ranked).toEqual({ scores: [1, 1], source: 'model' });
     expect(engine.state()).toBe('ready');
   });
@@ -62,7 +68,13 @@ describe('lazyEngineClient: the engine client while reco.engine.js loads', () =>
       m.createEngineClient(null!, null!, null!, null!),
     );
     engine.terminate();
-    arrive({ createEngineClient: () => fakeClient(log), createPageLearning, createPlacements: null!, reorderGrid: null! });
+    arrive({
+      createEngineClient: () => fakeClient(log),
+      engineInit: null!,
+      createPageLearning,
+      createPlacements: null!,
+      reorderGrid: null!,
+    });
     await engine.status();
     expect(log).toEqual(['terminated']);
   });
