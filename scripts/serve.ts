@@ -97,9 +97,8 @@ createServer((req, res) => {
   const headers = {
     'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
     'content-length': String(size),
-    'cache-control': 'no-cache',
-    // The test policy comes from a cookie: a response cached under one policy (or none) is never reused under another.
-    vary: 'cookie',
+    // A page and its SDK files under a test policy are never answered from (or left in) the cache of another one.
+    'cache-control': policy ? 'no-store' : 'no-cache',
     // As a CDN does, so that pages of other origins can load the script, the worker and the model from here.
     'access-control-allow-origin': '*',
     etag,
