@@ -25,6 +25,15 @@ function fakeClient(log: string[]): EngineClient {
   };
 }
 
+/** reco.engine.js as these tests need it: the fake client, the real learning scheduler, nothing else used. */
+const moduleWith = (log: string[]): EngineModule => ({
+  createEngineClient: () => fakeClient(log),
+  engineInit: null!,
+  createPageLearning,
+  createPlacements: null!,
+  reorderGrid: null!,
+});
+
 describe('lazyEngineClient: the engine client while reco.engine.js loads', () => {
   it('calls made before the module arrived wait for it and get its answers', async () => {
     let arrive!: (m: EngineModule) => void;
@@ -34,13 +43,7 @@ describe('lazyEngineClient: the engine client while reco.engine.js loads', () =>
     );
     expect(engine.state()).toBe('starting');
     const ranked = engine.rank({ pending: [], known: [], now: 0, candidates: [{ id: 'a' }, { id: 'b' }] });
-    arrive({
-      createEngineClient: () => fakeClient(log),
-      engineInit: null!,
-      createPageLearning,
-      createPlacements: null!,
-      reorderGrid: null!,
-    });
+    arrive(moduleWith(log));
     expect(await ranked).toEqual({ scores: [1, 1], source: 'model' });
     expect(engine.state()).toBe('ready');
   });
@@ -68,13 +71,7 @@ describe('lazyEngineClient: the engine client while reco.engine.js loads', () =>
       m.createEngineClient(null!, null!, null!, null!),
     );
     engine.terminate();
-    arrive({
-      createEngineClient: () => fakeClient(log),
-      engineInit: null!,
-      createPageLearning,
-      createPlacements: null!,
-      reorderGrid: null!,
-    });
+    arrive(moduleWith(log));
     await engine.status();
     expect(log).toEqual(['terminated']);
   });
