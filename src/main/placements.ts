@@ -91,13 +91,27 @@ export function createPlacements(o: PlacementsDeps): PagePlacements {
     }
   }
 
+  /** Per container: the request its cards show, and its newest render() call. */
+  const showing = new WeakMap<Node, string>();
+  const newest = new WeakMap<Node, object>();
+
   async function render(target: unknown, options: unknown): Promise<Recommendation[]> {
     try {
       const { cards, opts } = o.reserve(target, options);
       const { placement, itemId, limit, filter, currency, imageOrigins } = opts;
+      const container = cards[0]?.parentElement ?? document;
+      // Another request (the next product's similar items): its cards go blank at once, keeping their space, rather
+      // than show the previous product's items until the new ones arrive. The same request keeps them meanwhile.
+      const request = JSON.stringify([placement, itemId, filter]);
+      if (showing.get(container) !== request) cards.forEach((c) => fill(c, null));
+      const call = {};
+      newest.set(container, call);
       // The request's own fields only (a template element cannot go to the worker); the slots' text comes back ready.
       const show = { base: document.baseURI, lang: document.documentElement.lang, ...(currency && { currency }), imageOrigins };
       const { items, slots = [] } = await recommend({ placement, itemId, limit, filter }, show);
+      // A later render() of this container fills it: an earlier call's answer never replaces a newer one's.
+      if (newest.get(container) !== call) return items;
+      showing.set(container, request);
       cards.forEach((c, k) => fill(c, slots[k] ?? null));
       const listId = opts.listId ?? opts.placement;
       o.tracker?.observe(items.slice(0, cards.length).map((it, position) => ({ el: cards[position]!, id: it.id, listId, position })));

@@ -111,6 +111,58 @@ describe('render()', () => {
     expect(vi.mocked(tracker.observe).mock.calls[1]![0][0]).toMatchObject({ listId: 'pdp-similar' });
   });
 
+  it("blanks the cards at once when the request changes (another product's similar items), keeps them for the same request", async () => {
+    const { p, release } = setup();
+    release();
+    await p.render('#row', { placement: 'similar', itemId: 'x', limit: 2 });
+    const cards = [...document.querySelectorAll<HTMLElement>('#row > .card')];
+    const shown = () => cards.map((c) => (c.style.visibility === 'hidden' ? null : c.getAttribute('data-reco-id')));
+    expect(shown()).toEqual(['a', 'b']);
+    // The same request again (rules changed): the cards stay while it is answered.
+    const same = p.render('#row', { placement: 'similar', itemId: 'x', limit: 2 });
+    expect(shown()).toEqual(['a', 'b']);
+    await same;
+    // Another product: nothing of the last one is shown meanwhile; the space stays.
+    const next = p.render('#row', { placement: 'similar', itemId: 'y', limit: 2 });
+    expect(shown()).toEqual([null, null]);
+    expect(document.querySelectorAll('#row > .card')).toHaveLength(2);
+    await next;
+    expect(shown()).toEqual(['a', 'b']);
+  });
+
+  it("fills a container with its newest render()'s answer, also when an earlier call is answered after it", async () => {
+    const answers: Array<(items: Recommendation[]) => void> = [];
+    const engine = {
+      recommend: vi.fn(
+        ({ itemId }: { itemId: string }, { show }: { show: SlotOptions }) =>
+          new Promise((resolve) =>
+            answers.push((items) =>
+              resolve({
+                items,
+                catalog: null,
+                slots: items.map((it) =>
+                  slotTexts({ ...it, title: `${it.title} (${itemId})` }, show, priceFormat(show), imageOrigins(show, null)),
+                ),
+              }),
+            ),
+          ),
+      ),
+    } as unknown as EngineClient;
+    const { p, tracker } = setup({ engine });
+    const first = p.render('#row', { placement: 'similar', itemId: 'x', limit: 1 });
+    const second = p.render('#row', { placement: 'similar', itemId: 'y', limit: 1 });
+    await vi.waitFor(() => expect(answers).toHaveLength(2));
+    answers[1]!([ITEMS[1]!]);
+    expect((await second).map((it) => it.id)).toEqual(['b']);
+    answers[0]!([ITEMS[0]!]);
+    // The earlier call still resolves its items; the cards keep the newer answer, and only it is tracked.
+    expect((await first).map((it) => it.id)).toEqual(['a']);
+    const card = document.querySelector('#row > .card')!;
+    expect(card.getAttribute('data-reco-id')).toBe('b');
+    expect(card.querySelector('.t')!.textContent).toBe('Clay Mask (y)');
+    expect(vi.mocked(tracker.observe).mock.calls.map(([items]) => items.map((it) => it.id))).toEqual([['b']]);
+  });
+
   it('reports a missing container or template and resolves []', async () => {
     const { p, deps } = setup();
     expect(await p.render('#nowhere', { placement: 'for-you' })).toEqual([]);
