@@ -103,7 +103,10 @@ export function createPlacements(o: PlacementsDeps): PagePlacements {
       // Another request (the next product's similar items): its cards go blank at once, keeping their space, rather
       // than show the previous product's items until the new ones arrive. The same request keeps them meanwhile.
       const request = JSON.stringify([placement, itemId, filter]);
-      if (showing.get(container) !== request) cards.forEach((c) => fill(c, null));
+      if (showing.get(container) !== request) {
+        cards.forEach((c) => fill(c, null));
+        o.tracker?.unobserve(cards);
+      }
       const call = {};
       newest.set(container, call);
       // The request's own fields only (a template element cannot go to the worker); the slots' text comes back ready.
@@ -115,6 +118,8 @@ export function createPlacements(o: PlacementsDeps): PagePlacements {
       cards.forEach((c, k) => fill(c, slots[k] ?? null));
       const listId = opts.listId ?? opts.placement;
       o.tracker?.observe(items.slice(0, cards.length).map((it, position) => ({ el: cards[position]!, id: it.id, listId, position })));
+      // The cards left empty show nothing: what they showed before is no impression now.
+      o.tracker?.unobserve(cards.slice(items.length));
       return items;
     } catch (err) {
       o.onError(err as Error);

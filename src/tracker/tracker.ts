@@ -48,6 +48,8 @@ export interface TrackerOptions {
 export interface Tracker {
   /** Starts or refreshes observing these items (impressions and clicks). Call again after re-ordering with new positions; re-observing does not double count. */
   observe(items: readonly TrackedItem[]): void;
+  /** Stops observing these elements (cards emptied, that show no item): no impression counts for them. */
+  unobserve(elements: Iterable<Element>): void;
   /**
    * Records an event the page reports (view_item, add_to_cart, purchase, ...): through track() or, with
    * `source: 'dataLayer'`, through its GA4 dataLayer. The same event (type and item) that another source
@@ -273,6 +275,12 @@ export function createTracker(opts: TrackerOptions): Tracker {
           io.observe(el);
         }
       });
+    },
+    unobserve(elements) {
+      for (const el of elements) {
+        const w = watched.get(el);
+        if (w) unwatch(el, w);
+      }
     },
     track(type, itemId, extra, context) {
       checkTrackArguments(type, itemId, extra, context?.source === 'dataLayer');

@@ -35,7 +35,7 @@ function setup(over: Partial<PlacementsDeps> = {}) {
   } as unknown as EngineClient;
   const shopper = createHistory(null, 50, () => [], vi.fn());
   shopper.request = async () => request;
-  const tracker = { observe: vi.fn() } as unknown as Tracker;
+  const tracker = { observe: vi.fn(), unobserve: vi.fn() } as unknown as Tracker;
   const deps: PlacementsDeps = {
     engine,
     history: shopper,
@@ -57,7 +57,7 @@ beforeEach(() => {
 
 describe('render()', () => {
   it('reserves the space of `limit` cards at once, then fills them from the template with text only', async () => {
-    const { p, release } = setup();
+    const { p, release, tracker } = setup();
     const done = p.render('#row', { placement: 'because-you-viewed', limit: 3, currency: 'EUR' });
     await Promise.resolve();
     const cards = [...document.querySelectorAll<HTMLElement>('#row > .card')];
@@ -82,6 +82,14 @@ describe('render()', () => {
     // The third card keeps its box, empty and hidden.
     expect(empty!.style.visibility).toBe('hidden');
     expect(empty!.hasAttribute('data-reco-id')).toBe(false);
+    // Tracked: the two cards with items; the empty one is not observed.
+    expect(
+      vi
+        .mocked(tracker.observe)
+        .mock.calls.at(-1)![0]
+        .map((it) => it.el),
+    ).toEqual([a, b]);
+    expect(vi.mocked(tracker.unobserve).mock.calls.at(-1)![0]).toEqual([empty]);
   });
 
   it('sends the worker the request fields and how to show them (base URL, language, currency), never the template element', async () => {
@@ -112,7 +120,7 @@ describe('render()', () => {
   });
 
   it("blanks the cards at once when the request changes (another product's similar items), keeps them for the same request", async () => {
-    const { p, release } = setup();
+    const { p, release, tracker } = setup();
     release();
     await p.render('#row', { placement: 'similar', itemId: 'x', limit: 2 });
     const cards = [...document.querySelectorAll<HTMLElement>('#row > .card')];
@@ -123,8 +131,11 @@ describe('render()', () => {
     expect(shown()).toEqual(['a', 'b']);
     await same;
     // Another product: nothing of the last one is shown meanwhile; the space stays.
+    vi.mocked(tracker.unobserve).mockClear();
     const next = p.render('#row', { placement: 'similar', itemId: 'y', limit: 2 });
     expect(shown()).toEqual([null, null]);
+    // Blank cards count no impression of what they showed.
+    expect(vi.mocked(tracker.unobserve).mock.calls[0]![0]).toEqual(cards);
     expect(document.querySelectorAll('#row > .card')).toHaveLength(2);
     await next;
     expect(shown()).toEqual(['a', 'b']);

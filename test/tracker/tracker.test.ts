@@ -106,6 +106,23 @@ describe('impressions', () => {
     expect(seen).toEqual([]);
   });
 
+  it('an element unobserved (a card emptied) counts no impression while in view; observed again with an item, it counts', async () => {
+    const t = start(await openStore({ memoryOnly: true }));
+    const [a] = grid('similar', ['a']);
+    t.observe([a!]);
+    const io = FakeIO.last!;
+    io.show(a!.el, 1);
+    vi.advanceTimersByTime(500);
+    t.unobserve([a!.el]);
+    expect(io.targets.has(a!.el)).toBe(false);
+    vi.advanceTimersByTime(3000);
+    expect(seen).toEqual([]);
+    t.observe([{ ...a!, id: 'c' }]);
+    io.show(a!.el, 1);
+    vi.advanceTimersByTime(1000);
+    expect(seen.map((e) => [e.type, e.itemId])).toEqual([['view_item_list', 'c']]);
+  });
+
   it('re-observing after a re-order updates positions without double counting', async () => {
     const t = start(await openStore({ memoryOnly: true }));
     const items = grid('g', ['a', 'b']);
