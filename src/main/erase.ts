@@ -85,7 +85,12 @@ async function readDatabase(name: string): Promise<ExportData> {
  * one record per item id.
  */
 export async function readStored(names: readonly string[], extra?: ExportData): Promise<ExportData> {
-  const parts = [...(await Promise.all(names.map(readDatabase))), ...(extra ? [extra] : [])];
+  // Only databases that exist, where the browser lists them: opening a missing one creates it, and WebKit keeps it
+  // (empty, version 0) even though its creation is aborted, so an export after forget() would bring the name back.
+  // Without the list (or IndexedDB), each name is opened and a missing one's creation aborted.
+  const listed = await (async () => (await indexedDB.databases()).map((d) => d.name))().catch(() => null);
+  const read = listed ? names.filter((n) => listed.includes(n)) : names;
+  const parts = [...(await Promise.all(read.map(readDatabase))), ...(extra ? [extra] : [])];
   const events = new Map<string, RecoEvent>();
   const items = new Map<string, ItemFeatures>();
   const meta: Record<string, unknown> = {};

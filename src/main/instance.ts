@@ -198,19 +198,23 @@ export function startInstance(
     },
   });
 
-  /** Stops storing for the rest of the page view: pending events dropped, the store swapped for an empty memory one. */
-  const stopStoring = async (why: string): Promise<void> => {
-    if (forgotten) return;
+  /**
+   * Stops storing for the rest of the page view: pending events dropped, the store swapped for an empty memory one.
+   * @returns the store it used, still open (forget() empties it before closing it); null when storing had stopped
+   */
+  const stopStoring = async (why: string): Promise<PageStore | null> => {
+    if (forgotten) return null;
     forgotten = true;
     tracker?.forget();
     clearLocalTraces();
     const old = store;
     if (old) store = await openPageStore({ memoryOnly: true });
-    old?.close();
     Object.assign(state, { storage: 'off', storageReason: why, events: 0 });
+    return old;
   };
   const channel = openForgetChannel(
-    () => void stopStoring('forget() was called in another tab: nothing is stored for the rest of this page view'),
+    () =>
+      void stopStoring('forget() was called in another tab: nothing is stored for the rest of this page view').then((old) => old?.close()),
   );
 
   let destroyed = false;
@@ -375,13 +379,13 @@ export function startInstance(
       // The other tabs first, so that they stop writing while this one erases.
       channel.tell();
       const databases = knownDatabases(opts.dbName); // read before the registry goes with the other localStorage keys
-      const live = store;
-      await stopStoring('forget() was called: nothing is stored for the rest of this page view');
+      const live = await stopStoring('forget() was called: nothing is stored for the rest of this page view');
       // The worker next, so that a learning round under way writes nothing after the store is cleared.
       const afterForget = state.ready ? await engine?.forget().catch(fail) : null;
       learning?.update(afterForget ?? null);
       // Emptied first, so that nothing is left should another page keep the database open past the deletion below.
       await live?.clear().catch(() => {});
+      live?.close();
       const problems = await eraseEverything(databases);
       for (const p of problems) fail(new StorageError(p));
     },

@@ -185,8 +185,11 @@ describe('forget() and export() reach everything stored, whatever the current mo
     await reco.forget();
     expect(await databases()).not.toContain(dbName);
     expect(Object.keys(localStorage).filter((k) => k.startsWith('reco'))).toEqual([]);
+    // Reading never created the database again: a database that is not there is not opened (WebKit keeps one whose
+    // creation is aborted).
+    const open = vi.spyOn(indexedDB, 'open');
     expect((await reco.export()).events).toEqual([]);
-    // Reading never created the database again.
+    expect(open).not.toHaveBeenCalled();
     expect(await databases()).not.toContain(dbName);
   });
 
@@ -212,6 +215,36 @@ describe('forget() and export() reach everything stored, whatever the current mo
     await reco.forget();
     expect(await databases()).not.toContain(old);
   });
+
+  it('a page that keeps the database open (and ignores versionchange) delays its deletion: forget() says so, and nothing stored is left in it', async () => {
+    const dbName = `instance-${++n}`;
+    await browseWithConsent(dbName);
+    // Another page's connection that does not let go (WebKit keeps a reloaded page's open for seconds).
+    const other = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(dbName);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const errors: Error[] = [];
+    reco = await createInstance({ dbName }, SCRIPT, null);
+    reco.on('error', (e) => errors.push(e));
+    expect((await reco.export()).events).toHaveLength(2);
+    await reco.forget();
+    expect(errors.map((e) => e.message)).toContainEqual(
+      expect.stringMatching(/kept open by another page; it is deleted as soon as that page closes it/),
+    );
+    // Still there, and empty: what it held was cleared before the deletion was asked for.
+    const count = (store: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = other.transaction(store).objectStore(store).count();
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+    expect(await databases()).toContain(dbName);
+    expect([await count('events'), await count('items'), await count('meta'), await count('snapshots')]).toEqual([0, 0, 0, 0]);
+    other.close();
+    await vi.waitFor(async () => expect(await databases()).not.toContain(dbName));
+  }, 15_000);
 
   it('another tab drops its pending events and stops writing when one tab calls forget()', async () => {
     const dbName = `instance-${++n}`;
