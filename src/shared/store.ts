@@ -118,8 +118,36 @@ type DB = IDBPDatabase<RecoSchema>;
 export function openStore(opts: StoreOptions = {}): Promise<Store> {
   return openWith(opts, (db, o) => {
     const rows = rowFilter();
-    return { ...idbWrites(db, o, rows), ...idbReads(db, rows) };
+    return oneAtATime(o.dbName, { ...idbWrites(db, o, rows), ...idbReads(db, rows) });
   });
+}
+
+/** Per database name: the end of the latest call queued by {@link oneAtATime}. */
+const queues = new Map<string, Promise<unknown>>();
+
+/**
+ * The store with its calls to one database (from every connection of this thread to it) run one at a time, each
+ * transaction finished before the next starts. The worker needs this: WebKit (WebKitGTK 2.50 here) leaves a database
+ * unable to run any transaction, in every tab and after reloads, when a worker ends (its page reloads or closes)
+ * while it has a readwrite and a readonly transaction in flight on it (WebKit bug 324094): then no page view of the
+ * shop could read or write its history again. One at a time, a worker never has both.
+ */
+function oneAtATime(name: string, store: Store): Store {
+  const queued = { ...store };
+  for (const [key, call] of Object.entries(store) as [keyof Store, unknown][]) {
+    if (typeof call !== 'function' || key === 'close' || key === 'skipped') continue;
+    Object.assign(queued, {
+      [key]: (...args: unknown[]) => {
+        const run = (queues.get(name) ?? Promise.resolve()).then(() => (call as (...a: unknown[]) => Promise<unknown>)(...args));
+        queues.set(
+          name,
+          run.catch(() => {}),
+        );
+        return run;
+      },
+    });
+  }
+  return queued;
 }
 
 /**
@@ -275,7 +303,7 @@ function idbWrites(db: DB, o: Options, { skipped, valid }: Rows): Omit<Store, Wo
       } catch (err) {
         // A quota error evicts the oldest 20% and retries once; a second one drops the write, and says so.
         if (!isQuota(err)) throw err;
-        await dropOldest(name, Infinity, Math.ceil((await db.count(name)) * 0.2));
+        await dropOldest(name, Infinity, Math.ceil((await countOf(db, name)) * 0.2));
         try {
           await putAll(name, rows);
         } catch (again) {
@@ -287,14 +315,14 @@ function idbWrites(db: DB, o: Options, { skipped, valid }: Rows): Omit<Store, Wo
       }
     }
     if (name === 'events') await dropOldest(name, Date.now() - o.maxAgeDays * DAY_MS);
-    await dropOldest(name, Infinity, (await db.count(name)) - max);
+    await dropOldest(name, Infinity, (await countOf(db, name)) - max);
   }
 
   return {
     kind: 'indexeddb' as const,
     prune: () => write('events', [], o.maxEvents),
     add: (events) => write('events', events, o.maxEvents),
-    count: () => db.count('events'),
+    count: () => countOf(db, 'events'),
     async putItems(batch) {
       if (!batch.length) return;
       const next = new Map<string, ItemFeatures>();
@@ -337,15 +365,31 @@ function idbWrites(db: DB, o: Options, { skipped, valid }: Rows): Omit<Store, Wo
   };
 }
 
+// Reads answer once their transaction has finished, not merely their request: the worker's store runs one
+// transaction at a time (see oneAtATime).
+
+function countOf(db: DB, name: 'events' | 'items'): Promise<number> {
+  const tx = db.transaction(name);
+  return Promise.all([tx.store.count(), tx.done]).then(([n]) => n);
+}
+
+function getOne(db: DB, name: 'meta' | 'snapshots', key: string): Promise<unknown> {
+  const tx = db.transaction(name);
+  return Promise.all([tx.store.get(key), tx.done]).then(([value]) => value);
+}
+
 /** An IndexedDB store's reads that only the worker makes. */
 function idbReads(db: DB, { skipped, valid }: Rows): Pick<Store, WorkerReads> {
   return {
     async events(q) {
-      return select(valid('events', await db.getAllFromIndex('events', 'ts'), isEvent), q);
+      const tx = db.transaction('events');
+      const [rows] = await Promise.all([tx.store.index('ts').getAll(), tx.done]);
+      return select(valid('events', rows, isEvent), q);
     },
     async recent(limit, types) {
       if (limit <= 0) return [];
-      const index = db.transaction('events').store.index('type_ts');
+      const tx = db.transaction('events');
+      const index = tx.store.index('type_ts');
       const lists = await Promise.all(
         [...new Set(types)].map(async (type) => {
           // The limit-th newest of this type bounds one getAll: three requests per type, whatever is stored.
@@ -355,10 +399,11 @@ function idbReads(db: DB, { skipped, valid }: Rows): Pick<Store, WorkerReads> {
           return index.getAll(IDBKeyRange.bound([type, from], [type, Infinity]));
         }),
       );
+      await tx.done;
       return valid('events', lists.flat(), isEvent).sort(byTime).slice(-limit);
     },
     async getMeta<T>(key: string, check?: (v: unknown) => boolean) {
-      const value = await db.get('meta', key);
+      const value = await getOne(db, 'meta', key);
       if (value === undefined || !check || check(value)) return value as T | undefined;
       skipped.add(`meta:${key}`);
       return undefined;
@@ -369,7 +414,7 @@ function idbReads(db: DB, { skipped, valid }: Rows): Pick<Store, WorkerReads> {
     async deleteMeta(key) {
       await db.delete('meta', key);
     },
-    getSnapshot: <T>(key: string) => db.get('snapshots', key) as Promise<T | undefined>,
+    getSnapshot: <T>(key: string) => getOne(db, 'snapshots', key) as Promise<T | undefined>,
     async putSnapshot(key, value) {
       await db.put('snapshots', value, key);
     },

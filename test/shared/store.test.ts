@@ -407,3 +407,41 @@ describe('memory fallback', () => {
     expect(s.fallbackReason).toBeUndefined();
   });
 });
+
+describe("the worker's store (openStore)", () => {
+  it('runs the calls of every connection to one database one at a time: never a readwrite and a readonly transaction in flight together', async () => {
+    const dbName = freshName();
+    const [a, b] = [await openStore({ dbName }), await openStore({ dbName })];
+    // Every transaction this thread opens, counted from its creation to its end.
+    let active = 0;
+    let most = 0;
+    const transaction = IDBDatabase.prototype.transaction;
+    const spy = vi.spyOn(IDBDatabase.prototype, 'transaction').mockImplementation(function (this: IDBDatabase, ...args) {
+      const tx = transaction.apply(this, args);
+      most = Math.max(most, ++active);
+      const end = () => active--;
+      tx.addEventListener('complete', end);
+      tx.addEventListener('abort', end);
+      return tx;
+    });
+    try {
+      await Promise.all([
+        a.add([ev('1', Date.now()), ev('2', Date.now())]),
+        b.recent(10, ['select_item']),
+        a.putSnapshot('model', { history: ['1'] }),
+        b.events(),
+        b.putItems([{ id: 'item-1', title: 'Serum' }]),
+        a.getSnapshot('model'),
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(most).toBe(1);
+    expect((await b.recent(10, ['select_item'])).map((e) => e.id)).toEqual(['1', '2']);
+    // A failed call does not stop the ones after it.
+    a.close();
+    await expect(a.count()).rejects.toThrow();
+    expect(await b.count()).toBe(2);
+    b.close();
+  });
+});
