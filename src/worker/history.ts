@@ -22,9 +22,21 @@ export interface AssembledHistory {
 }
 
 /**
+ * A read on a connection that was closed under the worker finds nothing: the database is being deleted (forget(), in
+ * this tab or another) or upgraded by a newer version in another tab, and what it held is not the shopper's history
+ * any more. Any other failure is thrown.
+ */
+function orNone<T>(read: Promise<T>, none: T): Promise<T> {
+  return read.catch((err: unknown) => {
+    if ((err as Error | null)?.name === 'InvalidStateError') return none;
+    throw err;
+  });
+}
+
+/**
  * @param store the page's database; null when events live in the page's memory only (all of them are then pending)
  * @param also ids whose stored features are wanted too (candidates given by id only)
- * @throws what the store throws
+ * @throws what the store throws, but for a closed connection (see orNone)
  */
 export async function assembleHistory(
   store: Store | null,
@@ -33,12 +45,13 @@ export async function assembleHistory(
   also: readonly string[] = [],
 ): Promise<AssembledHistory> {
   const byId = new Map<string, RecoEvent>();
-  for (const e of store ? await store.recent(limit, HISTORY_TYPES) : []) byId.set(e.id, e);
+  for (const e of store ? await orNone(store.recent(limit, HISTORY_TYPES), []) : []) byId.set(e.id, e);
   for (const e of req.pending) if (HISTORY_TYPES.includes(e.type)) byId.set(e.id, e);
   const events = [...byId.values()].sort(byTime).slice(-limit);
   const known = new Map(req.known.map((f) => [f.id, f]));
   const wanted = [...new Set([...events.map((e) => e.itemId), ...also])].filter((id) => !known.has(id));
-  const stored = store && wanted.length ? await store.items(wanted) : new Map<string, ItemFeatures>();
+  const stored =
+    store && wanted.length ? await orNone(store.items(wanted), new Map<string, ItemFeatures>()) : new Map<string, ItemFeatures>();
   const lookup = (id: string) => known.get(id) ?? stored.get(id);
   return {
     history: events.map((e) => ({ item: lookup(e.itemId) ?? { id: e.itemId }, type: e.type, ts: e.ts })),

@@ -35,6 +35,16 @@ describe('history assembled in the worker', () => {
     store.close();
   });
 
+  it('a connection closed under the worker (forget() deleted the database) reads as no stored history: the pending events only', async () => {
+    const store = await openStore({ dbName: `worker-history-${++n}` });
+    const t = Date.now() - 60_000;
+    await store.add([event('a', 'view_item', t + 1)]);
+    await store.putItems([{ id: 'a', title: 'stored A' }]);
+    store.close();
+    const { history } = await assembleHistory(store, { pending: [event('p', 'view_item', t + 2)], known: [], now: t + 10 }, 5, ['a']);
+    expect(history.map((e) => `${e.type} ${e.item.id}`)).toEqual(['view_item p']);
+  });
+
   it('merges the events the page has not written yet, by id, and keeps the newest `limit`', async () => {
     const store = await openStore({ dbName: `worker-history-${++n}` });
     const t = Date.now() - 60_000;
