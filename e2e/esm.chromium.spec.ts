@@ -34,6 +34,8 @@ test('the ES module build: import /reco.mjs, init() finds the worker next to it,
   await page.evaluate(() => new Promise((r) => setTimeout(r, 0))); // let the page's MutationObserver see it
   release();
   const ranked = await waitForRanked(page, 'esm');
+  // The ranking may come from the previous page view's snapshot, before the model is ready.
+  await waitForReady(page);
   const { renderedAt, readyAt } = await page.evaluate(() => ({
     renderedAt: (window as unknown as { renderedAt: number }).renderedAt,
     readyAt: window.__reco.readyAt!,

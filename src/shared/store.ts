@@ -118,36 +118,57 @@ type DB = IDBPDatabase<RecoSchema>;
 export function openStore(opts: StoreOptions = {}): Promise<Store> {
   return openWith(opts, (db, o) => {
     const rows = rowFilter();
-    return oneAtATime(o.dbName, { ...idbWrites(db, o, rows), ...idbReads(db, rows) });
+    return writesAlone(o.dbName, { ...idbWrites(db, o, rows), ...idbReads(db, rows) });
   });
 }
 
-/** Per database name: the end of the latest call queued by {@link oneAtATime}. */
-const queues = new Map<string, Promise<unknown>>();
+/** The Store calls that write (each in readwrite transactions); every other call only reads. */
+const WRITES: ReadonlySet<keyof Store> = new Set<keyof Store>([
+  'add',
+  'prune',
+  'putItems',
+  'setMeta',
+  'deleteMeta',
+  'putSnapshot',
+  'clear',
+]);
+
+/** Per database name: the end of the latest write, and the reads started since it was queued. */
+const locks = new Map<string, { write: Promise<unknown>; reads: Promise<unknown>[] }>();
 
 /**
- * The store with its calls to one database (from every connection of this thread to it) run one at a time, each
- * transaction finished before the next starts. The worker needs this: WebKit (WebKitGTK 2.50 here) leaves a database
+ * The store with its writes to one database (from every connection of this thread to it) run alone: a write waits
+ * for the reads and the write in flight, and the reads after it wait for it; reads run together. Each call's
+ * transactions have finished when it resolves. The worker needs this: WebKit (WebKitGTK 2.50 here) leaves a database
  * unable to run any transaction, in every tab and after reloads, when a worker ends (its page reloads or closes)
  * while it has a readwrite and a readonly transaction in flight on it (WebKit bug 324094): then no page view of the
- * shop could read or write its history again. One at a time, a worker never has both.
+ * shop could read or write its history again. So a worker never has both.
  */
-function oneAtATime(name: string, store: Store): Store {
-  const queued = { ...store };
+function writesAlone(name: string, store: Store): Store {
+  const guarded = { ...store };
   for (const [key, call] of Object.entries(store) as [keyof Store, unknown][]) {
     if (typeof call !== 'function' || key === 'close' || key === 'skipped') continue;
-    Object.assign(queued, {
+    const run = (...args: unknown[]) => (call as (...a: unknown[]) => Promise<unknown>)(...args);
+    Object.assign(guarded, {
       [key]: (...args: unknown[]) => {
-        const run = (queues.get(name) ?? Promise.resolve()).then(() => (call as (...a: unknown[]) => Promise<unknown>)(...args));
-        queues.set(
-          name,
-          run.catch(() => {}),
-        );
-        return run;
+        const lock = locks.get(name) ?? { write: Promise.resolve(), reads: [] };
+        locks.set(name, lock);
+        const settled = (p: Promise<unknown>) => p.catch(() => {});
+        if (WRITES.has(key)) {
+          const done = Promise.all([lock.write, ...lock.reads]).then(() => run(...args));
+          lock.write = settled(done);
+          lock.reads = [];
+          return done;
+        }
+        const done = lock.write.then(() => run(...args));
+        const read = settled(done);
+        lock.reads.push(read);
+        void read.then(() => (lock.reads = lock.reads.filter((r) => r !== read)));
+        return done;
       },
     });
   }
-  return queued;
+  return guarded;
 }
 
 /**
@@ -365,8 +386,8 @@ function idbWrites(db: DB, o: Options, { skipped, valid }: Rows): Omit<Store, Wo
   };
 }
 
-// Reads answer once their transaction has finished, not merely their request: the worker's store runs one
-// transaction at a time (see oneAtATime).
+// Reads answer once their transaction has finished, not merely their request: the worker's store runs its writes
+// alone (see writesAlone).
 
 function countOf(db: DB, name: 'events' | 'items'): Promise<number> {
   const tx = db.transaction(name);
