@@ -118,7 +118,7 @@ type DB = IDBPDatabase<RecoSchema>;
 export function openStore(opts: StoreOptions = {}): Promise<Store> {
   return openWith(opts, (db, o) => {
     const rows = rowFilter();
-    return writesAlone(o.dbName, { ...idbWrites(db, o, rows, (tx) => reading(db, tx)), ...idbReads(db, rows) });
+    return writesAlone(o.dbName, { ...idbWrites(db, o, rows), ...idbReads(db, rows) });
   });
 }
 
@@ -287,16 +287,8 @@ function rowFilter() {
 }
 type Rows = ReturnType<typeof rowFilter>;
 
-/**
- * An IndexedDB store's writes, export and clear: all the page uses of it.
- * @param read registers a read transaction until it finishes (the worker's store: see writesAlone); the page's store has no use for it
- */
-function idbWrites(
-  db: DB,
-  o: Options,
-  { skipped, valid }: Rows,
-  read: <T extends { done: Promise<void> }>(tx: T) => T = (tx) => tx,
-): Omit<Store, WorkerReads | 'kind'> & { readonly kind: 'indexeddb' } {
+/** An IndexedDB store's writes, export and clear: all the page uses of it. */
+function idbWrites(db: DB, o: Options, { skipped, valid }: Rows): Omit<Store, WorkerReads | 'kind'> & { readonly kind: 'indexeddb' } {
   /** Deletes the records with `ts` below `before`, at most `n` of them (the oldest). */
   async function dropOldest(name: 'events' | 'items', before: number, n?: number): Promise<void> {
     if ((n ?? 1) <= 0) return;
@@ -320,11 +312,9 @@ function idbWrites(
     if (errors.length) throw errors.find(isQuota) ?? tx.error ?? errors[0];
   }
 
-  /** Cached items among `ids`; with `finished`, once the read transaction has finished (before a write of the caller). */
-  async function items(ids: readonly string[], finished = false): Promise<Map<string, ItemFeatures>> {
-    const tx = read(db.transaction('items'));
+  async function items(ids: readonly string[]): Promise<Map<string, ItemFeatures>> {
+    const tx = reading(db, db.transaction('items'));
     const rows = await Promise.all(ids.map((id) => tx.store.get(id)));
-    if (finished) await tx.done;
     const found = rows.filter((r) => r !== undefined);
     return new Map(valid('items', found, isCachedItem).map((r) => [r.id, r.item] as const));
   }
@@ -356,12 +346,13 @@ function idbWrites(
     kind: 'indexeddb' as const,
     prune: () => write('events', [], o.maxEvents),
     add: (events) => write('events', events, o.maxEvents),
-    count: () => read(db.transaction('events')).store.count(),
+    count: () => countOf(db, 'events'),
     async putItems(batch) {
       if (!batch.length) return;
       const next = new Map<string, ItemFeatures>();
       for (const it of batch) next.set(it.id, mergeItem(next.get(it.id), it));
-      const known = await items([...next.keys()], true); // its read finished before its write starts
+      const known = await items([...next.keys()]);
+      await Promise.all(finishing.get(db.name) ?? []); // its read finished before its write starts
       const now = Date.now();
       await write(
         'items',
@@ -414,6 +405,10 @@ function reading<T extends { done: Promise<void> }>(db: DB, tx: T): T {
   open.add(done);
   void done.then(() => open.delete(done));
   return tx;
+}
+
+function countOf(db: DB, name: 'events' | 'items'): Promise<number> {
+  return reading(db, db.transaction(name)).store.count();
 }
 
 /** The count, once its transaction has finished: writes read it before their own readwrite transaction. */
