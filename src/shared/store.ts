@@ -138,8 +138,8 @@ const locks = new Map<string, { write: Promise<unknown>; reads: Promise<unknown>
 
 /**
  * The store with its writes to one database (from every connection of this thread to it) run alone: a write waits
- * for the reads and the write in flight (their transactions finished), and the reads after it wait for it; reads run
- * together. The worker needs this: WebKit (WebKitGTK 2.50 here) leaves a database
+ * for the reads and the write in flight, and the reads after it wait for it; reads run together. Each call's
+ * transactions have finished when it resolves. The worker needs this: WebKit (WebKitGTK 2.50 here) leaves a database
  * unable to run any transaction, in every tab and after reloads, when a worker ends (its page reloads or closes)
  * while it has a readwrite and a readonly transaction in flight on it (WebKit bug 324094): then no page view of the
  * shop could read or write its history again. So a worker never has both.
@@ -155,10 +155,7 @@ function writesAlone(name: string, store: Store): Store {
         locks.set(name, lock);
         const settled = (p: Promise<unknown>) => p.catch(() => {});
         if (WRITES.has(key)) {
-          // The reads queued before it answer, then their transactions finish, then it runs.
-          const done = Promise.all([lock.write, ...lock.reads])
-            .then(() => Promise.all(finishing.get(name) ?? []))
-            .then(() => run(...args));
+          const done = Promise.all([lock.write, ...lock.reads]).then(() => run(...args));
           lock.write = settled(done);
           lock.reads = [];
           return done;
@@ -313,9 +310,9 @@ function idbWrites(db: DB, o: Options, { skipped, valid }: Rows): Omit<Store, Wo
   }
 
   async function items(ids: readonly string[]): Promise<Map<string, ItemFeatures>> {
-    const tx = reading(db, db.transaction('items'));
-    const rows = await Promise.all(ids.map((id) => tx.store.get(id)));
-    const found = rows.filter((r) => r !== undefined);
+    const tx = db.transaction('items');
+    const rows = await Promise.all([...ids.map((id) => tx.store.get(id)), tx.done]);
+    const found = rows.filter((r) => r !== undefined); // tx.done's undefined too
     return new Map(valid('items', found, isCachedItem).map((r) => [r.id, r.item] as const));
   }
 
@@ -327,7 +324,7 @@ function idbWrites(db: DB, o: Options, { skipped, valid }: Rows): Omit<Store, Wo
       } catch (err) {
         // A quota error evicts the oldest 20% and retries once; a second one drops the write, and says so.
         if (!isQuota(err)) throw err;
-        await dropOldest(name, Infinity, Math.ceil((await countFinished(db, name)) * 0.2));
+        await dropOldest(name, Infinity, Math.ceil((await countOf(db, name)) * 0.2));
         try {
           await putAll(name, rows);
         } catch (again) {
@@ -339,7 +336,7 @@ function idbWrites(db: DB, o: Options, { skipped, valid }: Rows): Omit<Store, Wo
       }
     }
     if (name === 'events') await dropOldest(name, Date.now() - o.maxAgeDays * DAY_MS);
-    await dropOldest(name, Infinity, (await countFinished(db, name)) - max);
+    await dropOldest(name, Infinity, (await countOf(db, name)) - max);
   }
 
   return {
@@ -352,7 +349,6 @@ function idbWrites(db: DB, o: Options, { skipped, valid }: Rows): Omit<Store, Wo
       const next = new Map<string, ItemFeatures>();
       for (const it of batch) next.set(it.id, mergeItem(next.get(it.id), it));
       const known = await items([...next.keys()]);
-      await Promise.all(finishing.get(db.name) ?? []); // its read finished before its write starts
       const now = Date.now();
       await write(
         'items',
@@ -390,48 +386,31 @@ function idbWrites(db: DB, o: Options, { skipped, valid }: Rows): Omit<Store, Wo
   };
 }
 
-/**
- * Per database name: read transactions that have answered but not finished yet. A read answers as soon as its
- * requests have (waiting for the transaction to finish costs Firefox's first view tens of milliseconds); a write of
- * the worker's store waits for these to finish too (see writesAlone).
- */
-const finishing = new Map<string, Set<Promise<void>>>();
-
-/** Registers a read transaction until it finishes. */
-function reading<T extends { done: Promise<void> }>(db: DB, tx: T): T {
-  const open = finishing.get(db.name) ?? new Set<Promise<void>>();
-  finishing.set(db.name, open);
-  const done = tx.done.catch(() => {});
-  open.add(done);
-  void done.then(() => open.delete(done));
-  return tx;
-}
+// Reads answer once their transaction has finished, not merely their request: the worker's store runs its writes
+// alone (see writesAlone).
 
 function countOf(db: DB, name: 'events' | 'items'): Promise<number> {
-  return reading(db, db.transaction(name)).store.count();
-}
-
-/** The count, once its transaction has finished: writes read it before their own readwrite transaction. */
-async function countFinished(db: DB, name: 'events' | 'items'): Promise<number> {
   const tx = db.transaction(name);
-  const [n] = await Promise.all([tx.store.count(), tx.done]);
-  return n;
+  return Promise.all([tx.store.count(), tx.done]).then(([n]) => n);
 }
 
 function getOne(db: DB, name: 'meta' | 'snapshots', key: string): Promise<unknown> {
-  return reading(db, db.transaction(name)).store.get(key);
+  const tx = db.transaction(name);
+  return Promise.all([tx.store.get(key), tx.done]).then(([value]) => value);
 }
 
 /** An IndexedDB store's reads that only the worker makes. */
 function idbReads(db: DB, { skipped, valid }: Rows): Pick<Store, WorkerReads> {
   return {
     async events(q) {
-      const rows = await reading(db, db.transaction('events')).store.index('ts').getAll();
+      const tx = db.transaction('events');
+      const [rows] = await Promise.all([tx.store.index('ts').getAll(), tx.done]);
       return select(valid('events', rows, isEvent), q);
     },
     async recent(limit, types) {
       if (limit <= 0) return [];
-      const index = reading(db, db.transaction('events')).store.index('type_ts');
+      const tx = db.transaction('events');
+      const index = tx.store.index('type_ts');
       const lists = await Promise.all(
         [...new Set(types)].map(async (type) => {
           // The limit-th newest of this type bounds one getAll: three requests per type, whatever is stored.
@@ -441,6 +420,7 @@ function idbReads(db: DB, { skipped, valid }: Rows): Pick<Store, WorkerReads> {
           return index.getAll(IDBKeyRange.bound([type, from], [type, Infinity]));
         }),
       );
+      await tx.done;
       return valid('events', lists.flat(), isEvent).sort(byTime).slice(-limit);
     },
     async getMeta<T>(key: string, check?: (v: unknown) => boolean) {
