@@ -93,12 +93,12 @@ createServer((req, res) => {
   }
   // Revalidated caching, as a shop's static host does: a second load gets 304s instead of the bytes.
   const { mtime, size } = statSync(file);
-  const etag = `"${size.toString(36)}-${mtime.getTime().toString(36)}"`;
+  // The policy is part of the tag: a response cached under one policy is never revalidated (a 304) under another.
+  const etag = `"${size.toString(36)}-${mtime.getTime().toString(36)}${policy ? `-${asked ?? cookie}` : ''}"`;
   const headers = {
     'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
     'content-length': String(size),
-    // A page and its SDK files under a test policy are never answered from (or left in) the cache of another one.
-    'cache-control': policy ? 'no-store' : 'no-cache',
+    'cache-control': 'no-cache',
     // As a CDN does, so that pages of other origins can load the script, the worker and the model from here.
     'access-control-allow-origin': '*',
     etag,
