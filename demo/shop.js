@@ -165,6 +165,7 @@ function renderHome() {
   if (words.length) grid.dataset.recoQuery = state.query.trim();
   else delete grid.dataset.recoQuery;
   grid.replaceChildren(...items.map((item) => card(item, { pinned: !filtering && item.id === pinnedId })));
+  grid.removeAttribute('aria-busy');
   $('home-title').textContent = words.length
     ? `Results for “${state.query.trim()}”`
     : state.category === 'All'
@@ -179,6 +180,7 @@ function renderHome() {
 function renderNew() {
   const items = [...catalog].sort((a, b) => b.added.localeCompare(a.added) || a.id.localeCompare(b.id)).slice(0, NEW_SIZE);
   $('grid-new').replaceChildren(...items.map((item) => card(item)));
+  $('grid-new').removeAttribute('aria-busy');
 }
 
 // ---------- Reco (all calls guarded: the shop must never break because of it) ----------
@@ -609,13 +611,8 @@ function personalizeHome() {
 }
 
 async function main() {
-  let stored = null;
-  try {
-    stored = localStorage.getItem('lumiere-panel');
-  } catch {
-    // Private modes may block storage; the default applies.
-  }
-  setPanel(stored ? stored === 'open' : window.matchMedia('(min-width: 1200px)').matches);
+  // panel-state.js opened or closed the panel before the first paint.
+  setPanel(document.body.classList.contains('panel-open'));
   wire();
   saveCart();
   renderChips();
@@ -627,6 +624,7 @@ async function main() {
     console.error('[shop] could not load catalog.json', err);
     $('home-empty').textContent = 'The catalog could not be loaded.';
     $('home-empty').hidden = false;
+    for (const grid of document.querySelectorAll('.grid[aria-busy]')) grid.removeAttribute('aria-busy');
     return;
   }
   byId = new Map(catalog.map((item) => [item.id, item]));

@@ -85,7 +85,7 @@ afterEach(async () => {
 
 describe('demo shop files', () => {
   it('load nothing from other origins: no absolute or scheme-relative URLs, no web fonts', () => {
-    for (const file of ['index.html', 'shop.css', 'shop.js', 'placements.js', 'simulate.js']) {
+    for (const file of ['index.html', 'shop.css', 'shop.js', 'panel-state.js', 'placements.js', 'simulate.js']) {
       const text = readFileSync(join(demo, file), 'utf8');
       expect(text, file).not.toMatch(/(https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}/i);
       expect(text, file).not.toMatch(/@import|@font-face/);
