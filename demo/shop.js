@@ -228,10 +228,24 @@ function recoOptions() {
   return options;
 }
 
-async function startReco() {
+/**
+ * Starts Reco at once, as the README's quick start does: its worker reads the shopper's history and fetches the
+ * model while the shop fetches its catalog, so the first grid is ranked within its hold. The shop wires it up
+ * (startReco) once its grids are rendered.
+ */
+function initReco() {
   try {
     if (typeof window.Reco?.init !== 'function') throw new Error('reco.js did not load');
-    const started = window.Reco.init(recoOptions());
+    const started = Promise.resolve(window.Reco.init(recoOptions()));
+    started.catch(() => {}); // startReco reports a failure, once the page is rendered
+    return started;
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+async function startReco(started) {
+  try {
     placements.start();
     reco = await started;
   } catch (err) {
@@ -616,6 +630,7 @@ async function main() {
   wire();
   saveCart();
   renderChips();
+  const started = initReco();
   try {
     const res = await fetch('catalog.json');
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
@@ -640,7 +655,7 @@ async function main() {
   renderHome();
   renderNew();
   route();
-  await startReco();
+  await startReco(started);
 }
 
 main();

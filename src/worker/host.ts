@@ -191,6 +191,9 @@ export function createHost(deps: HostDeps): EngineInterface {
       }
       const files = createFiles({ fetch: fetchFn, caches: deps.caches, onProgress: hooks.onProgress });
       manifest = once(() => fetchFn(o.modelUrl));
+      // Fetched now, not at the first ranking: in Firefox a worker's fetch waits for the page's main thread, which
+      // is busy laying out the very grids that first ranking is for (the snapshot cannot answer without it).
+      manifest().catch(() => {});
       store = o.store
         ? openStore({ ...o.store, prune: false }).then((s) => (s.kind === 'indexeddb' ? (storeOpen = s) : (s.close(), null)))
         : Promise.resolve(null);

@@ -164,6 +164,18 @@ describe('worker host: the first ranking of a page view', () => {
     store.close();
   });
 
+  it('fetches the model manifest as init() starts, before any ranking asks (the snapshot needs it to answer)', async () => {
+    const { dbName } = await shopper();
+    const asked: string[] = [];
+    const host = createHost({
+      fetch: (async (u: string) => (asked.push(u), fileFetch(u))) as unknown as typeof fetch,
+      caches: null,
+      loadEngine: () => new Promise(() => {}), // never loads: only init() itself fetches
+    });
+    void host.init(init(dbName));
+    expect(asked).toEqual([MODELS.pair]);
+  });
+
   it('without a history, answers at once with no scores (the shop order), engine or not', async () => {
     const next = pageView(new Promise(() => {}));
     void next.init(init(`host-empty-${++n}`));
