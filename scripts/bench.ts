@@ -376,14 +376,15 @@ const INSTRUMENT = `(() => {
     } });
   } });
   // Reco moves cards (insertBefore of a card already in the grid: a removal, then an addition of the same node);
-  // the shop re-renders with new nodes. A grid's hold ends when Reco removes its data-reco-pending attribute.
+  // the shop re-renders with new nodes. A grid's hold ends when Reco removes its data-reco-pending attribute with the
+  // shop's cards in it: the demo calls init() before it renders them, so Reco may hold and release the empty grid first.
   const gone = new WeakSet();
   new MutationObserver((recs) => {
     const now = performance.now();
     for (const r of recs) {
       if (r.type === 'attributes') {
         const g = r.target;
-        if (g.dataset.recoGrid && !g.hasAttribute('data-reco-pending') && !(g.dataset.recoGrid in m.released)) m.released[g.dataset.recoGrid] = now;
+        if (g.dataset.recoGrid && !g.hasAttribute('data-reco-pending') && g.querySelector('[data-reco-id]') && !(g.dataset.recoGrid in m.released)) m.released[g.dataset.recoGrid] = now;
         continue;
       }
       const grid = r.target.closest && r.target.closest('[data-reco-grid]');
@@ -970,7 +971,7 @@ function report(r: {
       `repeat ${fmt(p50(rep.map((l) => l.initToVisibleMs)), 0)} ms; grid in view personalized in ${rep.filter((l) => l.visibleInHold).length} of ${rep.length} repeat views.`,
   );
   const navs = r.demo.loads.map((l) => l.navToInitMs).filter((x): x is number => x != null);
-  out.push(`   The demo calls init() ${fmt(median(navs), 0)} ms after navigation start (p50), once its catalog is fetched and rendered.`);
+  out.push(`   The demo calls init() ${fmt(median(navs), 0)} ms after navigation start (p50), before it fetches its catalog and renders its grids.`);
   const worstSdk = r.demo.loads.reduce<LoadFigures | null>(
     (a, l) => (!a || l.sdkFrames.longestSdkScriptMs > a.sdkFrames.longestSdkScriptMs ? l : a),
     null,
