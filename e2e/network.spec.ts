@@ -3,7 +3,8 @@ import { gridItems, openAndCloseProduct, waitForReady } from './helpers/reco.ts'
 import type { SeenRequest } from './helpers/engines/page.ts';
 
 /** The demo shop's own files: everything else the page requests is the SDK's. */
-const SHOP = /^\/(\?.*)?$|^\/(shop\.css|shop\.js|panel-state\.js|placements\.js|simulate\.js|catalog\.json|favicon\.svg)$|^\/img\/[\w-]+\.svg$/;
+const SHOP =
+  /^\/(\?.*)?$|^\/(shop\.css|shop\.js|panel-state\.js|placements\.js|simulate\.js|catalog\.json|favicon\.svg)$|^\/img\/[\w-]+\.svg$/;
 const SDK_FILES = ['/models/default/model.json', '/models/default/weights.bin', '/reco.engine.js', '/reco.js', '/reco.worker.js'];
 
 async function shopAndBrowse(tab: BrowserPage, query: string) {

@@ -971,7 +971,9 @@ function report(r: {
       `repeat ${fmt(p50(rep.map((l) => l.initToVisibleMs)), 0)} ms; grid in view personalized in ${rep.filter((l) => l.visibleInHold).length} of ${rep.length} repeat views.`,
   );
   const navs = r.demo.loads.map((l) => l.navToInitMs).filter((x): x is number => x != null);
-  out.push(`   The demo calls init() ${fmt(median(navs), 0)} ms after navigation start (p50), before it fetches its catalog and renders its grids.`);
+  out.push(
+    `   The demo calls init() ${fmt(median(navs), 0)} ms after navigation start (p50), before it fetches its catalog and renders its grids.`,
+  );
   const worstSdk = r.demo.loads.reduce<LoadFigures | null>(
     (a, l) => (!a || l.sdkFrames.longestSdkScriptMs > a.sdkFrames.longestSdkScriptMs ? l : a),
     null,
