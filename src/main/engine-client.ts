@@ -139,6 +139,12 @@ export function createEngineClient(
     }
     return reply;
   };
+  // The page is going away: the worker starts no more IndexedDB transactions (WebKit may otherwise keep the database
+  // held by the ended worker: see pauseStores). Back from the back/forward cache, it goes on.
+  const pause = () => void call('pause()', (e) => e.pause(), CALL_TIMEOUT_MS, true).catch(() => {});
+  const resume = (e: PageTransitionEvent) => e.persisted && void call('resume()', (w) => w.resume(), CALL_TIMEOUT_MS, true).catch(() => {});
+  addEventListener('pagehide', pause);
+  addEventListener('pageshow', resume);
   return {
     rank: (req) => call('rank()', (e) => e.rank(req), INIT_TIMEOUT_MS, true).then(heard),
     changed: (req) => void call('changed()', (e) => e.changed(req), CALL_TIMEOUT_MS, true).catch(() => {}),
@@ -152,6 +158,10 @@ export function createEngineClient(
     forget: () => call('forget()', (e) => e.forget()),
     explain: (item, req) => call('explain()', (e) => e.explain(item, req), INIT_TIMEOUT_MS, true),
     state: supervisor.state,
-    terminate: supervisor.terminate,
+    terminate() {
+      removeEventListener('pagehide', pause);
+      removeEventListener('pageshow', resume);
+      supervisor.terminate();
+    },
   };
 }

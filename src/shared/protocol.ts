@@ -222,6 +222,13 @@ export interface EngineInterface {
   /** Back to the shipped head and a fresh schedule, in every tab; a round under way writes nothing. The page clears the store next. */
   forget(): LearningState | null;
   /**
+   * The page is going away (pagehide): start no more IndexedDB transactions, so that the worker is not ended with
+   * some in flight (see pauseStores in src/shared/store.ts); `resume()` when the page comes back from the
+   * back/forward cache.
+   */
+  pause(): void;
+  resume(): void;
+  /**
    * The history items that raised `item`'s score most with the head in use: {@link reasons} of their leave-one-out
    * contributions, with titles when known. The page passes them on as explain()'s answer.
    */

@@ -133,6 +133,26 @@ const WRITES: ReadonlySet<keyof Store> = new Set<keyof Store>([
   'clear',
 ]);
 
+/** Set while the worker's stores start no transaction (pauseStores), resolved by resumeStores. */
+let paused: Promise<void> | null = null;
+let unpause = () => {};
+
+/**
+ * The worker's stores start no more transactions (calls wait) until {@link resumeStores}: its page is going away
+ * (pagehide). A worker ended with transactions in flight may leave WebKit holding its connection to the database
+ * (bug 324094, below), which then cannot be deleted (forget()) until the browser restarts; what is already in
+ * flight still finishes.
+ */
+export function pauseStores(): void {
+  paused ??= new Promise((resolve) => (unpause = resolve));
+}
+
+/** The page came back (from the back/forward cache): the calls that waited start. */
+export function resumeStores(): void {
+  unpause();
+  paused = null;
+}
+
 /** Per database name: the end of the latest write, and the reads started since it was queued. */
 const locks = new Map<string, { write: Promise<unknown>; reads: Promise<unknown>[] }>();
 
@@ -148,7 +168,10 @@ function writesAlone(name: string, store: Store): Store {
   const guarded = { ...store };
   for (const [key, call] of Object.entries(store) as [keyof Store, unknown][]) {
     if (typeof call !== 'function' || key === 'close' || key === 'skipped') continue;
-    const run = (...args: unknown[]) => (call as (...a: unknown[]) => Promise<unknown>)(...args);
+    const run = async (...args: unknown[]) => {
+      while (paused) await paused;
+      return (call as (...a: unknown[]) => Promise<unknown>)(...args);
+    };
     Object.assign(guarded, {
       [key]: (...args: unknown[]) => {
         const lock = locks.get(name) ?? { write: Promise.resolve(), reads: [] };

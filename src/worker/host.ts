@@ -23,7 +23,7 @@ import {
 import { DEFAULTS } from '../shared/options.ts';
 import { DEFAULT_RULES, validateRules } from '../shared/rules.ts';
 import { skipped, type LearningState } from '../shared/learning.ts';
-import { openStore, type Store } from '../shared/store.ts';
+import { openStore, pauseStores, resumeStores, type Store } from '../shared/store.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import type { Engine } from './engine.ts';
 import { createFiles, once, type Files } from './files.ts';
@@ -312,6 +312,9 @@ export function createHost(deps: HostDeps): EngineInterface {
       written = '';
       return ready?.forget() ?? null;
     },
+
+    pause: pauseStores,
+    resume: resumeStores,
 
     async explain(item, req): Promise<Contribution[]> {
       const o = await configured;

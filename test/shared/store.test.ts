@@ -2,7 +2,7 @@
 import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LOCAL_KEYS, openPageStore, openStore, type Store, type StoreOptions } from '../../src/shared/store.ts';
+import { LOCAL_KEYS, openPageStore, openStore, pauseStores, resumeStores, type Store, type StoreOptions } from '../../src/shared/store.ts';
 import type { RecoEvent } from '../../src/shared/types.ts';
 
 const DAY = 86_400_000;
@@ -453,5 +453,39 @@ describe("the worker's store (openStore)", () => {
     await expect(a.putSnapshot('model', {})).rejects.toThrow();
     expect(await b.count()).toBe(2);
     b.close();
+  });
+
+  it('paused (its page is going away), starts no transaction until resumed; what was in flight finishes', async () => {
+    const dbName = freshName();
+    const store = await openStore({ dbName });
+    const started: string[] = [];
+    const transaction = IDBDatabase.prototype.transaction;
+    const spy = vi.spyOn(IDBDatabase.prototype, 'transaction').mockImplementation(function (this: IDBDatabase, ...args) {
+      started.push(String(args[0]));
+      return transaction.apply(this, args);
+    });
+    try {
+      const inFlight = store.add([ev('1', Date.now())]);
+      await vi.waitFor(() => expect(started.length).toBeGreaterThan(0)); // its transaction is in flight
+      pauseStores();
+      let answered = false;
+      const later = Promise.all([store.recent(10, ['select_item']), store.putSnapshot('model', { history: ['1'] })]).then((r) => {
+        answered = true;
+        return r;
+      });
+      await inFlight;
+      const before = started.length;
+      await new Promise((r) => setTimeout(r, 50));
+      expect(answered).toBe(false);
+      expect(started.length, 'no transaction started while paused').toBe(before);
+      resumeStores();
+      const [recent] = await later;
+      expect(recent.map((e) => e.id)).toEqual(['1']);
+      expect(started.length).toBeGreaterThan(before);
+    } finally {
+      resumeStores();
+      spy.mockRestore();
+      store.close();
+    }
   });
 });
