@@ -6,7 +6,7 @@
  * engine writes the next page view's snapshot.
  */
 import { gridOrder } from '../model/arrange.ts';
-import { headKey, itemKey, modelKey, asSnapshot, snapshotScores, type Snapshot } from '../model/snapshot.ts';
+import { headKey, historyKey, itemKey, modelKey, asSnapshot, snapshotScores, type Snapshot } from '../model/snapshot.ts';
 import {
   reasons,
   type CacheStatus,
@@ -106,9 +106,14 @@ export function createHost(deps: HostDeps): EngineInterface {
         await storing;
         const { history } = await assembleHistory(s, latest, opts.historyLength);
         if (!history.length || !seen.size) return;
-        const snapshot = await ready.snapshot(history, [...seen.values()].reverse());
-        const signature = JSON.stringify([snapshot.model, snapshot.head, snapshot.history, seenAdded]);
+        // What the snapshot is computed from (the model, the head, the history, the items seen): when none of it
+        // changed since the one written, neither would the snapshot. Every ranking asks for one, and computing it
+        // scores every item seen.
+        const { model, head } = ready.serving();
+        const signature = JSON.stringify([model, head, historyKey(history, history.length), seenAdded]);
         if (signature === written || started !== generation) return;
+        const snapshot = await ready.snapshot(history, [...seen.values()].reverse());
+        if (started !== generation) return;
         await s.putSnapshot(opts.modelUrl, snapshot);
         written = signature;
       })

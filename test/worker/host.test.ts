@@ -153,6 +153,38 @@ describe('worker host: the first ranking of a page view', () => {
     store.close();
   });
 
+  it('computes the next snapshot again only when what it is made of changed (the history, the items seen)', async () => {
+    const { dbName } = await shopper();
+    let computed = 0;
+    const view = createHost({
+      fetch: fileFetch,
+      caches: null,
+      loadEngine: async (files) => {
+        const engine = createEngine({ files });
+        const snapshot = engine.snapshot.bind(engine);
+        return Object.assign(engine, { snapshot: (...a: Parameters<typeof snapshot>) => (computed++, snapshot(...a)) });
+      },
+    });
+    await view.init(init(dbName));
+    await view.rank(request());
+    await view.settle();
+    expect(computed).toBe(1);
+    await view.rank(request());
+    await view.rank(request());
+    await view.settle();
+    expect(computed, 'the same rankings again: nothing to recompute').toBe(1);
+    const clicked = event(CATALOG[30]!.id, 'select_item', Date.now());
+    await view.rank(request(Date.now(), [clicked]));
+    await view.settle();
+    expect(computed, 'a new event').toBe(2);
+    await view.rank(request(Date.now(), [clicked]));
+    await view.settle();
+    expect(computed).toBe(2);
+    await view.rank({ ...request(Date.now(), [clicked]), candidates: CATALOG.slice(50, 60) });
+    await view.settle();
+    expect(computed, 'items not seen before').toBe(3);
+  });
+
   it('stores the features a ranking brings, so later page views read them for the history (an item shown by id alone)', async () => {
     const { dbName } = await shopper();
     const view = pageView();
