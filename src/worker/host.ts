@@ -144,7 +144,13 @@ export function createHost(deps: HostDeps): EngineInterface {
   };
 
   /** The engine, or null when it failed to start (init() reported why). */
-  const engineOrNull = async (): Promise<Engine | null> => (await configured, engine!.catch(() => null));
+  const loadedOrNull = async (): Promise<Engine | null> => (await configured, engine!.catch(() => null));
+  /**
+   * The engine, for a call that needs the model: it starts loading now rather than after FIRST_RANK_WAIT_MS (a call
+   * that waits for the model gains nothing from keeping the worker free for the snapshot).
+   */
+  const needed = async (): Promise<Engine> => (answeredFirst(), await configured, engine!);
+  const engineOrNull = (): Promise<Engine | null> => needed().catch(() => null);
 
   /** The request's history (stored and pending) and candidates with their best known features; the features a ranking brings are stored. */
   async function prepare(req: RankRequest): Promise<{ history: HistoryEntry[]; now: number; candidates: ItemFeatures[] }> {
@@ -273,22 +279,21 @@ export function createHost(deps: HostDeps): EngineInterface {
     },
 
     async rankFor(given, candidates, now) {
-      await configured;
-      return (await engine!).rankFor(given, candidates, now);
+      return (await needed()).rankFor(given, candidates, now);
     },
 
     async setRules(next) {
       const valid = validateRules(next);
       const changed = JSON.stringify(valid) !== JSON.stringify(rules);
       rules = valid;
-      (await engineOrNull())?.setRules(next);
+      (await loadedOrNull())?.setRules(next);
       return changed;
     },
 
     async recommend(request, page) {
       const o = await configured;
       const { history, now } = await assembleHistory(await store, page, o.historyLength);
-      const e = await engine!;
+      const e = await needed();
       return e.recommend(history, request, { seen: page.seen, now, control: page.control, show: page.show });
     },
 
@@ -339,8 +344,14 @@ export function createHost(deps: HostDeps): EngineInterface {
   return host;
 }
 
-/** How long the engine waits for a first ranking to answer from the snapshot before it loads anyway. */
-const FIRST_RANK_WAIT_MS = 300;
+/**
+ * With a snapshot stored, how long the engine waits for a first ranking to answer from it before it loads anyway:
+ * loading the engine keeps the worker's thread busy (evaluating tfjs, starting a backend), and a grid that asks
+ * meanwhile waits. A shop may call init() before it fetches and renders its grids (the quick start does), so this
+ * covers that; a call that needs the model (a ranking the snapshot cannot answer, a placement, explain()) starts the
+ * load at once.
+ */
+const FIRST_RANK_WAIT_MS = 1000;
 const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resolves after the tasks queued so far (the rankings answered from the snapshot) have run. */

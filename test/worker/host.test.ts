@@ -153,6 +153,29 @@ describe('worker host: the first ranking of a page view', () => {
     store.close();
   });
 
+  it('with a snapshot stored, keeps the worker free for the first ranking before loading the engine, unless a call needs the model', async () => {
+    const { dbName } = await shopper();
+    const first = pageView();
+    await first.init(init(dbName));
+    await first.rank(request());
+    await first.settle();
+
+    let loading = false;
+    const next = createHost({
+      fetch: fileFetch,
+      caches: null,
+      loadEngine: async (files) => ((loading = true), createEngine({ files })),
+    });
+    const started = next.init(init(dbName));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(loading, 'no ranking asked yet: the engine waits').toBe(false);
+    // explain() needs the model: the engine loads now, not after the wait (FIRST_RANK_WAIT_MS, 1 s).
+    const explained = next.explain(CATALOG[30]!, { pending: [], known: [], now: Date.now() });
+    await vi.waitFor(() => expect(loading).toBe(true), { timeout: 500 });
+    await started;
+    expect(Array.isArray(await explained)).toBe(true);
+  });
+
   it('computes the next snapshot again only when what it is made of changed (the history, the items seen)', async () => {
     const { dbName } = await shopper();
     let computed = 0;
