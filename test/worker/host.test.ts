@@ -52,6 +52,16 @@ async function shopper(): Promise<{ dbName: string; events: RecoEvent[] }> {
 const candidates = CATALOG.slice(20, 44);
 const request = (now = Date.now(), pending: RecoEvent[] = []): RankRequest => ({ candidates, pending, known: [], now });
 
+/** A shopper whose previous page view was ranked by the model and stored the next page view's snapshot. */
+async function shopperWithSnapshot(): Promise<string> {
+  const { dbName } = await shopper();
+  const first = pageView();
+  await first.init(init(dbName));
+  await first.rank(request());
+  await first.settle();
+  return dbName;
+}
+
 beforeAll(async () => {
   await setupTf('wasm');
 });
@@ -112,12 +122,7 @@ describe('worker host: the first ranking of a page view', () => {
   });
 
   it('waits for the model when the history changed since, or an item was not seen, and says why', async () => {
-    const { dbName } = await shopper();
-    const first = pageView();
-    await first.init(init(dbName));
-    await first.rank(request());
-    await first.settle();
-
+    const dbName = await shopperWithSnapshot();
     const clicked = event(CATALOG[30]!.id, 'select_item', Date.now());
     const next = pageView();
     void next.init(init(dbName));
@@ -154,12 +159,7 @@ describe('worker host: the first ranking of a page view', () => {
   });
 
   it('with a snapshot stored, keeps the worker free for the first ranking before loading the engine, unless a call needs the model', async () => {
-    const { dbName } = await shopper();
-    const first = pageView();
-    await first.init(init(dbName));
-    await first.rank(request());
-    await first.settle();
-
+    const dbName = await shopperWithSnapshot();
     let loading = false;
     const next = createHost({
       fetch: fileFetch,
