@@ -143,13 +143,14 @@ export function createHost(deps: HostDeps): EngineInterface {
     };
   };
 
-  /** The engine, or null when it failed to start (init() reported why). */
+  /** The engine once it is loaded (on its own schedule), or null when it failed to start (init() reported why). */
   const loadedOrNull = async (): Promise<Engine | null> => (await configured, engine!.catch(() => null));
   /**
    * The engine, for a call that needs the model: it starts loading now rather than after FIRST_RANK_WAIT_MS (a call
    * that waits for the model gains nothing from keeping the worker free for the snapshot).
    */
   const needed = async (): Promise<Engine> => (answeredFirst(), await configured, engine!);
+  /** As needed(), or null when the engine failed to start. */
   const engineOrNull = (): Promise<Engine | null> => needed().catch(() => null);
 
   /** The request's history (stored and pending) and candidates with their best known features; the features a ranking brings are stored. */
