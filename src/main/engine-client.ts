@@ -139,9 +139,10 @@ export function createEngineClient(
     }
     return reply;
   };
-  // The page is going away: the worker starts no more IndexedDB transactions (WebKit may otherwise keep the database
-  // held by the ended worker: see pauseStores). Back from the back/forward cache, it goes on.
-  const pause = () => void call('pause()', (e) => e.pause(), CALL_TIMEOUT_MS, true).catch(() => {});
+  // The page is going away: the worker starts no more IndexedDB transactions, and closes its connections when the
+  // page is not kept for the back/forward cache (WebKit may otherwise keep the database held by the ended worker: see
+  // pauseStores). Back from that cache, it goes on.
+  const pause = (e: PageTransitionEvent) => void call('pause()', (w) => w.pause(!e.persisted), CALL_TIMEOUT_MS, true).catch(() => {});
   const resume = (e: PageTransitionEvent) => e.persisted && void call('resume()', (w) => w.resume(), CALL_TIMEOUT_MS, true).catch(() => {});
   addEventListener('pagehide', pause);
   addEventListener('pageshow', resume);

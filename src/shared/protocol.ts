@@ -224,9 +224,10 @@ export interface EngineInterface {
   /**
    * The page is going away (pagehide): start no more IndexedDB transactions, so that the worker is not ended with
    * some in flight (see pauseStores in src/shared/store.ts); `resume()` when the page comes back from the
-   * back/forward cache.
+   * back/forward cache. `forGood`: the page is not kept for that cache (`pagehide`'s `persisted` is false), so the
+   * worker's connections are closed too.
    */
-  pause(): void;
+  pause(forGood: boolean): void;
   resume(): void;
   /**
    * The history items that raised `item`'s score most with the head in use: {@link reasons} of their leave-one-out

@@ -488,4 +488,29 @@ describe("the worker's store (openStore)", () => {
       store.close();
     }
   });
+
+  it('paused for good (a reload, not the back/forward cache): closes every connection, and opens none after', async () => {
+    const dbName = freshName();
+    const [a, b] = [await openStore({ dbName }), await openStore({ dbName })];
+    const close = vi.spyOn(IDBDatabase.prototype, 'close');
+    try {
+      const closed = () => close.mock.contexts.filter((db) => (db as IDBDatabase).name === dbName).length;
+      pauseStores(true);
+      expect(closed(), 'both connections').toBe(2);
+      void openStore({ dbName }); // like every call while paused, it answers only if the page comes back
+      await vi.waitFor(() => expect(closed(), 'a connection that opens as the page goes').toBe(3));
+      // Nothing is left holding the database: it is deleted at once (WebKit could not, had an ended worker held it).
+      const outcome = await new Promise((resolve) => {
+        const req = indexedDB.deleteDatabase(dbName);
+        req.onsuccess = () => resolve('deleted');
+        req.onblocked = () => resolve('blocked');
+      });
+      expect(outcome).toBe('deleted');
+    } finally {
+      resumeStores();
+      close.mockRestore();
+      a.close();
+      b.close();
+    }
+  });
 });
