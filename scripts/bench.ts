@@ -1,7 +1,7 @@
 /**
  * Benchmarks of the built SDK in the system Chromium (figures, not tests: nothing here asserts).
  *
- *   npx tsx scripts/bench.ts [--json FILE] [--runs N] [--loads N] [--views N] [--only demo|placements]
+ *   npx tsx scripts/bench.ts [--json FILE] [--runs N] [--loads N] [--views N] [--only demo|placements|rank]
  *
  * Expects dist/ to be built (`npm run build`); builds nothing. Starts scripts/serve.ts on a free port,
  * drives /usr/bin/chromium (or $CHROMIUM_PATH) with playwright-core and measures:
@@ -43,12 +43,13 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '30' },
     loads: { type: 'string', default: '5' },
     views: { type: 'string', default: '3' },
-    // Section 6 alone (a few seconds), e.g. to measure recommend() after a change to placements; or the demo alone.
+    // Section 6 alone (a few seconds), e.g. to measure recommend() after a change to placements; the demo alone;
+    // or section 1 alone (rank latency, a minute or two), e.g. after a change to the worker's ranking path.
     only: { type: 'string' },
   },
 });
-if (args.only !== undefined && args.only !== 'placements' && args.only !== 'demo')
-  throw new Error(`--only: expected "demo" or "placements", got ${args.only}`);
+if (args.only !== undefined && !['placements', 'demo', 'rank'].includes(args.only))
+  throw new Error(`--only: expected "demo", "placements" or "rank", got ${args.only}`);
 const RUNS = Number(args.runs);
 const LOADS = Number(args.loads);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs: expected a positive integer, got ${args.runs}`);
@@ -794,6 +795,14 @@ async function main(): Promise<void> {
     }
     step('rank with a full store');
     const large = args.only === 'demo' ? null : await largeStoreBench(browser, base);
+    if (args.only === 'rank') {
+      console.log(
+        `${machine.commit}, load ${machine.loadStart} -> ${round(os.loadavg()[0]!, 2)} on ${machine.cores} cores, model ${model.id}@${model.version}`,
+      );
+      console.log(rankLines(rank, large).join('\n'));
+      if (args.json) writeFileSync(args.json, JSON.stringify({ machine, model, rank, large }, null, 1) + '\n');
+      return;
+    }
     step('per-event cost');
     const events = args.only === 'demo' ? null : await eventBench(browser, base);
     step('demo page loads');
@@ -824,35 +833,10 @@ async function main(): Promise<void> {
   }
 }
 
-function report(r: {
-  machine: Record<string, unknown> & { worker: Record<string, unknown> };
-  model: { id: string; version: string };
-  rank: BackendFigures[];
-  large: LargeStore | null;
-  events: EventFigures | null;
-  demo: Awaited<ReturnType<typeof demoBench>>;
-  engines: EngineFigures[];
-  /** The figures, why the section failed, or null when it did not run (--only demo). */
-  placements: PlacementFigures | string | null;
-  sizes: BundleSize[];
-  seconds: number;
-}): void {
-  const m = r.machine;
-  const w = m.worker as { webgpu?: Record<string, unknown> | null; webgl?: Record<string, unknown> | null; hardwareConcurrency?: number };
+/** Section 1: rank latency per backend and candidate count, and with a full store. */
+function rankLines(rank: BackendFigures[], large: LargeStore | null): string[] {
   const out: string[] = [];
   out.push(
-    `Reco benchmarks, ${new Date().toISOString()}, commit ${m['commit']}, dist built ${m['distBuilt']}, model ${r.model.id} ${r.model.version}, ${r.seconds} s`,
-  );
-  out.push(
-    `Machine: ${m['cpu']}, ${m['cores']} cores (the worker sees ${w.hardwareConcurrency}), ${m['memoryGiB']} GiB, ${m['os']}, Node ${m['node']}, Chromium ${m['chromium']} headless`,
-  );
-  out.push(
-    `Load average (1 min) at start ${m['loadStart']}, at end ${m['loadEnd']}: the CPUs are shared, so read medians and ratios, not single runs.`,
-  );
-  out.push(`Worker adapter: webgpu ${w.webgpu ? JSON.stringify(w.webgpu) : 'none'}; webgl ${w.webgl ? JSON.stringify(w.webgl) : 'none'}`);
-
-  out.push(
-    '',
     `1. rank latency, ms, ${HISTORY}-event history; ${SAMPLING.warmup} warm-up rounds, then up to ${RUNS} rounds per size (fewer after ${SAMPLING.maxMs / 1000} s, at least ${SAMPLING.minRuns})`,
   );
   out.push(
@@ -863,7 +847,7 @@ function report(r: {
     '   msg       = a no-op message round trip to that worker; compute = engine - msg; page = Reco.rank - engine (medians of paired rounds).',
   );
   const rows: (string | number)[][] = [];
-  for (const b of r.rank) {
+  for (const b of rank) {
     if (!b.available) {
       rows.push([b.backend, '–', '–', '–', '–', '–', '–', '–', '–', '–', `unavailable: ${b.reason}`]);
       continue;
@@ -892,25 +876,58 @@ function report(r: {
     }
   }
   out.push(table(['backend', 'cands', 'n', 'Reco.rank p50', 'p95', 'engine p50', 'p95', 'msg p50', 'compute', 'page', ''], rows));
-  const at48 = (name: string) => r.rank.find((b) => b.backend === name && b.available)?.rank?.[48];
+  const at48 = (name: string) => rank.find((b) => b.backend === name && b.available)?.rank?.[48];
   const wasm48 = at48('wasm');
   const ratio = (f: (x: NonNullable<ReturnType<typeof at48>>) => number) =>
     BACKENDS.filter((b) => b !== 'wasm' && at48(b) && wasm48)
       .map((b) => `${b} ${fmt(f(at48(b)!) / f(wasm48!), 1)}x`)
       .join(', ') || '–';
   out.push(`   vs wasm at 48 candidates: Reco.rank p50 ${ratio((x) => x.reco.p50)}; compute ${ratio((x) => x.computeP50)}`);
-  for (const b of r.rank.filter((x) => x.longtasks?.count))
+  for (const b of rank.filter((x) => x.longtasks?.count))
     out.push(`   ${b.backend}: longest task ${b.longtasks!.longestMs} ms: ${b.longtasks!.longestCause}`);
-  if (r.large) {
-    const { small, large } = r.large;
+  if (large) {
+    const { small, large: full } = large;
     out.push(
-      `   Reco.rank of ${r.large.candidates} candidates (wasm) as the store grows: ${small.events} events stored p50 ${fmt(small.p50, 2)} ms (p95 ${fmt(small.p95, 2)}), ` +
-        `${large.events} events p50 ${fmt(large.p50, 2)} ms (p95 ${fmt(large.p95, 2)}): ${fmt(large.p50 / small.p50, 2)}x.`,
+      `   Reco.rank of ${large.candidates} candidates (wasm) as the store grows: ${small.events} events stored p50 ${fmt(small.p50, 2)} ms (p95 ${fmt(small.p95, 2)}), ` +
+        `${full.events} events p50 ${fmt(full.p50, 2)} ms (p95 ${fmt(full.p95, 2)}): ${fmt(full.p50 / small.p50, 2)}x.`,
     );
     out.push(
       '   (The worker reads the newest historyLength events of each history type through a (type, ts) index, never the whole store.)',
     );
   }
+
+  return out;
+}
+
+function report(r: {
+  machine: Record<string, unknown> & { worker: Record<string, unknown> };
+  model: { id: string; version: string };
+  rank: BackendFigures[];
+  large: LargeStore | null;
+  events: EventFigures | null;
+  demo: Awaited<ReturnType<typeof demoBench>>;
+  engines: EngineFigures[];
+  /** The figures, why the section failed, or null when it did not run (--only demo). */
+  placements: PlacementFigures | string | null;
+  sizes: BundleSize[];
+  seconds: number;
+}): void {
+  const m = r.machine;
+  const w = m.worker as { webgpu?: Record<string, unknown> | null; webgl?: Record<string, unknown> | null; hardwareConcurrency?: number };
+  const out: string[] = [];
+  out.push(
+    `Reco benchmarks, ${new Date().toISOString()}, commit ${m['commit']}, dist built ${m['distBuilt']}, model ${r.model.id} ${r.model.version}, ${r.seconds} s`,
+  );
+  out.push(
+    `Machine: ${m['cpu']}, ${m['cores']} cores (the worker sees ${w.hardwareConcurrency}), ${m['memoryGiB']} GiB, ${m['os']}, Node ${m['node']}, Chromium ${m['chromium']} headless`,
+  );
+  out.push(
+    `Load average (1 min) at start ${m['loadStart']}, at end ${m['loadEnd']}: the CPUs are shared, so read medians and ratios, not single runs.`,
+  );
+  out.push(`Worker adapter: webgpu ${w.webgpu ? JSON.stringify(w.webgpu) : 'none'}; webgl ${w.webgl ? JSON.stringify(w.webgl) : 'none'}`);
+
+  out.push('', ...rankLines(r.rank, r.large));
+  const wasm48 = r.rank.find((b) => b.backend === 'wasm' && b.available)?.rank?.[48];
 
   out.push(
     '',
