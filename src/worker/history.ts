@@ -33,6 +33,9 @@ function orNone<T>(read: Promise<T>, none: T): Promise<T> {
   });
 }
 
+/** An item given with features besides its id: it is used as given (never merged with the stored copy). */
+export const hasFeatures = (it: ItemFeatures): boolean => Object.keys(it).length > 1;
+
 /**
  * @param store the page's database; null when events live in the page's memory only (all of them are then pending)
  * @param also ids whose stored features are wanted too (candidates given by id only)
@@ -56,6 +59,6 @@ export async function assembleHistory(
   return {
     history: events.map((e) => ({ item: lookup(e.itemId) ?? { id: e.itemId }, type: e.type, ts: e.ts })),
     now: Math.max(req.now, events[events.length - 1]?.ts ?? -Infinity),
-    features: (it) => (Object.keys(it).length > 1 ? it : (lookup(it.id) ?? it)),
+    features: (it) => (hasFeatures(it) ? it : (lookup(it.id) ?? it)),
   };
 }

@@ -27,7 +27,7 @@ import { openStore, pauseStores, resumeStores, type Store } from '../shared/stor
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import type { Engine } from './engine.ts';
 import { createFiles, once, type Files } from './files.ts';
-import { assembleHistory } from './history.ts';
+import { assembleHistory, hasFeatures } from './history.ts';
 import { headKey as headMetaKey, readHead } from './learning-store.ts';
 
 export interface HostDeps {
@@ -77,7 +77,7 @@ export function createHost(deps: HostDeps): EngineInterface {
       const key = itemKey(it);
       if (!seen.delete(key)) {
         seenAdded++;
-        if (Object.keys(it).length > 1) fresh.push(it);
+        if (hasFeatures(it)) fresh.push(it);
       }
       seen.set(key, it);
     }
@@ -161,7 +161,8 @@ export function createHost(deps: HostDeps): EngineInterface {
       s,
       req,
       o.historyLength,
-      req.candidates.map((c) => c.id),
+      // Only candidates given by id are looked up: the others are used as given (one read per candidate saved).
+      req.candidates.filter((c) => !hasFeatures(c)).map((c) => c.id),
     );
     const candidates = req.candidates.map(features);
     // The features a ranking brings are stored (merged), so later page views read them for the history: the page

@@ -219,6 +219,32 @@ describe('worker host: the first ranking of a page view', () => {
     store.close();
   });
 
+  it('reads from the store only the candidates given by id: the others are scored as given', async () => {
+    const { dbName } = await shopper();
+    const view = pageView();
+    await view.init(init(dbName));
+    await view.rank(request());
+    await view.settle();
+    const read: string[] = [];
+    const get = IDBObjectStore.prototype.get;
+    const spy = vi.spyOn(IDBObjectStore.prototype, 'get').mockImplementation(function (this: IDBObjectStore, key) {
+      if (this.name === 'items') read.push(String(key));
+      return get.call(this, key);
+    });
+    try {
+      const byId = CATALOG[3]!; // stored by shopper(), shown here by id alone
+      const reply = await view.rank({ ...request(), candidates: [...candidates, { id: byId.id }] });
+      expect(reply.source).toBe('model');
+      expect(
+        read.filter((id) => candidates.some((c) => c.id === id)),
+        'no candidate that came with its features',
+      ).toEqual([]);
+      expect(read).toContain(byId.id);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('fetches the model manifest as init() starts, before any ranking asks (the snapshot needs it to answer)', async () => {
     const { dbName } = await shopper();
     const asked: string[] = [];
