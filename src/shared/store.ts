@@ -225,28 +225,38 @@ async function openWith<S extends { prune(): Promise<void>; count(): Promise<num
   const o: Options = { ...STORE_DEFAULTS };
   for (const [k, v] of Object.entries(opts)) if (v !== undefined) Object.assign(o, { [k]: v });
   if (o.memoryOnly) return memoryStore(o);
-  let db: DB | undefined;
   try {
     // Without indexedDB (undefined or null), opening throws and the reason says so.
-    db = await open(o.dbName);
-    const store = make(db, o);
-    // Pruning also proves transactions work (some private modes open but refuse to write); without it, a read does.
-    await (o.prune ? store.prune() : store.count());
-    return store;
+    return await open(o.dbName, async (db) => {
+      const store = make(db, o);
+      // Pruning also proves transactions work (some private modes open but refuse to write); without it, a read does.
+      await (o.prune ? store.prune() : store.count());
+      return store;
+    });
   } catch (err) {
-    db?.close();
     return memoryStore(o, `IndexedDB unavailable: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
-function open(name: string): Promise<DB> {
+/**
+ * Opens the database and runs `first` on it, each within OPEN_TIMEOUT_MS: WebKit can leave a database that opens
+ * but never finishes a transaction (after a worker ended with some in flight, see pauseStores). The connection is
+ * closed when either fails.
+ */
+function open<S>(name: string, first: (db: DB) => Promise<S>): Promise<S> {
   let late = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  return new Promise<DB>((resolve, reject) => {
-    timer = setTimeout(() => {
-      late = true;
-      reject(new Error(`opening "${name}" timed out (another tab blocks the upgrade?)`));
-    }, OPEN_TIMEOUT_MS);
+  let conn: DB | undefined;
+  return new Promise<S>((resolve, reject) => {
+    const wait = (message: string) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        late = true;
+        conn?.close();
+        reject(new Error(message));
+      }, OPEN_TIMEOUT_MS);
+    };
+    wait(`opening "${name}" timed out (another tab blocks the upgrade?)`);
     openDB<RecoSchema>(name, DB_VERSION, {
       // Upgrades only add, so every older version keeps its data.
       upgrade(db, oldVersion, _newVersion, tx) {
@@ -268,7 +278,15 @@ function open(name: string): Promise<DB> {
         late = true;
         reject(new Error(`opening "${name}" is blocked: another tab keeps an older version of it open`));
       },
-    }).then((db) => (late ? db.close() : resolve(db)), reject);
+    })
+      .then(async (db) => {
+        conn = db;
+        if (late) return db.close();
+        wait(`"${name}" opened, but its first transaction timed out`);
+        const store = await first(db);
+        if (!late) resolve(store);
+      })
+      .catch((err: unknown) => (conn?.close(), reject(err)));
   }).finally(() => clearTimeout(timer)); // also when opening throws at once (no indexedDB)
 }
 

@@ -401,6 +401,27 @@ describe('memory fallback', () => {
     }
   });
 
+  it('falls back when the database opens but its first transaction never finishes (WebKit, after some reloads), and closes it', async () => {
+    const name = freshName();
+    // A request that never answers: the count that proves transactions work waits for ever, as in a wedged database.
+    const Request = IDBRequest as unknown as new () => IDBRequest<number>; // fake-indexeddb's requests can be made
+    const count = vi.spyOn(IDBObjectStore.prototype, 'count').mockImplementation(() => new Request());
+    const close = vi.spyOn(IDBDatabase.prototype, 'close');
+    try {
+      for (const opening of [openStore({ dbName: name, prune: false }), openPageStore({ dbName: name })]) {
+        const started = Date.now();
+        const s = await opening;
+        expect(s.kind).toBe('memory');
+        expect(s.fallbackReason).toBe(`IndexedDB unavailable: "${name}" opened, but its first transaction timed out`);
+        expect(Date.now() - started).toBeLessThan(10_000);
+      }
+      expect(close.mock.contexts.filter((db) => (db as IDBDatabase).name === name)).toHaveLength(2);
+    } finally {
+      count.mockRestore();
+      close.mockRestore();
+    }
+  }, 20_000);
+
   it('memoryOnly is not a fallback', async () => {
     const s = await openStore({ memoryOnly: true });
     expect(s.kind).toBe('memory');
