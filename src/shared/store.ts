@@ -152,7 +152,7 @@ let leaving = false;
  * @param forGood the page is not kept for the back/forward cache (a reload, a navigation it cannot be cached for):
  * every connection is closed too (the browser completes that once what is in flight has finished), so that none is
  * open when the worker ends. WebKit still holds the database after some reloads (forget() then empties it and cannot
- * delete it), less often with this: measured in e2e/forget.spec.ts:79 under load, 9 of 36 runs against 10 of 24
+ * delete it), less often with this: measured in e2e/forget.spec.ts:79 under load, 13 of 48 runs against 10 of 24
  */
 export function pauseStores(forGood = false): void {
   paused ??= new Promise((resolve) => (unpause = resolve));
