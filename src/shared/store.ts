@@ -72,11 +72,16 @@ export interface Store {
 /** Reads only the worker makes: it assembles the history, keeps the snapshot and learns, on its own connection. */
 type WorkerReads = 'events' | 'recent' | 'getMeta' | 'setMeta' | 'deleteMeta' | 'getSnapshot' | 'putSnapshot';
 
+/** What only the worker keeps: its learned head and state (meta) and the next page view's snapshot. */
+type WorkerRecords = Exclude<WorkerReads, 'recent'>;
+
 /**
  * The store as the page uses it ({@link openPageStore}): it writes events and item features, exports and clears.
- * A memory store is the whole Store: the worker cannot reach it, so the page reads the history from it too.
+ * The worker cannot reach a memory store, so the page reads the history from it too (`recent`).
  */
-export type PageStore = Store | (Omit<Store, WorkerReads | 'kind'> & { readonly kind: 'indexeddb' });
+export type PageStore =
+  | (Omit<Store, WorkerRecords | 'kind'> & { readonly kind: 'memory' })
+  | (Omit<Store, WorkerReads | 'kind'> & { readonly kind: 'indexeddb' });
 
 const STORE_DEFAULTS = {
   dbName: DEFAULTS.dbName,
@@ -116,7 +121,7 @@ type DB = IDBPDatabase<RecoSchema>;
  * @param opts retention caps and database name; defaults in `STORE_DEFAULTS`
  */
 export function openStore(opts: StoreOptions = {}): Promise<Store> {
-  return openWith(opts, (db, o) => {
+  return openWith(opts, memoryStore, (db, o) => {
     const rows = rowFilter();
     if (leaving) db.close(); // its page went away while it opened (its first call waits, as every call now does)
     connections.add(db);
@@ -215,16 +220,21 @@ function writesAlone(name: string, store: Store): Store {
  * the page script). Never rejects.
  */
 export function openPageStore(opts: StoreOptions = {}): Promise<PageStore> {
-  return openWith(opts, (db, o) => idbWrites(db, o, rowFilter()));
+  return openWith(
+    opts,
+    (o, reason) => memoryPart(o, emptyMemory(), reason),
+    (db, o) => idbWrites(db, o, rowFilter()),
+  );
 }
 
-async function openWith<S extends { prune(): Promise<void>; count(): Promise<number> }>(
+async function openWith<S extends { prune(): Promise<void>; count(): Promise<number> }, M>(
   opts: StoreOptions,
+  memory: (o: Options, fallbackReason?: string) => M,
   make: (db: DB, o: Options) => S,
-): Promise<S | Store> {
+): Promise<S | M> {
   const o: Options = { ...STORE_DEFAULTS };
   for (const [k, v] of Object.entries(opts)) if (v !== undefined) Object.assign(o, { [k]: v });
-  if (o.memoryOnly) return memoryStore(o);
+  if (o.memoryOnly) return memory(o);
   try {
     // Without indexedDB (undefined or null), opening throws and the reason says so.
     return await open(o.dbName, async (db) => {
@@ -234,7 +244,7 @@ async function openWith<S extends { prune(): Promise<void>; count(): Promise<num
       return store;
     });
   } catch (err) {
-    return memoryStore(o, `IndexedDB unavailable: ${err instanceof Error ? err.message : String(err)}`);
+    return memory(o, `IndexedDB unavailable: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
@@ -499,65 +509,80 @@ function idbReads(db: DB, { skipped, valid }: Rows): Pick<Store, WorkerReads> {
   };
 }
 
+/** What a memory store holds; copies keep the IndexedDB semantics: callers never share objects with the store. */
+interface Memory {
+  events: RecoEvent[];
+  /** Insertion order is LRU order. */
+  items: Map<string, ItemFeatures>;
+  meta: Map<string, unknown>;
+  snapshots: Map<string, unknown>;
+}
+
+const emptyMemory = (): Memory => ({ events: [], items: new Map(), meta: new Map(), snapshots: new Map() });
+const copy = <T>(v: T): T => structuredClone(v);
+
+/** A memory store: all of it in the worker, which keeps its meta records and snapshots there when IndexedDB fails. */
 function memoryStore(o: Options, fallbackReason?: string): Store {
-  let events: RecoEvent[] = [];
-  const items = new Map<string, ItemFeatures>(); // insertion order is LRU order
-  const meta = new Map<string, unknown>();
-  const snapshots = new Map<string, unknown>();
-  // Copies keep the IndexedDB semantics: callers never share objects with the store.
-  const copy = <T>(v: T): T => structuredClone(v);
+  const m = emptyMemory();
+  return {
+    ...memoryPart(o, m, fallbackReason),
+    events: async (q) => copy(select(m.events, q)),
+    getMeta: async <T>(key: string, check?: (v: unknown) => boolean) => {
+      const value = m.meta.get(key);
+      return (value === undefined || !check || check(value) ? copy(value) : undefined) as T | undefined;
+    },
+    async setMeta(key, value) {
+      m.meta.set(key, copy(value));
+    },
+    async deleteMeta(key) {
+      m.meta.delete(key);
+    },
+    getSnapshot: async <T>(key: string) => copy(m.snapshots.get(key)) as T | undefined,
+    async putSnapshot(key, value) {
+      m.snapshots.set(key, copy(value));
+    },
+  };
+}
+
+/** A memory store as the page uses it: without the records only the worker keeps (they stay out of the page script). */
+function memoryPart(o: Options, m: Memory, fallbackReason?: string): Omit<Store, WorkerRecords | 'kind'> & { readonly kind: 'memory' } {
   return {
     kind: 'memory',
     fallbackReason,
     async add(batch) {
       const minTs = Date.now() - o.maxAgeDays * DAY_MS;
       // A Map keeps one event per id, the newest copy.
-      events = [...new Map([...events, ...copy(batch)].map((e) => [e.id, e])).values()]
+      m.events = [...new Map([...m.events, ...copy(batch)].map((e) => [e.id, e])).values()]
         .sort(byTime)
         .filter((e) => e.ts >= minTs)
         .slice(-o.maxEvents);
     },
-    events: async (q) => copy(select(events, q)),
-    recent: async (limit, types) => copy(select(events, { limit, types })),
-    count: async () => events.length,
+    recent: async (limit, types) => copy(select(m.events, { limit, types })),
+    count: async () => m.events.length,
     async prune() {},
     async putItems(batch) {
       for (const it of batch) {
-        const merged = mergeItem(items.get(it.id), copy(it));
-        items.delete(it.id);
-        items.set(it.id, merged);
+        const merged = mergeItem(m.items.get(it.id), copy(it));
+        m.items.delete(it.id);
+        m.items.set(it.id, merged);
       }
-      while (items.size > o.maxItems) items.delete(items.keys().next().value!);
+      while (m.items.size > o.maxItems) m.items.delete(m.items.keys().next().value!);
     },
-    items: async (ids) => copy(new Map(ids.flatMap((id) => (items.has(id) ? [[id, items.get(id)!] as const] : [])))),
-    getMeta: async <T>(key: string, check?: (v: unknown) => boolean) => {
-      const value = meta.get(key);
-      return (value === undefined || !check || check(value) ? copy(value) : undefined) as T | undefined;
-    },
-    async setMeta(key, value) {
-      meta.set(key, copy(value));
-    },
-    async deleteMeta(key) {
-      meta.delete(key);
-    },
-    getSnapshot: async <T>(key: string) => copy(snapshots.get(key)) as T | undefined,
-    async putSnapshot(key, value) {
-      snapshots.set(key, copy(value));
-    },
+    items: async (ids) => copy(new Map(ids.flatMap((id) => (m.items.has(id) ? [[id, m.items.get(id)!] as const] : [])))),
     async export() {
       return copy({
         exportedAt: new Date().toISOString(),
-        events,
-        items: [...items.values()],
-        meta: Object.fromEntries(meta),
+        events: m.events,
+        items: [...m.items.values()],
+        meta: Object.fromEntries(m.meta),
       });
     },
     async clear() {
       clearLocalKeys();
-      events = [];
-      items.clear();
-      meta.clear();
-      snapshots.clear();
+      m.events = [];
+      m.items.clear();
+      m.meta.clear();
+      m.snapshots.clear();
     },
     skipped: () => [],
     close() {},
