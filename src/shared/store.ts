@@ -72,7 +72,7 @@ export interface Store {
 /** Reads only the worker makes: it assembles the history, keeps the snapshot and learns, on its own connection. */
 type WorkerReads = 'events' | 'recent' | 'getMeta' | 'setMeta' | 'deleteMeta' | 'getSnapshot' | 'putSnapshot';
 
-/** What only the worker keeps: its learned head and state (meta) and the next page view's snapshot. */
+/** Worker calls a page's memory store leaves out: the whole event list, meta records (the learned head) and snapshots. */
 type WorkerRecords = Exclude<WorkerReads, 'recent'>;
 
 /**
@@ -123,8 +123,9 @@ type DB = IDBPDatabase<RecoSchema>;
 export function openStore(opts: StoreOptions = {}): Promise<Store> {
   return openWith(opts, memoryStore, (db, o) => {
     const rows = rowFilter();
-    if (leaving) db.close(); // its page went away while it opened (its first call waits, as every call now does)
-    connections.add(db);
+    // Its page went away while it opened: closed at once (its first call waits, as every call now does).
+    if (leaving) db.close();
+    else connections.add(db);
     const close = () => (connections.delete(db), db.close());
     return writesAlone(o.dbName, { ...idbWrites(db, o, rows), ...idbReads(db, rows), close });
   });
