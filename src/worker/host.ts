@@ -3,7 +3,8 @@
  * history from IndexedDB, answers the first rankings of a page view from the snapshot the previous page view
  * stored (src/model/snapshot.ts: plain dot products, exact), and meanwhile loads the tfjs engine on demand
  * (tfjs.ts). Whatever the snapshot cannot answer exactly waits for the engine. After each history change the
- * engine writes the next page view's snapshot.
+ * engine writes the next page view's snapshot. Work that holds the thread (loading the engine, scoring, a learning
+ * round) starts once no store call is in flight (storesQuiet: WebKit keeps a database whose worker ended first).
  */
 import { gridOrder } from '../model/arrange.ts';
 import { headKey, historyKey, itemKey, modelKey, asSnapshot, snapshotScores, type Snapshot } from '../model/snapshot.ts';
@@ -23,7 +24,7 @@ import {
 import { DEFAULTS } from '../shared/options.ts';
 import { DEFAULT_RULES, validateRules } from '../shared/rules.ts';
 import { skipped, type LearningState } from '../shared/learning.ts';
-import { openStore, pauseStores, resumeStores, type Store } from '../shared/store.ts';
+import { openStore, pauseStores, resumeStores, storesQuiet, type Store } from '../shared/store.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import type { Engine } from './engine.ts';
 import { createFiles, once, type Files } from './files.ts';
@@ -112,6 +113,7 @@ export function createHost(deps: HostDeps): EngineInterface {
         const { model, head } = ready.serving();
         const signature = JSON.stringify([model, head, historyKey(history, history.length), seenAdded]);
         if (signature === written || started !== generation) return;
+        await storesQuiet();
         const snapshot = await ready.snapshot(history, [...seen.values()].reverse());
         if (started !== generation) return;
         await s.putSnapshot(opts.modelUrl, snapshot);
@@ -223,6 +225,7 @@ export function createHost(deps: HostDeps): EngineInterface {
       const answered = stored.then((snap) => snap && Promise.race([firstAnswer, wait(FIRST_RANK_WAIT_MS)]).then(nextTask));
       engine = (async () => {
         await answered;
+        await storesQuiet();
         const e = await deps.loadEngine(files);
         const s = await store;
         const learning = o.learning && o.store && s ? { ...o.store, ...o.learning } : null;
@@ -236,6 +239,7 @@ export function createHost(deps: HostDeps): EngineInterface {
           rules: o.rules,
           searchWeight: o.searchWeight,
         };
+        await storesQuiet();
         await e.init(options, onLearning, { store: s, manifest, snapshot: await stored });
         e.observe([...seen.values()]);
         ready = e;
@@ -255,6 +259,7 @@ export function createHost(deps: HostDeps): EngineInterface {
       if (fast) return { scores: fast, source: 'snapshot', skipped: skippedRows() };
       const e = await engineOrNull();
       if (!e) return { scores: null, source: 'none', skipped: skippedRows() };
+      await storesQuiet();
       const scores = await e.rank(history, candidates, now);
       modelAnswered(req);
       return { scores, source: 'model', skipped: skippedRows() };
@@ -275,6 +280,7 @@ export function createHost(deps: HostDeps): EngineInterface {
         return { order: gridOrder(candidates, fast, { rules, history, now, searchWeight }), source: 'snapshot', skipped: skippedRows() };
       const e = await engineOrNull();
       if (!e) return { order: null, source: 'none', skipped: skippedRows() };
+      await storesQuiet();
       const order = await e.arrange(history, candidates, req.search, now);
       if (history.length) modelAnswered(req);
       return { order, source: history.length ? 'model' : 'none', skipped: skippedRows() };
@@ -296,6 +302,7 @@ export function createHost(deps: HostDeps): EngineInterface {
       const o = await configured;
       const { history, now } = await assembleHistory(await store, page, o.historyLength);
       const e = await needed();
+      await storesQuiet();
       return e.recommend(history, request, { seen: page.seen, now, control: page.control, show: page.show });
     },
 
@@ -311,6 +318,7 @@ export function createHost(deps: HostDeps): EngineInterface {
     async round(force) {
       const e = await engineOrNull();
       if (!e) return { decision: skipped('the model is not loaded'), state: null };
+      await storesQuiet();
       const reply = await e.round(force);
       if (reply.decision.accepted) scheduleSnapshot();
       return reply;
@@ -334,6 +342,7 @@ export function createHost(deps: HostDeps): EngineInterface {
       const e = await engineOrNull();
       if (!e || !history.length) return [];
       const titles = new Map(history.map((h) => [h.item.id, h.item.title]));
+      await storesQuiet();
       const all = await e.explain(history, features(item), now);
       return reasons(
         item.id,

@@ -2,7 +2,16 @@
 import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LOCAL_KEYS, openPageStore, openStore, pauseStores, resumeStores, type Store, type StoreOptions } from '../../src/shared/store.ts';
+import {
+  LOCAL_KEYS,
+  openPageStore,
+  openStore,
+  pauseStores,
+  resumeStores,
+  storesQuiet,
+  type Store,
+  type StoreOptions,
+} from '../../src/shared/store.ts';
 import type { RecoEvent } from '../../src/shared/types.ts';
 
 const DAY = 86_400_000;
@@ -506,6 +515,41 @@ describe("the worker's store (openStore)", () => {
     } finally {
       resumeStores();
       spy.mockRestore();
+      store.close();
+    }
+  });
+
+  it('storesQuiet() resolves once every call in flight has finished (its transaction completed), or after its wait', async () => {
+    const store = await openStore({ dbName: freshName() });
+    await storesQuiet(); // nothing in flight: at once
+    const ended: string[] = [];
+    const transaction = IDBDatabase.prototype.transaction;
+    const spy = vi.spyOn(IDBDatabase.prototype, 'transaction').mockImplementation(function (this: IDBDatabase, ...args) {
+      const tx = transaction.apply(this, args);
+      tx.addEventListener('complete', () => ended.push(tx.mode));
+      return tx;
+    });
+    try {
+      const calls = [store.add([ev('1', Date.now())]), store.putSnapshot('model', { history: ['1'] }), store.recent(10, ['select_item'])];
+      const done = calls.map(() => false);
+      calls.forEach((c, i) => void c.then(() => (done[i] = true)));
+      let quiet = false;
+      const waited = storesQuiet(10_000).then(() => (quiet = true));
+      await new Promise((r) => setTimeout(r, 0));
+      expect(quiet, 'not while the calls run').toBe(false);
+      await waited;
+      expect(done).toEqual([true, true, true]);
+      expect(ended.length, 'every transaction completed').toBeGreaterThanOrEqual(3);
+      // A call that never ends (paused here, as a database that never answers would hold it) delays it only `maxMs`.
+      pauseStores();
+      void store.count();
+      const t0 = Date.now();
+      await storesQuiet(60);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(50);
+    } finally {
+      resumeStores();
+      spy.mockRestore();
+      await storesQuiet();
       store.close();
     }
   });

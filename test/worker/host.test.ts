@@ -219,6 +219,47 @@ describe('worker host: the first ranking of a page view', () => {
     store.close();
   });
 
+  it('scores only once its store has no transaction in flight: the features a ranking brings are written first', async () => {
+    // WebKit keeps the database of a worker that ends (its page reloads) with a transaction not yet completed on its
+    // thread: a transaction left in flight beside scoring, which holds the thread, would make forget() fail there.
+    const { dbName } = await shopper();
+    let active = 0;
+    let written = 0;
+    const atScoring: number[] = [];
+    const view = createHost({
+      fetch: fileFetch,
+      caches: null,
+      loadEngine: async (files) => {
+        const e = createEngine({ files });
+        const rank = e.rank;
+        e.rank = (...args) => (atScoring.push(active), rank(...args));
+        return e;
+      },
+    });
+    await view.init(init(dbName));
+    await view.rank(request());
+    await view.settle();
+    const transaction = IDBDatabase.prototype.transaction;
+    const spy = vi.spyOn(IDBDatabase.prototype, 'transaction').mockImplementation(function (this: IDBDatabase, ...args) {
+      const tx = transaction.apply(this, args);
+      active++;
+      if (tx.mode === 'readwrite') written++;
+      const end = () => active--;
+      tx.addEventListener('complete', end);
+      tx.addEventListener('abort', end);
+      return tx;
+    });
+    try {
+      const fresh = CATALOG.slice(60, 72); // features new to this page view: the ranking writes them
+      const reply = await view.rank({ ...request(), candidates: fresh });
+      expect(reply.source).toBe('model');
+      expect(written, 'the features were written').toBeGreaterThan(0);
+      expect(atScoring.at(-1), 'transactions in flight when scoring started').toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('reads from the store only the candidates given by id: the others are scored as given', async () => {
     const { dbName } = await shopper();
     const view = pageView();
