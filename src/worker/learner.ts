@@ -12,7 +12,7 @@ import type { FinetuneResult } from '../model/finetune.ts';
 import type { HeadArrays } from '../model/head.ts';
 import { isLabel } from '../shared/labels.ts';
 import type { LearningStore } from '../shared/protocol.ts';
-import { openStore, type Store } from '../shared/store.ts';
+import { openStore, storesQuiet, type Store } from '../shared/store.ts';
 import { exclusive, openChannel, type CrossTabMessage } from './cross-tab.ts';
 import { freshRecord, headKey, nextStoredHead, readHead, readRecord, RECORD_KEY } from './learning-store.ts';
 import type { ItemFeatures, RecoEvent } from '../shared/types.ts';
@@ -113,6 +113,7 @@ export async function startLearning(
         const events = await labelled();
         if (!force && !isDue(state(), schedule)) return null;
         const items = await store.items([...new Set(events.map((e) => e.itemId))]);
+        await storesQuiet(); // training holds the thread: nothing of the store's may wait on it (see storesQuiet)
         const result = await host.train(events, [...items.values()]);
         if (generation !== started) {
           if (result.accepted) head = host.setHead(null, null);
