@@ -9,6 +9,18 @@ const [B1, B2, EPS] = [0.9, 0.999, 1e-8];
 /** How long a round computes before it lets the worker answer messages (ms). */
 const YIELD_EVERY_MS = 20;
 
+/** How a round lets its thread answer messages: a task later; the worker adds its own wait (setRoundYield). */
+let yieldRound = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+/**
+ * Sets how a fine-tuning round yields to its thread's message loop. The worker waits there too until its store has
+ * no call in flight (src/shared/store.ts, storesQuiet), so that no transaction waits on the thread while the round
+ * computes.
+ */
+export function setRoundYield(fn: () => Promise<void>): void {
+  yieldRound = fn;
+}
+
 /** A head being trained: fill `grads` (same layout as `head`: w, then c), then take a step. */
 export interface AnchoredAdam {
   /** The head being trained (a copy of the anchor). */
@@ -52,7 +64,7 @@ export function anchoredAdam(anchor: HeadArrays, o: { lr: number; l2: number }):
         gr.fill(0);
       });
       if (performance.now() - lastYield > YIELD_EVERY_MS) {
-        await new Promise((r) => setTimeout(r, 0));
+        await yieldRound();
         lastYield = performance.now();
       }
     },

@@ -9,6 +9,7 @@
  */
 import { isDue, type HeadInUse, type LearningDecision, type LearningSchedule, type LearningState } from '../shared/learning.ts';
 import type { FinetuneResult } from '../model/finetune.ts';
+import { setRoundYield } from '../model/adam.ts';
 import type { HeadArrays } from '../model/head.ts';
 import { isLabel } from '../shared/labels.ts';
 import type { LearningStore } from '../shared/protocol.ts';
@@ -51,6 +52,11 @@ export async function startLearning(
   schedule: LearningSchedule,
   notify: (s: LearningState) => void,
 ): Promise<Learner> {
+  // A round's pauses wait for the store too: no transaction may wait on the thread while the round computes.
+  setRoundYield(async () => {
+    await new Promise((r) => setTimeout(r, 0));
+    await storesQuiet();
+  });
   const key = headKey(host.modelKey);
   let record = freshRecord(host.modelKey);
   let head: HeadInUse = 'shipped';

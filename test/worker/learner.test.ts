@@ -4,7 +4,8 @@ import { pairHeadSize } from '../../src/model/pair-predict.ts';
 import { resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LearningSchedule, LearningState } from '../../src/shared/learning.ts';
-import { openStore } from '../../src/shared/store.ts';
+import { anchoredAdam } from '../../src/model/adam.ts';
+import { openStore, pauseStores, resumeStores } from '../../src/shared/store.ts';
 import type { HistoryEntry, RecoEvent } from '../../src/shared/types.ts';
 import { createEngine, type Engine } from '../../src/worker/engine.ts';
 import { setupTf } from '../../src/model/train/setup-tf.ts';
@@ -67,6 +68,29 @@ afterEach(() => {
 });
 
 describe('on-device learning in the worker', () => {
+  it('a round pauses until the store has no call in flight: no transaction waits on the thread while it trains', async () => {
+    await tab(await seeded()); // learning started: this worker's rounds pause through its store
+    const store = await openStore({ dbName: `reco-learn-${++dbCount}` });
+    const adam = anchoredAdam({ w: new Float32Array(4), c: new Float32Array(2) }, { lr: 0.01, l2: 0 });
+    pauseStores();
+    try {
+      const call = store.count(); // in flight (waiting) until resumed
+      const t0 = performance.now();
+      while (performance.now() - t0 < 30); // the round has computed for over 20 ms: this step pauses
+      let stepped = false;
+      const step = adam.step().then(() => (stepped = true));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(stepped, 'still waiting for the call in flight').toBe(false);
+      resumeStores();
+      await call;
+      await step;
+      expect(stepped).toBe(true);
+    } finally {
+      resumeStores();
+      store.close();
+    }
+  });
+
   it('stores an accepted head under the model version, and a reload uses it', async () => {
     const dbName = await seeded();
     const a = await tab(dbName);
