@@ -21,6 +21,8 @@ import { parseArgs } from 'node:util';
 import { arrange, BEST_MATCH_LOWEST } from '../src/model/arrange.ts';
 import { contentIndex } from '../src/model/content.ts';
 import { headArrays } from '../src/model/head.ts';
+import type { HybridTables } from '../src/model/hybrid.ts';
+import { createHybridScorer } from '../src/model/hybrid-predict.ts';
 import { isPairModel, type LoadedModel } from '../src/model/io.ts';
 import { createPairScorer } from '../src/model/pair-predict.ts';
 import { blendSimilar, recommendFrom, SIMILAR_TEXT_SHARE, type PlacementCatalog } from '../src/model/placements.ts';
@@ -35,7 +37,7 @@ import { validateRules, type Rules } from '../src/shared/rules.ts';
 import type { HistoryEntry, ItemFeatures } from '../src/shared/types.ts';
 import { cooccurrenceTable, itemCounts, neighbours, type BatchScorer } from './lib/baselines.ts';
 import { loadDataset, makeCatalog, splitLeaveOneOut } from './lib/data.ts';
-import { modelScorer, pairModelScorer } from './lib/evaluate.ts';
+import { hybridScorer, modelScorer, pairModelScorer } from './lib/evaluate.ts';
 import { termStats } from '../src/model/text.ts';
 import { rankOf, rankingMetrics } from './lib/metrics.ts';
 
@@ -68,6 +70,9 @@ let model: BatchScorer;
 if (isPairModel(m)) {
   model = pairModelScorer(a.model, m.bytes, m.weights, m.manifest.config, ds.items, termStats(ds.items));
   BATCH = 32;
+} else if ((m as LoadedModel).hybrid) {
+  // A hybrid (format 4 or 5) as the eval CLI scores it: its transformer plus the plain parts from its tables.
+  model = hybridScorer(a.model, m.bytes, m as LoadedModel, ds.items);
 } else {
   const t = m as LoadedModel & { bytes: number };
   model = modelScorer(
@@ -156,11 +161,18 @@ const serving = isPairModel(m)
   ? ((s) => ({ score: (h: HistoryEntry[], c: ItemFeatures[], now: number) => s.score(h, c, now), maxCandidates: 120 }))(
       createPairScorer(m, termStats(ds.items)),
     )
-  : await (async (t: LoadedModel) => {
-      const cache = createServingCache(t, { items: N + 10, shoppers: 16 });
-      const head = await headArrays(t.weights);
-      return { score: (h: HistoryEntry[], c: ItemFeatures[], now: number) => cache.score(h, c, now, head), maxCandidates: Infinity };
-    })(m as LoadedModel);
+  : (m as LoadedModel).hybrid
+    ? await (async (t: LoadedModel & { hybrid: HybridTables }) => {
+        // As the worker serves a hybrid (src/worker/engine.ts): its whole score, over every candidate.
+        const scorer = createHybridScorer(t);
+        const head = await headArrays(t.weights);
+        return { score: (h: HistoryEntry[], c: ItemFeatures[], now: number) => scorer.score(h, c, now, head), maxCandidates: Infinity };
+      })(m as LoadedModel & { hybrid: HybridTables })
+    : await (async (t: LoadedModel) => {
+        const cache = createServingCache(t, { items: N + 10, shoppers: 16 });
+        const head = await headArrays(t.weights);
+        return { score: (h: HistoryEntry[], c: ItemFeatures[], now: number) => cache.score(h, c, now, head), maxCandidates: Infinity };
+      })(m as LoadedModel);
 const placements = recommendFrom(placementCatalog, serving);
 const brands = [...new Set(items.map((it) => it.brand).filter((b): b is string => !!b))];
 const tops = [...new Set(items.map((it) => it.category?.split(' > ')[0]).filter((c): c is string => !!c))];
