@@ -287,7 +287,9 @@ export function createHost(deps: HostDeps): EngineInterface {
     },
 
     async rankFor(given, candidates, now) {
-      return (await needed()).rankFor(given, candidates, now);
+      const e = await needed();
+      await storesQuiet();
+      return e.rankFor(given, candidates, now);
     },
 
     async setRules(next) {
