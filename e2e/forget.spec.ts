@@ -74,8 +74,9 @@ for (const { mode, query, init, storage } of [
 }
 
 // A shopper who reloads and then asks to be forgotten: the reloaded page's worker ended with its page, and WebKit
-// wedges a database whose worker ended with a readwrite and a readonly transaction in flight (WebKit bug 324094;
-// the worker's store runs its writes alone). Three times in a row, since the moment of the reload decides.
+// keeps the connection of a worker that ended with a transaction not completed on its thread, and with it the
+// database (WebKit bug 324094; the worker's store runs its writes alone, and its scoring waits until no store call
+// is in flight: storesQuiet). Three times in a row, since the moment of the reload decides.
 test('forget() right after a reload: init() settles, every trace goes, and nothing fails (three times in a row)', async ({ tab: page }) => {
   for (let round = 1; round <= 3; round++) {
     await page.goto('/');
