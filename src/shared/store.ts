@@ -191,8 +191,10 @@ let whenQuiet: (() => void)[] = [];
 export function storesQuiet(maxMs = 250): Promise<void> {
   if (!inFlight) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, maxMs);
-    whenQuiet.push(() => (clearTimeout(timer), resolve()));
+    const quiet = () => (clearTimeout(timer), resolve());
+    // Given up waiting: no longer listed (calls that never end must not collect waiters).
+    const timer = setTimeout(() => ((whenQuiet = whenQuiet.filter((w) => w !== quiet)), resolve()), maxMs);
+    whenQuiet.push(quiet);
   });
 }
 
@@ -286,7 +288,7 @@ async function openWith<S extends { prune(): Promise<void>; count(): Promise<num
 
 /**
  * Opens the database and runs `first` on it, each within OPEN_TIMEOUT_MS: WebKit can leave a database that opens
- * but never finishes a transaction (after a worker ended with some in flight, see pauseStores). The connection is
+ * but never finishes a transaction (after a worker ended with some in flight, see storesQuiet). The connection is
  * closed when either fails.
  */
 function open<S>(name: string, first: (db: DB) => Promise<S>): Promise<S> {

@@ -149,9 +149,16 @@ export function createHost(deps: HostDeps): EngineInterface {
   const loadedOrNull = async (): Promise<Engine | null> => (await configured, engine!.catch(() => null));
   /**
    * The engine, for a call that needs the model: it starts loading now rather than after FIRST_RANK_WAIT_MS (a call
-   * that waits for the model gains nothing from keeping the worker free for the snapshot).
+   * that waits for the model gains nothing from keeping the worker free for the snapshot). It is handed over once no
+   * store call is in flight (storesQuiet), since what the caller does with it holds the thread.
    */
-  const needed = async (): Promise<Engine> => (answeredFirst(), await configured, engine!);
+  const needed = async (): Promise<Engine> => {
+    answeredFirst();
+    await configured;
+    const e = await engine!;
+    await storesQuiet();
+    return e;
+  };
   /** As needed(), or null when the engine failed to start. */
   const engineOrNull = (): Promise<Engine | null> => needed().catch(() => null);
 
@@ -259,7 +266,6 @@ export function createHost(deps: HostDeps): EngineInterface {
       if (fast) return { scores: fast, source: 'snapshot', skipped: skippedRows() };
       const e = await engineOrNull();
       if (!e) return { scores: null, source: 'none', skipped: skippedRows() };
-      await storesQuiet();
       const scores = await e.rank(history, candidates, now);
       modelAnswered(req);
       return { scores, source: 'model', skipped: skippedRows() };
@@ -280,16 +286,13 @@ export function createHost(deps: HostDeps): EngineInterface {
         return { order: gridOrder(candidates, fast, { rules, history, now, searchWeight }), source: 'snapshot', skipped: skippedRows() };
       const e = await engineOrNull();
       if (!e) return { order: null, source: 'none', skipped: skippedRows() };
-      await storesQuiet();
       const order = await e.arrange(history, candidates, req.search, now);
       if (history.length) modelAnswered(req);
       return { order, source: history.length ? 'model' : 'none', skipped: skippedRows() };
     },
 
     async rankFor(given, candidates, now) {
-      const e = await needed();
-      await storesQuiet();
-      return e.rankFor(given, candidates, now);
+      return (await needed()).rankFor(given, candidates, now);
     },
 
     async setRules(next) {
@@ -304,7 +307,6 @@ export function createHost(deps: HostDeps): EngineInterface {
       const o = await configured;
       const { history, now } = await assembleHistory(await store, page, o.historyLength);
       const e = await needed();
-      await storesQuiet();
       return e.recommend(history, request, { seen: page.seen, now, control: page.control, show: page.show });
     },
 
@@ -320,7 +322,6 @@ export function createHost(deps: HostDeps): EngineInterface {
     async round(force) {
       const e = await engineOrNull();
       if (!e) return { decision: skipped('the model is not loaded'), state: null };
-      await storesQuiet();
       const reply = await e.round(force);
       if (reply.decision.accepted) scheduleSnapshot();
       return reply;
@@ -344,7 +345,6 @@ export function createHost(deps: HostDeps): EngineInterface {
       const e = await engineOrNull();
       if (!e || !history.length) return [];
       const titles = new Map(history.map((h) => [h.item.id, h.item.title]));
-      await storesQuiet();
       const all = await e.explain(history, features(item), now);
       return reasons(
         item.id,
