@@ -11,7 +11,7 @@ import { applyHead, dot, type HeadArrays } from './head.ts';
 import type { LoadedModel } from './io.ts';
 import { itemMatrix, shopperVector } from './predict.ts';
 import { historySequence, padSequences } from './sequence.ts';
-import { bucketTimes, historyKey, itemKey, SNAPSHOT_FORMAT, type Snapshot } from './snapshot.ts';
+import { ALL_BUCKETS, bucketTimes, historyKey, itemKey, SNAPSHOT_FORMAT, type Snapshot } from './snapshot.ts';
 
 /** Puts `value` under `key`, dropping the oldest entry beyond `cap` (a Map keeps insertion order). */
 function remember<V>(cache: Map<string, V>, key: string, value: V, cap: number): void {
@@ -25,14 +25,16 @@ export interface ServingCache {
   /** Scores of `candidates` for this history with this head; all 0 for an empty history (the shop's order). */
   score(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[], now: number, head: HeadArrays): Promise<number[]>;
   /**
-   * The snapshot of this (non-empty) history for the next page view: a query per gap bucket with `head`, and the
-   * vectors of `items`. `meta` names the model and the head, as snapshotScores() will check them.
+   * The snapshot of this (non-empty) history for the next page view: a query per gap bucket of `buckets` (default
+   * all; the others NaN) with `head`, and the vectors of `items`. `meta` names the model and the head, as
+   * snapshotScores() will check them.
    */
   snapshot(
     history: readonly HistoryEntry[],
     items: readonly ItemFeatures[],
     head: HeadArrays,
     meta: { model: string; head: string },
+    buckets?: readonly number[],
   ): Promise<Snapshot>;
 }
 
@@ -77,10 +79,10 @@ export function createServingCache(model: LoadedModel, caps = { items: 4096, sho
       return out;
     },
 
-    async snapshot(history, list, head, meta) {
+    async snapshot(history, list, head, meta, buckets = ALL_BUCKETS) {
       const times = bucketTimes(history[history.length - 1]!.ts);
-      const queries = new Float32Array(times.length * d);
-      for (let b = 0; b < times.length; b++) queries.set(applyHead(head, await shopper(history, times[b]!)), b * d);
+      const queries = new Float32Array(times.length * d).fill(NaN);
+      for (const b of buckets) queries.set(applyHead(head, await shopper(history, times[b]!)), b * d);
       const unique = [...new Map(list.map((it) => [itemKey(it), it])).values()];
       const vectors = await itemVectors(unique);
       const values = new Float32Array(unique.length * d);

@@ -7,8 +7,11 @@
  * - two-tower models (score = item vector · query): one query per gap bucket and the vectors of the items
  *   seen; the next page view's score is one dot product, the same numbers the model computes;
  * - any other model: its scores of the items seen, per gap bucket.
- * A snapshot answers only what it knows exactly: the same model (id, version, weights hash), the same learned
- * head, the same history, items seen before. Anything else waits for the model.
+ * A snapshot answers only for the same model (id, version, weights hash), the same learned head and items seen
+ * before; for the same history exactly. A history that grew since (its newest events came after the snapshot
+ * was stored: the shopper left the page at once) is answered as the snapshot's older history was, and the answer
+ * says how many events behind it is: the model's order for the history a moment ago, not the shop's order. Any
+ * other history waits for the model.
  */
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import { GAP_EXAMPLES, GAP_KINDS, gapBucket } from './sequence.ts';
@@ -75,6 +78,21 @@ export function headKey(head: { w: Float32Array; c: Float32Array } | null): stri
 /** The "now" of each gap bucket after an event at `newest`: scoring at it gives that bucket's numbers. */
 export const bucketTimes = (newest: number): number[] => GAP_EXAMPLES.map((gap) => newest + gap);
 
+/** Every gap bucket, in order. */
+export const ALL_BUCKETS: readonly number[] = GAP_EXAMPLES.map((_, b) => b);
+
+/**
+ * The gap bucket of a next page view within the minute (a reload, the shop's next page): a snapshot of it alone is
+ * stored first, before the other buckets are computed, so that a shopper who leaves at once finds it.
+ */
+export const SOON_BUCKETS: readonly number[] = [gapBucket(0)];
+
+/** Whether a snapshot holds the numbers of `bucket` (one stored first holds {@link SOON_BUCKETS} only; the rest are NaN). */
+function holds(snapshot: Snapshot, bucket: number): boolean {
+  if (snapshot.kind === 'dot') return !Number.isNaN(snapshot.queries[bucket * snapshot.d]);
+  return !snapshot.items.length || !Number.isNaN(snapshot.values[bucket]);
+}
+
 /** The stored value, if it is a snapshot this code can read (rows read back from IndexedDB are not trusted). */
 export function asSnapshot(x: unknown): Snapshot | null {
   const s = x as Partial<Snapshot> | null;
@@ -93,11 +111,23 @@ export function asSnapshot(x: unknown): Snapshot | null {
   return ok ? (s as Snapshot) : null;
 }
 
-/** The scores a snapshot gives, or why it cannot give them exactly. */
-export type SnapshotAnswer = { scores: number[] } | { miss: string };
+/**
+ * The scores a snapshot gives, with the history events newer than the snapshot (0: exact), or why it cannot
+ * give them.
+ */
+export type SnapshotAnswer = { scores: number[]; behind: number } | { miss: string };
+
+/** How many of the history's newest events came after the snapshot's history (0: the same history), or -1: another history. */
+function eventsBehind(snapshot: Snapshot, history: readonly HistoryEntry[]): number {
+  for (let k = 0; k < history.length; k++) {
+    if (historyKey(history.slice(0, history.length - k), snapshot.maxLen) === snapshot.history) return k;
+  }
+  return -1;
+}
 
 /**
- * Scores of `candidates` for `history` at `now` from a snapshot, or a miss when it cannot answer exactly.
+ * Scores of `candidates` for `history` at `now` from a snapshot (of that history, or of an older one it grew
+ * from), or a miss when it cannot answer.
  * @param current the model and head the engine would use now
  */
 export function snapshotScores(
@@ -110,9 +140,11 @@ export function snapshotScores(
   if (!snapshot) return { miss: 'no snapshot stored' };
   if (snapshot.model !== current.model) return { miss: 'the model changed' };
   if (snapshot.head !== current.head) return { miss: 'the learned head changed' };
-  if (!history.length || snapshot.history !== historyKey(history, snapshot.maxLen)) return { miss: 'the history changed' };
+  const behind = eventsBehind(snapshot, history);
+  if (behind < 0) return { miss: 'the history changed' };
+  const bucket = gapBucket(now - history[history.length - 1 - behind]!.ts);
+  if (!holds(snapshot, bucket)) return { miss: 'the time since the newest event is not computed yet' };
   const rows = new Map(snapshot.items.map((key, i) => [key, i]));
-  const bucket = gapBucket(now - history[history.length - 1]!.ts);
   const { d, values, queries } = snapshot;
   const scores: number[] = [];
   for (const it of candidates) {
@@ -126,22 +158,23 @@ export function snapshotScores(
       scores.push(s);
     }
   }
-  return { scores };
+  return { scores, behind };
 }
 
 /**
  * A 'table' snapshot for a model whose score is not a dot product: its own scores of `items`, once per gap
- * bucket. Exact by construction: the fast path returns what `score` returned.
+ * bucket of `buckets` (the others NaN). Exact by construction: the fast path returns what `score` returned.
  */
 export async function tableSnapshot(
   score: (history: readonly HistoryEntry[], items: readonly ItemFeatures[], now: number) => Promise<ArrayLike<number>>,
   meta: { model: string; head: string; maxLen: number },
   history: readonly HistoryEntry[],
   items: readonly ItemFeatures[],
+  buckets: readonly number[] = ALL_BUCKETS,
 ): Promise<Snapshot> {
-  const values = new Float64Array(items.length * GAP_KINDS);
+  const values = new Float64Array(items.length * GAP_KINDS).fill(NaN);
   const times = bucketTimes(history[history.length - 1]!.ts);
-  for (let b = 0; b < GAP_KINDS; b++) {
+  for (const b of buckets) {
     const s = await score(history, items, times[b]!);
     for (let i = 0; i < items.length; i++) values[i * GAP_KINDS + b] = s[i]!;
   }

@@ -64,6 +64,12 @@ export interface CacheStatus {
    */
   snapshot: 'hit' | 'miss' | null;
   snapshotReason?: string;
+  /**
+   * On a hit, the history events newer than the snapshot that answered (the shopper left the previous page view
+   * before its snapshot of them was stored): the order was the model's for the history before them. Absent when
+   * the snapshot was of this very history.
+   */
+  snapshotBehind?: number;
 }
 
 /** A model file downloading (the `on('progress')` event). */

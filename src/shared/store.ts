@@ -343,7 +343,8 @@ function isQuota(err: unknown): boolean {
   return /quota/i.test(String((err as { name?: unknown } | null)?.name));
 }
 
-function mergeItem(old: ItemFeatures | undefined, next: ItemFeatures): ItemFeatures {
+/** An item's stored features after `next` is written over `old`: known fields the new record lacks are kept. */
+export function mergeItem(old: ItemFeatures | undefined, next: ItemFeatures): ItemFeatures {
   const out: ItemFeatures = { ...old, id: next.id };
   for (const [k, v] of Object.entries(next)) {
     if (v != null && v !== '' && v === v) Object.assign(out, { [k]: v }); // v === v: not NaN

@@ -113,8 +113,8 @@ export interface Engine {
    * as the one before it. The other model kinds keep nothing of the items seen.
    */
   observe(items: readonly ItemFeatures[]): void;
-  /** The serving snapshot of this (non-empty) history and these items, with the head in use. */
-  snapshot(history: readonly HistoryEntry[], items: readonly ItemFeatures[]): Promise<Snapshot>;
+  /** The serving snapshot of this (non-empty) history and these items, with the head in use: of every gap bucket, or of `buckets`. */
+  snapshot(history: readonly HistoryEntry[], items: readonly ItemFeatures[], buckets?: readonly number[]): Promise<Snapshot>;
   /** The model and head a snapshot must have been computed with to be used now. */
   serving(): { model: string; head: string };
   explain(history: readonly HistoryEntry[], item: ItemFeatures, now: number): Promise<Contribution[]>;
@@ -197,9 +197,13 @@ export function createEngine(deps: EngineDeps = {}): Engine {
   }
 
   /** The serving snapshot of this history (features as the model reads them) and these items, with the head in use. */
-  async function snapshotOf(history: readonly HistoryEntry[], items: readonly ItemFeatures[]): Promise<Snapshot> {
+  async function snapshotOf(
+    history: readonly HistoryEntry[],
+    items: readonly ItemFeatures[],
+    buckets: readonly number[] | undefined,
+  ): Promise<Snapshot> {
     const { serve, heads, model } = current();
-    if (serve.kind === 'transformer') return serve.cache.snapshot(history, items, heads.inUse(), engine.serving());
+    if (serve.kind === 'transformer') return serve.cache.snapshot(history, items, heads.inUse(), engine.serving(), buckets);
     if (serve.kind === 'hybrid') {
       // A hybrid's score is not a dot product either (its plain parts): its own scores per gap bucket.
       const head = heads.inUse();
@@ -208,6 +212,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
         { ...engine.serving(), maxLen: serve.scorer.maxLen },
         history,
         items,
+        buckets,
       );
     }
     // The pair model's score is not a dot product: its own scores per gap bucket, and the IDF of the items seen
@@ -222,7 +227,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       return p ? Float64Array.from(p.base, (b, c) => applyPairHead(head, b, p.pooled, c * F)) : new Float64Array(list.length);
     };
     const maxLen = (model.manifest.config as { maxLen: number }).maxLen;
-    const snapshot = await tableSnapshot(score, { ...engine.serving(), maxLen }, history, items);
+    const snapshot = await tableSnapshot(score, { ...engine.serving(), maxLen }, history, items, buckets);
     return { ...snapshot, state: serve.scorer.counts() };
   }
 
@@ -413,10 +418,10 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       if (serve.kind === 'pair') serve.scorer.observe(items);
     },
 
-    async snapshot(given, items) {
+    async snapshot(given, items, buckets) {
       // Scores from the history as the model ranks it (an item the page knows by id alone takes the feed's features),
       // keyed by the history as the next page view's host reads it from the page's store, before any feed is loaded.
-      const snapshot = await snapshotOf(await enrich(given), items);
+      const snapshot = await snapshotOf(await enrich(given), items, buckets);
       return { ...snapshot, history: historyKey(given, snapshot.maxLen) };
     },
 

@@ -6,7 +6,7 @@
  */
 import { HISTORY_TYPES } from '../shared/labels.ts';
 import type { HistoryRequest } from '../shared/protocol.ts';
-import { byTime, type Store } from '../shared/store.ts';
+import { byTime, mergeItem, type Store } from '../shared/store.ts';
 import type { HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
 
 /** A history and the features known for its items and for the asked ones. */
@@ -36,13 +36,103 @@ function orNone<T>(read: Promise<T>, none: T): Promise<T> {
 /** An item given with features besides its id: it is used as given (never merged with the stored copy). */
 export const hasFeatures = (it: ItemFeatures): boolean => Object.keys(it).length > 1;
 
+/** The reads a history is assembled from. */
+export type HistoryReads = Pick<Store, 'recent' | 'items'>;
+
+/** What {@link createRecall} returns. */
+export interface Recall {
+  /** The store's reads, remembered as they answer. */
+  through(store: HistoryReads): HistoryReads;
+  /**
+   * What a request sends that the store may not have yet: its pending events count as read, and the features the
+   * page knows for them as written (the page stores them).
+   */
+  add(req: HistoryRequest): void;
+  /** Item features written to the store: merged into those read, as the store merges them. */
+  stored(items: readonly ItemFeatures[]): void;
+  /**
+   * The reads answered from memory: the events of the latest read with those sent since, the item features read
+   * so far; what was never read (no read yet, an item not read before) comes from `store`, remembered.
+   */
+  recalled(store: HistoryReads): HistoryReads;
+  /** Forgets everything (forget(): the store was cleared). */
+  clear(): void;
+}
+
+/**
+ * The history reads of one page view, kept: the serving snapshot of each change of the history is assembled from
+ * them rather than read again. A read takes long exactly then, behind the page's own writes of the events that
+ * changed the history (hundreds of ms in WebKit under load), and the snapshot must be stored before the shopper
+ * leaves. Where memory is behind the store (another tab wrote since) the next page view's history differs from the
+ * snapshot's, and that snapshot is not used: it can be late, never wrong.
+ * @param limit events the model reads (the `historyLength` option): older ones are not kept
+ */
+export function createRecall(limit: number): Recall {
+  let read: RecoEvent[] | null = null;
+  const sent = new Map<string, RecoEvent>();
+  const features = new Map<string, ItemFeatures>();
+  const newest = (events: Iterable<RecoEvent>) => [...events].sort(byTime).slice(-limit);
+  const stored = (items: readonly ItemFeatures[]) => {
+    // An item not read before: the store most likely holds what the page wrote (an older record merged under it
+    // would differ only in fields the page leaves out, and then the snapshot is not used).
+    for (const it of items) features.set(it.id, mergeItem(features.get(it.id), it));
+  };
+  const through = (store: HistoryReads): HistoryReads => ({
+    async recent(n, types) {
+      const events = await store.recent(n, types);
+      if (n >= limit && types === HISTORY_TYPES) read = events;
+      return events;
+    },
+    async items(ids) {
+      const found = await store.items(ids);
+      for (const [id, f] of found) features.set(id, f);
+      return found;
+    },
+  });
+  return {
+    through,
+    add(req) {
+      for (const e of newest(req.pending.filter((e) => HISTORY_TYPES.includes(e.type)))) {
+        sent.delete(e.id);
+        sent.set(e.id, e);
+      }
+      for (const id of sent.keys()) {
+        if (sent.size <= limit) break;
+        sent.delete(id);
+      }
+      stored(req.known);
+    },
+    stored,
+    recalled(store) {
+      const remembered = through(store);
+      return {
+        async recent(n, types) {
+          if (!read || n > limit || types !== HISTORY_TYPES) return remembered.recent(n, types);
+          const byId = new Map([...read, ...sent.values()].map((e) => [e.id, e]));
+          return newest(byId.values()).slice(-n);
+        },
+        async items(ids) {
+          const missing = ids.filter((id) => !features.has(id));
+          if (missing.length) await remembered.items(missing);
+          return new Map(ids.flatMap((id) => (features.has(id) ? [[id, features.get(id)!] as const] : [])));
+        },
+      };
+    },
+    clear() {
+      read = null;
+      sent.clear();
+      features.clear();
+    },
+  };
+}
+
 /**
  * @param store the page's database; null when events live in the page's memory only (all of them are then pending)
  * @param also ids whose stored features are wanted too (candidates given by id only)
  * @throws what the store throws, but for a closed connection (see orNone)
  */
 export async function assembleHistory(
-  store: Store | null,
+  store: HistoryReads | null,
   req: HistoryRequest,
   limit: number,
   also: readonly string[] = [],

@@ -7,7 +7,17 @@
  * round) starts once no store call is in flight (storesQuiet: WebKit keeps a database whose worker ended first).
  */
 import { gridOrder } from '../model/arrange.ts';
-import { headKey, historyKey, itemKey, modelKey, asSnapshot, snapshotScores, type Snapshot } from '../model/snapshot.ts';
+import {
+  ALL_BUCKETS,
+  asSnapshot,
+  headKey,
+  historyKey,
+  itemKey,
+  modelKey,
+  snapshotScores,
+  SOON_BUCKETS,
+  type Snapshot,
+} from '../model/snapshot.ts';
 import {
   reasons,
   type CacheStatus,
@@ -28,7 +38,7 @@ import { openStore, pauseStores, resumeStores, storesQuiet, type Store } from '.
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import type { Engine } from './engine.ts';
 import { createFiles, once, type Files } from './files.ts';
-import { assembleHistory, hasFeatures } from './history.ts';
+import { assembleHistory, createRecall, hasFeatures, type Recall } from './history.ts';
 import { headKey as headMetaKey, readHead } from './learning-store.ts';
 
 export interface HostDeps {
@@ -62,10 +72,13 @@ export function createHost(deps: HostDeps): EngineInterface {
   let latest: HistoryRequest | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let writing: Promise<void> = Promise.resolve();
+  /** This page view's history reads and the events sent since: the snapshot is assembled from them, not read again. */
+  let recall: Recall = createRecall(DEFAULTS.historyLength);
   /** Item features being stored: a snapshot reads the history after them, as the next page view will. */
   let storing: Promise<void> = Promise.resolve();
   let written = '';
   let generation = 0; // bumped by forget(): snapshot work that started before writes nothing
+  let changes = 0; // history changes the page reported: a snapshot's later buckets are not computed once a newer one came
   /** The merchandising rules, for grids arranged from the snapshot (the engine keeps its own copy for everything else). */
   let rules = DEFAULT_RULES;
   let answeredFirst: () => void = () => {};
@@ -100,12 +113,14 @@ export function createHost(deps: HostDeps): EngineInterface {
     clearTimeout(timer);
     timer = undefined;
     const started = generation;
+    const change = changes;
     writing = writing
       .then(async () => {
         const s = await store;
-        if (!ready || !s || !opts || !latest) return;
+        const req = latest;
+        if (!ready || !s || !opts || !req) return;
         await storing;
-        const { history } = await assembleHistory(s, latest, opts.historyLength);
+        const { history } = await assembleHistory(recall.recalled(s), req, opts.historyLength);
         if (!history.length || !seen.size) return;
         // What the snapshot is computed from (the model, the head, the history, the items seen): when none of it
         // changed since the one written, neither would the snapshot. Every ranking asks for one, and computing it
@@ -113,10 +128,16 @@ export function createHost(deps: HostDeps): EngineInterface {
         const { model, head } = ready.serving();
         const signature = JSON.stringify([model, head, historyKey(history, history.length), seenAdded]);
         if (signature === written || started !== generation) return;
-        await storesQuiet();
-        const snapshot = await ready.snapshot(history, [...seen.values()].reverse());
-        if (started !== generation) return;
-        await s.putSnapshot(opts.modelUrl, snapshot);
+        const items = [...seen.values()].reverse();
+        // A next page view within the minute first (a reload, the shop's next page), stored before the rest is
+        // computed: a shopper who leaves at once finds it. The rest only while no newer change waits.
+        for (const buckets of [SOON_BUCKETS, ALL_BUCKETS]) {
+          if (buckets !== SOON_BUCKETS && changes !== change) return;
+          await storesQuiet();
+          const snapshot = await ready.snapshot(history, items, buckets);
+          if (started !== generation) return;
+          await s.putSnapshot(opts.modelUrl, snapshot);
+        }
         written = signature;
       })
       .catch(() => {}); // a snapshot that could not be written only costs the next page view its fast start
@@ -167,7 +188,7 @@ export function createHost(deps: HostDeps): EngineInterface {
     const o = await configured;
     const s = await store;
     const { history, now, features } = await assembleHistory(
-      s,
+      s && recall.through(s),
       req,
       o.historyLength,
       // Only candidates given by id are looked up: the others are used as given (one read per candidate saved).
@@ -176,8 +197,12 @@ export function createHost(deps: HostDeps): EngineInterface {
     const candidates = req.candidates.map(features);
     // The features a ranking brings are stored (merged), so later page views read them for the history: the page
     // stores what its grids show, but an item rank() was given with features may sit in its grids by id alone.
+    recall.add(req);
     const fresh = see(candidates);
-    if (s && fresh.length) storing = storing.then(() => s.putItems(fresh)).catch(() => {});
+    if (s && fresh.length) {
+      recall.stored(fresh);
+      storing = storing.then(() => s.putItems(fresh)).catch(() => {});
+    }
     if (!history.length) answeredFirst();
     return { history, now, candidates };
   }
@@ -192,6 +217,7 @@ export function createHost(deps: HostDeps): EngineInterface {
     if (cache.snapshot === null) {
       cache.snapshot = 'scores' in fast ? 'hit' : 'miss';
       if ('miss' in fast) cache.snapshotReason = fast.miss;
+      else if (fast.behind) cache.snapshotBehind = fast.behind;
     }
     return 'scores' in fast ? fast.scores : null;
   }
@@ -205,6 +231,7 @@ export function createHost(deps: HostDeps): EngineInterface {
   const host: EngineInterface = {
     async init(o: EngineInit, hooks: EngineHooks = {}) {
       opts = o;
+      recall = createRecall(o.historyLength);
       // Invalid rules: the engine's init() throws the TypeError naming the field; grids keep the defaults meanwhile.
       try {
         rules = validateRules(o.rules);
@@ -311,6 +338,8 @@ export function createHost(deps: HostDeps): EngineInterface {
     },
 
     changed(req) {
+      changes++;
+      recall.add(req);
       latest = req;
       scheduleSnapshot();
     },
@@ -333,6 +362,7 @@ export function createHost(deps: HostDeps): EngineInterface {
       timer = undefined;
       latest = null;
       written = '';
+      recall.clear();
       return ready?.forget() ?? null;
     },
 

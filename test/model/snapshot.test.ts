@@ -5,7 +5,7 @@ import type { LoadedModel } from '../../src/model/io.ts';
 import { scoreItems } from '../../src/model/predict.ts';
 import { GAP_EXAMPLES, GAP_KINDS, gapBucket } from '../../src/model/sequence.ts';
 import { createServingCache } from '../../src/model/serving-cache.ts';
-import { asSnapshot, headKey, modelKey, snapshotScores, tableSnapshot } from '../../src/model/snapshot.ts';
+import { asSnapshot, headKey, modelKey, snapshotScores, SOON_BUCKETS, tableSnapshot } from '../../src/model/snapshot.ts';
 import { readModel } from '../../src/model/train/model-files.ts';
 import { setupTf } from '../../src/model/train/setup-tf.ts';
 import { openStore } from '../../src/shared/store.ts';
@@ -57,7 +57,7 @@ describe('serving snapshot', () => {
     const back = asSnapshot(await store.getSnapshot('m'));
     expect(back).not.toBeNull();
     const answer = snapshotScores(back, meta, history, items, nows[4]!);
-    expect(answer).toEqual({ scores: await createServingCache(model).score(history, items, nows[4]!, shipped) });
+    expect(answer).toEqual({ scores: await createServingCache(model).score(history, items, nows[4]!, shipped), behind: 0 });
     for (const bad of [null, 3, { format: 1 }, { ...back, values: [1, 2] }, { ...back, queries: new Float32Array(3) }])
       expect(asSnapshot(bad)).toBeNull();
     store.close();
@@ -68,19 +68,19 @@ describe('serving snapshot', () => {
     const mine = { ...meta, head: headKey(learned) };
     const snapshot = await createServingCache(model).snapshot(history, items, learned, mine);
     const answer = snapshotScores(snapshot, mine, history, items, nows[3]!);
-    expect(answer).toEqual({ scores: await createServingCache(model).score(history, items, nows[3]!, learned) });
+    expect(answer).toEqual({ scores: await createServingCache(model).score(history, items, nows[3]!, learned), behind: 0 });
     expect(snapshotScores(snapshot, meta, history, items, nows[3]!)).toEqual({ miss: 'the learned head changed' });
     expect(headKey(learned)).toBe(headKey({ w: Float32Array.from(learned.w), c: Float32Array.from(learned.c) }));
     expect(headKey(null)).toBe('shipped');
   });
 
-  it('answers nothing it cannot answer exactly: another model, another history, an item not seen', async () => {
+  it('answers nothing it cannot answer: another model, another history, an item not seen', async () => {
     const snapshot = await createServingCache(model).snapshot(history, items, shipped, meta);
     const now = nows[2]!;
     expect(snapshotScores(null, meta, history, items, now)).toEqual({ miss: 'no snapshot stored' });
     expect(snapshotScores(snapshot, { ...meta, model: 'default@2#x' }, history, items, now)).toEqual({ miss: 'the model changed' });
-    const longer = [...history, { item: CATALOG[5]!, type: 'select_item' as const, ts: newest + 10 }];
-    expect(snapshotScores(snapshot, meta, longer, items, now)).toEqual({ miss: 'the history changed' });
+    expect(snapshotScores(snapshot, meta, history.slice(0, -1), items, now)).toEqual({ miss: 'the history changed' });
+    expect(snapshotScores(snapshot, meta, history.slice(1), items, now)).toEqual({ miss: 'the history changed' });
     const retimed = history.map((e, i) => (i === 0 ? { ...e, ts: e.ts - 40 * 86_400_000 } : e));
     expect(snapshotScores(snapshot, meta, retimed, items, now)).toEqual({ miss: 'the history changed' });
     const renamed = history.map((e, i) => (i === 2 ? { ...e, item: { ...e.item, title: 'Another title' } } : e));
@@ -91,12 +91,46 @@ describe('serving snapshot', () => {
     });
   });
 
+  it('a history that grew since (the shopper left before its snapshot was stored) is answered as the older history was, and says how far behind', async () => {
+    const snapshot = await createServingCache(model).snapshot(history, items, shipped, meta);
+    const later = [
+      ...history,
+      { item: CATALOG[5]!, type: 'select_item' as const, ts: newest + 10 },
+      { item: CATALOG[5]!, type: 'view_item' as const, ts: newest + 11 },
+    ];
+    for (const now of nows) {
+      const answer = snapshotScores(snapshot, meta, later, items, now);
+      expect(answer).toEqual({ scores: await createServingCache(model).score(history, items, now, shipped), behind: 2 });
+    }
+    const otherwise = [...history.slice(0, -1), ...later.slice(-2)];
+    expect(snapshotScores(snapshot, meta, otherwise, items, nows[2]!)).toEqual({ miss: 'the history changed' });
+  });
+
+  it('stored first with the next minute alone, answers a page view within the minute and no later one, until the rest is stored', async () => {
+    const soon = await createServingCache(model).snapshot(history, items, shipped, meta, SOON_BUCKETS);
+    const full = await createServingCache(model).snapshot(history, items, shipped, meta);
+    const table = await tableSnapshot(
+      async (_history, list, now) => list.map((_, i) => i + now / 1e12),
+      { ...meta, maxLen: 50 },
+      history,
+      items,
+      SOON_BUCKETS,
+    );
+    for (const now of nows) {
+      const within = gapBucket(now - newest) === gapBucket(30_000);
+      expect(snapshotScores(soon, meta, history, items, now)).toEqual(
+        within ? snapshotScores(full, meta, history, items, now) : { miss: 'the time since the newest event is not computed yet' },
+      );
+      expect('scores' in snapshotScores(table, meta, history, items, now)).toBe(within);
+    }
+  });
+
   it('a model whose score is not a dot product stores its own scores per gap bucket, and gets them back', async () => {
     const score = async (h: readonly HistoryEntry[], list: readonly { id: string }[], now: number) =>
       list.map((_, i) => h.length * 10 + i + gapBucket(now - h[h.length - 1]!.ts) / 100);
     const snapshot = await tableSnapshot(score, { ...meta, maxLen: 50 }, history, items);
     for (const now of nows) {
-      expect(snapshotScores(snapshot, meta, history, items, now)).toEqual({ scores: await score(history, items, now) });
+      expect(snapshotScores(snapshot, meta, history, items, now)).toEqual({ scores: await score(history, items, now), behind: 0 });
     }
     expect(asSnapshot(snapshot)).toBe(snapshot);
   });

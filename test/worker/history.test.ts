@@ -1,7 +1,8 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
+import { HISTORY_TYPES } from '../../src/shared/labels.ts';
 import { openStore } from '../../src/shared/store.ts';
-import { assembleHistory } from '../../src/worker/history.ts';
+import { assembleHistory, createRecall } from '../../src/worker/history.ts';
 import { storedEvent as event } from '../../fixtures/shopper.ts';
 
 let n = 0;
@@ -70,5 +71,42 @@ describe('history assembled in the worker', () => {
     const pending = [event('b', 'view_item', t + 2), event('a', 'select_item', t + 1)];
     const { history } = await assembleHistory(null, { pending, known: [{ id: 'a', title: 'A' }], now: t + 10 }, 50);
     expect(history.map((e) => `${e.item.id} ${e.item.title ?? '-'}`)).toEqual(['a A', 'b -']);
+  });
+
+  it('a recall answers as the store would: its latest read with the events sent since, what it never read from the store', async () => {
+    const store = await openStore({ dbName: `worker-history-${++n}` });
+    const t = Date.now() - 60_000;
+    await store.add([event('a', 'select_item', t + 1), event('b', 'view_item', t + 2)]);
+    await store.putItems([
+      { id: 'a', title: 'stored A' },
+      { id: 'b', title: 'stored B' },
+      { id: 'z', title: 'stored Z' },
+    ]);
+    const recall = createRecall(3);
+    const read = assembleHistory(recall.through(store), { pending: [], known: [], now: t + 3 }, 3);
+    // Sent while that read is under way: a read that started before it does not drop it.
+    const sent = [event('c', 'select_item', t + 4), event('c', 'view_item', t + 5)];
+    recall.add({ pending: sent, known: [{ id: 'c', title: 'seen C' }], now: t + 5 });
+    await read;
+    await store.add(sent);
+    await store.putItems([{ id: 'c', title: 'seen C' }]);
+
+    const memory = await assembleHistory(recall.recalled(store), { pending: [], known: [], now: t + 6 }, 3);
+    const stored = await assembleHistory(store, { pending: [], known: [], now: t + 6 }, 3);
+    expect(memory.history).toEqual(stored.history);
+    expect(memory.history.map((e) => `${e.item.id} ${e.item.title}`)).toEqual(['b stored B', 'c seen C', 'c seen C']);
+    // An item never read comes from the store, and is remembered.
+    expect(await recall.recalled(store).items(['z', 'b'])).toEqual(
+      new Map([
+        ['z', { id: 'z', title: 'stored Z' }],
+        ['b', { id: 'b', title: 'stored B' }],
+      ]),
+    );
+    store.close();
+    expect(await recall.recalled(store).items(['z'])).toEqual(new Map([['z', { id: 'z', title: 'stored Z' }]]));
+    // Answered from memory with the store closed; after clear() (forget()), only the store can answer.
+    expect(await recall.recalled(store).recent(3, HISTORY_TYPES)).toHaveLength(3);
+    recall.clear();
+    await expect(recall.recalled(store).recent(3, HISTORY_TYPES)).rejects.toThrow();
   });
 });

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { setupTf } from '../../src/model/train/setup-tf.ts';
 import type { EngineInit, RankRequest } from '../../src/shared/protocol.ts';
+import { ALL_BUCKETS, SOON_BUCKETS } from '../../src/model/snapshot.ts';
 import { openStore } from '../../src/shared/store.ts';
 import type { RecoEvent } from '../../src/shared/types.ts';
 import { createEngine } from '../../src/worker/engine.ts';
@@ -121,18 +122,93 @@ describe('worker host: the first ranking of a page view', () => {
     expect(fast.scores).toEqual(full.scores);
   });
 
-  it('waits for the model when the history changed since, or an item was not seen, and says why', async () => {
+  it('waits for the model when the history changed since other than by growing, or an item was not seen, and says why', async () => {
     const dbName = await shopperWithSnapshot();
-    const clicked = event(CATALOG[30]!.id, 'select_item', Date.now());
+    // An event older than the newest stored one (another tab's, written late): not the history the snapshot grew from.
+    const earlier = event(CATALOG[30]!.id, 'select_item', Date.now() - 7_200_000);
     const next = pageView();
     void next.init(init(dbName));
-    expect((await next.rank(request(Date.now(), [clicked]))).source).toBe('model');
+    expect((await next.rank(request(Date.now(), [earlier]))).source).toBe('model');
     expect(next.status().cache).toMatchObject({ snapshot: 'miss', snapshotReason: 'the history changed' });
 
     const other = pageView();
     void other.init(init(dbName));
     expect((await other.rank({ ...request(), candidates: [...candidates, CATALOG[99]!] })).source).toBe('model');
     expect(other.status().cache.snapshotReason).toBe(`an item not seen before (${CATALOG[99]!.id})`);
+  });
+
+  it('answers a history that grew since the snapshot (the shopper left before the next one was stored) from it, and says how far behind', async () => {
+    const dbName = await shopperWithSnapshot();
+    const now = Date.now();
+    const same = pageView(new Promise(() => {}));
+    void same.init(init(dbName));
+    const exact = await same.rank(request(now));
+    expect(exact.source).toBe('snapshot');
+    expect(same.status().cache.snapshotBehind).toBeUndefined();
+
+    const clicked = [event(CATALOG[30]!.id, 'select_item', now - 1000), event(CATALOG[30]!.id, 'view_item', now - 900)];
+    const next = pageView(new Promise(() => {}));
+    void next.init(init(dbName));
+    const behind = await next.rank(request(now, clicked));
+    expect(behind.source).toBe('snapshot');
+    expect(next.status().cache).toMatchObject({ snapshot: 'hit', snapshotBehind: 2 });
+    expect(behind.scores, "the model's order for the history before the click").toEqual(exact.scores);
+  });
+
+  it("assembles a change's snapshot from its page view's reads and the events sent since, without reading the store again", async () => {
+    const { dbName } = await shopper();
+    const view = pageView();
+    await view.init(init(dbName));
+    await view.rank(request());
+    await view.settle();
+    const reads = vi.spyOn(IDBIndex.prototype, 'openKeyCursor');
+    const clicked = event(CATALOG[30]!.id, 'select_item', Date.now());
+    view.changed({ pending: [clicked], known: [CATALOG[30]!], now: Date.now() });
+    await view.settle();
+    expect(reads, 'no read of the history').not.toHaveBeenCalled();
+    reads.mockRestore();
+
+    // The page wrote the click: the next page view's history is the snapshot's, exactly.
+    const store = await openStore({ dbName });
+    await store.add([clicked]);
+    await store.putItems([CATALOG[30]!]);
+    store.close();
+    const next = pageView(new Promise(() => {}));
+    void next.init(init(dbName));
+    expect((await next.rank(request())).source).toBe('snapshot');
+    expect(next.status().cache).toMatchObject({ snapshot: 'hit' });
+    expect(next.status().cache.snapshotBehind).toBeUndefined();
+  });
+
+  it("stores a change's snapshot for the next minute first: a page view that comes at once finds it before the rest is computed", async () => {
+    const { dbName } = await shopper();
+    const view = createHost({
+      fetch: fileFetch,
+      caches: null,
+      loadEngine: async (files) => {
+        const engine = createEngine({ files });
+        const snapshot = engine.snapshot.bind(engine);
+        // The rest of the buckets never comes: the shopper left while it was computed.
+        return Object.assign(engine, {
+          snapshot: (...a: Parameters<typeof snapshot>) => (a[2] === SOON_BUCKETS ? snapshot(...a) : new Promise<never>(() => {})),
+        });
+      },
+    });
+    await view.init(init(dbName));
+    const clicked = event(CATALOG[30]!.id, 'select_item', Date.now());
+    await view.rank(request(Date.now(), [clicked]));
+    const store = await openStore({ dbName });
+    await vi.waitFor(async () => expect(await store.getSnapshot(init(dbName).modelUrl)).toBeDefined(), { timeout: 5000 });
+    await store.add([clicked]);
+    store.close();
+
+    const soon = pageView(new Promise(() => {}));
+    void soon.init(init(dbName));
+    expect((await soon.rank(request(Date.now() + 5000))).source).toBe('snapshot');
+    const later = pageView();
+    void later.init(init(dbName));
+    expect((await later.rank(request(Date.now() + 86_400_000))).source).toBe('model');
+    expect(later.status().cache.snapshotReason).toBe('the time since the newest event is not computed yet');
   });
 
   it('writes the snapshot of a changed history, for the next page view; forget() stops it', async () => {
@@ -178,34 +254,39 @@ describe('worker host: the first ranking of a page view', () => {
 
   it('computes the next snapshot again only when what it is made of changed (the history, the items seen)', async () => {
     const { dbName } = await shopper();
-    let computed = 0;
+    const calls: (readonly number[] | undefined)[] = [];
     const view = createHost({
       fetch: fileFetch,
       caches: null,
       loadEngine: async (files) => {
         const engine = createEngine({ files });
         const snapshot = engine.snapshot.bind(engine);
-        return Object.assign(engine, { snapshot: (...a: Parameters<typeof snapshot>) => (computed++, snapshot(...a)) });
+        return Object.assign(engine, { snapshot: (...a: Parameters<typeof snapshot>) => (calls.push(a[2]), snapshot(...a)) });
       },
     });
+    // Each computation: the next minute's bucket, stored first, then every bucket.
+    const computed = () => {
+      for (let i = 0; i < calls.length; i += 2) expect(calls.slice(i, i + 2)).toEqual([SOON_BUCKETS, ALL_BUCKETS]);
+      return calls.length / 2;
+    };
     await view.init(init(dbName));
     await view.rank(request());
     await view.settle();
-    expect(computed).toBe(1);
+    expect(computed()).toBe(1);
     await view.rank(request());
     await view.rank(request());
     await view.settle();
-    expect(computed, 'the same rankings again: nothing to recompute').toBe(1);
+    expect(computed(), 'the same rankings again: nothing to recompute').toBe(1);
     const clicked = event(CATALOG[30]!.id, 'select_item', Date.now());
     await view.rank(request(Date.now(), [clicked]));
     await view.settle();
-    expect(computed, 'a new event').toBe(2);
+    expect(computed(), 'a new event').toBe(2);
     await view.rank(request(Date.now(), [clicked]));
     await view.settle();
-    expect(computed).toBe(2);
+    expect(computed()).toBe(2);
     await view.rank({ ...request(Date.now(), [clicked]), candidates: CATALOG.slice(50, 60) });
     await view.settle();
-    expect(computed, 'items not seen before').toBe(3);
+    expect(computed(), 'items not seen before').toBe(3);
   });
 
   it('stores the features a ranking brings, so later page views read them for the history (an item shown by id alone)', async () => {
