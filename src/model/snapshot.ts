@@ -82,12 +82,15 @@ export const bucketTimes = (newest: number): number[] => GAP_EXAMPLES.map((gap) 
 export const ALL_BUCKETS: readonly number[] = GAP_EXAMPLES.map((_, b) => b);
 
 /**
- * The gap bucket of a next page view within the minute (a reload, the shop's next page): a snapshot of it alone is
- * stored first, before the other buckets are computed, so that a shopper who leaves at once finds it.
+ * The gap bucket of a next page view that comes at once (a reload, the shop's next page), for this history at
+ * `now`: a snapshot of it alone is stored first, before the other buckets are computed, so that a shopper who
+ * leaves at once finds it (just after a click: the first minute's; for a history last changed days ago: that day's).
  */
-export const SOON_BUCKETS: readonly number[] = [gapBucket(0)];
+export const bucketsAtOnce = (history: readonly HistoryEntry[], now: number): number[] => [
+  gapBucket(now - history[history.length - 1]!.ts),
+];
 
-/** Whether a snapshot holds the numbers of `bucket` (one stored first holds {@link SOON_BUCKETS} only; the rest are NaN). */
+/** Whether a snapshot holds the numbers of `bucket` (one stored first holds {@link bucketsAtOnce} only; the rest are NaN). */
 function holds(snapshot: Snapshot, bucket: number): boolean {
   if (snapshot.kind === 'dot') return !Number.isNaN(snapshot.queries[bucket * snapshot.d]);
   return !snapshot.items.length || !Number.isNaN(snapshot.values[bucket]);

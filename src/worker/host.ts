@@ -10,12 +10,12 @@ import { gridOrder } from '../model/arrange.ts';
 import {
   ALL_BUCKETS,
   asSnapshot,
+  bucketsAtOnce,
   headKey,
   historyKey,
   itemKey,
   modelKey,
   snapshotScores,
-  SOON_BUCKETS,
   type Snapshot,
 } from '../model/snapshot.ts';
 import {
@@ -74,7 +74,7 @@ export function createHost(deps: HostDeps): EngineInterface {
   let writing: Promise<void> = Promise.resolve();
   /** This page view's history reads and the events sent since: the snapshot is assembled from them, not read again. */
   let recall: Recall = createRecall(DEFAULTS.historyLength);
-  /** Item features being stored: a snapshot reads the history after them, as the next page view will. */
+  /** Item features being stored: what a snapshot must still read of the store, it reads after them, as the next page view will. */
   let storing: Promise<void> = Promise.resolve();
   let written = '';
   let generation = 0; // bumped by forget(): snapshot work that started before writes nothing
@@ -129,10 +129,10 @@ export function createHost(deps: HostDeps): EngineInterface {
         const signature = JSON.stringify([model, head, historyKey(history, history.length), seenAdded]);
         if (signature === written || started !== generation) return;
         const items = [...seen.values()].reverse();
-        // A next page view within the minute first (a reload, the shop's next page), stored before the rest is
+        // A next page view that comes at once first (a reload, the shop's next page), stored before the rest is
         // computed: a shopper who leaves at once finds it. The rest only while no newer change waits.
-        for (const buckets of [SOON_BUCKETS, ALL_BUCKETS]) {
-          if (buckets !== SOON_BUCKETS && changes !== change) return;
+        for (const buckets of [bucketsAtOnce(history, Date.now()), ALL_BUCKETS]) {
+          if (buckets === ALL_BUCKETS && changes !== change) return;
           await storesQuiet();
           const snapshot = await ready.snapshot(history, items, buckets);
           if (started !== generation) return;

@@ -5,7 +5,7 @@ import type { LoadedModel } from '../../src/model/io.ts';
 import { scoreItems } from '../../src/model/predict.ts';
 import { GAP_EXAMPLES, GAP_KINDS, gapBucket } from '../../src/model/sequence.ts';
 import { createServingCache } from '../../src/model/serving-cache.ts';
-import { asSnapshot, headKey, modelKey, snapshotScores, SOON_BUCKETS, tableSnapshot } from '../../src/model/snapshot.ts';
+import { asSnapshot, bucketsAtOnce, headKey, modelKey, snapshotScores, tableSnapshot } from '../../src/model/snapshot.ts';
 import { readModel } from '../../src/model/train/model-files.ts';
 import { setupTf } from '../../src/model/train/setup-tf.ts';
 import { openStore } from '../../src/shared/store.ts';
@@ -106,15 +106,18 @@ describe('serving snapshot', () => {
     expect(snapshotScores(snapshot, meta, otherwise, items, nows[2]!)).toEqual({ miss: 'the history changed' });
   });
 
-  it('stored first with the next minute alone, answers a page view within the minute and no later one, until the rest is stored', async () => {
-    const soon = await createServingCache(model).snapshot(history, items, shipped, meta, SOON_BUCKETS);
+  it('stored first with the bucket of a page view at once alone, answers such a page view and no later one, until the rest is stored', async () => {
+    expect(bucketsAtOnce(history, newest + 2000), 'just after a click: the first minute').toEqual([gapBucket(30_000)]);
+    expect(bucketsAtOnce(history, newest + 2 * 86_400_000), 'a history last changed two days ago').toEqual([gapBucket(2 * 86_400_000)]);
+    const atOnce = bucketsAtOnce(history, newest + 2000);
+    const soon = await createServingCache(model).snapshot(history, items, shipped, meta, atOnce);
     const full = await createServingCache(model).snapshot(history, items, shipped, meta);
     const table = await tableSnapshot(
       async (_history, list, now) => list.map((_, i) => i + now / 1e12),
       { ...meta, maxLen: 50 },
       history,
       items,
-      SOON_BUCKETS,
+      atOnce,
     );
     for (const now of nows) {
       const within = gapBucket(now - newest) === gapBucket(30_000);
