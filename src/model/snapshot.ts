@@ -81,14 +81,18 @@ export const bucketTimes = (newest: number): number[] => GAP_EXAMPLES.map((gap) 
 /** Every gap bucket, in order. */
 export const ALL_BUCKETS: readonly number[] = GAP_EXAMPLES.map((_, b) => b);
 
+/** A next page view "at once": within this many ms (a reload, the shop's next page). */
+const AT_ONCE_MS = 10_000;
+
 /**
- * The gap bucket of a next page view that comes at once (a reload, the shop's next page), for this history at
- * `now`: a snapshot of it alone is stored first, before the other buckets are computed, so that a shopper who
- * leaves at once finds it (just after a click: the first minute's; for a history last changed days ago: that day's).
+ * The gap buckets of a next page view that comes at once, for this history at `now`: a snapshot of them alone is
+ * stored first, before the other buckets are computed, so that a shopper who leaves at once finds it. Just after a
+ * click, the first minute's; for a history last changed days ago, that day's; near a bucket's end, the next one too.
  */
-export const bucketsAtOnce = (history: readonly HistoryEntry[], now: number): number[] => [
-  gapBucket(now - history[history.length - 1]!.ts),
-];
+export function bucketsAtOnce(history: readonly HistoryEntry[], now: number): number[] {
+  const newest = history[history.length - 1]!.ts;
+  return [...new Set([gapBucket(now - newest), gapBucket(now + AT_ONCE_MS - newest)])];
+}
 
 /** Whether a snapshot holds the numbers of `bucket` (one stored first holds {@link bucketsAtOnce} only; the rest are NaN). */
 function holds(snapshot: Snapshot, bucket: number): boolean {

@@ -109,6 +109,10 @@ describe('serving snapshot', () => {
   it('stored first with the bucket of a page view at once alone, answers such a page view and no later one, until the rest is stored', async () => {
     expect(bucketsAtOnce(history, newest + 2000), 'just after a click: the first minute').toEqual([gapBucket(30_000)]);
     expect(bucketsAtOnce(history, newest + 2 * 86_400_000), 'a history last changed two days ago').toEqual([gapBucket(2 * 86_400_000)]);
+    expect(bucketsAtOnce(history, newest + 55_000), 'near the end of the first minute: the next bucket too').toEqual([
+      gapBucket(55_000),
+      gapBucket(65_000),
+    ]);
     const atOnce = bucketsAtOnce(history, newest + 2000);
     const soon = await createServingCache(model).snapshot(history, items, shipped, meta, atOnce);
     const full = await createServingCache(model).snapshot(history, items, shipped, meta);
