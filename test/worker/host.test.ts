@@ -8,7 +8,7 @@ import { ALL_BUCKETS } from '../../src/model/snapshot.ts';
 import { gapBucket } from '../../src/model/sequence.ts';
 import { openStore } from '../../src/shared/store.ts';
 import type { RecoEvent } from '../../src/shared/types.ts';
-import { createEngine } from '../../src/worker/engine.ts';
+import { createEngine, type Engine } from '../../src/worker/engine.ts';
 import { createHost } from '../../src/worker/host.ts';
 import { CATALOG, storedEvent as event } from '../../fixtures/shopper.ts';
 
@@ -35,6 +35,18 @@ function pageView(gate?: Promise<void>) {
   });
 }
 
+/** A page view whose engine's snapshot() goes through `wrap` (to count its calls, or hold some). */
+function pageViewWith(wrap: (snapshot: Engine['snapshot']) => Engine['snapshot']) {
+  return createHost({
+    fetch: fileFetch,
+    caches: null,
+    loadEngine: async (files) => {
+      const engine = createEngine({ files });
+      return Object.assign(engine, { snapshot: wrap(engine.snapshot.bind(engine)) });
+    },
+  });
+}
+
 /** A database with a shopper's history and item features, as the page leaves it. */
 async function shopper(): Promise<{ dbName: string; events: RecoEvent[] }> {
   const dbName = `host-${++n}`;
@@ -54,15 +66,18 @@ async function shopper(): Promise<{ dbName: string; events: RecoEvent[] }> {
 const candidates = CATALOG.slice(20, 44);
 const request = (now = Date.now(), pending: RecoEvent[] = []): RankRequest => ({ candidates, pending, known: [], now });
 
-/** A shopper whose previous page view was ranked by the model and stored the next page view's snapshot. */
-async function shopperWithSnapshot(): Promise<string> {
+/** A shopper's page view, ranked by the model, with the next page view's snapshot stored. */
+async function rankedPageView(): Promise<{ dbName: string; view: ReturnType<typeof pageView> }> {
   const { dbName } = await shopper();
-  const first = pageView();
-  await first.init(init(dbName));
-  await first.rank(request());
-  await first.settle();
-  return dbName;
+  const view = pageView();
+  await view.init(init(dbName));
+  await view.rank(request());
+  await view.settle();
+  return { dbName, view };
 }
+
+/** A shopper whose previous page view was ranked by the model and stored the next page view's snapshot. */
+const shopperWithSnapshot = async (): Promise<string> => (await rankedPageView()).dbName;
 
 beforeAll(async () => {
   await setupTf('wasm');
@@ -157,11 +172,7 @@ describe('worker host: the first ranking of a page view', () => {
   });
 
   it("assembles a change's snapshot from its page view's reads and the events sent since, without reading the store again", async () => {
-    const { dbName } = await shopper();
-    const view = pageView();
-    await view.init(init(dbName));
-    await view.rank(request());
-    await view.settle();
+    const { dbName, view } = await rankedPageView();
     const reads = vi.spyOn(IDBIndex.prototype, 'openKeyCursor');
     const clicked = event(CATALOG[30]!.id, 'select_item', Date.now());
     view.changed({ pending: [clicked], known: [CATALOG[30]!], now: Date.now() });
@@ -183,18 +194,12 @@ describe('worker host: the first ranking of a page view', () => {
 
   it("stores a change's snapshot for a page view at once first: such a page view finds it before the rest is computed", async () => {
     const { dbName } = await shopper();
-    const view = createHost({
-      fetch: fileFetch,
-      caches: null,
-      loadEngine: async (files) => {
-        const engine = createEngine({ files });
-        const snapshot = engine.snapshot.bind(engine);
-        // The rest of the buckets never comes: the shopper left while it was computed.
-        return Object.assign(engine, {
-          snapshot: (...a: Parameters<typeof snapshot>) => (a[2] !== ALL_BUCKETS ? snapshot(...a) : new Promise<never>(() => {})),
-        });
-      },
-    });
+    // The rest of the buckets never comes: the shopper left while it was computed.
+    const view = pageViewWith(
+      (snapshot) =>
+        (...a) =>
+          a[2] !== ALL_BUCKETS ? snapshot(...a) : new Promise<never>(() => {}),
+    );
     await view.init(init(dbName));
     const clicked = event(CATALOG[30]!.id, 'select_item', Date.now());
     await view.rank(request(Date.now(), [clicked]));
@@ -256,15 +261,10 @@ describe('worker host: the first ranking of a page view', () => {
   it('computes the next snapshot again only when what it is made of changed (the history, the items seen)', async () => {
     const { dbName } = await shopper();
     const calls: (readonly number[] | undefined)[] = [];
-    const view = createHost({
-      fetch: fileFetch,
-      caches: null,
-      loadEngine: async (files) => {
-        const engine = createEngine({ files });
-        const snapshot = engine.snapshot.bind(engine);
-        return Object.assign(engine, { snapshot: (...a: Parameters<typeof snapshot>) => (calls.push(a[2]), snapshot(...a)) });
-      },
-    });
+    const view = pageViewWith(
+      (snapshot) =>
+        (...a) => (calls.push(a[2]), snapshot(...a)),
+    );
     // Each computation: the bucket of a page view at once, stored first, then every bucket.
     const computed = () => {
       for (let i = 0; i < calls.length; i += 2) {
@@ -347,11 +347,7 @@ describe('worker host: the first ranking of a page view', () => {
   });
 
   it('reads from the store only the candidates given by id: the others are scored as given', async () => {
-    const { dbName } = await shopper();
-    const view = pageView();
-    await view.init(init(dbName));
-    await view.rank(request());
-    await view.settle();
+    const { view } = await rankedPageView();
     const read: string[] = [];
     const get = IDBObjectStore.prototype.get;
     const spy = vi.spyOn(IDBObjectStore.prototype, 'get').mockImplementation(function (this: IDBObjectStore, key) {
