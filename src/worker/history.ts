@@ -48,7 +48,7 @@ export interface Recall {
    * page knows for them as written (the page stores them).
    */
   add(req: HistoryRequest): void;
-  /** Item features written to the store: merged into those read, as the store merges them. */
+  /** Item features written to the store: merged into those kept, as the store merges them. */
   stored(items: readonly ItemFeatures[]): void;
   /**
    * The reads answered from memory: the events of the latest read with those sent since, the item features read
@@ -67,15 +67,26 @@ export interface Recall {
  * snapshot's, and that snapshot is not used: it can be late, never wrong.
  * @param limit events the model reads (the `historyLength` option): older ones are not kept
  */
+/** Item features a recall keeps at most (a long-lived single-page app reads many items over time). */
+export const RECALLED_ITEMS = 2000;
+
 export function createRecall(limit: number): Recall {
   let read: RecoEvent[] | null = null;
   const sent = new Map<string, RecoEvent>();
   const features = new Map<string, ItemFeatures>();
   const newest = (events: Iterable<RecoEvent>) => [...events].sort(byTime).slice(-limit);
+  /** Keeps an item's features, the least recently kept evicted beyond RECALLED_ITEMS (it is then read again). */
+  const keep = (it: ItemFeatures) => {
+    features.delete(it.id);
+    features.set(it.id, it);
+    for (const id of features.keys()) {
+      if (features.size <= RECALLED_ITEMS) break;
+      features.delete(id);
+    }
+  };
+  /** Features written over those kept (the candidates a ranking brings: only items already kept are history items). */
   const stored = (items: readonly ItemFeatures[]) => {
-    // An item not read before: the store most likely holds what the page wrote (an older record merged under it
-    // would differ only in fields the page leaves out, and then the snapshot is not used).
-    for (const it of items) features.set(it.id, mergeItem(features.get(it.id), it));
+    for (const it of items) if (features.has(it.id)) keep(mergeItem(features.get(it.id), it));
   };
   const through = (store: HistoryReads): HistoryReads => ({
     async recent(n, types) {
@@ -85,7 +96,7 @@ export function createRecall(limit: number): Recall {
     },
     async items(ids) {
       const found = await store.items(ids);
-      for (const [id, f] of found) features.set(id, f);
+      for (const f of found.values()) keep(f);
       return found;
     },
   });
@@ -100,7 +111,9 @@ export function createRecall(limit: number): Recall {
         if (sent.size <= limit) break;
         sent.delete(id);
       }
-      stored(req.known);
+      // The items of the events sent: the store most likely holds what the page wrote of them (an older record merged
+      // under it would differ only in fields the page leaves out, and then the snapshot is not used).
+      for (const it of req.known) keep(mergeItem(features.get(it.id), it));
     },
     stored,
     recalled(store) {

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { HISTORY_TYPES } from '../../src/shared/labels.ts';
 import { openStore } from '../../src/shared/store.ts';
-import { assembleHistory, createRecall } from '../../src/worker/history.ts';
+import { assembleHistory, createRecall, RECALLED_ITEMS } from '../../src/worker/history.ts';
 import { storedEvent as event } from '../../fixtures/shopper.ts';
 
 let n = 0;
@@ -108,5 +108,21 @@ describe('history assembled in the worker', () => {
     expect(await recall.recalled(store).recent(3, HISTORY_TYPES)).toHaveLength(3);
     recall.clear();
     await expect(recall.recalled(store).recent(3, HISTORY_TYPES)).rejects.toThrow();
+  });
+
+  it('a recall keeps the features of at most RECALLED_ITEMS items, the least recently read evicted first (read again when asked)', async () => {
+    const asked: string[][] = [];
+    const store = {
+      recent: async () => [],
+      items: async (ids: readonly string[]) => (asked.push([...ids]), new Map(ids.map((id) => [id, { id, title: `title ${id}` }]))),
+    };
+    const recall = createRecall(50);
+    const ids = Array.from({ length: RECALLED_ITEMS + 10 }, (_, i) => `item-${i}`);
+    await recall.through(store).items(ids);
+    // Candidates a ranking brings are not kept (only items already kept are updated).
+    recall.stored([{ id: 'candidate', title: 'shown' }]);
+    asked.length = 0;
+    await recall.recalled(store).items(['item-0', 'item-10', `item-${RECALLED_ITEMS + 9}`, 'candidate']);
+    expect(asked).toEqual([['item-0', 'candidate']]);
   });
 });
