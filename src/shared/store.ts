@@ -43,6 +43,11 @@ export interface Store {
    * most about `limit` records per type through the (type, ts) index, however many events are stored.
    */
   recent(limit: number, types: readonly EventType[]): Promise<RecoEvent[]>;
+  /**
+   * A fingerprint of the events stored: their count and the newest one's id. Events are added newest and evicted
+   * oldest, so while it is unchanged so is what `recent()` reads (two requests where `recent()` makes three per type).
+   */
+  stamp(): Promise<string>;
   count(): Promise<number>;
   /** Applies the retention caps (oldest events evicted first). */
   prune(): Promise<void>;
@@ -70,7 +75,7 @@ export interface Store {
 }
 
 /** Reads only the worker makes: it assembles the history, keeps the snapshot and learns, on its own connection. */
-type WorkerReads = 'events' | 'recent' | 'getMeta' | 'setMeta' | 'deleteMeta' | 'getSnapshot' | 'putSnapshot';
+type WorkerReads = 'events' | 'recent' | 'stamp' | 'getMeta' | 'setMeta' | 'deleteMeta' | 'getSnapshot' | 'putSnapshot';
 
 /** Worker calls a page's memory store leaves out: the whole event list, meta records (the learned head) and snapshots. */
 type WorkerRecords = Exclude<WorkerReads, 'recent'>;
@@ -513,6 +518,12 @@ function idbReads(db: DB, { skipped, valid }: Rows): Pick<Store, WorkerReads> {
       const [rows] = await Promise.all([tx.store.index('ts').getAll(), tx.done]);
       return select(valid('events', rows, isEvent), q);
     },
+    async stamp() {
+      const tx = db.transaction('events');
+      const [count, newest] = await Promise.all([tx.store.count(), tx.store.index('ts').openKeyCursor(null, 'prev')]);
+      await tx.done;
+      return `${count} ${String(newest?.primaryKey ?? '')}`;
+    },
     async recent(limit, types) {
       if (limit <= 0) return [];
       const tx = db.transaction('events');
@@ -566,6 +577,7 @@ function memoryStore(o: Options, fallbackReason?: string): Store {
   return {
     ...memoryPart(o, m, fallbackReason),
     events: async (q) => copy(select(m.events, q)),
+    stamp: async () => `${m.events.length} ${m.events.at(-1)?.id ?? ''}`,
     getMeta: async <T>(key: string, check?: (v: unknown) => boolean) => {
       const value = m.meta.get(key);
       return (value === undefined || !check || check(value) ? copy(value) : undefined) as T | undefined;

@@ -37,11 +37,14 @@ function orNone<T>(read: Promise<T>, none: T): Promise<T> {
 export const hasFeatures = (it: ItemFeatures): boolean => Object.keys(it).length > 1;
 
 /** The reads a history is assembled from. */
-export type HistoryReads = Pick<Store, 'recent' | 'items'>;
+export type HistoryReads = Pick<Store, 'recent' | 'stamp' | 'items'>;
 
 /** What {@link createRecall} returns. */
 export interface Recall {
-  /** The store's reads, remembered as they answer. */
+  /**
+   * The store's reads, remembered as they answer; the history is read again only when the store's events changed
+   * (its stamp): a page view's rankings mostly read the same history.
+   */
   through(store: HistoryReads): HistoryReads;
   /**
    * What a request sends that the store may not have yet: its pending events count as read, and the features the
@@ -72,6 +75,8 @@ export const RECALLED_ITEMS = 2000;
 
 export function createRecall(limit: number): Recall {
   let read: RecoEvent[] | null = null;
+  /** The store's stamp when `read` was read. */
+  let readAt: string | null = null;
   const sent = new Map<string, RecoEvent>();
   const features = new Map<string, ItemFeatures>();
   const newest = (events: Iterable<RecoEvent>) => [...events].sort(byTime).slice(-limit);
@@ -90,10 +95,16 @@ export function createRecall(limit: number): Recall {
   };
   const through = (store: HistoryReads): HistoryReads => ({
     async recent(n, types) {
+      if (n !== limit || types !== HISTORY_TYPES) return store.recent(n, types);
+      // Taken before the read: an event written in between makes the next stamp differ, and the history is read again.
+      const stamp = await store.stamp();
+      if (read && stamp === readAt) return [...read];
       const events = await store.recent(n, types);
-      if (n >= limit && types === HISTORY_TYPES) read = events;
-      return events;
+      read = events;
+      readAt = stamp;
+      return [...events];
     },
+    stamp: () => store.stamp(),
     async items(ids) {
       const found = await store.items(ids);
       for (const f of found.values()) keep(f);
@@ -119,6 +130,7 @@ export function createRecall(limit: number): Recall {
     recalled(store) {
       const remembered = through(store);
       return {
+        stamp: () => store.stamp(),
         async recent(n, types) {
           if (!read || n > limit || types !== HISTORY_TYPES) return remembered.recent(n, types);
           const byId = new Map([...read, ...sent.values()].map((e) => [e.id, e]));
@@ -133,6 +145,7 @@ export function createRecall(limit: number): Recall {
     },
     clear() {
       read = null;
+      readAt = null;
       sent.clear();
       features.clear();
     },

@@ -114,6 +114,7 @@ describe('history assembled in the worker', () => {
     const asked: string[][] = [];
     const store = {
       recent: async () => [],
+      stamp: async () => '',
       items: async (ids: readonly string[]) => (asked.push([...ids]), new Map(ids.map((id) => [id, { id, title: `title ${id}` }]))),
     };
     const recall = createRecall(50);
@@ -124,5 +125,28 @@ describe('history assembled in the worker', () => {
     asked.length = 0;
     await recall.recalled(store).items(['item-0', 'item-10', `item-${RECALLED_ITEMS + 9}`, 'candidate']);
     expect(asked).toEqual([['item-0', 'candidate']]);
+  });
+
+  it("a recall reads a ranking's history again only when the events stored changed (their count, the newest)", async () => {
+    const store = await openStore({ dbName: `worker-history-${++n}` });
+    const t = Date.now() - 60_000;
+    await store.add([event('a', 'select_item', t + 1), event('b', 'view_item', t + 2)]);
+    let reads = 0;
+    const counted = { ...store, recent: (k: number, types: typeof HISTORY_TYPES) => (reads++, store.recent(k, types)) };
+    const recall = createRecall(5);
+    const ids = async () =>
+      (await assembleHistory(recall.through(counted), { pending: [], known: [], now: Date.now() }, 5)).history.map((e) => e.item.id);
+    expect(await ids()).toEqual(['a', 'b']);
+    expect(await ids()).toEqual(['a', 'b']);
+    expect(reads, 'the same events: read once').toBe(1);
+    await store.add([event('c', 'select_item', t + 3)]);
+    expect(await ids()).toEqual(['a', 'b', 'c']);
+    // An earlier page view's click written late (from its journal): older than the newest, counted all the same.
+    await store.add([event('z', 'select_item', t)]);
+    expect(await ids()).toEqual(['z', 'a', 'b', 'c']);
+    expect(reads).toBe(3);
+    await store.clear();
+    expect(await ids()).toEqual([]);
+    store.close();
   });
 });
