@@ -62,6 +62,9 @@ export interface Recall {
   clear(): void;
 }
 
+/** Item features a recall keeps at most (a long-lived single-page app reads many items over time). */
+export const RECALLED_ITEMS = 2000;
+
 /**
  * The history reads of one page view, kept: the serving snapshot of each change of the history is assembled from
  * them rather than read again. A read takes long exactly then, behind the page's own writes of the events that
@@ -70,9 +73,6 @@ export interface Recall {
  * snapshot's, and that snapshot is not used: it can be late, never wrong.
  * @param limit events the model reads (the `historyLength` option): older ones are not kept
  */
-/** Item features a recall keeps at most (a long-lived single-page app reads many items over time). */
-export const RECALLED_ITEMS = 2000;
-
 export function createRecall(limit: number): Recall {
   let read: RecoEvent[] | null = null;
   /** The store's stamp when `read` was read. */
