@@ -104,6 +104,14 @@ export const LOCAL_KEYS = { session: 'reco:session', pending: 'reco:pending' } a
 const DB_VERSION = 3;
 const DAY_MS = 86_400_000;
 const OPEN_TIMEOUT_MS = 3000;
+/** How long a call of the worker's store may wait for the database (queued, then running) before it fails. */
+export const STORE_CALL_TIMEOUT_MS = 10_000;
+
+/**
+ * The database did not answer a call of the worker's store within STORE_CALL_TIMEOUT_MS, or an earlier call still
+ * has no answer (see writesAlone). The page sees a `StorageError`; the worker then answers from what it holds.
+ */
+export class StoreTimeoutError extends StorageError {}
 
 /** An item in the cache: `ts` is when a page last showed it (LRU order). */
 interface CachedItem {
@@ -217,8 +225,11 @@ function track<T>(call: Promise<T>): Promise<T> {
   return call;
 }
 
-/** Per database name: the end of the latest write, and the reads started since it was queued. */
-const locks = new Map<string, { write: Promise<unknown>; reads: Promise<unknown>[] }>();
+/**
+ * Per database name: the end of the latest write, the reads started since it was queued, and the calls that timed
+ * out and have still not finished.
+ */
+const locks = new Map<string, { write: Promise<unknown>; reads: Promise<unknown>[]; stalled: number }>();
 
 /**
  * The store with its writes to one database (from every connection of this thread to it) run alone: a write waits
@@ -227,31 +238,51 @@ const locks = new Map<string, { write: Promise<unknown>; reads: Promise<unknown>
  * unable to run any transaction, in every tab and after reloads, when a worker ends (its page reloads or closes)
  * while it has a readwrite and a readonly transaction in flight on it (WebKit bug 324094): then no page view of the
  * shop could read or write its history again. So a worker never has both.
+ *
+ * Such a database may also open and answer its first transaction, then answer nothing more. So a call fails with a
+ * {@link StoreTimeoutError} when it has no answer within STORE_CALL_TIMEOUT_MS (one that has not started by then
+ * never starts), and while a call that timed out has still not finished, new calls fail at once rather than queue
+ * behind it: the worker's init settles and its rankings answer from what it already holds. The calls run again
+ * once the database answers.
  */
 function writesAlone(name: string, store: Store): Store {
   const guarded = { ...store };
   for (const [key, call] of Object.entries(store) as [keyof Store, unknown][]) {
     if (typeof call !== 'function' || key === 'close' || key === 'skipped') continue;
-    const run = async (...args: unknown[]) => {
-      while (paused) await paused;
-      return (call as (...a: unknown[]) => Promise<unknown>)(...args);
-    };
+    const notAnswering = (why: string) => new StoreTimeoutError(`"${name}" did not answer ${key}(): ${why}`);
     Object.assign(guarded, {
       [key]: (...args: unknown[]) => {
-        const lock = locks.get(name) ?? { write: Promise.resolve(), reads: [] };
+        const lock = locks.get(name) ?? { write: Promise.resolve(), reads: [], stalled: 0 };
         locks.set(name, lock);
+        if (lock.stalled) return Promise.reject(notAnswering('an earlier call still has no answer'));
+        let expired = false;
+        const run = async () => {
+          while (paused) await paused;
+          if (expired) throw notAnswering('it timed out before it started');
+          return (call as (...a: unknown[]) => Promise<unknown>)(...args);
+        };
         const settled = (p: Promise<unknown>) => p.catch(() => {});
+        let done: Promise<unknown>;
         if (WRITES.has(key)) {
-          const done = Promise.all([lock.write, ...lock.reads]).then(() => run(...args));
+          done = Promise.all([lock.write, ...lock.reads]).then(run);
           lock.write = settled(done);
           lock.reads = [];
-          return track(done);
+        } else {
+          done = lock.write.then(run);
+          const read = settled(done);
+          lock.reads.push(read);
+          void read.then(() => (lock.reads = lock.reads.filter((r) => r !== read)));
         }
-        const done = lock.write.then(() => run(...args));
-        const read = settled(done);
-        lock.reads.push(read);
-        void read.then(() => (lock.reads = lock.reads.filter((r) => r !== read)));
-        return track(done);
+        track(done);
+        return new Promise((resolve, reject) => {
+          const timer = setTimeout(() => {
+            expired = true;
+            lock.stalled++;
+            void settled(done).then(() => lock.stalled--);
+            reject(notAnswering(`no answer within ${STORE_CALL_TIMEOUT_MS / 1000} s (the database runs no transaction?)`));
+          }, STORE_CALL_TIMEOUT_MS);
+          done.then(resolve, reject).finally(() => clearTimeout(timer));
+        });
       },
     });
   }

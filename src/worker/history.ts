@@ -6,7 +6,7 @@
  */
 import { HISTORY_TYPES } from '../shared/labels.ts';
 import type { HistoryRequest } from '../shared/protocol.ts';
-import { byTime, mergeItem, type Store } from '../shared/store.ts';
+import { byTime, mergeItem, StoreTimeoutError, type Store } from '../shared/store.ts';
 import type { HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
 
 /** A history and the features known for its items and for the asked ones. */
@@ -24,11 +24,12 @@ export interface AssembledHistory {
 /**
  * A read on a connection that was closed under the worker finds nothing: the database is being deleted (forget(), in
  * this tab or another) or upgraded by a newer version in another tab, and what it held is not the shopper's history
- * any more. Any other failure is thrown.
+ * any more. A database that stopped answering (StoreTimeoutError) gives nothing either: the history is then what the
+ * page sent. Any other failure is thrown.
  */
 function orNone<T>(read: Promise<T>, none: T): Promise<T> {
   return read.catch((err: unknown) => {
-    if ((err as Error | null)?.name === 'InvalidStateError') return none;
+    if ((err as Error | null)?.name === 'InvalidStateError' || err instanceof StoreTimeoutError) return none;
     throw err;
   });
 }
@@ -43,7 +44,8 @@ export type HistoryReads = Pick<Store, 'recent' | 'stamp' | 'items'>;
 export interface Recall {
   /**
    * The store's reads, remembered as they answer; the history is read again only when the store's events changed
-   * (its stamp): a page view's rankings mostly read the same history.
+   * (its stamp): a page view's rankings mostly read the same history. When the store stopped answering
+   * (StoreTimeoutError), the latest read with the events sent since, and the features kept.
    */
   through(store: HistoryReads): HistoryReads;
   /**
@@ -93,22 +95,38 @@ export function createRecall(limit: number): Recall {
   const stored = (items: readonly ItemFeatures[]) => {
     for (const it of items) if (features.has(it.id)) keep(mergeItem(features.get(it.id), it));
   };
+  /** The features kept of `ids` (those not kept are left out, as the store leaves out items it lacks). */
+  const kept = (ids: readonly string[]) => new Map(ids.flatMap((id) => (features.has(id) ? [[id, features.get(id)!] as const] : [])));
+  /** The latest read with the events sent since, the newest `n`. */
+  const remembered = (from: readonly RecoEvent[], n: number) =>
+    newest(new Map([...from, ...sent.values()].map((e) => [e.id, e])).values()).slice(-n);
   const through = (store: HistoryReads): HistoryReads => ({
     async recent(n, types) {
       if (n !== limit || types !== HISTORY_TYPES) return store.recent(n, types);
-      // Taken before the read: an event written in between makes the next stamp differ, and the history is read again.
-      const stamp = await store.stamp();
-      if (read && stamp === readAt) return [...read];
-      const events = await store.recent(n, types);
-      read = events;
-      readAt = stamp;
-      return [...events];
+      try {
+        // Taken before the read: an event written in between makes the next stamp differ, and the history is read again.
+        const stamp = await store.stamp();
+        if (read && stamp === readAt) return [...read];
+        const events = await store.recent(n, types);
+        read = events;
+        readAt = stamp;
+        return [...events];
+      } catch (err) {
+        // The database stopped answering: what it answered last, with what the page sent since.
+        if (read && err instanceof StoreTimeoutError) return remembered(read, n);
+        throw err;
+      }
     },
     stamp: () => store.stamp(),
     async items(ids) {
-      const found = await store.items(ids);
-      for (const f of found.values()) keep(f);
-      return found;
+      try {
+        const found = await store.items(ids);
+        for (const f of found.values()) keep(f);
+        return found;
+      } catch (err) {
+        if (!(err instanceof StoreTimeoutError)) throw err;
+        return kept(ids);
+      }
     },
   });
   return {
@@ -128,18 +146,17 @@ export function createRecall(limit: number): Recall {
     },
     stored,
     recalled(store) {
-      const remembered = through(store);
+      const reads = through(store);
       return {
         stamp: () => store.stamp(),
         async recent(n, types) {
-          if (!read || n > limit || types !== HISTORY_TYPES) return remembered.recent(n, types);
-          const byId = new Map([...read, ...sent.values()].map((e) => [e.id, e]));
-          return newest(byId.values()).slice(-n);
+          if (!read || n > limit || types !== HISTORY_TYPES) return reads.recent(n, types);
+          return remembered(read, n);
         },
         async items(ids) {
           const missing = ids.filter((id) => !features.has(id));
-          if (missing.length) await remembered.items(missing);
-          return new Map(ids.flatMap((id) => (features.has(id) ? [[id, features.get(id)!] as const] : [])));
+          if (missing.length) await reads.items(missing);
+          return kept(ids);
         },
       };
     },

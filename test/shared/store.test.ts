@@ -9,6 +9,8 @@ import {
   pauseStores,
   resumeStores,
   storesQuiet,
+  STORE_CALL_TIMEOUT_MS,
+  StoreTimeoutError,
   type Store,
   type StoreOptions,
 } from '../../src/shared/store.ts';
@@ -577,5 +579,48 @@ describe("the worker's store (openStore)", () => {
       a.close();
       b.close();
     }
+  });
+
+  it('a call the database does not answer fails after STORE_CALL_TIMEOUT_MS, the next ones at once (a call not started never starts), until it answers again', async () => {
+    const dbName = freshName();
+    const store = await openStore({ dbName });
+    await store.add([ev('1', Date.now())]);
+    // Another connection keeps a readwrite transaction over every object store busy: this one's transactions wait,
+    // as they do on a database that opened and then runs no transaction (WebKit bug 324094).
+    const other = await openDB(dbName);
+    const busy = other.transaction(['events', 'items', 'meta', 'snapshots'], 'readwrite');
+    let holding = true;
+    const hold = async () => {
+      while (holding) await busy.objectStore('meta').get('x');
+    };
+    const held = hold();
+    // IndexedDB runs on setImmediate here: only the deadline's timer is faked.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const read = store.recent(10, ['select_item']).catch((err: unknown) => err);
+      const write = store.add([ev('2', Date.now())]).catch((err: unknown) => err); // queued behind the read
+      await vi.advanceTimersByTimeAsync(STORE_CALL_TIMEOUT_MS - 1);
+      expect(await Promise.race([read, 'waiting']), 'not before the deadline').toBe('waiting');
+      await vi.advanceTimersByTimeAsync(1);
+      const err = (await read) as Error;
+      expect(err).toBeInstanceOf(StoreTimeoutError);
+      expect(err.name, 'the page sees a StorageError').toBe('StorageError');
+      expect(err.message).toBe(`"${dbName}" did not answer recent(): no answer within 10 s (the database runs no transaction?)`);
+      expect(((await write) as Error).message).toMatch(/did not answer add\(\): no answer within 10 s/);
+      // While the read has no answer, a call fails at once rather than queue behind it.
+      await expect(store.getSnapshot('model')).rejects.toThrow(
+        `"${dbName}" did not answer getSnapshot(): an earlier call still has no answer`,
+      );
+    } finally {
+      vi.useRealTimers();
+      holding = false;
+      await held;
+      await busy.done;
+    }
+    // The database answers again: calls run; the write that timed out before it started never ran.
+    await vi.waitFor(async () => expect((await store.recent(10, ['select_item'])).map((e) => e.id)).toEqual(['1']));
+    expect((await store.events()).map((e) => e.id)).toEqual(['1']);
+    other.close();
+    store.close();
   });
 });

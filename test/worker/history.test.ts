@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { HISTORY_TYPES } from '../../src/shared/labels.ts';
-import { openStore } from '../../src/shared/store.ts';
+import { openStore, StoreTimeoutError } from '../../src/shared/store.ts';
 import { assembleHistory, createRecall, RECALLED_ITEMS } from '../../src/worker/history.ts';
 import { storedEvent as event } from '../../fixtures/shopper.ts';
 
@@ -147,6 +147,39 @@ describe('history assembled in the worker', () => {
     expect(reads).toBe(3);
     await store.clear();
     expect(await ids()).toEqual([]);
+    store.close();
+  });
+
+  it('a database that stopped answering: a recall answers from its latest read, the events sent since and the features it kept; without a read, the pending events only', async () => {
+    const store = await openStore({ dbName: `worker-history-${++n}` });
+    const t = Date.now() - 60_000;
+    await store.add([event('a', 'select_item', t + 1), event('b', 'view_item', t + 2)]);
+    await store.putItems([
+      { id: 'a', title: 'stored A' },
+      { id: 'b', title: 'stored B' },
+    ]);
+    let answering = true;
+    const timeout = () => Promise.reject(new StoreTimeoutError('"db" did not answer: no answer within 10 s'));
+    const flaky = {
+      recent: (k: number, types: typeof HISTORY_TYPES) => (answering ? store.recent(k, types) : timeout()),
+      stamp: () => (answering ? store.stamp() : timeout()),
+      items: (ids: readonly string[]) => (answering ? store.items(ids) : timeout()),
+    };
+    const assembled = async (recall: ReturnType<typeof createRecall>, pending = [event('p', 'select_item', t + 3)]) => {
+      const req = { pending, known: [{ id: 'p', title: 'page P' }], now: Date.now() };
+      recall.add(req);
+      const { history } = await assembleHistory(recall.through(flaky), req, 5);
+      return history.map((e) => `${e.item.id} ${e.item.title ?? '-'}`);
+    };
+    const recall = createRecall(5);
+    expect(await assembled(recall, [])).toEqual(['a stored A', 'b stored B']);
+    answering = false;
+    expect(await assembled(recall)).toEqual(['a stored A', 'b stored B', 'p page P']);
+    // A page view whose worker never read the history: what the page sent.
+    expect(await assembled(createRecall(5))).toEqual(['p page P']);
+    // Any other failure is still thrown.
+    const broken = { ...flaky, stamp: () => Promise.reject(new Error('disk')) };
+    await expect(assembleHistory(createRecall(5).through(broken), { pending: [], known: [], now: Date.now() }, 5)).rejects.toThrow('disk');
     store.close();
   });
 });

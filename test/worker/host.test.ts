@@ -6,7 +6,7 @@ import { setupTf } from '../../src/model/train/setup-tf.ts';
 import type { EngineInit, RankRequest } from '../../src/shared/protocol.ts';
 import { ALL_BUCKETS } from '../../src/model/snapshot.ts';
 import { gapBucket } from '../../src/model/sequence.ts';
-import { openStore } from '../../src/shared/store.ts';
+import { openStore, STORE_CALL_TIMEOUT_MS } from '../../src/shared/store.ts';
 import type { RecoEvent } from '../../src/shared/types.ts';
 import { createEngine, type Engine } from '../../src/worker/engine.ts';
 import { createHost } from '../../src/worker/host.ts';
@@ -345,6 +345,56 @@ describe('worker host: the first ranking of a page view', () => {
       spy.mockRestore();
     }
   });
+
+  it('a database that opens, then answers nothing more (WebKit bug 324094): init() settles, rankings answer from what the page sends, and read the store again once it answers', async () => {
+    const { dbName } = await shopper();
+    // Another connection keeps a readwrite transaction busy from the worker's second transaction on (its first, the
+    // open's proof that transactions run, answers): the worker's reads wait, as on a wedged database.
+    const other = await new Promise<IDBDatabase>(
+      (resolve) => (indexedDB.open(dbName).onsuccess = (e) => resolve((e.target as IDBOpenDBRequest).result)),
+    );
+    let holding = false;
+    let released: Promise<unknown> = Promise.resolve();
+    let transactions = 0;
+    const transaction = IDBDatabase.prototype.transaction;
+    const spy = vi.spyOn(IDBDatabase.prototype, 'transaction').mockImplementation(function (this: IDBDatabase, ...args) {
+      if (this !== other && ++transactions === 2) {
+        holding = true;
+        const busy = transaction.call(other, ['events', 'items', 'meta', 'snapshots'], 'readwrite');
+        const spin = (): void => {
+          busy.objectStore('meta').get('x').onsuccess = () => holding && spin();
+        };
+        spin();
+        released = new Promise((r) => (busy.oncomplete = r));
+      }
+      return transaction.apply(this, args);
+    });
+    try {
+      const view = pageView();
+      const started = Date.now();
+      await view.init(init(dbName));
+      expect(Date.now() - started, 'within the store call deadline and the engine load').toBeLessThan(STORE_CALL_TIMEOUT_MS + 10_000);
+      expect(view.status().backend).toBe('wasm');
+      const click = event(candidates[2]!.id, 'select_item', Date.now() - 1000);
+      const reply = await view.rank({ ...request(), pending: [click], known: [candidates[2]!] });
+      expect(reply.source, 'the model, on the click the page sent').toBe('model');
+      expect(new Set(reply.scores).size).toBeGreaterThan(1);
+      holding = false;
+      await released;
+      // The database answers again: the stored history (three events) is read with the click.
+      const sent = view.rankFor([{ item: candidates[2]!, type: 'select_item' }], candidates, Date.now());
+      await vi.waitFor(async () => {
+        const again = await view.rank({ ...request(), pending: [click], known: [candidates[2]!] });
+        expect(again.scores).not.toEqual(reply.scores);
+      });
+      expect(await sent).toEqual(reply.scores);
+    } finally {
+      holding = false;
+      spy.mockRestore();
+      await released;
+      other.close();
+    }
+  }, 60_000);
 
   it('reads from the store only the candidates given by id: the others are scored as given', async () => {
     const { view } = await rankedPageView();
