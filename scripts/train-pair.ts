@@ -144,7 +144,9 @@ async function main(): Promise<void> {
   // The untrained model is the TF-IDF baseline (pair-scorer.ts pairInitWeights): training keeps it unless an epoch beats it.
   const ndcg0 = validate();
   let best = { ndcg: ndcg0, epoch: -1, weights: trainer.weights() };
-  log(`untrained (the TF-IDF baseline through the skip path): valid NDCG@10 ${ndcg0.toFixed(4)} on ${v.users.length} users`);
+  log(
+    `untrained (the content baseline through the skip path: TF-IDF + GRAMS_WEIGHT x title trigram cosine): valid NDCG@10 ${ndcg0.toFixed(4)} on ${v.users.length} users`,
+  );
   for (let epoch = 0; epoch < epochs; epoch++) {
     trainer.reseed(seed * 1000 + epoch);
     const order = trainer.epochOrder();

@@ -26,24 +26,25 @@ export const PAIR_FEATURES = [
   'sameItem',
   'candNoText', // the candidate has no title
   'histNoText', // the history item has no title
+  'gramsCos', // cosine of the titles' character trigrams, each weighing as the IDF of the rarest word it comes from
 ] as const;
 export const PAIR_FEATURE_COUNT = PAIR_FEATURES.length;
 
 /** Category levels kept (deeper levels are ignored). */
 export const MAX_DEPTH = 8;
 
+/** Character trigrams of one title word (with word boundaries); a CJK bigram token is one gram. */
+export function wordGrams(tok: string): number[] {
+  if (/^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}ー]/u.test(tok)) return [hash32(tok) | 0];
+  const w = `#${tok}#`;
+  const out: number[] = [];
+  for (let i = 0; i + 3 <= w.length; i++) out.push(hash32(w.slice(i, i + 3)) | 0);
+  return out;
+}
+
 /** Character trigrams of each word (with word boundaries); CJK bigram tokens count as one gram each. */
 export function titleGrams(title: string): Int32Array {
-  const out = new Set<number>();
-  for (const tok of textTokens(title)) {
-    if (/^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}ー]/u.test(tok)) {
-      out.add(hash32(tok) | 0);
-      continue;
-    }
-    const w = `#${tok}#`;
-    for (let i = 0; i + 3 <= w.length; i++) out.add(hash32(w.slice(i, i + 3)) | 0);
-  }
-  return Int32Array.from(out).sort();
+  return Int32Array.from(new Set(textTokens(title).flatMap(wordGrams))).sort();
 }
 
 /** Sparse rows: row i is entries offsets[i] .. offsets[i + 1] of ids (ascending) and weights. */
@@ -66,7 +67,10 @@ export interface PairCatalog {
   /** Sum of the idf of each item's distinct words. */
   idfMass: Float64Array;
   title: Rows;
-  /** Trigram hashes (ascending), weights unused. */
+  /**
+   * Title trigram hashes (ascending), each weighing as the IDF of the rarest title word it comes from, L2-normalized:
+   * a rare word's pieces match as that word would ("Feuchtigkeitscreme" ~ "Feuchtigkeit"), a common word's less.
+   */
   grams: Rows;
   /** Brand id per item, -1 without. */
   brand: Int32Array;
@@ -103,6 +107,17 @@ function tfidfEntries(terms: readonly string[], stats: TermStats, intern: (t: st
   return out;
 }
 
+/** An item's title trigrams, each weighing as the IDF of the rarest title word it comes from, L2-normalized. */
+function gramEntries(t: ItemText, stats: TermStats): [number, number][] {
+  const weight = new Map<number, number>();
+  t.title.forEach((word, k) => {
+    const w = idf(stats, word);
+    for (const g of t.titleGrams[k]!) weight.set(g, Math.max(weight.get(g) ?? 0, w));
+  });
+  const norm = Math.hypot(...weight.values());
+  return [...weight].map(([g, w]) => [g, w / norm]);
+}
+
 /** Category prefixes of an item ("makeup", "makeup>lips", ...), lower-cased. */
 export function categoryPath(category: string | undefined): string[] {
   const out: string[] = [];
@@ -120,7 +135,8 @@ export function categoryPath(category: string | undefined): string[] {
 export interface ItemText {
   words: string[];
   title: string[];
-  grams: Int32Array;
+  /** The trigrams of each title word, in the order of `title`. */
+  titleGrams: number[][];
   brand: string | null;
   path: string[];
   price: number;
@@ -130,10 +146,11 @@ export interface ItemText {
 /** The text of an item as pair features read it (cache it per item: tokenizing is most of a small ranking's cost). */
 export function itemText(it: ItemFeatures): ItemText {
   const b = it.brand?.trim().toLowerCase();
+  const title = textTokens(it.title ?? '');
   return {
     words: itemTerms(it),
-    title: textTokens(it.title ?? ''),
-    grams: titleGrams(it.title ?? ''),
+    title,
+    titleGrams: title.map(wordGrams),
     brand: b && b !== 'unknown' ? b : null,
     path: categoryPath(it.category),
     price: it.price != null && Number.isFinite(it.price) && it.price > 0 ? Math.log(it.price) : NaN,
@@ -172,7 +189,7 @@ export function pairCatalog(
     allIdf.push(distinct);
     idfMass[i] = distinct.reduce((s, e) => s + e[1], 0);
     title.push(tfidfEntries(t.title, stats, intern));
-    grams.push(Array.from(t.grams, (g) => [g, 1] as [number, number]));
+    grams.push(gramEntries(t, stats));
     if (t.brand) brand[i] = brands.get(t.brand) ?? brands.set(t.brand, brands.size).get(t.brand)!;
     depth[i] = t.path.length;
     t.path.forEach((s, k) => (path[i * MAX_DEPTH + k] = paths.get(s) ?? paths.set(s, paths.size).get(s)!));
@@ -267,6 +284,7 @@ function overlap(
   cos: number,
   cosTitle: number,
   gramsShared: number,
+  gramsCos: number,
   out: Float32Array,
   off: number,
 ): void {
@@ -277,11 +295,13 @@ function overlap(
   const gh = cat.grams.offsets[h + 1]! - cat.grams.offsets[h]!;
   const gc = cat.grams.offsets[c + 1]! - cat.grams.offsets[c]!;
   out[off + 4] = gh + gc - gramsShared > 0 ? gramsShared / (gh + gc - gramsShared) : 0;
+  out[off + 16] = gramsCos;
 }
 
 /** Writes the PAIR_FEATURE_COUNT features of (candidate c, history item h) at out[off]. */
 export function pairFeaturesInto(cat: PairCatalog, h: number, c: number, out: Float32Array, off: number): void {
-  overlap(cat, h, c, shared(cat.allIdf, c, h)[0], dot(cat.all, h, c), dot(cat.title, h, c), shared(cat.grams, h, c)[1], out, off);
+  const gramsShared = shared(cat.grams, h, c)[1];
+  overlap(cat, h, c, shared(cat.allIdf, c, h)[0], dot(cat.all, h, c), dot(cat.title, h, c), gramsShared, dot(cat.grams, h, c), out, off);
   structural(cat, h, c, out, off);
 }
 
@@ -315,10 +335,13 @@ export function pairPostings(cat: PairCatalog): PairPostings {
   };
 }
 
+/** Values of `scratch` per catalog item that {@link pairFeaturesAll} needs. */
+export const PAIR_SCRATCH = 5;
+
 /**
  * The features of every catalog item as a candidate against history item h, at out[c * stride + offset ..]
  * (stride defaults to PAIR_FEATURE_COUNT). The same numbers as pairFeaturesInto (sums run in the same
- * order), at the cost of h's postings. `scratch` holds 4 * n values.
+ * order), at the cost of h's postings. `scratch` holds PAIR_SCRATCH * n values.
  */
 export function pairFeaturesAll(
   cat: PairCatalog,
@@ -330,8 +353,8 @@ export function pairFeaturesAll(
   offset = 0,
 ): void {
   const n = cat.n;
-  // scratch: [cos | cosTitle | sharedIdf | gramsShared], n each.
-  scratch.fill(0, 0, 4 * n);
+  // scratch: [cos | cosTitle | sharedIdf | gramsShared | gramsCos], n each.
+  scratch.fill(0, 0, PAIR_SCRATCH * n);
   const accumulate = (r: Rows, inv: Inverted, slot: number, weighOwn: boolean, count: boolean) => {
     for (let e = r.offsets[h]!; e < r.offsets[h + 1]!; e++) {
       const row = inv.row.get(r.ids[e]!)!;
@@ -346,8 +369,10 @@ export function pairFeaturesAll(
   accumulate(cat.title, post.title, 1, false, false);
   accumulate(cat.allIdf, post.allIdf, 2, true, false);
   accumulate(cat.grams, post.grams, 3, false, true);
+  accumulate(cat.grams, post.grams, 4, false, false);
   for (let c = 0; c < n; c++) {
-    overlap(cat, h, c, scratch[2 * n + c]!, scratch[c]!, scratch[n + c]!, scratch[3 * n + c]!, out, c * stride + offset);
-    structural(cat, h, c, out, c * stride + offset);
+    const at = c * stride + offset;
+    overlap(cat, h, c, scratch[2 * n + c]!, scratch[c]!, scratch[n + c]!, scratch[3 * n + c]!, scratch[4 * n + c]!, out, at);
+    structural(cat, h, c, out, at);
   }
 }

@@ -3,8 +3,8 @@
  * A small MLP reads each pair, with the history item's event type, time gap and position added to its
  * first layer, and gives a pair score and an attention logit; the candidate's score is the attention-
  * weighted pair score plus a weight times the log-sum-exp of the logits (how much of the history points
- * at the candidate), plus a learned recency-weighted sum of the TF-IDF cosines (the content baseline, where
- * training starts). Nothing in it depends on item ids or words, so it scores any catalog.
+ * at the candidate), plus a learned recency-weighted sum of a linear content score of each pair (the content
+ * baseline, where training starts: TF-IDF cosine plus half the title trigram cosine). Nothing in it depends on item ids or words, so it scores any catalog.
  *
  * One implementation for training (Node, wasm) and serving (worker, any backend): functions over a plain
  * map of named tensors, as scorer.ts.
@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import { EVENT_KINDS, GAP_KINDS } from './sequence.ts';
-import { PAIR_FEATURE_COUNT } from './pair-features.ts';
+import { PAIR_FEATURE_COUNT, PAIR_FEATURES } from './pair-features.ts';
 import { mm, type Weights } from './scorer.ts';
 
 export interface PairConfig {
@@ -42,13 +42,21 @@ export function pairWeightShapes(cfg: PairConfig): [string, number[]][] {
     ['pair.outb', [2]],
     ['pool.v', [1]],
     ['skip.pos', [cfg.maxLen]],
+    ['skip.feat', [cfg.features]],
   ];
 }
 
 /**
- * Fresh weights: the model starts as exactly the TF-IDF baseline (skip.pos: cosine of the newest three history
- * items weighted 1, 1/2, 1/4; the MLP's output layer and pooling weight 0, so it adds nothing until trained);
- * scaled Gaussian hidden layers, zero biases and context tables.
+ * The content baseline a fresh model starts as, per pair: TF-IDF cosine + GRAMS_WEIGHT x title trigram cosine.
+ * Chosen on Beauty's validation targets (0.25 to 1 tried; reports/default-model-attempts-5.txt).
+ */
+export const GRAMS_WEIGHT = 0.5;
+
+/**
+ * Fresh weights: the model starts as exactly the content baseline (skip.feat: TF-IDF cosine + GRAMS_WEIGHT x title
+ * trigram cosine of each pair; skip.pos: the newest three history items weighted 1, 1/2, 1/4; the MLP's output
+ * layer and pooling weight 0, so it adds nothing until trained); scaled Gaussian hidden layers, zero biases and
+ * context tables.
  */
 export function pairInitWeights(cfg: PairConfig, rand: () => number): Record<string, Float32Array> {
   const out: Record<string, Float32Array> = {};
@@ -56,7 +64,10 @@ export function pairInitWeights(cfg: PairConfig, rand: () => number): Record<str
     const size = shape.reduce((a, b) => a * b, 1);
     const a = new Float32Array(size);
     if (name === 'skip.pos') for (let i = 0; i < Math.min(3, size); i++) a[i] = 2 ** -i;
-    else if (shape.length === 2 && !name.startsWith('ctx.') && name !== 'pair.out') {
+    else if (name === 'skip.feat') {
+      a[PAIR_FEATURES.indexOf('cosAll')] = 1;
+      a[PAIR_FEATURES.indexOf('gramsCos')] = GRAMS_WEIGHT;
+    } else if (shape.length === 2 && !name.startsWith('ctx.') && name !== 'pair.out') {
       const std = Math.sqrt(2 / shape[0]!);
       for (let i = 0; i < size; i++) a[i] = std * gauss(rand);
     }
@@ -118,9 +129,10 @@ export function pairForwardParts(
   const attended = p.mul(s).sum(2);
   const lse = tf.log(sum).add(max).reshape([P, C]);
   const pooled = withPooled ? (p.expandDims(3).mul(input.x).sum(2) as tf.Tensor3D) : null;
-  // The content baseline as a skip path: a weight per history position on the TF-IDF cosine (feature 0).
+  // The content baseline as a skip path: a weight per history position on a weighted sum of each pair's features.
   const skipW = tf.gather(w['skip.pos']!, flat(input.pos)).reshape([P, L]).mul(input.valid).reshape([P, 1, L]);
-  const skip = input.x.slice([0, 0, 0, 0], [P, C, L, 1]).reshape([P, C, L]).mul(skipW).sum(2);
+  const content = mm(input.x.reshape([P * C * L, F]), w['skip.feat']!.reshape([F, 1])).reshape([P, C, L]);
+  const skip = content.mul(skipW).sum(2);
   return { scores: attended.add(lse.mul(w['pool.v']!)).add(skip) as tf.Tensor2D, pooled };
 }
 

@@ -7,6 +7,7 @@ import {
   pairPostings,
   PAIR_FEATURE_COUNT as F,
   PAIR_FEATURES,
+  PAIR_SCRATCH,
 } from '../../src/model/pair-features.ts';
 import { cosine, idf, itemTerms, termStats, textTokens, tfidfVector } from '../../src/model/text.ts';
 import type { ItemFeatures } from '../../src/shared/types.ts';
@@ -35,6 +36,23 @@ function trigrams(title: string): Set<string> {
   return out;
 }
 
+/** A title's trigrams, each weighing as the IDF of the rarest word it comes from, L2-normalized: the reference for gramsCos. */
+function weightedTrigrams(title: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const t of textTokens(title)) {
+    for (let i = 0; i + 3 <= t.length + 2; i++) {
+      const g = `#${t}#`.slice(i, i + 3);
+      out.set(g, Math.max(out.get(g) ?? 0, idf(stats, t)));
+    }
+  }
+  const norm = Math.hypot(...out.values());
+  return new Map([...out].map(([g, w]) => [g, w / norm]));
+}
+const gramsCosine = (a: string, b: string) => {
+  const [x, y] = [weightedTrigrams(a), weightedTrigrams(b)];
+  return [...x].reduce((s, [g, w]) => s + w * (y.get(g) ?? 0), 0);
+};
+
 describe('pair features', () => {
   it('same brand, same category path, a price ratio: golden values against text.ts and hand counts', () => {
     const f = features(0, 1);
@@ -47,6 +65,10 @@ describe('pair features', () => {
     const [ga, gb] = [trigrams('Red Lipstick'), trigrams('Matte Lipstick')];
     const inter = [...ga].filter((g) => gb.has(g)).length;
     expect(f['grams']).toBeCloseTo(inter / (ga.size + gb.size - inter), 6);
+    // "lipstick" (in both, so its IDF is lower) against "red" and "matte": the shared trigrams are lipstick's.
+    expect(f['gramsCos']).toBeCloseTo(gramsCosine('Red Lipstick', 'Matte Lipstick'), 6);
+    expect(f['gramsCos']).toBeGreaterThan(0.3);
+    expect(f['gramsCos']).toBeLessThan(f['cosTitle']! + 0.5);
     expect(f).toMatchObject({
       sameBrand: 1,
       otherBrand: 0,
@@ -79,6 +101,7 @@ describe('pair features', () => {
     expect(none).toMatchObject({
       cosAll: 0,
       grams: 0,
+      gramsCos: 0,
       sameBrand: 0,
       otherBrand: 0,
       catKnown: 0,
@@ -94,8 +117,34 @@ describe('pair features', () => {
     const f = features(4, 5);
     expect(f['cosTitle']).toBe(0);
     expect(f['grams']).toBeGreaterThan(0.1);
+    expect(f['gramsCos']).toBeCloseTo(gramsCosine('Feuchtigkeitscreme für trockene Haut', 'Creme'), 6);
+    expect(f['gramsCos']).toBeGreaterThan(0.1);
     // "Hautpflege / Gesicht" and "Hautpflege / Körper": one of two levels shared; "unknown" is no brand.
     expect(f).toMatchObject({ catShared: 0.5, sameTop: 1, sameLeaf: 0, otherBrand: 0 });
+  });
+
+  it('weighs title trigrams by the rarest word they come from; Japanese and Chinese bigram tokens count as one gram each', () => {
+    const cjk: ItemFeatures[] = [
+      { id: 'j1', title: '資生堂 美容液' },
+      { id: 'j2', title: '資生堂 化粧水' },
+      { id: 'j3', title: '洗顔 フォーム' },
+      { id: 'z1', title: '保湿面霜' },
+      { id: 'z2', title: '保湿精华' },
+    ];
+    const c = pairCatalog(cjk, termStats(cjk));
+    const g = (h: number, k: number) => {
+      const out = new Float32Array(F);
+      pairFeaturesInto(c, h, k, out, 0);
+      return out[PAIR_FEATURES.indexOf('gramsCos')]!;
+    };
+    // IDF over these five items: a token in two of them (資生, 生堂, 保湿) weighs a, one in one item b.
+    const [a, b] = [Math.log(6 / 3) + 1, Math.log(6 / 2) + 1];
+    // 資生堂 美容液 → 資生, 生堂, 美容, 容液 (a, a, b, b): the first two shared with 資生堂 化粧水.
+    expect(g(0, 1)).toBeCloseTo((2 * a * a) / (2 * a * a + 2 * b * b), 6);
+    expect(g(0, 2)).toBe(0);
+    // 保湿面霜 / 保湿精华 → 保湿 (a) shared, two more (b) each.
+    expect(g(3, 4)).toBeCloseTo((a * a) / (a * a + 2 * b * b), 6);
+    expect(g(0, 0)).toBeCloseTo(1, 6);
   });
 
   it('does not depend on which words a catalog uses: the same catalog with every word replaced gives the same features', () => {
@@ -126,7 +175,7 @@ describe('pair features', () => {
     const all = new Float32Array(items.length * F);
     const one = new Float32Array(F);
     for (let h = 0; h < items.length; h++) {
-      pairFeaturesAll(cat, post, h, all, new Float64Array(4 * items.length));
+      pairFeaturesAll(cat, post, h, all, new Float64Array(PAIR_SCRATCH * items.length));
       for (let c = 0; c < items.length; c++) {
         pairFeaturesInto(cat, h, c, one, 0);
         expect(Array.from(all.subarray(c * F, c * F + F))).toEqual(Array.from(one));

@@ -9,7 +9,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { gapBucket } from '../sequence.ts';
-import { pairFeaturesAll, pairFeaturesInto, MAX_DEPTH, PAIR_FEATURE_COUNT, type PairCatalog, type PairPostings } from '../pair-features.ts';
+import {
+  pairFeaturesAll,
+  pairFeaturesInto,
+  MAX_DEPTH,
+  PAIR_FEATURE_COUNT,
+  PAIR_SCRATCH,
+  type PairCatalog,
+  type PairPostings,
+} from '../pair-features.ts';
 import { pairForward, pairInitWeights, pairWeightShapes, type PairConfig } from '../pair-scorer.ts';
 import type { Weights } from '../scorer.ts';
 import { rng } from '../rng.ts';
@@ -308,7 +316,7 @@ export function scorePairCatalog(
   const F = PAIR_FEATURE_COUNT;
   const N = cat.n;
   const out = new Float32Array(hists.length * N);
-  const scratch = new Float64Array(4 * N);
+  const scratch = new Float64Array(PAIR_SCRATCH * N);
   hists.forEach((s, b) => {
     const len = Math.min(cfg.maxLen, s.items.length);
     if (len === 0) return;
