@@ -13,7 +13,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pairCatalog, pairPostings } from '../src/model/pair-features.ts';
-import { PAIR_DEFAULTS, type PairConfig } from '../src/model/pair-scorer.ts';
+import { GRAMS_WEIGHT, PAIR_DEFAULTS, type PairConfig } from '../src/model/pair-scorer.ts';
 import { termStats } from '../src/model/text.ts';
 import { writeModel } from '../src/model/train/model-files.ts';
 import { pairData, PairTrainer, scorePairCatalog, type PairData } from '../src/model/train/pair-trainer.ts';
@@ -141,11 +141,11 @@ async function main(): Promise<void> {
   const epochs = num('epochs');
   const budget = num('minutes') * 60e3;
   const t0 = Date.now();
-  // The untrained model is the TF-IDF baseline (pair-scorer.ts pairInitWeights): training keeps it unless an epoch beats it.
+  // The untrained model is the content baseline (pair-scorer.ts pairInitWeights): training keeps it unless an epoch beats it.
   const ndcg0 = validate();
   let best = { ndcg: ndcg0, epoch: -1, weights: trainer.weights() };
   log(
-    `untrained (the content baseline through the skip path: TF-IDF + GRAMS_WEIGHT x title trigram cosine): valid NDCG@10 ${ndcg0.toFixed(4)} on ${v.users.length} users`,
+    `untrained (the content baseline through the skip path: TF-IDF + ${GRAMS_WEIGHT} x title trigram cosine): valid NDCG@10 ${ndcg0.toFixed(4)} on ${v.users.length} users`,
   );
   for (let epoch = 0; epoch < epochs; epoch++) {
     trainer.reseed(seed * 1000 + epoch);

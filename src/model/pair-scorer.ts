@@ -4,7 +4,8 @@
  * first layer, and gives a pair score and an attention logit; the candidate's score is the attention-
  * weighted pair score plus a weight times the log-sum-exp of the logits (how much of the history points
  * at the candidate), plus a learned recency-weighted sum of a linear content score of each pair (the content
- * baseline, where training starts: TF-IDF cosine plus half the title trigram cosine). Nothing in it depends on item ids or words, so it scores any catalog.
+ * baseline, where training starts: TF-IDF cosine plus GRAMS_WEIGHT x the title trigram cosine). Nothing in it
+ * depends on item ids or words, so it scores any catalog.
  *
  * One implementation for training (Node, wasm) and serving (worker, any backend): functions over a plain
  * map of named tensors, as scorer.ts.

@@ -4,8 +4,18 @@ import { HISTORY_TYPES } from '../../src/shared/labels.ts';
 import { openStore, StoreTimeoutError } from '../../src/shared/store.ts';
 import { assembleHistory, createRecall, RECALLED_ITEMS } from '../../src/worker/history.ts';
 import { storedEvent as event } from '../../fixtures/shopper.ts';
+import type { ItemFeatures } from '../../src/shared/types.ts';
 
 let n = 0;
+
+/** A store with a click on 'a' and a view of 'b' a minute ago (at t + 1, t + 2), their titles "stored A", "stored B", and `more` items. */
+async function storedAB(more: ItemFeatures[] = []) {
+  const store = await openStore({ dbName: `worker-history-${++n}` });
+  const t = Date.now() - 60_000;
+  await store.add([event('a', 'select_item', t + 1), event('b', 'view_item', t + 2)]);
+  await store.putItems([{ id: 'a', title: 'stored A' }, { id: 'b', title: 'stored B' }, ...more]);
+  return { store, t };
+}
 
 describe('history assembled in the worker', () => {
   it('reads the newest history events, oldest first, without impressions, with features the page knows, stored, or the id alone', async () => {
@@ -74,14 +84,7 @@ describe('history assembled in the worker', () => {
   });
 
   it('a recall answers as the store would: its latest read with the events sent since, what it never read from the store', async () => {
-    const store = await openStore({ dbName: `worker-history-${++n}` });
-    const t = Date.now() - 60_000;
-    await store.add([event('a', 'select_item', t + 1), event('b', 'view_item', t + 2)]);
-    await store.putItems([
-      { id: 'a', title: 'stored A' },
-      { id: 'b', title: 'stored B' },
-      { id: 'z', title: 'stored Z' },
-    ]);
+    const { store, t } = await storedAB([{ id: 'z', title: 'stored Z' }]);
     const recall = createRecall(3);
     const read = assembleHistory(recall.through(store), { pending: [], known: [], now: t + 3 }, 3);
     // Sent while that read is under way: a read that started before it does not drop it.
@@ -151,13 +154,7 @@ describe('history assembled in the worker', () => {
   });
 
   it('a database that stopped answering: a recall answers from its latest read, the events sent since and the features it kept; without a read, the pending events only', async () => {
-    const store = await openStore({ dbName: `worker-history-${++n}` });
-    const t = Date.now() - 60_000;
-    await store.add([event('a', 'select_item', t + 1), event('b', 'view_item', t + 2)]);
-    await store.putItems([
-      { id: 'a', title: 'stored A' },
-      { id: 'b', title: 'stored B' },
-    ]);
+    const { store, t } = await storedAB();
     let answering = true;
     const timeout = () => Promise.reject(new StoreTimeoutError('"db" did not answer: no answer within 10 s'));
     const flaky = {
