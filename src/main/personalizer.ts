@@ -106,7 +106,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
   const ITEMS = [ITEM, ...opts.grids.map((g) => g.item)].join(',');
   let lastRankMs: number | null = null;
   let destroyed = false;
-  let frameQueued = false;
+  let queued = false;
 
   /** Starts or refreshes tracking of a grid's items with an id, at their current positions. */
   const track = (listId: string, items: readonly GridItem[]) => o.tracker?.observe(trackedItems(listId, items));
@@ -207,28 +207,34 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       o.onError(err as Error);
     } finally {
       st.ranking = false;
-      antiFlicker.release(container);
-      for (const i of grid?.items ?? []) if (antiFlicker.isHeld(i.el)) antiFlicker.release(i.el);
+      // A newer ranking of this grid was asked for meanwhile (the page went on rendering it): what is held stays
+      // held for that one (the hold's own timeout still bounds it), so the page's later items are not shown unranked.
       if (st.again) {
         st.again = false;
         schedule(container);
+      } else {
+        antiFlicker.release(container);
+        for (const i of grid?.items ?? []) if (antiFlicker.isHeld(i.el)) antiFlicker.release(i.el);
       }
     }
   };
 
-  /** Ranks the grid on the next animation frame (or soon, in a hidden tab, where frames do not come). */
+  /**
+   * Ranks the grid as soon as the DOM changes reported together are handled, not on the next animation frame: a
+   * page's first frames can come half a second late (a busy GPU process, the shop's own first rendering), and a grid
+   * held meanwhile would be shown in the shop's order before its ranking was even asked for. The worker ranks while
+   * the page's thread goes on; a grid the page goes on filling is ranked again (see rank()).
+   */
   const schedule = (container: Element): void => {
     dirty.add(container);
-    if (frameQueued || destroyed) return;
-    frameQueued = true;
-    const run = () => {
-      frameQueued = false;
+    if (queued || destroyed) return;
+    queued = true;
+    queueMicrotask(() => {
+      queued = false;
       const list = [...dirty];
       dirty.clear();
       for (const c of list) if (c.isConnected) void rank(c);
-    };
-    if (document.visibilityState === 'hidden' || typeof requestAnimationFrame !== 'function') setTimeout(run, 0);
-    else requestAnimationFrame(run);
+    });
   };
 
   /** A grid the page added, filled or re-rendered. Runs in the MutationObserver callback: before the page paints. */
