@@ -8,6 +8,7 @@
 import { openDB, type IDBPDatabase } from 'idb';
 import { isCachedItem, isEvent } from '../shared/rows.ts';
 import { DEFAULTS } from '../shared/options.ts';
+import { FORGET_CHANNEL } from '../shared/store.ts';
 import type { ExportData, ItemFeatures, RecoEvent } from '../shared/types.ts';
 
 /** Every localStorage key Reco writes starts with this. */
@@ -16,7 +17,6 @@ export const LOCAL_PREFIX = 'reco:';
 export const CACHE_PREFIX = 'reco-';
 /** localStorage key listing the IndexedDB databases Reco opened on this origin. */
 const REGISTRY_KEY = `${LOCAL_PREFIX}databases`;
-const CHANNEL = 'reco-page';
 /** How long export() and forget() wait for a database that another page keeps open or blocks before they go on. */
 const WAIT_MS = 3000;
 
@@ -172,7 +172,7 @@ export function openForgetChannel(onForget: () => void): ForgetChannel {
   let channel: BroadcastChannel | null = null;
   try {
     if (typeof BroadcastChannel === 'function') {
-      channel = new BroadcastChannel(CHANNEL);
+      channel = new BroadcastChannel(FORGET_CHANNEL);
       channel.onmessage = (ev: MessageEvent<{ type?: unknown } | null>) => ev.data?.type === 'forget' && onForget();
     }
   } catch {

@@ -193,7 +193,9 @@ export function startInstance(
   // History and ranking read through this view, so that forget() can swap the store for an empty one under them.
   const storeView = new Proxy({} as PageStore, {
     get: (_, key: keyof PageStore) => {
-      const value = store![key];
+      // Null only between the page's store opening and forget()'s memory store taking its place: a promise
+      // resolving to this view then asks for `then`, which must be undefined, not a TypeError.
+      const value = store?.[key];
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(store) : value;
     },
   });
@@ -208,7 +210,7 @@ export function startInstance(
     tracker?.forget();
     clearLocalTraces();
     const old = store;
-    if (old) store = await openPageStore({ memoryOnly: true });
+    store = await openPageStore({ memoryOnly: true });
     Object.assign(state, { storage: 'off', storageReason: why, events: 0 });
     return old;
   };
@@ -221,12 +223,15 @@ export function startInstance(
   /** Storage is open and the grids are tracked; null once destroyed. */
   const opened = (async () => {
     const real = await opening;
-    if (real?.kind === 'indexeddb') rememberDatabase(opts.dbName);
     if (real?.fallbackReason) debug(`memory-only storage: ${real.fallbackReason}`);
-    // forget() (here or in another tab) while storage opened: this page view stores nothing.
-    if (real && forgotten) real.close();
-    store = real && forgotten ? await openPageStore({ memoryOnly: true }) : real;
-    if (!forgotten) {
+    // forget() (here or in another tab) while storage opened: this page view stores nothing (stopStoring() put a
+    // memory store in place). An open that came after the deletion made the database anew, empty: deleted again.
+    if (forgotten) {
+      real?.close();
+      if (real?.kind === 'indexeddb') indexedDB.deleteDatabase(opts.dbName);
+    } else {
+      store = real;
+      if (real?.kind === 'indexeddb') rememberDatabase(opts.dbName);
       Object.assign(state, {
         storage: real?.kind ?? 'off',
         storageReason:

@@ -12,9 +12,9 @@ export interface CachedText {
   etag: string | null;
 }
 
-async function openCache(name: string): Promise<Cache | null> {
+async function openCache(storage: CacheStorage | null | undefined, name: string): Promise<Cache | null> {
   try {
-    return (await globalThis.caches?.open(name)) ?? null;
+    return (await storage?.open(name)) ?? null;
   } catch {
     return null; // SecurityError in some private modes
   }
@@ -22,11 +22,17 @@ async function openCache(name: string): Promise<Cache | null> {
 
 /**
  * The text at `url`, from Cache Storage when the server confirms it is current. No cookies or referrer go
- * with the request: it is public data, and nothing about the shopper is sent.
+ * with the request: it is public data, and nothing about the shopper is sent. `storage` gives the Cache Storage to
+ * use, asked once the file is fetched as well (null after forget(): nothing is stored).
  * @throws Error naming the URL and the HTTP status when nothing usable is stored and the fetch fails
  */
-export async function fetchCached(url: string, cacheName: string, fetchFn: typeof fetch = fetch): Promise<CachedText> {
-  const cache = await openCache(cacheName);
+export async function fetchCached(
+  url: string,
+  cacheName: string,
+  fetchFn: typeof fetch = fetch,
+  storage: () => CacheStorage | null | undefined = () => globalThis.caches,
+): Promise<CachedText> {
+  const cache = await openCache(storage(), cacheName);
   const stored = await cache?.match(url).catch(() => undefined);
   const etag = stored?.headers.get('etag') ?? null;
   let res: Response;
@@ -45,7 +51,7 @@ export async function fetchCached(url: string, cacheName: string, fetchFn: typeo
   if (!res.ok) throw new Error(`${url} answered HTTP ${res.status}`);
   const text = await res.text();
   const fresh = res.headers.get('etag');
-  if (cache) {
+  if (cache && storage()) {
     try {
       for (const old of await cache.keys()) if (old.url !== url) await cache.delete(old);
       if (fresh)

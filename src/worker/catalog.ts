@@ -158,14 +158,21 @@ export interface WorkerCatalog {
   status(): CatalogStatus;
 }
 
-/** Starts loading the feed (if any) at once; placements wait for it. */
-export function createCatalog(source: CatalogSource, fetchFn: typeof fetch = fetch): WorkerCatalog {
+/**
+ * Starts loading the feed (if any) at once; placements wait for it.
+ * @param storage the Cache Storage the feed is kept in (null: fetched only, e.g. after forget())
+ */
+export function createCatalog(
+  source: CatalogSource,
+  fetchFn: typeof fetch = fetch,
+  storage: () => CacheStorage | null | undefined = () => globalThis.caches,
+): WorkerCatalog {
   const seen = new Map<string, ItemFeatures>();
   let seenCatalog: LoadedCatalog | null = null;
   let status: CatalogStatus = { source: source.url ? 'feed' : 'seen', items: 0, url: source.url };
 
   const feed: Promise<LoadedCatalog | null> = source.url
-    ? fetchCached(source.url, FEED_CACHE, fetchFn).then(({ text: body, fromCache }) => {
+    ? fetchCached(source.url, FEED_CACHE, fetchFn, storage).then(({ text: body, fromCache }) => {
         const parsed = parseFeed(body);
         if (!parsed.entries.length) throw new Error(`${source.url}: no item with an id`);
         status = { ...status, items: parsed.entries.length, fromCache, skipped: parsed.skipped, ignored: parsed.ignored };

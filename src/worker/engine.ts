@@ -329,7 +329,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
             : { kind: 'transformer', cache: createServingCache(model, { items: MAX_FEED_ITEMS + 4096, shoppers: 16 }) },
         };
       }
-      catalog = createCatalog(opts.catalog ?? { url: null, dbName: null }, fetchFn);
+      catalog = createCatalog(opts.catalog ?? { url: null, dbName: null }, fetchFn, () => files.storage());
       placements = null;
       status = { ...status, backend, model: { id: model.manifest.id, version: model.manifest.version }, learning: null };
       if (opts.learning) {

@@ -32,6 +32,10 @@ export interface Files {
   get(url: string, req: FileRequest): Promise<{ bytes: ArrayBuffer; from: 'cache' | 'network' }>;
   /** Deletes the stored copy of this version (it turned out corrupt). */
   drop(url: string, req: FileRequest): Promise<void>;
+  /** Cache Storage for other files the worker keeps (the catalog feed); null where missing or once closed. */
+  storage(): CacheStorage | null;
+  /** Stores nothing more in Cache Storage from now on (forget() was called): every file is fetched. */
+  close(): void;
 }
 
 export interface FilesDeps {
@@ -54,8 +58,10 @@ export function createFiles(deps: FilesDeps = {}): Files {
   const fetchFn = deps.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
   const storage = deps.caches === undefined ? (typeof caches === 'undefined' ? null : caches) : deps.caches;
   const opened = new Map<Bucket, Promise<Cache | null>>();
-  /** The bucket's cache, or null when Cache Storage is missing or refuses (then everything is fetched). */
+  let closed = false;
+  /** The bucket's cache, or null when Cache Storage is missing or refuses, or once closed (then everything is fetched). */
   const open = (bucket: Bucket): Promise<Cache | null> => {
+    if (closed) return Promise.resolve(null);
     let p = opened.get(bucket);
     if (!p) {
       p = storage ? storage.open(CACHE_NAMES[bucket]).catch(() => null) : Promise.resolve(null);
@@ -93,6 +99,7 @@ export function createFiles(deps: FilesDeps = {}): Files {
   /** Stores a new version and deletes this file's versions older than the one before it. */
   async function store(cache: Cache, url: string, req: FileRequest, bytes: ArrayBuffer): Promise<void> {
     const { key, prefix } = keyOf(url, req);
+    if (closed) return;
     await cache.put(key, new Response(bytes.slice(0)));
     // keys() lists entries in the order they were stored (a put of an existing key moves it last).
     const versions = (await cache.keys()).filter((r) => r.url.startsWith(prefix));
@@ -112,6 +119,11 @@ export function createFiles(deps: FilesDeps = {}): Files {
     },
     async drop(url, req) {
       await (await open(req.bucket))?.delete(keyOf(url, req).key);
+    },
+    storage: () => (closed ? null : storage),
+    close() {
+      closed = true;
+      opened.clear();
     },
   };
 }

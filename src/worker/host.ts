@@ -36,6 +36,7 @@ import { DEFAULT_RULES, validateRules } from '../shared/rules.ts';
 import { skipped, type LearningState } from '../shared/learning.ts';
 import { openStore, pauseStores, resumeStores, storesQuiet, type Store } from '../shared/store.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
+import { onPageForget } from './cross-tab.ts';
 import type { Engine } from './engine.ts';
 import { createFiles, once, type Files } from './files.ts';
 import { assembleHistory, createRecall, hasFeatures, type Recall } from './history.ts';
@@ -47,6 +48,8 @@ export interface HostDeps {
   fetch?: typeof fetch;
   /** Cache Storage; null where it is missing. Default: the global one. */
   caches?: CacheStorage | null;
+  /** Listens for a page's forget() on this origin. Default: its BroadcastChannel (cross-tab.ts). */
+  onPageForget?: (onForget: () => void) => void;
 }
 
 /** Items a snapshot carries over to the next page view, most recently ranked first. */
@@ -78,6 +81,9 @@ export function createHost(deps: HostDeps): EngineInterface {
   let storing: Promise<void> = Promise.resolve();
   let written = '';
   let generation = 0; // bumped by forget(): snapshot work that started before writes nothing
+  /** A page of this origin called forget(): nothing more is stored in this page view (see erase()). */
+  let erased = false;
+  let filesOf: Files | null = null;
   let changes = 0; // history changes the page reported: a snapshot's later buckets are not computed once a newer one came
   /** The merchandising rules, for grids arranged from the snapshot (the engine keeps its own copy for everything else). */
   let rules = DEFAULT_RULES;
@@ -228,6 +234,32 @@ export function createHost(deps: HostDeps): EngineInterface {
     scheduleSnapshot();
   };
 
+  /**
+   * A page of this origin called forget(), this worker's own or another tab's (maybe while this page view was still
+   * starting): this worker stores nothing more. Its connection closes, what it would write (items, the next
+   * snapshot, a learned head, files in Cache Storage) is not written, and its database is deleted once more: a
+   * connection it opened after the page's deletion made a new, empty one.
+   */
+  function erase(): void {
+    if (erased) return;
+    erased = true;
+    host.forget();
+    filesOf?.close();
+    storeOpen?.close();
+    storeOpen = null;
+    store = Promise.resolve(null);
+    stored = Promise.resolve(null);
+    const name = opts?.store?.dbName;
+    try {
+      if (name) globalThis.indexedDB?.deleteDatabase(name);
+    } catch {
+      // No IndexedDB here: nothing of this worker's is stored.
+    }
+  }
+
+  // From the worker's start: a page's forget() may come before this page view's init().
+  (deps.onPageForget ?? onPageForget)(erase);
+
   const host: EngineInterface = {
     async init(o: EngineInit, hooks: EngineHooks = {}) {
       opts = o;
@@ -238,14 +270,16 @@ export function createHost(deps: HostDeps): EngineInterface {
       } catch {
         rules = DEFAULT_RULES;
       }
-      const files = createFiles({ fetch: fetchFn, caches: deps.caches, onProgress: hooks.onProgress });
+      const files = (filesOf = createFiles({ fetch: fetchFn, caches: deps.caches, onProgress: hooks.onProgress }));
+      if (erased) files.close();
       manifest = once(() => fetchFn(o.modelUrl));
       // Fetched now, not at the first ranking: in Firefox a worker's fetch waits for the page's main thread, which
       // is busy laying out the very grids that first ranking is for (the snapshot cannot answer without it).
       manifest().catch(() => {});
-      store = o.store
-        ? openStore({ ...o.store, prune: false }).then((s) => (s.kind === 'indexeddb' ? (storeOpen = s) : (s.close(), null)))
-        : Promise.resolve(null);
+      store =
+        o.store && !erased
+          ? openStore({ ...o.store, prune: false }).then((s) => (s.kind === 'indexeddb' && !erased ? (storeOpen = s) : (s.close(), null)))
+          : Promise.resolve(null);
       stored = store.then(async (s) => asSnapshot(await s?.getSnapshot(o.modelUrl))).catch(() => null);
       void stored.then((snap) => snap?.items.forEach((key) => see([fromItemKey(key)])));
       configure(o);
@@ -269,7 +303,8 @@ export function createHost(deps: HostDeps): EngineInterface {
           backends: o.backends,
           allowSoftwareGpu: o.allowSoftwareGpu,
           learning,
-          catalog: o.catalog,
+          // The item cache is read from the page's database: not once a page called forget() (the read would make it anew).
+          catalog: erased && o.catalog ? { ...o.catalog, dbName: null } : o.catalog,
           rules: o.rules,
           searchWeight: o.searchWeight,
         };

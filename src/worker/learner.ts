@@ -150,7 +150,13 @@ export async function startLearning(
         await Promise.all(writes);
         tell(accepted ? 'head' : 'round');
         return decision;
-      }).finally(() => (busy = false));
+      })
+        .catch((err: unknown) => {
+          // forget() (in any tab) closed the store under this round: an ending, not a failure to report.
+          if (generation !== started) return null;
+          throw err;
+        })
+        .finally(() => (busy = false));
     },
     forget() {
       generation++;

@@ -12,6 +12,11 @@ import { createEngine, type Engine } from '../../src/worker/engine.ts';
 import { createHost } from '../../src/worker/host.ts';
 import { CATALOG, storedEvent as event } from '../../fixtures/shopper.ts';
 
+/**
+ * Hosts here hear no page's forget() over BroadcastChannel: test files run in parallel threads of one process, where
+ * another file's page would reach them. The test of that path gives its own line.
+ */
+const alone = (): void => {};
 const fileFetch = (async (u: string) => new Response(readFileSync(resolve(u)), { status: 200 })) as unknown as typeof fetch;
 let n = 0;
 /** The shipped default (the pair model: its snapshot is a table of its scores) and a transformer (item vectors and queries). */
@@ -28,6 +33,7 @@ function pageView(gate?: Promise<void>) {
   return createHost({
     fetch: fileFetch,
     caches: null,
+    onPageForget: alone,
     loadEngine: async (files) => {
       await gate;
       return createEngine({ files });
@@ -40,6 +46,7 @@ function pageViewWith(wrap: (snapshot: Engine['snapshot']) => Engine['snapshot']
   return createHost({
     fetch: fileFetch,
     caches: null,
+    onPageForget: alone,
     loadEngine: async (files) => {
       const engine = createEngine({ files });
       return Object.assign(engine, { snapshot: wrap(engine.snapshot.bind(engine)) });
@@ -217,6 +224,25 @@ describe('worker host: the first ranking of a page view', () => {
     expect(later.status().cache.snapshotReason).toBe('the time since the newest event is not computed yet');
   });
 
+  it("a page's forget() heard while the worker starts (another tab's): it stores nothing more, and deletes the database its open made", async () => {
+    const { dbName } = await shopper();
+    let heard = (): void => {};
+    const view = createHost({
+      fetch: fileFetch,
+      caches: null,
+      onPageForget: (onForget) => (heard = onForget),
+      loadEngine: async (files) => createEngine({ files }),
+    });
+    const started = view.init(init(dbName));
+    heard(); // another tab's page erased everything while this page view's worker was opening its store
+    await started;
+    const clicked = event(CATALOG[30]!.id, 'add_to_cart', Date.now());
+    expect((await view.rank(request(Date.now(), [clicked]))).source).toBe('model');
+    view.changed({ pending: [clicked], known: [], now: Date.now() });
+    await view.settle();
+    expect((await indexedDB.databases()).map((d) => d.name)).not.toContain(dbName);
+  });
+
   it('writes the snapshot of a changed history, for the next page view; forget() stops it', async () => {
     const { dbName } = await shopper();
     const first = pageView();
@@ -246,6 +272,7 @@ describe('worker host: the first ranking of a page view', () => {
     const next = createHost({
       fetch: fileFetch,
       caches: null,
+      onPageForget: alone,
       loadEngine: async (files) => ((loading = true), createEngine({ files })),
     });
     const started = next.init(init(dbName));
@@ -315,6 +342,7 @@ describe('worker host: the first ranking of a page view', () => {
     const view = createHost({
       fetch: fileFetch,
       caches: null,
+      onPageForget: alone,
       loadEngine: async (files) => {
         const e = createEngine({ files });
         const rank = e.rank;
@@ -424,6 +452,7 @@ describe('worker host: the first ranking of a page view', () => {
     const host = createHost({
       fetch: (async (u: string) => (asked.push(u), fileFetch(u))) as unknown as typeof fetch,
       caches: null,
+      onPageForget: alone,
       loadEngine: () => new Promise(() => {}), // never loads: only init() itself fetches
     });
     void host.init(init(dbName));
