@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { defineConfig, type Plugin } from 'vite';
 
 // Four builds into dist/, one per mode: the ES modules for bundlers (`vite build`: reco.mjs and the React entry
@@ -17,6 +17,18 @@ const bundlerAssets: Plugin = {
   name: 'reco:bundler-assets',
   generateBundle() {
     this.emitFile({ type: 'asset', fileName: 'bundler-assets.mjs', source: readFileSync('src/bundler-assets.mjs', 'utf8') });
+  },
+};
+
+/**
+ * The default model goes into dist/models/default/ too, with the script-tag build: reco.js finds its files next to
+ * itself, and a CDN serves the package as it is (dist/ and public/ apart), so the model must be in dist/.
+ */
+const defaultModel: Plugin = {
+  name: 'reco:default-model',
+  generateBundle() {
+    for (const file of readdirSync('public/models/default'))
+      this.emitFile({ type: 'asset', fileName: `models/default/${file}`, source: readFileSync(`public/models/default/${file}`) });
   },
 };
 
@@ -71,6 +83,6 @@ export default defineConfig(({ mode }) => ({
           ],
         }
       : {},
-  plugins: mode === 'worker' || mode === 'script' || mode === 'engine' ? [] : [bundlerAssets],
+  plugins: mode === 'script' ? [defaultModel] : mode === 'worker' || mode === 'engine' ? [] : [bundlerAssets],
   worker: { format: 'es' },
 }));

@@ -57,6 +57,18 @@ test('vite build takes the worker, its wasm and the model from the package, with
   expect(/model[^/\n]*\.json$/m.test(built) || inlined).toBe(true);
 });
 
+test("vite build with the worker as an ES module (worker.format 'es'): tfjs and every backend stay in chunks of their own, none emptied", async ({
+  app,
+}) => {
+  // The package marks its worker files as having side effects: each backend's chunk registers it with tfjs, and
+  // nothing imports a name from it, so a bundler that believed "no side effects" would drop its code.
+  for (const backend of ['cpu', 'wasm', 'webgl', 'webgpu']) {
+    const chunk = app.builtEs.find((f) => new RegExp(`backend-${backend}[^/]*\\.js$`).test(f.file));
+    expect(chunk, `the ${backend} backend's chunk`).toBeDefined();
+    expect(chunk!.bytes, `${chunk!.file}`).toBeGreaterThan(20_000);
+  }
+});
+
 test('vite build, served: the app personalizes (worker, wasm and model found where the bundler put them)', async ({ app, page }) => {
   const server = await serveApp(app, 'preview', PORT + 3);
   try {

@@ -20,14 +20,17 @@ test('reco.js from another origin (a CDN): the worker, its wasm and the model lo
   const origins = new Map<string, string>();
   page.on('request', (r) => origins.set(new URL(r.url()).pathname, new URL(r.url()).origin));
   await listenToReco(page);
-  await page.goto(`/e2e/pages/cdn.html?from=${CDN}`);
+  // The package as the CDN serves it (jsDelivr's /npm/reco-sdk@VERSION/…): dist/ and public/models/ apart.
+  await page.goto(`/e2e/pages/cdn.html?from=${CDN}/npm/reco-sdk/dist`);
   expect(new URL(page.url()).origin).toBe(SHOP);
   const status = await waitForReady(page);
   expect(status.backend).toBe('wasm');
-  for (const file of ['/reco.js', '/reco.engine.js', '/reco.worker.js', '/models/default/model.json', '/models/default/weights.bin']) {
-    expect(origins.get(file), file).toBe(CDN);
+  for (const file of ['reco.js', 'reco.engine.js', 'reco.worker.js', 'models/default/model.json', 'models/default/weights.bin']) {
+    expect(origins.get(`/npm/reco-sdk/dist/${file}`), file).toBe(CDN);
   }
-  expect([...origins.keys()].some((p) => /^\/reco\.tfjs-backend-wasm.*\.wasm$/.test(p) && origins.get(p) === CDN)).toBe(true);
+  expect(
+    [...origins.keys()].some((p) => /^\/npm\/reco-sdk\/dist\/reco\.tfjs-backend-wasm.*\.wasm$/.test(p) && origins.get(p) === CDN),
+  ).toBe(true);
 
   await page.evaluate(() => ['p075', 'p077'].forEach((id) => window.Reco.track('view_item', id)));
   await page.evaluate(() => window.Reco.exportData());
@@ -40,7 +43,7 @@ test('reco.js from another origin (a CDN): the worker, its wasm and the model lo
 
 test('async snippet with reco.js from a CDN: the queued calls are replayed', async ({ page }) => {
   const failures = await uncaught(page);
-  await page.goto(`/e2e/pages/snippet.html?from=${CDN}`);
+  await page.goto(`/e2e/pages/snippet.html?from=${CDN}/npm/reco-sdk/dist`);
   await page.waitForFunction(() => (window as unknown as { heard: string[] }).heard.length === 3, null, { timeout: 90_000 });
   expect(await page.evaluate(() => (window as unknown as { heard: string[] }).heard)).toEqual([
     'track replayed',

@@ -2,6 +2,7 @@
  * Serves the demo shop the way a shop serves Reco: the page from demo/, the SDK from dist/ at the
  * site root, the model from public/ (so /models/default/model.json). Files carry CORS headers, as a CDN's do, so
  * the e2e tests can load them from another origin too (http://127.0.0.1:PORT for a page on http://localhost:PORT).
+ * Under /npm/reco-sdk/ it serves the package's own layout, as a CDN does (dist/ and public/models/ apart).
  *
  *   npx tsx scripts/serve.ts [--port 5173] [--host 127.0.0.1]
  */
@@ -27,8 +28,21 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
+/** The package as a CDN serves it (jsDelivr's /npm/NAME@VERSION/…): its files only, dist/ and public/models/ apart. */
+const PACKAGE = '/npm/reco-sdk/';
+const PACKAGE_FILES = ['dist/', 'public/models/', 'LICENSE', 'package.json'];
 function find(path: string): string | null {
   const rel = normalize(decodeURIComponent(path)).replace(/^(\.\.[/\\])+/, '');
+  if (rel.startsWith(PACKAGE)) {
+    const inPackage = rel.slice(PACKAGE.length);
+    if (!PACKAGE_FILES.some((f) => inPackage === f || (f.endsWith('/') && inPackage.startsWith(f)))) return null;
+    const file = join(ROOTS[3]!, inPackage);
+    try {
+      return file.startsWith(ROOTS[3]!) && statSync(file).isFile() ? file : null;
+    } catch {
+      return null;
+    }
+  }
   for (const root of ROOTS) {
     // The repository root only serves the e2e fixtures, and public/models/ where the package has it: the ES
     // module build, loaded without a bundler, finds the model at ../public/models/ from dist/ (here the root).

@@ -7,7 +7,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 
@@ -25,6 +25,8 @@ export interface TarballApp {
   tsc: { code: number; output: string };
   /** Files of the production build (dist/), relative to it. */
   built: string[];
+  /** Files of the production build with the worker as an ES module (`worker: { format: 'es' }`, dist-es/), and their bytes. */
+  builtEs: { file: string; bytes: number }[];
 }
 
 const files = (dir: string): string[] =>
@@ -76,11 +78,19 @@ export function tarballApp(): TarballApp {
   const tsc = spawnSync(process.execPath, [TSC, '-p', dir], { cwd: dir, encoding: 'utf8' });
   const build = spawnSync(process.execPath, [VITE, 'build', '--logLevel', 'warn'], { cwd: dir, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`vite build of the app failed:\n${build.stdout}${build.stderr}`);
+  // The README's one line of Vite config that keeps the worker's chunks (tfjs, each backend) loaded on demand.
+  writeFileSync(join(dir, 'vite.es.config.mjs'), "export default { worker: { format: 'es' }, build: { outDir: 'dist-es' } };\n");
+  const es = spawnSync(process.execPath, [VITE, 'build', '--logLevel', 'warn', '--config', 'vite.es.config.mjs'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  if (es.status !== 0) throw new Error(`vite build of the app (worker format es) failed:\n${es.stdout}${es.stderr}`);
   const app: TarballApp = {
     dir,
     tarball: filename,
     tsc: { code: tsc.status ?? -1, output: `${tsc.stdout}${tsc.stderr}`.trim() },
     built: files(join(dir, 'dist')),
+    builtEs: files(join(dir, 'dist-es')).map((file) => ({ file, bytes: statSync(join(dir, 'dist-es', file)).size })),
   };
   writeFileSync(done, JSON.stringify(app, null, 2));
   return app;
