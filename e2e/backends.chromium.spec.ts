@@ -28,3 +28,26 @@ test('by default the software GPU is skipped with its reason and wasm runs; allo
   expect(gpu.backends).toEqual([{ backend: 'webgpu', ok: true }]);
   expect(chunks).toEqual(['backend-webgpu']);
 });
+
+for (const [what, body, contentType] of [
+  ['an HTML page (an SPA host answers every path with its index)', '<!doctype html><html><body>Shop</body></html>', 'text/html'],
+  ['corrupt bytes', '\u0000asm\u0001\u0000\u0000\u0000garbage', 'application/wasm'],
+] as const) {
+  test(`a wasm file that answers ${what}: cpu takes over at once with the reason, and nothing of it is kept for the next page view`, async ({
+    page,
+  }) => {
+    await page.route(/\/reco\.tfjs-backend-wasm[^/]*\.wasm$/, (route) => route.fulfill({ status: 200, contentType, body }));
+    await page.goto('/?backends=wasm,cpu');
+    const status = await waitForReady(page, 20_000);
+    expect(status.backend).toBe('cpu');
+    expect(status.backends[0]).toEqual({
+      backend: 'wasm',
+      ok: false,
+      reason: expect.stringMatching(/reco\.tfjs-backend-wasm[^ ]*\.wasm is not a WebAssembly binary/),
+    });
+    // The server is mended: the next page view fetches the binary again and runs wasm.
+    await page.unrouteAll();
+    await page.reload();
+    expect((await waitForReady(page, 20_000)).backend).toBe('wasm');
+  });
+}

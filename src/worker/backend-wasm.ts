@@ -30,7 +30,17 @@ export async function prepareWasm(files: Files): Promise<'cache' | 'network' | n
   }
   const name = hasSimd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm';
   const url = urls[name];
-  const { bytes, from } = await files.get(url, { bucket: 'wasm', name, version: `${SDK_VERSION} ${url}` });
+  const req = { bucket: 'wasm' as const, name, version: `${SDK_VERSION} ${url}` };
+  const { bytes, from } = await files.get(url, req);
+  // Checked before tfjs gets it: tfjs does not settle on a binary it cannot compile (a server's HTML fallback for a
+  // missing file, a truncated download), and a copy kept in Cache Storage would fail every later page view too.
+  if (!WebAssembly.validate(bytes)) {
+    await files.drop(url, req).catch(() => {});
+    const text = /^\s*</.test(new TextDecoder().decode(bytes.slice(0, 64)));
+    throw new Error(
+      `${url} is not a WebAssembly binary${text ? " (an HTML page: a server's fallback for a missing file?)" : ' (corrupt or cut short)'}`,
+    );
+  }
   // With platform fetch on, tfjs asks tf.env().platform.fetch for the binary: answer that one request from memory.
   setWasmPaths(urls, true);
   const platform = tf.env().platform;
