@@ -83,3 +83,32 @@ test('a grid rendered by client code after init(): personalized after a reload w
   expect(await order(tab)).toEqual(ranked.order);
   expect(await tab.evaluate(() => window.__reco.errors)).toEqual([]);
 });
+
+test('init() after the page has painted (an async script, a consent banner first): the grid the shopper sees is never hidden', async ({
+  tab,
+}) => {
+  await tab.goto('/e2e/pages/blank.html');
+  await tab.evaluate(() => {
+    const cards = ['p003', 'p051', 'p099', 'p123', 'p075', 'p077'].map((id) => `<li data-reco-id="${id}">Product ${id}</li>`);
+    document.body.innerHTML = `<ul id="grid" data-reco-grid="late">${cards.join('')}</ul>`;
+  });
+  await tab.waitForFunction(() => performance.getEntriesByType('paint').length > 0, undefined, { message: 'the page painted' });
+  await tab.evaluate(() => {
+    const grid = document.getElementById('grid')!;
+    const seen: string[] = [];
+    (window as unknown as { hidden: string[] }).hidden = seen;
+    new MutationObserver(() => {
+      if (grid.hasAttribute('data-reco-pending') || getComputedStyle(grid).visibility === 'hidden') seen.push('hidden');
+    }).observe(grid, { attributes: true });
+  });
+  await tab.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const script = Object.assign(document.createElement('script'), { src: '/reco.js', onload: () => resolve(), onerror: reject });
+        document.head.append(script);
+      }),
+  );
+  const ready = await tab.evaluate(() => window.Reco.init({ backends: ['wasm'] }).then((r) => r.status().ready));
+  expect(ready).toBe(true);
+  expect(await tab.evaluate(() => (window as unknown as { hidden: string[] }).hidden)).toEqual([]);
+});

@@ -319,9 +319,12 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
   const offscreen = new IntersectionObserver(onVisibility);
   document.addEventListener('visibilitychange', onVisibility);
 
-  // Impressions and clicks count from the start; grids found now are held and ranked now (the worker answers when it can).
+  // Impressions and clicks count from the start; grids found now are ranked now (the worker answers when it can),
+  // and held until then, unless the page has painted already (init() from an async script, or after a consent
+  // banner): hiding what the shopper sees would make it blink, so its ranking waits until it is out of sight.
+  const painted = performance.getEntriesByType?.('paint').length > 0;
   const first = find(document).map((grid) => {
-    if (auto && opts.antiFlickerMs > 0 && !grid.trackOnly) antiFlicker.hold(grid.container);
+    if (auto && opts.antiFlickerMs > 0 && !grid.trackOnly && !painted) antiFlicker.hold(grid.container);
     register(grid);
     return auto ? rank(grid.container) : Promise.resolve();
   });

@@ -99,6 +99,20 @@ describe('personalizer', () => {
     ).toEqual(['p1', 'p3', 'p0', 'p2', 'p9']);
   });
 
+  it('a page that has painted already (init() from an async script) has its grids ranked, never hidden: the shopper saw them', async () => {
+    const paints = vi.spyOn(performance, 'getEntriesByType').mockReturnValue([{ name: 'first-paint' } as PerformanceEntry]);
+    try {
+      const antiFlicker = guard();
+      start({ antiFlicker });
+      antiFlicker.inView.add(document.getElementById('home')!);
+      await p!.firstRankings();
+      expect(antiFlicker.hold).not.toHaveBeenCalled();
+      expect(ids()).toEqual(['p1', 'p3', 'p0', 'p2']); // in view: the ranking waits until the grid is out of sight
+    } finally {
+      paints.mockRestore();
+    }
+  });
+
   it('personalize(root, true) ranks again', async () => {
     const { deps } = start();
     await p!.firstRankings();
