@@ -5,7 +5,8 @@ let warned = false;
 /**
  * Re-order a grid by score, higher first, by moving the shop's own nodes (never re-creating them,
  * so listeners and state survive). Only scored, unpinned items with an id move, and only among
- * their own slots: pinned items, items without an id and unscored items keep their exact index.
+ * their own slots: pinned items, items without an id, unscored items and the later copies of an id
+ * shown twice keep their exact index.
  * An item never leaves the parent element it is in: a grid whose items sit in several wrappers
  * (rows a framework renders) is re-ordered within each wrapper.
  * Equal scores keep their relative order; an unchanged order touches nothing. Each item moves as its
@@ -44,8 +45,18 @@ export function reorderGrid(
       return box;
     });
     const score = (i: number) => scores.get(items[i].id!)!;
+    // The same product shown twice (a featured copy, a page's mistake): the first copy moves, the others stay
+    // where the page put them; with one score, all copies would otherwise end up next to each other.
+    const ids = new Set<string>();
+    const repeated = items.map(({ id }) => {
+      const again = !!id && ids.has(id);
+      if (id) ids.add(id);
+      return again;
+    });
     // Scored: a number, not NaN (an item without an id has no score either).
-    const slots = items.flatMap((it, i) => (boxes[i] && !it.pinned && typeof score(i) === 'number' && score(i) === score(i) ? [i] : []));
+    const slots = items.flatMap((it, i) =>
+      boxes[i] && !it.pinned && !repeated[i] && typeof score(i) === 'number' && score(i) === score(i) ? [i] : [],
+    );
     // Items move only among the slots of their own parent: a card never leaves the wrapper it is in (a framework's
     // row owns its children; moving one into another row breaks the framework's next removeChild or insertBefore).
     const groups = new Map<Node, number[]>();

@@ -54,6 +54,13 @@ describe('reorderGrid', () => {
     expect(domIds()).toEqual(['d', 'p', 'c', 'b', '', 'a', 'e']);
   });
 
+  test('an id shown twice: the first copy moves, the later copies keep their index (not sorted next to it)', () => {
+    document.body.innerHTML = `<div data-reco-grid="g">${cards('a b c a d b')}</div>`;
+    const order = reorderGrid(grid(), scores({ a: 1, b: 2, c: 3, d: 4 }), { animate: false });
+    expect(order.map((i) => i.id)).toEqual(['d', 'c', 'b', 'a', 'a', 'b']);
+    expect(domIds()).toEqual(['d', 'c', 'b', 'a', 'a', 'b']);
+  });
+
   test('non-item nodes between items stay where they are', () => {
     document.body.innerHTML = `<div data-reco-grid="g">${cards('a b')}<aside id="ad"></aside>${cards('c')}</div>`;
     reorderGrid(grid(), scores({ a: 1, b: 2, c: 3 }), { animate: false });
