@@ -127,15 +127,20 @@ export async function startLearning(
         }
         const { accepted, reason, before, after, examples, heldOut, ms } = result;
         const decision: LearningDecision = { accepted, reason, before, after, examples, heldOut, ms, at: Date.now() };
+        // No candidate: skipped before training (too few labelled events). Not a round: the count, the interval's
+        // wait and the events counted toward the next round stay as they were; the decision says why.
+        const ran = result.head !== null;
         record = {
           ...record,
-          rounds: record.rounds + 1,
-          lastRoundAt: decision.at,
-          lastLabelTs: events.reduce((m, e) => (isLabel(e.type) && e.ts > m ? e.ts : m), record.lastLabelTs),
+          ...(ran && {
+            rounds: record.rounds + 1,
+            lastRoundAt: decision.at,
+            lastLabelTs: events.reduce((m, e) => (isLabel(e.type) && e.ts > m ? e.ts : m), record.lastLabelTs),
+          }),
           lastDecision: decision,
           heads: record.heads.includes(key) ? record.heads : [...record.heads, key],
         };
-        pending = 0;
+        if (ran) pending = 0;
         const next = accepted && result.head ? await nextStoredHead(store, key, result.head, decision.at) : null;
         // forget() may have come during an await: checked right before the writes are issued. The page clears
         // the store after forget() returns, so writes issued before it are cleared too (IndexedDB runs

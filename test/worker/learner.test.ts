@@ -175,6 +175,20 @@ describe('on-device learning in the worker', () => {
     expect(b.learning().rounds).toBe(1);
   });
 
+  it('a round skipped for too few labelled events is not a round: the count and the interval wait stay, the next round is due when the events come', async () => {
+    const dbName = `reco-learn-${++dbCount}`;
+    const store = await openStore({ dbName });
+    await store.add(recent(shopper(2, 'brand').events).slice(0, 3));
+    const a = await tab(dbName, { trainAfterEvents: 20, trainIntervalMinutes: 10 });
+    const skipped = await a.engine.round(true); // Reco.train() on a new shopper
+    expect(skipped.decision.reason).toMatch(/^skipped: \d+ labelled events with a history, 8 needed$/);
+    expect(a.learning()).toMatchObject({ rounds: 0, lastDecision: { reason: skipped.decision.reason } });
+    await store.add(recent(shopper(5, 'brand').events).map((e) => ({ ...e, id: `later-${e.id}` })));
+    store.close();
+    expect((await a.engine.round(false)).decision.accepted).toBe(true); // due at once: no 10-minute wait from the skip
+    expect(a.learning().rounds).toBe(1);
+  });
+
   it('skips a round while another tab holds the training lock', async () => {
     const held = new Set<string>();
     vi.stubGlobal('navigator', {
