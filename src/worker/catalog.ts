@@ -45,11 +45,26 @@ export function availability(v: unknown): boolean | undefined {
   return true;
 }
 
-/** "24.90", "24.90 EUR", 24.9, { value: 24.9 } → 24.9. */
-function price(v: unknown): number | undefined {
+/**
+ * "24.90", "24.90 EUR", 24.9, { value: 24.9 } → 24.9; decimal commas and thousands separators as shops write them:
+ * "59,95 €" → 59.95, "1.299,00 €" and "1,299.00" → 1299, "1,299" and "1.299.000" → 1299 and 1299000 (a separator
+ * followed by exactly three digits, or repeated, groups thousands).
+ */
+export function price(v: unknown): number | undefined {
   if (v && typeof v === 'object') return price((v as Record<string, unknown>)['value'] ?? (v as Record<string, unknown>)['amount']);
-  const n = typeof v === 'number' ? v : typeof v === 'string' ? parseFloat(v.replace(/[^\d.-]+/g, ' ').trim()) : NaN;
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? parseFloat(plainNumber(v)) : NaN;
   return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/** The number in a price string, with "." as its only decimal separator. */
+function plainNumber(text: string): string {
+  const s = (text.match(/-?\d[\d.,]*/) ?? [''])[0].replace(/[.,]$/, '');
+  const last = Math.max(s.lastIndexOf('.'), s.lastIndexOf(','));
+  if (last < 0) return s;
+  const sep = s[last]!;
+  const grouping = s.split(sep).length > 2 || (!s.includes(sep === '.' ? ',' : '.') && s.length - last - 1 === 3);
+  if (grouping) return s.replace(/[.,]/g, '');
+  return s.slice(0, last).replace(/[.,]/g, '') + '.' + s.slice(last + 1);
 }
 
 /**
@@ -92,6 +107,8 @@ export function parseFeed(body: string): ParsedFeed {
   const trimmed = body.trim();
   let rows: unknown[] | null = null;
   let skipped = 0;
+  if (trimmed.startsWith('<'))
+    throw new Error("expected JSON Lines or a JSON array of items, got an HTML page (a server's fallback for a missing file?)");
   if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
     try {
       const json: unknown = JSON.parse(trimmed);
@@ -100,7 +117,9 @@ export function parseFeed(body: string): ParsedFeed {
         : Array.isArray((json as Record<string, unknown>)?.['items'])
           ? (json as { items: unknown[] }).items
           : null;
-    } catch {
+    } catch (err) {
+      // A JSON array that does not parse is refused whole, where it fails: read as lines, most rows would be lost.
+      if (trimmed.startsWith('[')) throw new Error(`the JSON array of items is not valid JSON (${(err as Error).message})`, { cause: err });
       rows = null; // JSON Lines also starts with "{"
     }
   }
@@ -188,6 +207,7 @@ export function createCatalog(
         source: 'seen',
         error: `the catalog feed could not be used (${err.message}); placements draw from the items seen`,
       };
+      console.warn(`[reco] ${source.url}: ${status.error}`); // once: the shop's developer sees it in the console
       return null;
     });
 

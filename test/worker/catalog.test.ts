@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fetchCached } from '../../src/worker/asset-cache.ts';
-import { availability, createCatalog, FEED_CACHE, MAX_FEED_ITEMS, parseFeed, readRow } from '../../src/worker/catalog.ts';
+import { availability, createCatalog, FEED_CACHE, MAX_FEED_ITEMS, parseFeed, price, readRow } from '../../src/worker/catalog.ts';
 
 describe('parseFeed', () => {
   it('reads JSON Lines, a JSON array and an object with items, and skips bad lines and rows without an id', () => {
@@ -14,6 +14,30 @@ describe('parseFeed', () => {
     expect(parseFeed('[{"id":"x"},{"id":"y"}]').entries.map((e) => e.item.id)).toEqual(['x', 'y']);
     expect(parseFeed('{"items":[{"id":"x"}]}').entries.map((e) => e.item.id)).toEqual(['x']);
     expect(() => parseFeed('<html>')).toThrow(/JSON Lines/);
+  });
+
+  it('refuses a JSON array with one broken row whole, saying where (read as lines, all rows ending in a comma were lost), and names an HTML page', () => {
+    const rows = Array.from({ length: 50 }, (_, i) => `{"id":"p${i}","title":"${i === 20 ? 'Say "hi' : `Item ${i}`}"}`);
+    expect(() => parseFeed(`[\n${rows.join(',\n')}\n]`)).toThrow(/^the JSON array of items is not valid JSON \(.*(position|line)/);
+    expect(() => parseFeed('<!doctype html><html><body>Shop</body></html>')).toThrow(/got an HTML page/);
+  });
+
+  it('reads prices as shops write them: decimal commas, thousands separators, currency signs and codes', () => {
+    const cases: [unknown, number | undefined][] = [
+      ['24.90 EUR', 24.9],
+      ['59,95 €', 59.95],
+      ['1.299,00 €', 1299],
+      ['1,299.00', 1299],
+      ['$1,299', 1299],
+      ['1.299.000 ₫', 1299000],
+      ['€ 7', 7],
+      ['0,5', 0.5],
+      [12.5, 12.5],
+      [{ value: '3,20' }, 3.2],
+      ['free', undefined],
+      [-3, undefined],
+    ];
+    for (const [given, expected] of cases) expect(price(given), String(JSON.stringify(given))).toBe(expected);
   });
 
   it('reads the fields of the training format and the Google Merchant names, and keeps the row as the shop wrote it', () => {
