@@ -116,10 +116,12 @@ export function withCatalogFeatures(catalog: PlacementCatalog | null, history: r
 /** Computes placements for one shopper; see {@link recommendFrom}. */
 export interface Placements {
   /**
-   * @param history the shopper's history, oldest first (empty in the control group)
+   * @param history the shopper's history, oldest first
+   * @param personal false in the control group: "for you" and "because you viewed" are not drawn from the history
+   *   (catalog order, and nothing), while the rules still read it (what was just bought is never shown)
    * @returns at most `q.limit` items, best first
    */
-  recommend(q: PlacementQuery, history: readonly HistoryEntry[], rules: ResolvedRules, now: number): Promise<Placed[]>;
+  recommend(q: PlacementQuery, history: readonly HistoryEntry[], rules: ResolvedRules, now: number, personal?: boolean): Promise<Placed[]>;
   /** "Similar items" scores of candidates `cands` (catalog indices) for `anchor`. */
   similarScores(anchor: ItemFeatures, cands: readonly number[], now: number): Promise<Float64Array>;
 }
@@ -188,11 +190,12 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
 
   return {
     similarScores,
-    async recommend(q, given, rules, now) {
-      const history = withCatalogFeatures(catalog, given);
+    async recommend(q, given, rules, now, personal = true) {
+      const all = withCatalogFeatures(catalog, given);
+      const history = personal || (q.placement !== 'for-you' && q.placement !== 'because-you-viewed') ? all : [];
       const current = q.itemId !== undefined ? (items[catalog.index.get(q.itemId) ?? -1] ?? { id: q.itemId }) : null;
       const skip = new Set(current ? [current.id] : []);
-      const ok = eligible({ rules, filter: q.filter, history, now });
+      const ok = eligible({ rules, filter: q.filter, history: all, now });
 
       if (q.placement === 'recently-viewed') {
         const recent = recentItems(history, VIEW_TYPES)
@@ -230,7 +233,7 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
         const cands = candidates(skip, recentItems(history, VIEW_TYPES).slice(0, 3), ok, rules);
         const list = cands.map((i) => items[i]!);
         const scores = history.length ? await scorer.score(history, list, now) : new Float32Array(list.length);
-        const order = await ranked(q, list, scores, history, rules, now, cands);
+        const order = await ranked(q, list, scores, all, rules, now, cands);
         return order.map((k) => ({ item: list[k]! }));
       }
 

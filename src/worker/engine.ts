@@ -390,11 +390,9 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       const q = validateRequest(request);
       const price = show && priceFormat(show);
       const origins = show && imageOrigins(show, catalog?.status().url ?? null);
-      // The control group sees placements without personalization: for you in catalog order, nothing "because you viewed".
-      const history = control && (q.placement === 'for-you' || q.placement === 'because-you-viewed') ? [] : given;
       const { serve } = current();
       catalog!.observe(seen);
-      catalog!.observe(history.map((e) => e.item));
+      catalog!.observe(given.map((e) => e.item));
       const over = await catalog!.current();
       if (placements?.over !== over) {
         // The pair model computes features for every (candidate, history item) pair: it scores the items most
@@ -404,7 +402,9 @@ export function createEngine(deps: EngineDeps = {}): Engine {
         if (serve.kind === 'pair' && catalog!.loadedFeed() === over) serve.scorer.observe(over.items);
         placements = { over, p: recommendFrom(over, scorer) };
       }
-      const placed = await placements.p.recommend(q, history, rules, now);
+      // The control group sees placements without personalization: for you in catalog order, nothing "because you
+      // viewed"; the rules still read its history (what was just bought is not shown).
+      const placed = await placements.p.recommend(q, given, rules, now, !control);
       const items = placed.map(({ item, reason }) => {
         const row = over.rows[over.index.get(item.id) ?? -1];
         return { ...row, ...item, ...(reason && { reason }) };

@@ -110,6 +110,20 @@ describe('engine placements (in-process, as in the worker)', () => {
     engine.setRules({});
   });
 
+  it('in the control group too, for you never shows what was just bought (excludeRecent reads the history)', async () => {
+    const control = { seen: [], now: NOW, control: true };
+    const cold = await engine.recommend([], { placement: 'for-you', limit: 5 }, { seen: [], now: NOW });
+    const bought = cold.items[0]!;
+    const after = [...history, { item: { id: bought.id, title: bought.title }, type: 'purchase' as const, ts: NOW - 1000 }];
+    const forYou = await engine.recommend(after, { placement: 'for-you', limit: 5 }, control);
+    expect(forYou.items.map((it) => it.id)).not.toContain(bought.id);
+    expect(forYou.items.map((it) => it.id)).toEqual(
+      (await engine.recommend([], { placement: 'for-you', limit: 6 }, { seen: [], now: NOW })).items
+        .map((it) => it.id)
+        .filter((id) => id !== bought.id),
+    );
+  });
+
   it('in the control group, for you is the catalog order and because you viewed is empty; recently viewed stays', async () => {
     const control = { seen: [], now: NOW, control: true };
     const forYou = await engine.recommend(history, { placement: 'for-you', limit: 5 }, control);
