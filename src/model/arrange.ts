@@ -90,17 +90,22 @@ function adjusted(items: readonly ItemFeatures[], scores: ArrayLike<number>, kep
   const out = new Float64Array(items.length);
   for (const i of kept) {
     const it = items[i]!;
-    let s = sd > 1e-9 ? (scores[i]! - mean) / sd : 0;
-    for (const b of rules.boost) {
-      const hit =
-        (b.brand !== undefined && lower(b.brand) === lower(it.brand)) ||
-        (b.category !== undefined && inCategory(it.category, b.category)) ||
-        (b.tag !== undefined && !!it.tags?.some((t) => lower(t) === lower(b.tag)));
-      if (hit) s += b.weight;
-    }
-    out[i] = s;
+    out[i] = (sd > 1e-9 ? (scores[i]! - mean) / sd : 0) + boostOf(it, rules);
   }
   return out;
+}
+
+/** The sum of the weights of the rules' boosts that `item` matches (by brand, category prefix or tag). */
+export function boostOf(item: ItemFeatures, rules: ResolvedRules): number {
+  let s = 0;
+  for (const b of rules.boost) {
+    const hit =
+      (b.brand !== undefined && lower(b.brand) === lower(item.brand)) ||
+      (b.category !== undefined && inCategory(item.category, b.category)) ||
+      (b.tag !== undefined && !!item.tags?.some((t) => lower(t) === lower(b.tag)));
+    if (hit) s += b.weight;
+  }
+  return s;
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { Filter, ResolvedRules } from '../shared/rules.ts';
 import type { Placement, Reason } from '../shared/placements.ts';
 import type { EventType, HistoryEntry, ItemFeatures } from '../shared/types.ts';
-import { arrange, eligible, groupOf } from './arrange.ts';
+import { arrange, boostOf, eligible, groupOf } from './arrange.ts';
 import type { ContentIndex } from './content.ts';
 
 /** The model in use, as placements need it. */
@@ -147,6 +147,13 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
     anchors.forEach((a, k) => content.cosines(content.vectorOf(a)).forEach((c, i) => (sim[i]! += c * 2 ** -k)));
     all.sort((a, b) => sim[b]! - sim[a]! || a - b);
     const top = all.slice(0, scorer.maxCandidates);
+    // Items a rule boosts take part even when their text is far from what the placement starts from (the shop asked
+    // for them): the most similar of them, up to a third more candidates.
+    if (rules.boost.some((b) => b.weight > 0)) {
+      const inTop = new Set(top);
+      const extra = all.filter((i) => !inTop.has(i) && boostOf(items[i]!, rules) > 0).slice(0, Math.ceil(scorer.maxCandidates / 3));
+      top.push(...extra);
+    }
     const cap = rules.diversity && !('mmr' in rules.diversity) ? rules.diversity : null;
     if (!cap) return top;
     const count = new Map<string, number>();

@@ -138,6 +138,18 @@ describe('placements', () => {
     expect(Math.max(...counts.values())).toBe(1);
   });
 
+  it('a boosted brand takes part in for you though its text is far from the history (the model asks about the nearest items only)', async () => {
+    // The lipstick's nearest items in text hold no item of the boosted brand; a scorer asks about 20 items at most.
+    const far = CATALOG.filter((it) => it.category !== lipstick.category && it.brand !== lipstick.brand);
+    const brand = far[far.length - 1]!.brand!;
+    const p = recommendFrom(CAT, flat(20));
+    const plain = await p.recommend({ placement: 'for-you', limit: 8 }, [at(lipstick.id)], RULES, NOW);
+    expect(plain.filter((o) => o.item.brand === brand)).toHaveLength(0);
+    const rules = validateRules({ boost: [{ brand, weight: 5 }] });
+    const boosted = await p.recommend({ placement: 'for-you', limit: 8 }, [at(lipstick.id)], rules, NOW);
+    expect(boosted[0]!.item.brand).toBe(brand);
+  });
+
   it('asks the model about the current item alone for similar items', async () => {
     const scorer = brandScorer();
     const spy = vi.spyOn(scorer, 'score');
