@@ -12,6 +12,9 @@ export interface CachedText {
   etag: string | null;
 }
 
+/** A file that has not fully arrived within this long is given up (its stored copy is used when there is one). */
+export const FETCH_TIMEOUT_MS = 10_000;
+
 async function openCache(storage: CacheStorage | null | undefined, name: string): Promise<Cache | null> {
   try {
     return (await storage?.open(name)) ?? null;
@@ -35,21 +38,33 @@ export async function fetchCached(
   const cache = await openCache(storage(), cacheName);
   const stored = await cache?.match(url).catch(() => undefined);
   const etag = stored?.headers.get('etag') ?? null;
+  const fromStore = async (): Promise<CachedText> => ({ text: await stored!.text(), fromCache: true, etag });
+  // A server that never answers (or stops sending) must not hold every placement: given up after FETCH_TIMEOUT_MS.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), FETCH_TIMEOUT_MS);
   let res: Response;
+  let text: string | null = null;
   try {
     res = await fetchFn(url, {
       credentials: 'omit',
       referrerPolicy: 'no-referrer',
       cache: 'no-store',
       headers: etag ? { 'if-none-match': etag } : {},
+      signal: abort.signal,
     });
+    if (res.ok) text = await res.text();
   } catch (err) {
-    if (stored) return { text: await stored.text(), fromCache: true, etag };
-    throw new Error(`could not fetch ${url}: ${(err as Error).message}`, { cause: err });
+    if (stored) return fromStore();
+    const why = abort.signal.aborted ? `no answer within ${FETCH_TIMEOUT_MS / 1000} s` : (err as Error).message;
+    throw new Error(`could not fetch ${url}: ${why}`, { cause: err });
+  } finally {
+    clearTimeout(timer);
   }
-  if (res.status === 304 && stored) return { text: await stored.text(), fromCache: true, etag };
-  if (!res.ok) throw new Error(`${url} answered HTTP ${res.status}`);
-  const text = await res.text();
+  if (text === null) {
+    // 304, or a server error: no reason to drop the copy the last page view stored.
+    if (stored) return fromStore();
+    throw new Error(`${url} answered HTTP ${res.status}`);
+  }
   const fresh = res.headers.get('etag');
   if (cache && storage()) {
     try {

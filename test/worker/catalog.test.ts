@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fetchCached } from '../../src/worker/asset-cache.ts';
+import { FETCH_TIMEOUT_MS, fetchCached } from '../../src/worker/asset-cache.ts';
 import { availability, createCatalog, FEED_CACHE, MAX_FEED_ITEMS, parseFeed, price, readRow } from '../../src/worker/catalog.ts';
 
 describe('parseFeed', () => {
@@ -134,6 +134,32 @@ describe('fetchCached', () => {
     // One entry per cache: a feed that moves leaves nothing behind.
     await fetchCached('https://shop.example/feed-2.jsonl', FEED_CACHE, fetchFn);
     expect([...stores.get(FEED_CACHE)!.keys()]).toEqual(['https://shop.example/feed-2.jsonl']);
+  });
+
+  it('gives up a server that never answers after FETCH_TIMEOUT_MS (the stored copy, else an error saying so); a server error keeps the stored copy', async () => {
+    const { caches } = fakeCaches();
+    vi.stubGlobal('caches', caches);
+    vi.useFakeTimers();
+    try {
+      const never = ((_u: string, init?: RequestInit) =>
+        new Promise((_, reject) =>
+          init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))),
+        )) as unknown as typeof fetch;
+      const nothing = fetchCached('https://shop.example/stall.jsonl', FEED_CACHE, never);
+      nothing.catch(() => {});
+      await vi.advanceTimersByTimeAsync(FETCH_TIMEOUT_MS);
+      await expect(nothing).rejects.toThrow('could not fetch https://shop.example/stall.jsonl: no answer within 10 s');
+
+      const ok = (async () => new Response('v1', { headers: { etag: '"1"' } })) as unknown as typeof fetch;
+      await fetchCached('https://shop.example/feed.jsonl', FEED_CACHE, ok);
+      const stalled = fetchCached('https://shop.example/feed.jsonl', FEED_CACHE, never);
+      await vi.advanceTimersByTimeAsync(FETCH_TIMEOUT_MS);
+      expect(await stalled).toEqual({ text: 'v1', fromCache: true, etag: '"1"' });
+      const down = (async () => new Response('Service Unavailable', { status: 503 })) as unknown as typeof fetch;
+      expect(await fetchCached('https://shop.example/feed.jsonl', FEED_CACHE, down)).toEqual({ text: 'v1', fromCache: true, etag: '"1"' });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('serves the stored copy when the network fails, and says why when nothing is stored', async () => {
