@@ -112,3 +112,28 @@ test('init() after the page has painted (an async script, a consent banner first
   expect(ready).toBe(true);
   expect(await tab.evaluate(() => (window as unknown as { hidden: string[] }).hidden)).toEqual([]);
 });
+
+test('init() called twice (a page that starts Reco again): the first instance is replaced quietly, no error reaches the shop', async ({
+  tab,
+}) => {
+  await tab.goto('/e2e/pages/blank.html');
+  await tab.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const script = Object.assign(document.createElement('script'), { src: '/reco.js', onload: () => resolve(), onerror: reject });
+        document.head.append(script);
+      }),
+  );
+  const heard = await tab.evaluate(async () => {
+    const errors: string[] = [];
+    window.Reco.on('error', (e) => errors.push(`${e.name}: ${e.message}`));
+    const first = window.Reco.init({ backends: ['wasm'] });
+    const second = window.Reco.init({ backends: ['wasm'] });
+    const [, latest] = await Promise.all([first, second]);
+    await new Promise((r) => setTimeout(r, 500));
+    return { errors, ready: latest.status().ready };
+  });
+  expect(heard).toEqual({ errors: [], ready: true });
+  expect((await tab.consoleLines()).filter((l) => l.includes('[reco]'))).toEqual([]);
+  expect(await tab.pageErrors()).toEqual([]);
+});

@@ -89,7 +89,11 @@ export function startInstance(
   };
   /** Errors already reported: one failure heard through several paths (the engine going down, the call it failed) is reported once. */
   const reported = new WeakSet<Error>();
+  /** destroy() was called (by the page, or by a later init() replacing this instance). */
+  let destroyed = false;
   const fail = (err: Error): void => {
+    // What destroy() stops (the worker, the store's connection) fails the calls still under way: no failure of the shop's.
+    if (destroyed) return;
     if (err instanceof Object) {
       if (reported.has(err)) return;
       reported.add(err);
@@ -219,7 +223,6 @@ export function startInstance(
       void stopStoring('forget() was called in another tab: nothing is stored for the rest of this page view').then((old) => old?.close()),
   );
 
-  let destroyed = false;
   /** Storage is open and the grids are tracked; null once destroyed. */
   const opened = (async () => {
     const real = await opening;
