@@ -236,9 +236,9 @@ export function createHost(deps: HostDeps): EngineInterface {
 
   /**
    * A page of this origin called forget(), this worker's own or another tab's (maybe while this page view was still
-   * starting): this worker stores nothing more. Its connection closes, what it would write (items, the next
-   * snapshot, a learned head, files in Cache Storage) is not written, and its database is deleted once more: a
-   * connection it opened after the page's deletion made a new, empty one.
+   * starting): this worker stores nothing more. Its connection closes and what it would write (items, the next
+   * snapshot, a learned head, files in Cache Storage) is not written; a store still opening is closed and its
+   * database deleted once more as it opens (see init): opened after the page's deletion, it made a new, empty one.
    */
   function erase(): void {
     if (erased) return;
@@ -249,12 +249,17 @@ export function createHost(deps: HostDeps): EngineInterface {
     storeOpen = null;
     store = Promise.resolve(null);
     stored = Promise.resolve(null);
-    const name = opts?.store?.dbName;
+  }
+
+  /** A store that opened after erase(): closed, and the database it may have made anew deleted. */
+  function dropOpened(s: Store, dbName: string): null {
+    s.close();
     try {
-      if (name) globalThis.indexedDB?.deleteDatabase(name);
+      if (s.kind === 'indexeddb') globalThis.indexedDB?.deleteDatabase(dbName);
     } catch {
-      // No IndexedDB here: nothing of this worker's is stored.
+      // Refused: nothing of this worker's was written to it.
     }
+    return null;
   }
 
   // From the worker's start: a page's forget() may come before this page view's init().
@@ -278,7 +283,9 @@ export function createHost(deps: HostDeps): EngineInterface {
       manifest().catch(() => {});
       store =
         o.store && !erased
-          ? openStore({ ...o.store, prune: false }).then((s) => (s.kind === 'indexeddb' && !erased ? (storeOpen = s) : (s.close(), null)))
+          ? openStore({ ...o.store, prune: false }).then((s) =>
+              erased ? dropOpened(s, o.store!.dbName) : s.kind === 'indexeddb' ? (storeOpen = s) : (s.close(), null),
+            )
           : Promise.resolve(null);
       stored = store.then(async (s) => asSnapshot(await s?.getSnapshot(o.modelUrl))).catch(() => null);
       void stored.then((snap) => snap?.items.forEach((key) => see([fromItemKey(key)])));
