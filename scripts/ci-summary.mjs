@@ -19,6 +19,7 @@ if (e2e) {
   skipped += e2e.stats.skipped;
   // The same behaviour specs run in each engine (Playwright project): say how each did.
   const engines = new Map();
+  const flaky = [];
   const walk = (suite) => {
     for (const child of suite.suites ?? []) walk(child);
     for (const spec of suite.specs ?? []) {
@@ -26,6 +27,7 @@ if (e2e) {
         const e = engines.get(t.projectName) ?? { passed: 0, failed: 0, skipped: 0 };
         e[t.status === 'unexpected' ? 'failed' : t.status === 'skipped' ? 'skipped' : 'passed']++;
         engines.set(t.projectName, e);
+        if (t.status === 'flaky') flaky.push(`[${t.projectName}] ${spec.file}:${spec.line} ${spec.title}`);
       }
     }
   };
@@ -34,6 +36,8 @@ if (e2e) {
     ([name, e]) => `${name} ${e.passed} passed / ${e.failed} failed${e.skipped ? ` / ${e.skipped} skipped` : ''}`,
   );
   if (each.length) console.log(`e2e by engine: ${each.join('; ')}`);
+  // A test that failed once and passed on its retry (playwright.config.ts) counts as passed, and is named here.
+  for (const name of flaky) console.log(`flaky (failed, then passed on its retry): ${name}`);
 }
 if (process.argv[2] !== '0' && failed === 0) failed = 1;
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
