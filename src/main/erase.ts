@@ -8,7 +8,7 @@
 import { openDB, type IDBPDatabase } from 'idb';
 import { isCachedItem, isEvent } from '../shared/rows.ts';
 import { DEFAULTS } from '../shared/options.ts';
-import { FORGET_CHANNEL } from '../shared/store.ts';
+import { openForgetChannel } from '../shared/forget-channel.ts';
 import type { ExportData, ItemFeatures, RecoEvent } from '../shared/types.ts';
 
 /** Every localStorage key Reco writes starts with this. */
@@ -155,33 +155,6 @@ export async function forgetWithoutInstance(): Promise<string[]> {
   channel.tell();
   channel.close();
   return eraseEverything(databases);
-}
-
-/** The page's line to the other tabs of this origin about forget(). */
-export interface ForgetChannel {
-  /** Tells the other tabs to drop their pending events and stop writing. */
-  tell(): void;
-  close(): void;
-}
-
-/**
- * Listens for forget() in another tab (where BroadcastChannel exists; without it each tab acts alone).
- * @param onForget called when another tab erased everything
- */
-export function openForgetChannel(onForget: () => void): ForgetChannel {
-  let channel: BroadcastChannel | null = null;
-  try {
-    if (typeof BroadcastChannel === 'function') {
-      channel = new BroadcastChannel(FORGET_CHANNEL);
-      channel.onmessage = (ev: MessageEvent<{ type?: unknown } | null>) => ev.data?.type === 'forget' && onForget();
-    }
-  } catch {
-    channel = null; // refused (opaque origins)
-  }
-  return {
-    tell: () => channel?.postMessage({ type: 'forget' }),
-    close: () => channel?.close(),
-  };
 }
 
 /** Removes every `reco:` localStorage key (a tab that hears of forget() also removes what its journal wrote just before). */

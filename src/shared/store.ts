@@ -98,12 +98,6 @@ const STORE_DEFAULTS = {
 } satisfies Required<StoreOptions>;
 type Options = Required<StoreOptions>;
 
-/**
- * The BroadcastChannel on which a page's forget() tells every other page and worker of the origin to stop storing
- * (the workers stop writing too: another tab's worker may be starting, and would write its store back).
- */
-export const FORGET_CHANNEL = 'reco-page';
-
 /** localStorage keys the tracker writes; `clear()` removes them too. */
 export const LOCAL_KEYS = { session: 'reco:session', pending: 'reco:pending' } as const;
 

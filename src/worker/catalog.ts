@@ -179,12 +179,12 @@ export interface WorkerCatalog {
 
 /**
  * Starts loading the feed (if any) at once; placements wait for it.
- * @param storage the Cache Storage the feed is kept in (null: fetched only, e.g. after forget())
+ * @param storage the Cache Storage the feed is kept in (null: fetched only, e.g. after forget()); default: the global one
  */
 export function createCatalog(
   source: CatalogSource,
   fetchFn: typeof fetch = fetch,
-  storage: () => CacheStorage | null | undefined = () => globalThis.caches,
+  storage?: () => CacheStorage | null | undefined,
 ): WorkerCatalog {
   const seen = new Map<string, ItemFeatures>();
   let seenCatalog: LoadedCatalog | null = null;

@@ -3,8 +3,6 @@
  * BroadcastChannel to tell the other tabs' workers about a new head, a round or forget(). Both are
  * feature-checked: without them each tab acts alone.
  */
-import { FORGET_CHANNEL } from '../shared/store.ts';
-
 const LOCK = 'reco-train';
 const CHANNEL = 'reco';
 
@@ -30,20 +28,5 @@ export function openChannel(onMessage: (msg: Partial<CrossTabMessage>) => void):
     return channel;
   } catch {
     return null;
-  }
-}
-
-/**
- * Calls `onForget` when a page of this origin (this worker's own or another tab's) calls forget(); returns what
- * stops listening. Without BroadcastChannel the page's own forget() still reaches its worker through the engine.
- */
-export function onPageForget(onForget: () => void): () => void {
-  try {
-    if (typeof BroadcastChannel !== 'function') return () => {};
-    const channel = new BroadcastChannel(FORGET_CHANNEL);
-    channel.onmessage = (ev: MessageEvent<{ type?: unknown } | null>) => ev.data?.type === 'forget' && onForget();
-    return () => channel.close();
-  } catch {
-    return () => {};
   }
 }

@@ -36,7 +36,7 @@ import { DEFAULT_RULES, validateRules } from '../shared/rules.ts';
 import { skipped, type LearningState } from '../shared/learning.ts';
 import { openStore, pauseStores, resumeStores, storesQuiet, type Store } from '../shared/store.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
-import { onPageForget } from './cross-tab.ts';
+import { openForgetChannel } from '../shared/forget-channel.ts';
 import type { Engine } from './engine.ts';
 import { createFiles, once, type Files } from './files.ts';
 import { assembleHistory, createRecall, hasFeatures, type Recall } from './history.ts';
@@ -48,7 +48,7 @@ export interface HostDeps {
   fetch?: typeof fetch;
   /** Cache Storage; null where it is missing. Default: the global one. */
   caches?: CacheStorage | null;
-  /** Listens for a page's forget() on this origin. Default: its BroadcastChannel (cross-tab.ts). */
+  /** Listens for a page's forget() on this origin. Default: the pages' forget channel (shared/forget-channel.ts). */
   onPageForget?: (onForget: () => void) => void;
 }
 
@@ -263,7 +263,7 @@ export function createHost(deps: HostDeps): EngineInterface {
   }
 
   // From the worker's start: a page's forget() may come before this page view's init().
-  (deps.onPageForget ?? onPageForget)(erase);
+  (deps.onPageForget ?? openForgetChannel)(erase);
 
   const host: EngineInterface = {
     async init(o: EngineInit, hooks: EngineHooks = {}) {
