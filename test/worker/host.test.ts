@@ -411,10 +411,14 @@ describe('worker host: the first ranking of a page view', () => {
       await released;
       // The database answers again: the stored history (three events) is read with the click.
       const sent = view.rankFor([{ item: candidates[2]!, type: 'select_item' }], candidates, Date.now());
-      await vi.waitFor(async () => {
-        const again = await view.rank({ ...request(), pending: [click], known: [candidates[2]!] });
-        expect(again.scores).not.toEqual(reply.scores);
-      });
+      // However long the database takes to run its queued calls again (seconds under a loaded machine's test run).
+      await vi.waitFor(
+        async () => {
+          const again = await view.rank({ ...request(), pending: [click], known: [candidates[2]!] });
+          expect(again.scores).not.toEqual(reply.scores);
+        },
+        { timeout: 20_000, interval: 100 },
+      );
       expect(await sent).toEqual(reply.scores);
     } finally {
       holding = false;
