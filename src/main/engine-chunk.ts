@@ -5,4 +5,5 @@
 export { createEngineClient, createPageLearning } from './engine-client.ts';
 export { createPlacements } from './placements.ts';
 export { reorderGrid } from './grid/reorder.ts';
+export { createRanker } from './ranker.ts';
 export { engineInit } from './engine-init.ts';

@@ -9,6 +9,7 @@ import { createEngineClient, createPageLearning } from './engine-client.ts';
 import { engineInit } from './engine-init.ts';
 import { reorderGrid } from './grid/reorder.ts';
 import { createPlacements } from './placements.ts';
+import { createRanker } from './ranker.ts';
 
 /**
  * What the page uses of reco.engine.js (engine-chunk.ts): the client and what it tells the worker at init(), on-device learning (driven once the engine is
@@ -19,6 +20,7 @@ export interface EngineModule {
   engineInit: typeof engineInit;
   createPageLearning: typeof createPageLearning;
   createPlacements: typeof createPlacements;
+  createRanker: typeof createRanker;
   reorderGrid: typeof reorderGrid;
 }
 
@@ -31,5 +33,6 @@ export const loadEngineModule = async (_scriptUrl: string): Promise<EngineModule
   engineInit,
   createPageLearning,
   createPlacements,
+  createRanker,
   reorderGrid,
 });

@@ -26,7 +26,7 @@ import { resolveOptions, type BundledAssets, type RecoOptions, type ResolvedOpti
 import { createPersonalizer } from './personalizer.ts';
 import { reserveCards } from './cards.ts';
 import type { PagePlacements } from './placements.ts';
-import { byScore, createRanker, rankInput } from './ranker.ts';
+import { byScore, rankInput, type Ranker } from './ranker.ts';
 import type { PageLearning, PageLearningOptions } from './scheduler.ts';
 import { defaultWorker, startingNow, workerAt, type WorkerSource } from './worker-source.ts';
 
@@ -258,7 +258,8 @@ export function startInstance(
     // Loaded with the engine client (reco.engine.js in reco.js); null when there is none (consent denied) or it failed to load.
     /** Personalization runs: not the control group, the engine is not down, forget() was not called. */
     const active = () => !state.control && state.engine !== 'down' && !forgotten;
-    const placements: Promise<PagePlacements | null> = (engineModule ?? Promise.reject(new Error('no engine'))).then(
+    const loaded = engineModule ?? Promise.reject(new Error('no engine'));
+    const placements: Promise<PagePlacements | null> = loaded.then(
       (m) =>
         m.createPlacements({
           engine,
@@ -271,18 +272,23 @@ export function startInstance(
         }),
       () => null,
     );
-    const ranker = createRanker(engine, history, {
-      active,
-      ready: () => state.ready,
-      rankFor: async (items, given) => (await placements)?.rankFor(items, given) ?? null,
-      onReply(r) {
-        if (r.skipped) workerSkipped = r.skipped;
-        if (state.cache.snapshot !== null || r.source === 'none') return;
-        // The engine client says which in the debug log (that text comes with reco.engine.js).
-        state.cache = { ...state.cache, snapshot: r.source === 'snapshot' ? 'hit' : 'miss' };
-      },
-      onError: fail,
-    });
+    // The ranker comes with the engine client too: without it nothing is ranked (every grid keeps its order).
+    const ranker: Promise<Ranker | null> = loaded.then(
+      (m) =>
+        m.createRanker(engine, history, {
+          active,
+          ready: () => state.ready,
+          rankFor: async (items, given) => (await placements)?.rankFor(items, given) ?? null,
+          onReply(r) {
+            if (r.skipped) workerSkipped = r.skipped;
+            if (state.cache.snapshot !== null || r.source === 'none') return;
+            // The engine client says which in the debug log (that text comes with reco.engine.js).
+            state.cache = { ...state.cache, snapshot: r.source === 'snapshot' ? 'hit' : 'miss' };
+          },
+          onError: fail,
+        }),
+      () => null,
+    );
     // Items the page shows teach the history their features and, without a feed, become the placements' catalog.
     const remember = (features: Parameters<typeof history.remember>[0]) => {
       history.remember(features);
@@ -292,7 +298,7 @@ export function startInstance(
       antiFlicker,
       tracker,
       active: !!engine && !state.control,
-      arrange: ranker.arrange,
+      arrange: async (items, search) => (await ranker)?.arrange(items, search) ?? null,
       remember,
       reorder: () => engineParts?.reorderGrid ?? null,
       onRanked: (e) => events.emit('ranked', e),
@@ -350,7 +356,7 @@ export function startInstance(
           ),
           null,
         ),
-        (p) => p.ranker.rank(items, options),
+        async (p) => (await p.ranker)?.rank(items, options) ?? byScore(rankInput(items, history.seen, fail), null),
       ),
     explain: (itemId) => after({ itemId, because: [] }, async (p) => (await p.placements)?.explain(itemId) ?? { itemId, because: [] }),
     recommend: (request) => after([], async (p) => (await p.placements)?.recommend(request) ?? []),

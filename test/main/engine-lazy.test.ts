@@ -31,6 +31,7 @@ const moduleWith = (log: string[]): EngineModule => ({
   engineInit: null!,
   createPageLearning,
   createPlacements: null!,
+  createRanker: null!,
   reorderGrid: null!,
 });
 
