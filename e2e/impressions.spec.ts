@@ -51,3 +51,19 @@ test('an item scrolled past in under a second is no impression; one in view for 
   expect(events.filter((e) => e.itemId === 'a')).toEqual([]);
   expect(new Set(events.filter((e) => e.type === 'view_item_list').map((e) => e.pageViewId)).size).toBe(1);
 });
+
+test("a grid in view held until ranked: each item's second starts when the hold ends, not while it is hidden", async ({ tab: page }) => {
+  await page.goto('/e2e/pages/held.html');
+  await waitForReady(page);
+  const shown = async () => {
+    const { events } = await page.evaluate(() => window.Reco.export());
+    return events.filter((e) => e.type === 'view_item_list').map((e) => ({ id: e.itemId, ts: e.ts }));
+  };
+  await expect.poll(async () => (await shown()).length, { timeout: 30_000 }).toBe(6);
+  const hold = await page.evaluate(() => (window as unknown as { __hold: { start: number | null; end: number | null } }).__hold);
+  expect(hold.start, 'precondition: the grid was held at load').not.toBeNull();
+  expect(hold.end).not.toBeNull();
+  // Date.now() on both sides: an impression is recorded at least one second after the grid was shown.
+  for (const { id, ts } of await shown())
+    expect(ts - hold.end!, `${id}: ms from the end of the hold (held ${hold.end! - hold.start!} ms)`).toBeGreaterThanOrEqual(999);
+});

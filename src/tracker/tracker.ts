@@ -3,6 +3,7 @@
  * hands over, events the page reports with track(), batched writes to the store. Handlers never wait on
  * storage and never throw into the page.
  */
+import { HELD } from '../shared/held.ts';
 import { LOCAL_KEYS, type PageStore } from '../shared/store.ts';
 import { EVENT_TYPES, type EventType, type RecoEvent } from '../shared/types.ts';
 import { createLocalMirror, drainJournal, editJournal, journaledEvents } from './journal.ts';
@@ -191,8 +192,14 @@ export function createTracker(opts: TrackerOptions): Tracker {
   const io = new IntersectionObserver(
     (entries) =>
       guard(() => {
-        // The ratio is 0 when the target is not intersecting (spec), so it alone decides.
-        for (const en of entries) watched.get(en.target)?.timer.setRatio(en.intersectionRatio);
+        for (const { target, intersectionRatio } of entries) {
+          // An item of a grid held hidden until ranked (data-reco-pending, antiflicker.ts) is not in view: its second
+          // starts when the hold ends. The end changes no intersection, so a held item is looked at again every
+          // 100 ms (a hold lasts 400 ms at most). The ratio is 0 when the target is not intersecting (spec).
+          const held = target.closest(`[${HELD}]`);
+          watched.get(target)?.timer.setRatio(held ? 0 : intersectionRatio);
+          if (held) setTimeout(() => watched.has(target) && (io.unobserve(target), io.observe(target)), 100);
+        }
       }),
     { threshold: VIEWABLE_RATIO },
   );

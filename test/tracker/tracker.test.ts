@@ -2,6 +2,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LOCAL_KEYS, openStore, type Store } from '../../src/shared/store.ts';
+import { createAntiFlicker } from '../../src/main/grid/antiflicker.ts';
 import { createTracker, type TrackedItem, type Tracker, type TrackerOptions } from '../../src/tracker/tracker.ts';
 import type { RecoEvent } from '../../src/shared/types.ts';
 
@@ -189,6 +190,72 @@ describe('impressions', () => {
     setHidden(false);
     vi.advanceTimersByTime(1000);
     expect(seen.map((e) => e.itemId)).toEqual(['a']);
+  });
+});
+
+/**
+ * As a real IntersectionObserver: observe() reports the target's current ratio soon after (the spec's initial
+ * notification), also when the target is observed again.
+ */
+class ReportingIO extends FakeIO {
+  static ratios = new Map<Element, number>();
+  override observe(el: Element) {
+    super.observe(el);
+    setTimeout(() => this.targets.has(el) && this.show(el, ReportingIO.ratios.get(el) ?? 0));
+  }
+}
+
+describe('impressions of a grid held hidden until ranked', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.stubGlobal('IntersectionObserver', ReportingIO);
+  });
+
+  it("counts an item's second from the end of the hold, not from when it came into view hidden", async () => {
+    const t = start(await openStore({ memoryOnly: true }));
+    const items = grid('g', ['a', 'b']);
+    const antiFlicker = createAntiFlicker({ timeoutMs: 400 });
+    antiFlicker.hold(items[0]!.el.parentElement!);
+    for (const i of items) ReportingIO.ratios.set(i.el, 1);
+    t.observe(items);
+    vi.advanceTimersByTime(250);
+    antiFlicker.release(items[0]!.el.parentElement!); // ranked: shown
+    vi.advanceTimersByTime(999);
+    expect(seen).toEqual([]);
+    vi.advanceTimersByTime(200);
+    expect(seen.map((e) => e.itemId)).toEqual(['a', 'b']);
+  });
+
+  it('counts from the end of the hold when the hold times out, and not at all for an item scrolled away meanwhile', async () => {
+    const t = start(await openStore({ memoryOnly: true }));
+    const items = grid('g', ['a', 'b']);
+    const antiFlicker = createAntiFlicker({ timeoutMs: 400 });
+    antiFlicker.hold(items[0]!.el.parentElement!);
+    for (const i of items) ReportingIO.ratios.set(i.el, 1);
+    t.observe(items);
+    vi.advanceTimersByTime(300);
+    ReportingIO.ratios.set(items[1]!.el, 0);
+    FakeIO.last!.show(items[1]!.el, 0); // scrolled out of view, still held
+    vi.advanceTimersByTime(100 + 999); // the hold ends at 400 ms
+    expect(seen).toEqual([]);
+    vi.advanceTimersByTime(200);
+    expect(seen.map((e) => e.itemId)).toEqual(['a']);
+    antiFlicker.destroy();
+  });
+
+  it('an item held on its own (new in a grid already shown) waits for its own release', async () => {
+    const t = start(await openStore({ memoryOnly: true }));
+    const items = grid('g', ['a', 'b']);
+    const antiFlicker = createAntiFlicker({ timeoutMs: 400 });
+    antiFlicker.hold(items[1]!.el);
+    for (const i of items) ReportingIO.ratios.set(i.el, 1);
+    t.observe(items);
+    vi.advanceTimersByTime(1000);
+    expect(seen.map((e) => e.itemId)).toEqual(['a']);
+    vi.advanceTimersByTime(399); // one second less a millisecond since its hold ended (at 400 ms)
+    expect(seen.map((e) => e.itemId)).toEqual(['a']);
+    vi.advanceTimersByTime(200);
+    expect(seen.map((e) => e.itemId)).toEqual(['a', 'b']);
   });
 });
 

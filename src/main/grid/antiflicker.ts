@@ -18,8 +18,7 @@
  *
  * Use: `hold(c)` on discovery; when scores arrive `if (shouldReorder(c)) reorderGrid(...)`, then `release(c)`.
  */
-
-const ATTR = 'data-reco-pending';
+import { HELD } from '../../shared/held.ts';
 
 /** The anti-flicker guard of one instance. */
 export interface AntiFlicker {
@@ -53,7 +52,7 @@ export function createAntiFlicker({ timeoutMs = 400 }: { timeoutMs?: number } = 
   const release = (container: Element) => {
     clearTimeout(timers.get(container));
     timers.delete(container);
-    container.removeAttribute(ATTR);
+    container.removeAttribute(HELD);
     const own = saved.get(container);
     saved.delete(container);
     const style = styleOf(container);
@@ -64,7 +63,7 @@ export function createAntiFlicker({ timeoutMs = 400 }: { timeoutMs?: number } = 
 
   /** Held, and the browser really hides it. */
   const hidden = (container: Element): boolean => {
-    if (!container.hasAttribute(ATTR)) return false;
+    if (!container.hasAttribute(HELD)) return false;
     const win = container.ownerDocument.defaultView;
     return win?.getComputedStyle(container).visibility === 'hidden';
   };
@@ -77,12 +76,12 @@ export function createAntiFlicker({ timeoutMs = 400 }: { timeoutMs?: number } = 
       if (!style) return; // not an HTML or SVG element: it cannot be hidden this way, so it is never held
       saved.set(container, [style.getPropertyValue('visibility'), style.getPropertyPriority('visibility')]);
       style.setProperty('visibility', 'hidden', 'important');
-      container.setAttribute(ATTR, '');
+      container.setAttribute(HELD, '');
       clearTimeout(timers.get(container));
       timers.set(container, setTimeout(release, timeoutMs, container));
     },
     release,
-    isHeld: (el) => el.hasAttribute(ATTR),
+    isHeld: (el) => el.hasAttribute(HELD),
     shouldReorder(container) {
       if (hidden(container)) return true;
       // Off-screen: out of the viewport, without a box, or in a hidden tab.
