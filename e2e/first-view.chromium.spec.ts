@@ -54,6 +54,33 @@ test("a repeat view is ranked from the previous page view's snapshot before Tens
   expect(fast.order).toEqual(full.map((r) => r.id));
 });
 
+test("a repeat view ranked from the snapshot, before the feed loads, puts the feed's out-of-stock items last as the rules say", async ({
+  page,
+}) => {
+  await shopperWithHistory(page);
+  // The demo's markup does not say which items are in stock: only its feed (catalog.json) does.
+  const outOfStock: string[] = await page.evaluate(async () =>
+    ((await (await fetch('catalog.json')).json()) as { id: string; availability: string }[])
+      .filter((it) => it.availability === 'out_of_stock')
+      .map((it) => it.id),
+  );
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  await page.route('**/reco.worker.tfjs.js', async (route: Route) => {
+    await held;
+    await route.continue();
+  });
+  await page.reload();
+  await waitForRanked(page, 'home');
+  expect(await page.evaluate(() => window.__reco.readyAt), 'ranked before the model (and its feed) loaded').toBeNull();
+  const movable = (await gridItems(page, '#grid-home')).filter((it) => !it.pinned).map((it) => it.id);
+  const unavailable = movable.filter((id) => outOfStock.includes(id));
+  expect(unavailable.length, 'precondition: the home grid shows items the feed says are out of stock').toBeGreaterThan(0);
+  expect(movable.slice(-unavailable.length), 'the out-of-stock items come last').toEqual(unavailable);
+  release();
+  await waitForReady(page);
+});
+
 test('the model and wasm files come from Cache Storage on the next page view; the first download reports progress', async ({
   page,
   context,

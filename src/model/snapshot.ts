@@ -41,6 +41,11 @@ export interface Snapshot {
    * its scores depend on the items it has seen).
    */
   state?: unknown;
+  /**
+   * Ids of `items` that the shop's feed marked unavailable when the snapshot was written: the next page view's first
+   * rankings come before its feed loads, and the rules (hideUnavailable) apply to these all the same.
+   */
+  unavailable?: string[];
 }
 
 export const SNAPSHOT_FORMAT = 1;
@@ -115,7 +120,12 @@ export function asSnapshot(x: unknown): Snapshot | null {
     s.values.length === n * rows &&
     s.queries instanceof Float32Array &&
     s.queries.length === (s.kind === 'dot' ? GAP_KINDS * s.d! : 0);
-  return ok ? (s as Snapshot) : null;
+  if (!ok) return null;
+  // A record of the feed that is not a list of ids is left out, not the scores.
+  const ids = s.unavailable;
+  if (ids !== undefined && !(Array.isArray(ids) && ids.every((id) => typeof id === 'string')))
+    return { ...(s as Snapshot), unavailable: undefined };
+  return s as Snapshot;
 }
 
 /**

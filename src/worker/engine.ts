@@ -117,6 +117,8 @@ export interface Engine {
   snapshot(history: readonly HistoryEntry[], items: readonly ItemFeatures[], buckets?: readonly number[]): Promise<Snapshot>;
   /** The model and head a snapshot must have been computed with to be used now. */
   serving(): { model: string; head: string };
+  /** The shop's feed has loaded (or there is none): a snapshot written now records its availability. */
+  feedSettled(): boolean;
   explain(history: readonly HistoryEntry[], item: ItemFeatures, now: number): Promise<Contribution[]>;
   round(force: boolean): Promise<RoundReply>;
   forget(): LearningState | null;
@@ -194,6 +196,12 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     const { serve, heads } = current();
     if (serve.kind === 'pair' || serve.kind === 'hybrid') return serve.scorer.score(history, candidates, now, heads.inUse());
     return serve.cache.score(history, candidates, now, heads.inUse());
+  }
+
+  /** The loaded feed's availability of an item (undefined: no feed loaded, not in it, or not said). */
+  function availableInFeed(id: string): boolean | undefined {
+    const feed = catalog?.loadedFeed();
+    return feed?.items[feed.index.get(id) ?? -1]?.available;
   }
 
   /** The serving snapshot of this history (features as the model reads them) and these items, with the head in use. */
@@ -377,9 +385,8 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       current();
       catalog?.observe(given);
       // An item the page does not mark takes its availability from the feed.
-      const feed = catalog?.loadedFeed();
       const items = given.map((it) => {
-        const known = it.available === undefined ? feed?.items[feed.index.get(it.id) ?? -1]?.available : undefined;
+        const known = it.available === undefined ? availableInFeed(it.id) : undefined;
         return known === undefined ? it : { ...it, available: known };
       });
       const scores = history.length ? await score(await enrich(history), items, now) : new Float32Array(items.length);
@@ -422,8 +429,11 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       // Scores from the history as the model ranks it (an item the page knows by id alone takes the feed's features),
       // keyed by the history as the next page view's host reads it from the page's store, before any feed is loaded.
       const snapshot = await snapshotOf(await enrich(given), items, buckets);
-      return { ...snapshot, history: historyKey(given, snapshot.maxLen) };
+      const unavailable = items.filter((it) => it.available === undefined && availableInFeed(it.id) === false).map((it) => it.id);
+      return { ...snapshot, history: historyKey(given, snapshot.maxLen), ...(unavailable.length ? { unavailable } : {}) };
     },
+
+    feedSettled: () => !catalog?.status().url || !!catalog.loadedFeed(),
 
     serving() {
       const { key, heads } = current();

@@ -128,11 +128,11 @@ export function createHost(deps: HostDeps): EngineInterface {
         await storing;
         const { history } = await assembleHistory(recall.recalled(s), req, opts.historyLength);
         if (!history.length || !seen.size) return;
-        // What the snapshot is computed from (the model, the head, the history, the items seen): when none of it
+        // What the snapshot is computed from (the model, the head, the history, the items seen, the feed): when none of it
         // changed since the one written, neither would the snapshot. Every ranking asks for one, and computing it
         // scores every item seen.
         const { model, head } = ready.serving();
-        const signature = JSON.stringify([model, head, historyKey(history, history.length), seenAdded]);
+        const signature = JSON.stringify([model, head, historyKey(history, history.length), seenAdded, ready.feedSettled()]);
         if (signature === written || started !== generation) return;
         const items = [...seen.values()].reverse();
         // A next page view that comes at once first (a reload, the shop's next page), stored before the rest is
@@ -211,6 +211,13 @@ export function createHost(deps: HostDeps): EngineInterface {
     }
     if (!history.length) answeredFirst();
     return { history, now, candidates };
+  }
+
+  /** `candidates`, those the page does not mark available or not taking the stored snapshot's record of the feed. */
+  async function feedAvailability(candidates: readonly ItemFeatures[]): Promise<readonly ItemFeatures[]> {
+    const unavailable = new Set((await stored.catch(() => null))?.unavailable);
+    if (!unavailable.size) return candidates;
+    return candidates.map((it) => (it.available === undefined && unavailable.has(it.id) ? { ...it, available: false } : it));
   }
 
   /** Scores from the snapshot the previous page view stored, while the model is not ready; null when it does not fit (or the model is ready). */
@@ -343,16 +350,18 @@ export function createHost(deps: HostDeps): EngineInterface {
     async arrange(req): Promise<ArrangeReply> {
       const { history, now, candidates } = await prepare(req);
       const searchWeight = req.search ? (opts?.searchWeight ?? DEFAULTS.searchWeight) : null;
-      // Without a history only the rules can move anything: before the model, they move what the page marks.
+      // Before the engine (and the feed it loads), the items' availability is what the page marks and, for an item it
+      // does not mark, what the feed said when the stored snapshot was written.
+      const items = ready ? candidates : await feedAvailability(candidates);
+      // Without a history only the rules can move anything: before the model, they move what is marked unavailable.
       if (!ready && !history.length)
         return {
-          order: gridOrder(candidates, new Float32Array(candidates.length), { rules, history, now, searchWeight }),
+          order: gridOrder(items, new Float32Array(items.length), { rules, history, now, searchWeight }),
           source: 'none',
           skipped: skippedRows(),
         };
       const fast = history.length ? await early(history, candidates, now) : null;
-      if (fast)
-        return { order: gridOrder(candidates, fast, { rules, history, now, searchWeight }), source: 'snapshot', skipped: skippedRows() };
+      if (fast) return { order: gridOrder(items, fast, { rules, history, now, searchWeight }), source: 'snapshot', skipped: skippedRows() };
       const e = await engineOrNull();
       if (!e) return { order: null, source: 'none', skipped: skippedRows() };
       const order = await e.arrange(history, candidates, req.search, now);

@@ -60,6 +60,14 @@ describe('serving snapshot', () => {
     expect(answer).toEqual({ scores: await createServingCache(model).score(history, items, nows[4]!, shipped), behind: 0 });
     for (const bad of [null, 3, { format: 1 }, { ...back, values: [1, 2] }, { ...back, queries: new Float32Array(3) }])
       expect(asSnapshot(bad)).toBeNull();
+    // The feed's record of unavailable items comes back; one that is not a list of ids is left out, the scores kept.
+    await store.putSnapshot('m', { ...back!, unavailable: ['p2'] });
+    expect(asSnapshot(await store.getSnapshot('m'))?.unavailable).toEqual(['p2']);
+    for (const bad of ['p2', [2], [null]]) {
+      const kept = asSnapshot({ ...back, unavailable: bad });
+      expect(kept?.unavailable).toBeUndefined();
+      expect(snapshotScores(kept, meta, history, items, nows[4]!)).toEqual(answer);
+    }
     store.close();
   });
 
