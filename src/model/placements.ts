@@ -200,7 +200,11 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
     async recommend(q, given, rules, now, personal = true) {
       const all = withCatalogFeatures(catalog, given);
       const history = personal || (q.placement !== 'for-you' && q.placement !== 'because-you-viewed') ? all : [];
-      const current = q.itemId !== undefined ? (items[catalog.index.get(q.itemId) ?? -1] ?? { id: q.itemId }) : null;
+      // The item a placement is about: the catalog's, else as the history knows it (a product the feed lacks).
+      const current =
+        q.itemId === undefined
+          ? null
+          : (items[catalog.index.get(q.itemId) ?? -1] ?? [...all].reverse().find((e) => e.item.id === q.itemId)?.item ?? { id: q.itemId });
       const skip = new Set(current ? [current.id] : []);
       const ok = eligible({ rules, filter: q.filter, history: all, now });
 
@@ -221,6 +225,8 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
 
       if (q.placement === 'similar') {
         const anchor = current!;
+        // Nothing is known to be like an item known by its id alone: no list rather than the catalog's first rows.
+        if (!catalog.index.has(anchor.id) && !anchor.title && !anchor.brand && !anchor.category) return [];
         const cands = candidates(skip, [anchor], ok, rules);
         const scores = await similarScores(anchor, cands, now);
         const order = await ranked(
@@ -246,6 +252,8 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
 
       // because-you-viewed: the model asked once, with the anchors as the history; the text half of the
       // similar-items score is the best anchor's cosine (each older anchor a step behind), and that anchor is the reason.
+      // The anchors' cosines are z-scored together: scored apart, an anchor nothing else resembles would make a word
+      // one candidate shares with it count as much as the best match of another, and name it as the reason.
       const anchors = current ? [current] : recentItems(history, VIEW_TYPES).slice(0, ANCHORS);
       if (!anchors.length) return [];
       const cands = candidates(skip, anchors, ok, rules);
@@ -259,13 +267,20 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
           now,
         ),
       );
-      const text = new Float64Array(cands.length).fill(-Infinity);
-      const from = new Int32Array(cands.length);
+      const n = cands.length;
+      const cosines = new Float64Array(anchors.length * n);
       anchors.forEach((anchor, a) => {
-        z(content.cosines(content.vectorOf(anchor)), cands).forEach((v, k) => {
-          if (v - a * ANCHOR_STEP > text[k]!) [text[k], from[k]] = [v - a * ANCHOR_STEP, a];
-        });
+        const all = content.cosines(content.vectorOf(anchor));
+        cands.forEach((i, k) => (cosines[a * n + k] = all[i]!));
       });
+      const zs = z(cosines);
+      const text = new Float64Array(n).fill(-Infinity);
+      const from = new Int32Array(n);
+      for (let a = 0; a < anchors.length; a++)
+        for (let k = 0; k < n; k++) {
+          const v = zs[a * n + k]! - a * ANCHOR_STEP;
+          if (v > text[k]!) [text[k], from[k]] = [v, a];
+        }
       const best = Float64Array.from(model, (m, k) => (1 - textShare) * m + textShare * text[k]!);
       const order = await ranked(
         q,

@@ -58,6 +58,18 @@ describe('placements', () => {
     expect(out.filter((o) => /Lipstick/.test(o.item.title!)).length).toBeGreaterThanOrEqual(4);
   });
 
+  it('similar to an item the catalog lacks: like it as the history knows it; known by its id alone, no list', async () => {
+    const p = recommendFrom(CAT, flat());
+    expect(await p.recommend({ placement: 'similar', itemId: 'not-in-the-feed', limit: 6 }, [], RULES, NOW)).toEqual([]);
+    const gone: HistoryEntry = {
+      item: { id: 'gone', title: `${lipstick.title} (old shade)`, category: lipstick.category },
+      type: 'view_item',
+      ts: T0,
+    };
+    const out = await p.recommend({ placement: 'similar', itemId: 'gone', limit: 6 }, [gone], RULES, NOW);
+    expect(out.filter((o) => /Lipstick/.test(o.item.title!)).length).toBeGreaterThanOrEqual(4);
+  });
+
   it('recently viewed: views and clicks, newest first, once each, the current item left out', async () => {
     const p = recommendFrom(CAT, brandScorer());
     const [a, b, c, d] = CATALOG.slice(10, 14).map((it) => it.id);
@@ -89,6 +101,33 @@ describe('placements', () => {
     }
     expect(out.some((o) => o.reason!.itemId === viewed[3]!.id)).toBe(true);
     expect(await p.recommend({ placement: 'because-you-viewed', limit: 10 }, [], RULES, NOW)).toEqual([]);
+  });
+
+  it("because you viewed: an item's reason is the viewed item it is most like, not one it shares a word with (nothing else is like that one)", async () => {
+    const item = (id: string, title: string, category: string): ItemFeatures => ({ id, title, category });
+    const mist = item('mist', 'Rose Face Mist', 'Skin Care > Face > Mist');
+    const oil = item('oil', 'Argan Hair Oil', 'Hair Care > Oil');
+    const catalog = [
+      mist,
+      oil,
+      item('m1', 'Rose Face Mist Refill', 'Skin Care > Face > Mist'),
+      item('m2', 'Rose Water Face Mist', 'Skin Care > Face > Mist'),
+      item('m3', 'Cucumber Face Mist', 'Skin Care > Face > Mist'),
+      item('m4', 'Green Tea Face Mist', 'Skin Care > Face > Mist'),
+      item('x', 'Rose Face Mist with Oil', 'Skin Care > Face > Mist'),
+      ...['Matte Lipstick', 'Nail Polish', 'Eyeliner Pencil', 'Body Lotion', 'Hand Cream', 'Lip Balm'].map((t, k) =>
+        item(`o${k}`, t, 'Makeup > Other'),
+      ),
+    ];
+    const p = recommendFrom(catalogOf(catalog), flat());
+    const history = [
+      { item: oil, type: 'view_item' as const, ts: T0 },
+      { item: mist, type: 'view_item' as const, ts: T0 + 60_000 },
+    ];
+    const out = await p.recommend({ placement: 'because-you-viewed', limit: 10 }, history, RULES, NOW);
+    const reason = new Map(out.map((o) => [o.item.id, o.reason!.itemId]));
+    expect(reason.get('x'), 'a face mist that mentions oil is there because of the face mist').toBe('mist');
+    expect(reason.get('m1')).toBe('mist');
   });
 
   it('applies the rules: never an out-of-stock item, filters hold, the limit holds', async () => {
