@@ -81,6 +81,8 @@ export function validateFilter(f: unknown, at: string): Filter {
   const p = o['price'] as Record<string, unknown> | undefined;
   if (p !== undefined && (!p || typeof p !== 'object' || ![p['min'], p['max']].every((v) => v === undefined || isNum(v))))
     fail('.price', '{ min?, max? } numbers');
+  if (isNum(p?.['min']) && isNum(p?.['max']) && p['min'] > p['max'])
+    fail('.price', 'min at most max (a range no price is in filters out everything)');
   for (const k of ['category', 'brand'])
     if (o[k] !== undefined && !(isStr(o[k]) || (Array.isArray(o[k]) && (o[k] as unknown[]).every(isStr))))
       fail(`.${k}`, 'a string or strings');

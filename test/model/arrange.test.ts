@@ -170,6 +170,10 @@ describe('validateRules', () => {
     expect(() => validateRules({ diversity: { mmr: 2 } })).toThrow(/rules\.diversity\.mmr: expected a number from 0 to 1/);
     expect(() => validateRules({ excludeRecent: { types: ['bought'], days: 7 } })).toThrow(/rules\.excludeRecent\.types/);
     expect(() => validateRules({ filter: { price: { min: '5' } } })).toThrow(/rules\.filter\.price/);
+    expect(() => validateRules({ filter: { price: { min: 80, max: 5 } } })).toThrow(
+      'rules.filter.price: expected min at most max (a range no price is in filters out everything), got {"min":80,"max":5}',
+    );
+    expect(validateRules({ filter: { price: { min: 5, max: 5 } } }).filter).toEqual({ price: { min: 5, max: 5 } });
     expect(() => validateRules({ filter: { colour: 'red' } })).toThrow(/rules\.filter\.colour/);
     expect(() => validateRules({ boosts: [] })).toThrow(/rules\.boosts/);
     expect(() => validateRules('strict')).toThrow(TypeError);
