@@ -100,7 +100,8 @@ export function startInstance(
       reported.add(err);
     }
     state.lastError = `${err.name}: ${err.message}`;
-    log(`${err.message}; the shop's own order is kept`);
+    // A store that fails loses events, not the ranking: its message says what is lost.
+    log(err instanceof StorageError ? err.message : `${err.message}; the shop's own order is kept`);
     events.emit('error', err);
   };
   const debug = (msg: string): void => {

@@ -3,6 +3,7 @@
  * page view, so that a click which navigates away is not lost. The next page view writes what a page view
  * left behind. localStorage only mirrors IndexedDB, and only while it works.
  */
+import { StorageError } from '../shared/errors.ts';
 import { LOCAL_KEYS, type PageStore } from '../shared/store.ts';
 import { EVENT_TYPES, type RecoEvent } from '../shared/types.ts';
 
@@ -13,7 +14,8 @@ export type Journal = Record<string, RecoEvent[]>;
 export type LocalMirror = (fn: () => void) => void;
 
 /**
- * localStorage, while it works: the first access that throws (storage blocked or full) is reported, and
+ * localStorage, while it works: the first access that throws (storage blocked or full) is reported (a StorageError
+ * saying what is lost), and
  * from then on nothing is read or written there; `stop()` ends it too (the store turned out memory-only).
  * @param enabled false in memory mode, where nothing may outlive the page
  */
@@ -25,7 +27,12 @@ export function createLocalMirror(enabled: boolean, report: (err: unknown) => vo
       fn();
     } catch (err) {
       inUse = false;
-      report(err);
+      report(
+        new StorageError(
+          `localStorage cannot be used (${(err as Error)?.message}): a click that leaves the page before it is stored may be lost, and a session does not span page views; events are still recorded`,
+          { cause: err },
+        ),
+      );
     }
   };
   return Object.assign(mirror, { stop: () => void (inUse = false) });

@@ -502,6 +502,11 @@ describe('never breaks the page', () => {
     t.track('view_item', 'b');
     await t.flush();
     expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({
+      name: 'StorageError',
+      message:
+        'localStorage cannot be used (full): a click that leaves the page before it is stored may be lost, and a session does not span page views; events are still recorded',
+    });
     expect(await store.count()).toBe(2);
   });
 
