@@ -375,7 +375,12 @@ export function startInstance(
       after(undefined, async (p) => {
         if (await (await p.placements)?.setRules(next)) await p.grids.personalize(document, true);
       }),
-    personalize: (root = document) => after(undefined, (p) => p.grids.personalize(root, true)),
+    personalize: (root = document) =>
+      after(undefined, async (p) => {
+        if (!(root instanceof Node && 'querySelectorAll' in root))
+          return fail(new TypeError(`personalize(root): expected a document or an element, got ${JSON.stringify(root)}`));
+        await p.grids.personalize(root, true);
+      }),
     status,
     train: () =>
       after(skipped('the instance was destroyed'), async () =>

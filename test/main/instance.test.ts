@@ -74,9 +74,12 @@ describe('instance wiring', () => {
     reco.on('error', (e) => errors.push(e.message));
     reco.track('bogus' as never, 'a');
     await reco.explain('');
+    await reco.personalize('#home' as never);
+    await reco.personalize(document.body);
     expect(errors).toEqual([
       expect.stringMatching(/^track: type must be one of view_item, .*; got "bogus"$/),
       'explain(itemId): expected a non-empty string, got ""',
+      'personalize(root): expected a document or an element, got "#home"',
     ]);
   });
 
