@@ -336,8 +336,8 @@ export function checkTrackArguments(type: unknown, itemId: unknown, extra: unkno
   if (!isAutomatic && !(PAGE_TYPES as readonly unknown[]).includes(type)) {
     throw new TypeError(`track: type must be one of ${PAGE_TYPES.join(', ')}; got ${shown(type)}`);
   }
-  if (typeof itemId !== 'string' || !itemId) {
-    throw new TypeError(`track: itemId must be a non-empty string; got ${shown(itemId)}`);
+  if (typeof itemId !== 'string' || !itemId.trim()) {
+    throw new TypeError(`track: itemId must be a non-blank string; got ${shown(itemId)}`);
   }
   if (extra !== undefined && (typeof extra !== 'object' || !extra || Array.isArray(extra))) {
     throw new TypeError(`track: extra must be an object of string, number or boolean values; got ${shown(extra)}`);

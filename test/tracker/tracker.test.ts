@@ -330,6 +330,7 @@ describe('events', () => {
     expect(() => t.track('addToCart' as 'add_to_cart', 'p1')).toThrow(/type must be one of .*add_to_cart/);
     expect(() => t.track('add_to_cart', '')).toThrow(TypeError);
     expect(() => t.track('add_to_cart', '')).toThrow(/itemId/);
+    expect(() => t.track('add_to_cart', '  ')).toThrow('track: itemId must be a non-blank string; got "  "');
     expect(() => t.track('add_to_cart', 'p1', { items: [] as unknown as string })).toThrow(/extra\.items/);
     expect(seen).toEqual([]);
   });
