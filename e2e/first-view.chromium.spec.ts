@@ -29,17 +29,23 @@ async function shopperWithHistory(page: Page): Promise<string[]> {
   return (await gridItems(page, '#grid-home')).map((it) => it.id);
 }
 
-test("a repeat view is ranked from the previous page view's snapshot before TensorFlow.js loads, with the model's own scores", async ({
-  page,
-}) => {
-  await shopperWithHistory(page);
-  // The next page view cannot load the tfjs engine until released: only the snapshot can answer.
+/** The page's worker cannot load the tfjs engine (so neither the model nor the feed) until the returned function is called. */
+async function holdTfjs(page: Page): Promise<() => void> {
   let release: () => void = () => {};
   const held = new Promise<void>((r) => (release = r));
   await page.route('**/reco.worker.tfjs.js', async (route: Route) => {
     await held;
     await route.continue();
   });
+  return release;
+}
+
+test("a repeat view is ranked from the previous page view's snapshot before TensorFlow.js loads, with the model's own scores", async ({
+  page,
+}) => {
+  await shopperWithHistory(page);
+  // The next page view cannot load the tfjs engine until released: only the snapshot can answer.
+  const release = await holdTfjs(page);
   await page.reload();
   // The grid below the fold is re-ordered whenever its scores arrive (the one in view only within its hold).
   const fast = await waitForRanked(page, 'new');
@@ -64,12 +70,7 @@ test("a repeat view ranked from the snapshot, before the feed loads, puts the fe
       .filter((it) => it.availability === 'out_of_stock')
       .map((it) => it.id),
   );
-  let release: () => void = () => {};
-  const held = new Promise<void>((r) => (release = r));
-  await page.route('**/reco.worker.tfjs.js', async (route: Route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdTfjs(page);
   await page.reload();
   await waitForRanked(page, 'home');
   expect(await page.evaluate(() => window.__reco.readyAt), 'ranked before the model (and its feed) loaded').toBeNull();

@@ -205,6 +205,17 @@ class ReportingIO extends FakeIO {
   }
 }
 
+/** Items a and b of a grid, in view and observed, with `held(items)` held by the anti-flicker guard (400 ms at most). */
+async function heldInView(held: (items: TrackedItem[]) => Element) {
+  const t = start(await openStore({ memoryOnly: true }));
+  const items = grid('g', ['a', 'b']);
+  const antiFlicker = createAntiFlicker({ timeoutMs: 400 });
+  antiFlicker.hold(held(items));
+  for (const i of items) ReportingIO.ratios.set(i.el, 1);
+  t.observe(items);
+  return { items, antiFlicker };
+}
+
 describe('impressions of a grid held hidden until ranked', () => {
   beforeEach(() => {
     vi.useFakeTimers();
@@ -212,12 +223,7 @@ describe('impressions of a grid held hidden until ranked', () => {
   });
 
   it("counts an item's second from the end of the hold, not from when it came into view hidden", async () => {
-    const t = start(await openStore({ memoryOnly: true }));
-    const items = grid('g', ['a', 'b']);
-    const antiFlicker = createAntiFlicker({ timeoutMs: 400 });
-    antiFlicker.hold(items[0]!.el.parentElement!);
-    for (const i of items) ReportingIO.ratios.set(i.el, 1);
-    t.observe(items);
+    const { items, antiFlicker } = await heldInView((items) => items[0]!.el.parentElement!);
     vi.advanceTimersByTime(250);
     antiFlicker.release(items[0]!.el.parentElement!); // ranked: shown
     vi.advanceTimersByTime(999);
@@ -227,12 +233,7 @@ describe('impressions of a grid held hidden until ranked', () => {
   });
 
   it('counts from the end of the hold when the hold times out, and not at all for an item scrolled away meanwhile', async () => {
-    const t = start(await openStore({ memoryOnly: true }));
-    const items = grid('g', ['a', 'b']);
-    const antiFlicker = createAntiFlicker({ timeoutMs: 400 });
-    antiFlicker.hold(items[0]!.el.parentElement!);
-    for (const i of items) ReportingIO.ratios.set(i.el, 1);
-    t.observe(items);
+    const { items, antiFlicker } = await heldInView((items) => items[0]!.el.parentElement!);
     vi.advanceTimersByTime(300);
     ReportingIO.ratios.set(items[1]!.el, 0);
     FakeIO.last!.show(items[1]!.el, 0); // scrolled out of view, still held
@@ -244,12 +245,7 @@ describe('impressions of a grid held hidden until ranked', () => {
   });
 
   it('an item held on its own (new in a grid already shown) waits for its own release', async () => {
-    const t = start(await openStore({ memoryOnly: true }));
-    const items = grid('g', ['a', 'b']);
-    const antiFlicker = createAntiFlicker({ timeoutMs: 400 });
-    antiFlicker.hold(items[1]!.el);
-    for (const i of items) ReportingIO.ratios.set(i.el, 1);
-    t.observe(items);
+    await heldInView((items) => items[1]!.el);
     vi.advanceTimersByTime(1000);
     expect(seen.map((e) => e.itemId)).toEqual(['a']);
     vi.advanceTimersByTime(399); // one second less a millisecond since its hold ended (at 400 ms)
