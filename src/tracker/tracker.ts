@@ -96,6 +96,8 @@ export type Source = 'tracker' | 'page' | 'dataLayer';
  * source repeating itself (two adds in a row) always counts.
  */
 export const SAME_EVENT_MS = 5000;
+/** Two clicks on the same item this close are a double click: one select_item. */
+export const DOUBLE_CLICK_MS = 500;
 
 /** Where an event happened: the item, and the list and position it was shown at (null when unknown). */
 interface Place {
@@ -163,7 +165,9 @@ export function createTracker(opts: TrackerOptions): Tracker {
   ): RecoEvent {
     const key = `${type}\u0000${itemId}`;
     const last = latest.get(key);
-    if (last && last.source !== source && now() - last.e.ts < SAME_EVENT_MS) return last.e;
+    // The same event from another source is the one already recorded; so is a second click on the same item at once (a double click).
+    const since = last ? now() - last.e.ts : Infinity;
+    if (last && (last.source !== source ? since < SAME_EVENT_MS : source === 'tracker' && since < DOUBLE_CLICK_MS)) return last.e;
     // Strictly increasing within a page view: a click and the view it opens often share a millisecond, and the
     // store orders ties by random id, which would shuffle the shopper's history.
     const ts = (lastTs = Math.max(now(), lastTs + 1));

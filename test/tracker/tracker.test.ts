@@ -284,6 +284,22 @@ describe('clicks', () => {
     expect(seen.map((e) => e.type)).toEqual(['select_item']);
   });
 
+  it('a double click is one select_item; a click on the item again later is another, and the page may report twice', async () => {
+    let clock = 1_700_000_000_000;
+    const t = start(await openStore({ memoryOnly: true }), { now: () => clock });
+    const [a] = grid('g', ['a']);
+    t.observe([a!]);
+    click(a!.el);
+    clock += 300;
+    click(a!.el);
+    expect(seen.map((e) => e.type)).toEqual(['select_item']);
+    clock += 2000;
+    click(a!.el);
+    t.track('add_to_cart', 'a');
+    t.track('add_to_cart', 'a');
+    expect(seen.map((e) => e.type)).toEqual(['select_item', 'select_item', 'add_to_cart', 'add_to_cart']);
+  });
+
   it('still records when the page stops the click from bubbling', async () => {
     const t = start(await openStore({ memoryOnly: true }));
     const [a] = grid('g', ['a']);
