@@ -22,7 +22,7 @@ export interface PlacementFigures {
 }
 
 /** A 5,000-item feed in the JSON Lines format of the README, from the demo catalog's generator. */
-export function benchFeed(n = FEED_ITEMS): { body: string; ids: string[] } {
+export function benchFeed(n = FEED_ITEMS): { body: string; ids: string[]; brands: string[] } {
   const rows: Record<string, unknown>[] = [];
   for (let seed = 1; rows.length < n; seed++) {
     for (const it of generateCatalog(seed).items) {
@@ -40,7 +40,11 @@ export function benchFeed(n = FEED_ITEMS): { body: string; ids: string[] } {
       });
     }
   }
-  return { body: rows.map((r) => JSON.stringify(r)).join('\n') + '\n', ids: rows.map((r) => r['id'] as string) };
+  return {
+    body: rows.map((r) => JSON.stringify(r)).join('\n') + '\n',
+    ids: rows.map((r) => r['id'] as string),
+    brands: rows.map((r) => r['brand'] as string),
+  };
 }
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
@@ -64,8 +68,12 @@ export async function benchPlacements(browser: Browser, base: string, runs: numb
       firstMs: number;
     };
     const rows: PlacementFigures['rows'] = [];
-    for (const placement of PLACEMENTS) {
+    // Then for-you again with a rule that boosts one brand: its items join the candidates the pair model scores
+    // (up to 40 more than the 120 nearest in text).
+    const boosted = { boost: [{ brand: feed.brands[2500]!, weight: 1 }] };
+    for (const [placement, rules] of [...PLACEMENTS.map((p) => [p, null] as const), ['for-you', boosted] as const]) {
       const request = { placement, limit: 8, ...(placement === 'similar' && { itemId: feed.ids[1234] }) };
+      if (rules) await page.evaluate((r) => window.Reco.setRules(r), rules);
       const { ms, items } = (await page.evaluate(
         ([r, n]) =>
           (window as never as { benchPlacements: { time(r: unknown, w: number, n: number): Promise<unknown> } }).benchPlacements.time(
@@ -75,7 +83,8 @@ export async function benchPlacements(browser: Browser, base: string, runs: numb
           ),
         [request, runs] as const,
       )) as { ms: number[]; items: number };
-      rows.push({ placement, n: ms.length, items, p50: pct(ms, 0.5), p95: pct(ms, 0.95), min: Math.min(...ms) });
+      const name = rules ? `${placement}, boost` : placement;
+      rows.push({ placement: name, n: ms.length, items, p50: pct(ms, 0.5), p95: pct(ms, 0.95), min: Math.min(...ms) });
     }
     return { feedItems: setup.status.catalog?.items ?? 0, history: HISTORY, backend: setup.status.backend, firstMs: setup.firstMs, rows };
   } finally {
@@ -86,7 +95,7 @@ export async function benchPlacements(browser: Browser, base: string, runs: numb
 /** The bench report's lines for the placements figures. */
 export function placementLines(f: PlacementFigures, table: (head: string[], rows: (string | number)[][]) => string): string[] {
   return [
-    `recommend() latency, ms: ${f.feedItems}-item feed, ${f.history}-event history, limit 8, default rules, backend ${f.backend}; the public API round trip`,
+    `recommend() latency, ms: ${f.feedItems}-item feed, ${f.history}-event history, limit 8, default rules (the last row: a rule boosting one brand), backend ${f.backend}; the public API round trip`,
     '   (IndexedDB history read + worker message + the placement over the feed + rules; the pair model scores the 120 feed items most',
     '   similar in text to what the placement starts from, a transformer the whole feed). First call of the page view (feed fetched',
     `   and parsed, its text index built, a transformer's item vectors computed): ${f.firstMs.toFixed(0)} ms.`,
