@@ -167,7 +167,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
     const last = latest.get(key);
     // The same event from another source is the one already recorded; so is a second click on the same item at once (a double click).
     const since = last ? now() - last.e.ts : Infinity;
-    if (last && (last.source !== source ? since < SAME_EVENT_MS : source === 'tracker' && since < DOUBLE_CLICK_MS)) return last.e;
+    if (last && (last.source !== source ? since < SAME_EVENT_MS : type === 'select_item' && since < DOUBLE_CLICK_MS)) return last.e;
     // Strictly increasing within a page view: a click and the view it opens often share a millisecond, and the
     // store orders ties by random id, which would shuffle the shopper's history.
     const ts = (lastTs = Math.max(now(), lastTs + 1));

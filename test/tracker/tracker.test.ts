@@ -167,6 +167,15 @@ describe('impressions', () => {
     expect(FakeIO.last!.targets.has(first[0]!.el)).toBe(false);
   });
 
+  it('counts the same item in two lists that come into view together (a grid and a placement row)', async () => {
+    const t = start(await openStore({ memoryOnly: true }));
+    const items = [...grid('g', ['a']), ...grid('similar', ['a'])];
+    t.observe(items);
+    for (const i of items) FakeIO.last!.show(i.el, 1);
+    vi.advanceTimersByTime(1000);
+    expect(seen.map((e) => `${e.itemId}@${e.listId}`)).toEqual(['a@g', 'a@similar']);
+  });
+
   it('re-observing does not restart an item already counting', async () => {
     const t = start(await openStore({ memoryOnly: true }));
     const items = grid('g', ['a']);
