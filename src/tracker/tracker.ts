@@ -198,9 +198,10 @@ export function createTracker(opts: TrackerOptions): Tracker {
       guard(() => {
         for (const { target, intersectionRatio } of entries) {
           // An item of a grid held hidden until ranked (data-reco-pending, antiflicker.ts) is not in view: its second
-          // starts when the hold ends. The end changes no intersection, so a held item is looked at again every
-          // 100 ms (a hold lasts 400 ms at most). The ratio is 0 when the target is not intersecting (spec).
-          const held = target.closest(`[${HELD}]`);
+          // starts when the hold ends. The end changes no intersection, so a held item in view is looked at again
+          // every 100 ms (a hold lasts antiFlickerMs at most); one out of view is reported when it comes into view.
+          // The ratio is 0 when the target is not intersecting (spec).
+          const held = intersectionRatio >= VIEWABLE_RATIO && target.closest(`[${HELD}]`);
           watched.get(target)?.timer.setRatio(held ? 0 : intersectionRatio);
           if (held) setTimeout(() => watched.has(target) && (io.unobserve(target), io.observe(target)), 100);
         }

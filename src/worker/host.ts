@@ -213,9 +213,9 @@ export function createHost(deps: HostDeps): EngineInterface {
     return { history, now, candidates };
   }
 
-  /** `candidates`, those the page does not mark available or not taking the stored snapshot's record of the feed. */
+  /** `candidates` with, for each the page does not mark, the availability the feed gave when the stored snapshot was written. */
   async function feedAvailability(candidates: readonly ItemFeatures[]): Promise<readonly ItemFeatures[]> {
-    const unavailable = new Set((await stored.catch(() => null))?.unavailable);
+    const unavailable = new Set((await stored)?.unavailable);
     if (!unavailable.size) return candidates;
     return candidates.map((it) => (it.available === undefined && unavailable.has(it.id) ? { ...it, available: false } : it));
   }
