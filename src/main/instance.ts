@@ -220,10 +220,11 @@ export function startInstance(
     Object.assign(state, { storage: 'off', storageReason: why, events: 0 });
     return old;
   };
-  const channel = openForgetChannel(
-    () =>
-      void stopStoring('forget() was called in another tab: nothing is stored for the rest of this page view').then((old) => old?.close()),
-  );
+  const channel = openForgetChannel(() => {
+    // The worker hears the channel too, but not before it has started listening: told directly as well.
+    void engine?.forget().catch(() => {});
+    void stopStoring('forget() was called in another tab: nothing is stored for the rest of this page view').then((old) => old?.close());
+  });
 
   /** Storage is open and the grids are tracked; null once destroyed. */
   const opened = (async () => {

@@ -250,12 +250,23 @@ export function createHost(deps: HostDeps): EngineInterface {
   function erase(): void {
     if (erased) return;
     erased = true;
-    host.forget();
+    reset();
     filesOf?.close();
     storeOpen?.close();
     storeOpen = null;
     store = Promise.resolve(null);
     stored = Promise.resolve(null);
+  }
+
+  /** Drops this page view's history, the snapshot work under way and the learned head; the shipped head's state. */
+  function reset(): LearningState | null {
+    generation++;
+    clearTimeout(timer);
+    timer = undefined;
+    latest = null;
+    written = '';
+    recall.clear();
+    return ready?.forget() ?? null;
   }
 
   /** A store that opened after erase(): closed, and the database it may have made anew deleted. */
@@ -408,13 +419,10 @@ export function createHost(deps: HostDeps): EngineInterface {
     },
 
     forget() {
-      generation++;
-      clearTimeout(timer);
-      timer = undefined;
-      latest = null;
-      written = '';
-      recall.clear();
-      return ready?.forget() ?? null;
+      // Also when the page heard of forget() on the channel before this worker listened to it (another tab's, while
+      // this one was starting): from now on this page view stores nothing.
+      erase();
+      return reset();
     },
 
     pause: pauseStores,

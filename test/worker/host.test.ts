@@ -243,6 +243,19 @@ describe('worker host: the first ranking of a page view', () => {
     expect((await indexedDB.databases()).map((d) => d.name)).not.toContain(dbName);
   });
 
+  it("forget() from its page, which heard another tab's forget() before this worker listened: it stores nothing more either", async () => {
+    const { dbName } = await shopper();
+    const view = pageView(); // hears no channel
+    const started = view.init(init(dbName));
+    view.forget(); // the page tells its worker what it heard
+    await started;
+    const clicked = event(CATALOG[30]!.id, 'add_to_cart', Date.now());
+    expect((await view.rank(request(Date.now(), [clicked]))).source).toBe('model');
+    view.changed({ pending: [clicked], known: [], now: Date.now() });
+    await view.settle();
+    expect((await indexedDB.databases()).map((d) => d.name)).not.toContain(dbName);
+  });
+
   it('writes the snapshot of a changed history, for the next page view; forget() stops it', async () => {
     const { dbName } = await shopper();
     const first = pageView();
