@@ -8,145 +8,10 @@ import type { PlacementCatalog } from '../model/placements.ts';
 import type { CatalogStatus } from '../shared/protocol.ts';
 import { openStore } from '../shared/store.ts';
 import type { ItemFeatures } from '../shared/types.ts';
-import { fetchCached } from './asset-cache.ts';
+import { loadFeed, type CatalogEntry, type FetchedFeed } from './feed.ts';
 
-/** Feed rows read at most; the rest are ignored (and `status().catalog` says how many were). */
-export const MAX_FEED_ITEMS = 20_000;
 /** Items seen on the site kept as a catalog without a feed (the store keeps as many). */
 const MAX_SEEN = 5000;
-export const FEED_CACHE = 'reco-catalog';
-
-/** A catalog item: the features Reco reads, and the feed row as the shop wrote it. */
-export interface CatalogEntry {
-  item: ItemFeatures;
-  row: Record<string, unknown>;
-}
-
-export interface ParsedFeed {
-  entries: CatalogEntry[];
-  /** Rows without a usable id (or lines that are not JSON). */
-  skipped: number;
-  /** Rows past MAX_FEED_ITEMS. */
-  ignored: number;
-}
-
-const text = (v: unknown): string | undefined =>
-  typeof v === 'string' && v.trim() ? v.trim() : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;
-
-/** "in stock", "in_stock", "InStock", "https://schema.org/InStock", true → true; "out of stock", "SoldOut", "discontinued", false → false. */
-export function availability(v: unknown): boolean | undefined {
-  if (typeof v === 'boolean') return v;
-  const s = text(v)
-    ?.toLowerCase()
-    .replace(/^https?:\/\/schema\.org\//, '')
-    .replace(/[\s_-]/g, '');
-  if (!s) return undefined;
-  if (['outofstock', 'soldout', 'discontinued', 'false', 'no', 'unavailable'].includes(s)) return false;
-  return true;
-}
-
-/**
- * "24.90", "24.90 EUR", 24.9, { value: 24.9 } → 24.9; decimal commas and thousands separators as shops write them:
- * "59,95 €" → 59.95, "1.299,00 €" and "1,299.00" → 1299, "1,299" and "1.299.000" → 1299 and 1299000 (a separator
- * followed by exactly three digits, or repeated, groups thousands).
- */
-export function price(v: unknown): number | undefined {
-  if (v && typeof v === 'object') return price((v as Record<string, unknown>)['value'] ?? (v as Record<string, unknown>)['amount']);
-  const n = typeof v === 'number' ? v : typeof v === 'string' ? parseFloat(plainNumber(v)) : NaN;
-  return Number.isFinite(n) && n >= 0 ? n : undefined;
-}
-
-/** The number in a price string, with "." as its only decimal separator. */
-function plainNumber(text: string): string {
-  const s = (text.match(/-?\d[\d.,]*/) ?? [''])[0].replace(/[.,]$/, '');
-  const last = Math.max(s.lastIndexOf('.'), s.lastIndexOf(','));
-  if (last < 0) return s;
-  const sep = s[last]!;
-  const grouping = s.split(sep).length > 2 || (!s.includes(sep === '.' ? ',' : '.') && s.length - last - 1 === 3);
-  if (grouping) return s.replace(/[.,]/g, '');
-  return s.slice(0, last).replace(/[.,]/g, '') + '.' + s.slice(last + 1);
-}
-
-/**
- * One feed row as Reco reads it. Field names of the training format (`id, title, brand, category, price,
- * url, image, availability`), and the Google Merchant names `link` and `image_link`; `category` may be a path
- * string or an array of levels, `brand` a string or `{ name }`, `tags` an array or a comma-separated string.
- * @returns null for a row without an id
- */
-export function readRow(row: unknown): CatalogEntry | null {
-  if (!row || typeof row !== 'object' || Array.isArray(row)) return null;
-  const r = row as Record<string, unknown>;
-  const id = text(r['id']);
-  if (!id) return null;
-  const brand = r['brand'] && typeof r['brand'] === 'object' ? (r['brand'] as Record<string, unknown>)['name'] : r['brand'];
-  const category = Array.isArray(r['category']) ? r['category'].map(text).filter(Boolean).join(' > ') : r['category'];
-  const tags = Array.isArray(r['tags']) ? r['tags'] : typeof r['tags'] === 'string' ? r['tags'].split(',') : [];
-  const fields: ItemFeatures = {
-    id,
-    title: text(r['title']),
-    brand: text(brand),
-    category: text(category),
-    price: price(r['price']),
-    url: text(r['url'] ?? r['link']),
-    image: text(r['image'] ?? r['image_link']),
-    available: availability(r['available'] ?? r['availability']),
-    tags: tags.map(text).filter((t): t is string => !!t),
-  };
-  const item = Object.fromEntries(
-    Object.entries(fields).filter(([k, v]) => v !== undefined && !(k === 'tags' && !tags.length)),
-  ) as ItemFeatures;
-  return { item, row: { ...r, id } };
-}
-
-/**
- * Parses a feed: a JSON array (or an object with an `items` array), or JSON Lines. A bad row or line is
- * skipped and counted; a repeated id keeps its first row.
- * @throws Error when the text is neither
- */
-export function parseFeed(body: string): ParsedFeed {
-  const trimmed = body.trim();
-  let rows: unknown[] | null = null;
-  let skipped = 0;
-  if (trimmed.startsWith('<'))
-    throw new Error("expected JSON Lines or a JSON array of items, got an HTML page (a server's fallback for a missing file?)");
-  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
-    try {
-      const json: unknown = JSON.parse(trimmed);
-      rows = Array.isArray(json)
-        ? json
-        : Array.isArray((json as Record<string, unknown>)?.['items'])
-          ? (json as { items: unknown[] }).items
-          : null;
-    } catch (err) {
-      // A JSON array that does not parse is refused whole, where it fails: read as lines, most rows would be lost.
-      if (trimmed.startsWith('[')) throw new Error(`the JSON array of items is not valid JSON (${(err as Error).message})`, { cause: err });
-      rows = null; // JSON Lines also starts with "{"
-    }
-  }
-  if (!rows) {
-    rows = [];
-    for (const line of trimmed.split(/\r?\n/)) {
-      if (!line.trim()) continue;
-      try {
-        rows.push(JSON.parse(line));
-      } catch {
-        skipped++;
-      }
-    }
-    if (!rows.length) throw new Error('expected JSON Lines (one item object per line) or a JSON array of items');
-  }
-  const seen = new Set<string>();
-  const entries: CatalogEntry[] = [];
-  for (const row of rows.slice(0, MAX_FEED_ITEMS)) {
-    const e = readRow(row);
-    if (!e) skipped++;
-    else if (!seen.has(e.item.id)) {
-      seen.add(e.item.id);
-      entries.push(e);
-    }
-  }
-  return { entries, skipped, ignored: Math.max(0, rows.length - MAX_FEED_ITEMS) };
-}
 
 /** The catalog as placements use it, with the feed rows to answer with. */
 export interface LoadedCatalog extends PlacementCatalog {
@@ -178,24 +43,24 @@ export interface WorkerCatalog {
 }
 
 /**
- * Starts loading the feed (if any) at once; placements wait for it.
+ * Starts loading the feed (if any) at once, unless `started` is its load begun earlier (the worker's host starts
+ * it when the page calls init(), long before the model is loaded); placements wait for it.
  * @param storage the Cache Storage the feed is kept in (null: fetched only, e.g. after forget()); default: the global one
  */
 export function createCatalog(
   source: CatalogSource,
   fetchFn: typeof fetch = fetch,
   storage?: () => CacheStorage | null | undefined,
+  started?: Promise<FetchedFeed>,
 ): WorkerCatalog {
   const seen = new Map<string, ItemFeatures>();
   let seenCatalog: LoadedCatalog | null = null;
   let status: CatalogStatus = { source: source.url ? 'feed' : 'seen', items: 0, url: source.url };
 
   const feed: Promise<LoadedCatalog | null> = source.url
-    ? fetchCached(source.url, FEED_CACHE, fetchFn, storage).then(({ text: body, fromCache }) => {
-        const parsed = parseFeed(body);
-        if (!parsed.entries.length) throw new Error(`${source.url}: no item with an id`);
-        status = { ...status, items: parsed.entries.length, fromCache, skipped: parsed.skipped, ignored: parsed.ignored };
-        return compile(parsed.entries);
+    ? (started ?? loadFeed(source.url, fetchFn, storage)).then(({ entries, fromCache, skipped, ignored }) => {
+        status = { ...status, items: entries.length, fromCache, skipped, ignored };
+        return compile(entries);
       })
     : Promise.resolve(null);
   let loadedFeed: LoadedCatalog | null = null;

@@ -35,7 +35,8 @@ import type { Contribution, EngineStatus, LearningStore, PlacementPage, Placemen
 import type { Store } from '../shared/store.ts';
 import type { HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
 import { startBackend } from './backends.ts';
-import { createCatalog, MAX_FEED_ITEMS, type LoadedCatalog, type WorkerCatalog } from './catalog.ts';
+import { createCatalog, type LoadedCatalog, type WorkerCatalog } from './catalog.ts';
+import { MAX_FEED_ITEMS, type FetchedFeed } from './feed.ts';
 import { createFiles, once, type Files } from './files.ts';
 import { givenHistory } from './given-history.ts';
 import { imageOrigins, priceFormat, slotTexts } from './slots.ts';
@@ -78,6 +79,8 @@ export interface EngineContext {
   manifest?: () => Promise<Response>;
   /** The snapshot the previous page view stored: a model whose scores depend on state takes it back from it. */
   snapshot?: Snapshot | null;
+  /** The load of the catalog feed (`opts.catalog.url`), started by the host when the page called init(). */
+  feed?: Promise<FetchedFeed>;
 }
 
 /** The engine, as the worker's host and the tests use it. */
@@ -337,7 +340,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
             : { kind: 'transformer', cache: createServingCache(model, { items: MAX_FEED_ITEMS + 4096, shoppers: 16 }) },
         };
       }
-      catalog = createCatalog(opts.catalog ?? { url: null, dbName: null }, fetchFn, () => files.storage());
+      catalog = createCatalog(opts.catalog ?? { url: null, dbName: null }, fetchFn, () => files.storage(), ctx.feed);
       placements = null;
       status = { ...status, backend, model: { id: model.manifest.id, version: model.manifest.version }, learning: null };
       if (opts.learning) {

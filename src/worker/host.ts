@@ -38,6 +38,7 @@ import { openStore, pauseStores, resumeStores, storesQuiet, type Store } from '.
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import { openForgetChannel } from '../shared/forget-channel.ts';
 import type { Engine } from './engine.ts';
+import { loadFeed, type FetchedFeed } from './feed.ts';
 import { createFiles, once, type Files } from './files.ts';
 import { assembleHistory, createRecall, hasFeatures, type Recall } from './history.ts';
 import { headKey as headMetaKey, readHead } from './learning-store.ts';
@@ -87,6 +88,10 @@ export function createHost(deps: HostDeps): EngineInterface {
   let changes = 0; // history changes the page reported: a snapshot's later buckets are not computed once a newer one came
   /** The merchandising rules, for grids arranged from the snapshot (the engine keeps its own copy for everything else). */
   let rules = DEFAULT_RULES;
+  /** The shop's feed, loading since init() (the engine's catalog takes it over); null without one. */
+  let feed: Promise<FetchedFeed> | null = null;
+  /** Ids the loaded feed says are unavailable; null until it has loaded. */
+  let unavailableInFeed: ReadonlySet<string> | null = null;
   let answeredFirst: () => void = () => {};
   const firstAnswer = new Promise<void>((resolve) => (answeredFirst = resolve));
 
@@ -213,9 +218,16 @@ export function createHost(deps: HostDeps): EngineInterface {
     return { history, now, candidates };
   }
 
-  /** `candidates` with, for each the page does not mark, the availability the feed gave when the stored snapshot was written. */
+  /**
+   * `candidates` with, for each the page does not mark, the availability the feed gives: the feed's own once it has
+   * loaded here, else what it said when the stored snapshot was written. A first visit (no snapshot) waits for the
+   * feed a moment (FEED_WAIT_MS): the page holds the grids in view meanwhile.
+   */
   async function feedAvailability(candidates: readonly ItemFeatures[]): Promise<readonly ItemFeatures[]> {
-    const unavailable = new Set((await stored)?.unavailable);
+    if (candidates.every((it) => it.available !== undefined)) return candidates;
+    const snapshot = await stored;
+    if (!unavailableInFeed && !snapshot && feed) await Promise.race([feed.catch(() => {}), wait(FEED_WAIT_MS)]);
+    const unavailable = unavailableInFeed ?? new Set(snapshot?.unavailable);
     if (!unavailable.size) return candidates;
     return candidates.map((it) => (it.available === undefined && unavailable.has(it.id) ? { ...it, available: false } : it));
   }
@@ -309,6 +321,12 @@ export function createHost(deps: HostDeps): EngineInterface {
       void stored.then((snap) => snap?.items.forEach((key) => see([fromItemKey(key)])));
       configure(o);
       void files.available().then((a) => (cache.available = a));
+      // The feed loads from now on, while the model does: its availability orders the first grids (the rules put
+      // what is out of stock last) before the model is there. The engine's catalog reports a failure.
+      feed = o.catalog?.url ? loadFeed(o.catalog.url, fetchFn, () => files.storage()) : null;
+      feed
+        ?.then((f) => (unavailableInFeed = new Set(f.entries.filter((e) => e.item.available === false).map((e) => e.item.id))))
+        .catch(() => {});
       const onLearning = (s: LearningState) => {
         scheduleSnapshot(); // another tab's head, or forget()
         hooks.onLearning?.(s);
@@ -334,7 +352,7 @@ export function createHost(deps: HostDeps): EngineInterface {
           searchWeight: o.searchWeight,
         };
         await storesQuiet();
-        await e.init(options, onLearning, { store: s, manifest, snapshot: await stored });
+        await e.init(options, onLearning, { store: s, manifest, snapshot: await stored, ...(feed && { feed }) });
         e.observe([...seen.values()]);
         ready = e;
         latest ??= { pending: [], known: [], now: Date.now() };
@@ -361,8 +379,7 @@ export function createHost(deps: HostDeps): EngineInterface {
     async arrange(req): Promise<ArrangeReply> {
       const { history, now, candidates } = await prepare(req);
       const searchWeight = req.search ? (opts?.searchWeight ?? DEFAULTS.searchWeight) : null;
-      // Before the engine (and the feed it loads), the items' availability is what the page marks and, for an item it
-      // does not mark, what the feed said when the stored snapshot was written.
+      // Before the engine, the items' availability is what the page marks and, for an item it does not mark, the feed's.
       const items = ready ? candidates : await feedAvailability(candidates);
       // Without a history only the rules can move anything: before the model, they move what is marked unavailable.
       if (!ready && !history.length)
@@ -454,6 +471,8 @@ export function createHost(deps: HostDeps): EngineInterface {
  * load at once.
  */
 const FIRST_RANK_WAIT_MS = 1000;
+/** How long a first visit's first grids wait for the feed's availability (within the page's 400 ms hold). */
+const FEED_WAIT_MS = 250;
 const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resolves after the tasks queued so far (the rankings answered from the snapshot) have run. */

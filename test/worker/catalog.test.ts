@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FETCH_TIMEOUT_MS, fetchCached } from '../../src/worker/asset-cache.ts';
-import { availability, createCatalog, FEED_CACHE, MAX_FEED_ITEMS, parseFeed, price, readRow } from '../../src/worker/catalog.ts';
+import { createCatalog } from '../../src/worker/catalog.ts';
+import { availability, FEED_CACHE, MAX_FEED_ITEMS, parseFeed, price, readRow } from '../../src/worker/feed.ts';
 
 describe('parseFeed', () => {
   it('reads JSON Lines, a JSON array and an object with items, and skips bad lines and rows without an id', () => {

@@ -523,6 +523,41 @@ describe('worker host: grids and placements (issue 13) on the history it assembl
     });
   });
 
+  it("a first visit (no snapshot): the feed's availability, loaded as init() starts, orders the grids before the engine; a feed that does not answer in time leaves the order", async () => {
+    // The page marks nothing; the feed says the second item is sold out.
+    const items = candidates.slice(0, 4);
+    const feed = JSON.stringify(items.map((it, i) => ({ ...it, availability: i === 1 ? 'out of stock' : 'in stock' })));
+    let answer: () => void = () => {};
+    const answered = new Promise<void>((r) => (answer = r));
+    const fetched: string[] = [];
+    const viewWith = (slowFeed: boolean) =>
+      createHost({
+        fetch: (async (u: string) => {
+          fetched.push(u);
+          if (u !== 'feed.json') return fileFetch(u);
+          if (slowFeed) await answered;
+          return new Response(feed, { status: 200 });
+        }) as unknown as typeof fetch,
+        caches: null,
+        onPageForget: alone,
+        loadEngine: () => new Promise(() => {}), // never loads: only the host answers
+      });
+    const withFeed = (dbName: string): EngineInit => ({ ...init(dbName), catalog: { url: 'feed.json', dbName } });
+
+    const view = viewWith(false);
+    void view.init(withFeed(`host-feed-${++n}`));
+    const grid = { ...request(), candidates: items, search: false };
+    expect(await view.arrange(grid)).toEqual({ order: [0, 2, 3, 1], source: 'none', skipped: [] });
+    expect(fetched, 'the feed, fetched by the host (the engine never loaded)').toContain('feed.json');
+
+    const slow = viewWith(true);
+    void slow.init(withFeed(`host-feed-${++n}`));
+    const started = Date.now();
+    expect(await slow.arrange(grid), 'the shop order, after a short wait').toEqual({ order: null, source: 'none', skipped: [] });
+    expect(Date.now() - started).toBeLessThan(5000);
+    answer();
+  });
+
   it("recommends from the stored history and the page's pending events: recently viewed lists both, newest first", async () => {
     const { dbName } = await shopper();
     const view = pageView();
