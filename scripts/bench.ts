@@ -1,7 +1,7 @@
 /**
  * Benchmarks of the built SDK in the system Chromium (figures, not tests: nothing here asserts).
  *
- *   npx tsx scripts/bench.ts [--json FILE] [--runs N] [--loads N] [--views N] [--only demo|placements|rank]
+ *   npx tsx scripts/bench.ts [--json FILE] [--runs N] [--loads N] [--views N] [--only demo|placements|rank|events]
  *
  * Expects dist/ to be built (`npm run build`); builds nothing. Starts scripts/serve.ts on a free port,
  * drives /usr/bin/chromium (or $CHROMIUM_PATH) with playwright-core and measures:
@@ -44,12 +44,13 @@ const { values: args } = parseArgs({
     loads: { type: 'string', default: '5' },
     views: { type: 'string', default: '3' },
     // Section 6 alone (a few seconds), e.g. to measure recommend() after a change to placements; the demo alone;
-    // or section 1 alone (rank latency, a minute or two), e.g. after a change to the worker's ranking path.
+    // section 1 alone (rank latency, a minute or two), e.g. after a change to the worker's ranking path; or section 3
+    // alone (the main-thread cost per event, under a minute), e.g. after a change to the tracker.
     only: { type: 'string' },
   },
 });
-if (args.only !== undefined && !['placements', 'demo', 'rank'].includes(args.only))
-  throw new Error(`--only: expected "demo", "placements" or "rank", got ${args.only}`);
+if (args.only !== undefined && !['placements', 'demo', 'rank', 'events'].includes(args.only))
+  throw new Error(`--only: expected "demo", "placements", "rank" or "events", got ${args.only}`);
 const RUNS = Number(args.runs);
 const LOADS = Number(args.loads);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs: expected a positive integer, got ${args.runs}`);
@@ -784,6 +785,15 @@ async function main(): Promise<void> {
       if (args.json) writeFileSync(args.json, JSON.stringify({ machine, model, placements }, null, 1) + '\n');
       return;
     }
+    if (args.only === 'events') {
+      const events = await eventBench(browser, base);
+      console.log(
+        `${machine.commit}, load ${machine.loadStart} -> ${round(os.loadavg()[0]!, 2)} on ${machine.cores} cores, model ${model.id}@${model.version}`,
+      );
+      console.log(eventLines(events).join('\n'));
+      if (args.json) writeFileSync(args.json, JSON.stringify({ machine, model, events }, null, 1) + '\n');
+      return;
+    }
     const rank: BackendFigures[] = [];
     for (const b of args.only === 'demo' ? [] : BACKENDS) {
       step(`rank on ${b}`);
@@ -831,6 +841,55 @@ async function main(): Promise<void> {
     await browser?.close();
     stop();
   }
+}
+
+/** Section 3's lines: the main-thread cost per event. */
+function eventLines(ev: EventFigures): string[] {
+  const out: string[] = [];
+  out.push(
+    '3. main-thread cost per event, µs (fixture page, one grid of 144 cards, wasm): 20 rounds of 20 events (DOM changes: of 10), each round timed as a whole; burst = 200 in one task',
+  );
+  out.push(
+    table(
+      ['event', 'no SDK p50', 'SDK p50', 'SDK p95', 'SDK cost', `SDK cost in a burst of ${ev.click.burst}`],
+      [
+        [
+          'click on a card',
+          fmt(ev.click.noSdkUs),
+          fmt(ev.click.sdkUs),
+          fmt(ev.click.sdkP95Us),
+          fmt(ev.click.costUs),
+          fmt(ev.click.burstCostUs),
+        ],
+        [
+          'Reco.track()',
+          fmt(ev.track.noSdkUs),
+          fmt(ev.track.sdkUs),
+          fmt(ev.track.sdkP95Us),
+          fmt(ev.track.costUs),
+          fmt(ev.track.burstCostUs),
+        ],
+        [
+          'DOM change outside grids',
+          fmt(ev.mutation.noSdkUs),
+          fmt(ev.mutation.sdkUs),
+          fmt(ev.mutation.sdkP95Us),
+          fmt(ev.mutation.costUs),
+          '–',
+        ],
+      ],
+    ),
+  );
+  out.push(
+    '   The localStorage journal of unflushed events is rewritten once per task (a microtask), so a burst costs no more per event than single events.',
+  );
+  out.push(
+    '   A DOM change outside every grid costs the MutationObserver callback a closest() and a matches() per record: no grid is re-scanned.',
+  );
+  out.push(
+    `   Long tasks while recording events (bursts left out): ${ev.longtasks.count}${ev.longtasks.count ? ` (max ${ev.longtasks.longestMs} ms: ${ev.longtasks.longestCause})` : ''}`,
+  );
+  return out;
 }
 
 /** Section 1: rank latency per backend and candidate count, and with a full store. */
@@ -1008,53 +1067,7 @@ function report(r: {
     `   The shop alone (reco.js blocked), same page: ${r.demo.baseline.count} long tasks${r.demo.baseline.count ? `, longest ${r.demo.baseline.longestMs} ms (${r.demo.baseline.longestCause})` : ''}.`,
   );
 
-  const ev = r.events;
-  if (ev) {
-    out.push(
-      '',
-      '3. main-thread cost per event, µs (fixture page, one grid of 144 cards, wasm): 20 rounds of 20 events (DOM changes: of 10), each round timed as a whole; burst = 200 in one task',
-    );
-    out.push(
-      table(
-        ['event', 'no SDK p50', 'SDK p50', 'SDK p95', 'SDK cost', `SDK cost in a burst of ${ev.click.burst}`],
-        [
-          [
-            'click on a card',
-            fmt(ev.click.noSdkUs),
-            fmt(ev.click.sdkUs),
-            fmt(ev.click.sdkP95Us),
-            fmt(ev.click.costUs),
-            fmt(ev.click.burstCostUs),
-          ],
-          [
-            'Reco.track()',
-            fmt(ev.track.noSdkUs),
-            fmt(ev.track.sdkUs),
-            fmt(ev.track.sdkP95Us),
-            fmt(ev.track.costUs),
-            fmt(ev.track.burstCostUs),
-          ],
-          [
-            'DOM change outside grids',
-            fmt(ev.mutation.noSdkUs),
-            fmt(ev.mutation.sdkUs),
-            fmt(ev.mutation.sdkP95Us),
-            fmt(ev.mutation.costUs),
-            '–',
-          ],
-        ],
-      ),
-    );
-    out.push(
-      '   A burst costs more per event: each event rewrites the whole unflushed queue into the localStorage journal until the next flush (1 s).',
-    );
-    out.push(
-      '   A DOM change outside every grid costs the MutationObserver callback a closest() and a matches() per record: no grid is re-scanned.',
-    );
-    out.push(
-      `   Long tasks while recording events (bursts left out): ${ev.longtasks.count}${ev.longtasks.count ? ` (max ${ev.longtasks.longestMs} ms: ${ev.longtasks.longestCause})` : ''}`,
-    );
-  }
+  if (r.events) out.push('', ...eventLines(r.events));
 
   out.push('', '4. sizes (gzip level 9)');
   out.push(
@@ -1129,7 +1142,7 @@ function report(r: {
 
   // "Caused by the SDK": any long task on the bare fixture page (nothing else runs there), and on the demo page any
   // animation frame in which reco.js scripts alone ran 50 ms or more.
-  const fixtureTasks = [...r.rank.filter((b) => b.available).map((b) => b.longtasks!), ...(ev ? [ev.longtasks] : [])];
+  const fixtureTasks = [...r.rank.filter((b) => b.available).map((b) => b.longtasks!), ...(r.events ? [r.events.longtasks] : [])];
   const fixtureCount = fixtureTasks.reduce((n, t) => n + t.count, 0);
   const fixtureMax = Math.max(0, ...fixtureTasks.map((t) => t.longestMs));
   const demoSdkMax = Math.max(0, ...r.demo.loads.map((l) => l.sdkFrames.longestSdkScriptMs));

@@ -1,6 +1,7 @@
 /**
- * Recorded events on their way to the store: journaled in localStorage at once (see journal.ts), written
- * to the store in batches at most every `flushIntervalMs`, and at once on flush(). Writes never overlap.
+ * Recorded events on their way to the store: journaled in localStorage within the task that records them (see
+ * journal.ts; once per task, so a burst of events rewrites the journal once), written to the store in batches at
+ * most every `flushIntervalMs`, and at once on flush(). Writes never overlap.
  */
 import type { PageStore } from '../shared/store.ts';
 import type { RecoEvent } from '../shared/types.ts';
@@ -29,6 +30,7 @@ export function createEventQueue(
   let dropped = false;
   let writing = Promise.resolve();
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  let journalDue = false;
   const writeJournal = () => o.local(() => editJournal((j) => (j[pageViewId] = queue)));
 
   function flush(): Promise<void> {
@@ -54,7 +56,14 @@ export function createEventQueue(
     push(e) {
       if (dropped) return;
       queue.push(e);
-      writeJournal();
+      // In a microtask: before the task ends, so before a navigation the recording click starts.
+      if (!journalDue) {
+        journalDue = true;
+        queueMicrotask(() => {
+          journalDue = false;
+          writeJournal();
+        });
+      }
       flushTimer ??= setTimeout(flush, o.flushIntervalMs);
     },
     flush,

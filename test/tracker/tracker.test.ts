@@ -416,13 +416,14 @@ describe('events', () => {
 });
 
 describe('journal', () => {
-  it('holds a click synchronously, and the next page drains it into the store once', async () => {
+  it('holds a click within its task (before the navigation it starts), and the next page drains it into the store once', async () => {
     const store = await openStore({ dbName: `tracker-${++dbCount}` });
     expect(store.kind).toBe('indexeddb');
     const page1 = start(store, { flushIntervalMs: 60_000 });
     const [a] = grid('g', ['a']);
     page1.observe([a!]);
     click(a!.el);
+    await Promise.resolve(); // the end of the click's task: the microtasks it queued have run
     const journal = JSON.parse(localStorage.getItem(LOCAL_KEYS.pending)!) as Record<string, RecoEvent[]>;
     expect(journal[page1.pageViewId]).toEqual([seen[0]]);
     expect(await store.count()).toBe(0);
@@ -442,6 +443,7 @@ describe('journal', () => {
     const store = await openStore({ dbName: `tracker-${++dbCount}` });
     const t = start(store, { flushIntervalMs: 60_000 });
     t.track('add_to_cart', 'p1');
+    await Promise.resolve();
     expect(localStorage.getItem(LOCAL_KEYS.pending)).not.toBeNull();
     await t.flush();
     expect(localStorage.getItem(LOCAL_KEYS.pending)).toBeNull();
@@ -458,6 +460,7 @@ describe('journal', () => {
     t.track('add_to_cart', 'a');
     expect(seen.map((e) => e.type)).toEqual(['select_item', 'add_to_cart']);
     // Pending events are journaled meanwhile: a navigation before the store opens keeps them.
+    await Promise.resolve();
     expect(JSON.parse(localStorage.getItem(LOCAL_KEYS.pending)!)[t.pageViewId]).toHaveLength(2);
     const store = await openStore({ dbName: `tracker-${++dbCount}` });
     open(store);
@@ -480,6 +483,24 @@ describe('journal', () => {
     expect(Object.keys(JSON.parse(localStorage.getItem(LOCAL_KEYS.pending)!))).toEqual(['earlier']);
     expect(localStorage.getItem(LOCAL_KEYS.session)).toBeNull();
     expect((await store.events()).map((e) => e.itemId)).toEqual(['a', 'b']);
+  });
+
+  it('rewrites the journal once per task: a burst of 1,000 track() calls writes it once, with every event', async () => {
+    const store = await openStore({ dbName: `tracker-${++dbCount}` });
+    const t = start(store, { flushIntervalMs: 60_000 });
+    const setItem = vi.spyOn(localStorage, 'setItem');
+    try {
+      for (let i = 0; i < 1000; i++) t.track('view_item', `p${i}`);
+      await Promise.resolve();
+      expect(setItem.mock.calls.filter(([key]) => key === LOCAL_KEYS.pending)).toHaveLength(1);
+    } finally {
+      setItem.mockRestore();
+    }
+    const journal = JSON.parse(localStorage.getItem(LOCAL_KEYS.pending)!) as Record<string, RecoEvent[]>;
+    expect(journal[t.pageViewId]!.map((e) => e.itemId)).toEqual(Array.from({ length: 1000 }, (_, i) => `p${i}`));
+    await t.flush();
+    expect(await store.count()).toBe(1000);
+    expect(localStorage.getItem(LOCAL_KEYS.pending)).toBeNull();
   });
 
   it('ignores a corrupt journal', async () => {
