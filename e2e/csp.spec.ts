@@ -66,7 +66,9 @@ test("under the strict policy (script-src 'self' 'wasm-unsafe-eval', worker-src,
       timeout: 20_000,
     },
   );
-  expect(await page.evaluate(() => window.scrollY), 'nobody scrolled').toBe(0);
+  // Firefox's scroll anchoring may move the page by a fraction of a pixel while it lays out (0.25 px seen since the
+  // worker fetches the feed at init(): the demo's rows fill at other moments); a shopper's scroll is far more.
+  expect(await page.evaluate(() => window.scrollY), 'nobody scrolled').toBeLessThan(1);
   expect(new Set(await order(page))).toEqual(new Set(shopOrder));
 
   expect(await page.evaluate(() => window.Reco.status().lastError)).toBeNull();
