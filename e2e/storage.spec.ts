@@ -46,3 +46,16 @@ test('events survive a reload and appear in export(); forget() deletes the datab
   expect((await page.evaluate(() => window.Reco.export())).events).toEqual([]);
   expect(await page.evaluate(() => window.Reco.status())).toMatchObject({ events: 0, storage: 'off' });
 });
+
+test('a click on a card whose link leaves the page at once is kept: the next page view has it', async ({ tab }) => {
+  // Events are written to IndexedDB in batches (every second): this one is kept by the journal in localStorage,
+  // written in the click's own task, before the navigation the click starts.
+  await tab.goto('/e2e/pages/leave.html');
+  await waitForReady(tab);
+  await tab.click('#home [data-reco-id="p043"]');
+  await tab.waitForFunction(() => location.search === '?product=p043', undefined, { message: 'the card link was followed' });
+  await tab.goto('/e2e/pages/leave.html');
+  await waitForReady(tab);
+  const { events } = await tab.evaluate(() => window.Reco.export());
+  expect(events.filter((e) => e.type === 'select_item').map((e) => `${e.itemId}@${e.listId}`)).toEqual(['p043@home']);
+});

@@ -45,39 +45,44 @@ export function knownDatabases(current: string): string[] {
   return [...new Set([current, DEFAULTS.dbName, ...readRegistry()])];
 }
 
-/** What one database holds (valid rows; malformed ones are counted where the SDK reads them); nothing when it does not exist. */
+/**
+ * What one database holds (valid rows; malformed ones are counted where the SDK reads them); nothing when it does not
+ * exist, or when it answers nothing within WAIT_MS: an open request queued behind another tab's blocked upgrade waits
+ * for ever, and so do the reads of a database that opens but runs no transaction (WebKit can leave one so: see
+ * src/shared/store.ts).
+ */
 async function readDatabase(name: string): Promise<ExportData> {
-  const out: ExportData = { exportedAt: '', events: [], items: [], meta: {} };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(resolve, WAIT_MS, null)));
+  const out = await Promise.race([readAll(name), late]).finally(() => clearTimeout(timer));
+  return out ?? { exportedAt: '', events: [], items: [], meta: {} };
+}
+
+/** What one database holds; null when it is missing, blocked or unreadable. */
+async function readAll(name: string): Promise<ExportData | null> {
   let db: IDBPDatabase | undefined;
   try {
-    // No version: the database as it is. One that does not exist is not created: its creation is aborted. An open
-    // request queued behind another tab's blocked upgrade would wait for ever: after WAIT_MS the database is skipped.
-    const opening = openDB(name, undefined, {
+    // No version: the database as it is. One that does not exist is not created: its creation is aborted.
+    db = await openDB(name, undefined, {
       upgrade(_db, _old, _new, tx) {
         tx.done.catch(() => {}); // the abort below is the point: never an unhandled rejection in the page
         tx.abort();
       },
     });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<never>((_, reject) => (timer = setTimeout(reject, WAIT_MS)));
-    db = await Promise.race([opening, late]).finally(() => clearTimeout(timer));
-    opening.then(
-      (d) => d !== db && d.close(),
-      () => {},
-    );
     const has = (store: string) => db!.objectStoreNames.contains(store);
+    const out: ExportData = { exportedAt: '', events: [], items: [], meta: {} };
     if (has('events')) out.events = (await db.getAll('events')).filter(isEvent);
     if (has('items')) out.items = (await db.getAll('items')).filter(isCachedItem).map((r) => r.item);
     if (has('meta')) {
       const [keys, values] = await Promise.all([db.getAllKeys('meta'), db.getAll('meta')]);
       out.meta = Object.fromEntries(keys.map((k, i) => [String(k), values[i]]));
     }
+    return out;
   } catch {
-    // Missing, blocked or unreadable: nothing to report from it.
+    return null;
   } finally {
     db?.close();
   }
-  return out;
 }
 
 /**

@@ -222,15 +222,17 @@ export function createTracker(opts: TrackerOptions): Tracker {
     guard(() => {
       const visible = pageVisible();
       for (const w of watched.values()) w.timer.setPageVisible(visible);
-      if (!visible) void flush();
     });
 
   /** Adds or removes every listener; capture sees clicks the page stops from bubbling. */
   const listen = (method: 'addEventListener' | 'removeEventListener') => {
     document[method]('click', onClick, true);
     document[method]('auxclick', onClick, true);
+    // Nothing is written as the page is hidden or goes away (pagehide): its events are journaled, and the next page
+    // view writes them. WebKit suspends a page kept for the back/forward cache with any IndexedDB transaction it has in
+    // flight, and that transaction then blocks the database for every other page of the shop until the cached page is
+    // evicted (e2e/storage.spec.ts: a click on a card link, then every later page view memory-only).
     document[method]('visibilitychange', onVisibility);
-    window[method]('pagehide', flush);
   };
   listen('addEventListener');
   session.touch(now());

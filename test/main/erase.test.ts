@@ -1,0 +1,48 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it, vi } from 'vitest';
+import { readStored } from '../../src/main/erase.ts';
+import { openStore } from '../../src/shared/store.ts';
+import type { ExportData, RecoEvent } from '../../src/shared/types.ts';
+
+/** An event `ago` ms before now (older ones than maxAgeDays are pruned as they are written). */
+const event = (id: string, itemId: string, ago: number): RecoEvent => ({
+  id,
+  type: 'view_item',
+  itemId,
+  listId: null,
+  position: null,
+  ts: Date.now() - ago,
+  sessionId: 's',
+  path: '/',
+  control: false,
+  pageViewId: 'pv',
+});
+
+describe('readStored (export() of every database Reco used)', () => {
+  it('reads each database and merges what a memory store holds, events oldest first', async () => {
+    const store = await openStore({ dbName: 'erase-read' });
+    await store.add([event('e2', 'b', 2000), event('e1', 'a', 3000)]);
+    store.close();
+    const memory: ExportData = { exportedAt: '', events: [event('e3', 'c', 1000)], items: [], meta: {} };
+    const out = await readStored(['erase-read', 'erase-missing'], memory);
+    expect(out.events.map((e) => e.id)).toEqual(['e1', 'e2', 'e3']);
+  });
+
+  it('gives up on a database that opens but answers no read (WebKit can leave one so), and reports the rest', async () => {
+    const store = await openStore({ dbName: 'erase-wedged' });
+    await store.add([event('e1', 'a', 1)]);
+    store.close();
+    // Reads that never answer, as in a wedged database.
+    const Request = IDBRequest as unknown as new () => IDBRequest<unknown[]>; // fake-indexeddb's requests can be made
+    const getAll = vi.spyOn(IDBObjectStore.prototype, 'getAll').mockImplementation(() => new Request());
+    try {
+      const memory: ExportData = { exportedAt: '', events: [event('e9', 'z', 9)], items: [], meta: {} };
+      const started = Date.now();
+      const out = await readStored(['erase-wedged'], memory);
+      expect(out.events.map((e) => e.id)).toEqual(['e9']);
+      expect(Date.now() - started).toBeLessThan(8000);
+    } finally {
+      getAll.mockRestore();
+    }
+  }, 15_000);
+});
