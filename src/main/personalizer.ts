@@ -143,7 +143,8 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
    */
   const apply = (grid: Grid, scores: ReadonlyMap<string, number>, ms: number, mode: 'auto' | 'now' | 'unpainted'): void => {
     const reorderGrid = o.reorder();
-    if (!reorderGrid) return;
+    // The page may have made the grid its own (data-reco-track-only) since its ranking was asked for.
+    if (!reorderGrid || grid.trackOnly) return;
     const { container } = grid;
     const st = register(grid);
     let target = grid;

@@ -99,6 +99,27 @@ describe('personalizer', () => {
     ).toEqual(['p1', 'p3', 'p0', 'p2', 'p9']);
   });
 
+  it('a grid the page makes data-reco-track-only while its ranking is in flight (the demo\'s "shop\'s order" switch) is not moved by it', async () => {
+    let answer: () => void = () => {};
+    const answered = new Promise<void>((r) => (answer = r));
+    const { ranked } = start({
+      arrange: vi.fn(async (items: ItemFeatures[]) => {
+        await answered;
+        return items.map((_, i) => items.length - 1 - i);
+      }),
+    });
+    const first = p!.firstRankings();
+    await settle();
+    const home = document.getElementById('home')!;
+    home.setAttribute('data-reco-track-only', '');
+    home.innerHTML = `${cards('p1', 'p3')}<a data-reco-id="p0" data-reco-pin></a>${card('p2')}`; // the page renders its own order
+    answer();
+    await first;
+    await settle();
+    expect(ids()).toEqual(['p1', 'p3', 'p0', 'p2']);
+    expect(ranked).toEqual([]);
+  });
+
   it('a page that has painted already (init() from an async script) has its grids ranked, never hidden: the shopper saw them', async () => {
     const paints = vi.spyOn(performance, 'getEntriesByType').mockReturnValue([{ name: 'first-paint' } as PerformanceEntry]);
     try {
