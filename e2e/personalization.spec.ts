@@ -21,24 +21,6 @@ test('a shopper who opens 5 products of one category sees more of it in the firs
   expect(afterCount).toBeGreaterThan(beforeCount);
 });
 
-test("a first visit: the feed's out-of-stock items come last in the grid in view, though the page does not mark them", async ({ tab }) => {
-  await listenToReco(tab);
-  await tab.goto('/');
-  // The demo's markup does not say which items are in stock: only its feed (catalog.json) does, and the shopper has
-  // no history and no snapshot yet, so only the rules (out of stock last) can move anything.
-  const outOfStock: string[] = await tab.evaluate(async () =>
-    ((await (await fetch('catalog.json')).json()) as { id: string; availability: string }[])
-      .filter((it) => it.availability === 'out_of_stock')
-      .map((it) => it.id),
-  );
-  const ranked = await waitForRanked(tab, 'home');
-  const movable = (await gridItems(tab, '#grid-home')).filter((it) => !it.pinned).map((it) => it.id);
-  const unavailable = movable.filter((id) => outOfStock.includes(id));
-  expect(unavailable.length, 'precondition: the home grid shows items the feed says are out of stock').toBeGreaterThan(0);
-  expect(movable.slice(-unavailable.length), 'the out-of-stock items come last').toEqual(unavailable);
-  expect(ranked.order.filter((id) => movable.includes(id))).toEqual(movable);
-});
-
 const SPA = '/e2e/pages/spa.html?late';
 const order = async (tab: BrowserPage) => (await gridItems(tab, '#grid')).map((it) => it.id);
 
