@@ -346,7 +346,8 @@ export function checkTrackArguments(type: unknown, itemId: unknown, extra: unkno
   if (typeof itemId !== 'string' || !itemId.trim()) {
     throw new TypeError(`track: itemId must be a non-blank string; got ${shown(itemId)}`);
   }
-  if (extra !== undefined && (typeof extra !== 'object' || !extra || Array.isArray(extra))) {
+  // A plain object only: a Date, a Map or an array would be stored as {} or lose its entries.
+  if (extra !== undefined && Object.prototype.toString.call(extra) !== '[object Object]') {
     throw new TypeError(`track: extra must be an object of string, number or boolean values; got ${shown(extra)}`);
   }
   for (const [k, v] of Object.entries(extra ?? {})) {

@@ -128,7 +128,7 @@ describe('instance wiring', () => {
     expect(reco.status().lastError).toMatch(/WorkerCrashedError/);
   });
 
-  it('track() rejects the automatic types, an array as extra and non-finite numbers, naming the field, also when nothing is stored', async () => {
+  it('track() rejects the automatic types, an array, a Date or a Map as extra and non-finite numbers, naming the field, also when nothing is stored', async () => {
     vi.stubGlobal('Worker', BlockedWorker);
     for (const consent of ['granted', 'denied'] as const) {
       reco = await createInstance({ consent, dbName: `instance-${++n}` }, SCRIPT, null);
@@ -140,6 +140,8 @@ describe('instance wiring', () => {
       reco.track('add_to_cart', 'a', { value: Infinity });
       reco.track('add_to_cart', 'a', { value: NaN });
       reco.track('add_to_cart', 'a', { items: ['x'] } as never);
+      reco.track('add_to_cart', 'a', new Date(0) as never);
+      reco.track('add_to_cart', 'a', new Map([['value', 1]]) as never);
       expect(errors).toEqual([
         expect.stringMatching(/^TypeError: track: type "select_item" is recorded automatically .*; report one of view_item, /),
         expect.stringMatching(/^TypeError: track: type "view_item_list" is recorded automatically/),
@@ -147,6 +149,8 @@ describe('instance wiring', () => {
         'TypeError: track: extra.value must be a finite number; got Infinity',
         'TypeError: track: extra.value must be a finite number; got NaN',
         'TypeError: track: extra.items must be a string, number or boolean; got an array',
+        'TypeError: track: extra must be an object of string, number or boolean values; got "1970-01-01T00:00:00.000Z"',
+        'TypeError: track: extra must be an object of string, number or boolean values; got {}',
       ]);
       expect(reco.status().events).toBe(0);
       await reco.destroy();
