@@ -220,13 +220,14 @@ export function createHost(deps: HostDeps): EngineInterface {
 
   /**
    * `candidates` with, for each the page does not mark, the availability the feed gives: the feed's own once it has
-   * loaded here, else what it said when the stored snapshot was written. A first visit (no snapshot) waits for the
-   * feed a moment (FEED_WAIT_MS): the page holds the grids in view meanwhile.
+   * loaded here, else what it said when the stored snapshot was written. With `waitForFeed` (a first visit's arrangement by
+   * the rules alone: no snapshot, no history), the feed is waited for a moment (FEED_WAIT_MS): the page holds the grids
+   * in view meanwhile.
    */
-  async function feedAvailability(candidates: readonly ItemFeatures[]): Promise<readonly ItemFeatures[]> {
+  async function feedAvailability(candidates: readonly ItemFeatures[], waitForFeed: boolean): Promise<readonly ItemFeatures[]> {
     if (candidates.every((it) => it.available !== undefined)) return candidates;
     const snapshot = await stored;
-    if (!unavailableInFeed && !snapshot && feed) await Promise.race([feed.catch(() => {}), wait(FEED_WAIT_MS)]);
+    if (waitForFeed && !unavailableInFeed && !snapshot && feed) await Promise.race([feed.catch(() => {}), wait(FEED_WAIT_MS)]);
     const unavailable = unavailableInFeed ?? new Set(snapshot?.unavailable);
     if (!unavailable.size) return candidates;
     return candidates.map((it) => (it.available === undefined && unavailable.has(it.id) ? { ...it, available: false } : it));
@@ -380,7 +381,8 @@ export function createHost(deps: HostDeps): EngineInterface {
       const { history, now, candidates } = await prepare(req);
       const searchWeight = req.search ? (opts?.searchWeight ?? DEFAULTS.searchWeight) : null;
       // Before the engine, the items' availability is what the page marks and, for an item it does not mark, the feed's.
-      const items = ready ? candidates : await feedAvailability(candidates);
+      // Only an arrangement by the rules alone waits for the feed: one with a history goes to the snapshot or the model.
+      const items = ready ? candidates : await feedAvailability(candidates, !history.length);
       // Without a history only the rules can move anything: before the model, they move what is marked unavailable.
       if (!ready && !history.length)
         return {
