@@ -343,27 +343,37 @@ function onRanked(detail) {
   if (detail.listId === 'home') explainHome(detail.order);
 }
 
-/** "Because you viewed …" for the top pick of the home grid, where this SDK version has `explain()`. */
+/**
+ * "Because you viewed …" for the top pick of the home grid, where this SDK version has `explain()`. The line is
+ * set once, when its reason is known (one line, cut with an ellipsis: a longer one would push the grid and the
+ * order switch down while the shopper reaches for them).
+ */
+let explained = 0;
 async function explainHome(order = [...$('grid-home').querySelectorAll('[data-reco-id]')].map((el) => el.dataset.recoId)) {
-  $('home-sub').textContent = DEFAULT_SUB;
-  $('panel-because').hidden = true;
-  if (typeof reco?.explain !== 'function' || !order?.length) return;
+  const asked = ++explained;
+  const because = await reasonForTopPick(order);
+  if (asked !== explained) return; // a newer ranking's reason is on its way
+  const sub = $('home-sub');
+  sub.textContent = because ? `Because you viewed ${because.names.join(' and ')}` : DEFAULT_SUB;
+  sub.title = sub.textContent;
+  const line = $('panel-because');
+  line.hidden = !because;
+  if (because) line.textContent = `Pick “${because.pick}”: because you viewed ${because.names.join(' and ')}.`;
+}
+
+/** The first of the top picks that has a reason: the top pick is often an item the shopper opened already. */
+async function reasonForTopPick(order) {
+  if (typeof reco?.explain !== 'function' || !order?.length) return null;
   try {
-    // The top pick is often an item the shopper opened already, which cannot be its own reason:
-    // explain the first of the top picks that has one.
     for (const top of order.filter((id) => id !== pinnedId).slice(0, 6)) {
       const { because } = await reco.explain(top);
       const names = (because ?? []).slice(0, 2).map((b) => (byId.has(b.itemId) ? mention(byId.get(b.itemId)) : b.title || b.itemId));
-      if (!names.length) continue;
-      $('home-sub').textContent = `Because you viewed ${names.join(' and ')}`;
-      const line = $('panel-because');
-      line.textContent = `Pick “${byId.has(top) ? mention(byId.get(top)) : top}”: because you viewed ${names.join(' and ')}.`;
-      line.hidden = false;
-      return;
+      if (names.length) return { pick: byId.has(top) ? mention(byId.get(top)) : top, names };
     }
   } catch (err) {
     warnOnce('reco.explain failed', err);
   }
+  return null;
 }
 
 // ---------- live event list ----------
