@@ -7,10 +7,10 @@
  */
 import { notReady, type Explanation, type RecoEventMap, type RecoInstance, type RecoStatus } from './main/api.ts';
 import { startWorkerEarly } from './main/early-worker.ts';
-import { preloadEngineModule } from './main/engine-module.ts';
+import { loadEngineModule, preloadEngineModule } from './main/engine-module.ts';
 import { defaultWorker } from './main/worker-source.ts';
 import { subscribe, type Listeners } from './main/events.ts';
-import { forgetWithoutInstance, knownDatabases, readStored } from './main/erase.ts';
+import { forgetWithoutInstance, knownDatabases } from './main/erase.ts';
 import { startInstance } from './main/instance.ts';
 import type { BundledAssets } from './main/options.ts';
 import { bundledModel, loadDataLayerReader, startBundledWorker } from './bundler-assets.mjs';
@@ -114,7 +114,8 @@ export const explain = async (itemId: string): Promise<Explanation> => current?.
  * Everything stored about this shopper on this origin (also importable as `export`); see RecoInstance.export. Before
  * init(), what the databases Reco used hold.
  */
-export const exportData = async (): Promise<ExportData> => current?.export() ?? readStored(knownDatabases(DEFAULTS.dbName));
+export const exportData = async (): Promise<ExportData> =>
+  current?.export() ?? (await loadEngineModule(SCRIPT_URL)).readStored(knownDatabases(DEFAULTS.dbName));
 /**
  * Erases every trace Reco wrote on this origin; see RecoInstance.forget. Also without init() (a privacy page that
  * does not run Reco): the other tabs are told, every database, `reco:` key and `reco-` cache is erased, and what

@@ -7,3 +7,4 @@ export { createPlacements } from './placements.ts';
 export { reorderGrid } from './grid/reorder.ts';
 export { createRanker } from './ranker.ts';
 export { engineInit } from './engine-init.ts';
+export { readStored } from './export.ts';

@@ -7,13 +7,14 @@
  */
 import { createEngineClient, createPageLearning } from './engine-client.ts';
 import { engineInit } from './engine-init.ts';
+import { readStored } from './export.ts';
 import { reorderGrid } from './grid/reorder.ts';
 import { createPlacements } from './placements.ts';
 import { createRanker } from './ranker.ts';
 
 /**
  * What the page uses of reco.engine.js (engine-chunk.ts): the client and what it tells the worker at init(), on-device learning (driven once the engine is
- * ready), placements, and what moves a grid's items (only ever by the engine's answers).
+ * ready), placements, what moves a grid's items (only ever by the engine's answers), and export()'s reads.
  */
 export interface EngineModule {
   createEngineClient: typeof createEngineClient;
@@ -22,6 +23,8 @@ export interface EngineModule {
   createPlacements: typeof createPlacements;
   createRanker: typeof createRanker;
   reorderGrid: typeof reorderGrid;
+  /** export()'s reading of the databases. */
+  readStored: typeof readStored;
 }
 
 /** In the ES module build the engine client is part of the bundle: nothing to preload. */
@@ -35,4 +38,5 @@ export const loadEngineModule = async (_scriptUrl: string): Promise<EngineModule
   createPlacements,
   createRanker,
   reorderGrid,
+  readStored,
 });

@@ -3,13 +3,10 @@
  * storage mode: every IndexedDB database it opened (a registry in localStorage names them, the current and the
  * default name are always included), its localStorage keys (all start with `reco:`), its Cache Storage caches
  * (names start with `reco-`), and the other tabs, told over a BroadcastChannel to drop their pending events and
- * stop writing. Reading never creates a database that does not exist.
+ * stop writing. What they hold is read by export.ts (in reco.engine.js).
  */
-import { openDB, type IDBPDatabase } from 'idb';
-import { isCachedItem, isEvent } from '../shared/rows.ts';
 import { DEFAULTS } from '../shared/options.ts';
 import { openForgetChannel } from '../shared/forget-channel.ts';
-import type { ExportData, ItemFeatures, RecoEvent } from '../shared/types.ts';
 
 /** Every localStorage key Reco writes starts with this. */
 export const LOCAL_PREFIX = 'reco:';
@@ -18,7 +15,7 @@ export const CACHE_PREFIX = 'reco-';
 /** localStorage key listing the IndexedDB databases Reco opened on this origin. */
 const REGISTRY_KEY = `${LOCAL_PREFIX}databases`;
 /** How long export() and forget() wait for a database that another page keeps open or blocks before they go on. */
-const WAIT_MS = 3000;
+export const WAIT_MS = 3000;
 
 function readRegistry(): string[] {
   try {
@@ -43,73 +40,6 @@ export function rememberDatabase(name: string): void {
 /** The databases Reco may have written here: the registry's, the current one and the default. */
 export function knownDatabases(current: string): string[] {
   return [...new Set([current, DEFAULTS.dbName, ...readRegistry()])];
-}
-
-/**
- * What one database holds (valid rows; malformed ones are counted where the SDK reads them); nothing when it does not
- * exist, or when it answers nothing within WAIT_MS: an open request queued behind another tab's blocked upgrade waits
- * for ever, and so do the reads of a database that opens but runs no transaction (WebKit can leave one so: see
- * src/shared/store.ts).
- */
-async function readDatabase(name: string): Promise<ExportData> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<null>((resolve) => (timer = setTimeout(resolve, WAIT_MS, null)));
-  const out = await Promise.race([readAll(name), late]).finally(() => clearTimeout(timer));
-  return out ?? { exportedAt: '', events: [], items: [], meta: {} };
-}
-
-/** What one database holds; null when it is missing, blocked or unreadable. */
-async function readAll(name: string): Promise<ExportData | null> {
-  let db: IDBPDatabase | undefined;
-  try {
-    // No version: the database as it is. One that does not exist is not created: its creation is aborted.
-    db = await openDB(name, undefined, {
-      upgrade(_db, _old, _new, tx) {
-        tx.done.catch(() => {}); // the abort below is the point: never an unhandled rejection in the page
-        tx.abort();
-      },
-    });
-    const has = (store: string) => db!.objectStoreNames.contains(store);
-    const out: ExportData = { exportedAt: '', events: [], items: [], meta: {} };
-    if (has('events')) out.events = (await db.getAll('events')).filter(isEvent);
-    if (has('items')) out.items = (await db.getAll('items')).filter(isCachedItem).map((r) => r.item);
-    if (has('meta')) {
-      const [keys, values] = await Promise.all([db.getAllKeys('meta'), db.getAll('meta')]);
-      out.meta = Object.fromEntries(keys.map((k, i) => [String(k), values[i]]));
-    }
-    return out;
-  } catch {
-    return null;
-  } finally {
-    db?.close();
-  }
-}
-
-/**
- * Everything stored in these databases, merged with `extra` (a memory store's content): events oldest first,
- * one record per item id.
- */
-export async function readStored(names: readonly string[], extra?: ExportData): Promise<ExportData> {
-  // Only databases that exist, where the browser lists them: opening a missing one creates it, and WebKit keeps it
-  // (empty, version 0) even though its creation is aborted, so an export after forget() would bring the name back.
-  // Without the list (or IndexedDB), each name is opened and a missing one's creation aborted.
-  const listed = await (async () => (await indexedDB.databases()).map((d) => d.name))().catch(() => null);
-  const read = listed ? names.filter((n) => listed.includes(n)) : names;
-  const parts = [...(await Promise.all(read.map(readDatabase))), ...(extra ? [extra] : [])];
-  const events = new Map<string, RecoEvent>();
-  const items = new Map<string, ItemFeatures>();
-  const meta: Record<string, unknown> = {};
-  for (const p of parts) {
-    for (const e of p.events) events.set(e.id, e);
-    for (const it of p.items) items.set(it.id, it);
-    Object.assign(meta, p.meta);
-  }
-  return {
-    exportedAt: new Date().toISOString(),
-    events: [...events.values()].sort((a, b) => a.ts - b.ts),
-    items: [...items.values()],
-    meta,
-  };
 }
 
 /** Deletes a database; resolves with an error message when another page keeps it open past WAIT_MS (it goes once that page lets go). */

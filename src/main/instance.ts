@@ -18,7 +18,7 @@ import { loadEngineModule, type EngineModule } from './engine-module.ts';
 import { dataLayerUse, pageDataLayer, writeArm } from './datalayer.ts';
 import { takeEarlyWorker } from './early-worker.ts';
 import { openForgetChannel } from '../shared/forget-channel.ts';
-import { clearLocalTraces, eraseEverything, knownDatabases, readStored, rememberDatabase } from './erase.ts';
+import { clearLocalTraces, eraseEverything, knownDatabases, rememberDatabase } from './erase.ts';
 import { createEmitter, type Listeners } from './events.ts';
 import { createAntiFlicker } from './grid/antiflicker.ts';
 import { createHistory } from './history.ts';
@@ -393,6 +393,8 @@ export function startInstance(
       // What is stored includes the next page view's snapshot: the one the latest change asked for is awaited.
       await engine?.settle().catch(() => {});
       const memory = store?.kind === 'memory' && !forgotten ? await store.export() : undefined;
+      // The reads are in reco.engine.js (loaded here also when there is no engine, e.g. consent denied).
+      const { readStored } = await (engineModule ?? loadEngineModule(scriptUrl));
       return readStored(knownDatabases(opts.dbName), memory);
     },
     async forget() {

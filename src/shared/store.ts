@@ -75,10 +75,10 @@ export interface Store {
 }
 
 /** Reads only the worker makes: it assembles the history, keeps the snapshot and learns, on its own connection. */
-type WorkerReads = 'events' | 'recent' | 'stamp' | 'getMeta' | 'setMeta' | 'deleteMeta' | 'getSnapshot' | 'putSnapshot';
+type WorkerReads = 'events' | 'recent' | 'stamp' | 'getMeta' | 'setMeta' | 'deleteMeta' | 'getSnapshot' | 'putSnapshot' | 'export';
 
 /** Worker calls a page's memory store leaves out: the whole event list, meta records (the learned head) and snapshots. */
-type WorkerRecords = Exclude<WorkerReads, 'recent'>;
+type WorkerRecords = Exclude<WorkerReads, 'recent' | 'export'>;
 
 /**
  * The store as the page uses it ({@link openPageStore}): it writes events and item features, exports and clears.
@@ -499,23 +499,6 @@ function idbWrites(db: DB, o: Options, { skipped, valid }: Rows): Omit<Store, Wo
       );
     },
     items,
-    async export() {
-      const tx = db.transaction(['events', 'items', 'meta']);
-      const meta = tx.objectStore('meta');
-      const [events, items, keys, values] = await Promise.all([
-        tx.objectStore('events').index('ts').getAll(),
-        tx.objectStore('items').getAll(),
-        meta.getAllKeys(),
-        meta.getAll(),
-        tx.done,
-      ]);
-      return {
-        exportedAt: new Date().toISOString(),
-        events: valid('events', events, isEvent),
-        items: valid('items', items, isCachedItem).map((r) => r.item),
-        meta: Object.fromEntries(keys.map((k, i) => [k, values[i]])),
-      };
-    },
     async clear() {
       clearLocalKeys();
       const names = ['events', 'items', 'meta', 'snapshots'] as const;
@@ -544,6 +527,23 @@ function getOne(db: DB, name: 'meta' | 'snapshots', key: string): Promise<unknow
 /** An IndexedDB store's reads that only the worker makes. */
 function idbReads(db: DB, { skipped, valid }: Rows): Pick<Store, WorkerReads> {
   return {
+    async export() {
+      const tx = db.transaction(['events', 'items', 'meta']);
+      const meta = tx.objectStore('meta');
+      const [events, items, keys, values] = await Promise.all([
+        tx.objectStore('events').index('ts').getAll(),
+        tx.objectStore('items').getAll(),
+        meta.getAllKeys(),
+        meta.getAll(),
+        tx.done,
+      ]);
+      return {
+        exportedAt: new Date().toISOString(),
+        events: valid('events', events, isEvent),
+        items: valid('items', items, isCachedItem).map((r) => r.item),
+        meta: Object.fromEntries(keys.map((k, i) => [k, values[i]])),
+      };
+    },
     async events(q) {
       const tx = db.transaction('events');
       const [rows] = await Promise.all([tx.store.index('ts').getAll(), tx.done]);

@@ -32,6 +32,7 @@ const moduleWith = (log: string[]): EngineModule => ({
   createPageLearning,
   createPlacements: null!,
   createRanker: null!,
+  readStored: null!,
   reorderGrid: null!,
 });
 

@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
-import { readStored } from '../../src/main/erase.ts';
+import { readStored } from '../../src/main/export.ts';
 import { openStore } from '../../src/shared/store.ts';
 import type { ExportData, RecoEvent } from '../../src/shared/types.ts';
 

@@ -1,0 +1,93 @@
+/**
+ * export(): what the databases Reco wrote on this origin hold (erase.ts finds them), read without creating one that
+ * does not exist. Only export() reads them, so this is in reco.engine.js, not in the page script (engine-module.ts).
+ */
+import { isCachedItem, isEvent } from '../shared/rows.ts';
+import type { ExportData, ItemFeatures, RecoEvent } from '../shared/types.ts';
+import { WAIT_MS } from './erase.ts';
+
+/**
+ * What one database holds (valid rows; malformed ones are counted where the SDK reads them); nothing when it does not
+ * exist, or when it answers nothing within WAIT_MS: an open request queued behind another tab's blocked upgrade waits
+ * for ever, and so do the reads of a database that opens but runs no transaction (WebKit can leave one so: see
+ * src/shared/store.ts).
+ */
+async function readDatabase(name: string): Promise<ExportData> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(resolve, WAIT_MS, null)));
+  const out = await Promise.race([readAll(name), late]).finally(() => clearTimeout(timer));
+  return out ?? { exportedAt: '', events: [], items: [], meta: {} };
+}
+
+/** The stores export() reads (snapshots are derived from them and left out). */
+const STORES = ['events', 'items', 'meta'] as const;
+
+/** A request's result. */
+const result = <T>(req: IDBRequest<T>): Promise<T> =>
+  new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+
+/**
+ * What one database holds; null when it is missing, blocked or unreadable. IndexedDB as the browser gives it, not
+ * through idb: the page script has idb, and this file would carry a second copy of it.
+ */
+async function readAll(name: string): Promise<ExportData | null> {
+  let db: IDBDatabase | undefined;
+  try {
+    // No version: the database as it is. One that does not exist is not created: its creation is aborted (and the
+    // open fails with an AbortError).
+    const open = indexedDB.open(name);
+    open.onupgradeneeded = () => open.transaction?.abort();
+    db = await result(open);
+    const names = STORES.filter((store) => db!.objectStoreNames.contains(store));
+    const out: ExportData = { exportedAt: '', events: [], items: [], meta: {} };
+    if (!names.length) return out;
+    const tx = db.transaction(names);
+    /** A store's records or keys; none where the database has no such store. */
+    const read = (store: (typeof STORES)[number], what: 'getAll' | 'getAllKeys'): Promise<unknown[]> =>
+      names.includes(store) ? result(tx.objectStore(store)[what]() as IDBRequest<unknown[]>) : Promise.resolve([]);
+    const [events, items, keys, values] = await Promise.all([
+      read('events', 'getAll'),
+      read('items', 'getAll'),
+      read('meta', 'getAllKeys'),
+      read('meta', 'getAll'),
+    ]);
+    out.events = events.filter(isEvent);
+    out.items = items.filter(isCachedItem).map((r) => r.item);
+    out.meta = Object.fromEntries(keys.map((k, i) => [String(k), values[i]]));
+    return out;
+  } catch {
+    return null;
+  } finally {
+    db?.close();
+  }
+}
+
+/**
+ * Everything stored in these databases, merged with `extra` (a memory store's content): events oldest first,
+ * one record per item id.
+ */
+export async function readStored(names: readonly string[], extra?: ExportData): Promise<ExportData> {
+  // Only databases that exist, where the browser lists them: opening a missing one creates it, and WebKit keeps it
+  // (empty, version 0) even though its creation is aborted, so an export after forget() would bring the name back.
+  // Without the list (or IndexedDB), each name is opened and a missing one's creation aborted.
+  const listed = await (async () => (await indexedDB.databases()).map((d) => d.name))().catch(() => null);
+  const read = listed ? names.filter((n) => listed.includes(n)) : names;
+  const parts = [...(await Promise.all(read.map(readDatabase))), ...(extra ? [extra] : [])];
+  const events = new Map<string, RecoEvent>();
+  const items = new Map<string, ItemFeatures>();
+  const meta: Record<string, unknown> = {};
+  for (const p of parts) {
+    for (const e of p.events) events.set(e.id, e);
+    for (const it of p.items) items.set(it.id, it);
+    Object.assign(meta, p.meta);
+  }
+  return {
+    exportedAt: new Date().toISOString(),
+    events: [...events.values()].sort((a, b) => a.ts - b.ts),
+    items: [...items.values()],
+    meta,
+  };
+}
