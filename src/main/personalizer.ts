@@ -77,6 +77,11 @@ interface GridState {
   listId: string;
   /** Item ids ('' without an id) in the order Reco last left them, or as first found. */
   order: string[];
+  /**
+   * Item ids in the page's own order, as it last rendered them (Reco's moves leave it): what a ranking is asked in,
+   * so that a search grid's relevance order is blended, not Reco's previous blend.
+   */
+  shop: string[];
   ranking: boolean;
   /** The grid changed while it was being ranked: rank it again after. */
   again: boolean;
@@ -93,7 +98,8 @@ const same = (a: readonly string[], b: readonly string[]) => a.length === b.leng
 /** Starts tracking the grids on the page now and, with `autoPersonalize`, ranking them and watching the page. */
 export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDeps): Personalizer {
   const { antiFlicker } = o;
-  const states = new Map<Element, GridState>();
+  // Weak: a grid a single-page app removes goes with its state.
+  const states = new WeakMap<Element, GridState>();
   /**
    * Each item's place in its grid's latest arrangement (as a score), by list id and item id: a re-rendered grid whose
    * items all have one is re-ordered at once. Per list: another grid's arrangement (rules applied) says nothing of this one.
@@ -122,6 +128,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       st = {
         listId: grid.listId,
         order: idsOf(grid.items),
+        shop: idsOf(grid.items),
         ranking: false,
         again: false,
         deferred: null,
@@ -149,25 +156,28 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     const st = register(grid);
     let target = grid;
     if (mode === 'auto' && !antiFlicker.shouldReorder(container)) {
-      const hidden = grid.items.filter((i) => antiFlicker.isHeld(i.el));
-      if (!hidden.length) {
-        st.deferred = new Map(scores);
-        deferred.add(container);
-        offscreen.observe(container);
-        return;
-      }
-      // What the shopper has seen stays put: only the new, still hidden items move among their own places.
+      // The whole grid moves once it is out of sight; meanwhile what the shopper has seen stays put, and only the new,
+      // still hidden items move among their own places.
+      st.deferred = new Map(scores);
+      deferred.add(container);
+      offscreen.observe(container);
+      if (!grid.items.some((i) => antiFlicker.isHeld(i.el))) return;
       target = { ...grid, items: grid.items.map((i) => (antiFlicker.isHeld(i.el) ? i : { ...i, pinned: true })) };
+    } else {
+      st.deferred = null;
+      deferred.delete(container);
+      offscreen.unobserve(container);
     }
     // The page's own pending changes are handled after the move; Reco's own moves are not changes to handle.
-    const pending = observer?.takeRecords() ?? [];
+    const pending = observer.takeRecords();
     // Only a move the shopper can see is animated: nothing held, painted before.
     const animate = opts.animate && mode === 'now' && !antiFlicker.isHeld(container);
     const moved = reorderGrid(target, scores, { animate });
-    observer?.takeRecords();
-    st.order = idsOf(moved);
-    st.lastReorderAt = performance.now();
-    st.deferred = null;
+    observer.takeRecords();
+    const order = idsOf(moved);
+    // Only a move counts for telling a page that puts its own order back (see changed()).
+    if (!same(order, st.order)) st.lastReorderAt = performance.now();
+    st.order = order;
     lastRankMs = ms;
     track(grid.listId, moved);
     o.onRanked({ listId: grid.listId, ms, order: st.order });
@@ -189,7 +199,9 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       register(grid);
       // A grid the page orders itself (data-reco-track-only, e.g. React with rank()) is tracked, never moved or hidden.
       if (grid.trackOnly) return;
-      const movable = movableOf(grid);
+      // In the page's own order, not the order Reco left: a search grid's relevance order is what its ranking blends.
+      const place = new Map(st.shop.map((id, k) => [id, k]));
+      const movable = movableOf(grid).sort((a, b) => (place.get(a.id!) ?? Infinity) - (place.get(b.id!) ?? Infinity));
       const t0 = performance.now();
       const order = movable.length
         ? await o.arrange(
@@ -248,14 +260,18 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     if (!auto || st.givenUp || grid.trackOnly) return;
     const ids = idsOf(grid.items);
     if (same(ids, st.order) && known0) return; // Reco's own moves, or nothing that changes the order
+    // The page put back the order it had rendered (a re-render), rather than a new one (items added or removed, a new sort).
+    const restored = same(ids, st.shop);
+    st.shop = ids;
     const movable = movableOf(grid);
     if (!movable.length) {
       st.order = ids;
       return;
     }
-    // Every item has a score (a re-render of items ranked before): re-order now, before the shopper sees the page's order.
-    if (movable.every((i) => known.has(st.listId + ' ' + i.id))) {
-      if (known0 && performance.now() - st.lastReorderAt < FIGHT_MS) st.restores++;
+    // Every item has a score (a re-render of items ranked before): re-order now, before the shopper sees the page's
+    // order. Not search results in a new relevance order: their ranking blends that order, so they are ranked anew.
+    if (movable.every((i) => known.has(st.listId + ' ' + i.id)) && (restored || grid.query === null)) {
+      if (restored && known0 && performance.now() - st.lastReorderAt < FIGHT_MS) st.restores++;
       else st.restores = 0;
       if (st.restores >= MAX_RESTORES) {
         st.givenUp = true;
@@ -284,7 +300,8 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     try {
       for (const r of records) {
         const grid = (r.target as Element).closest?.(CONTAINERS);
-        if (grid && [...r.addedNodes, ...r.removedNodes].some(holdsItems)) touched.add(grid);
+        // Items added or removed, or a card the page reuses for another item (a list without keys, the next page of results).
+        if (grid && (r.type === 'attributes' || [...r.addedNodes, ...r.removedNodes].some(holdsItems))) touched.add(grid);
         for (const n of r.addedNodes) {
           if (n.nodeType !== 1) continue;
           const el = n as Element;
@@ -299,7 +316,8 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
   };
   const holdsItems = (n: Node): boolean => n.nodeType === 1 && ((n as Element).matches(ITEMS) || !!(n as Element).querySelector(ITEMS));
 
-  const observer = opts.autoPersonalize ? new MutationObserver(handle) : null;
+  // Also without autoPersonalize: grids and items the page adds later are tracked.
+  const observer = new MutationObserver(handle);
 
   // Called when a deferred grid leaves or enters the viewport, and when the tab is hidden or shown.
   const onVisibility = () => {
@@ -329,7 +347,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     register(grid);
     return auto ? rank(grid.container) : Promise.resolve();
   });
-  observer?.observe(document.documentElement, { childList: true, subtree: true });
+  observer.observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-reco-id'] });
 
   return {
     async personalize(root, now = false) {
@@ -342,7 +360,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     firstRankings: () => Promise.all(first).then(() => {}),
     destroy() {
       destroyed = true;
-      observer?.disconnect();
+      observer.disconnect();
       offscreen.disconnect();
       deferred.clear();
       document.removeEventListener('visibilitychange', onVisibility);

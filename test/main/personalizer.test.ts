@@ -4,8 +4,11 @@ import type { RankedEvent } from '../../src/main/api.ts';
 import type { AntiFlicker } from '../../src/main/grid/antiflicker.ts';
 import { reorderGrid } from '../../src/main/grid/reorder.ts';
 import { createPersonalizer, type PersonalizerDeps, type Personalizer } from '../../src/main/personalizer.ts';
-import type { ItemFeatures } from '../../src/shared/types.ts';
-import type { Tracker } from '../../src/tracker/tracker.ts';
+import { gridOrder } from '../../src/model/arrange.ts';
+import { DEFAULT_RULES } from '../../src/shared/rules.ts';
+import type { PageStore } from '../../src/shared/store.ts';
+import type { ItemFeatures, RecoEvent } from '../../src/shared/types.ts';
+import { createTracker, type Tracker } from '../../src/tracker/tracker.ts';
 
 const ids = (sel = '#home') => [...document.querySelectorAll(`${sel} [data-reco-id]`)].map((e) => e.getAttribute('data-reco-id'));
 const card = (id: string) => `<a data-reco-id="${id}" data-reco-title="Item ${id}"></a>`;
@@ -254,7 +257,7 @@ describe('single-page apps', () => {
     replies.shift()!(); // the ranking of p1 and p2 arrives: the grid is re-ordered, and stays hidden
     await vi.waitFor(() => expect(arrange).toHaveBeenCalledTimes(2));
     expect(antiFlicker.held.has(home)).toBe(true);
-    expect(arrange.mock.calls[1]![0].map((i) => i.id)).toEqual(['p2', 'p1', 'p4', 'p3']);
+    expect(arrange.mock.calls[1]![0].map((i) => i.id)).toEqual(['p1', 'p2', 'p4', 'p3']); // the page's own order
     replies.shift()!();
     await vi.waitFor(() => expect(ids()).toEqual(['p4', 'p3', 'p2', 'p1']));
     expect(antiFlicker.held.size).toBe(0);
@@ -308,6 +311,117 @@ describe('single-page apps', () => {
     expect(ids()).toEqual(['p1', 'p3', 'p0', 'p2']);
     expect(deps.warn).toHaveBeenCalledTimes(1);
     expect(vi.mocked(deps.warn).mock.calls[0]![0]).toMatch(/^grid "home": the page put its own order back 3 times/);
+  });
+
+  it('a card the page reuses for another item (a list without keys, the next page of results) is tracked and ranked as that item', async () => {
+    const seen: RecoEvent[] = [];
+    // A real tracker: the click on the reused card must be recorded for the item it shows now.
+    const tracker = createTracker({
+      store: { kind: 'memory', add: async () => {} } as unknown as PageStore,
+      control: false,
+      journal: false,
+      onEvent: (e) => seen.push(e),
+    });
+    try {
+      const { deps } = start({ tracker });
+      await p!.firstRankings();
+      const els = [...document.querySelectorAll('#home [data-reco-id]:not([data-reco-pin])')];
+      ['p7', 'p8', 'p9'].forEach((id, i) => els[i]!.setAttribute('data-reco-id', id));
+      await settle();
+      expect(ids()).toEqual(['p9', 'p8', 'p0', 'p7']);
+      expect(
+        vi
+          .mocked(deps.arrange)
+          .mock.calls.at(-1)![0]
+          .map((i) => i.id),
+      ).toEqual(['p7', 'p8', 'p9']);
+      document.querySelector('#home [data-reco-id="p9"]')!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+      expect(seen.filter((e) => e.type === 'select_item').map((e) => e.itemId)).toEqual(['p9']);
+    } finally {
+      tracker.destroy();
+    }
+  });
+
+  it("a search grid is ranked in the shop's relevance order every time, not in Reco's previous blend: its best match stays in the first 3", async () => {
+    // The shop's relevance order p0 (best) .. p7; the shopper prefers the higher numbers.
+    document.body.innerHTML = `<div id="home" data-reco-grid="search" data-reco-query="shoes">${cards(...Array.from({ length: 8 }, (_, i) => `p${i}`))}</div>`;
+    const arrange = vi.fn(async (items: ItemFeatures[], search: boolean) =>
+      gridOrder(
+        items,
+        items.map((it) => Number(it.id.slice(1))),
+        { rules: DEFAULT_RULES, history: [], now: Date.now(), searchWeight: search ? 0.6 : null },
+      ),
+    );
+    start({ arrange });
+    await p!.firstRankings();
+    const places = [ids().indexOf('p0')];
+    for (let round = 0; round < 4; round++) {
+      await p!.personalize(document, true); // as setRules() and the page's personalize() do
+      places.push(ids().indexOf('p0'));
+    }
+    expect(Math.max(...places)).toBeLessThanOrEqual(2);
+    for (const [items] of arrange.mock.calls) expect(items.map((i) => i.id)).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7']);
+  });
+
+  it('search results the shop re-sorts (same items, a new relevance order) are ranked anew in that order, not put back in the old blend', async () => {
+    document.body.innerHTML = `<div id="home" data-reco-grid="search" data-reco-query="shoes">${cards('p1', 'p2', 'p3')}</div>`;
+    // The blend keeps the shop's order here, so the grid shows the shop's order whatever it is.
+    const { deps, antiFlicker } = start({ arrange: vi.fn(async (items: ItemFeatures[]) => items.map((_, i) => i)) });
+    await p!.firstRankings();
+    const home = document.getElementById('home')!;
+    antiFlicker.inView.add(home);
+    const byId = (id: string) => home.querySelector(`[data-reco-id="${id}"]`)!;
+    home.append(byId('p3'), byId('p2'), byId('p1')); // the framework moves its keyed nodes
+    await settle();
+    expect(ids()).toEqual(['p3', 'p2', 'p1']);
+    expect(
+      vi
+        .mocked(deps.arrange)
+        .mock.calls.at(-1)![0]
+        .map((i) => i.id),
+    ).toEqual(['p3', 'p2', 'p1']);
+  });
+
+  it('a grid in view whose ranking waits until it is out of sight still gets it after the page adds items (infinite scroll)', async () => {
+    document.body.innerHTML = `<div id="home" data-reco-grid="home">${cards('p1', 'p2', 'p3')}</div>`;
+    const antiFlicker = guard();
+    const home = document.getElementById('home')!;
+    antiFlicker.inView.add(home); // shown before its ranking came (a hold that timed out, a page painted before init())
+    start({ antiFlicker });
+    await p!.firstRankings();
+    expect(ids()).toEqual(['p1', 'p2', 'p3']);
+    home.insertAdjacentHTML('beforeend', cards('p4', 'p5'));
+    await settle();
+    expect(ids()).toEqual(['p1', 'p2', 'p3', 'p5', 'p4']); // only the new items moved, among their own places
+    antiFlicker.inView.delete(home);
+    document.dispatchEvent(new Event('visibilitychange')); // out of sight
+    expect(ids()).toEqual(['p5', 'p4', 'p3', 'p2', 'p1']);
+  });
+
+  it('a page that removes cards (filters ticked one after another) is not putting its own order back: the grid stays personalized', async () => {
+    document.body.innerHTML = `<div id="home" data-reco-grid="home">${cards('p1', 'p2', 'p3', 'p4', 'p5', 'p6')}</div>`;
+    const { deps } = start();
+    await p!.firstRankings();
+    const home = document.getElementById('home')!;
+    for (const id of ['p6', 'p4', 'p2']) {
+      home.querySelector(`[data-reco-id="${id}"]`)!.remove();
+      await Promise.resolve();
+    }
+    home.insertAdjacentHTML('afterbegin', cards('p9', 'p7')); // more results
+    await settle();
+    expect(deps.warn).not.toHaveBeenCalled();
+    expect(ids()).toEqual(['p9', 'p7', 'p5', 'p3', 'p1']);
+  });
+
+  it('without autoPersonalize, items and grids the page adds later are tracked (never ranked)', async () => {
+    const { deps } = start({}, false);
+    await p!.firstRankings();
+    document.getElementById('home')!.insertAdjacentHTML('beforeend', card('p4'));
+    document.body.insertAdjacentHTML('beforeend', `<div id="new" data-reco-grid="new">${card('p5')}</div>`);
+    await settle();
+    const observed = vi.mocked(deps.tracker!.observe).mock.calls.flatMap(([items]) => items.map((t) => `${t.listId}:${t.id}`));
+    expect(observed).toEqual(expect.arrayContaining(['home:p4', 'new:p5']));
+    expect(deps.arrange).not.toHaveBeenCalled();
   });
 
   it('a change outside every grid neither scans nor ranks', async () => {
