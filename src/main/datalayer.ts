@@ -17,8 +17,8 @@ export interface DataLayerUse {
 
 type Layer = unknown[];
 
-/** dataLayers that already got this page view's arm event. */
-const written = new WeakSet<Layer>();
+/** dataLayers that already got this page view's arm event, and the arm it said (true: control). */
+const written = new WeakMap<Layer, boolean>();
 
 /**
  * `true`, `'read'`, `'write'` or `false` (the option); undefined: both ways when the page has a dataLayer.
@@ -36,10 +36,15 @@ export function pageDataLayer(): Layer | null {
   return Array.isArray(w.dataLayer) ? w.dataLayer : null;
 }
 
-/** Pushes this page view's arm event (once per page, whatever the number of init() calls). */
-export function writeArm(control: boolean): void {
+/**
+ * Pushes this page view's arm event, once per page whatever the number of init() calls.
+ * @returns the page view's arm: `control`, or the one a first init() wrote, so that events and analytics agree
+ */
+export function writeArm(control: boolean): boolean {
   const dl = pageDataLayer();
-  if (!dl || written.has(dl)) return;
-  written.add(dl);
+  if (!dl) return control;
+  if (written.has(dl)) return written.get(dl)!;
+  written.set(dl, control);
   dl.push({ event: control ? ARM_EVENTS.control : ARM_EVENTS.personalized, reco_arm: control ? 'control' : 'personalized' });
+  return control;
 }

@@ -120,7 +120,8 @@ export function startInstance(
 
   // With consent denied Reco does nothing, so it has no arm to report either.
   const dataLayer = mode === 'off' ? { read: false, write: false } : dataLayerUse(opts.dataLayer);
-  if (dataLayer.write) writeArm(state.control);
+  // A later init() on the same page keeps the arm the dataLayer was told.
+  if (dataLayer.write) state.control = writeArm(state.control);
   const antiFlicker = createAntiFlicker({ timeoutMs: opts.antiFlickerMs });
   // Rounds and history reads flush the tracker.
   const flush = async () => tracker?.flush();

@@ -168,8 +168,8 @@ describe('reading GA4 ecommerce pushes', () => {
 describe('writing the arm', () => {
   it('pushes one event per page view, with the arm', () => {
     win.dataLayer = [];
-    writeArm(true);
-    writeArm(false); // a second init() on the same page
+    expect(writeArm(true)).toBe(true);
+    expect(writeArm(false), 'a second init() on the same page keeps the arm written').toBe(true);
     expect(win.dataLayer).toEqual([{ event: ARM_EVENTS.control, reco_arm: 'control' }]);
     win.dataLayer = [];
     writeArm(false);

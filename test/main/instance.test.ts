@@ -161,6 +161,29 @@ describe('instance wiring', () => {
 /** Names of the IndexedDB databases that exist. */
 const databases = async () => (await indexedDB.databases()).map((d) => d.name);
 
+describe('init() twice on a page', () => {
+  it("keeps the arm the dataLayer was told: events and the shop's analytics agree on the page view's arm", async () => {
+    vi.stubGlobal('Worker', BlockedWorker);
+    (window as { dataLayer?: unknown[] }).dataLayer = [];
+    try {
+      const random = vi.spyOn(Math, 'random').mockReturnValue(0.9); // the first init(): personalized
+      const first = startInstance({ dbName: `instance-${++n}`, holdout: 0.5 }, SCRIPT, null);
+      await first.ready;
+      random.mockReturnValue(0.1); // a second init() would draw the control group
+      const second = startInstance({ dbName: `instance-${n}`, holdout: 0.5 }, SCRIPT, null, first.reco);
+      reco = second.reco;
+      await second.ready;
+      const arms = (window as unknown as { dataLayer: { reco_arm: string }[] }).dataLayer.map((e) => e.reco_arm);
+      const stamped: boolean[] = [];
+      reco.on('event', (e) => stamped.push(e.control));
+      reco.track('view_item', 'a');
+      expect({ arms, control: reco.status().control, stamped }).toEqual({ arms: ['personalized'], control: false, stamped: [false] });
+    } finally {
+      delete (window as { dataLayer?: unknown[] }).dataLayer;
+    }
+  });
+});
+
 describe('forget() and export() reach everything stored, whatever the current mode', () => {
   /** A page view with consent that stores two events and an item, then ends. */
   async function browseWithConsent(dbName: string) {
