@@ -56,6 +56,20 @@ export interface BundledAssets {
 type Rule = [expected: string, ok: (v: unknown) => boolean];
 const STRING: Rule = ['a non-blank string', (v) => typeof v === 'string' && v.trim() !== ''];
 const BOOL: Rule = ['true or false', (v) => typeof v === 'boolean'];
+/**
+ * A URL, absolute or relative (one that does not parse would fail later, in the worker, without the option's name).
+ * Any base tells whether it parses; each is resolved against its own base below.
+ */
+const URL_STRING: Rule = [
+  'a URL',
+  (v) => {
+    try {
+      return STRING[1](v) && !!new URL(v as string, 'https://example.invalid/');
+    } catch {
+      return false;
+    }
+  },
+];
 const range = (min: number, max: number): Rule => [`a number from ${min} to ${max}`, (v) => typeof v === 'number' && v >= min && v <= max];
 /** Counts: whole numbers only (10.5 events cannot be kept). */
 const count = (min: number, max: number): Rule => [
@@ -65,8 +79,8 @@ const count = (min: number, max: number): Rule => [
 
 /** Every option and how it is checked, in the order checked; `grids` has its own validator. */
 const RULES: Record<keyof RecoOptions, Rule | null> = {
-  modelUrl: STRING,
-  workerUrl: STRING,
+  modelUrl: URL_STRING,
+  workerUrl: URL_STRING,
   dbName: STRING,
   respectGpc: BOOL,
   allowSoftwareGpu: BOOL,
@@ -86,7 +100,7 @@ const RULES: Record<keyof RecoOptions, Rule | null> = {
     `a non-empty array of ${BACKENDS.join(', ')}`,
     (v) => Array.isArray(v) && v.length > 0 && v.every((x) => BACKENDS.includes(x as Backend)),
   ],
-  catalogUrl: STRING,
+  catalogUrl: URL_STRING,
   searchWeight: range(0, 1),
   grids: null,
   rules: null,

@@ -298,7 +298,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
     },
     track(type, itemId, extra, context) {
       checkTrackArguments(type, itemId, extra, context?.source === 'dataLayer');
-      const place = { id: itemId, listId: context?.listId ?? null, position: context?.position ?? null };
+      const place = { id: itemId.trim(), listId: context?.listId ?? null, position: context?.position ?? null };
       return record(type, place, extra && { ...extra }, context?.source ?? 'page');
     },
     watching: (itemId) => [...watched.values()].some((w) => w.id === itemId),

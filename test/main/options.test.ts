@@ -30,6 +30,9 @@ describe('resolveOptions', () => {
       /option "dataLayer" expected true, false, "read" or "write", got "both"/,
     );
     expect(() => resolveOptions({ modelURL: 'x' }, SCRIPT)).toThrow(/unknown option "modelURL"/);
+    // A URL that does not parse is named here, not later as an engine failure without the option's name.
+    for (const k of ['modelUrl', 'workerUrl', 'catalogUrl'])
+      expect(() => resolveOptions({ [k]: 'http://[bad' }, SCRIPT)).toThrow(`option "${k}" expected a URL, got "http://[bad"`);
     expect(() => resolveOptions('fast', SCRIPT)).toThrow(TypeError);
   });
 

@@ -338,6 +338,8 @@ describe('events', () => {
     });
     expect(t.track('view_item', 'p2').listId).toBeNull();
     expect(t.track('view_item', 'p2').id).not.toBe(e.id);
+    // Ids are trimmed, as the grids' and the dataLayer's are: " sku-1\n" is the item sku-1.
+    expect(t.track('view_item', ' sku-1\n').itemId).toBe('sku-1');
   });
 
   it('works without crypto.randomUUID (insecure contexts)', async () => {
