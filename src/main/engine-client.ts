@@ -152,7 +152,12 @@ export function createEngineClient(
     settle: () => call('settle()', (e) => e.settle(), CALL_TIMEOUT_MS, true),
     arrange: (req) => call('arrange()', (e) => e.arrange(req), INIT_TIMEOUT_MS, true).then(heard),
     rankFor: (given, candidates) => call('rank()', (e) => e.rankFor(given, candidates, Date.now())),
-    setRules: (rules) => call('setRules()', (e) => e.setRules(rules)),
+    setRules: (rules) =>
+      call('setRules()', (e) => e.setRules(rules)).then((changed) => {
+        // A worker started in place of a failed one starts with these rules, not init()'s.
+        init = { ...init, rules };
+        return changed;
+      }),
     recommend: (request, page) => call('recommend()', (e) => e.recommend(request, page)),
     status: supervisor.ready,
     round: (force) => call('round()', (e) => e.round(force), ROUND_TIMEOUT_MS),

@@ -1,6 +1,7 @@
 /**
- * Files the worker fetches and keeps in Cache Storage between page views, revalidated by ETag: a stored copy
- * is sent back with `If-None-Match`, a 304 answer keeps it, a 200 answer replaces it. One entry per cache
+ * Files the worker fetches and keeps in Cache Storage between page views, revalidated by ETag (or Last-Modified): a
+ * stored copy is asked about with `If-None-Match` (`If-Modified-Since`), a 304 answer keeps it, a 200 answer replaces
+ * it. A copy served with neither is kept too: it is what a server error or a stalled server leaves. One entry per cache
  * name is kept (the newest URL), so a feed that moves leaves nothing behind. Cache names start with `reco-`
  * (forget() clears them all). Without Cache Storage (insecure origins, some private modes) it is a plain fetch.
  */
@@ -38,6 +39,7 @@ export async function fetchCached(
   const cache = await openCache(storage(), cacheName);
   const stored = await cache?.match(url).catch(() => undefined);
   const etag = stored?.headers.get('etag') ?? null;
+  const modified = stored?.headers.get('last-modified');
   const fromStore = async (): Promise<CachedText> => ({ text: await stored!.text(), fromCache: true, etag });
   // A server that never answers (or stops sending) must not hold every placement: given up after FETCH_TIMEOUT_MS.
   const abort = new AbortController();
@@ -49,7 +51,7 @@ export async function fetchCached(
       credentials: 'omit',
       referrerPolicy: 'no-referrer',
       cache: 'no-store',
-      headers: etag ? { 'if-none-match': etag } : {},
+      headers: etag ? { 'if-none-match': etag } : modified ? { 'if-modified-since': modified } : {},
       signal: abort.signal,
     });
     if (res.ok) text = await res.text();
@@ -69,9 +71,9 @@ export async function fetchCached(
   if (cache && storage()) {
     try {
       for (const old of await cache.keys()) if (old.url !== url) await cache.delete(old);
-      if (fresh)
-        await cache.put(url, new Response(text, { headers: { etag: fresh, 'content-type': res.headers.get('content-type') ?? '' } }));
-      else await cache.delete(url);
+      const headers = new Headers({ 'content-type': res.headers.get('content-type') ?? '' });
+      for (const name of ['etag', 'last-modified']) if (res.headers.has(name)) headers.set(name, res.headers.get(name)!);
+      await cache.put(url, new Response(text, { headers }));
     } catch {
       // A full or refused cache only costs a download on the next page view.
     }

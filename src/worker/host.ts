@@ -32,7 +32,7 @@ import {
   type RankRequest,
 } from '../shared/protocol.ts';
 import { DEFAULTS } from '../shared/options.ts';
-import { DEFAULT_RULES, validateRules } from '../shared/rules.ts';
+import { DEFAULT_RULES, validateRules, type ResolvedRules } from '../shared/rules.ts';
 import { skipped, type LearningState } from '../shared/learning.ts';
 import { openStore, pauseStores, resumeStores, storesQuiet, type Store } from '../shared/store.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
@@ -86,8 +86,11 @@ export function createHost(deps: HostDeps): EngineInterface {
   let erased = false;
   let filesOf: Files | null = null;
   let changes = 0; // history changes the page reported: a snapshot's later buckets are not computed once a newer one came
-  /** The merchandising rules, for grids arranged from the snapshot (the engine keeps its own copy for everything else). */
-  let rules = DEFAULT_RULES;
+  /**
+   * The merchandising rules, for grids arranged from the snapshot (the engine keeps its own copy for everything else);
+   * null when init()'s are invalid: the grids keep the shop's order.
+   */
+  let rules: ResolvedRules | null = DEFAULT_RULES;
   /** The shop's feed, loading since init() (the engine's catalog takes it over); null without one. */
   let feed: Promise<FetchedFeed> | null = null;
   /** Ids the loaded feed says are unavailable; null until it has loaded. */
@@ -300,11 +303,11 @@ export function createHost(deps: HostDeps): EngineInterface {
     async init(o: EngineInit, hooks: EngineHooks = {}) {
       opts = o;
       recall = createRecall(o.historyLength);
-      // Invalid rules: the engine's init() throws the TypeError naming the field; grids keep the defaults meanwhile.
+      // Invalid rules: the engine's init() throws the TypeError naming the field, and the grids keep the shop's order.
       try {
         rules = validateRules(o.rules);
       } catch {
-        rules = DEFAULT_RULES;
+        rules = null;
       }
       const files = (filesOf = createFiles({ fetch: fetchFn, caches: deps.caches, onProgress: hooks.onProgress }));
       if (erased) files.close();
@@ -379,6 +382,7 @@ export function createHost(deps: HostDeps): EngineInterface {
 
     async arrange(req): Promise<ArrangeReply> {
       const { history, now, candidates } = await prepare(req);
+      if (!rules) return { order: null, source: 'none', skipped: skippedRows() };
       const searchWeight = req.search ? (opts?.searchWeight ?? DEFAULTS.searchWeight) : null;
       // Before the engine, the items' availability is what the page marks and, for an item it does not mark, the feed's.
       // Only an arrangement by the rules alone waits for the feed: one with a history goes to the snapshot or the model.

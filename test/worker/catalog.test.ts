@@ -163,6 +163,21 @@ describe('fetchCached', () => {
     }
   });
 
+  it('keeps a copy served without an ETag (for a server error or a stalled server), asking with If-Modified-Since where it can', async () => {
+    const { caches } = fakeCaches();
+    vi.stubGlobal('caches', caches);
+    const sent: Record<string, string>[] = [];
+    const plain = vi.fn(async (_u: string, init?: RequestInit) => {
+      sent.push(init?.headers as Record<string, string>);
+      return new Response('v1', { headers: { 'last-modified': 'Tue, 01 Dec 2026 10:00:00 GMT' } });
+    }) as unknown as typeof fetch;
+    expect(await fetchCached('https://shop.example/feed.jsonl', FEED_CACHE, plain)).toEqual({ text: 'v1', fromCache: false, etag: null });
+    await fetchCached('https://shop.example/feed.jsonl', FEED_CACHE, plain);
+    expect(sent).toEqual([{}, { 'if-modified-since': 'Tue, 01 Dec 2026 10:00:00 GMT' }]);
+    const down = (async () => new Response('Service Unavailable', { status: 503 })) as unknown as typeof fetch;
+    expect(await fetchCached('https://shop.example/feed.jsonl', FEED_CACHE, down)).toEqual({ text: 'v1', fromCache: true, etag: null });
+  });
+
   it('serves the stored copy when the network fails, and says why when nothing is stored', async () => {
     const { caches } = fakeCaches();
     vi.stubGlobal('caches', caches);

@@ -523,6 +523,30 @@ describe('worker host: grids and placements (issue 13) on the history it assembl
     });
   });
 
+  it("invalid rules in init(): the grids keep the shop's order, from the snapshot and by the rules alone, and init() names the field", async () => {
+    const { dbName } = await shopper();
+    const first = pageView();
+    await first.init(init(dbName));
+    await first.rank(request());
+    await first.settle();
+    const invalid = { ...init(dbName), rules: { diversity: { by: 'brand', max: 0, within: 8 } } };
+    const marked = [{ ...candidates[0]!, available: false }, ...candidates.slice(1)];
+
+    const repeat = pageView(new Promise(() => {})); // before the engine: the snapshot would answer
+    void repeat.init(invalid).catch(() => {});
+    expect(await repeat.arrange({ ...request(), candidates: marked, search: false })).toEqual({ order: null, source: 'none', skipped: [] });
+
+    const firstVisit = pageView(new Promise(() => {})); // no history: the rules alone would move the sold-out item
+    void firstVisit.init({ ...init(`host-rules-${++n}`), rules: { boost: 'nope' } }).catch(() => {});
+    expect(await firstVisit.arrange({ ...request(), pending: [], candidates: marked.slice(0, 4), search: false })).toEqual({
+      order: null,
+      source: 'none',
+      skipped: [],
+    });
+
+    await expect(pageView().init(invalid)).rejects.toThrow(/rules\.diversity\.max: expected an integer of at least 1, got 0/);
+  });
+
   it("a first visit (no snapshot): the feed's availability, loaded as init() starts, orders the grids before the engine; a feed that does not answer in time leaves the order", async () => {
     // The page marks nothing; the feed says the second item is sold out.
     const items = candidates.slice(0, 4);

@@ -1,0 +1,74 @@
+// @vitest-environment happy-dom
+import { expose } from 'comlink';
+import { MessageChannel as NodeMessageChannel } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { createEngineClient } from '../../src/main/engine-client.ts';
+import type { EngineInit } from '../../src/shared/protocol.ts';
+
+/** A Worker stand-in: comlink over a MessageChannel to a fake engine that records what it is told. */
+function fakeWorker(log: { inits: unknown[]; setRules: unknown[] }) {
+  const { port1, port2 } = new NodeMessageChannel();
+  const status = { backend: 'cpu', backends: [], model: null, cache: {}, learning: null };
+  expose(
+    {
+      init: (o: EngineInit) => {
+        log.inits.push(o.rules);
+        return status;
+      },
+      setRules: (r: unknown) => {
+        log.setRules.push(r);
+        return true;
+      },
+      status: () => status,
+      rank: () => new Promise(() => {}),
+      explain: () => new Promise(() => {}),
+    },
+    port2 as never,
+  );
+  const errors = new EventTarget();
+  return {
+    postMessage: (m: unknown, t?: Transferable[]) => port1.postMessage(m, t as never),
+    addEventListener: (type: string, fn: EventListener) =>
+      type === 'message' ? port1.addEventListener('message', fn as never) : errors.addEventListener(type, fn),
+    removeEventListener: (type: string, fn: EventListener) =>
+      type === 'message' ? port1.removeEventListener('message', fn as never) : errors.removeEventListener(type, fn),
+    start: () => port1.start(),
+    terminate: () => port1.close(),
+    crash: () => errors.dispatchEvent(Object.assign(new Event('error', { cancelable: true }), { message: 'boom' })),
+  };
+}
+
+describe('engine client', () => {
+  it("a worker started after a crash starts with the rules setRules() gave, not init()'s", async () => {
+    const log = { inits: [] as unknown[], setRules: [] as unknown[] };
+    const workers: ReturnType<typeof fakeWorker>[] = [];
+    const source = {
+      url: 'fake-worker',
+      start: () => {
+        const w = fakeWorker(log);
+        workers.push(w);
+        return w as unknown as Worker;
+      },
+    };
+    const initial = { hideUnavailable: true };
+    const client = createEngineClient(
+      source,
+      { modelUrl: 'm', backends: ['cpu'], historyLength: 50, store: null, learning: null, rules: initial } as EngineInit,
+      () => {},
+      {
+        onLearning: () => {},
+        onProgress: () => {},
+      },
+    );
+    await client.status();
+    const next = { boost: [{ brand: 'Aurelle', weight: 2 }] };
+    expect(await client.setRules(next)).toBe(true);
+    workers[0]!.crash();
+    await new Promise((r) => setTimeout(r, 50));
+    await client.status();
+    expect(workers.length).toBe(2);
+    expect(log.inits).toEqual([initial, next]);
+    expect(log.setRules).toEqual([next]);
+    client.terminate();
+  });
+});
