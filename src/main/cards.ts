@@ -4,7 +4,7 @@
  * has its final size from the start and nothing below it moves. Filling them is placements.ts's, loaded with the
  * engine client.
  */
-import type { RecommendRequest } from '../shared/placements.ts';
+import { MAX_LIMIT, type RecommendRequest } from '../shared/placements.ts';
 
 /** `render()`'s options: a placement request, and how to show it. */
 export interface RenderOptions extends RecommendRequest {
@@ -45,7 +45,9 @@ export function reserveCards(target: unknown, options: unknown): { cards: HTMLEl
   const card = t instanceof HTMLTemplateElement ? t.content.firstElementChild : null;
   if (!card) throw new TypeError('render(): expected a <template> with one card element inside the container, or options.template');
   const cards = [...container.querySelectorAll<HTMLElement>(`:scope > [${CARD}]`)];
-  while (cards.length < (opts.limit ?? 8)) {
+  // As many as the request may show: a limit out of range (reported by the request's check, naming it) reserves none.
+  const limit = opts.limit ?? 8;
+  while (cards.length < (Number.isInteger(limit) && limit >= 1 && limit <= MAX_LIMIT ? limit : 0)) {
     const c = card.cloneNode(true) as HTMLElement;
     c.setAttribute(CARD, '');
     c.style.visibility = 'hidden';

@@ -364,10 +364,11 @@ export function startInstance(
     explain: (itemId) => after({ itemId, because: [] }, async (p) => (await p.placements)?.explain(itemId) ?? { itemId, because: [] }),
     recommend: (request) => after([], async (p) => (await p.placements)?.recommend(request) ?? []),
     render(container, options) {
-      // The cards' space is reserved at once, before the model is ready, so nothing on the page moves later. A bad
-      // container or template is reported by placements' render(), which reserves them again (and finds them made).
+      // The cards' space is reserved at once, before the model is ready, so nothing on the page moves later; not with
+      // consent denied (no engine: nothing would fill them). A bad container or template is reported by placements'
+      // render(), which reserves them again (and finds them made).
       try {
-        reserveCards(container, options);
+        if (engine) reserveCards(container, options);
       } catch {
         /* reported below */
       }

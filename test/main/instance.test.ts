@@ -47,6 +47,10 @@ describe('instance wiring', () => {
     expect((await reco.train()).reason).toBe('skipped: storage is off');
     expect((await reco.export()).events).toEqual([]);
     expect(order()).toEqual(['a', 'b']);
+    // Nothing would fill a render()'s cards: none are made (they would leave an empty block on the page).
+    document.body.insertAdjacentHTML('beforeend', '<section id="row"><template><a data-reco-slot="title"></a></template></section>');
+    expect(await reco.render('#row', { placement: 'for-you', limit: 4 })).toEqual([]);
+    expect(document.querySelectorAll('#row > a')).toHaveLength(0);
   });
 
   it('when the worker cannot start: one named error, in status, on(error) and the console; events still recorded', async () => {

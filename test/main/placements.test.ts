@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EngineClient } from '../../src/main/engine-client.ts';
 import { createHistory } from '../../src/main/history.ts';
 import { reserveCards } from '../../src/main/cards.ts';
+import { validateRequest } from '../../src/shared/placements.ts';
 import { createPlacements, type PlacementsDeps } from '../../src/main/placements.ts';
 import type { Recommendation, SlotOptions } from '../../src/shared/placements.ts';
 import { imageOrigins, priceFormat, slotTexts } from '../../src/worker/slots.ts';
@@ -56,6 +57,18 @@ beforeEach(() => {
 });
 
 describe('render()', () => {
+  it('reserves no card for a limit out of range (1,000,000 would hang the page), and reports the limit by name', async () => {
+    const { p, release, deps } = setup({
+      engine: {
+        recommend: vi.fn(async (r: unknown) => validateRequest(r) && { items: [], slots: [] }),
+      } as unknown as EngineClient,
+    });
+    release();
+    expect(await p.render('#row', { placement: 'for-you', limit: 1_000_000 })).toEqual([]);
+    expect(document.querySelectorAll('#row > .card')).toHaveLength(0);
+    expect(vi.mocked(deps.onError).mock.calls[0]![0].message).toBe('recommend: limit expected an integer from 1 to 100, got 1000000');
+  });
+
   it('reserves the space of `limit` cards at once, then fills them from the template with text only', async () => {
     const { p, release, tracker } = setup();
     const done = p.render('#row', { placement: 'because-you-viewed', limit: 3, currency: 'EUR' });
