@@ -256,6 +256,8 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
       // one candidate shares with it count as much as the best match of another, and name it as the reason.
       const anchors = current ? [current] : recentItems(history, VIEW_TYPES).slice(0, ANCHORS);
       if (!anchors.length) return [];
+      // As for similar items: nothing is known to be like an item known by its id alone.
+      if (current && !catalog.index.has(current.id) && !current.title && !current.brand && !current.category) return [];
       const cands = candidates(skip, anchors, ok, rules);
       const asHistory = [...anchors]
         .reverse()

@@ -58,14 +58,15 @@ export function validateRequest(r: unknown): Required<Omit<RecommendRequest, 'it
     throw new TypeError(`recommend: ${field} expected ${expected}, got ${JSON.stringify(o[field])}`);
   };
   if (!PLACEMENTS.includes(o['placement'] as Placement)) fail('placement', `one of ${PLACEMENTS.join(', ')}`);
-  if (o['itemId'] !== undefined && (typeof o['itemId'] !== 'string' || !o['itemId'])) fail('itemId', 'a non-empty string');
+  if (o['itemId'] !== undefined && (typeof o['itemId'] !== 'string' || !o['itemId'].trim())) fail('itemId', 'a non-blank string');
   if (o['placement'] === 'similar' && o['itemId'] === undefined) fail('itemId', 'an item id for the "similar" placement');
   const limit = o['limit'] ?? 8;
   if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > MAX_LIMIT)
     fail('limit', `an integer from 1 to ${MAX_LIMIT}`);
   return {
     placement: o['placement'] as Placement,
-    ...(o['itemId'] !== undefined && { itemId: o['itemId'] as string }),
+    // Trimmed, as the grids', track()'s and the dataLayer's ids are.
+    ...(o['itemId'] !== undefined && { itemId: (o['itemId'] as string).trim() }),
     limit: limit as number,
     filter: validateFilter(o['filter'], 'recommend: filter'),
   };

@@ -84,8 +84,8 @@ export function validateFilter(f: unknown, at: string): Filter {
   if (isNum(p?.['min']) && isNum(p?.['max']) && p['min'] > p['max'])
     fail('.price', 'min at most max (a range no price is in filters out everything)');
   for (const k of ['category', 'brand'])
-    if (o[k] !== undefined && !(isStr(o[k]) || (Array.isArray(o[k]) && (o[k] as unknown[]).every(isStr))))
-      fail(`.${k}`, 'a string or strings');
+    if (o[k] !== undefined && !(isStr(o[k]) || (Array.isArray(o[k]) && o[k].length > 0 && (o[k] as unknown[]).every(isStr))))
+      fail(`.${k}`, 'a string or a non-empty list of strings (an empty list leaves out every item)');
   return { ...o };
 }
 

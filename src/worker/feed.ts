@@ -35,14 +35,16 @@ export function availability(v: unknown): boolean | undefined {
     .replace(/^https?:\/\/schema\.org\//, '')
     .replace(/[\s_-]/g, '');
   if (!s) return undefined;
-  if (['outofstock', 'soldout', 'discontinued', 'false', 'no', 'unavailable'].includes(s)) return false;
+  // 0 as the page reads data-reco-available="0": a feed exported with a 0/1 column.
+  if (['outofstock', 'soldout', 'discontinued', 'false', 'no', 'unavailable', '0'].includes(s)) return false;
   return true;
 }
 
 /**
  * "24.90", "24.90 EUR", 24.9, { value: 24.9 } → 24.9; decimal commas and thousands separators as shops write them:
  * "59,95 €" → 59.95, "1.299,00 €" and "1,299.00" → 1299, "1,299" and "1.299.000" → 1299 and 1299000 (a separator
- * followed by exactly three digits, or repeated, groups thousands).
+ * followed by exactly three digits, or repeated, groups thousands); spaces (French, with no-break spaces as Intl
+ * writes them) and apostrophes (Swiss) group thousands too: "1 299,00 €", "CHF 1'299.50".
  */
 export function price(v: unknown): number | undefined {
   if (v && typeof v === 'object') return price((v as Record<string, unknown>)['value'] ?? (v as Record<string, unknown>)['amount']);
@@ -52,7 +54,7 @@ export function price(v: unknown): number | undefined {
 
 /** The number in a price string, with "." as its only decimal separator. */
 function plainNumber(text: string): string {
-  const s = (text.match(/-?\d[\d.,]*/) ?? [''])[0].replace(/[.,]$/, '');
+  const s = (text.match(/-?\d[\d.,'’\s]*/) ?? [''])[0].replace(/[\s'’]/g, '').replace(/[.,]$/, '');
   const last = Math.max(s.lastIndexOf('.'), s.lastIndexOf(','));
   if (last < 0) return s;
   const sep = s[last]!;
@@ -73,6 +75,8 @@ export function readRow(row: unknown): CatalogEntry | null {
   const id = text(r['id']);
   if (!id) return null;
   const brand = r['brand'] && typeof r['brand'] === 'object' ? (r['brand'] as Record<string, unknown>)['name'] : r['brand'];
+  // schema.org allows several images, or an ImageObject: the first one's URL.
+  const image = [r['image'] ?? r['image_link']].flat()[0];
   const category = Array.isArray(r['category']) ? r['category'].map(text).filter(Boolean).join(' > ') : r['category'];
   const tags = Array.isArray(r['tags']) ? r['tags'] : typeof r['tags'] === 'string' ? r['tags'].split(',') : [];
   const fields: ItemFeatures = {
@@ -82,7 +86,7 @@ export function readRow(row: unknown): CatalogEntry | null {
     category: text(category),
     price: price(r['price']),
     url: text(r['url'] ?? r['link']),
-    image: text(r['image'] ?? r['image_link']),
+    image: text(image && typeof image === 'object' ? (image as Record<string, unknown>)['url'] : image),
     available: availability(r['available'] ?? r['availability']),
     tags: tags.map(text).filter((t): t is string => !!t),
   };
@@ -131,15 +135,17 @@ export function parseFeed(body: string): ParsedFeed {
   }
   const seen = new Set<string>();
   const entries: CatalogEntry[] = [];
-  for (const row of rows.slice(0, MAX_FEED_ITEMS)) {
-    const e = readRow(row);
+  // Up to MAX_FEED_ITEMS items: rows without an id and repeated ids do not count toward it.
+  let read = 0;
+  for (; read < rows.length && entries.length < MAX_FEED_ITEMS; read++) {
+    const e = readRow(rows[read]);
     if (!e) skipped++;
     else if (!seen.has(e.item.id)) {
       seen.add(e.item.id);
       entries.push(e);
     }
   }
-  return { entries, skipped, ignored: Math.max(0, rows.length - MAX_FEED_ITEMS) };
+  return { entries, skipped, ignored: rows.length - read };
 }
 
 /** A feed fetched and parsed, with at least one item. */

@@ -9,8 +9,10 @@ import type { Recommendation, SlotOptions } from '../shared/placements.ts';
 
 /** The URL if it is http(s) (relative ones resolved against `base`), else null. */
 export function safeUrl(u: unknown, base: string): string | null {
+  // Only text is a URL: an array or an object would make one like ".../[object%20Object]", a request to the shop.
+  if (typeof u !== 'string') return null;
   try {
-    const url = new URL(String(u), base);
+    const url = new URL(u, base);
     return /^https?:$/.test(url.protocol) ? url.href : null;
   } catch {
     return null;

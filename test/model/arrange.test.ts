@@ -175,6 +175,10 @@ describe('validateRules', () => {
     );
     expect(validateRules({ filter: { price: { min: 5, max: 5 } } }).filter).toEqual({ price: { min: 5, max: 5 } });
     expect(() => validateRules({ filter: { colour: 'red' } })).toThrow(/rules\.filter\.colour/);
+    // An empty list would leave out every item: a shop's "no brand chosen" is no filter, not this.
+    expect(() => validateRules({ filter: { brand: [] } })).toThrow(
+      'rules.filter.brand: expected a string or a non-empty list of strings (an empty list leaves out every item), got []',
+    );
     expect(() => validateRules({ boosts: [] })).toThrow(/rules\.boosts/);
     expect(() => validateRules('strict')).toThrow(TypeError);
   });

@@ -61,6 +61,8 @@ describe('placements', () => {
   it('similar to an item the catalog lacks: like it as the history knows it; known by its id alone, no list', async () => {
     const p = recommendFrom(CAT, flat());
     expect(await p.recommend({ placement: 'similar', itemId: 'not-in-the-feed', limit: 6 }, [], RULES, NOW)).toEqual([]);
+    // Because you viewed it, likewise: the catalog's first rows, with the raw id as the reason, before.
+    expect(await p.recommend({ placement: 'because-you-viewed', itemId: 'not-in-the-feed', limit: 6 }, [], RULES, NOW)).toEqual([]);
     const gone: HistoryEntry = {
       item: { id: 'gone', title: `${lipstick.title} (old shade)`, category: lipstick.category },
       type: 'view_item',

@@ -32,6 +32,10 @@ describe('parseFeed', () => {
       ['$1,299', 1299],
       ['1.299.000 ₫', 1299000],
       ['€ 7', 7],
+      // French (a space, a no-break space as Intl writes it) and Swiss (an apostrophe) thousands: read as 1 before.
+      ['1 299,00 €', 1299],
+      [new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' }).format(1299), 1299],
+      ["CHF 1'299.50", 1299.5],
       ['0,5', 0.5],
       [12.5, 12.5],
       [{ value: '3,20' }, 3.2],
@@ -66,13 +70,17 @@ describe('parseFeed', () => {
       tags: ['vegan', 'new'],
     });
     expect(e.row['rating']).toBe(4.5);
+    // schema.org's several images, or an ImageObject: the first one's URL (an array was one URL "a.jpg,b.jpg").
+    expect(readRow({ id: 'a', image: ['/a1.jpg', '/a2.jpg'] })!.item.image).toBe('/a1.jpg');
+    expect(readRow({ id: 'b', image: { '@type': 'ImageObject', url: '/b.jpg' } })!.item.image).toBe('/b.jpg');
     expect(readRow({ title: 'no id' })).toBeNull();
     expect(readRow([1])).toBeNull();
   });
 
   it('reads availability as shops write it', () => {
     for (const v of ['in stock', 'in_stock', 'InStock', 'https://schema.org/InStock', 'preorder', true]) expect(availability(v)).toBe(true);
-    for (const v of ['out of stock', 'out_of_stock', 'OutOfStock', 'https://schema.org/SoldOut', 'discontinued', false])
+    // 0 as the page reads data-reco-available="0" (a feed exported with a 0/1 column).
+    for (const v of ['out of stock', 'out_of_stock', 'OutOfStock', 'https://schema.org/SoldOut', 'discontinued', false, 0, '0'])
       expect(availability(v)).toBe(false);
     expect(availability(undefined)).toBeUndefined();
   });
@@ -82,6 +90,10 @@ describe('parseFeed', () => {
     const feed = parseFeed(rows);
     expect(feed.entries.length).toBe(MAX_FEED_ITEMS);
     expect(feed.ignored).toBe(5);
+    // Rows without an id and repeated ids do not count toward the cap (10 of them cost 10 items before).
+    const messy = parseFeed([...Array.from({ length: 10 }, () => '{"title":"no id"}'), '{"id":"i0"}', rows].join('\n'));
+    expect(messy.entries.length).toBe(MAX_FEED_ITEMS);
+    expect(messy.skipped).toBe(10);
   });
 });
 

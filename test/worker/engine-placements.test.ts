@@ -4,6 +4,8 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { setupTf } from '../../src/model/train/setup-tf.ts';
 import type { HistoryEntry } from '../../src/shared/types.ts';
 import { createEngine } from '../../src/worker/engine.ts';
+import { imageOrigins, slotTexts } from '../../src/worker/slots.ts';
+import type { Recommendation } from '../../src/shared/placements.ts';
 import { CATALOG, T0 } from '../../fixtures/shopper.ts';
 
 const FEED = 'https://shop.example/feed.json';
@@ -76,6 +78,27 @@ describe('engine placements (in-process, as in the worker)', () => {
     await expect(engine.recommend([], { placement: 'for-you', filter: { size: 'xl' } }, { seen: [], now: NOW })).rejects.toThrow(
       /filter\.size/,
     );
+    await expect(engine.recommend([], { placement: 'similar', itemId: '  ' }, { seen: [], now: NOW })).rejects.toThrow(
+      /itemId expected a non-blank string/,
+    );
+  });
+
+  it('an itemId with spaces around it is the item (trimmed, as grids, track() and the dataLayer do): never shown on its own page', async () => {
+    const id = CATALOG[2]!.id;
+    const recent = await engine.recommend(history, { placement: 'recently-viewed', itemId: ` ${id}\n` }, { seen: [], now: NOW });
+    expect(recent.items.map((i) => i.id)).toEqual([CATALOG[3]!.id, CATALOG[1]!.id]);
+    const similar = await engine.recommend([], { placement: 'similar', itemId: `${id} ` }, { seen: [], now: NOW });
+    expect(similar.items.length).toBeGreaterThan(0);
+    expect(similar.items.map((i) => i.id)).not.toContain(id);
+  });
+
+  it("render()'s images: a feed's several images or an ImageObject give the first one's URL, never a URL made of the list or '[object Object]'", async () => {
+    const show = { base: 'https://shop.example/c/', lang: 'en' };
+    const item = (image: unknown) => ({ id: 'x', title: 'X', image }) as unknown as Recommendation;
+    const origins = imageOrigins(show, null);
+    expect(slotTexts(item({ url: 'https://shop.example/x.jpg' }), show, String, origins)['image']).toBeUndefined();
+    expect(slotTexts(item(['https://shop.example/a.jpg', 'https://shop.example/b.jpg']), show, String, origins)['image']).toBeUndefined();
+    expect(slotTexts(item('/x.jpg'), show, String, origins)['image']).toBe('https://shop.example/x.jpg');
   });
 
   it('arranges a grid: nothing to change without a history; rules and scores move items; what a rule leaves out goes last', async () => {
