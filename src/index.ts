@@ -122,6 +122,7 @@ export const exportData = async (): Promise<ExportData> =>
  * could not be at once is logged.
  */
 export const forget = async (): Promise<void> => {
+  early = []; // track() calls waiting for init(): forgotten too
   if (current) return current.forget();
   for (const problem of await forgetWithoutInstance()) console.error(`[reco] forget(): ${problem}`);
 };

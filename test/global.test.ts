@@ -140,3 +140,27 @@ describe('the global functions around init()', () => {
     expect((await Reco.exportData()).events).toEqual([]);
   });
 });
+
+describe('forget() through Reco (a review: each failed before)', () => {
+  it('a track() made before init() and forgotten is not stored by a later init()', async () => {
+    const Reco = await loadScript();
+    Reco.track('view_item', 'sku-before-forget');
+    await Reco.forget();
+    const reco = await Reco.init({ dbName: 'global-forget-early' });
+    reco.track('view_item', 'sku-after');
+    expect((await reco.export()).events.map((e) => e.itemId)).toEqual(['sku-after']);
+  });
+
+  it('forget() while an init() runs, with another init() after it (a single-page app changes route), erases everything', async () => {
+    const Reco = await loadScript();
+    const dbName = 'global-forget-routes';
+    const first = await Reco.init({ dbName });
+    first.track('view_item', 'a');
+    await first.export();
+    void Reco.init({ dbName });
+    const forgetting = Reco.forget();
+    void Reco.init({ dbName });
+    await forgetting;
+    expect((await indexedDB.databases()).map((d) => d.name)).not.toContain(dbName);
+  });
+});

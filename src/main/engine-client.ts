@@ -161,7 +161,11 @@ export function createEngineClient(
     recommend: (request, page) => call('recommend()', (e) => e.recommend(request, page)),
     status: supervisor.ready,
     round: (force) => call('round()', (e) => e.round(force), ROUND_TIMEOUT_MS),
-    forget: () => call('forget()', (e) => e.forget()),
+    forget: () => {
+      // A worker started after this (a crash, a hang) stores nothing either: no database, no item cache, no learning.
+      init = { ...init, store: null, learning: null, ...(init.catalog && { catalog: { ...init.catalog, dbName: null } }) };
+      return call('forget()', (e) => e.forget());
+    },
     explain: (item, req) => call('explain()', (e) => e.explain(item, req), INIT_TIMEOUT_MS, true),
     state: supervisor.state,
     terminate() {

@@ -17,6 +17,10 @@ const REGISTRY_KEY = `${LOCAL_PREFIX}databases`;
 /** How long export() and forget() wait for a database that another page keeps open or blocks before they go on. */
 export const WAIT_MS = 3000;
 
+/** Settles when `work` does, or after `ms` (what it then does no longer holds the caller up). */
+export const within = (work: Promise<unknown> | undefined, ms: number): Promise<unknown> =>
+  Promise.race([work, new Promise((resolve) => setTimeout(resolve, ms))]);
+
 function readRegistry(): string[] {
   try {
     const list: unknown = JSON.parse(localStorage.getItem(REGISTRY_KEY) ?? '[]');

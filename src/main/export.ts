@@ -4,6 +4,7 @@
  */
 import { isCachedItem, isEvent } from '../shared/rows.ts';
 import type { ExportData, ItemFeatures, RecoEvent } from '../shared/types.ts';
+import { LOCAL_KEYS } from '../shared/store.ts';
 import { WAIT_MS } from './erase.ts';
 
 /**
@@ -65,25 +66,42 @@ async function readAll(name: string): Promise<ExportData | null> {
   }
 }
 
+/** Events page views journaled and have not written yet (the click journal in localStorage): stored on the device too. */
+function journaled(): RecoEvent[] {
+  try {
+    const journal: unknown = JSON.parse(localStorage.getItem(LOCAL_KEYS.pending) ?? '{}');
+    return Object.values(journal ?? {})
+      .flat()
+      .filter(isEvent);
+  } catch {
+    return []; // no localStorage, or a corrupt journal (the tracker ignores it too)
+  }
+}
+
 /**
- * Everything stored in these databases, merged with `extra` (a memory store's content): events oldest first,
- * one record per item id.
+ * Everything stored in these databases, and in the click journal, merged with `extra` (a memory store's content):
+ * events oldest first, one record per item id; a meta record of a later database whose key an earlier one has
+ * comes as "database:key" (the first name is the current database).
  */
 export async function readStored(names: readonly string[], extra?: ExportData): Promise<ExportData> {
   // Only databases that exist, where the browser lists them: opening a missing one creates it, and WebKit keeps it
   // (empty, version 0) even though its creation is aborted, so an export after forget() would bring the name back.
-  // Without the list (or IndexedDB), each name is opened and a missing one's creation aborted.
-  const listed = await (async () => (await indexedDB.databases()).map((d) => d.name))().catch(() => null);
+  // Without the list (or IndexedDB, or an answer within WAIT_MS), each name is opened and a missing one's creation aborted.
+  const list = indexedDB.databases().then((dbs) => dbs.map((d) => d.name));
+  const late = new Promise<null>((resolve) => setTimeout(resolve, WAIT_MS, null));
+  const listed = await Promise.race([list, late]).catch(() => null);
   const read = listed ? names.filter((n) => listed.includes(n)) : names;
-  const parts = [...(await Promise.all(read.map(readDatabase))), ...(extra ? [extra] : [])];
+  const stored = await Promise.all(read.map(readDatabase));
+  const parts = [...stored, ...(extra ? [extra] : [])];
   const events = new Map<string, RecoEvent>();
   const items = new Map<string, ItemFeatures>();
   const meta: Record<string, unknown> = {};
-  for (const p of parts) {
+  for (const e of journaled()) events.set(e.id, e);
+  parts.forEach((p, k) => {
     for (const e of p.events) events.set(e.id, e);
     for (const it of p.items) items.set(it.id, it);
-    Object.assign(meta, p.meta);
-  }
+    for (const [key, value] of Object.entries(p.meta)) meta[key in meta ? `${read[k] ?? 'memory'}:${key}` : key] = value;
+  });
   return {
     exportedAt: new Date().toISOString(),
     events: [...events.values()].sort((a, b) => a.ts - b.ts),

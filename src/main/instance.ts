@@ -18,7 +18,7 @@ import { loadEngineModule, type EngineModule } from './engine-module.ts';
 import { dataLayerUse, pageDataLayer, writeArm } from './datalayer.ts';
 import { takeEarlyWorker } from './early-worker.ts';
 import { openForgetChannel } from '../shared/forget-channel.ts';
-import { clearLocalTraces, eraseEverything, knownDatabases, rememberDatabase } from './erase.ts';
+import { clearLocalTraces, eraseEverything, knownDatabases, rememberDatabase, WAIT_MS, within } from './erase.ts';
 import { createEmitter, type Listeners } from './events.ts';
 import { createAntiFlicker } from './grid/antiflicker.ts';
 import { createHistory } from './history.ts';
@@ -245,7 +245,9 @@ export function startInstance(
           real?.fallbackReason ??
           (mode === 'memory' ? 'Global Privacy Control is on: events stay in memory for this page view' : state.storageReason),
       });
-      state.events += (await real?.count().catch(fail)) ?? 0;
+      // Not waited for past WAIT_MS: init() settles, and forget() and export() go on, whatever the database does.
+      const stored = await within(real?.count().catch(fail), WAIT_MS);
+      if (!forgotten && typeof stored === 'number') state.events += stored; // another tab's forget() meanwhile: nothing is stored
     }
     return !destroyed;
   })();
@@ -391,7 +393,8 @@ export function startInstance(
       ),
     async export() {
       await opened;
-      await flush();
+      // A database that runs no transaction (WebKit can leave one so) must not hold the export: it reads on its own.
+      await within(flush(), WAIT_MS);
       // What is stored includes the next page view's snapshot: the one the latest change asked for is awaited.
       await engine?.settle().catch(() => {});
       const memory = store?.kind === 'memory' && !forgotten ? await store.export() : undefined;
@@ -409,8 +412,12 @@ export function startInstance(
       // The worker next, so that a learning round under way writes nothing after the store is cleared.
       const afterForget = state.ready ? await engine?.forget().catch(fail) : null;
       learning?.update(afterForget ?? null);
-      // Emptied first, so that nothing is left should another page keep the database open past the deletion below.
-      await live?.clear().catch(() => {});
+      // Emptied first, so that nothing is left should another page keep the database open past the deletion below (not
+      // waited for past WAIT_MS: a database that runs no transaction must not stop the erasing).
+      await within(
+        live?.clear().catch(() => {}),
+        WAIT_MS,
+      );
       live?.close();
       const problems = await eraseEverything(databases);
       for (const p of problems) fail(new StorageError(p));

@@ -27,8 +27,23 @@ export function openForgetChannel(onForget: () => void): ForgetChannel {
   } catch {
     channel = null; // refused (opaque origins)
   }
+  let closed = false;
   return {
-    tell: () => channel?.postMessage({ type: 'forget' }),
-    close: () => channel?.close(),
+    tell() {
+      const message = { type: 'forget' };
+      if (!closed) return void channel?.postMessage(message);
+      // Its page's instance was destroyed (a later init() replaced it): the other pages are told all the same.
+      try {
+        const once = new BroadcastChannel(FORGET_CHANNEL);
+        once.postMessage(message);
+        once.close();
+      } catch {
+        /* no BroadcastChannel: each tab acts alone */
+      }
+    },
+    close() {
+      closed = true;
+      channel?.close();
+    },
   };
 }

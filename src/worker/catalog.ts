@@ -6,7 +6,7 @@
 import { contentIndex } from '../model/content.ts';
 import type { PlacementCatalog } from '../model/placements.ts';
 import type { CatalogStatus } from '../shared/protocol.ts';
-import { openStore } from '../shared/store.ts';
+import type { Store } from '../shared/store.ts';
 import type { ItemFeatures } from '../shared/types.ts';
 import { loadFeed, type CatalogEntry, type FetchedFeed } from './feed.ts';
 
@@ -46,12 +46,16 @@ export interface WorkerCatalog {
  * Starts loading the feed (if any) at once, unless `started` is its load begun earlier (the worker's host starts
  * it when the page calls init(), long before the model is loaded); placements wait for it.
  * @param storage the Cache Storage the feed is kept in (null: fetched only, e.g. after forget()); default: the global one
+ * @param itemCache the worker's store, which holds the page's item cache (when `source.dbName` says there is one): read
+ *   through it, never a connection of the catalog's own, which would make the database anew after a forget() and
+ *   apply retention caps other than the shop's
  */
 export function createCatalog(
   source: CatalogSource,
   fetchFn: typeof fetch = fetch,
   storage?: () => CacheStorage | null | undefined,
   started?: Promise<FetchedFeed>,
+  itemCache?: Pick<Store, 'export'> | null,
 ): WorkerCatalog {
   const seen = new Map<string, ItemFeatures>();
   let seenCatalog: LoadedCatalog | null = null;
@@ -77,15 +81,13 @@ export function createCatalog(
     });
 
   // Items seen on earlier pages, from the item cache the page keeps in IndexedDB.
-  const stored: Promise<void> = source.dbName
-    ? openStore({ dbName: source.dbName })
-        .then(async (store) => {
-          const { items } = await store.export();
-          store.close();
-          observe(items);
-        })
-        .catch(() => {})
-    : Promise.resolve();
+  const stored: Promise<void> =
+    source.dbName && itemCache
+      ? itemCache
+          .export()
+          .then(({ items }) => observe(items))
+          .catch(() => {}) // a store closed by forget(), or not answering: the items seen from now on
+      : Promise.resolve();
 
   function observe(items: Iterable<ItemFeatures>): void {
     for (const it of items) {

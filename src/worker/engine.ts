@@ -340,7 +340,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
             : { kind: 'transformer', cache: createServingCache(model, { items: MAX_FEED_ITEMS + 4096, shoppers: 16 }) },
         };
       }
-      catalog = createCatalog(opts.catalog ?? { url: null, dbName: null }, fetchFn, () => files.storage(), ctx.feed);
+      catalog = createCatalog(opts.catalog ?? { url: null, dbName: null }, fetchFn, () => files.storage(), ctx.feed, ctx.store);
       placements = null;
       status = { ...status, backend, model: { id: model.manifest.id, version: model.manifest.version }, learning: null };
       if (opts.learning) {

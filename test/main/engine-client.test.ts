@@ -6,13 +6,14 @@ import { createEngineClient } from '../../src/main/engine-client.ts';
 import type { EngineInit } from '../../src/shared/protocol.ts';
 
 /** A Worker stand-in: comlink over a MessageChannel to a fake engine that records what it is told. */
-function fakeWorker(log: { inits: unknown[]; setRules: unknown[] }) {
+function fakeWorker(log: { inits: unknown[]; setRules: unknown[]; stores?: unknown[] }) {
   const { port1, port2 } = new NodeMessageChannel();
   const status = { backend: 'cpu', backends: [], model: null, cache: {}, learning: null };
   expose(
     {
       init: (o: EngineInit) => {
         log.inits.push(o.rules);
+        log.stores?.push({ store: o.store, learning: o.learning, catalog: o.catalog });
         return status;
       },
       setRules: (r: unknown) => {
@@ -20,6 +21,7 @@ function fakeWorker(log: { inits: unknown[]; setRules: unknown[] }) {
         return true;
       },
       status: () => status,
+      forget: () => null,
       rank: () => new Promise(() => {}),
       explain: () => new Promise(() => {}),
     },
@@ -69,6 +71,32 @@ describe('engine client', () => {
     expect(workers.length).toBe(2);
     expect(log.inits).toEqual([initial, next]);
     expect(log.setRules).toEqual([next]);
+    client.terminate();
+  });
+
+  it('a worker started after forget() (a crash later in the page view) is given no database, item cache or learning', async () => {
+    const log = { inits: [] as unknown[], setRules: [] as unknown[], stores: [] as unknown[] };
+    const workers: ReturnType<typeof fakeWorker>[] = [];
+    const source = {
+      url: 'fake-worker',
+      start: () => {
+        workers.push(fakeWorker(log));
+        return workers.at(-1) as unknown as Worker;
+      },
+    };
+    const store = { dbName: 'reco', maxEvents: 5000, maxAgeDays: 90 };
+    const learning = { trainAfterEvents: 20, trainIntervalMinutes: 10 };
+    const init = { modelUrl: 'm', backends: ['cpu'], historyLength: 50, store, learning, catalog: { url: '/feed.jsonl', dbName: 'reco' } };
+    const client = createEngineClient(source, init as EngineInit, () => {}, { onLearning: () => {}, onProgress: () => {} });
+    await client.status();
+    await client.forget();
+    workers[0]!.crash();
+    await new Promise((r) => setTimeout(r, 50));
+    await client.status();
+    expect(log.stores).toEqual([
+      { store, learning, catalog: { url: '/feed.jsonl', dbName: 'reco' } },
+      { store: null, learning: null, catalog: { url: '/feed.jsonl', dbName: null } },
+    ]);
     client.terminate();
   });
 });

@@ -46,3 +46,17 @@ describe('readStored (export() of every database Reco used)', () => {
     }
   }, 15_000);
 });
+
+describe('export() over several databases Reco used (the dbName changed)', () => {
+  it("keeps both databases' meta records when their keys meet: the current one's as they are, the other's as \"database:key\"", async () => {
+    const [a, b] = [await openStore({ dbName: 'export-meta-a' }), await openStore({ dbName: 'export-meta-b' })];
+    await a.setMeta('learning', { rounds: 3, from: 'a' });
+    await b.setMeta('learning', { rounds: 7, from: 'b' });
+    a.close();
+    b.close();
+    expect((await readStored(['export-meta-a', 'export-meta-b'])).meta).toEqual({
+      learning: { rounds: 3, from: 'a' },
+      'export-meta-b:learning': { rounds: 7, from: 'b' },
+    });
+  });
+});

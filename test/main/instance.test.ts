@@ -349,3 +349,101 @@ describe('status().events', () => {
     expect((await reco.export()).events).toHaveLength(8);
   });
 });
+
+describe('forget() and export() in the corners (a review: each failed before)', () => {
+  const databases = async () => (await indexedDB.databases()).map((d) => d.name);
+  /** Another connection's readwrite transaction that never ends: this page's next transaction on events never starts. */
+  async function hold(dbName: string): Promise<() => void> {
+    const other = await new Promise<IDBDatabase>(
+      (resolve) => (indexedDB.open(dbName).onsuccess = (e) => resolve((e.target as IDBOpenDBRequest).result)),
+    );
+    let stop = false;
+    const tx = other.transaction('events', 'readwrite');
+    const spin = () => void (!stop && (tx.objectStore('events').count().onsuccess = spin));
+    spin();
+    return () => ((stop = true), other.close());
+  }
+
+  it('a database that runs no more transactions holds neither export() nor forget(), and the other databases are erased', async () => {
+    vi.stubGlobal('Worker', BlockedWorker);
+    const old = `instance-${++n}`;
+    const before = await createInstance({ dbName: old }, SCRIPT, null);
+    before.track('view_item', 'z');
+    await before.export();
+    await before.destroy();
+    const dbName = `instance-${++n}`;
+    reco = await createInstance({ dbName }, SCRIPT, null);
+    const release = await hold(dbName);
+    try {
+      reco.track('view_item', 'a');
+      const settled = (p: Promise<unknown>) =>
+        Promise.race([
+          p.then(
+            () => 'settled',
+            () => 'rejected',
+          ),
+          new Promise((r) => setTimeout(r, 12_000, 'still waiting after 12 s')),
+        ]);
+      expect(await settled(reco.export())).toBe('settled');
+      expect(await settled(reco.forget())).toBe('settled');
+      expect(await databases()).not.toContain(old);
+    } finally {
+      release();
+    }
+  }, 30_000);
+
+  it('forget() on an instance a later init() replaced erases all the same (it threw: its channel was closed)', async () => {
+    vi.stubGlobal('Worker', BlockedWorker);
+    const dbName = `instance-${++n}`;
+    const first = startInstance({ dbName }, SCRIPT, null);
+    const replaced = await first.ready;
+    replaced.track('view_item', 'a');
+    await replaced.export();
+    const second = startInstance({ dbName }, SCRIPT, null, replaced); // a single-page app's next route
+    reco = second.reco;
+    await second.ready;
+    await replaced.forget();
+    expect(await databases()).not.toContain(dbName);
+  });
+
+  it('export() with consent denied reports the clicks the previous page view left in the click journal (they are on the device too)', async () => {
+    const left = {
+      id: 'left-1',
+      type: 'select_item',
+      itemId: 'a',
+      listId: 'home',
+      position: 0,
+      ts: Date.now() - 1000,
+      sessionId: 's',
+      path: '/',
+      control: false,
+      pageViewId: 'earlier',
+    };
+    localStorage.setItem('reco:pending', JSON.stringify({ earlier: [left] }));
+    reco = await createInstance({ dbName: `instance-${++n}`, consent: 'denied' }, SCRIPT, null);
+    expect((await reco.export()).events.map((e) => e.id)).toEqual(['left-1']);
+  });
+
+  it("status().events says 0 after another tab's forget() heard while this tab's store opened (it added the stored count after)", async () => {
+    vi.stubGlobal('Worker', BlockedWorker);
+    const dbName = `instance-${++n}`;
+    const first = await createInstance({ dbName }, SCRIPT, null);
+    for (const id of ['x', 'y', 'z']) first.track('view_item', id);
+    await first.export();
+    await first.destroy();
+    const count = IDBObjectStore.prototype.count;
+    let calls = 0;
+    const otherTab = new BroadcastChannel('reco-page');
+    vi.spyOn(IDBObjectStore.prototype, 'count').mockImplementation(function (this: IDBObjectStore, ...args) {
+      if (++calls === 2) otherTab.postMessage({ type: 'forget' }); // the page's count for status().events
+      return count.apply(this, args as []);
+    });
+    const started = startInstance({ dbName }, SCRIPT, null);
+    reco = started.reco;
+    await started.ready;
+    await vi.waitFor(() => expect(reco!.status().storage).toBe('off'));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(reco.status().events).toBe(0);
+    otherTab.close();
+  });
+});

@@ -1,5 +1,8 @@
+import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FETCH_TIMEOUT_MS, fetchCached } from '../../src/worker/asset-cache.ts';
+import { openStore } from '../../src/shared/store.ts';
+import type { RecoEvent } from '../../src/shared/types.ts';
 import { createCatalog } from '../../src/worker/catalog.ts';
 import { availability, FEED_CACHE, MAX_FEED_ITEMS, parseFeed, price, readRow } from '../../src/worker/feed.ts';
 
@@ -215,6 +218,36 @@ describe('fetchCached', () => {
 
 describe('createCatalog', () => {
   afterEach(() => vi.unstubAllGlobals());
+
+  it("reads the page's item cache through the worker's store only: no connection of its own, which pruned with the default caps", async () => {
+    const dbName = `catalog-caps-${Date.now()}`;
+    const page = await openStore({ dbName, maxEvents: 8000, maxAgeDays: 365, prune: false });
+    const now = Date.now();
+    const event = (i: number, ts: number): RecoEvent =>
+      ({
+        id: `e${i}`,
+        type: 'view_item',
+        itemId: `sku-${i % 50}`,
+        listId: null,
+        position: null,
+        ts,
+        sessionId: 's',
+        path: '/',
+        control: false,
+        pageViewId: 'pv',
+      }) as RecoEvent;
+    // 6,000 events of the last hour and 100 of 200 days ago: within the shop's caps (8,000 events, 365 days).
+    await page.add([
+      ...Array.from({ length: 100 }, (_, i) => event(i, now - 200 * 86_400_000 + i)),
+      ...Array.from({ length: 6000 }, (_, i) => event(100 + i, now - 3_600_000 + i)),
+    ]);
+    await page.putItems([{ id: 'cached', title: 'Cached' }]);
+    await createCatalog({ url: null, dbName }, fetch, () => null).current();
+    expect(await page.count(), "the shop's caps hold (the default 5,000 / 90 days applied before)").toBe(6100);
+    const read = await createCatalog({ url: null, dbName }, fetch, () => null, undefined, page).current();
+    expect(read.items.map((it) => it.id)).toEqual(['cached']);
+    page.close();
+  });
 
   it('draws from the feed once loaded', async () => {
     vi.stubGlobal('caches', undefined);

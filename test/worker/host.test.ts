@@ -256,6 +256,30 @@ describe('worker host: the first ranking of a page view', () => {
     expect((await indexedDB.databases()).map((d) => d.name)).not.toContain(dbName);
   });
 
+  it("another tab's forget() heard while the engine loads: the engine's catalog makes no database anew (it read the item cache on a connection of its own)", async () => {
+    const { dbName } = await shopper();
+    let heard = (): void => {};
+    const view = createHost({
+      fetch: fileFetch,
+      caches: null,
+      onPageForget: (onForget) => (heard = onForget),
+      loadEngine: async (files) => {
+        const e = createEngine({ files });
+        const init = e.init.bind(e);
+        // The other tab's forget() comes while this engine starts its backend and loads the model, and deletes the database.
+        e.init = async (...args) => {
+          heard();
+          await new Promise<void>((r) => (indexedDB.deleteDatabase(dbName).onsuccess = () => r()));
+          return init(...args);
+        };
+        return e;
+      },
+    });
+    await view.init({ ...init(dbName), catalog: { url: null, dbName } });
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await indexedDB.databases()).map((d) => d.name)).not.toContain(dbName);
+  });
+
   it('writes the snapshot of a changed history, for the next page view; forget() stops it', async () => {
     const { dbName } = await shopper();
     const first = pageView();
