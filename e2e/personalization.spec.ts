@@ -11,6 +11,7 @@ declare global {
     rendered: Promise<void>;
     rerender(): void;
     remount(): void;
+    nextPage(page: number): Promise<string[]>;
   }
 }
 
@@ -81,6 +82,26 @@ test('a grid rendered by client code after init(): personalized after a reload w
   await tab.evaluate(() => window.remount());
   await waitForRanked(tab, 'spa', 3);
   expect(await order(tab)).toEqual(ranked.order);
+  expect(await tab.evaluate(() => window.__reco.errors)).toEqual([]);
+});
+
+test('the next page of results in the same card nodes (a list without keys): a click on a card is recorded for the item it shows now', async ({
+  tab,
+}) => {
+  await listenToReco(tab);
+  await tab.goto(SPA);
+  await waitForReady(tab);
+  await tab.evaluate(() => window.rendered);
+  const first = await order(tab);
+  const next = await tab.evaluate(() => window.nextPage(1));
+  expect(await order(tab), 'the cards show the next page').toEqual(next);
+  const [shown] = next;
+  expect(first).not.toContain(shown);
+  await tab.click(`#grid [data-reco-id="${shown}"]`);
+  await tab.waitForFunction((id) => location.hash === `#/p/${id}`, shown, { timeout: 10_000, message: `${shown} did not open` });
+  const clicks = async () =>
+    (await tab.evaluate(() => window.Reco.export())).events.filter((e) => e.type === 'select_item').map((e) => e.itemId);
+  await expect.poll(clicks).toEqual([shown]);
   expect(await tab.evaluate(() => window.__reco.errors)).toEqual([]);
 });
 
