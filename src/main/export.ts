@@ -4,7 +4,7 @@
  */
 import { isCachedItem, isEvent } from '../shared/rows.ts';
 import type { ExportData, ItemFeatures, RecoEvent } from '../shared/types.ts';
-import { LOCAL_KEYS } from '../shared/store.ts';
+import { LOCAL_KEYS } from '../shared/local-keys.ts';
 import { WAIT_MS } from './erase.ts';
 
 /**

@@ -5,6 +5,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { StorageError } from './errors.ts';
+import { LOCAL_KEYS } from './local-keys.ts';
 import { DEFAULTS } from './options.ts';
 import { isCachedItem, isEvent } from './rows.ts';
 import type { EventType, ExportData, ItemFeatures, RecoEvent } from './types.ts';
@@ -99,7 +100,7 @@ const STORE_DEFAULTS = {
 type Options = Required<StoreOptions>;
 
 /** localStorage keys the tracker writes; `clear()` removes them too. */
-export const LOCAL_KEYS = { session: 'reco:session', pending: 'reco:pending' } as const;
+export { LOCAL_KEYS };
 
 const DB_VERSION = 3;
 const DAY_MS = 86_400_000;
