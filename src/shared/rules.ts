@@ -3,7 +3,8 @@
  * and placements alike. The types, their defaults and their validation live here (the page checks them in
  * `Reco.init()`); the worker applies them (src/model/arrange.ts).
  */
-import { EVENT_TYPES, type EventType } from './types.ts';
+import { HISTORY_TYPES } from './labels.ts';
+import type { EventType } from './types.ts';
 
 /** Which items may be shown at all. Every given field must hold. */
 export interface Filter {
@@ -130,8 +131,9 @@ export function validateRules(r: unknown): ResolvedRules {
   if (x !== false) {
     if (!x || typeof x !== 'object') fail('excludeRecent', '{ types, days } or false', x);
     else {
-      if (!Array.isArray(x['types']) || !x['types'].every((t) => EVENT_TYPES.includes(t)))
-        fail('excludeRecent.types', `an array of ${EVENT_TYPES.join(', ')}`, x['types']);
+      // Only what the history holds: impressions and removals from the cart are not in it, so such a rule did nothing.
+      if (!Array.isArray(x['types']) || !x['types'].every((t) => HISTORY_TYPES.includes(t)))
+        fail('excludeRecent.types', `an array of ${HISTORY_TYPES.join(', ')}`, x['types']);
       if (!(isNum(x['days']) && x['days'] >= 0)) fail('excludeRecent.days', 'a number of days (0 or more)', x['days']);
     }
   }

@@ -169,6 +169,10 @@ describe('validateRules', () => {
     expect(() => validateRules({ diversity: { by: 'shade', max: 2, within: 8 } })).toThrow(/rules\.diversity\.by/);
     expect(() => validateRules({ diversity: { mmr: 2 } })).toThrow(/rules\.diversity\.mmr: expected a number from 0 to 1/);
     expect(() => validateRules({ excludeRecent: { types: ['bought'], days: 7 } })).toThrow(/rules\.excludeRecent\.types/);
+    // Impressions and removals from the cart are not in the history the rule reads: such a rule did nothing, silently.
+    expect(() => validateRules({ excludeRecent: { types: ['view_item_list'], days: 7 } })).toThrow(
+      'rules.excludeRecent.types: expected an array of select_item, view_item, add_to_wishlist, add_to_cart, begin_checkout, purchase, got ["view_item_list"]',
+    );
     expect(() => validateRules({ filter: { price: { min: '5' } } })).toThrow(/rules\.filter\.price/);
     expect(() => validateRules({ filter: { price: { min: 80, max: 5 } } })).toThrow(
       'rules.filter.price: expected min at most max (a range no price is in filters out everything), got {"min":80,"max":5}',
