@@ -15,6 +15,27 @@ class BlockedWorker {
   }
 }
 let n = 0;
+/** A click an earlier page view left in the click journal (it navigated away before the write): event id 'left-1'. */
+const leaveInJournal = () =>
+  localStorage.setItem(
+    'reco:pending',
+    JSON.stringify({
+      earlier: [
+        {
+          id: 'left-1',
+          type: 'select_item',
+          itemId: 'a',
+          listId: 'home',
+          position: 0,
+          ts: Date.now() - 1000,
+          sessionId: 's',
+          path: '/',
+          control: false,
+          pageViewId: 'earlier',
+        },
+      ],
+    }),
+  );
 
 beforeEach(() => {
   localStorage.clear(); // the registry of databases: export() of one test must not read another test's database
@@ -305,19 +326,7 @@ describe('forget() and export() reach everything stored, whatever the current mo
 describe('status().events', () => {
   it('counts the events a page view left in the click journal once they are written', async () => {
     vi.stubGlobal('Worker', BlockedWorker);
-    const left = {
-      id: 'left-1',
-      type: 'select_item',
-      itemId: 'a',
-      listId: 'home',
-      position: 0,
-      ts: Date.now() - 1000,
-      sessionId: 's',
-      path: '/',
-      control: false,
-      pageViewId: 'earlier',
-    };
-    localStorage.setItem('reco:pending', JSON.stringify({ earlier: [left] }));
+    leaveInJournal();
     reco = await createInstance({ dbName: `instance-${++n}` }, SCRIPT, null);
     await vi.waitFor(() => expect(reco!.status().events).toBe(1));
     expect((await reco.export()).events.map((e) => e.id)).toEqual(['left-1']);
@@ -407,19 +416,7 @@ describe('forget() and export() in the corners (a review: each failed before)', 
   });
 
   it('export() with consent denied reports the clicks the previous page view left in the click journal (they are on the device too)', async () => {
-    const left = {
-      id: 'left-1',
-      type: 'select_item',
-      itemId: 'a',
-      listId: 'home',
-      position: 0,
-      ts: Date.now() - 1000,
-      sessionId: 's',
-      path: '/',
-      control: false,
-      pageViewId: 'earlier',
-    };
-    localStorage.setItem('reco:pending', JSON.stringify({ earlier: [left] }));
+    leaveInJournal();
     reco = await createInstance({ dbName: `instance-${++n}`, consent: 'denied' }, SCRIPT, null);
     expect((await reco.export()).events.map((e) => e.id)).toEqual(['left-1']);
   });
