@@ -36,9 +36,10 @@ export interface DataLayerReader {
  */
 export function readDataLayer(o: DataLayerReader): () => void {
   const dl = o.layer;
-  const take = (entry: unknown) => {
+  /** `backlog`: an entry already in the dataLayer, read once whatever the number of readers; a push is a new event, also one repeating an object pushed before. */
+  const take = (entry: unknown, backlog = false) => {
     try {
-      if (!entry || typeof entry !== 'object' || read.has(entry)) return;
+      if (!entry || typeof entry !== 'object' || (backlog && read.has(entry))) return;
       read.add(entry);
       const e = ecommerceEvent(entry, o.types);
       if (e) record(e, o);
@@ -46,12 +47,12 @@ export function readDataLayer(o: DataLayerReader): () => void {
       o.onError(err as Error);
     }
   };
-  dl.forEach(take);
+  dl.forEach((entry) => take(entry, true));
   const push = dl.push;
   let reading = true;
   const hooked = function (this: unknown[], ...entries: unknown[]): number {
     const n = push.apply(this, entries);
-    if (reading) entries.forEach(take);
+    if (reading) entries.forEach((entry) => take(entry));
     return n;
   };
   dl.push = hooked;
@@ -106,7 +107,6 @@ function record({ type, params }: { type: EventType; params: Entry }, o: DataLay
     if (category) f.category = category;
     if (price !== undefined) f.price = price;
     features.push(f);
-    if (type === 'view_item_list' && o.tracker.watching(id)) continue;
     const extra: Record<string, string | number> = {};
     const quantity = num(item['quantity']);
     const currency = str(params['currency']);
@@ -116,12 +116,17 @@ function record({ type, params }: { type: EventType; params: Entry }, o: DataLay
     if (currency) extra['currency'] = currency;
     if (transaction) extra['transaction_id'] = transaction;
     const index = num(item['index']);
-    o.tracker.track(type, id, extra, {
-      listId:
-        str(item['item_list_id']) ?? str(params['item_list_id']) ?? str(item['item_list_name']) ?? str(params['item_list_name']) ?? null,
-      position: index !== undefined && Number.isInteger(index) && index >= 0 ? index : null,
-      source: 'dataLayer',
-    });
+    const track = () =>
+      o.tracker.track(type, id, extra, {
+        listId:
+          str(item['item_list_id']) ?? str(params['item_list_id']) ?? str(item['item_list_name']) ?? str(params['item_list_name']) ?? null,
+        position: index !== undefined && Number.isInteger(index) && index >= 0 ? index : null,
+        source: 'dataLayer',
+      });
+    // An impression of an item in a grid Reco tracks is the tracker's (it counts only what was seen). Asked a task
+    // later: a shop that appends cards and pushes their view_item_list in one task has them tracked by then.
+    if (type === 'view_item_list') setTimeout(() => o.tracker.watching(id) || track());
+    else track();
   }
   if (features.length) o.remember(features);
 }

@@ -30,7 +30,8 @@ export function createSession(timeoutMs: number, local: LocalMirror): { touch(ts
         const s = readJson(LOCAL_KEYS.session) as Partial<Session> | null;
         if (typeof s?.id === 'string' && typeof s.last === 'number') session = s as Session;
       });
-      if (!session.id || ts - session.last > timeoutMs) session = { id: uuid(), last: ts };
+      // Either way: a clock set back by hours is no continuation of the session either.
+      if (!session.id || Math.abs(ts - session.last) > timeoutMs) session = { id: uuid(), last: ts };
       else session.last = Math.max(session.last, ts);
       local(() => localStorage.setItem(LOCAL_KEYS.session, JSON.stringify(session)));
       return session.id;

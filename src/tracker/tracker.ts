@@ -163,7 +163,8 @@ export function createTracker(opts: TrackerOptions): Tracker {
     extra?: RecoEvent['extra'],
     source: Source = 'tracker',
   ): RecoEvent {
-    const key = `${type}\u0000${itemId}`;
+    // An impression is per list: the shop's of an item in its own list is not Reco's of it in a Reco row.
+    const key = `${type}\u0000${itemId}\u0000${type === 'view_item_list' ? listId : ''}`;
     const last = latest.get(key);
     // The same event from another source is the one already recorded; so is a second click on the same item at once (a double click).
     const since = last ? now() - last.e.ts : Infinity;
@@ -201,7 +202,9 @@ export function createTracker(opts: TrackerOptions): Tracker {
           // starts when the hold ends. The end changes no intersection, so a held item in view is looked at again
           // every 100 ms (a hold lasts antiFlickerMs at most); one out of view is reported when it comes into view.
           // The ratio is 0 when the target is not intersecting (spec).
-          const held = intersectionRatio >= VIEWABLE_RATIO && target.closest(`[${HELD}]`);
+          // So is a card the page itself hides (visibility: hidden, e.g. an inactive slide): no pixel of it is seen.
+          const held =
+            intersectionRatio >= VIEWABLE_RATIO && (target.closest(`[${HELD}]`) || getComputedStyle(target).visibility === 'hidden');
           watched.get(target)?.timer.setRatio(held ? 0 : intersectionRatio);
           if (held) setTimeout(() => watched.has(target) && (io.unobserve(target), io.observe(target)), 100);
         }
@@ -301,7 +304,8 @@ export function createTracker(opts: TrackerOptions): Tracker {
       const place = { id: itemId.trim(), listId: context?.listId ?? null, position: context?.position ?? null };
       return record(type, place, extra && { ...extra }, context?.source ?? 'page');
     },
-    watching: (itemId) => [...watched.values()].some((w) => w.id === itemId),
+    // Only items still on the page: those of a grid a single-page app removed are let go at the next observe().
+    watching: (itemId) => [...watched].some(([el, w]) => w.id === itemId && el.isConnected),
     flush,
     unwritten: () => [...journaled(), ...queue.unwritten()],
     pending: queue.pending,

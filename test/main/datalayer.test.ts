@@ -116,7 +116,7 @@ describe('reading GA4 ecommerce pushes', () => {
     expect(events()).toEqual(['view_item p1']);
   });
 
-  it('a click the tracker recorded and the select_item the shop pushes for it are one event; impressions of tracked grid items are the tracker’s', () => {
+  it('a click the tracker recorded and the select_item the shop pushes for it are one event; impressions of tracked grid items are the tracker’s', async () => {
     document.body.innerHTML = '<div data-reco-grid="home"><a data-reco-id="p1"></a></div>';
     const el = document.querySelector('[data-reco-id]')!;
     tracker.observe([{ el, id: 'p1', listId: 'home', position: 0 }]);
@@ -134,7 +134,45 @@ describe('reading GA4 ecommerce pushes', () => {
     });
     el.dispatchEvent(new MouseEvent('click', { bubbles: true }));
     win.dataLayer.push({ event: 'select_item', ecommerce: { item_list_id: 'home', items: [{ item_id: 'p1', index: 0 }] } });
-    expect(events()).toEqual(['view_item_list p7 home #1', 'select_item p1 home #0']);
+    await new Promise((r) => setTimeout(r)); // impressions are read a task later (below)
+    expect(events()).toEqual(['select_item p1 home #0', 'view_item_list p7 home #1']);
+  });
+
+  it('impressions of cards the shop appends and announces in the same task are the tracker’s, once it tracks them (a task later)', async () => {
+    win.dataLayer = [];
+    start();
+    document.body.innerHTML = '<div data-reco-grid="more"><a data-reco-id="c"></a><a data-reco-id="d"></a></div>';
+    const items = [...document.querySelectorAll('[data-reco-id]')].map((el, position) => ({
+      el,
+      id: el.getAttribute('data-reco-id')!,
+      listId: 'more',
+      position,
+    }));
+    win.dataLayer.push({ event: 'view_item_list', ecommerce: { item_list_id: 'listing', items: [{ item_id: 'c' }, { item_id: 'd' }] } });
+    tracker.observe(items); // what the personalizer's MutationObserver callback does after this task's script
+    await new Promise((r) => setTimeout(r));
+    expect(events()).toEqual([]); // d was never seen: before, both counted as the shop's
+  });
+
+  it('the shop’s impressions of the items of a Reco grid a single-page app removed count (the grid no longer tracks them)', async () => {
+    document.body.innerHTML = '<div data-reco-grid="home"><a data-reco-id="p1"></a></div>';
+    tracker.observe([{ el: document.querySelector('[data-reco-id]')!, id: 'p1', listId: 'home', position: 0 }]);
+    document.body.innerHTML = '<ul class="results"><li>p1</li></ul>'; // the next route
+    win.dataLayer = [];
+    start();
+    win.dataLayer.push({ event: 'view_item_list', ecommerce: { item_list_id: 'search', items: [{ item_id: 'p1', index: 0 }] } });
+    await new Promise((r) => setTimeout(r));
+    expect(events()).toEqual(['view_item_list p1 search #0']);
+  });
+
+  it('the same object pushed twice is two events (a payload the shop reuses for two adds); the backlog is read once', () => {
+    const add = { event: 'add_to_cart', ecommerce: { items: [{ item_id: 'p1' }] } };
+    win.dataLayer = [add];
+    start();
+    stop!();
+    start(); // a second reader (a second init()) does not read the backlog again
+    win.dataLayer.push(add);
+    expect(events()).toEqual(['add_to_cart p1', 'add_to_cart p1']);
   });
 
   it('an add_to_cart reported by both track() and the dataLayer counts once; two adds from one source count twice', () => {

@@ -3,6 +3,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LOCAL_KEYS, openStore, type Store } from '../../src/shared/store.ts';
 import { createAntiFlicker } from '../../src/main/grid/antiflicker.ts';
+import { createSession } from '../../src/tracker/session.ts';
 import { createTracker, type TrackedItem, type Tracker, type TrackerOptions } from '../../src/tracker/tracker.ts';
 import type { RecoEvent } from '../../src/shared/types.ts';
 
@@ -94,6 +95,29 @@ describe('impressions', () => {
     io.show(items[1]!.el, 1);
     vi.advanceTimersByTime(3000);
     expect(seen).toHaveLength(1);
+  });
+
+  it('does not count a card the page hides (visibility: hidden, an inactive slide) however long it is in view', async () => {
+    const t = start(await openStore({ memoryOnly: true }));
+    const [item] = grid('slides', ['a']);
+    (item!.el as HTMLElement).style.visibility = 'hidden';
+    t.observe([item!]);
+    FakeIO.last!.show(item!.el, 1);
+    vi.advanceTimersByTime(3000);
+    expect(seen).toEqual([]);
+  });
+
+  it("the shop's impression of an item in its own list does not stand for Reco's of it in a Reco row", async () => {
+    const t = start(await openStore({ memoryOnly: true }));
+    t.track('view_item_list', 'p1', undefined, { listId: 'recently_viewed', position: 0, source: 'dataLayer' });
+    const [item] = grid('for-you', ['p1']);
+    t.observe([item!]);
+    FakeIO.last!.show(item!.el, 1);
+    vi.advanceTimersByTime(1000);
+    expect(seen.map((e) => `${e.type} ${e.itemId} ${e.listId}`)).toEqual([
+      'view_item_list p1 recently_viewed',
+      'view_item_list p1 for-you',
+    ]);
   });
 
   it('does not count an item scrolled past in under a second', async () => {
@@ -370,6 +394,13 @@ describe('events', () => {
     const second = t.track('view_item', 'a').sessionId;
     expect(second).not.toBe(first);
     expect(t.sessionId).toBe(second);
+  });
+
+  it("a clock set back by hours (the next page view's) starts a new session: it went on as one before", () => {
+    const session = createSession(30 * 60_000, (fn) => fn());
+    const first = session.touch(10 * 3_600_000);
+    expect(session.touch(10 * 3_600_000 + 60_000)).toBe(first);
+    expect(session.touch(7 * 3_600_000)).not.toBe(first);
   });
 
   it('continues the session on the next page when stored in IndexedDB', async () => {
