@@ -360,7 +360,8 @@ export async function fineTuneRound<P>(
   };
   const gain = a.map((v, i) => v - b[i]!);
   const g = mean(gain);
-  const better = g >= o.margin * se(gain);
+  // A real gain: a head that only ties the current one (a degenerate batch: every held-out AUC 1) is no better.
+  const better = g > 0 && g >= o.margin * se(gain);
   const aboveChance = after - 0.5 >= o.margin * se(a);
   const accepted = better && aboveChance;
   const fmt = (x: number) => x.toFixed(3);

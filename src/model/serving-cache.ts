@@ -44,15 +44,21 @@ export function createServingCache(model: LoadedModel, caps = { items: 4096, sho
   const shoppers = new Map<string, Float32Array>();
 
   async function itemVectors(list: readonly ItemFeatures[]): Promise<Float32Array[]> {
+    // Taken before the new ones go in: a list longer than the cache pushes out vectors it needs itself.
+    const found = list.map((it) => items.get(itemKey(it)));
     const missing = new Map<string, ItemFeatures>();
-    for (const it of list) if (!items.has(itemKey(it))) missing.set(itemKey(it), it);
+    for (const [k, it] of list.entries()) if (!found[k]) missing.set(itemKey(it), it);
+    const computed = new Map<string, Float32Array>();
     if (missing.size) {
       const t = tf.tidy(() => itemMatrix(model, [...missing.values()]));
       const data = (await t.data()) as Float32Array;
       t.dispose();
-      [...missing.keys()].forEach((k, r) => remember(items, k, data.slice(r * d, r * d + d), caps.items));
+      [...missing.keys()].forEach((key, r) => {
+        computed.set(key, data.slice(r * d, r * d + d));
+        remember(items, key, computed.get(key)!, caps.items);
+      });
     }
-    return list.map((it) => items.get(itemKey(it)) ?? new Float32Array(d));
+    return list.map((it, k) => found[k] ?? computed.get(itemKey(it))!);
   }
 
   async function shopper(history: readonly HistoryEntry[], now: number): Promise<Float32Array> {

@@ -105,6 +105,25 @@ describe('shopperVectors', () => {
 });
 
 describe('finetune', () => {
+  it('does not accept a head that only ties the current one (a degenerate batch: one item clicked ten times, every held-out AUC 1)', async () => {
+    const item = CATALOG[0]!;
+    const events: RecoEvent[] = Array.from({ length: 10 }, (_, i) => ({
+      id: `c${i}`,
+      type: 'select_item',
+      itemId: item.id,
+      ts: T0 + i * 60_000,
+      pageViewId: `pv${i}`,
+      listId: 'home',
+      position: 0,
+      sessionId: 's',
+      path: '/',
+      control: false,
+    }));
+    const r = await finetune(model, events, new Map([[item.id, item]]), { current: shipped, shipped });
+    expect(r.after).toBe(r.before);
+    expect(r.accepted, r.reason).toBe(false);
+  });
+
   // 20 shoppers each: measured over 100, the guardrail accepts 80% of the heads trained on a brand taste
   // and 7% of those trained on random clicks.
   it('accepts heads trained on a consistent taste: they rank held-out choices better', async () => {

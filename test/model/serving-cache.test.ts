@@ -28,6 +28,29 @@ beforeAll(async () => {
 });
 
 describe('serving cache', () => {
+  it('scores every item of one call longer than its item cache as it scores it alone (the first ones got zero vectors)', async () => {
+    const head = await headArrays(model.weights);
+    const now = Date.UTC(2026, 10, 29, 12);
+    const history: HistoryEntry[] = [
+      {
+        item: { id: 'h', title: 'Velvet Matte Lipstick', brand: 'Aurelle', category: 'Makeup > Lips' },
+        type: 'select_item',
+        ts: now - 60_000,
+      },
+    ];
+    const feed: ItemFeatures[] = Array.from({ length: 40 }, (_, i) => ({
+      id: `sku-${i}`,
+      title: `Lip Balm shade ${i}`,
+      brand: 'Coralie',
+      category: 'Makeup > Lips',
+      price: 5 + i,
+    }));
+    const small = { items: 16, shoppers: 4 }; // a hybrid's cache holds 4,096 items, a "for you" scores a 20,000-item feed
+    const alone = await createServingCache(model, small).score(history, feed.slice(0, 1), now, head);
+    const inFeed = await createServingCache(model, small).score(history, feed, now, head);
+    expect(inFeed[0]).toBeCloseTo(alone[0]!, 4);
+  });
+
   it('gives the scores of scoreItems, also when answering from its caches', async () => {
     const cache = createServingCache(model);
     const head = await headArrays(model.weights);
