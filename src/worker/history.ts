@@ -34,8 +34,12 @@ function orNone<T>(read: Promise<T>, none: T): Promise<T> {
   });
 }
 
-/** An item given with features besides its id: it is used as given (never merged with the stored copy). */
-export const hasFeatures = (it: ItemFeatures): boolean => Object.keys(it).length > 1;
+/**
+ * An item given with what the model reads (a title, brand, category or price): it is used as given (never merged
+ * with the stored copy). A card known by its id and link alone (`{ id, url }`) is not: the stored copy has its text.
+ */
+export const hasFeatures = (it: ItemFeatures): boolean =>
+  it.title !== undefined || it.brand !== undefined || it.category !== undefined || it.price !== undefined;
 
 /** The reads a history is assembled from. */
 export type HistoryReads = Pick<Store, 'recent' | 'stamp' | 'items'>;
@@ -185,10 +189,14 @@ export async function assembleHistory(
   for (const e of req.pending) if (HISTORY_TYPES.includes(e.type)) byId.set(e.id, e);
   const events = [...byId.values()].sort(byTime).slice(-limit);
   const known = new Map(req.known.map((f) => [f.id, f]));
-  const wanted = [...new Set([...events.map((e) => e.itemId), ...also])].filter((id) => !known.has(id));
+  // Read from the store: what the page does not know with text (an item it knows by id and link alone is merged).
+  const wanted = [...new Set([...events.map((e) => e.itemId), ...also])].filter((id) => !hasFeatures(known.get(id) ?? { id }));
   const stored =
     store && wanted.length ? await orNone(store.items(wanted), new Map<string, ItemFeatures>()) : new Map<string, ItemFeatures>();
-  const lookup = (id: string) => known.get(id) ?? stored.get(id);
+  const lookup = (id: string) => {
+    const [page, kept] = [known.get(id), stored.get(id)];
+    return page && kept ? mergeItem(kept, page) : (page ?? kept);
+  };
   return {
     history: events.map((e) => ({ item: lookup(e.itemId) ?? { id: e.itemId }, type: e.type, ts: e.ts })),
     now: Math.max(req.now, events[events.length - 1]?.ts ?? -Infinity),

@@ -18,6 +18,21 @@ async function storedAB(more: ItemFeatures[] = []) {
 }
 
 describe('history assembled in the worker', () => {
+  it("a pending click on a card the page knows by id and link alone keeps the features the store holds (merged, and the page's link kept)", async () => {
+    const store = await openStore({ dbName: `history-known-url-${Date.now()}` });
+    const t = Date.now() - 60_000;
+    await store.add([event('a', 'view_item', t)]);
+    await store.putItems([{ id: 'b', title: 'Velvet Matte Lipstick', brand: 'Aurelle' }]);
+    const click = event('b', 'select_item', t + 1000);
+    const { history } = await assembleHistory(
+      store,
+      { pending: [click], known: [{ id: 'b', url: 'https://shop.example/p/b' }], now: t + 2000 },
+      50,
+    );
+    expect(history.at(-1)!.item).toEqual({ id: 'b', title: 'Velvet Matte Lipstick', brand: 'Aurelle', url: 'https://shop.example/p/b' });
+    store.close();
+  });
+
   it('reads the newest history events, oldest first, without impressions, with features the page knows, stored, or the id alone', async () => {
     const store = await openStore({ dbName: `worker-history-${++n}` });
     const t = Date.now() - 60_000;

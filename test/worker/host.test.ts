@@ -7,7 +7,7 @@ import type { EngineInit, RankRequest } from '../../src/shared/protocol.ts';
 import { ALL_BUCKETS } from '../../src/model/snapshot.ts';
 import { gapBucket } from '../../src/model/sequence.ts';
 import { openStore, STORE_CALL_TIMEOUT_MS } from '../../src/shared/store.ts';
-import type { RecoEvent } from '../../src/shared/types.ts';
+import type { ItemFeatures, RecoEvent } from '../../src/shared/types.ts';
 import { createEngine, type Engine } from '../../src/worker/engine.ts';
 import { createHost } from '../../src/worker/host.ts';
 import { CATALOG, storedEvent as event } from '../../fixtures/shopper.ts';
@@ -464,6 +464,17 @@ describe('worker host: the first ranking of a page view', () => {
       other.close();
     }
   }, 60_000);
+
+  it('a card known by its id and link alone (as discover.ts reads a card marked with data-reco-id only) is scored with its stored features, as a bare id is', async () => {
+    const { dbName } = await shopper();
+    const view = pageView();
+    await view.init(init(dbName));
+    const target = CATALOG[1]!; // in the history, its features stored
+    const withCard = (card: ItemFeatures) => ({ ...request(), candidates: [...candidates.slice(0, 10), card] });
+    const bare = await view.rank(withCard({ id: target.id }));
+    const card = await view.rank(withCard({ id: target.id, url: `https://shop.example/p/${target.id}` }));
+    expect(card.scores![10]).toBeCloseTo(bare.scores![10]!, 5);
+  });
 
   it('reads from the store only the candidates given by id: the others are scored as given', async () => {
     const { view } = await rankedPageView();
