@@ -87,7 +87,8 @@ export async function readStored(names: readonly string[], extra?: ExportData): 
   // Only databases that exist, where the browser lists them: opening a missing one creates it, and WebKit keeps it
   // (empty, version 0) even though its creation is aborted, so an export after forget() would bring the name back.
   // Without the list (or IndexedDB, or an answer within WAIT_MS), each name is opened and a missing one's creation aborted.
-  const list = indexedDB.databases().then((dbs) => dbs.map((d) => d.name));
+  // In an async function: without IndexedDB at all (a browser's setting) the name itself throws, and that is an answer too.
+  const list = (async () => (await indexedDB.databases()).map((d) => d.name))();
   const late = new Promise<null>((resolve) => setTimeout(resolve, WAIT_MS, null));
   const listed = await Promise.race([list, late]).catch(() => null);
   const read = listed ? names.filter((n) => listed.includes(n)) : names;

@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readStored } from '../../src/main/export.ts';
 import { openStore } from '../../src/shared/store.ts';
 import type { ExportData, RecoEvent } from '../../src/shared/types.ts';
@@ -58,5 +58,14 @@ describe('export() over several databases Reco used (the dbName changed)', () =>
       learning: { rounds: 3, from: 'a' },
       'export-meta-b:learning': { rounds: 7, from: 'b' },
     });
+  });
+});
+
+describe('export() without IndexedDB at all (a browser setting: the name indexedDB does not exist)', () => {
+  afterEach(() => vi.unstubAllGlobals());
+  it('reads what the page holds in memory and the click journal, and does not throw', async () => {
+    vi.stubGlobal('indexedDB', undefined);
+    const memory: ExportData = { exportedAt: '', events: [], items: [{ id: 'm' }], meta: {} };
+    expect((await readStored(['reco'], memory)).items).toEqual([{ id: 'm' }]);
   });
 });
