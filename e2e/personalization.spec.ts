@@ -24,14 +24,18 @@ test('a shopper who opens 5 products of one category sees more of it in the firs
 
 const SPA = '/e2e/pages/spa.html?late';
 const order = async (tab: BrowserPage) => (await gridItems(tab, '#grid')).map((it) => it.id);
-
-test('a grid rendered by client code after init(): personalized after a reload without scrolling, and again after a re-render and a remount', async ({
-  tab,
-}) => {
+/** The client-rendered page, its grid filled after init() resolved. */
+async function openSpa(tab: BrowserPage): Promise<void> {
   await listenToReco(tab);
   await tab.goto(SPA);
   await waitForReady(tab);
   await tab.evaluate(() => window.rendered);
+}
+
+test('a grid rendered by client code after init(): personalized after a reload without scrolling, and again after a re-render and a remount', async ({
+  tab,
+}) => {
+  await openSpa(tab);
   // No history yet: the shop's order. The shopper opens 5 products of the category least present in the first 8 places.
   const before = await gridItems(tab, '#grid');
   expect(before.length).toBe(36);
@@ -88,10 +92,7 @@ test('a grid rendered by client code after init(): personalized after a reload w
 test('the next page of results in the same card nodes (a list without keys): a click on a card is recorded for the item it shows now', async ({
   tab,
 }) => {
-  await listenToReco(tab);
-  await tab.goto(SPA);
-  await waitForReady(tab);
-  await tab.evaluate(() => window.rendered);
+  await openSpa(tab);
   const first = await order(tab);
   const next = await tab.evaluate(() => window.nextPage(1));
   expect(await order(tab), 'the cards show the next page').toEqual(next);

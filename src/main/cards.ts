@@ -4,7 +4,7 @@
  * has its final size from the start and nothing below it moves. Filling them is placements.ts's, loaded with the
  * engine client.
  */
-import { MAX_LIMIT, type RecommendRequest } from '../shared/placements.ts';
+import { isLimit, type RecommendRequest } from '../shared/placements.ts';
 
 /** `render()`'s options: a placement request, and how to show it. */
 export interface RenderOptions extends RecommendRequest {
@@ -47,7 +47,7 @@ export function reserveCards(target: unknown, options: unknown): { cards: HTMLEl
   const cards = [...container.querySelectorAll<HTMLElement>(`:scope > [${CARD}]`)];
   // As many as the request may show: a limit out of range (reported by the request's check, naming it) reserves none.
   const limit = opts.limit ?? 8;
-  while (cards.length < (Number.isInteger(limit) && limit >= 1 && limit <= MAX_LIMIT ? limit : 0)) {
+  while (cards.length < (isLimit(limit) ? limit : 0)) {
     const c = card.cloneNode(true) as HTMLElement;
     c.setAttribute(CARD, '');
     c.style.visibility = 'hidden';

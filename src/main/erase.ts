@@ -17,9 +17,12 @@ const REGISTRY_KEY = `${LOCAL_PREFIX}databases`;
 /** How long export() and forget() wait for a database that another page keeps open or blocks before they go on. */
 export const WAIT_MS = 3000;
 
-/** Settles when `work` does, or after `ms` (what it then does no longer holds the caller up). */
-export const within = (work: Promise<unknown> | undefined, ms: number): Promise<unknown> =>
-  Promise.race([work, new Promise((resolve) => setTimeout(resolve, ms))]);
+/** What `work` resolves to, or undefined after `ms` (what it then does no longer holds the caller up). */
+export function within<T>(work: Promise<T> | undefined, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
 
 function readRegistry(): string[] {
   try {

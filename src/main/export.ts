@@ -5,7 +5,7 @@
 import { isCachedItem, isEvent } from '../shared/rows.ts';
 import type { ExportData, ItemFeatures, RecoEvent } from '../shared/types.ts';
 import { LOCAL_KEYS } from '../shared/local-keys.ts';
-import { WAIT_MS } from './erase.ts';
+import { WAIT_MS, within } from './erase.ts';
 
 /**
  * What one database holds (valid rows; malformed ones are counted where the SDK reads them); nothing when it does not
@@ -14,10 +14,7 @@ import { WAIT_MS } from './erase.ts';
  * src/shared/store.ts).
  */
 async function readDatabase(name: string): Promise<ExportData> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<null>((resolve) => (timer = setTimeout(resolve, WAIT_MS, null)));
-  const out = await Promise.race([readAll(name), late]).finally(() => clearTimeout(timer));
-  return out ?? { exportedAt: '', events: [], items: [], meta: {} };
+  return (await within(readAll(name), WAIT_MS)) ?? { exportedAt: '', events: [], items: [], meta: {} };
 }
 
 /** The stores export() reads (snapshots are derived from them and left out). */
@@ -89,8 +86,7 @@ export async function readStored(names: readonly string[], extra?: ExportData): 
   // Without the list (or IndexedDB, or an answer within WAIT_MS), each name is opened and a missing one's creation aborted.
   // In an async function: without IndexedDB at all (a browser's setting) the name itself throws, and that is an answer too.
   const list = (async () => (await indexedDB.databases()).map((d) => d.name))();
-  const late = new Promise<null>((resolve) => setTimeout(resolve, WAIT_MS, null));
-  const listed = await Promise.race([list, late]).catch(() => null);
+  const listed = await within(list, WAIT_MS).catch(() => undefined);
   const read = listed ? names.filter((n) => listed.includes(n)) : names;
   const stored = await Promise.all(read.map(readDatabase));
   const parts = [...stored, ...(extra ? [extra] : [])];

@@ -46,6 +46,8 @@ export interface SlotOptions {
 }
 
 export const MAX_LIMIT = 100;
+/** A placement's `limit`: a whole number from 1 to MAX_LIMIT. */
+export const isLimit = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MAX_LIMIT;
 
 /**
  * Checks a recommend() request and fills in the default limit.
@@ -61,8 +63,7 @@ export function validateRequest(r: unknown): Required<Omit<RecommendRequest, 'it
   if (o['itemId'] !== undefined && (typeof o['itemId'] !== 'string' || !o['itemId'].trim())) fail('itemId', 'a non-blank string');
   if (o['placement'] === 'similar' && o['itemId'] === undefined) fail('itemId', 'an item id for the "similar" placement');
   const limit = o['limit'] ?? 8;
-  if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > MAX_LIMIT)
-    fail('limit', `an integer from 1 to ${MAX_LIMIT}`);
+  if (!isLimit(limit)) fail('limit', `an integer from 1 to ${MAX_LIMIT}`);
   return {
     placement: o['placement'] as Placement,
     // Trimmed, as the grids', track()'s and the dataLayer's ids are.

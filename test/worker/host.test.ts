@@ -41,6 +41,25 @@ function pageView(gate?: Promise<void>) {
   });
 }
 
+/**
+ * A page view that hears another tab's forget() when the test calls `heard()` (the BroadcastChannel's stand-in);
+ * `engine` may change its engine before init.
+ */
+function hearingForget(engine: (e: Engine) => void = () => {}) {
+  const tell = { heard: (): void => {} };
+  const view = createHost({
+    fetch: fileFetch,
+    caches: null,
+    onPageForget: (onForget) => (tell.heard = onForget),
+    loadEngine: async (files) => {
+      const e = createEngine({ files });
+      engine(e);
+      return e;
+    },
+  });
+  return { view, heard: () => tell.heard() };
+}
+
 /** A page view whose engine's snapshot() goes through `wrap` (to count its calls, or hold some). */
 function pageViewWith(wrap: (snapshot: Engine['snapshot']) => Engine['snapshot']) {
   return createHost({
@@ -226,13 +245,7 @@ describe('worker host: the first ranking of a page view', () => {
 
   it("a page's forget() heard while the worker starts (another tab's): it stores nothing more, and deletes the database its open made", async () => {
     const { dbName } = await shopper();
-    let heard = (): void => {};
-    const view = createHost({
-      fetch: fileFetch,
-      caches: null,
-      onPageForget: (onForget) => (heard = onForget),
-      loadEngine: async (files) => createEngine({ files }),
-    });
+    const { view, heard } = hearingForget();
     const started = view.init(init(dbName));
     heard(); // another tab's page erased everything while this page view's worker was opening its store
     await started;
@@ -258,22 +271,14 @@ describe('worker host: the first ranking of a page view', () => {
 
   it("another tab's forget() heard while the engine loads: the engine's catalog makes no database anew (it read the item cache on a connection of its own)", async () => {
     const { dbName } = await shopper();
-    let heard = (): void => {};
-    const view = createHost({
-      fetch: fileFetch,
-      caches: null,
-      onPageForget: (onForget) => (heard = onForget),
-      loadEngine: async (files) => {
-        const e = createEngine({ files });
-        const init = e.init.bind(e);
-        // The other tab's forget() comes while this engine starts its backend and loads the model, and deletes the database.
-        e.init = async (...args) => {
-          heard();
-          await new Promise<void>((r) => (indexedDB.deleteDatabase(dbName).onsuccess = () => r()));
-          return init(...args);
-        };
-        return e;
-      },
+    const { view, heard } = hearingForget((e) => {
+      const init = e.init.bind(e);
+      // The other tab's forget() comes while this engine starts its backend and loads the model, and deletes the database.
+      e.init = async (...args) => {
+        heard();
+        await new Promise<void>((r) => (indexedDB.deleteDatabase(dbName).onsuccess = () => r()));
+        return init(...args);
+      };
     });
     await view.init({ ...init(dbName), catalog: { url: null, dbName } });
     await new Promise((r) => setTimeout(r, 200));
