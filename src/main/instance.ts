@@ -334,7 +334,8 @@ export function startInstance(
       await opened;
       if (!destroyed && !forgotten) await store?.prune();
     })
-    .catch(fail);
+    // forget() (another tab's) closes the store under a prune under way: its next transaction fails, as it should.
+    .catch((err: Error) => void (forgotten || fail(err)));
 
   /** `fn` once init has settled; `none` when the instance was destroyed meanwhile. */
   const after = async <T>(none: T, fn: (p: typeof parts) => Promise<T>): Promise<T> => {
