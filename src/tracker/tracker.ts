@@ -56,7 +56,8 @@ export interface Tracker {
    * `source: 'dataLayer'`, through its GA4 dataLayer. The same event (type and item) that another source
    * recorded in the last {@link SAME_EVENT_MS} is not recorded twice: a click the tracker saw and the
    * `select_item` the shop pushes for it, or a `track('add_to_cart')` and the shop's own `add_to_cart` push.
-   * @returns the event recorded, or the earlier one this call repeats
+   * @returns the event recorded, or the earlier one this call repeats; undefined on a prerendered page not yet
+   *   opened, which records it when the shopper opens it
    * @throws TypeError naming the field when `type` is unknown, `itemId` is empty or `extra` holds other than strings, numbers and booleans
    */
   track(
@@ -64,7 +65,7 @@ export interface Tracker {
     itemId: string,
     extra?: Record<string, string | number | boolean>,
     context?: { listId?: string | null; position?: number | null; source?: Source },
-  ): RecoEvent;
+  ): RecoEvent | undefined;
   /** True while an item with this id is observed in a grid (its impressions are the tracker's to count). */
   watching(itemId: string): boolean;
   /** Writes pending events now; never rejects. */
@@ -162,7 +163,16 @@ export function createTracker(opts: TrackerOptions): Tracker {
     { id: itemId, listId, position }: Place,
     extra?: RecoEvent['extra'],
     source: Source = 'tracker',
-  ): RecoEvent {
+  ): RecoEvent | undefined {
+    // A page prerendered for a link the shopper may follow (speculation rules) is not seen yet: what it reports is
+    // recorded when the shopper opens it, in the order of that moment, and a page never opened records nothing (as
+    // GA4's tags do). Its impressions wait anyway: a prerendered page is hidden.
+    if ((document as Document & { prerendering?: boolean }).prerendering) {
+      document.addEventListener('prerenderingchange', () => guard(() => record(type, { id: itemId, listId, position }, extra, source)), {
+        once: true,
+      });
+      return;
+    }
     // An impression is per list: the shop's of an item in its own list is not Reco's of it in a Reco row.
     const key = `${type}\u0000${itemId}\u0000${type === 'view_item_list' ? listId : ''}`;
     const last = latest.get(key);

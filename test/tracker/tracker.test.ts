@@ -346,7 +346,7 @@ describe('clicks', () => {
 describe('events', () => {
   it('carries every field: id, session, page view, path without query, control', async () => {
     const t = start(await openStore({ memoryOnly: true }), { control: true, now: () => 1_700_000_000_000 });
-    const e = t.track('add_to_cart', 'p1', { value: 12.5, currency: 'EUR' }, { listId: 'g', position: 3 });
+    const e = t.track('add_to_cart', 'p1', { value: 12.5, currency: 'EUR' }, { listId: 'g', position: 3 })!;
     expect(e).toEqual({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       type: 'add_to_cart',
@@ -360,16 +360,53 @@ describe('events', () => {
       pageViewId: t.pageViewId,
       extra: { value: 12.5, currency: 'EUR' },
     });
-    expect(t.track('view_item', 'p2').listId).toBeNull();
-    expect(t.track('view_item', 'p2').id).not.toBe(e.id);
+    expect(t.track('view_item', 'p2')!.listId).toBeNull();
+    expect(t.track('view_item', 'p2')!.id).not.toBe(e.id);
     // Ids are trimmed, as the grids' and the dataLayer's are: " sku-1\n" is the item sku-1.
-    expect(t.track('view_item', ' sku-1\n').itemId).toBe('sku-1');
+    expect(t.track('view_item', ' sku-1\n')!.itemId).toBe('sku-1');
+  });
+
+  it('a page prerendered for a link the shopper may follow records nothing until it is opened, then what it reported, at that moment', async () => {
+    const t0 = Date.now();
+    let clock = t0;
+    let prerendering = true;
+    Object.defineProperty(document, 'prerendering', { get: () => prerendering, configurable: true });
+    try {
+      const store = await openStore({ dbName: `tracker-${++dbCount}` });
+      const t = start(store, { now: () => clock });
+      // The shop's product page reports its view as it loads, prerendered while the shopper is still on the list.
+      t.track('view_item', 'p1');
+      await t.flush();
+      expect(seen).toEqual([]);
+      expect(await store.count()).toBe(0);
+      expect(localStorage.getItem(LOCAL_KEYS.pending)).toBeNull();
+      // The shopper follows the link: the page is shown.
+      clock = t0 + 8_000;
+      prerendering = false;
+      document.dispatchEvent(new Event('prerenderingchange'));
+      t.track('add_to_cart', 'p1');
+      await t.flush();
+      expect((await store.events()).map((e) => `${e.type} ${e.itemId} ${e.ts - t0}`)).toEqual(['view_item p1 8000', 'add_to_cart p1 8001']);
+      expect(seen).toHaveLength(2);
+
+      // A page prerendered and never opened records nothing.
+      prerendering = true;
+      const other = await openStore({ dbName: `tracker-${++dbCount}` });
+      const never = start(other, { now: () => clock });
+      never.track('view_item', 'p2');
+      never.destroy();
+      await never.flush();
+      expect(await other.count()).toBe(0);
+      expect(seen).toHaveLength(2);
+    } finally {
+      delete (document as Document & { prerendering?: boolean }).prerendering;
+    }
   });
 
   it('works without crypto.randomUUID (insecure contexts)', async () => {
     vi.stubGlobal('crypto', { getRandomValues: (b: Uint8Array) => b.fill(7) });
     const t = start(await openStore({ memoryOnly: true }));
-    expect(t.track('view_item', 'p1').id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(t.track('view_item', 'p1')!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
   it('rejects an unknown type, an empty item id or odd extra values with a TypeError naming the field', async () => {
@@ -385,13 +422,13 @@ describe('events', () => {
   it('starts a new session after 30 minutes idle, and keeps it while active', async () => {
     let clock = 0;
     const t = start(await openStore({ memoryOnly: true }), { now: () => clock });
-    const first = t.track('view_item', 'a').sessionId;
+    const first = t.track('view_item', 'a')!.sessionId;
     clock += 29 * 60_000;
-    expect(t.track('view_item', 'a').sessionId).toBe(first);
+    expect(t.track('view_item', 'a')!.sessionId).toBe(first);
     clock += 29 * 60_000;
-    expect(t.track('view_item', 'a').sessionId).toBe(first);
+    expect(t.track('view_item', 'a')!.sessionId).toBe(first);
     clock += 31 * 60_000;
-    const second = t.track('view_item', 'a').sessionId;
+    const second = t.track('view_item', 'a')!.sessionId;
     expect(second).not.toBe(first);
     expect(t.sessionId).toBe(second);
   });
