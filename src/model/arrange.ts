@@ -4,7 +4,7 @@
  * them for grids and placements, the evaluation scripts run the same code.
  */
 import type { Filter, ResolvedRules } from '../shared/rules.ts';
-import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
+import type { EventType, HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import { contentIndex } from './content.ts';
 import { categoryLevels } from './features.ts';
 
@@ -23,7 +23,10 @@ export interface ArrangeContext {
   rules: ResolvedRules;
   /** A filter of this call only (recommend's `filter`), on top of the rules' one. */
   filter?: Filter;
-  /** The shopper's history, oldest first: what `excludeRecent` looks at. */
+  /**
+   * The shopper's history, oldest first: what `excludeRecent` looks at. The worker adds the events of its types older
+   * than the model's history (src/worker/history.ts olderEvents).
+   */
   history: readonly HistoryEntry[];
   now: number;
   /** Places to arrange; the rest follow in score order. Default: all. */
@@ -72,12 +75,17 @@ function underPath(category: string | undefined, want: readonly string[]): boole
   return want.every((level, k) => have[k] === level);
 }
 
+/** What `excludeRecent` looks at: events of its types since a time; null without the rule. */
+export function recentRule(rules: ResolvedRules, now: number): { types: readonly EventType[]; since: number } | null {
+  const x = rules.excludeRecent;
+  return x ? { types: x.types, since: now - x.days * DAY_MS } : null;
+}
+
 /** Ids of the items with an `excludeRecent` event in its window. */
 export function recentlyDone(rules: ResolvedRules, history: readonly HistoryEntry[], now: number): Set<string> {
-  const x = rules.excludeRecent;
-  if (!x) return new Set();
-  const since = now - x.days * DAY_MS;
-  return new Set(history.filter((e) => e.ts >= since && x.types.includes(e.type)).map((e) => e.item.id));
+  const r = recentRule(rules, now);
+  if (!r) return new Set();
+  return new Set(history.filter((e) => e.ts >= r.since && r.types.includes(e.type)).map((e) => e.item.id));
 }
 
 /** Score plus boosts, with scores first put on one scale (z-scores over the kept items: 0 when they are all equal). */

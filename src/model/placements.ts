@@ -118,10 +118,18 @@ export interface Placements {
   /**
    * @param history the shopper's history, oldest first
    * @param personal false in the control group: "for you" and "because you viewed" are not drawn from the history
+   * @param older events older than `history` that the rules read (`excludeRecent` beyond the model's history)
    *   (catalog order, and nothing), while the rules still read it (what was just bought is never shown)
    * @returns at most `q.limit` items, best first
    */
-  recommend(q: PlacementQuery, history: readonly HistoryEntry[], rules: ResolvedRules, now: number, personal?: boolean): Promise<Placed[]>;
+  recommend(
+    q: PlacementQuery,
+    history: readonly HistoryEntry[],
+    rules: ResolvedRules,
+    now: number,
+    personal?: boolean,
+    older?: readonly HistoryEntry[],
+  ): Promise<Placed[]>;
   /** "Similar items" scores of candidates `cands` (catalog indices) for `anchor`. */
   similarScores(anchor: ItemFeatures, cands: readonly number[], now: number): Promise<Float64Array>;
 }
@@ -197,8 +205,10 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
 
   return {
     similarScores,
-    async recommend(q, given, rules, now, personal = true) {
+    async recommend(q, given, rules, now, personal = true, older = []) {
       const all = withCatalogFeatures(catalog, given);
+      // What the rules read: the history, and the events of excludeRecent's types before it.
+      const ruled = older.length ? [...older, ...all] : all;
       const history = personal || (q.placement !== 'for-you' && q.placement !== 'because-you-viewed') ? all : [];
       // The item a placement is about: the catalog's, else as the history knows it (a product the feed lacks).
       const current =
@@ -206,7 +216,7 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
           ? null
           : (items[catalog.index.get(q.itemId) ?? -1] ?? [...all].reverse().find((e) => e.item.id === q.itemId)?.item ?? { id: q.itemId });
       const skip = new Set(current ? [current.id] : []);
-      const ok = eligible({ rules, filter: q.filter, history: all, now });
+      const ok = eligible({ rules, filter: q.filter, history: ruled, now });
 
       if (q.placement === 'recently-viewed') {
         const recent = recentItems(history, VIEW_TYPES)
@@ -216,7 +226,7 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
           q,
           recent,
           recent.map((_, k) => -k),
-          history,
+          ruled,
           rules,
           now,
         );
@@ -233,7 +243,7 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
           q,
           cands.map((i) => items[i]!),
           scores,
-          history,
+          ruled,
           rules,
           now,
           cands,
@@ -246,7 +256,7 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
         const cands = candidates(skip, recentItems(history, VIEW_TYPES).slice(0, 3), ok, rules);
         const list = cands.map((i) => items[i]!);
         const scores = history.length ? await scorer.score(history, list, now) : new Float32Array(list.length);
-        const order = await ranked(q, list, scores, all, rules, now, cands);
+        const order = await ranked(q, list, scores, ruled, rules, now, cands);
         return order.map((k) => ({ item: list[k]! }));
       }
 
@@ -288,7 +298,7 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
         q,
         cands.map((i) => items[i]!),
         best,
-        history,
+        ruled,
         rules,
         now,
         cands,

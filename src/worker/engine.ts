@@ -98,8 +98,17 @@ export interface Engine {
    * @throws TypeError naming the entry of an invalid history
    */
   rankFor(given: unknown, candidates: ItemFeatures[], now: number): Promise<number[]>;
-  /** A grid's movable items in their new order (indices), rules applied; null when the order would not change. */
-  arrange(history: readonly HistoryEntry[], items: readonly ItemFeatures[], search: boolean, now: number): Promise<number[] | null>;
+  /**
+   * A grid's movable items in their new order (indices), rules applied; null when the order would not change.
+   * @param older events older than `history` that the rules read (src/worker/history.ts olderEvents)
+   */
+  arrange(
+    history: readonly HistoryEntry[],
+    items: readonly ItemFeatures[],
+    search: boolean,
+    now: number,
+    older?: readonly HistoryEntry[],
+  ): Promise<number[] | null>;
   /**
    * Replaces the merchandising rules.
    * @throws TypeError naming the field; the rules in force stay
@@ -107,9 +116,15 @@ export interface Engine {
   setRules(rules: unknown): void;
   /**
    * A placement from the catalog for this history (oldest first), the rules applied.
+   * @param older events older than `history` that the rules read (src/worker/history.ts olderEvents)
    * @throws TypeError naming the field of an invalid request
    */
-  recommend(history: readonly HistoryEntry[], request: unknown, page: PlacementPage): Promise<PlacementReply>;
+  recommend(
+    history: readonly HistoryEntry[],
+    request: unknown,
+    page: PlacementPage,
+    older?: readonly HistoryEntry[],
+  ): Promise<PlacementReply>;
   /**
    * Items this worker showed before the model was loaded (rankings answered from the snapshot): they count as rank()
    * would have counted them (the pair model's IDF of the items seen), so a worker that restarted scores and explains
@@ -384,7 +399,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       rules = validateRules(next);
     },
 
-    async arrange(history, given, search, now) {
+    async arrange(history, given, search, now, older = []) {
       current();
       catalog?.observe(given);
       // An item the page does not mark takes its availability from the feed.
@@ -393,10 +408,11 @@ export function createEngine(deps: EngineDeps = {}): Engine {
         return known === undefined ? it : { ...it, available: known };
       });
       const scores = history.length ? await score(await enrich(history), items, now) : new Float32Array(items.length);
-      return gridOrder(items, scores, { rules, history, now, searchWeight: search ? searchWeight : null });
+      const ruled = older.length ? [...older, ...history] : history;
+      return gridOrder(items, scores, { rules, history: ruled, now, searchWeight: search ? searchWeight : null });
     },
 
-    async recommend(given, request, { seen, now, control, show }) {
+    async recommend(given, request, { seen, now, control, show }, older = []) {
       const q = validateRequest(request);
       const price = show && priceFormat(show);
       const origins = show && imageOrigins(show, catalog?.status().url ?? null);
@@ -414,7 +430,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       }
       // The control group sees placements without personalization: for you in catalog order, nothing "because you
       // viewed"; the rules still read its history (what was just bought is not shown).
-      const placed = await placements.p.recommend(q, given, rules, now, !control);
+      const placed = await placements.p.recommend(q, given, rules, now, !control, older);
       const items = placed.map(({ item, reason }) => {
         const row = over.rows[over.index.get(item.id) ?? -1];
         return { ...row, ...item, ...(reason && { reason }) };

@@ -7,7 +7,7 @@
 import { HISTORY_TYPES } from '../shared/labels.ts';
 import type { HistoryRequest } from '../shared/protocol.ts';
 import { byTime, mergeItem, StoreTimeoutError, type Store } from '../shared/store.ts';
-import type { HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
+import type { EventType, HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
 
 /** A history and the features known for its items and for the asked ones. */
 export interface AssembledHistory {
@@ -202,4 +202,26 @@ export async function assembleHistory(
     now: Math.max(req.now, events[events.length - 1]?.ts ?? -Infinity),
     features: (it) => (hasFeatures(it) ? it : (lookup(it.id) ?? it)),
   };
+}
+
+/** Events of one rule's types read beyond the model's history at most: the newest of each type. */
+export const OLDER_EVENTS = 500;
+
+/**
+ * Events of `types` since `since` that are older than `history` (the model's newest `limit` events): what a rule
+ * about recent events reads beyond the model's window (`excludeRecent`: never what was bought in the last 30 days, also
+ * after more than `limit` views since). Read only when the window is full and does not reach back to `since`.
+ * @returns entries with the item's id alone, oldest first; none when the store does not answer (see orNone)
+ */
+export async function olderEvents(
+  store: HistoryReads | null,
+  history: readonly HistoryEntry[],
+  limit: number,
+  types: readonly EventType[],
+  since: number,
+): Promise<HistoryEntry[]> {
+  const oldest = history[0]?.ts ?? -Infinity;
+  if (!store || !types.length || history.length < limit || oldest < since) return [];
+  const events = await orNone(store.recent(OLDER_EVENTS, types), []);
+  return events.filter((e) => e.ts >= since && e.ts <= oldest).map((e) => ({ item: { id: e.itemId }, type: e.type, ts: e.ts }));
 }

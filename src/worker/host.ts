@@ -6,7 +6,7 @@
  * engine writes the next page view's snapshot. Work that holds the thread (loading the engine, scoring, a learning
  * round) starts once no store call is in flight (storesQuiet: WebKit keeps a database whose worker ended first).
  */
-import { gridOrder } from '../model/arrange.ts';
+import { gridOrder, recentRule } from '../model/arrange.ts';
 import {
   ALL_BUCKETS,
   asSnapshot,
@@ -40,7 +40,7 @@ import { openForgetChannel } from '../shared/forget-channel.ts';
 import type { Engine } from './engine.ts';
 import { loadFeed, type FetchedFeed } from './feed.ts';
 import { createFiles, once, type Files } from './files.ts';
-import { assembleHistory, createRecall, hasFeatures, type Recall } from './history.ts';
+import { assembleHistory, createRecall, hasFeatures, olderEvents, type Recall } from './history.ts';
 import { headKey as headMetaKey, readHead } from './learning-store.ts';
 
 export interface HostDeps {
@@ -222,6 +222,17 @@ export function createHost(deps: HostDeps): EngineInterface {
   }
 
   /**
+   * The events `excludeRecent` reads beyond the model's history (a purchase more than `historyLength` events ago), or
+   * none; with `history`, what the rules read.
+   */
+  async function forRules(history: HistoryEntry[], now: number): Promise<{ older: HistoryEntry[]; ruled: HistoryEntry[] }> {
+    const [o, s] = await Promise.all([configured, store]);
+    const r = rules && recentRule(rules, now);
+    const older = r ? await olderEvents(s && recall.through(s), history, o.historyLength, r.types, r.since) : [];
+    return { older, ruled: older.length ? [...older, ...history] : history };
+  }
+
+  /**
    * `candidates` with, for each the page does not mark, the availability the feed gives: the feed's own once it has
    * loaded here, else what it said when the stored snapshot was written. With `waitForFeed` (a first visit's arrangement by
    * the rules alone: no snapshot, no history), the feed is waited for a moment (FEED_WAIT_MS): the page holds the grids
@@ -383,6 +394,7 @@ export function createHost(deps: HostDeps): EngineInterface {
     async arrange(req): Promise<ArrangeReply> {
       const { history, now, candidates } = await prepare(req);
       if (!rules) return { order: null, source: 'none', skipped: skippedRows() };
+      const { older, ruled } = await forRules(history, now);
       const searchWeight = req.search ? (opts?.searchWeight ?? DEFAULTS.searchWeight) : null;
       // Before the engine, the items' availability is what the page marks and, for an item it does not mark, the feed's.
       // Only an arrangement by the rules alone waits for the feed: one with a history goes to the snapshot or the model.
@@ -390,15 +402,16 @@ export function createHost(deps: HostDeps): EngineInterface {
       // Without a history only the rules can move anything: before the model, they move what is marked unavailable.
       if (!ready && !history.length)
         return {
-          order: gridOrder(items, new Float32Array(items.length), { rules, history, now, searchWeight }),
+          order: gridOrder(items, new Float32Array(items.length), { rules, history: ruled, now, searchWeight }),
           source: 'none',
           skipped: skippedRows(),
         };
       const fast = history.length ? await early(history, candidates, now) : null;
-      if (fast) return { order: gridOrder(items, fast, { rules, history, now, searchWeight }), source: 'snapshot', skipped: skippedRows() };
+      if (fast)
+        return { order: gridOrder(items, fast, { rules, history: ruled, now, searchWeight }), source: 'snapshot', skipped: skippedRows() };
       const e = await engineOrNull();
       if (!e) return { order: null, source: 'none', skipped: skippedRows() };
-      const order = await e.arrange(history, candidates, req.search, now);
+      const order = await e.arrange(history, candidates, req.search, now, older);
       if (history.length) modelAnswered(req);
       return { order, source: history.length ? 'model' : 'none', skipped: skippedRows() };
     },
@@ -418,8 +431,9 @@ export function createHost(deps: HostDeps): EngineInterface {
     async recommend(request, page) {
       const o = await configured;
       const { history, now } = await assembleHistory(await store, page, o.historyLength);
+      const { older } = await forRules(history, now);
       const e = await needed();
-      return e.recommend(history, request, { seen: page.seen, now, control: page.control, show: page.show });
+      return e.recommend(history, request, { seen: page.seen, now, control: page.control, show: page.show }, older);
     },
 
     changed(req) {

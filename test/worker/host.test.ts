@@ -547,6 +547,40 @@ describe('worker host: grids and placements (issue 13) on the history it assembl
     expect(full).toEqual({ order: fast.order, source: 'model', skipped: [] });
   });
 
+  it('leaves out what was bought in the last 30 days also after more views since than the model reads (historyLength)', async () => {
+    const dbName = `host-bought-${++n}`;
+    const store = await openStore({ dbName });
+    const bought = candidates[0]!;
+    const t = Date.now() - 5 * 86_400_000;
+    // Bought five days ago, then 60 product views: the purchase is older than the newest 50 events the model reads.
+    const views = Array.from({ length: 60 }, (_, k) => event(CATALOG[k % 20]!.id, 'view_item', t + (k + 1) * 3_600_000));
+    await store.add([event(bought.id, 'purchase', t), ...views]);
+    await store.putItems(CATALOG.slice(0, 20));
+    store.close();
+    const grid = { ...request(), candidates, search: false };
+
+    const first = pageView();
+    await first.init(init(dbName));
+    const model = await first.arrange(grid);
+    expect(model.source).toBe('model');
+    expect(model.order!.at(-1), 'the bought item goes last').toBe(0);
+    const forYou = await first.recommend(
+      { placement: 'for-you', limit: 100 },
+      { pending: [], known: [], now: Date.now(), seen: candidates },
+    );
+    expect(forYou.items.length).toBeGreaterThan(10);
+    expect(forYou.items.map((it) => it.id)).not.toContain(bought.id);
+    await first.rank(request());
+    await first.settle();
+
+    // The next page view, answered from the snapshot before the engine loads.
+    const next = pageView(new Promise(() => {}));
+    void next.init(init(dbName));
+    const fast = await next.arrange(grid);
+    expect(fast.source).toBe('snapshot');
+    expect(fast.order!.at(-1)).toBe(0);
+  });
+
   it('without a history, arranges by the rules alone at once, engine or not; with nothing to move, keeps the order', async () => {
     const next = pageView(new Promise(() => {}));
     void next.init(init(`host-rules-${++n}`));
