@@ -43,7 +43,9 @@ test('after enough clicks a round runs in the worker by itself; the learned head
   expect(learning.lastDecision!.after).toBeGreaterThan(learning.lastDecision!.before);
   const stored = heads(await storedMeta(page));
   expect(stored).toHaveLength(1);
-  expect(stored[0]![0]).toBe(`head:${status.model!.id}@${status.model!.version}`);
+  // Per model weights: a model retrained under the same version never gets the head learned on the old one.
+  const sha256 = await page.evaluate(async () => ((await (await fetch('/models/default/model.json')).json()) as { sha256: string }).sha256);
+  expect(stored[0]![0]).toBe(`head:${status.model!.id}@${status.model!.version}#${sha256}`);
   // The default model is the pair model: its head weighs each pair feature once (src/model/pair-predict.ts).
   const config = await page.evaluate(
     async () => ((await (await fetch('/models/default/model.json')).json()) as { config: { kind: string; features: number } }).config,

@@ -359,7 +359,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       placements = null;
       status = { ...status, backend, model: { id: model.manifest.id, version: model.manifest.version }, learning: null };
       if (opts.learning) {
-        const host = { modelKey: `${model.manifest.id}@${model.manifest.version}`, train: engine.train, setHead: engine.setHead };
+        const host = { modelKey: key, train: engine.train, setHead: engine.setHead, rollback: engine.rollback };
         const notify = (s: LearningState) => {
           status.learning = s;
           onLearning?.(s);

@@ -118,7 +118,7 @@ export function createHost(deps: HostDeps): EngineInterface {
     const [res, s] = await Promise.all([manifest(), store]);
     const m = (await res.json()) as { id: string; version: string; sha256: string };
     if (!opts?.learning || !s) return { model: modelKey(m), head: 'shipped' };
-    const { head } = await readHead(s, headMetaKey(`${m.id}@${m.version}`));
+    const { head } = await readHead(s, headMetaKey(modelKey(m)));
     return { model: modelKey(m), head: headKey(head) };
   }
 

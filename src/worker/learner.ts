@@ -20,10 +20,17 @@ import type { ItemFeatures, RecoEvent } from '../shared/types.ts';
 
 /** What the learner needs from the engine. */
 export interface LearningHost {
-  /** "<model id>@<version>": heads are stored per model version. */
+  /**
+   * "<model id>@<version>#<weights sha256>" (modelKey in src/model/snapshot.ts): heads are stored per model weights,
+   * so a model retrained under the same version never gets the head learned on the old one.
+   */
   modelKey: string;
+  /** A round: an accepted head is in use at once. */
   train(events: RecoEvent[], items: ItemFeatures[]): Promise<FinetuneResult>;
+  /** @throws TypeError when the arrays do not fit the model's head */
   setHead(head: HeadArrays | null, prev: HeadArrays | null): HeadInUse;
+  /** Back to the head in use before the last accepted round. */
+  rollback(): HeadInUse;
 }
 
 export interface Learner {
@@ -63,6 +70,7 @@ export async function startLearning(
   let pending = 0;
   let closed = false;
   let busy = false; // one round at a time in this worker, even where Web Locks are missing
+  const unfit = new Set<string>(); // stored heads that did not fit the model, reported with the malformed rows
   let generation = 0; // bumped by forget(): a round that started before must not write anything back
   const state = (): LearningState => ({
     rounds: record.rounds,
@@ -73,7 +81,14 @@ export async function startLearning(
   });
   const loadHead = async () => {
     const stored = await readHead(store, key);
-    head = host.setHead(stored.head, stored.prev);
+    try {
+      head = host.setHead(stored.head, stored.prev);
+    } catch {
+      // A stored head that does not fit the model (a damaged record): dropped, and learning starts from the shipped head.
+      unfit.add(`meta:${key}`);
+      head = host.setHead(null, null);
+      await store.deleteMeta(key);
+    }
   };
   /** The stored events, counting the labelled ones since the last round. */
   const labelled = async (): Promise<RecoEvent[]> => {
@@ -114,6 +129,7 @@ export async function startLearning(
       if (busy) return null;
       busy = true;
       const started = generation;
+      let unsaved = false; // the engine uses the round's head, not yet stored
       return exclusive(async () => {
         record = await readRecord(store, host.modelKey);
         const events = await labelled();
@@ -121,6 +137,7 @@ export async function startLearning(
         const items = await store.items([...new Set(events.map((e) => e.itemId))]);
         await storesQuiet(); // training holds the thread: nothing of the store's may wait on it (see storesQuiet)
         const result = await host.train(events, [...items.values()]);
+        unsaved = result.accepted && result.head !== null;
         if (generation !== started) {
           if (result.accepted) head = host.setHead(null, null);
           return null;
@@ -153,12 +170,16 @@ export async function startLearning(
           writes.push(store.setMeta(key, next));
         }
         await Promise.all(writes);
+        unsaved = false;
         tell(accepted ? 'head' : 'round');
         return decision;
       })
         .catch((err: unknown) => {
           // forget() (in any tab) closed the store under this round: an ending, not a failure to report.
           if (generation !== started) return null;
+          // A head that could not be stored (quota, a store that stopped answering) is not used either: the page view
+          // would rank with a head no later one has, and status() says the head in use is the one stored.
+          if (unsaved) head = host.rollback();
           throw err;
         })
         .finally(() => (busy = false));
@@ -168,7 +189,7 @@ export async function startLearning(
       forgotten();
       tell('forget');
     },
-    skipped: () => store.skipped(),
+    skipped: () => [...new Set([...store.skipped(), ...unfit])],
     close() {
       closed = true;
       channel?.close();

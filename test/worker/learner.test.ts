@@ -10,25 +10,37 @@ import type { HistoryEntry, RecoEvent } from '../../src/shared/types.ts';
 import { createEngine, type Engine } from '../../src/worker/engine.ts';
 import { setupTf } from '../../src/model/train/setup-tf.ts';
 import { CATALOG, shopper } from '../../fixtures/shopper.ts';
+import { encodeModel, type ModelManifest } from '../../src/model/io.ts';
+import { modelKey } from '../../src/model/snapshot.ts';
+import { initWeights } from '../../src/model/scorer.ts';
+import { rng } from '../../src/model/rng.ts';
 
-const fileFetch = (async (u: string) => new Response(readFileSync(resolve(u)), { status: 200 })) as unknown as typeof fetch;
+/** Files from the repository, or what a test serves under a path of its own (a model the shop retrained). */
+const served = new Map<string, ArrayBuffer | string>();
+const fileFetch = (async (u: string) =>
+  new Response(served.get(u) ?? readFileSync(resolve(u)), { status: 200 })) as unknown as typeof fetch;
 let dbCount = 0;
 const engines: Engine[] = [];
 
 /** One tab's worker: the engine in-process (the worker runs the same object), learning on `dbName`. */
-async function tab(dbName: string, schedule: LearningSchedule = { trainAfterEvents: 0, trainIntervalMinutes: 10 }) {
+async function tab(
+  dbName: string,
+  schedule: LearningSchedule = { trainAfterEvents: 0, trainIntervalMinutes: 10 },
+  modelUrl = 'public/models/default/model.json',
+) {
   const engine = createEngine({ fetch: fileFetch });
   engines.push(engine);
   const heard: LearningState[] = [];
-  const s = await engine.init(
+  await engine.init(
     {
-      modelUrl: 'public/models/default/model.json',
+      modelUrl,
       backends: ['wasm'],
       learning: { dbName, maxEvents: 5000, maxAgeDays: 90, ...schedule },
     },
     (l) => heard.push(l),
   );
-  const headKey = `head:${s.model!.id}@${s.model!.version}`;
+  const manifest = JSON.parse(String(served.get(modelUrl) ?? readFileSync(modelUrl, 'utf8'))) as ModelManifest;
+  const headKey = `head:${modelKey(manifest)}`;
   return { engine, heard, headKey, learning: () => engine.status().learning! };
 }
 
@@ -240,5 +252,74 @@ describe('on-device learning in the worker', () => {
     expect(a.learning()).toMatchObject({ rounds: 0, head: 'shipped' });
     expect(await meta(dbName, a.headKey)).toBeUndefined();
     expect(await meta(dbName, 'learning')).toBeUndefined();
+  });
+});
+
+describe('on-device learning when the shop ships a new model', () => {
+  const TRANSFORMER = 'fixtures/models/text-transformer/model.json';
+  const shipped = JSON.parse(readFileSync(TRANSFORMER, 'utf8')) as ModelManifest;
+  /** The model retrained (a second `npm run train` of the day, same best epoch): same id and version, other weights. */
+  async function retrained(dir: string, d: number, seed: number): Promise<string> {
+    const config = { ...shipped.config, d, ffn: 2 * d };
+    const weights = initWeights(config, rng(seed));
+    const r = rng(seed + 1);
+    for (const k of ['head.w', 'head.c']) weights[k] = weights[k]!.map(() => (r() - 0.5) * 0.5);
+    const { manifest, bin } = await encodeModel({ id: shipped.id, version: shipped.version, config }, weights, null);
+    served.set(`${dir}/model.json`, JSON.stringify(manifest));
+    served.set(`${dir}/weights.bin`, bin);
+    return `${dir}/model.json`;
+  }
+
+  it('a head learned on the old weights is not used with the new ones, nor does one of another width turn learning off', async () => {
+    const dbName = await seeded();
+    const old = await tab(dbName, undefined, TRANSFORMER);
+    expect((await old.engine.round(true)).decision.accepted).toBe(true);
+    expect(old.learning().head).toBe('personal');
+
+    // The same width: a new shopper's scores, not the old head's.
+    const v2 = await retrained('/shop/models/v2', shipped.config.d, 7);
+    const fresh = createEngine({ fetch: fileFetch });
+    engines.push(fresh);
+    await fresh.init({ modelUrl: v2, backends: ['wasm'], learning: null });
+    const returning = await tab(dbName, undefined, v2);
+    expect(returning.learning()).toMatchObject({ head: 'shipped', rounds: 0 });
+    expect(await returning.engine.rank(history, candidates, now)).toEqual(await fresh.rank(history, candidates, now));
+
+    // Another width, under the same key (a damaged record): dropped and counted; learning goes on.
+    const v3 = await retrained('/shop/models/v3', shipped.config.d / 2, 9);
+    const third = await tab(dbName, undefined, v3);
+    expect((await third.engine.round(true)).decision.accepted).toBe(true);
+    const wide = await meta<{ w: number[]; c: number[] }>(dbName, returning.headKey);
+    expect(wide).toBeUndefined(); // deleted as another model's head when v3 started
+    const store = await openStore({ dbName });
+    await store.setMeta(third.headKey, { w: Array(16).fill(0.1), c: Array(4).fill(0), prev: null, at: 1 });
+    store.close();
+    const again = await tab(dbName, undefined, v3);
+    expect(again.engine.status().learningError).toBeUndefined();
+    expect(again.learning().head).toBe('shipped');
+    expect(again.engine.status().skipped).toContain(`meta:${third.headKey}`);
+    expect((await again.engine.round(true)).decision.accepted).toBe(true);
+  });
+
+  it('a round whose head cannot be stored (quota, a store that stopped answering) leaves the head in use as it was', async () => {
+    const dbName = await seeded();
+    const store = await openStore({ dbName });
+    const engine = createEngine({ fetch: fileFetch });
+    engines.push(engine);
+    await engine.init(
+      {
+        modelUrl: 'public/models/default/model.json',
+        backends: ['wasm'],
+        learning: { dbName, maxEvents: 5000, maxAgeDays: 90, trainAfterEvents: 0, trainIntervalMinutes: 10 },
+      },
+      undefined,
+      { store },
+    );
+    const before = await engine.rank(history, candidates, now);
+    store.setMeta = () => Promise.reject(Object.assign(new Error('the quota is full'), { name: 'QuotaExceededError' }));
+    await expect(engine.round(true)).rejects.toThrow('the quota is full');
+    expect(engine.status().learning?.head).toBe('shipped');
+    expect(engine.serving().head).toBe('shipped');
+    expect(await engine.rank(history, candidates, now)).toEqual(before);
   });
 });
