@@ -10,6 +10,7 @@
  * Writes OUT/index.json; with --model, also copies that pair model into OUT with `index` set in its
  * manifest, so `modelUrl: '.../myshop/model.json'` serves the model with this shop's IDF.
  */
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -67,6 +68,11 @@ function main(): void {
       throw new Error(`--model ${a.model}: not a pair model (formatVersion 3); only the pair model reads a catalog index`);
     if (resolve(a.model) !== resolve(a.out)) copyFileSync(join(a.model, 'weights.bin'), join(a.out, 'weights.bin'));
     manifest['index'] = 'index.json';
+    // The index's own hash: checked when it loads, and a shopper's stored copy is replaced when the index changes
+    // under the same model (the catalog changed, the weights did not).
+    manifest['indexSha256'] = createHash('sha256')
+      .update(json + '\n')
+      .digest('hex');
     writeFileSync(join(a.out, 'model.json'), JSON.stringify(manifest, null, 1) + '\n');
     console.log(`wrote ${join(a.out, 'model.json')}: ${String(manifest['id'])} ${String(manifest['version'])} with this catalog's IDF`);
   }

@@ -64,6 +64,8 @@ export interface PairManifest extends Omit<ModelManifest, 'config' | 'vocab'> {
   vocab: null;
   /** File with the document frequencies of the shop's catalog (`npm run index`), when the model ships one. */
   index?: string | null;
+  /** SHA-256 of the index file (hex): checked, and what a stored copy is kept by (written by `npm run index`). */
+  indexSha256?: string;
 }
 
 export interface LoadedPairModel {
@@ -258,6 +260,8 @@ function validatePair(o: Partial<PairManifest>, fail: (what: string) => never): 
   if (!(Number.isInteger(c!.maxLen) && c!.maxLen > 0)) fail(`config.maxLen: expected a positive integer, got ${JSON.stringify(c!.maxLen)}`);
   if (o.vocab != null) fail('vocab: a pair model has no item vocabulary (expected null)');
   if (o.index != null && typeof o.index !== 'string') fail(`index: expected a file name or null, got ${JSON.stringify(o.index)}`);
+  if (o.indexSha256 !== undefined && !(typeof o.indexSha256 === 'string' && /^[0-9a-f]{64}$/.test(o.indexSha256)))
+    fail(`indexSha256: expected 64 hex digits, got ${JSON.stringify(o.indexSha256)}`);
   checkGroup(o, pairWeightShapes(c!), fail);
   return o as PairManifest;
 }
@@ -309,11 +313,13 @@ export async function loadAnyModel(
     let index: TermStats | null = null;
     if (pm.index) {
       const u = fileUrl(pm.index);
+      const bytes = await (await get(u, 'a catalog index')).arrayBuffer();
+      if (pm.indexSha256 && (await sha256Hex(bytes)) !== pm.indexSha256)
+        throw new ModelError(`${u}: checksum mismatch with indexSha256 (corrupt or partial download)`);
       let raw: unknown;
       try {
-        raw = await (await get(u, 'a catalog index')).json();
-      } catch (err) {
-        if ((err as Error).name === 'ModelError') throw err;
+        raw = JSON.parse(new TextDecoder().decode(bytes));
+      } catch {
         throw new ModelError(`catalog index ${u}: not valid JSON`);
       }
       index = parseCatalogIndex(raw, u);

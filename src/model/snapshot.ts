@@ -50,8 +50,12 @@ export interface Snapshot {
 
 export const SNAPSHOT_FORMAT = 1;
 
-/** The model a snapshot belongs to: id, version and weights hash from its manifest. */
-export const modelKey = (m: { id: string; version: string; sha256: string }): string => `${m.id}@${m.version}#${m.sha256}`;
+/** The weights a learned head belongs to: id, version and weights hash from the model's manifest. */
+export const weightsKey = (m: { id: string; version: string; sha256: string }): string => `${m.id}@${m.version}#${m.sha256}`;
+
+/** The model a snapshot belongs to: its weights, and the catalog index it weighs words by when it ships one. */
+export const modelKey = (m: { id: string; version: string; sha256: string; indexSha256?: string | undefined }): string =>
+  weightsKey(m) + (m.indexSha256 ? `+${m.indexSha256}` : '');
 
 // Memoized per object: a catalog's items are the same objects on every call (5,000 keys cost milliseconds).
 const keys = new WeakMap<ItemFeatures, string>();

@@ -9,6 +9,7 @@ import { gridOrder } from '../model/arrange.ts';
 import { explainScore } from '../model/explain.ts';
 import type { FinetuneOptions, FinetuneResult } from '../model/finetune.ts';
 import { headArrays, type HeadArrays } from '../model/head.ts';
+import type { HybridConfig } from '../model/hybrid.ts';
 import { createHybridScorer, explainHybridScore, type HybridScorer } from '../model/hybrid-predict.ts';
 import { isPairModel, loadAnyModel, type AnyModel, type LoadedModel, type ModelManifest } from '../model/io.ts';
 import { PAIR_FEATURE_COUNT } from '../model/pair-features.ts';
@@ -24,7 +25,7 @@ import {
 import { recommendFrom, withCatalogFeatures, type PlacementScorer, type Placements } from '../model/placements.ts';
 import { scoreItems } from '../model/predict.ts';
 import { createServingCache, type ServingCache } from '../model/serving-cache.ts';
-import { headKey, historyKey, modelKey, tableSnapshot, type Snapshot } from '../model/snapshot.ts';
+import { headKey, historyKey, modelKey, tableSnapshot, weightsKey, type Snapshot } from '../model/snapshot.ts';
 import { ModelError, NoBackendError } from '../shared/errors.ts';
 import { DEFAULTS } from '../shared/options.ts';
 import { validateRequest } from '../shared/placements.ts';
@@ -37,7 +38,7 @@ import type { HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
 import { startBackend } from './backends.ts';
 import { createCatalog, type LoadedCatalog, type WorkerCatalog } from './catalog.ts';
 import { MAX_FEED_ITEMS, type FetchedFeed } from './feed.ts';
-import { createFiles, once, type Files } from './files.ts';
+import { createFiles, once, type FileRequest, type Files } from './files.ts';
 import { givenHistory } from './given-history.ts';
 import { imageOrigins, priceFormat, slotTexts } from './slots.ts';
 import { createHeads, type Heads } from './heads.ts';
@@ -269,14 +270,36 @@ export function createEngine(deps: EngineDeps = {}): Engine {
   function downloadModel(url: string, manifest: () => Promise<Response>, where: Readonly<Record<string, string>>): () => Promise<AnyModel> {
     const base = url.slice(0, url.lastIndexOf('/') + 1);
     const fileUrl = (name: string) => where[name] ?? base + name;
-    const parsed = manifest().then((r) => r.json() as Promise<Partial<ModelManifest> & { index?: unknown }>);
-    const version = parsed.then((m) => `${String(m.version)} ${String(m.sha256)}`);
-    version.catch(() => {}); // loadAnyModel reports a bad manifest itself
+    const parsed = manifest().then((r) => r.json() as Promise<Partial<ModelManifest> & { index?: unknown; indexSha256?: unknown }>);
+    /**
+     * How each file the manifest names is kept in Cache Storage, by URL: under the model's id and the file's name in
+     * the manifest (a model deployed under a new path or hashed file names replaces its earlier copies instead of
+     * adding to them), in the version of its own SHA-256 where the manifest gives one (a hybrid's table or a catalog
+     * index that changed under the same weights is fetched anew), else of the model's version and weights.
+     */
+    const stored = parsed.then((m) => {
+      const fallback = `${String(m.version)} ${String(m.sha256)}`;
+      const h = (m as { hybrid?: Partial<HybridConfig> }).hybrid;
+      const own: [unknown, unknown][] = [
+        [m.weightsManifest?.[0]?.paths?.[0], m.sha256],
+        [m.vocab, null],
+        [m.index, m.indexSha256],
+        [h?.neighbours?.file, h?.neighbours?.sha256],
+        [h?.index?.file, h?.index?.sha256],
+        [h?.knn?.file, h?.knn?.sha256],
+      ];
+      const byUrl = new Map<string, FileRequest>();
+      for (const [f, sha] of own)
+        if (typeof f === 'string' && f)
+          byUrl.set(fileUrl(f), { bucket: 'model', name: `${String(m.id)}/${f}`, version: typeof sha === 'string' ? sha : fallback });
+      return (u: string): FileRequest => byUrl.get(u) ?? { bucket: 'model', name: u, version: fallback };
+    });
+    stored.catch(() => {}); // loadAnyModel reports a bad manifest itself
     const downloads = new Map<string, Promise<{ bytes: ArrayBuffer; from: 'cache' | 'network' }>>();
     const download = (u: string) => {
       let d = downloads.get(u);
       if (!d) {
-        d = version.then((v) => files.get(u, { bucket: 'model', name: u, version: v, progress: true }));
+        d = stored.then((kept) => files.get(u, { ...kept(u), progress: true }));
         d.catch(() => {}); // loadAnyModel reports it when it asks for the file
         downloads.set(u, d);
       }
@@ -303,7 +326,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
         // A stored copy that fails the checksum (a disk error) is dropped and fetched again, once.
         const bad = [...fromCache].find((u) => (err as Error).message.startsWith(u));
         if (!bad) throw err;
-        await files.drop(bad, { bucket: 'model', name: bad, version: await version });
+        await files.drop(bad, (await stored)(bad));
         downloads.delete(bad);
         fromCache.clear();
         return loadAnyModel(url, get as typeof fetch, where);
@@ -359,7 +382,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       placements = null;
       status = { ...status, backend, model: { id: model.manifest.id, version: model.manifest.version }, learning: null };
       if (opts.learning) {
-        const host = { modelKey: key, train: engine.train, setHead: engine.setHead, rollback: engine.rollback };
+        const host = { modelKey: weightsKey(model.manifest), train: engine.train, setHead: engine.setHead, rollback: engine.rollback };
         const notify = (s: LearningState) => {
           status.learning = s;
           onLearning?.(s);

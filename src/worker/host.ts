@@ -15,6 +15,7 @@ import {
   historyKey,
   itemKey,
   modelKey,
+  weightsKey,
   snapshotScores,
   type Snapshot,
 } from '../model/snapshot.ts';
@@ -116,9 +117,9 @@ export function createHost(deps: HostDeps): EngineInterface {
   /** The model and learned head the engine will use, known before it loads: from model.json and the stored head. */
   async function expected(): Promise<{ model: string; head: string }> {
     const [res, s] = await Promise.all([manifest(), store]);
-    const m = (await res.json()) as { id: string; version: string; sha256: string };
+    const m = (await res.json()) as { id: string; version: string; sha256: string; indexSha256?: string };
     if (!opts?.learning || !s) return { model: modelKey(m), head: 'shipped' };
-    const { head } = await readHead(s, headMetaKey(modelKey(m)));
+    const { head } = await readHead(s, headMetaKey(weightsKey(m)));
     return { model: modelKey(m), head: headKey(head) };
   }
 

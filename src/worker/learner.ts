@@ -21,7 +21,7 @@ import type { ItemFeatures, RecoEvent } from '../shared/types.ts';
 /** What the learner needs from the engine. */
 export interface LearningHost {
   /**
-   * "<model id>@<version>#<weights sha256>" (modelKey in src/model/snapshot.ts): heads are stored per model weights,
+   * "<model id>@<version>#<weights sha256>" (weightsKey in src/model/snapshot.ts): heads are stored per model weights,
    * so a model retrained under the same version never gets the head learned on the old one.
    */
   modelKey: string;

@@ -5,6 +5,7 @@ import { openStore } from '../../src/shared/store.ts';
 import type { RecoEvent } from '../../src/shared/types.ts';
 import { createCatalog } from '../../src/worker/catalog.ts';
 import { availability, FEED_CACHE, MAX_FEED_ITEMS, parseFeed, price, readRow } from '../../src/worker/feed.ts';
+import { fakeCaches } from './fake-caches.ts';
 
 describe('parseFeed', () => {
   it('reads JSON Lines, a JSON array and an object with items, and skips bad lines and rows without an id', () => {
@@ -99,23 +100,6 @@ describe('parseFeed', () => {
     expect(messy.skipped).toBe(10);
   });
 });
-
-/** A Cache Storage stand-in with the methods fetchCached uses. */
-function fakeCaches() {
-  const stores = new Map<string, Map<string, Response>>();
-  const caches = {
-    async open(name: string) {
-      const store = stores.get(name) ?? stores.set(name, new Map()).get(name)!;
-      return {
-        match: async (url: string) => store.get(url)?.clone(),
-        put: async (url: string, res: Response) => void store.set(url, res),
-        delete: async (req: string | Request) => store.delete(typeof req === 'string' ? req : req.url),
-        keys: async () => [...store.keys()].map((url) => ({ url })),
-      };
-    },
-  };
-  return { caches, stores };
-}
 
 describe('fetchCached', () => {
   afterEach(() => vi.unstubAllGlobals());

@@ -1,0 +1,128 @@
+/**
+ * The model's files in Cache Storage when the shop deploys a new model: each file is kept by its own hash where the
+ * manifest gives one, and under the model's id and the file's name, whatever URL it was served from.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { catalogIndex } from '../../scripts/index-catalog.ts';
+import { setupTf } from '../../src/model/train/setup-tf.ts';
+import { sha256Hex } from '../../src/model/sha256.ts';
+import type { HistoryEntry } from '../../src/shared/types.ts';
+import { createEngine } from '../../src/worker/engine.ts';
+import { createFiles } from '../../src/worker/files.ts';
+import { CATALOG } from '../../fixtures/shopper.ts';
+import { fakeCaches } from './fake-caches.ts';
+
+const file = (dir: string, name: string) => new Uint8Array(readFileSync(resolve(dir, name)));
+const json = (dir: string) => JSON.parse(readFileSync(resolve(dir, 'model.json'), 'utf8')) as Record<string, unknown>;
+const now = Date.now();
+const history: HistoryEntry[] = CATALOG.slice(0, 4).map((item, i) => ({ item, type: 'select_item', ts: now - 60_000 + i }));
+const candidates = CATALOG.slice(30, 54);
+
+/** A page view's engine over `serve` (URL → body) and this shopper's Cache Storage; its status, or the error of init(). */
+async function pageView(serve: (u: string) => string | Uint8Array | null, caches: CacheStorage | null, modelUrl: string) {
+  const requested: string[] = [];
+  const fetchFn = (async (u: string) => {
+    requested.push(u);
+    const body = serve(u);
+    return body === null ? new Response(null, { status: 404 }) : new Response(body as BodyInit);
+  }) as unknown as typeof fetch;
+  const engine = createEngine({ fetch: fetchFn, files: createFiles({ fetch: fetchFn, caches }) });
+  try {
+    await engine.init({ modelUrl, backends: ['wasm'] });
+    return { loaded: true, scores: await engine.rank(history, candidates, now), requested };
+  } catch (err) {
+    return { loaded: `${(err as Error).name}: ${(err as Error).message}`, scores: null, requested };
+  } finally {
+    engine.dispose();
+  }
+}
+
+beforeAll(async () => {
+  await setupTf('wasm');
+});
+
+describe("the model's files in Cache Storage", () => {
+  it('a model deployed under a new path each time is kept once, by its id and file names: earlier deploys leave nothing behind', async () => {
+    const { caches, stores } = fakeCaches();
+    const dir = 'public/models/default';
+    const id = json(dir)['id'] as string;
+    const hashes: string[] = [];
+    for (const day of [1, 2, 3, 4]) {
+      // Each deploy retrained: other weights (one number changed), under a path of its own.
+      const weights = file(dir, 'weights.bin');
+      weights[0] = weights[0]! ^ day;
+      const sha256 = await sha256Hex(weights.buffer);
+      hashes.push(sha256);
+      const serve = (u: string) =>
+        u.endsWith('model.json') ? JSON.stringify({ ...json(dir), version: `2026120${day}.0`, sha256 }) : weights;
+      expect((await pageView(serve, caches, `https://shop.example/models/${day}/model.json`)).loaded).toBe(true);
+    }
+    // The current and the previous deploy's weights, not all four.
+    const kept = [...stores.get('reco-model')!.keys()].map((k) => k.split('/').slice(-2).map(decodeURIComponent).join(' '));
+    expect(kept).toEqual([`${id}/weights.bin ${hashes[2]}`, `${id}/weights.bin ${hashes[3]}`]);
+  });
+
+  it("a hybrid whose tables changed under the same weights and version loads the new tables on the shopper's next page view", async () => {
+    const dir = 'public/models/beauty-student';
+    const base = 'https://shop.example/models/myshop/';
+    const shipped = json(dir) as { hybrid: Record<'neighbours' | 'knn' | 'index', { sha256: string }> };
+    // Yesterday's run of the same training: the same tables with other counts, and their hashes in the manifest.
+    const older = new Map([
+      ['neighbours.bin', file(dir, 'neighbours.bin')],
+      ['knn.bin', file(dir, 'knn.bin')],
+    ]);
+    for (const bytes of older.values()) bytes[bytes.length - 1] = (bytes[bytes.length - 1]! + 1) % 256;
+    older.set('index.json', new TextEncoder().encode(new TextDecoder().decode(file(dir, 'index.json')) + ' '));
+    const olderManifest = structuredClone(shipped);
+    olderManifest.hybrid.neighbours.sha256 = await sha256Hex(older.get('neighbours.bin')!.buffer);
+    olderManifest.hybrid.knn.sha256 = await sha256Hex(older.get('knn.bin')!.buffer);
+    olderManifest.hybrid.index.sha256 = await sha256Hex(older.get('index.json')!.buffer);
+    const serving = (manifest: unknown, files: Map<string, Uint8Array>) => (u: string) => {
+      const name = u.slice(base.length);
+      return name === 'model.json' ? JSON.stringify(manifest) : (files.get(name) ?? file(dir, name));
+    };
+    const { caches } = fakeCaches();
+    expect((await pageView(serving(olderManifest, older), caches, base + 'model.json')).loaded).toBe(true);
+    const today = await pageView(serving(shipped, new Map()), caches, base + 'model.json');
+    expect(today.loaded).toBe(true);
+    expect(today.requested.filter((u) => !u.endsWith('model.json')).sort()).toEqual(
+      ['index.json', 'knn.bin', 'neighbours.bin'].map((n) => base + n),
+    );
+  });
+
+  it('a catalog index the shop re-ran (`npm run index`) under the same weights reaches a returning shopper', async () => {
+    const base = 'https://shop.example/models/myshop-default/';
+    let index = JSON.stringify(catalogIndex(CATALOG.slice(0, 10))) + '\n';
+    const serve = async () => {
+      const manifest = {
+        ...json('public/models/default'),
+        index: 'index.json',
+        indexSha256: await sha256Hex(new TextEncoder().encode(index).buffer),
+      };
+      return (u: string) =>
+        u.endsWith('model.json')
+          ? JSON.stringify(manifest)
+          : u.endsWith('index.json')
+            ? index
+            : file('public/models/default', 'weights.bin');
+    };
+    const { caches } = fakeCaches();
+    const first = await pageView(await serve(), caches, base + 'model.json');
+    index = JSON.stringify(catalogIndex(CATALOG)) + '\n'; // the catalog grew
+    const fresh = await pageView(await serve(), null, base + 'model.json');
+    expect(fresh.scores).not.toEqual(first.scores);
+    const returning = await pageView(await serve(), caches, base + 'model.json');
+    expect(returning.requested).toContain(base + 'index.json');
+    expect(returning.scores).toEqual(fresh.scores);
+    // A copy that does not match its hash is refused, naming the file.
+    const corrupt = await serve();
+    const broken = await pageView(
+      (u) => (u.endsWith('index.json') ? index.replace('"df"', '"df" ') : corrupt(u)),
+      null,
+      base + 'model.json',
+    );
+    expect(broken.loaded).toBe(`ModelError: ${base}index.json: checksum mismatch with indexSha256 (corrupt or partial download)`);
+  });
+});
