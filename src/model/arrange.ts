@@ -147,9 +147,16 @@ function ranks(idx: readonly number[], value: (i: number) => number): Map<number
  * @param kept indices in the shop's order
  */
 export function searchBlend(kept: readonly number[], adj: ArrayLike<number>, weight: number): number[] {
+  const blended = searchScores(kept, adj, weight);
+  return [...kept].sort((a, b) => blended[b]! - blended[a]!);
+}
+
+/** Each kept result's blended score (see {@link searchBlend}), by index: a search grid's relevance. */
+function searchScores(kept: readonly number[], adj: ArrayLike<number>, weight: number): Float64Array {
   const p = ranks(kept, (i) => adj[i]!);
-  const blended = new Map(kept.map((i, r) => [i, (1 - weight) * gain(r) + weight * gain(p.get(i)!)]));
-  return [...kept].sort((a, b) => blended.get(b)! - blended.get(a)!);
+  const blended = new Float64Array(adj.length);
+  kept.forEach((i, r) => (blended[i] = (1 - weight) * gain(r) + weight * gain(p.get(i)!)));
+  return blended;
 }
 
 /** Puts `item` back at `lowest` when it ended up below it. */
@@ -197,19 +204,19 @@ export function capGroups(
 /**
  * Maximal marginal relevance (Carbonell & Goldstein, 1998) over the first `places`: each place takes the item
  * with the largest lambda · relevance − (1 − lambda) · (its largest similarity to an item already placed),
- * relevance being the adjusted score scaled to [0, 1] over the list.
+ * relevance being `relevance` scaled to [0, 1] over the list (a grid's adjusted scores, a search grid's blend).
  */
 export function mmr(
   order: readonly number[],
-  adj: ArrayLike<number>,
+  relevance: ArrayLike<number>,
   lambda: number,
   places: number,
   sim: (a: number, b: number) => number,
 ): number[] {
   if (order.length < 2) return [...order];
-  const hi = adj[order[0]!]!;
-  const lo = Math.min(...order.map((i) => adj[i]!));
-  const rel = (i: number) => (hi > lo ? (adj[i]! - lo) / (hi - lo) : 1);
+  const hi = Math.max(...order.map((i) => relevance[i]!));
+  const lo = Math.min(...order.map((i) => relevance[i]!));
+  const rel = (i: number) => (hi > lo ? (relevance[i]! - lo) / (hi - lo) : 1);
   const rest = [...order];
   const out: number[] = [];
   const maxSim = new Float64Array(rest.length);
@@ -250,7 +257,9 @@ export function arrange(items: readonly ItemFeatures[], scores: ArrayLike<number
   const excluded: number[] = [];
   for (let i = 0; i < items.length; i++) (ok(items[i]!) ? kept : excluded).push(i);
   const adj = adjusted(items, scores, kept, rules);
-  let order = ctx.search ? searchBlend(kept, adj, ctx.search.weight) : [...kept].sort((a, b) => adj[b]! - adj[a]! || a - b);
+  // What the order follows: the scores after boosts, or for search results their blend with the shop's order.
+  const relevance = ctx.search ? searchScores(kept, adj, ctx.search.weight) : adj;
+  let order = [...kept].sort((a, b) => relevance[b]! - relevance[a]! || a - b);
   const places = Math.min(ctx.limit ?? order.length, order.length);
   const d = rules.diversity;
   if (d && 'mmr' in d) {
@@ -259,7 +268,7 @@ export function arrange(items: readonly ItemFeatures[], scores: ArrayLike<number
       return g !== null && g === groupOf(items[b]!, by) ? 0.5 : 0;
     };
     const sim = ctx.similarity ?? ((a, b) => same(a, b, 'brand') + same(a, b, 'category'));
-    order = mmr(order, adj, d.mmr, places, sim);
+    order = mmr(order, relevance, d.mmr, places, sim);
   } else if (d) order = capGroups(order, items, d.by, d.max, d.within);
   if (ctx.search) order = keepNear(order, kept[0], BEST_MATCH_LOWEST);
   return { order, excluded };

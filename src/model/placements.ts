@@ -183,6 +183,9 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
     return top;
   }
 
+  /** An item something can be found like: the catalog holds it, or the page gave its text. */
+  const described = (it: ItemFeatures) => catalog.index.has(it.id) || !!(it.title || it.brand || it.category);
+
   async function similarScores(anchor: ItemFeatures, cands: readonly number[], now: number): Promise<Float64Array> {
     const list = cands.map((i) => items[i]!);
     const model = await scorer.score([{ item: anchor, type: 'view_item', ts: now }], list, now);
@@ -219,8 +222,9 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
       const ok = eligible({ rules, filter: q.filter, history: ruled, now });
 
       if (q.placement === 'recently-viewed') {
+        // An item known by its id alone (no feed row, no title) would be a card with nothing in it.
         const recent = recentItems(history, VIEW_TYPES)
-          .filter((it) => !skip.has(it.id))
+          .filter((it) => !skip.has(it.id) && (catalog.index.has(it.id) || !!it.title))
           .map((it) => items[catalog.index.get(it.id) ?? -1] ?? it);
         const order = await ranked(
           q,
@@ -236,7 +240,7 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
       if (q.placement === 'similar') {
         const anchor = current!;
         // Nothing is known to be like an item known by its id alone: no list rather than the catalog's first rows.
-        if (!catalog.index.has(anchor.id) && !anchor.title && !anchor.brand && !anchor.category) return [];
+        if (!described(anchor)) return [];
         const cands = candidates(skip, [anchor], ok, rules);
         const scores = await similarScores(anchor, cands, now);
         const order = await ranked(
@@ -264,10 +268,9 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
       // similar-items score is the best anchor's cosine (each older anchor a step behind), and that anchor is the reason.
       // The anchors' cosines are z-scored together: scored apart, an anchor nothing else resembles would make a word
       // one candidate shares with it count as much as the best match of another, and name it as the reason.
-      const anchors = current ? [current] : recentItems(history, VIEW_TYPES).slice(0, ANCHORS);
+      // As for similar items: nothing is known to be like an item known by its id alone (nor is it a reason to show).
+      const anchors = (current ? [current] : recentItems(history, VIEW_TYPES)).filter(described).slice(0, ANCHORS);
       if (!anchors.length) return [];
-      // As for similar items: nothing is known to be like an item known by its id alone.
-      if (current && !catalog.index.has(current.id) && !current.title && !current.brand && !current.category) return [];
       const cands = candidates(skip, anchors, ok, rules);
       const asHistory = [...anchors]
         .reverse()

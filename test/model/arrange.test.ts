@@ -139,6 +139,19 @@ describe('searchBlend', () => {
     expect(order.indexOf(9)).toBeLessThan(9);
   });
 
+  it("with diversity { mmr }, trades the blend (not the shopper's order) against novelty: weight 0 stays the shop's order", () => {
+    // Search results in the shop's relevance order, each of its own brand and category (all equally novel); the
+    // shopper's taste is unrelated to relevance.
+    const items = Array.from({ length: 12 }, (_, k) => item(`r${k}`, { brand: `B${k}`, category: `C${k}` }));
+    const taste = [3, 0, 9, 1, 8, 2, 7, 4, 6, 5, 11, 10];
+    const order = (diversity: Rules['diversity'], weight: number) =>
+      ids(items, arrange(items, taste, { ...ctx({ diversity }), search: { weight } }).order);
+    const shop = items.map((it) => it.id);
+    expect(order({ mmr: 0.7 }, 0)).toEqual(shop);
+    expect(order({ mmr: 1 }, 0.1)).toEqual(order(undefined, 0.1));
+    expect(order({ mmr: 0.7 }, 0.1).slice(0, 3)).toEqual(order(undefined, 0.1).slice(0, 3));
+  });
+
   it('never puts the best text match below the third place, whatever the weight and the rules', () => {
     const r = rng(3);
     for (let t = 0; t < 200; t++) {

@@ -92,6 +92,23 @@ describe('engine placements (in-process, as in the worker)', () => {
     expect(similar.items.map((i) => i.id)).not.toContain(id);
   });
 
+  it('a viewed item known by its id alone (the feed no longer has it): no "because you viewed sku-…", no blank recently-viewed card', async () => {
+    const gone: HistoryEntry = { item: { id: 'sku-discontinued' }, type: 'view_item', ts: NOW - 60_000 };
+    const byv = (h: HistoryEntry[]) => engine.recommend(h, { placement: 'because-you-viewed', limit: 4 }, { seen: [], now: NOW });
+    expect((await byv([gone])).items).toEqual([]);
+    // Beside items the feed knows, it is never the reason.
+    const reasons = (await byv([view(1, 0), view(2, 1), gone])).items.map((it) => it.reason?.itemId);
+    expect(reasons.length).toBeGreaterThan(0);
+    expect(reasons).not.toContain('sku-discontinued');
+    const recent = await engine.recommend([view(1, 0), gone], { placement: 'recently-viewed' }, { seen: [], now: NOW });
+    expect(recent.items.map((it) => it.id)).toEqual([CATALOG[1]!.id]);
+    // One the page described (a title) is shown.
+    const described = { ...gone, item: { id: 'sku-discontinued', title: 'Velvet Lipstick' } };
+    expect((await engine.recommend([described], { placement: 'recently-viewed' }, { seen: [], now: NOW })).items).toMatchObject([
+      { id: 'sku-discontinued', title: 'Velvet Lipstick' },
+    ]);
+  });
+
   it("render()'s images: a feed's several images or an ImageObject give the first one's URL, never a URL made of the list or '[object Object]'", async () => {
     const show = { base: 'https://shop.example/c/', lang: 'en' };
     const item = (image: unknown) => ({ id: 'x', title: 'X', image }) as unknown as Recommendation;
