@@ -5,7 +5,7 @@
  * placement). Runs only once the engine is there, so reco.js loads it with the engine client (reco.engine.js).
  */
 import type { Explanation, RecoStatus } from './api.ts';
-import type { Recommendation, SlotOptions } from '../shared/placements.ts';
+import { isLimit, type Recommendation, type SlotOptions } from '../shared/placements.ts';
 import type { ItemFeatures } from '../shared/types.ts';
 import type { Tracker } from '../tracker/tracker.ts';
 import type { EngineClient } from './engine-client.ts';
@@ -91,14 +91,17 @@ export function createPlacements(o: PlacementsDeps): PagePlacements {
     }
   }
 
-  /** Per container: the request its cards show, and its newest render() call. */
+  /** Per container: the request its cards show, and its newest render() call (what it resolves with). */
   const showing = new WeakMap<Node, string>();
-  const newest = new WeakMap<Node, object>();
+  const newest = new WeakMap<Node, Promise<Recommendation[]>>();
 
   async function render(target: unknown, options: unknown): Promise<Recommendation[]> {
+    let answer: (items: Recommendation[] | Promise<Recommendation[]>) => void = () => {};
     try {
       const { cards, opts } = o.reserve(target, options);
-      const { placement, itemId, limit, filter, currency, imageOrigins } = opts;
+      const { placement, itemId, limit = 8, filter, currency, imageOrigins, listId = placement } = opts;
+      if (typeof listId !== 'string' || !listId.trim())
+        throw new TypeError(`render(): listId expected a non-empty string, got ${JSON.stringify(listId)}`);
       const container = cards[0]?.parentElement ?? document;
       // Another request (the next product's similar items): its cards go blank at once, keeping their space, rather
       // than show the previous product's items until the new ones arrive. The same request keeps them meanwhile.
@@ -107,22 +110,33 @@ export function createPlacements(o: PlacementsDeps): PagePlacements {
         cards.forEach((c) => fill(c, null));
         o.tracker?.unobserve(cards);
       }
-      const call = {};
+      const call = new Promise<Recommendation[]>((resolve) => (answer = resolve));
       newest.set(container, call);
       // The request's own fields only (a template element cannot go to the worker); the slots' text comes back ready.
       const show = { base: document.baseURI, lang: document.documentElement.lang, ...(currency && { currency }), imageOrigins };
       const { items, slots = [] } = await recommend({ placement, itemId, limit, filter }, show);
-      // A later render() of this container fills it: an earlier call's answer never replaces a newer one's.
-      if (newest.get(container) !== call) return items;
+      // A later render() of this container fills it: an earlier call's answer never replaces a newer one's, and it
+      // resolves with what the container shows, the newer call's items (the shop hides or shows the section by them).
+      const newer = newest.get(container)!;
+      if (newer !== call) {
+        answer(newer);
+        return await newer;
+      }
       showing.set(container, request);
+      // A smaller limit than an earlier call's (a narrower layout): the cards beyond it go.
+      for (const extra of isLimit(limit) ? cards.splice(limit) : []) {
+        o.tracker?.unobserve([extra]);
+        extra.remove();
+      }
       cards.forEach((c, k) => fill(c, slots[k] ?? null));
-      const listId = opts.listId ?? opts.placement;
       o.tracker?.observe(items.slice(0, cards.length).map((it, position) => ({ el: cards[position]!, id: it.id, listId, position })));
       // The cards left empty show nothing: what they showed before is no impression now.
       o.tracker?.unobserve(cards.slice(items.length));
+      answer(items);
       return items;
     } catch (err) {
       o.onError(err as Error);
+      answer([]);
       return [];
     }
   }

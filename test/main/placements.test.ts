@@ -179,12 +179,47 @@ describe('render()', () => {
     answers[1]!([ITEMS[1]!]);
     expect((await second).map((it) => it.id)).toEqual(['b']);
     answers[0]!([ITEMS[0]!]);
-    // The earlier call still resolves its items; the cards keep the newer answer, and only it is tracked.
-    expect((await first).map((it) => it.id)).toEqual(['a']);
+    // The earlier call resolves with what the container shows, the newer answer (a shop hides or shows the section by
+    // it); the cards keep the newer answer, and only it is tracked.
+    expect((await first).map((it) => it.id)).toEqual(['b']);
     const card = document.querySelector('#row > .card')!;
     expect(card.getAttribute('data-reco-id')).toBe('b');
     expect(card.querySelector('.t')!.textContent).toBe('Clay Mask (y)');
     expect(vi.mocked(tracker.observe).mock.calls.map(([items]) => items.map((it) => it.id))).toEqual([['b']]);
+  });
+
+  it('a superseded call answered late resolves with the newer answer: [] when that one shows nothing', async () => {
+    const answers: Array<(items: Recommendation[]) => void> = [];
+    const engine = {
+      recommend: vi.fn(() => new Promise((resolve) => answers.push((items) => resolve({ items, catalog: null, slots: [] })))),
+    } as unknown as EngineClient;
+    const { p } = setup({ engine });
+    const first = p.render('#row', { placement: 'similar', itemId: 'x', limit: 1 });
+    const second = p.render('#row', { placement: 'similar', itemId: 'y', limit: 1 });
+    await vi.waitFor(() => expect(answers).toHaveLength(2));
+    answers[1]!([]);
+    expect(await second).toEqual([]);
+    answers[0]!([ITEMS[0]!]);
+    expect(await first).toEqual([]);
+  });
+
+  it('a listId that is not a non-empty string is reported by name (its clicks could not be read back)', async () => {
+    const { p, release, deps, tracker } = setup();
+    release();
+    expect(await p.render('#row', { placement: 'for-you', limit: 2, listId: 42 })).toEqual([]);
+    expect(vi.mocked(deps.onError).mock.calls[0]![0]).toEqual(new TypeError('render(): listId expected a non-empty string, got 42'));
+    expect(tracker.observe).not.toHaveBeenCalled();
+    expect((await p.render('#row', { placement: 'for-you', limit: 2, listId: 'home-row' })).length).toBe(2);
+    expect(vi.mocked(tracker.observe).mock.calls[0]![0].map((it) => it.listId)).toEqual(['home-row', 'home-row']);
+  });
+
+  it("a smaller limit than an earlier call's removes the cards beyond it once its answer comes (no blank space left)", async () => {
+    const { p, release } = setup();
+    release();
+    await p.render('#row', { placement: 'for-you', limit: 6 });
+    expect(document.querySelectorAll('#row > .card')).toHaveLength(6);
+    await p.render('#row', { placement: 'for-you', limit: 1 });
+    expect(document.querySelectorAll('#row > .card')).toHaveLength(1);
   });
 
   it('reports a missing container or template and resolves []', async () => {
