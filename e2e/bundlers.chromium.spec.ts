@@ -44,6 +44,38 @@ test('the package installs alone: no runtime dependencies, types without TensorF
   }
 });
 
+test("the files an app's bundler must copy are named by literals, new URL('…', import.meta.url): the form webpack 5 and Vite follow", async ({
+  app,
+}) => {
+  // webpack 5 reads new URL(<not a literal>, import.meta.url) as a module context of its own: the file is never copied
+  // and the call throws "Cannot find module …" (the wasm backend did not start in a no-configuration webpack app).
+  // Not checked: reco.worker.js, where Vite's loader of the worker's chunks resolves a chunk's name at run time.
+  const { readFileSync } = await import('node:fs');
+  const dist = `${app.dir}/node_modules/reco-sdk/dist`;
+  const calls = ['bundler-assets.mjs', 'reco.worker.backend-wasm.js'].flatMap((f) =>
+    [...readFileSync(`${dist}/${f}`, 'utf8').matchAll(/new URL\(([^()]*?),\s*import\.meta\.url\)/g)].map((m) => m[1]!),
+  );
+  const named = calls.map((c) => /^(['"`])([^'"`$]+)\1$/.exec(c)?.[2] ?? `not a literal: ${c}`);
+  expect(named).toEqual(
+    expect.arrayContaining([
+      './reco.worker.js',
+      '../public/models/default/model.json',
+      'reco.tfjs-backend-wasm.wasm',
+      'reco.tfjs-backend-wasm-simd.wasm',
+      'reco.tfjs-backend-wasm-threaded-simd.wasm',
+    ]),
+  );
+  expect(named.filter((n) => n.startsWith('not a literal'))).toEqual([]);
+});
+
+test("CommonJS (Jest's default mode, a require()): both entries load, by Node's require of ES modules", async ({ app }) => {
+  const { spawnSync } = await import('node:child_process');
+  const script = "const r = require('reco-sdk'), h = require('reco-sdk/react'); console.log(typeof r.init, typeof h.useRanked)";
+  const run = spawnSync(process.execPath, ['--no-warnings', '-e', script], { cwd: app.dir, encoding: 'utf8' });
+  expect(run.stderr).toBe('');
+  expect(run.stdout.trim()).toBe('function function');
+});
+
 test('vite build takes the worker, its wasm and the model from the package, with no copy step', async ({ app }) => {
   const built = app.built.join('\n');
   expect(built).toMatch(/\.wasm$/m);

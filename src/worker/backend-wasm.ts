@@ -13,15 +13,23 @@ import { SDK_VERSION } from '../shared/version.ts';
 import type { Files } from './files.ts';
 
 /**
+ * A wasm file's URL. Absolute in a build, which writes each as `new URL('reco.<file>.wasm', import.meta.url).href`: the
+ * literal form an app's bundler follows when it bundles this worker again. Wrapped in a second `new URL(…,
+ * import.meta.url)` it is hidden from them (webpack 5 reads that as a module context of its own: "Cannot find module
+ * …wasm", and the wasm backend never starts). Vite's dev server gives a path, resolved against the worker's location.
+ */
+const absolute = (url: string): string => (/^[a-z][a-z\d+.-]*:/i.test(url) ? url : new URL(url, location.href).href);
+
+/**
  * Points the wasm backend at its binary (read through `files`) and registers the kernels it lacks.
  * @returns where the binary came from, or null when tfjs loads it itself (the threaded build, under cross-origin isolation)
  */
 export async function prepareWasm(files: Files): Promise<'cache' | 'network' | null> {
   registerWasmKernels();
   const urls = {
-    'tfjs-backend-wasm.wasm': new URL(plain, import.meta.url).href,
-    'tfjs-backend-wasm-simd.wasm': new URL(simd, import.meta.url).href,
-    'tfjs-backend-wasm-threaded-simd.wasm': new URL(threaded, import.meta.url).href,
+    'tfjs-backend-wasm.wasm': absolute(plain),
+    'tfjs-backend-wasm-simd.wasm': absolute(simd),
+    'tfjs-backend-wasm-threaded-simd.wasm': absolute(threaded),
   };
   const hasSimd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   if (hasSimd && (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'))) {
