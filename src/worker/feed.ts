@@ -93,7 +93,11 @@ export function readRow(row: unknown): CatalogEntry | null {
   const item = Object.fromEntries(
     Object.entries(fields).filter(([k, v]) => v !== undefined && !(k === 'tags' && !tags.length)),
   ) as ItemFeatures;
-  return { item, row: { ...r, id } };
+  // The row as the feed has it, but for the fields read above: those come back as read, or not at all (a price of
+  // "on request" is no number; a title that is an object is no text).
+  const rest: Record<string, unknown> = { ...r, id };
+  for (const k of Object.keys(fields)) if (k !== 'id') delete rest[k];
+  return { item, row: rest };
 }
 
 /**

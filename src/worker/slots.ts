@@ -79,7 +79,9 @@ export function slotTexts(
     } else if (k === 'reason') {
       const r = v as Recommendation['reason'];
       if (r) out[k] = r.title ?? r.itemId;
-    } else out[k] = k === 'price' && typeof v === 'number' ? price(v) : String(v);
+    } else if (k === 'price' && typeof v === 'number') out[k] = price(v);
+    // Text as the feed has it: a string, number or boolean, or a list of them; an object has no text to show.
+    else if ([v].flat().every((x) => ['string', 'number', 'boolean'].includes(typeof x))) out[k] = [v].flat().join(', ');
   }
   return out;
 }

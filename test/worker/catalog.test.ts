@@ -74,6 +74,9 @@ describe('parseFeed', () => {
       tags: ['vegan', 'new'],
     });
     expect(e.row['rating']).toBe(4.5);
+    // A field Reco reads but cannot use is left out, not passed on raw (a price of "on request" is no number).
+    const odd = readRow({ id: 'c', title: { en: 'Lipstick', de: 'Lippenstift' }, price: 'auf Anfrage', rating: 4 })!;
+    expect({ ...odd.row, ...odd.item }).toEqual({ id: 'c', rating: 4 });
     // schema.org's several images, or an ImageObject: the first one's URL (an array was one URL "a.jpg,b.jpg").
     expect(readRow({ id: 'a', image: ['/a1.jpg', '/a2.jpg'] })!.item.image).toBe('/a1.jpg');
     expect(readRow({ id: 'b', image: { '@type': 'ImageObject', url: '/b.jpg' } })!.item.image).toBe('/b.jpg');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { imageOrigins, priceFormat, safeUrl, slotTexts } from '../../src/worker/slots.ts';
+import type { Recommendation } from '../../src/shared/placements.ts';
 
 const SHOW = { base: 'https://shop.example/c/page.html', lang: 'en' };
 const SAME = new Set(['https://shop.example']);
@@ -28,6 +29,11 @@ describe('render() slot texts (worker)', () => {
     for (const bad of ['javascript:alert(1)', 'data:text/html,x', 'vbscript:x']) expect(safeUrl(bad, SHOW.base)).toBeNull();
     const t = slotTexts({ id: 'b', url: 'javascript:alert(1)', reason: { itemId: 'h' } }, SHOW, priceFormat(SHOW), SAME);
     expect(t).toEqual({ id: 'b', reason: 'h' });
+  });
+
+  it('shows a field that is an object as nothing (never "[object Object]"), and a list of texts as one text', () => {
+    const item = { id: 'a', rating: { ratingValue: 4.5, reviewCount: 12 }, sizes: ['S', 'M'], vegan: true } as unknown as Recommendation;
+    expect(slotTexts(item, SHOW, priceFormat(SHOW), SAME)).toEqual({ id: 'a', sizes: 'S, M', vegan: 'true' });
   });
 
   it('loads images only from the page’s origin, the feed’s and the origins the shop lists; names imageOrigins when it is not a list of origins', () => {
