@@ -6,6 +6,12 @@
  * The script-tag build (reco.js) has none of this: it finds its files next to the script (src/script-assets.ts).
  */
 
+/**
+ * No document: the app's pages are rendered on a server (Next.js, Remix, Astro), where init() starts nothing. Only the
+ * ES build can run there; reco.js, a script tag's, always has a page.
+ */
+export const onServer = typeof document === 'undefined';
+
 /** Starts the module worker; the bundler also bundles its chunks and wasm files. */
 export const startBundledWorker = () => new Worker(new URL('./reco.worker.js', import.meta.url), { type: 'module' });
 

@@ -13,7 +13,7 @@ import { subscribe, type Listeners } from './main/events.ts';
 import { forgetWithoutInstance, knownDatabases } from './main/erase.ts';
 import { startInstance } from './main/instance.ts';
 import type { BundledAssets } from './main/options.ts';
-import { bundledModel, loadDataLayerReader, startBundledWorker } from './bundler-assets.mjs';
+import { bundledModel, loadDataLayerReader, onServer, startBundledWorker } from './bundler-assets.mjs';
 import { skipped, type LearningDecision } from './shared/learning.ts';
 import { DEFAULTS } from './shared/options.ts';
 import type { RecoOptions } from './main/options.ts';
@@ -70,6 +70,26 @@ const globalListeners: Listeners = new Map();
  * @throws TypeError (as a rejection) naming the option when an option is invalid
  */
 export async function init(options?: RecoOptions): Promise<RecoInstance> {
+  // Server-side rendering: no page to personalize, no storage. Every method answers as before init() (the grids keep
+  // their order), and status() says why; the browser's own init() starts Reco when the page hydrates.
+  if (onServer) {
+    const reason = 'Reco runs in the browser: init() was called where there is no document (server-side rendering), and started nothing';
+    return {
+      track: () => {},
+      rank,
+      recommend,
+      render,
+      setRules,
+      personalize,
+      status: () => notReady('granted', false, false, reason),
+      train,
+      explain,
+      export: exportData,
+      forget,
+      on,
+      destroy,
+    };
+  }
   const { reco, ready } = startInstance(options, SCRIPT_URL, globalListeners, current, BUNDLED);
   current = reco;
   const queued = early;
