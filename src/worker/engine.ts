@@ -217,6 +217,18 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     return serve.cache.score(history, candidates, now, heads.inUse());
   }
 
+  /**
+   * An item as the merchandising rules read it: the page's fields, and the loaded feed's for those the page does not
+   * give (its tags, which a card cannot mark; the category of a card known by its id and link alone; availability).
+   */
+  function withFeed(it: ItemFeatures): ItemFeatures {
+    const feed = catalog?.loadedFeed();
+    const row = feed?.items[feed.index.get(it.id) ?? -1];
+    if (!row) return it;
+    const given = Object.fromEntries(Object.entries(it).filter(([, v]) => v !== undefined));
+    return { ...row, ...given } as ItemFeatures;
+  }
+
   /** The loaded feed's availability of an item (undefined: no feed loaded, not in it, or not said). */
   function availableInFeed(id: string): boolean | undefined {
     const feed = catalog?.loadedFeed();
@@ -425,14 +437,10 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     async arrange(history, given, search, now, older = []) {
       current();
       catalog?.observe(given);
-      // An item the page does not mark takes its availability from the feed.
-      const items = given.map((it) => {
-        const known = it.available === undefined ? availableInFeed(it.id) : undefined;
-        return known === undefined ? it : { ...it, available: known };
-      });
-      const scores = history.length ? await score(await enrich(history), items, now) : new Float32Array(items.length);
+      const scores = history.length ? await score(await enrich(history), given, now) : new Float32Array(given.length);
       const ruled = older.length ? [...older, ...history] : history;
-      return gridOrder(items, scores, { rules, history: ruled, now, searchWeight: search ? searchWeight : null });
+      // The rules read what the feed says of a field the page does not give (availability, tags, a bare card's category).
+      return gridOrder(given.map(withFeed), scores, { rules, history: ruled, now, searchWeight: search ? searchWeight : null });
     },
 
     async recommend(given, request, { seen, now, control, show }, older = []) {

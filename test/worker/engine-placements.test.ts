@@ -236,3 +236,37 @@ describe('engine placements (in-process, as in the worker)', () => {
     ).rejects.toThrow(/rules\.diversity\.by: expected "brand" or "category"/);
   });
 });
+
+describe('grids read the feed for the rules, where the page does not say', () => {
+  it("a tag boost moves a grid item the feed tags (a card cannot mark tags); a card known by id alone takes the feed's category", async () => {
+    const tagged = feed.map((r, i) => ({ ...r, tags: i === 1 ? ['clearance'] : [] })); // p002, in stock
+    const fetchTagged = (async (u: string) =>
+      u === FEED ? new Response(JSON.stringify(tagged), { headers: { etag: '"2"' } }) : fileFetch(u)) as unknown as typeof fetch;
+    const e = createEngine({ fetch: fetchTagged });
+    await e.init({
+      modelUrl: 'public/models/default/model.json',
+      backends: ['wasm'],
+      catalog: { url: FEED, dbName: null },
+      rules: { boost: [{ tag: 'clearance', weight: -2 }] },
+    });
+    await e.recommend([], { placement: 'for-you', limit: 1 }, { seen: [], now: NOW }); // the feed has loaded
+    const grid = CATALOG.slice(2, 8).filter((it) => !outOfStock.has(it.id));
+    const withClearance = [CATALOG[1]!, ...grid]; // tagged clearance in the feed, first in the shop's order
+    expect((await e.arrange([], withClearance, false, NOW))?.at(-1)).toBe(0);
+
+    const skin = CATALOG.findIndex((it, i) => i > 6 && it.category!.startsWith('Skin') && !outOfStock.has(it.id));
+    const mixed = [...grid, CATALOG[skin]!];
+    e.setRules({ filter: { category: 'Skin Care' } });
+    const full = await e.arrange([], mixed, false, NOW);
+    expect(full).not.toBeNull();
+    expect(
+      await e.arrange(
+        [],
+        mixed.map((it) => ({ id: it.id })),
+        false,
+        NOW,
+      ),
+    ).toEqual(full);
+    e.dispose();
+  });
+});
