@@ -32,6 +32,21 @@ const defaultModel: Plugin = {
   },
 };
 
+/**
+ * Vite wraps the worker's dynamic imports (its chunks: tfjs, each backend) in its page-side preload helper, which
+ * reports a chunk that failed to load with window.dispatchEvent: a worker has no window, and that ReferenceError
+ * ("window is not defined") took the place of the real error, which names the file. The worker's global takes the event.
+ */
+const workerPreloadHelper: Plugin = {
+  name: 'reco:worker-preload-helper',
+  renderChunk(code) {
+    if (!code.includes('vite:preloadError')) return null;
+    const fixed = code.replaceAll('window.dispatchEvent(', 'self.dispatchEvent(');
+    if (fixed === code) this.error("Vite's preload helper changed: check how it reports a chunk that failed to load in the worker");
+    return { code: fixed, map: null };
+  },
+};
+
 export default defineConfig(({ mode }) => ({
   publicDir: false,
   base: './',
@@ -83,6 +98,6 @@ export default defineConfig(({ mode }) => ({
           ],
         }
       : {},
-  plugins: mode === 'script' ? [defaultModel] : mode === 'worker' || mode === 'engine' ? [] : [bundlerAssets],
+  plugins: mode === 'script' ? [defaultModel] : mode === 'worker' ? [workerPreloadHelper] : mode === 'engine' ? [] : [bundlerAssets],
   worker: { format: 'es' },
 }));

@@ -71,3 +71,22 @@ test('the worker is requested before reco.engine.js has arrived: its download do
   expect(status.lastError).toBeNull();
   expect(status).toMatchObject({ ready: true, engine: 'ready', backend: 'wasm' });
 });
+
+test('a chunk of the worker that cannot load (a self-hosted dist/ missing a file) is named in the error, and the grid keeps its order', async ({
+  page,
+}) => {
+  await page.route('**/reco.worker.tfjs.js', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await listenToReco(page);
+  await page.goto(SHOP);
+  const order = () => page.evaluate(() => [...document.querySelectorAll('.g .card')].map((el) => (el as HTMLElement).dataset.sku));
+  const before = await order();
+  await waitForReco(page);
+  await page.evaluate(() => (window as unknown as { recoStarted: Promise<unknown> }).recoStarted);
+  const status = await page.evaluate(() => window.Reco.status());
+  expect(status.ready).toBe(false);
+  // Vite's loader of the worker's chunks reported the failure through `window`, which a worker lacks: the error was
+  // "window is not defined", naming neither the file nor why.
+  expect(status.lastError).toMatch(/reco\.worker\.tfjs\.js/);
+  expect(status.lastError).not.toMatch(/window is not defined/);
+  expect(await order()).toEqual(before);
+});

@@ -25,7 +25,7 @@ import type {
 } from '../shared/protocol.ts';
 import type { ItemFeatures } from '../shared/types.ts';
 import { createSupervisor, type SupervisorState } from './supervisor.ts';
-import { whyWorkerFailed, type WorkerSource } from './worker-source.ts';
+import { BUNDLED_WORKER, whyWorkerFailed, type WorkerSource } from './worker-source.ts';
 
 export type { SupervisorState as EngineState } from './supervisor.ts';
 // reco.js takes on-device learning from reco.engine.js (this module's build), once the engine is ready.
@@ -100,9 +100,16 @@ export function createEngineClient(
       worker.addEventListener('error', (e) => {
         e.preventDefault();
         // An error without a message is a script that did not load: the answer to its URL may say why.
-        void (e.message ? Promise.resolve(null) : whyWorkerFailed(source.url)).then((why) =>
-          crashed(new WorkerCrashedError(`the worker ${source.url} failed: ${e.message || why || 'it could not load, or it crashed'}`)),
-        );
+        void (e.message ? Promise.resolve(null) : whyWorkerFailed(source.url)).then((why) => {
+          // A bundler that does not follow new URL('…', import.meta.url) (esbuild, Rollup without an asset plugin) copies no worker.
+          const hint =
+            source.url === BUNDLED_WORKER && !e.message
+              ? ": did your bundler copy it? Without one that follows new URL('…', import.meta.url) (Vite, webpack 5), serve the package's dist/ and pass workerUrl and modelUrl"
+              : '';
+          crashed(
+            new WorkerCrashedError(`the worker ${source.url} failed: ${e.message || why || 'it could not load, or it crashed'}${hint}`),
+          );
+        });
       });
       const remote = wrap<EngineInterface>(worker);
       workers.set(remote, worker);

@@ -3,6 +3,7 @@ import { expose } from 'comlink';
 import { MessageChannel as NodeMessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { createEngineClient } from '../../src/main/engine-client.ts';
+import { BUNDLED_WORKER } from '../../src/main/worker-source.ts';
 import type { EngineInit } from '../../src/shared/protocol.ts';
 
 /** A Worker stand-in: comlink over a MessageChannel to a fake engine that records what it is told. */
@@ -37,6 +38,7 @@ function fakeWorker(log: { inits: unknown[]; setRules: unknown[]; stores?: unkno
     start: () => port1.start(),
     terminate: () => port1.close(),
     crash: () => errors.dispatchEvent(Object.assign(new Event('error', { cancelable: true }), { message: 'boom' })),
+    crashWithout: () => errors.dispatchEvent(Object.assign(new Event('error', { cancelable: true }), { message: '' })),
   };
 }
 
@@ -97,6 +99,31 @@ describe('engine client', () => {
       { store, learning, catalog: { url: '/feed.jsonl', dbName: 'reco' } },
       { store: null, learning: null, catalog: { url: '/feed.jsonl', dbName: null } },
     ]);
+    client.terminate();
+  });
+
+  it('a bundled worker that does not load (a bundler that copied no worker: esbuild, Rollup) is reported with what to do', async () => {
+    const states: string[] = [];
+    const source = {
+      url: BUNDLED_WORKER,
+      start: () => {
+        // A script that did not load: an error event without a message, and nothing ever answers.
+        const w = fakeWorker({ inits: [], setRules: [] });
+        setTimeout(() => w.crashWithout());
+        return { ...w, postMessage: () => {} } as unknown as Worker;
+      },
+    };
+    const client = createEngineClient(
+      source,
+      { modelUrl: 'm', backends: ['cpu'], historyLength: 50, store: null, learning: null } as unknown as EngineInit,
+      () => {},
+      { onLearning: () => {}, onProgress: () => {} },
+      (state, reason) => states.push(`${state}: ${reason?.message ?? ''}`),
+    );
+    await expect.poll(() => states.length, { timeout: 5000 }).toBeGreaterThan(0);
+    expect(states[0]).toBe(
+      "restarting: the worker reco.worker.js (bundled by the app) failed: it could not load, or it crashed: did your bundler copy it? Without one that follows new URL('…', import.meta.url) (Vite, webpack 5), serve the package's dist/ and pass workerUrl and modelUrl",
+    );
     client.terminate();
   });
 });
