@@ -19,6 +19,11 @@ import { dataLayerUse, pageDataLayer, writeArm } from './datalayer.ts';
 import { takeEarlyWorker } from './early-worker.ts';
 import { openForgetChannel } from '../shared/forget-channel.ts';
 import { clearLocalTraces, eraseEverything, knownDatabases, rememberDatabase, WAIT_MS, within } from './erase.ts';
+
+/** Why this page view stores nothing more: forget() was called (here, or heard from another tab); null until then. */
+let forgot: string | null = null;
+/** This page view's A/B arm (control: true), drawn by its first init(): a later one keeps it. */
+let arm: boolean | undefined;
 import { createEmitter, type Listeners } from './events.ts';
 import { createAntiFlicker } from './grid/antiflicker.ts';
 import { createHistory } from './history.ts';
@@ -75,11 +80,12 @@ export function startInstance(
   void replaces?.destroy();
   const events = createEmitter(global);
   const gpc = (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
-  const mode = storageMode(opts.consent, opts.respectGpc);
+  // After forget() in this page view, as with consent denied: nothing stored, no worker (it would cache the model anew).
+  const mode = forgot ? 'off' : storageMode(opts.consent, opts.respectGpc);
   const state: Omit<RecoStatus, 'lastRankMs' | 'learning' | 'skippedRows'> & Pick<RecoStatus, 'learning'> = {
-    ...notReady(opts.consent, gpc, Math.random() < opts.holdout, null),
+    ...notReady(opts.consent, gpc, (arm ??= Math.random() < opts.holdout), null),
     engine: mode === 'off' ? 'off' : 'loading',
-    storageReason: mode === 'off' ? 'consent is denied: nothing is stored' : null,
+    storageReason: forgot ?? (mode === 'off' ? 'consent is denied: nothing is stored' : null),
   };
   const logged = new Set<string>();
   const log = (message: string, error = true): boolean => {
@@ -214,6 +220,7 @@ export function startInstance(
   const stopStoring = async (why: string): Promise<PageStore | null> => {
     if (forgotten) return null;
     forgotten = true;
+    forgot = why;
     tracker?.forget();
     clearLocalTraces();
     const old = store;

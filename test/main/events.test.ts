@@ -58,4 +58,26 @@ describe('events', () => {
     await Promise.resolve();
     expect(early).not.toHaveBeenCalled();
   });
+
+  it('a late ready listener: logged when it throws (never thrown into the page), not called once unsubscribed; fn must be a function', async () => {
+    const listeners: Listeners = new Map();
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    subscribe(
+      listeners,
+      'ready',
+      () => {
+        throw new Error('the shop listener failed');
+      },
+      instance(true),
+    );
+    const unsubscribed = vi.fn();
+    subscribe(listeners, 'ready', unsubscribed, instance(true))();
+    await new Promise((r) => setTimeout(r));
+    expect(log).toHaveBeenCalledWith('[reco] an on() listener threw', new Error('the shop listener failed'));
+    expect(unsubscribed).not.toHaveBeenCalled();
+    expect(() => subscribe(listeners, 'error', 'oops' as unknown as () => void, null)).toThrow(
+      new TypeError('on(type, fn): expected a function, got string'),
+    );
+    log.mockRestore();
+  });
 });

@@ -3,7 +3,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RecoInstance } from '../../src/main/api.ts';
 import { subscribe, type Listeners } from '../../src/main/events.ts';
-import { createInstance, startInstance } from '../../src/main/instance.ts';
+import type * as Instance from '../../src/main/instance.ts';
 
 const SCRIPT = 'https://shop.example/reco.js';
 const order = () => [...document.querySelectorAll('[data-reco-id]')].map((e) => e.getAttribute('data-reco-id'));
@@ -37,7 +37,12 @@ const leaveInJournal = () =>
     }),
   );
 
-beforeEach(() => {
+let createInstance: typeof Instance.createInstance;
+let startInstance: typeof Instance.startInstance;
+beforeEach(async () => {
+  // Each test is a page view of its own: the module's page-view state (forget() was called) starts afresh.
+  vi.resetModules();
+  ({ createInstance, startInstance } = await import('../../src/main/instance.ts'));
   localStorage.clear(); // the registry of databases: export() of one test must not read another test's database
   document.body.innerHTML = `<div data-reco-grid="home"><a data-reco-id="a"></a><a data-reco-id="b"></a></div>`;
   vi.spyOn(console, 'error').mockImplementation(() => {});
@@ -187,6 +192,21 @@ describe('instance wiring', () => {
 const databases = async () => (await indexedDB.databases()).map((d) => d.name);
 
 describe('init() twice on a page', () => {
+  it('keeps the arm of the first also without a dataLayer: one page view, one arm', async () => {
+    vi.stubGlobal('Worker', BlockedWorker);
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.9); // the first init(): personalized
+    const first = startInstance({ dbName: `instance-${++n}`, holdout: 0.5 }, SCRIPT, null);
+    await first.ready;
+    random.mockReturnValue(0.1); // a second init() would draw the control group
+    const second = startInstance({ dbName: `instance-${n}`, holdout: 0.5 }, SCRIPT, null, first.reco);
+    reco = second.reco;
+    await second.ready;
+    const stamped: boolean[] = [];
+    reco.on('event', (e) => stamped.push(e.control));
+    reco.track('view_item', 'a');
+    expect({ control: reco.status().control, stamped }).toEqual({ control: false, stamped: [false] });
+  });
+
   it("keeps the arm the dataLayer was told: events and the shop's analytics agree on the page view's arm", async () => {
     vi.stubGlobal('Worker', BlockedWorker);
     (window as { dataLayer?: unknown[] }).dataLayer = [];
@@ -260,6 +280,26 @@ describe('forget() and export() reach everything stored, whatever the current mo
     expect(await databases()).not.toContain(dbName);
     expect((await reco.export()).events).toEqual([]);
     expect(reco.status()).toMatchObject({ storage: 'off', events: 0 });
+  });
+
+  it("after forget(), a later init() in the same page view (a single-page app's next route) stores nothing either", async () => {
+    const dbName = `instance-${++n}`;
+    await browseWithConsent(dbName);
+    reco = await createInstance({ dbName }, SCRIPT, null);
+    await reco.forget();
+    const Worker = vi.fn();
+    vi.stubGlobal('Worker', Worker);
+    reco = await createInstance({ dbName }, SCRIPT, null);
+    reco.track('purchase', 'b', { value: 10 });
+    await new Promise((r) => setTimeout(r, 1500)); // past the tracker's batched write
+    expect(reco.status()).toMatchObject({
+      storage: 'off',
+      engine: 'off',
+      storageReason: 'forget() was called: nothing is stored for the rest of this page view',
+    });
+    expect(Worker).not.toHaveBeenCalled(); // it would store the model in Cache Storage anew
+    expect(await databases()).not.toContain(dbName);
+    expect(Object.keys(localStorage).filter((k) => k.startsWith('reco'))).toEqual([]);
   });
 
   it('a database used under another dbName earlier is erased too (the registry names it)', async () => {
