@@ -524,7 +524,7 @@ async function demoBench(browser: Browser, base: string): Promise<{ loads: LoadF
   await seed.waitForFunction(() => window.Reco?.status().ready === true, null, { timeout: 60_000 });
   await seed.evaluate(async (n) => {
     const ids = [...document.querySelectorAll<HTMLElement>('[data-reco-grid="home"] [data-reco-id]')].map((el) => el.dataset['recoId']!);
-    for (let i = 0; i < n; i++) window.Reco.track(i % 3 ? 'select_item' : 'view_item', ids[(i * 5) % ids.length]!);
+    for (let i = 0; i < n; i++) window.Reco.track(i % 3 ? 'add_to_cart' : 'view_item', ids[(i * 5) % ids.length]!);
     await window.Reco.export(); // written, and the next page view's snapshot too
   }, HISTORY);
   const state = await seedCtx.storageState({ indexedDB: true });
@@ -616,7 +616,7 @@ async function repeatView(driver: EngineDriver): Promise<LoadFigures> {
     await demo.waitForFunction(() => window.Reco?.status().ready === true, undefined, { timeout: 60_000, message: 'Reco was not ready' });
     await demo.evaluate(async (n) => {
       const ids = [...document.querySelectorAll<HTMLElement>('[data-reco-grid="home"] [data-reco-id]')].map((el) => el.dataset['recoId']!);
-      for (let k = 0; k < n; k++) window.Reco.track(k % 3 ? 'select_item' : 'view_item', ids[(k * 5) % ids.length]!);
+      for (let k = 0; k < n; k++) window.Reco.track(k % 3 ? 'add_to_cart' : 'view_item', ids[(k * 5) % ids.length]!);
       await window.Reco.export();
     }, HISTORY);
     await demo.goto('/?backends=wasm');

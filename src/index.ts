@@ -21,14 +21,14 @@ import type { Recommendation, RecommendRequest } from './shared/placements.ts';
 import type { Rules } from './shared/rules.ts';
 import type { RenderOptions } from './main/cards.ts';
 import type { GivenHistory } from './main/ranker.ts';
-import type { EventType, ExportData, ItemFeatures } from './shared/types.ts';
+import type { ExportData, ItemFeatures, PageEventType } from './shared/types.ts';
 
 export type { RecoInstance, RecoStatus, RecoEventMap, RankedEvent, Explanation, CacheStatus, DownloadProgress } from './main/api.ts';
 export type { LearningDecision, LearningStatus } from './shared/learning.ts';
 export type { RecoOptions } from './main/options.ts';
 export type { GridConfig } from './main/grid/discover.ts';
 export type { Backend, BackendTried } from './shared/options.ts';
-export type { EventType, ExportData, ItemFeatures, RecoEvent } from './shared/types.ts';
+export type { EventType, ExportData, ItemFeatures, PageEventType, RecoEvent } from './shared/types.ts';
 export type { RecoErrorName } from './shared/errors.ts';
 export type { Placement, Reason, Recommendation, RecommendRequest } from './shared/placements.ts';
 export type { Boost, Diversity, ExcludeRecent, Filter, Rules } from './shared/rules.ts';
@@ -104,7 +104,7 @@ const NOT_STARTED = 'Reco.init() has not been called';
  * Records a page-level event (GA4 name) on the current instance; before init() is called, it is kept (up to
  * 100) and recorded when init() starts. See RecoInstance.track.
  */
-export const track = (type: EventType, itemId: string, extra?: Record<string, string | number | boolean>): void => {
+export const track = (type: PageEventType, itemId: string, extra?: Record<string, string | number | boolean>): void => {
   if (current) return current.track(type, itemId, extra);
   if (early.length < EARLY_MAX) early.push((reco) => reco.track(type, itemId, extra));
   else if (early.length === EARLY_MAX) console.warn('[reco] more than 100 track() calls before Reco.init(): the rest are dropped');

@@ -6,7 +6,7 @@ import type { CacheStatus, CatalogStatus, DownloadProgress } from '../shared/pro
 import type { Rules } from '../shared/rules.ts';
 import type { RenderOptions } from './cards.ts';
 import type { GivenHistory } from './ranker.ts';
-import type { EventType, ExportData, ItemFeatures, RecoEvent } from '../shared/types.ts';
+import type { ExportData, ItemFeatures, PageEventType, RecoEvent } from '../shared/types.ts';
 
 /** What `status()` reports. */
 export interface RecoStatus {
@@ -109,7 +109,7 @@ export interface RecoInstance {
    * @param extra flat values kept with the event (value, currency, quantity, ...)
    * Invalid input is logged and ignored; it never throws.
    */
-  track(type: EventType, itemId: string, extra?: Record<string, string | number | boolean>): void;
+  track(type: PageEventType, itemId: string, extra?: Record<string, string | number | boolean>): void;
   /**
    * Scores items for this shopper, for pages that render lists themselves.
    * @param items ids, or items with features (title, category, brand, price) for better scores

@@ -25,7 +25,7 @@ export type Consent = 'granted' | 'denied';
  */
 export interface CommonOptions {
   /** tfjs backends to try, in order. Default: webgpu, webgl, wasm, cpu. */
-  backends: Backend[];
+  backends: readonly Backend[];
   /**
    * Also run WebGPU on a software adapter (SwiftShader, llvmpipe, "Microsoft Basic Render": what a machine
    * without a GPU offers) and WebGL on a software renderer. They are many times slower than wasm, so by

@@ -19,6 +19,8 @@ export const EVENT_TYPES = [
   'purchase',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
+/** The types the page reports with track(): impressions (view_item_list) and clicks (select_item) are measured. */
+export type PageEventType = Exclude<EventType, 'view_item_list' | 'select_item'>;
 
 /** One stored behaviour event. Never leaves the device. */
 export interface RecoEvent {

@@ -2,7 +2,7 @@ import { GridConfigError } from '../../shared/errors.ts';
 import type { ItemFeatures } from '../../shared/types.ts';
 
 /** How to read one field of an item: a CSS selector (the text, or `content` attribute, of its first match inside the item) or a function of the item. */
-export type FieldReader<T> = string | ((el: Element) => T | null | undefined);
+export type FieldReader<T> = string | ((el: HTMLElement) => T | null | undefined);
 
 /** How to find grids in markup the shop cannot change (the `grids` option). Selectors or functions. */
 export interface GridConfig {
@@ -192,7 +192,8 @@ function readItem(el: Element, cfg: GridConfig, label: string, ld: (id: string) 
 }
 
 function readField<T>(el: Element, reader: FieldReader<T> | undefined): unknown {
-  if (typeof reader === 'function') return reader(el);
+  // An item element of the page's markup: an HTMLElement but for an SVG or MathML item, whose reader gets it as it is.
+  if (typeof reader === 'function') return reader(el as HTMLElement);
   return reader ? text(el.querySelector(reader)) : undefined;
 }
 

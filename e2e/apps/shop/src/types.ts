@@ -50,6 +50,13 @@ export async function run(): Promise<void> {
 
   // @ts-expect-error an event type GA4 does not have
   track('add_to_card', 'sku-1');
+  // @ts-expect-error impressions and clicks are measured, never reported: track() refuses them
+  track('select_item', 'sku-1');
+  // The README's examples: a grid's id read from the card's dataset, and the backends in their default order.
+  void init({
+    grids: [{ container: '.product-grid', item: '.card', id: (el) => el.dataset['sku'], title: '.card-title' }],
+    backends: BACKENDS,
+  });
   // @ts-expect-error holdout is a number
   void init({ holdout: '0.1' });
   // @ts-expect-error no such backend
