@@ -38,6 +38,9 @@ test('the package installs alone: no runtime dependencies, types without TensorF
   const pkg = JSON.parse(readFileSync(`${app.dir}/node_modules/reco-sdk/package.json`, 'utf8')) as Record<string, unknown>;
   expect(pkg['dependencies']).toBeUndefined();
   expect(existsSync(`${app.dir}/node_modules/@tensorflow`)).toBe(false);
+  // The default model ships; the demo's Beauty model (1.7 MB) is the repository's, not the package's.
+  expect(existsSync(`${app.dir}/node_modules/reco-sdk/public/models/default/model.json`)).toBe(true);
+  expect(existsSync(`${app.dir}/node_modules/reco-sdk/public/models/beauty-student`)).toBe(false);
   for (const dts of ['reco.d.ts', 'react.d.ts']) {
     const text = readFileSync(`${app.dir}/node_modules/reco-sdk/dist/${dts}`, 'utf8');
     expect(text).not.toMatch(/tensorflow|@webgpu|from "\.\/|from '\.\//);
