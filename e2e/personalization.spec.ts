@@ -22,6 +22,24 @@ test('a shopper who opens 5 products of one category sees more of it in the firs
   expect(afterCount).toBeGreaterThan(beforeCount);
 });
 
+test('a grid the page empties and renders again while it is held (hydration through a skeleton) is shown, never hidden for good', async ({
+  tab,
+}) => {
+  await listenToReco(tab);
+  await tab.goto('/e2e/pages/held.html?refill');
+  await waitForReady(tab);
+  await tab.evaluate(() => new Promise((r) => setTimeout(r, 1000))); // past the hold (400 ms) and the re-render
+  const grid = await tab.evaluate(() => {
+    const g = document.querySelector('[data-reco-grid]')!;
+    return {
+      shown: getComputedStyle(g).visibility,
+      held: g.hasAttribute('data-reco-pending'),
+      cards: g.querySelectorAll('[data-reco-id]').length,
+    };
+  });
+  expect(grid).toEqual({ shown: 'visible', held: false, cards: 6 });
+});
+
 const SPA = '/e2e/pages/spa.html?late';
 const order = async (tab: BrowserPage) => (await gridItems(tab, '#grid')).map((it) => it.id);
 /** The client-rendered page, its grid filled after init() resolved. */

@@ -74,7 +74,9 @@ export function createAntiFlicker({ timeoutMs = 400 }: { timeoutMs?: number } = 
       held.add(container);
       const style = styleOf(container);
       if (!style) return; // not an HTML or SVG element: it cannot be hidden this way, so it is never held
-      saved.set(container, [style.getPropertyValue('visibility'), style.getPropertyPriority('visibility')]);
+      // Held again while still held (the page emptied and refilled the grid meanwhile): the grid's own style is the
+      // one saved the first time, not this hold's hidden, which release() would put back for good.
+      if (!saved.has(container)) saved.set(container, [style.getPropertyValue('visibility'), style.getPropertyPriority('visibility')]);
       style.setProperty('visibility', 'hidden', 'important');
       container.setAttribute(HELD, '');
       clearTimeout(timers.get(container));

@@ -223,7 +223,9 @@ function str(v: unknown): string | undefined {
  */
 function parsePrice(v: unknown): number | undefined {
   if (typeof v === 'number') return v >= 0 && v < Infinity ? v : undefined;
-  const m = typeof v === 'string' && /\d[\d.,'\s]*/.exec(v);
+  // The first number: groups of three digits apart by a space, an apostrophe or a point or comma, then decimals (a
+  // was/now price "29.90 24.90" is 29.9, not the two run together).
+  const m = typeof v === 'string' && /\d{1,3}(?:[.,'\s]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?/.exec(v);
   if (!m) return undefined;
   const s = m[0].replace(/[\s']/g, '').replace(/[.,]+$/, '');
   const dec = Math.max(s.lastIndexOf('.'), s.lastIndexOf(','));

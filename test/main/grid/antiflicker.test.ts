@@ -18,6 +18,21 @@ afterEach(() => {
 });
 
 describe('createAntiFlicker', () => {
+  test('a grid held again while held (the page emptied and refilled it) shows with its own style on release, never stays hidden', () => {
+    const af = createAntiFlicker();
+    grid.style.setProperty('visibility', 'visible');
+    af.hold(grid);
+    af.hold(grid, true);
+    af.release(grid);
+    expect(grid.style.getPropertyValue('visibility')).toBe('visible');
+    expect(getComputedStyle(grid).visibility).toBe('visible');
+    grid.style.removeProperty('visibility');
+    af.hold(grid, true);
+    af.hold(grid, true);
+    vi.advanceTimersByTime(400);
+    expect(grid.style.getPropertyValue('visibility')).toBe('');
+  });
+
   test('hides a held grid through its own style (no injected <style>) until it is released, then puts its own style back', () => {
     const af = createAntiFlicker();
     grid.style.setProperty('visibility', 'visible');

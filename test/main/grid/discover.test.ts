@@ -45,6 +45,12 @@ describe('default markup contract', () => {
     ['1 299,00 €', 1299],
     ["CHF 1'250.50", 1250.5],
     ['from $9.99 – $19.99', 9.99],
+    // A was/now price: the first one, never the two run together (29.90 24.90 read as 29,902,490).
+    ['29.90 24.90', 29.9],
+    ['29,90 € 24,90 €', 29.9],
+    ['1299.00', 1299],
+    ['1 000', 1000],
+    ['1.234.567,89', 1234567.89],
     ['free', undefined],
     ['', undefined],
   ])('parses price %j as %j', (text, expected) => {
