@@ -18,6 +18,9 @@ import { exclusive, openChannel, type CrossTabMessage } from './cross-tab.ts';
 import { freshRecord, headKey, nextStoredHead, readHead, readRecord, RECORD_KEY } from './learning-store.ts';
 import type { ItemFeatures, RecoEvent } from '../shared/types.ts';
 
+/** Learned heads of other models kept beside this one's (the newest; older ones are deleted when a model starts). */
+export const OTHER_MODEL_HEADS = 3;
+
 /** What the learner needs from the engine. */
 export interface LearningHost {
   /**
@@ -117,9 +120,13 @@ export async function startLearning(
   const tell = (type: CrossTabMessage['type']) => channel?.postMessage({ type, key } satisfies CrossTabMessage);
 
   record = await readRecord(store, host.modelKey);
-  const stale = record.heads.filter((k) => k !== key);
+  // Heads of this model's other versions are stale. Those of other models stay (a site that serves the default model on
+  // some pages and its own on others keeps both shoppers' heads), the newest OTHER_MODEL_HEADS of them.
+  const thisModel = `head:${host.modelKey.slice(0, host.modelKey.indexOf('@'))}@`;
+  const others = record.heads.filter((k) => !k.startsWith(thisModel));
+  const stale = [...record.heads.filter((k) => k !== key && k.startsWith(thisModel)), ...others.slice(0, -OTHER_MODEL_HEADS)];
   for (const k of stale) await store.deleteMeta(k);
-  if (stale.length) await store.setMeta(RECORD_KEY, (record = { ...record, heads: record.heads.filter((k) => k === key) }));
+  if (stale.length) await store.setMeta(RECORD_KEY, (record = { ...record, heads: record.heads.filter((k) => !stale.includes(k)) }));
   await loadHead();
   await labelled();
 

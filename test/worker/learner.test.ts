@@ -135,22 +135,29 @@ describe('on-device learning in the worker', () => {
     expect(await meta(dbName, a.headKey)).toBeUndefined();
   });
 
-  it('deletes heads of other model versions at start', async () => {
+  it("deletes heads of this model's other versions at start, and keeps those of other models (the newest few)", async () => {
     const dbName = await seeded();
     const store = await openStore({ dbName });
-    await store.setMeta('head:demo-sim@19990101', { w: [1], c: [1], prev: null, at: 1 });
+    const head = { w: [1], c: [1], prev: null, at: 1 };
+    const older = 'head:default@19990101#00';
+    const others = ['head:shop-a@1#a', 'head:shop-b@1#b', 'head:shop-c@1#c', 'head:shop-d@1#d'];
+    for (const k of [older, ...others]) await store.setMeta(k, head);
     await store.setMeta('learning', {
-      model: 'demo-sim@19990101',
+      model: 'default@19990101#00',
       rounds: 7,
       lastRoundAt: 1,
       lastLabelTs: 1,
       lastDecision: null,
-      heads: ['head:demo-sim@19990101'],
+      heads: [older, ...others],
     });
     store.close();
     const a = await tab(dbName);
-    expect(await meta(dbName, 'head:demo-sim@19990101')).toBeUndefined();
+    expect(await meta(dbName, older)).toBeUndefined();
     expect(a.learning()).toMatchObject({ rounds: 0, lastDecision: null, head: 'shipped' });
+    // Another model's head (a site serving its own model on some pages) stays, the newest three of them.
+    expect(await meta(dbName, others[0]!)).toBeUndefined();
+    for (const k of others.slice(1)) expect(await meta(dbName, k)).toEqual(head);
+    expect((await meta<{ heads: string[] }>(dbName, 'learning'))!.heads).toEqual(others.slice(1));
   });
 
   it('a malformed learning record or head is skipped and counted; learning starts afresh instead of turning off', async () => {
@@ -321,5 +328,18 @@ describe('on-device learning when the shop ships a new model', () => {
     expect(engine.status().learning?.head).toBe('shipped');
     expect(engine.serving().head).toBe('shipped');
     expect(await engine.rank(history, candidates, now)).toEqual(before);
+  });
+
+  it("a site that serves two models (its own on some pages, the default on others) keeps each one's learned head", async () => {
+    const dbName = await seeded();
+    const own = '/shop/models/own/model.json';
+    served.set(own, JSON.stringify({ ...shipped, id: 'shop-own' }));
+    served.set('/shop/models/own/weights.bin', new Uint8Array(readFileSync('fixtures/models/text-transformer/weights.bin')).buffer);
+    const a = await tab(dbName);
+    expect((await a.engine.round(true)).decision.accepted).toBe(true);
+    const b = await tab(dbName, undefined, own);
+    expect(b.learning().head).toBe('shipped');
+    const again = await tab(dbName);
+    expect(again.learning().head).toBe('personal');
   });
 });
