@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { databaseNames, storedEvents } from './helpers/idb.ts';
 import { listenToReco, waitForReco } from './helpers/reco.ts';
 
@@ -7,6 +7,17 @@ import { listenToReco, waitForReco } from './helpers/reco.ts';
 // still work; export(), whose reads are in that file, rejects naming it. Playwright's routing answers the 404: Chromium only.
 
 const SHOP = '/e2e/pages/shop.html';
+const order = (page: Page) => page.evaluate(() => [...document.querySelectorAll('.g .card')].map((el) => (el as HTMLElement).dataset.sku));
+
+/** Opens the shop page and waits for init() to settle; the grid's order as the page rendered it. */
+async function openShop(page: Page): Promise<(string | undefined)[]> {
+  await listenToReco(page);
+  await page.goto(SHOP);
+  const before = await order(page);
+  await waitForReco(page);
+  await page.evaluate(() => (window as unknown as { recoStarted: Promise<unknown> }).recoStarted);
+  return before;
+}
 
 test('reco.engine.js cannot load: the engine is down with a named error, the grid keeps its order, track() and forget() still work, export() names the file', async ({
   page,
@@ -15,19 +26,14 @@ test('reco.engine.js cannot load: the engine is down with a named error, the gri
   page.on('pageerror', (e) => pageErrors.push(e.message));
   let asked = 0;
   await page.route('**/reco.engine.js', (route) => (asked++, route.fulfill({ status: 404, body: 'not found' })));
-  await listenToReco(page);
-  await page.goto(SHOP);
-  const order = () => page.evaluate(() => [...document.querySelectorAll('.g .card')].map((el) => (el as HTMLElement).dataset.sku));
-  const before = await order();
-  await waitForReco(page);
-  await page.evaluate(() => (window as unknown as { recoStarted: Promise<unknown> }).recoStarted);
+  const before = await openShop(page);
 
   expect(asked).toBe(1);
   const status = await page.evaluate(() => window.Reco.status());
   expect(status).toMatchObject({ ready: false, engine: 'down', storage: 'indexeddb' });
   expect(status.lastError).toMatch(/^WorkerCrashedError: could not load the engine client http:\/\/[^ ]+\/reco\.engine\.js: /);
   expect(await page.evaluate(() => window.__reco.errors)).toHaveLength(1);
-  expect(await order()).toEqual(before);
+  expect(await order(page)).toEqual(before);
 
   await page.evaluate(() => window.Reco.track('view_item', 'p073'));
   await expect.poll(async () => (await storedEvents(page)).map((e) => `${e.type} ${e.itemId}`)).toContain('view_item p073');
@@ -76,17 +82,12 @@ test('a chunk of the worker that cannot load (a self-hosted dist/ missing a file
   page,
 }) => {
   await page.route('**/reco.worker.tfjs.js', (route) => route.fulfill({ status: 404, body: 'not found' }));
-  await listenToReco(page);
-  await page.goto(SHOP);
-  const order = () => page.evaluate(() => [...document.querySelectorAll('.g .card')].map((el) => (el as HTMLElement).dataset.sku));
-  const before = await order();
-  await waitForReco(page);
-  await page.evaluate(() => (window as unknown as { recoStarted: Promise<unknown> }).recoStarted);
+  const before = await openShop(page);
   const status = await page.evaluate(() => window.Reco.status());
   expect(status.ready).toBe(false);
   // Vite's loader of the worker's chunks reported the failure through `window`, which a worker lacks: the error was
   // "window is not defined", naming neither the file nor why.
   expect(status.lastError).toMatch(/reco\.worker\.tfjs\.js/);
   expect(status.lastError).not.toMatch(/window is not defined/);
-  expect(await order()).toEqual(before);
+  expect(await order(page)).toEqual(before);
 });

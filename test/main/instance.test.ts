@@ -192,15 +192,20 @@ describe('instance wiring', () => {
 const databases = async () => (await indexedDB.databases()).map((d) => d.name);
 
 describe('init() twice on a page', () => {
-  it('keeps the arm of the first also without a dataLayer: one page view, one arm', async () => {
+  /** A first init() drawn into the personalized arm, then a second whose own draw would be the control group. */
+  async function twoInits(): Promise<RecoInstance> {
     vi.stubGlobal('Worker', BlockedWorker);
-    const random = vi.spyOn(Math, 'random').mockReturnValue(0.9); // the first init(): personalized
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.9);
     const first = startInstance({ dbName: `instance-${++n}`, holdout: 0.5 }, SCRIPT, null);
     await first.ready;
-    random.mockReturnValue(0.1); // a second init() would draw the control group
+    random.mockReturnValue(0.1);
     const second = startInstance({ dbName: `instance-${n}`, holdout: 0.5 }, SCRIPT, null, first.reco);
-    reco = second.reco;
     await second.ready;
+    return second.reco;
+  }
+
+  it('keeps the arm of the first also without a dataLayer: one page view, one arm', async () => {
+    reco = await twoInits();
     const stamped: boolean[] = [];
     reco.on('event', (e) => stamped.push(e.control));
     reco.track('view_item', 'a');
@@ -208,16 +213,9 @@ describe('init() twice on a page', () => {
   });
 
   it("keeps the arm the dataLayer was told: events and the shop's analytics agree on the page view's arm", async () => {
-    vi.stubGlobal('Worker', BlockedWorker);
     (window as { dataLayer?: unknown[] }).dataLayer = [];
     try {
-      const random = vi.spyOn(Math, 'random').mockReturnValue(0.9); // the first init(): personalized
-      const first = startInstance({ dbName: `instance-${++n}`, holdout: 0.5 }, SCRIPT, null);
-      await first.ready;
-      random.mockReturnValue(0.1); // a second init() would draw the control group
-      const second = startInstance({ dbName: `instance-${n}`, holdout: 0.5 }, SCRIPT, null, first.reco);
-      reco = second.reco;
-      await second.ready;
+      reco = await twoInits();
       const arms = (window as unknown as { dataLayer: { reco_arm: string }[] }).dataLayer.map((e) => e.reco_arm);
       const stamped: boolean[] = [];
       reco.on('event', (e) => stamped.push(e.control));
