@@ -19,11 +19,6 @@ import { dataLayerUse, pageDataLayer, writeArm } from './datalayer.ts';
 import { takeEarlyWorker } from './early-worker.ts';
 import { openForgetChannel } from '../shared/forget-channel.ts';
 import { clearLocalTraces, eraseEverything, knownDatabases, rememberDatabase, WAIT_MS, within } from './erase.ts';
-
-/** Why this page view stores nothing more: forget() was called (here, or heard from another tab); null until then. */
-let forgot: string | null = null;
-/** This page view's A/B arm (control: true), drawn by its first init(): a later one keeps it. */
-let arm: boolean | undefined;
 import { createEmitter, type Listeners } from './events.ts';
 import { createAntiFlicker } from './grid/antiflicker.ts';
 import { createHistory } from './history.ts';
@@ -34,6 +29,11 @@ import type { PagePlacements } from './placements.ts';
 import { byScore, rankInput, type Ranker } from './ranker.ts';
 import type { PageLearning, PageLearningOptions } from './scheduler.ts';
 import { defaultWorker, startingNow, workerAt, type WorkerSource } from './worker-source.ts';
+
+/** Why this page view stores nothing more: forget() was called (here, or heard from another tab); null until then. */
+let forgot: string | null = null;
+/** This page view's A/B arm (control: true), drawn by its first init(): a later one keeps it. */
+let arm: boolean | undefined;
 
 /** An instance as soon as it exists, and its initialization under way. */
 export interface StartedInstance {

@@ -222,17 +222,16 @@ export function createEngine(deps: EngineDeps = {}): Engine {
    * give (its tags, which a card cannot mark; the category of a card known by its id and link alone; availability).
    */
   function withFeed(it: ItemFeatures): ItemFeatures {
-    const feed = catalog?.loadedFeed();
-    const row = feed?.items[feed.index.get(it.id) ?? -1];
+    const row = inFeed(it.id);
     if (!row) return it;
     const given = Object.fromEntries(Object.entries(it).filter(([, v]) => v !== undefined));
     return { ...row, ...given } as ItemFeatures;
   }
 
-  /** The loaded feed's availability of an item (undefined: no feed loaded, not in it, or not said). */
-  function availableInFeed(id: string): boolean | undefined {
+  /** The loaded feed's item of this id (undefined: no feed loaded, or not in it). */
+  function inFeed(id: string): ItemFeatures | undefined {
     const feed = catalog?.loadedFeed();
-    return feed?.items[feed.index.get(id) ?? -1]?.available;
+    return feed?.items[feed.index.get(id) ?? -1];
   }
 
   /** The serving snapshot of this history (features as the model reads them) and these items, with the head in use. */
@@ -479,7 +478,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       // Scores from the history as the model ranks it (an item the page knows by id alone takes the feed's features),
       // keyed by the history as the next page view's host reads it from the page's store, before any feed is loaded.
       const snapshot = await snapshotOf(await enrich(given), items, buckets);
-      const unavailable = items.filter((it) => it.available === undefined && availableInFeed(it.id) === false).map((it) => it.id);
+      const unavailable = items.filter((it) => it.available === undefined && inFeed(it.id)?.available === false).map((it) => it.id);
       return { ...snapshot, history: historyKey(given, snapshot.maxLen), ...(unavailable.length ? { unavailable } : {}) };
     },
 

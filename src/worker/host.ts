@@ -395,7 +395,8 @@ export function createHost(deps: HostDeps): EngineInterface {
     async arrange(req): Promise<ArrangeReply> {
       const { history, now, candidates } = await prepare(req);
       if (!rules) return { order: null, source: 'none', skipped: skippedRows() };
-      const { older, ruled } = await forRules(history, now);
+      // Read beside the snapshot's answer, not before it: a page view's first rankings wait for neither twice.
+      const reading = forRules(history, now);
       const searchWeight = req.search ? (opts?.searchWeight ?? DEFAULTS.searchWeight) : null;
       // Before the engine, the items' availability is what the page marks and, for an item it does not mark, the feed's.
       // Only an arrangement by the rules alone waits for the feed: one with a history goes to the snapshot or the model.
@@ -403,11 +404,11 @@ export function createHost(deps: HostDeps): EngineInterface {
       // Without a history only the rules can move anything: before the model, they move what is marked unavailable.
       if (!ready && !history.length)
         return {
-          order: gridOrder(items, new Float32Array(items.length), { rules, history: ruled, now, searchWeight }),
+          order: gridOrder(items, new Float32Array(items.length), { rules, history: (await reading).ruled, now, searchWeight }),
           source: 'none',
           skipped: skippedRows(),
         };
-      const fast = history.length ? await early(history, candidates, now) : null;
+      const [fast, { older, ruled }] = await Promise.all([history.length ? early(history, candidates, now) : null, reading]);
       if (fast)
         return { order: gridOrder(items, fast, { rules, history: ruled, now, searchWeight }), source: 'snapshot', skipped: skippedRows() };
       const e = await engineOrNull();
