@@ -12,6 +12,7 @@ declare global {
     rerender(): void;
     remount(): void;
     nextPage(page: number): Promise<string[]>;
+    loadMore(): Promise<string>;
   }
 }
 
@@ -121,6 +122,19 @@ test('the next page of results in the same card nodes (a list without keys): a c
   const clicks = async () =>
     (await tab.evaluate(() => window.Reco.export())).events.filter((e) => e.type === 'select_item').map((e) => e.itemId);
   await expect.poll(clicks).toEqual([shown]);
+  expect(await tab.evaluate(() => window.__reco.errors)).toEqual([]);
+});
+
+test('"load more": the page moves keyboard focus to the first new card at once, while Reco holds the new cards until they are ranked', async ({
+  tab,
+}) => {
+  await openSpa(tab);
+  const first = await tab.evaluate(() => window.loadMore());
+  const focused = await tab.evaluate(() => document.activeElement?.getAttribute('data-reco-id') ?? document.activeElement?.tagName);
+  expect(focused).toBe(first);
+  // Shown once ranked (or after the 400 ms hold at the latest), focus still on that card.
+  await tab.waitForFunction(() => !document.querySelector('#grid [data-reco-pending]'), undefined, { timeout: 10_000 });
+  expect(await tab.evaluate(() => document.activeElement?.getAttribute('data-reco-id'))).toBe(first);
   expect(await tab.evaluate(() => window.__reco.errors)).toEqual([]);
 });
 

@@ -8,13 +8,14 @@
 import { createEngineClient, createPageLearning } from './engine-client.ts';
 import { engineInit } from './engine-init.ts';
 import { readStored } from './export.ts';
+import { withJsonLd } from './grid/json-ld.ts';
 import { reorderGrid } from './grid/reorder.ts';
 import { createPlacements } from './placements.ts';
 import { createRanker } from './ranker.ts';
 
 /**
  * What the page uses of reco.engine.js (engine-chunk.ts): the client and what it tells the worker at init(), on-device learning (driven once the engine is
- * ready), placements, what moves a grid's items (only ever by the engine's answers), and export()'s reads.
+ * ready), placements, what moves a grid's items (only ever by the engine's answers), the page's JSON-LD, and export()'s reads.
  */
 export interface EngineModule {
   createEngineClient: typeof createEngineClient;
@@ -23,6 +24,8 @@ export interface EngineModule {
   createPlacements: typeof createPlacements;
   createRanker: typeof createRanker;
   reorderGrid: typeof reorderGrid;
+  /** What the page's JSON-LD adds to the features of the items it shows. */
+  withJsonLd: typeof withJsonLd;
   /** export()'s reading of the databases. */
   readStored: typeof readStored;
 }
@@ -38,5 +41,6 @@ export const loadEngineModule = async (_scriptUrl: string): Promise<EngineModule
   createPlacements,
   createRanker,
   reorderGrid,
+  withJsonLd,
   readStored,
 });

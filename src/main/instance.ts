@@ -8,7 +8,7 @@ import type { DownloadProgress } from '../shared/protocol.ts';
 import { StorageError } from '../shared/errors.ts';
 import { skipped, type LearningState } from '../shared/learning.ts';
 import { openPageStore, type PageStore } from '../shared/store.ts';
-import { EVENT_TYPES, type RecoEvent } from '../shared/types.ts';
+import { EVENT_TYPES, type ItemFeatures, type RecoEvent } from '../shared/types.ts';
 import { storageMode } from '../tracker/consent.ts';
 import { checkTrackArguments, createTracker } from '../tracker/tracker.ts';
 import { notReady, type RecoInstance, type RecoStatus } from './api.ts';
@@ -32,6 +32,9 @@ import { defaultWorker, startingNow, workerAt, type WorkerSource } from './worke
 
 /** Why this page view stores nothing more: forget() was called (here, or heard from another tab); null until then. */
 let forgot: string | null = null;
+const FORGOT = 'forget() was called: nothing is stored for the rest of this page view';
+/** forget() before any init() (a privacy page): a later init() in this page view stores nothing either. */
+export const forgetPageView = (): void => void (forgot ??= FORGOT);
 /** This page view's A/B arm (control: true), drawn by its first init(): a later one keeps it. */
 let arm: boolean | undefined;
 
@@ -149,6 +152,7 @@ export function startInstance(
     onError: fail,
   };
   const onEngineState = (next: EngineState, reason: Error | null) => {
+    if (destroyed) return; // its worker ended by destroy(): status() says so (below)
     if (next === 'down') {
       const was = state.ready;
       Object.assign(state, { ready: false, engine: 'down' });
@@ -301,16 +305,20 @@ export function startInstance(
         }),
       () => null,
     );
+    /** Items' features with what the page's JSON-LD adds (it comes with reco.engine.js; without it, as they are). */
+    const withPageData = async (features: ItemFeatures[]) =>
+      (await loaded.catch(() => null))?.withJsonLd(features, document, fail) ?? features;
     // Items the page shows teach the history their features and, without a feed, become the placements' catalog.
-    const remember = (features: Parameters<typeof history.remember>[0]) => {
-      history.remember(features);
-      void placements.then((p) => p?.observe(features));
-    };
+    const remember = (features: ItemFeatures[]) =>
+      void withPageData(features).then((all) => {
+        history.remember(all);
+        void placements.then((p) => p?.observe(all));
+      });
     const grids = createPersonalizer(opts, {
       antiFlicker,
       tracker,
       active: !!engine && !state.control,
-      arrange: async (items, search) => (await ranker)?.arrange(items, search) ?? null,
+      arrange: async (items, search) => (await ranker)?.arrange(await withPageData(items), search) ?? null,
       remember,
       reorder: () => engineParts?.reorderGrid ?? null,
       onRanked: (e) => events.emit('ranked', e),
@@ -416,7 +424,7 @@ export function startInstance(
       // The other tabs first, so that they stop writing while this one erases.
       channel.tell();
       const databases = knownDatabases(opts.dbName); // read before the registry goes with the other localStorage keys
-      const live = await stopStoring('forget() was called: nothing is stored for the rest of this page view');
+      const live = await stopStoring(FORGOT);
       // The worker next, so that a learning round under way writes nothing after the store is cleared.
       const afterForget = state.ready ? await engine?.forget().catch(fail) : null;
       learning?.update(afterForget ?? null);
@@ -434,6 +442,7 @@ export function startInstance(
     async destroy() {
       if (destroyed) return;
       destroyed = true;
+      Object.assign(state, { ready: false, engine: 'off', storage: 'off', storageReason: 'destroy() was called' });
       channel.close();
       parts.grids.destroy();
       stopReading?.();
@@ -445,7 +454,6 @@ export function startInstance(
       (await opening)?.close();
       store?.close();
       events.clear();
-      state.ready = false;
     },
   };
   const ready = (async () => {

@@ -126,7 +126,9 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     let st = states.get(grid.container);
     if (!st) {
       st = {
-        listId: grid.listId,
+        // A grid without a name is numbered by its place among the page's grids when first found (as GA4's
+        // item_list_id it must stay the same for the page view: a later discovery searches from the grid alone).
+        listId: grid.listId || `grid-${[...document.querySelectorAll(CONTAINERS)].indexOf(grid.container)}`,
         order: idsOf(grid.items),
         shop: idsOf(grid.items),
         ranking: false,
@@ -139,7 +141,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       states.set(grid.container, st);
     }
     o.remember(grid.items.map((i) => i.features).filter((f): f is ItemFeatures => !!f));
-    track(grid.listId, grid.items);
+    track(st.listId, grid.items);
     return st;
   };
 
@@ -179,8 +181,8 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     if (!same(order, st.order)) st.lastReorderAt = performance.now();
     st.order = order;
     lastRankMs = ms;
-    track(grid.listId, moved);
-    o.onRanked({ listId: grid.listId, ms, order: st.order });
+    track(st.listId, moved);
+    o.onRanked({ listId: st.listId, ms, order: st.order });
     if (pending.length) handle(pending);
   };
 
@@ -288,7 +290,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     if (wasEmpty) antiFlicker.hold(container, true);
     else {
       const before = new Set(st.order);
-      for (const i of grid.items) if (i.id && !before.has(i.id)) antiFlicker.hold(i.el);
+      for (const i of grid.items) if (i.id && !before.has(i.id)) antiFlicker.holdItem(i.el);
     }
     st.order = ids;
     schedule(container);
@@ -300,8 +302,10 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     try {
       for (const r of records) {
         const grid = (r.target as Element).closest?.(CONTAINERS);
-        // Items added or removed, or a card the page reuses for another item (a list without keys, the next page of results).
-        if (grid && (r.type === 'attributes' || [...r.addedNodes, ...r.removedNodes].some(holdsItems))) touched.add(grid);
+        // Items added or removed (a change of the grid's own children: an item selector with `:scope` matches only
+        // from the grid), or a card the page reuses for another item (a list without keys, the next page of results).
+        if (grid && (r.type === 'attributes' || r.target === grid || [...r.removedNodes].some(holdsItems) || addsItems(grid, r.addedNodes)))
+          touched.add(grid);
         for (const n of r.addedNodes) {
           if (n.nodeType !== 1) continue;
           const el = n as Element;
@@ -315,6 +319,31 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     }
   };
   const holdsItems = (n: Node): boolean => n.nodeType === 1 && ((n as Element).matches(ITEMS) || !!(n as Element).querySelector(ITEMS));
+  /** An item selector with `:scope` matches only from its grid: an added node is then looked for among the grid's items. */
+  const SCOPED = ITEMS.includes(':scope');
+  const addsItems = (grid: Element, added: NodeList): boolean => {
+    const nodes = [...added];
+    if (nodes.some(holdsItems)) return true;
+    const elements = nodes.filter((n) => n.nodeType === 1);
+    return SCOPED && elements.length > 0 && [...grid.querySelectorAll(ITEMS)].some((item) => elements.some((n) => n.contains(item)));
+  };
+
+  // A card the page reuses for another product changes no attribute Reco watches when the `grids` option reads its id:
+  // its grid is read again as it is clicked, before the tracker (listening on the document) records the click.
+  const DESCRIBED = opts.grids.map((g) => g.container).join(',');
+  const onClick = (ev: Event): void => {
+    try {
+      const container = DESCRIBED ? (ev.target as Element).closest?.(DESCRIBED) : null;
+      const grid = container && findOne(container);
+      if (grid) register(grid);
+    } catch (err) {
+      o.onError(err as Error);
+    }
+  };
+  const listen = (method: 'addEventListener' | 'removeEventListener') => {
+    for (const type of ['click', 'auxclick']) window[method](type, onClick, true);
+  };
+  listen('addEventListener');
 
   // Also without autoPersonalize: grids and items the page adds later are tracked.
   const observer = new MutationObserver(handle);
@@ -364,6 +393,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       offscreen.disconnect();
       deferred.clear();
       document.removeEventListener('visibilitychange', onVisibility);
+      listen('removeEventListener');
       antiFlicker.destroy();
     },
   };

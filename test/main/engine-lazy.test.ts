@@ -33,6 +33,7 @@ const moduleWith = (log: string[]): EngineModule => ({
   createPlacements: null!,
   createRanker: null!,
   readStored: null!,
+  withJsonLd: null!,
   reorderGrid: null!,
 });
 

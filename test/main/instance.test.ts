@@ -97,6 +97,29 @@ describe('instance wiring', () => {
     expect(order()).toEqual(['a', 'b']);
   });
 
+  it("stores the features of the items shown with what the page's JSON-LD adds to the markup's", async () => {
+    vi.stubGlobal('Worker', BlockedWorker);
+    document.head.innerHTML = `<script type="application/ld+json">${JSON.stringify({
+      '@type': 'ItemList',
+      itemListElement: [
+        { '@type': 'Product', sku: 'a', name: 'Alpha', brand: 'AB' },
+        { '@type': 'Product', sku: 'b', name: 'Beta', offers: { price: '7.50' } },
+      ],
+    })}</script>`;
+    document.querySelector('[data-reco-id="b"]')!.setAttribute('data-reco-title', 'Own title');
+    try {
+      reco = await createInstance({ dbName: `instance-${++n}` }, SCRIPT, null);
+      await vi.waitFor(async () =>
+        expect((await reco!.export()).items.sort((x, y) => x.id.localeCompare(y.id))).toEqual([
+          { id: 'a', title: 'Alpha', brand: 'AB' },
+          { id: 'b', title: 'Own title', price: 7.5 },
+        ]),
+      );
+    } finally {
+      document.head.innerHTML = '';
+    }
+  });
+
   it('reports invalid calls without throwing into the page', async () => {
     vi.stubGlobal('Worker', BlockedWorker);
     reco = await createInstance({ dbName: `instance-${++n}` }, SCRIPT, null);
@@ -190,6 +213,14 @@ describe('instance wiring', () => {
 
 /** Names of the IndexedDB databases that exist. */
 const databases = async () => (await indexedDB.databases()).map((d) => d.name);
+
+describe('destroy()', () => {
+  it('status() then says the engine and storage are off and why, not "down" with no reason', async () => {
+    reco = await createInstance({ dbName: `instance-${++n}` }, SCRIPT, null);
+    await reco.destroy();
+    expect(reco.status()).toMatchObject({ ready: false, engine: 'off', storage: 'off', storageReason: 'destroy() was called' });
+  });
+});
 
 describe('init() twice on a page', () => {
   /** A first init() drawn into the personalized arm, then a second whose own draw would be the control group. */

@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RankedEvent } from '../../src/main/api.ts';
 import type { AntiFlicker } from '../../src/main/grid/antiflicker.ts';
+import { validateGridConfigs, type GridConfig } from '../../src/main/grid/discover.ts';
 import { reorderGrid } from '../../src/main/grid/reorder.ts';
 import { createPersonalizer, type PersonalizerDeps, type Personalizer } from '../../src/main/personalizer.ts';
 import { gridOrder } from '../../src/model/arrange.ts';
@@ -22,6 +23,7 @@ function guard() {
     inView,
     held,
     hold: vi.fn((el: Element) => void held.add(el)),
+    holdItem: vi.fn((el: Element) => void held.add(el)),
     release: vi.fn((el: Element) => void held.delete(el)),
     isHeld: (el) => held.has(el),
     shouldReorder: (c) => held.has(c) || !inView.has(c),
@@ -31,7 +33,7 @@ function guard() {
 }
 
 let p: Personalizer | undefined;
-function start(over: Partial<PersonalizerDeps> = {}, autoPersonalize = true) {
+function start(over: Partial<PersonalizerDeps> = {}, autoPersonalize = true, grids: GridConfig[] = []) {
   const ranked: RankedEvent[] = [];
   const deps: PersonalizerDeps = {
     antiFlicker: guard(),
@@ -48,7 +50,7 @@ function start(over: Partial<PersonalizerDeps> = {}, autoPersonalize = true) {
     warn: vi.fn(),
     ...over,
   };
-  p = createPersonalizer({ grids: [], autoPersonalize, animate: false, antiFlickerMs: 0 }, deps);
+  p = createPersonalizer({ grids: validateGridConfigs(grids), autoPersonalize, animate: false, antiFlickerMs: 0 }, deps);
   return { deps, ranked, antiFlicker: deps.antiFlicker as ReturnType<typeof guard> };
 }
 
@@ -433,5 +435,70 @@ describe('single-page apps', () => {
     expect(querySelectorAll).not.toHaveBeenCalled();
     expect(deps.arrange).toHaveBeenCalledTimes(1);
     querySelectorAll.mockRestore();
+  });
+});
+
+describe('grids found through the `grids` option (markup the shop cannot change)', () => {
+  const sku = (el: HTMLElement) => el.dataset.sku;
+  const products = (prefix: string, ...list: number[]) =>
+    `<div class="products">${list.map((n) => `<a class="card" data-sku="${prefix}${n}"></a>`).join('')}</div>`;
+  const skus = (sel: string) => [...document.querySelectorAll<HTMLElement>(sel)].map(sku);
+  /** A real tracker: what it records is what the shopper's history gets. */
+  function withTracker() {
+    const seen: RecoEvent[] = [];
+    const tracker = createTracker({
+      store: { kind: 'memory', add: async () => {} } as unknown as PageStore,
+      control: false,
+      journal: false,
+      onEvent: (e) => seen.push(e),
+    });
+    return { tracker, seen, clicks: () => seen.filter((e) => e.type === 'select_item').map((e) => e.itemId) };
+  }
+
+  it('grids without a name are grid-0, grid-1, … in document order, and keep that list id after their rankings', async () => {
+    document.body.innerHTML = products('a', 1, 2) + products('b', 1, 2);
+    const observe = vi.fn();
+    const { ranked } = start({ tracker: { observe } as unknown as Tracker }, true, [{ container: '.products', item: '.card', id: sku }]);
+    await p!.firstRankings();
+    expect(ranked.map((r) => r.listId).sort()).toEqual(['grid-0', 'grid-1']);
+    const lists = new Map<string, Set<string>>();
+    for (const [items] of observe.mock.calls as [{ id: string; listId: string }[]][])
+      for (const { id, listId } of items) lists.set(id, (lists.get(id) ?? new Set()).add(listId));
+    expect(Object.fromEntries([...lists].map(([id, l]) => [id, [...l]]))).toEqual({
+      a1: ['grid-0'],
+      a2: ['grid-0'],
+      b1: ['grid-1'],
+      b2: ['grid-1'],
+    });
+  });
+
+  it('an item selector with :scope (direct children) also finds the cards the page adds later', async () => {
+    document.body.innerHTML = products('p', 1, 3);
+    const { deps } = start({}, true, [{ container: '.products', item: ':scope > .card', id: sku, listId: 'all' }]);
+    await p!.firstRankings();
+    document.querySelector('.products')!.insertAdjacentHTML('beforeend', '<a class="card" data-sku="p2"></a>');
+    await vi.waitFor(() => expect(skus('.card')).toEqual(['p3', 'p2', 'p1']));
+    expect(
+      vi
+        .mocked(deps.arrange)
+        .mock.calls.at(-1)![0]
+        .map((i) => i.id),
+    ).toEqual(['p3', 'p1', 'p2']);
+  });
+
+  it('a card the page reuses for another product (a list without keys) records its click under the product it shows', async () => {
+    document.body.innerHTML = products('a', 1, 2);
+    const { tracker, clicks } = withTracker();
+    try {
+      start({ tracker }, true, [{ container: '.products', item: '.card', id: sku, listId: 'all' }]);
+      await p!.firstRankings();
+      // The next page of results, patched into the same nodes.
+      document.querySelectorAll<HTMLElement>('.card').forEach((el, k) => (el.dataset.sku = `b${k + 1}`));
+      await settle();
+      document.querySelector('[data-sku="b2"]')!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+      expect(clicks()).toEqual(['b2']);
+    } finally {
+      tracker.destroy();
+    }
   });
 });

@@ -10,6 +10,9 @@
  *    (https://www.w3.org/TR/CSP3/#directive-style-src). If the SDK never runs, nothing is hidden.
  * 2. A held grid is shown as soon as it is ranked, or after `timeoutMs` (400 ms) at the latest, so a slow
  *    model never costs more than that.
+ * 2b. Items the page adds to a grid already shown (load more) are held with `opacity: 0` instead: they keep
+ *    keyboard focus and their place in the accessibility tree, so a page that moves focus to the first new card
+ *    (as accessible "load more" buttons do) still can.
  * 3. A grid counts as held only while the browser really hides it (its computed visibility): should hiding fail,
  *    it is treated as shown. Ranking that arrives after the grid was shown re-orders it only while it is
  *    off-screen (or the tab is hidden): what the shopper has seen stays where it is until it is out of sight (the
@@ -29,7 +32,9 @@ export interface AntiFlicker {
   hold(container: Element, again?: boolean): void;
   /** The element is hidden now. */
   isHeld(el: Element): boolean;
-  /** Shows a held grid (its own visibility style comes back). */
+  /** Hides an item the page added to a shown grid, still focusable (see 2b above), until release() or the timeout. */
+  holdItem(el: Element): void;
+  /** Shows a held grid or item (its own style comes back). */
   release(container: Element): void;
   /** True while the grid is really hidden by hold(), off-screen, or the tab is hidden: re-ordering it now makes no visible jump. */
   shouldReorder(container: Element): boolean;
@@ -45,8 +50,8 @@ export interface AntiFlicker {
 export function createAntiFlicker({ timeoutMs = 400 }: { timeoutMs?: number } = {}): AntiFlicker {
   const timers = new Map<Element, ReturnType<typeof setTimeout>>();
   const held = new WeakSet<Element>();
-  /** The grid's own inline visibility (value, priority) before hold(), put back on release(). */
-  const saved = new Map<Element, [string, string]>();
+  /** The element's own inline style of the property that holds it (property, value, priority), put back on release(). */
+  const saved = new Map<Element, [property: string, value: string, priority: string]>();
   const styleOf = (el: Element): CSSStyleDeclaration | undefined => (el as HTMLElement).style;
 
   const release = (container: Element) => {
@@ -57,8 +62,22 @@ export function createAntiFlicker({ timeoutMs = 400 }: { timeoutMs?: number } = 
     saved.delete(container);
     const style = styleOf(container);
     if (!own || !style) return;
-    if (own[0]) style.setProperty('visibility', own[0], own[1]);
-    else style.removeProperty('visibility');
+    if (own[1]) style.setProperty(own[0], own[1], own[2]);
+    else style.removeProperty(own[0]);
+  };
+
+  const hide = (el: Element, again: boolean, property: 'visibility' | 'opacity', value: string) => {
+    if (held.has(el) && !again) return;
+    held.add(el);
+    const style = styleOf(el);
+    if (!style) return; // not an HTML or SVG element: it cannot be hidden this way, so it is never held
+    // Held again while still held (the page emptied and refilled the grid meanwhile): the element's own style is the
+    // one saved the first time, not this hold's, which release() would put back for good.
+    if (!saved.has(el)) saved.set(el, [property, style.getPropertyValue(property), style.getPropertyPriority(property)]);
+    style.setProperty(property, value, 'important');
+    el.setAttribute(HELD, '');
+    clearTimeout(timers.get(el));
+    timers.set(el, setTimeout(release, timeoutMs, el));
   };
 
   /** Held, and the browser really hides it. */
@@ -69,19 +88,8 @@ export function createAntiFlicker({ timeoutMs = 400 }: { timeoutMs?: number } = 
   };
 
   return {
-    hold(container, again = false) {
-      if (held.has(container) && !again) return;
-      held.add(container);
-      const style = styleOf(container);
-      if (!style) return; // not an HTML or SVG element: it cannot be hidden this way, so it is never held
-      // Held again while still held (the page emptied and refilled the grid meanwhile): the grid's own style is the
-      // one saved the first time, not this hold's hidden, which release() would put back for good.
-      if (!saved.has(container)) saved.set(container, [style.getPropertyValue('visibility'), style.getPropertyPriority('visibility')]);
-      style.setProperty('visibility', 'hidden', 'important');
-      container.setAttribute(HELD, '');
-      clearTimeout(timers.get(container));
-      timers.set(container, setTimeout(release, timeoutMs, container));
-    },
+    hold: (container, again = false) => hide(container, again, 'visibility', 'hidden'),
+    holdItem: (el) => hide(el, false, 'opacity', '0'),
     release,
     isHeld: (el) => el.hasAttribute(HELD),
     shouldReorder(container) {

@@ -11,7 +11,10 @@ export interface GridConfig {
   /** Selector of items inside a container (direct or nested). */
   item: string;
   id: FieldReader<string>;
-  /** A fixed list id, or a function of the container. Default: `data-reco-grid`, the `id` attribute, or `grid-<n>` (n-th grid under root). */
+  /**
+   * A fixed list id, or a function of the container. Default: `data-reco-grid`, the `id` attribute, or `grid-<n>`
+   * (the n-th grid on the page when Reco first found it).
+   */
   listId?: string | ((container: Element) => string);
   title?: FieldReader<string>;
   category?: FieldReader<string>;
@@ -39,6 +42,7 @@ export interface GridItem {
 
 /** A grid found on the page; `items` are in current DOM order. */
 export interface Grid {
+  /** The grid's name (see {@link GridConfig.listId}); '' when it has none (the personalizer numbers it). */
   listId: string;
   container: Element;
   items: GridItem[];
@@ -57,11 +61,6 @@ const KEYS = ['container', 'item', 'id', 'listId', 'pin', 'query', 'available', 
 /** The markup contract; ids come from `data-reco-id` (or microdata), as for every config. */
 const DEFAULT_CONFIG = { container: '[data-reco-grid]', item: '[data-reco-id]' } as GridConfig;
 
-type LdFields = Partial<Record<Field, unknown>>;
-/** A JSON-LD node, read loosely: any property may be missing or of another type. */
-interface Obj {
-  [key: string]: Obj | undefined;
-}
 /** Reports `cause` once per key, as "`key`: `cause`'s message`then`" (what happens next, e.g. "; those items stay in place"). */
 type Report = (key: string, cause: unknown, then?: string) => void;
 
@@ -71,11 +70,11 @@ const reported = new WeakMap<(err: Error) => void, Set<string>>();
 /**
  * Find the product grids under `root`: containers of the default markup contract
  * (`[data-reco-grid]` holding `[data-reco-id]` items) plus those of each config, in document order.
- * Item features come from the config, else `data-reco-*` attributes, else schema.org Product microdata,
- * else the page's JSON-LD (matched by sku, productID, @id or url).
+ * Item features come from the config, else `data-reco-*` attributes, else schema.org Product microdata; the
+ * page's JSON-LD fills in what they leave out once reco.engine.js is there (json-ld.ts).
  * @param root where to look (usually `document`)
  * @param configs validated grid configs (see {@link validateGridConfigs})
- * @param onError gets one Error per config and kind of problem (a throwing function, a bad selector, broken JSON-LD);
+ * @param onError gets one Error per config and kind of problem (a throwing function, a bad selector);
  *   the grid or item concerned is left alone.
  * @returns the grids found; never throws.
  */
@@ -119,16 +118,18 @@ export function discoverGrids(root: ParentNode, configs: readonly GridConfig[], 
       }
     }
     const containers = [...found.keys()].sort((a, b) => (a.compareDocumentPosition(b) & 4 ? -1 : 1));
-    if (!containers.length) return [];
-    const ld = readJsonLd((root as Node).ownerDocument ?? root, report);
-    return containers.flatMap((container, n) => {
+    return containers.flatMap((container) => {
       const [cfg, label, listId, query] = found.get(container)!;
       try {
-        const els = [...container.querySelectorAll(cfg.item)].filter((el) => el.parentElement?.closest(cfg.container) === container);
-        const items = els.map((el) => readItem(el, cfg, label, ld, report));
+        // An item belongs to the grid nearest above it: a grid inside one of this grid's cards (variants) keeps its own.
+        const els = [...container.querySelectorAll(cfg.item)].filter((el) => {
+          for (let p = el.parentElement; p && p !== container; p = p.parentElement) if (found.has(p)) return false;
+          return true;
+        });
+        const items = els.map((el) => readItem(el, cfg, label, report));
         return [
           {
-            listId: listId || `grid-${n}`,
+            listId: listId ?? '',
             container,
             items,
             trackOnly: container.hasAttribute('data-reco-track-only'),
@@ -146,7 +147,7 @@ export function discoverGrids(root: ParentNode, configs: readonly GridConfig[], 
   }
 }
 
-function readItem(el: Element, cfg: GridConfig, label: string, ld: (id: string) => LdFields | undefined, report: Report): GridItem {
+function readItem(el: Element, cfg: GridConfig, label: string, report: Report): GridItem {
   const item: GridItem = { el, id: null, features: null, pinned: false };
   let field = 'id';
   try {
@@ -158,15 +159,10 @@ function readItem(el: Element, cfg: GridConfig, label: string, ld: (id: string) 
     const id = str(readField(el, cfg.id)) ?? str(el.getAttribute('data-reco-id')) ?? micro('sku') ?? micro('productID');
     if (!id) return item;
     const features: ItemFeatures = { id };
-    const entry = ld(id);
     for (const f of FIELDS) {
       field = f;
       const parse = f === 'price' ? parsePrice : str;
-      const value =
-        parse(readField(el, cfg[f])) ??
-        parse(el.getAttribute(`data-reco-${f}`)) ??
-        parse(micro(f === 'title' ? 'name' : f)) ??
-        parse(entry?.[f]);
+      const value = parse(readField(el, cfg[f])) ?? parse(el.getAttribute(`data-reco-${f}`)) ?? parse(micro(f === 'title' ? 'name' : f));
       if (value !== undefined) (features as Record<Field, unknown>)[f] = value;
     }
     field = 'available';
@@ -197,11 +193,15 @@ function readField<T>(el: Element, reader: FieldReader<T> | undefined): unknown 
   return reader ? text(el.querySelector(reader)) : undefined;
 }
 
-/** The first `itemprop` of `scope` that belongs to it, not to a nested item such as the brand or an offer (price excepted). */
+/**
+ * The first `itemprop` of `scope` that belongs to it, not to a nested item such as the brand, or an offer's
+ * price (an Offer's `price`, else an AggregateOffer's `lowPrice`, as in JSON-LD).
+ */
 function prop(scope: Element, name: string): Element | null {
-  for (const p of scope.querySelectorAll(`[itemprop~="${name}"]`)) {
+  const price = name === 'price';
+  for (const p of scope.querySelectorAll(price ? '[itemprop~="price"],[itemprop~="lowPrice"]' : `[itemprop~="${name}"]`)) {
     const owner = p.parentElement?.closest('[itemscope]');
-    if (name === 'price' || !owner || owner === scope || !scope.contains(owner)) return p;
+    if (price || !owner || owner === scope || !scope.contains(owner)) return p;
   }
   return null;
 }
@@ -211,7 +211,7 @@ function text(el: Element | null): string | undefined {
 }
 
 /** Trimmed, whitespace collapsed; undefined when empty or not text. */
-function str(v: unknown): string | undefined {
+export function str(v: unknown): string | undefined {
   if (typeof v !== 'string' && typeof v !== 'number') return undefined;
   return String(v).replace(/\s+/g, ' ').trim() || undefined;
 }
@@ -221,7 +221,7 @@ function str(v: unknown): string | undefined {
  * When both separators appear the last one is the decimal point; a single one followed by exactly
  * three digits groups thousands.
  */
-function parsePrice(v: unknown): number | undefined {
+export function parsePrice(v: unknown): number | undefined {
   if (typeof v === 'number') return v >= 0 && v < Infinity ? v : undefined;
   // The first number: groups of three digits apart by a space, an apostrophe or a point or comma, then decimals (a
   // was/now price "29.90 24.90" is 29.9, not the two run together).
@@ -234,54 +234,6 @@ function parsePrice(v: unknown): number | undefined {
   const decimal = dec >= 0 && !head.includes(s[dec]!) && (/[.,]/.test(head) || s.length - dec !== 4);
   const n = Number(s.replace(/[.,]/g, (_, i: number) => (decimal && i === dec ? '.' : '')));
   return Number.isFinite(n) ? n : undefined;
-}
-
-/** Products of the page's JSON-LD (including ItemList and @graph), looked up by sku, productID, @id or url, exact first. */
-function readJsonLd(doc: ParentNode, report: Report): (id: string) => LdFields | undefined {
-  const exact = new Map<string, LdFields>();
-  const loose = new Map<string, LdFields>();
-  const add = (p: Record<string, unknown>) => {
-    // An offer or a brand may be a list: the first one counts.
-    const offer = [p.offers].flat()[0] as Obj | undefined;
-    const brand = [p.brand].flat()[0] as Obj | undefined;
-    // Values that are not text (a brand object without a name) are dropped when read.
-    const fields: LdFields = {
-      title: p.name,
-      brand: brand?.name ?? brand,
-      category: Array.isArray(p.category) ? p.category.join(' > ') : p.category,
-      price: offer?.price ?? offer?.lowPrice ?? offer?.priceSpecification?.price,
-    };
-    const once = (map: Map<string, LdFields>, key?: string) => key && !map.has(key) && map.set(key, fields);
-    ['sku', 'productID', '@id', 'url'].forEach((key, i) => {
-      const v = str(p[key]);
-      once(exact, v);
-      // @id and url also match by their last path segment
-      if (i > 1)
-        once(
-          loose,
-          v
-            ?.replace(/[?#].*$/, '')
-            .split('/')
-            .filter(Boolean)
-            .pop(),
-        );
-    });
-  };
-  const walk = (v: unknown, depth: number): void => {
-    if (!v || typeof v !== 'object' || depth > 10) return;
-    // Arrays too: for...in walks their items, and they have no @type.
-    const o = v as Record<string, unknown>;
-    if ([o['@type']].flat().some((t) => typeof t === 'string' && /(^|[/:])Product$/.test(t))) add(o);
-    for (const k in o) walk(o[k], depth + 1);
-  };
-  doc.querySelectorAll('script[type="application/ld+json"]').forEach((s) => {
-    try {
-      walk(JSON.parse(s.textContent ?? ''), 0);
-    } catch (e) {
-      report('ignored a script[type="application/ld+json"] that is not valid JSON', e);
-    }
-  });
-  return (id) => exact.get(id) ?? loose.get(id);
 }
 
 /**

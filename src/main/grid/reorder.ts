@@ -11,7 +11,8 @@ let warned = false;
  * (rows a framework renders) is re-ordered within each wrapper.
  * Equal scores keep their relative order; an unchanged order touches nothing. Each item moves as its
  * largest ancestor below the grid that holds no other item (its card wrapper), with the fewest
- * `insertBefore` calls. Moves are animated (FLIP) unless `animate: false` or the shopper prefers
+ * `insertBefore` calls. In a flex box laid out backwards (`flex-direction: row-reverse` or `column-reverse`)
+ * the best item goes last in the DOM, so that it is shown first. Moves are animated (FLIP) unless `animate: false` or the shopper prefers
  * reduced motion; keyboard focus inside the grid is restored.
  * @param grid a grid from `discoverGrids`
  * @param scores score per item id
@@ -65,8 +66,12 @@ export function reorderGrid(
     // The moving boxes: the box in a slot now -> the box that goes there.
     const moving = new Map<Node, Element>();
     let changed = false;
-    for (const group of groups.values()) {
-      const order = [...group].sort((a, b) => score(b) - score(a)); // stable: ties keep their order
+    const view = container.ownerDocument.defaultView;
+    for (const [parent, group] of groups) {
+      const style = parent instanceof Element ? view?.getComputedStyle(parent) : undefined;
+      const backwards = !!style?.display.includes('flex') && style.flexDirection.endsWith('-reverse');
+      // Stable: ties keep their order. Shown first, in a backwards box, means last in the DOM.
+      const order = [...group].sort((a, b) => (backwards ? score(a) - score(b) : score(b) - score(a)));
       group.forEach((slot, k) => {
         next[slot] = items[order[k]];
         moving.set(boxes[slot]!, boxes[order[k]]!);

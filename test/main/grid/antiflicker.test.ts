@@ -53,6 +53,21 @@ describe('createAntiFlicker', () => {
     expect(plain.getAttribute('style') ?? '').toBe('');
   });
 
+  test('an item added to a shown grid is held transparent, not hidden: it keeps keyboard focus ("load more"), and its own style comes back', () => {
+    const af = createAntiFlicker();
+    grid.innerHTML = '<a href="#n1" data-reco-id="n1" style="opacity: 0.9">n1</a>';
+    const item = grid.querySelector('a')!;
+    af.holdItem(item);
+    expect(af.isHeld(item)).toBe(true);
+    expect([item.style.getPropertyValue('opacity'), item.style.getPropertyPriority('opacity')]).toEqual(['0', 'important']);
+    expect(getComputedStyle(item).visibility).not.toBe('hidden');
+    item.focus();
+    expect(document.activeElement).toBe(item);
+    vi.advanceTimersByTime(400);
+    expect(af.isHeld(item)).toBe(false);
+    expect(item.style.getPropertyValue('opacity')).toBe('0.9');
+  });
+
   test('a held grid that the browser does not really hide is treated as shown: never re-ordered while in view', () => {
     const af = createAntiFlicker();
     vi.spyOn(grid, 'getBoundingClientRect').mockReturnValue(rect(100));

@@ -43,7 +43,7 @@ describe('what grids tell placements, rules and search', () => {
     expect(grids.map((g) => [g.listId, g.query])).toEqual([
       ['results', 'red lipstick'],
       ['empty', null],
-      ['grid-2', 'serum'],
+      ['', 'serum'],
     ]);
   });
 

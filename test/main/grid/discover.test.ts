@@ -59,12 +59,12 @@ describe('default markup contract', () => {
     expect(discoverGrids(document, [], noError)[0].items[0].features?.price).toBe(expected);
   });
 
-  test('falls back to the id attribute, then grid-<n> in document order', () => {
+  test('falls back to the id attribute, else leaves the name empty (the personalizer numbers those grids)', () => {
     document.body.innerHTML = `
       <div data-reco-grid><i data-reco-id="1"></i></div>
       <div data-reco-grid id="deals"><i data-reco-id="2"></i></div>
       <div data-reco-grid><i data-reco-id="3"></i></div>`;
-    expect(discoverGrids(document, [], noError).map((g) => g.listId)).toEqual(['grid-0', 'deals', 'grid-2']);
+    expect(discoverGrids(document, [], noError).map((g) => g.listId)).toEqual(['', 'deals', '']);
   });
 
   test('looks only under root, including root itself', () => {
@@ -99,79 +99,21 @@ describe('schema.org microdata', () => {
     expect(grid.items[1].features).toEqual({ id: 'P-2', title: 'Clay Mask', brand: 'Terra', price: 7.5 });
   });
 
+  test("an AggregateOffer's lowPrice is the price, as in JSON-LD", () => {
+    document.body.innerHTML = `<div class="g"><div class="card" itemscope itemtype="https://schema.org/Product"><meta itemprop="sku" content="a">
+      <div itemprop="offers" itemscope itemtype="https://schema.org/AggregateOffer">
+        <meta itemprop="lowPrice" content="19.90"><meta itemprop="highPrice" content="29.90">
+      </div></div></div>`;
+    const [grid] = discoverGrids(document, [{ container: '.g', item: '.card', id: '.missing' }], noError);
+    expect(grid.items[0].features).toEqual({ id: 'a', price: 19.9 });
+  });
+
   test('data attributes win over microdata, field by field', () => {
     document.body.innerHTML = `<div data-reco-grid="g">
       <div data-reco-id="a" data-reco-title="From data" itemscope itemtype="https://schema.org/Product">
         <span itemprop="name">From microdata</span><span itemprop="brand">MicroBrand</span>
       </div></div>`;
     expect(discoverGrids(document, [], noError)[0].items[0].features).toEqual({ id: 'a', title: 'From data', brand: 'MicroBrand' });
-  });
-});
-
-describe('JSON-LD', () => {
-  const ld = (data: unknown) => `<script type="application/ld+json">${JSON.stringify(data)}</script>`;
-
-  test('matches Product and ItemList entries by sku, productID, @id and url', () => {
-    document.head.innerHTML =
-      ld({
-        '@context': 'https://schema.org',
-        '@type': 'ItemList',
-        itemListElement: [
-          {
-            '@type': 'ListItem',
-            position: 1,
-            item: {
-              '@type': 'Product',
-              sku: 'a',
-              name: 'Alpha',
-              brand: { '@type': 'Brand', name: 'AB' },
-              offers: { '@type': 'Offer', price: '10.00' },
-            },
-          },
-          {
-            '@type': 'ListItem',
-            position: 2,
-            item: { '@type': 'Product', url: 'https://shop.example/p/b-cream?ref=1', name: 'Beta', offers: [{ price: 5 }] },
-          },
-        ],
-      }) +
-      ld({
-        '@graph': [
-          {
-            '@type': ['Product'],
-            '@id': 'c',
-            name: 'Gamma',
-            category: ['Skin', 'Cream'],
-            offers: { '@type': 'AggregateOffer', lowPrice: '3,50' },
-          },
-        ],
-      }) +
-      ld({ '@type': 'Product', productID: 'd', name: 'Delta' });
-    document.body.innerHTML = `
-      ${ld({ '@type': 'Product', sku: 'e', name: 'Epsilon in body' })}
-      <div data-reco-grid="g">
-        <i data-reco-id="a"></i><i data-reco-id="b-cream"></i><i data-reco-id="c"></i><i data-reco-id="d" data-reco-title="Own title"></i><i data-reco-id="e"></i><i data-reco-id="z"></i>
-      </div>`;
-    const features = discoverGrids(document, [], noError)[0].items.map((i) => i.features);
-    expect(features).toEqual([
-      { id: 'a', title: 'Alpha', brand: 'AB', price: 10 },
-      { id: 'b-cream', title: 'Beta', price: 5 },
-      { id: 'c', title: 'Gamma', category: 'Skin > Cream', price: 3.5 },
-      { id: 'd', title: 'Own title' },
-      { id: 'e', title: 'Epsilon in body' },
-      { id: 'z' },
-    ]);
-  });
-
-  test('broken JSON-LD is reported once and ignored', () => {
-    document.head.innerHTML = `<script type="application/ld+json">{ nope</script>`;
-    document.body.innerHTML = `<div data-reco-grid="g"><i data-reco-id="a"></i></div>`;
-    const onError = vi.fn();
-    discoverGrids(document, [], onError);
-    const [grid] = discoverGrids(document, [], onError);
-    expect(ids(grid)).toEqual(['a']);
-    expect(onError).toHaveBeenCalledTimes(1);
-    expect(onError.mock.calls[0][0].message).toMatch(/ld\+json/);
   });
 });
 
@@ -207,6 +149,31 @@ describe('configs', () => {
     expect(discoverGrids(document, [{ ...config, listId: 'fixed', pin: (el) => el.id === 'none' }], noError)[0]).toMatchObject({
       listId: 'fixed',
     });
+  });
+
+  test("a grid inside a card of a described grid keeps its items: they are not the outer grid's, whose card still moves", () => {
+    document.body.innerHTML = `<div class="products">
+      <div class="card" data-sku="o1"></div>
+      <div class="card" data-sku="o2">
+        <div data-reco-grid="variants"><div class="card" data-reco-id="v1" data-sku="v1"></div><div class="card" data-reco-id="v2" data-sku="v2"></div></div>
+      </div>
+      <div class="card" data-sku="o3"></div></div>`;
+    const sku = (el: HTMLElement) => el.dataset.sku;
+    const [outer, inner] = discoverGrids(document, [{ container: '.products', item: '.card', id: sku }], noError);
+    expect([ids(outer!), ids(inner!)]).toEqual([
+      ['o1', 'o2', 'o3'],
+      ['v1', 'v2'],
+    ]);
+    reorderGrid(
+      outer!,
+      new Map([
+        ['o1', 1],
+        ['o2', 3],
+        ['o3', 2],
+      ]),
+      { animate: false },
+    );
+    expect([...document.querySelectorAll<HTMLElement>('.products > .card')].map(sku)).toEqual(['o2', 'o3', 'o1']);
   });
 
   test('a container matched by a config and the default contract counts once', () => {

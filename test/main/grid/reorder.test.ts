@@ -74,6 +74,19 @@ describe('reorderGrid', () => {
     expect(domIds()).toEqual(['b', 'd', 'a', 'c', 'e']);
   });
 
+  test.each(['row-reverse', 'column-reverse'])(
+    'a flex box laid out backwards (%s) shows the best item first: last in the DOM',
+    (direction) => {
+      document.body.innerHTML = `<div data-reco-grid="g" style="display: flex; flex-direction: ${direction}">${cards('a b c d')}</div>`;
+      reorderGrid(grid(), scores({ a: 1, b: 3, c: 2, d: 2 }), { animate: false });
+      // Shown from the last: b, then c and d (tied, in the order the page showed them: d before c), then a.
+      expect(domIds()).toEqual(['a', 'c', 'd', 'b']);
+      document.body.innerHTML = `<div data-reco-grid="g" style="display: flex; flex-direction: row">${cards('a b c d')}</div>`;
+      reorderGrid(grid(), scores({ a: 1, b: 3, c: 2, d: 2 }), { animate: false });
+      expect(domIds()).toEqual(['b', 'c', 'd', 'a']);
+    },
+  );
+
   test('an unchanged order touches nothing', () => {
     document.body.innerHTML = `<div data-reco-grid="g">${cards('a b c')}</div>`;
     const spy = vi.spyOn(Node.prototype, 'insertBefore');

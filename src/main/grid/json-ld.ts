@@ -1,0 +1,99 @@
+/**
+ * The page's schema.org Product data in JSON-LD (including ItemList and @graph): it fills in the features an item's
+ * markup leaves out (the `grids` option's readers, `data-reco-*` attributes and microdata win, field by field; see
+ * discover.ts). It comes with reco.engine.js: features are needed once there is an engine to rank with them, and
+ * what the page remembers of them waits for it (instance.ts).
+ */
+import { GridConfigError } from '../../shared/errors.ts';
+import type { ItemFeatures } from '../../shared/types.ts';
+import { parsePrice, str } from './discover.ts';
+
+const FIELDS = ['title', 'category', 'brand', 'price'] as const;
+type LdFields = Partial<Record<(typeof FIELDS)[number], unknown>>;
+/** A JSON-LD node, read loosely: any property may be missing or of another type. */
+interface Obj {
+  [key: string]: Obj | undefined;
+}
+
+/** The callbacks already told that the page's JSON-LD is broken: told once, not at every ranking. */
+const told = new WeakSet<(err: Error) => void>();
+
+/**
+ * `items` with the fields their markup left out filled from the page's JSON-LD (matched by sku, productID, @id or
+ * url). Never throws.
+ * @param onError hears, once, of a JSON-LD script that is not valid JSON (it is ignored)
+ * @returns new feature records where something was filled in; the others as they were
+ */
+export function withJsonLd(items: readonly ItemFeatures[], doc: ParentNode, onError: (err: Error) => void): ItemFeatures[] {
+  if (!items.length || !doc.querySelector('script[type="application/ld+json"]')) return [...items];
+  const report = (err: Error) => {
+    if (told.has(onError)) return;
+    told.add(onError);
+    try {
+      onError(err);
+    } catch {
+      // the page's handler failing must not stop the ranking
+    }
+  };
+  const ld = readJsonLd(doc, report);
+  return items.map((item) => {
+    const entry = ld(item.id);
+    if (!entry) return item;
+    const filled: ItemFeatures = { ...item };
+    for (const f of FIELDS) {
+      const value = f === 'price' ? parsePrice(entry[f]) : str(entry[f]);
+      if (filled[f] === undefined && value !== undefined) (filled as LdFields)[f] = value;
+    }
+    return filled;
+  });
+}
+
+/** Products of the page's JSON-LD (including ItemList and @graph), looked up by sku, productID, @id or url, exact first. */
+function readJsonLd(doc: ParentNode, report: (err: Error) => void): (id: string) => LdFields | undefined {
+  const exact = new Map<string, LdFields>();
+  const loose = new Map<string, LdFields>();
+  const add = (p: Record<string, unknown>) => {
+    // An offer or a brand may be a list: the first one counts.
+    const offer = [p.offers].flat()[0] as Obj | undefined;
+    const brand = [p.brand].flat()[0] as Obj | undefined;
+    // Values that are not text (a brand object without a name) are dropped when read.
+    const fields: LdFields = {
+      title: p.name,
+      brand: brand?.name ?? brand,
+      category: Array.isArray(p.category) ? p.category.join(' > ') : p.category,
+      price: offer?.price ?? offer?.lowPrice ?? offer?.priceSpecification?.price,
+    };
+    const once = (map: Map<string, LdFields>, key?: string) => key && !map.has(key) && map.set(key, fields);
+    ['sku', 'productID', '@id', 'url'].forEach((key, i) => {
+      const v = str(p[key]);
+      once(exact, v);
+      // @id and url also match by their last path segment
+      if (i > 1)
+        once(
+          loose,
+          v
+            ?.replace(/[?#].*$/, '')
+            .split('/')
+            .filter(Boolean)
+            .pop(),
+        );
+    });
+  };
+  const walk = (v: unknown, depth: number): void => {
+    if (!v || typeof v !== 'object' || depth > 10) return;
+    // Arrays too: for...in walks their items, and they have no @type.
+    const o = v as Record<string, unknown>;
+    if ([o['@type']].flat().some((t) => typeof t === 'string' && /(^|[/:])Product$/.test(t))) add(o);
+    for (const k in o) walk(o[k], depth + 1);
+  };
+  doc.querySelectorAll('script[type="application/ld+json"]').forEach((s) => {
+    try {
+      walk(JSON.parse(s.textContent ?? ''), 0);
+    } catch (e) {
+      report(
+        new GridConfigError(`ignored a script[type="application/ld+json"] that is not valid JSON: ${(e as Error).message}`, { cause: e }),
+      );
+    }
+  });
+  return (id) => exact.get(id) ?? loose.get(id);
+}

@@ -1,0 +1,89 @@
+// @vitest-environment happy-dom
+import { beforeEach, describe, expect, test, vi } from 'vitest';
+import { discoverGrids, type Grid } from '../../../src/main/grid/discover.ts';
+import { withJsonLd } from '../../../src/main/grid/json-ld.ts';
+import { GridConfigError } from '../../../src/shared/errors.ts';
+
+const noError = () => {
+  throw new Error('onError should not be called');
+};
+/** The features discovery reads from the markup (every item there has an id). */
+const featuresOf = (grid: Grid) => grid.items.map((i) => i.features!);
+
+beforeEach(() => {
+  document.head.innerHTML = '';
+  document.body.innerHTML = '';
+});
+
+describe('JSON-LD', () => {
+  const ld = (data: unknown) => `<script type="application/ld+json">${JSON.stringify(data)}</script>`;
+
+  test('matches Product and ItemList entries by sku, productID, @id and url', () => {
+    document.head.innerHTML =
+      ld({
+        '@context': 'https://schema.org',
+        '@type': 'ItemList',
+        itemListElement: [
+          {
+            '@type': 'ListItem',
+            position: 1,
+            item: {
+              '@type': 'Product',
+              sku: 'a',
+              name: 'Alpha',
+              brand: { '@type': 'Brand', name: 'AB' },
+              offers: { '@type': 'Offer', price: '10.00' },
+            },
+          },
+          {
+            '@type': 'ListItem',
+            position: 2,
+            item: { '@type': 'Product', url: 'https://shop.example/p/b-cream?ref=1', name: 'Beta', offers: [{ price: 5 }] },
+          },
+        ],
+      }) +
+      ld({
+        '@graph': [
+          {
+            '@type': ['Product'],
+            '@id': 'c',
+            name: 'Gamma',
+            category: ['Skin', 'Cream'],
+            offers: { '@type': 'AggregateOffer', lowPrice: '3,50' },
+          },
+        ],
+      }) +
+      ld({ '@type': 'Product', productID: 'd', name: 'Delta' });
+    document.body.innerHTML = `
+      ${ld({ '@type': 'Product', sku: 'e', name: 'Epsilon in body' })}
+      <div data-reco-grid="g">
+        <i data-reco-id="a"></i><i data-reco-id="b-cream"></i><i data-reco-id="c"></i><i data-reco-id="d" data-reco-title="Own title"></i><i data-reco-id="e"></i><i data-reco-id="z"></i>
+      </div>`;
+    const features = withJsonLd(featuresOf(discoverGrids(document, [], noError)[0]!), document, noError);
+    expect(features).toEqual([
+      { id: 'a', title: 'Alpha', brand: 'AB', price: 10 },
+      { id: 'b-cream', title: 'Beta', price: 5 },
+      { id: 'c', title: 'Gamma', category: 'Skin > Cream', price: 3.5 },
+      { id: 'd', title: 'Own title' },
+      { id: 'e', title: 'Epsilon in body' },
+      { id: 'z' },
+    ]);
+  });
+
+  test('broken JSON-LD is reported once and ignored; the valid scripts still fill in', () => {
+    document.head.innerHTML = `<script type="application/ld+json">{ nope</script>` + ld({ '@type': 'Product', sku: 'a', name: 'Alpha' });
+    const onError = vi.fn();
+    expect(withJsonLd([{ id: 'a' }], document, onError)).toEqual([{ id: 'a', title: 'Alpha' }]);
+    expect(withJsonLd([{ id: 'b', title: 'Own' }], document, onError)).toEqual([{ id: 'b', title: 'Own' }]);
+    expect(onError).toHaveBeenCalledTimes(1);
+    expect(onError.mock.calls[0]![0]).toBeInstanceOf(GridConfigError);
+    expect(onError.mock.calls[0]![0].message).toMatch(/ld\+json/);
+  });
+
+  test('what the markup gives wins, field by field; the records passed in are not changed', () => {
+    document.head.innerHTML = ld({ '@type': 'Product', sku: 'a', name: 'From JSON-LD', brand: 'LdBrand', offers: { price: '12,50' } });
+    const given = { id: 'a', title: 'From markup' };
+    expect(withJsonLd([given], document, noError)).toEqual([{ id: 'a', title: 'From markup', brand: 'LdBrand', price: 12.5 }]);
+    expect(given).toEqual({ id: 'a', title: 'From markup' });
+  });
+});
