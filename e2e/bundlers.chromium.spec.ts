@@ -117,6 +117,27 @@ test('vite build, served: the app personalizes (worker, wasm and model found whe
   }
 });
 
+test('an app that passes a workerUrl of its own at init() (its bundler did not copy the worker): the bundled worker is never requested', async ({
+  app,
+  page,
+}) => {
+  const server = await serveApp(app, 'preview', PORT + 3);
+  try {
+    const workers: string[] = [];
+    page.on('request', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (/reco\.worker/.test(path)) workers.push(path);
+    });
+    await listenToReco(page);
+    await page.goto(`${server.url}?worker=/nowhere/reco.worker.js`);
+    await page.waitForFunction(() => window.Reco?.status().engine === 'down', undefined, { timeout: 30_000 });
+    expect(workers.length).toBeGreaterThan(0);
+    expect(workers.filter((path) => path !== '/nowhere/reco.worker.js')).toEqual([]);
+  } finally {
+    server.stop();
+  }
+});
+
 test('vite dev server: the app personalizes, the worker served from the package', async ({ app, page }) => {
   const server = await serveApp(app, 'dev', PORT + 2);
   try {

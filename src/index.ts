@@ -11,7 +11,7 @@ import { loadEngineModule, preloadEngineModule } from './main/engine-module.ts';
 import { defaultWorker } from './main/worker-source.ts';
 import { subscribe, type Listeners } from './main/events.ts';
 import { forgetWithoutInstance, knownDatabases } from './main/erase.ts';
-import { startInstance } from './main/instance.ts';
+import { forgetPageView, startInstance } from './main/instance.ts';
 import type { BundledAssets } from './main/options.ts';
 import { bundledModel, loadDataLayerReader, onServer, startBundledWorker } from './bundler-assets.mjs';
 import { skipped, type LearningDecision } from './shared/learning.ts';
@@ -20,7 +20,7 @@ import type { RecoOptions } from './main/options.ts';
 import type { Recommendation, RecommendRequest } from './shared/placements.ts';
 import type { Rules } from './shared/rules.ts';
 import type { RenderOptions } from './main/cards.ts';
-import type { GivenHistory } from './main/ranker.ts';
+import { byScore, rankInput, type GivenHistory } from './main/ranker.ts';
 import type { ExportData, ItemFeatures, PageEventType } from './shared/types.ts';
 
 export type { RecoInstance, RecoStatus, RecoEventMap, RankedEvent, Explanation, CacheStatus, DownloadProgress } from './main/api.ts';
@@ -45,13 +45,6 @@ const SCRIPT_URL: string =
 // In the ES module build, the worker, the default model and the dataLayer reader as the app's bundler placed them; none in reco.js.
 const BUNDLED: BundledAssets = { startWorker: startBundledWorker, model: bundledModel, loadDataLayerReader };
 
-// The worker starts loading now, before the page calls init(): init() takes it (the same worker) or terminates it.
-// reco.engine.js too (the script-tag build), preloaded: the grids' first rankings come through it.
-if (typeof location !== 'undefined') {
-  startWorkerEarly(defaultWorker(BUNDLED.startWorker, new URL('reco.worker.js', SCRIPT_URL).href));
-  preloadEngineModule(SCRIPT_URL);
-}
-
 let current: RecoInstance | null = null;
 /** track() calls made before the first init(): replayed, in order, on the instance it makes. */
 let early: ((reco: RecoInstance) => void)[] = [];
@@ -59,6 +52,17 @@ const EARLY_MAX = 100;
 // Listeners of the global Reco.on(): every instance made by init() emits to them, from its first step,
 // so a page that subscribes before init() hears init-time errors, 'ready' and the first 'ranked'.
 const globalListeners: Listeners = new Map();
+
+// The worker starts loading now, before the page calls init(): init() takes it (the same worker) or terminates it.
+// The ES module build waits until the app's modules have run: an app whose bundler did not copy the worker calls
+// init() with a `workerUrl` of its own, and the bundled one is then not requested (it would be a 404 in the console).
+// reco.engine.js too (the script-tag build), preloaded: the grids' first rankings come through it.
+if (typeof location !== 'undefined') {
+  const startEarly = () => current || startWorkerEarly(defaultWorker(BUNDLED.startWorker, new URL('reco.worker.js', SCRIPT_URL).href));
+  if (BUNDLED.startWorker) queueMicrotask(startEarly);
+  else startEarly();
+  preloadEngineModule(SCRIPT_URL);
+}
 
 /**
  * Starts Reco: opens storage, starts the worker, loads the model, personalizes the page's grids.
@@ -109,9 +113,20 @@ export const track = (type: PageEventType, itemId: string, extra?: Record<string
   if (early.length < EARLY_MAX) early.push((reco) => reco.track(type, itemId, extra));
   else if (early.length === EARLY_MAX) console.warn('[reco] more than 100 track() calls before Reco.init(): the rest are dropped');
 };
-/** Scores items for this shopper on the current instance (waiting for its init); see RecoInstance.rank. */
+/**
+ * Scores items for this shopper on the current instance (waiting for its init); see RecoInstance.rank. Without one,
+ * the items in their order, each 0; bad input is logged, naming the field, as the instance reports it.
+ */
 export const rank = async (items: ReadonlyArray<string | ItemFeatures>, options?: GivenHistory): Promise<{ id: string; score: number }[]> =>
-  current?.rank(items, options) ?? items.map((it) => ({ id: typeof it === 'string' ? it : it.id, score: 0 }));
+  current?.rank(items, options) ??
+  byScore(
+    rankInput(
+      items,
+      () => undefined,
+      (err) => console.error(`[reco] ${err.message}`),
+    ),
+    null,
+  );
 /** A placement from the catalog on the current instance (waiting for its init); see RecoInstance.recommend. [] before init(). */
 export const recommend = async (request: RecommendRequest): Promise<Recommendation[]> => current?.recommend(request) ?? [];
 /**
@@ -144,6 +159,7 @@ export const exportData = async (): Promise<ExportData> =>
 export const forget = async (): Promise<void> => {
   early = []; // track() calls waiting for init(): forgotten too
   if (current) return current.forget();
+  forgetPageView();
   for (const problem of await forgetWithoutInstance()) console.error(`[reco] forget(): ${problem}`);
 };
 /** Removes the current instance's listeners, observers and worker. */

@@ -100,6 +100,22 @@ describe('the global functions around init()', () => {
     expect((await exported).events.map((e) => `${e.type} ${e.itemId}`)).toEqual(['view_item a', 'add_to_cart a']);
   });
 
+  it('rank() without init(): the items in their order, and bad input named in one console message per problem, never a raw TypeError', async () => {
+    const Reco = await loadScript();
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    await expect(Reco.rank(['b', { id: 'a', title: 'A' }])).resolves.toEqual([
+      { id: 'b', score: 0 },
+      { id: 'a', score: 0 },
+    ]);
+    await expect(Reco.rank(null as never)).resolves.toEqual([]);
+    await expect(Reco.rank(['b', null, { title: 'no id' }] as never)).resolves.toEqual([{ id: 'b', score: 0 }]);
+    expect(error.mock.calls.map((c) => c.join(' '))).toEqual([
+      '[reco] rank(items): expected an array of ids or { id, title?, category?, brand?, price? } items',
+      '[reco] rank(items): items[1].id expected a non-empty string',
+      '[reco] rank(items): items[2].id expected a non-empty string',
+    ]);
+  });
+
   it('a second init() replaces the first instance: events are recorded once', async () => {
     const Reco = await loadScript();
     await Reco.init({ dbName: `global-${++n}` });
@@ -142,13 +158,19 @@ describe('the global functions around init()', () => {
 });
 
 describe('forget() through Reco (a review: each failed before)', () => {
-  it('a track() made before init() and forgotten is not stored by a later init()', async () => {
+  it('forget() before init() (a privacy page): a track() made before is dropped, and a later init() in the same page view stores nothing', async () => {
     const Reco = await loadScript();
     Reco.track('view_item', 'sku-before-forget');
     await Reco.forget();
     const reco = await Reco.init({ dbName: 'global-forget-early' });
     reco.track('view_item', 'sku-after');
-    expect((await reco.export()).events.map((e) => e.itemId)).toEqual(['sku-after']);
+    expect(reco.status()).toMatchObject({
+      storage: 'off',
+      storageReason: 'forget() was called: nothing is stored for the rest of this page view',
+    });
+    expect((await reco.export()).events).toEqual([]);
+    expect((await indexedDB.databases()).map((d) => d.name)).not.toContain('global-forget-early');
+    expect(Object.keys(localStorage).filter((k) => k.startsWith('reco'))).toEqual([]);
   });
 
   it('forget() while an init() runs, with another init() after it (a single-page app changes route), erases everything', async () => {

@@ -19,4 +19,6 @@ document.getElementById('root')!.append(list);
 
 // For the tests: the same API a script tag's window.Reco has.
 (window as unknown as { Reco: typeof Reco }).Reco = Reco;
-void Reco.init({ backends: ['wasm'] });
+// ?worker=URL: an app whose bundler did not copy the worker passes its own workerUrl.
+const workerUrl = new URLSearchParams(location.search).get('worker');
+void Reco.init({ backends: ['wasm'], ...(workerUrl ? { workerUrl } : {}) });
