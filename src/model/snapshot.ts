@@ -13,6 +13,7 @@
  * says how many events behind it is: the model's order for the history a moment ago, not the shop's order. Any
  * other history waits for the model.
  */
+import { isItem } from '../shared/rows.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import { GAP_EXAMPLES, GAP_KINDS, gapBucket } from './sequence.ts';
 
@@ -42,13 +43,20 @@ export interface Snapshot {
    */
   state?: unknown;
   /**
-   * Ids of `items` that the shop's feed marked unavailable when the snapshot was written: the next page view's first
-   * rankings come before its feed loads, and the rules (hideUnavailable) apply to these all the same.
+   * What the shop's feed said, when the snapshot was written, of the fields the rules read (availability, category,
+   * brand, price, tags) that the page left out of `items`: `{ id, ... }` per item it added something to. The next page
+   * view's first arrangements come before its feed loads, and the rules read these all the same.
    */
-  unavailable?: string[];
+  feed?: ItemFeatures[];
 }
 
 export const SNAPSHOT_FORMAT = 1;
+
+/** A record of Snapshot.feed: an item, its availability a boolean and its tags strings where it has them. */
+const isFeedFields = (v: unknown): v is ItemFeatures =>
+  isItem(v) &&
+  (v.available === undefined || typeof v.available === 'boolean') &&
+  (v.tags === undefined || (Array.isArray(v.tags) && v.tags.every((t) => typeof t === 'string')));
 
 /** The weights a learned head belongs to: id, version and weights hash from the model's manifest. */
 export const weightsKey = (m: { id: string; version: string; sha256: string }): string => `${m.id}@${m.version}#${m.sha256}`;
@@ -125,11 +133,12 @@ export function asSnapshot(x: unknown): Snapshot | null {
     s.queries instanceof Float32Array &&
     s.queries.length === (s.kind === 'dot' ? GAP_KINDS * s.d! : 0);
   if (!ok) return null;
-  // A record of the feed that is not a list of ids is left out, not the scores.
-  const ids = s.unavailable;
-  if (ids !== undefined && !(Array.isArray(ids) && ids.every((id) => typeof id === 'string')))
-    return { ...(s as Snapshot), unavailable: undefined };
-  return s as Snapshot;
+  // A record of the feed that is not a list of items is left out, not the scores. A snapshot an earlier version
+  // stored kept the unavailable items' ids alone.
+  const legacy = (s as { unavailable?: unknown }).unavailable;
+  const feed: unknown = Array.isArray(legacy) ? legacy.map((id: unknown) => ({ id, available: false })) : s.feed;
+  if (feed === s.feed && (feed === undefined || (Array.isArray(feed) && feed.every(isFeedFields)))) return s as Snapshot;
+  return { ...(s as Snapshot), feed: Array.isArray(feed) && feed.every(isFeedFields) ? feed : undefined };
 }
 
 /**

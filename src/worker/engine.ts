@@ -37,7 +37,7 @@ import type { Store } from '../shared/store.ts';
 import type { HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
 import { startBackend } from './backends.ts';
 import { createCatalog, type LoadedCatalog, type WorkerCatalog } from './catalog.ts';
-import { MAX_FEED_ITEMS, type FetchedFeed } from './feed.ts';
+import { feedFieldsFor, MAX_FEED_ITEMS, overFeed, type FetchedFeed } from './feed.ts';
 import { createFiles, once, type FileRequest, type Files } from './files.ts';
 import { givenHistory } from './given-history.ts';
 import { imageOrigins, priceFormat, slotTexts } from './slots.ts';
@@ -217,16 +217,8 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     return serve.cache.score(history, candidates, now, heads.inUse());
   }
 
-  /**
-   * An item as the merchandising rules read it: the page's fields, and the loaded feed's for those the page does not
-   * give (its tags, which a card cannot mark; the category of a card known by its id and link alone; availability).
-   */
-  function withFeed(it: ItemFeatures): ItemFeatures {
-    const row = inFeed(it.id);
-    if (!row) return it;
-    const given = Object.fromEntries(Object.entries(it).filter(([, v]) => v !== undefined));
-    return { ...row, ...given } as ItemFeatures;
-  }
+  /** An item as the merchandising rules read it: the page's fields, and the loaded feed's for the others (see overFeed). */
+  const withFeed = (it: ItemFeatures): ItemFeatures => overFeed(it, inFeed(it.id));
 
   /** The loaded feed's item of this id (undefined: no feed loaded, or not in it). */
   function inFeed(id: string): ItemFeatures | undefined {
@@ -478,8 +470,8 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       // Scores from the history as the model ranks it (an item the page knows by id alone takes the feed's features),
       // keyed by the history as the next page view's host reads it from the page's store, before any feed is loaded.
       const snapshot = await snapshotOf(await enrich(given), items, buckets);
-      const unavailable = items.filter((it) => it.available === undefined && inFeed(it.id)?.available === false).map((it) => it.id);
-      return { ...snapshot, history: historyKey(given, snapshot.maxLen), ...(unavailable.length ? { unavailable } : {}) };
+      const feed = items.flatMap((it) => feedFieldsFor(it, inFeed(it.id)) ?? []);
+      return { ...snapshot, history: historyKey(given, snapshot.maxLen), ...(feed.length ? { feed } : {}) };
     },
 
     feedSettled: () => !catalog?.status().url || !!catalog.loadedFeed(),

@@ -6,6 +6,29 @@
 import type { ItemFeatures } from '../shared/types.ts';
 import { fetchCached } from './asset-cache.ts';
 
+/**
+ * An item as the merchandising rules read it: the page's fields, and the feed's row for those the page does not give
+ * (its tags, which a card cannot mark; the category of a card known by its id and link alone; availability).
+ */
+export function overFeed(it: ItemFeatures, row: ItemFeatures | undefined): ItemFeatures {
+  if (!row) return it;
+  const given = Object.fromEntries(Object.entries(it).filter(([, v]) => v !== undefined));
+  return { ...row, ...given } as ItemFeatures;
+}
+
+/** The fields the rules read (filters, boosts, diversity, hideUnavailable). */
+const RULE_FIELDS = ['available', 'category', 'brand', 'price', 'tags'] as const;
+
+/**
+ * The feed's values of the rule fields that the page leaves out of `it`, as `{ id, ... }`; null when it adds none.
+ * What a serving snapshot keeps of the feed (src/model/snapshot.ts): the next page view's first arrangements come
+ * before its feed has loaded.
+ */
+export function feedFieldsFor(it: ItemFeatures, row: ItemFeatures | undefined): ItemFeatures | null {
+  const add = RULE_FIELDS.filter((f) => it[f] === undefined && row?.[f] !== undefined);
+  return add.length ? (Object.fromEntries([['id', it.id], ...add.map((f) => [f, row![f]])]) as ItemFeatures) : null;
+}
+
 /** Feed rows read at most; the rest are ignored (and `status().catalog` says how many were). */
 export const MAX_FEED_ITEMS = 20_000;
 export const FEED_CACHE = 'reco-catalog';

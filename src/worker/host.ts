@@ -39,7 +39,7 @@ import { openStore, pauseStores, resumeStores, storesQuiet, type Store } from '.
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import { openForgetChannel } from '../shared/forget-channel.ts';
 import type { Engine } from './engine.ts';
-import { loadFeed, type FetchedFeed } from './feed.ts';
+import { loadFeed, overFeed, type FetchedFeed } from './feed.ts';
 import { createFiles, once, type Files } from './files.ts';
 import { assembleHistory, createRecall, hasFeatures, olderEvents, type Recall } from './history.ts';
 import { headKey as headMetaKey, readHead } from './learning-store.ts';
@@ -94,8 +94,8 @@ export function createHost(deps: HostDeps): EngineInterface {
   let rules: ResolvedRules | null = DEFAULT_RULES;
   /** The shop's feed, loading since init() (the engine's catalog takes it over); null without one. */
   let feed: Promise<FetchedFeed> | null = null;
-  /** Ids the loaded feed says are unavailable; null until it has loaded. */
-  let unavailableInFeed: ReadonlySet<string> | null = null;
+  /** The loaded feed's items by id; null until it has loaded. */
+  let feedItems: ReadonlyMap<string, ItemFeatures> | null = null;
   let answeredFirst: () => void = () => {};
   const firstAnswer = new Promise<void>((resolve) => (answeredFirst = resolve));
 
@@ -234,18 +234,16 @@ export function createHost(deps: HostDeps): EngineInterface {
   }
 
   /**
-   * `candidates` with, for each the page does not mark, the availability the feed gives: the feed's own once it has
-   * loaded here, else what it said when the stored snapshot was written. With `waitForFeed` (a first visit's arrangement by
-   * the rules alone: no snapshot, no history), the feed is waited for a moment (FEED_WAIT_MS): the page holds the grids
-   * in view meanwhile.
+   * `candidates` as the rules read them: for the fields the page leaves out (availability, category, brand, price,
+   * tags), the feed's, its own once it has loaded here, else what it said when the stored snapshot was written. With
+   * `waitForFeed` (a first visit's arrangement by the rules alone: no snapshot, no history), the feed is waited for a
+   * moment (FEED_WAIT_MS): the page holds the grids in view meanwhile.
    */
-  async function feedAvailability(candidates: readonly ItemFeatures[], waitForFeed: boolean): Promise<readonly ItemFeatures[]> {
-    if (candidates.every((it) => it.available !== undefined)) return candidates;
+  async function withFeedFields(candidates: readonly ItemFeatures[], waitForFeed: boolean): Promise<readonly ItemFeatures[]> {
     const snapshot = await stored;
-    if (waitForFeed && !unavailableInFeed && !snapshot && feed) await Promise.race([feed.catch(() => {}), wait(FEED_WAIT_MS)]);
-    const unavailable = unavailableInFeed ?? new Set(snapshot?.unavailable);
-    if (!unavailable.size) return candidates;
-    return candidates.map((it) => (it.available === undefined && unavailable.has(it.id) ? { ...it, available: false } : it));
+    if (waitForFeed && !feedItems && !snapshot && feed) await Promise.race([feed.catch(() => {}), wait(FEED_WAIT_MS)]);
+    const rows = feedItems ?? new Map(snapshot?.feed?.map((it) => [it.id, it]));
+    return rows.size ? candidates.map((it) => overFeed(it, rows.get(it.id))) : candidates;
   }
 
   /** Scores from the snapshot the previous page view stored, while the model is not ready; null when it does not fit (or the model is ready). */
@@ -340,9 +338,7 @@ export function createHost(deps: HostDeps): EngineInterface {
       // The feed loads from now on, while the model does: its availability orders the first grids (the rules put
       // what is out of stock last) before the model is there. The engine's catalog reports a failure.
       feed = o.catalog?.url ? loadFeed(o.catalog.url, fetchFn, () => files.storage()) : null;
-      feed
-        ?.then((f) => (unavailableInFeed = new Set(f.entries.filter((e) => e.item.available === false).map((e) => e.item.id))))
-        .catch(() => {});
+      feed?.then((f) => (feedItems = new Map(f.entries.map((e) => [e.item.id, e.item])))).catch(() => {});
       const onLearning = (s: LearningState) => {
         scheduleSnapshot(); // another tab's head, or forget()
         hooks.onLearning?.(s);
@@ -398,10 +394,10 @@ export function createHost(deps: HostDeps): EngineInterface {
       // Read beside the snapshot's answer, not before it: a page view's first rankings wait for neither twice.
       const reading = forRules(history, now);
       const searchWeight = req.search ? (opts?.searchWeight ?? DEFAULTS.searchWeight) : null;
-      // Before the engine, the items' availability is what the page marks and, for an item it does not mark, the feed's.
-      // Only an arrangement by the rules alone waits for the feed: one with a history goes to the snapshot or the model.
-      const items = ready ? candidates : await feedAvailability(candidates, !history.length);
-      // Without a history only the rules can move anything: before the model, they move what is marked unavailable.
+      // Before the engine, the rules read what the page gives and, for the fields it leaves out, the feed's. Only an
+      // arrangement by the rules alone waits for the feed: one with a history goes to the snapshot or the model.
+      const items = ready ? candidates : await withFeedFields(candidates, !history.length);
+      // Without a history only the rules can move anything: before the model, they move what is unavailable, boosted…
       if (!ready && !history.length)
         return {
           order: gridOrder(items, new Float32Array(items.length), { rules, history: (await reading).ruled, now, searchWeight }),

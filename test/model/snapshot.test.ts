@@ -60,14 +60,20 @@ describe('serving snapshot', () => {
     expect(answer).toEqual({ scores: await createServingCache(model).score(history, items, nows[4]!, shipped), behind: 0 });
     for (const bad of [null, 3, { format: 1 }, { ...back, values: [1, 2] }, { ...back, queries: new Float32Array(3) }])
       expect(asSnapshot(bad)).toBeNull();
-    // The feed's record of unavailable items comes back; one that is not a list of ids is left out, the scores kept.
-    await store.putSnapshot('m', { ...back!, unavailable: ['p2'] });
-    expect(asSnapshot(await store.getSnapshot('m'))?.unavailable).toEqual(['p2']);
-    for (const bad of ['p2', [2], [null]]) {
-      const kept = asSnapshot({ ...back, unavailable: bad });
-      expect(kept?.unavailable).toBeUndefined();
+    // The feed's record of the rule fields comes back; one that is not a list of items is left out, the scores kept.
+    const feed = [
+      { id: 'p2', available: false },
+      { id: 'p3', category: 'Skin > Serum', tags: ['clearance'], price: 12 },
+    ];
+    await store.putSnapshot('m', { ...back!, feed });
+    expect(asSnapshot(await store.getSnapshot('m'))?.feed).toEqual(feed);
+    for (const bad of ['p2', [2], [null], [{ id: 'p2', available: 'no' }], [{ id: 'p3', tags: 'clearance' }]]) {
+      const kept = asSnapshot({ ...back, feed: bad });
+      expect(kept?.feed).toBeUndefined();
       expect(snapshotScores(kept, meta, history, items, nows[4]!)).toEqual(answer);
     }
+    // A snapshot an earlier version stored: the unavailable items' ids alone.
+    expect(asSnapshot({ ...back, unavailable: ['p2'] })?.feed).toEqual([{ id: 'p2', available: false }]);
     store.close();
   });
 

@@ -656,6 +656,51 @@ describe('worker host: grids and placements (issue 13) on the history it assembl
     answer();
   });
 
+  it("a repeat view answered from the snapshot before its feed has loaded: the rules read the feed's tags for cards that do not give them", async () => {
+    const { dbName } = await shopper();
+    // The cards give ids and titles; the feed tags the first one for clearance, which the shop's rule buries.
+    const shown = candidates.slice(0, 6);
+    const cards = shown.map(({ id, title }) => ({ id, title: title! }));
+    const feed = JSON.stringify(shown.map((it, i) => ({ ...it, tags: i === 0 ? ['clearance'] : [] })));
+    let feedAnswers = true;
+    const viewWith = (gate?: Promise<void>) =>
+      createHost({
+        fetch: (async (u: string) =>
+          u !== 'feed.json'
+            ? fileFetch(u)
+            : feedAnswers
+              ? new Response(feed, { status: 200 })
+              : new Promise(() => {})) as unknown as typeof fetch,
+        caches: null,
+        onPageForget: alone,
+        loadEngine: async (files) => {
+          await gate;
+          return createEngine({ files });
+        },
+      });
+    const withFeed: EngineInit = {
+      ...init(dbName),
+      catalog: { url: 'feed.json', dbName },
+      rules: { boost: [{ tag: 'clearance', weight: -50 }] },
+    };
+    const grid = { ...request(), candidates: cards, search: false };
+
+    const first = viewWith();
+    await first.init(withFeed);
+    const model = await first.arrange(grid);
+    expect(model.source).toBe('model');
+    expect(model.order!.at(-1), "the model's arrangement buries it").toBe(0);
+    await first.settle();
+
+    // The next page view: the feed does not answer yet, the engine is still loading.
+    feedAnswers = false;
+    const next = viewWith(new Promise(() => {}));
+    void next.init(withFeed);
+    const fast = await next.arrange(grid);
+    expect(fast.source).toBe('snapshot');
+    expect(fast.order!.at(-1), 'so does the one from the snapshot').toBe(0);
+  });
+
   it("recommends from the stored history and the page's pending events: recently viewed lists both, newest first", async () => {
     const { dbName } = await shopper();
     const view = pageView();
