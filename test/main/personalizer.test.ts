@@ -54,6 +54,25 @@ function start(over: Partial<PersonalizerDeps> = {}, autoPersonalize = true, gri
   return { deps, ranked, antiFlicker: deps.antiFlicker as ReturnType<typeof guard> };
 }
 
+/** The ids of the items the last ranking asked for, in the order asked. */
+const lastAsked = (deps: PersonalizerDeps) =>
+  vi
+    .mocked(deps.arrange)
+    .mock.calls.at(-1)![0]
+    .map((i) => i.id);
+
+/** A real tracker: what it records is what the shopper's history gets. */
+function withTracker() {
+  const seen: RecoEvent[] = [];
+  const tracker = createTracker({
+    store: { kind: 'memory', add: async () => {} } as unknown as PageStore,
+    control: false,
+    journal: false,
+    onEvent: (e) => seen.push(e),
+  });
+  return { tracker, clicks: () => seen.filter((e) => e.type === 'select_item').map((e) => e.itemId) };
+}
+
 /** Lets the MutationObserver callback, the task it schedules and the ranking that starts run. */
 const settle = () => new Promise((r) => setTimeout(r, 50));
 
@@ -316,14 +335,8 @@ describe('single-page apps', () => {
   });
 
   it('a card the page reuses for another item (a list without keys, the next page of results) is tracked and ranked as that item', async () => {
-    const seen: RecoEvent[] = [];
     // A real tracker: the click on the reused card must be recorded for the item it shows now.
-    const tracker = createTracker({
-      store: { kind: 'memory', add: async () => {} } as unknown as PageStore,
-      control: false,
-      journal: false,
-      onEvent: (e) => seen.push(e),
-    });
+    const { tracker, clicks } = withTracker();
     try {
       const { deps } = start({ tracker });
       await p!.firstRankings();
@@ -331,14 +344,9 @@ describe('single-page apps', () => {
       ['p7', 'p8', 'p9'].forEach((id, i) => els[i]!.setAttribute('data-reco-id', id));
       await settle();
       expect(ids()).toEqual(['p9', 'p8', 'p0', 'p7']);
-      expect(
-        vi
-          .mocked(deps.arrange)
-          .mock.calls.at(-1)![0]
-          .map((i) => i.id),
-      ).toEqual(['p7', 'p8', 'p9']);
+      expect(lastAsked(deps)).toEqual(['p7', 'p8', 'p9']);
       document.querySelector('#home [data-reco-id="p9"]')!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
-      expect(seen.filter((e) => e.type === 'select_item').map((e) => e.itemId)).toEqual(['p9']);
+      expect(clicks()).toEqual(['p9']);
     } finally {
       tracker.destroy();
     }
@@ -376,12 +384,7 @@ describe('single-page apps', () => {
     home.append(byId('p3'), byId('p2'), byId('p1')); // the framework moves its keyed nodes
     await settle();
     expect(ids()).toEqual(['p3', 'p2', 'p1']);
-    expect(
-      vi
-        .mocked(deps.arrange)
-        .mock.calls.at(-1)![0]
-        .map((i) => i.id),
-    ).toEqual(['p3', 'p2', 'p1']);
+    expect(lastAsked(deps)).toEqual(['p3', 'p2', 'p1']);
   });
 
   it('a grid in view whose ranking waits until it is out of sight still gets it after the page adds items (infinite scroll)', async () => {
@@ -443,18 +446,6 @@ describe('grids found through the `grids` option (markup the shop cannot change)
   const products = (prefix: string, ...list: number[]) =>
     `<div class="products">${list.map((n) => `<a class="card" data-sku="${prefix}${n}"></a>`).join('')}</div>`;
   const skus = (sel: string) => [...document.querySelectorAll<HTMLElement>(sel)].map(sku);
-  /** A real tracker: what it records is what the shopper's history gets. */
-  function withTracker() {
-    const seen: RecoEvent[] = [];
-    const tracker = createTracker({
-      store: { kind: 'memory', add: async () => {} } as unknown as PageStore,
-      control: false,
-      journal: false,
-      onEvent: (e) => seen.push(e),
-    });
-    return { tracker, seen, clicks: () => seen.filter((e) => e.type === 'select_item').map((e) => e.itemId) };
-  }
-
   it('grids without a name are grid-0, grid-1, … in document order, and keep that list id after their rankings', async () => {
     document.body.innerHTML = products('a', 1, 2) + products('b', 1, 2);
     const observe = vi.fn();
@@ -478,12 +469,7 @@ describe('grids found through the `grids` option (markup the shop cannot change)
     await p!.firstRankings();
     document.querySelector('.products')!.insertAdjacentHTML('beforeend', '<a class="card" data-sku="p2"></a>');
     await vi.waitFor(() => expect(skus('.card')).toEqual(['p3', 'p2', 'p1']));
-    expect(
-      vi
-        .mocked(deps.arrange)
-        .mock.calls.at(-1)![0]
-        .map((i) => i.id),
-    ).toEqual(['p3', 'p1', 'p2']);
+    expect(lastAsked(deps)).toEqual(['p3', 'p1', 'p2']);
   });
 
   it('a card the page reuses for another product (a list without keys) records its click under the product it shows', async () => {
