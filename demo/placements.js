@@ -16,19 +16,39 @@ const PRODUCT_ROW = { limit: 4, currency: 'EUR' };
  * @param {() => string[]} shop.homeOrder ids of the home grid in the shop's own order (no filter, no search)
  * @param {() => string | null} shop.pinnedId the item pinned in the home grid
  * @param {() => void} shop.renderHome re-renders the home grid in the shop's order
+ * @param {() => void} shop.explainHome says why the home grid is in its order (the shop's, or the shopper's and why)
  * @param {() => void} shop.personalizeHome asks Reco to order the home grid now
  * @param {(what: string, err: unknown) => void} shop.warn
  */
 export function createDemoPlacements(shop) {
   let openId = null;
+  /** Calls of render() per row, so that only the latest one shows or hides its section. */
+  const renders = new Map();
 
-  /** Reco.render, guarded: before init() resolves the global one reserves the row's space at once. */
+  /**
+   * Reco.render, guarded: before init() resolves the global one reserves the row's space at once. A row that comes
+   * back empty (no history yet, consent denied, Reco off) hides its section, heading included; a row is shown again
+   * when it has items. While a row is being filled its section keeps its place (the page does not jump).
+   */
   function render(selector, options) {
+    const section = document.querySelector(selector)?.closest('section');
+    const asked = (renders.get(selector) ?? 0) + 1;
+    renders.set(selector, asked);
+    const show = (items) => {
+      if (section && renders.get(selector) === asked) section.hidden = !items?.length; // the latest call decides
+    };
     const target = shop.reco() ?? window.Reco;
-    if (typeof target?.render !== 'function') return;
+    if (typeof target?.render !== 'function') return show([]);
     try {
-      Promise.resolve(target.render(selector, options)).catch((err) => shop.warn('reco.render failed', err));
+      Promise.resolve(target.render(selector, options)).then(
+        (items) => show(items),
+        (err) => {
+          show([]);
+          shop.warn('reco.render failed', err);
+        },
+      );
     } catch (err) {
+      show([]);
       shop.warn('reco.render failed', err);
     }
   }
@@ -97,6 +117,7 @@ export function createDemoPlacements(shop) {
       // data-reco-track-only: Reco records the grid's impressions and clicks and never moves its items.
       grid.toggleAttribute('data-reco-track-only', !e.target.checked);
       shop.renderHome();
+      shop.explainHome();
       if (e.target.checked) shop.personalizeHome();
     });
   }

@@ -11,6 +11,7 @@ const NEW_SIZE = 12;
 const MAX_EVENTS_SHOWN = 60;
 const TOPS = ['Makeup', 'Skin Care', 'Hair Care', 'Fragrance', 'Nails', 'Bath & Body'];
 const DEFAULT_SUB = 'Ordered for you by Reco, on this device';
+const SHOP_ORDER_SUB = 'In the shop’s own order: personalization is switched off';
 
 const $ = (id) => document.getElementById(id);
 const money = new Intl.NumberFormat('en-IE', { style: 'currency', currency: CURRENCY });
@@ -37,6 +38,7 @@ const placements = createDemoPlacements({
   homeOrder: () => shopOrder.slice(0, HOME_SIZE).map((item) => item.id),
   pinnedId: () => pinnedId,
   renderHome: () => renderHome(),
+  explainHome: () => explainHome(),
   personalizeHome: () => personalizeHome(),
   warn: (what, err) => warnOnce(what, err),
 });
@@ -69,6 +71,8 @@ function shuffled(items, seed) {
 }
 
 const topOf = (item) => item.category.split(' > ')[0];
+/** The shopper's "Personalized order" switch (off: Reco records the home grid and never moves it). */
+const personalized = () => $('order-switch').checked;
 /**
  * An element built from data without ever parsing it as HTML: attributes are set as attributes (true: present,
  * false or null: absent), children are nodes or text. Catalog data is never trusted: a hostile id or title stays text.
@@ -166,11 +170,14 @@ function renderHome() {
   else delete grid.dataset.recoQuery;
   grid.replaceChildren(...items.map((item) => card(item, { pinned: !filtering && item.id === pinnedId })));
   grid.removeAttribute('aria-busy');
+  const forYou = personalized() ? ', recommended for you' : '';
   $('home-title').textContent = words.length
     ? `Results for “${state.query.trim()}”`
     : state.category === 'All'
-      ? 'Recommended for you'
-      : `${state.category}, recommended for you`;
+      ? forYou
+        ? 'Recommended for you'
+        : 'Our selection'
+      : `${state.category}${forYou}`;
   $('home-count').textContent = `${items.length} products`;
   $('home-empty').hidden = items.length > 0;
   for (const chip of document.querySelectorAll('.chip'))
@@ -236,11 +243,28 @@ function recoOptions() {
 function initReco() {
   try {
     if (typeof window.Reco?.init !== 'function') throw new Error('reco.js did not load');
+    listen(window.Reco);
     const started = Promise.resolve(window.Reco.init(recoOptions()));
     started.catch(() => {}); // startReco reports a failure, once the page is rendered
     return started;
   } catch (err) {
     return Promise.reject(err);
+  }
+}
+
+/**
+ * Subscribes to Reco's events before init(), through the global Reco.on(): the first grid is often ranked while
+ * init() is still running, and a listener added after it would miss that ranking (and offer "Show my picks" for a
+ * grid that already shows them).
+ */
+function listen(global) {
+  if (typeof global.on !== 'function') return;
+  try {
+    global.on('event', (event) => addEvent(event));
+    global.on('ranked', (detail) => onRanked(detail));
+    global.on('error', (err) => showError(err?.message ?? String(err)));
+  } catch (err) {
+    warnOnce('Reco.on failed', err);
   }
 }
 
@@ -255,13 +279,6 @@ async function startReco(started) {
     showError(`Reco could not start: ${err?.message ?? err}. The shop shows its own order.`);
     for (const id of ['export', 'forget']) $(id).disabled = true;
     return;
-  }
-  try {
-    reco.on('event', (event) => addEvent(event));
-    reco.on('ranked', (detail) => onRanked(detail));
-    reco.on('error', (err) => showError(err?.message ?? String(err)));
-  } catch (err) {
-    warnOnce('reco.on failed', err);
   }
   if (pendingView) {
     track('view_item', pendingView);
@@ -291,6 +308,7 @@ function refreshStatus() {
     return;
   }
   if (s.ready) setState('ready', s.control ? 'Ready · control group' : 'Ready');
+  else if (s.engine === 'off') setState('off', s.consent === 'denied' ? 'Off · consent denied' : 'Off');
   else if (s.lastError) setState('off', 'Shop order');
   else setState('loading', 'Loading model…');
   $('f-backend').textContent = s.backend ?? '–';
@@ -317,7 +335,7 @@ function setState(kind, text) {
 function offerPicks() {
   const button = $('home-apply');
   const status = reco?.status?.();
-  if (!status?.ready || status.control || !status.events || rankedLists.has('home')) return;
+  if (!status?.ready || status.control || !status.events || rankedLists.has('home') || !personalized()) return;
   button.hidden = false;
   button.onclick = async () => {
     button.hidden = true;
@@ -351,9 +369,16 @@ function onRanked(detail) {
 let explained = 0;
 async function explainHome(order = [...$('grid-home').querySelectorAll('[data-reco-id]')].map((el) => el.dataset.recoId)) {
   const asked = ++explained;
-  const because = await reasonForTopPick(order);
+  const because = personalized() ? await reasonForTopPick(order) : null;
   if (asked !== explained) return; // a newer ranking's reason is on its way
   const sub = $('home-sub');
+  if (!personalized()) {
+    sub.textContent = SHOP_ORDER_SUB;
+    sub.title = '';
+    $('panel-because').hidden = true;
+    $('home-apply').hidden = true;
+    return;
+  }
   sub.textContent = because ? `Because you viewed ${because.names.join(' and ')}` : DEFAULT_SUB;
   sub.title = sub.textContent;
   const line = $('panel-because');
@@ -431,7 +456,17 @@ function openProduct(id) {
   } else pendingView = id;
 }
 
-function route() {
+/**
+ * How many product entries the shopper's history holds above the shop page they came from: a product link pushes
+ * one (#/p/id). Closing the product view (×, Esc, the backdrop) goes back that many, so that Back afterwards leaves
+ * the shop as it would on any site, instead of landing on a dead entry. 0: no shop page below (the shopper arrived
+ * on a product's address), so closing only drops the product from the address.
+ */
+let productSteps = 0;
+/** The address closed the product view (Back): its close event, which comes later, leaves history alone. */
+let closedByRoute = false;
+
+function route(event) {
   const match = /^#\/p\/(.+)$/.exec(location.hash);
   let id = null;
   try {
@@ -440,16 +475,35 @@ function route() {
     // A malformed address opens nothing.
   }
   if (id) {
+    const steps = history.state?.productSteps;
+    if (Number.isInteger(steps))
+      productSteps = steps; // Back or Forward to an entry seen before
+    else {
+      // A new entry: one more above the shop page, or the shopper arrived here from elsewhere.
+      productSteps = !event ? 0 : !dialog.open ? 1 : productSteps > 0 ? productSteps + 1 : 0;
+      history.replaceState({ ...history.state, productSteps }, '');
+    }
     if (openId !== id || !dialog.open) openProduct(id);
-  } else if (dialog.open) {
-    dialog.close();
+  } else {
+    productSteps = 0;
+    if (dialog.open) {
+      closedByRoute = true;
+      dialog.close();
+    }
   }
 }
 
 dialog.addEventListener('close', () => {
   openId = null;
   placements.productClosed();
-  if (location.hash.startsWith('#/p/')) history.replaceState(null, '', location.pathname + location.search);
+  // Closed by the shopper (×, Esc, the backdrop) rather than by Back: leave the product's history entries.
+  if (closedByRoute || !location.hash.startsWith('#/p/')) {
+    closedByRoute = false;
+    return;
+  }
+  if (productSteps > 0) history.go(-productSteps);
+  else history.replaceState(null, '', location.pathname + location.search);
+  productSteps = 0;
 });
 
 function loadCart() {
@@ -517,6 +571,8 @@ function toast(text) {
 function setPanel(open) {
   document.body.classList.toggle('panel-open', open);
   $('panel-tab').setAttribute('aria-expanded', String(open));
+  // Closed, the panel is off-screen: its controls (Forget me among them) leave the tab order and the accessibility tree.
+  $('panel-body').inert = !open;
   try {
     localStorage.setItem('lumiere-panel', open ? 'open' : 'closed');
   } catch {

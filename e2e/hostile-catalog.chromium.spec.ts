@@ -50,6 +50,7 @@ test('hostile ids, titles and image URLs in the catalog stay text in the demo an
   expect(await page.locator('#pd-brand').textContent()).toBe(hostile[0]!['brand']);
   await page.locator('#pd-add').click();
   await page.locator('#product .dialog-close').click();
+  await expect.poll(() => page.evaluate(() => location.hash)).toBe(''); // back at the shop's address
   const stored = await page.evaluate(() => window.Reco.export());
   expect(stored.events.filter((e) => e.itemId === HOSTILE_ID).map((e) => e.type)).toEqual(
     expect.arrayContaining(['select_item', 'view_item', 'add_to_cart']),

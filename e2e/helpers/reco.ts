@@ -143,6 +143,12 @@ export async function openAndCloseProduct(page: AnyPage, id: string): Promise<vo
     timeout: 10_000,
     message: 'the product view did not close',
   });
+  // Closing goes back in history to the shop's own address (history.go, asynchronous): a reload or navigation
+  // before it lands would be cancelled by it.
+  await tab.waitForFunction(() => !location.hash.startsWith('#/p/'), undefined, {
+    timeout: 10_000,
+    message: 'closing the product view did not go back to the shop’s address',
+  });
 }
 
 /**
