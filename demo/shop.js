@@ -32,6 +32,8 @@ let openId = null;
 /** A product opened before Reco was ready; its view is tracked once Reco starts. */
 let pendingView = null;
 let impressions = 0;
+/** Whether the shop hears Reco's events through the global Reco.on() (subscribed before init()). */
+let listening = false;
 const placements = createDemoPlacements({
   reco: () => reco,
   catalog: () => catalog,
@@ -243,7 +245,7 @@ function recoOptions() {
 function initReco() {
   try {
     if (typeof window.Reco?.init !== 'function') throw new Error('reco.js did not load');
-    listen(window.Reco);
+    listening = listen(window.Reco);
     const started = Promise.resolve(window.Reco.init(recoOptions()));
     started.catch(() => {}); // startReco reports a failure, once the page is rendered
     return started;
@@ -255,17 +257,18 @@ function initReco() {
 /**
  * Subscribes to Reco's events before init(), through the global Reco.on(): the first grid is often ranked while
  * init() is still running, and a listener added after it would miss that ranking (and offer "Show my picks" for a
- * grid that already shows them).
+ * grid that already shows them). An SDK without the global Reco.on() is heard through its instance, once init() resolves.
  */
-function listen(global) {
-  if (typeof global.on !== 'function') return;
+function listen(target) {
+  if (typeof target?.on !== 'function') return false;
   try {
-    global.on('event', (event) => addEvent(event));
-    global.on('ranked', (detail) => onRanked(detail));
-    global.on('error', (err) => showError(err?.message ?? String(err)));
+    target.on('event', (event) => addEvent(event));
+    target.on('ranked', (detail) => onRanked(detail));
+    target.on('error', (err) => showError(err?.message ?? String(err)));
   } catch (err) {
-    warnOnce('Reco.on failed', err);
+    warnOnce('reco.on failed', err);
   }
+  return true;
 }
 
 async function startReco(started) {
@@ -280,6 +283,7 @@ async function startReco(started) {
     for (const id of ['export', 'forget']) $(id).disabled = true;
     return;
   }
+  if (!listening) listen(reco);
   if (pendingView) {
     track('view_item', pendingView);
     placements.productOpened(pendingView);

@@ -42,7 +42,8 @@ function fakeReco(overrides: Record<string, unknown> = {}) {
     emit: (name: string, detail: unknown) => listeners.get(name)?.forEach((fn) => fn(detail)),
     ...overrides,
   };
-  return { instance, Reco: { BACKENDS, init: vi.fn(async () => instance) } };
+  // The global Reco.on() hears every instance init() makes (here the one).
+  return { instance, Reco: { BACKENDS, init: vi.fn(async () => instance), on: instance.on } };
 }
 
 let loads = 0;
@@ -240,6 +241,19 @@ describe('demo shop with Reco', () => {
     expect(document.getElementById('f-latency')!.textContent).toContain('3.1 ms');
     await vi.waitFor(() => expect(document.getElementById('home-sub')!.textContent).toContain('Because you viewed Aurelle'));
     expect(explain).toHaveBeenCalled();
+  });
+
+  it('hears the first ranking made while init() runs (global Reco.on): "Show my picks" is not offered for it', async () => {
+    const { Reco, instance } = fakeReco();
+    // As the real init(): the grids are ranked before it resolves, and its events reach the global listeners.
+    Reco.init = vi.fn(async () => {
+      await Promise.resolve();
+      instance.emit('ranked', { listId: 'home', ms: 2, order: cards('home').map((card) => card.dataset.recoId!) });
+      return instance;
+    });
+    await loadShop(Reco);
+    expect(document.getElementById('f-latency')!.textContent).toContain('home');
+    expect(document.getElementById('home-apply')!.hidden).toBe(true);
   });
 
   it('re-personalizes the home grid when a category chip re-renders it', async () => {
