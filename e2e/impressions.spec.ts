@@ -52,6 +52,24 @@ test('an item scrolled past in under a second is no impression; one in view for 
   expect(new Set(events.filter((e) => e.type === 'view_item_list').map((e) => e.pageViewId)).size).toBe(1);
 });
 
+test('an item too tall to be half in view (a large card on a phone) counts at 30% in view, the MRC rule for large items', async ({
+  tab: page,
+}) => {
+  await page.goto('/e2e/pages/impressions.html');
+  await waitForReady(page);
+  // 300 px wide and two and a half viewports tall: at most 40% of it is ever in view, and it is over 242,500 pixels.
+  await page.evaluate(() =>
+    document
+      .getElementById('c')!
+      .insertAdjacentHTML(
+        'afterend',
+        '<div class="card" id="tall" data-reco-id="tall" data-reco-title="Bamboo Bath Mat" style="height: 250vh"></div>',
+      ),
+  );
+  await page.evaluate(() => document.getElementById('tall')!.scrollIntoView({ block: 'center' }));
+  await expect.poll(() => impressions(page), { timeout: 30_000 }).toEqual(['tall@3']);
+});
+
 test("a grid in view held until ranked: each item's second starts when the hold ends, not while it is hidden", async ({ tab: page }) => {
   await page.goto('/e2e/pages/held.html');
   await waitForReady(page);

@@ -9,7 +9,7 @@ import { EVENT_TYPES, type EventType, type RecoEvent } from '../shared/types.ts'
 import { createLocalMirror, drainJournal, editJournal, journaledEvents } from './journal.ts';
 import { createEventQueue } from './queue.ts';
 import { createSession, uuid } from './session.ts';
-import { VIEWABLE_RATIO, ViewabilityTimer } from './viewability.ts';
+import { VIEWABLE_RATIOS, ViewabilityTimer } from './viewability.ts';
 
 /** An item element the tracker watches for impressions and clicks. */
 export interface TrackedItem {
@@ -207,19 +207,18 @@ export function createTracker(opts: TrackerOptions): Tracker {
   const io = new IntersectionObserver(
     (entries) =>
       guard(() => {
-        for (const { target, intersectionRatio } of entries) {
+        for (const { target, intersectionRatio, boundingClientRect: box } of entries) {
           // An item of a grid held hidden until ranked (data-reco-pending, antiflicker.ts) is not in view: its second
           // starts when the hold ends. The end changes no intersection, so a held item in view is looked at again
           // every 100 ms (a hold lasts antiFlickerMs at most); one out of view is reported when it comes into view.
           // The ratio is 0 when the target is not intersecting (spec).
           // So is a card the page itself hides (visibility: hidden, e.g. an inactive slide): no pixel of it is seen.
-          const held =
-            intersectionRatio >= VIEWABLE_RATIO && (target.closest(`[${HELD}]`) || getComputedStyle(target).visibility === 'hidden');
-          watched.get(target)?.timer.setRatio(held ? 0 : intersectionRatio);
+          const held = intersectionRatio > 0 && (target.closest(`[${HELD}]`) || getComputedStyle(target).visibility === 'hidden');
+          watched.get(target)?.timer.setRatio(held ? 0 : intersectionRatio, box.width * box.height);
           if (held) setTimeout(() => watched.has(target) && (io.unobserve(target), io.observe(target)), 100);
         }
       }),
-    { threshold: VIEWABLE_RATIO },
+    { threshold: VIEWABLE_RATIOS },
   );
 
   const onClick = (ev: Event) =>

@@ -2,13 +2,17 @@
  * When an impression counts: the MRC viewable-impression standard, one clock per item.
  */
 
-/** MRC viewable impression: at least 50% of the pixels in view for at least one continuous second. */
-export const VIEWABLE_RATIO = 0.5;
+/**
+ * MRC viewable impression: at least 50% of the pixels in view for at least one continuous second; 30% for a large
+ * item (242,500 pixels or more, MRC's large-ad rule: a card that big rarely fits half in view on a phone).
+ */
+export const VIEWABLE_RATIOS = [0.3, 0.5];
+const LARGE_ITEM_PIXELS = 242_500;
 const VIEWABLE_MS = 1000;
 
 /**
  * One item's MRC viewability clock: calls `onViewable` once, after the item has been at least
- * 50% in view, in a visible tab, for one continuous second. Fed by IntersectionObserver ratios
+ * 50% in view (30% when large), in a visible tab, for one continuous second. Fed by IntersectionObserver ratios
  * and page visibility; uses `setTimeout`, so fake timers drive it in tests.
  */
 export class ViewabilityTimer {
@@ -23,9 +27,9 @@ export class ViewabilityTimer {
     this.#pageVisible = pageVisible;
   }
 
-  /** The item's current intersection ratio (0 when not intersecting). */
-  setRatio(ratio: number): void {
-    this.#inView = ratio >= VIEWABLE_RATIO;
+  /** The item's current intersection ratio (0 when not intersecting), and its area in CSS pixels. */
+  setRatio(ratio: number, area = 0): void {
+    this.#inView = ratio >= VIEWABLE_RATIOS[area < LARGE_ITEM_PIXELS ? 1 : 0]!;
     this.#update();
   }
 

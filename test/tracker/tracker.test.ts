@@ -26,7 +26,12 @@ class FakeIO {
     this.targets.clear();
   }
   show(el: Element, ratio: number) {
-    const entry = { target: el, isIntersecting: ratio > 0, intersectionRatio: ratio } as IntersectionObserverEntry;
+    const entry = {
+      target: el,
+      isIntersecting: ratio > 0,
+      intersectionRatio: ratio,
+      boundingClientRect: el.getBoundingClientRect(),
+    } as IntersectionObserverEntry;
     this.cb([entry], this as unknown as IntersectionObserver);
   }
 }

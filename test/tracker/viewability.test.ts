@@ -37,6 +37,19 @@ describe('ViewabilityTimer', () => {
     expect(fired).not.toHaveBeenCalled();
   });
 
+  it('counts a large item (242,500 pixels or more) at 30% in view, as MRC does for large ads; a smaller one needs 50%', () => {
+    const large = vi.fn();
+    const justUnder = vi.fn();
+    new ViewabilityTimer(large).setRatio(0.3, 500 * 485);
+    new ViewabilityTimer(justUnder).setRatio(0.49, 500 * 485 - 1);
+    const tooLittle = vi.fn();
+    new ViewabilityTimer(tooLittle).setRatio(0.29, 1000 * 1000);
+    vi.advanceTimersByTime(1000);
+    expect(large).toHaveBeenCalledTimes(1);
+    expect(justUnder).not.toHaveBeenCalled();
+    expect(tooLittle).not.toHaveBeenCalled();
+  });
+
   it('pauses while the tab is hidden and restarts the second when visible again', () => {
     const fired = vi.fn();
     const t = new ViewabilityTimer(fired);
