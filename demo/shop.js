@@ -32,6 +32,8 @@ let openId = null;
 /** A product opened before Reco was ready; its view is tracked once Reco starts. */
 let pendingView = null;
 let impressions = 0;
+/** The shopper has done something (a click, a product view, the bag) since the home grid was last ranked. */
+let unranked = false;
 /** Whether the shop hears Reco's events through the global Reco.on() (subscribed before init()). */
 let listening = false;
 const placements = createDemoPlacements({
@@ -262,7 +264,10 @@ function initReco() {
 function listen(target) {
   if (typeof target?.on !== 'function') return false;
   try {
-    target.on('event', (event) => addEvent(event));
+    target.on('event', (event) => {
+      addEvent(event);
+      offerPicks();
+    });
     target.on('ranked', (detail) => onRanked(detail));
     target.on('error', (err) => showError(err?.message ?? String(err)));
   } catch (err) {
@@ -293,13 +298,13 @@ async function startReco(started) {
   refreshStatus();
   setInterval(refreshStatus, 1000);
   explainHome();
-  offerPicks();
   try {
     const data = await reco.export();
-    for (const event of data.events.slice(-MAX_EVENTS_SHOWN)) addEvent(event);
+    for (const event of data.events.slice(-MAX_EVENTS_SHOWN)) addEvent(event, { stored: true });
   } catch (err) {
     warnOnce('reco.export failed', err);
   }
+  offerPicks();
 }
 
 function refreshStatus() {
@@ -333,13 +338,14 @@ function setState(kind, text) {
 
 /**
  * Reco never re-orders a grid the shopper is looking at (no layout jumps): when the model is ready after
- * the home grid was shown, it is re-ordered once it is out of sight. The shop may instead offer the
- * personalized order now: a click is the shopper's own action, and personalize() animates the moves.
+ * the home grid was shown, or the shopper has opened products since its last ranking, it is re-ordered once it
+ * is out of sight. The shop may instead offer the personalized order now: a click is the shopper's own action,
+ * and personalize() animates the moves. Not on a first visit before any click: there is nothing to order by yet.
  */
 function offerPicks() {
   const button = $('home-apply');
   const status = reco?.status?.();
-  if (!status?.ready || status.control || !status.events || rankedLists.has('home') || !personalized()) return;
+  if (!status?.ready || status.control || !unranked || !personalized()) return;
   button.hidden = false;
   button.onclick = async () => {
     button.hidden = true;
@@ -360,7 +366,10 @@ function showError(message) {
 function onRanked(detail) {
   lastRanked = detail;
   rankedLists.add(detail.listId);
-  if (detail.listId === 'home') $('home-apply').hidden = true;
+  if (detail.listId === 'home') {
+    unranked = false;
+    $('home-apply').hidden = true;
+  }
   $('f-latency').textContent = `${Number(detail.ms).toFixed(1)} ms · ${detail.listId} (${detail.order?.length ?? 0} items)`;
   if (detail.listId === 'home') explainHome(detail.order);
 }
@@ -407,9 +416,12 @@ async function reasonForTopPick(order) {
 
 // ---------- live event list ----------
 
-function addEvent(event) {
+/** Shows an event in the panel: live, or `stored` (read back at start, from this visit or earlier ones). */
+function addEvent(event, { stored = false } = {}) {
   if (shownEvents.has(event.id)) return;
   shownEvents.add(event.id);
+  // What the shopper did (not an impression) that the home grid's order does not reflect yet.
+  if (event.type !== 'view_item_list' && !(stored && rankedLists.has('home'))) unranked = true;
   const list = $('events');
   const item = byId.get(event.itemId);
   const li = document.createElement('li');

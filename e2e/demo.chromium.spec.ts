@@ -1,7 +1,7 @@
 // The demo shop as a product owner and a shopper meet it: keyboard, phone width, history, consent, the order switch
 // and the placement rows. Chromium only: these use the viewport and the keyboard, which Playwright drives here.
 import { expect, test, type Page } from '@playwright/test';
-import { gridItems, listenToReco, openAndCloseProduct, waitForReady } from './helpers/reco.ts';
+import { gridItems, listenToReco, openAndCloseProduct, waitForRanked, waitForReady } from './helpers/reco.ts';
 
 /** A returning shopper: opens (and closes) four products of one top category, then reloads the shop. */
 async function returningShopper(page: Page, top: string): Promise<void> {
@@ -77,6 +77,27 @@ test('a returning shopper: the grid already shows their picks, so "Show my picks
   expect((await gridItems(page, '#grid-home')).slice(0, 4).filter((it) => it.top === 'Nails').length).toBeGreaterThanOrEqual(2);
   await page.waitForTimeout(1500); // the panel's status refresh (1 s), which offers the button when it should
   expect(await page.isVisible('#home-apply')).toBe(false);
+});
+
+test('a first visit offers "Show my picks" only once the shopper has opened products; a click on it orders the grid for them', async ({
+  page,
+}) => {
+  await listenToReco(page);
+  await page.goto('/');
+  await waitForReady(page);
+  await page.waitForTimeout(1500); // impressions counted, the panel's status refreshed
+  expect(await page.isVisible('#home-apply'), 'offered before any click').toBe(false);
+  const before = await gridItems(page, '#grid-home');
+  const nails = before.filter((it) => !it.pinned && it.top === 'Nails').slice(-3);
+  for (const it of nails) await openAndCloseProduct(page, it.id);
+  await expect(page.locator('#home-apply')).toBeVisible();
+  const rankings = await page.evaluate(() => window.__reco.ranked.filter((r) => r.listId === 'home').length);
+  await page.evaluate(() => document.getElementById('home-apply')!.scrollIntoView({ block: 'center' }));
+  await page.click('#home-apply');
+  await waitForRanked(page, 'home', rankings + 1);
+  await expect(page.locator('#home-apply')).toBeHidden();
+  const nailsInTop8 = (items: { top: string }[]) => items.slice(0, 8).filter((it) => it.top === 'Nails').length;
+  expect(nailsInTop8(await gridItems(page, '#grid-home'))).toBeGreaterThan(nailsInTop8(before));
 });
 
 test('"Personalized order" switched off: the shop’s order, and the shelf no longer claims it is ordered for the shopper', async ({
