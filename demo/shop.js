@@ -10,8 +10,13 @@ const HOME_SIZE = 48;
 const NEW_SIZE = 12;
 const MAX_EVENTS_SHOWN = 60;
 const TOPS = ['Makeup', 'Skin Care', 'Hair Care', 'Fragrance', 'Nails', 'Bath & Body'];
-const DEFAULT_SUB = 'Ordered for you by Reco, on this device';
-const SHOP_ORDER_SUB = 'In the shop’s own order: personalization is switched off';
+/** What the home shelf says about its order: only what is true of the grid the shopper sees. */
+const SUBS = {
+  ranked: 'Ordered for you by Reco, on this device',
+  browsing: 'Reco orders this shelf for you as you browse, on this device',
+  switchedOff: 'In the shop’s own order: personalization is switched off',
+  off: 'In the shop’s own order: Reco is off on this page',
+};
 
 const $ = (id) => document.getElementById(id);
 const money = new Intl.NumberFormat('en-IE', { style: 'currency', currency: CURRENCY });
@@ -20,6 +25,8 @@ const params = new URLSearchParams(location.search);
 
 /** @type {any} the Reco instance, or null when it is unavailable */
 let reco = null;
+/** Reco could not start (reco.js missing, init() failed): the shop runs in its own order. */
+let recoFailed = false;
 let catalog = [];
 /** @type {Map<string, any>} */
 let byId = new Map();
@@ -282,6 +289,8 @@ async function startReco(started) {
     reco = await started;
   } catch (err) {
     reco = null;
+    recoFailed = true;
+    explainHome();
     console.warn('[shop] Reco is unavailable; the shop keeps its own order.', err);
     setState('off', 'Off');
     showError(`Reco could not start: ${err?.message ?? err}. The shop shows its own order.`);
@@ -375,9 +384,10 @@ function onRanked(detail) {
 }
 
 /**
- * "Because you viewed …" for the top pick of the home grid, where this SDK version has `explain()`. The line is
- * set once, when its reason is known (one line, cut with an ellipsis: a longer one would push the grid and the
- * order switch down while the shopper reaches for them).
+ * What the home shelf's line says: "Because you viewed …" for the top pick of a grid Reco ranked, where this SDK
+ * version has `explain()`; otherwise whose order it is (the shop's, until Reco has ranked it). The line is set
+ * once, when its reason is known (one line, cut with an ellipsis: a longer one would push the grid and the order
+ * switch down while the shopper reaches for them).
  */
 let explained = 0;
 async function explainHome(order = [...$('grid-home').querySelectorAll('[data-reco-id]')].map((el) => el.dataset.recoId)) {
@@ -385,18 +395,26 @@ async function explainHome(order = [...$('grid-home').querySelectorAll('[data-re
   const because = personalized() ? await reasonForTopPick(order) : null;
   if (asked !== explained) return; // a newer ranking's reason is on its way
   const sub = $('home-sub');
-  if (!personalized()) {
-    sub.textContent = SHOP_ORDER_SUB;
-    sub.title = '';
-    $('panel-because').hidden = true;
-    $('home-apply').hidden = true;
-    return;
-  }
-  sub.textContent = because ? `Because you viewed ${because.names.join(' and ')}` : DEFAULT_SUB;
+  if (!personalized()) $('home-apply').hidden = true;
+  sub.textContent = homeLine(because);
   sub.title = sub.textContent;
   const line = $('panel-because');
   line.hidden = !because;
   if (because) line.textContent = `Pick “${because.pick}”: because you viewed ${because.names.join(' and ')}.`;
+}
+
+/** The home shelf's line for the order the shopper sees: never "for you" when it is the shop's own. */
+function homeLine(because) {
+  if (!personalized()) return SUBS.switchedOff;
+  let engine;
+  try {
+    engine = reco?.status?.().engine;
+  } catch (err) {
+    warnOnce('reco.status failed', err);
+  }
+  if (recoFailed || engine === 'off' || engine === 'down') return SUBS.off;
+  if (!rankedLists.has('home')) return SUBS.browsing;
+  return because ? `Because you viewed ${because.names.join(' and ')}` : SUBS.ranked;
 }
 
 /** The first of the top picks that has a reason: the top pick is often an item the shopper opened already. */

@@ -87,6 +87,8 @@ test('a first visit offers "Show my picks" only once the shopper has opened prod
   await waitForReady(page);
   await page.waitForTimeout(1500); // impressions counted, the panel's status refreshed
   expect(await page.isVisible('#home-apply'), 'offered before any click').toBe(false);
+  // Not ranked yet (nothing to rank by): the shelf says so rather than "Ordered for you".
+  expect(await page.textContent('#home-sub')).toBe('Reco orders this shelf for you as you browse, on this device');
   const before = await gridItems(page, '#grid-home');
   const nails = before.filter((it) => !it.pinned && it.top === 'Nails').slice(-3);
   for (const it of nails) await openAndCloseProduct(page, it.id);
@@ -96,6 +98,7 @@ test('a first visit offers "Show my picks" only once the shopper has opened prod
   await page.click('#home-apply');
   await waitForRanked(page, 'home', rankings + 1);
   await expect(page.locator('#home-apply')).toBeHidden();
+  await expect(page.locator('#home-sub')).toHaveText(/^Because you viewed /);
   const nailsInTop8 = (items: { top: string }[]) => items.slice(0, 8).filter((it) => it.top === 'Nails').length;
   expect(nailsInTop8(await gridItems(page, '#grid-home'))).toBeGreaterThan(nailsInTop8(before));
 });
@@ -187,6 +190,7 @@ test('consent denied: the panel says Reco is off, no empty placement rows are sh
   await expect.poll(() => page.evaluate(() => window.Reco.status().engine)).toBe('off');
   await expect(page.locator('#reco-state')).toHaveText('Off · consent denied', { timeout: 5000 });
   expect(await page.textContent('.site-footer')).toContain('records nothing');
+  expect(await page.textContent('#home-sub')).toBe('In the shop’s own order: Reco is off on this page');
   expect(await page.isVisible('#recent-title')).toBe(false);
   const [a] = (await gridItems(page, '#grid-home')).map((it) => it.id);
   await page.click(`#grid-home [data-reco-id="${a}"] .card-link`);

@@ -125,6 +125,8 @@ describe('demo shop without Reco', () => {
     expect(cards('home').map((card) => card.dataset.recoId)).toEqual(first);
     expect(first.slice(0, 5)).not.toEqual(catalog.slice(0, 5).map((item) => item.id));
     expect(document.getElementById('f-error')!.textContent).toContain('model 404');
+    // The shelf does not claim an order for the shopper that Reco never made.
+    expect(document.getElementById('home-sub')!.textContent).toBe('In the shop’s own order: Reco is off on this page');
   });
 
   it('still adds to the bag when Reco is missing', async () => {
