@@ -52,20 +52,49 @@ export function catalogIndex(items: readonly ItemFeatures[]): CatalogIndex {
   };
 }
 
+function readManifest(dir: string, flag: string): Record<string, unknown> {
+  const path = join(dir, 'model.json');
+  if (!existsSync(path)) throw new Error(`${flag} ${dir}: no model.json there`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    throw new Error(`${flag} ${dir}: model.json is not valid JSON`);
+  }
+}
+
+/**
+ * Refuses an --out whose model this run would break: a trained model (a hybrid's manifest checks its own index.json's
+ * hash), or a pair model whose manifest names index.json when no --model rewrites that manifest with the new hash.
+ */
+export function checkOut(out: string, model: string | undefined): void {
+  if (!existsSync(join(out, 'model.json'))) return;
+  const existing = readManifest(out, '--out');
+  if (existing['formatVersion'] !== 3)
+    throw new Error(
+      `--out ${out}: holds a trained model (formatVersion ${JSON.stringify(existing['formatVersion'])}) whose own index.json this would overwrite; expected a new directory or a pair model's (formatVersion 3)`,
+    );
+  if (!model && existing['index'] != null)
+    throw new Error(
+      `--out ${out}: holds a pair model whose manifest checks index.json's hash; pass --model ${out} to rewrite both, or another --out`,
+    );
+}
+
 function main(): void {
   const { values: a } = parseArgs({ options: { catalog: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' } } });
   if (!a.catalog || !a.out) throw new Error('usage: npm run index -- --catalog FILE --out DIR [--model public/models/default]');
   const items = readCatalog(a.catalog);
   if (items.length === 0) throw new Error(`--catalog ${a.catalog}: no items`);
+  // Everything is checked before anything is written: a model already in --out keeps working when the run fails.
+  const manifest = a.model ? readManifest(a.model, '--model') : null;
+  if (manifest && manifest['formatVersion'] !== 3)
+    throw new Error(`--model ${a.model}: not a pair model (formatVersion 3); only the pair model reads a catalog index`);
+  checkOut(a.out, a.model);
   mkdirSync(a.out, { recursive: true });
   const index = catalogIndex(items);
   const json = JSON.stringify(index);
   writeFileSync(join(a.out, 'index.json'), json + '\n');
   console.log(`wrote ${join(a.out, 'index.json')}: ${index.docs} items, ${Object.keys(index.df).length} terms, ${json.length} bytes`);
-  if (a.model) {
-    const manifest = JSON.parse(readFileSync(join(a.model, 'model.json'), 'utf8')) as Record<string, unknown>;
-    if (manifest['formatVersion'] !== 3)
-      throw new Error(`--model ${a.model}: not a pair model (formatVersion 3); only the pair model reads a catalog index`);
+  if (a.model && manifest) {
     if (resolve(a.model) !== resolve(a.out)) copyFileSync(join(a.model, 'weights.bin'), join(a.out, 'weights.bin'));
     manifest['index'] = 'index.json';
     // The index's own hash: checked when it loads, and a shopper's stored copy is replaced when the index changes

@@ -1,4 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogIndex } from '../../scripts/index-catalog.ts';
 import { encodeModel, loadAnyModel, parseCatalogIndex, type LoadedPairModel } from '../../src/model/io.ts';
 import { PAIR_DEFAULTS, pairInitWeights } from '../../src/model/pair-scorer.ts';
@@ -51,4 +55,39 @@ describe('npm run index', () => {
       /df\["red"\]: expected a whole number from 1 to docs, got 3/,
     );
   });
+});
+
+describe('npm run index, --out holding a model', () => {
+  const root = mkdtempSync(join(tmpdir(), 'reco-index-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const run = (args: string[]) =>
+    spawnSync(join('node_modules', '.bin', 'tsx'), ['scripts/index-catalog.ts', ...args], { encoding: 'utf8' });
+  const catalog = join(root, 'catalog.jsonl');
+  writeFileSync(catalog, '{"id":"z","title":"New Shop Item"}\n');
+  /** A trained hybrid's directory: its manifest checks its own index.json by hash. */
+  const hybridDir = (name: string) => {
+    const dir = join(root, name);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ formatVersion: 5, hybrid: { index: { file: 'index.json', sha256: 'x' } } }));
+    writeFileSync(join(dir, 'index.json'), '{"the":"hybrid\'s own"}\n');
+    return dir;
+  };
+
+  it("refuses to overwrite a trained model's index.json, and names --out", () => {
+    const dir = hybridDir('h1');
+    const r = run(['--catalog', catalog, '--out', dir]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/--out .*h1: holds a trained model \(formatVersion 5\) whose own index\.json this would overwrite/);
+    expect(readFileSync(join(dir, 'index.json'), 'utf8')).toBe('{"the":"hybrid\'s own"}\n');
+  }, 30_000);
+
+  it('writes nothing when --model is not a pair model', () => {
+    const dir = hybridDir('h2');
+    const r = run(['--catalog', catalog, '--out', dir, '--model', dir]);
+    expect(r.stderr).toMatch(/--model .*h2: not a pair model/);
+    expect(readFileSync(join(dir, 'index.json'), 'utf8')).toBe('{"the":"hybrid\'s own"}\n');
+    const fresh = join(root, 'fresh');
+    expect(run(['--catalog', catalog, '--out', fresh, '--model', dir]).status).toBe(1);
+    expect(existsSync(fresh)).toBe(false);
+  }, 30_000);
 });
