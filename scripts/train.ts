@@ -106,14 +106,32 @@ function num(name: keyof typeof a, fallback?: number): number {
   return v;
 }
 
+/** A whole-number flag of at least `min`: a batch of 0 looped forever, --epochs -1 saved an untrained model. */
+function whole(name: keyof typeof a, min: number): number {
+  const v = num(name);
+  if (!Number.isInteger(v) || v < min)
+    throw new Error(`--${name}: expected a whole number of at least ${min}, got ${JSON.stringify(a[name])}`);
+  return v;
+}
+
 async function main(): Promise<void> {
   if (!a.data || !a.out) throw new Error('usage: npm run train -- --data DIR --out DIR [--preset teacher|student|text] (see README)');
   const preset = PRESETS[a.preset as keyof typeof PRESETS];
   if (!preset) throw new Error(`--preset: expected one of ${Object.keys(PRESETS).join(', ')}, got "${a.preset}"`);
+  // The flags used only after the tables are built and the epochs run are checked before any of that work.
+  const batchSize = whole('batch', 1);
+  // --init DIR --epochs 0 keeps a trained transformer; without --init no epoch would leave it untrained.
+  const epochs = whole('epochs', a.init ? 0 : 1);
+  const patience = whole('patience', 1);
+  const withhold = num('withhold');
+  if (withhold < 0 || withhold >= 1)
+    throw new Error(`--withhold: expected a fraction from 0 to below 1, got ${JSON.stringify(a.withhold)}`);
+  for (const name of ['max-len', 'tokens-per-item', 'valid-users', 'final-valid-users'] as const) whole(name, 1);
+  for (const name of ['d', 'blocks', 'ffn', 'text-buckets'] as const) if (a[name] !== undefined) whole(name, 1);
   const backend = await setupTf();
   const seed = num('seed');
   const ds = loadDataset(a.data);
-  const withheld = withheldItems(ds.items.length, num('withhold'), seed);
+  const withheld = withheldItems(ds.items.length, withhold, seed);
   const split = splitLeaveOneOut(ds);
   const train = split.train.map((s) => dropItems(s, withheld)).filter((s) => s.items.length >= 2);
   const hybrid = preset.ids && !a.plain;
@@ -121,6 +139,16 @@ async function main(): Promise<void> {
   const dataItems = ds.items.slice();
   const testEval = testUsers(ds, split, { seed: 2020, negatives: 0 });
   const validEval = testUsers(ds, split, { seed: 2020, negatives: 0, targets: 'valid' }).filter((u) => !withheld.has(u.target));
+  // Without these the run built its tables and then failed with "undefined is not iterable".
+  const outsideWithheld = withheld.size > 0 ? ' outside the --withhold items' : '';
+  if (train.length === 0)
+    throw new Error(
+      `--data ${a.data}: no shopper has 2 or more events${outsideWithheld} (${ds.users.length} shoppers): nothing to train on`,
+    );
+  if (validEval.length === 0)
+    throw new Error(
+      `--data ${a.data}: no shopper has 3 or more events${outsideWithheld}: no validation target (a shopper's next-to-last event) to choose the epoch by`,
+    );
   let baselines: ReturnType<typeof baselineRows> | null = null;
   if (testEval.length > 0) {
     const t0 = Date.now();
@@ -244,9 +272,6 @@ async function main(): Promise<void> {
   const trainer = new Trainer(cfg, cat, opts, init);
   if (optState) await trainer.setOptimizerState(optState);
 
-  const batchSize = num('batch');
-  const epochs = num('epochs');
-  const patience = num('patience');
   const budgetMs = num('minutes') * 60e3;
   const validUsers = validEval.slice(0, num('valid-users'));
   const params = Object.values(trainer.vars).reduce((s, v) => s + v.size, 0);
