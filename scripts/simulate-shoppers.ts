@@ -230,6 +230,14 @@ export function readCatalog(path: string): SimItem[] {
   });
 }
 
+/** A whole-number flag of at least `min`: `--users abc` wrote an empty dataset over --out, `--seed x` was seed 0. */
+function whole(flag: string, raw: string, min: number): number {
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(v) || v < min)
+    throw new Error(`--${flag}: expected a whole number of at least ${min}, got ${JSON.stringify(raw)}`);
+  return v;
+}
+
 function main(): void {
   const { values } = parseArgs({
     options: {
@@ -244,16 +252,28 @@ function main(): void {
     console.error('usage: simulate-shoppers --catalog demo/catalog.json --users 3000 --seed 1 [--events 8,40] --out DIR');
     process.exit(2);
   }
+  // Every flag is checked before --out is written: a bad one leaves the dataset already there as it was.
+  const users = whole('users', values.users, 1);
+  const seed = whole('seed', values.seed, 0);
+  const [lo, hi, ...rest] = values.events.split(',').map(Number);
+  if (rest.length > 0 || !Number.isInteger(lo) || !Number.isInteger(hi) || lo! < 1 || hi! < lo!)
+    throw new Error(`--events: expected MIN,MAX events per shopper with 1 <= MIN <= MAX, got ${JSON.stringify(values.events)}`);
   const catalog = readCatalog(values.catalog);
-  const [lo, hi] = values.events.split(',').map(Number);
-  const { interactions } = simulateShoppers({ catalog, users: Number(values.users), seed: Number(values.seed), eventsPerUser: [lo, hi] });
+  const { interactions } = simulateShoppers({ catalog, users, seed, eventsPerUser: [lo!, hi!] });
   mkdirSync(values.out, { recursive: true });
   writeFileSync(join(values.out, 'interactions.jsonl'), interactions.map((x) => JSON.stringify(x)).join('\n') + '\n');
   writeFileSync(
     join(values.out, 'catalog.jsonl'),
     catalog.map(({ id, title, brand, category, price }) => JSON.stringify({ id, title, brand, category, price })).join('\n') + '\n',
   );
-  console.log(`wrote ${interactions.length} interactions of ${values.users} shoppers and ${catalog.length} items to ${values.out}/`);
+  console.log(`wrote ${interactions.length} interactions of ${users} shoppers and ${catalog.length} items to ${values.out}/`);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    main();
+  } catch (err) {
+    console.error(`simulate-shoppers: ${(err as Error).message}`);
+    process.exit(1);
+  }
+}

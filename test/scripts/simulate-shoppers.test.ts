@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { CatalogItem } from '../../scripts/gen-catalog.ts';
 import { simulateShoppers, topCategory, type Interaction } from '../../scripts/simulate-shoppers.ts';
 
@@ -79,4 +82,40 @@ describe('simulateShoppers', () => {
     });
     expect(byCategory).toBeGreaterThan(1.5 * pop);
   });
+});
+
+describe('npm run simulate, bad flags', () => {
+  const root = mkdtempSync(join(tmpdir(), 'reco-simulate-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const simulate = (args: string[]) =>
+    spawnSync(
+      join('node_modules', '.bin', 'tsx'),
+      ['scripts/simulate-shoppers.ts', '--catalog', 'demo/catalog.json', '--out', root, ...args],
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
+  const bad: [string[], RegExp][] = [
+    [['--users', 'abc'], /^simulate-shoppers: --users: expected a whole number of at least 1, got "abc"/],
+    [['--users=-3'], /--users: expected a whole number of at least 1, got "-3"/],
+    [['--users', '5', '--seed', 'x'], /--seed: expected a whole number of at least 0, got "x"/],
+    [
+      ['--users', '5', '--events', '40,8'],
+      /^simulate-shoppers: --events: expected MIN,MAX events per shopper with 1 <= MIN <= MAX, got "40,8"/,
+    ],
+    [['--users', '5', '--events', 'x'], /--events: expected MIN,MAX .*got "x"/],
+  ];
+
+  it('names the flag and keeps the dataset already in --out', () => {
+    expect(simulate(['--users', '5', '--seed', '1']).status).toBe(0);
+    const before = readFileSync(join(root, 'interactions.jsonl'), 'utf8');
+    expect(before.split('\n').length).toBeGreaterThan(5);
+    for (const [args, message] of bad) {
+      const r = simulate(args);
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(readFileSync(join(root, 'interactions.jsonl'), 'utf8'), args.join(' ')).toBe(before);
+    }
+  }, 60_000);
 });
