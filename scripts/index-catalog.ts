@@ -17,28 +17,42 @@ import { parseArgs } from 'node:util';
 import type { CatalogIndex } from '../src/model/io.ts';
 import { termStats } from '../src/model/text.ts';
 import type { ItemFeatures } from '../src/shared/types.ts';
-import { loadDataset } from './lib/data.ts';
+import { catalogItem, loadDataset } from './lib/data.ts';
 
-/** Reads a catalog in any of the accepted forms. */
+/** Reads a catalog in any of the accepted forms; throws naming the line (or item) and field of a bad row, or a repeated id. */
 export function readCatalog(path: string): ItemFeatures[] {
   if (!existsSync(path)) throw new Error(`--catalog ${path}: no such file or directory`);
   if (statSync(path).isDirectory()) return loadDataset(path).items;
   const text = readFileSync(path, 'utf8');
+  const rows: { row: unknown; where: string }[] = [];
   if (path.endsWith('.json')) {
-    const arr = JSON.parse(text) as unknown;
+    let arr: unknown;
+    try {
+      arr = JSON.parse(text);
+    } catch {
+      throw new Error(`--catalog ${path}: not valid JSON`);
+    }
     if (!Array.isArray(arr)) throw new Error(`--catalog ${path}: expected a JSON array of items`);
-    return arr as ItemFeatures[];
-  }
-  return text
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l, n) => {
+    arr.forEach((row, i) => rows.push({ row, where: `${path}: item ${i + 1}` }));
+  } else {
+    text.split('\n').forEach((line, n) => {
+      if (!line.trim()) return;
       try {
-        return JSON.parse(l) as ItemFeatures;
+        rows.push({ row: JSON.parse(line), where: `${path}:${n + 1}` });
       } catch {
         throw new Error(`${path}:${n + 1}: not valid JSON`);
       }
     });
+  }
+  // A repeated id counted its words twice in the document frequencies.
+  const first = new Map<string, string>();
+  return rows.map(({ row, where }) => {
+    const item = catalogItem(row, where);
+    if (first.has(item.id))
+      throw new Error(`${where}: "id" expected a unique id, got ${JSON.stringify(item.id)} again (first at ${first.get(item.id)})`);
+    first.set(item.id, where);
+    return item;
+  });
 }
 
 /** The index file of a catalog: document frequencies of its items' words, terms sorted. */

@@ -95,21 +95,19 @@ function loadGeneric(dir: string): Dataset {
     }
     return index.get(f.id)!;
   };
+  const firstLine = new Map<string, number>();
   readFileSync(join(dir, 'catalog.jsonl'), 'utf8')
     .split('\n')
     .forEach((line, n) => {
       if (!line.trim()) return;
-      const o = parseJson(line, `catalog.jsonl:${n + 1}`) as Partial<ItemFeatures> & { id?: unknown };
       const where = `catalog.jsonl:${n + 1}`;
-      if (o.id == null || o.id === '') throw new Error(`${where}: "id" expected a non-empty string`);
-      for (const field of ['title', 'brand', 'category'] as const) {
-        if (o[field] != null && typeof o[field] !== 'string')
-          throw new Error(`${where}: "${field}" expected a string, got ${JSON.stringify(o[field])}`);
-      }
-      const price = o.price == null || (o.price as unknown) === '' ? undefined : Number(o.price);
-      if (price !== undefined && !Number.isFinite(price))
-        throw new Error(`${where}: "price" expected a number, got ${JSON.stringify(o.price)}`);
-      add({ id: String(o.id), title: o.title, brand: o.brand, category: o.category, price });
+      const item = catalogItem(parseJson(line, where), where);
+      // A second row of an id was dropped without a word: which of the two the shop meant is not ours to guess.
+      const first = firstLine.get(item.id);
+      if (first !== undefined)
+        throw new Error(`${where}: "id" expected a unique id, got ${JSON.stringify(item.id)} again (first on line ${first})`);
+      firstLine.set(item.id, n + 1);
+      add(item);
     });
   const raw: { user: string; item: string; ts: number; type: EventType }[] = [];
   if (existsSync(join(dir, 'interactions.jsonl'))) {
@@ -144,6 +142,26 @@ function loadGeneric(dir: string): Dataset {
   return { name: dir.split('/').filter(Boolean).pop() ?? 'data', items, users };
 }
 
+/**
+ * One catalog row ({ id, title, brand, category, price }), checked field by field.
+ * @throws Error naming `where` (file and line) and the field
+ */
+export function catalogItem(row: unknown, where: string): ItemFeatures {
+  if (row === null || typeof row !== 'object' || Array.isArray(row))
+    throw new Error(`${where}: expected an object like {"id":"sku-1","title":"..."}, got ${JSON.stringify(row)}`);
+  const o = row as Partial<ItemFeatures> & { id?: unknown };
+  if ((typeof o.id !== 'string' && typeof o.id !== 'number') || o.id === '')
+    throw new Error(`${where}: "id" expected a non-empty string, got ${JSON.stringify(o.id)}`);
+  for (const field of ['title', 'brand', 'category'] as const) {
+    if (o[field] != null && typeof o[field] !== 'string')
+      throw new Error(`${where}: "${field}" expected a string, got ${JSON.stringify(o[field])}`);
+  }
+  const price = o.price == null || (o.price as unknown) === '' ? undefined : Number(o.price);
+  if (price !== undefined && !Number.isFinite(price))
+    throw new Error(`${where}: "price" expected a number, got ${JSON.stringify(o.price)}`);
+  return { id: String(o.id), title: o.title, brand: o.brand, category: o.category, price };
+}
+
 function parseJson(line: string, where: string): unknown {
   try {
     return JSON.parse(line);
@@ -153,6 +171,8 @@ function parseJson(line: string, where: string): unknown {
 }
 
 function checkRow(o: Record<string, unknown>, where: string) {
+  if (o === null || typeof o !== 'object' || Array.isArray(o))
+    throw new Error(`${where}: expected an object like {"user":"u1","item":"sku-1","ts":1700000000000}, got ${JSON.stringify(o)}`);
   const user = o['user'] ?? o['user_id'] ?? o['session'];
   const item = o['item'] ?? o['item_id'] ?? o['aid'];
   const tsRaw = o['ts'] ?? o['timestamp'];

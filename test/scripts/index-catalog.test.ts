@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogIndex } from '../../scripts/index-catalog.ts';
+import { catalogIndex, readCatalog } from '../../scripts/index-catalog.ts';
 import { encodeModel, loadAnyModel, parseCatalogIndex, type LoadedPairModel } from '../../src/model/io.ts';
 import { PAIR_DEFAULTS, pairInitWeights } from '../../src/model/pair-scorer.ts';
 import { rng } from '../../src/model/rng.ts';
@@ -90,4 +90,34 @@ describe('npm run index, --out holding a model', () => {
     expect(run(['--catalog', catalog, '--out', fresh, '--model', dir]).status).toBe(1);
     expect(existsSync(fresh)).toBe(false);
   }, 30_000);
+});
+
+describe('npm run index, a bad catalog file', () => {
+  const root = mkdtempSync(join(tmpdir(), 'reco-index-catalog-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const file = (name: string, text: string) => {
+    writeFileSync(join(root, name), text);
+    return join(root, name);
+  };
+
+  it('names the line and field of a bad row instead of failing inside the text code', () => {
+    expect(() => readCatalog(file('t.jsonl', '{"id":"a","title":"Red"}\n\n{"id":"b","title":5}\n'))).toThrow(
+      /t\.jsonl:3: "title" expected a string, got 5/,
+    );
+    expect(() => readCatalog(file('n.json', '[{"id":"a","title":"Red"},null]'))).toThrow(/n\.json: item 2: expected an object/);
+    expect(() => readCatalog(file('i.json', '[{"title":"Red"}]'))).toThrow(/i\.json: item 1: "id" expected a non-empty string/);
+  });
+
+  it('refuses an id given twice, which counted its words twice', () => {
+    expect(() => readCatalog(file('d.jsonl', '{"id":"a","title":"Red Lip"}\n{"id":"a","title":"Red Lip"}\n'))).toThrow(
+      /d\.jsonl:2: "id" expected a unique id, got "a" again \(first at .*d\.jsonl:1\)/,
+    );
+  });
+
+  it('reads a good catalog as before', () => {
+    expect(readCatalog(file('g.jsonl', '{"id":"a","title":"Red","price":"3"}\n{"id":7}\n'))).toEqual([
+      { id: 'a', title: 'Red', brand: undefined, category: undefined, price: 3 },
+      { id: '7', title: undefined, brand: undefined, category: undefined, price: undefined },
+    ]);
+  });
 });

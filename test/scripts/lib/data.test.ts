@@ -114,6 +114,26 @@ describe('loadDataset, generic format', () => {
       { 'catalog.jsonl': '{"id":"a","category":["Skin"]}', 'interactions.jsonl': row({}) },
       /^catalog\.jsonl:1: "category" expected a string/,
     ],
+    [
+      'a catalog id given twice (the second row was dropped without a word)',
+      { 'catalog.jsonl': `${catalog}\n\n{"id":"a","title":"Rose Oil 2"}`, 'interactions.jsonl': row({}) },
+      /^catalog\.jsonl:4: "id" expected a unique id, got "a" again \(first on line 1\)/,
+    ],
+    [
+      'a catalog id that is an object',
+      { 'catalog.jsonl': '{"id":{"sku":"a"}}', 'interactions.jsonl': row({}) },
+      /^catalog\.jsonl:1: "id" expected a non-empty string, got \{"sku":"a"\}/,
+    ],
+    [
+      'a catalog line that is not an object',
+      { 'catalog.jsonl': `${catalog}\nnull`, 'interactions.jsonl': row({}) },
+      /^catalog\.jsonl:3: expected an object/,
+    ],
+    [
+      'an interactions line that is not an object',
+      { 'catalog.jsonl': catalog, 'interactions.jsonl': `${row({})}\nnull` },
+      /^interactions\.jsonl:2: expected an object/,
+    ],
   ];
   for (const [what, files, message] of bad) {
     it(`names the file, line and field for ${what}`, () => {
