@@ -17,7 +17,7 @@
  *   npx tsx scripts/eval-placements.ts --data ../shared/data/beauty --model public/models/default [--users N] [--json FILE]
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseFlags } from './lib/cli.ts';
 import { arrange, BEST_MATCH_LOWEST } from '../src/model/arrange.ts';
 import { contentIndex } from '../src/model/content.ts';
 import { headArrays } from '../src/model/head.ts';
@@ -41,7 +41,8 @@ import { hybridScorer, modelScorer, pairModelScorer } from './lib/evaluate.ts';
 import { termStats } from '../src/model/text.ts';
 import { rankOf, rankingMetrics } from './lib/metrics.ts';
 
-const { values: a } = parseArgs({
+const USAGE = 'usage: npx tsx scripts/eval-placements.ts --data DIR [--model DIR] [--users N] [--valid-users N] [--json FILE]';
+const { values: a } = parseFlags('eval:placements', USAGE, {
   options: {
     data: { type: 'string' },
     model: { type: 'string', default: 'public/models/default' },
@@ -51,8 +52,7 @@ const { values: a } = parseArgs({
     json: { type: 'string' },
   },
 });
-if (!a.data)
-  throw new Error('usage: npx tsx scripts/eval-placements.ts --data DIR [--model DIR] [--users N] [--valid-users N] [--json FILE]');
+if (!a.data) throw new Error(USAGE);
 
 const SHARES = [0, 0.25, 0.5, 0.75, 1];
 const WEIGHTS = [0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5];

@@ -13,7 +13,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseFlags } from './lib/cli.ts';
 import { heldOutItems, makeCatalog, loadDataset, splitLeaveOneOut, withheldItems, type Dataset } from './lib/data.ts';
 import {
   baselineSpecs,
@@ -50,7 +50,7 @@ const USAGE =
   'usage: npm run eval -- --data DIR [--models DIR,DIR [--only]] [--teachers DIR:BETA,...] [--json FILE] [--stamp] [--transfer] [--users N] [--withhold F --seed S] [--sample-seed S] [--click-top K]';
 const NEGATIVES = 99;
 
-const { values: a } = parseArgs({
+const { values: a } = parseFlags('eval', USAGE, {
   options: {
     data: { type: 'string' },
     models: { type: 'string' },
@@ -114,6 +114,14 @@ function num(name: keyof typeof a): number {
   return v;
 }
 
+/** A count flag: a whole number of at least `min` (a negative or fractional count was taken as another one). */
+function whole(name: keyof typeof a, min: number): number {
+  const v = num(name);
+  if (!Number.isInteger(v) || v < min)
+    throw new Error(`--${name}: expected a whole number of at least ${min}, got ${JSON.stringify(a[name])}`);
+  return v;
+}
+
 /** Model dirs: every public/models/* with a model.json (unless --only), then --models (deduplicated by path). */
 function modelDirs(): string[] {
   const dirs: string[] = [];
@@ -160,12 +168,18 @@ async function main(): Promise<void> {
     return;
   }
   if (!a.data) throw new Error(USAGE);
-  const clickTop = num('click-top');
+  // Every flag checked before any work.
+  const clickTop = whole('click-top', 1);
+  const userLimit = a.users === undefined ? undefined : whole('users', 1);
+  const withhold = num('withhold');
+  if (withhold < 0 || withhold >= 1)
+    throw new Error(`--withhold: expected a fraction from 0 to below 1, got ${JSON.stringify(a.withhold)}`);
+  const [seed, sampleSeed] = [num('seed'), num('sample-seed')];
   await setupTf('wasm');
   const ds = loadDataset(a.data);
   const split = splitLeaveOneOut(ds);
   const N = ds.items.length;
-  const users = testUsers(ds, split, { seed: num('sample-seed'), negatives: NEGATIVES, limit: a.users ? num('users') : undefined });
+  const users = testUsers(ds, split, { seed: sampleSeed, negatives: NEGATIVES, limit: userLimit });
   if (users.length === 0) throw new Error(`--data ${a.data}: no user has 3 or more events, nothing to test`);
   const dirs = modelDirs();
 
@@ -295,15 +309,15 @@ async function main(): Promise<void> {
   }
 
   // Baselines' cold-start set: --withhold/--seed, else the first model's.
-  const baseCold = num('withhold') > 0 ? getCold(num('withhold'), num('seed')) : (modelCold.find((c) => c) ?? null);
+  const baseCold = withhold > 0 ? getCold(withhold, seed) : (modelCold.find((c) => c) ?? null);
   const index = timed('tf-idf index of the catalog', () => contentIndex(ds.items)).value;
   const table = cooccurrenceTable(trainSeqs, N);
   // The blend's weight, on validation targets (history = the training part of each user).
   const validUsers = testUsers(ds, split, {
-    seed: num('sample-seed'),
+    seed: sampleSeed,
     negatives: 0,
     targets: 'valid',
-    limit: a.users ? num('users') : undefined,
+    limit: userLimit,
   });
   const blend = timed(`blend weight on ${validUsers.length} validation targets`, () =>
     chooseBlendWeight(ds.items, trainSeqs, validUsers, { index, table }),

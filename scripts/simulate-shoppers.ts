@@ -8,10 +8,11 @@
  * writes DIR/interactions.jsonl ({"user","item","ts","type"} per line, the project's generic training
  * format) and DIR/catalog.jsonl ({"id","title","brand","category","price"} per line).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { readText } from './lib/cli.ts';
 import type { EventType } from '../src/shared/types.ts';
 import { mulberry32, type CatalogItem } from './gen-catalog.ts';
 
@@ -215,7 +216,7 @@ export function simulateShoppers(opts: SimulateOptions): { interactions: Interac
 
 /** Reads a catalog as a JSON array or as JSONL. */
 export function readCatalog(path: string): SimItem[] {
-  const text = readFileSync(path, 'utf8').trim();
+  const text = readText(path).trim();
   const rows: unknown[] = text.startsWith('[')
     ? JSON.parse(text)
     : text

@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseFlags } from './lib/cli.ts';
 import type { ModelConfig, Weights } from '../src/model/scorer.ts';
 import { rng } from '../src/model/rng.ts';
 import { scoreCatalog, Trainer, catalogVectors, PRIOR_WEIGHT, type Sequence } from '../src/model/train/trainer.ts';
@@ -57,7 +57,8 @@ const PRESETS = {
   text: { d: 64, blocks: 1, heads: 1, ffn: 128, ids: false, textBuckets: 8192, dropout: 0.2, lr: 1e-3, inputScale: null, negatives: 256 },
 } as const;
 
-const { values: a } = parseArgs({
+const TRAIN_USAGE = 'usage: npm run train -- --data DIR --out DIR [--preset teacher|student|text] (see README)';
+const { values: a } = parseFlags('train', TRAIN_USAGE, {
   options: {
     data: { type: 'string' },
     out: { type: 'string' },
@@ -115,7 +116,7 @@ function whole(name: keyof typeof a, min: number): number {
 }
 
 async function main(): Promise<void> {
-  if (!a.data || !a.out) throw new Error('usage: npm run train -- --data DIR --out DIR [--preset teacher|student|text] (see README)');
+  if (!a.data || !a.out) throw new Error(TRAIN_USAGE);
   const preset = PRESETS[a.preset as keyof typeof PRESETS];
   if (!preset) throw new Error(`--preset: expected one of ${Object.keys(PRESETS).join(', ')}, got "${a.preset}"`);
   // The flags used only after the tables are built and the epochs run are checked before any of that work.

@@ -6,6 +6,7 @@
  *   (user, item, ts, type) and `catalog.jsonl` ({ id, title, brand, category, price }).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readText } from './cli.ts';
 import { join } from 'node:path';
 import { categoryLevels, featurizeItems, type FeatureConfig } from '../../src/model/features.ts';
 import { EVENT_INDEX } from '../../src/model/sequence.ts';
@@ -96,7 +97,7 @@ function loadGeneric(dir: string): Dataset {
     return index.get(f.id)!;
   };
   const firstLine = new Map<string, number>();
-  readFileSync(join(dir, 'catalog.jsonl'), 'utf8')
+  readText(join(dir, 'catalog.jsonl'))
     .split('\n')
     .forEach((line, n) => {
       if (!line.trim()) return;
@@ -111,14 +112,14 @@ function loadGeneric(dir: string): Dataset {
     });
   const raw: { user: string; item: string; ts: number; type: EventType }[] = [];
   if (existsSync(join(dir, 'interactions.jsonl'))) {
-    readFileSync(join(dir, 'interactions.jsonl'), 'utf8')
+    readText(join(dir, 'interactions.jsonl'))
       .split('\n')
       .forEach((line, n) => {
         if (line.trim())
           raw.push(checkRow(parseJson(line, `interactions.jsonl:${n + 1}`) as Record<string, unknown>, `interactions.jsonl:${n + 1}`));
       });
   } else {
-    for (const { row, line } of parseCsvObjects(readFileSync(join(dir, 'interactions.csv'), 'utf8'), 'interactions.csv')) {
+    for (const { row, line } of parseCsvObjects(readText(join(dir, 'interactions.csv')), 'interactions.csv')) {
       raw.push(checkRow(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v.trim()])), `interactions.csv:${line}`));
     }
   }
