@@ -129,6 +129,8 @@ async function main(): Promise<void> {
     throw new Error(`--withhold: expected a fraction from 0 to below 1, got ${JSON.stringify(a.withhold)}`);
   for (const name of ['max-len', 'tokens-per-item', 'valid-users', 'final-valid-users'] as const) whole(name, 1);
   for (const name of ['d', 'blocks', 'ffn', 'text-buckets'] as const) if (a[name] !== undefined) whole(name, 1);
+  for (const name of ['seed', 'minutes', 'alpha', 'memory-beta', 'extra', 'temperature'] as const) num(name);
+  for (const name of ['lr', 'lr-end', 'dropout', 'negatives'] as const) if (a[name] !== undefined) num(name);
   const backend = await setupTf();
   const seed = num('seed');
   const ds = loadDataset(a.data);

@@ -38,6 +38,12 @@ describe('npm run train, bad input', () => {
     ['a negative epoch count (it saved an untrained model)', ['--epochs=-1'], /--epochs: expected a whole number of at least 1, got "-1"/],
     ['no epochs without --init', ['--epochs', '0'], /--epochs: expected a whole number of at least 1, got "0"/],
     ['a fractional patience', ['--patience', '1.5'], /--patience: expected a whole number of at least 1, got "1.5"/],
+    [
+      'a temperature that is not a number (it failed after the tables were built)',
+      ['--temperature', 'warm'],
+      /--temperature: expected a number, got "warm"/,
+    ],
+    ['a learning rate that is not a number', ['--lr', 'fast'], /--lr: expected a number, got "fast"/],
     ['a withheld fraction of 1 or more', ['--withhold', '2'], /--withhold: expected a fraction from 0 to below 1, got "2"/],
     ['a history length of 0', ['--max-len', '0'], /--max-len: expected a whole number of at least 1, got "0"/],
   ];
