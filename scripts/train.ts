@@ -244,8 +244,15 @@ async function main(): Promise<void> {
   let initFrom: { id: string; version: string; training: Record<string, unknown> } | null = null;
   let optState: { name: string; data: Float32Array; shape: number[] }[] | null = null;
   let elapsedBefore = 0;
+  if (a.resume && !existsSync(join(ckDir, 'state.json'))) log(`--resume: no checkpoint in ${ckDir}, starting at epoch 1`);
   if (a.resume && existsSync(join(ckDir, 'state.json'))) {
     const st = JSON.parse(readFileSync(join(ckDir, 'state.json'), 'utf8')) as CheckpointState;
+    // Its weights fit only the model they were trained in: the same configuration and the same id vocabulary.
+    if (JSON.stringify(st.config) !== JSON.stringify(cfg))
+      throw new Error(
+        `--resume: the checkpoint in ${ckDir} is of another model (${st.config ? JSON.stringify(st.config) : 'a checkpoint that records none'}; ` +
+          `this run's: ${JSON.stringify(cfg)}): resume with the flags and data it was made with, or run without --resume to start over`,
+      );
     startEpoch = st.epoch + 1;
     elapsedBefore = st.elapsedMs;
     init = readArrays(join(ckDir, 'weights.bin'), st.weights);
@@ -308,7 +315,7 @@ async function main(): Promise<void> {
     log(
       `epoch ${epoch + 1}: loss ${(lossSum / batches.length).toFixed(4)}, valid NDCG@10 ${ndcg.toFixed(4)}${v.note}${improved ? ' (best)' : ''}, ${((Date.now() - te) / 1000).toFixed(0)} s, total ${(elapsed / 60e3).toFixed(1)} min`,
     );
-    await checkpoint(ckDir, trainer, epoch, elapsed, best);
+    await checkpoint(ckDir, cfg, trainer, epoch, elapsed, best);
     if (epoch - best.epoch >= patience) {
       log(`stopping: no improvement for ${patience} epochs`);
       break;
@@ -532,6 +539,8 @@ function validate(
 }
 
 interface CheckpointState {
+  /** The configuration (the id vocabulary's size included) of the model the weights belong to. */
+  config?: ModelConfig;
   epoch: number;
   elapsedMs: number;
   best: { ndcg: number; epoch: number };
@@ -541,6 +550,7 @@ interface CheckpointState {
 
 async function checkpoint(
   dir: string,
+  config: ModelConfig,
   trainer: Trainer,
   epoch: number,
   elapsedMs: number,
@@ -555,6 +565,7 @@ async function checkpoint(
   );
   if (best.weights && best.epoch === epoch) writeArrays(join(dir, 'best.bin'), Object.values(best.weights));
   const state: CheckpointState = {
+    config,
     epoch,
     elapsedMs,
     best: { ndcg: best.ndcg, epoch: best.epoch },

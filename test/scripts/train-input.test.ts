@@ -57,6 +57,13 @@ describe('npm run train, bad input', () => {
     }, 60_000);
   }
 
+  it('--resume with a checkpoint of another configuration names the flag (it ended in a tensor shape error)', () => {
+    expect(train(data, 'resumed', ['--epochs', '1']).status).toBe(0);
+    const r = train(data, 'resumed', ['--epochs', '2', '--resume', '--d', '8']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/--resume: the checkpoint in .*resumed\/checkpoint is of another model .*run without --resume to start over/);
+  }, 120_000);
+
   it('says so when no shopper has 2 events, instead of failing after building its tables', () => {
     const r = train(shortData('single', 1), 'single', ['--epochs', '1']);
     expect(r.status).toBe(1);
