@@ -36,13 +36,19 @@ export interface DataLayerReader {
  */
 export function readDataLayer(o: DataLayerReader): () => void {
   const dl = o.layer;
+  const consent = consentMode();
   /** `backlog`: an entry already in the dataLayer, read once whatever the number of readers; a push is a new event, also one repeating an object pushed before. */
   const take = (entry: unknown, backlog = false) => {
     try {
-      if (!entry || typeof entry !== 'object' || (backlog && read.has(entry))) return;
+      if (!entry || typeof entry !== 'object') return;
+      // Consent commands apply in the dataLayer's order, also those a reader before this one read (a second init()).
+      consent.follow(entry);
+      if (backlog && read.has(entry)) return;
       read.add(entry);
       const e = ecommerceEvent(entry, o.types);
-      if (e) record(e, o);
+      // An event the shopper's consent denied when the shop pushed it is not recorded, not even once consent is granted.
+      if (!e || consent.denied()) return;
+      record(e, o);
     } catch (err) {
       o.onError(err as Error);
     }
@@ -60,6 +66,30 @@ export function readDataLayer(o: DataLayerReader): () => void {
     reading = false;
     // Google Tag Manager wraps push after us: then ours stays in its chain, doing nothing.
     if (dl.push === hooked) dl.push = push;
+  };
+}
+
+/**
+ * Google Consent Mode (v2) as the shop's consent banner sets it through the dataLayer: `gtag('consent', 'default' |
+ * 'update', { analytics_storage, … })`, which pushes its arguments object. Reco reads the shop's GA4 analytics events,
+ * so it follows `analytics_storage`: denied by the latest `update`, else by a `default`. A default for some regions
+ * only (`region: ['FR', …]`) counts too: the page cannot tell the shopper's region, so a denial anywhere is kept.
+ * https://developers.google.com/tag-platform/security/guides/consent
+ */
+function consentMode(): { follow(entry: object): void; denied(): boolean } {
+  const defaults = new Map<string, unknown>();
+  let update: unknown;
+  return {
+    follow(entry) {
+      if (!(Array.isArray(entry) || Object.prototype.toString.call(entry) === '[object Arguments]')) return;
+      const [command, kind, params] = Array.from(entry as ArrayLike<unknown>);
+      if (command !== 'consent' || !params || typeof params !== 'object') return;
+      const value = (params as Entry)['analytics_storage'];
+      if (value !== 'granted' && value !== 'denied') return;
+      if (kind === 'update') update = value;
+      else if (kind === 'default') defaults.set(JSON.stringify((params as Entry)['region'] ?? null), value);
+    },
+    denied: () => (update ?? ([...defaults.values()].includes('denied') ? 'denied' : 'granted')) === 'denied',
   };
 }
 

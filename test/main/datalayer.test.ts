@@ -185,6 +185,44 @@ describe('reading GA4 ecommerce pushes', () => {
     expect(events()).toEqual(['add_to_cart p1', 'add_to_cart p2', 'add_to_cart p2']);
   });
 
+  it("follows Consent Mode: what the shop pushes while gtag('consent') denies analytics_storage is not recorded, not even once it is granted", () => {
+    const gtag = function (..._args: unknown[]) {
+      // eslint-disable-next-line prefer-rest-params
+      win.dataLayer!.push(arguments);
+    };
+    const add = (id: string) => win.dataLayer!.push({ event: 'add_to_cart', ecommerce: { items: [{ item_id: id }] } });
+    win.dataLayer = [];
+    gtag('consent', 'default', { ad_storage: 'denied', analytics_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied' });
+    add('before-reco'); // pushed before Reco loaded, while denied
+    start();
+    add('banner-open');
+    gtag('consent', 'update', { analytics_storage: 'granted', ad_storage: 'granted' }); // the shopper accepts
+    add('accepted');
+    gtag('consent', 'update', { analytics_storage: 'denied' }); // and withdraws
+    add('withdrawn');
+    expect(events()).toEqual(['add_to_cart accepted']);
+    stop!();
+    start(); // a second init(): the consent commands it finds apply in order, and what was denied stays unread
+    add('after-second-init');
+    expect(events()).toEqual(['add_to_cart accepted']);
+    expect(remembered.map((f) => f.id)).toEqual(['accepted']);
+  });
+
+  it('Consent Mode: a default denied for some regions only counts (the page cannot tell the region); one granted everywhere records', () => {
+    const gtag = function (..._args: unknown[]) {
+      // eslint-disable-next-line prefer-rest-params
+      win.dataLayer!.push(arguments);
+    };
+    win.dataLayer = [];
+    gtag('consent', 'default', { analytics_storage: 'granted' });
+    gtag('consent', 'default', { analytics_storage: 'denied', region: ['FR', 'DE'] });
+    start();
+    win.dataLayer.push({ event: 'view_item', ecommerce: { items: [{ item_id: 'p1' }] } });
+    gtag('consent', 'update', { analytics_storage: 'granted' });
+    win.dataLayer.push({ event: 'view_item', ecommerce: { items: [{ item_id: 'p2' }] } });
+    expect(events()).toEqual(['view_item p2']);
+  });
+
   it('ignores what is not a GA4 ecommerce event, and never throws into the page', () => {
     win.dataLayer = [];
     start();
