@@ -14,6 +14,11 @@ type Entry = Record<string, unknown>;
 
 /** Entries already read, so a second init() on the same page does not read them again. */
 const read = new WeakSet<object>();
+/**
+ * Transactions whose purchase this page view recorded: GA4 counts a purchase once per `transaction_id` (a shop that
+ * sends it both through gtag() and a Tag Manager push, a confirmation view a single-page app renders twice).
+ */
+const transactions = new Set<string>();
 
 /** What {@link readDataLayer} needs. */
 export interface DataLayerReader {
@@ -48,6 +53,11 @@ export function readDataLayer(o: DataLayerReader): () => void {
       const e = ecommerceEvent(entry, o.types);
       // An event the shopper's consent denied when the shop pushed it is not recorded, not even once consent is granted.
       if (!e || consent.denied()) return;
+      const transaction = e.type === 'purchase' ? str(e.params['transaction_id']) : undefined;
+      if (transaction !== undefined) {
+        if (transactions.has(transaction)) return;
+        transactions.add(transaction);
+      }
       record(e, o);
     } catch (err) {
       o.onError(err as Error);

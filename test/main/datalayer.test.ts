@@ -223,6 +223,29 @@ describe('reading GA4 ecommerce pushes', () => {
     expect(events()).toEqual(['view_item p2']);
   });
 
+  it('a purchase is recorded once per transaction_id, as GA4 counts it (gtag and a Tag Manager push, a second init()); other transactions count', () => {
+    win.dataLayer = [];
+    const gtag = function (..._args: unknown[]) {
+      // eslint-disable-next-line prefer-rest-params
+      win.dataLayer!.push(arguments);
+    };
+    const items = [
+      { item_id: 'p1', quantity: 1 },
+      { item_id: 'p2', quantity: 2 },
+    ];
+    start();
+    gtag('event', 'purchase', { transaction_id: 'T-1', currency: 'EUR', items });
+    win.dataLayer.push({ ecommerce: null });
+    win.dataLayer.push({ event: 'purchase', ecommerce: { transaction_id: 'T-1', currency: 'EUR', items } });
+    stop!();
+    start(); // a single-page app's next route starts Reco again, and its confirmation view pushes the purchase again
+    win.dataLayer.push({ event: 'purchase', ecommerce: { transaction_id: 'T-1', items } });
+    win.dataLayer.push({ event: 'purchase', ecommerce: { transaction_id: 'T-2', items: [{ item_id: 'p1' }] } });
+    win.dataLayer.push({ event: 'purchase', ecommerce: { items: [{ item_id: 'p3' }] } }); // no transaction id: counted
+    win.dataLayer.push({ event: 'purchase', ecommerce: { items: [{ item_id: 'p3' }] } });
+    expect(events()).toEqual(['purchase p1', 'purchase p2', 'purchase p1', 'purchase p3', 'purchase p3']);
+  });
+
   it('ignores what is not a GA4 ecommerce event, and never throws into the page', () => {
     win.dataLayer = [];
     start();
