@@ -39,3 +39,21 @@ test('GA4 dataLayer: a page view in the control group (holdout) gets reco_contro
   expect(await page.evaluate(() => window.Reco.status().control)).toBe(true);
   expect(await armEvents(page)).toEqual([{ event: 'reco_control', reco_arm: 'control' }]);
 });
+
+test("GA4 dataLayer with Consent Mode: the shop's pushes made while analytics_storage is denied are not stored; those after the shopper accepts are", async ({
+  page,
+}) => {
+  await page.goto('/e2e/pages/datalayer.html?consent=denied');
+  await waitForReady(page);
+  await page.locator('#add').click(); // add_to_cart while the banner is open (denied by default)
+  await page.evaluate(() =>
+    (window as unknown as { gtag: (...a: unknown[]) => void }).gtag('consent', 'update', { analytics_storage: 'granted' }),
+  );
+  await page.locator('#buy').click(); // gtag('event', 'purchase', ...) once the shopper accepted
+  await page.evaluate(() => window.Reco.exportData()); // flushes
+  const events = await storedEvents(page);
+  expect(events.filter((e) => e.type === 'add_to_cart')).toEqual([]);
+  expect(events.filter((e) => e.type === 'purchase').map((e) => e.itemId)).toEqual(['p003']);
+  // The shop's impression pushed at load, while denied, of the item Reco does not track: not stored.
+  expect(events.filter((e) => e.itemId === 'p200')).toEqual([]);
+});
