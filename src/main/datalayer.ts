@@ -2,7 +2,8 @@
  * The shop's GA4 dataLayer, both ways (the `dataLayer` option). Read: the shop's GA4 ecommerce pushes become
  * history events without track() (datalayer-read.ts, loaded only on pages that read their dataLayer). Write: one
  * event per page view says which arm of the experiment the page view is in, so the shop's own analytics can
- * compare them. Reco only reads and pushes to the page's own array: nothing is sent anywhere.
+ * compare them. Reco only reads and pushes to the page's own array: nothing is sent anywhere. writeArm comes with
+ * reco.engine.js (engine-chunk.ts), which the page loads with the engine: the page script keeps only what init() needs.
  * https://developers.google.com/analytics/devguides/collection/ga4/ecommerce
  */
 

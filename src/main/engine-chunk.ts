@@ -9,3 +9,4 @@ export { withJsonLd } from './grid/json-ld.ts';
 export { createRanker } from './ranker.ts';
 export { engineInit } from './engine-init.ts';
 export { readStored } from './export.ts';
+export { writeArm } from './datalayer.ts';

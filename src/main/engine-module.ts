@@ -10,6 +10,7 @@ import { engineInit } from './engine-init.ts';
 import { readStored } from './export.ts';
 import { withJsonLd } from './grid/json-ld.ts';
 import { reorderGrid } from './grid/reorder.ts';
+import { writeArm } from './datalayer.ts';
 import { createPlacements } from './placements.ts';
 import { createRanker } from './ranker.ts';
 
@@ -28,6 +29,8 @@ export interface EngineModule {
   withJsonLd: typeof withJsonLd;
   /** export()'s reading of the databases. */
   readStored: typeof readStored;
+  /** Pushes the page view's arm event to the shop's dataLayer (the `dataLayer` option's write). */
+  writeArm: typeof writeArm;
 }
 
 /** In the ES module build the engine client is part of the bundle: nothing to preload. */
@@ -43,4 +46,5 @@ export const loadEngineModule = async (_scriptUrl: string): Promise<EngineModule
   reorderGrid,
   withJsonLd,
   readStored,
+  writeArm,
 });

@@ -15,7 +15,7 @@ import { notReady, type RecoInstance, type RecoStatus } from './api.ts';
 import type { EngineState } from './engine-client.ts';
 import { lazyEngineClient } from './engine-lazy.ts';
 import { loadEngineModule, type EngineModule } from './engine-module.ts';
-import { dataLayerUse, pageDataLayer, writeArm } from './datalayer.ts';
+import { dataLayerUse, pageDataLayer } from './datalayer.ts';
 import { takeEarlyWorker } from './early-worker.ts';
 import { openForgetChannel } from '../shared/forget-channel.ts';
 import { clearLocalTraces, eraseEverything, knownDatabases, rememberDatabase, WAIT_MS, within } from './erase.ts';
@@ -129,8 +129,6 @@ export function startInstance(
 
   // With consent denied Reco does nothing, so it has no arm to report either.
   const dataLayer = mode === 'off' ? { read: false, write: false } : dataLayerUse(opts.dataLayer);
-  // A later init() on the same page keeps the arm the dataLayer was told.
-  if (dataLayer.write) state.control = writeArm(state.control);
   const antiFlicker = createAntiFlicker({ timeoutMs: opts.antiFlickerMs });
   // Rounds and history reads flush the tracker.
   const flush = async () => tracker?.flush();
@@ -175,7 +173,13 @@ export function startInstance(
   const engineModule = workers && loadEngineModule(scriptUrl);
   /** reco.engine.js once loaded (it brings the engine client: the engine's answers come after it). */
   let engineParts: EngineModule | null = null;
-  void engineModule?.then((m) => (engineParts = m)).catch(() => {});
+  void engineModule
+    ?.then((m) => {
+      engineParts = m;
+      // The page view's arm, told once reco.engine.js is there (writeArm comes with it): once per page, whatever the number of init() calls.
+      if (dataLayer.write) m.writeArm(state.control);
+    })
+    .catch(() => {});
   const engine =
     engineModule &&
     lazyEngineClient(engineModule, new URL('reco.engine.js', scriptUrl).href, (m) =>

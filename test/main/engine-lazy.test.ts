@@ -35,6 +35,7 @@ const moduleWith = (log: string[]): EngineModule => ({
   readStored: null!,
   withJsonLd: null!,
   reorderGrid: null!,
+  writeArm: null!,
 });
 
 describe('lazyEngineClient: the engine client while reco.engine.js loads', () => {
