@@ -26,7 +26,11 @@ export interface DataLayerReader {
   layer: unknown[];
   /** Reco's event types (EVENT_TYPES), passed in: this module imports nothing, so it loads as one small file. */
   types: readonly EventType[];
-  tracker: Tracker;
+  /**
+   * Null while consent is denied: what is in the dataLayer and what the shop pushes meanwhile is marked read and never
+   * recorded, not by a later init()'s reader either.
+   */
+  tracker: Tracker | null;
   /** Keeps the features GA4 items carry (name, brand, category levels, price). */
   remember(features: ItemFeatures[]): void;
   onError(err: Error): void;
@@ -50,6 +54,8 @@ export function readDataLayer(o: DataLayerReader): () => void {
       consent.follow(entry);
       if (backlog && read.has(entry)) return;
       read.add(entry);
+      const tracker = o.tracker;
+      if (!tracker) return;
       const e = ecommerceEvent(entry, o.types);
       // An event the shopper's consent denied when the shop pushed it is not recorded, not even once consent is granted.
       if (!e || consent.denied()) return;
@@ -58,7 +64,7 @@ export function readDataLayer(o: DataLayerReader): () => void {
         if (transactions.has(transaction)) return;
         transactions.add(transaction);
       }
-      record(e, o);
+      record(e, tracker, o);
     } catch (err) {
       o.onError(err as Error);
     }
@@ -126,7 +132,7 @@ const num = (v: unknown): number | undefined => {
 };
 
 /** One Reco event per item of a GA4 event (items without `item_id` are skipped: a name is not an id). */
-function record({ type, params }: { type: EventType; params: Entry }, o: DataLayerReader): void {
+function record({ type, params }: { type: EventType; params: Entry }, tracker: Tracker, o: DataLayerReader): void {
   const items = Array.isArray(params['items']) ? (params['items'] as unknown[]) : [];
   const features: ItemFeatures[] = [];
   for (const raw of items) {
@@ -157,7 +163,7 @@ function record({ type, params }: { type: EventType; params: Entry }, o: DataLay
     if (transaction) extra['transaction_id'] = transaction;
     const index = num(item['index']);
     const track = () =>
-      o.tracker.track(type, id, extra, {
+      tracker.track(type, id, extra, {
         listId:
           str(item['item_list_id']) ?? str(params['item_list_id']) ?? str(item['item_list_name']) ?? str(params['item_list_name']) ?? null,
         position: index !== undefined && Number.isInteger(index) && index >= 0 ? index : null,
@@ -165,7 +171,7 @@ function record({ type, params }: { type: EventType; params: Entry }, o: DataLay
       });
     // An impression of an item in a grid Reco tracks is the tracker's (it counts only what was seen). Asked a task
     // later: a shop that appends cards and pushes their view_item_list in one task has them tracked by then.
-    if (type === 'view_item_list') setTimeout(() => o.tracker.watching(id) || track());
+    if (type === 'view_item_list') setTimeout(() => tracker.watching(id) || track());
     else track();
   }
   if (features.length) o.remember(features);

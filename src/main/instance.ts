@@ -127,8 +127,9 @@ export function startInstance(
     skippedRows: new Set([...(store?.skipped() ?? []), ...workerSkipped]).size,
   });
 
-  // With consent denied Reco does nothing, so it has no arm to report either.
-  const dataLayer = mode === 'off' ? { read: false, write: false } : dataLayerUse(opts.dataLayer);
+  // With consent denied Reco has no arm to report (writeArm comes with reco.engine.js, which it does not load), and reads
+  // the dataLayer only to mark what the shop pushes meanwhile as read: a later init() with consent records none of it.
+  const dataLayer = dataLayerUse(opts.dataLayer);
   const antiFlicker = createAntiFlicker({ timeoutMs: opts.antiFlickerMs });
   // Rounds and history reads flush the tracker.
   const flush = async () => tracker?.flush();
@@ -332,15 +333,15 @@ export function startInstance(
     return { ranker, grids, placements, remember };
   })();
   // The dataLayer is read once the grids are tracked (their impressions are the tracker's to count), by a module
-  // loaded only on pages that read it: entries pushed meanwhile wait in the array.
+  // loaded only on pages that read it: entries pushed meanwhile wait in the array. Without a tracker (consent denied)
+  // the reader records nothing.
   let stopReading: (() => void) | null = null;
-  const layer = dataLayer.read && tracker ? pageDataLayer() : null;
+  const layer = dataLayer.read ? pageDataLayer() : null;
   if (layer) {
     opts
       .loadDataLayerReader()
       .then(({ readDataLayer }) => {
-        if (!destroyed)
-          stopReading = readDataLayer({ layer, types: EVENT_TYPES, tracker: tracker!, remember: parts.remember, onError: fail });
+        if (!destroyed) stopReading = readDataLayer({ layer, types: EVENT_TYPES, tracker, remember: parts.remember, onError: fail });
       })
       .catch((err: Error) =>
         log(`could not load the dataLayer reader (reco.datalayer.mjs): ${err.message}; the shop's GA4 events are not recorded`),

@@ -55,6 +55,30 @@ afterEach(async () => {
 });
 
 describe('instance wiring', () => {
+  it('with consent denied, what the shop pushes to its GA4 dataLayer meanwhile is not recorded by a later init() with consent', async () => {
+    vi.stubGlobal('Worker', BlockedWorker);
+    const dataLayer: unknown[] = [];
+    (window as { dataLayer?: unknown[] }).dataLayer = dataLayer;
+    const bundled = { startWorker: null, model: null, loadDataLayerReader: () => import('../../src/main/datalayer-read.ts') };
+    const add = (id: string) => dataLayer.push({ event: 'add_to_cart', ecommerce: { items: [{ item_id: id }] } });
+    try {
+      add('before-the-banner');
+      const declined = startInstance({ consent: 'denied', dbName: `instance-${++n}` }, SCRIPT, null, null, bundled);
+      await declined.ready;
+      await new Promise((r) => setTimeout(r, 20)); // the reader has loaded
+      add('declined');
+      expect(dataLayer.filter((e) => (e as { event?: string }).event?.startsWith('reco_'))).toEqual([]); // no arm either
+      const accepted = startInstance({ consent: 'granted', dbName: `instance-${n}` }, SCRIPT, null, declined.reco, bundled);
+      reco = accepted.reco;
+      await accepted.ready;
+      await new Promise((r) => setTimeout(r, 20));
+      add('accepted');
+      expect((await reco.export()).events.map((e) => `${e.type} ${e.itemId}`)).toEqual(['add_to_cart accepted']);
+    } finally {
+      delete (window as { dataLayer?: unknown[] }).dataLayer;
+    }
+  });
+
   it('rejects invalid options with a TypeError naming the option', async () => {
     await expect(createInstance({ holdout: 3 }, SCRIPT, null)).rejects.toThrow(/option "holdout" expected a number from 0 to 1/);
   });
