@@ -39,7 +39,9 @@ let openId = null;
 /** A product opened before Reco was ready; its view is tracked once Reco starts. */
 let pendingView = null;
 let impressions = 0;
-/** The shopper has done something (a click, a product view, the bag) since the home grid was last ranked. */
+/** The shopper has done something (a click, a product view, the bag) on this visit or an earlier one. */
+let shopperActed = false;
+/** The shopper has done something since the home grid was last ranked. */
 let unranked = false;
 /** Whether the shop hears Reco's events through the global Reco.on() (subscribed before init()). */
 let listening = false;
@@ -306,13 +308,13 @@ async function startReco(started) {
   placements.ready();
   refreshStatus();
   setInterval(refreshStatus, 1000);
-  explainHome();
   try {
     const data = await reco.export();
     for (const event of data.events.slice(-MAX_EVENTS_SHOWN)) addEvent(event, { stored: true });
   } catch (err) {
     warnOnce('reco.export failed', err);
   }
+  explainHome();
   offerPicks();
 }
 
@@ -413,7 +415,8 @@ function homeLine(because) {
     warnOnce('reco.status failed', err);
   }
   if (recoFailed || engine === 'off' || engine === 'down') return SUBS.off;
-  if (!rankedLists.has('home')) return SUBS.browsing;
+  // Before Reco has ranked the grid, or ranked it with nothing to go by (a first visit): not yet "for you".
+  if (!rankedLists.has('home') || !shopperActed) return SUBS.browsing;
   return because ? `Because you viewed ${because.names.join(' and ')}` : SUBS.ranked;
 }
 
@@ -438,8 +441,11 @@ async function reasonForTopPick(order) {
 function addEvent(event, { stored = false } = {}) {
   if (shownEvents.has(event.id)) return;
   shownEvents.add(event.id);
-  // What the shopper did (not an impression) that the home grid's order does not reflect yet.
-  if (event.type !== 'view_item_list' && !(stored && rankedLists.has('home'))) unranked = true;
+  if (event.type !== 'view_item_list') {
+    shopperActed = true;
+    // What the shopper did that the home grid's order does not reflect yet.
+    if (!(stored && rankedLists.has('home'))) unranked = true;
+  }
   const list = $('events');
   const item = byId.get(event.itemId);
   const li = document.createElement('li');

@@ -144,6 +144,24 @@ test('on a phone (375 px) the "Because you viewed …" line has the shelf’s wi
   expect(await gridTop()).toBe(withReason);
 });
 
+test('on a phone "Show my picks" fits on one line beside the switch, and the grid does not move when it comes', async ({ page }) => {
+  await page.setViewportSize({ width: 375, height: 740 });
+  await page.goto('/');
+  await waitForReady(page);
+  const gridTop = () => page.evaluate(() => document.getElementById('grid-home')!.getBoundingClientRect().top + scrollY);
+  const before = await gridTop();
+  const nails = (await gridItems(page, '#grid-home')).filter((it) => !it.pinned && it.top === 'Nails').slice(-3);
+  for (const it of nails) await openAndCloseProduct(page, it.id);
+  await expect(page.locator('#home-apply')).toBeVisible();
+  const button = await page.evaluate(() => {
+    const box = document.getElementById('home-apply')!.getBoundingClientRect();
+    return { height: box.height, right: box.right };
+  });
+  expect(button.height, 'one line').toBeLessThan(40);
+  expect(button.right).toBeLessThanOrEqual(375);
+  expect(await gridTop()).toBe(before);
+});
+
 test('closing a product with × or Esc: Back then leaves the shop, as on any site; a product reached by its address closes in place', async ({
   page,
 }) => {
