@@ -29,7 +29,8 @@ export function readText(path: string): string {
   } catch {
     let start = 0;
     for (let line = 1; start <= bytes.length; line++) {
-      const end = bytes.indexOf(0x0a, start) === -1 ? bytes.length : bytes.indexOf(0x0a, start);
+      const newline = bytes.indexOf(0x0a, start);
+      const end = newline === -1 ? bytes.length : newline;
       try {
         utf8.decode(bytes.subarray(start, end));
       } catch {
