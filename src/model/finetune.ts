@@ -15,7 +15,7 @@
  */
 import type { RoundResult } from '../shared/learning.ts';
 import type { HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
-import { HISTORY_TYPES, LABEL_WEIGHTS } from '../shared/labels.ts';
+import { HISTORY_TYPES, LABEL_WEIGHTS, withoutRepeatedPurchases } from '../shared/labels.ts';
 import { anchoredAdam } from './adam.ts';
 import { dot, queryInto, type HeadArrays } from './head.ts';
 import type { LoadedModel } from './io.ts';
@@ -99,10 +99,13 @@ export function buildExamples(
   const K = opts.negatives ?? DEFAULTS.negatives;
   const maxLen = opts.maxLen ?? 50;
   const rand = rng(opts.seed ?? DEFAULTS.seed);
-  const sorted = events
-    .map((e, i) => [e, i] as const)
-    .sort((a, b) => a[0].ts - b[0].ts || a[1] - b[1])
-    .map(([e]) => e);
+  // A purchase reported again (its confirmation page reloaded) is one label, and one history event.
+  const sorted = withoutRepeatedPurchases(
+    events
+      .map((e, i) => [e, i] as const)
+      .sort((a, b) => a[0].ts - b[0].ts || a[1] - b[1])
+      .map(([e]) => e),
+  );
   const feat = (id: string): ItemFeatures => items.get(id) ?? { id };
   const shown = new Map<string, Set<string>>();
   const chosen = new Map<string, Set<string>>();

@@ -4,7 +4,7 @@
  * features: the page's, else stored, else the id alone. Reads about `limit` records per event type, however
  * many events are stored, and nothing of it runs on the page's main thread.
  */
-import { HISTORY_TYPES } from '../shared/labels.ts';
+import { HISTORY_TYPES, withoutRepeatedPurchases } from '../shared/labels.ts';
 import type { HistoryRequest } from '../shared/protocol.ts';
 import { byTime, mergeItem, StoreTimeoutError, type Store } from '../shared/store.ts';
 import type { EventType, HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
@@ -187,7 +187,8 @@ export async function assembleHistory(
   const byId = new Map<string, RecoEvent>();
   for (const e of store ? await orNone(store.recent(limit, HISTORY_TYPES), []) : []) byId.set(e.id, e);
   for (const e of req.pending) if (HISTORY_TYPES.includes(e.type)) byId.set(e.id, e);
-  const events = [...byId.values()].sort(byTime).slice(-limit);
+  // A purchase reported again (its confirmation page reloaded) is one purchase: the model reads it once.
+  const events = withoutRepeatedPurchases([...byId.values()].sort(byTime)).slice(-limit);
   const known = new Map(req.known.map((f) => [f.id, f]));
   // Read from the store: what the page does not know with text (an item it knows by id and link alone is merged).
   const wanted = [...new Set([...events.map((e) => e.itemId), ...also])].filter((id) => !hasFeatures(known.get(id) ?? { id }));

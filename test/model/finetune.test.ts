@@ -65,6 +65,22 @@ describe('buildExamples', () => {
     expect(examples.find((x) => x.eventId === 'x3')!.weight).toBe(3);
   });
 
+  it('learns from a purchase reported again (its confirmation page reloaded, the same transaction_id) once', () => {
+    const bought = (id: string, itemId: string, ts: number, transaction: string, pageViewId: string): RecoEvent => ({
+      ...ev(id, 'purchase', itemId, ts, pageViewId, null),
+      extra: { transaction_id: transaction },
+    });
+    const events = [
+      ev('h', 'view_item', 'p001', T0),
+      bought('buy', 'p002', T0 + 10, 'T-1', 'confirmation'),
+      bought('reload', 'p002', T0 + 20, 'T-1', 'confirmation reloaded'),
+      bought('again', 'p002', T0 + 30, 'T-2', 'a second order'),
+    ];
+    const examples = buildExamples(events, ITEMS, { negatives: 3 });
+    expect(examples.map((x) => x.eventId)).toEqual(['buy', 'again']);
+    expect(examples[1]!.history.map((h) => `${h.type} ${h.item.id}`)).toEqual(['view_item p001', 'purchase p002']);
+  });
+
   it('takes negatives from the same list view that were not chosen, then samples the item cache', () => {
     const events = [
       ev('h', 'select_item', 'p001', T0, 'pv0'),

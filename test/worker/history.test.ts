@@ -61,6 +61,39 @@ describe('history assembled in the worker', () => {
     store.close();
   });
 
+  it("a purchase reported again (its confirmation page reloaded: another page view, the same transaction_id) is read once; another transaction's purchase of the item counts", async () => {
+    const store = await openStore({ dbName: `worker-history-${++n}` });
+    const t = Date.now() - 60_000;
+    const purchase = (item: string, ts: number, transaction: string | null, pageViewId: string) => ({
+      ...event(item, 'purchase', ts),
+      pageViewId,
+      ...(transaction ? { extra: { transaction_id: transaction, price: 12 } } : {}),
+    });
+    await store.add([
+      event('a', 'view_item', t + 1),
+      purchase('a', t + 2, 'T-1', 'confirmation'),
+      purchase('b', t + 3, 'T-1', 'confirmation'),
+      purchase('a', t + 4, 'T-1', 'confirmation reloaded'),
+      purchase('b', t + 5, 'T-1', 'confirmation reloaded'),
+      purchase('a', t + 6, 'T-2', 'a second order'),
+      purchase('c', t + 7, null, 'no transaction id'),
+    ]);
+    const { history } = await assembleHistory(
+      store,
+      { pending: [purchase('c', t + 8, null, 'no transaction id, again'), purchase('b', t + 9, 'T-1', 'pending')], known: [], now: t + 10 },
+      50,
+    );
+    expect(history.map((e) => `${e.type} ${e.item.id} ${e.ts - t}`)).toEqual([
+      'view_item a 1',
+      'purchase a 2',
+      'purchase b 3',
+      'purchase a 6',
+      'purchase c 7',
+      'purchase c 8',
+    ]);
+    store.close();
+  });
+
   it('a connection closed under the worker (forget() deleted the database) reads as no stored history: the pending events only', async () => {
     const store = await openStore({ dbName: `worker-history-${++n}` });
     const t = Date.now() - 60_000;
