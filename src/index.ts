@@ -46,6 +46,8 @@ const SCRIPT_URL: string =
 const BUNDLED: BundledAssets = { startWorker: startBundledWorker, model: bundledModel, loadDataLayerReader };
 
 let current: RecoInstance | null = null;
+/** The instance Reco.destroy() ended, until the next init(): status() reports it ('destroy() was called'). */
+let ended: RecoInstance | null = null;
 /** track() calls made before the first init(): replayed, in order, on the instance it makes. */
 let early: ((reco: RecoInstance) => void)[] = [];
 const EARLY_MAX = 100;
@@ -140,7 +142,7 @@ export const setRules = async (rules: Rules): Promise<void> => current?.setRules
 /** Re-orders grids now on the current instance. */
 export const personalize = async (root?: ParentNode): Promise<void> => current?.personalize(root);
 /** Status of the current instance. */
-export const status = (): RecoStatus => current?.status() ?? notReady('granted', false, false, NOT_STARTED);
+export const status = (): RecoStatus => (current ?? ended)?.status() ?? notReady('granted', false, false, NOT_STARTED);
 /** Runs an on-device learning round now on the current instance; see RecoInstance.train. */
 export const train = async (): Promise<LearningDecision> => current?.train() ?? skipped(NOT_STARTED);
 /** The history items that most raised an item's score ("Because you viewed ..."); see RecoInstance.explain. */
@@ -165,6 +167,7 @@ export const forget = async (): Promise<void> => {
 /** Removes the current instance's listeners, observers and worker. */
 export const destroy = async (): Promise<void> => {
   const reco = current;
+  ended = reco ?? ended;
   current = null;
   await reco?.destroy();
 };

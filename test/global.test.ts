@@ -125,6 +125,23 @@ describe('the global functions around init()', () => {
     expect((await Reco.exportData()).events.map((e) => e.type)).toEqual(['select_item']);
   });
 
+  it('status() through Reco after Reco.destroy() says destroy() was called, not that init() never was (a single-page app ends Reco with a route)', async () => {
+    const Reco = await loadScript();
+    await Reco.init({ dbName: `global-${++n}`, consent: 'denied' });
+    await Reco.destroy();
+    expect(Reco.status()).toMatchObject({
+      ready: false,
+      engine: 'off',
+      storage: 'off',
+      storageReason: 'destroy() was called',
+      consent: 'denied',
+    });
+    expect(Reco.status().lastError).not.toBe('Reco.init() has not been called');
+    // The next route's init() is reported again.
+    await Reco.init({ dbName: `global-${n}` });
+    expect(Reco.status()).toMatchObject({ consent: 'granted', storageReason: null });
+  });
+
   it('an invalid option rejects init() and leaves the running instance alone', async () => {
     const Reco = await loadScript();
     const first = await Reco.init({ dbName: `global-${++n}` });
