@@ -13,6 +13,7 @@ declare global {
     remount(): void;
     nextPage(page: number): Promise<string[]>;
     loadMore(): Promise<string>;
+    openProduct(id: string): void;
   }
 }
 
@@ -106,6 +107,30 @@ test('a grid rendered by client code after init(): personalized after a reload w
   await waitForRanked(tab, 'spa', 3);
   expect(await order(tab)).toEqual(ranked.order);
   expect(await tab.evaluate(() => window.__reco.errors)).toEqual([]);
+});
+
+test("a single-page app's route is a page view: back on the listing (a new address, Back), the items in view count their impressions again", async ({
+  tab,
+}) => {
+  await openSpa(tab);
+  const impressions = async () =>
+    (await tab.evaluate(() => window.Reco.export())).events.filter((e) => e.type === 'view_item_list' && e.listId === 'spa');
+  await expect.poll(async () => (await impressions()).length, { timeout: 30_000, message: 'the first row counted' }).toBeGreaterThan(0);
+  const [first] = await impressions();
+  await tab.evaluate((id) => window.openProduct(id), first!.itemId);
+  await tab.evaluate(() => history.back());
+  await tab.waitForFunction(() => !new URLSearchParams(location.search).has('product') && document.querySelector('#grid [data-reco-id]'));
+  const ofItem = async () => (await tab.evaluate(() => window.Reco.export())).events.filter((e) => e.itemId === first!.itemId);
+  await expect
+    .poll(async () => (await ofItem()).filter((e) => e.type === 'view_item_list').length, {
+      timeout: 30_000,
+      message: `${first!.itemId} counted again on the listing shown again`,
+    })
+    .toBe(2);
+  // Three page views: the listing, the product page, the listing again.
+  const events = await ofItem();
+  expect(events.map((e) => e.type)).toEqual(['view_item_list', 'view_item', 'view_item_list']);
+  expect(new Set(events.map((e) => e.pageViewId)).size).toBe(3);
 });
 
 test('the next page of results in the same card nodes (a list without keys): a click on a card is recorded for the item it shows now', async ({

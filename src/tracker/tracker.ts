@@ -83,6 +83,10 @@ export interface Tracker {
    */
   forget(): void;
   readonly sessionId: string;
+  /**
+   * The id of this page load, which keys its journal. Events carry the id of their page view: this one until a
+   * single-page app's route changes the address (its path or query), then a new one per address.
+   */
   readonly pageViewId: string;
   /** Removes every listener, observer and timer, and flushes what is pending. */
   destroy(): void;
@@ -126,6 +130,20 @@ export function createTracker(opts: TrackerOptions): Tracker {
 
   const watched = new Map<Element, Watched>();
   const impressed = new Set<string>();
+  /**
+   * The page view: a single-page app's route that changes the address (not its fragment) is a new one, as GA4 counts
+   * history changes as page views: a listing the shopper comes back to counts its impressions again.
+   */
+  const addressNow = () => location.pathname + location.search;
+  let view = { id: pageViewId, address: addressNow() };
+  const pageView = (): string => {
+    const address = addressNow();
+    if (address !== view.address) {
+      view = { id: uuid(), address };
+      impressed.clear();
+    }
+    return view.id;
+  };
   let destroyed = false;
   let lastTs = -Infinity;
 
@@ -192,7 +210,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
       sessionId: session.touch(ts),
       path: location.pathname,
       control,
-      pageViewId,
+      pageViewId: pageView(),
     };
     if (extra) e.extra = extra;
     if (destroyed) return e;
@@ -281,6 +299,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
     observe(items) {
       if (destroyed) return;
       guard(() => {
+        pageView();
         for (const [el, w] of watched) if (!el.isConnected) unwatch(el, w);
         for (const { el, id, listId, position } of items) {
           const key = `${listId}\u0000${id}`;
@@ -290,7 +309,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
             continue;
           }
           if (known) unwatch(el, known);
-          // An impression counts once per list and item, also when the grid renders the item anew.
+          // An impression counts once per page view, list and item, also when the grid renders the item anew.
           const impression = () => {
             if (impressed.has(key)) return;
             impressed.add(key);

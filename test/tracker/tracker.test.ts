@@ -196,6 +196,42 @@ describe('impressions', () => {
     expect(FakeIO.last!.targets.has(first[0]!.el)).toBe(false);
   });
 
+  it("a single-page app's route that changes the address is a new page view: a listing shown again counts its impressions again; a fragment change does not", async () => {
+    const t = start(await openStore({ memoryOnly: true }));
+    const show = (ids: string[]) => {
+      document.body.innerHTML = '';
+      const items = grid('listing', ids);
+      t.observe(items);
+      for (const { el } of items) FakeIO.last!.show(el, 1);
+      vi.advanceTimersByTime(1000);
+      return items;
+    };
+    show(['a', 'b']);
+    history.pushState(null, '', '#filters');
+    show(['a', 'b']);
+    history.pushState(null, '', '/p/a');
+    t.track('view_item', 'a');
+    history.pushState(null, '', '/c/makeup?utm_source=mail'); // the listing again (a link, or Back)
+    const back = show(['a', 'b']);
+    click(back[1]!.el);
+    history.pushState(null, '', '/c/makeup?page=2');
+    show(['a', 'c']);
+    expect(seen.map((e) => `${e.type} ${e.itemId} ${e.path}`)).toEqual([
+      'view_item_list a /c/makeup',
+      'view_item_list b /c/makeup',
+      'view_item a /p/a',
+      'view_item_list a /c/makeup',
+      'view_item_list b /c/makeup',
+      'select_item b /c/makeup',
+      'view_item_list a /c/makeup',
+      'view_item_list c /c/makeup',
+    ]);
+    const views = seen.map((e) => e.pageViewId);
+    expect(new Set(views).size).toBe(4);
+    expect(views).toEqual([views[0], views[0], views[2], views[3], views[3], views[3], views[6], views[6]]);
+    expect(views[0]).toBe(t.pageViewId);
+  });
+
   it('counts the same item in two lists that come into view together (a grid and a placement row)', async () => {
     const t = start(await openStore({ memoryOnly: true }));
     const items = [...grid('g', ['a']), ...grid('similar', ['a'])];
