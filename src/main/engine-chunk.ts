@@ -4,7 +4,7 @@
  */
 export { createEngineClient, createPageLearning } from './engine-client.ts';
 export { createPlacements } from './placements.ts';
-export { reorderGrid } from './grid/reorder.ts';
+export { keepPageOrder, reorderGrid } from './grid/reorder.ts';
 export { withJsonLd } from './grid/json-ld.ts';
 export { createRanker } from './ranker.ts';
 export { engineInit } from './engine-init.ts';

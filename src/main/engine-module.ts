@@ -9,7 +9,7 @@ import { createEngineClient, createPageLearning } from './engine-client.ts';
 import { engineInit } from './engine-init.ts';
 import { readStored } from './export.ts';
 import { withJsonLd } from './grid/json-ld.ts';
-import { reorderGrid } from './grid/reorder.ts';
+import { keepPageOrder, reorderGrid } from './grid/reorder.ts';
 import { writeArm } from './datalayer.ts';
 import { createPlacements } from './placements.ts';
 import { createRanker } from './ranker.ts';
@@ -25,6 +25,8 @@ export interface EngineModule {
   createPlacements: typeof createPlacements;
   createRanker: typeof createRanker;
   reorderGrid: typeof reorderGrid;
+  /** Says why a grid keeps the page's order (the page kept putting it back). */
+  keepPageOrder: typeof keepPageOrder;
   /** What the page's JSON-LD adds to the features of the items it shows. */
   withJsonLd: typeof withJsonLd;
   /** export()'s reading of the databases. */
@@ -44,6 +46,7 @@ export const loadEngineModule = async (_scriptUrl: string): Promise<EngineModule
   createPlacements,
   createRanker,
   reorderGrid,
+  keepPageOrder,
   withJsonLd,
   readStored,
   writeArm,

@@ -91,11 +91,11 @@ export function startInstance(
     storageReason: forgot ?? (mode === 'off' ? 'consent is denied: nothing is stored' : null),
   };
   const logged = new Set<string>();
-  const log = (message: string, error = true): boolean => {
-    if (logged.has(message)) return false;
+  /** Logs an error once per instance. */
+  const log = (message: string): void => {
+    if (logged.has(message)) return;
     logged.add(message);
-    (error ? console.error : console.warn)(`[reco] ${message}`);
-    return true;
+    console.error(`[reco] ${message}`);
   };
   /** Errors already reported: one failure heard through several paths (the engine going down, the call it failed) is reported once. */
   const reported = new WeakSet<Error>();
@@ -325,10 +325,9 @@ export function startInstance(
       active: !!engine && !state.control,
       arrange: async (items, search) => (await ranker)?.arrange(await withPageData(items), search) ?? null,
       remember,
-      reorder: () => engineParts?.reorderGrid ?? null,
+      moves: () => engineParts,
       onRanked: (e) => events.emit('ranked', e),
       onError: fail,
-      warn: (message) => log(message, false),
     });
     return { ranker, grids, placements, remember };
   })();

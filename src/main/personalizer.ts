@@ -15,7 +15,7 @@ import type { TrackedItem, Tracker } from '../tracker/tracker.ts';
 import type { RankedEvent } from './api.ts';
 import type { AntiFlicker } from './grid/antiflicker.ts';
 import { discoverGrids, type Grid, type GridItem } from './grid/discover.ts';
-import type { reorderGrid } from './grid/reorder.ts';
+import type { keepPageOrder, reorderGrid } from './grid/reorder.ts';
 import type { ResolvedOptions } from './options.ts';
 
 /** The options the personalizer reads: `autoPersonalize` off means only personalize() re-orders, grids are only tracked. */
@@ -37,15 +37,19 @@ export interface PersonalizerDeps {
   /** Keeps the features of the items shown. */
   remember(features: ItemFeatures[]): void;
   /**
-   * reorderGrid (grid/reorder.ts) once reco.engine.js has loaded, else null. Grids move only by the engine's
+   * What moves grids (grid/reorder.ts) once reco.engine.js has loaded, else null. Grids move only by the engine's
    * answers, which come through the engine client of that module: by then it is there, and the page script does
-   * not carry the code that moves them.
+   * not carry the code that moves them, nor what it says when a page keeps undoing the order.
    */
-  reorder(): typeof reorderGrid | null;
+  moves(): GridMoves | null;
   onRanked(event: RankedEvent): void;
   onError(err: Error): void;
-  /** Logs a message once (a page that keeps undoing the order). */
-  warn(message: string): void;
+}
+
+/** What moves a grid's items, and what is said when the page keeps putting its own order back (grid/reorder.ts). */
+export interface GridMoves {
+  reorderGrid: typeof reorderGrid;
+  keepPageOrder: typeof keepPageOrder;
 }
 
 /** What {@link createPersonalizer} returns. */
@@ -151,7 +155,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
    * in view, only among the items not shown yet (held); otherwise once it is out of sight.
    */
   const apply = (grid: Grid, scores: ReadonlyMap<string, number>, ms: number, mode: 'auto' | 'now' | 'unpainted'): void => {
-    const reorderGrid = o.reorder();
+    const reorderGrid = o.moves()?.reorderGrid;
     // The page may have made the grid its own (data-reco-track-only) since its ranking was asked for.
     if (!reorderGrid || grid.trackOnly) return;
     const { container } = grid;
@@ -277,10 +281,8 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       else st.restores = 0;
       if (st.restores >= MAX_RESTORES) {
         st.givenUp = true;
-        o.warn(
-          `grid "${st.listId}": the page put its own order back ${MAX_RESTORES} times right after Reco re-ordered it, so Reco leaves ` +
-            "this grid in the page's order. A framework that renders the list itself can order it with rank() instead (see the README).",
-        );
+        // Reco re-ordered this grid just before (lastReorderAt), so what moves grids is loaded.
+        o.moves()?.keepPageOrder(st.listId, MAX_RESTORES);
         return;
       }
       apply(grid, new Map(movable.map((i) => [i.id!, known.get(st.listId + ' ' + i.id)!])), 0, 'unpainted');

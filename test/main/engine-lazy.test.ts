@@ -35,6 +35,7 @@ const moduleWith = (log: string[]): EngineModule => ({
   readStored: null!,
   withJsonLd: null!,
   reorderGrid: null!,
+  keepPageOrder: null!,
   writeArm: null!,
 });
 

@@ -139,3 +139,14 @@ export function reorderGrid(
     return [...items].sort((a, b) => (a.el.compareDocumentPosition(b.el) & 4 ? -1 : 1));
   }
 }
+
+/**
+ * Says why a grid keeps the page's order from now on: the page put its own order back `times` times, each right after
+ * Reco re-ordered it (a framework that renders the list itself from its own state).
+ */
+export function keepPageOrder(listId: string, times: number): void {
+  console.warn(
+    `[reco] grid "${listId}": the page put its own order back ${times} times right after Reco re-ordered it, so Reco leaves ` +
+      "this grid in the page's order. A framework that renders the list itself can order it with rank() instead (see the README).",
+  );
+}
