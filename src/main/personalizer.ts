@@ -86,7 +86,8 @@ interface GridState {
    * so that a search grid's relevance order is blended, not Reco's previous blend.
    */
   shop: string[];
-  ranking: boolean;
+  /** The ranking in flight, settled once it is applied (or the grid keeps its order); null when none is. */
+  ranking: Promise<void> | null;
   /** The grid changed while it was being ranked: rank it again after. */
   again: boolean;
   /** Scores that arrived while the grid was in view, applied once it is out of sight. */
@@ -135,7 +136,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
         listId: grid.listId || `grid-${[...document.querySelectorAll(CONTAINERS)].indexOf(grid.container)}`,
         order: idsOf(grid.items),
         shop: idsOf(grid.items),
-        ranking: false,
+        ranking: null,
         again: false,
         deferred: null,
         lastReorderAt: 0,
@@ -195,10 +196,14 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     const st = states.get(container);
     if (!st || destroyed) return;
     if (st.ranking) {
+      // The page's personalize() while a ranking is in flight (it came right after init() resolved): that ranking
+      // applies as Reco's own (in view, it waits until the grid is out of sight), so the page's one follows it.
+      if (now) return st.ranking.then(() => rank(container, true));
       st.again = true;
       return;
     }
-    st.ranking = true;
+    let done!: () => void;
+    st.ranking = new Promise((r) => (done = r));
     let grid = findOne(container);
     try {
       if (!grid) return;
@@ -225,7 +230,8 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     } catch (err) {
       o.onError(err as Error);
     } finally {
-      st.ranking = false;
+      st.ranking = null;
+      done();
       // A newer ranking of this grid was asked for meanwhile (the page went on rendering it): what is held stays
       // held for that one (the hold's own timeout still bounds it), so the page's later items are not shown unranked.
       if (st.again) {

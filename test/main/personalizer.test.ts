@@ -164,6 +164,25 @@ describe('personalizer', () => {
     expect(deps.arrange).toHaveBeenCalledTimes(2);
   });
 
+  it("personalize(root, true) while the grid's first ranking is in flight (the page's personalize() right after init() resolved) re-orders the grid in view at once, and resolves once it has", async () => {
+    let answer: () => void = () => {};
+    const answered = new Promise<void>((r) => (answer = r));
+    const antiFlicker = guard();
+    antiFlicker.inView.add(document.getElementById('home')!); // shown: a ranking of its own waits until it is out of sight
+    start({
+      antiFlicker,
+      arrange: vi.fn(async (items: ItemFeatures[]) => {
+        await answered;
+        return items.map((_, i) => i).sort((a, b) => Number(items[b]!.id.slice(1)) - Number(items[a]!.id.slice(1)));
+      }),
+    });
+    await settle(); // the first ranking is asked for, and not answered yet
+    const asked = p!.personalize(document, true);
+    answer();
+    await asked;
+    expect(ids()).toEqual(['p3', 'p2', 'p0', 'p1']);
+  });
+
   it('never re-orders in the control group (or without an engine), or without a new order', async () => {
     for (const over of [{ active: false }, { arrange: async () => null }]) {
       const { ranked } = start(over);
