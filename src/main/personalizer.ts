@@ -110,6 +110,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
    * items all have one is re-ordered at once. Per list: another grid's arrangement (rules applied) says nothing of this one.
    */
   const known = new Map<string, number>();
+  /** Grids to rank; one the HTML parser is still inside of (its cards still streaming in) stays until it has passed it. */
   const dirty = new Set<Element>();
   const deferred = new Set<Element>();
   const auto = opts.autoPersonalize && o.active;
@@ -256,10 +257,23 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     queued = true;
     queueMicrotask(() => {
       queued = false;
-      const list = [...dirty];
-      dirty.clear();
-      for (const c of list) if (c.isConnected) void rank(c);
+      for (const c of dirty) {
+        if (parsing(c)) continue;
+        dirty.delete(c);
+        if (c.isConnected) void rank(c);
+      }
     });
+  };
+
+  /**
+   * The parser has not passed `el` yet: nothing after it is in the document. Ranked on its first cards, a grid
+   * would be ranked again for the rest only once that ranking is back, and under a slow CPU that came after the
+   * hold: the shopper saw an order made for the first few cards.
+   */
+  const parsing = (el: Node | null): boolean => {
+    if (document.readyState != 'loading') return false;
+    for (; el; el = el.parentNode) if (el.nextSibling) return false;
+    return true;
   };
 
   /** A grid the page added, filled or re-rendered. Runs in the MutationObserver callback: before the page paints. */
@@ -307,6 +321,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
   /** The grids a batch of DOM changes touches: their container's own child lists, or added nodes that are or hold grids. */
   const handle = (records: MutationRecord[]): void => {
     const touched = new Set<Element>();
+    for (const c of dirty) schedule(c);
     try {
       for (const r of records) {
         const grid = (r.target as Element).closest?.(CONTAINERS);
@@ -373,6 +388,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     }
   };
   const offscreen = new IntersectionObserver(onVisibility);
+  document.addEventListener('DOMContentLoaded', () => handle([]));
   document.addEventListener('visibilitychange', onVisibility);
 
   // Impressions and clicks count from the start; grids found now are ranked now (the worker answers when it can),

@@ -224,6 +224,44 @@ describe('personalizer', () => {
   });
 });
 
+describe('a page whose HTML is still streaming in (reco.js in the head)', () => {
+  let state: DocumentReadyState = 'loading';
+  beforeEach(() => {
+    state = 'loading';
+    vi.spyOn(document, 'readyState', 'get').mockImplementation(() => state);
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it('ranks a grid once the parser has passed it (all its cards are in), not on its first cards: the ranking of the rest would come after the hold', async () => {
+    document.body.innerHTML = '';
+    const { deps } = start();
+    const home = document.createElement('div');
+    home.id = 'home';
+    home.setAttribute('data-reco-grid', 'home');
+    document.body.append(home); // the parser has opened the grid
+    home.insertAdjacentHTML('beforeend', cards('p1', 'p2'));
+    await settle();
+    home.insertAdjacentHTML('beforeend', cards('p5', 'p3'));
+    await settle();
+    expect(deps.arrange).not.toHaveBeenCalled();
+    document.body.append(document.createElement('footer')); // the parser is past the grid
+    await vi.waitFor(() => expect(ids()).toEqual(['p5', 'p3', 'p2', 'p1']));
+    expect(deps.arrange).toHaveBeenCalledTimes(1);
+    expect(lastAsked(deps)).toEqual(['p1', 'p2', 'p5', 'p3']);
+  });
+
+  it('a grid that is the last thing in the page is ranked when the document has been parsed (DOMContentLoaded)', async () => {
+    document.body.innerHTML = '';
+    const { deps } = start();
+    document.body.insertAdjacentHTML('beforeend', `<div id="home" data-reco-grid="home">${cards('p1', 'p2')}</div>`);
+    await settle();
+    expect(deps.arrange).not.toHaveBeenCalled();
+    state = 'interactive';
+    document.dispatchEvent(new Event('DOMContentLoaded'));
+    await vi.waitFor(() => expect(ids()).toEqual(['p2', 'p1']));
+  });
+});
+
 describe('single-page apps', () => {
   it('a grid empty at the start is hidden when its items arrive, and ranked', async () => {
     document.body.innerHTML = `<div id="home" data-reco-grid="home"></div>`;
