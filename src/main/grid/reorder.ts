@@ -1,6 +1,8 @@
 import type { Grid, GridItem } from './discover.ts';
 
 let warned = false;
+/** Ids already logged as marking two different products: each is logged once a page view. */
+const mixedUp = new Set<string>();
 
 /**
  * Re-order a grid by score, higher first, by moving the shop's own nodes (never re-creating them,
@@ -48,11 +50,22 @@ export function reorderGrid(
     const score = (i: number) => scores.get(items[i].id!)!;
     // The same product shown twice (a featured copy, a page's mistake): the first copy moves, the others stay
     // where the page put them; with one score, all copies would otherwise end up next to each other.
-    const ids = new Set<string>();
-    const repeated = items.map(({ id }) => {
-      const again = !!id && ids.has(id);
-      if (id) ids.add(id);
-      return again;
+    // Copies with another title are not the same product: the page's mistake, which also records the clicks and
+    // impressions of both as one item. Logged once per id: nothing else tells the shop (its order is kept as above).
+    const firsts = new Map<string, GridItem>();
+    const repeated = items.map((it) => {
+      const first = it.id ? firsts.get(it.id) : undefined;
+      const a = first?.features?.title;
+      const b = it.features?.title;
+      if (first && a && b && a !== b && !mixedUp.has(it.id!)) {
+        mixedUp.add(it.id!);
+        console.warn(
+          `[reco] ${grid.listId ? `grid "${grid.listId}"` : 'a grid'}: the id "${it.id}" marks two different products ("${a}" and "${b}"); ` +
+            'their clicks and impressions are recorded as one item. The later card keeps its place.',
+        );
+      }
+      if (it.id && !first) firsts.set(it.id, it);
+      return !!first;
     });
     // Scored: a number, not NaN (an item without an id has no score either).
     const slots = items.flatMap((it, i) =>

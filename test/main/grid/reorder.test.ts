@@ -61,6 +61,22 @@ describe('reorderGrid', () => {
     expect(domIds()).toEqual(['d', 'c', 'b', 'a', 'a', 'b']);
   });
 
+  test("one id on two different products (the page's mistake) is logged once, naming the id and both titles; a featured copy of one product is not", () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const card = (id: string, title: string) => `<div data-reco-id="${id}" data-reco-title="${title}"></div>`;
+    document.body.innerHTML = `<div data-reco-grid="g">${card('a', 'Tastatur')}${card('b', 'Maus')}${card('b', 'Maus')}</div>`;
+    reorderGrid(grid(), scores({ a: 1, b: 2 }), { animate: false });
+    expect(warn).not.toHaveBeenCalled();
+    document.body.innerHTML = `<div data-reco-grid="g">${card('a', 'Tastatur')}${card('c', 'Maus')}${card('a', 'Kaffeevollautomat')}</div>`;
+    reorderGrid(grid(), scores({ a: 1, c: 2 }), { animate: false });
+    reorderGrid(grid(), scores({ a: 3, c: 2 }), { animate: false });
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]![0]).toBe(
+      '[reco] grid "g": the id "a" marks two different products ("Tastatur" and "Kaffeevollautomat"); ' +
+        'their clicks and impressions are recorded as one item. The later card keeps its place.',
+    );
+  });
+
   test('non-item nodes between items stay where they are', () => {
     document.body.innerHTML = `<div data-reco-grid="g">${cards('a b')}<aside id="ad"></aside>${cards('c')}</div>`;
     reorderGrid(grid(), scores({ a: 1, b: 2, c: 3 }), { animate: false });
