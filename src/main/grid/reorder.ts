@@ -3,6 +3,11 @@ import type { Grid, GridItem } from './discover.ts';
 let warned = false;
 /** Ids already logged as marking two different products: each is logged once a page view. */
 const mixedUp = new Set<string>();
+/**
+ * The copy of an id shown twice that moved: it is the one that moves in the grid's later rankings too. Chosen again
+ * by DOM order, the copy left in place would move next time, and the copies would end up next to each other.
+ */
+const copyMovers = new WeakSet<Element>();
 
 /**
  * Re-order a grid by score, higher first, by moving the shop's own nodes (never re-creating them,
@@ -53,6 +58,7 @@ export function reorderGrid(
     // Copies with another title are not the same product: the page's mistake, which also records the clicks and
     // impressions of both as one item. Logged once per id: nothing else tells the shop (its order is kept as above).
     const firsts = new Map<string, GridItem>();
+    for (const it of items) if (it.id && copyMovers.has(it.el)) firsts.set(it.id, it);
     const repeated = items.map((it) => {
       const first = it.id ? firsts.get(it.id) : undefined;
       const a = first?.features?.title;
@@ -65,8 +71,9 @@ export function reorderGrid(
         );
       }
       if (it.id && !first) firsts.set(it.id, it);
-      return !!first;
+      return !!first && first !== it;
     });
+    for (const it of firsts.values()) copyMovers.add(it.el);
     // Scored: a number, not NaN (an item without an id has no score either).
     const slots = items.flatMap((it, i) =>
       boxes[i] && !it.pinned && !repeated[i] && typeof score(i) === 'number' && score(i) === score(i) ? [i] : [],

@@ -77,6 +77,16 @@ describe('reorderGrid', () => {
     );
   });
 
+  test("an id shown twice, ranked again (the page's personalize(), a new history): the copy that stayed stays, so the copies do not end up next to each other", () => {
+    document.body.innerHTML = `<div data-reco-grid="g">${cards('a b a c d')}</div>`;
+    const later = document.querySelectorAll('[data-reco-id="a"]')[1];
+    reorderGrid(grid(), scores({ a: 1, b: 2, c: 3, d: 4 }), { animate: false });
+    expect(domIds()).toEqual(['d', 'c', 'a', 'b', 'a']);
+    reorderGrid(grid(), scores({ a: 1, b: 2, c: 3, d: 4 }), { animate: false });
+    expect(domIds()).toEqual(['d', 'c', 'a', 'b', 'a']);
+    expect(document.querySelectorAll('[data-reco-id]')[2]).toBe(later);
+  });
+
   test('non-item nodes between items stay where they are', () => {
     document.body.innerHTML = `<div data-reco-grid="g">${cards('a b')}<aside id="ad"></aside>${cards('c')}</div>`;
     reorderGrid(grid(), scores({ a: 1, b: 2, c: 3 }), { animate: false });
