@@ -271,7 +271,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
    * hold: the shopper saw an order made for the first few cards.
    */
   const parsing = (el: Node | null): boolean => {
-    if (document.readyState != 'loading') return false;
+    if (document.readyState !== 'loading') return false;
     for (; el; el = el.parentNode) if (el.nextSibling) return false;
     return true;
   };
