@@ -57,6 +57,11 @@ export interface PairScorer {
   score(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[], now: number, head?: HeadArrays): Promise<Float32Array>;
   /** The model's scores and pooled features, without a head and without observing the items; null for an empty history. */
   parts(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[], now: number): Promise<PairParts | null>;
+  /**
+   * Each of the newest `maxLen` history entries' share of `item`'s score under `head` (they add up to the score), oldest
+   * first; empty for an empty history. See explainPairScore.
+   */
+  shares(history: readonly HistoryEntry[], item: ItemFeatures, now: number, head: HeadArrays): Promise<number[]>;
   /** Adds items to the seen-items IDF (no effect with a shipped index). */
   observe(items: Iterable<ItemFeatures>): void;
   /** Where IDF comes from and over how many items. */
@@ -105,6 +110,12 @@ export function createPairScorer(model: LoadedPairModel, index: TermStats | null
   }
 
   async function parts(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[], now: number): Promise<PairParts | null> {
+    const out = await forward(history, candidates, now, false);
+    return out && { base: out.base, pooled: out.pooled };
+  }
+
+  /** The forward pass for one history: scores, pooled features, and with `withSlots` each slot's share, its attention and its pair features. */
+  async function forward(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[], now: number, withSlots: boolean) {
     const h = history.slice(-cfg.maxLen);
     const C = candidates.length;
     if (h.length === 0 || C === 0) return null;
@@ -114,36 +125,58 @@ export function createPairScorer(model: LoadedPairModel, index: TermStats | null
     const cat = pairCatalog([...h.map((e) => e.item), ...candidates], stats, text);
     const x = new Float32Array(C * L * F);
     for (let c = 0; c < C; c++) for (let k = 0; k < L; k++) pairFeaturesInto(cat, k, L + c, x, (c * L + k) * F);
-    const [base, pooled] = tf.tidy(() => {
-      const r = pairForwardParts(model.weights, cfg, {
-        x: tf.tensor4d(x, [1, C, L, F]),
-        events: tf.tensor2d(
-          Int32Array.from(h, (e) => EVENT_INDEX[e.type] ?? 0),
-          [1, L],
-          'int32',
-        ),
-        gaps: tf.tensor2d(
-          Int32Array.from(h, (e, i) => gapBucket((i + 1 < L ? h[i + 1]!.ts : now) - e.ts)),
-          [1, L],
-          'int32',
-        ),
-        pos: tf.tensor2d(
-          Int32Array.from(h, (_, i) => L - 1 - i),
-          [1, L],
-          'int32',
-        ),
-        valid: tf.ones([1, L]) as tf.Tensor2D,
-      });
-      return [r.scores.reshape([C]), r.pooled!.reshape([C * F])];
+    const tensors = tf.tidy(() => {
+      const r = pairForwardParts(
+        model.weights,
+        cfg,
+        {
+          x: tf.tensor4d(x, [1, C, L, F]),
+          events: tf.tensor2d(
+            Int32Array.from(h, (e) => EVENT_INDEX[e.type] ?? 0),
+            [1, L],
+            'int32',
+          ),
+          gaps: tf.tensor2d(
+            Int32Array.from(h, (e, i) => gapBucket((i + 1 < L ? h[i + 1]!.ts : now) - e.ts)),
+            [1, L],
+            'int32',
+          ),
+          pos: tf.tensor2d(
+            Int32Array.from(h, (_, i) => L - 1 - i),
+            [1, L],
+            'int32',
+          ),
+          valid: tf.ones([1, L]) as tf.Tensor2D,
+        },
+        true,
+        withSlots,
+      );
+      return [
+        r.scores.reshape([C]),
+        r.pooled!.reshape([C * F]),
+        ...(r.slots ? [r.slots.share.reshape([C * L]), r.slots.attention.reshape([C * L])] : []),
+      ];
     });
-    const out = { base: (await base.data()) as Float32Array, pooled: (await pooled.data()) as Float32Array };
-    tf.dispose([base, pooled]);
-    return out;
+    const [base, pooled, share, attention] = (await Promise.all(tensors.map((t) => t.data()))) as Float32Array[];
+    tf.dispose(tensors);
+    return { base: base!, pooled: pooled!, slots: share && attention ? { share, attention, x, L } : null };
   }
 
   return {
     observe,
     parts,
+    async shares(history, item, now, head) {
+      const out = await forward(history, [item], now, true);
+      if (!out?.slots) return [];
+      const { share, attention, x, L } = out.slots;
+      const F = PAIR_FEATURE_COUNT;
+      // The head, score' = (1 + c) · score + w · pooled, is linear in each slot's share and pooled features.
+      return Array.from({ length: L }, (_, k) => {
+        let s = (1 + head.c[0]!) * share[k]!;
+        for (let f = 0; f < F; f++) s += head.w[f]! * attention[k]! * x[k * F + f]!;
+        return s;
+      });
+    },
     maxLen: cfg.maxLen,
     idf: () => ({ source: index ? 'index' : 'seen', items: stats.docs }),
     counts: () => (index ? null : { ids: [...seen], df: [...counted.df] }),
@@ -159,9 +192,11 @@ export function createPairScorer(model: LoadedPairModel, index: TermStats | null
 }
 
 /**
- * Leave-one-item-out contributions of the history to `item`'s pair-model score under `head`, largest first
- * (the same definition as explain.ts for the transformer: score with the whole history minus score without
- * every occurrence of that item; an empty history scores 0).
+ * How much each history item raised `item`'s pair-model score under `head`, largest first: the sum of its entries'
+ * shares of the score (PairScorer.shares: they add up to the score). Not by leaving it out, as for the transformer
+ * (explain.ts): the pair model reads the newest few entries, so without one of several similar items the next one
+ * takes its place, and each of them seemed to count for nothing (a shopper who viewed four headphones got no reason
+ * for the headphones moved up).
  */
 export async function explainPairScore(
   scorer: PairScorer,
@@ -171,14 +206,8 @@ export async function explainPairScore(
   head: HeadArrays,
 ): Promise<Contribution[]> {
   const h = history.slice(-scorer.maxLen);
-  if (h.length === 0) return [];
-  const score = async (hist: readonly HistoryEntry[]) => {
-    const p = await scorer.parts(hist, [item], now);
-    return p ? applyPairHead(head, p.base[0]!, p.pooled, 0) : 0;
-  };
-  const full = await score(h);
-  const ids = [...new Set(h.map((e) => e.item.id))];
-  const out: Contribution[] = [];
-  for (const itemId of ids) out.push({ itemId, weight: full - (await score(h.filter((e) => e.item.id !== itemId))) });
-  return out.sort((a, b) => b.weight - a.weight);
+  const shares = await scorer.shares(h, item, now, head);
+  const byItem = new Map<string, number>();
+  h.forEach((e, k) => byItem.set(e.item.id, (byItem.get(e.item.id) ?? 0) + shares[k]!));
+  return [...byItem].map(([itemId, weight]) => ({ itemId, weight })).sort((a, b) => b.weight - a.weight);
 }

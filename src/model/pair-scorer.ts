@@ -94,16 +94,24 @@ export interface PairInput {
   valid: tf.Tensor2D;
 }
 
+/** What {@link pairForwardParts} gives besides the scores. */
+export interface PairForwardParts {
+  scores: tf.Tensor2D;
+  /** [P, C, F] the pair features pooled with the attention (what on-device learning's head reads), when asked. */
+  pooled: tf.Tensor3D | null;
+  /**
+   * When asked, each history slot's share of the score, [P, C, L] (they add up to `scores`): its attention times its pair
+   * score, its skip weight times its content score, and its attention's share of the pooling term (the log-sum-exp's
+   * derivative by each logit is that attention); and the attention itself, [P, C, L].
+   */
+  slots: { share: tf.Tensor3D; attention: tf.Tensor3D } | null;
+}
+
 /**
- * Scores [P, C] and the attention-pooled pair features [P, C, F] (what on-device learning adjusts the
- * score with: pair-predict.ts applyPairHead).
+ * Scores [P, C], the attention-pooled pair features [P, C, F] (what on-device learning adjusts the score with:
+ * pair-predict.ts applyPairHead), and on request each history slot's share of the score (explain()).
  */
-export function pairForwardParts(
-  w: Weights,
-  cfg: PairConfig,
-  input: PairInput,
-  withPooled = true,
-): { scores: tf.Tensor2D; pooled: tf.Tensor3D | null } {
+export function pairForwardParts(w: Weights, cfg: PairConfig, input: PairInput, withPooled = true, withSlots = false): PairForwardParts {
   const [P, C, L, F] = input.x.shape;
   const [h1] = cfg.hidden;
   const flat = (t: tf.Tensor2D) => t.reshape([-1]);
@@ -133,8 +141,19 @@ export function pairForwardParts(
   // The content baseline as a skip path: a weight per history position on a weighted sum of each pair's features.
   const skipW = tf.gather(w['skip.pos']!, flat(input.pos)).reshape([P, L]).mul(input.valid).reshape([P, 1, L]);
   const content = mm(input.x.reshape([P * C * L, F]), w['skip.feat']!.reshape([F, 1])).reshape([P, C, L]);
-  const skip = content.mul(skipW).sum(2);
-  return { scores: attended.add(lse.mul(w['pool.v']!)).add(skip) as tf.Tensor2D, pooled };
+  const skipped = content.mul(skipW);
+  const skip = skipped.sum(2);
+  const pooling = lse.mul(w['pool.v']!);
+  const slots = withSlots
+    ? {
+        share: p
+          .mul(s)
+          .add(skipped)
+          .add(p.mul(pooling.reshape([P, C, 1]))) as tf.Tensor3D,
+        attention: p as tf.Tensor3D,
+      }
+    : null;
+  return { scores: attended.add(pooling).add(skip) as tf.Tensor2D, pooled, slots };
 }
 
 /** Scores [P, C]. */

@@ -236,8 +236,8 @@ export interface EngineInterface {
   pause(forGood: boolean): void;
   resume(): void;
   /**
-   * The history items that raised `item`'s score most with the head in use: {@link reasons} of their leave-one-out
-   * contributions, with titles when known. The page passes them on as explain()'s answer.
+   * The history items that raised `item`'s score most with the head in use: {@link reasons} of their contributions
+   * (the pair model's shares of the score, other models' leave-one-out differences), with titles when known. The page passes them on as explain()'s answer.
    */
   explain(item: ItemFeatures, req: HistoryRequest): Promise<Contribution[]>;
   /**

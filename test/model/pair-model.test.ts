@@ -11,7 +11,7 @@ import { rankOf, rankingMetrics } from '../../scripts/lib/metrics.ts';
 import type { LoadedPairModel } from '../../src/model/io.ts';
 import { finetunePair } from '../../src/model/pair-finetune.ts';
 import { pairCatalog, pairPostings } from '../../src/model/pair-features.ts';
-import { createPairScorer, shippedPairHead } from '../../src/model/pair-predict.ts';
+import { createPairScorer, explainPairScore, shippedPairHead } from '../../src/model/pair-predict.ts';
 import { PAIR_DEFAULTS, pairInitWeights, pairWeightShapes, type PairConfig } from '../../src/model/pair-scorer.ts';
 import { rng } from '../../src/model/rng.ts';
 import { termStats } from '../../src/model/text.ts';
@@ -66,6 +66,40 @@ describe('pair model', () => {
     expect(new Set(Array.from(served, (s) => s.toFixed(4))).size).toBeGreaterThan(20);
     // An empty history keeps the shop's order.
     expect(Array.from(await scorer.score([], items, now))).toEqual(items.map(() => 0));
+  });
+
+  it("explains by each history item's share of the score: they add up to it, and similar items viewed one after another each count", async () => {
+    // The MLP and its attention switched on (the shipped default has them at 0), and a head that reads the pooled features.
+    const weights = pairInitWeights(cfg, rng(5));
+    weights['pair.out'] = Float32Array.from(weights['pair.out']!, (_, i) => Math.sin(i + 1) / 2);
+    weights['pool.v'] = Float32Array.of(0.3);
+    const scorer = createPairScorer(model(weights));
+    const item = (id: string, title: string, brand: string, category: string) => ({ id, title, brand, category });
+    const phones = ['Studio Over-Ear Headphones', 'Wireless In-Ear Headphones', 'Noise Cancelling Headphones', 'Sport Headphones'];
+    const history: HistoryEntry[] = [
+      item('lamp', 'Brass Desk Lamp', 'Lumen', 'Home > Lighting'),
+      ...phones.map((title, i) => item(`hp${i}`, title, 'Sonar', 'Electronics > Audio > Headphones')),
+      item('hp1', phones[1]!, 'Sonar', 'Electronics > Audio > Headphones'), // viewed again
+    ].map((it, i) => ({ item: it, type: 'view_item', ts: T0 + i * 60_000 }));
+    const candidate = item('hp9', 'Travel Headphones', 'Sonar', 'Electronics > Audio > Headphones');
+    scorer.observe([...history.map((e) => e.item), candidate, ...CATALOG]);
+    const now = T0 + 3_600_000;
+    const head = { w: Float32Array.from({ length: shippedPairHead().w.length }, (_, f) => (f % 3) / 10), c: Float32Array.of(0.2) };
+    const [score] = await scorer.score(history, [candidate], now, head);
+    const shares = await scorer.shares(history, candidate, now, head);
+    expect(shares).toHaveLength(history.length);
+    expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(score!, 4);
+    const because = await explainPairScore(scorer, history, candidate, now, head);
+    expect(because.reduce((a, b) => a + b.weight, 0)).toBeCloseTo(score!, 4);
+    expect(because.map((b) => b.itemId).sort()).toEqual(['hp0', 'hp1', 'hp2', 'hp3', 'lamp']);
+
+    // The content baseline alone (the shipped default): the newest three entries weigh 1, 1/2, 1/4, and the headphones
+    // among them are the reasons, the one viewed twice first; the lamp and the oldest headphones count for nothing.
+    const plain = createPairScorer(model(pairInitWeights(cfg, rng(5))));
+    plain.observe([...history.map((e) => e.item), candidate, ...CATALOG]);
+    const plainBecause = await explainPairScore(plain, history, candidate, now, shippedPairHead());
+    expect(plainBecause.filter((b) => b.weight > 0).map((b) => b.itemId)).toEqual(['hp1', 'hp3', 'hp2']);
+    expect(plainBecause.find((b) => b.itemId === 'lamp')!.weight).toBe(0);
   });
 
   it('counts the items it has seen for IDF when no catalog index ships, each id once', async () => {
