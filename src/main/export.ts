@@ -3,7 +3,7 @@
  * does not exist. Only export() reads them, so this is in reco.engine.js, not in the page script (engine-module.ts).
  */
 import { isCachedItem, isEvent } from '../shared/rows.ts';
-import type { ExportData, ItemFeatures, RecoEvent } from '../shared/types.ts';
+import type { ExportData, ItemFeatures, RecoEvent, StoredData } from '../shared/types.ts';
 import { LOCAL_KEYS } from '../shared/local-keys.ts';
 import { WAIT_MS, within } from './erase.ts';
 
@@ -13,12 +13,24 @@ import { WAIT_MS, within } from './erase.ts';
  * for ever, and so do the reads of a database that opens but runs no transaction (WebKit can leave one so: see
  * src/shared/store.ts).
  */
-async function readDatabase(name: string): Promise<ExportData> {
-  return (await within(readAll(name), WAIT_MS)) ?? { exportedAt: '', events: [], items: [], meta: {} };
+async function readDatabase(name: string): Promise<Stored> {
+  return (await within(readAll(name), WAIT_MS)) ?? { exportedAt: '', events: [], items: [], meta: {}, snapshots: {} };
 }
 
-/** The stores export() reads (snapshots are derived from them and left out). */
-const STORES = ['events', 'items', 'meta'] as const;
+/** What one database holds. */
+type Stored = StoredData & Pick<ExportData, 'snapshots'>;
+
+/** The stores export() reads: every store of Reco's database. */
+const STORES = ['events', 'items', 'meta', 'snapshots'] as const;
+
+/** A stored value as JSON-ready data: typed arrays (a snapshot's numbers) as arrays, NaN and infinities as null. */
+function jsonReady(v: unknown): unknown {
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView))
+    return Array.from(v as unknown as ArrayLike<number>, (x) => (Number.isFinite(x) ? x : null));
+  if (Array.isArray(v)) return v.map(jsonReady);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonReady(x)]));
+  return v;
+}
 
 /** A request's result. */
 const result = <T>(req: IDBRequest<T>): Promise<T> =>
@@ -31,7 +43,7 @@ const result = <T>(req: IDBRequest<T>): Promise<T> =>
  * What one database holds; null when it is missing, blocked or unreadable. IndexedDB as the browser gives it, not
  * through idb: the page script has idb, and this file would carry a second copy of it.
  */
-async function readAll(name: string): Promise<ExportData | null> {
+async function readAll(name: string): Promise<Stored | null> {
   let db: IDBDatabase | undefined;
   try {
     // No version: the database as it is. One that does not exist is not created: its creation is aborted (and the
@@ -40,26 +52,38 @@ async function readAll(name: string): Promise<ExportData | null> {
     open.onupgradeneeded = () => open.transaction?.abort();
     db = await result(open);
     const names = STORES.filter((store) => db!.objectStoreNames.contains(store));
-    const out: ExportData = { exportedAt: '', events: [], items: [], meta: {} };
+    const out: Stored = { exportedAt: '', events: [], items: [], meta: {}, snapshots: {} };
     if (!names.length) return out;
     const tx = db.transaction(names);
     /** A store's records or keys; none where the database has no such store. */
     const read = (store: (typeof STORES)[number], what: 'getAll' | 'getAllKeys'): Promise<unknown[]> =>
       names.includes(store) ? result(tx.objectStore(store)[what]() as IDBRequest<unknown[]>) : Promise.resolve([]);
-    const [events, items, keys, values] = await Promise.all([
+    const [events, items, keys, values, snapshotKeys, snapshots] = await Promise.all([
       read('events', 'getAll'),
       read('items', 'getAll'),
       read('meta', 'getAllKeys'),
       read('meta', 'getAll'),
+      read('snapshots', 'getAllKeys'),
+      read('snapshots', 'getAll'),
     ]);
     out.events = events.filter(isEvent);
     out.items = items.filter(isCachedItem).map((r) => r.item);
     out.meta = Object.fromEntries(keys.map((k, i) => [String(k), values[i]]));
+    out.snapshots = Object.fromEntries(snapshotKeys.map((k, i) => [String(k), jsonReady(snapshots[i])]));
     return out;
   } catch {
     return null;
   } finally {
     db?.close();
+  }
+}
+
+/** The tracker's session record (localStorage), or null: none, no localStorage, or not JSON. */
+function session(): unknown {
+  try {
+    return JSON.parse(localStorage.getItem(LOCAL_KEYS.session) ?? 'null');
+  } catch {
+    return null;
   }
 }
 
@@ -80,7 +104,7 @@ function journaled(): RecoEvent[] {
  * events oldest first, one record per item id; a meta record of a later database whose key an earlier one has
  * comes as "database:key" (the first name is the current database).
  */
-export async function readStored(names: readonly string[], extra?: ExportData): Promise<ExportData> {
+export async function readStored(names: readonly string[], extra?: StoredData): Promise<ExportData> {
   // Only databases that exist, where the browser lists them: opening a missing one creates it, and WebKit keeps it
   // (empty, version 0) even though its creation is aborted, so an export after forget() would bring the name back.
   // Without the list (or IndexedDB, or an answer within WAIT_MS), each name is opened and a missing one's creation aborted.
@@ -89,20 +113,24 @@ export async function readStored(names: readonly string[], extra?: ExportData): 
   const listed = await within(list, WAIT_MS).catch(() => undefined);
   const read = listed ? names.filter((n) => listed.includes(n)) : names;
   const stored = await Promise.all(read.map(readDatabase));
-  const parts = [...stored, ...(extra ? [extra] : [])];
+  const parts: Stored[] = [...stored, ...(extra ? [{ ...extra, snapshots: {} }] : [])];
   const events = new Map<string, RecoEvent>();
   const items = new Map<string, ItemFeatures>();
   const meta: Record<string, unknown> = {};
+  const snapshots: Record<string, unknown> = {};
   for (const e of journaled()) events.set(e.id, e);
   parts.forEach((p, k) => {
     for (const e of p.events) events.set(e.id, e);
     for (const it of p.items) items.set(it.id, it);
     for (const [key, value] of Object.entries(p.meta)) meta[key in meta ? `${read[k] ?? 'memory'}:${key}` : key] = value;
+    for (const [key, value] of Object.entries(p.snapshots)) snapshots[key in snapshots ? `${read[k]}:${key}` : key] = value;
   });
   return {
     exportedAt: new Date().toISOString(),
     events: [...events.values()].sort((a, b) => a.ts - b.ts),
     items: [...items.values()],
     meta,
+    snapshots,
+    session: session(),
   };
 }

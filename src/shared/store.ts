@@ -8,7 +8,7 @@ import { StorageError } from './errors.ts';
 import { LOCAL_KEYS } from './local-keys.ts';
 import { DEFAULTS } from './options.ts';
 import { isCachedItem, isEvent } from './rows.ts';
-import type { EventType, ExportData, ItemFeatures, RecoEvent } from './types.ts';
+import type { EventType, ItemFeatures, RecoEvent, StoredData } from './types.ts';
 
 /** Options of {@link openStore}. */
 export interface StoreOptions {
@@ -66,8 +66,8 @@ export interface Store {
   /** The serving snapshot stored under `key` (the model URL): work of an earlier page view, see src/model/snapshot.ts. */
   getSnapshot<T>(key: string): Promise<T | undefined>;
   putSnapshot(key: string, value: unknown): Promise<void>;
-  /** Everything stored: events, items, meta (serving snapshots are derived from them and left out). */
-  export(): Promise<ExportData>;
+  /** Events, items and meta records (export() reads the serving snapshots itself). */
+  export(): Promise<StoredData>;
   /** Empties every store (snapshots too) and removes the tracker's localStorage keys. */
   clear(): Promise<void>;
   /** The malformed rows this store has skipped so far, once each, as "store:key" (events, items, meta records read with a check). */

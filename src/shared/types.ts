@@ -78,4 +78,15 @@ export interface ExportData {
   items: ItemFeatures[];
   /** Other stored records (learned heads, settings), by key. */
   meta: Record<string, unknown>;
+  /**
+   * The serving snapshots, by model URL: what a page view computed from the shopper's history for the next one's first
+   * ranking (a key of the history's items, event types and times, the items' ids with their scores or vectors, the items
+   * the model counted), with numbers as JSON numbers (NaN: null).
+   */
+  snapshots: Record<string, unknown>;
+  /** The tracker's session record in localStorage (its id and last activity), or null. */
+  session: unknown;
 }
+
+/** What one store holds of {@link ExportData}: the snapshots and the session record are read by export() itself. */
+export type StoredData = Omit<ExportData, 'snapshots' | 'session'>;

@@ -1,8 +1,10 @@
+// @vitest-environment happy-dom
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readStored } from '../../src/main/export.ts';
 import { openStore } from '../../src/shared/store.ts';
-import type { ExportData, RecoEvent } from '../../src/shared/types.ts';
+import { LOCAL_KEYS } from '../../src/shared/local-keys.ts';
+import type { RecoEvent, StoredData } from '../../src/shared/types.ts';
 
 /** An event `ago` ms before now (older ones than maxAgeDays are pruned as they are written). */
 const event = (id: string, itemId: string, ago: number): RecoEvent => ({
@@ -23,7 +25,7 @@ describe('readStored (export() of every database Reco used)', () => {
     const store = await openStore({ dbName: 'erase-read' });
     await store.add([event('e2', 'b', 2000), event('e1', 'a', 3000)]);
     store.close();
-    const memory: ExportData = { exportedAt: '', events: [event('e3', 'c', 1000)], items: [], meta: {} };
+    const memory: StoredData = { exportedAt: '', events: [event('e3', 'c', 1000)], items: [], meta: {} };
     const out = await readStored(['erase-read', 'erase-missing'], memory);
     expect(out.events.map((e) => e.id)).toEqual(['e1', 'e2', 'e3']);
   });
@@ -36,7 +38,7 @@ describe('readStored (export() of every database Reco used)', () => {
     const Request = IDBRequest as unknown as new () => IDBRequest<unknown[]>; // fake-indexeddb's requests can be made
     const getAll = vi.spyOn(IDBObjectStore.prototype, 'getAll').mockImplementation(() => new Request());
     try {
-      const memory: ExportData = { exportedAt: '', events: [event('e9', 'z', 9)], items: [], meta: {} };
+      const memory: StoredData = { exportedAt: '', events: [event('e9', 'z', 9)], items: [], meta: {} };
       const started = Date.now();
       const out = await readStored(['erase-wedged'], memory);
       expect(out.events.map((e) => e.id)).toEqual(['e9']);
@@ -61,11 +63,35 @@ describe('export() over several databases Reco used (the dbName changed)', () =>
   });
 });
 
+describe('export() reports everything stored about the shopper', () => {
+  afterEach(() => localStorage.clear());
+  it('the serving snapshot (derived from the history: item ids, scores, the items the model counted) as JSON-ready data, and the session record', async () => {
+    const store = await openStore({ dbName: 'export-snapshot' });
+    await store.add([event('e1', 'a', 1)]);
+    const snapshot = {
+      format: 1,
+      history: '[["a","view_item",3]]',
+      items: ['["a"]', '["b"]'],
+      values: Float64Array.of(0.5, NaN),
+      state: { ids: ['a', 'b'] },
+    };
+    await store.putSnapshot('/models/default/model.json', snapshot);
+    store.close();
+    localStorage.setItem(LOCAL_KEYS.session, JSON.stringify({ id: 's1', last: 1700000000000 }));
+    const out = await readStored(['export-snapshot']);
+    expect(out.snapshots).toEqual({
+      '/models/default/model.json': { ...snapshot, values: [0.5, null] },
+    });
+    expect(JSON.parse(JSON.stringify(out.snapshots))).toEqual(out.snapshots);
+    expect(out.session).toEqual({ id: 's1', last: 1700000000000 });
+  });
+});
+
 describe('export() without IndexedDB at all (a browser setting: the name indexedDB does not exist)', () => {
   afterEach(() => vi.unstubAllGlobals());
   it('reads what the page holds in memory and the click journal, and does not throw', async () => {
     vi.stubGlobal('indexedDB', undefined);
-    const memory: ExportData = { exportedAt: '', events: [], items: [{ id: 'm' }], meta: {} };
+    const memory: StoredData = { exportedAt: '', events: [], items: [{ id: 'm' }], meta: {} };
     expect((await readStored(['reco'], memory)).items).toEqual([{ id: 'm' }]);
   });
 });
