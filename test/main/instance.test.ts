@@ -61,17 +61,23 @@ describe('instance wiring', () => {
     (window as { dataLayer?: unknown[] }).dataLayer = dataLayer;
     const bundled = { startWorker: null, model: null, loadDataLayerReader: () => import('../../src/main/datalayer-read.ts') };
     const add = (id: string) => dataLayer.push({ event: 'add_to_cart', ecommerce: { items: [{ item_id: id }] } });
+    /** Waits until a reader (loaded on demand) has hooked the dataLayer's push, another than `before`'s. */
+    const hooked = (before: unknown) =>
+      vi.waitFor(() => {
+        if (dataLayer.push === Array.prototype.push || dataLayer.push === before) throw new Error('the reader has not loaded yet');
+      });
     try {
       add('before-the-banner');
       const declined = startInstance({ consent: 'denied', dbName: `instance-${++n}` }, SCRIPT, null, null, bundled);
       await declined.ready;
-      await new Promise((r) => setTimeout(r, 20)); // the reader has loaded
+      await hooked(null);
+      const declinedPush = dataLayer.push;
       add('declined');
       expect(dataLayer.filter((e) => (e as { event?: string }).event?.startsWith('reco_'))).toEqual([]); // no arm either
       const accepted = startInstance({ consent: 'granted', dbName: `instance-${n}` }, SCRIPT, null, declined.reco, bundled);
       reco = accepted.reco;
       await accepted.ready;
-      await new Promise((r) => setTimeout(r, 20));
+      await hooked(declinedPush);
       add('accepted');
       expect((await reco.export()).events.map((e) => `${e.type} ${e.itemId}`)).toEqual(['add_to_cart accepted']);
     } finally {
