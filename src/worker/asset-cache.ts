@@ -16,7 +16,10 @@ export interface CachedText {
 /** A file that has not fully arrived within this long is given up (its stored copy is used when there is one). */
 export const FETCH_TIMEOUT_MS = 10_000;
 
-async function openCache(storage: CacheStorage | null | undefined, name: string): Promise<Cache | null> {
+/** What the worker's caches need of Cache Storage: opening one by name (files.ts counts the opens). */
+export type CacheOpener = Pick<CacheStorage, 'open'>;
+
+async function openCache(storage: CacheOpener | null | undefined, name: string): Promise<Cache | null> {
   try {
     return (await storage?.open(name)) ?? null;
   } catch {
@@ -34,7 +37,7 @@ export async function fetchCached(
   url: string,
   cacheName: string,
   fetchFn: typeof fetch = fetch,
-  storage: () => CacheStorage | null | undefined = () => globalThis.caches,
+  storage: () => CacheOpener | null | undefined = () => globalThis.caches,
 ): Promise<CachedText> {
   const cache = await openCache(storage(), cacheName);
   const stored = await cache?.match(url).catch(() => undefined);

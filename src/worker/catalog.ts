@@ -9,6 +9,7 @@ import type { CatalogStatus } from '../shared/protocol.ts';
 import type { Store } from '../shared/store.ts';
 import type { ItemFeatures } from '../shared/types.ts';
 import { loadFeed, type CatalogEntry, type FetchedFeed } from './feed.ts';
+import type { CacheOpener } from './asset-cache.ts';
 
 /** Items seen on the site kept as a catalog without a feed (the store keeps as many). */
 const MAX_SEEN = 5000;
@@ -53,7 +54,7 @@ export interface WorkerCatalog {
 export function createCatalog(
   source: CatalogSource,
   fetchFn: typeof fetch = fetch,
-  storage?: () => CacheStorage | null | undefined,
+  storage?: () => CacheOpener | null | undefined,
   started?: Promise<FetchedFeed>,
   itemCache?: Pick<Store, 'export'> | null,
 ): WorkerCatalog {

@@ -4,7 +4,7 @@
  * host can start the load when the page calls init() without the catalog's text index.
  */
 import type { ItemFeatures } from '../shared/types.ts';
-import { fetchCached } from './asset-cache.ts';
+import { fetchCached, type CacheOpener } from './asset-cache.ts';
 
 /**
  * An item as the merchandising rules read it: the page's fields, and the feed's row for those the page does not give
@@ -189,7 +189,7 @@ export interface FetchedFeed extends ParsedFeed {
 export async function loadFeed(
   url: string,
   fetchFn: typeof fetch = fetch,
-  storage?: () => CacheStorage | null | undefined,
+  storage?: () => CacheOpener | null | undefined,
 ): Promise<FetchedFeed> {
   const { text, fromCache } = await fetchCached(url, FEED_CACHE, fetchFn, storage);
   const parsed = parseFeed(text);

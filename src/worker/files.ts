@@ -5,6 +5,7 @@
  * (insecure origins, some private modes) every file is fetched as usual. Downloads can report progress.
  */
 import type { DownloadProgress } from '../shared/protocol.ts';
+import type { CacheOpener } from './asset-cache.ts';
 
 /** One cache per kind of file. */
 export type Bucket = 'model' | 'wasm';
@@ -33,8 +34,12 @@ export interface Files {
   /** Deletes the stored copy of this version (it turned out corrupt). */
   drop(url: string, req: FileRequest): Promise<void>;
   /** Cache Storage for other files the worker keeps (the catalog feed); null where missing or once closed. */
-  storage(): CacheStorage | null;
-  /** Stores nothing more in Cache Storage from now on (forget() was called): every file is fetched. */
+  storage(): CacheOpener | null;
+  /**
+   * Stores nothing more in Cache Storage from now on (forget() was called): every file is fetched. The caches this
+   * worker opened are deleted once every open it started has settled: opening a cache creates it, so an open under way
+   * when another tab's forget() deleted them made one anew.
+   */
   close(): void;
 }
 
@@ -59,12 +64,23 @@ export function createFiles(deps: FilesDeps = {}): Files {
   const storage = deps.caches === undefined ? (typeof caches === 'undefined' ? null : caches) : deps.caches;
   const opened = new Map<Bucket, Promise<Cache | null>>();
   let closed = false;
+  /** Every cache this worker opened (a bucket's, the feed's), and the opens it started: close() deletes what they made. */
+  const made = new Set<string>();
+  const opens: Promise<unknown>[] = [];
+  const opener: CacheOpener | null = storage && {
+    open(name) {
+      made.add(name);
+      const p = storage.open(name);
+      opens.push(p.catch(() => null));
+      return p;
+    },
+  };
   /** The bucket's cache, or null when Cache Storage is missing or refuses, or once closed (then everything is fetched). */
   const open = (bucket: Bucket): Promise<Cache | null> => {
     if (closed) return Promise.resolve(null);
     let p = opened.get(bucket);
     if (!p) {
-      p = storage ? storage.open(CACHE_NAMES[bucket]).catch(() => null) : Promise.resolve(null);
+      p = opener ? opener.open(CACHE_NAMES[bucket]).catch(() => null) : Promise.resolve(null);
       opened.set(bucket, p);
     }
     return p;
@@ -120,10 +136,16 @@ export function createFiles(deps: FilesDeps = {}): Files {
     async drop(url, req) {
       await (await open(req.bucket))?.delete(keyOf(url, req).key);
     },
-    storage: () => (closed ? null : storage),
+    storage: () => (closed ? null : opener),
     close() {
+      if (closed) return;
       closed = true;
       opened.clear();
+      if (storage && made.size) {
+        void Promise.all(opens)
+          .then(() => Promise.all([...made].map((name) => storage.delete(name))))
+          .catch(() => {}); // refused: the forgetting page deleted them too
+      }
     },
   };
 }

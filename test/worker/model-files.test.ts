@@ -126,3 +126,42 @@ describe("the model's files in Cache Storage", () => {
     expect(broken.loaded).toBe(`ModelError: ${base}index.json: checksum mismatch with indexSha256 (corrupt or partial download)`);
   });
 });
+
+describe("another tab's forget() while this worker opens its caches", () => {
+  /** A Cache Storage whose opens wait until `settle()`: opening creates the cache, as in browsers. */
+  function slowCaches() {
+    const names = new Set<string>();
+    const waiting: (() => void)[] = [];
+    const caches = {
+      open: (name: string) =>
+        new Promise((resolve) =>
+          waiting.push(() => {
+            names.add(name);
+            resolve({ match: async () => undefined, put: async () => {}, keys: async () => [], delete: async () => true });
+          }),
+        ),
+      delete: async (name: string) => names.delete(name),
+    } as unknown as CacheStorage;
+    return { caches, names, settle: () => waiting.splice(0).forEach((go) => go()) };
+  }
+
+  it('a cache its open made again after the other page deleted them all is deleted once the open settles, heard before or after', async () => {
+    for (const heard of ['before', 'after'] as const) {
+      const { caches, names, settle } = slowCaches();
+      const files = createFiles({ fetch: (async () => new Response('wasm')) as unknown as typeof fetch, caches });
+      const wasm = files.get('/reco.wasm', { bucket: 'wasm', name: 'reco.wasm', version: '1' });
+      const feed = files.storage()!.open('reco-feed');
+      names.clear(); // the forgetting page deleted every reco- cache
+      if (heard === 'before') files.close();
+      settle(); // the opens complete, each making its cache anew
+      await Promise.all([wasm.catch(() => {}), feed]);
+      if (heard === 'after') {
+        expect([...names].sort()).toEqual(['reco-feed', 'reco-wasm']);
+        files.close();
+      }
+      await new Promise((r) => setTimeout(r, 0));
+      expect([...names], heard).toEqual([]);
+      expect(files.storage()).toBeNull();
+    }
+  });
+});
