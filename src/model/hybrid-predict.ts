@@ -52,9 +52,10 @@ export function createHybridScorer(model: LoadedModel & { hybrid: HybridTables }
 }
 
 /**
- * Leave-one-item-out contributions of the history to `item`'s hybrid score, largest first: the score with the
- * whole history minus the score without every occurrence of that item (explain.ts for the transformer part,
- * the same for the plain part; an empty history scores 0).
+ * Contributions of the history to `item`'s hybrid score, largest first: the transformer part's leave-one-out differences
+ * (explain.ts), weighted, plus each item's share of the plain part (PlainScorer.shares: its content, co-occurrence and
+ * kNN terms, which add up to that part). Leave-one-out of the plain part named no reason after several similar views:
+ * it reads the newest few items, and without one the next similar item takes its place.
  */
 export async function explainHybridScore(
   model: LoadedModel,
@@ -67,18 +68,13 @@ export async function explainHybridScore(
   const h = history.slice(-scorer.maxLen);
   if (h.length === 0) return [];
   const t = await explainScore(model, h, item, now, head);
-  const plain = (hist: readonly HistoryEntry[]) =>
-    hist.length
-      ? scorer.plain.scores(
-          hist.map((e) => e.item),
-          [item],
-        )[0]!
-      : 0;
-  const full = plain(h);
+  const shares = scorer.plain.shares(
+    h.map((e) => e.item),
+    item,
+  );
+  const plain = new Map<string, number>();
+  h.forEach((e, k) => plain.set(e.item.id, (plain.get(e.item.id) ?? 0) + shares[k]!));
   return t
-    .map(({ itemId, weight }) => ({
-      itemId,
-      weight: scorer.weights.transformer * weight + full - plain(h.filter((e) => e.item.id !== itemId)),
-    }))
+    .map(({ itemId, weight }) => ({ itemId, weight: scorer.weights.transformer * weight + (plain.get(itemId) ?? 0) }))
     .sort((a, b) => b.weight - a.weight);
 }

@@ -191,6 +191,11 @@ export interface PlainScorer {
   parts(history: readonly ItemFeatures[], candidates: readonly ItemFeatures[]): PlainParts;
   /** content · parts.content + cooccurrence · parts.cooccurrence + knn · parts.knn, per candidate. */
   scores(history: readonly ItemFeatures[], candidates: readonly ItemFeatures[]): Float64Array;
+  /**
+   * Each history item's share of `candidate`'s plain score, oldest first (they add up to scores()): its weighted content
+   * similarity and kNN similarity, and of the co-occurrence part ln(1 + Σ counts) the part its own weighted count makes.
+   */
+  shares(history: readonly ItemFeatures[], candidate: ItemFeatures): Float64Array;
   readonly tables: HybridTables;
 }
 
@@ -228,9 +233,39 @@ export function createPlainScorer(tables: HybridTables, cap = 4096): PlainScorer
     });
     return { content, cooccurrence, knn };
   }
+  /** The count of `row`'s follower `follower` in a neighbour table (0 when it is not among its followers). */
+  const countOf = (t: NeighbourTable, row: number, follower: number): number => {
+    for (let e = t.offsets[row]!; e < t.offsets[row + 1]!; e++) if (t.ids[e] === follower) return t.counts[e]!;
+    return 0;
+  };
   return {
     tables,
     parts,
+    shares(history, candidate) {
+      const w = config.weights;
+      const out = new Float64Array(history.length);
+      const n = history.length;
+      const rowOf = (it: ItemFeatures) => vocab.get(it.id) ?? 0;
+      const r = rowOf(candidate);
+      const v = vector(candidate);
+      // k: the k-th newest history item, at out[n - 1 - k]; the weights of parts() per k.
+      const follows = config.last.map((wk, k) =>
+        k < n && r > 0 && rowOf(history[n - 1 - k]!) > 0 ? wk * countOf(neighbours, rowOf(history[n - 1 - k]!), r) : 0,
+      );
+      const total = follows.reduce((a, b) => a + b, 0);
+      config.last.forEach((wk, k) => {
+        if (k >= n) return;
+        out[n - 1 - k]! += w.content * wk * cosine(vector(history[n - 1 - k]!), v);
+        if (total > 0) out[n - 1 - k]! += (w.cooccurrence * Math.log1p(total) * follows[k]!) / total;
+      });
+      if (knnTable && config.knn && w.knn && r > 0) {
+        config.knn.last.forEach((wk, k) => {
+          const row = k < n ? rowOf(history[n - 1 - k]!) : 0;
+          if (row > 0) out[n - 1 - k]! += (w.knn! * wk * countOf(knnTable, row, r)) / KNN_STEPS;
+        });
+      }
+      return out;
+    },
     scores(history, candidates) {
       const p = parts(history, candidates);
       const { content, cooccurrence, knn = 0 } = config.weights;

@@ -146,14 +146,25 @@ describe.each(variants)('a hybrid of $name', (v) => {
       const ranked = await engine.rank(history, candidates, now);
       const expected = await composed(history, candidates, shipped);
       ranked.forEach((s, j) => expect(s).toBeCloseTo(expected[j]!, 4));
-      // Explanations: leave-one-out differences of the whole score, one per distinct history item.
+      // Explanations, one per distinct history item: the transformer part's leave-one-out difference, weighted, plus the
+      // item's share of the plain part (the shares add up to it, for every candidate).
       const because = await engine.explain(history, candidates[5]!, now);
       expect(because.map((b) => b.itemId).sort()).toEqual(history.map((h) => h.item.id).sort());
-      const without = (id: string) => history.filter((h) => h.item.id !== id);
+      const plain = createPlainScorer(model.hybrid);
+      const items = history.map((e) => e.item);
+      const whole = plain.scores(items, candidates);
+      candidates.forEach((c, j) => expect(plain.shares(items, c).reduce((a, b) => a + b, 0)).toBeCloseTo(whole[j]!, 6));
+      const shares = plain.shares(items, candidates[5]!);
       const top = because[0]!;
-      const [whole] = await composed(history, [candidates[5]!], shipped);
-      const [less] = await composed(without(top.itemId), [candidates[5]!], shipped);
-      expect(top.weight).toBeCloseTo(whole! - less!, 4);
+      const transformer = async (h: readonly HistoryEntry[]) => {
+        const ht = headTensors(shipped);
+        const [s] = await scoreItems(model, h, [candidates[5]!], now, ht);
+        tf.dispose(Object.values(ht));
+        return s!;
+      };
+      const share = history.reduce((sum, e, k) => sum + (e.item.id === top.itemId ? shares[k]! : 0), 0);
+      const left = await transformer(history.filter((h) => h.item.id !== top.itemId));
+      expect(top.weight).toBeCloseTo(v.weights.transformer * ((await transformer(history)) - left) + share, 4);
       // The first-view snapshot of this history answers with the scores rank() gives, in every gap bucket.
       const snapshot = await engine.snapshot(history, candidates);
       for (const gap of GAP_EXAMPLES) {
