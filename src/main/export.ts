@@ -14,14 +14,18 @@ import { WAIT_MS, within } from './erase.ts';
  * src/shared/store.ts).
  */
 async function readDatabase(name: string): Promise<Stored> {
-  return (await within(readAll(name), WAIT_MS)) ?? { exportedAt: '', events: [], items: [], meta: {}, snapshots: {} };
+  const stored = await within(readAll(name), WAIT_MS);
+  if (!stored) return { exportedAt: '', events: [], items: [], meta: {}, snapshots: {} };
+  // The snapshots after the rest, on their own: they are the largest records, and a slow read of them (WebKit, a busy
+  // machine) must not cost the export the shopper's events.
+  return { ...stored, snapshots: (await within(readSnapshots(name), WAIT_MS)) ?? {} };
 }
 
 /** What one database holds. */
 type Stored = StoredData & Pick<ExportData, 'snapshots'>;
 
-/** The stores export() reads: every store of Reco's database. */
-const STORES = ['events', 'items', 'meta', 'snapshots'] as const;
+/** The stores export() reads with the events (the snapshots are read apart: readSnapshots). */
+const STORES = ['events', 'items', 'meta'] as const;
 
 /** A stored value as JSON-ready data: typed arrays (a snapshot's numbers) as arrays, NaN and infinities as null. */
 function jsonReady(v: unknown): unknown {
@@ -39,37 +43,53 @@ const result = <T>(req: IDBRequest<T>): Promise<T> =>
     req.onerror = () => reject(req.error);
   });
 
-/**
- * What one database holds; null when it is missing, blocked or unreadable. IndexedDB as the browser gives it, not
- * through idb: the page script has idb, and this file would carry a second copy of it.
- */
-async function readAll(name: string): Promise<Stored | null> {
+/** The database as it is (no version); one that does not exist is not created: its creation is aborted (the open fails with an AbortError). */
+function openExisting(name: string): Promise<IDBDatabase> {
+  const open = indexedDB.open(name);
+  open.onupgradeneeded = () => open.transaction?.abort();
+  return result(open);
+}
+
+/** The serving snapshots a database holds, by key, JSON-ready; null when it is missing or unreadable. */
+async function readSnapshots(name: string): Promise<Record<string, unknown> | null> {
   let db: IDBDatabase | undefined;
   try {
-    // No version: the database as it is. One that does not exist is not created: its creation is aborted (and the
-    // open fails with an AbortError).
-    const open = indexedDB.open(name);
-    open.onupgradeneeded = () => open.transaction?.abort();
-    db = await result(open);
+    db = await openExisting(name);
+    if (!db.objectStoreNames.contains('snapshots')) return {};
+    const store = db.transaction('snapshots').objectStore('snapshots');
+    const [keys, values] = await Promise.all([result(store.getAllKeys()), result(store.getAll() as IDBRequest<unknown[]>)]);
+    return Object.fromEntries(keys.map((k, i) => [String(k), jsonReady(values[i])]));
+  } catch {
+    return null;
+  } finally {
+    db?.close();
+  }
+}
+
+/**
+ * What one database holds but its snapshots; null when it is missing, blocked or unreadable. IndexedDB as the browser
+ * gives it, not through idb: the page script has idb, and this file would carry a second copy of it.
+ */
+async function readAll(name: string): Promise<StoredData | null> {
+  let db: IDBDatabase | undefined;
+  try {
+    db = await openExisting(name);
     const names = STORES.filter((store) => db!.objectStoreNames.contains(store));
-    const out: Stored = { exportedAt: '', events: [], items: [], meta: {}, snapshots: {} };
+    const out: StoredData = { exportedAt: '', events: [], items: [], meta: {} };
     if (!names.length) return out;
     const tx = db.transaction(names);
     /** A store's records or keys; none where the database has no such store. */
     const read = (store: (typeof STORES)[number], what: 'getAll' | 'getAllKeys'): Promise<unknown[]> =>
       names.includes(store) ? result(tx.objectStore(store)[what]() as IDBRequest<unknown[]>) : Promise.resolve([]);
-    const [events, items, keys, values, snapshotKeys, snapshots] = await Promise.all([
+    const [events, items, keys, values] = await Promise.all([
       read('events', 'getAll'),
       read('items', 'getAll'),
       read('meta', 'getAllKeys'),
       read('meta', 'getAll'),
-      read('snapshots', 'getAllKeys'),
-      read('snapshots', 'getAll'),
     ]);
     out.events = events.filter(isEvent);
     out.items = items.filter(isCachedItem).map((r) => r.item);
     out.meta = Object.fromEntries(keys.map((k, i) => [String(k), values[i]]));
-    out.snapshots = Object.fromEntries(snapshotKeys.map((k, i) => [String(k), jsonReady(snapshots[i])]));
     return out;
   } catch {
     return null;
