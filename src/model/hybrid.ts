@@ -233,35 +233,36 @@ export function createPlainScorer(tables: HybridTables, cap = 4096): PlainScorer
     });
     return { content, cooccurrence, knn };
   }
-  /** The count of `row`'s follower `follower` in a neighbour table (0 when it is not among its followers). */
-  const countOf = (t: NeighbourTable, row: number, follower: number): number => {
-    for (let e = t.offsets[row]!; e < t.offsets[row + 1]!; e++) if (t.ids[e] === follower) return t.counts[e]!;
-    return 0;
-  };
   return {
     tables,
     parts,
     shares(history, candidate) {
       const w = config.weights;
       const out = new Float64Array(history.length);
-      const n = history.length;
-      const rowOf = (it: ItemFeatures) => vocab.get(it.id) ?? 0;
-      const r = rowOf(candidate);
+      const r = vocab.get(candidate.id) ?? 0;
       const v = vector(candidate);
-      // k: the k-th newest history item, at out[n - 1 - k]; the weights of parts() per k.
-      const follows = config.last.map((wk, k) =>
-        k < n && r > 0 && rowOf(history[n - 1 - k]!) > 0 ? wk * countOf(neighbours, rowOf(history[n - 1 - k]!), r) : 0,
-      );
+      /** The k-th newest history item's index in `history` and its id-vocabulary row (0: unknown); null past the oldest. */
+      const newest = (k: number) =>
+        k < history.length ? { i: history.length - 1 - k, row: vocab.get(history[history.length - 1 - k]!.id) ?? 0 } : null;
+      /** How often the candidate followed a history row in training (a neighbour table's count), as parts() reads it. */
+      const count = (t: NeighbourTable, row: number) => {
+        if (row === 0 || r === 0) return 0;
+        for (let e = t.offsets[row]!; e < t.offsets[row + 1]!; e++) if (t.ids[e] === r) return t.counts[e]!;
+        return 0;
+      };
+      // Co-occurrence is ln(1 + Σ weighted counts): each item gets the part of it its own weighted count makes.
+      const follows = config.last.map((wk, k) => wk * count(neighbours, newest(k)?.row ?? 0));
       const total = follows.reduce((a, b) => a + b, 0);
       config.last.forEach((wk, k) => {
-        if (k >= n) return;
-        out[n - 1 - k]! += w.content * wk * cosine(vector(history[n - 1 - k]!), v);
-        if (total > 0) out[n - 1 - k]! += (w.cooccurrence * Math.log1p(total) * follows[k]!) / total;
+        const h = newest(k);
+        if (!h) return;
+        out[h.i] += w.content * wk * cosine(vector(history[h.i]!), v);
+        if (total > 0) out[h.i] += (w.cooccurrence * Math.log1p(total) * follows[k]!) / total;
       });
-      if (knnTable && config.knn && w.knn && r > 0) {
+      if (knnTable && config.knn && w.knn) {
         config.knn.last.forEach((wk, k) => {
-          const row = k < n ? rowOf(history[n - 1 - k]!) : 0;
-          if (row > 0) out[n - 1 - k]! += (w.knn! * wk * countOf(knnTable, row, r)) / KNN_STEPS;
+          const h = newest(k);
+          if (h) out[h.i] += (w.knn! * wk * count(knnTable, h.row)) / KNN_STEPS;
         });
       }
       return out;

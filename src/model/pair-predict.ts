@@ -170,12 +170,16 @@ export function createPairScorer(model: LoadedPairModel, index: TermStats | null
       if (!out?.slots) return [];
       const { share, attention, x, L } = out.slots;
       const F = PAIR_FEATURE_COUNT;
-      // The head, score' = (1 + c) · score + w · pooled, is linear in each slot's share and pooled features.
-      return Array.from({ length: L }, (_, k) => {
-        let s = (1 + head.c[0]!) * share[k]!;
-        for (let f = 0; f < F; f++) s += head.w[f]! * attention[k]! * x[k * F + f]!;
-        return s;
-      });
+      // The head is linear in the score and the pooled features: each slot's part is the head applied to its share and
+      // to its pair features weighted by its attention (what it adds to the pooled ones).
+      return Array.from({ length: L }, (_, k) =>
+        applyPairHead(
+          head,
+          share[k]!,
+          x.subarray(k * F, (k + 1) * F).map((v) => v * attention[k]!),
+          0,
+        ),
+      );
     },
     maxLen: cfg.maxLen,
     idf: () => ({ source: index ? 'index' : 'seen', items: stats.docs }),
