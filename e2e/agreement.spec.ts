@@ -6,7 +6,7 @@ import type { HistoryEntry } from '../src/shared/types.ts';
 import { scoreItems } from '../src/model/predict.ts';
 import { readAnyModel } from '../src/model/train/model-files.ts';
 import { isPairModel, type LoadedModel } from '../src/model/io.ts';
-import { createPairScorer } from '../src/model/pair-predict.ts';
+import { createPairScorer } from '../src/model/pair-scorer.ts';
 import { createPlainScorer } from '../src/model/hybrid.ts';
 import { setupTf } from '../src/model/train/setup-tf.ts';
 import { waitForReco } from './helpers/reco.ts';

@@ -60,6 +60,37 @@ test("a repeat view is ranked from the previous page view's snapshot before Tens
   expect(fast.order).toEqual(full.map((r) => r.id));
 });
 
+test('a listing the shopper never saw, on a later page load: the grid in view is ranked within its hold by the model before TensorFlow.js loads', async ({
+  page,
+}) => {
+  await listenToReco(page);
+  await page.goto('/e2e/pages/listing.html?list=a');
+  await waitForReady(page);
+  // The shopper opens the two Tressa hair-care products of the first listing.
+  for (const id of ['a2', 'a4']) await page.click(`[data-reco-id="${id}"]`);
+  await page.evaluate(() => window.Reco.export());
+
+  // The next page load is another listing, none of whose products the last page view ranked: its snapshot cannot answer.
+  // The tfjs engine cannot load until released (a slow device or network), so only the model's own small forward
+  // pass, before tfjs, can rank the grid while it is held.
+  const release = await holdTfjs(page);
+  await page.goto('/e2e/pages/listing.html?list=b');
+  const ranked = await waitForRanked(page, 'listing', 1, 20_000);
+  expect(await page.evaluate(() => window.__reco.readyAt), 'ranked before the engine was loaded').toBeNull();
+  const shown = (await gridItems(page, '[data-reco-grid]')).map((it) => it.id);
+  expect(shown, 're-ordered in view: nobody scrolled').toEqual(ranked.order);
+  expect(shown.slice(0, 3), 'the hair care the shopper opened comes first (the shop put it last)').toEqual(
+    expect.arrayContaining(['b6', 'b7']),
+  );
+
+  release();
+  const status = await waitForReady(page);
+  expect(status.cache).toMatchObject({ snapshot: 'miss', snapshotReason: 'an item not seen before (b1)' });
+  const full = await page.evaluate((ids) => window.Reco.rank(ids), shown);
+  expect(full.some((r) => r.score !== 0)).toBe(true);
+  expect(ranked.order, "the model's own order once it has loaded").toEqual(full.map((r) => r.id));
+});
+
 test("a repeat view ranked from the snapshot, before the feed loads, puts the feed's out-of-stock items last as the rules say", async ({
   page,
 }) => {

@@ -15,7 +15,7 @@ import { scoreItems } from '../src/model/predict.ts';
 import { headArrays } from '../src/model/head.ts';
 import { createHybridScorer, type HybridScorer } from '../src/model/hybrid-predict.ts';
 import { isPairModel } from '../src/model/io.ts';
-import { createPairScorer } from '../src/model/pair-predict.ts';
+import { createPairScorer } from '../src/model/pair-scorer.ts';
 import type { HistoryEntry, ItemFeatures } from '../src/shared/types.ts';
 import { readAnyModel } from '../src/model/train/model-files.ts';
 import { setupTf } from '../src/model/train/setup-tf.ts';

@@ -24,7 +24,7 @@ import { headArrays } from '../src/model/head.ts';
 import type { HybridTables } from '../src/model/hybrid.ts';
 import { createHybridScorer } from '../src/model/hybrid-predict.ts';
 import { isPairModel, type LoadedModel } from '../src/model/io.ts';
-import { createPairScorer } from '../src/model/pair-predict.ts';
+import { createPairScorer } from '../src/model/pair-scorer.ts';
 import { blendSimilar, recommendFrom, SIMILAR_TEXT_SHARE, type PlacementCatalog } from '../src/model/placements.ts';
 import { rng } from '../src/model/rng.ts';
 import { EVENT_INDEX } from '../src/model/sequence.ts';

@@ -138,11 +138,17 @@ export function createEngineClient(
     () => {},
   );
   let firstHeard = false;
-  /** Logs what answered the page view's first ranking (the snapshot, or the model it waited for). */
+  /** Logs what answered the page view's first ranking (the snapshot, the pair model before tfjs, or the model it waited for). */
   const heard = <T extends { source: RankReply['source'] }>(reply: T): T => {
     if (!firstHeard && reply.source !== 'none') {
       firstHeard = true;
-      log(reply.source === 'snapshot' ? 'first ranking from the snapshot of the previous page view' : 'first ranking waited for the model');
+      log(
+        reply.source === 'snapshot'
+          ? 'first ranking from the snapshot of the previous page view'
+          : reply.source === 'model-early'
+            ? 'first ranking by the model before TensorFlow.js loaded'
+            : 'first ranking waited for the model',
+      );
     }
     return reply;
   };

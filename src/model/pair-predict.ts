@@ -1,19 +1,19 @@
 /**
- * Serving the pair model: scores candidates for one shopper's history. Used by the worker engine and by
- * the Node scripts that check the worker against Node.
+ * Serving the pair model: scores candidates for one shopper's history. Used by the worker (its engine, and its host
+ * before TensorFlow.js loads) and by the Node scripts that check the worker against Node. The forward pass is given:
+ * TensorFlow.js's (pair-scorer.ts createPairScorer, the one training uses) or the plain one (pair-plain.ts, the same
+ * arithmetic on arrays, checked against it), so this module loads no tfjs.
  *
  * IDF comes from a shipped index of the shop's catalog (`npm run index`) when there is one; otherwise from
  * the items this scorer has seen: every history item and candidate it was asked about (the catalog as far
  * as the worker knows it), counted once per item id. With neither the words of a new catalog would all weigh
  * the same.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { Contribution } from '../shared/protocol.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import { EVENT_INDEX, gapBucket } from './sequence.ts';
-import type { LoadedPairModel } from './io.ts';
+import type { PairConfig } from './pair-config.ts';
 import { itemText, pairCatalog, pairFeaturesInto, PAIR_FEATURE_COUNT, type ItemText } from './pair-features.ts';
-import { pairForwardParts } from './pair-scorer.ts';
 import type { HeadArrays } from './head.ts';
 import type { TermStats } from './text.ts';
 
@@ -42,6 +42,26 @@ export function applyPairHead(head: HeadArrays, base: number, pooled: Float32Arr
   for (let f = 0; f < head.w.length; f++) s += head.w[f]! * pooled[off + f]!;
   return s;
 }
+
+/** One history's inputs to the forward pass (one shopper): pair features [C, L, F] and each history slot's context [L]. */
+export interface PairArrays {
+  x: Float32Array;
+  /** Event kind, gap bucket, and position from the newest (0) of each history slot, oldest first. */
+  events: Int32Array;
+  gaps: Int32Array;
+  pos: Int32Array;
+  C: number;
+  L: number;
+}
+
+/**
+ * The forward pass's outputs: scores [C], the attention-pooled pair features [C * F], and with `withSlots` each history
+ * slot's share of the score and its attention [C * L] (see pair-scorer.ts pairForwardParts).
+ */
+export type PairForward = (
+  input: PairArrays,
+  withSlots: boolean,
+) => Promise<{ base: Float32Array; pooled: Float32Array; share?: Float32Array; attention?: Float32Array }>;
 
 /** Model scores [C] and pooled pair features [C * F] of candidates for one history. */
 export interface PairParts {
@@ -77,12 +97,24 @@ export interface SeenCounts {
   df: [term: string, items: number][];
 }
 
+/** The seen-items counts a serving snapshot kept (Snapshot.state), if they are there and well formed. */
+export function seenCountsOf(state: unknown): SeenCounts | null {
+  const s = state as Partial<SeenCounts> | null;
+  return s && Array.isArray(s.ids) && Array.isArray(s.df) ? (s as SeenCounts) : null;
+}
+
 /**
+ * @param cfg the model's config
+ * @param run its forward pass
  * @param index document frequencies of the shop's catalog (npm run index); null: count the items seen.
  * @param seed seen-items counts to start from (those of an earlier page view, kept with its serving snapshot)
  */
-export function createPairScorer(model: LoadedPairModel, index: TermStats | null = null, seed: SeenCounts | null = null): PairScorer {
-  const cfg = model.manifest.config;
+export function createPairScorerWith(
+  cfg: PairConfig,
+  run: PairForward,
+  index: TermStats | null = null,
+  seed: SeenCounts | null = null,
+): PairScorer {
   const seen = new Set<string>(seed?.ids);
   const counted: TermStats = { docs: seen.size, df: new Map(seed?.df) };
   const stats = index ?? counted;
@@ -125,41 +157,19 @@ export function createPairScorer(model: LoadedPairModel, index: TermStats | null
     const cat = pairCatalog([...h.map((e) => e.item), ...candidates], stats, text);
     const x = new Float32Array(C * L * F);
     for (let c = 0; c < C; c++) for (let k = 0; k < L; k++) pairFeaturesInto(cat, k, L + c, x, (c * L + k) * F);
-    const tensors = tf.tidy(() => {
-      const r = pairForwardParts(
-        model.weights,
-        cfg,
-        {
-          x: tf.tensor4d(x, [1, C, L, F]),
-          events: tf.tensor2d(
-            Int32Array.from(h, (e) => EVENT_INDEX[e.type] ?? 0),
-            [1, L],
-            'int32',
-          ),
-          gaps: tf.tensor2d(
-            Int32Array.from(h, (e, i) => gapBucket((i + 1 < L ? h[i + 1]!.ts : now) - e.ts)),
-            [1, L],
-            'int32',
-          ),
-          pos: tf.tensor2d(
-            Int32Array.from(h, (_, i) => L - 1 - i),
-            [1, L],
-            'int32',
-          ),
-          valid: tf.ones([1, L]) as tf.Tensor2D,
-        },
-        true,
-        withSlots,
-      );
-      return [
-        r.scores.reshape([C]),
-        r.pooled!.reshape([C * F]),
-        ...(r.slots ? [r.slots.share.reshape([C * L]), r.slots.attention.reshape([C * L])] : []),
-      ];
-    });
-    const [base, pooled, share, attention] = (await Promise.all(tensors.map((t) => t.data()))) as Float32Array[];
-    tf.dispose(tensors);
-    return { base: base!, pooled: pooled!, slots: share && attention ? { share, attention, x, L } : null };
+    const out = await run(
+      {
+        x,
+        events: Int32Array.from(h, (e) => EVENT_INDEX[e.type] ?? 0),
+        gaps: Int32Array.from(h, (e, i) => gapBucket((i + 1 < L ? h[i + 1]!.ts : now) - e.ts)),
+        pos: Int32Array.from(h, (_, i) => L - 1 - i),
+        C,
+        L,
+      },
+      withSlots,
+    );
+    const { base, pooled, share, attention } = out;
+    return { base, pooled, slots: share && attention ? { share, attention, x, L } : null };
   }
 
   return {

@@ -8,11 +8,15 @@
  * depends on item ids or words, so it scores any catalog.
  *
  * One implementation for training (Node, wasm) and serving (worker, any backend): functions over a plain
- * map of named tensors, as scorer.ts.
+ * map of named tensors, as scorer.ts. The worker's first rankings, before tfjs loads, run the same pass on arrays
+ * (pair-plain.ts; test/model/pair-plain.test.ts checks the two agree).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
+import type { LoadedPairModel } from './manifest.ts';
 import type { PairConfig } from './pair-config.ts';
+import { createPairScorerWith, type PairForward, type PairScorer, type SeenCounts } from './pair-predict.ts';
+import type { TermStats } from './text.ts';
 import { mm, type Weights } from './scorer.ts';
 
 export { GRAMS_WEIGHT, PAIR_DEFAULTS, pairInitWeights, pairWeightShapes, type PairConfig } from './pair-config.ts';
@@ -94,4 +98,44 @@ export function pairForwardParts(w: Weights, cfg: PairConfig, input: PairInput, 
 /** Scores [P, C]. */
 export function pairForward(w: Weights, cfg: PairConfig, input: PairInput): tf.Tensor2D {
   return pairForwardParts(w, cfg, input, false).scores;
+}
+
+/** The forward pass of pair-predict.ts on these weights: one shopper at a time, on the backend tfjs runs. */
+export function tfPairForward(w: Weights, cfg: PairConfig): PairForward {
+  return async ({ x, events, gaps, pos, C, L }, withSlots) => {
+    const F = cfg.features;
+    const tensors = tf.tidy(() => {
+      const r = pairForwardParts(
+        w,
+        cfg,
+        {
+          x: tf.tensor4d(x, [1, C, L, F]),
+          events: tf.tensor2d(events, [1, L], 'int32'),
+          gaps: tf.tensor2d(gaps, [1, L], 'int32'),
+          pos: tf.tensor2d(pos, [1, L], 'int32'),
+          valid: tf.ones([1, L]) as tf.Tensor2D,
+        },
+        true,
+        withSlots,
+      );
+      return [
+        r.scores.reshape([C]),
+        r.pooled!.reshape([C * F]),
+        ...(r.slots ? [r.slots.share.reshape([C * L]), r.slots.attention.reshape([C * L])] : []),
+      ];
+    });
+    const [base, pooled, share, attention] = (await Promise.all(tensors.map((t) => t.data()))) as Float32Array[];
+    tf.dispose(tensors);
+    return { base: base!, pooled: pooled!, ...(share && attention ? { share, attention } : {}) };
+  };
+}
+
+/**
+ * A pair scorer of a loaded model on TensorFlow.js (pair-predict.ts createPairScorerWith).
+ * @param index document frequencies of the shop's catalog (npm run index); null: count the items seen.
+ * @param seed seen-items counts to start from (those of an earlier page view, kept with its serving snapshot)
+ */
+export function createPairScorer(model: LoadedPairModel, index: TermStats | null = null, seed: SeenCounts | null = null): PairScorer {
+  const cfg = model.manifest.config;
+  return createPairScorerWith(cfg, tfPairForward(model.weights, cfg), index, seed);
 }

@@ -135,8 +135,11 @@ export interface RankRequest extends HistoryRequest {
 export interface RankReply {
   /** One score per candidate, or null when there is nothing to personalize with (no history, no model): keep the order. */
   scores: number[] | null;
-  /** 'snapshot': the previous page view's stored work, before the model loaded; 'model': the model itself. */
-  source: 'snapshot' | 'model' | 'none';
+  /**
+   * 'snapshot': the previous page view's stored work, before the model loaded; 'model': the model itself; 'model-early':
+   * the pair model's own scores before TensorFlow.js loaded (its forward pass on arrays: src/worker/early-pair.ts).
+   */
+  source: 'snapshot' | 'model' | 'model-early' | 'none';
   /** Malformed rows the worker has skipped in the page's database so far ("store:key"), for status().skippedRows. */
   skipped?: string[];
 }

@@ -9,19 +9,11 @@ import { gridOrder } from '../model/arrange.ts';
 import { explainScore } from '../model/explain.ts';
 import type { FinetuneOptions, FinetuneResult } from '../model/finetune.ts';
 import { headArrays, type HeadArrays } from '../model/head.ts';
-import type { HybridConfig } from '../model/hybrid.ts';
 import { createHybridScorer, explainHybridScore, type HybridScorer } from '../model/hybrid-predict.ts';
-import { isPairModel, loadAnyModel, type AnyModel, type LoadedModel, type ModelManifest } from '../model/io.ts';
+import { isPairModel, loadAnyModel, type AnyModel, type LoadedModel } from '../model/io.ts';
 import { PAIR_FEATURE_COUNT } from '../model/pair-features.ts';
-import {
-  applyPairHead,
-  createPairScorer,
-  explainPairScore,
-  pairHeadSize,
-  shippedPairHead,
-  type PairScorer,
-  type SeenCounts,
-} from '../model/pair-predict.ts';
+import { applyPairHead, explainPairScore, pairHeadSize, shippedPairHead, seenCountsOf, type PairScorer } from '../model/pair-predict.ts';
+import { createPairScorer } from '../model/pair-scorer.ts';
 import { recommendFrom, withCatalogFeatures, type PlacementScorer, type Placements } from '../model/placements.ts';
 import { scoreItems } from '../model/predict.ts';
 import { createServingCache, type ServingCache } from '../model/serving-cache.ts';
@@ -38,7 +30,8 @@ import type { HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
 import { startBackend } from './backends.ts';
 import { createCatalog, type LoadedCatalog, type WorkerCatalog } from './catalog.ts';
 import { feedFieldsFor, MAX_FEED_ITEMS, overFeed, type FetchedFeed } from './feed.ts';
-import { createFiles, once, type FileRequest, type Files } from './files.ts';
+import { createFiles, once, type Files } from './files.ts';
+import { downloadModel, type ModelDownloads } from './model-download.ts';
 import { givenHistory } from './given-history.ts';
 import { imageOrigins, priceFormat, slotTexts } from './slots.ts';
 import { createHeads, type Heads } from './heads.ts';
@@ -76,8 +69,8 @@ export interface EngineOptions {
 export interface EngineContext {
   /** The database, already open: learning uses it instead of opening its own. */
   store?: Store | null;
-  /** model.json, fetched once for the host and the engine. */
-  manifest?: () => Promise<Response>;
+  /** model.json and the files it names, downloading since the host's init(), for the host and the engine. */
+  downloads?: ModelDownloads;
   /** The snapshot the previous page view stored: a model whose scores depend on state takes it back from it. */
   snapshot?: Snapshot | null;
   /** The load of the catalog feed (`opts.catalog.url`), started by the host when the page called init(). */
@@ -168,12 +161,6 @@ const initial = (): EngineStatus => ({
   cache: { available: false, model: null, wasm: null, snapshot: null },
   learning: null,
 });
-
-/** The pair model's seen-items counts kept in a snapshot, if they are there and well formed. */
-function seenCounts(state: unknown): SeenCounts | null {
-  const s = state as Partial<SeenCounts> | null;
-  return s && Array.isArray(s.ids) && Array.isArray(s.df) ? (s as SeenCounts) : null;
-}
 
 /** Candidates a placement asks the pair model about (the most similar in text to what it starts from). */
 const PAIR_CANDIDATES = 120;
@@ -267,72 +254,27 @@ export function createEngine(deps: EngineDeps = {}): Engine {
   }
 
   /**
-   * Starts downloading the model's files now (model.json from `manifest`, the others through Cache Storage,
-   * versioned by the manifest); the returned function decodes them, once a backend runs.
+   * Decodes the model from its files (`downloads`: model.json and the files it names, downloading since the host's
+   * init()), once a backend runs. A stored copy that fails its checksum (a disk error) is dropped and fetched again, once.
    */
-  function downloadModel(url: string, manifest: () => Promise<Response>, where: Readonly<Record<string, string>>): () => Promise<AnyModel> {
-    const base = url.slice(0, url.lastIndexOf('/') + 1);
-    const fileUrl = (name: string) => where[name] ?? base + name;
-    const parsed = manifest().then((r) => r.json() as Promise<Partial<ModelManifest> & { index?: unknown; indexSha256?: unknown }>);
-    /**
-     * How each file the manifest names is kept in Cache Storage, by URL: under the model's id and the file's name in
-     * the manifest (a model deployed under a new path or hashed file names replaces its earlier copies instead of
-     * adding to them), in the version of its own SHA-256 where the manifest gives one (a hybrid's table or a catalog
-     * index that changed under the same weights is fetched anew), else of the model's version and weights.
-     */
-    const stored = parsed.then((m) => {
-      const fallback = `${String(m.version)} ${String(m.sha256)}`;
-      const h = (m as { hybrid?: Partial<HybridConfig> }).hybrid;
-      const own: [unknown, unknown][] = [
-        [m.weightsManifest?.[0]?.paths?.[0], m.sha256],
-        [m.vocab, null],
-        [m.index, m.indexSha256],
-        [h?.neighbours?.file, h?.neighbours?.sha256],
-        [h?.index?.file, h?.index?.sha256],
-        [h?.knn?.file, h?.knn?.sha256],
-      ];
-      const byUrl = new Map<string, FileRequest>();
-      for (const [f, sha] of own)
-        if (typeof f === 'string' && f)
-          byUrl.set(fileUrl(f), { bucket: 'model', name: `${String(m.id)}/${f}`, version: typeof sha === 'string' ? sha : fallback });
-      return (u: string): FileRequest => byUrl.get(u) ?? { bucket: 'model', name: u, version: fallback };
-    });
-    stored.catch(() => {}); // loadAnyModel reports a bad manifest itself
-    const downloads = new Map<string, Promise<{ bytes: ArrayBuffer; from: 'cache' | 'network' }>>();
-    const download = (u: string) => {
-      let d = downloads.get(u);
-      if (!d) {
-        d = stored.then((kept) => files.get(u, { ...kept(u), progress: true }));
-        d.catch(() => {}); // loadAnyModel reports it when it asks for the file
-        downloads.set(u, d);
-      }
-      return d;
-    };
-    // The weights and the other files start downloading as soon as the manifest names them.
-    parsed
-      .then((m) =>
-        [m.weightsManifest?.[0]?.paths?.[0], m.vocab, m.index].forEach((f) => typeof f === 'string' && f && download(fileUrl(f))),
-      )
-      .catch(() => {});
+  function decodeModel(downloads: ModelDownloads, where: Readonly<Record<string, string>>): () => Promise<AnyModel> {
     const fromCache = new Set<string>();
     const get = async (u: string): Promise<Response> => {
-      if (u === url) return manifest();
-      const { bytes, from } = await download(u);
+      if (u === downloads.url) return downloads.manifest();
+      const { bytes, from } = await downloads.get(u);
       if (from === 'cache') fromCache.add(u);
       status.cache.model = from;
       return new Response(bytes);
     };
     return async () => {
       try {
-        return await loadAnyModel(url, get as typeof fetch, where);
+        return await loadAnyModel(downloads.url, get as typeof fetch, where);
       } catch (err) {
-        // A stored copy that fails the checksum (a disk error) is dropped and fetched again, once.
         const bad = [...fromCache].find((u) => (err as Error).message.startsWith(u));
         if (!bad) throw err;
-        await files.drop(bad, (await stored)(bad));
-        downloads.delete(bad);
+        await downloads.drop(bad);
         fromCache.clear();
-        return loadAnyModel(url, get as typeof fetch, where);
+        return loadAnyModel(downloads.url, get as typeof fetch, where);
       }
     };
   }
@@ -342,9 +284,18 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       status = { ...initial(), cache: { ...initial().cache, available: await files.available() } };
       rules = validateRules(opts.rules);
       searchWeight = opts.searchWeight ?? DEFAULTS.searchWeight;
-      const manifest = ctx.manifest ?? once(() => fetchFn(opts.modelUrl));
-      // The model downloads while the backend starts; its tensors are made once the backend runs.
-      const decode = downloadModel(opts.modelUrl, manifest, opts.modelFiles ?? {});
+      const where = opts.modelFiles ?? {};
+      // The model downloads while the backend starts (since the host's init()); its tensors are made once the backend runs.
+      const downloads =
+        ctx.downloads ??
+        downloadModel(
+          opts.modelUrl,
+          once(() => fetchFn(opts.modelUrl)),
+          where,
+          files,
+        );
+      downloads.start();
+      const decode = decodeModel(downloads, where);
       let wasm: 'cache' | 'network' | null = null;
       const load = async (b: Backend) => {
         const from = await deps.load?.(b);
@@ -361,7 +312,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       const key = modelKey(model.manifest);
       if (isPairModel(model)) {
         // The seen-items IDF of the page view that stored the snapshot: the scores it kept are this model's again.
-        const seed = ctx.snapshot?.model === key ? seenCounts(ctx.snapshot.state) : null;
+        const seed = ctx.snapshot?.model === key ? seenCountsOf(ctx.snapshot.state) : null;
         loaded = {
           model,
           key,

@@ -2,7 +2,8 @@
  * The worker's side of the page interface (EngineInterface), without TensorFlow.js: it assembles the shopper's
  * history from IndexedDB, answers the first rankings of a page view from the snapshot the previous page view
  * stored (src/model/snapshot.ts: plain dot products, exact), and meanwhile loads the tfjs engine on demand
- * (tfjs.ts). Whatever the snapshot cannot answer exactly waits for the engine. After each history change the
+ * (tfjs.ts). What the snapshot cannot answer exactly, the pair model answers on arrays (early-pair.ts); with any
+ * other model it waits for the engine. After each history change the
  * engine writes the next page view's snapshot. Work that holds the thread (loading the engine, scoring, a learning
  * round) starts once no store call is in flight (storesQuiet: WebKit keeps a database whose worker ended first).
  */
@@ -41,6 +42,10 @@ import { openForgetChannel } from '../shared/forget-channel.ts';
 import type { Engine } from './engine.ts';
 import { loadFeed, overFeed, type FetchedFeed } from './feed.ts';
 import { createFiles, once, type Files } from './files.ts';
+import { loadEarlyPair, type EarlyPair } from './early-pair.ts';
+import { PAIR_FORMAT_VERSION } from '../model/manifest.ts';
+import type { HeadArrays } from '../model/head.ts';
+import { downloadModel, type ModelDownloads } from './model-download.ts';
 import { assembleHistory, createRecall, hasFeatures, olderEvents, type Recall } from './history.ts';
 import { headKey as headMetaKey, readHead } from './learning-store.ts';
 
@@ -66,6 +71,10 @@ export function createHost(deps: HostDeps): EngineInterface {
   let opts: EngineInit | null = null;
   let store: Promise<Store | null> = Promise.resolve(null);
   let manifest: () => Promise<Response> = () => Promise.reject(new Error('init() was not called'));
+  /** The model's files, downloading since init() (model.json at once; the rest when the engine or early-pair.ts asks). */
+  let downloads: ModelDownloads | null = null;
+  /** The pair model on arrays, once asked for; null for another model or broken files. */
+  let earlyPair: Promise<EarlyPair | null> | null = null;
   let stored: Promise<Snapshot | null> = Promise.resolve(null);
   let engine: Promise<Engine> | null = null;
   /** The engine once it is ready. */
@@ -115,12 +124,28 @@ export function createHost(deps: HostDeps): EngineInterface {
   };
 
   /** The model and learned head the engine will use, known before it loads: from model.json and the stored head. */
-  async function expected(): Promise<{ model: string; head: string }> {
+  async function expected(): Promise<{ model: string; head: string; learned: HeadArrays | null }> {
     const [res, s] = await Promise.all([manifest(), store]);
     const m = (await res.json()) as { id: string; version: string; sha256: string; indexSha256?: string };
-    if (!opts?.learning || !s) return { model: modelKey(m), head: 'shipped' };
+    if (!opts?.learning || !s) return { model: modelKey(m), head: 'shipped', learned: null };
     const { head } = await readHead(s, headMetaKey(weightsKey(m)));
-    return { model: modelKey(m), head: headKey(head) };
+    return { model: modelKey(m), head: headKey(head), learned: head };
+  }
+
+  /** The model is a pair model (by its manifest's format version); false when that cannot be read. */
+  const pairModel = (): Promise<boolean> =>
+    manifest()
+      .then((r) => r.json() as Promise<{ formatVersion?: unknown }>)
+      .then((m) => m.formatVersion === PAIR_FORMAT_VERSION)
+      .catch(() => false);
+
+  /** The pair model on arrays (loaded once, with the items this page view ranked so far), or null. */
+  function pairOnArrays(): Promise<EarlyPair | null> {
+    earlyPair ??= stored
+      .then((snap) => loadEarlyPair(downloads!, snap))
+      .then((p) => (p?.scorer.observe(seen.values()), p))
+      .catch(() => null); // the engine reports a broken file when it loads the same one
+    return earlyPair;
   }
 
   /** Writes the snapshot of the latest history (when the engine is ready and events are stored). */
@@ -246,19 +271,34 @@ export function createHost(deps: HostDeps): EngineInterface {
     return rows.size ? candidates.map((it) => overFeed(it, rows.get(it.id))) : candidates;
   }
 
-  /** Scores from the snapshot the previous page view stored, while the model is not ready; null when it does not fit (or the model is ready). */
-  async function early(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[], now: number): Promise<number[] | null> {
+  /**
+   * Scores from before the engine loaded, or null (then the engine answers): from the snapshot the previous page view
+   * stored, else from the pair model on arrays (items that page view never ranked, another history).
+   */
+  async function early(
+    history: readonly HistoryEntry[],
+    candidates: readonly ItemFeatures[],
+    now: number,
+  ): Promise<{ scores: number[]; source: 'snapshot' | 'model-early' } | null> {
     if (ready) return null;
-    const fast = await Promise.all([stored, expected()])
-      .then(([snap, current]) => snapshotScores(snap, current, history, candidates, now))
+    const current = expected();
+    const fast = await Promise.all([stored, current])
+      .then(([snap, c]) => snapshotScores(snap, c, history, candidates, now))
       .catch((err: Error) => ({ miss: `the model manifest could not be read (${err.message})` }));
-    answeredFirst();
     if (cache.snapshot === null) {
       cache.snapshot = 'scores' in fast ? 'hit' : 'miss';
       if ('miss' in fast) cache.snapshotReason = fast.miss;
       else if (fast.behind) cache.snapshotBehind = fast.behind;
     }
-    return 'scores' in fast ? fast.scores : null;
+    if ('scores' in fast) {
+      answeredFirst();
+      return { scores: fast.scores, source: 'snapshot' };
+    }
+    const pair = await pairOnArrays();
+    const learned = pair && !ready ? await current.then((c) => c.learned).catch(() => undefined) : undefined;
+    const scores = pair && learned !== undefined ? await pair.scorer.score(history, candidates, now, learned ?? undefined) : null;
+    answeredFirst();
+    return scores ? { scores: Array.from(scores), source: 'model-early' } : null;
   }
 
   /** The model answered this request: the next page view's snapshot is made from its history. */
@@ -321,7 +361,13 @@ export function createHost(deps: HostDeps): EngineInterface {
       }
       const files = (filesOf = createFiles({ fetch: fetchFn, caches: deps.caches, onProgress: hooks.onProgress }));
       if (erased) files.close();
-      manifest = once(() => fetchFn(o.modelUrl));
+      downloads = downloadModel(
+        o.modelUrl,
+        once(() => fetchFn(o.modelUrl)),
+        o.modelFiles ?? {},
+        files,
+      );
+      manifest = downloads.manifest;
       // Fetched now, not at the first ranking: in Firefox a worker's fetch waits for the page's main thread, which
       // is busy laying out the very grids that first ranking is for (the snapshot cannot answer without it).
       manifest().catch(() => {});
@@ -345,7 +391,10 @@ export function createHost(deps: HostDeps): EngineInterface {
       };
       // Evaluating tfjs and compiling wasm keep this thread busy for a while: with a snapshot stored, the first
       // rankings are answered before that starts (the worker's other work waits on IndexedDB and the network).
-      const answered = stored.then((snap) => snap && Promise.race([firstAnswer, wait(FIRST_RANK_WAIT_MS)]).then(nextTask));
+      // So do the pair model's (early-pair.ts), which need only its small weights file.
+      const answered = Promise.all([stored, pairModel()]).then(async ([snap, pair]) => {
+        if (snap || pair) await Promise.race([firstAnswer, wait(FIRST_RANK_WAIT_MS)]).then(nextTask);
+      });
       engine = (async () => {
         await answered;
         await storesQuiet();
@@ -364,7 +413,7 @@ export function createHost(deps: HostDeps): EngineInterface {
           searchWeight: o.searchWeight,
         };
         await storesQuiet();
-        await e.init(options, onLearning, { store: s, manifest, snapshot: await stored, ...(feed && { feed }) });
+        await e.init(options, onLearning, { store: s, downloads, snapshot: await stored, ...(feed && { feed }) });
         e.observe([...seen.values()]);
         ready = e;
         latest ??= { pending: [], known: [], now: Date.now() };
@@ -380,7 +429,8 @@ export function createHost(deps: HostDeps): EngineInterface {
       const { history, now, candidates } = await prepare(req);
       if (!history.length) return { scores: null, source: 'none', skipped: skippedRows() };
       const fast = await early(history, candidates, now);
-      if (fast) return { scores: fast, source: 'snapshot', skipped: skippedRows() };
+      if (fast?.source === 'model-early') modelAnswered(req);
+      if (fast) return { scores: fast.scores, source: fast.source, skipped: skippedRows() };
       const e = await engineOrNull();
       if (!e) return { scores: null, source: 'none', skipped: skippedRows() };
       const scores = await e.rank(history, candidates, now);
@@ -405,8 +455,13 @@ export function createHost(deps: HostDeps): EngineInterface {
           skipped: skippedRows(),
         };
       const [fast, { older, ruled }] = await Promise.all([history.length ? early(history, candidates, now) : null, reading]);
+      if (fast?.source === 'model-early') modelAnswered(req);
       if (fast)
-        return { order: gridOrder(items, fast, { rules, history: ruled, now, searchWeight }), source: 'snapshot', skipped: skippedRows() };
+        return {
+          order: gridOrder(items, fast.scores, { rules, history: ruled, now, searchWeight }),
+          source: fast.source,
+          skipped: skippedRows(),
+        };
       const e = await engineOrNull();
       if (!e) return { order: null, source: 'none', skipped: skippedRows() };
       const order = await e.arrange(history, candidates, req.search, now, older);

@@ -93,17 +93,17 @@ const candidates = CATALOG.slice(20, 44);
 const request = (now = Date.now(), pending: RecoEvent[] = []): RankRequest => ({ candidates, pending, known: [], now });
 
 /** A shopper's page view, ranked by the model, with the next page view's snapshot stored. */
-async function rankedPageView(): Promise<{ dbName: string; view: ReturnType<typeof pageView> }> {
+async function rankedPageView(modelUrl = MODELS.pair): Promise<{ dbName: string; view: ReturnType<typeof pageView> }> {
   const { dbName } = await shopper();
   const view = pageView();
-  await view.init(init(dbName));
+  await view.init(init(dbName, modelUrl));
   await view.rank(request());
   await view.settle();
   return { dbName, view };
 }
 
 /** A shopper whose previous page view was ranked by the model and stored the next page view's snapshot. */
-const shopperWithSnapshot = async (): Promise<string> => (await rankedPageView()).dbName;
+const shopperWithSnapshot = async (modelUrl = MODELS.pair): Promise<string> => (await rankedPageView(modelUrl)).dbName;
 
 beforeAll(async () => {
   await setupTf('wasm');
@@ -164,19 +164,49 @@ describe('worker host: the first ranking of a page view', () => {
     expect(fast.scores).toEqual(full.scores);
   });
 
-  it('waits for the model when the history changed since other than by growing, or an item was not seen, and says why', async () => {
-    const dbName = await shopperWithSnapshot();
-    // An event older than the newest stored one (another tab's, written late): not the history the snapshot grew from.
-    const earlier = event(CATALOG[30]!.id, 'select_item', Date.now() - 7_200_000);
-    const next = pageView();
-    void next.init(init(dbName));
-    expect((await next.rank(request(Date.now(), [earlier]))).source).toBe('model');
-    expect(next.status().cache).toMatchObject({ snapshot: 'miss', snapshotReason: 'the history changed' });
+  it.each([
+    ['pair', 'model-early'],
+    ['transformer', 'model'],
+  ] as const)(
+    '%s model: when the history changed since other than by growing, or an item was not seen, says why and answers by %s',
+    async (kind, source) => {
+      const modelUrl = MODELS[kind];
+      const dbName = await shopperWithSnapshot(modelUrl);
+      // An event older than the newest stored one (another tab's, written late): not the history the snapshot grew from.
+      const earlier = event(CATALOG[30]!.id, 'select_item', Date.now() - 7_200_000);
+      const next = pageView();
+      void next.init(init(dbName, modelUrl));
+      expect((await next.rank(request(Date.now(), [earlier]))).source).toBe(source);
+      expect(next.status().cache).toMatchObject({ snapshot: 'miss', snapshotReason: 'the history changed' });
 
-    const other = pageView();
-    void other.init(init(dbName));
-    expect((await other.rank({ ...request(), candidates: [...candidates, CATALOG[99]!] })).source).toBe('model');
-    expect(other.status().cache.snapshotReason).toBe(`an item not seen before (${CATALOG[99]!.id})`);
+      const other = pageView();
+      void other.init(init(dbName, modelUrl));
+      expect((await other.rank({ ...request(), candidates: [...candidates, CATALOG[99]!] })).source).toBe(source);
+      expect(other.status().cache.snapshotReason).toBe(`an item not seen before (${CATALOG[99]!.id})`);
+    },
+  );
+
+  it("pair model: ranks items the snapshot lacks before the engine loads (its forward pass on arrays), with the engine's scores", async () => {
+    const dbName = await shopperWithSnapshot();
+    const now = Date.now();
+    const unseen = CATALOG.slice(60, 84); // a listing the previous page view never showed
+    const early = pageView(new Promise(() => {})); // its engine never loads
+    void early.init(init(dbName));
+    const first = await early.rank({ ...request(now), candidates: unseen });
+    expect(first.source).toBe('model-early');
+    expect(early.status().cache).toMatchObject({ snapshot: 'miss', snapshotReason: `an item not seen before (${unseen[0]!.id})` });
+    // And the grid's arrangement, rules applied, as the model arranges it.
+    const arranged = await early.arrange({ ...request(now), candidates: unseen, search: false });
+    expect(arranged.source).toBe('model-early');
+
+    const loaded = pageView();
+    await loaded.init(init(dbName));
+    const model = await loaded.rank({ ...request(now), candidates: unseen });
+    expect(model.source).toBe('model');
+    const worst = Math.max(...first.scores!.map((s, i) => Math.abs(s - model.scores![i]!)));
+    expect(worst, 'largest difference from the engine').toBeLessThan(1e-5);
+    expect(new Set(first.scores!.map((s) => s.toFixed(5))).size, 'the scores tell the items apart').toBeGreaterThan(10);
+    expect(arranged.order).toEqual((await loaded.arrange({ ...request(now), candidates: unseen, search: false })).order);
   });
 
   it('answers a history that grew since the snapshot (the shopper left before the next one was stored) from it, and says how far behind', async () => {
@@ -237,9 +267,9 @@ describe('worker host: the first ranking of a page view', () => {
     const soon = pageView(new Promise(() => {}));
     void soon.init(init(dbName));
     expect((await soon.rank(request(Date.now() + 5000))).source).toBe('snapshot');
-    const later = pageView();
+    const later = pageView(new Promise(() => {}));
     void later.init(init(dbName));
-    expect((await later.rank(request(Date.now() + 86_400_000))).source).toBe('model');
+    expect((await later.rank(request(Date.now() + 86_400_000))).source).toBe('model-early');
     expect(later.status().cache.snapshotReason).toBe('the time since the newest event is not computed yet');
   });
 
