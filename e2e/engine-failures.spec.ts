@@ -43,7 +43,10 @@ test('a crash with rank() and explain() in flight: both are answered by one new 
 
   await armCrash(page, 2);
   const [ranked, explained] = await both();
-  expect(ranked).toEqual(healthy);
+  // The same ranking: the new worker may answer before its engine loads (the pair model on arrays: the same scores
+  // to float32 rounding, src/model/pair-plain.ts).
+  expect(ranked.map((r) => r.id)).toEqual(healthy.map((r) => r.id));
+  ranked.forEach((r, i) => expect(r.score).toBeCloseTo(healthy[i]!.score, 5));
   expect(explained).toEqual(why);
   expect(await started(page), 'one restart for one crash').toBe(2);
   expect(await page.evaluate(() => window.Reco.status())).toMatchObject({ ready: true, engine: 'ready', lastError: null });

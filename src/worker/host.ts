@@ -272,6 +272,17 @@ export function createHost(deps: HostDeps): EngineInterface {
   }
 
   /**
+   * The history as the engine scores it (engine.ts enrich): an item the shop's feed holds has the feed's features (the
+   * page may have given no more than its id, e.g. a view tracked with track()); the feed is waited for when an item
+   * has no title.
+   */
+  async function withFeedHistory(history: readonly HistoryEntry[]): Promise<readonly HistoryEntry[]> {
+    if (feed && !feedItems && history.some((e) => !e.item.title)) await feed.catch(() => {});
+    const rows = feedItems;
+    return rows ? history.map((e) => (rows.has(e.item.id) ? { ...e, item: rows.get(e.item.id)! } : e)) : history;
+  }
+
+  /**
    * Scores from before the engine loaded, or null (then the engine answers): from the snapshot the previous page view
    * stored, else from the pair model on arrays (items that page view never ranked, another history).
    */
@@ -296,7 +307,8 @@ export function createHost(deps: HostDeps): EngineInterface {
     }
     const pair = await pairOnArrays();
     const learned = pair && !ready ? await current.then((c) => c.learned).catch(() => undefined) : undefined;
-    const scores = pair && learned !== undefined ? await pair.scorer.score(history, candidates, now, learned ?? undefined) : null;
+    const scores =
+      pair && learned !== undefined ? await pair.scorer.score(await withFeedHistory(history), candidates, now, learned ?? undefined) : null;
     answeredFirst();
     return scores ? { scores: Array.from(scores), source: 'model-early' } : null;
   }
@@ -391,9 +403,11 @@ export function createHost(deps: HostDeps): EngineInterface {
       };
       // Evaluating tfjs and compiling wasm keep this thread busy for a while: with a snapshot stored, the first
       // rankings are answered before that starts (the worker's other work waits on IndexedDB and the network).
-      // So do the pair model's (early-pair.ts), which need only its small weights file.
-      const answered = Promise.all([stored, pairModel()]).then(async ([snap, pair]) => {
-        if (snap || pair) await Promise.race([firstAnswer, wait(FIRST_RANK_WAIT_MS)]).then(nextTask);
+      // So are the pair model's (early-pair.ts), which need only its small weights file. FIRST_RANK_WAIT_MS at most,
+      // from init(): a model.json that does not arrive (a stalled download) must not keep the engine from reporting it.
+      const deadline = wait(FIRST_RANK_WAIT_MS);
+      const answered = Promise.all([stored, Promise.race([pairModel(), deadline.then(() => false)])]).then(async ([snap, pair]) => {
+        if (snap || pair) await Promise.race([firstAnswer, deadline]).then(nextTask);
       });
       engine = (async () => {
         await answered;

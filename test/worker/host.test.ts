@@ -533,6 +533,22 @@ describe('worker host: the first ranking of a page view', () => {
     }
   });
 
+  it('a model.json that never arrives (a stalled download): the engine still starts loading, so it can report the stall', async () => {
+    const { dbName } = await shopper();
+    let loading = false;
+    const view = createHost({
+      fetch: ((u: string) => (u.endsWith('model.json') ? new Promise(() => {}) : fileFetch(u))) as typeof fetch,
+      caches: null,
+      onPageForget: alone,
+      loadEngine: async () => {
+        loading = true;
+        return new Promise<never>(() => {});
+      },
+    });
+    void view.init(init(dbName));
+    await vi.waitFor(() => expect(loading).toBe(true), { timeout: 3000 });
+  });
+
   it('fetches the model manifest as init() starts, before any ranking asks (the snapshot needs it to answer)', async () => {
     const { dbName } = await shopper();
     const asked: string[] = [];
@@ -649,6 +665,38 @@ describe('worker host: grids and placements (issue 13) on the history it assembl
     });
 
     await expect(pageView().init(invalid)).rejects.toThrow(/rules\.diversity\.max: expected an integer of at least 1, got 0/);
+  });
+
+  it("pair model before the engine: a history item known by its id alone takes the feed's features, as the engine scores it", async () => {
+    // The shopper viewed products the pages never showed (views tracked with track(id)): only the feed describes them.
+    const dbName = `host-feed-${++n}`;
+    const store = await openStore({ dbName });
+    const t = Date.now() - 3_600_000;
+    const viewed = [CATALOG[2]!, CATALOG[3]!, CATALOG[9]!];
+    await store.add(viewed.map((it, i) => event(it.id, 'view_item', t + i * 1000)));
+    store.close();
+    const feed = JSON.stringify([...viewed, ...candidates]);
+    const viewWith = (load: boolean) =>
+      createHost({
+        fetch: (async (u: string) => (u === 'feed.json' ? new Response(feed, { status: 200 }) : fileFetch(u))) as unknown as typeof fetch,
+        caches: null,
+        onPageForget: alone,
+        loadEngine: (files) => (load ? Promise.resolve(createEngine({ files })) : new Promise(() => {})),
+      });
+    const withFeed: EngineInit = { ...init(dbName), catalog: { url: 'feed.json', dbName } };
+    const now = Date.now();
+
+    const early = viewWith(false);
+    void early.init(withFeed);
+    const first = await early.rank(request(now));
+    expect(first.source).toBe('model-early');
+    const loaded = viewWith(true);
+    await loaded.init(withFeed);
+    const model = await loaded.rank(request(now));
+    expect(model.source).toBe('model');
+    expect(new Set(model.scores!.map((x) => x.toFixed(5))).size, 'the feed gave the history its text').toBeGreaterThan(10);
+    const worst = Math.max(...first.scores!.map((x, i) => Math.abs(x - model.scores![i]!)));
+    expect(worst, 'largest difference from the engine').toBeLessThan(1e-5);
   });
 
   it("a first visit (no snapshot): the feed's availability, loaded as init() starts, orders the grids before the engine; a feed that does not answer in time leaves the order", async () => {
