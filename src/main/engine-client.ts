@@ -147,7 +147,9 @@ export function createEngineClient(
           ? 'first ranking from the snapshot of the previous page view'
           : reply.source === 'model-early'
             ? 'first ranking by the model before TensorFlow.js loaded'
-            : 'first ranking waited for the model',
+            : reply.source === 'back'
+              ? 'first ranking: the order the shopper left this page in (back/forward navigation)'
+              : 'first ranking waited for the model',
       );
     }
     return reply;

@@ -7,7 +7,7 @@ import type { ResolvedOptions } from './options.ts';
 
 /**
  * What the worker needs: the model, the backends, (with IndexedDB storage) where the shopper's events are, the
- * catalog feed, the merchandising rules and the search blend's weight.
+ * catalog feed, the merchandising rules, the search blend's weight, and this page view's address and how it was reached.
  */
 export function engineInit(opts: ResolvedOptions, mode: 'persist' | 'memory'): EngineInit {
   const { modelUrl, modelFiles, backends, allowSoftwareGpu, historyLength, dbName, maxEvents, maxAgeDays } = opts;
@@ -27,5 +27,12 @@ export function engineInit(opts: ResolvedOptions, mode: 'persist' | 'memory'): E
     catalog,
     rules: opts.rules,
     searchWeight: opts.searchWeight,
+    page: { url: location.origin + location.pathname + location.search, back: navigationType() === 'back_forward' },
   };
+}
+
+/** How this page was loaded ('navigate', 'reload', 'back_forward', 'prerender'), or '' where the browser does not say. */
+function navigationType(): string {
+  const [nav] = performance.getEntriesByType?.('navigation') ?? [];
+  return (nav as PerformanceNavigationTiming | undefined)?.type ?? '';
 }

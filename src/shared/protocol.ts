@@ -48,6 +48,11 @@ export interface EngineInit {
   rules?: unknown;
   /** Search grids: the shopper's share in the blend with the shop's relevance order (the `searchWeight` option). */
   searchWeight?: number;
+  /**
+   * This page view's address (without the fragment), and whether the shopper reached it by Back or Forward: its grids
+   * are then shown in the order they were left in (src/worker/back-orders.ts).
+   */
+  page?: { url: string; back: boolean };
 }
 
 /** Where this page view's files and first scores came from (`status().cache`). */
@@ -137,9 +142,10 @@ export interface RankReply {
   scores: number[] | null;
   /**
    * 'snapshot': the previous page view's stored work, before the model loaded; 'model': the model itself; 'model-early':
-   * the pair model's own scores before TensorFlow.js loaded (its forward pass on arrays: src/worker/early-pair.ts).
+   * the pair model's own scores before TensorFlow.js loaded (its forward pass on arrays: src/worker/early-pair.ts);
+   * 'back': on a return by Back, the order the shopper left the grid in (arrange() only: src/worker/back-orders.ts).
    */
-  source: 'snapshot' | 'model' | 'model-early' | 'none';
+  source: 'snapshot' | 'model' | 'model-early' | 'back' | 'none';
   /** Malformed rows the worker has skipped in the page's database so far ("store:key"), for status().skippedRows. */
   skipped?: string[];
 }

@@ -29,6 +29,7 @@ import {
   type EngineInterface,
   type EngineStatus,
   type ArrangeReply,
+  type ArrangeRequest,
   type HistoryRequest,
   type RankReply,
   type RankRequest,
@@ -42,6 +43,7 @@ import { openForgetChannel } from '../shared/forget-channel.ts';
 import type { Engine } from './engine.ts';
 import { loadFeed, overFeed, type FetchedFeed } from './feed.ts';
 import { createFiles, once, type Files } from './files.ts';
+import { createBackOrders, type BackOrders } from './back-orders.ts';
 import { loadEarlyPair, type EarlyPair } from './early-pair.ts';
 import { PAIR_FORMAT_VERSION } from '../model/manifest.ts';
 import type { HeadArrays } from '../model/head.ts';
@@ -73,6 +75,8 @@ export function createHost(deps: HostDeps): EngineInterface {
   let manifest: () => Promise<Response> = () => Promise.reject(new Error('init() was not called'));
   /** The model's files, downloading since init() (model.json at once; the rest when the engine or early-pair.ts asks). */
   let downloads: ModelDownloads | null = null;
+  /** The orders this page view gives its grids, and on a return by Back those it was left with. */
+  let backOrders: BackOrders = createBackOrders(async () => null, undefined);
   /** The pair model on arrays, once asked for; null for another model or broken files. */
   let earlyPair: Promise<EarlyPair | null> | null = null;
   let stored: Promise<Snapshot | null> = Promise.resolve(null);
@@ -313,6 +317,43 @@ export function createHost(deps: HostDeps): EngineInterface {
     return scores ? { scores: Array.from(scores), source: 'model-early' } : null;
   }
 
+  /** A grid's arrangement: on a return by Back the order it was left in; else from the snapshot, the pair model early, or the engine. */
+  async function arrangement(req: ArrangeRequest): Promise<ArrangeReply> {
+    const { history, now, candidates } = await prepare(req);
+    if (!rules) return { order: null, source: 'none', skipped: skippedRows() };
+    const left = await backOrders.restored(candidates.map((c) => c.id));
+    if (left) {
+      answeredFirst();
+      return { order: left, source: 'back', skipped: skippedRows() };
+    }
+    // Read beside the snapshot's answer, not before it: a page view's first rankings wait for neither twice.
+    const reading = forRules(history, now);
+    const searchWeight = req.search ? (opts?.searchWeight ?? DEFAULTS.searchWeight) : null;
+    // Before the engine, the rules read what the page gives and, for the fields it leaves out, the feed's. Only an
+    // arrangement by the rules alone waits for the feed: one with a history goes to the snapshot or the model.
+    const items = ready ? candidates : await withFeedFields(candidates, !history.length);
+    // Without a history only the rules can move anything: before the model, they move what is unavailable, boosted…
+    if (!ready && !history.length)
+      return {
+        order: gridOrder(items, new Float32Array(items.length), { rules, history: (await reading).ruled, now, searchWeight }),
+        source: 'none',
+        skipped: skippedRows(),
+      };
+    const [fast, { older, ruled }] = await Promise.all([history.length ? early(history, candidates, now) : null, reading]);
+    if (fast?.source === 'model-early') modelAnswered(req);
+    if (fast)
+      return {
+        order: gridOrder(items, fast.scores, { rules, history: ruled, now, searchWeight }),
+        source: fast.source,
+        skipped: skippedRows(),
+      };
+    const e = await engineOrNull();
+    if (!e) return { order: null, source: 'none', skipped: skippedRows() };
+    const order = await e.arrange(history, candidates, req.search, now, older);
+    if (history.length) modelAnswered(req);
+    return { order, source: history.length ? 'model' : 'none', skipped: skippedRows() };
+  }
+
   /** The model answered this request: the next page view's snapshot is made from its history. */
   const modelAnswered = (req: RankRequest) => {
     latest = req;
@@ -390,6 +431,7 @@ export function createHost(deps: HostDeps): EngineInterface {
             )
           : Promise.resolve(null);
       stored = store.then(async (s) => asSnapshot(await s?.getSnapshot(o.modelUrl))).catch(() => null);
+      backOrders = createBackOrders(() => store, o.page);
       void stored.then((snap) => snap?.items.forEach((key) => see([fromItemKey(key)])));
       configure(o);
       void files.available().then((a) => (cache.available = a));
@@ -453,34 +495,13 @@ export function createHost(deps: HostDeps): EngineInterface {
     },
 
     async arrange(req): Promise<ArrangeReply> {
-      const { history, now, candidates } = await prepare(req);
-      if (!rules) return { order: null, source: 'none', skipped: skippedRows() };
-      // Read beside the snapshot's answer, not before it: a page view's first rankings wait for neither twice.
-      const reading = forRules(history, now);
-      const searchWeight = req.search ? (opts?.searchWeight ?? DEFAULTS.searchWeight) : null;
-      // Before the engine, the rules read what the page gives and, for the fields it leaves out, the feed's. Only an
-      // arrangement by the rules alone waits for the feed: one with a history goes to the snapshot or the model.
-      const items = ready ? candidates : await withFeedFields(candidates, !history.length);
-      // Without a history only the rules can move anything: before the model, they move what is unavailable, boosted…
-      if (!ready && !history.length)
-        return {
-          order: gridOrder(items, new Float32Array(items.length), { rules, history: (await reading).ruled, now, searchWeight }),
-          source: 'none',
-          skipped: skippedRows(),
-        };
-      const [fast, { older, ruled }] = await Promise.all([history.length ? early(history, candidates, now) : null, reading]);
-      if (fast?.source === 'model-early') modelAnswered(req);
-      if (fast)
-        return {
-          order: gridOrder(items, fast.scores, { rules, history: ruled, now, searchWeight }),
-          source: fast.source,
-          skipped: skippedRows(),
-        };
-      const e = await engineOrNull();
-      if (!e) return { order: null, source: 'none', skipped: skippedRows() };
-      const order = await e.arrange(history, candidates, req.search, now, older);
-      if (history.length) modelAnswered(req);
-      return { order, source: history.length ? 'model' : 'none', skipped: skippedRows() };
+      const reply = await arrangement(req);
+      if (reply.order)
+        backOrders.shown(
+          req.candidates.map((c) => c.id),
+          reply.order,
+        );
+      return reply;
     },
 
     async rankFor(given, candidates, now) {

@@ -569,6 +569,69 @@ describe('worker host: the first ranking of a page view', () => {
   });
 });
 
+describe('worker host: a return by Back (the page was not kept in the back/forward cache)', () => {
+  it('shows each grid in the order the shopper left it, once; the same page reached otherwise is ranked anew', async () => {
+    const { dbName } = await shopper();
+    const page = { url: 'https://shop.example/list?c=hair', back: false };
+    const grid = { ...request(), candidates, search: false };
+    const first = pageView();
+    await first.init({ ...init(dbName), page });
+    const left = await first.arrange(grid);
+    expect(left.source).toBe('model');
+    const store = await openStore({ dbName });
+    await vi.waitFor(async () => expect(await store.getMeta('back-orders')).toBeDefined(), { timeout: 5000 });
+    // On the next page the shopper added the last items of that grid to the cart, then came back.
+    const now = Date.now();
+    const later = candidates.slice(-4).map((it, i) => event(it.id, 'add_to_cart', now - 1000 + i));
+    await store.add(later);
+    store.close();
+    const after = { ...request(now), candidates, search: false };
+
+    const back = pageView(new Promise(() => {})); // nothing else could answer: its engine never loads, no snapshot has the new history
+    void back.init({ ...init(dbName), page: { ...page, back: true } });
+    const restored = await back.arrange(after);
+    expect(restored).toMatchObject({ source: 'back', order: left.order });
+    // Once: the page's own personalize() after that ranks anew.
+    expect((await back.arrange(after)).source).not.toBe('back');
+
+    const anew = pageView();
+    await anew.init({ ...init(dbName), page });
+    const ranked = await anew.arrange(after);
+    expect(ranked.source).toBe('model');
+    expect(ranked.order, 'the cart changed the model order: restoring it is what kept the grid').not.toEqual(left.order);
+    // Another page, or another grid of this one, reached by Back: ranked.
+    const elsewhere = pageView();
+    await elsewhere.init({ ...init(dbName), page: { url: 'https://shop.example/list?c=nails', back: true } });
+    expect((await elsewhere.arrange(after)).source).toBe('model');
+    expect((await elsewhere.arrange({ ...after, candidates: candidates.slice(1) })).source).toBe('model');
+  });
+
+  it('keeps nothing after forget(), nor in memory-only mode', async () => {
+    const { dbName } = await shopper();
+    const page = { url: 'https://shop.example/', back: false };
+    const kept = async () => {
+      await new Promise((r) => setTimeout(r, 200)); // a write would have been made by now
+      const store = await openStore({ dbName });
+      const v = await store.getMeta('back-orders');
+      store.close();
+      return v;
+    };
+    // A click the page sends with the item's features (neither view can read the database).
+    const clicked = { ...request(Date.now(), [event(CATALOG[21]!.id, 'select_item', Date.now() - 5000)]), known: [CATALOG[21]!] };
+    const view = pageView();
+    await view.init({ ...init(dbName), page });
+    await view.forget();
+    expect((await view.arrange({ ...clicked, search: false })).order).not.toBeNull();
+    await view.settle();
+    expect(await kept()).toBeUndefined();
+
+    const memory = pageView();
+    await memory.init({ ...init(dbName), store: null, page });
+    expect((await memory.arrange({ ...clicked, search: false })).order).not.toBeNull();
+    expect(await kept()).toBeUndefined();
+  });
+});
+
 describe('worker host: grids and placements (issue 13) on the history it assembles', () => {
   it('arranges a grid from the snapshot before the engine loads, rules applied, as the model arranges it once loaded', async () => {
     const { dbName } = await shopper();
