@@ -2,6 +2,7 @@
  * Benchmarks of the built SDK in the system Chromium (figures, not tests: nothing here asserts).
  *
  *   npx tsx scripts/bench.ts [--json FILE] [--runs N] [--loads N] [--views N] [--only demo|placements|rank|events]
+ *                            [--variants "default backends,default backends (snapshot missed)"]
  *
  * Expects dist/ to be built (`npm run build`); builds nothing. Starts scripts/serve.ts on a free port,
  * drives /usr/bin/chromium (or $CHROMIUM_PATH) with playwright-core and measures:
@@ -9,6 +10,7 @@
  *     (fixture e2e/pages/bench.html): the public `Reco.rank()` round trip, and the engine alone in a worker;
  *  2. time from `init()` to the first re-ordering of the grid in view on the demo page, per backend and with the
  *     default backends, cold (fresh context: empty HTTP cache and Cache Storage, a stored history) and repeat view;
+ *     and with the default backends on grids the stored snapshot cannot answer (the history without its snapshot);
  *  3. main-thread cost per event (synthetic clicks on cards, `Reco.track()` calls) and long tasks;
  *  4. gzipped bundle sizes (scripts/size.ts);
  *  5. per engine on wasm (Chromium, Firefox ESR, WebKitGTK, through the cross-engine e2e drivers of e2e/helpers/engines):
@@ -47,6 +49,8 @@ const { values: args } = parseArgs({
     // section 1 alone (rank latency, a minute or two), e.g. after a change to the worker's ranking path; or section 3
     // alone (the main-thread cost per event, under a minute), e.g. after a change to the tracker.
     only: { type: 'string' },
+    // The demo's rows to run (section 2), by name, comma-separated: e.g. "default backends,default backends (snapshot missed)".
+    variants: { type: 'string' },
   },
 });
 if (args.only !== undefined && !['placements', 'demo', 'rank', 'events'].includes(args.only))
@@ -510,11 +514,36 @@ function failedLoad(variant: string, load: LoadFigures['load'], err: Error): Loa
   };
 }
 
+/**
+ * The default backends on grids the stored snapshot cannot answer (as a listing the last page view never ranked, a new
+ * product, search results): the shopper's history is there but not its snapshot; the repeat view's files are cached.
+ */
+const MISSED = 'default backends (snapshot missed)';
 /** The demo page's variants: the default backends, then each backend alone (software GPUs allowed, so they run here). */
-const DEMO_VARIANTS: [variant: string, query: string][] = [
+const ALL_DEMO_VARIANTS: [variant: string, query: string][] = [
   ['default backends', ''],
   ...BACKENDS.map((b): [string, string] => [b, `?backends=${b}${b === 'webgpu' || b === 'webgl' ? '&allowSoftwareGpu' : ''}`]),
+  [MISSED, ''],
 ];
+const DEMO_VARIANTS = args.variants ? ALL_DEMO_VARIANTS.filter(([v]) => args.variants!.split(',').includes(v)) : ALL_DEMO_VARIANTS;
+if (!DEMO_VARIANTS.length) throw new Error(`--variants: expected names of ${ALL_DEMO_VARIANTS.map(([v]) => `"${v}"`).join(', ')}`);
+
+/** Empties the snapshots store of the shop's database (the page's own IndexedDB, as a page view left it). */
+async function dropSnapshots(page: Page): Promise<void> {
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const req = indexedDB.open('reco');
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => {
+          const tx = req.result.transaction('snapshots', 'readwrite');
+          tx.objectStore('snapshots').clear();
+          tx.oncomplete = () => (req.result.close(), resolve());
+          tx.onerror = () => reject(tx.error);
+        };
+      }),
+  );
+}
 
 async function demoBench(browser: Browser, base: string): Promise<{ loads: LoadFigures[]; baseline: LongTasks }> {
   // A shopper with a history: 50 events recorded once (their snapshot written), then given to every fresh context (IndexedDB).
@@ -538,9 +567,15 @@ async function demoBench(browser: Browser, base: string): Promise<{ loads: LoadF
       try {
         await ctx.addInitScript(INSTRUMENT);
         const page = await ctx.newPage();
+        if (variant === MISSED) {
+          // The seeded history without its snapshot: the stored page view's work is dropped before reco.js runs.
+          await page.goto(`${base}/e2e/pages/blank.html`);
+          await dropSnapshots(page);
+        }
         await page.goto(`${base}/${query}`);
         loads.push(loadFigures(variant, load, await collectDemo(page)));
         load = 'repeat';
+        if (variant === MISSED) await dropSnapshots(page);
         await page.reload();
         loads.push(loadFigures(variant, load, await collectDemo(page)));
       } catch (err) {
@@ -1040,12 +1075,15 @@ function report(r: {
       summary,
     ),
   );
-  const demoDefault = r.demo.loads.filter((l) => l.variant === 'default backends');
-  const rep = demoDefault.filter((l) => l.load === 'repeat');
-  out.push(
-    `   default backends: init→${VISIBLE} re-ordered p50 cold ${fmt(p50(demoDefault.filter((l) => l.load === 'cold').map((l) => l.initToVisibleMs)), 0)} ms, ` +
-      `repeat ${fmt(p50(rep.map((l) => l.initToVisibleMs)), 0)} ms; grid in view personalized in ${rep.filter((l) => l.visibleInHold).length} of ${rep.length} repeat views.`,
-  );
+  for (const variant of ['default backends', MISSED]) {
+    const ls = r.demo.loads.filter((l) => l.variant === variant);
+    const rep = ls.filter((l) => l.load === 'repeat');
+    if (!ls.length) continue;
+    out.push(
+      `   ${variant}: init→${VISIBLE} re-ordered p50 cold ${fmt(p50(ls.filter((l) => l.load === 'cold').map((l) => l.initToVisibleMs)), 0)} ms, ` +
+        `repeat ${fmt(p50(rep.map((l) => l.initToVisibleMs)), 0)} ms; grid in view personalized in ${rep.filter((l) => l.visibleInHold).length} of ${rep.length} repeat views.`,
+    );
+  }
   const navs = r.demo.loads.map((l) => l.navToInitMs).filter((x): x is number => x != null);
   out.push(
     `   The demo calls init() ${fmt(median(navs), 0)} ms after navigation start (p50), before it fetches its catalog and renders its grids.`,
