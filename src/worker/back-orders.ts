@@ -57,16 +57,19 @@ export interface BackOrders {
  * @param page this page view's address (without the fragment) and whether it was reached by Back or Forward
  */
 export function createBackOrders(store: () => Promise<Store | null>, page: { url: string; back: boolean } | undefined): BackOrders {
-  const read = async (): Promise<PageOrders[]> => (await (await store())?.getMeta<PageOrders[]>(KEY, isPageOrders)) ?? [];
+  // Read once per page view: what the newest pages left (this page's own, on a return by Back, and the others it keeps).
+  let kept: Promise<PageOrders[]> | null = null;
+  const read = (): Promise<PageOrders[]> =>
+    (kept ??= store()
+      .then(async (s) => (await s?.getMeta<PageOrders[]>(KEY, isPageOrders)) ?? [])
+      .catch(() => []));
   let left: Promise<PageOrders['grids']> | null = null;
   const mine: PageOrders['grids'] = [];
   let writing = Promise.resolve();
   return {
     async restored(ids) {
       if (!page?.back) return null;
-      left ??= read()
-        .then((all) => all.find((p) => p.url === page.url)?.grids ?? [])
-        .catch(() => []);
+      left ??= read().then((all) => all.find((p) => p.url === page.url)?.grids.slice() ?? []);
       const grids = await left;
       const k = grids.findIndex((g) => sameIds(g.ids, ids));
       return k < 0 ? null : grids.splice(k, 1)[0]!.order;
@@ -74,6 +77,8 @@ export function createBackOrders(store: () => Promise<Store | null>, page: { url
     shown(ids, order) {
       if (!page) return;
       const k = mine.findIndex((g) => sameIds(g.ids, ids));
+      // The same order again (a re-render ranked anew): already kept.
+      if (k === 0 && mine[0]!.order.length === order.length && order.every((i, j) => i === mine[0]!.order[j])) return;
       if (k >= 0) mine.splice(k, 1);
       mine.unshift({ ids: [...ids], order: [...order] });
       mine.length = Math.min(mine.length, MAX_GRIDS);
