@@ -133,16 +133,24 @@ type DB = IDBPDatabase<RecoSchema>;
  * Opens the database, or a memory store when asked or when IndexedDB fails.
  * Never rejects: a fallback records why in `fallbackReason`.
  * @param opts retention caps and database name; defaults in `STORE_DEFAULTS`
+ * @param onOpen called with the store as soon as the database is open, before the read that proves its transactions
+ * work: reads started then run beside that one, not after it (the store the promise resolves to may still turn out to
+ * be a memory one, when that read fails)
  */
-export function openStore(opts: StoreOptions = {}): Promise<Store> {
-  return openWith(opts, memoryStore, (db, o) => {
-    const rows = rowFilter();
-    // Its page went away while it opened: closed at once (its first call waits, as every call now does).
-    if (leaving) db.close();
-    else connections.add(db);
-    const close = () => (connections.delete(db), db.close());
-    return writesAlone(o.dbName, { ...idbWrites(db, o, rows), ...idbReads(db, rows), close });
-  });
+export function openStore(opts: StoreOptions = {}, onOpen?: (store: Store) => void): Promise<Store> {
+  return openWith(
+    opts,
+    memoryStore,
+    (db, o) => {
+      const rows = rowFilter();
+      // Its page went away while it opened: closed at once (its first call waits, as every call now does).
+      if (leaving) db.close();
+      else connections.add(db);
+      const close = () => (connections.delete(db), db.close());
+      return writesAlone(o.dbName, { ...idbWrites(db, o, rows), ...idbReads(db, rows), close });
+    },
+    onOpen,
+  );
 }
 
 /** The Store calls that write (each in readwrite transactions); every other call only reads. */
@@ -306,6 +314,7 @@ async function openWith<S extends { prune(): Promise<void>; count(): Promise<num
   opts: StoreOptions,
   memory: (o: Options, fallbackReason?: string) => M,
   make: (db: DB, o: Options) => S,
+  onOpen?: (store: S) => void,
 ): Promise<S | M> {
   const o: Options = { ...STORE_DEFAULTS };
   for (const [k, v] of Object.entries(opts)) if (v !== undefined) Object.assign(o, { [k]: v });
@@ -314,6 +323,7 @@ async function openWith<S extends { prune(): Promise<void>; count(): Promise<num
     // Without indexedDB (undefined or null), opening throws and the reason says so.
     return await open(o.dbName, async (db) => {
       const store = make(db, o);
+      onOpen?.(store);
       // Pruning also proves transactions work (some private modes open but refuse to write); without it, a read does.
       await (o.prune ? store.prune() : store.count());
       return store;

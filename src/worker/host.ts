@@ -34,6 +34,7 @@ import {
   type RankReply,
   type RankRequest,
 } from '../shared/protocol.ts';
+import { HISTORY_TYPES } from '../shared/labels.ts';
 import { DEFAULTS } from '../shared/options.ts';
 import { DEFAULT_RULES, validateRules, type ResolvedRules } from '../shared/rules.ts';
 import { skipped, type LearningState } from '../shared/learning.ts';
@@ -92,6 +93,15 @@ export function createHost(deps: HostDeps): EngineInterface {
   let writing: Promise<void> = Promise.resolve();
   /** This page view's history reads and the events sent since: the snapshot is assembled from them, not read again. */
   let recall: Recall = createRecall(DEFAULTS.historyLength);
+  /**
+   * The history's events read at init(), beside the snapshot (recall keeps them while the store's stamp is the same):
+   * a page view's first rankings need not wait for that read. WebKit runs a worker's IndexedDB requests through the
+   * page's main thread, which is busy laying out the page exactly then, so each request the first answer waits for
+   * can cost tens of milliseconds of its hold.
+   */
+  let historyRead: Promise<unknown> = Promise.resolve();
+  /** What expected() found, read once per page view from init() (it is asked only until the engine is ready). */
+  let expecting: Promise<{ model: string; head: string; learned: HeadArrays | null }> | null = null;
   /** Item features being stored: what a snapshot must still read of the store, it reads after them, as the next page view will. */
   let storing: Promise<void> = Promise.resolve();
   let written = '';
@@ -128,13 +138,14 @@ export function createHost(deps: HostDeps): EngineInterface {
   };
 
   /** The model and learned head the engine will use, known before it loads: from model.json and the stored head. */
-  async function expected(): Promise<{ model: string; head: string; learned: HeadArrays | null }> {
-    const [res, s] = await Promise.all([manifest(), store]);
-    const m = (await res.json()) as { id: string; version: string; sha256: string; indexSha256?: string };
-    if (!opts?.learning || !s) return { model: modelKey(m), head: 'shipped', learned: null };
-    const { head } = await readHead(s, headMetaKey(weightsKey(m)));
-    return { model: modelKey(m), head: headKey(head), learned: head };
-  }
+  const expected = (): Promise<{ model: string; head: string; learned: HeadArrays | null }> =>
+    (expecting ??= (async () => {
+      const [res, s] = await Promise.all([manifest(), store]);
+      const m = (await res.json()) as { id: string; version: string; sha256: string; indexSha256?: string };
+      if (!opts?.learning || !s) return { model: modelKey(m), head: 'shipped', learned: null };
+      const { head } = await readHead(s, headMetaKey(weightsKey(m)));
+      return { model: modelKey(m), head: headKey(head), learned: head };
+    })());
 
   /** The model is a pair model (by its manifest's format version); false when that cannot be read. */
   const pairModel = (): Promise<boolean> =>
@@ -231,6 +242,7 @@ export function createHost(deps: HostDeps): EngineInterface {
   async function prepare(req: RankRequest): Promise<{ history: HistoryEntry[]; now: number; candidates: ItemFeatures[] }> {
     const o = await configured;
     const s = await store;
+    await historyRead;
     const { history, now, features } = await assembleHistory(
       s && recall.through(s),
       req,
@@ -384,6 +396,7 @@ export function createHost(deps: HostDeps): EngineInterface {
     timer = undefined;
     latest = null;
     written = '';
+    expecting = null;
     recall.clear();
     return ready?.forget() ?? null;
   }
@@ -424,13 +437,27 @@ export function createHost(deps: HostDeps): EngineInterface {
       // Fetched now, not at the first ranking: in Firefox a worker's fetch waits for the page's main thread, which
       // is busy laying out the very grids that first ranking is for (the snapshot cannot answer without it).
       manifest().catch(() => {});
+      let opened: (s: Store) => void = () => {};
+      const open = new Promise<Store>((resolve) => (opened = resolve));
       store =
         o.store && !erased
-          ? openStore({ ...o.store, prune: false }).then((s) =>
+          ? openStore({ ...o.store, prune: false }, opened).then((s) =>
               erased ? dropOpened(s, o.store!.dbName) : s.kind === 'indexeddb' ? (storeOpen = s) : (s.close(), null),
             )
           : Promise.resolve(null);
-      stored = store.then(async (s) => asSnapshot(await s?.getSnapshot(o.modelUrl))).catch(() => null);
+      // The snapshot and the history are read as soon as the database opens, beside the read that proves it works and
+      // beside each other, not one after another when the first grid asks. What they read counts once that proof
+      // passed (else the store is a memory one: nothing was stored).
+      const beside = <T>(read: (s: Store) => Promise<T>): Promise<T | null> => {
+        const reading = Promise.race([open, store]).then((s) => (s ? read(s) : null));
+        reading.catch(() => {});
+        return store.then((s) => (s ? reading : null));
+      };
+      stored = beside((s) => s.getSnapshot(o.modelUrl))
+        .then(asSnapshot)
+        .catch(() => null);
+      historyRead = beside((s) => recall.through(s).recent(o.historyLength, HISTORY_TYPES)).catch(() => {});
+      expected().catch(() => {});
       backOrders = createBackOrders(() => store, o.page);
       void stored.then((snap) => snap?.items.forEach((key) => see([fromItemKey(key)])));
       configure(o);

@@ -433,6 +433,27 @@ describe('memory fallback', () => {
     }
   }, 20_000);
 
+  it('onOpen: a read started as the database opens is answered beside the read that proves it works; when that proof fails, the store is a memory one', async () => {
+    const name = freshName();
+    const before = await openStore({ dbName: name });
+    await before.putSnapshot('model', { rows: 1 });
+    before.close();
+    const Request = IDBRequest as unknown as new () => IDBRequest<number>;
+    const count = vi.spyOn(IDBObjectStore.prototype, 'count').mockImplementation(() => new Request());
+    try {
+      let read: Promise<unknown> | null = null;
+      let settled = false;
+      const opening = openStore({ dbName: name, prune: false }, (s) => (read = s.getSnapshot('model')));
+      void opening.then(() => (settled = true));
+      await vi.waitUntil(() => read);
+      expect(await read).toEqual({ rows: 1 });
+      expect(settled, 'the proof is still waiting').toBe(false);
+      expect((await opening).kind).toBe('memory');
+    } finally {
+      count.mockRestore();
+    }
+  }, 20_000);
+
   it('memoryOnly is not a fallback', async () => {
     const s = await openStore({ memoryOnly: true });
     expect(s.kind).toBe('memory');
