@@ -58,14 +58,16 @@ test("under the strict policy (script-src 'self' 'wasm-unsafe-eval', worker-src,
     document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
   });
   const shopOrder = before.map((it) => it.id);
-  await page.waitForFunction(
-    (first) => [...document.querySelectorAll('#grid-home [data-reco-id]')].map((el) => el.getAttribute('data-reco-id')).join() !== first,
-    shopOrder.join(),
-    {
-      message: 'the home grid in view was not re-ordered',
-      timeout: 20_000,
-    },
-  );
+  await page
+    .waitForFunction(
+      (first) => [...document.querySelectorAll('#grid-home [data-reco-id]')].map((el) => el.getAttribute('data-reco-id')).join() !== first,
+      shopOrder.join(),
+      { timeout: 20_000 },
+    )
+    .catch(async (err: Error) => {
+      const status = await page.evaluate(() => ({ cache: window.Reco.status().cache, lastError: window.Reco.status().lastError }));
+      throw new Error(`the home grid in view was not re-ordered (${JSON.stringify(status)}): ${err.message}`);
+    });
   // Firefox's scroll anchoring may move the page by a fraction of a pixel while it lays out (0.25 px seen since the
   // worker fetches the feed at init(): the demo's rows fill at other moments); a shopper's scroll is far more.
   expect(await page.evaluate(() => window.scrollY), 'nobody scrolled').toBeLessThan(1);

@@ -36,8 +36,8 @@ if (e2e) {
     ([name, e]) => `${name} ${e.passed} passed / ${e.failed} failed${e.skipped ? ` / ${e.skipped} skipped` : ''}`,
   );
   if (each.length) console.log(`e2e by engine: ${each.join('; ')}`);
-  // A test that failed once and passed on its retry (playwright.config.ts) counts as passed, and is named here.
-  for (const name of flaky) console.log(`flaky (failed, then passed on its retry): ${name}`);
+  // A test that failed and then passed on a retry (playwright.config.ts) counts as passed, and is named here.
+  for (const name of flaky) console.log(`flaky (failed, then passed on a retry): ${name}`);
 }
 if (process.argv[2] !== '0' && failed === 0) failed = 1;
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
