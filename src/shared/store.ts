@@ -138,19 +138,16 @@ type DB = IDBPDatabase<RecoSchema>;
  * be a memory one, when that read fails)
  */
 export function openStore(opts: StoreOptions = {}, onOpen?: (store: Store) => void): Promise<Store> {
-  return openWith(
-    opts,
-    memoryStore,
-    (db, o) => {
-      const rows = rowFilter();
-      // Its page went away while it opened: closed at once (its first call waits, as every call now does).
-      if (leaving) db.close();
-      else connections.add(db);
-      const close = () => (connections.delete(db), db.close());
-      return writesAlone(o.dbName, { ...idbWrites(db, o, rows), ...idbReads(db, rows), close });
-    },
-    onOpen,
-  );
+  return openWith(opts, memoryStore, (db, o) => {
+    const rows = rowFilter();
+    // Its page went away while it opened: closed at once (its first call waits, as every call now does).
+    if (leaving) db.close();
+    else connections.add(db);
+    const close = () => (connections.delete(db), db.close());
+    const store = writesAlone(o.dbName, { ...idbWrites(db, o, rows), ...idbReads(db, rows), close });
+    onOpen?.(store);
+    return store;
+  });
 }
 
 /** The Store calls that write (each in readwrite transactions); every other call only reads. */
@@ -314,7 +311,6 @@ async function openWith<S extends { prune(): Promise<void>; count(): Promise<num
   opts: StoreOptions,
   memory: (o: Options, fallbackReason?: string) => M,
   make: (db: DB, o: Options) => S,
-  onOpen?: (store: S) => void,
 ): Promise<S | M> {
   const o: Options = { ...STORE_DEFAULTS };
   for (const [k, v] of Object.entries(opts)) if (v !== undefined) Object.assign(o, { [k]: v });
@@ -323,7 +319,6 @@ async function openWith<S extends { prune(): Promise<void>; count(): Promise<num
     // Without indexedDB (undefined or null), opening throws and the reason says so.
     return await open(o.dbName, async (db) => {
       const store = make(db, o);
-      onOpen?.(store);
       // Pruning also proves transactions work (some private modes open but refuse to write); without it, a read does.
       await (o.prune ? store.prune() : store.count());
       return store;
