@@ -243,13 +243,9 @@ export function createHost(deps: HostDeps): EngineInterface {
     const o = await configured;
     const s = await store;
     await historyRead;
-    const { history, now, features } = await assembleHistory(
-      s && recall.through(s),
-      req,
-      o.historyLength,
-      // Only candidates given by id are looked up: the others are used as given (one read per candidate saved).
-      req.candidates.filter((c) => !hasFeatures(c)).map((c) => c.id),
-    );
+    // Only candidates given by id are looked up: the others are used as given (one read per candidate saved).
+    const also = req.candidates.filter((c) => !hasFeatures(c)).map((c) => c.id);
+    const { history, now, features } = await assembleHistory(s && recall.through(s, { req, also }), req, o.historyLength, also);
     const candidates = req.candidates.map(features);
     // The features a ranking brings are stored (merged), so later page views read them for the history: the page
     // stores what its grids show, but an item rank() was given with features may sit in its grids by id alone.

@@ -201,6 +201,41 @@ describe('history assembled in the worker', () => {
     store.close();
   });
 
+  it('a recall reads the features the history will want beside the stamp: one wait on the database, not two, when the events did not change', async () => {
+    const { store, t } = await storedAB([{ id: 'c', title: 'stored C' }]);
+    const log: string[] = [];
+    const watched = {
+      recent: (k: number, types: typeof HISTORY_TYPES) => (log.push('recent'), store.recent(k, types)),
+      stamp: async () => {
+        log.push('stamp');
+        const stamp = await store.stamp();
+        log.push('stamped');
+        return stamp;
+      },
+      items: (ids: readonly string[]) => (log.push(`items ${[...ids].sort().join(' ')}`), store.items(ids)),
+    };
+    const recall = createRecall(5);
+    const titles = async (req: { pending: ReturnType<typeof event>[]; known: ItemFeatures[]; now: number }, also: string[] = []) => {
+      const { history, features } = await assembleHistory(recall.through(watched, { req, also }), req, 5, also);
+      return [...history.map((e) => e.item.title ?? e.item.id), ...also.map((id) => features({ id }).title ?? id)];
+    };
+    const none = { pending: [], known: [], now: Date.now() };
+    expect(await titles(none)).toEqual(['stored A', 'stored B']);
+    expect(log, 'nothing read yet: the events first, then their items').toEqual(['stamp', 'stamped', 'recent', 'items a b']);
+    log.length = 0;
+    // A click the page sent (known with its text: not read) and a candidate given by id.
+    const click = { pending: [event('p', 'select_item', t + 3)], known: [{ id: 'p', title: 'page P' }], now: Date.now() };
+    expect(await titles(click, ['c'])).toEqual(['stored A', 'stored B', 'page P', 'stored C']);
+    expect(log, 'the same events: their items read beside the stamp').toEqual(['stamp', 'items a b c', 'stamped']);
+    log.length = 0;
+    // Another tab stored a view: the events are read again, and the items of the new history with them.
+    await store.add([event('d', 'view_item', t + 4)]);
+    await store.putItems([{ id: 'd', title: 'stored D' }]);
+    expect(await titles(none)).toEqual(['stored A', 'stored B', 'stored D']);
+    expect(log).toEqual(['stamp', 'items a b', 'stamped', 'recent', 'items a b d']);
+    store.close();
+  });
+
   it('a database that stopped answering: a recall answers from its latest read, the events sent since and the features it kept; without a read, the pending events only', async () => {
     const { store, t } = await storedAB();
     let answering = true;
