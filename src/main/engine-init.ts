@@ -4,6 +4,7 @@
  */
 import type { EngineInit } from '../shared/protocol.ts';
 import type { ResolvedOptions } from './options.ts';
+import { pageRoute } from './route.ts';
 
 /**
  * What the worker needs: the model, the backends, (with IndexedDB storage) where the shopper's events are, the
@@ -27,12 +28,6 @@ export function engineInit(opts: ResolvedOptions, mode: 'persist' | 'memory'): E
     catalog,
     rules: opts.rules,
     searchWeight: opts.searchWeight,
-    page: { url: location.origin + location.pathname + location.search, back: navigationType() === 'back_forward' },
+    page: pageRoute(),
   };
-}
-
-/** How this page was loaded ('navigate', 'reload', 'back_forward', 'prerender'), or '' where the browser does not say. */
-function navigationType(): string {
-  const [nav] = performance.getEntriesByType?.('navigation') ?? [];
-  return (nav as PerformanceNavigationTiming | undefined)?.type ?? '';
 }

@@ -8,6 +8,7 @@ import type { RankReply } from '../shared/protocol.ts';
 import type { EventType, ItemFeatures } from '../shared/types.ts';
 import type { EngineClient } from './engine-client.ts';
 import type { ShopperHistory } from './history.ts';
+import { pageRoute } from './route.ts';
 
 export interface RankerOptions {
   /** Personalization runs: not the control group, and the engine did not fail to start. */
@@ -60,7 +61,9 @@ export function createRanker(engine: EngineClient | null, history: ShopperHistor
 
   return {
     arrange: async (items, search) =>
-      items.length ? ((await withRequest((e, req) => e.arrange({ ...req, candidates: items, search })))?.order ?? null) : null,
+      items.length
+        ? ((await withRequest((e, req) => e.arrange({ ...req, candidates: items, search, route: pageRoute() })))?.order ?? null)
+        : null,
     async rank(items, opts) {
       const features = rankInput(items, history.seen, o.onError);
       // Items passed with features teach the page their features; bare ids only when they were seen with a title.

@@ -52,7 +52,19 @@ export interface EngineInit {
    * This page view's address (without the fragment), and whether the shopper reached it by Back or Forward: its grids
    * are then shown in the order they were left in (src/worker/back-orders.ts).
    */
-  page?: { url: string; back: boolean };
+  page?: PageRoute;
+}
+
+/**
+ * An address of the page (without the fragment) and how the shopper reached it: what a grid's order is kept and restored by
+ * on a return by Back (src/worker/back-orders.ts, src/main/route.ts).
+ */
+export interface PageRoute {
+  url: string;
+  /** Reached by Back or Forward: the browser's (the page loaded again), or a single-page app's route (popstate). */
+  back: boolean;
+  /** Which arrival in this document: 0 for its load, then one more at each popstate. A grid is restored once per arrival. */
+  arrival?: number;
 }
 
 /** Where this page view's files and first scores came from (`status().cache`). */
@@ -154,6 +166,8 @@ export interface RankReply {
 export interface ArrangeRequest extends RankRequest {
   /** The grid holds search results in the shop's relevance order: blended with the shopper's (the `searchWeight` option). */
   search: boolean;
+  /** The page's route when it asks (a single-page app's routes change it); without it, the page view's (EngineInit.page). */
+  route?: PageRoute;
 }
 
 /** A grid's new order, and what answered it (as for rank()). */

@@ -329,7 +329,10 @@ export function createHost(deps: HostDeps): EngineInterface {
   async function arrangement(req: ArrangeRequest): Promise<ArrangeReply> {
     const { history, now, candidates } = await prepare(req);
     if (!rules) return { order: null, source: 'none', skipped: skippedRows() };
-    const left = await backOrders.restored(candidates.map((c) => c.id));
+    const left = await backOrders.restored(
+      candidates.map((c) => c.id),
+      req.route,
+    );
     if (left) {
       answeredFirst();
       return { order: left, source: 'back', skipped: skippedRows() };
@@ -394,6 +397,8 @@ export function createHost(deps: HostDeps): EngineInterface {
     written = '';
     expecting = null;
     recall.clear();
+    // The orders shown so far (a single-page app's routes are kept in memory too): nothing is restored from them.
+    backOrders = createBackOrders(async () => null, undefined);
     return ready?.forget() ?? null;
   }
 
@@ -523,6 +528,7 @@ export function createHost(deps: HostDeps): EngineInterface {
         backOrders.shown(
           req.candidates.map((c) => c.id),
           reply.order,
+          req.route,
         );
       return reply;
     },

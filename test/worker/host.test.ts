@@ -606,6 +606,37 @@ describe('worker host: a return by Back (the page was not kept in the back/forwa
     expect((await elsewhere.arrange({ ...after, candidates: candidates.slice(1) })).source).toBe('model');
   });
 
+  it("a single-page app's route reached by Back (popstate): each grid in the order it was left in there, once per arrival; the same address pushed anew is ranked", async () => {
+    const { dbName } = await shopper();
+    const listing = 'https://shop.example/app/list';
+    const at = (url: string, back: boolean, arrival: number) => ({ url, back, arrival });
+    const view = pageView();
+    await view.init({ ...init(dbName), page: at(listing, false, 0) });
+    const grid = (route: ReturnType<typeof at>, now = Date.now()) => ({ ...request(now), candidates, search: false, route });
+    const left = await view.arrange(grid(at(listing, false, 0)));
+    expect(left.source).toBe('model');
+    // A route pushed to a product (the listing's grid is gone), where the shopper adds the grid's last items to the cart.
+    const now = Date.now();
+    const store = await openStore({ dbName });
+    await store.add(candidates.slice(-4).map((it, i) => event(it.id, 'add_to_cart', now - 1000 + i)));
+    store.close();
+    // Back (popstate): the router renders the listing again and the page calls personalize().
+    expect(await view.arrange(grid(at(listing, true, 1), now))).toMatchObject({ source: 'back', order: left.order });
+    // Once per arrival: the page's next personalize() ranks anew, with the cart.
+    const ranked = await view.arrange(grid(at(listing, true, 1), now));
+    expect(ranked.source).toBe('model');
+    expect(ranked.order, 'the cart changed the model order: restoring it is what kept the grid').not.toEqual(left.order);
+    // Forward to the product, Back again: the order shown last on the listing (the ranking just above).
+    expect(await view.arrange(grid(at(listing, true, 3), now))).toMatchObject({ source: 'back', order: ranked.order });
+    // The listing's address pushed anew (a link to it, not Back), and another address reached by Back: ranked.
+    expect((await view.arrange(grid(at(listing, false, 3), now))).source).toBe('model');
+    expect((await view.arrange(grid(at('https://shop.example/app/sale', true, 4), now))).source).toBe('model');
+    // Kept in the database too, by address: an app that ends Reco on each route and starts it again reads it there.
+    const next = pageView(new Promise(() => {})); // its engine never loads: only the kept order can answer
+    void next.init({ ...init(dbName), page: at(listing, true, 5) });
+    await vi.waitFor(async () => expect((await next.arrange(grid(at(listing, true, 5), now))).source).toBe('back'), { timeout: 5000 });
+  });
+
   it('keeps nothing after forget(), nor in memory-only mode', async () => {
     const { dbName } = await shopper();
     const page = { url: 'https://shop.example/', back: false };
