@@ -30,8 +30,9 @@ export interface PersonalizerDeps {
    * The items' new order (indices; rules applied), or null when the grid keeps its order (personalization off
    * or failed, nothing to change).
    * @param search the grid holds search results, in the shop's relevance order
+   * @param fresh the grid's first arrangement (a grid the page rendered anew): on a return by Back, the order it was left in
    */
-  arrange(items: ItemFeatures[], search: boolean): Promise<number[] | null>;
+  arrange(items: ItemFeatures[], search: boolean, fresh: boolean): Promise<number[] | null>;
   /** Records impressions and clicks of the grids' items; null when nothing is recorded (consent denied). */
   tracker: Tracker | null;
   /** Keeps the features of the items shown. */
@@ -95,6 +96,8 @@ interface GridState {
   lastReorderAt: number;
   restores: number;
   givenUp: boolean;
+  /** Asked to be arranged before: a later arrangement is never the order a Back returns to (the grid stayed in the page). */
+  arranged?: boolean;
 }
 
 const idsOf = (items: readonly GridItem[]) => items.map((i) => i.id ?? '');
@@ -215,10 +218,13 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       const place = new Map(st.shop.map((id, k) => [id, k]));
       const movable = movableOf(grid).sort((a, b) => (place.get(a.id!) ?? Infinity) - (place.get(b.id!) ?? Infinity));
       const t0 = performance.now();
+      const fresh = !st.arranged;
+      st.arranged = true;
       const order = movable.length
         ? await o.arrange(
             movable.map((i) => i.features ?? { id: i.id! }),
             grid.query !== null,
+            fresh,
           )
         : null;
       if (!order || destroyed || !container.isConnected) return;

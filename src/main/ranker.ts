@@ -34,8 +34,9 @@ export interface Ranker {
    * A grid's new order, rules applied (indices into `items`; what rules leave out comes last), or null when
    * it keeps its order: personalization off or failed, or nothing to change.
    * @param search the grid holds search results in the shop's relevance order
+   * @param fresh the grid's first arrangement (a grid the page rendered anew): only it may be the order a Back returns to
    */
-  arrange(items: ItemFeatures[], search: boolean): Promise<number[] | null>;
+  arrange(items: ItemFeatures[], search: boolean, fresh?: boolean): Promise<number[] | null>;
   /** RecoInstance.rank: items best first. */
   rank(items: unknown, opts?: GivenHistory): Promise<{ id: string; score: number }[]>;
 }
@@ -60,10 +61,12 @@ export function createRanker(engine: EngineClient | null, history: ShopperHistor
     items.length ? ((await withRequest((e, req) => e.rank({ ...req, candidates: items })))?.scores ?? null) : null;
 
   return {
-    arrange: async (items, search) =>
-      items.length
-        ? ((await withRequest((e, req) => e.arrange({ ...req, candidates: items, search, route: pageRoute() })))?.order ?? null)
-        : null,
+    arrange: async (items, search, fresh = false) => {
+      if (!items.length) return null;
+      // A grid that stayed in the page across a Back (a product view over the listing, closed) is ranked anew when asked.
+      const route = { ...pageRoute(), ...(fresh ? {} : { back: false }) };
+      return (await withRequest((e, req) => e.arrange({ ...req, candidates: items, search, route })))?.order ?? null;
+    },
     async rank(items, opts) {
       const features = rankInput(items, history.seen, o.onError);
       // Items passed with features teach the page their features; bare ids only when they were seen with a title.

@@ -164,6 +164,17 @@ describe('personalizer', () => {
     expect(deps.arrange).toHaveBeenCalledTimes(2);
   });
 
+  it("a grid's first arrangement is fresh (on a return by Back, the order it was left in); later ones, and those of a grid that stayed in the page, are not", async () => {
+    const { deps } = start();
+    await p!.firstRankings();
+    await p!.personalize(document, true); // e.g. the demo's "Show my picks" after a product view over the grid closed by Back
+    // The app renders the listing anew (a route reached by Back): a new container, then its personalize().
+    document.body.innerHTML = `<div id="home" data-reco-grid="home">${cards('p1', 'p3')}${card('p2')}</div>`;
+    await p!.personalize(document, true);
+    await p!.personalize(document, true);
+    expect(vi.mocked(deps.arrange).mock.calls.map((c) => c[2])).toEqual([true, false, true, false]);
+  });
+
   it("personalize(root, true) while the grid's first ranking is in flight (the page's personalize() right after init() resolved) re-orders the grid in view at once, and resolves once it has", async () => {
     let answer: () => void = () => {};
     const answered = new Promise<void>((r) => (answer = r));
