@@ -101,3 +101,17 @@ test('a grid config whose id function throws: the grid keeps its order, one erro
   await expectShopOrder(page, original, uncaught, /grids\[0\]\.id threw: boom/, false);
   expect(await page.evaluate(() => window.Reco.status().ready)).toBe(true);
 });
+
+test('a grid config whose id reads an attribute the cards lack: the grid keeps its order, one error naming the grid', async ({ page }) => {
+  const uncaught = await watch(page);
+  const original = await historyThatReorders(page);
+  await page.goto(`${PAGE}?idless`);
+  await expectShopOrder(
+    page,
+    original,
+    uncaught,
+    /grid "shop": 15 of its items have no id \(a data-reco-id attribute.*so none can move/,
+    false,
+  );
+  expect(await page.evaluate(() => window.Reco.status().ready)).toBe(true);
+});

@@ -323,7 +323,7 @@ export function startInstance(
       antiFlicker,
       tracker,
       active: !!engine && !state.control,
-      arrange: async (items, search, fresh) => (await ranker)?.arrange(await withPageData(items), search, fresh) ?? null,
+      arrange: async (items, ...grid) => (await ranker)?.arrange(await withPageData(items), ...grid) ?? null,
       remember,
       moves: () => engineParts,
       onRanked: (e) => events.emit('ranked', e),

@@ -17,6 +17,7 @@ import type { AntiFlicker } from './grid/antiflicker.ts';
 import { discoverGrids, type Grid, type GridItem } from './grid/discover.ts';
 import type { keepPageOrder, reorderGrid } from './grid/reorder.ts';
 import type { ResolvedOptions } from './options.ts';
+import type { GridSize } from './ranker.ts';
 
 /** The options the personalizer reads: `autoPersonalize` off means only personalize() re-orders, grids are only tracked. */
 export type PersonalizerOptions = Pick<ResolvedOptions, 'grids' | 'autoPersonalize' | 'animate' | 'antiFlickerMs'>;
@@ -31,8 +32,9 @@ export interface PersonalizerDeps {
    * or failed, nothing to change).
    * @param search the grid holds search results, in the shop's relevance order
    * @param fresh the grid's first arrangement (a grid the page rendered anew): on a return by Back, the order it was left in
+   * @param grid the grid's list id, and how many of its items have no id (those stay in place)
    */
-  arrange(items: ItemFeatures[], search: boolean, fresh: boolean): Promise<number[] | null>;
+  arrange(items: ItemFeatures[], search: boolean, fresh: boolean, grid: GridSize): Promise<number[] | null>;
   /** Records impressions and clicks of the grids' items; null when nothing is recorded (consent denied). */
   tracker: Tracker | null;
   /** Keeps the features of the items shown. */
@@ -220,13 +222,17 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       const t0 = performance.now();
       const fresh = !st.arranged;
       st.arranged = true;
-      const order = movable.length
-        ? await o.arrange(
-            movable.map((i) => i.features ?? { id: i.id! }),
-            grid.query !== null,
-            fresh,
-          )
-        : null;
+      const withoutId = grid.items.filter((i) => !i.id && !i.pinned).length;
+      // A grid of items without ids is asked about too: the ranker reports it (an empty one is still being rendered).
+      const order =
+        movable.length || withoutId
+          ? await o.arrange(
+              movable.map((i) => i.features ?? { id: i.id! }),
+              grid.query !== null,
+              fresh,
+              { listId: st.listId, withoutId },
+            )
+          : null;
       if (!order || destroyed || !container.isConnected) return;
       // reorderGrid moves by score: the k-th of the new order gets the k-th highest (-k).
       const byId = new Map(order.map((i, k) => [movable[i]!.id!, -k]));

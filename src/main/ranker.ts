@@ -4,6 +4,7 @@
  * without a history, or when something fails (reported, never thrown). explain() comes with reco.engine.js
  * (placements.ts).
  */
+import { GridConfigError } from '../shared/errors.ts';
 import type { RankReply } from '../shared/protocol.ts';
 import type { EventType, ItemFeatures } from '../shared/types.ts';
 import type { EngineClient } from './engine-client.ts';
@@ -28,6 +29,12 @@ export interface GivenHistory {
   history?: ReadonlyArray<{ item: string | ItemFeatures; type?: EventType; ts?: number }>;
 }
 
+/** A grid as arrange() hears of it: its list id, and how many of its items have no id (those stay in place). */
+export interface GridSize {
+  listId: string;
+  withoutId: number;
+}
+
 /** What {@link createRanker} returns. */
 export interface Ranker {
   /**
@@ -35,8 +42,9 @@ export interface Ranker {
    * it keeps its order: personalization off or failed, or nothing to change.
    * @param search the grid holds search results in the shop's relevance order
    * @param fresh the grid's first arrangement (a grid the page rendered anew): only it may be the order a Back returns to
+   * @param grid the grid `items` come from: when none of them can move because its items have no id, that is reported (once a grid)
    */
-  arrange(items: ItemFeatures[], search: boolean, fresh?: boolean): Promise<number[] | null>;
+  arrange(items: ItemFeatures[], search: boolean, fresh?: boolean, grid?: GridSize): Promise<number[] | null>;
   /** RecoInstance.rank: items best first. */
   rank(items: unknown, opts?: GivenHistory): Promise<{ id: string; score: number }[]>;
 }
@@ -60,9 +68,25 @@ export function createRanker(engine: EngineClient | null, history: ShopperHistor
   const score = async (items: ItemFeatures[]): Promise<number[] | null> =>
     items.length ? ((await withRequest((e, req) => e.rank({ ...req, candidates: items })))?.scores ?? null) : null;
 
+  /** Grids (by list id) already reported for having no item with an id. */
+  const idless = new Set<string>();
+
   return {
-    arrange: async (items, search, fresh = false) => {
-      if (!items.length) return null;
+    arrange: async (items, search, fresh = false, grid) => {
+      if (!items.length) {
+        // Items the grid's selector found that carry no id stay where they are: when no item is left to move, that is
+        // markup to fix, not a grid to leave silently as it is.
+        if (grid?.withoutId && !idless.has(grid.listId)) {
+          idless.add(grid.listId);
+          o.onError(
+            new GridConfigError(
+              `grid "${grid.listId}": ${grid.withoutId} of its items have no id (a data-reco-id attribute, microdata sku or ` +
+                `productID, or its grids config's id), so none can move`,
+            ),
+          );
+        }
+        return null;
+      }
       // A grid that stayed in the page across a Back (a product view over the listing, closed) is ranked anew when asked.
       const route = { ...pageRoute(), ...(fresh ? {} : { back: false }) };
       return (await withRequest((e, req) => e.arrange({ ...req, candidates: items, search, route })))?.order ?? null;

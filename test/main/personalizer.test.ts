@@ -534,6 +534,24 @@ describe('grids found through the `grids` option (markup the shop cannot change)
     });
   });
 
+  it('a grid whose items have no id asks with none to move and says how many lack one (the ranker reports it); its order stays', async () => {
+    document.body.innerHTML = '<div class="products"><a class="card"></a><a class="card"></a><a class="card" data-sku=""></a></div>';
+    const { deps } = start({}, true, [{ container: '.products', item: '.card', id: sku, listId: 'all' }]);
+    await p!.firstRankings();
+    expect(vi.mocked(deps.arrange).mock.calls).toEqual([[[], false, true, { listId: 'all', withoutId: 3 }]]);
+    expect(document.querySelectorAll('.card')).toHaveLength(3);
+  });
+
+  it('an empty grid (still being rendered) is not asked about; one whose items all have ids says none lacks one', async () => {
+    document.body.innerHTML = '<div class="products"></div>';
+    const { deps } = start({}, true, [{ container: '.products', item: '.card', id: sku, listId: 'all' }]);
+    await p!.firstRankings();
+    expect(deps.arrange).not.toHaveBeenCalled();
+    document.querySelector('.products')!.innerHTML = '<a class="card" data-sku="p1"></a><a class="card" data-sku="p2"></a>';
+    await vi.waitFor(() => expect(skus('.card')).toEqual(['p2', 'p1']));
+    expect(vi.mocked(deps.arrange).mock.calls[0]![3]).toEqual({ listId: 'all', withoutId: 0 });
+  });
+
   it('an item selector with :scope (direct children) also finds the cards the page adds later', async () => {
     document.body.innerHTML = products('p', 1, 3);
     const { deps } = start({}, true, [{ container: '.products', item: ':scope > .card', id: sku, listId: 'all' }]);

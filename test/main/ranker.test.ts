@@ -81,6 +81,37 @@ describe('rank()', () => {
   });
 });
 
+describe('arrange()', () => {
+  it('reports a grid none of whose items can move for want of an id, once a grid, naming the grid and the attribute; the grid keeps its order', async () => {
+    const { r, onError, engine } = ranker();
+    expect(await r.arrange([], false, true, { listId: 'shoes', withoutId: 12 })).toBeNull();
+    expect(await r.arrange([], false, false, { listId: 'shoes', withoutId: 12 })).toBeNull();
+    expect(onError).toHaveBeenCalledTimes(1);
+    const err = onError.mock.calls[0]![0] as Error;
+    expect(err.name).toBe('GridConfigError');
+    expect(err.message).toBe(
+      'grid "shoes": 12 of its items have no id (a data-reco-id attribute, microdata sku or productID, or its grids ' +
+        "config's id), so none can move",
+    );
+    await r.arrange([], false, true, { listId: 'bags', withoutId: 2 });
+    expect(onError).toHaveBeenCalledTimes(2);
+    expect(engine.rank).not.toHaveBeenCalled();
+  });
+
+  it('says nothing of a grid with nothing to move and no item without an id (all pinned), or of a call without a grid', async () => {
+    const { r, onError } = ranker();
+    expect(await r.arrange([], false, true, { listId: 'pinned', withoutId: 0 })).toBeNull();
+    expect(await r.arrange([], false, true)).toBeNull();
+    expect(onError).not.toHaveBeenCalled();
+  });
+
+  it('reports it also in the control group (markup to fix whatever the arm)', async () => {
+    const { r, onError } = ranker(true, false);
+    await r.arrange([], false, true, { listId: 'shoes', withoutId: 4 });
+    expect(onError).toHaveBeenCalledTimes(1);
+  });
+});
+
 describe('explain()', () => {
   it('names at most 3 history items that raised the score, never the item itself, with titles when known', async () => {
     const { p } = ranker();

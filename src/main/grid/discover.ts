@@ -37,6 +37,7 @@ export interface GridItem {
   el: Element;
   id: string | null;
   features: ItemFeatures | null;
+  /** Stays where it is: data-reco-pin, the config's pin, or a field reader of the config threw (reported). */
   pinned: boolean;
 }
 
@@ -183,7 +184,8 @@ function readItem(el: Element, cfg: GridConfig, label: string, report: Report): 
     return { el, id, features, pinned };
   } catch (e) {
     report(`${label}.${field} threw`, e, '; those items stay in place');
-    return item;
+    // Pinned: reported here, it is not also an item without an id (see the personalizer).
+    return { ...item, pinned: true };
   }
 }
 

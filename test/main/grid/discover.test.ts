@@ -204,6 +204,8 @@ describe('configs', () => {
       message: expect.stringMatching(/^grids\[0\]\.title threw: boom/),
     });
     expect(ids(grid)).toEqual([null, null]);
+    // Pinned: stays in place, and counts as reported rather than as an item without an id.
+    expect(grid!.items.map((i) => i.pinned)).toEqual([true, true]);
 
     const order = reorderGrid(
       grid,
