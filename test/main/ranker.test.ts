@@ -104,12 +104,6 @@ describe('arrange()', () => {
     expect(await r.arrange([], false, true)).toBeNull();
     expect(onError).not.toHaveBeenCalled();
   });
-
-  it('reports it also in the control group (markup to fix whatever the arm)', async () => {
-    const { r, onError } = ranker(true, false);
-    await r.arrange([], false, true, { listId: 'shoes', withoutId: 4 });
-    expect(onError).toHaveBeenCalledTimes(1);
-  });
 });
 
 describe('explain()', () => {
