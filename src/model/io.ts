@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelError } from '../shared/errors.ts';
 import { download } from './download.ts';
-import { decodeNeighbours, type HybridConfig, type HybridTables } from './hybrid.ts';
+import { loadHybridTables } from './hybrid-files.ts';
 import {
   isPairModel,
   parseCatalogIndex,
@@ -93,42 +93,6 @@ export async function loadAnyModel(
     tf.dispose(Object.values(tensors));
     throw err;
   }
-}
-
-/** Fetches a hybrid's tables (two, or three with a kNN table) and checks each against its SHA-256 in the manifest. */
-async function loadHybridTables(
-  h: HybridConfig,
-  fileUrl: (name: string) => string,
-  vocab: Map<string, number>,
-  ids: string[],
-  get: (u: string, what: string) => Promise<Response>,
-): Promise<HybridTables> {
-  const verified = async (file: string, sha256: string, field: string): Promise<ArrayBuffer> => {
-    const u = fileUrl(file);
-    const bytes = await (await get(u, `the table ${field}`)).arrayBuffer();
-    if ((await sha256Hex(bytes)) !== sha256)
-      throw new ModelError(`${u}: checksum mismatch with ${field}.sha256 (corrupt or partial download)`);
-    return bytes;
-  };
-  const [nb, ix, kn] = await Promise.all([
-    verified(h.neighbours.file, h.neighbours.sha256, 'hybrid.neighbours'),
-    verified(h.index.file, h.index.sha256, 'hybrid.index'),
-    h.knn ? verified(h.knn.file, h.knn.sha256, 'hybrid.knn') : null,
-  ]);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder().decode(ix));
-  } catch {
-    throw new ModelError(`catalog index ${fileUrl(h.index.file)}: not valid JSON`);
-  }
-  return {
-    config: h,
-    neighbours: decodeNeighbours(nb, h.neighbours, fileUrl(h.neighbours.file)),
-    ...(h.knn && kn ? { knn: decodeNeighbours(kn, h.knn, fileUrl(h.knn.file), 'hybrid.knn') } : {}),
-    idf: parseCatalogIndex(raw, fileUrl(h.index.file)),
-    vocab,
-    ids: ['', ...ids],
-  };
 }
 
 /**

@@ -21,13 +21,32 @@ interface WeightSpec {
 }
 
 /**
- * The weights of a pair model's file as arrays, as tfjs decodes them: float32, or quantized to float16, or to uint8 or
- * uint16 with a scale and a minimum (io.ts encodeModel).
+ * A model's weights file as arrays, as tfjs decodes it: float32, or quantized to float16, or to uint8 or uint16 with a
+ * scale and a minimum (io.ts encodeModel). The pair model's early path reads all of it.
  * @throws ModelError naming the file, when the file is shorter than its manifest says or a weight's type is unknown
  */
-export function decodePairWeights(bin: ArrayBuffer, manifest: PairManifest, url: string): PlainWeights {
-  const out: PlainWeights = {};
+export function decodePlainWeights(bin: ArrayBuffer, manifest: Pick<PairManifest, 'weightsManifest'>, url: string): PlainWeights {
+  const rows = weightRows(bin, manifest, url);
+  return Object.fromEntries(rows.names.map((name) => [name, rows.read(name, 0, rows.size(name))]));
+}
+
+/** Parts of a model's weights read from its file when asked, decoded as {@link decodePlainWeights} decodes them. */
+export interface WeightRows {
+  names: string[];
+  /** How many numbers the weight holds; 0 for a weight the file does not have. */
+  size(name: string): number;
+  /** `count` numbers of the weight from number `start` (a row of an embedding table: `start` = row × width). */
+  read(name: string, start: number, count: number): Float32Array;
+}
+
+/**
+ * A model's weights file, read in parts: a two-tower model's early path needs a few rows of its embedding tables
+ * (two-tower-plain.ts), not the whole table decoded.
+ * @throws ModelError naming the file, when the file is shorter than its manifest says or a weight's type is unknown
+ */
+export function weightRows(bin: ArrayBuffer, manifest: Pick<PairManifest, 'weightsManifest'>, url: string): WeightRows {
   const view = new DataView(bin);
+  const layout = new Map<string, { off: number; n: number; kind: string; bytes: number; q: WeightSpec['quantization'] }>();
   let off = 0;
   for (const spec of manifest.weightsManifest[0]!.weights as WeightSpec[]) {
     const n = spec.shape.reduce((a, b) => a * b, 1);
@@ -40,17 +59,24 @@ export function decodePairWeights(bin: ArrayBuffer, manifest: PairManifest, url:
       );
     if (off + n * bytes > bin.byteLength)
       throw new ModelError(`${url}: ${bin.byteLength} bytes, shorter than its manifest says (weight "${spec.name}")`);
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const at = off + i * bytes;
-      if (kind === 'float32') a[i] = view.getFloat32(at, true);
-      else if (kind === 'float16') a[i] = half(view.getUint16(at, true));
-      else a[i] = (kind === 'uint8' ? view.getUint8(at) : view.getUint16(at, true)) * q!.scale! + q!.min!;
-    }
-    out[spec.name] = a;
+    layout.set(spec.name, { off, n, kind, bytes, q });
     off += n * bytes;
   }
-  return out;
+  return {
+    names: [...layout.keys()],
+    size: (name) => layout.get(name)?.n ?? 0,
+    read(name, start, count) {
+      const { off, kind, bytes, q } = layout.get(name)!;
+      const a = new Float32Array(count);
+      for (let i = 0; i < count; i++) {
+        const at = off + (start + i) * bytes;
+        if (kind === 'float32') a[i] = view.getFloat32(at, true);
+        else if (kind === 'float16') a[i] = half(view.getUint16(at, true));
+        else a[i] = (kind === 'uint8' ? view.getUint8(at) : view.getUint16(at, true)) * q!.scale! + q!.min!;
+      }
+      return a;
+    },
+  };
 }
 
 /** An IEEE 754 half-precision number. */

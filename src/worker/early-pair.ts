@@ -7,7 +7,7 @@
  */
 import { ModelError } from '../shared/errors.ts';
 import { parseCatalogIndex, PAIR_FORMAT_VERSION, validateAnyManifest, type PairManifest } from '../model/manifest.ts';
-import { decodePairWeights, plainPairForward } from '../model/pair-plain.ts';
+import { decodePlainWeights, plainPairForward } from '../model/pair-plain.ts';
 import { createPairScorerWith, seenCountsOf, type PairScorer } from '../model/pair-predict.ts';
 import { sha256Hex } from '../model/sha256.ts';
 import { modelKey, type Snapshot } from '../model/snapshot.ts';
@@ -41,6 +41,6 @@ export async function loadEarlyPair(downloads: ModelDownloads, snapshot: Snapsho
   if (m.index && indexBytes) index = parseCatalogIndex(JSON.parse(new TextDecoder().decode(indexBytes)), downloads.fileUrl(m.index));
   const key = modelKey(m);
   const seed = snapshot?.model === key ? seenCountsOf(snapshot.state) : null;
-  const weights = decodePairWeights(bin, m, downloads.fileUrl(weightsFile));
+  const weights = decodePlainWeights(bin, m, downloads.fileUrl(weightsFile));
   return { key, scorer: createPairScorerWith(m.config, plainPairForward(weights, m.config), index, seed) };
 }

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG, T0 } from '../../fixtures/shopper.ts';
 import { encodeModel, loadAnyModel, type LoadedPairModel, type PairManifest } from '../../src/model/io.ts';
-import { decodePairWeights, plainPairForward } from '../../src/model/pair-plain.ts';
+import { decodePlainWeights, plainPairForward } from '../../src/model/pair-plain.ts';
 import { createPairScorerWith, type PairArrays } from '../../src/model/pair-predict.ts';
 import {
   createPairScorer,
@@ -69,7 +69,7 @@ describe('the pair model without TensorFlow.js', () => {
     const files = (async (u: string) => new Response(readFileSync(u))) as unknown as typeof fetch;
     const loaded = (await loadAnyModel(url, files)) as LoadedPairModel;
     const manifest = JSON.parse(readFileSync(url, 'utf8')) as PairManifest;
-    const weights = decodePairWeights(readFileSync('public/models/default/weights.bin').buffer as ArrayBuffer, manifest, 'weights.bin');
+    const weights = decodePlainWeights(readFileSync('public/models/default/weights.bin').buffer as ArrayBuffer, manifest, 'weights.bin');
     const history: HistoryEntry[] = [3, 8, 8, 15, 21].map((i, k) => ({
       item: CATALOG[i]!,
       type: k === 2 ? 'add_to_cart' : 'select_item',
@@ -86,14 +86,14 @@ describe('the pair model without TensorFlow.js', () => {
   it.each(['none', 'float16', 'uint8'] as const)('reads %s weights as tfjs decodes them', async (quant) => {
     const w = busyWeights(5);
     const { manifest, bin } = await encodeModel({ id: 't', version: '1', config: cfg }, w, null, { embeddings: quant, dense: quant });
-    const plain = decodePairWeights(bin, manifest as unknown as PairManifest, 'weights.bin');
+    const plain = decodePlainWeights(bin, manifest as unknown as PairManifest, 'weights.bin');
     const viaTf = tf.io.decodeWeights(bin, manifest.weightsManifest[0]!.weights);
     for (const [name] of pairWeightShapes(cfg)) closeTo(plain[name]!, (await viaTf[name]!.data()) as Float32Array, name);
   });
 
   it('names the file when it is shorter than its manifest says', async () => {
     const { manifest, bin } = await encodeModel({ id: 't', version: '1', config: cfg }, busyWeights(1), null);
-    expect(() => decodePairWeights(bin.slice(0, 100), manifest as unknown as PairManifest, '/m/weights.bin')).toThrow(
+    expect(() => decodePlainWeights(bin.slice(0, 100), manifest as unknown as PairManifest, '/m/weights.bin')).toThrow(
       /^\/m\/weights\.bin: 100 bytes, shorter than its manifest says \(weight "pair\.w1"\)/,
     );
   });
