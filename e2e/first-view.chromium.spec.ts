@@ -91,6 +91,34 @@ test('a listing the shopper never saw, on a later page load: the grid in view is
   expect(ranked.order, "the model's own order once it has loaded").toEqual(full.map((r) => r.id));
 });
 
+test("a shop-trained hybrid, on a listing the shopper never saw: the grid in view is ranked within its hold from the snapshot's query and the item vectors' lookups, before TensorFlow.js loads", async ({
+  page,
+}) => {
+  const model = '/models/beauty-student/model.json';
+  await listenToReco(page);
+  await page.goto(`/e2e/pages/listing.html?list=a&model=${model}`);
+  await waitForReady(page);
+  for (const id of ['a2', 'a4']) await page.click(`[data-reco-id="${id}"]`);
+  await page.evaluate(() => window.Reco.export());
+  await page.waitForTimeout(1000); // the worker stores the snapshot of that history (30 ms after it changed)
+
+  // The same history on the next page load, another listing: the snapshot has the shopper's query, not these items.
+  const release = await holdTfjs(page);
+  await page.goto(`/e2e/pages/listing.html?list=b&model=${model}`);
+  const shopOrder = (await gridItems(page, '[data-reco-grid]')).map((it) => it.id);
+  const ranked = await waitForRanked(page, 'listing', 1, 20_000);
+  expect(await page.evaluate(() => window.__reco.readyAt), 'ranked before the engine was loaded').toBeNull();
+  const shown = (await gridItems(page, '[data-reco-grid]')).map((it) => it.id);
+  expect(shown, 're-ordered in view: nobody scrolled').toEqual(ranked.order);
+  expect(shown).not.toEqual(shopOrder);
+
+  release();
+  const status = await waitForReady(page);
+  expect(status.cache).toMatchObject({ snapshot: 'miss', snapshotReason: 'an item not seen before (b1)' });
+  const full = await page.evaluate((ids) => window.Reco.rank(ids), shopOrder);
+  expect(ranked.order, "the model's own order once it has loaded").toEqual(full.map((r) => r.id));
+});
+
 test('Back to a listing the browser did not keep: the grid shows the order the shopper left it in, not a new ranking', async ({ page }) => {
   // Playwright's Chromium runs without the back/forward cache: Back loads the page again, with its scroll position.
   await listenToReco(page);

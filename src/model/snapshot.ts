@@ -38,6 +38,12 @@ export interface Snapshot {
   /** When it was computed (epoch ms). */
   at: number;
   /**
+   * A hybrid's transformer part as a dot product ('table' snapshots of a hybrid only): its query per gap bucket (head
+   * applied; NaN for a bucket not computed), `d` numbers each. The worker scores items the snapshot lacks with it
+   * before tfjs loads (src/worker/early-two-tower.ts): the item vectors need only lookups, the plain part its tables.
+   */
+  transformer?: { d: number; queries: Float32Array };
+  /**
    * What the model needs to give these scores again, restored when it loads (the pair model's seen-items IDF:
    * its scores depend on the items it has seen).
    */
@@ -131,7 +137,12 @@ export function asSnapshot(x: unknown): Snapshot | null {
     (s.values instanceof Float32Array || s.values instanceof Float64Array) &&
     s.values.length === n * rows &&
     s.queries instanceof Float32Array &&
-    s.queries.length === (s.kind === 'dot' ? GAP_KINDS * s.d! : 0);
+    s.queries.length === (s.kind === 'dot' ? GAP_KINDS * s.d! : 0) &&
+    (s.transformer === undefined ||
+      (s.kind === 'table' &&
+        Number.isInteger(s.transformer?.d) &&
+        s.transformer.queries instanceof Float32Array &&
+        s.transformer.queries.length === GAP_KINDS * s.transformer.d));
   if (!ok) return null;
   // A record of the feed that is not a list of items is left out, not the scores. A snapshot an earlier version
   // stored kept the unavailable items' ids alone.
@@ -189,6 +200,30 @@ export function snapshotScores(
     }
   }
   return { scores, behind };
+}
+
+/**
+ * A two-tower model's query for `history` at `now` from a snapshot of exactly that history (a transformer's, or a
+ * hybrid's transformer part), `d` numbers with the head applied; or why there is none. Items the snapshot lacks are
+ * scored with it: one dot product with their vectors, which need no forward pass.
+ * @param current the model and head the engine would use now
+ */
+export function snapshotQuery(
+  snapshot: Snapshot | null,
+  current: { model: string; head: string },
+  history: readonly HistoryEntry[],
+  now: number,
+): { query: Float32Array; d: number } | { miss: string } {
+  if (!snapshot) return { miss: 'no snapshot stored' };
+  if (snapshot.model !== current.model) return { miss: 'the model changed' };
+  if (snapshot.head !== current.head) return { miss: 'the learned head changed' };
+  const q = snapshot.kind === 'dot' ? { d: snapshot.d, queries: snapshot.queries } : snapshot.transformer;
+  if (!q) return { miss: 'the model is not a two-tower model' };
+  if (!history.length || historyKey(history, snapshot.maxLen) !== snapshot.history) return { miss: 'the history changed' };
+  const b = gapBucket(now - history[history.length - 1]!.ts);
+  const query = q.queries.slice(b * q.d, (b + 1) * q.d);
+  if (Number.isNaN(query[0])) return { miss: 'the time since the newest event is not computed yet' };
+  return { query, d: q.d };
 }
 
 /**

@@ -224,13 +224,11 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     if (serve.kind === 'hybrid') {
       // A hybrid's score is not a dot product either (its plain parts): its own scores per gap bucket.
       const head = heads.inUse();
-      return tableSnapshot(
-        (h, list, now) => serve.scorer.score(h, list, now, head),
-        { ...engine.serving(), maxLen: serve.scorer.maxLen },
-        history,
-        items,
-        buckets,
-      );
+      const meta = { ...engine.serving(), maxLen: serve.scorer.maxLen };
+      const table = await tableSnapshot((h, list, now) => serve.scorer.score(h, list, now, head), meta, history, items, buckets);
+      // With the transformer part's queries: the next page view scores items this one never ranked before tfjs loads.
+      const { d, queries } = await serve.scorer.transformer.snapshot(history, [], head, meta, buckets);
+      return { ...table, transformer: { d, queries } };
     }
     // The pair model's score is not a dot product: its own scores per gap bucket, and the IDF of the items seen
     // they were computed with. The items count in it first, as rank() counts them before scoring: an item shown

@@ -2,8 +2,9 @@
  * The worker's side of the page interface (EngineInterface), without TensorFlow.js: it assembles the shopper's
  * history from IndexedDB, answers the first rankings of a page view from the snapshot the previous page view
  * stored (src/model/snapshot.ts: plain dot products, exact), and meanwhile loads the tfjs engine on demand
- * (tfjs.ts). What the snapshot cannot answer exactly, the pair model answers on arrays (early-pair.ts); with any
- * other model it waits for the engine. After each history change the
+ * (tfjs.ts). What the snapshot cannot answer exactly, the pair model answers on arrays (early-pair.ts); a two-tower
+ * model answers items the snapshot lacks with the snapshot's query for that very history (early-two-tower.ts); the
+ * rest waits for the engine. After each history change the
  * engine writes the next page view's snapshot. Work that holds the thread (loading the engine, scoring, a learning
  * round) starts once no store call is in flight (storesQuiet: WebKit keeps a database whose worker ended first).
  */
@@ -17,6 +18,7 @@ import {
   itemKey,
   modelKey,
   weightsKey,
+  snapshotQuery,
   snapshotScores,
   type Snapshot,
 } from '../model/snapshot.ts';
@@ -46,6 +48,7 @@ import { loadFeed, overFeed, type FetchedFeed } from './feed.ts';
 import { createFiles, once, type Files } from './files.ts';
 import { createBackOrders, type BackOrders } from './back-orders.ts';
 import { loadEarlyPair, type EarlyPair } from './early-pair.ts';
+import { loadEarlyTwoTower, type EarlyTwoTower } from './early-two-tower.ts';
 import { PAIR_FORMAT_VERSION } from '../model/manifest.ts';
 import type { HeadArrays } from '../model/head.ts';
 import { downloadModel, type ModelDownloads } from './model-download.ts';
@@ -80,6 +83,8 @@ export function createHost(deps: HostDeps): EngineInterface {
   let backOrders: BackOrders = createBackOrders(async () => null, undefined);
   /** The pair model on arrays, once asked for; null for another model or broken files. */
   let earlyPair: Promise<EarlyPair | null> | null = null;
+  /** A two-tower model's embedding tables on arrays (early-two-tower.ts), loaded when a snapshot could give the query. */
+  let earlyTwoTower: Promise<EarlyTwoTower | null> | null = null;
   let stored: Promise<Snapshot | null> = Promise.resolve(null);
   let engine: Promise<Engine> | null = null;
   /** The engine once it is ready. */
@@ -320,9 +325,29 @@ export function createHost(deps: HostDeps): EngineInterface {
     const pair = await pairOnArrays();
     const learned = pair && !ready ? await current.then((c) => c.learned).catch(() => undefined) : undefined;
     const scores =
-      pair && learned !== undefined ? await pair.scorer.score(await withFeedHistory(history), candidates, now, learned ?? undefined) : null;
+      pair && learned !== undefined
+        ? await pair.scorer.score(await withFeedHistory(history), candidates, now, learned ?? undefined)
+        : await twoTowerScores(history, candidates, now);
     answeredFirst();
     return scores ? { scores: Array.from(scores), source: 'model-early' } : null;
+  }
+
+  /**
+   * A two-tower model's scores (a transformer, a shop-trained hybrid) of items the snapshot lacks, for the snapshot's
+   * own history, before the engine loads; null otherwise (the engine answers).
+   */
+  async function twoTowerScores(
+    history: readonly HistoryEntry[],
+    candidates: readonly ItemFeatures[],
+    now: number,
+  ): Promise<number[] | null> {
+    const [snapshot, current] = await Promise.all([stored, expected().catch(() => null)]);
+    const q = current && !ready ? snapshotQuery(snapshot, current, history, now) : null;
+    if (!q || 'miss' in q) return null;
+    // Loaded once, and only when the snapshot gives the query: the engine reports a broken file when it loads the same one.
+    earlyTwoTower ??= loadEarlyTwoTower(downloads!).catch(() => null);
+    const model = await earlyTwoTower;
+    return model && !ready ? model.score(q.query, await withFeedHistory(history), candidates) : null;
   }
 
   /** A grid's arrangement: on a return by Back the order it was left in; else from the snapshot, the pair model early, or the engine. */
@@ -500,6 +525,7 @@ export function createHost(deps: HostDeps): EngineInterface {
         await e.init(options, onLearning, { store: s, downloads, snapshot: await stored, ...(feed && { feed }) });
         e.observe([...seen.values()]);
         ready = e;
+        earlyTwoTower = null; // the engine has its own copy of the tables now
         latest ??= { pending: [], known: [], now: Date.now() };
         scheduleSnapshot();
         return e;

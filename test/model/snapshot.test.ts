@@ -5,7 +5,7 @@ import type { LoadedModel } from '../../src/model/io.ts';
 import { scoreItems } from '../../src/model/predict.ts';
 import { GAP_EXAMPLES, GAP_KINDS, gapBucket } from '../../src/model/sequence.ts';
 import { createServingCache } from '../../src/model/serving-cache.ts';
-import { asSnapshot, bucketsAtOnce, headKey, modelKey, snapshotScores, tableSnapshot } from '../../src/model/snapshot.ts';
+import { asSnapshot, bucketsAtOnce, headKey, modelKey, snapshotQuery, snapshotScores, tableSnapshot } from '../../src/model/snapshot.ts';
 import { readModel } from '../../src/model/train/model-files.ts';
 import { setupTf } from '../../src/model/train/setup-tf.ts';
 import { openStore } from '../../src/shared/store.ts';
@@ -154,5 +154,27 @@ describe('serving snapshot', () => {
       expect(snapshotScores(snapshot, meta, history, items, now)).toEqual({ scores: await score(history, items, now), behind: 0 });
     }
     expect(asSnapshot(snapshot)).toBe(snapshot);
+  });
+  it("gives a two-tower model's query for the snapshot's own history only (items it lacks are scored with it), and checks a hybrid's queries", async () => {
+    const cache = createServingCache(model);
+    const snapshot = await cache.snapshot(history, items, shipped, meta);
+    for (const now of nows) {
+      const q = snapshotQuery(snapshot, meta, history, now);
+      expect('query' in q && Array.from(q.query)).toEqual(
+        Array.from(snapshot.queries.slice(gapBucket(now - newest) * snapshot.d, (gapBucket(now - newest) + 1) * snapshot.d)),
+      );
+    }
+    expect(snapshotQuery(snapshot, meta, history.slice(0, -1), nows[2]!)).toEqual({ miss: 'the history changed' });
+    expect(snapshotQuery(snapshot, { ...meta, head: 'learned:1:2' }, history, nows[2]!)).toEqual({ miss: 'the learned head changed' });
+    expect(snapshotQuery(null, meta, history, nows[2]!)).toEqual({ miss: 'no snapshot stored' });
+    // A table snapshot has a query only with a hybrid's transformer part.
+    const score = async (_h: readonly HistoryEntry[], list: readonly { id: string }[]) => list.map(() => 1);
+    const table = await tableSnapshot(score, { ...meta, maxLen: 50 }, history, items);
+    expect(snapshotQuery(table, meta, history, nows[2]!)).toEqual({ miss: 'the model is not a two-tower model' });
+    const hybrid = { ...table, transformer: { d: snapshot.d, queries: snapshot.queries } };
+    expect(asSnapshot(hybrid)).toBe(hybrid);
+    expect('query' in snapshotQuery(hybrid, meta, history, nows[2]!)).toBe(true);
+    expect(asSnapshot({ ...table, transformer: { d: snapshot.d, queries: snapshot.queries.slice(1) } })).toBeNull();
+    expect(asSnapshot({ ...snapshot, transformer: { d: snapshot.d, queries: snapshot.queries } }), "only a table's").toBeNull();
   });
 });
