@@ -10,6 +10,7 @@ import { loadHybridTables } from './hybrid-files.ts';
 import {
   isPairModel,
   parseCatalogIndex,
+  parseVocab,
   PAIR_FORMAT_VERSION,
   validateAnyManifest,
   type AnyModel,
@@ -79,12 +80,7 @@ export async function loadAnyModel(
   let ids: string[] = [];
   if (m.vocab) {
     const vocabUrl = fileUrl(m.vocab);
-    const raw = (await (await get(vocabUrl, 'the item vocabulary')).json()) as unknown;
-    if (!Array.isArray(raw) || raw.length !== m.config.features.idVocab) {
-      throw new ModelError(`${vocabUrl}: expected ${m.config.features.idVocab} item ids`);
-    }
-    ids = raw.map(String);
-    vocab = new Map(ids.map((id, i) => [id, i + 1]));
+    ({ ids, vocab } = parseVocab(await (await get(vocabUrl, 'the item vocabulary')).json(), m.config.features.idVocab, vocabUrl));
   }
   if (!m.hybrid) return { manifest: m, weights: tensors, vocab };
   try {

@@ -86,6 +86,17 @@ export interface CatalogIndex {
   df: Record<string, number>;
 }
 
+/**
+ * A model's item vocabulary (vocab.json: the known item ids, id i at row i + 1 of the id table) checked against the
+ * manifest's `idVocab`, with each id's row.
+ * @throws ModelError naming the file
+ */
+export function parseVocab(raw: unknown, idVocab: number, url: string): { ids: string[]; vocab: Map<string, number> } {
+  if (!Array.isArray(raw) || raw.length !== idVocab) throw new ModelError(`${url}: expected ${idVocab} item ids`);
+  const ids = raw.map(String);
+  return { ids, vocab: new Map(ids.map((id, i) => [id, i + 1])) };
+}
+
 /** Checks a parsed index file; its message names the field. */
 export function parseCatalogIndex(o: unknown, url: string): TermStats {
   const x = o as Partial<CatalogIndex> | null;

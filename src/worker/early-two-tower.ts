@@ -10,7 +10,7 @@ import { ModelError } from '../shared/errors.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import { createPlainScorer, type PlainScorer } from '../model/hybrid.ts';
 import { loadHybridTables } from '../model/hybrid-files.ts';
-import { PAIR_FORMAT_VERSION, validateAnyManifest, type ModelManifest } from '../model/manifest.ts';
+import { PAIR_FORMAT_VERSION, parseVocab, validateAnyManifest, type ModelManifest } from '../model/manifest.ts';
 import { weightRows, type WeightRows } from '../model/pair-plain.ts';
 import { sha256Hex } from '../model/sha256.ts';
 import { plainItemVectors } from '../model/two-tower-plain.ts';
@@ -42,16 +42,12 @@ export async function loadEarlyTwoTower(downloads: ModelDownloads): Promise<Earl
   if ((await sha256Hex(bin)) !== m.sha256) throw new ModelError(`${weightsUrl}: checksum mismatch (corrupt or partial download)`);
   // Read by rows when items are scored: the embedding tables are most of the file, and a grid needs a few rows of them.
   const weights: WeightRows = weightRows(bin, m, weightsUrl);
-  let vocab: Map<string, number> | null = null;
-  if (m.vocab) {
-    if (!Array.isArray(ids) || ids.length !== m.config.features.idVocab)
-      throw new ModelError(`${downloads.fileUrl(m.vocab)}: expected ${m.config.features.idVocab} item ids`);
-    vocab = new Map(ids.map((id, i) => [String(id), i + 1]));
-  }
+  const known = m.vocab ? parseVocab(ids, m.config.features.idVocab, downloads.fileUrl(m.vocab)) : null;
+  const vocab = known?.vocab ?? null;
   let plain: PlainScorer | null = null;
   let scale = 1;
   if (m.hybrid) {
-    const tables = await loadHybridTables(m.hybrid, downloads.fileUrl, vocab!, [...vocab!.keys()], async (u) => new Response(await get(u)));
+    const tables = await loadHybridTables(m.hybrid, downloads.fileUrl, vocab!, known!.ids, async (u) => new Response(await get(u)));
     plain = createPlainScorer(tables);
     scale = m.hybrid.weights.transformer;
   }

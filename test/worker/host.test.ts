@@ -189,12 +189,16 @@ describe('worker host: the first ranking of a page view', () => {
     },
   );
 
-  it("pair model: ranks items the snapshot lacks before the engine loads (its forward pass on arrays), with the engine's scores", async () => {
-    const dbName = await shopperWithSnapshot();
+  it.each([
+    ['pair model', 'its forward pass on arrays', MODELS.pair],
+    ['transformer', "the snapshot's query, item vectors by lookups", MODELS.transformer],
+    ['shop-trained hybrid', "the snapshot's query, item vectors by lookups", HYBRID],
+  ])("%s: ranks items the snapshot lacks before the engine loads (%s), with the engine's scores", async (_kind, _how, modelUrl) => {
+    const dbName = await shopperWithSnapshot(modelUrl);
     const now = Date.now();
     const unseen = CATALOG.slice(60, 84); // a listing the previous page view never showed
     const early = pageView(new Promise(() => {})); // its engine never loads
-    void early.init(init(dbName));
+    void early.init(init(dbName, modelUrl));
     const first = await early.rank({ ...request(now), candidates: unseen });
     expect(first.source).toBe('model-early');
     expect(early.status().cache).toMatchObject({ snapshot: 'miss', snapshotReason: `an item not seen before (${unseen[0]!.id})` });
@@ -203,7 +207,7 @@ describe('worker host: the first ranking of a page view', () => {
     expect(arranged.source).toBe('model-early');
 
     const loaded = pageView();
-    await loaded.init(init(dbName));
+    await loaded.init(init(dbName, modelUrl));
     const model = await loaded.rank({ ...request(now), candidates: unseen });
     expect(model.source).toBe('model');
     const worst = Math.max(...first.scores!.map((s, i) => Math.abs(s - model.scores![i]!)));
@@ -211,34 +215,6 @@ describe('worker host: the first ranking of a page view', () => {
     expect(new Set(first.scores!.map((s) => s.toFixed(5))).size, 'the scores tell the items apart').toBeGreaterThan(10);
     expect(arranged.order).toEqual((await loaded.arrange({ ...request(now), candidates: unseen, search: false })).order);
   });
-
-  it.each([
-    ['transformer', MODELS.transformer],
-    ['shop-trained hybrid', HYBRID],
-  ])(
-    "%s: ranks items the snapshot lacks before the engine loads (the snapshot's query, item vectors by lookups), with the engine's scores",
-    async (_kind, modelUrl) => {
-      const dbName = await shopperWithSnapshot(modelUrl);
-      const now = Date.now();
-      const unseen = CATALOG.slice(60, 84); // a listing the previous page view never showed
-      const early = pageView(new Promise(() => {})); // its engine never loads
-      void early.init(init(dbName, modelUrl));
-      const first = await early.rank({ ...request(now), candidates: unseen });
-      expect(first.source).toBe('model-early');
-      expect(early.status().cache).toMatchObject({ snapshot: 'miss', snapshotReason: `an item not seen before (${unseen[0]!.id})` });
-      const arranged = await early.arrange({ ...request(now), candidates: unseen, search: false });
-      expect(arranged.source).toBe('model-early');
-
-      const loaded = pageView();
-      await loaded.init(init(dbName, modelUrl));
-      const model = await loaded.rank({ ...request(now), candidates: unseen });
-      expect(model.source).toBe('model');
-      const worst = Math.max(...first.scores!.map((s, i) => Math.abs(s - model.scores![i]!)));
-      expect(worst, 'largest difference from the engine').toBeLessThan(1e-5);
-      expect(new Set(first.scores!.map((s) => s.toFixed(5))).size, 'the scores tell the items apart').toBeGreaterThan(10);
-      expect(arranged.order).toEqual((await loaded.arrange({ ...request(now), candidates: unseen, search: false })).order);
-    },
-  );
 
   it("a two-tower model: another history than the snapshot's waits for the engine (its query needs the forward pass)", async () => {
     const dbName = await shopperWithSnapshot(HYBRID);
