@@ -5,7 +5,7 @@
 export { createEngineClient, createPageLearning } from './engine-client.ts';
 export { createPlacements } from './placements.ts';
 export { keepPageOrder, reorderGrid } from './grid/reorder.ts';
-export { withJsonLd } from './grid/json-ld.ts';
+export { itemFeatures } from './grid/json-ld.ts';
 export { createRanker } from './ranker.ts';
 export { engineInit } from './engine-init.ts';
 export { readStored } from './export.ts';

@@ -8,7 +8,7 @@
 import { createEngineClient, createPageLearning } from './engine-client.ts';
 import { engineInit } from './engine-init.ts';
 import { readStored } from './export.ts';
-import { withJsonLd } from './grid/json-ld.ts';
+import { itemFeatures } from './grid/json-ld.ts';
 import { keepPageOrder, reorderGrid } from './grid/reorder.ts';
 import { writeArm } from './datalayer.ts';
 import { createPlacements } from './placements.ts';
@@ -16,7 +16,8 @@ import { createRanker } from './ranker.ts';
 
 /**
  * What the page uses of reco.engine.js (engine-chunk.ts): the client and what it tells the worker at init(), on-device learning (driven once the engine is
- * ready), placements, what moves a grid's items (only ever by the engine's answers), the page's JSON-LD, and export()'s reads.
+ * ready), placements, what moves a grid's items (only ever by the engine's answers), the items' features (prices read as
+ * numbers, the page's JSON-LD), and export()'s reads.
  */
 export interface EngineModule {
   createEngineClient: typeof createEngineClient;
@@ -27,8 +28,8 @@ export interface EngineModule {
   reorderGrid: typeof reorderGrid;
   /** Says why a grid keeps the page's order (the page kept putting it back). */
   keepPageOrder: typeof keepPageOrder;
-  /** What the page's JSON-LD adds to the features of the items it shows. */
-  withJsonLd: typeof withJsonLd;
+  /** The features of the items the page shows, as the engine reads them: prices as numbers, and what the page's JSON-LD adds. */
+  itemFeatures: typeof itemFeatures;
   /** export()'s reading of the databases. */
   readStored: typeof readStored;
   /** Pushes the page view's arm event to the shop's dataLayer (the `dataLayer` option's write). */
@@ -47,7 +48,7 @@ export const loadEngineModule = async (_scriptUrl: string): Promise<EngineModule
   createRanker,
   reorderGrid,
   keepPageOrder,
-  withJsonLd,
+  itemFeatures,
   readStored,
   writeArm,
 });

@@ -8,7 +8,8 @@ import type { DownloadProgress } from '../shared/protocol.ts';
 import { StorageError } from '../shared/errors.ts';
 import { skipped, type LearningState } from '../shared/learning.ts';
 import { openPageStore, type PageStore } from '../shared/store.ts';
-import { EVENT_TYPES, type ItemFeatures, type RecoEvent } from '../shared/types.ts';
+import { EVENT_TYPES, type RecoEvent } from '../shared/types.ts';
+import type { MarkupFeatures } from './grid/discover.ts';
 import { storageMode } from '../tracker/consent.ts';
 import { checkTrackArguments, createTracker } from '../tracker/tracker.ts';
 import { notReady, type RecoInstance, type RecoStatus } from './api.ts';
@@ -310,11 +311,14 @@ export function startInstance(
         }),
       () => null,
     );
-    /** Items' features with what the page's JSON-LD adds (it comes with reco.engine.js; without it, as they are). */
-    const withPageData = async (features: ItemFeatures[]) =>
-      (await loaded.catch(() => null))?.withJsonLd(features, document, fail) ?? features;
+    /**
+     * Items' features as the engine reads them: prices as numbers, and what the page's JSON-LD adds (it comes with
+     * reco.engine.js; without it there is no engine to read them, nor placements to show them).
+     */
+    const withPageData = async (features: MarkupFeatures[]) =>
+      (await loaded.catch(() => null))?.itemFeatures(features, document, fail) ?? [];
     // Items the page shows teach the history their features and, without a feed, become the placements' catalog.
-    const remember = (features: ItemFeatures[]) =>
+    const remember = (features: MarkupFeatures[]) =>
       void withPageData(features).then((all) => {
         history.remember(all);
         void placements.then((p) => p?.observe(all));

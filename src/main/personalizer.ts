@@ -10,11 +10,10 @@
  * shopper has not seen yet (a grid that was empty, new items) is hidden until ranked. A page that keeps
  * putting its own order back (a framework that owns the list) wins after a few rounds, with one message.
  */
-import type { ItemFeatures } from '../shared/types.ts';
 import type { TrackedItem, Tracker } from '../tracker/tracker.ts';
 import type { RankedEvent } from './api.ts';
 import type { AntiFlicker } from './grid/antiflicker.ts';
-import { discoverGrids, type Grid, type GridItem } from './grid/discover.ts';
+import { discoverGrids, type Grid, type GridItem, type MarkupFeatures } from './grid/discover.ts';
 import type { keepPageOrder, reorderGrid } from './grid/reorder.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { GridSize } from './ranker.ts';
@@ -34,11 +33,11 @@ export interface PersonalizerDeps {
    * @param fresh the grid's first arrangement (a grid the page rendered anew): on a return by Back, the order it was left in
    * @param grid the grid's list id, and how many of its items have no id (those stay in place)
    */
-  arrange(items: ItemFeatures[], search: boolean, fresh: boolean, grid: GridSize): Promise<number[] | null>;
+  arrange(items: MarkupFeatures[], search: boolean, fresh: boolean, grid: GridSize): Promise<number[] | null>;
   /** Records impressions and clicks of the grids' items; null when nothing is recorded (consent denied). */
   tracker: Tracker | null;
   /** Keeps the features of the items shown. */
-  remember(features: ItemFeatures[]): void;
+  remember(features: MarkupFeatures[]): void;
   /**
    * What moves grids (grid/reorder.ts) once reco.engine.js has loaded, else null. Grids move only by the engine's
    * answers, which come through the engine client of that module: by then it is there, and the page script does
@@ -151,7 +150,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       };
       states.set(grid.container, st);
     }
-    o.remember(grid.items.map((i) => i.features).filter((f): f is ItemFeatures => !!f));
+    o.remember(grid.items.map((i) => i.features).filter((f): f is MarkupFeatures => !!f));
     track(st.listId, grid.items);
     return st;
   };

@@ -3,6 +3,7 @@
  * read as JSON Lines or a JSON array of items. Apart from catalog.ts (placements' catalog), so that the worker's
  * host can start the load when the page calls init() without the catalog's text index.
  */
+import { parsePrice } from '../shared/price.ts';
 import type { ItemFeatures } from '../shared/types.ts';
 import { fetchCached, type CacheOpener } from './asset-cache.ts';
 
@@ -64,29 +65,6 @@ export function availability(v: unknown): boolean | undefined {
 }
 
 /**
- * "24.90", "24.90 EUR", 24.9, { value: 24.9 } → 24.9; decimal commas and thousands separators as shops write them:
- * "59,95 €" → 59.95, "1.299,00 €" and "1,299.00" → 1299, "1,299" and "1.299.000" → 1299 and 1299000 (a separator
- * followed by exactly three digits, or repeated, groups thousands); spaces (French, with no-break spaces as Intl
- * writes them) and apostrophes (Swiss) group thousands too: "1 299,00 €", "CHF 1'299.50".
- */
-export function price(v: unknown): number | undefined {
-  if (v && typeof v === 'object') return price((v as Record<string, unknown>)['value'] ?? (v as Record<string, unknown>)['amount']);
-  const n = typeof v === 'number' ? v : typeof v === 'string' ? parseFloat(plainNumber(v)) : NaN;
-  return Number.isFinite(n) && n >= 0 ? n : undefined;
-}
-
-/** The number in a price string, with "." as its only decimal separator. */
-function plainNumber(text: string): string {
-  const s = (text.match(/-?\d[\d.,'’\s]*/) ?? [''])[0].replace(/[\s'’]/g, '').replace(/[.,]$/, '');
-  const last = Math.max(s.lastIndexOf('.'), s.lastIndexOf(','));
-  if (last < 0) return s;
-  const sep = s[last]!;
-  const grouping = s.split(sep).length > 2 || (!s.includes(sep === '.' ? ',' : '.') && s.length - last - 1 === 3);
-  if (grouping) return s.replace(/[.,]/g, '');
-  return s.slice(0, last).replace(/[.,]/g, '') + '.' + s.slice(last + 1);
-}
-
-/**
  * One feed row as Reco reads it. Field names of the training format (`id, title, brand, category, price,
  * url, image, availability`), and the Google Merchant names `link` and `image_link`; `category` may be a path
  * string or an array of levels, `brand` a string or `{ name }`, `tags` an array or a comma-separated string.
@@ -107,7 +85,7 @@ export function readRow(row: unknown): CatalogEntry | null {
     title: text(r['title']),
     brand: text(brand),
     category: text(category),
-    price: price(r['price']),
+    price: parsePrice(r['price']),
     url: text(r['url'] ?? r['link']),
     image: text(image && typeof image === 'object' ? (image as Record<string, unknown>)['url'] : image),
     available: availability(r['available'] ?? r['availability']),

@@ -33,7 +33,7 @@ const moduleWith = (log: string[]): EngineModule => ({
   createPlacements: null!,
   createRanker: null!,
   readStored: null!,
-  withJsonLd: null!,
+  itemFeatures: null!,
   reorderGrid: null!,
   keepPageOrder: null!,
   writeArm: null!,

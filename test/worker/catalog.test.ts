@@ -4,7 +4,7 @@ import { FETCH_TIMEOUT_MS, fetchCached } from '../../src/worker/asset-cache.ts';
 import { openStore } from '../../src/shared/store.ts';
 import type { RecoEvent } from '../../src/shared/types.ts';
 import { createCatalog } from '../../src/worker/catalog.ts';
-import { availability, FEED_CACHE, MAX_FEED_ITEMS, parseFeed, price, readRow } from '../../src/worker/feed.ts';
+import { availability, FEED_CACHE, MAX_FEED_ITEMS, parseFeed, readRow } from '../../src/worker/feed.ts';
 import { fakeCaches } from './fake-caches.ts';
 
 describe('parseFeed', () => {
@@ -25,28 +25,6 @@ describe('parseFeed', () => {
     const rows = Array.from({ length: 50 }, (_, i) => `{"id":"p${i}","title":"${i === 20 ? 'Say "hi' : `Item ${i}`}"}`);
     expect(() => parseFeed(`[\n${rows.join(',\n')}\n]`)).toThrow(/^the JSON array of items is not valid JSON \(.*(position|line)/);
     expect(() => parseFeed('<!doctype html><html><body>Shop</body></html>')).toThrow(/got an HTML page/);
-  });
-
-  it('reads prices as shops write them: decimal commas, thousands separators, currency signs and codes', () => {
-    const cases: [unknown, number | undefined][] = [
-      ['24.90 EUR', 24.9],
-      ['59,95 €', 59.95],
-      ['1.299,00 €', 1299],
-      ['1,299.00', 1299],
-      ['$1,299', 1299],
-      ['1.299.000 ₫', 1299000],
-      ['€ 7', 7],
-      // French (a space, a no-break space as Intl writes it) and Swiss (an apostrophe) thousands: read as 1 before.
-      ['1 299,00 €', 1299],
-      [new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' }).format(1299), 1299],
-      ["CHF 1'299.50", 1299.5],
-      ['0,5', 0.5],
-      [12.5, 12.5],
-      [{ value: '3,20' }, 3.2],
-      ['free', undefined],
-      [-3, undefined],
-    ];
-    for (const [given, expected] of cases) expect(price(given), String(JSON.stringify(given))).toBe(expected);
   });
 
   it('reads the fields of the training format and the Google Merchant names, and keeps the row as the shop wrote it', () => {

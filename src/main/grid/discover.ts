@@ -32,11 +32,18 @@ export interface GridConfig {
   query?: string | ((container: Element) => string | null | undefined);
 }
 
+/**
+ * An item's features as its markup gives them: the price as the page prints it ("€1.299,00"), a number only from a
+ * reader that returns one. reco.engine.js reads it as a number (json-ld.ts itemFeatures), as it fills in the rest
+ * from the page's JSON-LD: every ranking and what the page remembers go through it.
+ */
+export type MarkupFeatures = Omit<ItemFeatures, 'price'> & { price?: string | number };
+
 /** One item of a grid. `id` null means the item stays where it is. */
 export interface GridItem {
   el: Element;
   id: string | null;
-  features: ItemFeatures | null;
+  features: MarkupFeatures | null;
   /** Stays where it is: data-reco-pin, the config's pin, or a field reader of the config threw (reported). */
   pinned: boolean;
 }
@@ -159,10 +166,10 @@ function readItem(el: Element, cfg: GridConfig, label: string, report: Report): 
     };
     const id = str(readField(el, cfg.id)) ?? str(el.getAttribute('data-reco-id')) ?? micro('sku') ?? micro('productID');
     if (!id) return item;
-    const features: ItemFeatures = { id };
+    const features: MarkupFeatures = { id };
     for (const f of FIELDS) {
       field = f;
-      const parse = f === 'price' ? parsePrice : str;
+      const parse = f === 'price' ? priceText : str;
       const value = parse(readField(el, cfg[f])) ?? parse(el.getAttribute(`data-reco-${f}`)) ?? parse(micro(f === 'title' ? 'name' : f));
       if (value !== undefined) (features as Record<Field, unknown>)[f] = value;
     }
@@ -188,6 +195,9 @@ function readItem(el: Element, cfg: GridConfig, label: string, report: Report): 
     return { ...item, pinned: true };
   }
 }
+
+/** A price as the page prints it: a number, or text with a digit in it (else the next source is read). */
+const priceText = (v: unknown): string | number | undefined => (typeof v === 'number' ? v : /\d/.test(String(v)) ? str(v) : undefined);
 
 function readField<T>(el: Element, reader: FieldReader<T> | undefined): unknown {
   // An item element of the page's markup: an HTMLElement but for an SVG or MathML item, whose reader gets it as it is.
@@ -216,26 +226,6 @@ function text(el: Element | null): string | undefined {
 export function str(v: unknown): string | undefined {
   if (typeof v !== 'string' && typeof v !== 'number') return undefined;
   return String(v).replace(/\s+/g, ' ').trim() || undefined;
-}
-
-/**
- * Parse a price as shops print it: "€1.299,00" → 1299, "$12.50" → 12.5, "1,299" → 1299, "12,5" → 12.5.
- * When both separators appear the last one is the decimal point; a single one followed by exactly
- * three digits groups thousands.
- */
-export function parsePrice(v: unknown): number | undefined {
-  if (typeof v === 'number') return v >= 0 && v < Infinity ? v : undefined;
-  // The first number: groups of three digits apart by a space, an apostrophe or a point or comma, then decimals (a
-  // was/now price "29.90 24.90" is 29.9, not the two run together).
-  const m = typeof v === 'string' && /\d{1,3}(?:[.,'\s]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?/.exec(v);
-  if (!m) return undefined;
-  const s = m[0].replace(/[\s']/g, '').replace(/[.,]+$/, '');
-  const dec = Math.max(s.lastIndexOf('.'), s.lastIndexOf(','));
-  const head = s.slice(0, dec);
-  // The last separator is decimal unless it appeared before, or it is the only one and three digits follow.
-  const decimal = dec >= 0 && !head.includes(s[dec]!) && (/[.,]/.test(head) || s.length - dec !== 4);
-  const n = Number(s.replace(/[.,]/g, (_, i: number) => (decimal && i === dec ? '.' : '')));
-  return Number.isFinite(n) ? n : undefined;
 }
 
 /**

@@ -1,12 +1,14 @@
 /**
- * The page's schema.org Product data in JSON-LD (including ItemList and @graph): it fills in the features an item's
- * markup leaves out (the `grids` option's readers, `data-reco-*` attributes and microdata win, field by field; see
+ * The features of the items the page shows, as the engine reads them: the price each item's markup prints read as a
+ * number, and what the markup leaves out filled in from the page's schema.org Product data in JSON-LD (including
+ * ItemList and @graph; the `grids` option's readers, `data-reco-*` attributes and microdata win, field by field; see
  * discover.ts). It comes with reco.engine.js: features are needed once there is an engine to rank with them, and
  * what the page remembers of them waits for it (instance.ts).
  */
 import { GridConfigError } from '../../shared/errors.ts';
+import { parsePrice } from '../../shared/price.ts';
 import type { ItemFeatures } from '../../shared/types.ts';
-import { parsePrice, str } from './discover.ts';
+import { str, type MarkupFeatures } from './discover.ts';
 
 const FIELDS = ['title', 'category', 'brand', 'price'] as const;
 type LdFields = Partial<Record<(typeof FIELDS)[number], unknown>>;
@@ -19,13 +21,11 @@ interface Obj {
 const told = new WeakSet<(err: Error) => void>();
 
 /**
- * `items` with the fields their markup left out filled from the page's JSON-LD (matched by sku, productID, @id or
- * url). Never throws.
+ * `items` with their prices read as numbers ("€1.299,00" → 1299; one that is not a price is dropped) and the fields
+ * their markup left out filled from the page's JSON-LD (matched by sku, productID, @id or url). Never throws.
  * @param onError hears, once, of a JSON-LD script that is not valid JSON (it is ignored)
- * @returns new feature records where something was filled in; the others as they were
  */
-export function withJsonLd(items: readonly ItemFeatures[], doc: ParentNode, onError: (err: Error) => void): ItemFeatures[] {
-  if (!items.length || !doc.querySelector('script[type="application/ld+json"]')) return [...items];
+export function itemFeatures(items: readonly MarkupFeatures[], doc: ParentNode, onError: (err: Error) => void): ItemFeatures[] {
   const report = (err: Error) => {
     if (told.has(onError)) return;
     told.add(onError);
@@ -35,16 +35,18 @@ export function withJsonLd(items: readonly ItemFeatures[], doc: ParentNode, onEr
       // the page's handler failing must not stop the ranking
     }
   };
-  const ld = readJsonLd(doc, report);
-  return items.map((item) => {
-    const entry = ld(item.id);
-    if (!entry) return item;
-    const filled: ItemFeatures = { ...item };
-    for (const f of FIELDS) {
-      const value = f === 'price' ? parsePrice(entry[f]) : str(entry[f]);
-      if (filled[f] === undefined && value !== undefined) (filled as LdFields)[f] = value;
-    }
-    return filled;
+  const ld = items.length && doc.querySelector('script[type="application/ld+json"]') ? readJsonLd(doc, report) : null;
+  return items.map(({ price, ...rest }) => {
+    const item: ItemFeatures = rest;
+    const read = parsePrice(price);
+    if (read !== undefined) item.price = read;
+    const entry = ld?.(item.id);
+    if (entry)
+      for (const f of FIELDS) {
+        const value = f === 'price' ? parsePrice(entry[f]) : str(entry[f]);
+        if (item[f] === undefined && value !== undefined) (item as LdFields)[f] = value;
+      }
+    return item;
   });
 }
 

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { beforeEach, describe, expect, test, vi } from 'vitest';
 import { discoverGrids, type Grid } from '../../../src/main/grid/discover.ts';
-import { withJsonLd } from '../../../src/main/grid/json-ld.ts';
+import { itemFeatures } from '../../../src/main/grid/json-ld.ts';
 import { GridConfigError } from '../../../src/shared/errors.ts';
 
 const noError = () => {
@@ -59,7 +59,7 @@ describe('JSON-LD', () => {
       <div data-reco-grid="g">
         <i data-reco-id="a"></i><i data-reco-id="b-cream"></i><i data-reco-id="c"></i><i data-reco-id="d" data-reco-title="Own title"></i><i data-reco-id="e"></i><i data-reco-id="z"></i>
       </div>`;
-    const features = withJsonLd(featuresOf(discoverGrids(document, [], noError)[0]!), document, noError);
+    const features = itemFeatures(featuresOf(discoverGrids(document, [], noError)[0]!), document, noError);
     expect(features).toEqual([
       { id: 'a', title: 'Alpha', brand: 'AB', price: 10 },
       { id: 'b-cream', title: 'Beta', price: 5 },
@@ -73,8 +73,8 @@ describe('JSON-LD', () => {
   test('broken JSON-LD is reported once and ignored; the valid scripts still fill in', () => {
     document.head.innerHTML = `<script type="application/ld+json">{ nope</script>` + ld({ '@type': 'Product', sku: 'a', name: 'Alpha' });
     const onError = vi.fn();
-    expect(withJsonLd([{ id: 'a' }], document, onError)).toEqual([{ id: 'a', title: 'Alpha' }]);
-    expect(withJsonLd([{ id: 'b', title: 'Own' }], document, onError)).toEqual([{ id: 'b', title: 'Own' }]);
+    expect(itemFeatures([{ id: 'a' }], document, onError)).toEqual([{ id: 'a', title: 'Alpha' }]);
+    expect(itemFeatures([{ id: 'b', title: 'Own' }], document, onError)).toEqual([{ id: 'b', title: 'Own' }]);
     expect(onError).toHaveBeenCalledTimes(1);
     expect(onError.mock.calls[0]![0]).toBeInstanceOf(GridConfigError);
     expect(onError.mock.calls[0]![0].message).toMatch(/ld\+json/);
@@ -83,7 +83,25 @@ describe('JSON-LD', () => {
   test('what the markup gives wins, field by field; the records passed in are not changed', () => {
     document.head.innerHTML = ld({ '@type': 'Product', sku: 'a', name: 'From JSON-LD', brand: 'LdBrand', offers: { price: '12,50' } });
     const given = { id: 'a', title: 'From markup' };
-    expect(withJsonLd([given], document, noError)).toEqual([{ id: 'a', title: 'From markup', brand: 'LdBrand', price: 12.5 }]);
+    expect(itemFeatures([given], document, noError)).toEqual([{ id: 'a', title: 'From markup', brand: 'LdBrand', price: 12.5 }]);
     expect(given).toEqual({ id: 'a', title: 'From markup' });
+  });
+
+  test("the price the markup prints is read as a number; one that is no price gives way to the JSON-LD's", () => {
+    expect(
+      itemFeatures(
+        [
+          { id: 'a', price: '€1.299,00' },
+          { id: 'b', price: 3 },
+        ],
+        document,
+        noError,
+      ),
+    ).toEqual([
+      { id: 'a', price: 1299 },
+      { id: 'b', price: 3 },
+    ]);
+    document.head.innerHTML = ld({ '@type': 'Product', sku: 'c', offers: { price: '4,20' } });
+    expect(itemFeatures([{ id: 'c', price: 'Price on request' }], document, noError)).toEqual([{ id: 'c', price: 4.2 }]);
   });
 });
