@@ -139,8 +139,14 @@ export const render = async (container: Element | string, options: RenderOptions
   current?.render(container, options) ?? [];
 /** Replaces the merchandising rules of the current instance; see RecoInstance.setRules. */
 export const setRules = async (rules: Rules): Promise<void> => current?.setRules(rules);
-/** Re-orders grids now on the current instance. */
-export const personalize = async (root?: ParentNode): Promise<void> => current?.personalize(root);
+/**
+ * Re-orders grids now on the current instance. Before init(), a web component's shadow root is kept and followed
+ * once init() starts (the component rendered first); the document's grids are found by init() itself.
+ */
+export const personalize = async (root?: ParentNode): Promise<void> => {
+  if (current) return current.personalize(root);
+  if (root instanceof ShadowRoot) early.push((reco) => void reco.personalize(root));
+};
 /** Status of the current instance. */
 export const status = (): RecoStatus => (current ?? ended)?.status() ?? notReady('granted', false, false, NOT_STARTED);
 /** Runs an on-device learning round now on the current instance; see RecoInstance.train. */

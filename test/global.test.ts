@@ -100,6 +100,21 @@ describe('the global functions around init()', () => {
     expect((await exported).events.map((e) => `${e.type} ${e.itemId}`)).toEqual(['view_item a', 'add_to_cart a']);
   });
 
+  it("personalize(shadowRoot) before init(): the component's grid is followed once init() starts, held until ranked", async () => {
+    const Reco = await loadScript();
+    const host = document.createElement('shop-grid');
+    document.body.append(host);
+    const root = host.attachShadow({ mode: 'open' });
+    root.innerHTML = '<div data-reco-grid="c"><a data-reco-id="a"></a><a data-reco-id="b"></a></div>';
+    const grid = root.querySelector('[data-reco-grid]')!;
+    await Reco.personalize(root);
+    expect(grid.hasAttribute('data-reco-pending'), 'nothing before init()').toBe(false);
+    const started = Reco.init({ dbName: `global-${++n}` });
+    expect(grid.hasAttribute('data-reco-pending'), 'held as init() starts').toBe(true);
+    await started;
+    host.remove();
+  });
+
   it('rank() without init(): the items in their order, and bad input named in one console message per problem, never a raw TypeError', async () => {
     const Reco = await loadScript();
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});

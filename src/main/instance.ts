@@ -404,12 +404,16 @@ export function startInstance(
       after(undefined, async (p) => {
         if (await (await p.placements)?.setRules(next)) await p.grids.personalize(document, true);
       }),
-    personalize: (root = document) =>
-      after(undefined, async (p) => {
+    personalize(root = document) {
+      // A web component's shadow root is followed at once, before the model is ready: its grids are held and ranked as
+      // the document's are on a page load, and its later renders are seen.
+      const followed = !destroyed && root instanceof ShadowRoot ? parts.grids.follow(root) : null;
+      return after(undefined, async (p) => {
         if (!(root instanceof Node && 'querySelectorAll' in root))
-          return fail(new TypeError(`personalize(root): expected a document or an element, got ${JSON.stringify(root)}`));
-        await p.grids.personalize(root, true);
-      }),
+          return fail(new TypeError(`personalize(root): expected a document, an element or a shadow root, got ${JSON.stringify(root)}`));
+        await (followed ?? p.grids.personalize(root, true));
+      });
+    },
     status,
     train: () =>
       after(skipped('the instance was destroyed'), async () =>

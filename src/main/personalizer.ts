@@ -61,6 +61,12 @@ export interface Personalizer {
    * too (animated); without, those that changed or were never ranked.
    */
   personalize(root: ParentNode, now?: boolean): Promise<void>;
+  /**
+   * Follows a shadow root (a web component's grids) from now on as the document is followed: its grids are tracked, and
+   * with `autoPersonalize` those found now are held and ranked as grids the page adds are, and so are its later
+   * renders. Resolves once those grids are ranked; null when the root was followed already or nothing is ranked.
+   */
+  follow(root: ShadowRoot): Promise<void> | null;
   /** Milliseconds of the last ranking of a grid, worker round trip included; null before the first. */
   lastRankMs(): number | null;
   /** Resolves once the grids found at the start are ranked (or keep their order). */
@@ -122,6 +128,9 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
   const ITEMS = [ITEM, ...opts.grids.map((g) => g.item)].join(',');
   let lastRankMs: number | null = null;
   let destroyed = false;
+  /** Where grids are looked for and watched: the document, and the shadow roots the page handed to personalize(). */
+  const roots = new Set<ParentNode>([document]);
+  const WATCH: MutationObserverInit = { childList: true, subtree: true, attributes: true, attributeFilter: ['data-reco-id'] };
   let queued = false;
 
   /** Starts or refreshes tracking of a grid's items with an id, at their current positions. */
@@ -138,7 +147,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       st = {
         // A grid without a name is numbered by its place among the page's grids when first found (as GA4's
         // item_list_id it must stay the same for the page view: a later discovery searches from the grid alone).
-        listId: grid.listId || `grid-${[...document.querySelectorAll(CONTAINERS)].indexOf(grid.container)}`,
+        listId: grid.listId || `grid-${[...roots].flatMap((r) => [...r.querySelectorAll(CONTAINERS)]).indexOf(grid.container)}`,
         order: idsOf(grid.items),
         shop: idsOf(grid.items),
         ranking: null,
@@ -367,7 +376,8 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
   const DESCRIBED = opts.grids.map((g) => g.container).join(',');
   const onClick = (ev: Event): void => {
     try {
-      const container = DESCRIBED ? (ev.target as Element).closest?.(DESCRIBED) : null;
+      // The clicked element itself: a click in a shadow root reaches the window retargeted to the root's host.
+      const container = DESCRIBED ? (ev.composedPath()[0] as Element).closest?.(DESCRIBED) : null;
       const grid = container && findOne(container);
       if (grid) register(grid);
     } catch (err) {
@@ -405,20 +415,29 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
   // Impressions and clicks count from the start; grids found now are ranked now (the worker answers when it can),
   // and held until then, unless the page has painted already (init() from an async script, or after a consent
   // banner): hiding what the shopper sees would make it blink, so its ranking waits until it is out of sight.
-  const painted = performance.getEntriesByType?.('paint').length > 0;
-  const first = find(document).map((grid) => {
-    if (auto && opts.antiFlickerMs > 0 && !grid.trackOnly && !painted) antiFlicker.hold(grid.container);
-    register(grid);
-    return auto ? rank(grid.container) : Promise.resolve();
-  });
-  observer.observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-reco-id'] });
+  const start = (root: ParentNode, hold: boolean) =>
+    find(root).map((grid) => {
+      if (auto && opts.antiFlickerMs > 0 && !grid.trackOnly && hold) antiFlicker.hold(grid.container);
+      register(grid);
+      return auto ? rank(grid.container) : Promise.resolve();
+    });
+  const first = start(document, !performance.getEntriesByType?.('paint').length);
+  observer.observe(document.documentElement, WATCH);
 
   return {
     async personalize(root, now = false) {
-      const grids = find(root);
+      const grids = root === document ? [...roots].flatMap(find) : find(root);
       for (const g of grids) register(g);
       if (!o.active) return;
       await Promise.all(grids.map((g) => rank(g.container, now)));
+    },
+    follow(root) {
+      if (destroyed || roots.has(root)) return null;
+      roots.add(root);
+      observer.observe(root, WATCH);
+      // A component hands its root over as it renders its grid, before the browser paints it: held as a new grid is.
+      const ranked = start(root, true);
+      return auto ? Promise.all(ranked).then(() => {}) : null;
     },
     lastRankMs: () => lastRankMs,
     firstRankings: () => Promise.all(first).then(() => {}),

@@ -162,7 +162,7 @@ describe('instance wiring', () => {
     expect(errors).toEqual([
       expect.stringMatching(/^track: type must be one of view_item, .*; got "bogus"$/),
       'explain(itemId): expected a non-empty string, got ""',
-      'personalize(root): expected a document or an element, got "#home"',
+      'personalize(root): expected a document, an element or a shadow root, got "#home"',
     ]);
   });
 

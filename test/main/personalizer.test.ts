@@ -33,7 +33,7 @@ function guard() {
 }
 
 let p: Personalizer | undefined;
-function start(over: Partial<PersonalizerDeps> = {}, autoPersonalize = true, grids: GridConfig[] = []) {
+function start(over: Partial<PersonalizerDeps> = {}, autoPersonalize = true, grids: GridConfig[] = [], antiFlickerMs = 0) {
   const ranked: RankedEvent[] = [];
   const deps: PersonalizerDeps = {
     antiFlicker: guard(),
@@ -49,7 +49,7 @@ function start(over: Partial<PersonalizerDeps> = {}, autoPersonalize = true, gri
     onError: vi.fn(),
     ...over,
   };
-  p = createPersonalizer({ grids: validateGridConfigs(grids), autoPersonalize, animate: false, antiFlickerMs: 0 }, deps);
+  p = createPersonalizer({ grids: validateGridConfigs(grids), autoPersonalize, animate: false, antiFlickerMs }, deps);
   return { deps, ranked, antiFlicker: deps.antiFlicker as ReturnType<typeof guard> };
 }
 
@@ -575,5 +575,98 @@ describe('grids found through the `grids` option (markup the shop cannot change)
     } finally {
       tracker.destroy();
     }
+  });
+});
+
+describe('grids in a shadow root (web components)', () => {
+  /** A component whose open shadow root holds a grid, as Lit or Stencil render one. */
+  function component(...list: string[]): ShadowRoot {
+    const host = document.createElement('shop-grid');
+    document.body.append(host);
+    const root = host.attachShadow({ mode: 'open' });
+    root.innerHTML = `<div id="inner" data-reco-grid="component">${cards(...list)}</div>`;
+    return root;
+  }
+  const inner = (root: ShadowRoot) => [...root.querySelectorAll('[data-reco-id]')].map((e) => e.getAttribute('data-reco-id'));
+
+  it('follow() holds and ranks its grids as new grids, then follows its renders; personalize() of the document includes it', async () => {
+    const { deps, ranked, antiFlicker } = start({}, true, [], 400);
+    await p!.firstRankings();
+    const root = component('p1', 'p2', 'p3');
+    const grid = root.getElementById('inner')!;
+    const following = p!.follow(root);
+    // Held at once, before the ranking is back (the component hands its root over before the browser paints it).
+    expect(antiFlicker.hold).toHaveBeenCalledWith(grid);
+    await following;
+    expect(inner(root)).toEqual(['p3', 'p2', 'p1']);
+    expect(ranked.at(-1)).toMatchObject({ listId: 'component', order: ['p3', 'p2', 'p1'] });
+    expect(deps.antiFlicker.release).toHaveBeenCalledWith(grid);
+    expect(p!.follow(root), 'followed once').toBeNull();
+
+    // The component renders the same items again, in its own order: Reco's order is back before the page paints.
+    grid.innerHTML = cards('p1', 'p2', 'p3');
+    await settle();
+    expect(inner(root)).toEqual(['p3', 'p2', 'p1']);
+    // A new item: ranked with the rest, without another call.
+    grid.insertAdjacentHTML('beforeend', card('p4'));
+    await vi.waitFor(() => expect(inner(root)).toEqual(['p4', 'p3', 'p2', 'p1']));
+    expect(lastAsked(deps)).toEqual(['p3', 'p2', 'p1', 'p4']);
+
+    // The page's personalize() (and setRules(), which calls it) ranks the component's grid with the document's.
+    const asked = vi.mocked(deps.arrange).mock.calls.length;
+    await p!.personalize(document, true);
+    expect(
+      vi
+        .mocked(deps.arrange)
+        .mock.calls.slice(asked)
+        .map(([items]) => items.length),
+    ).toEqual([3, 4]);
+  });
+
+  it("a click on a card in it is recorded, and its grid without a name is numbered after the document's", async () => {
+    const { tracker, clicks } = withTracker();
+    try {
+      const { ranked } = start({ tracker });
+      await p!.firstRankings();
+      const root = component('p5', 'p6');
+      root.getElementById('inner')!.removeAttribute('data-reco-grid');
+      root.getElementById('inner')!.setAttribute('data-reco-grid', '');
+      root.getElementById('inner')!.removeAttribute('id');
+      await p!.follow(root);
+      expect(ranked.at(-1)).toMatchObject({ listId: 'grid-1', order: ['p6', 'p5'] });
+      // The document sees the click retargeted to the host; the card is found on the event's path.
+      root.querySelector('[data-reco-id="p5"]')!.dispatchEvent(new MouseEvent('click', { bubbles: true, composed: true }));
+      expect(clicks()).toEqual(['p5']);
+    } finally {
+      tracker.destroy();
+    }
+  });
+
+  it('without autoPersonalize its grids are tracked, not ranked, until the page asks', async () => {
+    const { deps } = start({}, false);
+    const root = component('p1', 'p2');
+    expect(p!.follow(root)).toBeNull();
+    expect(
+      vi
+        .mocked(deps.tracker!.observe)
+        .mock.calls.at(-1)![0]
+        .map((t) => `${t.listId}:${t.id}`),
+    ).toEqual(['component:p1', 'component:p2']);
+    expect(deps.arrange).not.toHaveBeenCalled();
+    await p!.personalize(root, true);
+    expect(inner(root)).toEqual(['p2', 'p1']);
+  });
+
+  it('destroy() stops following it', async () => {
+    const { deps } = start();
+    await p!.firstRankings();
+    const root = component('p1', 'p2');
+    await p!.follow(root);
+    p!.destroy();
+    const asked = vi.mocked(deps.arrange).mock.calls.length;
+    root.getElementById('inner')!.insertAdjacentHTML('beforeend', card('p9'));
+    await settle();
+    expect(vi.mocked(deps.arrange).mock.calls.length).toBe(asked);
+    expect(p!.follow(component('p3'))).toBeNull();
   });
 });

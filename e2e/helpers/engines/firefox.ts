@@ -46,7 +46,8 @@ export function firefoxPage(page: Page, baseURL: string, requests: SeenRequest[]
         throw opts.message ? new Error(`${opts.message} (${(err as Error).message.split('\n')[0]})`) : err;
       }
     },
-    click: (selector) => page.locator(selector).click(),
+    // pierce/: the document and every open shadow root (a web component's cards), as Playwright's CSS engine in Chromium.
+    click: (selector) => page.locator(`pierce/${selector}`).click(),
     addInitScript: async (fn, arg) => void (await page.evaluateOnNewDocument(fn as never, arg)),
     requests: () => requests,
     consoleLines: async () => lines,

@@ -34,7 +34,10 @@ export interface BrowserPage {
   evaluate<R, A = undefined>(fn: (arg: A) => R | Promise<R>, arg?: A): Promise<R>;
   /** Runs `fn(arg)` in the page every 100 ms until it returns a truthy value. */
   waitForFunction<A = undefined>(fn: (arg: A) => unknown, arg?: A, opts?: WaitOptions): Promise<void>;
-  /** Clicks the first element matching the CSS `selector` as a shopper does: scrolled into view, real pointer events. */
+  /**
+   * Clicks the first element matching the CSS `selector` as a shopper does: scrolled into view, real pointer events.
+   * Open shadow roots are searched too (a web component's cards), as Playwright's CSS engine does.
+   */
   click(selector: string): Promise<void>;
   /** Runs `fn(arg)` in every document this tab loads from now on, before the page's own scripts. */
   addInitScript<A = undefined>(fn: (arg: A) => void, arg?: A): Promise<void>;

@@ -20,6 +20,14 @@ export const MINIBROWSER_PATH =
   '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 export const XVFB_PATH = process.env['XVFB_PATH'] ?? '/usr/bin/Xvfb';
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+/** The first element matching `arguments[0]` in the document or any open shadow root under it, else null (WebDriver script). */
+const DEEP_FIND = `const find = (root) => {
+  const el = root.querySelector(arguments[0]);
+  if (el) return el;
+  for (const host of root.querySelectorAll('*')) if (host.shadowRoot) { const inner = find(host.shadowRoot); if (inner) return inner; }
+  return null;
+};
+return find(document);`;
 
 class WebDriverError extends Error {
   constructor(
@@ -194,7 +202,18 @@ function webkitPage(
       const end = Date.now() + 30_000;
       for (;;) {
         try {
-          const el = await command<Record<string, string>>('POST', s('/element'), { using: 'css selector', value: selector });
+          // WebDriver's CSS search stops at shadow roots: an element in an open one (a web component's card) is found by script.
+          const el = await command<Record<string, string>>('POST', s('/element'), { using: 'css selector', value: selector }).catch(
+            async (err: WebDriverError) => {
+              if (err.code !== 'no such element') throw err;
+              const found = await command<Record<string, string> | null>('POST', s('/execute/sync'), {
+                script: DEEP_FIND,
+                args: [selector],
+              });
+              if (!found) throw err;
+              return found;
+            },
+          );
           await command('POST', s(`/element/${el[ELEMENT]}/click`), {});
           return;
         } catch (err) {

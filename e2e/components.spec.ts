@@ -1,0 +1,95 @@
+import { expect, test, type BrowserPage } from './helpers/test.ts';
+import { listenToReco, waitForRanked, waitForReady } from './helpers/reco.ts';
+
+// A shop built of web components: the grid is in <shop-grid>'s open shadow root, which hands itself to Reco with
+// Reco.personalize(this.shadowRoot) as it renders (e2e/pages/components.html). The shopper's path, in every engine.
+
+declare global {
+  interface Window {
+    rendered: Promise<void>;
+    rerender(): void;
+    firstFrame?: { visibility: string; order: string[] };
+  }
+}
+
+const PAGE = '/e2e/pages/components.html';
+/** The component's cards in their order: id and top-level category. */
+const cards = (tab: BrowserPage) =>
+  tab.evaluate(() =>
+    [...document.querySelector('shop-grid')!.shadowRoot!.querySelectorAll('[data-reco-id]')].map((el) => ({
+      id: el.getAttribute('data-reco-id')!,
+      top: (el.getAttribute('data-reco-category') ?? '').split(' > ')[0]!,
+    })),
+  );
+
+test("a grid in a web component's shadow root: clicks recorded, personalized on the next page load before it is shown, its re-renders followed", async ({
+  tab,
+}) => {
+  await listenToReco(tab);
+  await tab.goto(PAGE);
+  await waitForReady(tab);
+  await tab.evaluate(() => window.rendered);
+  const before = await cards(tab);
+  expect(before.length).toBe(36);
+  const inTop = (items: { top: string }[], category: string) => items.slice(0, 8).filter((it) => it.top === category).length;
+  const category = [...new Set(before.map((it) => it.top))]
+    .filter((c) => before.filter((it) => it.top === c).length >= 5)
+    .sort((a, b) => inTop(before, a) - inTop(before, b))[0]!;
+  const clicked = before.filter((it) => it.top === category).slice(-5);
+  // Playwright's CSS selectors pierce open shadow roots, as the shopper's pointer does.
+  for (const it of clicked) {
+    await tab.click(`[data-reco-id="${it.id}"]`);
+    await tab.waitForFunction((id) => location.hash === `#/p/${id}`, it.id, { timeout: 10_000, message: `${it.id} did not open` });
+  }
+  const recorded = async () => {
+    const events = (await tab.evaluate(() => window.Reco.export())).events;
+    return clicked.every((it) => events.some((e) => e.itemId === it.id && e.type === 'select_item' && e.listId === 'components'));
+  };
+  await expect.poll(recorded, { message: "select_item of every card clicked, under the component grid's list id" }).toBe(true);
+
+  // The next page view, at the top: the component renders its grid, and Reco has it in the personalized order before it is shown.
+  await tab.evaluate(() => {
+    history.replaceState(null, '', location.pathname);
+    window.scrollTo(0, 0);
+  });
+  await tab.reload();
+  await tab.evaluate(() => window.rendered);
+  const ranked = await waitForRanked(tab, 'components', 1, 20_000);
+  expect(await tab.evaluate(() => window.scrollY), 'nobody scrolled').toBe(0);
+  const after = await cards(tab);
+  expect(after.map((it) => it.id)).toEqual(ranked.order);
+  expect(new Set(after.map((it) => it.id))).toEqual(new Set(before.map((it) => it.id)));
+  console.log(
+    `[${tab.engine} components] top 8: ${category} ${inTop(before, category)} before, ${inTop(after, category)} after 5 products opened`,
+  );
+  expect(inTop(after, category)).toBeGreaterThan(inTop(before, category));
+  // The first frame after the component rendered showed either nothing (held until ranked) or the personalized order.
+  const first = (await tab.evaluate(() => window.firstFrame))!;
+  expect(first.visibility === 'hidden' || first.order.join() === ranked.order.join(), `first frame: ${JSON.stringify(first)}`).toBe(true);
+  expect(
+    await tab.evaluate(() => getComputedStyle(document.querySelector('shop-grid')!.shadowRoot!.querySelector('.grid')!).visibility),
+  ).toBe('visible');
+
+  // The component renders the same items again (new nodes, the shop's order): Reco's order is back before the page paints.
+  const rerendered = await tab.evaluate(() => {
+    window.rerender();
+    const root = document.querySelector('shop-grid')!.shadowRoot!;
+    return new Promise<string[]>((r) =>
+      queueMicrotask(() => r([...root.querySelectorAll('[data-reco-id]')].map((el) => el.getAttribute('data-reco-id')!))),
+    );
+  });
+  expect(rerendered).toEqual(ranked.order);
+  // The cards in view count their impressions (MRC: half of the card for a second) under the component grid's list id.
+  await expect
+    .poll(
+      async () =>
+        (await tab.evaluate(() => window.Reco.export())).events.filter((e) => e.type === 'view_item_list' && e.listId === 'components')
+          .length,
+      {
+        timeout: 10_000,
+        message: 'impressions of the cards in view',
+      },
+    )
+    .toBeGreaterThan(0);
+  expect(await tab.evaluate(() => window.__reco.errors)).toEqual([]);
+});
