@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelError } from '../shared/errors.ts';
 import { download } from './download.ts';
+import type { HybridConfig, HybridTables } from './hybrid.ts';
 import { loadHybridTables } from './hybrid-files.ts';
 import {
   isPairModel,
@@ -27,6 +28,9 @@ export * from './manifest.ts';
  * Loads model.json, its weights and vocabulary with the given fetch, verifying shape and hash.
  * @param files where each file of the model is, by the name the manifest gives it (a bundler names its assets
  *   anew: `{ 'weights.bin': '/assets/weights-3f2a.bin' }`); a file not listed is next to model.json
+ * @param known a hybrid's tables (and its item vocabulary) already read and checked from these files (the worker's
+ *   early path, src/worker/early-two-tower.ts): used instead of reading them again when their checksums are the
+ *   manifest's
  * @throws ModelError naming the file and the problem (HTTP status, an HTML page instead of the file, a download
  *   stalled for 20 s, bad JSON, size or hash mismatch).
  */
@@ -34,6 +38,7 @@ export async function loadAnyModel(
   url: string,
   fetchFn: typeof fetch = fetch,
   files: Readonly<Record<string, string>> = {},
+  known: HybridTables | null = null,
 ): Promise<AnyModel> {
   // The whole file, or a ModelError naming it (failed request, HTTP status, an HTML page, or no data for 20 s:
   // src/model/download.ts).
@@ -76,6 +81,8 @@ export async function loadAnyModel(
     return { manifest: pm, weights: tensors, vocab: null, index };
   }
   const m = manifest as ModelManifest;
+  if (m.hybrid && known && sameTables(known.config, m.hybrid))
+    return { manifest: m, weights: tensors, vocab: known.vocab as Map<string, number>, hybrid: known };
   let vocab: Map<string, number> | null = null;
   let ids: string[] = [];
   if (m.vocab) {
@@ -90,6 +97,10 @@ export async function loadAnyModel(
     throw err;
   }
 }
+
+/** The same tables: each file's checksum as the manifest gives it. */
+const sameTables = (a: HybridConfig, b: HybridConfig): boolean =>
+  a.neighbours.sha256 === b.neighbours.sha256 && a.index.sha256 === b.index.sha256 && a.knn?.sha256 === b.knn?.sha256;
 
 /**
  * Loads a transformer scorer (formats 1 and 2).

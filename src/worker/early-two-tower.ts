@@ -8,7 +8,7 @@
  */
 import { ModelError } from '../shared/errors.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
-import { createPlainScorer, type PlainScorer } from '../model/hybrid.ts';
+import { createPlainScorer, type HybridTables, type PlainScorer } from '../model/hybrid.ts';
 import { loadHybridTables } from '../model/hybrid-files.ts';
 import { PAIR_FORMAT_VERSION, parseVocab, validateAnyManifest, type ModelManifest } from '../model/manifest.ts';
 import { weightRows, type WeightRows } from '../model/pair-plain.ts';
@@ -17,6 +17,8 @@ import { plainItemVectors } from '../model/two-tower-plain.ts';
 import type { ModelDownloads } from './model-download.ts';
 
 export interface EarlyTwoTower {
+  /** A hybrid's tables as read and checked here (null for a transformer alone): the engine takes them as they are. */
+  tables: HybridTables | null;
   /**
    * Scores of `candidates` as the engine gives them for the history the query is for.
    * @param query the shopper's query from the snapshot of this very history (snapshot.ts snapshotQuery)
@@ -44,15 +46,14 @@ export async function loadEarlyTwoTower(downloads: ModelDownloads): Promise<Earl
   const weights: WeightRows = weightRows(bin, m, weightsUrl);
   const known = m.vocab ? parseVocab(ids, m.config.features.idVocab, downloads.fileUrl(m.vocab)) : null;
   const vocab = known?.vocab ?? null;
-  let plain: PlainScorer | null = null;
-  let scale = 1;
-  if (m.hybrid) {
-    const tables = await loadHybridTables(m.hybrid, downloads.fileUrl, vocab!, known!.ids, async (u) => new Response(await get(u)));
-    plain = createPlainScorer(tables);
-    scale = m.hybrid.weights.transformer;
-  }
+  const tables = m.hybrid
+    ? await loadHybridTables(m.hybrid, downloads.fileUrl, vocab!, known!.ids, async (u) => new Response(await get(u)))
+    : null;
+  const plain: PlainScorer | null = tables && createPlainScorer(tables);
+  const scale = m.hybrid?.weights.transformer ?? 1;
   const maxLen = m.config.features.maxLen;
   return {
+    tables,
     score(query, history, candidates) {
       const vectors = plainItemVectors(weights, m.config, vocab, candidates);
       const p = plain?.scores(

@@ -10,6 +10,7 @@ import { explainScore } from '../model/explain.ts';
 import type { FinetuneOptions, FinetuneResult } from '../model/finetune.ts';
 import { headArrays, type HeadArrays } from '../model/head.ts';
 import { createHybridScorer, explainHybridScore, type HybridScorer } from '../model/hybrid-predict.ts';
+import type { HybridTables } from '../model/hybrid.ts';
 import { isPairModel, loadAnyModel, type AnyModel, type LoadedModel } from '../model/io.ts';
 import { PAIR_FEATURE_COUNT } from '../model/pair-features.ts';
 import { applyPairHead, explainPairScore, pairHeadSize, shippedPairHead, seenCountsOf, type PairScorer } from '../model/pair-predict.ts';
@@ -75,6 +76,11 @@ export interface EngineContext {
   snapshot?: Snapshot | null;
   /** The load of the catalog feed (`opts.catalog.url`), started by the host when the page called init(). */
   feed?: Promise<FetchedFeed>;
+  /**
+   * A hybrid's tables as the host's early path read and checked them (early-two-tower.ts), or null where it could not:
+   * the engine does not read and check them again.
+   */
+  hybrid?: Promise<HybridTables | null>;
 }
 
 /** The engine, as the worker's host and the tests use it. */
@@ -255,7 +261,11 @@ export function createEngine(deps: EngineDeps = {}): Engine {
    * Decodes the model from its files (`downloads`: model.json and the files it names, downloading since the host's
    * init()), once a backend runs. A stored copy that fails its checksum (a disk error) is dropped and fetched again, once.
    */
-  function decodeModel(downloads: ModelDownloads, where: Readonly<Record<string, string>>): () => Promise<AnyModel> {
+  function decodeModel(
+    downloads: ModelDownloads,
+    where: Readonly<Record<string, string>>,
+    hybrid: Promise<HybridTables | null> | undefined,
+  ): () => Promise<AnyModel> {
     const fromCache = new Set<string>();
     const get = async (u: string): Promise<Response> => {
       if (u === downloads.url) return downloads.manifest();
@@ -265,14 +275,15 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       return new Response(bytes);
     };
     return async () => {
+      const known = await hybrid?.catch(() => null);
       try {
-        return await loadAnyModel(downloads.url, get as typeof fetch, where);
+        return await loadAnyModel(downloads.url, get as typeof fetch, where, known);
       } catch (err) {
         const bad = [...fromCache].find((u) => (err as Error).message.startsWith(u));
         if (!bad) throw err;
         await downloads.drop(bad);
         fromCache.clear();
-        return loadAnyModel(downloads.url, get as typeof fetch, where);
+        return loadAnyModel(downloads.url, get as typeof fetch, where, known);
       }
     };
   }
@@ -293,7 +304,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
           files,
         );
       downloads.start();
-      const decode = decodeModel(downloads, where);
+      const decode = decodeModel(downloads, where, ctx.hybrid);
       let wasm: 'cache' | 'network' | null = null;
       const load = async (b: Backend) => {
         const from = await deps.load?.(b);

@@ -522,10 +522,18 @@ export function createHost(deps: HostDeps): EngineInterface {
           searchWeight: o.searchWeight,
         };
         await storesQuiet();
-        await e.init(options, onLearning, { store: s, downloads, snapshot: await stored, ...(feed && { feed }) });
+        // A hybrid's tables the early path read (it ranked a listing the snapshot lacked) are not read again.
+        const hybrid = earlyTwoTower?.then((m) => m?.tables ?? null);
+        await e.init(options, onLearning, {
+          store: s,
+          downloads,
+          snapshot: await stored,
+          ...(feed && { feed }),
+          ...(hybrid && { hybrid }),
+        });
         e.observe([...seen.values()]);
         ready = e;
-        earlyTwoTower = null; // the engine has its own copy of the tables now
+        earlyTwoTower = null; // the engine has the tables now
         latest ??= { pending: [], known: [], now: Date.now() };
         scheduleSnapshot();
         return e;

@@ -287,6 +287,31 @@ describe('the hybrid format (4)', () => {
     expect(h.knn).toBeUndefined();
   });
 
+  it("takes a hybrid's tables already read from these files (the worker's early path) instead of reading them again", async () => {
+    const { files } = await hybridFiles(true);
+    const asked: string[] = [];
+    const counting = (all: Record<string, string | ArrayBuffer>) =>
+      (async (url: string) => (asked.push(url), memFetch(all)(url))) as unknown as typeof fetch;
+    const first = await loadAnyModel('m/model.json', counting(files));
+    if (isPairModel(first)) throw new Error('expected a hybrid');
+    asked.length = 0;
+    const again = await loadAnyModel('m/model.json', counting(files), {}, first.hybrid!);
+    if (isPairModel(again)) throw new Error('expected a hybrid');
+    expect(again.hybrid).toBe(first.hybrid);
+    expect(again.vocab).toBe(first.hybrid!.vocab);
+    expect(asked, 'model.json and the weights only').toEqual(['m/model.json', 'm/weights.bin']);
+    // Tables of other files (another version's checksums) are not used: this model's own are read.
+    const other = {
+      ...first.hybrid!,
+      config: { ...first.hybrid!.config, index: { ...first.hybrid!.config.index, sha256: 'f'.repeat(64) } },
+    };
+    asked.length = 0;
+    const own = await loadAnyModel('m/model.json', counting(files), {}, other);
+    if (isPairModel(own)) throw new Error('expected a hybrid');
+    expect(own.hybrid).not.toBe(other);
+    expect(asked).toContain('m/index.json');
+  });
+
   it('with a kNN table is written as format 5 and loads it checked and decoded', async () => {
     const { manifest, files } = await hybridFiles(true);
     // SDKs before format 5 stop at "formatVersion: expected 1 to 4, got 5" rather than serve it without its kNN part.

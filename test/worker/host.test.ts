@@ -8,6 +8,7 @@ import { ALL_BUCKETS } from '../../src/model/snapshot.ts';
 import { gapBucket } from '../../src/model/sequence.ts';
 import { openStore, STORE_CALL_TIMEOUT_MS } from '../../src/shared/store.ts';
 import type { ItemFeatures, RecoEvent } from '../../src/shared/types.ts';
+import type { HybridTables } from '../../src/model/hybrid.ts';
 import { createEngine, type Engine } from '../../src/worker/engine.ts';
 import { createHost } from '../../src/worker/host.ts';
 import { CATALOG, storedEvent as event } from '../../fixtures/shopper.ts';
@@ -214,6 +215,51 @@ describe('worker host: the first ranking of a page view', () => {
     expect(worst, 'largest difference from the engine').toBeLessThan(1e-5);
     expect(new Set(first.scores!.map((s) => s.toFixed(5))).size, 'the scores tell the items apart').toBeGreaterThan(10);
     expect(arranged.order).toEqual((await loaded.arrange({ ...request(now), candidates: unseen, search: false })).order);
+  });
+
+  it('a shop-trained hybrid: the engine takes the tables the early path read and checked, rather than reading them again', async () => {
+    const dbName = await shopperWithSnapshot(HYBRID);
+    const now = Date.now();
+    const unseen = CATALOG.slice(60, 84);
+    /** A page view whose engine loads once `open()` is called, and tells what tables its init() was handed. */
+    const view = () => {
+      let open!: () => void;
+      const gate = new Promise<void>((r) => (open = r));
+      const seen: { tables?: HybridTables | null } = {};
+      const host = createHost({
+        fetch: fileFetch,
+        caches: null,
+        onPageForget: alone,
+        loadEngine: async (files) => {
+          await gate;
+          const engine = createEngine({ files });
+          const init = engine.init.bind(engine);
+          engine.init = async (opts, onLearning, ctx) => {
+            seen.tables = await ctx?.hybrid;
+            return init(opts, onLearning, ctx);
+          };
+          return engine;
+        },
+      });
+      return { host, open, seen };
+    };
+    const early = view();
+    const started = early.host.init(init(dbName, HYBRID));
+    const first = await early.host.rank({ ...request(now), candidates: unseen });
+    expect(first.source).toBe('model-early');
+    early.open();
+    await started;
+    expect(early.seen.tables?.neighbours.counts.length, "the early path's tables").toBeGreaterThan(0);
+    const model = await early.host.rank({ ...request(now), candidates: unseen });
+    expect(model.source).toBe('model');
+    expect(Math.max(...first.scores!.map((s, i) => Math.abs(s - model.scores![i]!)))).toBeLessThan(1e-5);
+
+    // A page view whose snapshot answered everything never read the tables early: the engine reads them itself.
+    const plain = view();
+    plain.open();
+    await plain.host.init(init(dbName, HYBRID));
+    expect(plain.seen.tables).toBeUndefined();
+    expect((await plain.host.rank({ ...request(now), candidates: unseen })).scores).toEqual(model.scores);
   });
 
   it("a two-tower model: another history than the snapshot's waits for the engine (its query needs the forward pass)", async () => {
