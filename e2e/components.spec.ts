@@ -1,5 +1,5 @@
 import { expect, test, type BrowserPage } from './helpers/test.ts';
-import { listenToReco, waitForRanked, waitForReady } from './helpers/reco.ts';
+import { countInTop, leastShownCategory, listenToReco, waitForRanked, waitForReady } from './helpers/reco.ts';
 
 // A shop built of web components: the grid is in <shop-grid>'s open shadow root, which hands itself to Reco with
 // Reco.personalize(this.shadowRoot) as it renders (e2e/pages/components.html). The shopper's path, in every engine.
@@ -31,10 +31,7 @@ test("a grid in a web component's shadow root: clicks recorded, personalized on 
   await tab.evaluate(() => window.rendered);
   const before = await cards(tab);
   expect(before.length).toBe(36);
-  const inTop = (items: { top: string }[], category: string) => items.slice(0, 8).filter((it) => it.top === category).length;
-  const category = [...new Set(before.map((it) => it.top))]
-    .filter((c) => before.filter((it) => it.top === c).length >= 5)
-    .sort((a, b) => inTop(before, a) - inTop(before, b))[0]!;
+  const category = leastShownCategory(before);
   const clicked = before.filter((it) => it.top === category).slice(-5);
   // Playwright's CSS selectors pierce open shadow roots, as the shopper's pointer does.
   for (const it of clicked) {
@@ -60,9 +57,9 @@ test("a grid in a web component's shadow root: clicks recorded, personalized on 
   expect(after.map((it) => it.id)).toEqual(ranked.order);
   expect(new Set(after.map((it) => it.id))).toEqual(new Set(before.map((it) => it.id)));
   console.log(
-    `[${tab.engine} components] top 8: ${category} ${inTop(before, category)} before, ${inTop(after, category)} after 5 products opened`,
+    `[${tab.engine} components] top 8: ${category} ${countInTop(before, category)} before, ${countInTop(after, category)} after 5 products opened`,
   );
-  expect(inTop(after, category)).toBeGreaterThan(inTop(before, category));
+  expect(countInTop(after, category)).toBeGreaterThan(countInTop(before, category));
   // The first frame after the component rendered showed either nothing (held until ranked) or the personalized order.
   const first = (await tab.evaluate(() => window.firstFrame))!;
   expect(first.visibility === 'hidden' || first.order.join() === ranked.order.join(), `first frame: ${JSON.stringify(first)}`).toBe(true);

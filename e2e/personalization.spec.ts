@@ -1,5 +1,5 @@
 import { expect, test, type BrowserPage } from './helpers/test.ts';
-import { gridItems, listenToReco, shopperScenario, waitForRanked, waitForReady } from './helpers/reco.ts';
+import { countInTop, gridItems, leastShownCategory, listenToReco, shopperScenario, waitForRanked, waitForReady } from './helpers/reco.ts';
 
 // The real shopper path, in every engine: open five products of one category, reload, look at the top of the page.
 // Nobody scrolls: a ranking that arrives after the 400 ms anti-flicker hold would wait until the grid is out of sight,
@@ -60,10 +60,7 @@ test('a grid rendered by client code after init(): personalized after a reload w
   // No history yet: the shop's order. The shopper opens 5 products of the category least present in the first 8 places.
   const before = await gridItems(tab, '#grid');
   expect(before.length).toBe(36);
-  const inTop = (items: { top: string }[], category: string) => items.slice(0, 8).filter((it) => it.top === category).length;
-  const category = [...new Set(before.map((it) => it.top))]
-    .filter((c) => before.filter((it) => it.top === c).length >= 5)
-    .sort((a, b) => inTop(before, a) - inTop(before, b))[0]!;
+  const category = leastShownCategory(before);
   const clicked = before.filter((it) => it.top === category).slice(-5);
   for (const it of clicked) {
     await tab.click(`#grid [data-reco-id="${it.id}"]`);
@@ -90,9 +87,9 @@ test('a grid rendered by client code after init(): personalized after a reload w
   expect(after.map((it) => it.id)).toEqual(ranked.order);
   expect(new Set(after.map((it) => it.id))).toEqual(new Set(before.map((it) => it.id)));
   console.log(
-    `[${tab.engine} spa] top 8: ${category} ${inTop(before, category)} before, ${inTop(after, category)} after 5 products opened`,
+    `[${tab.engine} spa] top 8: ${category} ${countInTop(before, category)} before, ${countInTop(after, category)} after 5 products opened`,
   );
-  expect(inTop(after, category)).toBeGreaterThan(inTop(before, category));
+  expect(countInTop(after, category)).toBeGreaterThan(countInTop(before, category));
 
   // The app renders the same items again (new nodes, the shop's order): Reco's order is back before the page paints.
   const rerendered = await tab.evaluate(() => {

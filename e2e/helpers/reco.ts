@@ -151,6 +151,20 @@ export async function openAndCloseProduct(page: AnyPage, id: string): Promise<vo
   });
 }
 
+/** How many of the first `top` items are of `category` (a top-level category). */
+export const countInTop = (items: readonly { top: string }[], category: string, top = 8): number =>
+  items.slice(0, top).filter((it) => it.top === category).length;
+
+/**
+ * The top-level category least present in the first `top` places, among those with at least `n` items that can move:
+ * the one a shopper's `n` clicks can visibly raise.
+ */
+export function leastShownCategory(items: readonly { top: string; pinned?: boolean }[], n = 5, top = 8): string {
+  return [...new Set(items.map((it) => it.top))]
+    .filter((c) => items.filter((it) => it.top === c && !it.pinned).length >= n)
+    .sort((a, b) => countInTop(items, a, top) - countInTop(items, b, top))[0]!;
+}
+
 /**
  * The demo scenario: in a fresh profile the shopper opens `clicks` products of the category least present in
  * the home grid's first `top` places, through real clicks on cards, then reloads. The home grid is above the
@@ -166,11 +180,7 @@ export async function shopperScenario(page: AnyPage, { clicks = 5, top = 8 } = {
   // A fresh profile has no history: the home grid keeps the shop's own order.
   const before = await gridItems(tab, '#grid-home');
   expect(before.length).toBeGreaterThanOrEqual(40);
-  const counts = new Map<string, number>();
-  for (const it of before.slice(0, top)) counts.set(it.top, (counts.get(it.top) ?? 0) + 1);
-  const category = [...new Set(before.map((it) => it.top))]
-    .filter((c) => before.filter((it) => it.top === c && !it.pinned).length >= clicks)
-    .sort((a, b) => (counts.get(a) ?? 0) - (counts.get(b) ?? 0))[0]!;
+  const category = leastShownCategory(before, clicks, top);
 
   const clicked = before
     .filter((it) => it.top === category && !it.pinned)
@@ -196,8 +206,8 @@ export async function shopperScenario(page: AnyPage, { clicks = 5, top = 8 } = {
   expect(after.map((it) => it.id)).toEqual(ranked.order);
   expect(new Set(after.map((it) => it.id))).toEqual(new Set(before.map((it) => it.id)));
   before.forEach((it, i) => it.pinned && expect(after[i]!.id, 'the promoted item keeps its place').toBe(it.id));
-  const beforeCount = counts.get(category) ?? 0;
-  const afterCount = after.slice(0, top).filter((it) => it.top === category).length;
+  const beforeCount = countInTop(before, category, top);
+  const afterCount = countInTop(after, category, top);
   console.log(
     `[${tab.engine} ${status.backend}] home top ${top}: ${category} ${beforeCount} before, ${afterCount} after ${clicks} products opened`,
   );
