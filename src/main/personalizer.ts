@@ -130,6 +130,8 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
   let destroyed = false;
   /** Where grids are looked for and watched: the document, and the shadow roots the page handed to personalize(). */
   const roots = new Set<ParentNode>([document]);
+  /** The document and the shadow roots whose component is still in it: one that left is let go (a single-page app's routes). */
+  const live = (): ParentNode[] => [...roots].filter((r) => r === document || (r as ShadowRoot).host.isConnected || !roots.delete(r));
   const WATCH: MutationObserverInit = { childList: true, subtree: true, attributes: true, attributeFilter: ['data-reco-id'] };
   let queued = false;
 
@@ -147,7 +149,11 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       st = {
         // A grid without a name is numbered by its place among the page's grids when first found (as GA4's
         // item_list_id it must stay the same for the page view: a later discovery searches from the grid alone).
-        listId: grid.listId || `grid-${[...roots].flatMap((r) => [...r.querySelectorAll(CONTAINERS)]).indexOf(grid.container)}`,
+        listId:
+          grid.listId ||
+          `grid-${live()
+            .flatMap((r) => [...r.querySelectorAll(CONTAINERS)])
+            .indexOf(grid.container)}`,
         order: idsOf(grid.items),
         shop: idsOf(grid.items),
         ranking: null,
@@ -421,18 +427,19 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       register(grid);
       return auto ? rank(grid.container) : Promise.resolve();
     });
-  const first = start(document, !performance.getEntriesByType?.('paint').length);
+  const painted = performance.getEntriesByType?.('paint').length > 0;
+  const first = start(document, !painted);
   observer.observe(document.documentElement, WATCH);
 
   return {
     async personalize(root, now = false) {
-      const grids = root === document ? [...roots].flatMap(find) : find(root);
+      const grids = root === document ? live().flatMap(find) : find(root);
       for (const g of grids) register(g);
       if (!o.active) return;
       await Promise.all(grids.map((g) => rank(g.container, now)));
     },
     follow(root) {
-      if (destroyed || roots.has(root)) return null;
+      if (destroyed || live().includes(root)) return null;
       roots.add(root);
       observer.observe(root, WATCH);
       // A component hands its root over as it renders its grid, before the browser paints it: held as a new grid is.

@@ -657,6 +657,31 @@ describe('grids in a shadow root (web components)', () => {
     expect(inner(root)).toEqual(['p2', 'p1']);
   });
 
+  it("a component that left the page (a single-page app's route) is let go: personalize() ranks only the roots still there", async () => {
+    const { deps } = start();
+    await p!.firstRankings();
+    const gone = component('p7', 'p8');
+    await p!.follow(gone);
+    gone.host.remove();
+    const kept = component('p4', 'p5', 'p6');
+    await p!.follow(kept);
+    const asked = vi.mocked(deps.arrange).mock.calls.length;
+    await p!.personalize(document, true);
+    // The document's grid (in the page's own order) and the component still there; not the one that left.
+    expect(
+      vi
+        .mocked(deps.arrange)
+        .mock.calls.slice(asked)
+        .map(([items]) => items.map((i) => i.id)),
+    ).toEqual([
+      ['p1', 'p3', 'p2'],
+      ['p4', 'p5', 'p6'],
+    ]);
+    // Handed over again when it comes back, it is followed again.
+    document.body.append(gone.host);
+    expect(p!.follow(gone)).not.toBeNull();
+  });
+
   it('destroy() stops following it', async () => {
     const { deps } = start();
     await p!.firstRankings();
