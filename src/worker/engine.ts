@@ -193,7 +193,6 @@ export function createEngine(deps: EngineDeps = {}): Engine {
   /** Placements over one catalog (a new feed or new items seen make a new one). */
   let placements: { over: LoadedCatalog; p: Placements } | null = null;
 
-  /** History items the page knows only by id (a view tracked with track()) get their features from the feed, once it has loaded (never waiting for it). */
   /**
    * The history with the feed's features for items the page knows by id alone (a track('view_item', id) of an item
    * not on the page): while the feed loads, a ranking of such a history waits for it rather than score items without text.
