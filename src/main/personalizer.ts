@@ -131,7 +131,10 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
   /** Where grids are looked for and watched: the document, and the shadow roots the page handed to personalize(). */
   const roots = new Set<ParentNode>([document]);
   /** The document and the shadow roots whose component is still in it: one that left is let go (a single-page app's routes). */
-  const live = (): ParentNode[] => [...roots].filter((r) => r === document || (r as ShadowRoot).host.isConnected || !roots.delete(r));
+  const live = (): ParentNode[] => {
+    for (const r of roots) if (r !== document && !(r as ShadowRoot).host.isConnected) roots.delete(r);
+    return [...roots];
+  };
   const WATCH: MutationObserverInit = { childList: true, subtree: true, attributes: true, attributeFilter: ['data-reco-id'] };
   let queued = false;
 
