@@ -7,6 +7,7 @@ export { createPlacements } from './placements.ts';
 export { keepPageOrder, reorderGrid } from './grid/reorder.ts';
 export { itemFeatures } from './grid/json-ld.ts';
 export { createRanker } from './ranker.ts';
+export { createHistory } from './history.ts';
 export { engineInit } from './engine-init.ts';
 export { readStored } from './export.ts';
 export { writeArm } from './datalayer.ts';

@@ -11,13 +11,15 @@ import { readStored } from './export.ts';
 import { itemFeatures } from './grid/json-ld.ts';
 import { keepPageOrder, reorderGrid } from './grid/reorder.ts';
 import { writeArm } from './datalayer.ts';
+import { createHistory } from './history.ts';
 import { createPlacements } from './placements.ts';
 import { createRanker } from './ranker.ts';
 
 /**
  * What the page uses of reco.engine.js (engine-chunk.ts): the client and what it tells the worker at init(), on-device learning (driven once the engine is
  * ready), placements, what moves a grid's items (only ever by the engine's answers), the items' features (prices read as
- * numbers, the page's JSON-LD), and export()'s reads.
+ * numbers, the page's JSON-LD), the page's side of the shopper's history (only the engine's requests read it), and
+ * export()'s reads.
  */
 export interface EngineModule {
   createEngineClient: typeof createEngineClient;
@@ -25,6 +27,8 @@ export interface EngineModule {
   createPageLearning: typeof createPageLearning;
   createPlacements: typeof createPlacements;
   createRanker: typeof createRanker;
+  /** The page's side of the shopper's history: what the engine's requests carry, and the features of the items shown. */
+  createHistory: typeof createHistory;
   reorderGrid: typeof reorderGrid;
   /** Says why a grid keeps the page's order (the page kept putting it back). */
   keepPageOrder: typeof keepPageOrder;
@@ -46,6 +50,7 @@ export const loadEngineModule = async (_scriptUrl: string): Promise<EngineModule
   createPageLearning,
   createPlacements,
   createRanker,
+  createHistory,
   reorderGrid,
   keepPageOrder,
   itemFeatures,

@@ -22,7 +22,7 @@ import { openForgetChannel } from '../shared/forget-channel.ts';
 import { clearLocalTraces, eraseEverything, knownDatabases, rememberDatabase, WAIT_MS, within } from './erase.ts';
 import { createEmitter, type Listeners } from './events.ts';
 import { createAntiFlicker } from './grid/antiflicker.ts';
-import { createHistory } from './history.ts';
+import type { ShopperHistory } from './history.ts';
 import { resolveOptions, type BundledAssets, type RecoOptions, type ResolvedOptions } from './options.ts';
 import { createPersonalizer } from './personalizer.ts';
 import { reserveCards } from './cards.ts';
@@ -269,11 +269,21 @@ export function startInstance(
     return !destroyed;
   })();
 
-  // The store as history reads it: through the view once open (forget() swaps what is under it), meanwhile the one opening.
-  const history = createHistory(opening && opening.then(() => storeView), opts.historyLength, () => tracker?.unwritten() ?? [], fail);
+  /**
+   * The page's side of the history, read by the engine's requests only: it comes with reco.engine.js (null without it).
+   * It reads the store through the view once open (forget() swaps what is under it), meanwhile the one opening. The
+   * ranker and placements below come from the same module: when they are made, it is there.
+   */
+  const history: Promise<ShopperHistory | null> = engineModule
+    ? engineModule.then(
+        (m) => m.createHistory(opening && opening.then(() => storeView), opts.historyLength, () => tracker?.unwritten() ?? [], fail),
+        () => null,
+      )
+    : Promise.resolve(null);
   /** Tells the worker the history changed: it prepares the next page view's snapshot (changes that come together, a click and the product view it opens, make one). */
   async function sendChange(): Promise<void> {
-    engine?.changed(await history.request());
+    const h = await history;
+    if (h) engine?.changed(await h.request());
   }
   /** The grids are tracked and ranked from the start: the worker reads the history, not the page's store. */
   const parts = (() => {
@@ -282,10 +292,10 @@ export function startInstance(
     const active = () => !state.control && state.engine !== 'down' && !forgotten;
     const loaded = engineModule ?? Promise.reject(new Error('no engine'));
     const placements: Promise<PagePlacements | null> = loaded.then(
-      (m) =>
+      async (m) =>
         m.createPlacements({
           engine,
-          history,
+          history: (await history)!,
           tracker,
           state,
           active,
@@ -296,8 +306,8 @@ export function startInstance(
     );
     // The ranker comes with the engine client too: without it nothing is ranked (every grid keeps its order).
     const ranker: Promise<Ranker | null> = loaded.then(
-      (m) =>
-        m.createRanker(engine, history, {
+      async (m) =>
+        m.createRanker(engine, (await history)!, {
           active,
           ready: () => state.ready,
           rankFor: async (items, given) => (await placements)?.rankFor(items, given) ?? null,
@@ -319,8 +329,8 @@ export function startInstance(
       (await loaded.catch(() => null))?.itemFeatures(features, document, fail) ?? [];
     // Items the page shows teach the history their features and, without a feed, become the placements' catalog.
     const remember = (features: MarkupFeatures[]) =>
-      void withPageData(features).then((all) => {
-        history.remember(all);
+      void withPageData(features).then(async (all) => {
+        (await history)?.remember(all);
         void placements.then((p) => p?.observe(all));
       });
     const grids = createPersonalizer(opts, {
@@ -385,7 +395,12 @@ export function startInstance(
           ),
           null,
         ),
-        async (p) => (await p.ranker)?.rank(items, options) ?? byScore(rankInput(items, history.seen, fail), null),
+        async (p) =>
+          (await p.ranker)?.rank(items, options) ??
+          byScore(
+            rankInput(items, () => undefined, fail),
+            null,
+          ),
       ),
     explain: (itemId) => after({ itemId, because: [] }, async (p) => (await p.placements)?.explain(itemId) ?? { itemId, because: [] }),
     recommend: (request) => after([], async (p) => (await p.placements)?.recommend(request) ?? []),

@@ -32,6 +32,7 @@ const moduleWith = (log: string[]): EngineModule => ({
   createPageLearning,
   createPlacements: null!,
   createRanker: null!,
+  createHistory: null!,
   readStored: null!,
   itemFeatures: null!,
   reorderGrid: null!,
