@@ -115,3 +115,52 @@ test('a grid config whose id reads an attribute the cards lack: the grid keeps i
   );
   expect(await page.evaluate(() => window.Reco.status().ready)).toBe(true);
 });
+
+test("a data-reco-grid whose cards lack data-reco-id: the shop's order kept, one error naming the grid and the attribute", async ({
+  page,
+}) => {
+  const uncaught = await watch(page);
+  await page.goto('/e2e/pages/listing.html?unmarked');
+  await waitForReady(page);
+  const skus = () => page.locator('[data-reco-grid] .card').evaluateAll((els) => els.map((el) => el.getAttribute('data-sku')));
+  const original = await skus();
+  expect(original).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6']);
+  // Said once the page had time to render its cards (5 s after the grid was found), not while it may still be rendering.
+  await page.waitForFunction(() => window.__reco.consoleErrors.some((line) => line.includes('[reco]')), undefined, { timeout: 15_000 });
+  await page.evaluate(() => window.Reco.personalize());
+  await page.waitForTimeout(1000);
+  const log = await page.evaluate(() => window.__reco);
+  const logged = log.consoleErrors.filter((line) => line.includes('[reco]'));
+  expect(logged).toHaveLength(1);
+  expect(logged[0]).toMatch(/grid "listing" has no item: none of its cards is marked with data-reco-id.*the shop's own order is kept/);
+  expect(log.errors).toHaveLength(1);
+  expect(await skus()).toEqual(original);
+  expect(uncaught).toEqual([]);
+});
+
+test('placeholder cards the page replaces with marked cards a second later: no error, and the cards are tracked and ranked', async ({
+  page,
+}) => {
+  const uncaught = await watch(page);
+  // A shopper who looked at hair care on the other listing: the hair care items of this one move up.
+  await page.goto('/e2e/pages/listing.html?list=b');
+  await waitForReady(page);
+  await page.evaluate(() => ['b6', 'b7', 'b8'].forEach((id) => window.Reco.track('view_item', id)));
+  await page.goto('/e2e/pages/listing.html?skeleton');
+  await waitForReady(page);
+  await page.waitForFunction(() => window.__reco.ranked.some((r) => r.listId === 'listing' && r.order.length === 6), undefined, {
+    timeout: 30_000,
+  });
+  const ranked = await page.evaluate(() => window.__reco.ranked.find((r) => r.listId === 'listing')!.order);
+  expect(ranked.slice(0, 2).sort()).toEqual(['a2', 'a4']);
+  // Past the 5 s after which a grid still without items is reported.
+  await page.waitForTimeout(6000);
+  const log = await page.evaluate(() => window.__reco);
+  expect(log.consoleErrors.filter((line) => line.includes('[reco]'))).toEqual([]);
+  expect(log.errors).toEqual([]);
+  await page.locator('[data-reco-id="a3"]').click({ position: { x: 10, y: 10 } });
+  await expect
+    .poll(() => page.evaluate(async () => (await window.Reco.export()).events.some((e) => e.type === 'select_item' && e.itemId === 'a3')))
+    .toBe(true);
+  expect(uncaught).toEqual([]);
+});

@@ -83,6 +83,8 @@ const MAX_RESTORES = 3;
 const FIGHT_MS = 1000;
 /** The markup contract's selectors (configs add theirs). */
 const GRID = '[data-reco-grid]';
+/** A grid found with no item is looked at again this long after (ms): by then a page has rendered its cards. */
+const UNMARKED_AFTER_MS = 5000;
 const ITEM = '[data-reco-id]';
 
 interface GridState {
@@ -167,6 +169,15 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
         givenUp: false,
       };
       states.set(grid.container, st);
+      // No item in it: a grid still being rendered (skeleton cards), or cards that lack data-reco-id (markup to fix). Looked
+      // at again once the page had time to render it; still without an item but not empty, the ranker reports it.
+      if (!grid.items.length) {
+        const { container } = grid;
+        setTimeout(() => {
+          if (!destroyed && container.isConnected && container.firstElementChild && !findOne(container)?.items.length)
+            void o.arrange([], false, false, { listId: st!.listId, withoutId: 0, unmarked: true });
+        }, UNMARKED_AFTER_MS);
+      }
     }
     o.remember(grid.items.map((i) => i.features).filter((f): f is MarkupFeatures => !!f));
     track(st.listId, grid.items);

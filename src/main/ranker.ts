@@ -33,6 +33,8 @@ export interface GivenHistory {
 export interface GridSize {
   listId: string;
   withoutId: number;
+  /** The grid holds elements but no item (none marked with data-reco-id, none its grids config's item selector finds), some seconds after it was found. */
+  unmarked?: boolean;
 }
 
 /** What {@link createRanker} returns. */
@@ -76,12 +78,15 @@ export function createRanker(engine: EngineClient | null, history: ShopperHistor
       if (!items.length) {
         // Items the grid's selector found that carry no id stay where they are: when no item is left to move, that is
         // markup to fix, not a grid to leave silently as it is.
-        if (grid?.withoutId && !idless.has(grid.listId)) {
+        if ((grid?.withoutId || grid?.unmarked) && !idless.has(grid.listId)) {
           idless.add(grid.listId);
           o.onError(
             new GridConfigError(
-              `grid "${grid.listId}": ${grid.withoutId} of its items have no id (a data-reco-id attribute, microdata sku or ` +
-                `productID, or its grids config's id), so none can move`,
+              grid.unmarked
+                ? `grid "${grid.listId}" has no item: none of its cards is marked with data-reco-id (or found by its grids ` +
+                    `config's item selector), so its clicks and impressions are not recorded and nothing in it can move`
+                : `grid "${grid.listId}": ${grid.withoutId} of its items have no id (a data-reco-id attribute, microdata sku or ` +
+                    `productID, or its grids config's id), so none can move`,
             ),
           );
         }

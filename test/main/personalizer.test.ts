@@ -552,6 +552,41 @@ describe('grids found through the `grids` option (markup the shop cannot change)
     expect(vi.mocked(deps.arrange).mock.calls[0]![3]).toEqual({ listId: 'all', withoutId: 0 });
   });
 
+  it('a data-reco-grid whose cards lack data-reco-id is asked about 5 s after it was found (the ranker reports it); its order stays', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      document.body.innerHTML = '<div data-reco-grid="home"><a class="card" data-sku="p1"></a><a class="card" data-sku="p2"></a></div>';
+      const { deps } = start();
+      await p!.firstRankings();
+      expect(deps.arrange).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(4900);
+      expect(deps.arrange).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(100);
+      expect(vi.mocked(deps.arrange).mock.calls).toEqual([[[], false, false, { listId: 'home', withoutId: 0, unmarked: true }]]);
+      expect([...document.querySelectorAll('.card')].map((el) => el.getAttribute('data-sku'))).toEqual(['p1', 'p2']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a grid shown with placeholder cards and filled within 5 s, an empty grid, and a grid the page removed are not reported as unmarked', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      document.body.innerHTML =
+        '<div id="home" data-reco-grid="home"><div class="skeleton"></div><div class="skeleton"></div></div>' +
+        '<div data-reco-grid="later"></div><div id="gone" data-reco-grid="gone"><div class="skeleton"></div></div>';
+      const { deps } = start();
+      await p!.firstRankings();
+      document.getElementById('home')!.innerHTML = cards('p1', 'p2');
+      document.getElementById('gone')!.remove();
+      await vi.waitFor(() => expect(ids()).toEqual(['p2', 'p1']));
+      vi.advanceTimersByTime(5000);
+      expect(vi.mocked(deps.arrange).mock.calls.map((c) => c[3])).toEqual([{ listId: 'home', withoutId: 0 }]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('an item selector with :scope (direct children) also finds the cards the page adds later', async () => {
     document.body.innerHTML = products('p', 1, 3);
     const { deps } = start({}, true, [{ container: '.products', item: ':scope > .card', id: sku, listId: 'all' }]);

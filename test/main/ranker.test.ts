@@ -98,6 +98,20 @@ describe('arrange()', () => {
     expect(engine.rank).not.toHaveBeenCalled();
   });
 
+  it('reports a grid that holds cards but no item (none marked with data-reco-id), once a grid, naming the grid and the attribute', async () => {
+    const { r, onError, engine } = ranker();
+    expect(await r.arrange([], false, false, { listId: 'home', withoutId: 0, unmarked: true })).toBeNull();
+    expect(await r.arrange([], false, false, { listId: 'home', withoutId: 0, unmarked: true })).toBeNull();
+    expect(onError).toHaveBeenCalledTimes(1);
+    const err = onError.mock.calls[0]![0] as Error;
+    expect(err.name).toBe('GridConfigError');
+    expect(err.message).toBe(
+      'grid "home" has no item: none of its cards is marked with data-reco-id (or found by its grids config\'s item ' +
+        'selector), so its clicks and impressions are not recorded and nothing in it can move',
+    );
+    expect(engine.rank).not.toHaveBeenCalled();
+  });
+
   it('says nothing of a grid with nothing to move and no item without an id (all pinned), or of a call without a grid', async () => {
     const { r, onError } = ranker();
     expect(await r.arrange([], false, true, { listId: 'pinned', withoutId: 0 })).toBeNull();
