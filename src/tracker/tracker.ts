@@ -254,10 +254,18 @@ export function createTracker(opts: TrackerOptions): Tracker {
       for (const w of watched.values()) w.timer.setPageVisible(visible);
     });
 
+  /**
+   * Where clicks are heard: the document, and the closed shadow roots that hold watched cards (a web component's that
+   * handed its root to personalize()): a click in a closed root reaches the document retargeted to the root's host.
+   */
+  const clickRoots = new Set<Node>([document]);
+  const hear = (root: Node, method: 'addEventListener' | 'removeEventListener') => {
+    root[method]('click', onClick, true);
+    root[method]('auxclick', onClick, true);
+  };
   /** Adds or removes every listener; capture sees clicks the page stops from bubbling. */
   const listen = (method: 'addEventListener' | 'removeEventListener') => {
-    document[method]('click', onClick, true);
-    document[method]('auxclick', onClick, true);
+    for (const root of clickRoots) hear(root, method);
     // Nothing is written as the page is hidden or goes away (pagehide): its events are journaled, and the next page
     // view writes them. WebKit suspends a page kept for the back/forward cache with any IndexedDB transaction it has in
     // flight, and that transaction then blocks the database for every other page of the shop until the cached page is
@@ -309,6 +317,11 @@ export function createTracker(opts: TrackerOptions): Tracker {
             continue;
           }
           if (known) unwatch(el, known);
+          const root = el.getRootNode();
+          if (root instanceof ShadowRoot && root.mode === 'closed' && !clickRoots.has(root)) {
+            clickRoots.add(root);
+            hear(root, 'addEventListener');
+          }
           // An impression counts once per page view, list and item, also when the grid renders the item anew.
           const impression = () => {
             if (impressed.has(key)) return;

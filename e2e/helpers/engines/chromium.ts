@@ -24,6 +24,7 @@ export function playwrightPage(page: Page): BrowserPage {
       }
     },
     click: (selector) => page.locator(selector).first().click(),
+    clickAt: (x, y) => page.mouse.click(x, y),
     addInitScript: async (fn, arg) => void (await page.addInitScript(fn as never, arg)),
     requests: () => requests,
     consoleLines: async () => lines,

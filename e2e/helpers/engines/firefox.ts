@@ -48,6 +48,7 @@ export function firefoxPage(page: Page, baseURL: string, requests: SeenRequest[]
     },
     // pierce/: the document and every open shadow root (a web component's cards), as Playwright's CSS engine in Chromium.
     click: (selector) => page.locator(`pierce/${selector}`).click(),
+    clickAt: (x, y) => page.mouse.click(x, y),
     addInitScript: async (fn, arg) => void (await page.evaluateOnNewDocument(fn as never, arg)),
     requests: () => requests,
     consoleLines: async () => lines,

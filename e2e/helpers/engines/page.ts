@@ -39,6 +39,11 @@ export interface BrowserPage {
    * Open shadow roots are searched too (a web component's cards), as Playwright's CSS engine does.
    */
   click(selector: string): Promise<void>;
+  /**
+   * Clicks at a point of the viewport (CSS pixels) with real pointer events: what no selector reaches, such as a card in a
+   * closed shadow root (the page says where it is).
+   */
+  clickAt(x: number, y: number): Promise<void>;
   /** Runs `fn(arg)` in every document this tab loads from now on, before the page's own scripts. */
   addInitScript<A = undefined>(fn: (arg: A) => void, arg?: A): Promise<void>;
   /**

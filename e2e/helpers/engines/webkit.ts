@@ -227,6 +227,13 @@ function webkitPage(
         }
       }
     },
+    async clickAt(x, y) {
+      // WebDriver's actions: a mouse moved to the point (whole CSS pixels), pressed and released.
+      const move = { type: 'pointerMove', duration: 0, x: Math.round(x), y: Math.round(y), origin: 'viewport' };
+      const actions = [move, { type: 'pointerDown', button: 0 }, { type: 'pointerUp', button: 0 }];
+      await command('POST', s('/actions'), { actions: [{ type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' }, actions }] });
+      await command('DELETE', s('/actions'), {});
+    },
     addInitScript: async (fn, arg) => void proxy.initScripts.push(callSource(fn as (a: never) => unknown, arg)),
     requests: () => proxy.requests,
     consoleLines: async () => (await drain(), lines),
