@@ -83,9 +83,9 @@ const MAX_RESTORES = 3;
 const FIGHT_MS = 1000;
 /** The markup contract's selectors (configs add theirs). */
 const GRID = '[data-reco-grid]';
+const ITEM = '[data-reco-id]';
 /** A grid found with no item is looked at again this long after (ms): by then a page has rendered its cards. */
 const UNMARKED_AFTER_MS = 5000;
-const ITEM = '[data-reco-id]';
 
 interface GridState {
   listId: string;
