@@ -169,13 +169,14 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
         givenUp: false,
       };
       states.set(grid.container, st);
-      // No item in it: a grid still being rendered (skeleton cards), or cards that lack data-reco-id (markup to fix). Looked
-      // at again once the page had time to render it; still without an item but not empty, the ranker reports it.
+      // No item in it: a grid still being rendered (skeleton cards), one that shows a message (no results), or cards that
+      // lack data-reco-id (markup to fix). Looked at again once the page had time to render it; still without an item, the
+      // ranker tells which (unmarkedCards).
       if (!grid.items.length) {
         const { container } = grid;
         setTimeout(() => {
-          if (!destroyed && container.isConnected && container.firstElementChild && !findOne(container)?.items.length)
-            void o.arrange([], false, false, { listId: st!.listId, withoutId: 0, unmarked: true });
+          if (!destroyed && container.isConnected && !findOne(container)?.items.length)
+            void o.arrange([], false, false, { listId: st!.listId, withoutId: 0, unmarked: container });
         }, UNMARKED_AFTER_MS);
       }
     }

@@ -33,8 +33,8 @@ export interface GivenHistory {
 export interface GridSize {
   listId: string;
   withoutId: number;
-  /** The grid holds elements but no item (none marked with data-reco-id, none its grids config's item selector finds), some seconds after it was found. */
-  unmarked?: boolean;
+  /** The grid's container, when it still has no item some seconds after it was found (see {@link unmarkedCards}). */
+  unmarked?: Element;
 }
 
 /** What {@link createRanker} returns. */
@@ -70,26 +70,31 @@ export function createRanker(engine: EngineClient | null, history: ShopperHistor
   const score = async (items: ItemFeatures[]): Promise<number[] | null> =>
     items.length ? ((await withRequest((e, req) => e.rank({ ...req, candidates: items })))?.scores ?? null) : null;
 
-  /** Grids (by list id) already reported for having no item with an id. */
-  const idless = new Set<string>();
+  /** Grids (by list id) already reported for having nothing to move. */
+  const reported = new Set<string>();
+  /**
+   * Says why a grid has nothing to move when that is markup to fix, not a grid left silently as it is: items its selector
+   * found that carry no id (they stay where they are), or a list of cards none of which is marked as an item. Once a grid.
+   */
+  const reportUnmovable = ({ listId, withoutId, unmarked }: GridSize): void => {
+    const cards = unmarked ? unmarkedCards(unmarked) : 0;
+    if ((!withoutId && cards < MIN_UNMARKED_CARDS) || reported.has(listId)) return;
+    reported.add(listId);
+    o.onError(
+      new GridConfigError(
+        withoutId
+          ? `grid "${listId}": ${withoutId} of its items have no id (a data-reco-id attribute, microdata sku or productID, or ` +
+              `its grids config's id), so none can move`
+          : `grid "${listId}" has no item: none of its ${cards} cards is marked with data-reco-id (or found by its grids ` +
+              `config's item selector), so its clicks and impressions are not recorded and nothing in it can move`,
+      ),
+    );
+  };
 
   return {
     arrange: async (items, search, fresh = false, grid) => {
       if (!items.length) {
-        // Items the grid's selector found that carry no id stay where they are: when no item is left to move, that is
-        // markup to fix, not a grid to leave silently as it is.
-        if ((grid?.withoutId || grid?.unmarked) && !idless.has(grid.listId)) {
-          idless.add(grid.listId);
-          o.onError(
-            new GridConfigError(
-              grid.unmarked
-                ? `grid "${grid.listId}" has no item: none of its cards is marked with data-reco-id (or found by its grids ` +
-                    `config's item selector), so its clicks and impressions are not recorded and nothing in it can move`
-                : `grid "${grid.listId}": ${grid.withoutId} of its items have no id (a data-reco-id attribute, microdata sku or ` +
-                    `productID, or its grids config's id), so none can move`,
-            ),
-          );
-        }
+        if (grid) reportUnmovable(grid);
         return null;
       }
       // A grid that stayed in the page across a Back (a product view over the listing, closed) is ranked anew when asked.
@@ -122,6 +127,29 @@ export function rankInput(items: unknown, seen: (id: string) => ItemFeatures | u
     }
     return [f];
   });
+}
+
+/** What a product card holds: a link to the product, or its image. */
+const CARD_CONTENT = 'a[href], img';
+/** Cards in a grid with no item from which on it is reported: a list of products, not a message with a link or two. */
+export const MIN_UNMARKED_CARDS = 3;
+
+/**
+ * How many product cards a grid with no item shows: the most children of its container of one kind (tag and class) that
+ * link to something or show an image, as a list of products repeats them; looked for inside a wrapper too (a container
+ * whose only child is a row holding the cards). A message in their place (no results, a link back, a few suggestions)
+ * is not such a list: fewer than {@link MIN_UNMARKED_CARDS}.
+ */
+export function unmarkedCards(container: Element): number {
+  let list = container;
+  for (let depth = 0; depth < 3 && list.childElementCount === 1; depth++) list = list.firstElementChild!;
+  const kinds = new Map<string, number>();
+  for (const el of list.children) {
+    if (!el.matches(CARD_CONTENT) && !el.querySelector(CARD_CONTENT)) continue;
+    const kind = `${el.localName}.${el.getAttribute('class')}`;
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  return Math.max(0, ...kinds.values());
 }
 
 /** Items best first; without scores all are 0 and the stable sort keeps the input order. */

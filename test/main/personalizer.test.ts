@@ -562,14 +562,15 @@ describe('grids found through the `grids` option (markup the shop cannot change)
       vi.advanceTimersByTime(4900);
       expect(deps.arrange).not.toHaveBeenCalled();
       vi.advanceTimersByTime(100);
-      expect(vi.mocked(deps.arrange).mock.calls).toEqual([[[], false, false, { listId: 'home', withoutId: 0, unmarked: true }]]);
+      const container = document.querySelector('[data-reco-grid]');
+      expect(vi.mocked(deps.arrange).mock.calls).toEqual([[[], false, false, { listId: 'home', withoutId: 0, unmarked: container }]]);
       expect([...document.querySelectorAll('.card')].map((el) => el.getAttribute('data-sku'))).toEqual(['p1', 'p2']);
     } finally {
       vi.useRealTimers();
     }
   });
 
-  it('a grid shown with placeholder cards and filled within 5 s, an empty grid, and a grid the page removed are not reported as unmarked', async () => {
+  it('a grid shown with placeholder cards and filled within 5 s, and one the page removed, are not asked about as unmarked; one still empty is (the ranker finds no card in it)', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout'] });
     try {
       document.body.innerHTML =
@@ -581,7 +582,10 @@ describe('grids found through the `grids` option (markup the shop cannot change)
       document.getElementById('gone')!.remove();
       await vi.waitFor(() => expect(ids()).toEqual(['p2', 'p1']));
       vi.advanceTimersByTime(5000);
-      expect(vi.mocked(deps.arrange).mock.calls.map((c) => c[3])).toEqual([{ listId: 'home', withoutId: 0 }]);
+      expect(vi.mocked(deps.arrange).mock.calls.map((c) => c[3])).toEqual([
+        { listId: 'home', withoutId: 0 },
+        { listId: 'later', withoutId: 0, unmarked: document.querySelector('[data-reco-grid="later"]') },
+      ]);
     } finally {
       vi.useRealTimers();
     }

@@ -1,3 +1,4 @@
+// @vitest-environment happy-dom
 import { describe, expect, it, vi } from 'vitest';
 import type { EngineClient } from '../../src/main/engine-client.ts';
 import { createHistory } from '../../src/main/history.ts';
@@ -98,18 +99,42 @@ describe('arrange()', () => {
     expect(engine.rank).not.toHaveBeenCalled();
   });
 
-  it('reports a grid that holds cards but no item (none marked with data-reco-id), once a grid, naming the grid and the attribute', async () => {
+  it('reports a grid that shows a list of cards but no item (none marked with data-reco-id), once a grid, naming the grid and the attribute', async () => {
     const { r, onError, engine } = ranker();
-    expect(await r.arrange([], false, false, { listId: 'home', withoutId: 0, unmarked: true })).toBeNull();
-    expect(await r.arrange([], false, false, { listId: 'home', withoutId: 0, unmarked: true })).toBeNull();
+    const container = document.createElement('div');
+    container.innerHTML = '<h2>Bestsellers</h2>' + '<a class="card" href="/p/1" data-sku="p1">Product</a>'.repeat(6);
+    expect(await r.arrange([], false, false, { listId: 'home', withoutId: 0, unmarked: container })).toBeNull();
+    expect(await r.arrange([], false, false, { listId: 'home', withoutId: 0, unmarked: container })).toBeNull();
     expect(onError).toHaveBeenCalledTimes(1);
     const err = onError.mock.calls[0]![0] as Error;
     expect(err.name).toBe('GridConfigError');
     expect(err.message).toBe(
-      'grid "home" has no item: none of its cards is marked with data-reco-id (or found by its grids config\'s item ' +
+      'grid "home" has no item: none of its 6 cards is marked with data-reco-id (or found by its grids config\'s item ' +
         'selector), so its clicks and impressions are not recorded and nothing in it can move',
     );
     expect(engine.rank).not.toHaveBeenCalled();
+    // Cards inside a row element (Bootstrap's .row > .col), the grid's only child.
+    const wrapped = document.createElement('div');
+    wrapped.innerHTML = `<div class="row">${'<div class="col"><a href="/p">Product</a></div>'.repeat(4)}</div>`;
+    await r.arrange([], false, false, { listId: 'wrapped', withoutId: 0, unmarked: wrapped });
+    expect((onError.mock.calls[1]![0] as Error).message).toMatch(/^grid "wrapped" has no item: none of its 4 cards is marked/);
+  });
+
+  it('says nothing of a grid with no item that shows a message instead of cards (no results, a link back)', async () => {
+    const { r, onError } = ranker();
+    for (const html of [
+      '<p>No products match your filters.</p>',
+      '<img src="empty.svg" alt=""><p>Nothing here yet. <a href="/">Back to the shop</a></p>',
+      '<div class="empty"><p>No results for "lipstik".</p><p>Did you mean lipstick?</p></div>',
+      '<p>No results.</p><a class="suggestion" href="/s?q=lipstick">lipstick</a><a class="suggestion" href="/s?q=gloss">gloss</a>',
+      '<div class="skeleton"></div>'.repeat(8),
+      '',
+    ]) {
+      const container = document.createElement('div');
+      container.innerHTML = html;
+      expect(await r.arrange([], false, false, { listId: `empty-${html.length}`, withoutId: 0, unmarked: container })).toBeNull();
+    }
+    expect(onError).not.toHaveBeenCalled();
   });
 
   it('says nothing of a grid with nothing to move and no item without an id (all pinned), or of a call without a grid', async () => {
