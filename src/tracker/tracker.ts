@@ -259,13 +259,14 @@ export function createTracker(opts: TrackerOptions): Tracker {
    * handed its root to personalize()): a click in a closed root reaches the document retargeted to the root's host.
    */
   const clickRoots = new Set<Node>([document]);
-  const hear = (root: Node, method: 'addEventListener' | 'removeEventListener') => {
+  /** Adds or removes the click listeners of one root. */
+  const listenForClicks = (root: Node, method: 'addEventListener' | 'removeEventListener') => {
     root[method]('click', onClick, true);
     root[method]('auxclick', onClick, true);
   };
   /** Adds or removes every listener; capture sees clicks the page stops from bubbling. */
   const listen = (method: 'addEventListener' | 'removeEventListener') => {
-    for (const root of clickRoots) hear(root, method);
+    for (const root of clickRoots) listenForClicks(root, method);
     // Nothing is written as the page is hidden or goes away (pagehide): its events are journaled, and the next page
     // view writes them. WebKit suspends a page kept for the back/forward cache with any IndexedDB transaction it has in
     // flight, and that transaction then blocks the database for every other page of the shop until the cached page is
@@ -320,7 +321,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
           const root = el.getRootNode();
           if (root instanceof ShadowRoot && root.mode === 'closed' && !clickRoots.has(root)) {
             clickRoots.add(root);
-            hear(root, 'addEventListener');
+            listenForClicks(root, 'addEventListener');
           }
           // An impression counts once per page view, list and item, also when the grid renders the item anew.
           const impression = () => {
