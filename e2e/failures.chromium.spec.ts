@@ -138,6 +138,21 @@ test("a data-reco-grid whose cards lack data-reco-id: the shop's order kept, one
   expect(uncaught).toEqual([]);
 });
 
+test("a grid config whose item selector finds none of the cards: the shop's order kept, one error naming the grid", async ({ page }) => {
+  const uncaught = await watch(page);
+  const original = await historyThatReorders(page);
+  await page.goto(`${PAGE}?itemless`);
+  await waitForReady(page);
+  await page.waitForFunction(() => window.__reco.consoleErrors.some((line) => line.includes('[reco]')), undefined, { timeout: 15_000 });
+  await expectShopOrder(
+    page,
+    original,
+    uncaught,
+    /grid "shop" has no item: none of its 15 cards is marked with data-reco-id \(or found by its grids config's item selector\)/,
+    false,
+  );
+});
+
 test('placeholder cards the page replaces with marked cards a second later: no error, and the cards are tracked and ranked', async ({
   page,
 }) => {

@@ -131,12 +131,15 @@ export function rankInput(items: unknown, seen: (id: string) => ItemFeatures | u
 
 /** What a product card holds: a link to the product, or its image. */
 const CARD_CONTENT = 'a[href], img';
+/** A card: it holds a link or an image, or carries data of its own (`data-sku`, `data-product-id`: an id Reco does not read). */
+const isCard = (el: Element): boolean =>
+  el.matches(CARD_CONTENT) || !!el.querySelector(CARD_CONTENT) || [...el.attributes].some((a) => a.name.startsWith('data-'));
 /** Cards in a grid with no item from which on it is reported: a list of products, not a message with a link or two. */
 export const MIN_UNMARKED_CARDS = 3;
 
 /**
  * How many product cards a grid with no item shows: the most children of its container of one kind (tag and class) that
- * link to something or show an image, as a list of products repeats them; looked for inside a wrapper too (a container
+ * are cards ({@link isCard}), as a list of products repeats them; looked for inside a wrapper too (a container
  * whose only child is a row holding the cards). A message in their place (no results, a link back, a few suggestions)
  * is not such a list: fewer than {@link MIN_UNMARKED_CARDS}.
  */
@@ -145,7 +148,7 @@ export function unmarkedCards(container: Element): number {
   for (let depth = 0; depth < 3 && list.childElementCount === 1; depth++) list = list.firstElementChild!;
   const kinds = new Map<string, number>();
   for (const el of list.children) {
-    if (!el.matches(CARD_CONTENT) && !el.querySelector(CARD_CONTENT)) continue;
+    if (!isCard(el)) continue;
     const kind = `${el.localName}.${el.getAttribute('class')}`;
     kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
   }

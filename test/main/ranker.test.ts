@@ -118,6 +118,11 @@ describe('arrange()', () => {
     wrapped.innerHTML = `<div class="row">${'<div class="col"><a href="/p">Product</a></div>'.repeat(4)}</div>`;
     await r.arrange([], false, false, { listId: 'wrapped', withoutId: 0, unmarked: wrapped });
     expect((onError.mock.calls[1]![0] as Error).message).toMatch(/^grid "wrapped" has no item: none of its 4 cards is marked/);
+    // Cards without a link or an image that carry the shop's own id attribute (opened by a script's click handler).
+    const scripted = document.createElement('ul');
+    scripted.innerHTML = '<li class="card" data-sku="p1">Lipstick</li>'.repeat(5);
+    await r.arrange([], false, false, { listId: 'scripted', withoutId: 0, unmarked: scripted });
+    expect((onError.mock.calls[2]![0] as Error).message).toMatch(/^grid "scripted" has no item: none of its 5 cards is marked/);
   });
 
   it('says nothing of a grid with no item that shows a message instead of cards (no results, a link back)', async () => {
