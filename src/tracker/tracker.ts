@@ -310,6 +310,13 @@ export function createTracker(opts: TrackerOptions): Tracker {
       guard(() => {
         pageView();
         for (const [el, w] of watched) if (!el.isConnected) unwatch(el, w);
+        // A closed root whose component left the page (a single-page app's route) is let go, as its cards are.
+        for (const root of clickRoots) {
+          if (root instanceof ShadowRoot && !root.host.isConnected) {
+            listenForClicks(root, 'removeEventListener');
+            clickRoots.delete(root);
+          }
+        }
         for (const { el, id, listId, position } of items) {
           const key = `${listId}\u0000${id}`;
           const known = watched.get(el);

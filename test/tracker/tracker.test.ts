@@ -374,6 +374,21 @@ describe('clicks', () => {
     expect(seen.map((e) => e.type)).toEqual(['select_item', 'select_item', 'add_to_cart', 'add_to_cart']);
   });
 
+  it("lets go of a closed shadow root's click listeners once its component has left the page", async () => {
+    const t = start(await openStore({ memoryOnly: true }));
+    const host = document.createElement('shop-grid');
+    document.body.append(host);
+    const root = host.attachShadow({ mode: 'closed' });
+    root.innerHTML = '<a data-reco-id="c1" href="#c1">c1</a>';
+    const removed = vi.spyOn(root, 'removeEventListener');
+    t.observe([{ el: root.firstElementChild!, id: 'c1', listId: 'closed', position: 0 }]);
+    t.observe(grid('g', ['a']));
+    expect(removed).not.toHaveBeenCalled();
+    host.remove();
+    t.observe(grid('g', ['b']));
+    expect(removed.mock.calls.map(([type]) => type).sort()).toEqual(['auxclick', 'click']);
+  });
+
   it('still records when the page stops the click from bubbling', async () => {
     const t = start(await openStore({ memoryOnly: true }));
     const [a] = grid('g', ['a']);
