@@ -131,52 +131,56 @@ test("a single-page app's route is a page view: back on the listing (a new addre
   expect(new Set(events.map((e) => e.pageViewId)).size).toBe(3);
 });
 
-test("a single-page app's Back to the listing, which its router renders again and personalizes: the grid shows the order the shopper left it in", async ({
-  tab,
-}) => {
-  await listenToReco(tab);
-  await tab.goto(`${SPA}&personalize`);
-  await waitForReady(tab);
-  await tab.evaluate(() => window.rendered);
-  // A history: three products of one category viewed (as the app's product route records them), and the grid ranked with it.
-  const shop = await gridItems(tab, '#grid');
-  const [top] = [...new Set(shop.map((it) => it.top))].filter((c) => shop.filter((it) => it.top === c).length >= 5);
-  const viewed = shop.filter((it) => it.top === top).slice(-3);
-  await tab.evaluate(
-    (ids) => ids.forEach((id) => window.Reco.track('view_item', id)),
-    viewed.map((it) => it.id),
-  );
-  await tab.evaluate(() => window.Reco.personalize());
-  // Settled: the grid's first ranking (at the page's load) may still come after it.
-  let left = await order(tab);
-  await expect
-    .poll(async () => {
-      await tab.evaluate(() => new Promise((r) => setTimeout(r, 500)));
-      const [was, now] = [left, (left = await order(tab))];
-      return was.join() === now.join();
-    })
-    .toBe(true);
-  expect(left, 'the history moved the grid').not.toEqual(shop.map((it) => it.id));
-  // The shopper opens a product of another category (a route: the listing is gone) and adds three of it to the cart.
-  const other = shop.filter((it) => it.top !== top);
-  await tab.evaluate((id) => window.openProduct(id), other[0]!.id);
-  await tab.evaluate(
-    (ids) => ids.forEach((id) => window.Reco.track('add_to_cart', id)),
-    other.slice(0, 3).map((it) => it.id),
-  );
-  // Back: the router renders the listing again (a new container) and calls personalize().
-  await tab.evaluate(() => {
-    delete window.personalized;
-    history.back();
+for (const [route, keep] of [
+  ['a new container', ''],
+  ['the same container, emptied on the product route', '&keep'],
+] as const)
+  test(`a single-page app's Back to the listing, which its router renders again (${route}) and personalizes: the grid shows the order the shopper left it in`, async ({
+    tab,
+  }) => {
+    await listenToReco(tab);
+    await tab.goto(`${SPA}&personalize${keep}`);
+    await waitForReady(tab);
+    await tab.evaluate(() => window.rendered);
+    // A history: three products of one category viewed (as the app's product route records them), and the grid ranked with it.
+    const shop = await gridItems(tab, '#grid');
+    const [top] = [...new Set(shop.map((it) => it.top))].filter((c) => shop.filter((it) => it.top === c).length >= 5);
+    const viewed = shop.filter((it) => it.top === top).slice(-3);
+    await tab.evaluate(
+      (ids) => ids.forEach((id) => window.Reco.track('view_item', id)),
+      viewed.map((it) => it.id),
+    );
+    await tab.evaluate(() => window.Reco.personalize());
+    // Settled: the grid's first ranking (at the page's load) may still come after it.
+    let left = await order(tab);
+    await expect
+      .poll(async () => {
+        await tab.evaluate(() => new Promise((r) => setTimeout(r, 500)));
+        const [was, now] = [left, (left = await order(tab))];
+        return was.join() === now.join();
+      })
+      .toBe(true);
+    expect(left, 'the history moved the grid').not.toEqual(shop.map((it) => it.id));
+    // The shopper opens a product of another category (a route: the listing is gone) and adds three of it to the cart.
+    const other = shop.filter((it) => it.top !== top);
+    await tab.evaluate((id) => window.openProduct(id), other[0]!.id);
+    await tab.evaluate(
+      (ids) => ids.forEach((id) => window.Reco.track('add_to_cart', id)),
+      other.slice(0, 3).map((it) => it.id),
+    );
+    // Back: the router renders the listing again and calls personalize().
+    await tab.evaluate(() => {
+      delete window.personalized;
+      history.back();
+    });
+    await tab.waitForFunction(() => !!window.personalized, undefined, { timeout: 10_000, message: 'the listing was not rendered again' });
+    await tab.evaluate(() => window.personalized);
+    expect(await order(tab), 'the order the shopper left the listing in').toEqual(left);
+    // Once: the app's next personalize() ranks with the cart, which moves the grid (restoring is what kept it).
+    await tab.evaluate(() => window.Reco.personalize());
+    expect(await order(tab)).not.toEqual(left);
+    expect(await tab.evaluate(() => window.__reco.errors)).toEqual([]);
   });
-  await tab.waitForFunction(() => !!window.personalized, undefined, { timeout: 10_000, message: 'the listing was not rendered again' });
-  await tab.evaluate(() => window.personalized);
-  expect(await order(tab), 'the order the shopper left the listing in').toEqual(left);
-  // Once: the app's next personalize() ranks with the cart, which moves the grid (restoring is what kept it).
-  await tab.evaluate(() => window.Reco.personalize());
-  expect(await order(tab)).not.toEqual(left);
-  expect(await tab.evaluate(() => window.__reco.errors)).toEqual([]);
-});
 
 test('the next page of results in the same card nodes (a list without keys): a click on a card is recorded for the item it shows now', async ({
   tab,

@@ -324,6 +324,9 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     const known0 = states.get(container);
     const wasEmpty = !known0 || known0.order.length === 0;
     const st = register(grid);
+    // Emptied, then filled again (a router that renders each route into the same element): rendered anew, so its next
+    // arrangement is a first one, which on a return by Back is the order the shopper left it in.
+    if (known0 && wasEmpty && grid.items.length) st.arranged = false;
     if (!auto || st.givenUp || grid.trackOnly) return;
     const ids = idsOf(grid.items);
     if (same(ids, st.order) && known0) return; // Reco's own moves, or nothing that changes the order

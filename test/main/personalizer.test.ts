@@ -175,6 +175,23 @@ describe('personalizer', () => {
     expect(vi.mocked(deps.arrange).mock.calls.map((c) => c[2])).toEqual([true, false, true, false]);
   });
 
+  it('a grid the page empties and fills again in the same element (a router that keeps the container) is rendered anew: its next arrangement is fresh', async () => {
+    const { deps } = start();
+    await p!.firstRankings();
+    await p!.personalize(document, true);
+    const home = document.getElementById('home')!;
+    home.innerHTML = ''; // another route: the listing's items are gone, the element stays
+    await settle();
+    home.innerHTML = `${cards('p1', 'p3')}${card('p2')}`; // Back: the listing rendered again into it
+    await settle();
+    await p!.personalize(document, true);
+    // Items added to a grid that kept its others (load more) are not a new rendering.
+    home.insertAdjacentHTML('beforeend', card('p4'));
+    await settle();
+    await p!.personalize(document, true);
+    expect(vi.mocked(deps.arrange).mock.calls.map((c) => c[2])).toEqual([true, false, true, false, false]);
+  });
+
   it("personalize(root, true) while the grid's first ranking is in flight (the page's personalize() right after init() resolved) re-orders the grid in view at once, and resolves once it has", async () => {
     let answer: () => void = () => {};
     const answered = new Promise<void>((r) => (answer = r));
