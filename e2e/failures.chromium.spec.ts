@@ -138,6 +138,27 @@ test("a data-reco-grid whose cards lack data-reco-id: the shop's order kept, one
   expect(uncaught).toEqual([]);
 });
 
+test("a data-reco-grid whose cards the page renders after init() with an empty data-reco-id: the shop's order kept, one error naming the grid", async ({
+  page,
+}) => {
+  const uncaught = await watch(page);
+  await page.goto('/e2e/pages/listing.html?emptyids');
+  // Said as the cards come (100 ms after init()), as for such cards rendered with the page: no waitForReady, which
+  // asks for no error.
+  await page.waitForFunction(() => window.__reco.consoleErrors.some((line) => line.includes('[reco]')), undefined, { timeout: 15_000 });
+  await page.evaluate(() => window.Reco.personalize());
+  await page.waitForTimeout(1000);
+  const log = await page.evaluate(() => window.__reco);
+  const logged = log.consoleErrors.filter((line) => line.includes('[reco]'));
+  expect(logged).toHaveLength(1);
+  expect(logged[0]).toMatch(
+    /grid "listing": 6 of its items have no id \(a data-reco-id attribute.*so none can move; the shop's own order is kept/,
+  );
+  const skus = await page.locator('[data-reco-grid] .card').evaluateAll((els) => els.map((el) => el.getAttribute('data-sku')));
+  expect(skus).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6']);
+  expect(uncaught).toEqual([]);
+});
+
 test("a grid config whose item selector finds none of the cards: the shop's order kept, one error naming the grid", async ({ page }) => {
   const uncaught = await watch(page);
   const original = await historyThatReorders(page);

@@ -336,6 +336,8 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     const movable = movableOf(grid);
     if (!movable.length) {
       st.order = ids;
+      // Items, none of which can move (no id): asked about all the same, so that the ranker says where ids come from.
+      if (grid.items.length) schedule(container);
       return;
     }
     // Every item has a score (a re-render of items ranked before): re-order now, before the shopper sees the page's

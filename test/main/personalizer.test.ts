@@ -559,6 +559,14 @@ describe('grids found through the `grids` option (markup the shop cannot change)
     expect(document.querySelectorAll('.card')).toHaveLength(3);
   });
 
+  it('a grid the page renders after init() (the script in <head>) whose items have no id is asked about too', async () => {
+    document.body.innerHTML = '<div data-reco-grid="home"></div>';
+    const { deps } = start();
+    await p!.firstRankings();
+    document.querySelector('[data-reco-grid]')!.innerHTML = '<a data-reco-id=""></a><a data-reco-id=" "></a>';
+    await vi.waitFor(() => expect(vi.mocked(deps.arrange).mock.calls).toEqual([[[], false, true, { listId: 'home', withoutId: 2 }]]));
+  });
+
   it('an empty grid (still being rendered) is not asked about; one whose items all have ids says none lacks one', async () => {
     document.body.innerHTML = '<div class="products"></div>';
     const { deps } = start({}, true, [{ container: '.products', item: '.card', id: sku, listId: 'all' }]);
