@@ -148,28 +148,37 @@ test("a first visit: the feed's out-of-stock items go last though the page does 
   expect(await tab.evaluate(() => document.querySelectorAll('[data-reco-available]').length), 'the markup marks nothing').toBe(0);
 });
 
-test('invalid rules are reported as a TypeError naming the field, and the shop’s order is kept', async ({ tab }) => {
-  await tab.goto(PAGE);
-  await tab.evaluate(() => (window as unknown as { recoStarted: Promise<unknown> }).recoStarted.then(() => null));
-  const shopOrder = await tab.evaluate(() =>
-    [...document.querySelectorAll('#results [data-reco-id]')].map((el) => el.id || el.getAttribute('data-reco-id')),
-  );
-  const reported = await tab.evaluate(async () => {
-    const errors: string[] = [];
-    window.Reco.on('error', (e) => errors.push(`${e.name}: ${e.message}`));
-    const reco = await window.Reco.init({ rules: { diversity: { mmr: 3 } } } as never);
-    return { errors, status: reco.status() };
+test('invalid rules in init() are reported as a TypeError naming the field and the grids keep the shop’s order; valid rules from setRules() then order them', async ({
+  tab,
+}) => {
+  await shopperPage(tab);
+  await tab.goto(`${PAGE}?rules=${encodeURIComponent(JSON.stringify({ diversity: { mmr: 3 } }))}`);
+  await tab.waitForFunction(() => window.__reco.errors.length > 0 && window.Reco.status().ready, undefined, { timeout: 30_000 });
+  const home = () =>
+    tab.evaluate(() => [...document.querySelectorAll('#home [data-reco-id]')].map((el) => el.getAttribute('data-reco-id')));
+  // The shop's order: the markup as the server sent it.
+  const served = await tab.evaluate(async () => {
+    const html = new DOMParser().parseFromString(await (await fetch(location.href)).text(), 'text/html');
+    return [...html.querySelectorAll('#home [data-reco-id]')].map((el) => el.getAttribute('data-reco-id'));
   });
-  expect(reported.errors).toEqual(['TypeError: rules.diversity.mmr: expected a number from 0 to 1, got 3']);
-  expect(reported.status).toMatchObject({
-    ready: false,
+  await tab.evaluate(() => window.Reco.personalize());
+  expect(await home()).toEqual(served);
+  const log = await tab.evaluate(() => window.__reco);
+  expect(log.errors).toEqual(['TypeError: rules.diversity.mmr: expected a number from 0 to 1, got 3']);
+  expect(log.consoleErrors.filter((line) => line.includes('[reco]'))).toHaveLength(1);
+  expect(await tab.evaluate(() => window.Reco.status())).toMatchObject({
+    engine: 'ready',
     lastError: 'TypeError: rules.diversity.mmr: expected a number from 0 to 1, got 3',
   });
-  expect(
-    await tab.evaluate(() =>
-      [...document.querySelectorAll('#results [data-reco-id]')].map((el) => el.id || el.getAttribute('data-reco-id')),
-    ),
-  ).toEqual(shopOrder);
+  // No placement without the shop's rules either.
+  expect(await recommend(tab, { placement: 'for-you', limit: 4 })).toEqual([]);
+  // The shop fixes its rules: the grids are ordered for the shopper, the out-of-stock item (first in the shop's order) last.
+  await tab.evaluate(() => window.Reco.setRules({}));
+  const ordered = await home();
+  expect(ordered).not.toEqual(served);
+  expect(served[0]).toBe('p016');
+  expect(ordered.at(-1)).toBe('p016');
+  expect((await recommend(tab, { placement: 'for-you', limit: 4 })).length).toBeGreaterThan(0);
 });
 
 test('a search grid is re-ordered by the documented blend of the shop’s order and the shopper’s, the best match among the first 3', async ({

@@ -61,6 +61,8 @@ export interface EngineClient {
 export interface EngineClientHooks {
   onLearning(s: LearningState): void;
   onProgress(p: DownloadProgress): void;
+  /** A failure that leaves the engine serving (init()'s invalid rules). */
+  onError(err: Error): void;
 }
 
 /**
@@ -132,9 +134,13 @@ export function createEngineClient(
   /** `early`: the worker answers before its model is loaded (from the snapshot, or by queueing the work itself). */
   const call = <T>(what: string, ask: (e: Remote<EngineInterface>) => Promise<T>, ms = CALL_TIMEOUT_MS, early = false) =>
     supervisor.call(what, ask, ms, early);
-  // The first worker's model is ready: which backend runs it, and why learning is off when it failed.
+  // The first worker's model is ready: which backend runs it, and why learning is off when it failed; invalid rules
+  // are the shop's to fix (a TypeError naming the field), reported as such.
   supervisor.ready().then(
-    (s) => log(`ready on ${s.backend}${s.learningError ? `; ${s.learningError}` : ''}`),
+    (s) => {
+      if (s.rulesError) hooks.onError(new TypeError(s.rulesError));
+      log(`ready on ${s.backend}${s.learningError ? `; ${s.learningError}` : ''}`);
+    },
     () => {},
   );
   let firstHeard = false;

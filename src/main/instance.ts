@@ -171,6 +171,7 @@ export function startInstance(
   const hooks = {
     onLearning: (s: LearningState | null) => learning?.update(s),
     onProgress: (p: DownloadProgress) => events.emit('progress', p),
+    onError: fail,
   };
   const engineModule = workers && loadEngineModule(scriptUrl);
   /** reco.engine.js once loaded (it brings the engine client: the engine's answers come after it). */

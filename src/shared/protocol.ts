@@ -125,6 +125,8 @@ export interface EngineStatus {
   /** On-device learning, or null when off or unavailable (`learningError` says why when it failed). */
   learning: LearningState | null;
   learningError?: string;
+  /** init()'s `rules` are invalid (the TypeError's message, naming the field): the grids keep the shop's order until setRules(). */
+  rulesError?: string;
   /** Malformed rows the worker skipped in the page's database ("store:key"), e.g. a learning record it could not read. */
   skipped?: string[];
 }

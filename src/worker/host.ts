@@ -117,9 +117,11 @@ export function createHost(deps: HostDeps): EngineInterface {
   let changes = 0; // history changes the page reported: a snapshot's later buckets are not computed once a newer one came
   /**
    * The merchandising rules, for grids arranged from the snapshot (the engine keeps its own copy for everything else);
-   * null when init()'s are invalid: the grids keep the shop's order.
+   * null when init()'s are invalid: the grids keep the shop's order until setRules() gives valid ones.
    */
   let rules: ResolvedRules | null = DEFAULT_RULES;
+  /** Why init()'s rules are invalid (the TypeError's message, naming the field); null once valid rules are in force. */
+  let rulesError: string | null = null;
   /** The shop's feed, loading since init() (the engine's catalog takes it over); null without one. */
   let feed: Promise<FetchedFeed> | null = null;
   /** The loaded feed's items by id; null until it has loaded. */
@@ -223,6 +225,7 @@ export function createHost(deps: HostDeps): EngineInterface {
       cache: { ...cache, model: s?.cache.model ?? null, wasm: s?.cache.wasm ?? null },
       learning: s?.learning ?? null,
       ...(s?.learningError ? { learningError: s.learningError } : {}),
+      ...(rulesError ? { rulesError } : {}),
     };
   };
 
@@ -445,11 +448,13 @@ export function createHost(deps: HostDeps): EngineInterface {
     async init(o: EngineInit, hooks: EngineHooks = {}) {
       opts = o;
       recall = createRecall(o.historyLength);
-      // Invalid rules: the engine's init() throws the TypeError naming the field, and the grids keep the shop's order.
+      // Invalid rules: status() names the field, and the grids keep the shop's order while the engine loads all the
+      // same (with no rules), so that the page's setRules() with valid ones personalizes them.
       try {
         rules = validateRules(o.rules);
-      } catch {
+      } catch (err) {
         rules = null;
+        rulesError = (err as Error).message;
       }
       const files = (filesOf = createFiles({ fetch: fetchFn, caches: deps.caches, onProgress: hooks.onProgress }));
       if (erased) files.close();
@@ -518,7 +523,7 @@ export function createHost(deps: HostDeps): EngineInterface {
           learning,
           // The item cache is read from the page's database: not once a page called forget() (the read would make it anew).
           catalog: erased && o.catalog ? { ...o.catalog, dbName: null } : o.catalog,
-          rules: o.rules,
+          rules: rulesError ? undefined : o.rules,
           searchWeight: o.searchWeight,
         };
         await storesQuiet();
@@ -575,11 +580,14 @@ export function createHost(deps: HostDeps): EngineInterface {
       const valid = validateRules(next);
       const changed = JSON.stringify(valid) !== JSON.stringify(rules);
       rules = valid;
+      rulesError = null;
       (await loadedOrNull())?.setRules(next);
       return changed;
     },
 
     async recommend(request, page) {
+      // No placement without the shop's rules (what is out of stock, excluded, boosted), as no grid moves without them.
+      if (rulesError) throw new TypeError(rulesError);
       const o = await configured;
       const { history, now } = await assembleHistory(await store, page, o.historyLength);
       const { older } = await forRules(history, now);

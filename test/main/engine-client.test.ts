@@ -62,6 +62,7 @@ describe('engine client', () => {
       {
         onLearning: () => {},
         onProgress: () => {},
+        onError: () => {},
       },
     );
     await client.status();
@@ -89,7 +90,7 @@ describe('engine client', () => {
     const store = { dbName: 'reco', maxEvents: 5000, maxAgeDays: 90 };
     const learning = { trainAfterEvents: 20, trainIntervalMinutes: 10 };
     const init = { modelUrl: 'm', backends: ['cpu'], historyLength: 50, store, learning, catalog: { url: '/feed.jsonl', dbName: 'reco' } };
-    const client = createEngineClient(source, init as EngineInit, () => {}, { onLearning: () => {}, onProgress: () => {} });
+    const client = createEngineClient(source, init as EngineInit, () => {}, { onLearning: () => {}, onProgress: () => {}, onError: () => {} });
     await client.status();
     await client.forget();
     workers[0]!.crash();
@@ -117,7 +118,7 @@ describe('engine client', () => {
       source,
       { modelUrl: 'm', backends: ['cpu'], historyLength: 50, store: null, learning: null } as unknown as EngineInit,
       () => {},
-      { onLearning: () => {}, onProgress: () => {} },
+      { onLearning: () => {}, onProgress: () => {}, onError: () => {} },
       (state, reason) => states.push(`${state}: ${reason?.message ?? ''}`),
     );
     await expect.poll(() => states.length, { timeout: 5000 }).toBeGreaterThan(0);

@@ -805,7 +805,7 @@ describe('worker host: grids and placements (issue 13) on the history it assembl
     });
   });
 
-  it("invalid rules in init(): the grids keep the shop's order, from the snapshot and by the rules alone, and init() names the field", async () => {
+  it("invalid rules in init(): the grids keep the shop's order, from the snapshot, by the rules alone and from the loaded engine, and init()'s status names the field; valid rules from setRules() then arrange them", async () => {
     const { dbName } = await shopper();
     const first = pageView();
     await first.init(init(dbName));
@@ -826,7 +826,16 @@ describe('worker host: grids and placements (issue 13) on the history it assembl
       skipped: [],
     });
 
-    await expect(pageView().init(invalid)).rejects.toThrow(/rules\.diversity\.max: expected an integer of at least 1, got 0/);
+    const loaded = pageView();
+    expect((await loaded.init(invalid)).rulesError).toMatch(/^rules\.diversity\.max: expected an integer of at least 1, got 0$/);
+    expect(await loaded.arrange({ ...request(), candidates: marked, search: false })).toEqual({ order: null, source: 'none', skipped: [] });
+    await expect(loaded.recommend({ placement: 'for-you' }, { ...request(), seen: [] })).rejects.toThrow(/rules\.diversity\.max/);
+    expect(await loaded.setRules({ hideUnavailable: true })).toBe(true);
+    expect(loaded.status().rulesError).toBeUndefined();
+    const { order } = await loaded.arrange({ ...request(), candidates: marked, search: false });
+    expect(order).not.toBeNull();
+    expect(order!.at(-1), 'the sold-out item last').toBe(0);
+    expect((await loaded.recommend({ placement: 'for-you' }, { ...request(), seen: [] })).items.length).toBeGreaterThan(0);
   });
 
   it("pair model before the engine: a history item known by its id alone takes the feed's features, as the engine scores it", async () => {
