@@ -90,7 +90,11 @@ describe('engine client', () => {
     const store = { dbName: 'reco', maxEvents: 5000, maxAgeDays: 90 };
     const learning = { trainAfterEvents: 20, trainIntervalMinutes: 10 };
     const init = { modelUrl: 'm', backends: ['cpu'], historyLength: 50, store, learning, catalog: { url: '/feed.jsonl', dbName: 'reco' } };
-    const client = createEngineClient(source, init as EngineInit, () => {}, { onLearning: () => {}, onProgress: () => {}, onError: () => {} });
+    const client = createEngineClient(source, init as EngineInit, () => {}, {
+      onLearning: () => {},
+      onProgress: () => {},
+      onError: () => {},
+    });
     await client.status();
     await client.forget();
     workers[0]!.crash();
