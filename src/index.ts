@@ -11,7 +11,7 @@ import { loadEngineModule, preloadEngineModule } from './main/engine-module.ts';
 import { defaultWorker } from './main/worker-source.ts';
 import { subscribe, type Listeners } from './main/events.ts';
 import { forgetWithoutInstance, knownDatabases } from './main/erase.ts';
-import { forgetPageView, startInstance } from './main/instance.ts';
+import { forgetPageView, refused, startInstance } from './main/instance.ts';
 import type { BundledAssets } from './main/options.ts';
 import { bundledModel, loadDataLayerReader, onServer, startBundledWorker } from './bundler-assets.mjs';
 import { skipped, type LearningDecision } from './shared/learning.ts';
@@ -148,7 +148,7 @@ export const personalize = async (root?: ParentNode): Promise<void> => {
   if (root instanceof ShadowRoot) early.push((reco) => void reco.personalize(root));
 };
 /** Status of the current instance. */
-export const status = (): RecoStatus => (current ?? ended)?.status() ?? notReady('granted', false, false, NOT_STARTED);
+export const status = (): RecoStatus => (current ?? ended)?.status() ?? notReady('granted', false, false, refused ?? NOT_STARTED);
 /** Runs an on-device learning round now on the current instance; see RecoInstance.train. */
 export const train = async (): Promise<LearningDecision> => current?.train() ?? skipped(NOT_STARTED);
 /** The history items that most raised an item's score ("Because you viewed ..."); see RecoInstance.explain. */

@@ -157,8 +157,10 @@ describe('the global functions around init()', () => {
     expect(Reco.status()).toMatchObject({ consent: 'granted', storageReason: null });
   });
 
-  it('an invalid option rejects init() and leaves the running instance alone', async () => {
+  it('an invalid option rejects init() and leaves the running instance alone; with none, status() says why', async () => {
     const Reco = await loadScript();
+    await expect(Reco.init({ holdout: 2 })).rejects.toThrow(TypeError);
+    expect(Reco.status()).toMatchObject({ ready: false, lastError: expect.stringMatching(/^TypeError: .*holdout.* got 2$/) });
     const first = await Reco.init({ dbName: `global-${++n}` });
     await expect(Reco.init({ holdout: 2 })).rejects.toThrow(TypeError);
     Reco.track('view_item', 'a');

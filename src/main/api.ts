@@ -42,6 +42,7 @@ export interface RecoStatus {
   gpc: boolean;
   /** This page view is in the unpersonalized control group. */
   control: boolean;
+  /** The latest error as text, `'<name>: <message>'` (branch on the name through on('error')); null when none. */
   lastError: string | null;
   /** Milliseconds of the last ranking, worker round trip included. */
   lastRankMs: number | null;

@@ -66,6 +66,9 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
  * @param bundled the worker and default model as the app's bundler placed them (the ES module build)
  * @throws TypeError naming the option when an option is invalid (then `replaces` is left running)
  */
+/** Why the last init() was refused (its invalid option, as `status().lastError` says it), for status() with no instance. */
+export let refused: string | null = null;
+
 export function startInstance(
   options: RecoOptions | undefined,
   scriptUrl: string,
@@ -78,6 +81,7 @@ export function startInstance(
     opts = resolveOptions(options, scriptUrl, bundled);
   } catch (err) {
     takeEarlyWorker(null);
+    refused = `${(err as Error).name}: ${(err as Error).message}`;
     throw err;
   }
   // Its listeners, observers and held grids go before this one touches the page (the rest of destroy() may finish later).
@@ -110,8 +114,9 @@ export function startInstance(
       reported.add(err);
     }
     state.lastError = `${err.name}: ${err.message}`;
-    // A store that fails loses events, not the ranking: its message says what is lost.
-    log(err instanceof StorageError ? err.message : `${err.message}; the shop's own order is kept`);
+    // A store that fails loses events, not the ranking: its message says what is lost. An invalid argument (a TypeError
+    // naming the field, from the page or the worker) fails that call, not the grids.
+    log(err instanceof StorageError || err.name == 'TypeError' ? err.message : `${err.message}; the shop's own order is kept`);
     events.emit('error', err);
   };
   const debug = (msg: string): void => {

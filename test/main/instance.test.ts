@@ -127,6 +127,17 @@ describe('instance wiring', () => {
     expect(order()).toEqual(['a', 'b']);
   });
 
+  it("says the shop's order is kept for a failure that keeps it, not for a call with an invalid argument", async () => {
+    vi.stubGlobal('Worker', BlockedWorker);
+    reco = await createInstance({ dbName: `instance-${++n}` }, SCRIPT, new Map());
+    reco.track('add_to_cart', 123 as never);
+    const lines = vi.mocked(console.error).mock.calls.map((c) => String(c[0]));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^\[reco\] could not start the worker .*; the shop's own order is kept$/);
+    expect(lines[1]).toBe('[reco] track: itemId must be a non-blank string; got 123');
+    expect(reco.status().lastError).toBe('TypeError: track: itemId must be a non-blank string; got 123');
+  });
+
   it("stores the features of the items shown with what the page's JSON-LD adds to the markup's", async () => {
     vi.stubGlobal('Worker', BlockedWorker);
     document.head.innerHTML = `<script type="application/ld+json">${JSON.stringify({
