@@ -41,6 +41,22 @@ test('reco.js from another origin (a CDN): the worker, its wasm and the model lo
   expect(await failures()).toEqual([]);
 });
 
+test("reco.js from a CDN with the shop's own model at a relative URL: the model loads from the page's origin, the rest from the CDN", async ({
+  page,
+}) => {
+  const failures = await uncaught(page);
+  const origins = new Map<string, string>();
+  page.on('request', (r) => origins.set(new URL(r.url()).pathname, new URL(r.url()).origin));
+  await listenToReco(page);
+  await page.goto(`/e2e/pages/cdn.html?from=${CDN}/npm/reco-sdk/dist&model=/models/default/model.json`);
+  const status = await waitForReady(page);
+  expect(status.backend).toBe('wasm');
+  expect(origins.get('/models/default/model.json')).toBe(SHOP);
+  expect(origins.get('/models/default/weights.bin')).toBe(SHOP);
+  expect(origins.get('/npm/reco-sdk/dist/reco.worker.js')).toBe(CDN);
+  expect(await failures()).toEqual([]);
+});
+
 test('async snippet with reco.js from a CDN: the queued calls are replayed', async ({ page }) => {
   const failures = await uncaught(page);
   await page.goto(`/e2e/pages/snippet.html?from=${CDN}/npm/reco-sdk/dist`);

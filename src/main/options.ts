@@ -124,14 +124,17 @@ export function resolveOptions(input: unknown, scriptUrl: string, bundled?: Bund
       throw new TypeError(`Reco.init: option "${k}" expected ${rule[0]}, got ${shown(o[k])}`);
   }
   const model = o['modelUrl'] === undefined ? bundled?.model?.() : undefined;
+  const at = (given: unknown, ours: string) => new URL((given as string | undefined) ?? ours, given ? document.baseURI : scriptUrl).href;
   return {
     ...DEFAULTS,
     // An option passed as undefined keeps its default.
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
     grids: validateGridConfigs(o['grids']),
-    modelUrl: new URL((o['modelUrl'] as string | undefined) ?? model?.url ?? 'models/default/model.json', scriptUrl).href,
+    // The shop's own URLs are relative to the page, as fetch() reads them (and catalogUrl); the package's files are next
+    // to the script, which may be on a CDN.
+    modelUrl: at(o['modelUrl'], model?.url ?? 'models/default/model.json'),
     modelFiles: model?.files ?? {},
-    workerUrl: new URL((o['workerUrl'] as string | undefined) ?? 'reco.worker.js', scriptUrl).href,
+    workerUrl: at(o['workerUrl'], 'reco.worker.js'),
     ...(o['workerUrl'] === undefined && bundled?.startWorker ? { startWorker: bundled.startWorker } : {}),
     loadDataLayerReader: async () => {
       if (!bundled?.loadDataLayerReader) throw new Error('this build has no dataLayer reader');

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { resolveOptions } from '../../src/main/options.ts';
 import { DEFAULTS } from '../../src/shared/options.ts';
 
@@ -16,10 +16,23 @@ describe('resolveOptions', () => {
     expect(resolveOptions({ consent: undefined, holdout: undefined }, SCRIPT)).toMatchObject({ consent: 'granted', holdout: 0 });
   });
 
-  it('resolves relative URLs against the script, absolute ones as given', () => {
-    const o = resolveOptions({ modelUrl: '/models/x/model.json', workerUrl: 'https://cdn.example/w.js' }, SCRIPT);
-    expect(o.modelUrl).toBe('https://shop.example/models/x/model.json');
-    expect(o.workerUrl).toBe('https://cdn.example/w.js');
+  it("resolves the shop's relative URLs against the page (as fetch() does), absolute ones as given; its own files next to the script", () => {
+    // The script from a CDN, the page on the shop's origin.
+    vi.stubGlobal('document', { baseURI: 'https://shop.example/catalog/list.html' });
+    try {
+      const cdn = 'https://cdn.example/npm/reco-sdk/dist/reco.js';
+      let o = resolveOptions({ modelUrl: '/models/x/model.json', workerUrl: 'https://cdn.example/w.js' }, cdn);
+      expect(o.modelUrl).toBe('https://shop.example/models/x/model.json');
+      expect(o.workerUrl).toBe('https://cdn.example/w.js');
+      o = resolveOptions({ modelUrl: 'models/x/model.json', workerUrl: 'reco/reco.worker.js' }, cdn);
+      expect(o.modelUrl).toBe('https://shop.example/catalog/models/x/model.json');
+      expect(o.workerUrl).toBe('https://shop.example/catalog/reco/reco.worker.js');
+      o = resolveOptions({}, cdn);
+      expect(o.modelUrl).toBe('https://cdn.example/npm/reco-sdk/dist/models/default/model.json');
+      expect(o.workerUrl).toBe('https://cdn.example/npm/reco-sdk/dist/reco.worker.js');
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('names the option and what was expected', () => {
