@@ -1,4 +1,5 @@
 import { BASE_URL } from './helpers/engines/server.ts';
+import { CDN } from './helpers/origins.ts';
 import { expect, test, type BrowserPage } from './helpers/test.ts';
 import { gridItems, openAndCloseProduct, waitForReady } from './helpers/reco.ts';
 
@@ -106,4 +107,20 @@ test("without 'wasm-unsafe-eval' the engine falls back to cpu, still personalize
   if (engineName !== 'webkit') {
     await expect.poll(async () => (await reports(engineName)).join('\n'), { timeout: 20_000 }).toMatch(/script-src.* (wasm-eval|eval) /);
   }
+});
+
+test("reco.js from a CDN under the README's policy for that case (the CDN's origin in script-src, worker-src and connect-src, blob: in worker-src): ready on wasm, no violation; without the CDN in worker-src the worker cannot start, and the error says where to look", async ({
+  tab: page,
+  engineName,
+}) => {
+  await page.goto(`/e2e/pages/cdn-csp.html?csp=cdn&from=${CDN}/npm/reco-sdk/dist`);
+  const status = await waitForReady(page);
+  expect(status).toMatchObject({ backend: 'wasm', engine: 'ready', lastError: null });
+  expect(await reports(engineName)).toEqual([]);
+
+  await page.goto(`/e2e/pages/cdn-csp.html?csp=cdnblocked&from=${CDN}/npm/reco-sdk/dist`);
+  await page.waitForFunction(() => window.Reco?.status().engine === 'down', undefined, { timeout: 30_000 });
+  expect(await page.evaluate(() => window.Reco.status().lastError)).toMatch(
+    new RegExp(`^WorkerCrashedError: the worker ${CDN}/npm/reco-sdk/dist/reco\\.worker\\.js failed: .*worker-src`),
+  );
 });

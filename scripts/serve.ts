@@ -68,6 +68,10 @@ const REPORT = 'report-uri /csp-report';
 const POLICIES: Record<string, string> = {
   // What Reco needs (README "Content-Security-Policy"), with nothing else allowed.
   strict: `default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; img-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'; ${REPORT}`,
+  // reco.js from a CDN (this server's other origin, http://127.0.0.1:PORT), as the README's policy for that case says.
+  cdn: `default-src 'none'; script-src 'self' 'wasm-unsafe-eval' http://127.0.0.1:${port}; worker-src 'self' blob: http://127.0.0.1:${port}; connect-src 'self' http://127.0.0.1:${port}; img-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'; ${REPORT}`,
+  // The policy for a self-hosted reco.js (strict) on a page that loads it from a CDN: the worker cannot start.
+  cdnblocked: `default-src 'none'; script-src 'self' 'wasm-unsafe-eval' http://127.0.0.1:${port}; worker-src 'self' blob:; connect-src 'self' http://127.0.0.1:${port}; img-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'; ${REPORT}`,
   // The same without 'wasm-unsafe-eval': the wasm backend cannot compile.
   nowasm: `default-src 'none'; script-src 'self'; worker-src 'self'; connect-src 'self'; img-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'; ${REPORT}`,
 };

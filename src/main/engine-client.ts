@@ -104,13 +104,17 @@ export function createEngineClient(
         // An error without a message is a script that did not load: the answer to its URL may say why.
         void (e.message ? Promise.resolve(null) : whyWorkerFailed(source.url)).then((why) => {
           // A bundler that does not follow new URL('…', import.meta.url) (esbuild, Rollup without an asset plugin) copies no worker.
+          const bundled = source.url === BUNDLED_WORKER;
           const hint =
-            source.url === BUNDLED_WORKER && !e.message
+            bundled && !e.message
               ? ": did your bundler copy it? Without one that follows new URL('…', import.meta.url) (Vite, webpack 5), serve the package's dist/ and pass workerUrl and modelUrl"
               : '';
-          crashed(
-            new WorkerCrashedError(`the worker ${source.url} failed: ${e.message || why || 'it could not load, or it crashed'}${hint}`),
-          );
+          // Its URL answers: the page's Content-Security-Policy is the usual cause (a worker from another origin, a CDN's,
+          // is started from a blob: URL that imports it, and worker-src governs both).
+          const unknown = bundled
+            ? 'it could not load, or it crashed'
+            : `it could not load (does the page's Content-Security-Policy allow it? worker-src needs its origin, and blob: for one from another origin), or it crashed`;
+          crashed(new WorkerCrashedError(`the worker ${source.url} failed: ${e.message || why || unknown}${hint}`));
         });
       });
       const remote = wrap<EngineInterface>(worker);
