@@ -222,10 +222,12 @@ export function recommendFrom(catalog: PlacementCatalog, scorer: PlacementScorer
       const ok = eligible({ rules, filter: q.filter, history: ruled, now });
 
       if (q.placement === 'recently-viewed') {
-        // An item known by its id alone (no feed row, no title) would be a card with nothing in it.
+        // An item known by its id alone (no title in the feed's row or the history) would be a card with nothing in it;
+        // without a feed the catalog is the items seen, id-only ones among them.
         const recent = recentItems(history, VIEW_TYPES)
-          .filter((it) => !skip.has(it.id) && (catalog.index.has(it.id) || !!it.title))
-          .map((it) => items[catalog.index.get(it.id) ?? -1] ?? it);
+          .filter((it) => !skip.has(it.id))
+          .map((it) => items[catalog.index.get(it.id) ?? -1] ?? it)
+          .filter((it) => !!it.title);
         const order = await ranked(
           q,
           recent,

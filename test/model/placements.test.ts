@@ -89,6 +89,14 @@ describe('placements', () => {
     expect((await p.recommend({ placement: 'recently-viewed', limit: 8 }, [gone], RULES, NOW)).map((o) => o.item)).toEqual([gone.item]);
   });
 
+  it('recently viewed without a feed (the catalog is the items seen): an item known by its id alone is no card', async () => {
+    const bare: HistoryEntry = { item: { id: 'zz-only-id' }, type: 'view_item', ts: T0 + 60_000 };
+    const seen = catalogOf([CATALOG[4]!, bare.item]);
+    const p = recommendFrom(seen, brandScorer());
+    const out = await p.recommend({ placement: 'recently-viewed', limit: 3 }, [at(CATALOG[4]!.id), bare], RULES, NOW);
+    expect(out.map((o) => o.item.id)).toEqual([CATALOG[4]!.id]);
+  });
+
   it('because you viewed: starts from the last 3 items viewed, each result with its reason, none of them the history', async () => {
     const p = recommendFrom(CAT, brandScorer());
     const viewed = [CATALOG[3]!, CATALOG[40]!, CATALOG[80]!, CATALOG[120]!];
