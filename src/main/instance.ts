@@ -57,6 +57,9 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
   return startInstance(options, scriptUrl, global).ready;
 }
 
+/** Why the last init() was refused (its invalid option, as `status().lastError` says it), for status() with no instance. */
+export let refused: string | null = null;
+
 /**
  * @internal The instance at once, its initialization in `ready`. Clicks and track() calls made while storage
  * opens and the model loads are recorded (with their own time) and written once the store is open; status()
@@ -66,9 +69,6 @@ export async function createInstance(options: RecoOptions | undefined, scriptUrl
  * @param bundled the worker and default model as the app's bundler placed them (the ES module build)
  * @throws TypeError naming the option when an option is invalid (then `replaces` is left running)
  */
-/** Why the last init() was refused (its invalid option, as `status().lastError` says it), for status() with no instance. */
-export let refused: string | null = null;
-
 export function startInstance(
   options: RecoOptions | undefined,
   scriptUrl: string,
