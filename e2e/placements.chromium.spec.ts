@@ -38,6 +38,29 @@ test('the feed is the only extra request: on the page origin, from the worker, o
   expect(foreign, 'requests to other origins').toEqual([]);
 });
 
+test('status().catalog says how the feed loaded, or why it could not be used, without a placement asking; the failure is logged once', async ({
+  page,
+}) => {
+  const logged: string[] = [];
+  page.on('console', (m) => (m.type() === 'warning' || m.type() === 'error') && logged.push(m.text()));
+  await page.goto('/e2e/pages/placements.html');
+  await waitForReady(page);
+  await expect.poll(() => page.evaluate(() => window.Reco.status().catalog)).toMatchObject({ source: 'feed', items: 45 });
+
+  await page.goto('/e2e/pages/placements.html?feed=no-such-feed.jsonl');
+  await waitForReady(page);
+  await expect
+    .poll(() => page.evaluate(() => window.Reco.status().catalog))
+    .toMatchObject({
+      source: 'seen',
+      url: expect.stringContaining('no-such-feed.jsonl'),
+      error: expect.stringMatching(/could not be used.*404/),
+    });
+  expect(logged.filter((t) => t.startsWith('[reco]') && t.includes('no-such-feed.jsonl'))).toHaveLength(1);
+  // The grid is still personalized by the page's own items; the page works.
+  expect(await page.evaluate(() => window.Reco.status().engine)).toBe('ready');
+});
+
 test('a placement rendered at page load keeps its space from the first paint: no layout shift when its items arrive', async ({ page }) => {
   await page.addInitScript(() => {
     (window as unknown as { shifts: number[] }).shifts = [];

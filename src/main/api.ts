@@ -48,7 +48,10 @@ export interface RecoStatus {
   lastRankMs: number | null;
   /** On-device learning: rounds run, the last round's decision and numbers, the head in use. */
   learning: LearningStatus;
-  /** Where placements draw from (the feed or the items seen), once a placement asked; null before. */
+  /**
+   * Where placements draw from: with a `catalogUrl` feed, from when it has loaded or failed (`error` says why) once the
+   * model is ready; without one (the items seen), once a placement asked. Null before.
+   */
   catalog: CatalogStatus | null;
 }
 

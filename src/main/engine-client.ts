@@ -9,6 +9,7 @@ import { proxy, wrap, type Remote } from 'comlink';
 import { WorkerCrashedError } from '../shared/errors.ts';
 import type { LearningState } from '../shared/learning.ts';
 import type {
+  CatalogStatus,
   Contribution,
   ArrangeReply,
   ArrangeRequest,
@@ -47,6 +48,8 @@ export interface EngineClient {
   arrange(req: ArrangeRequest): Promise<ArrangeReply>;
   setRules(rules: unknown): Promise<boolean>;
   recommend(request: unknown, page: PlacementCall): Promise<PlacementReply>;
+  /** The feed's status once it has loaded or failed, after the model is ready; null without a feed. */
+  catalog(): Promise<CatalogStatus | null>;
   /** A learning round in the worker on the stored events: `force` runs it now, otherwise only if due. */
   round(force: boolean): Promise<RoundReply>;
   /** Back to the shipped head, in every tab, before the page clears the store. */
@@ -184,6 +187,8 @@ export function createEngineClient(
         return changed;
       }),
     recommend: (request, page) => call('recommend()', (e) => e.recommend(request, page)),
+    // A feed may take a while: as long as the model may.
+    catalog: () => call('catalog()', (e) => e.catalog(), INIT_TIMEOUT_MS),
     status: supervisor.ready,
     round: (force) => call('round()', (e) => e.round(force), ROUND_TIMEOUT_MS),
     forget: () => {

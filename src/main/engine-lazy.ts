@@ -15,6 +15,7 @@ const CALLS = [
   'arrange',
   'setRules',
   'recommend',
+  'catalog',
   'round',
   'forget',
   'explain',

@@ -72,6 +72,12 @@ function fill(card: HTMLElement, slots: Record<string, string> | null): void {
 
 export function createPlacements(o: PlacementsDeps): PagePlacements {
   const unsent = new Map<string, ItemFeatures>();
+  // With a feed, status().catalog says how it loaded (or why it could not be used) once it settled, before any
+  // placement asked; a placement's newer answer is not replaced.
+  o.engine?.catalog().then(
+    (c) => c && !o.state.catalog && (o.state.catalog = c),
+    () => {},
+  );
 
   /** The placement, and with `show` (render) each item's slot texts. */
   async function recommend(request: unknown, show?: SlotOptions): Promise<{ items: Recommendation[]; slots?: Record<string, string>[] }> {

@@ -103,7 +103,7 @@ export interface DownloadProgress {
 export interface CatalogStatus {
   /** The shop's feed, or the items seen on the site so far (also when the feed failed: `error` says why). */
   source: 'feed' | 'seen';
-  /** Items in the catalog (0 until the first placement asked for it). */
+  /** Items in the catalog: the feed's once it loaded; the items seen, counted when a placement asks. */
   items: number;
   url: string | null;
   /** The feed came from Cache Storage (its ETag unchanged). */
@@ -284,6 +284,11 @@ export interface EngineInterface {
    * @throws TypeError naming the field of an invalid request
    */
   recommend(request: unknown, page: PlacementCall): Promise<PlacementReply>;
+  /**
+   * The catalog's status once the shop's feed has loaded or failed (`error` says why), for `status().catalog` before
+   * any placement asked; null without a feed (the items seen are counted when a placement asks) or without a model.
+   */
+  catalog(): Promise<CatalogStatus | null>;
   status(): EngineStatus;
 }
 

@@ -25,7 +25,15 @@ import { validateRequest } from '../shared/placements.ts';
 import { DEFAULT_RULES, validateRules } from '../shared/rules.ts';
 import { skipped, type HeadInUse, type LearningSchedule, type LearningState } from '../shared/learning.ts';
 import type { Backend } from '../shared/options.ts';
-import type { Contribution, EngineStatus, LearningStore, PlacementPage, PlacementReply, RoundReply } from '../shared/protocol.ts';
+import type {
+  CatalogStatus,
+  Contribution,
+  EngineStatus,
+  LearningStore,
+  PlacementPage,
+  PlacementReply,
+  RoundReply,
+} from '../shared/protocol.ts';
 import type { Store } from '../shared/store.ts';
 import type { HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
 import { startBackend } from './backends.ts';
@@ -137,6 +145,8 @@ export interface Engine {
   serving(): { model: string; head: string };
   /** The shop's feed has loaded (or there is none): a snapshot written now records its availability. */
   feedSettled(): boolean;
+  /** Where placements draw from, once the feed (if any) has loaded or failed. */
+  catalog(): Promise<CatalogStatus>;
   explain(history: readonly HistoryEntry[], item: ItemFeatures, now: number): Promise<Contribution[]>;
   round(force: boolean): Promise<RoundReply>;
   forget(): LearningState | null;
@@ -434,6 +444,11 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     },
 
     feedSettled: () => !catalog?.status().url || !!catalog.loadedFeed(),
+
+    async catalog() {
+      await catalog!.current();
+      return catalog!.status();
+    },
 
     serving() {
       const { key, heads } = current();

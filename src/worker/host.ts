@@ -595,6 +595,12 @@ export function createHost(deps: HostDeps): EngineInterface {
       return e.recommend(history, request, { seen: page.seen, now, control: page.control, show: page.show }, older);
     },
 
+    async catalog() {
+      const o = await configured;
+      if (!o.catalog?.url) return null;
+      return (await loadedOrNull())?.catalog() ?? null;
+    },
+
     changed(req) {
       changes++;
       recall.add(req);

@@ -17,6 +17,7 @@ function fakeClient(log: string[]): EngineClient {
     arrange: async () => ({ order: null, source: 'none' }),
     setRules: async () => false,
     recommend: async () => ({}) as never,
+    catalog: async () => null,
     round: async () => ({}) as never,
     forget: async () => null,
     explain: async () => [],

@@ -33,6 +33,7 @@ function setup(over: Partial<PlacementsDeps> = {}) {
       const slots = show && ITEMS.map((it) => slotTexts(it, show, priceFormat(show), imageOrigins(show, null)));
       return { items: ITEMS, catalog: { source: 'feed', items: 2, url: '/feed.jsonl' }, ...(slots && { slots }) };
     }),
+    catalog: vi.fn(async () => null),
   } as unknown as EngineClient;
   const shopper = createHistory(null, 50, () => [], vi.fn());
   shopper.request = async () => request;
@@ -61,6 +62,7 @@ describe('render()', () => {
     const { p, release, deps } = setup({
       engine: {
         recommend: vi.fn(async (r: unknown) => validateRequest(r) && { items: [], slots: [] }),
+        catalog: async () => null,
       } as unknown as EngineClient,
     });
     release();
@@ -171,6 +173,7 @@ describe('render()', () => {
             ),
           ),
       ),
+      catalog: async () => null,
     } as unknown as EngineClient;
     const { p, tracker } = setup({ engine });
     const first = p.render('#row', { placement: 'similar', itemId: 'x', limit: 1 });
@@ -192,6 +195,7 @@ describe('render()', () => {
     const answers: Array<(items: Recommendation[]) => void> = [];
     const engine = {
       recommend: vi.fn(() => new Promise((resolve) => answers.push((items) => resolve({ items, catalog: null, slots: [] })))),
+      catalog: async () => null,
     } as unknown as EngineClient;
     const { p } = setup({ engine });
     const first = p.render('#row', { placement: 'similar', itemId: 'x', limit: 1 });
@@ -251,6 +255,27 @@ describe('recommend()', () => {
     });
     expect(calls[1]![1].seen).toEqual([]);
     expect(deps.state.catalog).toMatchObject({ source: 'feed' });
+  });
+
+  it("says where placements draw from once the engine knows the feed's fate, before any placement asked; a placement's newer answer stays", async () => {
+    const failed = { source: 'seen', items: 0, url: '/feed.jsonl', error: 'the catalog feed could not be used (HTTP 404)' } as const;
+    const { engine, release } = setup();
+    let settle!: (c: typeof failed) => void;
+    vi.mocked(engine.catalog).mockReturnValueOnce(new Promise((r) => (settle = r)));
+    const quiet = setup({ engine }); // no placement asks
+    expect(quiet.deps.state.catalog).toBeNull();
+    settle(failed);
+    await vi.waitFor(() => expect(quiet.deps.state.catalog).toEqual(failed));
+
+    // A placement answered first: its status is the newer one.
+    let late!: (c: typeof failed) => void;
+    vi.mocked(engine.catalog).mockReturnValueOnce(new Promise((r) => (late = r)));
+    const asked = setup({ engine });
+    release();
+    await asked.p.recommend({ placement: 'for-you' });
+    late(failed);
+    await new Promise((r) => setTimeout(r));
+    expect(asked.deps.state.catalog).toMatchObject({ source: 'feed', items: 2 });
   });
 
   it('tells the worker about the control group; before the model is ready, nothing', async () => {

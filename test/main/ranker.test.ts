@@ -27,6 +27,7 @@ function ranker(hasHistory = true, active = true) {
         { itemId: 'h5', weight: -1 },
       ]),
     ),
+    catalog: async () => null,
   } as unknown as EngineClient;
   const shopper = createHistory(null, 50, () => [], vi.fn());
   const onError = vi.fn();

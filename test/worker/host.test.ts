@@ -870,6 +870,38 @@ describe('worker host: grids and placements (issue 13) on the history it assembl
     expect(worst, 'largest difference from the engine').toBeLessThan(1e-5);
   });
 
+  it("says the feed's status once it loaded or failed, without a placement asking: status().catalog has it from then on", async () => {
+    const feed = JSON.stringify(candidates.slice(0, 4));
+    const viewWith = (answer: () => Response) =>
+      createHost({
+        fetch: (async (u: string) => (u === 'feed.json' ? answer() : fileFetch(u))) as unknown as typeof fetch,
+        caches: null,
+        onPageForget: alone,
+        loadEngine: async (files) => createEngine({ files }),
+      });
+    const withFeed = (): EngineInit => ({ ...init(`host-catalog-${++n}`), catalog: { url: 'feed.json', dbName: null } });
+
+    const loaded = viewWith(() => new Response(feed, { status: 200 }));
+    await loaded.init(withFeed());
+    expect(await loaded.catalog()).toMatchObject({ source: 'feed', items: 4, url: 'feed.json' });
+
+    const missing = viewWith(() => new Response('not here', { status: 404 }));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    await missing.init(withFeed());
+    expect(await missing.catalog()).toMatchObject({
+      source: 'seen',
+      url: 'feed.json',
+      error: expect.stringMatching(/feed could not be used .*404/),
+    });
+    expect(warn).toHaveBeenCalledTimes(1);
+    warn.mockRestore();
+
+    // Without a feed the catalog is the items seen, counted when a placement asks.
+    const none = viewWith(() => new Response(feed, { status: 200 }));
+    await none.init(init(`host-catalog-${++n}`));
+    expect(await none.catalog()).toBeNull();
+  });
+
   it("a first visit (no snapshot): the feed's availability, loaded as init() starts, orders the grids before the engine; a feed that does not answer in time leaves the order", async () => {
     // The page marks nothing; the feed says the second item is sold out.
     const items = candidates.slice(0, 4);
