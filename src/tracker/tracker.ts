@@ -55,7 +55,8 @@ export interface Tracker {
    * Records an event the page reports (view_item, add_to_cart, purchase, ...): through track() or, with
    * `source: 'dataLayer'`, through its GA4 dataLayer. The same event (type and item) that another source
    * recorded in the last {@link SAME_EVENT_MS} is not recorded twice: a click the tracker saw and the
-   * `select_item` the shop pushes for it, or a `track('add_to_cart')` and the shop's own `add_to_cart` push.
+   * `select_item` the shop pushes for it, or a `track('add_to_cart')` and the shop's own `add_to_cart` push; nor is a
+   * `select_item` or `view_item` its own source repeats within {@link DOUBLE_CLICK_MS}.
    * @returns the event recorded, or the earlier one this call repeats; undefined on a prerendered page not yet
    *   opened, which records it when the shopper opens it
    * @throws TypeError naming the field when `type` is unknown, `itemId` is empty or `extra` holds other than strings, numbers and booleans
@@ -101,7 +102,10 @@ export type Source = 'tracker' | 'page' | 'dataLayer';
  * source repeating itself (two adds in a row) always counts.
  */
 export const SAME_EVENT_MS = 5000;
-/** Two clicks on the same item this close are a double click: one select_item. */
+/**
+ * Two clicks on the same item this close are a double click: one select_item. So are two views of one item from the
+ * same source: React's StrictMode runs a page's effects twice in development, and its track('view_item') with them.
+ */
 export const DOUBLE_CLICK_MS = 500;
 
 /** Where an event happened: the item, and the list and position it was shown at (null when unknown). */
@@ -194,9 +198,14 @@ export function createTracker(opts: TrackerOptions): Tracker {
     // An impression is per list: the shop's of an item in its own list is not Reco's of it in a Reco row.
     const key = `${type}\u0000${itemId}\u0000${type === 'view_item_list' ? listId : ''}`;
     const last = latest.get(key);
-    // The same event from another source is the one already recorded; so is a second click on the same item at once (a double click).
+    // The same event from another source is the one already recorded; so is a second click on the same item at once (a
+    // double click), or a second view of it (an effect run twice).
     const since = last ? now() - last.e.ts : Infinity;
-    if (last && (last.source !== source ? since < SAME_EVENT_MS : type === 'select_item' && since < DOUBLE_CLICK_MS)) return last.e;
+    if (
+      last &&
+      (last.source !== source ? since < SAME_EVENT_MS : (type === 'select_item' || type === 'view_item') && since < DOUBLE_CLICK_MS)
+    )
+      return last.e;
     // Strictly increasing within a page view: a click and the view it opens often share a millisecond, and the
     // store orders ties by random id, which would shuffle the shopper's history.
     const ts = (lastTs = Math.max(now(), lastTs + 1));

@@ -374,6 +374,17 @@ describe('clicks', () => {
     expect(seen.map((e) => e.type)).toEqual(['select_item', 'select_item', 'add_to_cart', 'add_to_cart']);
   });
 
+  it("a view_item reported twice at once (React StrictMode runs the page's effect twice in development) is one; a view of the item later is another", async () => {
+    let clock = 1_700_000_000_000;
+    const t = start(await openStore({ memoryOnly: true }), { now: () => clock });
+    const first = t.track('view_item', 'a');
+    expect(t.track('view_item', 'a')).toBe(first);
+    t.track('view_item', 'b');
+    clock += 600;
+    t.track('view_item', 'a');
+    expect(seen.map((e) => `${e.type} ${e.itemId}`)).toEqual(['view_item a', 'view_item b', 'view_item a']);
+  });
+
   it("lets go of a closed shadow root's click listeners once its component has left the page", async () => {
     const t = start(await openStore({ memoryOnly: true }));
     const host = document.createElement('shop-grid');
