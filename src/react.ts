@@ -5,6 +5,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { on, rank, status } from './index.ts';
+import { pageRoute } from './main/route.ts';
 import type { ItemFeatures } from './shared/types.ts';
 
 /** How {@link useRanked} reads an item. */
@@ -19,10 +20,45 @@ export interface UseRankedOptions<T> {
 }
 
 /**
+ * The order each list was last shown in, by the page's address and the list's ids. A single-page app's router renders
+ * a listing again when the shopper comes back to it by Back: the list shows the order they left, as the markup path's
+ * grids do, rather than ranked anew with the product just opened (their items would move under their eyes). Once per
+ * arrival (src/main/route.ts): the same address pushed anew later is ranked. Kept in memory for the page view (a page
+ * loaded again by Back starts without it), the newest MAX_LEFT lists.
+ */
+const left = new Map<string, { order: string[]; restoredIn?: number }>();
+const MAX_LEFT = 50;
+const browser = typeof window !== 'undefined';
+// Back is told by the router's popstate: heard from the start, before any list mounts.
+if (browser) pageRoute();
+
+/** The page's address and the list's ids: where an order is kept. */
+const place = (url: string, key: string) => `${url}\u0001${key}`;
+
+/** The order the list of `key` was left in, the first time it is asked since the shopper came back to this address by Back; else null. */
+function orderLeft(key: string): string[] | null {
+  if (!browser) return null;
+  // forget() (storage off from then on) leaves nothing of the shopper's behaviour behind, these orders included.
+  if (status().storage === 'off') left.clear();
+  const route = pageRoute();
+  const kept = route.back ? left.get(place(route.url, key)) : undefined;
+  if (!kept || kept.restoredIn === route.arrival) return null;
+  kept.restoredIn = route.arrival;
+  return kept.order;
+}
+
+function keepOrder(url: string, key: string, order: string[]): void {
+  left.delete(place(url, key));
+  left.set(place(url, key), { order });
+  if (left.size > MAX_LEFT) left.delete(left.keys().next().value!);
+}
+
+/**
  * The given items in this shopper's order: first as given (so the first render never waits), then, once Reco
  * has ranked them, best first. Re-ranks when the list of ids changes and when Reco becomes ready (an `init()`
- * after the list mounted). Without personalization (consent denied, control group, no history, no model) the
- * order stays as given. Never throws.
+ * after the list mounted). A list a single-page app renders again when the shopper comes back by Back shows the
+ * order they left it in from its first render, and is not ranked again. Without personalization (consent denied,
+ * control group, no history, no model) the order stays as given. Never throws.
  * @param items the list to order; items keep their identity (same objects, in a new order)
  * @param options how to read an item's id and features
  * @returns the items, in the shopper's order
@@ -31,13 +67,21 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
   const { id = defaultId, features = defaultFeatures } = options;
   const ids = items.map((it) => id(it));
   const key = ids.join('\u0000');
-  const [ranked, setRanked] = useState<{ key: string; order: string[] } | null>(null);
+  // A list the shopper comes back to by Back starts in the order they left it, and is not ranked again.
+  const [ranked, setRanked] = useState<{ key: string; order: string[]; restored?: boolean } | null>(() => {
+    const order = orderLeft(key);
+    return order && { key, order, restored: true };
+  });
 
   useEffect(() => {
+    if (ranked?.key === key && ranked.restored) return;
     let live = true;
+    const { url } = pageRoute();
     const run = () =>
       void rank(items.map((it, i) => ({ ...features(it), id: ids[i]! }))).then((r) => {
-        if (live) setRanked({ key, order: r.map((x) => x.id) });
+        const order = r.map((x) => x.id);
+        keepOrder(url, key, order);
+        if (live) setRanked({ key, order });
       });
     run();
     // Not ready yet (init() under way, or not called): rank again once it is.

@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { createElement, act, type ReactElement } from 'react';
+import { createElement, act, StrictMode, type ReactElement } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -9,9 +9,10 @@ const sdk = vi.hoisted(() => ({
   scores: {} as Record<string, number>,
   readyListeners: new Set<() => void>(),
   ranked: [] as string[][],
+  storage: 'indexeddb',
 }));
 vi.mock('../src/index.ts', () => ({
-  status: () => ({ ready: sdk.ready }),
+  status: () => ({ ready: sdk.ready, storage: sdk.storage }),
   on: (_: 'ready', fn: () => void) => (sdk.readyListeners.add(fn), () => sdk.readyListeners.delete(fn)),
   rank: async (items: { id: string }[]) => {
     sdk.ranked.push(items.map((i) => i.id));
@@ -46,7 +47,8 @@ const shown = () => [...host.querySelectorAll('li')].map((li) => li.textContent)
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
 beforeEach(() => {
-  Object.assign(sdk, { ready: false, scores: { c: 3, a: 2, b: 1 }, ranked: [] });
+  Object.assign(sdk, { ready: false, scores: { c: 3, a: 2, b: 1 }, ranked: [], storage: 'indexeddb' });
+  history.replaceState({}, '', '/');
   sdk.readyListeners.clear();
   host = document.createElement('div');
   document.body.append(host);
@@ -74,6 +76,63 @@ describe('useRanked', () => {
     await act(async () => root.render(createElement(List, { items: [...PRODUCTS, { sku: 'd', name: 'Mascara' }] })));
     expect(sdk.ranked).toHaveLength(2);
     expect(shown()).toEqual(['c', 'a', 'b', 'd']);
+  });
+
+  it("a single-page app's listing reached by Back shows the order the shopper left from its first render, not ranked again; reached anew, it is ranked", async () => {
+    sdk.ready = true;
+    history.pushState({}, '', '/listing');
+    await act(async () => root.render(createElement(List, { items: PRODUCTS })));
+    expect(shown()).toEqual(['c', 'a', 'b']);
+    // The shopper opens a product: the router renders it in the listing's place; what they did there changes the ranking.
+    history.pushState({}, '', '/p/c');
+    await act(async () => root.render(createElement('p')));
+    sdk.scores = { b: 3, c: 2, a: 1 };
+    // Back: the router renders the listing again as the popstate arrives.
+    history.replaceState({}, '', '/listing');
+    dispatchEvent(new PopStateEvent('popstate'));
+    await act(async () => root.render(createElement(List, { items: PRODUCTS })));
+    // Not ranked again: the order is the list's first state, so its first render showed it.
+    expect(sdk.ranked).toHaveLength(1);
+    expect(shown()).toEqual(['c', 'a', 'b']);
+
+    // The listing reached by a link (pushed anew) is ranked anew.
+    history.pushState({}, '', '/p/a');
+    await act(async () => root.render(createElement('p')));
+    history.pushState({}, '', '/listing');
+    await act(async () => root.render(createElement(List, { items: PRODUCTS })));
+    expect(shown()).toEqual(['b', 'c', 'a']);
+    expect(sdk.ranked).toHaveLength(2);
+  });
+
+  it('in StrictMode (development: state initializers and effects run twice) a Back shows the order left all the same', async () => {
+    sdk.ready = true;
+    const strict = () => createElement(StrictMode, null, createElement(List, { items: PRODUCTS }));
+    history.pushState({}, '', '/strict');
+    await act(async () => root.render(strict()));
+    history.pushState({}, '', '/p/c');
+    await act(async () => root.render(createElement('p')));
+    const before = sdk.ranked.length;
+    sdk.scores = { b: 3, c: 2, a: 1 };
+    history.replaceState({}, '', '/strict');
+    dispatchEvent(new PopStateEvent('popstate'));
+    await act(async () => root.render(strict()));
+    expect(sdk.ranked).toHaveLength(before);
+    expect(shown()).toEqual(['c', 'a', 'b']);
+  });
+
+  it('after forget() a Back finds no order kept: the list is ranked anew', async () => {
+    sdk.ready = true;
+    history.pushState({}, '', '/sale');
+    await act(async () => root.render(createElement(List, { items: PRODUCTS })));
+    history.pushState({}, '', '/p/b');
+    await act(async () => root.render(createElement('p')));
+    sdk.storage = 'off'; // forget() was called
+    sdk.scores = { b: 3, c: 2, a: 1 };
+    history.replaceState({}, '', '/sale');
+    dispatchEvent(new PopStateEvent('popstate'));
+    await act(async () => root.render(createElement(List, { items: PRODUCTS })));
+    expect(shown()).toEqual(['b', 'c', 'a']);
+    expect(sdk.ranked).toHaveLength(2);
   });
 
   it('stops listening when unmounted', async () => {
