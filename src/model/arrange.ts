@@ -54,8 +54,9 @@ export function inCategory(category: string | undefined, prefix: string): boolea
 }
 
 /**
- * A filter as a test of items (compiled once per list). An item missing the field filtered on passes the
- * price range and fails a category or brand filter.
+ * A filter as a test of items (compiled once per list). An item missing the field filtered on fails it: a price
+ * range is not met by a price nobody knows (none in the feed or the markup, or "on request"), as a category filter is
+ * not by an item without a category.
  */
 export function filterTest(f: Filter | undefined): (item: ItemFeatures) => boolean {
   if (!f) return () => true;
@@ -63,7 +64,7 @@ export function filterTest(f: Filter | undefined): (item: ItemFeatures) => boole
   const cats = list(f.category)?.map(categoryLevels);
   const brands = list(f.brand);
   return (item) => {
-    if (item.price !== undefined && (item.price < min || item.price > max)) return false;
+    if (f.price && !(item.price! >= min && item.price! <= max)) return false;
     if (cats && !cats.some((want) => underPath(item.category, want))) return false;
     return !brands || brands.includes(lower(item.brand));
   };

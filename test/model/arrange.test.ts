@@ -26,9 +26,11 @@ describe('arrange: filters, availability and recent purchases', () => {
     expect(ids(items, arrange(items, scores, ctx({ hideUnavailable: false })).order)).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
-  it('filters by price range (items without a price pass), category path prefix and brand, case-insensitively', () => {
+  it('filters by price range (an item without a price fails it, as one without a category fails a category filter), category path prefix and brand, case-insensitively', () => {
     const only = (filter: Rules['filter']) => ids(items, arrange(items, scores, ctx({ filter, hideUnavailable: false })).order);
-    expect(only({ price: { min: 10, max: 40 } })).toEqual(['a', 'd', 'e']);
+    expect(only({ price: { min: 10, max: 40 } })).toEqual(['a', 'd']);
+    expect(only({ price: { max: 40 } })).toEqual(['a', 'c', 'd']);
+    expect(only({ price: { min: 0 } })).toEqual(['a', 'b', 'c', 'd']);
     expect(only({ category: 'makeup' })).toEqual(['a', 'c', 'd']);
     expect(only({ category: ['Makeup > Lips', 'Hair Care'] })).toEqual(['a', 'e']);
     expect(only({ brand: 'AURA' })).toEqual(['a', 'c']);
