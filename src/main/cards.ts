@@ -10,7 +10,10 @@ import { isLimit, type RecommendRequest } from '../shared/placements.ts';
 export interface RenderOptions extends RecommendRequest {
   /** The card template: a `<template>` element or its selector. Default: the first `<template>` inside the container. */
   template?: string | HTMLTemplateElement;
-  /** Currency of the prices (ISO 4217, e.g. "EUR"): prices are formatted as money in the page's language. Default: a plain number with 2 decimals. */
+  /**
+   * Currency of the prices (ISO 4217, e.g. "EUR"): prices are formatted as money in the page's language. A price the
+   * feed gives in a currency of its own is shown in that one. Default: a plain number with 2 decimals.
+   */
   currency?: string;
   /** List id of the cards' impressions and clicks. Default: the placement's name. */
   listId?: string;

@@ -51,6 +51,35 @@ export interface ParsedFeed {
 const text = (v: unknown): string | undefined =>
   typeof v === 'string' && v.trim() ? v.trim() : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;
 
+/** Symbols that name one currency; the dollar, the yen, the franc and "kr" name several, and say nothing here. */
+const CURRENCY_SYMBOLS: Record<string, string> = { '€': 'EUR', '£': 'GBP', '₹': 'INR', '₩': 'KRW', '₺': 'TRY', '₪': 'ILS', zł: 'PLN' };
+
+/** An ISO 4217 code the browser can format money in. */
+function isCurrency(code: string): boolean {
+  if (!/^[A-Z]{3}$/.test(code)) return false;
+  try {
+    return Intl.supportedValuesOf('currency').includes(code);
+  } catch {
+    return true; // a browser without the list: the code is well-formed
+  }
+}
+
+/**
+ * The currency a feed row gives its price in (ISO 4217): its `priceCurrency` (schema.org) or `currency`, the price
+ * object's, else the code or unambiguous symbol written in the price ("24.90 USD" as Google Merchant feeds write it,
+ * "€24.90"); undefined when the row does not say.
+ */
+export function priceCurrency(r: Record<string, unknown>): string | undefined {
+  const p = r['price'];
+  const nested = p && typeof p === 'object' && !Array.isArray(p) ? (p as Record<string, unknown>) : {};
+  const given = text(r['priceCurrency'] ?? r['currency'] ?? nested['currency'] ?? nested['currencyCode'] ?? nested['priceCurrency']);
+  if (given) return isCurrency(given.toUpperCase()) ? given.toUpperCase() : undefined;
+  if (typeof p !== 'string') return undefined;
+  const code = /(?:^|[^A-Za-z])([A-Z]{3})(?![A-Za-z])/.exec(p)?.[1];
+  if (code && isCurrency(code)) return code;
+  return Object.entries(CURRENCY_SYMBOLS).find(([symbol]) => p.includes(symbol))?.[1];
+}
+
 /** "in stock", "in_stock", "InStock", "https://schema.org/InStock", true → true; "out of stock", "SoldOut", "discontinued", false → false. */
 export function availability(v: unknown): boolean | undefined {
   if (typeof v === 'boolean') return v;
@@ -98,6 +127,9 @@ export function readRow(row: unknown): CatalogEntry | null {
   // "on request" is no number; a title that is an object is no text).
   const rest: Record<string, unknown> = { ...r, id };
   for (const k of Object.keys(fields)) if (k !== 'id') delete rest[k];
+  // The price's currency, as schema.org names it, also where the feed wrote it into the price: render() shows it.
+  const currency = item.price !== undefined ? priceCurrency(r) : undefined;
+  if (currency) rest['priceCurrency'] = currency;
   return { item, row: rest };
 }
 

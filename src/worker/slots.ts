@@ -19,14 +19,15 @@ export function safeUrl(u: unknown, base: string): string | null {
   }
 }
 
+/** Currencies render() was told and the feed gave otherwise, each warned about once in this worker. */
+const warned = new Set<string>();
+
 /**
- * A price formatter for the page's language, as money when a currency is given.
+ * A price formatter for the page's language: as money in the item's own currency when the feed gives one (its
+ * `priceCurrency`), else in render()'s `currency`, else a plain number with 2 decimals.
  * @throws TypeError naming `currency` when it is not a currency code
  */
-export function priceFormat(show: SlotOptions): (n: number) => string {
-  const options: Intl.NumberFormatOptions = show.currency
-    ? { style: 'currency', currency: show.currency }
-    : { minimumFractionDigits: 2, maximumFractionDigits: 2 };
+export function priceFormat(show: SlotOptions): (n: number, currency?: unknown) => string {
   let lang: string | undefined = show.lang || undefined;
   try {
     Intl.NumberFormat.supportedLocalesOf(lang ?? []);
@@ -34,11 +35,36 @@ export function priceFormat(show: SlotOptions): (n: number) => string {
     // A malformed lang attribute: the browser's own language.
     lang = undefined;
   }
+  const money = (currency: string) => new Intl.NumberFormat(lang, { style: 'currency', currency }).format;
+  let base: (n: number) => string;
   try {
-    return new Intl.NumberFormat(lang, options).format;
+    base = show.currency
+      ? money(show.currency)
+      : new Intl.NumberFormat(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format;
   } catch {
     throw new TypeError(`render: currency expected an ISO 4217 code such as "EUR", got ${JSON.stringify(show.currency)}`);
   }
+  const own = new Map<string, (n: number) => string>();
+  return (n, currency) => {
+    if (typeof currency !== 'string' || currency === show.currency) return base(n);
+    let format = own.get(currency);
+    if (!format) {
+      try {
+        format = money(currency);
+      } catch {
+        format = base; // not a currency after all: the row says nothing usable
+      }
+      own.set(currency, format);
+      // The feed knows what its prices are in: a "€" before dollars would misprice them. The shop hears of it once.
+      if (show.currency && format !== base && !warned.has(`${show.currency} ${currency}`)) {
+        warned.add(`${show.currency} ${currency}`);
+        console.warn(
+          `[reco] render(): currency is "${show.currency}", but the feed gives prices in ${currency}: those are shown in ${currency}`,
+        );
+      }
+    }
+    return format(n);
+  };
 }
 
 /**
@@ -67,7 +93,7 @@ export function imageOrigins(show: SlotOptions, feedUrl: string | null): Set<str
 export function slotTexts(
   item: Recommendation,
   show: SlotOptions,
-  price: (n: number) => string,
+  price: (n: number, currency?: unknown) => string,
   origins: ReadonlySet<string>,
 ): Record<string, string> {
   const out: Record<string, string> = {};
@@ -79,7 +105,7 @@ export function slotTexts(
     } else if (k === 'reason') {
       const r = v as Recommendation['reason'];
       if (r) out[k] = r.title ?? r.itemId;
-    } else if (k === 'price' && typeof v === 'number') out[k] = price(v);
+    } else if (k === 'price' && typeof v === 'number') out[k] = price(v, item['priceCurrency']);
     // Text as the feed has it: a string, number or boolean, or a list of them; an object has no text to show.
     else if ([v].flat().every((x) => ['string', 'number', 'boolean'].includes(typeof x))) out[k] = [v].flat().join(', ');
   }

@@ -62,6 +62,21 @@ describe('parseFeed', () => {
     expect(readRow([1])).toBeNull();
   });
 
+  it("reads the price's currency where the feed gives it: its priceCurrency or currency, the price object's, a code or an unambiguous symbol in the price", () => {
+    const currency = (row: Record<string, unknown>) => readRow({ id: 'x', ...row })!.row['priceCurrency'];
+    expect(currency({ price: '24.90 USD' })).toBe('USD');
+    expect(currency({ price: 'CHF 1299.50' })).toBe('CHF');
+    expect(currency({ price: '€24,90' })).toBe('EUR');
+    expect(currency({ price: '24,90 zł' })).toBe('PLN');
+    expect(currency({ price: { value: 24.9, currency: 'usd' } })).toBe('USD');
+    expect(currency({ price: 10, priceCurrency: 'GBP' })).toBe('GBP');
+    // The dollar names several currencies; "TBD" is no currency; a row without a price has no price currency.
+    expect(currency({ price: '$24.90' })).toBeUndefined();
+    expect(currency({ price: '24 TBD' })).toBeUndefined();
+    expect(currency({ price: 'on request', currency: 'EUR' })).toBeUndefined();
+    expect(currency({ price: 24.9 })).toBeUndefined();
+  });
+
   it('reads availability as shops write it', () => {
     for (const v of ['in stock', 'in_stock', 'InStock', 'https://schema.org/InStock', 'preorder', true]) expect(availability(v)).toBe(true);
     // 0 as the page reads data-reco-available="0" (a feed exported with a 0/1 column).

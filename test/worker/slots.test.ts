@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { imageOrigins, priceFormat, safeUrl, slotTexts } from '../../src/worker/slots.ts';
 import type { Recommendation } from '../../src/shared/placements.ts';
 
@@ -51,6 +51,22 @@ describe('render() slot texts (worker)', () => {
     );
     for (const bad of ['https://cdn.example/img/', 'javascript:alert(1)', 'cdn.example', 7])
       expect(() => imageOrigins({ ...SHOW, imageOrigins: [bad] }, null)).toThrow(/render: imageOrigins\[0\] expected an http\(s\) origin/);
+  });
+
+  it("shows a price in the currency the feed gives it in, also when render()'s currency differs (said once in the console)", () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const eur = priceFormat({ ...SHOW, currency: 'EUR' });
+    expect(eur(24.9)).toBe('€24.90');
+    expect(eur(24.9, 'USD')).toBe('$24.90');
+    expect(eur(5, 'USD')).toBe('$5.00');
+    expect(eur(7, 'EUR')).toBe('€7.00');
+    expect(warn.mock.calls.map(([m]) => m)).toEqual([
+      '[reco] render(): currency is "EUR", but the feed gives prices in USD: those are shown in USD',
+    ]);
+    // Without render()'s currency the feed's own makes the number money.
+    expect(slotTexts({ id: 'a', price: 9.5, priceCurrency: 'GBP' }, SHOW, priceFormat(SHOW), SAME)['price']).toBe('£9.50');
+    expect(slotTexts({ id: 'a', price: 9.5 }, SHOW, priceFormat(SHOW), SAME)['price']).toBe('9.50');
+    warn.mockRestore();
   });
 
   it('formats prices as money in the page language with a currency; names the currency option when it is not one', () => {
