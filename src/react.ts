@@ -23,8 +23,9 @@ export interface UseRankedOptions<T> {
  * The order each list was last shown in, by the page's address and the list's ids. A single-page app's router renders
  * a listing again when the shopper comes back to it by Back: the list shows the order they left, as the markup path's
  * grids do, rather than ranked anew with the product just opened (their items would move under their eyes). Once per
- * arrival (src/main/route.ts): the same address pushed anew later is ranked. Kept in memory for the page view (a page
- * loaded again by Back starts without it), the newest MAX_LEFT lists.
+ * arrival (src/main/route.ts): the same address pushed anew later starts from that order too, and is ranked again (the
+ * items the new history moves move, not the whole list from the shop's order). Kept in memory for the page view (a
+ * page loaded again starts without it), the newest MAX_LEFT lists.
  */
 const left = new Map<string, { order: string[]; restoredIn?: number }>();
 const MAX_LEFT = 50;
@@ -35,16 +36,20 @@ if (browser) pageRoute();
 /** The page's address and the list's ids: where an order is kept. */
 const place = (url: string, key: string) => `${url}\u0001${key}`;
 
-/** The order the list of `key` was left in, the first time it is asked since the shopper came back to this address by Back; else null. */
-function orderLeft(key: string): string[] | null {
+/**
+ * The order the list of `key` was last shown in at this address, if any; `back` the first time it is asked since the
+ * shopper came back to the address by Back (that order is then kept, not ranked again).
+ */
+function orderLeft(key: string): { order: string[]; back: boolean } | null {
   if (!browser) return null;
   // forget() (storage off from then on) leaves nothing of the shopper's behaviour behind, these orders included.
   if (status().storage === 'off') left.clear();
   const route = pageRoute();
-  const kept = route.back ? left.get(place(route.url, key)) : undefined;
-  if (!kept || kept.restoredIn === route.arrival) return null;
-  kept.restoredIn = route.arrival;
-  return kept.order;
+  const kept = left.get(place(route.url, key));
+  if (!kept) return null;
+  const back = route.back && kept.restoredIn !== route.arrival;
+  if (back) kept.restoredIn = route.arrival;
+  return { order: kept.order, back };
 }
 
 function keepOrder(url: string, key: string, order: string[]): void {
@@ -56,8 +61,8 @@ function keepOrder(url: string, key: string, order: string[]): void {
 /**
  * The given items in this shopper's order: first as given (so the first render never waits), then, once Reco
  * has ranked them, best first. Re-ranks when the list of ids changes and when Reco becomes ready (an `init()`
- * after the list mounted). A list a single-page app renders again when the shopper comes back by Back shows the
- * order they left it in from its first render, and is not ranked again. Without personalization (consent denied,
+ * after the list mounted). A list a single-page app renders again starts in the order it was last shown in at that
+ * address; when the shopper came back by Back it keeps that order and is not ranked again. Without personalization (consent denied,
  * control group, no history, no model) the order stays as given. Never throws.
  * @param items the list to order; items keep their identity (same objects, in a new order)
  * @param options how to read an item's id and features
@@ -67,10 +72,10 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
   const { id = defaultId, features = defaultFeatures } = options;
   const ids = items.map((it) => id(it));
   const key = ids.join('\u0000');
-  // A list the shopper comes back to by Back starts in the order they left it, and is not ranked again.
+  // A list shown before at this address starts in that order; one the shopper comes back to by Back is not ranked again.
   const [ranked, setRanked] = useState<{ key: string; order: string[]; restored?: boolean } | null>(() => {
-    const order = orderLeft(key);
-    return order && { key, order, restored: true };
+    const kept = orderLeft(key);
+    return kept && { key, order: kept.order, restored: kept.back };
   });
 
   useEffect(() => {
@@ -81,7 +86,7 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
       void rank(items.map((it, i) => ({ ...features(it), id: ids[i]! }))).then((r) => {
         const order = r.map((x) => x.id);
         keepOrder(url, key, order);
-        if (live) setRanked({ key, order });
+        if (live) setRanked((was) => (was?.key === key && was.order.join('\u0000') === order.join('\u0000') ? was : { key, order }));
       });
     run();
     // Not ready yet (init() under way, or not called): rank again once it is.

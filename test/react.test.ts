@@ -32,8 +32,12 @@ const PRODUCTS: Product[] = [
   { sku: 'c', name: 'Perfume' },
 ];
 
+/** What each render of List returned, in order. */
+let renders: string[][] = [];
+
 function List({ items }: { items: Product[] }): ReactElement {
   const ordered = useRanked(items, { id: (p) => p.sku, features: (p) => ({ title: p.name }) });
+  renders.push(ordered.map((p) => p.sku));
   return createElement(
     'ul',
     null,
@@ -49,6 +53,7 @@ const shown = () => [...host.querySelectorAll('li')].map((li) => li.textContent)
 beforeEach(() => {
   Object.assign(sdk, { ready: false, scores: { c: 3, a: 2, b: 1 }, ranked: [], storage: 'indexeddb' });
   history.replaceState({}, '', '/');
+  renders = [];
   sdk.readyListeners.clear();
   host = document.createElement('div');
   document.body.append(host);
@@ -90,16 +95,19 @@ describe('useRanked', () => {
     // Back: the router renders the listing again as the popstate arrives.
     history.replaceState({}, '', '/listing');
     dispatchEvent(new PopStateEvent('popstate'));
+    renders = [];
     await act(async () => root.render(createElement(List, { items: PRODUCTS })));
-    // Not ranked again: the order is the list's first state, so its first render showed it.
-    expect(sdk.ranked).toHaveLength(1);
+    expect(renders[0], 'the first render').toEqual(['c', 'a', 'b']);
+    expect(sdk.ranked, 'not ranked again').toHaveLength(1);
     expect(shown()).toEqual(['c', 'a', 'b']);
 
-    // The listing reached by a link (pushed anew) is ranked anew.
+    // The listing reached by a link (pushed anew) starts from the order it was last shown in, and is ranked anew.
     history.pushState({}, '', '/p/a');
     await act(async () => root.render(createElement('p')));
     history.pushState({}, '', '/listing');
+    renders = [];
     await act(async () => root.render(createElement(List, { items: PRODUCTS })));
+    expect(renders[0]).toEqual(['c', 'a', 'b']);
     expect(shown()).toEqual(['b', 'c', 'a']);
     expect(sdk.ranked).toHaveLength(2);
   });
