@@ -36,20 +36,31 @@ if (browser) pageRoute();
 /** The page's address and the list's ids: where an order is kept. */
 const place = (url: string, key: string) => `${url}\u0001${key}`;
 
+/** Where and when a list mounted: the page's address and its arrival there (src/main/route.ts). */
+interface Mounted {
+  url: string;
+  arrival: number;
+}
+
 /**
- * The order the list of `key` was last shown in at this address, if any; `back` the first time it is asked since the
- * shopper came back to the address by Back (that order is then kept, not ranked again).
+ * The order the list of `key` was last shown in at this address, if any; `back` when the shopper came back to the
+ * address by Back and this arrival has not restored the list yet (that order is then kept, not ranked again). Reads
+ * only: React may compute a first state twice and keep either (React 18's StrictMode keeps the second), so the
+ * restoring is recorded when the list commits ({@link restored}).
  */
-function orderLeft(key: string): { order: string[]; back: boolean } | null {
+function orderLeft(key: string): ({ order: string[]; back: boolean } & Mounted) | null {
   if (!browser) return null;
   // forget() (storage off from then on) leaves nothing of the shopper's behaviour behind, these orders included.
   if (status().storage === 'off') left.clear();
-  const route = pageRoute();
-  const kept = left.get(place(route.url, key));
-  if (!kept) return null;
-  const back = route.back && kept.restoredIn !== route.arrival;
-  if (back) kept.restoredIn = route.arrival;
-  return { order: kept.order, back };
+  const { url, back, arrival = 0 } = pageRoute();
+  const kept = left.get(place(url, key));
+  return kept ? { order: kept.order, back: back && kept.restoredIn !== arrival, url, arrival } : null;
+}
+
+/** The list of `key` was shown in the order it was left in, in this arrival: a later mount in it is ranked. */
+function restored(key: string, { url, arrival }: Mounted): void {
+  const kept = left.get(place(url, key));
+  if (kept) kept.restoredIn = arrival;
 }
 
 function keepOrder(url: string, key: string, order: string[]): void {
@@ -73,13 +84,13 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
   const ids = items.map((it) => id(it));
   const key = ids.join('\u0000');
   // A list shown before at this address starts in that order; one the shopper comes back to by Back is not ranked again.
-  const [ranked, setRanked] = useState<{ key: string; order: string[]; restored?: boolean } | null>(() => {
+  const [ranked, setRanked] = useState<{ key: string; order: string[]; restored?: Mounted } | null>(() => {
     const kept = orderLeft(key);
-    return kept && { key, order: kept.order, restored: kept.back };
+    return kept && { key, order: kept.order, ...(kept.back && { restored: { url: kept.url, arrival: kept.arrival } }) };
   });
 
   useEffect(() => {
-    if (ranked?.key === key && ranked.restored) return;
+    if (ranked?.key === key && ranked.restored) return restored(key, ranked.restored);
     let live = true;
     const { url } = pageRoute();
     const run = () =>

@@ -128,6 +128,27 @@ describe('useRanked', () => {
     expect(shown()).toEqual(['c', 'a', 'b']);
   });
 
+  it('two copies of a list that mount together on Back (a layout for each screen size; React 18 StrictMode computes a first state twice) both show the order left', async () => {
+    sdk.ready = true;
+    history.pushState({}, '', '/twice');
+    await act(async () => root.render(createElement(List, { items: PRODUCTS })));
+    history.pushState({}, '', '/p/c');
+    await act(async () => root.render(createElement('p')));
+    sdk.scores = { b: 3, c: 2, a: 1 };
+    history.replaceState({}, '', '/twice');
+    dispatchEvent(new PopStateEvent('popstate'));
+    renders = [];
+    await act(async () =>
+      root.render(createElement('div', null, createElement(List, { items: PRODUCTS }), createElement(List, { items: PRODUCTS }))),
+    );
+    expect(renders.slice(0, 2)).toEqual([
+      ['c', 'a', 'b'],
+      ['c', 'a', 'b'],
+    ]);
+    expect(sdk.ranked, 'neither ranked again').toHaveLength(1);
+    expect(shown()).toEqual(['c', 'a', 'b', 'c', 'a', 'b']);
+  });
+
   it('after forget() a Back finds no order kept: the list is ranked anew', async () => {
     sdk.ready = true;
     history.pushState({}, '', '/sale');
