@@ -68,6 +68,17 @@ export interface EngineClientHooks {
   onError(err: Error): void;
 }
 
+/** A bundled worker that did not load: what to do about it. */
+const BUNDLER_HINT =
+  ": did your bundler copy it? Without one that follows new URL('…', import.meta.url) (Vite, webpack 5), serve the package's dist/ and pass workerUrl and modelUrl";
+/** Where Vite's dev server puts the dependencies it pre-bundles. */
+const PRE_BUNDLED = /\/node_modules\/\.vite\/deps\//;
+const VITE_DEPS_HINT =
+  ": Vite's dev server pre-bundled reco-sdk into node_modules/.vite/deps/, where its worker is not (Vite before 8); add optimizeDeps: { exclude: ['reco-sdk'] } to vite.config";
+
+/** What to do about a bundled worker that did not load, by where the page got this module from (`import.meta.url`). */
+export const bundledWorkerHint = (moduleUrl: string): string => (PRE_BUNDLED.test(moduleUrl) ? VITE_DEPS_HINT : BUNDLER_HINT);
+
 /**
  * How long the worker may take to get ready (first WebGPU shader compiles on a software adapter take seconds;
  * model downloads have their own stall timeout in the worker, see src/model/io.ts).
@@ -108,10 +119,9 @@ export function createEngineClient(
         void (e.message ? Promise.resolve(null) : whyWorkerFailed(source.url)).then((why) => {
           // A bundler that does not follow new URL('…', import.meta.url) (esbuild, Rollup without an asset plugin) copies no worker.
           const bundled = source.url === BUNDLED_WORKER;
-          const hint =
-            bundled && !e.message
-              ? ": did your bundler copy it? Without one that follows new URL('…', import.meta.url) (Vite, webpack 5), serve the package's dist/ and pass workerUrl and modelUrl"
-              : '';
+          // Vite's dev server before Vite 8 pre-bundles the package into node_modules/.vite/deps/, where the worker its
+          // new URL('…', import.meta.url) names is not (a 404), though `vite build` copies it.
+          const hint = bundled && !e.message ? bundledWorkerHint(import.meta.url) : '';
           // Its URL answers: the page's Content-Security-Policy is the usual cause (a worker from another origin, a CDN's,
           // is started from a blob: URL that imports it, and worker-src governs both).
           const unknown = bundled

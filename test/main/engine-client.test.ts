@@ -2,7 +2,7 @@
 import { expose } from 'comlink';
 import { MessageChannel as NodeMessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { createEngineClient } from '../../src/main/engine-client.ts';
+import { bundledWorkerHint, createEngineClient } from '../../src/main/engine-client.ts';
 import { BUNDLED_WORKER } from '../../src/main/worker-source.ts';
 import type { EngineInit } from '../../src/shared/protocol.ts';
 
@@ -130,5 +130,12 @@ describe('engine client', () => {
       "restarting: the worker reco.worker.js (bundled by the app) failed: it could not load, or it crashed: did your bundler copy it? Without one that follows new URL('…', import.meta.url) (Vite, webpack 5), serve the package's dist/ and pass workerUrl and modelUrl",
     );
     client.terminate();
+  });
+
+  it("a bundled worker that did not load under Vite's dev server, which pre-bundled the package (before Vite 8): names the setting that fixes it", () => {
+    expect(bundledWorkerHint('http://localhost:5173/node_modules/.vite/deps/reco-sdk.js?v=3f2a1b')).toBe(
+      ": Vite's dev server pre-bundled reco-sdk into node_modules/.vite/deps/, where its worker is not (Vite before 8); add optimizeDeps: { exclude: ['reco-sdk'] } to vite.config",
+    );
+    expect(bundledWorkerHint('http://localhost:5173/node_modules/reco-sdk/dist/reco-core.mjs')).toMatch(/^: did your bundler copy it\?/);
   });
 });
