@@ -1,6 +1,6 @@
 /**
  * A shop's Vite app that installed the packed package, as a shop would: `npm pack` of this repository (dist/ must
- * be built), the app in e2e/apps/shop copied to a folder outside the repository (so nothing resolves from this
+ * be built: the package's prepack, which builds it, is not run here), the app in e2e/apps/shop copied to a folder outside the repository (so nothing resolves from this
  * repository's node_modules), the tarball and React installed from the npm cache, `tsc` run on it (the type test)
  * and `vite build` run on it. Done once per content of the tarball and the app: a second run reuses the folder.
  * The app's servers (vite dev, vite preview) are this repository's vite, run in the app's folder.
@@ -42,7 +42,8 @@ export function tarballApp(): TarballApp {
   rmSync(packDir, { recursive: true, force: true });
   mkdirSync(packDir, { recursive: true });
   const [{ filename }] = JSON.parse(
-    execFileSync('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: ROOT, encoding: 'utf8' }),
+    // dist/ as the run built it: not built again by the package's prepack (the run's servers serve it meanwhile).
+    execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packDir], { cwd: ROOT, encoding: 'utf8' }),
   ) as {
     filename: string;
   }[];
