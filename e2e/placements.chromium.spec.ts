@@ -43,19 +43,21 @@ test('status().catalog says how the feed loaded, or why it could not be used, wi
 }) => {
   const logged: string[] = [];
   page.on('console', (m) => (m.type() === 'warning' || m.type() === 'error') && logged.push(m.text()));
+  // A shop reads it as init() resolves (the feed, loaded beside the model, came first).
+  const asResolved = () =>
+    page.evaluate(async () => {
+      await (window as unknown as { recoStarted: Promise<unknown> }).recoStarted;
+      return window.Reco.status().catalog;
+    });
   await page.goto('/e2e/pages/placements.html');
-  await waitForReady(page);
-  await expect.poll(() => page.evaluate(() => window.Reco.status().catalog)).toMatchObject({ source: 'feed', items: 45 });
+  expect(await asResolved()).toMatchObject({ source: 'feed', items: 45 });
 
   await page.goto('/e2e/pages/placements.html?feed=no-such-feed.jsonl');
-  await waitForReady(page);
-  await expect
-    .poll(() => page.evaluate(() => window.Reco.status().catalog))
-    .toMatchObject({
-      source: 'seen',
-      url: expect.stringContaining('no-such-feed.jsonl'),
-      error: expect.stringMatching(/could not be used.*404/),
-    });
+  expect(await asResolved()).toMatchObject({
+    source: 'seen',
+    url: expect.stringContaining('no-such-feed.jsonl'),
+    error: expect.stringMatching(/could not be used.*404/),
+  });
   expect(logged.filter((t) => t.startsWith('[reco]') && t.includes('no-such-feed.jsonl'))).toHaveLength(1);
   // The grid is still personalized by the page's own items; the page works.
   expect(await page.evaluate(() => window.Reco.status().engine)).toBe('ready');

@@ -49,8 +49,8 @@ export interface RecoStatus {
   /** On-device learning: rounds run, the last round's decision and numbers, the head in use. */
   learning: LearningStatus;
   /**
-   * Where placements draw from: with a `catalogUrl` feed, from when it has loaded or failed (`error` says why) once the
-   * model is ready; without one (the items seen), once a placement asked. Null before.
+   * Where placements draw from: with a `catalogUrl` feed, once it has loaded or failed (`error` says why), and at the
+   * earliest as init() resolves; without one (the items seen), once a placement asked. Null before.
    */
   catalog: CatalogStatus | null;
 }

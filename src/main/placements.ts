@@ -5,6 +5,7 @@
  * placement). Runs only once the engine is there, so reco.js loads it with the engine client (reco.engine.js).
  */
 import type { Explanation, RecoStatus } from './api.ts';
+import type { CatalogStatus } from '../shared/protocol.ts';
 import { isLimit, type Recommendation, type SlotOptions } from '../shared/placements.ts';
 import type { ItemFeatures } from '../shared/types.ts';
 import type { Tracker } from '../tracker/tracker.ts';
@@ -72,12 +73,17 @@ function fill(card: HTMLElement, slots: Record<string, string> | null): void {
 
 export function createPlacements(o: PlacementsDeps): PagePlacements {
   const unsent = new Map<string, ItemFeatures>();
-  // With a feed, status().catalog says how it loaded (or why it could not be used) once it settled, before any
-  // placement asked; a placement's newer answer is not replaced.
-  o.engine?.catalog().then(
-    (c) => c && !o.state.catalog && (o.state.catalog = c),
-    () => {},
-  );
+  // With a feed, status().catalog says how it loaded (or why it could not be used) before any placement asked: from
+  // the engine's ready status when the feed came first (so init() resolves with it), else once it settles. A
+  // placement's newer answer is not replaced.
+  const settled = (c: CatalogStatus | null | undefined) => c && !o.state.catalog && (o.state.catalog = c);
+  void (async () => {
+    const engine = o.engine;
+    if (!engine) return;
+    const ready = await engine.status();
+    settled(ready.catalog);
+    if (!ready.catalog) settled(await engine.catalog());
+  })().catch(() => {});
 
   /** The placement, and with `show` (render) each item's slot texts. */
   async function recommend(request: unknown, show?: SlotOptions): Promise<{ items: Recommendation[]; slots?: Record<string, string>[] }> {

@@ -129,6 +129,8 @@ export interface EngineStatus {
   rulesError?: string;
   /** Malformed rows the worker skipped in the page's database ("store:key"), e.g. a learning record it could not read. */
   skipped?: string[];
+  /** The shop's feed, once it has loaded or failed (the model's ready status has it when the feed came first). */
+  catalog?: CatalogStatus;
 }
 
 /** What the worker needs to know of the page's side of the history for one request. */

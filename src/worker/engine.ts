@@ -147,6 +147,8 @@ export interface Engine {
   feedSettled(): boolean;
   /** Where placements draw from, once the feed (if any) has loaded or failed. */
   catalog(): Promise<CatalogStatus>;
+  /** The feed's status if it has loaded or failed by now; null before, or without a feed. */
+  feedStatus(): CatalogStatus | null;
   explain(history: readonly HistoryEntry[], item: ItemFeatures, now: number): Promise<Contribution[]>;
   round(force: boolean): Promise<RoundReply>;
   forget(): LearningState | null;
@@ -448,6 +450,11 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     async catalog() {
       await catalog!.current();
       return catalog!.status();
+    },
+
+    feedStatus() {
+      const now = catalog?.status();
+      return now?.url && (catalog!.loadedFeed() || now.error) ? now : null;
     },
 
     serving() {

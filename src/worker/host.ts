@@ -226,6 +226,7 @@ export function createHost(deps: HostDeps): EngineInterface {
       learning: s?.learning ?? null,
       ...(s?.learningError ? { learningError: s.learningError } : {}),
       ...(rulesError ? { rulesError } : {}),
+      ...(s && ready?.feedStatus() ? { catalog: ready.feedStatus()! } : {}),
     };
   };
 

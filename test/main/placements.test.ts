@@ -34,6 +34,7 @@ function setup(over: Partial<PlacementsDeps> = {}) {
       return { items: ITEMS, catalog: { source: 'feed', items: 2, url: '/feed.jsonl' }, ...(slots && { slots }) };
     }),
     catalog: vi.fn(async () => null),
+    status: vi.fn(async () => ({})),
   } as unknown as EngineClient;
   const shopper = createHistory(null, 50, () => [], vi.fn());
   shopper.request = async () => request;
@@ -260,6 +261,7 @@ describe('recommend()', () => {
   it("says where placements draw from once the engine knows the feed's fate, before any placement asked; a placement's newer answer stays", async () => {
     const failed = { source: 'seen', items: 0, url: '/feed.jsonl', error: 'the catalog feed could not be used (HTTP 404)' } as const;
     const { engine, release } = setup();
+    await new Promise((r) => setTimeout(r)); // its own calls made
     let settle!: (c: typeof failed) => void;
     vi.mocked(engine.catalog).mockReturnValueOnce(new Promise((r) => (settle = r)));
     const quiet = setup({ engine }); // no placement asks
@@ -276,6 +278,18 @@ describe('recommend()', () => {
     late(failed);
     await new Promise((r) => setTimeout(r));
     expect(asked.deps.state.catalog).toMatchObject({ source: 'feed', items: 2 });
+  });
+
+  it("takes the feed's status from the engine's ready status when the feed came before the model: set as init() resolves", async () => {
+    const loaded = { source: 'feed', items: 45, url: '/feed.jsonl', fromCache: false } as const;
+    const { engine } = setup();
+    await new Promise((r) => setTimeout(r)); // its own calls made
+    vi.mocked(engine.status).mockResolvedValueOnce({ catalog: loaded } as never);
+    const view = setup({ engine });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(view.deps.state.catalog).toEqual(loaded);
+    expect(vi.mocked(engine.catalog)).toHaveBeenCalledTimes(1); // the first setup's only
   });
 
   it('tells the worker about the control group; before the model is ready, nothing', async () => {

@@ -882,7 +882,8 @@ describe('worker host: grids and placements (issue 13) on the history it assembl
     const withFeed = (): EngineInit => ({ ...init(`host-catalog-${++n}`), catalog: { url: 'feed.json', dbName: null } });
 
     const loaded = viewWith(() => new Response(feed, { status: 200 }));
-    await loaded.init(withFeed());
+    // The feed came before the model: init()'s status has it, for the page's status() as init() resolves.
+    expect((await loaded.init(withFeed())).catalog).toMatchObject({ source: 'feed', items: 4, url: 'feed.json' });
     expect(await loaded.catalog()).toMatchObject({ source: 'feed', items: 4, url: 'feed.json' });
 
     const missing = viewWith(() => new Response('not here', { status: 404 }));
