@@ -73,8 +73,8 @@ function keepOrder(url: string, key: string, order: string[]): void {
  * The given items in this shopper's order: first as given (so the first render never waits), then, once Reco
  * has ranked them, best first. Re-ranks when the list of ids changes and when Reco becomes ready (an `init()`
  * after the list mounted). A list a single-page app renders again starts in the order it was last shown in at that
- * address; when the shopper came back by Back it keeps that order and is not ranked again. Without personalization (consent denied,
- * control group, no history, no model) the order stays as given. Never throws.
+ * address; when the shopper came back by Back it keeps that order and is not ranked again. Without personalization
+ * (consent denied, control group, no history, no model) the order stays as given. Never throws.
  * @param items the list to order; items keep their identity (same objects, in a new order)
  * @param options how to read an item's id and features
  * @returns the items, in the shopper's order
@@ -90,7 +90,10 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
   });
 
   useEffect(() => {
-    if (ranked?.key === key && ranked.restored) return restored(key, ranked.restored);
+    if (ranked?.key === key && ranked.restored) {
+      restored(key, ranked.restored);
+      return;
+    }
     let live = true;
     const { url } = pageRoute();
     const run = () =>

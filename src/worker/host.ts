@@ -217,6 +217,7 @@ export function createHost(deps: HostDeps): EngineInterface {
   const skippedRows = (): string[] => [...new Set([...(storeOpen?.skipped() ?? []), ...(ready?.status().skipped ?? [])])];
   const status = (): EngineStatus => {
     const s = ready?.status();
+    const feed = ready?.feedStatus();
     return {
       skipped: skippedRows(),
       backend: s?.backend ?? null,
@@ -226,7 +227,7 @@ export function createHost(deps: HostDeps): EngineInterface {
       learning: s?.learning ?? null,
       ...(s?.learningError ? { learningError: s.learningError } : {}),
       ...(rulesError ? { rulesError } : {}),
-      ...(s && ready?.feedStatus() ? { catalog: ready.feedStatus()! } : {}),
+      ...(feed ? { catalog: feed } : {}),
     };
   };
 
