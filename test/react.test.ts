@@ -50,6 +50,24 @@ let host: HTMLElement;
 const shown = () => [...host.querySelectorAll('li')].map((li) => li.textContent);
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
+/** A single-page app's router renders `view` at `path`, reached by a link (the address pushed). */
+async function visit(path: string, view: ReactElement): Promise<void> {
+  history.pushState({}, '', path);
+  renders = [];
+  await act(async () => root.render(view));
+}
+
+/** Back to `path`: the browser sets the address and fires popstate, and the router renders `view` as it arrives. */
+async function back(path: string, view: ReactElement): Promise<void> {
+  history.replaceState({}, '', path);
+  dispatchEvent(new PopStateEvent('popstate'));
+  renders = [];
+  await act(async () => root.render(view));
+}
+
+const listing = () => createElement(List, { items: PRODUCTS });
+const product = () => createElement('p');
+
 beforeEach(() => {
   Object.assign(sdk, { ready: false, scores: { c: 3, a: 2, b: 1 }, ranked: [], storage: 'indexeddb' });
   history.replaceState({}, '', '/');
@@ -85,28 +103,19 @@ describe('useRanked', () => {
 
   it("a single-page app's listing reached by Back shows the order the shopper left from its first render, not ranked again; reached anew, it is ranked", async () => {
     sdk.ready = true;
-    history.pushState({}, '', '/listing');
-    await act(async () => root.render(createElement(List, { items: PRODUCTS })));
+    await visit('/listing', listing());
     expect(shown()).toEqual(['c', 'a', 'b']);
     // The shopper opens a product: the router renders it in the listing's place; what they did there changes the ranking.
-    history.pushState({}, '', '/p/c');
-    await act(async () => root.render(createElement('p')));
+    await visit('/p/c', product());
     sdk.scores = { b: 3, c: 2, a: 1 };
-    // Back: the router renders the listing again as the popstate arrives.
-    history.replaceState({}, '', '/listing');
-    dispatchEvent(new PopStateEvent('popstate'));
-    renders = [];
-    await act(async () => root.render(createElement(List, { items: PRODUCTS })));
+    await back('/listing', listing());
     expect(renders[0], 'the first render').toEqual(['c', 'a', 'b']);
     expect(sdk.ranked, 'not ranked again').toHaveLength(1);
     expect(shown()).toEqual(['c', 'a', 'b']);
 
     // The listing reached by a link (pushed anew) starts from the order it was last shown in, and is ranked anew.
-    history.pushState({}, '', '/p/a');
-    await act(async () => root.render(createElement('p')));
-    history.pushState({}, '', '/listing');
-    renders = [];
-    await act(async () => root.render(createElement(List, { items: PRODUCTS })));
+    await visit('/p/a', product());
+    await visit('/listing', listing());
     expect(renders[0]).toEqual(['c', 'a', 'b']);
     expect(shown()).toEqual(['b', 'c', 'a']);
     expect(sdk.ranked).toHaveLength(2);
@@ -114,33 +123,22 @@ describe('useRanked', () => {
 
   it('in StrictMode (development: state initializers and effects run twice) a Back shows the order left all the same', async () => {
     sdk.ready = true;
-    const strict = () => createElement(StrictMode, null, createElement(List, { items: PRODUCTS }));
-    history.pushState({}, '', '/strict');
-    await act(async () => root.render(strict()));
-    history.pushState({}, '', '/p/c');
-    await act(async () => root.render(createElement('p')));
+    const strict = () => createElement(StrictMode, null, listing());
+    await visit('/strict', strict());
+    await visit('/p/c', product());
     const before = sdk.ranked.length;
     sdk.scores = { b: 3, c: 2, a: 1 };
-    history.replaceState({}, '', '/strict');
-    dispatchEvent(new PopStateEvent('popstate'));
-    await act(async () => root.render(strict()));
+    await back('/strict', strict());
     expect(sdk.ranked).toHaveLength(before);
     expect(shown()).toEqual(['c', 'a', 'b']);
   });
 
   it('two copies of a list that mount together on Back (a layout for each screen size; React 18 StrictMode computes a first state twice) both show the order left', async () => {
     sdk.ready = true;
-    history.pushState({}, '', '/twice');
-    await act(async () => root.render(createElement(List, { items: PRODUCTS })));
-    history.pushState({}, '', '/p/c');
-    await act(async () => root.render(createElement('p')));
+    await visit('/twice', listing());
+    await visit('/p/c', product());
     sdk.scores = { b: 3, c: 2, a: 1 };
-    history.replaceState({}, '', '/twice');
-    dispatchEvent(new PopStateEvent('popstate'));
-    renders = [];
-    await act(async () =>
-      root.render(createElement('div', null, createElement(List, { items: PRODUCTS }), createElement(List, { items: PRODUCTS }))),
-    );
+    await back('/twice', createElement('div', null, listing(), listing()));
     expect(renders.slice(0, 2)).toEqual([
       ['c', 'a', 'b'],
       ['c', 'a', 'b'],
@@ -151,15 +149,11 @@ describe('useRanked', () => {
 
   it('after forget() a Back finds no order kept: the list is ranked anew', async () => {
     sdk.ready = true;
-    history.pushState({}, '', '/sale');
-    await act(async () => root.render(createElement(List, { items: PRODUCTS })));
-    history.pushState({}, '', '/p/b');
-    await act(async () => root.render(createElement('p')));
+    await visit('/sale', listing());
+    await visit('/p/b', product());
     sdk.storage = 'off'; // forget() was called
     sdk.scores = { b: 3, c: 2, a: 1 };
-    history.replaceState({}, '', '/sale');
-    dispatchEvent(new PopStateEvent('popstate'));
-    await act(async () => root.render(createElement(List, { items: PRODUCTS })));
+    await back('/sale', listing());
     expect(shown()).toEqual(['b', 'c', 'a']);
     expect(sdk.ranked).toHaveLength(2);
   });
