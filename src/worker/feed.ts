@@ -127,9 +127,11 @@ export function readRow(row: unknown): CatalogEntry | null {
   // "on request" is no number; a title that is an object is no text).
   const rest: Record<string, unknown> = { ...r, id };
   for (const k of Object.keys(fields)) if (k !== 'id') delete rest[k];
-  // The price's currency, as schema.org names it, also where the feed wrote it into the price: render() shows it.
+  // The price's currency, as schema.org names it, also where the feed wrote it into the price: render() shows it. A
+  // priceCurrency that is no currency code (or of no price) is left out, as the fields above are.
   const currency = item.price !== undefined ? priceCurrency(r) : undefined;
   if (currency) rest['priceCurrency'] = currency;
+  else delete rest['priceCurrency'];
   return { item, row: rest };
 }
 

@@ -75,6 +75,8 @@ describe('parseFeed', () => {
     expect(currency({ price: '24 TBD' })).toBeUndefined();
     expect(currency({ price: 'on request', currency: 'EUR' })).toBeUndefined();
     expect(currency({ price: 24.9 })).toBeUndefined();
+    // A priceCurrency the feed gives that is no currency code is not passed on (render() would print it as one).
+    expect(currency({ price: 24.9, priceCurrency: 'dollars' })).toBeUndefined();
   });
 
   it('reads availability as shops write it', () => {
