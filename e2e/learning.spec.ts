@@ -30,7 +30,7 @@ test('after enough clicks a round runs in the worker by itself; the learned head
   for (const it of mine.slice(0, 3)) await openAndCloseProduct(page, it.id);
   expect(heads(await storedMeta(page))).toEqual([]);
 
-  // The reload finds 60+ labelled events (trainAfterEvents defaults to 20): a round starts once the page is idle.
+  // The reload finds 60+ labelled events (trainAfterEvents defaults to 5): a round starts once the page is idle.
   await page.reload();
   const status = await waitForReady(page);
   await page.waitForFunction(() => window.Reco.status().learning.rounds >= 1, undefined, {

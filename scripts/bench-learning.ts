@@ -11,9 +11,10 @@
  * other items count as impressions of that list view, as the SDK's tracker stores them. After every
  * `--every` clicks a round runs, as the SDK schedules it; a head is used only once the guardrail
  * accepts it. Users are sampled equally from each history-length bucket; "overall" is the mean over
- * all sampled users, each user weighing the same. A round needs 8 labelled events with a history (5 to
- * train, 3 held out), so shoppers with fewer than 10 events never get one: their rows show the guardrail
- * only. `--every` defaults to 5, not the SDK's 20, because Beauty's shoppers average 8.9 events.
+ * all sampled users, each user weighing the same. The pair model's round (the default's) needs 3 labelled
+ * events with a history, the transformer's 8 (5 to train, 3 held out): with a hybrid, shoppers with fewer
+ * than 10 events never get one. `--every` is 5, as the SDK's `trainAfterEvents`; a click every 2 minutes,
+ * so the SDK's 10-minute `trainIntervalMinutes` holds no round back.
  * Negatives are uniform catalog items, as the bench grids are; a shop's real grids are harder.
  * The pair model (the default) reads the IDF of the whole catalog, as with a catalog index (npm run index).
  * A hybrid (format 4 or 5) is served as the worker serves it: its transformer's head learns, its tables stay.

@@ -57,7 +57,7 @@ export interface CommonOptions {
   /**
    * On-device learning: a fine-tuning round of the scoring head starts (in the worker, when the page is
    * idle or hidden) once this many labelled events (clicks, add to cart, purchases) arrived since the
-   * last round; 0 leaves rounds to `train()`. Default: 20.
+   * last round; 0 leaves rounds to `train()`. Default: 5.
    */
   trainAfterEvents: number;
   /** At most one automatic learning round per this many minutes, across tabs. Default: 10. */
@@ -88,7 +88,7 @@ export const DEFAULTS = {
   historyLength: 50,
   dbName: 'reco',
   debug: false,
-  trainAfterEvents: 20,
+  trainAfterEvents: 5,
   trainIntervalMinutes: 10,
   rules: {},
   searchWeight: 0.1,
