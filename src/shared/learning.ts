@@ -4,20 +4,26 @@
  * (src/worker/learner.ts) runs them, and checks the rule again under the cross-tab lock.
  */
 
-/** What a fine-tuning round decided, with its numbers. */
+/** What a learning round decided, with its numbers. */
 export interface RoundResult {
-  /** The candidate ranked the held-out examples better than the current head and than chance, by the margin. */
+  /**
+   * The round's head is used from now on. A transformer's (or hybrid's) candidate ranked the held-out examples better
+   * than the current head and than chance, by the margin; the pair model's chosen weights ranked all of the examples
+   * better than the current head, and better than chance by one standard error.
+   */
   accepted: boolean;
   /** One line a person can read: the decision and why. */
   reason: string;
   /**
-   * Held-out ranking quality of the current head and of the candidate: the mean share of each held-out
-   * example's candidates (list impressions and sampled items) ranked below the item the shopper chose (AUC).
+   * Ranking quality of the current head and of the round's head: the mean share of each example's candidates (list
+   * impressions and sampled items) ranked below the item the shopper chose (AUC), over the held-out examples (a
+   * transformer's round) or all of them (the pair model's).
    */
   before: number;
   after: number;
-  /** Labelled examples with a history (training + held out). */
+  /** Labelled examples with a history. */
   examples: number;
+  /** Of them, held out to decide (0 in the pair model's round: nothing is fitted, every example decides). */
   heldOut: number;
   ms: number;
 }
