@@ -21,15 +21,15 @@ import { applyPairHead, shippedPairHead, type PairParts, type PairScorer } from 
  * newest 3). Loyalty to a brand, a category or a line is what one shopper's clicks show most; the model as shipped
  * (both 0) scores items by how they relate to the newest events.
  */
-export const PAIR_HEAD_GROUPS = [
+const PAIR_HEAD_GROUPS = [
   { name: 'brand and category', features: ['sameBrand', 'catShared'] },
   { name: 'words', features: ['cosAll', 'gramsCos'] },
 ] as const satisfies readonly { name: string; features: readonly (typeof PAIR_FEATURES)[number][] }[];
 
-export const PAIR_HEAD_STEPS = [0, 0.2, 0.4, 0.8] as const;
+const PAIR_HEAD_STEPS = [0, 0.2, 0.4, 0.8] as const;
 
 /** Fewest labelled events with a history for a round. */
-export const PAIR_MIN_EXAMPLES = 3;
+const PAIR_MIN_EXAMPLES = 3;
 
 interface Prepared {
   parts: (PairParts | null)[];
@@ -65,7 +65,7 @@ function weightedMean(x: Float64Array, weight: readonly number[]): { mean: numbe
 }
 
 /** The shipped head with each group's features weighing `steps[g]`. */
-export function pairHeadOf(steps: readonly number[]): HeadArrays {
+function pairHeadOf(steps: readonly number[]): HeadArrays {
   const head = shippedPairHead();
   PAIR_HEAD_GROUPS.forEach((g, k) => {
     for (const f of g.features) head.w[PAIR_FEATURES.indexOf(f)] = steps[k]!;
