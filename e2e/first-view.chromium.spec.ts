@@ -50,6 +50,10 @@ test("a repeat view is ranked from the previous page view's snapshot before Tens
   // The grid below the fold is re-ordered whenever its scores arrive (the one in view only within its hold).
   const fast = await waitForRanked(page, 'new');
   expect(await page.evaluate(() => window.__reco.readyAt), 'ranked before the model was loaded').toBeNull();
+  // rank() is answered so too (a list the page renders itself, useRanked's): it no longer waits for the model.
+  const early = await page.evaluate((its) => window.Reco.rank(its), await itemsOf(page, '#grid-new'));
+  expect(early.map((r) => r.id)).toEqual(fast.order);
+  expect(await page.evaluate(() => window.__reco.readyAt), 'rank() answered before the model was loaded').toBeNull();
 
   release();
   const status = await waitForReady(page);

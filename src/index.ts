@@ -70,8 +70,9 @@ if (typeof location !== 'undefined') {
  * Starts Reco: opens storage, starts the worker, loads the model, personalizes the page's grids.
  * Resolves once the first grids are ranked; when something fails (no model, no worker, no storage)
  * it still resolves, the grids keep their order, and `status().lastError` says why. The functions below act
- * on this instance from the moment init() is called: track() records at once (also before storage is open),
- * the others wait for init to settle.
+ * on this instance from the moment init() is called: track() records at once (also before storage is open), rank()
+ * answers as soon as the worker can (as the grids' first rankings: the stored snapshot, or the default model's pass
+ * before TensorFlow.js loads), the others wait for init to settle.
  * @param options see {@link RecoOptions}; every option has a documented default
  * @throws TypeError (as a rejection) naming the option when an option is invalid
  */
@@ -116,7 +117,7 @@ export const track = (type: PageEventType, itemId: string, extra?: Record<string
   else if (early.length === EARLY_MAX) console.warn('[reco] more than 100 track() calls before Reco.init(): the rest are dropped');
 };
 /**
- * Scores items for this shopper on the current instance (waiting for its init); see RecoInstance.rank. Without one,
+ * Scores items for this shopper on the current instance (as soon as its worker can answer); see RecoInstance.rank. Without one,
  * the items in their order, each 0; bad input is logged, naming the field, as the instance reports it.
  */
 export const rank = async (items: ReadonlyArray<string | ItemFeatures>, options?: GivenHistory): Promise<{ id: string; score: number }[]> =>

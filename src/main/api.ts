@@ -115,7 +115,9 @@ export interface RecoInstance {
    */
   track(type: PageEventType, itemId: string, extra?: Record<string, string | number | boolean>): void;
   /**
-   * Scores items for this shopper, for pages that render lists themselves.
+   * Scores items for this shopper, for pages that render lists themselves. Answered as soon as the worker can, as
+   * the grids' first rankings are (from the stored snapshot, or the default model's pass before TensorFlow.js loads);
+   * else once the model is loaded.
    * @param items ids, or items with features (title, category, brand, price) for better scores
    * @param options `history`: score for this history (oldest first, e.g. a simulated shopper) instead of
    *   the stored one; the model runs as for this shopper, also in the control group

@@ -391,22 +391,13 @@ export function startInstance(
         fail(err as Error);
       }
     },
-    rank: (items, options) =>
-      after(
-        byScore(
-          rankInput(
-            items,
-            () => undefined,
-            () => {},
-          ),
-          null,
-        ),
-        async (p) =>
-          (await p.ranker)?.rank(items, options) ??
-          byScore(
-            rankInput(items, () => undefined, fail),
-            null,
-          ),
+    // Not after init: the snapshot or the model's pass before TensorFlow.js answers before the model is loaded, so a
+    // list the page renders itself (useRanked's) is ranked as soon as the grids are.
+    rank: async (items, options) =>
+      (!destroyed && (await (await parts.ranker)?.rank(items, options))) ||
+      byScore(
+        rankInput(items, () => undefined, destroyed ? () => {} : fail),
+        null,
       ),
     explain: (itemId) => after({ itemId, because: [] }, async (p) => (await p.placements)?.explain(itemId) ?? { itemId, because: [] }),
     recommend: (request) => after([], async (p) => (await p.placements)?.recommend(request) ?? []),

@@ -193,7 +193,7 @@ describe('instance wiring', () => {
     expect(reco.status().events).toBe(2);
   });
 
-  it('rank() called while init runs waits for it instead of answering without the model', async () => {
+  it('rank() called while init runs waits for the worker to answer instead of answering without the model', async () => {
     let startWorker!: () => void;
     const gate = new Promise<void>((r) => (startWorker = r));
     // A worker that fails only once the test lets it: init stays under way until then.
