@@ -186,3 +186,42 @@ test('React: useRanked renders the list in the shopper order; Reco tracks it and
     server.stop();
   }
 });
+
+test("React: on a page load the list in view is hidden until its first ranking is rendered, so the shopper's first sight of it is their order", async ({
+  app,
+  page,
+}) => {
+  const server = await serveApp(app, 'preview', PORT + 3);
+  try {
+    // Each frame, before it is painted: the list's order the first time the shopper can see it.
+    await page.addInitScript(() => {
+      const w = window as unknown as { __firstSight: { order: string[]; at: number } | null };
+      w.__firstSight = null;
+      const look = () => {
+        const list = document.getElementById('list');
+        if (list?.children.length && getComputedStyle(list).visibility !== 'hidden')
+          w.__firstSight = {
+            order: [...list.querySelectorAll('[data-reco-id]')].map((el) => el.getAttribute('data-reco-id')!),
+            at: performance.now(),
+          };
+        else requestAnimationFrame(look);
+      };
+      requestAnimationFrame(look);
+    });
+    await viewPerfumesAndReload(page, `${server.url}?react`);
+    const first = await page.evaluate(() => (window as unknown as { __firstSight: { order: string[]; at: number } | null }).__firstSight);
+    const readyAt = await page.evaluate(() => window.__reco.readyAt);
+    console.log(
+      `[react first sight] ${first ? Math.round(first.at) : 'none'} ms after navigation; ready at ${Math.round(readyAt ?? -1)} ms`,
+    );
+    expect(first, 'the list was shown').not.toBeNull();
+    expect(
+      first!.order.slice(0, 3).filter((id) => FRAGRANCE.includes(id)).length,
+      'the perfumes the shopper viewed come first',
+    ).toBeGreaterThan(0);
+    expect(await ids(page), 'and it stays so: nothing moved after it was shown').toEqual(first!.order);
+    expect(await page.evaluate(() => [...window.__reco.consoleErrors, ...window.__reco.errors])).toEqual([]);
+  } finally {
+    server.stop();
+  }
+});

@@ -3,9 +3,11 @@
  * order, rendered by React itself, so Reco never moves DOM nodes that React owns. The hook calls `rank()` of the
  * instance made by `init()` (from `reco-sdk` or the script tag's `window.Reco` alike: one module, one instance).
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { on, rank, status } from './index.ts';
+import { createAntiFlicker } from './main/grid/antiflicker.ts';
 import { pageRoute } from './main/route.ts';
+import { DEFAULTS } from './shared/options.ts';
 import type { ItemFeatures } from './shared/types.ts';
 
 /** How {@link useRanked} reads an item. */
@@ -32,6 +34,36 @@ const MAX_LEFT = 50;
 const browser = typeof window !== 'undefined';
 // Back is told by the router's popstate: heard from the start, before any list mounts.
 if (browser) pageRoute();
+
+/**
+ * Lists held until their first ranking is rendered, as the markup path holds the grids it finds: hidden with their box
+ * kept (no layout shift), for the grids' default hold at most (400 ms), each container once (src/main/grid/antiflicker.ts).
+ */
+const antiFlicker = browser ? createAntiFlicker({ timeoutMs: DEFAULTS.antiFlickerMs }) : null;
+// Runs after React has put the nodes in the document and before the browser paints them (an effect on the server).
+const beforePaint = browser ? useLayoutEffect : useEffect;
+
+/** The rendered items of these ids (their `data-reco-id`), in the document. */
+function rendered(ids: readonly string[]): Element[] {
+  const wanted = new Set(ids);
+  return [...document.querySelectorAll('[data-reco-id]')].filter((el) => wanted.has(el.getAttribute('data-reco-id')!));
+}
+
+/**
+ * Hides the containers of the list's items (their `data-reco-grid`, else their parent) until {@link showList}, when
+ * Reco may re-order them: an instance that personalizes (not consent denied, the control group, down or forgotten).
+ * @returns the containers held
+ */
+function holdList(ids: readonly string[]): Element[] {
+  const s = status();
+  if (!antiFlicker || s.engine === 'off' || s.engine === 'down' || s.control || s.storage === 'off') return [];
+  const containers = new Set(rendered(ids).flatMap((el) => el.closest('[data-reco-grid]') ?? el.parentElement ?? []));
+  for (const c of containers) antiFlicker.hold(c);
+  return [...containers];
+}
+
+/** Shows held containers (their own style comes back). */
+const showList = (containers: Element[]) => containers.forEach((c) => antiFlicker?.release(c));
 
 /** The page's address and the list's ids: where an order is kept. */
 const place = (url: string, key: string) => `${url}\u0001${key}`;
@@ -71,7 +103,9 @@ function keepOrder(url: string, key: string, order: string[]): void {
 
 /**
  * The given items in this shopper's order: first as given (so the first render never waits), then, once Reco
- * has ranked them, best first. Re-ranks when the list of ids changes and when Reco becomes ready (an `init()`
+ * has ranked them, best first. A list that comes to the page with its first render, where Reco may re-order it, has its
+ * container (found by the items' `data-reco-id`) hidden until that ranking is rendered, for 400 ms at most, as the
+ * markup path holds grids: the shopper first sees it in their order. Re-ranks when the list of ids changes and when Reco becomes ready (an `init()`
  * after the list mounted). A list a single-page app renders again starts in the order it was last shown in at that
  * address; when the shopper came back by Back it keeps that order and is not ranked again. Without personalization
  * (consent denied, control group, no history, no model) the order stays as given. Never throws.
@@ -88,6 +122,17 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
     const kept = orderLeft(key);
     return kept && { key, order: kept.order, ...(kept.back && { restored: { url: kept.url, arrival: kept.arrival } }) };
   });
+
+  // A list that comes to the page with this render (not one the server rendered: the shopper may have seen it) is
+  // hidden until its first ranking is rendered, as the markup path holds grids: its first paint is the shopper's order.
+  const [cameWithRender] = useState(() => browser && !rendered(ids).length);
+  const held = useRef<Element[]>([]);
+  beforePaint(() => {
+    if (cameWithRender && ranked?.key !== key) held.current = holdList(ids);
+  }, [key]);
+  beforePaint(() => {
+    if (ranked?.key === key) showList(held.current.splice(0));
+  }, [key, ranked]);
 
   useEffect(() => {
     if (ranked?.key === key && ranked.restored) {

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { createElement, act, StrictMode, type ReactElement } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
+import { createRoot, hydrateRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 /** The SDK as the hook sees it: rank() best first by a score table the test sets, 'ready' fired by the test. */
@@ -10,12 +10,17 @@ const sdk = vi.hoisted(() => ({
   readyListeners: new Set<() => void>(),
   ranked: [] as string[][],
   storage: 'indexeddb',
+  engine: 'loading',
+  control: false,
+  /** rank() answers once this settles. */
+  answer: Promise.resolve(),
 }));
 vi.mock('../src/index.ts', () => ({
-  status: () => ({ ready: sdk.ready, storage: sdk.storage }),
+  status: () => ({ ready: sdk.ready, storage: sdk.storage, engine: sdk.engine, control: sdk.control }),
   on: (_: 'ready', fn: () => void) => (sdk.readyListeners.add(fn), () => sdk.readyListeners.delete(fn)),
   rank: async (items: { id: string }[]) => {
     sdk.ranked.push(items.map((i) => i.id));
+    await sdk.answer;
     const score = (id: string) => (sdk.ready ? (sdk.scores[id] ?? 0) : 0);
     return items.map((i) => ({ id: i.id, score: score(i.id) })).sort((a, b) => b.score - a.score);
   },
@@ -45,6 +50,23 @@ function List({ items }: { items: Product[] }): ReactElement {
   );
 }
 
+/** The README's list: a grid whose items carry their ids (data-reco-id), as Reco tracks them. */
+function Grid({ items }: { items: Product[] }): ReactElement {
+  const ordered = useRanked(items, { id: (p) => p.sku, features: (p) => ({ title: p.name }) });
+  return createElement(
+    'ul',
+    { 'data-reco-grid': 'home', 'data-reco-track-only': '' },
+    ordered.map((p) => createElement('li', { key: p.sku, 'data-reco-id': p.sku }, p.sku)),
+  );
+}
+
+/** rank() answers when the returned function is called (the worker's reply still on its way until then). */
+function answerLater(): () => Promise<void> {
+  let answer!: () => void;
+  sdk.answer = new Promise<void>((r) => (answer = r));
+  return () => act(async () => answer());
+}
+
 let root: Root;
 let host: HTMLElement;
 const shown = () => [...host.querySelectorAll('li')].map((li) => li.textContent);
@@ -69,7 +91,15 @@ const listing = () => createElement(List, { items: PRODUCTS });
 const product = () => createElement('p');
 
 beforeEach(() => {
-  Object.assign(sdk, { ready: false, scores: { c: 3, a: 2, b: 1 }, ranked: [], storage: 'indexeddb' });
+  Object.assign(sdk, {
+    ready: false,
+    scores: { c: 3, a: 2, b: 1 },
+    ranked: [],
+    storage: 'indexeddb',
+    engine: 'loading',
+    control: false,
+    answer: Promise.resolve(),
+  });
   history.replaceState({}, '', '/');
   renders = [];
   sdk.readyListeners.clear();
@@ -156,6 +186,64 @@ describe('useRanked', () => {
     await back('/sale', listing());
     expect(shown()).toEqual(['b', 'c', 'a']);
     expect(sdk.ranked).toHaveLength(2);
+  });
+
+  it('a list that comes to the page while Reco can re-order it is hidden, its box kept, until its first ranking is rendered: the shopper first sees their order', async () => {
+    sdk.ready = true;
+    const answer = answerLater();
+    await visit('/hold', createElement(Grid, { items: PRODUCTS }));
+    const ul = host.querySelector('ul')!;
+    expect(shown(), 'rendered as given').toEqual(['a', 'b', 'c']);
+    expect(ul.style.getPropertyValue('visibility')).toBe('hidden');
+    expect(ul.hasAttribute('data-reco-pending'), 'the tracker counts no impression while it is hidden').toBe(true);
+    // What the list holds when it is shown again: the first order the shopper can see.
+    const whenShown: string[][] = [];
+    new MutationObserver(() => ul.hasAttribute('data-reco-pending') || whenShown.push(shown() as string[])).observe(ul, {
+      attributes: true,
+    });
+    await answer();
+    expect(whenShown[0]).toEqual(['c', 'a', 'b']);
+    expect(ul.style.getPropertyValue('visibility')).toBe('');
+  });
+
+  it('a ranking that keeps the order given shows the list too; one that never comes, after 400 ms', async () => {
+    sdk.scores = {};
+    sdk.ready = true;
+    let answer = answerLater();
+    await visit('/given', createElement(Grid, { items: PRODUCTS }));
+    expect(host.querySelector('ul')!.style.getPropertyValue('visibility')).toBe('hidden');
+    await answer();
+    expect(host.querySelector('ul')!.style.getPropertyValue('visibility')).toBe('');
+    expect(shown()).toEqual(['a', 'b', 'c']);
+
+    await act(async () => root.render(createElement('p')));
+    answer = answerLater();
+    await visit('/slow', createElement(Grid, { items: PRODUCTS }));
+    const ul = host.querySelector('ul')!;
+    expect(ul.style.getPropertyValue('visibility')).toBe('hidden');
+    await new Promise((r) => setTimeout(r, 450));
+    expect(ul.style.getPropertyValue('visibility'), "shown at the hold's end").toBe('');
+    await answer();
+  });
+
+  it('is not hidden where Reco will not re-order it: init() not called or consent denied, the control group, after forget(), or rendered by the server', async () => {
+    for (const state of [{ engine: 'off' }, { control: true }, { storage: 'off' }, { engine: 'down' }]) {
+      Object.assign(sdk, { engine: 'loading', control: false, storage: 'indexeddb' }, state);
+      await visit(`/not-held/${JSON.stringify(state)}`, createElement(Grid, { items: PRODUCTS }));
+      expect(host.querySelector('ul')!.hasAttribute('data-reco-pending'), JSON.stringify(state)).toBe(false);
+      await act(async () => root.render(createElement('p')));
+    }
+    // Server-rendered HTML the page hydrates: the shopper may already be looking at it.
+    Object.assign(sdk, { engine: 'loading', control: false, storage: 'indexeddb' });
+    act(() => root.unmount());
+    host.innerHTML =
+      '<ul data-reco-grid="home" data-reco-track-only=""><li data-reco-id="a">a</li><li data-reco-id="b">b</li><li data-reco-id="c">c</li></ul>';
+    const answer = answerLater();
+    history.pushState({}, '', '/hydrated');
+    await act(async () => void (root = hydrateRoot(host, createElement(Grid, { items: PRODUCTS }))));
+    expect(host.querySelector('ul')!.hasAttribute('data-reco-pending')).toBe(false);
+    await answer();
+    expect(shown()).toEqual(['a', 'b', 'c']);
   });
 
   it('stops listening when unmounted', async () => {
