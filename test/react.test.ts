@@ -206,6 +206,18 @@ describe('useRanked', () => {
     expect(ul.style.getPropertyValue('visibility')).toBe('');
   });
 
+  it('in StrictMode (effects run twice) the list is held and shown all the same', async () => {
+    sdk.ready = true;
+    const answer = answerLater();
+    await visit('/hold-strict', createElement(StrictMode, null, createElement(Grid, { items: PRODUCTS })));
+    const ul = host.querySelector('ul')!;
+    expect(ul.style.getPropertyValue('visibility')).toBe('hidden');
+    await answer();
+    expect(shown()).toEqual(['c', 'a', 'b']);
+    expect(ul.style.getPropertyValue('visibility')).toBe('');
+    expect(ul.hasAttribute('data-reco-pending')).toBe(false);
+  });
+
   it('a ranking that keeps the order given shows the list too; one that never comes, after 400 ms', async () => {
     sdk.scores = {};
     sdk.ready = true;
