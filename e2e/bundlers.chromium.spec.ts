@@ -187,7 +187,7 @@ test('React: useRanked renders the list in the shopper order; Reco tracks it and
   }
 });
 
-test("React: on a page load the list in view is hidden until its first ranking is rendered, so the shopper's first sight of it is their order", async ({
+test("React: on a page load the list in view is hidden until its first ranking is rendered, so the shopper's first sight of it is their order; on a first visit it is not hidden", async ({
   app,
   page,
 }) => {
@@ -195,10 +195,12 @@ test("React: on a page load the list in view is hidden until its first ranking i
   try {
     // Each frame, before it is painted: the list's order the first time the shopper can see it.
     await page.addInitScript(() => {
-      const w = window as unknown as { __firstSight: { order: string[]; at: number } | null };
+      const w = window as unknown as { __firstSight: { order: string[]; at: number } | null; __held: boolean };
       w.__firstSight = null;
+      w.__held = false;
       const look = () => {
         const list = document.getElementById('list');
+        if (list?.hasAttribute('data-reco-pending')) w.__held = true;
         if (list?.children.length && getComputedStyle(list).visibility !== 'hidden')
           w.__firstSight = {
             order: [...list.querySelectorAll('[data-reco-id]')].map((el) => el.getAttribute('data-reco-id')!),
@@ -208,7 +210,13 @@ test("React: on a page load the list in view is hidden until its first ranking i
       };
       requestAnimationFrame(look);
     });
+    const held = () => page.evaluate(() => (window as unknown as { __held: boolean }).__held);
+    await listenToReco(page);
+    await page.goto(`${server.url}?react`);
+    await waitForReady(page);
+    expect(await held(), 'a first visit: nothing could move the list, so it is not hidden').toBe(false);
     await viewPerfumesAndReload(page, `${server.url}?react`);
+    expect(await held(), 'a shopper with a history: held').toBe(true);
     const first = await page.evaluate(() => (window as unknown as { __firstSight: { order: string[]; at: number } | null }).__firstSight);
     const readyAt = await page.evaluate(() => window.__reco.readyAt);
     console.log(

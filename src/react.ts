@@ -7,6 +7,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { on, rank, status } from './index.ts';
 import { createAntiFlicker } from './main/grid/antiflicker.ts';
 import { pageRoute } from './main/route.ts';
+import { LOCAL_KEYS } from './shared/local-keys.ts';
 import { DEFAULTS } from './shared/options.ts';
 import type { ItemFeatures } from './shared/types.ts';
 
@@ -50,13 +51,29 @@ function rendered(ids: readonly string[]): Element[] {
 }
 
 /**
+ * Reco ran on this origin in an earlier page view: the tracker's session record (it writes it in localStorage as it
+ * starts and with each event, where IndexedDB stores events; forget() removes it), read as this module loads, before
+ * the app's init() starts a tracker that writes it. A first visit has none, and so no history a ranking could move a
+ * list by.
+ */
+const visitedBefore = ((): boolean => {
+  try {
+    return browser && localStorage.getItem(LOCAL_KEYS.session) !== null;
+  } catch {
+    return true; // localStorage blocked: IndexedDB may still hold a history
+  }
+})();
+
+/**
  * Hides the containers of the list's items (their `data-reco-grid`, else their parent) until {@link showList}, when
- * Reco may re-order them: an instance that personalizes (not consent denied, the control group, down or forgotten).
+ * Reco may re-order them: an instance that personalizes (not consent denied, the control group, down or forgotten),
+ * for a shopper with a history (on a first visit nothing can move the list: it is not hidden for nothing).
  * @returns the containers held
  */
 function holdList(ids: readonly string[]): Element[] {
   const s = status();
-  if (!antiFlicker || s.engine === 'off' || s.engine === 'down' || s.control || s.storage === 'off') return [];
+  if (!antiFlicker || s.engine === 'off' || s.engine === 'down' || s.control || s.storage === 'off' || !(visitedBefore || s.events > 0))
+    return [];
   const containers = new Set(rendered(ids).flatMap((el) => el.closest('[data-reco-grid]') ?? el.parentElement ?? []));
   for (const c of containers) antiFlicker.hold(c);
   return [...containers];

@@ -12,11 +12,13 @@ const sdk = vi.hoisted(() => ({
   storage: 'indexeddb',
   engine: 'loading',
   control: false,
+  /** Events of this page view (stored and not yet written): a shopper with a history. */
+  events: 1,
   /** rank() answers once this settles. */
   answer: Promise.resolve(),
 }));
 vi.mock('../src/index.ts', () => ({
-  status: () => ({ ready: sdk.ready, storage: sdk.storage, engine: sdk.engine, control: sdk.control }),
+  status: () => ({ ready: sdk.ready, storage: sdk.storage, engine: sdk.engine, control: sdk.control, events: sdk.events }),
   on: (_: 'ready', fn: () => void) => (sdk.readyListeners.add(fn), () => sdk.readyListeners.delete(fn)),
   rank: async (items: { id: string }[]) => {
     sdk.ranked.push(items.map((i) => i.id));
@@ -98,6 +100,7 @@ beforeEach(() => {
     storage: 'indexeddb',
     engine: 'loading',
     control: false,
+    events: 1,
     answer: Promise.resolve(),
   });
   history.replaceState({}, '', '/');
@@ -235,6 +238,15 @@ describe('useRanked', () => {
     expect(ul.style.getPropertyValue('visibility')).toBe('hidden');
     await new Promise((r) => setTimeout(r, 450));
     expect(ul.style.getPropertyValue('visibility'), "shown at the hold's end").toBe('');
+    await answer();
+  });
+
+  it('is not hidden on a first visit (Reco never ran on this origin before, no event yet): nothing could move it', async () => {
+    sdk.events = 0; // and no session record of the tracker's when the hook's module loaded
+
+    const answer = answerLater();
+    await visit('/first-visit', createElement(Grid, { items: PRODUCTS }));
+    expect(host.querySelector('ul')!.hasAttribute('data-reco-pending')).toBe(false);
     await answer();
   });
 
