@@ -1,5 +1,5 @@
 import { expect, test, type Request } from '@playwright/test';
-import { waitForReady } from './helpers/reco.ts';
+import { listenToReco, waitForReady } from './helpers/reco.ts';
 
 test('the feed is the only extra request: on the page origin, from the worker, once a page view, without cookies; a second view revalidates it by ETag', async ({
   page,
@@ -38,7 +38,7 @@ test('the feed is the only extra request: on the page origin, from the worker, o
   expect(foreign, 'requests to other origins').toEqual([]);
 });
 
-test('status().catalog says how the feed loaded, or why it could not be used, without a placement asking; the failure is logged once', async ({
+test('status().catalog says how the feed loaded, or why it could not be used, without a placement asking; the failure is reported once (a CatalogError) and logged once', async ({
   page,
 }) => {
   const logged: string[] = [];
@@ -52,6 +52,7 @@ test('status().catalog says how the feed loaded, or why it could not be used, wi
   await page.goto('/e2e/pages/placements.html');
   expect(await asResolved()).toMatchObject({ source: 'feed', items: 45 });
 
+  await listenToReco(page);
   await page.goto('/e2e/pages/placements.html?feed=no-such-feed.jsonl');
   expect(await asResolved()).toMatchObject({
     source: 'seen',
@@ -59,6 +60,11 @@ test('status().catalog says how the feed loaded, or why it could not be used, wi
     error: expect.stringMatching(/could not be used.*404/),
   });
   expect(logged.filter((t) => t.startsWith('[reco]') && t.includes('no-such-feed.jsonl'))).toHaveLength(1);
+  expect(await page.evaluate(() => window.__reco.errors)).toEqual([
+    expect.stringMatching(
+      /^CatalogError: the catalog feed could not be used \(http.*no-such-feed\.jsonl answered HTTP 404\); placements draw from the items seen$/,
+    ),
+  ]);
   // The grid is still personalized by the page's own items; the page works.
   expect(await page.evaluate(() => window.Reco.status().engine)).toBe('ready');
 });

@@ -115,8 +115,10 @@ export function startInstance(
     }
     state.lastError = `${err.name}: ${err.message}`;
     // A store that fails loses events, not the ranking: its message says what is lost. An invalid argument (a TypeError
-    // naming the field, from the page or the worker) fails that call, not the grids.
-    log(err instanceof StorageError || err.name == 'TypeError' ? err.message : `${err.message}; the shop's own order is kept`);
+    // naming the field, from the page or the worker) fails that call, not the grids; a broken feed concerns placements.
+    log(
+      err instanceof StorageError || /^(Type|Catalog)Error/.test(err.name) ? err.message : `${err.message}; the shop's own order is kept`,
+    );
     events.emit('error', err);
   };
   const debug = (msg: string): void => {
@@ -396,7 +398,7 @@ export function startInstance(
     rank: async (items, options) =>
       (!destroyed && (await (await parts.ranker)?.rank(items, options))) ||
       byScore(
-        rankInput(items, () => undefined, destroyed ? () => {} : fail),
+        rankInput(items, () => undefined, fail), // fail() reports nothing once destroyed
         null,
       ),
     explain: (itemId) => after({ itemId, because: [] }, async (p) => (await p.placements)?.explain(itemId) ?? { itemId, because: [] }),

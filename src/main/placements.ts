@@ -5,6 +5,7 @@
  * placement). Runs only once the engine is there, so reco.js loads it with the engine client (reco.engine.js).
  */
 import type { Explanation, RecoStatus } from './api.ts';
+import { CatalogError } from '../shared/errors.ts';
 import type { CatalogStatus } from '../shared/protocol.ts';
 import { isLimit, type Recommendation, type SlotOptions } from '../shared/placements.ts';
 import type { ItemFeatures } from '../shared/types.ts';
@@ -76,7 +77,18 @@ export function createPlacements(o: PlacementsDeps): PagePlacements {
   // With a feed, status().catalog says how it loaded (or why it could not be used) before any placement asked: from
   // the engine's ready status when the feed came first (so init() resolves with it), else once it settles. A
   // placement's newer answer is not replaced.
-  const settled = (c: CatalogStatus | null | undefined) => c && !o.state.catalog && (o.state.catalog = c);
+  let feedReported = false;
+  /** A feed that could not be used is reported once (on('error'), lastError, one console line), by whichever status came first. */
+  const reportFeed = (c: CatalogStatus | null | undefined) => {
+    if (!c?.error || feedReported) return;
+    feedReported = true;
+    o.onError(new CatalogError(c.error));
+  };
+  const settled = (c: CatalogStatus | null | undefined) => {
+    if (!c || o.state.catalog) return;
+    o.state.catalog = c;
+    reportFeed(c);
+  };
   void (async () => {
     const engine = o.engine;
     if (!engine) return;
@@ -96,6 +108,7 @@ export function createPlacements(o: PlacementsDeps): PagePlacements {
       // The worker checks the request (a TypeError naming the field).
       const { catalog, ...got } = await o.engine.recommend(request, { ...req, seen, control: o.state.control, ...(show && { show }) });
       o.state.catalog = catalog;
+      reportFeed(catalog);
       return got;
     } catch (err) {
       o.onError(err as Error);

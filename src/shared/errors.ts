@@ -12,6 +12,7 @@ export const RECO_ERROR_NAMES = [
   'GridConfigError',
   'NoBackendError',
   'StorageError',
+  'CatalogError',
 ] as const;
 export type RecoErrorName = (typeof RECO_ERROR_NAMES)[number];
 
@@ -43,4 +44,9 @@ export class NoBackendError extends Error {
 /** Events could not be stored (the quota is full even after evicting the oldest, or the database was closed); the message says which. */
 export class StorageError extends Error {
   override readonly name: RecoErrorName = 'StorageError';
+}
+
+/** The shop's catalog feed (`catalogUrl`) could not be used (unreachable, not JSON); placements draw from the items seen. */
+export class CatalogError extends Error {
+  override readonly name: RecoErrorName = 'CatalogError';
 }

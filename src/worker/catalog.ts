@@ -75,9 +75,9 @@ export function createCatalog(
       status = {
         ...status,
         source: 'seen',
-        error: `the catalog feed could not be used (${err.message}); placements draw from the items seen`,
+        // The page reports it (a CatalogError: on('error') and one console line), naming the feed once.
+        error: `the catalog feed${err.message.includes(source.url!) ? '' : ` ${source.url}`} could not be used (${err.message}); placements draw from the items seen`,
       };
-      console.warn(`[reco] ${source.url}: ${status.error}`); // once: the shop's developer sees it in the console
       return null;
     });
 

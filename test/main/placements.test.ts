@@ -268,6 +268,10 @@ describe('recommend()', () => {
     expect(quiet.deps.state.catalog).toBeNull();
     settle(failed);
     await vi.waitFor(() => expect(quiet.deps.state.catalog).toEqual(failed));
+    // Reported once, as a CatalogError (on('error'), lastError and one console line), without a placement asking.
+    expect(vi.mocked(quiet.deps.onError).mock.calls.map(([e]) => `${e.name}: ${e.message}`)).toEqual([
+      'CatalogError: the catalog feed could not be used (HTTP 404)',
+    ]);
 
     // A placement answered first: its status is the newer one.
     let late!: (c: typeof failed) => void;
@@ -278,6 +282,18 @@ describe('recommend()', () => {
     late(failed);
     await new Promise((r) => setTimeout(r));
     expect(asked.deps.state.catalog).toMatchObject({ source: 'feed', items: 2 });
+    expect(asked.deps.onError).not.toHaveBeenCalled();
+  });
+
+  it('a feed that could not be used, first heard from a placement, is reported once however many placements ask', async () => {
+    const failed = { source: 'seen', items: 1, url: '/feed.jsonl', error: 'the catalog feed /feed.jsonl could not be used (HTTP 500)' };
+    const { p, deps, engine, release } = setup();
+    vi.mocked(engine.recommend).mockImplementation(async () => ({ items: ITEMS, catalog: failed }) as never);
+    release();
+    await p.recommend({ placement: 'for-you' });
+    await p.recommend({ placement: 'for-you' });
+    expect(deps.state.catalog).toEqual(failed);
+    expect(vi.mocked(deps.onError).mock.calls.map(([e]) => e.name)).toEqual(['CatalogError']);
   });
 
   it("takes the feed's status from the engine's ready status when the feed came before the model: set as init() resolves", async () => {

@@ -258,6 +258,22 @@ describe('createCatalog', () => {
     );
     broken.observe([{ id: 'a', title: 'A' }]);
     expect((await broken.current()).items.map((it) => it.id)).toEqual(['a']);
-    expect(broken.status()).toMatchObject({ source: 'seen', error: expect.stringMatching(/feed could not be used .*HTTP 500/) });
+    expect(broken.status()).toMatchObject({
+      source: 'seen',
+      error: 'the catalog feed could not be used (https://shop.example/feed.jsonl answered HTTP 500); placements draw from the items seen',
+    });
+    // A reason that does not name the feed: the message names it once.
+    const html = createCatalog(
+      { url: 'https://shop.example/items.json', dbName: null },
+      (async () =>
+        new Response('<!doctype html><p>Not found</p>', {
+          status: 200,
+          headers: { 'content-type': 'text/html' },
+        })) as unknown as typeof fetch,
+    );
+    await html.current();
+    expect(html.status().error).toMatch(
+      /^the catalog feed https:\/\/shop\.example\/items\.json could not be used \(expected JSON Lines .*HTML page/,
+    );
   });
 });
