@@ -120,10 +120,10 @@ function keepOrder(url: string, key: string, order: string[]): void {
 
 /**
  * The given items in this shopper's order: first as given (so the first render never waits), then, once Reco
- * has ranked them, best first. A list that comes to the page with its first render, where Reco may re-order it, has its
- * container (found by the items' `data-reco-id`) hidden until that ranking is rendered, for 400 ms at most, as the
- * markup path holds grids: the shopper first sees it in their order. Re-ranks when the list of ids changes and when Reco becomes ready (an `init()`
- * after the list mounted). A list a single-page app renders again starts in the order it was last shown in at that
+ * has ranked them, best first. A list that comes to the page with its first render, where Reco may re-order it (a
+ * shopper with a history), has its container (found by the items' `data-reco-id`) hidden until that ranking is
+ * rendered, for 400 ms at most, as the markup path holds grids: the shopper first sees it in their order. Re-ranks
+ * when the list of ids changes and when Reco becomes ready (an `init()` after the list mounted). A list a single-page app renders again starts in the order it was last shown in at that
  * address; when the shopper came back by Back it keeps that order and is not ranked again. Without personalization
  * (consent denied, control group, no history, no model) the order stays as given. Never throws.
  * @param items the list to order; items keep their identity (same objects, in a new order)
