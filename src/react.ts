@@ -72,8 +72,9 @@ const visitedBefore = ((): boolean => {
  */
 function holdList(ids: readonly string[]): Element[] {
   const s = status();
-  if (!antiFlicker || s.engine === 'off' || s.engine === 'down' || s.control || s.storage === 'off' || !(visitedBefore || s.events > 0))
-    return [];
+  // Storage is 'off' with a reason after forget(); without one it is still opening (a list that mounts right after init()).
+  const forgotten = s.storage === 'off' && s.storageReason !== null;
+  if (!antiFlicker || s.engine === 'off' || s.engine === 'down' || s.control || forgotten || !(visitedBefore || s.events > 0)) return [];
   const containers = new Set(rendered(ids).flatMap((el) => el.closest('[data-reco-grid]') ?? el.parentElement ?? []));
   for (const c of containers) antiFlicker.hold(c);
   return [...containers];

@@ -10,6 +10,8 @@ const sdk = vi.hoisted(() => ({
   readyListeners: new Set<() => void>(),
   ranked: [] as string[][],
   storage: 'indexeddb',
+  /** Why storage is off: forget() was called (null: still opening). */
+  storageReason: 'forget() was called' as string | null,
   engine: 'loading',
   control: false,
   /** Events of this page view (stored and not yet written): a shopper with a history. */
@@ -18,7 +20,14 @@ const sdk = vi.hoisted(() => ({
   answer: Promise.resolve(),
 }));
 vi.mock('../src/index.ts', () => ({
-  status: () => ({ ready: sdk.ready, storage: sdk.storage, engine: sdk.engine, control: sdk.control, events: sdk.events }),
+  status: () => ({
+    ready: sdk.ready,
+    storage: sdk.storage,
+    storageReason: sdk.storage === 'off' ? sdk.storageReason : null,
+    engine: sdk.engine,
+    control: sdk.control,
+    events: sdk.events,
+  }),
   on: (_: 'ready', fn: () => void) => (sdk.readyListeners.add(fn), () => sdk.readyListeners.delete(fn)),
   rank: async (items: { id: string }[]) => {
     sdk.ranked.push(items.map((i) => i.id));
@@ -98,6 +107,7 @@ beforeEach(() => {
     scores: { c: 3, a: 2, b: 1 },
     ranked: [],
     storage: 'indexeddb',
+    storageReason: 'forget() was called',
     engine: 'loading',
     control: false,
     events: 1,
@@ -207,6 +217,15 @@ describe('useRanked', () => {
     await answer();
     expect(whenShown[0]).toEqual(['c', 'a', 'b']);
     expect(ul.style.getPropertyValue('visibility')).toBe('');
+  });
+
+  it('is held too when it mounts right after init(), while storage is still opening', async () => {
+    Object.assign(sdk, { ready: true, storage: 'off', storageReason: null });
+    const answer = answerLater();
+    await visit('/hold-opening', createElement(Grid, { items: PRODUCTS }));
+    expect(host.querySelector('ul')!.style.getPropertyValue('visibility')).toBe('hidden');
+    await answer();
+    expect(shown()).toEqual(['c', 'a', 'b']);
   });
 
   it('in StrictMode (effects run twice) the list is held and shown all the same', async () => {
