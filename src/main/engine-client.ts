@@ -40,7 +40,9 @@ export interface EngineClient {
   rank(req: RankRequest): Promise<RankReply>;
   /** The page recorded history events: the worker prepares the next page view's snapshot. */
   changed(req: HistoryRequest): void;
-  /** Resolves once the snapshot work asked so far is written. */
+  /** Features of items the page shows, new to this page view: the worker stores them in the item cache. */
+  remember(items: ItemFeatures[]): void;
+  /** Resolves once the snapshot work and the item features asked so far are written. */
   settle(): Promise<void>;
   /** Scores for a history the page gives (rank(items, { history })), once the model is loaded. */
   rankFor(given: unknown, candidates: ItemFeatures[]): Promise<number[]>;
@@ -187,6 +189,7 @@ export function createEngineClient(
   return {
     rank: (req) => call('rank()', (e) => e.rank(req), INIT_TIMEOUT_MS, true).then(heard),
     changed: (req) => void call('changed()', (e) => e.changed(req), CALL_TIMEOUT_MS, true).catch(() => {}),
+    remember: (items) => void call('remember()', (e) => e.remember(items), CALL_TIMEOUT_MS, true).catch(() => {}),
     settle: () => call('settle()', (e) => e.settle(), CALL_TIMEOUT_MS, true),
     arrange: (req) => call('arrange()', (e) => e.arrange(req), INIT_TIMEOUT_MS, true).then(heard),
     rankFor: (given, candidates) => call('rank()', (e) => e.rankFor(given, candidates, Date.now())),

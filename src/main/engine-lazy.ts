@@ -6,7 +6,7 @@ import { WorkerCrashedError } from '../shared/errors.ts';
 import type { EngineClient } from './engine-client.ts';
 import type { EngineModule } from './engine-module.ts';
 
-/** The engine client's methods that call the worker and answer (all but state(), terminate() and changed(), which answers nothing). */
+/** The engine client's methods that call the worker and answer (all but state(), terminate(), and changed() and remember(), which answer nothing). */
 const CALLS = [
   'status',
   'rank',
@@ -19,7 +19,9 @@ const CALLS = [
   'round',
   'forget',
   'explain',
-] as const satisfies readonly Exclude<keyof EngineClient, 'state' | 'terminate' | 'changed'>[];
+] as const satisfies readonly Exclude<keyof EngineClient, 'state' | 'terminate' | Told>[];
+/** The calls that answer nothing: told to the client once it is there (to none when it could not load). */
+type Told = 'changed' | 'remember';
 
 /**
  * @param module the engine client module, loading
@@ -46,13 +48,17 @@ export function lazyEngineClient(module: Promise<EngineModule>, url: string, cre
   const calls = Object.fromEntries(
     CALLS.map((name) => [name, (...args: unknown[]) => loaded.then((c) => (c[name] as (...a: unknown[]) => unknown)(...args))]),
   ) as Pick<EngineClient, (typeof CALLS)[number]>;
+  const tell =
+    <K extends Told>(name: K) =>
+    (arg: Parameters<EngineClient[K]>[0]) =>
+      void loaded.then(
+        (c) => (c[name] as (a: typeof arg) => void)(arg),
+        () => {},
+      );
   return {
     ...calls,
-    changed: (req) =>
-      void loaded.then(
-        (c) => c.changed(req),
-        () => {},
-      ),
+    changed: tell('changed'),
+    remember: tell('remember'),
     state: () => client?.state() ?? (failed ? 'down' : 'starting'),
     terminate() {
       stopped = true;

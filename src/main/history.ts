@@ -1,7 +1,8 @@
 /**
  * The page's side of the shopper's history. The worker reads the stored history itself (src/worker/history.ts);
  * the page only adds what the worker cannot see: events recorded but not written yet, the features of the items
- * it shows (kept for this page view, and stored when new so later pages can featurize them), and, when events
+ * it shows (kept for this page view, and stored when new so later pages can featurize them: by the worker, which writes
+ * the item cache, or in the page's memory store), and, when events
  * live in the page's memory only (GPC, private modes), the whole history.
  */
 import { HISTORY_TYPES } from '../shared/labels.ts';
@@ -11,7 +12,7 @@ import type { ItemFeatures, RecoEvent } from '../shared/types.ts';
 
 /** What {@link createHistory} returns. */
 export interface ShopperHistory {
-  /** Keeps these items' features for this page view and stores the ones not seen before on it. */
+  /** Keeps these items' features for this page view and has the ones not seen before on it stored. */
   remember(features: readonly ItemFeatures[]): void;
   /** Features of an item seen on this page, if any. */
   seen(id: string): ItemFeatures | undefined;
@@ -26,16 +27,18 @@ export interface ShopperHistory {
 export const SEEN_MAX = 2000;
 
 /**
- * @param store where events and item features are stored, or the store being opened (nothing waits for it); null
- *   when nothing is stored (consent denied)
+ * @param store where events are stored, or the store being opened (nothing waits for it); null when nothing is stored
+ *   (consent denied). A memory store keeps item features too.
  * @param limit events the model reads (the `historyLength` option)
  * @param unwritten events recorded and not yet written (the tracker's)
+ * @param storeItems has the worker store item features in IndexedDB's item cache (it writes that cache)
  * @param onError hears a failed write of item features
  */
 export function createHistory(
   store: PageStore | Promise<PageStore> | null,
   limit: number,
   unwritten: () => RecoEvent[],
+  storeItems: (features: ItemFeatures[]) => void,
   onError: (err: Error) => void,
 ): ShopperHistory {
   const seen = new Map<string, ItemFeatures>();
@@ -53,8 +56,9 @@ export function createHistory(
         seen.delete(id);
       }
       if (!fresh.length || !store) return;
-      // Written at once when the store is open, else once it is.
-      (opened ? opened.putItems(fresh) : Promise.resolve(store).then((s) => s.putItems(fresh))).catch(onError);
+      // Stored at once when the store is open, else once it is: the worker's, unless events live in the page's memory.
+      const put = (s: PageStore) => (s.kind === 'memory' ? s.putItems(fresh) : storeItems(fresh));
+      (opened ? Promise.resolve(put(opened)) : Promise.resolve(store).then(put)).catch(onError);
     },
     seen: (id) => seen.get(id),
     async request() {

@@ -284,7 +284,14 @@ export function startInstance(
    */
   const history: Promise<ShopperHistory | null> = engineModule
     ? engineModule.then(
-        (m) => m.createHistory(opening && opening.then(() => storeView), opts.historyLength, () => tracker?.unwritten() ?? [], fail),
+        (m) =>
+          m.createHistory(
+            opening && opening.then(() => storeView),
+            opts.historyLength,
+            () => tracker?.unwritten() ?? [],
+            (items) => engine?.remember(items),
+            fail,
+          ),
         () => null,
       )
     : Promise.resolve(null);

@@ -238,7 +238,13 @@ export interface EngineInterface {
   rank(req: RankRequest): Promise<RankReply>;
   /** The page recorded history events: the worker prepares the next page view's snapshot. */
   changed(req: HistoryRequest): void;
-  /** Resolves once the snapshot work asked so far is written (export() and tests wait for it). */
+  /**
+   * Features of items the page shows (its grids, its dataLayer's items), new to this page view: stored in the item
+   * cache, which the worker writes (as it does the features of what it ranks), so that later page views featurize them.
+   * Nothing is stored in memory mode (the page's memory store keeps them) or once forget() was called.
+   */
+  remember(items: ItemFeatures[]): void;
+  /** Resolves once the snapshot work and the item features asked so far are written (export() and tests wait for it). */
   settle(): Promise<void>;
   /**
    * Scores candidates for a history given to `rank(items, { history })` (e.g. a simulated shopper's), as the

@@ -78,16 +78,20 @@ export interface Store {
 /** Reads only the worker makes: it assembles the history, keeps the snapshot and learns, on its own connection. */
 type WorkerReads = 'events' | 'recent' | 'stamp' | 'getMeta' | 'setMeta' | 'deleteMeta' | 'getSnapshot' | 'putSnapshot' | 'export';
 
+/** The item cache, which only the worker writes to IndexedDB (a page's memory store keeps its own: the worker cannot reach it). */
+type WorkerItems = 'putItems' | 'items';
+
 /** Worker calls a page's memory store leaves out: the whole event list, meta records (the learned head) and snapshots. */
 type WorkerRecords = Exclude<WorkerReads, 'recent' | 'export'>;
 
 /**
- * The store as the page uses it ({@link openPageStore}): it writes events and item features, exports and clears.
- * The worker cannot reach a memory store, so the page reads the history from it too (`recent`).
+ * The store as the page uses it ({@link openPageStore}): it writes events, counts and clears them. The worker writes
+ * IndexedDB's item cache; it cannot reach a memory store, which keeps item features too, and the page reads the
+ * history from it (`recent`).
  */
 export type PageStore =
   | (Omit<Store, WorkerRecords | 'kind'> & { readonly kind: 'memory' })
-  | (Omit<Store, WorkerReads | 'kind'> & { readonly kind: 'indexeddb' });
+  | (Omit<Store, WorkerReads | WorkerItems | 'kind'> & { readonly kind: 'indexeddb' });
 
 const STORE_DEFAULTS = {
   dbName: DEFAULTS.dbName,
@@ -144,7 +148,7 @@ export function openStore(opts: StoreOptions = {}, onOpen?: (store: Store) => vo
     if (leaving) db.close();
     else connections.add(db);
     const close = () => (connections.delete(db), db.close());
-    const store = writesAlone(o.dbName, { ...idbWrites(db, o, rows), ...idbReads(db, rows), close });
+    const store = writesAlone(o.dbName, { ...idbWrites(db, o, rows), ...idbItems(db, o, rows), ...idbReads(db, rows), close });
     onOpen?.(store);
     return store;
   });
@@ -433,7 +437,8 @@ function rowFilter() {
 type Rows = ReturnType<typeof rowFilter>;
 
 /** An IndexedDB store's writes, export and clear: all the page uses of it. */
-function idbWrites(db: DB, o: Options, { skipped, valid }: Rows): Omit<Store, WorkerReads | 'kind'> & { readonly kind: 'indexeddb' } {
+/** Writes rows of `events` or `items` with their retention caps. */
+function writer(db: DB, o: Options) {
   /** Deletes the records with `ts` below `before`, at most `n` of them (the oldest). */
   async function dropOldest(name: 'events' | 'items', before: number, n?: number): Promise<void> {
     if ((n ?? 1) <= 0) return;
@@ -455,13 +460,6 @@ function idbWrites(db: DB, o: Options, { skipped, valid }: Rows): Omit<Store, Wo
     }
     await tx.done.catch(fail);
     if (errors.length) throw errors.find(isQuota) ?? tx.error ?? errors[0];
-  }
-
-  async function items(ids: readonly string[]): Promise<Map<string, ItemFeatures>> {
-    const tx = db.transaction('items');
-    const rows = await Promise.all([...ids.map((id) => tx.store.get(id)), tx.done]);
-    const found = rows.filter((r) => r !== undefined); // tx.done's undefined too
-    return new Map(valid('items', found, isCachedItem).map((r) => [r.id, r.item] as const));
   }
 
   /** Writes `rows` (a quota error evicts the oldest 20% and retries once), then applies the retention caps. */
@@ -486,12 +484,46 @@ function idbWrites(db: DB, o: Options, { skipped, valid }: Rows): Omit<Store, Wo
     if (name === 'events') await dropOldest(name, Date.now() - o.maxAgeDays * DAY_MS);
     await dropOldest(name, Infinity, (await countOf(db, name)) - max);
   }
+  return write;
+}
 
+/** An IndexedDB store's event writes, count and clear: all the page uses of it. */
+function idbWrites(
+  db: DB,
+  o: Options,
+  { skipped }: Rows,
+): Omit<Store, WorkerReads | WorkerItems | 'kind'> & { readonly kind: 'indexeddb' } {
+  const write = writer(db, o);
   return {
     kind: 'indexeddb' as const,
     prune: () => write('events', [], o.maxEvents),
     add: (events) => write('events', events, o.maxEvents),
     count: () => countOf(db, 'events'),
+    async clear() {
+      clearLocalKeys();
+      const names = ['events', 'items', 'meta', 'snapshots'] as const;
+      const tx = db.transaction(names, 'readwrite');
+      await Promise.all([...names.map((n) => tx.objectStore(n).clear()), tx.done]);
+      skipped.clear();
+    },
+    skipped: () => [...skipped],
+    close: () => db.close(),
+  };
+}
+
+/**
+ * An IndexedDB store's item cache: the worker writes it (the features of the items it ranks and of those the page
+ * shows, which the page sends it) and reads it for the history.
+ */
+function idbItems(db: DB, o: Options, { valid }: Rows): Pick<Store, WorkerItems> {
+  const write = writer(db, o);
+  async function items(ids: readonly string[]): Promise<Map<string, ItemFeatures>> {
+    const tx = db.transaction('items');
+    const rows = await Promise.all([...ids.map((id) => tx.store.get(id)), tx.done]);
+    const found = rows.filter((r) => r !== undefined); // tx.done's undefined too
+    return new Map(valid('items', found, isCachedItem).map((r) => [r.id, r.item] as const));
+  }
+  return {
     async putItems(batch) {
       if (!batch.length) return;
       const next = new Map<string, ItemFeatures>();
@@ -505,15 +537,6 @@ function idbWrites(db: DB, o: Options, { skipped, valid }: Rows): Omit<Store, Wo
       );
     },
     items,
-    async clear() {
-      clearLocalKeys();
-      const names = ['events', 'items', 'meta', 'snapshots'] as const;
-      const tx = db.transaction(names, 'readwrite');
-      await Promise.all([...names.map((n) => tx.objectStore(n).clear()), tx.done]);
-      skipped.clear();
-    },
-    skipped: () => [...skipped],
-    close: () => db.close(),
   };
 }
 

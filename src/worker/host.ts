@@ -610,8 +610,16 @@ export function createHost(deps: HostDeps): EngineInterface {
       scheduleSnapshot();
     },
 
-    settle() {
-      return timer === undefined ? writing : saveSnapshot();
+    remember(items) {
+      // Not after forget() (erase() leaves no store), nor in memory mode (no store here: the page keeps them).
+      void store.then((s) => {
+        if (s) storing = storing.then(() => s.putItems(items)).catch(() => {});
+      });
+    },
+
+    async settle() {
+      await (timer === undefined ? writing : saveSnapshot());
+      await storing;
     },
 
     async round(force) {

@@ -12,6 +12,7 @@ function fakeClient(log: string[]): EngineClient {
     status: async () => ({ backend: 'cpu', backends: [], model: null, learning: null }) as never,
     rank: async (req) => ({ scores: req.candidates.map(() => 1), source: 'model' }),
     changed: () => {},
+    remember: (items) => void log.push(`remember ${items.map((i) => i.id).join(' ')}`),
     settle: async () => {},
     rankFor: async (_g, candidates) => candidates.map(() => 1),
     arrange: async () => ({ order: null, source: 'none' }),

@@ -1,14 +1,14 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import { createHistory, SEEN_MAX } from '../../src/main/history.ts';
-import { openStore } from '../../src/shared/store.ts';
+import { openPageStore, openStore } from '../../src/shared/store.ts';
 import { storedEvent as event } from '../../fixtures/shopper.ts';
 
 describe("the page's side of the history", () => {
   it('sends the history events not written yet (no impressions) and the features seen on the page for them', async () => {
     const t = Date.now();
     const unwritten = [event('a', 'select_item', t), event('b', 'view_item_list', t + 1), event('c', 'view_item', t + 2)];
-    const history = createHistory({ kind: 'indexeddb', putItems: async () => {} } as never, 50, () => unwritten, vi.fn());
+    const history = createHistory({ kind: 'indexeddb' } as never, 50, () => unwritten, vi.fn(), vi.fn());
     history.remember([
       { id: 'a', title: 'A' },
       { id: 'z', title: 'Z' },
@@ -24,29 +24,45 @@ describe("the page's side of the history", () => {
     const t = Date.now();
     await store.add([event('a', 'select_item', t), event('b', 'view_item_list', t + 1), event('c', 'add_to_cart', t + 2)]);
     await store.putItems([{ id: 'c', title: 'stored C' }]);
-    const history = createHistory(store, 50, () => [event('d', 'view_item', t + 3)], vi.fn());
+    const history = createHistory(store, 50, () => [event('d', 'view_item', t + 3)], vi.fn(), vi.fn());
     const req = await history.request();
     expect(req.pending.map((e) => e.itemId)).toEqual(['a', 'c', 'd']);
     expect(req.known).toEqual([{ id: 'c', title: 'stored C' }]);
   });
 
-  it('stores only items not seen before on this page, and reports a failed write', async () => {
+  it('has the worker store only items not seen before on this page (it writes the item cache of IndexedDB)', async () => {
+    const stored: string[][] = [];
+    const history = createHistory(
+      openPageStore({ dbName: `history-${Math.random()}` }),
+      50,
+      () => [],
+      (items) => void stored.push(items.map((i) => i.id)),
+      vi.fn(),
+    );
+    history.remember([{ id: 'a', title: 'A' }]);
+    history.remember([{ id: 'a', title: 'A again' }, { id: 'b' }]);
+    await vi.waitFor(() => expect(stored).toEqual([['a'], ['b']]));
+    expect(history.seen('a')).toEqual({ id: 'a', title: 'A again' });
+  });
+
+  it('stores them in a memory store itself (out of the worker reach), and reports a failed write', async () => {
     const putItems = vi.fn(async (_items: { id: string }[]) => {
-      throw new Error('quota');
+      throw new Error('out of memory');
     });
     const onError = vi.fn();
-    const history = createHistory({ putItems } as never, 50, () => [], onError);
+    const toWorker = vi.fn();
+    const history = createHistory({ kind: 'memory', putItems } as never, 50, () => [], toWorker, onError);
     history.remember([{ id: 'a', title: 'A' }]);
     history.remember([{ id: 'a', title: 'A again' }, { id: 'b' }]);
     expect(putItems.mock.calls.map(([items]) => items.map((i) => i.id))).toEqual([['a'], ['b']]);
-    expect(history.seen('a')).toEqual({ id: 'a', title: 'A again' });
     await vi.waitFor(() => expect(onError).toHaveBeenCalledTimes(2));
+    expect(toWorker).not.toHaveBeenCalled();
   });
 });
 
 describe("the page's item cache", () => {
   it(`keeps at most ${SEEN_MAX} items, the least recently shown evicted first (a long-lived single-page app)`, () => {
-    const shopper = createHistory(null, 50, () => [], vi.fn());
+    const shopper = createHistory(null, 50, () => [], vi.fn(), vi.fn());
     shopper.remember([{ id: 'kept', title: 'Shown again and again' }]);
     for (let i = 0; i < 12_000; i++) {
       shopper.remember([{ id: `sku-${i}`, title: `Item ${i}` }]);

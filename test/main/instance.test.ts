@@ -1,9 +1,12 @@
 // @vitest-environment happy-dom
 import 'fake-indexeddb/auto';
+import { expose } from 'comlink';
+import { MessageChannel as NodeMessageChannel, type MessagePort as NodeMessagePort } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RecoInstance } from '../../src/main/api.ts';
 import { subscribe, type Listeners } from '../../src/main/events.ts';
 import type * as Instance from '../../src/main/instance.ts';
+import { openStore } from '../../src/shared/store.ts';
 
 const SCRIPT = 'https://shop.example/reco.js';
 const order = () => [...document.querySelectorAll('[data-reco-id]')].map((e) => e.getAttribute('data-reco-id'));
@@ -13,6 +16,49 @@ class BlockedWorker {
   constructor() {
     throw new Error('blocked by CSP');
   }
+}
+/**
+ * A worker that answers as one with no model would (no scores: the grids keep their order), and records the item
+ * features the page has it store (comlink over a MessageChannel, as the engine client speaks to a real one).
+ */
+function recordingWorker(remembered: unknown[][]) {
+  return class {
+    private readonly port: NodeMessagePort;
+    constructor() {
+      const { port1, port2 } = new NodeMessageChannel();
+      this.port = port1;
+      const status = { backend: 'cpu', backends: [], model: null, cache: {}, learning: null };
+      expose(
+        {
+          init: () => status,
+          status: () => status,
+          arrange: () => ({ order: null, source: 'none' }),
+          rank: () => ({ scores: null, source: 'none' }),
+          changed: () => {},
+          remember: (items: unknown[]) => void remembered.push(items),
+          settle: () => {},
+          catalog: () => null,
+          forget: () => null,
+        },
+        port2 as never,
+      );
+    }
+    postMessage(m: unknown, t?: Transferable[]) {
+      this.port.postMessage(m, t as never);
+    }
+    addEventListener(type: string, fn: EventListener) {
+      if (type === 'message') this.port.addEventListener('message', fn as never);
+    }
+    removeEventListener(type: string, fn: EventListener) {
+      if (type === 'message') this.port.removeEventListener('message', fn as never);
+    }
+    start() {
+      this.port.start();
+    }
+    terminate() {
+      this.port.close();
+    }
+  };
 }
 let n = 0;
 /** A click an earlier page view left in the click journal (it navigated away before the write): event id 'left-1'. */
@@ -138,8 +184,9 @@ describe('instance wiring', () => {
     expect(reco.status().lastError).toBe('TypeError: track: itemId must be a non-blank string; got 123');
   });
 
-  it("stores the features of the items shown with what the page's JSON-LD adds to the markup's", async () => {
-    vi.stubGlobal('Worker', BlockedWorker);
+  it("has the worker store the features of the items shown, with what the page's JSON-LD adds to the markup's", async () => {
+    const remembered: unknown[][] = [];
+    vi.stubGlobal('Worker', recordingWorker(remembered));
     document.head.innerHTML = `<script type="application/ld+json">${JSON.stringify({
       '@type': 'ItemList',
       itemListElement: [
@@ -150,12 +197,15 @@ describe('instance wiring', () => {
     document.querySelector('[data-reco-id="b"]')!.setAttribute('data-reco-title', 'Own title');
     try {
       reco = await createInstance({ dbName: `instance-${++n}` }, SCRIPT, null);
-      await vi.waitFor(async () =>
-        expect((await reco!.export()).items.sort((x, y) => x.id.localeCompare(y.id))).toEqual([
-          { id: 'a', title: 'Alpha', brand: 'AB' },
-          { id: 'b', title: 'Own title', price: 7.5 },
+      await vi.waitFor(() =>
+        expect(remembered).toEqual([
+          [
+            { id: 'a', title: 'Alpha', brand: 'AB' },
+            { id: 'b', title: 'Own title', price: 7.5 },
+          ],
         ]),
       );
+      expect((await reco.export()).items, "the page's store does not write the item cache").toEqual([]);
     } finally {
       document.head.innerHTML = '';
     }
@@ -308,6 +358,13 @@ describe('forget() and export() reach everything stored, whatever the current mo
     await first.personalize();
     await first.export(); // flushes
     await first.destroy();
+    // The features of the items shown, as the worker stores them (no worker runs here: the page's CSP blocks it).
+    const worker = await openStore({ dbName, prune: false });
+    await worker.putItems([
+      { id: 'a', title: 'A' },
+      { id: 'b', title: 'B' },
+    ]);
+    worker.close();
   }
 
   beforeEach(() => {

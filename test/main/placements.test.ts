@@ -36,7 +36,7 @@ function setup(over: Partial<PlacementsDeps> = {}) {
     catalog: vi.fn(async () => null),
     status: vi.fn(async () => ({})),
   } as unknown as EngineClient;
-  const shopper = createHistory(null, 50, () => [], vi.fn());
+  const shopper = createHistory(null, 50, () => [], vi.fn(), vi.fn());
   shopper.request = async () => request;
   const tracker = { observe: vi.fn(), unobserve: vi.fn() } as unknown as Tracker;
   const deps: PlacementsDeps = {

@@ -10,7 +10,7 @@ import { givenHistory } from '../../src/worker/given-history.ts';
 describe('rank(items, { history })', () => {
   function setup(active: boolean, rankFor = async (_g: unknown, items: { id: string }[]) => items.map((it) => Number(it.id.slice(-1)))) {
     const engine = { rank: vi.fn(), rankFor: vi.fn(rankFor), catalog: async () => null } as unknown as EngineClient;
-    const shopper = createHistory(null, 50, () => [], vi.fn());
+    const shopper = createHistory(null, 50, () => [], vi.fn(), vi.fn());
     shopper.request = vi.fn(async () => ({ pending: [], known: [], now: 0 }));
     const onError = vi.fn();
     const placements = createPlacements({

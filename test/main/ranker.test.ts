@@ -29,7 +29,7 @@ function ranker(hasHistory = true, active = true) {
     ),
     catalog: async () => null,
   } as unknown as EngineClient;
-  const shopper = createHistory(null, 50, () => [], vi.fn());
+  const shopper = createHistory(null, 50, () => [], vi.fn(), vi.fn());
   const onError = vi.fn();
   const r = createRanker(engine, shopper, { active: () => active, rankFor: async () => null, onError });
   // explain() comes with reco.engine.js, beside placements (src/main/placements.ts).
@@ -57,7 +57,7 @@ describe('rank()', () => {
     expect(await ranker(true, false).r.rank(['p1', 'p3'])).toEqual(keep);
     const none = createRanker(
       null,
-      createHistory(null, 50, () => [], vi.fn()),
+      createHistory(null, 50, () => [], vi.fn(), vi.fn()),
       { active: () => true, rankFor: async () => null, onError: vi.fn() },
     );
     expect(await none.rank(['p1', 'p3'])).toEqual(keep);

@@ -472,6 +472,24 @@ describe('worker host: the first ranking of a page view', () => {
     store.close();
   });
 
+  it("stores the features of the items the page shows (the page's store does not write the item cache); settle() waits for them; nothing after forget()", async () => {
+    const { dbName } = await shopper();
+    const view = pageView();
+    view.remember([{ id: 'zz-1', title: 'Told before init()' }]); // no store yet: kept nowhere, as before the store opens
+    await view.init(init(dbName));
+    const shown = { id: 'zz-2', title: 'Argan oil shampoo', brand: 'Maison', category: 'Hair Care > Shampoos', price: 12 };
+    view.remember([shown]);
+    view.remember([{ id: 'zz-2', price: 11 }]); // a field the page reads later is merged, the others kept
+    await view.settle();
+    const store = await openStore({ dbName, prune: false });
+    expect(await store.items(['zz-1', 'zz-2'])).toEqual(new Map([['zz-2', { ...shown, price: 11 }]]));
+    view.forget();
+    view.remember([{ id: 'zz-3', title: 'After forget()' }]);
+    await view.settle();
+    expect(await store.items(['zz-3'])).toEqual(new Map());
+    store.close();
+  });
+
   it('scores only once its store has no transaction in flight: the features a ranking brings are written first', async () => {
     // WebKit keeps the database of a worker that ends (its page reloads) with a transaction not yet completed on its
     // thread: a transaction left in flight beside scoring, which holds the thread, would make forget() fail there.
