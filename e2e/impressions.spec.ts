@@ -71,6 +71,10 @@ test('an item too tall to be half in view (a large card on a phone) counts at 30
 });
 
 test("a grid in view held until ranked: each item's second starts when the hold ends, not while it is hidden", async ({ tab: page }) => {
+  // A shopper who opened a product before (on a first visit nothing could move the grid: it is not held).
+  await page.goto('/e2e/pages/product.html?product=p001');
+  await waitForReady(page);
+  await page.evaluate(() => window.Reco.export());
   await page.goto('/e2e/pages/held.html');
   await waitForReady(page);
   const shown = async () => {

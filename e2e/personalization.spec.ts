@@ -43,6 +43,61 @@ test('a grid the page empties and renders again while it is held (hydration thro
   expect(grid).toEqual({ shown: 'visible', held: false, cards: 6 });
 });
 
+/** Records, in `window.held`, the grids held (hidden until ranked) in each page view of this tab, from its first script on. */
+async function recordHolds(tab: BrowserPage): Promise<void> {
+  await tab.addInitScript(() => {
+    const held: string[] = [];
+    (window as unknown as { held: string[] }).held = held;
+    new MutationObserver((records) => {
+      for (const r of records) {
+        const el = r.target as Element;
+        if (el.hasAttribute('data-reco-pending')) held.push(el.getAttribute('data-reco-grid') ?? el.tagName);
+      }
+    }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-reco-pending'] });
+  });
+}
+const holds = (tab: BrowserPage) => tab.evaluate(() => (window as unknown as { held: string[] }).held);
+
+test('a first visit: the grid in view is shown at once (no history, rules, feed or card out of stock could move it); once the shopper has a history it is held until ranked', async ({
+  tab,
+}) => {
+  await recordHolds(tab);
+  await listenToReco(tab);
+  await tab.goto('/e2e/pages/listing.html?list=a');
+  await waitForReady(tab);
+  expect(await holds(tab), 'the first visit: nothing hidden for nothing').toEqual([]);
+  expect(await gridItems(tab, '[data-reco-grid]').then((its) => its.map((it) => it.id))).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6']);
+  // The shopper opens the two Tressa hair-care products; the next page load is another listing (what the page has not
+  // written as it goes away, the click journal keeps for it).
+  for (const id of ['a2', 'a4']) await tab.click(`[data-reco-id="${id}"]`);
+  await tab.goto('/e2e/pages/listing.html?list=b');
+  await waitForReady(tab);
+  expect(await holds(tab), 'held until ranked (400 ms at most)').toEqual(['listing']);
+  // What it was held for: an order made for this shopper (the hair care they opened first; the shop put it last).
+  // Whether that ranking came within the hold depends on the machine's load (first-view.chromium.spec.ts measures it).
+  const items = await tab.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('[data-reco-id]')].map((el) => ({
+      id: el.dataset['recoId']!,
+      title: el.dataset['recoTitle']!,
+      brand: el.dataset['recoBrand']!,
+      category: el.dataset['recoCategory']!,
+    })),
+  );
+  const ranked = await tab.evaluate((its) => window.Reco.rank(its), items);
+  expect(ranked.slice(0, 3).map((r) => r.id)).toEqual(expect.arrayContaining(['b6', 'b7']));
+});
+
+test('a first visit with a card out of stock: the grid in view is held until ranked (that card goes last)', async ({ tab }) => {
+  await recordHolds(tab);
+  await listenToReco(tab);
+  await tab.goto('/e2e/pages/listing.html?list=a&soldout=a1');
+  await waitForReady(tab);
+  expect(await holds(tab)).toEqual(['listing']);
+  // What it was held for (whether that came within the hold depends on the load: first-view.chromium.spec.ts).
+  await tab.evaluate(() => window.Reco.personalize());
+  expect((await gridItems(tab, '[data-reco-grid]')).map((it) => it.id).at(-1)).toBe('a1');
+});
+
 const SPA = '/e2e/pages/spa.html?late';
 const order = async (tab: BrowserPage) => (await gridItems(tab, '#grid')).map((it) => it.id);
 /** The client-rendered page, its grid filled after init() resolved. */
@@ -202,7 +257,12 @@ test('the next page of results in the same card nodes (a list without keys): a c
 test('"load more": the page moves keyboard focus to the first new card at once, while Reco holds the new cards until they are ranked', async ({
   tab,
 }) => {
+  await recordHolds(tab);
   await openSpa(tab);
+  // A shopper on their second page view (on a first visit nothing could move the cards: they are not hidden).
+  await tab.reload();
+  await waitForReady(tab);
+  await tab.evaluate(() => window.rendered);
   // The shopper presses "load more" under a grid they see: the grid's own first hold (up to 400 ms after it renders,
   // visibility: hidden) is over. Focus moved into a grid during that hold is lost (WebKit ran into it, one CI run in
   // two): see the README's failure table.
@@ -212,6 +272,7 @@ test('"load more": the page moves keyboard focus to the first new card at once, 
   const first = await tab.evaluate(() => window.loadMore());
   const focused = await tab.evaluate(() => document.activeElement?.getAttribute('data-reco-id') ?? document.activeElement?.tagName);
   expect(focused).toBe(first);
+  expect(await holds(tab), 'the new cards were held').toContain('A');
   // Shown once ranked (or after the 400 ms hold at the latest), focus still on that card.
   await tab.waitForFunction(() => !document.querySelector('#grid [data-reco-pending]'), undefined, { timeout: 10_000 });
   expect(await tab.evaluate(() => document.activeElement?.getAttribute('data-reco-id'))).toBe(first);

@@ -7,10 +7,11 @@ import { HISTORY_TYPES, isLabel } from '../shared/labels.ts';
 import type { DownloadProgress } from '../shared/protocol.ts';
 import { StorageError } from '../shared/errors.ts';
 import { skipped, type LearningState } from '../shared/learning.ts';
-import { openPageStore, type PageStore } from '../shared/store.ts';
+import { LOCAL_KEYS, openPageStore, type PageStore } from '../shared/store.ts';
 import { EVENT_TYPES, type RecoEvent } from '../shared/types.ts';
 import type { MarkupFeatures } from './grid/discover.ts';
 import { storageMode } from '../tracker/consent.ts';
+import { readJson } from '../tracker/journal.ts';
 import { checkTrackArguments, createTracker } from '../tracker/tracker.ts';
 import { notReady, type RecoInstance, type RecoStatus } from './api.ts';
 import type { EngineState } from './engine-client.ts';
@@ -208,8 +209,21 @@ export function startInstance(
     state.events++;
     events.emit('event', e);
     if (isLabel(e.type)) learning?.label();
-    if (HISTORY_TYPES.includes(e.type) && !forgotten) sendChange().catch(fail);
+    if (HISTORY_TYPES.includes(e.type) && !forgotten) {
+      mayMove = true;
+      sendChange().catch(fail);
+    }
   };
+  /**
+   * A ranking may move the grids: rules that order a grid by themselves (filter, boost, diversity: hiding what is out of
+   * stock and leaving out recent purchases need a card out of stock or a history), a feed (it may say an item is out of
+   * stock), or a history (Reco ran here in an earlier page view: the tracker's session record, read before the tracker
+   * writes this one's; or an event in this one).
+   */
+  let mayMove =
+    Object.keys(opts.rules).some((rule) => rule !== 'hideUnavailable' && rule !== 'excludeRecent') ||
+    !!opts.catalogUrl ||
+    readJson(LOCAL_KEYS.session) !== null;
   // The tracker starts before the store is open, so a click or a track() at page load is kept.
   const tracker =
     opening &&
@@ -354,6 +368,7 @@ export function startInstance(
       active: !!engine && !state.control,
       arrange: async (items, ...grid) => (await ranker)?.arrange(await withPageData(items), ...grid) ?? null,
       remember,
+      mayMove: (grid) => mayMove || grid.items.some((i) => i.features?.available === false),
       moves: () => engineParts,
       onRanked: (e) => events.emit('ranked', e),
       onError: fail,

@@ -39,6 +39,12 @@ export interface PersonalizerDeps {
   /** Keeps the features of the items shown. */
   remember(features: MarkupFeatures[]): void;
   /**
+   * A ranking could move the grid: the shopper has a history, the shop's rules or feed may say more (e.g. an item out of
+   * stock goes last), or one of its items says it is out of stock. False on a first visit without those: the grid is
+   * not hidden for nothing.
+   */
+  mayMove(grid: Grid): boolean;
+  /**
    * What moves grids (grid/reorder.ts) once reco.engine.js has loaded, else null. Grids move only by the engine's
    * answers, which come through the engine client of that module: by then it is there, and the page script does
    * not carry the code that moves them, nor what it says when a page keeps undoing the order.
@@ -71,6 +77,7 @@ export interface Personalizer {
   lastRankMs(): number | null;
   /** Resolves once the grids found at the start are ranked (or keep their order). */
   firstRankings(): Promise<void>;
+
   destroy(): void;
 }
 
@@ -355,7 +362,9 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       return;
     }
     // Hide what the shopper has not seen (the whole grid if it was empty, else the new items) until it is ranked.
-    if (wasEmpty) antiFlicker.hold(container, true);
+    if (!o.mayMove(grid)) {
+      // nothing a ranking could move it by (a first visit): not hidden for nothing
+    } else if (wasEmpty) antiFlicker.hold(container, true);
     else {
       const before = new Set(st.order);
       for (const i of grid.items) if (i.id && !before.has(i.id)) antiFlicker.holdItem(i.el);
@@ -443,7 +452,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
   // banner): hiding what the shopper sees would make it blink, so its ranking waits until it is out of sight.
   const start = (root: ParentNode, hold: boolean) =>
     find(root).map((grid) => {
-      if (auto && opts.antiFlickerMs > 0 && !grid.trackOnly && hold) antiFlicker.hold(grid.container);
+      if (auto && opts.antiFlickerMs > 0 && !grid.trackOnly && hold && o.mayMove(grid)) antiFlicker.hold(grid.container);
       register(grid);
       return auto ? rank(grid.container) : Promise.resolve();
     });
@@ -468,6 +477,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     },
     lastRankMs: () => lastRankMs,
     firstRankings: () => Promise.all(first).then(() => {}),
+
     destroy() {
       destroyed = true;
       observer.disconnect();

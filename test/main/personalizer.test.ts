@@ -44,6 +44,7 @@ function start(over: Partial<PersonalizerDeps> = {}, autoPersonalize = true, gri
       items.map((_, i) => i).sort((a, b) => Number(items[b]!.id.slice(1)) - Number(items[a]!.id.slice(1))),
     ),
     remember: vi.fn(),
+    mayMove: () => true,
     moves: () => ({ reorderGrid, keepPageOrder }),
     onRanked: (e) => ranked.push(e),
     onError: vi.fn(),
@@ -287,6 +288,39 @@ describe('a page whose HTML is still streaming in (reco.js in the head)', () => 
     state = 'interactive';
     document.dispatchEvent(new Event('DOMContentLoaded'));
     await vi.waitFor(() => expect(ids()).toEqual(['p2', 'p1']));
+  });
+});
+
+describe('a first visit: nothing a ranking could move the grids by (mayMove false)', () => {
+  it('grids found at the start are asked about (and tracked) but not hidden, whatever the hold', async () => {
+    const mayMove = vi.fn(() => false);
+    const { antiFlicker, deps } = start({ mayMove }, true, [], 400);
+    await p!.firstRankings();
+    expect(mayMove).toHaveBeenCalledWith(expect.objectContaining({ listId: 'home', container: document.getElementById('home') }));
+    expect(antiFlicker.hold).not.toHaveBeenCalled();
+    expect(deps.arrange).toHaveBeenCalledTimes(1);
+    expect(deps.tracker!.observe).toHaveBeenCalled();
+  });
+
+  it('nor a grid the page renders later, nor the items it adds to one', async () => {
+    document.body.innerHTML = `<div id="home" data-reco-grid="home"></div>`;
+    const { antiFlicker, deps } = start({ mayMove: () => false }, true, [], 400);
+    await p!.firstRankings();
+    document.getElementById('home')!.innerHTML = cards('p1', 'p2');
+    await Promise.resolve(); // the MutationObserver callback: before the page paints
+    await vi.waitFor(() => expect(deps.arrange).toHaveBeenCalledTimes(1));
+    document.getElementById('home')!.insertAdjacentHTML('beforeend', cards('p3'));
+    await Promise.resolve();
+    await vi.waitFor(() => expect(deps.arrange).toHaveBeenCalledTimes(2));
+    expect(antiFlicker.hold).not.toHaveBeenCalled();
+    expect(antiFlicker.holdItem).not.toHaveBeenCalled();
+  });
+
+  it('a grid a ranking may move (mayMove true for it: an item out of stock, a history) is held as before', async () => {
+    const { antiFlicker } = start({ mayMove: () => true }, true, [], 400);
+    expect(antiFlicker.hold).toHaveBeenCalledWith(document.getElementById('home'));
+    await p!.firstRankings();
+    expect(ids()).toEqual(['p3', 'p2', 'p0', 'p1']);
   });
 });
 
