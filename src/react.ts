@@ -5,10 +5,10 @@
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { on, rank, status } from './index.ts';
-import { createAntiFlicker } from './main/grid/antiflicker.ts';
+import { createAntiFlicker, type AntiFlicker } from './main/grid/antiflicker.ts';
+import { listHoldMs } from './main/instance.ts';
 import { pageRoute } from './main/route.ts';
 import { LOCAL_KEYS } from './shared/local-keys.ts';
-import { DEFAULTS } from './shared/options.ts';
 import type { ItemFeatures } from './shared/types.ts';
 
 /** How {@link useRanked} reads an item. */
@@ -38,9 +38,19 @@ if (browser) pageRoute();
 
 /**
  * Lists held until their first ranking is rendered, as the markup path holds the grids it finds: hidden with their box
- * kept (no layout shift), for the grids' default hold at most (400 ms), each container once (src/main/grid/antiflicker.ts).
+ * kept (no layout shift), for as long as the grids at most (the last init()'s `antiFlickerMs`, 400 ms by default; 0:
+ * never), each container once (src/main/grid/antiflicker.ts). One guard per hold time: a later init() may set another.
  */
-const antiFlicker = browser ? createAntiFlicker({ timeoutMs: DEFAULTS.antiFlickerMs }) : null;
+let guard: { ms: number; antiFlicker: AntiFlicker } | null = null;
+function antiFlickerNow(): AntiFlicker {
+  if (guard?.ms !== listHoldMs) guard = { ms: listHoldMs, antiFlicker: createAntiFlicker({ timeoutMs: listHoldMs }) };
+  return guard.antiFlicker;
+}
+/** A list's containers held, and the guard that holds them. */
+interface Held {
+  antiFlicker: AntiFlicker;
+  containers: Element[];
+}
 // Runs after React has put the nodes in the document and before the browser paints them (an effect on the server).
 const beforePaint = browser ? useLayoutEffect : useEffect;
 
@@ -68,20 +78,22 @@ const visitedBefore = ((): boolean => {
  * Hides the containers of the list's items (their `data-reco-grid`, else their parent) until {@link showList}, when
  * Reco may re-order them: an instance that personalizes (not consent denied, the control group, down or forgotten),
  * for a shopper with a history (on a first visit nothing can move the list: it is not hidden for nothing).
- * @returns the containers held
+ * @returns the containers held, null when none is
  */
-function holdList(ids: readonly string[]): Element[] {
+function holdList(ids: readonly string[]): Held | null {
   const s = status();
   // Storage is 'off' with a reason after forget(); without one it is still opening (a list that mounts right after init()).
   const forgotten = s.storage === 'off' && s.storageReason !== null;
-  if (!antiFlicker || s.engine === 'off' || s.engine === 'down' || s.control || forgotten || !(visitedBefore || s.events > 0)) return [];
-  const containers = new Set(rendered(ids).flatMap((el) => el.closest('[data-reco-grid]') ?? el.parentElement ?? []));
+  if (!browser || listHoldMs === 0 || s.engine === 'off' || s.engine === 'down' || s.control || forgotten) return null;
+  if (!(visitedBefore || s.events > 0)) return null;
+  const antiFlicker = antiFlickerNow();
+  const containers = [...new Set(rendered(ids).flatMap((el) => el.closest('[data-reco-grid]') ?? el.parentElement ?? []))];
   for (const c of containers) antiFlicker.hold(c);
-  return [...containers];
+  return { antiFlicker, containers };
 }
 
 /** Shows held containers (their own style comes back). */
-const showList = (containers: Element[]) => containers.forEach((c) => antiFlicker?.release(c));
+const showList = (held: Held | null) => held?.containers.forEach((c) => held.antiFlicker.release(c));
 
 /** The page's address and the list's ids: where an order is kept. */
 const place = (url: string, key: string) => `${url}\u0001${key}`;
@@ -123,7 +135,7 @@ function keepOrder(url: string, key: string, order: string[]): void {
  * The given items in this shopper's order: first as given (so the first render never waits), then, once Reco
  * has ranked them, best first. A list that comes to the page with its first render, where Reco may re-order it (a
  * shopper with a history), has its container (found by the items' `data-reco-id`) hidden until that ranking is
- * rendered, for 400 ms at most, as the markup path holds grids: the shopper first sees it in their order. Re-ranks
+ * rendered, for init()'s `antiFlickerMs` at most (400 ms by default), as the markup path holds grids: the shopper first sees it in their order. Re-ranks
  * when the list of ids changes and when Reco becomes ready (an `init()` after the list mounted). A list a single-page app renders again starts in the order it was last shown in at that
  * address; when the shopper came back by Back it keeps that order and is not ranked again. Without personalization
  * (consent denied, control group, no history, no model) the order stays as given. Never throws.
@@ -144,12 +156,14 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
   // A list that comes to the page with this render (not one the server rendered: the shopper may have seen it) is
   // hidden until its first ranking is rendered, as the markup path holds grids: its first paint is the shopper's order.
   const [cameWithRender] = useState(() => browser && !rendered(ids).length);
-  const held = useRef<Element[]>([]);
+  const held = useRef<Held | null>(null);
   beforePaint(() => {
     if (cameWithRender && ranked?.key !== key) held.current = holdList(ids);
   }, [key]);
   beforePaint(() => {
-    if (ranked?.key === key) showList(held.current.splice(0));
+    if (ranked?.key !== key) return;
+    showList(held.current);
+    held.current = null;
   }, [key, ranked]);
 
   useEffect(() => {

@@ -18,6 +18,13 @@ const sdk = vi.hoisted(() => ({
   events: 1,
   /** rank() answers once this settles. */
   answer: Promise.resolve(),
+  /** The last init()'s antiFlickerMs. */
+  holdMs: 400,
+}));
+vi.mock('../src/main/instance.ts', () => ({
+  get listHoldMs() {
+    return sdk.holdMs;
+  },
 }));
 vi.mock('../src/index.ts', () => ({
   status: () => ({
@@ -112,6 +119,7 @@ beforeEach(() => {
     control: false,
     events: 1,
     answer: Promise.resolve(),
+    holdMs: 400,
   });
   history.replaceState({}, '', '/');
   renders = [];
@@ -258,6 +266,26 @@ describe('useRanked', () => {
     await new Promise((r) => setTimeout(r, 450));
     expect(ul.style.getPropertyValue('visibility'), "shown at the hold's end").toBe('');
     await answer();
+  });
+
+  it("is held for init()'s antiFlickerMs at most, and never with 0 (the shop turned hiding off)", async () => {
+    sdk.ready = true;
+    sdk.holdMs = 150;
+    let answer = answerLater();
+    await visit('/short', createElement(Grid, { items: PRODUCTS }));
+    const ul = host.querySelector('ul')!;
+    expect(ul.style.getPropertyValue('visibility')).toBe('hidden');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(ul.style.getPropertyValue('visibility'), 'shown after 150 ms').toBe('');
+    await answer();
+
+    await act(async () => root.render(createElement('p')));
+    sdk.holdMs = 0;
+    answer = answerLater();
+    await visit('/never', createElement(Grid, { items: PRODUCTS }));
+    expect(host.querySelector('ul')!.hasAttribute('data-reco-pending')).toBe(false);
+    await answer();
+    expect(shown()).toEqual(['c', 'a', 'b']);
   });
 
   it('is not hidden on a first visit (Reco never ran on this origin before, no event yet): nothing could move it', async () => {

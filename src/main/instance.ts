@@ -7,6 +7,7 @@ import { HISTORY_TYPES, isLabel } from '../shared/labels.ts';
 import type { DownloadProgress } from '../shared/protocol.ts';
 import { StorageError } from '../shared/errors.ts';
 import { skipped, type LearningState } from '../shared/learning.ts';
+import { DEFAULTS } from '../shared/options.ts';
 import { LOCAL_KEYS, openPageStore, type PageStore } from '../shared/store.ts';
 import { EVENT_TYPES, type RecoEvent } from '../shared/types.ts';
 import type { MarkupFeatures } from './grid/discover.ts';
@@ -37,6 +38,11 @@ let forgot: string | null = null;
 const FORGOT = 'forget() was called: nothing is stored for the rest of this page view';
 /** forget() before any init() (a privacy page): a later init() in this page view stores nothing either. */
 export const forgetPageView = (): void => void (forgot ??= FORGOT);
+/**
+ * @internal The last init()'s `antiFlickerMs`: a list a framework renders itself (useRanked, src/react.ts) is held as
+ * long as the grids are, and never with 0.
+ */
+export let listHoldMs: number = DEFAULTS.antiFlickerMs;
 /** This page view's A/B arm (control: true), drawn by its first init(): a later one keeps it. */
 let arm: boolean | undefined;
 
@@ -80,6 +86,7 @@ export function startInstance(
   let opts: ResolvedOptions;
   try {
     opts = resolveOptions(options, scriptUrl, bundled);
+    listHoldMs = opts.antiFlickerMs;
   } catch (err) {
     takeEarlyWorker(null);
     refused = `${(err as Error).name}: ${(err as Error).message}`;
