@@ -95,6 +95,33 @@ function holdList(ids: readonly string[]): Held | null {
 /** Shows held containers (their own style comes back). */
 const showList = (held: Held | null) => held?.containers.forEach((c) => held.antiFlicker.release(c));
 
+/**
+ * Its hold ended before the ranking came (the shopper has seen the list in the order given) and the list is in view:
+ * as the markup path does with such a ranking, it is applied only once the list is out of sight.
+ */
+const seenInView = (held: Held | null): held is Held =>
+  !!held && held.containers.some((c) => c.isConnected && !held.antiFlicker.isHeld(c) && !held.antiFlicker.shouldReorder(c));
+
+/**
+ * Calls `apply` once none of the containers is in sight (scrolled away, gone, or the tab hidden).
+ * @returns stops waiting
+ */
+function whenOutOfSight({ antiFlicker, containers }: Held, apply: () => void): () => void {
+  const check = () => {
+    if (containers.some((c) => c.isConnected && !antiFlicker.shouldReorder(c))) return;
+    stop();
+    apply();
+  };
+  const sight = new IntersectionObserver(check);
+  const stop = () => {
+    sight.disconnect();
+    document.removeEventListener('visibilitychange', check);
+  };
+  for (const c of containers) sight.observe(c);
+  document.addEventListener('visibilitychange', check);
+  return stop;
+}
+
 /** The page's address and the list's ids: where an order is kept. */
 const place = (url: string, key: string) => `${url}\u0001${key}`;
 
@@ -135,7 +162,8 @@ function keepOrder(url: string, key: string, order: string[]): void {
  * The given items in this shopper's order: first as given (so the first render never waits), then, once Reco
  * has ranked them, best first. A list that comes to the page with its first render, where Reco may re-order it (a
  * shopper with a history), has its container (found by the items' `data-reco-id`) hidden until that ranking is
- * rendered, for init()'s `antiFlickerMs` at most (400 ms by default), as the markup path holds grids: the shopper first sees it in their order. Re-ranks
+ * rendered, for init()'s `antiFlickerMs` at most (400 ms by default), as the markup path holds grids: the shopper first sees it in their order
+ * (a ranking that comes after the hold, while the list is in view, is rendered once it is out of sight). Re-ranks
  * when the list of ids changes and when Reco becomes ready (an `init()` after the list mounted). A list a single-page app renders again starts in the order it was last shown in at that
  * address; when the shopper came back by Back it keeps that order and is not ranked again. Without personalization
  * (consent denied, control group, no history, no model) the order stays as given. Never throws.
@@ -172,12 +200,22 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
       return;
     }
     let live = true;
+    let waiting: (() => void) | null = null;
     const { url } = pageRoute();
     const run = () =>
       void rank(items.map((it, i) => ({ ...features(it), id: ids[i]! }))).then((r) => {
         const order = r.map((x) => x.id);
         keepOrder(url, key, order);
-        if (live) setRanked((was) => (was?.key === key && was.order.join('\u0000') === order.join('\u0000') ? was : { key, order }));
+        if (!live) return;
+        const show = () =>
+          setRanked((was) => (was?.key === key && was.order.join('\u0000') === order.join('\u0000') ? was : { key, order }));
+        // A ranking that came after the hold, for a list the shopper sees in the order given, waits until it is out of sight.
+        const h = held.current;
+        if (order.join('\u0000') !== key && seenInView(h)) {
+          held.current = null;
+          waiting?.();
+          waiting = whenOutOfSight(h, show);
+        } else show();
       });
     run();
     // Not ready yet (init() under way, or not called): rank again once it is.
@@ -185,6 +223,7 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
     return () => {
       live = false;
       off?.();
+      waiting?.();
     };
     // The ids are the list's identity: a new array with the same items does not re-rank.
   }, [key]);

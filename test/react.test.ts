@@ -128,7 +128,10 @@ beforeEach(() => {
   document.body.append(host);
   root = createRoot(host);
 });
-afterEach(() => act(() => root.unmount()));
+afterEach(() => {
+  act(() => root.unmount());
+  vi.unstubAllGlobals();
+});
 
 describe('useRanked', () => {
   it('renders the items as given, then in the shopper order once Reco is ready; the same item objects', async () => {
@@ -266,6 +269,37 @@ describe('useRanked', () => {
     await new Promise((r) => setTimeout(r, 450));
     expect(ul.style.getPropertyValue('visibility'), "shown at the hold's end").toBe('');
     await answer();
+  });
+
+  it('a ranking that comes after the hold, while the shopper sees the list in the order given, is rendered once the list is out of sight', async () => {
+    sdk.ready = true;
+    sdk.holdMs = 100;
+    // The list in view until the test scrolls it away; the IntersectionObserver's callback is called by the test.
+    let top = 0;
+    const sight: (() => void)[] = [];
+    vi.stubGlobal(
+      'IntersectionObserver',
+      class {
+        constructor(callback: () => void) {
+          sight.push(callback);
+        }
+        observe() {}
+        disconnect() {}
+      },
+    );
+    const answer = answerLater();
+    await visit('/late', createElement(Grid, { items: PRODUCTS }));
+    const ul = host.querySelector('ul')!;
+    vi.spyOn(ul, 'getBoundingClientRect').mockImplementation(
+      () => ({ top, bottom: top + 100, left: 0, right: 300, width: 300, height: 100 }) as DOMRect,
+    );
+    await new Promise((r) => setTimeout(r, 150));
+    expect(ul.style.getPropertyValue('visibility'), 'shown at the end of the hold').toBe('');
+    await answer();
+    expect(shown(), 'in view: the order the shopper sees stays').toEqual(['a', 'b', 'c']);
+    top = 5000; // scrolled away
+    await act(async () => sight.forEach((check) => check()));
+    expect(shown()).toEqual(['c', 'a', 'b']);
   });
 
   it("is held for init()'s antiFlickerMs at most, and never with 0 (the shop turned hiding off)", async () => {
