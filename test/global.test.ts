@@ -109,6 +109,8 @@ describe('the global functions around init()', () => {
     const grid = root.querySelector('[data-reco-grid]')!;
     await Reco.personalize(root);
     expect(grid.hasAttribute('data-reco-pending'), 'nothing before init()').toBe(false);
+    // A shopper who was here before (on a first visit nothing could move the grid: it is not held).
+    localStorage.setItem('reco:session', JSON.stringify({ id: 'earlier', last: Date.now() - 60_000 }));
     const started = Reco.init({ dbName: `global-${++n}` });
     expect(grid.hasAttribute('data-reco-pending'), 'held as init() starts').toBe(true);
     await started;
