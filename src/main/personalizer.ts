@@ -77,7 +77,6 @@ export interface Personalizer {
   lastRankMs(): number | null;
   /** Resolves once the grids found at the start are ranked (or keep their order). */
   firstRankings(): Promise<void>;
-
   destroy(): void;
 }
 
@@ -361,13 +360,14 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       apply(grid, new Map(movable.map((i) => [i.id!, known.get(st.listId + ' ' + i.id)!])), 0, 'unpainted');
       return;
     }
-    // Hide what the shopper has not seen (the whole grid if it was empty, else the new items) until it is ranked.
-    if (!o.mayMove(grid)) {
-      // nothing a ranking could move it by (a first visit): not hidden for nothing
-    } else if (wasEmpty) antiFlicker.hold(container, true);
-    else {
-      const before = new Set(st.order);
-      for (const i of grid.items) if (i.id && !before.has(i.id)) antiFlicker.holdItem(i.el);
+    // Hide what the shopper has not seen (the whole grid if it was empty, else the new items) until it is ranked; not
+    // where no ranking could move it (a first visit).
+    if (o.mayMove(grid)) {
+      if (wasEmpty) antiFlicker.hold(container, true);
+      else {
+        const before = new Set(st.order);
+        for (const i of grid.items) if (i.id && !before.has(i.id)) antiFlicker.holdItem(i.el);
+      }
     }
     st.order = ids;
     schedule(container);
@@ -477,7 +477,6 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     },
     lastRankMs: () => lastRankMs,
     firstRankings: () => Promise.all(first).then(() => {}),
-
     destroy() {
       destroyed = true;
       observer.disconnect();
