@@ -87,28 +87,29 @@ function holdList(ids: readonly string[]): Held | null {
   if (!browser || listHoldMs === 0 || s.engine === 'off' || s.engine === 'down' || s.control || forgotten) return null;
   if (!(visitedBefore || s.events > 0)) return null;
   const antiFlicker = antiFlickerNow();
-  const containers = [...new Set(rendered(ids).flatMap((el) => el.closest('[data-reco-grid]') ?? el.parentElement ?? []))];
+  const containers = containersOf(ids);
   for (const c of containers) antiFlicker.hold(c);
   return { antiFlicker, containers };
 }
 
+/** The containers of the list's rendered items: their `data-reco-grid`, else their parent. */
+const containersOf = (ids: readonly string[]): Element[] => [
+  ...new Set(rendered(ids).flatMap((el) => el.closest('[data-reco-grid]') ?? el.parentElement ?? [])),
+];
+
 /** Shows held containers (their own style comes back). */
 const showList = (held: Held | null) => held?.containers.forEach((c) => held.antiFlicker.release(c));
 
-/**
- * Its hold ended before the ranking came (the shopper has seen the list in the order given) and the list is in view:
- * as the markup path does with such a ranking, it is applied only once the list is out of sight.
- */
-const seenInView = (held: Held | null): held is Held =>
-  !!held && held.containers.some((c) => c.isConnected && !held.antiFlicker.isHeld(c) && !held.antiFlicker.shouldReorder(c));
+/** One of the containers is in sight: shown (not held), in the viewport, in a visible tab. */
+const inSight = (containers: readonly Element[]): boolean => containers.some((c) => c.isConnected && !antiFlickerNow().shouldReorder(c));
 
 /**
  * Calls `apply` once none of the containers is in sight (scrolled away, gone, or the tab hidden).
  * @returns stops waiting
  */
-function whenOutOfSight({ antiFlicker, containers }: Held, apply: () => void): () => void {
+function whenOutOfSight(containers: readonly Element[], apply: () => void): () => void {
   const check = () => {
-    if (containers.some((c) => c.isConnected && !antiFlicker.shouldReorder(c))) return;
+    if (inSight(containers)) return;
     stop();
     apply();
   };
@@ -163,7 +164,8 @@ function keepOrder(url: string, key: string, order: string[]): void {
  * has ranked them, best first. A list that comes to the page with its first render, where Reco may re-order it (a
  * shopper with a history), has its container (found by the items' `data-reco-id`) hidden until that ranking is
  * rendered, for init()'s `antiFlickerMs` at most (400 ms by default), as the markup path holds grids: the shopper first sees it in their order
- * (a ranking that comes after the hold, while the list is in view, is rendered once it is out of sight). Re-ranks
+ * (a new order for a list the shopper has seen, after its hold or after an earlier order, is rendered once the list is
+ * out of sight). Re-ranks
  * when the list of ids changes and when Reco becomes ready (an `init()` after the list mounted). A list a single-page app renders again starts in the order it was last shown in at that
  * address; when the shopper came back by Back it keeps that order and is not ranked again. Without personalization
  * (consent denied, control group, no history, no model) the order stays as given. Never throws.
@@ -201,21 +203,32 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
     }
     let live = true;
     let waiting: (() => void) | null = null;
+    /** The order the list shows: as given, as kept, or as a ranking of this effect rendered it. */
+    let showing = ranked?.key === key ? ranked.order.join('\u0000') : key;
+    /** The shopper may have seen that order: the list's hold ended before a ranking came, or a ranking was rendered. */
+    let seen = false;
     const { url } = pageRoute();
     const run = () =>
       void rank(items.map((it, i) => ({ ...features(it), id: ids[i]! }))).then((r) => {
         const order = r.map((x) => x.id);
         keepOrder(url, key, order);
         if (!live) return;
-        const show = () =>
-          setRanked((was) => (was?.key === key && was.order.join('\u0000') === order.join('\u0000') ? was : { key, order }));
-        // A ranking that came after the hold, for a list the shopper sees in the order given, waits until it is out of sight.
+        const next = order.join('\u0000');
+        const show = () => {
+          showing = next;
+          seen = true;
+          setRanked((was) => (was?.key === key && was.order.join('\u0000') === next ? was : { key, order }));
+        };
         const h = held.current;
-        if (order.join('\u0000') !== key && seenInView(h)) {
+        if (h && inSight(h.containers)) {
+          seen = true; // its hold ended before this ranking came
           held.current = null;
-          waiting?.();
-          waiting = whenOutOfSight(h, show);
-        } else show();
+        }
+        // A new order for a list the shopper has seen waits until it is out of sight, as the markup path's rankings do.
+        waiting?.();
+        waiting = null;
+        if (next !== showing && seen && inSight(containersOf(ids))) waiting = whenOutOfSight(containersOf(ids), show);
+        else show();
       });
     run();
     // Not ready yet (init() under way, or not called): rank again once it is.

@@ -302,6 +302,35 @@ describe('useRanked', () => {
     expect(shown()).toEqual(['c', 'a', 'b']);
   });
 
+  it('a later ranking with another order (init() became ready) waits too while the shopper sees the list', async () => {
+    let top = 0;
+    const sight: (() => void)[] = [];
+    vi.stubGlobal(
+      'IntersectionObserver',
+      class {
+        constructor(callback: () => void) {
+          sight.push(callback);
+        }
+        observe() {}
+        disconnect() {}
+      },
+    );
+    const inView = () => ({ top, bottom: top + 100, left: 0, right: 300, width: 300, height: 100 }) as DOMRect;
+    const spy = vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockImplementation(inView);
+    try {
+      await act(async () => root.render(createElement(Grid, { items: PRODUCTS })));
+      expect(shown(), 'before ready: the order given').toEqual(['a', 'b', 'c']);
+      sdk.ready = true;
+      await act(async () => sdk.readyListeners.forEach((fn) => fn()));
+      expect(shown(), 'in view: it stays').toEqual(['a', 'b', 'c']);
+      top = 5000;
+      await act(async () => sight.forEach((check) => check()));
+      expect(shown()).toEqual(['c', 'a', 'b']);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it("is held for init()'s antiFlickerMs at most, and never with 0 (the shop turned hiding off)", async () => {
     sdk.ready = true;
     sdk.holdMs = 150;
