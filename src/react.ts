@@ -227,7 +227,8 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
         // A new order for a list the shopper has seen waits until it is out of sight, as the markup path's rankings do.
         waiting?.();
         waiting = null;
-        if (next !== showing && seen && inSight(containersOf(ids))) waiting = whenOutOfSight(containersOf(ids), show);
+        const containers = containersOf(ids);
+        if (next !== showing && seen && inSight(containers)) waiting = whenOutOfSight(containers, show);
         else show();
       });
     run();

@@ -131,7 +131,36 @@ beforeEach(() => {
 afterEach(() => {
   act(() => root.unmount());
   vi.unstubAllGlobals();
+  vi.restoreAllMocks();
 });
+
+/**
+ * The list is in the viewport (happy-dom lays nothing out) until `scrollAway()`, which moves it out and calls what
+ * IntersectionObserver would.
+ */
+function listInView(): { scrollAway(): Promise<void> } {
+  let top = 0;
+  const sight: (() => void)[] = [];
+  vi.stubGlobal(
+    'IntersectionObserver',
+    class {
+      constructor(callback: () => void) {
+        sight.push(callback);
+      }
+      observe() {}
+      disconnect() {}
+    },
+  );
+  vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockImplementation(
+    () => ({ top, bottom: top + 100, left: 0, right: 300, width: 300, height: 100 }) as DOMRect,
+  );
+  return {
+    async scrollAway() {
+      top = 5000;
+      await act(async () => sight.forEach((check) => check()));
+    },
+  };
+}
 
 describe('useRanked', () => {
   it('renders the items as given, then in the shopper order once Reco is ready; the same item objects', async () => {
@@ -274,61 +303,27 @@ describe('useRanked', () => {
   it('a ranking that comes after the hold, while the shopper sees the list in the order given, is rendered once the list is out of sight', async () => {
     sdk.ready = true;
     sdk.holdMs = 100;
-    // The list in view until the test scrolls it away; the IntersectionObserver's callback is called by the test.
-    let top = 0;
-    const sight: (() => void)[] = [];
-    vi.stubGlobal(
-      'IntersectionObserver',
-      class {
-        constructor(callback: () => void) {
-          sight.push(callback);
-        }
-        observe() {}
-        disconnect() {}
-      },
-    );
+    const { scrollAway } = listInView();
     const answer = answerLater();
     await visit('/late', createElement(Grid, { items: PRODUCTS }));
     const ul = host.querySelector('ul')!;
-    vi.spyOn(ul, 'getBoundingClientRect').mockImplementation(
-      () => ({ top, bottom: top + 100, left: 0, right: 300, width: 300, height: 100 }) as DOMRect,
-    );
     await new Promise((r) => setTimeout(r, 150));
     expect(ul.style.getPropertyValue('visibility'), 'shown at the end of the hold').toBe('');
     await answer();
     expect(shown(), 'in view: the order the shopper sees stays').toEqual(['a', 'b', 'c']);
-    top = 5000; // scrolled away
-    await act(async () => sight.forEach((check) => check()));
+    await scrollAway();
     expect(shown()).toEqual(['c', 'a', 'b']);
   });
 
   it('a later ranking with another order (init() became ready) waits too while the shopper sees the list', async () => {
-    let top = 0;
-    const sight: (() => void)[] = [];
-    vi.stubGlobal(
-      'IntersectionObserver',
-      class {
-        constructor(callback: () => void) {
-          sight.push(callback);
-        }
-        observe() {}
-        disconnect() {}
-      },
-    );
-    const inView = () => ({ top, bottom: top + 100, left: 0, right: 300, width: 300, height: 100 }) as DOMRect;
-    const spy = vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockImplementation(inView);
-    try {
-      await act(async () => root.render(createElement(Grid, { items: PRODUCTS })));
-      expect(shown(), 'before ready: the order given').toEqual(['a', 'b', 'c']);
-      sdk.ready = true;
-      await act(async () => sdk.readyListeners.forEach((fn) => fn()));
-      expect(shown(), 'in view: it stays').toEqual(['a', 'b', 'c']);
-      top = 5000;
-      await act(async () => sight.forEach((check) => check()));
-      expect(shown()).toEqual(['c', 'a', 'b']);
-    } finally {
-      spy.mockRestore();
-    }
+    const { scrollAway } = listInView();
+    await act(async () => root.render(createElement(Grid, { items: PRODUCTS })));
+    expect(shown(), 'before ready: the order given').toEqual(['a', 'b', 'c']);
+    sdk.ready = true;
+    await act(async () => sdk.readyListeners.forEach((fn) => fn()));
+    expect(shown(), 'in view: it stays').toEqual(['a', 'b', 'c']);
+    await scrollAway();
+    expect(shown()).toEqual(['c', 'a', 'b']);
   });
 
   it("is held for init()'s antiFlickerMs at most, and never with 0 (the shop turned hiding off)", async () => {
