@@ -363,9 +363,13 @@ export function startInstance(
      */
     const withPageData = async (features: MarkupFeatures[]) =>
       (await loaded.catch(() => null))?.itemFeatures(features, document, fail) ?? [];
-    // Items the page shows teach the history their features and, without a feed, become the placements' catalog.
-    const remember = (features: MarkupFeatures[]) =>
+    /**
+     * Items the page shows teach the history their features and, without a feed, become the placements' catalog.
+     * @param described only those the page's JSON-LD describes (a product page's own product): a bare id says nothing
+     */
+    const remember = (features: MarkupFeatures[], described?: boolean) =>
       void withPageData(features).then(async (all) => {
+        if (described) all = all.filter((f) => f.title);
         (await history)?.remember(all);
         void placements.then((p) => p?.observe(all));
       });
@@ -418,6 +422,8 @@ export function startInstance(
       try {
         checkTrackArguments(type, itemId, extra);
         tracker?.track(type, itemId, extra);
+        // What the shopper looks at, as the product page's JSON-LD describes it: a first visit's history has its features.
+        if (type === 'view_item' && tracker) parts.remember([{ id: itemId }], true);
       } catch (err) {
         fail(err as Error);
       }

@@ -452,7 +452,14 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
   // banner): hiding what the shopper sees would make it blink, so its ranking waits until it is out of sight.
   const start = (root: ParentNode, hold: boolean) =>
     find(root).map((grid) => {
-      if (auto && opts.antiFlickerMs > 0 && !grid.trackOnly && hold && o.mayMove(grid)) antiFlicker.hold(grid.container);
+      // Held now if a ranking may move it, else looked at again once the script that called init() has run: a product
+      // page's view_item right after it is a history.
+      const holdIfMovable = (): boolean => {
+        if (!o.mayMove(grid)) return false;
+        antiFlicker.hold(grid.container);
+        return true;
+      };
+      if (auto && opts.antiFlickerMs > 0 && !grid.trackOnly && hold && !holdIfMovable()) queueMicrotask(holdIfMovable);
       register(grid);
       return auto ? rank(grid.container) : Promise.resolve();
     });

@@ -211,6 +211,32 @@ describe('instance wiring', () => {
     }
   });
 
+  it("a product page's view_item: the product the page's JSON-LD describes is stored with its features, a bare id is not", async () => {
+    const remembered: unknown[][] = [];
+    vi.stubGlobal('Worker', recordingWorker(remembered));
+    document.head.innerHTML = `<script type="application/ld+json">${JSON.stringify({
+      '@type': 'Product',
+      sku: 'x1',
+      name: 'Tressa Volumizing Shampoo',
+      brand: { '@type': 'Brand', name: 'Tressa' },
+      category: 'Hair Care > Shampoo',
+    })}</script>`;
+    try {
+      reco = await createInstance({ dbName: `instance-${++n}` }, SCRIPT, null);
+      reco.track('view_item', 'x1');
+      reco.track('view_item', 'x2'); // not on this page: nothing is known of it but its id
+      await vi.waitFor(() =>
+        expect(remembered).toContainEqual([
+          { id: 'x1', title: 'Tressa Volumizing Shampoo', brand: 'Tressa', category: 'Hair Care > Shampoo' },
+        ]),
+      );
+      await reco.export(); // the worker's writes have settled
+      expect(remembered.flat().map((f) => (f as { id: string }).id)).not.toContain('x2');
+    } finally {
+      document.head.innerHTML = '';
+    }
+  });
+
   it('reports invalid calls without throwing into the page', async () => {
     vi.stubGlobal('Worker', BlockedWorker);
     reco = await createInstance({ dbName: `instance-${++n}` }, SCRIPT, null);

@@ -322,6 +322,26 @@ describe('a first visit: nothing a ranking could move the grids by (mayMove fals
     await p!.firstRankings();
     expect(ids()).toEqual(['p3', 'p2', 'p0', 'p1']);
   });
+
+  it('a history event in the script that called init() (a product page view_item right after it) holds the grid still, before the page paints', async () => {
+    let history = false;
+    const { antiFlicker } = start({ mayMove: () => history }, true, [], 400);
+    expect(antiFlicker.hold).not.toHaveBeenCalled();
+    history = true; // Reco.track('view_item', …) on the line after Reco.init()
+    await Promise.resolve(); // the script has run: microtasks come before the page paints
+    expect(antiFlicker.hold).toHaveBeenCalledWith(document.getElementById('home'));
+    await p!.firstRankings();
+    expect(ids()).toEqual(['p3', 'p2', 'p0', 'p1']);
+  });
+
+  it('one that comes later (after the page could paint) holds nothing', async () => {
+    let history = false;
+    const { antiFlicker } = start({ mayMove: () => history }, true, [], 400);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    history = true;
+    await p!.firstRankings();
+    expect(antiFlicker.hold).not.toHaveBeenCalled();
+  });
 });
 
 describe('single-page apps', () => {
