@@ -46,6 +46,9 @@ export let listHoldMs: number = DEFAULTS.antiFlickerMs;
 /** This page view's A/B arm (control: true), drawn by its first init(): a later one keeps it. */
 let arm: boolean | undefined;
 
+/** A dataLayer entry as the page glances at it: `{ event, ecommerce }`, or gtag's arguments `['event', name, params]`. */
+type Pushed = { event?: unknown; 1?: unknown } | null;
+
 /** An instance as soon as it exists, and its initialization under way. */
 export interface StartedInstance {
   /** Usable at once: track() records from the first moment, status() says 'loading', the other methods wait for `ready`. */
@@ -146,6 +149,22 @@ export function startInstance(
   // With consent denied Reco has no arm to report (writeArm comes with reco.engine.js, which it does not load), and reads
   // the dataLayer only to mark what the shop pushes meanwhile as read: a later init() with consent records none of it.
   const dataLayer = dataLayerUse(opts.dataLayer);
+  // The dataLayer is read by a module loaded only on pages that read it: entries pushed meanwhile wait in the array.
+  // The grids are tracked by then (their impressions are the tracker's to count), and their rankings wait for it to
+  // have read what the shop pushed before (a product page's view_item). Without a tracker (consent denied) the reader
+  // records nothing.
+  let stopReading: (() => void) | null = null;
+  const layer = dataLayer.read ? pageDataLayer() : null;
+  const layerRead =
+    layer &&
+    opts.loadDataLayerReader().then(
+      ({ readDataLayer }) => {
+        if (!destroyed)
+          stopReading = readDataLayer({ layer, types: EVENT_TYPES, tracker, remember: (f) => parts.remember(f), onError: fail });
+      },
+      (err: Error) =>
+        log(`could not load the dataLayer reader (reco.datalayer.mjs): ${err.message}; the shop's GA4 events are not recorded`),
+    );
   const antiFlicker = createAntiFlicker({ timeoutMs: opts.antiFlickerMs });
   // Rounds and history reads flush the tracker.
   const flush = async () => tracker?.flush();
@@ -230,7 +249,9 @@ export function startInstance(
   let mayMove =
     Object.keys(opts.rules).some((rule) => rule !== 'hideUnavailable' && rule !== 'excludeRecent') ||
     !!opts.catalogUrl ||
-    readJson(LOCAL_KEYS.session) !== null;
+    readJson(LOCAL_KEYS.session) !== null ||
+    // or the shop's GA4 events pushed before init() (a product page's view_item: `{ event }`, or gtag's arguments)
+    !!layer?.some((e) => (HISTORY_TYPES as readonly unknown[]).includes((e as Pushed)?.event ?? (e as Pushed)?.[1]));
   // The tracker starts before the store is open, so a click or a track() at page load is kept.
   const tracker =
     opening &&
@@ -340,10 +361,12 @@ export function startInstance(
         }),
       () => null,
     );
-    // The ranker comes with the engine client too: without it nothing is ranked (every grid keeps its order).
+    // The ranker comes with the engine client too: without it nothing is ranked (every grid keeps its order). It ranks
+    // once the shop's GA4 events pushed before init() are read.
     const ranker: Promise<Ranker | null> = loaded.then(
-      async (m) =>
-        m.createRanker(engine, (await history)!, {
+      async (m) => {
+        await layerRead;
+        return m.createRanker(engine, (await history)!, {
           active,
           ready: () => state.ready,
           rankFor: async (items, given) => (await placements)?.rankFor(items, given) ?? null,
@@ -354,7 +377,8 @@ export function startInstance(
             state.cache = { ...state.cache, snapshot: r.source === 'snapshot' ? 'hit' : 'miss' };
           },
           onError: fail,
-        }),
+        });
+      },
       () => null,
     );
     /**
@@ -386,21 +410,6 @@ export function startInstance(
     });
     return { ranker, grids, placements, remember };
   })();
-  // The dataLayer is read once the grids are tracked (their impressions are the tracker's to count), by a module
-  // loaded only on pages that read it: entries pushed meanwhile wait in the array. Without a tracker (consent denied)
-  // the reader records nothing.
-  let stopReading: (() => void) | null = null;
-  const layer = dataLayer.read ? pageDataLayer() : null;
-  if (layer) {
-    opts
-      .loadDataLayerReader()
-      .then(({ readDataLayer }) => {
-        if (!destroyed) stopReading = readDataLayer({ layer, types: EVENT_TYPES, tracker, remember: parts.remember, onError: fail });
-      })
-      .catch((err: Error) =>
-        log(`could not load the dataLayer reader (reco.datalayer.mjs): ${err.message}; the shop's GA4 events are not recorded`),
-      );
-  }
   // The retention caps wait for the first rankings: pruning writes to the events the worker reads for them.
   void parts.grids
     .firstRankings()
