@@ -187,6 +187,31 @@ test('React: useRanked renders the list in the shopper order; Reco tracks it and
   }
 });
 
+test("React: the merchandising rules order the hook's list as they order grids: a product the app says is out of stock goes last", async ({
+  app,
+  page,
+}) => {
+  const server = await serveApp(app, 'preview', PORT + 3);
+  try {
+    // hideUnavailable, on by default: on a first visit already (no history), the perfume out of stock goes last.
+    const url = `${server.url}?react&soldout=${FRAGRANCE[0]}`;
+    await listenToReco(page);
+    await page.goto(url);
+    await waitForReady(page);
+    await expect.poll(async () => (await ids(page)).at(-1)).toBe(FRAGRANCE[0]);
+    // The shopper views three perfumes, the first of them the one out of stock: the other two come first, it stays last.
+    await page.evaluate((viewed) => viewed.forEach((id) => window.Reco.track('view_item', id)), FRAGRANCE.slice(0, 3));
+    await page.evaluate(() => window.Reco.exportData()); // written before the reload
+    await page.reload();
+    await waitForReady(page);
+    await expect.poll(async () => (await ids(page)).slice(0, 3).filter((id) => FRAGRANCE.includes(id)).length).toBeGreaterThan(0);
+    expect((await ids(page)).at(-1)).toBe(FRAGRANCE[0]);
+    expect(await page.evaluate(() => [...window.__reco.consoleErrors, ...window.__reco.errors])).toEqual([]);
+  } finally {
+    server.stop();
+  }
+});
+
 test("React: on a page load the list in view is hidden until its first ranking is rendered, so the shopper's first sight of it is their order; on a first visit it is not hidden", async ({
   app,
   page,

@@ -20,7 +20,7 @@ import type { RecoOptions } from './main/options.ts';
 import type { Recommendation, RecommendRequest } from './shared/placements.ts';
 import type { Rules } from './shared/rules.ts';
 import type { RenderOptions } from './main/cards.ts';
-import { byScore, rankInput, type GivenHistory } from './main/ranker.ts';
+import { byScore, rankInput, type RankOptions } from './main/ranker.ts';
 import type { ExportData, ItemFeatures, PageEventType } from './shared/types.ts';
 
 export type { RecoInstance, RecoStatus, RecoEventMap, RankedEvent, Explanation, CacheStatus, DownloadProgress } from './main/api.ts';
@@ -34,7 +34,7 @@ export type { Placement, Reason, Recommendation, RecommendRequest } from './shar
 export type { Boost, Diversity, ExcludeRecent, Filter, Rules } from './shared/rules.ts';
 export type { CatalogStatus } from './shared/protocol.ts';
 export type { RenderOptions } from './main/cards.ts';
-export type { GivenHistory } from './main/ranker.ts';
+export type { GivenHistory, RankOptions } from './main/ranker.ts';
 export { BACKENDS } from './shared/options.ts';
 
 // Captured while the script runs: the worker and the model are found next to it. A classic script
@@ -120,7 +120,7 @@ export const track = (type: PageEventType, itemId: string, extra?: Record<string
  * Scores items for this shopper on the current instance (as soon as its worker can answer); see RecoInstance.rank. Without one,
  * the items in their order, each 0; bad input is logged, naming the field, as the instance reports it.
  */
-export const rank = async (items: ReadonlyArray<string | ItemFeatures>, options?: GivenHistory): Promise<{ id: string; score: number }[]> =>
+export const rank = async (items: ReadonlyArray<string | ItemFeatures>, options?: RankOptions): Promise<{ id: string; score: number }[]> =>
   current?.rank(items, options) ??
   byScore(
     rankInput(

@@ -1,12 +1,12 @@
 /**
  * React bindings (`reco-sdk/react`; React is an optional peer dependency): the app's items in this shopper's
- * order, rendered by React itself, so Reco never moves DOM nodes that React owns. The hook calls `rank()` of the
- * instance made by `init()` (from `reco-sdk` or the script tag's `window.Reco` alike: one module, one instance).
+ * order, rendered by React itself, so Reco never moves DOM nodes that React owns. The hook calls `rank()` (with the
+ * merchandising rules: the order a grid of these items gets) of the instance made by `init()` (from `reco-sdk` or the script tag's `window.Reco` alike: one module, one instance).
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { on, rank, status } from './index.ts';
 import { createAntiFlicker, type AntiFlicker } from './main/grid/antiflicker.ts';
-import { listHoldMs } from './main/instance.ts';
+import { listHold } from './main/instance.ts';
 import { pageRoute } from './main/route.ts';
 import { LOCAL_KEYS } from './shared/local-keys.ts';
 import type { ItemFeatures } from './shared/types.ts';
@@ -43,7 +43,7 @@ if (browser) pageRoute();
  */
 let guard: { ms: number; antiFlicker: AntiFlicker } | null = null;
 function antiFlickerNow(): AntiFlicker {
-  if (guard?.ms !== listHoldMs) guard = { ms: listHoldMs, antiFlicker: createAntiFlicker({ timeoutMs: listHoldMs }) };
+  if (guard?.ms !== listHold.ms) guard = { ms: listHold.ms, antiFlicker: createAntiFlicker({ timeoutMs: listHold.ms }) };
   return guard.antiFlicker;
 }
 /** A list's containers held, and the guard that holds them. */
@@ -77,15 +77,17 @@ const visitedBefore = ((): boolean => {
 /**
  * Hides the containers of the list's items (their `data-reco-grid`, else their parent) until {@link showList}, when
  * Reco may re-order them: an instance that personalizes (not consent denied, the control group, down or forgotten),
- * for a shopper with a history (on a first visit nothing can move the list: it is not hidden for nothing).
+ * for a shopper with a history, rules that order a list by themselves, a feed, or an item out of stock (on a first visit
+ * without those nothing can move the list: it is not hidden for nothing).
+ * @param unavailable an item of the list is out of stock (its features say `available: false`)
  * @returns the containers held, null when none is
  */
-function holdList(ids: readonly string[]): Held | null {
+function holdList(ids: readonly string[], unavailable: boolean): Held | null {
   const s = status();
   // Storage is 'off' with a reason after forget(); without one it is still opening (a list that mounts right after init()).
   const forgotten = s.storage === 'off' && s.storageReason !== null;
-  if (!browser || listHoldMs === 0 || s.engine === 'off' || s.engine === 'down' || s.control || forgotten) return null;
-  if (!(visitedBefore || s.events > 0)) return null;
+  if (!browser || listHold.ms === 0 || s.engine === 'off' || s.engine === 'down' || s.control || forgotten) return null;
+  if (!(visitedBefore || s.events > 0 || listHold.byRules || unavailable)) return null;
   const antiFlicker = antiFlickerNow();
   const containers = containersOf(ids);
   for (const c of containers) antiFlicker.hold(c);
@@ -161,7 +163,8 @@ function keepOrder(url: string, key: string, order: string[]): void {
 
 /**
  * The given items in this shopper's order: first as given (so the first render never waits), then, once Reco
- * has ranked them, best first. A list that comes to the page with its first render, where Reco may re-order it (a
+ * has ranked them, best first, with the merchandising rules of `init()` and `setRules()` applied as in grids (what
+ * `filter` leaves out, what is unavailable (`features` giving `available: false`) and what was just bought come last). A list that comes to the page with its first render, where Reco may re-order it (a
  * shopper with a history), has its container (found by the items' `data-reco-id`) hidden until that ranking is
  * rendered, for init()'s `antiFlickerMs` at most (400 ms by default), as the markup path holds grids: the shopper first sees it in their order
  * (a new order for a list the shopper has seen, after its hold or after an earlier order, is rendered once the list is
@@ -188,7 +191,11 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
   const [cameWithRender] = useState(() => browser && !rendered(ids).length);
   const held = useRef<Held | null>(null);
   beforePaint(() => {
-    if (cameWithRender && ranked?.key !== key) held.current = holdList(ids);
+    if (cameWithRender && ranked?.key !== key)
+      held.current = holdList(
+        ids,
+        items.some((it) => features(it).available === false),
+      );
   }, [key]);
   beforePaint(() => {
     if (ranked?.key !== key) return;
@@ -209,7 +216,10 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
     let seen = false;
     const { url } = pageRoute();
     const run = () =>
-      void rank(items.map((it, i) => ({ ...features(it), id: ids[i]! }))).then((r) => {
+      void rank(
+        items.map((it, i) => ({ ...features(it), id: ids[i]! })),
+        { rules: true },
+      ).then((r) => {
         const order = r.map((x) => x.id);
         keepOrder(url, key, order);
         if (!live) return;

@@ -9,6 +9,8 @@ const sdk = vi.hoisted(() => ({
   scores: {} as Record<string, number>,
   readyListeners: new Set<() => void>(),
   ranked: [] as string[][],
+  /** The options of each rank() call. */
+  rankOptions: [] as unknown[],
   storage: 'indexeddb',
   /** Why storage is off: forget() was called (null: still opening). */
   storageReason: 'forget() was called' as string | null,
@@ -20,10 +22,12 @@ const sdk = vi.hoisted(() => ({
   answer: Promise.resolve(),
   /** The last init()'s antiFlickerMs. */
   holdMs: 400,
+  /** The last init()'s rules or feed may move a list on a first visit. */
+  byRules: false,
 }));
 vi.mock('../src/main/instance.ts', () => ({
-  get listHoldMs() {
-    return sdk.holdMs;
+  get listHold() {
+    return { ms: sdk.holdMs, byRules: sdk.byRules };
   },
 }));
 vi.mock('../src/index.ts', () => ({
@@ -36,8 +40,9 @@ vi.mock('../src/index.ts', () => ({
     events: sdk.events,
   }),
   on: (_: 'ready', fn: () => void) => (sdk.readyListeners.add(fn), () => sdk.readyListeners.delete(fn)),
-  rank: async (items: { id: string }[]) => {
+  rank: async (items: { id: string }[], options?: unknown) => {
     sdk.ranked.push(items.map((i) => i.id));
+    sdk.rankOptions.push(options);
     await sdk.answer;
     const score = (id: string) => (sdk.ready ? (sdk.scores[id] ?? 0) : 0);
     return items.map((i) => ({ id: i.id, score: score(i.id) })).sort((a, b) => b.score - a.score);
@@ -113,6 +118,7 @@ beforeEach(() => {
     ready: false,
     scores: { c: 3, a: 2, b: 1 },
     ranked: [],
+    rankOptions: [],
     storage: 'indexeddb',
     storageReason: 'forget() was called',
     engine: 'loading',
@@ -120,6 +126,7 @@ beforeEach(() => {
     events: 1,
     answer: Promise.resolve(),
     holdMs: 400,
+    byRules: false,
   });
   history.replaceState({}, '', '/');
   renders = [];
@@ -353,6 +360,39 @@ describe('useRanked', () => {
     await visit('/first-visit', createElement(Grid, { items: PRODUCTS }));
     expect(host.querySelector('ul')!.hasAttribute('data-reco-pending')).toBe(false);
     await answer();
+  });
+
+  it('on a first visit it is held when a ranking may move it all the same: rules or a feed of the last init(), an item out of stock', async () => {
+    sdk.events = 0;
+    sdk.byRules = true; // init({ rules: { boost: … } }), or a catalogUrl
+    let answer = answerLater();
+    await visit('/first-visit-rules', createElement(Grid, { items: PRODUCTS }));
+    expect(host.querySelector('ul')!.hasAttribute('data-reco-pending')).toBe(true);
+    await answer();
+    await act(async () => root.render(createElement('p')));
+
+    sdk.byRules = false;
+    function SoldOut({ items }: { items: Product[] }): ReactElement {
+      const ordered = useRanked(items, {
+        id: (p) => p.sku,
+        features: (p) => ({ title: p.name, ...(p.sku === 'c' && { available: false }) }),
+      });
+      return createElement(
+        'ul',
+        { 'data-reco-grid': 'home', 'data-reco-track-only': '' },
+        ordered.map((p) => createElement('li', { key: p.sku, 'data-reco-id': p.sku }, p.sku)),
+      );
+    }
+    answer = answerLater();
+    await visit('/first-visit-sold-out', createElement(SoldOut, { items: PRODUCTS }));
+    expect(host.querySelector('ul')!.hasAttribute('data-reco-pending')).toBe(true);
+    await answer();
+  });
+
+  it("asks for the order a grid of its items gets: the shopper's scores with the merchandising rules applied", async () => {
+    sdk.ready = true;
+    await visit('/rules', createElement(Grid, { items: PRODUCTS }));
+    await vi.waitFor(() => expect(sdk.rankOptions).toEqual([{ rules: true }]));
   });
 
   it('is not hidden where Reco will not re-order it: init() not called or consent denied, the control group, after forget(), or rendered by the server', async () => {

@@ -5,7 +5,7 @@ import type { Recommendation, RecommendRequest } from '../shared/placements.ts';
 import type { CacheStatus, CatalogStatus, DownloadProgress } from '../shared/protocol.ts';
 import type { Rules } from '../shared/rules.ts';
 import type { RenderOptions } from './cards.ts';
-import type { GivenHistory } from './ranker.ts';
+import type { RankOptions } from './ranker.ts';
 import type { ExportData, ItemFeatures, PageEventType, RecoEvent } from '../shared/types.ts';
 
 /** What `status()` reports. */
@@ -124,7 +124,7 @@ export interface RecoInstance {
    * @returns items sorted best first, with scores; the input order (scores 0) when personalization
    *   is off, failed, or this page view is in the control group.
    */
-  rank(items: ReadonlyArray<string | ItemFeatures>, options?: GivenHistory): Promise<{ id: string; score: number }[]>;
+  rank(items: ReadonlyArray<string | ItemFeatures>, options?: RankOptions): Promise<{ id: string; score: number }[]>;
   /**
    * A placement drawn from the catalog (the `catalogUrl` feed, or the items seen on the site so far),
    * computed in the worker, merchandising rules applied.

@@ -39,10 +39,10 @@ const FORGOT = 'forget() was called: nothing is stored for the rest of this page
 /** forget() before any init() (a privacy page): a later init() in this page view stores nothing either. */
 export const forgetPageView = (): void => void (forgot ??= FORGOT);
 /**
- * @internal The last init()'s `antiFlickerMs`: a list a framework renders itself (useRanked, src/react.ts) is held as
- * long as the grids are, and never with 0.
+ * @internal How the last init() has a list a framework renders itself (useRanked, src/react.ts) held: as long as the
+ * grids (its `antiFlickerMs`; never with 0), and also on a first visit when its rules or feed may move a list, as a grid.
  */
-export let listHoldMs: number = DEFAULTS.antiFlickerMs;
+export let listHold = { ms: DEFAULTS.antiFlickerMs as number, byRules: false };
 /** This page view's A/B arm (control: true), drawn by its first init(): a later one keeps it. */
 let arm: boolean | undefined;
 
@@ -89,7 +89,6 @@ export function startInstance(
   let opts: ResolvedOptions;
   try {
     opts = resolveOptions(options, scriptUrl, bundled);
-    listHoldMs = opts.antiFlickerMs;
   } catch (err) {
     takeEarlyWorker(null);
     refused = `${(err as Error).name}: ${(err as Error).message}`;
@@ -246,9 +245,10 @@ export function startInstance(
    * stock), or a history (Reco ran here in an earlier page view: the tracker's session record, read before the tracker
    * writes this one's; or an event in this one).
    */
+  const byRules = Object.keys(opts.rules).some((rule) => rule !== 'hideUnavailable' && rule !== 'excludeRecent') || !!opts.catalogUrl;
+  listHold = { ms: opts.antiFlickerMs, byRules };
   let mayMove =
-    Object.keys(opts.rules).some((rule) => rule !== 'hideUnavailable' && rule !== 'excludeRecent') ||
-    !!opts.catalogUrl ||
+    byRules ||
     readJson(LOCAL_KEYS.session) !== null ||
     // or the shop's GA4 events pushed before init() (a product page's view_item: `{ event }`, or gtag's arguments)
     !!layer?.some((e) => (HISTORY_TYPES as readonly unknown[]).includes((e as Pushed)?.event ?? (e as Pushed)?.[1]));

@@ -24,10 +24,20 @@ export interface RankerOptions {
   ready?(): boolean;
 }
 
-/** A history given to rank() instead of the stored one (e.g. a simulated shopper), oldest first. */
-export interface GivenHistory {
+/** rank()'s options. */
+export interface RankOptions {
+  /** A history to score for instead of the stored one (e.g. a simulated shopper), oldest first. */
   history?: ReadonlyArray<{ item: string | ItemFeatures; type?: EventType; ts?: number }>;
+  /**
+   * The order a grid of these items gets (useRanked's list): the shopper's scores with the merchandising rules applied,
+   * what `filter` leaves out, what is unavailable and what was just bought last, boosts and diversity as set. `score`
+   * is then the item's place in that order, 1 for the first down to 1/n. Not with `history`.
+   */
+  rules?: boolean;
 }
+
+/** rank()'s options, by their earlier name. */
+export type GivenHistory = RankOptions;
 
 /** A grid as arrange() hears of it: its list id, and how many of its items have no id (those stay in place). */
 export interface GridSize {
@@ -48,7 +58,7 @@ export interface Ranker {
    */
   arrange(items: ItemFeatures[], search: boolean, fresh?: boolean, grid?: GridSize): Promise<number[] | null>;
   /** RecoInstance.rank: items best first. */
-  rank(items: unknown, opts?: GivenHistory): Promise<{ id: string; score: number }[]>;
+  rank(items: unknown, opts?: RankOptions): Promise<{ id: string; score: number }[]>;
 }
 
 export function createRanker(engine: EngineClient | null, history: ShopperHistory, o: RankerOptions): Ranker {
@@ -91,21 +101,31 @@ export function createRanker(engine: EngineClient | null, history: ShopperHistor
     );
   };
 
+  const arrange: Ranker['arrange'] = async (items, search, fresh = false, grid) => {
+    if (!items.length) {
+      if (grid) reportUnmovable(grid);
+      return null;
+    }
+    // A grid that stayed in the page across a Back (a product view over the listing, closed) is ranked anew when asked.
+    const route = { ...pageRoute(), ...(fresh ? {} : { back: false }) };
+    return (await withRequest((e, req) => e.arrange({ ...req, candidates: items, search, route })))?.order ?? null;
+  };
+
   return {
-    arrange: async (items, search, fresh = false, grid) => {
-      if (!items.length) {
-        if (grid) reportUnmovable(grid);
-        return null;
-      }
-      // A grid that stayed in the page across a Back (a product view over the listing, closed) is ranked anew when asked.
-      const route = { ...pageRoute(), ...(fresh ? {} : { back: false }) };
-      return (await withRequest((e, req) => e.arrange({ ...req, candidates: items, search, route })))?.order ?? null;
-    },
+    arrange,
     async rank(items, opts) {
       const features = rankInput(items, history.seen, o.onError);
       // Items passed with features teach the page their features; bare ids only when they were seen with a title.
       history.remember(features.filter((f) => typeof (items as unknown[])[0] !== 'string' || f.title));
-      return byScore(features, await (opts?.history ? o.rankFor(features, opts.history) : score(features)));
+      if (opts?.rules !== undefined && typeof opts.rules !== 'boolean')
+        o.onError(new TypeError(`rank(items, options): options.rules expected true or false, got ${JSON.stringify(opts.rules)}`));
+      if (opts?.history) return byScore(features, await o.rankFor(features, opts.history));
+      if (opts?.rules !== true) return byScore(features, await score(features));
+      // As a grid's later arrangement: never the order a Back returns to (useRanked keeps its own).
+      const order = await arrange(features, false);
+      return order
+        ? order.map((i, place) => ({ id: features[i]!.id, score: (order.length - place) / order.length }))
+        : byScore(features, null);
     },
   };
 }

@@ -83,6 +83,57 @@ describe('rank()', () => {
   });
 });
 
+describe('rank() with rules (useRanked)', () => {
+  /** An engine whose arrangement (rules applied) puts the last item first; with `order` null, nothing to change. */
+  function arranging(order: number[] | null) {
+    const engine = {
+      rank: vi.fn(async (req: RankRequest) => ({ scores: req.candidates.map(() => 1), source: 'model' })),
+      arrange: vi.fn(async () => ({ order, source: order ? 'model' : 'none' })),
+    } as unknown as EngineClient;
+    const onError = vi.fn();
+    const r = createRanker(
+      engine,
+      createHistory(null, 50, () => [], vi.fn(), vi.fn()),
+      { active: () => true, rankFor: async () => null, onError },
+    );
+    return { r, engine, onError };
+  }
+
+  it("answers the grid's arrangement, as a later one (never a Back's), with each item's place as its score", async () => {
+    const { r, engine } = arranging([2, 0, 1]);
+    expect(await r.rank(['p1', 'p2', 'p3'], { rules: true })).toEqual([
+      { id: 'p3', score: 1 },
+      { id: 'p1', score: 2 / 3 },
+      { id: 'p2', score: 1 / 3 },
+    ]);
+    expect(engine.arrange).toHaveBeenCalledWith(
+      expect.objectContaining({
+        candidates: [{ id: 'p1' }, { id: 'p2' }, { id: 'p3' }],
+        search: false,
+        route: expect.objectContaining({ back: false }),
+      }),
+    );
+    expect(engine.rank).not.toHaveBeenCalled();
+  });
+
+  it('keeps the input order (scores 0) when the arrangement changes nothing; without rules it scores', async () => {
+    const { r, engine } = arranging(null);
+    expect(await r.rank(['p1', 'p2'], { rules: true })).toEqual([
+      { id: 'p1', score: 0 },
+      { id: 'p2', score: 0 },
+    ]);
+    await r.rank(['p1', 'p2']);
+    expect(engine.rank).toHaveBeenCalledTimes(1);
+  });
+
+  it('reports a rules option that is not a boolean, naming it, and scores without the rules', async () => {
+    const { r, engine, onError } = arranging([1, 0]);
+    expect(await r.rank(['p1', 'p2'], { rules: 'yes' as never })).toHaveLength(2);
+    expect(onError).toHaveBeenCalledWith(new TypeError('rank(items, options): options.rules expected true or false, got "yes"'));
+    expect(engine.arrange).not.toHaveBeenCalled();
+  });
+});
+
 describe('arrange()', () => {
   it('reports a grid none of whose items can move for want of an id, once a grid, naming the grid and the attribute; the grid keeps its order', async () => {
     const { r, onError, engine } = ranker();

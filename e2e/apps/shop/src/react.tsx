@@ -5,10 +5,19 @@ import * as Reco from 'reco-sdk';
 import { useRanked } from 'reco-sdk/react';
 import { PRODUCTS, type Product } from './catalog.ts';
 
+/** ?soldout=SKU: the app's data says that product is out of stock. */
+const soldOut = new URLSearchParams(location.search).get('soldout');
+
 function Products({ products }: { products: Product[] }) {
   const ordered = useRanked(products, {
     id: (p) => p.sku,
-    features: (p) => ({ title: p.title, brand: p.brand, category: p.category, price: p.price }),
+    features: (p) => ({
+      title: p.title,
+      brand: p.brand,
+      category: p.category,
+      price: p.price,
+      ...(p.sku === soldOut && { available: false }),
+    }),
   });
   // data-reco-track-only: Reco records impressions and clicks of this list, and leaves its order to React.
   return (
