@@ -1,13 +1,17 @@
 /**
- * The page's route as the worker keeps a grid's order by (src/worker/back-orders.ts): its address without the fragment,
- * and whether the shopper reached it by Back or Forward. At the document's load the browser says so (its navigation
+ * The page's route as the worker keeps a grid's order by (src/worker/back-orders.ts): its address (a hash router's
+ * fragment included), and whether the shopper reached it by Back or Forward. At the document's load the browser says so (its navigation
  * type); in a single-page app, its router's `popstate` does, where the page's load says nothing of the routes after it.
  * Part of reco.engine.js, which stays loaded for every init() of the document: an app that ends Reco on each route and
  * starts it again (destroy(), init()) is told of a Back all the same.
  */
 import type { PageRoute } from '../shared/protocol.ts';
 
-const address = (): string => location.origin + location.pathname + location.search;
+/**
+ * The route's address: the page's, without its fragment (an anchor on the page), unless the fragment is a hash router's
+ * route (`#/products/42`, `#!/products/42`), which is then the route.
+ */
+const address = (): string => location.origin + location.pathname + location.search + (/^#!?\//.test(location.hash) ? location.hash : '');
 
 /** The address the document loaded at (as first asked), the popstates heard, the latest one and where it led. */
 let watch: { loaded: string; arrivals: number; heard: Event | null; popped: string | null } | null = null;
