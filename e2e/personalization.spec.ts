@@ -66,6 +66,16 @@ async function recordHolds(tab: BrowserPage): Promise<void> {
   });
 }
 const holds = (tab: BrowserPage) => tab.evaluate(() => (window as unknown as { held: string[] }).held);
+/** The grid's cards as the page marks them up (id, title, brand, category), for rank(). */
+const markedCards = (tab: BrowserPage) =>
+  tab.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('[data-reco-id]')].map((el) => ({
+      id: el.dataset['recoId']!,
+      title: el.dataset['recoTitle']!,
+      brand: el.dataset['recoBrand']!,
+      category: el.dataset['recoCategory']!,
+    })),
+  );
 
 test('a first visit: the grid in view is shown at once (no history, rules, feed or card out of stock could move it); once the shopper has a history it is held until ranked', async ({
   tab,
@@ -84,15 +94,7 @@ test('a first visit: the grid in view is shown at once (no history, rules, feed 
   expect(await holds(tab), 'held until ranked (400 ms at most)').toEqual(['listing']);
   // What it was held for: an order made for this shopper (the hair care they opened first; the shop put it last).
   // Whether that ranking came within the hold depends on the machine's load (first-view.chromium.spec.ts measures it).
-  const items = await tab.evaluate(() =>
-    [...document.querySelectorAll<HTMLElement>('[data-reco-id]')].map((el) => ({
-      id: el.dataset['recoId']!,
-      title: el.dataset['recoTitle']!,
-      brand: el.dataset['recoBrand']!,
-      category: el.dataset['recoCategory']!,
-    })),
-  );
-  const ranked = await tab.evaluate((its) => window.Reco.rank(its), items);
+  const ranked = await tab.evaluate((its) => window.Reco.rank(its), await markedCards(tab));
   expect(ranked.slice(0, 3).map((r) => r.id)).toEqual(expect.arrayContaining(['b6', 'b7']));
 });
 
@@ -107,67 +109,34 @@ test('a first visit with a card out of stock: the grid in view is held until ran
   expect((await gridItems(tab, '[data-reco-grid]')).map((it) => it.id).at(-1)).toBe('a1');
 });
 
-test("a first visit that lands on a product page (view_item at load, the product in the page's JSON-LD): its related grid in view is held and ranked by that product", async ({
-  tab,
-}) => {
-  await recordHolds(tab);
-  await listenToReco(tab);
-  await tab.goto('/e2e/pages/pdp.html');
-  await waitForReady(tab);
-  // A first visit, but the view_item right after init() is a history: the grid is hidden until ranked (400 ms at most).
-  expect(await holds(tab), 'held until ranked').toEqual(['related']);
-  // What it was held for: the related products ordered by the shampoo the page describes (the shop put Tressa's last).
-  // The history has nothing else: its only item's features are the page's JSON-LD (a bare id would rank nothing).
-  const items = await tab.evaluate(() =>
-    [...document.querySelectorAll<HTMLElement>('[data-reco-id]')].map((el) => ({
-      id: el.dataset['recoId']!,
-      title: el.dataset['recoTitle']!,
-      brand: el.dataset['recoBrand']!,
-      category: el.dataset['recoCategory']!,
-    })),
-  );
-  const ranked = await tab.evaluate((its) => window.Reco.rank(its), items);
-  expect(ranked.slice(0, 2).map((r) => r.id)).toEqual(expect.arrayContaining(['b6', 'b7']));
-  // The grid's own ranking: shown as the hold ends, or, when it came later (the machine's load decides:
-  // first-view.chromium.spec.ts), applied once the grid is out of sight. Either way made for that product.
-  const within = await tab.evaluate(() => window.__reco.ranked.some((r) => r.listId === 'related'));
-  if (!within) await scrollOutOfView(tab, '[data-reco-grid]');
-  const { order } = await waitForRanked(tab, 'related', 1, 20_000);
-  console.log(`[${tab.engine} pdp] the grid's ranking came ${within ? 'within' : 'after'} the hold: ${order.join(' ')}`);
-  expect(order.slice(0, 2)).toEqual(expect.arrayContaining(['b6', 'b7']));
-  expect(await tab.evaluate(() => window.__reco.errors)).toEqual([]);
-});
-
-test("the same with the shop's GA4 dataLayer instead of track(): its view_item, pushed before init(), holds the grid and ranks it", async ({
-  tab,
-}) => {
-  await recordHolds(tab);
-  await listenToReco(tab);
-  await tab.goto('/e2e/pages/pdp.html?ga4');
-  await waitForReady(tab);
-  // A first visit, but the view_item right after init() is a history: the grid is hidden until ranked (400 ms at most).
-  expect(await holds(tab), 'held until ranked').toEqual(['related']);
-  // What it was held for: the related products ordered by the shampoo the page describes (the shop put Tressa's last).
-  // The history has nothing else: its only item's features are the page's JSON-LD (a bare id would rank nothing).
-  const items = await tab.evaluate(() =>
-    [...document.querySelectorAll<HTMLElement>('[data-reco-id]')].map((el) => ({
-      id: el.dataset['recoId']!,
-      title: el.dataset['recoTitle']!,
-      brand: el.dataset['recoBrand']!,
-      category: el.dataset['recoCategory']!,
-    })),
-  );
-  const ranked = await tab.evaluate((its) => window.Reco.rank(its), items);
-  expect(ranked.slice(0, 2).map((r) => r.id)).toEqual(expect.arrayContaining(['b6', 'b7']));
-  // The grid's own ranking: shown as the hold ends, or, when it came later (the machine's load decides:
-  // first-view.chromium.spec.ts), applied once the grid is out of sight. Either way made for that product.
-  const within = await tab.evaluate(() => window.__reco.ranked.some((r) => r.listId === 'related'));
-  if (!within) await scrollOutOfView(tab, '[data-reco-grid]');
-  const { order } = await waitForRanked(tab, 'related', 1, 20_000);
-  console.log(`[${tab.engine} pdp ga4] the grid's ranking came ${within ? 'within' : 'after'} the hold: ${order.join(' ')}`);
-  expect(order.slice(0, 2)).toEqual(expect.arrayContaining(['b6', 'b7']));
-  expect(await tab.evaluate(() => window.__reco.errors)).toEqual([]);
-});
+for (const { how, page, tag } of [
+  { how: "its view_item tracked after init(), the product in the page's JSON-LD", page: '/e2e/pages/pdp.html', tag: 'pdp' },
+  { how: "its view_item in the shop's GA4 dataLayer, pushed before init()", page: '/e2e/pages/pdp.html?ga4', tag: 'pdp ga4' },
+]) {
+  test(`a first visit that lands on a product page, ${how}: its related grid in view is held and ranked by that product`, async ({
+    tab,
+  }) => {
+    await recordHolds(tab);
+    await listenToReco(tab);
+    await tab.goto(page);
+    await waitForReady(tab);
+    // A first visit, but the view_item as the page loads is a history: the grid is hidden until ranked (400 ms at most).
+    expect(await holds(tab), 'held until ranked').toEqual(['related']);
+    // What it was held for: the related products ordered by the shampoo the page is about (the shop put Tressa's last).
+    // The history has nothing else: its only item's features are what the page says of it (its JSON-LD, or the GA4
+    // event's item); a bare id would rank nothing.
+    const ranked = await tab.evaluate((its) => window.Reco.rank(its), await markedCards(tab));
+    expect(ranked.slice(0, 2).map((r) => r.id)).toEqual(expect.arrayContaining(['b6', 'b7']));
+    // The grid's own ranking: shown as the hold ends, or, when it came later (the machine's load decides:
+    // first-view.chromium.spec.ts), applied once the grid is out of sight. Either way made for that product.
+    const within = await tab.evaluate(() => window.__reco.ranked.some((r) => r.listId === 'related'));
+    if (!within) await scrollOutOfView(tab, '[data-reco-grid]');
+    const { order } = await waitForRanked(tab, 'related', 1, 20_000);
+    console.log(`[${tab.engine} ${tag}] the grid's ranking came ${within ? 'within' : 'after'} the hold: ${order.join(' ')}`);
+    expect(order.slice(0, 2)).toEqual(expect.arrayContaining(['b6', 'b7']));
+    expect(await tab.evaluate(() => window.__reco.errors)).toEqual([]);
+  });
+}
 
 const SPA = '/e2e/pages/spa.html?late';
 const order = async (tab: BrowserPage) => (await gridItems(tab, '#grid')).map((it) => it.id);
