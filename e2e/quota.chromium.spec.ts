@@ -26,7 +26,8 @@ test('a write refused for quota even after evicting the oldest 20% is reported (
     const noise = () => Array.from(crypto.getRandomValues(new Uint8Array(60_000)), (b) => b.toString(36)).join('');
     c.slice(0, 5).forEach((id) => window.Reco.track('add_to_cart', id, { note: noise() }));
   }, ids);
-  expect(await page.evaluate(() => window.Reco.status().events), 'recorded, not yet written').toBe(ids.length + 5);
+  // Not checked here that status().events counts them before they are written (test/main/instance.test.ts does): the
+  // fifth add_to_cart is due for a learning round, whose history read may write them (and fail) before the next look.
   await page.evaluate(() => window.Reco.export());
   await expect
     .poll(() => page.evaluate(() => window.__reco.errors.join('\n')))
