@@ -28,7 +28,7 @@ describe("the page's route (what a grid's order is kept and restored by on a ret
   it("a hash router's fragment is the route: after a Back, a route pushed since is not a return", () => {
     history.replaceState(null, '', '/shop/#/list?c=hair');
     const list = location.origin + '/shop/#/list?c=hair';
-    const before = pageRoute().arrival;
+    const before = pageRoute().arrival ?? 0;
     history.pushState(null, '', '/shop/#/p/42');
     expect(pageRoute()).toMatchObject({ url: location.origin + '/shop/#/p/42', back: false });
     // Back to the listing: the router hears popstate there.
