@@ -20,6 +20,11 @@ async function viewPerfumesAndReload(page: Page, url: string): Promise<void> {
   const status = await waitForReady(page);
   expect(status.backend).toBe('wasm');
   expect((await ids(page)).slice(-5)).toEqual(FRAGRANCE);
+  await viewThreePerfumesAndReload(page);
+}
+
+/** On the page open now: the shopper views the first three perfumes, then reloads. */
+async function viewThreePerfumesAndReload(page: Page): Promise<void> {
   await page.evaluate((viewed) => viewed.forEach((id) => window.Reco.track('view_item', id)), FRAGRANCE.slice(0, 3));
   await page.evaluate(() => window.Reco.exportData()); // written before the reload
   await page.reload();
@@ -200,10 +205,7 @@ test("React: the merchandising rules order the hook's list as they order grids: 
     await waitForReady(page);
     await expect.poll(async () => (await ids(page)).at(-1)).toBe(FRAGRANCE[0]);
     // The shopper views three perfumes, the first of them the one out of stock: the other two come first, it stays last.
-    await page.evaluate((viewed) => viewed.forEach((id) => window.Reco.track('view_item', id)), FRAGRANCE.slice(0, 3));
-    await page.evaluate(() => window.Reco.exportData()); // written before the reload
-    await page.reload();
-    await waitForReady(page);
+    await viewThreePerfumesAndReload(page);
     await expect.poll(async () => (await ids(page)).slice(0, 3).filter((id) => FRAGRANCE.includes(id)).length).toBeGreaterThan(0);
     expect((await ids(page)).at(-1)).toBe(FRAGRANCE[0]);
     expect(await page.evaluate(() => [...window.__reco.consoleErrors, ...window.__reco.errors])).toEqual([]);
