@@ -2,9 +2,11 @@ import { expect, test, type Page } from '@playwright/test';
 import { databaseNames, storedEvents } from './helpers/idb.ts';
 import { listenToReco, waitForReco } from './helpers/reco.ts';
 
-// reco.js loads the engine client (comlink, the worker's supervision) from reco.engine.js when init() starts. When that
-// file cannot load, the page is as with any engine failure: the shop's order, one named error, storage and forget()
-// still work; export(), whose reads are in that file, rejects naming it. Playwright's routing answers the 404: Chromium only.
+// reco.js loads the engine client (comlink, the worker's supervision) and the page's store from reco.engine.js when
+// init() starts. When that file cannot load, the page is as with any engine failure: the shop's order, one named error;
+// the events wait in the tracker's journal (localStorage) and a later page view that loads the file stores them;
+// forget() still works; export(), whose reads are in that file, rejects naming it. Playwright's routing answers the
+// 404: Chromium only.
 
 const SHOP = '/e2e/pages/shop.html';
 const order = (page: Page) => page.evaluate(() => [...document.querySelectorAll('.g .card')].map((el) => (el as HTMLElement).dataset.sku));
@@ -19,7 +21,7 @@ async function openShop(page: Page): Promise<(string | undefined)[]> {
   return before;
 }
 
-test('reco.engine.js cannot load: the engine is down with a named error, the grid keeps its order, track() and forget() still work, export() names the file', async ({
+test('reco.engine.js cannot load: the engine is down with a named error, the grid keeps its order, track() is kept for a later page view, forget() still works, export() names the file', async ({
   page,
 }) => {
   const pageErrors: string[] = [];
@@ -30,13 +32,15 @@ test('reco.engine.js cannot load: the engine is down with a named error, the gri
 
   expect(asked).toBe(1);
   const status = await page.evaluate(() => window.Reco.status());
-  expect(status).toMatchObject({ ready: false, engine: 'down', storage: 'indexeddb' });
+  expect(status).toMatchObject({ ready: false, engine: 'down', storage: 'off' });
+  expect(status.storageReason).toMatch(/reco\.engine\.js, which could not load: this page view's events wait in localStorage/);
   expect(status.lastError).toMatch(/^WorkerCrashedError: could not load the engine client http:\/\/[^ ]+\/reco\.engine\.js: /);
   expect(await page.evaluate(() => window.__reco.errors)).toHaveLength(1);
   expect(await order(page)).toEqual(before);
 
+  // The event is journaled, not lost: the next page view that loads reco.engine.js writes it to IndexedDB.
   await page.evaluate(() => window.Reco.track('view_item', 'p073'));
-  await expect.poll(async () => (await storedEvents(page)).map((e) => `${e.type} ${e.itemId}`)).toContain('view_item p073');
+  await expect.poll(() => page.evaluate(() => localStorage.getItem('reco:pending') ?? '')).toContain('"p073"');
   // export() reads the databases with code of reco.engine.js: it says that file is missing.
   expect(
     await page.evaluate(() =>
@@ -50,6 +54,12 @@ test('reco.engine.js cannot load: the engine is down with a named error, the gri
     { id: 'p002', score: 0 },
     { id: 'p001', score: 0 },
   ]);
+  expect(pageErrors).toEqual([]);
+
+  await page.unroute('**/reco.engine.js');
+  await openShop(page);
+  expect(await page.evaluate(() => window.Reco.status().storage)).toBe('indexeddb');
+  await expect.poll(async () => (await storedEvents(page)).map((e) => `${e.type} ${e.itemId}`)).toContain('view_item p073');
 
   await page.evaluate(() => window.Reco.forget());
   expect(await databaseNames(page)).not.toContain('reco');

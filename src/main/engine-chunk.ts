@@ -11,3 +11,4 @@ export { createHistory } from './history.ts';
 export { engineInit } from './engine-init.ts';
 export { readStored } from './export.ts';
 export { writeArm } from './datalayer.ts';
+export { openPageStore } from '../shared/store.ts';

@@ -14,6 +14,7 @@ import { writeArm } from './datalayer.ts';
 import { createHistory } from './history.ts';
 import { createPlacements } from './placements.ts';
 import { createRanker } from './ranker.ts';
+import { openPageStore } from '../shared/store.ts';
 
 /**
  * What the page uses of reco.engine.js (engine-chunk.ts): the client and what it tells the worker at init(), on-device learning (driven once the engine is
@@ -38,6 +39,8 @@ export interface EngineModule {
   readStored: typeof readStored;
   /** Pushes the page view's arm event to the shop's dataLayer (the `dataLayer` option's write). */
   writeArm: typeof writeArm;
+  /** The page's store (IndexedDB through idb, or memory): the tracker writes its events there. */
+  openPageStore: typeof openPageStore;
 }
 
 /** In the ES module build the engine client is part of the bundle: nothing to preload. */
@@ -56,4 +59,5 @@ export const loadEngineModule = async (_scriptUrl: string): Promise<EngineModule
   itemFeatures,
   readStored,
   writeArm,
+  openPageStore,
 });

@@ -8,7 +8,8 @@ import type { DownloadProgress } from '../shared/protocol.ts';
 import { StorageError } from '../shared/errors.ts';
 import { skipped, type LearningState } from '../shared/learning.ts';
 import { DEFAULTS } from '../shared/options.ts';
-import { LOCAL_KEYS, openPageStore, type PageStore } from '../shared/store.ts';
+import { LOCAL_KEYS } from '../shared/local-keys.ts';
+import type { PageStore, StoreOptions } from '../shared/store.ts';
 import { EVENT_TYPES, type RecoEvent } from '../shared/types.ts';
 import type { MarkupFeatures } from './grid/discover.ts';
 import { storageMode } from '../tracker/consent.ts';
@@ -221,9 +222,15 @@ export function startInstance(
     lazyEngineClient(engineModule, new URL('reco.engine.js', scriptUrl).href, (m) =>
       m.createEngineClient(workers, m.engineInit(opts, mode as 'persist' | 'memory'), debug, hooks, onEngineState),
     );
+  /**
+   * The page's store. Its code (and idb's) comes with reco.engine.js, out of the page script: null when that cannot
+   * load (the engine client reports it), and then the tracker keeps the events in its journal for a later page view.
+   */
+  const openStore = (o: StoreOptions): Promise<PageStore | null> =>
+    engineModule ? engineModule.then((m) => m.openPageStore(o)).catch(() => null) : Promise.resolve(null);
   // Nothing waits for the page's database to open: events queue in the tracker, and the worker reads its own
   // connection. The retention caps wait for the first rankings (below).
-  const opening = mode === 'off' ? null : openPageStore({ ...opts, memoryOnly: mode === 'memory', prune: false });
+  const opening = mode === 'off' ? null : openStore({ ...opts, memoryOnly: mode === 'memory', prune: false });
   if (opening) state.storage = mode === 'memory' ? 'memory' : 'indexeddb';
   /** What status().events says: events stored (by any tab) plus this tab's not yet written. */
   const recount = async () => {
@@ -284,7 +291,7 @@ export function startInstance(
     tracker?.forget();
     clearLocalTraces();
     const old = store;
-    store = await openPageStore({ memoryOnly: true });
+    store = await openStore({ memoryOnly: true });
     Object.assign(state, { storage: 'off', storageReason: why, events: 0 });
     return old;
   };
@@ -308,9 +315,12 @@ export function startInstance(
       if (real?.kind === 'indexeddb') rememberDatabase(opts.dbName);
       Object.assign(state, {
         storage: real?.kind ?? 'off',
-        storageReason:
-          real?.fallbackReason ??
-          (mode === 'memory' ? 'Global Privacy Control is on: events stay in memory for this page view' : state.storageReason),
+        storageReason: real
+          ? (real.fallbackReason ??
+            (mode === 'memory' ? 'Global Privacy Control is on: events stay in memory for this page view' : state.storageReason))
+          : opening
+            ? `the store comes with reco.engine.js, which could not load: ${mode === 'memory' ? 'nothing is stored' : "this page view's events wait in localStorage for a later one"}`
+            : state.storageReason,
       });
       // Not waited for past WAIT_MS: init() settles, and forget() and export() go on, whatever the database does.
       const stored = await within(real?.count().catch(fail), WAIT_MS);

@@ -4,7 +4,8 @@
  * left behind. localStorage only mirrors IndexedDB, and only while it works.
  */
 import { StorageError } from '../shared/errors.ts';
-import { LOCAL_KEYS, type PageStore } from '../shared/store.ts';
+import { LOCAL_KEYS } from '../shared/local-keys.ts';
+import type { PageStore } from '../shared/store.ts';
 import { EVENT_TYPES, type RecoEvent } from '../shared/types.ts';
 
 /** Events not yet confirmed written, by page view id. */

@@ -20,9 +20,9 @@ export interface EventQueue {
   drop(): void;
 }
 
-/** @param store the store, or the store being opened: writes wait for it */
+/** @param store the store, or the store being opened: writes wait for it (none when it turns out null: the events stay queued and journaled) */
 export function createEventQueue(
-  store: PageStore | Promise<PageStore>,
+  store: PageStore | Promise<PageStore | null>,
   pageViewId: string,
   o: { local: LocalMirror; flushIntervalMs: number; report: (err: unknown) => void; written?: () => void },
 ): EventQueue {
@@ -38,9 +38,10 @@ export function createEventQueue(
     flushTimer = undefined;
     return (writing = writing.then(async () => {
       const n = queue.length;
-      if (!n || dropped) return;
+      const open = await store;
+      if (!n || dropped || !open) return;
       try {
-        await (await store).add(queue.slice(0, n));
+        await open.add(queue.slice(0, n));
       } catch (err) {
         o.report(err); // dropped: retrying a broken store would only repeat the error
       }

@@ -1,5 +1,5 @@
 /** Ids of events, page views and sessions; a session ends after `timeoutMs` without events. */
-import { LOCAL_KEYS } from '../shared/store.ts';
+import { LOCAL_KEYS } from '../shared/local-keys.ts';
 import { readJson, type LocalMirror } from './journal.ts';
 
 /** A random v4 UUID. crypto.randomUUID needs a secure context; getRandomValues does not. */

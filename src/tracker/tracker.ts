@@ -4,7 +4,8 @@
  * storage and never throw into the page.
  */
 import { HELD } from '../shared/held.ts';
-import { LOCAL_KEYS, type PageStore } from '../shared/store.ts';
+import { LOCAL_KEYS } from '../shared/local-keys.ts';
+import type { PageStore } from '../shared/store.ts';
 import { EVENT_TYPES, type EventType, type RecoEvent } from '../shared/types.ts';
 import { createLocalMirror, drainJournal, editJournal, journaledEvents } from './journal.ts';
 import { createEventQueue } from './queue.ts';
@@ -22,8 +23,11 @@ export interface TrackedItem {
 
 /** Options of {@link createTracker}. */
 export interface TrackerOptions {
-  /** The store, or the store being opened: events recorded meanwhile (a click at page load) wait for it. */
-  store: PageStore | Promise<PageStore>;
+  /**
+   * The store, or the store being opened: events recorded meanwhile (a click at page load) wait for it. Null when it
+   * could not be opened at all (its code did not load): the events then stay in the journal for a later page view.
+   */
+  store: PageStore | Promise<PageStore | null>;
   /**
    * Mirror pending events in localStorage (the click journal) while the store is IndexedDB. Default true;
    * false in memory mode, where nothing may outlive the page (also turned off when the store opens memory-only).
@@ -289,6 +293,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
   const early = journaledEvents(local, pageViewId);
   let journaled = (): RecoEvent[] => early;
   void Promise.resolve(store).then((opened) => {
+    if (!opened) return; // no store: the journal keeps what this page view records
     if (opened.kind === 'indexeddb') return void (journaled = drainJournal(opened, local, report, pageViewId, opts.onWritten));
     // IndexedDB failed (private mode): what this page view journaled must not outlive it.
     journaled = () => [];

@@ -36,6 +36,7 @@ const moduleWith = (log: string[]): EngineModule => ({
   createRanker: null!,
   createHistory: null!,
   readStored: null!,
+  openPageStore: null!,
   itemFeatures: null!,
   reorderGrid: null!,
   keepPageOrder: null!,
