@@ -5,13 +5,14 @@
  * Part of reco.engine.js, which stays loaded for every init() of the document: an app that ends Reco on each route and
  * starts it again (destroy(), init()) is told of a Back all the same.
  */
+import { hashRoute } from '../shared/hash-route.ts';
 import type { PageRoute } from '../shared/protocol.ts';
 
 /**
  * The route's address: the page's, without its fragment (an anchor on the page), unless the fragment is a hash router's
  * route (`#/products/42`, `#!/products/42`), which is then the route.
  */
-const address = (): string => location.origin + location.pathname + location.search + (/^#!?\//.test(location.hash) ? location.hash : '');
+const address = (): string => location.origin + location.pathname + location.search + hashRoute();
 
 /** The address the document loaded at (as first asked), the popstates heard, the latest one and where it led. */
 let watch: { loaded: string; arrivals: number; heard: Event | null; popped: string | null } | null = null;

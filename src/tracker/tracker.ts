@@ -4,6 +4,7 @@
  * storage and never throw into the page.
  */
 import { HELD } from '../shared/held.ts';
+import { hashRoute } from '../shared/hash-route.ts';
 import { LOCAL_KEYS } from '../shared/local-keys.ts';
 import type { PageStore } from '../shared/store.ts';
 import { EVENT_TYPES, type EventType, type RecoEvent } from '../shared/types.ts';
@@ -139,10 +140,11 @@ export function createTracker(opts: TrackerOptions): Tracker {
   const watched = new Map<Element, Watched>();
   const impressed = new Set<string>();
   /**
-   * The page view: a single-page app's route that changes the address (not its fragment) is a new one, as GA4 counts
-   * history changes as page views: a listing the shopper comes back to counts its impressions again.
+   * The page view: a single-page app's route that changes the address is a new one, as GA4 counts history changes as
+   * page views: a listing the shopper comes back to counts its impressions again. The fragment is part of the address
+   * only when it is a hash router's route (`#/…`, `#!/…`), not an anchor.
    */
-  const addressNow = () => location.pathname + location.search;
+  const addressNow = () => location.pathname + location.search + hashRoute();
   let view = { id: pageViewId, address: addressNow() };
   const pageView = (): string => {
     const address = addressNow();

@@ -232,6 +232,30 @@ describe('impressions', () => {
     expect(views[0]).toBe(t.pageViewId);
   });
 
+  it("a hash router's route is a new page view too (`#/…`, `#!/…`): its listing shown again counts its impressions again", async () => {
+    history.pushState(null, '', '/shop/#/c/makeup');
+    const t = start(await openStore({ memoryOnly: true }));
+    const show = (ids: string[]) => {
+      document.body.innerHTML = '';
+      const items = grid('listing', ids);
+      t.observe(items);
+      for (const { el } of items) FakeIO.last!.show(el, 1);
+      vi.advanceTimersByTime(1000);
+    };
+    show(['a']);
+    history.pushState(null, '', '/shop/#/p/a');
+    t.track('view_item', 'a');
+    history.pushState(null, '', '/shop/#/c/makeup'); // the listing again
+    show(['a']);
+    show(['a']); // the same route rendered again: the same page view
+    history.pushState(null, '', '/shop/#!/c/lips'); // a hashbang router's route
+    show(['a']);
+    expect(seen.map((e) => e.type)).toEqual(['view_item_list', 'view_item', 'view_item_list', 'view_item_list']);
+    const views = seen.map((e) => e.pageViewId);
+    expect(new Set(views).size).toBe(4);
+    expect(views[0]).toBe(t.pageViewId);
+  });
+
   it('counts the same item in two lists that come into view together (a grid and a placement row)', async () => {
     const t = start(await openStore({ memoryOnly: true }));
     const items = [...grid('g', ['a']), ...grid('similar', ['a'])];
