@@ -138,6 +138,30 @@ for (const { how, page, tag } of [
   });
 }
 
+test("a product's view tracked after the first rankings (an app's effect): the related grid further down, not seen yet, is ranked again with it", async ({
+  tab,
+}) => {
+  await listenToReco(tab);
+  await tab.goto('/e2e/pages/pdp.html?late');
+  await waitForReady(tab);
+  // Ranked at the page's load without a history (the shop put its Tressa products last), then, after the view_item,
+  // ranked again for the product: the grid was never in view, so the new order applies at once, with no scrolling.
+  const topTwo = () =>
+    gridItems(tab, '[data-reco-grid]').then((items) =>
+      items
+        .slice(0, 2)
+        .map((it) => it.id)
+        .sort(),
+    );
+  await expect.poll(topTwo, { timeout: 20_000, message: "the grid's first two for the shampoo viewed" }).toEqual(['b6', 'b7']);
+  const rankings = await tab.evaluate(() =>
+    window.__reco.ranked.filter((r) => r.listId === 'related').map((r) => r.order.slice(0, 2).sort()),
+  );
+  expect(rankings.at(-1)).toEqual(['b6', 'b7']);
+  expect(await tab.evaluate(() => window.scrollY)).toBe(0);
+  expect(await tab.evaluate(() => window.__reco.errors)).toEqual([]);
+});
+
 const SPA = '/e2e/pages/spa.html?late';
 const order = async (tab: BrowserPage) => (await gridItems(tab, '#grid')).map((it) => it.id);
 /** The client-rendered page, its grid filled after init() resolved. */

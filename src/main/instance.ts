@@ -27,7 +27,7 @@ import { createEmitter, type Listeners } from './events.ts';
 import { createAntiFlicker } from './grid/antiflicker.ts';
 import type { ShopperHistory } from './history.ts';
 import { resolveOptions, type BundledAssets, type RecoOptions, type ResolvedOptions } from './options.ts';
-import { createPersonalizer } from './personalizer.ts';
+import { createPersonalizer, type Personalizer } from './personalizer.ts';
 import { reserveCards } from './cards.ts';
 import type { PagePlacements } from './placements.ts';
 import { byScore, rankInput, type Ranker } from './ranker.ts';
@@ -237,6 +237,8 @@ export function startInstance(
     const stored = await store?.count().catch(() => null);
     if (stored != null && !forgotten) state.events = stored + (tracker?.pending() ?? 0);
   };
+  /** The grids, once followed (below); an event before that comes before any ranking. */
+  let personalizer: Personalizer | null = null;
   const onEvent = (e: RecoEvent) => {
     state.events++;
     events.emit('event', e);
@@ -244,6 +246,8 @@ export function startInstance(
     if (HISTORY_TYPES.includes(e.type) && !forgotten) {
       mayMove = true;
       sendChange().catch(fail);
+      // Grids ranked before it and not seen yet are ranked with it (a product page's view_item an app tracks later).
+      personalizer?.historyChanged();
     }
   };
   /**
@@ -420,6 +424,7 @@ export function startInstance(
     });
     return { ranker, grids, placements, remember };
   })();
+  personalizer = parts.grids;
   // The retention caps wait for the first rankings: pruning writes to the events the worker reads for them.
   void parts.grids
     .firstRankings()

@@ -77,6 +77,11 @@ export interface Personalizer {
   lastRankMs(): number | null;
   /** Resolves once the grids found at the start are ranked (or keep their order). */
   firstRankings(): Promise<void>;
+  /**
+   * The shopper's history changed (a product viewed, an add to cart): the grids ranked before it that the shopper has
+   * not seen yet (no impression) are ranked again with it; one in view still waits until it is out of sight.
+   */
+  historyChanged(): void;
   destroy(): void;
 }
 
@@ -484,6 +489,14 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     },
     lastRankMs: () => lastRankMs,
     firstRankings: () => Promise.all(first).then(() => {}),
+    historyChanged() {
+      if (!auto || destroyed) return;
+      for (const grid of live().flatMap(find)) {
+        const st = states.get(grid.container);
+        // One being ranked now reads the history as it sends its request: the change is in it, or comes just after it.
+        if (st?.arranged && !st.ranking && !st.givenUp && !grid.trackOnly && !o.tracker?.shown(st.listId)) schedule(grid.container);
+      }
+    },
     destroy() {
       destroyed = true;
       observer.disconnect();

@@ -74,6 +74,8 @@ export interface Tracker {
   ): RecoEvent | undefined;
   /** True while an item with this id is observed in a grid (its impressions are the tracker's to count). */
   watching(itemId: string): boolean;
+  /** True once an impression of the list was counted in this page view: the shopper has seen some of it. */
+  shown(listId: string): boolean;
   /** Writes pending events now; never rejects. */
   flush(): Promise<void>;
   /**
@@ -371,6 +373,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
     },
     // Only items still on the page: those of a grid a single-page app removed are let go at the next observe().
     watching: (itemId) => [...watched].some(([el, w]) => w.id === itemId && el.isConnected),
+    shown: (listId) => [...impressed].some((key) => key.startsWith(`${listId}\u0000`)),
     flush,
     unwritten: () => [...journaled(), ...queue.unwritten()],
     pending: queue.pending,
