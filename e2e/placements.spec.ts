@@ -125,6 +125,11 @@ test('rules hold in grids and placements: out-of-stock last, diversity met, a bo
   const placed = (await recommend(tab, { placement: 'for-you', limit: 8 })).map((it) => it.brand);
   expect(placed[0]).toBe('Nordbloom');
   expect(new Set(placed.slice(0, 4)).size).toBe(4);
+  // on('rules') hears the rules in force (useRanked's lists re-rank with them); not the invalid ones below.
+  await tab.evaluate(() => {
+    (window as unknown as { heard: unknown[] }).heard = [];
+    window.Reco.on('rules', (r) => (window as unknown as { heard: unknown[] }).heard.push(r));
+  });
   await tab.evaluate(() => window.Reco.setRules({ filter: { category: 'Nails' } }));
   const nails = (await recommend(tab, { placement: 'for-you', limit: 8 })).map((it) => String(it.category));
   expect(nails.length).toBeGreaterThan(0);
@@ -133,6 +138,7 @@ test('rules hold in grids and placements: out-of-stock last, diversity met, a bo
   await tab.evaluate(() => window.Reco.setRules({ boost: [{ brand: 'Coralie' }] } as never));
   expect(await tab.evaluate(() => window.__reco.errors.at(-1))).toMatch(/rules\.boost\[0\]\.weight: expected a number/);
   expect((await recommend(tab, { placement: 'for-you', limit: 4 })).every((it) => String(it.category).startsWith('Nails'))).toBe(true);
+  expect(await tab.evaluate(() => (window as unknown as { heard: unknown[] }).heard)).toEqual([{ filter: { category: 'Nails' } }]);
 });
 
 test("a first visit: the feed's out-of-stock items go last though the page does not mark them", async ({ tab }) => {

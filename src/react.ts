@@ -169,7 +169,8 @@ function keepOrder(url: string, key: string, order: string[]): void {
  * rendered, for init()'s `antiFlickerMs` at most (400 ms by default), as the markup path holds grids: the shopper first sees it in their order
  * (a new order for a list the shopper has seen, after its hold or after an earlier order, is rendered once the list is
  * out of sight). Re-ranks
- * when the list of ids changes and when Reco becomes ready (an `init()` after the list mounted). A list a single-page app renders again starts in the order it was last shown in at that
+ * when the list of ids changes, when Reco becomes ready (an `init()` after the list mounted), and when `setRules()`
+ * changes the rules (rendered at once, as grids are re-ordered then). A list a single-page app renders again starts in the order it was last shown in at that
  * address; when the shopper came back by Back it keeps that order and is not ranked again. Without personalization
  * (consent denied, control group, no history, no model) the order stays as given. Never throws.
  * @param items the list to order; items keep their identity (same objects, in a new order)
@@ -215,7 +216,8 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
     /** The shopper may have seen that order: the list's hold ended before a ranking came, or a ranking was rendered. */
     let seen = false;
     const { url } = pageRoute();
-    const run = () =>
+    /** @param now the shop asked (setRules()): the new order is rendered at once, as grids are re-ordered */
+    const run = (now = false) =>
       void rank(
         items.map((it, i) => ({ ...features(it), id: ids[i]! })),
         { rules: true },
@@ -238,15 +240,18 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
         waiting?.();
         waiting = null;
         const containers = containersOf(ids);
-        if (next !== showing && seen && inSight(containers)) waiting = whenOutOfSight(containers, show);
+        if (!now && next !== showing && seen && inSight(containers)) waiting = whenOutOfSight(containers, show);
         else show();
       });
     run();
     // Not ready yet (init() under way, or not called): rank again once it is.
-    const off = status().ready ? null : on('ready', run);
+    const off = status().ready ? null : on('ready', () => run());
+    // New merchandising rules (setRules()): ranked again with them.
+    const offRules = on('rules', () => run(true));
     return () => {
       live = false;
       off?.();
+      offRules();
       waiting?.();
     };
     // The ids are the list's identity: a new array with the same items does not re-rank.

@@ -8,6 +8,8 @@ const sdk = vi.hoisted(() => ({
   ready: false,
   scores: {} as Record<string, number>,
   readyListeners: new Set<() => void>(),
+  /** Listeners of 'rules' (setRules()). */
+  rulesListeners: new Set<() => void>(),
   ranked: [] as string[][],
   /** The options of each rank() call. */
   rankOptions: [] as unknown[],
@@ -39,7 +41,11 @@ vi.mock('../src/index.ts', () => ({
     control: sdk.control,
     events: sdk.events,
   }),
-  on: (_: 'ready', fn: () => void) => (sdk.readyListeners.add(fn), () => sdk.readyListeners.delete(fn)),
+  on: (type: 'ready' | 'rules', fn: () => void) => {
+    const listeners = type === 'ready' ? sdk.readyListeners : sdk.rulesListeners;
+    listeners.add(fn);
+    return () => listeners.delete(fn);
+  },
   rank: async (items: { id: string }[], options?: unknown) => {
     sdk.ranked.push(items.map((i) => i.id));
     sdk.rankOptions.push(options);
@@ -131,6 +137,7 @@ beforeEach(() => {
   history.replaceState({}, '', '/');
   renders = [];
   sdk.readyListeners.clear();
+  sdk.rulesListeners.clear();
   host = document.createElement('div');
   document.body.append(host);
   root = createRoot(host);
@@ -393,6 +400,21 @@ describe('useRanked', () => {
     sdk.ready = true;
     await visit('/rules', createElement(Grid, { items: PRODUCTS }));
     await vi.waitFor(() => expect(sdk.rankOptions).toEqual([{ rules: true }]));
+  });
+
+  it('setRules() re-ranks the list with the new rules, rendered at once also while the shopper sees it (as grids are)', async () => {
+    sdk.ready = true;
+    listInView();
+    await visit('/rules', createElement(Grid, { items: PRODUCTS }));
+    await vi.waitFor(() => expect(shown()).toEqual(['c', 'a', 'b']));
+    // The shop's new rules (say, a boost of b) change what the worker answers.
+    sdk.scores = { b: 3, c: 2, a: 1 };
+    await act(async () => sdk.rulesListeners.forEach((fn) => fn()));
+    await vi.waitFor(() => expect(shown()).toEqual(['b', 'c', 'a']));
+    expect(sdk.rankOptions).toEqual([{ rules: true }, { rules: true }]);
+    act(() => root.unmount());
+    expect(sdk.rulesListeners.size).toBe(0);
+    root = createRoot(host);
   });
 
   it('is not hidden where Reco will not re-order it: init() not called or consent denied, the control group, after forget(), or rendered by the server', async () => {

@@ -98,6 +98,8 @@ export interface RankedEvent {
 export interface RecoEventMap {
   ready: RecoStatus;
   ranked: RankedEvent;
+  /** The merchandising rules setRules() put in force (the grids are arranged with them, and useRanked's lists). */
+  rules: Rules;
   error: Error;
   event: RecoEvent;
   /** A model file downloading: bytes so far, and the total when known. */

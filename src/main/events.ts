@@ -1,5 +1,5 @@
 /**
- * The instance's events (`on('ready' | 'ranked' | 'error' | 'event' | 'progress')`): subscribing, and emitting to the
+ * The instance's events (`on('ready' | 'ranked' | 'rules' | 'error' | 'event' | 'progress')`): subscribing, and emitting to the
  * instance's own listeners and to the global `Reco.on()` ones. A listener that throws never stops the others.
  */
 import type { RecoEventMap, RecoInstance } from './api.ts';
@@ -7,7 +7,7 @@ import type { RecoEventMap, RecoInstance } from './api.ts';
 /** Listeners by event type; the global `Reco.on()` keeps one such map that every instance of `init()` emits to. */
 export type Listeners = Map<keyof RecoEventMap, Set<(d: never) => void>>;
 
-const EVENT_NAMES: readonly (keyof RecoEventMap)[] = ['ready', 'ranked', 'error', 'event', 'progress'];
+const EVENT_NAMES: readonly (keyof RecoEventMap)[] = ['ready', 'ranked', 'rules', 'error', 'event', 'progress'];
 
 /** Calls a listener; one that throws is logged, and never stops the others nor reaches the page. */
 function call(fn: (d: never) => void, detail: unknown): void {

@@ -475,7 +475,10 @@ export function startInstance(
     },
     setRules: (next) =>
       after(undefined, async (p) => {
-        if (await (await p.placements)?.setRules(next)) await p.grids.personalize(document, true);
+        if (await (await p.placements)?.setRules(next)) {
+          events.emit('rules', next); // useRanked's lists re-rank with them
+          await p.grids.personalize(document, true);
+        }
       }),
     personalize(root = document) {
       // A web component's shadow root is followed at once, before the model is ready: its grids are held and ranked as

@@ -47,7 +47,7 @@ describe('events', () => {
     off();
     expect(listeners.get('ranked')?.size).toBe(0);
     expect(() => subscribe(listeners, 'rank' as 'ranked', fn, null)).toThrow(
-      /on\(type\): expected one of ready, ranked, error, event, progress, got "rank"/,
+      /on\(type\): expected one of ready, ranked, rules, error, event, progress, got "rank"/,
     );
     const late = vi.fn();
     subscribe(listeners, 'ready', late, instance(true));
