@@ -246,8 +246,9 @@ export function startInstance(
     if (HISTORY_TYPES.includes(e.type) && !forgotten) {
       mayMove = true;
       sendChange().catch(fail);
-      // Grids ranked before it and not seen yet are ranked with it (a product page's view_item an app tracks later).
-      personalizer?.historyChanged();
+      // Grids ranked before it and not seen yet are ranked with it (a product page's view_item an app tracks later); not
+      // for a click, which opens the next page (the order the shopper leaves a grid in is the one a Back returns to).
+      if (e.type !== 'select_item') personalizer?.historyChanged();
     }
   };
   /**

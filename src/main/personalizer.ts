@@ -79,7 +79,7 @@ export interface Personalizer {
   firstRankings(): Promise<void>;
   /**
    * The shopper's history changed (a product viewed, an add to cart): the grids ranked before it that the shopper has
-   * not seen yet (no impression) are ranked again with it; one in view still waits until it is out of sight.
+   * not seen (out of view now, no impression) are ranked again with it.
    */
   historyChanged(): void;
   destroy(): void;
@@ -493,8 +493,10 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       if (!auto || destroyed) return;
       for (const grid of live().flatMap(find)) {
         const st = states.get(grid.container);
-        // One being ranked now reads the history as it sends its request: the change is in it, or comes just after it.
-        if (st?.arranged && !st.ranking && !st.givenUp && !grid.trackOnly && !o.tracker?.shown(st.listId)) schedule(grid.container);
+        // Not one in view now (its impressions may not have counted yet), nor one being ranked: that ranking reads the
+        // history as it sends its request, so the change is in it or comes just after it.
+        const unseen = antiFlicker.shouldReorder(grid.container) && !o.tracker?.shown(st?.listId ?? '');
+        if (st?.arranged && !st.ranking && !st.givenUp && !grid.trackOnly && unseen) schedule(grid.container);
       }
     },
     destroy() {

@@ -85,6 +85,19 @@ afterEach(() => {
 });
 
 describe('personalizer', () => {
+  it('a history event after the first rankings re-ranks only the grids the shopper has not seen: out of view, no impression', async () => {
+    document.body.innerHTML = ['a', 'b', 'c'].map((g) => `<div id="${g}" data-reco-grid="${g}">${cards('p1', 'p2')}</div>`).join('');
+    const tracker = { observe: vi.fn(), shown: (listId: string) => listId === 'b' } as unknown as Tracker;
+    const { deps, antiFlicker } = start({ tracker });
+    antiFlicker.inView.add(document.getElementById('a')!); // in view (its impressions may not have counted yet)
+    await p!.firstRankings();
+    vi.mocked(deps.arrange).mockClear();
+    p!.historyChanged();
+    await settle();
+    expect(vi.mocked(deps.arrange).mock.calls.map((call) => call[3].listId)).toEqual(['c']);
+    expect(vi.mocked(deps.arrange).mock.calls[0]![2], 'not a first arrangement (a Back keeps no such order)').toBe(false);
+  });
+
   it('tracks the items of the grids on the page from the start', () => {
     const { deps } = start({ active: false });
     expect(vi.mocked(deps.tracker!.observe).mock.calls[0]![0].map((t) => `${t.listId}:${t.id}@${t.position}`)).toEqual([
