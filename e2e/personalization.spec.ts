@@ -111,6 +111,11 @@ test('a first visit with a card out of stock: the grid in view is held until ran
 
 for (const { how, page, tag } of [
   { how: "its view_item tracked after init(), the product in the page's JSON-LD", page: '/e2e/pages/pdp.html', tag: 'pdp' },
+  {
+    how: "its view_item tracked after init(), the product in the page's microdata",
+    page: '/e2e/pages/pdp.html?microdata',
+    tag: 'pdp microdata',
+  },
   { how: "its view_item in the shop's GA4 dataLayer, pushed before init()", page: '/e2e/pages/pdp.html?ga4', tag: 'pdp ga4' },
 ]) {
   test(`a first visit that lands on a product page, ${how}: its related grid in view is held and ranked by that product`, async ({
@@ -123,8 +128,8 @@ for (const { how, page, tag } of [
     // A first visit, but the view_item as the page loads is a history: the grid is hidden until ranked (400 ms at most).
     expect(await holds(tab), 'held until ranked').toEqual(['related']);
     // What it was held for: the related products ordered by the shampoo the page is about (the shop put Tressa's last).
-    // The history has nothing else: its only item's features are what the page says of it (its JSON-LD, or the GA4
-    // event's item); a bare id would rank nothing.
+    // The history has nothing else: its only item's features are what the page says of it (its JSON-LD, its
+    // microdata, or the GA4 event's item); a bare id would rank nothing.
     const ranked = await tab.evaluate((its) => window.Reco.rank(its), await markedCards(tab));
     expect(ranked.slice(0, 2).map((r) => r.id)).toEqual(expect.arrayContaining(['b6', 'b7']));
     // The grid's own ranking: shown as the hold ends, or, when it came later (the machine's load decides:

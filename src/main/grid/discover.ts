@@ -160,10 +160,7 @@ function readItem(el: Element, cfg: GridConfig, label: string, report: Report): 
   let field = 'id';
   try {
     const scope = el.matches('[itemscope]') ? el : (el.querySelector('[itemscope][itemtype*="Product"]') ?? el);
-    const micro = (name: string) => {
-      const p = prop(scope, name);
-      return text(p?.matches('[itemscope]') ? prop(p, 'name') : p); // a nested item (a Brand) by its name
-    };
+    const micro = (name: string) => microdata(scope, name);
     const id = str(readField(el, cfg.id)) ?? str(el.getAttribute('data-reco-id')) ?? micro('sku') ?? micro('productID');
     if (!id) return item;
     const features: MarkupFeatures = { id };
@@ -194,6 +191,16 @@ function readItem(el: Element, cfg: GridConfig, label: string, report: Report): 
     // Pinned: reported here, it is not also an item without an id (see the personalizer).
     return { ...item, pinned: true };
   }
+}
+
+/**
+ * A schema.org item's property as its microdata gives it (`content`, else the text), or a nested item's (a Brand) by
+ * its name. Also read by json-ld.ts for a product the page describes outside its cards.
+ * @param name the property (`name`, `sku`, `brand`, …; `price` also reads an AggregateOffer's `lowPrice`)
+ */
+export function microdata(scope: Element, name: string): string | undefined {
+  const p = prop(scope, name);
+  return text(p?.matches('[itemscope]') ? prop(p, 'name') : p);
 }
 
 /** A price as the page prints it: a number, or text with a digit in it (else the next source is read). */

@@ -2,13 +2,14 @@
  * The features of the items the page shows, as the engine reads them: the price each item's markup prints read as a
  * number, and what the markup leaves out filled in from the page's schema.org Product data in JSON-LD (including
  * ItemList and @graph; the `grids` option's readers, `data-reco-*` attributes and microdata win, field by field; see
- * discover.ts). It comes with reco.engine.js: features are needed once there is an engine to rank with them, and
+ * discover.ts), then from the Products its microdata describes elsewhere on the page (a product page's own product,
+ * which a `track('view_item', sku)` names by its id alone). It comes with reco.engine.js: features are needed once there is an engine to rank with them, and
  * what the page remembers of them waits for it (instance.ts).
  */
 import { GridConfigError } from '../../shared/errors.ts';
 import { parsePrice } from '../../shared/price.ts';
 import type { ItemFeatures } from '../../shared/types.ts';
-import { str, type MarkupFeatures } from './discover.ts';
+import { microdata, str, type MarkupFeatures } from './discover.ts';
 
 const FIELDS = ['title', 'category', 'brand', 'price'] as const;
 type LdFields = Partial<Record<(typeof FIELDS)[number], unknown>>;
@@ -36,18 +37,39 @@ export function itemFeatures(items: readonly MarkupFeatures[], doc: ParentNode, 
     }
   };
   const ld = items.length && doc.querySelector('script[type="application/ld+json"]') ? readJsonLd(doc, report) : null;
+  /** The page's microdata Products, read once an item still lacks its title (a grid's cards carry their own). */
+  let md: ((id: string) => LdFields | undefined) | undefined;
   return items.map(({ price, ...rest }) => {
     const item: ItemFeatures = rest;
     const read = parsePrice(price);
     if (read !== undefined) item.price = read;
-    const entry = ld?.(item.id);
-    if (entry)
-      for (const f of FIELDS) {
-        const value = f === 'price' ? parsePrice(entry[f]) : str(entry[f]);
-        if (item[f] === undefined && value !== undefined) (item as LdFields)[f] = value;
-      }
+    fill(item, ld?.(item.id));
+    if (item.title === undefined) fill(item, (md ??= readMicrodata(doc))(item.id));
     return item;
   });
+}
+
+/** Sets the fields `item` lacks from `entry` (prices read as numbers). */
+function fill(item: ItemFeatures, entry: LdFields | undefined): void {
+  if (entry)
+    for (const f of FIELDS) {
+      const value = f === 'price' ? parsePrice(entry[f]) : str(entry[f]);
+      if (item[f] === undefined && value !== undefined) (item as LdFields)[f] = value;
+    }
+}
+
+/** Products of the page's microdata, looked up by sku or productID (the first one of an id counts). */
+function readMicrodata(doc: ParentNode): (id: string) => LdFields | undefined {
+  const byId = new Map<string, LdFields>();
+  for (const scope of doc.querySelectorAll('[itemscope][itemtype*="Product"]')) {
+    const fields: LdFields = { title: microdata(scope, 'name') };
+    for (const f of ['category', 'brand', 'price'] as const) fields[f] = microdata(scope, f);
+    for (const key of ['sku', 'productID']) {
+      const id = microdata(scope, key);
+      if (id && !byId.has(id)) byId.set(id, fields);
+    }
+  }
+  return (id) => byId.get(id);
 }
 
 /** Products of the page's JSON-LD (including ItemList and @graph), looked up by sku, productID, @id or url, exact first. */

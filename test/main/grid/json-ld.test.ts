@@ -105,3 +105,35 @@ describe('JSON-LD', () => {
     expect(itemFeatures([{ id: 'c', price: 'Price on request' }], document, noError)).toEqual([{ id: 'c', price: 4.2 }]);
   });
 });
+
+describe('microdata outside the cards', () => {
+  const productPage = `
+    <main itemscope itemtype="https://schema.org/Product">
+      <h1 itemprop="name">Tressa Volumizing Shampoo</h1>
+      <meta itemprop="sku" content="x1">
+      <span itemprop="brand" itemscope itemtype="https://schema.org/Brand"><span itemprop="name">Tressa</span></span>
+      <meta itemprop="category" content="Hair Care > Shampoo">
+      <div itemprop="offers" itemscope itemtype="https://schema.org/Offer"><span itemprop="price" content="12.90">€12,90</span></div>
+      <section itemprop="isRelatedTo" itemscope itemtype="https://schema.org/Product">
+        <meta itemprop="productID" content="y2"><span itemprop="name">Tressa Conditioner</span>
+      </section>
+    </main>`;
+
+  test("a product page's own product fills a bare id (its view_item): title, brand, category and price, not a nested product's", () => {
+    document.body.innerHTML = productPage;
+    expect(itemFeatures([{ id: 'x1' }, { id: 'y2' }, { id: 'z' }], document, noError)).toEqual([
+      { id: 'x1', title: 'Tressa Volumizing Shampoo', brand: 'Tressa', category: 'Hair Care > Shampoo', price: 12.9 },
+      { id: 'y2', title: 'Tressa Conditioner' },
+      { id: 'z' },
+    ]);
+  });
+
+  test("JSON-LD's fields come first, then microdata's; an item with its own title is not looked up", () => {
+    document.head.innerHTML = `<script type="application/ld+json">${JSON.stringify({ '@type': 'Product', sku: 'x1', brand: 'From JSON-LD' })}</script>`;
+    document.body.innerHTML = productPage;
+    expect(itemFeatures([{ id: 'x1' }, { id: 'y2', title: 'Own' }], document, noError)).toEqual([
+      { id: 'x1', title: 'Tressa Volumizing Shampoo', brand: 'From JSON-LD', category: 'Hair Care > Shampoo', price: 12.9 },
+      { id: 'y2', title: 'Own' },
+    ]);
+  });
+});
