@@ -196,16 +196,19 @@ describe('impressions', () => {
     expect(FakeIO.last!.targets.has(first[0]!.el)).toBe(false);
   });
 
+  /** The page renders the listing anew with `ids`, each card in view for a second: their impressions count. */
+  const showListing = (t: Tracker, ids: string[]) => {
+    document.body.innerHTML = '';
+    const items = grid('listing', ids);
+    t.observe(items);
+    for (const { el } of items) FakeIO.last!.show(el, 1);
+    vi.advanceTimersByTime(1000);
+    return items;
+  };
+
   it("a single-page app's route that changes the address is a new page view: a listing shown again counts its impressions again; a fragment change does not", async () => {
     const t = start(await openStore({ memoryOnly: true }));
-    const show = (ids: string[]) => {
-      document.body.innerHTML = '';
-      const items = grid('listing', ids);
-      t.observe(items);
-      for (const { el } of items) FakeIO.last!.show(el, 1);
-      vi.advanceTimersByTime(1000);
-      return items;
-    };
+    const show = (ids: string[]) => showListing(t, ids);
     show(['a', 'b']);
     history.pushState(null, '', '#filters');
     show(['a', 'b']);
@@ -235,13 +238,7 @@ describe('impressions', () => {
   it("a hash router's route is a new page view too (`#/…`, `#!/…`): its listing shown again counts its impressions again", async () => {
     history.pushState(null, '', '/shop/#/c/makeup');
     const t = start(await openStore({ memoryOnly: true }));
-    const show = (ids: string[]) => {
-      document.body.innerHTML = '';
-      const items = grid('listing', ids);
-      t.observe(items);
-      for (const { el } of items) FakeIO.last!.show(el, 1);
-      vi.advanceTimersByTime(1000);
-    };
+    const show = (ids: string[]) => showListing(t, ids);
     show(['a']);
     history.pushState(null, '', '/shop/#/p/a');
     t.track('view_item', 'a');
