@@ -67,6 +67,22 @@ test('reco.engine.js cannot load: the engine is down with a named error, the gri
   expect(pageErrors).toEqual([]);
 });
 
+test('reco.engine.js never arrives (a stalled download): the grid keeps its order, track() is journaled, destroy() still ends', async ({
+  page,
+}) => {
+  await page.route('**/reco.engine.js', () => {}); // never answered
+  await listenToReco(page);
+  await page.goto(SHOP);
+  const before = await order(page);
+  await page.evaluate(() => window.Reco.track('view_item', 'p073'));
+  await expect.poll(() => page.evaluate(() => localStorage.getItem('reco:pending') ?? '')).toContain('"p073"');
+  // It waits for neither the store nor the write past a few seconds (the journal keeps the event).
+  await page.evaluate(() => window.Reco.destroy());
+  expect(await page.evaluate(() => window.Reco.status().storageReason)).toBe('destroy() was called');
+  expect(await order(page)).toEqual(before);
+  expect(await page.evaluate(() => localStorage.getItem('reco:pending') ?? '')).toContain('"p073"');
+});
+
 test('the worker is requested before reco.engine.js has arrived: its download does not wait for the engine client', async ({
   page,
   context,

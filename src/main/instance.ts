@@ -309,6 +309,11 @@ export function startInstance(
   /** Storage is open and the grids are tracked; null once destroyed. */
   const opened = (async () => {
     const real = await opening;
+    // destroy() while it opened (reco.engine.js came late): it closes here.
+    if (destroyed) {
+      real?.close();
+      return false;
+    }
     if (real?.fallbackReason) debug(`memory-only storage: ${real.fallbackReason}`);
     // forget() (here or in another tab) while storage opened: this page view stores nothing (stopStoring() put a
     // memory store in place). An open that came after the deletion made the database anew, empty: deleted again.
@@ -538,9 +543,11 @@ export function startInstance(
       antiFlicker.destroy();
       tracker?.destroy();
       learning?.destroy();
-      await flush();
+      // Neither waited for past WAIT_MS: the store comes with reco.engine.js, whose download may stall (the journal
+      // keeps what is not written; a store that opens later is closed as it opens, see opened).
+      await within(flush(), WAIT_MS);
       engine?.terminate();
-      (await opening)?.close();
+      (await within(opening ?? undefined, WAIT_MS))?.close();
       store?.close();
       events.clear();
     },
