@@ -67,20 +67,28 @@ test('reco.engine.js cannot load: the engine is down with a named error, the gri
   expect(pageErrors).toEqual([]);
 });
 
-test('reco.engine.js never arrives (a stalled download): the grid keeps its order, track() is journaled, destroy() still ends', async ({
+test('reco.engine.js never arrives (a stalled download): the grid keeps its order, track() is journaled, and after 20 s the engine is down; forget() and destroy() still end', async ({
   page,
 }) => {
+  test.setTimeout(60_000);
   await page.route('**/reco.engine.js', () => {}); // never answered
   await listenToReco(page);
   await page.goto(SHOP);
   const before = await order(page);
   await page.evaluate(() => window.Reco.track('view_item', 'p073'));
   await expect.poll(() => page.evaluate(() => localStorage.getItem('reco:pending') ?? '')).toContain('"p073"');
-  // It waits for neither the store nor the write past a few seconds (the journal keeps the event).
+  await waitForReco(page);
+  await page.evaluate(() => (window as unknown as { recoStarted: Promise<unknown> }).recoStarted);
+  expect(await page.evaluate(() => window.Reco.status())).toMatchObject({ engine: 'down', storage: 'off' });
+  expect(await page.evaluate(() => window.Reco.status().lastError)).toMatch(
+    /^WorkerCrashedError: could not load the engine client http:\/\/[^ ]+\/reco\.engine\.js: it did not arrive within 20 s/,
+  );
+  expect(await page.evaluate(() => window.__reco.errors)).toHaveLength(1);
+  expect(await order(page)).toEqual(before);
+  await page.evaluate(() => window.Reco.forget());
+  expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('reco')))).toEqual([]);
   await page.evaluate(() => window.Reco.destroy());
   expect(await page.evaluate(() => window.Reco.status().storageReason)).toBe('destroy() was called');
-  expect(await order(page)).toEqual(before);
-  expect(await page.evaluate(() => localStorage.getItem('reco:pending') ?? '')).toContain('"p073"');
 });
 
 test('the worker is requested before reco.engine.js has arrived: its download does not wait for the engine client', async ({

@@ -37,6 +37,8 @@ import { defaultWorker, startingNow, workerAt, type WorkerSource } from './worke
 /** Why this page view stores nothing more: forget() was called (here, or heard from another tab); null until then. */
 let forgot: string | null = null;
 const FORGOT = 'forget() was called: nothing is stored for the rest of this page view';
+/** How long reco.engine.js may take to arrive (it is preloaded as reco.js runs) before the engine is down. */
+const ENGINE_MODULE_MS = 20_000;
 /** forget() before any init() (a privacy page): a later init() in this page view stores nothing either. */
 export const forgetPageView = (): void => void (forgot ??= FORGOT);
 /**
@@ -207,7 +209,16 @@ export function startInstance(
     onProgress: (p: DownloadProgress) => events.emit('progress', p),
     onError: fail,
   };
-  const engineModule = workers && loadEngineModule(scriptUrl);
+  // reco.engine.js: a download of it that stalls fails after ENGINE_MODULE_MS, so that init(), forget() and destroy()
+  // do not wait for it forever.
+  const engineModule =
+    workers &&
+    Promise.race([
+      loadEngineModule(scriptUrl),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`it did not arrive within ${ENGINE_MODULE_MS / 1000} s`)), ENGINE_MODULE_MS),
+      ),
+    ]);
   /** reco.engine.js once loaded (it brings the engine client: the engine's answers come after it). */
   let engineParts: EngineModule | null = null;
   void engineModule
