@@ -10,6 +10,8 @@ const sdk = vi.hoisted(() => ({
   readyListeners: new Set<() => void>(),
   /** Listeners of 'rules' (setRules()). */
   rulesListeners: new Set<() => void>(),
+  /** Listeners of 'event' (each event recorded). */
+  eventListeners: new Set<(e: { type: string }) => void>(),
   ranked: [] as string[][],
   /** The options of each rank() call. */
   rankOptions: [] as unknown[],
@@ -41,8 +43,9 @@ vi.mock('../src/index.ts', () => ({
     control: sdk.control,
     events: sdk.events,
   }),
-  on: (type: 'ready' | 'rules', fn: () => void) => {
-    const listeners = type === 'ready' ? sdk.readyListeners : sdk.rulesListeners;
+  on: (type: 'ready' | 'rules' | 'event', fn: (e: { type: string }) => void) => {
+    const listeners: Set<(e: { type: string }) => void> =
+      type === 'ready' ? sdk.readyListeners : type === 'rules' ? sdk.rulesListeners : sdk.eventListeners;
     listeners.add(fn);
     return () => listeners.delete(fn);
   },
@@ -138,6 +141,7 @@ beforeEach(() => {
   renders = [];
   sdk.readyListeners.clear();
   sdk.rulesListeners.clear();
+  sdk.eventListeners.clear();
   host = document.createElement('div');
   document.body.append(host);
   root = createRoot(host);
@@ -415,6 +419,25 @@ describe('useRanked', () => {
     act(() => root.unmount());
     expect(sdk.rulesListeners.size).toBe(0);
     root = createRoot(host);
+  });
+
+  it("a later history event re-ranks the list while it is out of sight (a product page's related list below the fold); not a click, nor a list in view", async () => {
+    sdk.ready = true;
+    await visit('/p/x1', createElement(Grid, { items: PRODUCTS }));
+    await vi.waitFor(() => expect(shown()).toEqual(['c', 'a', 'b']));
+    const recorded = (type: string) => act(async () => sdk.eventListeners.forEach((fn) => fn({ type })));
+    sdk.scores = { b: 3, c: 2, a: 1 }; // what the worker answers once it has the product viewed
+    await recorded('view_item_list'); // an impression is no history
+    await recorded('select_item'); // a click opens the next page
+    expect(sdk.ranked).toHaveLength(1);
+    await recorded('view_item');
+    await vi.waitFor(() => expect(shown()).toEqual(['b', 'c', 'a']));
+    // In view, the next event ranks nothing: the order the shopper sees stays.
+    listInView();
+    sdk.scores = { a: 3, b: 2, c: 1 };
+    await recorded('add_to_cart');
+    expect(sdk.ranked).toHaveLength(2);
+    expect(shown()).toEqual(['b', 'c', 'a']);
   });
 
   it('is not hidden where Reco will not re-order it: init() not called or consent denied, the control group, after forget(), or rendered by the server', async () => {
