@@ -8,7 +8,7 @@ import { on, rank, status } from './index.ts';
 import { createAntiFlicker, type AntiFlicker } from './main/grid/antiflicker.ts';
 import { listHold } from './main/instance.ts';
 import { pageRoute } from './main/route.ts';
-import { HISTORY_TYPES } from './shared/labels.ts';
+import { reranksUnseen } from './shared/labels.ts';
 import { LOCAL_KEYS } from './shared/local-keys.ts';
 import type { ItemFeatures } from './shared/types.ts';
 
@@ -172,8 +172,8 @@ function keepOrder(url: string, key: string, order: string[]): void {
  * out of sight). Re-ranks
  * when the list of ids changes, when Reco becomes ready (an `init()` after the list mounted), when `setRules()`
  * changes the rules (rendered at once, as grids are re-ordered then), and, while the list is out of sight, when the
- * shopper's history changes (a product viewed, an add to cart: a product page's related list below the fold). A list a single-page app renders again starts in the order it was last shown in at that
- * address; when the shopper came back by Back it keeps that order and is not ranked again. Without personalization
+ * shopper's history changes (a product viewed, an add to cart: a product page's related list below the fold). A list
+ * a single-page app renders again starts in the order it was last shown in at that address; when the shopper came back by Back it keeps that order and is not ranked again. Without personalization
  * (consent denied, control group, no history, no model) the order stays as given. Never throws.
  * @param items the list to order; items keep their identity (same objects, in a new order)
  * @param options how to read an item's id and features
@@ -250,10 +250,10 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
     const off = status().ready ? null : on('ready', () => run());
     // New merchandising rules (setRules()): ranked again with them.
     const offRules = on('rules', () => run(true));
-    // A later history event (a product viewed, an add to cart; not a click, which opens the next page): a list out of
-    // sight is ranked again with it, as grids the shopper has not seen are.
+    // A later history event (a product viewed, an add to cart): a list out of sight is ranked again with it, as grids
+    // the shopper has not seen are.
     const offHistory = on('event', (e) => {
-      if (HISTORY_TYPES.includes(e.type) && e.type !== 'select_item' && !inSight(containersOf(ids))) run();
+      if (reranksUnseen(e.type) && !inSight(containersOf(ids))) run();
     });
     return () => {
       live = false;

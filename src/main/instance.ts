@@ -3,7 +3,7 @@
  * worker engine together. Nothing here throws into the shop's page after init: failures keep the shop's
  * order, are logged once and reported through on('error').
  */
-import { HISTORY_TYPES, isLabel } from '../shared/labels.ts';
+import { HISTORY_TYPES, isLabel, reranksUnseen } from '../shared/labels.ts';
 import type { DownloadProgress } from '../shared/protocol.ts';
 import { StorageError } from '../shared/errors.ts';
 import { skipped, type LearningState } from '../shared/learning.ts';
@@ -37,6 +37,9 @@ import { defaultWorker, startingNow, workerAt, type WorkerSource } from './worke
 /** Why this page view stores nothing more: forget() was called (here, or heard from another tab); null until then. */
 let forgot: string | null = null;
 const FORGOT = 'forget() was called: nothing is stored for the rest of this page view';
+/** What becomes of a page view's events when reco.engine.js, which brings the page's store, cannot load. */
+const withoutStore = (mode: string): string =>
+  mode === 'memory' ? 'nothing is stored' : "this page view's events wait in localStorage for a later one";
 /** How long reco.engine.js may take to arrive (it is preloaded as reco.js runs) before the engine is down. */
 const ENGINE_MODULE_MS = 20_000;
 /** forget() before any init() (a privacy page): a later init() in this page view stores nothing either. */
@@ -257,9 +260,8 @@ export function startInstance(
     if (HISTORY_TYPES.includes(e.type) && !forgotten) {
       mayMove = true;
       sendChange().catch(fail);
-      // Grids ranked before it and not seen yet are ranked with it (a product page's view_item an app tracks later); not
-      // for a click, which opens the next page (the order the shopper leaves a grid in is the one a Back returns to).
-      if (e.type !== 'select_item') personalizer?.historyChanged();
+      // Grids ranked before it and not seen yet are ranked with it (a product page's view_item an app tracks later).
+      if (reranksUnseen(e.type)) personalizer?.historyChanged();
     }
   };
   /**
@@ -336,12 +338,10 @@ export function startInstance(
       if (real?.kind === 'indexeddb') rememberDatabase(opts.dbName);
       Object.assign(state, {
         storage: real?.kind ?? 'off',
-        storageReason: real
-          ? (real.fallbackReason ??
-            (mode === 'memory' ? 'Global Privacy Control is on: events stay in memory for this page view' : state.storageReason))
-          : opening
-            ? `the store comes with reco.engine.js, which could not load: ${mode === 'memory' ? 'nothing is stored' : "this page view's events wait in localStorage for a later one"}`
-            : state.storageReason,
+        storageReason:
+          real?.fallbackReason ??
+          (!real && opening ? `the store comes with reco.engine.js, which could not load: ${withoutStore(mode)}` : null) ??
+          (mode === 'memory' ? 'Global Privacy Control is on: events stay in memory for this page view' : state.storageReason),
       });
       // Not waited for past WAIT_MS: init() settles, and forget() and export() go on, whatever the database does.
       const stored = await within(real?.count().catch(fail), WAIT_MS);

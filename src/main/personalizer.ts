@@ -493,10 +493,11 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       if (!auto || destroyed) return;
       for (const grid of live().flatMap(find)) {
         const st = states.get(grid.container);
-        // Not one in view now (its impressions may not have counted yet), nor one being ranked: that ranking reads the
-        // history as it sends its request, so the change is in it or comes just after it.
-        const unseen = antiFlicker.shouldReorder(grid.container) && !o.tracker?.shown(st?.listId ?? '');
-        if (st?.arranged && !st.ranking && !st.givenUp && !grid.trackOnly && unseen) schedule(grid.container);
+        // Not one being ranked: that ranking reads the history as it sends its request, so the change is in it or
+        // comes just after it.
+        if (!st?.arranged || st.ranking || st.givenUp || grid.trackOnly) continue;
+        // Not one in view now (its impressions may not have counted yet), nor one the shopper saw (an impression).
+        if (antiFlicker.shouldReorder(grid.container) && !o.tracker?.shown(st.listId)) schedule(grid.container);
       }
     },
     destroy() {

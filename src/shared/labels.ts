@@ -14,6 +14,12 @@ export const HISTORY_TYPES: readonly EventType[] = [
   'purchase',
 ];
 
+/**
+ * A history event that has the lists the shopper has not seen yet ranked again with it (a product viewed, an add to
+ * cart); not a click, which opens the next page, where the order the shopper left a list in is the one a Back returns to.
+ */
+export const reranksUnseen = (type: EventType): boolean => type !== 'select_item' && HISTORY_TYPES.includes(type);
+
 /** Positive labels for fine-tuning and their weights: a purchase says more than a click. */
 export const LABEL_WEIGHTS: Readonly<Partial<Record<EventType, number>>> = { select_item: 1, add_to_cart: 2, purchase: 3 };
 

@@ -38,8 +38,10 @@ export function createEventQueue(
     flushTimer = undefined;
     return (writing = writing.then(async () => {
       const n = queue.length;
+      if (!n || dropped) return;
       const open = await store;
-      if (!n || dropped || !open) return;
+      // No store (its code did not load): the events stay queued and journaled. forget() meanwhile: nothing is written.
+      if (!open || dropped) return;
       try {
         await open.add(queue.slice(0, n));
       } catch (err) {

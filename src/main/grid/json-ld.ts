@@ -3,8 +3,8 @@
  * number, and what the markup leaves out filled in from the page's schema.org Product data in JSON-LD (including
  * ItemList and @graph; the `grids` option's readers, `data-reco-*` attributes and microdata win, field by field; see
  * discover.ts), then from the Products its microdata describes elsewhere on the page (a product page's own product,
- * which a `track('view_item', sku)` names by its id alone). It comes with reco.engine.js: features are needed once there is an engine to rank with them, and
- * what the page remembers of them waits for it (instance.ts).
+ * which a `track('view_item', sku)` names by its id alone). It comes with reco.engine.js: features are needed once
+ * there is an engine to rank with them, and what the page remembers of them waits for it (instance.ts).
  */
 import { GridConfigError } from '../../shared/errors.ts';
 import { parsePrice } from '../../shared/price.ts';
