@@ -33,17 +33,23 @@ const defaultModel: Plugin = {
 };
 
 /**
- * Vite wraps the worker's dynamic imports (its chunks: tfjs, each backend) in its page-side preload helper, which
- * reports a chunk that failed to load with window.dispatchEvent: a worker has no window, and that ReferenceError
- * ("window is not defined") took the place of the real error, which names the file. The worker's global takes the event.
+ * Vite wraps the worker's dynamic imports (its chunks: tfjs, each backend) in its page-side preload helper, of no use
+ * in a worker: the lists of files it would preload are empty there (no CSS, modulePreload off). It did harm: it
+ * reported a chunk that failed to load with window.dispatchEvent, and a worker has no window (that ReferenceError took
+ * the place of the browser's error, which names the file); and its `new URL(<an expression>, import.meta.url)` made
+ * webpack 5, which bundles the worker again in a shop's app, warn "Critical dependency: the request of a dependency is
+ * an expression" and add every file next to the worker to the app's build. The helper becomes a plain call of the
+ * import (a chunk that cannot load rejects with the browser's error), and the minifier drops the rest of it.
  */
+const PRELOAD_HELPER = 'var __vitePreload = function preload(baseModule, deps, importerUrl) {';
 const workerPreloadHelper: Plugin = {
   name: 'reco:worker-preload-helper',
   renderChunk(code) {
-    if (!code.includes('vite:preloadError')) return null;
-    const fixed = code.replaceAll('window.dispatchEvent(', 'self.dispatchEvent(');
-    if (fixed === code) this.error("Vite's preload helper changed: check how it reports a chunk that failed to load in the worker");
-    return { code: fixed, map: null };
+    if (!code.includes('vite:preloadError')) return null; // the chunk that defines the helper
+    if (!code.includes(PRELOAD_HELPER))
+      this.error("Vite's preload helper changed: check that the worker's dynamic imports are plain again");
+    const plain = 'var __vitePreload = (load) => load();\nvar unusedVitePreload = function preload(baseModule, deps, importerUrl) {';
+    return { code: code.replace(PRELOAD_HELPER, plain), map: null };
   },
 };
 

@@ -57,12 +57,20 @@ test("the files an app's bundler must copy are named by literals, new URL('…',
 }) => {
   // webpack 5 reads new URL(<not a literal>, import.meta.url) as a module context of its own: the file is never copied
   // and the call throws "Cannot find module …" (the wasm backend did not start in a no-configuration webpack app).
-  // Not checked: reco.worker.js, where Vite's loader of the worker's chunks resolves a chunk's name at run time.
-  const { readFileSync } = await import('node:fs');
+  const { readFileSync, readdirSync } = await import('node:fs');
   const dist = `${app.dir}/node_modules/reco-sdk/dist`;
   const calls = ['bundler-assets.mjs', 'reco.worker.backend-wasm.js'].flatMap((f) =>
     [...readFileSync(`${dist}/${f}`, 'utf8').matchAll(/new URL\(([^()]*?),\s*import\.meta\.url\)/g)].map((m) => m[1]!),
   );
+  // The worker and its chunks: every URL and import a literal (Vite's preload helper had a new URL(<a variable>, …)).
+  const worker = readdirSync(dist).filter((f) => /^reco\.worker.*\.js$/.test(f));
+  const workerCalls = worker.flatMap((f) =>
+    [...readFileSync(`${dist}/${f}`, 'utf8').matchAll(/new URL\(([^()]*?),\s*import\.meta\.url\)|(?<![\w$.])import\(([^()]*?)\)/g)].map(
+      (m) => m[1] ?? m[2]!,
+    ),
+  );
+  expect(workerCalls.length).toBeGreaterThan(5);
+  expect(workerCalls.filter((c) => !/^(['"`])[^'"`$]+\1$/.test(c))).toEqual([]);
   const named = calls.map((c) => /^(['"`])([^'"`$]+)\1$/.exec(c)?.[2] ?? `not a literal: ${c}`);
   expect(named).toEqual(
     expect.arrayContaining([
@@ -117,6 +125,35 @@ test('vite build, served: the app personalizes (worker, wasm and model found whe
     expect(await ids(page)).toEqual(ranked.order);
     expect(ranked.order.slice(0, 3).filter((id) => FRAGRANCE.includes(id)).length).toBeGreaterThan(0);
     expect(await page.evaluate(() => window.__reco.errors)).toEqual([]);
+  } finally {
+    server.stop();
+  }
+});
+
+test('webpack 5 with no configuration file: it warns about nothing in the package, and its build, served, personalizes (worker, wasm and model from its output)', async ({
+  app,
+  page,
+}) => {
+  // The worker's copy of Vite's preload helper had webpack warn "Critical dependency: the request of a dependency is an
+  // expression" (reco.worker.js) on every build of a shop's app, and add every file next to the worker to it.
+  expect(app.webpack.warnings.filter((w) => w.module !== null)).toEqual([]);
+  const built = app.webpack.built.join('\n');
+  expect(built).toMatch(/\.wasm$/m);
+  expect(built).toMatch(/\.bin$/m);
+  expect(app.webpack.built.filter((f) => /reco|\.d\.ts$|\.mjs$/.test(f))).toEqual([]);
+  const server = await serveApp(app, 'webpack', PORT + 3);
+  try {
+    const fetched: string[] = [];
+    page.on('requestfinished', (r) => fetched.push(new URL(r.url()).pathname));
+    await viewPerfumesAndReload(page, server.url);
+    const ranked = await waitForRanked(page, 'home');
+    expect(await ids(page)).toEqual(ranked.order);
+    expect(ranked.order.slice(0, 3).filter((id) => FRAGRANCE.includes(id)).length).toBeGreaterThan(0);
+    expect(await page.evaluate(() => [...window.__reco.consoleErrors, ...window.__reco.errors])).toEqual([]);
+    // The worker, the model and the wasm backend's file came from webpack's output.
+    const files = fetched.filter((p) => /\.(js|wasm|json|bin)$/.test(p));
+    expect(files.filter((p) => /\.(wasm|json|bin)$/.test(p)).length).toBeGreaterThanOrEqual(3);
+    expect(files.filter((p) => !app.webpack.built.includes(p.slice(1)))).toEqual([]);
   } finally {
     server.stop();
   }

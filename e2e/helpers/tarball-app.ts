@@ -2,19 +2,22 @@
  * A shop's Vite app that installed the packed package, as a shop would: `npm pack` of this repository (dist/ must
  * be built: the package's prepack, which builds it, is not run here), the app in e2e/apps/shop copied to a folder outside the repository (so nothing resolves from this
  * repository's node_modules), the tarball and React installed from the npm cache, `tsc` run on it (the type test)
- * and `vite build` run on it. Done once per content of the tarball and the app: a second run reuses the folder.
- * The app's servers (vite dev, vite preview) are this repository's vite, run in the app's folder.
+ * and `vite build` run on it, and webpack 5 with its defaults (no configuration file) on its plain script. Done once per
+ * content of the tarball and the app: a second run reuses the folder. The app's servers (vite dev, vite preview) and
+ * webpack are this repository's, run in the app's folder.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { PRODUCTS } from '../apps/shop/src/catalog.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TEMPLATE = join(ROOT, 'e2e/apps/shop');
 const VITE = join(ROOT, 'node_modules/vite/bin/vite.js');
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
+const WEBPACK = join(ROOT, 'node_modules/webpack/lib/index.js');
 
 export interface TarballApp {
   /** The app's folder (node_modules/reco-sdk is the unpacked tarball). */
@@ -27,6 +30,9 @@ export interface TarballApp {
   built: string[];
   /** Files of the production build with the worker as an ES module (`worker: { format: 'es' }`, dist-es/), and their bytes. */
   builtEs: { file: string; bytes: number }[];
+  /** webpack 5's production build of src/webpack.mjs (dist-webpack/, with a page of the shop's cards): its files and its
+   * warnings (`module`: the file it warns about, when it names one). */
+  webpack: { built: string[]; warnings: { module: string | null; message: string }[] };
 }
 
 const files = (dir: string): string[] =>
@@ -86,24 +92,71 @@ export function tarballApp(): TarballApp {
     encoding: 'utf8',
   });
   if (es.status !== 0) throw new Error(`vite build of the app (worker format es) failed:\n${es.stdout}${es.stderr}`);
+  const webpack = webpackBuild(dir);
   const app: TarballApp = {
     dir,
     tarball: filename,
     tsc: { code: tsc.status ?? -1, output: `${tsc.stdout}${tsc.stderr}`.trim() },
     built: files(join(dir, 'dist')),
     builtEs: files(join(dir, 'dist-es')).map((file) => ({ file, bytes: statSync(join(dir, 'dist-es', file)).size })),
+    webpack: { built: files(join(dir, 'dist-webpack')), warnings: webpack.warnings },
   };
   writeFileSync(done, JSON.stringify(app, null, 2));
   return app;
 }
 
 /**
- * Starts `vite` (dev server) or `vite preview` (the production build) in the app's folder on 127.0.0.1:`port`,
+ * webpack 5 as a shop runs it with no configuration file (mode production; only the entry, the app's plain script, and
+ * the output folder named), then the page its server would render: the shop's cards, and the bundle.
+ */
+function webpackBuild(dir: string): { warnings: { module: string | null; message: string }[] } {
+  const script = `
+    const webpack = require(${JSON.stringify(WEBPACK)});
+    const options = { mode: 'production', context: process.cwd(), entry: './src/webpack.mjs', output: { path: process.cwd() + '/dist-webpack' } };
+    webpack(options, (error, stats) => {
+      if (error) throw error;
+      const { errors, warnings } = stats.toJson({ all: false, errors: true, warnings: true });
+      const report = (w) => ({ module: w.moduleName ?? null, message: w.message });
+      console.log(JSON.stringify({ errors: errors.map(report), warnings: warnings.map(report) }));
+    });`;
+  const run = spawnSync(process.execPath, ['-e', script], { cwd: dir, encoding: 'utf8' });
+  const result =
+    run.status === 0 ? (JSON.parse(run.stdout) as { errors: unknown[]; warnings: { module: string | null; message: string }[] }) : null;
+  if (!result || result.errors.length) throw new Error(`webpack build of the app failed:\n${run.stdout}${run.stderr}`);
+  const html = (text: string | number) => String(text).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  const cards = PRODUCTS.map(
+    (p) =>
+      `<li data-reco-id="${html(p.sku)}" data-reco-title="${html(p.title)}" data-reco-brand="${html(p.brand)}" ` +
+      `data-reco-category="${html(p.category)}" data-reco-price="${p.price}">${html(p.title)}</li>`,
+  );
+  const page = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>A shop whose script webpack bundled</title><style>.below-the-fold { height: 150vh; }</style></head>
+<body>
+<div class="below-the-fold"></div>
+<ul id="list" data-reco-grid="home">
+${cards.join('\n')}
+</ul>
+<script src="main.js"></script>
+</body>
+</html>
+`;
+  writeFileSync(join(dir, 'dist-webpack/index.html'), page);
+  return { warnings: result.warnings };
+}
+
+/**
+ * Starts `vite` (dev server) or `vite preview` (the production build; `webpack`: webpack's build) in the app's folder on 127.0.0.1:`port`,
  * and resolves with its URL once it answers.
  * @returns the URL and a function that stops the server
  */
-export async function serveApp(app: TarballApp, mode: 'dev' | 'preview', port: number): Promise<{ url: string; stop: () => void }> {
-  const args = [VITE, ...(mode === 'preview' ? ['preview'] : []), '--host', '127.0.0.1', '--port', String(port), '--strictPort'];
+export async function serveApp(
+  app: TarballApp,
+  mode: 'dev' | 'preview' | 'webpack',
+  port: number,
+): Promise<{ url: string; stop: () => void }> {
+  const modeArgs = { dev: [], preview: ['preview'], webpack: ['preview', '--outDir', 'dist-webpack'] }[mode];
+  const args = [VITE, ...modeArgs, '--host', '127.0.0.1', '--port', String(port), '--strictPort'];
   const server = spawn(process.execPath, args, { cwd: app.dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   server.stdout.on('data', (d) => (log += d));
