@@ -171,8 +171,9 @@ function keepOrder(url: string, key: string, order: string[]): void {
  * (a new order for a list the shopper has seen, after its hold or after an earlier order, is rendered once the list is
  * out of sight). Re-ranks
  * when the list of ids changes, when Reco becomes ready (an `init()` after the list mounted), when `setRules()`
- * changes the rules (rendered at once, as grids are re-ordered then), and, while the list is out of sight, when the
- * shopper's history changes (a product viewed, an add to cart: a product page's related list below the fold). A list
+ * changes the rules (rendered at once, as grids are re-ordered then), and, while the shopper has not had the list in
+ * sight, when the shopper's history changes (a product viewed, an add to cart: a product page's related list below
+ * the fold; one scrolled past keeps the order the shopper saw). A list
  * a single-page app renders again starts in the order it was last shown in at that address; when the shopper came back by Back it keeps that order and is not ranked again. Without personalization
  * (consent denied, control group, no history, no model) the order stays as given. Never throws.
  * @param items the list to order; items keep their identity (same objects, in a new order)
@@ -200,10 +201,17 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
         items.some((it) => features(it).available === false),
       );
   }, [key]);
+  // The list of these ids has been in the shopper's sight in this mount (its key then): a later history event leaves
+  // its order as it is, as it leaves the grids the shopper has seen.
+  const viewed = useRef<string | null>(null);
+  const look = () => {
+    if (viewed.current !== key && inSight(containersOf(ids))) viewed.current = key;
+  };
   beforePaint(() => {
     if (ranked?.key !== key) return;
     showList(held.current);
     held.current = null;
+    look();
   }, [key, ranked]);
 
   useEffect(() => {
@@ -250,16 +258,23 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
     const off = status().ready ? null : on('ready', () => run());
     // New merchandising rules (setRules()): ranked again with them.
     const offRules = on('rules', () => run(true));
-    // A later history event (a product viewed, an add to cart): a list out of sight is ranked again with it, as grids
-    // the shopper has not seen are.
+    // A later history event (a product viewed, an add to cart): a list the shopper has not had in sight is ranked
+    // again with it, as grids the shopper has not seen are (one scrolled past keeps the order it was seen in).
     const offHistory = on('event', (e) => {
-      if (reranksUnseen(e.type) && !inSight(containersOf(ids))) run();
+      look();
+      if (reranksUnseen(e.type) && viewed.current !== key) run();
     });
+    const sight = new IntersectionObserver(look);
+    for (const c of containersOf(ids)) sight.observe(c);
+    document.addEventListener('visibilitychange', look);
+    look();
     return () => {
       live = false;
       off?.();
       offRules();
       offHistory();
+      sight.disconnect();
+      document.removeEventListener('visibilitychange', look);
       waiting?.();
     };
     // The ids are the list's identity: a new array with the same items does not re-rank.

@@ -440,6 +440,23 @@ describe('useRanked', () => {
     expect(shown()).toEqual(['b', 'c', 'a']);
   });
 
+  it('a list the shopper has had in sight keeps its order on a later history event, also once scrolled away (not re-ordered out of sight)', async () => {
+    sdk.ready = true;
+    const { scrollAway } = listInView();
+    await visit('/p/x2', createElement(Grid, { items: PRODUCTS }));
+    await vi.waitFor(() => expect(shown()).toEqual(['c', 'a', 'b']));
+    await scrollAway();
+    sdk.scores = { b: 3, c: 2, a: 1 };
+    await act(async () => sdk.eventListeners.forEach((fn) => fn({ type: 'view_item' })));
+    expect(sdk.ranked).toHaveLength(1);
+    expect(shown()).toEqual(['c', 'a', 'b']);
+    // The list's items change while it is out of sight: a new list, which the next history event ranks again.
+    await act(async () => root.render(createElement(Grid, { items: [...PRODUCTS, { sku: 'd', name: 'Mascara' }] })));
+    expect(sdk.ranked).toHaveLength(2);
+    await act(async () => sdk.eventListeners.forEach((fn) => fn({ type: 'add_to_cart' })));
+    expect(sdk.ranked).toHaveLength(3);
+  });
+
   it('is not hidden where Reco will not re-order it: init() not called or consent denied, the control group, after forget(), or rendered by the server', async () => {
     for (const state of [{ engine: 'off' }, { control: true }, { storage: 'off' }, { engine: 'down' }]) {
       Object.assign(sdk, { engine: 'loading', control: false, storage: 'indexeddb' }, state);
