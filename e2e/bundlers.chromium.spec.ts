@@ -2,6 +2,7 @@ import { test as base, expect, type Page } from '@playwright/test';
 import { PORT } from './helpers/origins.ts';
 import { listenToReco, waitForRanked, waitForReady } from './helpers/reco.ts';
 import { serveApp, tarballApp, type TarballApp } from './helpers/tarball-app.ts';
+import { PRODUCTS } from './apps/shop/src/catalog.ts';
 
 // A Vite shop that installed the packed package and copied nothing (e2e/apps/shop): built once per run.
 const test = base.extend<object, { app: TarballApp }>({
@@ -154,6 +155,42 @@ test('webpack 5 with no configuration file: it warns about nothing in the packag
     const files = fetched.filter((p) => /\.(js|wasm|json|bin)$/.test(p));
     expect(files.filter((p) => /\.(wasm|json|bin)$/.test(p)).length).toBeGreaterThanOrEqual(3);
     expect(files.filter((p) => !app.webpack.built.includes(p.slice(1)))).toEqual([]);
+  } finally {
+    server.stop();
+  }
+});
+
+test("esbuild with no configuration (a classic script, no import.meta.url): init() says what to do and the grid keeps its order; with the package's dist/ served and workerUrl and modelUrl given, it personalizes", async ({
+  app,
+  page,
+}) => {
+  const server = await serveApp(app, 'esbuild', PORT + 3);
+  try {
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await listenToReco(page);
+    await page.goto(server.url);
+    await page.waitForFunction(() => window.Reco?.status().engine === 'down', undefined, { timeout: 30_000 });
+    const shopOrder = PRODUCTS.map((p) => p.sku);
+    expect(await ids(page)).toEqual(shopOrder);
+    // It said "TypeError: Failed to construct 'URL': Invalid URL", the storage off.
+    const why =
+      "WorkerCrashedError: could not start the worker reco.worker.js (bundled by the app): this app's bundle is a classic script (esbuild's default output) without import.meta.url to find the worker and the model from: bundle as an ES module (esbuild --format=esm), or serve the package's dist/ and pass workerUrl and modelUrl to init()";
+    expect((await page.evaluate(() => window.Reco.status().lastError))?.startsWith(why)).toBe(true);
+    expect(await page.evaluate(() => window.Reco.status().storage)).toBe('indexeddb');
+    expect(pageErrors).toEqual([]);
+    // No worker was looked for where there is none.
+    expect(requests.filter((p) => /worker/.test(p))).toEqual([]);
+
+    // The README's way: the package's dist/ served by the shop (here at /reco/), its URLs given to init().
+    await viewPerfumesAndReload(page, `${server.url}?worker=/reco/reco.worker.js&model=/reco/models/default/model.json`);
+    const ranked = await waitForRanked(page, 'home');
+    expect(await ids(page)).toEqual(ranked.order);
+    expect(ranked.order.slice(0, 3).filter((id) => FRAGRANCE.includes(id)).length).toBeGreaterThan(0);
+    expect(await page.evaluate(() => [...window.__reco.consoleErrors, ...window.__reco.errors])).toEqual([]);
+    expect(pageErrors).toEqual([]);
   } finally {
     server.stop();
   }

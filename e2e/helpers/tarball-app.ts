@@ -2,9 +2,9 @@
  * A shop's Vite app that installed the packed package, as a shop would: `npm pack` of this repository (dist/ must
  * be built: the package's prepack, which builds it, is not run here), the app in e2e/apps/shop copied to a folder outside the repository (so nothing resolves from this
  * repository's node_modules), the tarball and React installed from the npm cache, `tsc` run on it (the type test)
- * and `vite build` run on it, and webpack 5 with its defaults (no configuration file) on its plain script. Done once per
- * content of the tarball and the app: a second run reuses the folder. The app's servers (vite dev, vite preview) and
- * webpack are this repository's, run in the app's folder.
+ * and `vite build` run on it, and webpack 5 and esbuild with their defaults (no configuration file) on its plain
+ * script. Done once per content of the tarball and the app: a second run reuses the folder. The app's servers (vite
+ * dev, vite preview), webpack and esbuild are this repository's, run in the app's folder.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -18,6 +18,8 @@ const TEMPLATE = join(ROOT, 'e2e/apps/shop');
 const VITE = join(ROOT, 'node_modules/vite/bin/vite.js');
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 const WEBPACK = join(ROOT, 'node_modules/webpack/lib/index.js');
+/** esbuild's own binary (its platform's package installs it here). */
+const ESBUILD = join(ROOT, 'node_modules/esbuild/bin/esbuild');
 
 export interface TarballApp {
   /** The app's folder (node_modules/reco-sdk is the unpacked tarball). */
@@ -30,9 +32,12 @@ export interface TarballApp {
   built: string[];
   /** Files of the production build with the worker as an ES module (`worker: { format: 'es' }`, dist-es/), and their bytes. */
   builtEs: { file: string; bytes: number }[];
-  /** webpack 5's production build of src/webpack.mjs (dist-webpack/, with a page of the shop's cards): its files and its
+  /** webpack 5's production build of src/script.mjs (dist-webpack/, with a page of the shop's cards): its files and its
    * warnings (`module`: the file it warns about, when it names one). */
   webpack: { built: string[]; warnings: { module: string | null; message: string }[] };
+  /** esbuild's bundle of src/script.mjs as it makes one by default, a classic script (dist-esbuild/main.js, with a page of
+   * the shop's cards), and the package's dist/ served by the shop itself beside it (dist-esbuild/reco/). */
+  esbuild: { built: string[]; output: string };
 }
 
 const files = (dir: string): string[] =>
@@ -93,6 +98,7 @@ export function tarballApp(): TarballApp {
   });
   if (es.status !== 0) throw new Error(`vite build of the app (worker format es) failed:\n${es.stdout}${es.stderr}`);
   const webpack = webpackBuild(dir);
+  const esbuild = esbuildBuild(dir);
   const app: TarballApp = {
     dir,
     tarball: filename,
@@ -100,6 +106,7 @@ export function tarballApp(): TarballApp {
     built: files(join(dir, 'dist')),
     builtEs: files(join(dir, 'dist-es')).map((file) => ({ file, bytes: statSync(join(dir, 'dist-es', file)).size })),
     webpack: { built: files(join(dir, 'dist-webpack')), warnings: webpack.warnings },
+    esbuild: { built: files(join(dir, 'dist-esbuild')), output: esbuild },
   };
   writeFileSync(done, JSON.stringify(app, null, 2));
   return app;
@@ -112,7 +119,7 @@ export function tarballApp(): TarballApp {
 function webpackBuild(dir: string): { warnings: { module: string | null; message: string }[] } {
   const script = `
     const webpack = require(${JSON.stringify(WEBPACK)});
-    const options = { mode: 'production', context: process.cwd(), entry: './src/webpack.mjs', output: { path: process.cwd() + '/dist-webpack' } };
+    const options = { mode: 'production', context: process.cwd(), entry: './src/script.mjs', output: { path: process.cwd() + '/dist-webpack' } };
     webpack(options, (error, stats) => {
       if (error) throw error;
       const { errors, warnings } = stats.toJson({ all: false, errors: true, warnings: true });
@@ -123,6 +130,30 @@ function webpackBuild(dir: string): { warnings: { module: string | null; message
   const result =
     run.status === 0 ? (JSON.parse(run.stdout) as { errors: unknown[]; warnings: { module: string | null; message: string }[] }) : null;
   if (!result || result.errors.length) throw new Error(`webpack build of the app failed:\n${run.stdout}${run.stderr}`);
+  writeShopPage(join(dir, 'dist-webpack'), 'webpack');
+  return { warnings: result.warnings };
+}
+
+/**
+ * esbuild as a shop runs it with no configuration: `esbuild src/script.mjs --bundle --outfile=…` (a classic script,
+ * esbuild's default for the browser), then the page its server would render; the package's dist/ copied beside it, as
+ * the README says to serve it where the bundler copied no worker.
+ * @returns what esbuild printed
+ */
+function esbuildBuild(dir: string): string {
+  const out = join(dir, 'dist-esbuild');
+  const run = spawnSync(ESBUILD, ['src/script.mjs', '--bundle', `--outfile=${join(out, 'main.js')}`], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`esbuild of the app failed:\n${run.stdout}${run.stderr}`);
+  cpSync(join(dir, 'node_modules/reco-sdk/dist'), join(out, 'reco'), { recursive: true });
+  writeShopPage(out, 'esbuild');
+  return `${run.stdout}${run.stderr}`;
+}
+
+/** The shop's server-rendered page, with the cards of the app's catalog and the bundle `main.js`, as `dir`/index.html. */
+function writeShopPage(dir: string, bundler: string): void {
   const html = (text: string | number) => String(text).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
   const cards = PRODUCTS.map(
     (p) =>
@@ -131,7 +162,7 @@ function webpackBuild(dir: string): { warnings: { module: string | null; message
   );
   const page = `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>A shop whose script webpack bundled</title><style>.below-the-fold { height: 150vh; }</style></head>
+<head><meta charset="utf-8"><title>A shop whose script ${bundler} bundled</title><style>.below-the-fold { height: 150vh; }</style></head>
 <body>
 <div class="below-the-fold"></div>
 <ul id="list" data-reco-grid="home">
@@ -141,21 +172,25 @@ ${cards.join('\n')}
 </body>
 </html>
 `;
-  writeFileSync(join(dir, 'dist-webpack/index.html'), page);
-  return { warnings: result.warnings };
+  writeFileSync(join(dir, 'index.html'), page);
 }
 
 /**
- * Starts `vite` (dev server) or `vite preview` (the production build; `webpack`: webpack's build) in the app's folder on 127.0.0.1:`port`,
+ * Starts `vite` (dev server) or `vite preview` (the production build; `webpack`, `esbuild`: their builds) in the app's folder on 127.0.0.1:`port`,
  * and resolves with its URL once it answers.
  * @returns the URL and a function that stops the server
  */
 export async function serveApp(
   app: TarballApp,
-  mode: 'dev' | 'preview' | 'webpack',
+  mode: 'dev' | 'preview' | 'webpack' | 'esbuild',
   port: number,
 ): Promise<{ url: string; stop: () => void }> {
-  const modeArgs = { dev: [], preview: ['preview'], webpack: ['preview', '--outDir', 'dist-webpack'] }[mode];
+  const modeArgs = {
+    dev: [],
+    preview: ['preview'],
+    webpack: ['preview', '--outDir', 'dist-webpack'],
+    esbuild: ['preview', '--outDir', 'dist-esbuild'],
+  }[mode];
   const args = [VITE, ...modeArgs, '--host', '127.0.0.1', '--port', String(port), '--strictPort'];
   const server = spawn(process.execPath, args, { cwd: app.dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';

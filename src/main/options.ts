@@ -48,7 +48,7 @@ export type ResolvedOptions = CommonOptions & {
 /** The worker, the default model and the dataLayer reader as the app's bundler placed them (src/bundler-assets.mjs); null in reco.js. */
 export interface BundledAssets {
   startWorker: (() => Worker) | null;
-  model: (() => { url: string; files: Record<string, string> }) | null;
+  model: (() => { url: string; files: Record<string, string> } | null) | null;
   /** Loads datalayer-read.ts: where the bundler put it, or next to reco.js (`scriptUrl`). */
   loadDataLayerReader?: (scriptUrl: string) => Promise<typeof import('./datalayer-read.ts')>;
 }
