@@ -39,6 +39,14 @@ test('types: a strict consumer (skipLibCheck false, exactOptionalPropertyTypes) 
   expect(app.tsc.code).toBe(0);
 });
 
+test("types under TypeScript's older moduleResolution node (node10: Create React App, older Angular and Jest setups), which reads no exports: reco-sdk/react resolves too", async ({
+  app,
+}) => {
+  // It said "Cannot find module 'reco-sdk/react' or its corresponding type declarations" (the package's typesVersions now names them).
+  expect(app.tscNode10.output).toBe('');
+  expect(app.tscNode10.code).toBe(0);
+});
+
 test('the package installs alone: no runtime dependencies, types without TensorFlow.js', async ({ app }) => {
   const { readFileSync, existsSync } = await import('node:fs');
   const pkg = JSON.parse(readFileSync(`${app.dir}/node_modules/reco-sdk/package.json`, 'utf8')) as Record<string, unknown>;

@@ -28,6 +28,8 @@ export interface TarballApp {
   tarball: string;
   /** `tsc -p` of the app: exit code and everything it printed (empty when the types are right). */
   tsc: { code: number; output: string };
+  /** The same with TypeScript's older module resolution, `node` (node10), which reads no `exports`. */
+  tscNode10: { code: number; output: string };
   /** Files of the production build (dist/), relative to it. */
   built: string[];
   /** Files of the production build with the worker as an ES module (`worker: { format: 'es' }`, dist-es/), and their bytes. */
@@ -88,6 +90,10 @@ export function tarballApp(): TarballApp {
   if (install.status !== 0) throw new Error(`npm install in ${dir} failed:\n${install.stdout}${install.stderr}`);
 
   const tsc = spawnSync(process.execPath, [TSC, '-p', dir], { cwd: dir, encoding: 'utf8' });
+  const tscNode10 = spawnSync(process.execPath, [TSC, '-p', dir, '--moduleResolution', 'node10', '--module', 'esnext'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
   const build = spawnSync(process.execPath, [VITE, 'build', '--logLevel', 'warn'], { cwd: dir, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`vite build of the app failed:\n${build.stdout}${build.stderr}`);
   // The README's one line of Vite config that keeps the worker's chunks (tfjs, each backend) loaded on demand.
@@ -103,6 +109,7 @@ export function tarballApp(): TarballApp {
     dir,
     tarball: filename,
     tsc: { code: tsc.status ?? -1, output: `${tsc.stdout}${tsc.stderr}`.trim() },
+    tscNode10: { code: tscNode10.status ?? -1, output: `${tscNode10.stdout}${tscNode10.stderr}`.trim() },
     built: files(join(dir, 'dist')),
     builtEs: files(join(dir, 'dist-es')).map((file) => ({ file, bytes: statSync(join(dir, 'dist-es', file)).size })),
     webpack: { built: files(join(dir, 'dist-webpack')), warnings: webpack.warnings },
