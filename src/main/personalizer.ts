@@ -97,6 +97,15 @@ const GRID = '[data-reco-grid]';
 const ITEM = '[data-reco-id]';
 /** A grid found with no item is looked at again this long after (ms): by then a page has rendered its cards. */
 const UNMARKED_AFTER_MS = 5000;
+/**
+ * A paint this recent (ms) when init() runs as the document is still parsed is no sign that the shopper has looked at
+ * the grids: a synchronous tag placed after them (reco.js at the end of the body) let the browser paint what it had
+ * parsed while the script loaded, a few frames before. Those grids are held as if it had not painted; before, they kept
+ * the shop's order until out of sight, on some page loads and not others. An older paint, or one before an async
+ * script or a consent banner's late init(), means the shopper may be looking: those grids are not hidden (they would
+ * blink).
+ */
+const JUST_PAINTED_MS = 200;
 
 interface GridState {
   listId: string;
@@ -468,7 +477,8 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       register(grid);
       return auto ? rank(grid.container) : Promise.resolve();
     });
-  const painted = performance.getEntriesByType?.('paint').length > 0;
+  const paint = performance.getEntriesByType?.('paint')[0];
+  const painted = !!paint && (document.readyState !== 'loading' || performance.now() - paint.startTime > JUST_PAINTED_MS);
   const first = start(document, !painted);
   observer.observe(document.documentElement, WATCH);
 

@@ -171,6 +171,29 @@ describe('personalizer', () => {
     }
   });
 
+  it('a page painted a moment before init() as it is still parsed (reco.js at the end of the body) has its grid in view held: not after an older paint', async () => {
+    const loading = vi.spyOn(document, 'readyState', 'get').mockReturnValue('loading');
+    const paintAt = (ago: number) =>
+      vi
+        .spyOn(performance, 'getEntriesByType')
+        .mockReturnValue([{ name: 'first-paint', startTime: performance.now() - ago } as PerformanceEntry]);
+    try {
+      for (const [ago, held] of [
+        [30, true],
+        [500, false],
+      ] as const) {
+        const paints = paintAt(ago);
+        const antiFlicker = guard();
+        start({ antiFlicker }, true, [], 400);
+        expect(antiFlicker.hold, `painted ${ago} ms before`).toHaveBeenCalledTimes(held ? 1 : 0);
+        paints.mockRestore();
+        p!.destroy();
+      }
+    } finally {
+      loading.mockRestore();
+    }
+  });
+
   it('personalize(root, true) ranks again', async () => {
     const { deps } = start();
     await p!.firstRankings();
