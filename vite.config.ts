@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { defineConfig, type Plugin } from 'vite';
 
-// Four builds into dist/, one per mode: the ES modules for bundlers (`vite build`: reco.mjs and the React entry
-// react.mjs, both importing reco-core.mjs, and reco.datalayer.mjs, the GA4 dataLayer reader that both builds load on
+// Four builds into dist/, one per mode: the ES modules for bundlers (`vite build`: reco.mjs and the React and Vue
+// entries react.mjs and vue.mjs, all importing reco-core.mjs, and reco.datalayer.mjs, the GA4 dataLayer reader that both builds load on
 // demand), the script-tag build (`--mode script`: reco.js, which defines window.Reco and replays the async snippet's
 // queue), the engine client that reco.js loads when init() starts (`--mode engine`: reco.engine.js, an ES module:
 // comlink and the worker's supervision, kept out of the page script's budget) and the worker (`--mode worker`:
@@ -84,12 +84,16 @@ export default defineConfig(({ mode }) => ({
           : {
               lib: {
                 // reco.datalayer imports types only: one file, which reco.js also loads (from next to itself).
-                entry: { reco: 'src/index.ts', react: 'src/react.ts', 'reco.datalayer': 'src/main/datalayer-read.ts' },
+                entry: { reco: 'src/index.ts', react: 'src/react.ts', vue: 'src/vue.ts', 'reco.datalayer': 'src/main/datalayer-read.ts' },
                 formats: ['es' as const],
                 fileName: (_: string, name: string) => `${name}.mjs`,
               },
-              // One chunk holds the SDK, which both entries import: the React hook and init() share one instance.
-              rollupOptions: { external: ['react', './bundler-assets.mjs'], output: { chunkFileNames: 'reco-core.mjs' } },
+              // One chunk holds the SDK, which the entries import: the React hook, the Vue composable and init() share one instance.
+              rollupOptions: {
+                external: ['react', 'vue', './bundler-assets.mjs'],
+                // The frameworks' shared part (src/list-order.ts) in a chunk of its own, which only their entries load.
+                output: { chunkFileNames: ({ name }: { name: string }) => (name === 'list-order' ? 'reco-lists.mjs' : 'reco-core.mjs') },
+              },
             }),
   },
   // tfjs's wasm glue (emscripten) asks `typeof __filename` for Node; in a browser worker there is none. Said here,

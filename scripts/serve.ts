@@ -31,8 +31,11 @@ const TYPES: Record<string, string> = {
 /** The package as a CDN serves it (jsDelivr's /npm/NAME@VERSION/…): its files only, dist/ and public/models/ apart. */
 const PACKAGE = '/npm/reco-sdk/';
 const PACKAGE_FILES = ['dist/', 'public/models/', 'LICENSE', 'package.json'];
-/** A framework the e2e fixtures load as a shop would from its own server (e2e/pages/vue.html), from node_modules. */
-const VENDOR: Record<string, string> = { '/e2e/pages/vendor/vue.global.prod.js': 'node_modules/vue/dist/vue.global.prod.js' };
+/** A framework the e2e fixtures load as a shop would from its own server (e2e/pages/vue*.html), from node_modules. */
+const VENDOR: Record<string, string> = {
+  '/e2e/pages/vendor/vue.global.prod.js': 'node_modules/vue/dist/vue.global.prod.js',
+  '/e2e/pages/vendor/vue.esm-browser.prod.js': 'node_modules/vue/dist/vue.esm-browser.prod.js',
+};
 function find(path: string): string | null {
   const rel = normalize(decodeURIComponent(path)).replace(/^(\.\.[/\\])+/, '');
   if (VENDOR[rel]) return join(ROOTS[3]!, VENDOR[rel]);
