@@ -1,7 +1,7 @@
 /**
  * A shop's Vite app that installed the packed package, as a shop would: `npm pack` of this repository (dist/ must
  * be built: the package's prepack, which builds it, is not run here), the app in e2e/apps/shop copied to a folder outside the repository (so nothing resolves from this
- * repository's node_modules), the tarball and React installed from the npm cache, `tsc` run on it (the type test)
+ * repository's node_modules), the tarball, React and Vue installed from the npm cache, `tsc` run on it (the type test)
  * and `vite build` run on it, and webpack 5 and esbuild with their defaults (no configuration file) on its plain
  * script. Done once per content of the tarball and the app: a second run reuses the folder. The app's servers (vite
  * dev, vite preview), webpack and esbuild are this repository's, run in the app's folder.
@@ -78,7 +78,7 @@ export function tarballApp(): TarballApp {
     name: 'a-shop',
     private: true,
     type: 'module',
-    dependencies: { 'reco-sdk': `file:./${filename}`, ...pick('react', 'react-dom') },
+    dependencies: { 'reco-sdk': `file:./${filename}`, ...pick('react', 'react-dom', 'vue') },
     devDependencies: pick('@types/react', '@types/react-dom'),
   };
   writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
