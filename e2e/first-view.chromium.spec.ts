@@ -249,15 +249,16 @@ test('reco.js at the end of the body, after the grid: the browser paints the gri
   await page.evaluate(() => ['t06', 't07'].forEach((id) => window.Reco.track('view_item', id)));
   await page.evaluate(() => window.Reco.export());
 
-  // reco.js comes 60 ms after the browser asked for it (a revalidation): the browser paints the parsed grid meanwhile.
+  // reco.js comes 40 ms after the browser asked for it (a revalidation): the browser paints the parsed grid meanwhile.
   const late = (ms: number) => async (route: Route) => {
     const response = await route.fetch();
     await new Promise((r) => setTimeout(r, ms));
     await route.fulfill({ response });
   };
-  await page.route('**/reco.js', late(60));
+  await page.route('**/reco.js', late(40));
   await page.reload();
   const ranked = await waitForRanked(page, 'listing', 1, 10_000);
+  console.log('[tag-last] painted before init, ms:', (await painted()).join(' '));
   expect((await painted()).length, 'the page painted before init()').toBeGreaterThan(0);
   expect(await held(), 'held until ranked').toBeGreaterThan(0);
   expect(await order()).toEqual(ranked.order);
