@@ -251,6 +251,9 @@ export function followList<T>(list: FollowedList<T>): { stop(): void; look(): vo
   return { stop, look };
 }
 
+/** The two orders are the same (ids, in order): a binding renders nothing new for the same order. */
+export const sameOrder = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
 /** `items` in the order of `order` (ids); items it lacks follow in their own order. */
 export function inOrder<T>(items: readonly T[], ids: readonly string[], order: readonly string[]): T[] {
   const byId = new Map<string, T[]>();

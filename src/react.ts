@@ -14,6 +14,7 @@ import {
   orderLeft,
   rendered,
   restored,
+  sameOrder,
   showList,
   type Held,
   type Mounted,
@@ -24,8 +25,6 @@ export type { UseRankedOptions } from './list-order.ts';
 
 // Runs after React has put the nodes in the document and before the browser paints them (an effect on the server).
 const beforePaint = browser ? useLayoutEffect : useEffect;
-
-const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
  * The given items in this shopper's order: first as given (so the first render never waits), then, once Reco
@@ -87,7 +86,7 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
       features,
       showing: ranked?.key === key ? ranked.order.join('\u0000') : key,
       held,
-      render: (order) => setRanked((was) => (was?.key === key && same(was.order, order) ? was : { key, order })),
+      render: (order) => setRanked((was) => (was?.key === key && sameOrder(was.order, order) ? was : { key, order })),
     });
     followed.current = following;
     return () => {

@@ -15,6 +15,7 @@ import {
   orderLeft,
   rendered,
   restored,
+  sameOrder,
   showList,
   type Held,
   type Mounted,
@@ -22,8 +23,6 @@ import {
 } from './list-order.ts';
 
 export type { UseRankedOptions } from './list-order.ts';
-
-const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
  * The given items in this shopper's order, as `reco-sdk/react`'s `useRanked` gives them (see there and the README):
@@ -76,7 +75,7 @@ export function useRanked<T>(items: MaybeRefOrGetter<readonly T[]>, options: Use
       showing: r?.key === key ? r.order.join('\u0000') : key,
       held,
       render(order) {
-        if (!(ranked.value?.key === key && same(ranked.value.order, order))) ranked.value = { key, order };
+        if (!(ranked.value?.key === key && sameOrder(ranked.value.order, order))) ranked.value = { key, order };
       },
     });
   };
