@@ -98,14 +98,25 @@ const ITEM = '[data-reco-id]';
 /** A grid found with no item is looked at again this long after (ms): by then a page has rendered its cards. */
 const UNMARKED_AFTER_MS = 5000;
 /**
- * A paint this recent (ms) when init() runs as the document is still parsed is no sign that the shopper has looked at
- * the grids: a synchronous tag placed after them (reco.js at the end of the body) let the browser paint what it had
- * parsed while the script loaded, a few frames before. Those grids are held as if it had not painted; before, they kept
- * the shop's order until out of sight, on some page loads and not others. An older paint, or one before an async
- * script or a consent banner's late init(), means the shopper may be looking: those grids are not hidden (they would
- * blink).
+ * A paint this recent (ms) when init() runs before the page has loaded is no sign that the shopper has looked at the
+ * grids: a synchronous tag placed after them (reco.js at the end of the body) let the browser paint what it had parsed
+ * while the script loaded, and a bundled app's module script runs once the document is parsed, often a frame or two
+ * after its first paint. Those grids are held as if it had not painted; before, they kept the shop's order until out
+ * of sight, on some page loads and not others (and Chromium, whose paint entries come a frame or more after the paint,
+ * held a module script's grids where Firefox and WebKit did not). An older paint, or one before a late init() (an
+ * async script after the page loaded, a consent banner), means the shopper may be looking: those grids are not hidden
+ * (they would blink), unless the page hides them itself (see STARTED).
  */
 const JUST_PAINTED_MS = 200;
+/**
+ * Set on the document's root element once init() has found the page's grids and held those a ranking may move. A page
+ * whose init() comes after its first paint (a bundled app, an async script) can hide its grids with its own CSS until
+ * then, bounded by a CSS animation so that they show even if Reco never runs (the README's recipe):
+ *   html:not([data-reco-started]) [data-reco-grid] { animation: reco-wait 0.4s; }
+ *   @keyframes reco-wait { from, to { visibility: hidden; } }
+ * A grid the page hides when init() runs has not been seen: it is held and ranked, as before a first paint.
+ */
+export const STARTED = 'data-reco-started';
 
 interface GridState {
   listId: string;
@@ -462,10 +473,12 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
   document.addEventListener('visibilitychange', onVisibility);
 
   // Impressions and clicks count from the start; grids found now are ranked now (the worker answers when it can),
-  // and held until then, unless the page has painted already (init() from an async script, or after a consent
-  // banner): hiding what the shopper sees would make it blink, so its ranking waits until it is out of sight.
-  const start = (root: ParentNode, hold: boolean) =>
+  // and held until then, unless the page has painted them already (init() from an async script, or after a consent
+  // banner; see JUST_PAINTED_MS) and does not hide them itself: hiding what the shopper sees would make it blink, so
+  // its ranking waits until it is out of sight.
+  const start = (root: ParentNode, painted: boolean) =>
     find(root).map((grid) => {
+      const hold = !painted || hiddenByPage(grid.container);
       // Held now if a ranking may move it, else looked at again once the script that called init() has run: a product
       // page's view_item right after it is a history.
       const holdIfMovable = (): boolean => {
@@ -477,9 +490,14 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       register(grid);
       return auto ? rank(grid.container) : Promise.resolve();
     });
+  /** The page hides the grid itself (STARTED's CSS until init(), a closed panel): the shopper has not seen it. */
+  const hiddenByPage = (el: Element): boolean =>
+    !antiFlicker.isHeld(el) && el.ownerDocument.defaultView?.getComputedStyle(el).visibility === 'hidden';
   const paint = performance.getEntriesByType?.('paint')[0];
-  const painted = !!paint && (document.readyState !== 'loading' || performance.now() - paint.startTime > JUST_PAINTED_MS);
-  const first = start(document, !painted);
+  const painted = !!paint && (document.readyState === 'complete' || performance.now() - paint.startTime > JUST_PAINTED_MS);
+  const first = start(document, painted);
+  // After the holds above, in the same task: the page's own hiding ends where Reco's begins, with no frame between.
+  document.documentElement.setAttribute(STARTED, '');
   observer.observe(document.documentElement, WATCH);
 
   return {
@@ -494,7 +512,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       roots.add(root);
       observer.observe(root, WATCH);
       // A component hands its root over as it renders its grid, before the browser paints it: held as a new grid is.
-      const ranked = start(root, true);
+      const ranked = start(root, false);
       return auto ? Promise.all(ranked).then(() => {}) : null;
     },
     lastRankMs: () => lastRankMs,

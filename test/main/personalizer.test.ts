@@ -171,26 +171,66 @@ describe('personalizer', () => {
     }
   });
 
-  it('a page painted a moment before init() as it is still parsed (reco.js at the end of the body) has its grid in view held: not after an older paint', async () => {
-    const loading = vi.spyOn(document, 'readyState', 'get').mockReturnValue('loading');
+  it("a page painted a moment before init() as it is still loading (reco.js at the end of the body, a bundled app's module script) has its grid in view held: not after an older paint, nor once the page has loaded", async () => {
+    let state: DocumentReadyState = 'loading';
+    const readyState = vi.spyOn(document, 'readyState', 'get').mockImplementation(() => state);
     const paintAt = (ago: number) =>
       vi
         .spyOn(performance, 'getEntriesByType')
         .mockReturnValue([{ name: 'first-paint', startTime: performance.now() - ago } as PerformanceEntry]);
     try {
-      for (const [ago, held] of [
-        [30, true],
-        [500, false],
+      for (const [ready, ago, held] of [
+        ['loading', 30, true],
+        ['loading', 500, false],
+        ['interactive', 30, true], // a module script runs once the document is parsed, before DOMContentLoaded
+        ['interactive', 500, false],
+        ['complete', 30, false], // an async script or a consent banner after the page loaded
       ] as const) {
+        state = ready;
         const paints = paintAt(ago);
         const antiFlicker = guard();
         start({ antiFlicker }, true, [], 400);
-        expect(antiFlicker.hold, `painted ${ago} ms before`).toHaveBeenCalledTimes(held ? 1 : 0);
+        expect(antiFlicker.hold, `${ready}, painted ${ago} ms before`).toHaveBeenCalledTimes(held ? 1 : 0);
         paints.mockRestore();
         p!.destroy();
       }
     } finally {
-      loading.mockRestore();
+      readyState.mockRestore();
+    }
+  });
+
+  it("a grid the page hides itself when init() runs (the README's CSS until data-reco-started) has not been seen: held and ranked after a paint too", async () => {
+    const paints = vi.spyOn(performance, 'getEntriesByType').mockReturnValue([{ name: 'first-paint' } as PerformanceEntry]);
+    const home = document.getElementById('home')!;
+    document.documentElement.removeAttribute('data-reco-started');
+    // The page's stylesheet: grids hidden until Reco has started (happy-dom applies no animation: a plain rule stands for it).
+    const css = Object.assign(document.createElement('style'), {
+      textContent: 'html:not([data-reco-started]) [data-reco-grid] { visibility: hidden; }',
+    });
+    document.head.append(css);
+    try {
+      expect(getComputedStyle(home).visibility).toBe('hidden');
+      const antiFlicker = guard();
+      antiFlicker.inView.add(home); // in view: without the hold, its ranking would wait until it is out of sight
+      start({ antiFlicker }, true, [], 400);
+      expect(antiFlicker.hold).toHaveBeenCalledWith(home);
+      // Reco's hold has taken over: the page's own rule no longer applies (in a browser: e2e/first-view.spec.ts).
+      expect(document.documentElement.hasAttribute('data-reco-started')).toBe(true);
+      await p!.firstRankings();
+      expect(ids()).toEqual(['p3', 'p2', 'p0', 'p1']);
+    } finally {
+      css.remove();
+      paints.mockRestore();
+    }
+  });
+
+  it('data-reco-started is set as init() starts whatever it holds: with nothing to move, and in the control group', () => {
+    for (const over of [{ mayMove: () => false }, { active: false }]) {
+      document.documentElement.removeAttribute('data-reco-started');
+      const { antiFlicker } = start(over, true, [], 400);
+      expect(document.documentElement.hasAttribute('data-reco-started')).toBe(true);
+      expect(antiFlicker.hold).not.toHaveBeenCalled();
+      p!.destroy();
     }
   });
 
