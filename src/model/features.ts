@@ -3,6 +3,7 @@
  * can never disagree (the event encoding is in sequence.ts). Pure functions, no tfjs.
  */
 import type { ItemFeatures } from '../shared/types.ts';
+import { CJK, textTokens } from './text.ts';
 
 /** How items and events become integer inputs. Stored in the model manifest. */
 export interface FeatureConfig {
@@ -18,18 +19,16 @@ export interface FeatureConfig {
 
 const STOP = new Set(['and', 'the', 'for', 'with', 'of', 'in', 'to', 'a', 'an', 'by', 'on', 'oz', 'ml', 'fl', 'pack', 'count', 'new']);
 
-/** Lower-case word tokens of a title, accents folded ("Lumière" → "lumiere"); numbers and units dropped, since they say little about taste. */
+/**
+ * Lower-case word tokens of a title, as content similarity reads text (text.ts: accents folded on Latin letters,
+ * "Lumière" → "lumiere"; Chinese, Japanese and Korean runs, which have no spaces, as character bigrams, a one-character
+ * run kept as it is, voicing marks kept: ガス stays ガス); one-letter words, stop words and numbers dropped, since they
+ * say little about taste. Until 2026-12-06 an unspaced Japanese title was one token, marks were stripped from every
+ * script (ガス became カス) and one-character words (鍋) were dropped; Beauty's and the demo's titles give the same
+ * tokens both ways, so the models trained on them are unchanged.
+ */
 export function tokenize(text: string): string[] {
-  const out: string[] = [];
-  for (const raw of text
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .split(/[^\p{L}\p{N}]+/u)) {
-    if (raw.length < 2 || STOP.has(raw) || /^\d/.test(raw)) continue;
-    out.push(raw);
-  }
-  return out;
+  return textTokens(text).filter((t) => (CJK.test(t[0]!) || t.length >= 2) && !STOP.has(t) && !/^\d/.test(t));
 }
 
 /** FNV-1a, 32 bit: fast, stable across platforms, no dependency. */

@@ -6,7 +6,8 @@ import type { ItemFeatures } from '../shared/types.ts';
 
 /** Scripts written without spaces between words: a run of them is split into overlapping character bigrams. */
 const CJK_CLASS = '[\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}ー]';
-const CJK = new RegExp(CJK_CLASS, 'u');
+/** A character of those scripts (a token that starts with one is a bigram or a one-character run). */
+export const CJK = new RegExp(CJK_CLASS, 'u');
 const RUNS = new RegExp(`${CJK_CLASS}+|(?:(?!${CJK_CLASS})[\\p{L}\\p{N}\\p{M}])+`, 'gu');
 
 /**

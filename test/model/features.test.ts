@@ -120,4 +120,22 @@ describe('tokenize accents', () => {
   it('folds accents instead of splitting words at them', () => {
     expect(tokenize('Lumière Crème brûlée Öl')).toEqual(['lumiere', 'creme', 'brulee', 'ol']);
   });
+  it('reads German and French as content similarity does: ß and full-width forms folded, umlauts and accents too', () => {
+    expect(tokenize('Größenwahn Kochtopf-Set, Édition limitée ＬＩＭＩＴＥＤ')).toEqual([
+      'grossenwahn',
+      'kochtopf',
+      'set',
+      'edition',
+      'limitee',
+      'limited',
+    ]);
+  });
+  it('splits Japanese and Chinese titles written without spaces into character bigrams, keeping voicing marks and one-character words', () => {
+    // ガスコンロ (gas stove) stays ガ…, not カ… (dregs); 鍋 (pot) alone is a word.
+    expect(tokenize('ガスコンロ 鍋')).toEqual(['ガス', 'スコ', 'コン', 'ンロ', '鍋']);
+    expect(tokenize('資生堂 保湿クリーム 50g')).toEqual(['資生', '生堂', '保湿', '湿ク', 'クリ', 'リー', 'ーム']);
+  });
+  it('keeps the marks of scripts other than Latin (Devanagari vowel signs, Cyrillic й)', () => {
+    expect(tokenize('हिंदी чайник')).toEqual(['हिंदी', 'чайник']);
+  });
 });
