@@ -5,26 +5,42 @@
  * - the generic format any shop can export: `interactions.jsonl` or `interactions.csv`
  *   (user, item, ts, type) and `catalog.jsonl` ({ id, title, brand, category, price }).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { readText } from './cli.ts';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { categoryLevels, featurizeItems, type FeatureConfig } from '../../src/model/features.ts';
 import { EVENT_INDEX } from '../../src/model/sequence.ts';
 import { rng } from '../../src/model/rng.ts';
 import { type Catalog, type Sequence } from '../../src/model/train/trainer.ts';
 import { EVENT_TYPES, type EventType, type ItemFeatures } from '../../src/shared/types.ts';
-import { parseCsvObjects } from './csv.ts';
+import { parseCsv } from './csv.ts';
 
 export interface Dataset {
   name: string;
   /** Catalog items; a sequence refers to them by index. */
   items: ItemFeatures[];
   users: { id: string; seq: Sequence }[];
+  /** Items that only the interactions name, not the catalog (they have no text); absent when there are none. */
+  unlisted?: ReadonlySet<number>;
+}
+
+export interface LoadOptions {
+  /** The flag that named the directory, for messages (default --data). */
+  flag?: string;
+  /** Where the loader's one-line findings go (duplicates dropped, items missing from the catalog); default stderr. */
+  note?: (line: string) => void;
 }
 
 /** Reads a dataset directory in either format; throws with the file and line on bad input. */
-export function loadDataset(dir: string): Dataset {
-  if (!existsSync(dir)) throw new Error(`--data ${dir}: no such directory`);
+export function loadDataset(dir: string, opts: LoadOptions = {}): Dataset {
+  const flag = opts.flag ?? '--data';
+  const note = opts.note ?? ((line: string) => console.error(line));
+  if (!existsSync(dir)) throw new Error(`${flag} ${dir}: no such directory`);
+  if (!statSync(dir).isDirectory())
+    throw new Error(
+      `${flag} ${dir}: expected a directory (catalog.jsonl + interactions.jsonl|csv, or the S3-Rec files), got a file${/^(catalog|interactions)\.(jsonl|csv)$/.test(basename(dir)) ? `; pass the directory it is in, ${dirname(dir)}` : ''}`,
+    );
   const files = readdirSync(dir);
   const txt = files.find((f) => /\.txt$/.test(f) && files.some((g) => g.endsWith('_item_text.tsv')));
   if (txt)
@@ -34,10 +50,32 @@ export function loadDataset(dir: string): Dataset {
       files.find((f) => f.endsWith('_item_text.tsv'))!,
     );
   if (files.includes('catalog.jsonl') && (files.includes('interactions.jsonl') || files.includes('interactions.csv')))
-    return loadGeneric(dir);
+    return loadGeneric(dir, note);
   throw new Error(
-    `--data ${dir}: expected Beauty.txt + Beauty_item_text.tsv (S3-Rec format) or catalog.jsonl + interactions.jsonl|csv (generic format, see README)`,
+    `${flag} ${dir}: expected Beauty.txt + Beauty_item_text.tsv (S3-Rec format) or catalog.jsonl + interactions.jsonl|csv (generic format, see README)`,
   );
+}
+
+/** The catalog's own items, without those only the interactions name: what document frequencies count (README). */
+export function catalogItems(ds: Dataset): ItemFeatures[] {
+  return ds.unlisted?.size ? ds.items.filter((_, i) => !ds.unlisted!.has(i)) : ds.items;
+}
+
+/**
+ * A hash of the interactions (user, item id, time and type of each event), the same whatever the file format, the
+ * row order or the directory's name: what a trained model's manifest records (training.dataSha256) and
+ * `eval --transfer` compares, to tell the data a model trained on from data it never saw.
+ */
+export function dataSha256(ds: Dataset): string {
+  const hash = createHash('sha256');
+  const byId = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  for (const { id, seq } of [...ds.users].sort((x, y) => byId(x.id, y.id))) {
+    const events = Array.from(seq.items, (item, k) => [seq.ts ? seq.ts[k]! : k, ds.items[item]!.id, seq.events[k]!] as const);
+    // Events at the same time are in file order; the hash must not depend on it.
+    if (seq.ts) events.sort((x, y) => x[0] - y[0] || byId(x[1], y[1]) || x[2] - y[2]);
+    hash.update(JSON.stringify([id, events]) + '\n');
+  }
+  return hash.digest('hex');
 }
 
 const decodeEntities = (s: string) =>
@@ -83,10 +121,11 @@ function loadAmazon(dir: string, txt: string, tsv: string): Dataset {
     users.push({ id: String(parts[0]), seq: { items: Int32Array.from(ids, (i) => i - 1), events: new Int32Array(ids.length), ts: null } });
   }
   const items = Array.from({ length: maxItem }, (_, i) => byId.get(i + 1) ?? { id: String(i + 1) });
-  return { name: txt.replace(/\.txt$/, ''), items, users };
+  const unlisted = new Set([...items.keys()].filter((i) => !byId.has(i + 1)));
+  return { name: txt.replace(/\.txt$/, ''), items, users, ...(unlisted.size ? { unlisted } : {}) };
 }
 
-function loadGeneric(dir: string): Dataset {
+function loadGeneric(dir: string, note: (line: string) => void): Dataset {
   const items: ItemFeatures[] = [];
   const index = new Map<string, number>();
   const add = (f: ItemFeatures) => {
@@ -110,21 +149,13 @@ function loadGeneric(dir: string): Dataset {
       firstLine.set(item.id, n + 1);
       add(item);
     });
-  const raw: { user: string; item: string; ts: number; type: EventType }[] = [];
-  if (existsSync(join(dir, 'interactions.jsonl'))) {
-    readText(join(dir, 'interactions.jsonl'))
-      .split('\n')
-      .forEach((line, n) => {
-        if (line.trim())
-          raw.push(checkRow(parseJson(line, `interactions.jsonl:${n + 1}`) as Record<string, unknown>, `interactions.jsonl:${n + 1}`));
-      });
-  } else {
-    for (const { row, line } of parseCsvObjects(readText(join(dir, 'interactions.csv')), 'interactions.csv')) {
-      raw.push(checkRow(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v.trim()])), `interactions.csv:${line}`));
-    }
-  }
-  const byUser = new Map<string, typeof raw>();
-  for (const r of raw) {
+  const listed = items.length;
+  const file = interactionsFile(dir);
+  const raw = file === 'interactions.jsonl' ? readJsonlInteractions(dir) : readCsvInteractions(dir);
+  const rows = withoutDuplicates(raw, file, note);
+  reportUnlisted(rows, index, file, note);
+  const byUser = new Map<string, typeof rows>();
+  for (const r of rows) {
     if (!byUser.has(r.user)) byUser.set(r.user, []);
     byUser.get(r.user)!.push(r);
   }
@@ -140,7 +171,136 @@ function loadGeneric(dir: string): Dataset {
       },
     });
   }
-  return { name: dir.split('/').filter(Boolean).pop() ?? 'data', items, users };
+  const unlisted = new Set<number>();
+  for (let i = listed; i < items.length; i++) unlisted.add(i);
+  return { name: dir.split('/').filter(Boolean).pop() ?? 'data', items, users, ...(unlisted.size ? { unlisted } : {}) };
+}
+
+/** The interactions file of a generic-format directory; both formats at once is an error, not a silent choice. */
+function interactionsFile(dir: string): 'interactions.jsonl' | 'interactions.csv' {
+  const jsonl = existsSync(join(dir, 'interactions.jsonl'));
+  const csv = existsSync(join(dir, 'interactions.csv'));
+  if (jsonl && csv)
+    throw new Error(
+      `--data ${dir}: holds both interactions.jsonl and interactions.csv; expected one of them (move the other out of the directory)`,
+    );
+  return jsonl ? 'interactions.jsonl' : 'interactions.csv';
+}
+
+/** One interaction as read, with the line it came from (for messages). */
+interface Interaction {
+  user: string;
+  item: string;
+  ts: number;
+  type: EventType;
+  line: number;
+}
+
+type Field = 'user' | 'item' | 'ts' | 'type';
+
+/**
+ * The names a CSV column or a JSONL key may have. Besides the generic names, GA4's BigQuery export's own
+ * (user_pseudo_id, event_timestamp in microseconds, event_name; items' item_id) and OTTO's (session, aid), so an
+ * export read as it is gives no column whose meaning is guessed.
+ */
+const FIELD_NAMES: Readonly<Record<string, Field>> = {
+  user: 'user',
+  user_id: 'user',
+  user_pseudo_id: 'user',
+  session: 'user',
+  item: 'item',
+  item_id: 'item',
+  aid: 'item',
+  ts: 'ts',
+  timestamp: 'ts',
+  event_timestamp: 'ts',
+  type: 'type',
+  event: 'type',
+  event_name: 'type',
+};
+const EXPECTED_NAMES =
+  'user, item, ts and optionally type (or user_id, user_pseudo_id, session; item_id, aid; timestamp, event_timestamp (GA4 BigQuery, microseconds); event, event_name)';
+
+/**
+ * The field each name stands for; throws naming `where` (and `context`) for an unknown name or two names of one field.
+ */
+function fieldNames(names: readonly string[], where: string, what: string, context = ''): Map<string, Field> {
+  const fields = new Map<string, Field>();
+  const by = new Map<Field, string>();
+  const fieldOf = (name: string) => (Object.hasOwn(FIELD_NAMES, name) ? FIELD_NAMES[name] : undefined);
+  for (const name of names) {
+    const field = fieldOf(name);
+    if (!field) {
+      const lower = fieldOf(name.toLowerCase()) ? `; names are lowercase: "${name.toLowerCase()}"` : '';
+      throw new Error(`${where}: unknown ${what} ${JSON.stringify(name)}${lower}; expected ${EXPECTED_NAMES}${context}`);
+    }
+    const other = by.get(field);
+    if (other !== undefined)
+      throw new Error(
+        `${where}: ${what}s ${JSON.stringify(other)} and ${JSON.stringify(name)} both name the ${field}; expected one of them${context}`,
+      );
+    by.set(field, name);
+    fields.set(name, field);
+  }
+  return fields;
+}
+
+function readJsonlInteractions(dir: string): Interaction[] {
+  const rows: Interaction[] = [];
+  readText(join(dir, 'interactions.jsonl'))
+    .split('\n')
+    .forEach((line, n) => {
+      if (!line.trim()) return;
+      const where = `interactions.jsonl:${n + 1}`;
+      const o = parseJson(line, where);
+      if (o === null || typeof o !== 'object' || Array.isArray(o))
+        throw new Error(`${where}: expected an object like {"user":"u1","item":"sku-1","ts":1700000000000}, got ${JSON.stringify(o)}`);
+      const fields = fieldNames(Object.keys(o), where, 'key');
+      const values: Partial<Record<Field, { name: string; value: unknown }>> = {};
+      for (const [name, field] of fields) values[field] = { name, value: (o as Record<string, unknown>)[name] };
+      rows.push(interaction(values, where, n + 1));
+    });
+  return rows;
+}
+
+function readCsvInteractions(dir: string): Interaction[] {
+  const [head, ...records] = parseCsv(readText(join(dir, 'interactions.csv')), 'interactions.csv');
+  if (!head) return [];
+  const names = head.cells.map((h) => h.trim());
+  const header = JSON.stringify(names.join(','));
+  const where = `interactions.csv:${head.line}`;
+  if (names.length === 1 && /[;\t]/.test(names[0]!))
+    throw new Error(
+      `${where}: the header ${header} is one column: the file is separated by ${names[0]!.includes(';') ? 'semicolons' : 'tabs'}; expected commas, as in "user,item,ts,type" (in Excel, save as "CSV UTF-8 (comma delimited)")`,
+    );
+  const fields = fieldNames(names, where, 'column', ` (header ${header})`);
+  const missing = (['user', 'item', 'ts'] as const).filter((f) => ![...fields.values()].includes(f));
+  if (missing.length > 0)
+    throw new Error(`${where}: no ${missing.map((f) => `"${f}"`).join(', ')} column in the header ${header}; expected ${EXPECTED_NAMES}`);
+  return records.map(({ cells, line }) => {
+    if (cells.length !== names.length)
+      throw new Error(`interactions.csv:${line}: expected ${names.length} fields (${names.join(', ')}), got ${cells.length}`);
+    const values: Partial<Record<Field, { name: string; value: unknown }>> = {};
+    names.forEach((name, i) => (values[fields.get(name)!] = { name, value: cells[i]!.trim() }));
+    return interaction(values, `interactions.csv:${line}`, line);
+  });
+}
+
+/** One interaction from its fields' values, checked; a missing type is a purchase (README). */
+function interaction(v: Partial<Record<Field, { name: string; value: unknown }>>, where: string, line: number): Interaction {
+  const id = (field: 'user' | 'item') => {
+    const x = v[field]?.value;
+    if ((typeof x !== 'string' && typeof x !== 'number') || String(x).trim() === '')
+      throw new Error(`${where}: "${v[field]?.name ?? field}" expected a non-empty value, got ${JSON.stringify(x ?? null)}`);
+    return String(x).trim();
+  };
+  const user = id('user');
+  const item = id('item');
+  const ts = parseTimestamp(v.ts?.value, v.ts?.name ?? 'ts', where);
+  const type = v.type === undefined ? 'purchase' : v.type.value;
+  if (!(EVENT_TYPES as readonly unknown[]).includes(type))
+    throw new Error(`${where}: "${v.type?.name ?? 'type'}" expected one of ${EVENT_TYPES.join(', ')}, got ${JSON.stringify(type)}`);
+  return { user, item, ts, type: type as EventType, line };
 }
 
 /**
@@ -151,7 +311,8 @@ export function catalogItem(row: unknown, where: string): ItemFeatures {
   if (row === null || typeof row !== 'object' || Array.isArray(row))
     throw new Error(`${where}: expected an object like {"id":"sku-1","title":"..."}, got ${JSON.stringify(row)}`);
   const o = row as Partial<ItemFeatures> & { id?: unknown };
-  if ((typeof o.id !== 'string' && typeof o.id !== 'number') || o.id === '')
+  // Ids are trimmed as CSV cells are: "sku-1 " in the catalog is the "sku-1" the interactions name.
+  if ((typeof o.id !== 'string' && typeof o.id !== 'number') || String(o.id).trim() === '')
     throw new Error(`${where}: "id" expected a non-empty string, got ${JSON.stringify(o.id)}`);
   for (const field of ['title', 'brand', 'category'] as const) {
     if (o[field] != null && typeof o[field] !== 'string')
@@ -160,7 +321,7 @@ export function catalogItem(row: unknown, where: string): ItemFeatures {
   const price = o.price == null || (o.price as unknown) === '' ? undefined : Number(o.price);
   if (price !== undefined && !Number.isFinite(price))
     throw new Error(`${where}: "price" expected a number, got ${JSON.stringify(o.price)}`);
-  return { id: String(o.id), title: o.title, brand: o.brand, category: o.category, price };
+  return { id: String(o.id).trim(), title: o.title, brand: o.brand, category: o.category, price };
 }
 
 function parseJson(line: string, where: string): unknown {
@@ -171,20 +332,115 @@ function parseJson(line: string, where: string): unknown {
   }
 }
 
-function checkRow(o: Record<string, unknown>, where: string) {
-  if (o === null || typeof o !== 'object' || Array.isArray(o))
-    throw new Error(`${where}: expected an object like {"user":"u1","item":"sku-1","ts":1700000000000}, got ${JSON.stringify(o)}`);
-  const user = o['user'] ?? o['user_id'] ?? o['session'];
-  const item = o['item'] ?? o['item_id'] ?? o['aid'];
-  const tsRaw = o['ts'] ?? o['timestamp'];
-  const type = (o['type'] ?? o['event'] ?? 'purchase') as string;
-  if (user == null || user === '') throw new Error(`${where}: "user" expected a non-empty value`);
-  if (item == null || item === '') throw new Error(`${where}: "item" expected a non-empty value`);
-  const ts = typeof tsRaw === 'number' ? tsRaw : /^\d+$/.test(String(tsRaw)) ? Number(tsRaw) : Date.parse(String(tsRaw));
-  if (!Number.isFinite(ts)) throw new Error(`${where}: "ts" expected epoch milliseconds or an ISO date, got ${JSON.stringify(tsRaw)}`);
-  if (!(EVENT_TYPES as readonly string[]).includes(type))
-    throw new Error(`${where}: "type" expected one of ${EVENT_TYPES.join(', ')}, got ${JSON.stringify(type)}`);
-  return { user: String(user), item: String(item), ts, type: type as EventType };
+const MIN_MS = 1e11; // 1973-03-03: an earlier "time" is a number in another unit, or not a time
+const MAX_MS = 1e14; // the year 5138
+const UNITS = [
+  { name: 'seconds', perMs: 1e-3 },
+  { name: 'milliseconds', perMs: 1 },
+  { name: 'microseconds', perMs: 1e3 },
+  { name: 'nanoseconds', perMs: 1e6 },
+] as const;
+const ISO_EXAMPLES = '2024-03-02, 2024-03-02T10:00:00Z, 2024-03-02T10:00:00+01:00';
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+
+/**
+ * An event time in epoch ms, from epoch ms (a number, or digits in a CSV cell) or an ISO 8601 date (without an
+ * offset: UTC). `event_timestamp` is GA4 BigQuery's, in microseconds. Anything else stops the run: Date.parse read
+ * "02.03.2024" as February 3, and epoch seconds taken as ms put a shop's whole history into one day of 1970.
+ * @throws Error naming `where`, the field, the unit the number looks like, and what is expected
+ */
+export function parseTimestamp(raw: unknown, name: string, where: string): number {
+  const unit = name === 'event_timestamp' ? UNITS[2] : UNITS[1];
+  const expected = `"${name}" expected epoch ${unit.name} or ISO 8601 (${ISO_EXAMPLES})`;
+  const text = typeof raw === 'string' ? raw.trim() : raw;
+  if (typeof text === 'number' || (typeof text === 'string' && /^\d+(\.\d+)?$/.test(text))) {
+    const v = Number(text);
+    const ms = v / unit.perMs;
+    if (ms >= MIN_MS && ms < MAX_MS) return ms;
+    const date = Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : 'no date';
+    const looks = UNITS.find((u) => v >= MIN_MS * u.perMs && v < MAX_MS * u.perMs);
+    if (!looks) throw new Error(`${where}: ${expected}, got ${JSON.stringify(raw)} (as ${unit.name}: ${date})`);
+    const factor = looks.perMs / unit.perMs;
+    const fix = factor < 1 ? `multiply by ${1 / factor}` : `divide by ${factor}`;
+    const ga4 = looks.name === 'microseconds' ? ", or name the column event_timestamp (GA4 BigQuery's, in microseconds)" : '';
+    throw new Error(
+      `${where}: "${name}" expected epoch ${unit.name}, got ${JSON.stringify(raw)}, which looks like epoch ${looks.name} (as ${unit.name} it is ${date}): ${fix}${ga4}`,
+    );
+  }
+  const m = typeof text === 'string' ? ISO_8601.exec(text) : null;
+  if (!m) throw new Error(`${where}: ${expected}, got ${JSON.stringify(raw)}`);
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((x) => Number(x ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const zone = /^([+-])(\d{2}):?(\d{2})?$/.exec(m[8] ?? '');
+  const offset = zone ? (zone[1] === '-' ? -1 : 1) * (Number(zone[2]) * 60 + Number(zone[3] ?? 0)) : 0;
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  if (mo < 1 || mo > 12 || day.getUTCDate() !== d || day.getUTCMonth() !== mo - 1 || h > 23 || mi > 59 || s > 59)
+    throw new Error(`${where}: "${name}" expected a valid ISO 8601 date and time, got ${JSON.stringify(raw)}`);
+  const ms = Date.UTC(y, mo - 1, d, h, mi, s) + Math.round(Number(`0.${m[7] ?? '0'}`) * 1000) - offset * 60e3;
+  if (ms < MIN_MS || ms >= MAX_MS) throw new Error(`${where}: "${name}" expected a date from 1973 on, got ${JSON.stringify(raw)}`);
+  return ms;
+}
+
+/** The rows without exact repeats (same user, item, ts and type: an event exported twice), with one line saying how many. */
+function withoutDuplicates(rows: readonly Interaction[], file: string, note: (line: string) => void): Interaction[] {
+  const first = new Map<string, number>();
+  const kept: Interaction[] = [];
+  let example = '';
+  for (const r of rows) {
+    const key = JSON.stringify([r.user, r.item, r.ts, r.type]);
+    const at = first.get(key);
+    if (at === undefined) {
+      first.set(key, r.line);
+      kept.push(r);
+    } else if (!example) example = `line ${r.line} repeats line ${at}`;
+  }
+  const dropped = rows.length - kept.length;
+  if (dropped > 0) note(`${file}: dropped ${dropped} exact duplicate rows (same user, item, ts and type; e.g. ${example})`);
+  return kept;
+}
+
+/**
+ * Says how many of the interactions' items the catalog lacks (they are kept, as items without text), and stops when
+ * it has none of them: ids written differently in the two files (case) left every item without text, and no error.
+ * @param catalog the catalog's ids (all of them, before the interactions add theirs)
+ */
+function reportUnlisted(
+  rows: readonly Interaction[],
+  catalog: ReadonlyMap<string, number>,
+  file: string,
+  note: (line: string) => void,
+): void {
+  const missing = new Map<string, number>();
+  const items = new Set<string>();
+  for (const r of rows) {
+    items.add(r.item);
+    if (!catalog.has(r.item)) missing.set(r.item, (missing.get(r.item) ?? 0) + 1);
+  }
+  if (missing.size === 0) return;
+  const examples = [...missing.keys()]
+    .slice(0, 3)
+    .map((id) => JSON.stringify(id))
+    .join(', ');
+  const folded = new Map([...catalog.keys()].map((id) => [id.toLowerCase(), id]));
+  const sameButCase = [...missing.keys()].filter((id) => folded.has(id.toLowerCase()));
+  const hint =
+    sameButCase.length > 0
+      ? `; ${sameButCase.length} of them match a catalog id when case is ignored (${JSON.stringify(sameButCase[0])} and ${JSON.stringify(folded.get(sameButCase[0]!.toLowerCase()))}): write the ids the same way in both files`
+      : '';
+  if (missing.size === items.size)
+    throw new Error(
+      `${file}: none of its ${items.size} items is in catalog.jsonl (${catalog.size} ids), e.g. ${examples}; expected the catalog's ids${hint}`,
+    );
+  const rowCount = [...missing.values()].reduce((a, b) => a + b, 0);
+  note(
+    `${file}: ${missing.size} of its ${items.size} items (${rowCount} of ${rows.length} rows) are not in catalog.jsonl, e.g. ${examples}: kept as items without text${hint}`,
+  );
 }
 
 /** Leave-one-out split: the last event is the test target, the one before it the validation target. */

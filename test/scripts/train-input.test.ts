@@ -23,7 +23,7 @@ const shortData = (name: string, events: number) => {
   const rows: string[] = [];
   for (let u = 0; u < 5; u++)
     for (let k = 0; k < events; k++)
-      rows.push(JSON.stringify({ user: `u${u}`, item: 'abc'[(u + k) % 3], ts: 1000 + k, type: 'view_item' }));
+      rows.push(JSON.stringify({ user: `u${u}`, item: 'abc'[(u + k) % 3], ts: 1_700_000_000_000 + k, type: 'view_item' }));
   writeFileSync(join(dir, 'interactions.jsonl'), rows.join('\n'));
   return dir;
 };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EVENT_INDEX } from '../../../src/model/sequence.ts';
-import { loadDataset, splitLeaveOneOut, withheldItems } from '../../../scripts/lib/data.ts';
+import { catalogItems, dataSha256, loadDataset, splitLeaveOneOut, withheldItems } from '../../../scripts/lib/data.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'reco-data-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -18,16 +18,21 @@ function dataDir(files: Record<string, string>): string {
 }
 
 const catalog = ['{"id":"a","title":"Rose Oil","category":"Skin > Face","price":12}', '{"id":"b","brand":"Noir"}'].join('\n');
-const row = (o: Record<string, unknown>) => JSON.stringify({ user: 'u1', item: 'a', ts: 1000, type: 'select_item', ...o });
+/** Epoch ms, 2023-11-14: the reader takes no earlier time (smaller numbers are epoch seconds or no time at all). */
+const T = 1_700_000_000_000;
+const row = (o: Record<string, unknown>) => JSON.stringify({ user: 'u1', item: 'a', ts: T + 1000, type: 'select_item', ...o });
 
 describe('loadDataset, generic format', () => {
   it('reads users in time order with event types, adding items that only appear in interactions', () => {
     const ds = loadDataset(
       dataDir({
         'catalog.jsonl': catalog,
-        'interactions.jsonl': [row({ ts: 3000, item: 'b', type: 'purchase' }), row({ ts: 1000 }), '', row({ ts: 2000, item: 'c' })].join(
-          '\n',
-        ),
+        'interactions.jsonl': [
+          row({ ts: T + 3000, item: 'b', type: 'purchase' }),
+          row({ ts: T + 1000 }),
+          '',
+          row({ ts: T + 2000, item: 'c' }),
+        ].join('\n'),
       }),
     );
     expect(ds.items.map((i) => i.id)).toEqual(['a', 'b', 'c']);
@@ -36,7 +41,7 @@ describe('loadDataset, generic format', () => {
     const seq = ds.users[0]!.seq;
     expect(Array.from(seq.items)).toEqual([0, 2, 1]);
     expect(Array.from(seq.events)).toEqual([EVENT_INDEX.select_item, EVENT_INDEX.select_item, EVENT_INDEX.purchase]);
-    expect(Array.from(seq.ts!)).toEqual([1000, 2000, 3000]);
+    expect(Array.from(seq.ts!)).toEqual([T + 1000, T + 2000, T + 3000]);
   });
 
   it('reads interactions.csv with ISO dates', () => {
@@ -56,9 +61,9 @@ describe('loadDataset, generic format', () => {
         'catalog.jsonl': catalog,
         'interactions.csv': [
           'user,item,ts,type',
-          '"u,1","a",1000,view_item',
-          '"u,1",b,2000,"add_to_cart"',
-          '"u\n""2""",a,3000,purchase',
+          `"u,1","a",${T + 1000},view_item`,
+          `"u,1",b,${T + 2000},"add_to_cart"`,
+          `"u\n""2""",a,${T + 3000},purchase`,
         ].join('\r\n'),
       }),
     );
@@ -77,7 +82,7 @@ describe('loadDataset, generic format', () => {
     [
       'a bad timestamp',
       { 'catalog.jsonl': catalog, 'interactions.jsonl': `${row({})}\n${row({ ts: 'yesterday' })}` },
-      /^interactions\.jsonl:2: "ts" expected epoch milliseconds or an ISO date, got "yesterday"/,
+      /^interactions\.jsonl:2: "ts" expected epoch milliseconds or ISO 8601 \(2024-03-02, .*\), got "yesterday"/,
     ],
     [
       'an unknown event type',
@@ -86,17 +91,17 @@ describe('loadDataset, generic format', () => {
     ],
     [
       'a bad CSV timestamp',
-      { 'catalog.jsonl': catalog, 'interactions.csv': 'user,item,ts,type\nu1,a,1000,view_item\nu1,b,soon,view_item\n' },
+      { 'catalog.jsonl': catalog, 'interactions.csv': `user,item,ts,type\nu1,a,${T},view_item\nu1,b,soon,view_item\n` },
       /^interactions\.csv:3: "ts" expected/,
     ],
     [
       'a CSV quote that never closes',
-      { 'catalog.jsonl': catalog, 'interactions.csv': 'user,item,ts,type\nu1,a,1000,view_item\nu1,"b,2000,view_item\n' },
+      { 'catalog.jsonl': catalog, 'interactions.csv': `user,item,ts,type\nu1,a,${T},view_item\nu1,"b,${T},view_item\n` },
       /^interactions\.csv:3: a quoted field that starts here never ends/,
     ],
     [
       'a CSV row with too few fields',
-      { 'catalog.jsonl': catalog, 'interactions.csv': 'user,item,ts,type\nu1,a,1000\n' },
+      { 'catalog.jsonl': catalog, 'interactions.csv': `user,item,ts,type\nu1,a,${T}\n` },
       /^interactions\.csv:2: expected 4 fields \(user, item, ts, type\), got 3/,
     ],
     [
@@ -146,6 +151,163 @@ describe('loadDataset, generic format', () => {
       /expected Beauty\.txt .* or catalog\.jsonl \+ interactions\.jsonl\|csv/,
     );
     expect(() => loadDataset(join(root, 'nope'))).toThrow(/no such directory/);
+  });
+});
+
+describe('loadDataset, timestamps (README: epoch ms or ISO 8601)', () => {
+  const csv = (...rows: string[]) => ({ 'catalog.jsonl': catalog, 'interactions.csv': ['user,item,ts,type', ...rows].join('\n') });
+  const times = (files: Record<string, string>) => Array.from(loadDataset(dataDir(files)).users[0]!.seq.ts!);
+
+  it('reads ISO 8601 dates, with an offset or without one (UTC), and epoch ms as a number or as digits', () => {
+    expect(
+      times(csv('u1,a,2024-03-02,view_item', 'u1,b,2024-03-02T10:00:00Z,view_item', 'u1,a,2024-03-02T12:30:00+02:00,view_item')),
+    ).toEqual([Date.UTC(2024, 2, 2), Date.UTC(2024, 2, 2, 10), Date.UTC(2024, 2, 2, 10, 30)]);
+    expect(times(csv(`u1,a,${T},view_item`, 'u1,b,2024-03-02T10:00:00.250,view_item'))).toEqual([T, Date.UTC(2024, 2, 2, 10, 0, 0, 250)]);
+  });
+
+  // Date.parse read "02.03.2024" (2 March) as February 3 and "10.02.2024" as October 2: the events' order reversed.
+  it.each([['02.03.2024 10:00'], ['03/02/2024'], ['2 March 2024'], ['5'], ['1 2'], ['2024-02-30']])(
+    'stops at a date that is not ISO 8601 (%s), naming the file, line and the forms it takes',
+    (ts) => {
+      expect(() => loadDataset(dataDir(csv(`u1,a,${T},view_item`, `u1,b,${ts},view_item`)))).toThrow(
+        /^interactions\.csv:3: "ts" expected (epoch milliseconds or ISO 8601 \(2024-03-02, 2024-03-02T10:00:00Z, 2024-03-02T10:00:00\+01:00\)|a valid ISO 8601 date)/,
+      );
+    },
+  );
+
+  it('says a number looks like epoch seconds (read as ms, a shop history fit in one day of 1970)', () => {
+    expect(() => loadDataset(dataDir(csv('u1,a,1700000000,view_item')))).toThrow(
+      /^interactions\.csv:2: "ts" expected epoch milliseconds, got "1700000000", which looks like epoch seconds \(as milliseconds it is 1970-01-20.*\): multiply by 1000$/,
+    );
+    expect(() => loadDataset(dataDir({ 'catalog.jsonl': catalog, 'interactions.jsonl': row({ ts: 1700000000 }) }))).toThrow(
+      /^interactions\.jsonl:1: "ts" expected epoch milliseconds, got 1700000000, which looks like epoch seconds/,
+    );
+  });
+
+  it("says a number looks like microseconds (GA4 BigQuery's event_timestamp), and reads that column as microseconds", () => {
+    expect(() => loadDataset(dataDir(csv('u1,a,1722247062005000,view_item')))).toThrow(
+      /^interactions\.csv:2: "ts" expected epoch milliseconds, got "1722247062005000", which looks like epoch microseconds .*: divide by 1000, or name the column event_timestamp/,
+    );
+    const ga4 = {
+      'catalog.jsonl': catalog,
+      'interactions.csv':
+        'user_pseudo_id,item_id,event_timestamp,event_name\nu1,a,1722247062005000,view_item\nu1,b,1722247063005000,add_to_cart\n',
+    };
+    const ds = loadDataset(dataDir(ga4));
+    expect(Array.from(ds.users[0]!.seq.ts!)).toEqual([1722247062005, 1722247063005]);
+    expect(Array.from(ds.users[0]!.seq.events)).toEqual([EVENT_INDEX.view_item, EVENT_INDEX.add_to_cart]);
+    expect(() =>
+      loadDataset(
+        dataDir({ ...ga4, 'interactions.csv': 'user_pseudo_id,item_id,event_timestamp,event_name\nu1,a,1722247062005,view_item\n' }),
+      ),
+    ).toThrow(
+      /"event_timestamp" expected epoch microseconds, got "1722247062005", which looks like epoch milliseconds .*: multiply by 1000/,
+    );
+  });
+});
+
+describe('loadDataset, the CSV header and the files', () => {
+  const csv = (header: string) => ({ 'catalog.jsonl': catalog, 'interactions.csv': `${header}\nu1,a,${T},view_item\n` });
+  it.each([
+    // Excel's CSV in many locales: every row read as one field, the message was '"user" expected a non-empty value'.
+    [
+      'user;item;ts;type',
+      /^interactions\.csv:1: the header "user;item;ts;type" is one column: the file is separated by semicolons; expected commas/,
+    ],
+    [
+      'User,Item,Ts,Type',
+      /^interactions\.csv:1: unknown column "User"; names are lowercase: "user"; expected user, item, ts and optionally type .*\(header "User,Item,Ts,Type"\)/,
+    ],
+    // A type column under another name made every event a purchase, without a word.
+    ['user,item,ts,event_type', /^interactions\.csv:1: unknown column "event_type"; expected user, item, ts and optionally type/],
+    ['user,item,time,type', /^interactions\.csv:1: unknown column "time"/],
+    ['user,item,type,x', /^interactions\.csv:1: unknown column "x"/],
+    ['user,item,type', /^interactions\.csv:1: no "ts" column in the header "user,item,type"; expected user, item, ts/],
+    ['user,user_id,ts,type', /^interactions\.csv:1: columns "user" and "user_id" both name the user; expected one of them/],
+  ])('stops at the header %s, naming it and the columns it expects', (header, message) => {
+    const files = csv(header);
+    if (header === 'user,item,type') files['interactions.csv'] = `${header}\nu1,a,view_item\n`;
+    expect(() => loadDataset(dataDir(files))).toThrow(message);
+  });
+
+  it('stops at a JSONL key it does not know, instead of reading a missing type as purchase', () => {
+    expect(() =>
+      loadDataset(
+        dataDir({ 'catalog.jsonl': catalog, 'interactions.jsonl': `{"user":"u1","item":"a","ts":${T},"event_type":"view_item"}` }),
+      ),
+    ).toThrow(/^interactions\.jsonl:1: unknown key "event_type"; expected user, item, ts and optionally type/);
+  });
+
+  it('stops when both interactions.jsonl and interactions.csv are there (the CSV was ignored without a word)', () => {
+    expect(() =>
+      loadDataset(dataDir({ 'catalog.jsonl': catalog, 'interactions.jsonl': row({}), 'interactions.csv': `user,item,ts\nu1,a,${T}\n` })),
+    ).toThrow(/^--data .*: holds both interactions\.jsonl and interactions\.csv; expected one of them/);
+  });
+
+  it('names the flag and the directory to pass when given a file (it was a raw ENOTDIR)', () => {
+    const dir = dataDir({ 'catalog.jsonl': catalog, 'interactions.jsonl': row({}) });
+    expect(() => loadDataset(join(dir, 'interactions.jsonl'))).toThrow(
+      `--data ${join(dir, 'interactions.jsonl')}: expected a directory (catalog.jsonl + interactions.jsonl|csv, or the S3-Rec files), got a file; pass the directory it is in, ${dir}`,
+    );
+    expect(() => loadDataset(join(dir, 'catalog.jsonl'), { flag: '--extra-data' })).toThrow(
+      /^--extra-data .*catalog\.jsonl: expected a directory/,
+    );
+  });
+});
+
+describe('loadDataset, duplicates and items missing from the catalog', () => {
+  const load = (files: Record<string, string>) => {
+    const notes: string[] = [];
+    const ds = loadDataset(dataDir(files), { note: (l) => notes.push(l) });
+    return { ds, notes };
+  };
+
+  it('drops exact duplicate rows (an event exported twice) and says how many, in one line', () => {
+    const { ds, notes } = load({
+      'catalog.jsonl': catalog,
+      'interactions.jsonl': [row({}), row({ item: 'b' }), row({}), row({ type: 'view_item' }), row({})].join('\n'),
+    });
+    expect(Array.from(ds.users[0]!.seq.items)).toEqual([0, 1, 0]);
+    expect(notes).toEqual([
+      'interactions.jsonl: dropped 2 exact duplicate rows (same user, item, ts and type; e.g. line 3 repeats line 1)',
+    ]);
+  });
+
+  it('says how many items and rows the catalog lacks, with up to 3 examples, and keeps them as items without text', () => {
+    const rows = ['x1', 'x2', 'x3', 'x4', 'x1'].map((item, k) => row({ item, ts: T + k }));
+    const { ds, notes } = load({ 'catalog.jsonl': catalog, 'interactions.jsonl': [row({}), ...rows].join('\n') });
+    expect(notes).toEqual([
+      'interactions.jsonl: 4 of its 5 items (5 of 6 rows) are not in catalog.jsonl, e.g. "x1", "x2", "x3": kept as items without text',
+    ]);
+    expect(ds.items.map((i) => i.id)).toEqual(['a', 'b', 'x1', 'x2', 'x3', 'x4']);
+    expect(catalogItems(ds).map((i) => i.id)).toEqual(['a', 'b']);
+  });
+
+  it('stops when none of the items is in the catalog, and says when the ids differ only in case', () => {
+    expect(() => load({ 'catalog.jsonl': catalog, 'interactions.jsonl': [row({ item: 'A' }), row({ item: 'c' })].join('\n') })).toThrow(
+      'interactions.jsonl: none of its 2 items is in catalog.jsonl (2 ids), e.g. "A", "c"; expected the catalog\'s ids; 1 of them match a catalog id when case is ignored ("A" and "a"): write the ids the same way in both files',
+    );
+  });
+
+  it('trims catalog ids as CSV cells are: "a " in the catalog is the "a" of the interactions', () => {
+    const { ds, notes } = load({
+      'catalog.jsonl': '{"id":"a ","title":"Rose Oil"}\n{"id":" b"}',
+      'interactions.csv': `user,item,ts\nu1, a ,${T}\nu1,b,${T + 1}\n`,
+    });
+    expect(notes).toEqual([]);
+    expect(ds.items.map((i) => i.id)).toEqual(['a', 'b']);
+    expect(ds.unlisted).toBeUndefined();
+  });
+});
+
+describe('dataSha256', () => {
+  const jsonl = [row({ ts: T + 2 }), row({ item: 'b', ts: T + 1 }), row({ user: 'u2', ts: T + 3 })].join('\n');
+  it('is the same for the same events in another format, row order or directory name, and differs for other events', () => {
+    const a = dataSha256(loadDataset(dataDir({ 'catalog.jsonl': catalog, 'interactions.jsonl': jsonl })));
+    const csv = `user,item,ts,type\nu2,a,${T + 3},select_item\nu1,a,${new Date(T + 2).toISOString()},select_item\nu1,b,${T + 1},select_item\n`;
+    expect(dataSha256(loadDataset(dataDir({ 'catalog.jsonl': catalog, 'interactions.csv': csv })))).toBe(a);
+    const other = jsonl.replace(`"ts":${T + 3}`, `"ts":${T + 4}`);
+    expect(dataSha256(loadDataset(dataDir({ 'catalog.jsonl': catalog, 'interactions.jsonl': other })))).not.toBe(a);
   });
 });
 

@@ -17,13 +17,15 @@ const seq = (ids: number[], events?: number[], ts?: number[]) => ({
   events: Int32Array.from(events ?? ids.map(() => 0)),
   ts: ts ? Float64Array.from(ts) : null,
 });
+/** Epoch ms, 2023-11-14: the reader takes no earlier time (smaller numbers are epoch seconds or no time at all). */
+const T = 1_700_000_000_000;
 const ds: Dataset = {
   name: 'tiny',
   items,
   users: [
     { id: 'u1', seq: seq([0, 1, 2, 3]) },
     { id: 'u2', seq: seq([1, 1, 0]) },
-    { id: 'u3', seq: seq([3, 0, 2], [2, 5, 8], [1000, 2000, 3000]) },
+    { id: 'u3', seq: seq([3, 0, 2], [2, 5, 8], [T + 1000, T + 2000, T + 3000]) },
   ],
 };
 const dirs: string[] = [];
@@ -37,14 +39,14 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 describe('writeGeneric', () => {
   it('writes every shopper and item; events without a type are purchases a day apart, typed ones keep their type and time', () => {
     const dir = fresh();
-    expect(writeGeneric(ds, dir, { start: 0 })).toEqual({ users: 3, items: 4, interactions: 10 });
+    expect(writeGeneric(ds, dir, { start: T })).toEqual({ users: 3, items: 4, interactions: 10 });
     const back = loadDataset(dir);
     expect(back.users.map((u) => u.id)).toEqual(['u1', 'u2', 'u3']);
     expect(back.users.map((u) => [...u.seq.items].map((i) => back.items[i]!.id).join(''))).toEqual(['abcd', 'bba', 'dac']);
-    expect([...back.users[0]!.seq.ts!]).toEqual([0, 1, 2, 3].map((d) => d * 86_400_000));
+    expect([...back.users[0]!.seq.ts!]).toEqual([0, 1, 2, 3].map((d) => T + d * 86_400_000));
     expect([...back.users[0]!.seq.events]).toEqual([8, 8, 8, 8]); // purchase
     expect([...back.users[2]!.seq.events]).toEqual([2, 5, 8]); // select_item, add_to_cart, purchase
-    expect([...back.users[2]!.seq.ts!]).toEqual([1000, 2000, 3000]);
+    expect([...back.users[2]!.seq.ts!]).toEqual([T + 1000, T + 2000, T + 3000]);
     expect(back.items.find((it) => it.id === 'b')).toEqual({ id: 'b', title: 'Red lipstick', category: 'Makeup > Lips', price: 12.5 });
   });
 
