@@ -14,7 +14,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseFlags } from './lib/cli.ts';
-import { heldOutItems, makeCatalog, loadDataset, splitLeaveOneOut, withheldItems, type Dataset } from './lib/data.ts';
+import { catalogItems, heldOutItems, makeCatalog, loadDataset, splitLeaveOneOut, withheldItems, type Dataset } from './lib/data.ts';
 import {
   baselineSpecs,
   chooseBlendWeight,
@@ -310,7 +310,7 @@ async function main(): Promise<void> {
 
   // Baselines' cold-start set: --withhold/--seed, else the first model's.
   const baseCold = withhold > 0 ? getCold(withhold, seed) : (modelCold.find((c) => c) ?? null);
-  const index = timed('tf-idf index of the catalog', () => contentIndex(ds.items)).value;
+  const index = timed('tf-idf index of the catalog', () => contentIndex(ds.items, catalogItems(ds))).value;
   const table = cooccurrenceTable(trainSeqs, N);
   // The blend's weight, on validation targets (history = the training part of each user).
   const validUsers = testUsers(ds, split, {
@@ -385,7 +385,10 @@ async function main(): Promise<void> {
  */
 function pairIdf(ds: Dataset): { stats: TermStats; what: string } {
   const spec = a.idf ?? 'catalog';
-  if (spec === 'catalog') return { stats: termStats(ds.items), what: `the ${ds.items.length} catalog items` };
+  if (spec === 'catalog') {
+    const catalog = catalogItems(ds);
+    return { stats: termStats(catalog), what: `the ${catalog.length} catalog items` };
+  }
   const m = /^seen:(\d+)$/.exec(spec);
   if (!m) throw new Error(`--idf: expected "catalog" or "seen:N", got "${spec}"`);
   const r = rng(7);

@@ -17,13 +17,14 @@ import { parseArgs } from 'node:util';
 import type { CatalogIndex } from '../src/model/io.ts';
 import { termStats } from '../src/model/text.ts';
 import type { ItemFeatures } from '../src/shared/types.ts';
-import { catalogItem, loadDataset } from './lib/data.ts';
+import { catalogItem, catalogItems, loadDataset } from './lib/data.ts';
 import { readText } from './lib/cli.ts';
 
 /** Reads a catalog in any of the accepted forms; throws naming the line (or item) and field of a bad row, or a repeated id. */
 export function readCatalog(path: string): ItemFeatures[] {
   if (!existsSync(path)) throw new Error(`--catalog ${path}: no such file or directory`);
-  if (statSync(path).isDirectory()) return loadDataset(path).items;
+  // The catalog's items only: items that only the interactions name counted as documents without words.
+  if (statSync(path).isDirectory()) return catalogItems(loadDataset(path, { flag: '--catalog' }));
   const text = readText(path);
   const rows: { row: unknown; where: string }[] = [];
   if (path.endsWith('.json')) {

@@ -15,7 +15,7 @@ import { parseFlags } from './lib/cli.ts';
 import type { ModelConfig, Weights } from '../src/model/scorer.ts';
 import { rng } from '../src/model/rng.ts';
 import { scoreCatalog, Trainer, catalogVectors, PRIOR_WEIGHT, type Sequence } from '../src/model/train/trainer.ts';
-import { loadDataset, makeCatalog, splitLeaveOneOut, withheldItems } from './lib/data.ts';
+import { catalogItems, loadDataset, makeCatalog, splitLeaveOneOut, withheldItems } from './lib/data.ts';
 import { rankOf, rankingMetrics } from './lib/metrics.ts';
 import { cooccurrenceMemory, cooccurrenceTable, dropItems } from './lib/baselines.ts';
 import { encodeModel, type Quantization } from '../src/model/io.ts';
@@ -140,6 +140,8 @@ async function main(): Promise<void> {
   const hybrid = preset.ids && !a.plain;
   // The eval table's users and baselines, on this data alone (before any --extra-data).
   const dataItems = ds.items.slice();
+  // Document frequencies (the TF-IDF row, the hybrid's index.json) count the catalog's own items only.
+  const dataCatalog = catalogItems({ ...ds, items: dataItems });
   const testEval = testUsers(ds, split, { seed: 2020, negatives: 0 });
   const validEval = testUsers(ds, split, { seed: 2020, negatives: 0, targets: 'valid' }).filter((u) => !withheld.has(u.target));
   // Without these the run built its tables and then failed with "undefined is not iterable".
@@ -155,14 +157,14 @@ async function main(): Promise<void> {
   let baselines: ReturnType<typeof baselineRows> | null = null;
   if (testEval.length > 0) {
     const t0 = Date.now();
-    baselines = baselineRows(dataItems, split.train, testEval, validEval);
+    baselines = baselineRows(dataItems, split.train, testEval, validEval, dataCatalog);
     log(
       `baselines on the ${testEval.length} test users (full ranking, history excluded; as npm run eval prints them), ${((Date.now() - t0) / 1000).toFixed(0)} s:\n${formatRows(baselines.rows)}`,
     );
   }
   // Other shops' data adds training sequences only (all their events); validation stays on --data.
   for (const dir of a['extra-data'] ?? []) {
-    const extra = loadDataset(dir);
+    const extra = loadDataset(dir, { flag: '--extra-data' });
     const offset = ds.items.length;
     ds.items.push(...extra.items.map((it) => ({ ...it, id: `${extra.name}:${it.id}` })));
     for (const { seq } of extra.users) if (seq.items.length >= 2) train.push({ ...seq, items: seq.items.map((i) => i + offset) });
@@ -194,7 +196,9 @@ async function main(): Promise<void> {
   // The hybrid's tables, from the training sequences; the transformer trains on top of the content and
   // co-occurrence parts (the prior), starting from the blend's weights (chosen on validation targets), sharpened
   // for the softmax. The kNN part joins them in the combiner (chooseHybridWeights), not in the prior.
-  const tables = hybrid ? await buildHybridFiles(ds.items, train, (i) => idRow[i]!, vocab.length + 1) : null;
+  const tables = hybrid
+    ? await buildHybridFiles(ds.items, train, (i) => idRow[i]!, vocab.length + 1, undefined, undefined, dataCatalog)
+    : null;
   let pc = tables ? plainCatalog(ds.items, tables.tables, tables.config.last) : null;
   if (tables?.config.knn && pc) {
     // The kNN part's history weights: the last 3 items as the baselines, or a decay over the whole history.

@@ -198,10 +198,11 @@ export interface ContentIndex {
 
 /**
  * TF-IDF of title + brand + category words (src/model/text.ts itemTerms): sublinear tf (1 + ln tf), smoothed
- * idf (ln((1 + N) / (1 + df)) + 1, df over the given items), each vector L2-normalized.
+ * idf (ln((1 + N) / (1 + df)) + 1, df over `catalog`: the catalog's own items, not those only interactions name),
+ * each vector L2-normalized.
  */
-export function contentIndex(items: readonly ItemFeatures[]): ContentIndex {
-  return contentIndexWith(items, itemTerms);
+export function contentIndex(items: readonly ItemFeatures[], catalog: readonly ItemFeatures[] = items): ContentIndex {
+  return contentIndexWith(items, itemTerms, termStats(catalog, itemTerms));
 }
 /** The same with other terms, or with document frequencies given (a model's shipped catalog index) instead of counted over `items`. */
 export function contentIndexWith(

@@ -155,6 +155,8 @@ export interface HybridFiles {
  * Builds the neighbour table and the catalog index from training sequences.
  * @param rowOf id-vocabulary row (1-based) of a catalog item, 0 when it has none
  * @param rows id vocabulary size + 1
+ * @param catalog the items whose document frequencies index.json holds: the catalog's own (README), not items that
+ *   only the interactions name, nor another shop's (--extra-data)
  */
 export async function buildHybridFiles(
   items: readonly ItemFeatures[],
@@ -163,6 +165,7 @@ export async function buildHybridFiles(
   rows: number,
   top = HYBRID_TOP,
   knnTop = HYBRID_KNN_TOP,
+  catalog: readonly ItemFeatures[] = items,
 ): Promise<HybridFiles> {
   const n = items.length;
   const full = cooccurrenceTable(seqs, n, { window: HYBRID_WINDOW, last: HYBRID_LAST.length, symmetric: false });
@@ -179,7 +182,7 @@ export async function buildHybridFiles(
   }
   const { buf, table: neighbours, pairs } = encodeRows(byRow, rows);
   const knn = knnTop > 0 ? encodeRows(knnRows(seqs, n, rowOf, rows, knnTop), rows) : null;
-  const index = catalogIndex(items);
+  const index = catalogIndex(catalog);
   const indexBytes = new TextEncoder().encode(JSON.stringify(index) + '\n');
   const idf: TermStats = { docs: index.docs, df: new Map(Object.entries(index.df)) };
   const vocab = new Map<string, number>();

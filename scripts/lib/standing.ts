@@ -19,8 +19,9 @@ export function baselineRows(
   train: readonly Sequence[],
   users: readonly EvalUser[],
   valid: readonly EvalUser[],
+  catalog: readonly ItemFeatures[] = items,
 ): { rows: Row[]; blendWeight: number } {
-  const index = contentIndex(items);
+  const index = contentIndex(items, catalog);
   const table = cooccurrenceTable(train, items.length);
   const blend = chooseBlendWeight(items, train, valid, { index, table });
   const rows = baselineSpecs(items, blend.weight).map((b) => ({

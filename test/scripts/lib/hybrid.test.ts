@@ -34,6 +34,14 @@ const train = [seq(0, 1, 2), seq(2, 1, 3), seq(1, 0, 2), seq(0, 1, 3, 4)];
 const rowOf = (i: number) => i + 1;
 
 describe('buildHybridFiles', () => {
+  it("counts the document frequencies of index.json over the catalog it is given (the catalog's own items)", async () => {
+    const all = await buildHybridFiles(items, train, rowOf, 6);
+    expect(JSON.parse(new TextDecoder().decode(all.files['index.json']))).toMatchObject({ docs: 5 });
+    const listed = await buildHybridFiles(items, train, rowOf, 6, undefined, undefined, items.slice(0, 3));
+    expect(JSON.parse(new TextDecoder().decode(listed.files['index.json']))).toMatchObject({ docs: 3, df: { red: 2, shampoo: 1 } });
+    expect(listed.tables.idf.docs).toBe(3);
+  });
+
   it("keeps each item's top followers, ties to the more popular, and writes files that decode to the same tables", async () => {
     const h = await buildHybridFiles(items, train, rowOf, 6, 2);
     const t = h.tables.neighbours;
