@@ -175,6 +175,9 @@ async function main(): Promise<void> {
   if (withhold < 0 || withhold >= 1)
     throw new Error(`--withhold: expected a fraction from 0 to below 1, got ${JSON.stringify(a.withhold)}`);
   const [seed, sampleSeed] = [num('seed'), num('sample-seed')];
+  // It was checked only after the models had loaded.
+  if (!/^(catalog|seen:[1-9]\d*)$/.test(a.idf ?? 'catalog'))
+    throw new Error(`--idf: expected "catalog" or "seen:N" (N items, at least 1), got ${JSON.stringify(a.idf)}`);
   await setupTf('wasm');
   const ds = loadDataset(a.data);
   const split = splitLeaveOneOut(ds);

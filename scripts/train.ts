@@ -115,6 +115,13 @@ function whole(name: keyof typeof a, min: number): number {
   return v;
 }
 
+/** A number flag in its domain: --lr=-1 trained to a loss of 298549 and saved the model, --dropout=1.5 likewise. */
+function within(name: keyof typeof a, expected: string, ok: (v: number) => boolean): number {
+  const v = num(name);
+  if (!ok(v)) throw new Error(`--${name}: expected ${expected}, got ${JSON.stringify(a[name])}`);
+  return v;
+}
+
 async function main(): Promise<void> {
   if (!a.data || !a.out) throw new Error(TRAIN_USAGE);
   const preset = PRESETS[a.preset as keyof typeof PRESETS];
@@ -129,8 +136,17 @@ async function main(): Promise<void> {
     throw new Error(`--withhold: expected a fraction from 0 to below 1, got ${JSON.stringify(a.withhold)}`);
   for (const name of ['max-len', 'tokens-per-item', 'valid-users', 'final-valid-users'] as const) whole(name, 1);
   for (const name of ['d', 'blocks', 'ffn', 'text-buckets'] as const) if (a[name] !== undefined) whole(name, 1);
-  for (const name of ['seed', 'minutes', 'alpha', 'memory-beta', 'extra', 'temperature'] as const) num(name);
-  for (const name of ['lr', 'lr-end', 'dropout', 'negatives'] as const) if (a[name] !== undefined) num(name);
+  num('seed');
+  within('minutes', 'a number of minutes, 0 (no limit) or more', (v) => v >= 0);
+  within('alpha', "a weight from 0 to 1 (the teacher's share of the targets)", (v) => v >= 0 && v <= 1);
+  within('memory-beta', 'a number of 0 (no memory) or more', (v) => v >= 0);
+  within('temperature', 'a number above 0', (v) => v > 0);
+  whole('extra', 0);
+  if (a.lr !== undefined) within('lr', 'a learning rate above 0', (v) => v > 0);
+  if (a['lr-end'] !== undefined) within('lr-end', 'a learning rate of 0 or more', (v) => v >= 0);
+  if (a.dropout !== undefined) within('dropout', 'a fraction from 0 to below 1', (v) => v >= 0 && v < 1);
+  // --negatives=-3 stopped later with "a prior needs sampled negatives", which named the wrong cause.
+  if (a.negatives !== undefined) whole('negatives', 0);
   const backend = await setupTf();
   const seed = num('seed');
   const ds = loadDataset(a.data);

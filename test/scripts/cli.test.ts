@@ -31,6 +31,7 @@ describe('flags', () => {
     [['--users', '2.5'], /--users: expected a whole number of at least 1, got "2.5"/],
     [['--click-top', '0'], /--click-top: expected a whole number of at least 1, got "0"/],
     [['--withhold', '1.5'], /--withhold: expected a fraction from 0 to below 1, got "1.5"/],
+    [['--idf', 'seen:abc'], /--idf: expected "catalog" or "seen:N" \(N items, at least 1\), got "seen:abc"/],
   ])('eval %j: stops naming the flag, before reading the data', (args, message) => {
     const res = run('eval', ['--data', join(root, 'no-such-dir'), ...args]);
     expect(res.status).toBe(1);

@@ -44,6 +44,19 @@ describe('npm run train, bad input', () => {
       /--temperature: expected a number, got "warm"/,
     ],
     ['a learning rate that is not a number', ['--lr', 'fast'], /--lr: expected a number, got "fast"/],
+    // Each of these trained and saved a model (QA D6): --lr=-1 to a loss of 298549, --dropout=1.5 likewise.
+    ['a negative learning rate', ['--lr=-1'], /--lr: expected a learning rate above 0, got "-1"/],
+    ['a learning rate of 0', ['--lr', '0'], /--lr: expected a learning rate above 0, got "0"/],
+    ['a negative final learning rate', ['--lr-end=-0.1'], /--lr-end: expected a learning rate of 0 or more, got "-0.1"/],
+    ['a dropout of 1 or more', ['--dropout', '1.5'], /--dropout: expected a fraction from 0 to below 1, got "1.5"/],
+    // It stopped with "a prior needs sampled negatives", the wrong cause.
+    ['a negative count of negatives', ['--negatives=-3'], /--negatives: expected a whole number of at least 0, got "-3"/],
+    ['a fractional count of negatives', ['--negatives', '2.5'], /--negatives: expected a whole number of at least 0, got "2.5"/],
+    ['a teacher weight above 1', ['--alpha', '2'], /--alpha: expected a weight from 0 to 1 .*, got "2"/],
+    ['a temperature of 0', ['--temperature', '0'], /--temperature: expected a number above 0, got "0"/],
+    ['a negative memory weight', ['--memory-beta=-1'], /--memory-beta: expected a number of 0 \(no memory\) or more, got "-1"/],
+    ['a negative count of extra candidates', ['--extra=-2'], /--extra: expected a whole number of at least 0, got "-2"/],
+    ['a negative time budget', ['--minutes=-5'], /--minutes: expected a number of minutes, 0 \(no limit\) or more, got "-5"/],
     ['a withheld fraction of 1 or more', ['--withhold', '2'], /--withhold: expected a fraction from 0 to below 1, got "2"/],
     ['a history length of 0', ['--max-len', '0'], /--max-len: expected a whole number of at least 1, got "0"/],
   ];
