@@ -13,7 +13,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseFlags } from './lib/cli.ts';
+import { checkWritable, parseFlags } from './lib/cli.ts';
 import { catalogItems, heldOutItems, makeCatalog, loadDataset, splitLeaveOneOut, withheldItems, type Dataset } from './lib/data.ts';
 import {
   baselineSpecs,
@@ -175,6 +175,8 @@ async function main(): Promise<void> {
   if (withhold < 0 || withhold >= 1)
     throw new Error(`--withhold: expected a fraction from 0 to below 1, got ${JSON.stringify(a.withhold)}`);
   const [seed, sampleSeed] = [num('seed'), num('sample-seed')];
+  // A directory here failed only when the report was written, after every row was computed.
+  if (a.json) checkWritable('--json', a.json, 'file');
   // It was checked only after the models had loaded.
   if (!/^(catalog|seen:[1-9]\d*)$/.test(a.idf ?? 'catalog'))
     throw new Error(`--idf: expected "catalog" or "seen:N" (N items, at least 1), got ${JSON.stringify(a.idf)}`);

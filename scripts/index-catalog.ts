@@ -18,7 +18,7 @@ import type { CatalogIndex } from '../src/model/io.ts';
 import { termStats } from '../src/model/text.ts';
 import type { ItemFeatures } from '../src/shared/types.ts';
 import { catalogItem, catalogItems, loadDataset } from './lib/data.ts';
-import { readText } from './lib/cli.ts';
+import { checkWritable, readText } from './lib/cli.ts';
 
 /** Reads a catalog in any of the accepted forms; throws naming the line (or item) and field of a bad row, or a repeated id. */
 export function readCatalog(path: string): ItemFeatures[] {
@@ -98,6 +98,7 @@ export function checkOut(out: string, model: string | undefined): void {
 function main(): void {
   const { values: a } = parseArgs({ options: { catalog: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' } } });
   if (!a.catalog || !a.out) throw new Error('usage: npm run index -- --catalog FILE --out DIR [--model public/models/default]');
+  checkWritable('--out', a.out, 'directory');
   const items = readCatalog(a.catalog);
   if (items.length === 0) throw new Error(`--catalog ${a.catalog}: no items`);
   // Everything is checked before anything is written: a model already in --out keeps working when the run fails.

@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
-import { parseFlags } from './lib/cli.ts';
+import { checkWritable, parseFlags } from './lib/cli.ts';
 import type { ModelConfig, Weights } from '../src/model/scorer.ts';
 import { rng } from '../src/model/rng.ts';
 import { scoreCatalog, Trainer, catalogVectors, PRIOR_WEIGHT, type Sequence } from '../src/model/train/trainer.ts';
@@ -134,6 +134,7 @@ async function main(): Promise<void> {
   const withhold = num('withhold');
   if (withhold < 0 || withhold >= 1)
     throw new Error(`--withhold: expected a fraction from 0 to below 1, got ${JSON.stringify(a.withhold)}`);
+  checkWritable('--out', a.out, 'directory');
   for (const name of ['max-len', 'tokens-per-item', 'valid-users', 'final-valid-users'] as const) whole(name, 1);
   for (const name of ['d', 'blocks', 'ffn', 'text-buckets'] as const) if (a[name] !== undefined) whole(name, 1);
   num('seed');

@@ -4,7 +4,8 @@
  * trace; and text files, read as strict UTF-8, where a file in another encoding (a catalog saved as Latin-1) stops
  * the command naming the file and the line, instead of being indexed and trained on as mangled words.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** Node's parseArgs, for `command`: a flag it does not know or a value it cannot take ends the process with `usage`. */
@@ -39,5 +40,27 @@ export function readText(path: string): string {
       start = end + 1;
     }
     throw new Error(`${path}: not UTF-8 text (save the file as UTF-8)`);
+  }
+}
+
+/**
+ * Checks, before any work, that `path` (given with `flag`) can be written as a directory or as a file: a file where
+ * a directory is expected, or the reverse, failed only when the first write came (train --out: a raw ENOTDIR after
+ * the baselines and the kNN tables were built).
+ * @throws Error naming the flag, the path and what was expected
+ */
+export function checkWritable(flag: string, path: string, as: 'directory' | 'file'): void {
+  const full = resolve(path);
+  if (existsSync(full)) {
+    const isDir = statSync(full).isDirectory();
+    if (isDir !== (as === 'directory')) throw new Error(`${flag} ${path}: expected a ${as}, got ${isDir ? 'a directory' : 'a file'}`);
+    return;
+  }
+  for (let p = dirname(full); ; p = dirname(p)) {
+    if (existsSync(p)) {
+      if (!statSync(p).isDirectory()) throw new Error(`${flag} ${path}: expected a ${as}, but ${p} is a file, not a directory`);
+      return;
+    }
+    if (dirname(p) === p) return;
   }
 }

@@ -32,6 +32,8 @@ describe('flags', () => {
     [['--click-top', '0'], /--click-top: expected a whole number of at least 1, got "0"/],
     [['--withhold', '1.5'], /--withhold: expected a fraction from 0 to below 1, got "1.5"/],
     [['--idf', 'seen:abc'], /--idf: expected "catalog" or "seen:N" \(N items, at least 1\), got "seen:abc"/],
+    // A directory failed only when the report was written, after every row was computed.
+    [['--json', tmpdir()], /--json .*: expected a file, got a directory/],
   ])('eval %j: stops naming the flag, before reading the data', (args, message) => {
     const res = run('eval', ['--data', join(root, 'no-such-dir'), ...args]);
     expect(res.status).toBe(1);

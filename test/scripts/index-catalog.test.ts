@@ -81,6 +81,15 @@ describe('npm run index, --out holding a model', () => {
     expect(readFileSync(join(dir, 'index.json'), 'utf8')).toBe('{"the":"hybrid\'s own"}\n');
   }, 30_000);
 
+  it('--out naming a file stops before anything is read or written', () => {
+    const file = join(root, 'not-a-dir');
+    writeFileSync(file, 'keep');
+    const r = run(['--catalog', catalog, '--out', file]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^index: --out .*not-a-dir: expected a directory, got a file/);
+    expect(readFileSync(file, 'utf8')).toBe('keep');
+  }, 30_000);
+
   it('writes nothing when --model is not a pair model', () => {
     const dir = hybridDir('h2');
     const r = run(['--catalog', catalog, '--out', dir, '--model', dir]);

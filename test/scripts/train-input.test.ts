@@ -1,6 +1,6 @@
 /** npm run train on bad flags and on data it cannot train on: a message naming the flag or the data, before any work. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +69,20 @@ describe('npm run train, bad input', () => {
       expect(existsSync(join(root, out, 'model.json'))).toBe(false);
     }, 60_000);
   }
+
+  it('--out naming a file, or a path under one, stops before any work (it was a raw ENOTDIR after the baselines)', () => {
+    writeFileSync(join(root, 'afile'), 'keep');
+    for (const [out, message] of [
+      ['afile', /--out .*afile: expected a directory, got a file/],
+      ['afile/model', /--out .*afile\/model: expected a directory, but .*afile is a file, not a directory/],
+    ] as const) {
+      const r = train(data, out, ['--epochs', '1']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.stdout).not.toMatch(/baselines on the/);
+    }
+    expect(readFileSync(join(root, 'afile'), 'utf8')).toBe('keep');
+  }, 60_000);
 
   it('--resume with a checkpoint of another configuration names the flag (it ended in a tensor shape error)', () => {
     expect(train(data, 'resumed', ['--epochs', '1']).status).toBe(0);
