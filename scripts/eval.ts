@@ -14,7 +14,16 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkWritable, parseFlags } from './lib/cli.ts';
-import { catalogItems, heldOutItems, makeCatalog, loadDataset, splitLeaveOneOut, withheldItems, type Dataset } from './lib/data.ts';
+import {
+  catalogItems,
+  dataSha256,
+  heldOutItems,
+  makeCatalog,
+  loadDataset,
+  splitLeaveOneOut,
+  withheldItems,
+  type Dataset,
+} from './lib/data.ts';
 import {
   baselineSpecs,
   chooseBlendWeight,
@@ -217,15 +226,16 @@ async function main(): Promise<void> {
   const modelCold: (ColdSet | null)[] = [];
   const warnings: string[] = [];
 
-  const modelRuns: { entry: EvalEntry; outcomes: Outcomes; training: Record<string, unknown> | undefined }[] = [];
+  const modelRuns: { entry: EvalEntry; outcomes: Outcomes; training: Record<string, unknown> | undefined; trainedHere: boolean }[] = [];
+  let hash: string | undefined;
   for (const dir of dirs) {
     const any = await readAnyModel(dir);
     const m = any.manifest;
     const withhold = Number(m.training?.['withhold'] ?? 0);
+    const trainedHere = withhold > 0 || a.transfer ? trainedOn(dir, m.training, ds, (hash ??= dataSha256(ds)), warnings) : false;
     let cs: ColdSet | null = null;
     if (withhold > 0) {
-      if (m.training?.['data'] !== ds.name)
-        warnings.push(`${dir}: trained on ${JSON.stringify(m.training?.['data'])}, not ${ds.name}: no cold-start view`);
+      if (!trainedHere) warnings.push(`${dir}: trained on ${JSON.stringify(m.training?.['data'])}, not on this data: no cold-start view`);
       else cs = getCold(withhold, Number(m.training?.['seed'] ?? 42));
     }
     modelCold.push(cs);
@@ -281,7 +291,7 @@ async function main(): Promise<void> {
         : null,
     };
     entries.push(entry);
-    modelRuns.push({ entry, outcomes: o, training: m.training });
+    modelRuns.push({ entry, outcomes: o, training: m.training, trainedHere });
   }
 
   // Teachers: a transformer plus the co-occurrence memory of the same training sequences.
@@ -406,6 +416,23 @@ function pairIdf(ds: Dataset): { stats: TermStats; what: string } {
 }
 
 /**
+ * Whether a model trained on this data (or on it as --extra-data): by the hash of the interactions its manifest
+ * records (training.dataSha256, the same for the same events in any format, row order or directory). A model from
+ * before that field is judged by the directory's name, as before, with a note saying so: a copy of the training data
+ * under another name counted as data it never saw, and another month's export under the same name as seen.
+ */
+function trainedOn(dir: string, training: Record<string, unknown> | undefined, ds: Dataset, hash: string, warnings: string[]): boolean {
+  const t = training ?? {};
+  if (typeof t['dataSha256'] === 'string')
+    return [t['dataSha256'], ...((t['extraDataSha256'] as string[] | undefined) ?? [])].includes(hash);
+  warnings.push(
+    `${dir}: its manifest records no training.dataSha256 (trained before it was recorded): whether it trained on this data is judged by the directory's name, ${JSON.stringify(ds.name)}`,
+  );
+  const names = [t['data'], ...((t['extraData'] as string[] | undefined) ?? []).map((d) => d.split('/').filter(Boolean).pop())];
+  return names.includes(ds.name);
+}
+
+/**
  * The transfer view: each model that was trained without some top-level categories of this data (manifest
  * training.heldOut), or never on this data at all, on the test users whose target lies in what it never saw;
  * the baselines on the same users, counted without those items (TF-IDF needs no counts, only the catalog).
@@ -414,7 +441,7 @@ function transferViews(
   ds: Dataset,
   users: readonly EvalUser[],
   trainSeqs: readonly Sequence[],
-  runs: readonly { entry: EvalEntry; outcomes: Outcomes; training: Record<string, unknown> | undefined }[],
+  runs: readonly { entry: EvalEntry; outcomes: Outcomes; training: Record<string, unknown> | undefined; trainedHere: boolean }[],
   baselines: readonly BaselineSpec[],
   index: ContentIndex,
   baseEntries: readonly EvalEntry[],
@@ -423,11 +450,9 @@ function transferViews(
   const N = ds.items.length;
   const views = new Map<string, { heldOut: string[] | 'all'; items: Set<number>; runs: (typeof runs)[number][] }>();
   for (const run of runs) {
-    const t = run.training ?? {};
-    const trainedOn = [t['data'], ...((t['extraData'] as string[] | undefined) ?? []).map((d) => d.split('/').filter(Boolean).pop())];
-    const cats = (t['heldOut'] as string[] | undefined) ?? [];
+    const cats = (run.training?.['heldOut'] as string[] | undefined) ?? [];
     let heldOut: string[] | 'all';
-    if (!trainedOn.includes(ds.name)) heldOut = 'all';
+    if (!run.trainedHere) heldOut = 'all';
     else if (cats.length > 0) heldOut = cats;
     else {
       warnings.push(`${run.entry.name}: trained on all of ${ds.name}, no transfer view`);

@@ -15,7 +15,7 @@ import { checkWritable, parseFlags } from './lib/cli.ts';
 import type { ModelConfig, Weights } from '../src/model/scorer.ts';
 import { rng } from '../src/model/rng.ts';
 import { scoreCatalog, Trainer, catalogVectors, PRIOR_WEIGHT, type Sequence } from '../src/model/train/trainer.ts';
-import { catalogItems, loadDataset, makeCatalog, splitLeaveOneOut, withheldItems } from './lib/data.ts';
+import { catalogItems, dataSha256, loadDataset, makeCatalog, splitLeaveOneOut, withheldItems } from './lib/data.ts';
 import { rankOf, rankingMetrics } from './lib/metrics.ts';
 import { cooccurrenceMemory, cooccurrenceTable, dropItems } from './lib/baselines.ts';
 import { encodeModel, type Quantization } from '../src/model/io.ts';
@@ -159,6 +159,9 @@ async function main(): Promise<void> {
   const dataItems = ds.items.slice();
   // Document frequencies (the TF-IDF row, the hybrid's index.json) count the catalog's own items only.
   const dataCatalog = catalogItems({ ...ds, items: dataItems });
+  // What eval --transfer tells this data by (the directory's name told a copy of it from data never seen).
+  const dataHash = dataSha256(ds);
+  const extraHashes: string[] = [];
   const testEval = testUsers(ds, split, { seed: 2020, negatives: 0 });
   const validEval = testUsers(ds, split, { seed: 2020, negatives: 0, targets: 'valid' }).filter((u) => !withheld.has(u.target));
   // Without these the run built its tables and then failed with "undefined is not iterable".
@@ -182,6 +185,7 @@ async function main(): Promise<void> {
   // Other shops' data adds training sequences only (all their events); validation stays on --data.
   for (const dir of a['extra-data'] ?? []) {
     const extra = loadDataset(dir, { flag: '--extra-data' });
+    extraHashes.push(dataSha256(extra));
     const offset = ds.items.length;
     ds.items.push(...extra.items.map((it) => ({ ...it, id: `${extra.name}:${it.id}` })));
     for (const { seq } of extra.users) if (seq.items.length >= 2) train.push({ ...seq, items: seq.items.map((i) => i + offset) });
@@ -359,7 +363,9 @@ async function main(): Promise<void> {
       ? { ...kept.training, transformer: `${a.init} (${kept.id} ${kept.version}), not retrained` }
       : {
           data: ds.name,
+          dataSha256: dataHash,
           extraData: a['extra-data'] ?? [],
+          extraDataSha256: extraHashes,
           preset: a.preset,
           epochs: best.epoch + 1,
           minutes: Number(minutes.toFixed(1)),

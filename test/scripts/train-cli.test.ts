@@ -1,6 +1,6 @@
 /** The training and evaluation CLIs end to end on a tiny generated shop (generic format). */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,6 +133,25 @@ describe('npm run train / eval', () => {
   it('names the bad flag', () => {
     expect(() => train('d', ['--input-scale', 'big'])).toThrow(/--input-scale: expected "sqrt" or a positive number, got "big"/);
   }, 60_000);
+
+  it('eval --transfer knows its training data by the hash in the manifest, not by the directory name', () => {
+    const m = JSON.parse(readFileSync(join(root, 'a', 'model.json'), 'utf8'));
+    expect(m.training.dataSha256).toMatch(/^[0-9a-f]{64}$/);
+    // The same files under another name were taken for data the model never saw: in-sample figures shown as transfer.
+    const copy = join(root, 'copy');
+    cpSync(data, copy, { recursive: true });
+    const same = run('scripts/eval.ts', ['--data', copy, '--models', join(root, 'a'), '--only', '--transfer', '--users', '20']);
+    expect(same).toContain(`note: ${join(root, 'a')}: trained on all of copy, no transfer view`);
+    expect(same).not.toMatch(/the model never trained on this data/);
+    // A model from before the hash: the old rule (the name), and a note saying so.
+    const old = join(root, 'old');
+    cpSync(join(root, 'a'), old, { recursive: true });
+    delete m.training.dataSha256;
+    writeFileSync(join(old, 'model.json'), JSON.stringify(m));
+    const byName = run('scripts/eval.ts', ['--data', copy, '--models', old, '--only', '--transfer', '--users', '20']);
+    expect(byName).toMatch(/note: .*old: its manifest records no training\.dataSha256 .*judged by the directory's name, "copy"/);
+    expect(byName).toMatch(/the model never trained on this data/);
+  }, 120_000);
 
   it('evaluates the model beside the baselines and the teacher', () => {
     const out = run('scripts/eval.ts', ['--data', data, '--models', join(root, 'a'), '--teachers', `${join(root, 'a', 'float')}:2`]);
