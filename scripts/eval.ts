@@ -48,6 +48,7 @@ import {
   type Outcomes,
 } from './lib/evaluate.ts';
 import type { RankingMetrics } from './lib/metrics.ts';
+import { fewUsersNote } from './lib/standing.ts';
 import { readAnyModel, readModel } from '../src/model/train/model-files.ts';
 import { isPairModel, type LoadedModel } from '../src/model/io.ts';
 import type { Sequence } from '../src/model/train/trainer.ts';
@@ -195,6 +196,7 @@ async function main(): Promise<void> {
   const N = ds.items.length;
   const users = testUsers(ds, split, { seed: sampleSeed, negatives: NEGATIVES, limit: userLimit });
   if (users.length === 0) throw new Error(`--data ${a.data}: no user has 3 or more events, nothing to test`);
+  const few = fewUsersNote(users.length);
   const dirs = modelDirs();
 
   // Training data the baselines count: the split's training part (last two events of each user held out).
@@ -224,7 +226,7 @@ async function main(): Promise<void> {
 
   const entries: EvalEntry[] = [];
   const modelCold: (ColdSet | null)[] = [];
-  const warnings: string[] = [];
+  const warnings: string[] = few ? [few] : [];
 
   const modelRuns: { entry: EvalEntry; outcomes: Outcomes; training: Record<string, unknown> | undefined; trainedHere: boolean }[] = [];
   let hash: string | undefined;

@@ -24,7 +24,7 @@ import { readModel, writeModel } from '../src/model/train/model-files.ts';
 import { setupTf } from '../src/model/train/setup-tf.ts';
 import { hybridScorer, modelScorer, runScorer, summarize, testUsers, type EvalUser } from './lib/evaluate.ts';
 import { buildHybridFiles, chooseHybridWeights, chooseKnnLast, hybridPrior, plainCatalog, type PlainCatalog } from './lib/hybrid.ts';
-import { baselineRows, beats, formatRows, formatStanding } from './lib/standing.ts';
+import { baselineRows, beats, fewUsersNote, formatRows, formatStanding } from './lib/standing.ts';
 
 // What the shipped models were trained with (README "Shipped models"): SASRec's input scaling by sqrt(d),
 // dropout 0.5 and 256 sampled negatives. The teacher's transformer keeps more text buckets; its memory
@@ -459,6 +459,8 @@ async function main(): Promise<void> {
         ? `the model beats every baseline row on both NDCG@10 and HR@10`
         : `the model does not beat ${below.map((r) => r.name).join(', ')} on both NDCG@10 and HR@10`,
     );
+    const few = fewUsersNote(testEval.length);
+    if (few) log(`note: ${few}`);
   }
   trainer.dispose();
 }

@@ -53,3 +53,15 @@ export function formatStanding(model: RankingMetrics, rows: readonly Row[]): str
     )
     .join('\n');
 }
+
+/** Below this many test users, train and eval say that their figures are noisy. */
+export const FEW_TEST_USERS = 200;
+
+/**
+ * One line saying that `n` test users give noisy figures, or null from FEW_TEST_USERS on: 5 shoppers printed
+ * "beats co-occurrence ... +100.0%" with no word that one user's hit made the difference.
+ */
+export function fewUsersNote(n: number): string | null {
+  if (n >= FEW_TEST_USERS) return null;
+  return `only ${n} test users: figures at this size are noisy (one user's hit is ${(1 / n).toFixed(4)} of HR@10), so a small gap between two rows may be chance`;
+}

@@ -90,6 +90,8 @@ describe('npm run train / eval', () => {
         .filter((l) => /HR@10 [\d.]+\s+NDCG@10/.test(l)).length,
     );
     expect(log).toMatch(/the model (beats every baseline row|does not beat .+) on both NDCG@10 and HR@10/);
+    // 120 shoppers: figures at this size are noisy, and the standing says so.
+    expect(log).toMatch(/note: only 120 test users: figures at this size are noisy \(one user's hit is 0\.0083 of HR@10\)/);
   });
 
   it('trains the transformer alone with --plain (format 2, no tables)', () => {
@@ -143,6 +145,7 @@ describe('npm run train / eval', () => {
     const same = run('scripts/eval.ts', ['--data', copy, '--models', join(root, 'a'), '--only', '--transfer', '--users', '20']);
     expect(same).toContain(`note: ${join(root, 'a')}: trained on all of copy, no transfer view`);
     expect(same).not.toMatch(/the model never trained on this data/);
+    expect(same).toContain('note: only 20 test users: figures at this size are noisy');
     // A model from before the hash: the old rule (the name), and a note saying so.
     const old = join(root, 'old');
     cpSync(join(root, 'a'), old, { recursive: true });
