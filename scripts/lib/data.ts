@@ -151,7 +151,7 @@ function loadGeneric(dir: string, note: (line: string) => void): Dataset {
     });
   const listed = items.length;
   const file = interactionsFile(dir);
-  const raw = file === 'interactions.jsonl' ? readJsonlInteractions(dir) : readCsvInteractions(dir);
+  const raw = file === 'interactions.jsonl' ? readJsonlInteractions(dir, note) : readCsvInteractions(dir, note);
   const rows = withoutDuplicates(raw, file, note);
   reportUnlisted(rows, index, file, note);
   const byUser = new Map<string, typeof rows>();
@@ -222,31 +222,49 @@ const EXPECTED_NAMES =
   'user, item, ts and optionally type (or user_id, user_pseudo_id, session; item_id, aid; timestamp, event_timestamp (GA4 BigQuery, microseconds); event, event_name)';
 
 /**
- * The field each name stands for; throws naming `where` (and `context`) for an unknown name or two names of one field.
+ * The field each name stands for, and the names that stand for none (an export's other columns: a quantity, a price).
+ * Throws naming `where` (and `context`) for a known name in capitals or two names of one field.
  */
-function fieldNames(names: readonly string[], where: string, what: string, context = ''): Map<string, Field> {
+function fieldNames(names: readonly string[], where: string, what: string, context = ''): { fields: Map<string, Field>; other: string[] } {
   const fields = new Map<string, Field>();
+  const other: string[] = [];
   const by = new Map<Field, string>();
   const fieldOf = (name: string) => (Object.hasOwn(FIELD_NAMES, name) ? FIELD_NAMES[name] : undefined);
   for (const name of names) {
     const field = fieldOf(name);
     if (!field) {
-      const lower = fieldOf(name.toLowerCase()) ? `; names are lowercase: "${name.toLowerCase()}"` : '';
-      throw new Error(`${where}: unknown ${what} ${JSON.stringify(name)}${lower}; expected ${EXPECTED_NAMES}${context}`);
+      if (fieldOf(name.toLowerCase()))
+        throw new Error(
+          `${where}: unknown ${what} ${JSON.stringify(name)}; names are lowercase: "${name.toLowerCase()}"; expected ${EXPECTED_NAMES}${context}`,
+        );
+      other.push(name);
+      continue;
     }
-    const other = by.get(field);
-    if (other !== undefined)
+    const prior = by.get(field);
+    if (prior !== undefined)
       throw new Error(
-        `${where}: ${what}s ${JSON.stringify(other)} and ${JSON.stringify(name)} both name the ${field}; expected one of them${context}`,
+        `${where}: ${what}s ${JSON.stringify(prior)} and ${JSON.stringify(name)} both name the ${field}; expected one of them${context}`,
       );
     by.set(field, name);
     fields.set(name, field);
   }
-  return fields;
+  return { fields, other };
 }
 
-function readJsonlInteractions(dir: string): Interaction[] {
+/**
+ * Other columns are not read, and said so once; but where there is no type, one of them may be the type under another
+ * name (event_type): a missing type is read as a purchase, so that stops the run rather than guess.
+ */
+function checkOtherNames(fields: Map<string, Field>, other: readonly string[], where: string, what: string, context = ''): void {
+  if (other.length > 0 && ![...fields.values()].includes('type'))
+    throw new Error(
+      `${where}: unknown ${what} ${JSON.stringify(other[0])} and no type ${what}; expected ${EXPECTED_NAMES}${context} (a row without a type is read as a purchase: name the type ${what} "type", or drop the ${what})`,
+    );
+}
+
+function readJsonlInteractions(dir: string, note: (line: string) => void): Interaction[] {
   const rows: Interaction[] = [];
+  const ignored = new Set<string>();
   readText(join(dir, 'interactions.jsonl'))
     .split('\n')
     .forEach((line, n) => {
@@ -255,15 +273,19 @@ function readJsonlInteractions(dir: string): Interaction[] {
       const o = parseJson(line, where);
       if (o === null || typeof o !== 'object' || Array.isArray(o))
         throw new Error(`${where}: expected an object like {"user":"u1","item":"sku-1","ts":1700000000000}, got ${JSON.stringify(o)}`);
-      const fields = fieldNames(Object.keys(o), where, 'key');
+      const { fields, other } = fieldNames(Object.keys(o), where, 'key');
+      checkOtherNames(fields, other, where, 'key');
+      for (const name of other) ignored.add(name);
       const values: Partial<Record<Field, { name: string; value: unknown }>> = {};
       for (const [name, field] of fields) values[field] = { name, value: (o as Record<string, unknown>)[name] };
       rows.push(interaction(values, where, n + 1));
     });
+  if (ignored.size > 0)
+    note(`interactions.jsonl: not read, keys other than ${EXPECTED_NAMES}: ${[...ignored].map((k) => JSON.stringify(k)).join(', ')}`);
   return rows;
 }
 
-function readCsvInteractions(dir: string): Interaction[] {
+function readCsvInteractions(dir: string, note: (line: string) => void): Interaction[] {
   const [head, ...records] = parseCsv(readText(join(dir, 'interactions.csv')), 'interactions.csv');
   if (!head) return [];
   const names = head.cells.map((h) => h.trim());
@@ -273,15 +295,23 @@ function readCsvInteractions(dir: string): Interaction[] {
     throw new Error(
       `${where}: the header ${header} is one column: the file is separated by ${names[0]!.includes(';') ? 'semicolons' : 'tabs'}; expected commas, as in "user,item,ts,type" (in Excel, save as "CSV UTF-8 (comma delimited)")`,
     );
-  const fields = fieldNames(names, where, 'column', ` (header ${header})`);
+  const { fields, other } = fieldNames(names, where, 'column', ` (header ${header})`);
   const missing = (['user', 'item', 'ts'] as const).filter((f) => ![...fields.values()].includes(f));
+  const notRead = other.map((c) => JSON.stringify(c)).join(', ');
   if (missing.length > 0)
-    throw new Error(`${where}: no ${missing.map((f) => `"${f}"`).join(', ')} column in the header ${header}; expected ${EXPECTED_NAMES}`);
+    throw new Error(
+      `${where}: no ${missing.map((f) => `"${f}"`).join(', ')} column in the header ${header}${other.length ? ` (not read: ${notRead})` : ''}; expected ${EXPECTED_NAMES}`,
+    );
+  checkOtherNames(fields, other, where, 'column', ` (header ${header})`);
+  if (other.length > 0) note(`interactions.csv: not read, columns other than ${EXPECTED_NAMES}: ${notRead}`);
   return records.map(({ cells, line }) => {
     if (cells.length !== names.length)
       throw new Error(`interactions.csv:${line}: expected ${names.length} fields (${names.join(', ')}), got ${cells.length}`);
     const values: Partial<Record<Field, { name: string; value: unknown }>> = {};
-    names.forEach((name, i) => (values[fields.get(name)!] = { name, value: cells[i]!.trim() }));
+    names.forEach((name, i) => {
+      const field = fields.get(name);
+      if (field) values[field] = { name, value: cells[i]!.trim() };
+    });
     return interaction(values, `interactions.csv:${line}`, line);
   });
 }

@@ -219,9 +219,11 @@ describe('loadDataset, the CSV header and the files', () => {
       /^interactions\.csv:1: unknown column "User"; names are lowercase: "user"; expected user, item, ts and optionally type .*\(header "User,Item,Ts,Type"\)/,
     ],
     // A type column under another name made every event a purchase, without a word.
-    ['user,item,ts,event_type', /^interactions\.csv:1: unknown column "event_type"; expected user, item, ts and optionally type/],
-    ['user,item,time,type', /^interactions\.csv:1: unknown column "time"/],
-    ['user,item,type,x', /^interactions\.csv:1: unknown column "x"/],
+    [
+      'user,item,ts,event_type',
+      /^interactions\.csv:1: unknown column "event_type" and no type column; expected user, item, ts and optionally type .*a row without a type is read as a purchase/,
+    ],
+    ['user,item,time,type', /^interactions\.csv:1: no "ts" column in the header "user,item,time,type" \(not read: "time"\); expected user/],
     ['user,item,type', /^interactions\.csv:1: no "ts" column in the header "user,item,type"; expected user, item, ts/],
     ['user,user_id,ts,type', /^interactions\.csv:1: columns "user" and "user_id" both name the user; expected one of them/],
   ])('stops at the header %s, naming it and the columns it expects', (header, message) => {
@@ -230,12 +232,27 @@ describe('loadDataset, the CSV header and the files', () => {
     expect(() => loadDataset(dataDir(files))).toThrow(message);
   });
 
-  it('stops at a JSONL key it does not know, instead of reading a missing type as purchase', () => {
+  it('stops at a JSONL key it does not know in a row without a type, instead of reading a missing type as purchase', () => {
     expect(() =>
       loadDataset(
         dataDir({ 'catalog.jsonl': catalog, 'interactions.jsonl': `{"user":"u1","item":"a","ts":${T},"event_type":"view_item"}` }),
       ),
-    ).toThrow(/^interactions\.jsonl:1: unknown key "event_type"; expected user, item, ts and optionally type/);
+    ).toThrow(/^interactions\.jsonl:1: unknown key "event_type" and no type key; expected user, item, ts and optionally type/);
+  });
+
+  it("reads an export's other columns and keys (a quantity, a price) as not there, and says so once", () => {
+    for (const [file, text] of [
+      ['interactions.csv', `user,item,ts,type,quantity,price\nu1,a,${T},view_item,1,12\nu1,b,${T + 1000},purchase,2,9\n`],
+      ['interactions.jsonl', [row({ quantity: 1, price: 12 }), row({ item: 'b', ts: T + 2000, quantity: 2 })].join('\n')],
+    ] as const) {
+      const notes: string[] = [];
+      const ds = loadDataset(dataDir({ 'catalog.jsonl': catalog, [file]: text }), { note: (l) => notes.push(l) });
+      expect(ds.users[0]!.seq.items.length, file).toBe(2);
+      expect(
+        notes.filter((l) => /not read/.test(l)),
+        file,
+      ).toEqual([expect.stringMatching(new RegExp(`^${file.replace('.', '\\.')}: not read, .*: "quantity", "price"$`))]);
+    }
   });
 
   it('stops when both interactions.jsonl and interactions.csv are there (the CSV was ignored without a word)', () => {
