@@ -406,8 +406,7 @@ function pairIdf(ds: Dataset): { stats: TermStats; what: string } {
     const catalog = catalogItems(ds);
     return { stats: termStats(catalog), what: `the ${catalog.length} catalog items` };
   }
-  const m = /^seen:(\d+)$/.exec(spec);
-  if (!m) throw new Error(`--idf: expected "catalog" or "seen:N", got "${spec}"`);
+  const m = /^seen:(\d+)$/.exec(spec)!; // checked with the other flags, before any work
   const r = rng(7);
   const pick = [...ds.items]
     .map((it) => [r(), it] as const)
