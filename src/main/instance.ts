@@ -316,7 +316,11 @@ export function startInstance(
   const channel = openForgetChannel(() => {
     // The worker hears the channel too, but not before it has started listening: told directly as well.
     void engine?.forget().catch(() => {});
-    void stopStoring('forget() was called in another tab: nothing is stored for the rest of this page view').then((old) => old?.close());
+    void stopStoring('forget() was called in another tab: nothing is stored for the rest of this page view').then((old) => {
+      old?.close();
+      // Its opening made the database, so after the other tab deleted it (before this one heard): deleted again.
+      if (old?.madeDatabase) indexedDB.deleteDatabase(opts.dbName);
+    });
   });
 
   /** Storage is open and the grids are tracked; null once destroyed. */

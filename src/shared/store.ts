@@ -33,6 +33,12 @@ export interface Store {
   /** Why IndexedDB was not used, when the store fell back to memory. */
   readonly fallbackReason?: string;
   /**
+   * Opening it made the database: none was there. Another tab's forget() deletes the database before this tab hears
+   * of it, so one this tab made in between holds nothing but this page view's writes, which forget() drops: the page
+   * and the worker delete it again when they hear.
+   */
+  readonly madeDatabase?: boolean;
+  /**
    * Stores events (upsert by id) and applies the retention caps. A quota error evicts the oldest 20% and retries once.
    * @throws StorageError when the retry fails for quota too: the events are not stored
    */
@@ -311,7 +317,7 @@ export function openPageStore(opts: StoreOptions = {}): Promise<PageStore> {
   );
 }
 
-async function openWith<S extends { prune(): Promise<void>; count(): Promise<number> }, M>(
+async function openWith<S extends { prune(): Promise<void>; count(): Promise<number>; madeDatabase?: boolean }, M>(
   opts: StoreOptions,
   memory: (o: Options, fallbackReason?: string) => M,
   make: (db: DB, o: Options) => S,
@@ -321,8 +327,8 @@ async function openWith<S extends { prune(): Promise<void>; count(): Promise<num
   if (o.memoryOnly) return memory(o);
   try {
     // Without indexedDB (undefined or null), opening throws and the reason says so.
-    return await open(o.dbName, async (db) => {
-      const store = make(db, o);
+    return await open(o.dbName, async (db, made) => {
+      const store = Object.assign(make(db, o), { madeDatabase: made });
       // Pruning also proves transactions work (some private modes open but refuse to write); without it, a read does.
       await (o.prune ? store.prune() : store.count());
       return store;
@@ -337,8 +343,9 @@ async function openWith<S extends { prune(): Promise<void>; count(): Promise<num
  * but never finishes a transaction (after a worker ended with some in flight, see storesQuiet). The connection is
  * closed when either fails.
  */
-function open<S>(name: string, first: (db: DB) => Promise<S>): Promise<S> {
+function open<S>(name: string, first: (db: DB, made: boolean) => Promise<S>): Promise<S> {
   let late = false;
+  let made = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let conn: DB | undefined;
   return new Promise<S>((resolve, reject) => {
@@ -354,6 +361,7 @@ function open<S>(name: string, first: (db: DB) => Promise<S>): Promise<S> {
     openDB<RecoSchema>(name, DB_VERSION, {
       // Upgrades only add, so every older version keeps its data.
       upgrade(db, oldVersion, _newVersion, tx) {
+        made = oldVersion === 0;
         if (oldVersion < 1) {
           db.createObjectStore('events', { keyPath: 'id' }).createIndex('ts', 'ts');
           db.createObjectStore('meta');
@@ -377,7 +385,7 @@ function open<S>(name: string, first: (db: DB) => Promise<S>): Promise<S> {
         conn = db;
         if (late) return db.close();
         wait(`"${name}" opened, but its first transaction timed out`);
-        const store = await first(db);
+        const store = await first(db, made);
         if (!late) resolve(store);
       })
       .catch((err: unknown) => (conn?.close(), reject(err)));

@@ -406,13 +406,16 @@ export function createHost(deps: HostDeps): EngineInterface {
    * starting): this worker stores nothing more. Its connection closes and what it would write (items, the next
    * snapshot, a learned head, files in Cache Storage) is not written; a store still opening is closed and its
    * database deleted once more as it opens (see init): opened after the page's deletion, it made a new, empty one.
+   * So is an open store whose opening made the database: that was after the deletion too.
    */
   function erase(): void {
     if (erased) return;
     erased = true;
     reset();
     filesOf?.close();
-    storeOpen?.close();
+    // Made after the other tab's deletion (before this worker heard of it): deleted again.
+    if (storeOpen?.madeDatabase && opts?.store) dropOpened(storeOpen, opts.store.dbName);
+    else storeOpen?.close();
     storeOpen = null;
     store = Promise.resolve(null);
     stored = Promise.resolve(null);

@@ -514,6 +514,19 @@ describe('forget() and export() reach everything stored, whatever the current mo
       await b.destroy();
     }
   });
+  it("another tab's forget() heard after this page's store made the database (the other tab had deleted it): deleted again", async () => {
+    vi.stubGlobal('Worker', BlockedWorker);
+    const dbName = `instance-${++n}`; // none yet: this page view's opening makes it
+    const started = startInstance({ dbName }, SCRIPT, null);
+    reco = started.reco;
+    await started.ready;
+    expect(await databases()).toContain(dbName);
+    const otherTab = new BroadcastChannel('reco-page');
+    otherTab.postMessage({ type: 'forget' }); // its deletion came before this page opened; its message after
+    otherTab.close();
+    await vi.waitFor(() => expect(reco!.status().storage).toBe('off'));
+    await vi.waitFor(async () => expect(await databases()).not.toContain(dbName));
+  });
 });
 
 describe('status().events', () => {

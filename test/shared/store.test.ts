@@ -195,6 +195,16 @@ describe.each(['indexeddb', 'memory'] as const)('%s store', (kind) => {
 });
 
 describe('IndexedDB store', () => {
+  it("says whether its opening made the database (another tab's forget() deletes what it made again), on the page's and the worker's", async () => {
+    const dbName = freshName();
+    const made = await openPageStore({ dbName });
+    const found = await openStore({ dbName });
+    expect([made.madeDatabase, found.madeDatabase]).toEqual([true, false]);
+    made.close();
+    found.close();
+    expect((await openStore({ memoryOnly: true })).madeDatabase).toBeFalsy();
+  });
+
   it('clear() leaves no record in the database', async () => {
     const dbName = freshName();
     const s = await openStore({ dbName });

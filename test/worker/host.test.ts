@@ -354,6 +354,32 @@ describe('worker host: the first ranking of a page view', () => {
     expect((await indexedDB.databases()).map((d) => d.name)).not.toContain(dbName);
   });
 
+  it("a page's forget() heard after this worker's store made the database (the other tab had deleted it first): deleted again", async () => {
+    const dbName = `made-${Math.random()}`; // none yet: this worker's opening makes it
+    const { view, heard } = hearingForget();
+    await view.init(init(dbName));
+    await view.rank(request(Date.now()));
+    expect((await indexedDB.databases()).map((d) => d.name)).toContain(dbName);
+    heard();
+    await vi.waitFor(async () => expect((await indexedDB.databases()).map((d) => d.name)).not.toContain(dbName));
+  });
+
+  it("a page's forget() heard after this worker opened a database that was there: closed, not deleted (the page that forgot deletes it; a tab opened since may have made it)", async () => {
+    const { dbName } = await shopper();
+    const { view, heard } = hearingForget();
+    await view.init(init(dbName));
+    await view.rank(request(Date.now()));
+    heard();
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await indexedDB.databases()).map((d) => d.name)).toContain(dbName);
+    const deleted = await new Promise<boolean>((resolve) => {
+      const req = indexedDB.deleteDatabase(dbName); // succeeds only once this worker's connection is closed
+      req.onsuccess = () => resolve(true);
+      req.onblocked = () => resolve(false);
+    });
+    expect(deleted).toBe(true);
+  });
+
   it("forget() from its page, which heard another tab's forget() before this worker listened: it stores nothing more either", async () => {
     const { dbName } = await shopper();
     const view = pageView(); // hears no channel
