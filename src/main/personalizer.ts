@@ -170,6 +170,8 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
   };
   const WATCH: MutationObserverInit = { childList: true, subtree: true, attributes: true, attributeFilter: ['data-reco-id'] };
   let queued = false;
+  /** historyChanged() has a look at the grids queued for the end of this task. */
+  let historyChecked = false;
 
   /** Starts or refreshes tracking of a grid's items with an id, at their current positions. */
   const track = (listId: string, items: readonly GridItem[]) => o.tracker?.observe(trackedItems(listId, items));
@@ -518,15 +520,21 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     lastRankMs: () => lastRankMs,
     firstRankings: () => Promise.all(first).then(() => {}),
     historyChanged() {
-      if (!auto || destroyed) return;
-      for (const grid of live().flatMap(find)) {
-        const st = states.get(grid.container);
-        // Not one being ranked: that ranking reads the history as it sends its request, so the change is in it or
-        // comes just after it.
-        if (!st?.arranged || st.ranking || st.givenUp || grid.trackOnly) continue;
-        // Not one in view now (its impressions may not have counted yet), nor one the shopper saw (an impression).
-        if (antiFlicker.shouldReorder(grid.container) && !o.tracker?.shown(st.listId)) schedule(grid.container);
-      }
+      if (!auto || destroyed || historyChecked) return;
+      // Once per task, however many events it records; and the containers only: this runs on every cart and view.
+      historyChecked = true;
+      queueMicrotask(() => {
+        historyChecked = false;
+        if (destroyed) return;
+        for (const grid of live().flatMap((root) => discoverGrids(root, opts.grids, o.onError, false))) {
+          const st = states.get(grid.container);
+          // Not one being ranked: that ranking reads the history as it sends its request, so the change is in it or
+          // comes just after it.
+          if (!st?.arranged || st.ranking || st.givenUp || grid.trackOnly) continue;
+          // Not one in view now (its impressions may not have counted yet), nor one the shopper saw (an impression).
+          if (antiFlicker.shouldReorder(grid.container) && !o.tracker?.shown(st.listId)) schedule(grid.container);
+        }
+      });
     },
     destroy() {
       destroyed = true;

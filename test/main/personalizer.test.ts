@@ -98,6 +98,17 @@ describe('personalizer', () => {
     expect(vi.mocked(deps.arrange).mock.calls[0]![2], 'not a first arrangement (a Back keeps no such order)').toBe(false);
   });
 
+  it('the events of one task (a cart of several items) look at the grids once, at its end', async () => {
+    document.body.innerHTML = ['a', 'c'].map((g) => `<div id="${g}" data-reco-grid="${g}">${cards('p1', 'p2')}</div>`).join('');
+    const tracker = { observe: vi.fn(), shown: vi.fn(() => false) } as unknown as Tracker;
+    start({ tracker });
+    await p!.firstRankings();
+    for (let i = 0; i < 3; i++) p!.historyChanged();
+    expect(tracker.shown).not.toHaveBeenCalled(); // not during the page's own call
+    await Promise.resolve();
+    expect(vi.mocked(tracker.shown).mock.calls.map(([listId]) => listId)).toEqual(['a', 'c']);
+  });
+
   it('tracks the items of the grids on the page from the start', () => {
     const { deps } = start({ active: false });
     expect(vi.mocked(deps.tracker!.observe).mock.calls[0]![0].map((t) => `${t.listId}:${t.id}@${t.position}`)).toEqual([

@@ -80,6 +80,20 @@ describe('default markup contract', () => {
     const b = document.querySelector('[data-reco-grid="b"]')!;
     expect(discoverGrids(b, [], noError).map((g) => g.listId)).toEqual(['b']);
   });
+  test('without items: the same grids, ids and flags, no card read', () => {
+    document.body.innerHTML = `
+      <section data-reco-grid="home"><div data-reco-id="a"></div></section>
+      <section data-reco-grid="search" data-reco-query="red shoes" data-reco-track-only><div data-reco-id="b"></div></section>`;
+    const read = vi.spyOn(Element.prototype, 'getAttribute');
+    const grids = discoverGrids(document, [], noError, false);
+    expect(read.mock.calls.map(([name]) => name)).not.toContain('data-reco-id');
+    read.mockRestore();
+    expect(grids.map((g) => [g.listId, g.query, g.trackOnly, g.items.length])).toEqual([
+      ['home', null, false, 0],
+      ['search', 'red shoes', true, 0],
+    ]);
+    expect(discoverGrids(document, [], noError).map((g) => g.items.length)).toEqual([1, 1]);
+  });
 });
 
 describe('schema.org microdata', () => {
