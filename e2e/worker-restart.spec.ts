@@ -61,7 +61,13 @@ test('a worker that crashes mid-call is restarted once and the call answered; af
   expect(await started(tab)).toBe(2);
   expect(afterRestart.map((r) => r.id)).toEqual(healthy.map((r) => r.id));
   afterRestart.forEach((r, i) => expect(r.score).toBeCloseTo(healthy[i]!.score, 5));
-  expect(await tab.evaluate(() => window.Reco.status())).toMatchObject({ ready: true, lastError: null });
+  // Served again, and the crash on record in status() (it was nowhere).
+  await tab.waitForFunction(() => window.Reco.status().engine === 'ready'); // it may answer before its model loads
+  expect(await tab.evaluate(() => window.Reco.status())).toMatchObject({
+    ready: true,
+    engine: 'ready',
+    lastError: expect.stringMatching(/^WorkerCrashedError: .*crashed on purpose.*; a new worker was started$/),
+  });
 
   // The grid is below the fold, not seen yet: the views re-ranked it (fragrance first).
   await expect.poll(() => order(tab), { message: 'the unseen grid ranked again with the views' }).not.toEqual(original);

@@ -86,6 +86,7 @@ export const bundledWorkerHint = (moduleUrl: string): string => (PRE_BUNDLED.tes
  * model downloads have their own stall timeout in the worker, see src/model/io.ts).
  */
 const INIT_TIMEOUT_MS = 60_000;
+/** A call's deadline, from when its worker is ready (a ranking sent before waits for the model within INIT_TIMEOUT_MS). */
 const CALL_TIMEOUT_MS = 15_000;
 /** A learning round has its own time budget in the worker; past this, a worker that still answers is only busy. */
 const ROUND_TIMEOUT_MS = 120_000;
@@ -143,10 +144,7 @@ export function createEngineClient(
     probe: (remote) => remote.status(),
     initMs: INIT_TIMEOUT_MS,
     probeMs: PROBE_TIMEOUT_MS,
-    onState(state, reason) {
-      if (state === 'restarting' && reason) log(`${reason.message}; restarting the worker`);
-      onState(state, reason);
-    },
+    onState,
     log,
   });
 
@@ -187,11 +185,11 @@ export function createEngineClient(
   addEventListener('pagehide', pause);
   addEventListener('pageshow', resume);
   return {
-    rank: (req) => call('rank()', (e) => e.rank(req), INIT_TIMEOUT_MS, true).then(heard),
+    rank: (req) => call('rank()', (e) => e.rank(req), CALL_TIMEOUT_MS, true).then(heard),
     changed: (req) => void call('changed()', (e) => e.changed(req), CALL_TIMEOUT_MS, true).catch(() => {}),
     remember: (items) => void call('remember()', (e) => e.remember(items), CALL_TIMEOUT_MS, true).catch(() => {}),
     settle: () => call('settle()', (e) => e.settle(), CALL_TIMEOUT_MS, true),
-    arrange: (req) => call('arrange()', (e) => e.arrange(req), INIT_TIMEOUT_MS, true).then(heard),
+    arrange: (req) => call('arrange()', (e) => e.arrange(req), CALL_TIMEOUT_MS, true).then(heard),
     rankFor: (given, candidates) => call('rank()', (e) => e.rankFor(given, candidates, Date.now())),
     setRules: (rules) =>
       call('setRules()', (e) => e.setRules(rules)).then((changed) => {
@@ -209,7 +207,7 @@ export function createEngineClient(
       init = { ...init, store: null, learning: null, ...(init.catalog && { catalog: { ...init.catalog, dbName: null } }) };
       return call('forget()', (e) => e.forget());
     },
-    explain: (item, req) => call('explain()', (e) => e.explain(item, req), INIT_TIMEOUT_MS, true),
+    explain: (item, req) => call('explain()', (e) => e.explain(item, req), CALL_TIMEOUT_MS, true),
     state: supervisor.state,
     terminate() {
       removeEventListener('pagehide', pause);

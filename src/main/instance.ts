@@ -198,7 +198,10 @@ export function startInstance(
       // A failure during init is reported once, by init itself (below).
       if (was && reason) fail(reason);
     } else if (next === 'restarting') {
-      state.engine = 'restarting'; // the engine client logs why
+      state.engine = 'restarting';
+      // Replaced, not down: on record all the same (it was nowhere), not logged (a worker that cannot start at all
+      // fails twice, and says so once, when it is down).
+      if (reason) state.lastError = `${reason.name}: ${reason.message}; a new worker was started`;
     } else if (next === 'ready' && state.ready) state.engine = 'ready';
   };
   // The worker loads the model, and can answer from the snapshot, while the page opens its store. It was started

@@ -174,20 +174,31 @@ export function createSupervisor<H, S>(o: SupervisorOptions<H, S>): Supervisor<H
     return g.probing;
   };
 
-  /** `ask` on generation `g`, once it is ready (`early`: at once), within `ms`. */
+  /**
+   * `ask` on generation `g`, once it is ready (`early`: at once), within `ms` of its being ready: before, an early call
+   * may wait for the model to load, and the ready call's own deadline (initMs) covers that time. A worker that hangs
+   * once it serves fails its calls after `ms` and the probe, not after initMs.
+   */
   const once = async <T>(g: Generation<H, S>, what: string, ask: (handle: H) => Promise<T>, ms: number, early: boolean): Promise<T> => {
     if (!early || !g.handle) await g.ready;
     let clear = () => {};
+    let settled = false;
     const timedOut = new Promise<never>((_, reject) => {
-      clear = deadline(ms, () => {
-        void alive(g, what, ms).then(
-          (yes) => yes && reject(new EngineTimeoutError(`the worker is busy: ${what} got no answer within ${ms / 1000} s`)),
-        );
-      });
+      void g.ready
+        .catch(() => {}) // its failure rejects the call through track()
+        .then(() => {
+          if (settled) return;
+          clear = deadline(ms, () => {
+            void alive(g, what, ms).then(
+              (yes) => yes && reject(new EngineTimeoutError(`the worker is busy: ${what} got no answer within ${ms / 1000} s`)),
+            );
+          });
+        });
     });
     try {
       return await track(g, Promise.race([ask(g.handle as H), timedOut]));
     } finally {
+      settled = true;
       clear();
     }
   };

@@ -126,6 +126,27 @@ describe('supervisor', () => {
     expect(await b).toBe('ok from 2');
   });
 
+  it("a call the worker answers early (a ranking sent while the model loads) is timed from the worker's being ready: a slow load does not fail it, a hang after does, within the call's deadline", async () => {
+    let loaded!: () => void;
+    const { sup, workers } = harness({ readyResult: () => new Promise((resolve) => (loaded = () => resolve('ready'))) });
+    await settle();
+    const rank = sup.call('rank()', (w) => new Promise<string>((resolve) => w.pending.push({ what: 'rank()', resolve })), 15_000, true);
+    const outcome = rank.then(
+      (v) => v,
+      (e: Error) => e,
+    );
+    await vi.advanceTimersByTimeAsync(40_000); // the model takes 40 s: no deadline runs meanwhile
+    expect(sup.failures()).toBe(0);
+    loaded();
+    await settle();
+    workers[0]!.hung = true;
+    await vi.advanceTimersByTimeAsync(15_000 + 5_000);
+    expect(sup.failures()).toBe(1); // 20 s after it was ready, not the 60 s of initMs
+    expect(workers).toHaveLength(2);
+    workers[1]!.pending.forEach((p) => p.resolve('ok'));
+    expect(await outcome).toBe('ok');
+  });
+
   it('a second failure takes the engine down: calls reject at once with why, and no third worker starts', async () => {
     const { sup, workers, states, ask } = harness();
     await settle();
