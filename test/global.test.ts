@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
 import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as RecoApi from '../src/index.ts';
 
@@ -32,8 +33,10 @@ beforeEach(() => {
   vi.stubGlobal('Worker', BlockedWorker);
   vi.spyOn(console, 'error').mockImplementation(() => {});
   delete (window as Win).Reco;
-  // export() reads every database Reco used on the origin (a registry in localStorage names them): one test's only.
+  // export() reads every database Reco used on the origin (by the registry, and by their stores where the browser
+  // lists them): each test is an origin of its own.
   localStorage.clear();
+  vi.stubGlobal('indexedDB', new IDBFactory());
 });
 afterEach(async () => {
   await ((window as Win).Reco as typeof RecoApi | undefined)?.destroy?.();

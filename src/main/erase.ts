@@ -49,6 +49,46 @@ export function knownDatabases(current: string): string[] {
   return [...new Set([current, DEFAULTS.dbName, ...readRegistry()])];
 }
 
+/** Reco's object stores (src/shared/store.ts): a database with the first two and none but these is Reco's. */
+const RECO_STORES = ['events', 'meta', 'items', 'snapshots'];
+
+/** True when the database `name` (one the browser lists) has Reco's stores and no others; false when it cannot tell within WAIT_MS. */
+function isRecoDatabase(name: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    let open: IDBOpenDBRequest;
+    try {
+      open = indexedDB.open(name); // no version: opened as it is
+    } catch {
+      return resolve(false);
+    }
+    const timer = setTimeout(() => resolve(false), WAIT_MS); // a deletion pending on it: it goes anyway
+    open.onupgradeneeded = () => open.transaction?.abort(); // deleted since it was listed: not made anew
+    open.onerror = () => (clearTimeout(timer), resolve(false));
+    open.onsuccess = () => {
+      clearTimeout(timer);
+      const stores = [...open.result.objectStoreNames];
+      open.result.close();
+      resolve(stores.includes('events') && stores.includes('meta') && stores.every((s) => RECO_STORES.includes(s)));
+    };
+  });
+}
+
+/**
+ * Where the browser lists the origin's databases: the names among them that are not `known` but are Reco's by their
+ * stores. A `dbName` of an earlier visit is in the registry only while localStorage keeps it (a shop's logout or a
+ * consent tool may clear it; it may have been blocked or full when the database opened).
+ */
+export async function unlistedDatabases(known: readonly string[]): Promise<string[]> {
+  try {
+    const listed = (await within(indexedDB.databases(), WAIT_MS)) ?? [];
+    const others = listed.flatMap((d) => (d.name && !known.includes(d.name) ? [d.name] : []));
+    const reco = await Promise.all(others.map(isRecoDatabase));
+    return others.filter((_, i) => reco[i]);
+  } catch {
+    return []; // no list (Firefox before 126) or no IndexedDB: the known names are all there is
+  }
+}
+
 /** Deletes a database; resolves with an error message when another page keeps it open past WAIT_MS (it goes once that page lets go). */
 function deleteDatabase(name: string): Promise<string | null> {
   return new Promise((resolve) => {
@@ -70,11 +110,13 @@ function deleteDatabase(name: string): Promise<string | null> {
 }
 
 /**
- * Erases every trace: the databases, every `reco:` localStorage key, every `reco-` cache.
+ * Erases every trace: the databases (and any other one with Reco's stores, see unlistedDatabases), every `reco:`
+ * localStorage key, every `reco-` cache.
  * @returns what could not be erased at once (empty when everything is gone)
  */
 export async function eraseEverything(databases: readonly string[]): Promise<string[]> {
-  const problems = (await Promise.all(databases.map(deleteDatabase))).filter((p): p is string => !!p);
+  const all = [...databases, ...(await unlistedDatabases(databases))];
+  const problems = (await Promise.all(all.map(deleteDatabase))).filter((p): p is string => !!p);
   clearLocalTraces();
   try {
     const names = (await globalThis.caches?.keys()) ?? [];

@@ -5,7 +5,7 @@
 import { isCachedItem, isEvent } from '../shared/rows.ts';
 import type { ExportData, ItemFeatures, RecoEvent, StoredData } from '../shared/types.ts';
 import { LOCAL_KEYS } from '../shared/local-keys.ts';
-import { WAIT_MS, within } from './erase.ts';
+import { unlistedDatabases, WAIT_MS, within } from './erase.ts';
 
 /**
  * What one database holds (valid rows; malformed ones are counted where the SDK reads them); nothing when it does not
@@ -131,7 +131,7 @@ export async function readStored(names: readonly string[], extra?: StoredData): 
   // In an async function: without IndexedDB at all (a browser's setting) the name itself throws, and that is an answer too.
   const list = (async () => (await indexedDB.databases()).map((d) => d.name))();
   const listed = await within(list, WAIT_MS).catch(() => undefined);
-  const read = listed ? names.filter((n) => listed.includes(n)) : names;
+  const read = listed ? [...names.filter((n) => listed.includes(n)), ...(await unlistedDatabases(names))] : names;
   const stored = await Promise.all(read.map(readDatabase));
   const parts: Stored[] = [...stored, ...(extra ? [{ ...extra, snapshots: {} }] : [])];
   const events = new Map<string, RecoEvent>();

@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
 import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readStored } from '../../src/main/export.ts';
 import { openStore } from '../../src/shared/store.ts';
@@ -93,5 +94,28 @@ describe('export() without IndexedDB at all (a browser setting: the name indexed
     vi.stubGlobal('indexedDB', undefined);
     const memory: StoredData = { exportedAt: '', events: [], items: [{ id: 'm' }], meta: {} };
     expect((await readStored(['reco'], memory)).items).toEqual([{ id: 'm' }]);
+  });
+});
+
+describe('a database Reco used under a dbName the registry lost (localStorage cleared since)', () => {
+  it('export() reads it and eraseEverything() deletes it, found by its stores; a database of the shop with other stores is left alone', async () => {
+    const { eraseEverything } = await import('../../src/main/erase.ts');
+    vi.stubGlobal('indexedDB', new IDBFactory()); // an origin of its own: the other tests' databases are not this shopper's
+    const store = await openStore({ dbName: 'acme-reco' });
+    await store.add([event('lost-1', 'a', 1000)]);
+    store.close();
+    const shop = await new Promise<IDBDatabase>((resolve) => {
+      const open = indexedDB.open('acme-cart', 1);
+      open.onupgradeneeded = () => (open.result.createObjectStore('events'), open.result.createObjectStore('lines'));
+      open.onsuccess = () => resolve(open.result);
+    });
+    shop.close();
+    const names = async () => (await indexedDB.databases()).map((d) => d.name);
+
+    expect((await readStored(['reco'])).events.map((e) => e.id)).toContain('lost-1');
+    expect(await eraseEverything(['reco'])).toEqual([]);
+    expect(await names()).not.toContain('acme-reco');
+    expect(await names()).toContain('acme-cart');
+    vi.unstubAllGlobals();
   });
 });

@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
 import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
 import { expose } from 'comlink';
 import { MessageChannel as NodeMessageChannel, type MessagePort as NodeMessagePort } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -89,7 +90,10 @@ beforeEach(async () => {
   // Each test is a page view of its own: the module's page-view state (forget() was called) starts afresh.
   vi.resetModules();
   ({ createInstance, startInstance } = await import('../../src/main/instance.ts'));
-  localStorage.clear(); // the registry of databases: export() of one test must not read another test's database
+  // export() and forget() find every database of Reco's on the origin (by the registry, and by their stores where
+  // the browser lists them): each test is an origin of its own.
+  localStorage.clear();
+  vi.stubGlobal('indexedDB', new IDBFactory());
   document.body.innerHTML = `<div data-reco-grid="home"><a data-reco-id="a"></a><a data-reco-id="b"></a></div>`;
   vi.spyOn(console, 'error').mockImplementation(() => {});
 });
