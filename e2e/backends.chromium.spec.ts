@@ -51,3 +51,17 @@ for (const [what, body, contentType] of [
     expect((await waitForReady(page, 20_000)).backend).toBe('wasm');
   });
 }
+
+test('a wasm file that never comes (a CDN that stalls on it): after 20 s without data cpu takes over, and the reason names the file', async ({
+  page,
+}) => {
+  await page.route(/\/reco\.tfjs-backend-wasm[^/]*\.wasm$/, () => {}); // never answered
+  await page.goto('/?backends=wasm,cpu');
+  const status = await waitForReady(page, 50_000);
+  expect(status.backend).toBe('cpu');
+  expect(status.backends[0]).toEqual({
+    backend: 'wasm',
+    ok: false,
+    reason: expect.stringMatching(/reco\.tfjs-backend-wasm[^ ]*\.wasm: no data for 20 s \(stalled download\)$/),
+  });
+});

@@ -6,6 +6,7 @@
  */
 import type { DownloadProgress } from '../shared/protocol.ts';
 import type { CacheOpener } from './asset-cache.ts';
+import { readChunks, stallWatch } from '../model/download.ts';
 
 /** One cache per kind of file. */
 export type Bucket = 'model' | 'wasm';
@@ -86,30 +87,25 @@ export function createFiles(deps: FilesDeps = {}): Files {
     return p;
   };
 
+  /** The file's bytes; a request that receives nothing for 20 s is given up (a wasm file that never comes must not hold the backends). */
   async function download(url: string, progress: boolean): Promise<ArrayBuffer> {
-    const res = await fetchFn(url);
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const length = Number(res.headers.get('content-length'));
-    const total = Number.isFinite(length) && length > 0 ? length : null;
-    if (!progress || !res.body || !deps.onProgress) return res.arrayBuffer();
-    const reader = res.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let loaded = 0;
-    deps.onProgress({ file: url, loaded, total });
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      loaded += value.byteLength;
-      deps.onProgress({ file: url, loaded, total });
+    const watch = stallWatch(url);
+    try {
+      const res = await watch.race(fetchFn(url, { signal: watch.signal }));
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const length = Number(res.headers.get('content-length'));
+      const total = Number.isFinite(length) && length > 0 ? length : null;
+      const onProgress = progress ? deps.onProgress : undefined;
+      const reader = res.body?.getReader();
+      if (!reader) return await watch.race(res.arrayBuffer());
+      onProgress?.({ file: url, loaded: 0, total });
+      return await readChunks(reader, watch.race, (loaded) => {
+        watch.alive();
+        onProgress?.({ file: url, loaded, total });
+      });
+    } finally {
+      watch.stop();
     }
-    const out = new Uint8Array(loaded);
-    let at = 0;
-    for (const c of chunks) {
-      out.set(c, at);
-      at += c.byteLength;
-    }
-    return out.buffer;
   }
 
   /** Stores a new version and deletes this file's versions older than the one before it. */

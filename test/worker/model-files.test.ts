@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { catalogIndex } from '../../scripts/index-catalog.ts';
 import { setupTf } from '../../src/model/train/setup-tf.ts';
 import { sha256Hex } from '../../src/model/sha256.ts';
@@ -162,6 +162,52 @@ describe("another tab's forget() while this worker opens its caches", () => {
       await new Promise((r) => setTimeout(r, 0));
       expect([...names], heard).toEqual([]);
       expect(files.storage()).toBeNull();
+    }
+  });
+});
+
+describe('a file whose server sends nothing', () => {
+  it('is given up after 20 s without data, naming the file (a wasm binary that never comes lets the next backend start)', async () => {
+    vi.useFakeTimers();
+    try {
+      const never: typeof fetch = (_url, init) =>
+        new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason as Error)));
+      const files = createFiles({ fetch: never, caches: null });
+      const url = 'https://shop.example/reco.tfjs-backend-wasm-simd.wasm';
+      const got = files.get(url, { bucket: 'wasm', name: 'tfjs-backend-wasm-simd.wasm', version: 'v' }).catch((e: Error) => e);
+      await vi.advanceTimersByTimeAsync(19_000);
+      let settled = false;
+      void got.then(() => (settled = true));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(await got).toMatchObject({ message: `could not fetch ${url}: no data for 20 s (stalled download)` });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a slow download that keeps receiving bytes is not cut', async () => {
+    vi.useFakeTimers();
+    try {
+      const trickle: typeof fetch = async () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            async start(c) {
+              for (let i = 0; i < 5; i++) {
+                await new Promise((r) => setTimeout(r, 10_000)); // a chunk every 10 s: 50 s in all
+                c.enqueue(new Uint8Array([i]));
+              }
+              c.close();
+            },
+          }),
+        );
+      const files = createFiles({ fetch: trickle, caches: null });
+      const got = files.get('https://shop.example/weights.bin', { bucket: 'model', name: 'weights.bin', version: 'v' });
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect([...new Uint8Array((await got).bytes)]).toEqual([0, 1, 2, 3, 4]);
+    } finally {
+      vi.useRealTimers();
     }
   });
 });
