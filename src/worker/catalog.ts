@@ -36,8 +36,12 @@ export interface WorkerCatalog {
   current(): Promise<LoadedCatalog>;
   /** The feed if it has loaded, else null (never waits). */
   loadedFeed(): LoadedCatalog | null;
-  /** Items the page showed or the shopper's history holds; without a feed they are the catalog. */
-  observe(items: Iterable<ItemFeatures>): void;
+  /**
+   * Items the page showed or the shopper's history holds; without a feed they are the catalog.
+   * @param shown the page shows them now: their availability (`data-reco-available`) wins over the feed's, which may
+   *   be a night old (a history's or an earlier page view's does not)
+   */
+  observe(items: Iterable<ItemFeatures>, shown?: boolean): void;
   /** An item's features: the loaded feed's, else the page's when it showed the item (never waits). */
   lookup(id: string): ItemFeatures | undefined;
   status(): CatalogStatus;
@@ -62,10 +66,18 @@ export function createCatalog(
   let seenCatalog: LoadedCatalog | null = null;
   let status: CatalogStatus = { source: source.url ? 'feed' : 'seen', items: 0, url: source.url };
 
+  /** What this page view's pages said of items' stock, by id: it wins over the feed's. */
+  const stock = new Map<string, boolean>();
+  const restock = (c: LoadedCatalog, id: string, available: boolean) => {
+    const item = c.items[c.index.get(id) ?? -1] as ItemFeatures | undefined;
+    if (item && item.available !== available) item.available = available;
+  };
   const feed: Promise<LoadedCatalog | null> = source.url
     ? (started ?? loadFeed(source.url, fetchFn, storage)).then(({ entries, fromCache, skipped, ignored }) => {
         status = { ...status, items: entries.length, fromCache, skipped, ignored };
-        return compile(entries);
+        const c = compile(entries);
+        for (const [id, available] of stock) restock(c, id, available);
+        return c;
       })
     : Promise.resolve(null);
   let loadedFeed: LoadedCatalog | null = null;
@@ -90,9 +102,13 @@ export function createCatalog(
           .catch(() => {}) // a store closed by forget(), or not answering: the items seen from now on
       : Promise.resolve();
 
-  function observe(items: Iterable<ItemFeatures>): void {
+  function observe(items: Iterable<ItemFeatures>, shown = false): void {
     for (const it of items) {
       if (!it?.id) continue;
+      if (shown && typeof it.available === 'boolean') {
+        stock.set(it.id, it.available);
+        if (loadedFeed) restock(loadedFeed, it.id, it.available);
+      }
       const old = seen.get(it.id);
       const merged = old ? { ...old, ...Object.fromEntries(Object.entries(it).filter(([, v]) => v !== undefined)) } : it;
       if (old && JSON.stringify(old) === JSON.stringify(merged)) continue;

@@ -410,7 +410,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       const price = show && priceFormat(show);
       const origins = show && imageOrigins(show, catalog?.status().url ?? null);
       const { serve } = current();
-      catalog!.observe(seen);
+      catalog!.observe(seen, true);
       catalog!.observe(given.map((e) => e.item));
       const over = await catalog!.current();
       if (placements?.over !== over) {
@@ -433,7 +433,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
 
     observe(items) {
       const { serve } = current();
-      catalog?.observe(items);
+      catalog?.observe(items, true);
       if (serve.kind === 'pair') serve.scorer.observe(items);
     },
 

@@ -241,6 +241,21 @@ describe('createCatalog', () => {
     expect(catalog.status()).toMatchObject({ source: 'feed', items: 2, url: 'https://shop.example/feed.jsonl', fromCache: false });
   });
 
+  it("the page's word on stock wins over the feed's (a night old), before and after the feed loads; a history's or an earlier page view's does not", async () => {
+    vi.stubGlobal('caches', undefined);
+    const rows = ['a', 'b', 'c', 'd'].map((id) => `{"id":"${id}","title":"${id}","availability":"in_stock"}`).join('\n');
+    const fetchFn = (async () => new Response(rows)) as unknown as typeof fetch;
+    const catalog = createCatalog({ url: 'https://shop.example/feed.jsonl', dbName: null }, fetchFn);
+    catalog.observe([{ id: 'a', available: false }], true); // a grid marks it sold out before the feed has loaded
+    catalog.observe([{ id: 'c', available: false }]); // the history's copy of an older page: not the page's word now
+    const c = await catalog.current();
+    catalog.observe([{ id: 'b', available: false }], true); // and after
+    catalog.observe([{ id: 'd', available: false }], true);
+    catalog.observe([{ id: 'd', available: true }], true); // back in stock on a later grid
+    expect(c.items.map((it) => `${it.id} ${it.available}`)).toEqual(['a false', 'b false', 'c true', 'd true']);
+    expect(catalog.lookup('b')?.available).toBe(false);
+  });
+
   it('without a feed, or when the feed fails, draws from the items seen (newest fields win) and says why', async () => {
     vi.stubGlobal('caches', undefined);
     const seen = createCatalog({ url: null, dbName: null });

@@ -47,6 +47,19 @@ describe('engine placements (in-process, as in the worker)', () => {
     }
   });
 
+  it('an item the page shows as sold out (data-reco-available="false") is not recommended, though the feed, a night old, has it in stock', async () => {
+    const own = createEngine({ fetch: fileFetch }); // the page's word changes its catalog: not the shared engine's
+    await own.init({ modelUrl: 'public/models/default/model.json', backends: ['wasm'], catalog: { url: FEED, dbName: null } });
+    const ask = (seen: typeof CATALOG) =>
+      own.recommend(history, { placement: 'similar', itemId: CATALOG[9]!.id, limit: 6 }, { seen, now: NOW });
+    const first = (await ask([])).items[0]!;
+    expect(outOfStock.has(first.id)).toBe(false);
+    const soldOut = { ...CATALOG.find((it) => it.id === first.id)!, available: false };
+    const { items } = await ask([soldOut]);
+    expect(items.map((it) => it.id)).not.toContain(first.id);
+    expect(items.length).toBeGreaterThan(0);
+  });
+
   it('a history of items known by id alone is ranked with the feed’s features, also by the first ranking while the feed loads', async () => {
     // The feed answers late: after the model has loaded and the first ranking was asked.
     let release!: () => void;
