@@ -23,6 +23,8 @@ declare global {
     nextPage(page: number): Promise<string[]>;
     loadMore(): Promise<string>;
     openProduct(id: string): void;
+    openListing(): void;
+    recoStarted: Promise<unknown>;
     personalized?: Promise<void>;
   }
 }
@@ -229,6 +231,33 @@ test('a grid rendered by client code after init(): personalized after a reload w
   await waitForRanked(tab, 'spa', 3);
   expect(await order(tab)).toEqual(ranked.order);
   expect(await tab.evaluate(() => window.__reco.errors)).toEqual([]);
+});
+
+test('a single-page app that ends Reco on each route and calls init() again once the next listing has rendered, in the same task: that listing is personalized in view, without scrolling', async ({
+  tab,
+}) => {
+  await listenToReco(tab);
+  await tab.goto('/e2e/pages/spa.html?reinit');
+  await waitForReady(tab);
+  await tab.evaluate(() => window.rendered);
+  const before = await gridItems(tab, '#grid');
+  const category = leastShownCategory(before);
+  const viewed = before.filter((it) => it.top === category).slice(-5);
+  await tab.evaluate(
+    (ids) => ids.forEach((id) => window.Reco.track('view_item', id)),
+    viewed.map((it) => it.id),
+  );
+  await tab.evaluate(() => window.Reco.export()); // stored
+  const rankings = await tab.evaluate(() => window.__reco.ranked.filter((r) => r.listId === 'spa').length);
+
+  // The next route: the router renders the listing (a new container, in the shop's order), then destroy() and init().
+  await tab.evaluate(() => window.openListing());
+  await tab.evaluate(() => window.recoStarted);
+  const ranked = await waitForRanked(tab, 'spa', rankings + 1, 20_000);
+  expect(await tab.evaluate(() => window.scrollY), 'nobody scrolled').toBe(0);
+  const after = await gridItems(tab, '#grid');
+  expect(after.map((it) => it.id)).toEqual(ranked.order);
+  expect(countInTop(after, category)).toBeGreaterThan(countInTop(before, category));
 });
 
 test("a single-page app's route is a page view: back on the listing (a new address, Back), the items in view count their impressions again", async ({

@@ -5,6 +5,7 @@
  * Script tag: `<script src="/reco.js"></script>` then `Reco.init()`; `window.Reco` also forwards
  * every method to the instance made by the last `init()`, so `Reco.status()` works in a console.
  */
+import { watchInsertions } from './main/grid/unpainted.ts';
 import { notReady, type Explanation, type RecoEventMap, type RecoInstance, type RecoStatus } from './main/api.ts';
 import { startWorkerEarly } from './main/early-worker.ts';
 import { loadEngineModule, preloadEngineModule } from './main/engine-module.ts';
@@ -64,6 +65,7 @@ if (typeof location !== 'undefined') {
   if (BUNDLED.startWorker) queueMicrotask(startEarly);
   else startEarly();
   preloadEngineModule(SCRIPT_URL);
+  watchInsertions(); // grids an app renders just before init() (see unpainted.ts)
 }
 
 /**

@@ -10,6 +10,7 @@
  * shopper has not seen yet (a grid that was empty, new items) is hidden until ranked. A page that keeps
  * putting its own order back (a framework that owns the list) wins after a few rounds, with one message.
  */
+import { stopWatching, watchInsertions } from './grid/unpainted.ts';
 import type { TrackedItem, Tracker } from '../tracker/tracker.ts';
 import type { RankedEvent } from './api.ts';
 import type { AntiFlicker } from './grid/antiflicker.ts';
@@ -478,9 +479,9 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
   // and held until then, unless the page has painted them already (init() from an async script, or after a consent
   // banner; see JUST_PAINTED_MS) and does not hide them itself: hiding what the shopper sees would make it blink, so
   // its ranking waits until it is out of sight.
-  const start = (root: ParentNode, painted: boolean) =>
+  const start = (root: ParentNode, painted: boolean, unpainted: (el: Element) => boolean = () => false) =>
     find(root).map((grid) => {
-      const hold = !painted || hiddenByPage(grid.container);
+      const hold = !painted || hiddenByPage(grid.container) || unpainted(grid.container);
       // Held now if a ranking may move it, else looked at again once the script that called init() has run: a product
       // page's view_item right after it is a history.
       const holdIfMovable = (): boolean => {
@@ -497,7 +498,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     !antiFlicker.isHeld(el) && el.ownerDocument.defaultView?.getComputedStyle(el).visibility === 'hidden';
   const paint = performance.getEntriesByType?.('paint')[0];
   const painted = !!paint && (document.readyState === 'complete' || performance.now() - paint.startTime > JUST_PAINTED_MS);
-  const first = start(document, painted);
+  const first = start(document, painted, stopWatching());
   // After the holds above, in the same task: the page's own hiding ends where Reco's begins, with no frame between.
   document.documentElement.setAttribute(STARTED, '');
   observer.observe(document.documentElement, WATCH);
@@ -539,6 +540,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     destroy() {
       destroyed = true;
       observer.disconnect();
+      watchInsertions(); // the next route's listing, until the next init()
       offscreen.disconnect();
       deferred.clear();
       document.removeEventListener('visibilitychange', onVisibility);

@@ -73,6 +73,9 @@ function withTracker() {
   return { tracker, clicks: () => seen.filter((e) => e.type === 'select_item').map((e) => e.itemId) };
 }
 
+/** Lets an animation frame run: what the page rendered before it counts as drawn. */
+const frameDrawn = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+
 /** Lets the MutationObserver callback, the task it schedules and the ranking that starts run. */
 const settle = () => new Promise((r) => setTimeout(r, 50));
 
@@ -189,6 +192,7 @@ describe('personalizer', () => {
       vi
         .spyOn(performance, 'getEntriesByType')
         .mockReturnValue([{ name: 'first-paint', startTime: performance.now() - ago } as PerformanceEntry]);
+    await frameDrawn(); // the grid was drawn: the page's state and its paint decide
     try {
       for (const [ready, ago, held] of [
         ['loading', 30, true],
@@ -207,6 +211,33 @@ describe('personalizer', () => {
       }
     } finally {
       readyState.mockRestore();
+    }
+  });
+
+  it("a single-page app's next route: a listing rendered after destroy() and handed to init() before a frame is drawn is held and ranked, though the page has loaded; one already drawn is not hidden", async () => {
+    const readyState = vi.spyOn(document, 'readyState', 'get').mockReturnValue('complete');
+    const paints = vi.spyOn(performance, 'getEntriesByType').mockReturnValue([{ name: 'first-paint', startTime: 0 } as PerformanceEntry]);
+    try {
+      await frameDrawn();
+      start({ antiFlicker: guard() }, true, [], 400);
+      p!.destroy(); // the route ends; its router renders the next one and calls init() in the same task
+      document.body.innerHTML = `<div id="next" data-reco-grid="category">${cards('p1', 'p3')}</div>`;
+      const sameTask = guard();
+      start({ antiFlicker: sameTask }, true, [], 400);
+      expect(sameTask.hold).toHaveBeenCalledWith(document.getElementById('next'));
+      await p!.firstRankings();
+      expect(ids('#next')).toEqual(['p3', 'p1']);
+
+      p!.destroy(); // the next route's listing is drawn before init() (it awaited its data): the shopper may see it
+      document.body.innerHTML = `<div id="later" data-reco-grid="category">${cards('p1', 'p3')}</div>`;
+      await frameDrawn();
+      const afterFrame = guard();
+      afterFrame.inView.add(document.getElementById('later')!);
+      start({ antiFlicker: afterFrame }, true, [], 400);
+      expect(afterFrame.hold).not.toHaveBeenCalled();
+    } finally {
+      readyState.mockRestore();
+      paints.mockRestore();
     }
   });
 
