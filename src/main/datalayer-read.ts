@@ -162,17 +162,15 @@ function record({ type, params }: { type: EventType; params: Entry }, tracker: T
     if (currency) extra['currency'] = currency;
     if (transaction) extra['transaction_id'] = transaction;
     const index = num(item['index']);
-    const track = () =>
-      tracker.track(type, id, extra, {
-        listId:
-          str(item['item_list_id']) ?? str(params['item_list_id']) ?? str(item['item_list_name']) ?? str(params['item_list_name']) ?? null,
-        position: index !== undefined && Number.isInteger(index) && index >= 0 ? index : null,
-        source: 'dataLayer',
-      });
-    // An impression of an item in a grid Reco tracks is the tracker's (it counts only what was seen). Asked a task
-    // later: a shop that appends cards and pushes their view_item_list in one task has them tracked by then.
-    if (type === 'view_item_list') setTimeout(() => tracker.watching(id) || track());
-    else track();
+    tracker.track(type, id, extra, {
+      listId:
+        str(item['item_list_id']) ?? str(params['item_list_id']) ?? str(item['item_list_name']) ?? str(params['item_list_name']) ?? null,
+      position: index !== undefined && Number.isInteger(index) && index >= 0 ? index : null,
+      source: 'dataLayer',
+      // An impression of an item in a grid Reco tracks is the tracker's (it counts only what was seen), also when the
+      // app renders that grid a moment after its push.
+      unlessTracked: type === 'view_item_list',
+    });
   }
   if (features.length) o.remember(features);
 }

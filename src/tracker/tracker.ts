@@ -70,7 +70,17 @@ export interface Tracker {
     type: EventType,
     itemId: string,
     extra?: Record<string, string | number | boolean>,
-    context?: { listId?: string | null; position?: number | null; source?: Source },
+    context?: {
+      listId?: string | null;
+      position?: number | null;
+      source?: Source;
+      /**
+       * An impression the shop reports (its GA4 view_item_list): recorded {@link LATE_GRID_MS} later unless a grid Reco
+       * tracks shows the item by then (its impressions are the tracker's, which counts only what is seen); flush() and
+       * a hidden page settle it at once.
+       */
+      unlessTracked?: boolean;
+    },
   ): RecoEvent | undefined;
   /** True while an item with this id is observed in a grid (its impressions are the tracker's to count). */
   watching(itemId: string): boolean;
@@ -102,6 +112,12 @@ export interface Tracker {
 
 /** Who reported an event: the tracker itself (clicks, impressions), the page's track() calls, or its GA4 dataLayer. */
 export type Source = 'tracker' | 'page' | 'dataLayer';
+
+/**
+ * How long an impression the shop reports waits for a Reco grid to show its item: an app pushes a listing's
+ * view_item_list as its data arrives and renders the grid after it (or pushes it in <head>).
+ */
+export const LATE_GRID_MS = 1000;
 
 /**
  * Within this many milliseconds, the same event (type and item) from two sources is one event. The shop's
@@ -183,7 +199,10 @@ export function createTracker(opts: TrackerOptions): Tracker {
   const session = createSession(sessionTimeoutMs, local);
 
   const queue = createEventQueue(store, pageViewId, { local, flushIntervalMs, report, written: opts.onWritten });
-  const flush = queue.flush;
+  /** Impressions the shop reported, waiting to see whether a Reco grid shows their items (see unlessTracked). */
+  const awaiting = new Set<() => void>();
+  const settleAwaiting = () => awaiting.forEach((settle) => settle());
+  const flush = (): Promise<void> => (settleAwaiting(), queue.flush());
 
   /** The latest event of each type and item, and its source. */
   const latest = new Map<string, { e: RecoEvent; source: Source }>();
@@ -268,6 +287,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
   const onVisibility = () =>
     guard(() => {
       const visible = pageVisible();
+      if (!visible) settleAwaiting(); // journaled as the page goes away
       for (const w of watched.values()) w.timer.setPageVisible(visible);
     });
 
@@ -307,6 +327,9 @@ export function createTracker(opts: TrackerOptions): Tracker {
     });
     local.stop();
   }, report);
+
+  /** Only items still on the page: those of a grid a single-page app removed are let go at the next observe(). */
+  const watching = (itemId: string): boolean => [...watched].some(([el, w]) => w.id === itemId && el.isConnected);
 
   function unwatch(el: Element, w: Watched): void {
     w.timer.stop();
@@ -369,16 +392,25 @@ export function createTracker(opts: TrackerOptions): Tracker {
     track(type, itemId, extra, context) {
       checkTrackArguments(type, itemId, extra, context?.source === 'dataLayer');
       const place = { id: itemId.trim(), listId: context?.listId ?? null, position: context?.position ?? null };
-      return record(type, place, extra && { ...extra }, context?.source ?? 'page');
+      const go = () => record(type, place, extra && { ...extra }, context?.source ?? 'page');
+      if (!context?.unlessTracked) return go();
+      const settle = () => {
+        if (!awaiting.delete(settle)) return;
+        clearTimeout(timer);
+        if (!watching(place.id)) go();
+      };
+      const timer = setTimeout(settle, LATE_GRID_MS);
+      awaiting.add(settle);
+      return undefined;
     },
-    // Only items still on the page: those of a grid a single-page app removed are let go at the next observe().
-    watching: (itemId) => [...watched].some(([el, w]) => w.id === itemId && el.isConnected),
+    watching,
     shown: (listId) => [...impressed].some((key) => key.startsWith(`${listId}\u0000`)),
     flush,
     unwritten: () => [...journaled(), ...queue.unwritten()],
     pending: queue.pending,
     forget() {
       forgotten = true;
+      awaiting.clear();
       queue.drop();
       destroy();
     },

@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ARM_EVENTS, dataLayerUse, pageDataLayer, writeArm } from '../../src/main/datalayer.ts';
 import { readDataLayer } from '../../src/main/datalayer-read.ts';
+import { LATE_GRID_MS } from '../../src/tracker/tracker.ts';
 import { openStore } from '../../src/shared/store.ts';
 import { EVENT_TYPES, type ItemFeatures, type RecoEvent } from '../../src/shared/types.ts';
 import { createTracker, type Tracker } from '../../src/tracker/tracker.ts';
@@ -134,7 +135,7 @@ describe('reading GA4 ecommerce pushes', () => {
     });
     el.dispatchEvent(new MouseEvent('click', { bubbles: true }));
     win.dataLayer.push({ event: 'select_item', ecommerce: { item_list_id: 'home', items: [{ item_id: 'p1', index: 0 }] } });
-    await new Promise((r) => setTimeout(r)); // impressions are read a task later (below)
+    await new Promise((r) => setTimeout(r, LATE_GRID_MS)); // the shop's impressions wait for Reco's grids (below)
     expect(events()).toEqual(['select_item p1 home #0', 'view_item_list p7 home #1']);
   });
 
@@ -150,8 +151,27 @@ describe('reading GA4 ecommerce pushes', () => {
     }));
     win.dataLayer.push({ event: 'view_item_list', ecommerce: { item_list_id: 'listing', items: [{ item_id: 'c' }, { item_id: 'd' }] } });
     tracker.observe(items); // what the personalizer's MutationObserver callback does after this task's script
-    await new Promise((r) => setTimeout(r));
+    await new Promise((r) => setTimeout(r, LATE_GRID_MS));
     expect(events()).toEqual([]); // d was never seen: before, both counted as the shop's
+  });
+
+  it('impressions the shop pushes before its app renders the grid (as its data arrives, or in <head>) are the tracker’s: it counts what is seen', async () => {
+    win.dataLayer = [];
+    start();
+    win.dataLayer.push({ event: 'view_item_list', ecommerce: { item_list_id: 'home', items: [{ item_id: 'c', index: 0 }] } });
+    await new Promise((r) => setTimeout(r, 300)); // the app renders its listing 300 ms later, below the fold
+    document.body.innerHTML = '<div data-reco-grid="home"><a data-reco-id="c"></a></div>';
+    tracker.observe([{ el: document.querySelector('[data-reco-id]')!, id: 'c', listId: 'home', position: 0 }]);
+    await new Promise((r) => setTimeout(r, LATE_GRID_MS));
+    expect(events()).toEqual([]); // before: an impression of a grid never in view, at the shop's index
+  });
+
+  it('the shop’s impressions of items no Reco grid shows are recorded at once when the page flushes (an export, the page going away)', async () => {
+    win.dataLayer = [];
+    start();
+    win.dataLayer.push({ event: 'view_item_list', ecommerce: { item_list_id: 'carousel', items: [{ item_id: 'x', index: 2 }] } });
+    await tracker.flush();
+    expect(events()).toEqual(['view_item_list x carousel #2']);
   });
 
   it('the shop’s impressions of the items of a Reco grid a single-page app removed count (the grid no longer tracks them)', async () => {
@@ -161,7 +181,7 @@ describe('reading GA4 ecommerce pushes', () => {
     win.dataLayer = [];
     start();
     win.dataLayer.push({ event: 'view_item_list', ecommerce: { item_list_id: 'search', items: [{ item_id: 'p1', index: 0 }] } });
-    await new Promise((r) => setTimeout(r));
+    await new Promise((r) => setTimeout(r, LATE_GRID_MS));
     expect(events()).toEqual(['view_item_list p1 search #0']);
   });
 
