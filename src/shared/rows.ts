@@ -15,7 +15,13 @@ const nullable = (v: unknown, ok: (v: unknown) => boolean) => v === null || v ==
 export const isFlatRecord = (v: unknown): v is Record<string, string | number | boolean> =>
   isObject(v) && Object.values(v).every((x) => typeof x === 'string' || typeof x === 'boolean' || finite(x));
 
-/** A stored event the model and learning can use: id, known type, item id and time are required; other fields, when present, have their types. */
+/** A stored event newer than now by more than this is malformed. */
+const FUTURE_SLACK_MS = 86_400_000;
+
+/**
+ * A stored event the model and learning can use: id, known type, item id and time (not more than a day ahead of the
+ * clock) are required; other fields, when present, have their types.
+ */
 export function isEvent(row: unknown): row is RecoEvent {
   if (!isObject(row)) return false;
   const e = row as Partial<Record<keyof RecoEvent, unknown>>;
@@ -24,6 +30,8 @@ export function isEvent(row: unknown): row is RecoEvent {
     (EVENT_TYPES as readonly unknown[]).includes(e.type) &&
     nonEmpty(e.itemId) &&
     finite(e.ts) &&
+    // A device whose clock was once set years ahead wrote it: it would rank as the newest event and never age out.
+    (e.ts as number) <= Date.now() + FUTURE_SLACK_MS &&
     nullable(e.listId, (v) => typeof v === 'string') &&
     nullable(e.position, finite) &&
     optional(e.sessionId, (v) => typeof v === 'string') &&

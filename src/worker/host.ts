@@ -12,6 +12,7 @@ import { gridOrder, recentRule } from '../model/arrange.ts';
 import {
   ALL_BUCKETS,
   asSnapshot,
+  SNAPSHOT_FORMAT,
   bucketsAtOnce,
   headKey,
   historyKey,
@@ -214,7 +215,11 @@ export function createHost(deps: HostDeps): EngineInterface {
   /** The store once open, for the malformed rows it skipped (status() is synchronous). */
   let storeOpen: Store | null = null;
   /** Malformed rows skipped in the page's database: by this host's reads (history, items, snapshot) and the learner's. */
-  const skippedRows = (): string[] => [...new Set([...(storeOpen?.skipped() ?? []), ...(ready?.status().skipped ?? [])])];
+  /** The stored snapshot, when it was malformed. */
+  let skippedSnapshot: string[] = [];
+  const skippedRows = (): string[] => [
+    ...new Set([...(storeOpen?.skipped() ?? []), ...(ready?.status().skipped ?? []), ...skippedSnapshot]),
+  ];
   const status = (): EngineStatus => {
     const s = ready?.status();
     const feed = ready?.feedStatus();
@@ -490,7 +495,13 @@ export function createHost(deps: HostDeps): EngineInterface {
         return store.then((s) => (s ? reading : null));
       };
       stored = beside((s) => s.getSnapshot(o.modelUrl))
-        .then(asSnapshot)
+        .then((row) => {
+          const snapshot = asSnapshot(row);
+          // Malformed, not merely of another SDK version's format (nor missing): skipped and counted, as other rows are.
+          const otherFormat = typeof row === 'object' && row !== null && (row as { format?: unknown }).format !== SNAPSHOT_FORMAT;
+          if (!snapshot && row != null && !otherFormat) skippedSnapshot = [`snapshots:${o.modelUrl}`];
+          return snapshot;
+        })
         .catch(() => null);
       historyRead = beside((s) => recall.through(s).recent(o.historyLength, HISTORY_TYPES)).catch(() => {});
       expected().catch(() => {});

@@ -352,6 +352,7 @@ describe('rows read back are checked', () => {
       { ...ev('badType', t + 3), type: 'hover' },
       { ...ev('badExtra', t + 4), extra: ['x'] },
       { ...ev('infinite', t + 5), position: Infinity },
+      ev('future', 8.64e15), // a clock once set to the year 275760: it would stay the newest event for good
     ]);
     await putRaw(name, 'items', [
       { id: 'p2', ts: t, item: { id: 'p2', category: ['Makeup', 'Lips'] } },
@@ -373,6 +374,7 @@ describe('rows read back are checked', () => {
       [
         'events:badExtra',
         'events:badType',
+        'events:future',
         'events:infinite',
         'events:nullItem',
         'items:p2',

@@ -316,6 +316,23 @@ describe('worker host: the first ranking of a page view', () => {
     expect(next.status().cache.snapshotBehind).toBeUndefined();
   });
 
+  it('a malformed stored snapshot is a miss, skipped and counted in status() as other rows are; one of another format (an SDK upgrade) is not counted', async () => {
+    for (const [row, counted] of [
+      ['garbage', true],
+      [{ format: 1, items: 'broken' }, true],
+      [{ format: 0, items: [] }, false],
+    ] as const) {
+      const { dbName } = await shopper();
+      const store = await openStore({ dbName });
+      await store.putSnapshot(MODELS.pair, row);
+      store.close();
+      const view = pageView();
+      await view.init(init(dbName));
+      expect((await view.rank(request())).source).not.toBe('snapshot');
+      expect(view.status().skipped).toEqual(counted ? [`snapshots:${MODELS.pair}`] : []);
+    }
+  });
+
   it("stores a change's snapshot for a page view at once first: such a page view finds it before the rest is computed", async () => {
     const { dbName } = await shopper();
     // The rest of the buckets never comes: the shopper left while it was computed.
