@@ -200,3 +200,23 @@ test('placeholder cards the page replaces with marked cards a second later: no e
     .toBe(true);
   expect(uncaught).toEqual([]);
 });
+
+test('a widget in a sandboxed frame (an opaque origin: no storage, no worker): the grid keeps its order, export() and forget() settle, and the page gets no error', async ({
+  page,
+}) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/e2e/pages/sandboxed.html');
+  const frame = await (await page.waitForSelector('#widget')).contentFrame();
+  await frame!.waitForFunction(() => (window as unknown as { started?: Promise<unknown> }).started);
+  await frame!.evaluate(() => (window as unknown as { started: Promise<unknown> }).started);
+  await frame!.evaluate(() => window.Reco.track('view_item', 'b'));
+  expect((await frame!.evaluate(() => window.Reco.export())).events.map((e) => e.itemId)).toEqual(['b']); // this page view's, in memory
+  await frame!.evaluate(() => window.Reco.forget());
+  await page.waitForTimeout(500); // a rejection nobody handles is reported a moment later
+  expect(
+    await frame!.evaluate(() => [...document.querySelectorAll('[data-reco-id]')].map((el) => el.getAttribute('data-reco-id'))),
+  ).toEqual(['a', 'b', 'c']);
+  expect(await frame!.evaluate(() => window.Reco.status().storage)).not.toBe('indexeddb');
+  expect(errors).toEqual([]);
+});

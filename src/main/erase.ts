@@ -80,12 +80,26 @@ function isRecoDatabase(name: string): Promise<boolean> {
  */
 export async function unlistedDatabases(known: readonly string[]): Promise<string[]> {
   try {
-    const listed = (await within(indexedDB.databases(), WAIT_MS)) ?? [];
+    const listed = (await listDatabases()) ?? [];
     const others = listed.flatMap((d) => (d.name && !known.includes(d.name) ? [d.name] : []));
     const reco = await Promise.all(others.map(isRecoDatabase));
     return others.filter((_, i) => reco[i]);
   } catch {
     return []; // no list (Firefox before 126) or no IndexedDB: the known names are all there is
+  }
+}
+
+/**
+ * The origin's databases as the browser lists them, within WAIT_MS; undefined where it cannot: no list (Firefox before
+ * 126), no IndexedDB, or an opaque origin (a sandboxed frame), where Chromium's call leaves a rejection of its own
+ * that no handler reaches (an error monitor would report "Uncaught (in promise) undefined").
+ */
+export async function listDatabases(): Promise<IDBDatabaseInfo[] | undefined> {
+  if (globalThis.origin === 'null') return undefined;
+  try {
+    return await within(indexedDB.databases(), WAIT_MS); // without IndexedDB at all, the name itself throws
+  } catch {
+    return undefined;
   }
 }
 

@@ -5,7 +5,7 @@
 import { isCachedItem, isEvent } from '../shared/rows.ts';
 import type { ExportData, ItemFeatures, RecoEvent, StoredData } from '../shared/types.ts';
 import { LOCAL_KEYS } from '../shared/local-keys.ts';
-import { unlistedDatabases, WAIT_MS, within } from './erase.ts';
+import { listDatabases, unlistedDatabases, WAIT_MS, within } from './erase.ts';
 
 /**
  * What one database holds (valid rows; malformed ones are counted where the SDK reads them); nothing when it does not
@@ -128,9 +128,7 @@ export async function readStored(names: readonly string[], extra?: StoredData): 
   // Only databases that exist, where the browser lists them: opening a missing one creates it, and WebKit keeps it
   // (empty, version 0) even though its creation is aborted, so an export after forget() would bring the name back.
   // Without the list (or IndexedDB, or an answer within WAIT_MS), each name is opened and a missing one's creation aborted.
-  // In an async function: without IndexedDB at all (a browser's setting) the name itself throws, and that is an answer too.
-  const list = (async () => (await indexedDB.databases()).map((d) => d.name))();
-  const listed = await within(list, WAIT_MS).catch(() => undefined);
+  const listed = (await listDatabases())?.map((d) => d.name);
   const read = listed ? [...names.filter((n) => listed.includes(n)), ...(await unlistedDatabases(names))] : names;
   const stored = await Promise.all(read.map(readDatabase));
   const parts: Stored[] = [...stored, ...(extra ? [{ ...extra, snapshots: {} }] : [])];
