@@ -71,7 +71,11 @@ export async function waitForReco(page: AnyPage, timeout = 90_000): Promise<void
     () => {
       const s = window.Reco?.status();
       return (
-        !!s && (s.ready || (s.engine === 'off' && s.lastError === null) || (!!s.lastError && !/has not been called/.test(s.lastError)))
+        !!s &&
+        (s.ready ||
+          (s.engine === 'off' && s.lastError === null) ||
+          // A restart's lastError is on record while the new worker starts: not settled yet.
+          (!!s.lastError && s.engine !== 'restarting' && !/has not been called/.test(s.lastError)))
       );
     },
     undefined,
