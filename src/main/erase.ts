@@ -49,10 +49,17 @@ export function knownDatabases(current: string): string[] {
   return [...new Set([current, DEFAULTS.dbName, ...readRegistry()])];
 }
 
-/** Reco's object stores (src/shared/store.ts): a database with the first two and none but these is Reco's. */
-const RECO_STORES = ['events', 'meta', 'items', 'snapshots'];
+/** Reco's object stores (src/shared/store.ts, version 3): a database with exactly these is Reco's, ... */
+const RECO_STORES = ['events', 'items', 'meta', 'snapshots'];
+/** ... when its events are kept by id with Reco's two indexes. A shop's own database (an analytics queue with events and meta stores) is not. */
+const isRecoSchema = (db: IDBDatabase): boolean => {
+  const stores = [...db.objectStoreNames].sort();
+  if (stores.join() !== RECO_STORES.join()) return false;
+  const events = db.transaction('events').objectStore('events');
+  return events.keyPath === 'id' && events.indexNames.contains('ts') && events.indexNames.contains('type_ts');
+};
 
-/** True when the database `name` (one the browser lists) has Reco's stores and no others; false when it cannot tell within WAIT_MS. */
+/** True when the database `name` (one the browser lists) is Reco's by its schema; false when it cannot tell within WAIT_MS. */
 function isRecoDatabase(name: string): Promise<boolean> {
   return new Promise((resolve) => {
     let open: IDBOpenDBRequest;
@@ -66,9 +73,14 @@ function isRecoDatabase(name: string): Promise<boolean> {
     open.onerror = () => (clearTimeout(timer), resolve(false));
     open.onsuccess = () => {
       clearTimeout(timer);
-      const stores = [...open.result.objectStoreNames];
+      let reco = false;
+      try {
+        reco = isRecoSchema(open.result);
+      } catch {
+        // a transaction refused: not one to delete
+      }
       open.result.close();
-      resolve(stores.includes('events') && stores.includes('meta') && stores.every((s) => RECO_STORES.includes(s)));
+      resolve(reco);
     };
   });
 }

@@ -98,24 +98,32 @@ describe('export() without IndexedDB at all (a browser setting: the name indexed
 });
 
 describe('a database Reco used under a dbName the registry lost (localStorage cleared since)', () => {
-  it('export() reads it and eraseEverything() deletes it, found by its stores; a database of the shop with other stores is left alone', async () => {
+  it('export() reads it and eraseEverything() deletes it, found by its schema; the shop’s own databases are left alone (one with events and meta stores too)', async () => {
     const { eraseEverything } = await import('../../src/main/erase.ts');
     vi.stubGlobal('indexedDB', new IDBFactory()); // an origin of its own: the other tests' databases are not this shopper's
     const store = await openStore({ dbName: 'acme-reco' });
     await store.add([event('lost-1', 'a', 1000)]);
     store.close();
-    const shop = await new Promise<IDBDatabase>((resolve) => {
-      const open = indexedDB.open('acme-cart', 1);
-      open.onupgradeneeded = () => (open.result.createObjectStore('events'), open.result.createObjectStore('lines'));
-      open.onsuccess = () => resolve(open.result);
-    });
-    shop.close();
+    // The shop's own databases: an analytics queue with events and meta stores, one with Reco's four store names but
+    // other keys, and a cart.
+    const shopDatabase = (name: string, make: (db: IDBDatabase) => void) =>
+      new Promise<void>((resolve) => {
+        const open = indexedDB.open(name, 1);
+        open.onupgradeneeded = () => make(open.result);
+        open.onsuccess = () => (open.result.close(), resolve());
+      });
+    await shopDatabase(
+      'acme-analytics',
+      (db) => (db.createObjectStore('events', { keyPath: 'id' }).createIndex('ts', 'ts'), db.createObjectStore('meta')),
+    );
+    await shopDatabase('acme-lookalike', (db) => ['events', 'items', 'meta', 'snapshots'].forEach((name) => db.createObjectStore(name)));
+    await shopDatabase('acme-cart', (db) => (db.createObjectStore('events'), db.createObjectStore('lines')));
     const names = async () => (await indexedDB.databases()).map((d) => d.name);
 
     expect((await readStored(['reco'])).events.map((e) => e.id)).toContain('lost-1');
     expect(await eraseEverything(['reco'])).toEqual([]);
     expect(await names()).not.toContain('acme-reco');
-    expect(await names()).toContain('acme-cart');
+    expect(await names()).toEqual(expect.arrayContaining(['acme-analytics', 'acme-lookalike', 'acme-cart']));
     vi.unstubAllGlobals();
   });
 });
