@@ -169,7 +169,13 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     for (const r of roots) if (r !== document && !(r as ShadowRoot).host.isConnected) roots.delete(r);
     return [...roots];
   };
-  const WATCH: MutationObserverInit = { childList: true, subtree: true, attributes: true, attributeFilter: ['data-reco-id'] };
+  // data-reco-available: an item the page marks sold out after init() goes last, and placements leave it out.
+  const WATCH: MutationObserverInit = {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: ['data-reco-id', 'data-reco-available'],
+  };
   let queued = false;
   /** historyChanged() has a look at the grids queued for the end of this task. */
   let historyChecked = false;
@@ -404,6 +410,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
   /** The grids a batch of DOM changes touches: their container's own child lists, or added nodes that are or hold grids. */
   const handle = (records: MutationRecord[]): void => {
     const touched = new Set<Element>();
+    const restocked = new Set<Element>();
     for (const c of dirty) schedule(c);
     try {
       for (const r of records) {
@@ -412,6 +419,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
         // from the grid), or a card the page reuses for another item (a list without keys, the next page of results).
         if (grid && (r.type === 'attributes' || r.target === grid || [...r.removedNodes].some(holdsItems) || addsItems(grid, r.addedNodes)))
           touched.add(grid);
+        if (grid && r.attributeName === 'data-reco-available') restocked.add(grid);
         for (const n of r.addedNodes) {
           if (n.nodeType !== 1) continue;
           const el = n as Element;
@@ -420,6 +428,8 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
         }
       }
       for (const c of touched) if (c.isConnected) changed(c);
+      // The same items, in stock or not: ranked again (in view, once out of sight, as any ranking of a grid seen).
+      for (const c of restocked) if (c.isConnected && auto && states.get(c)?.arranged) schedule(c);
     } catch (err) {
       o.onError(err as Error);
     }

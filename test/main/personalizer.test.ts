@@ -112,6 +112,17 @@ describe('personalizer', () => {
     expect(vi.mocked(tracker.shown).mock.calls.map(([listId]) => listId)).toEqual(['a', 'c']);
   });
 
+  it('a card the page marks sold out after init() (data-reco-available="false"): its features say so (placements leave it out) and the grid is arranged again', async () => {
+    const { deps } = start();
+    await p!.firstRankings();
+    vi.mocked(deps.arrange).mockClear();
+    vi.mocked(deps.remember).mockClear();
+    document.querySelector('[data-reco-id="p3"]')!.setAttribute('data-reco-available', 'false');
+    await settle();
+    expect(vi.mocked(deps.remember).mock.calls.flat(2)).toContainEqual(expect.objectContaining({ id: 'p3', available: false }));
+    expect(deps.arrange).toHaveBeenCalledTimes(1);
+  });
+
   it('tracks the items of the grids on the page from the start', () => {
     const { deps } = start({ active: false });
     expect(vi.mocked(deps.tracker!.observe).mock.calls[0]![0].map((t) => `${t.listId}:${t.id}@${t.position}`)).toEqual([
