@@ -491,7 +491,9 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
   // its ranking waits until it is out of sight.
   const start = (root: ParentNode, painted: boolean, unpainted: (el: Element) => boolean = () => false) =>
     find(root).map((grid) => {
-      const hold = !painted || hiddenByPage(grid.container) || unpainted(grid.container);
+      // Not drawn yet: the grid, or all its cards (a route that keeps the grid's element and renders new cards in it).
+      const fresh = unpainted(grid.container) || (grid.items.length > 0 && grid.items.every((i) => unpainted(i.el)));
+      const hold = !painted || hiddenByPage(grid.container) || fresh;
       // Held now if a ranking may move it, else looked at again once the script that called init() has run: a product
       // page's view_item right after it is a history.
       const holdIfMovable = (): boolean => {

@@ -239,6 +239,21 @@ describe('personalizer', () => {
       await p!.firstRankings();
       expect(ids('#next')).toEqual(['p3', 'p1']);
 
+      p!.destroy(); // a route that keeps the grid's element and renders the next category's cards in it
+      document.getElementById('next')!.innerHTML = cards('p2', 'p4');
+      const keptElement = guard();
+      start({ antiFlicker: keptElement }, true, [], 400);
+      expect(keptElement.hold).toHaveBeenCalledWith(document.getElementById('next'));
+      await p!.firstRankings();
+
+      p!.destroy(); // init() in the app's own animation frame callback, before that frame is painted
+      document.body.innerHTML = `<div id="framed" data-reco-grid="category">${cards('p1', 'p3')}</div>`;
+      const inFrame = guard();
+      for (let i = 0; i < 3; i++) await Promise.resolve(); // the mutation is noted first (its frame asked for before the app's)
+      await new Promise<void>((r) => requestAnimationFrame(() => (start({ antiFlicker: inFrame }, true, [], 400), r())));
+      expect(inFrame.hold).toHaveBeenCalledWith(document.getElementById('framed'));
+      await p!.firstRankings();
+
       p!.destroy(); // the next route's listing is drawn before init() (it awaited its data): the shopper may see it
       document.body.innerHTML = `<div id="later" data-reco-grid="category">${cards('p1', 'p3')}</div>`;
       await frameDrawn();

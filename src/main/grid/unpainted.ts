@@ -4,7 +4,7 @@
  * for the first time), often in the same task or a microtask later: no frame has shown that grid, so it is held and
  * ranked like a grid of a page still loading, not left in the shop's order as one the shopper may be looking at.
  * Between instances (from the script's start, and from each destroy() to the next init()), a mutation observer notes
- * the frame in which nodes were added; a frame has been drawn since once an animation frame callback has run.
+ * the frame in which nodes were added; a frame has been drawn since once the frame after them has been painted.
  */
 let observer: MutationObserver | null = null;
 let frame = 0;
@@ -15,10 +15,14 @@ function note(records: MutationRecord[]): void {
   for (const r of records) for (const node of r.addedNodes) addedIn.set(node, frame);
   if (records.length && !frameAsked) {
     frameAsked = true;
-    requestAnimationFrame(() => {
-      frame++;
-      frameAsked = false;
-    });
+    // Counted once the frame is painted: after every animation frame callback of it (an app's own, which may call
+    // init(), included), so in a task of its own.
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        frame++;
+        frameAsked = false;
+      }),
+    );
   }
 }
 
