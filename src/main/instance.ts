@@ -254,6 +254,9 @@ export function startInstance(
     const stored = await store?.count().catch(() => null);
     if (stored != null && !forgotten) state.events = stored + (tracker?.pending() ?? 0);
   };
+  // What other tabs wrote meanwhile: counted as the shopper comes back to this one.
+  const onVisible = () => document.visibilityState === 'visible' && void recount();
+  document.addEventListener('visibilitychange', onVisible);
   /** The grids, once followed (below); an event before that comes before any ranking. */
   let personalizer: Personalizer | null = null;
   const onEvent = (e: RecoEvent) => {
@@ -556,6 +559,7 @@ export function startInstance(
       destroyed = true;
       Object.assign(state, { ready: false, engine: 'off', storage: 'off', storageReason: 'destroy() was called' });
       channel.close();
+      document.removeEventListener('visibilitychange', onVisible);
       parts.grids.destroy();
       stopReading?.();
       antiFlicker.destroy();

@@ -534,6 +534,23 @@ describe('forget() and export() reach everything stored, whatever the current mo
 });
 
 describe('status().events', () => {
+  it('counts what another tab wrote once this tab is shown again', async () => {
+    vi.stubGlobal('Worker', BlockedWorker);
+    const dbName = `instance-${++n}`;
+    const a = await createInstance({ dbName }, SCRIPT, null);
+    const b = await createInstance({ dbName }, SCRIPT, null);
+    try {
+      for (const id of ['x', 'y']) b.track('view_item', id);
+      await b.export(); // written
+      expect(a.status().events).toBe(0);
+      document.dispatchEvent(new Event('visibilitychange')); // the shopper comes back to tab a
+      await vi.waitFor(() => expect(a.status().events).toBe(2));
+    } finally {
+      await a.destroy();
+      await b.destroy();
+    }
+  });
+
   it('counts the events a page view left in the click journal once they are written', async () => {
     vi.stubGlobal('Worker', BlockedWorker);
     leaveInJournal();
