@@ -12,7 +12,7 @@ import type { ItemFeatures, RecoEvent } from '../shared/types.ts';
 
 /** What {@link createHistory} returns. */
 export interface ShopperHistory {
-  /** Keeps these items' features for this page view and has the ones not seen before on it stored. */
+  /** Keeps these items' features for this page view and has the ones not seen before on it (or seen without some of these fields) stored. */
   remember(features: readonly ItemFeatures[]): void;
   /** Features of an item seen on this page, if any. */
   seen(id: string): ItemFeatures | undefined;
@@ -46,10 +46,15 @@ export function createHistory(
   if (store && 'then' in store) void store.then((s) => (opened = s));
   return {
     remember(features) {
-      const fresh = features.filter((f) => !seen.has(f.id));
+      const fresh: ItemFeatures[] = [];
       for (const f of features) {
+        const old = seen.get(f.id);
+        const known = Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined && v !== ''));
+        // Not seen before, or with fields the page had not given (the shop's GA4 push of a grid's card: its brand and
+        // category levels): stored, merged into what the item cache holds.
+        if (!old || Object.keys(known).some((k) => !(k in old))) fresh.push(f);
         seen.delete(f.id); // a Map iterates in insertion order: re-inserting makes it the most recent
-        seen.set(f.id, f);
+        seen.set(f.id, { ...old, ...known } as ItemFeatures);
       }
       for (const id of seen.keys()) {
         if (seen.size <= SEEN_MAX) break;

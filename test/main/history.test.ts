@@ -30,7 +30,7 @@ describe("the page's side of the history", () => {
     expect(req.known).toEqual([{ id: 'c', title: 'stored C' }]);
   });
 
-  it('has the worker store only items not seen before on this page (it writes the item cache of IndexedDB)', async () => {
+  it('has the worker store only items not seen before on this page, or seen without fields they now have (it writes the item cache of IndexedDB)', async () => {
     const stored: string[][] = [];
     const history = createHistory(
       openPageStore({ dbName: `history-${Math.random()}` }),
@@ -43,6 +43,11 @@ describe("the page's side of the history", () => {
     history.remember([{ id: 'a', title: 'A again' }, { id: 'b' }]);
     await vi.waitFor(() => expect(stored).toEqual([['a'], ['b']]));
     expect(history.seen('a')).toEqual({ id: 'a', title: 'A again' });
+    // The shop's GA4 push of a grid's card adds its brand and category: stored again (the cache merges), and kept.
+    history.remember([{ id: 'a', brand: 'Acme', category: 'Shoes > Running' }]);
+    history.remember([{ id: 'a', title: 'A again' }]); // the grid read again: nothing new
+    await vi.waitFor(() => expect(stored).toEqual([['a'], ['b'], ['a']]));
+    expect(history.seen('a')).toEqual({ id: 'a', title: 'A again', brand: 'Acme', category: 'Shoes > Running' });
   });
 
   it('stores them in a memory store itself (out of the worker reach), and reports a failed write', async () => {
