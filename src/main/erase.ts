@@ -86,13 +86,16 @@ function isRecoDatabase(name: string): Promise<boolean> {
 }
 
 /**
- * Where the browser lists the origin's databases: the names among them that are not `known` but are Reco's by their
- * stores. A `dbName` of an earlier visit is in the registry only while localStorage keeps it (a shop's logout or a
+ * Where the browser lists the origin's databases (`list`, asked here unless the caller has asked already): the names
+ * among them that are not `known` but are Reco's by their schema. A `dbName` of an earlier visit is in the registry only while localStorage keeps it (a shop's logout or a
  * consent tool may clear it; it may have been blocked or full when the database opened).
  */
-export async function unlistedDatabases(known: readonly string[]): Promise<string[]> {
+export async function unlistedDatabases(
+  known: readonly string[],
+  list: Promise<IDBDatabaseInfo[] | undefined> = listDatabases(),
+): Promise<string[]> {
   try {
-    const listed = (await listDatabases()) ?? [];
+    const listed = (await list) ?? [];
     const others = listed.flatMap((d) => (d.name && !known.includes(d.name) ? [d.name] : []));
     const reco = await Promise.all(others.map(isRecoDatabase));
     return others.filter((_, i) => reco[i]);

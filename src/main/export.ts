@@ -128,8 +128,9 @@ export async function readStored(names: readonly string[], extra?: StoredData): 
   // Only databases that exist, where the browser lists them: opening a missing one creates it, and WebKit keeps it
   // (empty, version 0) even though its creation is aborted, so an export after forget() would bring the name back.
   // Without the list (or IndexedDB, or an answer within WAIT_MS), each name is opened and a missing one's creation aborted.
-  const listed = (await listDatabases())?.map((d) => d.name);
-  const read = listed ? [...names.filter((n) => listed.includes(n)), ...(await unlistedDatabases(names))] : names;
+  const list = listDatabases(); // asked once: for the known names and for the others of Reco's
+  const listed = (await list)?.map((d) => d.name);
+  const read = listed ? [...names.filter((n) => listed.includes(n)), ...(await unlistedDatabases(names, list))] : names;
   const stored = await Promise.all(read.map(readDatabase));
   const parts: Stored[] = [...stored, ...(extra ? [{ ...extra, snapshots: {} }] : [])];
   const events = new Map<string, RecoEvent>();
