@@ -78,11 +78,13 @@ export function createPlacements(o: PlacementsDeps): PagePlacements {
   // the engine's ready status when the feed came first (so init() resolves with it), else once it settles. A
   // placement's newer answer is not replaced.
   let feedReported = false;
-  /** A feed that could not be used is reported once (on('error'), lastError, one console line), by whichever status came first. */
+  /** A feed that could not be used is reported once (on('error'), lastError, one console line), one served from its stored copy
+   * because the server failed is warned of once; by whichever status came first. */
   const reportFeed = (c: CatalogStatus | null | undefined) => {
-    if (!c?.error || feedReported) return;
+    if (!(c?.error || c?.stale) || feedReported) return;
     feedReported = true;
-    o.onError(new CatalogError(c.error));
+    if (c.error) o.onError(new CatalogError(c.error));
+    else console.warn(`[reco] ${c.stale}`); // placements still work: a warning, not an error
   };
   const settled = (c: CatalogStatus | null | undefined) => {
     if (!c || o.state.catalog) return;

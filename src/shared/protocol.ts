@@ -106,8 +106,10 @@ export interface CatalogStatus {
   /** Items in the catalog: the feed's once it loaded; the items seen, counted when a placement asks. */
   items: number;
   url: string | null;
-  /** The feed came from Cache Storage (its ETag unchanged). */
+  /** The feed came from Cache Storage (its ETag unchanged, or the server failed: `stale` says how). */
   fromCache?: boolean;
+  /** The server did not send the feed (an HTTP error, no answer) and the copy an earlier page view stored is used. */
+  stale?: string;
   /** Feed rows without an id, or lines that are not JSON. */
   skipped?: number;
   /** Feed rows past the limit (20,000 items). */

@@ -11,6 +11,11 @@ export interface CachedText {
   /** The answer came from Cache Storage (the server said 304, or could not be reached). */
   fromCache: boolean;
   etag: string | null;
+  /**
+   * Why the server's answer was not used and the stored copy was (e.g. `answered HTTP 404`, `no answer within 10 s`):
+   * the copy may be out of date. Absent when the server confirmed it (304) or sent the file.
+   */
+  stale?: string;
 }
 
 /** A file that has not fully arrived within this long is given up (its stored copy is used when there is one). */
@@ -43,7 +48,12 @@ export async function fetchCached(
   const stored = await cache?.match(url).catch(() => undefined);
   const etag = stored?.headers.get('etag') ?? null;
   const modified = stored?.headers.get('last-modified');
-  const fromStore = async (): Promise<CachedText> => ({ text: await stored!.text(), fromCache: true, etag });
+  const fromStore = async (stale?: string): Promise<CachedText> => ({
+    text: await stored!.text(),
+    fromCache: true,
+    etag,
+    ...(stale && { stale }),
+  });
   // A server that never answers (or stops sending) must not hold every placement: given up after FETCH_TIMEOUT_MS.
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), FETCH_TIMEOUT_MS);
@@ -59,15 +69,15 @@ export async function fetchCached(
     });
     if (res.ok) text = await res.text();
   } catch (err) {
-    if (stored) return fromStore();
     const why = abort.signal.aborted ? `no answer within ${FETCH_TIMEOUT_MS / 1000} s` : (err as Error).message;
+    if (stored) return fromStore(why);
     throw new Error(`could not fetch ${url}: ${why}`, { cause: err });
   } finally {
     clearTimeout(timer);
   }
   if (text === null) {
-    // 304, or a server error: no reason to drop the copy the last page view stored.
-    if (stored) return fromStore();
+    // 304, or a server error: no reason to drop the copy the last page view stored (an error is said, though).
+    if (stored) return fromStore(res.status === 304 ? undefined : `answered HTTP ${res.status}`);
     throw new Error(`${url} answered HTTP ${res.status}`);
   }
   const fresh = res.headers.get('etag');

@@ -73,8 +73,11 @@ export function createCatalog(
     if (item && item.available !== available) item.available = available;
   };
   const feed: Promise<LoadedCatalog | null> = source.url
-    ? (started ?? loadFeed(source.url, fetchFn, storage)).then(({ entries, fromCache, skipped, ignored }) => {
+    ? (started ?? loadFeed(source.url, fetchFn, storage)).then(({ entries, fromCache, stale, skipped, ignored }) => {
         status = { ...status, items: entries.length, fromCache, skipped, ignored };
+        // The page says so once (a console warning): a moved or broken feed must not go unnoticed behind its copy.
+        if (stale)
+          status.stale = `the catalog feed ${source.url} ${stale}; placements use the copy stored on this device by an earlier page view, which may be out of date`;
         const c = compile(entries);
         for (const [id, available] of stock) restock(c, id, available);
         return c;

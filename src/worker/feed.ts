@@ -191,6 +191,8 @@ export function parseFeed(body: string): ParsedFeed {
 export interface FetchedFeed extends ParsedFeed {
   /** The text came from Cache Storage (the server said 304, or could not be reached). */
   fromCache: boolean;
+  /** Why the stored copy was used rather than the server's answer (see CachedText.stale). */
+  stale?: string;
 }
 
 /**
@@ -203,8 +205,8 @@ export async function loadFeed(
   fetchFn: typeof fetch = fetch,
   storage?: () => CacheOpener | null | undefined,
 ): Promise<FetchedFeed> {
-  const { text, fromCache } = await fetchCached(url, FEED_CACHE, fetchFn, storage);
+  const { text, fromCache, stale } = await fetchCached(url, FEED_CACHE, fetchFn, storage);
   const parsed = parseFeed(text);
   if (!parsed.entries.length) throw new Error(`${url}: no item with an id`);
-  return { ...parsed, fromCache };
+  return { ...parsed, fromCache, ...(stale && { stale }) };
 }

@@ -296,6 +296,30 @@ describe('recommend()', () => {
     expect(vi.mocked(deps.onError).mock.calls.map(([e]) => e.name)).toEqual(['CatalogError']);
   });
 
+  it('a feed served from its stored copy because the server failed is one console warning (placements work: no error)', async () => {
+    const stale = {
+      source: 'feed',
+      items: 2,
+      url: '/feed.jsonl',
+      fromCache: true,
+      stale:
+        'the catalog feed /feed.jsonl answered HTTP 404; placements use the copy stored on this device by an earlier page view, which may be out of date',
+    };
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const { p, deps, engine, release } = setup();
+      vi.mocked(engine.recommend).mockImplementation(async () => ({ items: ITEMS, catalog: stale }) as never);
+      release();
+      expect((await p.recommend({ placement: 'for-you' })).length).toBe(2);
+      await p.recommend({ placement: 'for-you' });
+      expect(warn.mock.calls).toEqual([[`[reco] ${stale.stale}`]]);
+      expect(deps.onError).not.toHaveBeenCalled();
+      expect(deps.state.catalog).toEqual(stale);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it("takes the feed's status from the engine's ready status when the feed came before the model: set as init() resolves", async () => {
     const loaded = { source: 'feed', items: 45, url: '/feed.jsonl', fromCache: false } as const;
     const { engine } = setup();

@@ -134,7 +134,7 @@ describe('fetchCached', () => {
     expect([...stores.get(FEED_CACHE)!.keys()]).toEqual(['https://shop.example/feed-2.jsonl']);
   });
 
-  it('gives up a server that never answers after FETCH_TIMEOUT_MS (the stored copy, else an error saying so); a server error keeps the stored copy', async () => {
+  it('gives up a server that never answers after FETCH_TIMEOUT_MS (the stored copy, else an error saying so); a server error keeps the stored copy, saying why', async () => {
     const { caches } = fakeCaches();
     vi.stubGlobal('caches', caches);
     vi.useFakeTimers();
@@ -152,9 +152,14 @@ describe('fetchCached', () => {
       await fetchCached('https://shop.example/feed.jsonl', FEED_CACHE, ok);
       const stalled = fetchCached('https://shop.example/feed.jsonl', FEED_CACHE, never);
       await vi.advanceTimersByTimeAsync(FETCH_TIMEOUT_MS);
-      expect(await stalled).toEqual({ text: 'v1', fromCache: true, etag: '"1"' });
+      expect(await stalled).toEqual({ text: 'v1', fromCache: true, etag: '"1"', stale: 'no answer within 10 s' });
       const down = (async () => new Response('Service Unavailable', { status: 503 })) as unknown as typeof fetch;
-      expect(await fetchCached('https://shop.example/feed.jsonl', FEED_CACHE, down)).toEqual({ text: 'v1', fromCache: true, etag: '"1"' });
+      expect(await fetchCached('https://shop.example/feed.jsonl', FEED_CACHE, down)).toEqual({
+        text: 'v1',
+        fromCache: true,
+        etag: '"1"',
+        stale: 'answered HTTP 503',
+      });
     } finally {
       vi.useRealTimers();
     }
@@ -172,7 +177,12 @@ describe('fetchCached', () => {
     await fetchCached('https://shop.example/feed.jsonl', FEED_CACHE, plain);
     expect(sent).toEqual([{}, { 'if-modified-since': 'Tue, 01 Dec 2026 10:00:00 GMT' }]);
     const down = (async () => new Response('Service Unavailable', { status: 503 })) as unknown as typeof fetch;
-    expect(await fetchCached('https://shop.example/feed.jsonl', FEED_CACHE, down)).toEqual({ text: 'v1', fromCache: true, etag: null });
+    expect(await fetchCached('https://shop.example/feed.jsonl', FEED_CACHE, down)).toEqual({
+      text: 'v1',
+      fromCache: true,
+      etag: null,
+      stale: 'answered HTTP 503',
+    });
   });
 
   it('serves the stored copy when the network fails, and says why when nothing is stored', async () => {
@@ -239,6 +249,30 @@ describe('createCatalog', () => {
     const c = await catalog.current();
     expect(c.items.map((it) => it.id)).toEqual(['a', 'b']);
     expect(catalog.status()).toMatchObject({ source: 'feed', items: 2, url: 'https://shop.example/feed.jsonl', fromCache: false });
+  });
+
+  it('a feed the server no longer sends (404) is read from the copy an earlier page view stored, and the status says so', async () => {
+    const { caches } = fakeCaches();
+    vi.stubGlobal('caches', caches);
+    const url = 'https://shop.example/feed.jsonl';
+    const ok = (async () => new Response('{"id":"a","title":"A"}', { headers: { etag: '"1"' } })) as unknown as typeof fetch;
+    await createCatalog({ url, dbName: null }, ok).current();
+    const gone = (async () => new Response('Not Found', { status: 404 })) as unknown as typeof fetch;
+    const catalog = createCatalog({ url, dbName: null }, gone);
+    expect((await catalog.current()).items.map((it) => it.id)).toEqual(['a']);
+    expect(catalog.status()).toMatchObject({
+      source: 'feed',
+      fromCache: true,
+      stale:
+        'the catalog feed https://shop.example/feed.jsonl answered HTTP 404; placements use the copy stored on this device by an earlier page view, which may be out of date',
+    });
+    expect(catalog.status().error).toBeUndefined();
+    // A 304 (the copy is current) is no news.
+    const same = (async () => new Response(null, { status: 304 })) as unknown as typeof fetch;
+    const current = createCatalog({ url, dbName: null }, same);
+    await current.current();
+    expect(current.status()).toMatchObject({ source: 'feed', fromCache: true });
+    expect(current.status().stale).toBeUndefined();
   });
 
   it("the page's word on stock wins over the feed's (a night old), before and after the feed loads; a history's or an earlier page view's does not", async () => {
