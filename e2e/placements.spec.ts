@@ -217,3 +217,26 @@ test('without a feed, placements draw from the items seen on the site', async ({
   expect(items[0]!.url).toMatch(/\/p\/p\d+$/); // read from the card's link
   expect(await tab.evaluate(() => window.Reco.status().catalog)).toMatchObject({ source: 'seen', url: null });
 });
+
+for (const markup of ['JSON-LD', 'microdata']) {
+  test(`without a feed, a product known from its page's ${markup} only is a recently-viewed card with its link and image`, async ({
+    tab,
+  }) => {
+    // A shop without a feed, whose product page has no card of the product itself: the page's markup says it all.
+    await tab.goto(`/e2e/pages/pdp.html${markup === 'microdata' ? '?microdata' : ''}`);
+    await waitForReady(tab);
+    const origin = await tab.evaluate(() => location.origin);
+    const viewed = () =>
+      tab.evaluate(() =>
+        window.Reco.recommend({ placement: 'recently-viewed' }).then((items) =>
+          items.map(({ id, title, url, image }) => ({ id, title, url, image })).find((it) => it.id === 'x1'),
+        ),
+      );
+    await expect.poll(viewed, { timeout: 10_000 }).toMatchObject({
+      id: 'x1',
+      title: 'Tressa Volumizing Shampoo, Biotin, 8.5 fl oz',
+      url: `${origin}/e2e/pages/pdp.html`,
+      image: `${origin}/e2e/pages/img/x1.jpg`,
+    });
+  });
+}

@@ -11,7 +11,7 @@ import { parsePrice } from '../../shared/price.ts';
 import type { ItemFeatures } from '../../shared/types.ts';
 import { microdata, str, type MarkupFeatures } from './discover.ts';
 
-const FIELDS = ['title', 'category', 'brand', 'price'] as const;
+const FIELDS = ['title', 'category', 'brand', 'price', 'url', 'image'] as const;
 type LdFields = Partial<Record<(typeof FIELDS)[number], unknown>>;
 /** A JSON-LD node, read loosely: any property may be missing or of another type. */
 interface Obj {
@@ -39,23 +39,36 @@ export function itemFeatures(items: readonly MarkupFeatures[], doc: ParentNode, 
   const ld = items.length && doc.querySelector('script[type="application/ld+json"]') ? readJsonLd(doc, report) : null;
   /** The page's microdata Products, read once an item still lacks its title (a grid's cards carry their own). */
   let md: ((id: string) => LdFields | undefined) | undefined;
+  const base = (doc as Node).baseURI;
   return items.map(({ price, ...rest }) => {
     const item: ItemFeatures = rest;
     const read = parsePrice(price);
     if (read !== undefined) item.price = read;
-    fill(item, ld?.(item.id));
-    if (item.title === undefined) fill(item, (md ??= readMicrodata(doc))(item.id));
+    fill(item, ld?.(item.id), base);
+    if (item.title === undefined) fill(item, (md ??= readMicrodata(doc))(item.id), base);
     return item;
   });
 }
 
-/** Sets the fields `item` lacks from `entry` (prices read as numbers). */
-function fill(item: ItemFeatures, entry: LdFields | undefined): void {
+/** Sets the fields `item` lacks from `entry` (prices read as numbers, links made absolute against the page). */
+function fill(item: ItemFeatures, entry: LdFields | undefined, base: string): void {
   if (entry)
     for (const f of FIELDS) {
-      const value = f === 'price' ? parsePrice(entry[f]) : str(entry[f]);
+      const value = f === 'price' ? parsePrice(entry[f]) : f === 'url' || f === 'image' ? link(entry[f], base) : str(entry[f]);
       if (item[f] === undefined && value !== undefined) (item as LdFields)[f] = value;
     }
+}
+
+/** A link as an absolute URL (http or https only: a `javascript:` URL never becomes a card's link), or undefined. */
+function link(v: unknown, base: string): string | undefined {
+  const s = str(v);
+  if (!s) return undefined;
+  try {
+    const url = new URL(s, base);
+    return /^https?:$/.test(url.protocol) ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Products of the page's microdata, looked up by sku or productID (the first one of an id counts). */
@@ -64,6 +77,11 @@ function readMicrodata(doc: ParentNode): (id: string) => LdFields | undefined {
   for (const scope of doc.querySelectorAll('[itemscope][itemtype*="Product"]')) {
     const fields: LdFields = { title: microdata(scope, 'name') };
     for (const f of ['category', 'brand', 'price'] as const) fields[f] = microdata(scope, f);
+    // A link or an image is an element's href or src (a <meta>'s content), not its text.
+    for (const f of ['url', 'image'] as const) {
+      const el = [...scope.querySelectorAll(`[itemprop~="${f}"]`)].find((p) => p.parentElement?.closest('[itemscope]') === scope);
+      fields[f] = el?.getAttribute('href') ?? el?.getAttribute('src') ?? el?.getAttribute('content');
+    }
     for (const key of ['sku', 'productID']) {
       const id = microdata(scope, key);
       if (id && !byId.has(id)) byId.set(id, fields);
@@ -80,12 +98,16 @@ function readJsonLd(doc: ParentNode, report: (err: Error) => void): (id: string)
     // An offer or a brand may be a list: the first one counts.
     const offer = [p.offers].flat()[0] as Obj | undefined;
     const brand = [p.brand].flat()[0] as Obj | undefined;
+    // An image may be a URL, a list of them, or an ImageObject.
+    const image = [p.image].flat()[0] as Obj | undefined;
     // Values that are not text (a brand object without a name) are dropped when read.
     const fields: LdFields = {
       title: p.name,
       brand: brand?.name ?? brand,
       category: Array.isArray(p.category) ? p.category.join(' > ') : p.category,
       price: offer?.price ?? offer?.lowPrice ?? offer?.priceSpecification?.price,
+      url: p.url ?? offer?.url,
+      image: image?.url ?? image?.contentUrl ?? image,
     };
     const once = (map: Map<string, LdFields>, key?: string) => key && !map.has(key) && map.set(key, fields);
     ['sku', 'productID', '@id', 'url'].forEach((key, i) => {

@@ -62,7 +62,7 @@ describe('JSON-LD', () => {
     const features = itemFeatures(featuresOf(discoverGrids(document, [], noError)[0]!), document, noError);
     expect(features).toEqual([
       { id: 'a', title: 'Alpha', brand: 'AB', price: 10 },
-      { id: 'b-cream', title: 'Beta', price: 5 },
+      { id: 'b-cream', title: 'Beta', price: 5, url: 'https://shop.example/p/b-cream?ref=1' },
       { id: 'c', title: 'Gamma', category: 'Skin > Cream', price: 3.5 },
       { id: 'd', title: 'Own title' },
       { id: 'e', title: 'Epsilon in body' },
@@ -85,6 +85,32 @@ describe('JSON-LD', () => {
     const given = { id: 'a', title: 'From markup' };
     expect(itemFeatures([given], document, noError)).toEqual([{ id: 'a', title: 'From markup', brand: 'LdBrand', price: 12.5 }]);
     expect(given).toEqual({ id: 'a', title: 'From markup' });
+  });
+
+  test("a product page's link and image (a URL, a list, an ImageObject; relative to the page) so that a recently-viewed card can show and link it", () => {
+    const base = document.baseURI;
+    document.head.innerHTML =
+      ld({ '@type': 'Product', sku: 'a', name: 'Alpha', url: '/p/alpha', image: ['/img/alpha-1.jpg', '/img/alpha-2.jpg'] }) +
+      ld({
+        '@type': 'Product',
+        sku: 'b',
+        name: 'Beta',
+        offers: { price: 2, url: 'https://shop.example/p/beta' },
+        image: { '@type': 'ImageObject', url: 'https://cdn.example/beta.jpg' },
+      }) +
+      ld({
+        '@type': 'Product',
+        sku: 'c',
+        name: 'Gamma',
+        url: 'javascript:alert(1)',
+        image: { '@type': 'ImageObject', contentUrl: 'gamma.png' },
+      });
+    expect(itemFeatures([{ id: 'a' }, { id: 'b' }, { id: 'c' }, { id: 'd', url: 'https://shop.example/own' }], document, noError)).toEqual([
+      { id: 'a', title: 'Alpha', url: new URL('/p/alpha', base).href, image: new URL('/img/alpha-1.jpg', base).href },
+      { id: 'b', title: 'Beta', price: 2, url: 'https://shop.example/p/beta', image: 'https://cdn.example/beta.jpg' },
+      { id: 'c', title: 'Gamma', image: new URL('gamma.png', base).href }, // a javascript: URL is no link
+      { id: 'd', url: 'https://shop.example/own' },
+    ]);
   });
 
   test("the price the markup prints is read as a number; one that is no price gives way to the JSON-LD's", () => {
@@ -113,16 +139,25 @@ describe('microdata outside the cards', () => {
       <meta itemprop="sku" content="x1">
       <span itemprop="brand" itemscope itemtype="https://schema.org/Brand"><span itemprop="name">Tressa</span></span>
       <meta itemprop="category" content="Hair Care > Shampoo">
+      <link itemprop="url" href="/p/tressa-shampoo"><img itemprop="image" src="/img/tressa.jpg" alt="">
       <div itemprop="offers" itemscope itemtype="https://schema.org/Offer"><span itemprop="price" content="12.90">€12,90</span></div>
       <section itemprop="isRelatedTo" itemscope itemtype="https://schema.org/Product">
         <meta itemprop="productID" content="y2"><span itemprop="name">Tressa Conditioner</span>
       </section>
     </main>`;
 
-  test("a product page's own product fills a bare id (its view_item): title, brand, category and price, not a nested product's", () => {
+  test("a product page's own product fills a bare id (its view_item): title, brand, category, price, link and image, not a nested product's", () => {
     document.body.innerHTML = productPage;
     expect(itemFeatures([{ id: 'x1' }, { id: 'y2' }, { id: 'z' }], document, noError)).toEqual([
-      { id: 'x1', title: 'Tressa Volumizing Shampoo', brand: 'Tressa', category: 'Hair Care > Shampoo', price: 12.9 },
+      {
+        id: 'x1',
+        title: 'Tressa Volumizing Shampoo',
+        brand: 'Tressa',
+        category: 'Hair Care > Shampoo',
+        price: 12.9,
+        url: new URL('/p/tressa-shampoo', document.baseURI).href,
+        image: new URL('/img/tressa.jpg', document.baseURI).href,
+      },
       { id: 'y2', title: 'Tressa Conditioner' },
       { id: 'z' },
     ]);
@@ -132,7 +167,15 @@ describe('microdata outside the cards', () => {
     document.head.innerHTML = `<script type="application/ld+json">${JSON.stringify({ '@type': 'Product', sku: 'x1', brand: 'From JSON-LD' })}</script>`;
     document.body.innerHTML = productPage;
     expect(itemFeatures([{ id: 'x1' }, { id: 'y2', title: 'Own' }], document, noError)).toEqual([
-      { id: 'x1', title: 'Tressa Volumizing Shampoo', brand: 'From JSON-LD', category: 'Hair Care > Shampoo', price: 12.9 },
+      {
+        id: 'x1',
+        title: 'Tressa Volumizing Shampoo',
+        brand: 'From JSON-LD',
+        category: 'Hair Care > Shampoo',
+        price: 12.9,
+        url: new URL('/p/tressa-shampoo', document.baseURI).href,
+        image: new URL('/img/tressa.jpg', document.baseURI).href,
+      },
       { id: 'y2', title: 'Own' },
     ]);
   });
