@@ -59,30 +59,41 @@ const isRecoSchema = (db: IDBDatabase): boolean => {
   return events.keyPath === 'id' && events.indexNames.contains('ts') && events.indexNames.contains('type_ts');
 };
 
-/** True when the database `name` (one the browser lists) is Reco's by its schema; false when it cannot tell within WAIT_MS. */
-function isRecoDatabase(name: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    let open: IDBOpenDBRequest;
-    try {
-      open = indexedDB.open(name); // no version: opened as it is
-    } catch {
-      return resolve(false);
-    }
-    const timer = setTimeout(() => resolve(false), WAIT_MS); // a deletion pending on it: it goes anyway
-    open.onupgradeneeded = () => open.transaction?.abort(); // deleted since it was listed: not made anew
-    open.onerror = () => (clearTimeout(timer), resolve(false));
-    open.onsuccess = () => {
-      clearTimeout(timer);
-      let reco = false;
-      try {
-        reco = isRecoSchema(open.result);
-      } catch {
-        // a transaction refused: not one to delete
-      }
-      open.result.close();
-      resolve(reco);
-    };
+/**
+ * The database `name` as it is (no version). One that does not exist (deleted since it was listed) is not created:
+ * its creation is aborted and the open fails with an AbortError. export() reads through it too.
+ */
+export function openAsItIs(name: string): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open(name); // without IndexedDB the name itself throws: a rejection
+    open.onupgradeneeded = () => open.transaction?.abort();
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
   });
+}
+
+/** True when the database `name` (one the browser lists) is Reco's by its schema; false when it cannot tell within WAIT_MS. */
+async function isRecoDatabase(name: string): Promise<boolean> {
+  const opening = openAsItIs(name);
+  const db = await within(
+    opening.catch(() => undefined),
+    WAIT_MS,
+  );
+  if (!db) {
+    // A deletion pending on it (it goes anyway): a connection that comes later is closed at once.
+    void opening.then(
+      (late) => late.close(),
+      () => {},
+    );
+    return false;
+  }
+  try {
+    return isRecoSchema(db);
+  } catch {
+    return false; // a transaction refused: not one to delete
+  } finally {
+    db.close();
+  }
 }
 
 /**

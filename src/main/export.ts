@@ -5,7 +5,7 @@
 import { isCachedItem, isEvent } from '../shared/rows.ts';
 import type { ExportData, ItemFeatures, RecoEvent, StoredData } from '../shared/types.ts';
 import { LOCAL_KEYS } from '../shared/local-keys.ts';
-import { listDatabases, unlistedDatabases, WAIT_MS, within } from './erase.ts';
+import { listDatabases, openAsItIs, unlistedDatabases, WAIT_MS, within } from './erase.ts';
 
 /**
  * What one database holds (valid rows; malformed ones are counted where the SDK reads them); nothing when it does not
@@ -43,18 +43,11 @@ const result = <T>(req: IDBRequest<T>): Promise<T> =>
     req.onerror = () => reject(req.error);
   });
 
-/** The database as it is (no version); one that does not exist is not created: its creation is aborted (the open fails with an AbortError). */
-function openExisting(name: string): Promise<IDBDatabase> {
-  const open = indexedDB.open(name);
-  open.onupgradeneeded = () => open.transaction?.abort();
-  return result(open);
-}
-
 /** The serving snapshots a database holds, by key, JSON-ready; null when it is missing or unreadable. */
 async function readSnapshots(name: string): Promise<Record<string, unknown> | null> {
   let db: IDBDatabase | undefined;
   try {
-    db = await openExisting(name);
+    db = await openAsItIs(name);
     if (!db.objectStoreNames.contains('snapshots')) return {};
     const store = db.transaction('snapshots').objectStore('snapshots');
     const [keys, values] = await Promise.all([result(store.getAllKeys()), result(store.getAll() as IDBRequest<unknown[]>)]);
@@ -73,7 +66,7 @@ async function readSnapshots(name: string): Promise<Record<string, unknown> | nu
 async function readAll(name: string): Promise<StoredData | null> {
   let db: IDBDatabase | undefined;
   try {
-    db = await openExisting(name);
+    db = await openAsItIs(name);
     const names = STORES.filter((store) => db!.objectStoreNames.contains(store));
     const out: StoredData = { exportedAt: '', events: [], items: [], meta: {} };
     if (!names.length) return out;
