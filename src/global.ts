@@ -11,7 +11,8 @@ type Queued = [method: string, args: ArrayLike<unknown>, resolve?: (value: unkno
 const w = window as unknown as { Reco?: { q?: unknown } | Api };
 const before = w.Reco;
 
-if (before && typeof (before as Api).status === 'function') {
+// A loaded copy has `status` and no queue; the snippet's stub has a queue (`q`), whatever methods it names.
+if (before && typeof (before as Api).status === 'function' && !Array.isArray((before as { q?: unknown }).q)) {
   console.warn('[reco] reco.js was loaded twice; the first copy keeps running');
 } else {
   const Reco: Api = Object.freeze({ ...api });

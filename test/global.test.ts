@@ -79,6 +79,22 @@ describe('the script tag and the async snippet', () => {
     await expect(started).resolves.toBeTruthy();
   });
 
+  it('a snippet that also names status (or any method the loaded script has) is a stub all the same: its calls are replayed, not taken for a second copy', async () => {
+    /* eslint-disable */
+    // prettier-ignore
+    (function (w: any, r?: any) { r = w.Reco = w.Reco || { q: [] }; if (r.q) 'init track status'.split(' ').forEach(function (m) { r[m] = r[m] || function () { var a = arguments; return new Promise(function (y, n) { r.q.push([m, a, y, n]); }); }; }); })(window);
+    /* eslint-enable */
+    const stub = (window as Win).Reco as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    const started = stub['init']!({ dbName: `global-${++n}` });
+    const status = stub['status']!();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const Reco = await loadScript();
+    expect(Reco).not.toBe(stub);
+    expect(warn).not.toHaveBeenCalled();
+    await expect(started).resolves.toBeTruthy();
+    expect(await status).toMatchObject({ engine: expect.any(String) });
+  });
+
   it('without a snippet, defines window.Reco; a snippet after it changes nothing; loaded twice, the first copy keeps running', async () => {
     const first = await loadScript();
     expect(Object.keys(first)).toEqual(expect.arrayContaining(['init', 'track', 'on', 'rank', 'status', 'export', 'exportData']));
