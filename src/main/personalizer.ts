@@ -14,7 +14,7 @@ import { stopWatching, watchInsertions } from './grid/unpainted.ts';
 import type { TrackedItem, Tracker } from '../tracker/tracker.ts';
 import type { RankedEvent } from './api.ts';
 import type { AntiFlicker } from './grid/antiflicker.ts';
-import { discoverGrids, type Grid, type GridItem, type MarkupFeatures } from './grid/discover.ts';
+import { discoverGrids, MARKUP_ITEM, type Grid, type GridItem, type MarkupFeatures } from './grid/discover.ts';
 import type { keepPageOrder, reorderGrid } from './grid/reorder.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { GridSize } from './ranker.ts';
@@ -93,9 +93,8 @@ export const trackedItems = (listId: string, items: readonly GridItem[]): Tracke
 /** A page that puts its own order back this many times in a row, each within FIGHT_MS of Reco's, keeps its order. */
 const MAX_RESTORES = 3;
 const FIGHT_MS = 1000;
-/** The markup contract's selectors (configs add theirs). */
+/** The markup contract's grid selector (configs add theirs; its items: MARKUP_ITEM). */
 const GRID = '[data-reco-grid]';
-const ITEM = '[data-reco-id]';
 /** A grid found with no item is looked at again this long after (ms): by then a page has rendered its cards. */
 const UNMARKED_AFTER_MS = 5000;
 /**
@@ -159,7 +158,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
   const deferred = new Set<Element>();
   const auto = opts.autoPersonalize && o.active;
   const CONTAINERS = [GRID, ...opts.grids.map((g) => g.container)].join(',');
-  const ITEMS = [ITEM, ...opts.grids.map((g) => g.item)].join(',');
+  const ITEMS = [MARKUP_ITEM, ...opts.grids.map((g) => g.item)].join(',');
   let lastRankMs: number | null = null;
   let destroyed = false;
   /** Where grids are looked for and watched: the document, and the shadow roots the page handed to personalize(). */

@@ -10,7 +10,8 @@ export interface GridConfig {
   container: string;
   /** Selector of items inside a container (direct or nested). */
   item: string;
-  id: FieldReader<string>;
+  /** The item's id. Default: its `data-reco-id` attribute, else its schema.org Product microdata's `sku` or `productID`. */
+  id?: FieldReader<string>;
   /**
    * A fixed list id, or a function of the container. Default: `data-reco-grid`, the `id` attribute, or `grid-<n>`
    * (the n-th grid on the page when Reco first found it).
@@ -66,8 +67,14 @@ export interface Grid {
 const FIELDS = ['title', 'category', 'brand', 'price'] as const;
 type Field = (typeof FIELDS)[number];
 const KEYS = ['container', 'item', 'id', 'listId', 'pin', 'query', 'available', ...FIELDS];
+/**
+ * The markup contract's items: cards marked with `data-reco-id`, or described as schema.org Products in microdata (a
+ * shop theme's markup: the id is then the `sku` or `productID`). A Product inside an item (a card's offer, a variant)
+ * is part of it, not an item of its own.
+ */
+export const MARKUP_ITEM = '[data-reco-id], [itemscope][itemtype*="schema.org/Product"]';
 /** The markup contract; ids come from `data-reco-id` (or microdata), as for every config. */
-const DEFAULT_CONFIG = { container: '[data-reco-grid]', item: '[data-reco-id]' } as GridConfig;
+const DEFAULT_CONFIG: GridConfig = { container: '[data-reco-grid]', item: MARKUP_ITEM };
 
 /** Reports `cause` once per key, as "`key`: `cause`'s message`then`" (what happens next, e.g. "; those items stay in place"). */
 type Report = (key: string, cause: unknown, then?: string) => void;
@@ -132,8 +139,10 @@ export function discoverGrids(root: ParentNode, configs: readonly GridConfig[], 
       const [cfg, label, listId, query] = found.get(container)!;
       try {
         // An item belongs to the grid nearest above it: a grid inside one of this grid's cards (variants) keeps its own.
-        const els = [...(withItems ? container.querySelectorAll(cfg.item) : [])].filter((el) => {
-          for (let p = el.parentElement; p && p !== container; p = p.parentElement) if (found.has(p)) return false;
+        // An element inside one of the grid's items is part of that item (a card's microdata Product), not an item.
+        const matched = new Set(withItems ? container.querySelectorAll(cfg.item) : []);
+        const els = [...matched].filter((el) => {
+          for (let p = el.parentElement; p && p !== container; p = p.parentElement) if (found.has(p) || matched.has(p)) return false;
           return true;
         });
         const items = els.map((el) => readItem(el, cfg, label, report));
@@ -250,13 +259,13 @@ export function validateGridConfigs(configs: unknown): GridConfig[] {
     const fail = (problem: string): never => {
       throw new TypeError(`grids[${i}]${problem}`);
     };
-    if (!c || typeof c !== 'object') fail(': expected an object with container, item and id');
+    if (!c || typeof c !== 'object') fail(': expected an object with container and item');
     const o = c as Record<string, unknown>;
     for (const k of Object.keys(o)) if (!KEYS.includes(k)) fail(`.${k}: unknown option (expected one of ${KEYS.join(', ')})`);
-    // KEYS starts with container and item (selectors only), then id (required too).
+    // KEYS starts with container and item (required, selectors only); the others may be left out.
     KEYS.forEach((k, n) => {
       const v = o[k];
-      if ((v === undefined && n > 2) || (typeof v === 'function' && n > 1) || (k === 'query' && typeof v === 'string')) return;
+      if ((v === undefined && n > 1) || (typeof v === 'function' && n > 1) || (k === 'query' && typeof v === 'string')) return;
       if (typeof v !== 'string' || !v.trim()) {
         fail(`.${k}: expected ${k === 'listId' ? 'a list id' : 'a CSS selector'} string${n > 1 ? ' or a function' : ''}`);
       } else if (k !== 'listId') {

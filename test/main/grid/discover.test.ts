@@ -115,7 +115,7 @@ describe('schema.org microdata', () => {
         </li>
         <li class="card"><span>no id anywhere</span></li>
       </ul>`;
-    const [grid] = discoverGrids(document, [{ container: '.grid', item: '.card', id: '.missing' }], noError);
+    const [grid] = discoverGrids(document, [{ container: '.grid', item: '.card' }], noError); // no id reader: microdata's
     expect(ids(grid)).toEqual(['SKU-1', 'P-2', null]);
     expect(grid.items[0].features).toEqual({
       id: 'SKU-1',
@@ -137,6 +137,19 @@ describe('schema.org microdata', () => {
       </div></div></div>`;
     const [grid] = discoverGrids(document, [{ container: '.g', item: '.card', id: '.missing' }], noError);
     expect(read(grid)).toEqual([{ id: 'a', price: 19.9 }]);
+  });
+
+  test('a data-reco-grid of cards a shop theme marks with Product microdata only (no data-reco-id): each card is an item, its offer or nested product part of it', () => {
+    document.body.innerHTML = `<div data-reco-grid="theme">
+      <div class="card" itemscope itemtype="https://schema.org/Product"><meta itemprop="sku" content="m1"><h3 itemprop="name">Mug</h3>
+        <div itemprop="isRelatedTo" itemscope itemtype="https://schema.org/Product"><meta itemprop="sku" content="m9"></div></div>
+      <div class="card" itemscope itemtype="http://schema.org/Product"><meta itemprop="productID" content="m2"><h3 itemprop="name">Plate</h3></div>
+      <div class="card" data-reco-id="m3"><div itemscope itemtype="https://schema.org/Product"><span itemprop="name">Bowl</span></div></div>
+      <div class="card" itemscope itemtype="https://schema.org/Product"><h3 itemprop="name">No sku</h3></div>
+    </div>`;
+    const [grid] = discoverGrids(document, [], noError);
+    expect(ids(grid)).toEqual(['m1', 'm2', 'm3', null]);
+    expect(grid.items.map((i) => i.features?.title)).toEqual(['Mug', 'Plate', 'Bowl', undefined]);
   });
 
   test('data attributes win over microdata, field by field', () => {
@@ -292,7 +305,7 @@ describe('validateGridConfigs', () => {
     [[{ ...ok, container: 3 }], 'grids[0].container: expected a CSS selector string'],
     [[ok, { ...ok, container: () => '.g' }], 'grids[1].container: expected a CSS selector string'],
     [[{ container: '.g', id: '.x' }], 'grids[0].item: expected a CSS selector string'],
-    [[{ container: '.g', item: '.c' }], 'grids[0].id: expected a CSS selector string or a function'],
+    [[{ container: '.g', item: '.c', id: '' }], 'grids[0].id: expected a CSS selector string or a function'],
     [[{ ...ok, title: 5 }], 'grids[0].title: expected a CSS selector string or a function'],
     [[{ ...ok, listId: '' }], 'grids[0].listId: expected a list id string or a function'],
     [[{ ...ok, item: 'div[' }], 'grids[0].item: "div[" is not a valid CSS selector'],
