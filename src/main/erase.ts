@@ -145,7 +145,13 @@ function deleteDatabase(name: string): Promise<string | null> {
       WAIT_MS,
     );
     req.onsuccess = () => (clearTimeout(timer), resolve(null));
-    req.onerror = () => (clearTimeout(timer), resolve(`could not delete the database "${name}": ${req.error?.message ?? 'unknown error'}`));
+    req.onerror = () => {
+      clearTimeout(timer);
+      // A browser that refuses IndexedDB here (Firefox's private windows before version 115, storage disabled) refuses
+      // the deletion as it refused every write: nothing was stored in it, so nothing failed.
+      const refused = req.error?.name === 'InvalidStateError' || req.error?.name === 'SecurityError';
+      resolve(refused ? null : `could not delete the database "${name}": ${req.error?.message ?? 'unknown error'}`);
+    };
   });
 }
 

@@ -127,3 +127,29 @@ describe('a database Reco used under a dbName the registry lost (localStorage cl
     vi.unstubAllGlobals();
   });
 });
+
+describe('forget() where the browser refuses IndexedDB (Firefox private windows before 115: every request fails)', () => {
+  it('reports nothing: a deletion refused as every write was (InvalidStateError) deletes nothing that was stored; another failure is reported', async () => {
+    const { eraseEverything } = await import('../../src/main/erase.ts');
+    const refusing = (error: DOMException) => ({
+      databases: () => Promise.reject(error),
+      open: () => {
+        throw error;
+      },
+      deleteDatabase() {
+        const req = { error, onsuccess: null, onerror: null } as unknown as IDBOpenDBRequest;
+        setTimeout(() => req.onerror?.(new Event('error')));
+        return req;
+      },
+    });
+    const mutation = new DOMException(
+      'A mutation operation was attempted on a database that did not allow mutations.',
+      'InvalidStateError',
+    );
+    vi.stubGlobal('indexedDB', refusing(mutation));
+    expect(await eraseEverything(['reco'])).toEqual([]);
+    vi.stubGlobal('indexedDB', refusing(new DOMException('The disk is full', 'UnknownError')));
+    expect(await eraseEverything(['reco'])).toEqual(['could not delete the database "reco": The disk is full']);
+    vi.unstubAllGlobals();
+  });
+});
