@@ -32,4 +32,9 @@ test('no IndexedDB (a private mode that refuses it): memory-only, and status() s
   await page.goto(PAGE);
   const status = await waitForReady(page);
   expect(status).toMatchObject({ storage: 'memory', storageReason: 'IndexedDB unavailable: IndexedDB is disabled in this mode' });
+  // Said once in the console too: a shop whose shoppers' browsers refuse or break the database hears of it.
+  // (A warning: "warning" in Chromium's words, "warn" in Firefox's and WebKit's.)
+  expect((await page.consoleLines()).filter((l) => l.includes('[reco]')).map((l) => l.replace(/^warn(ing)?: /, 'warning: '))).toEqual([
+    "warning: [reco] IndexedDB unavailable: IndexedDB is disabled in this mode: this page view's events stay in memory and are not kept after it",
+  ]);
 });

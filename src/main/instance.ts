@@ -122,6 +122,8 @@ export function startInstance(
   const reported = new WeakSet<Error>();
   /** destroy() was called (by the page, or by a later init() replacing this instance). */
   let destroyed = false;
+  /** A grid of this page view was put in the shopper's order. */
+  let rankedAny = false;
   const fail = (err: Error): void => {
     // What destroy() stops (the worker, the store's connection) fails the calls still under way: no failure of the shop's.
     if (destroyed) return;
@@ -132,9 +134,12 @@ export function startInstance(
     state.lastError = `${err.name}: ${err.message}`;
     // A store that fails loses events, not the ranking: its message says what is lost. An invalid argument (a TypeError
     // naming the field, from the page or the worker) fails that call, not the grids; a broken feed concerns placements.
-    log(
-      err instanceof StorageError || /^(Type|Catalog)Error/.test(err.name) ? err.message : `${err.message}; the shop's own order is kept`,
-    );
+    // A grid already ranked (from the previous page view's snapshot, before the model failed to load) stays as it is.
+    const kept =
+      rankedAny && err.name === 'ModelError'
+        ? "; grids not ranked yet keep the shop's own order (those ranked before, from the stored snapshot, stay so)"
+        : "; the shop's own order is kept";
+    log(err instanceof StorageError || /^(Type|Catalog)Error/.test(err.name) ? err.message : `${err.message}${kept}`);
     events.emit('error', err);
   };
   const debug = (msg: string): void => {
@@ -337,7 +342,10 @@ export function startInstance(
       real?.close();
       return false;
     }
-    if (real?.fallbackReason) debug(`memory-only storage: ${real.fallbackReason}`);
+    // IndexedDB failed (not a choice: GPC and consent say nothing here): one warning, so that a shop whose shoppers
+    // lose their history (a browser that refuses or breaks the database) hears of it, not only status().
+    if (real?.fallbackReason && !forgotten)
+      console.warn(`[reco] ${real.fallbackReason}: this page view's events stay in memory and are not kept after it`);
     // forget() (here or in another tab) while storage opened: this page view stores nothing (stopStoring() put a
     // memory store in place). An open that came after the deletion made the database anew, empty: deleted again.
     if (forgotten) {
@@ -446,7 +454,7 @@ export function startInstance(
       remember,
       mayMove: (grid) => mayMove || grid.items.some((i) => i.features?.available === false),
       moves: () => engineParts,
-      onRanked: (e) => events.emit('ranked', e),
+      onRanked: (e) => ((rankedAny = true), events.emit('ranked', e)),
       onError: fail,
     });
     return { ranker, grids, placements, remember };
