@@ -8,6 +8,7 @@ import {
   shopperScenario,
   waitForRanked,
   waitForReady,
+  waitForReco,
 } from './helpers/reco.ts';
 
 // The real shopper path, in every engine: open five products of one category, reload, look at the top of the page.
@@ -96,6 +97,43 @@ test('a first visit: the grid in view is shown at once (no history, rules, feed 
   expect(await holds(tab), 'held until ranked (400 ms at most)').toEqual(['listing']);
   // What it was held for: an order made for this shopper (the hair care they opened first; the shop put it last).
   // Whether that ranking came within the hold depends on the machine's load (first-view.chromium.spec.ts measures it).
+  const ranked = await tab.evaluate((its) => window.Reco.rank(its), await markedCards(tab));
+  expect(ranked.slice(0, 3).map((r) => r.id)).toEqual(expect.arrayContaining(['b6', 'b7']));
+});
+
+test('localStorage refused but IndexedDB kept (a browser setting): a repeat view holds the grid in view until ranked, as with both', async ({
+  tab,
+}) => {
+  await tab.addInitScript(() => {
+    const refuse = () => {
+      throw new DOMException('The operation is insecure.', 'SecurityError');
+    };
+    Storage.prototype.getItem = refuse;
+    Storage.prototype.setItem = refuse;
+  });
+  await recordHolds(tab);
+  await listenToReco(tab);
+  /** Ready on IndexedDB; the one problem said is localStorage's. */
+  const ready = async () => {
+    await waitForReco(tab);
+    expect(await tab.evaluate(() => window.Reco.status())).toMatchObject({
+      ready: true,
+      storage: 'indexeddb',
+      lastError: expect.stringMatching(/^StorageError: localStorage cannot be used/),
+    });
+  };
+  await tab.goto('/e2e/pages/listing.html?list=a');
+  await ready();
+  for (const id of ['a2', 'a4']) await tab.click(`[data-reco-id="${id}"]`);
+  // Written to IndexedDB (no click journal without localStorage: a navigation at once would lose them).
+  await expect
+    .poll(() => tab.evaluate(() => window.Reco.exportData().then((d) => d.events.filter((e) => e.type === 'select_item').length)))
+    .toBe(2);
+  await tab.goto('/e2e/pages/listing.html?list=b');
+  await ready();
+  // The session record that tells a repeat view cannot be read: the grid in view is held (it was shown in the shop's
+  // order, every visit a first one, though 2 clicks were stored) and ranked for the hair care opened.
+  expect(await holds(tab)).toEqual(['listing']);
   const ranked = await tab.evaluate((its) => window.Reco.rank(its), await markedCards(tab));
   expect(ranked.slice(0, 3).map((r) => r.id)).toEqual(expect.arrayContaining(['b6', 'b7']));
 });

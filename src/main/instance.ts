@@ -262,6 +262,15 @@ export function startInstance(
   // What other tabs wrote meanwhile: counted as the shopper comes back to this one.
   const onVisible = () => document.visibilityState === 'visible' && void recount();
   document.addEventListener('visibilitychange', onVisible);
+  /** localStorage can be read here (a browser or frame that refuses it throws on the first touch). */
+  const localStorageWorks = (): boolean => {
+    try {
+      localStorage.getItem(LOCAL_KEYS.session);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   /** The grids, once followed (below); an event before that comes before any ranking. */
   let personalizer: Personalizer | null = null;
   const onEvent = (e: RecoEvent) => {
@@ -286,6 +295,8 @@ export function startInstance(
   let mayMove =
     byRules ||
     readJson(LOCAL_KEYS.session) !== null ||
+    // or no telling: localStorage refused (a browser setting that leaves IndexedDB on) may hide a stored history
+    !localStorageWorks() ||
     // or the shop's GA4 events pushed before init() (a product page's view_item: `{ event }`, or gtag's arguments)
     !!layer?.some((e) => (HISTORY_TYPES as readonly unknown[]).includes((e as Pushed)?.event ?? (e as Pushed)?.[1]));
   // The tracker starts before the store is open, so a click or a track() at page load is kept.
