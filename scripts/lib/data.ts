@@ -265,6 +265,7 @@ function checkOtherNames(fields: Map<string, Field>, other: readonly string[], w
 function readJsonlInteractions(dir: string, note: (line: string) => void): Interaction[] {
   const rows: Interaction[] = [];
   const ignored = new Set<string>();
+  const skipped = skippedEvents('interactions.jsonl', note);
   readText(join(dir, 'interactions.jsonl'))
     .split('\n')
     .forEach((line, n) => {
@@ -278,10 +279,12 @@ function readJsonlInteractions(dir: string, note: (line: string) => void): Inter
       for (const name of other) ignored.add(name);
       const values: Partial<Record<Field, { name: string; value: unknown }>> = {};
       for (const [name, field] of fields) values[field] = { name, value: (o as Record<string, unknown>)[name] };
-      rows.push(interaction(values, where, n + 1));
+      const row = interaction(values, where, n + 1, skipped.skip);
+      if (row) rows.push(row);
     });
   if (ignored.size > 0)
     note(`interactions.jsonl: not read, keys other than ${EXPECTED_NAMES}: ${[...ignored].map((k) => JSON.stringify(k)).join(', ')}`);
+  skipped.report();
   return rows;
 }
 
@@ -304,7 +307,8 @@ function readCsvInteractions(dir: string, note: (line: string) => void): Interac
     );
   checkOtherNames(fields, other, where, 'column', ` (header ${header})`);
   if (other.length > 0) note(`interactions.csv: not read, columns other than ${EXPECTED_NAMES}: ${notRead}`);
-  return records.map(({ cells, line }) => {
+  const skipped = skippedEvents('interactions.csv', note);
+  const rows = records.flatMap(({ cells, line }) => {
     if (cells.length !== names.length)
       throw new Error(`interactions.csv:${line}: expected ${names.length} fields (${names.join(', ')}), got ${cells.length}`);
     const values: Partial<Record<Field, { name: string; value: unknown }>> = {};
@@ -312,12 +316,71 @@ function readCsvInteractions(dir: string, note: (line: string) => void): Interac
       const field = fields.get(name);
       if (field) values[field] = { name, value: cells[i]!.trim() };
     });
-    return interaction(values, `interactions.csv:${line}`, line);
+    return interaction(values, `interactions.csv:${line}`, line, skipped.skip) ?? [];
   });
+  skipped.report();
+  return rows;
 }
 
-/** One interaction from its fields' values, checked; a missing type is a purchase (README). */
-function interaction(v: Partial<Record<Field, { name: string; value: unknown }>>, where: string, line: number): Interaction {
+/**
+ * GA4's other automatic, enhanced-measurement and recommended events: a GA4 BigQuery export holds them beside the
+ * ecommerce events Reco learns from. They name no item the shopper looked at (a page_view has no item_id) or one Reco
+ * does not learn from (view_cart, refund): skipped and counted, not stopped at as a wrong type. Not GA4's outbound
+ * `click`: a shop's own export may call a product click that, and it stops the run with the names Reco reads.
+ */
+const OTHER_GA4_EVENTS = new Set([
+  'page_view',
+  'session_start',
+  'first_visit',
+  'first_open',
+  'user_engagement',
+  'scroll',
+  'file_download',
+  'form_start',
+  'form_submit',
+  'video_start',
+  'video_progress',
+  'video_complete',
+  'search',
+  'view_search_results',
+  'login',
+  'sign_up',
+  'generate_lead',
+  'share',
+  'select_content',
+  'view_cart',
+  'add_shipping_info',
+  'add_payment_info',
+  'refund',
+  'view_promotion',
+  'select_promotion',
+]);
+
+/** Rows skipped as GA4 events Reco does not learn from, by event name, and one line saying so. */
+function skippedEvents(file: string, note: (line: string) => void) {
+  const counts = new Map<string, number>();
+  return {
+    skip: (type: string) => counts.set(type, (counts.get(type) ?? 0) + 1),
+    report() {
+      const total = [...counts.values()].reduce((a, b) => a + b, 0);
+      const each = [...counts].sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${n}`);
+      if (total) note(`${file}: skipped ${total} rows of GA4 events Reco does not learn from (${each.join(', ')})`);
+    },
+  };
+}
+
+/**
+ * One interaction from its fields' values, checked; a missing type is a purchase (README). Null for a GA4 event
+ * Reco does not learn from (OTHER_GA4_EVENTS: `skip` counts it).
+ */
+function interaction(
+  v: Partial<Record<Field, { name: string; value: unknown }>>,
+  where: string,
+  line: number,
+  skip: (type: string) => void,
+): Interaction | null {
+  const given = v.type?.value;
+  if (typeof given === 'string' && OTHER_GA4_EVENTS.has(given)) return (skip(given), null);
   const id = (field: 'user' | 'item') => {
     const x = v[field]?.value;
     if ((typeof x !== 'string' && typeof x !== 'number') || String(x).trim() === '')

@@ -196,6 +196,25 @@ describe('loadDataset, timestamps (README: epoch ms or ISO 8601)', () => {
     const ds = loadDataset(dataDir(ga4));
     expect(Array.from(ds.users[0]!.seq.ts!)).toEqual([1722247062005, 1722247063005]);
     expect(Array.from(ds.users[0]!.seq.events)).toEqual([EVENT_INDEX.view_item, EVENT_INDEX.add_to_cart]);
+    // A GA4 BigQuery export as it is: GA4's other events (a page_view without an item, a view_cart, a refund) skipped
+    // and counted, not taken for a wrong type; a name that is no GA4 event still stops the run.
+    const notes: string[] = [];
+    const all = loadDataset(
+      dataDir({
+        ...ga4,
+        'interactions.csv':
+          'user_pseudo_id,item_id,event_timestamp,event_name\nu1,,1722247061005000,page_view\nu1,a,1722247062005000,view_item\n' +
+          'u1,,1722247062505000,page_view\nu1,a,1722247062605000,view_cart\nu1,b,1722247063005000,add_to_cart\nu1,b,1722247064005000,refund\n',
+      }),
+      { note: (l) => notes.push(l) },
+    );
+    expect(Array.from(all.users[0]!.seq.events)).toEqual([EVENT_INDEX.view_item, EVENT_INDEX.add_to_cart]);
+    expect(notes).toContain('interactions.csv: skipped 4 rows of GA4 events Reco does not learn from (page_view 2, view_cart 1, refund 1)');
+    expect(() =>
+      loadDataset(
+        dataDir({ ...ga4, 'interactions.csv': 'user_pseudo_id,item_id,event_timestamp,event_name\nu1,a,1722247062005000,clicks\n' }),
+      ),
+    ).toThrow(/interactions\.csv:2: "event_name" expected one of view_item_list, select_item, .*got "clicks"/);
     expect(() =>
       loadDataset(
         dataDir({ ...ga4, 'interactions.csv': 'user_pseudo_id,item_id,event_timestamp,event_name\nu1,a,1722247062005,view_item\n' }),
