@@ -25,8 +25,18 @@ export interface LearningScheduler {
 }
 
 /**
- * Asks for a round once one is due, when the page is idle (requestIdleCallback) or hidden (visibilitychange),
- * so rounds never compete with the shop's own work.
+ * How long the page must stay before a due round is asked for: after the label that made it due (a click on a card is
+ * a label, and it often follows a link), and after the page was hidden (a navigation hides the page an instant before
+ * it goes). A round started then would be ended with the page, with the worker's IndexedDB transactions in flight, and
+ * WebKit keeps the database of a worker ended so unusable for every later page view (bug 324094): a multi-page shop's
+ * history was lost at the fifth product page, when the fifth click made a round due. The next page view asks again.
+ */
+export const ROUND_SETTLE_MS = 3000;
+
+/**
+ * Asks for a round once one is due, when the page has stayed ROUND_SETTLE_MS and is idle (requestIdleCallback), or
+ * has stayed hidden that long (a tab in the background), so rounds never compete with the shop's own work and never
+ * start as the page goes away.
  * @param run asks the worker for a round that runs only if still due; resolves with the new state
  */
 export function createLearningScheduler(schedule: LearningSchedule, run: () => Promise<LearningState | null>): LearningScheduler {
@@ -45,11 +55,26 @@ export function createLearningScheduler(schedule: LearningSchedule, run: () => P
   const ask = () => {
     if (asked || running || !state || !isDue(state, schedule)) return;
     const mine: () => void = (asked = () => asked === mine && go());
-    if (typeof requestIdleCallback === 'function') requestIdleCallback(mine);
-    else setTimeout(mine, 1000);
+    setTimeout(() => {
+      if (asked !== mine) return;
+      if (typeof requestIdleCallback === 'function') requestIdleCallback(mine);
+      else mine();
+    }, ROUND_SETTLE_MS);
   };
-  const onHidden = () => document.visibilityState === 'hidden' && go();
+  let hiddenTimer: ReturnType<typeof setTimeout> | undefined;
+  const onHidden = () => {
+    clearTimeout(hiddenTimer);
+    if (document.visibilityState === 'hidden')
+      hiddenTimer = setTimeout(() => document.visibilityState === 'hidden' && go(), ROUND_SETTLE_MS);
+  };
+  // Going for good (no back/forward cache): nothing more is asked for (timers of a page kept in that cache wait).
+  const onPageHide = (e: PageTransitionEvent) => {
+    if (e.persisted) return;
+    clearTimeout(hiddenTimer);
+    asked = null;
+  };
   document.addEventListener('visibilitychange', onHidden);
+  addEventListener('pagehide', onPageHide);
   return {
     update(s) {
       state = s;
@@ -62,7 +87,9 @@ export function createLearningScheduler(schedule: LearningSchedule, run: () => P
     },
     destroy() {
       asked = null;
+      clearTimeout(hiddenTimer);
       document.removeEventListener('visibilitychange', onHidden);
+      removeEventListener('pagehide', onPageHide);
     },
   };
 }

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LearningState } from '../../src/shared/learning.ts';
 import type { EngineClient } from '../../src/main/engine-client.ts';
-import { createLearningScheduler, createPageLearning, type PageLearningOptions } from '../../src/main/scheduler.ts';
+import { createLearningScheduler, createPageLearning, ROUND_SETTLE_MS, type PageLearningOptions } from '../../src/main/scheduler.ts';
 
 const state = (pending: number, lastRoundAt = 0): LearningState => ({
   rounds: 0,
@@ -54,12 +54,14 @@ describe('page-side learning scheduler', () => {
     s.destroy();
   });
 
-  it('runs a due round at once when the page is hidden, and never after destroy()', async () => {
+  it('runs a due round when the page has stayed hidden ROUND_SETTLE_MS (a tab in the background), and never after destroy()', async () => {
     const run = vi.fn(async () => state(0, Date.now()));
     const s = createLearningScheduler(schedule, run);
     s.update(state(25));
     vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
     document.dispatchEvent(new Event('visibilitychange'));
+    expect(run).not.toHaveBeenCalled(); // a navigation hides the page an instant before it goes
+    await vi.advanceTimersByTimeAsync(ROUND_SETTLE_MS);
     expect(run).toHaveBeenCalledTimes(1);
     await vi.advanceTimersByTimeAsync(5000);
     expect(run).toHaveBeenCalledTimes(1);
@@ -70,6 +72,34 @@ describe('page-side learning scheduler', () => {
     document.dispatchEvent(new Event('visibilitychange'));
     await vi.advanceTimersByTimeAsync(5000);
     expect(run).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('a round is never started as the page goes away (WebKit keeps a database whose worker was ended mid-transaction)', () => {
+  it('a click that made a round due and the navigation after it: hidden, then pagehide, and no round is asked for', async () => {
+    const run = vi.fn(async () => state(0, Date.now()));
+    const s = createLearningScheduler(schedule, run);
+    s.update(state(19));
+    s.label(); // the 20th label: a click on a card link
+    const hidden = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+    document.dispatchEvent(new Event('visibilitychange'));
+    dispatchEvent(Object.assign(new Event('pagehide'), { persisted: false }));
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(run).not.toHaveBeenCalled();
+    s.destroy();
+    hidden.mockRestore();
+  });
+
+  it('a round made due by a click is asked for once the page stayed ROUND_SETTLE_MS, not at once', async () => {
+    const run = vi.fn(async () => state(0, Date.now()));
+    const s = createLearningScheduler(schedule, run);
+    s.update(state(19));
+    s.label();
+    await vi.advanceTimersByTimeAsync(ROUND_SETTLE_MS - 100);
+    expect(run).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(run).toHaveBeenCalledTimes(1);
+    s.destroy();
   });
 });
 
