@@ -104,21 +104,24 @@ function main(): void {
   // Everything is checked before anything is written: a model already in --out keeps working when the run fails.
   const manifest = a.model ? readManifest(a.model, '--model') : null;
   if (manifest && manifest['formatVersion'] !== 3)
-    throw new Error(`--model ${a.model}: not a pair model (formatVersion 3); only the pair model reads a catalog index`);
+    throw new Error(
+      `--model ${a.model}: formatVersion ${JSON.stringify(manifest['formatVersion'])}, not a pair model (formatVersion 3); only the pair model reads a catalog index`,
+    );
   checkOut(a.out, a.model);
   mkdirSync(a.out, { recursive: true });
   const index = catalogIndex(items);
-  const json = JSON.stringify(index);
-  writeFileSync(join(a.out, 'index.json'), json + '\n');
-  console.log(`wrote ${join(a.out, 'index.json')}: ${index.docs} items, ${Object.keys(index.df).length} terms, ${json.length} bytes`);
+  const json = JSON.stringify(index) + '\n';
+  writeFileSync(join(a.out, 'index.json'), json);
+  // Bytes as written (UTF-8): a Japanese catalog's terms take 3 bytes a character.
+  console.log(
+    `wrote ${join(a.out, 'index.json')}: ${index.docs} items, ${Object.keys(index.df).length} terms, ${Buffer.byteLength(json)} bytes`,
+  );
   if (a.model && manifest) {
     if (resolve(a.model) !== resolve(a.out)) copyFileSync(join(a.model, 'weights.bin'), join(a.out, 'weights.bin'));
     manifest['index'] = 'index.json';
     // The index's own hash: checked when it loads, and a shopper's stored copy is replaced when the index changes
     // under the same model (the catalog changed, the weights did not).
-    manifest['indexSha256'] = createHash('sha256')
-      .update(json + '\n')
-      .digest('hex');
+    manifest['indexSha256'] = createHash('sha256').update(json).digest('hex');
     writeFileSync(join(a.out, 'model.json'), JSON.stringify(manifest, null, 1) + '\n');
     console.log(`wrote ${join(a.out, 'model.json')}: ${String(manifest['id'])} ${String(manifest['version'])} with this catalog's IDF`);
   }

@@ -81,6 +81,17 @@ describe('npm run index, --out holding a model', () => {
     expect(readFileSync(join(dir, 'index.json'), 'utf8')).toBe('{"the":"hybrid\'s own"}\n');
   }, 30_000);
 
+  it('says the bytes it wrote (UTF-8, as on disk) for a catalog in Japanese', () => {
+    const ja = join(root, 'ja.jsonl');
+    writeFileSync(ja, '{"id":"j1","title":"全自動コーヒーメーカー"}\n{"id":"j2","title":"保湿クリームしっとり"}\n');
+    const out = join(root, 'ja-index');
+    const r = run(['--catalog', ja, '--out', out]);
+    expect(r.status).toBe(0);
+    const written = readFileSync(join(out, 'index.json'));
+    expect(r.stdout).toContain(`${written.length} bytes`);
+    expect(written.length).toBeGreaterThan(written.toString('utf8').length); // more bytes than characters
+  }, 30_000);
+
   it('--out naming a file stops before anything is read or written', () => {
     const file = join(root, 'not-a-dir');
     writeFileSync(file, 'keep');
@@ -93,7 +104,7 @@ describe('npm run index, --out holding a model', () => {
   it('writes nothing when --model is not a pair model', () => {
     const dir = hybridDir('h2');
     const r = run(['--catalog', catalog, '--out', dir, '--model', dir]);
-    expect(r.stderr).toMatch(/--model .*h2: not a pair model/);
+    expect(r.stderr).toMatch(/--model .*h2: formatVersion \d+, not a pair model \(formatVersion 3\)/);
     expect(readFileSync(join(dir, 'index.json'), 'utf8')).toBe('{"the":"hybrid\'s own"}\n');
     const fresh = join(root, 'fresh');
     expect(run(['--catalog', catalog, '--out', fresh, '--model', dir]).status).toBe(1);
