@@ -12,7 +12,7 @@ const RUNS = new RegExp(`${CJK_CLASS}+|(?:(?!${CJK_CLASS})[\\p{L}\\p{N}\\p{M}])+
 
 /**
  * Lower-case tokens of a text in any script. Latin and other spaced scripts: runs of letters and digits,
- * accents folded ("Crème" → "creme", "ß" → "ss"), full-width forms made ASCII (NFKC). Chinese, Japanese and
+ * accents folded ("Crème" → "creme", "ß" → "ss", "œ" → "oe"), full-width forms made ASCII (NFKC). Chinese, Japanese and
  * Korean runs, which have no spaces: character bigrams ("資生堂" → "資生", "生堂"); a one-character run is
  * kept as it is. No stop words: IDF weighs common words down in any language (measured on Beauty: dropping
  * English stop words, one-letter words or numbers cost TF-IDF 1-2% NDCG@10).
@@ -24,6 +24,9 @@ export function textTokens(text: string): string[] {
     .normalize('NFKC')
     .toLowerCase()
     .replace(/ß/g, 'ss')
+    // Ligatures Unicode does not decompose: "cœur" is "coeur", "Æble" is "aeble" (as "ß" is "ss").
+    .replace(/œ/g, 'oe')
+    .replace(/æ/g, 'ae')
     .normalize('NFKD')
     .replace(/(?<=\p{Script=Latin})\p{M}+/gu, '')
     .normalize('NFC');

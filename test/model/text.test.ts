@@ -14,6 +14,9 @@ describe('textTokens', () => {
     ]);
     expect(textTokens("L'Eau d'Été à la Fleur d’Oranger")).toEqual(['l', 'eau', 'd', 'ete', 'a', 'la', 'fleur', 'd', 'oranger']);
     expect(textTokens('Crème brûlée Lip Balm, 0.15 oz')).toEqual(['creme', 'brulee', 'lip', 'balm', '0', '15', 'oz']);
+    // Ligatures Unicode does not decompose meet their spelled-out form.
+    expect(textTokens('Bœuf Bourguignon, Crème au Cœur')).toEqual(textTokens('Boeuf Bourguignon, Creme au Coeur'));
+    expect(textTokens('Æble Ægte')).toEqual(['aeble', 'aegte']);
   });
 
   it('splits Chinese, Japanese and Korean runs, written without spaces, into character bigrams', () => {
