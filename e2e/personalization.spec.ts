@@ -8,7 +8,6 @@ import {
   shopperScenario,
   waitForRanked,
   waitForReady,
-  waitForReco,
 } from './helpers/reco.ts';
 
 // The real shopper path, in every engine: open five products of one category, reload, look at the top of the page.
@@ -115,7 +114,8 @@ test('localStorage refused but IndexedDB kept (a browser setting): a repeat view
   await listenToReco(tab);
   /** Ready on IndexedDB; the one problem said is localStorage's. */
   const ready = async () => {
-    await waitForReco(tab);
+    // Not waitForReady's settling: the StorageError is on record before the model is ready.
+    await tab.waitForFunction(() => window.Reco?.status().ready === true, undefined, { timeout: 90_000, message: 'Reco not ready' });
     expect(await tab.evaluate(() => window.Reco.status())).toMatchObject({
       ready: true,
       storage: 'indexeddb',
@@ -129,6 +129,9 @@ test('localStorage refused but IndexedDB kept (a browser setting): a repeat view
   await expect
     .poll(() => tab.evaluate(() => window.Reco.exportData().then((d) => d.events.filter((e) => e.type === 'select_item').length)))
     .toBe(2);
+  // A shopper who reads the page a moment: in WebKit a navigation at once after the clicks' ranking and snapshot can
+  // leave the next page view's store waiting 10 s (README, Browsers: not fixed yet), which is not this test's subject.
+  await tab.evaluate(() => new Promise((r) => setTimeout(r, 1500)));
   await tab.goto('/e2e/pages/listing.html?list=b');
   await ready();
   // The session record that tells a repeat view cannot be read: the grid in view is held (it was shown in the shop's
