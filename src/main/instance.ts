@@ -13,7 +13,6 @@ import type { PageStore, StoreOptions } from '../shared/store.ts';
 import { EVENT_TYPES, type RecoEvent } from '../shared/types.ts';
 import type { MarkupFeatures } from './grid/discover.ts';
 import { storageMode } from '../tracker/consent.ts';
-import { readJson } from '../tracker/journal.ts';
 import { checkTrackArguments, createTracker } from '../tracker/tracker.ts';
 import { notReady, type RecoInstance, type RecoStatus } from './api.ts';
 import type { EngineState } from './engine-client.ts';
@@ -262,13 +261,16 @@ export function startInstance(
   // What other tabs wrote meanwhile: counted as the shopper comes back to this one.
   const onVisible = () => document.visibilityState === 'visible' && void recount();
   document.addEventListener('visibilitychange', onVisible);
-  /** localStorage can be read here (a browser or frame that refuses it throws on the first touch). */
-  const localStorageWorks = (): boolean => {
+  /**
+   * Reco ran here in an earlier page view: the tracker's session record, read before the tracker writes this one's.
+   * True when there is no telling (localStorage refused by a browser setting that leaves IndexedDB on): a stored
+   * history may be there.
+   */
+  const ranBefore = (): boolean => {
     try {
-      localStorage.getItem(LOCAL_KEYS.session);
-      return true;
+      return localStorage.getItem(LOCAL_KEYS.session) !== null;
     } catch {
-      return false;
+      return true;
     }
   };
   /** The grids, once followed (below); an event before that comes before any ranking. */
@@ -294,9 +296,7 @@ export function startInstance(
   listHold = { ms: opts.antiFlickerMs, byRules };
   let mayMove =
     byRules ||
-    readJson(LOCAL_KEYS.session) !== null ||
-    // or no telling: localStorage refused (a browser setting that leaves IndexedDB on) may hide a stored history
-    !localStorageWorks() ||
+    ranBefore() ||
     // or the shop's GA4 events pushed before init() (a product page's view_item: `{ event }`, or gtag's arguments)
     !!layer?.some((e) => (HISTORY_TYPES as readonly unknown[]).includes((e as Pushed)?.event ?? (e as Pushed)?.[1]));
   // The tracker starts before the store is open, so a click or a track() at page load is kept.

@@ -52,11 +52,14 @@ export function createLearningScheduler(schedule: LearningSchedule, run: () => P
       .then((s) => s && (state = s))
       .finally(() => (running = false));
   };
+  // Every label starts the wait again: a shopper who clicks on (a link, as often as not) has not stayed.
+  let settleTimer: ReturnType<typeof setTimeout> | undefined;
   const ask = () => {
-    if (asked || running || !state || !isDue(state, schedule)) return;
+    clearTimeout(settleTimer);
+    asked = null;
+    if (running || !state || !isDue(state, schedule)) return;
     const mine: () => void = (asked = () => asked === mine && go());
-    setTimeout(() => {
-      if (asked !== mine) return;
+    settleTimer = setTimeout(() => {
       if (typeof requestIdleCallback === 'function') requestIdleCallback(mine);
       else mine();
     }, ROUND_SETTLE_MS);
@@ -71,6 +74,7 @@ export function createLearningScheduler(schedule: LearningSchedule, run: () => P
   const onPageHide = (e: PageTransitionEvent) => {
     if (e.persisted) return;
     clearTimeout(hiddenTimer);
+    clearTimeout(settleTimer);
     asked = null;
   };
   document.addEventListener('visibilitychange', onHidden);
@@ -88,6 +92,7 @@ export function createLearningScheduler(schedule: LearningSchedule, run: () => P
     destroy() {
       asked = null;
       clearTimeout(hiddenTimer);
+      clearTimeout(settleTimer);
       document.removeEventListener('visibilitychange', onHidden);
       removeEventListener('pagehide', onPageHide);
     },

@@ -101,6 +101,20 @@ describe('a round is never started as the page goes away (WebKit keeps a databas
     expect(run).toHaveBeenCalledTimes(1);
     s.destroy();
   });
+
+  it('every later label starts the wait again: a shopper still clicking has not stayed', async () => {
+    const run = vi.fn(async () => state(0, Date.now()));
+    const s = createLearningScheduler(schedule, run);
+    s.update(state(19));
+    s.label();
+    await vi.advanceTimersByTimeAsync(ROUND_SETTLE_MS - 500);
+    s.label();
+    await vi.advanceTimersByTimeAsync(ROUND_SETTLE_MS - 500);
+    expect(run).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(600);
+    expect(run).toHaveBeenCalledTimes(1);
+    s.destroy();
+  });
 });
 
 describe('page learning', () => {

@@ -214,6 +214,12 @@ export function microdata(scope: Element, name: string): string | undefined {
   return text(p?.matches('[itemscope]') ? prop(p, 'name') : p);
 }
 
+/** A schema.org item's link property (`url`, `image`): its element's href or src, or a `<meta>`'s content. */
+export function microdataLink(scope: Element, name: string): string | undefined {
+  const p = prop(scope, name);
+  return str(p?.getAttribute('href') ?? p?.getAttribute('src') ?? p?.getAttribute('content'));
+}
+
 /** A price as the page prints it: a number, or text with a digit in it (else the next source is read). */
 const priceText = (v: unknown): string | number | undefined => (typeof v === 'number' ? v : /\d/.test(String(v)) ? str(v) : undefined);
 

@@ -9,7 +9,7 @@
 import { GridConfigError } from '../../shared/errors.ts';
 import { parsePrice } from '../../shared/price.ts';
 import type { ItemFeatures } from '../../shared/types.ts';
-import { microdata, str, type MarkupFeatures } from './discover.ts';
+import { microdata, microdataLink, str, type MarkupFeatures } from './discover.ts';
 
 const FIELDS = ['title', 'category', 'brand', 'price', 'url', 'image'] as const;
 type LdFields = Partial<Record<(typeof FIELDS)[number], unknown>>;
@@ -77,11 +77,7 @@ function readMicrodata(doc: ParentNode): (id: string) => LdFields | undefined {
   for (const scope of doc.querySelectorAll('[itemscope][itemtype*="Product"]')) {
     const fields: LdFields = { title: microdata(scope, 'name') };
     for (const f of ['category', 'brand', 'price'] as const) fields[f] = microdata(scope, f);
-    // A link or an image is an element's href or src (a <meta>'s content), not its text.
-    for (const f of ['url', 'image'] as const) {
-      const el = [...scope.querySelectorAll(`[itemprop~="${f}"]`)].find((p) => p.parentElement?.closest('[itemscope]') === scope);
-      fields[f] = el?.getAttribute('href') ?? el?.getAttribute('src') ?? el?.getAttribute('content');
-    }
+    for (const f of ['url', 'image'] as const) fields[f] = microdataLink(scope, f);
     for (const key of ['sku', 'productID']) {
       const id = microdata(scope, key);
       if (id && !byId.has(id)) byId.set(id, fields);
