@@ -95,6 +95,34 @@ test('a listing the shopper never saw, on a later page load: the grid in view is
   expect(ranked.order, "the model's own order once it has loaded").toEqual(full.map((r) => r.id));
 });
 
+test('a repeat view on a slow network: model.json answering late (its files cached), the grid in view is still ranked within its hold from the snapshot', async ({
+  page,
+}) => {
+  await listenToReco(page);
+  await page.goto('/e2e/pages/listing.html?list=a');
+  await waitForReady(page);
+  for (const id of ['a2', 'a4']) await page.click(`[data-reco-id="${id}"]`);
+  await page.evaluate(() => window.Reco.export());
+
+  // The next page load's model.json does not answer (a slow network revalidating it with the server) until released.
+  // Before, the snapshot waited for it: the grid in view kept the shop's order, every file in the cache.
+  const model = await holdModel(page);
+  await page.reload();
+  const ranked = await waitForRanked(page, 'listing', 1, 20_000);
+  expect(model.asked(), 'model.json was asked for, and has not answered').toBe(true);
+  expect(await page.evaluate(() => window.__reco.readyAt), 'ranked before the model was loaded').toBeNull();
+  const shown = (await gridItems(page, '[data-reco-grid]')).map((it) => it.id);
+  expect(shown, 're-ordered in view: nobody scrolled').toEqual(ranked.order);
+  const shopOrder = await page.evaluate(() => (window as unknown as { LISTS: Record<string, string[][]> }).LISTS['a']!.map((r) => r[0]!));
+  expect(shown, "personalized, not the shop's order").not.toEqual(shopOrder);
+
+  model.release();
+  const status = await waitForReady(page);
+  expect(status.cache.snapshot).toBe('hit');
+  const full = await page.evaluate((ids) => window.Reco.rank(ids), shown);
+  expect(ranked.order, "the model's own order once it has loaded").toEqual(full.map((r) => r.id));
+});
+
 test("a shop-trained hybrid, on a listing the shopper never saw: the grid in view is ranked within its hold from the snapshot's query and the item vectors' lookups, before TensorFlow.js loads", async ({
   page,
 }) => {

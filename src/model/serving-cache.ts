@@ -33,7 +33,7 @@ export interface ServingCache {
     history: readonly HistoryEntry[],
     items: readonly ItemFeatures[],
     head: HeadArrays,
-    meta: { model: string; head: string },
+    meta: { model: string; head: string; weights?: string },
     buckets?: readonly number[],
   ): Promise<Snapshot>;
 }

@@ -22,6 +22,11 @@ export interface Snapshot {
   format: typeof SNAPSHOT_FORMAT;
   /** The model the numbers come from: see modelKey(). */
   model: string;
+  /**
+   * weightsKey() of that model: where its learned head is stored. With it, the next page view can check the head and
+   * answer before model.json arrives (a slow network revalidating it); snapshots written before it lack it.
+   */
+  weights?: string;
   /** The head they were computed with: 'shipped', or headKey() of the learned one. */
   head: string;
   /** History events the model reads (its maxLen). */
@@ -144,6 +149,7 @@ export function asSnapshot(x: unknown): Snapshot | null {
         s.transformer.queries instanceof Float32Array &&
         s.transformer.queries.length === GAP_KINDS * s.transformer.d));
   if (!ok) return null;
+  if (s.weights !== undefined && typeof s.weights !== 'string') return null;
   // A record of the feed that is not a list of items is left out, not the scores. A snapshot an earlier version
   // stored kept the unavailable items' ids alone.
   const legacy = (s as { unavailable?: unknown }).unavailable;
@@ -232,7 +238,7 @@ export function snapshotQuery(
  */
 export async function tableSnapshot(
   score: (history: readonly HistoryEntry[], items: readonly ItemFeatures[], now: number) => Promise<ArrayLike<number>>,
-  meta: { model: string; head: string; maxLen: number },
+  meta: { model: string; head: string; weights?: string; maxLen: number },
   history: readonly HistoryEntry[],
   items: readonly ItemFeatures[],
   buckets: readonly number[] = ALL_BUCKETS,

@@ -141,8 +141,8 @@ export interface Engine {
   observe(items: readonly ItemFeatures[]): void;
   /** The serving snapshot of this (non-empty) history and these items, with the head in use: of every gap bucket, or of `buckets`. */
   snapshot(history: readonly HistoryEntry[], items: readonly ItemFeatures[], buckets?: readonly number[]): Promise<Snapshot>;
-  /** The model and head a snapshot must have been computed with to be used now. */
-  serving(): { model: string; head: string };
+  /** The model and head a snapshot must have been computed with to be used now, and where that head is stored. */
+  serving(): { model: string; head: string; weights: string };
   /** The shop's feed has loaded (or there is none): a snapshot written now records its availability. */
   feedSettled(): boolean;
   /** Where placements draw from, once the feed (if any) has loaded or failed. */
@@ -458,8 +458,12 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     },
 
     serving() {
-      const { key, heads } = current();
-      return { model: key, head: heads.inUse() === heads.shipped() ? 'shipped' : headKey(heads.inUse()) };
+      const { key, heads, model } = current();
+      return {
+        model: key,
+        head: heads.inUse() === heads.shipped() ? 'shipped' : headKey(heads.inUse()),
+        weights: weightsKey(model.manifest),
+      };
     },
 
     async train(events, items, opts = {}) {

@@ -145,15 +145,41 @@ export function createHost(deps: HostDeps): EngineInterface {
     return fresh;
   };
 
+  /** A model's learned head as stored now (the shipped one without learning or a store): its key and arrays. */
+  const storedHead = async (model: string, weights: string): Promise<Expected> => {
+    const s = await store;
+    if (!opts?.learning || !s) return { model, head: 'shipped', learned: null };
+    const { head } = await readHead(s, headMetaKey(weights));
+    return { model, head: headKey(head), learned: head };
+  };
+
   /** The model and learned head the engine will use, known before it loads: from model.json and the stored head. */
-  const expected = (): Promise<{ model: string; head: string; learned: HeadArrays | null }> =>
+  const expected = (): Promise<Expected> =>
     (expecting ??= (async () => {
-      const [res, s] = await Promise.all([manifest(), store]);
+      const res = await manifest();
       const m = (await res.json()) as { id: string; version: string; sha256: string; indexSha256?: string };
-      if (!opts?.learning || !s) return { model: modelKey(m), head: 'shipped', learned: null };
-      const { head } = await readHead(s, headMetaKey(weightsKey(m)));
-      return { model: modelKey(m), head: headKey(head), learned: head };
+      return storedHead(modelKey(m), weightsKey(m));
     })());
+
+  /**
+   * What a stored snapshot is checked against: model.json's model and head (expected()); or, when model.json has not
+   * answered within MANIFEST_GRACE_MS (a slow network revalidating it, or no network), the model the snapshot names
+   * with the head stored for it now. Its cached files make no difference: the check waited for model.json, so a repeat
+   * view on a slow network kept the shop's order in view. A model deployed since the snapshot ranks this page view's
+   * first grids as the previous one did; the engine loads the new one for what follows.
+   */
+  const expectedFor = async (snapshot: Snapshot | null): Promise<Expected> => {
+    const current = expected();
+    if (!snapshot?.weights) return current;
+    const late = await Promise.race([
+      current.then(
+        () => false,
+        () => true,
+      ),
+      wait(MANIFEST_GRACE_MS).then(() => true),
+    ]);
+    return late ? storedHead(snapshot.model, snapshot.weights) : current;
+  };
 
   /** The model is a pair model (by its manifest's format version); false when that cannot be read. */
   const pairModel = (): Promise<boolean> =>
@@ -320,8 +346,8 @@ export function createHost(deps: HostDeps): EngineInterface {
   ): Promise<{ scores: number[]; source: 'snapshot' | 'model-early' } | null> {
     if (ready) return null;
     const current = expected();
-    const fast = await Promise.all([stored, current])
-      .then(([snap, c]) => snapshotScores(snap, c, history, candidates, now))
+    const fast = await stored
+      .then(async (snap) => snapshotScores(snap, await expectedFor(snap), history, candidates, now))
       .catch((err: Error) => ({ miss: `the model manifest could not be read (${err.message})` }));
     if (cache.snapshot === null) {
       cache.snapshot = 'scores' in fast ? 'hit' : 'miss';
@@ -680,12 +706,21 @@ export function createHost(deps: HostDeps): EngineInterface {
  * load at once.
  */
 const FIRST_RANK_WAIT_MS = 1000;
+/** How long a snapshot's check waits for model.json before it trusts the model the snapshot names (expectedFor). */
+const MANIFEST_GRACE_MS = 100;
 /** How long a first visit's first grids wait for the feed's availability (within the page's 400 ms hold). */
 const FEED_WAIT_MS = 250;
 const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resolves after the tasks queued so far (the rankings answered from the snapshot) have run. */
 const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** The model and learned head a snapshot must match, and the head's arrays (null: the shipped head). */
+interface Expected {
+  model: string;
+  head: string;
+  learned: HeadArrays | null;
+}
 
 /** An item's features from its itemKey() (a JSON array of id, title, brand, category, price). */
 function fromItemKey(key: string): ItemFeatures {

@@ -678,6 +678,52 @@ describe('worker host: the first ranking of a page view', () => {
     await vi.waitFor(() => expect(loading).toBe(true), { timeout: 3000 });
   });
 
+  it.each(Object.entries(MODELS))(
+    '%s model: a model.json that does not arrive (a slow network revalidating it) does not keep the snapshot from answering',
+    async (_kind, modelUrl) => {
+      const dbName = await shopperWithSnapshot(modelUrl);
+      const next = createHost({
+        fetch: ((u: string) => (u.endsWith('model.json') ? new Promise(() => {}) : fileFetch(u))) as typeof fetch,
+        caches: null,
+        onPageForget: alone,
+        loadEngine: () => new Promise(() => {}),
+      });
+      void next.init(init(dbName, modelUrl));
+      const fast = await next.rank(request());
+      expect(fast.source).toBe('snapshot');
+      expect(new Set(fast.scores).size, 'scores that rank, not a constant').toBeGreaterThan(1);
+
+      // The same scores as when model.json arrives at once.
+      const prompt = pageView(new Promise(() => {}));
+      void prompt.init(init(dbName, modelUrl));
+      expect((await prompt.rank(request())).scores).toEqual(fast.scores);
+    },
+  );
+
+  it('a snapshot written before it named its weights waits for model.json, as before', async () => {
+    const dbName = await shopperWithSnapshot();
+    const store = await openStore({ dbName });
+    const { weights: _, ...older } = (await store.getSnapshot(MODELS.pair)) as Record<string, unknown>;
+    await store.putSnapshot(MODELS.pair, older);
+    store.close();
+    let answered: string | null = null;
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const next = createHost({
+      fetch: (async (u: string) => (u.endsWith('model.json') && (await held), fileFetch(u))) as unknown as typeof fetch,
+      caches: null,
+      onPageForget: alone,
+      loadEngine: () => new Promise(() => {}),
+    });
+    void next.init(init(dbName));
+    const ranking = next.rank(request()).then((r) => (answered = r.source));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(answered, 'no answer while model.json is held').toBeNull();
+    release();
+    await ranking;
+    expect(answered).toBe('snapshot');
+  });
+
   it('fetches the model manifest as init() starts, before any ranking asks (the snapshot needs it to answer)', async () => {
     const { dbName } = await shopper();
     const asked: string[] = [];
