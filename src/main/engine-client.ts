@@ -5,6 +5,7 @@
  * order. Rankings are asked at once, not after the model is loaded: the worker answers the first ones from the
  * snapshot the previous page view stored.
  */
+import type { PageWrite } from '../shared/store.ts';
 import { proxy, wrap, type Remote } from 'comlink';
 import { WorkerCrashedError } from '../shared/errors.ts';
 import type { LearningState } from '../shared/learning.ts';
@@ -68,6 +69,28 @@ export interface EngineClientHooks {
   onProgress(p: DownloadProgress): void;
   /** A failure that leaves the engine serving (init()'s invalid rules). */
   onError(err: Error): void;
+  /** Makes a write of the worker's with the page's connection (EngineHooks.write). */
+  write?(call: PageWrite, args: unknown[]): Promise<boolean>;
+}
+
+/**
+ * Whether a dispatched click or submit event navigates this tab to another document: a plain primary click on a link
+ * (no modifier key: those open tabs or windows) or a form sent, not cancelled, to this tab, not a download, not a jump
+ * within the page.
+ */
+export function leavesPage(e: Event): boolean {
+  if (e.defaultPrevented) return false;
+  let target: HTMLAnchorElement | HTMLAreaElement | HTMLFormElement | null = null;
+  if (e.type === 'submit') target = e.target instanceof HTMLFormElement ? e.target : null;
+  else if (e instanceof MouseEvent && e.button === 0 && !e.metaKey && !e.ctrlKey && !e.shiftKey && !e.altKey)
+    target = e.target instanceof Element ? e.target.closest<HTMLAnchorElement | HTMLAreaElement>('a[href], area[href]') : null;
+  if (!target || !['', '_self'].includes(target.target.toLowerCase())) return false;
+  if (target instanceof HTMLFormElement) return target.method !== 'dialog';
+  if (target.hasAttribute('download')) return false;
+  const to = new URL(target.href, location.href);
+  if (to.protocol !== 'http:' && to.protocol !== 'https:') return false;
+  const here = new URL(location.href);
+  return !(to.hash && to.origin + to.pathname + to.search === here.origin + here.pathname + here.search);
 }
 
 /** A bundled worker that did not load: what to do about it. */
@@ -105,7 +128,11 @@ export function createEngineClient(
   hooks: EngineClientHooks,
   onState: (state: SupervisorState, reason: Error | null) => void = () => {},
 ): EngineClient {
-  const listeners = proxy({ onLearning: hooks.onLearning, onProgress: hooks.onProgress });
+  const listeners = proxy({
+    onLearning: hooks.onLearning,
+    onProgress: hooks.onProgress,
+    ...(hooks.write && { write: hooks.write }),
+  });
   const workers = new Map<Remote<EngineInterface>, Worker>();
 
   const supervisor = createSupervisor<Remote<EngineInterface>, EngineStatus>({
@@ -184,6 +211,12 @@ export function createEngineClient(
   const resume = (e: PageTransitionEvent) => e.persisted && void call('resume()', (w) => w.resume(), CALL_TIMEOUT_MS, true).catch(() => {});
   addEventListener('pagehide', pause);
   addEventListener('pageshow', resume);
+  // A link followed or a form sent that leaves the page, told as the event reaches the window (a router that handles the
+  // link itself has cancelled it by then, on the document): the worker must hear it before the click's own snapshot
+  // starts being stored. pagehide comes only once the next page answers, too late in WebKit.
+  const leaving = (e: Event) => leavesPage(e) && void call('leaving()', (w) => w.leaving(), CALL_TIMEOUT_MS, true).catch(() => {});
+  addEventListener('click', leaving);
+  addEventListener('submit', leaving);
   return {
     rank: (req) => call('rank()', (e) => e.rank(req), CALL_TIMEOUT_MS, true).then(heard),
     changed: (req) => void call('changed()', (e) => e.changed(req), CALL_TIMEOUT_MS, true).catch(() => {}),
@@ -212,6 +245,8 @@ export function createEngineClient(
     terminate() {
       removeEventListener('pagehide', pause);
       removeEventListener('pageshow', resume);
+      removeEventListener('click', leaving);
+      removeEventListener('submit', leaving);
       supervisor.terminate();
     },
   };

@@ -9,7 +9,7 @@ import { StorageError } from '../shared/errors.ts';
 import { skipped, type LearningState } from '../shared/learning.ts';
 import { DEFAULTS } from '../shared/options.ts';
 import { LOCAL_KEYS } from '../shared/local-keys.ts';
-import type { PageStore, StoreOptions } from '../shared/store.ts';
+import type { PageStore, PageWrite, StoreOptions } from '../shared/store.ts';
 import { EVENT_TYPES, type RecoEvent } from '../shared/types.ts';
 import type { MarkupFeatures } from './grid/discover.ts';
 import { storageMode } from '../tracker/consent.ts';
@@ -218,6 +218,12 @@ export function startInstance(
     onLearning: (s: LearningState | null) => learning?.update(s),
     onProgress: (p: DownloadProgress) => events.emit('progress', p),
     onError: fail,
+    // The worker's writes, made with the page's connection (see EngineHooks.write).
+    write: async (call: PageWrite, args: unknown[]) => {
+      if (store?.kind !== 'indexeddb' || forgotten) return false;
+      await (store[call] as (...a: unknown[]) => Promise<void>)(...args);
+      return true;
+    },
   };
   // reco.engine.js: a download of it that stalls fails after ENGINE_MODULE_MS, so that init(), forget() and destroy()
   // do not wait for it forever.

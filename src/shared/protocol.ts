@@ -8,6 +8,7 @@
  *
  * Errors cross the boundary as `name` and `message` only: see src/shared/errors.ts.
  */
+import type { PageWrite } from './store.ts';
 import type { LearningDecision, LearningSchedule, LearningState } from './learning.ts';
 import type { Backend, BackendTried } from './options.ts';
 import type { Recommendation, SlotOptions } from './placements.ts';
@@ -204,6 +205,13 @@ export interface EngineHooks {
   onLearning?: (s: LearningState) => void;
   /** A model file is downloading. */
   onProgress?: (p: DownloadProgress) => void;
+  /**
+   * Makes one of the worker's writes (the item features a ranking brings, its snapshot, the order a grid was left in)
+   * with the page's connection to the database; false when the page has no IndexedDB store (not open yet, memory-only,
+   * forgotten): then the worker makes it. A page's transaction still in flight when the shopper leaves ends with the
+   * page; WebKit keeps one of an ended worker's in flight, and the next page view's reads wait ~10 s behind it.
+   */
+  write?: (call: PageWrite, args: unknown[]) => Promise<boolean>;
 }
 
 /** What the engine needs of the page for a placement, besides the history. */
@@ -270,6 +278,13 @@ export interface EngineInterface {
    */
   pause(forGood: boolean): void;
   resume(): void;
+  /**
+   * The shopper followed a link or sent a form that leaves the page: start no more IndexedDB transactions from now on,
+   * since the page may go before they finish, and hand the next page view's snapshot to the page (EngineHooks.putSnapshot).
+   * WebKit keeps a transaction of an ended worker in flight, and the next page view's reads wait ~10 s behind it. If
+   * the page is still there 3 s later (a link that opened a download, a slow server), the stores go on.
+   */
+  leaving(): void;
   /**
    * The history items that raised `item`'s score most with the head in use: {@link reasons} of their contributions
    * (the pair model's shares of the score, other models' leave-one-out differences), with titles when known. The page passes them on as explain()'s answer.

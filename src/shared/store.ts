@@ -82,22 +82,29 @@ export interface Store {
 }
 
 /** Reads only the worker makes: it assembles the history, keeps the snapshot and learns, on its own connection. */
-type WorkerReads = 'events' | 'recent' | 'stamp' | 'getMeta' | 'setMeta' | 'deleteMeta' | 'getSnapshot' | 'putSnapshot' | 'export';
+type WorkerReads = 'events' | 'recent' | 'stamp' | 'getMeta' | 'getSnapshot' | 'export';
 
 /** The item cache, which only the worker writes to IndexedDB (a page's memory store keeps its own: the worker cannot reach it). */
 type WorkerItems = 'putItems' | 'items';
 
 /** Worker calls a page's memory store leaves out: the whole event list, meta records (the learned head) and snapshots. */
-type WorkerRecords = Exclude<WorkerReads, 'recent' | 'export'>;
+type WorkerRecords = Exclude<WorkerReads, 'recent' | 'export'> | 'setMeta' | 'deleteMeta' | 'putSnapshot';
 
 /**
- * The store as the page uses it ({@link openPageStore}): it writes events, counts and clears them. The worker writes
- * IndexedDB's item cache; it cannot reach a memory store, which keeps item features too, and the page reads the
- * history from it (`recent`).
+ * The worker's writes its page makes for it with its own connection (src/worker/host.ts): WebKit keeps a transaction of
+ * a worker ended while it ran in flight (its page followed a link), and the next page view's reads wait ~10 s behind it.
+ */
+export const PAGE_WRITES = ['putItems', 'setMeta', 'deleteMeta', 'putSnapshot'] as const;
+export type PageWrite = (typeof PAGE_WRITES)[number];
+
+/**
+ * The store as the page uses it ({@link openPageStore}): it writes events, counts and clears them, and an IndexedDB one
+ * makes the worker's writes for it ({@link PAGE_WRITES}). The worker cannot reach a memory store, which keeps item
+ * features too, and the page reads the history from it (`recent`).
  */
 export type PageStore =
   | (Omit<Store, WorkerRecords | 'kind'> & { readonly kind: 'memory' })
-  | (Omit<Store, WorkerReads | WorkerItems | 'kind'> & { readonly kind: 'indexeddb' });
+  | (Omit<Store, WorkerReads | 'items' | 'kind'> & { readonly kind: 'indexeddb' });
 
 const STORE_DEFAULTS = {
   dbName: DEFAULTS.dbName,
@@ -313,7 +320,10 @@ export function openPageStore(opts: StoreOptions = {}): Promise<PageStore> {
   return openWith(
     opts,
     (o, reason) => memoryPart(o, emptyMemory(), reason),
-    (db, o) => idbWrites(db, o, rowFilter()),
+    (db, o) => {
+      const rows = rowFilter();
+      return { ...idbWrites(db, o, rows), putItems: idbItems(db, o, rows).putItems };
+    },
   );
 }
 
@@ -507,6 +517,15 @@ function idbWrites(
     prune: () => write('events', [], o.maxEvents),
     add: (events) => write('events', events, o.maxEvents),
     count: () => countOf(db, 'events'),
+    async setMeta(key, value) {
+      await db.put('meta', value, key);
+    },
+    async deleteMeta(key) {
+      await db.delete('meta', key);
+    },
+    async putSnapshot(key, value) {
+      await db.put('snapshots', value, key);
+    },
     async clear() {
       clearLocalKeys();
       const names = ['events', 'items', 'meta', 'snapshots'] as const;
@@ -614,16 +633,7 @@ function idbReads(db: DB, { skipped, valid }: Rows): Pick<Store, WorkerReads> {
       skipped.add(`meta:${key}`);
       return undefined;
     },
-    async setMeta(key, value) {
-      await db.put('meta', value, key);
-    },
-    async deleteMeta(key) {
-      await db.delete('meta', key);
-    },
     getSnapshot: <T>(key: string) => getOne(db, 'snapshots', key) as Promise<T | undefined>,
-    async putSnapshot(key, value) {
-      await db.put('snapshots', value, key);
-    },
   };
 }
 

@@ -41,7 +41,7 @@ import { HISTORY_TYPES } from '../shared/labels.ts';
 import { DEFAULTS } from '../shared/options.ts';
 import { DEFAULT_RULES, validateRules, type ResolvedRules } from '../shared/rules.ts';
 import { skipped, type LearningState } from '../shared/learning.ts';
-import { openStore, pauseStores, resumeStores, storesQuiet, type Store } from '../shared/store.ts';
+import { openStore, PAGE_WRITES, pauseStores, resumeStores, storesQuiet, type Store } from '../shared/store.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import { openForgetChannel } from '../shared/forget-channel.ts';
 import type { Engine } from './engine.ts';
@@ -112,6 +112,11 @@ export function createHost(deps: HostDeps): EngineInterface {
   let storing: Promise<void> = Promise.resolve();
   let written = '';
   let generation = 0; // bumped by forget(): snapshot work that started before writes nothing
+  /** What the page gave init(): it makes the worker's writes (EngineHooks.write). */
+  let pageHooks: EngineHooks = {};
+  /** The page said it is leaving (a link followed, a form sent): the stores are paused meanwhile. */
+  let leavingPage = false;
+  let leaveTimer: ReturnType<typeof setTimeout> | undefined;
   /** A page of this origin called forget(): nothing more is stored in this page view (see erase()). */
   let erased = false;
   let filesOf: Files | null = null;
@@ -188,6 +193,25 @@ export function createHost(deps: HostDeps): EngineInterface {
       .then((m) => m.formatVersion === PAIR_FORMAT_VERSION)
       .catch(() => false);
 
+  /**
+   * The store with its writes made by the page where it can (EngineHooks.write), else by the worker as before. While
+   * the page is leaving the worker's own writes wait (pauseStores): one the page makes ends with it, harmlessly.
+   */
+  function writesByPage(s: Store): Store {
+    const out: Store = { ...s };
+    for (const call of PAGE_WRITES) {
+      const own = s[call] as (...a: unknown[]) => Promise<void>;
+      Object.assign(out, {
+        [call]: async (...args: unknown[]) => {
+          // Through comlink every hook is a function: one the page lacks rejects.
+          const byPage = await Promise.resolve(pageHooks.write?.(call, args)).catch(() => false);
+          if (byPage !== true) await own(...args);
+        },
+      });
+    }
+    return out;
+  }
+
   /** The pair model on arrays (loaded once, with the items this page view ranked so far), or null. */
   function pairOnArrays(): Promise<EarlyPair | null> {
     earlyPair ??= stored
@@ -208,7 +232,8 @@ export function createHost(deps: HostDeps): EngineInterface {
         const s = await store;
         const req = latest;
         if (!ready || !s || !opts || !req) return;
-        await storing;
+        // Item features being stored wait while the page is leaving (the worker's stores are paused): not the snapshot.
+        if (!leavingPage) await storing;
         const { history } = await assembleHistory(recall.recalled(s), req, opts.historyLength);
         if (!history.length || !seen.size) return;
         // What the snapshot is computed from (the model, the head, the history, the items seen, the feed): when none of it
@@ -222,7 +247,7 @@ export function createHost(deps: HostDeps): EngineInterface {
         // computed: a shopper who leaves at once finds it. The rest only while no newer change waits.
         for (const buckets of [bucketsAtOnce(history, Date.now()), ALL_BUCKETS]) {
           if (buckets === ALL_BUCKETS && changes !== change) return;
-          await storesQuiet();
+          if (!leavingPage) await storesQuiet();
           const snapshot = await ready.snapshot(history, items, buckets);
           if (started !== generation) return;
           await s.putSnapshot(opts.modelUrl, snapshot);
@@ -483,6 +508,7 @@ export function createHost(deps: HostDeps): EngineInterface {
   const host: EngineInterface = {
     async init(o: EngineInit, hooks: EngineHooks = {}) {
       opts = o;
+      pageHooks = hooks;
       recall = createRecall(o.historyLength);
       // Invalid rules: status() names the field, and the grids keep the shop's order while the engine loads all the
       // same (with no rules), so that the page's setRules() with valid ones personalizes them.
@@ -509,7 +535,7 @@ export function createHost(deps: HostDeps): EngineInterface {
       store =
         o.store && !erased
           ? openStore({ ...o.store, prune: false }, opened).then((s) =>
-              erased ? dropOpened(s, o.store!.dbName) : s.kind === 'indexeddb' ? (storeOpen = s) : (s.close(), null),
+              erased ? dropOpened(s, o.store!.dbName) : s.kind === 'indexeddb' ? writesByPage((storeOpen = s)) : (s.close(), null),
             )
           : Promise.resolve(null);
       // The snapshot and the history are read as soon as the database opens, beside the read that proves it works and
@@ -677,8 +703,24 @@ export function createHost(deps: HostDeps): EngineInterface {
       return reset();
     },
 
-    pause: pauseStores,
-    resume: resumeStores,
+    pause(forGood) {
+      clearTimeout(leaveTimer);
+      pauseStores(forGood);
+    },
+    resume() {
+      clearTimeout(leaveTimer);
+      leavingPage = false;
+      resumeStores();
+    },
+    leaving() {
+      pauseStores();
+      leavingPage = true;
+      clearTimeout(leaveTimer);
+      leaveTimer = setTimeout(() => {
+        leavingPage = false;
+        resumeStores();
+      }, LEAVING_RESUME_MS);
+    },
 
     async explain(item, req): Promise<Contribution[]> {
       const o = await configured;
@@ -708,6 +750,8 @@ export function createHost(deps: HostDeps): EngineInterface {
 const FIRST_RANK_WAIT_MS = 1000;
 /** How long a snapshot's check waits for model.json before it trusts the model the snapshot names (expectedFor). */
 const MANIFEST_GRACE_MS = 100;
+/** How long after the page said it was leaving the worker's stores go on if it is still there (see leaving()). */
+const LEAVING_RESUME_MS = 3000;
 /** How long a first visit's first grids wait for the feed's availability (within the page's 400 ms hold). */
 const FEED_WAIT_MS = 250;
 const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

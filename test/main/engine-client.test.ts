@@ -2,7 +2,7 @@
 import { expose } from 'comlink';
 import { MessageChannel as NodeMessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { bundledWorkerHint, createEngineClient } from '../../src/main/engine-client.ts';
+import { bundledWorkerHint, createEngineClient, leavesPage } from '../../src/main/engine-client.ts';
 import { BUNDLED_WORKER } from '../../src/main/worker-source.ts';
 import type { EngineInit } from '../../src/shared/protocol.ts';
 
@@ -137,5 +137,48 @@ describe('engine client', () => {
       ": Vite's dev server pre-bundled reco-sdk into node_modules/.vite/deps/, where its worker is not (Vite before 8); add optimizeDeps: { exclude: ['reco-sdk'] } to vite.config",
     );
     expect(bundledWorkerHint('http://localhost:5173/node_modules/reco-sdk/dist/reco-core.mjs')).toMatch(/^: did your bundler copy it\?/);
+  });
+});
+
+describe('leavesPage: a dispatched event that takes this tab to another document (the worker then starts no transaction)', () => {
+  /**
+   * Whether such an event on `selector` leaves the page, as the window's listener sees it once dispatched (not
+   * dispatched here: happy-dom would follow the link).
+   */
+  function leaves(html: string, selector: string, init: MouseEventInit = {}, cancel = false): boolean {
+    document.body.innerHTML = html;
+    const target = document.querySelector(selector)!;
+    const e =
+      selector === 'form'
+        ? new Event('submit', { bubbles: true, cancelable: true })
+        : new MouseEvent('click', { bubbles: true, cancelable: true, button: 0, ...init });
+    Object.defineProperty(e, 'target', { value: target });
+    if (cancel) e.preventDefault(); // a router that handles the link itself
+    return leavesPage(e);
+  }
+
+  it('a plain click on a link to another page, or on what a link wraps', () => {
+    expect(leaves('<a href="/p.html?id=1">View</a>', 'a')).toBe(true);
+    expect(leaves('<a href="/p.html?id=1"><b>Tent</b></a>', 'b')).toBe(true);
+    expect(leaves('<a href="https://other.example/">Elsewhere</a>', 'a')).toBe(true);
+  });
+
+  it('not: a new tab or window (modifier keys, target), a download, a jump within the page, a script link, a router that cancelled it', () => {
+    expect(leaves('<a href="/p.html">View</a>', 'a', { ctrlKey: true })).toBe(false);
+    expect(leaves('<a href="/p.html">View</a>', 'a', { metaKey: true })).toBe(false);
+    expect(leaves('<a href="/p.html">View</a>', 'a', { shiftKey: true })).toBe(false);
+    expect(leaves('<a href="/p.html">View</a>', 'a', { button: 1 })).toBe(false);
+    expect(leaves('<a href="/p.html" target="_blank">View</a>', 'a')).toBe(false);
+    expect(leaves('<a href="/list.pdf" download>Price list</a>', 'a')).toBe(false);
+    expect(leaves(`<a href="${location.pathname}${location.search}#reviews">Reviews</a>`, 'a')).toBe(false);
+    expect(leaves('<a href="javascript:void 0">Open</a>', 'a')).toBe(false);
+    expect(leaves('<a href="/p.html">View</a>', 'a', {}, true)).toBe(false);
+    expect(leaves('<button>Add to cart</button>', 'button')).toBe(false);
+  });
+
+  it('a form sent to this tab, not a dialog form', () => {
+    expect(leaves('<form action="/cart" method="post"><button>Add</button></form>', 'form')).toBe(true);
+    expect(leaves('<form method="dialog"><button>Close</button></form>', 'form')).toBe(false);
+    expect(leaves('<form action="/cart" target="_blank"><button>Add</button></form>', 'form')).toBe(false);
   });
 });

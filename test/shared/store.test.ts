@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   LOCAL_KEYS,
   openPageStore,
+  PAGE_WRITES,
   openStore,
   pauseStores,
   resumeStores,
@@ -301,18 +302,26 @@ describe('IndexedDB store', () => {
 });
 
 describe('openPageStore', () => {
-  it('writes, counts and clears the same database as openStore, and has none of the reads only the worker makes (export() reads through export.ts), nor the item cache (the worker writes it)', async () => {
+  it("writes, counts and clears the same database as openStore, makes the worker's writes for it (PAGE_WRITES), and has none of the reads only the worker makes (export() reads through export.ts)", async () => {
     const dbName = freshName();
     const page = await openPageStore({ dbName });
-    expect(page.kind).toBe('indexeddb');
+    if (page.kind !== 'indexeddb') throw new Error('expected an IndexedDB store');
     await page.add([ev('a', Date.now()), ev('b', Date.now() + 1)]);
     expect(await page.count()).toBe(2);
     const worker = await openStore({ dbName });
-    await worker.putItems([{ id: 'item-a', title: 'A' }]);
+    await page.putItems([{ id: 'item-a', title: 'A' }]);
+    await page.putItems([{ id: 'item-a', price: 3 }]); // merged with what is stored, as the worker's own write does
+    await page.setMeta('m', { n: 1 });
+    await page.putSnapshot('model.json', { format: 1 });
     expect((await worker.recent(5, ['select_item'])).map((e) => e.id)).toEqual(['a', 'b']);
-    expect(await worker.items(['item-a'])).toEqual(new Map([['item-a', { id: 'item-a', title: 'A' }]]));
+    expect(await worker.items(['item-a'])).toEqual(new Map([['item-a', { id: 'item-a', title: 'A', price: 3 }]]));
+    expect(await worker.getMeta('m')).toEqual({ n: 1 });
+    expect(await worker.getSnapshot('model.json')).toEqual({ format: 1 });
+    await page.deleteMeta('m');
+    expect(await worker.getMeta('m')).toBeUndefined();
     expect((await worker.export()).events.map((e) => e.id)).toEqual(['a', 'b']);
-    expect(['recent', 'getSnapshot', 'export', 'putItems', 'items'].filter((call) => call in page)).toEqual([]);
+    expect(['recent', 'getSnapshot', 'export', 'items', 'getMeta'].filter((call) => call in page)).toEqual([]);
+    expect(PAGE_WRITES.filter((call) => !(call in page))).toEqual([]);
     await page.clear();
     expect(await worker.count()).toBe(0);
     page.close();

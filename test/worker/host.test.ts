@@ -449,6 +449,61 @@ describe('worker host: the first ranking of a page view', () => {
     store.close();
   });
 
+  it("hands the worker's writes to the page (its own connection makes them): the item features a ranking brings, the snapshot; a page that cannot (false) leaves them to the worker", async () => {
+    const { dbName } = await shopper();
+    const byPage: [string, unknown[]][] = [];
+    const view = pageView();
+    await view.init(init(dbName), { write: async (call, args) => (byPage.push([call, args]), true) });
+    await view.rank(request());
+    await view.settle();
+    const store = await openStore({ dbName });
+    expect(byPage.map(([call]) => call)).toEqual(expect.arrayContaining(['putItems', 'putSnapshot']));
+    const snapshot = byPage.find(([call]) => call === 'putSnapshot')![1];
+    expect(snapshot).toEqual([MODELS.pair, expect.objectContaining({ model: expect.any(String), weights: expect.any(String) })]);
+    expect(await store.getSnapshot(MODELS.pair), 'the worker wrote none').toBeUndefined();
+    expect((await store.items(candidates.map((c) => c.id))).size, 'nor item features').toBe(0);
+
+    const other = await shopper();
+    const alone = pageView();
+    await alone.init(init(other.dbName), { write: async () => false });
+    await alone.rank(request());
+    await alone.settle();
+    const otherStore = await openStore({ dbName: other.dbName });
+    expect(await otherStore.getSnapshot(MODELS.pair)).toBeDefined();
+    expect((await otherStore.items(candidates.map((c) => c.id))).size).toBe(candidates.length);
+    store.close();
+    otherStore.close();
+  });
+
+  it("leaving(): the worker's stores start no transaction until resumed, and the click's snapshot still goes to the page", async () => {
+    const { dbName } = await shopper();
+    const byPage: unknown[] = [];
+    const view = pageView();
+    await view.init(init(dbName), { write: async (call, args) => (call === 'putSnapshot' && byPage.push(args[1]), true) });
+    await view.rank(request());
+    await view.settle();
+    const handed = byPage.length;
+    const store = await openStore({ dbName }); // a worker's store (this thread's: the same gate)
+    try {
+      view.leaving();
+      let counted = false;
+      const reading = store.count().then(() => (counted = true));
+      // The card clicked: the page sends its features with the event, as it does.
+      const clicked = event(CATALOG[25]!.id, 'select_item', Date.now());
+      view.changed({ pending: [clicked], known: [CATALOG[25]!], now: Date.now() });
+      await vi.waitFor(() => expect(byPage.length, "the click's snapshot").toBeGreaterThan(handed), { timeout: 2000 });
+      expect((byPage.at(-1) as { history: string }).history).toContain(CATALOG[25]!.id);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(counted, 'a store call waits while the page is leaving').toBe(false);
+      view.resume(); // the page stayed (a download link), or came back from the back/forward cache
+      await reading;
+      expect(counted).toBe(true);
+    } finally {
+      view.resume();
+      store.close();
+    }
+  });
+
   it('with a snapshot stored, keeps the worker free for the first ranking before loading the engine, unless a call needs the model', async () => {
     const dbName = await shopperWithSnapshot();
     let loading = false;
