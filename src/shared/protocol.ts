@@ -279,10 +279,11 @@ export interface EngineInterface {
   pause(forGood: boolean): void;
   resume(): void;
   /**
-   * The shopper followed a link or sent a form that leaves the page: start no more IndexedDB transactions from now on,
-   * since the page may go before they finish, and hand the next page view's snapshot to the page (EngineHooks.putSnapshot).
-   * WebKit keeps a transaction of an ended worker in flight, and the next page view's reads wait ~10 s behind it. If
-   * the page is still there 3 s later (a link that opened a download, a slow server), the stores go on.
+   * The shopper followed a link or sent a form that leaves the page: the worker starts no more IndexedDB transactions of
+   * its own from now on, since the page may go before they finish (its writes the page makes: EngineHooks.write, the
+   * click's snapshot among them). WebKit keeps a transaction of an ended worker in flight, and the next page view's
+   * reads wait ~10 s behind it. If the page is still there 3 s later (a link that opened a download, a slow server), the
+   * stores go on.
    */
   leaving(): void;
   /**
