@@ -29,6 +29,15 @@ async function shopperWithHistory(page: Page): Promise<string[]> {
   return (await gridItems(page, '#grid-home')).map((it) => it.id);
 }
 
+/** A shopper who opened the two Tressa hair-care products of the bare listing page (its list a); their events are stored. */
+async function openedHairCare(page: Page): Promise<void> {
+  await listenToReco(page);
+  await page.goto('/e2e/pages/listing.html?list=a');
+  await waitForReady(page);
+  for (const id of ['a2', 'a4']) await page.click(`[data-reco-id="${id}"]`);
+  await page.evaluate(() => window.Reco.export());
+}
+
 /** The page's worker cannot load the tfjs engine (so neither the model nor the feed) until the returned function is called. */
 async function holdTfjs(page: Page): Promise<() => void> {
   let release: () => void = () => {};
@@ -67,12 +76,7 @@ test("a repeat view is ranked from the previous page view's snapshot before Tens
 test('a listing the shopper never saw, on a later page load: the grid in view is ranked within its hold by the model before TensorFlow.js loads', async ({
   page,
 }) => {
-  await listenToReco(page);
-  await page.goto('/e2e/pages/listing.html?list=a');
-  await waitForReady(page);
-  // The shopper opens the two Tressa hair-care products of the first listing.
-  for (const id of ['a2', 'a4']) await page.click(`[data-reco-id="${id}"]`);
-  await page.evaluate(() => window.Reco.export());
+  await openedHairCare(page);
 
   // The next page load is another listing, none of whose products the last page view ranked: its snapshot cannot answer.
   // The tfjs engine cannot load until released (a slow device or network), so only the model's own small forward
@@ -98,11 +102,7 @@ test('a listing the shopper never saw, on a later page load: the grid in view is
 test('a repeat view on a slow network: model.json answering late (its files cached), the grid in view is still ranked within its hold from the snapshot', async ({
   page,
 }) => {
-  await listenToReco(page);
-  await page.goto('/e2e/pages/listing.html?list=a');
-  await waitForReady(page);
-  for (const id of ['a2', 'a4']) await page.click(`[data-reco-id="${id}"]`);
-  await page.evaluate(() => window.Reco.export());
+  await openedHairCare(page);
 
   // The next page load's model.json does not answer (a slow network revalidating it with the server) until released.
   // Before, the snapshot waited for it: the grid in view kept the shop's order, every file in the cache.

@@ -169,17 +169,24 @@ export function createHost(deps: HostDeps): EngineInterface {
   /**
    * What a stored snapshot is checked against: model.json's model and head (expected()); or, when model.json has not
    * answered within MANIFEST_GRACE_MS (a slow network revalidating it, or no network), the model the snapshot names
-   * with the head stored for it now. Its cached files make no difference: the check waited for model.json, so a repeat
-   * view on a slow network kept the shop's order in view. A model deployed since the snapshot ranks this page view's
-   * first grids as the previous one did; the engine loads the new one for what follows.
+   * with the head stored for it now; one that answers broken within it (not JSON, a 404 page) is a miss. Its cached
+   * files made no difference: the check waited for model.json, so a repeat view on a slow network kept the shop's order
+   * in view. A model deployed since the snapshot ranks this page view's first grids as the previous one did; the engine
+   * loads the new one for what follows.
    */
   const expectedFor = async (snapshot: Snapshot | null): Promise<Expected> => {
     const current = expected();
     if (!snapshot?.weights) return current;
     const late = await Promise.race([
+      // A model.json that answered decides, broken or not (a model removed or corrupt: no ranking from its snapshot);
+      // one that could not be fetched at all (no network) is as one that has not answered yet.
       current.then(
         () => false,
-        () => true,
+        () =>
+          manifest().then(
+            () => false,
+            () => true,
+          ),
       ),
       wait(MANIFEST_GRACE_MS).then(() => true),
     ]);

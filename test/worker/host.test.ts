@@ -755,6 +755,43 @@ describe('worker host: the first ranking of a page view', () => {
     },
   );
 
+  it.each([
+    ['not JSON', () => new Response('{"format": "reco-model", "config": ', { status: 200 })],
+    ['a 404 page', () => new Response('<!doctype html><title>Not found</title>', { status: 404 })],
+  ])('a model.json that answers broken (%s): no answer from the snapshot of the model it was', async (_what, answer) => {
+    const dbName = await shopperWithSnapshot();
+    const next = createHost({
+      fetch: (async (u: string) => (u.endsWith('model.json') ? answer() : fileFetch(u))) as unknown as typeof fetch,
+      caches: null,
+      onPageForget: alone,
+      loadEngine: () => new Promise(() => {}),
+    });
+    void next.init(init(dbName));
+    let source: string | null = null;
+    void next.rank(request()).then((r) => (source = r.source)); // the engine (never loaded here) would report the model
+    await vi.waitFor(
+      () =>
+        expect(next.status().cache).toMatchObject({
+          snapshot: 'miss',
+          snapshotReason: expect.stringMatching(/^the model manifest could not be read/),
+        }),
+      { timeout: 3000 },
+    );
+    expect(source, 'not answered from the snapshot').toBeNull();
+  });
+
+  it('a model.json that cannot be fetched at all (no network): the snapshot answers, as for one that is slow', async () => {
+    const dbName = await shopperWithSnapshot();
+    const next = createHost({
+      fetch: ((u: string) => (u.endsWith('model.json') ? Promise.reject(new TypeError('Failed to fetch')) : fileFetch(u))) as typeof fetch,
+      caches: null,
+      onPageForget: alone,
+      loadEngine: () => new Promise(() => {}),
+    });
+    void next.init(init(dbName));
+    expect((await next.rank(request())).source).toBe('snapshot');
+  });
+
   it('a snapshot written before it named its weights waits for model.json, as before', async () => {
     const dbName = await shopperWithSnapshot();
     const store = await openStore({ dbName });
