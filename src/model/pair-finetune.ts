@@ -128,6 +128,8 @@ export async function finetunePair(
   }
   const fmt = (x: number) => x.toFixed(3);
   const weights = PAIR_HEAD_GROUPS.map((g, k) => `${g.name} ${best.steps[k]}`).join(', ');
+  // All steps 0 is the shipped head: a round that goes back to it says so.
+  const shipped = best.steps.every((x) => x === 0);
   const what = `mean AUC ${fmt(best.auc)} vs ${fmt(before)} of the current head over ${n} events`;
   // Clicks that no weighting ranks clearly above chance (a shopper clicking at random) teach nothing.
   const aboveChance = best.auc - 0.5 >= best.se;
@@ -135,7 +137,9 @@ export async function finetunePair(
   const why = !aboveChance ? 'not clearly above chance' : 'no better';
   return result(
     accepted,
-    accepted ? `accepted: ${weights}: ${what}` : `rejected: the best weights (${weights}) are ${why}: ${what}`,
+    accepted
+      ? `accepted: ${shipped ? `back to the shipped weights (${weights})` : weights}: ${what}`
+      : `rejected: the best weights (${shipped ? `the shipped ones, ${weights}` : weights}) are ${why}: ${what}`,
     before,
     best.auc,
     best.head,

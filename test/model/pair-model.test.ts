@@ -154,6 +154,11 @@ describe('pair model', () => {
     // Run again from the head it chose: the same weights are no better than themselves.
     const again = await finetunePair(scorer, shopper(2, 'brand').events, items, { current: brand.head!, shipped: heads.shipped });
     expect(again.accepted, again.reason).toBe(false);
+    // From that head, a shopper whose clicks the shipped head ranks better goes back to it, and the round says so.
+    const back = await finetunePair(scorer, shopper(8, 'random').events, items, { current: brand.head!, shipped: heads.shipped });
+    expect(back.accepted, back.reason).toBe(true);
+    expect(Array.from(back.head!.w)).toEqual(Array.from(heads.shipped.w));
+    expect(back.reason).toMatch(/^accepted: back to the shipped weights \(brand and category 0, words 0\): mean AUC/);
     // 16 weightings tried on the same clicks: by chance one ranks a random clicker's a little better than the shipped
     // head; no better than chance, it is not used (4 of these 6 shoppers).
     const random = [];
