@@ -185,20 +185,22 @@ for (const { model: name, ids } of CASES) {
       ]);
       expect(features.get(h4!)).toEqual(history_[3]);
       // The pair model's IDF counts the items its worker has seen: a fresh scorer here sees the same ones (this ranking's).
-      // A hybrid (format 4 or 5): its transformer through predict.ts, weighted, plus the plain part from its shipped tables.
+      // A hybrid (format 4 to 6): its transformer through predict.ts, weighted, plus the plain part from its shipped tables.
       const node = isPairModel(model)
         ? await createPairScorer(model, model.index).score(history, candidates, Date.now())
         : model.hybrid
           ? await hybridScores(model, history, candidates)
           : await scoreItems(model, history, candidates, Date.now());
 
-      if (!isPairModel(model) && model.hybrid?.knn) {
-        // A hybrid with item-kNN (format 5): its kNN part is in these scores (c12 is h1 itself: similarity 1).
+      if (!isPairModel(model) && model.hybrid) {
         const parts = createPlainScorer(model.hybrid).parts(
           history.slice(-model.manifest.config.features.maxLen).map((e) => e.item),
           candidates,
         );
-        expect(parts.knn.filter((x) => x > 0).length).toBeGreaterThan(0);
+        // A hybrid with item-kNN (format 5 or 6): its kNN part is in these scores (c12 is h1 itself: similarity 1).
+        if (model.hybrid.knn) expect(parts.knn.filter((x) => x > 0).length).toBeGreaterThan(0);
+        // A hybrid with the transition part (format 6): so is that part (some candidates follow the newest events).
+        if (model.hybrid.transitions) expect(parts.transitions.filter((x) => x > 0).length).toBeGreaterThan(0);
       }
       const page_ = new Map(ranked.map((r) => [r.id, r.score]));
       expect([...page_.keys()].sort()).toEqual(candidates.map((c) => c.id).sort());

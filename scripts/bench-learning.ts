@@ -18,7 +18,7 @@
  * so the SDK's 10-minute `trainIntervalMinutes` holds no round back.
  * Negatives are uniform catalog items, as the bench grids are; a shop's real grids are harder.
  * The pair model (the default) reads the IDF of the whole catalog, as with a catalog index (npm run index).
- * A hybrid (format 4 or 5) is served as the worker serves it: its transformer's head learns, its tables stay.
+ * A hybrid (format 4 to 6) is served as the worker serves it: its transformer's head learns, its tables stay.
  * `--full` also ranks each shopper's last item against the whole catalog with the head learned by then and with
  * the shipped one (as recommend()'s placements rank a feed): does a head chosen on grids lose there? Slow: two
  * scorings of every catalog item a shopper.

@@ -71,7 +71,7 @@ if (isPairModel(m)) {
   model = pairModelScorer(a.model, m.bytes, m.weights, m.manifest.config, ds.items, termStats(ds.items));
   BATCH = 32;
 } else if ((m as LoadedModel).hybrid) {
-  // A hybrid (format 4 or 5) as the eval CLI scores it: its transformer plus the plain parts from its tables.
+  // A hybrid (format 4 to 6) as the eval CLI scores it: its transformer plus the plain parts from its tables.
   model = hybridScorer(a.model, m.bytes, m as LoadedModel, ds.items);
 } else {
   const t = m as LoadedModel & { bytes: number };

@@ -254,14 +254,16 @@ async function main(): Promise<void> {
     } else if ((any as LoadedModel).hybrid) {
       const model = any as LoadedModel & { bytes: number };
       const h = model.hybrid!;
-      tableBytes = [h.config.neighbours.file, h.config.index.file, ...(h.config.knn ? [h.config.knn.file] : [])].reduce(
-        (s, f) => s + statSync(join(dir, f)).size,
-        0,
-      );
+      tableBytes = [
+        h.config.neighbours.file,
+        h.config.index.file,
+        ...(h.config.knn ? [h.config.knn.file] : []),
+        ...(h.config.transitions ? [h.config.transitions.file] : []),
+      ].reduce((s, f) => s + statSync(join(dir, f)).size, 0);
       const scorer = hybridScorer(dir, model.bytes, model, ds.items);
       const w = h.config.weights;
       ({ value: o, seconds } = timed(
-        `${dir} (${m.id} ${m.version}, hybrid: transformer ${w.transformer.toPrecision(3)}, content ${w.content}, co-occurrence ${w.cooccurrence.toPrecision(3)}${h.knn ? `, kNN ${w.knn ?? 0}` : ''}; ${h.neighbours.counts.length} neighbour pairs${h.knn ? `, ${h.knn.counts.length} kNN pairs` : ''}, ~${tableBytes} bytes)`,
+        `${dir} (${m.id} ${m.version}, hybrid: transformer ${w.transformer.toPrecision(3)}, content ${w.content}, co-occurrence ${w.cooccurrence.toPrecision(3)}${h.knn ? `, kNN ${w.knn ?? 0}` : ''}${h.transitions ? `, transitions ${w.transitions ?? 0}` : ''}; ${h.neighbours.counts.length} neighbour pairs${h.knn ? `, ${h.knn.counts.length} kNN pairs` : ''}${h.transitions ? `, ${h.transitions.counts.length} transition pairs` : ''}, ~${tableBytes} bytes)`,
         () => runScorer(scorer, users, N, { maxLen: model.manifest.config.features.maxLen }),
       ));
       scorer.dispose();
@@ -538,7 +540,7 @@ function printReport(
       `  blend weight on ${chosen.users} validation targets (NDCG@10, full ranking): ${chosen.grid.map((g) => `${g.weight}: ${g.validNdcg10.toFixed(4)}`).join(', ')}`,
     );
   console.log(
-    `bytes: weights.bin for models (a hybrid: plus its neighbours.bin, index.json and knn.bin when it has one); popularity 4 per item (int32 counts); co-occurrence int32 CSR (offsets, neighbour + count per pair) plus popularity; tf-idf int32 term ids + float32 weights per item and per term (both directions); item-kNN int32 user lists per item and item lists per user.`,
+    `bytes: weights.bin for models (a hybrid: plus its neighbours.bin, index.json, and knn.bin and transitions.bin when it has them); popularity 4 per item (int32 counts); co-occurrence int32 CSR (offsets, neighbour + count per pair) plus popularity; tf-idf int32 term ids + float32 weights per item and per term (both directions); item-kNN int32 user lists per item and item lists per user.`,
   );
   const rankCols = ['HR@1', 'HR@5', 'HR@10', 'NDCG@5', 'NDCG@10', 'MRR'] as const;
   const width = Math.max(14, ...entries.map((e) => e.name.length));

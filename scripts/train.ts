@@ -233,7 +233,7 @@ async function main(): Promise<void> {
   // Each epoch is judged by the hybrid its transformer trains in (content + co-occurrence, the prior); the kNN part,
   // which the transformer never sees, joins only the final choice. Judged with it, the Beauty student's validation
   // peaked at epoch 2 by the kNN part's lift and patience stopped it at epoch 10, below the blend on test.
-  const epochPc = pc ? (({ knn: _, ...two }) => two)(pc) : null;
+  const epochPc = pc ? (({ knn: _, transitions: __, ...two }) => two)(pc) : null;
   const blendW = baselines?.blendWeight ?? 1;
   const priorInit: HybridWeights = { transformer: 1, content: PRIOR_SHARPNESS, cooccurrence: (PRIOR_SHARPNESS * blendW) / 3 };
   const teacher = a.teacher ? await readModel(a.teacher) : null;
@@ -396,30 +396,45 @@ async function main(): Promise<void> {
     const users = validEval.slice(0, num('final-valid-users'));
     const learned = priorPoint(weights);
     const table = tf.tidy(() => catalogVectors(shipped, cfg, cat));
-    const chosen = chooseHybridWeights(
-      pc,
-      users,
-      (part) =>
-        scoreCatalog(
-          shipped,
-          cfg,
-          cat,
-          part.map((u) => u.hist),
-          undefined,
-          table,
-        ),
-      [learned],
-    );
+    const rows = (part: readonly EvalUser[]) =>
+      scoreCatalog(
+        shipped,
+        cfg,
+        cat,
+        part.map((u) => u.hist),
+        undefined,
+        table,
+      );
+    let chosen = chooseHybridWeights(pc, users, rows, [learned]);
+    if (pc.transitions) {
+      // The transition part joins last, around that choice, where validation prefers it.
+      const before = chosen;
+      chosen = chooseHybridWeights(pc, users, rows, [], before.weights);
+      log(
+        `transition part: weight ${chosen.weights.transitions ?? 0}, co-occurrence ${chosen.weights.cooccurrence.toPrecision(3)}: valid NDCG@10 ${chosen.validNdcg10.toFixed(4)} (without it ${before.validNdcg10.toFixed(4)}; ${chosen.points} points)`,
+      );
+      chosen = { ...chosen, blendNdcg10: before.blendNdcg10, points: before.points + chosen.points };
+    }
     table.dispose();
     tf.dispose(Object.values(shipped));
     log(
-      `hybrid weights on ${chosen.users} validation targets (${chosen.points} points): transformer ${chosen.weights.transformer.toPrecision(3)}, content ${chosen.weights.content.toPrecision(3)}, co-occurrence ${chosen.weights.cooccurrence.toPrecision(3)}, kNN ${chosen.weights.knn ?? 0}: valid NDCG@10 ${chosen.validNdcg10.toFixed(4)}, HR@10 ${chosen.validHr10.toFixed(4)}`,
+      `hybrid weights on ${chosen.users} validation targets (${chosen.points} points): transformer ${chosen.weights.transformer.toPrecision(3)}, content ${chosen.weights.content.toPrecision(3)}, co-occurrence ${chosen.weights.cooccurrence.toPrecision(3)}, kNN ${chosen.weights.knn ?? 0}, transitions ${chosen.weights.transitions ?? 0}: valid NDCG@10 ${chosen.validNdcg10.toFixed(4)}, HR@10 ${chosen.validHr10.toFixed(4)}`,
     );
-    // A kNN part that validation does not use (weight 0) is not shipped: the model stays a format 4 hybrid.
-    const { knn: knnTable, ...withoutKnn } = tables.config;
-    const { knn: knnWeight, ...otherWeights } = chosen.weights;
+    // A kNN or transition part that validation does not use (weight 0) is not shipped: neither its table nor its
+    // weight (a model without either stays a format 4 hybrid, as before them).
+    const { knn: knnTable, transitions: transitionTable, ...two } = tables.config;
+    const { knn: knnWeight, transitions: transitionWeight, ...otherWeights } = chosen.weights;
     Object.assign(meta, {
-      hybrid: knnWeight && knnTable ? { ...tables.config, weights: chosen.weights } : { ...withoutKnn, weights: otherWeights },
+      hybrid: {
+        ...two,
+        ...(knnWeight && knnTable ? { knn: knnTable } : {}),
+        ...(transitionWeight && transitionTable ? { transitions: transitionTable } : {}),
+        weights: {
+          ...otherWeights,
+          ...(knnWeight && knnTable ? { knn: knnWeight } : {}),
+          ...(transitionWeight && transitionTable ? { transitions: transitionWeight } : {}),
+        },
+      },
     });
     Object.assign(meta.training, {
       hybrid: {
@@ -429,8 +444,12 @@ async function main(): Promise<void> {
         ...(kept ? {} : { priorLearned: learned }),
       },
     });
-    const { 'knn.bin': knnFile, ...otherFiles } = tables.files;
-    files = knnWeight && knnFile ? tables.files : otherFiles;
+    const { 'knn.bin': knnFile, 'transitions.bin': transitionFile, ...otherFiles } = tables.files;
+    files = {
+      ...otherFiles,
+      ...(knnWeight && knnFile ? { 'knn.bin': knnFile } : {}),
+      ...(transitionWeight && transitionFile ? { 'transitions.bin': transitionFile } : {}),
+    };
   }
   await writeModel(join(out, 'float'), meta, weights, ids, { embeddings: 'none', dense: 'none' }, files);
   const { bytes } = await writeModel(out, meta, weights, ids, quant, files);

@@ -201,7 +201,7 @@ export function pairModelScorer(
 }
 
 /**
- * A hybrid (format 4 or 5) as a batch scorer: its transformer's scores of the whole catalog, weighted, plus the
+ * A hybrid (format 4 to 6) as a batch scorer: its transformer's scores of the whole catalog, weighted, plus the
  * plain parts from its own shipped tables (scripts/lib/hybrid.ts), exactly as the worker combines them.
  * Call `dispose()` when done.
  */
@@ -212,16 +212,18 @@ export function hybridScorer(
   items: readonly ItemFeatures[],
 ): BatchScorer & { dispose(): void } {
   const h = model.hybrid;
-  if (!h) throw new Error(`${name}: not a hybrid (format 4 or 5) model`);
+  if (!h) throw new Error(`${name}: not a hybrid (format 4 to 6) model`);
   const cat = makeCatalog(items, model.manifest.config.features, (i) => model.vocab?.get(items[i]!.id) ?? 0);
   const t = modelScorer(name, bytes, model.weights, model.manifest.config, cat);
-  const pc = plainCatalog(items, h, h.config.last, h.config.knn?.last);
+  const pc = plainCatalog(items, h, h.config.last, h.config.knn?.last, h.config.transitions?.last);
   const w = h.config.weights;
   const n = items.length;
   const content = new Float64Array(n);
   const cooc = new Float64Array(n);
   const knn = new Float64Array(n);
+  const transitions = new Float64Array(n);
   const wk = w.knn ?? 0;
+  const wn = w.transitions ?? 0;
   return {
     name,
     bytes,
@@ -229,10 +231,11 @@ export function hybridScorer(
       const T = t.score(hists, now);
       const out = new Float64Array(T.length);
       hists.forEach((hist, b) => {
-        plainRows(pc, hist.items, content, cooc, knn);
+        plainRows(pc, hist.items, content, cooc, knn, transitions);
         const o = b * n;
         for (let j = 0; j < n; j++)
-          out[o + j] = w.transformer * T[o + j]! + w.content * content[j]! + w.cooccurrence * cooc[j]! + wk * knn[j]!;
+          out[o + j] =
+            w.transformer * T[o + j]! + w.content * content[j]! + w.cooccurrence * cooc[j]! + wk * knn[j]! + wn * transitions[j]!;
       });
       return out;
     },

@@ -7,7 +7,7 @@ import { decodeNeighbours, type HybridConfig, type HybridTables } from './hybrid
 import { parseCatalogIndex } from './manifest.ts';
 import { sha256Hex } from './sha256.ts';
 
-/** Fetches a hybrid's tables (two, or three with a kNN table) and checks each against its SHA-256 in the manifest. */
+/** Fetches a hybrid's tables (two, plus a kNN and a transition table where it has them) and checks each against its SHA-256 in the manifest. */
 export async function loadHybridTables(
   h: HybridConfig,
   fileUrl: (name: string) => string,
@@ -22,10 +22,11 @@ export async function loadHybridTables(
       throw new ModelError(`${u}: checksum mismatch with ${field}.sha256 (corrupt or partial download)`);
     return bytes;
   };
-  const [nb, ix, kn] = await Promise.all([
+  const [nb, ix, kn, tr] = await Promise.all([
     verified(h.neighbours.file, h.neighbours.sha256, 'hybrid.neighbours'),
     verified(h.index.file, h.index.sha256, 'hybrid.index'),
     h.knn ? verified(h.knn.file, h.knn.sha256, 'hybrid.knn') : null,
+    h.transitions ? verified(h.transitions.file, h.transitions.sha256, 'hybrid.transitions') : null,
   ]);
   let raw: unknown;
   try {
@@ -37,6 +38,7 @@ export async function loadHybridTables(
     config: h,
     neighbours: decodeNeighbours(nb, h.neighbours, fileUrl(h.neighbours.file)),
     ...(h.knn && kn ? { knn: decodeNeighbours(kn, h.knn, fileUrl(h.knn.file), 'hybrid.knn') } : {}),
+    ...(h.transitions && tr ? { transitions: decodeNeighbours(tr, h.transitions, fileUrl(h.transitions.file), 'hybrid.transitions') } : {}),
     idf: parseCatalogIndex(raw, fileUrl(h.index.file)),
     vocab,
     ids: ['', ...ids],

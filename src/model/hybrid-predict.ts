@@ -1,5 +1,5 @@
 /**
- * Serving a hybrid (format 4 or 5): its transformer's score through the serving cache (item vectors and shopper
+ * Serving a hybrid (format 4 to 6): its transformer's score through the serving cache (item vectors and shopper
  * vectors kept; the head in JS) plus the plain parts from its tables (hybrid.ts, no tfjs). One small object,
  * `score(history, candidates, now, head)`, whose two parts a caller can also use apart: the transformer part
  * is a dot product of cached vectors, the plain part needs only the tables.

@@ -7,14 +7,17 @@
  *            + content · Σ_k last[k] · cos(h_k, j)                  TF-IDF of title + brand + category words
  *            + cooccurrence · ln(1 + Σ_k last[k] · count(h_k → j))   how often j followed h_k in training data
  *            + knn · Σ_k knn.last[k] · sim(h_k, j)                 item-kNN: cosine of training co-interaction
+ *            + transitions · Σ_k transitions.last[k] · b(h_k, j)   a linear model of "what follows what"
  *
  * over the shopper's newest history items h_0 (newest), h_1, ... with the weights `last` (the kNN part: its own
  * `knn.last`, chosen on validation targets; it may reach further back, since a shopper's taste lasts). The TF-IDF + co-occurrence
  * blend of `npm run eval` is the point (0, 1, w / 3, 0) of this space; the weights are chosen on validation targets.
  * Tables: the catalog's document frequencies (the `npm run index` format), a neighbour table (the top followers
  * of each item with their counts) and, optionally, a kNN table (each item's most similar items by co-interaction
- * cosine, quantized to 1/255), both keyed by the model's item-id vocabulary. A format 4 model without the kNN
- * table (the first hybrids) scores exactly as before: its knn weight is 0.
+ * cosine, quantized to 1/255) and, optionally, a transition table (each item's largest weights in a ridge regression
+ * of the next item on the few before it, fitted on training sequences: co-occurrence with what the other recent
+ * items already explain taken out; scaled to [0, 1], quantized to 1/255), all keyed by the model's item-id
+ * vocabulary. A model without the kNN or transition table scores exactly as before: that part's weight is 0.
  */
 import { ModelError } from '../shared/errors.ts';
 import type { ItemFeatures } from '../shared/types.ts';
@@ -30,12 +33,25 @@ export interface HybridWeights {
   cooccurrence: number;
   /** The item-kNN part's weight; absent (0) in hybrids without a kNN table. */
   knn?: number;
+  /** The transition part's weight; absent (0) in hybrids without a transition table. */
+  transitions?: number;
 }
 
-/** kNN similarities are stored as uint8 steps of 1 / KNN_STEPS (cosines lie in [0, 1]). */
+/** kNN similarities and transition weights are stored as uint8 steps of 1 / KNN_STEPS (both lie in [0, 1]). */
 export const KNN_STEPS = 255;
 
-/** What model.json says about the hybrid (format 4; format 5 with `knn`). */
+/** A table of similarities in steps of 1 / KNN_STEPS, as model.json names it: the kNN or the transition table. */
+export interface SimilarityTableConfig {
+  file: string;
+  sha256: string;
+  rows: number;
+  pairs: number;
+  top: number;
+  /** Weights of the newest history items in this part, newest first. */
+  last: number[];
+}
+
+/** What model.json says about the hybrid (format 4; format 5 with `knn`; format 6 with `transitions`). */
 export interface HybridConfig {
   weights: HybridWeights;
   /** Weights of the newest history items in the content and co-occurrence parts, newest first. */
@@ -48,7 +64,12 @@ export interface HybridConfig {
    * The kNN table file (optional): the same layout as the neighbour table, each row's most similar items
    * (`top` at most) with their cosine in steps of 1 / KNN_STEPS.
    */
-  knn?: { file: string; sha256: string; rows: number; pairs: number; top: number; last: number[] };
+  knn?: SimilarityTableConfig;
+  /**
+   * The transition table file (optional): the same layout, each row's largest positive weights (`top` at most) of
+   * the fitted "next item" model, in steps of 1 / KNN_STEPS; `last` are the weights it was fitted with.
+   */
+  transitions?: SimilarityTableConfig;
 }
 
 /**
@@ -93,7 +114,7 @@ export function decodeNeighbours(
   return { offsets, ids, counts: new Uint8Array(buf, countsAt, pairs) };
 }
 
-/** Checks the `hybrid` block of a format 4 or 5 manifest; `fail` names the field. */
+/** Checks the `hybrid` block of a format 4 to 6 manifest; `fail` names the field. */
 export function checkHybridConfig(h: unknown, idVocab: number, fail: (what: string) => never, format = 4): HybridConfig {
   const x = h as Partial<HybridConfig> | null;
   if (!x || typeof x !== 'object') fail(`hybrid: expected an object in a format ${format} manifest`);
@@ -112,18 +133,33 @@ export function checkHybridConfig(h: unknown, idVocab: number, fail: (what: stri
     fail(`hybrid.neighbours.pairs: expected a whole number, got ${JSON.stringify(n!.pairs)}`);
   const i = x!.index;
   if (!i || typeof i.file !== 'string' || typeof i.sha256 !== 'string') fail('hybrid.index: expected { file, sha256 }');
-  if (w!.knn !== undefined && (typeof w!.knn !== 'number' || !Number.isFinite(w!.knn)))
-    fail(`hybrid.weights.knn: expected a number or nothing, got ${JSON.stringify(w!.knn)}`);
-  const k = x!.knn;
-  if (k !== undefined) {
-    if (!k || typeof k.file !== 'string' || typeof k.sha256 !== 'string')
-      fail('hybrid.knn: expected { file, sha256, rows, pairs, top, last }');
-    if (!Array.isArray(k!.last) || k!.last.length === 0 || !k!.last.every((v) => typeof v === 'number' && Number.isFinite(v)))
-      fail(`hybrid.knn.last: expected a non-empty array of numbers, got ${JSON.stringify(k!.last)}`);
-    if (k!.rows !== idVocab + 1) fail(`hybrid.knn.rows: expected ${idVocab + 1} (the id vocabulary + 1), got ${JSON.stringify(k!.rows)}`);
-    if (!(Number.isInteger(k!.pairs) && k!.pairs >= 0)) fail(`hybrid.knn.pairs: expected a whole number, got ${JSON.stringify(k!.pairs)}`);
-  } else if (w!.knn) fail(`hybrid.knn: weights.knn is ${w!.knn} but the manifest ships no kNN table`);
+  checkSimilarityTable(x!, 'knn', 'kNN', idVocab, fail);
+  checkSimilarityTable(x!, 'transitions', 'transition', idVocab, fail);
   return x as HybridConfig;
+}
+
+/** Checks an optional similarity table of the `hybrid` block (`knn`, `transitions`) and its weight. */
+function checkSimilarityTable(
+  x: Partial<HybridConfig>,
+  field: 'knn' | 'transitions',
+  what: string,
+  idVocab: number,
+  fail: (what: string) => never,
+): void {
+  const w = x.weights!;
+  if (w[field] !== undefined && (typeof w[field] !== 'number' || !Number.isFinite(w[field])))
+    fail(`hybrid.weights.${field}: expected a number or nothing, got ${JSON.stringify(w[field])}`);
+  const k = x[field];
+  if (k === undefined) {
+    if (w[field]) fail(`hybrid.${field}: weights.${field} is ${w[field]} but the manifest ships no ${what} table`);
+    return;
+  }
+  if (!k || typeof k.file !== 'string' || typeof k.sha256 !== 'string')
+    fail(`hybrid.${field}: expected { file, sha256, rows, pairs, top, last }`);
+  if (!Array.isArray(k.last) || k.last.length === 0 || !k.last.every((v) => typeof v === 'number' && Number.isFinite(v)))
+    fail(`hybrid.${field}.last: expected a non-empty array of numbers, got ${JSON.stringify(k.last)}`);
+  if (k.rows !== idVocab + 1) fail(`hybrid.${field}.rows: expected ${idVocab + 1} (the id vocabulary + 1), got ${JSON.stringify(k.rows)}`);
+  if (!(Number.isInteger(k.pairs) && k.pairs >= 0)) fail(`hybrid.${field}.pairs: expected a whole number, got ${JSON.stringify(k.pairs)}`);
 }
 
 /** The hybrid's tables, loaded: neighbours by id-vocabulary row, the catalog's IDF, and the vocabulary both ways. */
@@ -132,6 +168,8 @@ export interface HybridTables {
   neighbours: NeighbourTable;
   /** The kNN table (`counts` are similarities in steps of 1 / KNN_STEPS), absent in the first hybrids. */
   knn?: NeighbourTable;
+  /** The transition table (`counts` are weights in steps of 1 / KNN_STEPS), absent before format 6. */
+  transitions?: NeighbourTable;
   idf: TermStats;
   /** Item id → id-vocabulary row (1-based), as the model's vocab.json gives it. */
   vocab: ReadonlyMap<string, number>;
@@ -150,7 +188,7 @@ export function followerCounts(t: NeighbourTable, historyRows: ArrayLike<number>
   return out;
 }
 
-/** Weighted kNN similarities of the newest history rows: Σ_k last[k] · sim(h_k, j), by row j. */
+/** Weighted similarities of the newest history rows (a kNN or transition table): Σ_k last[k] · sim(h_k, j), by row j. */
 export function knnSimilarities(t: NeighbourTable, historyRows: ArrayLike<number>, last: readonly number[]): Map<number, number> {
   const out = followerCounts(t, historyRows, last);
   for (const [j, s] of out) out.set(j, s / KNN_STEPS);
@@ -170,12 +208,14 @@ export function followersOf(tables: HybridTables, itemId: string): { id: string;
   return out.sort((x, y) => y.count - x.count);
 }
 
-/** The plain parts of candidates' scores, unweighted: content similarity, ln(1 + weighted follower count), kNN similarity. */
+/** The plain parts of candidates' scores, unweighted: content similarity, ln(1 + weighted follower count), kNN similarity, transition weight. */
 export interface PlainParts {
   content: Float64Array;
   cooccurrence: Float64Array;
   /** All 0 without a kNN table. */
   knn: Float64Array;
+  /** All 0 without a transition table. */
+  transitions: Float64Array;
 }
 
 /** Keeps at most `cap` entries, dropping the oldest. */
@@ -189,11 +229,11 @@ function remember<V>(cache: Map<string, V>, key: string, value: V, cap: number):
 export interface PlainScorer {
   /** The plain parts for candidates given the history's items (oldest first). */
   parts(history: readonly ItemFeatures[], candidates: readonly ItemFeatures[]): PlainParts;
-  /** content · parts.content + cooccurrence · parts.cooccurrence + knn · parts.knn, per candidate. */
+  /** content · parts.content + cooccurrence · parts.cooccurrence + knn · parts.knn + transitions · parts.transitions, per candidate. */
   scores(history: readonly ItemFeatures[], candidates: readonly ItemFeatures[]): Float64Array;
   /**
    * Each history item's share of `candidate`'s plain score, oldest first (they add up to scores()): its weighted content
-   * similarity and kNN similarity, and of the co-occurrence part ln(1 + Σ counts) the part its own weighted count makes.
+   * similarity, kNN similarity and transition weight, and of the co-occurrence part ln(1 + Σ counts) the part its own weighted count makes.
    */
   shares(history: readonly ItemFeatures[], candidate: ItemFeatures): Float64Array;
   readonly tables: HybridTables;
@@ -204,7 +244,7 @@ export interface PlainScorer {
  * its cost) for the items of the last few pages.
  */
 export function createPlainScorer(tables: HybridTables, cap = 4096): PlainScorer {
-  const { config, neighbours, knn: knnTable, idf, vocab } = tables;
+  const { config, neighbours, knn: knnTable, transitions: transitionTable, idf, vocab } = tables;
   const vectors = new Map<string, SparseVector>();
   const vector = (it: ItemFeatures): SparseVector => {
     const key = JSON.stringify([it.title, it.brand, it.category]);
@@ -215,13 +255,18 @@ export function createPlainScorer(tables: HybridTables, cap = 4096): PlainScorer
     const content = new Float64Array(candidates.length);
     const cooccurrence = new Float64Array(candidates.length);
     const knn = new Float64Array(candidates.length);
+    const transitions = new Float64Array(candidates.length);
     const newest = history.slice(-last.length).reverse();
-    if (newest.length === 0) return { content, cooccurrence, knn };
+    if (newest.length === 0) return { content, cooccurrence, knn, transitions };
     const hv = newest.map(vector);
     const rowOf = (it: ItemFeatures) => vocab.get(it.id) ?? 0;
     const follow = followerCounts(neighbours, newest.map(rowOf).reverse(), last);
     const similar =
       knnTable && config.knn ? knnSimilarities(knnTable, history.slice(-config.knn.last.length).map(rowOf), config.knn.last) : null;
+    const next =
+      transitionTable && config.transitions
+        ? knnSimilarities(transitionTable, history.slice(-config.transitions.last.length).map(rowOf), config.transitions.last)
+        : null;
     candidates.forEach((c, j) => {
       const v = vector(c);
       let s = 0;
@@ -230,8 +275,9 @@ export function createPlainScorer(tables: HybridTables, cap = 4096): PlainScorer
       const r = vocab.get(c.id) ?? 0;
       cooccurrence[j] = Math.log1p(follow.get(r) ?? 0);
       knn[j] = similar?.get(r) ?? 0;
+      transitions[j] = next?.get(r) ?? 0;
     });
-    return { content, cooccurrence, knn };
+    return { content, cooccurrence, knn, transitions };
   }
   return {
     tables,
@@ -259,18 +305,24 @@ export function createPlainScorer(tables: HybridTables, cap = 4096): PlainScorer
         out[h.i] += w.content * wk * cosine(vector(history[h.i]!), v);
         if (total > 0) out[h.i] += (w.cooccurrence * Math.log1p(total) * follows[k]!) / total;
       });
-      if (knnTable && config.knn && w.knn) {
-        config.knn.last.forEach((wk, k) => {
+      const similarity = (table: NeighbourTable | undefined, c: SimilarityTableConfig | undefined, weight = 0) => {
+        if (!table || !c || !weight) return;
+        c.last.forEach((wk, k) => {
           const h = newest(k);
-          if (h) out[h.i] += (w.knn! * wk * count(knnTable, h.row)) / KNN_STEPS;
+          if (h) out[h.i] += (weight * wk * count(table, h.row)) / KNN_STEPS;
         });
-      }
+      };
+      similarity(knnTable, config.knn, w.knn);
+      similarity(transitionTable, config.transitions, w.transitions);
       return out;
     },
     scores(history, candidates) {
       const p = parts(history, candidates);
-      const { content, cooccurrence, knn = 0 } = config.weights;
-      return Float64Array.from(p.content, (x, j) => content * x + cooccurrence * p.cooccurrence[j]! + knn * p.knn[j]!);
+      const { content, cooccurrence, knn = 0, transitions = 0 } = config.weights;
+      return Float64Array.from(
+        p.content,
+        (x, j) => content * x + cooccurrence * p.cooccurrence[j]! + knn * p.knn[j]! + transitions * p.transitions[j]!,
+      );
     },
   };
 }

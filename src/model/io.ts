@@ -100,7 +100,10 @@ export async function loadAnyModel(
 
 /** The same tables: each file's checksum as the manifest gives it. */
 const sameTables = (a: HybridConfig, b: HybridConfig): boolean =>
-  a.neighbours.sha256 === b.neighbours.sha256 && a.index.sha256 === b.index.sha256 && a.knn?.sha256 === b.knn?.sha256;
+  a.neighbours.sha256 === b.neighbours.sha256 &&
+  a.index.sha256 === b.index.sha256 &&
+  a.knn?.sha256 === b.knn?.sha256 &&
+  a.transitions?.sha256 === b.transitions?.sha256;
 
 /**
  * Loads a transformer scorer (formats 1 and 2).

@@ -23,11 +23,14 @@ export const FORMAT = 'reco-scorer';
  * transformer without the parts it was trained to add to.
  * 5 is the hybrid with a third plain part, item-kNN (`hybrid.knn`, a third table): an SDK before it rejects it
  * rather than serve it without that part; a format 4 hybrid (no kNN table) loads and scores as before.
+ * 6 is the hybrid with a transition part (`hybrid.transitions`, a linear model of the next item; with or without
+ * the kNN table): an SDK before it rejects it, as above.
  */
-export const FORMAT_VERSION = 5;
+export const FORMAT_VERSION = 6;
 export const PAIR_FORMAT_VERSION = 3;
 export const HYBRID_FORMAT_VERSION = 4;
 export const KNN_HYBRID_FORMAT_VERSION = 5;
+export const TRANSITION_HYBRID_FORMAT_VERSION = 6;
 
 export interface ModelManifest {
   format: typeof FORMAT;
@@ -180,9 +183,11 @@ export async function encodeModel(
     formatVersion: pair
       ? PAIR_FORMAT_VERSION
       : meta.hybrid
-        ? meta.hybrid.knn
-          ? KNN_HYBRID_FORMAT_VERSION
-          : HYBRID_FORMAT_VERSION
+        ? meta.hybrid.transitions
+          ? TRANSITION_HYBRID_FORMAT_VERSION
+          : meta.hybrid.knn
+            ? KNN_HYBRID_FORMAT_VERSION
+            : HYBRID_FORMAT_VERSION
         : (meta.config as ModelConfig).inputScale !== undefined
           ? 2
           : 1,
@@ -231,7 +236,8 @@ export function validateAnyManifest(m: unknown, url: string): ModelManifest | Pa
   if (c!.inputScale !== undefined && (o.formatVersion! < 2 || typeof c!.inputScale !== 'number' || !(c!.inputScale > 0))) {
     fail(`config.inputScale: expected a positive number in a format 2 manifest, got ${JSON.stringify(c!.inputScale)}`);
   }
-  if (o.formatVersion === HYBRID_FORMAT_VERSION || o.formatVersion === KNN_HYBRID_FORMAT_VERSION) {
+  const hybridFormats = [HYBRID_FORMAT_VERSION, KNN_HYBRID_FORMAT_VERSION, TRANSITION_HYBRID_FORMAT_VERSION];
+  if (hybridFormats.includes(o.formatVersion!)) {
     if (!o.vocab || !(c!.features.idVocab > 0))
       fail(`vocab: a hybrid (format ${o.formatVersion}) needs the item-id vocabulary its tables are keyed by`);
     const h = checkHybridConfig(o.hybrid, c!.features.idVocab, fail, o.formatVersion);
@@ -239,10 +245,14 @@ export function validateAnyManifest(m: unknown, url: string): ModelManifest | Pa
       fail(`hybrid.knn: only format ${KNN_HYBRID_FORMAT_VERSION} manifests have it, this one is format ${HYBRID_FORMAT_VERSION}`);
     if (o.formatVersion === KNN_HYBRID_FORMAT_VERSION && h.knn === undefined)
       fail(`hybrid.knn: a format ${KNN_HYBRID_FORMAT_VERSION} manifest needs its kNN table ({ file, sha256, rows, pairs, top, last })`);
+    if (o.formatVersion !== TRANSITION_HYBRID_FORMAT_VERSION && h.transitions !== undefined)
+      fail(`hybrid.transitions: only format ${TRANSITION_HYBRID_FORMAT_VERSION} manifests have it, this one is format ${o.formatVersion}`);
+    if (o.formatVersion === TRANSITION_HYBRID_FORMAT_VERSION && h.transitions === undefined)
+      fail(
+        `hybrid.transitions: a format ${TRANSITION_HYBRID_FORMAT_VERSION} manifest needs its transition table ({ file, sha256, rows, pairs, top, last })`,
+      );
   } else if (o.hybrid !== undefined)
-    fail(
-      `hybrid: only format ${HYBRID_FORMAT_VERSION} and ${KNN_HYBRID_FORMAT_VERSION} manifests have it, this one is format ${o.formatVersion}`,
-    );
+    fail(`hybrid: only format ${hybridFormats.join(', ')} manifests have it, this one is format ${o.formatVersion}`);
   checkGroup(o, weightShapes(c!), fail);
   return o as ModelManifest;
 }

@@ -50,6 +50,7 @@ export function downloadModel(
       [h?.neighbours?.file, h?.neighbours?.sha256],
       [h?.index?.file, h?.index?.sha256],
       [h?.knn?.file, h?.knn?.sha256],
+      [h?.transitions?.file, h?.transitions?.sha256],
     ];
     const byUrl = new Map<string, FileRequest>();
     for (const [f, sha] of own)
@@ -98,5 +99,6 @@ interface ManifestFiles {
     neighbours?: { file?: unknown; sha256?: unknown };
     index?: { file?: unknown; sha256?: unknown };
     knn?: { file?: unknown; sha256?: unknown };
+    transitions?: { file?: unknown; sha256?: unknown };
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Serving a hybrid: the worker's scorer, fine-tuning inside the whole score, the engine and its first-view
- * snapshot; for a format 4 hybrid (content + co-occurrence) and a format 5 one (+ item-kNN).
+ * snapshot; for a format 4 hybrid (content + co-occurrence), a format 5 one (+ item-kNN) and a format 6 one (+ transitions).
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -24,8 +24,27 @@ import { CATALOG, ITEMS, T0, shopper } from '../../fixtures/shopper.ts';
 const N = CATALOG.length;
 const cfg: ModelConfig = { d: 8, blocks: 1, heads: 1, ffn: 16, features: { textBuckets: 64, tokensPerItem: 8, maxLen: 20, idVocab: N } };
 const variants = [
-  { name: 'format 4: content + co-occurrence', format: 4, knnTop: 0, weights: { transformer: 0.7, content: 1, cooccurrence: 0.5 } },
-  { name: 'format 5: + item-kNN', format: 5, knnTop: 20, weights: { transformer: 0.7, content: 1, cooccurrence: 0.5, knn: 1.5 } },
+  {
+    name: 'format 4: content + co-occurrence',
+    format: 4,
+    knnTop: 0,
+    transitionTop: 0,
+    weights: { transformer: 0.7, content: 1, cooccurrence: 0.5 },
+  },
+  {
+    name: 'format 5: + item-kNN',
+    format: 5,
+    knnTop: 20,
+    transitionTop: 0,
+    weights: { transformer: 0.7, content: 1, cooccurrence: 0.5, knn: 1.5 },
+  },
+  {
+    name: 'format 6: + transitions',
+    format: 6,
+    knnTop: 20,
+    transitionTop: 20,
+    weights: { transformer: 0.7, content: 1, cooccurrence: 0.5, knn: 1.5, transitions: 0.8 },
+  },
 ];
 
 /** Generated training sequences over the demo catalog: walks that mostly step to a near neighbour in catalog order. */
@@ -40,7 +59,7 @@ function sequences(count: number, seed: number): Sequence[] {
 
 /** A tiny hybrid over the demo catalog as model files in memory (random transformer weights, real tables). */
 async function hybridFiles(v: (typeof variants)[number]): Promise<Record<string, string | ArrayBuffer>> {
-  const h = await buildHybridFiles(CATALOG, sequences(300, 5), (i) => i + 1, N + 1, 20, v.knnTop);
+  const h = await buildHybridFiles(CATALOG, sequences(300, 5), (i) => i + 1, N + 1, 20, v.knnTop, CATALOG, v.transitionTop);
   const meta = { id: 'hybrid-test', version: '1', config: cfg, hybrid: { ...h.config, weights: v.weights } };
   const { manifest, bin, vocabJson } = await encodeModel(
     meta,

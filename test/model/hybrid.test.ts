@@ -226,5 +226,21 @@ describe('checkHybridConfig', () => {
     expect(() => checkHybridConfig({ ...config, weights: knnConfig.weights }, 3, fail)).toThrow(
       'hybrid.knn: weights.knn is 2 but the manifest ships no kNN table',
     );
+    // The transition table: the same checks, naming its own fields.
+    const transitions = { ...knnConfig.knn!, file: 'transitions.bin', last: [1, 0.7] };
+    const withTransitions = { ...config, weights: { ...config.weights, transitions: 0.5 }, transitions };
+    expect(checkHybridConfig(withTransitions, 3, fail)).toBe(withTransitions);
+    expect(() => checkHybridConfig({ ...withTransitions, transitions: { ...transitions, rows: 3 } }, 3, fail)).toThrow(
+      'hybrid.transitions.rows: expected 4 (the id vocabulary + 1), got 3',
+    );
+    expect(() => checkHybridConfig({ ...withTransitions, transitions: { ...transitions, last: 'x' } }, 3, fail)).toThrow(
+      'hybrid.transitions.last: expected a non-empty array of numbers, got "x"',
+    );
+    expect(() => checkHybridConfig({ ...withTransitions, weights: { ...config.weights, transitions: null } }, 3, fail)).toThrow(
+      'hybrid.weights.transitions: expected a number or nothing, got null',
+    );
+    expect(() => checkHybridConfig({ ...config, weights: withTransitions.weights }, 3, fail)).toThrow(
+      'hybrid.transitions: weights.transitions is 0.5 but the manifest ships no transition table',
+    );
   });
 });

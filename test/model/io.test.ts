@@ -66,8 +66,8 @@ describe('loadModel', () => {
     expect((await failure(withManifest(files, (m) => ((m as { format: string }).format = 'tfjs-layers')))).message).toBe(
       'model manifest m/model.json: format: expected "reco-scorer", got "tfjs-layers"',
     );
-    expect((await failure(withManifest(files, (m) => (m.formatVersion = 6)))).message).toMatch(/formatVersion: expected 1 to 5, got 6/);
-    expect((await failure(withManifest(files, (m) => (m.formatVersion = 2.5)))).message).toMatch(/formatVersion: expected 1 to 5, got 2.5/);
+    expect((await failure(withManifest(files, (m) => (m.formatVersion = 7)))).message).toMatch(/formatVersion: expected 1 to 6, got 7/);
+    expect((await failure(withManifest(files, (m) => (m.formatVersion = 2.5)))).message).toMatch(/formatVersion: expected 1 to 6, got 2.5/);
     // Format 4 is the hybrid: without its tables it is an error that names the field.
     expect((await failure(withManifest(files, (m) => (m.formatVersion = 4)))).message).toMatch(
       /hybrid: expected an object in a format 4 manifest/,
@@ -248,16 +248,33 @@ describe('the hybrid format (4)', () => {
     return buf;
   };
 
-  async function hybridFiles(withKnn = false) {
+  async function hybridFiles(withKnn = false, withTransitions = false) {
     const nb = neighbours();
     const kn = knn();
+    // A transition table in the same layout: a → b 153, b → c 255.
+    const tr = (() => {
+      const buf = new ArrayBuffer(4 + 2 * 2 + 2);
+      new Uint8Array(buf, 0, 4).set([0, 1, 1, 0]);
+      new Uint16Array(buf, 4, 2).set([2, 3]);
+      new Uint8Array(buf, 8, 2).set([153, 255]);
+      return buf;
+    })();
     const ix = new TextEncoder().encode(index).buffer as ArrayBuffer;
     const hybrid = {
-      weights: { transformer: 0.5, content: 1, cooccurrence: 0.5, ...(withKnn ? { knn: 2 } : {}) },
+      weights: {
+        transformer: 0.5,
+        content: 1,
+        cooccurrence: 0.5,
+        ...(withKnn ? { knn: 2 } : {}),
+        ...(withTransitions ? { transitions: 0.25 } : {}),
+      },
       last: [1, 0.5, 0.25],
       neighbours: { file: 'neighbours.bin', sha256: await sha256Hex(nb), rows: 4, pairs: 3, window: 3, top: 20 },
       index: { file: 'index.json', sha256: await sha256Hex(ix) },
       ...(withKnn ? { knn: { file: 'knn.bin', sha256: await sha256Hex(kn), rows: 4, pairs: 4, top: 20, last: [1, 0.5] } } : {}),
+      ...(withTransitions
+        ? { transitions: { file: 'transitions.bin', sha256: await sha256Hex(tr), rows: 4, pairs: 2, top: 20, last: [1, 0.7] } }
+        : {}),
     };
     const { manifest, bin, vocabJson } = await encodeModel({ ...meta, hybrid }, initWeights(cfg, rng(1)), vocab);
     return {
@@ -269,6 +286,7 @@ describe('the hybrid format (4)', () => {
         'm/neighbours.bin': nb,
         'm/index.json': ix,
         ...(withKnn ? { 'm/knn.bin': kn } : {}),
+        ...(withTransitions ? { 'm/transitions.bin': tr } : {}),
       } as Record<string, string | ArrayBuffer>,
     };
   }
@@ -345,6 +363,37 @@ describe('the hybrid format (4)', () => {
     );
   });
 
+  it('with a transition table is written as format 6 (with or without kNN) and loads it checked and decoded', async () => {
+    for (const withKnn of [false, true]) {
+      const { manifest, files } = await hybridFiles(withKnn, true);
+      // SDKs before format 6 stop at "formatVersion: expected 1 to 5, got 6" rather than serve it without that part.
+      expect(manifest.formatVersion).toBe(6);
+      const h = (await loadModel('m/model.json', memFetch(files))).hybrid!;
+      expect(h.config.weights.transitions).toBe(0.25);
+      expect(h.knn === undefined).toBe(!withKnn);
+      expect(Array.from(h.transitions!.offsets)).toEqual([0, 0, 1, 2, 2]);
+      expect(Array.from(h.transitions!.counts)).toEqual([153, 255]);
+      const flipped = new Uint8Array(files['m/transitions.bin'] as ArrayBuffer).slice();
+      flipped[9]! ^= 1;
+      expect((await failure({ ...files, 'm/transitions.bin': flipped.buffer })).message).toBe(
+        'm/transitions.bin: checksum mismatch with hybrid.transitions.sha256 (corrupt or partial download)',
+      );
+      const { 'm/transitions.bin': _, ...missing } = files;
+      expect((await failure(missing)).message).toBe('could not fetch m/transitions.bin: HTTP 404');
+      expect((await failure(withManifest(files, (m) => (m.hybrid!.transitions!.rows = 5)))).message).toMatch(
+        /hybrid\.transitions\.rows: expected 4 \(the id vocabulary \+ 1\), got 5/,
+      );
+      // The version and the table go together.
+      expect((await failure(withManifest(files, (m) => (m.formatVersion = withKnn ? 5 : 4)))).message).toMatch(
+        new RegExp(`hybrid\\.transitions: only format 6 manifests have it, this one is format ${withKnn ? 5 : 4}`),
+      );
+      expect(
+        (await failure(withManifest(files, (m) => ((m.hybrid!.weights.transitions = undefined), (m.hybrid!.transitions = undefined)))))
+          .message,
+      ).toMatch(/hybrid\.transitions: a format 6 manifest needs its transition table/);
+    }
+  });
+
   it('rejects a table whose bytes do not match its sha256, naming the file and the field', async () => {
     const { files } = await hybridFiles();
     const flipped = new Uint8Array(neighbours());
@@ -368,7 +417,7 @@ describe('the hybrid format (4)', () => {
       /m\/neighbours\.bin: expected 10 bytes for hybrid\.neighbours \(rows 4, pairs 2\), got 13/,
     );
     expect((await failure(withManifest(files, (m) => (m.formatVersion = 2)))).message).toMatch(
-      /hybrid: only format 4 and 5 manifests have it, this one is format 2/,
+      /hybrid: only format 4, 5, 6 manifests have it, this one is format 2/,
     );
     expect((await failure(withManifest(files, (m) => ((m as { vocab: string | null }).vocab = null)))).message).toMatch(
       /vocab: a hybrid \(format 4\) needs the item-id vocabulary/,

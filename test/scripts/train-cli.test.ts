@@ -57,17 +57,31 @@ describe('npm run train / eval', () => {
     expect(log).toMatch(/epoch 2: /);
     const m = JSON.parse(readFileSync(join(root, 'a', 'model.json'), 'utf8'));
     expect(m.config).toMatchObject({ d: 16, blocks: 2, inputScale: 4 });
-    // The student is a hybrid by default: its tables ship beside it, its weights chosen on validation. The kNN
-    // table ships (format 5) only when validation gives its part a weight; otherwise it is a format 4 hybrid.
+    // The student is a hybrid by default: its tables ship beside it, its weights chosen on validation. The kNN and
+    // transition tables ship only when validation gives their part a weight (format 5 with kNN, 6 with transitions);
+    // otherwise it is a format 4 hybrid.
     const knn = m.hybrid.weights.knn !== undefined;
-    expect(m.formatVersion).toBe(knn ? 5 : 4);
+    const transitions = m.hybrid.weights.transitions !== undefined;
+    expect(m.formatVersion).toBe(transitions ? 6 : knn ? 5 : 4);
     expect(m.hybrid.neighbours).toMatchObject({ file: 'neighbours.bin', window: 3, top: 20 });
-    expect(Object.keys(m.hybrid.weights)).toEqual(['transformer', 'content', 'cooccurrence', ...(knn ? ['knn'] : [])]);
+    expect(Object.keys(m.hybrid.weights)).toEqual([
+      'transformer',
+      'content',
+      'cooccurrence',
+      ...(knn ? ['knn'] : []),
+      ...(transitions ? ['transitions'] : []),
+    ]);
     expect(existsSync(join(root, 'a', 'knn.bin'))).toBe(knn);
+    expect(existsSync(join(root, 'a', 'transitions.bin'))).toBe(transitions);
     if (knn) {
       expect(m.hybrid.weights.knn).toBeGreaterThan(0);
       expect(m.hybrid.knn).toMatchObject({ file: 'knn.bin', top: 20 });
     } else expect(m.hybrid.knn).toBeUndefined();
+    if (transitions) {
+      expect(m.hybrid.weights.transitions).toBeGreaterThan(0);
+      expect(m.hybrid.transitions).toMatchObject({ file: 'transitions.bin', top: 20, last: [1, 0.7, 0.49, 0.343, 0.2401] });
+    } else expect(m.hybrid.transitions).toBeUndefined();
+    expect(log).toMatch(/transition part: weight [\d.]+, co-occurrence [\d.]+: valid NDCG@10 [\d.]+ \(without it [\d.]+; 41 points\)/);
     expect(m.training).toMatchObject({ preset: 'student', seed: 3, negatives: 256 });
   });
 

@@ -67,17 +67,19 @@ describe("the model's files in Cache Storage", () => {
   it("a hybrid whose tables changed under the same weights and version loads the new tables on the shopper's next page view", async () => {
     const dir = 'public/models/beauty-student';
     const base = 'https://shop.example/models/myshop/';
-    const shipped = json(dir) as { hybrid: Record<'neighbours' | 'knn' | 'index', { sha256: string }> };
+    const shipped = json(dir) as { hybrid: Record<'neighbours' | 'knn' | 'transitions' | 'index', { sha256: string }> };
     // Yesterday's run of the same training: the same tables with other counts, and their hashes in the manifest.
     const older = new Map([
       ['neighbours.bin', file(dir, 'neighbours.bin')],
       ['knn.bin', file(dir, 'knn.bin')],
+      ['transitions.bin', file(dir, 'transitions.bin')],
     ]);
     for (const bytes of older.values()) bytes[bytes.length - 1] = (bytes[bytes.length - 1]! + 1) % 256;
     older.set('index.json', new TextEncoder().encode(new TextDecoder().decode(file(dir, 'index.json')) + ' '));
     const olderManifest = structuredClone(shipped);
     olderManifest.hybrid.neighbours.sha256 = await sha256Hex(older.get('neighbours.bin')!.buffer);
     olderManifest.hybrid.knn.sha256 = await sha256Hex(older.get('knn.bin')!.buffer);
+    olderManifest.hybrid.transitions.sha256 = await sha256Hex(older.get('transitions.bin')!.buffer);
     olderManifest.hybrid.index.sha256 = await sha256Hex(older.get('index.json')!.buffer);
     const serving = (manifest: unknown, files: Map<string, Uint8Array>) => (u: string) => {
       const name = u.slice(base.length);
@@ -88,7 +90,7 @@ describe("the model's files in Cache Storage", () => {
     const today = await pageView(serving(shipped, new Map()), caches, base + 'model.json');
     expect(today.loaded).toBe(true);
     expect(today.requested.filter((u) => !u.endsWith('model.json')).sort()).toEqual(
-      ['index.json', 'knn.bin', 'neighbours.bin'].map((n) => base + n),
+      ['index.json', 'knn.bin', 'neighbours.bin', 'transitions.bin'].map((n) => base + n),
     );
   });
 

@@ -4,6 +4,8 @@ import { blendScorer, contentIndex, itemKnnScorer } from '../../../scripts/lib/b
 import type { EvalUser } from '../../../scripts/lib/evaluate.ts';
 import {
   HYBRID_GRID,
+  TRANSITION_GRID,
+  TRANSITION_LAST,
   buildHybridFiles,
   chooseHybridWeights,
   chooseKnnLast,
@@ -11,6 +13,7 @@ import {
   knnRows,
   plainCatalog,
   plainRows,
+  transitionRows,
 } from '../../../scripts/lib/hybrid.ts';
 import { rankOf, rankingMetrics } from '../../../scripts/lib/metrics.ts';
 import { createPlainScorer, decodeNeighbours, followersOf } from '../../../src/model/hybrid.ts';
@@ -153,6 +156,58 @@ describe('the kNN table', () => {
   });
 });
 
+describe('transitionRows (the transition part)', () => {
+  const repeat = (times: number, ...it: number[]) => Array.from({ length: times }, () => seq(...it));
+
+  it('is the ridge regression of the next item on the ones before it, scaled and quantized (golden values)', () => {
+    // 0 → 1 fifty times, 2 → 3 a hundred and fifty: B[0][1] = 50 / (50 + λ) = .5, B[2][3] = 150 / (150 + λ) = .75
+    // (λ = 50); the cap is the larger row maximum (.75), so 255 · .5 / .75 = 170 and 255.
+    const rows = transitionRows([...repeat(50, 0, 1), ...repeat(150, 2, 3)], 4, rowOf, 5, 20);
+    expect(rows).toEqual([[], [[2, 170]], [], [[4, 255]], []]);
+    // Only the most frequent items (here 2 and 3) are fitted: item 0 gets no row and is no column.
+    expect(transitionRows([...repeat(50, 0, 1), ...repeat(150, 2, 3)], 4, rowOf, 5, 20, 2)).toEqual([[], [], [], [[4, 255]], []]);
+    // Items without an id row are left out.
+    expect(transitionRows(repeat(50, 0, 1), 4, (i) => (i === 1 ? 0 : i + 1), 5, 20)).toEqual([[], [], [], [], []]);
+  });
+
+  it('takes out what the other recent items already explain, which a follower count cannot', () => {
+    // Item 2 follows 0 every time (90 times); 1 comes just before 0 in 30 of them, and is followed by 4 in 20 others.
+    // Counted with the part's own history weights, 2 follows 1 more (30 · 0.7 = 21) than 4 does (20); the regression
+    // gives 2's arrival to 0, and after 1 ranks 0 (its direct follower), then 4, then 2.
+    const seqs = [...repeat(30, 1, 0, 2), ...repeat(60, 0, 2), ...repeat(20, 1, 4)];
+    expect(30 * TRANSITION_LAST[1]!).toBeGreaterThan(20);
+    const row = transitionRows(seqs, 5, rowOf, 6, 20)[2]!;
+    expect(row.map(([r]) => r)).toEqual([1, 5, 3]);
+    expect(row[1]![1]).toBeGreaterThan(2 * row[2]![1]);
+  });
+
+  it('ships as transitions.bin that decodes to the same table, and serving computes the same part and shares', async () => {
+    const h = await buildHybridFiles(items, train, rowOf, 6);
+    expect(h.config.transitions).toMatchObject({ file: 'transitions.bin', rows: 6, top: 20, last: [...TRANSITION_LAST] });
+    const file = h.files['transitions.bin']!;
+    expect(h.config.transitions!.sha256).toBe(await sha256Hex(file.buffer as ArrayBuffer));
+    const back = decodeNeighbours(file.buffer as ArrayBuffer, h.config.transitions!, 'transitions', 'hybrid.transitions');
+    expect(Array.from(back.counts)).toEqual(Array.from(h.tables.transitions!.counts));
+    expect(back.counts.length).toBeGreaterThan(0);
+    const pc = plainCatalog(items, h.tables, h.config.last);
+    const rows = Array.from({ length: 4 }, () => new Float64Array(5));
+    const [content, cooc, knn, next] = rows as [Float64Array, Float64Array, Float64Array, Float64Array];
+    const history = [3, 0, 1];
+    plainRows(pc, history, content, cooc, knn, next);
+    expect(next.some((x) => x > 0)).toBe(true);
+    const weights = { transformer: 0, content: 1, cooccurrence: 0.5, knn: 0.25, transitions: 2 };
+    const served = createPlainScorer({ ...h.tables, config: { ...h.config, weights } });
+    const hist = history.map((i) => items[i]!);
+    const p = served.parts(hist, items);
+    const scores = served.scores(hist, items);
+    for (let j = 0; j < 5; j++) {
+      expect(next[j]).toBeCloseTo(p.transitions[j]!, 12);
+      // Each history item's shares add up to the candidate's plain score, the transition part included.
+      expect(served.shares(hist, items[j]!).reduce((a, b) => a + b, 0)).toBeCloseTo(scores[j]!, 12);
+    }
+  });
+});
+
 describe('chooseKnnLast', () => {
   it("chooses the kNN part's history weights by its validation NDCG@10 alone, the last 3 items on a tie", async () => {
     // Item 4 without an id row: a history whose newest three are item 4 gives the last-3 kNN part nothing.
@@ -287,6 +342,24 @@ describe('chooseHybridWeights', () => {
     expect(ranks.some((x) => x >= 10)).toBe(true);
     expect(chosen.validNdcg10).toBeCloseTo(rankingMetrics(ranks)['NDCG@10'], 12);
     expect(chosen.validHr10).toBeCloseTo(rankingMetrics(ranks)['HR@10'], 12);
+  });
+
+  it('around an earlier choice, tries it and the transition part with each co-occurrence weight', async () => {
+    const h = await buildHybridFiles(items, train, rowOf, 6);
+    const users = fourUsers();
+    const zeros = (part: readonly EvalUser[]) => new Float32Array(part.length * 5);
+    const pc = plainCatalog(items, h.tables, h.config.last);
+    const first = chooseHybridWeights(pc, users, zeros);
+    expect(first.weights.transitions).toBeUndefined();
+    const second = chooseHybridWeights(pc, users, zeros, [], first.weights);
+    expect(second.points).toBe(1 + TRANSITION_GRID.length * HYBRID_GRID.cooccurrence.length);
+    expect(second.validNdcg10).toBeGreaterThanOrEqual(first.validNdcg10);
+    // Without a transition table only the earlier choice itself.
+    const { transitions: _, ...withoutTable } = h.tables;
+    const only = chooseHybridWeights(plainCatalog(items, withoutTable, h.config.last), users, zeros, [], first.weights);
+    expect(only.points).toBe(1);
+    expect(only.weights).toEqual(first.weights);
+    expect(only.validNdcg10).toBe(first.validNdcg10);
   });
 
   it('tries every earlier point (kNN 0) and kNN on top, and without a kNN table only the earlier points', async () => {
