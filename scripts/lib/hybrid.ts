@@ -42,7 +42,7 @@ export const HYBRID_KNN_TOP = 20;
  * weighing 1, the one before TRANSITION_DECAY, ...; TRANSITION_WINDOW of them), in closed form, as the item-item
  * linear models of sequential recommendation do (SLIST, Choi et al. 2021; EASE, Steck 2019, without the order).
  * Its weights are co-occurrence with what the other recent items already explain taken out. Measured on four shops
- * cut from Beauty (reports/default-model-attempts-20.txt: content + co-occurrence + kNN, with and without it, weights
+ * cut from Beauty (reports/hybrid-transitions-20261206.txt: content + co-occurrence + kNN, with and without it, weights
  * chosen on validation): test NDCG@10 +1.2% to +2.2%. λ = 50, a window of 5 with decay 0.7: the best of that round.
  */
 export const TRANSITION_WINDOW = 5;
@@ -51,8 +51,8 @@ export const TRANSITION_LAMBDA = 50;
 /** History weights of the transition part, newest first: those it was fitted with. */
 export const TRANSITION_LAST: readonly number[] = Array.from({ length: TRANSITION_WINDOW }, (_, k) => +(TRANSITION_DECAY ** k).toFixed(6));
 /**
- * The regression is solved for the most frequent training items only (a dense inverse: this many items take
- * about 100 s here); the others get no transition row and no column. A small shop's catalog fits whole.
+ * The regression is solved for the most frequent training items only (a dense inverse: 3,944 items took about 90 s
+ * here); the others get no transition row and no column. A small shop's catalog fits whole.
  */
 export const TRANSITION_ITEMS = 4000;
 /** Largest positive weights kept per item. */
@@ -102,7 +102,8 @@ export function transitionRows(
   const at = new Int32Array(n).fill(-1);
   kept.forEach((i, k) => (at[i] = k));
   const G = new Float64Array(m * m);
-  const C = new Float64Array(m * m);
+  // XᵀY is sparse (an item is followed by few others): one map of followers per item.
+  const C = Array.from({ length: m }, () => new Map<number, number>());
   const x = new Map<number, number>();
   for (const s of seqs) {
     for (let t = 1; t < s.items.length; t++) {
@@ -115,21 +116,19 @@ export function transitionRows(
       }
       for (const [a, va] of x) {
         for (const [b, vb] of x) G[a * m + b]! += va * vb;
-        C[a * m + y]! += va;
+        C[a]!.set(y, (C[a]!.get(y) ?? 0) + va);
       }
     }
   }
   for (let k = 0; k < m; k++) G[k * m + k]! += lambda;
   invertInPlace(G, m);
-  const cRows: number[][] = Array.from({ length: m }, () => []);
-  for (let k = 0; k < m; k++) for (let j = 0; j < m; j++) if (C[k * m + j]) cRows[k]!.push(j);
   const best: [number, number][][] = [];
   const row = new Float64Array(m);
   for (let a = 0; a < m; a++) {
     row.fill(0);
     for (let k = 0; k < m; k++) {
       const p = G[a * m + k]!;
-      if (p !== 0) for (const j of cRows[k]!) row[j]! += p * C[k * m + j]!;
+      if (p !== 0) for (const [j, c] of C[k]!) row[j]! += p * c;
     }
     const pos: [number, number][] = [];
     for (let j = 0; j < m; j++) if (j !== a && row[j]! > 0) pos.push([j, row[j]!]);
