@@ -59,3 +59,28 @@ test('a click on a card whose link leaves the page at once is kept: the next pag
   const { events } = await tab.evaluate(() => window.Reco.export());
   expect(events.filter((e) => e.type === 'select_item').map((e) => `${e.itemId}@${e.listId}`)).toEqual(['p043@home']);
 });
+
+// WebKit suspends a page kept for the back/forward cache with its IndexedDB transactions as they are, and one in
+// flight there held the database for every later page view of the shop (no answer after 30 s): those ran memory-only
+// and export() found nothing. A shopper leaves by the address bar, a bookmark or a script as well as by a link, with no
+// click the SDK hears first; the page's transactions are aborted on pagehide and what they wrote is still journaled.
+test('a write in flight as the shopper leaves without a click does not hold the database: the next page views store and read', async ({
+  tab,
+}) => {
+  await tab.goto('/e2e/pages/leave.html');
+  await waitForReady(tab);
+  // Enough events that their write (one transaction) is still under way when the next page's document comes.
+  await tab.evaluate(() => {
+    for (let i = 0; i < 2000; i++) window.Reco.track('add_to_cart', 'p043', { quantity: i + 1 });
+    void window.Reco.export(); // starts writing them now
+    location.href = '/e2e/pages/blank.html?left';
+  });
+  await tab.waitForFunction(() => location.search === '?left', undefined, { message: 'the script navigation happened' });
+  for (let view = 0; view < 2; view++) {
+    await tab.goto('/e2e/pages/leave.html');
+    await waitForReady(tab);
+    expect(await tab.evaluate(() => window.Reco.status().storage), `page view ${view}: the database is usable`).toBe('indexeddb');
+    const { events } = await tab.evaluate(() => window.Reco.export());
+    expect(events.filter((e) => e.type === 'add_to_cart').length, `page view ${view}: every event of the page left`).toBe(2000);
+  }
+});

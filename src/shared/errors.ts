@@ -50,3 +50,10 @@ export class StorageError extends Error {
 export class CatalogError extends Error {
   override readonly name: RecoErrorName = 'CatalogError';
 }
+
+/**
+ * A write of the page's that the page's going away aborted (pagehide: see src/shared/store.ts): not stored now. Events
+ * stay journaled for the next page view (or for this one, back from the back/forward cache); item features and
+ * snapshots are written again when next computed. A kind of StorageError (its `name`), never reported.
+ */
+export class PageLeftError extends StorageError {}

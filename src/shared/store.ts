@@ -4,7 +4,7 @@
  * database to read the history, keep the serving snapshot and learn. The schema is versioned and upgrades only add.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import { StorageError } from './errors.ts';
+import { PageLeftError, StorageError } from './errors.ts';
 import { LOCAL_KEYS } from './local-keys.ts';
 import { DEFAULTS } from './options.ts';
 import { isCachedItem, isEvent } from './rows.ts';
@@ -130,6 +130,45 @@ export const STORE_CALL_TIMEOUT_MS = 10_000;
  * has no answer (see writesAlone). The page sees a `StorageError`; the worker then answers from what it holds.
  */
 export class StoreTimeoutError extends StorageError {}
+
+/** The transactions this thread has in flight (each removed once it has finished). */
+const transactions = new Set<{ abort(): void }>();
+/** The page went away (pagehide) and has not come back (pageshow): its transactions were aborted. */
+let pageLeft = false;
+/** The page's store listens for pagehide (once, whatever number of stores it opens). */
+let abortsOnPageHide = false;
+
+/** Counts `tx` in flight until it has finished: the page aborts it if it goes away first. */
+function live<T extends { abort(): void; done: Promise<void> }>(tx: T): T {
+  transactions.add(tx);
+  void tx.done.catch(() => {}).then(() => transactions.delete(tx));
+  return tx;
+}
+
+/**
+ * The page aborts every transaction of its own still in flight as it goes away. WebKit suspends a page kept for the
+ * back/forward cache with its transactions as they are, and one in flight there blocks the database for every other
+ * page of the shop until the cached page is evicted: a readwrite transaction in flight as the shopper left (by the
+ * address bar, a bookmark or a script: no click that the worker hears of, see leavesPage) left the next page
+ * view's reads without an answer after 30 s (WebKitGTK 2.50); aborted on pagehide, they answered in 1 ms
+ * (e2e/storage.spec.ts › a write in flight as the shopper leaves). Registered once, by the page's store.
+ */
+function abortOnPageHide(): void {
+  if (abortsOnPageHide || typeof addEventListener !== 'function') return;
+  abortsOnPageHide = true;
+  addEventListener('pagehide', () => {
+    pageLeft = true;
+    for (const tx of transactions) {
+      try {
+        tx.abort();
+      } catch {
+        // finished meanwhile (it leaves the set once its completion is heard)
+      }
+    }
+    transactions.clear();
+  });
+  addEventListener('pageshow', () => (pageLeft = false));
+}
 
 /** An item in the cache: `ts` is when a page last showed it (LRU order). */
 interface CachedItem {
@@ -317,14 +356,31 @@ function writesAlone(name: string, store: Store): Store {
  * the page script). Never rejects.
  */
 export function openPageStore(opts: StoreOptions = {}): Promise<PageStore> {
+  abortOnPageHide();
   return openWith(
     opts,
     (o, reason) => memoryPart(o, emptyMemory(), reason),
     (db, o) => {
       const rows = rowFilter();
-      return { ...idbWrites(db, o, rows), putItems: idbItems(db, o, rows).putItems };
+      return leftAsSuch({ ...idbWrites(db, o, rows), putItems: idbItems(db, o, rows).putItems });
     },
   );
+}
+
+/** The store with a call that fails because the page went away (its transaction aborted) failing as a {@link PageLeftError}. */
+function leftAsSuch<S extends object>(store: S): S {
+  const out = { ...store };
+  for (const [key, call] of Object.entries(store)) {
+    if (typeof call !== 'function' || key === 'close' || key === 'skipped') continue;
+    Object.assign(out, {
+      [key]: (...args: unknown[]) =>
+        (call as (...a: unknown[]) => Promise<unknown>)(...args).catch((err: unknown) => {
+          if (!pageLeft) throw err;
+          throw new PageLeftError(`${key}() was aborted: the page went away while it wrote (it is written again later)`);
+        }),
+    });
+  }
+  return out;
 }
 
 async function openWith<S extends { prune(): Promise<void>; count(): Promise<number>; madeDatabase?: boolean }, M>(
@@ -460,14 +516,14 @@ function writer(db: DB, o: Options) {
   /** Deletes the records with `ts` below `before`, at most `n` of them (the oldest). */
   async function dropOldest(name: 'events' | 'items', before: number, n?: number): Promise<void> {
     if ((n ?? 1) <= 0) return;
-    const tx = db.transaction(name, 'readwrite');
+    const tx = live(db.transaction(name, 'readwrite'));
     const keys = await tx.store.index('ts').getAllKeys(IDBKeyRange.upperBound(before, true), n);
     await Promise.all([...keys.map((k) => tx.store.delete(k)), tx.done]);
   }
 
   /** Puts all values in one transaction; rejects with the quota error when there was one. */
   async function putAll<N extends 'events' | 'items'>(name: N, values: RecoSchema[N]['value'][]): Promise<void> {
-    const tx = db.transaction(name, 'readwrite');
+    const tx = live(db.transaction(name, 'readwrite'));
     const errors: unknown[] = [];
     const fail = (err: unknown) => void errors.push(err);
     try {
@@ -518,18 +574,21 @@ function idbWrites(
     add: (events) => write('events', events, o.maxEvents),
     count: () => countOf(db, 'events'),
     async setMeta(key, value) {
-      await db.put('meta', value, key);
+      const tx = live(db.transaction('meta', 'readwrite'));
+      await Promise.all([tx.store.put(value, key), tx.done]);
     },
     async deleteMeta(key) {
-      await db.delete('meta', key);
+      const tx = live(db.transaction('meta', 'readwrite'));
+      await Promise.all([tx.store.delete(key), tx.done]);
     },
     async putSnapshot(key, value) {
-      await db.put('snapshots', value, key);
+      const tx = live(db.transaction('snapshots', 'readwrite'));
+      await Promise.all([tx.store.put(value, key), tx.done]);
     },
     async clear() {
       clearLocalKeys();
       const names = ['events', 'items', 'meta', 'snapshots'] as const;
-      const tx = db.transaction(names, 'readwrite');
+      const tx = live(db.transaction(names, 'readwrite'));
       await Promise.all([...names.map((n) => tx.objectStore(n).clear()), tx.done]);
       skipped.clear();
     },
@@ -545,7 +604,7 @@ function idbWrites(
 function idbItems(db: DB, o: Options, { valid }: Rows): Pick<Store, WorkerItems> {
   const write = writer(db, o);
   async function items(ids: readonly string[]): Promise<Map<string, ItemFeatures>> {
-    const tx = db.transaction('items');
+    const tx = live(db.transaction('items'));
     const rows = await Promise.all([...ids.map((id) => tx.store.get(id)), tx.done]);
     const found = rows.filter((r) => r !== undefined); // tx.done's undefined too
     return new Map(valid('items', found, isCachedItem).map((r) => [r.id, r.item] as const));
@@ -571,12 +630,12 @@ function idbItems(db: DB, o: Options, { valid }: Rows): Pick<Store, WorkerItems>
 // alone (see writesAlone).
 
 function countOf(db: DB, name: 'events' | 'items'): Promise<number> {
-  const tx = db.transaction(name);
+  const tx = live(db.transaction(name));
   return Promise.all([tx.store.count(), tx.done]).then(([n]) => n);
 }
 
 function getOne(db: DB, name: 'meta' | 'snapshots', key: string): Promise<unknown> {
-  const tx = db.transaction(name);
+  const tx = live(db.transaction(name));
   return Promise.all([tx.store.get(key), tx.done]).then(([value]) => value);
 }
 
@@ -584,7 +643,7 @@ function getOne(db: DB, name: 'meta' | 'snapshots', key: string): Promise<unknow
 function idbReads(db: DB, { skipped, valid }: Rows): Pick<Store, WorkerReads> {
   return {
     async export() {
-      const tx = db.transaction(['events', 'items', 'meta']);
+      const tx = live(db.transaction(['events', 'items', 'meta']));
       const meta = tx.objectStore('meta');
       const [events, items, keys, values] = await Promise.all([
         tx.objectStore('events').index('ts').getAll(),
@@ -601,19 +660,19 @@ function idbReads(db: DB, { skipped, valid }: Rows): Pick<Store, WorkerReads> {
       };
     },
     async events(q) {
-      const tx = db.transaction('events');
+      const tx = live(db.transaction('events'));
       const [rows] = await Promise.all([tx.store.index('ts').getAll(), tx.done]);
       return select(valid('events', rows, isEvent), q);
     },
     async stamp() {
-      const tx = db.transaction('events');
+      const tx = live(db.transaction('events'));
       const [count, newest] = await Promise.all([tx.store.count(), tx.store.index('ts').openKeyCursor(null, 'prev')]);
       await tx.done;
       return `${count} ${String(newest?.primaryKey ?? '')}`;
     },
     async recent(limit, types) {
       if (limit <= 0) return [];
-      const tx = db.transaction('events');
+      const tx = live(db.transaction('events'));
       const index = tx.store.index('type_ts');
       const lists = await Promise.all(
         [...new Set(types)].map(async (type) => {

@@ -3,7 +3,7 @@
  * page view, so that a click which navigates away is not lost. The next page view writes what a page view
  * left behind. localStorage only mirrors IndexedDB, and only while it works.
  */
-import { StorageError } from '../shared/errors.ts';
+import { PageLeftError, StorageError } from '../shared/errors.ts';
 import { LOCAL_KEYS } from '../shared/local-keys.ts';
 import type { PageStore } from '../shared/store.ts';
 import { EVENT_TYPES, type RecoEvent } from '../shared/types.ts';
@@ -108,11 +108,14 @@ export function drainJournal(
   };
   let unwritten = [...drained.values()];
   if (drained.size) {
-    store.add(unwritten).then(() => {
-      unwritten = [];
-      local(() => editJournal(drop));
-      written?.();
-    }, report);
+    store.add(unwritten).then(
+      () => {
+        unwritten = [];
+        local(() => editJournal(drop));
+        written?.();
+      },
+      (err: unknown) => err instanceof PageLeftError || report(err),
+    ); // the page went away: still journaled
   }
   return () => unwritten;
 }

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LOCAL_KEYS, openStore, type Store } from '../../src/shared/store.ts';
+import { LOCAL_KEYS, openPageStore, openStore, type Store } from '../../src/shared/store.ts';
 import { createAntiFlicker } from '../../src/main/grid/antiflicker.ts';
 import { createSession } from '../../src/tracker/session.ts';
 import { createTracker, type TrackedItem, type Tracker, type TrackerOptions } from '../../src/tracker/tracker.ts';
@@ -602,6 +602,36 @@ describe('journal', () => {
     // Page 1's own write landing late does not duplicate the event.
     await page1.flush();
     expect(await store.count()).toBe(1);
+  });
+
+  it('loses and reports nothing when the page goes away (pagehide) with its write in flight: the write is aborted, the journal keeps it', async () => {
+    // WebKit suspends a page kept for the back/forward cache with its transactions as they are: one in flight there
+    // blocks the database for every other page of the shop (e2e/storage.spec.ts, a write in flight as the shopper
+    // leaves without a click), so the page aborts its own on pagehide.
+    const store = await openPageStore({ dbName: `tracker-${++dbCount}` });
+    const t = start(store, { flushIntervalMs: 60_000 });
+    for (let i = 0; i < 20; i++) t.track('view_item', `p${i}`);
+    const transaction = IDBDatabase.prototype.transaction;
+    let left = false;
+    const spy = vi.spyOn(IDBDatabase.prototype, 'transaction').mockImplementation(function (this: IDBDatabase, ...args) {
+      const tx = transaction.apply(this, args);
+      // The shopper leaves as the events' write has started: after its requests, before it completes.
+      if (args[1] === 'readwrite' && !left) queueMicrotask(() => ((left = true), window.dispatchEvent(new Event('pagehide'))));
+      return tx;
+    });
+    await t.flush();
+    spy.mockRestore();
+    expect(left).toBe(true);
+    expect(errors).toEqual([]);
+    expect(await store.count()).toBe(0);
+    expect((JSON.parse(localStorage.getItem(LOCAL_KEYS.pending)!) as Record<string, RecoEvent[]>)[t.pageViewId]).toHaveLength(20);
+    // Back from the cache, it writes them; so does the next page view, from the journal (by id: once).
+    window.dispatchEvent(new Event('pageshow'));
+    start(store);
+    await vi.waitFor(async () => expect(await store.count()).toBe(20));
+    await t.flush();
+    expect(await store.count()).toBe(20);
+    expect(errors).toEqual([]);
   });
 
   it('is emptied once the write has landed', async () => {
