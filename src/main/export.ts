@@ -7,18 +7,30 @@ import type { ExportData, ItemFeatures, RecoEvent, StoredData } from '../shared/
 import { LOCAL_KEYS } from '../shared/local-keys.ts';
 import { listDatabases, openAsItIs, unlistedDatabases, WAIT_MS, within } from './erase.ts';
 
+/** Why a database's records are missing from an export: it did not answer. */
+const NO_ANSWER = `did not answer within ${WAIT_MS / 1000} s (another tab may block it, or the browser still holds a transaction of a page that went away)`;
+
 /**
- * What one database holds (valid rows; malformed ones are counted where the SDK reads them); nothing when it does not
- * exist, or when it answers nothing within WAIT_MS: an open request queued behind another tab's blocked upgrade waits
- * for ever, and so do the reads of a database that opens but runs no transaction (WebKit can leave one so: see
- * src/shared/store.ts).
+ * What one database holds (valid rows; malformed ones are counted where the SDK reads them), and what of it could not
+ * be read, and why: an open request queued behind another tab's blocked upgrade waits for ever, and so do the reads
+ * of a database that opens but runs no transaction (WebKit can leave one so: see src/shared/store.ts). Not waited
+ * for past WAIT_MS each.
  */
-async function readDatabase(name: string): Promise<Stored> {
-  const stored = await within(readAll(name), WAIT_MS);
-  if (!stored) return { exportedAt: '', events: [], items: [], meta: {}, snapshots: {} };
+async function readDatabase(name: string): Promise<Stored & Pick<ExportData, 'unread'>> {
+  const stored = await within(
+    readAll(name).catch((err: unknown) => `could not be read (${err instanceof Error ? err.message : String(err)})`),
+    WAIT_MS,
+  );
+  if (stored === undefined || typeof stored === 'string')
+    return { exportedAt: '', events: [], items: [], meta: {}, snapshots: {}, unread: [{ database: name, reason: stored ?? NO_ANSWER }] };
   // The snapshots after the rest, on their own: they are the largest records, and a slow read of them (WebKit, a busy
   // machine) must not cost the export the shopper's events.
-  return { ...stored, snapshots: (await within(readSnapshots(name), WAIT_MS)) ?? {} };
+  const snapshots = await within(readSnapshots(name), WAIT_MS);
+  return {
+    ...stored,
+    snapshots: snapshots ?? {},
+    unread: snapshots ? [] : [{ database: name, reason: `its serving snapshots ${snapshots === null ? 'could not be read' : NO_ANSWER}` }],
+  };
 }
 
 /** What one database holds. */
@@ -43,12 +55,18 @@ const result = <T>(req: IDBRequest<T>): Promise<T> =>
     req.onerror = () => reject(req.error);
   });
 
-/** The serving snapshots a database holds, by key, JSON-ready; null when it is missing or unreadable. */
+/**
+ * The database, or null when there is none to read: it does not exist (its creation aborted: openAsItIs), or the
+ * browser refuses IndexedDB here (no IndexedDB, a private mode), as it refused every write.
+ */
+const openExisting = (name: string): Promise<IDBDatabase | null> => openAsItIs(name).catch(() => null);
+
+/** The serving snapshots a database holds, by key, JSON-ready; null when it is unreadable. */
 async function readSnapshots(name: string): Promise<Record<string, unknown> | null> {
-  let db: IDBDatabase | undefined;
+  let db: IDBDatabase | null = null;
   try {
-    db = await openAsItIs(name);
-    if (!db.objectStoreNames.contains('snapshots')) return {};
+    db = await openExisting(name);
+    if (!db?.objectStoreNames.contains('snapshots')) return {};
     const store = db.transaction('snapshots').objectStore('snapshots');
     const [keys, values] = await Promise.all([result(store.getAllKeys()), result(store.getAll() as IDBRequest<unknown[]>)]);
     return Object.fromEntries(keys.map((k, i) => [String(k), jsonReady(values[i])]));
@@ -60,16 +78,16 @@ async function readSnapshots(name: string): Promise<Record<string, unknown> | nu
 }
 
 /**
- * What one database holds but its snapshots; null when it is missing, blocked or unreadable. IndexedDB as the browser
- * gives it, not through idb: the page script has idb, and this file would carry a second copy of it.
+ * What one database holds but its snapshots; rejects when it is unreadable. IndexedDB as the browser gives it, not
+ * through idb: the page script has idb, and this file would carry a second copy of it.
  */
-async function readAll(name: string): Promise<StoredData | null> {
-  let db: IDBDatabase | undefined;
+async function readAll(name: string): Promise<StoredData> {
+  let db: IDBDatabase | null = null;
   try {
-    db = await openAsItIs(name);
-    const names = STORES.filter((store) => db!.objectStoreNames.contains(store));
+    db = await openExisting(name);
+    const names = STORES.filter((store) => db?.objectStoreNames.contains(store));
     const out: StoredData = { exportedAt: '', events: [], items: [], meta: {} };
-    if (!names.length) return out;
+    if (!db || !names.length) return out;
     const tx = db.transaction(names);
     /** A store's records or keys; none where the database has no such store. */
     const read = (store: (typeof STORES)[number], what: 'getAll' | 'getAllKeys'): Promise<unknown[]> =>
@@ -84,8 +102,6 @@ async function readAll(name: string): Promise<StoredData | null> {
     out.items = items.filter(isCachedItem).map((r) => r.item);
     out.meta = Object.fromEntries(keys.map((k, i) => [String(k), values[i]]));
     return out;
-  } catch {
-    return null;
   } finally {
     db?.close();
   }
@@ -126,6 +142,7 @@ export async function readStored(names: readonly string[], extra?: StoredData): 
   const read = listed ? [...names.filter((n) => listed.includes(n)), ...(await unlistedDatabases(names, list))] : names;
   const stored = await Promise.all(read.map(readDatabase));
   const parts: Stored[] = [...stored, ...(extra ? [{ ...extra, snapshots: {} }] : [])];
+  const unread = stored.flatMap((s) => s.unread);
   const events = new Map<string, RecoEvent>();
   const items = new Map<string, ItemFeatures>();
   const meta: Record<string, unknown> = {};
@@ -144,5 +161,6 @@ export async function readStored(names: readonly string[], extra?: StoredData): 
     meta,
     snapshots,
     session: session(),
+    unread,
   };
 }

@@ -557,7 +557,10 @@ export function startInstance(
       const memory = store?.kind === 'memory' && !forgotten ? await store.export() : undefined;
       // The reads are in reco.engine.js (loaded here also when there is no engine, e.g. consent denied).
       const { readStored } = await (engineModule ?? loadEngineModule(scriptUrl));
-      return readStored(knownDatabases(opts.dbName), memory);
+      const data = await readStored(knownDatabases(opts.dbName), memory);
+      for (const { database, reason } of data.unread)
+        fail(new StorageError(`export(): "${database}" ${reason}: what it holds is missing from this export`));
+      return data;
     },
     async forget() {
       // Whatever init's outcome (no worker, no model, consent denied), forget() erases once it has settled.

@@ -86,7 +86,12 @@ export interface ExportData {
   snapshots: Record<string, unknown>;
   /** The tracker's session record in localStorage (its id and last activity), or null. */
   session: unknown;
+  /**
+   * What could not be read, and why (a database another tab keeps blocked, or one that does not answer within 3 s):
+   * its records are missing from this export, and export() logged it. Empty when the export is complete.
+   */
+  unread: { database: string; reason: string }[];
 }
 
 /** What one store holds of {@link ExportData}: the snapshots and the session record are read by export() itself. */
-export type StoredData = Omit<ExportData, 'snapshots' | 'session'>;
+export type StoredData = Omit<ExportData, 'snapshots' | 'session' | 'unread'>;

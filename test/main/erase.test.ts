@@ -29,6 +29,7 @@ describe('readStored (export() of every database Reco used)', () => {
     const memory: StoredData = { exportedAt: '', events: [event('e3', 'c', 1000)], items: [], meta: {} };
     const out = await readStored(['erase-read', 'erase-missing'], memory);
     expect(out.events.map((e) => e.id)).toEqual(['e1', 'e2', 'e3']);
+    expect(out.unread).toEqual([]); // a database that does not exist holds nothing to miss
   });
 
   it('gives up on a database that opens but answers no read (WebKit can leave one so), and reports the rest', async () => {
@@ -43,6 +44,11 @@ describe('readStored (export() of every database Reco used)', () => {
       const started = Date.now();
       const out = await readStored(['erase-wedged'], memory);
       expect(out.events.map((e) => e.id)).toEqual(['e9']);
+      // Said, not silent: the shopper's stored events are missing from this export.
+      expect(out.unread).toContainEqual({
+        database: 'erase-wedged',
+        reason: 'did not answer within 3 s (another tab may block it, or the browser still holds a transaction of a page that went away)',
+      });
       expect(Date.now() - started).toBeLessThan(8000);
     } finally {
       getAll.mockRestore();

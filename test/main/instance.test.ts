@@ -425,6 +425,27 @@ describe('forget() and export() reach everything stored, whatever the current mo
     expect(await databases()).not.toContain(dbName);
   });
 
+  it('says when a database did not answer: export() lists it in `unread` and logs one StorageError naming it', async () => {
+    const dbName = `instance-${++n}`;
+    await browseWithConsent(dbName);
+    reco = await createInstance({ dbName, consent: 'denied' }, SCRIPT, null);
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    // Reads that never answer, as in a database another page holds (WebKit's back/forward cache, see src/shared/store.ts).
+    const Request = IDBRequest as unknown as new () => IDBRequest<unknown[]>;
+    const getAll = vi.spyOn(IDBObjectStore.prototype, 'getAll').mockImplementation(() => new Request());
+    try {
+      const out = await reco.export();
+      expect(out.events).toEqual([]);
+      expect(out.unread.map((u) => u.database)).toContain(dbName);
+    } finally {
+      getAll.mockRestore();
+    }
+    expect(reco.status().lastError).toMatch(
+      new RegExp(`^StorageError: export\\(\\): "instance-\\d+" did not answer within 3 s .*: what it holds is missing from this export$`),
+    );
+    expect(logged.mock.calls.flat().filter((m) => String(m).includes(`"${dbName}" did not answer`))).toHaveLength(1);
+  }, 15_000);
+
   it("with Global Privacy Control (memory only): export() has the stored events and this page view's; forget() erases both", async () => {
     const dbName = `instance-${++n}`;
     await browseWithConsent(dbName);
