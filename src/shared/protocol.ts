@@ -322,12 +322,19 @@ export interface EngineInterface {
 export const MAX_REASONS = 3;
 
 /**
- * explain()'s reasons: of the contributions (largest first), the history items that raised `itemId`'s score, at
- * most 3, never the item itself; `title` only when known.
+ * The least a history item must raise a score by to be named as a reason. A weight is a difference of two float32
+ * scores, so an item with no effect at all can come out a few 1e-7 above zero; a difference this small moves no
+ * item in a ranking either.
+ */
+export const MIN_REASON_WEIGHT = 1e-4;
+
+/**
+ * explain()'s reasons: of the contributions (largest first), the history items that raised `itemId`'s score (by at
+ * least MIN_REASON_WEIGHT), at most 3, never the item itself; `title` only when known.
  */
 export function reasons(itemId: string, contributions: readonly Contribution[]): Contribution[] {
   return contributions
-    .filter((c) => c.weight > 0 && c.itemId !== itemId)
+    .filter((c) => c.weight >= MIN_REASON_WEIGHT && c.itemId !== itemId)
     .slice(0, MAX_REASONS)
     .map(({ itemId: id, title, weight }) => (title ? { itemId: id, title, weight } : { itemId: id, weight }));
 }

@@ -216,6 +216,19 @@ describe('explain()', () => {
     expect(reasons('x', [{ itemId: 'x', weight: 1 }])).toEqual([]);
   });
 
+  it('does not name a history item whose weight is float32 rounding (a difference of two equal scores)', () => {
+    // The history item "same" changes nothing, but its leave-one-out score came out one float32 step lower (a score
+    // near 0.8 is rounded in steps of 2^-24, the sum taken in another order).
+    const step = Math.fround(0.8) - Math.fround(Math.fround(0.8) - 2 ** -24);
+    expect(step).toBeGreaterThan(0);
+    expect(
+      reasons('x', [
+        { itemId: 'h1', weight: 0.3 },
+        { itemId: 'same', weight: step },
+      ]),
+    ).toEqual([{ itemId: 'h1', weight: 0.3 }]);
+  });
+
   it('reports an id that is not a non-empty string', async () => {
     const { p, onError } = ranker();
     expect(await p.explain('')).toEqual({ itemId: '', because: [] });
