@@ -84,3 +84,26 @@ test('a write in flight as the shopper leaves without a click does not hold the 
     expect(events.filter((e) => e.type === 'add_to_cart').length, `page view ${view}: every event of the page left`).toBe(2000);
   }
 });
+
+// The same page back from the back/forward cache (Firefox and WebKit keep it here; Playwright's Chromium loads it
+// again): its aborted write is neither lost nor reported. WebKit delivered the abort after the page was back, where it
+// failed as an AbortError (status().lastError) and the queue dropped the 2,000 events.
+test('back to a page that left with a write in flight: every event is stored, and nothing is reported', async ({ tab }) => {
+  await tab.goto('/e2e/pages/leave.html');
+  await waitForReady(tab);
+  await tab.evaluate(() => {
+    for (let i = 0; i < 2000; i++) window.Reco.track('add_to_cart', 'p043', { quantity: i + 1 });
+    void window.Reco.export(); // starts writing them now
+    location.href = '/e2e/pages/blank.html?left';
+  });
+  await tab.waitForFunction(() => location.search === '?left', undefined, { message: 'the script navigation happened' });
+  await tab.evaluate(() => history.back());
+  await tab.waitForFunction(() => location.pathname.endsWith('/leave.html') && !!window.Reco, undefined, { message: 'back on the page' });
+  await waitForReady(tab);
+  await tab.evaluate(() => window.Reco.track('view_item', 'p025'));
+  const { events, unread } = await tab.evaluate(() => window.Reco.export());
+  expect(events.filter((e) => e.type === 'add_to_cart').length).toBe(2000);
+  expect(events.filter((e) => e.type === 'view_item').map((e) => e.itemId)).toEqual(['p025']);
+  expect(unread).toEqual([]);
+  expect(await tab.evaluate(() => window.Reco.status()), 'nothing reported').toMatchObject({ storage: 'indexeddb', lastError: null });
+});

@@ -5,7 +5,7 @@
  */
 import { HISTORY_TYPES, isLabel, reranksUnseen } from '../shared/labels.ts';
 import type { DownloadProgress } from '../shared/protocol.ts';
-import { PageLeftError, StorageError } from '../shared/errors.ts';
+import { isPageLeft, StorageError } from '../shared/errors.ts';
 import { skipped, type LearningState } from '../shared/learning.ts';
 import { DEFAULTS } from '../shared/options.ts';
 import { LOCAL_KEYS } from '../shared/local-keys.ts';
@@ -486,7 +486,7 @@ export function startInstance(
     })
     // forget() (another tab's) closes the store under a prune under way: its next transaction fails, as it should. A
     // prune the page's going away aborted runs again on the next page view.
-    .catch((err: Error) => void (forgotten || err instanceof PageLeftError || fail(err)));
+    .catch((err: Error) => void (forgotten || isPageLeft(err) || fail(err)));
 
   /** `fn` once init has settled; `none` when the instance was destroyed meanwhile. */
   const after = async <T>(none: T, fn: (p: typeof parts) => Promise<T>): Promise<T> => {

@@ -54,6 +54,12 @@ export class CatalogError extends Error {
 /**
  * A write of the page's that the page's going away aborted (pagehide: see src/shared/store.ts): not stored now. Events
  * stay journaled for the next page view (or for this one, back from the back/forward cache); item features and
- * snapshots are written again when next computed. A kind of StorageError (its `name`), never reported.
+ * snapshots are written again when next computed. A kind of StorageError (its `name`), never reported. Told by
+ * {@link isPageLeft}, not `instanceof`.
  */
-export class PageLeftError extends StorageError {}
+export class PageLeftError extends StorageError {
+  readonly pageLeft = true;
+}
+
+/** Whether `err` is a {@link PageLeftError}: by its mark, since reco.js and reco.engine.js each bundle this file. */
+export const isPageLeft = (err: unknown): boolean => (err as { pageLeft?: unknown } | null)?.pageLeft === true;

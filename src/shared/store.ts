@@ -133,8 +133,8 @@ export class StoreTimeoutError extends StorageError {}
 
 /** The transactions this thread has in flight (each removed once it has finished). */
 const transactions = new Set<{ abort(): void }>();
-/** The page went away (pagehide) and has not come back (pageshow): its transactions were aborted. */
-let pageLeft = false;
+/** How many times the page went away (pagehide), aborting its transactions: a call during which it did failed for that. */
+let pageHides = 0;
 /** The page's store listens for pagehide (once, whatever number of stores it opens). */
 let abortsOnPageHide = false;
 
@@ -157,7 +157,7 @@ function abortOnPageHide(): void {
   if (abortsOnPageHide || typeof addEventListener !== 'function') return;
   abortsOnPageHide = true;
   addEventListener('pagehide', () => {
-    pageLeft = true;
+    pageHides++;
     for (const tx of transactions) {
       try {
         tx.abort();
@@ -167,7 +167,6 @@ function abortOnPageHide(): void {
     }
     transactions.clear();
   });
-  addEventListener('pageshow', () => (pageLeft = false));
 }
 
 /** An item in the cache: `ts` is when a page last showed it (LRU order). */
@@ -367,17 +366,23 @@ export function openPageStore(opts: StoreOptions = {}): Promise<PageStore> {
   );
 }
 
-/** The store with a call that fails because the page went away (its transaction aborted) failing as a {@link PageLeftError}. */
+/**
+ * The store with a call that fails because the page went away meanwhile (its transaction aborted) failing as a
+ * {@link PageLeftError}. Told by the count of pagehides, not by whether the page is away now: WebKit delivers the
+ * abort to a page back from the back/forward cache after its pageshow.
+ */
 function leftAsSuch<S extends object>(store: S): S {
   const out = { ...store };
   for (const [key, call] of Object.entries(store)) {
     if (typeof call !== 'function' || key === 'close' || key === 'skipped') continue;
     Object.assign(out, {
-      [key]: (...args: unknown[]) =>
-        (call as (...a: unknown[]) => Promise<unknown>)(...args).catch((err: unknown) => {
-          if (!pageLeft) throw err;
+      [key]: (...args: unknown[]) => {
+        const hides = pageHides;
+        return (call as (...a: unknown[]) => Promise<unknown>)(...args).catch((err: unknown) => {
+          if (pageHides === hides) throw err;
           throw new PageLeftError(`${key}() was aborted: the page went away while it wrote (it is written again later)`);
-        }),
+        });
+      },
     });
   }
   return out;

@@ -3,7 +3,7 @@
  * page view, so that a click which navigates away is not lost. The next page view writes what a page view
  * left behind. localStorage only mirrors IndexedDB, and only while it works.
  */
-import { PageLeftError, StorageError } from '../shared/errors.ts';
+import { isPageLeft, StorageError } from '../shared/errors.ts';
 import { LOCAL_KEYS } from '../shared/local-keys.ts';
 import type { PageStore } from '../shared/store.ts';
 import { EVENT_TYPES, type RecoEvent } from '../shared/types.ts';
@@ -114,7 +114,7 @@ export function drainJournal(
         local(() => editJournal(drop));
         written?.();
       },
-      (err: unknown) => err instanceof PageLeftError || report(err),
+      (err: unknown) => isPageLeft(err) || report(err),
     ); // the page went away: still journaled
   }
   return () => unwritten;

@@ -3,7 +3,7 @@
  * journal.ts; once per task, so a burst of events rewrites the journal once), written to the store in batches at
  * most every `flushIntervalMs`, and at once on flush(). Writes never overlap.
  */
-import { PageLeftError } from '../shared/errors.ts';
+import { isPageLeft } from '../shared/errors.ts';
 import type { PageStore } from '../shared/store.ts';
 import type { RecoEvent } from '../shared/types.ts';
 import { editJournal, type LocalMirror } from './journal.ts';
@@ -48,7 +48,7 @@ export function createEventQueue(
       } catch (err) {
         // The page went away as they were written: they stay queued and journaled, for the next page view (or this one,
         // back from the back/forward cache) to write.
-        if (err instanceof PageLeftError) return;
+        if (isPageLeft(err)) return;
         o.report(err); // dropped: retrying a broken store would only repeat the error
       }
       if (dropped) return;
