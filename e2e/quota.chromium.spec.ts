@@ -32,6 +32,11 @@ test('a write refused for quota even after evicting the oldest 20% is reported (
   await expect
     .poll(() => page.evaluate(() => window.__reco.errors.join('\n')))
     .toMatch(/^StorageError: the storage quota is full even after evicting the oldest 20% of events: 5 event\(s\) not stored$/m);
+  // Logged once, as a storage failure: the error comes from reco.engine.js's store, which bundles its own copy of the
+  // error classes (by name, not instanceof), and no ranking failed, so no "the shop's own order is kept".
+  expect(await page.evaluate(() => window.__reco.consoleErrors.filter((line) => line.includes('quota is full')))).toEqual([
+    '[reco] the storage quota is full even after evicting the oldest 20% of events: 5 event(s) not stored',
+  ]);
   const status = await page.evaluate(() => window.Reco.status());
   expect(status.lastError).toMatch(/^StorageError: /);
   const stored = (await countRecords(page))['events'];

@@ -138,7 +138,8 @@ export function startInstance(
       rankedAny && err.name === 'ModelError'
         ? "; grids not ranked yet keep the shop's own order (those ranked before, from the stored snapshot, stay so)"
         : "; the shop's own order is kept";
-    log(err instanceof StorageError || /^(Type|Catalog)Error/.test(err.name) ? err.message : `${err.message}${kept}`);
+    // By name: a StorageError from reco.engine.js's store or from the worker is not an instance of this bundle's class.
+    log(/^(Storage|Type|Catalog)Error$/.test(err.name) ? err.message : `${err.message}${kept}`);
     events.emit('error', err);
   };
   const debug = (msg: string): void => {
