@@ -1,4 +1,4 @@
-import { expect, test } from './helpers/test.ts';
+import { expect, test, type BrowserPage } from './helpers/test.ts';
 import { countRecords, databaseNames } from './helpers/idb.ts';
 import { gridItems, openAndCloseProduct, waitForReady } from './helpers/reco.ts';
 
@@ -60,6 +60,21 @@ test('a click on a card whose link leaves the page at once is kept: the next pag
   expect(events.filter((e) => e.type === 'select_item').map((e) => `${e.itemId}@${e.listId}`)).toEqual(['p043@home']);
 });
 
+/**
+ * The shopper leaves leave.html by a script (no click the SDK hears first) as its page writes 2,000 events: enough that
+ * the write (one transaction, started at once by export()'s flush) is still under way when the next document comes.
+ */
+async function leaveWithAWriteInFlight(tab: BrowserPage): Promise<void> {
+  await tab.goto('/e2e/pages/leave.html');
+  await waitForReady(tab);
+  await tab.evaluate(() => {
+    for (let i = 0; i < 2000; i++) window.Reco.track('add_to_cart', 'p043', { quantity: i + 1 });
+    void window.Reco.export();
+    location.href = '/e2e/pages/blank.html?left';
+  });
+  await tab.waitForFunction(() => location.search === '?left', undefined, { message: 'the script navigation happened' });
+}
+
 // WebKit suspends a page kept for the back/forward cache with its IndexedDB transactions as they are, and one in
 // flight there held the database for every later page view of the shop (no answer after 30 s): those ran memory-only
 // and export() found nothing. A shopper leaves by the address bar, a bookmark or a script as well as by a link, with no
@@ -67,15 +82,7 @@ test('a click on a card whose link leaves the page at once is kept: the next pag
 test('a write in flight as the shopper leaves without a click does not hold the database: the next page views store and read', async ({
   tab,
 }) => {
-  await tab.goto('/e2e/pages/leave.html');
-  await waitForReady(tab);
-  // Enough events that their write (one transaction) is still under way when the next page's document comes.
-  await tab.evaluate(() => {
-    for (let i = 0; i < 2000; i++) window.Reco.track('add_to_cart', 'p043', { quantity: i + 1 });
-    void window.Reco.export(); // starts writing them now
-    location.href = '/e2e/pages/blank.html?left';
-  });
-  await tab.waitForFunction(() => location.search === '?left', undefined, { message: 'the script navigation happened' });
+  await leaveWithAWriteInFlight(tab);
   for (let view = 0; view < 2; view++) {
     await tab.goto('/e2e/pages/leave.html');
     await waitForReady(tab);
@@ -89,14 +96,7 @@ test('a write in flight as the shopper leaves without a click does not hold the 
 // again): its aborted write is neither lost nor reported. WebKit delivered the abort after the page was back, where it
 // failed as an AbortError (status().lastError) and the queue dropped the 2,000 events.
 test('back to a page that left with a write in flight: every event is stored, and nothing is reported', async ({ tab }) => {
-  await tab.goto('/e2e/pages/leave.html');
-  await waitForReady(tab);
-  await tab.evaluate(() => {
-    for (let i = 0; i < 2000; i++) window.Reco.track('add_to_cart', 'p043', { quantity: i + 1 });
-    void window.Reco.export(); // starts writing them now
-    location.href = '/e2e/pages/blank.html?left';
-  });
-  await tab.waitForFunction(() => location.search === '?left', undefined, { message: 'the script navigation happened' });
+  await leaveWithAWriteInFlight(tab);
   await tab.evaluate(() => history.back());
   await tab.waitForFunction(() => location.pathname.endsWith('/leave.html') && !!window.Reco, undefined, { message: 'back on the page' });
   await waitForReady(tab);
