@@ -5,7 +5,6 @@
  * order. Rankings are asked at once, not after the model is loaded: the worker answers the first ones from the
  * snapshot the previous page view stored.
  */
-import type { PageWrite } from '../shared/store.ts';
 import { proxy, wrap, type Remote } from 'comlink';
 import { WorkerCrashedError } from '../shared/errors.ts';
 import type { LearningState } from '../shared/learning.ts';
@@ -25,6 +24,7 @@ import type {
   RankRequest,
   RoundReply,
 } from '../shared/protocol.ts';
+import type { PageWrite } from '../shared/store.ts';
 import type { ItemFeatures } from '../shared/types.ts';
 import { createSupervisor, type SupervisorState } from './supervisor.ts';
 import { BUNDLED_WORKER, whyWorkerFailed, type WorkerSource } from './worker-source.ts';

@@ -8,10 +8,10 @@
  *
  * Errors cross the boundary as `name` and `message` only: see src/shared/errors.ts.
  */
-import type { PageWrite } from './store.ts';
 import type { LearningDecision, LearningSchedule, LearningState } from './learning.ts';
 import type { Backend, BackendTried } from './options.ts';
 import type { Recommendation, SlotOptions } from './placements.ts';
+import type { PageWrite } from './store.ts';
 import type { ItemFeatures, RecoEvent } from './types.ts';
 
 /** Where the worker finds the shopper's events: the page's IndexedDB database and its retention caps. */
