@@ -95,3 +95,31 @@ test('forget() right after a reload: init() settles, every trace goes, and nothi
   }
   expect(await page.pageErrors(), 'nothing uncaught in the page, no unhandled rejection').toEqual([]);
 });
+
+// A shop's "forget me" button that goes on to the home page without waiting for forget() (`Reco.forget();
+// location.href = '/'`), or a shopper who follows a link at once: the page view ends before the erasing has started
+// (it waits for init and the worker first). Before, the database stayed with every event in all three engines; now
+// forget() notes what it erases in the call's own task, and the next page view finishes it before it reads or stores.
+test('forget() as the page is left at once (a script navigates right after the call): the next page view finishes the erasing before it stores or reads', async ({
+  tab,
+}) => {
+  await tab.goto('/e2e/pages/leave.html');
+  await waitForReady(tab);
+  await tab.evaluate(async () => {
+    for (let i = 0; i < 20; i++) window.Reco.track('add_to_cart', 'p043', { quantity: i + 1 });
+    await window.Reco.export(); // written
+  });
+  await tab.evaluate(() => {
+    void window.Reco.forget();
+    location.href = '/e2e/pages/blank.html?left';
+  });
+  await tab.waitForFunction(() => location.search === '?left', undefined, { message: 'the script navigation happened' });
+  await tab.goto('/e2e/pages/leave.html');
+  await waitForReady(tab);
+  await tab.evaluate(() => window.Reco.track('view_item', 'p025'));
+  const { events, unread } = await tab.evaluate(() => window.Reco.export());
+  expect(events.filter((e) => e.type !== 'view_item_list').map((e) => `${e.type} ${e.itemId}`)).toEqual(['view_item p025']);
+  expect(unread).toEqual([]);
+  expect(await tab.evaluate(() => window.Reco.status())).toMatchObject({ storage: 'indexeddb', lastError: null });
+  expect(await tab.evaluate(() => Object.keys(localStorage).filter((k) => k === 'reco:forgetting'))).toEqual([]);
+});

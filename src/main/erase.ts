@@ -14,6 +14,12 @@ export const LOCAL_PREFIX = 'reco:';
 export const CACHE_PREFIX = 'reco-';
 /** localStorage key listing the IndexedDB databases Reco opened on this origin. */
 const REGISTRY_KEY = `${LOCAL_PREFIX}databases`;
+/**
+ * localStorage key naming the databases a forget() is erasing: set as it starts, removed once it is done. A page view
+ * the shopper leaves before then (a link followed at once, a script navigating right after `forget()`) leaves it, and
+ * the next page view finishes the erasing before it stores or reads anything (finishForgetting).
+ */
+const FORGETTING_KEY = `${LOCAL_PREFIX}forgetting`;
 /** How long export() and forget() wait for a database that another page keeps open or blocks before they go on. */
 export const WAIT_MS = 3000;
 
@@ -155,6 +161,35 @@ function deleteDatabase(name: string): Promise<string | null> {
   });
 }
 
+/** forget() starts erasing `databases`: noted, so that the next page view finishes it should this one end first. */
+export function noteForgetting(databases: readonly string[]): void {
+  try {
+    localStorage.setItem(FORGETTING_KEY, JSON.stringify(databases));
+  } catch {
+    // Storage blocked or full: the erasing goes on in this page view only.
+  }
+}
+
+/**
+ * Finishes the erasing a forget() of an earlier page view started and did not finish (the shopper left at once): the
+ * databases it named, the current one and the default. Resolves at once when there is none.
+ * @returns what could not be erased at once (empty when everything is gone)
+ */
+export async function finishForgetting(current: string): Promise<string[]> {
+  let noted: unknown;
+  try {
+    noted = JSON.parse(localStorage.getItem(FORGETTING_KEY) ?? 'null');
+  } catch {
+    noted = []; // malformed: the known names are erased all the same
+  }
+  if (noted === null) return [];
+  // At once, before the tracker of this page view reads them: the click journal and session of the page view that left.
+  const known = knownDatabases(current); // read before the registry goes with the other keys
+  clearLocalTraces();
+  const named = Array.isArray(noted) ? noted.filter((n): n is string => typeof n === 'string' && n !== '') : [];
+  return eraseEverything([...new Set([...known, ...named])]);
+}
+
 /**
  * Erases every trace: the databases (and any other one with Reco's stores, see unlistedDatabases), every `reco:`
  * localStorage key, every `reco-` cache.
@@ -163,7 +198,8 @@ function deleteDatabase(name: string): Promise<string | null> {
 export async function eraseEverything(databases: readonly string[]): Promise<string[]> {
   const all = [...databases, ...(await unlistedDatabases(databases))];
   const problems = (await Promise.all(all.map(deleteDatabase))).filter((p): p is string => !!p);
-  clearLocalTraces();
+  // The note that an erasing is under way goes too: a deletion another page holds up is queued, and goes once it lets go.
+  clearLocalTraces(null);
   try {
     const names = (await globalThis.caches?.keys()) ?? [];
     await Promise.all(names.filter((n) => n.startsWith(CACHE_PREFIX)).map((n) => caches.delete(n)));
@@ -181,16 +217,20 @@ export async function eraseEverything(databases: readonly string[]): Promise<str
  */
 export async function forgetWithoutInstance(): Promise<string[]> {
   const databases = knownDatabases(DEFAULTS.dbName); // read before the registry goes with the other localStorage keys
+  noteForgetting(databases);
   const channel = openForgetChannel(() => {});
   channel.tell();
   channel.close();
   return eraseEverything(databases);
 }
 
-/** Removes every `reco:` localStorage key (a tab that hears of forget() also removes what its journal wrote just before). */
-export function clearLocalTraces(): void {
+/**
+ * Removes every `reco:` localStorage key (a tab that hears of forget() also removes what its journal wrote just before)
+ * but `keep`: by default the note that a forget() is erasing, which goes once it is done (eraseEverything).
+ */
+export function clearLocalTraces(keep: string | null = FORGETTING_KEY): void {
   try {
-    for (const key of Object.keys(localStorage)) if (key.startsWith(LOCAL_PREFIX)) localStorage.removeItem(key);
+    for (const key of Object.keys(localStorage)) if (key.startsWith(LOCAL_PREFIX) && key !== keep) localStorage.removeItem(key);
   } catch {
     // blocked: nothing of ours is there
   }

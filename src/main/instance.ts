@@ -21,7 +21,16 @@ import { loadEngineModule, type EngineModule } from './engine-module.ts';
 import { dataLayerUse, pageDataLayer } from './datalayer.ts';
 import { takeEarlyWorker } from './early-worker.ts';
 import { openForgetChannel } from '../shared/forget-channel.ts';
-import { clearLocalTraces, eraseEverything, knownDatabases, rememberDatabase, WAIT_MS, within } from './erase.ts';
+import {
+  clearLocalTraces,
+  eraseEverything,
+  finishForgetting,
+  knownDatabases,
+  noteForgetting,
+  rememberDatabase,
+  WAIT_MS,
+  within,
+} from './erase.ts';
 import { createEmitter, type Listeners } from './events.ts';
 import { createAntiFlicker } from './grid/antiflicker.ts';
 import type { ShopperHistory } from './history.ts';
@@ -145,6 +154,11 @@ export function startInstance(
   const debug = (msg: string): void => {
     if (opts.debug) console.info(`[reco] ${msg}`);
   };
+  // A forget() an earlier page view did not finish (the shopper left at once) is finished before anything here opens
+  // the database: the page's store, the worker's (whose history the first rankings come from) and export().
+  const erasing = finishForgetting(opts.dbName).then((problems) => {
+    for (const p of problems) fail(new StorageError(`forget() of an earlier page view: ${p}`));
+  });
   /** Rows skipped as malformed, by the page's store and the worker's (each row once). */
   let workerSkipped: string[] = [];
   /** The open store (swapped for an empty memory one by forget()); null until it is open, or with consent denied. */
@@ -230,12 +244,14 @@ export function startInstance(
   // do not wait for it forever.
   const engineModule =
     workers &&
-    Promise.race([
-      loadEngineModule(scriptUrl),
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error(`it did not arrive within ${ENGINE_MODULE_MS / 1000} s`)), ENGINE_MODULE_MS),
-      ),
-    ]);
+    erasing.then(() =>
+      Promise.race([
+        loadEngineModule(scriptUrl),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`it did not arrive within ${ENGINE_MODULE_MS / 1000} s`)), ENGINE_MODULE_MS),
+        ),
+      ]),
+    );
   /** reco.engine.js once loaded (it brings the engine client: the engine's answers come after it). */
   let engineParts: EngineModule | null = null;
   void engineModule
@@ -550,6 +566,7 @@ export function startInstance(
         learning ? learning.train() : skipped(learningOptions.stored ? 'the model is not loaded' : 'storage is off'),
       ),
     async export() {
+      await erasing;
       await opened;
       // A database that runs no transaction (WebKit can leave one so) must not hold the export: it reads on its own.
       await within(flush(), WAIT_MS);
@@ -564,6 +581,8 @@ export function startInstance(
       return data;
     },
     async forget() {
+      // Noted in the call's own task: should the shopper leave before the erasing is done, the next page view finishes it.
+      noteForgetting(knownDatabases(opts.dbName));
       // Whatever init's outcome (no worker, no model, consent denied), forget() erases once it has settled.
       await ready;
       // The other tabs first, so that they stop writing while this one erases.

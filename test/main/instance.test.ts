@@ -460,6 +460,33 @@ describe('forget() and export() reach everything stored, whatever the current mo
     expect(reco.status()).toMatchObject({ storage: 'off', events: 0 });
   });
 
+  it("forget() notes the databases it erases in the call's own task, and the note goes once they are erased", async () => {
+    const dbName = `instance-${++n}`;
+    await browseWithConsent(dbName);
+    reco = await createInstance({ dbName }, SCRIPT, null);
+    const erasing = reco.forget();
+    // A page view the shopper leaves at once (a script navigating right after the call) has done this much.
+    expect(JSON.parse(localStorage.getItem('reco:forgetting') ?? '[]')).toContain(dbName);
+    await erasing;
+    expect(localStorage.getItem('reco:forgetting')).toBeNull();
+    expect(await databases()).not.toContain(dbName);
+  });
+
+  it("a forget() whose page view ended before it had erased anything is finished by the next page view before it stores or reads: nothing forgotten is exported, nor the journal's clicks", async () => {
+    const dbName = `instance-${++n}`;
+    await browseWithConsent(dbName);
+    leaveInJournal(); // a click of the page view that called forget()
+    localStorage.setItem('reco:forgetting', JSON.stringify([dbName])); // what its forget() had noted as it left
+    reco = await createInstance({ dbName }, SCRIPT, null);
+    reco.track('view_item', 'b');
+    const { events, items } = await reco.export();
+    expect(events.map((e) => `${e.type} ${e.itemId}`)).toEqual(['view_item b']);
+    expect(items).toEqual([]);
+    expect(localStorage.getItem('reco:forgetting')).toBeNull();
+    expect(reco.status()).toMatchObject({ storage: 'indexeddb', events: 1 });
+    expect(reco.status().lastError).toMatch(/^WorkerCrashedError/); // this suite's worker is blocked; nothing else failed
+  });
+
   it("after forget(), a later init() in the same page view (a single-page app's next route) stores nothing either", async () => {
     const dbName = `instance-${++n}`;
     await browseWithConsent(dbName);
