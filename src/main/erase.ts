@@ -176,13 +176,19 @@ export function noteForgetting(databases: readonly string[]): void {
  * @returns what could not be erased at once (empty when everything is gone)
  */
 export async function finishForgetting(current: string): Promise<string[]> {
+  let note: string | null;
+  try {
+    note = localStorage.getItem(FORGETTING_KEY);
+  } catch {
+    return []; // localStorage refused (a browser setting): no forget() could note one either
+  }
+  if (note === null) return [];
   let noted: unknown;
   try {
-    noted = JSON.parse(localStorage.getItem(FORGETTING_KEY) ?? 'null');
+    noted = JSON.parse(note);
   } catch {
     noted = []; // malformed: the known names are erased all the same
   }
-  if (noted === null) return [];
   // At once, before the tracker of this page view reads them: the click journal and session of the page view that left.
   const known = knownDatabases(current); // read before the registry goes with the other keys
   clearLocalTraces();

@@ -487,6 +487,18 @@ describe('forget() and export() reach everything stored, whatever the current mo
     expect(reco.status().lastError).toMatch(/^WorkerCrashedError/); // this suite's worker is blocked; nothing else failed
   });
 
+  it('with localStorage refused (a browser setting that leaves IndexedDB on), what a page view stored is there in the next: no forget() note is read into an erasing', async () => {
+    const dbName = `instance-${++n}`;
+    await browseWithConsent(dbName);
+    const refused = () => {
+      throw new DOMException('The operation is insecure.', 'SecurityError');
+    };
+    vi.stubGlobal('localStorage', new Proxy({}, { get: refused, set: refused }));
+    reco = await createInstance({ dbName }, SCRIPT, null);
+    expect((await reco.export()).events.map((e) => `${e.type} ${e.itemId}`)).toEqual(['view_item a', 'add_to_cart b']);
+    expect(await databases()).toContain(dbName);
+  });
+
   it("after forget(), a later init() in the same page view (a single-page app's next route) stores nothing either", async () => {
     const dbName = `instance-${++n}`;
     await browseWithConsent(dbName);
