@@ -159,3 +159,36 @@ describe('forget() where the browser refuses IndexedDB (Firefox private windows 
     vi.unstubAllGlobals();
   });
 });
+
+describe('forget() on a page that never calls init() (a privacy page), left at once', () => {
+  it("notes the databases in the call's own task, and the note goes once they are erased; a note left behind is finished by finishForgetting()", async () => {
+    const { finishForgetting, forgetWithoutInstance } = await import('../../src/main/erase.ts');
+    vi.stubGlobal('indexedDB', new IDBFactory());
+    localStorage.clear();
+    const stored = async (dbName: string) => {
+      const store = await openStore({ dbName });
+      await store.add([event(`${dbName}-1`, 'a', 1000)]);
+      store.close();
+    };
+    const names = async () => (await indexedDB.databases()).map((d) => d.name);
+    await stored('reco');
+    const erasing = forgetWithoutInstance();
+    expect(JSON.parse(localStorage.getItem('reco:forgetting') ?? '[]')).toContain('reco');
+    expect(await erasing).toEqual([]);
+    expect(localStorage.getItem('reco:forgetting')).toBeNull();
+    expect(await names()).not.toContain('reco');
+
+    // What a page left at once leaves: the note, with a database the registry no longer names (its forget() cleared the
+    // registry with the other keys), and the click journal.
+    await stored('acme-reco');
+    localStorage.setItem('reco:forgetting', JSON.stringify(['acme-reco']));
+    localStorage.setItem('reco:pending', '{}');
+    const finishing = finishForgetting('reco');
+    expect(localStorage.getItem('reco:pending'), 'the journal goes at once, before a tracker reads it').toBeNull();
+    expect(await finishing).toEqual([]);
+    expect(await names()).not.toContain('acme-reco');
+    expect(localStorage.getItem('reco:forgetting')).toBeNull();
+    expect(await finishForgetting('reco'), 'nothing to finish').toEqual([]);
+    vi.unstubAllGlobals();
+  });
+});
