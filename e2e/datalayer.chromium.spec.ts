@@ -32,6 +32,32 @@ test("GA4 dataLayer: the shop's own ecommerce pushes land in the history once ea
   expect(new Set(requests), 'Reco sends nothing anywhere').toEqual(new Set([new URL(page.url()).origin]));
 });
 
+// A Tag Manager setup from before GA4 (Universal Analytics' enhanced ecommerce), which GA4 reads as its own events:
+// before, Reco read none of it (it knew GA4's event names and item_id only).
+test("Universal Analytics' enhanced ecommerce pushes land in the history as the GA4 events they stand for, with the products' features", async ({
+  page,
+}) => {
+  await page.goto('/e2e/pages/datalayer-ua.html');
+  await waitForReady(page);
+  await page.locator('#list [data-reco-id="p051"] a').click(); // the tracker records the click; the shop pushes productClick
+  await page.locator('#add').click();
+  await page.locator('#buy').click();
+  const { events, items } = await page.evaluate(() => window.Reco.exportData());
+  expect(events.filter((e) => e.type === 'view_item').map((e) => e.itemId)).toEqual(['p300']);
+  expect(events.filter((e) => e.type === 'select_item').map((e) => `${e.itemId} ${e.listId} #${e.position}`)).toEqual(['p051 home #1']);
+  expect(events.filter((e) => e.type === 'add_to_cart').map((e) => [e.itemId, e.extra])).toEqual([
+    ['p003', { price: 21, quantity: 1, currency: 'EUR' }],
+  ]);
+  expect(events.filter((e) => e.type === 'purchase').map((e) => [e.itemId, e.extra?.['transaction_id']])).toEqual([['p003', 'T-UA']]);
+  expect(events.filter((e) => e.type === 'view_item_list' && e.itemId === 'p200').map((e) => e.listId)).toEqual(['carousel']);
+  expect(items.find((i) => i.id === 'p300')).toMatchObject({
+    title: 'Velvetine Lip Liner, Cherry Noir',
+    brand: 'Velvetine',
+    category: 'Makeup > Lips > Lip Liner',
+    price: 14.5,
+  });
+});
+
 test('GA4 dataLayer: a page view in the control group (holdout) gets reco_control', async ({ page }) => {
   await page.goto('/e2e/pages/datalayer.html?control');
   await page.waitForFunction(() => (window as unknown as { recoStarted?: Promise<unknown> }).recoStarted);

@@ -56,15 +56,16 @@ export function readDataLayer(o: DataLayerReader): () => void {
       read.add(entry);
       const tracker = o.tracker;
       if (!tracker) return;
-      const e = ecommerceEvent(entry, o.types);
       // An event the shopper's consent denied when the shop pushed it is not recorded, not even once consent is granted.
-      if (!e || consent.denied()) return;
-      const transaction = e.type === 'purchase' ? str(e.params['transaction_id']) : undefined;
-      if (transaction !== undefined) {
-        if (transactions.has(transaction)) return;
-        transactions.add(transaction);
+      if (consent.denied()) return;
+      for (const e of ecommerceEvents(entry, o.types)) {
+        const transaction = e.type === 'purchase' ? str(e.params['transaction_id']) : undefined;
+        if (transaction !== undefined) {
+          if (transactions.has(transaction)) continue;
+          transactions.add(transaction);
+        }
+        record(e, tracker, o);
       }
-      record(e, tracker, o);
     } catch (err) {
       o.onError(err as Error);
     }
@@ -109,19 +110,66 @@ function consentMode(): { follow(entry: object): void; denied(): boolean } {
   };
 }
 
-/** A GA4 ecommerce event of Reco's event types, from either push form; null for anything else. */
-function ecommerceEvent(entry: object, types: readonly EventType[]): { type: EventType; params: Entry } | null {
+/** An ecommerce event as GA4 names it: its type, and GA4's parameters (`items`, `currency`, `transaction_id`, …). */
+interface Ecommerce {
+  type: EventType;
+  params: Entry;
+}
+
+/**
+ * The GA4 ecommerce events of Reco's event types in a push, from either push form, also from Universal Analytics'
+ * forms (uaEvents); none for anything else.
+ */
+function ecommerceEvents(entry: object, types: readonly EventType[]): Ecommerce[] {
   let name: unknown;
   let params: unknown;
   if (Array.isArray(entry) || Object.prototype.toString.call(entry) === '[object Arguments]') {
     const args = entry as ArrayLike<unknown>;
-    if (args[0] !== 'event') return null;
+    if (args[0] !== 'event') return [];
     [name, params] = [args[1], args[2]];
+    // gtag.js for Universal Analytics measured a product click as select_content with content_type 'product'.
+    if (name === 'select_content' && (params as Entry | undefined)?.['content_type'] === 'product') name = 'select_item';
   } else {
     ({ event: name, ecommerce: params } = entry as Entry);
+    if (params && typeof params === 'object' && !Array.isArray((params as Entry)['items']))
+      return uaEvents(params as Entry).filter((e) => types.includes(e.type));
   }
-  if (!(types as readonly unknown[]).includes(name) || !params || typeof params !== 'object') return null;
-  return { type: name as EventType, params: params as Entry };
+  if (!(types as readonly unknown[]).includes(name) || !params || typeof params !== 'object') return [];
+  return [{ type: name as EventType, params: params as Entry }];
+}
+
+/**
+ * Universal Analytics' enhanced ecommerce actions (Tag Manager's `ecommerce` object before GA4), as the GA4 events
+ * Google translates them to when a GA4 tag reads such a push: a shop whose Tag Manager setup predates GA4 still pushes
+ * `{ event: 'addToCart', ecommerce: { add: { products: [{ id, name, brand, category: 'Makeup/Lips' }] } } }`.
+ * https://developers.google.com/analytics/devguides/migration/ecommerce/gtm-compatibility
+ */
+const UA_ACTIONS: Record<string, EventType> = {
+  impressions: 'view_item_list',
+  click: 'select_item',
+  detail: 'view_item',
+  add: 'add_to_cart',
+  remove: 'remove_from_cart',
+  checkout: 'begin_checkout',
+  purchase: 'purchase',
+};
+
+/** The GA4 events of a Universal Analytics `ecommerce` object (one push may hold several actions: a detail and its impressions). */
+function uaEvents(ecommerce: Entry): Ecommerce[] {
+  const currency = ecommerce['currencyCode'];
+  return Object.entries(UA_ACTIONS).flatMap(([action, type]): Ecommerce[] => {
+    const data = ecommerce[action];
+    if (!data || typeof data !== 'object') return [];
+    // Impressions are a list of products; every other action is { actionField, products }.
+    if (Array.isArray(data)) return action === 'impressions' ? [{ type, params: { items: data, currency } }] : [];
+    const { actionField, products } = data as Entry;
+    const field = (actionField && typeof actionField === 'object' ? actionField : {}) as Entry;
+    // Each step of the checkout pushes a checkout action: its first is where the checkout begins.
+    if (action === 'checkout' && (num(field['step']) ?? 1) > 1) return [];
+    const params: Entry = { items: products, currency, item_list_name: field['list'] };
+    if (action === 'purchase') params['transaction_id'] = field['id'];
+    return [{ type, params }];
+  });
 }
 
 const str = (v: unknown): string | undefined =>
@@ -131,20 +179,24 @@ const num = (v: unknown): number | undefined => {
   return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
 };
 
-/** One Reco event per item of a GA4 event (items without `item_id` are skipped: a name is not an id). */
-function record({ type, params }: { type: EventType; params: Entry }, tracker: Tracker, o: DataLayerReader): void {
+/**
+ * One Reco event per item of a GA4 event. An item's fields as GA4 names them, else as Universal Analytics did (`id`,
+ * `name`, `brand`, `category` with its levels joined by "/", `list` or gtag.js's `list_name`, a 1-based `position` or
+ * `list_position`), as GA4 reads both; items without an id are skipped: a name is not an id.
+ */
+function record({ type, params }: Ecommerce, tracker: Tracker, o: DataLayerReader): void {
   const items = Array.isArray(params['items']) ? (params['items'] as unknown[]) : [];
   const features: ItemFeatures[] = [];
   for (const raw of items) {
     if (!raw || typeof raw !== 'object') continue;
     const item = raw as Entry;
-    const id = str(item['item_id']);
+    const id = str(item['item_id']) ?? str(item['id']);
     if (!id) continue;
     const f: ItemFeatures = { id };
-    const title = str(item['item_name']);
-    const brand = str(item['item_brand']);
-    const category = ['item_category', 'item_category2', 'item_category3', 'item_category4', 'item_category5']
-      .map((k) => str(item[k]))
+    const title = str(item['item_name']) ?? str(item['name']);
+    const brand = str(item['item_brand']) ?? str(item['brand']);
+    const levels = ['item_category', 'item_category2', 'item_category3', 'item_category4', 'item_category5'].map((k) => str(item[k]));
+    const category = (levels.some(Boolean) ? levels : (str(item['category'])?.split('/') ?? []).map((level) => level.trim()))
       .filter(Boolean)
       .join(' > ');
     const price = num(item['price']);
@@ -161,10 +213,17 @@ function record({ type, params }: { type: EventType; params: Entry }, tracker: T
     if (quantity !== undefined) extra['quantity'] = quantity;
     if (currency) extra['currency'] = currency;
     if (transaction) extra['transaction_id'] = transaction;
-    const index = num(item['index']);
+    const uaPosition = num(item['position']) ?? num(item['list_position']);
+    const index = num(item['index']) ?? (uaPosition !== undefined ? uaPosition - 1 : undefined);
     tracker.track(type, id, extra, {
       listId:
-        str(item['item_list_id']) ?? str(params['item_list_id']) ?? str(item['item_list_name']) ?? str(params['item_list_name']) ?? null,
+        str(item['item_list_id']) ??
+        str(params['item_list_id']) ??
+        str(item['item_list_name']) ??
+        str(params['item_list_name']) ??
+        str(item['list']) ??
+        str(item['list_name']) ??
+        null,
       position: index !== undefined && Number.isInteger(index) && index >= 0 ? index : null,
       source: 'dataLayer',
       // An impression of an item in a grid Reco tracks is the tracker's (it counts only what was seen), also when the

@@ -307,3 +307,94 @@ describe('writing the arm', () => {
     expect(win.dataLayer).toEqual([{ event: 'reco_personalized', reco_arm: 'personalized' }]);
   });
 });
+
+describe("Universal Analytics' forms (a Tag Manager or gtag.js setup from before GA4, which GA4 reads as its own events)", () => {
+  it("records Tag Manager's enhanced ecommerce actions as the GA4 events they translate to, with the products' features", async () => {
+    win.dataLayer = [];
+    start();
+    // A product page: its detail and the impressions of a related list, in one push.
+    win.dataLayer.push({
+      event: 'gtm.dom',
+      ecommerce: {
+        currencyCode: 'EUR',
+        detail: {
+          actionField: { list: 'search' },
+          products: [
+            { id: 'p1', name: 'Velvet Matte Lipstick', brand: 'Aurelle', category: 'Makeup/Lips', variant: 'Red', price: '24.90' },
+          ],
+        },
+        impressions: [{ id: 'p2', name: 'Glass Gloss', list: 'related', position: 1 }],
+      },
+    });
+    win.dataLayer.push({
+      event: 'productClick',
+      ecommerce: { click: { actionField: { list: 'related' }, products: [{ id: 'p2', position: 1 }] } },
+    });
+    win.dataLayer.push({
+      event: 'addToCart',
+      ecommerce: { currencyCode: 'EUR', add: { products: [{ id: 'p1', price: 24.9, quantity: 2 }] } },
+    });
+    win.dataLayer.push({ event: 'removeFromCart', ecommerce: { remove: { products: [{ id: 'p1', quantity: 1 }] } } });
+    win.dataLayer.push({ event: 'checkout', ecommerce: { checkout: { actionField: { step: 1 }, products: [{ id: 'p1' }] } } });
+    win.dataLayer.push({
+      event: 'checkout',
+      ecommerce: { checkout: { actionField: { step: 2, option: 'Visa' }, products: [{ id: 'p1' }] } },
+    });
+    const purchase = {
+      event: 'transaction',
+      ecommerce: { purchase: { actionField: { id: 'T-UA-1', revenue: '24.90' }, products: [{ id: 'p1', quantity: 1 }] } },
+    };
+    win.dataLayer.push(purchase, { ...purchase }); // a confirmation page that pushed it twice: one purchase, as GA4 counts it
+    win.dataLayer.push({ event: 'promotionClick', ecommerce: { promoClick: { promotions: [{ id: 'summer' }] } } }); // not Reco's
+    await new Promise((r) => setTimeout(r, LATE_GRID_MS)); // the shop's impressions wait for Reco's grids
+    expect(events().sort()).toEqual(
+      [
+        'view_item p1 search',
+        'view_item_list p2 related #0',
+        'select_item p2 related #0',
+        'add_to_cart p1',
+        'remove_from_cart p1',
+        'begin_checkout p1',
+        'purchase p1',
+      ].sort(),
+    );
+    expect(seen.find((e) => e.type === 'add_to_cart')!.extra).toEqual({ price: 24.9, quantity: 2, currency: 'EUR' });
+    expect(seen.find((e) => e.type === 'purchase')!.extra).toEqual({ quantity: 1, transaction_id: 'T-UA-1' });
+    expect(remembered.find((f) => f.id === 'p1')).toEqual({
+      id: 'p1',
+      title: 'Velvet Matte Lipstick',
+      brand: 'Aurelle',
+      category: 'Makeup > Lips',
+      price: 24.9,
+    });
+    expect(errors).toEqual([]);
+  });
+
+  it("records gtag.js's items with Universal Analytics' field names (id, name, brand, category), and its product click (select_content)", () => {
+    win.dataLayer = [];
+    win.gtag = function () {
+      // eslint-disable-next-line prefer-rest-params
+      win.dataLayer!.push(arguments);
+    };
+    start();
+    win.gtag('event', 'add_to_cart', {
+      currency: 'USD',
+      items: [{ id: 'p5', name: 'Argan Oil Shampoo', brand: 'Petal', category: 'Hair Care/Shampoo', price: 12, quantity: 1 }],
+    });
+    win.gtag('event', 'select_content', { content_type: 'product', items: [{ id: 'p6', list_name: 'home', list_position: 2 }] });
+    win.gtag('event', 'select_content', { content_type: 'video', items: [{ id: 'v1' }] }); // not a product
+    expect(events()).toEqual(['add_to_cart p5', 'select_item p6 home #1']);
+    expect(remembered[0]).toEqual({ id: 'p5', title: 'Argan Oil Shampoo', brand: 'Petal', category: 'Hair Care > Shampoo', price: 12 });
+  });
+
+  it('a GA4 push keeps its own fields where an item has both names (an app that pushes both)', () => {
+    win.dataLayer = [];
+    start();
+    win.dataLayer.push({
+      event: 'view_item',
+      ecommerce: { items: [{ item_id: 'SKU-1', id: 'legacy-1', item_name: 'New name', name: 'Old name' }] },
+    });
+    expect(events()).toEqual(['view_item SKU-1']);
+    expect(remembered).toEqual([{ id: 'SKU-1', title: 'New name' }]);
+  });
+});
