@@ -215,6 +215,11 @@ for (const { how, page, tag } of [
     tag: 'pdp microdata',
   },
   { how: "its view_item in the shop's GA4 dataLayer, pushed before init()", page: '/e2e/pages/pdp.html?ga4', tag: 'pdp ga4' },
+  {
+    how: "its detail in the shop's Universal Analytics dataLayer (Tag Manager from before GA4), pushed before init()",
+    page: '/e2e/pages/pdp.html?ua',
+    tag: 'pdp ua',
+  },
 ]) {
   test(`a first visit that lands on a product page, ${how}: its related grid in view is held and ranked by that product`, async ({
     tab,

@@ -61,7 +61,15 @@ export let listHold = { ms: DEFAULTS.antiFlickerMs as number, byRules: false };
 let arm: boolean | undefined;
 
 /** A dataLayer entry as the page glances at it: `{ event, ecommerce }`, or gtag's arguments `['event', name, params]`. */
-type Pushed = { event?: unknown; 1?: unknown } | null;
+type Pushed = { event?: unknown; ecommerce?: unknown; 1?: unknown } | null;
+/** Universal Analytics' enhanced ecommerce actions that the dataLayer reader reads as history events (datalayer-read.ts). */
+const UA_HISTORY_ACTIONS = ['detail', 'click', 'add', 'checkout', 'purchase'];
+/** A push of a history event, in GA4's forms (`{ event }`, gtag's arguments) or in Universal Analytics' (`{ ecommerce: { detail } }`). */
+const pushesHistory = (e: unknown): boolean => {
+  const { event, ecommerce, 1: name } = (e ?? {}) as NonNullable<Pushed>;
+  if ((HISTORY_TYPES as readonly unknown[]).includes(event ?? name)) return true;
+  return !!ecommerce && typeof ecommerce === 'object' && UA_HISTORY_ACTIONS.some((action) => action in ecommerce);
+};
 
 /** An instance as soon as it exists, and its initialization under way. */
 export interface StartedInstance {
@@ -320,8 +328,8 @@ export function startInstance(
   let mayMove =
     byRules ||
     ranBefore() ||
-    // or the shop's GA4 events pushed before init() (a product page's view_item: `{ event }`, or gtag's arguments)
-    !!layer?.some((e) => (HISTORY_TYPES as readonly unknown[]).includes((e as Pushed)?.event ?? (e as Pushed)?.[1]));
+    // or the shop's ecommerce events pushed before init() (a product page's view_item)
+    !!layer?.some(pushesHistory);
   // The tracker starts before the store is open, so a click or a track() at page load is kept.
   const tracker =
     opening &&
