@@ -143,6 +143,8 @@ function ecommerceEvents(entry: object, types: readonly EventType[]): Ecommerce[
  * Google translates them to when a GA4 tag reads such a push: a shop whose Tag Manager setup predates GA4 still pushes
  * `{ event: 'addToCart', ecommerce: { add: { products: [{ id, name, brand, category: 'Makeup/Lips' }] } } }`.
  * https://developers.google.com/analytics/devguides/migration/ecommerce/gtm-compatibility
+ * (The page script knows those of them that are history events, to hold a product page's grid: UA_HISTORY_ACTIONS in
+ * instance.ts.)
  */
 const UA_ACTIONS: Record<string, EventType> = {
   impressions: 'view_item_list',
