@@ -23,26 +23,28 @@ const written = new WeakMap<Layer, boolean>();
 
 /**
  * `true`, `'read'`, `'write'` or `false` (the option); undefined: both ways when the page has a dataLayer.
+ * @param name the data layer's name in `window` (the `dataLayerName` option)
  * @throws nothing: the option was validated
  */
-export function dataLayerUse(option: boolean | 'read' | 'write' | undefined): DataLayerUse {
-  const on = option ?? Array.isArray((window as { dataLayer?: unknown }).dataLayer);
+export function dataLayerUse(option: boolean | 'read' | 'write' | undefined, name = 'dataLayer'): DataLayerUse {
+  const on = option ?? Array.isArray((window as unknown as Record<string, unknown>)[name]);
   return { read: on === true || on === 'read', write: on === true || on === 'write' };
 }
 
-/** The page's dataLayer, created as Google's own snippets do when Reco was asked to use it and it is missing. */
-export function pageDataLayer(): Layer | null {
-  const w = window as { dataLayer?: unknown };
-  w.dataLayer ??= [];
-  return Array.isArray(w.dataLayer) ? w.dataLayer : null;
+/** The page's dataLayer (`window[name]`), created as Google's own snippets do when Reco was asked to use it and it is missing. */
+export function pageDataLayer(name = 'dataLayer'): Layer | null {
+  const w = window as unknown as Record<string, unknown>;
+  w[name] ??= [];
+  return Array.isArray(w[name]) ? w[name] : null;
 }
 
 /**
  * Pushes this page view's arm event, once per page whatever the number of init() calls.
+ * @param name the data layer's name in `window` (the `dataLayerName` option)
  * @returns the page view's arm: `control`, or the one a first init() wrote, so that events and analytics agree
  */
-export function writeArm(control: boolean): boolean {
-  const dl = pageDataLayer();
+export function writeArm(control: boolean, name = 'dataLayer'): boolean {
+  const dl = pageDataLayer(name);
   if (!dl) return control;
   if (written.has(dl)) return written.get(dl)!;
   written.set(dl, control);

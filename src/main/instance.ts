@@ -180,13 +180,13 @@ export function startInstance(
 
   // With consent denied Reco has no arm to report (writeArm comes with reco.engine.js, which it does not load), and reads
   // the dataLayer only to mark what the shop pushes meanwhile as read: a later init() with consent records none of it.
-  const dataLayer = dataLayerUse(opts.dataLayer);
+  const dataLayer = dataLayerUse(opts.dataLayer, opts.dataLayerName);
   // The dataLayer is read by a module loaded only on pages that read it: entries pushed meanwhile wait in the array.
   // The grids are tracked by then (their impressions are the tracker's to count), and their rankings wait for it to
   // have read what the shop pushed before (a product page's view_item). Without a tracker (consent denied) the reader
   // records nothing.
   let stopReading: (() => void) | null = null;
-  const layer = dataLayer.read ? pageDataLayer() : null;
+  const layer = dataLayer.read ? pageDataLayer(opts.dataLayerName) : null;
   const layerRead =
     layer &&
     opts.loadDataLayerReader().then(
@@ -266,7 +266,7 @@ export function startInstance(
     ?.then((m) => {
       engineParts = m;
       // The page view's arm, told once reco.engine.js is there (writeArm comes with it): once per page, whatever the number of init() calls.
-      if (dataLayer.write) m.writeArm(state.control);
+      if (dataLayer.write) m.writeArm(state.control, opts.dataLayerName);
     })
     .catch(() => {});
   const engine =

@@ -25,6 +25,12 @@ export interface RecoOptions extends Partial<CommonOptions> {
    * when init() runs, else neither.
    */
   dataLayer?: boolean | 'read' | 'write';
+  /**
+   * The name of the page's data layer, where Tag Manager's snippet was given another one (its fifth argument, e.g.
+   * `'shopLayer'`) or gtag.js's script URL has `&l=shopLayer`: Reco reads and writes `window[dataLayerName]`.
+   * Default: `'dataLayer'`.
+   */
+  dataLayerName?: string;
 }
 
 /**
@@ -40,6 +46,7 @@ export type ResolvedOptions = CommonOptions & {
   /** Starts the worker the app's bundler bundled; absent: the worker is started from `workerUrl`. */
   startWorker?: () => Worker;
   dataLayer?: RecoOptions['dataLayer'];
+  dataLayerName: string;
   /** Loads the dataLayer reader (datalayer-read.ts): as the app's bundler placed it, or from next to the script. */
   loadDataLayerReader: () => Promise<typeof import('./datalayer-read.ts')>;
   catalogUrl?: string;
@@ -96,6 +103,10 @@ const RULES: Record<keyof RecoOptions, Rule | null> = {
   trainIntervalMinutes: range(0, 1e6),
   consent: ['"granted" or "denied"', (v) => v === 'granted' || v === 'denied'],
   dataLayer: ['true, false, "read" or "write"', (v) => typeof v === 'boolean' || v === 'read' || v === 'write'],
+  dataLayerName: [
+    "the name of the page's data layer (a JavaScript identifier, as in Tag Manager's snippet)",
+    (v) => typeof v === 'string' && /^[A-Za-z_$][\w$]*$/.test(v),
+  ],
   backends: [
     `a non-empty array of ${BACKENDS.join(', ')}`,
     (v) => Array.isArray(v) && v.length > 0 && v.every((x) => BACKENDS.includes(x as Backend)),
@@ -127,6 +138,7 @@ export function resolveOptions(input: unknown, scriptUrl: string, bundled?: Bund
   const at = (given: unknown, ours: string) => new URL((given as string | undefined) ?? ours, given ? document.baseURI : scriptUrl).href;
   return {
     ...DEFAULTS,
+    dataLayerName: 'dataLayer',
     // An option passed as undefined keeps its default.
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
     grids: validateGridConfigs(o['grids']),

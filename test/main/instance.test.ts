@@ -379,6 +379,26 @@ describe('init() twice on a page', () => {
   });
 });
 
+describe("a data layer of another name (Tag Manager's snippet given 'shopLayer', gtag.js's &l=shopLayer)", () => {
+  it('dataLayerName: reads the shop’s GA4 pushes and writes the arm there, and makes no window.dataLayer', async () => {
+    vi.stubGlobal('Worker', BlockedWorker);
+    const bundled = { startWorker: null, model: null, loadDataLayerReader: () => import('../../src/main/datalayer-read.ts') };
+    const page = window as unknown as Record<string, unknown>;
+    const layer: unknown[] = [{ event: 'view_item', ecommerce: { items: [{ item_id: 'a', item_name: 'Velvet Matte Lipstick' }] } }];
+    page['shopLayer'] = layer;
+    try {
+      const started = startInstance({ dbName: `instance-${++n}`, dataLayerName: 'shopLayer' }, SCRIPT, null, null, bundled);
+      reco = started.reco;
+      await started.ready;
+      await vi.waitFor(async () => expect((await reco!.export()).events.map((e) => `${e.type} ${e.itemId}`)).toContain('view_item a'));
+      expect(layer).toContainEqual({ event: 'reco_personalized', reco_arm: 'personalized' });
+      expect(page['dataLayer']).toBeUndefined();
+    } finally {
+      delete page['shopLayer'];
+    }
+  });
+});
+
 describe('forget() and export() reach everything stored, whatever the current mode', () => {
   /** A page view with consent that stores two events and an item, then ends. */
   async function browseWithConsent(dbName: string) {

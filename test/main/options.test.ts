@@ -42,6 +42,9 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ dataLayer: 'both' }, SCRIPT)).toThrow(
       /option "dataLayer" expected true, false, "read" or "write", got "both"/,
     );
+    expect(() => resolveOptions({ dataLayerName: 'shop-layer' }, SCRIPT)).toThrow(
+      /option "dataLayerName" expected the name of the page's data layer \(a JavaScript identifier, as in Tag Manager's snippet\), got "shop-layer"/,
+    );
     expect(() => resolveOptions({ modelURL: 'x' }, SCRIPT)).toThrow(/unknown option "modelURL"/);
     // A URL that does not parse is named here, not later as an engine failure without the option's name.
     for (const k of ['modelUrl', 'workerUrl', 'catalogUrl'])
