@@ -589,13 +589,14 @@ export function startInstance(
       return data;
     },
     async forget() {
-      // Noted in the call's own task: should the shopper leave before the erasing is done, the next page view finishes it.
-      noteForgetting(knownDatabases(opts.dbName));
+      // Read before the registry goes with the other localStorage keys, and noted in the call's own task: should the
+      // shopper leave before the erasing is done, the next page view finishes it.
+      const databases = knownDatabases(opts.dbName);
+      noteForgetting(databases);
       // Whatever init's outcome (no worker, no model, consent denied), forget() erases once it has settled.
       await ready;
       // The other tabs first, so that they stop writing while this one erases.
       channel.tell();
-      const databases = knownDatabases(opts.dbName); // read before the registry goes with the other localStorage keys
       const live = await stopStoring(FORGOT);
       // The worker next, so that a learning round under way writes nothing after the store is cleared.
       const afterForget = state.ready ? await engine?.forget().catch(fail) : null;
