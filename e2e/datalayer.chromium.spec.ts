@@ -37,7 +37,7 @@ test("GA4 dataLayer: the shop's own ecommerce pushes land in the history once ea
 test("Universal Analytics' enhanced ecommerce pushes land in the history as the GA4 events they stand for, with the products' features", async ({
   page,
 }) => {
-  await page.goto('/e2e/pages/datalayer-ua.html');
+  await page.goto('/e2e/pages/datalayer.html?ua');
   await waitForReady(page);
   // The product page's detail is a history, so the grid is in this shopper's order: the click is where the card is shown.
   const shownAt = await page.evaluate(() =>
