@@ -220,6 +220,11 @@ for (const { how, page, tag } of [
     page: '/e2e/pages/pdp.html?ua',
     tag: 'pdp ua',
   },
+  {
+    how: "its view in the shop's Matomo calls (setEcommerceView), pushed before init()",
+    page: '/e2e/pages/pdp.html?matomo',
+    tag: 'pdp matomo',
+  },
 ]) {
   test(`a first visit that lands on a product page, ${how}: its related grid in view is held and ranked by that product`, async ({
     tab,

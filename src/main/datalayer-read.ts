@@ -4,36 +4,22 @@
  * arguments object) become history events without track().
  *
  * Loaded on demand, only on pages that read their dataLayer: the ES build imports it through bundler-assets.mjs
- * (dist/reco.datalayer.mjs), reco.js from next to the script. It imports types only, so it is one file.
+ * (dist/reco.datalayer.mjs), reco.js from next to the script, with the Matomo reader (matomo-read.ts). It and the
+ * modules it imports import only types from the rest of Reco, so the chunk is one file.
  * https://developers.google.com/analytics/devguides/collection/ga4/ecommerce
  */
-import type { EventType, ItemFeatures } from '../shared/types.ts';
-import type { Tracker } from '../tracker/tracker.ts';
+import type { EventType } from '../shared/types.ts';
+import { firstPurchase, num, recordEcommerce, type Ecommerce, type EcommerceReader, type Entry } from './ecommerce-read.ts';
 
-type Entry = Record<string, unknown>;
+export { readMatomo } from './matomo-read.ts';
 
 /** Entries already read, so a second init() on the same page does not read them again. */
 const read = new WeakSet<object>();
-/**
- * Transactions whose purchase this page view recorded: GA4 counts a purchase once per `transaction_id` (a shop that
- * sends it both through gtag() and a Tag Manager push, a confirmation view a single-page app renders twice).
- */
-const transactions = new Set<string>();
 
 /** What {@link readDataLayer} needs. */
-export interface DataLayerReader {
+export interface DataLayerReader extends EcommerceReader {
   /** The page's dataLayer (pageDataLayer() in datalayer.ts). */
   layer: unknown[];
-  /** Reco's event types (EVENT_TYPES), passed in: this module imports nothing, so it loads as one small file. */
-  types: readonly EventType[];
-  /**
-   * Null while consent is denied: what is in the dataLayer and what the shop pushes meanwhile is marked read and never
-   * recorded, not by a later init()'s reader either.
-   */
-  tracker: Tracker | null;
-  /** Keeps the features GA4 items carry (name, brand, category levels, price). */
-  remember(features: ItemFeatures[]): void;
-  onError(err: Error): void;
 }
 
 /**
@@ -59,12 +45,8 @@ export function readDataLayer(o: DataLayerReader): () => void {
       // An event the shopper's consent denied when the shop pushed it is not recorded, not even once consent is granted.
       if (consent.denied()) return;
       for (const e of ecommerceEvents(entry, o.types)) {
-        const transaction = e.type === 'purchase' ? str(e.params['transaction_id']) : undefined;
-        if (transaction !== undefined) {
-          if (transactions.has(transaction)) continue;
-          transactions.add(transaction);
-        }
-        record(e, tracker, o);
+        if (e.type === 'purchase' && !firstPurchase(e.params['transaction_id'])) continue;
+        recordEcommerce(e, tracker, o.remember);
       }
     } catch (err) {
       o.onError(err as Error);
@@ -108,12 +90,6 @@ function consentMode(): { follow(entry: object): void; denied(): boolean } {
     },
     denied: () => (update ?? ([...defaults.values()].includes('denied') ? 'denied' : 'granted')) === 'denied',
   };
-}
-
-/** An ecommerce event as GA4 names it: its type, and GA4's parameters (`items`, `currency`, `transaction_id`, …). */
-interface Ecommerce {
-  type: EventType;
-  params: Entry;
 }
 
 /**
@@ -172,66 +148,4 @@ function uaEvents(ecommerce: Entry): Ecommerce[] {
     if (action === 'purchase') params['transaction_id'] = field['id'];
     return [{ type, params }];
   });
-}
-
-const str = (v: unknown): string | undefined =>
-  typeof v === 'string' && v.trim() ? v.trim() : typeof v === 'number' ? String(v) : undefined;
-const num = (v: unknown): number | undefined => {
-  const n = typeof v === 'string' ? Number(v) : v;
-  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
-};
-
-/**
- * One Reco event per item of a GA4 event. An item's fields as GA4 names them, else as Universal Analytics did (`id`,
- * `name`, `brand`, `category` with its levels joined by "/", `list` or gtag.js's `list_name`, a 1-based `position` or
- * `list_position`), as GA4 reads both; items without an id are skipped: a name is not an id.
- */
-function record({ type, params }: Ecommerce, tracker: Tracker, o: DataLayerReader): void {
-  const items = Array.isArray(params['items']) ? (params['items'] as unknown[]) : [];
-  const features: ItemFeatures[] = [];
-  for (const raw of items) {
-    if (!raw || typeof raw !== 'object') continue;
-    const item = raw as Entry;
-    const id = str(item['item_id']) ?? str(item['id']);
-    if (!id) continue;
-    const f: ItemFeatures = { id };
-    const title = str(item['item_name']) ?? str(item['name']);
-    const brand = str(item['item_brand']) ?? str(item['brand']);
-    const levels = ['item_category', 'item_category2', 'item_category3', 'item_category4', 'item_category5'].map((k) => str(item[k]));
-    const category = (levels.some(Boolean) ? levels : (str(item['category'])?.split('/') ?? []).map((level) => level.trim()))
-      .filter(Boolean)
-      .join(' > ');
-    const price = num(item['price']);
-    if (title) f.title = title;
-    if (brand) f.brand = brand;
-    if (category) f.category = category;
-    if (price !== undefined) f.price = price;
-    features.push(f);
-    const extra: Record<string, string | number> = {};
-    const quantity = num(item['quantity']);
-    const currency = str(params['currency']);
-    const transaction = str(params['transaction_id']);
-    if (price !== undefined) extra['price'] = price;
-    if (quantity !== undefined) extra['quantity'] = quantity;
-    if (currency) extra['currency'] = currency;
-    if (transaction) extra['transaction_id'] = transaction;
-    const uaPosition = num(item['position']) ?? num(item['list_position']);
-    const index = num(item['index']) ?? (uaPosition !== undefined ? uaPosition - 1 : undefined);
-    tracker.track(type, id, extra, {
-      listId:
-        str(item['item_list_id']) ??
-        str(params['item_list_id']) ??
-        str(item['item_list_name']) ??
-        str(params['item_list_name']) ??
-        str(item['list']) ??
-        str(item['list_name']) ??
-        null,
-      position: index !== undefined && Number.isInteger(index) && index >= 0 ? index : null,
-      source: 'dataLayer',
-      // An impression of an item in a grid Reco tracks is the tracker's (it counts only what was seen), also when the
-      // app renders that grid a moment after its push.
-      unlessTracked: type === 'view_item_list',
-    });
-  }
-  if (features.length) o.remember(features);
 }

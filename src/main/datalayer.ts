@@ -51,3 +51,14 @@ export function writeArm(control: boolean, name = 'dataLayer'): boolean {
   dl.push({ event: control ? ARM_EVENTS.control : ARM_EVENTS.personalized, reco_arm: control ? 'control' : 'personalized' });
   return control;
 }
+
+/**
+ * Matomo's `window._paq` as init() finds it (made as Matomo's snippet makes it, when the `matomo` option asks for it and
+ * the page has none), with a copy of each call it holds: matomo.js takes each call's method name off as it applies it,
+ * and replaces the array, as it loads. The Matomo reader (matomo-read.ts) reads them.
+ */
+export function matomoQueue(): { queue: unknown; queued: [call: unknown, copy: unknown][] } {
+  const w = window as unknown as { _paq?: unknown };
+  const queue = (w._paq ??= []);
+  return { queue, queued: Array.isArray(queue) ? queue.map((call) => [call, Array.isArray(call) ? [...call] : call]) : [] };
+}

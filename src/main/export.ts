@@ -107,10 +107,10 @@ async function readAll(name: string): Promise<StoredData> {
   }
 }
 
-/** The tracker's session record (localStorage), or null: none, no localStorage, or not JSON. */
-function session(): unknown {
+/** A record Reco keeps in localStorage (the session, the Matomo reader's cart), or null: none, no localStorage, or not JSON. */
+function local(key: string): unknown {
   try {
-    return JSON.parse(localStorage.getItem(LOCAL_KEYS.session) ?? 'null');
+    return JSON.parse(localStorage.getItem(key) ?? 'null');
   } catch {
     return null;
   }
@@ -160,7 +160,8 @@ export async function readStored(names: readonly string[], extra?: StoredData): 
     items: [...items.values()],
     meta,
     snapshots,
-    session: session(),
+    session: local(LOCAL_KEYS.session),
+    matomoCart: local(LOCAL_KEYS.matomoCart),
     unread,
   };
 }

@@ -10,7 +10,7 @@ import { skipped, type LearningState } from '../shared/learning.ts';
 import { DEFAULTS } from '../shared/options.ts';
 import { LOCAL_KEYS } from '../shared/local-keys.ts';
 import type { PageStore, PageWrite, StoreOptions } from '../shared/store.ts';
-import { EVENT_TYPES, type RecoEvent } from '../shared/types.ts';
+import { EVENT_TYPES, type ItemFeatures, type RecoEvent } from '../shared/types.ts';
 import type { MarkupFeatures } from './grid/discover.ts';
 import { storageMode } from '../tracker/consent.ts';
 import { checkTrackArguments, createTracker } from '../tracker/tracker.ts';
@@ -18,7 +18,7 @@ import { notReady, type RecoInstance, type RecoStatus } from './api.ts';
 import type { EngineState } from './engine-client.ts';
 import { lazyEngineClient } from './engine-lazy.ts';
 import { loadEngineModule, type EngineModule } from './engine-module.ts';
-import { dataLayerUse, pageDataLayer } from './datalayer.ts';
+import { dataLayerUse, matomoQueue, pageDataLayer } from './datalayer.ts';
 import { takeEarlyWorker } from './early-worker.ts';
 import { openForgetChannel } from '../shared/forget-channel.ts';
 import {
@@ -185,17 +185,27 @@ export function startInstance(
   // The grids are tracked by then (their impressions are the tracker's to count), and their rankings wait for it to
   // have read what the shop pushed before (a product page's view_item). Without a tracker (consent denied) the reader
   // records nothing.
-  let stopReading: (() => void) | null = null;
+  // Matomo's queue (window._paq) is read by the same module; matomo.js takes the calls out of it as it loads, so what it
+  // holds is copied now.
+  const stopReading: (() => void)[] = [];
   const layer = dataLayer.read ? pageDataLayer(opts.dataLayerName) : null;
+  const paq = (opts.matomo ?? (window as { _paq?: unknown })._paq != null) ? matomoQueue() : null;
   const layerRead =
-    layer &&
+    (layer || paq) &&
     opts.loadDataLayerReader().then(
-      ({ readDataLayer }) => {
-        if (!destroyed)
-          stopReading = readDataLayer({ layer, types: EVENT_TYPES, tracker, remember: (f) => parts.remember(f), onError: fail });
+      ({ readDataLayer, readMatomo }) => {
+        if (destroyed) return;
+        const reader = { types: EVENT_TYPES, tracker, remember: (f: ItemFeatures[]) => parts.remember(f), onError: fail };
+        if (layer) stopReading.push(readDataLayer({ ...reader, layer }));
+        if (paq)
+          stopReading.push(
+            readMatomo({ ...reader, ...paq, cartKey: mode === 'persist' ? LOCAL_KEYS.matomoCart : null, stored: () => !forgotten }),
+          );
       },
       (err: Error) =>
-        log(`could not load the dataLayer reader (reco.datalayer.mjs): ${err.message}; the shop's GA4 events are not recorded`),
+        log(
+          `could not load the dataLayer reader (reco.datalayer.mjs): ${err.message}; the shop's ${layer ? 'GA4' : 'Matomo'} events are not recorded`,
+        ),
     );
   const antiFlicker = createAntiFlicker({ timeoutMs: opts.antiFlickerMs });
   // Rounds and history reads flush the tracker.
@@ -328,8 +338,9 @@ export function startInstance(
   let mayMove =
     byRules ||
     ranBefore() ||
-    // or the shop's ecommerce events pushed before init() (a product page's view_item)
-    !!layer?.some(pushesHistory);
+    // or the shop's ecommerce events pushed before init() (a product page's view_item, or Matomo's product view)
+    !!layer?.some(pushesHistory) ||
+    !!paq?.queued.some(([, call]) => Array.isArray(call) && call[0] === 'setEcommerceView' && !!call[1]);
   // The tracker starts before the store is open, so a click or a track() at page load is kept.
   const tracker =
     opening &&
@@ -619,7 +630,7 @@ export function startInstance(
       channel.close();
       document.removeEventListener('visibilitychange', onVisible);
       parts.grids.destroy();
-      stopReading?.();
+      for (const stop of stopReading) stop();
       antiFlicker.destroy();
       tracker?.destroy();
       learning?.destroy();

@@ -31,6 +31,12 @@ export interface RecoOptions extends Partial<CommonOptions> {
    * Default: `'dataLayer'`.
    */
   dataLayerName?: string;
+  /**
+   * The page's Matomo `window._paq`: `true` records the shop's Matomo ecommerce calls (setEcommerceView, the cart's
+   * updates, orders) as history, so they need no track(); Reco only reads them. Default: when the page has a
+   * `window._paq` when init() runs.
+   */
+  matomo?: boolean;
 }
 
 /**
@@ -47,7 +53,8 @@ export type ResolvedOptions = CommonOptions & {
   startWorker?: () => Worker;
   dataLayer?: RecoOptions['dataLayer'];
   dataLayerName: string;
-  /** Loads the dataLayer reader (datalayer-read.ts): as the app's bundler placed it, or from next to the script. */
+  matomo?: boolean;
+  /** Loads the dataLayer and Matomo readers (datalayer-read.ts): as the app's bundler placed them, or from next to the script. */
   loadDataLayerReader: () => Promise<typeof import('./datalayer-read.ts')>;
   catalogUrl?: string;
 };
@@ -107,6 +114,7 @@ const RULES: Record<keyof RecoOptions, Rule | null> = {
     "the name of the page's data layer (a JavaScript identifier, as in Tag Manager's snippet)",
     (v) => typeof v === 'string' && /^[A-Za-z_$][\w$]*$/.test(v),
   ],
+  matomo: BOOL,
   backends: [
     `a non-empty array of ${BACKENDS.join(', ')}`,
     (v) => Array.isArray(v) && v.length > 0 && v.every((x) => BACKENDS.includes(x as Backend)),

@@ -87,6 +87,11 @@ export interface ExportData {
   /** The tracker's session record in localStorage (its id and last activity), or null. */
   session: unknown;
   /**
+   * The cart the shop's last Matomo cart update left, as the Matomo reader keeps it in localStorage (quantities by SKU),
+   * or null: none.
+   */
+  matomoCart: unknown;
+  /**
    * What could not be read, and why (a database another tab keeps blocked, or one that does not answer within 3 s):
    * its records are missing from this export, and export() logged it. Empty when the export is complete.
    */
@@ -94,4 +99,4 @@ export interface ExportData {
 }
 
 /** What one store holds of {@link ExportData}: the snapshots and the session record are read by export() itself. */
-export type StoredData = Omit<ExportData, 'snapshots' | 'session' | 'unread'>;
+export type StoredData = Omit<ExportData, 'snapshots' | 'session' | 'matomoCart' | 'unread'>;

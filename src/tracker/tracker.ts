@@ -58,7 +58,7 @@ export interface Tracker {
   unobserve(elements: Iterable<Element>): void;
   /**
    * Records an event the page reports (view_item, add_to_cart, purchase, ...): through track() or, with
-   * `source: 'dataLayer'`, through its GA4 dataLayer. The same event (type and item) that another source
+   * `source: 'dataLayer'` or `'matomo'`, through its GA4 dataLayer or its Matomo calls. The same event (type and item) that another source
    * recorded in the last {@link SAME_EVENT_MS} is not recorded twice: a click the tracker saw and the
    * `select_item` the shop pushes for it, or a `track('add_to_cart')` and the shop's own `add_to_cart` push; nor is a
    * `select_item` or `view_item` its own source repeats within {@link DOUBLE_CLICK_MS}.
@@ -110,8 +110,8 @@ export interface Tracker {
   destroy(): void;
 }
 
-/** Who reported an event: the tracker itself (clicks, impressions), the page's track() calls, or its GA4 dataLayer. */
-export type Source = 'tracker' | 'page' | 'dataLayer';
+/** Who reported an event: the tracker itself (clicks, impressions), the page's track() calls, its GA4 dataLayer, or its Matomo calls. */
+export type Source = 'tracker' | 'page' | 'dataLayer' | 'matomo';
 
 /**
  * How long an impression the shop reports waits for a Reco grid to show its item: an app pushes a listing's
@@ -390,7 +390,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
       }
     },
     track(type, itemId, extra, context) {
-      checkTrackArguments(type, itemId, extra, context?.source === 'dataLayer');
+      checkTrackArguments(type, itemId, extra, context?.source === 'dataLayer' || context?.source === 'matomo');
       const place = { id: itemId.trim(), listId: context?.listId ?? null, position: context?.position ?? null };
       const go = () => record(type, place, extra && { ...extra }, context?.source ?? 'page');
       if (!context?.unlessTracked) return go();

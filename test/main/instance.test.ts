@@ -399,6 +399,50 @@ describe("a data layer of another name (Tag Manager's snippet given 'shopLayer',
   });
 });
 
+describe('a shop that tells Matomo of its ecommerce (window._paq)', () => {
+  it('reads its calls without an option, export() reports the cart kept for the next cart update, and forget() erases it', async () => {
+    vi.stubGlobal('Worker', BlockedWorker);
+    localStorage.clear();
+    const bundled = { startWorker: null, model: null, loadDataLayerReader: () => import('../../src/main/datalayer-read.ts') };
+    const page = window as unknown as { _paq?: unknown[] };
+    page._paq = [['setEcommerceView', 'a', 'Velvet Matte Lipstick', ['Makeup', 'Lips'], 24.9], ['trackPageView']];
+    try {
+      const started = startInstance({ dbName: `instance-${++n}` }, SCRIPT, null, null, bundled);
+      reco = started.reco;
+      await started.ready;
+      page._paq.push(['addEcommerceItem', 'b', 'Mascara', 'Makeup', 12, 2], ['trackEcommerceCartUpdate', 24]);
+      const stored = await reco.export();
+      expect(stored.events.map((e) => `${e.type} ${e.itemId}`)).toEqual(['view_item a', 'add_to_cart b']);
+      expect(stored.matomoCart).toEqual({ b: 2 });
+      await reco.forget();
+      expect(localStorage.getItem('reco:matomo-cart')).toBeNull();
+      // Nothing more is kept in this page view: the cart's next update is compared with this page view's own.
+      page._paq.push(['addEcommerceItem', 'c', 'Serum', 'Skin care', 30, 1], ['trackEcommerceCartUpdate', 54]);
+      expect(localStorage.getItem('reco:matomo-cart')).toBeNull();
+    } finally {
+      delete page._paq;
+    }
+  });
+
+  it('matomo: false leaves window._paq alone', async () => {
+    vi.stubGlobal('Worker', BlockedWorker);
+    const bundled = { startWorker: null, model: null, loadDataLayerReader: () => import('../../src/main/datalayer-read.ts') };
+    const page = window as unknown as { _paq?: unknown[] };
+    const queue: unknown[] = [['setEcommerceView', 'a', 'Lipstick', 'Makeup', 10]];
+    const push = queue.push;
+    page._paq = queue;
+    try {
+      const started = startInstance({ dbName: `instance-${++n}`, matomo: false }, SCRIPT, null, null, bundled);
+      reco = started.reco;
+      await started.ready;
+      expect(queue.push).toBe(push);
+      expect((await reco.export()).events).toEqual([]);
+    } finally {
+      delete page._paq;
+    }
+  });
+});
+
 describe('forget() and export() reach everything stored, whatever the current mode', () => {
   /** A page view with consent that stores two events and an item, then ends. */
   async function browseWithConsent(dbName: string) {
