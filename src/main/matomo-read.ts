@@ -77,12 +77,13 @@ export function readMatomo(o: MatomoReader): () => void {
   const take = (call: unknown, copy: unknown = call) => {
     try {
       if (!Array.isArray(copy) || typeof copy[0] !== 'string') return; // a function call, or not a call
+      const [method, ...args] = copy as [string, ...unknown[]];
+      // Consent calls apply in the queue's order, also those a reader before this one read (a second init()).
+      consent.follow(method);
       if (call && typeof call === 'object') {
         if (read.has(call)) return;
         read.add(call);
       }
-      const [method, ...args] = copy as [string, ...unknown[]];
-      consent.follow(method);
       const tracker = o.tracker;
       if (!tracker || consent.denied()) return;
       const record = (type: 'view_item' | 'add_to_cart' | 'remove_from_cart' | 'purchase', items: Entry[], params: Entry = {}) => {

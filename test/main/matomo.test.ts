@@ -181,6 +181,15 @@ describe("reading Matomo's ecommerce calls", () => {
     paq().push(['forgetConsentGiven'], ['setEcommerceView', 'sku-3', 'Serum', 'Skin care', 30]);
     expect(events()).toEqual(['view_item sku-2']);
 
+    // A second init() in the same page view (a single-page app's route) follows the consent calls the first one read.
+    nextPageView();
+    win._paq = [['requireConsent']];
+    start();
+    for (const stop of stops.splice(0)) stop();
+    start();
+    paq().push(['setEcommerceView', 'sku-9', 'Cleanser', 'Skin care', 8]);
+    expect(events()).toEqual(['view_item sku-2']);
+
     nextPageView();
     document.cookie = 'mtm_consent=1700000000000';
     win._paq = [['requireConsent'], ['setEcommerceView', 'sku-4', 'Toner', 'Skin care', 9]];
