@@ -18,7 +18,7 @@ let errors: Error[];
 let stops: (() => void)[];
 let stored: boolean;
 
-const events = () => seen.map((e) => `${e.type} ${e.itemId}${e.extra['quantity'] !== undefined ? ` x${e.extra['quantity']}` : ''}`);
+const events = () => seen.map((e) => `${e.type} ${e.itemId}${e.extra?.['quantity'] !== undefined ? ` x${e.extra['quantity']}` : ''}`);
 /** A reader as init() starts one: the queue copied first, the reader (a module loaded on demand) a moment later. */
 const start = (cartKey: string | null = LOCAL_KEYS.matomoCart, queued = matomoQueue()) => {
   stops.push(
