@@ -42,17 +42,29 @@ export function loadDataset(dir: string, opts: LoadOptions = {}): Dataset {
       `${flag} ${dir}: expected a directory (catalog.jsonl + interactions.jsonl|csv, or the S3-Rec files), got a file${/^(catalog|interactions)\.(jsonl|csv)$/.test(basename(dir)) ? `; pass the directory it is in, ${dirname(dir)}` : ''}`,
     );
   const files = readdirSync(dir);
-  const txt = files.find((f) => /\.txt$/.test(f) && files.some((g) => g.endsWith('_item_text.tsv')));
-  if (txt)
-    return loadAmazon(
-      dir,
-      txt,
-      files.find((f) => f.endsWith('_item_text.tsv'))!,
-    );
+  const tsv = files.find((f) => f.endsWith('_item_text.tsv'));
+  if (tsv) return loadAmazon(dir, amazonSequences(dir, files, tsv, flag), tsv);
   if (files.includes('catalog.jsonl') && (files.includes('interactions.jsonl') || files.includes('interactions.csv')))
     return loadGeneric(dir, note);
   throw new Error(
     `${flag} ${dir}: expected Beauty.txt + Beauty_item_text.tsv (S3-Rec format) or catalog.jsonl + interactions.jsonl|csv (generic format, see README)`,
+  );
+}
+
+/**
+ * The S3-Rec sequences file beside `NAME_item_text.tsv`: `NAME.txt`, or the directory's one `.txt` file (a README.txt
+ * or LICENSE.txt beside them is not taken for it).
+ * @throws naming the files when there is none, or several and none named after the .tsv
+ */
+function amazonSequences(dir: string, files: readonly string[], tsv: string, flag: string): string {
+  const named = `${tsv.slice(0, -'_item_text.tsv'.length)}.txt`;
+  if (files.includes(named)) return named;
+  const txt = files.filter((f) => f.endsWith('.txt'));
+  if (txt.length === 1) return txt[0]!;
+  throw new Error(
+    txt.length === 0
+      ? `${flag} ${dir}: ${tsv} has no sequences file beside it; expected ${named} (S3-Rec format: one user a line, "user item item ...")`
+      : `${flag} ${dir}: ${tsv} and several .txt files (${txt.join(', ')}); expected the sequences in ${named}`,
   );
 }
 

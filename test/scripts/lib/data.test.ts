@@ -359,6 +359,28 @@ describe('loadDataset, S3-Rec format', () => {
   });
 });
 
+describe('loadDataset, S3-Rec format: which .txt holds the sequences', () => {
+  const tsv = ['item_id\tasin\ttitle\tattributes', '1\tA1\tLip Balm\t', '2\tA2\tRose Oil\t'].join('\n');
+  it('the one named after the .tsv, whatever other .txt files the directory holds (a README.txt, a LICENSE.txt)', () => {
+    const files = {
+      'LICENSE.txt': 'MIT License\n',
+      'README.txt': 'Amazon Sports, S3-Rec split\n',
+      'Sports.txt': '7 1 2\n',
+      'Sports_item_text.tsv': tsv,
+    };
+    const ds = loadDataset(dataDir(files));
+    expect(ds.name).toBe('Sports');
+    expect(ds.users.map((u) => [u.id, Array.from(u.seq.items)])).toEqual([['7', [0, 1]]]);
+  });
+  it("else the directory's only .txt; several and none named after the .tsv, or none, is an error naming the files", () => {
+    expect(loadDataset(dataDir({ 'sequences.txt': '7 1 2\n', 'Sports_item_text.tsv': tsv })).users).toHaveLength(1);
+    expect(() => loadDataset(dataDir({ 'a.txt': '7 1 2\n', 'b.txt': '8 2 1\n', 'Sports_item_text.tsv': tsv }))).toThrow(
+      /Sports_item_text\.tsv and several \.txt files \(a\.txt, b\.txt\); expected the sequences in Sports\.txt/,
+    );
+    expect(() => loadDataset(dataDir({ 'Sports_item_text.tsv': tsv }))).toThrow(/has no sequences file beside it; expected Sports\.txt/);
+  });
+});
+
 describe('splitLeaveOneOut', () => {
   it('holds out the last event for test and the one before for validation', () => {
     const tsv = 'item_id\tasin\ttitle\tattributes\n';
