@@ -225,6 +225,11 @@ for (const { how, page, tag } of [
     page: '/e2e/pages/pdp.html?matomo',
     tag: 'pdp matomo',
   },
+  {
+    how: "its view in the shop's Piwik PRO calls (ecommerceProductDetailView), pushed before init()",
+    page: '/e2e/pages/pdp.html?piwikpro',
+    tag: 'pdp piwikpro',
+  },
 ]) {
   test(`a first visit that lands on a product page, ${how}: its related grid in view is held and ranked by that product`, async ({
     tab,

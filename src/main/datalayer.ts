@@ -54,11 +54,28 @@ export function writeArm(control: boolean, name = 'dataLayer'): boolean {
 
 /**
  * Matomo's `window._paq` as init() finds it (made as Matomo's snippet makes it, when the `matomo` option asks for it and
- * the page has none), with a copy of each call it holds: matomo.js takes each call's method name off as it applies it,
- * and replaces the array, as it loads. The Matomo reader (matomo-read.ts) reads them.
+ * the page has none), with a copy of each call it holds and of each call pushed to it until the Matomo reader
+ * (matomo-read.ts, loaded on demand) takes over: matomo.js may load first, and it takes each call's method name off as
+ * it applies it, and replaces the array.
  */
-export function matomoQueue(): { queue: unknown; queued: [call: unknown, copy: unknown][] } {
+export function matomoQueue(): { queue: unknown; queued: [call: unknown, copy: unknown][]; release(): void } {
   const w = window as unknown as { _paq?: unknown };
   const queue = (w._paq ??= []);
-  return { queue, queued: Array.isArray(queue) ? queue.map((call) => [call, Array.isArray(call) ? [...call] : call]) : [] };
+  const copy = (call: unknown): [unknown, unknown] => [call, Array.isArray(call) ? [...call] : call];
+  if (!Array.isArray(queue)) return { queue, queued: [], release() {} };
+  const queued = queue.map(copy);
+  const push = queue.push;
+  const copying = function (this: unknown[], ...calls: unknown[]) {
+    queued.push(...calls.map(copy));
+    return push.apply(this, calls);
+  };
+  queue.push = copying;
+  return {
+    queue,
+    queued,
+    release: () => {
+      // Another script may have wrapped push since: then ours stays in its chain.
+      if (queue.push === copying) queue.push = push;
+    },
+  };
 }

@@ -338,9 +338,11 @@ export function startInstance(
   let mayMove =
     byRules ||
     ranBefore() ||
-    // or the shop's ecommerce events pushed before init() (a product page's view_item, or Matomo's product view)
+    // or the shop's ecommerce events pushed before init() (a product page's view_item, or Matomo's or Piwik PRO's view)
     !!layer?.some(pushesHistory) ||
-    !!paq?.queued.some(([, call]) => Array.isArray(call) && call[0] === 'setEcommerceView' && !!call[1]);
+    !!paq?.queued.some(
+      ([, call]) => Array.isArray(call) && ((call[0] === 'setEcommerceView' && !!call[1]) || call[0] === 'ecommerceProductDetailView'),
+    );
   // The tracker starts before the store is open, so a click or a track() at page load is kept.
   const tracker =
     opening &&
@@ -631,6 +633,7 @@ export function startInstance(
       document.removeEventListener('visibilitychange', onVisible);
       parts.grids.destroy();
       for (const stop of stopReading) stop();
+      paq?.release();
       antiFlicker.destroy();
       tracker?.destroy();
       learning?.destroy();

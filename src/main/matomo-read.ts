@@ -9,7 +9,13 @@
  *   and records each item whose quantity grew as an `add_to_cart`, each that went or shrank as a `remove_from_cart`;
  * - `trackEcommerceOrder(orderId, …)`: a `purchase` of each item of the cart, once per order id (Matomo empties its
  *   cart after an order, and so does Reco's copy).
- * A category given as an array (Matomo takes up to 5) is read as levels, in their order.
+ * A category given as an array (Matomo takes up to 5) is read as levels, in their order. Piwik PRO's tracker reads the
+ * same `_paq`, and its own ecommerce calls are read too: `ecommerceProductDetailView`, `ecommerceAddToCart`,
+ * `ecommerceRemoveFromCart` (each with its products, `{ sku, name, category, price, quantity, brand }`) and
+ * `ecommerceOrder` (once per `orderId`); its `ecommerceCartUpdate` (the cart's state after an add or a removal it
+ * already told) is not needed.
+ * (Piwik PRO's forms as its own npm packages push them: `@piwikpro/react-piwik-pro`'s eCommerce calls, e.g.
+ * `ecommerceOrder(products, paymentInformation)`, push `['ecommerceOrder', products, { orderId, grandTotal, … }]`.)
  *
  * Consent as the shop asks Matomo for it: after `requireConsent`, nothing is recorded until `setConsentGiven` or
  * `rememberConsentGiven` (or Matomo's cookie of a consent remembered in an earlier page view), nor after
@@ -17,8 +23,8 @@
  *
  * matomo.js applies the calls queued in `_paq` as it loads, taking each call's method name off as it does, and then
  * replaces the array with an object whose `push` applies a call at once. So the page script copies the queue as
- * `init()` runs (`queued`), and this reader reads each call pushed later before Matomo applies it, on the array and
- * then on the object that replaces it.
+ * `init()` runs, and each call pushed to it until this reader has loaded (`queued`), and this reader reads each call
+ * pushed later before Matomo applies it, on the array and then on the object that replaces it.
  * https://developer.matomo.org/guides/tracking-javascript-guide#ecommerce-tracking
  * https://developer.matomo.org/guides/tracking-consent
  */
@@ -26,10 +32,13 @@ import { firstPurchase, num, recordEcommerce, str, type EcommerceReader, type En
 
 /** What {@link readMatomo} needs. */
 export interface MatomoReader extends EcommerceReader {
-  /** `window._paq` as init() found it. */
-  queue: unknown;
-  /** The calls it held then, each with a copy made then (matomo.js may have taken the method names off since). */
+  /**
+   * The calls it held then and those pushed to it since, each with a copy made then (matomo.js may have taken the method
+   * names off since).
+   */
   queued: [call: unknown, copy: unknown][];
+  /** Stops copying the calls pushed to the queue: the reader reads them from now on. */
+  release(): void;
   /** The localStorage key of the cart the shop's last cart update left; null: the cart is kept for this page view only. */
   cartKey: string | null;
   /** False once nothing more may be stored in this page view (after forget()). */
@@ -126,6 +135,22 @@ export function readMatomo(o: MatomoReader): () => void {
           sent.set(Object.fromEntries([...cart].map(([sku, line]) => [sku, line.quantity])));
           break;
         }
+        // Piwik PRO's ecommerce calls (its tracker reads the same _paq): each event explicit, its products as objects.
+        case 'ecommerceProductDetailView':
+          record('view_item', piwikProItems(args[0]), currency(args[1]));
+          break;
+        case 'ecommerceAddToCart':
+          record('add_to_cart', piwikProItems(args[0]), currency(args[1]));
+          break;
+        case 'ecommerceRemoveFromCart':
+          record('remove_from_cart', piwikProItems(args[0]), currency(args[1]));
+          break;
+        case 'ecommerceOrder': {
+          const order = str((args[1] as Entry | undefined)?.['orderId']);
+          if (order !== undefined && firstPurchase(order))
+            record('purchase', piwikProItems(args[0]), { ...currency(args[2]), transaction_id: order });
+          break;
+        }
         case 'trackEcommerceOrder': {
           const order = str(args[0]);
           if (order === undefined) break; // Matomo records no order without an id
@@ -144,9 +169,8 @@ export function readMatomo(o: MatomoReader): () => void {
       o.onError(err as Error);
     }
   };
+  o.release();
   for (const [call, copy] of o.queued) take(call, copy);
-  // Calls pushed between init() and now are still in the array, unless matomo.js has applied them meanwhile.
-  if (Array.isArray(o.queue) && w._paq === o.queue) for (const call of o.queue.slice(o.queued.length)) take(call, copyOf(call));
 
   let reading = true;
   const hooks: { target: { push: unknown }; push: unknown; hooked: unknown }[] = [];
@@ -186,6 +210,23 @@ function matomoItem([sku, name, category, price]: unknown[]): Entry | null {
   levels.slice(0, 5).forEach((level, i) => (item[i ? `item_category${i + 1}` : 'item_category'] = level));
   return item;
 }
+
+/**
+ * Piwik PRO's products (`{ sku, name, category, price, quantity, brand, variant }`, a category as in Matomo's calls) in
+ * GA4's names; those without a SKU are skipped.
+ */
+function piwikProItems(products: unknown): Entry[] {
+  return (Array.isArray(products) ? products : []).flatMap((p: unknown) => {
+    if (!p || typeof p !== 'object') return [];
+    const { sku, name, category, price, quantity, brand } = p as Entry;
+    const item = matomoItem([sku, name, category, price]);
+    return item ? [{ ...item, item_brand: brand, quantity }] : [];
+  });
+}
+
+/** The currency of Piwik PRO's settings argument (`{ currencyCode }`), as GA4's parameter. */
+const currency = (settings: unknown): Entry =>
+  settings && typeof settings === 'object' ? { currency: (settings as Entry)['currencyCode'] } : {};
 
 /** The cookies Matomo keeps a shopper's consent in: given (rememberConsentGiven), and withdrawn or opted out. */
 const CONSENT_COOKIE = /(?:^|;\s*)mtm_consent=/;

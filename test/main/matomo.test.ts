@@ -109,6 +109,25 @@ describe("reading Matomo's ecommerce calls", () => {
     });
   });
 
+  it('matomo.js loading between init() and the reader: the calls pushed meanwhile were copied as they came, and Matomo still got them', () => {
+    win._paq = [];
+    const queued = matomoQueue(); // init(): Reco's script and init() before Matomo's snippet
+    paq().push(['setEcommerceView', 'sku-1', 'Lipstick', 'Makeup', 10], ['trackPageView']); // Matomo's snippet
+    const applied: string[] = [];
+    loadMatomo(applied); // matomo.js, cached, before the reader's module has loaded
+    paq().push(['addEcommerceItem', 'sku-2', 'Mascara', 'Makeup', 12, 1]); // on Matomo's object, before the reader: not seen
+    start(LOCAL_KEYS.matomoCart, queued);
+    paq().push(['addEcommerceItem', 'sku-3', 'Serum', 'Skin care', 30, 1], ['trackEcommerceCartUpdate', 30]);
+    expect(events()).toEqual(['view_item sku-1', 'add_to_cart sku-3 x1']);
+    expect(applied).toEqual([
+      'setEcommerceView("sku-1", "Lipstick", "Makeup", 10)',
+      'trackPageView()',
+      'addEcommerceItem("sku-2", "Mascara", "Makeup", 12, 1)',
+      'addEcommerceItem("sku-3", "Serum", "Skin care", 30, 1)',
+      'trackEcommerceCartUpdate(30)',
+    ]);
+  });
+
   it('a queue matomo.js already replaced when init() ran: what the shop pushes from then on is read', () => {
     const applied: string[] = [];
     win._paq = [];
@@ -239,6 +258,27 @@ describe("reading Matomo's ecommerce calls", () => {
     paq().push(['trackEcommerceOrder', 'T1', 10]);
     layer.push({ event: 'purchase', ecommerce: { transaction_id: 'T1', items: [{ item_id: 'a', quantity: 1 }] } });
     expect(events()).toEqual(['add_to_cart a x1', 'purchase a x1']);
+  });
+
+  it("reads Piwik PRO's ecommerce calls on the same _paq: product views, adds and removals as told, orders once per id", () => {
+    win._paq = [
+      ['ecommerceProductDetailView', [{ sku: 'p1', name: 'Lipstick', category: ['Makeup', 'Lips'], price: 10, brand: 'Aurelle' }]],
+    ];
+    start();
+    paq().push([
+      'ecommerceAddToCart',
+      [{ sku: 'p1', name: 'Lipstick', price: 10, quantity: 2 }, { name: 'no SKU' }],
+      { currencyCode: 'EUR' },
+    ]);
+    paq().push(['ecommerceCartUpdate', [{ sku: 'p1', quantity: 2 }], 20]); // the cart's state: the add was told already
+    paq().push(['ecommerceRemoveFromCart', [{ sku: 'p1', quantity: 1 }]]);
+    const order = { orderId: 'o-1', grandTotal: 10 };
+    paq().push(['ecommerceOrder', [{ sku: 'p1', quantity: 1, price: 10 }], order, { currencyCode: 'EUR' }]);
+    paq().push(['ecommerceOrder', [{ sku: 'p1', quantity: 1, price: 10 }], order]);
+    expect(events()).toEqual(['view_item p1', 'add_to_cart p1 x2', 'remove_from_cart p1 x1', 'purchase p1 x1']);
+    expect(seen[1]!.extra).toEqual({ price: 10, quantity: 2, currency: 'EUR' });
+    expect(seen[3]!.extra).toEqual({ price: 10, quantity: 1, currency: 'EUR', transaction_id: 'o-1' });
+    expect(remembered[0]).toEqual({ id: 'p1', title: 'Lipstick', brand: 'Aurelle', category: 'Makeup > Lips', price: 10 });
   });
 
   it('leaves calls it does not know and malformed ones to Matomo, reporting nothing', () => {
