@@ -226,6 +226,11 @@ for (const { how, page, tag } of [
     tag: 'pdp matomo',
   },
   {
+    how: "its view in the shop's Matomo calls, Reco started in <head> before Matomo's snippet (as the README asks)",
+    page: '/e2e/pages/pdp.html?matomo-first',
+    tag: 'pdp matomo-first',
+  },
+  {
     how: "its view in the shop's Piwik PRO calls (ecommerceProductDetailView), pushed before init()",
     page: '/e2e/pages/pdp.html?piwikpro',
     tag: 'pdp piwikpro',

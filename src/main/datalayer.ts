@@ -52,13 +52,23 @@ export function writeArm(control: boolean, name = 'dataLayer'): boolean {
   return control;
 }
 
+/** A Matomo call of a product's view: Matomo's `setEcommerceView` with a SKU, or Piwik PRO's `ecommerceProductDetailView`. */
+export const isProductView = (call: unknown): boolean =>
+  Array.isArray(call) && ((call[0] === 'setEcommerceView' && !!call[1]) || call[0] === 'ecommerceProductDetailView');
+
 /**
  * Matomo's `window._paq` as init() finds it (made as Matomo's snippet makes it, when the `matomo` option asks for it and
  * the page has none), with a copy of each call it holds and of each call pushed to it until the Matomo reader
  * (matomo-read.ts, loaded on demand) takes over: matomo.js may load first, and it takes each call's method name off as
  * it applies it, and replaces the array.
+ * @param onProductView called for each product view pushed meanwhile (Matomo's snippet after Reco's init(), in <head>):
+ *   the grids parsed after it are held for the ranking it makes
  */
-export function matomoQueue(): { queue: unknown; queued: [call: unknown, copy: unknown][]; release(): void } {
+export function matomoQueue(onProductView: () => void): {
+  queue: unknown;
+  queued: [call: unknown, copy: unknown][];
+  release(): void;
+} {
   const w = window as unknown as { _paq?: unknown };
   const queue = (w._paq ??= []);
   const copy = (call: unknown): [unknown, unknown] => [call, Array.isArray(call) ? [...call] : call];
@@ -67,6 +77,7 @@ export function matomoQueue(): { queue: unknown; queued: [call: unknown, copy: u
   const push = queue.push;
   const copying = function (this: unknown[], ...calls: unknown[]) {
     queued.push(...calls.map(copy));
+    if (calls.some(isProductView)) onProductView();
     return push.apply(this, calls);
   };
   queue.push = copying;

@@ -18,7 +18,7 @@ import { notReady, type RecoInstance, type RecoStatus } from './api.ts';
 import type { EngineState } from './engine-client.ts';
 import { lazyEngineClient } from './engine-lazy.ts';
 import { loadEngineModule, type EngineModule } from './engine-module.ts';
-import { dataLayerUse, matomoQueue, pageDataLayer } from './datalayer.ts';
+import { dataLayerUse, isProductView, matomoQueue, pageDataLayer } from './datalayer.ts';
 import { takeEarlyWorker } from './early-worker.ts';
 import { openForgetChannel } from '../shared/forget-channel.ts';
 import {
@@ -189,7 +189,7 @@ export function startInstance(
   // holds is copied now.
   const stopReading: (() => void)[] = [];
   const layer = dataLayer.read ? pageDataLayer(opts.dataLayerName) : null;
-  const paq = (opts.matomo ?? (window as { _paq?: unknown })._paq != null) ? matomoQueue() : null;
+  const paq = (opts.matomo ?? (window as { _paq?: unknown })._paq != null) ? matomoQueue(() => (mayMove = true)) : null;
   const layerRead =
     (layer || paq) &&
     opts.loadDataLayerReader().then(
@@ -340,9 +340,7 @@ export function startInstance(
     ranBefore() ||
     // or the shop's ecommerce events pushed before init() (a product page's view_item, or Matomo's or Piwik PRO's view)
     !!layer?.some(pushesHistory) ||
-    !!paq?.queued.some(
-      ([, call]) => Array.isArray(call) && ((call[0] === 'setEcommerceView' && !!call[1]) || call[0] === 'ecommerceProductDetailView'),
-    );
+    !!paq?.queued.some(([, call]) => isProductView(call));
   // The tracker starts before the store is open, so a click or a track() at page load is kept.
   const tracker =
     opening &&

@@ -20,7 +20,7 @@ let stored: boolean;
 
 const events = () => seen.map((e) => `${e.type} ${e.itemId}${e.extra?.['quantity'] !== undefined ? ` x${e.extra['quantity']}` : ''}`);
 /** A reader as init() starts one: the queue copied first, the reader (a module loaded on demand) a moment later. */
-const start = (cartKey: string | null = LOCAL_KEYS.matomoCart, queued = matomoQueue()) => {
+const start = (cartKey: string | null = LOCAL_KEYS.matomoCart, queued = matomoQueue(() => {})) => {
   stops.push(
     readMatomo({
       ...queued,
@@ -91,7 +91,7 @@ describe("reading Matomo's ecommerce calls", () => {
 
   it('reads the calls Matomo applies and those pushed after matomo.js replaced the queue, each before Matomo takes its method name off', () => {
     win._paq = [['setEcommerceView', 'sku-1', 'Lipstick', 'Makeup', 10]];
-    const queued = matomoQueue();
+    const queued = matomoQueue(() => {});
     paq().push(['setSiteId', '1']); // between init() and the reader
     start(LOCAL_KEYS.matomoCart, queued);
     const applied: string[] = [];
@@ -111,7 +111,7 @@ describe("reading Matomo's ecommerce calls", () => {
 
   it('matomo.js loading between init() and the reader: the calls pushed meanwhile were copied as they came, and Matomo still got them', () => {
     win._paq = [];
-    const queued = matomoQueue(); // init(): Reco's script and init() before Matomo's snippet
+    const queued = matomoQueue(() => {}); // init(): Reco's script and init() before Matomo's snippet
     paq().push(['setEcommerceView', 'sku-1', 'Lipstick', 'Makeup', 10], ['trackPageView']); // Matomo's snippet
     const applied: string[] = [];
     loadMatomo(applied); // matomo.js, cached, before the reader's module has loaded
