@@ -45,7 +45,7 @@ export function readDataLayer(o: DataLayerReader): () => void {
       // An event the shopper's consent denied when the shop pushed it is not recorded, not even once consent is granted.
       if (consent.denied()) return;
       for (const e of ecommerceEvents(entry, o.types)) {
-        if (e.type === 'purchase' && !firstPurchase(e.params['transaction_id'])) continue;
+        if (e.type === 'purchase' && !firstPurchase(e.params['transaction_id'], e.params['items'])) continue;
         recordEcommerce(e, tracker, o.remember);
       }
     } catch (err) {

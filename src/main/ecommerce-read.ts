@@ -35,10 +35,14 @@ export interface Ecommerce {
  */
 const transactions = new Set<string>();
 
-/** Whether a purchase of this transaction is the first this page view records (one without an id always is). */
-export function firstPurchase(id: unknown): boolean {
+/**
+ * Whether a purchase of this transaction is the first this page view records (one without an id always is). One
+ * without items records nothing and claims nothing: a shop that tells one analytics tool of an order's revenue only and
+ * another of its items has the items recorded.
+ */
+export function firstPurchase(id: unknown, items: unknown): boolean {
   const transaction = str(id);
-  if (transaction === undefined) return true;
+  if (transaction === undefined || !Array.isArray(items) || !items.length) return true;
   if (transactions.has(transaction)) return false;
   transactions.add(transaction);
   return true;

@@ -147,19 +147,16 @@ export function readMatomo(o: MatomoReader): () => void {
           break;
         case 'ecommerceOrder': {
           const order = str((args[1] as Entry | undefined)?.['orderId']);
-          if (order !== undefined && firstPurchase(order))
-            record('purchase', piwikProItems(args[0]), { ...currency(args[2]), transaction_id: order });
+          const items = piwikProItems(args[0]);
+          if (order !== undefined && firstPurchase(order, items))
+            record('purchase', items, { ...currency(args[2]), transaction_id: order });
           break;
         }
         case 'trackEcommerceOrder': {
           const order = str(args[0]);
           if (order === undefined) break; // Matomo records no order without an id
-          if (firstPurchase(order))
-            record(
-              'purchase',
-              [...cart.values()].map(({ item, quantity }) => ({ ...item, quantity })),
-              { transaction_id: order },
-            );
+          const items = [...cart.values()].map(({ item, quantity }) => ({ ...item, quantity }));
+          if (firstPurchase(order, items)) record('purchase', items, { transaction_id: order });
           cart.clear();
           sent.set({});
           break;

@@ -281,6 +281,18 @@ describe("reading Matomo's ecommerce calls", () => {
     expect(remembered[0]).toEqual({ id: 'p1', title: 'Lipstick', brand: 'Aurelle', category: 'Makeup > Lips', price: 10 });
   });
 
+  it("an order told to one tool with its revenue only and to the other with its items: the items' purchase is recorded", () => {
+    const layer: unknown[] = [];
+    stops.push(readDataLayer({ layer, types: EVENT_TYPES, tracker, remember: () => {}, onError: (e) => errors.push(e) }));
+    win._paq = [];
+    start();
+    layer.push({ event: 'purchase', ecommerce: { transaction_id: 'T2', value: 10 } }); // GA4: revenue only
+    paq().push(['addEcommerceItem', 'a', 'Lipstick', 'Makeup', 10, 1], ['trackEcommerceOrder', 'T2', 10]);
+    paq().push(['trackEcommerceOrder', 'T3', 5]); // Matomo: an order with an empty cart
+    layer.push({ event: 'purchase', ecommerce: { transaction_id: 'T3', items: [{ item_id: 'b', quantity: 1 }] } });
+    expect(events()).toEqual(['purchase a x1', 'purchase b x1']);
+  });
+
   it('leaves calls it does not know and malformed ones to Matomo, reporting nothing', () => {
     win._paq = [];
     start();
