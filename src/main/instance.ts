@@ -204,7 +204,7 @@ export function startInstance(
       },
       (err: Error) =>
         log(
-          `could not load the dataLayer reader (reco.datalayer.mjs): ${err.message}; the shop's ${layer ? 'GA4' : 'Matomo'} events are not recorded`,
+          `could not load the dataLayer reader (reco.datalayer.mjs): ${err.message}; the shop's ${[layer && 'GA4', paq && 'Matomo'].filter(Boolean).join(' and ')} events are not recorded`,
         ),
     );
   const antiFlicker = createAntiFlicker({ timeoutMs: opts.antiFlickerMs });

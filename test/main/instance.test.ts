@@ -424,6 +424,26 @@ describe('a shop that tells Matomo of its ecommerce (window._paq)', () => {
     }
   });
 
+  it('a reader module that cannot load is logged once, naming both the GA4 and the Matomo events it would have read', async () => {
+    vi.stubGlobal('Worker', BlockedWorker);
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const bundled = { startWorker: null, model: null, loadDataLayerReader: () => Promise.reject(new Error('HTTP 404')) };
+    const page = window as unknown as { _paq?: unknown[]; dataLayer?: unknown[] };
+    page._paq = [];
+    page.dataLayer = [];
+    try {
+      const started = startInstance({ dbName: `instance-${++n}` }, SCRIPT, null, null, bundled);
+      reco = started.reco;
+      await started.ready;
+      expect(logged.mock.calls.flat().filter((m) => String(m).includes('reco.datalayer.mjs'))).toEqual([
+        "[reco] could not load the dataLayer reader (reco.datalayer.mjs): HTTP 404; the shop's GA4 and Matomo events are not recorded",
+      ]);
+    } finally {
+      delete page._paq;
+      delete page.dataLayer;
+    }
+  });
+
   it('matomo: false leaves window._paq alone', async () => {
     vi.stubGlobal('Worker', BlockedWorker);
     const bundled = { startWorker: null, model: null, loadDataLayerReader: () => import('../../src/main/datalayer-read.ts') };
