@@ -67,7 +67,8 @@ for (const dir of readdirSync('public/models').sort()) {
       if (r >= 3) alone.push(performance.now() - t);
     }
     if (kept) {
-      // The same scorer again: the items' text is tokenized once, a hybrid's vectors cached (the worker's case after its first ranking).
+      // The same scorer again: the pair model's items tokenized and compiled once (their IDF has not changed), a hybrid's
+      // vectors cached (the worker's case when it ranks items again).
       const again = performance.now();
       await kept.score(history, candidates, t0 + 3600e3);
       if (r >= 3) warm.push(performance.now() - again);
@@ -87,7 +88,7 @@ for (const dir of readdirSync('public/models').sort()) {
   rows.push([`${dir} (${what})`, times[Math.floor(times.length / 2)]!]);
   if (alone.length) rows.push([`${dir}: its transformer alone (predict.ts)`, alone[Math.floor(alone.length / 2)]!]);
   if (warm.length)
-    rows.push([`${dir} again, ${hybrid ? 'its vectors cached' : "its items' text already tokenized"}`, warm[Math.floor(warm.length / 2)]!]);
+    rows.push([`${dir} again, ${hybrid ? 'its vectors cached' : 'its items already compiled'}`, warm[Math.floor(warm.length / 2)]!]);
 }
 const base = rows.find(([name]) => name.startsWith('default'))?.[1] ?? rows[0]![1];
 console.log(`one uncached ranking, 50-event history, 48 candidates, tfjs wasm in Node, p50 of ${runs} runs:`);

@@ -82,40 +82,69 @@ export interface PairCatalog {
   noText: Uint8Array;
 }
 
-function rows(lists: readonly (readonly [number, number][])[]): Rows {
+/** Sparse rows from lists of (id, weight) entries, each list in ascending id order. */
+function rows(lists: readonly (readonly Entry[])[]): Rows {
   const offsets = new Int32Array(lists.length + 1);
   lists.forEach((l, i) => (offsets[i + 1] = offsets[i]! + l.length));
   const ids = new Int32Array(offsets[lists.length]!);
   const weights = new Float64Array(ids.length);
-  lists.forEach((l, i) => {
-    const sorted = [...l].sort((a, b) => a[0] - b[0]);
-    sorted.forEach(([id, w], k) => {
+  lists.forEach((l, i) =>
+    l.forEach(([id, w], k) => {
       ids[offsets[i]! + k] = id;
       weights[offsets[i]! + k] = w;
-    });
+    }),
+  );
+  return { offsets, ids, weights };
+}
+
+/** A sparse row's entry: an id (an interned term, or a trigram's hash) and its weight. */
+type Entry = readonly [id: number, weight: number];
+
+const byId = (a: Entry, b: Entry) => a[0] - b[0];
+
+/** One item's sparse row: ids ascending, with their weights (plain arrays: cheaper to make than typed ones). */
+export interface SparseRow {
+  ids: number[];
+  weights: number[];
+}
+
+/** The row of entries sorted by id. */
+function sparseRow(entries: readonly Entry[]): SparseRow {
+  return { ids: entries.map((e) => e[0]), weights: entries.map((e) => e[1]) };
+}
+
+/** Items' rows stacked into one set of rows, in the items' order. */
+function stack(items: readonly SparseRow[]): Rows {
+  const offsets = new Int32Array(items.length + 1);
+  items.forEach((r, i) => (offsets[i + 1] = offsets[i]! + r.ids.length));
+  const ids = new Int32Array(offsets[items.length]!);
+  const weights = new Float64Array(ids.length);
+  items.forEach((r, i) => {
+    ids.set(r.ids, offsets[i]!);
+    weights.set(r.weights, offsets[i]!);
   });
   return { offsets, ids, weights };
 }
 
-/** Term counts → L2-normalized sublinear-tf × idf entries over interned term ids. */
-function tfidfEntries(terms: readonly string[], stats: TermStats, intern: (t: string) => number): [number, number][] {
+/** Term counts → L2-normalized sublinear-tf × idf entries over interned term ids, in ascending id order. */
+function tfidfEntries(terms: readonly string[], stats: TermStats, intern: (t: string) => number): Entry[] {
   const tf = new Map<string, number>();
   for (const t of terms) tf.set(t, (tf.get(t) ?? 0) + 1);
   const out: [number, number][] = [...tf].map(([t, c]) => [intern(t), (1 + Math.log(c)) * idf(stats, t)]);
   const norm = Math.hypot(...out.map((e) => e[1]));
   if (norm > 0) for (const e of out) e[1] /= norm;
-  return out;
+  return out.sort(byId);
 }
 
-/** An item's title trigrams, each weighing as the IDF of the rarest title word it comes from, L2-normalized. */
-function gramEntries(t: ItemText, stats: TermStats): [number, number][] {
+/** An item's title trigrams, each weighing as the IDF of the rarest title word it comes from, L2-normalized, in ascending hash order. */
+function gramEntries(t: ItemText, stats: TermStats): Entry[] {
   const weight = new Map<number, number>();
   t.title.forEach((word, k) => {
     const w = idf(stats, word);
     for (const g of t.titleGrams[k]!) weight.set(g, Math.max(weight.get(g) ?? 0, w));
   });
   const norm = Math.hypot(...weight.values());
-  return [...weight].map(([g, w]) => [g, w / norm]);
+  return [...weight].map(([g, w]): Entry => [g, w / norm]).sort(byId);
 }
 
 /** Category prefixes of an item ("makeup", "makeup>lips", ...), lower-cased. */
@@ -159,16 +188,49 @@ export function itemText(it: ItemFeatures): ItemText {
 }
 
 /**
+ * What an item's word overlap features read of it under one IDF: its rows of a compiled catalog. Term ids come from
+ * `intern`: a scorer that numbers terms the same way on every call can keep an item's rows while the IDF stays
+ * the same (its catalog index, or seen items that did not change), so a ranking compiles only the items it has not
+ * compiled before (most of a small ranking's cost is compiling its items).
+ */
+export interface PairRows {
+  /** TF-IDF of all words; `allIdf` the distinct words with their idf; `idfMass` the sum of those. */
+  all: SparseRow;
+  allIdf: SparseRow;
+  idfMass: number;
+  title: SparseRow;
+  grams: SparseRow;
+}
+
+/** An item's {@link PairRows} under `stats`, its terms numbered by `intern`. */
+export function pairRows(t: ItemText, stats: TermStats, intern: (term: string) => number): PairRows {
+  const distinct = [...new Set(t.words)].map((w): Entry => [intern(w), idf(stats, w)]);
+  return {
+    all: sparseRow(tfidfEntries(t.words, stats, intern)),
+    idfMass: distinct.reduce((s, e) => s + e[1], 0),
+    allIdf: sparseRow(distinct.sort(byId)),
+    title: sparseRow(tfidfEntries(t.title, stats, intern)),
+    grams: sparseRow(gramEntries(t, stats)),
+  };
+}
+
+/**
  * Compiles items for pair features; `stats` gives the IDF (the catalog's, or the items the worker knows).
  * @param text the items' text (default: computed here; the worker passes its per-item cache)
+ * @param rowsOf the items' rows under `stats` (default: computed here, terms numbered for this call; the worker
+ *   passes its per-item cache, numbered by its own count)
  */
 export function pairCatalog(
   items: readonly ItemFeatures[],
   stats: TermStats,
   text: (it: ItemFeatures) => ItemText = itemText,
+  rowsOf?: (it: ItemFeatures, t: ItemText) => PairRows,
 ): PairCatalog {
-  const terms = new Map<string, number>();
-  const intern = (t: string) => terms.get(t) ?? terms.set(t, terms.size).get(t)!;
+  if (!rowsOf) {
+    const terms = new Map<string, number>();
+    const intern = (t: string) => terms.get(t) ?? terms.set(t, terms.size).get(t)!;
+    rowsOf = (_, t) => pairRows(t, stats, intern);
+  }
   const brands = new Map<string, number>();
   const paths = new Map<string, number>();
   const n = items.length;
@@ -178,32 +240,25 @@ export function pairCatalog(
   const logPrice = new Float64Array(n).fill(NaN);
   const noText = new Uint8Array(n);
   const idfMass = new Float64Array(n);
-  const all: [number, number][][] = [];
-  const allIdf: [number, number][][] = [];
-  const title: [number, number][][] = [];
-  const grams: [number, number][][] = [];
-  items.forEach((it, i) => {
+  const compiled = items.map((it, i) => {
     const t = text(it);
-    all.push(tfidfEntries(t.words, stats, intern));
-    const distinct = [...new Set(t.words)].map((w) => [intern(w), idf(stats, w)] as [number, number]);
-    allIdf.push(distinct);
-    idfMass[i] = distinct.reduce((s, e) => s + e[1], 0);
-    title.push(tfidfEntries(t.title, stats, intern));
-    grams.push(gramEntries(t, stats));
+    const r = rowsOf(it, t);
+    idfMass[i] = r.idfMass;
     if (t.brand) brand[i] = brands.get(t.brand) ?? brands.set(t.brand, brands.size).get(t.brand)!;
     depth[i] = t.path.length;
     t.path.forEach((s, k) => (path[i * MAX_DEPTH + k] = paths.get(s) ?? paths.set(s, paths.size).get(s)!));
     logPrice[i] = t.price;
     noText[i] = t.noText ? 1 : 0;
+    return r;
   });
   return {
     n,
     ids: items.map((it) => it.id),
-    all: rows(all),
-    allIdf: rows(allIdf),
+    all: stack(compiled.map((r) => r.all)),
+    allIdf: stack(compiled.map((r) => r.allIdf)),
     idfMass,
-    title: rows(title),
-    grams: rows(grams),
+    title: stack(compiled.map((r) => r.title)),
+    grams: stack(compiled.map((r) => r.grams)),
     brand,
     path,
     depth,

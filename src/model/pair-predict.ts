@@ -13,14 +13,16 @@ import type { Contribution } from '../shared/protocol.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import { EVENT_INDEX, gapBucket } from './sequence.ts';
 import type { PairConfig } from './pair-config.ts';
-import { itemText, pairCatalog, pairFeaturesInto, PAIR_FEATURE_COUNT, type ItemText } from './pair-features.ts';
+import { itemText, pairCatalog, pairFeaturesInto, pairRows, PAIR_FEATURE_COUNT, type ItemText, type PairRows } from './pair-features.ts';
 import type { HeadArrays } from './head.ts';
 import type { TermStats } from './text.ts';
 
 /** Most items the seen-items IDF counts; past it, new items no longer change it. */
 const MAX_SEEN = 50_000;
-/** Items whose tokenized text is kept (the oldest is dropped past it). */
+/** Items whose tokenized text (and with it their compiled rows) is kept (the oldest is dropped past it). */
 const MAX_TEXTS = 4096;
+/** Distinct terms numbered before the numbering restarts (every kept item is compiled again then). */
+const MAX_TERMS = 200_000;
 
 /**
  * What on-device learning changes in the pair model: score' = (1 + c[0]) · score + w · pooled, where
@@ -118,7 +120,8 @@ export function createPairScorerWith(
   const seen = new Set<string>(seed?.ids);
   const counted: TermStats = { docs: seen.size, df: new Map(seed?.df) };
   const stats = index ?? counted;
-  // Tokenized text by item (id and features), so items seen before cost no tokenizing.
+  // Each item (id and features) tokenized once, and compiled once per IDF: its rows stay valid while the IDF does
+  // (a catalog index never changes; the seen-items IDF changes when a ranking brings an item it had not counted).
   const texts = new Map<string, ItemText>();
   const text = (it: ItemFeatures): ItemText => {
     const key = JSON.stringify([it.id, it.title, it.brand, it.category, it.price]);
@@ -130,6 +133,19 @@ export function createPairScorerWith(
     }
     return t;
   };
+  // By the kept text: an item dropped from `texts` drops its rows too.
+  const compiled = new WeakMap<ItemText, { rows: PairRows; idfVersion: number }>();
+  let idfVersion = 0;
+  const terms = new Map<string, number>();
+  const intern = (t: string) => terms.get(t) ?? terms.set(t, terms.size).get(t)!;
+  const rowsOf = (_: ItemFeatures, t: ItemText): PairRows => {
+    let c = compiled.get(t);
+    if (!c || c.idfVersion !== idfVersion) {
+      c = { rows: pairRows(t, stats, intern), idfVersion };
+      compiled.set(t, c);
+    }
+    return c.rows;
+  };
 
   function observe(items: Iterable<ItemFeatures>): void {
     if (index) return;
@@ -137,6 +153,7 @@ export function createPairScorerWith(
       if (seen.has(it.id) || seen.size >= MAX_SEEN) continue;
       seen.add(it.id);
       counted.docs++;
+      idfVersion++;
       for (const t of new Set(text(it).words)) counted.df.set(t, (counted.df.get(t) ?? 0) + 1);
     }
   }
@@ -153,8 +170,14 @@ export function createPairScorerWith(
     if (h.length === 0 || C === 0) return null;
     const L = h.length;
     const F = PAIR_FEATURE_COUNT;
+    // Term ids only grow: past MAX_TERMS they restart (between calls: the items of one call share one numbering), and
+    // every item is compiled again.
+    if (terms.size > MAX_TERMS) {
+      terms.clear();
+      idfVersion++;
+    }
     // One compiled catalog for the call: history items first, then candidates.
-    const cat = pairCatalog([...h.map((e) => e.item), ...candidates], stats, text);
+    const cat = pairCatalog([...h.map((e) => e.item), ...candidates], stats, text, rowsOf);
     const x = new Float32Array(C * L * F);
     for (let c = 0; c < C; c++) for (let k = 0; k < L; k++) pairFeaturesInto(cat, k, L + c, x, (c * L + k) * F);
     const out = await run(

@@ -111,6 +111,31 @@ describe('pair model', () => {
     expect(scorer.idf()).toEqual({ source: 'seen', items: 12 });
   });
 
+  it('compiles an item once while the IDF stays, and again when new items change it: one grid after another scores as a new scorer does', async () => {
+    const weights = pairInitWeights(cfg, rng(5));
+    weights['pair.out'] = Float32Array.from(weights['pair.out']!, (_, i) => Math.sin(i + 1) / 2);
+    weights['pool.v'] = Float32Array.of(0.3);
+    const history: HistoryEntry[] = CATALOG.slice(40, 46).map((item, i) => ({ item, type: 'select_item', ts: T0 + i * 60_000 }));
+    const [first, second] = [CATALOG.slice(0, 24), CATALOG.slice(20, 60)];
+    const now = T0 + 3_600_000;
+    // The seen-items IDF: the second grid brings items the first did not, so every word's IDF changes.
+    const kept = createPairScorer(model(weights));
+    const before = await kept.score(history, first, now);
+    await kept.score(history, second, now);
+    const after = await kept.score(history, first, now);
+    const fresh = createPairScorer(model(weights));
+    fresh.observe([...history.map((e) => e.item), ...first, ...second]);
+    const expected = await fresh.score(history, first, now);
+    first.forEach((_, c) => expect(after[c]).toBeCloseTo(expected[c]!, 6));
+    expect(Array.from(after).some((s, c) => Math.abs(s - before[c]!) > 1e-4)).toBe(true);
+    // A catalog index: the same scores call after call.
+    const stats = termStats(CATALOG);
+    const indexed = createPairScorer({ ...model(weights), index: stats }, stats);
+    const once = await indexed.score(history, first, now);
+    await indexed.score(history, second, now);
+    expect(Array.from(await indexed.score(history, first, now))).toEqual(Array.from(once));
+  });
+
   it('learns from tiny sequences what the content baseline it starts from misses: these shoppers keep to a brand', () => {
     const ds = loadDataset(root);
     const split = splitLeaveOneOut(ds);
