@@ -6,7 +6,7 @@
  */
 import type { ItemFeatures } from '../shared/types.ts';
 import { hash32 } from './features.ts';
-import { idf, itemTerms, textTokens, type TermStats } from './text.ts';
+import { idf, textTokens, type TermStats } from './text.ts';
 
 /** The features of one (candidate, history item) pair, in this order. */
 export const PAIR_FEATURES = [
@@ -177,7 +177,8 @@ export function itemText(it: ItemFeatures): ItemText {
   const b = it.brand?.trim().toLowerCase();
   const title = textTokens(it.title ?? '');
   return {
-    words: itemTerms(it),
+    // itemTerms(it), with the title tokenized once
+    words: [...title, ...textTokens(it.brand ?? ''), ...textTokens(it.category ?? '')],
     title,
     titleGrams: title.map(wordGrams),
     brand: b && b !== 'unknown' ? b : null,

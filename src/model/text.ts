@@ -8,6 +8,8 @@ import type { ItemFeatures } from '../shared/types.ts';
 const CJK_CLASS = '[\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}ー]';
 /** A character of those scripts (a token that starts with one is a bigram or a one-character run). */
 export const CJK = new RegExp(CJK_CLASS, 'u');
+/** A character other than printable ASCII (a space to a tilde). */
+const NOT_PRINTABLE_ASCII = /[^ -~]/;
 const RUNS = new RegExp(`${CJK_CLASS}+|(?:(?!${CJK_CLASS})[\\p{L}\\p{N}\\p{M}])+`, 'gu');
 
 /**
@@ -20,16 +22,19 @@ const RUNS = new RegExp(`${CJK_CLASS}+|(?:(?!${CJK_CLASS})[\\p{L}\\p{N}\\p{M}])+
 export function textTokens(text: string): string[] {
   const out: string[] = [];
   // Accents are folded on Latin letters only: NFKD would also split Japanese kana from their voicing marks (が → か).
-  const norm = text
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/ß/g, 'ss')
-    // Ligatures Unicode does not decompose: "cœur" is "coeur", "Æble" is "aeble" (as "ß" is "ss").
-    .replace(/œ/g, 'oe')
-    .replace(/æ/g, 'ae')
-    .normalize('NFKD')
-    .replace(/(?<=\p{Script=Latin})\p{M}+/gu, '')
-    .normalize('NFC');
+  // Printable ASCII (most catalogs' titles) has nothing to normalize or fold: lower-casing is all it needs.
+  const norm = !NOT_PRINTABLE_ASCII.test(text)
+    ? text.toLowerCase()
+    : text
+        .normalize('NFKC')
+        .toLowerCase()
+        .replace(/ß/g, 'ss')
+        // Ligatures Unicode does not decompose: "cœur" is "coeur", "Æble" is "aeble" (as "ß" is "ss").
+        .replace(/œ/g, 'oe')
+        .replace(/æ/g, 'ae')
+        .normalize('NFKD')
+        .replace(/(?<=\p{Script=Latin})\p{M}+/gu, '')
+        .normalize('NFC');
   for (const m of norm.matchAll(RUNS)) {
     const run = m[0];
     if (CJK.test(run[0]!)) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   categoryPath,
+  itemText,
   pairCatalog,
   pairFeaturesAll,
   pairFeaturesInto,
@@ -181,6 +182,18 @@ describe('pair features', () => {
         expect(Array.from(all.subarray(c * F, c * F + F))).toEqual(Array.from(one));
       }
     }
+  });
+
+  it("reads an item's words as content similarity does (text.ts itemTerms), in any script and with or without brand and category", () => {
+    const items: ItemFeatures[] = [
+      { id: 'a', title: 'Crème Brûlée Lip Balm 2-Pack', brand: "L'Oréal", category: 'Beauty > Lips' },
+      { id: 'b', title: 'ＡＢＣ Feuchtigkeitscreme für Männer', brand: 'Straße & Co', category: 'Pflege|Gesicht' },
+      { id: 'c', title: '資生堂 アルティミューン 美容液', category: 'スキンケア' },
+      { id: 'd', title: '', brand: 'Œuvre' },
+      { id: 'e', title: 'Plain ASCII title\twith a tab' },
+    ];
+    for (const it of items) expect(itemText(it).words).toEqual(itemTerms(it));
+    expect(itemText(items[0]!).words.slice(0, 3)).toEqual(['creme', 'brulee', 'lip']);
   });
 
   it('reads category paths with any separator, skipping "unknown"', () => {
