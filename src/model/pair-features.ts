@@ -6,7 +6,7 @@
  */
 import type { ItemFeatures } from '../shared/types.ts';
 import { hash32 } from './features.ts';
-import { idf, textTokens, type TermStats } from './text.ts';
+import { idf, itemTerms, textTokens, type TermStats } from './text.ts';
 
 /** The features of one (candidate, history item) pair, in this order. */
 export const PAIR_FEATURES = [
@@ -80,21 +80,6 @@ export interface PairCatalog {
   /** ln(price), NaN without. */
   logPrice: Float64Array;
   noText: Uint8Array;
-}
-
-/** Sparse rows from lists of (id, weight) entries, each list in ascending id order. */
-function rows(lists: readonly (readonly Entry[])[]): Rows {
-  const offsets = new Int32Array(lists.length + 1);
-  lists.forEach((l, i) => (offsets[i + 1] = offsets[i]! + l.length));
-  const ids = new Int32Array(offsets[lists.length]!);
-  const weights = new Float64Array(ids.length);
-  lists.forEach((l, i) =>
-    l.forEach(([id, w], k) => {
-      ids[offsets[i]! + k] = id;
-      weights[offsets[i]! + k] = w;
-    }),
-  );
-  return { offsets, ids, weights };
 }
 
 /** A sparse row's entry: an id (an interned term, or a trigram's hash) and its weight. */
@@ -177,8 +162,7 @@ export function itemText(it: ItemFeatures): ItemText {
   const b = it.brand?.trim().toLowerCase();
   const title = textTokens(it.title ?? '');
   return {
-    // itemTerms(it), with the title tokenized once
-    words: [...title, ...textTokens(it.brand ?? ''), ...textTokens(it.category ?? '')],
+    words: itemTerms(it, title),
     title,
     titleGrams: title.map(wordGrams),
     brand: b && b !== 'unknown' ? b : null,
@@ -225,12 +209,12 @@ export function pairCatalog(
   items: readonly ItemFeatures[],
   stats: TermStats,
   text: (it: ItemFeatures) => ItemText = itemText,
-  rowsOf?: (it: ItemFeatures, t: ItemText) => PairRows,
+  rowsOf?: (t: ItemText) => PairRows,
 ): PairCatalog {
   if (!rowsOf) {
     const terms = new Map<string, number>();
     const intern = (t: string) => terms.get(t) ?? terms.set(t, terms.size).get(t)!;
-    rowsOf = (_, t) => pairRows(t, stats, intern);
+    rowsOf = (t) => pairRows(t, stats, intern);
   }
   const brands = new Map<string, number>();
   const paths = new Map<string, number>();
@@ -243,7 +227,7 @@ export function pairCatalog(
   const idfMass = new Float64Array(n);
   const compiled = items.map((it, i) => {
     const t = text(it);
-    const r = rowsOf(it, t);
+    const r = rowsOf(t);
     idfMass[i] = r.idfMass;
     if (t.brand) brand[i] = brands.get(t.brand) ?? brands.set(t.brand, brands.size).get(t.brand)!;
     depth[i] = t.path.length;
@@ -379,7 +363,7 @@ function invert(r: Rows, n: number): Inverted {
   for (const id of r.ids) if (!row.has(id)) row.set(id, row.size);
   const lists: [number, number][][] = Array.from({ length: row.size }, () => []);
   for (let i = 0; i < n; i++) for (let e = r.offsets[i]!; e < r.offsets[i + 1]!; e++) lists[row.get(r.ids[e]!)!]!.push([i, r.weights[e]!]);
-  return { ...rows(lists), row };
+  return { ...stack(lists.map(sparseRow)), row };
 }
 
 export function pairPostings(cat: PairCatalog): PairPostings {

@@ -138,7 +138,7 @@ export function createPairScorerWith(
   let idfVersion = 0;
   const terms = new Map<string, number>();
   const intern = (t: string) => terms.get(t) ?? terms.set(t, terms.size).get(t)!;
-  const rowsOf = (_: ItemFeatures, t: ItemText): PairRows => {
+  const rowsOf = (t: ItemText): PairRows => {
     let c = compiled.get(t);
     if (!c || c.idfVersion !== idfVersion) {
       c = { rows: pairRows(t, stats, intern), idfVersion };

@@ -51,9 +51,10 @@ export function textTokens(text: string): string[] {
 /**
  * The terms of an item for content similarity: the words of its title, brand and category path.
  * Repeats are kept (term frequency counts them).
+ * @param title the title's tokens, when the caller has them already
  */
-export function itemTerms(item: ItemFeatures): string[] {
-  return [...textTokens(item.title ?? ''), ...textTokens(item.brand ?? ''), ...textTokens(item.category ?? '')];
+export function itemTerms(item: ItemFeatures, title: readonly string[] = textTokens(item.title ?? '')): string[] {
+  return [...title, ...textTokens(item.brand ?? ''), ...textTokens(item.category ?? '')];
 }
 
 /** Document frequencies of terms over a set of items: what IDF is computed from. */
