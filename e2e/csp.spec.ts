@@ -1,7 +1,7 @@
 import { BASE_URL } from './helpers/engines/server.ts';
 import { CDN } from './helpers/origins.ts';
 import { expect, test, type BrowserPage } from './helpers/test.ts';
-import { gridItems, openAndCloseProduct, waitForReady } from './helpers/reco.ts';
+import { backAtTop, gridItems, openAndCloseProduct, waitForReady } from './helpers/reco.ts';
 
 // The demo shop served with a strict Content-Security-Policy on every response (scripts/serve.ts `?csp=`): no inline
 // script, no injected style, nothing from another origin. The policies are the README's ("Content-Security-Policy").
@@ -51,7 +51,7 @@ test("under the strict policy (script-src 'self' 'wasm-unsafe-eval', worker-src,
   expect(clicked).toHaveLength(3);
   for (const it of clicked) await openAndCloseProduct(page, it.id);
   // The browser restores the scroll position on reload: back at the top first, where a repeat visitor lands.
-  await page.evaluate(() => window.scrollTo(0, 0));
+  await backAtTop(page);
   await page.reload();
   await waitForReady(page);
   await page.evaluate(() => {

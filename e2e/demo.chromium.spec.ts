@@ -1,7 +1,7 @@
 // The demo shop as a product owner and a shopper meet it: keyboard, phone width, history, consent, the order switch
 // and the placement rows. Chromium only: these use the viewport and the keyboard, which Playwright drives here.
 import { expect, test, type Page } from '@playwright/test';
-import { gridItems, listenToReco, openAndCloseProduct, waitForRanked, waitForReady } from './helpers/reco.ts';
+import { backAtTop, gridItems, listenToReco, openAndCloseProduct, waitForRanked, waitForReady } from './helpers/reco.ts';
 
 /** A returning shopper: opens (and closes) four products of one top category, then reloads the shop. */
 async function returningShopper(page: Page, top: string): Promise<void> {
@@ -13,7 +13,7 @@ async function returningShopper(page: Page, top: string): Promise<void> {
     .poll(async () => (await page.evaluate(() => window.Reco.export())).events.filter((e) => e.type === 'view_item').length)
     .toBe(4);
   await expect.poll(() => new URL(page.url()).hash).toBe(''); // closing went back to the shop's address
-  await page.evaluate(() => window.scrollTo(0, 0));
+  await backAtTop(page);
   await listenToReco(page);
   await page.reload();
   await waitForReady(page);

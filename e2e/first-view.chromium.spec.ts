@@ -1,6 +1,15 @@
 import { expect, test, type Page, type Route } from '@playwright/test';
 import { dropFastStart } from './helpers/idb.ts';
-import { gridItems, holdModel, listenToReco, openAndCloseProduct, scrollOutOfView, waitForRanked, waitForReady } from './helpers/reco.ts';
+import {
+  backAtTop,
+  gridItems,
+  holdModel,
+  listenToReco,
+  openAndCloseProduct,
+  scrollOutOfView,
+  waitForRanked,
+  waitForReady,
+} from './helpers/reco.ts';
 
 /** A grid's items with the features the page shows for them. */
 const itemsOf = (page: Page, grid: string) =>
@@ -25,7 +34,7 @@ async function shopperWithHistory(page: Page): Promise<string[]> {
   const nails = (await gridItems(page, '#grid-home')).filter((it) => !it.pinned && it.top === 'Nails').slice(0, 3);
   for (const it of nails) await openAndCloseProduct(page, it.id);
   await page.evaluate(() => window.Reco.export());
-  await page.evaluate(() => window.scrollTo(0, 0));
+  await backAtTop(page);
   return (await gridItems(page, '#grid-home')).map((it) => it.id);
 }
 

@@ -155,6 +155,29 @@ export async function openAndCloseProduct(page: AnyPage, id: string): Promise<vo
   });
 }
 
+/**
+ * Scrolls the page to the top and waits until it has stayed there (five checks, 20 ms apart). Closing the product view went back
+ * in history, and the browser restores that entry's scroll position on its own schedule (Firefox can do so after a
+ * `scrollTo(0, 0)` made right after the address changed back); a reload keeps whatever position the page had then.
+ */
+export async function backAtTop(page: AnyPage): Promise<void> {
+  const still = await asTab(page).evaluate(async () => {
+    const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 20));
+    let still = 0;
+    for (let waited = 0; waited < 250; waited++) {
+      if (window.scrollX === 0 && window.scrollY === 0) still++;
+      else {
+        window.scrollTo(0, 0);
+        still = 0;
+      }
+      if (still === 5) return true;
+      await tick();
+    }
+    return false;
+  });
+  expect(still, 'the page stays at the top once scrolled there').toBe(true);
+}
+
 /** How many of the first `top` items are of `category` (a top-level category). */
 export const countInTop = (items: readonly { top: string }[], category: string, top = 8): number =>
   items.slice(0, top).filter((it) => it.top === category).length;
@@ -197,7 +220,7 @@ export async function shopperScenario(page: AnyPage, { clicks = 5, top = 8 } = {
   }
 
   // The browser restores the scroll position on reload: back at the top first, where a repeat visitor lands.
-  await tab.evaluate(() => window.scrollTo(0, 0));
+  await backAtTop(tab);
   await tab.reload();
   const status = await waitForReady(tab);
   // Once init() resolved, the home grid was ranked within its hold or (a late ranking, or none) waits for ever.
