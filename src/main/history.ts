@@ -75,7 +75,9 @@ export function createHistory(
       const ids = [...new Set(pending.map((e) => e.itemId))];
       const known = ids.flatMap((id) => (seen.has(id) ? [seen.get(id)!] : []));
       if (memory) known.push(...(await memory.items(ids.filter((id) => !seen.has(id)))).values());
-      return { pending, known, now: Date.now() };
+      // Taken after the pending events: a write settling in between is in one or the other (its count then reads new).
+      const written = opened?.kind === 'indexeddb' ? opened.writes?.() : undefined;
+      return { pending, known, now: Date.now(), ...(written && { written }) };
     },
   };
 }

@@ -12,6 +12,7 @@ import type { LearningDecision, LearningSchedule, LearningState } from './learni
 import type { Backend, BackendTried } from './options.ts';
 import type { Recommendation, SlotOptions } from './placements.ts';
 import type { PageWrite } from './store.ts';
+import type { PageWrites } from './writes-channel.ts';
 import type { ItemFeatures, RecoEvent } from './types.ts';
 
 /** Where the worker finds the shopper's events: the page's IndexedDB database and its retention caps. */
@@ -147,6 +148,11 @@ export interface HistoryRequest {
   known: ItemFeatures[];
   /** The page's clock (epoch ms): the gap after the newest event is measured to it. */
   now: number;
+  /**
+   * The page store's writes of events so far (its IndexedDB store's; none for a memory store or one not open yet): while
+   * they and the other pages' (told on src/shared/writes-channel.ts) are those of its latest read, the worker's is current.
+   */
+  written?: PageWrites;
 }
 
 /** A ranking: the candidates, and the page's side of the history. */

@@ -9,6 +9,7 @@ import { LOCAL_KEYS } from './local-keys.ts';
 import { DEFAULTS } from './options.ts';
 import { isCachedItem, isEvent } from './rows.ts';
 import type { EventType, ItemFeatures, RecoEvent, StoredData } from './types.ts';
+import { openWriteNotices, type PageWrites } from './writes-channel.ts';
 
 /** Options of {@link openStore}. */
 export interface StoreOptions {
@@ -104,7 +105,11 @@ export type PageWrite = (typeof PAGE_WRITES)[number];
  */
 export type PageStore =
   | (Omit<Store, WorkerRecords | 'kind'> & { readonly kind: 'memory' })
-  | (Omit<Store, WorkerReads | 'items' | 'kind'> & { readonly kind: 'indexeddb' });
+  | (Omit<Store, WorkerReads | 'items' | 'kind'> & {
+      readonly kind: 'indexeddb';
+      /** This store's writes of events so far, for its worker (see {@link PageWrites}); the page's own store counts them. */
+      writes?(): PageWrites;
+    });
 
 const STORE_DEFAULTS = {
   dbName: DEFAULTS.dbName,
@@ -361,9 +366,37 @@ export function openPageStore(opts: StoreOptions = {}): Promise<PageStore> {
     (o, reason) => memoryPart(o, emptyMemory(), reason),
     (db, o) => {
       const rows = rowFilter();
-      return leftAsSuch({ ...idbWrites(db, o, rows), putItems: idbItems(db, o, rows).putItems });
+      return told(o.dbName, leftAsSuch({ ...idbWrites(db, o, rows), putItems: idbItems(db, o, rows).putItems }));
     },
   );
+}
+
+/**
+ * The page store whose writes of events and item features are told to the workers (src/shared/writes-channel.ts),
+ * and counted for its own worker: {@link PageWrites} in each request.
+ */
+function told<S extends Pick<Store, 'add' | 'prune' | 'clear' | 'putItems' | 'close'>>(db: string, store: S): S & { writes(): PageWrites } {
+  const notices = openWriteNotices(db);
+  let events = 0;
+  const after =
+    <A extends unknown[]>(call: (...args: A) => Promise<void>, counted: boolean) =>
+    (...args: A) =>
+      call(...args).finally(() => {
+        if (counted) events++;
+        notices.tell();
+      });
+  return {
+    ...store,
+    add: after(store.add, true),
+    prune: after(store.prune, true),
+    clear: after(store.clear, true),
+    putItems: after(store.putItems, false),
+    writes: () => ({ by: notices.by, events }),
+    close() {
+      notices.close();
+      store.close();
+    },
+  };
 }
 
 /**

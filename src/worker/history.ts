@@ -6,6 +6,7 @@
  */
 import { HISTORY_TYPES, withoutRepeatedPurchases } from '../shared/labels.ts';
 import type { HistoryRequest } from '../shared/protocol.ts';
+import type { PageWrites } from '../shared/writes-channel.ts';
 import { byTime, mergeItem, StoreTimeoutError, type Store } from '../shared/store.ts';
 import type { EventType, HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
 
@@ -67,6 +68,12 @@ export interface Recall {
    * so far; what was never read (no read yet, an item not read before) comes from `store`, remembered.
    */
   recalled(store: HistoryReads): HistoryReads;
+  /**
+   * A page store's write was told (src/shared/writes-channel.ts): unless it is the page whose requests this worker
+   * answers (its event writes are counted in each request, the item features it writes are this worker's own), the
+   * history is read from the store again at the next ranking.
+   */
+  writtenBy(by: string): void;
   /** Forgets everything (forget(): the store was cleared). */
   clear(): void;
 }
@@ -80,14 +87,36 @@ export const RECALLED_ITEMS = 2000;
  * changed the history (hundreds of ms in WebKit under load), and the snapshot must be stored before the shopper
  * leaves. Where memory is behind the store (another tab wrote since) the next page view's history differs from the
  * snapshot's, and that snapshot is not used: it can be late, never wrong.
+ *
+ * With `heard` (the pages' writes are told to this worker), a ranking whose page wrote no event since the latest read,
+ * while no other page wrote, is answered from memory: no read of the store at all (its stamp and the items' features
+ * took two requests, most of a ranking's time). Without it, the stamp is read for every ranking.
  * @param limit events the model reads (the `historyLength` option): older ones are not kept
+ * @param heard whether the pages' writes reach {@link Recall.writtenBy}
  */
-export function createRecall(limit: number): Recall {
+export function createRecall(limit: number, heard = false): Recall {
   let read: RecoEvent[] | null = null;
   /** The store's stamp when `read` was read. */
   let readAt: string | null = null;
+  /** Writes of other pages told so far. */
+  let notices = 0;
+  /**
+   * What `read` was read after (or found unchanged after): the page's writes as its request said, and the other pages'
+   * told when the read started. Both are what the store held at least: a write can only have settled since.
+   */
+  let readAfter: { page: PageWrites | undefined; notices: number } | null = null;
   const sent = new Map<string, RecoEvent>();
   const features = new Map<string, ItemFeatures>();
+  /** Items read and not found in the store (the page's known features may still come), at most RECALLED_ITEMS. */
+  const absent = new Set<string>();
+  /** Whether the store holds what `read` and the features kept say, as far as this worker was told. */
+  const current = (written: PageWrites | undefined) =>
+    heard &&
+    read !== null &&
+    readAfter?.notices === notices &&
+    written !== undefined &&
+    written.by === readAfter.page?.by &&
+    written.events === readAfter.page.events;
   const newest = (events: Iterable<RecoEvent>) => [...events].sort(byTime).slice(-limit);
   /** Keeps an item's features, the least recently kept evicted beyond RECALLED_ITEMS (it is then read again). */
   const keep = (it: ItemFeatures) => {
@@ -98,9 +127,15 @@ export function createRecall(limit: number): Recall {
       features.delete(id);
     }
   };
-  /** Features written over those kept (the candidates a ranking brings: only items already kept are history items). */
+  /**
+   * Features written over those kept (the candidates a ranking brings: only items already kept are history items); an
+   * item read before and not found is read again.
+   */
   const stored = (items: readonly ItemFeatures[]) => {
-    for (const it of items) if (features.has(it.id)) keep(mergeItem(features.get(it.id), it));
+    for (const it of items) {
+      absent.delete(it.id);
+      if (features.has(it.id)) keep(mergeItem(features.get(it.id), it));
+    }
   };
   /** The features kept of `ids` (those not kept are left out, as the store leaves out items it lacks). */
   const kept = (ids: readonly string[]) => new Map(ids.flatMap((id) => (features.has(id) ? [[id, features.get(id)!] as const] : [])));
@@ -110,9 +145,18 @@ export function createRecall(limit: number): Recall {
   const through = (store: HistoryReads, ahead?: { req: HistoryRequest; also: readonly string[] }): HistoryReads => {
     /** The features read beside the stamp, and the ids they were read for. */
     let early: { ids: Set<string>; found: Promise<Map<string, ItemFeatures>> } | null = null;
+    /** This request's history was answered from memory: so are its items' features that were read before. */
+    let fromMemory = false;
+    const written = ahead?.req.written;
     return {
       async recent(n, types) {
         if (n !== limit || types !== HISTORY_TYPES) return store.recent(n, types);
+        if (current(written)) {
+          fromMemory = true;
+          return [...read!];
+        }
+        // Counted before the read: a write told while it runs makes the next ranking read again.
+        const after = { page: written, notices };
         try {
           // Taken before the read: an event written in between makes the next stamp differ, and the history is read again.
           const stamping = store.stamp();
@@ -125,10 +169,14 @@ export function createRecall(limit: number): Recall {
             }
           }
           const stamp = await stamping;
-          if (read && stamp === readAt) return [...read];
+          if (read && stamp === readAt) {
+            readAfter = after;
+            return [...read];
+          }
           const events = await store.recent(n, types);
           read = events;
           readAt = stamp;
+          readAfter = after;
           return [...events];
         } catch (err) {
           // The database stopped answering: what it answered last, with what the page sent since.
@@ -138,9 +186,15 @@ export function createRecall(limit: number): Recall {
       },
       stamp: () => store.stamp(),
       async items(ids) {
+        if (fromMemory && ids.every((id) => features.has(id) || absent.has(id))) return kept(ids);
         try {
           const found = early && ids.every((id) => early!.ids.has(id)) ? await early.found : await store.items(ids);
           for (const f of found.values()) keep(f);
+          for (const id of ids) if (!found.has(id)) absent.add(id);
+          for (const id of absent) {
+            if (absent.size <= RECALLED_ITEMS) break;
+            absent.delete(id);
+          }
           return new Map(ids.flatMap((id) => (found.has(id) ? [[id, found.get(id)!] as const] : [])));
         } catch (err) {
           if (!(err instanceof StoreTimeoutError)) throw err;
@@ -180,11 +234,16 @@ export function createRecall(limit: number): Recall {
         },
       };
     },
+    writtenBy(by) {
+      if (by !== readAfter?.page?.by) notices++;
+    },
     clear() {
       read = null;
       readAt = null;
+      readAfter = null;
       sent.clear();
       features.clear();
+      absent.clear();
     },
   };
 }

@@ -44,6 +44,7 @@ import { skipped, type LearningState } from '../shared/learning.ts';
 import { openStore, PAGE_WRITES, pauseStores, resumeStores, storesQuiet, type Store } from '../shared/store.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import { openForgetChannel } from '../shared/forget-channel.ts';
+import { listenToWrites } from '../shared/writes-channel.ts';
 import type { Engine } from './engine.ts';
 import { loadFeed, overFeed, type FetchedFeed } from './feed.ts';
 import { createFiles, once, type Files } from './files.ts';
@@ -64,6 +65,11 @@ export interface HostDeps {
   caches?: CacheStorage | null;
   /** Listens for a page's forget() on this origin. Default: the pages' forget channel (shared/forget-channel.ts). */
   onPageForget?: (onForget: () => void) => void;
+  /**
+   * Listens for the pages' writes to database `db`; null when it cannot hear them. Default: the pages' writes channel
+   * (shared/writes-channel.ts).
+   */
+  listenToWrites?: (db: string, onWrite: (by: string) => void) => { close(): void } | null;
 }
 
 /** Items a snapshot carries over to the next page view, most recently ranked first. */
@@ -99,6 +105,8 @@ export function createHost(deps: HostDeps): EngineInterface {
   let writing: Promise<void> = Promise.resolve();
   /** This page view's history reads and the events sent since: the snapshot is assembled from them, not read again. */
   let recall: Recall = createRecall(DEFAULTS.historyLength);
+  /** The pages' writes to this page's database, heard (shared/writes-channel.ts); null when they cannot be. */
+  let writes: { close(): void } | null = null;
   /**
    * The history's events read at init(), beside the snapshot (recall keeps them while the store's stamp is the same):
    * a page view's first rankings need not wait for that read. WebKit runs a worker's IndexedDB requests through the
@@ -516,7 +524,10 @@ export function createHost(deps: HostDeps): EngineInterface {
     async init(o: EngineInit, hooks: EngineHooks = {}) {
       opts = o;
       pageHooks = hooks;
-      recall = createRecall(o.historyLength);
+      // The pages' writes are heard from now on: the history read below is kept until one changes it.
+      writes?.close();
+      writes = o.store ? (deps.listenToWrites ?? listenToWrites)(o.store.dbName, (by) => recall.writtenBy(by)) : null;
+      recall = createRecall(o.historyLength, writes !== null);
       // Invalid rules: status() names the field, and the grids keep the shop's order while the engine loads all the
       // same (with no rules), so that the page's setRules() with valid ones personalizes them.
       try {
@@ -686,7 +697,9 @@ export function createHost(deps: HostDeps): EngineInterface {
     remember(items) {
       // Not after forget() (erase() leaves no store), nor in memory mode (no store here: the page keeps them).
       void store.then((s) => {
-        if (s) storing = storing.then(() => s.putItems(items)).catch(() => {});
+        if (!s) return;
+        recall.stored(items);
+        storing = storing.then(() => s.putItems(items)).catch(() => {});
       });
     },
 

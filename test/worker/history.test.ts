@@ -1,7 +1,8 @@
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { HISTORY_TYPES } from '../../src/shared/labels.ts';
-import { openStore, StoreTimeoutError } from '../../src/shared/store.ts';
+import { openPageStore, openStore, StoreTimeoutError } from '../../src/shared/store.ts';
+import { listenToWrites } from '../../src/shared/writes-channel.ts';
 import { assembleHistory, createRecall, RECALLED_ITEMS } from '../../src/worker/history.ts';
 import { storedEvent as event } from '../../fixtures/shopper.ts';
 import type { ItemFeatures } from '../../src/shared/types.ts';
@@ -234,6 +235,87 @@ describe('history assembled in the worker', () => {
     expect(await titles(none)).toEqual(['stored A', 'stored B', 'stored D']);
     expect(log).toEqual(['stamp', 'items a b', 'stamped', 'recent', 'items a b d']);
     store.close();
+  });
+
+  it("with the pages' writes heard, a ranking reads nothing from the store while no page wrote since; its own page's event write (counted in the request) or another page's write (told) makes it read again", async () => {
+    const dbName = `worker-history-told-${++n}`;
+    const page = await openPageStore({ dbName }); // the page whose requests the worker answers
+    const other = await openPageStore({ dbName }); // another tab's page
+    const reads = await openStore({ dbName }); // the worker's connection
+    expect(page.kind).toBe('indexeddb');
+    if (page.kind !== 'indexeddb' || other.kind !== 'indexeddb') return;
+    const t = Date.now() - 60_000;
+    await page.add([event('a', 'select_item', t + 1), event('b', 'view_item', t + 2)]);
+    await page.putItems([{ id: 'a', title: 'stored A' }]); // b's features were never stored
+    const log: string[] = [];
+    const watched = {
+      recent: (k: number, types: typeof HISTORY_TYPES) => (log.push('recent'), reads.recent(k, types)),
+      stamp: () => (log.push('stamp'), reads.stamp()),
+      items: (ids: readonly string[]) => (log.push(`items ${[...ids].sort().join(' ')}`), reads.items(ids)),
+    };
+    // Every write is told, on the channel the worker listens to; the test waits for each before the next ranking.
+    const told: string[] = [];
+    const heardByTest = listenToWrites(dbName, (by) => told.push(by));
+    const heardByWorker = listenToWrites(dbName, (by) => recall.writtenBy(by));
+    const recall = createRecall(5, heardByWorker !== null);
+    const toldOnce = async (by: string) => {
+      const before = told.filter((b) => b === by).length;
+      await vi.waitFor(() => expect(told.filter((b) => b === by).length).toBeGreaterThan(before));
+    };
+    const ranked = async () => {
+      log.length = 0;
+      const req = { pending: [], known: [], now: Date.now(), written: page.writes!() };
+      const { history } = await assembleHistory(recall.through(watched, { req, also: [] }), req, 5);
+      return history.map((e) => `${e.item.id} ${e.item.title ?? '-'}`);
+    };
+
+    expect(await ranked()).toEqual(['a stored A', 'b -']);
+    expect(log).toEqual(['stamp', 'recent', 'items a b']);
+    expect(await ranked()).toEqual(['a stored A', 'b -']);
+    expect(log, 'nothing written since: answered from memory (b known as absent)').toEqual([]);
+
+    // The page's own click, written: its request counts one more event write, and the history is read again.
+    await page.add([event('c', 'select_item', t + 3)]);
+    expect(await ranked()).toEqual(['a stored A', 'b -', 'c -']);
+    expect(log, 'the items of the last read read beside the stamp, as without notices').toEqual([
+      'stamp',
+      'items a b',
+      'recent',
+      'items a b c',
+    ]);
+    // Its own page's items are written for this worker, which keeps them as it asks (host.ts): told, and not read again.
+    const writing = toldOnce(page.writes!().by);
+    recall.stored([{ id: 'a', title: 'page A' }]);
+    await page.putItems([{ id: 'a', title: 'page A' }]);
+    await writing;
+    expect(await ranked()).toEqual(['a page A', 'b -', 'c -']);
+    expect(log).toEqual([]);
+
+    // Another tab's view, then another tab's features of b: each is told, and the next ranking reads again.
+    let otherWrote = toldOnce(other.writes!().by);
+    await other.add([event('d', 'view_item', t + 4)]);
+    await otherWrote;
+    expect(await ranked()).toEqual(['a page A', 'b -', 'c -', 'd -']);
+    expect(log).toEqual(['stamp', 'items a b c', 'recent', 'items a b c d']);
+    otherWrote = toldOnce(other.writes!().by);
+    await other.putItems([{ id: 'b', title: 'other B' }]);
+    await otherWrote;
+    expect(await ranked()).toEqual(['a page A', 'b other B', 'c -', 'd -']);
+    expect(log, 'the same events (stamp), their items read again').toEqual(['stamp', 'items a b c d']);
+    expect(await ranked()).toEqual(['a page A', 'b other B', 'c -', 'd -']);
+    expect(log).toEqual([]);
+
+    // A request without the page's writes (a memory store's, or one not open yet) reads the stamp, as without notices.
+    log.length = 0;
+    await assembleHistory(
+      recall.through(watched, { req: { pending: [], known: [], now: Date.now() }, also: [] }),
+      { pending: [], known: [], now: Date.now() },
+      5,
+    );
+    expect(log[0]).toBe('stamp');
+    heardByTest?.close();
+    heardByWorker?.close();
+    for (const s of [page, other, reads]) s.close();
   });
 
   it('a database that stopped answering: a recall answers from its latest read, the events sent since and the features it kept; without a read, the pending events only', async () => {

@@ -1,0 +1,55 @@
+import { expect, test } from './helpers/test.ts';
+import { waitForReady } from './helpers/reco.ts';
+
+// One shopper, two tabs. A worker keeps the history it read while nothing changed it (no IndexedDB read for each
+// ranking: src/shared/writes-channel.ts); what the shopper does in the other tab reaches the next ranking all the same.
+const FIXTURE = '/e2e/pages/rank.html';
+
+const SHAMPOO = { id: 'hair-1', title: 'Argan Oil Repair Shampoo', brand: 'Solenne', category: 'Hair Care > Shampoo' };
+const LIPSTICK = { id: 'lips-1', title: 'Velvet Matte Lipstick Rose Pink', brand: 'Aurelle', category: 'Makeup > Lips > Lipstick' };
+const POLISH = { id: 'nails-1', title: 'Gel Nail Polish Coral Reef', brand: 'Nailora', category: 'Nails > Nail Polish' };
+const CANDIDATES = [
+  { id: 'conditioner', title: 'Argan Oil Repair Conditioner', brand: 'Solenne', category: 'Hair Care > Conditioner' },
+  { id: 'lipstick', title: 'Velvet Matte Lipstick Ruby Red', brand: 'Aurelle', category: 'Makeup > Lips > Lipstick' },
+  { id: 'polish', title: 'Gel Nail Polish Coral', brand: 'Nailora', category: 'Nails > Nail Polish' },
+];
+
+test("a ranking in one tab reads what the shopper did in another tab since, and what its own tab wrote, with the page view's rankings in between answered without reading the history again", async ({
+  session,
+}) => {
+  const [a, b] = [session.page, await session.newPage()];
+  for (const p of [a, b]) {
+    await p.goto(FIXTURE);
+    await waitForReady(p);
+  }
+  const best = () => a.evaluate((items) => window.Reco.rank(items).then((r) => r[0]!.id), CANDIDATES);
+
+  // Tab A: the shopper views a shampoo (the page knows its features from a list it ranked).
+  await a.evaluate(async (item) => {
+    await window.Reco.rank([item]);
+    window.Reco.track('view_item', item.id);
+    await window.Reco.export(); // written
+  }, SHAMPOO);
+  expect(await best()).toBe('conditioner');
+  expect(await best(), 'nothing changed: the same order').toBe('conditioner');
+
+  // Tab B: the same shopper views a lipstick and puts it in the cart.
+  await b.evaluate(async (item) => {
+    await window.Reco.rank([item]);
+    window.Reco.track('view_item', item.id);
+    window.Reco.track('add_to_cart', item.id);
+    await window.Reco.export();
+  }, LIPSTICK);
+  // Tab A's next ranking (its page wrote nothing since) reads tab B's events: the lipstick, newest, leads.
+  await expect.poll(best, { timeout: 10_000, message: "tab A's ranking did not read tab B's events" }).toBe('lipstick');
+  const explained = await a.evaluate(() => window.Reco.explain('lipstick'));
+  expect(explained.because.map((r) => r.itemId)).toContain(LIPSTICK.id);
+
+  // Back in tab A: a nail polish viewed, and the next ranking reads it at once (its page's own write).
+  await a.evaluate(async (item) => {
+    await window.Reco.rank([item]);
+    window.Reco.track('view_item', item.id);
+    await window.Reco.export();
+  }, POLISH);
+  expect(await best()).toBe('polish');
+});

@@ -1,0 +1,64 @@
+/**
+ * The origin's line about writes to the history: a page that wrote events or item features to its database tells the
+ * workers of every page, so that a worker keeps the history it read until something changed it, instead of asking
+ * IndexedDB again for each ranking (two requests that take most of a ranking's time in a worker). A worker that
+ * cannot listen (no BroadcastChannel) asks IndexedDB each time, as it would without this line.
+ */
+
+/** The BroadcastChannel's name. */
+const WRITES_CHANNEL = 'reco-writes';
+
+/** What a page says after a write: which database, and which page store wrote (see {@link PageWrites}). */
+export interface WriteNotice {
+  type: 'written';
+  db: string;
+  by: string;
+}
+
+/**
+ * A page store's writes of events so far: a request carries it, so that its worker knows whether the history it read
+ * is still the stored one. Counted when a write has settled, the moment its events leave the page's unwritten queue:
+ * a request made before that sends those events itself, one made after carries the new count.
+ */
+export interface PageWrites {
+  /** The page store (random, one per connection the page opened). */
+  by: string;
+  /** Event writes settled so far (added, pruned, cleared), whether or not they succeeded. */
+  events: number;
+}
+
+/** Opens the channel a page store tells its writes on; a no-op where BroadcastChannel is missing or refused. */
+export function openWriteNotices(db: string): { by: string; tell(): void; close(): void } {
+  const by = Math.random().toString(36).slice(2);
+  let channel: BroadcastChannel | null = null;
+  try {
+    if (typeof BroadcastChannel === 'function') channel = new BroadcastChannel(WRITES_CHANNEL);
+  } catch {
+    channel = null; // refused (opaque origins)
+  }
+  return {
+    by,
+    tell: () => channel?.postMessage({ type: 'written', db, by } satisfies WriteNotice),
+    close() {
+      channel?.close();
+      channel = null; // a write settling after its store closed tells nobody
+    },
+  };
+}
+
+/**
+ * Listens for the writes of pages to database `db` (its own page's included: the listener tells them apart).
+ * @returns the channel to close, or null when nothing can be heard (no BroadcastChannel): every write must then be assumed
+ */
+export function listenToWrites(db: string, onWrite: (by: string) => void): { close(): void } | null {
+  try {
+    if (typeof BroadcastChannel !== 'function') return null;
+    const channel = new BroadcastChannel(WRITES_CHANNEL);
+    channel.onmessage = (ev: MessageEvent<Partial<WriteNotice> | null>) => {
+      if (ev.data?.type === 'written' && ev.data.db === db && typeof ev.data.by === 'string') onWrite(ev.data.by);
+    };
+    return channel;
+  } catch {
+    return null;
+  }
+}
