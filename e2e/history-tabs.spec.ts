@@ -1,4 +1,5 @@
 import { expect, test } from './helpers/test.ts';
+import type { BrowserPage } from './helpers/engines/page.ts';
 import { waitForReady } from './helpers/reco.ts';
 
 // One shopper, two tabs. A worker keeps the history it read while nothing changed it (no IndexedDB read for each
@@ -8,6 +9,9 @@ const FIXTURE = '/e2e/pages/rank.html';
 const SHAMPOO = { id: 'hair-1', title: 'Argan Oil Repair Shampoo', brand: 'Solenne', category: 'Hair Care > Shampoo' };
 const LIPSTICK = { id: 'lips-1', title: 'Velvet Matte Lipstick Rose Pink', brand: 'Aurelle', category: 'Makeup > Lips > Lipstick' };
 const POLISH = { id: 'nails-1', title: 'Gel Nail Polish Coral Reef', brand: 'Nailora', category: 'Nails > Nail Polish' };
+/** The item `page`'s Reco.rank() puts first among CANDIDATES. */
+const bestOf = (page: BrowserPage) => page.evaluate((items) => window.Reco.rank(items).then((r) => r[0]!.id), CANDIDATES);
+
 const CANDIDATES = [
   { id: 'conditioner', title: 'Argan Oil Repair Conditioner', brand: 'Solenne', category: 'Hair Care > Conditioner' },
   { id: 'lipstick', title: 'Velvet Matte Lipstick Ruby Red', brand: 'Aurelle', category: 'Makeup > Lips > Lipstick' },
@@ -22,7 +26,7 @@ test("a ranking in one tab reads what the shopper did in another tab since, and 
     await p.goto(FIXTURE);
     await waitForReady(p);
   }
-  const best = () => a.evaluate((items) => window.Reco.rank(items).then((r) => r[0]!.id), CANDIDATES);
+  const best = () => bestOf(a);
 
   // Tab A: the shopper views a shampoo (the page knows its features from a list it ranked).
   await a.evaluate(async (item) => {
@@ -52,4 +56,45 @@ test("a ranking in one tab reads what the shopper did in another tab since, and 
     await window.Reco.export();
   }, POLISH);
   expect(await best()).toBe('polish');
+});
+
+test('back to a page kept by the back/forward cache: its next ranking reads what the shopper did on the pages in between', async ({
+  tab,
+}) => {
+  await tab.goto(FIXTURE);
+  await waitForReady(tab);
+  await tab.evaluate(async (item) => {
+    await window.Reco.rank([item]);
+    window.Reco.track('view_item', item.id);
+    await window.Reco.export();
+  }, SHAMPOO);
+  expect(await bestOf(tab)).toBe('conditioner');
+  await tab.evaluate(() => {
+    (window as unknown as { kept: boolean }).kept = true;
+  });
+
+  // The next page view of the shop (a link followed): the shopper views a lipstick and puts it in the cart.
+  await tab.evaluate(() => {
+    location.href = `${location.pathname}?next`;
+  });
+  await tab.waitForFunction(() => location.search === '?next' && !!window.Reco, undefined, { message: 'on the next page' });
+  await waitForReady(tab);
+  await tab.evaluate(async (item) => {
+    await window.Reco.rank([item]);
+    window.Reco.track('view_item', item.id);
+    window.Reco.track('add_to_cart', item.id);
+    await window.Reco.export();
+  }, LIPSTICK);
+
+  // Back: Firefox and WebKit restore the page as it was, its worker with the history it had read (Playwright's
+  // Chromium loads it again).
+  await tab.evaluate(() => history.back());
+  await tab.waitForFunction(() => location.search === '' && !!window.Reco, undefined, { message: 'back on the first page' });
+  await waitForReady(tab);
+  const kept = await tab.evaluate(() => (window as unknown as { kept?: boolean }).kept === true);
+  console.log(`[${tab.engine}] back/forward cache: the page was ${kept ? 'kept' : 'loaded again'}`);
+  // Reco does not cost the shop its back/forward cache: a channel of the page that hears the next page's writes would
+  // have Firefox evict it (it did, before the worker stopped listening while its page is away).
+  if (tab.engine !== 'chromium') expect(kept, 'the page was kept by the back/forward cache').toBe(true);
+  expect(await bestOf(tab), 'the lipstick viewed on the page in between leads').toBe('lipstick');
 });

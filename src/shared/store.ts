@@ -9,7 +9,7 @@ import { LOCAL_KEYS } from './local-keys.ts';
 import { DEFAULTS } from './options.ts';
 import { isCachedItem, isEvent } from './rows.ts';
 import type { EventType, ItemFeatures, RecoEvent, StoredData } from './types.ts';
-import { openWriteNotices, type PageWrites } from './writes-channel.ts';
+import { newWriterId, tellWrite, type PageWrites } from './writes-channel.ts';
 
 /** Options of {@link openStore}. */
 export interface StoreOptions {
@@ -375,15 +375,15 @@ export function openPageStore(opts: StoreOptions = {}): Promise<PageStore> {
  * The page store whose writes of events and item features are told to the workers (src/shared/writes-channel.ts),
  * and counted for its own worker: {@link PageWrites} in each request.
  */
-function told<S extends Pick<Store, 'add' | 'prune' | 'clear' | 'putItems' | 'close'>>(db: string, store: S): S & { writes(): PageWrites } {
-  const notices = openWriteNotices(db);
+function told<S extends Pick<Store, 'add' | 'prune' | 'clear' | 'putItems'>>(db: string, store: S): S & { writes(): PageWrites } {
+  const by = newWriterId();
   let events = 0;
   const after =
     <A extends unknown[]>(call: (...args: A) => Promise<void>, counted: boolean) =>
     (...args: A) =>
       call(...args).finally(() => {
         if (counted) events++;
-        notices.tell();
+        tellWrite(db, by);
       });
   return {
     ...store,
@@ -391,11 +391,7 @@ function told<S extends Pick<Store, 'add' | 'prune' | 'clear' | 'putItems' | 'cl
     prune: after(store.prune, true),
     clear: after(store.clear, true),
     putItems: after(store.putItems, false),
-    writes: () => ({ by: notices.by, events }),
-    close() {
-      notices.close();
-      store.close();
-    },
+    writes: () => ({ by, events }),
   };
 }
 

@@ -3,6 +3,9 @@
  * workers of every page, so that a worker keeps the history it read until something changed it, instead of asking
  * IndexedDB again for each ranking (two requests that take most of a ranking's time in a worker). A worker that
  * cannot listen (no BroadcastChannel) asks IndexedDB each time, as it would without this line.
+ *
+ * A page kept by the back/forward cache is evicted from it when a channel of its receives a message (Firefox does so):
+ * a page tells through a channel opened for the message alone, and a worker listens only while its page is shown.
  */
 
 /** The BroadcastChannel's name. */
@@ -27,23 +30,20 @@ export interface PageWrites {
   events: number;
 }
 
-/** Opens the channel a page store tells its writes on; a no-op where BroadcastChannel is missing or refused. */
-export function openWriteNotices(db: string): { by: string; tell(): void; close(): void } {
-  const by = Math.random().toString(36).slice(2);
-  let channel: BroadcastChannel | null = null;
+/** A page store's name on the channel: random, one per connection the page opened. */
+export const newWriterId = (): string => Math.random().toString(36).slice(2);
+
+/** Tells the workers of every page that page store `by` wrote to database `db`; nothing where BroadcastChannel is missing. */
+export function tellWrite(db: string, by: string): void {
   try {
-    if (typeof BroadcastChannel === 'function') channel = new BroadcastChannel(WRITES_CHANNEL);
+    if (typeof BroadcastChannel !== 'function') return;
+    // Delivered to every channel open at this moment, also once this one is closed.
+    const channel = new BroadcastChannel(WRITES_CHANNEL);
+    channel.postMessage({ type: 'written', db, by } satisfies WriteNotice);
+    channel.close();
   } catch {
-    channel = null; // refused (opaque origins)
+    // refused (opaque origins): each worker reads the store for every ranking
   }
-  return {
-    by,
-    tell: () => channel?.postMessage({ type: 'written', db, by } satisfies WriteNotice),
-    close() {
-      channel?.close();
-      channel = null; // a write settling after its store closed tells nobody
-    },
-  };
 }
 
 /**

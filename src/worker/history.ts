@@ -74,6 +74,12 @@ export interface Recall {
    * history is read from the store again at the next ranking.
    */
   writtenBy(by: string): void;
+  /**
+   * Whether the pages' writes reach {@link writtenBy} now: a worker stops listening while its page is kept by the
+   * back/forward cache. Until it listens again every ranking reads the store, and the first one after that too (the
+   * writes made meanwhile went unheard).
+   */
+  hearing(on: boolean): void;
   /** Forgets everything (forget(): the store was cleared). */
   clear(): void;
 }
@@ -92,7 +98,7 @@ export const RECALLED_ITEMS = 2000;
  * while no other page wrote, is answered from memory: no read of the store at all (its stamp and the items' features
  * took two requests, most of a ranking's time). Without it, the stamp is read for every ranking.
  * @param limit events the model reads (the `historyLength` option): older ones are not kept
- * @param heard whether the pages' writes reach {@link Recall.writtenBy}
+ * @param heard whether the pages' writes reach {@link Recall.writtenBy} (see also {@link Recall.hearing})
  */
 export function createRecall(limit: number, heard = false): Recall {
   let read: RecoEvent[] | null = null;
@@ -236,6 +242,10 @@ export function createRecall(limit: number, heard = false): Recall {
     },
     writtenBy(by) {
       if (by !== readAfter?.page?.by) notices++;
+    },
+    hearing(on) {
+      heard = on;
+      notices++;
     },
     clear() {
       read = null;

@@ -506,6 +506,11 @@ export function createHost(deps: HostDeps): EngineInterface {
     return ready?.forget() ?? null;
   }
 
+  /** The pages' writes to this page's database, heard by the recall; null without a database or a channel. */
+  function listenToPages(o: EngineInit): { close(): void } | null {
+    return o.store ? (deps.listenToWrites ?? listenToWrites)(o.store.dbName, (by) => recall.writtenBy(by)) : null;
+  }
+
   /** A store that opened after erase(): closed, and the database it may have made anew deleted. */
   function dropOpened(s: Store, dbName: string): null {
     s.close();
@@ -526,7 +531,7 @@ export function createHost(deps: HostDeps): EngineInterface {
       pageHooks = hooks;
       // The pages' writes are heard from now on: the history read below is kept until one changes it.
       writes?.close();
-      writes = o.store ? (deps.listenToWrites ?? listenToWrites)(o.store.dbName, (by) => recall.writtenBy(by)) : null;
+      writes = listenToPages(o);
       recall = createRecall(o.historyLength, writes !== null);
       // Invalid rules: status() names the field, and the grids keep the shop's order while the engine loads all the
       // same (with no rules), so that the page's setRules() with valid ones personalizes them.
@@ -726,11 +731,18 @@ export function createHost(deps: HostDeps): EngineInterface {
     pause(forGood) {
       clearTimeout(leaveTimer);
       pauseStores(forGood);
+      // A page kept by the back/forward cache is evicted from it when a channel of its hears a message (Firefox).
+      writes?.close();
+      writes = null;
+      recall.hearing(false);
     },
     resume() {
       clearTimeout(leaveTimer);
       leavingPage = false;
       resumeStores();
+      writes?.close();
+      writes = opts ? listenToPages(opts) : null;
+      recall.hearing(writes !== null);
     },
     leaving() {
       pauseStores();

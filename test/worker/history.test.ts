@@ -305,6 +305,19 @@ describe('history assembled in the worker', () => {
     expect(await ranked()).toEqual(['a page A', 'b other B', 'c -', 'd -']);
     expect(log).toEqual([]);
 
+    // The page kept by the back/forward cache: its worker stops listening (pause), and reads the store for every ranking
+    // until it listens again, and once more then (writes made meanwhile went unheard).
+    recall.hearing(false);
+    expect(await ranked()).toEqual(['a page A', 'b other B', 'c -', 'd -']);
+    expect(log[0]).toBe('stamp');
+    expect(await ranked()).toEqual(['a page A', 'b other B', 'c -', 'd -']);
+    expect(log[0], 'not listening: read again').toBe('stamp');
+    recall.hearing(true);
+    expect(await ranked()).toEqual(['a page A', 'b other B', 'c -', 'd -']);
+    expect(log[0], 'listening again: read once more').toBe('stamp');
+    expect(await ranked()).toEqual(['a page A', 'b other B', 'c -', 'd -']);
+    expect(log).toEqual([]);
+
     // A request without the page's writes (a memory store's, or one not open yet) reads the stamp, as without notices.
     log.length = 0;
     await assembleHistory(
