@@ -934,7 +934,7 @@ function rankLines(rank: BackendFigures[], large: LargeStore | null): string[] {
     `1. rank latency, ms, ${HISTORY}-event history; ${SAMPLING.warmup} warm-up rounds, then up to ${RUNS} rounds per size (fewer after ${SAMPLING.maxMs / 1000} s, at least ${SAMPLING.minRuns})`,
   );
   out.push(
-    '   Reco.rank = the public API round trip in the page: worker message + history read from IndexedDB in the worker + scoring + sort.',
+    '   Reco.rank = the public API round trip in the page: worker message + history read from IndexedDB in the worker (only when a page wrote since) + scoring + sort.',
   );
   out.push("   engine    = a message round trip to a worker of the bench's own, the history passed in (no IndexedDB).");
   out.push(
@@ -982,7 +982,7 @@ function rankLines(rank: BackendFigures[], large: LargeStore | null): string[] {
   if (large) {
     const { small, large: full } = large;
     out.push(
-      `   Reco.rank of ${large.candidates} candidates (wasm) as the store grows: ${small.events} events stored p50 ${fmt(small.p50, 2)} ms (p95 ${fmt(small.p95, 2)}), ` +
+      `   Reco.rank of ${large.candidates} candidates (wasm) right after a view is stored (the history read again), as the store grows: ${small.events} events stored p50 ${fmt(small.p50, 2)} ms (p95 ${fmt(small.p95, 2)}), ` +
         `${full.events} events p50 ${fmt(full.p50, 2)} ms (p95 ${fmt(full.p95, 2)}): ${fmt(full.p50 / small.p50, 2)}x.`,
     );
     out.push(
