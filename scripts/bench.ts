@@ -982,7 +982,7 @@ function rankLines(rank: BackendFigures[], large: LargeStore | null): string[] {
   if (large) {
     const { small, large: full } = large;
     out.push(
-      `   Reco.rank of ${large.candidates} candidates (wasm) right after a view is stored (the history read again), as the store grows: ${small.events} events stored p50 ${fmt(small.p50, 2)} ms (p95 ${fmt(small.p95, 2)}), ` +
+      `   Reco.rank of ${large.candidates} candidates (wasm) right after a view is stored (the worker's history changed), as the store grows: ${small.events} events stored p50 ${fmt(small.p50, 2)} ms (p95 ${fmt(small.p95, 2)}), ` +
         `${full.events} events p50 ${fmt(full.p50, 2)} ms (p95 ${fmt(full.p95, 2)}): ${fmt(full.p50 / small.p50, 2)}x.`,
     );
     out.push(

@@ -72,11 +72,11 @@ export function createHistory(
       // open, what this page view recorded is all of it (a memory store starts empty), and it is unwritten.
       const memory = opened?.kind === 'memory' ? opened : null;
       if (memory) pending = [...(await memory.recent(limit, HISTORY_TYPES)), ...pending];
-      const ids = [...new Set(pending.map((e) => e.itemId))];
+      // Taken after the pending events: an add settling in between is in one or the other (in both, merged by id).
+      const written = opened?.kind === 'indexeddb' ? opened.writes?.(limit) : undefined;
+      const ids = [...new Set([...pending, ...(written?.added ?? [])].map((e) => e.itemId))];
       const known = ids.flatMap((id) => (seen.has(id) ? [seen.get(id)!] : []));
       if (memory) known.push(...(await memory.items(ids.filter((id) => !seen.has(id)))).values());
-      // Taken after the pending events: a write settling in between is in one or the other (its count then reads new).
-      const written = opened?.kind === 'indexeddb' ? opened.writes?.() : undefined;
       return { pending, known, now: Date.now(), ...(written && { written }) };
     },
   };

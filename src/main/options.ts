@@ -1,5 +1,5 @@
 /** The options of `Reco.init()` and their validation: every option, what it expects, checked in one table. */
-import { BACKENDS, DEFAULTS, type Backend, type CommonOptions } from '../shared/options.ts';
+import { BACKENDS, DEFAULTS, MAX_HISTORY_LENGTH, type Backend, type CommonOptions } from '../shared/options.ts';
 import { validateGridConfigs, type GridConfig } from './grid/discover.ts';
 
 /** Options of `Reco.init()`; every one is optional and has a documented default. */
@@ -105,7 +105,7 @@ const RULES: Record<keyof RecoOptions, Rule | null> = {
   antiFlickerMs: range(0, 10_000),
   maxEvents: count(10, 1e6),
   maxAgeDays: range(1, 3650),
-  historyLength: count(1, 50),
+  historyLength: count(1, MAX_HISTORY_LENGTH),
   trainAfterEvents: count(0, 1e6),
   trainIntervalMinutes: range(0, 1e6),
   consent: ['"granted" or "denied"', (v) => v === 'granted' || v === 'denied'],

@@ -73,6 +73,9 @@ export interface CommonOptions {
   searchWeight: number;
 }
 
+/** The most events of a shopper's history a model reads (the `historyLength` option's upper bound). */
+export const MAX_HISTORY_LENGTH = 50;
+
 /** Every option's default, in one table (the URLs' defaults depend on the script's URL, and `grids` defaults to none: see resolveOptions). */
 export const DEFAULTS = {
   backends: [...BACKENDS],

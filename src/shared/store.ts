@@ -6,7 +6,8 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { PageLeftError, StorageError } from './errors.ts';
 import { LOCAL_KEYS } from './local-keys.ts';
-import { DEFAULTS } from './options.ts';
+import { HISTORY_TYPES } from './labels.ts';
+import { DEFAULTS, MAX_HISTORY_LENGTH } from './options.ts';
 import { isCachedItem, isEvent } from './rows.ts';
 import type { EventType, ItemFeatures, RecoEvent, StoredData } from './types.ts';
 import { newWriterId, tellWrite, type PageWrites } from './writes-channel.ts';
@@ -107,8 +108,8 @@ export type PageStore =
   | (Omit<Store, WorkerRecords | 'kind'> & { readonly kind: 'memory' })
   | (Omit<Store, WorkerReads | 'items' | 'kind'> & {
       readonly kind: 'indexeddb';
-      /** This store's writes of events so far, for its worker (see {@link PageWrites}); the page's own store counts them. */
-      writes?(): PageWrites;
+      /** What this store wrote of the newest `limit` history events, for its worker (see {@link PageWrites}). */
+      writes?(limit: number): PageWrites;
     });
 
 const STORE_DEFAULTS = {
@@ -366,33 +367,53 @@ export function openPageStore(opts: StoreOptions = {}): Promise<PageStore> {
     (o, reason) => memoryPart(o, emptyMemory(), reason),
     (db, o) => {
       const rows = rowFilter();
-      return told(o.dbName, leftAsSuch({ ...idbWrites(db, o, rows), putItems: idbItems(db, o, rows).putItems }));
+      const notes = writeNotes(o.dbName);
+      return notes.told(leftAsSuch({ ...idbWrites(db, o, rows, notes.dropped), putItems: idbItems(db, o, rows).putItems }));
     },
   );
 }
 
 /**
- * The page store whose writes of events and item features are told to the workers (src/shared/writes-channel.ts),
- * and counted for its own worker: {@link PageWrites} in each request.
+ * What a page store notes of its writes: told to the workers (src/shared/writes-channel.ts), and kept for its own
+ * worker, {@link PageWrites} in each request: the events it added, the newest time of those the retention caps (or the
+ * quota) dropped, and a count of the writes that may have removed others (cleared, an add that failed).
  */
-function told<S extends Pick<Store, 'add' | 'prune' | 'clear' | 'putItems'>>(db: string, store: S): S & { writes(): PageWrites } {
+function writeNotes(db: string) {
   const by = newWriterId();
-  let events = 0;
-  const after =
-    <A extends unknown[]>(call: (...args: A) => Promise<void>, counted: boolean) =>
-    (...args: A) =>
-      call(...args).finally(() => {
-        if (counted) events++;
-        tellWrite(db, by);
-      });
-  return {
-    ...store,
-    add: after(store.add, true),
-    prune: after(store.prune, true),
-    clear: after(store.clear, true),
-    putItems: after(store.putItems, false),
-    writes: () => ({ by, events }),
+  let removals = 0;
+  let droppedUpTo = -Infinity;
+  /** The newest history events added, at most MAX_HISTORY_LENGTH (what a ranking reads, at most). */
+  let added: RecoEvent[] = [];
+  const dropped = (newest: number) => void (droppedUpTo = Math.max(droppedUpTo, newest));
+  const told = <S extends Pick<Store, 'add' | 'prune' | 'clear' | 'putItems'>>(store: S): S & { writes(limit: number): PageWrites } => {
+    const after =
+      <A extends unknown[]>(call: (...args: A) => Promise<void>, done: (...args: A) => void) =>
+      (...args: A) =>
+        call(...args).then(
+          () => (done(...args), tellWrite(db, by)),
+          (err: unknown) => {
+            removals++; // a failed add may have dropped events for quota; a failed clear may have cleared some
+            tellWrite(db, by);
+            throw err;
+          },
+        );
+    return {
+      ...store,
+      add: after(store.add, (events) => {
+        const history = events.filter((e) => HISTORY_TYPES.includes(e.type));
+        if (history.length)
+          added = [...new Map([...added, ...history].map((e) => [e.id, e])).values()].sort(byTime).slice(-MAX_HISTORY_LENGTH);
+      }),
+      prune: after(store.prune, () => {}), // what it drops, if anything, is noted as it drops it (`dropped`)
+      clear: after(store.clear, () => {
+        removals++;
+        added = [];
+      }),
+      putItems: after(store.putItems, () => {}),
+      writes: (limit) => ({ by, removals, droppedUpTo, added: added.slice(-limit) }),
+    };
   };
+  return { told, dropped };
 }
 
 /**
@@ -545,14 +566,21 @@ function rowFilter() {
 type Rows = ReturnType<typeof rowFilter>;
 
 /** An IndexedDB store's writes, export and clear: all the page uses of it. */
-/** Writes rows of `events` or `items` with their retention caps. */
-function writer(db: DB, o: Options) {
+/**
+ * Writes rows of `events` or `items` with their retention caps.
+ * @param onDropped called when events were deleted (retention caps, quota), with the newest one's time: what a worker
+ *   read may be gone
+ */
+function writer(db: DB, o: Options, onDropped: (newest: number) => void = () => {}) {
   /** Deletes the records with `ts` below `before`, at most `n` of them (the oldest). */
   async function dropOldest(name: 'events' | 'items', before: number, n?: number): Promise<void> {
     if ((n ?? 1) <= 0) return;
     const tx = live(db.transaction(name, 'readwrite'));
     const keys = await tx.store.index('ts').getAllKeys(IDBKeyRange.upperBound(before, true), n);
+    // The newest event dropped (the last in time order), for the worker's history: read before it goes.
+    const newest = name === 'events' && keys.length ? await tx.store.get(keys[keys.length - 1]!) : undefined;
     await Promise.all([...keys.map((k) => tx.store.delete(k)), tx.done]);
+    if (name === 'events' && keys.length) onDropped(typeof newest?.ts === 'number' ? newest.ts : Infinity);
   }
 
   /** Puts all values in one transaction; rejects with the quota error when there was one. */
@@ -600,8 +628,9 @@ function idbWrites(
   db: DB,
   o: Options,
   { skipped }: Rows,
+  onDropped?: (newest: number) => void,
 ): Omit<Store, WorkerReads | WorkerItems | 'kind'> & { readonly kind: 'indexeddb' } {
-  const write = writer(db, o);
+  const write = writer(db, o, onDropped);
   return {
     kind: 'indexeddb' as const,
     prune: () => write('events', [], o.maxEvents),

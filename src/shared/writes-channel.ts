@@ -8,6 +8,8 @@
  * a page tells through a channel opened for the message alone, and a worker listens only while its page is shown.
  */
 
+import type { RecoEvent } from './types.ts';
+
 /** The BroadcastChannel's name. */
 const WRITES_CHANNEL = 'reco-writes';
 
@@ -19,15 +21,26 @@ export interface WriteNotice {
 }
 
 /**
- * A page store's writes of events so far: a request carries it, so that its worker knows whether the history it read
- * is still the stored one. Counted when a write has settled, the moment its events leave the page's unwritten queue:
- * a request made before that sends those events itself, one made after carries the new count.
+ * What a page store wrote, as a request carries it: with it the worker brings the history it read up to date without
+ * reading the store again (the store then holds what it read and what this page added since, unless another page
+ * wrote, which it is told, or something was removed, which `removals` counts).
  */
 export interface PageWrites {
   /** The page store (random, one per connection the page opened). */
   by: string;
-  /** Event writes settled so far (added, pruned, cleared), whether or not they succeeded. */
-  events: number;
+  /** Writes that may have removed events so far, beside those `droppedUpTo` covers: cleared, or an add that failed. */
+  removals: number;
+  /**
+   * The newest time of the events the retention caps (or the quota) dropped so far, oldest first; -Infinity when none.
+   * A worker whose history holds its `historyLength` events, all newer, is not changed by them.
+   */
+  droppedUpTo: number;
+  /**
+   * The newest history events this store added (at most the request's `historyLength`), oldest first. Noted when an add
+   * has settled, the moment its events leave the page's unwritten queue: a request made before that sends them as
+   * pending, one made after as added.
+   */
+  added: RecoEvent[];
 }
 
 /** A page store's name on the channel: random, one per connection the page opened. */

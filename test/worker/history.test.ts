@@ -237,7 +237,7 @@ describe('history assembled in the worker', () => {
     store.close();
   });
 
-  it("with the pages' writes heard, a ranking reads nothing from the store while no page wrote since; its own page's event write (counted in the request) or another page's write (told) makes it read again", async () => {
+  it("with the pages' writes heard, a ranking reads nothing of the events while no other page wrote: what its own page added is listed in the request and added to what it read; another page's write (told) or a removal makes it read again", async () => {
     const dbName = `worker-history-told-${++n}`;
     const page = await openPageStore({ dbName }); // the page whose requests the worker answers
     const other = await openPageStore({ dbName }); // another tab's page
@@ -264,7 +264,7 @@ describe('history assembled in the worker', () => {
     };
     const ranked = async () => {
       log.length = 0;
-      const req = { pending: [], known: [], now: Date.now(), written: page.writes!() };
+      const req = { pending: [], known: [], now: Date.now(), written: page.writes!(5) };
       const { history } = await assembleHistory(recall.through(watched, { req, also: [] }), req, 5);
       return history.map((e) => `${e.item.id} ${e.item.title ?? '-'}`);
     };
@@ -274,17 +274,13 @@ describe('history assembled in the worker', () => {
     expect(await ranked()).toEqual(['a stored A', 'b -']);
     expect(log, 'nothing written since: answered from memory (b known as absent)').toEqual([]);
 
-    // The page's own click, written: its request counts one more event write, and the history is read again.
+    // The page's own click, written: its request lists it among the events it added, and the worker adds it to what it
+    // read (no read of the events; the features of c, never read, are read).
     await page.add([event('c', 'select_item', t + 3)]);
     expect(await ranked()).toEqual(['a stored A', 'b -', 'c -']);
-    expect(log, 'the items of the last read read beside the stamp, as without notices').toEqual([
-      'stamp',
-      'items a b',
-      'recent',
-      'items a b c',
-    ]);
+    expect(log).toEqual(['items a b c']);
     // Its own page's items are written for this worker, which keeps them as it asks (host.ts): told, and not read again.
-    const writing = toldOnce(page.writes!().by);
+    const writing = toldOnce(page.writes!(5).by);
     recall.stored([{ id: 'a', title: 'page A' }]);
     await page.putItems([{ id: 'a', title: 'page A' }]);
     await writing;
@@ -292,12 +288,12 @@ describe('history assembled in the worker', () => {
     expect(log).toEqual([]);
 
     // Another tab's view, then another tab's features of b: each is told, and the next ranking reads again.
-    let otherWrote = toldOnce(other.writes!().by);
+    let otherWrote = toldOnce(other.writes!(5).by);
     await other.add([event('d', 'view_item', t + 4)]);
     await otherWrote;
     expect(await ranked()).toEqual(['a page A', 'b -', 'c -', 'd -']);
     expect(log).toEqual(['stamp', 'items a b c', 'recent', 'items a b c d']);
-    otherWrote = toldOnce(other.writes!().by);
+    otherWrote = toldOnce(other.writes!(5).by);
     await other.putItems([{ id: 'b', title: 'other B' }]);
     await otherWrote;
     expect(await ranked()).toEqual(['a page A', 'b other B', 'c -', 'd -']);
@@ -318,6 +314,11 @@ describe('history assembled in the worker', () => {
     expect(await ranked()).toEqual(['a page A', 'b other B', 'c -', 'd -']);
     expect(log).toEqual([]);
 
+    // Events removed by the page (cleared, pruned, dropped by the retention caps): the history is read again.
+    await page.clear();
+    expect(await ranked()).toEqual([]);
+    expect(log[0]).toBe('stamp');
+
     // A request without the page's writes (a memory store's, or one not open yet) reads the stamp, as without notices.
     log.length = 0;
     await assembleHistory(
@@ -329,6 +330,56 @@ describe('history assembled in the worker', () => {
     heardByTest?.close();
     heardByWorker?.close();
     for (const s of [page, other, reads]) s.close();
+  });
+
+  it('a page store notes the newest history events it added for its worker, and counts the writes that may have removed some', async () => {
+    const dbName = `worker-history-notes-${++n}`;
+    const page = await openPageStore({ dbName, maxEvents: 10 });
+    if (page.kind !== 'indexeddb') throw new Error(`no IndexedDB: ${page.kind}`);
+    const t = Date.now() - 60_000;
+    const views = Array.from({ length: 8 }, (_, i) => event(`v${i}`, 'view_item', t + i));
+    await page.add([...views, event('shown', 'view_item_list', t + 8)]);
+    expect(page.writes!(5)).toEqual({ by: expect.any(String), removals: 0, droppedUpTo: -Infinity, added: views.slice(-5) });
+    expect(page.writes!(50).added, 'history events only (an impression is not one)').toEqual(views);
+    // Past maxEvents (10): the two oldest are dropped, and the newest of them is noted.
+    const more = Array.from({ length: 3 }, (_, i) => event(`w${i}`, 'add_to_cart', t + 10 + i));
+    await page.add(more);
+    expect(page.writes!(3)).toEqual({ by: page.writes!(3).by, removals: 0, droppedUpTo: t + 1, added: more });
+    await page.prune(); // nothing more to drop
+    expect(page.writes!(3)).toMatchObject({ removals: 0, droppedUpTo: t + 1 });
+    await page.clear();
+    expect(page.writes!(3)).toEqual({ by: page.writes!(3).by, removals: 1, droppedUpTo: t + 1, added: [] });
+    page.close();
+  });
+
+  it('a recall keeps its history past the oldest events the retention caps dropped, while it holds its limit of newer ones', async () => {
+    const t = Date.now() - 60_000;
+    const stored = Array.from({ length: 4 }, (_, i) => event(`s${i}`, 'view_item', t + 10 + i));
+    let reads = 0;
+    const store = {
+      recent: async (k: number) => (reads++, stored.slice(-k)),
+      stamp: async () => `${reads}`,
+      items: async () => new Map<string, ItemFeatures>(),
+    };
+    const recall = createRecall(3, true);
+    const ranked = async (written: { by: string; removals: number; droppedUpTo: number; added: ReturnType<typeof event>[] }) => {
+      const req = { pending: [], known: [], now: Date.now(), written };
+      return (await assembleHistory(recall.through(store, { req, also: [] }), req, 3)).history.map((e) => e.item.id);
+    };
+    const none = { by: 'page', removals: 0, droppedUpTo: -Infinity, added: [] };
+    expect(await ranked(none)).toEqual(['s1', 's2', 's3']);
+    expect(reads).toBe(1);
+    // Dropped up to t + 5: older than every event of the history (s1, at t + 11): answered from memory.
+    expect(await ranked({ ...none, droppedUpTo: t + 5 })).toEqual(['s1', 's2', 's3']);
+    expect(reads).toBe(1);
+    // Dropped up to t + 11: s1 was among them, the history is read again.
+    stored.shift();
+    stored.shift();
+    expect(await ranked({ ...none, droppedUpTo: t + 11 })).toEqual(['s2', 's3']);
+    expect(reads).toBe(2);
+    // A history shorter than its limit: any event dropped may have been in it.
+    expect(await ranked({ ...none, droppedUpTo: t + 12 })).toEqual(['s2', 's3']);
+    expect(reads).toBe(3);
   });
 
   it('a database that stopped answering: a recall answers from its latest read, the events sent since and the features it kept; without a read, the pending events only', async () => {
