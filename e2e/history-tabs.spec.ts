@@ -11,6 +11,18 @@ const LIPSTICK = { id: 'lips-1', title: 'Velvet Matte Lipstick Rose Pink', brand
 const POLISH = { id: 'nails-1', title: 'Gel Nail Polish Coral Reef', brand: 'Nailora', category: 'Nails > Nail Polish' };
 /** The item `page`'s Reco.rank() puts first among CANDIDATES. */
 const bestOf = (page: BrowserPage) => page.evaluate((items) => window.Reco.rank(items).then((r) => r[0]!.id), CANDIDATES);
+type Item = typeof SHAMPOO;
+type Event = 'view_item' | 'add_to_cart';
+/** The shopper, on `page`, meets `item` in a list the page ranks (so its features are known), does `events` with it, and `export()` waits until they are written. */
+const recordIn = (page: BrowserPage, item: Item, events: Event[]) =>
+  page.evaluate(
+    async ([item, events]) => {
+      await window.Reco.rank([item]);
+      for (const event of events) window.Reco.track(event, item.id);
+      await window.Reco.export();
+    },
+    [item, events] as const,
+  );
 
 const CANDIDATES = [
   { id: 'conditioner', title: 'Argan Oil Repair Conditioner', brand: 'Solenne', category: 'Hair Care > Conditioner' },
@@ -29,32 +41,19 @@ test("a ranking in one tab reads what the shopper did in another tab since, and 
   const best = () => bestOf(a);
 
   // Tab A: the shopper views a shampoo (the page knows its features from a list it ranked).
-  await a.evaluate(async (item) => {
-    await window.Reco.rank([item]);
-    window.Reco.track('view_item', item.id);
-    await window.Reco.export(); // written
-  }, SHAMPOO);
+  await recordIn(a, SHAMPOO, ['view_item']);
   expect(await best()).toBe('conditioner');
   expect(await best(), 'nothing changed: the same order').toBe('conditioner');
 
   // Tab B: the same shopper views a lipstick and puts it in the cart.
-  await b.evaluate(async (item) => {
-    await window.Reco.rank([item]);
-    window.Reco.track('view_item', item.id);
-    window.Reco.track('add_to_cart', item.id);
-    await window.Reco.export();
-  }, LIPSTICK);
+  await recordIn(b, LIPSTICK, ['view_item', 'add_to_cart']);
   // Tab A's next ranking (its page wrote nothing since) reads tab B's events: the lipstick, newest, leads.
   await expect.poll(best, { timeout: 10_000, message: "tab A's ranking did not read tab B's events" }).toBe('lipstick');
   const explained = await a.evaluate(() => window.Reco.explain('lipstick'));
   expect(explained.because.map((r) => r.itemId)).toContain(LIPSTICK.id);
 
   // Back in tab A: a nail polish viewed, and the next ranking reads it at once (its page's own write).
-  await a.evaluate(async (item) => {
-    await window.Reco.rank([item]);
-    window.Reco.track('view_item', item.id);
-    await window.Reco.export();
-  }, POLISH);
+  await recordIn(a, POLISH, ['view_item']);
   expect(await best()).toBe('polish');
 });
 
@@ -63,11 +62,7 @@ test('back to a page kept by the back/forward cache: its next ranking reads what
 }) => {
   await tab.goto(FIXTURE);
   await waitForReady(tab);
-  await tab.evaluate(async (item) => {
-    await window.Reco.rank([item]);
-    window.Reco.track('view_item', item.id);
-    await window.Reco.export();
-  }, SHAMPOO);
+  await recordIn(tab, SHAMPOO, ['view_item']);
   expect(await bestOf(tab)).toBe('conditioner');
   await tab.evaluate(() => {
     (window as unknown as { kept: boolean }).kept = true;
@@ -79,12 +74,7 @@ test('back to a page kept by the back/forward cache: its next ranking reads what
   });
   await tab.waitForFunction(() => location.search === '?next' && !!window.Reco, undefined, { message: 'on the next page' });
   await waitForReady(tab);
-  await tab.evaluate(async (item) => {
-    await window.Reco.rank([item]);
-    window.Reco.track('view_item', item.id);
-    window.Reco.track('add_to_cart', item.id);
-    await window.Reco.export();
-  }, LIPSTICK);
+  await recordIn(tab, LIPSTICK, ['view_item', 'add_to_cart']);
 
   // Back: Firefox and WebKit restore the page as it was, its worker with the history it had read (Playwright's
   // Chromium loads it again).

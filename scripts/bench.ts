@@ -934,7 +934,7 @@ function rankLines(rank: BackendFigures[], large: LargeStore | null): string[] {
     `1. rank latency, ms, ${HISTORY}-event history; ${SAMPLING.warmup} warm-up rounds, then up to ${RUNS} rounds per size (fewer after ${SAMPLING.maxMs / 1000} s, at least ${SAMPLING.minRuns})`,
   );
   out.push(
-    '   Reco.rank = the public API round trip in the page: worker message + history read from IndexedDB in the worker (only when a page wrote since) + scoring + sort.',
+    '   Reco.rank = the public API round trip in the page: worker message + history read from IndexedDB in the worker (only when another tab wrote, or events the history held may have been removed) + scoring + sort.',
   );
   out.push("   engine    = a message round trip to a worker of the bench's own, the history passed in (no IndexedDB).");
   out.push(
