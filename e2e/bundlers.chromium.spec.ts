@@ -126,22 +126,8 @@ test("vite build with the worker as an ES module (worker.format 'es'): tfjs and 
   }
 });
 
-test('vite build, served: the app personalizes (worker, wasm and model found where the bundler put them)', async ({ app, page }) => {
-  const server = await serveApp(app, 'preview', PORT + 3);
-  try {
-    await viewPerfumesAndReload(page, server.url);
-    const ranked = await waitForRanked(page, 'home');
-    expect(await ids(page)).toEqual(ranked.order);
-    expect(ranked.order.slice(0, 3).filter((id) => FRAGRANCE.includes(id)).length).toBeGreaterThan(0);
-    expect(await page.evaluate(() => window.__reco.errors)).toEqual([]);
-  } finally {
-    server.stop();
-  }
-});
-
-test('webpack 5 with no configuration file: it warns about nothing in the package, and its build, served, personalizes (worker, wasm and model from its output)', async ({
+test('webpack 5 with no configuration file: it warns about nothing in the package, and its output holds the worker, wasm and model (bundled-apps.spec.ts serves it in each engine)', async ({
   app,
-  page,
 }) => {
   // The worker's copy of Vite's preload helper had webpack warn "Critical dependency: the request of a dependency is an
   // expression" (reco.worker.js) on every build of a shop's app, and add every file next to the worker to it.
@@ -150,22 +136,6 @@ test('webpack 5 with no configuration file: it warns about nothing in the packag
   expect(built).toMatch(/\.wasm$/m);
   expect(built).toMatch(/\.bin$/m);
   expect(app.webpack.built.filter((f) => /reco|\.d\.ts$|\.mjs$/.test(f))).toEqual([]);
-  const server = await serveApp(app, 'webpack', PORT + 3);
-  try {
-    const fetched: string[] = [];
-    page.on('requestfinished', (r) => fetched.push(new URL(r.url()).pathname));
-    await viewPerfumesAndReload(page, server.url);
-    const ranked = await waitForRanked(page, 'home');
-    expect(await ids(page)).toEqual(ranked.order);
-    expect(ranked.order.slice(0, 3).filter((id) => FRAGRANCE.includes(id)).length).toBeGreaterThan(0);
-    expect(await page.evaluate(() => [...window.__reco.consoleErrors, ...window.__reco.errors])).toEqual([]);
-    // The worker, the model and the wasm backend's file came from webpack's output.
-    const files = fetched.filter((p) => /\.(js|wasm|json|bin)$/.test(p));
-    expect(files.filter((p) => /\.(wasm|json|bin)$/.test(p)).length).toBeGreaterThanOrEqual(3);
-    expect(files.filter((p) => !app.webpack.built.includes(p.slice(1)))).toEqual([]);
-  } finally {
-    server.stop();
-  }
 });
 
 test("esbuild with no configuration (a classic script, no import.meta.url): init() says what to do and the grid keeps its order; with the package's dist/ served and workerUrl and modelUrl given, it personalizes", async ({
@@ -220,29 +190,6 @@ test('an app that passes a workerUrl of its own at init() (its bundler did not c
     await page.waitForFunction(() => window.Reco?.status().engine === 'down', undefined, { timeout: 30_000 });
     expect(workers.length).toBeGreaterThan(0);
     expect(workers.filter((path) => path !== '/nowhere/reco.worker.js')).toEqual([]);
-  } finally {
-    server.stop();
-  }
-});
-
-test('vite dev server: the app personalizes, the worker served from the package', async ({ app, page }) => {
-  const server = await serveApp(app, 'dev', PORT + 2);
-  try {
-    await viewPerfumesAndReload(page, server.url);
-    const ranked = await waitForRanked(page, 'home');
-    expect(ranked.order.slice(0, 3).filter((id) => FRAGRANCE.includes(id)).length).toBeGreaterThan(0);
-    expect(await page.evaluate(() => window.__reco.errors)).toEqual([]);
-
-    // A wrong path gets the dev server's index.html (status 200): the error says so.
-    const error = (options: object) =>
-      page.evaluate(async (o) => (await window.Reco.init({ backends: ['wasm'], ...o })).status().lastError, options);
-    expect(await error({ modelUrl: '/nowhere/model.json' })).toBe(
-      `ModelError: expected a model manifest, got text/html from ${server.url}nowhere/model.json: is the path right?`,
-    );
-    expect(await error({ workerUrl: '/nowhere/reco.worker.js' })).toBe(
-      // Started twice (a failed worker is replaced once), then the engine is down.
-      `WorkerCrashedError: the worker ${server.url}nowhere/reco.worker.js failed: expected the worker script, got text/html from ${server.url}nowhere/reco.worker.js: is the path right?; the worker failed 2 times, so personalization is off for this page view`,
-    );
   } finally {
     server.stop();
   }

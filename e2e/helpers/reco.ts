@@ -253,3 +253,12 @@ export async function holdModel(page: Page): Promise<{ asked: () => boolean; rel
   });
   return { asked: () => asked, release: () => release() };
 }
+
+/** The origins the tab's session sent requests to: a data: URL (Firefox reports a data:font/woff2 one) is inline, nothing is sent. */
+export const originsSentTo = (page: AnyPage): Set<string> =>
+  new Set(
+    asTab(page)
+      .requests()
+      .filter((r) => !r.url.startsWith('data:'))
+      .map((r) => new URL(r.url).origin),
+  );

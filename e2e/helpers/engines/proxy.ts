@@ -1,11 +1,12 @@
 /**
  * An HTTP proxy between WebKit and the e2e server. Classic WebDriver has no network events and no init scripts,
  * so the browser is configured (W3C `proxy` capability) to send every request through this proxy, localhost and
- * its workers' fetches included: it records each request, answers any other origin with 502 (nothing leaves the
- * machine), and injects the session's init scripts at the top of each HTML document.
+ * its workers' fetches included: it records each request, answers an origin off this machine with 502 (nothing leaves
+ * it; localhost and 127.0.0.1 on any port are forwarded: the e2e server, and the apps a spec serves beside it), and
+ * injects the session's init scripts at the top of each HTML document.
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import type { SeenRequest } from './page.ts';
 
 export interface RecordingProxy {
@@ -28,9 +29,11 @@ export function injectScripts(html: string, scripts: readonly string[]): string 
   return html.slice(0, i) + tags + html.slice(i);
 }
 
-/** Starts the proxy; requests to `target`'s origin (localhost or 127.0.0.1 on its port) are forwarded there. */
-export async function startProxy(target: string): Promise<RecordingProxy> {
-  const { port: targetPort } = new URL(target);
+/** This machine's origins (localhost or 127.0.0.1, any port): the only ones the proxy forwards. */
+const onThisMachine = (hostname: string) => hostname === 'localhost' || hostname === '127.0.0.1';
+
+/** Starts the proxy; requests to this machine's origins (the e2e server's among them) are forwarded there. */
+export async function startProxy(): Promise<RecordingProxy> {
   const requests: SeenRequest[] = [];
   const initScripts: string[] = [];
   const server = createServer((req, res) => {
@@ -43,8 +46,8 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
       res.writeHead(400).end('absolute URL expected');
       return;
     }
-    if (!['localhost', '127.0.0.1'].includes(u.hostname) || u.port !== targetPort) {
-      res.writeHead(502, { 'content-type': 'text/plain' }).end(`e2e proxy: ${u.origin} is not the shop's origin`);
+    if (!onThisMachine(u.hostname)) {
+      res.writeHead(502, { 'content-type': 'text/plain' }).end(`e2e proxy: ${u.origin} is not on this machine`);
       return;
     }
     const headers: IncomingHttpHeaders = { ...req.headers };
@@ -57,7 +60,7 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
       delete headers['accept-encoding'];
     }
     const upstream = httpRequest(
-      { host: '127.0.0.1', port: targetPort, path: u.pathname + u.search, method: req.method, headers },
+      { host: '127.0.0.1', port: u.port || 80, path: u.pathname + u.search, method: req.method, headers },
       (up) => {
         if (!document || !/text\/html/.test(String(up.headers['content-type']))) {
           res.writeHead(up.statusCode ?? 502, up.headers);
@@ -78,10 +81,21 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
     upstream.on('error', (err) => res.writeHead(502).end(String(err)));
     req.pipe(upstream);
   });
-  // HTTPS and WebSockets ask for a tunnel: recorded and refused.
-  server.on('connect', (req, socket) => {
+  // HTTPS and WebSockets ask for a tunnel: recorded, and opened to this machine only (a dev server's WebSocket).
+  server.on('connect', (req, socket, head) => {
     requests.push({ method: 'CONNECT', url: `https://${req.url}/` });
-    socket.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
+    const [host, port] = (req.url ?? '').split(':');
+    if (!onThisMachine(host ?? '') || !port) {
+      socket.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
+      return;
+    }
+    const upstream = connect(Number(port), '127.0.0.1', () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(socket).pipe(upstream);
+    });
+    upstream.on('error', () => socket.end('HTTP/1.1 502 Bad Gateway\r\n\r\n'));
+    socket.on('error', () => upstream.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

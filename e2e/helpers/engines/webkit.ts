@@ -262,7 +262,7 @@ function processTree(pid: number): number[] {
 
 export async function webkitDriver(baseURL: string): Promise<EngineDriver> {
   const xvfb = await startXvfb();
-  const proxy = await startProxy(baseURL);
+  const proxy = await startProxy();
   let port = 0;
   let driver: ChildProcess | null = null;
   const command = client(() => `http://127.0.0.1:${port}`);
