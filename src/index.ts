@@ -43,6 +43,12 @@ export { BACKENDS } from './shared/options.ts';
 const SCRIPT_URL: string =
   (typeof document !== 'undefined' && (document.currentScript as HTMLScriptElement | null)?.src) || import.meta.url || location.href;
 
+// The consent the page was served with, on the script tag (`<script src="reco.js" data-consent="denied">`, from the
+// shop's consent cookie): init()'s consent when init() gives none, and with "denied" nothing more is fetched before an
+// init() grants it (neither the worker nor reco.engine.js). A module (reco.mjs) has no script tag: its app calls init().
+const SCRIPT_CONSENT: string | undefined =
+  (typeof document !== 'undefined' && (document.currentScript as HTMLScriptElement | null)?.dataset['consent']) || undefined;
+
 // In the ES module build, the worker, the default model and the dataLayer reader as the app's bundler placed them; none in reco.js.
 const BUNDLED: BundledAssets = { startWorker: startBundledWorker, model: bundledModel, loadDataLayerReader };
 
@@ -61,10 +67,12 @@ const globalListeners: Listeners = new Map();
 // init() with a `workerUrl` of its own, and the bundled one is then not requested (it would be a 404 in the console).
 // reco.engine.js too (the script-tag build), preloaded: the grids' first rankings come through it.
 if (typeof location !== 'undefined') {
-  const startEarly = () => current || startWorkerEarly(defaultWorker(BUNDLED.startWorker, new URL('reco.worker.js', SCRIPT_URL).href));
-  if (BUNDLED.startWorker) queueMicrotask(startEarly);
-  else startEarly();
-  preloadEngineModule(SCRIPT_URL);
+  if (SCRIPT_CONSENT === undefined || SCRIPT_CONSENT === 'granted') {
+    const startEarly = () => current || startWorkerEarly(defaultWorker(BUNDLED.startWorker, new URL('reco.worker.js', SCRIPT_URL).href));
+    if (BUNDLED.startWorker) queueMicrotask(startEarly);
+    else startEarly();
+    preloadEngineModule(SCRIPT_URL);
+  }
   watchInsertions(); // grids an app renders just before init() (see unpainted.ts)
 }
 
@@ -99,7 +107,7 @@ export async function init(options?: RecoOptions): Promise<RecoInstance> {
       destroy,
     };
   }
-  const { reco, ready } = startInstance(options, SCRIPT_URL, globalListeners, current, BUNDLED);
+  const { reco, ready } = startInstance(options, SCRIPT_URL, globalListeners, current, BUNDLED, SCRIPT_CONSENT);
   current = reco;
   const queued = early;
   early = [];

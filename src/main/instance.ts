@@ -107,10 +107,11 @@ export function startInstance(
   global: Listeners | null,
   replaces: RecoInstance | null = null,
   bundled?: BundledAssets,
+  scriptConsent?: string,
 ): StartedInstance {
   let opts: ResolvedOptions;
   try {
-    opts = resolveOptions(options, scriptUrl, bundled);
+    opts = resolveOptions(options, scriptUrl, bundled, scriptConsent);
   } catch (err) {
     takeEarlyWorker(null);
     refused = `${(err as Error).name}: ${(err as Error).message}`;

@@ -1,5 +1,5 @@
 /** The options of `Reco.init()` and their validation: every option, what it expects, checked in one table. */
-import { BACKENDS, DEFAULTS, MAX_HISTORY_LENGTH, type Backend, type CommonOptions } from '../shared/options.ts';
+import { BACKENDS, DEFAULTS, MAX_HISTORY_LENGTH, type Backend, type CommonOptions, type Consent } from '../shared/options.ts';
 import { validateGridConfigs, type GridConfig } from './grid/discover.ts';
 
 /** Options of `Reco.init()`; every one is optional and has a documented default. */
@@ -92,6 +92,7 @@ const count = (min: number, max: number): Rule => [
 ];
 
 /** Every option and how it is checked, in the order checked; `grids` has its own validator. */
+const CONSENT: Rule = ['"granted" or "denied"', (v) => v === 'granted' || v === 'denied'];
 const RULES: Record<keyof RecoOptions, Rule | null> = {
   modelUrl: URL_STRING,
   workerUrl: URL_STRING,
@@ -108,7 +109,7 @@ const RULES: Record<keyof RecoOptions, Rule | null> = {
   historyLength: count(1, MAX_HISTORY_LENGTH),
   trainAfterEvents: count(0, 1e6),
   trainIntervalMinutes: range(0, 1e6),
-  consent: ['"granted" or "denied"', (v) => v === 'granted' || v === 'denied'],
+  consent: CONSENT,
   dataLayer: ['true, false, "read" or "write"', (v) => typeof v === 'boolean' || v === 'read' || v === 'write'],
   dataLayerName: [
     "the name of the page's data layer (a JavaScript identifier, as in Tag Manager's snippet)",
@@ -132,9 +133,10 @@ const shown = (v: unknown): string => (typeof v === 'number' ? String(v) : (JSON
  * Merges defaults and validates.
  * @param scriptUrl the SDK script's URL: the default model and worker are found next to it
  * @param bundled the worker and default model where the app's bundler put them; they win over `scriptUrl`
+ * @param scriptConsent the script tag's `data-consent` (reco.js): the consent when `input` gives none
  * @throws TypeError naming the option and what was expected.
  */
-export function resolveOptions(input: unknown, scriptUrl: string, bundled?: BundledAssets): ResolvedOptions {
+export function resolveOptions(input: unknown, scriptUrl: string, bundled?: BundledAssets, scriptConsent?: string): ResolvedOptions {
   if (input != null && (typeof input !== 'object' || Array.isArray(input))) throw new TypeError('Reco.init(options): expected an object');
   const o = (input ?? {}) as Record<string, unknown>;
   for (const k of Object.keys(o)) if (!Object.hasOwn(RULES, k)) throw new TypeError(`Reco.init: unknown option "${k}"`);
@@ -142,6 +144,9 @@ export function resolveOptions(input: unknown, scriptUrl: string, bundled?: Bund
     if (rule && o[k] !== undefined && !rule[1](o[k]))
       throw new TypeError(`Reco.init: option "${k}" expected ${rule[0]}, got ${shown(o[k])}`);
   }
+  const consent = (o['consent'] ?? scriptConsent ?? DEFAULTS.consent) as Consent;
+  if (!CONSENT[1](consent))
+    throw new TypeError(`Reco.init: the script tag's data-consent expected ${CONSENT[0]}, got ${shown(scriptConsent)}`);
   const model = o['modelUrl'] === undefined ? bundled?.model?.() : undefined;
   const at = (given: unknown, ours: string) => new URL((given as string | undefined) ?? ours, given ? document.baseURI : scriptUrl).href;
   return {
@@ -149,6 +154,7 @@ export function resolveOptions(input: unknown, scriptUrl: string, bundled?: Bund
     dataLayerName: 'dataLayer',
     // An option passed as undefined keeps its default.
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
+    consent,
     grids: validateGridConfigs(o['grids']),
     // The shop's own URLs are relative to the page, as fetch() reads them (and catalogUrl); the package's files are next
     // to the script, which may be on a CDN.

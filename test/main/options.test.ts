@@ -35,6 +35,17 @@ describe('resolveOptions', () => {
     }
   });
 
+  it("takes the script tag's data-consent as the consent when init() gives none, and names it when it is neither value", () => {
+    expect(resolveOptions(undefined, SCRIPT, undefined, 'denied').consent).toBe('denied');
+    expect(resolveOptions({ holdout: 0.1 }, SCRIPT, undefined, 'denied').consent).toBe('denied');
+    // The shopper accepted since the page was served: init()'s consent wins.
+    expect(resolveOptions({ consent: 'granted' }, SCRIPT, undefined, 'denied').consent).toBe('granted');
+    expect(resolveOptions({}, SCRIPT, undefined, 'granted').consent).toBe('granted');
+    expect(() => resolveOptions({}, SCRIPT, undefined, 'no')).toThrow(
+      `Reco.init: the script tag's data-consent expected "granted" or "denied", got "no"`,
+    );
+  });
+
   it('names the option and what was expected', () => {
     expect(() => resolveOptions({ holdout: 2 }, SCRIPT)).toThrow(/option "holdout" expected a number from 0 to 1, got 2/);
     expect(() => resolveOptions({ backends: ['metal'] }, SCRIPT)).toThrow(/option "backends" expected/);
