@@ -1,21 +1,21 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type BrowserPage } from './helpers/test.ts';
 import { databaseNames } from './helpers/idb.ts';
 import { gridItems, waitForReady } from './helpers/reco.ts';
 
-// Two tabs of the demo in one profile (Playwright's own context: Chromium only).
+// Two tabs of the demo in one profile, in each engine: forget() in one of them reaches the other.
 
-const leftovers = async (page: Page) => ({
-  databases: await databaseNames(page),
-  localStorage: await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('reco'))),
+const leftovers = async (tab: BrowserPage) => ({
+  databases: await databaseNames(tab),
+  localStorage: await tab.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('reco'))),
 });
 /** Cache Storage caches of Reco (model, wasm, catalog feed): all named reco-…. */
-const recoCaches = (page: Page) => page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('reco-')));
+const recoCaches = (tab: BrowserPage) => tab.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('reco-')));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-test('forget() in one tab: the other tab drops its pending events and writes nothing afterwards, not even when it closes', async ({
-  context,
+test('forget() in one tab: the other tab drops its pending events and writes nothing afterwards, not even when the shopper leaves it', async ({
+  session,
 }) => {
-  const a = await context.newPage();
-  const b = await context.newPage();
+  const [a, b] = [session.page, await session.newPage()];
   await a.goto('/');
   await waitForReady(a);
   await b.goto('/');
@@ -27,16 +27,20 @@ test('forget() in one tab: the other tab drops its pending events and writes not
   expect(await b.evaluate(() => window.Reco.status().events)).toBeGreaterThanOrEqual(2);
 
   await a.evaluate(() => window.Reco.forget());
-  await b.waitForFunction(() => window.Reco.status().storage === 'off', null, { timeout: 10_000 });
+  await b.waitForFunction(() => window.Reco.status().storage === 'off', undefined, {
+    timeout: 10_000,
+    message: "tab B did not hear tab A's forget()",
+  });
   expect(await b.evaluate(() => window.Reco.status())).toMatchObject({
     events: 0,
     storageReason: expect.stringMatching(/forget\(\) was called in another tab/),
   });
 
-  // B goes on: a purchase, an export (which writes what is pending), then the tab closes (pagehide writes too).
+  // B goes on: a purchase, an export (which writes what is pending), then the shopper leaves the page (its pagehide
+  // writes what is pending, as a closing tab's does).
   await b.evaluate((q) => window.Reco.track('purchase', q), y!.id);
   expect((await b.evaluate(() => window.Reco.export())).events).toEqual([]);
-  await b.close({ runBeforeUnload: true });
+  await b.goto('/e2e/pages/blank.html');
 
   expect(await leftovers(a)).toEqual({ databases: [], localStorage: [] });
   await a.reload();
@@ -45,9 +49,9 @@ test('forget() in one tab: the other tab drops its pending events and writes not
 });
 
 test("forget() in one tab while another tab's Reco is still starting: that tab's worker writes nothing back, and its page gets no error", async ({
-  context,
+  session,
 }) => {
-  const a = await context.newPage();
+  const a = session.page;
   await a.goto('/');
   await waitForReady(a);
   const [x, y] = (await gridItems(a, '#grid-home')).filter((it) => !it.pinned);
@@ -55,24 +59,29 @@ test("forget() in one tab while another tab's Reco is still starting: that tab's
   await a.evaluate(() => window.Reco.export()); // stored, and the next page view's snapshot with it
 
   // Tab B: a product page whose script records a cart, then starts Reco; tab A erases everything meanwhile.
-  const b = await context.newPage();
-  const problems: string[] = [];
-  b.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  b.on('console', (m) => m.text().startsWith('[reco]') && problems.push(`console: ${m.text()}`));
+  const b = await session.newPage();
   await b.goto('/e2e/pages/blank.html');
-  await b.addScriptTag({ url: '/reco.js' });
+  await b.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const script = Object.assign(document.createElement('script'), { src: '/reco.js', onload: () => resolve(), onerror: reject });
+        document.head.append(script);
+      }),
+  );
   await b.evaluate((id) => {
     window.Reco.track('add_to_cart', id);
     (window as unknown as { started: Promise<unknown> }).started = window.Reco.init({ backends: ['wasm'] });
   }, y!.id);
   await a.evaluate(() => window.Reco.forget());
-  await b.evaluate(() => (window as unknown as { started: Promise<unknown> }).started.catch(() => {}));
+  await b.evaluate(() => (window as unknown as { started: Promise<unknown> }).started.then(() => null).catch(() => null));
   // B's worker goes on starting (the model, the wasm file, its store) and ranks: none of it may be kept.
-  await b.evaluate((ids) => window.Reco.rank(ids), [x!.id, y!.id]);
-  await b.waitForTimeout(2000);
+  await b.evaluate((ids) => window.Reco.rank(ids).then(() => null), [x!.id, y!.id]);
+  await sleep(2000);
 
   expect(await leftovers(a)).toEqual({ databases: [], localStorage: [] });
   expect(await recoCaches(a)).toEqual([]);
   expect(await b.evaluate(() => window.Reco.status().storageReason)).toMatch(/forget\(\) was called in another tab/);
-  expect(problems).toEqual([]);
+  // The page's own console (the worker's lines, where the engine reports them, are not the page's).
+  const said = (await b.consoleLines()).filter((line) => !line.startsWith('worker ') && line.includes('[reco]'));
+  expect([...said, ...(await b.pageErrors())]).toEqual([]);
 });
