@@ -2,8 +2,8 @@ import { expect, test } from './helpers/test.ts';
 import { gridItems, listenToReco, waitForRanked, waitForReady } from './helpers/reco.ts';
 
 // The ES module build as an app imports it (e2e/pages/esm.html), in each engine: its worker starts as a module worker
-// found next to reco.mjs (import.meta.url), the model at the package's ../public/models/. The list mounted while the
-// model is held back: esm.chromium.spec.ts (Playwright's request routing).
+// found next to reco.mjs (import.meta.url), the model at the package's ../public/models/. A list mounted while the
+// model is still loading: model-loading.spec.ts.
 test('the ES module build: import /reco.mjs, init() finds the worker and the model from its own URL, and the shopper gets their order after a reload', async ({
   tab,
 }) => {

@@ -115,17 +115,17 @@ test('a repeat view on a slow network: model.json answering late (its files cach
 
   // The next page load's model.json does not answer (a slow network revalidating it with the server) until released.
   // Before, the snapshot waited for it: the grid in view kept the shop's order, every file in the cache.
-  const model = await holdModel(page);
+  const model = await holdModel();
   await page.reload();
   const ranked = await waitForRanked(page, 'listing', 1, 20_000);
-  expect(model.asked(), 'model.json was asked for, and has not answered').toBe(true);
+  expect(await model.asked(), 'model.json was asked for, and has not answered').toBe(true);
   expect(await page.evaluate(() => window.__reco.readyAt), 'ranked before the model was loaded').toBeNull();
   const shown = (await gridItems(page, '[data-reco-grid]')).map((it) => it.id);
   expect(shown, 're-ordered in view: nobody scrolled').toEqual(ranked.order);
   const shopOrder = await page.evaluate(() => (window as unknown as { LISTS: Record<string, string[][]> }).LISTS['a']!.map((r) => r[0]!));
   expect(shown, "personalized, not the shop's order").not.toEqual(shopOrder);
 
-  model.release();
+  await model.release();
   const status = await waitForReady(page);
   expect(status.cache.snapshot).toBe('hit');
   const full = await page.evaluate((ids) => window.Reco.rank(ids), shown);
@@ -241,14 +241,14 @@ test('a ranking that arrives after the hold waits until the grid in view is out 
   await shopperWithHistory(page);
   // No snapshot and no cached files: the first ranking needs the model, and the model download is held back.
   await dropFastStart(page);
-  const { asked, release } = await holdModel(page);
+  const { asked, release } = await holdModel();
   await page.reload();
   await expect.poll(asked, { message: 'the worker asks for the model' }).toBe(true);
   // The hold (antiFlickerMs) ends: the shopper sees the home grid in the shop's order. (Read here, not on the first
   // visit: there the rules, issue 13, may already have moved out-of-stock items last.)
   await expect(page.locator('#grid-home')).not.toHaveAttribute('data-reco-pending', /.*/);
   const shopOrder = (await gridItems(page, '#grid-home')).map((it) => it.id);
-  release();
+  await release();
   await waitForReady(page);
   await waitForRanked(page, 'new'); // below the fold: re-ordered as soon as its scores arrive
   expect(

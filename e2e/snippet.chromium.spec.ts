@@ -1,6 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
 import { storedEvents } from './helpers/idb.ts';
-import { holdModel, waitForReady } from './helpers/reco.ts';
 
 /** Holds reco.js back until `release()`, so the page's calls are surely made before it has loaded. */
 async function holdScript(page: Page): Promise<() => void> {
@@ -35,23 +34,4 @@ test('async snippet: init(), on() and track() called before reco.js loaded are r
   const pageEvents = (await storedEvents(page)).filter((e) => e.type !== 'view_item_list'); // impressions come and go with the viewport
   expect(pageEvents.map((e) => `${e.type} ${e.itemId}`)).toEqual(['view_item p076']);
   expect(uncaught).toEqual([]);
-});
-
-test('calls made while init() is still running are kept: a view_item at page load and a click, before the model has loaded', async ({
-  page,
-}) => {
-  const { asked, release } = await holdModel(page);
-  await page.goto('/e2e/pages/datalayer.html?'); // any page with a grid and init() at load
-  await expect.poll(asked, { message: 'the worker asks for the model' }).toBe(true);
-  await page.evaluate(() => window.Reco.track('view_item', 'p099')); // a product page's own call, at load
-  await page.locator('#list [data-reco-id="p051"] a').click();
-  expect(await page.evaluate(() => window.Reco.status().ready)).toBe(false);
-  const stored = (await page.evaluate(() => window.Reco.exportData())).events.filter((e) => e.type !== 'view_item_list');
-  expect(stored.map((e) => `${e.type} ${e.itemId}`).sort()).toEqual(['select_item p051', 'view_item p099']);
-  release();
-  await waitForReady(page);
-  const after = (await page.evaluate(() => window.Reco.exportData())).events.filter(
-    (e) => e.type === 'view_item' || e.type === 'select_item',
-  );
-  expect(after).toHaveLength(2);
 });

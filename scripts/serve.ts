@@ -101,10 +101,55 @@ function cspReports(req: import('node:http').IncomingMessage, res: import('node:
   res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(reports));
 }
 
+/**
+ * For the e2e suite, in any engine: a path's requests held back, as a slow network holds them (the model still
+ * downloading while the shopper clicks). POST /e2e/hold?path=P holds every request for P until DELETE /e2e/hold?path=P,
+ * or 30 s (a spec that failed before its release stalls the next one no longer); GET /e2e/hold?path=P says whether one came (`{"asked": true}`).
+ */
+const HOLD_MAX_MS = 30_000;
+const holds = new Map<string, { asked: boolean; released: Promise<void>; release: () => void }>();
+
+function holdRequests(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, path: string): void {
+  if (req.method === 'POST') {
+    holds.get(path)?.release();
+    let answer = () => {};
+    const hold = {
+      asked: false,
+      released: new Promise<void>((resolve) => (answer = resolve)),
+      release() {
+        clearTimeout(timer);
+        answer();
+        if (holds.get(path) === hold) holds.delete(path);
+      },
+    };
+    const timer = setTimeout(() => hold.release(), HOLD_MAX_MS);
+    holds.set(path, hold);
+    res.writeHead(204).end();
+  } else if (req.method === 'DELETE') {
+    holds.get(path)?.release();
+    res.writeHead(204).end();
+  } else {
+    res
+      .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      .end(JSON.stringify({ asked: !!holds.get(path)?.asked }));
+  }
+}
+
 createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
   if (url.pathname === '/csp-report') return cspReports(req, res);
+  if (url.pathname === '/e2e/hold') return holdRequests(req, res, url.searchParams.get('path') ?? '');
   if (url.searchParams.has('stall')) return; // never answered
+  const held = holds.get(url.pathname);
+  if (held) {
+    held.asked = true;
+    void held.released.then(() => serve(req, res, url));
+    return;
+  }
+  serve(req, res, url);
+}).listen(port, values.host, () => console.log(`Reco demo shop: http://localhost:${port}/`));
+
+function serve(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, url: URL): void {
   const asked = url.searchParams.get('csp');
   const cookie = /(?:^|;\s*)reco-csp=(\w+)/.exec(req.headers.cookie ?? '')?.[1];
   const policy = POLICIES[asked ?? cookie ?? ''];
@@ -134,4 +179,4 @@ createServer((req, res) => {
   }
   res.writeHead(200, headers);
   createReadStream(file).pipe(res);
-}).listen(port, values.host, () => console.log(`Reco demo shop: http://localhost:${port}/`));
+}

@@ -7,6 +7,7 @@ import type * as RecoApi from '../../src/index.ts';
 import type { DownloadProgress, RankedEvent } from '../../src/index.ts';
 import { playwrightPage } from './engines/chromium.ts';
 import type { BrowserPage } from './engines/page.ts';
+import { BASE_URL } from './engines/server.ts';
 
 const tabs = new WeakMap<Page, BrowserPage>();
 /** The cross-engine view of `page` (a Playwright page is wrapped once). */
@@ -241,17 +242,24 @@ export async function shopperScenario(page: AnyPage, { clicks = 5, top = 8 } = {
   return { status, category, before, after, beforeCount, afterCount };
 }
 
-/** Holds back the model download until `release()`: the page runs while the model is still loading. */
-export async function holdModel(page: Page): Promise<{ asked: () => boolean; release: () => void }> {
-  let release: () => void = () => {};
-  const held = new Promise<void>((r) => (release = r));
-  let asked = false;
-  await page.route('**/models/default/model.json', async (route) => {
-    asked = true;
-    await held;
-    await route.continue();
-  });
-  return { asked: () => asked, release: () => release() };
+/**
+ * Holds back the e2e server's answers for `path` (the default model's manifest unless said) until `release()`, as a slow
+ * network does, in any engine (scripts/serve.ts, /e2e/hold); `asked()` says whether the browser has asked for it since.
+ * Release it in a `finally`: a hold left behind lasts 30 s.
+ */
+export async function holdModel(
+  path = '/models/default/model.json',
+): Promise<{ asked: () => Promise<boolean>; release: () => Promise<void> }> {
+  const at = `${BASE_URL}/e2e/hold?path=${encodeURIComponent(path)}`;
+  const ok = (res: Response) => {
+    if (!res.ok) throw new Error(`${at}: HTTP ${res.status}`);
+    return res;
+  };
+  ok(await fetch(at, { method: 'POST' }));
+  return {
+    asked: async () => ((await ok(await fetch(at)).json()) as { asked: boolean }).asked,
+    release: async () => void ok(await fetch(at, { method: 'DELETE' })),
+  };
 }
 
 /** The origins the tab's session sent requests to: a data: URL (Firefox reports a data:font/woff2 one) is inline, nothing is sent. */
