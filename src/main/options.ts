@@ -91,8 +91,10 @@ const count = (min: number, max: number): Rule => [
   (v) => Number.isInteger(v) && range(min, max)[1](v),
 ];
 
-/** Every option and how it is checked, in the order checked; `grids` has its own validator. */
+/** The shopper's consent: the option's rule, and the script tag's `data-consent`'s. */
 const CONSENT: Rule = ['"granted" or "denied"', (v) => v === 'granted' || v === 'denied'];
+
+/** Every option and how it is checked, in the order checked; `grids` has its own validator. */
 const RULES: Record<keyof RecoOptions, Rule | null> = {
   modelUrl: URL_STRING,
   workerUrl: URL_STRING,
