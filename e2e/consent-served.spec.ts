@@ -31,6 +31,19 @@ test('data-consent="denied" on the script tag: init() with no consent of its own
   expect(await tab.pageErrors()).toEqual([]);
 });
 
+test('data-consent="denied" on the async snippet\'s script tag: the queued init() is denied, and nothing past reco.js is fetched', async ({
+  tab,
+}) => {
+  await tab.goto('/e2e/pages/consent-served.html?consent=denied&async');
+  await tab.waitForFunction(() => typeof window.Reco?.status === 'function' && window.Reco.status().engine === 'off', undefined, {
+    message: 'the queued init() did not settle with consent denied',
+  });
+  expect(await tab.evaluate(() => window.Reco.status())).toMatchObject({ consent: 'denied', storage: 'off' });
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  expect(sdkFiles(tab)).toEqual(['/reco.js']);
+  expect(await tab.pageErrors()).toEqual([]);
+});
+
 test('data-consent="granted" or no attribute: reco.js starts its worker before init(), as it always did', async ({ tab }) => {
   for (const query of ['?consent=granted', '']) {
     await tab.goto(`/e2e/pages/consent-served.html${query}`);

@@ -6,7 +6,7 @@
  *
  *   npx tsx scripts/serve.ts [--port 5173] [--host 127.0.0.1]
  */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -149,7 +149,25 @@ createServer((req, res) => {
   serve(req, res, url);
 }).listen(port, values.host, () => console.log(`Reco demo shop: http://localhost:${port}/`));
 
+/**
+ * For the e2e suite, in any engine: /e2e/corrupt/PATH serves PATH with its .bin files damaged (a byte flipped every 997
+ * from the 100th, as a bad disk or a proxy's rewrite would), so a model at /e2e/corrupt/models/… has corrupt weights.
+ */
+const CORRUPT = '/e2e/corrupt/';
+
+function serveCorrupt(res: import('node:http').ServerResponse, path: string): void {
+  const file = find(path);
+  if (!file) {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    return;
+  }
+  const body = readFileSync(file);
+  if (extname(file) === '.bin') for (let i = 100; i < body.length; i += 997) body[i]! ^= 0xff;
+  res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+}
+
 function serve(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, url: URL): void {
+  if (url.pathname.startsWith(CORRUPT)) return serveCorrupt(res, `/${url.pathname.slice(CORRUPT.length)}`);
   const asked = url.searchParams.get('csp');
   const cookie = /(?:^|;\s*)reco-csp=(\w+)/.exec(req.headers.cookie ?? '')?.[1];
   const policy = POLICIES[asked ?? cookie ?? ''];
