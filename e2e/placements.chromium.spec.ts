@@ -1,5 +1,5 @@
 import { expect, test, type Request } from '@playwright/test';
-import { listenToReco, waitForReady } from './helpers/reco.ts';
+import { waitForReady } from './helpers/reco.ts';
 
 test('the feed is the only extra request: on the page origin, from the worker, once a page view, without cookies; a second view revalidates it by ETag', async ({
   page,
@@ -36,37 +36,6 @@ test('the feed is the only extra request: on the page origin, from the worker, o
 
   const foreign = requests.map((r) => r.url()).filter((u) => new URL(u).origin !== origin);
   expect(foreign, 'requests to other origins').toEqual([]);
-});
-
-test('status().catalog says how the feed loaded, or why it could not be used, without a placement asking; the failure is reported once (a CatalogError) and logged once', async ({
-  page,
-}) => {
-  const logged: string[] = [];
-  page.on('console', (m) => (m.type() === 'warning' || m.type() === 'error') && logged.push(m.text()));
-  // A shop reads it as init() resolves (the feed, loaded beside the model, came first).
-  const asResolved = () =>
-    page.evaluate(async () => {
-      await (window as unknown as { recoStarted: Promise<unknown> }).recoStarted;
-      return window.Reco.status().catalog;
-    });
-  await page.goto('/e2e/pages/placements.html');
-  expect(await asResolved()).toMatchObject({ source: 'feed', items: 45 });
-
-  await listenToReco(page);
-  await page.goto('/e2e/pages/placements.html?feed=no-such-feed.jsonl');
-  expect(await asResolved()).toMatchObject({
-    source: 'seen',
-    url: expect.stringContaining('no-such-feed.jsonl'),
-    error: expect.stringMatching(/could not be used.*404/),
-  });
-  expect(logged.filter((t) => t.startsWith('[reco]') && t.includes('no-such-feed.jsonl'))).toHaveLength(1);
-  expect(await page.evaluate(() => window.__reco.errors)).toEqual([
-    expect.stringMatching(
-      /^CatalogError: the catalog feed could not be used \(http.*no-such-feed\.jsonl answered HTTP 404\); placements draw from the items seen$/,
-    ),
-  ]);
-  // The grid is still personalized by the page's own items; the page works.
-  expect(await page.evaluate(() => window.Reco.status().engine)).toBe('ready');
 });
 
 test('a placement rendered at page load keeps its space from the first paint: no layout shift when its items arrive', async ({ page }) => {

@@ -240,3 +240,35 @@ for (const markup of ['JSON-LD', 'microdata']) {
     });
   });
 }
+
+test('status().catalog says how the feed loaded, or why it could not be used, without a placement asking; the failure is reported once (a CatalogError) and logged once', async ({
+  tab,
+}) => {
+  // A shop reads it as init() resolves (the feed, loaded beside the model, came first).
+  const asResolved = () =>
+    tab.evaluate(async () => {
+      await (window as unknown as { recoStarted: Promise<unknown> }).recoStarted;
+      return window.Reco.status().catalog;
+    });
+  await tab.goto(PAGE);
+  expect(await asResolved()).toMatchObject({ source: 'feed', items: 45 });
+
+  await listenToReco(tab);
+  await tab.goto(`${PAGE}?feed=no-such-feed.jsonl`);
+  expect(await asResolved()).toMatchObject({
+    source: 'seen',
+    url: expect.stringContaining('no-such-feed.jsonl'),
+    error: expect.stringMatching(/could not be used.*404/),
+  });
+  // The page's console, in every engine (the browser's own line for the 404, where it prints one, is not Reco's).
+  expect(
+    await tab.evaluate(() => window.__reco.consoleErrors.filter((t) => t.startsWith('[reco]') && t.includes('no-such-feed.jsonl'))),
+  ).toHaveLength(1);
+  expect(await tab.evaluate(() => window.__reco.errors)).toEqual([
+    expect.stringMatching(
+      /^CatalogError: the catalog feed could not be used \(http.*no-such-feed\.jsonl answered HTTP 404\); placements draw from the items seen$/,
+    ),
+  ]);
+  // The grid is still personalized by the page's own items; the page works.
+  expect(await tab.evaluate(() => window.Reco.status().engine)).toBe('ready');
+});
