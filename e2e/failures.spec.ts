@@ -12,6 +12,16 @@ const reported = (tab: BrowserPage) =>
     timeout: 15_000,
     message: 'Reco reported nothing',
   });
+/** Once the page asked for its grids again and a second passed: Reco said one [reco] line, matching `message`, and reported one error. */
+async function saidOnce(tab: BrowserPage, message: RegExp): Promise<void> {
+  await tab.evaluate(() => window.Reco.personalize());
+  await sleep(1000);
+  const log = await tab.evaluate(() => window.__reco);
+  const logged = log.consoleErrors.filter((line) => line.includes('[reco]'));
+  expect(logged).toHaveLength(1);
+  expect(logged[0]).toMatch(message);
+  expect(log.errors).toHaveLength(1);
+}
 const listingSkus = (tab: BrowserPage) =>
   tab.evaluate(() => [...document.querySelectorAll('[data-reco-grid] .card')].map((el) => el.getAttribute('data-sku')));
 
@@ -50,13 +60,7 @@ test("a data-reco-grid whose cards lack data-reco-id: the shop's order kept, one
   expect(original).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6']);
   // Said once the page had time to render its cards (5 s after the grid was found), not while it may still be rendering.
   await reported(tab);
-  await tab.evaluate(() => window.Reco.personalize());
-  await sleep(1000);
-  const log = await tab.evaluate(() => window.__reco);
-  const logged = log.consoleErrors.filter((line) => line.includes('[reco]'));
-  expect(logged).toHaveLength(1);
-  expect(logged[0]).toMatch(/grid "listing" has no item: none of its 6 cards is marked with data-reco-id.*the shop's own order is kept/);
-  expect(log.errors).toHaveLength(1);
+  await saidOnce(tab, /grid "listing" has no item: none of its 6 cards is marked with data-reco-id.*the shop's own order is kept/);
   expect(await listingSkus(tab)).toEqual(original);
   expect(await tab.pageErrors()).toEqual([]);
 });
@@ -69,12 +73,8 @@ test("a data-reco-grid whose cards the page renders after init() with an empty d
   // Said as the cards come (100 ms after init()), as for such cards rendered with the page: no waitForReady, which
   // asks for no error.
   await reported(tab);
-  await tab.evaluate(() => window.Reco.personalize());
-  await sleep(1000);
-  const log = await tab.evaluate(() => window.__reco);
-  const logged = log.consoleErrors.filter((line) => line.includes('[reco]'));
-  expect(logged).toHaveLength(1);
-  expect(logged[0]).toMatch(
+  await saidOnce(
+    tab,
     /grid "listing": 6 of its items have no id \(a data-reco-id attribute.*so none can move; the shop's own order is kept/,
   );
   expect(await listingSkus(tab)).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6']);
