@@ -1,6 +1,6 @@
 import { expect, test, type BrowserPage } from './helpers/test.ts';
 import { databaseNames } from './helpers/idb.ts';
-import { gridItems, waitForReady } from './helpers/reco.ts';
+import { addRecoScript, gridItems, waitForReady } from './helpers/reco.ts';
 
 // Two tabs of the demo in one profile, in each engine: forget() in one of them reaches the other.
 
@@ -61,13 +61,7 @@ test("forget() in one tab while another tab's Reco is still starting: that tab's
   // Tab B: a product page whose script records a cart, then starts Reco; tab A erases everything meanwhile.
   const b = await session.newPage();
   await b.goto('/e2e/pages/blank.html');
-  await b.evaluate(
-    () =>
-      new Promise<void>((resolve, reject) => {
-        const script = Object.assign(document.createElement('script'), { src: '/reco.js', onload: () => resolve(), onerror: reject });
-        document.head.append(script);
-      }),
-  );
+  await addRecoScript(b);
   await b.evaluate((id) => {
     window.Reco.track('add_to_cart', id);
     (window as unknown as { started: Promise<unknown> }).started = window.Reco.init({ backends: ['wasm'] });

@@ -1,5 +1,6 @@
 import { expect, test, type BrowserPage } from './helpers/test.ts';
 import {
+  addRecoScript,
   countInTop,
   gridItems,
   leastShownCategory,
@@ -510,13 +511,7 @@ test('init() after the page has painted (an async script, a consent banner first
       if (grid.hasAttribute('data-reco-pending') || getComputedStyle(grid).visibility === 'hidden') seen.push('hidden');
     }).observe(grid, { attributes: true });
   });
-  await tab.evaluate(
-    () =>
-      new Promise<void>((resolve, reject) => {
-        const script = Object.assign(document.createElement('script'), { src: '/reco.js', onload: () => resolve(), onerror: reject });
-        document.head.append(script);
-      }),
-  );
+  await addRecoScript(tab);
   const ready = await tab.evaluate(() => window.Reco.init({ backends: ['wasm'] }).then((r) => r.status().ready));
   expect(ready).toBe(true);
   expect(await tab.evaluate(() => (window as unknown as { hidden: string[] }).hidden)).toEqual([]);
@@ -526,13 +521,7 @@ test('init() called twice (a page that starts Reco again): the first instance is
   tab,
 }) => {
   await tab.goto('/e2e/pages/blank.html');
-  await tab.evaluate(
-    () =>
-      new Promise<void>((resolve, reject) => {
-        const script = Object.assign(document.createElement('script'), { src: '/reco.js', onload: () => resolve(), onerror: reject });
-        document.head.append(script);
-      }),
-  );
+  await addRecoScript(tab);
   const heard = await tab.evaluate(async () => {
     const errors: string[] = [];
     window.Reco.on('error', (e) => errors.push(`${e.name}: ${e.message}`));

@@ -270,3 +270,14 @@ export const originsSentTo = (page: AnyPage): Set<string> =>
       .filter((r) => !r.url.startsWith('data:'))
       .map((r) => new URL(r.url).origin),
   );
+
+/** Adds `<script src="/reco.js">` to the page open now (a script the page inserts itself) and resolves once it has run. */
+export async function addRecoScript(page: AnyPage): Promise<void> {
+  await asTab(page).evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const script = Object.assign(document.createElement('script'), { src: '/reco.js', onload: () => resolve(), onerror: reject });
+        document.head.append(script);
+      }),
+  );
+}
