@@ -179,6 +179,22 @@ export async function backAtTop(page: AnyPage): Promise<void> {
   expect(still, 'the page stays at the top once scrolled there').toBe(true);
 }
 
+/** A returning shopper of the demo: opens (and closes) four products of one top category, then reloads the shop. */
+export async function returningShopper(page: AnyPage, top: string): Promise<void> {
+  const tab = asTab(page);
+  await tab.goto('/');
+  await waitForReady(tab);
+  const picks = (await gridItems(tab, '#grid-home')).filter((it) => !it.pinned && it.top === top).slice(-4);
+  for (const it of picks) await openAndCloseProduct(tab, it.id);
+  await expect
+    .poll(async () => (await tab.evaluate(() => window.Reco.export())).events.filter((e) => e.type === 'view_item').length)
+    .toBe(4);
+  await backAtTop(tab);
+  await listenToReco(tab);
+  await tab.reload();
+  await waitForReady(tab);
+}
+
 /** How many of the first `top` items are of `category` (a top-level category). */
 export const countInTop = (items: readonly { top: string }[], category: string, top = 8): number =>
   items.slice(0, top).filter((it) => it.top === category).length;
