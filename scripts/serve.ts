@@ -105,16 +105,25 @@ function cspReports(req: import('node:http').IncomingMessage, res: import('node:
  * For the e2e suite, in any engine: a path's requests held back, as a slow network holds them (the model still
  * downloading while the shopper clicks). POST /e2e/hold?path=P holds every request for P until DELETE /e2e/hold?path=P,
  * or 30 s (a spec that failed before its release stalls the next one no longer); GET /e2e/hold?path=P says whether one came (`{"asked": true}`).
+ * With `&status=404` (any HTTP status) the requests for P are answered at once with that status instead, a file missing
+ * from the server, until the same DELETE or 30 s.
  */
 const HOLD_MAX_MS = 30_000;
-const holds = new Map<string, { asked: boolean; released: Promise<void>; release: () => void }>();
+const holds = new Map<string, { asked: boolean; status: number | null; released: Promise<void>; release: () => void }>();
 
-function holdRequests(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, path: string): void {
+function holdRequests(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, url: URL): void {
+  const path = url.searchParams.get('path') ?? '';
   if (req.method === 'POST') {
+    const status = url.searchParams.has('status') ? Number(url.searchParams.get('status')) : null;
+    if (status !== null && !(Number.isInteger(status) && status >= 200 && status <= 599)) {
+      res.writeHead(400).end(`/e2e/hold: status expected an HTTP status (200 to 599), got ${url.searchParams.get('status')}`);
+      return;
+    }
     holds.get(path)?.release();
     let answer = () => {};
     const hold = {
       asked: false,
+      status,
       released: new Promise<void>((resolve) => (answer = resolve)),
       release() {
         clearTimeout(timer);
@@ -138,12 +147,16 @@ function holdRequests(req: import('node:http').IncomingMessage, res: import('nod
 createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
   if (url.pathname === '/csp-report') return cspReports(req, res);
-  if (url.pathname === '/e2e/hold') return holdRequests(req, res, url.searchParams.get('path') ?? '');
+  if (url.pathname === '/e2e/hold') return holdRequests(req, res, url);
   if (url.searchParams.has('stall')) return; // never answered
   const held = holds.get(url.pathname);
   if (held) {
     held.asked = true;
-    void held.released.then(() => serve(req, res, url));
+    if (held.status !== null)
+      res
+        .writeHead(held.status, { 'content-type': 'text/plain', 'cache-control': 'no-store' })
+        .end(`HTTP ${held.status} (the e2e suite's /e2e/hold)`);
+    else void held.released.then(() => serve(req, res, url));
     return;
   }
   serve(req, res, url);

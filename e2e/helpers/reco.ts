@@ -263,15 +263,31 @@ export async function shopperScenario(page: AnyPage, { clicks = 5, top = 8 } = {
  * network does, in any engine (scripts/serve.ts, /e2e/hold); `asked()` says whether the browser has asked for it since.
  * Release it in a `finally`: a hold left behind lasts 30 s.
  */
-export async function holdModel(
-  path = '/models/default/model.json',
-): Promise<{ asked: () => Promise<boolean>; release: () => Promise<void> }> {
+export async function holdModel(path = '/models/default/model.json'): Promise<ServerHold> {
+  return serverHold(path, '');
+}
+
+/**
+ * Makes the e2e server answer every request for `path` with `status` (404: a file missing from the server) until
+ * `release()`, in any engine (scripts/serve.ts, /e2e/hold with a status); `asked()` says whether the browser asked.
+ * Release it in a `finally`: it lasts 30 s otherwise.
+ */
+export async function answerWith(path: string, status = 404): Promise<ServerHold> {
+  return serverHold(path, `&status=${status}`);
+}
+
+export interface ServerHold {
+  asked: () => Promise<boolean>;
+  release: () => Promise<void>;
+}
+
+async function serverHold(path: string, query: string): Promise<ServerHold> {
   const at = `${BASE_URL}/e2e/hold?path=${encodeURIComponent(path)}`;
   const ok = (res: Response) => {
     if (!res.ok) throw new Error(`${at}: HTTP ${res.status}`);
     return res;
   };
-  ok(await fetch(at, { method: 'POST' }));
+  ok(await fetch(at + query, { method: 'POST' }));
   return {
     asked: async () => ((await ok(await fetch(at)).json()) as { asked: boolean }).asked,
     release: async () => void ok(await fetch(at, { method: 'DELETE' })),

@@ -5,9 +5,23 @@
  */
 import type { EngineModule } from './engine-module.ts';
 
-/** The engine client module, from reco.engine.js next to the script at `scriptUrl`. */
-export const loadEngineModule = (scriptUrl: string): Promise<EngineModule> =>
-  import(/* @vite-ignore */ new URL('reco.engine.js', scriptUrl).href) as Promise<EngineModule>;
+/**
+ * The engine client module, from reco.engine.js next to the script at `scriptUrl`. When it cannot load, it is asked
+ * for once more under a URL of its own: WebKit remembers a module that failed to load for the rest of the tab's life
+ * (later page views get the failure without a request, even after the file is back), so a file missing for a moment
+ * would leave Reco off on every page after it. The error names the file in every browser (WebKit's own says only
+ * "Importing a module script failed.").
+ */
+export const loadEngineModule = (scriptUrl: string): Promise<EngineModule> => {
+  const url = new URL('reco.engine.js', scriptUrl).href;
+  const load = (href: string) => import(/* @vite-ignore */ href) as Promise<EngineModule>;
+  return load(url)
+    .catch(() => load(`${url}?retry=${Date.now()}`))
+    .catch((err: unknown) => {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw reason.includes(url) ? err : new TypeError(`${reason} (${url})`);
+    });
+};
 
 /**
  * Asks the browser to fetch and compile reco.engine.js now, as the script runs (index.ts), so that init()'s import

@@ -38,6 +38,7 @@ import type { Store } from '../shared/store.ts';
 import type { HistoryEntry, ItemFeatures, RecoEvent } from '../shared/types.ts';
 import { startBackend } from './backends.ts';
 import { createCatalog, type LoadedCatalog, type WorkerCatalog } from './catalog.ts';
+import { chunkFailed } from './chunks.ts';
 import { feedFieldsFor, MAX_FEED_ITEMS, overFeed, type FetchedFeed } from './feed.ts';
 import { createFiles, once, type Files } from './files.ts';
 import { downloadModel, type ModelDownloads } from './model-download.ts';
@@ -474,9 +475,11 @@ export function createEngine(deps: EngineDeps = {}): Engine {
       // A hybrid fine-tunes its transformer's head only, inside the whole score; its tables stay as shipped.
       const result =
         serve.kind === 'pair'
-          ? await (await import('../model/pair-finetune.ts')).finetunePair(serve.scorer, events, byId, both, opts)
+          ? await (
+              await import('../model/pair-finetune.ts').catch(chunkFailed('reco.worker.pair-finetune.js'))
+            ).finetunePair(serve.scorer, events, byId, both, opts)
           : await (
-              await import('../model/finetune.ts')
+              await import('../model/finetune.ts').catch(chunkFailed('reco.worker.finetune.js'))
             ).finetune(model as LoadedModel, events, byId, both, opts, serve.kind === 'hybrid' ? serve.scorer.offsets : undefined);
       if (result.accepted && result.head) heads.accept(result.head);
       return result;

@@ -4,6 +4,11 @@
  * rankings from the stored snapshot while TensorFlow.js (tfjs.ts and one backend's chunk) loads on demand.
  */
 import { expose } from 'comlink';
+import { chunkFailed } from './chunks.ts';
 import { createHost } from './host.ts';
 
-expose(createHost({ loadEngine: async (files) => (await import('./tfjs.ts')).createWorkerEngine(files) }));
+expose(
+  createHost({
+    loadEngine: async (files) => (await import('./tfjs.ts').catch(chunkFailed('reco.worker.tfjs.js'))).createWorkerEngine(files),
+  }),
+);
