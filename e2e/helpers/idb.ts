@@ -58,10 +58,11 @@ export async function countRecords(page: Page | BrowserPage): Promise<Record<str
  * and wasm files, so that the next page view downloads and loads the model as a first visit does. Reco's pending
  * writes (export() waits for them) land first.
  */
-export async function dropFastStart(page: Page): Promise<void> {
-  await page.evaluate(() => window.Reco?.export());
-  await page.evaluate(
-    (name) =>
+export async function dropFastStart(page: Page | BrowserPage): Promise<void> {
+  const tab = asTab(page);
+  await tab.evaluate(() => window.Reco?.export().then(() => {}));
+  await tab.evaluate(
+    (name: string) =>
       new Promise<void>((resolve, reject) => {
         const req = indexedDB.open(name);
         req.onerror = () => reject(req.error);
@@ -75,7 +76,7 @@ export async function dropFastStart(page: Page): Promise<void> {
       }),
     DEFAULTS.dbName,
   );
-  await page.evaluate(async () => Promise.all((await caches.keys()).map((k) => caches.delete(k))));
+  await tab.evaluate(async () => void (await Promise.all((await caches.keys()).map((k) => caches.delete(k)))));
 }
 
 /** Writes events and item features straight into the database, as the tracker would have left them. */
