@@ -1,10 +1,11 @@
 import { expect, test, type BrowserPage } from './helpers/test.ts';
-import { expectShopOrder, historyThatReorders, SHOP_PAGE } from './helpers/failures.ts';
-import { listenToReco, waitForReady } from './helpers/reco.ts';
+import { expectShopOrder, historyThatReorders, order, SHOP_PAGE } from './helpers/failures.ts';
+import { dropFastStart } from './helpers/idb.ts';
+import { answerBroken, listenToReco, waitForReady, waitForReco } from './helpers/reco.ts';
 
-// The shop's page never breaks, in each engine: a missing model or markup Reco cannot use leaves the shop's order, one
-// clear message, and a working page. (A response rewritten on its way, corrupt weights or a manifest that is not JSON,
-// and a widget in a sandboxed frame: failures.chromium.spec.ts.)
+// The shop's page never breaks, in each engine: a missing model, corrupt weights, a manifest that is not JSON or markup
+// Reco cannot use leaves the shop's order, one clear message, and a working page. (The e2e server breaks the model's
+// files on request: scripts/serve.ts, /e2e/hold. A widget in a sandboxed frame: failures.chromium.spec.ts.)
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const reported = (tab: BrowserPage) =>
@@ -128,4 +129,66 @@ test('placeholder cards the page replaces with marked cards a second later: no e
     .poll(() => tab.evaluate(async () => (await window.Reco.export()).events.some((e) => e.type === 'select_item' && e.itemId === 'a3')))
     .toBe(true);
   expect(await tab.pageErrors()).toEqual([]);
+});
+
+test('corrupt weights (flipped bytes): the grid keeps its order, one error', async ({ tab }) => {
+  await listenToReco(tab); // expectShopOrder asks that nothing was uncaught
+  const original = await historyThatReorders(tab);
+  // The good copy of the weights (Cache Storage) and the snapshot computed with them would serve the next page view.
+  // (Dropped once the page has settled: in WebKit, 2 runs in 4, a snapshot written after export() for what the page
+  // recorded since, its impressions a second in view, served the next page view.)
+  await sleep(1500);
+  await dropFastStart(tab);
+  const weights = await answerBroken('/models/default/weights.bin', { corrupt: true });
+  try {
+    await tab.goto(SHOP_PAGE);
+    await expectShopOrder(tab, original, /weights\.bin.*(corrupt|checksum)/);
+  } finally {
+    await weights.release();
+  }
+});
+
+test("corrupt weights on a repeat view: the grid ranked from the previous view's snapshot stays so, and the one error says so", async ({
+  tab,
+}) => {
+  await listenToReco(tab);
+  const original = await historyThatReorders(tab);
+  await sleep(1500); // the snapshot of this history written (30 ms after the ranking, then computed)
+  // The model files come from the network (no good copy in Cache Storage); the snapshot stays.
+  await tab.evaluate(async () => void (await Promise.all((await caches.keys()).map((k) => caches.delete(k)))));
+  const weights = await answerBroken('/models/default/weights.bin', { corrupt: true });
+  try {
+    await tab.goto(SHOP_PAGE);
+    await waitForReco(tab);
+    await tab.evaluate(() => (window as unknown as { recoStarted: Promise<unknown> }).recoStarted.then(() => null));
+  } finally {
+    await weights.release();
+  }
+  const log = await tab.evaluate(() => window.__reco);
+  expect(log.errors).toEqual([expect.stringMatching(/weights\.bin.*(corrupt|checksum)/)]);
+  const logged = log.consoleErrors.filter((line) => line.includes('[reco]'));
+  expect(logged).toHaveLength(1);
+  const fromSnapshot = log.ranked.some((r) => r.listId === 'shop');
+  if (fromSnapshot) {
+    // Ranked from the snapshot before the model failed: it stays, and the message does not claim the shop's order.
+    expect(await order(tab)).not.toEqual(original);
+    expect(logged[0]).toMatch(/grids not ranked yet keep the shop's own order \(those ranked before, from the stored snapshot, stay so\)$/);
+  } else {
+    expect(await order(tab)).toEqual(original);
+    expect(logged[0]).toMatch(/; the shop's own order is kept$/);
+  }
+  console.log(`[${tab.engine}] ranked from the snapshot before the model failed: ${fromSnapshot}`);
+  expect(await tab.pageErrors()).toEqual([]);
+});
+
+test('model manifest that is not JSON: the grid keeps its order, one error', async ({ tab }) => {
+  await listenToReco(tab); // expectShopOrder asks that nothing was uncaught
+  const original = await historyThatReorders(tab);
+  const manifest = await answerBroken('/models/default/model.json', { body: '{"format": "reco-model", "config": ' });
+  try {
+    await tab.goto(SHOP_PAGE);
+    await expectShopOrder(tab, original, /model\.json.*not valid JSON/);
+  } finally {
+    await manifest.release();
+  }
 });

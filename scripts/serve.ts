@@ -105,11 +105,19 @@ function cspReports(req: import('node:http').IncomingMessage, res: import('node:
  * For the e2e suite, in any engine: a path's requests held back, as a slow network holds them (the model still
  * downloading while the shopper clicks). POST /e2e/hold?path=P holds every request for P until DELETE /e2e/hold?path=P,
  * or 30 s (a spec that failed before its release stalls the next one no longer); GET /e2e/hold?path=P says whether one came (`{"asked": true}`).
- * With `&status=404` (any HTTP status) the requests for P are answered at once with that status instead, a file missing
- * from the server, until the same DELETE or 30 s.
+ * Instead of holding, until the same DELETE or 30 s, the requests for P are answered at once: with `&status=404` (any
+ * HTTP status) with that status, a file missing from the server; with `&corrupt` with the file's bytes damaged (as
+ * /e2e/corrupt/ serves it); with `&body=TEXT` with that text (200, application/json), e.g. a manifest cut short.
  */
 const HOLD_MAX_MS = 30_000;
-const holds = new Map<string, { asked: boolean; status: number | null; released: Promise<void>; release: () => void }>();
+interface Hold {
+  asked: boolean;
+  /** How the requests are answered at once; null: held until released. */
+  answer: { status: number } | { corrupt: true } | { body: string } | null;
+  released: Promise<void>;
+  release: () => void;
+}
+const holds = new Map<string, Hold>();
 
 function holdRequests(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, url: URL): void {
   const path = url.searchParams.get('path') ?? '';
@@ -120,14 +128,15 @@ function holdRequests(req: import('node:http').IncomingMessage, res: import('nod
       return;
     }
     holds.get(path)?.release();
-    let answer = () => {};
-    const hold = {
+    let done = () => {};
+    const q = url.searchParams;
+    const hold: Hold = {
       asked: false,
-      status,
-      released: new Promise<void>((resolve) => (answer = resolve)),
+      answer: status !== null ? { status } : q.has('corrupt') ? { corrupt: true } : q.has('body') ? { body: q.get('body')! } : null,
+      released: new Promise<void>((resolve) => (done = resolve)),
       release() {
         clearTimeout(timer);
-        answer();
+        done();
         if (holds.get(path) === hold) holds.delete(path);
       },
     };
@@ -152,11 +161,14 @@ createServer((req, res) => {
   const held = holds.get(url.pathname);
   if (held) {
     held.asked = true;
-    if (held.status !== null)
+    const answer = held.answer;
+    if (!answer) void held.released.then(() => serve(req, res, url));
+    else if ('status' in answer)
       res
-        .writeHead(held.status, { 'content-type': 'text/plain', 'cache-control': 'no-store' })
-        .end(`HTTP ${held.status} (the e2e suite's /e2e/hold)`);
-    else void held.released.then(() => serve(req, res, url));
+        .writeHead(answer.status, { 'content-type': 'text/plain', 'cache-control': 'no-store' })
+        .end(`HTTP ${answer.status} (the e2e suite's /e2e/hold)`);
+    else if ('corrupt' in answer) serveCorrupt(res, url.pathname);
+    else res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(answer.body);
     return;
   }
   serve(req, res, url);

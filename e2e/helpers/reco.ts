@@ -276,6 +276,14 @@ export async function answerWith(path: string, status = 404): Promise<ServerHold
   return serverHold(path, `&status=${status}`);
 }
 
+/**
+ * Makes the e2e server answer every request for `path` with something other than the file until `release()`:
+ * `{ corrupt: true }` the file with bytes flipped (a bad disk, a proxy's rewrite), `{ body }` that text as JSON's type.
+ */
+export async function answerBroken(path: string, how: { corrupt: true } | { body: string }): Promise<ServerHold> {
+  return serverHold(path, 'corrupt' in how ? '&corrupt' : `&body=${encodeURIComponent(how.body)}`);
+}
+
 export interface ServerHold {
   asked: () => Promise<boolean>;
   release: () => Promise<void>;
