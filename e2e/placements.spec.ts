@@ -1,6 +1,6 @@
 import { expect, test, type BrowserPage } from './helpers/test.ts';
 import { bringIntoView } from './helpers/impressions.ts';
-import { listenToReco, waitForRanked, waitForReady } from './helpers/reco.ts';
+import { listenToReco, originsSentTo, waitForRanked, waitForReady, watchRequests } from './helpers/reco.ts';
 
 const PAGE = '/e2e/pages/placements.html';
 const OUT_OF_STOCK = ['p016', 'p052'];
@@ -271,4 +271,46 @@ test('status().catalog says how the feed loaded, or why it could not be used, wi
   ]);
   // The grid is still personalized by the page's own items; the page works.
   expect(await tab.evaluate(() => window.Reco.status().engine)).toBe('ready');
+});
+
+test('the feed is the only extra request: on the page origin, once a page view, without cookies; the next view revalidates it by ETag', async ({
+  tab,
+}) => {
+  const FEED = '/e2e/pages/placements-feed.jsonl';
+  await tab.goto(PAGE);
+  await waitForReady(tab);
+  // The shop's session cookie, which must not go with the feed request; no stored copy of the feed.
+  await tab.evaluate(async () => {
+    document.cookie = 'shop_session=secret; path=/; SameSite=Lax';
+    await Promise.all((await caches.keys()).map((k) => caches.delete(k)));
+  });
+  const feed = await watchRequests(FEED);
+
+  // (Links, not reloads: in WebKitGTK a tab that reloaded gives its workers an empty Cache Storage: README, Browsers.)
+  await tab.goto(`${PAGE}?view=2`);
+  await waitForReady(tab);
+  await tab.evaluate(() => window.Reco.track('view_item', 'p010'));
+  await tab.evaluate(async () => {
+    await window.Reco.recommend({ placement: 'for-you' });
+    await window.Reco.recommend({ placement: 'similar', itemId: 'p001' });
+  });
+  const first = await feed.requests();
+  expect(first.map((r) => r.status)).toEqual([200]);
+  expect(first[0]!.headers['cookie'], 'no cookie goes with the feed request').toBeUndefined();
+  expect(await tab.evaluate(() => document.cookie)).toContain('shop_session=secret'); // the page's own requests carry it
+  expect(await tab.evaluate(() => window.Reco.status().catalog)).toMatchObject({ source: 'feed', items: 45, fromCache: false });
+
+  await tab.goto(`${PAGE}?view=3`);
+  await waitForReady(tab);
+  await tab.evaluate(() => window.Reco.recommend({ placement: 'for-you' }).then(() => {}));
+  const both = await feed.requests();
+  expect(both.map((r) => r.status)).toEqual([200, 304]);
+  expect(both[1]!.headers['if-none-match']).toBeTruthy();
+  expect(both[1]!.headers['cookie']).toBeUndefined();
+  expect(await tab.evaluate(() => window.Reco.status().catalog)).toMatchObject({ source: 'feed', items: 45, fromCache: true });
+
+  expect(
+    [...originsSentTo(tab)].filter((o) => new URL(o).hostname !== 'localhost'),
+    'requests to other origins',
+  ).toEqual([]);
 });

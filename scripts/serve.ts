@@ -107,7 +107,7 @@ function cspReports(req: import('node:http').IncomingMessage, res: import('node:
  * or 30 s (a spec that failed before its release stalls the next one no longer); GET /e2e/hold?path=P says whether one came (`{"asked": true}`).
  * Instead of holding, until the same DELETE or 30 s, the requests for P are answered at once: with `&status=404` (any
  * HTTP status) with that status, a file missing from the server; with `&corrupt` with the file's bytes damaged (as
- * /e2e/corrupt/ serves it); with `&body=TEXT` with that text (200, application/json), e.g. a manifest cut short.
+ * /e2e/corrupt/ serves it); with `&body` with the POST's own body (200, application/json), e.g. a manifest cut short.
  */
 const HOLD_MAX_MS = 30_000;
 interface Hold {
@@ -119,6 +119,25 @@ interface Hold {
 }
 const holds = new Map<string, Hold>();
 
+/** Holds (answer null) or answers the requests for `path` from now on, until released or HOLD_MAX_MS. */
+function startHold(res: import('node:http').ServerResponse, path: string, answer: Hold['answer']): void {
+  holds.get(path)?.release();
+  let done = () => {};
+  const hold: Hold = {
+    asked: false,
+    answer,
+    released: new Promise<void>((resolve) => (done = resolve)),
+    release() {
+      clearTimeout(timer);
+      done();
+      if (holds.get(path) === hold) holds.delete(path);
+    },
+  };
+  const timer = setTimeout(() => hold.release(), HOLD_MAX_MS);
+  holds.set(path, hold);
+  res.writeHead(204).end();
+}
+
 function holdRequests(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, url: URL): void {
   const path = url.searchParams.get('path') ?? '';
   if (req.method === 'POST') {
@@ -127,22 +146,12 @@ function holdRequests(req: import('node:http').IncomingMessage, res: import('nod
       res.writeHead(400).end(`/e2e/hold: status expected an HTTP status (200 to 599), got ${url.searchParams.get('status')}`);
       return;
     }
-    holds.get(path)?.release();
-    let done = () => {};
     const q = url.searchParams;
-    const hold: Hold = {
-      asked: false,
-      answer: status !== null ? { status } : q.has('corrupt') ? { corrupt: true } : q.has('body') ? { body: q.get('body')! } : null,
-      released: new Promise<void>((resolve) => (done = resolve)),
-      release() {
-        clearTimeout(timer);
-        done();
-        if (holds.get(path) === hold) holds.delete(path);
-      },
-    };
-    const timer = setTimeout(() => hold.release(), HOLD_MAX_MS);
-    holds.set(path, hold);
-    res.writeHead(204).end();
+    if (q.has('body')) {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => startHold(res, path, { body: Buffer.concat(chunks).toString('utf8') }));
+    } else startHold(res, path, status !== null ? { status } : q.has('corrupt') ? { corrupt: true } : null);
   } else if (req.method === 'DELETE') {
     holds.get(path)?.release();
     res.writeHead(204).end();
@@ -153,10 +162,28 @@ function holdRequests(req: import('node:http').IncomingMessage, res: import('nod
   }
 }
 
+/**
+ * For the e2e suite, in any engine: what the browser sent for a path. POST /e2e/seen?path=P starts a list (emptied);
+ * GET /e2e/seen?path=P answers the requests for P since, each `{ headers, status }` (the request's headers, lowercase,
+ * and the status it was answered with), e.g. to check that no cookie went with a request.
+ */
+const seen = new Map<string, { headers: import('node:http').IncomingHttpHeaders; status: number }[]>();
+
+function seenRequests(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, url: URL): void {
+  const path = url.searchParams.get('path') ?? '';
+  if (req.method === 'POST') {
+    seen.set(path, []);
+    res.writeHead(204).end();
+  } else res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(seen.get(path) ?? []));
+}
+
 createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
   if (url.pathname === '/csp-report') return cspReports(req, res);
   if (url.pathname === '/e2e/hold') return holdRequests(req, res, url);
+  if (url.pathname === '/e2e/seen') return seenRequests(req, res, url);
+  const watched = seen.get(url.pathname);
+  if (watched) res.on('finish', () => watched.push({ headers: req.headers, status: res.statusCode }));
   if (url.searchParams.has('stall')) return; // never answered
   const held = holds.get(url.pathname);
   if (held) {

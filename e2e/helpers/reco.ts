@@ -281,7 +281,7 @@ export async function answerWith(path: string, status = 404): Promise<ServerHold
  * `{ corrupt: true }` the file with bytes flipped (a bad disk, a proxy's rewrite), `{ body }` that text as JSON's type.
  */
 export async function answerBroken(path: string, how: { corrupt: true } | { body: string }): Promise<ServerHold> {
-  return serverHold(path, 'corrupt' in how ? '&corrupt' : `&body=${encodeURIComponent(how.body)}`);
+  return 'corrupt' in how ? serverHold(path, '&corrupt') : serverHold(path, '&body', how.body);
 }
 
 export interface ServerHold {
@@ -289,17 +289,30 @@ export interface ServerHold {
   release: () => Promise<void>;
 }
 
-async function serverHold(path: string, query: string): Promise<ServerHold> {
+async function serverHold(path: string, query: string, body?: string): Promise<ServerHold> {
   const at = `${BASE_URL}/e2e/hold?path=${encodeURIComponent(path)}`;
   const ok = (res: Response) => {
     if (!res.ok) throw new Error(`${at}: HTTP ${res.status}`);
     return res;
   };
-  ok(await fetch(at + query, { method: 'POST' }));
+  ok(await fetch(at + query, { method: 'POST', ...(body !== undefined && { body }) }));
   return {
     asked: async () => ((await ok(await fetch(at)).json()) as { asked: boolean }).asked,
     release: async () => void ok(await fetch(at, { method: 'DELETE' })),
   };
+}
+
+/**
+ * What the browser sends for `path` from now on, as the e2e server saw it (scripts/serve.ts, /e2e/seen), in any engine:
+ * `requests()` gives each request's headers (lowercase names) and the status it was answered with.
+ */
+export async function watchRequests(
+  path: string,
+): Promise<{ requests: () => Promise<{ headers: Record<string, string | string[] | undefined>; status: number }[]> }> {
+  const at = `${BASE_URL}/e2e/seen?path=${encodeURIComponent(path)}`;
+  const res = await fetch(at, { method: 'POST' });
+  if (!res.ok) throw new Error(`${at}: HTTP ${res.status}`);
+  return { requests: async () => (await fetch(at)).json() };
 }
 
 /** The origins the tab's session sent requests to: a data: URL (Firefox reports a data:font/woff2 one) is inline, nothing is sent. */
