@@ -3,7 +3,7 @@
  * through idb, or memory for this page view only. The page writes events; the worker opens the same
  * database to read the history, keep the serving snapshot and learn. The schema is versioned and upgrades only add.
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, unwrap, type DBSchema, type IDBPDatabase } from 'idb';
 import { PageLeftError, StorageError } from './errors.ts';
 import { LOCAL_KEYS } from './local-keys.ts';
 import { HISTORY_TYPES } from './labels.ts';
@@ -205,7 +205,10 @@ export function openStore(opts: StoreOptions = {}, onOpen?: (store: Store) => vo
     if (leaving) db.close();
     else connections.add(db);
     const close = () => (connections.delete(db), db.close());
-    const store = writesAlone(o.dbName, { ...idbWrites(db, o, rows), ...idbItems(db, o, rows), ...idbReads(db, rows), close });
+    const store = writesAlone(
+      o.dbName,
+      closedUnder(db, o.dbName, { ...idbWrites(db, o, rows), ...idbItems(db, o, rows), ...idbReads(db, rows), close }),
+    );
     onOpen?.(store);
     return store;
   });
@@ -368,7 +371,9 @@ export function openPageStore(opts: StoreOptions = {}): Promise<PageStore> {
     (db, o) => {
       const rows = rowFilter();
       const notes = writeNotes(o.dbName);
-      return notes.told(leftAsSuch({ ...idbWrites(db, o, rows, notes.dropped), putItems: idbItems(db, o, rows).putItems }));
+      return notes.told(
+        leftAsSuch(closedUnder(db, o.dbName, { ...idbWrites(db, o, rows, notes.dropped), putItems: idbItems(db, o, rows).putItems })),
+      );
     },
   );
 }
@@ -414,6 +419,38 @@ function writeNotes(db: string) {
     };
   };
   return { told, dropped };
+}
+
+/** Connections another tab closed (open()'s `blocking`), and why: it deleted the database (forget()) or upgraded it. */
+const closedBy = new WeakMap<IDBDatabase, 'deleted' | 'upgraded'>();
+
+/**
+ * The store with its writes on a connection another tab closed (they fail with InvalidStateError, "the database
+ * connection is closing") answered as that tab meant. After a deletion, forget() in that tab: the write stores nothing
+ * and fails nothing, as this tab is about to be told to forget too (forget-channel.ts), and a raw browser error reported
+ * to the shop ("…; the shop's own order is kept") said nothing true. After an upgrade by a newer version of Reco: a
+ * StorageError says so. Reads fail as before (the worker's history reads find nothing then: worker/history.ts).
+ */
+function closedUnder<S extends object>(db: DB, name: string, store: S): S {
+  const out = { ...store };
+  for (const [key, call] of Object.entries(store)) {
+    if (typeof call !== 'function' || !WRITES.has(key as keyof Store)) continue;
+    Object.assign(out, {
+      [key]: async (...args: unknown[]) => {
+        try {
+          return await (call as (...a: unknown[]) => Promise<unknown>)(...args);
+        } catch (err) {
+          const by = closedBy.get(unwrap(db));
+          if (!by || (err as Error | null)?.name !== 'InvalidStateError') throw err;
+          if (by === 'deleted') return undefined;
+          throw new StorageError(
+            `"${name}" was upgraded by a newer version of Reco in another tab: ${key}() could not run here (a reload of this page uses the new version)`,
+          );
+        }
+      },
+    });
+  }
+  return out;
 }
 
 /**
@@ -494,8 +531,11 @@ function open<S>(name: string, first: (db: DB, made: boolean) => Promise<S>): Pr
           db.createObjectStore('snapshots');
         }
       },
-      // Let a newer version in another tab upgrade (or forget() delete the database); this tab's later writes fail and are reported.
-      blocking: (_old, _new, ev) => (ev.target as IDBDatabase).close(),
+      // Let a newer version in another tab upgrade (or forget() delete the database): see closedUnder for this tab's later calls.
+      blocking: (_old, next, ev) => {
+        closedBy.set(ev.target as IDBDatabase, next === null ? 'deleted' : 'upgraded');
+        (ev.target as IDBDatabase).close();
+      },
       // Another tab keeps an older version open and will not let go: memory for this page view, now rather than at the timeout.
       blocked() {
         late = true;

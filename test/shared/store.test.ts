@@ -15,6 +15,7 @@ import {
   type Store,
   type StoreOptions,
 } from '../../src/shared/store.ts';
+import { StorageError } from '../../src/shared/errors.ts';
 import type { RecoEvent } from '../../src/shared/types.ts';
 
 const DAY = 86_400_000;
@@ -595,6 +596,41 @@ describe("the worker's store (openStore)", () => {
       spy.mockRestore();
       await storesQuiet();
       store.close();
+    }
+  });
+
+  it("another tab's forget() deletes the database under an open store: its writes then store nothing and fail nothing, on the page's and the worker's", async () => {
+    for (const opener of [openStore, openPageStore]) {
+      const dbName = freshName();
+      const store = await opener({ dbName });
+      await store.add([ev('1', Date.now())]);
+      await new Promise<void>((resolve, reject) => {
+        const req = indexedDB.deleteDatabase(dbName); // the other tab: this connection is closed on its versionchange
+        req.onsuccess = () => resolve();
+        req.onerror = () => reject(req.error);
+      });
+      // Before this tab hears of the forget() (its message comes a moment later), it writes on.
+      await expect(store.add([ev('2', Date.now())])).resolves.toBeUndefined();
+      await expect(store.putItems([{ id: 'item-2', title: 'Kept nowhere' }])).resolves.toBeUndefined();
+      expect(
+        (await indexedDB.databases()).map((d) => d.name),
+        'nothing made again',
+      ).not.toContain(dbName);
+    }
+  });
+
+  it('a newer version of the database opened in another tab: a write of this tab fails with a StorageError that says so', async () => {
+    const dbName = freshName();
+    const store = await openPageStore({ dbName });
+    const newer = await openDB(dbName, 99); // the other tab's upgrade: this connection is closed on its versionchange
+    try {
+      await expect(store.add([ev('1', Date.now())])).rejects.toThrow(
+        new StorageError(
+          `"${dbName}" was upgraded by a newer version of Reco in another tab: add() could not run here (a reload of this page uses the new version)`,
+        ),
+      );
+    } finally {
+      newer.close();
     }
   });
 
