@@ -78,7 +78,7 @@ test('back to a page kept by the back/forward cache: its next ranking reads what
 
   // Back: Firefox and WebKit restore the page as it was, its worker with the history it had read (Playwright's
   // Chromium loads it again).
-  await tab.evaluate(() => history.back());
+  await tab.evaluate(() => void setTimeout(() => history.back())); // after the call has answered: Back unloads the page
   await tab.waitForFunction(() => location.search === '' && !!window.Reco, undefined, { message: 'back on the first page' });
   await waitForReady(tab);
   const kept = await tab.evaluate(() => (window as unknown as { kept?: boolean }).kept === true);

@@ -386,7 +386,7 @@ test("a single-page app's route is a page view: back on the listing (a new addre
   await expect.poll(async () => (await impressions()).length, { timeout: 30_000, message: 'the first row counted' }).toBeGreaterThan(0);
   const [first] = await impressions();
   await tab.evaluate((id) => window.openProduct(id), first!.itemId);
-  await tab.evaluate(() => history.back());
+  await tab.evaluate(() => void setTimeout(() => history.back())); // after the call has answered: Back unloads the page
   await tab.waitForFunction(() => !new URLSearchParams(location.search).has('product') && document.querySelector('#grid [data-reco-id]'));
   const ofItem = async () => (await tab.evaluate(() => window.Reco.export())).events.filter((e) => e.itemId === first!.itemId);
   await expect

@@ -104,7 +104,7 @@ test('a write in flight as the shopper leaves without a click does not hold the 
 // failed as an AbortError (status().lastError) and the queue dropped the 2,000 events.
 test('back to a page that left with a write in flight: every event is stored, and nothing is reported', async ({ tab }) => {
   await leaveWithAWriteInFlight(tab);
-  await tab.evaluate(() => history.back());
+  await tab.evaluate(() => void setTimeout(() => history.back())); // after the call has answered: Back unloads the page
   await tab.waitForFunction(() => location.pathname.endsWith('/leave.html') && !!window.Reco, undefined, { message: 'back on the page' });
   await waitForReady(tab);
   await tab.evaluate(() => window.Reco.track('view_item', 'p025'));
