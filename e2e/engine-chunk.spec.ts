@@ -1,6 +1,6 @@
 import { expect, test, type BrowserPage } from './helpers/test.ts';
 import { databaseNames, storedEvents } from './helpers/idb.ts';
-import { answerWith, holdModel, listenToReco, waitForReco } from './helpers/reco.ts';
+import { answerWith, holdBack, listenToReco, waitForReco } from './helpers/reco.ts';
 
 // reco.js loads the engine client (comlink, the worker's supervision) and the page's store from reco.engine.js when
 // init() starts. When that file cannot load, the page is as with any engine failure: the shop's order, one named error;
@@ -90,7 +90,7 @@ test('reco.engine.js never arrives (a stalled download): the grid keeps its orde
   tab,
 }) => {
   test.setTimeout(60_000);
-  const stalled = await holdModel('/reco.engine.js'); // held 30 s at most: longer than the engine waits (20 s)
+  const stalled = await holdBack('/reco.engine.js'); // held 30 s at most: longer than the engine waits (20 s)
   try {
     await listenToReco(tab);
     await tab.goto(SHOP);
@@ -118,7 +118,7 @@ test('reco.engine.js never arrives (a stalled download): the grid keeps its orde
 test('the worker is requested before reco.engine.js has arrived: its download does not wait for the engine client', async ({ tab }) => {
   // reco.engine.js is answered only once the worker has been requested: were the worker started after it, the
   // worker would not be asked for while the engine client is held.
-  const engine = await holdModel('/reco.engine.js');
+  const engine = await holdBack('/reco.engine.js');
   await listenToReco(tab);
   const loading = tab.goto(SHOP);
   try {

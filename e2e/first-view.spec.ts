@@ -3,7 +3,7 @@ import { dropFastStart } from './helpers/idb.ts';
 import {
   backAtTop,
   gridItems,
-  holdModel,
+  holdBack,
   listenToReco,
   openAndCloseProduct,
   scrollOutOfView,
@@ -131,7 +131,7 @@ async function openedHairCare(tab: BrowserPage): Promise<void> {
 }
 
 /** The page's worker cannot load the tfjs engine (so neither the model nor the feed) until released. */
-const holdTfjs = () => holdModel('/reco.worker.tfjs.js');
+const holdTfjs = () => holdBack('/reco.worker.tfjs.js');
 
 test("a repeat view is ranked from the previous page view's snapshot before TensorFlow.js loads, with the model's own scores", async ({
   tab,
@@ -197,7 +197,7 @@ test('a repeat view on a slow network: model.json answering late (its files cach
   await openedHairCare(tab);
 
   // The next page load's model.json does not answer (a slow network revalidating it with the server) until released.
-  const model = await holdModel();
+  const model = await holdBack();
   try {
     await tab.reload();
     const ranked = await waitForRanked(tab, 'listing', 1, 20_000);
@@ -308,7 +308,7 @@ test('a ranking that arrives after the hold waits until the grid in view is out 
   await shopperWithHistory(tab);
   // No snapshot and no cached files: the first ranking needs the model, and the model download is held back.
   await dropFastStart(tab);
-  const model = await holdModel();
+  const model = await holdBack();
   let shopOrder: string[];
   try {
     await tab.reload();
@@ -359,7 +359,7 @@ test('reco.js at the end of the body, after the grid: the browser paints the gri
 
   /** Reloads with reco.js answered `ms` after the browser asked for it (the e2e server holds it back meanwhile). */
   async function reloadWithScriptLate(ms: number): Promise<void> {
-    const script = await holdModel('/reco.js');
+    const script = await holdBack('/reco.js');
     try {
       const loading = tab.reload(); // its load event waits for reco.js
       await expect.poll(() => script.asked(), { message: 'reco.js asked for', intervals: [10] }).toBe(true);

@@ -1,13 +1,13 @@
 import { expect, test } from './helpers/test.ts';
 import { storedEvents } from './helpers/idb.ts';
 import { bringIntoView } from './helpers/impressions.ts';
-import { gridItems, holdModel, listenToReco, waitForRanked, waitForReady } from './helpers/reco.ts';
+import { gridItems, holdBack, listenToReco, waitForRanked, waitForReady } from './helpers/reco.ts';
 
 // While the model is still downloading (the e2e server holds model.json back, as a slow network does), in each engine:
 // what the shopper does is recorded, and a list the app mounts meanwhile is ranked once the model is there.
 
 test('impressions and clicks count while the model is still loading', async ({ tab }) => {
-  const model = await holdModel();
+  const model = await holdBack();
   try {
     await tab.goto('/e2e/pages/impressions.html');
     await expect.poll(model.asked, { message: 'the worker asks for the model' }).toBe(true);
@@ -27,7 +27,7 @@ test('impressions and clicks count while the model is still loading', async ({ t
 test('calls made while init() is still running are kept: a view_item at page load and a click, before the model has loaded', async ({
   tab,
 }) => {
-  const model = await holdModel();
+  const model = await holdBack();
   try {
     await tab.goto('/e2e/pages/datalayer.html?'); // any page with a grid and init() at load
     await expect.poll(model.asked, { message: 'the worker asks for the model' }).toBe(true);
@@ -58,7 +58,7 @@ test('the ES module build: a list the app mounts while the model is still loadin
 
   // Next page view: the list mounts while the model download is held back, so Reco sees it appear before it can rank.
   // (The ES module build finds the model as the package lays it out: ../public/models/ from dist/.)
-  const model = await holdModel('/public/models/default/model.json');
+  const model = await holdBack('/public/models/default/model.json');
   try {
     await tab.goto('/e2e/pages/esm.html?manual');
     await expect.poll(model.asked, { message: 'the worker asks for the model' }).toBe(true);

@@ -1,6 +1,6 @@
 import { expect, test } from './helpers/test.ts';
 import { storedEvents } from './helpers/idb.ts';
-import { holdModel } from './helpers/reco.ts';
+import { holdBack } from './helpers/reco.ts';
 
 declare global {
   interface Window {
@@ -13,7 +13,7 @@ test('async snippet: init(), on() and track() called before reco.js loaded are r
   tab,
 }) => {
   // The e2e server holds reco.js back, so the page's calls are surely made before it has loaded.
-  const script = await holdModel('/reco.js');
+  const script = await holdBack('/reco.js');
   const loading = tab.goto('/e2e/pages/snippet.html'); // its load event waits for the held script
   await expect.poll(() => script.asked(), { message: 'reco.js requested' }).toBe(true);
   await new Promise((resolve) => setTimeout(resolve, 500)); // the rest of the page parsed, its calls made

@@ -263,7 +263,7 @@ export async function shopperScenario(page: AnyPage, { clicks = 5, top = 8 } = {
  * network does, in any engine (scripts/serve.ts, /e2e/hold); `asked()` says whether the browser has asked for it since.
  * Release it in a `finally`: a hold left behind lasts 30 s.
  */
-export async function holdModel(path = '/models/default/model.json'): Promise<ServerHold> {
+export async function holdBack(path = '/models/default/model.json'): Promise<ServerHold> {
   return serverHold(path, '');
 }
 
