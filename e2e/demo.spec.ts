@@ -99,13 +99,14 @@ test('consent denied: the panel says Reco is off, no empty placement rows are sh
   await expect.poll(() => tab.evaluate(() => window.Reco.status().engine)).toBe('off');
   await expect.poll(() => text(tab, '#reco-state'), { timeout: 5000 }).toBe('Off · consent denied');
   expect(await text(tab, '.site-footer')).toContain('records nothing');
-  expect(await text(tab, '#home-sub')).toBe('In the shop’s own order: Reco is off on this page');
-  expect(await visible(tab, '#recent-title')).toBe(false);
+  // The page's lines and rows as they settle once Reco has said it is off (its Chromium original waited as these do).
+  await expect.poll(() => text(tab, '#home-sub')).toBe('In the shop’s own order: Reco is off on this page');
+  await expect.poll(() => visible(tab, '#recent-title')).toBe(false);
   const [a] = (await gridItems(tab, '#grid-home')).map((it) => it.id);
   await tab.click(`#grid-home [data-reco-id="${a}"] .card-link`);
   await expect.poll(() => productOpen(tab)).toBe(true);
-  expect(await visible(tab, '#pd-similar-title')).toBe(false);
-  expect(await visible(tab, '#pd-byv-title')).toBe(false);
+  await expect.poll(() => visible(tab, '#pd-similar-title')).toBe(false);
+  await expect.poll(() => visible(tab, '#pd-byv-title')).toBe(false);
   expect((await tab.evaluate(() => window.Reco.export())).events).toEqual([]);
 });
 
