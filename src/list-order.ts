@@ -134,19 +134,29 @@ export interface Mounted {
   arrival: number;
 }
 
+/** The order a binding renders a list in: a ranking (or a kept order) of the list's ids. */
+export interface Ranked {
+  /** The ids joined: the list's identity. */
+  key: string;
+  order: string[];
+  /** Set when the shopper came back by Back: the order the list was left in, kept and not ranked again. */
+  restored?: Mounted;
+}
+
 /**
- * The order the list of `key` was last shown in at this address, if any; `back` when the shopper came back to the
+ * The order the list of `key` was last shown in at this address, if any, `restored` when the shopper came back to the
  * address by Back and this arrival has not restored the list yet (that order is then kept, not ranked again). Reads
  * only: React may compute a first state twice and keep either (React 18's StrictMode keeps the second), so the
  * restoring is recorded when the list commits ({@link restored}).
  */
-export function orderLeft(key: string): ({ order: string[]; back: boolean } & Mounted) | null {
+export function orderLeft(key: string): Ranked | null {
   if (!browser) return null;
   // forget() (storage off from then on) leaves nothing of the shopper's behaviour behind, these orders included.
   if (status().storage === 'off') left.clear();
   const { url, back, arrival = 0 } = pageRoute();
   const kept = left.get(place(url, key));
-  return kept ? { order: kept.order, back: back && kept.restoredIn !== arrival, url, arrival } : null;
+  if (!kept) return null;
+  return { key, order: kept.order, ...(back && kept.restoredIn !== arrival && { restored: { url, arrival } }) };
 }
 
 /** The list of `key` was shown in the order it was left in, in this arrival: a later mount in it is ranked. */
@@ -250,6 +260,49 @@ export function followList<T>(list: FollowedList<T>): { stop(): void; look(): vo
   };
   return { stop, look };
 }
+
+/** A list as a binding has it: the items, their ids, and those joined (its identity). */
+export interface ListOf<T> {
+  items: readonly T[];
+  ids: readonly string[];
+  key: string;
+}
+
+/**
+ * Follows a list once its framework has put it in the document (mounted, or rendered with other ids), before the
+ * browser paints it, for the bindings whose framework tells them that (Vue, Svelte; React splits it over its hooks): a
+ * list that came with its render is held until its first ranking is rendered ({@link holdList}); one the shopper came
+ * back to by Back keeps the order it was left in ({@link restored}); else it is ranked and followed ({@link followList}).
+ * @param ranked the order the binding renders now, if any
+ * @param cameWithRender the list came to the page with the binding's render (not one the server rendered)
+ * @returns the following, null for a list kept as it was left
+ */
+export function followRendered<T>(
+  { items, ids, key }: ListOf<T>,
+  {
+    ranked,
+    cameWithRender,
+    held,
+    features,
+    render,
+  }: Pick<FollowedList<T>, 'features' | 'held' | 'render'> & { ranked: Ranked | null; cameWithRender: boolean },
+): { stop(): void; look(): void } | null {
+  if (cameWithRender && ranked?.key !== key)
+    held.current = holdList(
+      ids,
+      items.some((it) => features(it).available === false),
+    );
+  if (ranked?.key === key && ranked.restored) {
+    restored(key, ranked.restored);
+    return null;
+  }
+  const showing = ranked?.key === key ? ranked.order.join('\u0000') : key;
+  return followList({ items, ids, key, features, showing, held, render });
+}
+
+/** The list's items in the order rendered: `ranked`'s when it is of these ids, else as given. */
+export const shown = <T>({ items, ids, key }: ListOf<T>, ranked: Ranked | null): readonly T[] =>
+  ranked?.key === key ? inOrder(items, ids, ranked.order) : items;
 
 /** The two orders are the same (ids, in order): a binding renders nothing new for the same order. */
 export const sameOrder = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);

@@ -10,14 +10,14 @@ import {
   defaultId,
   followList,
   holdList,
-  inOrder,
   orderLeft,
   rendered,
   restored,
   sameOrder,
   showList,
+  shown,
   type Held,
-  type Mounted,
+  type Ranked,
   type UseRankedOptions,
 } from './list-order.ts';
 
@@ -49,10 +49,7 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
   const ids = items.map((it) => id(it));
   const key = ids.join('\u0000');
   // A list shown before at this address starts in that order; one the shopper comes back to by Back is not ranked again.
-  const [ranked, setRanked] = useState<{ key: string; order: string[]; restored?: Mounted } | null>(() => {
-    const kept = orderLeft(key);
-    return kept && { key, order: kept.order, ...(kept.back && { restored: { url: kept.url, arrival: kept.arrival } }) };
-  });
+  const [ranked, setRanked] = useState<Ranked | null>(() => orderLeft(key));
 
   // A list that comes to the page with this render (not one the server rendered: the shopper may have seen it) is
   // hidden until its first ranking is rendered, as the markup path holds grids: its first paint is the shopper's order.
@@ -96,5 +93,5 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
     // The ids are the list's identity: a new array with the same items does not re-rank.
   }, [key]);
 
-  return useMemo(() => (ranked?.key === key ? inOrder(items, ids, ranked.order) : items), [items, key, ranked]);
+  return useMemo(() => shown({ items, ids, key }, ranked), [items, key, ranked]);
 }

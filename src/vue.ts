@@ -9,16 +9,14 @@ import {
   browser,
   defaultFeatures,
   defaultId,
-  followList,
-  holdList,
-  inOrder,
+  followRendered,
   orderLeft,
   rendered,
-  restored,
   sameOrder,
   showList,
+  shown,
   type Held,
-  type Mounted,
+  type Ranked,
   type UseRankedOptions,
 } from './list-order.ts';
 
@@ -42,10 +40,7 @@ export function useRanked<T>(items: MaybeRefOrGetter<readonly T[]>, options: Use
     return { items: given, ids, key: ids.join('\u0000') };
   });
   // A list shown before at this address starts in that order; one the shopper comes back to by Back is not ranked again.
-  const kept = orderLeft(list.value.key);
-  const ranked = shallowRef<{ key: string; order: string[]; restored?: Mounted } | null>(
-    kept && { key: list.value.key, order: kept.order, ...(kept.back && { restored: { url: kept.url, arrival: kept.arrival } }) },
-  );
+  const ranked = shallowRef<Ranked | null>(orderLeft(list.value.key));
   // A list that comes to the page with this component (not one the server rendered: the shopper may have seen it) is
   // hidden until its first ranking is rendered, as the markup path holds grids.
   const cameWithRender = browser && !rendered(list.value.ids).length;
@@ -55,25 +50,12 @@ export function useRanked<T>(items: MaybeRefOrGetter<readonly T[]>, options: Use
   // When Vue has put the list's items in the document (mounted, or rendered with other ids), before the browser paints.
   const follow = () => {
     following?.stop();
-    following = null;
-    const { items: given, ids, key } = list.value;
-    const r = ranked.value;
-    if (cameWithRender && r?.key !== key)
-      held.current = holdList(
-        ids,
-        given.some((it) => features(it).available === false),
-      );
-    if (r?.key === key && r.restored) {
-      restored(key, r.restored);
-      return;
-    }
-    following = followList({
-      items: given,
-      ids,
-      key,
-      features,
-      showing: r?.key === key ? r.order.join('\u0000') : key,
+    const { key } = list.value;
+    following = followRendered(list.value, {
+      ranked: ranked.value,
+      cameWithRender,
       held,
+      features,
       render(order) {
         if (!(ranked.value?.key === key && sameOrder(ranked.value.order, order))) ranked.value = { key, order };
       },
@@ -95,9 +77,5 @@ export function useRanked<T>(items: MaybeRefOrGetter<readonly T[]>, options: Use
   );
   onBeforeUnmount(() => following?.stop());
 
-  return computed(() => {
-    const { items: given, ids, key } = list.value;
-    const r = ranked.value;
-    return r?.key === key ? inOrder(given, ids, r.order) : given;
-  });
+  return computed(() => shown(list.value, ranked.value));
 }

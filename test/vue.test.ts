@@ -1,32 +1,10 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { resetSdk, sdk } from './bindings-sdk.ts';
 import { createApp, defineComponent, h, nextTick, ref, type App, type Ref } from 'vue';
 
-/** The SDK as the composable sees it: rank() best first by a score table the test sets, events fired by the test. */
-const sdk = vi.hoisted(() => ({
-  ready: true,
-  scores: {} as Record<string, number>,
-  readyListeners: new Set<() => void>(),
-  rulesListeners: new Set<() => void>(),
-  eventListeners: new Set<(e: { type: string }) => void>(),
-  ranked: [] as string[][],
-  events: 1,
-}));
 vi.mock('../src/main/instance.ts', () => ({ listHold: { ms: 400, byRules: false } }));
-vi.mock('../src/index.ts', () => ({
-  status: () => ({ ready: sdk.ready, storage: 'indexeddb', storageReason: null, engine: 'ready', control: false, events: sdk.events }),
-  on: (type: 'ready' | 'rules' | 'event', fn: (e: { type: string }) => void) => {
-    const listeners: Set<(e: { type: string }) => void> =
-      type === 'ready' ? sdk.readyListeners : type === 'rules' ? sdk.rulesListeners : sdk.eventListeners;
-    listeners.add(fn);
-    return () => listeners.delete(fn);
-  },
-  rank: async (items: { id: string }[]) => {
-    sdk.ranked.push(items.map((i) => i.id));
-    const score = (id: string) => (sdk.ready ? (sdk.scores[id] ?? 0) : 0);
-    return items.map((i) => ({ id: i.id, score: score(i.id) })).sort((a, b) => b.score - a.score);
-  },
-}));
+vi.mock('../src/index.ts', () => import('./bindings-sdk.ts'));
 const { useRanked } = await import('../src/vue.ts');
 
 interface Product {
@@ -68,10 +46,7 @@ let page = 0;
 beforeEach(() => {
   // Each test on a page of its own: a list starts in the order it was last shown in at its address.
   history.pushState({}, '', `/vue-test/${++page}`);
-  Object.assign(sdk, { ready: true, scores: { c: 3, a: 2, b: 1 }, ranked: [], events: 1 });
-  sdk.readyListeners.clear();
-  sdk.rulesListeners.clear();
-  sdk.eventListeners.clear();
+  resetSdk();
   host = document.createElement('div');
   document.body.append(host);
 });
