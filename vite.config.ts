@@ -84,13 +84,14 @@ export default defineConfig(({ mode }) => ({
           : {
               lib: {
                 // reco.datalayer imports types only: one file, which reco.js also loads (from next to itself).
-                entry: { reco: 'src/index.ts', react: 'src/react.ts', vue: 'src/vue.ts', 'reco.datalayer': 'src/main/datalayer-read.ts' },
+                entry: { reco: 'src/index.ts', react: 'src/react.ts', vue: 'src/vue.ts', svelte: 'src/svelte.ts', 'reco.datalayer': 'src/main/datalayer-read.ts' },
                 formats: ['es' as const],
                 fileName: (_: string, name: string) => `${name}.mjs`,
               },
-              // One chunk holds the SDK, which the entries import: the React hook, the Vue composable and init() share one instance.
+              // One chunk holds the SDK, which the entries import: the React hook, the Vue composable, the Svelte store and init()
+              // share one instance.
               rollupOptions: {
-                external: ['react', 'vue', './bundler-assets.mjs'],
+                external: ['react', 'vue', 'svelte', './bundler-assets.mjs'],
                 // The frameworks' shared part (src/list-order.ts) in a chunk of its own, which only their entries load.
                 output: { chunkFileNames: ({ name }: { name: string }) => (name === 'list-order' ? 'reco-lists.mjs' : 'reco-core.mjs') },
               },

@@ -1,11 +1,13 @@
 import { expect, test as base, type BrowserPage } from './helpers/test.ts';
 import { PORT } from './helpers/origins.ts';
-import { listenToReco, waitForRanked, waitForReady } from './helpers/reco.ts';
+import { firstSight, listenToReco, waitForRanked, waitForReady, watchFirstSight, type FirstSight } from './helpers/reco.ts';
 import { serveApp, tarballApp, type TarballApp } from './helpers/tarball-app.ts';
+import { PRODUCTS } from './apps/shop/src/catalog.ts';
 
 // A Vite shop that installed the packed package and copied nothing (e2e/apps/shop), built by Vite and by webpack
 // and served, in each engine: the bundler's worker (an ES module worker in Vite's dev server), wasm and model files
-// are found where the bundler put them. Built once per run (e2e/helpers/tarball-app.ts); the checks of the builds'
+// are found where the bundler put them. Its Svelte app (?svelte) renders the list itself, in the order
+// reco-sdk/svelte's store gives. Built once per run (e2e/helpers/tarball-app.ts); the checks of the builds'
 // files are in bundlers.chromium.spec.ts.
 const test = base.extend<object, { app: TarballApp }>({
   // eslint-disable-next-line no-empty-pattern
@@ -79,6 +81,56 @@ test('vite dev server: the app personalizes, the worker served from the package;
       // Started twice (a failed worker is replaced once), then the engine is down.
       `WorkerCrashedError: the worker ${server.url}nowhere/reco.worker.js failed: expected the worker script, got text/html from ${server.url}nowhere/reco.worker.js: is the path right?; the worker failed 2 times, so personalization is off for this page view`,
     );
+  } finally {
+    server.stop();
+  }
+});
+
+test("Svelte (reco-sdk/svelte's store, vite build): held on a page load and first seen in the shopper's order; Reco never moves Svelte's nodes; the price sort the shopper picks is the sort they get, and back", async ({
+  app,
+  tab,
+}) => {
+  const server = await serveApp(app, 'preview', PORT + 3);
+  try {
+    await watchFirstSight(tab);
+    const url = `${server.url}?svelte`;
+    await listenToReco(tab);
+    await tab.goto(url);
+    await waitForReady(tab);
+    expect((await firstSight(tab)).held, 'a first visit: nothing could move the list, so it is not hidden').toBe(false);
+
+    // The shopper views three perfumes, and comes back.
+    await tab.evaluate((viewed) => viewed.forEach((id) => window.Reco.track('view_item', id)), FRAGRANCE.slice(0, 3));
+    await tab.evaluate(() => window.Reco.exportData()); // written before the reload
+    await tab.reload();
+    await waitForReady(tab);
+    await tab.waitForFunction(() => (window as unknown as { __firstSight: FirstSight }).__firstSight.order);
+    const { order: first, held } = await firstSight(tab);
+    expect(held, 'a shopper with a history: held').toBe(true);
+    expect(first!.slice(0, 3).filter((id) => FRAGRANCE.includes(id)).length, 'the perfumes they viewed come first').toBeGreaterThan(0);
+    expect(await ids(tab), 'and it stays so: nothing moved after it was shown').toEqual(first);
+    // Reco re-ordered nothing itself (no 'ranked' event for this list): Svelte rendered the order.
+    expect(await tab.evaluate(() => window.__reco.ranked.filter((r) => r.listId === 'svelte-home'))).toEqual([]);
+
+    // Price: low to high, as the app sorts it; and back to their order.
+    const byPrice = [...PRODUCTS].sort((a, b) => a.price - b.price).map((p) => p.sku);
+    await tab.click('#by-price');
+    await tab.waitForFunction(
+      (want) => [...document.querySelectorAll('#list [data-reco-id]')].map((el) => el.getAttribute('data-reco-id')).join() === want,
+      byPrice.join(),
+    );
+    await tab.click('#by-price');
+    await tab.waitForFunction(
+      (want) => [...document.querySelectorAll('#list [data-reco-id]')].map((el) => el.getAttribute('data-reco-id')).join() === want,
+      first!.join(),
+    );
+
+    // Its clicks are recorded, with the list and the position Svelte rendered.
+    await tab.click(`#list [data-reco-id="${first![1]}"] a`);
+    const clicks = (await tab.evaluate(() => window.Reco.exportData())).events.filter((e) => e.type === 'select_item');
+    expect(clicks.map((e) => `${e.itemId} ${e.listId} #${e.position}`)).toEqual([`${first![1]} svelte-home #1`]);
+    expect(await tab.evaluate(() => [...window.__reco.consoleErrors, ...window.__reco.errors])).toEqual([]);
+    expect(await tab.pageErrors()).toEqual([]);
   } finally {
     server.stop();
   }

@@ -1,6 +1,6 @@
 import { test as base, expect, type Page } from '@playwright/test';
 import { PORT } from './helpers/origins.ts';
-import { listenToReco, waitForRanked, waitForReady } from './helpers/reco.ts';
+import { firstSight, listenToReco, waitForRanked, waitForReady, watchFirstSight } from './helpers/reco.ts';
 import { serveApp, tarballApp, type TarballApp } from './helpers/tarball-app.ts';
 import { PRODUCTS } from './apps/shop/src/catalog.ts';
 
@@ -32,7 +32,7 @@ async function viewThreePerfumesAndReload(page: Page): Promise<void> {
   await waitForReady(page);
 }
 
-test('types: a strict consumer (skipLibCheck false, exactOptionalPropertyTypes) compiles against the installed package, reco-sdk/react and reco-sdk/vue included', async ({
+test('types: a strict consumer (skipLibCheck false, exactOptionalPropertyTypes) compiles against the installed package, reco-sdk/react, reco-sdk/vue and reco-sdk/svelte included', async ({
   app,
 }) => {
   expect(app.tsc.output).toBe('');
@@ -249,41 +249,25 @@ test("React: on a page load the list in view is hidden until its first ranking i
 }) => {
   const server = await serveApp(app, 'preview', PORT + 3);
   try {
-    // Each frame, before it is painted: the list's order the first time the shopper can see it.
-    await page.addInitScript(() => {
-      const w = window as unknown as { __firstSight: { order: string[]; at: number } | null; __held: boolean };
-      w.__firstSight = null;
-      w.__held = false;
-      const look = () => {
-        const list = document.getElementById('list');
-        if (list?.hasAttribute('data-reco-pending')) w.__held = true;
-        if (list?.children.length && getComputedStyle(list).visibility !== 'hidden')
-          w.__firstSight = {
-            order: [...list.querySelectorAll('[data-reco-id]')].map((el) => el.getAttribute('data-reco-id')!),
-            at: performance.now(),
-          };
-        else requestAnimationFrame(look);
-      };
-      requestAnimationFrame(look);
-    });
-    const held = () => page.evaluate(() => (window as unknown as { __held: boolean }).__held);
+    await watchFirstSight(page);
+    const held = async () => (await firstSight(page)).held;
     await listenToReco(page);
     await page.goto(`${server.url}?react`);
     await waitForReady(page);
     expect(await held(), 'a first visit: nothing could move the list, so it is not hidden').toBe(false);
     await viewPerfumesAndReload(page, `${server.url}?react`);
     expect(await held(), 'a shopper with a history: held').toBe(true);
-    const first = await page.evaluate(() => (window as unknown as { __firstSight: { order: string[]; at: number } | null }).__firstSight);
+    const first = await firstSight(page);
     const readyAt = await page.evaluate(() => window.__reco.readyAt);
     console.log(
-      `[react first sight] ${first ? Math.round(first.at) : 'none'} ms after navigation; ready at ${Math.round(readyAt ?? -1)} ms`,
+      `[react first sight] ${first.at === null ? 'none' : Math.round(first.at)} ms after navigation; ready at ${Math.round(readyAt ?? -1)} ms`,
     );
-    expect(first, 'the list was shown').not.toBeNull();
+    expect(first.order, 'the list was shown').not.toBeNull();
     expect(
-      first!.order.slice(0, 3).filter((id) => FRAGRANCE.includes(id)).length,
+      first.order!.slice(0, 3).filter((id) => FRAGRANCE.includes(id)).length,
       'the perfumes the shopper viewed come first',
     ).toBeGreaterThan(0);
-    expect(await ids(page), 'and it stays so: nothing moved after it was shown').toEqual(first!.order);
+    expect(await ids(page), 'and it stays so: nothing moved after it was shown').toEqual(first.order);
     expect(await page.evaluate(() => [...window.__reco.consoleErrors, ...window.__reco.errors])).toEqual([]);
   } finally {
     server.stop();

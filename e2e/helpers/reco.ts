@@ -334,3 +334,37 @@ export async function addRecoScript(page: AnyPage): Promise<void> {
       }),
   );
 }
+
+/** What {@link watchFirstSight} saw of a list: its order the first time the shopper could see it, and whether it was held. */
+export interface FirstSight {
+  /** The list's ids in the first frame it was shown (not hidden, with items); null while it has not been. */
+  order: string[] | null;
+  /** performance.now() of that frame. */
+  at: number | null;
+  /** Reco held the list (its container had `data-reco-pending`) before it was shown. */
+  held: boolean;
+}
+
+/**
+ * From the next document on: each frame, before it is painted, looks at the list (`#list`, a framework app's), until the
+ * frame in which the shopper can first see it; {@link firstSight} reads what it saw.
+ */
+export async function watchFirstSight(page: AnyPage): Promise<void> {
+  await asTab(page).addInitScript(() => {
+    const seen = { order: null as string[] | null, at: null as number | null, held: false };
+    (window as unknown as { __firstSight: typeof seen }).__firstSight = seen;
+    const look = () => {
+      const list = document.getElementById('list');
+      if (list?.hasAttribute('data-reco-pending')) seen.held = true;
+      if (list?.children.length && getComputedStyle(list).visibility !== 'hidden') {
+        seen.order = [...list.querySelectorAll('[data-reco-id]')].map((el) => el.getAttribute('data-reco-id')!);
+        seen.at = performance.now();
+      } else requestAnimationFrame(look);
+    };
+    requestAnimationFrame(look);
+  });
+}
+
+/** What {@link watchFirstSight} saw in this document so far. */
+export const firstSight = (page: AnyPage): Promise<FirstSight> =>
+  asTab(page).evaluate(() => (window as unknown as { __firstSight: FirstSight }).__firstSight);

@@ -1,7 +1,8 @@
 /**
  * A shop's Vite app that installed the packed package, as a shop would: `npm pack` of this repository (dist/ must
  * be built: the package's prepack, which builds it, is not run here), the app in e2e/apps/shop copied to a folder outside the repository (so nothing resolves from this
- * repository's node_modules), the tarball, React and Vue installed from the npm cache, `tsc` run on it (the type test)
+ * repository's node_modules), the tarball, React, Vue and Svelte installed from the npm cache, its Svelte component
+ * compiled, `tsc` run on it (the type test)
  * and `vite build` run on it, and webpack 5 and esbuild with their defaults (no configuration file) on its plain
  * script. Done once per content of the tarball and the app: a second run reuses the folder. The app's servers (vite
  * dev, vite preview), webpack and esbuild are this repository's, run in the app's folder.
@@ -78,7 +79,7 @@ export function tarballApp(): TarballApp {
     name: 'a-shop',
     private: true,
     type: 'module',
-    dependencies: { 'reco-sdk': `file:./${filename}`, ...pick('react', 'react-dom', 'vue') },
+    dependencies: { 'reco-sdk': `file:./${filename}`, ...pick('react', 'react-dom', 'vue', 'svelte') },
     devDependencies: pick('@types/react', '@types/react-dom'),
   };
   writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
@@ -88,12 +89,23 @@ export function tarballApp(): TarballApp {
   let install = npm('--offline');
   if (install.status !== 0) install = npm('--prefer-offline');
   if (install.status !== 0) throw new Error(`npm install in ${dir} failed:\n${install.stdout}${install.stderr}`);
+  compileSvelte(dir);
 
   const tsc = spawnSync(process.execPath, [TSC, '-p', dir], { cwd: dir, encoding: 'utf8' });
-  const tscNode10 = spawnSync(process.execPath, [TSC, '-p', dir, '--moduleResolution', 'node10', '--module', 'esnext'], {
-    cwd: dir,
-    encoding: 'utf8',
-  });
+  // Svelte 5's own types need moduleResolution bundler or node16, so a Svelte app never compiles under node10: its
+  // files, and main.ts that imports them, are left out of that check (reco-sdk/svelte's types resolve there, as
+  // reco-sdk/react's do: src/node10-svelte.ts).
+  const svelteFiles = ['src/main.ts', 'src/svelte.ts', 'src/svelte-types.ts', 'src/Products.svelte.d.ts'];
+  writeFileSync(join(dir, 'tsconfig.node10.json'), JSON.stringify({ extends: './tsconfig.json', exclude: svelteFiles }));
+  writeFileSync(join(dir, 'src/node10-svelte.ts'), NODE10_SVELTE);
+  const tscNode10 = spawnSync(
+    process.execPath,
+    [TSC, '-p', join(dir, 'tsconfig.node10.json'), '--moduleResolution', 'node10', '--module', 'esnext'],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+    },
+  );
   const build = spawnSync(process.execPath, [VITE, 'build', '--logLevel', 'warn'], { cwd: dir, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`vite build of the app failed:\n${build.stdout}${build.stderr}`);
   // The README's one line of Vite config that keeps the worker's chunks (tfjs, each backend) loaded on demand.
@@ -117,6 +129,25 @@ export function tarballApp(): TarballApp {
   };
   writeFileSync(done, JSON.stringify(app, null, 2));
   return app;
+}
+
+/** reco-sdk/svelte's types under node10, without Svelte's (src/node10-svelte.ts, for that check only). */
+const NODE10_SVELTE = `import type { RankedStore, UseRankedOptions } from 'reco-sdk/svelte';
+export type Check = [RankedStore<string>, UseRankedOptions<string>];
+`;
+
+/**
+ * The app's Svelte component compiled by the Svelte it installed, as a Svelte app's build compiles it (vite-plugin-svelte
+ * runs the same compiler): src/Products.svelte to src/Products.svelte.js, which Vite then bundles with no configuration.
+ */
+function compileSvelte(dir: string): void {
+  const script = `
+    import { compile } from 'svelte/compiler';
+    import { readFileSync, writeFileSync } from 'node:fs';
+    const { js } = compile(readFileSync('src/Products.svelte', 'utf8'), { filename: 'Products.svelte', generate: 'client' });
+    writeFileSync('src/Products.svelte.js', js.code);`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`svelte's compiler failed on the app's component:\n${run.stdout}${run.stderr}`);
 }
 
 /**

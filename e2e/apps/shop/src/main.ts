@@ -1,3 +1,6 @@
-// One page, two apps: the plain one (plain.ts) or, with ?react, the React one (react.tsx).
-if (new URLSearchParams(location.search).has('react')) void import('./react.tsx');
+// One page, three apps: the plain one (plain.ts) or, with ?react, the React one (react.tsx), with ?svelte the Svelte one
+// (svelte.ts).
+const app = new URLSearchParams(location.search);
+if (app.has('react')) void import('./react.tsx');
+else if (app.has('svelte')) void import('./svelte.ts');
 else void import('./plain.ts');
