@@ -84,7 +84,13 @@ export default defineConfig(({ mode }) => ({
           : {
               lib: {
                 // reco.datalayer imports types only: one file, which reco.js also loads (from next to itself).
-                entry: { reco: 'src/index.ts', react: 'src/react.ts', vue: 'src/vue.ts', svelte: 'src/svelte.ts', 'reco.datalayer': 'src/main/datalayer-read.ts' },
+                entry: {
+                  reco: 'src/index.ts',
+                  react: 'src/react.ts',
+                  vue: 'src/vue.ts',
+                  svelte: 'src/svelte.ts',
+                  'reco.datalayer': 'src/main/datalayer-read.ts',
+                },
                 formats: ['es' as const],
                 fileName: (_: string, name: string) => `${name}.mjs`,
               },
