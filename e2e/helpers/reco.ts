@@ -214,11 +214,12 @@ export function leastShownCategory(items: readonly { top: string; pinned?: boole
  * the home grid's first `top` places, through real clicks on cards, then reloads. The home grid is above the
  * fold and nobody scrolls, as on a real repeat visit: it is re-ordered while it is held hidden, or never (a late
  * ranking waits until it is out of sight). Returns the grid before and after, and that category's count in the first places.
+ * `at`: the demo's address (another origin's, e.g. the staging host).
  */
-export async function shopperScenario(page: AnyPage, { clicks = 5, top = 8 } = {}) {
+export async function shopperScenario(page: AnyPage, { clicks = 5, top = 8, at = '/' } = {}) {
   const tab = asTab(page);
   await listenToReco(tab);
-  await tab.goto('/');
+  await tab.goto(at);
   await waitForReady(tab);
 
   // A fresh profile has no history: the home grid keeps the shop's own order.

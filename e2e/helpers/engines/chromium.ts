@@ -25,6 +25,8 @@ export function playwrightPage(page: Page): BrowserPage {
     },
     click: (selector) => page.locator(selector).first().click(),
     clickAt: (x, y) => page.mouse.click(x, y),
+    press: (key) => page.keyboard.press(key),
+    setViewport: (width, height) => page.setViewportSize({ width, height }),
     addInitScript: async (fn, arg) => void (await page.addInitScript(fn as never, arg)),
     requests: () => requests,
     consoleLines: async () => lines,

@@ -5,6 +5,7 @@
  */
 import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppeteer-core';
 import type { BrowserPage, BrowserSession, EngineDriver, SeenRequest, SessionOptions } from './page.ts';
+import { STAGING_HOST } from './server.ts';
 
 export const FIREFOX_PATH = process.env['FIREFOX_PATH'] ?? '/usr/bin/firefox-esr';
 const VIEWPORT = { width: 1280, height: 720 };
@@ -15,7 +16,8 @@ function launch(prefs: Record<string, unknown> = {}): Promise<Browser> {
     executablePath: FIREFOX_PATH,
     headless: true,
     defaultViewport: VIEWPORT,
-    extraPrefsFirefox: prefs,
+    // The staging host of e2e/helpers/origins.ts resolves to this machine (as Chromium's --host-resolver-rules does).
+    extraPrefsFirefox: { 'network.dns.localDomains': STAGING_HOST, ...prefs },
     // Firefox's first start on this loaded 2-core machine took over puppeteer's default 30 s twice on 2026-12-02 (the
     // first Firefox test of a clean-clone CI run; it passed on its retry): a harness wait, not a figure of the SDK's.
     timeout: 90_000,
@@ -49,6 +51,8 @@ export function firefoxPage(page: Page, baseURL: string, requests: SeenRequest[]
     // pierce/: the document and every open shadow root (a web component's cards), as Playwright's CSS engine in Chromium.
     click: (selector) => page.locator(`pierce/${selector}`).click(),
     clickAt: (x, y) => page.mouse.click(x, y),
+    press: (key) => page.keyboard.press(key),
+    setViewport: (width, height) => page.setViewport({ width, height }),
     addInitScript: async (fn, arg) => void (await page.evaluateOnNewDocument(fn as never, arg)),
     requests: () => requests,
     consoleLines: async () => lines,

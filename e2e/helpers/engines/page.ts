@@ -7,6 +7,9 @@
 export const ENGINES = ['chromium', 'firefox', 'webkit'] as const;
 export type EngineName = (typeof ENGINES)[number];
 
+/** The keys a spec presses. */
+export type Key = 'Tab' | 'Escape' | 'Enter';
+
 /** One HTTP request the browser sent for a tab: its document, subresources and its workers' fetches. */
 export interface SeenRequest {
   method: string;
@@ -44,6 +47,10 @@ export interface BrowserPage {
    * closed shadow root (the page says where it is).
    */
   clickAt(x: number, y: number): Promise<void>;
+  /** Presses and releases a key as a shopper does (real keyboard events, focus moves on Tab): `Tab`, `Escape` or `Enter`. */
+  press(key: Key): Promise<void>;
+  /** Sets the viewport (CSS pixels: `innerWidth` × `innerHeight`), as a phone's or a desktop's, for the documents to come and this one. */
+  setViewport(width: number, height: number): Promise<void>;
   /** Runs `fn(arg)` in every document this tab loads from now on, before the page's own scripts. */
   addInitScript<A = undefined>(fn: (arg: A) => void, arg?: A): Promise<void>;
   /**

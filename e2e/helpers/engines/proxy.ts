@@ -7,6 +7,7 @@
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
+import { STAGING_HOST } from './server.ts';
 import type { SeenRequest } from './page.ts';
 
 export interface RecordingProxy {
@@ -29,8 +30,11 @@ export function injectScripts(html: string, scripts: readonly string[]): string 
   return html.slice(0, i) + tags + html.slice(i);
 }
 
-/** This machine's origins (localhost or 127.0.0.1, any port): the only ones the proxy forwards. */
-const onThisMachine = (hostname: string) => hostname === 'localhost' || hostname === '127.0.0.1';
+/**
+ * This machine's origins (localhost, 127.0.0.1 and the staging host of e2e/helpers/origins.ts, any port): the only
+ * ones the proxy forwards, each to 127.0.0.1.
+ */
+const onThisMachine = (hostname: string) => hostname === 'localhost' || hostname === '127.0.0.1' || hostname === STAGING_HOST;
 
 /** Starts the proxy; requests to this machine's origins (the e2e server's among them) are forwarded there. */
 export async function startProxy(): Promise<RecordingProxy> {

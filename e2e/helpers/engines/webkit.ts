@@ -7,7 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { callSource, type BrowserPage, type BrowserSession, type EngineDriver, type SessionOptions } from './page.ts';
+import { callSource, type BrowserPage, type BrowserSession, type EngineDriver, type Key, type SessionOptions } from './page.ts';
 import { startProxy, type RecordingProxy } from './proxy.ts';
 
 export const WEBKIT_DRIVER_PATH = process.env['WEBKIT_DRIVER_PATH'] ?? '/usr/bin/WebKitWebDriver';
@@ -234,6 +234,27 @@ function webkitPage(
       await command('POST', s('/actions'), { actions: [{ type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' }, actions }] });
       await command('DELETE', s('/actions'), {});
     },
+    async press(key) {
+      // WebDriver's actions: the key's code point in its table (a key down, then up), sent to the focused element.
+      const value = WEBDRIVER_KEYS[key];
+      const actions = [
+        { type: 'keyDown', value },
+        { type: 'keyUp', value },
+      ];
+      await command('POST', s('/actions'), { actions: [{ type: 'key', id: 'keyboard', actions }] });
+      await command('DELETE', s('/actions'), {});
+    },
+    async setViewport(width, height) {
+      // WebDriver sizes the window, MiniBrowser's frame around the page included: sized once, then by what the page
+      // measured short.
+      const inner = () => run<{ w: number; h: number }>('({ w: innerWidth, h: innerHeight })');
+      const rect = await command<{ width: number; height: number }>('GET', s('/window/rect'));
+      const now = await inner();
+      await command('POST', s('/window/rect'), { width: rect.width + width - now.w, height: rect.height + height - now.h });
+      const after = await inner();
+      if (after.w !== width || after.h !== height)
+        throw new Error(`setViewport: WebKit's viewport is ${after.w} × ${after.h}, not ${width} × ${height}`);
+    },
     addInitScript: async (fn, arg) => void proxy.initScripts.push(callSource(fn as (a: never) => unknown, arg)),
     requests: () => proxy.requests,
     consoleLines: async () => (await drain(), lines),
@@ -241,6 +262,9 @@ function webkitPage(
   };
   return page;
 }
+
+/** The keys of {@link Key} as WebDriver's key table has them. */
+const WEBDRIVER_KEYS: Record<Key, string> = { Tab: '\uE004', Escape: '\uE00C', Enter: '\uE007' };
 
 /** `pid` and every process below it (MiniBrowser and its web processes under WebKitWebDriver). */
 function processTree(pid: number): number[] {
