@@ -8,7 +8,9 @@ test('plain HTTP on a non-localhost host: nothing crashes, the model is checked,
   tab,
 }) => {
   const { status, afterCount, beforeCount } = await shopperScenario(tab, { clicks: 5, top: 8, at: `${STAGING}/` });
-  expect(await tab.evaluate(() => [isSecureContext, typeof crypto.subtle, location.origin])).toEqual([false, 'undefined', STAGING]);
+  expect(await tab.evaluate(() => [isSecureContext, typeof crypto.subtle, typeof caches, typeof navigator.locks, location.origin])).toEqual(
+    [false, 'undefined', 'undefined', 'undefined', STAGING],
+  );
   expect(status.lastError).toBeNull();
   expect(status.backend).not.toBe('webgpu'); // WebGPU needs a secure context
   expect(afterCount).toBeGreaterThan(beforeCount);
