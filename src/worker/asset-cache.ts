@@ -24,6 +24,18 @@ export const FETCH_TIMEOUT_MS = 10_000;
 /** What the worker's caches need of Cache Storage: opening one by name (files.ts counts the opens). */
 export type CacheOpener = Pick<CacheStorage, 'open'>;
 
+/**
+ * This worker's Cache Storage, or null where there is none or it is refused. Firefox throws as `caches` is read (an
+ * NS_ERROR_FAILURE exception, `typeof caches` included) in the worker of an opaque origin, a sandboxed frame's.
+ */
+export function cacheStorage(): CacheStorage | null {
+  try {
+    return typeof caches === 'undefined' ? null : caches;
+  } catch {
+    return null;
+  }
+}
+
 async function openCache(storage: CacheOpener | null | undefined, name: string): Promise<Cache | null> {
   try {
     return (await storage?.open(name)) ?? null;
@@ -42,7 +54,7 @@ export async function fetchCached(
   url: string,
   cacheName: string,
   fetchFn: typeof fetch = fetch,
-  storage: () => CacheOpener | null | undefined = () => globalThis.caches,
+  storage: () => CacheOpener | null | undefined = cacheStorage,
 ): Promise<CachedText> {
   const cache = await openCache(storage(), cacheName);
   const stored = await cache?.match(url).catch(() => undefined);

@@ -5,7 +5,7 @@
  * (insecure origins, some private modes) every file is fetched as usual. Downloads can report progress.
  */
 import type { DownloadProgress } from '../shared/protocol.ts';
-import type { CacheOpener } from './asset-cache.ts';
+import { cacheStorage, type CacheOpener } from './asset-cache.ts';
 import { readChunks, stallWatch } from '../model/download.ts';
 
 /** One cache per kind of file. */
@@ -62,7 +62,7 @@ function keyOf(url: string, req: FileRequest): { key: string; prefix: string } {
 
 export function createFiles(deps: FilesDeps = {}): Files {
   const fetchFn = deps.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
-  const storage = deps.caches === undefined ? (typeof caches === 'undefined' ? null : caches) : deps.caches;
+  const storage = deps.caches === undefined ? cacheStorage() : deps.caches;
   const opened = new Map<Bucket, Promise<Cache | null>>();
   let closed = false;
   /** Every cache this worker opened (a bucket's, the feed's), and the opens it started: close() deletes what they made. */
@@ -71,7 +71,9 @@ export function createFiles(deps: FilesDeps = {}): Files {
   const opener: CacheOpener | null = storage && {
     open(name) {
       made.add(name);
-      const p = storage.open(name);
+      // Firefox throws at once, not as a rejected promise, in the worker of an opaque origin (a sandboxed frame's):
+      // as a rejection it means no cache, as any refusal does.
+      const p = new Promise<Cache>((resolve) => resolve(storage.open(name)));
       opens.push(p.catch(() => null));
       return p;
     },

@@ -213,3 +213,44 @@ describe('a file whose server sends nothing', () => {
     }
   });
 });
+
+describe('Cache Storage that throws as it is asked (Firefox, in the worker of a sandboxed frame)', () => {
+  const fetchFn = (async () => new Response(new Uint8Array([1, 2, 3]))) as unknown as typeof fetch;
+  const request = { bucket: 'model', name: 'weights.bin', version: 'v1' } as const;
+  /** An XPCOM exception, as Firefox throws it: not an Error, and not something postMessage can send. */
+  const nsFailure = () => ({ name: 'NS_ERROR_FAILURE', result: 0x80004005 });
+
+  it('`caches` that throws as it is read: no cache, every file downloaded, nothing thrown', async () => {
+    // Firefox there throws as `caches` is read, `typeof caches` included. Before, that throw left the worker's init()
+    // with a value the page could not receive ("Unserializable return value"), after the page's first ranking had
+    // waited 15 s for an answer.
+    const global = globalThis as { caches?: unknown };
+    const before = Object.getOwnPropertyDescriptor(global, 'caches');
+    Object.defineProperty(global, 'caches', {
+      configurable: true,
+      get() {
+        throw nsFailure();
+      },
+    });
+    try {
+      const files = createFiles({ fetch: fetchFn });
+      expect(await files.available()).toBe(false);
+      const got = await files.get('http://shop.test/models/default/weights.bin', request);
+      expect({ from: got.from, bytes: [...new Uint8Array(got.bytes)] }).toEqual({ from: 'network', bytes: [1, 2, 3] });
+    } finally {
+      if (before) Object.defineProperty(global, 'caches', before);
+      else delete global.caches;
+    }
+  });
+
+  it('an open() that throws at once instead of rejecting: no cache either', async () => {
+    const throwing = {
+      open: () => {
+        throw nsFailure();
+      },
+    } as unknown as CacheStorage;
+    const files = createFiles({ fetch: fetchFn, caches: throwing });
+    expect(await files.available()).toBe(false);
+    expect((await files.get('http://shop.test/models/default/weights.bin', request)).from).toBe('network');
+  });
+});
