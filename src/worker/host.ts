@@ -80,7 +80,9 @@ const SNAPSHOT_DELAY_MS = 30;
 export function createHost(deps: HostDeps): EngineInterface {
   const fetchFn = deps.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
   let configure: (o: EngineInit) => void = () => {};
-  const configured = new Promise<EngineInit>((resolve) => (configure = resolve));
+  let unconfigurable: (err: Error) => void = () => {};
+  const configured = new Promise<EngineInit>((resolve, reject) => ((configure = resolve), (unconfigurable = reject)));
+  configured.catch(() => {}); // the calls that wait for it hear it
   let opts: EngineInit | null = null;
   let store: Promise<Store | null> = Promise.resolve(null);
   let manifest: () => Promise<Response> = () => Promise.reject(new Error('init() was not called'));
@@ -527,62 +529,72 @@ export function createHost(deps: HostDeps): EngineInterface {
 
   const host: EngineInterface = {
     async init(o: EngineInit, hooks: EngineHooks = {}) {
-      opts = o;
-      pageHooks = hooks;
-      // The pages' writes are heard from now on: the history read below is kept until one changes it.
-      writes?.close();
-      writes = listenToPages(o);
-      recall = createRecall(o.historyLength, writes !== null);
-      // Invalid rules: status() names the field, and the grids keep the shop's order while the engine loads all the
-      // same (with no rules), so that the page's setRules() with valid ones personalizes them.
+      let files: Files;
       try {
-        rules = validateRules(o.rules);
+        opts = o;
+        pageHooks = hooks;
+        // The pages' writes are heard from now on: the history read below is kept until one changes it.
+        writes?.close();
+        writes = listenToPages(o);
+        recall = createRecall(o.historyLength, writes !== null);
+        // Invalid rules: status() names the field, and the grids keep the shop's order while the engine loads all the
+        // same (with no rules), so that the page's setRules() with valid ones personalizes them.
+        try {
+          rules = validateRules(o.rules);
+        } catch (err) {
+          rules = null;
+          rulesError = (err as Error).message;
+        }
+        files = filesOf = createFiles({ fetch: fetchFn, caches: deps.caches, onProgress: hooks.onProgress });
+        if (erased) files.close();
+        downloads = downloadModel(
+          o.modelUrl,
+          once(() => fetchFn(o.modelUrl)),
+          o.modelFiles ?? {},
+          files,
+        );
+        manifest = downloads.manifest;
+        // Fetched now, not at the first ranking: in Firefox a worker's fetch waits for the page's main thread, which
+        // is busy laying out the very grids that first ranking is for (the snapshot cannot answer without it).
+        manifest().catch(() => {});
+        let opened: (s: Store) => void = () => {};
+        const open = new Promise<Store>((resolve) => (opened = resolve));
+        store =
+          o.store && !erased
+            ? openStore({ ...o.store, prune: false }, opened).then((s) =>
+                erased ? dropOpened(s, o.store!.dbName) : s.kind === 'indexeddb' ? writesByPage((storeOpen = s)) : (s.close(), null),
+              )
+            : Promise.resolve(null);
+        // The snapshot and the history are read as soon as the database opens, beside the read that proves it works and
+        // beside each other, not one after another when the first grid asks. What they read counts once that proof
+        // passed (else the store is a memory one: nothing was stored).
+        const beside = <T>(read: (s: Store) => Promise<T>): Promise<T | null> => {
+          const reading = Promise.race([open, store]).then((s) => (s ? read(s) : null));
+          reading.catch(() => {});
+          return store.then((s) => (s ? reading : null));
+        };
+        stored = beside((s) => s.getSnapshot(o.modelUrl))
+          .then((row) => {
+            const snapshot = asSnapshot(row);
+            // Malformed, not merely of another SDK version's format (nor missing): skipped and counted, as other rows are.
+            const otherFormat = typeof row === 'object' && row !== null && (row as { format?: unknown }).format !== SNAPSHOT_FORMAT;
+            if (!snapshot && row != null && !otherFormat) skippedSnapshot = [`snapshots:${o.modelUrl}`];
+            return snapshot;
+          })
+          .catch(() => null);
+        historyRead = beside((s) => recall.through(s).recent(o.historyLength, HISTORY_TYPES)).catch(() => {});
+        expected().catch(() => {});
+        backOrders = createBackOrders(() => store, o.page);
+        void stored.then((snap) => snap?.items.forEach((key) => see([fromItemKey(key)])));
+        configure(o);
       } catch (err) {
-        rules = null;
-        rulesError = (err as Error).message;
+        // A step that throws here (Firefox's sandboxed-frame worker threw as it read `caches`) fails the calls that
+        // wait for the configuration at once, not at their deadline, and the page gets an Error it can receive (an
+        // exception of the browser's own, not an Error, is one postMessage cannot send).
+        const error = err instanceof Error ? err : new Error(`the worker could not start: ${String(err)}`);
+        unconfigurable(error);
+        throw error;
       }
-      const files = (filesOf = createFiles({ fetch: fetchFn, caches: deps.caches, onProgress: hooks.onProgress }));
-      if (erased) files.close();
-      downloads = downloadModel(
-        o.modelUrl,
-        once(() => fetchFn(o.modelUrl)),
-        o.modelFiles ?? {},
-        files,
-      );
-      manifest = downloads.manifest;
-      // Fetched now, not at the first ranking: in Firefox a worker's fetch waits for the page's main thread, which
-      // is busy laying out the very grids that first ranking is for (the snapshot cannot answer without it).
-      manifest().catch(() => {});
-      let opened: (s: Store) => void = () => {};
-      const open = new Promise<Store>((resolve) => (opened = resolve));
-      store =
-        o.store && !erased
-          ? openStore({ ...o.store, prune: false }, opened).then((s) =>
-              erased ? dropOpened(s, o.store!.dbName) : s.kind === 'indexeddb' ? writesByPage((storeOpen = s)) : (s.close(), null),
-            )
-          : Promise.resolve(null);
-      // The snapshot and the history are read as soon as the database opens, beside the read that proves it works and
-      // beside each other, not one after another when the first grid asks. What they read counts once that proof
-      // passed (else the store is a memory one: nothing was stored).
-      const beside = <T>(read: (s: Store) => Promise<T>): Promise<T | null> => {
-        const reading = Promise.race([open, store]).then((s) => (s ? read(s) : null));
-        reading.catch(() => {});
-        return store.then((s) => (s ? reading : null));
-      };
-      stored = beside((s) => s.getSnapshot(o.modelUrl))
-        .then((row) => {
-          const snapshot = asSnapshot(row);
-          // Malformed, not merely of another SDK version's format (nor missing): skipped and counted, as other rows are.
-          const otherFormat = typeof row === 'object' && row !== null && (row as { format?: unknown }).format !== SNAPSHOT_FORMAT;
-          if (!snapshot && row != null && !otherFormat) skippedSnapshot = [`snapshots:${o.modelUrl}`];
-          return snapshot;
-        })
-        .catch(() => null);
-      historyRead = beside((s) => recall.through(s).recent(o.historyLength, HISTORY_TYPES)).catch(() => {});
-      expected().catch(() => {});
-      backOrders = createBackOrders(() => store, o.page);
-      void stored.then((snap) => snap?.items.forEach((key) => see([fromItemKey(key)])));
-      configure(o);
       void files.available().then((a) => (cache.available = a));
       // The feed loads from now on, while the model does: its availability orders the first grids (the rules put
       // what is out of stock last) before the model is there. The engine's catalog reports a failure.

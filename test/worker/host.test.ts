@@ -1208,3 +1208,29 @@ describe('worker host: grids and placements (issue 13) on the history it assembl
     expect(new Set(scores).size).toBeGreaterThan(1);
   });
 });
+
+describe('worker host: a step of init() that throws', () => {
+  it("fails init() with an Error the page can receive, and the calls waiting for it at once, not at the page's deadline", async () => {
+    // A browser's own exception, not an Error (Firefox's NS_ERROR_FAILURE as a sandboxed frame's worker read `caches`):
+    // postMessage cannot send it, and the page's first ranking waited 15 s for an answer.
+    const host = createHost({
+      fetch: fileFetch,
+      get caches(): CacheStorage | null {
+        throw { name: 'NS_ERROR_FAILURE', result: 0x80004005, toString: () => 'NS_ERROR_FAILURE' };
+      },
+      onPageForget: alone,
+      loadEngine: async (files) => createEngine({ files }),
+    });
+    const started = host.init(init(`throws-${Math.random()}`)).then(
+      () => 'resolved',
+      (err: unknown) => (err instanceof Error ? err.message : `not an Error: ${String(err)}`),
+    );
+    const ranked = host.rank(request()).then(
+      () => 'answered',
+      (err: unknown) => (err instanceof Error ? err.message : `not an Error: ${String(err)}`),
+    );
+    const hung = new Promise((resolve) => setTimeout(() => resolve('no answer within 2 s'), 2000));
+    expect(await started).toBe('the worker could not start: NS_ERROR_FAILURE');
+    expect(await Promise.race([ranked, hung])).toBe('the worker could not start: NS_ERROR_FAILURE');
+  });
+});
