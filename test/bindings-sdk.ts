@@ -12,6 +12,17 @@ export const sdk = {
   events: 1,
 };
 
+/** The app's products, as the tests' lists have them: the SDK's scores order them c, a, b; their prices b, c, a. */
+export interface Product {
+  sku: string;
+  price: number;
+}
+export const PRODUCTS: Product[] = [
+  { sku: 'a', price: 3 },
+  { sku: 'b', price: 1 },
+  { sku: 'c', price: 2 },
+];
+
 /** Each test from the same start: ready, scores c > a > b, a shopper with a history, no listener. */
 export function resetSdk(): void {
   Object.assign(sdk, { ready: true, scores: { c: 3, a: 2, b: 1 }, ranked: [], events: 1 });

@@ -2,22 +2,12 @@
 import { flushSync, mount, tick, unmount } from 'svelte';
 import { writable } from 'svelte/store';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { resetSdk, sdk } from './bindings-sdk.ts';
+import { PRODUCTS, resetSdk, sdk, type Product } from './bindings-sdk.ts';
 import { ranked } from '../src/svelte.ts';
 import Harness from './svelte/Harness.svelte';
 
 vi.mock('../src/main/instance.ts', () => ({ listHold: { ms: 400, byRules: false } }));
 vi.mock('../src/index.ts', () => import('./bindings-sdk.ts'));
-
-interface Product {
-  sku: string;
-  price: number;
-}
-const PRODUCTS: Product[] = [
-  { sku: 'a', price: 3 },
-  { sku: 'b', price: 1 },
-  { sku: 'c', price: 2 },
-];
 
 let host: HTMLElement;
 let app: { setProducts(p: Product[]): void; setByPrice(b: boolean): void } | null = null;

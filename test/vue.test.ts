@@ -1,21 +1,11 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { resetSdk, sdk } from './bindings-sdk.ts';
+import { PRODUCTS, resetSdk, sdk, type Product } from './bindings-sdk.ts';
 import { createApp, defineComponent, h, nextTick, ref, type App, type Ref } from 'vue';
 
 vi.mock('../src/main/instance.ts', () => ({ listHold: { ms: 400, byRules: false } }));
 vi.mock('../src/index.ts', () => import('./bindings-sdk.ts'));
 const { useRanked } = await import('../src/vue.ts');
-
-interface Product {
-  sku: string;
-  price: number;
-}
-const PRODUCTS: Product[] = [
-  { sku: 'a', price: 3 },
-  { sku: 'b', price: 1 },
-  { sku: 'c', price: 2 },
-];
 
 let host: HTMLElement;
 let app: App | null = null;
