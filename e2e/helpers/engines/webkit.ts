@@ -245,15 +245,22 @@ function webkitPage(
       await command('DELETE', s('/actions'), {});
     },
     async setViewport(width, height) {
-      // WebDriver sizes the window, MiniBrowser's frame around the page included: sized once, then by what the page
-      // measured short.
+      // WebDriver sizes the window, MiniBrowser's frame around the page included, and the window manager applies the
+      // size a moment later: sized by what the page measures short, until the page measures the size asked for.
       const inner = () => run<{ w: number; h: number }>('({ w: innerWidth, h: innerHeight })');
-      const rect = await command<{ width: number; height: number }>('GET', s('/window/rect'));
-      const now = await inner();
-      await command('POST', s('/window/rect'), { width: rect.width + width - now.w, height: rect.height + height - now.h });
-      const after = await inner();
-      if (after.w !== width || after.h !== height)
-        throw new Error(`setViewport: WebKit's viewport is ${after.w} × ${after.h}, not ${width} × ${height}`);
+      let now = await inner();
+      for (let attempt = 0; attempt < 3 && (now.w !== width || now.h !== height); attempt++) {
+        const rect = await command<{ width: number; height: number }>('GET', s('/window/rect'));
+        await command('POST', s('/window/rect'), { width: rect.width + width - now.w, height: rect.height + height - now.h });
+        const was = now;
+        for (const end = Date.now() + 2000; Date.now() < end;) {
+          now = await inner();
+          if (now.w !== was.w || now.h !== was.h) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+      if (now.w !== width || now.h !== height)
+        throw new Error(`setViewport: WebKit's viewport is ${now.w} × ${now.h}, not ${width} × ${height}`);
     },
     addInitScript: async (fn, arg) => void proxy.initScripts.push(callSource(fn as (a: never) => unknown, arg)),
     requests: () => proxy.requests,
