@@ -268,6 +268,12 @@ export interface ListOf<T> {
   key: string;
 }
 
+/** The list of `items`, each read by `id`. */
+export function listOf<T>(items: readonly T[], id: (item: T) => string): ListOf<T> {
+  const ids = items.map((it) => id(it));
+  return { items, ids, key: ids.join('\u0000') };
+}
+
 /**
  * Follows a list once its framework has put it in the document (mounted, or rendered with other ids), before the
  * browser paints it, for the bindings whose framework tells them that (Vue, Svelte; React splits it over its hooks): a

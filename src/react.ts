@@ -10,6 +10,7 @@ import {
   defaultId,
   followList,
   holdList,
+  listOf,
   orderLeft,
   rendered,
   restored,
@@ -46,8 +47,7 @@ const beforePaint = browser ? useLayoutEffect : useEffect;
  */
 export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> = {}): readonly T[] {
   const { id = defaultId, features = defaultFeatures } = options;
-  const ids = items.map((it) => id(it));
-  const key = ids.join('\u0000');
+  const { ids, key } = listOf(items, id);
   // A list shown before at this address starts in that order; one the shopper comes back to by Back is not ranked again.
   const [ranked, setRanked] = useState<Ranked | null>(() => orderLeft(key));
 

@@ -10,6 +10,7 @@ import {
   defaultFeatures,
   defaultId,
   followRendered,
+  listOf,
   orderLeft,
   rendered,
   sameOrder,
@@ -51,12 +52,8 @@ const isStore = <T>(items: readonly T[] | ItemsStore<T>): items is ItemsStore<T>
  */
 export function ranked<T>(items: readonly T[] | ItemsStore<T>, options: UseRankedOptions<T> = {}): RankedStore<T> {
   const { id = defaultId, features = defaultFeatures } = options;
-  const listOf = (given: readonly T[]) => {
-    const ids = given.map((it) => id(it));
-    return { items: given, ids, key: ids.join('\u0000') };
-  };
   const source = isStore(items) ? items : null;
-  let list: ListOf<T> = listOf(source ? firstValue(source) : (items as readonly T[]));
+  let list: ListOf<T> = listOf(source ? firstValue(source) : (items as readonly T[]), id);
   // A list shown before at this address starts in that order; one the shopper comes back to by Back is not ranked again.
   let ranking: Ranked | null = orderLeft(list.key);
   // A list that comes to the page with this component (not one the server rendered and Svelte hydrates: the shopper
@@ -105,7 +102,7 @@ export function ranked<T>(items: readonly T[] | ItemsStore<T>, options: UseRanke
     if (source) {
       const sub = source.subscribe((given) => {
         const was = list.key;
-        list = listOf(given);
+        list = listOf(given, id);
         if (!browser || !unsubscribeItems) return; // the first value, read as the store is subscribed
         publish();
         // The ids are the list's identity: a new array with the same items does not re-rank.

@@ -10,6 +10,7 @@ import {
   defaultFeatures,
   defaultId,
   followRendered,
+  listOf,
   orderLeft,
   rendered,
   sameOrder,
@@ -34,11 +35,7 @@ export type { UseRankedOptions } from './list-order.ts';
  */
 export function useRanked<T>(items: MaybeRefOrGetter<readonly T[]>, options: UseRankedOptions<T> = {}): Readonly<Ref<readonly T[]>> {
   const { id = defaultId, features = defaultFeatures } = options;
-  const list = computed(() => {
-    const given = toValue(items);
-    const ids = given.map((it) => id(it));
-    return { items: given, ids, key: ids.join('\u0000') };
-  });
+  const list = computed(() => listOf(toValue(items), id));
   // A list shown before at this address starts in that order; one the shopper comes back to by Back is not ranked again.
   const ranked = shallowRef<Ranked | null>(orderLeft(list.value.key));
   // A list that comes to the page with this component (not one the server rendered: the shopper may have seen it) is

@@ -71,8 +71,7 @@ export function createFiles(deps: FilesDeps = {}): Files {
   const opener: CacheOpener | null = storage && {
     open(name) {
       made.add(name);
-      // Firefox throws at once, not as a rejected promise, in the worker of an opaque origin (a sandboxed frame's):
-      // as a rejection it means no cache, as any refusal does.
+      // An open() that throws at once, rather than rejecting, is a refusal too: no cache.
       const p = new Promise<Cache>((resolve) => resolve(storage.open(name)));
       opens.push(p.catch(() => null));
       return p;

@@ -80,8 +80,8 @@ const SNAPSHOT_DELAY_MS = 30;
 export function createHost(deps: HostDeps): EngineInterface {
   const fetchFn = deps.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
   let configure: (o: EngineInit) => void = () => {};
-  let unconfigurable: (err: Error) => void = () => {};
-  const configured = new Promise<EngineInit>((resolve, reject) => ((configure = resolve), (unconfigurable = reject)));
+  let failConfiguration: (err: Error) => void = () => {};
+  const configured = new Promise<EngineInit>((resolve, reject) => ((configure = resolve), (failConfiguration = reject)));
   configured.catch(() => {}); // the calls that wait for it hear it
   let opts: EngineInit | null = null;
   let store: Promise<Store | null> = Promise.resolve(null);
@@ -592,7 +592,7 @@ export function createHost(deps: HostDeps): EngineInterface {
         // wait for the configuration at once, not at their deadline, and the page gets an Error it can receive (an
         // exception of the browser's own, not an Error, is one postMessage cannot send).
         const error = err instanceof Error ? err : new Error(`the worker could not start: ${String(err)}`);
-        unconfigurable(error);
+        failConfiguration(error);
         throw error;
       }
       void files.available().then((a) => (cache.available = a));
