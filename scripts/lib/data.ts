@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { readText } from './cli.ts';
 import { basename, dirname, join } from 'node:path';
 import { categoryLevels, featurizeItems, type FeatureConfig } from '../../src/model/features.ts';
-import { EVENT_INDEX } from '../../src/model/sequence.ts';
+import { EVENT_INDEX, furtherKind } from '../../src/model/sequence.ts';
 import { rng } from '../../src/model/rng.ts';
 import { type Catalog, type Sequence } from '../../src/model/train/trainer.ts';
 import { EVENT_TYPES, type EventType, type ItemFeatures } from '../../src/shared/types.ts';
@@ -172,8 +172,11 @@ function loadGeneric(dir: string, note: (line: string) => void): Dataset {
     byUser.get(r.user)!.push(r);
   }
   const users: Dataset['users'] = [];
-  for (const [id, rows] of byUser) {
-    rows.sort((a, b) => a.ts - b.ts);
+  let merged = 0;
+  for (const [id, all] of byUser) {
+    all.sort((a, b) => a.ts - b.ts);
+    const rows = visits(all);
+    merged += all.length - rows.length;
     users.push({
       id,
       seq: {
@@ -183,9 +186,28 @@ function loadGeneric(dir: string, note: (line: string) => void): Dataset {
       },
     });
   }
+  if (merged > 0)
+    note(
+      `${file}: read ${merged} events as part of a visit (consecutive events of one item, such as a click and its product page, are one step of a shopper's history, as the worker reads it)`,
+    );
   const unlisted = new Set<number>();
   for (let i = listed; i < items.length; i++) unlisted.add(i);
   return { name: dir.split('/').filter(Boolean).pop() ?? 'data', items, users, ...(unlisted.size ? { unlisted } : {}) };
+}
+
+/**
+ * A shopper's events (oldest first) as visits: a run of consecutive events of one item is one event, of the furthest
+ * kind among them, at the newest one's time. The worker reads a history so (recentVisits in src/model/sequence.ts), so
+ * training, evaluation and serving read the same steps, and the next step is another item.
+ */
+function visits(rows: readonly Interaction[]): Interaction[] {
+  const out: Interaction[] = [];
+  for (const r of rows) {
+    const last = out[out.length - 1];
+    if (last && last.item === r.item) out[out.length - 1] = { ...r, type: furtherKind(last.type, r.type) };
+    else out.push(r);
+  }
+  return out;
 }
 
 /** The interactions file of a generic-format directory; both formats at once is an error, not a silent choice. */

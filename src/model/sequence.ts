@@ -35,6 +35,49 @@ export function gapBucket(ms: number | null | undefined): number {
   return GAP_BOUNDS.findIndex((b) => ms < b) + 1;
 }
 
+/**
+ * How far along the way to a purchase each event kind is: a visit of an item (below) is of its furthest event's kind.
+ * remove_from_cart is not a history event (src/shared/labels.ts); it counts as a step back.
+ */
+const FUNNEL_STEP: Readonly<Record<EventType, number>> = {
+  remove_from_cart: 0,
+  view_item_list: 1,
+  select_item: 2,
+  view_item: 3,
+  add_to_wishlist: 4,
+  add_to_cart: 5,
+  begin_checkout: 6,
+  purchase: 7,
+};
+
+/** The kind a visit of both events' item has: the one further along the way to a purchase (`a` on a tie). */
+export function furtherKind<K extends EventType>(a: K, b: K): K {
+  return (FUNNEL_STEP[b] ?? 0) > (FUNNEL_STEP[a] ?? 0) ? b : a;
+}
+
+/**
+ * The newest `max` visits of a history, oldest first, as every model reads a history (in training too: scripts/lib/data.ts
+ * reads a shop's export the same way). A visit is a run of consecutive events of one item: the click on its card, its
+ * product page, its add to cart are one step of the shopper's path, of the furthest kind among them, at the newest
+ * one's time. Read event by event, a shopper who opened three products (a click and a page view each) had the newest
+ * one and a half of them read as "the newest three" by a model trained on one event per item (Amazon's data has
+ * one event per reviewed item, so it is read unchanged).
+ */
+export function recentVisits(history: readonly HistoryEntry[], max: number): HistoryEntry[] {
+  const out: HistoryEntry[] = [];
+  for (let i = history.length - 1; i >= 0 && out.length <= max; i--) {
+    const e = history[i]!;
+    const newer = out[out.length - 1];
+    if (newer && newer.item.id === e.item.id) {
+      const type = furtherKind(newer.type, e.type);
+      if (type !== newer.type) out[out.length - 1] = { ...newer, type };
+    } else out.push(e);
+  }
+  // The loop stops once it has one visit more than it keeps: the oldest kept one then has all its events.
+  if (out.length > max) out.length = max;
+  return out.reverse();
+}
+
 /** One shopper's events, oldest first, as the encoder reads them. */
 export interface EventSequence {
   /** Event kinds (EVENT_INDEX). */
