@@ -522,7 +522,9 @@ function printReport(
 ): void {
   const N = ds.items.length;
   const which = users.length < all ? `the first ${users.length} of ${all} test users` : `${users.length} test users`;
-  console.log(`${ds.name}: ${which} (the last event of each user with 3+ events; history = all events before it), ${N} items.`);
+  console.log(
+    `${ds.name}: ${which} (the last step of each user with 3+ steps, a step being an event or a run of consecutive events of one item; history = all steps before it), ${N} items.`,
+  );
   console.log(
     `full: the target ranked against all ${N} items, the user's history items excluded (the target itself always ranked). Ties count against the target.`,
   );

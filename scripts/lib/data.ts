@@ -175,7 +175,7 @@ function loadGeneric(dir: string, note: (line: string) => void): Dataset {
   let merged = 0;
   for (const [id, all] of byUser) {
     all.sort((a, b) => a.ts - b.ts);
-    const rows = visits(all);
+    const rows = steps(all);
     merged += all.length - rows.length;
     users.push({
       id,
@@ -188,7 +188,7 @@ function loadGeneric(dir: string, note: (line: string) => void): Dataset {
   }
   if (merged > 0)
     note(
-      `${file}: read ${merged} events as part of a visit (consecutive events of one item, such as a click and its product page, are one step of a shopper's history, as the worker reads it)`,
+      `${file}: read ${merged} events as part of one step (consecutive events of one item, such as a click and its product page, are one step of a shopper's history, as the worker reads it)`,
     );
   const unlisted = new Set<number>();
   for (let i = listed; i < items.length; i++) unlisted.add(i);
@@ -196,11 +196,11 @@ function loadGeneric(dir: string, note: (line: string) => void): Dataset {
 }
 
 /**
- * A shopper's events (oldest first) as visits: a run of consecutive events of one item is one event, of the furthest
- * kind among them, at the newest one's time. The worker reads a history so (recentVisits in src/model/sequence.ts), so
+ * A shopper's events (oldest first) as steps: a run of consecutive events of one item is one event, of the furthest
+ * kind among them, at the newest one's time. The worker reads a history so (recentSteps in src/model/sequence.ts), so
  * training, evaluation and serving read the same steps, and the next step is another item.
  */
-function visits(rows: readonly Interaction[]): Interaction[] {
+function steps(rows: readonly Interaction[]): Interaction[] {
   const out: Interaction[] = [];
   for (const r of rows) {
     const last = out[out.length - 1];

@@ -6,7 +6,7 @@
  */
 import type { Contribution } from '../shared/protocol.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
-import { recentVisits } from './sequence.ts';
+import { recentSteps } from './sequence.ts';
 import { applyHead, dot, type HeadArrays } from './head.ts';
 import type { LoadedModel } from './io.ts';
 import { itemTable, shopperVectors } from './predict.ts';
@@ -23,7 +23,7 @@ export async function explainScore(
   now: number,
   head: HeadArrays,
 ): Promise<Contribution[]> {
-  const h = recentVisits(history, model.manifest.config.features.maxLen);
+  const h = recentSteps(history, model.manifest.config.features.maxLen);
   if (h.length === 0) return [];
   const ids = [...new Set(h.map((e) => e.item.id))];
   const variants = [h, ...ids.map((id) => h.filter((e) => e.item.id !== id))];

@@ -21,7 +21,7 @@ import { dot, queryInto, type HeadArrays } from './head.ts';
 import type { LoadedModel } from './io.ts';
 import { itemTable, shopperVectors, type ItemTable } from './predict.ts';
 import { rng } from './rng.ts';
-import { recentVisits } from './sequence.ts';
+import { recentSteps } from './sequence.ts';
 
 export interface FinetuneOptions {
   /** Catalog items sampled from the item cache as extra negatives per example. Default 20. */
@@ -145,7 +145,7 @@ export function buildExamples(
       negatives.push(feat(id));
       n++;
     }
-    out.push({ eventId: e.id, ts: e.ts, weight, history: recentVisits(history, maxLen), positive: feat(e.itemId), negatives });
+    out.push({ eventId: e.id, ts: e.ts, weight, history: recentSteps(history, maxLen), positive: feat(e.itemId), negatives });
   }
   return out.slice(-(opts.maxExamples ?? DEFAULTS.maxExamples));
 }

@@ -6,7 +6,7 @@
  */
 import type { Contribution } from '../shared/protocol.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
-import { recentVisits } from './sequence.ts';
+import { recentSteps } from './sequence.ts';
 import { explainScore } from './explain.ts';
 import type { HeadOffsets } from './finetune.ts';
 import type { HeadArrays } from './head.ts';
@@ -36,7 +36,7 @@ export function createHybridScorer(model: LoadedModel & { hybrid: HybridTables }
   const plain = createPlainScorer(model.hybrid);
   const weights = model.hybrid.config.weights;
   const maxLen = model.manifest.config.features.maxLen;
-  const items = (history: readonly HistoryEntry[]) => recentVisits(history, maxLen).map((e) => e.item);
+  const items = (history: readonly HistoryEntry[]) => recentSteps(history, maxLen).map((e) => e.item);
   return {
     transformer,
     plain,
@@ -66,7 +66,7 @@ export async function explainHybridScore(
   now: number,
   head: HeadArrays,
 ): Promise<Contribution[]> {
-  const h = recentVisits(history, scorer.maxLen);
+  const h = recentSteps(history, scorer.maxLen);
   if (h.length === 0) return [];
   const t = await explainScore(model, h, item, now, head);
   const shares = scorer.plain.shares(

@@ -11,7 +11,7 @@
  */
 import type { Contribution } from '../shared/protocol.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
-import { EVENT_INDEX, gapBucket, recentVisits } from './sequence.ts';
+import { EVENT_INDEX, gapBucket, recentSteps } from './sequence.ts';
 import type { PairConfig } from './pair-config.ts';
 import { itemText, pairCatalog, pairFeaturesInto, pairRows, PAIR_FEATURE_COUNT, type ItemText, type PairRows } from './pair-features.ts';
 import type { HeadArrays } from './head.ts';
@@ -165,7 +165,7 @@ export function createPairScorerWith(
 
   /** The forward pass for one history: scores, pooled features, and with `withSlots` each slot's share, its attention and its pair features. */
   async function forward(history: readonly HistoryEntry[], candidates: readonly ItemFeatures[], now: number, withSlots: boolean) {
-    const h = recentVisits(history, cfg.maxLen);
+    const h = recentSteps(history, cfg.maxLen);
     const C = candidates.length;
     if (h.length === 0 || C === 0) return null;
     const L = h.length;
@@ -218,7 +218,7 @@ export function createPairScorerWith(
     idf: () => ({ source: index ? 'index' : 'seen', items: stats.docs }),
     counts: () => (index ? null : { ids: [...seen], df: [...counted.df] }),
     async score(history, candidates, now, head) {
-      observe(recentVisits(history, cfg.maxLen).map((e) => e.item));
+      observe(recentSteps(history, cfg.maxLen).map((e) => e.item));
       observe(candidates);
       const p = await parts(history, candidates, now);
       if (!p) return new Float32Array(candidates.length);
@@ -242,7 +242,7 @@ export async function explainPairScore(
   now: number,
   head: HeadArrays,
 ): Promise<Contribution[]> {
-  const h = recentVisits(history, scorer.maxLen);
+  const h = recentSteps(history, scorer.maxLen);
   const shares = await scorer.shares(h, item, now, head);
   const byItem = new Map<string, number>();
   h.forEach((e, k) => byItem.set(e.item.id, (byItem.get(e.item.id) ?? 0) + shares[k]!));

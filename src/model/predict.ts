@@ -8,7 +8,7 @@ import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import { featurizeItems } from './features.ts';
 import type { LoadedModel } from './io.ts';
 import { encode, headQuery, itemVectors, type Weights } from './scorer.ts';
-import { historySequence, padSequences, recentVisits } from './sequence.ts';
+import { historySequence, padSequences, recentSteps } from './sequence.ts';
 
 /** Item vectors [n, d] for arbitrary items: text features plus id embedding when the id is known. */
 export function itemMatrix(model: LoadedModel, items: readonly ItemFeatures[]): tf.Tensor2D {
@@ -29,7 +29,7 @@ export function itemMatrix(model: LoadedModel, items: readonly ItemFeatures[]): 
  */
 export function shopperVector(model: LoadedModel, history: readonly HistoryEntry[], now: number): tf.Tensor2D {
   const cfg = model.manifest.config;
-  const h = recentVisits(history, cfg.features.maxLen);
+  const h = recentSteps(history, cfg.features.maxLen);
   const { L, events, gaps, valid } = padSequences([historySequence(h)], cfg.features.maxLen, [now]);
   const items = itemMatrix(
     model,
@@ -107,7 +107,7 @@ export async function shopperVectors(
   const out = new Float32Array(histories.length * d);
   const CHUNK = 64;
   for (let start = 0; start < histories.length; start += CHUNK) {
-    const hs = histories.slice(start, start + CHUNK).map((h) => recentVisits(h, cfg.features.maxLen));
+    const hs = histories.slice(start, start + CHUNK).map((h) => recentSteps(h, cfg.features.maxLen));
     const p = padSequences(hs.map(historySequence), cfg.features.maxLen, now.slice(start, start + CHUNK));
     const { B, L } = p;
     const items = new Float32Array(B * L * d);

@@ -36,7 +36,7 @@ export function gapBucket(ms: number | null | undefined): number {
 }
 
 /**
- * How far along the way to a purchase each event kind is: a visit of an item (below) is of its furthest event's kind.
+ * How far along the way to a purchase each event kind is: a step of the history (below) is of its furthest event's kind.
  * remove_from_cart is not a history event (src/shared/labels.ts); it counts as a step back.
  */
 const FUNNEL_STEP: Readonly<Record<EventType, number>> = {
@@ -50,20 +50,20 @@ const FUNNEL_STEP: Readonly<Record<EventType, number>> = {
   purchase: 7,
 };
 
-/** The kind a visit of both events' item has: the one further along the way to a purchase (`a` on a tie). */
+/** The kind of a step made of both events (of one item): the one further along the way to a purchase (`a` on a tie). */
 export function furtherKind<K extends EventType>(a: K, b: K): K {
   return (FUNNEL_STEP[b] ?? 0) > (FUNNEL_STEP[a] ?? 0) ? b : a;
 }
 
 /**
- * The newest `max` visits of a history, oldest first, as every model reads a history (in training too: scripts/lib/data.ts
- * reads a shop's export the same way). A visit is a run of consecutive events of one item: the click on its card, its
+ * The newest `max` steps of a history, oldest first, as every model reads a history (in training too: scripts/lib/data.ts
+ * reads a shop's export the same way). A step is a run of consecutive events of one item: the click on its card, its
  * product page, its add to cart are one step of the shopper's path, of the furthest kind among them, at the newest
  * one's time. Read event by event, a shopper who opened three products (a click and a page view each) had the newest
  * one and a half of them read as "the newest three" by a model trained on one event per item (Amazon's data has
  * one event per reviewed item, so it is read unchanged).
  */
-export function recentVisits(history: readonly HistoryEntry[], max: number): HistoryEntry[] {
+export function recentSteps(history: readonly HistoryEntry[], max: number): HistoryEntry[] {
   const out: HistoryEntry[] = [];
   for (let i = history.length - 1; i >= 0 && out.length <= max; i--) {
     const e = history[i]!;
@@ -73,7 +73,7 @@ export function recentVisits(history: readonly HistoryEntry[], max: number): His
       if (type !== newer.type) out[out.length - 1] = { ...newer, type };
     } else out.push(e);
   }
-  // The loop stops once it has one visit more than it keeps: the oldest kept one then has all its events.
+  // The loop stops once it has one step more than it keeps: the oldest kept one then has all its events.
   if (out.length > max) out.length = max;
   return out.reverse();
 }

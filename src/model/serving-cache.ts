@@ -10,7 +10,7 @@ import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
 import { applyHead, dot, type HeadArrays } from './head.ts';
 import type { LoadedModel } from './io.ts';
 import { itemMatrix, shopperVector } from './predict.ts';
-import { historySequence, padSequences, recentVisits } from './sequence.ts';
+import { historySequence, padSequences, recentSteps } from './sequence.ts';
 import { ALL_BUCKETS, bucketTimes, historyKey, itemKey, SNAPSHOT_FORMAT, type Snapshot } from './snapshot.ts';
 
 /** Puts `value` under `key`, dropping the oldest entry beyond `cap` (a Map keeps insertion order). */
@@ -62,7 +62,7 @@ export function createServingCache(model: LoadedModel, caps = { items: 4096, sho
   }
 
   async function shopper(history: readonly HistoryEntry[], now: number): Promise<Float32Array> {
-    const h = recentVisits(history, features.maxLen);
+    const h = recentSteps(history, features.maxLen);
     const { gaps } = padSequences([historySequence(h)], features.maxLen, [now]);
     const key = JSON.stringify(h.map((e, i) => [itemKey(e.item), e.type, gaps[i]]));
     let u = shoppers.get(key);

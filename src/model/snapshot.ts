@@ -15,7 +15,7 @@
  */
 import { isItem } from '../shared/rows.ts';
 import type { HistoryEntry, ItemFeatures } from '../shared/types.ts';
-import { GAP_EXAMPLES, GAP_KINDS, gapBucket, recentVisits } from './sequence.ts';
+import { GAP_EXAMPLES, GAP_KINDS, gapBucket, recentSteps } from './sequence.ts';
 
 /** What one page view leaves for the next, stored under the model URL (IndexedDB store 'snapshots'). */
 export interface Snapshot {
@@ -87,7 +87,7 @@ export const itemKey = (it: ItemFeatures): string => {
 
 /** What the model reads of a history (its newest `maxLen` events), except the gap after the newest event. */
 export function historyKey(history: readonly HistoryEntry[], maxLen: number): string {
-  const h = recentVisits(history, maxLen);
+  const h = recentSteps(history, maxLen);
   return JSON.stringify(
     h.map((e, i) => (i + 1 < h.length ? [itemKey(e.item), e.type, gapBucket(h[i + 1]!.ts - e.ts)] : [itemKey(e.item), e.type])),
   );

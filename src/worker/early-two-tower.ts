@@ -13,7 +13,7 @@ import { loadHybridTables } from '../model/hybrid-files.ts';
 import { PAIR_FORMAT_VERSION, parseVocab, validateAnyManifest, type ModelManifest } from '../model/manifest.ts';
 import { weightRows, type WeightRows } from '../model/pair-plain.ts';
 import { sha256Hex } from '../model/sha256.ts';
-import { recentVisits } from '../model/sequence.ts';
+import { recentSteps } from '../model/sequence.ts';
 import { plainItemVectors } from '../model/two-tower-plain.ts';
 import type { ModelDownloads } from './model-download.ts';
 
@@ -58,7 +58,7 @@ export async function loadEarlyTwoTower(downloads: ModelDownloads): Promise<Earl
     score(query, history, candidates) {
       const vectors = plainItemVectors(weights, m.config, vocab, candidates);
       const p = plain?.scores(
-        recentVisits(history, maxLen).map((e) => e.item),
+        recentSteps(history, maxLen).map((e) => e.item),
         candidates,
       );
       // The same loop as the serving cache's dot(), and the hybrid's sum (hybrid-predict.ts).

@@ -17,7 +17,7 @@ import { applyPairHead, explainPairScore, pairHeadSize, shippedPairHead, seenCou
 import { createPairScorer } from '../model/pair-scorer.ts';
 import { recommendFrom, withCatalogFeatures, type PlacementScorer, type Placements } from '../model/placements.ts';
 import { scoreItems } from '../model/predict.ts';
-import { recentVisits } from '../model/sequence.ts';
+import { recentSteps } from '../model/sequence.ts';
 import { createServingCache, type ServingCache } from '../model/serving-cache.ts';
 import { headKey, historyKey, modelKey, tableSnapshot, weightsKey, type Snapshot } from '../model/snapshot.ts';
 import { ModelError, NoBackendError } from '../shared/errors.ts';
@@ -252,7 +252,7 @@ export function createEngine(deps: EngineDeps = {}): Engine {
     // The pair model's score is not a dot product: its own scores per gap bucket, and the IDF of the items seen
     // they were computed with. The items count in it first, as rank() counts them before scoring: an item shown
     // while the history was empty (no ranking asked the model) counts the same in the next page view's model.
-    serve.scorer.observe(recentVisits(history, serve.scorer.maxLen).map((e) => e.item));
+    serve.scorer.observe(recentSteps(history, serve.scorer.maxLen).map((e) => e.item));
     serve.scorer.observe(items);
     const head = heads.inUse();
     const F = PAIR_FEATURE_COUNT;

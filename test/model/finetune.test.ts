@@ -58,7 +58,7 @@ describe('buildExamples', () => {
     expect(examples.length).toBeGreaterThan(15);
     for (const ex of examples) {
       const before = all.filter((e) => e.ts < ex.ts && HISTORY_TYPES.includes(e.type)).sort((a, b) => a.ts - b.ts);
-      // One entry per visit (consecutive events of one item), at its newest event's time.
+      // One entry per step (consecutive events of one item), at its newest event's time.
       const expected = before.filter((e, i) => before[i + 1]?.itemId !== e.itemId);
       expect(ex.history.map((h) => [h.item.id, h.ts])).toEqual(expected.map((e) => [e.itemId, e.ts]));
       expect(ex.history.every((h) => h.ts < ex.ts && h.type !== 'view_item_list')).toBe(true);

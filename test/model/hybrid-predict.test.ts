@@ -140,8 +140,8 @@ describe.each(variants)('a hybrid of $name', (v) => {
     });
   });
 
-  describe('a history of visits', () => {
-    it('reads a product opened from its card (its click, then its page) as one visit, in both parts, as its training data was read', async () => {
+  describe('a history of steps', () => {
+    it('reads a product opened from its card (its click, then its page) as one step, in both parts, as its training data was read', async () => {
       const scorer = createHybridScorer(model);
       const opened = history.flatMap((e) => [{ ...e, type: 'select_item' as const, ts: e.ts - 1 }, e]);
       expect(await scorer.score(opened, candidates, now, shipped)).toEqual(await scorer.score(history, candidates, now, shipped));

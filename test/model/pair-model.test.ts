@@ -68,7 +68,7 @@ describe('pair model', () => {
     expect(Array.from(await scorer.score([], items, now))).toEqual(items.map(() => 0));
   });
 
-  it("reads a shopper's visits, not their events: each product opened from its card (its click, then its page) is one of the newest items the model weighs, as in training", async () => {
+  it("reads a shopper's steps, not their events: each product opened from its card (its click, then its page) is one of the newest items the model weighs, as in training", async () => {
     const m = model(pairInitWeights(cfg, rng(5)));
     const items = CATALOG.slice(0, 30);
     const stats = termStats(items);
@@ -78,12 +78,12 @@ describe('pair model', () => {
       { item, type: 'select_item' as const, ts: T0 + i * 60_000 },
       { item, type: 'view_item' as const, ts: T0 + i * 60_000 + 5_000 },
     ]);
-    const visits = opened.filter((e) => e.type === 'view_item');
+    const steps = opened.filter((e) => e.type === 'view_item');
     const served = Array.from(await scorer.score(opened, items, now));
-    expect(served).toEqual(Array.from(await scorer.score(visits, items, now)));
+    expect(served).toEqual(Array.from(await scorer.score(steps, items, now)));
     // The first of the three products counts: read event by event, the newest three events were the last product's
     // click and page and the second's page.
-    expect(served).not.toEqual(Array.from(await scorer.score(visits.slice(1), items, now)));
+    expect(served).not.toEqual(Array.from(await scorer.score(steps.slice(1), items, now)));
   });
 
   it("explains by each history item's share of the score: they add up to it, and similar items viewed one after another each count", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EVENT_INDEX, furtherKind, gapBucket, historySequence, padSequences, recentVisits } from '../../src/model/sequence.ts';
+import { EVENT_INDEX, furtherKind, gapBucket, historySequence, padSequences, recentSteps } from '../../src/model/sequence.ts';
 import type { EventType, HistoryEntry } from '../../src/shared/types.ts';
 
 const MIN = 60e3;
@@ -73,11 +73,11 @@ describe('historySequence', () => {
   });
 });
 
-describe('recentVisits', () => {
+describe('recentSteps', () => {
   const e = (id: string, type: EventType, ts: number): HistoryEntry => ({ item: { id }, type, ts });
   const read = (h: HistoryEntry[]) => h.map((v) => `${v.item.id} ${v.type} ${v.ts}`);
 
-  it('reads consecutive events of one item as one visit, of the furthest kind, at the newest time', () => {
+  it('reads consecutive events of one item as one step, of the furthest kind, at the newest time', () => {
     const history = [
       e('a', 'select_item', 1),
       e('a', 'view_item', 2),
@@ -86,12 +86,12 @@ describe('recentVisits', () => {
       e('b', 'add_to_cart', 5),
       e('b', 'view_item', 6), // back to the product page after adding it
       e('c', 'purchase', 7),
-      e('a', 'select_item', 8), // a again, later: another visit
+      e('a', 'select_item', 8), // a again, later: another step
     ];
-    expect(read(recentVisits(history, 10))).toEqual(['a view_item 2', 'b add_to_cart 6', 'c purchase 7', 'a select_item 8']);
+    expect(read(recentSteps(history, 10))).toEqual(['a view_item 2', 'b add_to_cart 6', 'c purchase 7', 'a select_item 8']);
   });
 
-  it('keeps the newest max visits, each whole', () => {
+  it('keeps the newest max steps, each whole', () => {
     const history = [
       e('a', 'view_item', 1),
       e('b', 'purchase', 2),
@@ -99,16 +99,16 @@ describe('recentVisits', () => {
       e('c', 'select_item', 4),
       e('c', 'view_item', 5),
     ];
-    expect(read(recentVisits(history, 2))).toEqual(['b purchase 3', 'c view_item 5']);
-    expect(read(recentVisits(history, 1))).toEqual(['c view_item 5']);
-    expect(recentVisits(history, 0)).toEqual([]);
-    expect(recentVisits([], 5)).toEqual([]);
+    expect(read(recentSteps(history, 2))).toEqual(['b purchase 3', 'c view_item 5']);
+    expect(read(recentSteps(history, 1))).toEqual(['c view_item 5']);
+    expect(recentSteps(history, 0)).toEqual([]);
+    expect(recentSteps([], 5)).toEqual([]);
   });
 
   it('leaves a history of one event per item as it is (the newest max of it)', () => {
     const history = ['a', 'b', 'c', 'd'].map((id, i) => e(id, 'view_item', i));
-    expect(recentVisits(history, 10)).toEqual(history);
-    expect(recentVisits(history, 3)).toEqual(history.slice(-3));
+    expect(recentSteps(history, 10)).toEqual(history);
+    expect(recentSteps(history, 3)).toEqual(history.slice(-3));
   });
 
   it('orders kinds along the way to a purchase', () => {

@@ -95,7 +95,7 @@ describe('serving snapshot', () => {
     expect(snapshotScores(snapshot, { ...meta, model: 'default@2#x' }, history, items, now)).toEqual({ miss: 'the model changed' });
     expect(snapshotScores(snapshot, meta, history.slice(0, -1), items, now)).toEqual({ miss: 'the history changed' });
     expect(snapshotScores(snapshot, meta, history.slice(2), items, now)).toEqual({ miss: 'the history changed' });
-    // A card's click and its product page are one visit (recentVisits): without the click the model reads the same history.
+    // A card's click and its product page are one step (recentSteps): without the click the model reads the same history.
     expect(snapshotScores(snapshot, meta, history.slice(1), items, now)).toMatchObject({ behind: 0 });
     const retimed = history.map((e, i) => (i < 2 ? { ...e, ts: e.ts - 40 * 86_400_000 } : e)); // the first visit, 40 days earlier
     expect(snapshotScores(snapshot, meta, retimed, items, now)).toEqual({ miss: 'the history changed' });

@@ -42,7 +42,7 @@ describe('writeGeneric', () => {
     expect(writeGeneric(ds, dir, { start: T })).toEqual({ users: 3, items: 4, interactions: 10 });
     const back = loadDataset(dir);
     expect(back.users.map((u) => u.id)).toEqual(['u1', 'u2', 'u3']);
-    // u2's two events of b in a row are read back as one visit of b (as the worker reads a history).
+    // u2's two events of b in a row are read back as one step of b (as the worker reads a history).
     expect(back.users.map((u) => [...u.seq.items].map((i) => back.items[i]!.id).join(''))).toEqual(['abcd', 'ba', 'dac']);
     expect([...back.users[0]!.seq.ts!]).toEqual([0, 1, 2, 3].map((d) => T + d * 86_400_000));
     expect([...back.users[0]!.seq.events]).toEqual([8, 8, 8, 8]); // purchase
