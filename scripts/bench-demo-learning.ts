@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { rng } from '../src/model/rng.ts';
+import { ROUND_SETTLE_MS } from '../src/main/scheduler.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -52,8 +53,10 @@ async function run(learnEvery: number): Promise<boolean[]> {
     while (pick < w.length - 1 && (x -= w[pick]!) > 0) pick++;
     inTop8.push(pick < 8);
     await page.click(`#grid-home [data-reco-id="${cards[pick]!.id}"] img, #grid-home [data-reco-id="${cards[pick]!.id}"]`);
-    // Give the idle page time for a learning round (same wait in both runs).
-    await page.waitForTimeout(2000);
+    // Give the idle page time for a learning round (same wait in both runs): a due round is asked for once the page has
+    // stayed ROUND_SETTLE_MS after the click (src/main/scheduler.ts), and it takes a moment. With 2 s, as until
+    // 2026-12-07, no round ran since that wait came in.
+    await page.waitForTimeout(ROUND_SETTLE_MS + 2000);
     process.stderr.write(`\r${learnEvery ? 'learning' : 'no learning'}: step ${s + 1}/${steps}   `);
   }
   const learning = await page.evaluate(() => (window as unknown as { Reco: { status(): { learning: unknown } } }).Reco.status().learning);
