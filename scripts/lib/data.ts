@@ -13,6 +13,7 @@ import { categoryLevels, featurizeItems, type FeatureConfig } from '../../src/mo
 import { EVENT_INDEX, furtherKind } from '../../src/model/sequence.ts';
 import { rng } from '../../src/model/rng.ts';
 import { type Catalog, type Sequence } from '../../src/model/train/trainer.ts';
+import { HISTORY_TYPES } from '../../src/shared/labels.ts';
 import { EVENT_TYPES, type EventType, type ItemFeatures } from '../../src/shared/types.ts';
 import { parseCsv } from './csv.ts';
 
@@ -164,7 +165,7 @@ function loadGeneric(dir: string, note: (line: string) => void): Dataset {
   const listed = items.length;
   const file = interactionsFile(dir);
   const raw = file === 'interactions.jsonl' ? readJsonlInteractions(dir, note) : readCsvInteractions(dir, note);
-  const rows = withoutDuplicates(raw, file, note);
+  const rows = historyRows(withoutDuplicates(raw, file, note), file, note);
   reportUnlisted(rows, index, file, note);
   const byUser = new Map<string, typeof rows>();
   for (const r of rows) {
@@ -193,6 +194,24 @@ function loadGeneric(dir: string, note: (line: string) => void): Dataset {
   const unlisted = new Set<number>();
   for (let i = listed; i < items.length; i++) unlisted.add(i);
   return { name: dir.split('/').filter(Boolean).pop() ?? 'data', items, users, ...(unlisted.size ? { unlisted } : {}) };
+}
+
+/**
+ * The rows of a shopper's history as the worker reads it (HISTORY_TYPES): impressions (view_item_list) and removals from
+ * the cart are valid rows but no step of it, so a model does not learn to predict the grid's own order, or train on
+ * what it never reads. One line counts them by name.
+ */
+function historyRows(rows: readonly Interaction[], file: string, note: (line: string) => void): Interaction[] {
+  const kept = rows.filter((r) => HISTORY_TYPES.includes(r.type));
+  if (kept.length < rows.length) {
+    const counts = new Map<string, number>();
+    for (const r of rows) if (!HISTORY_TYPES.includes(r.type)) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    const each = [...counts].sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${n}`);
+    note(
+      `${file}: left out ${rows.length - kept.length} rows that are no step of a shopper's history, as the worker reads it (${each.join(', ')}): impressions and removals from the cart`,
+    );
+  }
+  return kept;
 }
 
 /**

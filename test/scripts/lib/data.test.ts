@@ -210,6 +210,22 @@ describe('loadDataset, timestamps (README: epoch ms or ISO 8601)', () => {
     );
     expect(Array.from(all.users[0]!.seq.events)).toEqual([EVENT_INDEX.view_item, EVENT_INDEX.add_to_cart]);
     expect(notes).toContain('interactions.csv: skipped 4 rows of GA4 events Reco does not learn from (page_view 2, view_cart 1, refund 1)');
+    // Impressions and removals from the cart are GA4 ecommerce events, but no step of a history as the worker reads it:
+    // left out and counted, so that no model learns the grid's own order as what the shopper does next.
+    const withImpressions: string[] = [];
+    const listed = loadDataset(
+      dataDir({
+        ...ga4,
+        'interactions.csv':
+          'user_pseudo_id,item_id,event_timestamp,event_name\nu1,a,1722247061005000,view_item_list\nu1,b,1722247061005000,view_item_list\n' +
+          'u1,a,1722247062005000,view_item\nu1,b,1722247063005000,add_to_cart\nu1,b,1722247063505000,remove_from_cart\nu1,c,1722247064005000,view_item_list\n',
+      }),
+      { note: (l) => withImpressions.push(l) },
+    );
+    expect(Array.from(listed.users[0]!.seq.events)).toEqual([EVENT_INDEX.view_item, EVENT_INDEX.add_to_cart]);
+    expect(withImpressions).toContain(
+      "interactions.csv: left out 4 rows that are no step of a shopper's history, as the worker reads it (view_item_list 3, remove_from_cart 1): impressions and removals from the cart",
+    );
     expect(() =>
       loadDataset(
         dataDir({ ...ga4, 'interactions.csv': 'user_pseudo_id,item_id,event_timestamp,event_name\nu1,a,1722247062005000,clicks\n' }),
