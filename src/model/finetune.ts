@@ -73,11 +73,11 @@ export interface FinetuneResult extends RoundResult {
   head: HeadArrays | null;
 }
 
-/** One labelled event turned into a ranking example. */
+/** One labelled step turned into a ranking example. */
 export interface Example {
   eventId: string;
   ts: number;
-  /** Label strength (LABEL_WEIGHTS). */
+  /** Label strength (LABEL_WEIGHTS): the strongest label of its step. */
   weight: number;
   /** The shopper's history strictly before the event, oldest first, at most `maxLen` entries. */
   history: HistoryEntry[];
@@ -87,8 +87,10 @@ export interface Example {
 }
 
 /**
- * Turns stored events into examples, oldest first. The history of an example holds only events with
- * an earlier timestamp, so nothing from the event itself or its future leaks into its input.
+ * Turns stored events into examples, oldest first: one for each labelled step (a click on a card, and the add to cart
+ * or purchase of that item that follow it, are one example of the strongest label). The history of an example holds
+ * only events with an earlier timestamp, before its step, so nothing from the event itself or its future leaks into
+ * its input.
  * @param events stored events in any order
  * @param items the item feature cache; its items are also the pool for sampled negatives
  */
@@ -121,14 +123,32 @@ export function buildExamples(
   const pool = [...items.keys()];
   const out: Example[] = [];
   const history: HistoryEntry[] = [];
+  // The step the shopper is on (src/model/sequence.ts: consecutive events of one item) and its example, if it has one.
+  let step = null as { itemId: string; example: Example | null } | null;
   let next = 0;
   for (const e of sorted) {
     while (next < sorted.length && sorted[next]!.ts < e.ts) {
       const h = sorted[next++]!;
-      if (HISTORY_TYPES.includes(h.type)) history.push({ item: feat(h.itemId), type: h.type, ts: h.ts });
+      if (!HISTORY_TYPES.includes(h.type)) continue;
+      history.push({ item: feat(h.itemId), type: h.type, ts: h.ts });
+      if (step?.itemId !== h.itemId) step = { itemId: h.itemId, example: null };
     }
     const weight = LABEL_WEIGHTS[e.type];
-    if (weight === undefined || history.length === 0) continue;
+    if (weight === undefined) continue;
+    // A label of the item the shopper is on (the add to cart on the page its click opened) is no new choice: it is one
+    // step with that click, as the models read a history, so one example: the step's strongest label, from the steps
+    // before it. As its own example it was "the item just viewed, chosen again", which every head ranks first.
+    let before: readonly HistoryEntry[] = history;
+    if (step?.itemId === e.itemId) {
+      if (step.example) {
+        step.example.weight = Math.max(step.example.weight, weight);
+        continue;
+      }
+      let start = history.length;
+      while (start > 0 && history[start - 1]!.item.id === e.itemId) start--;
+      before = history.slice(0, start);
+    }
+    if (before.length === 0) continue;
     const key = listKey(e);
     const taken = new Set([e.itemId, ...(key ? (chosen.get(key) ?? []) : [])]);
     const negatives: ItemFeatures[] = [];
@@ -145,7 +165,9 @@ export function buildExamples(
       negatives.push(feat(id));
       n++;
     }
-    out.push({ eventId: e.id, ts: e.ts, weight, history: recentSteps(history, maxLen), positive: feat(e.itemId), negatives });
+    const example = { eventId: e.id, ts: e.ts, weight, history: recentSteps(before, maxLen), positive: feat(e.itemId), negatives };
+    out.push(example);
+    step = { itemId: e.itemId, example };
   }
   return out.slice(-(opts.maxExamples ?? DEFAULTS.maxExamples));
 }

@@ -53,11 +53,13 @@ describe('buildExamples', () => {
     const all = [...events, ...extra].reverse(); // any stored order
     const examples = buildExamples(all, ITEMS, { negatives: 5 });
     const labels = all.filter((e) => ['select_item', 'add_to_cart', 'purchase'].includes(e.type));
-    const withHistory = labels.filter((l) => all.some((e) => e.ts < l.ts && HISTORY_TYPES.includes(e.type)));
-    expect(examples.length).toBe(withHistory.length);
+    const historyBefore = (ts: number) => all.filter((e) => e.ts < ts && HISTORY_TYPES.includes(e.type)).sort((a, b) => a.ts - b.ts);
+    // A label of the item of the newest event before it continues that step: no example of its own.
+    const newSteps = labels.filter((l) => historyBefore(l.ts).length > 0 && historyBefore(l.ts).at(-1)!.itemId !== l.itemId);
+    expect(examples.length).toBe(newSteps.length);
     expect(examples.length).toBeGreaterThan(15);
     for (const ex of examples) {
-      const before = all.filter((e) => e.ts < ex.ts && HISTORY_TYPES.includes(e.type)).sort((a, b) => a.ts - b.ts);
+      const before = historyBefore(ex.ts);
       // One entry per step (consecutive events of one item), at its newest event's time.
       const expected = before.filter((e, i) => before[i + 1]?.itemId !== e.itemId);
       expect(ex.history.map((h) => [h.item.id, h.ts])).toEqual(expected.map((e) => [e.itemId, e.ts]));
@@ -67,20 +69,45 @@ describe('buildExamples', () => {
     expect(examples.find((x) => x.eventId === 'x3')!.weight).toBe(3);
   });
 
+  it("makes one example per labelled step: a card's click and its page's add to cart are one, of the add to cart's weight, from the steps before the click", () => {
+    const events = [
+      ev('a', 'view_item', 'p001', T0),
+      ev('click', 'select_item', 'p002', T0 + 10),
+      ev('page', 'view_item', 'p002', T0 + 15, 'pv2', null),
+      ev('add', 'add_to_cart', 'p002', T0 + 20, 'pv2', null),
+      // A product page reached without a click (a link from elsewhere), then its add to cart: the add to cart's own example.
+      ev('landing', 'view_item', 'p003', T0 + 30, 'pv3', null),
+      ev('add3', 'add_to_cart', 'p003', T0 + 40, 'pv3', null),
+    ];
+    const examples = buildExamples(events, ITEMS, { negatives: 3 });
+    expect(examples.map((x) => [x.eventId, x.positive.id, x.weight, x.history.map((h) => `${h.type} ${h.item.id}`)])).toEqual([
+      ['click', 'p002', 2, ['view_item p001']],
+      ['add3', 'p003', 2, ['view_item p001', 'add_to_cart p002']],
+    ]);
+  });
+
   it('learns from a purchase reported again (its confirmation page reloaded, the same transaction_id) once', () => {
     const bought = (id: string, itemId: string, ts: number, transaction: string, pageViewId: string): RecoEvent => ({
       ...ev(id, 'purchase', itemId, ts, pageViewId, null),
       extra: { transaction_id: transaction },
     });
+    // The reload comes after another product's page (else it would be one step with the purchase anyway).
     const events = [
       ev('h', 'view_item', 'p001', T0),
       bought('buy', 'p002', T0 + 10, 'T-1', 'confirmation'),
+      ev('v', 'view_item', 'p003', T0 + 15),
       bought('reload', 'p002', T0 + 20, 'T-1', 'confirmation reloaded'),
+      ev('v2', 'view_item', 'p004', T0 + 25),
       bought('again', 'p002', T0 + 30, 'T-2', 'a second order'),
     ];
     const examples = buildExamples(events, ITEMS, { negatives: 3 });
     expect(examples.map((x) => x.eventId)).toEqual(['buy', 'again']);
-    expect(examples[1]!.history.map((h) => `${h.type} ${h.item.id}`)).toEqual(['view_item p001', 'purchase p002']);
+    expect(examples[1]!.history.map((h) => `${h.type} ${h.item.id}`)).toEqual([
+      'view_item p001',
+      'purchase p002',
+      'view_item p003',
+      'view_item p004',
+    ]);
   });
 
   it('takes negatives from the same list view that were not chosen, then samples the item cache', () => {
@@ -148,8 +175,12 @@ describe('finetune', () => {
     const accepted: boolean[] = [];
     let gain = 0;
     for (let seed = 1; seed <= 20; seed++) {
-      const res = await finetune(model, shopper(seed, 'brand').events, ITEMS, { current: shipped, shipped });
-      expect(res.heldOut).toBe(8);
+      const events = shopper(seed, 'brand').events;
+      const res = await finetune(model, events, ITEMS, { current: shipped, shipped });
+      // The newest fifth of the examples: one per labelled step (a brand's item clicked again next is the same step).
+      const examples = buildExamples(events, ITEMS, { maxLen: model.manifest.config.features.maxLen }).length;
+      expect(res.heldOut).toBe(Math.ceil(examples * 0.2));
+      expect(res.heldOut).toBeGreaterThanOrEqual(5);
       accepted.push(res.accepted);
       gain += (res.after - res.before) / 20;
     }

@@ -109,7 +109,12 @@ describe('on-device learning in the worker', () => {
     expect(a.learning()).toMatchObject({ rounds: 0, head: 'shipped', pending: 40 });
     const shipped = await a.engine.rank(history, candidates, now);
     const { decision, state } = await a.engine.round(true);
-    expect(decision).toMatchObject({ accepted: true, examples: 39, heldOut: 0 }); // the pair model's round: all 39 clicks with a history
+    // The pair model's round: one example per click with a history, but for a click on the item clicked just before
+    // (one step of the history, src/model/finetune.ts).
+    const clicks = shopper(2, 'brand').events.filter((e) => e.type === 'select_item');
+    const steps = clicks.filter((e, i) => i > 0 && clicks[i - 1]!.itemId !== e.itemId).length;
+    expect(steps).toBeGreaterThan(30);
+    expect(decision).toMatchObject({ accepted: true, examples: steps, heldOut: 0 });
     expect(state).toMatchObject({ rounds: 1, head: 'personal', pending: 0, lastDecision: decision });
     const stored = await meta<{ w: number[]; c: number[]; prev: unknown }>(dbName, a.headKey);
     // The default is the pair model: its head is one weight per pair feature and a score scale (pair-predict.ts).
