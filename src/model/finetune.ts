@@ -368,7 +368,7 @@ export async function fineTuneRound<P>(
     ms: Math.round(performance.now() - t0),
     head: null,
   });
-  if (n - heldOut < o.minTrain) return skipped(`skipped: ${n} labelled events with a history, ${o.minTrain + o.minHeldOut} needed`);
+  if (n - heldOut < o.minTrain) return skipped(`skipped: ${n} labelled steps with a history, ${o.minTrain + o.minHeldOut} needed`);
   const p = await learner.prepare(examples);
   const train = Array.from({ length: n - heldOut }, (_, i) => i);
   const test = Array.from({ length: heldOut }, (_, i) => n - heldOut + i);
@@ -391,7 +391,7 @@ export async function fineTuneRound<P>(
   const aboveChance = after - 0.5 >= o.margin * se(a);
   const accepted = better && aboveChance;
   const fmt = (x: number) => x.toFixed(3);
-  const what = `held-out AUC ${fmt(after)} vs ${fmt(before)} of the current head over ${heldOut} events`;
+  const what = `held-out AUC ${fmt(after)} vs ${fmt(before)} of the current head over ${heldOut} steps`;
   return {
     accepted,
     reason: accepted

@@ -28,7 +28,7 @@ const PAIR_HEAD_GROUPS = [
 
 const PAIR_HEAD_STEPS = [0, 0.2, 0.4, 0.8] as const;
 
-/** Fewest labelled events with a history for a round. */
+/** Fewest labelled steps with a history for a round (one example each: buildExamples). */
 const PAIR_MIN_EXAMPLES = 3;
 
 interface Prepared {
@@ -116,7 +116,7 @@ export async function finetunePair(
     ms: Math.round(performance.now() - t0),
     head,
   });
-  if (n < PAIR_MIN_EXAMPLES) return result(false, `skipped: ${n} labelled events with a history, ${PAIR_MIN_EXAMPLES} needed`, 0, 0, null);
+  if (n < PAIR_MIN_EXAMPLES) return result(false, `skipped: ${n} labelled steps with a history, ${PAIR_MIN_EXAMPLES} needed`, 0, 0, null);
   const p = await prepare(scorer, examples);
   const weight = examples.map((ex) => ex.weight);
   const before = weightedMean(aucs(heads.current, p), weight).mean;
@@ -130,7 +130,7 @@ export async function finetunePair(
   const weights = PAIR_HEAD_GROUPS.map((g, k) => `${g.name} ${best.steps[k]}`).join(', ');
   // All steps 0 is the shipped head: a round that goes back to it says so.
   const shipped = best.steps.every((x) => x === 0);
-  const what = `mean AUC ${fmt(best.auc)} vs ${fmt(before)} of the current head over ${n} events`;
+  const what = `mean AUC ${fmt(best.auc)} vs ${fmt(before)} of the current head over ${n} steps`;
   // Clicks that no weighting ranks clearly above chance (a shopper clicking at random) teach nothing.
   const aboveChance = best.auc - 0.5 >= best.se;
   const accepted = best.auc > before && aboveChance;

@@ -211,13 +211,13 @@ describe('pair model', () => {
     for (const r of kept) expect(r.reason).toMatch(/^rejected: the best weights \(.*\) are not clearly above chance: mean AUC 0\.[45]/);
   }, 60_000);
 
-  it('needs 3 labelled events with a history for a round', async () => {
+  it('needs 3 labelled steps with a history for a round', async () => {
     const scorer = createPairScorer(model(pairInitWeights(cfg, rng(5))));
     const heads = { current: shippedPairHead(), shipped: shippedPairHead() };
     const items = new Map(CATALOG.map((it) => [it.id, it]));
     const events = shopper(2, 'brand', 3).events; // 3 clicks: the first has no history
     const few = await finetunePair(scorer, events, items, heads);
-    expect(few).toMatchObject({ accepted: false, head: null, examples: 2, reason: 'skipped: 2 labelled events with a history, 3 needed' });
+    expect(few).toMatchObject({ accepted: false, head: null, examples: 2, reason: 'skipped: 2 labelled steps with a history, 3 needed' });
     const enough = await finetunePair(scorer, shopper(2, 'brand', 4).events, items, heads);
     expect(enough.examples).toBe(3);
     expect(enough.head).not.toBeNull();

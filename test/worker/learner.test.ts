@@ -205,7 +205,7 @@ describe('on-device learning in the worker', () => {
     await store.add(recent(shopper(2, 'brand').events).slice(0, 3));
     const a = await tab(dbName, { trainAfterEvents: 20, trainIntervalMinutes: 10 });
     const skipped = await a.engine.round(true); // Reco.train() on a new shopper
-    expect(skipped.decision.reason).toMatch(/^skipped: \d+ labelled events with a history, 3 needed$/);
+    expect(skipped.decision.reason).toMatch(/^skipped: \d+ labelled steps with a history, 3 needed$/);
     expect(a.learning()).toMatchObject({ rounds: 0, lastDecision: { reason: skipped.decision.reason } });
     await store.add(recent(shopper(5, 'brand').events).map((e) => ({ ...e, id: `later-${e.id}` })));
     await store.putItems(CATALOG);
