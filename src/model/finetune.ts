@@ -79,7 +79,7 @@ export interface Example {
   ts: number;
   /** Label strength (LABEL_WEIGHTS): the strongest label of its step. */
   weight: number;
-  /** The shopper's history strictly before the event, oldest first, at most `maxLen` entries. */
+  /** The shopper's history before the example's step, as steps (recentSteps), oldest first, at most `maxLen` of them. */
   history: HistoryEntry[];
   positive: ItemFeatures;
   /** Impressions of the same list view that were not chosen, then sampled catalog items. */
