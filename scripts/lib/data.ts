@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { readText } from './cli.ts';
 import { basename, dirname, join } from 'node:path';
 import { categoryLevels, featurizeItems, type FeatureConfig } from '../../src/model/features.ts';
-import { EVENT_INDEX, furtherKind } from '../../src/model/sequence.ts';
+import { EVENT_INDEX, lastSteps } from '../../src/model/sequence.ts';
 import { rng } from '../../src/model/rng.ts';
 import { type Catalog, type Sequence } from '../../src/model/train/trainer.ts';
 import { HISTORY_TYPES } from '../../src/shared/labels.ts';
@@ -176,7 +176,7 @@ function loadGeneric(dir: string, note: (line: string) => void): Dataset {
   let merged = 0;
   for (const [id, all] of byUser) {
     all.sort((a, b) => a.ts - b.ts);
-    const rows = steps(all);
+    const rows = lastSteps(all, Infinity, (r) => r.item);
     merged += all.length - rows.length;
     users.push({
       id,
@@ -212,21 +212,6 @@ function historyRows(rows: readonly Interaction[], file: string, note: (line: st
     );
   }
   return kept;
-}
-
-/**
- * A shopper's events (oldest first) as steps: a run of consecutive events of one item is one event, of the furthest
- * kind among them, at the newest one's time. The worker reads a history so (recentSteps in src/model/sequence.ts), so
- * training, evaluation and serving read the same steps, and the next step is another item.
- */
-function steps(rows: readonly Interaction[]): Interaction[] {
-  const out: Interaction[] = [];
-  for (const r of rows) {
-    const last = out[out.length - 1];
-    if (last && last.item === r.item) out[out.length - 1] = { ...r, type: furtherKind(last.type, r.type) };
-    else out.push(r);
-  }
-  return out;
 }
 
 /** The interactions file of a generic-format directory; both formats at once is an error, not a silent choice. */

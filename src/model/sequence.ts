@@ -56,19 +56,20 @@ export function furtherKind<K extends EventType>(a: K, b: K): K {
 }
 
 /**
- * The newest `max` steps of a history, oldest first, as every model reads a history (in training too: scripts/lib/data.ts
- * reads a shop's export the same way). A step is a run of consecutive events of one item: the click on its card, its
- * product page, its add to cart are one step of the shopper's path, of the furthest kind among them, at the newest
- * one's time. Read event by event, a shopper who opened three products (a click and a page view each) had the newest
- * one and a half of them read as "the newest three" by a model trained on one event per item (Amazon's data has
- * one event per reviewed item, so it is read unchanged).
+ * The newest `max` steps of a shopper's events (oldest first), oldest first. A step is a run of consecutive events of
+ * one item: the click on its card, its product page, its add to cart are one step of the shopper's path, the newest of
+ * them with the furthest kind among them. Every model reads a history so, in the worker (recentSteps) and in training
+ * (scripts/lib/data.ts reads a shop's export with it, `max` Infinity). Read event by event, a shopper who opened three
+ * products (a click and a page view each) had the newest one and a half of them read as "the newest three" by a model
+ * trained on one event per item (Amazon's data has one event per reviewed item, so it is read unchanged).
+ * @param itemOf the event's item id
  */
-export function recentSteps(history: readonly HistoryEntry[], max: number): HistoryEntry[] {
-  const out: HistoryEntry[] = [];
-  for (let i = history.length - 1; i >= 0 && out.length <= max; i--) {
-    const e = history[i]!;
+export function lastSteps<E extends { type: EventType }>(events: readonly E[], max: number, itemOf: (e: E) => string): E[] {
+  const out: E[] = [];
+  for (let i = events.length - 1; i >= 0 && out.length <= max; i--) {
+    const e = events[i]!;
     const newer = out[out.length - 1];
-    if (newer && newer.item.id === e.item.id) {
+    if (newer && itemOf(newer) === itemOf(e)) {
       const type = furtherKind(newer.type, e.type);
       if (type !== newer.type) out[out.length - 1] = { ...newer, type };
     } else out.push(e);
@@ -76,6 +77,11 @@ export function recentSteps(history: readonly HistoryEntry[], max: number): Hist
   // The loop stops once it has one step more than it keeps: the oldest kept one then has all its events.
   if (out.length > max) out.length = max;
   return out.reverse();
+}
+
+/** The newest `max` steps of a history (lastSteps), oldest first: what a model reads of it. */
+export function recentSteps(history: readonly HistoryEntry[], max: number): HistoryEntry[] {
+  return lastSteps(history, max, (e) => e.item.id);
 }
 
 /** One shopper's events, oldest first, as the encoder reads them. */
