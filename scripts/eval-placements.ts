@@ -38,6 +38,7 @@ import type { HistoryEntry, ItemFeatures } from '../src/shared/types.ts';
 import { cooccurrenceTable, itemCounts, neighbours, type BatchScorer } from './lib/baselines.ts';
 import { loadDataset, makeCatalog, splitLeaveOneOut } from './lib/data.ts';
 import { hybridScorer, modelScorer, pairModelScorer } from './lib/evaluate.ts';
+import { measureAsTrained } from './lib/hybrid.ts';
 import { termStats } from '../src/model/text.ts';
 import { rankOf, rankingMetrics } from './lib/metrics.ts';
 
@@ -72,6 +73,8 @@ if (isPairModel(m)) {
   BATCH = 32;
 } else if ((m as LoadedModel).hybrid) {
   // A hybrid (format 4 to 6) as the eval CLI scores it: its transformer plus the plain parts from its tables.
+  const rebuilt = await measureAsTrained(a.model, m as LoadedModel, ds, split.train);
+  if (rebuilt) console.log(`note: ${rebuilt}`);
   model = hybridScorer(a.model, m.bytes, m as LoadedModel, ds.items);
 } else {
   const t = m as LoadedModel & { bytes: number };

@@ -49,6 +49,7 @@ import {
 } from './lib/evaluate.ts';
 import type { RankingMetrics } from './lib/metrics.ts';
 import { fewUsersNote } from './lib/standing.ts';
+import { measureAsTrained } from './lib/hybrid.ts';
 import { readAnyModel, readModel } from '../src/model/train/model-files.ts';
 import { isPairModel, type LoadedModel } from '../src/model/io.ts';
 import type { Sequence } from '../src/model/train/trainer.ts';
@@ -253,6 +254,8 @@ async function main(): Promise<void> {
       ));
     } else if ((any as LoadedModel).hybrid) {
       const model = any as LoadedModel & { bytes: number };
+      const rebuilt = await measureAsTrained(dir, model, ds, trainSeqs);
+      if (rebuilt) warnings.push(rebuilt);
       const h = model.hybrid!;
       tableBytes = [
         h.config.neighbours.file,

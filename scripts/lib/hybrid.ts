@@ -15,12 +15,22 @@ import {
   type HybridWeights,
   type NeighbourTable,
 } from '../../src/model/hybrid.ts';
+import type { LoadedModel } from '../../src/model/io.ts';
 import { sha256Hex } from '../../src/model/sha256.ts';
 import type { Sequence, TrainPrior } from '../../src/model/train/trainer.ts';
 import { itemTerms, type TermStats } from '../../src/model/text.ts';
 import type { ItemFeatures } from '../../src/shared/types.ts';
 import { catalogIndex } from '../index-catalog.ts';
-import { addContentSimilarities, contentIndexWith, cooccurrenceTable, interactions, itemCounts, type ContentIndex } from './baselines.ts';
+import {
+  addContentSimilarities,
+  contentIndexWith,
+  cooccurrenceTable,
+  dropItems,
+  interactions,
+  itemCounts,
+  type ContentIndex,
+} from './baselines.ts';
+import { dataSha256, withheldItems, type Dataset } from './data.ts';
 import type { EvalUser } from './evaluate.ts';
 import { rankingMetrics } from './metrics.ts';
 
@@ -343,6 +353,70 @@ export async function buildHybridFiles(
       vocab,
       ids: idList,
     },
+  };
+}
+
+/**
+ * What a shipped hybrid's tables count, as its manifest says (`training.hybrid.tablesFrom`): every event of the data
+ * it was trained on. The weights are chosen, and the model measured, with tables of the training sequences (each
+ * shopper's events but the last two); the model ships with tables of every event, the newest included. A manifest
+ * without the field (before 2026-12-07) ships the training sequences' tables.
+ */
+export const EVERY_EVENT = 'every event';
+
+/** The sequences tables count: each without the `withheld` items, those of 2 items or more. */
+export function tableSequences(seqs: readonly Sequence[], withheld: ReadonlySet<number>): Sequence[] {
+  return seqs.map((s) => dropItems(s, withheld)).filter((s) => s.items.length >= 2);
+}
+
+/**
+ * A hybrid's tables rebuilt from other sequences (the training sequences of the data it shipped every event of),
+ * as npm run train built them to measure it: its own tables hold this data's validation and test targets.
+ * @param items the data's items (any order: rows are found by id)
+ */
+export async function rebuiltTables(
+  h: HybridTables,
+  items: readonly ItemFeatures[],
+  seqs: readonly Sequence[],
+  catalog: readonly ItemFeatures[],
+): Promise<HybridTables> {
+  const c = h.config;
+  const built = await buildHybridFiles(
+    items,
+    seqs,
+    (i) => h.vocab.get(items[i]!.id) ?? 0,
+    h.ids.length,
+    c.neighbours.top,
+    c.knn ? c.knn.top : 0,
+    catalog,
+    c.transitions ? c.transitions.top : 0,
+  );
+  return withTables(h, built.tables);
+}
+
+/**
+ * Makes a hybrid that ships every event of this very data (by its manifest: `training.hybrid.tablesFrom` and
+ * `training.dataSha256`) fit to be measured on this data's held-out targets: its tables are rebuilt from the
+ * training sequences, as npm run train measured it. Other models are left as they are.
+ * @param train the data's training sequences (each shopper's events but the last two)
+ * @returns the note that says so, or null when nothing was rebuilt
+ */
+export async function measureAsTrained(dir: string, model: LoadedModel, ds: Dataset, train: readonly Sequence[]): Promise<string | null> {
+  const t = model.manifest.training ?? {};
+  if (!model.hybrid || (t['hybrid'] as { tablesFrom?: unknown } | undefined)?.tablesFrom !== EVERY_EVENT) return null;
+  if (t['dataSha256'] !== dataSha256(ds)) return null;
+  const withheld = withheldItems(ds.items.length, Number(t['withhold'] ?? 0), Number(t['seed'] ?? 42));
+  model.hybrid = await rebuiltTables(model.hybrid, ds.items, tableSequences(train, withheld), ds.items);
+  return `${dir}: its tables hold every event of this data, the targets included: measured with tables rebuilt from the training sequences (each shopper's events but the last two), as npm run train measured it`;
+}
+
+/** A hybrid with the co-interaction tables of `t` (the content index and vocabulary kept), those it has. */
+export function withTables(h: HybridTables, t: Pick<HybridTables, 'neighbours' | 'knn' | 'transitions'>): HybridTables {
+  return {
+    ...h,
+    neighbours: t.neighbours,
+    ...(h.config.knn ? { knn: t.knn } : {}),
+    ...(h.config.transitions ? { transitions: t.transitions } : {}),
   };
 }
 
