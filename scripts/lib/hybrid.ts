@@ -397,14 +397,19 @@ export async function rebuiltTables(
 /**
  * Makes a hybrid that ships every event of this very data (by its manifest: `training.hybrid.tablesFrom` and
  * `training.dataSha256`) fit to be measured on this data's held-out targets: its tables are rebuilt from the
- * training sequences, as npm run train measured it. Other models are left as they are.
+ * training sequences, as npm run train measured it. Other models are left as they are; one that counted this data
+ * as `--extra-data` gets a note that its figures are not held out.
  * @param train the data's training sequences (each shopper's events but the last two)
- * @returns the note that says so, or null when nothing was rebuilt
+ * @returns the note to print, or null when there is nothing to say
  */
 export async function measureAsTrained(dir: string, model: LoadedModel, ds: Dataset, train: readonly Sequence[]): Promise<string | null> {
   const t = model.manifest.training ?? {};
-  if (!model.hybrid || (t['hybrid'] as { tablesFrom?: unknown } | undefined)?.tablesFrom !== EVERY_EVENT) return null;
-  if (t['dataSha256'] !== dataSha256(ds)) return null;
+  if (!model.hybrid) return null;
+  const hash = dataSha256(ds);
+  // Another shop's data (--extra-data) counts whole in the tables, as it always did: nothing here is held out.
+  if (((t['extraDataSha256'] as string[] | undefined) ?? []).includes(hash))
+    return `${dir}: its tables hold every event of this data (--extra-data when it trained), the targets included: these figures are not held out`;
+  if ((t['hybrid'] as { tablesFrom?: unknown } | undefined)?.tablesFrom !== EVERY_EVENT || t['dataSha256'] !== hash) return null;
   const withheld = withheldItems(ds.items.length, Number(t['withhold'] ?? 0), Number(t['seed'] ?? 42));
   model.hybrid = await rebuiltTables(model.hybrid, ds.items, tableSequences(train, withheld), ds.items);
   return `${dir}: its tables hold every event of this data, the targets included: measured with tables rebuilt from the training sequences (each shopper's events but the last two), as npm run train measured it`;

@@ -141,6 +141,13 @@ describe('npm run train / eval', () => {
     expect(run('scripts/eval.ts', ['--data', past, '--models', dir, '--only', '--users', '20'])).not.toContain(
       'its tables hold every event',
     );
+    // Another shop's data given as --extra-data counts whole in the tables: eval on that data says its figures are not held out.
+    const other = join(root, 'other');
+    writeTinyDataset(other, { users: 60, seed: 9 });
+    train('x', ['--extra-data', other]);
+    expect(run('scripts/eval.ts', ['--data', other, '--models', join(root, 'x'), '--only'])).toContain(
+      `note: ${join(root, 'x')}: its tables hold every event of this data (--extra-data when it trained), the targets included: these figures are not held out`,
+    );
   }, 120_000);
 
   it('prints the baselines at its start and where the model stands against each at its end', () => {
