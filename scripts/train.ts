@@ -7,6 +7,8 @@
  *
  * Writes DIR/float/ (full precision) and DIR/ (quantized, what ships), keeps the epoch with the best
  * validation NDCG@10 (full ranking), checkpoints every epoch to DIR/checkpoint/ and resumes with --resume.
+ * A hybrid's weights are chosen, and the model measured, with tables of the training sequences (each shopper's
+ * events but the last two); it ships with the same tables built from every event (README "Train your own model").
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
