@@ -56,7 +56,7 @@ export function furtherKind<K extends EventType>(a: K, b: K): K {
 }
 
 /**
- * The newest `max` steps of a shopper's events (oldest first), oldest first. A step is a run of consecutive events of
+ * The newest `max` steps of a shopper's events, both oldest first. A step is a run of consecutive events of
  * one item: the click on its card, its product page, its add to cart are one step of the shopper's path, the newest of
  * them with the furthest kind among them. Every model reads a history so, in the worker (recentSteps) and in training
  * (scripts/lib/data.ts reads a shop's export with it, `max` Infinity). Read event by event, a shopper who opened three

@@ -133,7 +133,7 @@ describe('npm run train / eval', () => {
     const row10 = (JSON.parse(readFileSync(json, 'utf8')) as { name: string; full: Record<string, number> }[]).find((r) => r.name === dir)!;
     expect(row10.full['NDCG@10']!.toFixed(4)).toBe(trained![1]);
     expect(row10.full['HR@10']!.toFixed(4)).toBe(trained![2]);
-    // Data it never saw (here: the same shoppers without their last event) is scored with the tables it ships.
+    // Other data (here: this data less its last row, another hash) is scored with the tables it ships, without a note.
     const past = join(root, 'past');
     cpSync(data, past, { recursive: true });
     const lines = readFileSync(join(data, 'interactions.jsonl'), 'utf8').trim().split('\n');
