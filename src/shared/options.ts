@@ -48,7 +48,10 @@ export interface CommonOptions {
   maxEvents: number;
   /** Stored events older than this many days are evicted. Default: 90. */
   maxAgeDays: number;
-  /** History events the model reads. Default: 50. */
+  /**
+   * History events the worker keeps for the models, the newest ones. The models read steps (a card's click, its page and
+   * an add to cart are one step): 150 events hold the Beauty student's 50 steps at three events a step. Default: 150.
+   */
   historyLength: number;
   /** IndexedDB database name. Default: 'reco'. */
   dbName: string;
@@ -73,8 +76,8 @@ export interface CommonOptions {
   searchWeight: number;
 }
 
-/** The most events of a shopper's history a model reads (the `historyLength` option's upper bound). */
-export const MAX_HISTORY_LENGTH = 50;
+/** The most events of a shopper's history the worker keeps for the models (the `historyLength` option's upper bound). */
+export const MAX_HISTORY_LENGTH = 300;
 
 /** Every option's default, in one table (the URLs' defaults depend on the script's URL, and `grids` defaults to none: see resolveOptions). */
 export const DEFAULTS = {
@@ -88,7 +91,7 @@ export const DEFAULTS = {
   animate: true,
   maxEvents: 5000,
   maxAgeDays: 90,
-  historyLength: 50,
+  historyLength: 150,
   dbName: 'reco',
   debug: false,
   trainAfterEvents: 5,

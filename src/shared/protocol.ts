@@ -31,7 +31,7 @@ export interface EngineInit {
   backends: readonly Backend[];
   /** Run WebGPU and WebGL on software adapters too (by default they are skipped: wasm is faster there). */
   allowSoftwareGpu?: boolean;
-  /** History events the model reads (the `historyLength` option). */
+  /** History events kept for the models (the `historyLength` option). */
   historyLength: number;
   /**
    * The page's IndexedDB database: the worker reads the history from it, keeps the serving snapshot in it and

@@ -68,7 +68,7 @@ describe('resolveOptions', () => {
       'Reco.init: option "maxEvents" expected a whole number from 10 to 1000000, got 10.5',
     );
     expect(() => resolveOptions({ historyLength: 2.5 }, SCRIPT)).toThrow(
-      'option "historyLength" expected a whole number from 1 to 50, got 2.5',
+      'option "historyLength" expected a whole number from 1 to 300, got 2.5',
     );
     expect(() => resolveOptions({ trainAfterEvents: 0.5 }, SCRIPT)).toThrow(/option "trainAfterEvents" expected a whole number/);
     expect(() => resolveOptions({ dbName: ' ' }, SCRIPT)).toThrow('option "dbName" expected a non-blank string, got " "');

@@ -5,13 +5,16 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { setupTf } from '../../src/model/train/setup-tf.ts';
 import type { EngineInit, RankRequest } from '../../src/shared/protocol.ts';
 import { ALL_BUCKETS } from '../../src/model/snapshot.ts';
-import { gapBucket } from '../../src/model/sequence.ts';
+import { gapBucket, recentSteps } from '../../src/model/sequence.ts';
 import { openStore, STORE_CALL_TIMEOUT_MS } from '../../src/shared/store.ts';
 import type { ItemFeatures, RecoEvent } from '../../src/shared/types.ts';
-import type { HybridTables } from '../../src/model/hybrid.ts';
+import { createPlainScorer, type HybridTables } from '../../src/model/hybrid.ts';
 import { createEngine, type Engine } from '../../src/worker/engine.ts';
 import { createHost } from '../../src/worker/host.ts';
-import { CATALOG, storedEvent as event } from '../../fixtures/shopper.ts';
+import { CATALOG, ITEMS, storedEvent as event } from '../../fixtures/shopper.ts';
+import { DEFAULTS } from '../../src/shared/options.ts';
+import { scoreItems } from '../../src/model/predict.ts';
+import { readModel } from '../../src/model/train/model-files.ts';
 
 /**
  * Hosts here hear no page's forget() over BroadcastChannel: test files run in parallel threads of one process, where
@@ -927,6 +930,47 @@ describe('worker host: a return by Back (the page was not kept in the back/forwa
     await memory.init({ ...init(dbName), store: null, page });
     expect((await memory.arrange({ ...clicked, search: false })).order).not.toBeNull();
     expect(await kept()).toBeUndefined();
+  });
+});
+
+describe('worker host: the history it reads', () => {
+  it("with the default historyLength, a model reads the shopper's newest maxLen steps, each a card's click and its page (as Node scores that whole history)", async () => {
+    const dbName = `host-steps-${++n}`;
+    const store = await openStore({ dbName });
+    const t = Date.now() - 10 * 3_600_000;
+    // 60 products opened from their cards: 120 events, 60 steps; the student reads the newest 50 steps (100 events).
+    const opened = CATALOG.slice(60, 120);
+    const events = opened.flatMap((it, k) => [
+      event(it.id, 'select_item', t + k * 60_000),
+      event(it.id, 'view_item', t + k * 60_000 + 2000),
+    ]);
+    await store.add(events);
+    await store.putItems(opened);
+    store.close();
+    const model = await readModel(HYBRID);
+    expect(model.manifest.config.features.maxLen).toBe(50);
+    const now = Date.now();
+    const scored = CATALOG.slice(0, 40);
+    const node = async (newest: number) => {
+      const history = events.slice(-newest).map((e) => ({ item: ITEMS.get(e.itemId)!, type: e.type, ts: e.ts }));
+      const transformer = await scoreItems(model, history, scored, now);
+      const steps = recentSteps(history, model.manifest.config.features.maxLen);
+      const plain = createPlainScorer(model.hybrid!).scores(
+        steps.map((e) => e.item),
+        scored,
+      );
+      return Array.from(transformer, (x, j) => model.hybrid!.config.weights.transformer * x + plain[j]!);
+    };
+
+    const view = pageView();
+    await view.init({ ...init(dbName, HYBRID), historyLength: DEFAULTS.historyLength });
+    const ranked = await view.rank({ ...request(now), candidates: scored });
+    expect(ranked.source).toBe('model');
+    const all = await node(events.length);
+    expect(Math.max(...ranked.scores!.map((s, j) => Math.abs(s - all[j]!)))).toBeLessThan(1e-4);
+    // What the worker read when it kept 50 events (25 of these steps): other scores.
+    const half = await node(50);
+    expect(Math.max(...half.map((s, j) => Math.abs(s - all[j]!)))).toBeGreaterThan(1e-3);
   });
 });
 
