@@ -412,7 +412,12 @@ export async function measureAsTrained(dir: string, model: LoadedModel, ds: Data
   if ((t['hybrid'] as { tablesFrom?: unknown } | undefined)?.tablesFrom !== EVERY_EVENT || t['dataSha256'] !== hash) return null;
   const withheld = withheldItems(ds.items.length, Number(t['withhold'] ?? 0), Number(t['seed'] ?? 42));
   model.hybrid = await rebuiltTables(model.hybrid, ds.items, tableSequences(train, withheld), ds.items);
-  return `${dir}: its tables hold every event of this data, the targets included: measured with tables rebuilt from the training sequences (each shopper's events but the last two), as npm run train measured it`;
+  const rebuilt = `${dir}: its tables hold every event of this data, the targets included: measured with tables rebuilt from the training sequences (each shopper's events but the last two), as npm run train measured it`;
+  // The other shops' events (--extra-data) were in the tables train measured with; this run has only this data.
+  const others = ((t['extraDataSha256'] as string[] | undefined) ?? []).length;
+  return others
+    ? `${rebuilt}, less the ${others === 1 ? 'other data' : `${others} other data sets`} it counted (--extra-data): its figures can differ a little from those train printed`
+    : rebuilt;
 }
 
 /** A hybrid with the co-interaction tables of `t` (the content index and vocabulary kept), those it has. */
