@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { defineConfig, type Plugin } from 'vite';
 
 // Four builds into dist/, one per mode: the ES modules for bundlers (`vite build`: reco.mjs and the React and Vue
-// entries react.mjs and vue.mjs, all importing reco-core.mjs, and reco.datalayer.mjs, the GA4 dataLayer reader that both builds load on
+// entries react.mjs, vue.mjs, svelte.mjs and angular.mjs, all importing reco-core.mjs, and reco.datalayer.mjs, the GA4 dataLayer reader that both builds load on
 // demand), the script-tag build (`--mode script`: reco.js, which defines window.Reco and replays the async snippet's
 // queue), the engine client that reco.js loads when init() starts (`--mode engine`: reco.engine.js, an ES module:
 // comlink and the worker's supervision, kept out of the page script's budget) and the worker (`--mode worker`:
@@ -89,15 +89,16 @@ export default defineConfig(({ mode }) => ({
                   react: 'src/react.ts',
                   vue: 'src/vue.ts',
                   svelte: 'src/svelte.ts',
+                  angular: 'src/angular.ts',
                   'reco.datalayer': 'src/main/datalayer-read.ts',
                 },
                 formats: ['es' as const],
                 fileName: (_: string, name: string) => `${name}.mjs`,
               },
-              // One chunk holds the SDK, which the entries import: the React hook, the Vue composable, the Svelte store and init()
+              // One chunk holds the SDK, which the entries import: the React hook, the Vue composable, the Svelte store, the Angular signal and init()
               // share one instance.
               rollupOptions: {
-                external: ['react', 'vue', 'svelte', './bundler-assets.mjs'],
+                external: ['react', 'vue', 'svelte', '@angular/core', './bundler-assets.mjs'],
                 // The frameworks' shared part (src/list-order.ts) in a chunk of its own, which only their entries load.
                 output: { chunkFileNames: ({ name }: { name: string }) => (name === 'list-order' ? 'reco-lists.mjs' : 'reco-core.mjs') },
               },

@@ -86,51 +86,72 @@ test('vite dev server: the app personalizes, the worker served from the package;
   }
 });
 
+/**
+ * The app's list rendered by a framework (?svelte, ?angular) in the order its binding gives: held on a page load and
+ * first seen in the shopper's order, no node moved by Reco, the price sort the shopper picks and back, clicks recorded.
+ * @param listId the list's data-reco-grid
+ */
+async function frameworkList(tab: BrowserPage, server: { url: string }, framework: string, listId: string): Promise<void> {
+  await watchFirstSight(tab);
+  const url = `${server.url}?${framework}`;
+  await listenToReco(tab);
+  await tab.goto(url);
+  await waitForReady(tab);
+  expect((await firstSight(tab)).held, 'a first visit: nothing could move the list, so it is not hidden').toBe(false);
+
+  // The shopper views three perfumes, and comes back.
+  await tab.evaluate((viewed) => viewed.forEach((id) => window.Reco.track('view_item', id)), FRAGRANCE.slice(0, 3));
+  await tab.evaluate(() => window.Reco.exportData()); // written before the reload
+  await tab.reload();
+  await waitForReady(tab);
+  await tab.waitForFunction(() => (window as unknown as { __firstSight: FirstSight }).__firstSight.order);
+  const { order: first, held } = await firstSight(tab);
+  expect(held, 'a shopper with a history: held').toBe(true);
+  expect(first!.slice(0, 3).filter((id) => FRAGRANCE.includes(id)).length, 'the perfumes they viewed come first').toBeGreaterThan(0);
+  expect(await ids(tab), 'and it stays so: nothing moved after it was shown').toEqual(first);
+  // Reco re-ordered nothing itself (no 'ranked' event for this list): the framework rendered the order.
+  expect(await tab.evaluate((id) => window.__reco.ranked.filter((r) => r.listId === id), listId)).toEqual([]);
+
+  // Price: low to high, as the app sorts it; and back to their order.
+  const byPrice = [...PRODUCTS].sort((a, b) => a.price - b.price).map((p) => p.sku);
+  await tab.click('#by-price');
+  await tab.waitForFunction(
+    (want) => [...document.querySelectorAll('#list [data-reco-id]')].map((el) => el.getAttribute('data-reco-id')).join() === want,
+    byPrice.join(),
+  );
+  await tab.click('#by-price');
+  await tab.waitForFunction(
+    (want) => [...document.querySelectorAll('#list [data-reco-id]')].map((el) => el.getAttribute('data-reco-id')).join() === want,
+    first!.join(),
+  );
+
+  // Its clicks are recorded, with the list and the position the framework rendered.
+  await tab.click(`#list [data-reco-id="${first![1]}"] a`);
+  const clicks = (await tab.evaluate(() => window.Reco.exportData())).events.filter((e) => e.type === 'select_item');
+  expect(clicks.map((e) => `${e.itemId} ${e.listId} #${e.position}`)).toEqual([`${first![1]} ${listId} #1`]);
+  expect(await tab.evaluate(() => [...window.__reco.consoleErrors, ...window.__reco.errors])).toEqual([]);
+  expect(await tab.pageErrors()).toEqual([]);
+}
+
 test("Svelte (reco-sdk/svelte's store, vite build): held on a page load and first seen in the shopper's order; Reco never moves Svelte's nodes; the price sort the shopper picks is the sort they get, and back", async ({
   app,
   tab,
 }) => {
   const server = await serveApp(app, 'preview', PORT + 3);
   try {
-    await watchFirstSight(tab);
-    const url = `${server.url}?svelte`;
-    await listenToReco(tab);
-    await tab.goto(url);
-    await waitForReady(tab);
-    expect((await firstSight(tab)).held, 'a first visit: nothing could move the list, so it is not hidden').toBe(false);
+    await frameworkList(tab, server, 'svelte', 'svelte-home');
+  } finally {
+    server.stop();
+  }
+});
 
-    // The shopper views three perfumes, and comes back.
-    await tab.evaluate((viewed) => viewed.forEach((id) => window.Reco.track('view_item', id)), FRAGRANCE.slice(0, 3));
-    await tab.evaluate(() => window.Reco.exportData()); // written before the reload
-    await tab.reload();
-    await waitForReady(tab);
-    await tab.waitForFunction(() => (window as unknown as { __firstSight: FirstSight }).__firstSight.order);
-    const { order: first, held } = await firstSight(tab);
-    expect(held, 'a shopper with a history: held').toBe(true);
-    expect(first!.slice(0, 3).filter((id) => FRAGRANCE.includes(id)).length, 'the perfumes they viewed come first').toBeGreaterThan(0);
-    expect(await ids(tab), 'and it stays so: nothing moved after it was shown').toEqual(first);
-    // Reco re-ordered nothing itself (no 'ranked' event for this list): Svelte rendered the order.
-    expect(await tab.evaluate(() => window.__reco.ranked.filter((r) => r.listId === 'svelte-home'))).toEqual([]);
-
-    // Price: low to high, as the app sorts it; and back to their order.
-    const byPrice = [...PRODUCTS].sort((a, b) => a.price - b.price).map((p) => p.sku);
-    await tab.click('#by-price');
-    await tab.waitForFunction(
-      (want) => [...document.querySelectorAll('#list [data-reco-id]')].map((el) => el.getAttribute('data-reco-id')).join() === want,
-      byPrice.join(),
-    );
-    await tab.click('#by-price');
-    await tab.waitForFunction(
-      (want) => [...document.querySelectorAll('#list [data-reco-id]')].map((el) => el.getAttribute('data-reco-id')).join() === want,
-      first!.join(),
-    );
-
-    // Its clicks are recorded, with the list and the position Svelte rendered.
-    await tab.click(`#list [data-reco-id="${first![1]}"] a`);
-    const clicks = (await tab.evaluate(() => window.Reco.exportData())).events.filter((e) => e.type === 'select_item');
-    expect(clicks.map((e) => `${e.itemId} ${e.listId} #${e.position}`)).toEqual([`${first![1]} svelte-home #1`]);
-    expect(await tab.evaluate(() => [...window.__reco.consoleErrors, ...window.__reco.errors])).toEqual([]);
-    expect(await tab.pageErrors()).toEqual([]);
+test("Angular (reco-sdk/angular's signal, zoneless, vite build): held on a page load and first seen in the shopper's order; Reco never moves Angular's nodes; the price sort the shopper picks is the sort they get, and back", async ({
+  app,
+  tab,
+}) => {
+  const server = await serveApp(app, 'preview', PORT + 3);
+  try {
+    await frameworkList(tab, server, 'angular', 'angular-home');
   } finally {
     server.stop();
   }

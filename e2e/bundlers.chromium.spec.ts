@@ -32,7 +32,7 @@ async function viewThreePerfumesAndReload(page: Page): Promise<void> {
   await waitForReady(page);
 }
 
-test('types: a strict consumer (skipLibCheck false, exactOptionalPropertyTypes) compiles against the installed package, reco-sdk/react, reco-sdk/vue and reco-sdk/svelte included', async ({
+test('types: a strict consumer (skipLibCheck false, exactOptionalPropertyTypes) compiles against the installed package, reco-sdk/react, reco-sdk/vue, reco-sdk/svelte and reco-sdk/angular included', async ({
   app,
 }) => {
   expect(app.tsc.output).toBe('');
@@ -55,7 +55,7 @@ test('the package installs alone: no runtime dependencies, types without TensorF
   // The default model ships; the demo's Beauty model (1.7 MB) is the repository's, not the package's.
   expect(existsSync(`${app.dir}/node_modules/reco-sdk/public/models/default/model.json`)).toBe(true);
   expect(existsSync(`${app.dir}/node_modules/reco-sdk/public/models/beauty-student`)).toBe(false);
-  for (const dts of ['reco.d.ts', 'react.d.ts', 'vue.d.ts']) {
+  for (const dts of ['reco.d.ts', 'react.d.ts', 'vue.d.ts', 'svelte.d.ts', 'angular.d.ts']) {
     const text = readFileSync(`${app.dir}/node_modules/reco-sdk/dist/${dts}`, 'utf8');
     expect(text).not.toMatch(/tensorflow|@webgpu|from "\.\/|from '\.\//);
   }

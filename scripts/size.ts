@@ -26,7 +26,17 @@ export interface BundleSize {
 const KINDS: readonly BundleSize['kind'][] = ['page script', 'page module', 'page chunk', 'worker', 'worker wasm'];
 
 /** Files `npm run build` must have written before anything can be measured. */
-export const REQUIRED = ['reco.js', 'reco.engine.js', 'reco.mjs', 'reco-core.mjs', 'react.mjs', 'vue.mjs', 'svelte.mjs', 'reco.worker.js'];
+export const REQUIRED = [
+  'reco.js',
+  'reco.engine.js',
+  'reco.mjs',
+  'reco-core.mjs',
+  'react.mjs',
+  'vue.mjs',
+  'svelte.mjs',
+  'angular.mjs',
+  'reco.worker.js',
+];
 
 /** Names of the required bundles missing from dist/ (empty when it is built). */
 export function missingBundles(dist = DIST): string[] {

@@ -1,7 +1,7 @@
 /**
  * A shop's Vite app that installed the packed package, as a shop would: `npm pack` of this repository (dist/ must
  * be built: the package's prepack, which builds it, is not run here), the app in e2e/apps/shop copied to a folder outside the repository (so nothing resolves from this
- * repository's node_modules), the tarball, React, Vue and Svelte installed from the npm cache, its Svelte component
+ * repository's node_modules), the tarball, React, Vue, Svelte and Angular installed from the npm cache, its Svelte component
  * compiled, `tsc` run on it (the type test)
  * and `vite build` run on it, and webpack 5 and esbuild with their defaults (no configuration file) on its plain
  * script. Done once per content of the tarball and the app: a second run reuses the folder. The app's servers (vite
@@ -79,7 +79,20 @@ export function tarballApp(): TarballApp {
     name: 'a-shop',
     private: true,
     type: 'module',
-    dependencies: { 'reco-sdk': `file:./${filename}`, ...pick('react', 'react-dom', 'vue', 'svelte') },
+    dependencies: {
+      'reco-sdk': `file:./${filename}`,
+      ...pick(
+        'react',
+        'react-dom',
+        'vue',
+        'svelte',
+        '@angular/core',
+        '@angular/common',
+        '@angular/compiler',
+        '@angular/platform-browser',
+        'rxjs',
+      ),
+    },
     devDependencies: pick('@types/react', '@types/react-dom'),
   };
   writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
@@ -95,7 +108,15 @@ export function tarballApp(): TarballApp {
   // Svelte 5's own types need moduleResolution bundler or node16, so a Svelte app never compiles under node10: its
   // files, and main.ts that imports them, are left out of that check (reco-sdk/svelte's types resolve there, as
   // reco-sdk/react's do: src/node10-svelte.ts).
-  const svelteFiles = ['src/main.ts', 'src/svelte.ts', 'src/svelte-types.ts', 'src/Products.svelte.d.ts'];
+  // Angular's own types need them too (its package has no typesVersions), so its files are left out with them.
+  const svelteFiles = [
+    'src/main.ts',
+    'src/svelte.ts',
+    'src/svelte-types.ts',
+    'src/Products.svelte.d.ts',
+    'src/angular.ts',
+    'src/angular-types.ts',
+  ];
   writeFileSync(join(dir, 'tsconfig.node10.json'), JSON.stringify({ extends: './tsconfig.json', exclude: svelteFiles }));
   writeFileSync(join(dir, 'src/node10-svelte.ts'), NODE10_SVELTE);
   const tscNode10 = spawnSync(
