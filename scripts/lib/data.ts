@@ -163,6 +163,10 @@ function loadGeneric(dir: string, note: (line: string) => void): Dataset {
       add(item);
     });
   const listed = items.length;
+  if (listed > 0 && !items.some((it) => it.title || it.brand || it.category))
+    note(
+      `catalog.jsonl: none of its ${listed} items has a title, brand or category: what reads text (tf-idf, the content part of the blend and of a trained model, the default model) has no words here, and tf-idf orders by popularity alone`,
+    );
   const file = interactionsFile(dir);
   const raw = file === 'interactions.jsonl' ? readJsonlInteractions(dir, note) : readCsvInteractions(dir, note);
   const rows = historyRows(withoutDuplicates(raw, file, note), file, note);

@@ -335,6 +335,16 @@ describe('loadDataset, duplicates and items missing from the catalog', () => {
     expect(catalogItems(ds).map((i) => i.id)).toEqual(['a', 'b']);
   });
 
+  it('says when no item of the catalog has text: what reads text has no words, tf-idf orders by popularity', () => {
+    const ids = ['{"id":"a"}', '{"id":"b","price":4}'].join('\n');
+    expect(load({ 'catalog.jsonl': ids, 'interactions.jsonl': row({}) }).notes).toEqual([
+      'catalog.jsonl: none of its 2 items has a title, brand or category: what reads text (tf-idf, the content part of the blend and of a trained model, the default model) has no words here, and tf-idf orders by popularity alone',
+    ]);
+    // One item with a brand is enough: no note.
+    const some = ['{"id":"a"}', '{"id":"b","brand":"Acme"}'].join('\n');
+    expect(load({ 'catalog.jsonl': some, 'interactions.jsonl': row({}) }).notes).toEqual([]);
+  });
+
   it('stops when none of the items is in the catalog, and says when the ids differ only in case', () => {
     expect(() => load({ 'catalog.jsonl': catalog, 'interactions.jsonl': [row({ item: 'A' }), row({ item: 'c' })].join('\n') })).toThrow(
       'interactions.jsonl: none of its 2 items is in catalog.jsonl (2 ids), e.g. "A", "c"; expected the catalog\'s ids; 1 of them match a catalog id when case is ignored ("A" and "a"): write the ids the same way in both files',
