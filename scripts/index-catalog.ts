@@ -116,6 +116,10 @@ function main(): void {
   console.log(
     `wrote ${join(a.out, 'index.json')}: ${index.docs} items, ${Object.keys(index.df).length} terms, ${Buffer.byteLength(json)} bytes`,
   );
+  if (Object.keys(index.df).length === 0)
+    console.log(
+      `--catalog ${a.catalog}: none of its ${items.length} items has a title, brand or category: the index holds no words, and the default model has none to compare items by`,
+    );
   if (a.model && manifest) {
     if (resolve(a.model) !== resolve(a.out)) copyFileSync(join(a.model, 'weights.bin'), join(a.out, 'weights.bin'));
     manifest['index'] = 'index.json';

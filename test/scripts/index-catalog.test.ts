@@ -92,6 +92,20 @@ describe('npm run index, --out holding a model', () => {
     expect(written.length).toBeGreaterThan(written.toString('utf8').length); // more bytes than characters
   }, 30_000);
 
+  it('says when no item has text: the index holds no words', () => {
+    const ids = join(root, 'ids.jsonl');
+    writeFileSync(ids, '{"id":"i1"}\n{"id":"i2","price":9}\n');
+    const r = run(['--catalog', ids, '--out', join(root, 'ids-index')]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(
+      `--catalog ${ids}: none of its 2 items has a title, brand or category: the index holds no words, and the default model has none to compare items by`,
+    );
+    // A catalog with words says nothing of the kind.
+    const words = join(root, 'words.jsonl');
+    writeFileSync(words, items.map((it) => JSON.stringify(it)).join('\n') + '\n');
+    expect(run(['--catalog', words, '--out', join(root, 'words-index')]).stdout).not.toContain('has a title, brand or category');
+  }, 30_000);
+
   it('--out naming a file stops before anything is read or written', () => {
     const file = join(root, 'not-a-dir');
     writeFileSync(file, 'keep');
