@@ -80,6 +80,10 @@ export function catalogItems(ds: Dataset): ItemFeatures[] {
  * `eval --transfer` compares, to tell the data a model trained on from data it never saw.
  */
 export function dataSha256(ds: Dataset): string {
+  // Taken once per loaded dataset (eval asks for each model it checks): it reads the shoppers' events, which nothing
+  // changes once loaded (train's --extra-data appends items after them, which no event of this data names).
+  const known = hashes.get(ds);
+  if (known) return known;
   const hash = createHash('sha256');
   const byId = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
   for (const { id, seq } of [...ds.users].sort((x, y) => byId(x.id, y.id))) {
@@ -88,8 +92,11 @@ export function dataSha256(ds: Dataset): string {
     if (seq.ts) events.sort((x, y) => x[0] - y[0] || byId(x[1], y[1]) || x[2] - y[2]);
     hash.update(JSON.stringify([id, events]) + '\n');
   }
-  return hash.digest('hex');
+  const hex = hash.digest('hex');
+  hashes.set(ds, hex);
+  return hex;
 }
+const hashes = new WeakMap<Dataset, string>();
 
 const decodeEntities = (s: string) =>
   s
