@@ -27,8 +27,9 @@ export type { UseRankedOptions } from './list-order.ts';
 /** How `ranked` reads an item, and where it lives when it is not called in an injection context. */
 export interface RankedOptions<T> extends UseRankedOptions<T> {
   /**
-   * The injector whose lifetime the list follows (a component's), for a call outside an injection context (a field
-   * initializer or a constructor is one), as Angular's own `toSignal` and `effect` take it. Default: the current one.
+   * The injector whose lifetime the list follows (a component's), for a call outside an injection context (field
+   * initializers and the constructor are in one; `ngOnInit` is not), as Angular's own `toSignal` and `effect` take it.
+   * Default: the current injection context's.
    */
   injector?: Injector;
 }
