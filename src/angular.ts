@@ -13,9 +13,9 @@ import {
   followRendered,
   listOf,
   orderLeft,
+  rankingRendered,
   rendered,
   sameOrder,
-  showList,
   shown,
   type Held,
   type Ranked,
@@ -91,9 +91,7 @@ export function ranked<T>(
     () => {
       const r = order();
       if (r?.key !== untracked(key)) return;
-      showList(held.current);
-      held.current = null;
-      following?.look();
+      rankingRendered(held, following);
     },
     { injector },
   );

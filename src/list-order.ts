@@ -99,7 +99,18 @@ export const containersOf = (ids: readonly string[]): Element[] => [
 ];
 
 /** Shows held containers (their own style comes back). */
-export const showList = (held: Held | null) => held?.containers.forEach((c) => held.antiFlicker.release(c));
+const showList = (held: Held | null) => held?.containers.forEach((c) => held.antiFlicker.release(c));
+
+/**
+ * A ranking of the list is rendered: its hold ends (its containers shown), and the list may now be in the shopper's
+ * sight. Each binding calls it once its framework has put that order in the document.
+ * @param following the list's following ({@link followList}), whose `look` counts the sight
+ */
+export function rankingRendered(held: { current: Held | null }, following: { look(): void } | null): void {
+  showList(held.current);
+  held.current = null;
+  following?.look();
+}
 
 /** One of the containers is in sight: shown (not held), in the viewport, in a visible tab. */
 export const inSight = (containers: readonly Element[]): boolean =>

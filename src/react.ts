@@ -12,10 +12,10 @@ import {
   holdList,
   listOf,
   orderLeft,
+  rankingRendered,
   rendered,
   restored,
   sameOrder,
-  showList,
   shown,
   type Held,
   type Ranked,
@@ -66,9 +66,7 @@ export function useRanked<T>(items: readonly T[], options: UseRankedOptions<T> =
   const followed = useRef<{ look(): void } | null>(null);
   beforePaint(() => {
     if (ranked?.key !== key) return;
-    showList(held.current);
-    held.current = null;
-    followed.current?.look();
+    rankingRendered(held, followed.current);
   }, [key, ranked]);
 
   useEffect(() => {

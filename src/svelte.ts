@@ -12,9 +12,9 @@ import {
   followRendered,
   listOf,
   orderLeft,
+  rankingRendered,
   rendered,
   sameOrder,
-  showList,
   shown,
   type Held,
   type ListOf,
@@ -89,9 +89,7 @@ export function ranked<T>(items: readonly T[] | ItemsStore<T>, options: UseRanke
         // Once rendered: the hold ends, and the list may now be in the shopper's sight.
         void tick().then(() => {
           if (list.key !== key) return;
-          showList(held.current);
-          held.current = null;
-          following?.look();
+          rankingRendered(held, following);
         });
       },
     });

@@ -12,9 +12,9 @@ import {
   followRendered,
   listOf,
   orderLeft,
+  rankingRendered,
   rendered,
   sameOrder,
-  showList,
   shown,
   type Held,
   type Ranked,
@@ -66,9 +66,7 @@ export function useRanked<T>(items: MaybeRefOrGetter<readonly T[]>, options: Use
     ranked,
     (r) => {
       if (r?.key !== list.value.key) return;
-      showList(held.current);
-      held.current = null;
-      following?.look();
+      rankingRendered(held, following);
     },
     { flush: 'post' },
   );

@@ -109,7 +109,7 @@ export function tarballApp(): TarballApp {
   // files, and main.ts that imports them, are left out of that check (reco-sdk/svelte's types resolve there, as
   // reco-sdk/react's do: src/node10-svelte.ts).
   // Angular's own types need them too (its package has no typesVersions), so its files are left out with them.
-  const svelteFiles = [
+  const bundlerOnlyFiles = [
     'src/main.ts',
     'src/svelte.ts',
     'src/svelte-types.ts',
@@ -117,7 +117,7 @@ export function tarballApp(): TarballApp {
     'src/angular.ts',
     'src/angular-types.ts',
   ];
-  writeFileSync(join(dir, 'tsconfig.node10.json'), JSON.stringify({ extends: './tsconfig.json', exclude: svelteFiles }));
+  writeFileSync(join(dir, 'tsconfig.node10.json'), JSON.stringify({ extends: './tsconfig.json', exclude: bundlerOnlyFiles }));
   writeFileSync(join(dir, 'src/node10-svelte.ts'), NODE10_SVELTE);
   const tscNode10 = spawnSync(
     process.execPath,

@@ -74,6 +74,9 @@ export function catalogItems(ds: Dataset): ItemFeatures[] {
   return ds.unlisted?.size ? ds.items.filter((_, i) => !ds.unlisted!.has(i)) : ds.items;
 }
 
+/** {@link dataSha256} of each dataset loaded, once taken. */
+const hashes = new WeakMap<Dataset, string>();
+
 /**
  * A hash of the interactions (user, item id, time and type of each event), the same whatever the file format, the
  * row order or the directory's name: what a trained model's manifest records (training.dataSha256) and
@@ -96,7 +99,6 @@ export function dataSha256(ds: Dataset): string {
   hashes.set(ds, hex);
   return hex;
 }
-const hashes = new WeakMap<Dataset, string>();
 
 const decodeEntities = (s: string) =>
   s
