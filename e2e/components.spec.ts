@@ -11,7 +11,7 @@ declare global {
     rerender(): void;
     gridRoot(): ShadowRoot;
     cardCenter(id: string): { x: number; y: number };
-    firstFrame?: { visibility: string; order: string[] };
+    firstFrame?: { hidden: boolean; order: string[] };
   }
 }
 
@@ -72,8 +72,8 @@ for (const mode of ['open', 'closed'] as const) {
     expect(countInTop(after, category)).toBeGreaterThan(countInTop(before, category));
     // The first frame after the component rendered showed either nothing (held until ranked) or the personalized order.
     const first = (await tab.evaluate(() => window.firstFrame))!;
-    expect(first.visibility === 'hidden' || first.order.join() === ranked.order.join(), `first frame: ${JSON.stringify(first)}`).toBe(true);
-    expect(await tab.evaluate(() => getComputedStyle(window.gridRoot().querySelector('.grid')!).visibility)).toBe('visible');
+    expect(first.hidden || first.order.join() === ranked.order.join(), `first frame: ${JSON.stringify(first)}`).toBe(true);
+    expect(await tab.evaluate(() => getComputedStyle(window.gridRoot().querySelector('.grid')!).clipPath)).toBe('none');
 
     // The component renders the same items again (new nodes, the shop's order): Reco's order is back before the page paints.
     const rerendered = await tab.evaluate(() => {

@@ -15,7 +15,8 @@ const visible = (tab: BrowserPage, selector: string) =>
     const el = document.querySelector(sel);
     if (!el) return false;
     const box = el.getBoundingClientRect();
-    return box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden';
+    const style = getComputedStyle(el);
+    return box.width > 0 && box.height > 0 && style.visibility !== 'hidden' && !style.clipPath.startsWith('inset(50%');
   }, selector);
 
 const productOpen = (tab: BrowserPage) => tab.evaluate(() => document.querySelector('#product')!.hasAttribute('open'));

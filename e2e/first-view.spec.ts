@@ -26,7 +26,8 @@ async function recordFrames(tab: BrowserPage): Promise<void> {
       const grid = document.getElementById('grid');
       if (grid && grid.children.length === 8) {
         const order = [...grid.querySelectorAll('[data-reco-id]')].map((el) => el.getAttribute('data-reco-id')).join(' ');
-        frames.push({ hidden: getComputedStyle(grid).visibility === 'hidden', order });
+        const style = getComputedStyle(grid); // held by Reco: clipped away; by the page's own rule: clipped or invisible
+        frames.push({ hidden: style.visibility === 'hidden' || style.clipPath.startsWith('inset(50%'), order });
       }
       if (frames.length < 400) requestAnimationFrame(tick);
     };
@@ -79,7 +80,7 @@ test("with the README's stylesheet rule (html:not([data-reco-started]) [data-rec
 
   // The app's script never runs (a failed deploy, a blocked bundle): the rule's animation ends and the grid shows.
   await tab.goto('/e2e/pages/module-app.html?hold&missing');
-  await tab.waitForFunction(() => getComputedStyle(document.getElementById('grid')!).visibility === 'visible', undefined, {
+  await tab.waitForFunction(() => getComputedStyle(document.getElementById('grid')!).clipPath === 'none', undefined, {
     timeout: 5_000,
     message: 'the grid is shown without Reco',
   });

@@ -265,7 +265,7 @@ describe('useRanked', () => {
     await visit('/hold', createElement(Grid, { items: PRODUCTS }));
     const ul = host.querySelector('ul')!;
     expect(shown(), 'rendered as given').toEqual(['a', 'b', 'c']);
-    expect(ul.style.getPropertyValue('visibility')).toBe('hidden');
+    expect(ul.style.getPropertyValue('clip-path')).toBe('inset(50%)');
     expect(ul.hasAttribute('data-reco-pending'), 'the tracker counts no impression while it is hidden').toBe(true);
     // What the list holds when it is shown again: the first order the shopper can see.
     const whenShown: string[][] = [];
@@ -274,14 +274,14 @@ describe('useRanked', () => {
     });
     await answer();
     expect(whenShown[0]).toEqual(['c', 'a', 'b']);
-    expect(ul.style.getPropertyValue('visibility')).toBe('');
+    expect(ul.style.getPropertyValue('clip-path')).toBe('');
   });
 
   it('is held too when it mounts right after init(), while storage is still opening', async () => {
     Object.assign(sdk, { ready: true, storage: 'off', storageReason: null });
     const answer = answerLater();
     await visit('/hold-opening', createElement(Grid, { items: PRODUCTS }));
-    expect(host.querySelector('ul')!.style.getPropertyValue('visibility')).toBe('hidden');
+    expect(host.querySelector('ul')!.style.getPropertyValue('clip-path')).toBe('inset(50%)');
     await answer();
     expect(shown()).toEqual(['c', 'a', 'b']);
   });
@@ -291,10 +291,10 @@ describe('useRanked', () => {
     const answer = answerLater();
     await visit('/hold-strict', createElement(StrictMode, null, createElement(Grid, { items: PRODUCTS })));
     const ul = host.querySelector('ul')!;
-    expect(ul.style.getPropertyValue('visibility')).toBe('hidden');
+    expect(ul.style.getPropertyValue('clip-path')).toBe('inset(50%)');
     await answer();
     expect(shown()).toEqual(['c', 'a', 'b']);
-    expect(ul.style.getPropertyValue('visibility')).toBe('');
+    expect(ul.style.getPropertyValue('clip-path')).toBe('');
     expect(ul.hasAttribute('data-reco-pending')).toBe(false);
   });
 
@@ -303,18 +303,18 @@ describe('useRanked', () => {
     sdk.ready = true;
     let answer = answerLater();
     await visit('/given', createElement(Grid, { items: PRODUCTS }));
-    expect(host.querySelector('ul')!.style.getPropertyValue('visibility')).toBe('hidden');
+    expect(host.querySelector('ul')!.style.getPropertyValue('clip-path')).toBe('inset(50%)');
     await answer();
-    expect(host.querySelector('ul')!.style.getPropertyValue('visibility')).toBe('');
+    expect(host.querySelector('ul')!.style.getPropertyValue('clip-path')).toBe('');
     expect(shown()).toEqual(['a', 'b', 'c']);
 
     await act(async () => root.render(createElement('p')));
     answer = answerLater();
     await visit('/slow', createElement(Grid, { items: PRODUCTS }));
     const ul = host.querySelector('ul')!;
-    expect(ul.style.getPropertyValue('visibility')).toBe('hidden');
+    expect(ul.style.getPropertyValue('clip-path')).toBe('inset(50%)');
     await new Promise((r) => setTimeout(r, 450));
-    expect(ul.style.getPropertyValue('visibility'), "shown at the hold's end").toBe('');
+    expect(ul.style.getPropertyValue('clip-path'), "shown at the hold's end").toBe('');
     await answer();
   });
 
@@ -326,7 +326,7 @@ describe('useRanked', () => {
     await visit('/late', createElement(Grid, { items: PRODUCTS }));
     const ul = host.querySelector('ul')!;
     await new Promise((r) => setTimeout(r, 150));
-    expect(ul.style.getPropertyValue('visibility'), 'shown at the end of the hold').toBe('');
+    expect(ul.style.getPropertyValue('clip-path'), 'shown at the end of the hold').toBe('');
     await answer();
     expect(shown(), 'in view: the order the shopper sees stays').toEqual(['a', 'b', 'c']);
     await scrollAway();
@@ -350,9 +350,9 @@ describe('useRanked', () => {
     let answer = answerLater();
     await visit('/short', createElement(Grid, { items: PRODUCTS }));
     const ul = host.querySelector('ul')!;
-    expect(ul.style.getPropertyValue('visibility')).toBe('hidden');
+    expect(ul.style.getPropertyValue('clip-path')).toBe('inset(50%)');
     await new Promise((r) => setTimeout(r, 200));
-    expect(ul.style.getPropertyValue('visibility'), 'shown after 150 ms').toBe('');
+    expect(ul.style.getPropertyValue('clip-path'), 'shown after 150 ms').toBe('');
     await answer();
 
     await act(async () => root.render(createElement('p')));

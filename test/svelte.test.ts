@@ -53,11 +53,11 @@ describe('ranked (Svelte)', () => {
     const seen: string[] = [];
     start(PRODUCTS);
     await tick();
-    seen.push(`${list().style.visibility} ${shown().join('')}`);
+    seen.push(`${list().style.getPropertyValue('clip-path')} ${shown().join('')}`);
     await vi.waitFor(() => expect(shown()).toEqual(['c', 'a', 'b']));
     await tick();
-    seen.push(`${list().style.visibility} ${shown().join('')}`);
-    expect(seen).toEqual(['hidden abc', ' cab']);
+    seen.push(`${list().style.getPropertyValue('clip-path')} ${shown().join('')}`);
+    expect(seen).toEqual(['inset(50%) abc', ' cab']);
   });
 
   it('ranks again when the ids change, not for a new array of the same items; and once Reco is ready; and with setRules()', async () => {

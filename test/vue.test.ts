@@ -66,11 +66,11 @@ describe('useRanked (Vue)', () => {
     const seen: string[] = [];
     const products = ref(PRODUCTS);
     mount(products, ref(false));
-    seen.push(`${list().style.visibility} ${shown().join('')}`);
+    seen.push(`${list().style.getPropertyValue('clip-path')} ${shown().join('')}`);
     await vi.waitFor(() => expect(shown()).toEqual(['c', 'a', 'b']));
     await nextTick();
-    seen.push(`${list().style.visibility} ${shown().join('')}`);
-    expect(seen).toEqual(['hidden abc', ' cab']);
+    seen.push(`${list().style.getPropertyValue('clip-path')} ${shown().join('')}`);
+    expect(seen).toEqual(['inset(50%) abc', ' cab']);
   });
 
   it('ranks again when the ids change, not for a new array of the same items; and once Reco is ready', async () => {

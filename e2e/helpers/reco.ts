@@ -357,7 +357,9 @@ export async function watchFirstSight(page: AnyPage): Promise<void> {
     const look = () => {
       const list = document.getElementById('list');
       if (list?.hasAttribute('data-reco-pending')) seen.held = true;
-      if (list?.children.length && getComputedStyle(list).visibility !== 'hidden') {
+      // Shown: not held by Reco (clipped away, keyboard focus kept) nor hidden.
+      const style = list && getComputedStyle(list);
+      if (list?.children.length && style!.visibility !== 'hidden' && !style!.clipPath.startsWith('inset(50%')) {
         seen.order = [...list.querySelectorAll('[data-reco-id]')].map((el) => el.getAttribute('data-reco-id')!);
         seen.at = performance.now();
       } else requestAnimationFrame(look);

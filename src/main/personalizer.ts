@@ -13,7 +13,7 @@
 import { stopWatching, watchInsertions } from './grid/unpainted.ts';
 import type { TrackedItem, Tracker } from '../tracker/tracker.ts';
 import type { RankedEvent } from './api.ts';
-import type { AntiFlicker } from './grid/antiflicker.ts';
+import { hiddenByStyle, type AntiFlicker } from './grid/antiflicker.ts';
 import { discoverGrids, MARKUP_ITEM, type Grid, type GridItem, type MarkupFeatures } from './grid/discover.ts';
 import type { keepPageOrder, reorderGrid } from './grid/reorder.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -113,8 +113,8 @@ const JUST_PAINTED_MS = 200;
  * whose init() comes after its first paint (a bundled app, an async script) can hide its grids with its own CSS until
  * then, bounded by a CSS animation so that they show even if Reco never runs (the README's recipe):
  *   html:not([data-reco-started]) [data-reco-grid] { animation: reco-wait 0.4s; }
- *   @keyframes reco-wait { from, to { visibility: hidden; } }
- * A grid the page hides when init() runs has not been seen: it is held and ranked, as before a first paint.
+ *   @keyframes reco-wait { from, to { clip-path: inset(50%); } }
+ * (clipped away, as Reco holds a grid: it keeps keyboard focus; `visibility: hidden` is read as hidden too.) A grid the page hides when init() runs has not been seen: it is held and ranked, as before a first paint.
  */
 export const STARTED = 'data-reco-started';
 
@@ -399,7 +399,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       if (wasEmpty) antiFlicker.hold(container, true);
       else {
         const before = new Set(st.order);
-        for (const i of grid.items) if (i.id && !before.has(i.id)) antiFlicker.holdItem(i.el);
+        for (const i of grid.items) if (i.id && !before.has(i.id)) antiFlicker.hold(i.el);
       }
     }
     st.order = ids;
@@ -505,8 +505,7 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
       return auto ? rank(grid.container) : Promise.resolve();
     });
   /** The page hides the grid itself (STARTED's CSS until init(), a closed panel): the shopper has not seen it. */
-  const hiddenByPage = (el: Element): boolean =>
-    !antiFlicker.isHeld(el) && el.ownerDocument.defaultView?.getComputedStyle(el).visibility === 'hidden';
+  const hiddenByPage = (el: Element): boolean => !antiFlicker.isHeld(el) && hiddenByStyle(el);
   const paint = performance.getEntriesByType?.('paint')[0];
   const painted = !!paint && (document.readyState === 'complete' || performance.now() - paint.startTime > JUST_PAINTED_MS);
   const first = start(document, painted, stopWatching());

@@ -23,7 +23,6 @@ function guard() {
     inView,
     held,
     hold: vi.fn((el: Element) => void held.add(el)),
-    holdItem: vi.fn((el: Element) => void held.add(el)),
     release: vi.fn((el: Element) => void held.delete(el)),
     isHeld: (el) => held.has(el),
     shouldReorder: (c) => held.has(c) || !inView.has(c),
@@ -457,7 +456,6 @@ describe('a first visit: nothing a ranking could move the grids by (mayMove fals
     await Promise.resolve();
     await vi.waitFor(() => expect(deps.arrange).toHaveBeenCalledTimes(2));
     expect(antiFlicker.hold).not.toHaveBeenCalled();
-    expect(antiFlicker.holdItem).not.toHaveBeenCalled();
   });
 
   it('a grid a ranking may move (mayMove true for it: an item out of stock, a history) is held as before', async () => {

@@ -3,17 +3,19 @@
  *
  * Re-ordering a grid the shopper is already looking at makes cards jump under the cursor and counts as
  * layout shift (CLS, https://web.dev/articles/cls). So:
- * 1. Grids found before ranking is ready are held: `visibility: hidden !important` set on the grid's own style
- *    through the CSSOM (plus a `data-reco-pending` attribute). Unlike `display: none` this keeps their box, so
- *    nothing around them moves when they appear. No `<style>` element is injected: a Content-Security-Policy with
- *    `style-src 'self'` refuses injected style elements and style attributes in markup, but not CSSOM changes
+ * 1. Grids found before ranking is ready are held: clipped away whole, `clip-path: inset(50%) !important` set on the
+ *    grid's own style through the CSSOM (plus a `data-reco-pending` attribute). Unlike `display: none` this keeps
+ *    their box, so nothing around them moves when they appear. Unlike `visibility: hidden` it keeps keyboard focus,
+ *    so a page that moves focus to its first result as it renders (a filtered grid, a "load more" button) still can,
+ *    and no card shows through it (a card styled `visibility: visible` does through `visibility: hidden`); unlike
+ *    `opacity: 0` it takes no click, and page styles rarely transition it. An element laid out as
+ *    `display: contents` has no box to clip: it is held with `visibility: hidden`, which its children inherit.
+ *    No `<style>` element is injected: a Content-Security-Policy with `style-src 'self'` refuses injected style
+ *    elements and style attributes in markup, but not CSSOM changes
  *    (https://www.w3.org/TR/CSP3/#directive-style-src). If the SDK never runs, nothing is hidden.
  * 2. A held grid is shown as soon as it is ranked, or after `timeoutMs` (400 ms) at the latest, so a slow
- *    model never costs more than that.
- * 2b. Items the page adds to a grid already shown (load more) are held with `opacity: 0` instead: they keep
- *    keyboard focus and their place in the accessibility tree, so a page that moves focus to the first new card
- *    (as accessible "load more" buttons do) still can.
- * 3. A grid counts as held only while the browser really hides it (its computed visibility): should hiding fail,
+ *    model never costs more than that. Items the page adds to a grid already shown (load more) are held the same way.
+ * 3. A grid counts as held only while the browser really hides it (its computed style): should hiding fail,
  *    it is treated as shown. Ranking that arrives after the grid was shown re-orders it only while it is
  *    off-screen (or the tab is hidden): what the shopper has seen stays where it is until it is out of sight (the
  *    instance waits for that moment). A container is held at most once, so a grid that was shown never blinks again;
@@ -26,20 +28,29 @@ import { HELD } from '../../shared/held.ts';
 /** The anti-flicker guard of one instance. */
 export interface AntiFlicker {
   /**
-   * Hides a grid (or items) until release() or the timeout; an element is held at most once, unless `again`
-   * says that nothing of it was seen yet (a grid that was empty when shown).
+   * Hides a grid (or an item the page added to a shown grid), still focusable, until release() or the timeout; an
+   * element is held at most once, unless `again` says that nothing of it was seen yet (a grid that was empty when shown).
    */
   hold(container: Element, again?: boolean): void;
   /** The element is hidden now. */
   isHeld(el: Element): boolean;
-  /** Hides an item the page added to a shown grid, still focusable (see 2b above), until release() or the timeout. */
-  holdItem(el: Element): void;
   /** Shows a held grid or item (its own style comes back). */
   release(container: Element): void;
   /** True while the grid is really hidden by hold(), off-screen, or the tab is hidden: re-ordering it now makes no visible jump. */
   shouldReorder(container: Element): boolean;
   /** Shows every held grid. */
   destroy(): void;
+}
+
+/**
+ * The element's computed style hides it and all it holds: `visibility: hidden`, or clipped away whole as a hold does
+ * (`clip-path: inset(50%)`, which an element laid out as `display: contents` ignores).
+ */
+export function hiddenByStyle(el: Element): boolean {
+  const style = el.ownerDocument.defaultView?.getComputedStyle(el);
+  if (!style) return false;
+  if (style.visibility === 'hidden') return true;
+  return style.display !== 'contents' && style.getPropertyValue('clip-path').replace(/\s/g, '').startsWith('inset(50%');
 }
 
 /**
@@ -66,34 +77,32 @@ export function createAntiFlicker({ timeoutMs = 400 }: { timeoutMs?: number } = 
     else style.removeProperty(own[0]);
   };
 
-  const hide = (el: Element, again: boolean, property: 'visibility' | 'opacity', value: string) => {
+  const hold = (el: Element, again = false) => {
     if (held.has(el) && !again) return;
     held.add(el);
     const style = styleOf(el);
     if (!style) return; // not an HTML or SVG element: it cannot be hidden this way, so it is never held
     // Held again while still held (the page emptied and refilled the grid meanwhile): the element's own style is the
     // one saved the first time, not this hold's, which release() would put back for good.
-    if (!saved.has(el)) saved.set(el, [property, style.getPropertyValue(property), style.getPropertyPriority(property)]);
-    style.setProperty(property, value, 'important');
+    let own = saved.get(el);
+    if (!own) {
+      const property = el.ownerDocument.defaultView?.getComputedStyle(el).display === 'contents' ? 'visibility' : 'clip-path';
+      own = [property, style.getPropertyValue(property), style.getPropertyPriority(property)];
+      saved.set(el, own);
+    }
+    style.setProperty(own[0], own[0] === 'visibility' ? 'hidden' : 'inset(50%)', 'important');
     el.setAttribute(HELD, '');
     clearTimeout(timers.get(el));
     timers.set(el, setTimeout(release, timeoutMs, el));
   };
 
-  /** Held, and the browser really hides it. */
-  const hidden = (container: Element): boolean => {
-    if (!container.hasAttribute(HELD)) return false;
-    const win = container.ownerDocument.defaultView;
-    return win?.getComputedStyle(container).visibility === 'hidden';
-  };
-
   return {
-    hold: (container, again = false) => hide(container, again, 'visibility', 'hidden'),
-    holdItem: (el) => hide(el, false, 'opacity', '0'),
+    hold,
     release,
     isHeld: (el) => el.hasAttribute(HELD),
     shouldReorder(container) {
-      if (hidden(container)) return true;
+      // Held, and the browser really hides it.
+      if (container.hasAttribute(HELD) && hiddenByStyle(container)) return true;
       // Off-screen: out of the viewport, without a box, or in a hidden tab.
       const doc = container.ownerDocument;
       const win = doc.defaultView;

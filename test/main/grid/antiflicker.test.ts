@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { createAntiFlicker } from '../../../src/main/grid/antiflicker.ts';
+import { createAntiFlicker, hiddenByStyle } from '../../../src/main/grid/antiflicker.ts';
 
 const rect = (top: number, height = 300) =>
   ({ x: 0, y: top, left: 0, top, width: 800, height, right: 800, bottom: top + height, toJSON() {} }) as DOMRect;
@@ -20,32 +20,32 @@ afterEach(() => {
 describe('createAntiFlicker', () => {
   test('a grid held again while held (the page emptied and refilled it) shows with its own style on release, never stays hidden', () => {
     const af = createAntiFlicker();
-    grid.style.setProperty('visibility', 'visible');
+    grid.style.setProperty('clip-path', 'circle(40%)');
     af.hold(grid);
     af.hold(grid, true);
     af.release(grid);
-    expect(grid.style.getPropertyValue('visibility')).toBe('visible');
-    expect(getComputedStyle(grid).visibility).toBe('visible');
-    grid.style.removeProperty('visibility');
+    expect(grid.style.getPropertyValue('clip-path')).toBe('circle(40%)');
+    expect(hiddenByStyle(grid)).toBe(false);
+    grid.style.removeProperty('clip-path');
     af.hold(grid, true);
     af.hold(grid, true);
     vi.advanceTimersByTime(400);
-    expect(grid.style.getPropertyValue('visibility')).toBe('');
+    expect(grid.style.getPropertyValue('clip-path')).toBe('');
   });
 
   test('hides a held grid through its own style (no injected <style>) until it is released, then puts its own style back', () => {
     const af = createAntiFlicker();
-    grid.style.setProperty('visibility', 'visible');
+    grid.style.setProperty('clip-path', 'circle(40%)');
     af.hold(grid);
     expect(grid.hasAttribute('data-reco-pending')).toBe(true);
-    expect(grid.style.getPropertyValue('visibility')).toBe('hidden');
-    expect(grid.style.getPropertyPriority('visibility')).toBe('important');
-    expect(getComputedStyle(grid).visibility).toBe('hidden');
+    expect(grid.style.getPropertyValue('clip-path')).toBe('inset(50%)');
+    expect(grid.style.getPropertyPriority('clip-path')).toBe('important');
+    expect(hiddenByStyle(grid)).toBe(true);
     expect(document.querySelectorAll('style')).toHaveLength(0);
     af.release(grid);
     expect(grid.hasAttribute('data-reco-pending')).toBe(false);
-    expect(grid.style.getPropertyValue('visibility')).toBe('visible');
-    expect(grid.style.getPropertyPriority('visibility')).toBe('');
+    expect(grid.style.getPropertyValue('clip-path')).toBe('circle(40%)');
+    expect(grid.style.getPropertyPriority('clip-path')).toBe('');
 
     const plain = document.body.appendChild(document.createElement('div'));
     af.hold(plain);
@@ -53,19 +53,42 @@ describe('createAntiFlicker', () => {
     expect(plain.getAttribute('style') ?? '').toBe('');
   });
 
-  test('an item added to a shown grid is held transparent, not hidden: it keeps keyboard focus ("load more"), and its own style comes back', () => {
+  test('a held grid or item is clipped away, not made invisible: it keeps keyboard focus (a page focusing its first result), and its own style comes back', () => {
     const af = createAntiFlicker();
     grid.innerHTML = '<a href="#n1" data-reco-id="n1" style="opacity: 0.9">n1</a>';
     const item = grid.querySelector('a')!;
-    af.holdItem(item);
+    af.hold(grid);
+    expect(getComputedStyle(grid).visibility).not.toBe('hidden');
+    item.focus();
+    expect(document.activeElement).toBe(item);
+    af.release(grid);
+    item.blur();
+    af.hold(item);
     expect(af.isHeld(item)).toBe(true);
-    expect([item.style.getPropertyValue('opacity'), item.style.getPropertyPriority('opacity')]).toEqual(['0', 'important']);
+    expect([item.style.getPropertyValue('clip-path'), item.style.getPropertyPriority('clip-path')]).toEqual(['inset(50%)', 'important']);
     expect(getComputedStyle(item).visibility).not.toBe('hidden');
     item.focus();
     expect(document.activeElement).toBe(item);
     vi.advanceTimersByTime(400);
     expect(af.isHeld(item)).toBe(false);
-    expect(item.style.getPropertyValue('opacity')).toBe('0.9');
+    expect(item.getAttribute('style')).toBe('opacity: 0.9;');
+  });
+
+  test('an element laid out as display: contents (no box to clip) is held with visibility: hidden, which its cards inherit', () => {
+    const af = createAntiFlicker();
+    grid.style.display = 'contents';
+    grid.innerHTML = '<a href="#n1" data-reco-id="n1">n1</a>';
+    vi.spyOn(grid, 'getBoundingClientRect').mockReturnValue(rect(100));
+    af.hold(grid);
+    expect(grid.style.getPropertyValue('clip-path')).toBe('');
+    expect([grid.style.getPropertyValue('visibility'), grid.style.getPropertyPriority('visibility')]).toEqual(['hidden', 'important']);
+    expect(getComputedStyle(grid.querySelector('a')!).visibility).toBe('hidden');
+    expect(af.shouldReorder(grid)).toBe(true);
+    af.release(grid);
+    expect(grid.getAttribute('style')).toBe('display: contents;');
+    // Clipped away by a style of its own, such a grid is not hidden: clip-path draws nothing of display: contents.
+    grid.style.setProperty('clip-path', 'inset(50%)');
+    expect(hiddenByStyle(grid)).toBe(false);
   });
 
   test('a held grid that the browser does not really hide is treated as shown: never re-ordered while in view', () => {
@@ -73,8 +96,12 @@ describe('createAntiFlicker', () => {
     vi.spyOn(grid, 'getBoundingClientRect').mockReturnValue(rect(100));
     af.hold(grid);
     expect(af.shouldReorder(grid)).toBe(true);
-    // Hiding failed (here: something put the grid's visibility back); it is in view, so it must not move.
-    vi.spyOn(window, 'getComputedStyle').mockReturnValue({ visibility: 'visible' } as CSSStyleDeclaration);
+    // Hiding failed (here: a browser that does not know clip-path); it is in view, so it must not move.
+    vi.spyOn(window, 'getComputedStyle').mockReturnValue({
+      visibility: 'visible',
+      display: 'block',
+      getPropertyValue: () => '',
+    } as unknown as CSSStyleDeclaration);
     expect(grid.hasAttribute('data-reco-pending')).toBe(true);
     expect(af.shouldReorder(grid)).toBe(false);
   });
@@ -133,7 +160,7 @@ describe('createAntiFlicker', () => {
     af.hold(other);
     af.destroy();
     expect(document.querySelectorAll('[data-reco-pending]')).toHaveLength(0);
-    expect(grid.style.getPropertyValue('visibility')).toBe('');
+    expect(grid.style.getPropertyValue('clip-path')).toBe('');
     expect(vi.getTimerCount()).toBe(0);
   });
 });
