@@ -31,10 +31,16 @@ const TYPES: Record<string, string> = {
 /** The package as a CDN serves it (jsDelivr's /npm/NAME@VERSION/…): its files only, dist/ and public/models/ apart. */
 const PACKAGE = '/npm/reco-sdk/';
 const PACKAGE_FILES = ['dist/', 'public/models/', 'LICENSE', 'package.json'];
-/** A framework the e2e fixtures load as a shop would from its own server (e2e/pages/vue*.html), from node_modules. */
+/**
+ * A framework or library the e2e fixtures load as a shop would from its own server (e2e/pages/vue*.html,
+ * carousel.html), from node_modules.
+ */
 const VENDOR: Record<string, string> = {
   '/e2e/pages/vendor/vue.global.prod.js': 'node_modules/vue/dist/vue.global.prod.js',
   '/e2e/pages/vendor/vue.esm-browser.prod.js': 'node_modules/vue/dist/vue.esm-browser.prod.js',
+  '/e2e/pages/vendor/swiper-bundle.min.js': 'node_modules/swiper/swiper-bundle.min.js',
+  '/e2e/pages/vendor/swiper-bundle.min.css': 'node_modules/swiper/swiper-bundle.min.css',
+  '/e2e/pages/vendor/swiper-element-bundle.min.js': 'node_modules/swiper/swiper-element-bundle.min.js',
 };
 function find(path: string): string | null {
   const rel = normalize(decodeURIComponent(path)).replace(/^(\.\.[/\\])+/, '');

@@ -142,6 +142,9 @@ interface GridState {
 
 const idsOf = (items: readonly GridItem[]) => items.map((i) => i.id ?? '');
 const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+/** `a` is `b` turned round: its last items moved to the front, or its first ones to the end. */
+const rotated = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && `\n${[...b, ...b].join('\n')}\n`.includes(`\n${a.join('\n')}\n`);
 
 /** Starts tracking the grids on the page now and, with `autoPersonalize`, ranking them and watching the page. */
 export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDeps): Personalizer {
@@ -372,6 +375,13 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     // The page put back the order it had rendered (a re-render), rather than a new one (items added or removed, a new sort).
     const restored = same(ids, st.shop);
     st.shop = ids;
+    // The page turned the cards Reco arranged round, the last ones first or the first ones last: a carousel in loop mode
+    // (Swiper's) moves its slides so as the shopper turns it. Put back, it would stick; the page arranges it from now on.
+    if (st.lastReorderAt && !restored && rotated(ids, st.order)) {
+      st.order = ids;
+      st.givenUp = true;
+      return;
+    }
     const movable = movableOf(grid);
     if (!movable.length) {
       st.order = ids;

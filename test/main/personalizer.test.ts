@@ -616,6 +616,34 @@ describe('single-page apps', () => {
     warn.mockRestore();
   });
 
+  it("a carousel turning in loop mode (the page moves the cards Reco arranged from one end to the other) keeps the page's moves; another new order of them is arranged again", async () => {
+    const antiFlicker = guard();
+    const { deps } = start({ antiFlicker });
+    await p!.firstRankings();
+    const home = document.getElementById('home')!;
+    antiFlicker.inView.add(home);
+    expect(ids()).toEqual(['p3', 'p2', 'p0', 'p1']);
+    const byId = (id: string) => home.querySelector(`[data-reco-id="${id}"]`)!;
+    // Not a rotation (a sort of the same nodes): Reco's order is back at once, as before.
+    home.append(...['p2', 'p3', 'p0', 'p1'].map(byId));
+    await Promise.resolve();
+    expect(ids()).toEqual(['p3', 'p2', 'p0', 'p1']);
+    // Turned forward twice and back once, as Swiper's loop mode moves its slides.
+    home.append(byId('p3'));
+    await Promise.resolve();
+    expect(ids()).toEqual(['p2', 'p0', 'p1', 'p3']);
+    home.append(byId('p2'));
+    await Promise.resolve();
+    home.prepend(byId('p2'));
+    await settle();
+    expect(ids()).toEqual(['p2', 'p0', 'p1', 'p3']);
+    // The page arranges it from now on: the same order back is not re-arranged either, nor asked about.
+    home.append(...['p1', 'p3', 'p0', 'p2'].map(byId));
+    await settle();
+    expect(ids()).toEqual(['p1', 'p3', 'p0', 'p2']);
+    expect(deps.arrange).toHaveBeenCalledTimes(1);
+  });
+
   it('a card the page reuses for another item (a list without keys, the next page of results) is tracked and ranked as that item', async () => {
     // A real tracker: the click on the reused card must be recorded for the item it shows now.
     const { tracker, clicks } = withTracker();

@@ -140,6 +140,8 @@ export function reorderGrid(
 
     // Moving a node blurs what has focus inside it; focus stays where it was (it is still in the container).
     if (container.contains(focused) && doc.activeElement !== focused) (focused as HTMLElement).focus?.({ preventScroll: true });
+    // A carousel may move slides itself as it takes the new order in: the order is then the one the DOM has.
+    const told = updateCarousel(container);
     // FLIP (https://aerotwist.com/blog/flip-your-animations/): start each box where it was, glide to where it is.
     before?.forEach((first, el) => {
       const last = el.getBoundingClientRect();
@@ -152,12 +154,58 @@ export function reorderGrid(
         });
       }
     });
-    return next;
+    return told ? inDocumentOrder(items) : next;
   } catch (err) {
     if (!warned) console.warn('[reco] a grid could not be re-ordered; it keeps its order', err);
     warned = true;
-    return [...items].sort((a, b) => (a.el.compareDocumentPosition(b.el) & 4 ? -1 : 1));
+    return inDocumentOrder(items);
   }
+}
+
+const inDocumentOrder = (items: readonly GridItem[]): GridItem[] =>
+  [...items].sort((a, b) => (a.el.compareDocumentPosition(b.el) & 4 ? -1 : 1));
+
+/** What Reco calls of a Swiper instance (https://swiperjs.com/swiper-api#methods). */
+interface Swiper {
+  destroyed?: boolean;
+  params?: { loop?: boolean };
+  slidesEl?: Element;
+  update(): void;
+  slideToLoop?(index: number, speed: number, runCallbacks: boolean): void;
+}
+
+/** Where Swiper's loop mode numbers each slide in its order. */
+const SLIDE_INDEX = 'data-swiper-slide-index';
+
+/**
+ * A carousel that lays out its slides from its own list of them is told that they moved, so that its positions, active
+ * slide and navigation follow the new order: Swiper (https://swiperjs.com), whose instance is the `swiper` property of
+ * its element (the grid's parent, or the grid itself with Swiper Element), reads its slides again on `update()`. In
+ * loop mode it numbers its slides (`data-swiper-slide-index`) in the order it found them, and turns it by moving them
+ * from one end to the other: they are numbered again in the new order and it shows the first, so that its pagination
+ * and `realIndex` count from the shopper's first. Other carousels: the README's recipe (their refresh in a `ranked`
+ * listener).
+ * @returns whether a carousel was told (and may have moved slides itself)
+ */
+function updateCarousel(container: Element): boolean {
+  for (let el: Element | null = container, up = 0; el && up < 3; el = el.parentElement, up++) {
+    const swiper = (el as Element & { swiper?: Partial<Swiper> }).swiper;
+    if (!swiper || typeof swiper.update !== 'function' || swiper.destroyed) continue;
+    try {
+      swiper.update();
+      if (swiper.params?.loop) {
+        // From the DOM, not swiper.slides: a carousel without a size (in a hidden tab) keeps its old list on update().
+        let index = 0;
+        for (const slide of (swiper.slidesEl ?? container).children)
+          if (slide.hasAttribute(SLIDE_INDEX)) slide.setAttribute(SLIDE_INDEX, String(index++));
+        swiper.slideToLoop?.(0, 0, false);
+      }
+    } catch (err) {
+      console.warn('[reco] a carousel (Swiper) around a re-ordered grid failed to update; its slides may be out of place', err);
+    }
+    return true;
+  }
+  return false;
 }
 
 /**

@@ -236,3 +236,42 @@ describe('FLIP animation', () => {
     expect(animate).not.toHaveBeenCalled();
   });
 });
+
+describe('reorderGrid in a carousel (Swiper)', () => {
+  const slides = (ids: string) =>
+    ids
+      .split(' ')
+      .map((id) => `<div class="swiper-slide" data-reco-id="${id}">${id}</div>`)
+      .join('');
+  const indices = () =>
+    [...document.querySelectorAll('.swiper-slide')].map(
+      (el) => `${el.getAttribute('data-reco-id')}:${el.getAttribute('data-swiper-slide-index')}`,
+    );
+
+  test('in loop mode the slides are numbered again in their new order, also in a carousel without a size (a hidden tab), so that its count starts from the first', async () => {
+    const { default: Swiper } = await import('swiper');
+    document.body.innerHTML = `<div class="swiper"><div class="swiper-wrapper" data-reco-grid="g">${slides('a b c d')}</div></div>`;
+    const swiper = new Swiper('.swiper', { loop: true, slidesPerView: 1 });
+    expect(indices()).toEqual(['a:0', 'b:1', 'c:2', 'd:3']);
+    const order = reorderGrid(grid(), scores({ a: 0.1, b: 0.9, c: 0.5, d: 0.7 }), { animate: false });
+    expect(order.map((i) => i.id)).toEqual(domIds());
+    expect(domIds()).toEqual(['b', 'd', 'c', 'a']);
+    expect(indices()).toEqual(['b:0', 'd:1', 'c:2', 'a:3']);
+    swiper.destroy();
+  });
+
+  test('a carousel that fails to update leaves the grid re-ordered, with one warning that names it', () => {
+    document.body.innerHTML = `<div class="swiper"><div class="swiper-wrapper" data-reco-grid="g">${slides('a b c')}</div></div>`;
+    const update = vi.fn(() => {
+      throw new Error('swiper broke');
+    });
+    Object.assign(document.querySelector('.swiper')!, { swiper: { update, params: {} } });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const order = reorderGrid(grid(), scores({ a: 0.1, b: 0.9, c: 0.5 }), { animate: false });
+    expect(update).toHaveBeenCalledTimes(1);
+    expect(order.map((i) => i.id)).toEqual(['b', 'c', 'a']);
+    expect(domIds()).toEqual(['b', 'c', 'a']);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]![0]).toMatch(/^\[reco\] a carousel \(Swiper\) around a re-ordered grid failed to update/);
+  });
+});
