@@ -274,7 +274,7 @@ describe('useRanked', () => {
     });
     await answer();
     expect(whenShown[0]).toEqual(['c', 'a', 'b']);
-    expect(ul.style.getPropertyValue('clip-path')).toBe('');
+    await vi.waitFor(() => expect(ul.style.getPropertyValue('clip-path'), 'shown once a frame is painted').toBe(''));
   });
 
   it('is held too when it mounts right after init(), while storage is still opening', async () => {
@@ -294,8 +294,8 @@ describe('useRanked', () => {
     expect(ul.style.getPropertyValue('clip-path')).toBe('inset(50%)');
     await answer();
     expect(shown()).toEqual(['c', 'a', 'b']);
-    expect(ul.style.getPropertyValue('clip-path')).toBe('');
     expect(ul.hasAttribute('data-reco-pending')).toBe(false);
+    await vi.waitFor(() => expect(ul.style.getPropertyValue('clip-path')).toBe(''));
   });
 
   it('a ranking that keeps the order given shows the list too; one that never comes, after 400 ms', async () => {
@@ -305,7 +305,7 @@ describe('useRanked', () => {
     await visit('/given', createElement(Grid, { items: PRODUCTS }));
     expect(host.querySelector('ul')!.style.getPropertyValue('clip-path')).toBe('inset(50%)');
     await answer();
-    expect(host.querySelector('ul')!.style.getPropertyValue('clip-path')).toBe('');
+    await vi.waitFor(() => expect(host.querySelector('ul')!.style.getPropertyValue('clip-path')).toBe(''));
     expect(shown()).toEqual(['a', 'b', 'c']);
 
     await act(async () => root.render(createElement('p')));

@@ -34,11 +34,11 @@ export interface AntiFlicker {
   hold(container: Element, again?: boolean): void;
   /** The element is hidden now. */
   isHeld(el: Element): boolean;
-  /** Shows a held grid or item (its own style comes back). */
+  /** Ends a hold: the element is no longer held, and shown (its own style back) once the next frame is painted. */
   release(container: Element): void;
   /** True while the grid is really hidden by hold(), off-screen, or the tab is hidden: re-ordering it now makes no visible jump. */
   shouldReorder(container: Element): boolean;
-  /** Shows every held grid. */
+  /** Shows every held grid at once. */
   destroy(): void;
 }
 
@@ -65,21 +65,50 @@ export function createAntiFlicker({ timeoutMs = 400 }: { timeoutMs?: number } = 
   const saved = new Map<Element, [property: string, value: string, priority: string]>();
   const styleOf = (el: Element): CSSStyleDeclaration | undefined => (el as HTMLElement).style;
 
-  const release = (container: Element) => {
-    clearTimeout(timers.get(container));
-    timers.delete(container);
-    container.removeAttribute(HELD);
-    const own = saved.get(container);
-    saved.delete(container);
-    const style = styleOf(container);
+  /** Released elements whose own style comes back once a frame is painted (the animation frame asked for it). */
+  const showing = new Map<Element, number>();
+  /** Puts the element's own style back: it is shown. */
+  const show = (el: Element) => {
+    showing.delete(el);
+    const own = saved.get(el);
+    saved.delete(el);
+    const style = styleOf(el);
     if (!own || !style) return;
     if (own[1]) style.setProperty(own[0], own[1], own[2]);
     else style.removeProperty(own[0]);
+  };
+  const stopShowing = (el: Element) => {
+    el.ownerDocument.defaultView?.cancelAnimationFrame(showing.get(el)!);
+    showing.delete(el);
+  };
+
+  /**
+   * No longer held now (isHeld() is false), shown one painted frame later: cards moved while the grid is clipped away
+   * and shown in the same frame count as a layout shift in Chromium, which compares them with their places in the
+   * frame before (laid out there, only clipped); so a frame is painted with them in place, still clipped, first.
+   */
+  const release = (el: Element) => {
+    clearTimeout(timers.get(el));
+    timers.delete(el);
+    el.removeAttribute(HELD);
+    const win = el.ownerDocument.defaultView;
+    if (!saved.has(el) || showing.has(el)) return;
+    if (!win?.requestAnimationFrame) return show(el);
+    showing.set(
+      el,
+      win.requestAnimationFrame(() =>
+        showing.set(
+          el,
+          win.requestAnimationFrame(() => show(el)),
+        ),
+      ),
+    );
   };
 
   const hold = (el: Element, again = false) => {
     if (held.has(el) && !again) return;
     held.add(el);
+    if (showing.has(el)) stopShowing(el); // released, not shown yet: held on
     const style = styleOf(el);
     if (!style) return; // not an HTML or SVG element: it cannot be hidden this way, so it is never held
     // Held again while still held (the page emptied and refilled the grid meanwhile): the element's own style is the
@@ -112,6 +141,10 @@ export function createAntiFlicker({ timeoutMs = 400 }: { timeoutMs?: number } = 
     },
     destroy() {
       timers.forEach((_, container) => release(container));
+      for (const el of [...showing.keys()]) {
+        stopShowing(el);
+        show(el);
+      }
     },
   };
 }

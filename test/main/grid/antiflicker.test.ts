@@ -5,6 +5,8 @@ import { createAntiFlicker, hiddenByStyle } from '../../../src/main/grid/antifli
 const rect = (top: number, height = 300) =>
   ({ x: 0, y: top, left: 0, top, width: 800, height, right: 800, bottom: top + height, toJSON() {} }) as DOMRect;
 let grid: HTMLElement;
+/** Two animation frames: a released element is shown once the frame after its release is painted. */
+const painted = () => vi.advanceTimersByTime(40);
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -24,12 +26,14 @@ describe('createAntiFlicker', () => {
     af.hold(grid);
     af.hold(grid, true);
     af.release(grid);
+    painted();
     expect(grid.style.getPropertyValue('clip-path')).toBe('circle(40%)');
     expect(hiddenByStyle(grid)).toBe(false);
     grid.style.removeProperty('clip-path');
     af.hold(grid, true);
     af.hold(grid, true);
     vi.advanceTimersByTime(400);
+    painted();
     expect(grid.style.getPropertyValue('clip-path')).toBe('');
   });
 
@@ -44,12 +48,14 @@ describe('createAntiFlicker', () => {
     expect(document.querySelectorAll('style')).toHaveLength(0);
     af.release(grid);
     expect(grid.hasAttribute('data-reco-pending')).toBe(false);
+    painted();
     expect(grid.style.getPropertyValue('clip-path')).toBe('circle(40%)');
     expect(grid.style.getPropertyPriority('clip-path')).toBe('');
 
     const plain = document.body.appendChild(document.createElement('div'));
     af.hold(plain);
     af.release(plain);
+    painted();
     expect(plain.getAttribute('style') ?? '').toBe('');
   });
 
@@ -71,6 +77,7 @@ describe('createAntiFlicker', () => {
     expect(document.activeElement).toBe(item);
     vi.advanceTimersByTime(400);
     expect(af.isHeld(item)).toBe(false);
+    painted();
     expect(item.getAttribute('style')).toBe('opacity: 0.9;');
   });
 
@@ -85,6 +92,7 @@ describe('createAntiFlicker', () => {
     expect(getComputedStyle(grid.querySelector('a')!).visibility).toBe('hidden');
     expect(af.shouldReorder(grid)).toBe(true);
     af.release(grid);
+    painted();
     expect(grid.getAttribute('style')).toBe('display: contents;');
     // Clipped away by a style of its own, such a grid is not hidden: clip-path draws nothing of display: contents.
     grid.style.setProperty('clip-path', 'inset(50%)');
@@ -104,6 +112,36 @@ describe('createAntiFlicker', () => {
     } as unknown as CSSStyleDeclaration);
     expect(grid.hasAttribute('data-reco-pending')).toBe(true);
     expect(af.shouldReorder(grid)).toBe(false);
+  });
+
+  test('a released grid is shown once the frame after its release is painted, not in the frame of its last moves (Chromium counts cards moved and shown in one frame as a layout shift); held again meanwhile, it stays hidden', () => {
+    const af = createAntiFlicker();
+    const frames = new Map<number, FrameRequestCallback>();
+    let ids = 0;
+    vi.spyOn(window, 'requestAnimationFrame').mockImplementation((fn) => (frames.set(++ids, fn), ids));
+    vi.spyOn(window, 'cancelAnimationFrame').mockImplementation((id) => void frames.delete(id));
+    const frame = () => {
+      const due = [...frames.values()];
+      frames.clear();
+      due.forEach((fn) => fn(performance.now()));
+    };
+    af.hold(grid);
+    af.release(grid);
+    expect(af.isHeld(grid)).toBe(false);
+    expect(grid.style.getPropertyValue('clip-path'), 'the frame of the moves: still clipped').toBe('inset(50%)');
+    frame();
+    expect(grid.style.getPropertyValue('clip-path'), 'painted with the cards in place, clipped').toBe('inset(50%)');
+    frame();
+    expect(grid.style.getPropertyValue('clip-path'), 'the next frame: shown').toBe('');
+
+    af.hold(grid, true);
+    af.release(grid);
+    af.hold(grid, true);
+    frame();
+    frame();
+    expect(grid.style.getPropertyValue('clip-path'), 'held again before it was shown').toBe('inset(50%)');
+    af.destroy();
+    expect(grid.style.getPropertyValue('clip-path'), 'destroy() shows it at once').toBe('');
   });
 
   test('shows the grid after the timeout when ranking is late', () => {
