@@ -375,13 +375,6 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     // The page put back the order it had rendered (a re-render), rather than a new one (items added or removed, a new sort).
     const restored = same(ids, st.shop);
     st.shop = ids;
-    // The page turned the cards Reco arranged round, the last ones first or the first ones last: a carousel in loop mode
-    // (Swiper's) moves its slides so as the shopper turns it. Put back, it would stick; the page arranges it from now on.
-    if (st.lastReorderAt && !restored && rotated(ids, st.order)) {
-      st.order = ids;
-      st.givenUp = true;
-      return;
-    }
     const movable = movableOf(grid);
     if (!movable.length) {
       st.order = ids;
@@ -392,6 +385,15 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
     // Every item has a score (a re-render of items ranked before): re-order now, before the shopper sees the page's
     // order. Not search results in a new relevance order: their ranking blends that order, so they are ranked anew.
     if (movable.every((i) => known.has(st.listId + ' ' + i.id)) && (restored || grid.query === null)) {
+      // The page turned the cards round, the last ones first or the first ones last, as a carousel in loop mode (Swiper's)
+      // moves its slides while the shopper turns it: put back, it would stick. The page arranges it from now on, its
+      // ranking in wait included; moved by Reco or not (a first visit, a ranking waiting until out of sight).
+      if (!restored && rotated(ids, st.order)) {
+        st.order = ids;
+        st.givenUp = true;
+        st.deferred = null;
+        return;
+      }
       if (restored && known0 && performance.now() - st.lastReorderAt < FIGHT_MS) st.restores++;
       else st.restores = 0;
       if (st.restores >= MAX_RESTORES) {

@@ -644,6 +644,25 @@ describe('single-page apps', () => {
     expect(deps.arrange).toHaveBeenCalledTimes(1);
   });
 
+  it("a carousel in loop mode that Reco's ranking left as it was (a first visit) keeps its turns too, and a ranking waiting for it to be out of sight is dropped", async () => {
+    const antiFlicker = guard();
+    // The ranking keeps the page's order (nothing moves); in view, it waits until the grid is out of sight all the same.
+    const arrange = vi.fn(async (items: ItemFeatures[]) => items.map((_, i) => i));
+    const { deps } = start({ antiFlicker, arrange });
+    antiFlicker.inView.add(document.getElementById('home')!);
+    await p!.firstRankings();
+    const home = document.getElementById('home')!;
+    expect(ids()).toEqual(['p1', 'p3', 'p0', 'p2']);
+    home.append(home.querySelector('[data-reco-id="p1"]')!);
+    await settle();
+    expect(ids()).toEqual(['p3', 'p0', 'p2', 'p1']);
+    antiFlicker.inView.delete(home);
+    document.dispatchEvent(new Event('visibilitychange'));
+    await settle();
+    expect(ids()).toEqual(['p3', 'p0', 'p2', 'p1']);
+    expect(deps.arrange).toHaveBeenCalledTimes(1);
+  });
+
   it('a card the page reuses for another item (a list without keys, the next page of results) is tracked and ranked as that item', async () => {
     // A real tracker: the click on the reused card must be recorded for the item it shows now.
     const { tracker, clicks } = withTracker();

@@ -180,7 +180,7 @@ const SLIDE_INDEX = 'data-swiper-slide-index';
 /**
  * A carousel that lays out its slides from its own list of them is told that they moved, so that its positions, active
  * slide and navigation follow the new order: Swiper (https://swiperjs.com), whose instance is the `swiper` property of
- * its element (the grid's parent, or the grid itself with Swiper Element), reads its slides again on `update()`. In
+ * its element (the grid's parent, or the grid itself), reads its slides again on `update()` (Swiper 9 and later). In
  * loop mode it numbers its slides (`data-swiper-slide-index`) in the order it found them, and turns it by moving them
  * from one end to the other: they are numbered again in the new order and it shows the first, so that its pagination
  * and `realIndex` count from the shopper's first. Other carousels: the README's recipe (their refresh in a `ranked`
@@ -188,16 +188,16 @@ const SLIDE_INDEX = 'data-swiper-slide-index';
  * @returns whether a carousel was told (and may have moved slides itself)
  */
 function updateCarousel(container: Element): boolean {
-  for (let el: Element | null = container, up = 0; el && up < 3; el = el.parentElement, up++) {
+  for (let el: Element | null = container, up = 0; el && up < 2; el = el.parentElement, up++) {
     const swiper = (el as Element & { swiper?: Partial<Swiper> }).swiper;
-    if (!swiper || typeof swiper.update !== 'function' || swiper.destroyed) continue;
+    // Its slides in the grid (not an outer carousel whose slide holds the grid); Swiper 9 and later (`slidesEl`).
+    if (!swiper?.slidesEl || !container.contains(swiper.slidesEl) || typeof swiper.update !== 'function' || swiper.destroyed) continue;
     try {
       swiper.update();
       if (swiper.params?.loop) {
         // From the DOM, not swiper.slides: a carousel without a size (in a hidden tab) keeps its old list on update().
         let index = 0;
-        for (const slide of (swiper.slidesEl ?? container).children)
-          if (slide.hasAttribute(SLIDE_INDEX)) slide.setAttribute(SLIDE_INDEX, String(index++));
+        for (const slide of swiper.slidesEl.children) if (slide.hasAttribute(SLIDE_INDEX)) slide.setAttribute(SLIDE_INDEX, String(index++));
         swiper.slideToLoop?.(0, 0, false);
       }
     } catch (err) {

@@ -260,12 +260,24 @@ describe('reorderGrid in a carousel (Swiper)', () => {
     swiper.destroy();
   });
 
+  test('a grid that is a slide of a carousel (a tabs slider, one grid a slide) leaves that carousel alone', async () => {
+    const { default: Swiper } = await import('swiper');
+    document.body.innerHTML = `<div class="swiper"><div class="swiper-wrapper"><div class="swiper-slide" data-reco-grid="g">${cards('a b c')}</div></div></div>`;
+    const swiper = new Swiper('.swiper', {});
+    const update = vi.spyOn(swiper, 'update');
+    reorderGrid(grid(), scores({ a: 0.1, b: 0.9, c: 0.5 }), { animate: false });
+    expect(domIds()).toEqual(['b', 'c', 'a']);
+    expect(update).not.toHaveBeenCalled();
+    swiper.destroy();
+  });
+
   test('a carousel that fails to update leaves the grid re-ordered, with one warning that names it', () => {
     document.body.innerHTML = `<div class="swiper"><div class="swiper-wrapper" data-reco-grid="g">${slides('a b c')}</div></div>`;
     const update = vi.fn(() => {
       throw new Error('swiper broke');
     });
-    Object.assign(document.querySelector('.swiper')!, { swiper: { update, params: {} } });
+    const slidesEl = document.querySelector('.swiper-wrapper')!;
+    Object.assign(document.querySelector('.swiper')!, { swiper: { update, params: {}, slidesEl } });
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const order = reorderGrid(grid(), scores({ a: 0.1, b: 0.9, c: 0.5 }), { animate: false });
     expect(update).toHaveBeenCalledTimes(1);
