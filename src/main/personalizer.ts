@@ -392,6 +392,8 @@ export function createPersonalizer(opts: PersonalizerOptions, o: PersonalizerDep
         st.order = ids;
         st.givenUp = true;
         st.deferred = null;
+        deferred.delete(container);
+        offscreen.unobserve(container);
         return;
       }
       if (restored && known0 && performance.now() - st.lastReorderAt < FIGHT_MS) st.restores++;
